@@ -1,0 +1,68 @@
+"""The one place where crmbot is wired together: config -> database -> engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock, SystemClock
+from bot.config import ConfigError, Settings
+from bot.engine import Engine, EngineParts
+from bot.router import Router
+from conversations import new_company
+from conversations.base import Flows
+from handlers import companies, help, onboarding, settings
+from locales.catalog import Translator
+from store import migrate
+from store.db import Database
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in (onboarding, help, settings, companies):
+        router.include(module.routes())
+    return router
+
+
+def build_flows() -> Flows:
+    flows = Flows()
+    flows.add(new_company.FLOW)
+    return flows
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Clock
+    db: Database
+    translator: Translator
+    engine: Engine
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+async def open_app(settings: Settings, clock: Clock | None = None) -> App:
+    """Open the database (migrating SQLite automatically) and build the engine."""
+    clock = clock or SystemClock()
+    db = Database(settings.database_url, clock)
+    try:
+        if db.is_sqlite:
+            await migrate.upgrade(db)
+        elif await migrate.pending(db):
+            raise ConfigError(
+                "CRMBOT_DATABASE_URL: the PostgreSQL schema is not up to date; "
+                "run `crmbot db upgrade` once before starting workers"
+            )
+    except BaseException:
+        await db.dispose()
+        raise
+    translator = Translator.load()
+    parts = EngineParts(
+        settings=settings,
+        clock=clock,
+        translator=translator,
+        router=build_router(),
+        flows=build_flows(),
+        onboarding=onboarding.start,
+    )
+    return App(settings, clock, db, translator, Engine(db, parts))

@@ -1,0 +1,337 @@
+"""The ``crmbot`` command: chat in a terminal, manage users and teams, read the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import click
+from sqlalchemy import func, select
+
+from bot.adapters.console.adapter import run_console
+from bot.adapters.memory.chat import LocalChat
+from bot.app import App, open_app
+from bot.clock import SystemClock
+from bot.config import ConfigError, default_data_dir, load_settings
+from store import demo, migrate
+from store.audit_view import AuditQuery, read_audit
+from store.db import Database
+from store.models import Role, Team, User
+from store.users import (
+    UserError,
+    add_member,
+    create_user,
+    ensure_team,
+    find_team,
+    find_user,
+    issue_invite,
+    link_identity,
+    remove_member,
+    require_user,
+    team_members,
+    teams_of,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+ROLES = click.Choice([r.value for r in Role])
+
+
+def run_async(fn: Callable[P, Awaitable[T]]) -> Callable[P, T]:
+    """Click commands are sync; ours are async. Errors we expect become one clean line."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return asyncio.run(fn(*args, **kwargs))  # type: ignore[arg-type]
+        except (ConfigError, UserError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+async def _app() -> App:
+    return await open_app(load_settings())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """crmbot — a CRM that lives in your chat apps."""
+
+
+@main.command()
+@click.option("--as", "as_user", metavar="NAME", help="Talk as this CRM user.")
+@click.option(
+    "--account", metavar="ID", help="Talk as an unlinked chat account (to try /start CODE)."
+)
+@run_async
+async def chat(as_user: str | None, account: str | None) -> None:
+    """Chat with crmbot in this terminal (buttons are numbered; reply with the number)."""
+    app = await _app()
+    try:
+        if account is None:
+            user = await _console_user(app, as_user)
+            if user is None:
+                return
+            external_id = f"user:{user.name}"
+            click.echo(
+                f"Talking as {user.display_name} ({user.role}). "
+                "Type /help, or /quit to leave. Use --as NAME to be someone else."
+            )
+        else:
+            external_id = f"account:{account}"
+            click.echo(f"Talking as the unlinked chat account {account!r}. Type /quit to leave.")
+        local = LocalChat(
+            app.engine,
+            app.clock,
+            platform="console",
+            external_id=external_id,
+            display_name=as_user or account or "",
+        )
+        await run_console(local, default_data_dir() / "images")
+    finally:
+        await app.close()
+
+
+async def _console_user(app: App, name: str | None) -> User | None:
+    """The terminal is trusted (whoever runs it owns the database): link it without a code."""
+    async with app.db.transaction(platform="console") as session:
+        users = await session.scalar(select(func.count()).select_from(User)) or 0
+    if not users and name is None:
+        if not sys.stdin.isatty() or click.confirm(
+            "This workspace is empty. Load the demo workspace "
+            "(an admin, a manager, 3 reps, 50 companies)?",
+            default=True,
+        ):
+            await demo.load(app.db, app.clock)
+            click.echo(demo.SUMMARY)
+        else:
+            click.echo("Create your first user with: crmbot user invite NAME --role admin")
+            return None
+    async with app.db.transaction(platform="console") as session:
+        if name is None:
+            user = await session.scalar(
+                select(User).where(User.role == Role.ADMIN, User.active).order_by(User.id)
+            )
+            if user is None:
+                raise UserError("no admin yet; pass --as NAME")
+        else:
+            user = await require_user(session, name)
+        await link_identity(
+            session, user, platform="console", external_id=f"user:{user.name}", now=app.clock.now()
+        )
+        return user
+
+
+@main.command("demo")
+@click.option("--reset", is_flag=True, help="Delete the current database file first (SQLite).")
+@run_async
+async def demo_command(reset: bool) -> None:
+    """Load a realistic demo workspace into the configured database."""
+    settings = load_settings()
+    if reset:
+        demo.reset_sqlite(settings.database_url)
+    app = await open_app(settings)
+    try:
+        await demo.load(app.db, app.clock)
+        click.echo(demo.SUMMARY)
+    finally:
+        await app.close()
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@run_async
+async def db_upgrade() -> None:
+    """Apply pending migrations (SQLite does this by itself on start)."""
+    settings = load_settings()
+    database = Database(settings.database_url, SystemClock())
+    try:
+        await migrate.upgrade(database)
+    finally:
+        await database.dispose()
+    click.echo("Database is up to date.")
+
+
+@main.group()
+def user() -> None:
+    """Users, roles and invite codes."""
+
+
+@user.command("invite")
+@click.argument("name")
+@click.option("--role", type=ROLES, default=Role.REP.value, show_default=True)
+@click.option("--team", metavar="TEAM", help="Add the user to this team (created if new).")
+@click.option("--display-name", metavar="TEXT", help="How the bot addresses them.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Their language.")
+@run_async
+async def user_invite(
+    name: str, role: str, team: str | None, display_name: str | None, lang: str | None
+) -> None:
+    """Create NAME if needed and print a one-time invite code for their chat account."""
+    app = await _app()
+    try:
+        now = app.clock.now()
+        async with app.db.transaction(platform="cli") as session:
+            person = await find_user(session, name)
+            if person is None:
+                person = await create_user(
+                    session, name, role=Role(role), now=now, display_name=display_name, lang=lang
+                )
+            if team:
+                await add_member(session, await ensure_team(session, team, now), person)
+            ttl = timedelta(hours=app.settings.invite_ttl_hours)
+            invite = await issue_invite(session, person, now=now, ttl=ttl)
+        click.echo(f"Invite for {person.display_name} ({person.role}): {invite.code}")
+        click.echo(f"In chat, send:  /start {invite.code}")
+        click.echo(f"Valid once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
+    finally:
+        await app.close()
+
+
+@user.command("list")
+@run_async
+async def user_list() -> None:
+    """Everyone, with role and teams."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            people = (await session.scalars(select(User).order_by(User.role, User.name))).all()
+            if not people:
+                click.echo("No users yet. Try: crmbot user invite alice --role admin")
+            for person in people:
+                teams = ", ".join(await teams_of(session, person)) or "-"
+                state = "" if person.active else "  (deactivated)"
+                click.echo(
+                    f"{person.name:<12} {person.display_name:<18} {person.role:<8} {teams}{state}"
+                )
+    finally:
+        await app.close()
+
+
+@user.command("set-role")
+@click.argument("name")
+@click.argument("role", type=ROLES)
+@run_async
+async def user_set_role(name: str, role: str) -> None:
+    """Change NAME's role (rep, manager or admin)."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            person = await require_user(session, name)
+            person.role = role
+        click.echo(f"{person.name} is now {role}.")
+    finally:
+        await app.close()
+
+
+@user.command("deactivate")
+@click.argument("name")
+@run_async
+async def user_deactivate(name: str) -> None:
+    """Stop NAME from using the bot (their records stay)."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            person = await require_user(session, name)
+            person.active = False
+        click.echo(f"{person.name} is deactivated.")
+    finally:
+        await app.close()
+
+
+@main.group()
+def team() -> None:
+    """Teams: a manager sees the records of their team's members."""
+
+
+@team.command("create")
+@click.argument("name")
+@run_async
+async def team_create(name: str) -> None:
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            if await find_team(session, name):
+                raise UserError(f"team {name!r} already exists")
+            await ensure_team(session, name, app.clock.now())
+        click.echo(f"Team {name} created.")
+    finally:
+        await app.close()
+
+
+@team.command("add")
+@click.argument("team_name", metavar="TEAM")
+@click.argument("names", nargs=-1, required=True, metavar="USER...")
+@run_async
+async def team_add(team_name: str, names: tuple[str, ...]) -> None:
+    """Add users to TEAM (created if new)."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            group = await ensure_team(session, team_name, app.clock.now())
+            for name in names:
+                await add_member(session, group, await require_user(session, name))
+        click.echo(f"Team {team_name}: added {', '.join(names)}.")
+    finally:
+        await app.close()
+
+
+@team.command("remove")
+@click.argument("team_name", metavar="TEAM")
+@click.argument("name", metavar="USER")
+@run_async
+async def team_remove(team_name: str, name: str) -> None:
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            group = await find_team(session, team_name)
+            if group is None:
+                raise UserError(f"no team named {team_name!r}")
+            if not await remove_member(session, group, await require_user(session, name)):
+                raise UserError(f"{name} is not in {team_name}")
+        click.echo(f"Removed {name} from {team_name}.")
+    finally:
+        await app.close()
+
+
+@team.command("list")
+@run_async
+async def team_list() -> None:
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            groups = (await session.scalars(select(Team).order_by(Team.name))).all()
+            if not groups:
+                click.echo("No teams yet. Try: crmbot team create east")
+            for group in groups:
+                members = await team_members(session, group)
+                listed = ", ".join(f"{m.name} ({m.role})" for m in members) or "-"
+                click.echo(f"{group.name}: {listed}")
+    finally:
+        await app.close()
+
+
+@main.command()
+@click.option("--record", metavar="TABLE:ID", help="Only this record, e.g. companies:12.")
+@click.option("--user", "user_name", metavar="NAME", help="Only changes made by this user.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@run_async
+async def audit(record: str | None, user_name: str | None, limit: int) -> None:
+    """Who changed what, when, from which platform — newest first."""
+    app = await _app()
+    try:
+        query = AuditQuery.parse(record=record, user=user_name, limit=limit)
+        async with app.db.transaction(platform="cli") as session:
+            lines = await read_audit(session, query)
+        click.echo("\n".join(lines) if lines else "No audit entries match.")
+    finally:
+        await app.close()

@@ -1,0 +1,105 @@
+"""Settings from ``CRMBOT_*`` environment variables and an optional TOML file.
+
+pydantic-settings does the reading and validation so that a wrong value produces an
+error naming the setting, e.g. ``CRMBOT_DEFAULT_TZ: unknown time zone 'Mars/Base'``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SUPPORTED_LANGUAGES = ("en", "zh")
+ENV_PREFIX = "CRMBOT_"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "crmbot"
+
+
+def default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{default_data_dir() / 'crmbot.db'}"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    default_lang: str = "en"
+    default_tz: str = "Asia/Shanghai"
+    invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
+    conversation_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    config_file: Path | None = None
+
+    @field_validator("default_lang")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}, not {value!r}")
+        return value
+
+    @field_validator("default_tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        elif value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
+        if path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation errors into one readable ``ConfigError``."""
+    path = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
+    if path and not Path(path).is_file():
+        raise ConfigError(f"{ENV_PREFIX}CONFIG_FILE: no such file: {path}")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("; ".join(problems)) from None

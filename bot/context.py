@@ -1,0 +1,126 @@
+"""Everything a handler needs about one event, handed to it explicitly (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.events import InboundEvent
+from bot.replies import Button, Choices, Reply, Text
+from locales.catalog import Translator
+from store.access import Principal, Records
+from store.models import Conversation, User
+
+
+class UserFacingError(Exception):
+    """Abort the handler's changes and tell the user ``key`` (a catalogue message)."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass
+class FlowControl:
+    """A handler's view of the persisted conversation row for this chat and user."""
+
+    row: Conversation
+    timeout_minutes: int
+    now: datetime
+    ended: bool = False
+
+    @property
+    def name(self) -> str | None:
+        return self.row.flow
+
+    @property
+    def state(self) -> str | None:
+        return self.row.state
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.row.data
+
+    def start(
+        self, flow: str, version: int, state: str, data: dict[str, Any] | None = None
+    ) -> None:
+        self.row.flow = flow
+        self.row.flow_version = version
+        self.row.data = dict(data or {})
+        self.goto(state)
+
+    def goto(self, state: str) -> None:
+        self.row.state = state
+        self.row.expires_at = self.now + timedelta(minutes=self.timeout_minutes)
+        self.ended = False
+
+    def update(self, **values: Any) -> None:
+        # A fresh dict so SQLAlchemy sees the JSON column change.
+        self.row.data = {**self.row.data, **values}
+
+    def end(self) -> None:
+        self.row.flow = None
+        self.row.state = None
+        self.row.data = {}
+        self.row.expires_at = None
+        self.ended = True
+
+
+@dataclass
+class Context:
+    event: InboundEvent
+    session: AsyncSession
+    clock: Clock
+    settings: Settings
+    translator: Translator
+    lang: str
+    tz: ZoneInfo
+    user: User | None = None
+    principal: Principal | None = None
+    flow: FlowControl | None = None
+    command: str | None = None
+    args: str = ""
+    payload: str | None = None
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.event.text.strip()
+
+    @property
+    def now(self) -> datetime:
+        """When the work happens (UTC); for reading dates in a message use ``sent_local``."""
+        return self.clock.now()
+
+    @property
+    def sent_local(self) -> datetime:
+        """When the user sent the message, on their own wall clock."""
+        return self.event.sent_at.astimezone(self.tz)
+
+    @property
+    def records(self) -> Records:
+        if self.principal is None:
+            raise RuntimeError("records need a linked user")
+        return Records(self.session, self.principal, self.now)
+
+    def t(self, key: str, /, **values: Any) -> str:
+        return self.translator.t(self.lang, key, **values)
+
+    def reply(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+    def reply_text(self, text: str) -> None:
+        self.replies.append(Text(text))
+
+    def say(self, key: str, /, **values: Any) -> None:
+        self.replies.append(Text(self.t(key, **values)))
+
+    def ask(self, text: str, buttons: list[Button]) -> None:
+        self.replies.append(Choices(text, tuple(buttons)))

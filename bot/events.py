@@ -1,0 +1,73 @@
+"""The platform-neutral message every adapter produces and the engine consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    MESSAGE = "message"
+    BUTTON = "button"
+    IMAGE = "image"
+    LOCATION = "location"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who sent the event, as the platform verified it (never taken from message text)."""
+
+    platform_user_id: str
+    display_name: str = ""
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    chat_id: str
+    is_private: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: str
+    data: bytes = b""
+    filename: str = ""
+    mime_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    """One delivery from a platform; ``event_id`` is the platform's delivery id, used to dedupe."""
+
+    event_id: str
+    platform: str
+    kind: EventKind
+    actor: Actor
+    chat: Chat
+    sent_at: datetime
+    text: str = ""
+    command: str | None = None
+    args: str = ""
+    payload: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+def split_command(text: str) -> tuple[str | None, str]:
+    """``"/find@crmbot acme"`` -> ``("find", "acme")``; plain text -> ``(None, text)``.
+
+    The ``@botname`` suffix that Telegram groups add is dropped here so every
+    adapter shares one rule. Full-width slashes typed on Chinese keyboards count.
+    """
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "/／":
+        return None, stripped
+    head, _, rest = stripped[1:].partition(" ")
+    name = head.split("@", 1)[0].strip().lower()
+    if not name:
+        return None, stripped
+    return name, rest.strip()

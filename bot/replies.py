@@ -1,0 +1,108 @@
+"""Platform-neutral replies; each adapter renders what it can and falls back for the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_PAYLOAD_BYTES = 64
+"""Telegram's ``callback_data`` limit; longer state stays on the server."""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+    def __post_init__(self) -> None:
+        if len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"button payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """A prompt with buttons; without buttons it becomes a numbered list answered by a digit."""
+
+    text: str
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    data: bytes
+    caption: str = ""
+    filename: str = "image.png"
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A titled block of lines with optional buttons (a customer card, a confirmation)."""
+
+    title: str
+    lines: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+
+
+Reply = Text | Choices | Image | Card
+
+
+def reply_buttons(reply: Reply) -> tuple[Button, ...]:
+    if isinstance(reply, Choices | Card):
+        return reply.buttons
+    return ()
+
+
+def reply_text(reply: Reply) -> str:
+    """A plain-text fallback of any reply, used by the console and platforms without rich UI."""
+    if isinstance(reply, Text):
+        return reply.text
+    if isinstance(reply, Choices):
+        return reply.text
+    if isinstance(reply, Card):
+        return "\n".join([reply.title, *reply.lines])
+    return reply.caption
+
+
+def numbered(buttons: tuple[Button, ...]) -> str:
+    """``1. Acme Ltd  2. Acme Trading`` — how buttons look where buttons don't exist."""
+    return "  ".join(f"{i}. {b.label}" for i, b in enumerate(buttons, start=1))
+
+
+def to_json(reply: Reply) -> dict[str, Any]:
+    """Serialise a reply (images excluded from JSON by design: they travel as files)."""
+    if isinstance(reply, Text):
+        return {"type": "text", "text": reply.text}
+    if isinstance(reply, Choices):
+        return {"type": "choices", "text": reply.text, "buttons": _buttons(reply.buttons)}
+    if isinstance(reply, Card):
+        return {
+            "type": "card",
+            "title": reply.title,
+            "lines": list(reply.lines),
+            "buttons": _buttons(reply.buttons),
+        }
+    return {"type": "image", "caption": reply.caption, "filename": reply.filename}
+
+
+def _buttons(buttons: tuple[Button, ...]) -> list[dict[str, str]]:
+    return [{"label": b.label, "payload": b.payload} for b in buttons]
+
+
+__all__ = [
+    "MAX_PAYLOAD_BYTES",
+    "Button",
+    "Card",
+    "Choices",
+    "Image",
+    "Reply",
+    "Text",
+    "numbered",
+    "reply_buttons",
+    "reply_text",
+    "to_json",
+]

@@ -1,0 +1,44 @@
+"""Linking a chat account to a CRM user with a one-time invite code (``/start CODE``)."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.router import Router, command
+from store.users import identity_user, redeem_invite
+
+
+async def start(ctx: Context) -> None:
+    event = ctx.event
+    if ctx.user is not None:
+        if ctx.args:
+            ctx.say("onboarding.already_linked", name=ctx.user.display_name)
+        else:
+            ctx.say("onboarding.welcome_back", name=ctx.user.display_name)
+        return
+    if not ctx.args:
+        ctx.say("onboarding.code_missing")
+        return
+    if await identity_user(ctx.session, event.platform, event.actor.platform_user_id):
+        ctx.say("onboarding.not_linked")
+        return
+    user = await redeem_invite(
+        ctx.session,
+        ctx.args.split()[0],
+        platform=event.platform,
+        external_id=event.actor.platform_user_id,
+        display_name=event.actor.display_name,
+        now=ctx.now,
+    )
+    if user is None:
+        ctx.say("onboarding.bad_code")
+        return
+    ctx.user = user
+    if user.lang:
+        ctx.lang = user.lang
+    ctx.say("onboarding.linked", name=user.display_name, role=ctx.t(f"roles.{user.role}"))
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(command("start"), start)
+    return router

@@ -1,0 +1,85 @@
+"""Per-user settings in chat: ``/lang``, ``/tz``, ``/me`` and leaving a flow with ``/cancel``."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.context import Context
+from bot.replies import Button
+from bot.router import Router, command, payload
+from bot.timezones import COMMON_ZONES, resolve_timezone
+from store.users import teams_of
+
+LANGUAGE_WORDS = {
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
+    "zh": "zh",
+    "cn": "zh",
+    "chinese": "zh",
+    "中文": "zh",
+    "汉语": "zh",
+    "简体中文": "zh",
+}
+
+
+async def set_language(ctx: Context) -> None:
+    assert ctx.user is not None
+    value = ctx.payload.split(":", 1)[1] if ctx.payload else ctx.args
+    lang = LANGUAGE_WORDS.get(value.strip().lower()) if value else None
+    if lang is None or lang not in ctx.translator.languages:
+        ctx.ask(
+            ctx.t("settings.lang_ask"),
+            [Button("English", "lang:en"), Button("中文", "lang:zh")],
+        )
+        return
+    ctx.user.lang = lang
+    ctx.lang = lang
+    ctx.say("settings.lang_set")
+
+
+async def set_timezone(ctx: Context) -> None:
+    assert ctx.user is not None
+    value = ctx.payload.split(":", 1)[1] if ctx.payload else ctx.args
+    zone = resolve_timezone(value) if value else None
+    if zone is None:
+        key = "settings.tz_unknown" if value else "settings.tz_ask"
+        ctx.ask(ctx.t(key, value=value), [Button(z, f"tz:{z}") for z in COMMON_ZONES])
+        return
+    ctx.user.tz = zone
+    ctx.tz = ZoneInfo(zone)
+    local = ctx.now.astimezone(ctx.tz)
+    ctx.say("settings.tz_set", tz=zone, time=local.strftime("%Y-%m-%d %H:%M"))
+
+
+async def cancel(ctx: Context) -> None:
+    assert ctx.flow is not None
+    if ctx.flow.name:
+        ctx.flow.end()
+        ctx.say("settings.cancelled")
+    else:
+        ctx.say("settings.nothing_to_cancel")
+
+
+async def whoami(ctx: Context) -> None:
+    assert ctx.user is not None
+    teams = await teams_of(ctx.session, ctx.user)
+    ctx.say(
+        "settings.me",
+        name=ctx.user.display_name,
+        role=ctx.t(f"roles.{ctx.user.role}"),
+        teams=", ".join(teams) or "-",
+        lang=ctx.t("settings.language_name"),
+        tz=str(ctx.tz),
+        time=ctx.now.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(command("lang") | payload("lang"), set_language)
+    router.add(command("tz") | payload("tz"), set_timezone)
+    router.add(command("cancel"), cancel)
+    router.add(command("me"), whoami)
+    return router

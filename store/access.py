@@ -1,0 +1,132 @@
+"""The one place record rules live: a rep owns, a manager sees the team, an admin sees all.
+
+Handlers reach customer records only through :class:`Records`; it never reveals whether a
+record it refuses exists (a forged button payload gets the same answer as a missing id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import Company, Owned, Role, TeamMember, User
+
+RecordT = TypeVar("RecordT", bound=Owned)
+
+
+class RecordNotFound(Exception):
+    """No such record, or not one the principal may see; deliberately indistinguishable."""
+
+
+class NotAllowed(Exception):
+    """The principal may see the record but not do this to it (e.g. give it to a stranger)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A resolved CRM user and the owners whose records they may touch (None = everyone)."""
+
+    user_id: int
+    role: Role
+    visible_owner_ids: frozenset[int] | None
+
+    def can_see_owner(self, owner_id: int) -> bool:
+        return self.visible_owner_ids is None or owner_id in self.visible_owner_ids
+
+
+async def principal_for(session: AsyncSession, user: User) -> Principal:
+    role = Role(user.role)
+    if role is Role.ADMIN:
+        return Principal(user.id, role, None)
+    if role is Role.REP:
+        return Principal(user.id, role, frozenset({user.id}))
+    my_teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
+    members = await session.scalars(
+        select(TeamMember.user_id).where(TeamMember.team_id.in_(my_teams))
+    )
+    return Principal(user.id, role, frozenset({user.id, *members}))
+
+
+class Records:
+    """Scoped reads and writes of owned records for one principal in one transaction."""
+
+    def __init__(self, session: AsyncSession, principal: Principal, now: datetime) -> None:
+        self.session = session
+        self.principal = principal
+        self.now = now
+
+    def scope(self, model: type[RecordT]) -> ColumnElement[bool]:
+        ids = self.principal.visible_owner_ids
+        return true() if ids is None else model.owner_id.in_(ids)
+
+    def select(self, model: type[RecordT]) -> Select[RecordT]:
+        return select(model).where(self.scope(model))
+
+    async def get(
+        self, model: type[RecordT], record_id: int, *, for_update: bool = False
+    ) -> RecordT:
+        stmt = self.select(model).where(model.id == record_id)  # type: ignore[attr-defined]
+        if for_update:
+            stmt = stmt.with_for_update()
+        obj = await self.session.scalar(stmt)
+        if obj is None:
+            raise RecordNotFound(f"{model.__name__} {record_id}")
+        return obj
+
+    async def list(
+        self,
+        model: type[RecordT],
+        *where: ColumnElement[bool],
+        order_by: Any = None,
+        limit: int = 50,
+    ) -> Sequence[RecordT]:
+        stmt = self.select(model).where(*where).limit(limit)
+        if order_by is not None:
+            stmt = stmt.order_by(order_by)
+        return (await self.session.scalars(stmt)).all()
+
+    async def create(self, model: type[RecordT], **fields: Any) -> RecordT:
+        owner_id = fields.setdefault("owner_id", self.principal.user_id)
+        self._check_owner(owner_id)
+        await self._check_links(fields)
+        for stamp in ("created_at", "updated_at", "stage_changed_at"):
+            if hasattr(model, stamp):
+                fields.setdefault(stamp, self.now)
+        obj = model(**fields)
+        self.session.add(obj)
+        await self.session.flush()
+        return obj
+
+    async def update(self, obj: RecordT, **fields: Any) -> RecordT:
+        self._check_owner(obj.owner_id, missing=True)
+        if "owner_id" in fields:
+            self._check_owner(fields["owner_id"])
+        await self._check_links(fields)
+        for key, value in fields.items():
+            if not hasattr(obj, key):
+                raise AttributeError(f"{type(obj).__name__} has no field {key}")
+            setattr(obj, key, value)
+        if hasattr(obj, "updated_at"):
+            obj.updated_at = self.now
+        await self.session.flush()
+        return obj
+
+    async def delete(self, obj: RecordT) -> None:
+        self._check_owner(obj.owner_id, missing=True)
+        await self.session.delete(obj)
+        await self.session.flush()
+
+    def _check_owner(self, owner_id: int, *, missing: bool = False) -> None:
+        if not self.principal.can_see_owner(owner_id):
+            raise RecordNotFound("owner out of scope") if missing else NotAllowed("owner")
+
+    async def _check_links(self, fields: dict[str, Any]) -> None:
+        """A record may only point at a company the principal can see."""
+        company_id = fields.get("company_id")
+        if company_id is not None:
+            await self.get(Company, company_id)

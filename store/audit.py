@@ -1,0 +1,94 @@
+"""Every create / update / delete of an owned record becomes audit rows, in the same flush.
+
+Hooking the session (rather than each handler) means no code path can change a record
+without leaving a trace: handlers, CLI commands and the demo loader all go through it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from bot.clock import Clock
+from store.models import AuditEntry
+
+SKIPPED_FIELDS = frozenset({"id", "created_at", "updated_at"})
+
+
+def _render(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _is_audited(obj: object) -> bool:
+    return bool(getattr(obj, "audited", False))
+
+
+def _changes(obj: object) -> list[tuple[str | None, Any, Any]]:
+    state = inspect(obj)
+    changed: list[tuple[str | None, Any, Any]] = []
+    for attr in state.mapper.column_attrs:
+        if attr.key in SKIPPED_FIELDS:
+            continue
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if _render(old) != _render(new):
+            changed.append((attr.key, old, new))
+    return changed
+
+
+def _snapshot(obj: object) -> list[tuple[str | None, Any, Any]]:
+    state = inspect(obj)
+    return [
+        (attr.key, None, getattr(obj, attr.key))
+        for attr in state.mapper.column_attrs
+        if attr.key not in SKIPPED_FIELDS and getattr(obj, attr.key) is not None
+    ]
+
+
+def install_audit_hooks(session_class: type[Session], clock: Clock) -> None:
+    @event.listens_for(session_class, "after_flush")
+    def _write_audit(session: Session, _ctx: UOWTransaction) -> None:
+        rows: list[dict[str, Any]] = []
+        at = clock.now()
+        user_id = session.info.get("audit_user_id")
+        platform = session.info.get("audit_platform", "system")
+
+        def add(obj: Any, action: str, fields: list[tuple[str | None, Any, Any]]) -> None:
+            for name, old, new in fields or [(None, None, None)]:
+                rows.append(
+                    {
+                        "at": at,
+                        "user_id": user_id,
+                        "platform": platform,
+                        "table_name": obj.__tablename__,
+                        "record_id": obj.id,
+                        "action": action,
+                        "field": name,
+                        "old_value": _render(old),
+                        "new_value": _render(new),
+                    }
+                )
+
+        for obj in session.new:
+            if _is_audited(obj):
+                add(obj, "create", _snapshot(obj))
+        for obj in session.dirty:
+            if _is_audited(obj) and session.is_modified(obj, include_collections=False):
+                fields = _changes(obj)
+                if fields:
+                    add(obj, "update", fields)
+        for obj in session.deleted:
+            if _is_audited(obj):
+                add(obj, "delete", [(k, v, None) for k, _, v in _snapshot(obj)])
+        if rows:
+            session.connection().execute(insert(AuditEntry), rows)

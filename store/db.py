@@ -1,0 +1,72 @@
+"""Engine and sessions: SQLite tuned for a single process, PostgreSQL for many workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from store.audit import install_audit_hooks
+
+
+class Database:
+    """One per process: owns the engine and hands out sessions that audit what they change."""
+
+    def __init__(self, url: str, clock: Clock) -> None:
+        self.url = url
+        self.clock = clock
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            _ensure_parent_dir(url)
+            kwargs["connect_args"] = {"timeout": 15}
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sync_session_class = type("AuditedSession", (Session,), {})
+        install_audit_hooks(self._sync_session_class, clock)
+        self._sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=self._sync_session_class
+        )
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, user_id: int | None = None, platform: str = "system"
+    ) -> AsyncIterator[AsyncSession]:
+        """One unit of work; commits on success, rolls back on any exception."""
+        async with self._sessions() as session, session.begin():
+            session.info["audit_user_id"] = user_id
+            session.info["audit_platform"] = platform
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _ensure_parent_dir(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,248 @@
+"""The CRM's tables. Every customer-facing record has an owner; record rules key on it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Role(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class ActivityKind(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    MEETING = "meeting"
+    NOTE = "note"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime]
+
+
+class User(Base):
+    __tablename__ = "users"
+    audited: ClassVar[bool] = True  # role and activation changes are worth a trace
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16), default=Role.REP)
+    lang: Mapped[str | None] = mapped_column(String(8))
+    tz: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ChatIdentity(Base):
+    """A verified platform account linked to a CRM user by an invite code."""
+
+    __tablename__ = "chat_identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    linked_at: Mapped[datetime]
+
+
+class Invite(Base):
+    """One-time, expiring; only a hash of the code is stored."""
+
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"))
+
+
+class Owned:
+    """Marks a record that belongs to a user; record rules and the audit log apply to it."""
+
+    audited: ClassVar[bool] = True
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class Company(Owned, Base):
+    __tablename__ = "companies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    industry: Mapped[str | None] = mapped_column(String(80))
+    city: Mapped[str | None] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    website: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Contact(Owned, Base):
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    title: Mapped[str | None] = mapped_column(String(120))
+    mobile: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(200), index=True)
+    wechat: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Deal(Owned, Base):
+    __tablename__ = "deals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(32), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    expected_close: Mapped[date | None] = mapped_column(Date)
+    probability: Mapped[int] = mapped_column(Integer, default=10)
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    stage_changed_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class DealStageChange(Base):
+    """Every stage move with its time; funnel and conversion reports read this."""
+
+    __tablename__ = "deal_stage_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(32))
+    to_stage: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(index=True)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Activity(Owned, Base):
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+
+
+class Task(Owned, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_open_due", "owner_id", "done_at", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL")
+    )
+    title: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Who changed which field of which record, when, from which platform, old and new value."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_record", "table_name", "record_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    platform: Mapped[str] = mapped_column(String(16))
+    table_name: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(8))
+    field: Mapped[str | None] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedEvent(Base):
+    """Delivery ids already handled; a redelivery finds its row and changes nothing."""
+
+    __tablename__ = "processed_events"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Conversation(Base):
+    """Multi-step flow state per (platform, chat, user), so any worker can continue it."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    flow: Mapped[str | None] = mapped_column(String(40))
+    state: Mapped[str | None] = mapped_column(String(40))
+    flow_version: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,198 @@
+"""Users, teams, invite codes and chat identities — shared by the CLI and the chat handlers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import ChatIdentity, Invite, Role, Team, TeamMember, User
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+CODE_LENGTH = 8
+NAME_RE = re.compile(r"^[\w.\-]{1,64}$")
+
+
+class UserError(Exception):
+    """A user or team operation that cannot be done; the message says why."""
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"[\s\-]", "", code).upper()
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def format_code(raw: str) -> str:
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+async def find_user(session: AsyncSession, name: str) -> User | None:
+    return await session.scalar(select(User).where(User.name == name.strip().lower()))
+
+
+async def require_user(session: AsyncSession, name: str) -> User:
+    user = await find_user(session, name)
+    if user is None:
+        raise UserError(f"no user named {name!r}")
+    return user
+
+
+async def create_user(
+    session: AsyncSession,
+    name: str,
+    *,
+    role: Role,
+    now: datetime,
+    display_name: str | None = None,
+    lang: str | None = None,
+    tz: str | None = None,
+) -> User:
+    handle = name.strip().lower()
+    if not NAME_RE.match(handle):
+        raise UserError(f"user name {name!r}: use letters, digits, '.', '-' or '_'")
+    if await find_user(session, handle):
+        raise UserError(f"user {handle!r} already exists")
+    user = User(
+        name=handle,
+        display_name=display_name or name.strip(),
+        role=role.value,
+        lang=lang,
+        tz=tz,
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def find_team(session: AsyncSession, name: str) -> Team | None:
+    return await session.scalar(select(Team).where(Team.name == name.strip()))
+
+
+async def ensure_team(session: AsyncSession, name: str, now: datetime) -> Team:
+    team = await find_team(session, name)
+    if team is None:
+        team = Team(name=name.strip(), created_at=now)
+        session.add(team)
+        await session.flush()
+    return team
+
+
+async def add_member(session: AsyncSession, team: Team, user: User) -> bool:
+    exists = await session.get(TeamMember, (team.id, user.id))
+    if exists:
+        return False
+    session.add(TeamMember(team_id=team.id, user_id=user.id))
+    await session.flush()
+    return True
+
+
+async def remove_member(session: AsyncSession, team: Team, user: User) -> bool:
+    result = await session.execute(
+        delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user.id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def teams_of(session: AsyncSession, user: User) -> list[str]:
+    rows = await session.scalars(
+        select(Team.name)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.user_id == user.id)
+        .order_by(Team.name)
+    )
+    return list(rows)
+
+
+async def team_members(session: AsyncSession, team: Team) -> Sequence[User]:
+    rows = await session.scalars(
+        select(User)
+        .join(TeamMember, TeamMember.user_id == User.id)
+        .where(TeamMember.team_id == team.id)
+        .order_by(User.name)
+    )
+    return rows.all()
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    code: str
+    expires_at: datetime
+
+
+async def issue_invite(
+    session: AsyncSession, user: User, *, now: datetime, ttl: timedelta
+) -> IssuedInvite:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    invite = Invite(code_hash=hash_code(raw), user_id=user.id, created_at=now, expires_at=now + ttl)
+    session.add(invite)
+    await session.flush()
+    return IssuedInvite(format_code(raw), invite.expires_at)
+
+
+async def identity_user(session: AsyncSession, platform: str, external_id: str) -> User | None:
+    return await session.scalar(
+        select(User)
+        .join(ChatIdentity, ChatIdentity.user_id == User.id)
+        .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id)
+    )
+
+
+async def redeem_invite(
+    session: AsyncSession,
+    code: str,
+    *,
+    platform: str,
+    external_id: str,
+    display_name: str,
+    now: datetime,
+) -> User | None:
+    """Link the chat account to the invite's user; ``None`` if the code is unknown, used or old."""
+    invite = await session.scalar(
+        select(Invite).where(Invite.code_hash == hash_code(code)).with_for_update()
+    )
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return None
+    user = await session.get(User, invite.user_id)
+    if user is None or not user.active:
+        return None
+    identity = ChatIdentity(
+        platform=platform,
+        external_id=external_id,
+        user_id=user.id,
+        display_name=display_name,
+        linked_at=now,
+    )
+    session.add(identity)
+    await session.flush()
+    invite.used_at = now
+    invite.used_by = identity.id
+    await session.flush()
+    return user
+
+
+async def link_identity(
+    session: AsyncSession, user: User, *, platform: str, external_id: str, now: datetime
+) -> None:
+    """Link without a code — only for trusted local adapters (the console) and tests."""
+    if await identity_user(session, platform, external_id) is None:
+        session.add(
+            ChatIdentity(
+                platform=platform,
+                external_id=external_id,
+                user_id=user.id,
+                display_name=user.display_name,
+                linked_at=now,
+            )
+        )
+        await session.flush()

@@ -1,0 +1,107 @@
+"""Fixtures: a real database per test (SQLite file, or PostgreSQL when
+``CRMBOT_TEST_DATABASE_URL`` is set), a frozen clock and the conversational harness."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.app import open_app
+from bot.clock import FrozenClock
+from bot.config import Settings
+from store import migrate
+from store.db import Database
+from store.models import Base
+from tests.harness import BotHarness
+
+# Wednesday 18 November 2026, 10:00 in Shanghai.
+FROZEN_AT = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+PG_URL = os.environ.get("CRMBOT_TEST_DATABASE_URL")
+
+
+def _normalise(url: str) -> str:
+    return Settings(database_url=url).database_url
+
+
+async def _migrate(url: str) -> None:
+    db = Database(url, FrozenClock(FROZEN_AT))
+    try:
+        await migrate.upgrade(db)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run the Alembic migrations once per session; tests start from a copy or a truncate."""
+    if PG_URL:
+        url = _normalise(PG_URL)
+        asyncio.run(_reset_postgres(url))
+        asyncio.run(_migrate(url))
+        yield url
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+        yield str(path)
+
+
+async def _reset_postgres(url: str) -> None:
+    db = Database(url, FrozenClock(FROZEN_AT))
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await db.dispose()
+
+
+async def _truncate_postgres(url: str) -> None:
+    db = Database(url, FrozenClock(FROZEN_AT))
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+async def database_url(migrated_template: str, tmp_path: Path) -> str:
+    if PG_URL:
+        await _truncate_postgres(migrated_template)
+        return migrated_template
+    target = tmp_path / "crmbot.db"
+    shutil.copyfile(migrated_template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(FROZEN_AT)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, default_lang="en", default_tz="Asia/Shanghai")
+
+
+@pytest.fixture
+async def db(settings: Settings, clock: FrozenClock) -> AsyncIterator[Database]:
+    database = Database(settings.database_url, clock)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def bot(settings: Settings, clock: FrozenClock) -> AsyncIterator[BotHarness]:
+    app = await open_app(settings, clock)
+    harness = BotHarness(app, clock, settings)
+    yield harness
+    await harness.app.close()
