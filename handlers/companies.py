@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.context import Context, UserFacingError
+from bot.payloads import payload_id
 from bot.replies import Button, Card
 from bot.router import Router, command, payload
 from conversations import new_company
@@ -12,15 +13,6 @@ from store.models import Activity, Company, Contact, Deal, Task, User
 
 CLOSED_STAGES = ("won", "lost")
 PAGE = 8
-
-
-def _record_id(ctx: Context) -> int:
-    """The numeric id in a ``prefix:ID`` payload; anything else is a forged or stale button."""
-    assert ctx.payload is not None
-    raw = ctx.payload.rsplit(":", 1)[-1]
-    if not raw.isdigit():
-        raise UserFacingError("errors.not_found")
-    return int(raw)
 
 
 async def list_companies(ctx: Context) -> None:
@@ -32,7 +24,7 @@ async def list_companies(ctx: Context) -> None:
 
 
 async def show_company(ctx: Context) -> None:
-    company = await ctx.records.get(Company, _record_id(ctx))
+    company = await ctx.records.get(Company, payload_id(ctx))
     session = ctx.session
     owner = await session.get(User, company.owner_id)
     contacts = await session.scalar(
@@ -59,7 +51,7 @@ async def show_company(ctx: Context) -> None:
 
 async def _deletable(ctx: Context, *, lock: bool = False) -> Company:
     """Only an empty company can be deleted, so no child record disappears unaudited."""
-    company = await ctx.records.get(Company, _record_id(ctx), for_update=lock)
+    company = await ctx.records.get(Company, payload_id(ctx), for_update=lock)
     for model in (Contact, Deal, Activity, Task):
         linked = await ctx.session.scalar(
             select(func.count()).select_from(model).where(model.company_id == company.id)

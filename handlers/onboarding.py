@@ -23,7 +23,7 @@ async def start(ctx: Context) -> None:
         return
     user = await redeem_invite(
         ctx.session,
-        ctx.args.split()[0],
+        ctx.args,
         platform=event.platform,
         external_id=event.actor.platform_user_id,
         display_name=event.actor.display_name,

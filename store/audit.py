@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from bot.clock import Clock
 from store.models import AuditEntry
 
-SKIPPED_FIELDS = frozenset({"id", "created_at", "updated_at"})
+SKIPPED_FIELDS = frozenset({"id", "created_at", "updated_at", "search_key"})
 
 
 def _render(value: Any) -> str | None:

@@ -53,6 +53,10 @@ class Database:
             session.info["audit_platform"] = platform
             yield session
 
+    def session(self) -> AsyncSession:
+        """A bare session for callers that manage their own transactions (tests, tools)."""
+        return self._sessions()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

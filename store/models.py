@@ -117,6 +117,7 @@ class Company(Owned, Base):
     __tablename__ = "companies"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    search_key: Mapped[str | None] = mapped_column(Text)
     industry: Mapped[str | None] = mapped_column(String(80))
     city: Mapped[str | None] = mapped_column(String(80))
     phone: Mapped[str | None] = mapped_column(String(32))
@@ -132,6 +133,7 @@ class Contact(Owned, Base):
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )
     name: Mapped[str] = mapped_column(String(120), index=True)
+    search_key: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(String(120))
     mobile: Mapped[str | None] = mapped_column(String(32), index=True)
     phone: Mapped[str | None] = mapped_column(String(32))
@@ -183,6 +185,7 @@ class Activity(Owned, Base):
     kind: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
+    source_text: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime]
 
@@ -219,6 +222,17 @@ class AuditEntry(Base):
     field: Mapped[str | None] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class UndoAction(Base):
+    """What one chat action created or changed, so its Undo button can reverse exactly that."""
+
+    __tablename__ = "undo_actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]
 
 
 class ProcessedEvent(Base):

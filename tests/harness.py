@@ -101,10 +101,11 @@ class BotHarness:
 
     async def records_for(self, chat: ChatUser) -> tuple[AsyncSession, Records]:
         """A scoped data-access layer as the given user (callers own the session)."""
-        session = self.app.db._sessions()
-        user = await session.get(User, chat.user_id)
-        assert user is not None
-        principal: Principal = await principal_for(session, user)
+        async with self.app.db.transaction() as lookup:
+            user = await lookup.get(User, chat.user_id)
+            assert user is not None
+            principal: Principal = await principal_for(lookup, user)
+        session = self.app.db.session()
         return session, Records(session, principal, self.clock.now())
 
     async def scalar(self, stmt: Any) -> Any:

@@ -1,0 +1,73 @@
+"""Every create / update / delete leaves who, when, platform, field, old and new value."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from store.audit_view import AuditQuery, read_audit
+from store.models import AuditEntry, Company
+
+
+async def entries(bot, **where):
+    stmt = select(AuditEntry).order_by(AuditEntry.id)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(AuditEntry, key) == value)
+    return await bot.all(stmt)
+
+
+async def test_create_update_delete_are_audited_with_platform_and_user(bot):
+    li = await bot.user("li")
+    await li.send("/newcompany Initech")
+    await li.send("Austin")
+    await li.send("/cancel")
+    await li.send("/newcompany Initech")
+    await li.send("Austin")
+    await li.send("3")  # Retail
+    await li.send("1")  # Save
+    company = await bot.scalar(select(Company))
+    created = await entries(bot, table_name="companies", action="create")
+    assert {(e.field, e.new_value) for e in created} >= {
+        ("name", "Initech"),
+        ("city", "Austin"),
+        ("industry", "Retail"),
+        ("owner_id", str(li.user_id)),
+    }
+    assert {(e.user_id, e.platform, e.at) for e in created} == {
+        (li.user_id, "memory", bot.clock.now())
+    }
+
+    bot.advance(minutes=5)
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        obj = await records.get(Company, company.id)
+        await records.update(obj, city="Dallas", industry="Retail")
+    changed = await entries(bot, table_name="companies", action="update")
+    assert [(e.field, e.old_value, e.new_value) for e in changed] == [("city", "Austin", "Dallas")]
+
+    bot.advance(minutes=5)
+    r = await li.click(f"co.del:{company.id}")
+    r = await li.click(r.button("Yes, delete"))
+    assert r.text == "Deleted Initech."
+    deleted = await entries(bot, table_name="companies", action="delete")
+    assert ("city", "Dallas", None) in {(e.field, e.old_value, e.new_value) for e in deleted}
+
+    async with bot.db.transaction() as session:
+        lines = await read_audit(
+            session, AuditQuery.parse(record=f"company:{company.id}", user=None, limit=100)
+        )
+    assert lines[0].startswith("2026-11-18 02:10:00 UTC  li via memory  delete companies#")
+    assert any("city: Austin → Dallas" in line for line in lines)
+
+
+async def test_refused_change_leaves_no_audit(bot):
+    li = await bot.user("li")
+    zhang = await bot.user("zhang")
+    await li.send("/newcompany Initech")
+    await li.send("/cancel")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        company = await records.create(Company, name="Mine")
+    before = len(await entries(bot))
+    r = await zhang.click(f"co.delok:{company.id}")
+    assert "Not found" in r.text
+    assert len(await entries(bot)) == before

@@ -1,0 +1,93 @@
+"""The admin's command line: invites, users, teams, audit — and clear errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+
+@pytest.fixture
+def crmbot(database_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("CRMBOT_DATABASE_URL", database_url)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None, ok: bool = True):
+        result = runner.invoke(main, list(args), input=input, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return run
+
+
+def test_invite_list_roles_and_teams(crmbot):
+    out = crmbot("user", "invite", "li", "--role", "rep", "--team", "East").output
+    assert re.search(r"/start [A-Z2-9]{4}-[A-Z2-9]{4}", out)
+    crmbot("user", "invite", "wang", "--role", "manager", "--team", "East", "--display-name", "王经理")
+    listing = crmbot("user", "list").output
+    assert re.search(r"li\s+li\s+rep\s+East", listing)
+    assert re.search(r"wang\s+王经理\s+manager\s+East", listing)
+
+    crmbot("user", "set-role", "li", "manager")
+    assert re.search(r"li\s+li\s+manager", crmbot("user", "list").output)
+    audit = crmbot("audit", "--user", "li").output + crmbot("audit").output
+    assert "role: rep → manager" in audit
+
+    crmbot("team", "create", "West")
+    crmbot("team", "add", "West", "li")
+    assert "West: li (manager)" in crmbot("team", "list").output
+    crmbot("team", "remove", "West", "li")
+    assert "West: -" in crmbot("team", "list").output
+    crmbot("user", "deactivate", "li")
+    assert "(deactivated)" in crmbot("user", "list").output
+
+
+def test_errors_are_one_clear_line(crmbot):
+    result = crmbot("user", "set-role", "nobody", "rep", ok=False)
+    assert result.exit_code == 1
+    assert "no user named 'nobody'" in result.output
+    result = crmbot("user", "invite", "bad name!", ok=False)
+    assert "use letters, digits" in result.output
+    result = crmbot("audit", "--record", "company:abc", ok=False)
+    assert "use TABLE:ID" in result.output
+    result = crmbot("user", "invite", "li", "--role", "boss", ok=False)
+    assert result.exit_code == 2
+
+
+def test_bad_setting_is_named(crmbot, monkeypatch):
+    monkeypatch.setenv("CRMBOT_DEFAULT_TZ", "Mars/Base")
+    result = crmbot("user", "list", ok=False)
+    assert "CRMBOT_DEFAULT_TZ: unknown time zone 'Mars/Base'" in result.output
+    monkeypatch.setenv("CRMBOT_DEFAULT_TZ", "Asia/Shanghai")
+    monkeypatch.setenv("CRMBOT_DATABASE_URL", "mysql://x")
+    assert "CRMBOT_DATABASE_URL: must be" in crmbot("user", "list", ok=False).output
+
+
+def test_config_file(crmbot, monkeypatch, tmp_path):
+    config = tmp_path / "crmbot.toml"
+    config.write_text('default_lang = "klingon"\n')
+    monkeypatch.setenv("CRMBOT_CONFIG_FILE", str(config))
+    assert "CRMBOT_DEFAULT_LANG: must be one of en, zh" in crmbot("user", "list", ok=False).output
+    monkeypatch.setenv("CRMBOT_CONFIG_FILE", str(tmp_path / "missing.toml"))
+    assert "CRMBOT_CONFIG_FILE: no such file" in crmbot("user", "list", ok=False).output
+
+
+def test_console_chat_as_a_user_with_numbered_buttons(crmbot):
+    crmbot("user", "invite", "li", "--role", "rep")
+    out = crmbot("chat", "--as", "li", input="/lang\n2\n/帮助\n/quit\n").output
+    assert "1. English  2. 中文" in out
+    assert "语言已切换为中文。" in out
+    assert "销售代表" in out
+
+
+def test_console_unlinked_account_can_join_with_a_code(crmbot):
+    code = re.search(r"/start (\S+)", crmbot("user", "invite", "li").output).group(1)
+    out = crmbot("chat", "--account", "phone", input=f"/help\n/start {code}\n/me\n").output
+    assert "Ask your admin for an invite code" in out
+    assert "Welcome, li!" in out
+    assert "Teams: -" in out

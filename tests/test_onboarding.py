@@ -1,0 +1,92 @@
+"""Unknown chat accounts get nothing but the invite prompt; invite codes link them once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from store.models import ChatIdentity, Company, Role
+from store.users import create_user, issue_invite
+
+
+async def invite(bot, name="li", role=Role.REP, ttl_hours=72, lang=None):
+    async with bot.db.transaction(platform="cli") as session:
+        user = await create_user(session, name, role=role, now=bot.clock.now(), lang=lang)
+        issued = await issue_invite(
+            session, user, now=bot.clock.now(), ttl=timedelta(hours=ttl_hours)
+        )
+    return issued.code
+
+
+async def test_unlinked_account_gets_only_the_prompt_whatever_it_sends(bot):
+    stranger = bot.stranger("tg-42")
+    for text in ("/help", "hello", "/companies", "/newcompany Acme", "1", "/lang zh"):
+        r = await stranger.send(text)
+        assert r.text.startswith("👋 This chat isn't linked"), text
+        assert r.buttons == []
+    r = await stranger.click("co:1")
+    assert "isn't linked" in r.text
+    assert await bot.scalar(select(func.count()).select_from(Company)) == 0
+
+
+async def test_prompt_speaks_the_platforms_language(bot):
+    r = await bot.stranger("tg-43", language_code="zh-hans").send("你好")
+    assert "邀请码" in r.text
+
+
+async def test_start_with_code_links_the_account_once(bot):
+    code = await invite(bot)
+    chat = bot.stranger("tg-7")
+    r = await chat.send(f"/start {code}")
+    assert "Welcome, li!" in r.text
+    assert "sales rep" in r.text
+    r = await chat.send("/help")
+    assert "/companies" in r.text
+    # The code is single-use: another account can't reuse it.
+    r = await bot.stranger("tg-8").send(f"/join {code}")
+    assert "isn't valid" in r.text
+
+
+async def test_code_is_forgiving_about_case_spaces_and_dashes(bot):
+    code = await invite(bot)
+    sloppy = " " + code.lower().replace("-", " ") + " "
+    r = await bot.stranger("tg-9").send(f"/start{sloppy}")
+    assert "Welcome" in r.text
+
+
+async def test_chinese_alias_and_user_language(bot):
+    code = await invite(bot, lang="zh")
+    r = await bot.stranger("tg-10").send(f"/加入 {code}")
+    assert "欢迎" in r.text
+
+
+async def test_expired_code_is_refused(bot):
+    code = await invite(bot, ttl_hours=1)
+    bot.advance(hours=2)
+    r = await bot.stranger("tg-11").send(f"/start {code}")
+    assert "expired" in r.text
+    assert await bot.scalar(select(func.count()).select_from(ChatIdentity)) == 0
+
+
+async def test_wrong_or_missing_code(bot):
+    chat = bot.stranger("tg-12")
+    assert "isn't valid" in (await chat.send("/start NOPE-NOPE")).text
+    assert "followed by the invite code" in (await chat.send("/start")).text
+
+
+async def test_linked_account_restarting_changes_nothing(bot):
+    li = await bot.user("li")
+    code = await invite(bot, name="other")
+    r = await li.send(f"/start {code}")
+    assert "already linked to Li" in r.text
+    # The code was not consumed by the refusal.
+    assert "Welcome" in (await bot.stranger("tg-13").send(f"/start {code}")).text
+
+
+async def test_deactivated_user_is_treated_as_unlinked(bot):
+    li = await bot.user("li")
+    async with bot.db.transaction() as session:
+        user = await session.get(type(await bot.get_user("li")), li.user_id)
+        user.active = False
+    assert "isn't linked" in (await li.send("/help")).text
