@@ -8,9 +8,27 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.engine import Engine, EngineParts
 from bot.router import Router
-from conversations import new_company
+from conversations import (
+    deal_edit,
+    deal_reason,
+    guided_log,
+    log_edit,
+    new_company,
+    new_deal,
+    quick_log,
+)
 from conversations.base import Flows
-from handlers import companies, help, onboarding, settings
+from handlers import (
+    activities,
+    companies,
+    deals,
+    help,
+    history,
+    lookup,
+    onboarding,
+    settings,
+    tasks,
+)
 from locales.catalog import Translator
 from store import migrate
 from store.db import Database
@@ -18,14 +36,34 @@ from store.db import Database
 
 def build_router() -> Router:
     router = Router()
-    for module in (onboarding, help, settings, companies):
+    # Free text (activities) goes last: it catches whatever no command or button took.
+    for module in (
+        onboarding,
+        help,
+        settings,
+        companies,
+        lookup,
+        deals,
+        tasks,
+        history,
+        activities,
+    ):
         router.include(module.routes())
     return router
 
 
 def build_flows() -> Flows:
     flows = Flows()
-    flows.add(new_company.FLOW)
+    for flow in (
+        new_company.FLOW,
+        new_deal.FLOW,
+        deal_edit.FLOW,
+        deal_reason.FLOW,
+        quick_log.FLOW,
+        guided_log.FLOW,
+        log_edit.FLOW,
+    ):
+        flows.add(flow)
     return flows
 
 

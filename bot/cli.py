@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import ParamSpec, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from sqlalchemy import func, select
 
-from bot.adapters.console.adapter import run_console
+from bot.adapters.console.adapter import PROMPT, run_console
 from bot.adapters.memory.chat import LocalChat
 from bot.app import App, open_app
 from bot.clock import SystemClock
 from bot.config import ConfigError, default_data_dir, load_settings
+from bot.nlu.message import parse_log
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database
@@ -80,11 +83,14 @@ async def chat(as_user: str | None, account: str | None) -> None:
             external_id = f"user:{user.name}"
             click.echo(
                 f"Talking as {user.display_name} ({user.role}). "
-                "Type /help, or /quit to leave. Use --as NAME to be someone else."
+                "Type /help, or /quit to leave. Use --as NAME to be someone else.",
+                err=True,
             )
         else:
             external_id = f"account:{account}"
-            click.echo(f"Talking as the unlinked chat account {account!r}. Type /quit to leave.")
+            click.echo(
+                f"Talking as the unlinked chat account {account!r}. Type /quit to leave.", err=True
+            )
         local = LocalChat(
             app.engine,
             app.clock,
@@ -92,7 +98,10 @@ async def chat(as_user: str | None, account: str | None) -> None:
             external_id=external_id,
             display_name=as_user or account or "",
         )
-        await run_console(local, default_data_dir() / "images")
+        interactive = sys.stdin.isatty()
+        await run_console(
+            local, default_data_dir() / "images", prompt=PROMPT if interactive else ""
+        )
     finally:
         await app.close()
 
@@ -108,7 +117,7 @@ async def _console_user(app: App, name: str | None) -> User | None:
             default=True,
         ):
             await demo.load(app.db, app.clock)
-            click.echo(demo.SUMMARY)
+            click.echo(demo.SUMMARY, err=True)
         else:
             click.echo("Create your first user with: crmbot user invite NAME --role admin")
             return None
@@ -318,6 +327,36 @@ async def team_list() -> None:
                 click.echo(f"{group.name}: {listed}")
     finally:
         await app.close()
+
+
+@main.command()
+@click.argument("text")
+@click.option("--now", "now_text", metavar="ISO8601", help="When the message was sent.")
+@click.option("--tz", "zone", metavar="ZONE", help="The sender's time zone.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="The sender's language.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (the default).")
+def parse(
+    text: str, now_text: str | None, zone: str | None, lang: str | None, as_json: bool
+) -> None:
+    """Show what crmbot understands from TEXT, through the same parser the chat uses."""
+    settings = load_settings()
+    try:
+        tz = ZoneInfo(zone or settings.default_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {zone!r}", param_hint="--tz") from None
+    if now_text is None:
+        now = datetime.now(tz)
+    else:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter(
+                "use ISO 8601, e.g. 2026-11-18T10:00:00+08:00", param_hint="--now"
+            ) from None
+        now = now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
+    parsed = parse_log(text, now, default_time=settings.follow_up_time)
+    del lang, as_json  # both languages are always understood; JSON is the only output
+    click.echo(json.dumps(parsed.to_json(), ensure_ascii=False))
 
 
 @main.command()

@@ -7,17 +7,21 @@ error naming the setting, e.g. ``CRMBOT_DEFAULT_TZ: unknown time zone 'Mars/Base
 from __future__ import annotations
 
 import os
+from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from store.pipeline import DEFAULT_STAGES, Pipeline
 
 SUPPORTED_LANGUAGES = ("en", "zh")
 ENV_PREFIX = "CRMBOT_"
@@ -44,6 +48,9 @@ class Settings(BaseSettings):
     default_tz: str = "Asia/Shanghai"
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
     conversation_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    default_currency: str = "CNY"
+    follow_up_time: time = time(9, 0)
+    pipeline_stages: Annotated[tuple[str, ...], NoDecode] = DEFAULT_STAGES
     config_file: Path | None = None
 
     @field_validator("default_lang")
@@ -53,6 +60,22 @@ class Settings(BaseSettings):
         if value not in SUPPORTED_LANGUAGES:
             raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}, not {value!r}")
         return value
+
+    @field_validator("default_currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        value = value.strip().upper()
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"must be an ISO 4217 code such as CNY or USD, not {value!r}")
+        return value
+
+    @field_validator("pipeline_stages", mode="before")
+    @classmethod
+    def _stage_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip().lower() for part in value.split(",") if part.strip()]
+        Pipeline(tuple(value))
+        return tuple(value)
 
     @field_validator("default_tz")
     @classmethod
@@ -73,6 +96,10 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(self.pipeline_stages)
 
     @classmethod
     def settings_customise_sources(

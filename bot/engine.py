@@ -226,12 +226,10 @@ class Engine:
                 ctx.say("errors.not_found")
 
     def _remember_choices(self, ctx: Context) -> None:
+        """Every button of this answer, numbered in order across its messages."""
         assert ctx.flow is not None
-        with_buttons = [r for r in ctx.replies if reply_buttons(r)]
-        if with_buttons:
-            ctx.flow.row.choices = [b.payload for b in reply_buttons(with_buttons[-1])]
-        elif ctx.replies:
-            ctx.flow.row.choices = []
+        if ctx.replies:
+            ctx.flow.row.choices = [b.payload for r in ctx.replies for b in reply_buttons(r)]
 
 
 async def _not_linked(ctx: Context) -> None:

@@ -68,9 +68,13 @@ def reply_text(reply: Reply) -> str:
     return reply.caption
 
 
-def numbered(buttons: tuple[Button, ...]) -> str:
-    """``1. Acme Ltd  2. Acme Trading`` — how buttons look where buttons don't exist."""
-    return "  ".join(f"{i}. {b.label}" for i, b in enumerate(buttons, start=1))
+def numbered(buttons: tuple[Button, ...], start: int = 1) -> str:
+    """``1. Acme Ltd  2. Acme Trading`` — how buttons look where buttons don't exist.
+
+    Numbering runs on across the messages of one answer (``start``), matching the order
+    in which the engine maps a typed digit back to a button.
+    """
+    return "  ".join(f"{i}. {b.label}" for i, b in enumerate(buttons, start=start))
 
 
 def to_json(reply: Reply) -> dict[str, Any]:

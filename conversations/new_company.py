@@ -12,6 +12,8 @@ from store.models import Company
 NAME = "new_company"
 VERSION = 1
 INDUSTRIES = ("manufacturing", "it", "retail", "finance", "other")
+USE_SUGGESTED = flow_payload(NAME, "use")
+CANCEL = flow_payload(NAME, "cancel")
 MAX_NAME = 200
 
 
@@ -33,6 +35,13 @@ async def on_name(ctx: Context) -> None:
     choice = flow_value(ctx, NAME)
     if choice == "anyway":
         _ask_city(ctx)
+        return
+    if choice == "cancel":
+        ctx.flow.end()
+        ctx.say("settings.cancelled")
+        return
+    if choice == "use" and ctx.flow.data.get("suggested"):
+        await got_name(ctx, ctx.flow.data["suggested"])
         return
     if choice is not None or not ctx.text:
         ctx.say("company.ask_name")

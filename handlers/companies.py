@@ -6,12 +6,11 @@ from sqlalchemy import func, select
 
 from bot.context import Context, UserFacingError
 from bot.payloads import payload_id
-from bot.replies import Button, Card
+from bot.replies import Button
 from bot.router import Router, command, payload
 from conversations import new_company
-from store.models import Activity, Company, Contact, Deal, Task, User
+from store.models import Activity, Company, Contact, Deal, Task
 
-CLOSED_STAGES = ("won", "lost")
 PAGE = 8
 
 
@@ -21,32 +20,6 @@ async def list_companies(ctx: Context) -> None:
         ctx.say("company.none")
         return
     ctx.ask(ctx.t("company.list_title"), [Button(c.name, f"co:{c.id}") for c in companies])
-
-
-async def show_company(ctx: Context) -> None:
-    company = await ctx.records.get(Company, payload_id(ctx))
-    session = ctx.session
-    owner = await session.get(User, company.owner_id)
-    contacts = await session.scalar(
-        select(func.count()).select_from(Contact).where(Contact.company_id == company.id)
-    )
-    open_deals = await session.scalar(
-        select(func.count())
-        .select_from(Deal)
-        .where(Deal.company_id == company.id, Deal.stage.not_in(CLOSED_STAGES))
-    )
-    ctx.reply(
-        Card(
-            company.name,
-            (
-                ctx.t("company.field_city", value=company.city or "-"),
-                ctx.t("company.field_industry", value=company.industry or "-"),
-                ctx.t("company.field_owner", value=owner.display_name if owner else "-"),
-                ctx.t("company.counts", contacts=contacts or 0, deals=open_deals or 0),
-            ),
-            (Button(ctx.t("company.delete"), f"co.del:{company.id}"),),
-        )
-    )
 
 
 async def _deletable(ctx: Context, *, lock: bool = False) -> Company:
@@ -82,7 +55,6 @@ def routes() -> Router:
     router = Router()
     router.add(command("companies"), list_companies)
     router.add(command("newcompany"), new_company.start)
-    router.add(payload("co"), show_company)
     router.add(payload("co.del"), ask_delete)
     router.add(payload("co.delok"), delete_company)
     return router

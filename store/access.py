@@ -70,7 +70,7 @@ class Records:
     async def get(
         self, model: type[RecordT], record_id: int, *, for_update: bool = False
     ) -> RecordT:
-        stmt = self.select(model).where(model.id == record_id)  # type: ignore[attr-defined]
+        stmt = self.select(model).where(model.id == record_id)
         if for_update:
             stmt = stmt.with_for_update()
         obj = await self.session.scalar(stmt)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from store.audit import install_audit_hooks
+from store.search import install_search_key_hooks
 
 
 class Database:
@@ -39,6 +40,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sync_session_class = type("AuditedSession", (Session,), {})
         install_audit_hooks(self._sync_session_class, clock)
+        install_search_key_hooks(self._sync_session_class)
         self._sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=self._sync_session_class
         )

@@ -110,6 +110,7 @@ class Owned:
     """Marks a record that belongs to a user; record rules and the audit log apply to it."""
 
     audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
 
 

@@ -22,3 +22,33 @@ DEFAULT_PROBABILITY: dict[str, int] = {
     "lost": 0,
 }
 """Win probability (percent) a deal gets when it enters a stage, for the weighted forecast."""
+
+
+class Pipeline:
+    """The configured stages (``CRMBOT_PIPELINE_STAGES``), in order, with their probabilities."""
+
+    def __init__(self, stages: tuple[str, ...] = DEFAULT_STAGES) -> None:
+        missing = [s for s in CLOSED_STAGES if s not in stages]
+        if missing:
+            raise ValueError(f"the pipeline must contain {', '.join(missing)}")
+        if len(set(stages)) != len(stages):
+            raise ValueError("stage names must be unique")
+        self.stages = stages
+
+    @property
+    def open_stages(self) -> tuple[str, ...]:
+        return tuple(s for s in self.stages if s not in CLOSED_STAGES)
+
+    @property
+    def first(self) -> str:
+        return self.stages[0]
+
+    def is_closed(self, stage: str) -> bool:
+        return stage in CLOSED_STAGES
+
+    def probability(self, stage: str) -> int:
+        if stage in DEFAULT_PROBABILITY:
+            return DEFAULT_PROBABILITY[stage]
+        # A custom open stage: spread evenly between the first and the last open stage.
+        opens = self.open_stages
+        return round(10 + 80 * opens.index(stage) / max(len(opens) - 1, 1))

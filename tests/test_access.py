@@ -44,10 +44,22 @@ async def make_records(bot, owner) -> dict[str, Any]:
         task = await records.create(
             Task, company_id=company.id, title="t", due_at=now + timedelta(days=1)
         )
-    return {"company": company, "contact": contact, "deal": deal, "activity": activity, "task": task}
+    return {
+        "company": company,
+        "contact": contact,
+        "deal": deal,
+        "activity": activity,
+        "task": task,
+    }
 
 
-FIELD = {"company": "city", "contact": "title", "deal": "title", "activity": "summary", "task": "title"}
+FIELD = {
+    "company": "city",
+    "contact": "title",
+    "deal": "title",
+    "activity": "summary",
+    "task": "title",
+}
 
 
 @pytest.mark.parametrize("who", sorted(EXPECTED))

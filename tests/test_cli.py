@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -28,7 +29,9 @@ def crmbot(database_url, monkeypatch, tmp_path):
 def test_invite_list_roles_and_teams(crmbot):
     out = crmbot("user", "invite", "li", "--role", "rep", "--team", "East").output
     assert re.search(r"/start [A-Z2-9]{4}-[A-Z2-9]{4}", out)
-    crmbot("user", "invite", "wang", "--role", "manager", "--team", "East", "--display-name", "王经理")
+    crmbot(
+        "user", "invite", "wang", "--role", "manager", "--team", "East", "--display-name", "王经理"
+    )
     listing = crmbot("user", "list").output
     assert re.search(r"li\s+li\s+rep\s+East", listing)
     assert re.search(r"wang\s+王经理\s+manager\s+East", listing)
@@ -86,8 +89,38 @@ def test_console_chat_as_a_user_with_numbered_buttons(crmbot):
 
 
 def test_console_unlinked_account_can_join_with_a_code(crmbot):
-    code = re.search(r"/start (\S+)", crmbot("user", "invite", "li").output).group(1)
+    found = re.search(r"/start (\S+)", crmbot("user", "invite", "li").output)
+    assert found is not None
+    code = found.group(1)
     out = crmbot("chat", "--account", "phone", input=f"/help\n/start {code}\n/me\n").output
     assert "Ask your admin for an invite code" in out
     assert "Welcome, li!" in out
     assert "Teams: -" in out
+
+
+def test_parse_prints_json(crmbot):
+    out = crmbot(
+        "parse",
+        "今天拜访了星辰科技张总，报价50万，进入谈判阶段，下周二下午3点跟进",
+        "--now",
+        "2026-11-18T10:00:00+08:00",
+        "--json",
+    ).output
+    data = json.loads(out)
+    assert data["activity"] == "visit"
+    assert data["customer"] == "星辰科技"
+    assert data["contact"] == "张总"
+    assert data["amount"] == 500000
+    assert data["stage"] == "negotiation"
+    assert data["follow_up"] == "2026-11-24T15:00:00+08:00"
+    bad = crmbot("parse", "x", "--now", "yesterday", ok=False)
+    assert bad.exit_code == 2
+    assert "ISO 8601" in bad.output
+
+
+def test_scripted_chat_reads_stdin_and_prints_numbered_buttons(crmbot):
+    crmbot("demo")
+    result = crmbot("chat", "--as", "li", input="/find acme\n1\n")
+    assert "1. Acme Ltd  2. Acme Trading" in result.stdout
+    assert "🏢 Acme Ltd" in result.stdout
+    assert "Talking as" not in result.stdout  # the banner goes to stderr

@@ -128,12 +128,17 @@ async def test_failure_mid_event_writes_nothing_and_sends_nothing_else(bot):
     bot.app.engine.parts.router.routes.insert(0, _route(command("explode"), explode))
     event = li.event(text="/explode", event_id="retry-me")
     r = await li.deliver(event)
-    assert r.text == "Sorry, something went wrong on our side and nothing was saved. Please try again."
+    assert (
+        r.text == "Sorry, something went wrong on our side and nothing was saved. Please try again."
+    )
     assert await count(bot, Company) == 0
     audited = select(func.count()).where(AuditEntry.table_name == "companies")
     assert await bot.scalar(audited) == 0
     # Not marked processed, so the platform's redelivery is handled again.
-    assert await bot.scalar(select(ProcessedEvent).where(ProcessedEvent.event_id == "retry-me")) is None
+    assert (
+        await bot.scalar(select(ProcessedEvent).where(ProcessedEvent.event_id == "retry-me"))
+        is None
+    )
 
 
 def _route(matcher, handler):

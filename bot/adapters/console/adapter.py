@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.adapters.console.render import render
+from bot.adapters.console.render import render_all
 from bot.adapters.memory.chat import LocalChat
 
 PROMPT = "› "
@@ -19,10 +19,12 @@ async def run_console(
     *,
     read: Callable[[str], str] = input,
     write: Callable[[str], None] = print,
+    prompt: str = PROMPT,
 ) -> None:
+    """Read lines until EOF or /quit; a script piped in gets only the replies on stdout."""
     while True:
         try:
-            line = await asyncio.to_thread(read, PROMPT)
+            line = await asyncio.to_thread(read, prompt)
         except (EOFError, KeyboardInterrupt):
             write("")
             return
@@ -31,5 +33,5 @@ async def run_console(
         if not line.strip():
             continue
         response = await chat.send(line)
-        for reply in response.replies:
-            write(render(reply, image_dir))
+        for text in render_all(response.replies, image_dir):
+            write(text)

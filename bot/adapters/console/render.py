@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.replies import Card, Choices, Image, Reply, Text, numbered
+from bot.replies import Card, Choices, Image, Reply, Text, numbered, reply_buttons
 
 
-def render(reply: Reply, image_dir: Path) -> str:
+def render_all(replies: list[Reply], image_dir: Path) -> list[str]:
+    """Render one answer; button numbers continue from message to message."""
+    out, start = [], 1
+    for reply in replies:
+        out.append(render(reply, image_dir, start))
+        start += len(reply_buttons(reply))
+    return out
+
+
+def render(reply: Reply, image_dir: Path, start: int = 1) -> str:
     if isinstance(reply, Text):
         return reply.text
     if isinstance(reply, Choices):
-        return f"{reply.text}\n{numbered(reply.buttons)}"
+        return f"{reply.text}\n{numbered(reply.buttons, start)}"
     if isinstance(reply, Card):
         body = "\n".join([f"┌ {reply.title}", *(f"│ {line}" for line in reply.lines)])
-        return f"{body}\n{numbered(reply.buttons)}" if reply.buttons else body
+        return f"{body}\n{numbered(reply.buttons, start)}" if reply.buttons else body
     assert isinstance(reply, Image)
     image_dir.mkdir(parents=True, exist_ok=True)
     path = image_dir / reply.filename

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -49,6 +48,41 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("search_key", sa.Text(), nullable=True))
 
     # ### end Alembic commands ###
+    # Data: give existing customers a search key, so search finds them from the first start.
+    # Keyset batches keep memory flat on big tables; lightweight table stand-ins rather than
+    # the ORM models, so later model changes cannot break this migration. The key comes from
+    # store.search: a later change to its layout needs its own backfill migration.
+    from store.search import search_key
+
+    bind = op.get_bind()
+    batch = 1000
+    sources = {"companies": ("name", "phone"), "contacts": ("name", "mobile", "phone", "email")}
+    for table_name, fields in sources.items():
+        table = sa.table(
+            table_name,
+            sa.column("id", sa.Integer()),
+            sa.column("search_key", sa.Text()),
+            *(sa.column(field, sa.String()) for field in fields),
+        )
+        fill = (
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("row_id"))
+            .values(search_key=sa.bindparam("key"))
+        )
+        last_id = 0
+        while True:
+            rows = bind.execute(
+                sa.select(table.c.id, *(table.c[field] for field in fields))
+                .where(table.c.id > last_id, table.c.search_key.is_(None))
+                .order_by(table.c.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            bind.execute(
+                fill, [{"row_id": r[0], "key": search_key(r[1] or "", *r[2:])} for r in rows]
+            )
+            last_id = rows[-1][0]
 
 
 def downgrade() -> None:

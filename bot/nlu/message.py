@@ -1,0 +1,973 @@
+"""The "log in one message" parser: one free-text line from a rep -> what to save.
+
+"called Acme, Wang wants a revised quote, follow up Friday 10am" and
+"今天拜访了星辰科技张总，报价50万，进入谈判阶段，下周二下午3点跟进" both say which kind of
+activity happened, with which customer and person, maybe an amount, a stage change and a
+follow-up date. :func:`parse_log` pulls those out without touching the database, so the
+caller can confirm, ask for what is missing, and save. Anything the parser is unsure of it
+leaves as None: asking one button question is cheaper than saving a wrong customer.
+
+The words it looks for live in ``locales/keywords/<lang>.toml``, one file per language,
+and every language is always understood (a rep writing English may still type 拜访).
+
+Rules worth knowing (see the keyword files for the word lists):
+
+* Customer: with ``known_customers`` the longest name occurring in the text wins, also
+  without its legal suffix (有限公司, Ltd, Inc...) or, when what is left is distinctive
+  (2+ Chinese characters, 3+ letters), without region prefixes and generic trailing words
+  ("上海星辰科技有限公司" is found as "星辰"; "Acme Trading" as "Acme"). A known match
+  returns the known name; when several known names match equally well the text as written
+  is returned and the caller asks. Without a known match: the words after an activity verb
+  ("called Acme,", "拜访了星辰科技张总"), around a Chinese frame ("给…打电话", "和…开会"),
+  or before a marker ("Acme deal", "星辰项目").
+* Contact: a Chinese surname + title (张总, 王经理), 小王/老李, a job title next to the
+  customer ("Globex CFO"), "Wang from Acme", or a capitalised name starting the clause
+  right after the customer ("called Acme, Wang wants ...").
+* Stage: only an explicit change -- a move cue before a stage name ("进入谈判阶段",
+  "deal to negotiation") or an outcome said outright ("赢单", "deal won"). Plans are not
+  changes: a stage phrase after a next-step cue ("next step proposal"), after a negation
+  ("还没成交") or after a future date in the same clause ("下周签约") is ignored.
+* Follow-up: the first future date in a clause with a follow-up cue (跟进, follow up, next
+  step ...), else the first future date anywhere; "今天拜访了" is the visit, not a follow-up.
+* Amount: :func:`bot.nlu.amounts.find_amount` on the text with the dates blanked out.
+  "50万" carries no currency (万 is a magnitude, not yuan): ``currency`` is None and the
+  caller applies the user's default.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bot.nlu.amounts import find_amount
+from bot.nlu.dates import find_all_datetimes
+from locales.catalog import CATALOG_DIR
+from store.pipeline import DEFAULT_STAGES
+
+ACTIVITIES: tuple[str, ...] = ("call", "visit", "meeting", "note")
+KEYWORDS_DIR = CATALOG_DIR / "keywords"
+
+Span = tuple[int, int]
+Labelled = tuple[tuple[str, tuple[str, ...]], ...]
+
+_MASK = "\x1f"  # stands in for blanked-out text; no pattern below matches it
+_MAX_DATES = 6  # date phrases looked at per message; more is never a real log line
+
+
+# --- Result ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedLog:
+    """What one message says; every field the parser is unsure of is None."""
+
+    activity: str | None  # "call" | "visit" | "meeting" | "note" | None
+    customer: str | None  # the company: a known name, or as written
+    contact: str | None  # a person as written (e.g. "Wang", "张总", "CFO")
+    summary: str  # the message, whitespace tidied
+    amount: Decimal | None
+    currency: str | None  # ISO 4217 when the text says it; None means the user's default
+    stage: str | None  # one of store.pipeline.DEFAULT_STAGES, only on an explicit change
+    follow_up: datetime | None  # aware, local
+    follow_up_has_time: bool
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready view (for ``crmbot parse`` and conversation state)."""
+        amount: int | float | None = None
+        if self.amount is not None:
+            integral = self.amount == self.amount.to_integral_value()
+            amount = int(self.amount) if integral else float(self.amount)
+        return {
+            "activity": self.activity,
+            "customer": self.customer,
+            "contact": self.contact,
+            "summary": self.summary,
+            "amount": amount,
+            "currency": self.currency,
+            "stage": self.stage,
+            "follow_up": self.follow_up.isoformat() if self.follow_up else None,
+        }
+
+
+# --- Keywords ----------------------------------------------------------------------------------
+
+# field name -> (table, key) in the keyword files, for plain word lists
+_LISTS: dict[str, tuple[str, str]] = {
+    "activity_ignore": ("activity", "ignore"),
+    "stage_move_cues": ("stage", "move_cues"),
+    "stage_next_step_cues": ("stage", "next_step_cues"),
+    "stage_negations": ("stage", "negations"),
+    "stage_ignore": ("stage", "ignore"),
+    "follow_up_cues": ("follow_up", "cues"),
+    "contact_titles": ("contact", "titles"),
+    "contact_title_suffixes": ("contact", "title_suffixes"),
+    "contact_surnames": ("contact", "surnames"),
+    "contact_familiar_prefixes": ("contact", "familiar_prefixes"),
+    "contact_ignore": ("contact", "ignore"),
+    "contact_honorifics": ("contact", "honorifics"),
+    "contact_cues": ("contact", "cues"),
+    "contact_not_names": ("contact", "not_names"),
+    "contact_not_titles": ("contact", "not_titles"),
+    "customer_after": ("customer", "after"),
+    "customer_around": ("customer", "around"),
+    "customer_markers": ("customer", "markers"),
+    "customer_links": ("customer", "links"),
+    "customer_legal_suffixes": ("customer", "legal_suffixes"),
+    "customer_generic_words": ("customer", "generic_words"),
+    "customer_regions": ("customer", "regions"),
+    "customer_stop_words": ("customer", "stop_words"),
+    "customer_lead_in": ("customer", "lead_in"),
+    "customer_not_names": ("customer", "not_names"),
+}
+# field name -> (table, subtable), for label -> word lists; the labels allowed are checked
+_LABELLED: dict[str, tuple[str, str]] = {
+    "activities": ("activity", "words"),
+    "stage_names": ("stage", "names"),
+    "stage_says": ("stage", "says"),
+    "stage_says_at_clause_end": ("stage", "says_at_clause_end"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Keywords:
+    """Every word list the parser uses, merged over all languages.
+
+    Load it once (``default_keywords()`` caches the shipped files) and pass it around; the
+    regular expressions built from it are compiled when it is created.
+    """
+
+    activities: Labelled = ()
+    activity_ignore: tuple[str, ...] = ()
+    stage_names: Labelled = ()
+    stage_says: Labelled = ()
+    stage_says_at_clause_end: Labelled = ()
+    stage_move_cues: tuple[str, ...] = ()
+    stage_next_step_cues: tuple[str, ...] = ()
+    stage_negations: tuple[str, ...] = ()
+    stage_ignore: tuple[str, ...] = ()
+    follow_up_cues: tuple[str, ...] = ()
+    contact_titles: tuple[str, ...] = ()
+    contact_title_suffixes: tuple[str, ...] = ()
+    contact_surnames: tuple[str, ...] = ()
+    contact_familiar_prefixes: tuple[str, ...] = ()
+    contact_ignore: tuple[str, ...] = ()
+    contact_honorifics: tuple[str, ...] = ()
+    contact_cues: tuple[str, ...] = ()
+    contact_not_names: tuple[str, ...] = ()
+    contact_not_titles: tuple[str, ...] = ()
+    customer_after: tuple[str, ...] = ()
+    customer_around: tuple[str, ...] = ()
+    customer_markers: tuple[str, ...] = ()
+    customer_links: tuple[str, ...] = ()
+    customer_legal_suffixes: tuple[str, ...] = ()
+    customer_generic_words: tuple[str, ...] = ()
+    customer_regions: tuple[str, ...] = ()
+    customer_stop_words: tuple[str, ...] = ()
+    customer_lead_in: tuple[str, ...] = ()
+    customer_not_names: tuple[str, ...] = ()
+    compiled: _Compiled = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name, (table, _) in _LABELLED.items():
+            allowed = ACTIVITIES if table == "activity" else DEFAULT_STAGES
+            unknown = [label for label, _ in getattr(self, name) if label not in allowed]
+            if unknown:
+                raise ValueError(f"{table}: unknown labels {unknown} (allowed: {allowed})")
+        object.__setattr__(self, "compiled", _Compiled(self))
+
+    @classmethod
+    def load(cls, directory: Path = KEYWORDS_DIR) -> Keywords:
+        """Every ``*.toml`` in ``directory`` merged, in file-name order."""
+        tables: list[Mapping[str, Any]] = []
+        for path in sorted(directory.glob("*.toml")):
+            try:
+                tables.append(tomllib.loads(path.read_text(encoding="utf-8")))
+            except tomllib.TOMLDecodeError as exc:
+                raise ValueError(f"{path}: {exc}") from exc
+        if not tables:
+            raise FileNotFoundError(f"no keyword files in {directory}")
+        return cls.from_tables(tables)
+
+    @classmethod
+    def from_tables(cls, tables: Iterable[Mapping[str, Any]]) -> Keywords:
+        """Merge parsed keyword files; an unknown key is an error, not silently ignored."""
+        lists: dict[str, list[str]] = {name: [] for name in _LISTS}
+        labelled: dict[str, dict[str, list[str]]] = {name: {} for name in _LABELLED}
+        known_keys = set(_LISTS.values()) | set(_LABELLED.values())
+        for table in tables:
+            for section, entries in table.items():
+                if not isinstance(entries, Mapping):
+                    raise ValueError(f"[{section}] must be a table")
+                for key in entries:
+                    if (section, key) not in known_keys:
+                        raise ValueError(f"unknown keyword list [{section}] {key}")
+            for name, (section, key) in _LISTS.items():
+                lists[name].extend(_strings(table.get(section, {}).get(key, []), section, key))
+            for name, (section, key) in _LABELLED.items():
+                sub = table.get(section, {}).get(key, {})
+                if not isinstance(sub, Mapping):
+                    raise ValueError(f"[{section}.{key}] must be a table")
+                for label, words in sub.items():
+                    labelled[name].setdefault(label, []).extend(
+                        _strings(words, f"{section}.{key}", label)
+                    )
+        values: dict[str, Any] = {name: _unique(words) for name, words in lists.items()}
+        for name, by_label in labelled.items():
+            values[name] = tuple((label, _unique(words)) for label, words in by_label.items())
+        return cls(**values)
+
+
+def _strings(value: object, section: str, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"[{section}] {key} must be a list of strings")
+    return [item.strip() for item in value if item.strip()]
+
+
+def _unique(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(words))
+
+
+@functools.cache
+def default_keywords() -> Keywords:
+    """The shipped keyword files, read once per process."""
+    return Keywords.load()
+
+
+# --- Compiled patterns -------------------------------------------------------------------------
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CLAUSE_BREAK = re.compile(r"[,，。;；!！?？\n、]|\.(?=\s|$)")
+_EN_TOKEN = re.compile(r"[ \t]*([A-Za-z0-9][A-Za-z0-9&'’.\-]*|&)")
+_CN_SEGMENT = re.compile(r"[^\s\x1f,，。.;；!！?？、:：()（）\"“”'‘’<>《》\[\]【】]{1,40}")
+_CLAUSE_END = re.compile(r"[\s了啦!！.。~]*$")
+_POSSESSIVE = re.compile(r"['’]s$")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
+_NAME = re.compile(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?")
+
+
+def _phrase(word: str) -> str:
+    """One keyword as a pattern: whitespace flexible, whole words where it is ASCII."""
+    body = r"\s+".join(re.escape(part) for part in word.split())
+    if _ASCII_WORD.match(word[0]):
+        body = r"(?<![A-Za-z0-9])" + body
+    if _ASCII_WORD.match(word[-1]):
+        body += r"(?![A-Za-z0-9])"
+    return body
+
+
+def _union(words: Iterable[str]) -> str:
+    """Longest first, so "met with" wins over "met" and "拜访了" over "拜访"."""
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(_phrase(word) for word in ordered) + ")" if ordered else "(?!)"
+
+
+def _norm(phrase: str) -> str:
+    return " ".join(phrase.lower().split())
+
+
+class _Lexicon:
+    """Phrases with labels: one regex for all, and the label of whichever matched."""
+
+    def __init__(self, labelled: Iterable[tuple[str, Iterable[str]]]) -> None:
+        self.labels: dict[str, str] = {}
+        for label, words in labelled:
+            for word in words:
+                self.labels.setdefault(_norm(word), label)
+        self.regex = re.compile(_union(self.labels), re.IGNORECASE)
+
+    def label(self, match: re.Match[str]) -> str:
+        return self.labels[_norm(match.group())]
+
+
+class _Compiled:
+    """Regular expressions built once per :class:`Keywords`."""
+
+    def __init__(self, kw: Keywords) -> None:
+        flags = re.IGNORECASE
+        self.activity = _Lexicon(kw.activities)
+        self.activity_ignore = re.compile(_union(kw.activity_ignore), flags)
+
+        self.stage_ignore = re.compile(_union(kw.stage_ignore), flags)
+        self.stage_says = _Lexicon(kw.stage_says)
+        self.stage_says_at_end = _Lexicon(kw.stage_says_at_clause_end)
+        self.stage_names = _Lexicon(kw.stage_names)
+        self.stage_move = re.compile(
+            _union(kw.stage_move_cues)
+            + r"\s*(?:the\s+|a\s+)?(?P<name>"
+            + self.stage_names.regex.pattern
+            + ")",
+            flags,
+        )
+        self.negated = re.compile(_union(kw.stage_negations) + r"\s*$", flags)
+        # Follow-up and next-step cues both mark a clause as a plan ("next step proposal",
+        # "下次再约") and its date as the follow-up.
+        self.follow_up = re.compile(_union((*kw.follow_up_cues, *kw.stage_next_step_cues)), flags)
+
+        self.titles = re.compile(_union(kw.contact_titles), flags)
+        self.acronym_titles = {t for t in kw.contact_titles if t.isupper() or _CJK.search(t)}
+        self.contact_ignore = re.compile(_union(kw.contact_ignore), flags)
+        self.not_titles = kw.contact_not_titles
+        surnames = _union(kw.contact_surnames)
+        self.cn_person = re.compile(
+            f"(?P<sur>{surnames})(?P<title>{_union(kw.contact_title_suffixes)})"
+            f"|(?P<fam>{_union(kw.contact_familiar_prefixes)})(?P<fsur>{surnames})"
+        )
+        self.cn_named = re.compile(f"{surnames}[\u4e00-\u9fff]{{1,2}}")
+        self.honorific = re.compile(
+            _union(kw.contact_honorifics) + r"\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
+        )
+        self.contact_cue = re.compile(_union(kw.contact_cues) + r"\s*", flags)
+        self.not_names = {_norm(word) for word in kw.contact_not_names}
+
+        self.customer_after = re.compile(_union(kw.customer_after), flags)
+        self.customer_around = [_around(pattern) for pattern in kw.customer_around]
+        self.markers = re.compile(_union(kw.customer_markers), flags)
+        self.links = {_norm(word) for word in kw.customer_links}
+        self.not_customers = {_norm(word) for word in kw.customer_not_names}
+        self.legal_tail = re.compile(
+            r"[ \t]*,?[ \t]*" + _union(kw.customer_legal_suffixes) + r"(?=[^A-Za-z0-9]|$)",
+            flags,
+        )
+        self.legal_end = re.compile(
+            r"[\s,]*" + _union(kw.customer_legal_suffixes) + r"[\s.]*$", flags
+        )
+        self.generic_end = re.compile(r"\s*" + _union(kw.customer_generic_words) + r"$", flags)
+        self.region_start = re.compile(
+            r"^[(（]?" + _union(kw.customer_regions) + r"[)）]?(?:市|省)?", flags
+        )
+        self.stop = re.compile(_union(kw.customer_stop_words) + r"|(?<=[\u4e00-\u9fff])\d", flags)
+        self.lead_in = re.compile(  # used with .match(text, pos): anchored at pos
+            "(?:"
+            + "|".join(
+                (
+                    _union(kw.customer_lead_in),
+                    self.activity.regex.pattern,
+                    _union(kw.follow_up_cues),
+                    _union(kw.customer_after),
+                )
+            )
+            + r")\s*",
+            flags,
+        )
+        self.keyword_start = re.compile(
+            "|".join(
+                (
+                    self.activity.regex.pattern,
+                    self.follow_up.pattern,
+                    self.stage_says.regex.pattern,
+                    self.stage_names.regex.pattern,
+                )
+            ),
+            flags,
+        )
+
+
+def _around(pattern: str) -> re.Pattern[str]:
+    """ "和…开会" -> 和(?P<x>…)开[了过个]{0,2}会: the customer sits where "…" is."""
+    before, _, after = pattern.partition("…")
+    filler = "[了过个]{0,2}"
+    tail = filler.join(re.escape(char) for char in after)
+    return re.compile(
+        re.escape(before) + r"(?P<x>[^\s\x1f,，。.;；!！?？、:：()（）]{1,30}?)" + tail
+    )
+
+
+# --- The parser --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Date:
+    at: datetime
+    start: int
+    end: int
+    has_time: bool
+
+
+def parse_log(
+    text: str,
+    now: datetime,
+    *,
+    known_customers: Iterable[str] = (),
+    keywords: Keywords | None = None,
+    default_time: time = time(9, 0),
+) -> ParsedLog:
+    """Read one free-text log message; ``now`` is the aware local time it was sent.
+
+    ``known_customers`` are company names the rep can see (matched as written, longest
+    first); ``default_time`` is the follow-up time used when only a date is said.
+    """
+    kw = keywords if keywords is not None else default_keywords()
+    rx = kw.compiled
+    clauses = _clauses(text)
+    dates = _dates(text, now, default_time)
+    follow = _follow_up(text, dates, clauses, now, rx)
+
+    blanked = _blank(text, [(d.start, d.end) for d in dates])
+    money = find_amount(blanked)
+    if money is not None:
+        blanked = _blank(blanked, [(money.start, money.end)])
+    future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
+
+    customer, customer_span, contact = _customer(blanked, known_customers, rx)
+    if contact is None:
+        contact = _contact(blanked, customer_span, rx)
+    return ParsedLog(
+        activity=_activity(blanked, clauses, future_starts, rx),
+        customer=customer,
+        contact=text[contact[0] : contact[1]] if contact else None,
+        summary=_tidy(text),
+        amount=money.amount if money else None,
+        currency=money.currency if money else None,
+        stage=_stage(blanked, clauses, future_starts, rx),
+        follow_up=follow.at if follow else None,
+        follow_up_has_time=follow.has_time if follow else False,
+    )
+
+
+def _tidy(text: str) -> str:
+    """Runs of spaces collapsed and blank lines dropped; the words are the rep's own."""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _blank(text: str, spans: Iterable[Span]) -> str:
+    """``text`` with the spans overwritten, so offsets stay valid for the original."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = _MASK * (end - start)
+    return "".join(chars)
+
+
+def _mask(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda m: _MASK * len(m.group()), text)
+
+
+def _clauses(text: str) -> list[Span]:
+    spans, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _clause_of(position: int, clauses: list[Span]) -> Span:
+    for start, end in clauses:
+        if start <= position <= end:
+            return start, end
+    return clauses[-1]
+
+
+# --- Dates ---------------------------------------------------------------------------------
+
+
+def _dates(text: str, now: datetime, default_time: time) -> list[_Date]:
+    """Every date phrase, left to right; the follow-up is chosen among them below."""
+    matches = find_all_datetimes(text, now, default_time=default_time)[:_MAX_DATES]
+    return [_Date(m.at, m.start, m.end, m.has_time) for m in matches]
+
+
+def _is_future(date: _Date, now: datetime, *, cue: bool) -> bool:
+    """Later than now; with a follow-up cue, "today" (no time) also counts."""
+    if date.has_time:
+        return date.at > now
+    day, today = date.at.date(), now.date()
+    return day > today or (cue and day == today)
+
+
+def _follow_up(
+    text: str, dates: list[_Date], clauses: list[Span], now: datetime, rx: _Compiled
+) -> _Date | None:
+    """The follow-up date: one in a clause with a cue ("跟进", "follow up"), else any future one."""
+    cued: list[_Date] = []
+    for date in dates:
+        start, end = _clause_of(date.start, clauses)
+        if rx.follow_up.search(text, start, end) and _is_future(date, now, cue=True):
+            cued.append(date)
+    if cued:
+        return cued[0]
+    return next((d for d in dates if _is_future(d, now, cue=False)), None)
+
+
+# --- Activity and stage ------------------------------------------------------------------------
+
+
+def _is_plan(text: str, clause: Span, position: int, future: list[int], rx: _Compiled) -> bool:
+    """True when what is at ``position`` is planned rather than done: a next-step or
+    follow-up cue ("next step", "下次", also "next meeting" around the word itself), or a
+    future date, comes first in its clause."""
+    for cue in rx.follow_up.finditer(text, clause[0], clause[1]):
+        if cue.start() > position:
+            break
+        if cue.start() < position or cue.end() > position:
+            return True
+    return any(clause[0] <= start < position for start in future)
+
+
+def _activity(text: str, clauses: list[Span], future: list[int], rx: _Compiled) -> str | None:
+    masked = _mask(text, rx.activity_ignore)
+    for match in rx.activity.regex.finditer(masked):
+        clause = _clause_of(match.start(), clauses)
+        if not _is_plan(masked, clause, match.start(), future, rx):
+            return rx.activity.label(match)
+    return None
+
+
+def _stage(text: str, clauses: list[Span], future: list[int], rx: _Compiled) -> str | None:
+    """The last explicit stage change in the message, or None."""
+    masked = _mask(text, rx.stage_ignore)
+    found: list[tuple[int, str]] = []
+    for start, end in clauses:
+        hits: list[tuple[int, str]] = []
+        for match in rx.stage_says.regex.finditer(masked, start, end):
+            hits.append((match.start(), rx.stage_says.label(match)))
+        for match in rx.stage_says_at_end.regex.finditer(masked, start, end):
+            if _CLAUSE_END.match(masked[match.end() : end]):
+                hits.append((match.start(), rx.stage_says_at_end.label(match)))
+        for match in rx.stage_move.finditer(masked, start, end):
+            name = rx.stage_names.regex.fullmatch(match.group("name"))
+            if name is not None:
+                hits.append((match.start(), rx.stage_names.label(name)))
+        for position, stage in hits:
+            if rx.negated.search(masked, start, position):
+                continue
+            if _is_plan(masked, (start, end), position, future, rx):
+                continue
+            found.append((position, stage))
+    return max(found)[1] if found else None
+
+
+# --- Customer ---------------------------------------------------------------------------------
+
+
+def _customer(
+    text: str, known: Iterable[str], rx: _Compiled
+) -> tuple[str | None, Span | None, Span | None]:
+    """(customer, where it is written, contact span if found on the way)."""
+    names = tuple(name for name in known if name and name.strip())
+    if names:
+        hit = _match_known(text, names, rx)
+        if hit is not None:
+            # The verb heuristics still find the person: "met Sarah Lee at Globex".
+            _, person = _customer_by_verb(text, rx)
+            if person is not None and (person[1] <= hit[1][0] or person[0] >= hit[1][1]):
+                return hit[0], hit[1], person
+            return hit[0], hit[1], None
+    customer, contact = _customer_by_verb(text, rx)
+    if customer is None:
+        customer, marker_contact = _customer_by_marker(text, rx)
+        contact = contact or marker_contact
+    if customer is None:
+        customer, owner_contact = _customer_by_possessive(text, rx)
+        contact = contact or owner_contact
+    if customer is None:
+        customer = _customer_by_heading(text, rx)
+    if customer is None or _generic(text, customer, rx):
+        return None, None, contact
+    return text[customer[0] : customer[1]], customer, contact
+
+
+def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str, Span] | None:
+    """The longest known name (or variant) written in the text, as that known name."""
+    lower = text.lower()
+    if len(lower) != len(text):  # a rare character whose lower case is longer
+        lower = text
+    index = _known_index(names, rx)
+    # (length, written in full, -start): "Acme" fitting both "Acme Ltd" and "Acme Trading"
+    # is a tie, and the caller asks which one.
+    best: tuple[int, bool, int] | None = None
+    owners: set[str] = set()
+    for start, variant in _occurrences(lower, index):
+        if not _whole_word(lower, start, variant):
+            continue
+        for name, strength in index.owners[variant]:
+            key = (len(variant), strength == 3, -start)
+            if best is None or key > best:
+                best, owners = key, {name}
+            elif key == best:
+                owners.add(name)
+    if best is None:
+        return None
+    span = (-best[2], -best[2] + best[0])
+    if len(owners) == 1:
+        return next(iter(owners)), span
+    return text[span[0] : span[1]], span  # several known names fit: as written, caller asks
+
+
+@dataclass(frozen=True, slots=True)
+class _KnownIndex:
+    owners: dict[str, list[tuple[str, int]]]  # lower-cased variant -> (known name, strength)
+    lengths: tuple[int, ...]  # the variants' distinct lengths
+
+
+@functools.lru_cache(maxsize=16)
+def _known_index(names: tuple[str, ...], rx: _Compiled) -> _KnownIndex:
+    """Every variant of every known name, built once per list of names (per user)."""
+    owners: dict[str, list[tuple[str, int]]] = {}
+    for name in names:
+        for variant, strength in _variants(name, rx):
+            owners.setdefault(variant, []).append((name, strength))
+    return _KnownIndex(owners, tuple(sorted({len(v) for v in owners}, reverse=True)))
+
+
+def _occurrences(lower: str, index: _KnownIndex) -> Iterable[tuple[int, str]]:
+    """(start, variant) for every variant in ``lower``, by whichever way is cheaper: look
+    each variant up in the text (few names), or each piece of the text up in the variants
+    (thousands of names; the cost then follows the message's length, not the list's)."""
+    if len(index.owners) <= len(lower) * len(index.lengths):
+        for variant in index.owners:
+            start = lower.find(variant)
+            while start >= 0:
+                yield start, variant
+                start = lower.find(variant, start + 1)
+        return
+    for length in index.lengths:
+        for start in range(len(lower) - length + 1):
+            piece = lower[start : start + length]
+            if piece in index.owners:
+                yield start, piece
+
+
+def _whole_word(text: str, start: int, variant: str) -> bool:
+    """False when ``variant`` at ``start`` is part of a longer ASCII word ("Acmeland")."""
+    end = start + len(variant)
+    if _ASCII_WORD.match(variant[0]) and start and _ASCII_WORD.match(text[start - 1]):
+        return False
+    return not (_ASCII_WORD.match(variant[-1]) and _ASCII_WORD.match(text[end : end + 1]))
+
+
+@functools.lru_cache(maxsize=65536)
+def _variants(name: str, rx: _Compiled) -> tuple[tuple[str, int], ...]:
+    """A known name's spellings a rep may write, strongest first, lower-cased.
+
+    3 = as registered, 2 = without its legal suffix, 1 = the distinctive core (no region
+    prefix, no generic trailing words) when it is still at least 2 CJK characters or 3
+    letters ("上海星辰科技有限公司" -> "星辰", "Acme Trading Ltd" -> "Acme").
+    """
+    full = " ".join(name.split())
+    out: dict[str, int] = {full.lower(): 3}
+    bare = full
+    while (legal := rx.legal_end.search(bare)) and legal.start() > 0:
+        bare = bare[: legal.start()].rstrip(" ,")
+    out.setdefault(bare.lower(), 2)
+    core = bare
+    region = rx.region_start.match(core)
+    if region and _distinctive(core[region.end() :]):
+        core = core[region.end() :].strip()
+    while (generic := rx.generic_end.search(core)) and _distinctive(core[: generic.start()]):
+        core = core[: generic.start()].strip()
+    if _distinctive(core):
+        out.setdefault(core.lower(), 1)
+    return tuple(sorted(out.items(), key=lambda item: -item[1]))
+
+
+def _distinctive(core: str) -> bool:
+    core = core.strip()
+    if _CJK.search(core):
+        return len(core) >= 2
+    return len(core) >= 3
+
+
+def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | None]:
+    """The customer after an activity verb or inside a Chinese frame, earliest first."""
+    starts: list[tuple[int, int, Span, bool]] = []  # (position, order, span to read, english)
+    for match in rx.customer_after.finditer(text):
+        position = match.end()
+        while position < len(text) and text[position] in " \t":
+            position += 1
+        english = position < len(text) and bool(_ASCII_WORD.match(text[position]))
+        starts.append((match.start(), 0, (position, len(text)), english))
+    for pattern in rx.customer_around:
+        for match in pattern.finditer(text):
+            starts.append((match.start(), 1, match.span("x"), False))
+    contact: Span | None = None
+    for _, _, (start, end), english in sorted(starts):
+        if english:
+            customer, found_contact = _english_run(text, start, rx)
+        else:
+            segment = _CN_SEGMENT.match(text, start, end)
+            if segment is None:
+                continue
+            customer, found_contact = _split_cn(text, start, segment.end(), rx)
+        contact = contact or found_contact
+        if customer is not None and not _generic(text, customer, rx):
+            return customer, contact
+    return None, contact
+
+
+def _generic(text: str, span: Span, rx: _Compiled) -> bool:
+    """True for words that stand where a name would ("拜访客户", "visited the client")."""
+    return _norm(text[span[0] : span[1]]) in rx.not_customers
+
+
+def _english_tokens(text: str, start: int) -> list[Span]:
+    tokens: list[Span] = []
+    position = start
+    while (match := _EN_TOKEN.match(text, position)) is not None:
+        tokens.append(match.span(1))
+        position = match.end()
+    return tokens
+
+
+_DETERMINERS = frozenset({"the", "a", "an", "with", "on", "to", "up", "our", "my", "their"})
+
+
+def _english_run(text: str, start: int, rx: _Compiled) -> tuple[Span | None, Span | None]:
+    """Capitalised words after a verb: "Acme Trading", "Globex CFO", "Wang from Acme"."""
+    tokens = _english_tokens(text, start)
+    i = 0
+    while i < len(tokens) and text[tokens[i][0] : tokens[i][1]].lower() in _DETERMINERS:
+        i += 1
+    title = _title_at(text, tokens, i, rx)
+    if title is not None:  # "the CFO of Globex"
+        contact, i = title
+        if i < len(tokens) and _word(text, tokens[i]) in (rx.links | {"of"}):
+            return _capitalised_run(text, tokens, i + 1, rx)[0], contact
+        return None, contact
+    run, i = _capitalised_run(text, tokens, i, rx)
+    if run is None:
+        return None, None
+    title = _title_at(text, tokens, i, rx)
+    if title is not None:  # "Globex CFO", "Acme's buyer"
+        return run, title[0]
+    if i + 1 < len(tokens) and _word(text, tokens[i]) in rx.links:  # "Wang from Acme"
+        company, _ = _capitalised_run(text, tokens, i + 1, rx)
+        if company is not None:
+            return company, run
+    return run, None
+
+
+def _word(text: str, span: Span) -> str:
+    return text[span[0] : span[1]].lower()
+
+
+def _title_at(text: str, tokens: list[Span], i: int, rx: _Compiled) -> tuple[Span, int] | None:
+    """A job title starting at token ``i``: (its span, index of the token after it)."""
+    if i >= len(tokens):
+        return None
+    match = rx.titles.match(text, tokens[i][0])
+    if match is None:
+        return None
+    j = i
+    while j < len(tokens) and tokens[j][0] < match.end():
+        j += 1
+    return match.span(), j
+
+
+def _is_capitalised(token: str) -> bool:
+    return token[0].isupper() or (token[0].isdigit() and any(c.isalpha() for c in token))
+
+
+def _capitalised_run(
+    text: str, tokens: list[Span], i: int, rx: _Compiled
+) -> tuple[Span | None, int]:
+    """Consecutive capitalised words from token ``i`` (plus a legal suffix like ", Ltd.")."""
+    first = i
+    end = 0
+    while i < len(tokens):
+        start, stop = tokens[i]
+        word = text[start:stop]
+        if word == "&" and end and i + 1 < len(tokens):
+            i += 1
+            continue
+        if not _is_capitalised(word) or _norm(word.rstrip(".")) in rx.not_names:
+            break
+        if i > first and _title_at(text, tokens, i, rx) is not None:
+            break
+        end = stop
+        i += 1
+        if _POSSESSIVE.search(word):
+            end = stop - 2
+            break
+        if word.endswith(".") and not rx.legal_end.search(word) and len(word) > 2:
+            break  # "visited Initech. Bob wants ...": a full stop ends the name
+    if not end:
+        return None, i
+    start = tokens[first][0]
+    legal = rx.legal_tail.match(text, end)
+    if legal is not None:
+        end = legal.end()
+        while i < len(tokens) and tokens[i][0] < end:
+            i += 1
+    elif text[end - 1] == "." and not rx.legal_end.search(text[start:end]):
+        end -= 1  # a full stop after the name, not part of it ("Inc." keeps its own)
+    return (start, end), i
+
+
+def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | None, Span | None]:
+    """ "星辰科技张总" -> customer 星辰科技, contact 张总; "星辰科技的工厂" -> 星辰科技."""
+    person = _first_person(text, start, end, rx)
+    if person is not None:
+        cut = person[0]
+        while cut > start and text[cut - 1] in "的 \t":
+            cut -= 1
+        return ((start, cut) if cut - start >= 2 else None), person
+    stop = rx.stop.search(text, start + 2, end) if end - start > 2 else None
+    cut = stop.start() if stop else end
+    return ((start, cut) if cut - start >= 2 else None), None
+
+
+def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None:
+    """The first Chinese-style person reference or stand-alone title in text[start:end]."""
+    masked = _mask(text, rx.contact_ignore)
+    found: list[Span] = []
+    for match in rx.cn_person.finditer(masked, start, end):
+        title = match.group("title")
+        if title and any(masked.startswith(bad, match.start("title")) for bad in rx.not_titles):
+            continue
+        found.append(match.span())
+        break
+    for match in rx.titles.finditer(masked, start, end):
+        if match.group() in rx.acronym_titles or _CJK.match(match.group()):
+            found.append(match.span())
+            break
+    return min(found) if found else None
+
+
+def _customer_by_marker(text: str, rx: _Compiled) -> tuple[Span | None, Span | None]:
+    """The name right before "deal"/"project"/"项目": "Acme deal to negotiation", "星辰项目赢单"."""
+    for match in rx.markers.finditer(text):
+        position = match.start()
+        if _CJK.match(match.group()):
+            segment_start = position
+            while segment_start > 0 and _CN_SEGMENT.match(text[segment_start - 1]):
+                segment_start -= 1
+            while (lead := rx.lead_in.match(text, segment_start, position)) and lead.end() > (
+                segment_start
+            ):
+                segment_start = lead.end()  # "今天跟进星辰项目" -> 星辰
+            if position - segment_start >= 2:
+                return _split_cn(text, segment_start, position, rx)
+            continue
+        found = _run_before(text, position, rx)
+        if found is not None:
+            return found, None
+    return None, None
+
+
+_HEADING = re.compile(r"\s*([A-Z0-9][A-Za-z0-9&'’.\- ]{0,40}?)\s*(?::|：| [-–—] )")
+
+
+def _customer_by_heading(text: str, rx: _Compiled) -> Span | None:
+    """ "Globex: budget approved", "Acme – Wang asked ...": a name heading the message."""
+    match = _HEADING.match(text)
+    if match is None:
+        return None
+    tokens = _english_tokens(text, match.start(1))
+    run, _ = _capitalised_run(text, tokens, 0, rx)
+    if run is None or run[1] != match.end(1) or rx.keyword_start.match(text, run[0]):
+        return None
+    return run
+
+
+def _customer_by_possessive(text: str, rx: _Compiled) -> tuple[Span | None, Span | None]:
+    """ "Acme's CFO" -> (Acme, CFO): a company owning a job title."""
+    for match in rx.titles.finditer(text):
+        owner = re.search(r"['’]s\s+$", text[: match.start()])
+        if owner is None:
+            continue
+        run = _run_before(text, owner.start(), rx)
+        if run is not None:
+            return run, match.span()
+    return None, None
+
+
+def _run_before(text: str, position: int, rx: _Compiled) -> Span | None:
+    """Capitalised words ending right before ``position`` ("the Acme Trading deal")."""
+    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, position)), default=0)
+    tokens = [m.span() for m in _WORD.finditer(text, clause_start, position)]
+    run_start: int | None = None
+    run_end: int | None = None
+    boundary = position
+    for start, stop in reversed(tokens):
+        token = text[start:stop]
+        if text[stop:boundary].strip() or not _is_capitalised(token):
+            break
+        if _norm(token) in rx.not_names:
+            break
+        if run_end is None:
+            run_end = stop - 2 if _POSSESSIVE.search(token) else stop
+        run_start = boundary = start
+    if run_start is None or run_end is None:
+        return None
+    return run_start, run_end
+
+
+# --- Contact ------------------------------------------------------------------------------
+
+
+def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
+    """The person the message is about, outside the customer's own name."""
+
+    def outside(span: Span) -> bool:
+        return customer is None or span[1] <= customer[0] or span[0] >= customer[1]
+
+    if customer is not None:
+        right_after = _after_customer(text, customer[1], rx)
+        if right_after is not None:
+            return right_after
+    candidates: list[Span] = []
+    person = _first_person(text, 0, len(text), rx)
+    if person is not None and outside(person):
+        candidates.append(person)
+    for match in rx.contact_cue.finditer(text):
+        named = _name_at(text, match.end(), rx)
+        if named is not None:
+            candidates.append(named)
+    for match in rx.honorific.finditer(text):
+        if outside(match.span()):
+            candidates.append(match.span())
+    for match in rx.titles.finditer(text):
+        if match.group() in rx.acronym_titles and outside(match.span()):
+            candidates.append(match.span())
+            break
+    return min(candidates) if candidates else None
+
+
+_AFTER_CUSTOMER = re.compile(
+    r"(?:['’]s)?[ \t]*(?:[,，;；:：.。\-–—][ \t]*)?(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)"
+    r"(?=[ \t]+[a-z]|[ \t]*[,.;:!?]|[ \t]*$)"
+)
+
+
+def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
+    """A title or a name right after the customer ("Globex CFO", "Acme, Wang wants ..."),
+    or a name starting the clause after the customer's."""
+    position = end
+    possessive = re.match(r"['’]s\s*|\s+|的", text[position:])
+    title = rx.titles.match(text, position + (possessive.end() if possessive else 0))
+    if title is not None:
+        return title.span()
+    match = _AFTER_CUSTOMER.match(text, position)
+    if match is None:  # "visited Acme Trading today, Wang wants ...": the next clause
+        brk = _CLAUSE_BREAK.search(text, position)
+        if brk is None or brk.group() == "\n":
+            return None
+        match = _AFTER_CUSTOMER.match(text, brk.start())
+    if match is None:
+        return None
+    name = match.group("name")
+    if any(_norm(word) in rx.not_names for word in name.split()):
+        return None
+    if rx.keyword_start.match(name) or rx.titles.fullmatch(name):
+        return None
+    return match.span("name")
+
+
+def _name_at(text: str, position: int, rx: _Compiled) -> Span | None:
+    """A person's name right at ``position`` (after "spoke to", "联系人")."""
+    person = rx.cn_person.match(text, position) or rx.cn_named.match(text, position)
+    if person is not None:
+        return person.span()
+    english = _NAME.match(text, position)
+    if english is not None and _norm(english.group().split()[0]) not in rx.not_names:
+        return english.span()
+    return None

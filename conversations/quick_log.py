@@ -1,0 +1,68 @@
+"""The questions a one-message log may need: which customer, what kind, which deal."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from conversations.base import Flow, flow_value
+from handlers import log_core
+from store.models import Company
+
+
+def _plan(ctx: Context) -> log_core.Plan:
+    assert ctx.flow is not None
+    return dict(ctx.flow.data)
+
+
+async def on_customer(ctx: Context) -> None:
+    assert ctx.flow is not None
+    plan = _plan(ctx)
+    value = flow_value(ctx, log_core.FLOW)
+    if value == "cancel":
+        ctx.flow.end()
+        ctx.say("settings.cancelled")
+        return
+    if value == "create" and plan.get("customer_text"):
+        company = await ctx.records.create(Company, name=plan["customer_text"][:200])
+        plan["company_id"] = company.id
+        plan["created_company"] = company.id
+    elif value and value.startswith("co") and value[2:].isdigit():
+        plan["company_id"] = (await ctx.records.get(Company, int(value[2:]))).id
+    elif ctx.text:
+        plan["customer_text"] = ctx.text
+        if not await log_core.resolve_customer(ctx, plan, ctx.text):
+            return
+    else:
+        ctx.say("log.ask_customer")
+        return
+    await log_core.advance(ctx, plan)
+
+
+async def on_activity(ctx: Context) -> None:
+    plan = _plan(ctx)
+    value = flow_value(ctx, log_core.FLOW) or ""
+    kind = value.removeprefix("k")
+    if not value.startswith("k") or kind not in log_core.KINDS:
+        ctx.say("log.ask_kind_buttons")
+        return
+    plan["activity"] = kind
+    await log_core.advance(ctx, plan)
+
+
+async def on_deal(ctx: Context) -> None:
+    plan = _plan(ctx)
+    value = flow_value(ctx, log_core.FLOW) or ""
+    if value == "dnew":
+        plan["deal_id"] = 0
+    elif value.startswith("d") and value[1:].isdigit():
+        plan["deal_id"] = int(value[1:])
+    else:
+        ctx.say("log.which_deal")
+        return
+    await log_core.advance(ctx, plan)
+
+
+FLOW = Flow(
+    name=log_core.FLOW,
+    version=log_core.VERSION,
+    states={"customer": on_customer, "activity": on_activity, "deal": on_deal},
+)

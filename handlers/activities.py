@@ -1,0 +1,127 @@
+"""Free text: a one-message log, a stage change ("星辰项目赢单"), or just a customer's name."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.nlu.message import ParsedLog, parse_log
+from bot.payloads import payload_id
+from bot.replies import Button
+from bot.router import Router, command, has_text, payload
+from conversations import deal_reason, guided_log, log_edit
+from handlers import log_core
+from handlers.cards import stage_label
+from handlers.deal_views import deal_card
+from handlers.lookup import show_hits
+from store.deals import move_stage, open_deals
+from store.models import Company, UndoAction
+from store.search import search
+from store.undo import undo
+
+KNOWN_NAMES_CAP = 5000
+
+
+async def known_customers(ctx: Context) -> list[str]:
+    """Names the user may see, so "Acme Trading" in a message is recognised as written."""
+    rows = await ctx.session.scalars(
+        ctx.records.select(Company)
+        .with_only_columns(Company.name)
+        .order_by(Company.updated_at.desc())
+        .limit(KNOWN_NAMES_CAP)
+    )
+    return list(rows)
+
+
+def is_log(parsed: ParsedLog) -> bool:
+    return any(
+        (parsed.activity, parsed.stage, parsed.amount is not None, parsed.follow_up is not None)
+    )
+
+
+async def on_text(ctx: Context) -> None:
+    parsed = parse_log(
+        ctx.text,
+        ctx.sent_local,
+        known_customers=await known_customers(ctx),
+        default_time=ctx.settings.follow_up_time,
+    )
+    if not is_log(parsed):
+        hits = await search(ctx.records, ctx.text, limit=8)
+        if hits:
+            await show_hits(ctx, ctx.text, hits)
+        else:
+            ctx.say("errors.not_understood")
+        return
+    plan = log_core.plan_from(parsed, ctx)
+    if parsed.activity is None and parsed.stage and parsed.follow_up is None:
+        await stage_change(ctx, plan)
+        return
+    await log_core.advance(ctx, plan)
+
+
+async def stage_change(ctx: Context, plan: log_core.Plan) -> None:
+    """ "Acme deal to negotiation": move the customer's one open deal (or ask which)."""
+    if plan["customer_text"] is None:
+        ctx.say("log.ask_customer")
+        return
+    assert ctx.flow is not None
+    if not await log_core.resolve_customer(ctx, plan, plan["customer_text"]):
+        return
+    pipeline = ctx.settings.pipeline
+    company = await ctx.records.get(Company, plan["company_id"])
+    deals = await open_deals(ctx.records, pipeline, company.id)
+    stage: str = plan["stage"]
+    if not deals:
+        ctx.ask(
+            ctx.t("deal.none_open", company=company.name),
+            [Button(ctx.t("card.new_deal"), f"dl.new:{company.id}")],
+        )
+        return
+    if len(deals) > 1:
+        ctx.ask(
+            ctx.t("deal.which_to_move", stage=stage_label(ctx, stage)),
+            [Button(d.title[:60], f"dl.mv:{d.id}:{stage}") for d in deals[:6]],
+        )
+        return
+    deal = deals[0]
+    if pipeline.is_closed(stage):
+        deal_reason.ask_reason(ctx, deal, stage, move=True)
+        return
+    await move_stage(ctx.records, pipeline, deal, stage)
+    ctx.say("deal.moved", title=deal.title, stage=stage_label(ctx, stage))
+    ctx.reply(await deal_card(ctx, deal))
+
+
+async def start_guided(ctx: Context) -> None:
+    await guided_log.start(ctx)
+
+
+async def start_guided_for_company(ctx: Context) -> None:
+    await guided_log.start(ctx, await ctx.records.get(Company, payload_id(ctx)))
+
+
+async def undo_log(ctx: Context) -> None:
+    if await undo(ctx.records, payload_id(ctx)):
+        ctx.say("log.undone")
+    else:
+        ctx.say("log.undo_gone")
+
+
+async def edit_log(ctx: Context) -> None:
+    action = await ctx.session.scalar(select(UndoAction).where(UndoAction.id == payload_id(ctx)))
+    assert ctx.user is not None
+    if action is None or action.user_id != ctx.user.id or action.undone_at is not None:
+        ctx.say("log.undo_gone")
+        return
+    await log_edit.start(ctx, action)
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(command("log"), start_guided)
+    router.add(payload("lg.co"), start_guided_for_company)
+    router.add(payload("lg.un"), undo_log)
+    router.add(payload("lg.ed"), edit_log)
+    router.add(has_text(), on_text)
+    return router

@@ -1,0 +1,111 @@
+"""The compact customer card (the "360 view" on a phone) and its next-action buttons."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.formatting import format_money, format_when
+from bot.phones import display_phone
+from bot.replies import Button, Card
+from store.models import Activity, Company, Contact, Deal, Task
+
+KEY_CONTACTS = 3
+OPEN_DEALS = 3
+
+
+def stage_label(ctx: Context, stage: str) -> str:
+    key = f"stages.{stage}"
+    return ctx.t(key) if key in ctx.translator.catalogs.get("en", {}) else stage
+
+
+def activity_label(ctx: Context, kind: str) -> str:
+    return ctx.t(f"activity.kinds.{kind}")
+
+
+def deal_line(ctx: Context, deal: Deal) -> str:
+    amount = format_money(deal.amount_cents, deal.currency, ctx.lang) if deal.amount_cents else ""
+    parts = [deal.title, stage_label(ctx, deal.stage), amount]
+    return "💼 " + " · ".join(p for p in parts if p)
+
+
+async def company_card(ctx: Context, company: Company) -> Card:
+    records = ctx.records
+    session = ctx.session
+    pipeline = ctx.settings.pipeline
+    contacts = (
+        await session.scalars(
+            records.select(Contact)
+            .where(Contact.company_id == company.id)
+            .order_by(Contact.id)
+            .limit(KEY_CONTACTS)
+        )
+    ).all()
+    deals = (
+        await session.scalars(
+            records.select(Deal)
+            .where(Deal.company_id == company.id, Deal.stage.in_(pipeline.open_stages))
+            .order_by(Deal.amount_cents.desc())
+            .limit(OPEN_DEALS)
+        )
+    ).all()
+    last = await session.scalar(
+        records.select(Activity)
+        .where(Activity.company_id == company.id)
+        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+        .limit(1)
+    )
+    next_task = await session.scalar(
+        records.select(Task)
+        .where(Task.company_id == company.id, Task.done_at.is_(None))
+        .order_by(Task.due_at.is_(None), Task.due_at)
+        .limit(1)
+    )
+    now_local = ctx.now.astimezone(ctx.tz)
+    heading = " · ".join(p for p in (company.city, company.industry) if p)
+    lines = [heading] if heading else []
+    for contact in contacts:
+        phone = contact.mobile or contact.phone
+        bits = [contact.name, contact.title or "", display_phone(phone) if phone else ""]
+        lines.append("👤 " + " ".join(b for b in bits if b))
+    lines += [deal_line(ctx, d) for d in deals]
+    if last is not None:
+        when = format_when(last.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
+        lines.append(
+            ctx.t(
+                "card.last_activity",
+                kind=activity_label(ctx, last.kind),
+                when=when,
+                summary=_short(last.summary),
+            )
+        )
+    if next_task is not None:
+        due = (
+            format_when(next_task.due_at.astimezone(ctx.tz), now_local, ctx.lang)
+            if next_task.due_at
+            else "-"
+        )
+        lines.append(ctx.t("card.next_task", when=due, title=_short(next_task.title)))
+    if len(lines) <= 1 and not contacts:
+        lines.append(ctx.t("card.empty"))
+    buttons = (
+        Button(ctx.t("card.log"), f"lg.co:{company.id}"),
+        Button(ctx.t("card.new_deal"), f"dl.new:{company.id}"),
+        Button(ctx.t("card.history"), f"hi:{company.id}:0"),
+    )
+    deal_buttons = tuple(Button(f"💼 {d.title}"[:40], f"dl:{d.id}") for d in deals)
+    return Card(f"🏢 {company.name}", tuple(lines), buttons + deal_buttons)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def company_of(ctx: Context, contact: Contact) -> Company | None:
+    if contact.company_id is None:
+        return None
+    return await ctx.session.scalar(
+        ctx.records.select(Company).where(Company.id == contact.company_id)
+    )
+
+
+__all__ = ["activity_label", "company_card", "company_of", "deal_line", "stage_label"]

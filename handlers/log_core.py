@@ -1,0 +1,272 @@
+"""Saving a logged activity — from one free-text message or the guided ``/log`` flow.
+
+A *plan* (a JSON-able dict kept in the conversation row while questions are asked) says
+what the rep meant; :func:`advance` asks for whatever is missing, one button question at a
+time, and :func:`save_plan` writes activity, deal change and follow-up together, with one
+Undo that reverses all of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.context import Context
+from bot.formatting import format_money, format_when
+from bot.nlu.message import ParsedLog
+from bot.replies import Button, Card
+from conversations.base import flow_payload
+from conversations.deal_reason import ask_reason
+from handlers.cards import activity_label, stage_label
+from store.deals import create_deal, move_stage, open_deals
+from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
+from store.search import Hit, search
+from store.undo import UndoLog
+
+FLOW = "quick_log"
+VERSION = 1
+KINDS = tuple(k.value for k in ActivityKind)
+TITLE_SUFFIXES = ("总", "经理", "总监", "工", "老师", "先生", "女士", "小姐", "主任", "董")
+
+Plan = dict[str, Any]
+
+
+def plan_from(parsed: ParsedLog, ctx: Context) -> Plan:
+    return {
+        "activity": parsed.activity,
+        "customer_text": parsed.customer,
+        "company_id": None,
+        "contact": parsed.contact,
+        "summary": parsed.summary or ctx.text,
+        "amount": str(parsed.amount) if parsed.amount is not None else None,
+        "currency": parsed.currency,
+        "stage": parsed.stage,
+        "follow_up": parsed.follow_up.isoformat() if parsed.follow_up else None,
+        "deal_id": None,
+        "created_company": None,
+        "source_text": ctx.text,
+        "sent_at": ctx.event.sent_at.isoformat(),
+    }
+
+
+def button(label: str, value: str) -> Button:
+    return Button(label[:60], flow_payload(FLOW, value))
+
+
+def company_hits(hits: list[Hit]) -> dict[int, str]:
+    """Search hits folded onto companies (a contact hit stands for its company)."""
+    found: dict[int, str] = {}
+    for hit in hits:
+        if hit.kind == "company":
+            found.setdefault(hit.id, hit.name)
+        elif hit.company_id is not None and hit.company_name:
+            found.setdefault(hit.company_id, hit.company_name)
+    return found
+
+
+async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
+    """Fill ``company_id`` from ``text`` or ask; True when resolved without asking."""
+    assert ctx.flow is not None
+    hits = await search(ctx.records, text, limit=8)
+    companies = company_hits(hits)
+    exact = [cid for cid, name in companies.items() if name.casefold() == text.casefold()]
+    if len(companies) == 1 or len(exact) == 1:
+        plan["company_id"] = exact[0] if exact else next(iter(companies))
+        return True
+    ctx.flow.start(FLOW, VERSION, "customer", plan)
+    if not companies:
+        ctx.flow.update(customer_text=text)
+        ctx.ask(
+            ctx.t("log.unknown_customer", name=text),
+            [
+                button(ctx.t("log.create_customer", name=text[:30]), "create"),
+                button(ctx.t("common.cancel"), "cancel"),
+            ],
+        )
+        return False
+    ctx.ask(
+        ctx.t("log.which_customer", name=text),
+        [button(name, f"co{cid}") for cid, name in list(companies.items())[:6]]
+        + [button(ctx.t("common.cancel"), "cancel")],
+    )
+    return False
+
+
+async def advance(ctx: Context, plan: Plan) -> None:
+    """Ask the next missing thing, or save when nothing is missing."""
+    assert ctx.flow is not None
+    if plan["company_id"] is None:
+        if not plan["customer_text"]:
+            ctx.flow.start(FLOW, VERSION, "customer", plan)
+            ctx.say("log.ask_customer")
+            return
+        if not await resolve_customer(ctx, plan, plan["customer_text"]):
+            return
+    if plan["activity"] is None:
+        ctx.flow.start(FLOW, VERSION, "activity", plan)
+        ctx.ask(
+            ctx.t("log.ask_kind"),
+            [button(activity_label(ctx, k), f"k{k}") for k in KINDS],
+        )
+        return
+    if (plan["amount"] or plan["stage"]) and plan["deal_id"] is None:
+        deals = await open_deals(ctx.records, ctx.settings.pipeline, plan["company_id"])
+        if len(deals) > 1:
+            ctx.flow.start(FLOW, VERSION, "deal", plan)
+            ctx.ask(
+                ctx.t("log.which_deal"),
+                [button(d.title, f"d{d.id}") for d in deals[:6]]
+                + [button(ctx.t("log.new_deal"), "dnew")],
+            )
+            return
+        plan["deal_id"] = deals[0].id if deals else 0  # 0: create one
+    ctx.flow.end()
+    await save_plan(ctx, plan)
+
+
+async def match_contact(ctx: Context, company: Company, written: str | None) -> Contact | None:
+    """``张总`` -> the one contact surnamed 张; ``Wang`` -> Wang Lei; ``CFO`` -> by title."""
+    if not written:
+        return None
+    contacts = list(
+        await ctx.session.scalars(
+            ctx.records.select(Contact).where(Contact.company_id == company.id)
+        )
+    )
+    text = written.strip().casefold()
+    surname = written.strip()
+    for suffix in TITLE_SUFFIXES:
+        if surname.endswith(suffix) and len(surname) > len(suffix):
+            surname = surname[: -len(suffix)]
+            break
+    tests: tuple[Callable[[Contact], bool], ...] = (
+        lambda c: c.name.casefold() == text,
+        lambda c: text in c.name.casefold().split(),
+        lambda c: c.name.startswith(surname) and surname != written.strip(),
+        lambda c: c.title is not None and text in c.title.casefold(),
+    )
+    for test in tests:
+        matches = [c for c in contacts if test(c)]
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
+async def save_plan(ctx: Context, plan: Plan) -> None:
+    records, pipeline = ctx.records, ctx.settings.pipeline
+    undo = UndoLog()
+    if plan.get("created_company"):
+        undo.steps.append({"op": "delete", "model": "Company", "id": plan["created_company"]})
+    company = await records.get(Company, plan["company_id"])
+    contact = await match_contact(ctx, company, plan["contact"])
+    deal = await _apply_deal(ctx, plan, company, undo)
+    sent_at = datetime.fromisoformat(plan["sent_at"])
+    activity = await records.create(
+        Activity,
+        company_id=company.id,
+        contact_id=contact.id if contact else None,
+        deal_id=deal.id if deal else None,
+        kind=plan["activity"],
+        summary=plan["summary"][:2000],
+        source_text=plan["source_text"],
+        occurred_at=min(sent_at, ctx.now),
+        owner_id=company.owner_id,
+    )
+    undo.created(activity)
+    await records.update(company)  # touch updated_at: the customer moved up the list
+    task = None
+    if plan["follow_up"]:
+        task = await records.create(
+            Task,
+            company_id=company.id,
+            deal_id=deal.id if deal else None,
+            activity_id=activity.id,
+            title=ctx.t(
+                "log.follow_up_title", company=company.name, summary=_short(plan["summary"])
+            ),
+            due_at=datetime.fromisoformat(plan["follow_up"]),
+            owner_id=company.owner_id,
+        )
+        undo.created(task)
+    undo_id = await undo.save(records)
+    ctx.reply(summary_card(ctx, plan, company, contact, deal, task, undo_id))
+    if deal is not None and plan["stage"] and pipeline.is_closed(plan["stage"]):
+        ask_reason(ctx, deal, plan["stage"], move=False)
+
+
+async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog) -> Deal | None:
+    if not (plan["amount"] or plan["stage"]):
+        return None
+    records, pipeline = ctx.records, ctx.settings.pipeline
+    cents = int(Decimal(plan["amount"]) * 100) if plan["amount"] else None
+    currency = plan["currency"] or ctx.settings.default_currency
+    if not plan["deal_id"]:
+        deal = await create_deal(
+            records,
+            pipeline,
+            company,
+            title=ctx.t("deal.default_title", company=company.name),
+            amount_cents=cents or 0,
+            currency=currency,
+            stage=plan["stage"] or pipeline.first,
+        )
+        undo.created(deal)
+        return deal
+    deal = await records.get(Deal, plan["deal_id"], for_update=True)
+    undo.changing(
+        deal, "stage", "probability", "stage_changed_at", "close_reason", "amount_cents", "currency"
+    )
+    if cents is not None:
+        await records.update(deal, amount_cents=cents, currency=currency)
+    if plan["stage"]:
+        await move_stage(records, pipeline, deal, plan["stage"])
+    return deal
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summary_card(
+    ctx: Context,
+    plan: Plan,
+    company: Company,
+    contact: Contact | None,
+    deal: Deal | None,
+    task: Task | None,
+    undo_id: int,
+) -> Card:
+    who = " · ".join(
+        p
+        for p in (
+            activity_label(ctx, plan["activity"]),
+            company.name,
+            contact.name if contact else plan["contact"],
+        )
+        if p
+    )
+    lines = [f"💬 {_short(plan['summary'], 120)}"]
+    if deal is not None:
+        bits = [deal.title, stage_label(ctx, deal.stage)]
+        if deal.amount_cents:
+            bits.append(format_money(deal.amount_cents, deal.currency, ctx.lang))
+        lines.append("💼 " + " · ".join(bits))
+    if task is not None and task.due_at is not None:
+        now_local = ctx.now.astimezone(ctx.tz)
+        lines.append(
+            ctx.t(
+                "log.follow_up_line",
+                when=format_when(task.due_at.astimezone(ctx.tz), now_local, ctx.lang),
+            )
+        )
+    return Card(
+        ctx.t("log.saved_title", what=who),
+        tuple(lines),
+        (
+            Button(ctx.t("log.undo"), f"lg.un:{undo_id}"),
+            Button(ctx.t("log.edit"), f"lg.ed:{undo_id}"),
+        ),
+    )

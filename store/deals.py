@@ -1,0 +1,100 @@
+"""Deal changes that must always happen together: a stage move and its history row."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from store.access import Records
+from store.models import Company, Deal, DealStageChange
+from store.pipeline import Pipeline
+
+
+class StageError(Exception):
+    """Not a stage of the configured pipeline."""
+
+
+async def create_deal(
+    records: Records,
+    pipeline: Pipeline,
+    company: Company,
+    *,
+    title: str,
+    amount_cents: int = 0,
+    currency: str,
+    stage: str | None = None,
+    expected_close: date | None = None,
+) -> Deal:
+    stage = stage or pipeline.first
+    if stage not in pipeline.stages:
+        raise StageError(stage)
+    deal = await records.create(
+        Deal,
+        company_id=company.id,
+        title=title,
+        stage=stage,
+        amount_cents=amount_cents,
+        currency=currency,
+        expected_close=expected_close,
+        probability=pipeline.probability(stage),
+        owner_id=company.owner_id if records.principal.can_see_owner(company.owner_id) else None,
+    )
+    records.session.add(
+        DealStageChange(
+            deal_id=deal.id,
+            from_stage=None,
+            to_stage=stage,
+            changed_at=records.now,
+            changed_by=records.principal.user_id,
+        )
+    )
+    await records.session.flush()
+    return deal
+
+
+async def move_stage(
+    records: Records, pipeline: Pipeline, deal: Deal, to_stage: str, *, reason: str | None = None
+) -> bool:
+    """Move ``deal`` and record when; ``False`` if it already was there (nothing recorded)."""
+    if to_stage not in pipeline.stages:
+        raise StageError(to_stage)
+    if deal.stage == to_stage:
+        if reason is not None and pipeline.is_closed(to_stage):
+            await records.update(deal, close_reason=reason)
+        return False
+    records.session.add(
+        DealStageChange(
+            deal_id=deal.id,
+            from_stage=deal.stage,
+            to_stage=to_stage,
+            changed_at=records.now,
+            changed_by=records.principal.user_id,
+        )
+    )
+    await records.update(
+        deal,
+        stage=to_stage,
+        probability=pipeline.probability(to_stage),
+        stage_changed_at=records.now,
+        close_reason=reason if pipeline.is_closed(to_stage) else None,
+    )
+    return True
+
+
+async def open_deals(records: Records, pipeline: Pipeline, company_id: int) -> list[Deal]:
+    rows = await records.session.scalars(
+        records.select(Deal)
+        .where(Deal.company_id == company_id, Deal.stage.in_(pipeline.open_stages))
+        .order_by(Deal.updated_at.desc())
+    )
+    return list(rows)
+
+
+async def latest_stage_change(records: Records, deal: Deal) -> DealStageChange | None:
+    return await records.session.scalar(
+        select(DealStageChange)
+        .where(DealStageChange.deal_id == deal.id)
+        .order_by(DealStageChange.id.desc())
+        .limit(1)
+    )

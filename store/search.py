@@ -1,0 +1,594 @@
+"""Customer lookup that forgives typos, understands pinyin and abbreviations, and matches
+phone and email fragments.
+
+A rep in the field types whatever they remember: ``xingchen`` or ``xckj`` for 星辰科技,
+``zw`` for 张伟, ``Globx`` for Globex, the last four digits of a mobile number, the domain of
+an email. All of that has to find the record, and only records the rep may see.
+
+How it works
+------------
+Every company and contact carries a ``search_key``: one lowercase text blob holding every
+form of the record we want substring search to hit, laid out in three sections::
+
+    " <name forms> / <initials> | <phone and email forms> "
+
+* name forms: the name without spaces or punctuation (``acmeltd``, ``星辰科技``), each word
+  of the name, and its full toneless pinyin (``xingchenkeji``; also with the surname reading
+  of a leading heteronym such as 单 shan / 曾 zeng);
+* initials: ``xckj``, ``zw``, ``gc`` for "Globex Corporation";
+* extras: phone numbers as digits only (also without the country code) and lowercase emails.
+
+Pieces are separated by single spaces and contain none, and a normalised query never
+contains a space either, so a ``LIKE '%q%'`` cannot match across two pieces. A piece start is
+``' q'``, the whole name is ``' q '`` at the very beginning, and ``'%q% | %'`` keeps a match
+inside the name and initials sections. The hook installed by :func:`install_search_key_hooks`
+keeps the key current on every flush; migration 0002 backfills existing rows.
+
+:func:`search` runs in two stages, both inside the principal's record rules
+(:meth:`store.access.Records.select`):
+
+1. SQL ``search_key LIKE '%q%'`` ranked exact name > name prefix > piece prefix (word,
+   pinyin, initials, phone, email) > substring; companies before contacts within a rank;
+   the covered share of the matched piece breaks ties (``xingchen`` prefers 星辰科技,
+   ``xingchenkeji``, over 星辰物流, ``xingchenwuliu``).
+2. When stage 1 found fewer than ``limit`` hits: typo tolerance with rapidfuzz's ``WRatio``
+   over the names and pinyin of at most :data:`FUZZY_CANDIDATE_CAP` newest visible
+   companies and as many contacts. A typo match always ranks below any stage-1 hit.
+
+Scores: stage-1 hits score 60-100 (tier base 90/80/70/60, +5 for a company, +up to 4.99 for
+coverage); typo hits score half their rapidfuzz similarity (37.5-50).
+
+Performance, honestly: both stages scan. Stage 1 is a sequential ``LIKE`` over the visible
+rows (no B-tree index can serve ``'%q%'``), stage 2 moves up to 2 x 20,000 rows into Python.
+That is fine for a team's tens of thousands of records; for a million contacts it needs a
+trigram index (SQLite FTS5 ``tokenize='trigram'``, PostgreSQL ``pg_trgm`` GIN on
+``search_key``) for stage 1 and trigram-similarity candidates instead of the recency cap for
+stage 2.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Literal, cast
+
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz, process
+from sqlalchemy import ColumnElement, case, event, func, inspect, or_
+from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
+
+from store.access import Records
+from store.models import Company, Contact
+
+#: Shortest query (in letters/digits) worth answering; one letter matches nearly everything.
+#: A single CJK character is allowed: it is as selective as a short word (a surname like 张
+#: or a brand character) and reps do type it; it gets no pinyin expansion and no typo stage.
+MIN_QUERY_LEN = 2
+#: A digits-only query needs this many digits before it may match inside phone numbers;
+#: ``12`` would otherwise hit almost every phone number on file.
+MIN_PHONE_DIGITS = 4
+#: Typo tolerance needs enough letters to tell a typo from a different word.
+FUZZY_MIN_LATIN = 4
+FUZZY_MIN_CJK = 2
+#: Stage 2 loads at most this many of the newest (highest id) visible companies, and as
+#: many contacts (id, name, search_key only). Older records are still found by stage 1; only
+#: their typo tolerance is lost. This bounds memory and latency for big admin scopes.
+FUZZY_CANDIDATE_CAP = 20_000
+#: rapidfuzz WRatio cut-offs. Latin: one typo in five letters scores 80, in four letters 75
+#: (acme/acne), so four-letter queries need 80. CJK characters carry more information than
+#: letters, but shared suffixes (有限公司, 科技) inflate the character ratio; 75 lets one
+#: wrong character in four through (星晨科技 → 星辰科技) and keeps 某某有限公司 out (66.7).
+#: Pinyin strings are long, so one wrong letter still scores high; 82 accepts
+#: xingcheng/xingchen and huaxindianzi/huaxingdianzi but rejects wangwei/zhangwei (80).
+LATIN_CUTOFF = 75.0
+SHORT_LATIN_CUTOFF = 80.0
+CJK_CUTOFF = 75.0
+PINYIN_CUTOFF = 82.0
+#: A typo hit scores this share of its similarity, so it always ranks below stage-1 hits.
+FUZZY_WEIGHT = 0.5
+
+NAMES_END = " / "
+INITIALS_END = " | "
+
+_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_RUN_RE = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<word>(?:(?![{_CJK}])[^\\W_])+)")
+_PHONE_RE = re.compile(r"[\d\s+\-().]+")
+
+#: Surnames whose common reading differs from pypinyin's default for the lone character.
+#: pypinyin 0.55 has no surname mode, so a name starting with one of these also gets the
+#: surname reading (单伟 → danwei *and* shanwei): an extra form costs nothing, a missed
+#: reading costs a lookup.
+SURNAME_READINGS: dict[str, str] = {
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "区": "ou",
+    "查": "zha",
+    "覃": "qin",
+    "翟": "zhai",
+    "乐": "yue",
+    "盖": "ge",
+    "缪": "miao",
+    "召": "shao",
+    "种": "chong",
+    "秘": "bi",
+    "繁": "po",
+    "员": "yun",
+    "句": "gou",
+    "能": "nai",
+    "黑": "he",
+    "折": "she",
+    "尉": "yu",
+    "宓": "fu",
+    "祭": "zhai",
+    "隗": "wei",
+    "蕃": "pi",
+    "都": "du",
+    "重": "chong",
+    "薄": "bo",
+    "卜": "bu",
+    "藏": "zang",
+    "阚": "kan",
+}
+
+#: Country calling codes we strip (prefix-free, as ITU assigns them), and whether numbers
+#: there are dialled nationally with a trunk ``0`` (so ``+86 21 6123 4567`` is also stored as
+#: ``02161234567``, the way a Shanghai office number is written at home).
+COUNTRY_CODES: dict[str, bool] = {
+    "1": False,
+    "7": False,
+    "31": True,
+    "33": True,
+    "34": False,
+    "39": False,
+    "41": True,
+    "44": True,
+    "49": True,
+    "52": False,
+    "55": False,
+    "60": True,
+    "61": True,
+    "62": True,
+    "63": True,
+    "64": True,
+    "65": False,
+    "66": True,
+    "81": True,
+    "82": True,
+    "84": True,
+    "86": True,
+    "91": True,
+    "852": False,
+    "853": False,
+    "886": True,
+    "971": True,
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result. ``company_id``/``company_name`` are a contact's company (when the
+    searcher may see it); they are None for a company hit."""
+
+    kind: Literal["company", "contact"]
+    id: int
+    company_id: int | None
+    name: str
+    company_name: str | None
+    score: float
+
+
+# --------------------------------------------------------------------------- the key
+
+
+def _fold(text: str) -> str:
+    """NFKC (full-width ＡＢＣ and １２３ from Chinese IMEs become ASCII) and case-fold."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    """Order-preserving dedupe that also drops empty strings."""
+    return [item for item in dict.fromkeys(items) if item]
+
+
+def _pinyin(run: str) -> list[str]:
+    """Toneless syllables of a CJK run; pypinyin segments phrases (重庆 → chong qing)."""
+    return [syllable.casefold() for syllable in lazy_pinyin(run, style=Style.NORMAL) if syllable]
+
+
+def _name_forms(name: str) -> tuple[list[str], list[str]]:
+    """The name-section and initials-section pieces of a name."""
+    folded = _fold(name)
+    compact = _alnum(folded)
+    words = [w.strip("".join(ch for ch in w if not ch.isalnum())) for w in folded.split()]
+    words = [w for w in words if any(ch.isalnum() for ch in w)]
+    names = [compact, *words]
+    initials: list[str] = []
+    if _has_cjk(folded):
+        # One token per pinyin syllable or Latin/digit word, in reading order.
+        tokens: list[str] = []
+        surname: str | None = None
+        for match in _RUN_RE.finditer(folded):
+            run = match.group("cjk")
+            if run is None:
+                tokens.append(match.group("word"))
+                continue
+            if not tokens:
+                surname = SURNAME_READINGS.get(run[0])
+            tokens.extend(_pinyin(run))
+        variants = [tokens]
+        if surname is not None and tokens:
+            variants.append([surname, *tokens[1:]])
+        for variant in variants:
+            names.append("".join(variant))
+            if len(variant) > 1:
+                initials.append("".join(token[0] for token in variant))
+    elif len(words) > 1:
+        initials.append("".join(word[0] for word in words))
+    return _unique(names), _unique(initials)
+
+
+def _phone_forms(raw: str) -> list[str]:
+    """Digits as written, and the national number when a country code can be recognised."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    forms = [digits]
+    stripped = raw.strip()
+    international: str | None = None
+    if stripped.startswith("+"):
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    elif len(digits) == 13 and digits.startswith("861"):  # a Chinese mobile, "+" dropped
+        international = digits
+    if international:
+        for size in (1, 2, 3):
+            code = international[:size]
+            if code in COUNTRY_CODES:
+                national = international[size:]
+                forms += [international, national]
+                is_mobile = code == "86" and national.startswith("1")  # dialled without 0
+                if COUNTRY_CODES[code] and not national.startswith("0") and not is_mobile:
+                    forms.append("0" + national)
+                break
+    return _unique(forms)
+
+
+def _extra_forms(value: str) -> list[str]:
+    """An email lowercase, a phone as digits, anything else as folded letters and digits."""
+    folded = _fold(value).strip()
+    if "@" in folded:
+        return _unique(["".join(folded.split())])
+    if _PHONE_RE.fullmatch(folded) and sum(ch.isdigit() for ch in folded) >= MIN_PHONE_DIGITS:
+        return _phone_forms(folded)
+    return _unique([_alnum(folded)])
+
+
+def search_key(name: str, *extra: str | None) -> str:
+    """The lowercase blob substring search runs against (layout in the module docstring).
+
+    ``extra`` are a record's phone numbers and emails, in any order; None and blanks are
+    skipped. Stable for equal input, so recomputing it on every flush changes nothing.
+    """
+    names, initials = _name_forms(name)
+    extras = _unique(form for value in extra if value for form in _extra_forms(value))
+    return f" {' '.join(names)}{NAMES_END}{' '.join(initials)}{INITIALS_END}{' '.join(extras)} "
+
+
+def _sections(key: str) -> tuple[list[str], list[str], list[str]]:
+    """Split a stored key back into its name, initials and extras pieces."""
+    head, _, extras = key.partition(INITIALS_END)
+    names, _, initials = head.partition(NAMES_END)
+    return names.split(), initials.split(), extras.split()
+
+
+# --------------------------------------------------------------------------- the hook
+
+#: The columns each searchable model's key is computed from, name first.
+KEY_SOURCES: dict[type[Company] | type[Contact], tuple[str, ...]] = {
+    Company: ("name", "phone"),
+    Contact: ("name", "mobile", "phone", "email"),
+}
+
+
+def _refresh_key(obj: Company | Contact, *, is_new: bool) -> None:
+    fields = KEY_SOURCES[type(obj)]
+    state = cast("InstanceState[Any]", inspect(obj))
+    if not is_new:
+        changed = any(state.attrs[field].history.has_changes() for field in fields)
+        missing = "search_key" not in state.unloaded and obj.search_key is None
+        if not (changed or missing):
+            return
+    name, *extra = (getattr(obj, field) for field in fields)
+    key = search_key(name or "", *extra)
+    if obj.search_key != key:
+        obj.search_key = key
+
+
+def install_search_key_hooks(session_class: type[Session]) -> None:
+    """Keep ``search_key`` current on every flush of this session class.
+
+    A session hook (like the audit's) rather than a call in each handler, so no code path
+    that creates or renames a customer through the ORM can leave it unfindable. Core bulk
+    inserts bypass it; they must call :func:`search_key` themselves (the migration does).
+    """
+
+    @event.listens_for(session_class, "before_flush")
+    def _set_search_keys(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
+        for obj in session.new:
+            if isinstance(obj, Company | Contact):
+                _refresh_key(obj, is_new=True)
+        for obj in session.dirty:
+            if isinstance(obj, Company | Contact):
+                _refresh_key(obj, is_new=False)
+
+
+# --------------------------------------------------------------------------- the search
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A query normalised into the forms it is matched by."""
+
+    text_forms: tuple[str, ...]  # as typed, folded; may be an exact name or name prefix
+    other_forms: tuple[str, ...]  # pinyin of a CJK query, national phone digits
+    names_only: bool  # a short digits-only query must not match inside phone numbers
+    fuzzy: str | None  # what typo tolerance compares, when the query is long enough
+    pinyin: str | None
+    has_cjk: bool
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return self.text_forms + self.other_forms
+
+
+def _parse_query(query: str) -> _Query | None:
+    folded = _fold(query).strip()
+    compact = "".join(folded.split())
+    alnum = _alnum(compact)
+    has_cjk = _has_cjk(alnum)
+    if len(alnum) < MIN_QUERY_LEN and not (has_cjk and alnum):
+        return None
+    digits = "".join(ch for ch in compact if ch.isdigit())
+    phone_like = _PHONE_RE.fullmatch(folded) is not None
+    names_only = phone_like and len(digits) < MIN_PHONE_DIGITS
+    other: list[str] = []
+    if phone_like and not names_only:
+        other += [f for f in _phone_forms(folded) if len(f) >= MIN_PHONE_DIGITS]
+    pinyin: str | None = None
+    if has_cjk and sum(1 for ch in alnum if _has_cjk(ch)) >= 2:
+        pinyin = "".join(_pinyin(alnum))
+        other.append(pinyin)
+    text_forms = tuple(_unique([compact, alnum]))
+    fuzzy_min = FUZZY_MIN_CJK if has_cjk else FUZZY_MIN_LATIN
+    fuzzy = alnum if len(alnum) >= fuzzy_min and not phone_like else None
+    return _Query(
+        text_forms=text_forms,
+        other_forms=tuple(f for f in _unique(other) if f not in text_forms),
+        names_only=names_only,
+        fuzzy=fuzzy,
+        pinyin=pinyin,
+        has_cjk=has_cjk,
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(column: InstrumentedAttribute[str | None], pattern: str) -> ColumnElement[bool]:
+    return column.like(pattern, escape="\\")
+
+
+def _rank_sql(
+    column: InstrumentedAttribute[str | None], q: _Query
+) -> tuple[ColumnElement[bool], ColumnElement[int]]:
+    """The stage-1 match condition and its tier (0 best), mirroring :func:`_tier`."""
+    tail = "%" + INITIALS_END + "%" if q.names_only else "%"
+    match = or_(*(_like(column, f"%{_escape(f)}{tail}") for f in q.forms))
+    exact = or_(*(_like(column, f" {_escape(f)} %") for f in q.text_forms))
+    prefix = or_(*(_like(column, f" {_escape(f)}%") for f in q.text_forms))
+    piece = or_(*(_like(column, f"% {_escape(f)}{tail}") for f in q.forms))
+    return match, case((exact, 0), (prefix, 1), (piece, 2), else_=3)
+
+
+TIER_BASE = (90.0, 80.0, 70.0, 60.0)
+COMPANY_BONUS = 5.0
+COVERAGE_WEIGHT = 4.99
+
+
+def _score(key: str, q: _Query, *, company: bool) -> float:
+    """Tier, kind and the share of the matched piece the query covers, as one number."""
+    names, initials, extras = _sections(key)
+    pieces = names + initials + ([] if q.names_only else extras)
+    first = names[0] if names else ""
+    if first in q.text_forms:
+        tier = 0
+    elif any(first.startswith(f) for f in q.text_forms):
+        tier = 1
+    elif any(p.startswith(f) for p in pieces for f in q.forms):
+        tier = 2
+    else:
+        tier = 3
+    coverage = max(
+        (
+            len(f) / len(p)
+            for p in pieces
+            for f in q.forms
+            if f in p and (tier > 2 or p.startswith(f))
+        ),
+        default=0.0,
+    )
+    return TIER_BASE[tier] + (COMPANY_BONUS if company else 0.0) + COVERAGE_WEIGHT * coverage
+
+
+async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
+    hits: list[Hit] = []
+    match, rank = _rank_sql(Company.search_key, q)
+    companies = await records.session.execute(
+        records.select(Company)
+        .with_only_columns(Company.id, Company.name, Company.search_key)
+        .where(match)
+        .order_by(rank, func.length(Company.name), Company.id)
+        .limit(fetch)
+    )
+    for cid, name, key in companies:
+        score = _score(key or "", q, company=True)
+        hits.append(Hit("company", cid, None, name, None, score))
+    match, rank = _rank_sql(Contact.search_key, q)
+    contacts = await records.session.execute(
+        records.select(Contact)
+        .with_only_columns(Contact.id, Contact.company_id, Contact.name, Contact.search_key)
+        .where(match)
+        .order_by(rank, func.length(Contact.name), Contact.id)
+        .limit(fetch)
+    )
+    for pid, company_id, name, key in contacts:
+        score = _score(key or "", q, company=False)
+        hits.append(Hit("contact", pid, company_id, name, None, score))
+    return hits
+
+
+@dataclass
+class _Choices:
+    """Flattened name pieces of the stage-2 candidates, split by script for the cut-offs."""
+
+    latin: list[str]
+    latin_owner: list[int]
+    pinyin: list[str]
+    pinyin_owner: list[int]
+    cjk: list[str]
+    cjk_owner: list[int]
+
+    def add(self, index: int, key: str) -> None:
+        """The name-section pieces of one key; ASCII pieces of a CJK name are its pinyin."""
+        head = key.partition(NAMES_END)[0]
+        if head.isascii() or _CJK_RE.search(head) is None:
+            pieces = head.split()
+            self.latin += pieces
+            self.latin_owner += [index] * len(pieces)
+            return
+        for piece in head.split():
+            if piece.isascii():
+                self.pinyin.append(piece)
+                self.pinyin_owner.append(index)
+            else:
+                self.cjk.append(piece)
+                self.cjk_owner.append(index)
+
+
+def _best(query: str, choices: list[str], owners: list[int], cutoff: float) -> dict[int, float]:
+    """Each candidate's best similarity among its pieces, for those at or above ``cutoff``."""
+    best: dict[int, float] = {}
+    if not choices:
+        return best
+    for _piece, similarity, position in process.extract(
+        query, choices, scorer=fuzz.WRatio, processor=None, score_cutoff=cutoff, limit=None
+    ):
+        owner = owners[position]
+        best[owner] = max(best.get(owner, 0.0), similarity)
+    return best
+
+
+async def _stage_two(records: Records, q: _Query) -> list[Hit]:
+    """Typo tolerance over the newest :data:`FUZZY_CANDIDATE_CAP` visible candidates.
+
+    Newest by id, which the primary key serves: "most recently updated" would sort every
+    visible row by ``updated_at`` (no index on it), 145 ms vs 17 ms at 100,000 contacts.
+    """
+    assert q.fuzzy is not None
+    rows: list[tuple[Literal["company", "contact"], int, int | None, str]] = []
+    choices = _Choices([], [], [], [], [], [])
+    companies = await records.session.execute(
+        records.select(Company)
+        .with_only_columns(Company.id, Company.name, Company.search_key)
+        .where(Company.search_key.is_not(None))
+        .order_by(Company.id.desc())
+        .limit(FUZZY_CANDIDATE_CAP)
+    )
+    for cid, name, key in companies:
+        choices.add(len(rows), key or "")
+        rows.append(("company", cid, None, name))
+    contacts = await records.session.execute(
+        records.select(Contact)
+        .with_only_columns(Contact.id, Contact.company_id, Contact.name, Contact.search_key)
+        .where(Contact.search_key.is_not(None))
+        .order_by(Contact.id.desc())
+        .limit(FUZZY_CANDIDATE_CAP)
+    )
+    for pid, company_id, name, key in contacts:
+        choices.add(len(rows), key or "")
+        rows.append(("contact", pid, company_id, name))
+    if q.has_cjk:
+        found = [_best(q.fuzzy, choices.cjk, choices.cjk_owner, CJK_CUTOFF)]
+        if q.pinyin:
+            found.append(_best(q.pinyin, choices.pinyin, choices.pinyin_owner, PINYIN_CUTOFF))
+    else:
+        latin_cutoff = SHORT_LATIN_CUTOFF if len(q.fuzzy) <= FUZZY_MIN_LATIN else LATIN_CUTOFF
+        found = [
+            _best(q.fuzzy, choices.latin, choices.latin_owner, latin_cutoff),
+            _best(q.fuzzy, choices.pinyin, choices.pinyin_owner, PINYIN_CUTOFF),
+        ]
+    best: dict[int, float] = {}
+    for scores in found:
+        for owner, similarity in scores.items():
+            best[owner] = max(best.get(owner, 0.0), similarity)
+    return [Hit(*rows[i], None, FUZZY_WEIGHT * similarity) for i, similarity in best.items()]
+
+
+def _order(hit: Hit) -> tuple[float, int, str, int]:
+    return (-hit.score, 0 if hit.kind == "company" else 1, hit.name, hit.id)
+
+
+async def _with_company_names(records: Records, hits: list[Hit]) -> list[Hit]:
+    """Fill a contact's company name, only when the searcher may see that company too."""
+    ids = {hit.company_id for hit in hits if hit.company_id is not None}
+    if not ids:
+        return hits
+    rows = await records.session.execute(
+        records.select(Company)
+        .with_only_columns(Company.id, Company.name)
+        .where(Company.id.in_(ids))
+    )
+    names: dict[int, str] = dict(rows.all())
+    return [
+        replace(hit, company_name=names.get(hit.company_id)) if hit.company_id else hit
+        for hit in hits
+    ]
+
+
+async def search(records: Records, query: str, *, limit: int = 8) -> list[Hit]:
+    """Companies and contacts the principal may see that match ``query``, best first.
+
+    Returns [] for a query shorter than :data:`MIN_QUERY_LEN` letters or digits (a single
+    CJK character is accepted) and for ``limit < 1``.
+    """
+    q = _parse_query(query)
+    if q is None or limit < 1:
+        return []
+    hits = await _stage_one(records, q, fetch=max(limit * 3, 24))
+    if len(hits) < limit and q.fuzzy is not None:
+        seen = {(hit.kind, hit.id) for hit in hits}
+        hits += [hit for hit in await _stage_two(records, q) if (hit.kind, hit.id) not in seen]
+    hits.sort(key=_order)
+    return await _with_company_names(records, hits[:limit])
+
+
+__all__ = [
+    "Hit",
+    "install_search_key_hooks",
+    "search",
+    "search_key",
+]

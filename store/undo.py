@@ -1,0 +1,96 @@
+"""Undo for chat actions: each action records the exact steps that reverse it.
+
+Steps are data (``{"op": "delete", "model": "Activity", "id": 7}`` or ``{"op": "restore",
+"model": "Deal", "id": 3, "fields": {...}}``), applied through the record-rule layer so an
+undo is audited and can never touch a record the user may no longer see.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from store.access import RecordNotFound, Records
+from store.models import Activity, Company, Contact, Deal, DealStageChange, Owned, Task, UndoAction
+
+MODELS: dict[str, type[Owned]] = {m.__name__: m for m in (Activity, Company, Contact, Deal, Task)}
+
+
+class UndoLog:
+    """Collects the reversing steps of one action while it runs."""
+
+    def __init__(self) -> None:
+        self.steps: list[dict[str, Any]] = []
+
+    def created(self, obj: Owned) -> None:
+        self.steps.append({"op": "delete", "model": type(obj).__name__, "id": obj.id})
+
+    def changing(self, obj: Owned, *fields: str) -> None:
+        """Call *before* changing ``fields`` of ``obj``."""
+        before = {f: _jsonable(getattr(obj, f)) for f in fields}
+        self.steps.append(
+            {"op": "restore", "model": type(obj).__name__, "id": obj.id, "fields": before}
+        )
+
+    async def save(self, records: Records) -> int:
+        action = UndoAction(
+            user_id=records.principal.user_id, steps=self.steps, created_at=records.now
+        )
+        records.session.add(action)
+        await records.session.flush()
+        return action.id
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _restore(value: Any) -> Any:
+    if isinstance(value, dict) and "datetime" in value:
+        return datetime.fromisoformat(value["datetime"])
+    if isinstance(value, dict) and "date" in value:
+        return date.fromisoformat(value["date"])
+    return value
+
+
+async def undo(records: Records, action_id: int) -> bool:
+    """Reverse the action; ``False`` if it is not this user's or was already undone."""
+    action = await records.session.scalar(
+        select(UndoAction).where(UndoAction.id == action_id).with_for_update()
+    )
+    if action is None or action.user_id != records.principal.user_id or action.undone_at:
+        return False
+    for step in reversed(action.steps):
+        model = MODELS[step["model"]]
+        try:
+            obj = await records.get(model, step["id"])
+        except RecordNotFound:
+            continue
+        if step["op"] == "delete":
+            if isinstance(obj, Deal):
+                await records.session.execute(
+                    delete(DealStageChange).where(DealStageChange.deal_id == obj.id)
+                )
+            await records.delete(obj)
+        else:
+            fields = {k: _restore(v) for k, v in step["fields"].items()}
+            if isinstance(obj, Deal) and fields.get("stage", obj.stage) != obj.stage:
+                # The move being undone is the newest history row; drop it with the move.
+                last = await records.session.scalar(
+                    select(DealStageChange)
+                    .where(DealStageChange.deal_id == obj.id)
+                    .order_by(DealStageChange.id.desc())
+                    .limit(1)
+                )
+                if last is not None:
+                    await records.session.delete(last)
+            await records.update(obj, **fields)
+    action.undone_at = records.now
+    await records.session.flush()
+    return True

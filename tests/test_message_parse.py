@@ -1,0 +1,327 @@
+"""One-message logs, English and Chinese, parsed without a database.
+
+Every message goes through ``bot.nlu.dates.find_datetime`` too, so these tests also pin the
+follow-up phrases the dates module has to understand ("Friday 10am", "下周二下午3点",
+"in 2 weeks", "明天", "tomorrow 9:30").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.nlu.message import Keywords, ParsedLog, default_keywords, parse_log
+from store.pipeline import DEFAULT_STAGES
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
+KNOWN = ["Acme Ltd", "Acme Trading", "Globex Corporation", "星辰科技", "华信电子有限公司"]
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def parse(text: str, known: list[str] | None = None) -> ParsedLog:
+    return parse_log(text, NOW, known_customers=known or ())
+
+
+# --- The three examples from the design, field by field ------------------------------------
+
+
+def test_english_call_with_contact_and_follow_up():
+    log = parse("called Acme, Wang wants a revised quote, follow up Friday 10am")
+    assert log.activity == "call"
+    assert log.customer == "Acme"
+    assert log.contact == "Wang"
+    assert log.summary == "called Acme, Wang wants a revised quote, follow up Friday 10am"
+    assert log.amount is None
+    assert log.currency is None
+    assert log.stage is None
+    assert log.follow_up == at(20, 10)
+    assert log.follow_up_has_time is True
+
+
+def test_chinese_visit_with_amount_stage_and_follow_up():
+    log = parse("今天拜访了星辰科技张总，报价50万，进入谈判阶段，下周二下午3点跟进")
+    assert log.activity == "visit"
+    assert log.customer == "星辰科技"
+    assert log.contact == "张总"
+    assert log.amount == Decimal(500000)
+    assert log.currency is None  # 万 is a magnitude, not yuan: the user's default applies
+    assert log.stage == "negotiation"
+    assert log.follow_up == at(24, 15)
+    assert log.follow_up_has_time is True
+
+
+def test_english_meeting_next_step_is_not_a_stage_change():
+    log = parse("met Globex CFO, deal 1.2m USD, next step proposal in 2 weeks")
+    assert log.activity == "meeting"
+    assert log.customer == "Globex"
+    assert log.contact == "CFO"
+    assert log.amount == Decimal(1200000)
+    assert log.currency == "USD"
+    assert log.stage is None
+    assert log.follow_up == at(2, 9, month=12)
+    assert log.follow_up_has_time is False
+
+
+def test_to_json():
+    log = parse("met Globex CFO, deal 1.2m USD, next step proposal in 2 weeks")
+    assert log.to_json() == {
+        "activity": "meeting",
+        "customer": "Globex",
+        "contact": "CFO",
+        "summary": "met Globex CFO, deal 1.2m USD, next step proposal in 2 weeks",
+        "amount": 1200000,
+        "currency": "USD",
+        "stage": None,
+        "follow_up": "2026-12-02T09:00:00+08:00",
+    }
+    assert parse("called Acme, quote $99.5").to_json()["amount"] == 99.5
+    assert parse("called Acme").to_json()["follow_up"] is None
+
+
+# --- A table of messages -------------------------------------------------------------------
+
+# (text, known customers, expected fields); fields not named are not checked
+CASES: list[tuple[str, list[str] | None, dict[str, object]]] = [
+    # English activities and customers without a customer list
+    (
+        "visited Acme Trading today, they liked the demo",
+        None,
+        {"activity": "visit", "customer": "Acme Trading", "follow_up": None},
+    ),
+    (
+        "called Initrode, they asked for a demo",
+        None,
+        {"activity": "call", "customer": "Initrode", "contact": None, "stage": None},
+    ),
+    (
+        "met the CFO of Globex, budget $200k",
+        None,
+        {"activity": "meeting", "customer": "Globex", "contact": "CFO", "amount": 200000},
+    ),
+    (
+        "met Wang from Initech, moved to proposal",
+        None,
+        {"activity": "meeting", "customer": "Initech", "contact": "Wang", "stage": "proposal"},
+    ),
+    (
+        "spoke to Wang at Acme, lost the deal to Initech",
+        None,
+        {"customer": "Acme", "contact": "Wang", "stage": "lost"},
+    ),
+    (
+        "had lunch with Mr Chen from Hooli, he asked for pricing",
+        None,
+        {"activity": "meeting", "customer": "Hooli", "contact": "Mr Chen"},
+    ),
+    (
+        "phoned Initech, they want 500 seats at $40 each",
+        None,
+        {"activity": "call", "customer": "Initech", "amount": 40, "currency": "USD"},
+    ),
+    (
+        "visited Acme Trading today, Wang wants a revised quote",
+        None,
+        {"customer": "Acme Trading", "contact": "Wang"},
+    ),
+    ("called Acme, deal won", None, {"activity": "call", "customer": "Acme", "stage": "won"}),
+    (
+        "Acme: not won yet, follow up in 2 weeks",
+        None,
+        {"stage": None, "follow_up": at(2, 9, month=12)},
+    ),
+    (
+        "call back Initech tomorrow",
+        None,
+        {"activity": None, "follow_up": at(19, 9)},
+    ),
+    (
+        "visited Initech. Bob wants 20% off",
+        None,
+        {"customer": "Initech", "contact": "Bob", "amount": None},
+    ),
+    (
+        "Acme – Wang asked for a quote of ¥80,000",
+        None,
+        {"customer": "Acme", "contact": "Wang", "amount": 80000, "currency": "CNY"},
+    ),
+    ("visited Umbrella Co., Ltd. in Pudong", None, {"customer": "Umbrella Co., Ltd."}),
+    # Known customers: the one written wins, with or without legal suffixes
+    ("visited Acme Trading today", KNOWN, {"customer": "Acme Trading"}),
+    ("called Acme Ltd about the renewal", KNOWN, {"customer": "Acme Ltd"}),
+    ("called acme trading about the renewal", KNOWN, {"customer": "Acme Trading"}),
+    # "Acme" fits both known Acmes equally: returned as written, the caller asks which
+    ("called Acme about the invoice", KNOWN, {"activity": "call", "customer": "Acme"}),
+    (
+        "Globex: budget approved, follow up tomorrow 9:30",
+        KNOWN,
+        {"activity": None, "customer": "Globex Corporation", "follow_up": at(19, 9, 30)},
+    ),
+    (
+        "Initech moved to qualified",
+        ["Initech"],
+        {"customer": "Initech", "stage": "qualified", "activity": None},
+    ),
+    # Stage-only messages
+    ("Acme deal to negotiation", None, {"customer": "Acme", "stage": "negotiation"}),
+    ("Acme Ltd deal to negotiation", KNOWN, {"customer": "Acme Ltd", "stage": "negotiation"}),
+    ("星辰项目赢单", None, {"activity": None, "customer": "星辰", "stage": "won"}),
+    # a known name's distinctive prefix (2+ CJK characters) finds it
+    ("星辰项目赢单", ["星辰科技"], {"customer": "星辰科技", "stage": "won"}),
+    ("华信电子项目丢单了", KNOWN, {"customer": "华信电子有限公司", "stage": "lost"}),
+    ("客户需求已确认", None, {"stage": "qualified"}),
+    # Chinese activities, customers and contacts
+    (
+        "给星辰科技王经理打电话，对方要再考虑一下",
+        None,
+        {"activity": "call", "customer": "星辰科技", "contact": "王经理", "follow_up": None},
+    ),
+    (
+        "和Globex的CFO开了个会，谈了价格",
+        None,
+        {"activity": "meeting", "customer": "Globex", "contact": "CFO"},
+    ),
+    (
+        "拜访了上海星辰科技有限公司李总，签约了，金额人民币120万",
+        ["上海星辰科技有限公司"],
+        {
+            "activity": "visit",
+            "customer": "上海星辰科技有限公司",
+            "contact": "李总",
+            "amount": 1200000,
+            "currency": "CNY",
+            "stage": "won",
+        },
+    ),
+    (
+        "拜访了华信，王经理说下周二下午3点再谈",
+        KNOWN,
+        {"customer": "华信电子有限公司", "contact": "王经理", "follow_up": at(24, 15)},
+    ),
+    (
+        "今天去了星辰那边，老王说明天再谈",
+        None,
+        {"activity": "visit", "customer": "星辰", "contact": "老王", "follow_up": at(19, 9)},
+    ),
+    (
+        "打电话给星辰科技，张总不在，明天再打",
+        None,
+        {"activity": "call", "customer": "星辰科技", "contact": "张总", "follow_up": at(19, 9)},
+    ),
+    (
+        "跟华信电子的刘经理通了电话，合同已签",
+        None,
+        {"activity": "call", "customer": "华信电子", "contact": "刘经理", "stage": "won"},
+    ),
+    ("拜访客户3家，然后拜访了星辰", None, {"activity": "visit", "customer": "星辰"}),
+    (
+        "拜访了张总，他们预算五十万",
+        None,
+        {"activity": "visit", "customer": None, "contact": "张总", "amount": 500000},
+    ),
+    (
+        "电话会议：和Globex讨论了合同，合同额USD 300k",
+        None,
+        {"activity": "call", "customer": "Globex", "amount": 300000, "currency": "USD"},
+    ),
+    # Plans and denials are not stage changes
+    ("还没成交，明天再联系", None, {"stage": None, "follow_up": at(19, 9)}),
+    ("下周二签约", None, {"stage": None, "follow_up": at(24, 9)}),
+    ("准备进入谈判阶段", None, {"stage": None}),
+    # Notes without a customer, messages without a date
+    (
+        "备注：客户的预算还没批下来",
+        None,
+        {"activity": "note", "customer": None, "contact": None, "follow_up": None},
+    ),
+    (
+        "note: they prefer WeChat over email",
+        None,
+        {"activity": "note", "customer": None, "follow_up": None, "amount": None},
+    ),
+    ("聊了新报价", None, {"activity": None, "customer": None, "stage": None, "follow_up": None}),
+]
+
+
+@pytest.mark.parametrize(("text", "known", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_messages(text, known, expected):
+    log = parse(text, known)
+    actual = {name: getattr(log, name) for name in expected}
+    assert actual == expected
+
+
+# --- Smaller rules ---------------------------------------------------------------------------
+
+
+def test_summary_is_the_message_tidied():
+    log = parse("  called   Acme \n\n  follow up Friday 10am  ")
+    assert log.summary == "called Acme\nfollow up Friday 10am"
+
+
+def test_a_visit_today_is_not_a_follow_up():
+    assert parse("今天拜访了星辰科技").follow_up is None
+
+
+def test_follow_up_prefers_the_cued_date():
+    log = parse("明天开会，下周二下午3点跟进")
+    assert log.follow_up == at(24, 15)
+
+
+def test_known_customer_returned_as_registered_not_as_written():
+    assert parse("visited ACME TRADING", KNOWN).customer == "Acme Trading"
+
+
+def test_known_customers_do_not_match_inside_words():
+    assert parse("called Acmeland about pricing", ["Acme"]).customer == "Acmeland"
+
+
+def test_default_time_is_used_for_date_only_follow_ups():
+    from datetime import time
+
+    log = parse_log("called Acme, follow up 明天", NOW, default_time=time(8, 30))
+    assert log.follow_up == at(19, 8, 30)
+    assert log.follow_up_has_time is False
+
+
+# --- Keyword files ----------------------------------------------------------------------------
+
+
+def test_keywords_merge_every_language():
+    kw = default_keywords()
+    words = dict(kw.activities)
+    assert "called" in words["call"]
+    assert "拜访" in words["visit"]
+    assert default_keywords() is kw  # read once
+
+
+def test_stage_keys_are_pipeline_stages():
+    kw = default_keywords()
+    for table in (kw.stage_names, kw.stage_says, kw.stage_says_at_clause_end):
+        assert {label for label, _ in table} <= set(DEFAULT_STAGES)
+    assert {label for label, _ in kw.stage_names} == set(DEFAULT_STAGES)
+
+
+def test_custom_keyword_files(tmp_path: Path):
+    (tmp_path / "fr.toml").write_text(
+        '[activity.words]\ncall = ["appelé"]\n[customer]\nafter = ["appelé"]\n',
+        encoding="utf-8",
+    )
+    kw = Keywords.load(tmp_path)
+    log = parse_log("appelé Acme", NOW, keywords=kw)
+    assert (log.activity, log.customer) == ("call", "Acme")
+
+
+def test_unknown_keyword_lists_are_errors():
+    with pytest.raises(ValueError, match="unknown keyword list"):
+        Keywords.from_tables([{"activity": {"verbs": ["x"]}}])
+    with pytest.raises(ValueError, match="unknown labels"):
+        Keywords.from_tables([{"stage": {"names": {"closing": ["x"]}}}])
+    with pytest.raises(ValueError, match="list of strings"):
+        Keywords.from_tables([{"follow_up": {"cues": "follow up"}}])
