@@ -132,6 +132,7 @@ async def on_next(ctx: Context) -> None:
         "created_company": None,
         "source_text": None,
         "sent_at": ctx.event.sent_at.isoformat(),
+        "intent": "log",
     }
     ctx.flow.end()
     await log_core.save_plan(ctx, plan)

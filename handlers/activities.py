@@ -54,43 +54,10 @@ async def on_text(ctx: Context) -> None:
             ctx.say("errors.not_understood")
         return
     plan = log_core.plan_from(parsed, ctx)
-    if parsed.activity is None and parsed.stage and parsed.follow_up is None:
-        await stage_change(ctx, plan)
-        return
+    if parsed.activity is None and parsed.follow_up is None:
+        # "Acme deal to negotiation", "星辰项目赢单", "Globex deal 80万": a deal update, not a log.
+        plan["intent"] = "deal"
     await log_core.advance(ctx, plan)
-
-
-async def stage_change(ctx: Context, plan: log_core.Plan) -> None:
-    """ "Acme deal to negotiation": move the customer's one open deal (or ask which)."""
-    if plan["customer_text"] is None:
-        ctx.say("log.ask_customer")
-        return
-    assert ctx.flow is not None
-    if not await log_core.resolve_customer(ctx, plan, plan["customer_text"]):
-        return
-    pipeline = ctx.settings.pipeline
-    company = await ctx.records.get(Company, plan["company_id"])
-    deals = await open_deals(ctx.records, pipeline, company.id)
-    stage: str = plan["stage"]
-    if not deals:
-        ctx.ask(
-            ctx.t("deal.none_open", company=company.name),
-            [Button(ctx.t("card.new_deal"), f"dl.new:{company.id}")],
-        )
-        return
-    if len(deals) > 1:
-        ctx.ask(
-            ctx.t("deal.which_to_move", stage=stage_label(ctx, stage)),
-            [Button(d.title[:60], f"dl.mv:{d.id}:{stage}") for d in deals[:6]],
-        )
-        return
-    deal = deals[0]
-    if pipeline.is_closed(stage):
-        deal_reason.ask_reason(ctx, deal, stage, move=True)
-        return
-    await move_stage(ctx.records, pipeline, deal, stage)
-    ctx.say("deal.moved", title=deal.title, stage=stage_label(ctx, stage))
-    ctx.reply(await deal_card(ctx, deal))
 
 
 async def start_guided(ctx: Context) -> None:

@@ -20,6 +20,7 @@ from bot.replies import Button, Card
 from conversations.base import flow_payload
 from conversations.deal_reason import ask_reason
 from handlers.cards import activity_label, stage_label
+from handlers.deal_views import deal_card
 from store.deals import create_deal, move_stage, open_deals
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
 from store.search import Hit, search
@@ -48,6 +49,7 @@ def plan_from(parsed: ParsedLog, ctx: Context) -> Plan:
         "created_company": None,
         "source_text": ctx.text,
         "sent_at": ctx.event.sent_at.isoformat(),
+        "intent": "log",
     }
 
 
@@ -104,6 +106,9 @@ async def advance(ctx: Context, plan: Plan) -> None:
             return
         if not await resolve_customer(ctx, plan, plan["customer_text"]):
             return
+    if plan.get("intent") == "deal":
+        await update_deal(ctx, plan)
+        return
     if plan["activity"] is None:
         ctx.flow.start(FLOW, VERSION, "activity", plan)
         ctx.ask(
@@ -124,6 +129,43 @@ async def advance(ctx: Context, plan: Plan) -> None:
         plan["deal_id"] = deals[0].id if deals else 0  # 0: create one
     ctx.flow.end()
     await save_plan(ctx, plan)
+
+
+async def update_deal(ctx: Context, plan: Plan) -> None:
+    """Move the customer's open deal and/or set its amount; ask which when there are several."""
+    assert ctx.flow is not None
+    records, pipeline = ctx.records, ctx.settings.pipeline
+    company = await records.get(Company, plan["company_id"])
+    if not plan["deal_id"]:
+        deals = await open_deals(records, pipeline, company.id)
+        if not deals:
+            ctx.flow.end()
+            ctx.ask(
+                ctx.t("deal.none_open", company=company.name),
+                [Button(ctx.t("card.new_deal"), f"dl.new:{company.id}")],
+            )
+            return
+        if len(deals) > 1:
+            ctx.flow.start(FLOW, VERSION, "deal", plan)
+            ctx.ask(ctx.t("log.which_deal"), [button(d.title, f"d{d.id}") for d in deals[:6]])
+            return
+        plan["deal_id"] = deals[0].id
+    ctx.flow.end()
+    deal = await records.get(Deal, plan["deal_id"], for_update=True)
+    if plan["amount"]:
+        cents = int(Decimal(plan["amount"]) * 100)
+        currency = plan["currency"] or ctx.settings.default_currency
+        await records.update(deal, amount_cents=cents, currency=currency)
+    stage = plan["stage"]
+    if stage and pipeline.is_closed(stage):
+        ask_reason(ctx, deal, stage, move=True)
+        return
+    if stage and await move_stage(records, pipeline, deal, stage):
+        ctx.say("deal.moved", title=deal.title, stage=stage_label(ctx, stage))
+    elif plan["amount"]:
+        amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
+        ctx.say("deal.amount_set", title=deal.title, amount=amount)
+    ctx.reply(await deal_card(ctx, deal))
 
 
 async def match_contact(ctx: Context, company: Company, written: str | None) -> Contact | None:

@@ -124,3 +124,10 @@ def test_scripted_chat_reads_stdin_and_prints_numbered_buttons(crmbot):
     assert "1. Acme Ltd  2. Acme Trading" in result.stdout
     assert "🏢 Acme Ltd" in result.stdout
     assert "Talking as" not in result.stdout  # the banner goes to stderr
+
+
+def test_a_second_console_session_is_not_taken_for_a_redelivery(crmbot):
+    crmbot("user", "invite", "li")
+    for _ in range(2):
+        result = crmbot("chat", "--as", "li", input="/me\n")
+        assert "Teams: -" in result.stdout

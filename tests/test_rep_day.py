@@ -132,6 +132,25 @@ async def test_stage_change_by_text_and_won_asks_for_a_reason(bot, ws):
     assert deal.stage_changed_at == bot.clock.now()
 
 
+async def test_deal_update_by_text_asks_the_customer_first(bot, ws):
+    r = await ws.li.send("Acme deal to negotiation")
+    assert "Which customer do you mean by “Acme”?" in r.text
+    r = await ws.li.click(r.button("Acme Ltd"))
+    assert "moved to Negotiation" in r.text
+    r = await ws.li.send("Acme Ltd deal 80万")
+    assert "is now ¥800k" in r.text
+    deal = await bot.scalar(select(Deal).where(Deal.id == ws.ids["Acme ERP"]))
+    assert (deal.stage, deal.amount_cents) == ("negotiation", 80_000_000)
+    assert await count(bot, Activity, Activity.source_text.is_not(None)) == 0
+
+
+async def test_deal_update_without_an_open_deal_offers_one(bot, ws):
+    r = await ws.li.send("Globex deal won")
+    assert "has no open deal" in r.text
+    r = await ws.li.click(r.button("New deal"))
+    assert "Deal name?" in r.text
+
+
 async def test_deal_buttons_move_stage_and_lost_takes_typed_reason(bot, ws):
     r = await ws.li.click(f"dl:{ws.ids['Acme ERP']}")
     assert "Stage: Proposal (50%)" in r.text

@@ -6,7 +6,7 @@ platform without buttons underneath: a typed digit answers the last buttons show
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,8 +41,6 @@ class Response:
 
 class LocalChat:
     """One chat account talking to the engine directly."""
-
-    _ids = itertools.count(1)
 
     def __init__(
         self,
@@ -79,7 +77,9 @@ class LocalChat:
         else:
             kind = EventKind.MESSAGE
         return InboundEvent(
-            event_id=event_id or f"{self.platform}-{next(self._ids)}",
+            # Unique across runs: a console restarted on the same database must not have
+            # its lines taken for redeliveries of the previous run's.
+            event_id=event_id or f"{self.platform}-{uuid.uuid4().hex}",
             platform=self.platform,
             kind=kind,
             actor=self.actor,
