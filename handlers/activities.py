@@ -7,14 +7,10 @@ from sqlalchemy import select
 from bot.context import Context
 from bot.nlu.message import ParsedLog, parse_log
 from bot.payloads import payload_id
-from bot.replies import Button
 from bot.router import Router, command, has_text, payload
-from conversations import deal_reason, guided_log, log_edit
+from conversations import guided_log, log_edit
 from handlers import log_core
-from handlers.cards import stage_label
-from handlers.deal_views import deal_card
 from handlers.lookup import show_hits
-from store.deals import move_stage, open_deals
 from store.models import Company, UndoAction
 from store.search import search
 from store.undo import undo
