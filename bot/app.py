@@ -20,6 +20,7 @@ from conversations import (
 from conversations.base import Flows
 from handlers import (
     activities,
+    attachments,
     companies,
     deals,
     help,
@@ -79,7 +80,12 @@ class App:
         await self.db.dispose()
 
 
-async def open_app(settings: Settings, clock: Clock | None = None) -> App:
+async def open_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    outbox_platforms: frozenset[str] = frozenset(),
+) -> App:
     """Open the database (migrating SQLite automatically) and build the engine."""
     clock = clock or SystemClock()
     db = Database(settings.database_url, clock)
@@ -103,4 +109,5 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> App:
         flows=build_flows(),
         onboarding=onboarding.start,
     )
-    return App(settings, clock, db, translator, Engine(db, parts))
+    engine = Engine(db, parts, outbox_platforms=outbox_platforms)
+    return App(settings, clock, db, translator, engine)

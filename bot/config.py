@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     default_currency: str = "CNY"
     follow_up_time: time = time(9, 0)
     pipeline_stages: Annotated[tuple[str, ...], NoDecode] = DEFAULT_STAGES
+    telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    public_url: str | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)
     config_file: Path | None = None
 
     @field_validator("default_lang")
@@ -97,6 +106,39 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
 
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - for secret_token.
+        raw = value.get_secret_value() if value else None
+        if raw is not None and not (
+            0 < len(raw) <= 256 and all(c.isalnum() or c in "_-" for c in raw)
+        ):
+            raise ValueError("use 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _platform_settings_complete(self) -> Settings:
+        if self.telegram_token and not self.telegram_webhook_secret:
+            raise ValueError(
+                "CRMBOT_TELEGRAM_WEBHOOK_SECRET must be set when CRMBOT_TELEGRAM_TOKEN is"
+            )
+        if self.slack_bot_token and not self.slack_signing_secret:
+            raise ValueError(
+                "CRMBOT_SLACK_SIGNING_SECRET must be set when CRMBOT_SLACK_BOT_TOKEN is"
+            )
+        return self
+
+    @property
+    def platforms(self) -> list[str]:
+        """Platforms that are on: a platform is on when its token is set."""
+        on = []
+        if self.telegram_token:
+            on.append("telegram")
+        if self.slack_bot_token:
+            on.append("slack")
+        return on
+
     @property
     def pipeline(self) -> Pipeline:
         return Pipeline(self.pipeline_stages)
@@ -127,6 +169,10 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
+            message = err["msg"].removeprefix("Value error, ")
+            if not err["loc"]:  # a rule across settings names them itself
+                problems.append(message)
+                continue
             name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
-            problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+            problems.append(f"{name}: {message}")
         raise ConfigError("; ".join(problems)) from None

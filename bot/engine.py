@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,13 +21,15 @@ from bot.config import Settings
 from bot.context import Context, FlowControl, UserFacingError
 from bot.events import InboundEvent, split_command
 from bot.locks import KeyedLocks
-from bot.replies import Reply, Text, reply_buttons
+from bot.masking import mask_contacts
+from bot.replies import Reply, Text, map_text, reply_buttons
 from bot.router import Handler, Router
 from conversations.base import FLOW_PAYLOAD, Flows
 from locales.catalog import Translator, match_language
 from store.access import NotAllowed, RecordNotFound, principal_for
 from store.db import Database
 from store.models import Conversation, ProcessedEvent, User
+from store.outbox import enqueue, enqueue_choice
 from store.upsert import insert_ignore
 from store.users import identity_user
 
@@ -48,10 +51,23 @@ class EngineParts:
 
 
 class Engine:
-    def __init__(self, db: Database, parts: EngineParts) -> None:
+    """``outbox_platforms``: platforms whose replies go through the delivery outbox (written
+    in the event's transaction); ``on_outbox`` is called after such a commit to wake the
+    sender. Other platforms (console, tests) take the returned replies directly."""
+
+    def __init__(
+        self,
+        db: Database,
+        parts: EngineParts,
+        *,
+        outbox_platforms: frozenset[str] = frozenset(),
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
         self.parts = parts
         self.commands = parts.translator.aliases("commands")
+        self.outbox_platforms = outbox_platforms
+        self.on_outbox = on_outbox
         self._locks = KeyedLocks()
 
     async def handle(self, event: InboundEvent) -> list[Reply]:
@@ -64,13 +80,63 @@ class Engine:
                         return []
                     ctx = await self._context(session, event)
                     await self._dispatch(ctx)
+                    replies = self._for_chat(event, ctx.replies)
+                    self._enqueue(session, event, replies)
                 # Committed: only now may the replies leave.
-                return ctx.replies
+                self._committed(event)
+                return replies
             except Exception:
                 log.exception("event %s/%s failed", event.platform, event.event_id)
-                lang = match_language(event.actor.language_code, self.parts.translator.languages)
-                lang = lang or self.parts.settings.default_lang
-                return [Text(self.parts.translator.t(lang, "errors.internal"))]
+                return await self._apologise(event)
+
+    @staticmethod
+    def _for_chat(event: InboundEvent, replies: list[Reply]) -> list[Reply]:
+        if event.chat.is_private:
+            return replies
+        return [map_text(r, mask_contacts) for r in replies]
+
+    def _enqueue(self, session: AsyncSession, event: InboundEvent, replies: list[Reply]) -> None:
+        if event.platform not in self.outbox_platforms:
+            return
+        now = self.parts.clock.now()
+        if event.origin is not None:
+            enqueue_choice(
+                session,
+                platform=event.platform,
+                chat_id=event.chat.chat_id,
+                message_id=event.origin.message_id,
+                text=event.origin.text,
+                label=event.origin.label,
+                now=now,
+                event_id=event.event_id,
+            )
+        enqueue(
+            session,
+            platform=event.platform,
+            chat_id=event.chat.chat_id,
+            replies=replies,
+            now=now,
+            is_private=event.chat.is_private,
+            event_id=event.event_id,
+        )
+
+    def _committed(self, event: InboundEvent) -> None:
+        if event.platform in self.outbox_platforms and self.on_outbox is not None:
+            self.on_outbox()
+
+    async def _apologise(self, event: InboundEvent) -> list[Reply]:
+        """Nothing of the event was kept; say so (through the outbox where there is one)."""
+        lang = match_language(event.actor.language_code, self.parts.translator.languages)
+        lang = lang or self.parts.settings.default_lang
+        replies: list[Reply] = [Text(self.parts.translator.t(lang, "errors.internal"))]
+        if event.platform in self.outbox_platforms:
+            try:
+                async with self.db.transaction(platform=event.platform) as session:
+                    self._enqueue(session, replace(event, origin=None), replies)
+                self._committed(event)
+            except Exception:
+                log.exception("could not even queue the apology for %s", event.event_id)
+        return replies
 
     async def _claim(self, session: AsyncSession, event: InboundEvent) -> bool:
         stmt = (

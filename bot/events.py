@@ -33,10 +33,23 @@ class Chat:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """``kind``: ``image`` (``data`` holds the checked bytes), or why an upload was refused
+    before it reached us: ``too_large`` or ``not_image``."""
+
     kind: str
     data: bytes = b""
     filename: str = ""
     mime_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonOrigin:
+    """The platform message that carried the pressed button, so it can be edited to show
+    what was chosen."""
+
+    message_id: str
+    text: str
+    label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +67,7 @@ class InboundEvent:
     args: str = ""
     payload: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    origin: ButtonOrigin | None = None
     raw: Any = field(default=None, compare=False, repr=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +94,32 @@ def to_json(reply: Reply) -> dict[str, Any]:
     return {"type": "image", "caption": reply.caption, "filename": reply.filename}
 
 
+def from_json(data: dict[str, Any], image: bytes | None = None) -> Reply:
+    """The inverse of :func:`to_json`; an image's bytes travel beside the JSON."""
+    kind = data.get("type")
+    buttons = tuple(Button(b["label"], b["payload"]) for b in data.get("buttons", ()))
+    if kind == "text":
+        return Text(data["text"])
+    if kind == "choices":
+        return Choices(data["text"], buttons)
+    if kind == "card":
+        return Card(data["title"], tuple(data["lines"]), buttons)
+    if kind == "image":
+        return Image(image or b"", data.get("caption", ""), data.get("filename", "image.png"))
+    raise ValueError(f"unknown reply type {kind!r}")
+
+
+def map_text(reply: Reply, change: Callable[[str], str]) -> Reply:
+    """The same reply with ``change`` applied to every piece of text a person reads."""
+    if isinstance(reply, Text):
+        return Text(change(reply.text))
+    if isinstance(reply, Choices):
+        return Choices(change(reply.text), reply.buttons)
+    if isinstance(reply, Card):
+        return Card(change(reply.title), tuple(change(line) for line in reply.lines), reply.buttons)
+    return Image(reply.data, change(reply.caption), reply.filename)
+
+
 def _buttons(buttons: tuple[Button, ...]) -> list[dict[str, str]]:
     return [{"label": b.label, "payload": b.payload} for b in buttons]
 
@@ -105,6 +132,8 @@ __all__ = [
     "Image",
     "Reply",
     "Text",
+    "from_json",
+    "map_text",
     "numbered",
     "reply_buttons",
     "reply_text",

@@ -1,0 +1,43 @@
+"""What a chat platform must offer the outbox sender; adapters implement it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.replies import Reply
+
+
+class DeliveryError(Exception):
+    """A send that failed. ``retry_after``: the platform said when to retry (429).
+    ``permanent``: retrying cannot help (chat not found, bot blocked, bad request)."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Sending limits: overall messages per second, and the gap between two messages to one
+    private chat or one group."""
+
+    per_second: float
+    private_interval: float
+    group_interval: float
+
+
+class Platform(Protocol):
+    name: str
+    limits: RateLimits
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        """Deliver one reply (split if too long); the platform's message ids."""
+        ...
+
+    async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:
+        """Edit the message whose button was pressed so it shows what was chosen."""
+        ...

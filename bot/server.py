@@ -1,0 +1,120 @@
+"""``crmbot serve``: one aiohttp server for every configured platform, plus the outbox sender.
+
+Each platform adapter contributes its webhook routes; the server adds ``GET /healthz``.
+Request bodies over ``CRMBOT_MAX_BODY_BYTES`` (1 MB) are refused with 413 by aiohttp itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.adapters.base import Platform
+from bot.app import App, open_app
+from bot.clock import Clock
+from bot.config import Settings
+from scheduler.limits import Sleep
+from scheduler.sender import OutboxSender
+from store.outbox import backlog
+
+log = logging.getLogger(__name__)
+
+
+class PlatformAdapter(Platform, Protocol):
+    def routes(self) -> list[web.RouteDef]: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def make_adapters(app: App) -> dict[str, PlatformAdapter]:
+    """The adapters whose tokens are configured (imported only when on)."""
+    adapters: dict[str, PlatformAdapter] = {}
+    if "telegram" in app.settings.platforms:
+        from bot.adapters.telegram.adapter import TelegramAdapter
+
+        adapters["telegram"] = TelegramAdapter(app)
+    if "slack" in app.settings.platforms:
+        from bot.adapters.slack.adapter import SlackAdapter
+
+        adapters["slack"] = SlackAdapter(app)
+    return adapters
+
+
+@dataclass
+class Server:
+    app: App
+    adapters: dict[str, PlatformAdapter]
+    sender: OutboxSender
+    webapp: web.Application
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _sender_task: asyncio.Task[None] | None = None
+
+    async def start_background(self) -> None:
+        for adapter in self.adapters.values():
+            await adapter.start()
+        self._sender_task = asyncio.create_task(self.sender.run(self.stop), name="outbox")
+
+    async def close(self) -> None:
+        self.stop.set()
+        if self._sender_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender_task
+        for adapter in self.adapters.values():
+            await adapter.close()
+        await self.app.close()
+
+    async def health(self, _request: web.Request) -> web.Response:
+        body: dict[str, object] = {"platforms": sorted(self.adapters)}
+        try:
+            async with self.app.db.transaction() as session:
+                await session.execute(text("SELECT 1"))
+                body["outbox_backlog"] = await backlog(session)
+            body["database"] = True
+        except Exception:
+            log.exception("health check: database unreachable")
+            body["database"] = False
+        body["status"] = "ok" if body["database"] else "unavailable"
+        return web.json_response(body, status=200 if body["database"] else 503)
+
+
+async def build_server(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    sleep: Sleep = asyncio.sleep,
+) -> Server:
+    app = await open_app(settings, clock, outbox_platforms=frozenset(settings.platforms))
+    adapters = make_adapters(app)
+    sender = OutboxSender(app.db, app.clock, adapters, sleep=sleep)
+    app.engine.on_outbox = sender.wake
+    webapp = web.Application(client_max_size=settings.max_body_bytes)
+    server = Server(app, adapters, sender, webapp)
+    webapp.add_routes([web.get("/healthz", server.health)])
+    for adapter in adapters.values():
+        webapp.add_routes(adapter.routes())
+    return server
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    server = await build_server(settings)
+    runner = web.AppRunner(server.webapp, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await server.start_background()
+    await site.start()
+    log.info(
+        "crmbot serving %s on http://%s:%s", ", ".join(server.adapters) or "no platform", host, port
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await server.close()

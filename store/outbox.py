@@ -1,0 +1,80 @@
+"""Writing replies and pushes into the outbox, inside the transaction that produced them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.replies import Image, Reply, to_json
+from store.models import OutboxMessage
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    platform: str,
+    chat_id: str,
+    replies: list[Reply],
+    now: datetime,
+    is_private: bool = True,
+    event_id: str | None = None,
+) -> None:
+    for reply in replies:
+        session.add(
+            OutboxMessage(
+                platform=platform,
+                chat_id=chat_id,
+                is_private=is_private,
+                kind="send",
+                body=to_json(reply),
+                image=reply.data if isinstance(reply, Image) else None,
+                event_id=event_id,
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+                message_ids=[],
+                created_at=now,
+            )
+        )
+
+
+def enqueue_choice(
+    session: AsyncSession,
+    *,
+    platform: str,
+    chat_id: str,
+    message_id: str,
+    text: str,
+    label: str,
+    now: datetime,
+    event_id: str | None = None,
+) -> None:
+    """Edit the clicked message to show what was chosen (and drop its buttons)."""
+    session.add(
+        OutboxMessage(
+            platform=platform,
+            chat_id=chat_id,
+            kind="choice",
+            body={"text": text, "label": label},
+            target_message_id=message_id,
+            event_id=event_id,
+            state="pending",
+            attempts=0,
+            next_attempt_at=now,
+            message_ids=[],
+            created_at=now,
+        )
+    )
+
+
+async def backlog(session: AsyncSession) -> int:
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.state.in_(("pending", "sending")))
+        )
+        or 0
+    )
