@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -134,6 +135,75 @@ async def _console_user(app: App, name: str | None) -> User | None:
             session, user, platform="console", external_id=f"user:{user.name}", now=app.clock.now()
         )
         return user
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@run_async
+async def serve(host: str, port: int) -> None:
+    """Serve every configured platform's webhooks, /healthz and the delivery outbox."""
+    from bot.server import serve as run_server
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = load_settings()
+    if not settings.platforms:
+        click.echo(
+            "No platform is configured (set CRMBOT_TELEGRAM_TOKEN or CRMBOT_SLACK_BOT_TOKEN); "
+            "serving /healthz only.",
+            err=True,
+        )
+    await run_server(settings, host, port)
+
+
+@main.command()
+@run_async
+async def poll() -> None:
+    """Run Telegram by long polling (no public URL needed), with the delivery outbox."""
+    from bot.server import build_server
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = load_settings()
+    if "telegram" not in settings.platforms:
+        raise ConfigError("CRMBOT_TELEGRAM_TOKEN: set it to poll Telegram")
+    server = await build_server(settings)
+    telegram = server.adapters["telegram"]
+    try:
+        await server.start_background()
+        await telegram.poll(server.stop)  # type: ignore[attr-defined]
+    finally:
+        await server.close()
+
+
+@main.group()
+def telegram() -> None:
+    """Telegram set-up."""
+
+
+@telegram.command("set-webhook")
+@click.argument("url")
+@run_async
+async def telegram_set_webhook(url: str) -> None:
+    """Register URL (ending in /telegram/webhook) with its secret, and the command menu."""
+    from bot.server import build_server
+
+    settings = load_settings()
+    if "telegram" not in settings.platforms:
+        raise ConfigError("CRMBOT_TELEGRAM_TOKEN: set it before registering a webhook")
+    if not url.startswith("https://"):
+        raise click.BadParameter("Telegram only calls https:// webhooks", param_hint="URL")
+    server = await build_server(settings)
+    try:
+        adapter = server.adapters["telegram"]
+        await adapter.start()
+        await adapter.set_webhook(url)  # type: ignore[attr-defined]
+    finally:
+        await server.close()
+    click.echo(f"Webhook set to {url}; command menu set in English and Chinese.")
 
 
 @main.command("demo")

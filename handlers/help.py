@@ -9,7 +9,7 @@ from store.models import Role
 SECTIONS: dict[Role, tuple[str, ...]] = {
     Role.REP: ("help.records", "help.settings"),
     Role.MANAGER: ("help.records", "help.team", "help.settings"),
-    Role.ADMIN: ("help.records", "help.team", "help.admin", "help.settings"),
+    Role.ADMIN: ("help.records", "help.admin", "help.settings"),
 }
 
 

@@ -1,6 +1,7 @@
 """Per-user translation from one TOML catalogue per language.
 
-Adding a language is adding ``locales/<code>.toml``; a test keeps every catalogue in
+Adding a language is adding ``locales/<code>.toml`` (features may add
+``locales/<code>/<feature>.toml`` beside it); a test keeps every catalogue in
 step with ``en.toml`` (same keys, same placeholders). Command aliases live in the
 catalogues too, so ``/帮助`` and ``/help`` reach the same handler whatever the user's
 language is.
@@ -44,7 +45,9 @@ class Translator:
         catalogs: dict[str, dict[str, Any]] = {}
         for path in sorted(directory.glob("*.toml")):
             flat: dict[str, Any] = {}
-            _flatten("", tomllib.loads(path.read_text(encoding="utf-8")), flat)
+            # A feature may keep its messages in locales/<lang>/<feature>.toml.
+            for part in [path, *sorted((directory / path.stem).glob("*.toml"))]:
+                _flatten("", tomllib.loads(part.read_text(encoding="utf-8")), flat)
             catalogs[path.stem] = flat
         return cls(catalogs)
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.replies import Image, Reply, to_json
 from store.models import OutboxMessage
+
+
+def _row(*, now: datetime, **fields: Any) -> OutboxMessage:
+    """A pending row, due at once."""
+    return OutboxMessage(
+        state="pending", attempts=0, next_attempt_at=now, message_ids=[], created_at=now, **fields
+    )
 
 
 def enqueue(
@@ -23,7 +31,8 @@ def enqueue(
 ) -> None:
     for reply in replies:
         session.add(
-            OutboxMessage(
+            _row(
+                now=now,
                 platform=platform,
                 chat_id=chat_id,
                 is_private=is_private,
@@ -31,11 +40,6 @@ def enqueue(
                 body=to_json(reply),
                 image=reply.data if isinstance(reply, Image) else None,
                 event_id=event_id,
-                state="pending",
-                attempts=0,
-                next_attempt_at=now,
-                message_ids=[],
-                created_at=now,
             )
         )
 
@@ -53,18 +57,14 @@ def enqueue_choice(
 ) -> None:
     """Edit the clicked message to show what was chosen (and drop its buttons)."""
     session.add(
-        OutboxMessage(
+        _row(
+            now=now,
             platform=platform,
             chat_id=chat_id,
             kind="choice",
             body={"text": text, "label": label},
             target_message_id=message_id,
             event_id=event_id,
-            state="pending",
-            attempts=0,
-            next_attempt_at=now,
-            message_ids=[],
-            created_at=now,
         )
     )
 
