@@ -27,6 +27,7 @@ from handlers import (
     history,
     lookup,
     onboarding,
+    reports,
     settings,
     tasks,
 )
@@ -47,6 +48,8 @@ def build_router() -> Router:
         deals,
         tasks,
         history,
+        reports,
+        attachments,
         activities,
     ):
         router.include(module.routes())

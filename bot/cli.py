@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import wraps
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -172,6 +174,9 @@ async def poll() -> None:
         raise ConfigError("CRMBOT_TELEGRAM_TOKEN: set it to poll Telegram")
     server = await build_server(settings)
     telegram = server.adapters["telegram"]
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, server.stop.set)  # confirm the last offset on the way out
     try:
         await server.start_background()
         await telegram.poll(server.stop)  # type: ignore[attr-defined]
@@ -271,6 +276,16 @@ async def user_invite(
             invite = await issue_invite(session, person, now=now, ttl=ttl)
         click.echo(f"Invite for {person.display_name} ({person.role}): {invite.code}")
         click.echo(f"In chat, send:  /start {invite.code}")
+        if "telegram" in app.settings.platforms:
+            from bot.adapters.telegram.adapter import TelegramAdapter
+
+            telegram_adapter = TelegramAdapter(app)
+            try:
+                await telegram_adapter.start()
+                if telegram_adapter.me.username:
+                    click.echo(f"Telegram, one tap: {telegram_adapter.deep_link(invite.code)}")
+            finally:
+                await telegram_adapter.close()
         click.echo(f"Valid once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
     finally:
         await app.close()
@@ -427,6 +442,45 @@ def parse(
     parsed = parse_log(text, now, default_time=settings.follow_up_time)
     del lang, as_json  # both languages are always understood; JSON is the only output
     click.echo(json.dumps(parsed.to_json(), ensure_ascii=False))
+
+
+@main.command()
+@click.argument(
+    "kind", type=click.Choice(["pipeline", "funnel", "forecast", "leaderboard", "activity"])
+)
+@click.option(
+    "--as",
+    "as_user",
+    metavar="NAME",
+    required=True,
+    help="Whose numbers: a rep's own, a manager's team, an admin's everyone.",
+)
+@click.option("--period", metavar="TEXT", default="", help='e.g. "this month", "Q4", "上季度".')
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Labels and summary language.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Where to write the PNG.",
+)
+@run_async
+async def chart(kind: str, as_user: str, period: str, lang: str | None, out: Path) -> None:
+    """Render the KIND chart USER would get in chat, write it to --out, print the summary."""
+    from handlers.reports import chart_for
+    from store.reports import PeriodError
+
+    app = await _app()
+    try:
+        try:
+            answer = await chart_for(
+                app.db, app.settings, app.translator, app.clock.now(), as_user, kind, period, lang
+            )
+        except PeriodError:
+            raise click.BadParameter(f"unknown period {period!r}", param_hint="--period") from None
+        await asyncio.to_thread(out.write_bytes, answer.png)
+        click.echo(answer.summary)
+    finally:
+        await app.close()
 
 
 @main.command()

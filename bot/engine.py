@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, FlowControl, UserFacingError
-from bot.events import InboundEvent, split_command
+from bot.events import InboundEvent, command_hint, split_command
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts
 from bot.replies import Reply, Text, map_text, reply_buttons
@@ -136,6 +136,7 @@ class Engine:
                 self._committed(event)
             except Exception:
                 log.exception("could not even queue the apology for %s", event.event_id)
+                raise  # nothing was stored: let the adapter answer 5xx so the platform retries
         return replies
 
     async def _claim(self, session: AsyncSession, event: InboundEvent) -> bool:
@@ -299,7 +300,7 @@ class Engine:
 
 
 async def _not_linked(ctx: Context) -> None:
-    ctx.say("onboarding.not_linked")
+    ctx.say("onboarding.not_linked", start=command_hint(ctx.event.platform, "start"))
 
 
 async def _unknown_command(ctx: Context) -> None:

@@ -34,7 +34,8 @@ class Chat:
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """``kind``: ``image`` (``data`` holds the checked bytes), or why an upload was refused
-    before it reached us: ``too_large`` or ``not_image``."""
+    before it reached us: ``too_large``, ``not_image``, or ``unavailable`` (the download
+    failed)."""
 
     kind: str
     data: bytes = b""
@@ -85,3 +86,12 @@ def split_command(text: str) -> tuple[str | None, str]:
     if not name:
         return None, stripped
     return name, rest.strip()
+
+
+SLASH_PREFIX = {"slack": "/crm "}
+"""Platforms where our commands live under one slash command (``/crm start CODE``)."""
+
+
+def command_hint(platform: str, command: str) -> str:
+    """How a user types ``command`` on ``platform``: ``/start`` or ``/crm start``."""
+    return f"{SLASH_PREFIX.get(platform, '/')}{command}"

@@ -14,6 +14,8 @@ async def on_attachment(ctx: Context) -> None:
     attachment = ctx.event.attachments[0]
     if attachment.kind == "too_large":
         ctx.say("attachments.too_large", mb=ctx.settings.max_photo_bytes // 1_048_576)
+    elif attachment.kind == "unavailable":
+        ctx.say("attachments.unavailable")
     elif attachment.kind != "image":
         ctx.say("attachments.not_image")
     else:

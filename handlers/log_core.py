@@ -71,11 +71,22 @@ def company_hits(hits: list[Hit]) -> dict[int, str]:
 async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
     """Fill ``company_id`` from ``text`` or ask; True when resolved without asking."""
     assert ctx.flow is not None
+    exact = list(
+        await ctx.session.scalars(
+            ctx.records.select(Company)
+            .with_only_columns(Company.id)
+            .where(Company.name == text)
+            .limit(2)
+        )
+    )
+    if len(exact) == 1:  # the parser returns a known name as registered: no search needed
+        plan["company_id"] = exact[0]
+        return True
     hits = await search(ctx.records, text, limit=8)
     companies = company_hits(hits)
-    exact = [cid for cid, name in companies.items() if name.casefold() == text.casefold()]
-    if len(companies) == 1 or len(exact) == 1:
-        plan["company_id"] = exact[0] if exact else next(iter(companies))
+    same = [cid for cid, name in companies.items() if name.casefold() == text.casefold()]
+    if len(companies) == 1 or len(same) == 1:
+        plan["company_id"] = same[0] if same else next(iter(companies))
         return True
     ctx.flow.start(FLOW, VERSION, "customer", plan)
     if not companies:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.events import command_hint
 from bot.router import Router, command
 from store.users import identity_user, redeem_invite
 
@@ -16,10 +17,10 @@ async def start(ctx: Context) -> None:
             ctx.say("onboarding.welcome_back", name=ctx.user.display_name)
         return
     if not ctx.args:
-        ctx.say("onboarding.code_missing")
+        ctx.say("onboarding.code_missing", start=command_hint(event.platform, "start"))
         return
     if await identity_user(ctx.session, event.platform, event.actor.platform_user_id):
-        ctx.say("onboarding.not_linked")
+        ctx.say("onboarding.not_linked", start=command_hint(event.platform, "start"))
         return
     user = await redeem_invite(
         ctx.session,

@@ -29,7 +29,7 @@ class RateLimiter:
         while True:
             now = self._now()
             ready = max(self._platform_free.get(platform, 0.0), self._chat_free.get(key, 0.0))
-            if ready <= now:
+            if ready <= now + 1e-6:  # a microsecond is close enough, and ends the loop
                 break
             await self.sleep(ready - now)
         start = max(now, self._platform_free.get(platform, 0.0))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -92,6 +93,9 @@ class ChatIdentity(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     display_name: Mapped[str] = mapped_column(String(120), default="")
     linked_at: Mapped[datetime]
+    # Set when a push to this account failed for good (bot blocked, chat gone): pushes skip
+    # it until the person writes from it again.
+    unreachable_at: Mapped[datetime | None]
 
 
 class Invite(Base):
@@ -141,6 +145,7 @@ class Contact(Owned, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(200), index=True)
     wechat: Mapped[str | None] = mapped_column(String(64))
+    birthday: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -290,3 +295,87 @@ class Conversation(Base):
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+# --- Reminders (issue 6) -------------------------------------------------------------------
+
+Index("ix_tasks_due_at", Task.due_at)
+"""The reminder tick scans tasks falling due in a time window, whoever owns them."""
+
+
+class Reminder(Base):
+    """One push the scheduler owes a user: a task falling due, a morning digest, a weekly list.
+
+    The database, not the scheduler's memory, decides what is due. ``key`` is unique per
+    occurrence (``task:<id>:<due µs>``, ``digest:<user>:<local date>``), so however many workers
+    notice the same occurrence, one row exists; the worker that claims the row writes its
+    outbox row in the same transaction, so the push leaves once. ``state``: ``pending`` ->
+    ``queued`` (in the outbox) / ``no_channel`` / ``skipped`` (nothing to say, or the task was
+    done or moved meanwhile) / ``failed`` (the platform refused it for good).
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index("ix_reminders_due", "state", "due_at"),
+        Index("ix_reminders_task", "task_id", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(96), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    platform: Mapped[str | None] = mapped_column(String(16))
+    chat_id: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]
+
+
+class RuleFiring(Base):
+    """A rule fired once for this ``key`` (``first_contact:<company>``, ``birthday:<c>:<year>``)
+    and made ``task_id``; kept after the task is done or undone so the rule never fires twice."""
+
+    __tablename__ = "rule_firings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    fired_at: Mapped[datetime]
+
+
+class ReminderRule(Base):
+    """An admin's setting for one reminder rule (``/rules``); without a row the configured
+    default applies. In the database so that every worker sees the same change at once."""
+
+    __tablename__ = "reminder_rules"
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    days: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ReminderPreference(Base):
+    """A user's morning digest: off, or at their own local time (None = the default)."""
+
+    __tablename__ = "reminder_preferences"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest_time: Mapped[time | None] = mapped_column(Time)
+    updated_at: Mapped[datetime]
+
+
+class SchedulerMark(Base):
+    """How far a periodic scan has got (e.g. tasks due up to ``at`` were looked at), so the
+    next scan reads a window instead of the whole history, and a restart resumes from it."""
+
+    __tablename__ = "scheduler_marks"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime]

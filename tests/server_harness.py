@@ -6,6 +6,7 @@ rate limits and ``retry_after`` are exercised with no real waits.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,18 +18,17 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.server import Server, build_server
+from scheduler.limits import Sleep
 from store.models import Role
 from store.users import add_member, create_user, ensure_team, link_identity
 
 
-def clock_sleep(clock: FrozenClock):  # type: ignore[no-untyped-def]
-    slept: list[float] = []
+def clock_sleep(clock: FrozenClock) -> Sleep:
+    """A sleep that moves the frozen clock (by at least a microsecond, so waits end)."""
 
     async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        clock.advance(timedelta(seconds=seconds))
+        clock.advance(timedelta(microseconds=max(1, math.ceil(seconds * 1_000_000))))
 
-    sleep.slept = slept  # type: ignore[attr-defined]
     return sleep
 
 
@@ -63,9 +63,7 @@ class Running:
             user = await create_user(session, name, role=Role(role), now=now, lang=lang)
             if team:
                 await add_member(session, await ensure_team(session, team, now), user)
-            await link_identity(
-                session, user, platform=platform, external_id=external_id, now=now
-            )
+            await link_identity(session, user, platform=platform, external_id=external_id, now=now)
             return user.id
 
 

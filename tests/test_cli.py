@@ -131,3 +131,15 @@ def test_a_second_console_session_is_not_taken_for_a_redelivery(crmbot):
     for _ in range(2):
         result = crmbot("chat", "--as", "li", input="/me\n")
         assert "Teams: -" in result.stdout
+
+
+def test_chart_command_writes_a_png_and_prints_the_summary(crmbot, tmp_path):
+    crmbot("demo")
+    out = tmp_path / "pipeline.png"
+    result = crmbot("chart", "pipeline", "--as", "wang", "--lang", "en", "--out", str(out))
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert len(result.stdout.strip().splitlines()) == 3
+    bad = crmbot(
+        "chart", "funnel", "--as", "wang", "--period", "someday", "--out", str(out), ok=False
+    )
+    assert bad.exit_code == 2

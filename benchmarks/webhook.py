@@ -1,0 +1,171 @@
+"""Engine throughput through the real Telegram webhook, beside a bare aiohttp baseline.
+
+    .venv/bin/python benchmarks/webhook.py [--messages 2000] [--concurrency 16]
+
+Posts "log a call" Telegram updates (each from one of 50 linked reps, each a one-message log
+with a customer and a follow-up) to ``/telegram/webhook`` of one ``crmbot serve`` worker on a
+fresh SQLite file, replies going through the outbox to a local fake Bot API on 127.0.0.1. In
+the same run, the same client posts the same bodies to a bare aiohttp handler that only
+parses the JSON and answers 200. Prints messages/s, p50 / p99 latency, and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientSession, web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.config import Settings
+from bot.server import build_server
+from store.models import Company, Role
+from store.users import create_user, link_identity
+from tests.fakes.telegram_api import FakeTelegram, user
+
+SECRET = "bench_secret"  # noqa: S105
+REPS = 50
+
+
+async def post_all(url: str, bodies: list[bytes], concurrency: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+    async def worker(session: ClientSession) -> None:
+        while not queue.empty():
+            body = queue.get_nowait()
+            started = time.perf_counter()
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"HTTP {response.status}")
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    async with ClientSession() as session:
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies
+
+
+def summary(name: str, seconds: float, latencies: list[float]) -> dict[str, Any]:
+    ordered = sorted(latencies)
+    return {
+        "name": name,
+        "messages": len(latencies),
+        "per_second": round(len(latencies) / seconds, 1),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2),
+    }
+
+
+async def bare_baseline(bodies: list[bytes], concurrency: int) -> dict[str, Any]:
+    async def handler(request: web.Request) -> web.Response:
+        json.loads(await request.read())
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/telegram/webhook", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        seconds, latencies = await post_all(
+            f"http://127.0.0.1:{port}/telegram/webhook", bodies, concurrency
+        )
+    finally:
+        await runner.cleanup()
+    return summary("bare aiohttp (parse JSON, 200)", seconds, latencies)
+
+
+async def crmbot_run(
+    bodies: list[bytes], concurrency: int, workdir: Path, fake: FakeTelegram
+) -> dict[str, Any]:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+        telegram_token=fake.token,
+        telegram_webhook_secret=SECRET,
+        telegram_api_url=fake.root,
+    )
+    server = await build_server(settings)
+    runner = web.AppRunner(server.webapp, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    await server.start_background()
+    try:
+        seconds, latencies = await post_all(
+            f"http://127.0.0.1:{port}/telegram/webhook", bodies, concurrency
+        )
+    finally:
+        await runner.cleanup()
+        await server.close()
+    return summary("crmbot serve, SQLite, log a call", seconds, latencies)
+
+
+async def prepare(workdir: Path, fake: FakeTelegram) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
+    server = await build_server(settings)
+    now = server.app.clock.now()
+    async with server.app.db.transaction(platform="bench") as session:
+        for i in range(REPS):
+            rep = await create_user(session, f"rep{i}", role=Role.REP, now=now, lang="en")
+            await link_identity(
+                session, rep, platform="telegram", external_id=str(10_000 + i), now=now
+            )
+            session.add(
+                Company(
+                    name=f"Customer {i:02d} Ltd", owner_id=rep.id, created_at=now, updated_at=now
+                )
+            )
+    await server.app.close()
+
+
+def bodies_for(fake: FakeTelegram, count: int) -> list[bytes]:
+    bodies = []
+    for n in range(count):
+        i = n % REPS
+        sender = user(10_000 + i, first_name=f"Rep{i}")
+        text = f"called Customer {i:02d} Ltd, they want a revised quote #{n}, follow up Friday 10am"
+        bodies.append(json.dumps(fake.text_update(sender, text)).encode())
+    return bodies
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    fake = FakeTelegram(now=int(time.time()))
+    await fake.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            await prepare(workdir, fake)
+            bodies = bodies_for(fake, args.messages)
+            bare = await bare_baseline(bodies, args.concurrency)
+            crm = await crmbot_run(bodies, args.concurrency, workdir, fake)
+    finally:
+        await fake.close()
+    print(f"machine: {platform.machine()}, {platform.python_version()}, 2 cores")
+    for row in (bare, crm):
+        print(json.dumps(row, ensure_ascii=False))
+    print(f"ratio crmbot / bare: {crm['per_second'] / bare['per_second']:.3f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

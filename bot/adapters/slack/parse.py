@@ -1,0 +1,251 @@
+"""Slack payloads -> :class:`InboundEvent`: pure functions, tested on recorded payloads.
+
+Three shapes arrive on ``POST /slack/events``, already verified and parsed into a dict by
+Bolt: Events API envelopes (JSON), slash commands (form fields) and interactivity
+(``block_actions``, a form field ``payload`` holding JSON). Each becomes one event, or
+``None`` for what the bot deliberately does not answer (its own and other bots' messages,
+edits and deletions, channel chatter that does not mention it).
+
+Slack does not say which language a user reads, so ``Actor.language_code`` stays ``None``
+and the engine falls back to the user's setting or the workspace default.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.events import Actor, ButtonOrigin, Chat, EventKind, InboundEvent, split_command
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+SLASH_COMMAND = "/crm"
+"""The one slash command the app registers; its first word is the bot command."""
+DEFAULT_COMMAND = "help"
+"""What ``/crm`` on its own means."""
+ACCEPTED_SUBTYPES = frozenset({None, "file_share"})
+"""Message subtypes that are a person talking; edits, deletions, joins and bots are not."""
+
+# <@U123>, <@U123|name>, <#C123|general>, <!here>, <mailto:a@b.com|a@b.com>, <https://x|label>
+_ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+@dataclass(frozen=True, slots=True)
+class SharedFile:
+    """A file attached to a message; the adapter downloads it (with the bot token)."""
+
+    file_id: str
+    name: str
+    mimetype: str
+    size: int
+    url: str
+
+
+def parse(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | None:
+    """Any payload Bolt hands us; ``None`` when it is not something to answer.
+
+    ``now`` (the app clock) stands in for the send time where Slack gives none (slash
+    commands). A payload of an unexpected shape is logged and ignored rather than raised:
+    Slack would only retry it.
+    """
+    try:
+        if body.get("type") == "event_callback":
+            return parse_event(body, now=now)
+        if body.get("type") == "block_actions":
+            return parse_action(body, now=now)
+        if isinstance(body.get("command"), str):
+            return parse_command(body, now=now)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        log.warning("slack: ignoring a payload of unexpected shape (type %r)", body.get("type"))
+    return None
+
+
+def parse_event(envelope: Mapping[str, Any], *, now: datetime) -> InboundEvent | None:
+    """A DM to the app, or a mention of it in a channel; everything else is ``None``."""
+    event = envelope.get("event")
+    if not isinstance(event, Mapping):
+        return None
+    kind = event.get("type")
+    if event.get("bot_id") or event.get("subtype") not in ACCEPTED_SUBTYPES:
+        return None
+    user, channel = event.get("user"), event.get("channel")
+    if not isinstance(user, str) or not isinstance(channel, str) or not user or not channel:
+        return None
+    bot_user = _bot_user_id(envelope)
+    if kind == "message" and event.get("channel_type") == "im":
+        private = True
+    elif kind == "app_mention" and not channel.startswith("D"):
+        # In a DM the ``message`` event already carries it: answer once.
+        private = False
+    else:
+        return None
+    text = slack_to_plain(strip_mention(str(event.get("text") or ""), bot_user))
+    has_files = private and event.get("subtype") == "file_share" and bool(shared_files(envelope))
+    return InboundEvent(
+        event_id=str(envelope.get("event_id") or f"ev{channel}:{event.get('ts')}"),
+        platform=PLATFORM,
+        kind=EventKind.IMAGE if has_files else EventKind.MESSAGE,
+        actor=Actor(user),
+        chat=Chat(channel, is_private=private),
+        sent_at=_timestamp(event.get("event_ts") or event.get("ts"), now),
+        text=text,
+        raw=envelope,
+    )
+
+
+def parse_command(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | None:
+    """``/crm find acme`` -> command ``find``, args ``acme``; ``/crm`` alone -> ``help``.
+
+    A workspace may also register a command of ours directly (``/find acme``): any other
+    slash command is taken as that command. Slack gives no send time for a command.
+    """
+    name = str(body["command"]).strip().lstrip("/／").lower()
+    text = slack_to_plain(str(body.get("text") or "")).strip()
+    user, channel = str(body.get("user_id") or ""), str(body.get("channel_id") or "")
+    if not name or not user or not channel:
+        return None
+    if "/" + name == SLASH_COMMAND:
+        command, args = split_command("/" + text.lstrip("/／")) if text else (None, "")
+        command = command or DEFAULT_COMMAND
+    else:
+        command, args = name, text
+    return InboundEvent(
+        event_id=str(body.get("trigger_id") or f"cmd{channel}:{user}:{now.timestamp()}"),
+        platform=PLATFORM,
+        kind=EventKind.MESSAGE,
+        actor=Actor(user, str(body.get("user_name") or "")),
+        chat=Chat(channel, is_private=_is_dm(channel, body.get("channel_name"))),
+        sent_at=now,
+        text=f"/{command} {args}".rstrip(),
+        command=command,
+        args=args,
+        raw=dict(body),
+    )
+
+
+def parse_action(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | None:
+    """A pressed button: its ``value`` is the payload; the message it sat on is the origin."""
+    action = next(
+        (
+            a
+            for a in body.get("actions") or ()
+            if isinstance(a, Mapping) and a.get("type") == "button" and a.get("value")
+        ),
+        None,
+    )
+    user = body.get("user") or {}
+    container = body.get("container") or {}
+    channel_info = body.get("channel") or {}
+    channel = channel_info.get("id") or container.get("channel_id")
+    if action is None or not user.get("id") or not channel:
+        return None
+    message = body.get("message") or {}
+    message_ts = container.get("message_ts") or message.get("ts")
+    origin = None
+    if message_ts:
+        label = (action.get("text") or {}).get("text") or ""
+        origin = ButtonOrigin(
+            message_id=str(message_ts),
+            text=slack_to_plain(str(message.get("text") or "")),
+            label=str(label),
+        )
+    trigger = body.get("trigger_id") or action.get("action_ts")
+    return InboundEvent(
+        event_id=f"act{trigger}",
+        platform=PLATFORM,
+        kind=EventKind.BUTTON,
+        actor=Actor(str(user["id"]), str(user.get("username") or user.get("name") or "")),
+        chat=Chat(str(channel), is_private=_is_dm(str(channel), channel_info.get("name"))),
+        sent_at=_timestamp(action.get("action_ts"), now),
+        payload=str(action["value"]),
+        origin=origin,
+        raw=dict(body),
+    )
+
+
+def shared_files(envelope: Mapping[str, Any]) -> list[SharedFile]:
+    """The files of a ``file_share`` message, as far as Slack describes them."""
+    event = envelope.get("event")
+    files = event.get("files") if isinstance(event, Mapping) else None
+    found: list[SharedFile] = []
+    for item in files or ():
+        if not isinstance(item, Mapping):
+            continue
+        url = item.get("url_private_download") or item.get("url_private")
+        if not url or item.get("mode") == "tombstone":
+            continue
+        found.append(
+            SharedFile(
+                file_id=str(item.get("id") or ""),
+                name=str(item.get("name") or ""),
+                mimetype=str(item.get("mimetype") or ""),
+                size=int(item.get("size") or 0),
+                url=str(url),
+            )
+        )
+    return found
+
+
+def strip_mention(text: str, bot_user_id: str | None) -> str:
+    """``<@U0BOT> find acme`` -> ``find acme``.
+
+    Only the bot's own mention goes (other people named in the text stay); when the
+    envelope did not say who the bot is, a leading mention is taken to be it.
+    """
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    else:
+        text = re.sub(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>", " ", text)
+    return text.strip().lstrip(":,，：").strip()
+
+
+def slack_to_plain(text: str) -> str:
+    """Slack's message markup -> what the person typed.
+
+    Links and auto-linked emails / phone numbers (``<mailto:a@b.com|a@b.com>``) become their
+    label, channel and group mentions their name; ``&amp;``, ``&lt;``, ``&gt;`` (the only
+    escapes Slack uses) are undone last so a literal ``&lt;`` survives as ``<``.
+    """
+
+    def entity(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("@"):
+            return "@" + (label or target[1:])
+        if target.startswith("!"):
+            special = target[1:].split("^", 1)[0]
+            return label or "@" + special
+        return label if label else target.removeprefix("mailto:").removeprefix("tel:")
+
+    plain = _ENTITY.sub(entity, text)
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _bot_user_id(envelope: Mapping[str, Any]) -> str | None:
+    """The app's own user id: Events API envelopes name the installation they are for."""
+    for auth in envelope.get("authorizations") or ():
+        if isinstance(auth, Mapping) and auth.get("is_bot") and auth.get("user_id"):
+            return str(auth["user_id"])
+    return None
+
+
+def _is_dm(channel_id: str, channel_name: object) -> bool:
+    """Slack's IM channel ids start with ``D``; commands and actions also name them so."""
+    return channel_id.startswith("D") or channel_name == "directmessage"
+
+
+def _timestamp(value: object, fallback: datetime) -> datetime:
+    """Slack's ``"1763431200.000200"`` -> an aware datetime; the app clock if absent or odd."""
+    try:
+        seconds = float(str(value))
+    except (TypeError, ValueError):
+        return fallback
+    if seconds <= 0:
+        return fallback
+    return datetime.fromtimestamp(seconds, UTC)

@@ -1,0 +1,218 @@
+"""Telegram updates -> platform-neutral :class:`InboundEvent` (pure: no I/O, no clock).
+
+python-telegram-bot's ``Update.de_json`` does the decoding. It works without a live ``Bot``
+(``bot=None``: nothing here calls back into the API), and it gets the fiddly parts right that a
+hand-written dict walk tends to get wrong: UTC-aware ``date``, UTF-16 entity offsets (an emoji
+before ``@botname`` shifts every offset), ``InaccessibleMessage`` for old callback messages, and
+fields newer than the library kept in ``api_kwargs`` instead of crashing.
+
+Group rules: Telegram (with privacy mode off, or as admin) shows the bot everything said in a
+group. Only messages addressed to the bot become events — a command (``/find`` or
+``/find@ourbot``; ``/find@otherbot`` is for another bot), a mention of ``@ourbot`` (removed from
+the text), or a reply to one of the bot's messages. Everything else is chatter and is dropped
+before it reaches the engine, so nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from telegram import CallbackQuery, Message, MessageEntity, Update
+
+from bot.events import Actor, Attachment, ButtonOrigin, Chat, EventKind, InboundEvent, split_command
+
+PLATFORM = "telegram"
+PRIVATE = "private"
+
+
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    """Who "we" are in a chat, learnt from ``getMe``. ``username`` is empty until known; then
+    commands are still recognised in groups, but mentions are not."""
+
+    id: int = 0
+    username: str = ""
+
+    def is_us(self, name: str) -> bool:
+        return bool(self.username) and name.lstrip("@").lower() == self.username.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """A file the adapter must download (``getFile``) before the event reaches the engine."""
+
+    file_id: str
+    file_size: int | None
+    filename: str
+    mime_type: str
+
+
+def parse_update(
+    data: dict[str, Any], me: BotIdentity, *, received_at: datetime
+) -> InboundEvent | None:
+    """A raw update (the webhook's JSON object) -> an event, or None when it is not for us.
+
+    Raises ``KeyError`` / ``TypeError`` / ``ValueError`` on an object that is not an update.
+    """
+    return event_from_update(Update.de_json(data, None), me, received_at=received_at)
+
+
+def event_from_update(
+    update: Update, me: BotIdentity, *, received_at: datetime
+) -> InboundEvent | None:
+    """``received_at`` stands in for ``sent_at`` where Telegram gives no time: a button press
+    carries only the date of the message the button is on, which is the bot's, not the user's."""
+    if update.callback_query is not None:
+        return _button(update, update.callback_query, received_at)
+    message = update.message  # edited_message, channel_post, my_chat_member... are not for us
+    if message is None:
+        return None
+    return _message(update, message, me)
+
+
+def file_to_fetch(update: Update) -> FileRef | None:
+    """The file an image event needs: the largest ``PhotoSize``, or a document sent "as a file"
+    whose declared type is an image (the bytes are still checked after download)."""
+    message = update.message
+    if message is None:
+        return None
+    if message.photo:
+        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        return FileRef(largest.file_id, largest.file_size, "photo.jpg", "image/jpeg")
+    document = message.document
+    if document is not None and _is_image_type(document.mime_type):
+        return FileRef(
+            document.file_id,
+            document.file_size,
+            document.file_name or "image",
+            document.mime_type or "",
+        )
+    return None
+
+
+def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent | None:
+    user = message.from_user
+    # Anonymous group admins and linked channels post as a chat: no person to link to.
+    if user is None or user.is_bot or message.sender_chat is not None:
+        return None
+    is_private = message.chat.type == PRIVATE
+    if message.text is not None:
+        body, entities = message.text, message.parse_entities()
+    elif message.photo or message.document is not None:
+        body, entities = message.caption or "", message.parse_caption_entities()
+    else:  # stickers, voice, locations, service messages...
+        return None
+    command_for_us = _command_for_us(body, entities, me)
+    if command_for_us is False:
+        return None  # "/cmd@otherbot": another bot's command, in any chat
+    mentioned = [
+        e for e, text in entities.items() if e.type == MessageEntity.MENTION and me.is_us(text)
+    ]
+    replied_to_us = (
+        message.reply_to_message is not None
+        and message.reply_to_message.from_user is not None
+        and me.id != 0
+        and message.reply_to_message.from_user.id == me.id
+    )
+    if not is_private and not (command_for_us or mentioned or replied_to_us):
+        return None
+    event = InboundEvent(
+        event_id=str(update.update_id),
+        platform=PLATFORM,
+        kind=EventKind.MESSAGE,
+        actor=_actor(user.id, user.first_name, user.last_name, user.language_code),
+        chat=Chat(str(message.chat.id), is_private),
+        sent_at=message.date,
+        text=_without(body, mentioned),
+        raw=update,
+    )
+    if message.text is not None:
+        command, args = split_command(event.text)
+        return replace(event, command=command, args=args)
+    attachments: tuple[Attachment, ...] = ()
+    document = message.document
+    if file_to_fetch(update) is None and document is not None:
+        # A PDF or a spreadsheet: say clearly that only photos are read rather than stay
+        # silent (the sender obviously expected something).
+        attachments = (
+            Attachment(
+                "not_image",
+                filename=document.file_name or "",
+                mime_type=document.mime_type or "",
+            ),
+        )
+    # Photos leave with no attachment yet: the adapter downloads them (see file_to_fetch).
+    return replace(event, kind=EventKind.IMAGE, attachments=attachments)
+
+
+def _button(update: Update, query: CallbackQuery, received_at: datetime) -> InboundEvent | None:
+    message = query.message
+    if query.data is None or message is None:  # a game button, or an inline-mode message
+        return None
+    user = query.from_user
+    origin = None
+    if isinstance(message, Message) and message.is_accessible:  # not deleted, not too old
+        # ``text_html`` keeps the message's formatting (a card's bold title) so the edit that
+        # shows the choice looks like the original; it is only ever read back by this adapter.
+        text = message.text_html if message.text is not None else ""
+        origin = ButtonOrigin(str(message.message_id), text, _label(message, query.data))
+    return InboundEvent(
+        event_id=f"cb{query.id}",
+        platform=PLATFORM,
+        kind=EventKind.BUTTON,
+        actor=_actor(user.id, user.first_name, user.last_name, user.language_code),
+        chat=Chat(str(message.chat.id), message.chat.type == PRIVATE),
+        sent_at=received_at,
+        payload=query.data,
+        origin=origin,
+        raw=update,
+    )
+
+
+def _label(message: Message, data: str) -> str:
+    markup = message.reply_markup
+    if markup is None:
+        return ""
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return ""
+
+
+def _command_for_us(body: str, entities: dict[MessageEntity, str], me: BotIdentity) -> bool | None:
+    """True: a command for us; False: a command for another bot; None: not a command."""
+    for entity, text in entities.items():
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            _, at, name = text.partition("@")
+            if not at or not me.username:
+                return True
+            return me.is_us(name)
+    if body.lstrip().startswith(("/", "／")):
+        return True  # not marked by Telegram, e.g. a full-width slash typed on a Chinese keyboard
+    return None
+
+
+def _without(text: str, entities: list[MessageEntity]) -> str:
+    """``text`` with the given entities cut out; offsets are in UTF-16 code units."""
+    if not entities:
+        return text
+    units = text.encode("utf-16-le")
+    for entity in sorted(entities, key=lambda e: e.offset, reverse=True):
+        start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+        units = units[:start] + units[end:]
+    cleaned = units.decode("utf-16-le")
+    # "@crmbot, find acme" -> "find acme"
+    return re.sub(r"[ \t]{2,}", " ", cleaned).strip().lstrip(",:，：").strip()
+
+
+def _actor(user_id: int, first: str, last: str | None, language_code: str | None) -> Actor:
+    name = f"{first} {last}".strip() if last else first
+    return Actor(str(user_id), name, language_code)
+
+
+def _is_image_type(mime_type: str | None) -> bool:
+    return mime_type is not None and mime_type.lower().startswith("image/")

@@ -1,0 +1,723 @@
+"""From recognised lines to contact fields: name, title, company, phones, email, web, address.
+
+Pure functions over :class:`~bot.cardscan.model.OcrLine` (text plus where and how big it
+was printed), so the rules are tested on typed text without OCR. How it reads a card:
+
+1. Each line is NFKC-normalised (full-width ``：（１`` from Chinese typesetting become
+   ASCII) and cut at printed labels (``手机`` ``电话`` ``传真`` ``邮箱`` ``微信`` ``Tel``
+   ``M:`` ``E:`` …). A labelled piece says what it holds; for phones the number itself
+   has the last word (``Tel: 138…`` is a mobile) except that a fax label always wins.
+2. Whatever carries its own shape is taken wherever it appears: emails, web addresses and
+   phone numbers (``phonenumbers`` finds and validates them, in the rep's region by default,
+   and gives E.164).
+3. The text left over is split by script and separators and classified by vocabulary:
+   company suffixes (有限公司, Co., Ltd.), job titles (总监, Manager), address words
+   (路 号 楼, Street, Suite); a personal name is a short run that looks like one (a known
+   surname and two to four characters, or two to four capitalised words), the one printed
+   largest winning.
+4. On bilingual cards the Chinese name, title, company and address are kept (the English
+   ones are usually translations); an English-only card keeps the English.
+
+Nothing here guesses beyond the card: a field it can't place is left empty for the rep to
+fill in, rather than filled with the wrong line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import Leniency, NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from bot.cardscan.model import CardFields, OcrLine
+
+DEFAULT_REGION = "CN"
+
+_CJK_CHARS = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{_CJK_CHARS}]")
+
+# --------------------------------------------------------------------------- vocabulary
+
+#: Printed labels, by the field they introduce. Longest first is handled when compiling.
+LABELS: dict[str, tuple[str, ...]] = {
+    "mobile": ("手机号码", "手机号", "手机", "移动电话", "Mobile", "Mob", "Cell", "Cellphone", "M"),
+    "phone": (
+        "电话号码",
+        "办公电话",
+        "联系电话",
+        "固定电话",
+        "座机",
+        "电话",
+        "总机",
+        "直线",
+        "Telephone",
+        "Tel",
+        "Phone",
+        "Direct",
+        "T",
+        "P",
+    ),
+    "fax": ("传真", "Fax", "F"),
+    "email": ("电子邮箱", "电子邮件", "邮箱", "电邮", "邮件", "E-mail", "Email", "Mail", "E"),
+    "website": ("网址", "网站", "官网", "主页", "Website", "Web", "URL", "W"),
+    "address": ("公司地址", "办公地址", "地址", "Address", "Addr", "Add", "A"),
+    "wechat": ("微信号", "微信", "WeChat", "Weixin", "WX"),
+    "ignore": ("QQ", "邮编", "Zip", "Postcode"),
+}
+#: Latin labels that may stand before their value with only a space (``Tel 021…``);
+#: the others need a colon, because ``A`` or ``Add`` also start ordinary words.
+_SPACE_LABELS = frozenset(
+    {"mobile", "mob", "cell", "cellphone", "m", "tel", "telephone", "phone", "t", "p"}
+    | {"fax", "f", "wechat", "weixin", "wx", "qq", "email", "e-mail"}
+)
+_LABEL_KIND = {alias.casefold(): kind for kind, aliases in LABELS.items() for alias in aliases}
+_LABEL_RE = re.compile(
+    r"(?P<label>"
+    + "|".join(re.escape(a) for a in sorted(_LABEL_KIND, key=len, reverse=True))
+    + r")(?P<sep>\s*[:：]\s*|\.\s*(?=[+(\d])|\s*(?=[+(\d])|\s+(?=\S))?",
+    re.IGNORECASE,
+)
+
+COMPANY_CJK = (
+    "有限公司",
+    "有限责任公司",
+    "股份公司",
+    "集团",
+    "公司",
+    "研究院",
+    "研究所",
+    "事务所",
+    "银行",
+    "大学",
+    "学院",
+    "医院",
+    "工作室",
+    "协会",
+    "商行",
+    "酒店",
+    "出版社",
+    "厂",
+)
+_COMPANY_LATIN_RE = re.compile(
+    r"\b(?:co\.?\s*,?\s*ltd|ltd|limited|inc|incorporated|llc|l\.l\.c|corp|corporation|"
+    r"company|group|gmbh|ag|plc|pte|llp|holdings|bank|university|s\.a)\b\.?",
+    re.IGNORECASE,
+)
+TITLE_CJK = (
+    "经理",
+    "总监",
+    "总裁",
+    "主管",
+    "工程师",
+    "董事",
+    "主任",
+    "顾问",
+    "代表",
+    "专员",
+    "助理",
+    "合伙人",
+    "首席",
+    "副总",
+    "部长",
+    "会计",
+    "律师",
+    "设计师",
+    "架构师",
+    "分析师",
+    "主席",
+    "创始人",
+    "秘书",
+    "科长",
+    "处长",
+    "院长",
+    "教授",
+    "店长",
+    "负责人",
+    "组长",
+    "总编",
+    "总经理",
+    "董事长",
+    "经纪人",
+    "研究员",
+    "讲师",
+    "医师",
+)
+_TITLE_LATIN_RE = re.compile(
+    r"\b(?:manager|director|president|ceo|cto|cfo|coo|cmo|cio|vp|vice|engineer|consultant|"
+    r"officer|head|lead|partner|representative|rep|specialist|executive|founder|co-founder|"
+    r"chairman|chairwoman|chair|assistant|analyst|architect|designer|accountant|attorney|"
+    r"counsel|coordinator|supervisor|administrator|developer|scientist|secretary|principal|"
+    r"owner|associate|advisor|adviser|sales|marketing|agent|broker|buyer|trainer|editor|"
+    r"professor|lecturer|researcher|technician|controller|treasurer|strategist|producer)\b",
+    re.IGNORECASE,
+)
+_ADDRESS_CJK = (
+    "省",
+    "市",
+    "区",
+    "县",
+    "路",
+    "街",
+    "道",
+    "号",
+    "楼",
+    "室",
+    "层",
+    "大厦",
+    "园",
+    "镇",
+    "村",
+    "座",
+    "弄",
+    "巷",
+    "栋",
+    "幢",
+)
+_ADDRESS_LATIN_RE = re.compile(
+    r"\b(?:road|rd|street|st|avenue|ave|boulevard|blvd|lane|ln|drive|dr|floor|fl|suite|ste|"
+    r"room|rm|unit|building|bldg|tower|plaza|centre|center|district|way|highway|park|"
+    r"level|block|blk|industrial|estate|place|square|court|hwy|parkway)\b",
+    re.IGNORECASE,
+)
+_COUNTRY_RE = re.compile(
+    r"\b(?:china|p\.?\s?r\.?\s?china|singapore|hong kong|macau|taiwan|japan|korea|malaysia|"
+    r"usa|u\.s\.a|united states|uk|u\.k|united kingdom|england|germany|france|australia|"
+    r"canada|india|vietnam|thailand|indonesia|philippines)\b\.?",
+    re.IGNORECASE,
+)
+_POSTCODE_RE = re.compile(
+    r"\b(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?|\d{6}|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})\b"
+)
+
+#: The commonest Chinese surnames (they cover the great majority of people) and the
+#: compound ones; a name candidate starting with one of these is much more likely a name.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+    "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
+    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申"
+    "欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴"
+    "蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席"
+    "卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+COMPOUND_SURNAMES = frozenset(
+    {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "令狐", "司徒"}
+)
+
+_EMAIL_RE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?@\s?[A-Za-z0-9\-]+(?:\s?\.\s?[A-Za-z0-9\-]+)*\s?\.\s?[A-Za-z]{2,}"
+)
+_TLDS = (
+    r"com|cn|net|org|io|co|hk|sg|uk|de|jp|info|biz|tech|ai|app|me|us|tw|mo|eu|fr|au|ca|"
+    r"in|kr|my|vn|th|id|ph|nl|it|es|ch|se|top|xyz|site|online|shop|cc|tv"
+)
+_URL_RE = re.compile(
+    r"(?:https?\s?:\s?//\s?)?(?:www\s?\.\s?)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*"
+    rf"\.(?:{_TLDS})(?:\.(?:cn|hk|uk|sg|au|tw|jp))?\b(?:/[^\s]*)?",
+    re.IGNORECASE,
+)
+#: An email whose spaces OCR scattered (``zhang @ x.com``), once they are removed.
+_LOOSE_EMAIL_RE = re.compile(
+    r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+)
+_WECHAT_ID_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{3,31}|\+?\d[\d \-]{4,18}\d")
+_SEPARATORS = " \t|｜·•/,;:，；：-–—()（）[]【】"
+#: Separators between pieces of one printed line; a slash only with spaces around it
+#: ("15/F" is a floor, "手机/Mob" a label).
+_SPLIT_RE = re.compile(r"\s*[|｜·•]\s*|\s+/\s+")
+
+
+def normalise_text(text: str) -> str:
+    """Full-width forms to ASCII, odd spaces to one space."""
+    text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.replace("\u3000", " ").split())
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
+
+
+# --------------------------------------------------------------------------- phones
+
+
+def phone_numbers(text: str, region: str = DEFAULT_REGION) -> list[tuple[str, int]]:
+    """Valid phone numbers found in ``text``: (E.164, phonenumbers type), in order."""
+    return [
+        (phonenumbers.format_number(m.number, PhoneNumberFormat.E164), _type(m.number))
+        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID)
+    ]
+
+
+def _type(number: phonenumbers.PhoneNumber) -> int:
+    return int(phonenumbers.number_type(number))
+
+
+def parse_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
+    """One phone number typed by a person (a correction) as E.164, or None if unreadable."""
+    found = phone_numbers(text, region)
+    if found:
+        return found[0][0]
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+@dataclass
+class _Candidate:
+    """Leftover text from a line, to be classified as name, title, company or address."""
+
+    text: str
+    line: int
+    height: float
+    labelled_address: bool = False
+
+
+@dataclass
+class _Found:
+    mobile: list[str]
+    phone: list[str]
+    fax: list[str]
+    email: list[str]
+    websites: list[str]
+    wechat: list[str]
+    candidates: list[_Candidate]
+
+
+def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> CardFields:
+    """The contact fields printed on a card, from its lines in reading order."""
+    found = _Found([], [], [], [], [], [], [])
+    for index, line in enumerate(lines):
+        text = normalise_text(line.text)
+        if not text:
+            continue
+        for kind, segment in _segments(text):
+            _take_segment(found, kind, segment, index, line.height, region)
+    cards = CardFields(
+        mobile=_unique(found.mobile),
+        phone=_unique(p for p in found.phone if p not in found.mobile),
+        fax=_unique(found.fax),
+        email=_unique(found.email),
+        website=_pick_website(found.websites, found.email),
+        wechat=found.wechat[0] if found.wechat else None,
+    )
+    _classify(cards, found.candidates)
+    return cards
+
+
+def lines_from_text(text: str) -> list[OcrLine]:
+    """Typed text as OCR lines (for tests and for cards read elsewhere): one per line,
+    ``#`` prefixes make a line print larger (``## 张伟`` is twice the normal size)."""
+    out: list[OcrLine] = []
+    for i, raw in enumerate(text.splitlines()):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        level = len(stripped) - len(stripped.lstrip("#"))
+        out.append(OcrLine(stripped.lstrip("#").strip(), 1.0, 0.0, float(i), 20.0 * (1 + level)))
+    return out
+
+
+def _segments(text: str) -> list[tuple[str | None, str]]:
+    """Cut a line at its labels: ``[(kind or None, text), ...]``."""
+    cuts: list[tuple[int, int, str]] = []
+    for match in _LABEL_RE.finditer(text):
+        label = match.group("label")
+        sep = match.group("sep") or ""
+        if not _label_ok(text, match.start(), label, sep):
+            continue
+        cuts.append((match.start(), match.end(), _LABEL_KIND[label.casefold()]))
+    if not cuts:
+        return [(None, text)]
+    segments: list[tuple[str | None, str]] = []
+    if cuts[0][0] > 0:
+        segments.append((None, text[: cuts[0][0]]))
+    for i, (_start, end, kind) in enumerate(cuts):
+        stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
+        segments.append((kind, text[end:stop]))
+    return segments
+
+
+def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
+    """Is this occurrence of a label word really a label? (see the rules in LABELS)"""
+    colon = ":" in sep or "：" in sep
+    if has_cjk(label):
+        if colon or start == 0 or text[start - 1] == " ":
+            return True
+        # Inside a run of text ("…4567传真 021…") only when a value or an English label
+        # ("手机/Mob:") visibly follows.
+        rest = text[start + len(label) :].lstrip()
+        return bool(rest) and (rest[0].isdigit() or rest[0] in "+(/")
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_@.-"):
+        return False  # inside a word or an address: "5F", "sales@", "x-ray"
+    key = label.casefold()
+    if colon:
+        return True
+    if not sep or key not in _SPACE_LABELS:
+        return False
+    rest = text[start + len(label) :].lstrip(" .")
+    if not rest:
+        return False
+    if len(key) == 1 or key in {"mobile", "mob", "cell", "tel", "phone", "fax", "telephone"}:
+        return rest[0].isdigit() or rest[0] in "+("
+    token = rest.split()[0]
+    if key in {"email", "e-mail"}:
+        return "@" in token  # not "Email Marketing Manager"
+    # An id after WeChat / QQ: digits, or lowercase letters, digits, "_" and "-"
+    # (not "WeChat Pay Ltd.").
+    return token.isdigit() or token == token.lower()
+
+
+def _take_segment(
+    found: _Found, kind: str | None, text: str, line: int, height: float, region: str
+) -> None:
+    text = text.strip(_SEPARATORS)
+    if not text:
+        return
+    if kind == "ignore":
+        # A QQ number or a postcode: consume the digits, keep whatever follows.
+        text = re.sub(r"^[\d\s\-]+", "", text)
+        kind = None
+    if kind in {"mobile", "phone", "fax"}:
+        text = _take_phones(found, text, region, kind)
+    elif kind == "wechat":
+        match = _WECHAT_ID_RE.search(text)
+        if match is not None:
+            found.wechat.append(match.group(0).replace(" ", ""))
+            text = text[: match.start()] + " " + text[match.end() :]
+    elif kind == "address":
+        text = _take_emails(found, text)
+        found.candidates.append(_Candidate(text.strip(_SEPARATORS), line, height, True))
+        return
+    elif kind == "email" and "@" in text and not _EMAIL_RE.search(text):
+        loose = re.sub(r"\s+", "", text).replace(",", ".")
+        if _LOOSE_EMAIL_RE.fullmatch(loose):
+            found.email.append(loose.lower())
+            return
+    # Whatever the label, values with a shape of their own are taken where they are.
+    text = _take_emails(found, text)
+    text = _take_urls(found, text)
+    if kind is None:
+        text = _take_phones(found, text, region, None)
+    text = text.strip(_SEPARATORS)
+    if text:
+        found.candidates.append(_Candidate(text, line, height))
+
+
+def _take_emails(found: _Found, text: str) -> str:
+    matches = list(_EMAIL_RE.finditer(text))
+    found.email.extend(re.sub(r"\s+", "", m.group(0)).lower() for m in matches)
+    for match in reversed(matches):
+        text = text[: match.start()] + " " + text[match.end() :]
+    return text
+
+
+def _take_urls(found: _Found, text: str) -> str:
+    for match in list(_URL_RE.finditer(text)):
+        value = match.group(0)
+        # A company name such as "Acme Co." is not a web address: want www, a scheme,
+        # or a domain without spaces around its dots.
+        compact = re.sub(r"\s+", "", value)
+        if " " in value and not compact.lower().startswith(("www.", "http")):
+            continue
+        found.websites.append(_clean_url(compact))
+        text = text.replace(value, " ", 1)
+    return text
+
+
+def _clean_url(value: str) -> str:
+    value = value.strip().rstrip("/.,;").lower()
+    return re.sub(r"^https?://", "", value)
+
+
+def _take_phones(found: _Found, text: str, region: str, label: str | None) -> str:
+    matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID))
+    if not matches and label is not None:
+        matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE))
+    for match in matches:
+        digits = sum(ch.isdigit() for ch in match.raw_string)
+        if label is None and digits < 7:
+            continue
+        e164 = phonenumbers.format_number(match.number, PhoneNumberFormat.E164)
+        _file_phone(found, e164, _type(match.number), label)
+        text = text.replace(match.raw_string, " ", 1)
+    return text
+
+
+def _file_phone(found: _Found, e164: str, kind: int, label: str | None) -> None:
+    if label == "fax":
+        found.fax.append(e164)
+    elif kind == PhoneNumberType.MOBILE or (
+        kind == PhoneNumberType.FIXED_LINE_OR_MOBILE and label == "mobile"
+    ):
+        found.mobile.append(e164)
+    else:
+        found.phone.append(e164)
+
+
+def _pick_website(sites: list[str], emails: list[str]) -> str | None:
+    """The card's web address; an email's domain picked up as a bare domain is not one."""
+    domains = {email.rsplit("@", 1)[-1] for email in emails}
+    for site in sites:
+        if site not in domains:
+            return site
+    return None
+
+
+# --------------------------------------------------------------------------- classification
+
+
+@dataclass
+class _Run:
+    text: str
+    cjk: bool
+    line: int
+    height: float
+
+
+def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
+    names: list[_Run] = []
+    titles: list[_Run] = []
+    companies: list[_Run] = []
+    addresses: list[tuple[_Run, bool]] = []
+    address_lines: dict[int, int] = {}
+    for cand in candidates:
+        if cand.labelled_address:
+            run = _Run(cand.text, has_cjk(cand.text), cand.line, cand.height)
+            addresses.append((run, True))
+            address_lines[cand.line] = len(addresses) - 1
+            continue
+        if _continues_address(addresses, address_lines, _whole(cand), loose=True) is not None:
+            continue
+        for run in _runs(cand):
+            kind = _kind(run)
+            if kind == "address":
+                continuation = _continues_address(addresses, address_lines, run)
+                if continuation is not None:
+                    continue
+                addresses.append((run, False))
+                address_lines[run.line] = len(addresses) - 1
+            elif kind == "company":
+                companies.append(run)
+            elif kind == "title":
+                titles.append(run)
+            elif kind == "name":
+                names.append(run)
+            elif _continues_address(addresses, address_lines, run, loose=True) is not None:
+                continue
+    cards.name = _best_name(names)
+    cards.title = _prefer_cjk(titles)
+    cards.company = _best_company(companies)
+    cards.address = _best_address(addresses)
+
+
+def _whole(cand: _Candidate) -> _Run:
+    return _Run(cand.text, has_cjk(cand.text), cand.line, cand.height)
+
+
+def _runs(cand: _Candidate) -> list[_Run]:
+    """Split leftover text into pieces in one script between separators.
+
+    A whole piece that reads as an address or a company stays whole ("上海市 浦东新区 …",
+    "Xingchen Technology Co., Ltd."); otherwise Chinese words separated by spaces are
+    separate runs ("张伟 销售总监"), except single characters spaced out for looks ("张 伟").
+    """
+    out: list[_Run] = []
+    for part in _SPLIT_RE.split(cand.text):
+        part = part.strip(_SEPARATORS)
+        if not part:
+            continue
+        for cjk, tokens in _script_groups(part.split(" ")):
+            if cjk:
+                whole = "".join(tokens)
+                run = _Run(whole, True, cand.line, cand.height)
+                if len(tokens) == 1 or _kind(run) in {"address", "company"}:
+                    out.append(run)
+                    continue
+                for token in _merge_single_chars(tokens):
+                    out.append(_Run(token, True, cand.line, cand.height))
+            else:
+                out.extend(_latin_runs(" ".join(tokens), cand))
+    return out
+
+
+def _script_groups(tokens: list[str]) -> Iterable[tuple[bool, list[str]]]:
+    """Consecutive tokens grouped by script; digits and symbols join the group before."""
+    groups: list[tuple[bool, list[str]]] = []
+    for token in tokens:
+        if not token:
+            continue
+        cjk = has_cjk(token)
+        latin = any(ch.isalpha() and ch.isascii() for ch in token)
+        if groups and (groups[-1][0] == cjk or (not cjk and not latin)):
+            groups[-1][1].append(token)
+        else:
+            groups.append((cjk, [token]))
+    return groups
+
+
+def _merge_single_chars(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for token in tokens:
+        if out and len(token) == 1 and len(out[-1]) <= 2 and has_cjk(out[-1][-1]):
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
+def _latin_runs(text: str, cand: _Candidate) -> list[_Run]:
+    run = _Run(text, False, cand.line, cand.height)
+    if _kind(run) in {"address", "company", "title"} or "," not in text:
+        return [run]
+    return [_Run(p.strip(), False, cand.line, cand.height) for p in text.split(",") if p.strip()]
+
+
+def _kind(run: _Run) -> str:
+    text = run.text
+    if run.cjk:
+        if _is_cjk_address(text):
+            return "address"
+        if any(text.endswith(s) for s in COMPANY_CJK) or "有限公司" in text:
+            return "company"
+        if any(word in text for word in TITLE_CJK) or text.endswith(("销售", "总工")):
+            return "title"
+        if _is_cjk_name(text):
+            return "name"
+        return "other"
+    if _is_latin_address(text):
+        return "address"
+    if _COMPANY_LATIN_RE.search(text):
+        return "company"
+    if _TITLE_LATIN_RE.search(text):
+        return "title"
+    if _is_latin_name(text):
+        return "name"
+    return "other"
+
+
+def _is_cjk_address(text: str) -> bool:
+    hits = sum(1 for word in _ADDRESS_CJK if word in text)
+    digits = any(ch.isdigit() for ch in text)
+    if len(text) < 6:
+        return False
+    return hits >= 3 or (hits >= 2 and digits) or (hits >= 1 and digits and "号" in text)
+
+
+def _is_latin_address(text: str) -> bool:
+    digits = any(ch.isdigit() for ch in text)
+    if _ADDRESS_LATIN_RE.search(text) and digits:
+        return True
+    return bool(_COUNTRY_RE.search(text) and _POSTCODE_RE.search(text))
+
+
+def _is_cjk_name(text: str) -> bool:
+    if not 2 <= len(text) <= 4 or not all(has_cjk(ch) for ch in text):
+        return False
+    return text[:2] in COMPOUND_SURNAMES or text[0] in SURNAMES
+
+
+_NAME_WORD_RE = re.compile(
+    r"(?:[A-Z][a-z]+(?:[-'][A-Za-z]+)*|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
+    r"|van|von|der|den|de|da|di|du|le|la|bin|binti|al)"
+)
+
+
+def _is_latin_name(text: str) -> bool:
+    words = text.split()
+    if not 2 <= len(words) <= 4 or _COUNTRY_RE.search(text):
+        return False
+    if not all(_NAME_WORD_RE.fullmatch(w) for w in words):
+        return False
+    if sum(1 for w in words if w[0].isupper()) < 2:
+        return False
+    return sum(ch.isalpha() for ch in text) >= 4
+
+
+def _continues_address(
+    addresses: list[tuple[_Run, bool]],
+    address_lines: dict[int, int],
+    run: _Run,
+    *,
+    loose: bool = False,
+) -> int | None:
+    """Append ``run`` to the address printed on the line just above, if it continues it
+    (a second address line: "Pudong, Shanghai 200120, China")."""
+    index = address_lines.get(run.line - 1)
+    if index is None or run.cjk != addresses[index][0].cjk or run.cjk:
+        return None
+    if loose and not (_COUNTRY_RE.search(run.text) or _POSTCODE_RE.search(run.text)):
+        return None
+    previous, labelled = addresses[index]
+    joined = _Run(f"{previous.text}, {run.text}", False, run.line, previous.height)
+    addresses[index] = (joined, labelled)
+    del address_lines[run.line - 1]
+    address_lines[run.line] = index
+    return index
+
+
+def _best_name(names: list[_Run]) -> str | None:
+    if not names:
+        return None
+    pool = [n for n in names if n.cjk] or names
+    best = max(pool, key=lambda n: (n.height, -n.line))
+    if best.cjk:
+        return best.text
+    text = " ".join(best.text.split())
+    return text.title() if text.isupper() else text
+
+
+def _prefer_cjk(runs: list[_Run]) -> str | None:
+    pool = [r for r in runs if r.cjk] or runs
+    return " ".join(pool[0].text.split()) if pool else None
+
+
+def _best_company(runs: list[_Run]) -> str | None:
+    pool = [r for r in runs if r.cjk] or runs
+    if not pool:
+        return None
+    best = max(
+        pool,
+        key=lambda r: (
+            "公司" in r.text or _COMPANY_LATIN_RE.search(r.text) is not None,
+            r.height,
+            -r.line,
+        ),
+    )
+    return " ".join(best.text.split())
+
+
+def _best_address(addresses: list[tuple[_Run, bool]]) -> str | None:
+    if not addresses:
+        return None
+    pool = [a for a in addresses if a[0].cjk] or addresses
+    run, _labelled = max(pool, key=lambda a: (a[1], len(a[0].text)))
+    text = run.text
+    if run.cjk:
+        # OCR puts spaces between Chinese characters where the typesetting had gaps.
+        text = re.sub(f"(?<=[{_CJK_CHARS}]) (?=[{_CJK_CHARS}0-9])", "", text)
+        text = re.sub(f"(?<=[0-9]) (?=[{_CJK_CHARS}])", "", text)
+    return " ".join(text.split())
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(item for item in items if item))
+
+
+__all__ = [
+    "DEFAULT_REGION",
+    "extract_fields",
+    "has_cjk",
+    "lines_from_text",
+    "normalise_text",
+    "parse_phone",
+    "phone_numbers",
+]

@@ -1,0 +1,168 @@
+"""One call from photo bytes to contact fields: check, OCR, QR, extract, merge, re-encode.
+
+:class:`CardScanner` is what the chat flow and ``crmbot card`` use. Its OCR models are
+loaded once per process (:func:`shared_engine`) and reused: loading costs about a second
+and 200 MB, and the models never change, so two apps in one process (the test suite, a
+restart in place) have no reason to hold two copies. That cache is the one process-wide
+object here, deliberately; everything else is passed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from bot.cardscan.fields import DEFAULT_REGION, extract_fields
+from bot.cardscan.images import (
+    MAX_BYTES,
+    MAX_PIXELS,
+    OCR_MAX_SIDE,
+    load_image,
+    reencode_jpeg,
+)
+from bot.cardscan.model import FIELD_ORDER, CardFields, OcrLine, Source
+from bot.cardscan.ocr import OcrEngine
+from bot.cardscan.qr import contact_from_qr, decode_qr_texts
+
+#: Fields that make a card a card: a photo that yields fewer than two of these (say, a
+#: receipt with a phone number, or a landscape) is answered "not a business card".
+IDENTITY_FIELDS = ("name", "company", "title", "mobile", "phone", "email", "wechat")
+MIN_IDENTITY_FIELDS = 2
+
+
+#: A second, straightened reading for photos turned more than this off the axes.
+SKEW_RETRY_DEGREES = 25.0
+
+
+def _quality(fields: CardFields, lines: list[OcrLine]) -> tuple[int, float]:
+    """Which of two readings of a card is better: more fields, then more confident text."""
+    return len(fields.filled()), sum(line.score * len(line.text) for line in lines)
+
+
+@functools.cache
+def shared_engine() -> OcrEngine:
+    """The process's OCR engine (see the module docstring for why it is shared)."""
+    return OcrEngine()
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What one photo gave: fields, where they came from, the lines read, the photo to keep."""
+
+    fields: CardFields
+    source: Source
+    lines: tuple[str, ...]
+    photo_jpeg: bytes
+    has_qr: bool
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_card(self) -> bool:
+        filled = set(self.fields.filled())
+        return self.has_qr or len(filled & set(IDENTITY_FIELDS)) >= MIN_IDENTITY_FIELDS
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.lines) or self.has_qr
+
+    def to_json(self, file: str | None = None) -> dict[str, Any]:
+        """The ``crmbot card --json`` object: ``file``, the fields, ``source``."""
+        return {"file": file, **self.fields.to_json(), "source": self.source}
+
+
+class CardScanner:
+    """Reads business cards. Cheap to create; the models load on :meth:`load` or the first
+    scan. ``scan`` blocks (about a second of CPU); async code calls :meth:`scan_async`,
+    which runs it in a worker thread so the bot keeps answering other people."""
+
+    def __init__(
+        self,
+        *,
+        engine: Callable[[], OcrEngine] = shared_engine,
+        max_bytes: int = MAX_BYTES,
+        max_pixels: int = MAX_PIXELS,
+        ocr_max_side: int = OCR_MAX_SIDE,
+    ) -> None:
+        self._engine = engine
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self.ocr_max_side = ocr_max_side
+
+    def load(self) -> None:
+        self._engine().load()
+
+    def scan(self, data: bytes, *, region: str = DEFAULT_REGION) -> ScanResult:
+        """Raises :class:`~bot.cardscan.images.ImageRejected` for uploads we won't read."""
+        started = time.perf_counter()
+        checked = load_image(
+            data,
+            max_bytes=self.max_bytes,
+            max_pixels=self.max_pixels,
+            max_side=self.ocr_max_side,
+        )
+        loaded = time.perf_counter()
+        engine = self._engine()
+        lines, angle = engine.read_oriented(checked.image)
+        ocr_fields = extract_fields(lines, region)
+        skew = abs(angle - 90 * round(angle / 90))
+        if skew > SKEW_RETRY_DEGREES:
+            # Turned well off the axes (a card shot at 60°): the detector cuts long slanted
+            # lines into pieces. Read it again turned upright and keep the better reading.
+            upright = checked.image.rotate(
+                angle, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)
+            )
+            again, _angle = engine.read_oriented(upright)
+            again_fields = extract_fields(again, region)
+            if _quality(again_fields, again) > _quality(ocr_fields, lines):
+                lines, ocr_fields = again, again_fields
+        recognised = time.perf_counter()
+        qr = contact_from_qr(decode_qr_texts(checked.detail), region)
+        decoded = time.perf_counter()
+        source: Source = "ocr"
+        fields = ocr_fields
+        if qr is not None:
+            fields = qr.merged_over(ocr_fields)
+            source = "qr" if ocr_fields.is_empty() else "ocr+qr"
+        photo = reencode_jpeg(checked.image)
+        done = time.perf_counter()
+        timings = {
+            "decode": loaded - started,
+            "ocr": recognised - loaded,
+            "qr": decoded - recognised,
+            "extract_and_encode": done - decoded,
+        }
+        return ScanResult(
+            fields=fields,
+            source=source,
+            lines=tuple(line.text for line in lines),
+            photo_jpeg=photo,
+            has_qr=qr is not None,
+            seconds=done - started,
+            timings=timings,
+        )
+
+    async def scan_async(self, data: bytes, *, region: str = DEFAULT_REGION) -> ScanResult:
+        return await asyncio.to_thread(self.scan, data, region=region)
+
+
+def format_card(result: ScanResult, file: str | None = None) -> str:
+    """A readable card for a terminal (``crmbot card`` without ``--json``)."""
+    head = f"{file}  " if file else ""
+    lines = [f"{head}({result.source}, {result.seconds:.2f} s)"]
+    data = result.fields.to_json()
+    for name in FIELD_ORDER:
+        value = data[name]
+        if isinstance(value, list):
+            value = ", ".join(value)
+        lines.append(f"  {name.title():<8} {value or '-'}")
+    return "\n".join(lines)
+
+
+__all__ = ["CardScanner", "ScanResult", "format_card", "shared_engine"]

@@ -1,0 +1,141 @@
+"""The page every chart is drawn on: a portrait figure with a title block and a footnote.
+
+Each render builds its own ``Figure`` with an Agg canvas and throws it away: no ``pyplot``,
+no global figure registry, no shared state between renders, so several charts can be drawn
+at once in worker threads (``asyncio.to_thread``) without stepping on each other.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from charts import style
+from charts.fonts import font_families
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What every chart carries besides its data, already in the reader's language.
+
+    ``currency`` and ``lang`` decide how amounts are abbreviated (``¥50万`` / ``¥500k``);
+    ``empty`` is drawn instead of the chart when there is nothing to show.
+    """
+
+    title: str
+    subtitle: str
+    lang: str
+    currency: str
+    note: str = ""
+    empty: str = ""
+
+    def money(self, cents: int) -> str:
+        return style.short_money(cents, self.currency, self.lang)
+
+
+@cache
+def render_lock() -> threading.Lock:
+    """One lock per process for drawing (created on first use, not at import)."""
+    return threading.Lock()
+
+
+def new_figure(frame: Frame) -> Figure:
+    fig = Figure(
+        figsize=(style.WIDTH_IN, style.HEIGHT_IN), dpi=style.DPI, facecolor=style.BACKGROUND
+    )
+    FigureCanvasAgg(fig)
+    fig.text(0.05, 0.965, frame.title, **font(style.TITLE_SIZE), color=style.TEXT)
+    fig.text(0.05, 0.935, frame.subtitle, **font(style.SUBTITLE_SIZE), color=style.MUTED)
+    if frame.note:
+        fig.text(0.05, 0.015, frame.note, **font(style.NOTE_SIZE), color=style.MUTED, wrap=True)
+    return fig
+
+
+def plain_axes(ax: Axes, *, grid_axis: Literal["x", "y"] | None = "x") -> None:
+    """No box, light grid lines behind the bars, readable ticks."""
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.spines["bottom"].set_color(style.GRID)
+    ax.set_axisbelow(True)
+    if grid_axis is not None:
+        ax.grid(axis=grid_axis, color=style.GRID, linewidth=1)
+    ax.tick_params(labelsize=style.TICK_SIZE, colors=style.TEXT, length=0)
+
+
+def empty_page(fig: Figure, frame: Frame) -> None:
+    fig.text(
+        0.5,
+        0.5,
+        frame.empty,
+        ha="center",
+        va="center",
+        **font(style.LABEL_SIZE),
+        color=style.MUTED,
+    )
+
+
+def font(size: float) -> dict[str, Any]:
+    """Keyword arguments for any text: the CJK-capable family at ``size`` points.
+
+    Every text is given the family explicitly: the alternative, changing matplotlib's
+    global ``rcParams``, is shared by every thread drawing at the same time.
+    """
+    return {"fontfamily": list(font_families()), "fontsize": size}
+
+
+def legend_font(size: float) -> FontProperties:
+    return FontProperties(family=list(font_families()), size=size)
+
+
+def to_png(fig: Figure) -> bytes:
+    """Encode the page as PNG; tick labels made at draw time get the CJK family too."""
+    families = list(font_families())
+    for ax in fig.axes:
+        ax.tick_params(labelfontfamily=families)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=style.DPI, facecolor=fig.get_facecolor())
+    return buffer.getvalue()
+
+
+def shorten(label: str, limit: int = 16) -> str:
+    """Keep axis labels on one line; a CJK character is about two Latin letters wide."""
+
+    def width(char: str) -> int:
+        return 2 if ord(char) >= 0x2E80 else 1
+
+    if sum(map(width, label)) <= limit:
+        return label
+    out, used = [], 1  # room for the ellipsis
+    for char in label:
+        if used + width(char) > limit:
+            break
+        out.append(char)
+        used += width(char)
+    return "".join(out) + "…"
+
+
+def label_bars(
+    ax: Axes, positions: Sequence[float], values: Sequence[float], texts: Sequence[str]
+) -> None:
+    """Write each bar's value just past its end (horizontal bars)."""
+    top = max(values, default=0) or 1
+    for y, value, text in zip(positions, values, texts, strict=True):
+        ax.text(
+            value + top * 0.02,
+            y,
+            text,
+            va="center",
+            ha="left",
+            **font(style.VALUE_SIZE),
+            color=style.TEXT,
+        )
+    ax.set_xlim(0, top * 1.45)

@@ -1,0 +1,240 @@
+"""What a push says: a task falling due, the morning digest, the managers' weekly list.
+
+Pushes are rendered when they leave (not when they were planned), in the recipient's language
+and time zone, so a digest shows the day as it is at 08:30 and a snoozed task its new time.
+Buttons reuse the task handlers' payloads (``tk.done:<id>``, ``tk.sn.<choice>:<id>``), so Done
+and Snooze from a push behave exactly as from ``/today``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.formatting import format_date, format_money, format_when
+from bot.replies import Button, Card
+from locales.catalog import Translator
+from store.access import Records
+from store.models import Activity, Company, Deal, Task, User
+from store.pipeline import Pipeline
+
+SECTION_LIMIT = 8
+WEEKLY_LIMIT = 15
+WEEKLY_BUTTONS = 5
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one recipient reads: language, time zone and "now" on their wall clock."""
+
+    translator: Translator
+    lang: str
+    tz: ZoneInfo
+    now: datetime
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.tz)
+
+    def t(self, key: str, /, **values: Any) -> str:
+        return self.translator.t(self.lang, key, **values)
+
+    def when(self, at: datetime) -> str:
+        return format_when(at.astimezone(self.tz), self.local_now, self.lang)
+
+    def day(self, value: date) -> str:
+        return format_date(value, self.lang)
+
+    def clock(self, value: time) -> str:
+        return f"{value.hour}:{value.minute:02d}"
+
+    def stage(self, stage: str) -> str:
+        key = f"stages.{stage}"
+        return self.t(key) if key in self.translator.catalogs.get("en", {}) else stage
+
+
+def task_buttons(voice: Voice, task_id: int, follow_up: time) -> tuple[Button, ...]:
+    return (
+        Button(voice.t("reminders.push.done"), f"tk.done:{task_id}"),
+        Button(voice.t("reminders.push.snooze_1h"), f"tk.sn.1h:{task_id}"),
+        Button(
+            voice.t("reminders.push.snooze_tomorrow", time=voice.clock(follow_up)),
+            f"tk.sn.tomorrow:{task_id}",
+        ),
+        Button(voice.t("reminders.push.snooze_nextweek"), f"tk.sn.nextweek:{task_id}"),
+    )
+
+
+def task_push(
+    voice: Voice, task: Task, company: str | None, *, late: bool, follow_up: time
+) -> Card:
+    """⏰ Reminder · Acme Ltd / the task / when it was due (and "late" if it is)."""
+    assert task.due_at is not None
+    title = (
+        voice.t("reminders.push.title_company", company=company)
+        if company
+        else voice.t("reminders.push.title")
+    )
+    when = voice.when(task.due_at)
+    line = (
+        voice.t("reminders.push.late", when=when)
+        if late
+        else voice.t("reminders.push.due", when=when)
+    )
+    return Card(title, (task.title, line), task_buttons(voice, task.id, follow_up))
+
+
+def local_day_bounds(voice: Voice, day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), voice.tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), voice.tz)
+    return start, end
+
+
+async def digest_push(
+    session: AsyncSession, records: Records, voice: Voice, user: User, pipeline: Pipeline
+) -> Card | None:
+    """Today's tasks and follow-ups, what is overdue, and deals closing this week; ``None``
+    when there is nothing at all (an empty digest every morning teaches people to ignore it)."""
+    today = voice.local_now.date()
+    start, end = local_day_bounds(voice, today)
+    mine = Task.owner_id == user.id
+    open_task = and_(mine, Task.done_at.is_(None))
+    due_today = list(
+        await session.scalars(
+            records.select(Task)
+            .where(open_task, Task.due_at >= start, Task.due_at < end)
+            .order_by(Task.due_at, Task.id)
+            .limit(SECTION_LIMIT + 1)
+        )
+    )
+    overdue = list(
+        await session.scalars(
+            records.select(Task)
+            .where(open_task, Task.due_at < start)
+            .order_by(Task.due_at, Task.id)
+            .limit(SECTION_LIMIT + 1)
+        )
+    )
+    week_start = today - timedelta(days=today.weekday())
+    week_end = week_start + timedelta(days=6)
+    closing = list(
+        await session.scalars(
+            records.select(Deal)
+            .where(
+                Deal.owner_id == user.id,
+                Deal.stage.in_(pipeline.open_stages),
+                Deal.expected_close >= week_start,
+                Deal.expected_close <= week_end,
+            )
+            .order_by(Deal.expected_close, Deal.id)
+            .limit(SECTION_LIMIT + 1)
+        )
+    )
+    if not (due_today or overdue or closing):
+        return None
+    names = await _company_names(
+        session, {t.company_id for t in due_today + overdue} | {d.company_id for d in closing}
+    )
+    lines: list[str] = []
+    if due_today:
+        lines.append(voice.t("reminders.digest.today", count=len(due_today[:SECTION_LIMIT])))
+        for task in due_today[:SECTION_LIMIT]:
+            assert task.due_at is not None
+            at = task.due_at.astimezone(voice.tz)
+            lines.append(f"• {voice.clock(at.time())} {_with_company(task.title, task, names)}")
+        lines += _more(voice, due_today)
+    if overdue:
+        lines.append(voice.t("reminders.digest.overdue", count=len(overdue[:SECTION_LIMIT])))
+        for task in overdue[:SECTION_LIMIT]:
+            assert task.due_at is not None
+            since = voice.day(task.due_at.astimezone(voice.tz).date())
+            lines.append(f"• {since} · {_with_company(task.title, task, names)}")
+        lines += _more(voice, overdue)
+    if closing:
+        lines.append(voice.t("reminders.digest.closing", count=len(closing[:SECTION_LIMIT])))
+        for deal in closing[:SECTION_LIMIT]:
+            assert deal.expected_close is not None
+            bits = [deal.title, names.get(deal.company_id, ""), voice.stage(deal.stage)]
+            if deal.amount_cents:
+                bits.append(format_money(deal.amount_cents, deal.currency, voice.lang))
+            bits.append(voice.day(deal.expected_close))
+            lines.append("• " + " · ".join(b for b in bits if b))
+        lines += _more(voice, closing)
+    title = voice.t("reminders.digest.title", name=user.display_name, day=voice.day(today))
+    return Card(title, tuple(lines))
+
+
+def _more(voice: Voice, items: Sequence[object]) -> list[str]:
+    return [voice.t("reminders.digest.more")] if len(items) > SECTION_LIMIT else []
+
+
+def _with_company(title: str, task: Task, names: dict[int, str]) -> str:
+    name = names.get(task.company_id) if task.company_id is not None else None
+    return f"{title} ({name})" if name and name not in title else title
+
+
+async def _company_names(session: AsyncSession, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Company.id, Company.name).where(Company.id.in_(wanted)))
+    return dict(rows.all())
+
+
+def untouched_since(cutoff: datetime, pipeline: Pipeline) -> ColumnElement[bool]:
+    """Open deals with no stage move, no edit and no logged activity after ``cutoff``."""
+    return and_(
+        Deal.stage.in_(pipeline.open_stages),
+        Deal.stage_changed_at <= cutoff,
+        Deal.updated_at <= cutoff,
+        ~exists().where(Activity.deal_id == Deal.id, Activity.occurred_at > cutoff),
+    )
+
+
+async def weekly_stale_push(
+    session: AsyncSession,
+    records: Records,
+    voice: Voice,
+    user: User,
+    pipeline: Pipeline,
+    days: int,
+) -> Card | None:
+    """The deals a manager can see (their team's) untouched for ``days`` days; ``None`` if none."""
+    cutoff = voice.now - timedelta(days=days)
+    deals = list(
+        await session.scalars(
+            records.select(Deal)
+            .where(untouched_since(cutoff, pipeline))
+            .order_by(Deal.stage_changed_at, Deal.id)
+            .limit(WEEKLY_LIMIT + 1)
+        )
+    )
+    if not deals:
+        return None
+    names = await _company_names(session, {d.company_id for d in deals})
+    owner_rows = await session.execute(
+        select(User.id, User.display_name).where(User.id.in_({d.owner_id for d in deals}))
+    )
+    owners = dict(owner_rows.all())
+    lines = []
+    for deal in deals[:WEEKLY_LIMIT]:
+        idle = (voice.now - max(deal.stage_changed_at, deal.updated_at)).days
+        bits = [
+            deal.title,
+            names.get(deal.company_id, ""),
+            voice.stage(deal.stage),
+            voice.t("reminders.weekly.idle", days=idle),
+            owners.get(deal.owner_id, ""),
+        ]
+        lines.append("• " + " · ".join(b for b in bits if b))
+    if len(deals) > WEEKLY_LIMIT:
+        lines.append(voice.t("reminders.digest.more"))
+    buttons = tuple(Button(d.title[:40], f"dl:{d.id}") for d in deals[:WEEKLY_BUTTONS])
+    title = voice.t("reminders.weekly.title", days=days, count=len(deals[:WEEKLY_LIMIT]))
+    return Card(title, tuple(lines), buttons)

@@ -1,0 +1,465 @@
+"""Slack end to end: signed requests into the real server, replies out to a local fake API.
+
+Slack's signature check runs on the real time (Bolt's verifier), so requests are signed
+with ``time.time()``; everything the bot does runs on the frozen clock, and payload times
+(``event_ts``, ``action_ts``) are taken from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.replies import Image, Text
+from store.models import (
+    Activity,
+    ChatIdentity,
+    OutboxMessage,
+    ProcessedEvent,
+    Role,
+    Task,
+    User,
+)
+from store.outbox import enqueue
+from store.users import create_user, issue_invite, link_identity
+from tests import workspace
+from tests.fakes.slack_api import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeSlackApi,
+    SlackPerson,
+    SlackWorkspace,
+    payload,
+    sign,
+)
+from tests.harness import BotHarness
+from tests.server_harness import running
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(200)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeSlackApi]:
+    fake = FakeSlackApi()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def slack(settings, clock, api) -> AsyncIterator[SlackWorkspace]:
+    config = Settings(
+        database_url=settings.database_url,
+        default_lang="en",
+        default_tz="Asia/Shanghai",
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api.api_url,
+    )
+    async with running(config, clock) as server:
+        yield SlackWorkspace(server, api)
+
+
+@pytest.fixture
+async def team(slack):
+    """The rep-workflow workspace, with Li and Na also linked to Slack accounts."""
+    server = slack.running
+    app = server.server.app
+    ws = await workspace.build(BotHarness(app, server.clock, app.settings))
+    async with app.db.transaction(platform="test") as session:
+        for chat, slack_id in ((ws.li, "U0LI"), (ws.na, "U0NA")):
+            user = await session.get(User, chat.user_id)
+            assert user is not None
+            await link_identity(
+                session, user, platform="slack", external_id=slack_id, now=server.clock.now()
+            )
+    return ws
+
+
+@pytest.fixture
+def li(slack: SlackWorkspace, team) -> SlackPerson:
+    return slack.person("U0LI", "D0LIDM", "li.wei")
+
+
+@pytest.fixture
+def na(slack: SlackWorkspace, team) -> SlackPerson:
+    return slack.person("U0NA", "D0NADM", "li.na")
+
+
+async def count(slack: SlackWorkspace, model, *where) -> int:
+    async with slack.running.server.app.db.transaction() as session:
+        return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+async def outbox_rows(slack: SlackWorkspace) -> list[OutboxMessage]:
+    async with slack.running.server.app.db.transaction() as session:
+        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+
+# ------------------------------------------------------------------ conversations
+
+
+async def test_url_verification_is_answered(slack):
+    data = payload("url_verification")
+    answer = await slack.send_json(data)
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"challenge": data["challenge"]}
+
+
+async def test_an_unlinked_user_gets_the_invite_prompt(slack):
+    stranger = slack.person("U0STRANGER", "D0STRANGER")
+    said = await stranger.say("hello")
+    assert said.answer.status == 200
+    assert [m.channel for m in said.messages] == ["D0STRANGER"]
+    assert "isn't linked to a crmbot account" in said.text
+
+
+async def test_crm_start_links_the_account(slack):
+    app = slack.running.server.app
+    async with app.db.transaction(platform="test") as session:
+        mei = await create_user(
+            session, "mei", role=Role("rep"), now=slack.running.clock.now(), lang="en"
+        )
+        invite = await issue_invite(
+            session, mei, now=slack.running.clock.now(), ttl=timedelta(hours=1)
+        )
+    person = slack.person("U0MEI", "D0MEIDM", "mei.chen")
+    said = await person.command(f"start {invite.code}")
+    assert said.answer.status == 200
+    assert "✅ Welcome" in said.text
+    assert (
+        await count(
+            slack,
+            ChatIdentity,
+            ChatIdentity.platform == "slack",
+            ChatIdentity.external_id == "U0MEI",
+        )
+        == 1
+    )
+    said = await person.say("/help")
+    assert "isn't linked" not in said.text
+    assert "/find" in said.text
+
+
+async def test_one_message_log_asks_which_acme_and_a_button_answers(slack, li, team):
+    said = await li.say("called Acme, Wang wants a revised quote, follow up Friday 10am")
+    question = said.last
+    assert "Which customer do you mean by “Acme”?" in question.plain
+    assert question.labels[:2] == ["Acme Ltd", "Acme Trading"]
+    assert len({b["action_id"] for b in question.buttons}) == len(question.buttons)
+
+    said = await li.click(question, "Acme Ltd")
+    assert said.answer.status == 200
+    [edited] = slack.api.updated
+    assert (edited.channel, edited.ts) == ("D0LIDM", question.ts)
+    assert edited.buttons == []
+    assert "→ Acme Ltd" in edited.plain
+    assert "Which customer do you mean" in edited.plain
+    summary = said.last
+    assert "✅ Logged: Call · Acme Ltd · Wang Lei" in summary.plain
+    assert "Follow-up: Fri 20 Nov 10:00" in summary.plain
+    assert summary.labels == ["↩️ Undo", "✏️ Edit"]
+    assert await count(slack, Activity, Activity.contact_id == team.ids["Wang Lei"]) == 1
+    assert await count(slack, Task, Task.activity_id.is_not(None)) == 1
+
+    said = await li.click(summary, "Undo")
+    assert await count(slack, Activity, Activity.contact_id == team.ids["Wang Lei"]) == 0
+
+
+async def test_crm_find_and_chinese_alias(slack, li, na):
+    said = await li.command("find acme")
+    assert "Several customers match “acme”" in said.text
+    assert said.last.labels == ["Acme Ltd", "Acme Trading"]
+    said = await li.click(said, "Acme Trading")
+    assert "Acme Trading" in said.text
+
+    said = await na.command("查 星辰")
+    assert "星辰科技" in said.text
+
+    said = await li.command("")
+    assert "/find" in said.text  # /crm alone is help
+
+
+async def test_slash_command_text_may_contain_the_word_payload(slack, li):
+    said = await li.command("find payload")
+    assert said.answer.status == 200
+    assert said.messages, "Bolt's form parser would have dropped this command"
+
+
+async def test_mention_in_a_channel_masks_phones_which_a_dm_shows(slack, li):
+    said = await li.mention("Acme Ltd", "C0SALES")
+    card = said.last
+    assert card.channel == "C0SALES"
+    assert card.plain.startswith("*🏢 Acme Ltd*")
+    assert "139****2222" in card.plain
+    assert "1111" not in card.plain
+    assert "1111" not in card.text
+
+    said = await li.say("/find Acme Ltd")
+    assert said.last.channel == "D0LIDM"
+    assert "+86 139 1111 2222" in said.last.plain
+
+
+async def test_chatter_the_bot_is_not_addressed_in_is_ignored(slack, li):
+    for name in ("channel_message", "bot_message", "message_changed"):
+        answer = await slack.send_json(slack.event(name))
+        assert answer.status == 200, name
+    assert await slack.deliveries() == []
+    assert await count(slack, ProcessedEvent) == 0
+
+
+async def test_a_slack_retry_is_answered_once(slack, li):
+    data = li.dm_event("/find Acme Ltd")
+    retried = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    # Slack retries while the first delivery may still be running: send both at once,
+    # then a late second retry.
+    first, retry = await asyncio.gather(
+        slack.send_json(data), slack.send_json(data, headers=retried)
+    )
+    late = await slack.send_json(data, headers={**retried, "X-Slack-Retry-Num": "2"})
+    assert (first.status, retry.status, late.status) == (200, 200, 200)
+    said = await slack.deliveries()
+    assert len(said) == 1
+    assert await count(slack, ProcessedEvent, ProcessedEvent.event_id == data["event_id"]) == 1
+
+
+async def test_the_web_api_is_not_called_on_the_request_path(slack, li):
+    await slack.send_json(li.dm_event("hello"))
+    assert slack.api.calls == []  # no auth.test: authorize= answers locally
+    await slack.deliveries()
+    assert [c.method for c in slack.api.calls] == ["chat.postMessage"]
+    assert slack.api.calls[0].token == BOT_TOKEN
+
+
+# ---------------------------------------------------------------------- bad input
+
+
+async def _served_after(slack: SlackWorkspace, li: SlackPerson) -> None:
+    assert await count(slack, ProcessedEvent) == 0, "bad input reached the engine"
+    assert await slack.deliveries() == []
+    said = await li.say("/find Acme Ltd")
+    assert said.answer.status == 200
+    assert "Acme Ltd" in said.text
+
+
+async def test_a_bad_signature_is_401(slack, li, caplog):
+    answer = await slack.send_json(li.dm_event("hello"), secret="not-the-secret")
+    assert answer.status == 401
+    assert "signature does not verify" in caplog.text
+    assert SIGNING_SECRET not in caplog.text
+    await _served_after(slack, li)
+
+
+async def test_a_missing_signature_is_401(slack, li):
+    body = json.dumps(li.dm_event("hello")).encode()
+    async with slack.running.client.post(
+        "/slack/events", data=body, headers={"Content-Type": "application/json"}
+    ) as response:
+        assert response.status == 401
+    await _served_after(slack, li)
+
+
+async def test_an_old_timestamp_is_401_even_when_signed(slack, li, caplog):
+    answer = await slack.send_json(li.dm_event("hello"), timestamp=int(time.time()) - 6 * 60)
+    assert answer.status == 401
+    assert "timestamp" in caplog.text
+    await _served_after(slack, li)
+
+
+async def test_a_body_over_1mb_is_413(slack, li, caplog):
+    body = json.dumps(li.dm_event("x" * (1_100_000))).encode()
+    answer = await slack.post(body)
+    assert answer.status == 413
+    assert "413" in caplog.text
+
+    async def chunks():  # no Content-Length up front: refused while reading
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    headers = {"Content-Type": "application/json", **sign(body)}
+    async with slack.running.client.post("/slack/events", data=chunks(), headers=headers) as r:
+        assert r.status == 413
+    await _served_after(slack, li)
+
+
+async def test_malformed_json_is_400_when_signed_and_401_when_not(slack, li, caplog):
+    garbage = b'{"type": "event_callback", "event": {'
+    answer = await slack.post(garbage)
+    assert answer.status == 400
+    assert "unparseable" in caplog.text
+    answer = await slack.post(garbage, secret="not-the-secret")
+    assert answer.status == 401
+    answer = await slack.post(b"[1, 2, 3]")
+    assert answer.status == 400
+    answer = await slack.post(b"\xff\xfe{}", content_type="text/plain")
+    assert answer.status == 401  # not UTF-8: cannot be Slack's, whatever its signature
+    await _served_after(slack, li)
+
+
+# --------------------------------------------------------------------------- outbox
+
+
+async def test_429_is_waited_out_then_delivered(slack, li):
+    slack.api.fail_next(status=429, retry_after=30, method="chat.postMessage")
+    said = await li.say("/find Acme Ltd")
+    assert said.messages == []
+    [row] = await outbox_rows(slack)
+    assert row.state == "pending"
+    assert row.next_attempt_at == slack.running.clock.now() + timedelta(seconds=30)
+    slack.running.clock.advance(timedelta(seconds=29))
+    assert await slack.deliveries() == []
+    slack.running.clock.advance(timedelta(seconds=1))
+    [delivered] = await slack.deliveries()
+    assert "Acme Ltd" in delivered.plain
+    [row] = await outbox_rows(slack)
+    assert (row.state, row.attempts, row.message_ids) == ("sent", 2, [delivered.ts])
+
+
+async def test_5xx_is_retried_with_backoff(slack, li):
+    slack.api.fail_next(2, status=503)
+    said = await li.say("/find Acme Ltd")
+    assert said.messages == []
+    slack.running.clock.advance(timedelta(seconds=2))
+    assert await slack.deliveries() == []  # second 503
+    slack.running.clock.advance(timedelta(seconds=4))
+    [delivered] = await slack.deliveries()
+    [row] = await outbox_rows(slack)
+    assert (row.state, row.attempts) == ("sent", 3)
+    assert "503" in (row.last_error or "") or row.last_error is None
+    assert delivered.channel == "D0LIDM"
+
+
+async def test_channel_not_found_fails_for_good(slack, li):
+    slack.api.fail_next(error="channel_not_found")
+    await li.say("/find Acme Ltd")
+    [row] = await outbox_rows(slack)
+    assert row.state == "failed"
+    assert "channel_not_found" in (row.last_error or "")
+    calls = len(slack.api.calls)
+    slack.running.clock.advance(timedelta(hours=1))
+    assert await slack.deliveries() == []
+    assert len(slack.api.calls) == calls
+
+
+async def _enqueue(slack: SlackWorkspace, chat_id: str, reply) -> None:
+    async with slack.running.server.app.db.transaction(platform="test") as session:
+        enqueue(
+            session,
+            platform="slack",
+            chat_id=chat_id,
+            replies=[reply],
+            now=slack.running.clock.now(),
+        )
+
+
+async def test_text_over_3000_characters_is_split_into_sections(slack):
+    lines = [f"line {i:04d} " + "·" * 60 for i in range(110)]  # ≈ 7,500 characters
+    await _enqueue(slack, "D0LIDM", Text("\n".join(lines)))
+    [message] = await slack.deliveries()
+    sections = [b["text"]["text"] for b in message.blocks]
+    assert len(sections) == 3
+    assert all(len(s) <= 3000 for s in sections)
+    assert "\n".join(sections) == "\n".join(lines)
+    assert message.text == "\n".join(lines)
+
+
+async def test_an_image_is_uploaded_with_files_upload_v2(slack):
+    await _enqueue(
+        slack, "D0LIDM", Image(PNG, caption="Pipeline <this week>", filename="chart.png")
+    )
+    await slack.deliveries()
+    methods = [c.method for c in slack.api.calls]
+    assert methods == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+    [upload] = slack.api.uploads.values()
+    assert (upload.data, upload.filename, upload.channel) == (PNG, "chart.png", "D0LIDM")
+    assert upload.initial_comment == "Pipeline &lt;this week&gt;"
+    [row] = await outbox_rows(slack)
+    assert (row.state, row.message_ids) == ("sent", [upload.file_id])
+
+
+# -------------------------------------------------------------------- files in a DM
+
+
+def _file_event(slack: SlackWorkspace, person: SlackPerson, **file: object) -> dict[str, Any]:
+    data = slack.event("file_share_dm", event={"user": person.user_id, "channel": person.dm})
+    data["event"]["files"][0].update(file)
+    return data
+
+
+async def test_a_photo_shared_in_a_dm_is_downloaded_and_handed_over(slack, li):
+    url = slack.api.add_file(PNG)
+    data = _file_event(slack, li, url_private_download=url, size=len(PNG))
+    answer = await slack.send_json(data)
+    assert answer.status == 200
+    said = await slack.deliveries()
+    assert slack.api.downloads == [("F0FILE0001", BOT_TOKEN)]
+    assert "Got your photo" in said[-1].plain
+
+
+async def test_a_shared_file_that_is_not_an_image_gets_a_clear_reply(slack, li):
+    url = slack.api.add_file(b"%PDF-1.7 quote", name="quote.pdf", mimetype="application/pdf")
+    data = _file_event(slack, li, url_private_download=url, mimetype="application/pdf")
+    await slack.send_json(data)
+    said = await slack.deliveries()
+    assert "doesn't look like a photo" in said[-1].plain
+    assert slack.api.downloads == []  # refused on its declared type, never fetched
+
+    url = slack.api.add_file(b"<html>not a png</html>")
+    await slack.send_json(_file_event(slack, li, url_private_download=url, size=22))
+    said = await slack.deliveries()
+    assert "doesn't look like a photo" in said[-1].plain  # sniffed after download
+
+
+async def test_a_shared_file_too_large_gets_a_clear_reply(slack, li):
+    url = slack.api.add_file(PNG)
+    data = _file_event(slack, li, url_private_download=url, size=25 * 1_048_576)
+    await slack.send_json(data)
+    said = await slack.deliveries()
+    assert "too large" in said[-1].plain
+    assert "20 MB" in said[-1].plain
+    assert slack.api.downloads == []
+
+
+async def test_a_shared_file_reaches_the_engine_with_its_checked_attachment(slack, li):
+    """The adapter's half of the file cases, independent of how the handlers answer."""
+    seen = []
+    engine = slack.running.server.app.engine
+    handle = engine.handle
+
+    async def spy(event):
+        seen.append(event)
+        return await handle(event)
+
+    engine.handle = spy
+    png = slack.api.add_file(PNG)
+    html = slack.api.add_file(b"<html>login</html>")
+    for data in (
+        _file_event(slack, li, url_private_download=png, size=len(PNG)),
+        _file_event(slack, li, url_private_download=html, size=18),
+        _file_event(slack, li, url_private_download=png, size=30 * 1_048_576),
+        _file_event(slack, li, url_private_download=png, mimetype="application/zip"),
+        _file_event(slack, li, url_private_download="https://evil.example/x.png", size=9),
+    ):
+        assert (await slack.send_json(data)).status == 200
+    await slack.settle()
+    # Downloads finish in their own order; the ids were handed out in sending order.
+    seen.sort(key=lambda e: e.event_id)
+    assert [e.attachments[0].kind for e in seen] == [
+        "image",
+        "not_image",
+        "too_large",
+        "not_image",
+        "unavailable",
+    ]
+    assert {str(e.kind) for e in seen} == {"image"}
+    assert seen[0].attachments[0].data == PNG
+    assert seen[0].attachments[0].mime_type == "image/png"
+    assert [t for _, t in slack.api.downloads] == [BOT_TOKEN, BOT_TOKEN]  # never to evil.example

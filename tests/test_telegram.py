@@ -1,0 +1,394 @@
+"""A rep's day on Telegram, end to end: the real server's webhook -> engine -> outbox ->
+the local fake of the Bot API, with a frozen clock and a real database."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import FrozenClock
+from bot.events import Attachment
+from handlers import attachments
+from store.models import Activity, ChatIdentity, ProcessedEvent, Role, Task, User
+from store.users import create_user, issue_invite, link_identity
+from tests import workspace
+from tests.fakes.telegram_api import (
+    WEBHOOK_SECRET,
+    Rig,
+    StoredMessage,
+    group,
+    telegram_rig,
+    user,
+)
+from tests.harness import BotHarness
+
+LI = user(1001, "Li", last_name="Lei")
+NA = user(1002, "娜", last_name="李", language_code="zh-hans")
+STRANGER = user(4242, "Sam")
+GROUP = group()
+
+
+@pytest.fixture
+async def tg(settings, clock):
+    async with telegram_rig(settings, clock) as rig:
+        yield rig
+
+
+@pytest.fixture
+async def ws(tg: Rig, settings, clock: FrozenClock):
+    """The rep-workflow workspace, with Li and Na's Telegram accounts linked."""
+    app = tg.run.server.app
+    built = await workspace.build(BotHarness(app, clock, settings))
+    async with app.db.transaction(platform="test") as session:
+        for rep, account in ((built.li, LI), (built.na, NA)):
+            person = await session.get(User, rep.user_id)
+            assert person is not None
+            await link_identity(
+                session,
+                person,
+                platform="telegram",
+                external_id=str(account["id"]),
+                now=clock.now(),
+            )
+    return built
+
+
+async def scalar(tg: Rig, stmt):
+    async with tg.run.server.app.db.transaction() as session:
+        return await session.scalar(stmt)
+
+
+async def processed(tg: Rig) -> int:
+    return int(await scalar(tg, select(func.count()).select_from(ProcessedEvent)))
+
+
+def only(messages: list[StoredMessage]) -> StoredMessage:
+    assert len(messages) == 1, [m.text for m in messages]
+    return messages[0]
+
+
+# -- joining -------------------------------------------------------------------------------
+
+
+async def test_an_unlinked_account_is_told_how_to_join(tg):
+    reply = only(await tg.say(STRANGER, "hello"))
+    assert "isn't linked to a crmbot account" in reply.text
+    assert "/start CODE" in reply.text
+
+
+async def test_the_deep_link_start_code_links_the_account_in_one_tap(tg, clock):
+    app = tg.run.server.app
+    async with app.db.transaction(platform="test") as session:
+        chen = await create_user(session, "chen", role=Role.REP, now=clock.now(), lang=None)
+        invite = await issue_invite(session, chen, now=clock.now(), ttl=timedelta(hours=72))
+    assert tg.adapter.deep_link(invite.code) == f"https://t.me/crm_bot?start={invite.code}"
+    # Opening the link makes the client send "/start CODE" (the recorded update, with our code).
+    update = tg.fake.update("start_deep_link", text=f"/start {invite.code}")
+    await tg.deliver(update)
+    reply = tg.fake.last(1003)
+    assert "✅ 欢迎" in reply.text  # the client's language_code is zh-hans
+    identity = await scalar(tg, select(ChatIdentity).where(ChatIdentity.platform == "telegram"))
+    assert (identity.external_id, identity.user_id) == ("1003", chen.id)
+    assert only(await tg.say(user(1003, "Chen"), "/me")).text.startswith("chen — sales rep")
+
+
+# -- a rep's flows ---------------------------------------------------------------------------
+
+
+async def test_one_message_log_answered_by_clicking_an_inline_button(tg, ws):
+    question = only(
+        await tg.say(LI, "called Acme, Wang wants a revised quote, follow up Friday 10am")
+    )
+    assert question.text.startswith("Which customer do you mean by “Acme”?")
+    assert tg.fake.buttons(question)[:2] == ["Acme Ltd", "Acme Trading"]
+
+    tg.fake.reset_calls()
+    click = tg.fake.click(question, "Acme Ltd", LI)
+    await tg.deliver(click)
+
+    answers = tg.fake.sent("answerCallbackQuery")
+    assert [a.params["callback_query_id"] for a in answers] == [click["callback_query"]["id"]]
+    # The question now shows what was chosen, and its buttons are gone.
+    assert question.text.endswith("\n→ Acme Ltd")
+    assert question.reply_markup is None
+    summary = tg.fake.last(1001)
+    assert "✅ Logged: Call · Acme Ltd · Wang Lei" in summary.text
+    assert "Follow-up: Fri 20 Nov 10:00" in summary.text
+    assert tg.fake.buttons(summary) == ["↩️ Undo", "✏️ Edit"]
+    # The edit went out before the summary, and nothing else was sent.
+    assert tg.fake.method_names() == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+
+    task = await scalar(tg, select(Task).order_by(Task.id.desc()).limit(1))
+    assert task.due_at == datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    activity = await scalar(tg, select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert activity.contact_id == ws.ids["Wang Lei"]
+
+    await tg.click(summary, "↩️ Undo", LI)
+    assert "\n→ ↩️ Undo" in summary.text
+    assert await scalar(tg, select(Activity).where(Activity.id == activity.id)) is None
+
+
+async def test_find_shows_a_card_with_a_bold_title_and_the_full_phone_in_private(tg, ws):
+    pick = only(await tg.say(LI, "/find acme"))
+    assert tg.fake.buttons(pick) == ["Acme Ltd", "Acme Trading"]
+    await tg.click(pick, "Acme Ltd", LI)
+    card = tg.fake.last(1001)
+    assert card.text.startswith("🏢 Acme Ltd\n")
+    assert card.entities[0] == {"type": "bold", "offset": 0, "length": len("🏢 Acme Ltd") + 1}
+    assert "Wang Lei Purchasing +86 139 1111 2222" in card.text
+    assert "📝 Log" in tg.fake.buttons(card)
+
+
+async def test_a_rep_works_in_chinese(tg, ws):
+    summary = only(
+        await tg.say(NA, "今天拜访了星辰科技张总，报价50万，进入谈判阶段，下周二下午3点跟进")
+    )
+    assert "✅ 已记录：拜访 · 星辰科技 · 张伟" in summary.text
+    assert "跟进：11月24日（周二）15:00" in summary.text
+    card = only(await tg.say(NA, "/查 xingchen"))
+    assert card.text.startswith("🏢 星辰科技")
+    assert "张伟 总经理 +86 138 0013 8000" in card.text
+    assert tg.fake.buttons(card)[:3] == ["📝 记录", "💼 新商机", "🕘 历史"]
+    # Three short labels share a row.
+    assert tg.fake.rows(card)[0] == ["📝 记录", "💼 新商机", "🕘 历史"]
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+
+async def test_group_chatter_not_addressed_to_the_bot_is_ignored(tg, ws):
+    before = await processed(tg)
+    assert await tg.say(LI, "lunch at 12? I'll send Acme the quote after", chat=GROUP) == []
+    assert await tg.say(LI, "/find@weather_bot shanghai", chat=GROUP) == []
+    assert await processed(tg) == before
+    assert tg.fake.sent("sendMessage") == []
+
+
+async def test_a_group_command_is_answered_with_phones_masked(tg, ws):
+    card = only(await tg.say(LI, "/find@crm_bot Acme Ltd", chat=GROUP))
+    assert card.chat_id == GROUP["id"]
+    assert "Wang Lei Purchasing 139****2222" in card.text
+    assert "1111" not in card.text
+    private = only(await tg.say(LI, "/find Acme Ltd"))
+    assert "+86 139 1111 2222" in private.text
+
+
+async def test_a_mention_or_a_reply_to_the_bot_in_a_group_is_for_the_bot(tg, ws):
+    card = only(await tg.say(LI, "👋 @crm_bot find globex", chat=GROUP))
+    assert card.text.startswith("🏢 Globex Corporation")
+    question = only(await tg.say(LI, "@crm_bot called Acme about the invoice", chat=GROUP))
+    assert "Which customer" in question.text
+    answer = only(await tg.say(LI, "2", chat=GROUP, reply_to=question))
+    assert "Call · Acme Trading" in answer.text
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+async def good_request_still_served(tg: Rig) -> None:
+    before = len(tg.fake.sent("sendMessage"))
+    reply = only(await tg.say(STRANGER, "hello again"))
+    assert "isn't linked" in reply.text
+    assert len(tg.fake.sent("sendMessage")) == before + 1
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", "tg-Webhook_secret-012345678"])
+async def test_a_wrong_or_missing_secret_is_refused(tg, secret, caplog):
+    update = tg.fake.text_update(STRANGER, "hello")
+    status, _ = await tg.post(update, secret=secret)
+    assert status == 403
+    assert await processed(tg) == 0
+    assert "secret" in caplog.text
+    assert nothing_secret_in(caplog.text, tg)
+    await good_request_still_served(tg)
+
+
+def nothing_secret_in(text: str, tg: Rig) -> bool:
+    return WEBHOOK_SECRET not in text and tg.fake.token not in text
+
+
+async def test_a_body_over_one_megabyte_is_refused(tg, caplog):
+    update = tg.fake.text_update(STRANGER, "x" * 1_100_000)
+    status, _ = await tg.post(update)
+    assert status == 413
+
+    # Sent in chunks, without a Content-Length up front: refused while reading.
+    async def chunks():
+        body = b'{"update_id": 1, "message": {"text": "' + b"y" * 1_100_000 + b'"}}'
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    response = await tg.run.client.post(
+        "/telegram/webhook",
+        data=chunks(),
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    assert response.status == 413
+    assert await processed(tg) == 0
+    assert caplog.text.count("body over 1048576 bytes") == 2
+    assert nothing_secret_in(caplog.text, tg)
+    await good_request_still_served(tg)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"\xff\xfe\x00",
+        b"[1, 2, 3]",
+        b'"update"',
+        b"{}",
+        b'{"update_id": "x", "message": 5}',
+    ],
+)
+async def test_malformed_json_is_refused(tg, body, caplog):
+    status, _ = await tg.post(body)
+    assert status == 400
+    assert await processed(tg) == 0
+    assert "telegram webhook:" in caplog.text
+    assert nothing_secret_in(caplog.text, tg)
+    await good_request_still_served(tg)
+
+
+async def test_updates_not_for_the_bot_are_acknowledged_and_dropped(tg):
+    for name in ("sticker", "edited_message", "my_chat_member", "channel_post"):
+        status, body = await tg.post(tg.fake.update(name))
+        assert (status, body) == (200, "{}")
+    assert await processed(tg) == 0
+
+
+async def test_a_redelivered_update_is_handled_and_answered_once(tg, ws):
+    update = tg.fake.text_update(LI, "called Globex, they asked for a demo")
+    for _ in range(3):
+        await tg.deliver(update)
+    assert len(tg.fake.sent("sendMessage")) == 1
+    assert (
+        await scalar(
+            tg, select(func.count()).select_from(Activity).where(Activity.summary.like("%demo%"))
+        )
+        == 1
+    )
+
+    question = only(await tg.say(LI, "called Acme about the invoice"))
+    click = tg.fake.click(question, "Acme Trading", LI)
+    tg.fake.reset_calls()
+    for _ in range(2):
+        await tg.deliver(click)
+    assert tg.fake.method_names() == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+
+
+async def test_a_failure_inside_answers_500_so_telegram_redelivers(tg, ws, monkeypatch):
+    """Nothing stored -> 500 (Telegram redelivers); the callback is still answered, and the
+    worker serves the next request."""
+    question = only(await tg.say(LI, "called Acme about the invoice"))
+    click = tg.fake.click(question, "Acme Ltd", LI)
+    engine = tg.run.server.app.engine
+    real_handle = engine.handle
+
+    async def broken(event):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(engine, "handle", broken)
+    status, _ = await tg.post(click)
+    assert status == 500
+    assert [c.method for c in tg.fake.calls[-1:]] == ["answerCallbackQuery"]
+    monkeypatch.setattr(engine, "handle", real_handle)
+    await tg.deliver(click)  # Telegram's redelivery
+    assert "Call · Acme Ltd" in tg.fake.last(1001).text
+    assert len(tg.fake.sent("answerCallbackQuery")) == 1
+
+
+# -- photos ------------------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def events(tg, monkeypatch):
+    """What reached the engine."""
+    seen = []
+    engine = tg.run.server.app.engine
+    handle = engine.handle
+
+    async def recording(event):
+        seen.append(event)
+        return await handle(event)
+
+    monkeypatch.setattr(engine, "handle", recording)
+    return seen
+
+
+@pytest.fixture
+def photos_routed(tg):
+    """``handlers.attachments`` answers photos, but bot/app.py's ``build_router`` does not
+    include it yet (a core change requested in the Telegram adapter's report); until it
+    does, put its route first here so the user-facing answers can be checked end to end."""
+    router = tg.run.server.app.engine.parts.router
+    if not any(route.handler is attachments.on_attachment for route in router.routes):
+        router.routes[:0] = attachments.routes().routes
+
+
+async def test_neither_token_nor_secret_reach_the_logs(tg, ws, caplog, photos_routed):
+    """httpx logs every request URL at INFO, and the URL carries the bot token."""
+    caplog.set_level(logging.DEBUG)
+    tg.fake.add_file("AgACAgUAAxkBAAIBPmZ-y1280", PNG)
+    await tg.deliver(tg.fake.update("photo"))
+    question = only(await tg.say(LI, "called Acme about the invoice"))
+    await tg.click(question, "Acme Ltd", LI)
+    await tg.post(tg.fake.text_update(LI, "hi"), secret="wrong")
+    ours = [r for r in caplog.records if r.name != "aiohttp.access"]  # the fake's own log
+    assert any(r.name == "httpx" for r in ours)
+    assert any("/file/bot<token>/photos/" in r.getMessage() for r in ours)
+    for record in ours:
+        assert nothing_secret_in(record.getMessage(), tg), record.getMessage()
+
+
+async def test_a_photo_is_downloaded_in_its_largest_size(tg, ws, events, photos_routed):
+    tg.fake.add_file("AgACAgUAAxkBAAIBPmZ-y1280", PNG)
+    await tg.deliver(tg.fake.update("photo"))
+    assert [c.params["file_id"] for c in tg.fake.sent("getFile")] == ["AgACAgUAAxkBAAIBPmZ-y1280"]
+    assert [c.params["path"] for c in tg.fake.sent("file")] == [
+        "photos/AgACAgUAAxkBAAIBPmZ-y1280.jpg"
+    ]
+    (event,) = events
+    assert event.kind == "image"
+    assert event.text == "card from today's visit"
+    assert event.attachments == (Attachment("image", PNG, "photo.jpg", "image/png"),)
+    assert "Got your photo" in tg.fake.last(1001).text
+
+
+async def test_a_photo_over_20_mb_gets_a_clear_answer_without_downloading(
+    tg, ws, events, photos_routed
+):
+    tg.fake.add_file("AgACAgUAAxkBAAIBPmZ-y1280", PNG, reported_size=25 * 1_048_576)
+    photo = tg.fake.update("photo")
+    for size in photo["message"]["photo"]:
+        size.pop("file_size")  # the update does not say; getFile does
+    await tg.deliver(photo)
+    assert [a.kind for e in events for a in e.attachments] == ["too_large"]
+    assert "too large" in tg.fake.last(1001).text
+    assert "20 MB" in tg.fake.last(1001).text
+    assert tg.fake.sent("file") == []
+    # The update itself says it is too big: not even getFile.
+    big = tg.fake.update("photo")
+    big["message"]["photo"][-1]["file_size"] = 21 * 1_048_576
+    tg.fake.reset_calls()
+    await tg.deliver(big)
+    assert tg.fake.method_names() == ["sendMessage"]
+    # Telegram itself refuses getFile past 20 MB: same answer.
+    tg.fake.add_file("BQACAgUAAxkBAAIBQGZ-doc1", PNG, too_big=True)
+    await tg.deliver(tg.fake.update("document_image"))
+    assert "too large" in tg.fake.last(1001).text
+
+
+async def test_a_file_that_is_not_an_image_gets_a_clear_answer(tg, ws, events, photos_routed):
+    tg.fake.add_file("BQACAgUAAxkBAAIBQGZ-doc1", b"%PDF-1.7\n% not a photo at all")
+    await tg.deliver(tg.fake.update("document_image"))  # says image/jpeg; the bytes are a PDF
+    assert "doesn't look like a photo" in tg.fake.last(1001).text
+    await tg.deliver(tg.fake.update("document_pdf"))
+    assert "doesn't look like a photo" in tg.fake.last(1001).text
+    assert len(tg.fake.sent("file")) == 1  # the honest PDF was not even downloaded
+    assert [a.kind for e in events for a in e.attachments] == ["not_image", "not_image"]
