@@ -43,7 +43,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # also runnable as `python benchmarks/reminders.py`
@@ -51,17 +51,16 @@ if str(ROOT) not in sys.path:  # also runnable as `python benchmarks/reminders.p
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
-from sqlalchemy import Table, bindparam, func, insert, select, text, update  # noqa: E402
+from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from bot.adapters.base import DeliveryError, RateLimits  # noqa: E402
-from bot.clock import Clock, SystemClock  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.replies import Reply, reply_text  # noqa: E402
 from locales.catalog import Translator  # noqa: E402
 from scheduler.config import ReminderConfig  # noqa: E402
-from scheduler.limits import RateLimiter, Sleep  # noqa: E402
 from scheduler.runner import ReminderScheduler  # noqa: E402
-from scheduler.sender import OutboxSender, Outcome, SenderPolicy  # noqa: E402
+from scheduler.sender import OutboxSender, SenderPolicy  # noqa: E402
 from scheduler.service import ReminderService  # noqa: E402
 from store import migrate  # noqa: E402
 from store.db import Database  # noqa: E402
@@ -187,126 +186,6 @@ class HttpPlatform:
         return None
 
 
-# --- the rate limiter proposed for scheduler/limits.py ---------------------------------------
-
-
-class ReservingLimiter(RateLimiter):
-    """What ``--limiter reserve`` measures, proposed for :mod:`scheduler.limits`.
-
-    The current limiter lets every waiting sender wake whenever the platform's next free
-    instant comes and re-check: with a batch of 200-500 chats in flight that is O(n²) wake-ups
-    (≈ 90 per message measured), which is what keeps one worker from the ceiling. Here each
-    sender first waits out its own chat's gap (one sender per chat, so no herd), then
-    *reserves* the platform's next slot and sleeps once until it. A platform-wide pause (a 429
-    meant for the whole bot) is re-checked after waking.
-    """
-
-    def __init__(self, clock: Clock, sleep: Sleep) -> None:
-        super().__init__(clock, sleep)
-        self._paused: dict[str, float] = {}
-
-    async def wait(self, platform: str, chat_id: str, limits: RateLimits, private: bool) -> None:
-        key = (platform, chat_id)
-        while True:
-            now = self._now()
-            ready = max(self._chat_free.get(key, 0.0), self._paused.get(platform, 0.0))
-            if ready > now:
-                await self.sleep(ready - now)
-                continue
-            slot = max(now, self._platform_free.get(platform, 0.0))
-            self._platform_free[platform] = slot + 1.0 / limits.per_second
-            gap = limits.private_interval if private else limits.group_interval
-            self._chat_free[key] = slot + gap
-            if slot > now:
-                await self.sleep(slot - now)
-            if self._paused.get(platform, 0.0) <= self._now():
-                break
-        if len(self._chat_free) > 10_000:
-            self._forget_idle(self._now())
-
-    def pause_platform(self, platform: str, seconds: float) -> None:
-        self._paused[platform] = max(self._paused.get(platform, 0.0), self._now() + seconds)
-        super().pause_platform(platform, seconds)
-
-
-class GroupCommitSender(OutboxSender):
-    """What ``--record group`` measures, proposed for :mod:`scheduler.sender`.
-
-    Today every delivered row is recorded in a transaction of its own (lock, update, commit):
-    at 300 msg/s that is 300 commits a second and most of a worker's CPU on SQLite. Here a
-    row's outcome waits (≤ ``window`` seconds) to be written with the others that finished
-    meanwhile, in one transaction — each chat still waits for its row to be recorded before
-    sending its next one, and a crash can only repeat what finished in the last window.
-    """
-
-    window = 0.02
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._outcomes: list[tuple[int, Outcome, asyncio.Future[None]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-
-    async def _record(self, row: OutboxMessage, outcome: Outcome) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outcomes.append((row.id, outcome, done))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        await done
-
-    async def _flush(self) -> None:
-        await asyncio.sleep(self.window)
-        while self._outcomes:
-            batch, self._outcomes = self._outcomes, []
-            try:
-                await self._write(batch)
-            except Exception as exc:
-                for *_, done in batch:
-                    done.set_exception(exc)
-            else:
-                for *_, done in batch:
-                    done.set_result(None)
-
-    async def _write(self, batch: list[tuple[int, Outcome, asyncio.Future[None]]]) -> None:
-        now = self.clock.now()
-        rows = []
-        for row_id, outcome, _ in batch:
-            if outcome.message_ids is not None:
-                state, nxt, err = "sent", now, None
-            elif outcome.give_up:
-                state, nxt, err = "failed", now, outcome.error
-            else:
-                state = "pending"
-                nxt = now + timedelta(seconds=outcome.retry_in or 0)
-                err = outcome.error
-            rows.append(
-                {
-                    "rid": row_id,
-                    "st": state,
-                    "nxt": nxt,
-                    "err": err,
-                    "sat": now if state == "sent" else None,
-                    "mids": outcome.message_ids or [],
-                }
-            )
-        table = cast(Table, OutboxMessage.__table__)
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("rid"))
-            .values(
-                state=bindparam("st"),
-                attempts=table.c.attempts + 1,
-                next_attempt_at=bindparam("nxt", type_=table.c.next_attempt_at.type),
-                last_error=bindparam("err"),
-                sent_at=func.coalesce(
-                    bindparam("sat", type_=table.c.sent_at.type), table.c.sent_at
-                ),
-                message_ids=bindparam("mids", type_=table.c.message_ids.type),
-            )
-        )
-        async with self.db.transaction(platform="outbox") as session:
-            await session.execute(statement, rows)
-
-
 # --- workers --------------------------------------------------------------------------------
 
 
@@ -319,8 +198,6 @@ def worker_main(
     stop: Any,
     done: Any,
     profile: str | None = None,
-    limiter: str = "current",
-    record: str = "row",
     lease: float = 120.0,
 ) -> None:
     """Process entry: one crmbot worker (reminder scheduler + outbox sender) until told to stop."""
@@ -333,12 +210,9 @@ def worker_main(
             api, RateLimits(per_second=per_second, private_interval=1.0, group_interval=3.0)
         )
         await platform.start()
-        sender_class = GroupCommitSender if record == "group" else OutboxSender
-        sender = sender_class(
+        sender = OutboxSender(
             db, clock, {PLATFORM: platform}, policy=SenderPolicy(lease=timedelta(seconds=lease))
         )
-        if limiter == "reserve":
-            sender.limiter = ReservingLimiter(clock, asyncio.sleep)
         service = ReminderService(
             db,
             clock,
@@ -513,8 +387,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     stop,
                     done,
                     f"{args.profile}.{n}" if args.profile else None,
-                    args.limiter,
-                    args.record,
                     args.lease,
                 ),
             )
@@ -550,8 +422,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "rate": args.rate,
         "burst": args.burst,
         "batch": args.batch,
-        "limiter": args.limiter,
-        "record": args.record,
         "killed_after_s": args.kill_after,
         "lease_s": args.lease,
         "floor_s": round(floor, 2),
@@ -603,18 +473,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--markdown", action="store_true", help="one Markdown table row")
     parser.add_argument("--profile", metavar="PATH", help="cProfile each worker to PATH.<n>")
-    parser.add_argument(
-        "--limiter",
-        choices=("current", "reserve"),
-        default="current",
-        help="the sender's rate limiter: today's, or the one proposed (ReservingLimiter)",
-    )
-    parser.add_argument(
-        "--record",
-        choices=("row", "group"),
-        default="row",
-        help="record outcomes one transaction per row (today) or grouped (GroupCommitSender)",
-    )
     args = parser.parse_args(argv)
     result = run(args)
     if args.markdown:

@@ -9,6 +9,7 @@ from bot.config import ConfigError, Settings
 from bot.engine import Engine, EngineParts
 from bot.router import Router
 from conversations import (
+    business_card,
     deal_edit,
     deal_reason,
     guided_log,
@@ -16,17 +17,19 @@ from conversations import (
     new_company,
     new_deal,
     quick_log,
+    reminder_when,
 )
 from conversations.base import Flows
 from handlers import (
     activities,
-    attachments,
+    business_cards,
     companies,
     deals,
     help,
     history,
     lookup,
     onboarding,
+    reminders,
     reports,
     settings,
     tasks,
@@ -39,6 +42,8 @@ from store.db import Database
 def build_router() -> Router:
     router = Router()
     # Free text (activities) goes last: it catches whatever no command or button took.
+    # Reminders come before it ("remind me ..." is not a call log), photos go to the card
+    # reader.
     for module in (
         onboarding,
         help,
@@ -47,9 +52,10 @@ def build_router() -> Router:
         lookup,
         deals,
         tasks,
+        reminders,
         history,
         reports,
-        attachments,
+        business_cards,
         activities,
     ):
         router.include(module.routes())
@@ -66,6 +72,8 @@ def build_flows() -> Flows:
         quick_log.FLOW,
         guided_log.FLOW,
         log_edit.FLOW,
+        business_card.FLOW,
+        reminder_when.FLOW,
     ):
         flows.add(flow)
     return flows

@@ -20,9 +20,11 @@ from sqlalchemy import func, select
 from bot.adapters.console.adapter import PROMPT, run_console
 from bot.adapters.memory.chat import LocalChat
 from bot.app import App, open_app
+from bot.cardscan.command import card as card_command
 from bot.clock import SystemClock
 from bot.config import ConfigError, default_data_dir, load_settings
 from bot.nlu.message import parse_log
+from scheduler.console import console_reminders
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database
@@ -78,6 +80,7 @@ def main() -> None:
 async def chat(as_user: str | None, account: str | None) -> None:
     """Chat with crmbot in this terminal (buttons are numbered; reply with the number)."""
     app = await _app()
+    user: User | None = None
     try:
         if account is None:
             user = await _console_user(app, as_user)
@@ -102,9 +105,13 @@ async def chat(as_user: str | None, account: str | None) -> None:
             display_name=as_user or account or "",
         )
         interactive = sys.stdin.isatty()
-        await run_console(
-            local, default_data_dir() / "images", prompt=PROMPT if interactive else ""
-        )
+        images = default_data_dir() / "images"
+        if interactive and user is not None:
+            # Reminders fall due while you chat: print them as they come, like a push.
+            async with console_reminders(app, user_id=user.id, write=click.echo, image_dir=images):
+                await run_console(local, images, prompt=PROMPT)
+        else:
+            await run_console(local, images, prompt=PROMPT if interactive else "")
     finally:
         await app.close()
 
@@ -498,3 +505,6 @@ async def audit(record: str | None, user_name: str | None, limit: int) -> None:
         click.echo("\n".join(lines) if lines else "No audit entries match.")
     finally:
         await app.close()
+
+
+main.add_command(card_command)

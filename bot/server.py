@@ -1,4 +1,5 @@
-"""``crmbot serve``: one aiohttp server for every configured platform, plus the outbox sender.
+"""``crmbot serve``: one aiohttp server for every configured platform, plus the outbox sender
+and the reminder scheduler.
 
 Each platform adapter contributes its webhook routes; the server adds ``GET /healthz``.
 Request bodies over ``CRMBOT_MAX_BODY_BYTES`` (1 MB) are refused with 413 by aiohttp itself.
@@ -19,8 +20,11 @@ from bot.adapters.base import Platform
 from bot.app import App, open_app
 from bot.clock import Clock
 from bot.config import Settings
+from scheduler.config import load_reminder_config
 from scheduler.limits import Sleep
+from scheduler.runner import ReminderScheduler
 from scheduler.sender import OutboxSender
+from scheduler.service import ReminderService, push_failure_hook
 from store.outbox import backlog
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,7 @@ class Server:
     app: App
     adapters: dict[str, PlatformAdapter]
     sender: OutboxSender
+    reminders: ReminderScheduler
     webapp: web.Application
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     _sender_task: asyncio.Task[None] | None = None
@@ -61,8 +66,10 @@ class Server:
         for adapter in self.adapters.values():
             await adapter.start()
         self._sender_task = asyncio.create_task(self.sender.run(self.stop), name="outbox")
+        self.reminders.start()
 
     async def close(self) -> None:
+        await self.reminders.shutdown()
         self.stop.set()
         if self._sender_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -93,10 +100,23 @@ async def build_server(
 ) -> Server:
     app = await open_app(settings, clock, outbox_platforms=frozenset(settings.platforms))
     adapters = make_adapters(app)
-    sender = OutboxSender(app.db, app.clock, adapters, sleep=sleep)
+    sender = OutboxSender(
+        app.db, app.clock, adapters, sleep=sleep, on_failed=push_failure_hook(app.clock)
+    )
     app.engine.on_outbox = sender.wake
+    reminders = ReminderScheduler(
+        ReminderService(
+            app.db,
+            app.clock,
+            settings,
+            app.translator,
+            load_reminder_config(),
+            platforms=tuple(adapters),
+            on_outbox=sender.wake,
+        )
+    )
     webapp = web.Application(client_max_size=settings.max_body_bytes)
-    server = Server(app, adapters, sender, webapp)
+    server = Server(app, adapters, sender, reminders, webapp)
     webapp.add_routes([web.get("/healthz", server.health)])
     for adapter in adapters.values():
         webapp.add_routes(adapter.routes())

@@ -15,15 +15,13 @@ and the re-encoded photo (base64, at most ~200 kB) until the contact is saved.
 Saving links the contact to an existing company whose name matches once the legal form
 is ignored (星辰科技 = 星辰科技有限公司, Acme = ACME Co., Ltd.; found with
 :func:`store.search.search`, confirmed with rapidfuzz), or creates the company. The photo
-and the source ("business card scan", who, when, what was read) are kept with the contact:
-in the ``contact_photos`` table when the schema has it, otherwise (until that migration
-lands) as a history note on the contact.
+and the source ("business card scan", who, when, what was read) are kept with the contact
+in the ``contact_photos`` table.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -33,7 +31,6 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import ColumnElement, func, or_
 
-import store.models as models
 from bot.cardscan.fields import DEFAULT_REGION, normalise_text, parse_phone
 from bot.cardscan.model import FIELD_ORDER, CardFields
 from bot.cardscan.scanner import ScanResult
@@ -42,7 +39,7 @@ from bot.phones import display_phone
 from bot.replies import Button, Card
 from conversations.base import Flow, flow_payload, flow_value
 from store.access import Records
-from store.models import Activity, Company, Contact
+from store.models import Company, Contact, ContactPhoto
 from store.search import search
 
 NAME = "bizcard"
@@ -393,43 +390,24 @@ def _saved(
 
 
 async def keep_source(ctx: Context, contact: Contact, fields: CardFields) -> None:
-    """Keep the photo and where the contact came from (who scanned it, when, what was read).
-
-    With the ``contact_photos`` table (see the model in the module docstring) the
-    re-encoded photo and the source go there; until that migration exists the source is
-    kept as a history note on the contact's company, so it is never lost.
-    """
+    """Keep the photo and where the contact came from (who scanned it, when, what was read)."""
     assert ctx.flow is not None
     assert ctx.user is not None
     data = ctx.flow.data
-    photo = base64.b64decode(data.get("photo") or b"")
-    read = {"source": SOURCE, "via": data.get("source"), **fields.to_json()}
-    photo_model = getattr(models, "ContactPhoto", None)
-    if photo_model is not None:
-        row = photo_model(
+    ctx.session.add(
+        ContactPhoto(
             contact_id=contact.id,
             owner_id=contact.owner_id,
-            image=photo,
+            image=base64.b64decode(data.get("photo") or b""),
             mime_type="image/jpeg",
             source=SOURCE,
-            fields=read,
+            fields={"source": SOURCE, "via": data.get("source"), **fields.to_json()},
             created_by=ctx.user.id,
             platform=str(data.get("platform") or ctx.event.platform),
             created_at=ctx.now,
         )
-        ctx.session.add(row)
-        await ctx.session.flush()
-        return
-    await ctx.records.create(
-        Activity,
-        owner_id=contact.owner_id,
-        company_id=contact.company_id,
-        contact_id=contact.id,
-        kind="note",
-        summary=ctx.t("bizcard.note", name=contact.name),
-        source_text=json.dumps(read, ensure_ascii=False),
-        occurred_at=ctx.now,
     )
+    await ctx.session.flush()
 
 
 # --------------------------------------------------------------------------- matching

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context, UserFacingError
 from bot.formatting import format_when, next_weekday
@@ -17,8 +17,8 @@ SNOOZES = ("1h", "tomorrow", "nextweek")
 
 def snoozed_until(choice: str, now_local: datetime, follow_up: time) -> datetime:
     """1 h from now; tomorrow at the follow-up time; next Monday at the follow-up time."""
-    if choice == "1h":
-        return now_local + timedelta(hours=1)
+    if choice == "1h":  # sixty real minutes, also across a clock change
+        return (now_local.astimezone(UTC) + timedelta(hours=1)).astimezone(now_local.tzinfo)
     if choice == "tomorrow":
         day = (now_local + timedelta(days=1)).date()
     elif choice == "nextweek":

@@ -3,7 +3,14 @@
 Rows are claimed in short transactions (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
 several workers share the work) and leased: a worker that dies mid-way leaves rows that
 another claims once the lease runs out. A 429 waits out ``retry_after``; 5xx and
-timeouts back off and retry; a failure that cannot heal is marked and logged, not retried.
+timeouts back off and retry; a failure that cannot heal is marked and logged, not retried,
+and ``on_failed`` is told in the same transaction (the reminders mark a blocked account).
+
+Outcomes are recorded by group commit: a row's outcome is written together with the others
+that finished while the previous write was in flight, in one transaction. At hundreds of
+messages a second, one commit per row was most of a worker's CPU on SQLite; each chat still
+waits for its row to be recorded before sending the next, so a crash can only repeat what
+finished during the last write.
 """
 
 from __future__ import annotations
@@ -11,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.base import DeliveryError, Platform
 from bot.clock import Clock
@@ -43,6 +52,15 @@ class Outcome:
     retry_in: float | None = None
     error: str | None = None
     give_up: bool = False
+    permanent: bool = False
+    """With ``give_up``: the platform refused for good (blocked, chat gone), rather than
+    retries running out."""
+
+
+PushFailed = Callable[[AsyncSession, OutboxMessage, str | None, bool], Awaitable[None]]
+"""Called in the transaction that marks a row failed: (session, row, error, permanent)."""
+
+_Pending = tuple[OutboxMessage, Outcome, "asyncio.Future[None]"]
 
 
 class OutboxSender:
@@ -54,13 +72,17 @@ class OutboxSender:
         *,
         sleep: Sleep = asyncio.sleep,
         policy: SenderPolicy | None = None,
+        on_failed: PushFailed | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.platforms = dict(platforms)
         self.policy = policy or SenderPolicy()
         self.limiter = RateLimiter(clock, sleep)
+        self.on_failed = on_failed
         self._wake = asyncio.Event()
+        self._outcomes: list[_Pending] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Called after a transaction that wrote outbox rows has committed."""
@@ -139,7 +161,7 @@ class OutboxSender:
             return Outcome(message_ids=ids)
         except DeliveryError as exc:
             if exc.permanent:
-                return Outcome(error=str(exc), give_up=True)
+                return Outcome(error=str(exc), give_up=True, permanent=True)
             if exc.retry_after is not None:
                 self.limiter.pause_chat(row.platform, row.chat_id, exc.retry_after)
                 return Outcome(retry_in=exc.retry_after, error=str(exc))
@@ -158,31 +180,84 @@ class OutboxSender:
         return Outcome(retry_in=delay, error=error)
 
     async def _record(self, row: OutboxMessage, outcome: Outcome) -> None:
-        now = self.clock.now()
-        async with self.db.transaction(platform="outbox") as session:
-            fresh = await session.get(OutboxMessage, row.id, with_for_update=True)
-            if fresh is None:
-                return
-            fresh.attempts += 1
-            if outcome.message_ids is not None:
-                fresh.state = "sent"
-                fresh.message_ids = outcome.message_ids
-                fresh.sent_at = now
-                fresh.last_error = None
-            elif outcome.give_up:
-                fresh.state = "failed"
-                fresh.last_error = outcome.error
-                log.warning(
-                    "outbox row %s to %s:%s failed for good: %s",
-                    row.id,
-                    row.platform,
-                    row.chat_id,
-                    outcome.error,
-                )
+        """Queue the outcome for the next group write and wait until it is committed."""
+        if outcome.give_up:
+            log.warning(
+                "outbox row %s to %s:%s failed for good: %s",
+                row.id,
+                row.platform,
+                row.chat_id,
+                outcome.error,
+            )
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((row, outcome, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._write_outcomes(), name="outbox-record")
+        await done
+
+    async def _write_outcomes(self) -> None:
+        await asyncio.sleep(0)  # let the outcomes that finished in this same step join
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            try:
+                await self._write(batch)
+            except Exception as exc:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
             else:
-                fresh.state = "pending"
-                fresh.last_error = outcome.error
-                fresh.next_attempt_at = now + timedelta(seconds=outcome.retry_in or 0)
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        now = self.clock.now()
+        sent: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        retry: list[dict[str, Any]] = []
+        for row, outcome, _ in batch:
+            if outcome.message_ids is not None:
+                sent.append({"rid": row.id, "ids": outcome.message_ids, "at": now})
+            elif outcome.give_up:
+                failed.append({"rid": row.id, "err": outcome.error})
+            else:
+                retry.append({"rid": row.id, "err": outcome.error, "at": _later(now, outcome)})
+        table = cast(Table, OutboxMessage.__table__)
+        common = update(table).where(table.c.id == bindparam("rid"))
+        at = bindparam("at", type_=table.c.sent_at.type)
+        async with self.db.transaction(platform="outbox") as session:
+            if sent:
+                await session.execute(
+                    common.values(
+                        state="sent",
+                        attempts=table.c.attempts + 1,
+                        sent_at=at,
+                        last_error=None,
+                        message_ids=bindparam("ids", type_=table.c.message_ids.type),
+                    ),
+                    sent,
+                )
+            if failed:
+                await session.execute(
+                    common.values(
+                        state="failed", attempts=table.c.attempts + 1, last_error=bindparam("err")
+                    ),
+                    failed,
+                )
+            if retry:
+                await session.execute(
+                    common.values(
+                        state="pending",
+                        attempts=table.c.attempts + 1,
+                        last_error=bindparam("err"),
+                        next_attempt_at=bindparam("at", type_=table.c.next_attempt_at.type),
+                    ),
+                    retry,
+                )
+            if failed and self.on_failed is not None:
+                for row, outcome, _ in batch:
+                    if outcome.give_up:
+                        await self.on_failed(session, row, outcome.error, outcome.permanent)
 
     async def _postpone(self, rows: list[OutboxMessage], seconds: float) -> None:
         if not rows:
@@ -194,3 +269,7 @@ class OutboxSender:
                 if fresh is not None and fresh.state == "sending":
                     fresh.state = "pending"
                     fresh.next_attempt_at = until
+
+
+def _later(now: datetime, outcome: Outcome) -> datetime:
+    return now + timedelta(seconds=outcome.retry_in or 0)

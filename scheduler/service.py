@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -39,7 +39,7 @@ from scheduler.config import ReminderConfig
 from scheduler.locks import try_singleton
 from scheduler.pushes import Voice, digest_push, task_push, weekly_stale_push
 from scheduler.rules import Rule, RuleState, Scan, default_rules, fire, rule_states
-from scheduler.sender import SenderPolicy
+from scheduler.sender import PushFailed, SenderPolicy
 from store import reminders as store
 from store.access import Records, principal_for
 from store.db import Database
@@ -434,12 +434,9 @@ def _at(day: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, at, zone).astimezone(UTC)
 
 
-PushFailed = Callable[[AsyncSession, OutboxMessage, str | None, bool], Awaitable[None]]
-
-
 def push_failure_hook(clock: Clock) -> PushFailed:
-    """For the outbox sender's proposed ``on_failed`` hook: called in the transaction that
-    records a row as failed; ``permanent`` when the platform refused for good (blocked, chat
+    """The outbox sender's ``on_failed`` hook: called in the transaction that records a row
+    as failed; ``permanent`` when the platform refused for good (blocked, chat
     gone) rather than retries running out. Marks the reminder failed and, if permanent, the
     account unreachable — at once, instead of at the next :meth:`ReminderService.reconcile`."""
 

@@ -150,8 +150,47 @@ class Contact(Owned, Base):
     updated_at: Mapped[datetime]
 
 
+class ContactPhoto(Base):
+    """The business card a contact was created from: the photo, who scanned it and what was
+    read. Not audited: the audit log would copy the image bytes; the contact itself is."""
+
+    __tablename__ = "contact_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    mime_type: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(40))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    platform: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
 class Deal(Owned, Base):
     __tablename__ = "deals"
+    __table_args__ = (
+        # The chart queries (store/reports.py) read only these columns: index-only scans.
+        Index(
+            "ix_deals_open_report",
+            "stage",
+            "expected_close",
+            "owner_id",
+            "currency",
+            "amount_cents",
+            "probability",
+        ),
+        Index(
+            "ix_deals_closed_report",
+            "stage",
+            "stage_changed_at",
+            "owner_id",
+            "currency",
+            "amount_cents",
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(
         ForeignKey("companies.id", ondelete="CASCADE"), index=True
@@ -173,6 +212,7 @@ class DealStageChange(Base):
     """Every stage move with its time; funnel and conversion reports read this."""
 
     __tablename__ = "deal_stage_changes"
+    __table_args__ = (Index("ix_deal_stage_changes_report", "changed_at", "deal_id", "to_stage"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
     from_stage: Mapped[str | None] = mapped_column(String(32))
@@ -183,6 +223,7 @@ class DealStageChange(Base):
 
 class Activity(Owned, Base):
     __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_report", "owner_id", "occurred_at", "kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="CASCADE"), index=True

@@ -7,7 +7,6 @@ Each distinct photo is recognised once per session (tests/cardset/memo.py).
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,17 +14,13 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
-import bot.app as app_module
 from bot.adapters.memory.chat import LocalChat
 from bot.app import open_app
 from bot.cardscan.model import CardFields
 from bot.events import Attachment
-from bot.router import Router
 from conversations import business_card
 from conversations.business_card import company_core, find_duplicates, match_company
-from handlers import business_cards
-from store import models
-from store.models import Activity, Company, Contact, Conversation, User
+from store.models import Company, Contact, ContactPhoto, Conversation, User
 from store.users import link_identity
 from tests import cardset
 from tests.cardset.fonts import font, latin_faces
@@ -47,25 +42,7 @@ def memo(monkeypatch):
 
 
 @pytest.fixture
-async def bot(settings, clock, monkeypatch) -> AsyncIterator[BotHarness]:
-    """The harness, with the business card routes and flow wired in if bot/app.py doesn't
-    register them (yet)."""
-    if app_module.build_flows().get(business_card.NAME) is None:
-        original_router, original_flows = app_module.build_router, app_module.build_flows
-
-        def build_router() -> Router:
-            router = Router()
-            router.include(business_cards.routes())
-            router.include(original_router())
-            return router
-
-        def build_flows():
-            flows = original_flows()
-            flows.add(business_card.FLOW)
-            return flows
-
-        monkeypatch.setattr(app_module, "build_router", build_router)
-        monkeypatch.setattr(app_module, "build_flows", build_flows)
+async def bot(settings, clock) -> AsyncIterator[BotHarness]:
     app = await open_app(settings, clock)
     harness = BotHarness(app, clock, settings)
     yield harness
@@ -82,19 +59,11 @@ async def count(bot, model) -> int:
 
 
 async def source_of(bot, contact: Contact) -> dict[str, Any]:
-    """Where the contact came from: the photo row when the schema has contact_photos,
-    else the history note."""
-    photo_model = getattr(models, "ContactPhoto", None)
-    if photo_model is not None:
-        row = await bot.scalar(select(photo_model).where(photo_model.contact_id == contact.id))
-        assert row.image[:3] == b"\xff\xd8\xff"
-        found: dict[str, Any] = dict(row.fields)
-        return found | {"created_by": row.created_by}
-    note = await bot.scalar(select(Activity).where(Activity.contact_id == contact.id))
-    assert note is not None
-    assert note.kind == "note"
-    kept: dict[str, Any] = json.loads(note.source_text or "{}")
-    return kept | {"created_by": note.owner_id}
+    """Where the contact came from: the photo row kept with it."""
+    row = await bot.scalar(select(ContactPhoto).where(ContactPhoto.contact_id == contact.id))
+    assert row.image[:3] == b"\xff\xd8\xff"
+    found: dict[str, Any] = dict(row.fields)
+    return found | {"created_by": row.created_by}
 
 
 def business_card_save() -> str:

@@ -390,10 +390,6 @@ async def test_a_task_reassigned_before_it_is_pushed_reminds_its_new_owner(rbot,
     assert [p.text.splitlines()[1] for p in await pushes(rbot, ws.na)] == ["call Li"]
 
 
-@pytest.mark.xfail(
-    reason="core: handlers/tasks.py snoozed_until('1h') adds wall-clock time; across a DST "
-    "change '+1 h' becomes 2 h (fix proposed in the issue 6 report)"
-)
 def test_snooze_an_hour_is_sixty_minutes_across_the_autumn_change():
     from handlers.tasks import snoozed_until
 

@@ -1,7 +1,5 @@
 """Shared pieces of the reminder tests (no tests here).
 
-* :func:`wire` adds the reminder routes and flow to an app the way ``bot.app`` will once they
-  are wired in (the lines are proposed in the report of issue 6).
 * Pushes go through the real outbox: a user gets a linked ``telegram`` account and
   :func:`pushes` reads what the scheduler queued for it, as the chat would show it.
 * :class:`Recorder` stands in for a platform's API when the outbox sender runs.
@@ -10,20 +8,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.adapters.base import RateLimits
-from bot.app import App, build_router, open_app
+from bot.app import App, open_app
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.replies import Reply, from_json, reply_text
-from bot.router import Router
-from conversations import reminder_when
-from handlers import reminders
 from scheduler.config import ReminderConfig
 from scheduler.service import ReminderService
 from store.db import Database
@@ -33,17 +28,8 @@ from tests.harness import BotHarness, ChatUser, Response
 PUSH_PLATFORM = "telegram"
 
 
-def wire(app: App) -> App:
-    router = Router()
-    router.include(reminders.routes())
-    router.include(build_router())
-    app.engine.parts.flows.add(reminder_when.FLOW)
-    app.engine.parts = replace(app.engine.parts, router=router)
-    return app
-
-
 async def reminder_bot(settings: Settings, clock: FrozenClock) -> BotHarness:
-    return BotHarness(wire(await open_app(settings, clock)), clock, settings)
+    return BotHarness(await open_app(settings, clock), clock, settings)
 
 
 def config(**overrides: Any) -> ReminderConfig:

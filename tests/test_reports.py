@@ -30,13 +30,6 @@ from tests.harness import BotHarness, ChatUser
 SH = ZoneInfo("Asia/Shanghai")
 PIPELINE = Pipeline()
 Q4 = Period(date(2026, 10, 1), date(2027, 1, 1), "quarter")
-ALIASES = {
-    "管道": "pipeline",
-    "漏斗": "funnel",
-    "预测": "forecast",
-    "排行": "leaderboard",
-    "活动": "activity",
-}
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -478,15 +471,7 @@ async def test_funnel_and_leaderboard_summaries_in_english(team):
     ]
 
 
-@pytest.fixture
-def wired(bot):
-    """What bot/app.py and the [commands] aliases will do once the core wiring lands."""
-    bot.app.engine.parts.router.routes[0:0] = report_handlers.routes().routes
-    bot.app.engine.commands.update(ALIASES)
-    return bot
-
-
-async def test_chat_commands_answer_with_one_image(wired, team):
+async def test_chat_commands_answer_with_one_image(team):
     r = await team.wang.send("/漏斗 上季度")
     assert len(r.replies) == 1
     image = r.replies[0]
@@ -502,12 +487,12 @@ async def test_chat_commands_answer_with_one_image(wired, team):
     )
 
 
-async def test_a_bad_period_is_explained(wired, team):
+async def test_a_bad_period_is_explained(team):
     r = await team.li.send("/forecast whenever")
     assert r.text.startswith("I don't know the period “whenever”.")
 
 
-async def test_the_console_writes_the_chart_and_prints_its_path(wired, team, tmp_path: Path):
+async def test_the_console_writes_the_chart_and_prints_its_path(team, tmp_path: Path):
     r = await team.na.send("/活动")
     lines = render_all(r.replies, tmp_path)
     path = tmp_path / "activity.png"

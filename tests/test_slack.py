@@ -401,7 +401,7 @@ async def test_a_photo_shared_in_a_dm_is_downloaded_and_handed_over(slack, li):
     assert answer.status == 200
     said = await slack.deliveries()
     assert slack.api.downloads == [("F0FILE0001", BOT_TOKEN)]
-    assert "Got your photo" in said[-1].plain
+    assert "couldn't open that photo" in said[-1].plain
 
 
 async def test_a_shared_file_that_is_not_an_image_gets_a_clear_reply(slack, li):
@@ -409,13 +409,13 @@ async def test_a_shared_file_that_is_not_an_image_gets_a_clear_reply(slack, li):
     data = _file_event(slack, li, url_private_download=url, mimetype="application/pdf")
     await slack.send_json(data)
     said = await slack.deliveries()
-    assert "doesn't look like a photo" in said[-1].plain
+    assert "isn't a photo I can read" in said[-1].plain
     assert slack.api.downloads == []  # refused on its declared type, never fetched
 
     url = slack.api.add_file(b"<html>not a png</html>")
     await slack.send_json(_file_event(slack, li, url_private_download=url, size=22))
     said = await slack.deliveries()
-    assert "doesn't look like a photo" in said[-1].plain  # sniffed after download
+    assert "isn't a photo I can read" in said[-1].plain  # sniffed after download
 
 
 async def test_a_shared_file_too_large_gets_a_clear_reply(slack, li):
