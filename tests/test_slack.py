@@ -208,6 +208,18 @@ async def test_mention_in_a_channel_masks_phones_which_a_dm_shows(slack, li):
     assert "+86 139 1111 2222" in said.last.plain
 
 
+async def test_a_mention_that_starts_with_a_command_runs_it(slack, li):
+    said = await li.mention("find Acme Ltd", "C0SALES")
+    assert said.last.channel == "C0SALES"
+    assert said.last.plain.startswith("*🏢 Acme Ltd*")
+    said = await li.mention("查 Acme Ltd", "C0SALES")
+    assert said.last.plain.startswith("*🏢 Acme Ltd*")
+    # Without a command word the mention stays free text: a name looks the customer up too,
+    # and "finder" is not "find".
+    said = await li.mention("finder Acme", "C0SALES")
+    assert not said.last.plain.startswith("*🏢 Acme Ltd*")
+
+
 async def test_chatter_the_bot_is_not_addressed_in_is_ignored(slack, li):
     for name in ("channel_message", "bot_message", "message_changed"):
         answer = await slack.send_json(slack.event(name))

@@ -228,7 +228,7 @@ class SlackAdapter:
             files = shared_files(body)
             self._spawn(self._with_file(event, files[0]))
             return
-        await self.app.engine.handle(event)
+        await self.app.engine.handle(named_command(event, self.app.engine.commands))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work, name="slack-file")
@@ -320,6 +320,18 @@ class SlackAdapter:
             await self.client.chat_update(
                 channel=chat_id, ts=message_id, text=message.text, blocks=message.blocks
             )
+
+
+def named_command(event: InboundEvent, commands: Mapping[str, str]) -> InboundEvent:
+    """In a channel, ``@crmbot find acme`` means ``/crm find acme``: a mention whose first
+    word names one of our commands (any language's alias) is that command. Elsewhere the
+    words stay free text ("@crmbot called Acme ..." logs a call)."""
+    if event.chat.is_private or event.command is not None or event.payload is not None:
+        return event
+    first, _, rest = event.text.partition(" ")
+    if first.casefold() not in commands:
+        return event
+    return replace(event, command=first.casefold(), args=rest.strip())
 
 
 @contextlib.contextmanager
