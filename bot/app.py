@@ -9,6 +9,7 @@ from bot.config import ConfigError, Settings
 from bot.engine import Engine, EngineParts
 from bot.router import Router
 from conversations import (
+    approval_reject,
     business_card,
     deal_edit,
     deal_reason,
@@ -22,6 +23,7 @@ from conversations import (
 from conversations.base import Flows
 from handlers import (
     activities,
+    approvals,
     business_cards,
     companies,
     deals,
@@ -32,6 +34,7 @@ from handlers import (
     reminders,
     reports,
     settings,
+    subscriptions,
     tasks,
 )
 from locales.catalog import Translator
@@ -51,8 +54,10 @@ def build_router() -> Router:
         companies,
         lookup,
         deals,
+        approvals,
         tasks,
         reminders,
+        subscriptions,
         history,
         reports,
         business_cards,
@@ -74,6 +79,7 @@ def build_flows() -> Flows:
         log_edit.FLOW,
         business_card.FLOW,
         reminder_when.FLOW,
+        approval_reject.FLOW,
     ):
         flows.add(flow)
     return flows

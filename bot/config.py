@@ -7,7 +7,9 @@ error naming the setting, e.g. ``CRMBOT_DEFAULT_TZ: unknown time zone 'Mars/Base
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from datetime import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,7 +23,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from store.pipeline import DEFAULT_STAGES, Pipeline
+from store.pipeline import (
+    DEFAULT_APPROVAL_THRESHOLD,
+    DEFAULT_RATES,
+    DEFAULT_STAGES,
+    ApprovalPolicy,
+    Pipeline,
+)
 
 SUPPORTED_LANGUAGES = ("en", "zh")
 ENV_PREFIX = "CRMBOT_"
@@ -34,6 +42,26 @@ def default_data_dir() -> Path:
 
 def default_database_url() -> str:
     return f"sqlite+aiosqlite:///{default_data_dir() / 'crmbot.db'}"
+
+
+def table_over(
+    value: Any, defaults: Mapping[str, Any], example: str, key: Callable[[str], str]
+) -> Any:
+    """A small table setting merged over its defaults; from an environment variable it is
+    written ``USD=7.1, EUR=7.7``. Pydantic checks the values afterwards."""
+    if isinstance(value, str):
+        pairs: dict[str, str] = {}
+        for part in value.split(","):
+            if not part.strip():
+                continue
+            name, sep, item = part.partition("=")
+            if not sep or not name.strip():
+                raise ValueError(f"write it as {example}, not {part.strip()!r}")
+            pairs[name.strip()] = item.strip()
+        value = pairs
+    if not isinstance(value, dict):
+        return value
+    return {**defaults, **{key(str(k)): v for k, v in value.items()}}
 
 
 class ConfigError(Exception):
@@ -50,7 +78,18 @@ class Settings(BaseSettings):
     conversation_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
     default_currency: str = "CNY"
     follow_up_time: time = time(9, 0)
+    report_time: time = time(9, 0)
+    """Local time subscribed reports arrive (``/subscribe``): daily ones every day, weekly
+    ones on ``report_weekday``; a conversion alert found at night waits for it too."""
+    report_weekday: int = Field(default=0, ge=0, le=6)
+    """Weekday (0 = Monday) of weekly subscribed reports."""
     pipeline_stages: Annotated[tuple[str, ...], NoDecode] = DEFAULT_STAGES
+    approval_threshold: Decimal = Field(default=DEFAULT_APPROVAL_THRESHOLD, ge=0)
+    """CNY-equivalent amount from which a deal needs approval to be won; 0 = never."""
+    approval_rates: Annotated[dict[str, Decimal], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_RATES)
+    )
+    """CNY per unit of other currencies, ``USD=7.1,EUR=7.7`` (merged over the defaults)."""
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -85,6 +124,14 @@ class Settings(BaseSettings):
             value = [part.strip().lower() for part in value.split(",") if part.strip()]
         Pipeline(tuple(value))
         return tuple(value)
+
+    @field_validator("approval_rates", mode="before")
+    @classmethod
+    def _rate_table(cls, value: Any) -> Any:
+        table = table_over(value, DEFAULT_RATES, "USD=7.1,EUR=7.7", str.upper)
+        if isinstance(table, dict) and any(len(code) != 3 for code in table):
+            raise ValueError("currencies are ISO 4217 codes such as USD")
+        return table
 
     @field_validator("default_tz")
     @classmethod
@@ -141,7 +188,9 @@ class Settings(BaseSettings):
 
     @property
     def pipeline(self) -> Pipeline:
-        return Pipeline(self.pipeline_stages)
+        return Pipeline(
+            self.pipeline_stages, ApprovalPolicy(self.approval_threshold, self.approval_rates)
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -11,9 +11,10 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -22,6 +23,7 @@ from bot.context import Context, FlowControl, UserFacingError
 from bot.events import InboundEvent, command_hint, split_command
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts
+from bot.nlu.message import warm_up as warm_up_parser
 from bot.replies import Reply, Text, map_text, reply_buttons
 from bot.router import Handler, Router
 from conversations.base import FLOW_PAYLOAD, Flows
@@ -36,6 +38,18 @@ from store.users import identity_user
 log = logging.getLogger(__name__)
 DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)、]?\s*$")
 UNLINKED_COMMANDS = frozenset({"start"})
+
+
+_CONVERSATION: Select[Conversation] = (
+    select(Conversation)
+    .where(
+        Conversation.platform == bindparam("platform"),
+        Conversation.chat_id == bindparam("chat_id"),
+        Conversation.user_id == bindparam("user_id"),
+    )
+    .with_for_update()
+)
+"""The chat's conversation row, locked; built once, as it is read for every event."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,12 @@ class Engine:
         self.outbox_platforms = outbox_platforms
         self.on_outbox = on_outbox
         self._locks = KeyedLocks()
+        self._claim_stmt: Any = None
+
+    @staticmethod
+    def warm_up() -> None:
+        """One-time costs paid before serving (a server calls it once at start)."""
+        warm_up_parser()
 
     async def handle(self, event: InboundEvent) -> list[Reply]:
         key = (event.platform, event.chat.chat_id, event.actor.platform_user_id)
@@ -140,16 +160,22 @@ class Engine:
         return replies
 
     async def _claim(self, session: AsyncSession, event: InboundEvent) -> bool:
-        stmt = (
-            insert_ignore(session, ProcessedEvent)
-            .values(
-                platform=event.platform,
-                event_id=event.event_id,
-                processed_at=self.parts.clock.now(),
+        if self._claim_stmt is None:  # built once (per backend), as it runs for every event
+            self._claim_stmt = (
+                insert_ignore(session, ProcessedEvent)
+                .values(
+                    platform=bindparam("platform"),
+                    event_id=bindparam("event_id"),
+                    processed_at=bindparam("processed_at"),
+                )
+                .returning(ProcessedEvent.event_id)
             )
-            .returning(ProcessedEvent.event_id)
-        )
-        return (await session.execute(stmt)).scalar() is not None
+        values = {
+            "platform": event.platform,
+            "event_id": event.event_id,
+            "processed_at": self.parts.clock.now(),
+        }
+        return (await session.execute(self._claim_stmt, values)).scalar() is not None
 
     async def _context(self, session: AsyncSession, event: InboundEvent) -> Context:
         settings, translator = self.parts.settings, self.parts.translator
@@ -193,24 +219,18 @@ class Engine:
     async def _conversation(
         self, session: AsyncSession, event: InboundEvent, user: User
     ) -> Conversation:
-        now = self.parts.clock.now()
-        where = (
-            Conversation.platform == event.platform,
-            Conversation.chat_id == event.chat.chat_id,
-            Conversation.user_id == user.id,
-        )
+        """The chat's row, locked; created on first contact. The row nearly always exists, so
+        look first (one statement) and insert only when it is missing."""
+        key = {"platform": event.platform, "chat_id": event.chat.chat_id, "user_id": user.id}
+        row = await session.scalar(_CONVERSATION, key)
+        if row is not None:
+            return row
         await session.execute(
             insert_ignore(session, Conversation).values(
-                platform=event.platform,
-                chat_id=event.chat.chat_id,
-                user_id=user.id,
-                flow_version=0,
-                data={},
-                choices=[],
-                updated_at=now,
+                **key, flow_version=0, data={}, choices=[], updated_at=self.parts.clock.now()
             )
         )
-        row = await session.scalar(select(Conversation).where(*where).with_for_update())
+        row = await session.scalar(_CONVERSATION, key)
         assert row is not None
         return row
 

@@ -63,6 +63,7 @@ class Server:
     _sender_task: asyncio.Task[None] | None = None
 
     async def start_background(self) -> None:
+        self.app.engine.warm_up()  # before updates arrive, not on the first ones
         for adapter in self.adapters.values():
             await adapter.start()
         self._sender_task = asyncio.create_task(self.sender.run(self.stop), name="outbox")

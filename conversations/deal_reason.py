@@ -5,8 +5,10 @@ from __future__ import annotations
 from bot.context import Context
 from bot.replies import Button
 from conversations.base import Flow, flow_payload, flow_value
+from handlers import approval_notices
 from handlers.cards import stage_label
 from handlers.deal_views import deal_card
+from store.approvals import ApprovalRequired
 from store.deals import move_stage
 from store.models import Deal
 
@@ -49,7 +51,12 @@ async def on_reason(ctx: Context) -> None:
     deal = await ctx.records.get(Deal, data["deal_id"], for_update=True)
     pipeline = ctx.settings.pipeline
     if data["move"]:
-        await move_stage(ctx.records, pipeline, deal, stage, reason=reason)
+        try:
+            await move_stage(ctx.records, pipeline, deal, stage, reason=reason)
+        except ApprovalRequired as required:
+            ctx.flow.end()
+            await approval_notices.request(ctx, required)
+            return
     elif reason is not None:
         await ctx.records.update(deal, close_reason=reason)
     ctx.flow.end()

@@ -7,9 +7,9 @@ from bot.router import Router, command
 from store.models import Role
 
 SECTIONS: dict[Role, tuple[str, ...]] = {
-    Role.REP: ("help.records", "help.settings"),
-    Role.MANAGER: ("help.records", "help.team", "help.settings"),
-    Role.ADMIN: ("help.records", "help.admin", "help.settings"),
+    Role.REP: ("help.records", "help.reports", "help.settings"),
+    Role.MANAGER: ("help.records", "help.reports", "help.team", "help.approvals", "help.settings"),
+    Role.ADMIN: ("help.records", "help.reports", "help.admin", "help.approvals", "help.settings"),
 }
 
 

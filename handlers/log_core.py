@@ -19,8 +19,10 @@ from bot.nlu.message import ParsedLog
 from bot.replies import Button, Card
 from conversations.base import flow_payload
 from conversations.deal_reason import ask_reason
+from handlers import approval_notices
 from handlers.cards import activity_label, stage_label
 from handlers.deal_views import deal_card
+from store.approvals import ApprovalRequired
 from store.deals import create_deal, move_stage, open_deals
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
 from store.search import Hit, search
@@ -256,15 +258,18 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
     cents = int(Decimal(plan["amount"]) * 100) if plan["amount"] else None
     currency = plan["currency"] or ctx.settings.default_currency
     if not plan["deal_id"]:
-        deal = await create_deal(
-            records,
-            pipeline,
-            company,
-            title=ctx.t("deal.default_title", company=company.name),
-            amount_cents=cents or 0,
-            currency=currency,
-            stage=plan["stage"] or pipeline.first,
-        )
+        try:
+            deal = await create_deal(
+                records,
+                pipeline,
+                company,
+                title=ctx.t("deal.default_title", company=company.name),
+                amount_cents=cents or 0,
+                currency=currency,
+                stage=plan["stage"] or pipeline.first,
+            )
+        except ApprovalRequired as required:
+            deal = await _awaiting_approval(ctx, plan, required)
         undo.created(deal)
         return deal
     deal = await records.get(Deal, plan["deal_id"], for_update=True)
@@ -274,8 +279,18 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
     if cents is not None:
         await records.update(deal, amount_cents=cents, currency=currency)
     if plan["stage"]:
-        await move_stage(records, pipeline, deal, plan["stage"])
+        try:
+            await move_stage(records, pipeline, deal, plan["stage"])
+        except ApprovalRequired as required:
+            await _awaiting_approval(ctx, plan, required)
     return deal
+
+
+async def _awaiting_approval(ctx: Context, plan: Plan, required: ApprovalRequired) -> Deal:
+    """ "Acme deal won" for a deal that needs a manager's yes: logged, not won — yet."""
+    plan["stage"] = None  # no "why won?" question now: the reason can follow the approval
+    await approval_notices.request(ctx, required)
+    return required.deal
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -23,9 +23,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.config import ConfigError
+from bot.config import ConfigError, table_over
 
 ENV_PREFIX = "CRMBOT_REMINDER_"
+
+DEFAULT_FLOORS: dict[str, int] = {"lead": 20, "qualified": 30, "proposal": 40, "negotiation": 50}
+"""Conversion floors (percent) from each stage to the next, for the default pipeline."""
 
 
 class ReminderConfig(BaseSettings):
@@ -56,6 +59,27 @@ class ReminderConfig(BaseSettings):
     birthday_time: time = time(9, 0)
     platforms: Annotated[tuple[str, ...], NoDecode] = ("telegram", "slack")
     """Platforms pushes may go to, in order of preference when a user has several."""
+
+    # Managers' reports (issue 7): subscriptions and conversion alerts.
+    # (When subscribed reports arrive is ``CRMBOT_REPORT_TIME`` / ``_WEEKDAY`` in Settings:
+    # the chat quotes it when confirming a subscription.)
+    alert_weeks: int = Field(default=4, ge=1, le=52)
+    """Conversion alerts look at stage moves in this many weeks (the current one included)."""
+    alert_min_deals: int = Field(default=5, ge=1)
+    """A stage with fewer deals than this in the window is too small to alert on."""
+    alert_floors: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_FLOORS)
+    )
+    """Per stage, the lowest acceptable conversion (percent) to the next stage,
+    ``qualified=35,lead=0`` (merged over the defaults); 0 or a stage not listed: no alert."""
+
+    @field_validator("alert_floors", mode="before")
+    @classmethod
+    def _floor_table(cls, value: Any) -> Any:
+        table = table_over(value, DEFAULT_FLOORS, "qualified=30,proposal=40", str.lower)
+        if isinstance(table, dict) and any(not 0 <= int(v) <= 100 for v in table.values()):
+            raise ValueError("floors are percentages from 0 to 100")
+        return table
 
     @field_validator("platforms", mode="before")
     @classmethod

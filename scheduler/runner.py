@@ -77,7 +77,7 @@ class ReminderScheduler:
         self._scheduler = scheduler
 
     async def _rules_and_reconcile(self) -> int:
-        made = await self.service.sweep_rules()
+        made = await self.service.sweep_rules() + await self.service.plan_alerts()
         await self.service.reconcile()
         return made
 

@@ -10,6 +10,9 @@ it and a restart picks up where the last run stopped:
   another worker claims the rows.
 * :meth:`plan_digests` (every minute) adds today's digest for each user whose local digest
   time has passed, and the weekly stale-deal list for managers — keyed per local day / week.
+* :meth:`plan_digests` also plans subscribed reports (``/subscribe``) at each subscriber's
+  local report time, and :meth:`plan_alerts` (with the rules) the managers' conversion alerts —
+  see :mod:`scheduler.manager_reports`.
 * :meth:`sweep_rules` (every few minutes) lets each rule find what deserves a nudge and makes
   tasks of it; :meth:`reconcile` records pushes the outbox gave up on and marks accounts that
   blocked the bot.
@@ -37,12 +40,24 @@ from bot.replies import Reply
 from locales.catalog import Translator
 from scheduler.config import ReminderConfig
 from scheduler.locks import try_singleton
+from scheduler.manager_reports import (
+    ALERT,
+    REPORT,
+    alert_due,
+    alert_key,
+    alert_people,
+    low_conversions,
+    plan_reports,
+    render_alert,
+    render_report,
+)
 from scheduler.pushes import Voice, digest_push, task_push, weekly_stale_push
 from scheduler.rules import Rule, RuleState, Scan, default_rules, fire, rule_states
 from scheduler.sender import PushFailed, SenderPolicy
 from store import reminders as store
 from store.access import Records, principal_for
 from store.db import Database
+from store.housekeeping import forget_deliveries
 from store.models import (
     ChatIdentity,
     Company,
@@ -270,6 +285,12 @@ class ReminderService:
                     reply = await weekly_stale_push(
                         session, records, voice, user, self.settings.pipeline, days or 14
                     )
+                elif row.kind == REPORT:
+                    reply = await render_report(session, row, user, records, voice, self.settings)
+                elif row.kind == ALERT:
+                    reply = await render_alert(
+                        row, user, records, voice, self.settings, self.config
+                    )
                 else:
                     row.state, row.detail = "skipped", f"unknown kind {row.kind}"
                     return None
@@ -338,10 +359,34 @@ class ReminderService:
                                 task_id=None,
                             )
                         )
-            known = await store.existing_keys(session, (str(w["key"]) for w in wanted))
-            fresh = [w for w in wanted if w["key"] not in known]
-            await store.add_occurrences(session, fresh)
-        return len(fresh)
+            wanted += await plan_reports(session, now, self.settings, self.platforms)
+            return await _add_fresh(session, wanted)
+
+    async def plan_alerts(self) -> int:
+        """For each manager (their team) and admin (everyone), the stages converting below
+        their floor; keyed per stage and ISO week, so each is told once a week at most."""
+        now = self.clock.now()
+        async with self.db.transaction(platform="scheduler") as session:
+            if not self.platforms or not await try_singleton(session, "reminders.alerts"):
+                return 0
+            wanted: list[dict[str, object]] = []
+            for user in await alert_people(session, self.platforms):
+                zone = ZoneInfo(user.tz or self.settings.default_tz)
+                today = now.astimezone(zone).date()
+                records = Records(session, await principal_for(session, user), now)
+                pipeline = self.settings.pipeline
+                for low in await low_conversions(records, pipeline, self.config, zone, today):
+                    wanted.append(
+                        store.occurrence(
+                            key=alert_key(user.id, low.stage, today),
+                            kind=ALERT,
+                            user_id=user.id,
+                            due_at=alert_due(now, zone, self.settings.report_time),
+                            now=now,
+                            task_id=None,
+                        )
+                    )
+            return await _add_fresh(session, wanted)
 
     async def _stale_days(self, session: AsyncSession) -> int | None:
         for state in await self.rule_states(session):
@@ -382,7 +427,8 @@ class ReminderService:
 
     async def reconcile(self) -> int:
         """Pushes the outbox gave up on: record them, and mark accounts that refused for good;
-        then forget handled reminders older than ``keep_days``.
+        then forget handled reminders and delivered outbox rows older than ``keep_days``, and
+        processed-event ids older than a week (:mod:`store.housekeeping`).
 
         A push that failed before the sender's last attempt failed permanently (blocked, chat
         not found); one that used every attempt failed on a platform outage, which says
@@ -415,17 +461,32 @@ class ReminderService:
                     )
             keep = timedelta(days=max(self.config.keep_days, self.config.lookback_days + 2))
             await store.prune(session, before=now - keep)
+            await forget_deliveries(
+                session, events_before=now - EVENT_IDS_KEPT, outbox_before=now - keep
+            )
         return handled
 
     async def catch_up(self) -> int:
         """On start: everything that fell due while no worker ran, delivered now (marked late).
         Due reminders go first; then rules and digests, and what they made due is delivered."""
         queued = await self.tick()
-        made = await self.sweep_rules() + await self.plan_digests()
+        made = await self.sweep_rules() + await self.plan_digests() + await self.plan_alerts()
         await self.reconcile()
         if made:
             queued += await self.tick()
         return queued
+
+
+async def _add_fresh(session: AsyncSession, wanted: list[dict[str, object]]) -> int:
+    """Insert the occurrences whose keys are new; how many were."""
+    known = await store.existing_keys(session, (str(w["key"]) for w in wanted))
+    fresh = [w for w in wanted if w["key"] not in known]
+    await store.add_occurrences(session, fresh)
+    return len(fresh)
+
+
+EVENT_IDS_KEPT = timedelta(days=7)
+"""Platforms redeliver for a day at most; a week of delivery ids is plenty."""
 
 
 def _at(day: date, at: time, zone: ZoneInfo) -> datetime:

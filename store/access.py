@@ -6,13 +6,15 @@ record it refuses exists (a forged button payload gets the same answer as a miss
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, inspect, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from store.models import Company, Owned, Role, TeamMember, User
 
@@ -52,6 +54,13 @@ async def principal_for(session: AsyncSession, user: User) -> Principal:
     return Principal(user.id, role, frozenset({user.id, *members}))
 
 
+@functools.lru_cache(maxsize=4096)
+def _scope(model: type[Owned], ids: frozenset[int] | None) -> ColumnElement[bool]:
+    """``owner_id IN (...)``, built once per model and owner set: SQL expressions are
+    immutable, and building this one is a good part of a scoped query's Python cost."""
+    return true() if ids is None else model.owner_id.in_(ids)
+
+
 class Records:
     """Scoped reads and writes of owned records for one principal in one transaction."""
 
@@ -61,8 +70,8 @@ class Records:
         self.now = now
 
     def scope(self, model: type[RecordT]) -> ColumnElement[bool]:
-        ids = self.principal.visible_owner_ids
-        return true() if ids is None else model.owner_id.in_(ids)
+        owned: Any = model  # a mapped class: hashable, as lru_cache needs
+        return _scope(owned, self.principal.visible_owner_ids)
 
     def select(self, model: type[RecordT]) -> Select[RecordT]:
         return select(model).where(self.scope(model))
@@ -70,6 +79,11 @@ class Records:
     async def get(
         self, model: type[RecordT], record_id: int, *, for_update: bool = False
     ) -> RecordT:
+        obj = None if for_update else self._loaded(model, record_id)
+        if obj is not None:
+            if not self.principal.can_see_owner(obj.owner_id):
+                raise RecordNotFound(f"{model.__name__} {record_id}")
+            return obj
         stmt = self.select(model).where(model.id == record_id)
         if for_update:
             stmt = stmt.with_for_update()
@@ -77,6 +91,21 @@ class Records:
         if obj is None:
             raise RecordNotFound(f"{model.__name__} {record_id}")
         return obj
+
+    def _loaded(self, model: type[RecordT], record_id: int) -> RecordT | None:
+        """The record if this transaction already holds it, fully loaded: a SELECT would
+        return that same object unchanged (the session does not overwrite loaded
+        attributes), so the statement is skipped. A lock (``for_update``) always asks."""
+        found = self.session.sync_session.identity_map.get(identity_key(model, record_id))
+        if not isinstance(found, model):
+            return None
+        state = inspect(found)
+        if state.deleted or state.was_deleted:
+            return None
+        unloaded = state.unloaded  # expired or deferred columns would need the row again
+        if unloaded and any(attr.key in unloaded for attr in state.mapper.column_attrs):
+            return None
+        return found
 
     async def list(
         self,

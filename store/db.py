@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import collections
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -17,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.util import EMPTY_DICT
 
 from bot.clock import Clock
 from store.audit import install_audit_hooks
@@ -39,6 +46,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _one_hop_cursors)
         self._writer = _TaskGate() if self.is_sqlite else None
         self._sync_session_class = type("AuditedSession", (Session,), {})
         install_audit_hooks(self._sync_session_class, clock)
@@ -116,3 +124,79 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """A statement in one trip to aiosqlite's thread instead of four.
+
+    SQLAlchemy's aiosqlite adapter awaits the worker thread to open a cursor, to execute, to
+    fetch the rows and to close the cursor: four thread hand-offs of ~40-60 µs of event-loop
+    CPU each, against ~10 µs for SQLite's own work on an indexed statement. Here the whole
+    round runs in the thread at once (the webhook benchmark sends ~16 statements per
+    message). Same rows, errors, rowcount and lastrowid: only the trips are fewer. Relies on
+    aiosqlite's ``Connection._execute`` (queue a callable on its thread; there since 0.17)
+    and on SQLAlchemy's adapted-cursor attributes; every SQLite test goes through it."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: Any) -> None:
+        # No cursor is opened here (the parent class awaits one): the thread opens its own.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._lastrowid
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> None:
+        await self._round(lambda cursor: cursor.execute(operation, parameters or ()))
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> None:
+        await self._round(lambda cursor: cursor.executemany(operation, seq_of_parameters))
+
+    async def _round(self, call: Callable[[sqlite3.Cursor], object]) -> None:
+        """Open, run, fetch and close in the worker thread; keep what SQLAlchemy reads."""
+
+        def statement(conn: sqlite3.Connection) -> None:
+            cursor = conn.cursor()
+            try:
+                call(cursor)
+                self._description = cursor.description
+                if cursor.description:  # a SELECT, or RETURNING
+                    self._rows = collections.deque(cursor.fetchall())
+                self._rowcount, self._lastrowid = cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+
+        connection: Any = self._connection
+        async with self._adapt_connection._execute_mutex:
+            await connection._execute(statement, connection._conn)
+
+    async def _async_soft_close(self) -> None:
+        return  # nothing open in the thread between statements
+
+    def close(self) -> None:
+        self._rows.clear()
+
+
+class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _OneHopCursor
+
+
+def _one_hop_cursors(dbapi_connection: Any, _record: Any) -> None:
+    if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
+        dbapi_connection.__class__ = _OneHopConnection

@@ -1,4 +1,8 @@
-"""Deal changes that must always happen together: a stage move and its history row."""
+"""Deal changes that must always happen together: a stage move and its history row.
+
+Also the one gate on ``won``: a deal that needs approval (see :mod:`store.approvals`) is not
+moved; :class:`~store.approvals.ApprovalRequired` is raised before anything changes.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from datetime import date
 from sqlalchemy import select
 
 from store.access import Records
+from store.approvals import ApprovalRequired, approvers
 from store.models import Company, Deal, DealStageChange
-from store.pipeline import Pipeline
+from store.pipeline import WON, Pipeline
 
 
 class StageError(Exception):
@@ -29,6 +34,20 @@ async def create_deal(
     stage = stage or pipeline.first
     if stage not in pipeline.stages:
         raise StageError(stage)
+    owner_id = company.owner_id if records.principal.can_see_owner(company.owner_id) else None
+    needed = await approvers(
+        records.session,
+        pipeline,
+        records.principal,
+        owner_id=owner_id or records.principal.user_id,
+        amount_cents=amount_cents,
+        currency=currency,
+        to_stage=stage,
+    )
+    if needed:
+        # Recorded straight as won, but too big to be won unasked: it starts at the last
+        # open stage and waits for the yes, like a deal moved there.
+        stage = pipeline.open_stages[-1]
     deal = await records.create(
         Deal,
         company_id=company.id,
@@ -38,7 +57,7 @@ async def create_deal(
         currency=currency,
         expected_close=expected_close,
         probability=pipeline.probability(stage),
-        owner_id=company.owner_id if records.principal.can_see_owner(company.owner_id) else None,
+        owner_id=owner_id,
     )
     records.session.add(
         DealStageChange(
@@ -50,15 +69,39 @@ async def create_deal(
         )
     )
     await records.session.flush()
+    if needed:
+        raise ApprovalRequired(deal, WON, None, needed)
     return deal
 
 
 async def move_stage(
-    records: Records, pipeline: Pipeline, deal: Deal, to_stage: str, *, reason: str | None = None
+    records: Records,
+    pipeline: Pipeline,
+    deal: Deal,
+    to_stage: str,
+    *,
+    reason: str | None = None,
+    approved: bool = False,
 ) -> bool:
-    """Move ``deal`` and record when; ``False`` if it already was there (nothing recorded)."""
+    """Move ``deal`` and record when; ``False`` if it already was there (nothing recorded).
+
+    Raises :class:`ApprovalRequired` (nothing changed) when the move needs a manager's yes;
+    ``approved`` is passed only by the approval itself.
+    """
     if to_stage not in pipeline.stages:
         raise StageError(to_stage)
+    if not approved and deal.stage != to_stage:
+        needed = await approvers(
+            records.session,
+            pipeline,
+            records.principal,
+            owner_id=deal.owner_id,
+            amount_cents=deal.amount_cents,
+            currency=deal.currency,
+            to_stage=to_stage,
+        )
+        if needed:
+            raise ApprovalRequired(deal, to_stage, reason, needed)
     if deal.stage == to_stage:
         if reason is not None and pipeline.is_closed(to_stage):
             await records.update(deal, close_reason=reason)

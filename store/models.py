@@ -420,3 +420,40 @@ class SchedulerMark(Base):
     __tablename__ = "scheduler_marks"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     at: Mapped[datetime]
+
+
+# --- Managers' reports (issue 7) ------------------------------------------------------------
+
+
+class ReportSubscription(Base):
+    """A user's standing order for a chart (``/subscribe weekly pipeline``): the scheduler
+    plans one push per local day or week from it, keyed ``report:<id>:<local date>``."""
+
+    __tablename__ = "report_subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "report", "every"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    report: Mapped[str] = mapped_column(String(16))
+    every: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+
+
+class DealApproval(Base):
+    """A request to mark a big deal won, and the manager's answer. ``state``: ``pending`` ->
+    ``approved`` / ``rejected``; audited like the deal itself, so who decided what is on record."""
+
+    __tablename__ = "deal_approvals"
+    __table_args__ = (Index("ix_deal_approvals_deal_state", "deal_id", "state"),)
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    to_stage: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import ChatIdentity, Invite, Role, Team, TeamMember, User
@@ -140,12 +140,19 @@ async def issue_invite(
     return IssuedInvite(format_code(raw), invite.expires_at)
 
 
-async def identity_user(session: AsyncSession, platform: str, external_id: str) -> User | None:
-    return await session.scalar(
-        select(User)
-        .join(ChatIdentity, ChatIdentity.user_id == User.id)
-        .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id)
+_IDENTITY_USER = (
+    select(User)
+    .join(ChatIdentity, ChatIdentity.user_id == User.id)
+    .where(
+        ChatIdentity.platform == bindparam("platform"),
+        ChatIdentity.external_id == bindparam("external_id"),
     )
+)
+"""Built once: it runs for every incoming event."""
+
+
+async def identity_user(session: AsyncSession, platform: str, external_id: str) -> User | None:
+    return await session.scalar(_IDENTITY_USER, {"platform": platform, "external_id": external_id})
 
 
 async def redeem_invite(

@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.clock import FrozenClock
-from store.models import ChatIdentity, Company, OutboxMessage, Reminder, Task
+from store.models import (
+    ChatIdentity,
+    Company,
+    OutboxMessage,
+    ProcessedEvent,
+    Reminder,
+    Task,
+)
 from tests import workspace
 from tests.test_reminders_support import (
     link_push,
@@ -418,6 +425,30 @@ async def test_the_proposed_sender_hook_marks_a_blocked_account_at_once(rbot, ws
     assert identities[chat] == clock.now()
     assert identities["telegram-na"] is None
     assert [r.state for r in await reminder_rows(rbot)] == ["failed", "failed"]
+
+
+async def test_old_delivery_ids_and_delivered_outbox_rows_are_forgotten(rbot, ws, worker, clock):
+    await link_push(rbot, ws.li)
+    clock.set(datetime(2026, 11, 18, 13, 0, tzinfo=SH))
+    await ws.li.send("remind me to call Li today 14:00")
+    await ws.li.send("remind me to call Wang today 14:00")
+    clock.set(datetime(2026, 11, 18, 14, 0, tzinfo=SH))
+    await worker.tick()
+    async with rbot.db.transaction() as session:
+        first, *others = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        first.state = "sent"
+    assert others
+    events = await rbot.scalar(select(func.count()).select_from(ProcessedEvent))
+    assert events >= 2
+    clock.advance(timedelta(days=8))
+    await worker.reconcile()
+    # A week on, the update ids guard nothing (platforms retry for a day); rows stay a while.
+    assert await rbot.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+    assert len(await rbot.all(select(OutboxMessage.id))) == 1 + len(others)
+    clock.advance(timedelta(days=90))
+    await worker.reconcile()
+    # The delivered row goes; those still pending are never dropped.
+    assert await rbot.all(select(OutboxMessage.id)) == [row.id for row in others]
 
 
 async def test_old_handled_reminders_are_forgotten_but_pending_ones_kept(rbot, ws, worker, clock):

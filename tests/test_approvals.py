@@ -1,0 +1,265 @@
+"""Big deals need a manager's yes before they are won, on every path to won.
+
+The workspace's rep Li owns Acme ERP (¥300k, proposal); the tests raise it past the ¥500k
+threshold. Wang (Chinese) manages team East; pushes to him and back to Li are read from
+the outbox as their chats would show them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.replies import from_json, reply_text
+from store.models import AuditEntry, Company, Deal, DealApproval, DealStageChange, OutboxMessage
+from tests import workspace
+from tests.harness import BotHarness, ChatUser, Response
+
+
+@pytest.fixture
+async def ws(bot):
+    return await workspace.build(bot)
+
+
+async def set_amount(bot: BotHarness, deal_id: int, cents: int, currency: str = "CNY") -> None:
+    async with bot.db.transaction(platform="test") as session:
+        await session.execute(
+            update(Deal).where(Deal.id == deal_id).values(amount_cents=cents, currency=currency)
+        )
+
+
+async def deal_of(bot: BotHarness, deal_id: int) -> Deal:
+    deal = await bot.scalar(select(Deal).where(Deal.id == deal_id))
+    assert isinstance(deal, Deal)
+    return deal
+
+
+async def approvals(bot: BotHarness) -> list[DealApproval]:
+    return await bot.all(select(DealApproval).order_by(DealApproval.id))
+
+
+async def pushes_to(bot: BotHarness, chat: ChatUser) -> list[Response]:
+    rows = await bot.all(
+        select(OutboxMessage)
+        .where(OutboxMessage.event_id.like("ap:%"), OutboxMessage.chat_id == f"id-{chat.name}")
+        .order_by(OutboxMessage.id)
+    )
+    return [Response([from_json(row.body, row.image)]) for row in rows]
+
+
+async def won_moves(bot: BotHarness, deal_id: int) -> list[DealStageChange]:
+    return await bot.all(
+        select(DealStageChange).where(
+            DealStageChange.deal_id == deal_id, DealStageChange.to_stage == "won"
+        )
+    )
+
+
+async def ask_by_button(ws: workspace.Workspace) -> Response:
+    """Li presses Won on the deal card and gives a reason."""
+    r = await ws.li.click(f"dl:{ws.ids['Acme ERP']}")
+    r = await ws.li.click(r.button("Won"))
+    return await ws.li.click(r.button("Price"))
+
+
+async def asked(bot: BotHarness, ws: workspace.Workspace) -> Response:
+    """Acme ERP raised to ¥600k and Li pressed Won: the push Wang got."""
+    await set_amount(bot, ws.ids["Acme ERP"], 60_000_000)
+    await ask_by_button(ws)
+    [push] = await pushes_to(bot, ws.wang)
+    return push
+
+
+async def test_won_button_on_a_big_deal_goes_to_the_manager(bot, ws):
+    await set_amount(bot, ws.ids["Acme ERP"], 60_000_000)
+    r = await ask_by_button(ws)
+    assert "sent to your manager for approval (Wang)" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+    [row] = await approvals(bot)
+    assert (row.state, row.reason, row.amount_cents) == ("pending", "Price", 60_000_000)
+    [push] = await pushes_to(bot, ws.wang)
+    assert "待审批：Acme ERP" in push.text
+    for part in ("公司：Acme Ltd", "金额：¥60万", "负责人：Li", "当前阶段：方案 → 赢单"):
+        assert part in push.text, part
+    assert [b.label for b in push.buttons] == ["✅ 批准", "❌ 驳回"]
+
+
+async def test_approve_moves_it_to_won_tells_the_rep_and_audits(bot, ws):
+    push = await asked(bot, ws)
+    r = await ws.wang.click(push.button("批准"))
+    assert "已批准：Acme ERP" in r.text
+    deal = await deal_of(bot, ws.ids["Acme ERP"])
+    assert (deal.stage, deal.close_reason, deal.probability) == ("won", "Price", 100)
+    [move] = await won_moves(bot, deal.id)
+    assert move.changed_by == ws.wang.user_id
+    [told] = await pushes_to(bot, ws.li)
+    assert told.text == "✅ Wang approved: Acme ERP is won (¥600k). Well done!"
+    [row] = await approvals(bot)
+    assert (row.state, row.decided_by) == ("approved", ws.wang.user_id)
+    audit = await bot.all(select(AuditEntry).where(AuditEntry.table_name == "deal_approvals"))
+    assert {(a.action, a.field, a.new_value) for a in audit} >= {
+        ("create", "state", "pending"),
+        ("update", "state", "approved"),
+        ("update", "decided_by", str(ws.wang.user_id)),
+    }
+    assert {a.user_id for a in audit if a.action == "update"} == {ws.wang.user_id}
+    deal_audit = await bot.all(
+        select(AuditEntry.new_value).where(
+            AuditEntry.table_name == "deals",
+            AuditEntry.field == "stage",
+            AuditEntry.action == "update",
+        )
+    )
+    assert deal_audit == ["won"]
+
+
+async def test_double_click_and_a_second_approver_are_handled_once(bot, ws):
+    admin = await bot.user("ada", role="admin")
+    push = await asked(bot, ws)
+    first = await ws.wang.click(push.button("批准"))
+    again = await ws.wang.click(push.button("批准"))
+    late = await admin.click(push.button("批准").payload.replace("ap.ok", "ap.no"))
+    assert "已批准" in first.text
+    assert again.text == "Acme ERP 已由 Wang 批准。"
+    assert late.text == "Acme ERP was already approved by Wang."
+    assert len(await won_moves(bot, ws.ids["Acme ERP"])) == 1
+    assert len(await pushes_to(bot, ws.li)) == 1
+
+
+async def test_reject_asks_why_and_the_rep_hears_the_reason(bot, ws):
+    push = await asked(bot, ws)
+    r = await ws.wang.click(push.button("驳回"))
+    assert "为什么驳回 Acme ERP" in r.text
+    r = await ws.wang.send("合同还没盖章")
+    assert r.text == "❌ 已驳回：Acme ERP 保持原阶段。已告知原因：合同还没盖章"
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+    [told] = await pushes_to(bot, ws.li)
+    assert told.text == "❌ Wang did not approve marking Acme ERP won. Reason: 合同还没盖章"
+    [row] = await approvals(bot)
+    assert (row.state, row.note) == ("rejected", "合同还没盖章")
+    assert await won_moves(bot, ws.ids["Acme ERP"]) == []
+
+
+async def test_reject_with_a_reason_button(bot, ws):
+    push = await asked(bot, ws)
+    r = await ws.wang.click(push.button("驳回"))
+    r = await ws.wang.click(r.button("折扣太大"))
+    assert "已驳回" in r.text
+    [told] = await pushes_to(bot, ws.li)
+    assert "Reason: 折扣太大" in told.text
+
+
+async def test_typed_won_goes_through_the_same_gate(bot, ws):
+    await set_amount(bot, ws.ids["Acme ERP"], 60_000_000)
+    r = await ws.li.send("Acme Ltd deal won")
+    r = await ws.li.click(r.button("Relationship"))
+    assert "sent to your manager for approval" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+
+
+async def test_logged_call_with_won_is_saved_but_the_deal_waits(bot, ws):
+    await set_amount(bot, ws.ids["Acme ERP"], 60_000_000)
+    r = await ws.li.send("called Acme Ltd, deal won")
+    assert "sent to your manager for approval" in r.text
+    assert "Why did" not in r.text  # no reason question while it waits
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+    assert len(await approvals(bot)) == 1
+
+
+async def test_asking_twice_keeps_one_request(bot, ws):
+    await set_amount(bot, ws.ids["Acme ERP"], 60_000_000)
+    await ask_by_button(ws)
+    r = await ask_by_button(ws)
+    assert "already waiting for approval (Wang)" in r.text
+    assert len(await approvals(bot)) == 1
+    assert len(await pushes_to(bot, ws.wang)) == 1
+
+
+async def test_small_deals_and_small_foreign_amounts_need_no_approval(bot, ws):
+    await set_amount(bot, ws.ids["Acme ERP"], 6_000_000, "USD")  # $60k ≈ ¥426k
+    r = await ask_by_button(ws)
+    assert "is Won" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"
+    assert await approvals(bot) == []
+
+
+async def test_foreign_currency_is_compared_at_the_static_rate(bot, ws):
+    await set_amount(bot, ws.ids["Acme ERP"], 8_000_000, "USD")  # $80k ≈ ¥568k
+    r = await ask_by_button(ws)
+    assert "sent to your manager for approval" in r.text
+
+
+async def test_a_rep_cannot_approve(bot, ws):
+    push = await asked(bot, ws)
+    r = await ws.li.click(push.button("批准"))
+    assert r.text == "Only the deal owner's manager (or an admin) can approve this."
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+    [row] = await approvals(bot)
+    assert row.state == "pending"
+
+
+async def test_a_manager_of_another_team_cannot_approve(bot, ws):
+    chen = await bot.user("chen", role="manager", team="West")
+    push = await asked(bot, ws)
+    assert await pushes_to(bot, chen) == []
+    r = await chen.click(push.button("批准"))
+    assert r.text == "Not found, or you don't have access to it."
+    [row] = await approvals(bot)
+    assert row.state == "pending"
+
+
+async def test_a_manager_marks_a_team_deal_won_without_asking(bot, ws):
+    await set_amount(bot, ws.ids["Acme ERP"], 60_000_000)
+    r = await ws.wang.click(f"dl.mv:{ws.ids['Acme ERP']}:won")
+    r = await ws.wang.click(r.buttons[0])
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"
+    assert await approvals(bot) == []
+
+
+async def test_a_managers_own_big_deal_goes_to_the_admin(bot, ws):
+    admin = await bot.user("ada", role="admin")
+    async with bot.db.transaction(platform="test") as session:
+        await session.execute(
+            update(Deal).where(Deal.id == ws.ids["Acme ERP"]).values(owner_id=ws.wang.user_id)
+        )
+    await set_amount(bot, ws.ids["Acme ERP"], 60_000_000)
+    r = await ws.wang.click(f"dl.mv:{ws.ids['Acme ERP']}:won")
+    r = await ws.wang.click(r.buttons[0])
+    assert "已提交给你的经理审批（Ada）" in r.text
+    [push] = await pushes_to(bot, admin)
+    r = await admin.click(push.button("Approve"))
+    assert "Approved: Acme ERP" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"
+    [told] = await pushes_to(bot, ws.wang)
+    assert "Ada 已批准" in reply_text(told.replies[0])
+
+
+async def test_a_rep_without_a_manager_or_admin_is_not_stuck(bot):
+    solo = await bot.user("solo")
+    session, records = await bot.records_for(solo)
+    async with session, session.begin():
+        company = await records.create(Company, name="Solo Ltd")
+        deal = await records.create(
+            Deal,
+            company_id=company.id,
+            title="Solo deal",
+            stage="negotiation",
+            amount_cents=90_000_000,
+            currency="CNY",
+        )
+    r = await solo.click(f"dl.mv:{deal.id}:won")
+    r = await solo.click(r.buttons[0])
+    assert (await deal_of(bot, deal.id)).stage == "won"
+    assert await approvals(bot) == []
+
+
+async def test_a_new_deal_logged_as_won_starts_at_the_last_open_stage(bot, ws):
+    r = await ws.li.send("called Globex Corporation, deal won 80万")
+    assert "sent to your manager for approval" in r.text
+    deal = await bot.scalar(select(Deal).where(Deal.company_id == ws.ids["Globex Corporation"]))
+    assert (deal.stage, deal.amount_cents) == ("negotiation", 80_000_000)
+    [row] = await approvals(bot)
+    assert (row.deal_id, row.to_stage) == (deal.id, "won")
+    [push] = await pushes_to(bot, ws.wang)
+    await ws.wang.click(push.button("批准"))
+    assert (await deal_of(bot, deal.id)).stage == "won"
