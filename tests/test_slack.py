@@ -220,6 +220,32 @@ async def test_a_mention_that_starts_with_a_command_runs_it(slack, li):
     assert not said.last.plain.startswith("*🏢 Acme Ltd*")
 
 
+async def test_a_command_in_a_channel_the_app_is_not_in_is_answered_there(slack, li):
+    slack.api.outside.add("C0ELSEWHERE")
+    said = await li.command("find Acme Ltd", channel="C0ELSEWHERE")
+    assert said.answer.status == 200
+    card = said.last
+    assert card.channel == "C0ELSEWHERE"
+    assert card.plain.startswith("*🏢 Acme Ltd*")
+    assert "139****2222" in card.plain  # a channel: masked, as any group reply
+    assert slack.api.responses[-1]["response_type"] == "in_channel"
+    # Where the app is a member, it posts as usual.
+    said = await li.command("find Acme Ltd", channel="C0SALES")
+    assert said.last.channel == "C0SALES"
+    assert len(slack.api.responses) == 1
+
+
+async def test_a_response_url_off_slack_is_never_called(slack, li, monkeypatch):
+    slack.api.outside.add("C0ELSEWHERE")
+    monkeypatch.setattr(
+        slack.api, "response_url", lambda channel: "https://evil.example/commands/x"
+    )
+    said = await li.command("find Acme Ltd", channel="C0ELSEWHERE")
+    assert said.answer.status == 200
+    assert said.messages == []
+    assert slack.api.responses == []
+
+
 async def test_chatter_the_bot_is_not_addressed_in_is_ignored(slack, li):
     for name in ("channel_message", "bot_message", "message_changed"):
         answer = await slack.send_json(slack.event(name))

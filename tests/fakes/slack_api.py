@@ -146,6 +146,10 @@ class FakeSlackApi:
         self.uploads: dict[str, Upload] = {}
         self.files: dict[str, tuple[bytes, str]] = {}
         self.downloads: list[tuple[str, str | None]] = []
+        self.outside: set[str] = set()
+        """Channels the app is not a member of: ``chat.postMessage`` there is refused."""
+        self.response_urls: dict[str, str] = {}
+        self.responses: list[dict[str, Any]] = []
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -160,6 +164,7 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/files-pri/{file_id}/{name}", self._download)
+        app.router.add_post("/commands/{hook}", self._respond)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -192,6 +197,12 @@ class FakeSlackApi:
         file_id = f"F0FILE{next(self._ids):04d}"
         self.files[file_id] = (data, mimetype)
         return f"{self.url}/files-pri/{TEAM_ID}-{file_id}/{name}"
+
+    def response_url(self, channel: str) -> str:
+        """A slash command's ``response_url`` for ``channel``, answered by this fake."""
+        hook = f"{TEAM_ID}-{next(self._ids):04d}"
+        self.response_urls[hook] = channel
+        return f"{self.url}/commands/{hook}"
 
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -241,6 +252,8 @@ class FakeSlackApi:
         channel = params.get("channel")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         blocks = _json_field(params.get("blocks")) or []
         if not params.get("text") and not blocks:
             return {"ok": False, "error": "no_text"}
@@ -279,6 +292,17 @@ class FakeSlackApi:
             upload.initial_comment = params.get("initial_comment")
             done.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
         return {"ok": True, "files": done}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A message through a ``response_url``: it shows in the command's channel."""
+        channel = self.response_urls.get(request.match_info["hook"])
+        if channel is None:
+            return web.Response(status=404, text="expired_url")
+        body = await request.json()
+        self.responses.append(body)
+        message = Posted(channel, "", str(body.get("text") or ""), body.get("blocks") or [])
+        self.posted.append(message)
+        return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
         upload = self.uploads.get(request.match_info["file_id"])
@@ -475,6 +499,7 @@ class SlackPerson:
             channel_name="directmessage" if channel.startswith("D") else "sales",
             text=text,
             trigger_id=self.workspace.next_id("7788990011."),
+            response_url=self.workspace.api.response_url(channel),
         )
         return await self._answered(await self.workspace.send_form(fields))
 

@@ -69,6 +69,10 @@ SIGNATURE_MAX_AGE = 300
 API_TIMEOUT = 30
 DOWNLOAD_TIMEOUT = 120
 FILE_HOST = "files.slack.com"
+RESPONSE_HOST = "hooks.slack.com"
+RESPONSE_URL_LIFETIME = 25 * 60
+"""Slack honours a slash command's ``response_url`` for 30 minutes: keep a margin."""
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
@@ -104,6 +108,8 @@ class SlackAdapter:
         )
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # channel -> (response_url, expiry): answers for channels we are not a member of.
+        self._response_urls: dict[str, tuple[str, float]] = {}
         self.bolt = self._build_bolt(secret)
 
     # ----------------------------------------------------------------- lifecycle
@@ -224,6 +230,7 @@ class SlackAdapter:
         event = parse(body, now=self.app.clock.now())
         if event is None:
             return
+        self._remember_response_url(body)
         if event.kind is EventKind.IMAGE:
             files = shared_files(body)
             self._spawn(self._with_file(event, files[0]))
@@ -278,40 +285,88 @@ class SlackAdapter:
             return Attachment("not_image", filename=file.name, mime_type=file.mimetype)
         return Attachment("image", data=data, filename=file.name, mime_type=mime)
 
-    def _may_fetch(self, url: str) -> bool:
+    def _may_fetch(self, url: str, host: str = FILE_HOST) -> bool:
         parts = urlsplit(url)
         api = urlsplit(self._api_url)
         if parts.netloc == api.netloc and parts.scheme == api.scheme:
             return True
-        return parts.scheme == "https" and parts.hostname == FILE_HOST
+        return parts.scheme == "https" and parts.hostname == host
+
+    def _remember_response_url(self, body: Mapping[str, Any]) -> None:
+        """A slash command may come from a channel the app was never added to, where it
+        cannot post: keep the command's ``response_url`` to answer there instead."""
+        url, channel = body.get("response_url"), body.get("channel_id")
+        if not isinstance(url, str) or not isinstance(channel, str) or not body.get("command"):
+            return
+        if channel.startswith("D") or not self._may_fetch(url, RESPONSE_HOST):
+            return
+        now = self.app.clock.now().timestamp()
+        self._response_urls = {c: v for c, v in self._response_urls.items() if v[1] > now}
+        self._response_urls[channel] = (url, now + RESPONSE_URL_LIFETIME)
+
+    def _response_url(self, channel: str) -> str | None:
+        url, expires = self._response_urls.get(channel, ("", 0.0))
+        return url if expires > self.app.clock.now().timestamp() else None
 
     # ----------------------------------------------------------------- outbound
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
-        """Post one reply; the ``ts`` of each message (an image: the uploaded file's id)."""
+        """Post one reply; the ``ts`` of each message (an image: the uploaded file's id).
+
+        In a channel the app is not a member of, a reply to a recent slash command goes
+        through that command's ``response_url``, visible to the channel like a post."""
         with _delivery_errors():
-            if isinstance(reply, Image):
-                upload = render_upload(reply)
-                done = await self.client.files_upload_v2(
-                    channel=chat_id,
-                    file=upload.data,
-                    filename=upload.filename,
-                    title=upload.title,
-                    initial_comment=upload.initial_comment,
-                )
-                files = done.get("files") or []
-                return [str(f.get("id")) for f in files if isinstance(f, dict)]
-            ids: list[str] = []
-            for message in render(reply):
-                posted = await self.client.chat_postMessage(
-                    channel=chat_id,
-                    text=message.text,
-                    blocks=message.blocks,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-                ids.append(str(posted["ts"]))
-            return ids
+            try:
+                return await self._post(chat_id, reply)
+            except SlackApiError as exc:
+                url = self._response_url(chat_id)
+                if url is None or exc.response.get("error") not in NOT_A_MEMBER:
+                    raise
+            return await self._respond(url, reply)
+
+    async def _post(self, chat_id: str, reply: Reply) -> list[str]:
+        if isinstance(reply, Image):
+            upload = render_upload(reply)
+            done = await self.client.files_upload_v2(
+                channel=chat_id,
+                file=upload.data,
+                filename=upload.filename,
+                title=upload.title,
+                initial_comment=upload.initial_comment,
+            )
+            files = done.get("files") or []
+            return [str(f.get("id")) for f in files if isinstance(f, dict)]
+        ids: list[str] = []
+        for message in render(reply):
+            posted = await self.client.chat_postMessage(
+                channel=chat_id,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            ids.append(str(posted["ts"]))
+        return ids
+
+    async def _respond(self, url: str, reply: Reply) -> list[str]:
+        """Through a ``response_url``: no uploads there, so an image is its caption."""
+        bodies: list[dict[str, Any]]
+        if isinstance(reply, Image):
+            caption = render_upload(reply).initial_comment or ""
+            bodies = [{"text": caption}] if caption else []
+        else:
+            bodies = [{"text": m.text, "blocks": m.blocks} for m in render(reply)]
+        await self.start()
+        assert self._session is not None
+        for body in bodies:
+            async with self._session.post(
+                url, json={"response_type": "in_channel", "replace_original": False, **body}
+            ) as response:
+                if response.status == 429 or response.status >= 500:
+                    raise DeliveryError(f"response_url: HTTP {response.status}")
+                if response.status >= 400:
+                    raise DeliveryError(f"response_url: HTTP {response.status}", permanent=True)
+        return [f"response_url:{n}" for n in range(len(bodies))]
 
     async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:
         """Replace the clicked message's buttons with what was chosen."""
