@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
+import segno
 from PIL import Image
 
 from bot.cardscan.qr import contact_from_qr, decode_qr_texts, parse_mecard, parse_vcard
-
-segno = pytest.importorskip("segno")
 
 VCARD_21 = (
     "BEGIN:VCARD\r\nVERSION:2.1\r\n"
