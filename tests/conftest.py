@@ -16,10 +16,13 @@ from sqlalchemy import text
 from bot.app import open_app
 from bot.clock import FrozenClock
 from bot.config import Settings
+from scheduler.service import ReminderService
 from store import migrate
 from store.db import Database
 from store.models import Base
+from tests import workspace
 from tests.harness import BotHarness
+from tests.test_reminders_support import service
 
 # Wednesday 18 November 2026, 10:00 in Shanghai.
 FROZEN_AT = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
@@ -105,3 +108,15 @@ async def bot(settings: Settings, clock: FrozenClock) -> AsyncIterator[BotHarnes
     harness = BotHarness(app, clock, settings)
     yield harness
     await harness.app.close()
+
+
+@pytest.fixture
+async def ws(bot: BotHarness) -> workspace.Workspace:
+    """The rep-workflow workspace (tests/workspace.py) in the default bot."""
+    return await workspace.build(bot)
+
+
+@pytest.fixture
+def worker(bot: BotHarness, clock: FrozenClock, settings: Settings) -> ReminderService:
+    """A reminder worker on the default bot's database, its jobs called by hand."""
+    return service(bot.db, clock, settings, bot.app)

@@ -7,18 +7,12 @@ the outbox as their chats would show them.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select, update
 
 from bot.replies import from_json, reply_text
 from store.models import AuditEntry, Company, Deal, DealApproval, DealStageChange, OutboxMessage
 from tests import workspace
 from tests.harness import BotHarness, ChatUser, Response
-
-
-@pytest.fixture
-async def ws(bot):
-    return await workspace.build(bot)
 
 
 async def set_amount(bot: BotHarness, deal_id: int, cents: int, currency: str = "CNY") -> None:

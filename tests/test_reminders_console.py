@@ -7,7 +7,6 @@ import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
 from bot.adapters.memory.chat import LocalChat
@@ -15,16 +14,8 @@ from scheduler.config import ReminderConfig
 from scheduler.console import console_reminders
 from store.models import Reminder, Task
 from store.users import link_identity
-from tests.test_reminders_support import reminder_bot
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-async def rbot(settings, clock):
-    harness = await reminder_bot(settings, clock)
-    yield harness
-    await harness.app.close()
 
 
 async def printed(lines: list[str], count: int) -> list[str]:
@@ -35,11 +26,11 @@ async def printed(lines: list[str], count: int) -> list[str]:
     raise AssertionError(f"expected {count} printed pushes, got {lines}")
 
 
-async def test_console_prints_due_reminders_and_a_digit_presses_done(rbot, clock, tmp_path):
-    li = await rbot.user("li")
-    other = await rbot.user("zhang")
-    users = [await rbot.get_user(chat.name) for chat in (li, other)]
-    async with rbot.db.transaction() as session:
+async def test_console_prints_due_reminders_and_a_digit_presses_done(bot, clock, tmp_path):
+    li = await bot.user("li")
+    other = await bot.user("zhang")
+    users = [await bot.get_user(chat.name) for chat in (li, other)]
+    async with bot.db.transaction() as session:
         for chat, user in zip((li, other), users, strict=True):
             await link_identity(
                 session,
@@ -48,13 +39,13 @@ async def test_console_prints_due_reminders_and_a_digit_presses_done(rbot, clock
                 external_id=f"user:{chat.name}",
                 now=clock.now(),
             )
-    console = LocalChat(rbot.app.engine, clock, platform="console", external_id="user:li")
+    console = LocalChat(bot.app.engine, clock, platform="console", external_id="user:li")
     await console.send("remind me to call Li tomorrow 9am")
-    zhang_console = LocalChat(rbot.app.engine, clock, platform="console", external_id="user:zhang")
+    zhang_console = LocalChat(bot.app.engine, clock, platform="console", external_id="user:zhang")
     await zhang_console.send("remind me to call Wang tomorrow 9am")
     lines: list[str] = []
     async with console_reminders(
-        rbot.app,
+        bot.app,
         user_id=li.user_id,
         write=lines.append,
         image_dir=tmp_path,
@@ -71,7 +62,7 @@ async def test_console_prints_due_reminders_and_a_digit_presses_done(rbot, clock
     ]
     r = await console.send("1")
     assert r.text == "✅ Done: call Li"
-    assert (await rbot.scalar(select(Task).where(Task.title == "call Li"))).done_at is not None
+    assert (await bot.scalar(select(Task).where(Task.title == "call Li"))).done_at is not None
     # Zhang is not at a terminal: his reminder waits for him (and will say it is late).
-    states = {r.user_id: r.state for r in await rbot.all(select(Reminder))}
+    states = {r.user_id: r.state for r in await bot.all(select(Reminder))}
     assert states == {li.user_id: "queued", other.user_id: "pending"}

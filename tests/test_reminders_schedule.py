@@ -15,28 +15,10 @@ from scheduler.config import load_reminder_config
 from scheduler.rules import birthday_in
 from scheduler.runner import ReminderScheduler
 from store.models import Activity, Contact, Deal, Reminder, RuleFiring, Task
-from tests import workspace
-from tests.test_reminders_support import link_push, pushes, reminder_bot, service, set_user
+from tests.test_reminders_support import link_push, pushes, service, set_user
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-async def rbot(settings, clock):
-    harness = await reminder_bot(settings, clock)
-    yield harness
-    await harness.app.close()
-
-
-@pytest.fixture
-async def ws(rbot):
-    return await workspace.build(rbot)
-
-
-@pytest.fixture
-def worker(rbot, clock, settings):
-    return service(rbot.db, clock, settings, rbot.app)
 
 
 async def rows_of(bot, kind):
@@ -54,11 +36,11 @@ async def add(bot, *objects):
 # --- morning digest -------------------------------------------------------------------------
 
 
-async def test_morning_digest_at_the_users_local_time(rbot, ws, worker, clock):
-    await link_push(rbot, ws.li)
+async def test_morning_digest_at_the_users_local_time(bot, ws, worker, clock):
+    await link_push(bot, ws.li)
     now = clock.now()
     await add(
-        rbot,
+        bot,
         Task(
             owner_id=ws.li.user_id,
             company_id=ws.ids["Acme Ltd"],
@@ -67,7 +49,7 @@ async def test_morning_digest_at_the_users_local_time(rbot, ws, worker, clock):
             created_at=now,
         ),
     )
-    async with rbot.db.transaction() as session:
+    async with bot.db.transaction() as session:
         await session.execute(
             update(Deal)
             .where(Deal.id == ws.ids["Acme ERP"])
@@ -79,7 +61,7 @@ async def test_morning_digest_at_the_users_local_time(rbot, ws, worker, clock):
     assert await worker.plan_digests() == 1
     assert await worker.plan_digests() == 0
     await worker.tick()
-    digest = next(p for p in await pushes(rbot, ws.li) if p.text.startswith("☀️"))
+    digest = next(p for p in await pushes(bot, ws.li) if p.text.startswith("☀️"))
     assert digest.text.splitlines() == [
         "☀️ Good morning, Li — Thu 19 Nov",
         "Today (1):",
@@ -93,8 +75,8 @@ async def test_morning_digest_at_the_users_local_time(rbot, ws, worker, clock):
     assert await worker.plan_digests() == 0  # once a day, however often the job runs
 
 
-async def test_digest_time_and_off_by_command(rbot, ws, worker, clock):
-    await link_push(rbot, ws.li)
+async def test_digest_time_and_off_by_command(bot, ws, worker, clock):
+    await link_push(bot, ws.li)
     r = await ws.li.send("/digest 7:30")
     assert r.text == "☀️ Your morning digest now comes at 7:30 (Asia/Shanghai)."
     assert (await ws.li.send("/digest")).text.startswith("☀️ Morning digest at 7:30")
@@ -112,33 +94,33 @@ async def test_digest_time_and_off_by_command(rbot, ws, worker, clock):
     assert "couldn't read" in (await ws.li.send("/digest soonish")).text
 
 
-async def test_chinese_digest_command(rbot, ws):
+async def test_chinese_digest_command(bot, ws):
     r = await ws.na.send("/早报 早上7点半")
     assert r.text == "☀️ 早报时间已设为每天 7:30（Asia/Shanghai）。"
     r = await ws.na.send("/早报 关")
     assert r.text.startswith("早报已关闭")
 
 
-async def test_empty_digest_is_not_sent(rbot, ws, worker, clock):
-    await link_push(rbot, ws.zhang)
+async def test_empty_digest_is_not_sent(bot, ws, worker, clock):
+    await link_push(bot, ws.zhang)
     clock.set(datetime(2026, 11, 19, 9, 0, tzinfo=SH))
     assert await worker.plan_digests() == 1
     await worker.tick()
-    assert await pushes(rbot, ws.zhang) == []
-    (row,) = await rows_of(rbot, "digest")
+    assert await pushes(bot, ws.zhang) == []
+    (row,) = await rows_of(bot, "digest")
     assert (row.state, row.detail) == ("skipped", "nothing to report")
 
 
-async def test_users_without_a_push_account_get_no_digest_rows(rbot, ws, worker, clock):
+async def test_users_without_a_push_account_get_no_digest_rows(bot, ws, worker, clock):
     clock.set(datetime(2026, 11, 19, 9, 0, tzinfo=SH))
     assert await worker.plan_digests() == 0
 
 
-async def test_a_digest_missed_during_downtime_comes_late_the_same_day(rbot, ws, worker, clock):
-    await link_push(rbot, ws.li)
+async def test_a_digest_missed_during_downtime_comes_late_the_same_day(bot, ws, worker, clock):
+    await link_push(bot, ws.li)
     clock.set(datetime(2026, 11, 19, 14, 0, tzinfo=SH))
     await worker.catch_up()
-    (row,) = await rows_of(rbot, "digest")
+    (row,) = await rows_of(bot, "digest")
     assert row.late
     assert row.state == "queued"
     assert row.due_at == datetime(2026, 11, 19, 8, 30, tzinfo=SH)
@@ -147,11 +129,11 @@ async def test_a_digest_missed_during_downtime_comes_late_the_same_day(rbot, ws,
 # --- daylight saving ------------------------------------------------------------------------
 
 
-async def test_digest_follows_new_york_across_the_march_change(rbot, ws, worker, clock):
-    await link_push(rbot, ws.li)
-    await set_user(rbot, ws.li, tz="America/New_York")
+async def test_digest_follows_new_york_across_the_march_change(bot, ws, worker, clock):
+    await link_push(bot, ws.li)
+    await set_user(bot, ws.li, tz="America/New_York")
     await add(
-        rbot,
+        bot,
         *(
             Task(
                 owner_id=ws.li.user_id,
@@ -170,16 +152,16 @@ async def test_digest_follows_new_york_across_the_march_change(rbot, ws, worker,
     assert await worker.plan_digests() == 1
     clock.set(datetime(2027, 3, 14, 13, 30, tzinfo=UTC))  # 08:30 on yesterday's offset
     assert await worker.plan_digests() == 0
-    due = [r.due_at for r in await rows_of(rbot, "digest")]
+    due = [r.due_at for r in await rows_of(bot, "digest")]
     assert due == [
         datetime(2027, 3, 13, 13, 30, tzinfo=UTC),
         datetime(2027, 3, 14, 12, 30, tzinfo=UTC),
     ]
 
 
-async def test_a_digest_time_skipped_by_spring_forward_moves_on_by_the_gap(rbot, ws, worker, clock):
-    await link_push(rbot, ws.li)
-    await set_user(rbot, ws.li, tz="America/New_York")
+async def test_a_digest_time_skipped_by_spring_forward_moves_on_by_the_gap(bot, ws, worker, clock):
+    await link_push(bot, ws.li)
+    await set_user(bot, ws.li, tz="America/New_York")
     await ws.li.send("/digest 2:30")
     clock.set(datetime(2027, 3, 14, 7, 29, tzinfo=UTC))  # 03:29 EDT; 02:30 never happened
     assert await worker.plan_digests() == 0
@@ -187,9 +169,9 @@ async def test_a_digest_time_skipped_by_spring_forward_moves_on_by_the_gap(rbot,
     assert await worker.plan_digests() == 1
 
 
-async def test_a_repeated_digest_time_in_november_fires_once(rbot, ws, worker, clock):
-    await link_push(rbot, ws.li)
-    await set_user(rbot, ws.li, tz="America/New_York")
+async def test_a_repeated_digest_time_in_november_fires_once(bot, ws, worker, clock):
+    await link_push(bot, ws.li)
+    await set_user(bot, ws.li, tz="America/New_York")
     await ws.li.send("/digest 1:30")
     clock.set(datetime(2027, 11, 7, 5, 30, tzinfo=UTC))  # 01:30 EDT, the first time
     assert await worker.plan_digests() == 1
@@ -197,37 +179,37 @@ async def test_a_repeated_digest_time_in_november_fires_once(rbot, ws, worker, c
     assert await worker.plan_digests() == 0
 
 
-async def test_reminders_and_snoozes_keep_wall_clock_times_across_changes(rbot, ws, worker, clock):
-    await link_push(rbot, ws.li)
-    await set_user(rbot, ws.li, tz="America/New_York")
+async def test_reminders_and_snoozes_keep_wall_clock_times_across_changes(bot, ws, worker, clock):
+    await link_push(bot, ws.li)
+    await set_user(bot, ws.li, tz="America/New_York")
     clock.set(datetime(2027, 3, 13, 10, 0, tzinfo=NY))
     r = await ws.li.send("remind me to call Li tomorrow 9am")
     assert r.text == "⏰ I'll remind you: call Li — tomorrow 9:00"
-    task = await rbot.scalar(select(Task).where(Task.title == "call Li"))
+    task = await bot.scalar(select(Task).where(Task.title == "call Li"))
     assert task.due_at == datetime(2027, 3, 14, 13, 0, tzinfo=UTC)  # 09:00 EDT
     clock.set(datetime(2027, 3, 14, 12, 59, tzinfo=UTC))
     await worker.tick()
-    assert not [p for p in await pushes(rbot, ws.li) if "call Li" in p.text]
+    assert not [p for p in await pushes(bot, ws.li) if "call Li" in p.text]
     clock.set(datetime(2027, 3, 14, 13, 0, tzinfo=UTC))
     await worker.tick()
-    push = next(p for p in await pushes(rbot, ws.li) if "call Li" in p.text)
+    push = next(p for p in await pushes(bot, ws.li) if "call Li" in p.text)
     assert push.text.endswith("🕘 Due today 9:00")
     # Autumn: snoozed on Saturday 6 Nov to "tomorrow 9:00", which is in EST again.
     clock.set(datetime(2027, 11, 6, 9, 0, tzinfo=NY))
     r = await ws.li.click(push.button("Tomorrow"))
     assert r.text == "⏰ Snoozed “call Li” to tomorrow 9:00."
-    task = await rbot.scalar(select(Task).where(Task.title == "call Li"))
+    task = await bot.scalar(select(Task).where(Task.title == "call Li"))
     assert task.due_at == datetime(2027, 11, 7, 14, 0, tzinfo=UTC)
 
 
 # --- rules ----------------------------------------------------------------------------------
 
 
-async def test_first_contact_with_nothing_since_nudges_after_three_days(rbot, ws, worker, clock):
-    await link_push(rbot, ws.na)
+async def test_first_contact_with_nothing_since_nudges_after_three_days(bot, ws, worker, clock):
+    await link_push(bot, ws.na)
     company = ws.ids["华信电子有限公司"]
     await add(
-        rbot,
+        bot,
         Activity(
             owner_id=ws.na.user_id,
             company_id=company,
@@ -243,7 +225,7 @@ async def test_first_contact_with_nothing_since_nudges_after_three_days(rbot, ws
     assert await worker.sweep_rules() == 1
     assert await worker.sweep_rules() == 0
     await worker.tick()
-    (push,) = await pushes(rbot, ws.na)
+    (push,) = await pushes(bot, ws.na)
     assert push.text.splitlines()[:2] == [
         "⏰ 提醒 · 华信电子有限公司",
         "👋 跟进 华信电子有限公司：11月18日（周三） 首次接触后，3 天没有任何跟进",
@@ -253,11 +235,11 @@ async def test_first_contact_with_nothing_since_nudges_after_three_days(rbot, ws
     assert await worker.sweep_rules() == 0  # fired once for the company, ever
 
 
-async def test_first_contact_is_quiet_when_something_followed(rbot, ws, worker, clock):
+async def test_first_contact_is_quiet_when_something_followed(bot, ws, worker, clock):
     company = ws.ids["华信电子有限公司"]
     start = clock.now()
     await add(
-        rbot,
+        bot,
         *(
             Activity(
                 owner_id=ws.na.user_id,
@@ -274,11 +256,11 @@ async def test_first_contact_is_quiet_when_something_followed(rbot, ws, worker, 
     assert await worker.sweep_rules() == 0
 
 
-async def test_stale_deals_nudge_the_owner_once_per_untouched_spell(rbot, ws, worker, clock):
-    await link_push(rbot, ws.li)
+async def test_stale_deals_nudge_the_owner_once_per_untouched_spell(bot, ws, worker, clock):
+    await link_push(bot, ws.li)
     clock.advance(timedelta(days=14))
     made = await worker.sweep_rules()
-    titles = set(await rbot.all(select(Task.title).where(Task.title.like("💤%"))))
+    titles = set(await bot.all(select(Task.title).where(Task.title.like("💤%"))))
     assert titles == {
         "💤 Acme ERP (Acme Ltd) has sat in Proposal for 14 days — update it or log a touch",
         "💤 星辰ERP项目（星辰科技）在方案阶段已停留 14 天——更新一下或记录一次跟进",
@@ -292,14 +274,14 @@ async def test_stale_deals_nudge_the_owner_once_per_untouched_spell(rbot, ws, wo
     assert await worker.sweep_rules() == 1  # Acme ERP again: a new spell since the move
 
 
-async def test_managers_get_a_weekly_list_of_stale_deals(rbot, ws, worker, clock):
-    await link_push(rbot, ws.wang)
+async def test_managers_get_a_weekly_list_of_stale_deals(bot, ws, worker, clock):
+    await link_push(bot, ws.wang)
     clock.set(datetime(2026, 12, 7, 8, 29, tzinfo=SH))  # a Monday, 18 days on
     assert await worker.plan_digests() == 0
     clock.set(datetime(2026, 12, 7, 8, 30, tzinfo=SH))
     assert await worker.plan_digests() == 2  # the digest and the weekly list
     await worker.tick()
-    (weekly,) = [p for p in await pushes(rbot, ws.wang) if p.text.startswith("💤")]
+    (weekly,) = [p for p in await pushes(bot, ws.wang) if p.text.startswith("💤")]
     assert weekly.text.splitlines() == [
         "💤 超过 14 天未跟进的商机（2）",
         "• Acme ERP · Acme Ltd · 方案 · 闲置 18 天 · Li",
@@ -311,14 +293,14 @@ async def test_managers_get_a_weekly_list_of_stale_deals(rbot, ws, worker, clock
     ]
     clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=SH))
     await worker.plan_digests()
-    assert len(await rows_of(rbot, "weekly")) == 1
+    assert len(await rows_of(bot, "weekly")) == 1
     r = await ws.wang.click(weekly.button("Acme ERP"))
     assert "Acme ERP" in r.text
 
 
-async def test_birthdays_in_the_owners_morning(rbot, ws, worker, clock):
-    await link_push(rbot, ws.na)
-    async with rbot.db.transaction() as session:
+async def test_birthdays_in_the_owners_morning(bot, ws, worker, clock):
+    await link_push(bot, ws.na)
+    async with bot.db.transaction() as session:
         await session.execute(
             update(Contact).where(Contact.id == ws.ids["张伟"]).values(birthday=date(1985, 11, 19))
         )
@@ -326,13 +308,13 @@ async def test_birthdays_in_the_owners_morning(rbot, ws, worker, clock):
     assert await worker.sweep_rules() == 1
     clock.set(datetime(2026, 11, 19, 8, 59, tzinfo=SH))
     await worker.tick()
-    assert not [p for p in await pushes(rbot, ws.na) if "🎂" in p.text]
+    assert not [p for p in await pushes(bot, ws.na) if "🎂" in p.text]
     clock.set(datetime(2026, 11, 19, 9, 0, tzinfo=SH))
     await worker.tick()
-    (push,) = [p for p in await pushes(rbot, ws.na) if "🎂" in p.text]
+    (push,) = [p for p in await pushes(bot, ws.na) if "🎂" in p.text]
     assert "🎂 张伟 的生日（11月19日（周四））——记得送上祝福" in push.text
     assert await worker.sweep_rules() == 0
-    firing = await rbot.scalar(select(RuleFiring))
+    firing = await bot.scalar(select(RuleFiring))
     assert firing.key == f"birthday:{ws.ids['张伟']}:2026"
 
 
@@ -342,8 +324,8 @@ def test_29_february_is_kept_on_the_28th_in_other_years():
     assert birthday_in(date(1992, 7, 1), 2027) == date(2027, 7, 1)
 
 
-async def test_admin_changes_rules_in_chat(rbot, ws, worker, clock):
-    admin = await rbot.user("ada", role="admin")
+async def test_admin_changes_rules_in_chat(bot, ws, worker, clock):
+    admin = await bot.user("ada", role="admin")
     r = await admin.send("/rules")
     assert r.text.splitlines() == [
         "⏰ Reminder rules",
@@ -370,7 +352,7 @@ async def test_admin_changes_rules_in_chat(rbot, ws, worker, clock):
     assert await worker.sweep_rules() == 2
 
 
-async def test_chinese_rules_listing(rbot, ws):
+async def test_chinese_rules_listing(bot, ws):
     r = await ws.wang.send("/提醒规则")
     assert r.text.splitlines()[1] == "• first_contact：开启，3 天后 — 新客户首次接触后没有任何跟进"
 
@@ -396,8 +378,8 @@ def test_rule_defaults_from_environment_and_config_file(monkeypatch, tmp_path):
         load_reminder_config()
 
 
-async def test_configured_rule_days_apply_to_sweeps(rbot, ws, clock, settings):
-    worker = service(rbot.db, clock, settings, rbot.app, stale_deal_days=30)
+async def test_configured_rule_days_apply_to_sweeps(bot, ws, clock, settings):
+    worker = service(bot.db, clock, settings, bot.app, stale_deal_days=30)
     clock.advance(timedelta(days=20))
     assert await worker.sweep_rules() == 0
     clock.advance(timedelta(days=10))
@@ -407,10 +389,10 @@ async def test_configured_rule_days_apply_to_sweeps(rbot, ws, clock, settings):
 # --- APScheduler ----------------------------------------------------------------------------
 
 
-async def test_apscheduler_runs_the_catch_up_at_start_and_keeps_the_jobs(rbot, ws, clock, settings):
-    await link_push(rbot, ws.li)
+async def test_apscheduler_runs_the_catch_up_at_start_and_keeps_the_jobs(bot, ws, clock, settings):
+    await link_push(bot, ws.li)
     clock.set(datetime(2026, 11, 18, 14, 0, tzinfo=SH))
-    worker = service(rbot.db, clock, settings, rbot.app, tick_seconds=30)
+    worker = service(bot.db, clock, settings, bot.app, tick_seconds=30)
     caught_up = asyncio.Event()
     original = worker.catch_up
 
@@ -430,4 +412,4 @@ async def test_apscheduler_runs_the_catch_up_at_start_and_keeps_the_jobs(rbot, w
     finally:
         await runner.shutdown()
     assert not runner.running
-    assert [p.text.splitlines()[1] for p in await pushes(rbot, ws.li)] == ["Send the revised quote"]
+    assert [p.text.splitlines()[1] for p in await pushes(bot, ws.li)] == ["Send the revised quote"]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.adapters.base import RateLimits
-from bot.app import App, open_app
+from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.replies import Reply, from_json, reply_text
@@ -26,10 +26,6 @@ from store.models import ChatIdentity, OutboxMessage, Reminder, User
 from tests.harness import BotHarness, ChatUser, Response
 
 PUSH_PLATFORM = "telegram"
-
-
-async def reminder_bot(settings: Settings, clock: FrozenClock) -> BotHarness:
-    return BotHarness(await open_app(settings, clock), clock, settings)
 
 
 def config(**overrides: Any) -> ReminderConfig:

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from store.models import Activity, AuditEntry, Company, Deal, DealStageChange, Task
-from tests import workspace
-
-
-@pytest.fixture
-async def ws(bot):
-    return await workspace.build(bot)
 
 
 async def newest(bot, model):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.replies import Image
 from store.models import Company, Deal, ReportSubscription
 from tests import workspace
-from tests.test_reminders_support import Push, link_push, pushes, service
+from tests.test_reminders_support import Push, link_push, pushes
 
 MONDAY_9_SH = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Mon 23 Nov, 09:00 in Shanghai
 
@@ -24,11 +24,6 @@ async def ws(bot):
     for chat in (team.li, team.na, team.wang):
         await link_push(bot, chat)
     return team
-
-
-@pytest.fixture
-def worker(bot, clock, settings):
-    return service(bot.db, clock, settings, bot.app)
 
 
 async def deliver(worker) -> None:
