@@ -31,7 +31,8 @@ keeps the key current on every flush; migration 0002 backfills existing rows.
    pinyin, initials, phone, email) > substring; companies before contacts within a rank;
    the covered share of the matched piece breaks ties (``xingchen`` prefers 星辰科技,
    ``xingchenkeji``, over 星辰物流, ``xingchenwuliu``).
-2. When stage 1 found fewer than ``limit`` hits: typo tolerance with rapidfuzz's ``WRatio``
+2. When stage 1 found fewer than ``limit`` hits and the query is not shaped like a phone
+   number, an email or a domain (``acme.com``): typo tolerance with rapidfuzz's ``WRatio``
    over the names and pinyin of at most :data:`FUZZY_CANDIDATES` visible companies and as
    many contacts, those sharing the most trigrams with the query. A typo match always
    ranks below any stage-1 hit.
@@ -47,9 +48,15 @@ as ``' zw'`` (a piece start, which finds tiers 0-2), and only when that yields f
 the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2
 takes the best-``bm25`` rows of an FTS5 ``OR`` of the query's trigrams (SQLite) or the most
 ``word_similarity``-close rows (PostgreSQL) instead of the newest rows, so a typo finds an
-old record too. Left slow (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): queries
-matching thousands of rows still rank all of them, two-letter fallbacks scan, and stage 2
-on SQLite scores every row sharing a common trigram (``com``, digits).
+old record too. On SQLite, ranking by ``bm25`` costs a few microseconds for every row
+sharing any trigram, which at a million rows (``ang``, ``com``, digits) meant seconds; so
+when more than :data:`FUZZY_RANK_ROWS` rows share one, the candidates are instead the rows
+holding a pair of the query's trigrams at least three apart (one typo breaks at most three
+consecutive trigrams, so a near match keeps such a pair), read in the index's rowid order
+so the scan stops at the limit (a smaller book, every test's, keeps the ``bm25`` ranking).
+Left slow (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): stage 1 still ranks every
+index match of a common form (``john``, a two-letter piece start) in SQL, and a rep's
+two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows.
 """
 
 from __future__ import annotations
@@ -98,6 +105,12 @@ FUZZY_MIN_CJK = 2
 #: Stage 2 hands rapidfuzz at most this many visible companies, and as many contacts: those
 #: sharing the most trigrams with the query (see :func:`_typo_candidates`).
 FUZZY_CANDIDATES = 200
+#: SQLite: rank stage-2 candidates by ``bm25`` only when at most this many rows share a
+#: trigram with the query; ranking costs a few microseconds a row (see :func:`_typo_candidates`).
+FUZZY_RANK_ROWS = 2000
+#: Beyond that, a typo'd text with at most this many trigrams uses every pair of them three
+#: or more apart as candidates, a longer one only the pairs three and four apart.
+PAIR_ALL_GRAMS = 7
 #: PostgreSQL: the least ``word_similarity`` (shared trigrams / the query's trigrams) a typo
 #: candidate needs. One wrong letter in the middle of a four-letter word keeps 2 of 5
 #: (acne/acme: 0.4), so the operator's default 0.6 would lose it.
@@ -124,6 +137,8 @@ _CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _RUN_RE = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<word>(?:(?![{_CJK}])[^\\W_])+)")
 _PHONE_RE = re.compile(r"[\d\s+\-().]+")
+#: An email address or fragment, or a domain (``acme.com``): no typo stage for these.
+_EMAIL_RE = re.compile(r"\S*@\S*|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 
 #: Surnames whose common reading differs from pypinyin's default for the lone character.
 #: pypinyin 0.55 has no surname mode, so a name starting with one of these also gets the
@@ -401,7 +416,8 @@ def _parse_query(query: str) -> _Query | None:
         other.append(pinyin)
     text_forms = tuple(_unique([compact, alnum]))
     fuzzy_min = FUZZY_MIN_CJK if has_cjk else FUZZY_MIN_LATIN
-    fuzzy = alnum if len(alnum) >= fuzzy_min and not phone_like else None
+    typed = phone_like or _EMAIL_RE.fullmatch(compact) is not None
+    fuzzy = alnum if len(alnum) >= fuzzy_min and not typed else None
     return _Query(
         text_forms=text_forms,
         other_forms=tuple(f for f in _unique(other) if f not in text_forms),
@@ -622,6 +638,36 @@ def _best(query: str, choices: list[str], owners: list[int], cutoff: float) -> d
     return best
 
 
+def _pair_query(texts: list[str]) -> str:
+    """An FTS5 query for rows holding, for one of ``texts``, two of its trigrams at least
+    three apart: one typo breaks at most three consecutive trigrams, so a near match keeps
+    such a pair. A long text keeps only the pairs three and four apart (still one on either
+    side of the typo, or both on one side)."""
+    pairs: list[list[str]] = []
+    for text in texts:
+        grams = _trigrams(f" {text} ")
+        gaps = range(TRIGRAM, len(grams)) if len(grams) <= PAIR_ALL_GRAMS else (3, 4)
+        pairs += [[grams[i], grams[i + gap]] for gap in gaps for i in range(len(grams) - gap)]
+    return _fts_query(pairs or [_trigrams(f" {text} ") for text in texts])
+
+
+async def _sqlite_typo_rows(records: Records, model: Searchable, texts: list[str]) -> Select[Any]:
+    """The stage-2 candidate query on SQLite (see :func:`_typo_candidates`)."""
+    fts = _FTS[model]
+    grams = _unique(gram for text in texts for gram in _trigrams(f" {text} "))
+    query = _fts_query([gram] for gram in grams)
+    sharing = select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)).limit(FUZZY_RANK_ROWS + 1)
+    shared = await records.session.scalar(select(func.count()).select_from(sharing.subquery()))
+    stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
+    stmt = stmt.join(fts, fts.c.rowid == model.id)
+    if (shared or 0) <= FUZZY_RANK_ROWS:
+        return stmt.where(fts.c.whole.op("MATCH")(query)).order_by(fts.c.rank, model.id)
+    # Too many rows share a trigram (``com``, ``ang``) to rank them all by bm25: take the
+    # rows holding a typo-proof pair of trigrams instead, oldest first, in the index's own
+    # order so that the scan stops at the limit.
+    return stmt.where(fts.c.whole.op("MATCH")(_pair_query(texts))).order_by(fts.c.rowid)
+
+
 async def _typo_candidates(
     records: Records, model: Searchable, texts: list[str]
 ) -> list[tuple[int, int | None, str, str | None]]:
@@ -630,18 +676,14 @@ async def _typo_candidates(
     candidates are the best of *their* rows, not what is left of everyone's best.
 
     SQLite: FTS5 ``MATCH`` of the texts' trigrams (word edges included: ``" ac"``), any of
-    them, best ``bm25`` first. PostgreSQL: ``search_key %> text`` (word similarity at least
-    :data:`PG_WORD_SIMILARITY`, served by the GIN index), most similar first.
+    them, best ``bm25`` first, when at most :data:`FUZZY_RANK_ROWS` rows share one; beyond
+    that (common trigrams at scale) the rows holding two trigrams three or more apart, a
+    pair one typo cannot break, in id order. PostgreSQL: ``search_key %> text`` (word
+    similarity at least :data:`PG_WORD_SIMILARITY`, served by the GIN index), most similar
+    first.
     """
-    stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
     if _is_sqlite(records):
-        fts = _FTS[model]
-        query = _fts_query([gram] for text in texts for gram in _trigrams(f" {text} "))
-        stmt = (
-            stmt.join(fts, fts.c.rowid == model.id)
-            .where(fts.c.whole.op("MATCH")(query))
-            .order_by(fts.c.rank)
-        )
+        stmt = await _sqlite_typo_rows(records, model, texts)
     else:
         await records.session.execute(
             select(
@@ -650,8 +692,13 @@ async def _typo_candidates(
         )
         similar = or_(*(model.search_key.op("%>")(text) for text in texts))
         closeness = func.greatest(*(func.word_similarity(text, model.search_key) for text in texts))
-        stmt = stmt.where(similar).order_by(closeness.desc())
-    rows = await records.session.execute(stmt.order_by(model.id).limit(FUZZY_CANDIDATES))
+        stmt = (
+            records.select(model)
+            .with_only_columns(*_columns(model))
+            .where(similar)
+            .order_by(closeness.desc(), model.id)
+        )
+    rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
