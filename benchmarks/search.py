@@ -9,10 +9,12 @@ company domains; 50 reps own them at random) with Core bulk inserts, computing
 ``search_key`` with the function the ORM hook uses. Then times ``search()`` per query
 class (exact name, prefix, pinyin, initials, 4 phone digits, email domain, typo) as an
 admin (sees everything) and as one rep (~1/50 of the rows), and prints p50/p95/p99 in ms.
-``--search-module`` times another implementation of ``search`` (e.g. the trigram-index
-version on the ``search-trigram`` branch) on the same data. An existing database with the
-same count is reused (``--reload`` forces a fresh load); a PostgreSQL database given by URL
-is wiped first (``DROP SCHEMA public CASCADE``): point it at a throwaway cluster only.
+``search_key`` feeds the trigram index through the SQLite triggers / PostgreSQL GIN index as
+the rows go in. ``--search-module`` times another implementation of ``search`` (e.g. the
+``LIKE`` scan from ``git show 7773c06:store/search.py``) on the same data. An existing
+database with the same count is reused (``--reload`` forces a fresh load); a PostgreSQL
+database given by URL is wiped first (``DROP SCHEMA public CASCADE``): point it at a
+throwaway cluster only.
 """
 
 from __future__ import annotations

@@ -31,19 +31,32 @@ keeps the key current on every flush; migration 0002 backfills existing rows.
    pinyin, initials, phone, email) > substring; companies before contacts within a rank;
    the covered share of the matched piece breaks ties (``xingchen`` prefers 星辰科技,
    ``xingchenkeji``, over 星辰物流, ``xingchenwuliu``).
-2. When stage 1 found fewer than ``limit`` hits: typo tolerance with rapidfuzz's ``WRatio``
-   over the names and pinyin of at most :data:`FUZZY_CANDIDATE_CAP` newest visible
-   companies and as many contacts. A typo match always ranks below any stage-1 hit.
+2. When stage 1 found fewer than ``limit`` hits and the query is not shaped like a phone
+   number, an email or a domain (``acme.com``): typo tolerance with rapidfuzz's ``WRatio``
+   over the names and pinyin of at most :data:`FUZZY_CANDIDATES` visible companies and as
+   many contacts, those sharing the most trigrams with the query. A typo match always
+   ranks below any stage-1 hit.
 
 Scores: stage-1 hits score 60-100 (tier base 90/80/70/60, +5 for a company, +up to 4.99 for
 coverage); typo hits score half their rapidfuzz similarity (37.5-50).
 
-Performance, honestly: both stages scan. Stage 1 is a sequential ``LIKE`` over the visible
-rows (no B-tree index can serve ``'%q%'``), stage 2 moves up to 2 x 20,000 rows into Python.
-That is fine for a team's tens of thousands of records; for a million contacts it needs a
-trigram index (SQLite FTS5 ``tokenize='trigram'``, PostgreSQL ``pg_trgm`` GIN on
-``search_key``) for stage 1 and trigram-similarity candidates instead of the recency cap for
-stage 2.
+Performance: both stages go through a trigram index (:mod:`store.search_index`: SQLite FTS5
+``tokenize='trigram'`` kept by triggers, PostgreSQL ``pg_trgm`` GIN), inside the record
+rules, so a rep's lookup never sees another rep's rows. Stage 1 asks the index for the rows
+holding the query's trigrams and rechecks the exact ``LIKE``; a two-letter form is looked up
+as ``' zw'`` (a piece start, which finds tiers 0-2), and only when that yields fewer than
+the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2
+takes the best-``bm25`` rows of an FTS5 ``OR`` of the query's trigrams (SQLite) or the most
+``word_similarity``-close rows (PostgreSQL) instead of the newest rows, so a typo finds an
+old record too. On SQLite, ranking by ``bm25`` costs a few microseconds for every row
+sharing any trigram, which at a million rows (``ang``, ``com``, digits) meant seconds; so
+when more than :data:`FUZZY_RANK_ROWS` rows share one, the candidates are instead the rows
+holding a pair of the query's trigrams at least three apart (one typo breaks at most three
+consecutive trigrams, so a near match keeps such a pair), read in the index's rowid order
+so the scan stops at the limit (a smaller book, every test's, keeps the ``bm25`` ranking).
+Left slow (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): stage 1 still ranks every
+index match of a common form (``john``, a two-letter piece start) in SQL, and a rep's
+two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows.
 """
 
 from __future__ import annotations
@@ -56,11 +69,28 @@ from typing import Any, Literal, cast
 
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, case, event, func, inspect, or_
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Float,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    case,
+    event,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
 from store.access import Records
 from store.models import Company, Contact
+from store.search_index import FTS_TABLES
 
 #: Shortest query (in letters/digits) worth answering; one letter matches nearly everything.
 #: A single CJK character is allowed: it is as selective as a short word (a surname like 张
@@ -72,10 +102,21 @@ MIN_PHONE_DIGITS = 4
 #: Typo tolerance needs enough letters to tell a typo from a different word.
 FUZZY_MIN_LATIN = 4
 FUZZY_MIN_CJK = 2
-#: Stage 2 loads at most this many of the newest (highest id) visible companies, and as
-#: many contacts (id, name, search_key only). Older records are still found by stage 1; only
-#: their typo tolerance is lost. This bounds memory and latency for big admin scopes.
-FUZZY_CANDIDATE_CAP = 20_000
+#: Stage 2 hands rapidfuzz at most this many visible companies, and as many contacts: those
+#: sharing the most trigrams with the query (see :func:`_typo_candidates`).
+FUZZY_CANDIDATES = 200
+#: SQLite: rank stage-2 candidates by ``bm25`` only when at most this many rows share a
+#: trigram with the query; ranking costs a few microseconds a row (see :func:`_typo_candidates`).
+FUZZY_RANK_ROWS = 2000
+#: Beyond that, a typo'd text with at most this many trigrams uses every pair of them three
+#: or more apart as candidates, a longer one only the pairs three and four apart.
+PAIR_ALL_GRAMS = 7
+#: PostgreSQL: the least ``word_similarity`` (shared trigrams / the query's trigrams) a typo
+#: candidate needs. One wrong letter in the middle of a four-letter word keeps 2 of 5
+#: (acne/acme: 0.4), so the operator's default 0.6 would lose it.
+PG_WORD_SIMILARITY = 0.3
+#: A query form shorter than this cannot be looked up by trigrams.
+TRIGRAM = 3
 #: rapidfuzz WRatio cut-offs. Latin: one typo in five letters scores 80, in four letters 75
 #: (acme/acne), so four-letter queries need 80. CJK characters carry more information than
 #: letters, but shared suffixes (有限公司, 科技) inflate the character ratio; 75 lets one
@@ -96,6 +137,8 @@ _CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _RUN_RE = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<word>(?:(?![{_CJK}])[^\\W_])+)")
 _PHONE_RE = re.compile(r"[\d\s+\-().]+")
+#: An email address or fragment, or a domain (``acme.com``): no typo stage for these.
+_EMAIL_RE = re.compile(r"\S*@\S*|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 
 #: Surnames whose common reading differs from pypinyin's default for the lone character.
 #: pypinyin 0.55 has no surname mode, so a name starting with one of these also gets the
@@ -373,7 +416,8 @@ def _parse_query(query: str) -> _Query | None:
         other.append(pinyin)
     text_forms = tuple(_unique([compact, alnum]))
     fuzzy_min = FUZZY_MIN_CJK if has_cjk else FUZZY_MIN_LATIN
-    fuzzy = alnum if len(alnum) >= fuzzy_min and not phone_like else None
+    typed = phone_like or _EMAIL_RE.fullmatch(compact) is not None
+    fuzzy = alnum if len(alnum) >= fuzzy_min and not typed else None
     return _Query(
         text_forms=text_forms,
         other_forms=tuple(f for f in _unique(other) if f not in text_forms),
@@ -434,30 +478,122 @@ def _score(key: str, q: _Query, *, company: bool) -> float:
     return TIER_BASE[tier] + (COMPANY_BONUS if company else 0.0) + COVERAGE_WEIGHT * coverage
 
 
+Searchable = type[Company] | type[Contact]
+
+_FTS_METADATA = MetaData()
+#: The SQLite FTS5 tables (:mod:`store.search_index`), described just enough to query them.
+_FTS: dict[Searchable, Table] = {
+    model: Table(
+        FTS_TABLES[model.__tablename__],
+        _FTS_METADATA,
+        Column("rowid", Integer),
+        Column("search_key", Text),
+        Column("rank", Float),
+        Column(FTS_TABLES[model.__tablename__], Text, key="whole"),  # MATCH the whole table
+    )
+    for model in (Company, Contact)
+}
+
+
+def _is_sqlite(records: Records) -> bool:
+    return records.session.get_bind().dialect.name == "sqlite"
+
+
+def _kind(model: Searchable) -> Literal["company", "contact"]:
+    return "company" if model is Company else "contact"
+
+
+def _columns(model: Searchable) -> tuple[ColumnElement[Any], ...]:
+    """id, company id (None for a company), name and key: what a hit is made of."""
+    company_id: ColumnElement[Any] = (
+        Contact.company_id.expression if model is Contact else literal(None, Integer)
+    )
+    return (model.id.expression, company_id, model.name.expression, model.search_key.expression)
+
+
+def _trigrams(text: str) -> list[str]:
+    return _unique(text[i : i + TRIGRAM] for i in range(len(text) - TRIGRAM + 1))
+
+
+def _fts_query(groups: Iterable[Iterable[str]]) -> str:
+    """An FTS5 query: any group whose trigrams all occur (each trigram a quoted token)."""
+    quoted = (" AND ".join('"' + g.replace('"', '""') + '"' for g in group) for group in groups)
+    return " OR ".join(f"({group})" for group in quoted)
+
+
+def _index_pieces(q: _Query) -> tuple[list[str], bool] | None:
+    """What the trigram index looks up for stage 1, and whether that finds every match.
+
+    A form of three or more characters is looked up as itself (any substring). A two-letter
+    form (``zw``) has no trigram of its own, but ``" zw"`` (a piece starting with it) is one:
+    that finds every tier 0-2 match, not substrings inside a piece (tier 3). None when a
+    form is a single CJK character: nothing to look up, stage 1 scans.
+    """
+    pieces: list[str] = []
+    complete = True
+    for form in q.forms:
+        if len(form) >= TRIGRAM:
+            pieces.append(form)
+        elif len(form) == TRIGRAM - 1:
+            pieces.append(" " + form)
+            complete = False
+        else:
+            return None
+    return pieces, complete
+
+
+def _index_condition(records: Records, model: Searchable, pieces: list[str]) -> ColumnElement[bool]:
+    """Rows whose key may hold one of ``pieces``: a superset the ``LIKE`` then rechecks.
+
+    SQLite asks the FTS5 table for rows holding all of a piece's trigrams (``detail=none``
+    keeps the index small but allows no phrase queries, hence the recheck); PostgreSQL's
+    planner serves ``LIKE '%piece%'`` from the GIN index itself.
+    """
+    if _is_sqlite(records):
+        fts = _FTS[model]
+        query = _fts_query(_trigrams(piece) for piece in pieces)
+        return model.id.in_(select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)))
+    return or_(*(_like(model.search_key, f"%{_escape(piece)}%") for piece in pieces))
+
+
+async def _ranked(
+    records: Records, model: Searchable, q: _Query, fetch: int, within: ColumnElement[bool] | None
+) -> list[tuple[int, int | None, str, str | None, int]]:
+    """The best ``fetch`` stage-1 matches with their tier, optionally among ``within``."""
+    match, rank = _rank_sql(model.search_key, q)
+    stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model), rank)
+    stmt = stmt.where(match) if within is None else stmt.where(within, match)
+    rows = await records.session.execute(
+        stmt.order_by(rank, func.length(model.name), model.id).limit(fetch)
+    )
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+
+async def _matches(
+    records: Records, model: Searchable, q: _Query, fetch: int
+) -> list[tuple[int, int | None, str, str | None, int]]:
+    """Stage 1 for one table: through the trigram index, scanning only when it must.
+
+    With a two-letter form the index finds tiers 0-2 only; when those fill ``fetch`` the
+    missing tier-3 rows would rank below all of them anyway, so the result is the same.
+    Otherwise (a rare short query, a small book) the plain ``LIKE`` scan answers.
+    """
+    lookup = _index_pieces(q)
+    if lookup is not None:
+        pieces, complete = lookup
+        rows = await _ranked(records, model, q, fetch, _index_condition(records, model, pieces))
+        if complete or (len(rows) == fetch and rows[-1][4] < len(TIER_BASE) - 1):
+            return rows
+    return await _ranked(records, model, q, fetch, None)
+
+
 async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
     hits: list[Hit] = []
-    match, rank = _rank_sql(Company.search_key, q)
-    companies = await records.session.execute(
-        records.select(Company)
-        .with_only_columns(Company.id, Company.name, Company.search_key)
-        .where(match)
-        .order_by(rank, func.length(Company.name), Company.id)
-        .limit(fetch)
-    )
-    for cid, name, key in companies:
-        score = _score(key or "", q, company=True)
-        hits.append(Hit("company", cid, None, name, None, score))
-    match, rank = _rank_sql(Contact.search_key, q)
-    contacts = await records.session.execute(
-        records.select(Contact)
-        .with_only_columns(Contact.id, Contact.company_id, Contact.name, Contact.search_key)
-        .where(match)
-        .order_by(rank, func.length(Contact.name), Contact.id)
-        .limit(fetch)
-    )
-    for pid, company_id, name, key in contacts:
-        score = _score(key or "", q, company=False)
-        hits.append(Hit("contact", pid, company_id, name, None, score))
+    for model in (Company, Contact):
+        company = model is Company
+        for rid, company_id, name, key, _tier in await _matches(records, model, q, fetch):
+            score = _score(key or "", q, company=company)
+            hits.append(Hit(_kind(model), rid, company_id, name, None, score))
     return hits
 
 
@@ -502,35 +638,84 @@ def _best(query: str, choices: list[str], owners: list[int], cutoff: float) -> d
     return best
 
 
-async def _stage_two(records: Records, q: _Query) -> list[Hit]:
-    """Typo tolerance over the newest :data:`FUZZY_CANDIDATE_CAP` visible candidates.
+def _pair_query(texts: list[str]) -> str:
+    """An FTS5 query for rows holding, for one of ``texts``, two of its trigrams at least
+    three apart: one typo breaks at most three consecutive trigrams, so a near match keeps
+    such a pair. A long text keeps only the pairs three and four apart (still one on either
+    side of the typo, or both on one side)."""
+    pairs: list[list[str]] = []
+    for text in texts:
+        grams = _trigrams(f" {text} ")
+        gaps = range(TRIGRAM, len(grams)) if len(grams) <= PAIR_ALL_GRAMS else (3, 4)
+        pairs += [[grams[i], grams[i + gap]] for gap in gaps for i in range(len(grams) - gap)]
+    return _fts_query(pairs or [_trigrams(f" {text} ") for text in texts])
 
-    Newest by id, which the primary key serves: "most recently updated" would sort every
-    visible row by ``updated_at`` (no index on it), 145 ms vs 17 ms at 100,000 contacts.
+
+async def _sqlite_typo_rows(records: Records, model: Searchable, texts: list[str]) -> Select[Any]:
+    """The stage-2 candidate query on SQLite (see :func:`_typo_candidates`)."""
+    fts = _FTS[model]
+    grams = _unique(gram for text in texts for gram in _trigrams(f" {text} "))
+    query = _fts_query([gram] for gram in grams)
+    sharing = select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)).limit(FUZZY_RANK_ROWS + 1)
+    shared = await records.session.scalar(select(func.count()).select_from(sharing.subquery()))
+    stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
+    stmt = stmt.join(fts, fts.c.rowid == model.id)
+    if (shared or 0) <= FUZZY_RANK_ROWS:
+        return stmt.where(fts.c.whole.op("MATCH")(query)).order_by(fts.c.rank, model.id)
+    # Too many rows share a trigram (``com``, ``ang``) to rank them all by bm25: take the
+    # rows holding a typo-proof pair of trigrams instead, oldest first, in the index's own
+    # order so that the scan stops at the limit.
+    return stmt.where(fts.c.whole.op("MATCH")(_pair_query(texts))).order_by(fts.c.rowid)
+
+
+async def _typo_candidates(
+    records: Records, model: Searchable, texts: list[str]
+) -> list[tuple[int, int | None, str, str | None]]:
+    """The visible rows sharing the most trigrams with ``texts``, at most
+    :data:`FUZZY_CANDIDATES`; the owner filter applies before the limit, so a rep's
+    candidates are the best of *their* rows, not what is left of everyone's best.
+
+    SQLite: FTS5 ``MATCH`` of the texts' trigrams (word edges included: ``" ac"``), any of
+    them, best ``bm25`` first, when at most :data:`FUZZY_RANK_ROWS` rows share one; beyond
+    that (common trigrams at scale) the rows holding two trigrams three or more apart, a
+    pair one typo cannot break, in id order. PostgreSQL: ``search_key %> text`` (word
+    similarity at least :data:`PG_WORD_SIMILARITY`, served by the GIN index), most similar
+    first.
+    """
+    if _is_sqlite(records):
+        stmt = await _sqlite_typo_rows(records, model, texts)
+    else:
+        await records.session.execute(
+            select(
+                func.set_config("pg_trgm.word_similarity_threshold", str(PG_WORD_SIMILARITY), True)
+            )
+        )
+        similar = or_(*(model.search_key.op("%>")(text) for text in texts))
+        closeness = func.greatest(*(func.word_similarity(text, model.search_key) for text in texts))
+        stmt = (
+            records.select(model)
+            .with_only_columns(*_columns(model))
+            .where(similar)
+            .order_by(closeness.desc(), model.id)
+        )
+    rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+async def _stage_two(records: Records, q: _Query) -> list[Hit]:
+    """Typo tolerance: rapidfuzz over the trigram-nearest visible candidates of each table.
+
+    The candidates come from the trigram index (:func:`_typo_candidates`), so a typo finds
+    an old record as well as a new one, and the cost does not grow with the table.
     """
     assert q.fuzzy is not None
+    texts = _unique([q.fuzzy, q.pinyin or ""])
     rows: list[tuple[Literal["company", "contact"], int, int | None, str]] = []
     choices = _Choices([], [], [], [], [], [])
-    companies = await records.session.execute(
-        records.select(Company)
-        .with_only_columns(Company.id, Company.name, Company.search_key)
-        .where(Company.search_key.is_not(None))
-        .order_by(Company.id.desc())
-        .limit(FUZZY_CANDIDATE_CAP)
-    )
-    for cid, name, key in companies:
-        choices.add(len(rows), key or "")
-        rows.append(("company", cid, None, name))
-    contacts = await records.session.execute(
-        records.select(Contact)
-        .with_only_columns(Contact.id, Contact.company_id, Contact.name, Contact.search_key)
-        .where(Contact.search_key.is_not(None))
-        .order_by(Contact.id.desc())
-        .limit(FUZZY_CANDIDATE_CAP)
-    )
-    for pid, company_id, name, key in contacts:
-        choices.add(len(rows), key or "")
-        rows.append(("contact", pid, company_id, name))
+    for model in (Company, Contact):
+        for rid, company_id, name, key in await _typo_candidates(records, model, texts):
+            choices.add(len(rows), key or "")
+            rows.append((_kind(model), rid, company_id, name))
     if q.has_cjk:
         found = [_best(q.fuzzy, choices.cjk, choices.cjk_owner, CJK_CUTOFF)]
         if q.pinyin:

@@ -1,0 +1,112 @@
+"""The trigram index behind lookup (store/search_index.py) is used and kept current."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from store.models import Company, Contact
+from store.search import search, search_key
+from store.search_index import FTS_TABLES, TRGM_INDEXES
+from tests.conftest import FROZEN_AT
+
+
+async def _names(bot, user, query: str) -> list[str]:
+    session, records = await bot.records_for(user)
+    async with session, session.begin():
+        return [hit.name for hit in await search(records, query)]
+
+
+async def _sql(bot, statement: str, **params: object) -> None:
+    async with bot.db.engine.begin() as conn:
+        await conn.execute(text(statement), params)
+
+
+async def _index_intact(bot) -> None:
+    """SQLite: FTS5's own check that the index matches the content; PostgreSQL: the GIN
+    indexes exist (the planner keeps them current itself)."""
+    async with bot.db.engine.begin() as conn:
+        if bot.db.is_sqlite:
+            for fts in FTS_TABLES.values():
+                await conn.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')"))  # noqa: S608
+        else:
+            found = await conn.scalars(text("SELECT indexname FROM pg_indexes"))
+            assert set(TRGM_INDEXES.values()) <= set(found)
+
+
+async def test_orm_create_rename_delete_keep_the_index_current(bot):
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        company = await records.create(Company, name="Quantexa Holdings")
+        contact = await records.create(Contact, name="Zebulon Marsh", mobile="+1 415 555 0199")
+    assert await _names(bot, li, "quantexa") == ["Quantexa Holdings"]
+    assert await _names(bot, li, "0199") == ["Zebulon Marsh"]
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        await records.update(await records.get(Company, company.id), name="Veridian Works")
+        await records.delete(await records.get(Contact, contact.id))
+    assert await _names(bot, li, "quantexa") == []
+    assert await _names(bot, li, "veridian") == ["Veridian Works"]
+    assert await _names(bot, li, "zebulon") == []
+    await _index_intact(bot)
+
+
+async def test_raw_sql_writes_are_indexed_too(bot):
+    li = await bot.user("li")
+    await _sql(
+        bot,
+        "INSERT INTO contacts (owner_id, name, search_key, created_at, updated_at) "
+        "VALUES (:owner, 'Ottoline Brack', :key, :now, :now)",
+        owner=li.user_id,
+        key=search_key("Ottoline Brack"),
+        now=FROZEN_AT,
+    )
+    assert await _names(bot, li, "ottoline") == ["Ottoline Brack"]
+    await _sql(
+        bot,
+        "UPDATE contacts SET name = 'Perpetua Vane', search_key = :key",
+        key=search_key("Perpetua Vane"),
+    )
+    assert await _names(bot, li, "ottoline") == []
+    assert await _names(bot, li, "perpetua") == ["Perpetua Vane"]
+    await _sql(bot, "DELETE FROM contacts")
+    assert await _names(bot, li, "perpetua") == []
+    await _index_intact(bot)
+
+
+async def test_the_index_does_not_leak_another_reps_records(bot):
+    li, wang = await bot.user("li"), await bot.user("wang")
+    session, records = await bot.records_for(wang)
+    async with session, session.begin():
+        await records.create(Company, name="Secretive Widgets")
+        await records.create(Contact, name="张伟", mobile="+86 138 0013 8000")
+    for query in ("secretive", "secretiev", "zhangwei", "zw", "张伟", "8000"):
+        assert await _names(bot, li, query) == [], query
+    assert await _names(bot, wang, "secretiev") == ["Secretive Widgets"]
+
+
+async def test_short_queries_rank_piece_starts_before_substrings(bot):
+    """``zw`` finds initials through the index (" zw" is a trigram) and still falls back to
+    substrings inside a piece when the piece starts are too few."""
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        for i in range(30):
+            await records.create(Contact, name=f"张伟{i}")
+        await records.create(Contact, name="Ozwald Roe")
+    names = await _names(bot, li, "zw")
+    assert len(names) == 8
+    assert all(name.startswith("张伟") for name in names)
+    assert await _names(bot, li, "oz") == ["Ozwald Roe"]
+    assert await _names(bot, li, "wa") == ["Ozwald Roe"]
+
+
+async def test_typos_find_old_records_among_many(bot):
+    """Stage 2 takes its candidates from the trigram index, not the newest rows."""
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        await records.create(Company, name="Globex Corporation")
+        for i in range(300):
+            await records.create(Contact, name=f"Filler Person {i}")
+    assert await _names(bot, li, "Globx") == ["Globex Corporation"]
