@@ -96,15 +96,21 @@ async def request(ctx: Context, required: ApprovalRequired) -> None:
     if not fresh:
         ctx.say("approvals.waiting", title=deal.title, who=who)
         return
-    company = await ctx.session.scalar(
-        ctx.records.select(Company).where(Company.id == deal.company_id)
-    )
-    owner = (await names_of(ctx, [deal.owner_id])).get(deal.owner_id, "-")
-    requester = ctx.user.display_name
+    card = await approval_card(ctx, row, deal)
+    await push(ctx, required.approvers, card, f"ap:{row.id}:ask")
+    ctx.say("approvals.sent", title=deal.title, amount=money(deal, ctx.lang), who=who)
+
+
+async def approval_card(ctx: Context, row: DealApproval, deal: Deal) -> Callable[[Voice], Card]:
+    """The request as an approver sees it (pushed, or listed by ``/approvals``): the deal,
+    who asked and why, with Approve / Reject."""
+    company = await ctx.session.scalar(select(Company.name).where(Company.id == deal.company_id))
+    names = await names_of(ctx, [deal.owner_id, row.requested_by])
+    owner, requester = names.get(deal.owner_id, "-"), names.get(row.requested_by, "-")
 
     def card(voice: Voice) -> Card:
         lines = [
-            voice.t("approvals.line_company", value=company.name if company else "-"),
+            voice.t("approvals.line_company", value=company or "-"),
             voice.t("approvals.line_amount", value=money(deal, voice.lang)),
             voice.t("approvals.line_owner", value=owner),
             voice.t("approvals.line_stage", value=voice.stage(deal.stage)),
@@ -121,8 +127,7 @@ async def request(ctx: Context, required: ApprovalRequired) -> None:
             ),
         )
 
-    await push(ctx, required.approvers, card, f"ap:{row.id}:ask")
-    ctx.say("approvals.sent", title=deal.title, amount=money(deal, ctx.lang), who=who)
+    return card
 
 
 async def tell_requester(ctx: Context, row: DealApproval, deal: Deal) -> None:

@@ -257,3 +257,27 @@ async def test_a_new_deal_logged_as_won_starts_at_the_last_open_stage(bot, ws):
     [push] = await pushes_to(bot, ws.wang)
     await ws.wang.click(push.button("批准"))
     assert (await deal_of(bot, deal.id)).stage == "won"
+
+
+async def test_approvals_lists_what_waits_with_its_buttons(bot, ws):
+    r = await ws.wang.send("/审批")
+    assert r.text == "没有待审批的事项。"
+    await asked(bot, ws)
+    r = await ws.wang.send("/审批")
+    assert r.text.startswith("🖊 等你审批：1 项")
+    assert "待审批：Acme ERP" in r.text
+    assert "申请人：Li" in r.text
+    assert [b.label for b in r.buttons] == ["✅ 批准", "❌ 驳回"]
+    r = await ws.wang.click(r.button("批准"))
+    assert "已批准：Acme ERP" in r.text
+    assert (await ws.wang.send("/审批")).text == "没有待审批的事项。"
+
+
+async def test_approvals_for_a_rep_and_for_another_teams_manager(bot, ws):
+    chen = await bot.user("chen", role="manager", team="West")
+    await asked(bot, ws)
+    r = await ws.li.send("/approvals")
+    assert r.text == "⏳ Your requests still waiting: Acme ERP (¥600k)"
+    assert r.buttons == []
+    # Chen manages another team: Li's deal is not his to see, let alone decide.
+    assert (await chen.send("/approvals")).text == "Nothing is waiting for approval."
