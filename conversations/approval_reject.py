@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.replies import Button
 from conversations.base import Flow, flow_payload, flow_value
-from handlers.approval_notices import tell_requester
+from handlers.approval_notices import announce
 from handlers.approval_rows import decidable
 from store import approvals
 
@@ -44,7 +44,7 @@ async def on_reason(ctx: Context) -> None:
     await approvals.decide(
         ctx.session, row, state=approvals.REJECTED, by=ctx.user.id, now=ctx.now, note=reason
     )
-    await tell_requester(ctx, row, deal)
+    await announce(ctx, row, deal)
     ctx.say("approvals.rejected", title=deal.title, reason=reason)
 
 

@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.formatting import format_money
-from bot.replies import Button, Card, Reply, Text, reply_buttons
+from bot.replies import Button, Card, Reply, Text, from_json, reply_buttons, reply_text
 from scheduler.pushes import Voice
 from store import approvals
 from store.approvals import ApprovalRequired
-from store.models import Company, Deal, DealApproval, User
-from store.outbox import enqueue
+from store.models import Company, Deal, DealApproval, OutboxMessage, User
+from store.outbox import enqueue, enqueue_choice
 from store.reminders import push_targets, remember_choices
 
 PUSH_PLATFORMS = ("telegram", "slack")
@@ -128,6 +128,43 @@ async def approval_card(ctx: Context, row: DealApproval, deal: Deal) -> Callable
         )
 
     return card
+
+
+async def announce(ctx: Context, row: DealApproval, deal: Deal) -> None:
+    """A request was decided: tell whoever asked, and take the buttons off the copies the
+    other approvers got (the clicked one is edited by the engine, as for every button)."""
+    await tell_requester(ctx, row, deal)
+    await close_other_copies(ctx, row)
+
+
+async def close_other_copies(ctx: Context, row: DealApproval) -> None:
+    """Each delivered copy of the request shows who decided instead of its buttons. A copy
+    not delivered yet keeps them; a click there says who already decided."""
+    assert ctx.user is not None
+    name = ctx.user.display_name
+    copies = await ctx.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.event_id.like(f"ap:{row.id}:ask:%"),
+            OutboxMessage.kind == "send",
+            OutboxMessage.state == "sent",
+        )
+    )
+    clicked = (ctx.event.platform, ctx.event.chat.chat_id)
+    for copy in copies:
+        if (copy.platform, copy.chat_id) == clicked or not copy.message_ids:
+            continue
+        person = await ctx.session.get(User, int(str(copy.event_id).rsplit(":", 1)[1]))
+        lang = (person.lang if person else None) or ctx.settings.default_lang
+        enqueue_choice(
+            ctx.session,
+            platform=copy.platform,
+            chat_id=copy.chat_id,
+            message_id=copy.message_ids[-1],
+            text=reply_text(from_json(copy.body, copy.image)),
+            label=ctx.translator.t(lang, f"approvals.closed_{row.state}", name=name),
+            now=ctx.now,
+            event_id=f"ap:{row.id}:closed:{copy.id}",
+        )
 
 
 async def tell_requester(ctx: Context, row: DealApproval, deal: Deal) -> None:

@@ -15,7 +15,7 @@ from bot.context import Context
 from bot.payloads import payload_id
 from bot.router import Router, command, payload
 from conversations import approval_reject
-from handlers.approval_notices import approval_card, money, tell_requester
+from handlers.approval_notices import announce, approval_card, money
 from handlers.approval_rows import decidable
 from scheduler.pushes import Voice
 from store import approvals
@@ -35,7 +35,7 @@ async def approve(ctx: Context) -> None:
         ctx.records, ctx.settings.pipeline, deal, row.to_stage, reason=row.reason, approved=True
     )
     await approvals.decide(ctx.session, row, state=approvals.APPROVED, by=ctx.user.id, now=ctx.now)
-    await tell_requester(ctx, row, deal)
+    await announce(ctx, row, deal)
     ctx.say("approvals.approved", title=deal.title, amount=money(deal, ctx.lang))
 
 

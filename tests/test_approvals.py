@@ -281,3 +281,23 @@ async def test_approvals_for_a_rep_and_for_another_teams_manager(bot, ws):
     assert r.buttons == []
     # Chen manages another team: Li's deal is not his to see, let alone decide.
     assert (await chen.send("/approvals")).text == "Nothing is waiting for approval."
+
+
+async def test_the_other_approvers_copies_show_who_decided(bot, ws):
+    zhou = await bot.user("zhou", role="manager", team="East")
+    await asked(bot, ws)
+    async with bot.db.transaction(platform="test") as session:
+        for row in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.event_id.like("ap:%:ask:%"))
+        ):
+            row.state, row.message_ids = "sent", [f"m-{row.chat_id}"]
+    [push] = await pushes_to(bot, ws.wang)
+    await ws.wang.click(push.button("批准"))
+    edits = await bot.all(select(OutboxMessage).where(OutboxMessage.kind == "choice"))
+    # Wang's own copy is edited by the engine for his click; Zhou's loses its buttons here.
+    assert [(e.chat_id, e.target_message_id, e.body["label"]) for e in edits] == [
+        (f"id-{zhou.name}", f"m-id-{zhou.name}", "✅ Approved by Wang")
+    ]
+    assert edits[0].body["text"].startswith("🖊 Approval needed: Acme ERP")
+    r = await zhou.click(push.button("批准").payload)
+    assert r.text == "Acme ERP was already approved by Wang."
