@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from bot.clock import FrozenClock  # noqa: E402
+from bot.config import Settings  # noqa: E402
 from store import migrate  # noqa: E402
 from store.access import Principal, Records  # noqa: E402
 from store.db import Database  # noqa: E402
@@ -250,7 +251,11 @@ def _search_fn(path: str | None) -> SearchFn:
 
 
 async def main(args: argparse.Namespace) -> None:
-    url = args.database_url or f"sqlite+aiosqlite:///{args.dir}/search-{args.count}.db"
+    url = (  # postgresql://… is taken as the app takes it (asyncpg)
+        Settings(database_url=args.database_url).database_url
+        if args.database_url
+        else f"sqlite+aiosqlite:///{args.dir}/search-{args.count}.db"
+    )
     db = Database(url, FrozenClock(NOW))
     fresh = args.reload or not db.is_sqlite or not _sqlite_file(args).exists()
     if fresh:
