@@ -1,6 +1,6 @@
 """Engine throughput through the real Telegram webhook, beside a bare aiohttp baseline.
 
-    .venv/bin/python benchmarks/webhook.py [--messages 2000] [--concurrency 16]
+    .venv/bin/python benchmarks/webhook.py [--messages 2000] [--concurrency 16] [--client-process]
 
 Posts "log a call" Telegram updates (each from one of 50 linked reps, each a one-message log
 with a customer and a follow-up) to ``/telegram/webhook`` of one ``crmbot serve`` worker on a
@@ -11,6 +11,11 @@ crmbot also the SQL statements per message, the CPU time per message of the even
 thread (client, server, engine and outbox sender all share it) and of the whole process,
 and how many replies had reached the fake Bot API when the last webhook was answered (the
 sender keeps to Telegram's ~30 messages/s, so replies trail the webhook answers).
+
+By default the load-generating client runs in the server's process and event loop, so its
+CPU counts against the worker. ``--client-process`` runs it in a separate process instead,
+as Telegram's servers would be: the worker's loop then does only the worker's own work (the
+machine has two cores, one for each). Both servers are measured the same way in a run.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ import asyncio
 import json
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +72,35 @@ async def post_all(url: str, bodies: list[bytes], concurrency: int) -> tuple[flo
     return time.perf_counter() - started, latencies
 
 
+async def post_from_process(
+    url: str, bodies: list[bytes], concurrency: int, *, workdir: Path
+) -> tuple[float, list[float]]:
+    """``post_all`` run by a child process (see ``--client-process``)."""
+    bodies_file = workdir / "bodies.json"
+    bodies_file.write_text(json.dumps([b.decode() for b in bodies]))
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--client",
+        url,
+        "--bodies",
+        str(bodies_file),
+        "--concurrency",
+        str(concurrency),
+        stdout=subprocess.PIPE,
+    )
+    out, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"client process failed ({child.returncode})")
+    result = json.loads(out)
+    return result["seconds"], result["latencies"]
+
+
+async def client_main(url: str, bodies: list[bytes], concurrency: int) -> None:
+    seconds, latencies = await post_all(url, bodies, concurrency)
+    print(json.dumps({"seconds": seconds, "latencies": latencies}))
+
+
 def summary(name: str, seconds: float, latencies: list[float]) -> dict[str, Any]:
     ordered = sorted(latencies)
     return {
@@ -75,7 +112,10 @@ def summary(name: str, seconds: float, latencies: list[float]) -> dict[str, Any]
     }
 
 
-async def bare_baseline(bodies: list[bytes], concurrency: int) -> dict[str, Any]:
+Poster = Callable[[str, list[bytes], int], Awaitable[tuple[float, list[float]]]]
+
+
+async def bare_baseline(bodies: list[bytes], concurrency: int, poster: Poster) -> dict[str, Any]:
     async def handler(request: web.Request) -> web.Response:
         json.loads(await request.read())
         return web.json_response({})
@@ -88,7 +128,7 @@ async def bare_baseline(bodies: list[bytes], concurrency: int) -> dict[str, Any]
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        seconds, latencies = await post_all(
+        seconds, latencies = await poster(
             f"http://127.0.0.1:{port}/telegram/webhook", bodies, concurrency
         )
     finally:
@@ -97,7 +137,11 @@ async def bare_baseline(bodies: list[bytes], concurrency: int) -> dict[str, Any]
 
 
 async def crmbot_run(
-    bodies: list[bytes], concurrency: int, workdir: Path, fake: FakeTelegram
+    bodies: list[bytes],
+    concurrency: int,
+    workdir: Path,
+    fake: FakeTelegram,
+    poster: Poster = post_all,
 ) -> dict[str, Any]:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
@@ -122,7 +166,7 @@ async def crmbot_run(
     fake.reset_calls()
     try:
         thread_cpu, process_cpu = time.thread_time(), time.process_time()
-        seconds, latencies = await post_all(
+        seconds, latencies = await poster(
             f"http://127.0.0.1:{port}/telegram/webhook", bodies, concurrency
         )
         thread_cpu, process_cpu = time.thread_time() - thread_cpu, time.process_time() - process_cpu
@@ -171,7 +215,14 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--client-process", action="store_true")
+    parser.add_argument("--client", help=argparse.SUPPRESS)  # the child of --client-process
+    parser.add_argument("--bodies", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.client:
+        bodies = [b.encode() for b in json.loads(args.bodies.read_text())]
+        await client_main(args.client, bodies, args.concurrency)
+        return
     fake = FakeTelegram(now=int(time.time()))
     await fake.start()
     try:
@@ -179,11 +230,15 @@ async def main() -> None:
             workdir = Path(tmp)
             await prepare(workdir, fake)
             bodies = bodies_for(fake, args.messages)
-            bare = await bare_baseline(bodies, args.concurrency)
-            crm = await crmbot_run(bodies, args.concurrency, workdir, fake)
+            poster: Poster = post_all
+            if args.client_process:
+                poster = partial(post_from_process, workdir=workdir)
+            bare = await bare_baseline(bodies, args.concurrency, poster)
+            crm = await crmbot_run(bodies, args.concurrency, workdir, fake, poster)
     finally:
         await fake.close()
-    print(f"machine: {platform.machine()}, {platform.python_version()}, 2 cores")
+    where = "separate process" if args.client_process else "same process and loop"
+    print(f"machine: {platform.machine()}, {platform.python_version()}, client: {where}")
     for row in (bare, crm):
         print(json.dumps(row, ensure_ascii=False))
     print(f"ratio crmbot / bare: {crm['per_second'] / bare['per_second']:.3f}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import Select, select
 
 from bot.context import Context
 from bot.nlu.message import ParsedLog, parse_log
@@ -11,6 +13,7 @@ from bot.router import Router, command, has_text, payload
 from conversations import guided_log, log_edit
 from handlers import log_core
 from handlers.lookup import show_hits
+from store.access import owner_scope
 from store.models import Company, UndoAction
 from store.search import search
 from store.undo import undo
@@ -20,13 +23,23 @@ KNOWN_NAMES_CAP = 5000
 
 async def known_customers(ctx: Context) -> list[str]:
     """Names the user may see, so "Acme Trading" in a message is recognised as written."""
-    rows = await ctx.session.scalars(
-        ctx.records.select(Company)
-        .with_only_columns(Company.name)
+    # Names only, read on the connection: no ORM entities to build, and nothing of this
+    # event is pending yet (this runs before the message changes anything).
+    connection = await ctx.session.connection()
+    rows = await connection.execute(_known_names(ctx.records.principal.visible_owner_ids))
+    return list(rows.scalars())
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_names(owner_ids: frozenset[int] | None) -> Select[str]:
+    """Built once per set of visible owners: it runs for every message, and building a
+    statement costs more than SQLite running it."""
+    return (
+        select(Company.name)
+        .where(owner_scope(Company, owner_ids))
         .order_by(Company.updated_at.desc())
         .limit(KNOWN_NAMES_CAP)
     )
-    return list(rows)
 
 
 def is_log(parsed: ParsedLog) -> bool:

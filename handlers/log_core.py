@@ -8,10 +8,13 @@ Undo that reverses all of it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import Select, bindparam, select
 
 from bot.context import Context
 from bot.formatting import format_money, format_when
@@ -22,6 +25,7 @@ from conversations.deal_reason import ask_reason
 from handlers import approval_notices
 from handlers.cards import activity_label, stage_label
 from handlers.deal_views import deal_card
+from store.access import owner_scope
 from store.approvals import ApprovalRequired
 from store.deals import create_deal, move_stage, open_deals
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
@@ -70,15 +74,22 @@ def company_hits(hits: list[Hit]) -> dict[int, str]:
     return found
 
 
+@functools.lru_cache(maxsize=1024)
+def _named_exactly(owner_ids: frozenset[int] | None) -> Select[int]:
+    """Built once per set of visible owners (every logged message runs it)."""
+    return (
+        select(Company.id)
+        .where(owner_scope(Company, owner_ids), Company.name == bindparam("name"))
+        .limit(2)
+    )
+
+
 async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
     """Fill ``company_id`` from ``text`` or ask; True when resolved without asking."""
     assert ctx.flow is not None
     exact = list(
         await ctx.session.scalars(
-            ctx.records.select(Company)
-            .with_only_columns(Company.id)
-            .where(Company.name == text)
-            .limit(2)
+            _named_exactly(ctx.records.principal.visible_owner_ids), {"name": text}
         )
     )
     if len(exact) == 1:  # the parser returns a known name as registered: no search needed
@@ -218,8 +229,12 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
     contact = await match_contact(ctx, company, plan["contact"])
     deal = await _apply_deal(ctx, plan, company, undo)
     sent_at = datetime.fromisoformat(plan["sent_at"])
+    # Flushed together when the undo log is saved: one round for the activity, the
+    # customer's touch and the follow-up instead of one each (every one-message log
+    # takes this path).
     activity = await records.create(
         Activity,
+        flush=False,
         company_id=company.id,
         contact_id=contact.id if contact else None,
         deal_id=deal.id if deal else None,
@@ -230,14 +245,15 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
         owner_id=company.owner_id,
     )
     undo.created(activity)
-    await records.update(company)  # touch updated_at: the customer moved up the list
+    await records.update(company, flush=False)  # touch updated_at: the customer moved up
     task = None
     if plan["follow_up"]:
         task = await records.create(
             Task,
+            flush=False,
             company_id=company.id,
             deal_id=deal.id if deal else None,
-            activity_id=activity.id,
+            activity=activity,
             title=ctx.t(
                 "log.follow_up_title", company=company.name, summary=_short(plan["summary"])
             ),

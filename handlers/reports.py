@@ -43,7 +43,7 @@ from charts.style import percent, short_money
 from locales.catalog import Translator
 from store import reports
 from store.access import Records, principal_for
-from store.db import Database
+from store.db import Database, offloaded
 from store.models import Role, User
 from store.reports import OtherMoney, Period, PeriodError
 from store.users import require_user, teams_of
@@ -92,7 +92,8 @@ class ChartAnswer:
 
 async def make_chart(viewer: Viewer, kind: str, period_text: str = "") -> ChartAnswer:
     """The chart and summary ``viewer`` gets for ``kind``; raises PeriodError on a bad period."""
-    spec, lines = await build(viewer, kind, period_text)
+    with offloaded():  # aggregates over the whole workspace: not on the event loop
+        spec, lines = await build(viewer, kind, period_text)
     png = await asyncio.to_thread(render, spec)
     return ChartAnswer(kind, png, "\n".join(lines), f"{kind}.png")
 

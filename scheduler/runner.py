@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from scheduler.service import ReminderService
+from store.db import offloaded
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ class ReminderScheduler:
                 self._running.add(task)
             self._busy.add(name)
             try:
-                await job()
+                with offloaded():  # sweeps over many rows: keep them off the event loop
+                    await job()
             except asyncio.CancelledError:
                 raise
             except Exception:

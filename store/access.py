@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, inspect, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, inspect, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
@@ -55,10 +55,18 @@ async def principal_for(session: AsyncSession, user: User) -> Principal:
 
 
 @functools.lru_cache(maxsize=4096)
-def _scope(model: type[Owned], ids: frozenset[int] | None) -> ColumnElement[bool]:
+def owner_scope(model: type[Owned], ids: frozenset[int] | None) -> ColumnElement[bool]:
     """``owner_id IN (...)``, built once per model and owner set: SQL expressions are
     immutable, and building this one is a good part of a scoped query's Python cost."""
     return true() if ids is None else model.owner_id.in_(ids)
+
+
+@functools.lru_cache(maxsize=4096)
+def _by_id(model: type[Owned], ids: frozenset[int] | None, for_update: bool) -> Select[Any]:
+    """One record by id within the owner scope, built once per model, scope and lock."""
+    owned: Any = model  # a mapped class: hashable, as lru_cache needs
+    stmt = select(model).where(owner_scope(owned, ids), model.id == bindparam("record_id"))
+    return stmt.with_for_update() if for_update else stmt
 
 
 class Records:
@@ -71,7 +79,7 @@ class Records:
 
     def scope(self, model: type[RecordT]) -> ColumnElement[bool]:
         owned: Any = model  # a mapped class: hashable, as lru_cache needs
-        return _scope(owned, self.principal.visible_owner_ids)
+        return owner_scope(owned, self.principal.visible_owner_ids)
 
     def select(self, model: type[RecordT]) -> Select[RecordT]:
         return select(model).where(self.scope(model))
@@ -84,13 +92,12 @@ class Records:
             if not self.principal.can_see_owner(obj.owner_id):
                 raise RecordNotFound(f"{model.__name__} {record_id}")
             return obj
-        stmt = self.select(model).where(model.id == record_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        obj = await self.session.scalar(stmt)
-        if obj is None:
+        owned: Any = model
+        stmt: Select[RecordT] = _by_id(owned, self.principal.visible_owner_ids, for_update)
+        found = await self.session.scalar(stmt, {"record_id": record_id})
+        if found is None:
             raise RecordNotFound(f"{model.__name__} {record_id}")
-        return obj
+        return found
 
     def _loaded(self, model: type[RecordT], record_id: int) -> RecordT | None:
         """The record if this transaction already holds it, fully loaded: a SELECT would
@@ -119,7 +126,9 @@ class Records:
             stmt = stmt.order_by(order_by)
         return (await self.session.scalars(stmt)).all()
 
-    async def create(self, model: type[RecordT], **fields: Any) -> RecordT:
+    async def create(self, model: type[RecordT], *, flush: bool = True, **fields: Any) -> RecordT:
+        """A new record, checked against the principal's scope; ``flush=False`` leaves the
+        INSERT for the next flush when nothing needs its id yet (fewer round trips)."""
         owner_id = fields.setdefault("owner_id", self.principal.user_id)
         self._check_owner(owner_id)
         await self._check_links(fields)
@@ -128,10 +137,11 @@ class Records:
                 fields.setdefault(stamp, self.now)
         obj = model(**fields)
         self.session.add(obj)
-        await self.session.flush()
+        if flush:
+            await self.session.flush()
         return obj
 
-    async def update(self, obj: RecordT, **fields: Any) -> RecordT:
+    async def update(self, obj: RecordT, *, flush: bool = True, **fields: Any) -> RecordT:
         self._check_owner(obj.owner_id, missing=True)
         if "owner_id" in fields:
             self._check_owner(fields["owner_id"])
@@ -142,7 +152,8 @@ class Records:
             setattr(obj, key, value)
         if hasattr(obj, "updated_at"):
             obj.updated_at = self.now
-        await self.session.flush()
+        if flush:
+            await self.session.flush()
         return obj
 
     async def delete(self, obj: RecordT) -> None:

@@ -56,6 +56,8 @@ def _snapshot(obj: object) -> list[tuple[str | None, Any, Any]]:
 
 
 def install_audit_hooks(session_class: type[Session], clock: Clock) -> None:
+    insert_audit = insert(AuditEntry)  # built once: it runs on every flush
+
     @event.listens_for(session_class, "after_flush")
     def _write_audit(session: Session, _ctx: UOWTransaction) -> None:
         rows: list[dict[str, Any]] = []
@@ -91,4 +93,4 @@ def install_audit_hooks(session_class: type[Session], clock: Clock) -> None:
             if _is_audited(obj):
                 add(obj, "delete", [(k, v, None) for k, _, v in _snapshot(obj)])
         if rows:
-            session.connection().execute(insert(AuditEntry), rows)
+            session.connection().execute(insert_audit, rows)

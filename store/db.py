@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
 
 from bot.clock import Clock
 from store.audit import install_audit_hooks
@@ -40,13 +42,15 @@ class Database:
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             _ensure_parent_dir(url)
-            kwargs["connect_args"] = {"timeout": 15}
+            # Statements run on the event loop's thread (see _InlineCursor), so the
+            # connection may not be pinned to the thread aiosqlite opened it on.
+            kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "connect", _one_hop_cursors)
+            event.listen(self.engine.sync_engine, "connect", _inline_cursors)
         self._writer = _TaskGate() if self.is_sqlite else None
         self._sync_session_class = type("AuditedSession", (Session,), {})
         install_audit_hooks(self._sync_session_class, clock)
@@ -120,27 +124,52 @@ def _ensure_parent_dir(url: str) -> None:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
-    """A statement in one trip to aiosqlite's thread instead of four.
+_OFFLOADED: ContextVar[bool] = ContextVar("crmbot_sqlite_offloaded", default=False)
+_BUSY_TIMEOUT_MS = 15_000
+_SQLITE_BUSY = 5
 
-    SQLAlchemy's aiosqlite adapter awaits the worker thread to open a cursor, to execute, to
-    fetch the rows and to close the cursor: four thread hand-offs of ~40-60 µs of event-loop
-    CPU each, against ~10 µs for SQLite's own work on an indexed statement. Here the whole
-    round runs in the thread at once (the webhook benchmark sends ~16 statements per
-    message). Same rows, errors, rowcount and lastrowid: only the trips are fewer. Relies on
+
+@contextmanager
+def offloaded() -> Iterator[None]:
+    """Run this task's SQLite statements in aiosqlite's thread while inside the block.
+
+    For the few statements that may take long (report aggregates over a whole workspace):
+    there the thread hand-off costs nothing next to the query, and the event loop stays free
+    to accept webhooks meanwhile. No effect on PostgreSQL."""
+    token = _OFFLOADED.set(True)
+    try:
+        yield
+    finally:
+        _OFFLOADED.reset(token)
+
+
+class _InlineCursor(AsyncAdapt_aiosqlite_cursor):
+    """A statement runs right on the event loop's thread instead of aiosqlite's.
+
+    An indexed statement costs SQLite ~10 µs, while each trip to aiosqlite's thread costs
+    ~150 µs of event-loop CPU (queue, future, wake-up) and SQLAlchemy's adapter makes four
+    trips a statement (cursor, execute, fetch, close). The webhook benchmark sends ~17
+    statements a message, so the trips were most of a message's database time. Two cases
+    still go to the thread, where waiting does not stall every chat at once:
+
+    - a statement inside :func:`offloaded` (long aggregates);
+    - a statement that met another process's write lock: inline runs never wait for a lock
+      (``busy_timeout`` is 0 there), and a busy one is retried in the thread with the usual
+      15 s timeout. It had no effect, so running it again is safe.
+
+    Same rows, errors, rowcount and lastrowid as SQLAlchemy's own cursor; relies on
     aiosqlite's ``Connection._execute`` (queue a callable on its thread; there since 0.17)
-    and on SQLAlchemy's adapted-cursor attributes; every SQLite test goes through it."""
+    and on SQLAlchemy's adapted-cursor attributes. Every SQLite test goes through it."""
 
     __slots__ = ("_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: Any) -> None:
-        # No cursor is opened here (the parent class awaits one): the thread opens its own.
+        # No cursor is opened here (the parent class awaits one): each statement opens its own.
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._soft_closed_memoized = EMPTY_DICT
@@ -168,7 +197,7 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         await self._round(lambda cursor: cursor.executemany(operation, seq_of_parameters))
 
     async def _round(self, call: Callable[[sqlite3.Cursor], object]) -> None:
-        """Open, run, fetch and close in the worker thread; keep what SQLAlchemy reads."""
+        """Open, run, fetch and close in one go; keep what SQLAlchemy reads."""
 
         def statement(conn: sqlite3.Connection) -> None:
             cursor = conn.cursor()
@@ -181,22 +210,62 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             finally:
                 cursor.close()
 
-        connection: Any = self._connection
-        async with self._adapt_connection._execute_mutex:
-            await connection._execute(statement, connection._conn)
+        await _run(self._adapt_connection, statement)
 
     async def _async_soft_close(self) -> None:
-        return  # nothing open in the thread between statements
+        return  # nothing stays open between statements
 
     def close(self) -> None:
         self._rows.clear()
 
 
-class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+async def _run(adapt_connection: Any, work: Callable[[sqlite3.Connection], None]) -> None:
+    """``work`` inline unless offloaded or the database is locked by another process."""
+    connection: Any = adapt_connection._connection
+    conn: sqlite3.Connection = connection._conn
+    if not _OFFLOADED.get():
+        try:
+            work(conn)
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != _SQLITE_BUSY:
+                raise
+    async with adapt_connection._execute_mutex:
+        await connection._execute(_waiting_for_locks, conn, work)
+
+
+def _waiting_for_locks(
+    conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], None]
+) -> None:
+    conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+    try:
+        work(conn)
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
+
+
+class _InlineConnection(AsyncAdapt_aiosqlite_connection):
+    """Commits and rollbacks inline too, under the same rules as statements."""
+
     __slots__ = ()
-    _cursor_cls = _OneHopCursor
+    _cursor_cls = _InlineCursor
+
+    def commit(self) -> None:
+        if self._connection._connection:
+            self._finish(lambda conn: conn.commit())
+
+    def rollback(self) -> None:
+        if self._connection._connection:
+            self._finish(lambda conn: conn.rollback())
+
+    def _finish(self, work: Callable[[sqlite3.Connection], None]) -> None:
+        try:
+            await_(_run(self, work))
+        except Exception as error:
+            self._handle_exception(error)
 
 
-def _one_hop_cursors(dbapi_connection: Any, _record: Any) -> None:
+def _inline_cursors(dbapi_connection: Any, _record: Any) -> None:
     if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
-        dbapi_connection.__class__ = _OneHopConnection
+        dbapi_connection.__class__ = _InlineConnection
+        dbapi_connection._connection._conn.execute("PRAGMA busy_timeout=0")

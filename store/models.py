@@ -21,7 +21,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.types import UTCDateTime
 
@@ -249,6 +249,9 @@ class Task(Owned, Base):
     activity_id: Mapped[int | None] = mapped_column(
         ForeignKey("activities.id", ondelete="SET NULL")
     )
+    # Write-only in practice: lets a follow-up be added with its still-unsaved activity and
+    # both go in one flush (the one-message log). Never loaded, hence "raise".
+    activity: Mapped[Activity | None] = relationship(lazy="raise")
     title: Mapped[str] = mapped_column(Text)
     due_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]

@@ -23,9 +23,14 @@ class UndoLog:
 
     def __init__(self) -> None:
         self.steps: list[dict[str, Any]] = []
+        self._pending: list[tuple[dict[str, Any], Owned]] = []
 
     def created(self, obj: Owned) -> None:
-        self.steps.append({"op": "delete", "model": type(obj).__name__, "id": obj.id})
+        """``obj`` may still be unflushed: its id is read when the log is saved, so a
+        handler can add several records and flush them together."""
+        step: dict[str, Any] = {"op": "delete", "model": type(obj).__name__, "id": None}
+        self.steps.append(step)
+        self._pending.append((step, obj))
 
     def changing(self, obj: Owned, *fields: str) -> None:
         """Call *before* changing ``fields`` of ``obj``."""
@@ -35,6 +40,11 @@ class UndoLog:
         )
 
     async def save(self, records: Records) -> int:
+        if self._pending:
+            await records.session.flush()
+            for step, obj in self._pending:
+                step["id"] = obj.id
+            self._pending.clear()
         action = UndoAction(
             user_id=records.principal.user_id, steps=self.steps, created_at=records.now
         )

@@ -1,0 +1,86 @@
+"""SQLite statements run on the event loop's thread, except where waiting would stall it.
+
+Short statements skip aiosqlite's thread (store/db.py, ``_InlineCursor``); a database locked
+by another process, and statements inside ``offloaded()``, go to the thread instead, so the
+loop keeps serving other chats meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, make_url, select
+
+from bot.clock import FrozenClock
+from store import migrate
+from store.db import Database, offloaded
+from store.models import Company, Role
+from store.users import create_user
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Database]:
+    """Always SQLite, also in the PostgreSQL run: this is SQLite's own machinery."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'inline.db'}", clock)
+    await migrate.upgrade(db)
+    yield db
+    await db.dispose()
+
+
+def _path(db: Database) -> str:
+    database = make_url(db.url).database
+    assert database
+    return database
+
+
+async def _thread_of_statements(db: Database) -> int:
+    """The id of the thread SQLite runs this task's next statement on."""
+    async with db.transaction() as session:
+        conn = await session.connection()
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        raw._conn.create_function("thread_id", 0, threading.get_ident)  # the sqlite3 connection
+        return int((await session.execute(select(func.thread_id()))).scalar_one())
+
+
+async def test_statements_run_on_the_loop_thread_unless_offloaded(sqlite_db: Database) -> None:
+    loop_thread = threading.get_ident()
+    assert await _thread_of_statements(sqlite_db) == loop_thread
+    with offloaded():
+        assert await _thread_of_statements(sqlite_db) != loop_thread
+    assert await _thread_of_statements(sqlite_db) == loop_thread
+
+
+async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
+    sqlite_db: Database, clock: FrozenClock
+) -> None:
+    async with sqlite_db.transaction() as session:
+        owner = await create_user(session, "owner", role=Role.REP, now=clock.now())
+    other = sqlite3.connect(_path(sqlite_db), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+
+    async def write() -> None:
+        async with sqlite_db.transaction() as session:
+            now = clock.now()
+            session.add(
+                Company(name="Locked Out Ltd", owner_id=owner.id, created_at=now, updated_at=now)
+            )
+
+    writer = asyncio.create_task(write())
+    ticks = 0
+    for _ in range(200):  # the loop keeps turning while the write waits in the thread
+        await asyncio.sleep(0)
+        ticks += 1
+    assert not writer.done()
+    other.execute("COMMIT")
+    other.close()
+    await writer
+    assert ticks == 200
+    async with sqlite_db.transaction() as session:
+        names = (await session.scalars(select(Company.name))).all()
+    assert "Locked Out Ltd" in names
