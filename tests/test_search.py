@@ -150,6 +150,15 @@ async def test_ambiguity_stays_visible(bot, crm):
     assert set(names(hits)[:2]) == {"Acme Ltd", "Acme Trading"}
 
 
+async def test_a_name_typed_in_full_is_not_padded_with_typo_neighbours(bot, crm):
+    session, records = await bot.records_for(crm.li)
+    async with session, session.begin():
+        await records.create(Company, name="Acne Ltd")
+    assert names(await find(bot, crm.li, "Acme Ltd")) == ["Acme Ltd"]
+    # Mistyped, both neighbours are offered.
+    assert {"Acme Ltd", "Acne Ltd"} <= set(names(await find(bot, crm.li, "Acmo Ltd")))
+
+
 async def test_exact_name_beats_prefix_beats_pinyin_beats_substring(bot, crm):
     session, records = await bot.records_for(crm.li)
     async with session, session.begin():
