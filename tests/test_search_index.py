@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from store import search as store_search
 from store.models import Company, Contact
 from store.search import search, search_key
 from store.search_index import FTS_TABLES, TRGM_INDEXES
@@ -110,3 +111,32 @@ async def test_typos_find_old_records_among_many(bot):
         for i in range(300):
             await records.create(Contact, name=f"Filler Person {i}")
     assert await _names(bot, li, "Globx") == ["Globex Corporation"]
+
+
+async def test_postgresql_ranks_a_bounded_number_of_typo_candidates(bot, monkeypatch):
+    """At scale a common trigram makes tens of thousands of rows similar enough; only
+    FUZZY_RANK_ROWS of them are ranked (SQLite bounds the same case its own way)."""
+    if bot.db.is_sqlite:
+        return
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        for n in range(10):
+            await records.create(Company, name=f"Jackson Trading {n}")
+    monkeypatch.setattr(store_search, "FUZZY_RANK_ROWS", 4)
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        rows = await store_search._typo_candidates(records, Company, ["jaxkson"])
+        assert len(rows) == 4
+        assert all(name.startswith("Jackson Trading") for _, _, name, _ in rows)
+    monkeypatch.setattr(store_search, "FUZZY_RANK_ROWS", 2000)
+    assert len(await _names(bot, li, "Jaxkson")) == 8  # a page of them, as before
+
+
+async def test_postgresql_plans_each_lookup_with_its_values(bot):
+    """A generic plan for ``LIKE $1`` scans the table instead of using the trigram index."""
+    if bot.db.is_sqlite:
+        return
+    async with bot.db.engine.connect() as conn:
+        mode = (await conn.exec_driver_sql("SHOW plan_cache_mode")).scalar()
+    assert mode == "force_custom_plan"
