@@ -88,7 +88,10 @@ def split_command(text: str) -> tuple[str | None, str]:
     return name, rest.strip()
 
 
-SLASH_PREFIX = {"slack": "/crm "}
+SLACK_SLASH_COMMAND = "/crm"
+"""The one slash command a Slack app registers; every crmbot command is its first word."""
+
+SLASH_PREFIX = {"slack": f"{SLACK_SLASH_COMMAND} "}
 """Platforms where our commands live under one slash command (``/crm start CODE``)."""
 
 

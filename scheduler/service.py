@@ -331,28 +331,19 @@ class ReminderService:
             for user_id, tz, role, created_at, enabled, at in people:
                 zone = ZoneInfo(tz or self.settings.default_tz)
                 today = now.astimezone(zone).date()
-                at = at or self.config.digest_time
+                days: list[tuple[str, date]] = []
                 if enabled is not False:
-                    due = _at(today, at, zone)
-                    if created_at <= due <= now:
-                        wanted.append(
-                            store.occurrence(
-                                key=f"digest:{user_id}:{today.isoformat()}",
-                                kind="digest",
-                                user_id=user_id,
-                                due_at=due,
-                                now=now,
-                                task_id=None,
-                            )
-                        )
+                    days.append(("digest", today))
                 if weekly_on and role == Role.MANAGER:
-                    day = today - timedelta(days=(today.weekday() - self.config.weekly_day) % 7)
-                    due = _at(day, at, zone)
-                    if created_at <= due <= now:
+                    week_day = (today.weekday() - self.config.weekly_day) % 7
+                    days.append(("weekly", today - timedelta(days=week_day)))
+                for kind, day in days:
+                    due = _at(day, at or self.config.digest_time, zone)
+                    if created_at <= due <= now:  # not for a time before the account existed
                         wanted.append(
                             store.occurrence(
-                                key=f"weekly:{user_id}:{day.isoformat()}",
-                                kind="weekly",
+                                key=f"{kind}:{user_id}:{day.isoformat()}",
+                                kind=kind,
                                 user_id=user_id,
                                 due_at=due,
                                 now=now,

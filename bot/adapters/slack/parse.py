@@ -19,12 +19,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.events import Actor, ButtonOrigin, Chat, EventKind, InboundEvent, split_command
+from bot.events import (
+    SLACK_SLASH_COMMAND,
+    Actor,
+    ButtonOrigin,
+    Chat,
+    EventKind,
+    InboundEvent,
+    split_command,
+)
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-SLASH_COMMAND = "/crm"
+SLASH_COMMAND = SLACK_SLASH_COMMAND
 """The one slash command the app registers; its first word is the bot command."""
 DEFAULT_COMMAND = "help"
 """What ``/crm`` on its own means."""
