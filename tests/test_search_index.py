@@ -129,6 +129,8 @@ async def test_postgresql_ranks_a_bounded_number_of_typo_candidates(bot, monkeyp
         rows = await store_search._typo_candidates(records, Company, ["jaxkson"])
         assert len(rows) == 4
         assert all(name.startswith("Jackson Trading") for _, _, name, _ in rows)
+        # Sequential scans were off for that statement only.
+        assert (await session.execute(text("SHOW enable_seqscan"))).scalar() == "on"
     monkeypatch.setattr(store_search, "FUZZY_RANK_ROWS", 2000)
     assert len(await _names(bot, li, "Jaxkson")) == 8  # a page of them, as before
 
