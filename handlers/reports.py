@@ -43,8 +43,9 @@ from charts.style import percent, short_money
 from locales.catalog import Translator
 from store import reports
 from store.access import Records, principal_for
-from store.db import Database, offloaded
+from store.db import Database
 from store.models import Role, User
+from store.offload import offloaded
 from store.reports import OtherMoney, Period, PeriodError
 from store.users import require_user, teams_of
 

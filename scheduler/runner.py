@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from scheduler.service import ReminderService
-from store.db import offloaded
+from store.offload import offloaded
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from sqlalchemy.util.concurrency import await_
 
 from bot.clock import Clock
 from store.audit import install_audit_hooks
+from store.offload import is_offloaded
 from store.search import install_search_key_hooks
 
 
@@ -134,23 +134,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_OFFLOADED: ContextVar[bool] = ContextVar("crmbot_sqlite_offloaded", default=False)
 _BUSY_TIMEOUT_MS = 15_000
 _SQLITE_BUSY = 5
-
-
-@contextmanager
-def offloaded() -> Iterator[None]:
-    """Run this task's SQLite statements in aiosqlite's thread while inside the block.
-
-    For the few statements that may take long (report aggregates over a whole workspace):
-    there the thread hand-off costs nothing next to the query, and the event loop stays free
-    to accept webhooks meanwhile. No effect on PostgreSQL."""
-    token = _OFFLOADED.set(True)
-    try:
-        yield
-    finally:
-        _OFFLOADED.reset(token)
 
 
 class _InlineCursor(AsyncAdapt_aiosqlite_cursor):
@@ -162,7 +147,7 @@ class _InlineCursor(AsyncAdapt_aiosqlite_cursor):
     statements a message, so the trips were most of a message's database time. Two cases
     still go to the thread, where waiting does not stall every chat at once:
 
-    - a statement inside :func:`offloaded` (long aggregates);
+    - a statement inside :func:`store.offload.offloaded` (reports, lookups, sweeps);
     - a statement that met another process's write lock: inline runs never wait for a lock
       (``busy_timeout`` is 0 there), and a busy one is retried in the thread with the usual
       15 s timeout. It had no effect, so running it again is safe.
@@ -228,7 +213,7 @@ async def _run(adapt_connection: Any, work: Callable[[sqlite3.Connection], None]
     """``work`` inline unless offloaded or the database is locked by another process."""
     connection: Any = adapt_connection._connection
     conn: sqlite3.Connection = connection._conn
-    if not _OFFLOADED.get():
+    if not is_offloaded():
         try:
             work(conn)
             return

@@ -12,15 +12,20 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, make_url, select
 
 from bot.clock import FrozenClock
 from store import migrate
-from store.db import Database, offloaded
+from store import search as store_search
+from store.access import Principal, Records
+from store.db import Database
 from store.models import Company, Role
+from store.offload import is_offloaded, offloaded
 from store.users import create_user
+from tests.conftest import FROZEN_AT
 
 
 @pytest.fixture
@@ -84,3 +89,22 @@ async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
     async with sqlite_db.transaction() as session:
         names = (await session.scalars(select(Company.name))).all()
     assert "Locked Out Ltd" in names
+
+
+async def test_a_lookup_runs_off_the_loop_thread(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a million contacts a lookup takes tens of milliseconds: not on the loop."""
+    seen: list[bool] = []
+    real_stage_one = store_search._stage_one
+
+    async def stage_one(*args: Any, **kwargs: Any) -> Any:
+        seen.append(is_offloaded())
+        return await real_stage_one(*args, **kwargs)
+
+    monkeypatch.setattr(store_search, "_stage_one", stage_one)
+    async with sqlite_db.transaction() as session:
+        records = Records(session, Principal(1, Role.ADMIN, None), FROZEN_AT)
+        assert await store_search.search(records, "acme") == []
+    assert seen == [True]
+    assert not is_offloaded()
