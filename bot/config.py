@@ -201,11 +201,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
-        if path:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
-        return tuple(sources)
+        return config_sources(settings_cls, init_settings, env_settings)
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -216,12 +212,35 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            message = err["msg"].removeprefix("Value error, ")
-            if not err["loc"]:  # a rule across settings names them itself
-                problems.append(message)
-                continue
-            name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
-            problems.append(f"{name}: {message}")
-        raise ConfigError("; ".join(problems)) from None
+        raise ConfigError(config_problems(exc, ENV_PREFIX)) from None
+
+
+def config_sources(
+    settings_cls: type[BaseSettings],
+    init_settings: PydanticBaseSettingsSource,
+    env_settings: PydanticBaseSettingsSource,
+    table: str | None = None,
+) -> tuple[PydanticBaseSettingsSource, ...]:
+    """Arguments, then the environment, then the TOML file ``CRMBOT_CONFIG_FILE`` names
+    (its ``[table]`` when given): the order every crmbot settings class reads."""
+    sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+    path = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
+    if path and Path(path).is_file():
+        header = (table,) if table else None
+        sources.append(
+            TomlConfigSettingsSource(settings_cls, toml_file=Path(path), toml_table_header=header)
+        )
+    return tuple(sources)
+
+
+def config_problems(exc: ValidationError, prefix: str) -> str:
+    """Every validation error as ``PREFIX_NAME: message``, joined: one line to act on."""
+    problems = []
+    for err in exc.errors():
+        message = err["msg"].removeprefix("Value error, ")
+        if not err["loc"]:  # a rule across settings names them itself
+            problems.append(message)
+            continue
+        name = prefix + "_".join(str(p) for p in err["loc"]).upper()
+        problems.append(f"{name}: {message}")
+    return "; ".join(problems)

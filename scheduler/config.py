@@ -9,9 +9,7 @@ restart.
 
 from __future__ import annotations
 
-import os
 from datetime import time
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
@@ -20,10 +18,9 @@ from pydantic_settings import (
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
-from bot.config import ConfigError, table_over
+from bot.config import ConfigError, config_problems, config_sources, table_over
 
 ENV_PREFIX = "CRMBOT_REMINDER_"
 
@@ -97,15 +94,7 @@ class ReminderConfig(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = os.environ.get("CRMBOT_CONFIG_FILE")
-        if path and Path(path).is_file():
-            sources.append(
-                TomlConfigSettingsSource(
-                    settings_cls, toml_file=Path(path), toml_table_header=("reminders",)
-                )
-            )
-        return tuple(sources)
+        return config_sources(settings_cls, init_settings, env_settings, table="reminders")
 
 
 def load_reminder_config(**overrides: Any) -> ReminderConfig:
@@ -113,9 +102,4 @@ def load_reminder_config(**overrides: Any) -> ReminderConfig:
     try:
         return ReminderConfig(**overrides)
     except ValidationError as exc:
-        problems = [
-            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc']).upper()}: "
-            + err["msg"].removeprefix("Value error, ")
-            for err in exc.errors()
-        ]
-        raise ConfigError("; ".join(problems)) from None
+        raise ConfigError(config_problems(exc, ENV_PREFIX)) from None
