@@ -32,8 +32,6 @@ from bot.events import (
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-SLASH_COMMAND = SLACK_SLASH_COMMAND
-"""The one slash command the app registers; its first word is the bot command."""
 DEFAULT_COMMAND = "help"
 """What ``/crm`` on its own means."""
 ACCEPTED_SUBTYPES = frozenset({None, "file_share"})
@@ -117,7 +115,7 @@ def parse_command(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | N
     user, channel = str(body.get("user_id") or ""), str(body.get("channel_id") or "")
     if not name or not user or not channel:
         return None
-    if "/" + name == SLASH_COMMAND:
+    if "/" + name == SLACK_SLASH_COMMAND:
         command, args = split_command("/" + text.lstrip("/／")) if text else (None, "")
         command = command or DEFAULT_COMMAND
     else:
