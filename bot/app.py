@@ -29,6 +29,7 @@ from handlers import (
     deals,
     help,
     history,
+    intents,
     lookup,
     onboarding,
     reminders,
@@ -125,6 +126,7 @@ async def open_app(
         router=build_router(),
         flows=build_flows(),
         onboarding=onboarding.start,
+        new_intent=intents.is_new_intent,
     )
     engine = Engine(db, parts, outbox_platforms=outbox_platforms)
     return App(settings, clock, db, translator, engine)

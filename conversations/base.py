@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.context import Context
 
@@ -28,13 +29,44 @@ def flow_value(ctx: Context, flow: str) -> str | None:
     return None
 
 
+class Expects(StrEnum):
+    """What a step waits for; the engine uses it to tell an answer from a new message.
+
+    A typed digit presses a button only where the step does not expect a number, and a
+    message that is clearly a new log, reminder or command is never filed as the answer of
+    a step that waits for a name, a reason, a number, a date or a button: the rep is asked
+    which they meant. Only a step that waits for a whole log text (``MESSAGE``, e.g. the
+    summary in ``/log``) takes a log-shaped message as its answer.
+    """
+
+    CHOICE = "choice"  # buttons (typed text is not an answer)
+    TEXT = "text"  # a short answer: a name, a reason, a title, a city
+    NUMBER = "number"  # an amount: digits are the answer, never a button press
+    DATE = "date"
+    MESSAGE = "message"  # free-form log text
+
+
+@dataclass(frozen=True)
+class Step:
+    """One state of a flow: the handler of the user's next input and what it expects."""
+
+    handler: StateHandler
+    expects: Expects = Expects.TEXT
+
+
 @dataclass(frozen=True)
 class Flow:
-    """``states`` maps a persisted state name to the handler of the user's next input."""
+    """``states`` maps a persisted state name to its step (or just a handler: ``TEXT``)."""
 
     name: str
     version: int
-    states: Mapping[str, StateHandler]
+    states: Mapping[str, StateHandler | Step]
+
+    def step(self, state: str | None) -> Step | None:
+        found = self.states.get(state) if state is not None else None
+        if found is None or isinstance(found, Step):
+            return found
+        return Step(found)
 
 
 class Flows:

@@ -37,7 +37,7 @@ from bot.cardscan.scanner import ScanResult
 from bot.context import Context
 from bot.phones import display_phone
 from bot.replies import Button, Card
-from conversations.base import Flow, flow_payload, flow_value
+from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from store.access import Records
 from store.models import Company, Contact, ContactPhoto
 from store.search import search
@@ -503,7 +503,11 @@ def _describe_fields(fields: CardFields) -> str:
 FLOW = Flow(
     name=NAME,
     version=VERSION,
-    states={"review": on_review, "edit": on_edit, "duplicate": on_duplicate},
+    states={
+        "review": on_review,
+        "edit": on_edit,
+        "duplicate": Step(on_duplicate, Expects.CHOICE),
+    },
 )
 
 __all__ = [

@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.nlu.amounts import find_amount
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
-from conversations.base import Flow, flow_payload, flow_value
+from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from handlers.deal_views import deal_card
 from store.models import Deal
 
@@ -93,4 +93,8 @@ async def on_close(ctx: Context) -> None:
     ctx.reply(await deal_card(ctx, deal))
 
 
-FLOW = Flow(name=NAME, version=VERSION, states={"amount": on_amount, "close": on_close})
+FLOW = Flow(
+    name=NAME,
+    version=VERSION,
+    states={"amount": Step(on_amount, Expects.NUMBER), "close": Step(on_close, Expects.DATE)},
+)

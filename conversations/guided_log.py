@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.formatting import next_weekday
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
-from conversations.base import Flow, flow_payload, flow_value
+from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from handlers import log_core
 from handlers.cards import activity_label
 from store.models import Company
@@ -142,9 +142,9 @@ FLOW = Flow(
     name=NAME,
     version=VERSION,
     states={
-        "kind": on_kind,
+        "kind": Step(on_kind, Expects.CHOICE),
         "customer": on_customer,
-        "outcome": on_outcome,
-        "next": on_next,
+        "outcome": Step(on_outcome, Expects.MESSAGE),
+        "next": Step(on_next, Expects.DATE),
     },
 )

@@ -9,7 +9,7 @@ from bot.formatting import format_when
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
 from conversations import deal_edit
-from conversations.base import Flow, flow_payload, flow_value
+from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from handlers.cards import activity_label
 from store.access import RecordNotFound
 from store.models import Activity, ActivityKind, Deal, Task, UndoAction
@@ -52,7 +52,7 @@ async def on_field(ctx: Context) -> None:
         ctx.say("log.edit_which")
         return
     ctx.flow.update(field=field)
-    ctx.flow.goto("value")
+    ctx.flow.goto(field)
     if field == "kind":
         ctx.ask(
             ctx.t("log.ask_kind"),
@@ -126,4 +126,15 @@ async def _set_follow_up(
     )
 
 
-FLOW = Flow(name=NAME, version=VERSION, states={"field": on_field, "value": on_value})
+FLOW = Flow(
+    name=NAME,
+    version=VERSION,
+    states={
+        "field": Step(on_field, Expects.CHOICE),
+        "kind": Step(on_value, Expects.CHOICE),
+        "summary": Step(on_value, Expects.MESSAGE),
+        "follow_up": Step(on_value, Expects.DATE),
+        "amount": Step(on_value, Expects.NUMBER),
+        "value": Step(on_value, Expects.MESSAGE),  # rows saved before the steps were split
+    },
+)

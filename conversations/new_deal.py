@@ -6,7 +6,7 @@ from bot.context import Context
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
 from conversations import deal_edit
-from conversations.base import Flow, flow_payload, flow_value
+from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from handlers.cards import stage_label
 from handlers.deal_views import deal_card
 from handlers.log_core import company_hits
@@ -153,8 +153,8 @@ FLOW = Flow(
     states={
         "customer": on_customer,
         "title": on_title,
-        "amount": on_amount,
-        "stage": on_stage,
-        "close": on_close,
+        "amount": Step(on_amount, Expects.NUMBER),
+        "stage": Step(on_stage, Expects.CHOICE),
+        "close": Step(on_close, Expects.DATE),
     },
 )

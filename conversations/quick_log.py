@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.context import Context
-from conversations.base import Flow, flow_value
+from bot.nlu.message import parse_log
+from conversations.base import Expects, Flow, Step, flow_value
 from handlers import log_core
+from handlers.activities import known_customers
 from store.models import Company
 
 
@@ -28,8 +30,12 @@ async def on_customer(ctx: Context) -> None:
     elif value and value.startswith("co") and value[2:].isdigit():
         plan["company_id"] = (await ctx.records.get(Company, int(value[2:]))).id
     elif ctx.text:
-        plan["customer_text"] = ctx.text
-        if not await log_core.resolve_customer(ctx, plan, ctx.text):
+        # "Acme Trading meeting tomorrow" given as the answer: the customer it names.
+        known = await known_customers(ctx)
+        named = parse_log(ctx.text, ctx.sent_local, known_customers=known).customer
+        written = named if named in known else ctx.text
+        plan["customer_text"] = written
+        if not await log_core.resolve_customer(ctx, plan, written):
             return
     else:
         ctx.say("log.ask_customer")
@@ -64,5 +70,9 @@ async def on_deal(ctx: Context) -> None:
 FLOW = Flow(
     name=log_core.FLOW,
     version=log_core.VERSION,
-    states={"customer": on_customer, "activity": on_activity, "deal": on_deal},
+    states={
+        "customer": Step(on_customer, Expects.TEXT),
+        "activity": Step(on_activity, Expects.CHOICE),
+        "deal": Step(on_deal, Expects.CHOICE),
+    },
 )

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.context import Context
 from bot.nlu.dates import find_datetime
-from conversations.base import Flow, flow_value
+from conversations.base import Expects, Flow, Step, flow_value
 from handlers.reminders import FLOW as NAME
 from handlers.reminders import VERSION, remember, split_reminder, when_buttons
 from handlers.tasks import snoozed_until
@@ -54,4 +54,4 @@ async def when(ctx: Context) -> None:
     await remember(ctx, title, found.at)
 
 
-FLOW = Flow(NAME, VERSION, {"what": what, "when": when})
+FLOW = Flow(NAME, VERSION, {"what": Step(what, Expects.MESSAGE), "when": Step(when, Expects.DATE)})

@@ -61,7 +61,7 @@ async def push(ctx: Context, user_ids: Iterable[int], render: Render, event_id: 
             now=ctx.now,
             event_id=f"{event_id}:{person.id}",
         )
-        buttons = [b.payload for b in reply_buttons(reply)]
+        buttons = [(b.payload, b.label) for b in reply_buttons(reply)]
         same_chat = (target.platform, target.chat_id) == (
             ctx.event.platform,
             ctx.event.chat.chat_id,
@@ -73,7 +73,7 @@ async def push(ctx: Context, user_ids: Iterable[int], render: Render, event_id: 
                 platform=target.platform,
                 chat_id=target.chat_id,
                 user_id=person.id,
-                payloads=buttons,
+                buttons=buttons,
                 now=ctx.now,
             )
         queued += 1

@@ -49,17 +49,19 @@ class TerminalPushes:
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
         buttons = reply_buttons(reply)
+        start = 1
         if buttons:
             async with self.db.transaction(platform=PLATFORM) as session:
-                await remember_choices(
+                start = await remember_choices(
                     session,
                     platform=PLATFORM,
                     chat_id=chat_id,
                     user_id=self.user_id,
-                    payloads=[b.payload for b in buttons],
+                    buttons=[(b.payload, b.label) for b in buttons],
                     now=self.db.clock.now(),
+                    append=True,
                 )
-        self.write(render(reply, self.image_dir))
+        self.write(render(reply, self.image_dir, start))
         return [f"{PLATFORM}-{next(self._ids)}"]
 
     async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:

@@ -336,7 +336,7 @@ class Conversation(Base):
     state: Mapped[str | None] = mapped_column(String(40))
     flow_version: Mapped[int] = mapped_column(Integer, default=0)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    choices: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [payload, label] pairs
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 

@@ -292,16 +292,32 @@ async def failed_pushes(
     )
 
 
+PUSHED = "push"
+"""Marks the buttons a push added to a conversation's numbered choices."""
+
+
 async def remember_choices(
     session: AsyncSession,
     *,
     platform: str,
     chat_id: str,
     user_id: int,
-    payloads: Sequence[str],
+    buttons: Sequence[tuple[str, str]],
     now: datetime,
-) -> None:
-    """Make a typed digit press the buttons of a push, where buttons are shown as numbers."""
+    append: bool = False,
+) -> int:
+    """Make a typed digit press the buttons of a push, where buttons are shown as numbers.
+
+    ``buttons`` are (payload, label) pairs. With ``append`` the push's buttons are numbered
+    on after those of earlier pushes still on offer (two reminders in a row show 1-4 and
+    5-8, so "5" means one message only); the number of its first button is returned. The
+    buttons of a conversation's own answer are replaced, not numbered on from.
+    """
+    key = (
+        Conversation.platform == platform,
+        Conversation.chat_id == chat_id,
+        Conversation.user_id == user_id,
+    )
     await session.execute(
         insert_ignore(session, Conversation).values(
             platform=platform,
@@ -313,15 +329,17 @@ async def remember_choices(
             updated_at=now,
         )
     )
-    await session.execute(
-        update(Conversation)
-        .where(
-            Conversation.platform == platform,
-            Conversation.chat_id == chat_id,
-            Conversation.user_id == user_id,
-        )
-        .values(choices=list(payloads))
-    )
+    entries = [[payload, label, PUSHED] for payload, label in buttons]
+    existing: list[Any] = []
+    if append:
+        stored = await session.scalar(select(Conversation.choices).where(*key))
+        existing = list(stored or [])
+        if not all(isinstance(e, list) and e[-1:] == [PUSHED] for e in existing):
+            existing = []
+        if entries and existing[-len(entries) :] == entries:
+            return len(existing) - len(entries) + 1
+    await session.execute(update(Conversation).where(*key).values(choices=existing + entries))
+    return len(existing) + 1
 
 
 # --- preferences and rule settings ----------------------------------------------------------

@@ -59,7 +59,7 @@ async def test_flow_state_is_in_the_database(bot):
     assert (row.flow, row.state, row.flow_version) == ("new_company", "city", 1)
     assert row.data == {"name": "Initech"}
     assert row.expires_at == bot.clock.now() + timedelta(minutes=30)
-    assert row.choices == ["f:new_company:skip"]
+    assert row.choices == [["f:new_company:skip", "Skip"]]
 
 
 async def test_cancel_leaves_the_flow_in_both_languages(bot):
