@@ -427,8 +427,20 @@ async def team_list() -> None:
 @click.option("--tz", "zone", metavar="ZONE", help="The sender's time zone.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="The sender's language.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (the default).")
+@click.option(
+    "--as",
+    "as_user",
+    metavar="USER",
+    help="Resolve customers as USER's chat would (needs the database); without it, names "
+    "are shown as written.",
+)
 def parse(
-    text: str, now_text: str | None, zone: str | None, lang: str | None, as_json: bool
+    text: str,
+    now_text: str | None,
+    zone: str | None,
+    lang: str | None,
+    as_json: bool,
+    as_user: str | None,
 ) -> None:
     """Show what crmbot understands from TEXT, through the same parser the chat uses."""
     settings = load_settings()
@@ -446,9 +458,34 @@ def parse(
                 "use ISO 8601, e.g. 2026-11-18T10:00:00+08:00", param_hint="--now"
             ) from None
         now = now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
-    parsed = parse_log(text, now, default_time=settings.follow_up_time)
     del lang, as_json  # both languages are always understood; JSON is the only output
-    click.echo(json.dumps(parsed.to_json(), ensure_ascii=False))
+    if as_user is None:
+        parsed = parse_log(text, now, default_time=settings.follow_up_time)
+        click.echo(json.dumps(parsed.to_json(), ensure_ascii=False))
+        return
+    click.echo(json.dumps(asyncio.run(_understand_as(as_user, text, now)), ensure_ascii=False))
+
+
+async def _understand_as(name: str, text: str, now: datetime) -> dict[str, object]:
+    from handlers.understanding import understand
+    from store.access import Records, principal_for
+
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            user = await find_user(session, name)
+            if user is None:
+                raise click.BadParameter(f"no user {name!r}", param_hint="--as")
+            records = Records(session, await principal_for(session, user), app.clock.now())
+            tz = ZoneInfo(user.tz or app.settings.default_tz)
+            return await understand(
+                records,
+                text,
+                now.astimezone(tz),
+                default_time=app.settings.follow_up_time,
+            )
+    finally:
+        await app.close()
 
 
 @main.command()

@@ -13,7 +13,7 @@ from bot.router import Router, command, has_text, payload
 from conversations import guided_log, log_edit
 from handlers import log_core
 from handlers.lookup import show_hits
-from store.access import owner_scope
+from store.access import Records, owner_scope
 from store.models import Company, UndoAction
 from store.search import search
 from store.undo import undo
@@ -23,10 +23,14 @@ KNOWN_NAMES_CAP = 5000
 
 async def known_customers(ctx: Context) -> list[str]:
     """Names the user may see, so "Acme Trading" in a message is recognised as written."""
+    return await known_names(ctx.records)
+
+
+async def known_names(records: Records) -> list[str]:
     # Names only, read on the connection: no ORM entities to build, and nothing of this
     # event is pending yet (this runs before the message changes anything).
-    connection = await ctx.session.connection()
-    rows = await connection.execute(_known_names(ctx.records.principal.visible_owner_ids))
+    connection = await records.session.connection()
+    rows = await connection.execute(_known_names(records.principal.visible_owner_ids))
     return list(rows.scalars())
 
 

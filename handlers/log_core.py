@@ -25,7 +25,7 @@ from conversations.deal_reason import ask_reason
 from handlers import approval_notices
 from handlers.cards import activity_label, stage_label
 from handlers.deal_views import deal_card
-from store.access import owner_scope
+from store.access import Records, owner_scope
 from store.approvals import ApprovalRequired
 from store.deals import create_deal, move_stage, open_deals
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
@@ -75,31 +75,38 @@ def company_hits(hits: list[Hit]) -> dict[int, str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _named_exactly(owner_ids: frozenset[int] | None) -> Select[int]:
+def _named_exactly(owner_ids: frozenset[int] | None) -> Select[int, str]:
     """Built once per set of visible owners (every logged message runs it)."""
     return (
-        select(Company.id)
+        select(Company.id, Company.name)
         .where(owner_scope(Company, owner_ids), Company.name == bindparam("name"))
         .limit(2)
     )
 
 
-async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
-    """Fill ``company_id`` from ``text`` or ask; True when resolved without asking."""
-    assert ctx.flow is not None
+async def customer_candidates(records: Records, text: str) -> dict[int, str]:
+    """The companies ``text`` may mean, as the chat resolves them: one entry when it is
+    settled (named as registered, or one clear match), several to ask about, none when the
+    customer is new. ``crmbot parse --as`` uses the same, so it predicts the chat."""
     exact = list(
-        await ctx.session.scalars(
-            _named_exactly(ctx.records.principal.visible_owner_ids), {"name": text}
+        await records.session.execute(
+            _named_exactly(records.principal.visible_owner_ids), {"name": text}
         )
     )
     if len(exact) == 1:  # the parser returns a known name as registered: no search needed
-        plan["company_id"] = exact[0]
-        return True
-    hits = await search(ctx.records, text, limit=8)
-    companies = company_hits(hits)
-    same = [cid for cid, name in companies.items() if name.casefold() == text.casefold()]
-    if len(companies) == 1 or len(same) == 1:
-        plan["company_id"] = same[0] if same else next(iter(companies))
+        company_id, name = exact[0]
+        return {company_id: name}
+    companies = company_hits(await search(records, text, limit=8))
+    same = {cid: name for cid, name in companies.items() if name.casefold() == text.casefold()}
+    return same if len(same) == 1 else companies
+
+
+async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
+    """Fill ``company_id`` from ``text`` or ask; True when resolved without asking."""
+    assert ctx.flow is not None
+    companies = await customer_candidates(ctx.records, text)
+    if len(companies) == 1:
+        plan["company_id"] = next(iter(companies))
         return True
     ctx.flow.start(FLOW, VERSION, "customer", plan)
     if not companies:

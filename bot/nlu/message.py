@@ -78,6 +78,11 @@ class ParsedLog:
     stage: str | None  # one of store.pipeline.DEFAULT_STAGES, only on an explicit change
     follow_up: datetime | None  # aware, local
     follow_up_has_time: bool
+    activity_at: datetime | None = None  # when it happened, when the message says so
+    customers: tuple[str, ...] = ()  # every customer, when the message logs several
+    task: bool = False  # only something to do: no activity happened
+    reason: str | None = None  # why a deal was won or lost, when said
+    problems: tuple[str, ...] = ()  # what was written but could not be taken (see below)
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready view (for ``crmbot parse`` and conversation state)."""
@@ -94,6 +99,11 @@ class ParsedLog:
             "currency": self.currency,
             "stage": self.stage,
             "follow_up": self.follow_up.isoformat() if self.follow_up else None,
+            "activity_at": self.activity_at.isoformat() if self.activity_at else None,
+            "customers": list(self.customers),
+            "task": self.task,
+            "reason": self.reason,
+            "problems": list(self.problems),
         }
 
 

@@ -1,0 +1,43 @@
+"""What the chat would understand from one message, without saving anything.
+
+``crmbot parse --as USER`` and the logging-accuracy benchmark use it, so what they report
+is what the chat does: the same parser with the same known names, and the same customer
+resolution (a name as registered, a single clear match, or several to ask about).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from bot.nlu.message import parse_log
+from handlers.activities import known_names
+from handlers.log_core import customer_candidates
+from store.access import Records
+
+
+async def understand(
+    records: Records, text: str, now: datetime, *, default_time: time = time(9, 0)
+) -> dict[str, Any]:
+    """The parser's JSON, its customers resolved against what ``records`` may see:
+    ``customer`` is the registered name when the chat would settle on one company, else the
+    name as written; ``known`` says which, ``candidates`` lists what the chat would ask."""
+    parsed = parse_log(
+        text, now, known_customers=await known_names(records), default_time=default_time
+    )
+    out = parsed.to_json()
+    names = list(parsed.customers) or ([parsed.customer] if parsed.customer else [])
+    resolved: list[str] = []
+    known: list[bool] = []
+    candidates: list[list[str]] = []
+    for name in names:
+        found = await customer_candidates(records, name)
+        settled = len(found) == 1
+        resolved.append(next(iter(found.values())) if settled else name)
+        known.append(settled)
+        candidates.append([] if settled else list(found.values()))
+    out["customer"] = resolved[0] if resolved else None
+    out["customers"] = resolved
+    out["known"] = known[0] if known else None
+    out["candidates"] = candidates[0] if candidates else []
+    return out
