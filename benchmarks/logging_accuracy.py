@@ -95,7 +95,7 @@ def compare(case: dict[str, Any], got: dict[str, Any], now: datetime) -> Outcome
 
 def _right(field: str, want: Any, got: dict[str, Any], now: datetime) -> bool:
     if field in ("activity", "stage", "currency"):
-        return (got[field] or "") == want
+        return bool((got[field] or "") == want)
     if field in ("customer", "contact"):
         return _name(got[field]) == _name(want)
     if field == "amount":
@@ -104,13 +104,13 @@ def _right(field: str, want: Any, got: dict[str, Any], now: datetime) -> bool:
         )
     if field == "follow_up":
         at = got["follow_up"]
-        return (at[:16] if at else "") == want
+        return bool((at[:16] if at else "") == want)
     if field == "activity_date":
         at = got["activity_at"]
         day = datetime.fromisoformat(at).date() if at else now.date()
-        return day.isoformat() == want
+        return bool(day.isoformat() == want)
     if field == "task":
-        return bool(got["task"]) == want
+        return bool(got["task"]) is bool(want)
     if field == "reason":
         mine = _name(got["reason"])
         return bool(mine) and (_name(want) in mine or mine in _name(want))

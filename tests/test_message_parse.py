@@ -81,6 +81,11 @@ def test_to_json():
         "currency": "USD",
         "stage": None,
         "follow_up": "2026-12-02T09:00:00+08:00",
+        "activity_at": None,
+        "customers": [],
+        "task": False,
+        "reason": None,
+        "problems": [],
     }
     assert parse("called Acme, quote $99.5").to_json()["amount"] == 99.5
     assert parse("called Acme").to_json()["follow_up"] is None
@@ -101,11 +106,19 @@ CASES: list[tuple[str, list[str] | None, dict[str, object]]] = [
         None,
         {"activity": "call", "customer": "Initrode", "contact": None, "stage": None},
     ),
-    (
+    (  # the customer's budget is not the deal's value: no deal amount changes by it
         "met the CFO of Globex, budget $200k",
+        None,
+        {"activity": "meeting", "customer": "Globex", "contact": "CFO", "amount": None},
+    ),
+    (
+        "met the CFO of Globex, quoted $200k",
         None,
         {"activity": "meeting", "customer": "Globex", "contact": "CFO", "amount": 200000},
     ),
+    ("天润食品来电 3千的样品费他们出", None, {"amount": None}),
+    ("Northwind call, they asked for a 3k discount", None, {"amount": None}),
+    ("瑞丰医疗拜访 他们去年采购了500万的设备", None, {"amount": None}),
     (
         "met Wang from Initech, moved to proposal",
         None,
@@ -223,6 +236,11 @@ CASES: list[tuple[str, list[str] | None, dict[str, object]]] = [
     ("拜访客户3家，然后拜访了星辰", None, {"activity": "visit", "customer": "星辰"}),
     (
         "拜访了张总，他们预算五十万",
+        None,
+        {"activity": "visit", "customer": None, "contact": "张总", "amount": None},
+    ),
+    (
+        "拜访了张总，报价五十万",
         None,
         {"activity": "visit", "customer": None, "contact": "张总", "amount": 500000},
     ),

@@ -46,7 +46,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.nlu.amounts import find_amount
+from bot.nlu.amounts import Money, find_amounts
 from bot.nlu.dates import find_all_datetimes
 from bot.nlu.dates import warm_up as _warm_dates
 from locales.catalog import CATALOG_DIR
@@ -136,6 +136,8 @@ _LISTS: dict[str, tuple[str, str]] = {
     "customer_stop_words": ("customer", "stop_words"),
     "customer_lead_in": ("customer", "lead_in"),
     "customer_not_names": ("customer", "not_names"),
+    "amount_deal_cues": ("amount", "deal_cues"),
+    "amount_passing": ("amount", "passing"),
 }
 # field name -> (table, subtable), for label -> word lists; the labels allowed are checked
 _LABELLED: dict[str, tuple[str, str]] = {
@@ -183,6 +185,8 @@ class Keywords:
     customer_stop_words: tuple[str, ...] = ()
     customer_lead_in: tuple[str, ...] = ()
     customer_not_names: tuple[str, ...] = ()
+    amount_deal_cues: tuple[str, ...] = ()
+    amount_passing: tuple[str, ...] = ()
     compiled: _Compiled = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -338,6 +342,13 @@ class _Compiled:
         self.contact_cue = re.compile(_union(kw.contact_cues) + r"\s*", flags)
         self.not_names = {_norm(word) for word in kw.contact_not_names}
 
+        self.deal_cue_before = re.compile(
+            _union(kw.amount_deal_cues)
+            + r"(?:[\s:：=~≈约是为了的在到]|\b(?:of|for|at|is|was|about|around|to|now)\b)*$",
+            flags,
+        )
+        self.deal_cue_after = re.compile(r"^[\s的]*" + _union(kw.amount_deal_cues), flags)
+        self.passing = re.compile(_union(kw.amount_passing), flags)
         self.customer_after = re.compile(_union(kw.customer_after), flags)
         self.customer_around = [_around(pattern) for pattern in kw.customer_around]
         self.markers = re.compile(_union(kw.customer_markers), flags)
@@ -422,10 +433,12 @@ def parse_log(
     follow = _follow_up(text, dates, clauses, now, rx)
 
     blanked = _blank(text, [(d.start, d.end) for d in dates])
-    money = find_amount(blanked)
+    problems: list[str] = []
+    future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
+    stage = _stage(blanked, clauses, future_starts, rx)
+    money = _deal_money(blanked, clauses, rx, problems, about_deal=stage is not None)
     if money is not None:
         blanked = _blank(blanked, [(money.start, money.end)])
-    future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
 
     customer, customer_span, contact = _customer(blanked, known_customers, rx)
     if contact is None:
@@ -437,10 +450,48 @@ def parse_log(
         summary=_tidy(text),
         amount=money.amount if money else None,
         currency=money.currency if money else None,
-        stage=_stage(blanked, clauses, future_starts, rx),
+        stage=stage,
         follow_up=follow.at if follow else None,
         follow_up_has_time=follow.has_time if follow else False,
+        problems=tuple(problems),
     )
+
+
+MAX_AMOUNT = Decimal(10) ** 12
+"""Larger amounts are typing accidents (and would overflow the cents column)."""
+
+
+def _deal_money(
+    text: str, clauses: list[Span], rx: _Compiled, problems: list[str], *, about_deal: bool
+) -> Money | None:
+    """The amount the message says the deal is worth, or None.
+
+    Only an amount next to a deal word ("报价50万", "quoted $120k", "a 50k deal") counts, or
+    one in a deal update ("Globex deal 80万"); one near a fee, a discount or a past purchase
+    ("3千的样品费", "a 3k discount", "去年采购了500万") is mentioned in passing. A negative or
+    absurd amount is reported in ``problems`` instead of being taken.
+    """
+    is_update = about_deal or rx.markers.search(text) is not None
+    best: tuple[int, Money] | None = None
+    for money in find_amounts(text):
+        start, end = _clause_of(money.start, clauses)
+        before = text[max(start, money.start - 16) : money.start]
+        after = text[money.end : min(end, money.end + 8)]
+        if before.rstrip().endswith(("-", "负", "−")):
+            problems.append("negative_amount")
+            continue
+        if rx.passing.search(before[-10:]) or rx.passing.search(after[:6]):
+            continue
+        cued = bool(rx.deal_cue_before.search(before) or rx.deal_cue_after.match(after))
+        if not (cued or is_update):
+            continue
+        if money.amount > MAX_AMOUNT:
+            problems.append("amount_too_large")
+            continue
+        rank = 2 if cued else 1
+        if best is None or rank > best[0]:
+            best = (rank, money)
+    return best[1] if best else None
 
 
 def warm_up() -> None:
