@@ -100,6 +100,12 @@ class Context:
         return self.clock.now()
 
     @property
+    def currency(self) -> str:
+        """The currency an amount without one is in: the user's own, else the workspace's."""
+        own = self.user.currency if self.user is not None else None
+        return own or self.settings.default_currency
+
+    @property
     def sent_local(self) -> datetime:
         """When the user sent the message, on their own wall clock."""
         return self.event.sent_at.astimezone(self.tz)

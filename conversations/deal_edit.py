@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import calendar
+import unicodedata
 from datetime import date, timedelta
+from decimal import Decimal
 
 from bot.context import Context
+from bot.formatting import format_money
 from bot.nlu.amounts import find_amount
 from bot.nlu.dates import parse_datetime
+from bot.nlu.message import MAX_AMOUNT
 from bot.replies import Button
 from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from handlers.deal_views import deal_card
@@ -23,15 +27,24 @@ def month_end(day: date, months_ahead: int = 0) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def amount_cents(ctx: Context, text: str) -> tuple[int, str] | None:
-    """``50万`` / ``$20k`` / ``80000`` -> (cents, currency); the user's default currency applies."""
+def amount_cents(text: str, currency: str) -> tuple[int, str] | None:
+    """``50万`` / ``$20k`` / ``80000`` -> (cents, currency); ``currency`` when none is written
+    (the deal's own for an existing deal, so "500k" on a USD deal is USD 500k). None for
+    what is not an amount, a negative one, or one past :data:`MAX_AMOUNT`."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text.startswith(("-", "−", "负")):
+        return None
     money = find_amount(text)
     if money is None:
-        digits = text.replace(",", "").strip()
+        digits = text.replace(",", "")
         if not digits.replace(".", "", 1).isdigit():
             return None
-        return round(float(digits) * 100), ctx.settings.default_currency
-    return int(money.amount * 100), money.currency or ctx.settings.default_currency
+        value, found = Decimal(digits), currency
+    else:
+        value, found = money.amount, money.currency or currency
+    if not 0 < value <= MAX_AMOUNT:
+        return None
+    return int(value * 100), found
 
 
 async def start_amount(ctx: Context, deal: Deal) -> None:
@@ -59,12 +72,15 @@ async def start_close(ctx: Context, deal: Deal) -> None:
 
 async def on_amount(ctx: Context) -> None:
     assert ctx.flow is not None
-    parsed = amount_cents(ctx, ctx.text) if ctx.text else None
+    deal = await ctx.records.get(Deal, ctx.flow.data["deal_id"], for_update=True)
+    parsed = amount_cents(ctx.text, deal.currency) if ctx.text else None
     if parsed is None:
         ctx.say("deal.bad_amount")
         return
-    deal = await ctx.records.get(Deal, ctx.flow.data["deal_id"], for_update=True)
+    old = format_money(deal.amount_cents, deal.currency, ctx.lang)
     await ctx.records.update(deal, amount_cents=parsed[0], currency=parsed[1])
+    new = format_money(deal.amount_cents, deal.currency, ctx.lang)
+    ctx.say("deal.amount_changed", title=deal.title, old=old, new=new)
     ctx.flow.end()
     ctx.reply(await deal_card(ctx, deal))
 

@@ -89,15 +89,15 @@ async def on_value(ctx: Context) -> None:
         await _set_follow_up(ctx, activity, data.get("task_id"), at)
         shown = format_when(at, ctx.now.astimezone(ctx.tz), ctx.lang)
     else:
-        parsed = deal_edit.amount_cents(ctx, ctx.text) if ctx.text else None
-        if parsed is None:
-            ctx.say("deal.bad_amount")
-            return
         if activity.deal_id is None:
             ctx.flow.end()
             ctx.say("log.edit_no_deal")
             return
         deal = await records.get(Deal, activity.deal_id, for_update=True)
+        parsed = deal_edit.amount_cents(ctx.text, deal.currency) if ctx.text else None
+        if parsed is None:
+            ctx.say("deal.bad_amount")
+            return
         await records.update(deal, amount_cents=parsed[0], currency=parsed[1])
         shown = ctx.text
     ctx.flow.end()

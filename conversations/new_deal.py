@@ -81,9 +81,9 @@ async def on_title(ctx: Context) -> None:
 async def on_amount(ctx: Context) -> None:
     assert ctx.flow is not None
     if flow_value(ctx, NAME) == "skip":
-        cents, currency = 0, ctx.settings.default_currency
+        cents, currency = 0, ctx.currency
     else:
-        parsed = deal_edit.amount_cents(ctx, ctx.text) if ctx.text else None
+        parsed = deal_edit.amount_cents(ctx.text, ctx.currency) if ctx.text else None
         if parsed is None:
             ctx.say("deal.bad_amount")
             return

@@ -54,6 +54,29 @@ async def on_activity(ctx: Context) -> None:
     await log_core.advance(ctx, plan)
 
 
+async def on_amount(ctx: Context) -> None:
+    """The answer to "change ¥112万 → ¥3,000?"."""
+    assert ctx.flow is not None
+    plan = _plan(ctx)
+    value = flow_value(ctx, log_core.FLOW)
+    if value == "cancel":
+        ctx.flow.end()
+        ctx.say("settings.cancelled")
+        return
+    if value == "amok":
+        plan["amount_ok"] = True
+    elif value == "amkeep":
+        plan["amount"] = plan["currency"] = None
+        if plan.get("intent") == "deal" and not plan["stage"]:
+            ctx.flow.end()
+            ctx.say("log.amount_kept")
+            return
+    else:
+        ctx.say("log.ask_amount_buttons")
+        return
+    await log_core.advance(ctx, plan)
+
+
 async def on_deal(ctx: Context) -> None:
     plan = _plan(ctx)
     value = flow_value(ctx, log_core.FLOW) or ""
@@ -74,5 +97,6 @@ FLOW = Flow(
         "customer": Step(on_customer, Expects.TEXT),
         "activity": Step(on_activity, Expects.CHOICE),
         "deal": Step(on_deal, Expects.CHOICE),
+        "amount": Step(on_amount, Expects.CHOICE),
     },
 )

@@ -56,7 +56,17 @@ def plan_from(parsed: ParsedLog, ctx: Context) -> Plan:
         "source_text": ctx.text,
         "sent_at": ctx.event.sent_at.isoformat(),
         "intent": "log",
+        "problems": list(parsed.problems),
     }
+
+
+def problem_lines(ctx: Context, problems: list[str]) -> list[str]:
+    """ "⚠️ 2月30日 is not a real date …": what the message said that was not taken."""
+    lines = []
+    for problem in problems:
+        kind, _, written = problem.partition(":")
+        lines.append(ctx.t(f"log.problem_{kind}", text=written))
+    return lines
 
 
 def button(label: str, value: str) -> Button:
@@ -158,8 +168,44 @@ async def advance(ctx: Context, plan: Plan) -> None:
             )
             return
         plan["deal_id"] = deals[0].id if deals else 0  # 0: create one
+    if not await amount_agreed(ctx, plan):
+        return
     ctx.flow.end()
     await save_plan(ctx, plan)
+
+
+BIG_CHANGE = Decimal("0.5")
+"""A new amount more than this share above or below the old one is confirmed first."""
+
+
+async def amount_agreed(ctx: Context, plan: Plan) -> bool:
+    """True when the plan's amount may be written to its deal as it stands; otherwise ask.
+
+    A change of more than half either way, or to another currency, shows old -> new and
+    asks: "3千" mentioned about a ¥112万 deal is far more often a slip than a new price."""
+    assert ctx.flow is not None
+    if not plan["amount"] or not plan["deal_id"] or plan.get("amount_ok"):
+        return True
+    deal = await ctx.records.get(Deal, plan["deal_id"])
+    old = deal.amount_cents
+    cents = int(Decimal(plan["amount"]) * 100)
+    currency = plan["currency"] or deal.currency
+    if old <= 0:
+        return True
+    if currency == deal.currency and abs(cents - old) <= old * BIG_CHANGE:
+        return True
+    ctx.flow.start(FLOW, VERSION, "amount", plan)
+    before = format_money(old, deal.currency, ctx.lang)
+    after = format_money(cents, currency, ctx.lang)
+    ctx.ask(
+        ctx.t("log.confirm_amount", title=deal.title, old=before, new=after),
+        [
+            button(ctx.t("log.amount_change", old=before, new=after), "amok"),
+            button(ctx.t("log.amount_keep", old=before), "amkeep"),
+            button(ctx.t("common.cancel"), "cancel"),
+        ],
+    )
+    return False
 
 
 async def update_deal(ctx: Context, plan: Plan) -> None:
@@ -181,11 +227,16 @@ async def update_deal(ctx: Context, plan: Plan) -> None:
             ctx.ask(ctx.t("log.which_deal"), [button(d.title, f"d{d.id}") for d in deals[:6]])
             return
         plan["deal_id"] = deals[0].id
+    if not await amount_agreed(ctx, plan):
+        return
     ctx.flow.end()
+    for line in problem_lines(ctx, plan.get("problems", [])):
+        ctx.reply_text(line)
     deal = await records.get(Deal, plan["deal_id"], for_update=True)
+    old_amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
     if plan["amount"]:
         cents = int(Decimal(plan["amount"]) * 100)
-        currency = plan["currency"] or ctx.settings.default_currency
+        currency = plan["currency"] or deal.currency  # never re-priced in another currency
         await records.update(deal, amount_cents=cents, currency=currency)
     stage = plan["stage"]
     if stage and pipeline.is_closed(stage):
@@ -195,7 +246,7 @@ async def update_deal(ctx: Context, plan: Plan) -> None:
         ctx.say("deal.moved", title=deal.title, stage=stage_label(ctx, stage))
     elif plan["amount"]:
         amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
-        ctx.say("deal.amount_set", title=deal.title, amount=amount)
+        ctx.say("deal.amount_changed", title=deal.title, old=old_amount, new=amount)
     ctx.reply(await deal_card(ctx, deal))
 
 
@@ -279,7 +330,7 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
         return None
     records, pipeline = ctx.records, ctx.settings.pipeline
     cents = int(Decimal(plan["amount"]) * 100) if plan["amount"] else None
-    currency = plan["currency"] or ctx.settings.default_currency
+    currency = plan["currency"] or ctx.currency
     if not plan["deal_id"]:
         try:
             deal = await create_deal(
@@ -299,7 +350,10 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
     undo.changing(
         deal, "stage", "probability", "stage_changed_at", "close_reason", "amount_cents", "currency"
     )
+    plan["was"] = {"stage": deal.stage, "cents": deal.amount_cents, "currency": deal.currency}
     if cents is not None:
+        # An existing deal keeps its currency unless the message names another (asked first).
+        currency = plan["currency"] or deal.currency
         await records.update(deal, amount_cents=cents, currency=currency)
     if plan["stage"]:
         try:
@@ -339,11 +393,19 @@ def summary_card(
         )
         if p
     )
-    lines = [f"💬 {_short(plan['summary'], 120)}"]
+    lines = [f"💬 {_short(plan['summary'], 120)}", *problem_lines(ctx, plan.get("problems", []))]
     if deal is not None:
-        bits = [deal.title, stage_label(ctx, deal.stage)]
+        was = plan.get("was") or {}
+        stage = stage_label(ctx, deal.stage)
+        if was.get("stage") and was["stage"] != deal.stage:
+            stage = f"{stage_label(ctx, was['stage'])} → {stage}"
+        bits = [deal.title, stage]
         if deal.amount_cents:
-            bits.append(format_money(deal.amount_cents, deal.currency, ctx.lang))
+            amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
+            old_cents, old_currency = was.get("cents"), str(was.get("currency"))
+            if old_cents and (old_cents, old_currency) != (deal.amount_cents, deal.currency):
+                amount = f"{format_money(old_cents, old_currency, ctx.lang)} → {amount}"
+            bits.append(amount)
         lines.append("💼 " + " · ".join(bits))
     if task is not None and task.due_at is not None:
         now_local = ctx.now.astimezone(ctx.tz)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
+from bot.nlu.amounts import currency_code
 from bot.replies import Button
 from bot.router import Router, command, payload
 from bot.timezones import COMMON_ZONES, resolve_timezone
-from store.users import teams_of
+from store.models import Role
+from store.users import find_user, teams_of
 
 LANGUAGE_WORDS = {
     "en": "en",
@@ -53,6 +55,36 @@ async def set_timezone(ctx: Context) -> None:
     ctx.say("settings.tz_set", tz=zone, time=local.strftime("%Y-%m-%d %H:%M"))
 
 
+CURRENCY_BUTTONS = ("CNY", "USD", "SGD", "HKD", "GBP", "EUR")
+
+
+async def set_currency(ctx: Context) -> None:
+    """``/currency USD`` sets mine; an admin's ``/currency tom USD`` sets tom's. Amounts
+    typed without a currency are in it, for new deals (an existing deal keeps its own)."""
+    assert ctx.user is not None
+    words = (ctx.payload.split(":", 1)[1] if ctx.payload else ctx.args).split()
+    target = ctx.user
+    if len(words) == 2:
+        if ctx.user.role != Role.ADMIN:
+            ctx.say("errors.not_allowed")
+            return
+        other = await find_user(ctx.session, words[0])
+        if other is None:
+            ctx.say("settings.currency_no_user", name=words[0])
+            return
+        target, words = other, words[1:]
+    code = currency_code(words[0]) if words else None
+    if code is None:
+        key = "settings.currency_unknown" if words else "settings.currency_ask"
+        ctx.ask(
+            ctx.t(key, value=" ".join(words), current=ctx.currency),
+            [Button(c, f"cur:{c}") for c in CURRENCY_BUTTONS],
+        )
+        return
+    target.currency = code
+    ctx.say("settings.currency_set", name=target.display_name, currency=code)
+
+
 async def cancel(ctx: Context) -> None:
     assert ctx.flow is not None
     if ctx.flow.name:
@@ -72,6 +104,7 @@ async def whoami(ctx: Context) -> None:
         teams=", ".join(teams) or "-",
         lang=ctx.t("settings.language_name"),
         tz=str(ctx.tz),
+        currency=ctx.currency,
         time=ctx.now.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M"),
     )
 
@@ -80,6 +113,7 @@ def routes() -> Router:
     router = Router()
     router.add(command("lang") | payload("lang"), set_language)
     router.add(command("tz") | payload("tz"), set_timezone)
+    router.add(command("currency") | payload("cur"), set_currency)
     router.add(command("cancel"), cancel)
     router.add(command("me"), whoami)
     return router

@@ -62,6 +62,7 @@ class _UserSeed:
     role: Role
     lang: str
     tz: str
+    currency: str | None = None  # None: the workspace's default (CNY)
 
 
 USERS: Final[tuple[_UserSeed, ...]] = (
@@ -69,7 +70,7 @@ USERS: Final[tuple[_UserSeed, ...]] = (
     _UserSeed("wang", "王经理", Role.MANAGER, "zh", "Asia/Shanghai"),
     _UserSeed("li", "李娜", Role.REP, "zh", "Asia/Shanghai"),
     _UserSeed("zhang", "张强", Role.REP, "zh", "Asia/Shanghai"),
-    _UserSeed("tom", "Tom Baker", Role.REP, "en", "Asia/Singapore"),
+    _UserSeed("tom", "Tom Baker", Role.REP, "en", "Asia/Singapore", "USD"),
 )
 TEAM_MEMBERS: Final = ("wang", "li", "zhang", "tom")
 REPS: Final = ("li", "zhang", "tom")
@@ -881,6 +882,7 @@ async def _users(session: AsyncSession, now: datetime) -> dict[str, User]:
             lang=u.lang,
             tz=u.tz,
         )
+        users[u.name].currency = u.currency
     team = await ensure_team(session, TEAM_NAME, joined)
     for name in TEAM_MEMBERS:
         await add_member(session, team, users[name])

@@ -68,6 +68,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default=Role.REP)
     lang: Mapped[str | None] = mapped_column(String(8))
     tz: Mapped[str | None] = mapped_column(String(64))
+    currency: Mapped[str | None] = mapped_column(String(3))  # None: the workspace's default
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 

@@ -130,8 +130,12 @@ async def test_deal_update_by_text_asks_the_customer_first(bot, ws):
     assert "Which customer do you mean by “Acme”?" in r.text
     r = await ws.li.click(r.button("Acme Ltd"))
     assert "moved to Negotiation" in r.text
-    r = await ws.li.send("Acme Ltd deal 80万")
-    assert "is now ¥800k" in r.text
+    r = await ws.li.send("Acme Ltd deal 40万")
+    assert "“Acme ERP”: ¥300k → ¥400k" in r.text
+    r = await ws.li.send("Acme Ltd deal 80万")  # more than half again: asked first
+    assert "“Acme ERP” is ¥400k. Change it to ¥800k?" in r.text
+    r = await ws.li.click(r.button("Change to"))
+    assert "“Acme ERP”: ¥400k → ¥800k" in r.text
     deal = await bot.scalar(select(Deal).where(Deal.id == ws.ids["Acme ERP"]))
     assert (deal.stage, deal.amount_cents) == ("negotiation", 80_000_000)
     assert await count(bot, Activity, Activity.source_text.is_not(None)) == 0

@@ -434,6 +434,20 @@ def find_amount(text: str) -> Money | None:
     return best[1].money
 
 
+def currency_code(text: str) -> str | None:
+    """``USD``, ``usd``, ``$``, ``美元``, ``人民币`` -> an ISO 4217 code; None when unknown."""
+    word = text.strip().lower()
+    code = _PREFIX_CURRENCIES.get(word) or _SUFFIX_CURRENCIES.get(word)
+    if code is None and len(word) == 3 and word.isalpha() and word.upper() in _KNOWN_CODES:
+        code = word.upper()
+    return code
+
+
+_KNOWN_CODES = frozenset(
+    {*_PREFIX_CURRENCIES.values(), *_SUFFIX_CURRENCIES.values(), "JPY", "AUD", "CAD", "CHF"}
+)
+
+
 def find_amounts(text: str) -> list[Money]:
     """Every amount in ``text``, in order (for callers that need more than the main one)."""
     return [candidate.money for candidate in _candidates(text)]

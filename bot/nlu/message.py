@@ -41,6 +41,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date as calendar_date
 from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -430,10 +431,16 @@ def parse_log(
     rx = kw.compiled
     clauses = _clauses(text)
     dates = _dates(text, now, default_time)
-    follow = _follow_up(text, dates, clauses, now, rx)
-
     blanked = _blank(text, [(d.start, d.end) for d in dates])
-    problems: list[str] = []
+    impossible = _impossible_dates(text, now, dates)
+    problems = [problem for problem, _ in impossible]
+    if impossible:  # "明天25点": the day alone is not what the rep asked for either
+        dates = [
+            d
+            for d in dates
+            if not any(s <= d.end + 1 and d.start <= e + 1 for _, (s, e) in impossible)
+        ]
+    follow = _follow_up(text, dates, clauses, now, rx)
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
     stage = _stage(blanked, clauses, future_starts, rx)
     money = _deal_money(blanked, clauses, rx, problems, about_deal=stage is not None)
@@ -457,6 +464,46 @@ def parse_log(
     )
 
 
+_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
+_SLASH_DAY = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
+_CN_HOUR = re.compile(r"(?<!\d)(\d{1,2})\s*(?:点|时)")
+_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
+
+
+def _impossible_dates(text: str, now: datetime, dates: list[_Date]) -> list[tuple[str, Span]]:
+    """Dates and times no calendar has (2月30日, 31/11, 25点, 13:75), as written, so the reply
+    can say what it did not take instead of silently dropping the follow-up."""
+    taken = [(d.start, d.end) for d in dates]
+
+    def free(match: re.Match[str]) -> bool:
+        return not any(s < match.end() and match.start() < e for s, e in taken)
+
+    found: list[tuple[str, Span]] = []
+    for match in _MONTH_DAY.finditer(text):
+        if free(match) and not _real_day(int(match[1]), int(match[2]), now.year):
+            found.append((f"bad_date:{match.group().strip()}", match.span()))
+    for match in _SLASH_DAY.finditer(text):
+        first, second = int(match[1]), int(match[2])
+        real = _real_day(first, second, now.year) or _real_day(second, first, now.year)
+        if free(match) and not real:
+            found.append((f"bad_date:{match.group()}", match.span()))
+    for match in _CN_HOUR.finditer(text):
+        if int(match[1]) > 24:
+            found.append((f"bad_time:{match.group().strip()}", match.span()))
+    for match in _CLOCK.finditer(text):
+        if int(match[1]) > 24 or int(match[2]) > 59:
+            found.append((f"bad_time:{match.group()}", match.span()))
+    return found
+
+
+def _real_day(month: int, day: int, year: int) -> bool:
+    try:
+        calendar_date(year, month, day)
+    except ValueError:
+        return month == 2 and day == 29  # a leap day exists in some year
+    return True
+
+
 MAX_AMOUNT = Decimal(10) ** 12
 """Larger amounts are typing accidents (and would overflow the cents column)."""
 
@@ -478,7 +525,7 @@ def _deal_money(
         before = text[max(start, money.start - 16) : money.start]
         after = text[money.end : min(end, money.end + 8)]
         if before.rstrip().endswith(("-", "负", "−")):
-            problems.append("negative_amount")
+            problems.append(f"negative_amount:{money_text(text, money)}")
             continue
         if rx.passing.search(before[-10:]) or rx.passing.search(after[:6]):
             continue
@@ -486,12 +533,18 @@ def _deal_money(
         if not (cued or is_update):
             continue
         if money.amount > MAX_AMOUNT:
-            problems.append("amount_too_large")
+            problems.append(f"amount_too_large:{money_text(text, money)}")
             continue
         rank = 2 if cued else 1
         if best is None or rank > best[0]:
             best = (rank, money)
     return best[1] if best else None
+
+
+def money_text(text: str, money: Money) -> str:
+    """The amount as written, with its minus sign."""
+    start = money.start - 1 if money.start and text[money.start - 1] in "-−负" else money.start
+    return text[start : money.end].replace(_MASK, "").strip()
 
 
 def warm_up() -> None:

@@ -1,0 +1,140 @@
+"""Amounts change deals only when the message is about the deal, currencies follow the rep
+and the deal, and impossible input is refused with a reason — conversed in both languages."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from store.models import Activity, Deal, Task
+
+
+async def count(bot, model, *where):
+    return await bot.scalar(select(func.count()).select_from(model).where(*where))
+
+
+async def deal_of(bot, deal_id):
+    return await bot.scalar(select(Deal).where(Deal.id == deal_id))
+
+
+async def add_deal(bot, chat, company_id, *, cents, currency, title="Big one"):
+    session, records = await bot.records_for(chat)
+    async with session, session.begin():
+        deal = await records.create(
+            Deal,
+            company_id=company_id,
+            title=title,
+            stage="negotiation",
+            amount_cents=cents,
+            currency=currency,
+            probability=75,
+        )
+        return deal.id
+
+
+# --- 2. Amounts change deals only when the message is about the deal ------------------------
+
+
+async def test_an_amount_in_passing_changes_no_deal(bot, ws):
+    r = await ws.li.send("called Acme Ltd, they asked for a 3k discount")
+    assert "✅ Logged: Call · Acme Ltd" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000
+    r = await ws.na.send("星辰科技来电 3千的样品费他们出")
+    assert "已记录：电话 · 星辰科技" in r.text
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).amount_cents == 0
+    assert await count(bot, Deal) == 2
+
+
+async def test_a_big_change_shows_old_and_new_and_asks_first(bot, ws):
+    big = await add_deal(bot, ws.na, ws.ids["华信电子有限公司"], cents=112_000_000, currency="CNY")
+    r = await ws.na.send("拜访了华信电子有限公司，报价3000")
+    assert "现在是 ¥112万。改为 ¥3000 吗？" in r.text
+    assert (await deal_of(bot, big)).amount_cents == 112_000_000
+    r = await ws.na.click(r.button("保持"))
+    assert "已记录：拜访 · 华信电子有限公司" in r.text
+    assert (await deal_of(bot, big)).amount_cents == 112_000_000
+    assert await count(bot, Activity, Activity.company_id == ws.ids["华信电子有限公司"]) == 1
+
+
+async def test_a_small_change_is_made_and_shown_old_to_new(bot, ws):
+    r = await ws.li.send("met Acme Ltd, revised price 350k")
+    assert "💼 Acme ERP · Proposal · ¥300k → ¥350k" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 35_000_000
+
+
+async def test_a_usd_deal_stays_in_usd(bot, ws):
+    usd = await add_deal(bot, ws.li, ws.ids["Globex Corporation"], cents=45_000_000, currency="USD")
+    r = await ws.li.send("called Globex Corporation, quoted 500k")
+    assert "$450k → $500k" in r.text
+    deal = await deal_of(bot, usd)
+    assert (deal.amount_cents, deal.currency) == (50_000_000, "USD")
+
+
+async def test_another_currency_is_asked_about(bot, ws):
+    usd = await add_deal(bot, ws.li, ws.ids["Globex Corporation"], cents=45_000_000, currency="USD")
+    r = await ws.li.send("called Globex Corporation, quoted ¥450k")
+    assert "is $450k. Change it to ¥450k?" in r.text
+    r = await ws.li.click(r.button("Change to"))
+    assert "$450k → ¥450k" in r.text
+    assert (await deal_of(bot, usd)).currency == "CNY"
+
+
+# --- 3. Currency follows the rep ---------------------------------------------------------
+
+
+async def test_currency_follows_the_rep(bot, ws):
+    r = await ws.li.send("/currency USD")
+    assert "now in USD" in r.text
+    r = await ws.li.send("/me")
+    assert "Currency: USD" in r.text
+    r = await ws.li.send("met Globex Corporation, deal 80k")
+    assert "$80k" in r.text
+    deal = await bot.scalar(select(Deal).where(Deal.company_id == ws.ids["Globex Corporation"]))
+    assert (deal.amount_cents, deal.currency) == (8_000_000, "USD")
+    # An existing CNY deal keeps its currency.
+    r = await ws.li.send("met Acme Ltd, revised price 350k")
+    assert "¥300k → ¥350k" in r.text
+
+
+async def test_chinese_currency_command_and_admin_only_for_others(bot, ws):
+    r = await ws.na.send("/货币 美元")
+    assert "USD" in r.text
+    r = await ws.na.send("/货币 li USD")
+    assert "没有权限" in r.text
+    r = await ws.na.send("/货币 火星币")
+    assert "不认识币种" in r.text
+    assert [b.label for b in r.buttons][:2] == ["CNY", "USD"]
+
+
+# --- 4. Impossible input is refused, not dropped ------------------------------------------
+
+
+async def test_an_impossible_date_is_said_and_the_rest_is_kept(bot, ws):
+    r = await ws.na.send("拜访了星辰科技张总，2月30日跟进")
+    assert "已记录：拜访 · 星辰科技" in r.text
+    assert "“2月30日”不是有效日期" in r.text
+    assert await count(bot, Task, Task.company_id == ws.ids["星辰科技"]) == 0
+    r = await ws.li.send("called Acme Ltd, call back tomorrow 25:00")
+    assert "“25:00” is not a real time" in r.text
+    r = await ws.na.send("明天25点给星辰科技打电话")
+    assert "“25点”不是有效时间" in r.text
+
+
+async def test_negative_and_absurd_amounts_are_refused(bot, ws):
+    r = await ws.li.send("met Acme Ltd, quoted -30k")
+    assert "an amount must be above 0" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000
+    r = await ws.na.send("星辰项目报价99999999999999999999万")
+    assert "金额过大" in r.text
+    assert "出错" not in r.text
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).amount_cents == 0
+
+
+async def test_deal_edit_range_checks_the_amount(bot, ws):
+    r = await ws.li.click(f"dl:{ws.ids['Acme ERP']}")
+    r = await ws.li.click(r.button("Amount"))
+    r = await ws.li.send("-5")
+    assert "must be above 0" in r.text
+    r = await ws.li.send("99999999999999999999万")
+    assert "must be above 0" in r.text
+    r = await ws.li.send("450k")
+    assert "¥300k → ¥450k" in r.text
