@@ -50,7 +50,13 @@ PALETTE: tuple[str, ...] = (
 )
 """For admin-defined stages, picked by position so a stage keeps its colour between charts."""
 
-KIND_COLOURS: dict[str, str] = {"call": "#4292c6", "visit": "#f28e2b", "meeting": "#6a51a3"}
+KIND_COLOURS: dict[str, str] = {
+    "call": "#4292c6",
+    "visit": "#f28e2b",
+    "meeting": "#6a51a3",
+    "email": "#41ab5d",
+    "wechat": "#17becf",
+}
 WON_COLOUR = STAGE_COLOURS["won"]
 FORECAST_COLOUR = "#4292c6"
 ACTIVITY_COLOUR = "#6a51a3"

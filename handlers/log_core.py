@@ -94,6 +94,10 @@ def _named_exactly(owner_ids: frozenset[int] | None) -> Select[int, str]:
     )
 
 
+CONTACT_FLOOR = 60.0
+"""The search score a contact hit needs to propose its company as the customer of a log."""
+
+
 async def customer_candidates(records: Records, text: str) -> dict[int, str]:
     """The companies ``text`` may mean, as the chat resolves them: one entry when it is
     settled (named as registered, or one clear match), several to ask about, none when the
@@ -106,7 +110,10 @@ async def customer_candidates(records: Records, text: str) -> dict[int, str]:
     if len(exact) == 1:  # the parser returns a known name as registered: no search needed
         company_id, name = exact[0]
         return {company_id: name}
-    companies = company_hits(await search(records, text, limit=8))
+    hits = await search(records, text, limit=8)
+    # A contact's name only stands for its company when it is close: "Redwood Partners" is
+    # not Globex because one of Globex's people is fuzzily like it.
+    companies = company_hits([h for h in hits if h.kind == "company" or h.score >= CONTACT_FLOOR])
     same = {cid: name for cid, name in companies.items() if name.casefold() == text.casefold()}
     return same if len(same) == 1 else companies
 

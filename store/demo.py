@@ -738,8 +738,9 @@ class _Generator:
             3 if any(d.stage not in CLOSED_STAGES for d in co.deals) else 2 if co.deals else 1
             for co in self.cos
         ]
-        kinds = list(ActivityKind)
-        kind_weights = [4, 2, 2, 2]  # call, visit, meeting, note
+        # The summaries above are written for these four (and the seeded data stays as it was).
+        kinds = [ActivityKind.CALL, ActivityKind.VISIT, ActivityKind.MEETING, ActivityKind.NOTE]
+        kind_weights = [4, 2, 2, 2]
         rows: list[Activity] = []
         lo = self.now - timedelta(days=HISTORY_DAYS)
         for _ in range(n):

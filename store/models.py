@@ -44,6 +44,8 @@ class ActivityKind(StrEnum):
     CALL = "call"
     VISIT = "visit"
     MEETING = "meeting"
+    EMAIL = "email"
+    WECHAT = "wechat"  # a WeChat / text message
     NOTE = "note"
 
 

@@ -108,7 +108,8 @@ async def test_ambiguity_question_survives_a_restart(bot, ws):
 async def test_missing_type_is_asked_with_buttons(bot, ws):
     r = await ws.li.send("Globex: budget approved, follow up tomorrow 9:30")
     assert "What was it?" in r.text
-    r = await ws.li.send("4")
+    assert [b.label for b in r.buttons] == ["Call", "Visit", "Meeting", "Email", "Message", "Note"]
+    r = await ws.li.send("6")
     assert "Note · Globex Corporation" in r.text
     assert "tomorrow 9:30" in r.text
 

@@ -53,7 +53,7 @@ from bot.nlu.dates import warm_up as _warm_dates
 from locales.catalog import CATALOG_DIR
 from store.pipeline import DEFAULT_STAGES
 
-ACTIVITIES: tuple[str, ...] = ("call", "visit", "meeting", "note")
+ACTIVITIES: tuple[str, ...] = ("call", "visit", "meeting", "email", "wechat", "note")
 KEYWORDS_DIR = CATALOG_DIR / "keywords"
 
 Span = tuple[int, int]
@@ -70,7 +70,7 @@ _MAX_DATES = 6  # date phrases looked at per message; more is never a real log l
 class ParsedLog:
     """What one message says; every field the parser is unsure of is None."""
 
-    activity: str | None  # "call" | "visit" | "meeting" | "note" | None
+    activity: str | None  # one of ACTIVITIES, or None
     customer: str | None  # the company: a known name, or as written
     contact: str | None  # a person as written (e.g. "Wang", "张总", "CFO")
     summary: str  # the message, whitespace tidied
@@ -794,7 +794,26 @@ def _variants(name: str, rx: _Compiled) -> tuple[tuple[str, int], ...]:
         core = core[: generic.start()].strip()
     if _distinctive(core):
         out.setdefault(core.lower(), 1)
+    for short in _short_forms(core):
+        out.setdefault(short.lower(), 0)
     return tuple(sorted(out.items(), key=lambda item: -item[1]))
+
+
+def _short_forms(core: str) -> list[str]:
+    """How reps shorten a name: 金桥建材集团 -> 金桥, 金桥建材; 中科微电子 -> 中科微;
+    Northwind Traders -> Northwind; Pacific Rim Logistics -> Pacific Rim. Two names sharing
+    a short form tie, and the chat asks which one."""
+    if _CJK.match(core):
+        head = re.match(r"[\u3400-\u9fff]+", core)
+        run = head.group() if head else ""
+        return [run[:n] for n in (2, 3, 4) if len(run) > n]
+    words = core.split()
+    forms = []
+    if len(words) >= 2 and len(words[0]) >= 5:
+        forms.append(words[0])
+    if len(words) >= 3:
+        forms.append(" ".join(words[:2]))
+    return forms
 
 
 def _distinctive(core: str) -> bool:
