@@ -9,7 +9,9 @@ Undo that reverses all of it.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +37,7 @@ from store.undo import UndoLog
 FLOW = "quick_log"
 VERSION = 1
 KINDS = tuple(k.value for k in ActivityKind)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 TITLE_SUFFIXES = ("总", "经理", "总监", "工", "老师", "先生", "女士", "小姐", "主任", "董")
 
 Plan = dict[str, Any]
@@ -96,12 +99,31 @@ def _named_exactly(owner_ids: frozenset[int] | None) -> Select[int, str]:
 
 CONTACT_FLOOR = 60.0
 """The search score a contact hit needs to propose its company as the customer of a log."""
+SETTLED_LATIN = 44.0
+SETTLED_CJK = 36.0
+"""The score one company hit needs to be taken without asking (a typo, "Globx", scores 45;
+an unrelated "Marina Bay Florists" against Straits Marine Supply 41). Below it the company
+is offered next to "create", never taken."""
+PERSON_FLOOR = 80.0
+"""The score a contact needs for "Helen called" to be about Helen's company."""
 
 
-async def customer_candidates(records: Records, text: str) -> dict[int, str]:
-    """The companies ``text`` may mean, as the chat resolves them: one entry when it is
-    settled (named as registered, or one clear match), several to ask about, none when the
-    customer is new. ``crmbot parse --as`` uses the same, so it predicts the chat."""
+@dataclass(frozen=True)
+class Candidates:
+    """The companies a written customer name may mean, as the chat resolves them."""
+
+    companies: dict[int, str]
+    settled: bool  # one company, clearly meant: log without asking
+
+    @property
+    def company_id(self) -> int | None:
+        return next(iter(self.companies)) if self.settled else None
+
+
+async def customer_candidates(records: Records, text: str) -> Candidates:
+    """Named as registered, or one clear match: settled; several, or one weak match: to ask
+    about; none: the customer is new. ``crmbot parse --as`` uses the same, so it predicts
+    the chat."""
     exact = list(
         await records.session.execute(
             _named_exactly(records.principal.visible_owner_ids), {"name": text}
@@ -109,44 +131,56 @@ async def customer_candidates(records: Records, text: str) -> dict[int, str]:
     )
     if len(exact) == 1:  # the parser returns a known name as registered: no search needed
         company_id, name = exact[0]
-        return {company_id: name}
+        return Candidates({company_id: name}, settled=True)
     hits = await search(records, text, limit=8)
     # A contact's name only stands for its company when it is close: "Redwood Partners" is
     # not Globex because one of Globex's people is fuzzily like it.
-    companies = company_hits([h for h in hits if h.kind == "company" or h.score >= CONTACT_FLOOR])
+    hits = [h for h in hits if h.kind == "company" or h.score >= CONTACT_FLOOR]
+    companies = company_hits(hits)
     same = {cid: name for cid, name in companies.items() if name.casefold() == text.casefold()}
-    return same if len(same) == 1 else companies
+    if len(same) == 1:
+        return Candidates(same, settled=True)
+    floor = SETTLED_CJK if _CJK.search(text) else SETTLED_LATIN
+    strong = len(companies) == 1 and max(h.score for h in hits) >= floor
+    return Candidates(companies, settled=strong)
+
+
+async def company_of_person(records: Records, person: str) -> Candidates:
+    """ "Helen called": the company of the one contact clearly named, if any."""
+    hits = [h for h in await search(records, person, limit=4) if h.kind == "contact"]
+    strong = [h for h in hits if h.score >= PERSON_FLOOR and h.company_id is not None]
+    companies = company_hits(strong)
+    return Candidates(companies, settled=len(companies) == 1)
 
 
 async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
     """Fill ``company_id`` from ``text`` or ask; True when resolved without asking."""
     assert ctx.flow is not None
-    companies = await customer_candidates(ctx.records, text)
-    if len(companies) == 1:
-        plan["company_id"] = next(iter(companies))
+    found = await customer_candidates(ctx.records, text)
+    if found.company_id is not None:
+        plan["company_id"] = found.company_id
         return True
     ctx.flow.start(FLOW, VERSION, "customer", plan)
-    if not companies:
-        ctx.flow.update(customer_text=text)
-        ctx.ask(
-            ctx.t("log.unknown_customer", name=text),
-            [
-                button(ctx.t("log.create_customer", name=text[:30]), "create"),
-                button(ctx.t("common.cancel"), "cancel"),
-            ],
-        )
+    ctx.flow.update(customer_text=text)
+    create = button(ctx.t("log.create_customer", name=text[:30]), "create")
+    cancel = button(ctx.t("common.cancel"), "cancel")
+    if not found.companies:
+        ctx.ask(ctx.t("log.unknown_customer", name=text), [create, cancel])
         return False
-    ctx.ask(
-        ctx.t("log.which_customer", name=text),
-        [button(name, f"co{cid}") for cid, name in list(companies.items())[:6]]
-        + [button(ctx.t("common.cancel"), "cancel")],
-    )
+    offers = [button(name, f"co{cid}") for cid, name in list(found.companies.items())[:6]]
+    if len(found.companies) == 1:  # a weak match: it may be a new customer after all
+        offers.append(create)
+    ctx.ask(ctx.t("log.which_customer", name=text), [*offers, cancel])
     return False
 
 
 async def advance(ctx: Context, plan: Plan) -> None:
     """Ask the next missing thing, or save when nothing is missing."""
     assert ctx.flow is not None
+    if plan["company_id"] is None:
+        if not plan["customer_text"] and plan["contact"]:
+            person = await company_of_person(ctx.records, plan["contact"])
+            plan["company_id"] = person.company_id
     if plan["company_id"] is None:
         if not plan["customer_text"]:
             ctx.flow.start(FLOW, VERSION, "customer", plan)

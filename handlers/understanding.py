@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.nlu.message import parse_log
 from handlers.activities import known_names
-from handlers.log_core import customer_candidates
+from handlers.log_core import company_of_person, customer_candidates
 from store.access import Records
 
 
@@ -30,12 +30,14 @@ async def understand(
     resolved: list[str] = []
     known: list[bool] = []
     candidates: list[list[str]] = []
+    if not names and parsed.contact:  # "Helen called": Helen's company
+        person = await company_of_person(records, parsed.contact)
+        names = list(person.companies.values()) if person.settled else []
     for name in names:
         found = await customer_candidates(records, name)
-        settled = len(found) == 1
-        resolved.append(next(iter(found.values())) if settled else name)
-        known.append(settled)
-        candidates.append([] if settled else list(found.values()))
+        resolved.append(found.companies[found.company_id] if found.company_id else name)
+        known.append(found.settled)
+        candidates.append([] if found.settled else list(found.companies.values()))
     out["customer"] = resolved[0] if resolved else None
     out["customers"] = resolved
     out["known"] = known[0] if known else None
