@@ -177,10 +177,9 @@ async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
 async def advance(ctx: Context, plan: Plan) -> None:
     """Ask the next missing thing, or save when nothing is missing."""
     assert ctx.flow is not None
-    if plan["company_id"] is None:
-        if not plan["customer_text"] and plan["contact"]:
-            person = await company_of_person(ctx.records, plan["contact"])
-            plan["company_id"] = person.company_id
+    if plan["company_id"] is None and not plan["customer_text"] and plan["contact"]:
+        person = await company_of_person(ctx.records, plan["contact"])  # "Helen called"
+        plan["company_id"] = person.company_id
     if plan["company_id"] is None:
         if not plan["customer_text"]:
             ctx.flow.start(FLOW, VERSION, "customer", plan)

@@ -113,6 +113,7 @@ class ParsedLog:
 # field name -> (table, key) in the keyword files, for plain word lists
 _LISTS: dict[str, tuple[str, str]] = {
     "activity_ignore": ("activity", "ignore"),
+    "activity_to_do": ("activity", "to_do"),
     "stage_move_cues": ("stage", "move_cues"),
     "stage_next_step_cues": ("stage", "next_step_cues"),
     "stage_negations": ("stage", "negations"),
@@ -159,6 +160,7 @@ class Keywords:
 
     activities: Labelled = ()
     activity_ignore: tuple[str, ...] = ()
+    activity_to_do: tuple[str, ...] = ()
     stage_names: Labelled = ()
     stage_says: Labelled = ()
     stage_says_at_clause_end: Labelled = ()
@@ -350,6 +352,7 @@ class _Compiled:
         )
         self.deal_cue_after = re.compile(r"^[\s的]*" + _union(kw.amount_deal_cues), flags)
         self.passing = re.compile(_union(kw.amount_passing), flags)
+        self.to_do = re.compile(_union(kw.activity_to_do), flags)
         self.customer_after = re.compile(_union(kw.customer_after), flags)
         self.customer_around = [_around(pattern) for pattern in kw.customer_around]
         self.markers = re.compile(_union(kw.customer_markers), flags)
@@ -440,6 +443,9 @@ def parse_log(
             for d in dates
             if not any(s <= d.end + 1 and d.start <= e + 1 for _, (s, e) in impossible)
         ]
+    # "上午去了A，下午去了B", "this morning": when the activity happened, not a follow-up.
+    parts_of_day = [d for d in dates if _PART_OF_DAY.fullmatch(text[d.start : d.end].strip())]
+    dates = [d for d in dates if d not in parts_of_day]
     follow = _follow_up(text, dates, clauses, now, rx)
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
     stage = _stage(blanked, clauses, future_starts, rx)
@@ -450,8 +456,15 @@ def parse_log(
     customer, customer_span, contact = _customer(blanked, known_customers, rx)
     if contact is None:
         contact = _contact(blanked, customer_span, rx)
+    activity, planned = _activity(blanked, clauses, future_starts, rx)
+    to_do = planned or _is_to_do(blanked, rx)
+    task = activity is None and follow is not None and to_do
     return ParsedLog(
-        activity=_activity(blanked, clauses, future_starts, rx),
+        activity=activity,
+        activity_at=_happened(dates, now) if activity else None,
+        task=task,
+        reason=_reason(text, rx) if stage in ("won", "lost") else None,
+        customers=_more_customers(blanked, customer, customer_span, known_customers, rx),
         customer=customer,
         contact=text[contact[0] : contact[1]] if contact else None,
         summary=_tidy(text),
@@ -503,6 +516,12 @@ def _real_day(month: int, day: int, year: int) -> bool:
         return month == 2 and day == 29  # a leap day exists in some year
     return True
 
+
+_PART_OF_DAY = re.compile(
+    r"上午|下午|中午|晚上|早上|傍晚|今早|今晚|this morning|this afternoon|this evening|"
+    r"morning|afternoon|evening|am|pm",
+    re.IGNORECASE,
+)
 
 MAX_AMOUNT = Decimal(10) ** 12
 """Larger amounts are typing accidents (and would overflow the cents column)."""
@@ -640,13 +659,115 @@ def _is_plan(text: str, clause: Span, position: int, future: list[int], rx: _Com
     return any(clause[0] <= start < position for start in future)
 
 
-def _activity(text: str, clauses: list[Span], future: list[int], rx: _Compiled) -> str | None:
+def _activity(
+    text: str, clauses: list[Span], future: list[int], rx: _Compiled
+) -> tuple[str | None, bool]:
+    """(the first activity that happened, whether an activity was only planned): "call Acme
+    tomorrow 10am" and "明天上午十点给嘉禾医药打电话" are things to do, not calls."""
     masked = _mask(text, rx.activity_ignore)
+    planned = False
     for match in rx.activity.regex.finditer(masked):
         clause = _clause_of(match.start(), clauses)
-        if not _is_plan(masked, clause, match.start(), future, rx):
-            return rx.activity.label(match)
+        if _is_plan(masked, clause, match.start(), future, rx) or (
+            future and _is_imperative(masked, clause, match)
+        ):
+            planned = True
+            continue
+        return rx.activity.label(match), planned
+    return None, planned
+
+
+_BASE_FORMS = frozenset(
+    {"call", "visit", "meet", "email", "e-mail", "text", "wechat", "whatsapp", "lunch",
+     "dinner", "coffee", "ring", "phone", "mtg", "meeting", "call w", "call with", "lunch with",
+     "dinner with", "coffee with", "meeting with", "lunch w", "lunch w/", "dinner w/"}
+)  # fmt: skip
+_TO_VERB = re.compile(
+    r"(?:need(?:s)? to|have to|has to|got to|gotta|must|will|should|to|remember to|"
+    r"don'?t forget to|pls|please|plan to|going to|gonna)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _is_imperative(text: str, clause: Span, match: re.Match[str]) -> bool:
+    """An English verb in its base form opening a clause ("call Acme tomorrow"), or after
+    "need to" / "will": with a future date in the message, something to do."""
+    word = _norm(match.group())
+    if word not in _BASE_FORMS:
+        return False
+    before = text[clause[0] : match.start()]
+    return not before.strip() or _TO_VERB.search(before) is not None
+
+
+def _is_to_do(text: str, rx: _Compiled) -> bool:
+    return rx.to_do.search(text) is not None
+
+
+def _happened(dates: list[_Date], now: datetime) -> datetime | None:
+    """When the activity happened, when a past day is named ("昨天拜访了", "last Friday")."""
+    for date in dates:
+        if date.at.date() < now.date():
+            return date.at if date.has_time else date.at.replace(hour=now.hour, minute=now.minute)
     return None
+
+
+_REASON = re.compile(
+    r"(?:原因|理由|因为|由于|reason|because|due to|cause)\s*(?:是|为|:|：|-|—)?\s*"
+    r"(?P<why>[^。.;；!！?？\n]{2,120})",
+    re.IGNORECASE,
+)
+
+
+def _reason(text: str, rx: _Compiled) -> str | None:
+    """ "原因 被竞争对手低价抢走", "reason: great support": why it was won or lost."""
+    match = _REASON.search(text)
+    if match is None:
+        return None
+    return match.group("why").strip(" ,，:：") or None
+
+
+def _more_customers(
+    text: str, first: str | None, span: Span | None, known: Iterable[str], rx: _Compiled
+) -> tuple[str, ...]:
+    """Every customer when a message logs several ("上午去了A，下午去了B", "visited A and B");
+    () for one. Known names anywhere, or a name joined to the first by 和 / and / 、."""
+    if first is None or span is None:
+        return ()
+    found: list[tuple[int, str]] = [(span[0], first)]
+    names = tuple(name for name in known if name and name.strip())
+    rest = _blank(text, [span])
+    while names:
+        hit = _match_known(rest, names, rx)
+        if hit is None:
+            break
+        if hit[0] not in names:  # several known names fit it: leave it to the one customer
+            break
+        if all(hit[0] != name for _, name in found):
+            found.append((hit[1][0], hit[0]))
+        rest = _blank(rest, [hit[1]])
+    if len(found) == 1:
+        joined = _JOINED.match(text, span[1])
+        if joined is not None:
+            second = _joined_name(text, joined.end(), rx)
+            if second is not None:
+                found.append((joined.end(), second))
+    return tuple(name for _, name in sorted(found)) if len(found) > 1 else ()
+
+
+_JOINED = re.compile(r"\s*(?:和|与|及|、|&|and|then|plus)\s*", re.IGNORECASE)
+
+
+def _joined_name(text: str, start: int, rx: _Compiled) -> str | None:
+    if start < len(text) and _CJK.match(text[start]):
+        segment = _CN_SEGMENT.match(text, start)
+        if segment is None:
+            return None
+        span, _ = _split_cn(text, start, segment.end(), rx)
+    else:
+        span, _ = _capitalised_run(text, _english_tokens(text, start), 0, rx)
+    if span is None or _generic(text, span, rx):
+        return None
+    return text[span[0] : span[1]]
 
 
 def _stage(text: str, clauses: list[Span], future: list[int], rx: _Compiled) -> str | None:
@@ -690,6 +811,8 @@ def _customer(
                 return hit[0], hit[1], person
             return hit[0], hit[1], None
     customer, contact = _customer_by_verb(text, rx)
+    if customer is None:
+        customer = _customer_by_lead(text, rx)
     if customer is None:
         customer, marker_contact = _customer_by_marker(text, rx)
         contact = contact or marker_contact
@@ -831,6 +954,8 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
         while position < len(text) and text[position] in " \t":
             position += 1
         english = position < len(text) and bool(_ASCII_WORD.match(text[position]))
+        if not english and position > match.end() and _CJK.match(match.group()[-1]):
+            continue  # "上门拜访 没见到负责人": after a space a new phrase starts
         starts.append((match.start(), 0, (position, len(text)), english))
     for pattern in rx.customer_around:
         for match in pattern.finditer(text):
@@ -848,6 +973,44 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
         if customer is not None and not _generic(text, customer, rx):
             return customer, contact
     return None, contact
+
+
+_LEAD_PUNCT = re.compile(r"^[\s,，:：\-–—]*")
+_NOT_LEAD = frozenset(
+    {"i", "we", "they", "he", "she", "quick", "just", "today", "yesterday", "this", "the", "a",
+     "am", "pm", "morning", "afternoon", "new", "lead", "had", "did", "re", "f/u", "fyi"}
+)  # fmt: skip
+
+
+def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
+    """A name that opens the message before its activity word: "Contoso call: pricing",
+    "宁波海天塑料拜访", "深圳速通快递 上门拜访", "xingchen 去了一趟" (pinyin is resolved
+    like /find resolves it)."""
+    masked = _mask(text, rx.activity_ignore)
+    verb = rx.activity.regex.search(masked)
+    if verb is None or verb.start() == 0:
+        return None
+    start = _LEAD_PUNCT.match(text).end()  # type: ignore[union-attr]
+    while (lead := rx.lead_in.match(text, start, verb.start())) and lead.end() > start:
+        start = lead.end()
+    end = verb.start()
+    while end > start and text[end - 1] in " \t,，:：-–—的":
+        end -= 1
+    name = text[start:end]
+    if not name or _MASK in name or _CLAUSE_BREAK.search(name):
+        return None
+    if _CJK.search(name):
+        if not 2 <= len(name) <= 14 or not _CJK.fullmatch(name[0]) or " " in name:
+            return None
+    else:
+        words = name.split()
+        if not 1 <= len(words) <= 4 or words[0].lower() in _NOT_LEAD:
+            return None
+        if any(_norm(w) in rx.not_names or rx.keyword_start.fullmatch(w) for w in words):
+            return None
+    if _norm(name) in rx.not_customers or rx.cn_person.fullmatch(name):
+        return None
+    return start, end
 
 
 def _generic(text: str, span: Span, rx: _Compiled) -> bool:
