@@ -71,6 +71,11 @@ async def on_text(ctx: Context) -> None:
             ctx.say("errors.not_understood")
         return
     plan = log_core.plan_from(parsed, ctx)
+    if parsed.customers and (plan["amount"] or plan["stage"]):
+        # Two customers in one message: which deal an amount or a stage is about is not
+        # said, so no deal is changed (and the reply says so).
+        plan["amount"] = plan["stage"] = None
+        plan["problems"] = [*plan["problems"], "several_customers_deal:"]
     if parsed.activity is None and parsed.follow_up is None:
         # "Acme deal to negotiation", "星辰项目赢单", "Globex deal 80万": a deal update, not a log.
         plan["intent"] = "deal"

@@ -58,8 +58,11 @@ def plan_from(parsed: ParsedLog, ctx: Context) -> Plan:
         "created_company": None,
         "source_text": ctx.text,
         "sent_at": ctx.event.sent_at.isoformat(),
-        "intent": "log",
+        "intent": "task" if parsed.task else "log",
         "problems": list(parsed.problems),
+        "reason": parsed.reason,
+        "activity_at": parsed.activity_at.isoformat() if parsed.activity_at else None,
+        "more": list(parsed.customers[1:]),
     }
 
 
@@ -180,6 +183,10 @@ async def advance(ctx: Context, plan: Plan) -> None:
     if plan["company_id"] is None and not plan["customer_text"] and plan["contact"]:
         person = await company_of_person(ctx.records, plan["contact"])  # "Helen called"
         plan["company_id"] = person.company_id
+    if plan.get("intent") == "task" and plan["company_id"] is None and not plan["customer_text"]:
+        ctx.flow.end()
+        await save_task(ctx, plan, None)  # a personal to-do: no customer to ask about
+        return
     if plan["company_id"] is None:
         if not plan["customer_text"]:
             ctx.flow.start(FLOW, VERSION, "customer", plan)
@@ -189,6 +196,10 @@ async def advance(ctx: Context, plan: Plan) -> None:
             return
     if plan.get("intent") == "deal":
         await update_deal(ctx, plan)
+        return
+    if plan.get("intent") == "task":
+        ctx.flow.end()
+        await save_task(ctx, plan, await ctx.records.get(Company, plan["company_id"]))
         return
     if plan["activity"] is None:
         ctx.flow.start(FLOW, VERSION, "activity", plan)
@@ -248,6 +259,46 @@ async def amount_agreed(ctx: Context, plan: Plan) -> bool:
     return False
 
 
+async def save_task(ctx: Context, plan: Plan, company: Company | None) -> None:
+    """ "明天上午十点给嘉禾医药李经理打电话", "call Acme tomorrow 10am": something to do, due
+    when it says, reminded like every task; said so, with Undo."""
+    assert ctx.user is not None
+    undo = UndoLog()
+    due = datetime.fromisoformat(plan["follow_up"])
+    task = await ctx.records.create(
+        Task,
+        title=plan["summary"][:200],
+        due_at=due,
+        company_id=company.id if company else None,
+        owner_id=company.owner_id if company else ctx.user.id,
+    )
+    undo.created(task)
+    undo_id = await undo.save(ctx.records)
+    when = format_when(due.astimezone(ctx.tz), ctx.now.astimezone(ctx.tz), ctx.lang)
+    title = ctx.t("log.task_saved", what=company.name if company else ctx.t("log.task_mine"))
+    lines = [f"📝 {_short(plan['summary'], 120)}", ctx.t("log.task_due", when=when)]
+    lines += problem_lines(ctx, plan.get("problems", []))
+    ctx.reply(Card(title, tuple(lines), (Button(ctx.t("log.undo"), f"lg.un:{undo_id}"),)))
+    await _next_customer(ctx, plan)
+
+
+async def _next_customer(ctx: Context, plan: Plan) -> None:
+    """ "上午去了A，下午去了B": the same log for the next customer, each with its own Undo."""
+    if not plan.get("more"):
+        return
+    following = {
+        **plan,
+        "customer_text": plan["more"][0],
+        "more": plan["more"][1:],
+        "company_id": None,
+        "created_company": None,
+        "deal_id": None,
+        "contact": None,
+        "problems": [],
+    }
+    await advance(ctx, following)
+
+
 async def update_deal(ctx: Context, plan: Plan) -> None:
     """Move the customer's open deal and/or set its amount; ask which when there are several."""
     assert ctx.flow is not None
@@ -279,10 +330,17 @@ async def update_deal(ctx: Context, plan: Plan) -> None:
         currency = plan["currency"] or deal.currency  # never re-priced in another currency
         await records.update(deal, amount_cents=cents, currency=currency)
     stage = plan["stage"]
-    if stage and pipeline.is_closed(stage):
+    if stage and pipeline.is_closed(stage) and not plan.get("reason"):
         ask_reason(ctx, deal, stage, move=True)
         return
-    if stage and await move_stage(records, pipeline, deal, stage):
+    if stage and pipeline.is_closed(stage):  # "丢单了，原因 价格太高": nothing left to ask
+        try:
+            await move_stage(records, pipeline, deal, stage, reason=plan["reason"])
+        except ApprovalRequired as required:
+            await approval_notices.request(ctx, required)
+            return
+        ctx.say(f"deal.closed_{stage}", title=deal.title, stage=stage_label(ctx, stage))
+    elif stage and await move_stage(records, pipeline, deal, stage):
         ctx.say("deal.moved", title=deal.title, stage=stage_label(ctx, stage))
     elif plan["amount"]:
         amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
@@ -339,7 +397,7 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
         kind=plan["activity"],
         summary=plan["summary"][:2000],
         source_text=plan["source_text"],
-        occurred_at=min(sent_at, ctx.now),
+        occurred_at=_occurred(plan, min(sent_at, ctx.now)),
         owner_id=company.owner_id,
     )
     undo.created(activity)
@@ -361,8 +419,19 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
         undo.created(task)
     undo_id = await undo.save(records)
     ctx.reply(summary_card(ctx, plan, company, contact, deal, task, undo_id))
-    if deal is not None and plan["stage"] and pipeline.is_closed(plan["stage"]):
+    closed = deal is not None and plan["stage"] and pipeline.is_closed(plan["stage"])
+    if deal is not None and closed and not plan.get("reason"):
         ask_reason(ctx, deal, plan["stage"], move=False)
+        return
+    await _next_customer(ctx, plan)
+
+
+def _occurred(plan: Plan, sent: datetime) -> datetime:
+    """When the activity happened: a past day the message names ("昨天拜访了"), else sent."""
+    said = plan.get("activity_at")
+    if not said:
+        return sent
+    return min(datetime.fromisoformat(said), sent)
 
 
 async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog) -> Deal | None:
@@ -397,7 +466,7 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
         await records.update(deal, amount_cents=cents, currency=currency)
     if plan["stage"]:
         try:
-            await move_stage(records, pipeline, deal, plan["stage"])
+            await move_stage(records, pipeline, deal, plan["stage"], reason=plan.get("reason"))
         except ApprovalRequired as required:
             await _awaiting_approval(ctx, plan, required)
     return deal

@@ -3,9 +3,14 @@ and the deal, and impossible input is refused with a reason — conversed in bot
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import func, select
 
 from store.models import Activity, Deal, Task
+
+SH = ZoneInfo("Asia/Shanghai")
 
 
 async def count(bot, model, *where):
@@ -138,3 +143,50 @@ async def test_deal_edit_range_checks_the_amount(bot, ws):
     assert "must be above 0" in r.text
     r = await ws.li.send("450k")
     assert "¥300k → ¥450k" in r.text
+
+
+# --- 10-13. Reasons, plans, when it happened, two customers --------------------------------
+
+
+async def test_a_reason_in_the_message_is_used_not_asked(bot, ws):
+    r = await ws.na.send("星辰项目丢单了，原因 被竞争对手低价抢走")
+    assert "为什么" not in r.text
+    deal = await deal_of(bot, ws.ids["星辰 ERP"])
+    assert (deal.stage, deal.close_reason) == ("lost", "被竞争对手低价抢走")
+
+
+async def test_a_plan_is_a_task_not_a_call(bot, ws):
+    r = await ws.na.send("明天上午十点给星辰科技张总打电话")
+    assert "待办 · 星辰科技" in r.text
+    assert "已记录" not in r.text
+    assert await count(bot, Activity, Activity.company_id == ws.ids["星辰科技"]) == 0
+    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    assert task.company_id == ws.ids["星辰科技"]
+    assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 11, 19, 10, 0)
+    r = await ws.li.send("call Globex Corporation tomorrow 10am")
+    assert "To do · Globex Corporation" in r.text
+    r = await ws.li.send("need to submit my expenses Friday")
+    assert "To do · for you" in r.text
+    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    assert task.company_id is None
+
+
+async def test_the_activity_keeps_when_it_happened(bot, ws):
+    r = await ws.na.send("昨天拜访了星辰科技张总，聊得不错")
+    assert "已记录：拜访 · 星辰科技" in r.text
+    activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert activity.occurred_at.astimezone(SH).date() == date(2026, 11, 17)
+    assert await count(bot, Task, Task.company_id == ws.ids["星辰科技"]) == 0  # not from 昨天
+
+
+async def test_two_customers_log_two_activities_each_with_undo(bot, ws):
+    r = await ws.na.send("上午去了星辰科技，下午去了华信电子有限公司")
+    assert "已记录：拜访 · 星辰科技" in r.text
+    assert "已记录：拜访 · 华信电子有限公司" in r.text
+    assert len([b for b in r.buttons if "撤销" in b.label]) == 2
+    assert await count(bot, Activity, Activity.kind == "visit") == 2
+    r = await ws.li.send("visited Acme Ltd and Globex Corporation today, quoted 500k")
+    assert "Acme Ltd" in r.text
+    assert "Globex Corporation" in r.text
+    assert "names several customers" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000

@@ -459,12 +459,15 @@ def parse_log(
     activity, planned = _activity(blanked, clauses, future_starts, rx)
     to_do = planned or _is_to_do(blanked, rx)
     task = activity is None and follow is not None and to_do
+    customers = _more_customers(blanked, customer, customer_span, known_customers, rx)
+    if customers:
+        customer = customers[0]  # in the order written
     return ParsedLog(
         activity=activity,
         activity_at=_happened(dates, now) if activity else None,
         task=task,
         reason=_reason(text, rx) if stage in ("won", "lost") else None,
-        customers=_more_customers(blanked, customer, customer_span, known_customers, rx),
+        customers=customers,
         customer=customer,
         contact=text[contact[0] : contact[1]] if contact else None,
         summary=_tidy(text),
