@@ -328,6 +328,7 @@ class _Compiled:
         # Follow-up and next-step cues both mark a clause as a plan ("next step proposal",
         # "下次再约") and its date as the follow-up.
         self.follow_up = re.compile(_union((*kw.follow_up_cues, *kw.stage_next_step_cues)), flags)
+        self.follow_up_only = re.compile(_union(kw.follow_up_cues), flags)
 
         self.titles = re.compile(_union(kw.contact_titles), flags)
         self.acronym_titles = {t for t in kw.contact_titles if t.isupper() or _CJK.search(t)}
@@ -521,8 +522,8 @@ def _real_day(month: int, day: int, year: int) -> bool:
 
 
 _PART_OF_DAY = re.compile(
-    r"上午|下午|中午|晚上|早上|傍晚|今早|今晚|this morning|this afternoon|this evening|"
-    r"morning|afternoon|evening|am|pm",
+    r"(?:今天|今日|today\s*)?(?:上午|下午|中午|晚上|早上|傍晚)|今早|今晚|this morning|"
+    r"this afternoon|this evening|morning|afternoon|evening|am|pm|this am|this pm",
     re.IGNORECASE,
 )
 
@@ -636,15 +637,39 @@ def _is_future(date: _Date, now: datetime, *, cue: bool) -> bool:
 def _follow_up(
     text: str, dates: list[_Date], clauses: list[Span], now: datetime, rx: _Compiled
 ) -> _Date | None:
-    """The follow-up date: one in a clause with a cue ("跟进", "follow up"), else any future one."""
+    """The follow-up date: one in a clause with a cue ("跟进", "follow up"), else a future one
+    that is the rep's own next step: not what the customer will do ("他说预算要下个月才批",
+    "they need until next month"), and not a vague month or year ("下个月再谈") unless a
+    real follow-up cue goes with it."""
     cued: list[_Date] = []
     for date in dates:
         start, end = _clause_of(date.start, clauses)
-        if rx.follow_up.search(text, start, end) and _is_future(date, now, cue=True):
+        if not _is_future(date, now, cue=True):
+            continue
+        cue = rx.follow_up_only.search(text, start, end) or rx.follow_up.search(text, start, end)
+        coarse = _COARSE.search(text, date.start, date.end) is not None
+        if cue and (not coarse or rx.follow_up_only.search(text, start, end)):
             cued.append(date)
     if cued:
         return cued[0]
-    return next((d for d in dates if _is_future(d, now, cue=False)), None)
+    for date in dates:
+        if not _is_future(date, now, cue=False) or _COARSE.search(text, date.start, date.end):
+            continue
+        start, _ = _clause_of(date.start, clauses)
+        if _THEIRS.search(text, start, date.start):
+            continue
+        return date
+    return None
+
+
+_COARSE = re.compile(
+    r"下个?月|下下个?月|明年|年底|年初|下半年|上半年|下季度|next month|next year|"
+    r"end of (?:the )?year|next quarter|in january|in jan\b",
+    re.IGNORECASE,
+)
+_THEIRS = re.compile(
+    r"他|她|他们|她们|对方|客户|厂家|they|he|she|their|them|customer|client", re.IGNORECASE
+)
 
 
 # --- Activity and stage ------------------------------------------------------------------------
