@@ -97,6 +97,12 @@ async def undo_log(ctx: Context) -> None:
         ctx.say("log.undo_gone")
 
 
+async def add_contact(ctx: Context) -> None:
+    assert ctx.payload is not None
+    _, activity_id, name = ctx.payload.split(":", 2)
+    await log_core.add_contact(ctx, int(activity_id), name)
+
+
 async def edit_log(ctx: Context) -> None:
     action = await ctx.session.scalar(select(UndoAction).where(UndoAction.id == payload_id(ctx)))
     assert ctx.user is not None
@@ -112,5 +118,6 @@ def routes() -> Router:
     router.add(payload("lg.co"), start_guided_for_company)
     router.add(payload("lg.un"), undo_log)
     router.add(payload("lg.ed"), edit_log)
+    router.add(payload("lg.ac"), add_contact)
     router.add(has_text(), on_text)
     return router

@@ -20,8 +20,8 @@ from sqlalchemy import Select, bindparam, select
 
 from bot.context import Context
 from bot.formatting import format_money, format_when
-from bot.nlu.message import ParsedLog
-from bot.replies import Button, Card
+from bot.nlu.message import ParsedLog, person_in_text
+from bot.replies import MAX_PAYLOAD_BYTES, Button, Card
 from conversations.base import flow_payload
 from conversations.deal_reason import ask_reason
 from handlers import approval_notices
@@ -348,15 +348,23 @@ async def update_deal(ctx: Context, plan: Plan) -> None:
     ctx.reply(await deal_card(ctx, deal))
 
 
-async def match_contact(ctx: Context, company: Company, written: str | None) -> Contact | None:
-    """``张总`` -> the one contact surnamed 张; ``Wang`` -> Wang Lei; ``CFO`` -> by title."""
-    if not written:
-        return None
-    contacts = list(
-        await ctx.session.scalars(
-            ctx.records.select(Contact).where(Contact.company_id == company.id)
+async def company_contacts(records: Records, company_id: int) -> list[Contact]:
+    return list(
+        await records.session.scalars(
+            records.select(Contact).where(Contact.company_id == company_id)
         )
     )
+
+
+async def match_contact(
+    ctx: Context, company: Company, written: str | None, text: str = ""
+) -> Contact | None:
+    """``张总`` -> the one contact surnamed 张; ``Wang`` -> Wang Lei; ``CFO`` -> by title;
+    with nothing written, a contact of the company the text names ("met Helen Carter")."""
+    contacts = await company_contacts(ctx.records, company.id)
+    if not written:
+        named = person_in_text(text, [c.name for c in contacts]) if text else None
+        return next((c for c in contacts if named and c.name == named[0]), None)
     text = written.strip().casefold()
     surname = written.strip()
     for suffix in TITLE_SUFFIXES:
@@ -382,7 +390,7 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
     if plan.get("created_company"):
         undo.steps.append({"op": "delete", "model": "Company", "id": plan["created_company"]})
     company = await records.get(Company, plan["company_id"])
-    contact = await match_contact(ctx, company, plan["contact"])
+    contact = await match_contact(ctx, company, plan["contact"], plan.get("source_text") or "")
     deal = await _apply_deal(ctx, plan, company, undo)
     sent_at = datetime.fromisoformat(plan["sent_at"])
     # Flushed together when the undo log is saved: one round for the activity, the
@@ -418,7 +426,10 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
         )
         undo.created(task)
     undo_id = await undo.save(records)
-    ctx.reply(summary_card(ctx, plan, company, contact, deal, task, undo_id))
+    card = summary_card(ctx, plan, company, contact, deal, task, undo_id)
+    if contact is None and (offer := _add_contact_button(ctx, plan["contact"], activity)):
+        card = Card(card.title, card.lines, (*card.buttons, offer))
+    ctx.reply(card)
     closed = deal is not None and plan["stage"] and pipeline.is_closed(plan["stage"])
     if deal is not None and closed and not plan.get("reason"):
         ask_reason(ctx, deal, plan["stage"], move=False)
@@ -482,6 +493,41 @@ async def _awaiting_approval(ctx: Context, plan: Plan, required: ApprovalRequire
 def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_PERSONAL_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}|[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}")
+
+
+def _add_contact_button(ctx: Context, written: str | None, activity: Activity) -> Button | None:
+    """ "新认识了何娟": offer to keep 何娟 as a contact of the customer. Only for what reads as
+    a person's name, not a title (张总, CFO)."""
+    if not written or not _PERSONAL_NAME.fullmatch(written):
+        return None
+    if written.endswith(TITLE_SUFFIXES) and len(written) <= 3 and _CJK.match(written):
+        return None
+    payload = f"lg.ac:{activity.id}:{written}"
+    if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+        return None
+    return Button(ctx.t("log.add_contact", name=written), payload)
+
+
+async def add_contact(ctx: Context, activity_id: int, name: str) -> None:
+    """The "➕ Add 何娟 as a contact" button: the contact, linked to the logged activity."""
+    activity = await ctx.records.get(Activity, activity_id, for_update=True)
+    if activity.company_id is None:
+        ctx.say("log.undo_gone")
+        return
+    company = await ctx.records.get(Company, activity.company_id)
+    same = [c for c in await company_contacts(ctx.records, company.id) if c.name == name]
+    contact = (
+        same[0]
+        if same
+        else await ctx.records.create(
+            Contact, name=name, company_id=company.id, owner_id=activity.owner_id
+        )
+    )
+    await ctx.records.update(activity, contact_id=contact.id)
+    ctx.say("log.contact_added", name=name, company=company.name)
 
 
 def summary_card(

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from bot.nlu.message import parse_log
+from bot.nlu.message import parse_log, person_in_text
 from handlers.activities import known_names
-from handlers.log_core import company_of_person, customer_candidates
+from handlers.log_core import company_contacts, company_of_person, customer_candidates
 from store.access import Records
 
 
@@ -38,6 +38,12 @@ async def understand(
         resolved.append(found.companies[found.company_id] if found.company_id else name)
         known.append(found.settled)
         candidates.append([] if found.settled else list(found.companies.values()))
+    if out["contact"] is None and known and known[0]:  # "met Helen Carter": by her name
+        company = await customer_candidates(records, names[0])
+        if company.company_id is not None:
+            people = await company_contacts(records, company.company_id)
+            named = person_in_text(text, [c.name for c in people])
+            out["contact"] = named[1] if named else None
     out["customer"] = resolved[0] if resolved else None
     out["customers"] = resolved
     out["known"] = known[0] if known else None

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from store.models import Activity, Deal, Task
+from store.models import Activity, Contact, Deal, Task
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -190,3 +190,20 @@ async def test_two_customers_log_two_activities_each_with_undo(bot, ws):
     assert "Globex Corporation" in r.text
     assert "names several customers" in r.text
     assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000
+
+
+# --- 8. Contacts ------------------------------------------------------------------------------
+
+
+async def test_contacts_by_full_name_and_a_new_person_is_offered(bot, ws):
+    r = await ws.li.send("visited Globex Corporation today, met Sarah Lee re procurement")
+    assert "Visit · Globex Corporation · Sarah Lee" in r.text
+    activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert activity.contact_id == ws.ids["Sarah Lee"]
+    r = await ws.na.send("拜访了星辰科技，新认识了何娟 采购部的")
+    assert "何娟" in r.text
+    r = await ws.na.click(r.button("把何娟加为联系人"))
+    assert "已把何娟加为星辰科技的联系人" in r.text
+    activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    contact = await bot.scalar(select(Contact).where(Contact.id == activity.contact_id))
+    assert (contact.name, contact.company_id) == ("何娟", ws.ids["星辰科技"])

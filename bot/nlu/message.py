@@ -570,6 +570,34 @@ def money_text(text: str, money: Money) -> str:
     return text[start : money.end].replace(_MASK, "").strip()
 
 
+def person_in_text(text: str, names: Iterable[str]) -> tuple[str, str] | None:
+    """(known name, as written) of the one known person the text names: by full name
+    ("陈静", "Helen Carter"), or by a first name no one else in ``names`` shares ("Helen").
+    None when nobody, or several, are named."""
+    folded = text.casefold()
+    full: dict[str, str] = {}
+    first: dict[str, list[str]] = {}
+    for name in names:
+        clean = " ".join(name.split())
+        if len(clean) < 2:
+            continue
+        full[clean.casefold()] = clean
+        words = clean.split()
+        if len(words) >= 2 and len(words[0]) >= 3 and words[0].isascii():
+            first.setdefault(words[0].casefold(), []).append(clean)
+    found: dict[str, str] = {}
+    for key, name in full.items():
+        at = folded.find(key)
+        if at >= 0 and _whole_word(folded, at, key):
+            found[name] = text[at : at + len(key)]
+    if not found:
+        for key, owners in first.items():
+            at = folded.find(key)
+            if len(owners) == 1 and at >= 0 and _whole_word(folded, at, key):
+                found[owners[0]] = text[at : at + len(key)]
+    return next(iter(found.items())) if len(found) == 1 else None
+
+
 def warm_up() -> None:
     """Pay the parser's one-time costs (keyword files, compiled patterns, dateparser's first
     parse: ~270 ms together) at start-up instead of on the first users' messages, which would
