@@ -650,8 +650,24 @@ def _clause_of(position: int, clauses: list[Span]) -> Span:
 
 def _dates(text: str, now: datetime, default_time: time) -> list[_Date]:
     """Every date phrase, left to right; the follow-up is chosen among them below."""
-    matches = find_all_datetimes(text, now, default_time=default_time)[:_MAX_DATES]
+    matches = find_all_datetimes(_slash_days(text, now), now, default_time=default_time)
+    matches = matches[:_MAX_DATES]
     return [_Date(m.at, m.start, m.end, m.has_time) for m in matches]
+
+
+def _slash_days(text: str, now: datetime) -> str:
+    """ "12/15" (US) and "15/12" (Chinese, British) as "12月15", which the date reader knows:
+    the same length, so offsets still hold. Month first when both could be a month."""
+
+    def as_month_day(match: re.Match[str]) -> str:
+        first, second = int(match[1]), int(match[2])
+        month, day = (second, first) if first > 12 >= second else (first, second)
+        if not _real_day(month, day, now.year):
+            return match.group()
+        written = f"{month}月{day}"
+        return written if len(written) == len(match.group()) else match.group()
+
+    return _SLASH_DAY.sub(as_month_day, text)
 
 
 def _is_future(date: _Date, now: datetime, *, cue: bool) -> bool:
@@ -678,8 +694,8 @@ def _follow_up(
         coarse = _COARSE.search(text, date.start, date.end) is not None
         if cue and (not coarse or rx.follow_up_only.search(text, start, end)):
             cued.append(date)
-    if cued:
-        return cued[0]
+    if cued:  # "下个月再谈 3天后跟进": the precise date is the follow-up, not the mention
+        return min(cued, key=lambda d: _COARSE.search(text, d.start, d.end) is not None)
     for date in dates:
         if not _is_future(date, now, cue=False) or _COARSE.search(text, date.start, date.end):
             continue
