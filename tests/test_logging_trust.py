@@ -207,3 +207,28 @@ async def test_contacts_by_full_name_and_a_new_person_is_offered(bot, ws):
     activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
     contact = await bot.scalar(select(Contact).where(Contact.id == activity.contact_id))
     assert (contact.name, contact.company_id) == ("何娟", ws.ids["星辰科技"])
+
+
+# --- 6-7. Customers as /find finds them; customers not in the CRM yet ---------------------
+
+
+async def test_unknown_customers_are_offered_by_the_name_written(bot, ws):
+    for text, name in (
+        ("Contoso call: pricing pushback", "Contoso"),
+        ("note: Fabrikam wants invoices by post", "Fabrikam"),
+    ):
+        r = await ws.li.send(text)
+        assert f"I don't know “{name}” yet" in r.text
+        assert r.buttons[0].label == f"➕ Create “{name}”"
+        await ws.li.send("/cancel")
+    r = await ws.na.send("明天下午去华联超市做产品演示")
+    assert "还不认识“华联超市”" in r.text
+    r = await ws.na.click(r.button("新建"))
+    assert "待办 · 华联超市" in r.text
+
+
+async def test_a_typo_and_a_short_form_log_like_find(bot, ws):
+    r = await ws.li.send("called Globx Corporation, they want a demo")
+    assert "✅ Logged: Call · Globex Corporation" in r.text
+    r = await ws.na.send("华信电话沟通了一下 他们还在比价")
+    assert "已记录：电话 · 华信电子有限公司" in r.text

@@ -343,3 +343,15 @@ def test_unknown_keyword_lists_are_errors():
         Keywords.from_tables([{"stage": {"names": {"closing": ["x"]}}}])
     with pytest.raises(ValueError, match="list of strings"):
         Keywords.from_tables([{"follow_up": {"cues": "follow up"}}])
+
+
+def test_a_short_form_followed_by_another_industry_is_another_company():
+    known = ["宏达包装材料", "星辰科技"]
+    assert parse("上午电话回访了宏达建材，暂时不需要", known).customer == "宏达建材"
+    assert parse("拜访了宏达包装", known).customer == "宏达包装材料"
+    assert parse("宏达那边电话沟通了", known).customer == "宏达包装材料"
+
+
+def test_fragments_are_never_customers():
+    for text in ("有点意向，下周再聊", "Annual review call tomorrow", "call +44 20 7946 0958", "2"):
+        assert parse(text).customer not in {"意向", "Annual", "+44", "2"}

@@ -366,6 +366,7 @@ class _Compiled:
         self.legal_end = re.compile(
             r"[\s,]*" + _union(kw.customer_legal_suffixes) + r"[\s.]*$", flags
         )
+        self.generic_start = re.compile(_union(kw.customer_generic_words), flags)
         self.generic_end = re.compile(r"\s*" + _union(kw.customer_generic_words) + r"$", flags)
         self.region_start = re.compile(
             r"^[(（]?" + _union(kw.customer_regions) + r"[)）]?(?:市|省)?", flags
@@ -912,6 +913,8 @@ def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str,
         if not _whole_word(lower, start, variant):
             continue
         for name, strength in index.owners[variant]:
+            if strength <= 1 and _other_company(lower, start + len(variant), name, variant, rx):
+                continue
             key = (len(variant), strength == 3, -start)
             if best is None or key > best:
                 best, owners = key, {name}
@@ -992,6 +995,17 @@ def _variants(name: str, rx: _Compiled) -> tuple[tuple[str, int], ...]:
     for short in _short_forms(core):
         out.setdefault(short.lower(), 0)
     return tuple(sorted(out.items(), key=lambda item: -item[1]))
+
+
+def _other_company(text: str, end: int, name: str, variant: str, rx: _Compiled) -> bool:
+    """ "宏达建材" is not 宏达包装材料: a short form followed by an industry word the known
+    name does not go on with names another company."""
+    industry = rx.generic_start.match(text, end)
+    if industry is None:
+        return False
+    lowered = name.lower()
+    after = lowered[lowered.find(variant) + len(variant) :]
+    return not after.startswith(industry.group())
 
 
 def _short_forms(core: str) -> list[str]:
