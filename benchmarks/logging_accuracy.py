@@ -56,9 +56,13 @@ class Outcome:
     scored: tuple[str, ...]
 
 
+SETS = ("tuning", "heldout", "heldout2")
+
+
 def load_cases(which: str) -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = []
-    for name in ("tuning", "heldout") if which == "all" else (which,):
+    names = [n for n in SETS if (CORPUS / f"{n}.toml").exists()] if which == "all" else [which]
+    for name in names:
         table = tomllib.loads((CORPUS / f"{name}.toml").read_text(encoding="utf-8"))
         cases.extend({**case, "set": name} for case in table["case"])
     return cases
@@ -176,12 +180,12 @@ def table(outcomes: list[Outcome], title: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", default="all", choices=("all", "tuning", "heldout"))
+    parser.add_argument("--set", default="all", choices=("all", *SETS))
     parser.add_argument("--errors", metavar="FIELD", help="List the messages wrong on FIELD.")
     args = parser.parse_args()
     cases = load_cases(args.set)
     outcomes = asyncio.run(run(cases))
-    for name in ("tuning", "heldout"):
+    for name in SETS:
         mine = [o for o in outcomes if o.case["set"] == name]
         if mine:
             print(table(mine, name))

@@ -15,13 +15,20 @@ def _plan(ctx: Context) -> log_core.Plan:
     return dict(ctx.flow.data)
 
 
-async def on_customer(ctx: Context) -> None:
+def _cancelled(ctx: Context, value: str | None) -> bool:
+    """The Cancel button of any of the log's questions: nothing is saved."""
     assert ctx.flow is not None
+    if value != "cancel":
+        return False
+    ctx.flow.end()
+    ctx.say("settings.cancelled")
+    return True
+
+
+async def on_customer(ctx: Context) -> None:
     plan = _plan(ctx)
     value = flow_value(ctx, log_core.FLOW)
-    if value == "cancel":
-        ctx.flow.end()
-        ctx.say("settings.cancelled")
+    if _cancelled(ctx, value):
         return
     if value == "create" and plan.get("customer_text"):
         company = await ctx.records.create(Company, name=plan["customer_text"][:200])
@@ -59,9 +66,7 @@ async def on_amount(ctx: Context) -> None:
     assert ctx.flow is not None
     plan = _plan(ctx)
     value = flow_value(ctx, log_core.FLOW)
-    if value == "cancel":
-        ctx.flow.end()
-        ctx.say("settings.cancelled")
+    if _cancelled(ctx, value):
         return
     if value == "amok":
         plan["amount_ok"] = True
