@@ -355,3 +355,12 @@ def test_a_short_form_followed_by_another_industry_is_another_company():
 def test_fragments_are_never_customers():
     for text in ("有点意向，下周再聊", "Annual review call tomorrow", "call +44 20 7946 0958", "2"):
         assert parse(text).customer not in {"意向", "Annual", "+44", "2"}
+
+
+def test_the_reason_of_a_win_or_loss_is_read_with_or_without_a_cue():
+    assert parse("星辰项目丢单了，原因 被竞争对手低价抢走").reason == "被竞争对手低价抢走"
+    assert parse("星辰项目丢单了，被竞争对手低价抢走").reason == "被竞争对手低价抢走"
+    assert parse("Acme deal lost to Siemens on price").reason == "lost to Siemens on price"
+    assert parse("Globex deal won - reason: great support").reason == "great support"
+    assert parse("Acme deal won, follow up Friday for the kickoff").reason is None
+    assert parse("called Acme, they liked the demo").reason is None

@@ -468,7 +468,7 @@ def parse_log(
         activity=activity,
         activity_at=_happened(dates, now) if activity else None,
         task=task,
-        reason=_reason(text, rx) if stage in ("won", "lost") else None,
+        reason=_reason(text, blanked, clauses, future_starts, rx) if stage in CLOSED else None,
         customers=customers,
         customer=customer,
         contact=text[contact[0] : contact[1]] if contact else None,
@@ -791,12 +791,40 @@ _REASON = re.compile(
 )
 
 
-def _reason(text: str, rx: _Compiled) -> str | None:
-    """ "原因 被竞争对手低价抢走", "reason: great support": why it was won or lost."""
+CLOSED = ("won", "lost")
+_REASON_LEAD = re.compile(
+    r"^[\s了啦啊!！。，,;；:：\-–—~]*(?:because|due to|as|since|因为|由于|是因为)?\s*"
+)
+_REASON_TAIL = re.compile(r"[。.!！?？\n]")
+
+
+def _reason(
+    text: str, blanked: str, clauses: list[Span], future: list[int], rx: _Compiled
+) -> str | None:
+    """Why it was won or lost, when the message says so: after a cue ("原因 被竞争对手低价抢走",
+    "reason: great support"), or right after the outcome ("丢单了，被竞争对手低价抢走",
+    "lost to Siemens on price", "won it - faster delivery")."""
     match = _REASON.search(text)
-    if match is None:
+    if match is not None:
+        return match.group("why").strip(" ,，:：") or None
+    found = _stage_at(blanked, clauses, future, rx)
+    if found is None:
         return None
-    return match.group("why").strip(" ,，:：") or None
+    start, _, end = found
+    said = text[start:end]
+    lead = _REASON_LEAD.match(text, end)
+    rest_start = lead.end() if lead else end
+    stop = _REASON_TAIL.search(text, rest_start)
+    why = text[rest_start : stop.start() if stop else len(text)].strip(" ,，;；")
+    if len(why) < 2 or _MASK in blanked[rest_start : rest_start + len(why)]:
+        return None
+    if rx.follow_up.match(why) or rx.activity.regex.match(why):
+        return None
+    if said.lower().endswith(" to"):  # "lost to Siemens on price"
+        why = f"{said} {why}"
+    elif why.lower().startswith("to ") and said.lower().endswith("lost"):  # "deal lost to X"
+        why = f"lost {why}"
+    return why[:200]
 
 
 def _more_customers(
@@ -845,26 +873,34 @@ def _joined_name(text: str, start: int, rx: _Compiled) -> str | None:
 
 def _stage(text: str, clauses: list[Span], future: list[int], rx: _Compiled) -> str | None:
     """The last explicit stage change in the message, or None."""
+    found = _stage_at(text, clauses, future, rx)
+    return found[1] if found else None
+
+
+def _stage_at(
+    text: str, clauses: list[Span], future: list[int], rx: _Compiled
+) -> tuple[int, str, int] | None:
+    """(start, stage, end) of the last explicit stage change in the message."""
     masked = _mask(text, rx.stage_ignore)
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, int]] = []
     for start, end in clauses:
-        hits: list[tuple[int, str]] = []
+        hits: list[tuple[int, str, int]] = []
         for match in rx.stage_says.regex.finditer(masked, start, end):
-            hits.append((match.start(), rx.stage_says.label(match)))
+            hits.append((match.start(), rx.stage_says.label(match), match.end()))
         for match in rx.stage_says_at_end.regex.finditer(masked, start, end):
             if _CLAUSE_END.match(masked[match.end() : end]):
-                hits.append((match.start(), rx.stage_says_at_end.label(match)))
+                hits.append((match.start(), rx.stage_says_at_end.label(match), match.end()))
         for match in rx.stage_move.finditer(masked, start, end):
             name = rx.stage_names.regex.fullmatch(match.group("name"))
             if name is not None:
-                hits.append((match.start(), rx.stage_names.label(name)))
-        for position, stage in hits:
+                hits.append((match.start(), rx.stage_names.label(name), match.end()))
+        for position, stage, stop in hits:
             if rx.negated.search(masked, start, position):
                 continue
             if _is_plan(masked, (start, end), position, future, rx):
                 continue
-            found.append((position, stage))
-    return max(found)[1] if found else None
+            found.append((position, stage, stop))
+    return max(found) if found else None
 
 
 # --- Customer ---------------------------------------------------------------------------------
