@@ -350,6 +350,55 @@ async def user_deactivate(name: str) -> None:
 
 
 @main.group()
+def fx() -> None:
+    """Exchange rates: reports add up deals in several currencies in the viewer's own."""
+
+
+@fx.command("set")
+@click.argument("currency")
+@click.argument("rate", type=click.FloatRange(min=0, min_open=True))
+@run_async
+async def fx_set(currency: str, rate: float) -> None:
+    """One CURRENCY is worth RATE of the workspace currency: `crmbot fx set USD 7.2`."""
+    from decimal import Decimal
+
+    from bot.nlu.amounts import currency_code
+    from store.fx import set_rate
+
+    code = currency_code(currency)
+    if code is None:
+        raise click.BadParameter(f"unknown currency {currency!r}", param_hint="CURRENCY")
+    app = await _app()
+    try:
+        if code == app.settings.default_currency:
+            raise click.BadParameter(f"{code} is the workspace currency (always 1)")
+        async with app.db.transaction(platform="cli") as session:
+            await set_rate(session, code, Decimal(str(rate)), app.clock.now())
+        click.echo(f"1 {code} = {rate:g} {app.settings.default_currency}")
+    finally:
+        await app.close()
+
+
+@fx.command("list")
+@run_async
+async def fx_list() -> None:
+    """The rates reports convert with, and when each was set."""
+    from store.fx import load_rates
+
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            rates = await load_rates(session, app.settings.default_currency)
+        if not rates.per_unit:
+            click.echo("No rates set: reports show each currency on its own.")
+        for code, value in sorted(rates.per_unit.items()):
+            day = rates.set_on[code].isoformat()
+            click.echo(f"1 {code} = {value.normalize():f} {rates.base}  (set {day})")
+    finally:
+        await app.close()
+
+
+@main.group()
 def team() -> None:
     """Teams: a manager sees the records of their team's members."""
 

@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -44,6 +44,7 @@ from locales.catalog import Translator
 from store import reports
 from store.access import Records, principal_for
 from store.db import Database
+from store.fx import Rates, load_rates
 from store.models import Role, User
 from store.offload import offloaded
 from store.reports import OtherMoney, Period, PeriodError
@@ -73,6 +74,14 @@ class Viewer:
 
     def t(self, key: str, /, **values: Any) -> str:
         return self.translator.t(self.lang, key, **values)
+
+    @property
+    def currency(self) -> str:
+        """The currency reports are drawn in for this viewer (amounts converted into it)."""
+        return self.user.currency or self.settings.default_currency
+
+    async def rates(self) -> Rates:
+        return await load_rates(self.records.session, self.settings.default_currency)
 
     @classmethod
     def of(cls, ctx: Context) -> Viewer:
@@ -200,6 +209,43 @@ def _frame(viewer: Viewer, kind: str, subtitle: str, currency: str, note: str = 
     )
 
 
+def _fx_note(viewer: Viewer, shown: str, converted: Sequence[str], rates: Rates) -> str:
+    """ "Converted: 1 USD = ¥7.2 (2 Dec)": the rates behind a total in several currencies."""
+    bits = []
+    for code in converted:
+        rate = rates.between(code, shown)
+        if rate is None:
+            continue
+        day = rates.set_on.get(code) or rates.set_on.get(shown)
+        value = f"{rate.normalize():f}"
+        when = f" ({day.isoformat()})" if day else ""
+        bits.append(f"1 {code} = {value} {shown}{when}")
+    return viewer.t("reports.converted", rates=", ".join(bits)) if bits else ""
+
+
+class _Fx(TypedDict, total=False):
+    currency: str
+    rates: Rates
+
+
+async def _fx(viewer: Viewer) -> _Fx:
+    """The viewer's currency and the rates to convert into it, once an admin has set any
+    (``crmbot fx set``); without rates a report keeps its dominant currency as before."""
+    rates = await viewer.rates()
+    return {"currency": viewer.currency, "rates": rates} if rates.per_unit else {}
+
+
+def _fx_text(
+    viewer: Viewer,
+    report: reports.PipelineReport | reports.ForecastReport | reports.LeaderboardReport,
+    fx: _Fx,
+) -> str:
+    rates = fx.get("rates")
+    if rates is None:
+        return ""
+    return _fx_note(viewer, report.currency, report.converted, rates)
+
+
 def _notes(*parts: str) -> str:
     return " · ".join(p for p in parts if p)
 
@@ -213,6 +259,7 @@ async def _pipeline(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
         viewer.settings.pipeline,
         default_currency=viewer.settings.default_currency,
         closing_in=period,
+        **(fx := await _fx(viewer)),
     )
     scope = await scope_label(viewer)
     when = (
@@ -229,7 +276,11 @@ async def _pipeline(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
         stacks.append(OwnerStack(viewer.t("reports.others"), summed))
     spec = PipelineChart(
         frame=_frame(
-            viewer, "pipeline", f"{scope} · {when}", cur, _other_note(viewer, report.others)
+            viewer,
+            "pipeline",
+            f"{scope} · {when}",
+            cur,
+            _notes(_other_note(viewer, report.others), _fx_text(viewer, report, fx)),
         ),
         stages=tuple(
             StageBar(s.stage, _stage(viewer, s.stage), s.count, s.amount_cents)
@@ -341,6 +392,7 @@ async def _forecast(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
         period,
         viewer.tz,
         default_currency=viewer.settings.default_currency,
+        **(fx := await _fx(viewer)),
     )
     label = period_label(viewer, period)
     scope = await scope_label(viewer)
@@ -355,7 +407,11 @@ async def _forecast(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
 
     spec = ForecastChart(
         frame=_frame(
-            viewer, "forecast", f"{scope} · {label}", cur, _other_note(viewer, report.others)
+            viewer,
+            "forecast",
+            f"{scope} · {label}",
+            cur,
+            _notes(_other_note(viewer, report.others), _fx_text(viewer, report, fx)),
         ),
         months=tuple(
             MonthBars(month_text(m.month), m.weighted_cents, m.won_cents, m.month == this_month)
@@ -398,6 +454,7 @@ async def _leaderboard(viewer: Viewer, period: Period | None) -> tuple[ChartSpec
         period,
         viewer.tz,
         default_currency=viewer.settings.default_currency,
+        **(fx := await _fx(viewer)),
     )
     label = period_label(viewer, period)
     scope = await scope_label(viewer)
@@ -406,6 +463,7 @@ async def _leaderboard(viewer: Viewer, period: Period | None) -> tuple[ChartSpec
     hidden = len(leaders) - MAX_LEADER_ROWS
     note = _notes(
         _other_note(viewer, report.others),
+        _fx_text(viewer, report, fx),
         viewer.t("reports.more", count=hidden) if hidden > 0 else "",
     )
     spec = LeaderboardChart(

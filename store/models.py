@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Text,
     Time,
@@ -73,6 +75,15 @@ class User(Base):
     currency: Mapped[str | None] = mapped_column(String(3))  # None: the workspace's default
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+class FxRate(Base):
+    """One unit of ``currency`` is worth ``rate`` units of the workspace's base currency."""
+
+    __tablename__ = "fx_rates"
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(20, 8))
+    updated_at: Mapped[datetime]
 
 
 class TeamMember(Base):

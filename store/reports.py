@@ -13,9 +13,10 @@ computed here in Python and the SQL only compares a column against them (``CASE 
 computed in a subquery and grouped outside it, because PostgreSQL refuses ``GROUP BY`` on
 an expression whose bind parameters differ from the select list's.
 
-Amounts are never summed across currencies: rows stay split by currency, and a report is
-drawn in its *dominant* currency (the one most of its deals use) while the others are
-reported beside it, unconverted.
+Amounts are summed across currencies only through rates an admin set (``store.fx``): a
+report is drawn in the viewer's currency, every currency with a rate converted into it and
+named in ``converted``; a currency without a rate is reported beside it, unconverted. Given
+no rates, a report is drawn in its *dominant* currency (the one most of its deals use).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import QueryableAttribute
 
 from store.access import Records
+from store.fx import Rates
 from store.models import Activity, ActivityKind, Deal, DealStageChange, Role, User
 from store.pipeline import Pipeline
 
@@ -334,12 +336,39 @@ class OtherMoney:
     amount_cents: int
 
 
-def _others(totals: dict[str, list[int]], shown: str) -> tuple[OtherMoney, ...]:
+def _others(
+    totals: dict[str, list[int]], shown: str, rates: Rates | None = None
+) -> tuple[OtherMoney, ...]:
+    """The currencies that could not be converted into the one shown."""
     return tuple(
         OtherMoney(c, v[0], v[1])
         for c, v in sorted(totals.items(), key=lambda kv: -kv[1][1])
-        if c != shown
+        if c != shown and (rates is None or rates.convert(0, c, shown) is None)
     )
+
+
+def _converted(totals: dict[str, list[int]], shown: str, rates: Rates | None) -> tuple[str, ...]:
+    """The other currencies whose amounts were converted into the one shown."""
+    if rates is None:
+        return ()
+    return tuple(sorted(c for c in totals if c != shown and rates.convert(0, c, shown) is not None))
+
+
+def report_currency(
+    counts: dict[str, int], default: str, viewer: str | None, rates: Rates | None
+) -> str:
+    """The viewer's own currency when rates are given (amounts are converted into it), else
+    the currency most deals use (and the others are listed beside it, unconverted)."""
+    if viewer is not None and rates is not None:
+        return viewer
+    return dominant_currency(counts, default)
+
+
+def _in(rates: Rates | None, cents: int, source: str, shown: str) -> int | None:
+    """``cents`` in the report's currency, or None when it cannot be (kept as "other")."""
+    if source == shown:
+        return cents
+    return rates.convert(cents, source, shown) if rates is not None else None
 
 
 # --------------------------------------------------------------------------- pipeline
@@ -370,6 +399,7 @@ class PipelineReport:
     stages: tuple[StageLine, ...]
     owners: tuple[OwnerPipeline, ...]
     others: tuple[OtherMoney, ...] = ()
+    converted: tuple[str, ...] = ()  # currencies converted into ``currency`` at set rates
 
     @property
     def count(self) -> int:
@@ -390,6 +420,8 @@ async def pipeline_report(
     *,
     default_currency: str,
     closing_in: Period | None = None,
+    currency: str | None = None,
+    rates: Rates | None = None,
 ) -> PipelineReport:
     """Open deals now, per stage and per owner; with ``closing_in``, only those expected then."""
     stages = pipeline.open_stages
@@ -420,7 +452,7 @@ async def pipeline_report(
         counts[cur] += n
         totals[cur][0] += n
         totals[cur][1] += amount
-    shown = dominant_currency(counts, default_currency)
+    shown = report_currency(counts, default_currency, currency, rates)
     index = {s: i for i, s in enumerate(stages)}
     stage_count, stage_amount, stage_weighted = (
         [0] * len(stages),
@@ -433,10 +465,11 @@ async def pipeline_report(
         i = index[stage]
         stage_count[i] += n
         owner_count[owner] += n
-        if cur == shown:
-            stage_amount[i] += amount
-            stage_weighted[i] += round(weighted / 100)
-            by_owner[owner][i] += amount
+        part, part_weighted = _in(rates, amount, cur, shown), _in(rates, weighted, cur, shown)
+        if part is not None and part_weighted is not None:
+            stage_amount[i] += part
+            stage_weighted[i] += round(part_weighted / 100)
+            by_owner[owner][i] += part
     owners = tuple(
         OwnerPipeline(p, owner_count.get(p.user_id, 0), tuple(by_owner[p.user_id]))
         for p in await people(records, owner_count)
@@ -448,7 +481,8 @@ async def pipeline_report(
             for i, s in enumerate(stages)
         ),
         owners=owners,
-        others=_others(totals, shown),
+        others=_others(totals, shown, rates),
+        converted=_converted(totals, shown, rates),
     )
 
 
@@ -575,6 +609,7 @@ class ForecastReport:
     currency: str
     months: tuple[ForecastMonth, ...]
     others: tuple[OtherMoney, ...] = ()
+    converted: tuple[str, ...] = ()
 
     @property
     def weighted_cents(self) -> int:
@@ -592,6 +627,8 @@ async def forecast_report(
     tz: ZoneInfo,
     *,
     default_currency: str,
+    currency: str | None = None,
+    rates: Rates | None = None,
 ) -> ForecastReport:
     """Per month: open deals by expected close (weighted by probability) and deals won.
 
@@ -653,17 +690,19 @@ async def forecast_report(
         counts[cur] += n
         totals[cur][0] += n
         totals[cur][1] += amount
-    shown = dominant_currency(counts, default_currency)
+    shown = report_currency(counts, default_currency, currency, rates)
     cells = [[0, 0, 0, 0, 0] for _ in firsts]
     for b, cur, n, amount, weighted in exp:
         cells[b][0] += n
-        if cur == shown:
-            cells[b][1] += amount
-            cells[b][2] += weighted
+        part, part_weighted = _in(rates, amount, cur, shown), _in(rates, weighted, cur, shown)
+        if part is not None and part_weighted is not None:
+            cells[b][1] += part
+            cells[b][2] += part_weighted
     for b, cur, n, amount in wins:
         cells[b][3] += n
-        if cur == shown:
-            cells[b][4] += amount
+        part = _in(rates, amount, cur, shown)
+        if part is not None:
+            cells[b][4] += part
     return ForecastReport(
         period=period,
         currency=shown,
@@ -671,7 +710,8 @@ async def forecast_report(
             ForecastMonth(first, c[0], c[1], round(c[2] / 100), c[3], c[4])
             for first, c in zip(firsts, cells, strict=True)
         ),
-        others=_others(totals, shown),
+        others=_others(totals, shown, rates),
+        converted=_converted(totals, shown, rates),
     )
 
 
@@ -692,10 +732,17 @@ class LeaderboardReport:
     currency: str
     leaders: tuple[Leader, ...]  # best first: won amount, then deals won, then activities
     others: tuple[OtherMoney, ...] = ()
+    converted: tuple[str, ...] = ()
 
 
 async def leaderboard_report(
-    records: Records, period: Period, tz: ZoneInfo, *, default_currency: str
+    records: Records,
+    period: Period,
+    tz: ZoneInfo,
+    *,
+    default_currency: str,
+    currency: str | None = None,
+    rates: Rates | None = None,
 ) -> LeaderboardReport:
     """Won amount and activity count per rep in ``period``."""
     start, end = period.bounds(tz)
@@ -727,19 +774,26 @@ async def leaderboard_report(
         counts[cur] += n
         totals[cur][0] += n
         totals[cur][1] += amount
-    shown = dominant_currency(counts, default_currency)
+    shown = report_currency(counts, default_currency, currency, rates)
     won_count: dict[int, int] = defaultdict(int)
     won_cents: dict[int, int] = defaultdict(int)
     for owner, cur, n, amount in wins:
         won_count[owner] += n
-        if cur == shown:
-            won_cents[owner] += amount
+        part = _in(rates, amount, cur, shown)
+        if part is not None:
+            won_cents[owner] += part
     leaders = [
         Leader(p, won_count.get(p.user_id, 0), won_cents.get(p.user_id, 0), acts.get(p.user_id, 0))
         for p in await people(records, {*won_count, *acts})
     ]
     leaders.sort(key=lambda x: (-x.won_cents, -x.won_count, -x.activities))
-    return LeaderboardReport(period, shown, tuple(leaders), _others(totals, shown))
+    return LeaderboardReport(
+        period,
+        shown,
+        tuple(leaders),
+        _others(totals, shown, rates),
+        _converted(totals, shown, rates),
+    )
 
 
 # --------------------------------------------------------------------------- activity
