@@ -6,11 +6,9 @@ rate limits and ``retry_after`` are exercised with no real waits.
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -18,18 +16,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.server import Server, build_server
-from scheduler.limits import Sleep
 from store.models import Role
 from store.users import add_member, create_user, ensure_team, link_identity
-
-
-def clock_sleep(clock: FrozenClock) -> Sleep:
-    """A sleep that moves the frozen clock (by at least a microsecond, so waits end)."""
-
-    async def sleep(seconds: float) -> None:
-        clock.advance(timedelta(microseconds=max(1, math.ceil(seconds * 1_000_000))))
-
-    return sleep
+from tests.clocks import clock_sleep
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.replies import Text
 from store.models import Company, Deal, DealStageChange, Reminder
 from tests.harness import BotHarness, ChatUser
-from tests.test_reminders_support import link_push, pushes, service
+from tests.reminders_support import link_push, pushes, service
 
 SH = ZoneInfo("Asia/Shanghai")
 EN_ALERT = (

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from bot.cardscan.command import card as card_command
 from bot.cardscan.scanner import CardScanner
 from tests import cardset
-from tests.cardset.memo import memoise_scans, real_scan
+from tests.cardset.memo import memoise_scans
 
 # The card set needs the fonts shipped with mplfonts: without them, fail loudly, never skip.
 assert cardset.missing() is None, f"card set: {cardset.missing()}"
@@ -59,7 +59,7 @@ async def test_recognition_runs_off_the_event_loop():
 
     ticker = asyncio.create_task(tick())
     started = time.perf_counter()
-    result = await asyncio.to_thread(real_scan, scanner, generated.jpeg)
+    result = await scanner.scan_async(generated.jpeg)  # what the chat's card handler awaits
     elapsed = time.perf_counter() - started
     ticker.cancel()
     assert result.fields.name == generated.truth["name"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -21,9 +22,8 @@ async def test_migrated_schema_matches_the_models(db):
     assert diff == []
 
 
+@pytest.mark.sqlite_only
 async def test_sqlite_runs_with_wal_and_foreign_keys(db):
-    if not db.is_sqlite:
-        return
     async with db.engine.connect() as conn:
         journal = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
         keys = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()

@@ -19,7 +19,7 @@ from store.models import (
     Reminder,
     Task,
 )
-from tests.test_reminders_support import (
+from tests.reminders_support import (
     link_push,
     pushes,
     reminder_rows,

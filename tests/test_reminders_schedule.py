@@ -15,7 +15,7 @@ from scheduler.config import load_reminder_config
 from scheduler.rules import birthday_in
 from scheduler.runner import ReminderScheduler
 from store.models import Activity, Contact, Deal, Reminder, RuleFiring, Task
-from tests.test_reminders_support import link_push, pushes, service, set_user
+from tests.reminders_support import link_push, pushes, service, set_user
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")

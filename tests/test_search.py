@@ -13,7 +13,7 @@ from store import migrate
 from store.db import Database
 from store.models import Company, Contact
 from store.search import Hit, search, search_key
-from tests.conftest import FROZEN_AT
+from tests.clocks import FROZEN_AT
 from tests.harness import ChatUser
 
 

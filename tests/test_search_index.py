@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from store import search as store_search
 from store.models import Company, Contact
 from store.search import search, search_key
 from store.search_index import FTS_TABLES, TRGM_INDEXES
-from tests.conftest import FROZEN_AT
+from tests.clocks import FROZEN_AT
 
 
 async def _names(bot, user, query: str) -> list[str]:
@@ -113,11 +114,10 @@ async def test_typos_find_old_records_among_many(bot):
     assert await _names(bot, li, "Globx") == ["Globex Corporation"]
 
 
+@pytest.mark.postgresql_only
 async def test_postgresql_ranks_a_bounded_number_of_typo_candidates(bot, monkeypatch):
     """At scale a common trigram makes tens of thousands of rows similar enough; only
     FUZZY_RANK_ROWS of them are ranked (SQLite bounds the same case its own way)."""
-    if bot.db.is_sqlite:
-        return
     li = await bot.user("li")
     session, records = await bot.records_for(li)
     async with session, session.begin():
@@ -135,10 +135,9 @@ async def test_postgresql_ranks_a_bounded_number_of_typo_candidates(bot, monkeyp
     assert len(await _names(bot, li, "Jaxkson")) == 8  # a page of them, as before
 
 
+@pytest.mark.postgresql_only
 async def test_postgresql_plans_each_lookup_with_its_values(bot):
     """A generic plan for ``LIKE $1`` scans the table instead of using the trigram index."""
-    if bot.db.is_sqlite:
-        return
     async with bot.db.engine.connect() as conn:
         mode = (await conn.exec_driver_sql("SHOW plan_cache_mode")).scalar()
     assert mode == "force_custom_plan"

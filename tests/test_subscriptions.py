@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.replies import Image
 from store.models import Company, Deal, ReportSubscription
 from tests import workspace
-from tests.test_reminders_support import Push, link_push, pushes
+from tests.reminders_support import Push, link_push, pushes
 
 MONDAY_9_SH = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Mon 23 Nov, 09:00 in Shanghai
 

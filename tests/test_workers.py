@@ -28,7 +28,8 @@ from scheduler.service import ReminderService
 from store.db import Database
 from store.models import Activity, ChatIdentity, Company, OutboxMessage, Reminder, Role, Task
 from store.users import create_user
-from tests.test_reminders_support import Recorder, clock_sleep
+from tests.clocks import clock_sleep
+from tests.reminders_support import Recorder
 
 SH = ZoneInfo("Asia/Shanghai")
 USERS = 30

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -135,17 +134,3 @@ class Recorder:
 
 def hours(n: float) -> timedelta:
     return timedelta(hours=n)
-
-
-def clock_sleep(clock: FrozenClock) -> Any:
-    """Waiting advances the frozen clock, rounded *up* to the microsecond.
-
-    ``tests.server_harness.clock_sleep`` rounds to the nearest microsecond (``timedelta``), so
-    a rate limiter left with a sub-microsecond remainder (float timestamps) sleeps for 0 and
-    spins for ever; rounding up always makes progress.
-    """
-
-    async def sleep(seconds: float) -> None:
-        clock.advance(timedelta(microseconds=max(1, math.ceil(seconds * 1_000_000))))
-
-    return sleep
