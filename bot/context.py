@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,17 @@ class UserFacingError(Exception):
         super().__init__(key)
         self.key = key
         self.values = values
+
+
+@dataclass(frozen=True)
+class SlowWork:
+    """Work too slow to do while the event's transaction is open (a card's OCR, drawing a
+    chart): on SQLite that transaction holds the only write lock, and everyone else would
+    wait for it. The engine commits what the handler did so far, runs ``compute`` with no
+    transaction open, then opens a fresh one and calls ``finish`` with its result."""
+
+    compute: Callable[[], Awaitable[Any]]
+    finish: Callable[[Context, Any], Awaitable[None]]
 
 
 @dataclass
@@ -89,6 +101,7 @@ class Context:
     args: str = ""
     payload: str | None = None
     replies: list[Reply] = field(default_factory=list)
+    slow: SlowWork | None = None
 
     @property
     def text(self) -> str:
@@ -130,3 +143,13 @@ class Context:
 
     def ask(self, text: str, buttons: list[Button]) -> None:
         self.replies.append(Choices(text, tuple(buttons)))
+
+    def defer(
+        self,
+        compute: Callable[[], Awaitable[Any]],
+        finish: Callable[[Context, Any], Awaitable[None]],
+    ) -> None:
+        """Run ``compute`` after this event's transaction, then ``finish`` in a new one."""
+        if self.slow is not None:
+            raise RuntimeError("one piece of slow work per event")
+        self.slow = SlowWork(compute, finish)

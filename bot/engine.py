@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.context import Context, FlowControl, UserFacingError
+from bot.context import Context, FlowControl, SlowWork, UserFacingError
 from bot.events import InboundEvent, command_hint, split_command
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts
@@ -111,12 +111,37 @@ class Engine:
                     await self._dispatch(ctx)
                     replies = self._for_chat(event, ctx.replies)
                     self._enqueue(session, event, replies)
+                    slow = ctx.slow
                 # Committed: only now may the replies leave.
                 self._committed(event)
+                if slow is not None:
+                    replies = replies + await self._finish_slow(event, slow)
                 return replies
             except Exception:
                 log.exception("event %s/%s failed", event.platform, event.event_id)
                 return await self._apologise(event)
+
+    async def _finish_slow(self, event: InboundEvent, slow: SlowWork) -> list[Reply]:
+        """The slow part of an event with no transaction open, then its answer in a new one
+        (the user's lock is still held, so their next message waits its turn)."""
+        result = await slow.compute()
+        followed = replace(event, origin=None)
+        async with self.db.transaction(platform=event.platform) as session:
+            ctx = await self._context(session, followed)
+            flow = ctx.flow
+            before = (flow.name, flow.state) if flow is not None else (None, None)
+
+            async def finish(c: Context) -> None:
+                await slow.finish(c, result)
+
+            await self._run(ctx, finish)
+            if flow is not None:
+                self._remember_choices(ctx, *before)
+                flow.row.updated_at = ctx.now
+            replies = self._for_chat(event, ctx.replies)
+            self._enqueue(session, followed, replies)
+        self._committed(event)
+        return replies
 
     @staticmethod
     def _for_chat(event: InboundEvent, replies: list[Reply]) -> list[Reply]:
