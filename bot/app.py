@@ -8,6 +8,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.engine import Engine, EngineParts
 from bot.router import Router
+from bot.workers import SlowWorkers
 from conversations import (
     approval_reject,
     business_card,
@@ -95,6 +96,7 @@ class App:
     engine: Engine
 
     async def close(self) -> None:
+        self.engine.parts.workers.close()
         await self.db.dispose()
 
 
@@ -127,6 +129,7 @@ async def open_app(
         flows=build_flows(),
         onboarding=onboarding.start,
         new_intent=intents.is_new_intent,
+        workers=SlowWorkers(settings.slow_work_processes),
     )
     engine = Engine(db, parts, outbox_platforms=outbox_platforms)
     return App(settings, clock, db, translator, engine)

@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)
+    # Processes (at a lower priority) for card reading and chart drawing; 0 = a thread.
+    slow_work_processes: int = Field(default=1, ge=0, le=8)
     config_file: Path | None = None
 
     @field_validator("default_lang")

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.events import InboundEvent
 from bot.replies import Button, Choices, Reply, Text
+from bot.workers import SlowWorkers
 from locales.catalog import Translator
 from store.access import Principal, Records
 from store.models import Conversation, User
@@ -102,6 +103,7 @@ class Context:
     payload: str | None = None
     replies: list[Reply] = field(default_factory=list)
     slow: SlowWork | None = None
+    workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
 
     @property
     def text(self) -> str:

@@ -11,7 +11,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from bot.masking import mask_contacts
 from bot.nlu.message import warm_up as warm_up_parser
 from bot.replies import Button, Choices, Reply, Text, map_text, reply_buttons
 from bot.router import Handler, Router
+from bot.workers import SlowWorkers
 from conversations.base import FLOW_PAYLOAD, Expects, Flows, Step
 from locales.catalog import Translator, match_language
 from store.access import NotAllowed, RecordNotFound, principal_for
@@ -71,6 +72,8 @@ class EngineParts:
     onboarding: Handler
     new_intent: NewIntent | None = None
     """True when a text is clearly a new log, reminder or deal update (not an answer)."""
+    workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
+    """Where card reading and chart drawing run (see bot.workers)."""
 
 
 class Engine:
@@ -242,6 +245,7 @@ class Engine:
             command=command,
             args=args,
             payload=event.payload,
+            workers=self.parts.workers,
         )
         if user is not None:
             session.info["audit_user_id"] = user.id

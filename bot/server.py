@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from bot.adapters.base import Platform
 from bot.app import App, open_app
+from bot.cardscan.scanner import preload_models
 from bot.clock import Clock
 from bot.config import Settings
 from scheduler.config import load_reminder_config
@@ -61,9 +62,13 @@ class Server:
     webapp: web.Application
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     _sender_task: asyncio.Task[None] | None = None
+    _warm: asyncio.Task[None] | None = None
 
     async def start_background(self) -> None:
         self.app.engine.warm_up()  # before updates arrive, not on the first ones
+        self._warm = asyncio.create_task(
+            self.app.engine.parts.workers.warm_up(preload_models), name="warm slow workers"
+        )
         for adapter in self.adapters.values():
             await adapter.start()
         self._sender_task = asyncio.create_task(self.sender.run(self.stop), name="outbox")
@@ -75,6 +80,10 @@ class Server:
         if self._sender_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender_task
+        if self._warm is not None:
+            self._warm.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._warm
         for adapter in self.adapters.values():
             await adapter.close()
         await self.app.close()

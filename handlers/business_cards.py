@@ -18,7 +18,7 @@ import phonenumbers
 
 from bot.cardscan.fields import DEFAULT_REGION
 from bot.cardscan.images import ImageRejected
-from bot.cardscan.scanner import CardScanner, ScanResult
+from bot.cardscan.scanner import CardScanner, ScanResult, scan_or_refusal
 from bot.context import Context
 from bot.events import Attachment
 from bot.router import Handler, Matcher, Router, command
@@ -39,14 +39,15 @@ async def on_card_photo(ctx: Context, data: bytes, *, scanner: CardScanner | Non
     transaction and outside any other (:meth:`Context.defer`): on SQLite an open
     transaction holds the only write lock, and one photo once made everyone wait 3 s.
     """
-    scanner = scanner or CardScanner(max_bytes=ctx.settings.max_photo_bytes)
     region = region_for(ctx)
 
     async def read() -> ScanResult | str:
-        try:
-            return await scanner.scan_async(data, region=region)
-        except ImageRejected as exc:
-            return exc.reason
+        if scanner is not None:  # a scanner of the caller's (tests): in this process
+            try:
+                return await scanner.scan_async(data, region=region)
+            except ImageRejected as exc:
+                return exc.reason
+        return await ctx.workers.run(scan_or_refusal, data, region, ctx.settings.max_photo_bytes)
 
     ctx.defer(read, functools.partial(_after_reading, region=region))
 

@@ -634,7 +634,7 @@ async def answer(ctx: Context) -> None:
         raise UserFacingError("reports.bad_period", text=ctx.args.strip()) from None
 
     async def draw() -> bytes:
-        return await asyncio.to_thread(render, spec)
+        return await ctx.workers.run(render, spec)
 
     async def send(later: Context, png: bytes) -> None:
         later.reply(ChartAnswer(kind, png, "\n".join(lines), f"{kind}.png").reply())

@@ -100,7 +100,14 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, default_lang="en", default_tz="Asia/Shanghai")
+    # Slow work in a thread: the tests replace card reading with recorded results, which a
+    # worker process would not see (tests/test_workers_pool.py covers the processes).
+    return Settings(
+        database_url=database_url,
+        default_lang="en",
+        default_tz="Asia/Shanghai",
+        slow_work_processes=0,
+    )
 
 
 @pytest.fixture

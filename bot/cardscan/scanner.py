@@ -23,6 +23,7 @@ from bot.cardscan.images import (
     MAX_BYTES,
     MAX_PIXELS,
     OCR_MAX_SIDE,
+    ImageRejected,
     load_image,
     reencode_jpeg,
 )
@@ -150,6 +151,21 @@ class CardScanner:
 
     async def scan_async(self, data: bytes, *, region: str = DEFAULT_REGION) -> ScanResult:
         return await asyncio.to_thread(self.scan, data, region=region)
+
+
+def preload_models() -> bool:
+    """Load the OCR models (in a worker process at start, before the first photo)."""
+    shared_engine().load()
+    return True
+
+
+def scan_or_refusal(data: bytes, region: str, max_bytes: int) -> ScanResult | str:
+    """One photo read with this process's engine, or why it was refused: what a worker
+    process (``bot.workers``) runs, so it takes and returns only what pickles."""
+    try:
+        return CardScanner(max_bytes=max_bytes).scan(data, region=region)
+    except ImageRejected as exc:
+        return exc.reason
 
 
 def format_card(result: ScanResult, file: str | None = None) -> str:
