@@ -112,11 +112,11 @@ async def test_a_number_at_the_amount_step_is_the_amount(bot, ws):
 
 
 async def test_full_width_digits_and_labels_choose(bot, ws):
-    r = await ws.na.send("星辰科技，下周二跟进")
+    r = await ws.na.send("星辰科技：预算批下来了，下周二下午3点")
     assert "是什么类型" in r.text
     r = await ws.na.send("１")
     assert "已记录：电话 · 星辰科技" in r.text
-    r = await ws.na.send("华信电子有限公司，下周二跟进")
+    r = await ws.na.send("华信电子有限公司：预算批下来了，下周二下午3点")
     r = await ws.na.send("备注")
     assert "已记录：备注 · 华信电子有限公司" in r.text
     r = await ws.li.send("called Acme, Wang wants a revised quote")

@@ -214,9 +214,10 @@ _EN_MULTIPLIERS: dict[str, int] = {
     "millions": 1_000_000,
     "b": 1_000_000_000,
     "bn": 1_000_000_000,
+    "w": 10_000,  # Chinese shorthand for 万: "30w"
     "billion": 1_000_000_000,
 }
-_SHORT_EN_MULTIPLIERS = ("k", "m", "mm", "mn", "b", "bn")  # written right after the digits
+_SHORT_EN_MULTIPLIERS = ("k", "m", "mm", "mn", "b", "bn", "w")  # written right after the digits
 
 
 def _alternation(words: Iterable[str]) -> str:

@@ -265,7 +265,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_BREAK = re.compile(r"[,，。;；!！?？\n、]|\.(?=\s|$)")
 _EN_TOKEN = re.compile(r"[ \t]*([A-Za-z0-9][A-Za-z0-9&'’.\-]*|&)")
 _CN_SEGMENT = re.compile(r"[^\s\x1f,，。.;；!！?？、:：()（）\"“”'‘’<>《》\[\]【】]{1,40}")
-_CLAUSE_END = re.compile(r"[\s了啦!！.。~]*$")
+_CLAUSE_END = re.compile(r"[\s了啦!！.。~]*$|\s*[-–—:：]")
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
 _NAME = re.compile(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?")
@@ -324,7 +324,10 @@ class _Compiled:
             + ")",
             flags,
         )
-        self.negated = re.compile(_union(kw.stage_negations) + r"\s*$", flags)
+        # "not won", "还没签", and a few characters in between in Chinese ("别急着标赢单").
+        self.negated = re.compile(
+            _union(kw.stage_negations) + r"(?:[\u4e00-\u9fff]{1,3}$|\s*$)", flags
+        )
         # Follow-up and next-step cues both mark a clause as a plan ("next step proposal",
         # "下次再约") and its date as the follow-up.
         self.follow_up = re.compile(_union((*kw.follow_up_cues, *kw.stage_next_step_cues)), flags)
@@ -351,6 +354,9 @@ class _Compiled:
             + r"(?:[\s:：=~≈约是为了的在到]|\b(?:of|for|at|is|was|about|around|to|now)\b)*$",
             flags,
         )
+        # Near, not right before: only words that are about a price on their own.
+        near = [w for w in kw.amount_deal_cues if _CJK.search(w) or len(w) >= 5]
+        self.deal_cue_near = re.compile(_union(near), flags)
         self.deal_cue_after = re.compile(r"^[\s的]*" + _union(kw.amount_deal_cues), flags)
         self.passing = re.compile(_union(kw.amount_passing), flags)
         self.to_do = re.compile(_union(kw.activity_to_do), flags)
@@ -458,9 +464,12 @@ def parse_log(
     customer, customer_span, contact = _customer(blanked, known_customers, rx)
     if contact is None:
         contact = _contact(blanked, customer_span, rx)
-    activity, planned = _activity(blanked, clauses, future_starts, rx)
+    if contact is not None:
+        contact = _whole_person(blanked, contact, rx)
+    said_when = future_starts + [span[0] for _, span in impossible]
+    activity, planned = _activity(blanked, clauses, said_when, rx)
     to_do = planned or _is_to_do(blanked, rx)
-    task = activity is None and follow is not None and to_do
+    task = activity is None and (follow is not None or bool(impossible)) and to_do
     customers = _more_customers(blanked, customer, customer_span, known_customers, rx)
     if customers:
         customer = customers[0]  # in the order written
@@ -484,6 +493,11 @@ def parse_log(
 
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
 _SLASH_DAY = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
+_EN_MONTH_DAY = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?!\d|:)",
+    re.IGNORECASE,
+)
+_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _CN_HOUR = re.compile(r"(?<!\d)(\d{1,2})\s*(?:点|时)")
 _CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
 
@@ -500,6 +514,10 @@ def _impossible_dates(text: str, now: datetime, dates: list[_Date]) -> list[tupl
     for match in _MONTH_DAY.finditer(text):
         if free(match) and not _real_day(int(match[1]), int(match[2]), now.year):
             found.append((f"bad_date:{match.group().strip()}", match.span()))
+    for match in _EN_MONTH_DAY.finditer(text):
+        month = _EN_MONTHS.index(match[1].lower()[:3]) + 1
+        if free(match) and not _real_day(month, int(match[2]), now.year):
+            found.append((f"bad_date:{match.group()}", match.span()))
     for match in _SLASH_DAY.finditer(text):
         first, second = int(match[1]), int(match[2])
         real = _real_day(first, second, now.year) or _real_day(second, first, now.year)
@@ -553,7 +571,11 @@ def _deal_money(
             continue
         if rx.passing.search(before[-10:]) or rx.passing.search(after[:6]):
             continue
-        cued = bool(rx.deal_cue_before.search(before) or rx.deal_cue_after.match(after))
+        cued = bool(
+            rx.deal_cue_before.search(before)
+            or rx.deal_cue_after.match(after)
+            or rx.deal_cue_near.search(before[-12:])  # "报价发过去了 6.5万"
+        )
         if not (cued or is_update):
             continue
         if money.amount > MAX_AMOUNT:
@@ -793,7 +815,9 @@ _REASON = re.compile(
 
 CLOSED = ("won", "lost")
 _REASON_LEAD = re.compile(
-    r"^[\s了啦啊!！。，,;；:：\-–—~]*(?:because|due to|as|since|因为|由于|是因为)?\s*"
+    r"^[\s了啦啊!！。，,;；:：\-–—~.]*(?:because|due to|as|since|mainly because|bc|b/c|cos|coz|"
+    r"因为|由于|是因为|"
+    r"主要是因为|主要是|主要因为|多亏了|多亏|靠的是)?\s*(?:我们的|我们)?"
 )
 _REASON_TAIL = re.compile(r"[。.!！?？\n]")
 
@@ -930,6 +954,8 @@ def _customer(
         contact = contact or owner_contact
     if customer is None:
         customer = _customer_by_heading(text, rx)
+    if customer is None and rx.activity.regex.search(text):
+        customer = _customer_by_place(text, rx)
     if customer is None or _generic(text, customer, rx):
         return None, None, contact
     return text[customer[0] : customer[1]], customer, contact
@@ -1300,6 +1326,22 @@ def _customer_by_heading(text: str, rx: _Compiled) -> Span | None:
     return run
 
 
+_AT_PLACE = re.compile(r"(?<![A-Za-z])(?:at|from|@|with|w/?)\s+(?=[A-Z0-9])")
+
+
+def _customer_by_place(text: str, rx: _Compiled) -> Span | None:
+    """ "emailed procurement at Changi General Hospital", "coffee w Daniel from KopiKing":
+    a capitalised name after at / from, in a message that logs an activity."""
+    found: Span | None = None
+    for match in _AT_PLACE.finditer(text):
+        run, _ = _capitalised_run(text, _english_tokens(text, match.end()), 0, rx)
+        if run is not None and not _generic(text, run, rx):
+            found = run
+            if match.group().strip().lower() in ("at", "from", "@"):
+                return run  # a place wins over a person ("Daniel from KopiKing")
+    return found
+
+
 def _customer_by_possessive(text: str, rx: _Compiled) -> tuple[Span | None, Span | None]:
     """ "Acme's CFO" -> (Acme, CFO): a company owning a job title."""
     for match in rx.titles.finditer(text):
@@ -1334,6 +1376,27 @@ def _run_before(text: str, position: int, rx: _Compiled) -> Span | None:
 
 
 # --- Contact ------------------------------------------------------------------------------
+
+
+_HONORIFIC_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Capt|Mdm)\.?\s*$")
+_NAME_AFTER_TITLE = re.compile(r"\s*(?:is\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})")
+
+
+def _whole_person(text: str, span: Span, rx: _Compiled) -> Span:
+    """ "Cheung" after "Mr." is "Mr. Cheung"; a title followed by the person's name is the
+    name ("采购总监何振宇" -> 何振宇, "head of procurement Sarah Wong" -> Sarah Wong)."""
+    start, end = span
+    honorific = _HONORIFIC_BEFORE.search(text, 0, start)
+    if honorific is not None:
+        return honorific.start(), end
+    if rx.titles.fullmatch(text, start, end) or rx.titles.fullmatch(text[start:end]):
+        named = rx.cn_named.match(text, end)
+        if named is not None and named.end() - named.start() <= 3:
+            return named.span()
+        english = _NAME_AFTER_TITLE.match(text, end)
+        if english is not None and _norm(english.group(1).split()[0]) not in rx.not_names:
+            return english.span(1)
+    return span
 
 
 def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
