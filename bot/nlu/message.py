@@ -373,6 +373,12 @@ class _Compiled:
             r"[\s,]*" + _union(kw.customer_legal_suffixes) + r"[\s.]*$", flags
         )
         self.generic_start = re.compile(_union(kw.customer_generic_words), flags)
+        self.region_at = re.compile(  # used with .match(text, pos)
+            r"[(（]?" + _union(kw.customer_regions) + r"[)）]?(?:市|省)?", flags
+        )
+        self.generic_or_legal = re.compile(
+            _union((*kw.customer_generic_words, *kw.customer_legal_suffixes)), flags
+        )
         self.generic_end = re.compile(r"\s*" + _union(kw.customer_generic_words) + r"$", flags)
         self.region_start = re.compile(
             r"^[(（]?" + _union(kw.customer_regions) + r"[)）]?(?:市|省)?", flags
@@ -815,8 +821,9 @@ _REASON = re.compile(
 
 CLOSED = ("won", "lost")
 _REASON_LEAD = re.compile(
-    r"^[\s了啦啊!！。，,;；:：\-–—~.]*(?:because|due to|as|since|mainly because|bc|b/c|cos|coz|"
-    r"因为|由于|是因为|"
+    r"[\s了啦啊!！。，,;；:：\-–—~.]*"
+    r"(?:(?:mainly because|because of|because|due to|as|since|bc|b/c|cos|coz)(?![A-Za-z])"
+    r"|因为|由于|是因为|"
     r"主要是因为|主要是|主要因为|多亏了|多亏|靠的是)?\s*(?:我们的|我们)?"
 )
 _REASON_TAIL = re.compile(r"[。.!！?？\n]")
@@ -943,7 +950,10 @@ def _customer(
             if person is not None and (person[1] <= hit[1][0] or person[0] >= hit[1][1]):
                 return hit[0], hit[1], person
             return hit[0], hit[1], None
-    customer, contact = _customer_by_verb(text, rx)
+    customer = _customer_owning(text, rx)  # "蓝海物流的人打电话来", "华美广告的Amy"
+    contact: Span | None = None
+    if customer is None:
+        customer, contact = _customer_by_verb(text, rx)
     if customer is None:
         customer = _customer_by_lead(text, rx)
     if customer is None:
@@ -1103,7 +1113,10 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
             position += 1
         english = position < len(text) and bool(_ASCII_WORD.match(text[position]))
         if not english and position > match.end() and _CJK.match(match.group()[-1]):
-            continue  # "上门拜访 没见到负责人": after a space a new phrase starts
+            segment = _CN_SEGMENT.match(text, position)
+            named = segment is not None and rx.generic_or_legal.search(segment.group())
+            if not named:
+                continue  # "上门拜访 没见到负责人": after a space a new phrase starts
         starts.append((match.start(), 0, (position, len(text)), english))
     for pattern in rx.customer_around:
         for match in pattern.finditer(text):
@@ -1123,7 +1136,32 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
     return None, contact
 
 
-_LEAD_PUNCT = re.compile(r"^[\s,，:：\-–—]*")
+_LEAD_PUNCT = re.compile(r"[\s,，:：\-–—]*")  # used with .match(text, pos)
+_OWNED = re.compile(
+    r"(?P<x>[A-Za-z0-9\u4e00-\u9fff&]{2,16}?)的(?=人|[A-Z][a-z]+|IT|[\u4e00-\u9fff]{0,4}"
+    r"(?:部门|部|科|处|经理|总|老板|负责人|采购|主任|老师))"
+)
+
+
+def _customer_owning(text: str, rx: _Compiled) -> Span | None:
+    """A company owning a person or department at the start of the message: "蓝海物流的人",
+    "ABC国际贸易的Kevin", "华信证券的IT部门"."""
+    for start, _ in _clauses(text)[:1]:
+        position = _LEAD_PUNCT.match(text, start).end()  # type: ignore[union-attr]
+        while (lead := rx.lead_in.match(text, position)) and lead.end() > position:
+            position = lead.end()
+        match = _OWNED.match(text, position)
+        if match is None:
+            continue
+        name = match.group("x")
+        if rx.cn_person.fullmatch(name) or _norm(name) in rx.not_customers:
+            continue
+        if rx.activity.regex.search(name) or rx.keyword_start.match(name):
+            continue
+        return match.span("x")
+    return None
+
+
 _NOT_LEAD = frozenset(
     {"i", "we", "they", "he", "she", "quick", "just", "today", "yesterday", "this", "the", "a",
      "am", "pm", "morning", "afternoon", "new", "lead", "had", "did", "re", "f/u", "fyi"}
@@ -1158,6 +1196,9 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
             return None
     if _norm(name) in rx.not_customers or rx.cn_person.fullmatch(name):
         return None
+    if _CJK.match(name):  # "市第一人民医院设备科刘科长来电话": the company, not the person
+        company, _ = _split_cn(text, start, end, rx)
+        return company
     return start, end
 
 
@@ -1261,16 +1302,28 @@ def _capitalised_run(
 
 
 def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | None, Span | None]:
-    """ "星辰科技张总" -> customer 星辰科技, contact 张总; "星辰科技的工厂" -> 星辰科技."""
+    """ "星辰科技张总" -> customer 星辰科技, contact 张总; "星辰科技的工厂" -> 星辰科技;
+    "宁波的甬兴塑业" -> 甬兴塑业; "市第一人民医院设备科刘科长" -> 市第一人民医院, 刘科长."""
+    while start < end and text[start] in "趟个家":  # "去了趟…", "拜访了一家…"
+        start += 1
+    region = rx.region_at.match(text, start)
+    if region is not None and text.startswith("的", region.end()):
+        start = region.end() + 1
     person = _first_person(text, start, end, rx)
     if person is not None:
         cut = person[0]
         while cut > start and text[cut - 1] in "的 \t":
             cut -= 1
+        department = _DEPARTMENT_END.search(text, start, cut)
+        if department is not None and department.start() - start >= 2:
+            cut = department.start()
         return ((start, cut) if cut - start >= 2 else None), person
     stop = rx.stop.search(text, start + 2, end) if end - start > 2 else None
     cut = stop.start() if stop else end
     return ((start, cut) if cut - start >= 2 else None), None
+
+
+_DEPARTMENT_END = re.compile(r"的?[\u4e00-\u9fffA-Za-z]{1,4}(?:科|部门|部|处)$")
 
 
 def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None:
@@ -1390,7 +1443,7 @@ def _whole_person(text: str, span: Span, rx: _Compiled) -> Span:
     if honorific is not None:
         return honorific.start(), end
     if rx.titles.fullmatch(text, start, end) or rx.titles.fullmatch(text[start:end]):
-        named = rx.cn_named.match(text, end)
+        named = rx.cn_person.match(text, end) or rx.cn_named.match(text, end)
         if named is not None and named.end() - named.start() <= 3:
             return named.span()
         english = _NAME_AFTER_TITLE.match(text, end)
