@@ -364,3 +364,12 @@ def test_the_reason_of_a_win_or_loss_is_read_with_or_without_a_cue():
     assert parse("Globex deal won - reason: great support").reason == "great support"
     assert parse("Acme deal won, follow up Friday for the kickoff").reason is None
     assert parse("called Acme, they liked the demo").reason is None
+
+
+def test_a_weekday_with_something_done_is_last_weeks():
+    log = parse("周一拜访了百川水务，主要聊了管网改造")
+    assert (log.activity, log.follow_up) == ("visit", None)
+    assert log.activity_at is not None
+    assert log.activity_at.date() == at(16, 10).date()
+    plan = parse("周五去星辰科技拜访")
+    assert (plan.activity, plan.task, plan.follow_up) == (None, True, at(20, 9))

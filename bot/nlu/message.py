@@ -42,7 +42,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date as calendar_date
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -457,6 +457,7 @@ def parse_log(
             for d in dates
             if not any(s <= d.end + 1 and d.start <= e + 1 for _, (s, e) in impossible)
         ]
+    dates = [_weekday_gone_by(d, text, now, clauses, rx) for d in dates]
     # "上午去了A，下午去了B", "this morning": when the activity happened, not a follow-up.
     parts_of_day = [d for d in dates if _PART_OF_DAY.fullmatch(text[d.start : d.end].strip())]
     dates = [d for d in dates if d not in parts_of_day]
@@ -544,6 +545,30 @@ def _real_day(month: int, day: int, year: int) -> bool:
     except ValueError:
         return month == 2 and day == 29  # a leap day exists in some year
     return True
+
+
+_BARE_WEEKDAY = re.compile(
+    r"(?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|(?:周|星期|礼拜)[一二三四五六日天]",
+    re.IGNORECASE,
+)
+_PAST_VERB = re.compile(r"(?:了|过|ed|met|rang|spoke|went|saw|had)$", re.IGNORECASE)
+
+
+def _weekday_gone_by(
+    date: _Date, text: str, now: datetime, clauses: list[Span], rx: _Compiled
+) -> _Date:
+    """ "周一拜访了百川水务", "met the Thames team on Tuesday": a bare weekday with something
+    that already happened is last week's, not next week's (the reader prefers the future)."""
+    if date.at <= now or not _BARE_WEEKDAY.fullmatch(text[date.start : date.end].strip()):
+        return date
+    start, end = _clause_of(date.start, clauses)
+    if rx.follow_up.search(text, start, end):
+        return date
+    for verb in rx.activity.regex.finditer(text, start, end):
+        if _PAST_VERB.search(verb.group()):
+            earlier = date.at - timedelta(days=7)
+            return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
+    return date
 
 
 _PART_OF_DAY = re.compile(
