@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, FlowControl, SlowWork, UserFacingError
 from bot.events import InboundEvent, command_hint, split_command
+from bot.formatting import shorten
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts
 from bot.nlu.message import warm_up as warm_up_parser
@@ -364,7 +365,7 @@ class Engine:
             **{ESCAPED_KEY: {"text": ctx.text, "sent_at": ctx.event.sent_at.isoformat()}}
         )
         ctx.ask(
-            ctx.t("flow.answer_or_new", text=_short(ctx.text)),
+            ctx.t("flow.answer_or_new", text=shorten(ctx.text, 40)),
             [
                 Button(ctx.t("flow.start_new"), ESCAPE_NEW),
                 Button(ctx.t("flow.use_as_answer"), ESCAPE_ANSWER),
@@ -475,11 +476,6 @@ def _choice_entries(stored: list[Any]) -> list[tuple[str, str]]:
 def _label_key(text: str) -> str:
     """A button label or typed text reduced to its letters and digits: "↩️ Undo" -> "undo"."""
     return _NOT_LABEL.sub("", text).casefold()
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def _not_linked(ctx: Context) -> None:

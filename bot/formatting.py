@@ -37,6 +37,12 @@ def format_money(cents: int, currency: str, lang: str) -> str:
     return f"{sign}{symbol}{units:,.2f}".replace(".00", "")
 
 
+def shorten(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters, cut with "…" (a summary in a card)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def format_date(day: date, lang: str) -> str:
     weekday = WEEKDAYS.get(lang, WEEKDAYS["en"])[day.weekday()]
     if lang == "zh":

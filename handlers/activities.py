@@ -59,11 +59,11 @@ async def on_text(ctx: Context) -> None:
         known_customers=await known_customers(ctx),
         default_time=ctx.settings.follow_up_time,
     )
-    if not is_log(parsed) and parsed.problems:
-        for line in log_core.problem_lines(ctx, list(parsed.problems)):
-            ctx.reply_text(line)
-        return
     if not is_log(parsed):
+        if parsed.problems:  # "明天25点", "报价-30万": say what was not taken
+            for line in log_core.problem_lines(ctx, list(parsed.problems)):
+                ctx.reply_text(line)
+            return
         hits = await search(ctx.records, ctx.text, limit=8)
         if hits:
             await show_hits(ctx, ctx.text, hits)

@@ -17,7 +17,6 @@ from pathlib import Path
 import phonenumbers
 
 from bot.cardscan.fields import DEFAULT_REGION
-from bot.cardscan.images import ImageRejected
 from bot.cardscan.scanner import CardScanner, ScanResult, scan_or_refusal
 from bot.context import Context
 from bot.events import Attachment
@@ -42,11 +41,8 @@ async def on_card_photo(ctx: Context, data: bytes, *, scanner: CardScanner | Non
     region = region_for(ctx)
 
     async def read() -> ScanResult | str:
-        if scanner is not None:  # a scanner of the caller's (tests): in this process
-            try:
-                return await scanner.scan_async(data, region=region)
-            except ImageRejected as exc:
-                return exc.reason
+        if scanner is not None:  # a scanner of the caller's: in a thread of this process
+            return await asyncio.to_thread(scanner.scan_or_refusal, data, region)
         return await ctx.workers.run(scan_or_refusal, data, region, ctx.settings.max_photo_bytes)
 
     ctx.defer(read, functools.partial(_after_reading, region=region))

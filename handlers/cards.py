@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.formatting import format_money, format_when
+from bot.formatting import format_money, format_when, shorten
 from bot.phones import display_phone
 from bot.replies import Button, Card
 from store.models import Activity, Company, Contact, Deal, Task
@@ -74,7 +74,7 @@ async def company_card(ctx: Context, company: Company) -> Card:
                 "card.last_activity",
                 kind=activity_label(ctx, last.kind),
                 when=when,
-                summary=_short(last.summary),
+                summary=shorten(last.summary, 60),
             )
         )
     if next_task is not None:
@@ -83,7 +83,7 @@ async def company_card(ctx: Context, company: Company) -> Card:
             if next_task.due_at
             else "-"
         )
-        lines.append(ctx.t("card.next_task", when=due, title=_short(next_task.title)))
+        lines.append(ctx.t("card.next_task", when=due, title=shorten(next_task.title, 60)))
     if len(lines) <= 1 and not contacts:
         lines.append(ctx.t("card.empty"))
     buttons = (
@@ -93,11 +93,6 @@ async def company_card(ctx: Context, company: Company) -> Card:
     )
     deal_buttons = tuple(Button(f"💼 {d.title}"[:40], f"dl:{d.id}") for d in deals)
     return Card(f"🏢 {company.name}", tuple(lines), buttons + deal_buttons)
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def company_of(ctx: Context, contact: Contact) -> Company | None:

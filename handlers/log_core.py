@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 
 from bot.context import Context
-from bot.formatting import format_money, format_when
+from bot.formatting import format_money, format_when, shorten
 from bot.nlu.message import ParsedLog, person_in_text
 from bot.replies import MAX_PAYLOAD_BYTES, Button, Card
 from conversations.base import flow_payload
@@ -276,7 +276,7 @@ async def save_task(ctx: Context, plan: Plan, company: Company | None) -> None:
     undo_id = await undo.save(ctx.records)
     when = format_when(due.astimezone(ctx.tz), ctx.now.astimezone(ctx.tz), ctx.lang)
     title = ctx.t("log.task_saved", what=company.name if company else ctx.t("log.task_mine"))
-    lines = [f"📝 {_short(plan['summary'], 120)}", ctx.t("log.task_due", when=when)]
+    lines = [f"📝 {shorten(plan['summary'], 120)}", ctx.t("log.task_due", when=when)]
     lines += problem_lines(ctx, plan.get("problems", []))
     ctx.reply(Card(title, tuple(lines), (Button(ctx.t("log.undo"), f"lg.un:{undo_id}"),)))
     await _next_customer(ctx, plan)
@@ -361,9 +361,11 @@ async def match_contact(
 ) -> Contact | None:
     """``张总`` -> the one contact surnamed 张; ``Wang`` -> Wang Lei; ``CFO`` -> by title;
     with nothing written, a contact of the company the text names ("met Helen Carter")."""
+    if not written and not text:
+        return None
     contacts = await company_contacts(ctx.records, company.id)
     if not written:
-        named = person_in_text(text, [c.name for c in contacts]) if text else None
+        named = person_in_text(text, [c.name for c in contacts])
         return next((c for c in contacts if named and c.name == named[0]), None)
     text = written.strip().casefold()
     surname = written.strip()
@@ -419,7 +421,7 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
             deal_id=deal.id if deal else None,
             activity=activity,
             title=ctx.t(
-                "log.follow_up_title", company=company.name, summary=_short(plan["summary"])
+                "log.follow_up_title", company=company.name, summary=shorten(plan["summary"], 40)
             ),
             due_at=datetime.fromisoformat(plan["follow_up"]),
             owner_id=company.owner_id,
@@ -490,11 +492,6 @@ async def _awaiting_approval(ctx: Context, plan: Plan, required: ApprovalRequire
     return required.deal
 
 
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 _PERSONAL_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}|[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}")
 
 
@@ -548,7 +545,7 @@ def summary_card(
         )
         if p
     )
-    lines = [f"💬 {_short(plan['summary'], 120)}", *problem_lines(ctx, plan.get("problems", []))]
+    lines = [f"💬 {shorten(plan['summary'], 120)}", *problem_lines(ctx, plan.get("problems", []))]
     if deal is not None:
         was = plan.get("was") or {}
         stage = stage_label(ctx, deal.stage)

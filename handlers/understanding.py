@@ -33,17 +33,18 @@ async def understand(
     if not names and parsed.contact:  # "Helen called": Helen's company
         person = await company_of_person(records, parsed.contact)
         names = list(person.companies.values()) if person.settled else []
+    first_company: int | None = None
     for name in names:
         found = await customer_candidates(records, name)
         resolved.append(found.companies[found.company_id] if found.company_id else name)
         known.append(found.settled)
         candidates.append([] if found.settled else list(found.companies.values()))
-    if out["contact"] is None and known and known[0]:  # "met Helen Carter": by her name
-        company = await customer_candidates(records, names[0])
-        if company.company_id is not None:
-            people = await company_contacts(records, company.company_id)
-            named = person_in_text(text, [c.name for c in people])
-            out["contact"] = named[1] if named else None
+        if len(resolved) == 1:
+            first_company = found.company_id
+    if out["contact"] is None and first_company is not None:  # "met Helen Carter"
+        people = await company_contacts(records, first_company)
+        named = person_in_text(text, [c.name for c in people])
+        out["contact"] = named[1] if named else None
     out["customer"] = resolved[0] if resolved else None
     out["customers"] = resolved
     out["known"] = known[0] if known else None

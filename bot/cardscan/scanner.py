@@ -149,6 +149,14 @@ class CardScanner:
             timings=timings,
         )
 
+    def scan_or_refusal(self, data: bytes, region: str = DEFAULT_REGION) -> ScanResult | str:
+        """:meth:`scan`, with a refusal returned as its reason ("too_large", "not_image"…)
+        instead of raised, so it crosses a process boundary as a plain value."""
+        try:
+            return self.scan(data, region=region)
+        except ImageRejected as exc:
+            return exc.reason
+
     async def scan_async(self, data: bytes, *, region: str = DEFAULT_REGION) -> ScanResult:
         return await asyncio.to_thread(self.scan, data, region=region)
 
@@ -162,10 +170,7 @@ def preload_models() -> bool:
 def scan_or_refusal(data: bytes, region: str, max_bytes: int) -> ScanResult | str:
     """One photo read with this process's engine, or why it was refused: what a worker
     process (``bot.workers``) runs, so it takes and returns only what pickles."""
-    try:
-        return CardScanner(max_bytes=max_bytes).scan(data, region=region)
-    except ImageRejected as exc:
-        return exc.reason
+    return CardScanner(max_bytes=max_bytes).scan_or_refusal(data, region)
 
 
 def format_card(result: ScanResult, file: str | None = None) -> str:

@@ -463,7 +463,8 @@ def parse_log(
     dates = [d for d in dates if d not in parts_of_day]
     follow = _follow_up(text, dates, clauses, now, rx)
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
-    stage = _stage(blanked, clauses, future_starts, rx)
+    stage_found = _stage_at(blanked, clauses, future_starts, rx)
+    stage = stage_found[1] if stage_found else None
     money = _deal_money(blanked, clauses, rx, problems, about_deal=stage is not None)
     if money is not None:
         blanked = _blank(blanked, [(money.start, money.end)])
@@ -484,7 +485,7 @@ def parse_log(
         activity=activity,
         activity_at=_happened(dates, now) if activity else None,
         task=task,
-        reason=_reason(text, blanked, clauses, future_starts, rx) if stage in CLOSED else None,
+        reason=_reason(text, blanked, stage_found, rx) if stage in CLOSED else None,
         customers=customers,
         customer=customer,
         contact=text[contact[0] : contact[1]] if contact else None,
@@ -855,7 +856,7 @@ _REASON_TAIL = re.compile(r"[。.!！?？\n]")
 
 
 def _reason(
-    text: str, blanked: str, clauses: list[Span], future: list[int], rx: _Compiled
+    text: str, blanked: str, stage: tuple[int, str, int] | None, rx: _Compiled
 ) -> str | None:
     """Why it was won or lost, when the message says so: after a cue ("原因 被竞争对手低价抢走",
     "reason: great support"), or right after the outcome ("丢单了，被竞争对手低价抢走",
@@ -863,10 +864,9 @@ def _reason(
     match = _REASON.search(text)
     if match is not None:
         return match.group("why").strip(" ,，:：") or None
-    found = _stage_at(blanked, clauses, future, rx)
-    if found is None:
+    if stage is None:
         return None
-    start, _, end = found
+    start, _, end = stage
     said = text[start:end]
     lead = _REASON_LEAD.match(text, end)
     rest_start = lead.end() if lead else end
@@ -925,12 +925,6 @@ def _joined_name(text: str, start: int, rx: _Compiled) -> str | None:
     if span is None or _generic(text, span, rx):
         return None
     return text[span[0] : span[1]]
-
-
-def _stage(text: str, clauses: list[Span], future: list[int], rx: _Compiled) -> str | None:
-    """The last explicit stage change in the message, or None."""
-    found = _stage_at(text, clauses, future, rx)
-    return found[1] if found else None
 
 
 def _stage_at(
