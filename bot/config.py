@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     slow_work_processes: int = Field(default=1, ge=0, le=8)
     config_file: Path | None = None
 
+    def currency_for(self, own: str | None) -> str:
+        """A user's currency: their own (``/currency``), else the workspace's."""
+        return own or self.default_currency
+
     @field_validator("default_lang")
     @classmethod
     def _known_language(cls, value: str) -> str:

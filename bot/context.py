@@ -117,8 +117,7 @@ class Context:
     @property
     def currency(self) -> str:
         """The currency an amount without one is in: the user's own, else the workspace's."""
-        own = self.user.currency if self.user is not None else None
-        return own or self.settings.default_currency
+        return self.settings.currency_for(self.user.currency if self.user is not None else None)
 
     @property
     def sent_local(self) -> datetime:

@@ -78,7 +78,7 @@ class Viewer:
     @property
     def currency(self) -> str:
         """The currency reports are drawn in for this viewer (amounts converted into it)."""
-        return self.user.currency or self.settings.default_currency
+        return self.settings.currency_for(self.user.currency)
 
     async def rates(self) -> Rates:
         return await load_rates(self.records.session, self.settings.default_currency)
@@ -209,20 +209,6 @@ def _frame(viewer: Viewer, kind: str, subtitle: str, currency: str, note: str = 
     )
 
 
-def _fx_note(viewer: Viewer, shown: str, converted: Sequence[str], rates: Rates) -> str:
-    """ "Converted: 1 USD = ¥7.2 (2 Dec)": the rates behind a total in several currencies."""
-    bits = []
-    for code in converted:
-        rate = rates.between(code, shown)
-        if rate is None:
-            continue
-        day = rates.set_on.get(code) or rates.set_on.get(shown)
-        value = f"{rate.normalize():f}"
-        when = f" ({day.isoformat()})" if day else ""
-        bits.append(f"1 {code} = {value} {shown}{when}")
-    return viewer.t("reports.converted", rates=", ".join(bits)) if bits else ""
-
-
 class _Fx(TypedDict, total=False):
     currency: str
     rates: Rates
@@ -240,10 +226,19 @@ def _fx_text(
     report: reports.PipelineReport | reports.ForecastReport | reports.LeaderboardReport,
     fx: _Fx,
 ) -> str:
+    """ "Converted at 1 USD = 7.2 CNY (2026-12-02)": the rates behind a mixed total."""
     rates = fx.get("rates")
     if rates is None:
         return ""
-    return _fx_note(viewer, report.currency, report.converted, rates)
+    bits = []
+    for code in report.converted:
+        rate = rates.between(code, report.currency)
+        if rate is None:
+            continue
+        day = rates.set_on.get(code) or rates.set_on.get(report.currency)
+        when = f" ({day.isoformat()})" if day else ""
+        bits.append(f"1 {code} = {rate.normalize():f} {report.currency}{when}")
+    return viewer.t("reports.converted", rates=", ".join(bits)) if bits else ""
 
 
 def _notes(*parts: str) -> str:
