@@ -23,8 +23,8 @@ from bot.app import App, open_app
 from bot.cardscan.command import card as card_command
 from bot.clock import SystemClock
 from bot.config import ConfigError, default_data_dir, load_settings
+from bot.console_reminders import console_reminders
 from bot.nlu.message import parse_log
-from scheduler.console import console_reminders
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database

@@ -23,19 +23,20 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, FlowControl, SlowWork, UserFacingError
 from bot.events import InboundEvent, command_hint, split_command
-from bot.formatting import shorten
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts
 from bot.nlu.message import warm_up as warm_up_parser
+from bot.outbox import enqueue
 from bot.replies import Button, Choices, Reply, Text, map_text, reply_buttons
 from bot.router import Handler, Router
 from bot.workers import SlowWorkers
 from conversations.base import FLOW_PAYLOAD, Expects, Flows, Step
 from locales.catalog import Translator, match_language
+from locales.formatting import shorten
 from store.access import NotAllowed, RecordNotFound, principal_for
 from store.db import Database
 from store.models import Conversation, ProcessedEvent, User
-from store.outbox import enqueue, enqueue_choice
+from store.outbox import enqueue_choice
 from store.upsert import insert_ignore
 from store.users import identity_user
 

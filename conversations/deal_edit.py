@@ -8,13 +8,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.context import Context
-from bot.formatting import format_money
 from bot.nlu.amounts import find_amount
 from bot.nlu.dates import parse_datetime
 from bot.nlu.message import MAX_AMOUNT
 from bot.replies import Button
 from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from handlers.deal_views import deal_card
+from locales.formatting import format_money
 from store.models import Deal
 
 NAME = "deal_edit"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.context import Context
-from bot.formatting import next_weekday
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
 from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from handlers import log_core
 from handlers.cards import activity_label
+from locales.formatting import next_weekday
 from store.models import Company
 from store.search import search
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.context import Context
-from bot.formatting import format_when
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
 from conversations import deal_edit
 from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from handlers.cards import activity_label
+from locales.formatting import format_when
 from store.access import RecordNotFound
 from store.models import Activity, ActivityKind, Deal, Task, UndoAction
 

@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.context import Context
-from bot.formatting import format_money
+from bot.outbox import enqueue
 from bot.replies import Button, Card, Reply, Text, from_json, reply_buttons, reply_text
-from scheduler.pushes import Voice
+from bot.voice import Voice
+from locales.formatting import format_money
 from store import approvals
 from store.approvals import ApprovalRequired
 from store.models import Company, Deal, DealApproval, OutboxMessage, User
-from store.outbox import enqueue, enqueue_choice
+from store.outbox import enqueue_choice
 from store.reminders import push_targets, remember_choices
 
 PUSH_PLATFORMS = ("telegram", "slack")

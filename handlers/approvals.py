@@ -14,10 +14,10 @@ from sqlalchemy import select
 from bot.context import Context
 from bot.payloads import payload_id
 from bot.router import Router, command, payload
+from bot.voice import Voice
 from conversations import approval_reject
 from handlers.approval_notices import announce, approval_card, money
 from handlers.approval_rows import decidable
-from scheduler.pushes import Voice
 from store import approvals
 from store.deals import move_stage
 from store.models import Deal, DealApproval

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.formatting import format_money, format_when, shorten
 from bot.phones import display_phone
 from bot.replies import Button, Card
+from locales.formatting import format_money, format_when, shorten
 from store.models import Activity, Company, Contact, Deal, Task
 
 KEY_CONTACTS = 3

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.formatting import format_date, format_money
 from bot.replies import Button, Card
 from handlers.cards import stage_label
+from locales.formatting import format_date, format_money
 from store.models import Company, Deal, User
 
 

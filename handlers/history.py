@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.context import Context, UserFacingError
-from bot.formatting import format_when
 from bot.replies import Button
 from bot.router import Router, payload
 from handlers.cards import activity_label
+from locales.formatting import format_when
 from store.models import Activity, Company, User
 
 PAGE = 5

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 
 from bot.context import Context
-from bot.formatting import format_money, format_when, shorten
 from bot.nlu.message import ParsedLog, person_in_text
 from bot.replies import MAX_PAYLOAD_BYTES, Button, Card
 from conversations.base import flow_payload
@@ -27,6 +26,7 @@ from conversations.deal_reason import ask_reason
 from handlers import approval_notices
 from handlers.cards import activity_label, stage_label
 from handlers.deal_views import deal_card
+from locales.formatting import format_money, format_when, shorten
 from store.access import Records, owner_scope
 from store.approvals import ApprovalRequired
 from store.deals import create_deal, move_stage, open_deals

@@ -14,13 +14,13 @@ import re
 from datetime import datetime, time
 
 from bot.context import Context
-from bot.formatting import format_when
 from bot.nlu.dates import find_datetime, parse_datetime
 from bot.payloads import payload_id
 from bot.replies import Button, Card
 from bot.router import Matcher, Router, command, has_text, payload
 from conversations.base import flow_payload
 from handlers.activities import known_customers
+from locales.formatting import format_when
 from scheduler.config import load_reminder_config
 from scheduler.rules import default_rules, rule_states
 from store import reminders as store

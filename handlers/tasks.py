@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context, UserFacingError
-from bot.formatting import format_when, next_weekday
 from bot.payloads import payload_id
 from bot.replies import Button, Card
 from bot.router import Router, command, payload
+from locales.formatting import format_when, next_weekday
 from store.models import Company, Task
 
 LIMIT = 10

@@ -40,9 +40,10 @@ from sqlalchemy import and_, exists, extract, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.voice import Voice
 from locales.catalog import Translator
 from scheduler.config import ReminderConfig
-from scheduler.pushes import Voice, untouched_since
+from scheduler.pushes import untouched_since
 from store.models import Activity, Company, Contact, Deal, ReminderRule, RuleFiring, Task, User
 from store.pipeline import Pipeline
 from store.reminders import micros

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.adapters.memory.chat import LocalChat
+from bot.console_reminders import console_reminders
 from scheduler.config import ReminderConfig
-from scheduler.console import console_reminders
 from store.models import Reminder, Task
 from store.users import link_identity
 

@@ -28,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.base import DeliveryError, Platform
 from bot.clock import Clock
+from bot.delivery.limits import RateLimiter, Sleep
 from bot.replies import from_json
-from scheduler.limits import RateLimiter, Sleep
 from store.db import Database
 from store.models import OutboxMessage
 
