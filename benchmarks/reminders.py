@@ -58,8 +58,8 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.delivery.sender import OutboxSender, SenderPolicy  # noqa: E402
 from bot.replies import Reply, reply_text  # noqa: E402
+from handlers.reminders.config import ReminderConfig  # noqa: E402
 from locales.catalog import Translator  # noqa: E402
-from scheduler.config import ReminderConfig  # noqa: E402
 from scheduler.runner import ReminderScheduler  # noqa: E402
 from scheduler.service import ReminderService  # noqa: E402
 from store import migrate  # noqa: E402

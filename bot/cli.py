@@ -516,7 +516,7 @@ def parse(
 
 
 async def _understand_as(name: str, text: str, now: datetime) -> dict[str, object]:
-    from handlers.understanding import understand
+    from handlers.logging.understanding import understand
     from store.access import Records, principal_for
 
     app = await _app()
@@ -559,7 +559,7 @@ async def _understand_as(name: str, text: str, now: datetime) -> dict[str, objec
 @run_async
 async def chart(kind: str, as_user: str, period: str, lang: str | None, out: Path) -> None:
     """Render the KIND chart USER would get in chat, write it to --out, print the summary."""
-    from handlers.reports import chart_for
+    from handlers.reports.routes import chart_for
     from store.reports import PeriodError
 
     app = await _app()

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.adapters.console.pushes import PLATFORM, TerminalPushes
 from bot.app import App
 from bot.delivery.sender import OutboxSender
-from scheduler.config import ReminderConfig, load_reminder_config
+from handlers.reminders.config import ReminderConfig, load_reminder_config
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService
 

@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import Sleep
 from bot.delivery.sender import OutboxSender
-from scheduler.config import load_reminder_config
+from handlers.reminders.config import load_reminder_config
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
 from store.outbox import backlog

@@ -40,8 +40,9 @@ from bot.delivery.sender import PushFailed, SenderPolicy
 from bot.outbox import enqueue
 from bot.replies import Reply
 from bot.voice import Voice
+from handlers.reminders.config import ReminderConfig
+from handlers.reminders.rules import Rule, RuleState, Scan, default_rules, fire, rule_states
 from locales.catalog import Translator
-from scheduler.config import ReminderConfig
 from scheduler.locks import try_singleton
 from scheduler.manager_reports import (
     ALERT,
@@ -55,7 +56,6 @@ from scheduler.manager_reports import (
     render_report,
 )
 from scheduler.pushes import digest_push, task_push, weekly_stale_push
-from scheduler.rules import Rule, RuleState, Scan, default_rules, fire, rule_states
 from store import reminders as store
 from store.access import Records, principal_for
 from store.db import Database

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.adapters.memory.chat import LocalChat
 from bot.console_reminders import console_reminders
-from scheduler.config import ReminderConfig
+from handlers.reminders.config import ReminderConfig
 from store.models import Reminder, Task
 from store.users import link_identity
 
