@@ -8,6 +8,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.engine import Engine, EngineParts
 from bot.workers import SlowWorkers
+from conversations.dispatch import FlowDispatcher
 from handlers import features
 from locales.catalog import Translator
 from store import migrate
@@ -52,10 +53,10 @@ async def open_app(
         settings=settings,
         clock=clock,
         translator=translator,
-        router=features.build_router(),
-        flows=features.build_flows(),
+        conversations=FlowDispatcher(
+            features.build_flows(), features.build_router(), features.is_new_intent
+        ),
         onboarding=features.start,
-        new_intent=features.is_new_intent,
         workers=SlowWorkers(settings.slow_work_processes),
     )
     engine = Engine(db, parts, outbox_platforms=outbox_platforms)

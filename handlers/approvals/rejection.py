@@ -7,7 +7,7 @@ from bot.context import Context
 from bot.replies import Button
 from conversations.base import Flow, flow_payload, flow_value
 from handlers.approvals.notices import announce
-from handlers.approvals.rows import decidable
+from handlers.approvals.pending import decidable
 from store import approvals
 
 NAME = "approval_reject"

@@ -17,7 +17,7 @@ from bot.router import Router, command, payload
 from bot.voice import Voice
 from handlers.approvals import rejection
 from handlers.approvals.notices import announce, approval_card, money
-from handlers.approvals.rows import decidable
+from handlers.approvals.pending import decidable
 from store import approvals
 from store.deals import move_stage
 from store.models import Deal, DealApproval

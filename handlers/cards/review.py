@@ -124,23 +124,8 @@ def _field_line(ctx: Context, name: str, fields: CardFields, company: Company | 
 # --------------------------------------------------------------------------- review
 
 
-async def _new_photo(ctx: Context) -> bool:
-    """A photo sent in the middle of a review replaces the card being reviewed."""
-    assert ctx.flow is not None
-    if not ctx.event.attachments or ctx.payload is not None:
-        return False
-    # Imported here: the handler module imports this one to start the flow.
-    from handlers.cards.routes import on_card_attachment
-
-    ctx.flow.end()
-    await on_card_attachment(ctx)
-    return True
-
-
 async def on_review(ctx: Context) -> None:
     assert ctx.flow is not None
-    if await _new_photo(ctx):
-        return
     choice = flow_value(ctx, NAME)
     if choice == "cancel":
         _cancel(ctx)
@@ -170,8 +155,6 @@ async def on_review(ctx: Context) -> None:
 
 async def on_edit(ctx: Context) -> None:
     assert ctx.flow is not None
-    if await _new_photo(ctx):
-        return
     field = str(ctx.flow.data.get("editing", ""))
     choice = flow_value(ctx, NAME)
     if choice == "back" or field not in FIELD_ORDER:
@@ -302,8 +285,6 @@ async def _save_or_ask(ctx: Context) -> None:
 
 async def on_duplicate(ctx: Context) -> None:
     assert ctx.flow is not None
-    if await _new_photo(ctx):
-        return
     choice = flow_value(ctx, NAME) or ""
     fields = CardFields.from_json(ctx.flow.data["fields"])
     if choice == "cancel":

@@ -6,8 +6,8 @@ from bot.context import Context
 from bot.payloads import payload_id
 from bot.replies import Button
 from bot.router import Router, command, payload
-from handlers.common.labels import company_card, company_of
 from handlers.customers import new_company
+from handlers.customers.card import company_card, company_of
 from store.models import Company, Contact
 from store.search import Hit, search
 

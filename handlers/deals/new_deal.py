@@ -9,10 +9,9 @@ from conversations.base import Expects, Flow, Step, flow_payload, flow_value
 from handlers.common.labels import stage_label
 from handlers.deals import edit
 from handlers.deals.views import deal_card
-from handlers.logging.core import company_hits
 from store.deals import create_deal
 from store.models import Company
-from store.search import search
+from store.search import company_hits, search
 
 NAME = "new_deal"
 VERSION = 1

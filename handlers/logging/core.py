@@ -31,7 +31,7 @@ from store.access import Records, owner_scope
 from store.approvals import ApprovalRequired
 from store.deals import create_deal, move_stage, open_deals
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
-from store.search import Hit, search
+from store.search import company_hits, search
 from store.undo import UndoLog
 
 FLOW = "quick_log"
@@ -77,17 +77,6 @@ def problem_lines(ctx: Context, problems: list[str]) -> list[str]:
 
 def button(label: str, value: str) -> Button:
     return Button(label[:60], flow_payload(FLOW, value))
-
-
-def company_hits(hits: list[Hit]) -> dict[int, str]:
-    """Search hits folded onto companies (a contact hit stands for its company)."""
-    found: dict[int, str] = {}
-    for hit in hits:
-        if hit.kind == "company":
-            found.setdefault(hit.id, hit.name)
-        elif hit.company_id is not None and hit.company_name:
-            found.setdefault(hit.company_id, hit.company_name)
-    return found
 
 
 @functools.lru_cache(maxsize=1024)

@@ -12,7 +12,7 @@ from handlers.common.labels import activity_label
 from handlers.logging import core
 from locales.formatting import next_weekday
 from store.models import Company
-from store.search import search
+from store.search import company_hits, search
 
 NAME = "guided_log"
 VERSION = 1
@@ -60,7 +60,7 @@ async def on_customer(ctx: Context) -> None:
     if not ctx.text:
         ctx.say("log.ask_customer_search")
         return
-    companies = core.company_hits(await search(ctx.records, ctx.text, limit=8))
+    companies = company_hits(await search(ctx.records, ctx.text, limit=8))
     if not companies:
         ctx.say("log.no_match", query=ctx.text)
         return

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.nlu.message import parse_log
-from handlers.logging.routes import known_customers
 from handlers.reminders.routes import trigger_end
+from store.known_names import known_names
 
 
 async def is_new_intent(ctx: Context) -> bool:
@@ -22,7 +22,7 @@ async def is_new_intent(ctx: Context) -> bool:
     parsed = parse_log(
         text,
         ctx.sent_local,
-        known_customers=await known_customers(ctx),
+        known_customers=await known_names(ctx.records),
         default_time=ctx.settings.follow_up_time,
     )
     if not parsed.customer:

@@ -6,7 +6,7 @@ from bot.context import Context
 from bot.nlu.message import parse_log
 from conversations.base import Expects, Flow, Step, flow_value
 from handlers.logging import core
-from handlers.logging.routes import known_customers
+from store.known_names import known_names
 from store.models import Company
 
 
@@ -38,7 +38,7 @@ async def on_customer(ctx: Context) -> None:
         plan["company_id"] = (await ctx.records.get(Company, int(value[2:]))).id
     elif ctx.text:
         # "Acme Trading meeting tomorrow" given as the answer: the customer it names.
-        known = await known_customers(ctx)
+        known = await known_names(ctx.records)
         named = parse_log(ctx.text, ctx.sent_local, known_customers=known).customer
         written = named if named in known else ctx.text
         plan["customer_text"] = written

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from bot.context import Context
 from bot.nlu.message import ParsedLog, parse_log
@@ -12,37 +10,10 @@ from bot.payloads import payload_id
 from bot.router import Router, command, has_text, payload
 from handlers.customers.lookup import show_hits
 from handlers.logging import core, edit, guided
-from store.access import Records, owner_scope
+from store.known_names import known_names
 from store.models import Company, UndoAction
 from store.search import search
 from store.undo import undo
-
-KNOWN_NAMES_CAP = 5000
-
-
-async def known_customers(ctx: Context) -> list[str]:
-    """Names the user may see, so "Acme Trading" in a message is recognised as written."""
-    return await known_names(ctx.records)
-
-
-async def known_names(records: Records) -> list[str]:
-    # Names only, read on the connection: no ORM entities to build, and nothing of this
-    # event is pending yet (this runs before the message changes anything).
-    connection = await records.session.connection()
-    rows = await connection.execute(_known_names(records.principal.visible_owner_ids))
-    return list(rows.scalars())
-
-
-@functools.lru_cache(maxsize=1024)
-def _known_names(owner_ids: frozenset[int] | None) -> Select[str]:
-    """Built once per set of visible owners: it runs for every message, and building a
-    statement costs more than SQLite running it."""
-    return (
-        select(Company.name)
-        .where(owner_scope(Company, owner_ids))
-        .order_by(Company.updated_at.desc())
-        .limit(KNOWN_NAMES_CAP)
-    )
 
 
 def is_log(parsed: ParsedLog) -> bool:
@@ -55,7 +26,7 @@ async def on_text(ctx: Context) -> None:
     parsed = parse_log(
         ctx.text,
         ctx.sent_local,
-        known_customers=await known_customers(ctx),
+        known_customers=await known_names(ctx.records),
         default_time=ctx.settings.follow_up_time,
     )
     if not is_log(parsed):

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.nlu.message import parse_log, person_in_text
 from handlers.logging.core import company_contacts, company_of_person, customer_candidates
-from handlers.logging.routes import known_names
 from store.access import Records
+from store.known_names import known_names
 
 
 async def understand(
