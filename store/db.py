@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from store.audit import install_audit_hooks
 from store import sqlite_driver
+from store.audit import install_audit_hooks
 from store.search import install_search_key_hooks
 
 
@@ -32,7 +32,7 @@ class Database:
         self.clock = clock
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
-        engine_url = url
+        engine_url: str | URL = url
         if self.is_sqlite:
             _ensure_parent_dir(url)
             # Statements run on the event loop's thread, and in a worker thread when

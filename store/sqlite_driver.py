@@ -30,7 +30,7 @@ import asyncio
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
@@ -60,9 +60,10 @@ class InlineSQLiteConnection(AdaptedConnection):
     __slots__ = ()
 
     def __init__(self, connection: sqlite3.Connection) -> None:
-        # AdaptedConnection's documented contract: the driver's connection, which
-        # ``driver_connection`` returns and ``run_async`` passes on.
-        self._connection = connection
+        # AdaptedConnection's contract: the driver's connection, which its public
+        # ``driver_connection`` returns and ``run_async`` passes on (typed there for an
+        # asyncio driver; ours is the synchronous one).
+        self._connection = cast(Any, connection)
         connection.execute("PRAGMA busy_timeout=0")
 
     @property
@@ -101,7 +102,8 @@ class InlineSQLiteConnection(AdaptedConnection):
 
     @isolation_level.setter
     def isolation_level(self, value: str | None) -> None:
-        self.sqlite.isolation_level = value
+        # SQLAlchemy sets "" (sqlite3's legacy default), which typeshed's Literal omits.
+        self.sqlite.isolation_level = cast(Any, value)
 
     @property
     def in_transaction(self) -> bool:
@@ -186,7 +188,7 @@ class InlineSQLiteCursor:
         the one hook of that extension without a public name. Nothing stays open between
         statements here, so there is nothing to do: were it renamed, nothing would change;
         were more demanded, every SQLite test would fail at once."""
-        return None
+        return
 
     def setinputsizes(self, *sizes: Any) -> None:
         return None
@@ -211,7 +213,7 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
         return StaticPool
 
     def connect(self, *cargs: Any, **cparams: Any) -> Any:
-        return InlineSQLiteConnection(super().connect(*cargs, **cparams))
+        return InlineSQLiteConnection(cast(sqlite3.Connection, super().connect(*cargs, **cparams)))
 
     def get_driver_connection(self, connection: Any) -> Any:
         return connection.driver_connection

@@ -72,7 +72,8 @@ async def test_statements_run_on_the_loop_thread_unless_offloaded(sqlite_db: Dat
     assert _threads(seen, "first inline") == {loop_thread}
     assert _threads(seen, "inline again") == {loop_thread}
     offloaded_threads = _threads(seen, "offloaded")
-    assert offloaded_threads and loop_thread not in offloaded_threads
+    assert offloaded_threads
+    assert loop_thread not in offloaded_threads
 
 
 async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
@@ -107,7 +108,8 @@ async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
     inserts = [thread for thread, sql in seen if sql.startswith("INSERT INTO companies")]
     first, *retries = inserts  # SQLite traces a statement again each time it retries
     assert first == threading.get_ident()
-    assert retries and first not in retries
+    assert retries
+    assert first not in retries
 
 
 async def test_a_lookup_runs_off_the_loop_thread(sqlite_db: Database) -> None:
@@ -119,5 +121,6 @@ async def test_a_lookup_runs_off_the_loop_thread(sqlite_db: Database) -> None:
         await session.execute(select(literal("after the lookup")))
     loop_thread = threading.get_ident()
     lookup = {thread for thread, sql in seen if "acme" in sql.casefold()}
-    assert lookup and loop_thread not in lookup
+    assert lookup
+    assert loop_thread not in lookup
     assert _threads(seen, "after the lookup") == {loop_thread}
