@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
 from store import sqlite_driver
 from store.audit import install_audit_hooks
 from store.search import install_search_key_hooks
+from store.types import Clock
 
 
 class Database:

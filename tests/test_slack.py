@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.outbox import enqueue
 from bot.replies import Image, Text
 from store.models import (
     Activity,
@@ -29,7 +30,6 @@ from store.models import (
     Task,
     User,
 )
-from store.outbox import enqueue
 from store.users import create_user, issue_invite, link_identity
 from tests import workspace
 from tests.fakes.slack_api import (
