@@ -43,7 +43,7 @@ async def test_every_table_has_a_primary_key(db):
             assert pk["constrained_columns"], table
 
 
-async def test_approval_pushes_queued_before_0010_get_their_columns(db):
+async def test_approval_pushes_queued_before_0011_get_their_columns(db):
     """Copies of an approval request written by the older code (only ``ap:<id>:ask:<user>``
     in their event id) are found by the new column after the upgrade."""
     from alembic import command
@@ -55,7 +55,7 @@ async def test_approval_pushes_queued_before_0010_get_their_columns(db):
 
     def down(connection: Any) -> None:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0009")
+        command.downgrade(cfg, "0010")
 
     async with db.engine.begin() as conn:
         await conn.run_sync(down)
