@@ -17,12 +17,12 @@ class Button:
     label: str
     payload: str
 
-    def __init__(self, label: str, action: Action | str) -> None:
-        payload = action if isinstance(action, str) else action.encode()
-        if len(payload.encode()) > MAX_PAYLOAD_BYTES:
-            raise PayloadTooLong(f"button payload over {MAX_PAYLOAD_BYTES} bytes: {payload!r}")
+    def __init__(self, label: str, payload: Action | str) -> None:
+        encoded = payload if isinstance(payload, str) else payload.encode()
+        if len(encoded.encode()) > MAX_PAYLOAD_BYTES:
+            raise PayloadTooLong(f"button payload over {MAX_PAYLOAD_BYTES} bytes: {encoded!r}")
         object.__setattr__(self, "label", label)
-        object.__setattr__(self, "payload", payload)
+        object.__setattr__(self, "payload", encoded)
 
 
 @dataclass(frozen=True, slots=True)
