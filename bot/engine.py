@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -80,7 +80,12 @@ class EngineParts:
 class Engine:
     """``outbox_platforms``: platforms whose replies go through the delivery outbox (written
     in the event's transaction); ``on_outbox`` is called after such a commit to wake the
-    sender. Other platforms (console, tests) take the returned replies directly."""
+    sender. Other platforms (console, tests) take the returned replies directly.
+
+    ``reply_hold``: platforms whose adapter may answer an event's first reply in the
+    webhook's own HTTP response (WeChat's passive reply). Their rows are written due that
+    much later; the adapter takes one and releases the rest, and if it dies first the
+    sender delivers them all when the hold runs out."""
 
     def __init__(
         self,
@@ -95,6 +100,7 @@ class Engine:
         self.commands = parts.translator.aliases("commands")
         self.outbox_platforms = outbox_platforms
         self.on_outbox = on_outbox
+        self.reply_hold: dict[str, timedelta] = {}
         self._locks = KeyedLocks()
         self._claim_stmt: Any = None
 
@@ -157,6 +163,8 @@ class Engine:
         if event.platform not in self.outbox_platforms:
             return
         now = self.parts.clock.now()
+        hold = self.reply_hold.get(event.platform)
+        due = now + hold if hold is not None else None
         if event.origin is not None:
             enqueue_choice(
                 session,
@@ -167,6 +175,7 @@ class Engine:
                 label=event.origin.label,
                 now=now,
                 event_id=event.event_id,
+                due=due,
             )
         enqueue(
             session,
@@ -176,6 +185,7 @@ class Engine:
             now=now,
             is_private=event.chat.is_private,
             event_id=event.event_id,
+            due=due,
         )
 
     def _committed(self, event: InboundEvent) -> None:

@@ -26,7 +26,7 @@ from scheduler.limits import Sleep
 from scheduler.runner import ReminderScheduler
 from scheduler.sender import OutboxSender
 from scheduler.service import ReminderService, push_failure_hook
-from store.outbox import backlog
+from store.outbox import backlog, waiting
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,10 @@ def make_adapters(app: App) -> dict[str, PlatformAdapter]:
         from bot.adapters.slack.adapter import SlackAdapter
 
         adapters["slack"] = SlackAdapter(app)
+    if "wechat" in app.settings.platforms:
+        from bot.adapters.wechat.adapter import WeChatAdapter
+
+        adapters["wechat"] = WeChatAdapter(app)
     return adapters
 
 
@@ -94,6 +98,7 @@ class Server:
             async with self.app.db.transaction() as session:
                 await session.execute(text("SELECT 1"))
                 body["outbox_backlog"] = await backlog(session)
+                body["waiting_for_window"] = await waiting(session)
             body["database"] = True
         except Exception:
             log.exception("health check: database unreachable")

@@ -32,6 +32,7 @@ from bot.replies import from_json
 from scheduler.limits import RateLimiter, Sleep
 from store.db import Database
 from store.models import OutboxMessage
+from store.outbox import WAITING
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class Outcome:
     permanent: bool = False
     """With ``give_up``: the platform refused for good (blocked, chat gone), rather than
     retries running out."""
+    waiting: bool = False
+    """The platform takes it only once the person writes again: wait for that."""
 
 
 PushFailed = Callable[[AsyncSession, OutboxMessage, str | None, bool], Awaitable[None]]
@@ -143,6 +146,9 @@ class OutboxSender:
         for index, row in enumerate(rows):
             outcome = await self._deliver(row)
             await self._record(row, outcome)
+            if outcome.waiting:  # their later rows keep their place behind it
+                await self._wait_for_reader(rows[index + 1 :])
+                return
             if outcome.retry_in is not None:
                 await self._postpone(rows[index + 1 :], outcome.retry_in)
                 return
@@ -160,6 +166,8 @@ class OutboxSender:
             ids = await platform.send(row.chat_id, from_json(row.body, row.image))
             return Outcome(message_ids=ids)
         except DeliveryError as exc:
+            if exc.until_they_write:
+                return Outcome(error=str(exc), waiting=True)
             if exc.permanent:
                 return Outcome(error=str(exc), give_up=True, permanent=True)
             if exc.retry_after is not None:
@@ -215,9 +223,12 @@ class OutboxSender:
         sent: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
         retry: list[dict[str, Any]] = []
+        waiting: list[dict[str, Any]] = []
         for row, outcome, _ in batch:
             if outcome.message_ids is not None:
                 sent.append({"rid": row.id, "ids": outcome.message_ids, "at": now})
+            elif outcome.waiting:
+                waiting.append({"rid": row.id, "err": outcome.error})
             elif outcome.give_up:
                 failed.append({"rid": row.id, "err": outcome.error})
             else:
@@ -254,10 +265,23 @@ class OutboxSender:
                     ),
                     retry,
                 )
+            if waiting:
+                await session.execute(
+                    common.values(state=WAITING, last_error=bindparam("err")), waiting
+                )
             if failed and self.on_failed is not None:
                 for row, outcome, _ in batch:
                     if outcome.give_up:
                         await self.on_failed(session, row, outcome.error, outcome.permanent)
+
+    async def _wait_for_reader(self, rows: list[OutboxMessage]) -> None:
+        if not rows:
+            return
+        async with self.db.transaction(platform="outbox") as session:
+            for row in rows:
+                fresh = await session.get(OutboxMessage, row.id, with_for_update=True)
+                if fresh is not None and fresh.state == "sending":
+                    fresh.state = WAITING
 
     async def _postpone(self, rows: list[OutboxMessage], seconds: float) -> None:
         if not rows:

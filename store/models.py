@@ -110,6 +110,9 @@ class ChatIdentity(Base):
     # Set when a push to this account failed for good (bot blocked, chat gone): pushes skip
     # it until the person writes from it again.
     unreachable_at: Mapped[datetime | None]
+    # When the person last wrote from this account, on platforms that only let a bot write
+    # for a while after that (a WeChat Official Account: 48 hours).
+    last_message_at: Mapped[datetime | None]
 
 
 class Invite(Base):
@@ -335,6 +338,17 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class PlatformToken(Base):
+    """A platform's shared API access token (WeChat, WeCom): fetching one invalidates the
+    previous, so every worker uses this row and one refreshes it before ``expires_at``."""
+
+    __tablename__ = "platform_tokens"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    refreshed_at: Mapped[datetime]
 
 
 class Conversation(Base):

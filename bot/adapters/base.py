@@ -10,14 +10,22 @@ from bot.replies import Reply
 
 class DeliveryError(Exception):
     """A send that failed. ``retry_after``: the platform said when to retry (429).
-    ``permanent``: retrying cannot help (chat not found, bot blocked, bad request)."""
+    ``permanent``: retrying cannot help (chat not found, bot blocked, bad request).
+    ``until_they_write``: the platform takes it only once the person writes again (a WeChat
+    account's 48-hour window): it waits, with the chat's later messages, until then."""
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        until_they_write: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.until_they_write = until_they_write
 
 
 @dataclass(frozen=True, slots=True)
