@@ -36,6 +36,7 @@ from store.users import (
     ensure_team,
     find_team,
     find_user,
+    identity_user,
     issue_invite,
     link_identity,
     remove_member,
@@ -218,6 +219,30 @@ async def telegram_set_webhook(url: str) -> None:
     click.echo(f"Webhook set to {url}; command menu set in English and Chinese.")
 
 
+@main.group()
+def wechat() -> None:
+    """WeChat Official Account set-up."""
+
+
+@wechat.command("set-menu")
+@run_async
+async def wechat_set_menu() -> None:
+    """Create the account's custom menu (today / log / find / reports / help)."""
+    from bot.server import build_server
+
+    settings = load_settings()
+    if "wechat" not in settings.platforms:
+        raise ConfigError("CRMBOT_WECHAT_APP_ID and CRMBOT_WECHAT_TOKEN: set them first")
+    server = await build_server(settings)
+    try:
+        adapter = server.adapters["wechat"]
+        await adapter.start()
+        menu = await adapter.set_menu()  # type: ignore[attr-defined]
+    finally:
+        await server.close()
+    click.echo(json.dumps(menu, ensure_ascii=False, indent=2))
+
+
 @main.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the current database file first (SQLite).")
 @run_async
@@ -330,6 +355,27 @@ async def user_set_role(name: str, role: str) -> None:
             person = await require_user(session, name)
             person.role = role
         click.echo(f"{person.name} is now {role}.")
+    finally:
+        await app.close()
+
+
+@user.command("link")
+@click.argument("name")
+@click.option("--wecom", "wecom_id", required=True, help="The member's WeCom UserID.")
+@run_async
+async def user_link(name: str, wecom_id: str) -> None:
+    """Link NAME to a WeCom member directly (no invite code needed)."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            person = await require_user(session, name)
+            owner = await identity_user(session, "wecom", wecom_id)
+            if owner is not None and owner.id != person.id:
+                raise UserError(f"WeCom member {wecom_id!r} is already linked to {owner.name}")
+            await link_identity(
+                session, person, platform="wecom", external_id=wecom_id, now=app.clock.now()
+            )
+        click.echo(f"{person.name} is linked to WeCom member {wecom_id}.")
     finally:
         await app.close()
 

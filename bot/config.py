@@ -233,6 +233,8 @@ class Settings(BaseSettings):
             on.append("slack")
         if self.wechat_app_id and self.wechat_token:
             on.append("wechat")
+        if self.wecom_corp_id:
+            on.append("wecom")
         return on
 
     @property

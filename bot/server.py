@@ -54,6 +54,10 @@ def make_adapters(app: App) -> dict[str, PlatformAdapter]:
         from bot.adapters.wechat.adapter import WeChatAdapter
 
         adapters["wechat"] = WeChatAdapter(app)
+    if "wecom" in app.settings.platforms:
+        from bot.adapters.wecom.adapter import WeComAdapter
+
+        adapters["wecom"] = WeComAdapter(app)
     return adapters
 
 

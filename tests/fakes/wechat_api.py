@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from wechatpy.crypto import WeChatCrypto
+from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 
 from tests.server_harness import Running
 
@@ -214,9 +215,9 @@ def message_text(body: dict[str, Any]) -> str:
     if kind == "template_card":
         card = body["template_card"]
         title = card.get("main_title", {}).get("title", "")
-        desc = card.get("main_title", {}).get("desc", "")
+        sub = card.get("sub_title_text", "")
         buttons = "\n".join(b["text"] for b in card.get("button_list", []))
-        return f"{title}\n{desc}\n{buttons}"
+        return f"{title}\n{sub}\n{buttons}"
     if kind == "image":
         return "[image]"
     return json.dumps(body, ensure_ascii=False)
@@ -418,3 +419,126 @@ class WeChatPerson:
 
     async def event(self, event: str, **values: Any) -> Said:
         return await self.send(self.fields("event", Event=event, **values))
+
+
+# ------------------------------------------------------------------ WeCom's side
+
+
+@dataclass
+class WeComServer:
+    """WeCom posting encrypted callbacks to ``/wecom`` (receive id = CorpID)."""
+
+    running: Running
+    api: FakeWeixinApi
+    token: str = TOKEN
+    corp_id: str = CORP_ID
+    _msg_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(20_000_001))
+    _nonces: itertools.count[int] = field(default_factory=lambda: itertools.count(5_000))
+    _seen: int = 0
+
+    def crypto(self, corp_id: str | None = None, token: str | None = None) -> WeComCrypto:
+        return WeComCrypto(token or self.token, AES_KEY, corp_id or self.corp_id)
+
+    def now(self) -> int:
+        return int(self.running.clock.now().timestamp())
+
+    def next_msg_id(self) -> int:
+        return next(self._msg_ids)
+
+    async def post_xml(
+        self,
+        xml: str,
+        *,
+        timestamp: int | None = None,
+        crypto: WeComCrypto | None = None,
+    ) -> Answer:
+        ts = str(self.now() if timestamp is None else timestamp)
+        nonce = str(next(self._nonces))
+        envelope = _fields((crypto or self.crypto()).encrypt_message(xml, nonce, ts))
+        params = {"msg_signature": envelope["MsgSignature"], "timestamp": ts, "nonce": nonce}
+        body = xml_message(
+            {"ToUserName": self.corp_id, "AgentID": AGENT_ID, "Encrypt": envelope["Encrypt"]}
+        )
+        return await self.post_raw(body.encode(), params)
+
+    async def post_raw(self, body: bytes, params: dict[str, str]) -> Answer:
+        async with self.running.client.post("/wecom", params=params, data=body) as response:
+            return Answer(response.status, await response.text())
+
+    async def deliveries(self) -> list[Call]:
+        await self.running.server.adapters["wecom"].settle()  # type: ignore[attr-defined]
+        await self.running.drain()
+        new = [
+            c
+            for c in self.api.calls[self._seen :]
+            if c.path in ("cgi-bin/message/send", "cgi-bin/message/update_template_card")
+        ]
+        self._seen = len(self.api.calls)
+        return new
+
+    def member(self, user_id: str) -> WeComMember:
+        return WeComMember(self, user_id)
+
+
+@dataclass
+class WeComSaid:
+    answer: Answer
+    calls: list[Call]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return [c.body for c in self.calls if c.path == "cgi-bin/message/send"]
+
+    @property
+    def updates(self) -> list[dict[str, Any]]:
+        return [c.body for c in self.calls if c.path == "cgi-bin/message/update_template_card"]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(message_text(m) for m in self.messages)
+
+    def button(self, part: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        for message in reversed(self.messages):
+            if message.get("msgtype") == "template_card":
+                for button in message["template_card"]["button_list"]:
+                    if part.lower() in button["key"].lower():
+                        return message, button
+        raise LookupError(f"no card button containing {part!r} in {self.text!r}")
+
+
+@dataclass
+class WeComMember:
+    server: WeComServer
+    user_id: str
+
+    def fields(self, msg_type: str, **values: Any) -> dict[str, Any]:
+        return {
+            "ToUserName": self.server.corp_id,
+            "FromUserName": self.user_id,
+            "CreateTime": self.server.now(),
+            "MsgType": msg_type,
+            **values,
+            "AgentID": AGENT_ID,
+        }
+
+    async def send(self, fields: dict[str, Any], **kwargs: Any) -> WeComSaid:
+        answer = await self.server.post_xml(xml_message(fields), **kwargs)
+        return WeComSaid(answer, await self.server.deliveries())
+
+    async def say(self, text: str, **kwargs: Any) -> WeComSaid:
+        fields = self.fields("text", Content=text, MsgId=self.server.next_msg_id())
+        return await self.send(fields, **kwargs)
+
+    async def click(self, said: WeComSaid, part: str) -> WeComSaid:
+        """Press a card button: a ``template_card_event`` with its key and task id."""
+        message, button = said.button(part)
+        card = message["template_card"]
+        fields = self.fields(
+            "event",
+            Event="template_card_event",
+            EventKey=button["key"],
+            TaskId=card["task_id"],
+            CardType="button_interaction",
+            ResponseCode=f"RC-{card['task_id']}",
+        )
+        return await self.send(fields)

@@ -55,7 +55,14 @@ from bot.adapters.wechat.parse import (
     read_xml,
     verify_plain,
 )
-from bot.adapters.wechat.render import Send, SendImage, passive, render, template
+from bot.adapters.wechat.render import (
+    Send,
+    SendImage,
+    custom_menu,
+    passive,
+    render,
+    template,
+)
 from bot.app import App
 from bot.config import ConfigError
 from bot.events import Attachment, InboundEvent
@@ -236,7 +243,10 @@ class WeChatAdapter:
 
     async def _process(self, parsed: Parsed, event: InboundEvent, slot: _Slot) -> str | None:
         if parsed.media_id is not None:
-            event = replace(event, attachments=(await self._image(parsed.media_id),))
+            attachment = await image_attachment(
+                self.api, parsed.media_id, self.app.settings.max_photo_bytes
+            )
+            event = replace(event, attachments=(attachment,))
         await self.app.engine.handle(event)
         now = self.app.clock.now()
         answer: str | None = None
@@ -258,23 +268,6 @@ class WeChatAdapter:
         if self.app.engine.on_outbox is not None:
             self.app.engine.on_outbox()
         return answer
-
-    async def _image(self, media_id: str) -> Attachment:
-        """The photo's bytes (``media/get``, at once: temporary media expire), checked by
-        size and magic bytes like any untrusted upload."""
-        try:
-            data, kind = await self.api.download(
-                "cgi-bin/media/get", {"media_id": media_id}, self.app.settings.max_photo_bytes
-            )
-        except Exception:
-            log.exception("wechat: could not fetch media %s", media_id)
-            return Attachment("unavailable")
-        if data is None:
-            return Attachment(kind)
-        mime = sniff_image(data)
-        if mime is None:
-            return Attachment("not_image", mime_type=kind)
-        return Attachment("image", data=data, filename="photo", mime_type=mime)
 
     # ------------------------------------------------------------------ outbound
 
@@ -327,6 +320,13 @@ class WeChatAdapter:
             raise DeliveryError(f"wechat: {type(exc).__name__}: {exc}") from exc
         return [f"template:{answer.get('msgid', '')}"]
 
+    async def set_menu(self) -> dict[str, Any]:
+        """Create the account's custom menu in ``CRMBOT_WECHAT_MENU_LANG``; the menu sent."""
+        lang = self.app.settings.wechat_menu_lang
+        menu = custom_menu(lambda name: self.app.translator.t(lang, f"wechat.menu.{name}"))
+        await self.api.call("cgi-bin/menu/create", json=menu)
+        return menu
+
     async def upload_image(self, data: bytes, filename: str) -> str:
         def form() -> aiohttp.FormData:
             parts = aiohttp.FormData()
@@ -338,6 +338,22 @@ class WeChatAdapter:
 
     async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:
         """An Official Account cannot edit a sent message; the choice shows in the answer."""
+
+
+async def image_attachment(api: WeixinApi, media_id: str, limit: int) -> Attachment:
+    """A user's photo (``media/get``, at once: temporary media expire after 3 days),
+    checked by size and magic bytes like any untrusted upload."""
+    try:
+        data, kind = await api.download("cgi-bin/media/get", {"media_id": media_id}, limit)
+    except Exception:
+        log.exception("%s: could not fetch media %s", api.platform, media_id)
+        return Attachment("unavailable")
+    if data is None:
+        return Attachment(kind)
+    mime = sniff_image(data)
+    if mime is None:
+        return Attachment("not_image", mime_type=kind)
+    return Attachment("image", data=data, filename="photo", mime_type=mime)
 
 
 def _heard(body: dict[str, Any], heard: str) -> dict[str, Any]:

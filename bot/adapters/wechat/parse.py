@@ -31,6 +31,7 @@ from typing import Any
 
 import xmltodict
 from wechatpy import parse_message
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage
 from wechatpy.utils import check_signature
@@ -134,7 +135,7 @@ def decrypt(crypto: Any, envelope: dict[str, Any], query: Query, now: datetime) 
         text = crypto.decrypt_message(envelope, query.msg_signature, query.timestamp, query.nonce)
     except InvalidSignatureException:
         raise Refused(403, "msg_signature does not verify") from None
-    except InvalidAppIdException:  # WeCom's InvalidCorpIdException is a subclass
+    except (InvalidAppIdException, InvalidCorpIdException):
         raise Refused(403, "the AppID / CorpID inside the message is not ours") from None
     except Exception as exc:  # bad base64, bad padding, truncated plain text
         raise Refused(400, f"cipher text does not decrypt ({type(exc).__name__})") from None
@@ -200,8 +201,8 @@ def parse(xml: str, *, platform: str = PLATFORM, classify: Classify = parse_mess
         return _with(base, event(EventKind.IMAGE), media_id=media or None)
     if kind == "location":
         return _with(base, _location(message, event))
-    if kind in ("subscribe", "subscribe_scan", "enter_agent"):
-        # Following the account (or opening the app): greet, or say how to link.
+    if kind in ("subscribe", "subscribe_scan"):
+        # Following the account (or the WeCom app): greet, or say how to link.
         return _with(base, event(EventKind.MESSAGE, command="start", args=""))
     if kind == "click":
         return _with(base, _menu(str(getattr(message, "key", "") or ""), event))

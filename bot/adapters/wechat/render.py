@@ -14,12 +14,14 @@ Text messages are capped at 2,048 bytes by WeChat; longer text is split on line 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from wechatpy.replies import TextReply
 
+from bot.adapters.wechat.parse import MENU_PREFIX
 from bot.formatting import shorten
 from bot.replies import Button, Card, Choices, Image, Reply, Text, reply_text
 
@@ -109,6 +111,29 @@ def template(reply: Reply, *, template_id: str, sent_at: str, more: str) -> dict
             "keyword2": {"value": sent_at},
             "remark": {"value": more},
         },
+    }
+
+
+def custom_menu(label: Callable[[str], str]) -> dict[str, Any]:
+    """The account's custom menu (at most 3 top-level buttons): each CLICK runs a command
+    (its key is ``cmd:<command>``, see ``parse.MENU_PREFIX``); ``label`` names them."""
+
+    def click(name: str, command: str) -> dict[str, str]:
+        return {"type": "click", "name": label(name), "key": f"{MENU_PREFIX}{command}"}
+
+    return {
+        "button": [
+            click("today", "today"),
+            click("log", "log"),
+            {
+                "name": label("more"),
+                "sub_button": [
+                    click("find", "find"),
+                    click("report", "pipeline"),
+                    click("help", "help"),
+                ],
+            },
+        ]
     }
 
 
