@@ -23,8 +23,8 @@ from bot.app import App, open_app
 from bot.cardscan.command import card as card_command
 from bot.clock import SystemClock
 from bot.config import ConfigError, default_data_dir, load_settings
+from bot.console_reminders import console_reminders
 from bot.nlu.message import parse_log
-from scheduler.console import console_reminders
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database
@@ -562,7 +562,7 @@ def parse(
 
 
 async def _understand_as(name: str, text: str, now: datetime) -> dict[str, object]:
-    from handlers.understanding import understand
+    from handlers.logging.understanding import understand
     from store.access import Records, principal_for
 
     app = await _app()
@@ -605,7 +605,7 @@ async def _understand_as(name: str, text: str, now: datetime) -> dict[str, objec
 @run_async
 async def chart(kind: str, as_user: str, period: str, lang: str | None, out: Path) -> None:
     """Render the KIND chart USER would get in chat, write it to --out, print the summary."""
-    from handlers.reports import chart_for
+    from handlers.reports.routes import chart_for
     from store.reports import PeriodError
 
     app = await _app()

@@ -1,4 +1,8 @@
-"""Writing replies and pushes into the outbox, inside the transaction that produced them."""
+"""Outbox rows, written inside the transaction that produced them.
+
+The store keeps what a reply serialises to (a JSON body and, for images, the bytes); turning
+reply objects into that is :mod:`bot.outbox`'s job, so the store knows no reply type.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.replies import Image, Reply, to_json
 from store.models import OutboxMessage
 
+OutboxBody = tuple[dict[str, Any], bytes | None]
+"""A serialised reply: its JSON body, and the image bytes when it is one."""
 WAITING = "waiting"
 """A row the platform will not take until the person writes again (WeChat's 48 hours)."""
 
@@ -32,7 +37,7 @@ def enqueue(
     *,
     platform: str,
     chat_id: str,
-    replies: list[Reply],
+    bodies: list[OutboxBody],
     now: datetime,
     is_private: bool = True,
     event_id: str | None = None,
@@ -40,7 +45,7 @@ def enqueue(
 ) -> None:
     """``due``: later than ``now`` when the adapter may still answer the first reply itself
     (a WeChat passive reply); if it never does, the sender takes the rows then."""
-    for reply in replies:
+    for body, image in bodies:
         session.add(
             _row(
                 now=now,
@@ -49,8 +54,8 @@ def enqueue(
                 chat_id=chat_id,
                 is_private=is_private,
                 kind="send",
-                body=to_json(reply),
-                image=reply.data if isinstance(reply, Image) else None,
+                body=body,
+                image=image,
                 event_id=event_id,
             )
         )

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.outbox import enqueue
 from bot.replies import Text
 from store.models import Activity, ChatIdentity, Company, OutboxMessage, Role, Task, User
-from store.outbox import enqueue
 from store.users import create_user, issue_invite, link_identity
 from tests import workspace
 from tests.fakes.wechat_api import (

@@ -22,8 +22,8 @@ from typing import Any
 from wechatpy.replies import TextReply
 
 from bot.adapters.wechat.parse import MENU_PREFIX
-from bot.formatting import shorten
 from bot.replies import Button, Card, Choices, Image, Reply, Text, reply_text
+from locales.formatting import shorten
 
 TEXT_BYTES = 2000
 """Under WeChat's 2,048-byte limit for one text message (passive or customer-service)."""

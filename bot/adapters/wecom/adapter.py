@@ -41,8 +41,8 @@ from bot.adapters.wecom.parse import PLATFORM, parse_wecom
 from bot.adapters.wecom.render import DUPLICATE_CHECK, Message, Upload, cards_needed, render
 from bot.app import App
 from bot.config import ConfigError
+from bot.outbox import enqueue
 from bot.replies import Reply, Text
-from store.outbox import enqueue
 from store.users import identity_user
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.adapters.wechat.render import TEXT_BYTES, split_text
 from bot.adapters.wecom.parse import button_key
-from bot.formatting import shorten
 from bot.replies import Button, Card, Choices, Image, Reply, Text
+from locales.formatting import shorten
 
 CARD_BUTTONS = 6
 TITLE_CHARS = 36
