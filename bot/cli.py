@@ -243,6 +243,37 @@ async def wechat_set_menu() -> None:
     click.echo(json.dumps(menu, ensure_ascii=False, indent=2))
 
 
+@main.group()
+def wecom() -> None:
+    """WeCom set-up."""
+
+
+@wecom.command("add-group-bot")
+@click.argument("team_name", metavar="NAME")
+@click.argument("url")
+@run_async
+async def wecom_add_group_bot(team_name: str, url: str) -> None:
+    """Post team NAME's subscribed reports to a WeCom group too, through the group
+    robot webhook URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...)."""
+    from store import group_bots
+
+    settings = load_settings()
+    if not url.startswith(("https://qyapi.weixin.qq.com/", settings.wecom_api_url)):
+        raise click.BadParameter(
+            "a WeCom group robot URL starts with https://qyapi.weixin.qq.com/", param_hint="URL"
+        )
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            team_row = await find_team(session, team_name)
+            if team_row is None:
+                raise UserError(f"no team named {team_name!r}")
+            await group_bots.add(session, team_row.id, url, app.clock.now())
+        click.echo(f"Team {team_row.name}'s subscribed reports will also go to that group.")
+    finally:
+        await app.close()
+
+
 @main.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the current database file first (SQLite).")
 @run_async

@@ -58,6 +58,9 @@ def make_adapters(app: App) -> dict[str, PlatformAdapter]:
         from bot.adapters.wecom.adapter import WeComAdapter
 
         adapters["wecom"] = WeComAdapter(app)
+        from bot.adapters.wecom.group import WeComGroupBots
+
+        adapters["wecomgroup"] = WeComGroupBots(app)
     return adapters
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -253,6 +254,11 @@ class Activity(Owned, Base):
     source_text: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime]
+    # Where the rep checked in (a location shared from the chat), when they did.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    place: Mapped[str | None] = mapped_column(String(200))
+    checked_in_at: Mapped[datetime | None]
 
 
 class Task(Owned, Base):
@@ -349,6 +355,17 @@ class PlatformToken(Base):
     token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime]
     refreshed_at: Mapped[datetime]
+
+
+class GroupBot(Base):
+    """A group robot webhook (a WeCom team group): the subscribed reports of the team's
+    managers are posted there too."""
+
+    __tablename__ = "group_bots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Conversation(Base):

@@ -40,6 +40,7 @@ from tests.fakes.wechat_api import (
     FakeWeixinApi,
     WeChatPerson,
     WeChatServer,
+    message_text,
     signature,
     xml_message,
 )
@@ -437,3 +438,97 @@ def _text(text: str):
 
 async def test_account_name_is_ours(wechat):
     assert ACCOUNT.startswith("gh_")
+
+
+# ------------------------------------------------------------- card photos, charts, menu
+
+
+@pytest.fixture
+def memo(monkeypatch):
+    from tests.cardset.memo import memoise_scans
+
+    memoise_scans(monkeypatch)
+
+
+async def test_a_card_photo_is_downloaded_and_read(wechat, na, memo):
+    from tests import cardset
+
+    card = cardset.make_card(0)
+    said = await na.photo(card.jpeg)
+    assert wechat.api.called("cgi-bin/media/get")[0].params["media_id"].startswith("MEDIA")
+    assert f"公司：{card.truth['company']}" in said.text
+
+
+async def test_a_photo_that_is_not_an_image_gets_a_clear_answer(wechat, na):
+    said = await na.photo(b"<html>not a photo</html>")
+    assert said.text
+    assert "公司：" not in said.text
+
+
+async def test_a_chart_goes_out_as_an_uploaded_image_with_its_summary(wechat, na):
+    wechat.running.server.adapters["wechat"].passive_budget = 0
+    said = await na.say("/管道")
+    kinds = [m["msgtype"] for m in said.messages]
+    assert "image" in kinds
+    image = next(m for m in said.messages if m["msgtype"] == "image")
+    assert wechat.api.uploads[image["image"]["media_id"]].startswith(b"\x89PNG")
+    assert said.texts[-1]  # the text summary follows the picture
+
+
+async def test_menu_clicks_run_commands_and_set_menu_creates_it(wechat, na):
+    said = await na.event("CLICK", EventKey="cmd:tasks")
+    assert said.text
+    assert "/tasks" not in said.text
+    menu = await wechat.running.server.adapters["wechat"].set_menu()
+    created = wechat.api.called("cgi-bin/menu/create")[0].body
+    assert created == menu
+    names = [b["name"] for b in menu["button"]]
+    assert names == ["今日任务", "记录拜访", "更多"]
+    assert [b["key"] for b in menu["button"][2]["sub_button"]] == [
+        "cmd:find",
+        "cmd:pipeline",
+        "cmd:help",
+    ]
+
+
+async def test_a_reminder_due_outside_the_48_hour_window_waits_then_arrives(wechat, na):
+    said = await na.say("提醒我下周一上午10点给星辰科技发合同")
+    assert "11月23日（周一）10:00" in said.text
+    wechat.running.clock.set(datetime(2026, 11, 23, 2, 0, 30, tzinfo=UTC))  # Monday 10:00:30
+    assert await wechat.running.server.reminders.service.tick() == 1
+    assert await wechat.deliveries() == []
+    async with wechat.running.client.get("/healthz") as r:
+        assert (await r.json())["waiting_for_window"] == 1
+    said = await na.say("在吗")
+    assert "给星辰科技发合同" in message_text(said.messages[0])
+    async with wechat.running.client.get("/healthz") as r:
+        assert (await r.json())["waiting_for_window"] == 0
+
+
+async def test_a_location_checks_in_on_the_visit_just_logged(wechat, na):
+    await na.say("今天拜访了星辰科技张总，聊得不错")
+    said = await na.location(31.2304, 121.4737, "上海市浦东新区")
+    assert "📍 已签到：星辰科技，上海市浦东新区" in said.text
+    async with wechat.running.server.app.db.transaction() as session:
+        visit = await session.scalar(select(Activity).order_by(Activity.id.desc()))
+    assert visit is not None
+    assert (visit.latitude, visit.longitude, visit.place) == (31.2304, 121.4737, "上海市浦东新区")
+
+
+async def test_a_location_asks_which_customer_when_unclear(wechat, na):
+    wechat.running.server.adapters["wechat"].passive_budget = 0
+    await na.say("今天拜访了星辰科技张总，聊得不错")
+    await na.say("今天拜访了华信电子有限公司，送了样品")
+    said = await na.location(31.2304, 121.4737, "上海市浦东新区")
+    assert "你在拜访哪位客户" in said.text
+    said = await na.click(said, "华信")
+    assert "📍 已签到：华信电子有限公司，上海市浦东新区" in said.text
+
+
+async def test_a_location_with_nothing_logged_offers_the_reps_customers(wechat, na):
+    wechat.running.server.adapters["wechat"].passive_budget = 0
+    said = await na.location(31.2304, 121.4737, "")
+    assert "你在拜访哪位客户" in said.text
+    said = await na.click(said, "星辰科技")
+    assert "📍 已签到：已记录拜访 星辰科技（共享的位置）。" in said.text
+    assert await count(wechat, Activity, Activity.latitude == 31.2304) == 1

@@ -21,7 +21,7 @@ from bot.adapters.wechat.render import (
     render,
     split_text,
 )
-from bot.events import EventKind
+from bot.events import EventKind, Location
 from bot.replies import Button, Card, Choices, Image, Text
 from tests.fakes.wechat_api import signature, xml_message
 from tests.test_wechat import BILLION_LAUGHS
@@ -156,11 +156,8 @@ def test_messages_become_events():
         fields("location", Location_X="31.2304", Location_Y="121.4737", Label="上海", MsgId=6)
     )
     assert where.event is not None
-    assert (where.event.kind, where.event.text, where.event.args) == (
-        EventKind.LOCATION,
-        "上海",
-        "31.230400,121.473700",
-    )
+    assert where.event.kind is EventKind.LOCATION
+    assert where.event.location == Location(31.2304, 121.4737, "上海")
     click = parse(fields("event", Event="CLICK", EventKey="cmd:today"))
     assert click.event is not None
     assert (click.event.command, click.event.event_id) == ("today", "ev:oUSER:1763431200")
@@ -221,3 +218,23 @@ def test_split_text_never_cuts_a_character():
     parts = split_text("字" * 1000, 100)
     assert "".join(parts) == "字" * 1000
     assert all(len(p.encode()) <= 100 for p in parts)
+
+
+def test_only_wechatpys_public_modules_are_used():
+    """No private module or attribute of wechatpy: they break on upgrade."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    used: set[str] = set()
+    private: list[str] = []
+    for path in [*(root / "bot").rglob("*.py"), *(root / "tests").rglob("*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("wechatpy"):
+                used.add(str(node.module))
+                private += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+            if isinstance(node, ast.Attribute) and node.attr in ("_data", "_id", "_fields"):
+                private.append(f"{path.name}: .{node.attr}")
+    assert private == []
+    assert all(not part.startswith("_") for name in used for part in name.split("."))

@@ -253,3 +253,60 @@ async def test_unknown_type_and_unlinked_member(wecom, na):
         wecom.member("stranger").fields("event", Event="subscribe")
     )
     assert "/start" in said.text
+
+
+async def test_a_managers_report_also_goes_to_the_team_group(wecom, team, monkeypatch):
+    import base64
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    app = wecom.running.server.app
+    async with app.db.transaction(platform="test") as session:
+        wang = await session.get(User, team.wang.user_id)
+        assert wang is not None
+        await link_identity(
+            session, wang, platform="wecom", external_id="wang.lei", now=wecom.running.clock.now()
+        )
+    monkeypatch.setenv("CRMBOT_DATABASE_URL", app.settings.database_url)
+    monkeypatch.setenv("CRMBOT_WECOM_API_URL", wecom.api.url)
+    url = f"{wecom.api.url}/cgi-bin/webhook/send?key=GROUPKEY"
+    runner = CliRunner()
+    added = await asyncio.to_thread(runner.invoke, main, ["wecom", "add-group-bot", "East", url])
+    assert added.exit_code == 0, added.output
+    refused = await asyncio.to_thread(
+        runner.invoke, main, ["wecom", "add-group-bot", "East", "https://example.com/hook"]
+    )
+    assert refused.exit_code != 0
+    said = await wecom.member("wang.lei").say("/订阅 每周 漏斗")
+    assert "已订阅" in said.text
+    wecom.running.clock.set(datetime(2026, 11, 23, 1, 0, 30, tzinfo=UTC))  # Monday 9:00
+    service = wecom.running.server.reminders.service
+    await service.plan_digests()
+    await service.tick()
+    said_to_wang = await wecom.deliveries()
+    assert any(c.body.get("touser") == "wang.lei" for c in said_to_wang)
+    posts = wecom.api.called("cgi-bin/webhook/send")
+    assert [p.params["key"] for p in posts] == ["GROUPKEY", "GROUPKEY"]
+    assert posts[0].body["msgtype"] == "markdown"
+    image = posts[1].body["image"]
+    data = base64.b64decode(image["base64"])
+    assert data.startswith(b"\x89PNG")
+    assert image["md5"] == hashlib.md5(data).hexdigest()  # noqa: S324
+
+
+async def test_a_card_photo_and_a_voice_message(wecom, na, monkeypatch):
+    from tests import cardset
+    from tests.cardset.memo import memoise_scans
+
+    memoise_scans(monkeypatch)
+    card = cardset.make_card(0)
+    media_id = wecom.api.add_media(card.jpeg)
+    photo = na.fields("image", PicUrl="http://p", MediaId=media_id, MsgId=wecom.next_msg_id())
+    said = await na.send(photo)
+    assert f"公司：{card.truth['company']}" in said.text
+    voice = na.fields("voice", MediaId="v1", Format="amr", MsgId=wecom.next_msg_id())
+    said = await na.send(voice)
+    assert "没能识别这条语音" in said.text

@@ -36,7 +36,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage
 from wechatpy.utils import check_signature
 
-from bot.events import Actor, Chat, EventKind, InboundEvent, split_command
+from bot.events import Actor, Chat, EventKind, InboundEvent, Location, split_command
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +238,6 @@ def _location(message: BaseMessage, event: Any) -> InboundEvent | None:
         return None
     label = str(getattr(message, "label", "") or "")
     result: InboundEvent = event(
-        EventKind.LOCATION, text=label, args=f"{latitude:.6f},{longitude:.6f}"
+        EventKind.LOCATION, location=Location(latitude, longitude, label.strip())
     )
     return result
