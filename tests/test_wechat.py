@@ -532,3 +532,31 @@ async def test_a_location_with_nothing_logged_offers_the_reps_customers(wechat, 
     said = await na.click(said, "星辰科技")
     assert "📍 已签到：已记录拜访 星辰科技（共享的位置）。" in said.text
     assert await count(wechat, Activity, Activity.latitude == 31.2304) == 1
+
+
+@pytest.mark.postgresql_only
+async def test_two_workers_needing_a_token_fetch_it_once(wechat):
+    """Each worker has its own WeixinApi; the advisory lock lets one fetch, the other reads."""
+    import asyncio
+
+    from bot.adapters.wechat.api import WeixinApi
+
+    app = wechat.running.server.app
+    adapter = wechat.running.server.adapters["wechat"]
+    workers = [
+        WeixinApi(
+            platform="wechat",
+            root=wechat.api.url,
+            db=app.db,
+            clock=app.clock,
+            fetch_token=adapter._fetch_token,
+        )
+        for _ in range(3)
+    ]
+    try:
+        tokens = await asyncio.gather(*(w.token() for w in workers))
+    finally:
+        for w in workers:
+            await w.close()
+    assert tokens == ["ACCESS-1"] * 3
+    assert wechat.api.token_fetches == 1

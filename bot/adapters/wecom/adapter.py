@@ -111,8 +111,15 @@ class WeComAdapter:
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        """A message finished after its callback was answered: a failure is logged here,
+        as nobody awaits it any more (the engine has already queued its apology)."""
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s: a message failed after the answer", self.name, exc_info=task.exception())
 
     async def _fetch_token(self, session: aiohttp.ClientSession) -> tuple[str, int]:
         params = {"corpid": self.corp_id, "corpsecret": self._secret}
