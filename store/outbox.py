@@ -99,8 +99,12 @@ async def backlog(session: AsyncSession) -> int:
     )
 
 
-async def held_rows(session: AsyncSession, platform: str, event_id: str) -> list[OutboxMessage]:
-    """An event's rows that no sender has taken yet, in order, locked."""
+async def held_rows(
+    session: AsyncSession, platform: str, event_id: str, now: datetime
+) -> list[OutboxMessage]:
+    """An event's rows still held for its adapter (pending, due later than ``now``), in
+    order, locked. Rows already released are the sender's: a retried delivery of the same
+    event must not take them again."""
     return list(
         (
             await session.scalars(
@@ -109,6 +113,7 @@ async def held_rows(session: AsyncSession, platform: str, event_id: str) -> list
                     OutboxMessage.platform == platform,
                     OutboxMessage.event_id == event_id,
                     OutboxMessage.state == "pending",
+                    OutboxMessage.next_attempt_at > now,
                 )
                 .order_by(OutboxMessage.id)
                 .with_for_update()

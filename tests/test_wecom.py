@@ -310,3 +310,10 @@ async def test_a_card_photo_and_a_voice_message(wecom, na, monkeypatch):
     voice = na.fields("voice", MediaId="v1", Format="amr", MsgId=wecom.next_msg_id())
     said = await na.send(voice)
     assert "没能识别这条语音" in said.text
+
+
+async def test_a_chart_is_uploaded_and_sent_as_an_image(wecom, na):
+    said = await na.say("/管道")
+    image = next(m for m in said.messages if m["msgtype"] == "image")
+    assert wecom.api.uploads[image["image"]["media_id"]].startswith(b"\x89PNG")
+    assert said.messages[-1]["msgtype"] == "text"  # the summary after the picture

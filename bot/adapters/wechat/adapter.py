@@ -260,7 +260,7 @@ class WeChatAdapter:
         async with self.app.db.transaction(platform=PLATFORM) as session:
             await note_message(session, PLATFORM, parsed.sender, now)
             await release_waiting(session, PLATFORM, parsed.sender, now)
-            rows = await held_rows(session, PLATFORM, event.event_id)
+            rows = await held_rows(session, PLATFORM, event.event_id, now)
             if rows and parsed.heard:
                 rows[0].body = _heard(rows[0].body, parsed.heard)
             if rows and rows[0].kind == "send" and slot.open:
