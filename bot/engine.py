@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,8 @@ from store.users import identity_user
 
 log = logging.getLogger(__name__)
 UNLINKED_COMMANDS = frozenset({"start"})
+UNLINKED_PROMPT_EVERY = timedelta(minutes=5)
+PROMPTED_CAP = 10_000
 
 
 _CONVERSATION: Select[Conversation] = (
@@ -101,6 +103,7 @@ class Engine:
         self.on_outbox = on_outbox
         self.reply_hold: dict[str, timedelta] = {}
         self._locks = KeyedLocks()
+        self._prompted: dict[tuple[str, str], datetime] = {}
         self._claim_stmt: Any = None
 
     @staticmethod
@@ -282,12 +285,28 @@ class Engine:
 
     async def _dispatch(self, ctx: Context) -> None:
         if ctx.user is None or ctx.flow is None:
-            await run_guarded(
-                ctx,
-                self.parts.onboarding if ctx.command in UNLINKED_COMMANDS else _not_linked,
-            )
+            if ctx.command in UNLINKED_COMMANDS:
+                await run_guarded(ctx, self.parts.onboarding)
+            elif self._prompt_due(ctx):
+                await run_guarded(ctx, _not_linked)
             return
         await self.parts.conversations.dispatch(ctx)
+
+    def _prompt_due(self, ctx: Context) -> bool:
+        """A chat that is not linked hears how to link once in ``UNLINKED_PROMPT_EVERY``,
+        not once per message: a stranger (or a script) sending many messages must not fill
+        the outbox. Kept per worker, which bounds it well enough (N workers: N prompts)."""
+        key = (ctx.event.platform, ctx.event.chat.chat_id)
+        now = ctx.now
+        last = self._prompted.get(key)
+        if last is not None and now - last < UNLINKED_PROMPT_EVERY:
+            return False
+        if len(self._prompted) >= PROMPTED_CAP:
+            self._prompted = {
+                k: at for k, at in self._prompted.items() if now - at < UNLINKED_PROMPT_EVERY
+            }
+        self._prompted[key] = now
+        return True
 
 
 async def _not_linked(ctx: Context) -> None:

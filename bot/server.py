@@ -26,7 +26,7 @@ from bot.delivery.sender import OutboxSender
 from handlers.reminders.config import load_reminder_config
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
-from store.outbox import backlog, waiting
+from store.outbox import backlog, oldest_undelivered, waiting
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,10 @@ def make_adapters(app: App) -> dict[str, PlatformAdapter]:
     return adapters
 
 
+SENDER_LEASE = "outbox-sender"
+"""One worker at a time sends for the bot (see bot.delivery.sender)."""
+
+
 @dataclass
 class Server:
     app: App
@@ -91,6 +95,7 @@ class Server:
         if self._sender_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender_task
+        await self.sender.release()  # also when the loop never ran (tests drive it by hand)
         if self._warm is not None:
             self._warm.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -106,6 +111,11 @@ class Server:
                 await session.execute(text("SELECT 1"))
                 body["outbox_backlog"] = await backlog(session)
                 body["waiting_for_window"] = await waiting(session)
+                oldest = await oldest_undelivered(session)
+            # How long the oldest reply or push has waited: an outage shows here, and it
+            # is retried (see bot.delivery.sender), not lost.
+            waited = (self.app.clock.now() - oldest).total_seconds() if oldest else 0.0
+            body["oldest_undelivered_seconds"] = round(max(waited, 0.0))
             body["database"] = True
         except Exception:
             log.exception("health check: database unreachable")
@@ -123,7 +133,12 @@ async def build_server(
     app = await open_app(settings, clock, outbox_platforms=frozenset(settings.platforms))
     adapters = make_adapters(app)
     sender = OutboxSender(
-        app.db, app.clock, adapters, sleep=sleep, on_failed=push_failure_hook(app.clock)
+        app.db,
+        app.clock,
+        adapters,
+        sleep=sleep,
+        on_failed=push_failure_hook(app.clock),
+        lease=SENDER_LEASE,
     )
     app.engine.on_outbox = sender.wake
     reminders = ReminderScheduler(
