@@ -111,13 +111,21 @@ class Engine:
         """One-time costs paid before serving (a server calls it once at start)."""
         warm_up_parser()
 
-    async def handle(self, event: InboundEvent) -> list[Reply]:
+    async def handle(
+        self, event: InboundEvent, *, stored: Callable[[], None] | None = None
+    ) -> list[Reply]:
+        """Route ``event`` in one transaction, then run its slow work if it deferred any.
+
+        ``stored`` is called once the event's own transaction committed (or found it a
+        duplicate): a webhook can answer the platform then, before the slow work is done."""
         key = (event.platform, event.chat.chat_id, event.actor.platform_user_id)
         async with self._locks.hold(key):
             try:
                 async with self.db.transaction(platform=event.platform) as session:
                     if not await self._claim(session, event):
                         log.info("duplicate delivery %s/%s ignored", event.platform, event.event_id)
+                        if stored is not None:
+                            stored()
                         return []
                     ctx = await self._context(session, event)
                     await self._dispatch(ctx)
@@ -126,6 +134,8 @@ class Engine:
                     slow = ctx.slow
                 # Committed: only now may the replies leave.
                 self._committed(event)
+                if stored is not None:
+                    stored()
                 if slow is not None:
                     replies = replies + await self._finish_slow(event, slow)
                 return replies
