@@ -36,6 +36,7 @@ from store.users import (
     ensure_team,
     find_team,
     find_user,
+    identity_user,
     issue_invite,
     link_identity,
     remove_member,
@@ -220,6 +221,61 @@ async def telegram_set_webhook(url: str) -> None:
     click.echo(f"Webhook set to {url}; command menu set in English and Chinese.")
 
 
+@main.group()
+def wechat() -> None:
+    """WeChat Official Account set-up."""
+
+
+@wechat.command("set-menu")
+@run_async
+async def wechat_set_menu() -> None:
+    """Create the account's custom menu (today / log / find / reports / help)."""
+    from bot.server import build_server
+
+    settings = load_settings()
+    if "wechat" not in settings.platforms:
+        raise ConfigError("CRMBOT_WECHAT_APP_ID and CRMBOT_WECHAT_TOKEN: set them first")
+    server = await build_server(settings)
+    try:
+        adapter = server.adapters["wechat"]
+        await adapter.start()
+        menu = await adapter.set_menu()  # type: ignore[attr-defined]
+    finally:
+        await server.close()
+    click.echo(json.dumps(menu, ensure_ascii=False, indent=2))
+
+
+@main.group()
+def wecom() -> None:
+    """WeCom set-up."""
+
+
+@wecom.command("add-group-bot")
+@click.argument("team_name", metavar="NAME")
+@click.argument("url")
+@run_async
+async def wecom_add_group_bot(team_name: str, url: str) -> None:
+    """Post team NAME's subscribed reports to a WeCom group too, through the group
+    robot webhook URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...)."""
+    from store import group_bots
+
+    settings = load_settings()
+    if not url.startswith(("https://qyapi.weixin.qq.com/", settings.wecom_api_url)):
+        raise click.BadParameter(
+            "a WeCom group robot URL starts with https://qyapi.weixin.qq.com/", param_hint="URL"
+        )
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            team_row = await find_team(session, team_name)
+            if team_row is None:
+                raise UserError(f"no team named {team_name!r}")
+            await group_bots.add(session, team_row.id, url, app.clock.now())
+        click.echo(f"Team {team_row.name}'s subscribed reports will also go to that group.")
+    finally:
+        await app.close()
+
+
 @main.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the current database file first (SQLite).")
 @run_async
@@ -332,6 +388,27 @@ async def user_set_role(name: str, role: str) -> None:
             person = await require_user(session, name)
             person.role = role
         click.echo(f"{person.name} is now {role}.")
+    finally:
+        await app.close()
+
+
+@user.command("link")
+@click.argument("name")
+@click.option("--wecom", "wecom_id", required=True, help="The member's WeCom UserID.")
+@run_async
+async def user_link(name: str, wecom_id: str) -> None:
+    """Link NAME to a WeCom member directly (no invite code needed)."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            person = await require_user(session, name)
+            owner = await identity_user(session, "wecom", wecom_id)
+            if owner is not None and owner.id != person.id:
+                raise UserError(f"WeCom member {wecom_id!r} is already linked to {owner.name}")
+            await link_identity(
+                session, person, platform="wecom", external_id=wecom_id, now=app.clock.now()
+            )
+        click.echo(f"{person.name} is linked to WeCom member {wecom_id}.")
     finally:
         await app.close()
 

@@ -96,6 +96,23 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_token: SecretStr | None = None
+    wechat_aes_key: SecretStr | None = None
+    """The 43-character EncodingAESKey; absent: plain mode (messages unencrypted)."""
+    wechat_api_url: str = "https://api.weixin.qq.com"
+    wechat_template_id: str | None = None
+    """A template message (first / keyword1 / keyword2 / remark) for pushes to someone
+    who has not written in 48 hours; without it such pushes wait for their next message."""
+    wechat_menu_lang: str = "zh"
+    """Language of the custom menu ``crmbot wechat set-menu`` creates."""
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_aes_key: SecretStr | None = None
+    wecom_api_url: str = "https://qyapi.weixin.qq.com"
     public_url: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)
@@ -107,7 +124,7 @@ class Settings(BaseSettings):
         """A user's currency: their own (``/currency``), else the workspace's."""
         return own or self.default_currency
 
-    @field_validator("default_lang")
+    @field_validator("default_lang", "wechat_menu_lang")
     @classmethod
     def _known_language(cls, value: str) -> str:
         value = value.strip().lower()
@@ -170,6 +187,14 @@ class Settings(BaseSettings):
             raise ValueError("use 1-256 characters from A-Z, a-z, 0-9, _ and -")
         return value
 
+    @field_validator("wechat_aes_key", "wecom_aes_key")
+    @classmethod
+    def _aes_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        raw = value.get_secret_value() if value else None
+        if raw is not None and (len(raw) != 43 or not all(c.isalnum() for c in raw)):
+            raise ValueError("the EncodingAESKey is 43 letters and digits")
+        return value
+
     @model_validator(mode="after")
     def _platform_settings_complete(self) -> Settings:
         if self.telegram_token and not self.telegram_webhook_secret:
@@ -180,6 +205,22 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CRMBOT_SLACK_SIGNING_SECRET must be set when CRMBOT_SLACK_BOT_TOKEN is"
             )
+        if self.wechat_app_id and self.wechat_token and not self.wechat_app_secret:
+            raise ValueError(
+                "CRMBOT_WECHAT_APP_SECRET must be set when CRMBOT_WECHAT_APP_ID and "
+                "CRMBOT_WECHAT_TOKEN are (it fetches the access token)"
+            )
+        if self.wecom_corp_id:
+            missing = [
+                f"CRMBOT_WECOM_{name.upper()}"
+                for name in ("agent_id", "secret", "token", "aes_key")
+                if not getattr(self, f"wecom_{name}")
+            ]
+            if missing:
+                raise ValueError(
+                    f"{', '.join(missing)} must be set when CRMBOT_WECOM_CORP_ID is "
+                    "(WeCom callbacks are always encrypted)"
+                )
         return self
 
     @property
@@ -190,6 +231,10 @@ class Settings(BaseSettings):
             on.append("telegram")
         if self.slack_bot_token:
             on.append("slack")
+        if self.wechat_app_id and self.wechat_token:
+            on.append("wechat")
+        if self.wecom_corp_id:
+            on.append("wecom")
         return on
 
     @property

@@ -81,7 +81,12 @@ class EngineParts:
 class Engine:
     """``outbox_platforms``: platforms whose replies go through the delivery outbox (written
     in the event's transaction); ``on_outbox`` is called after such a commit to wake the
-    sender. Other platforms (console, tests) take the returned replies directly."""
+    sender. Other platforms (console, tests) take the returned replies directly.
+
+    ``reply_hold``: platforms whose adapter may answer an event's first reply in the
+    webhook's own HTTP response (WeChat's passive reply). Their rows are written due that
+    much later; the adapter takes one and releases the rest, and if it dies first the
+    sender delivers them all when the hold runs out."""
 
     def __init__(
         self,
@@ -96,6 +101,7 @@ class Engine:
         self.commands = parts.translator.aliases("commands")
         self.outbox_platforms = outbox_platforms
         self.on_outbox = on_outbox
+        self.reply_hold: dict[str, timedelta] = {}
         self._locks = KeyedLocks()
         self._prompted: dict[tuple[str, str], datetime] = {}
         self._claim_stmt: Any = None
@@ -164,6 +170,8 @@ class Engine:
         if event.platform not in self.outbox_platforms:
             return
         now = self.parts.clock.now()
+        hold = self.reply_hold.get(event.platform)
+        due = now + hold if hold is not None else None
         if event.origin is not None:
             enqueue_choice(
                 session,
@@ -174,6 +182,7 @@ class Engine:
                 label=event.origin.label,
                 now=now,
                 event_id=event.event_id,
+                due=due,
             )
         enqueue(
             session,
@@ -183,6 +192,7 @@ class Engine:
             now=now,
             is_private=event.chat.is_private,
             event_id=event.event_id,
+            due=due,
         )
 
     def _committed(self, event: InboundEvent) -> None:

@@ -44,6 +44,15 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Location:
+    """A place the user shared from the chat (a check-in)."""
+
+    latitude: float
+    longitude: float
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ButtonOrigin:
     """The platform message that carried the pressed button, so it can be edited to show
     what was chosen."""
@@ -69,6 +78,7 @@ class InboundEvent:
     payload: str | None = None
     attachments: tuple[Attachment, ...] = ()
     origin: ButtonOrigin | None = None
+    location: Location | None = None
     raw: Any = field(default=None, compare=False, repr=False)
 
 

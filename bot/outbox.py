@@ -21,6 +21,7 @@ def enqueue(
     event_id: str | None = None,
     approval_id: int | None = None,
     recipient_id: int | None = None,
+    due: datetime | None = None,
 ) -> None:
     outbox.enqueue(
         session,
@@ -32,4 +33,5 @@ def enqueue(
         event_id=event_id,
         approval_id=approval_id,
         recipient_id=recipient_id,
+        due=due,
     )

@@ -26,7 +26,7 @@ from bot.delivery.sender import OutboxSender
 from handlers.reminders.config import load_reminder_config
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
-from store.outbox import backlog, oldest_undelivered
+from store.outbox import backlog, oldest_undelivered, waiting
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,17 @@ def make_adapters(app: App) -> dict[str, PlatformAdapter]:
         from bot.adapters.slack.adapter import SlackAdapter
 
         adapters["slack"] = SlackAdapter(app)
+    if "wechat" in app.settings.platforms:
+        from bot.adapters.wechat.adapter import WeChatAdapter
+
+        adapters["wechat"] = WeChatAdapter(app)
+    if "wecom" in app.settings.platforms:
+        from bot.adapters.wecom.adapter import WeComAdapter
+
+        adapters["wecom"] = WeComAdapter(app)
+        from bot.adapters.wecom.group import WeComGroupBots
+
+        adapters["wecomgroup"] = WeComGroupBots(app)
     return adapters
 
 
@@ -99,6 +110,7 @@ class Server:
             async with self.app.db.transaction() as session:
                 await session.execute(text("SELECT 1"))
                 body["outbox_backlog"] = await backlog(session)
+                body["waiting_for_window"] = await waiting(session)
                 oldest = await oldest_undelivered(session)
             # How long the oldest reply or push has waited: an outage shows here, and it
             # is retried (see bot.delivery.sender), not lost.

@@ -73,9 +73,9 @@ class FlowDispatcher:
             return
         if flow.name and (
             (ctx.command is not None and ctx.command != "cancel")
-            or (ctx.event.attachments and ctx.payload is None)
+            or ((ctx.event.attachments or ctx.event.location) and ctx.payload is None)
         ):
-            flow.end()  # a command or a photo is something new: the question is dropped
+            flow.end()  # a command, a photo or a place is something new: the question is dropped
         before = (flow.name, flow.state)
         handler = self._flow_handler(ctx) or self.router.find(ctx)
         if handler is None:

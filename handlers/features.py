@@ -13,6 +13,7 @@ from handlers.approvals import rejection
 from handlers.approvals import routes as approvals
 from handlers.cards import review
 from handlers.cards import routes as cards
+from handlers.checkin import routes as checkin
 from handlers.customers import companies, history, lookup, new_company
 from handlers.deals import edit as deal_edit
 from handlers.deals import new_deal, reason
@@ -48,6 +49,7 @@ def build_router() -> Router:
         subscriptions,
         history,
         reports,
+        checkin,
         cards,
         logging,
     ):

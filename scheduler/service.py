@@ -56,6 +56,7 @@ from scheduler.manager_reports import (
     render_report,
 )
 from scheduler.pushes import digest_push, task_push, weekly_stale_push
+from store import group_bots
 from store import reminders as store
 from store.access import Records, principal_for
 from store.db import Database
@@ -121,6 +122,7 @@ class ReminderService:
         self.config = config
         available = set(platforms)
         self.platforms = tuple(p for p in config.platforms if p in available)
+        self.group_bots = group_bots.PLATFORM in available
         self.on_outbox = on_outbox
         self.rules: tuple[Rule, ...] = tuple(rules) if rules is not None else default_rules()
         self.max_attempts = max_attempts or SenderPolicy().max_attempts
@@ -226,9 +228,24 @@ class ReminderService:
                 )
                 row.state, row.platform, row.chat_id = "queued", target.platform, target.chat_id
                 queued += 1
+                if row.kind == REPORT and self.group_bots:
+                    await self._to_groups(session, user.id, reply, now)
         if queued and self.on_outbox is not None:
             self.on_outbox()
         return Batch(len(rows), queued)
+
+    @staticmethod
+    async def _to_groups(session: AsyncSession, user_id: int, reply: Reply, now: datetime) -> None:
+        """A subscribed report goes to the manager's team groups as well."""
+        for bot_id in await group_bots.for_user(session, user_id):
+            enqueue(
+                session,
+                platform=group_bots.PLATFORM,
+                chat_id=str(bot_id),
+                replies=[reply],
+                now=now,
+                is_private=False,
+            )
 
     async def _tasks_of(
         self, session: AsyncSession, rows: Sequence[Reminder]

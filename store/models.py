@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -110,6 +111,9 @@ class ChatIdentity(Base):
     # Set when a push to this account failed for good (bot blocked, chat gone): pushes skip
     # it until the person writes from it again.
     unreachable_at: Mapped[datetime | None]
+    # When the person last wrote from this account, on platforms that only let a bot write
+    # for a while after that (a WeChat Official Account: 48 hours).
+    last_message_at: Mapped[datetime | None]
 
 
 class Invite(Base):
@@ -250,6 +254,11 @@ class Activity(Owned, Base):
     source_text: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime]
+    # Where the rep checked in (a location shared from the chat), when they did.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    place: Mapped[str | None] = mapped_column(String(200))
+    checked_in_at: Mapped[datetime | None]
 
 
 class Task(Owned, Base):
@@ -342,6 +351,28 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class PlatformToken(Base):
+    """A platform's shared API access token (WeChat, WeCom): fetching one invalidates the
+    previous, so every worker uses this row and one refreshes it before ``expires_at``."""
+
+    __tablename__ = "platform_tokens"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    refreshed_at: Mapped[datetime]
+
+
+class GroupBot(Base):
+    """A group robot webhook (a WeCom team group): the subscribed reports of the team's
+    managers are posted there too."""
+
+    __tablename__ = "group_bots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Lease(Base):

@@ -9,19 +9,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import OutboxMessage
 
 OutboxBody = tuple[dict[str, Any], bytes | None]
 """A serialised reply: its JSON body, and the image bytes when it is one."""
+WAITING = "waiting"
+"""A row the platform will not take until the person writes again (WeChat's 48 hours)."""
 
 
-def _row(*, now: datetime, **fields: Any) -> OutboxMessage:
-    """A pending row, due at once."""
+def _row(*, now: datetime, due: datetime | None = None, **fields: Any) -> OutboxMessage:
+    """A pending row, due at once (or at ``due``)."""
     return OutboxMessage(
-        state="pending", attempts=0, next_attempt_at=now, message_ids=[], created_at=now, **fields
+        state="pending",
+        attempts=0,
+        next_attempt_at=due or now,
+        message_ids=[],
+        created_at=now,
+        **fields,
     )
 
 
@@ -36,11 +43,15 @@ def enqueue(
     event_id: str | None = None,
     approval_id: int | None = None,
     recipient_id: int | None = None,
+    due: datetime | None = None,
 ) -> None:
+    """``due``: later than ``now`` when the adapter may still answer the first reply itself
+    (a WeChat passive reply); if it never does, the sender takes the rows then."""
     for body, image in bodies:
         session.add(
             _row(
                 now=now,
+                due=due,
                 platform=platform,
                 chat_id=chat_id,
                 is_private=is_private,
@@ -64,11 +75,13 @@ def enqueue_choice(
     label: str,
     now: datetime,
     event_id: str | None = None,
+    due: datetime | None = None,
 ) -> None:
     """Edit the clicked message to show what was chosen (and drop its buttons)."""
     session.add(
         _row(
             now=now,
+            due=due,
             platform=platform,
             chat_id=chat_id,
             kind="choice",
@@ -85,6 +98,58 @@ async def backlog(session: AsyncSession) -> int:
             select(func.count())
             .select_from(OutboxMessage)
             .where(OutboxMessage.state.in_(("pending", "sending")))
+        )
+        or 0
+    )
+
+
+async def held_rows(
+    session: AsyncSession, platform: str, event_id: str, now: datetime
+) -> list[OutboxMessage]:
+    """An event's rows still held for its adapter (pending, due later than ``now``), in
+    order, locked. Rows already released are the sender's: a retried delivery of the same
+    event must not take them again."""
+    return list(
+        (
+            await session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.platform == platform,
+                    OutboxMessage.event_id == event_id,
+                    OutboxMessage.state == "pending",
+                    OutboxMessage.next_attempt_at > now,
+                )
+                .order_by(OutboxMessage.id)
+                .with_for_update()
+            )
+        ).all()
+    )
+
+
+def mark_answered(row: OutboxMessage, now: datetime, how: str) -> None:
+    """The row was delivered outside the sender (in the webhook's HTTP answer)."""
+    row.state, row.sent_at, row.message_ids, row.attempts = "sent", now, [how], row.attempts + 1
+
+
+async def release_waiting(session: AsyncSession, platform: str, chat_id: str, now: datetime) -> int:
+    """The person wrote again: what waited for them is due now, in its order."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.platform == platform,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.state == WAITING,
+        )
+        .values(state="pending", next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def waiting(session: AsyncSession) -> int:
+    """Rows waiting for their reader to write again (``/healthz``)."""
+    return (
+        await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == WAITING)
         )
         or 0
     )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import ChatIdentity, Invite, Role, Team, TeamMember, User
@@ -203,3 +203,43 @@ async def link_identity(
             )
         )
         await session.flush()
+
+
+async def note_message(
+    session: AsyncSession, platform: str, external_id: str, now: datetime
+) -> datetime | None:
+    """Record that the person wrote from this account now; when they wrote before."""
+    identity = await session.scalar(
+        select(ChatIdentity).where(
+            ChatIdentity.platform == platform, ChatIdentity.external_id == external_id
+        )
+    )
+    if identity is None:
+        return None
+    before = identity.last_message_at
+    await session.execute(
+        update(ChatIdentity).where(ChatIdentity.id == identity.id).values(last_message_at=now)
+    )
+    return before
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who a platform account belongs to, as far as a sender needs to know."""
+
+    linked: bool
+    last_message_at: datetime | None = None
+    lang: str | None = None
+
+
+async def reader(session: AsyncSession, platform: str, external_id: str) -> Reader:
+    row = (
+        await session.execute(
+            select(ChatIdentity.last_message_at, User.lang)
+            .join(User, User.id == ChatIdentity.user_id)
+            .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id)
+        )
+    ).first()
+    if row is None:
+        return Reader(linked=False)
+    return Reader(linked=True, last_message_at=row[0], lang=row[1])

@@ -12,7 +12,9 @@ from bot.replies import Reply
 class DeliveryError(Exception):
     """A send that failed. ``retry_after``: the platform said when to retry (429).
     ``permanent``: retrying cannot help (chat not found, bot blocked, bad request).
-    ``sent_ids``: the parts of a split reply that did go out before the failure."""
+    ``sent_ids``: the parts of a split reply that did go out before the failure.
+    ``until_they_write``: the platform takes it only once the person writes again (a WeChat
+    account's 48-hour window): it waits, with the chat's later messages, until then."""
 
     def __init__(
         self,
@@ -21,11 +23,13 @@ class DeliveryError(Exception):
         retry_after: float | None = None,
         permanent: bool = False,
         sent_ids: Sequence[str] = (),
+        until_they_write: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
         self.sent_ids = tuple(sent_ids)
+        self.until_they_write = until_they_write
 
 
 @dataclass(frozen=True, slots=True)

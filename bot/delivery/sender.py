@@ -46,6 +46,7 @@ from bot.replies import from_json
 from store import leases
 from store.db import Database
 from store.models import OutboxMessage
+from store.outbox import WAITING
 from store.reminders import reminder_id_of
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ class Outcome:
     permanent: bool = False
     """With ``give_up``: the platform refused for good (blocked, chat gone), rather than
     retries running out."""
+    waiting: bool = False
+    """The platform takes it only once the person writes again: wait for that."""
 
 
 PushFailed = Callable[[AsyncSession, OutboxMessage, str | None, bool], Awaitable[None]]
@@ -275,6 +278,9 @@ class OutboxSender:
                     continue
             outcome = await self._deliver(row)
             await self._record(row, outcome)
+            if outcome.waiting:  # their later rows keep their place behind it
+                await self._wait_for_reader(rows[index + 1 :])
+                return
             if outcome.retry_in is not None:
                 await self._postpone(rows[index + 1 :], outcome.retry_in)
                 return
@@ -296,6 +302,8 @@ class OutboxSender:
                 ids = await platform.send(row.chat_id, reply)
             return Outcome(message_ids=ids)
         except DeliveryError as exc:
+            if exc.until_they_write:
+                return Outcome(error=str(exc), waiting=True)
             if exc.permanent:
                 return Outcome(error=str(exc), give_up=True, permanent=True)
             sent = tuple(exc.sent_ids)
@@ -364,9 +372,12 @@ class OutboxSender:
         sent: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
         retry: list[dict[str, Any]] = []
+        waiting: list[dict[str, Any]] = []
         for row, outcome, _ in batch:
             if outcome.message_ids is not None:
                 sent.append({"rid": row.id, "ids": outcome.message_ids, "at": now})
+            elif outcome.waiting:
+                waiting.append({"rid": row.id, "err": outcome.error})
             elif outcome.give_up:
                 failed.append({"rid": row.id, "err": outcome.error})
             else:
@@ -411,10 +422,23 @@ class OutboxSender:
                     ),
                     retry,
                 )
+            if waiting:
+                await session.execute(
+                    common.values(state=WAITING, last_error=bindparam("err")), waiting
+                )
             if failed and self.on_failed is not None:
                 for row, outcome, _ in batch:
                     if outcome.give_up:
                         await self.on_failed(session, row, outcome.error, outcome.permanent)
+
+    async def _wait_for_reader(self, rows: list[OutboxMessage]) -> None:
+        if not rows:
+            return
+        async with self.db.transaction(platform="outbox") as session:
+            for row in rows:
+                fresh = await session.get(OutboxMessage, row.id, with_for_update=True)
+                if fresh is not None and fresh.state == "sending":
+                    fresh.state = WAITING
 
     async def _postpone(self, rows: list[OutboxMessage], seconds: float) -> None:
         """Rows claimed but not tried go back to ``pending``, due in ``seconds``."""

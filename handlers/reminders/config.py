@@ -54,7 +54,7 @@ class ReminderConfig(BaseSettings):
     stale_deal_days: int = Field(default=14, ge=0, le=3650)
     birthday: bool = True
     birthday_time: time = time(9, 0)
-    platforms: Annotated[tuple[str, ...], NoDecode] = ("telegram", "slack")
+    platforms: Annotated[tuple[str, ...], NoDecode] = ("telegram", "slack", "wecom", "wechat")
     """Platforms pushes may go to, in order of preference when a user has several."""
 
     # Managers' reports (issue 7): subscriptions and conversion alerts.

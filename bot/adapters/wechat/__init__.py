@@ -1,0 +1,1 @@
+"""WeChat Official Account adapter (and the callback pieces WeCom shares)."""

@@ -1,0 +1,255 @@
+"""WeCom (企业微信) self-built app: the ``/wecom`` callback and delivery for the outbox.
+
+Built like the Official Account adapter (``bot.adapters.wechat``), with WeCom's differences:
+
+* The callback is always encrypted (``wechatpy.enterprise.crypto.WeChatCrypto``, receive
+  id = CorpID), the GET verification's ``echostr`` too: it is decrypted and echoed.
+* WeCom also retries what is not answered within 5 seconds. Replies never go in the HTTP
+  answer here: the engine's replies are sent by the outbox sender through
+  ``message/send`` at once, and the callback is answered as soon as the engine has
+  committed, or after :attr:`answer_budget` (4 s) while slow work (a card photo) goes on.
+* Buttons are native (``template_card`` / ``button_interaction``): a click is a
+  ``template_card_event`` that runs the same choice as Telegram's button, and the clicked
+  card is updated (``update_template_card``) to show what was chosen.
+* Limits: about 30 messages a minute per member per app (the excess is dropped silently),
+  so the sender keeps 2 seconds between two messages to one member, and every message asks
+  for ``enable_duplicate_check``. (At that pace the hourly cap of 1,000 per member would take
+  over half an hour of continuous sending to one person to reach.)
+* API calls use aiohttp with the token in the database, as for the Official Account, for
+  the same reasons (wechatpy's client is blocking and keeps its token in memory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Coroutine
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from wechatpy.enterprise.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+
+from bot.adapters.base import DeliveryError, RateLimits
+from bot.adapters.wechat.adapter import image_attachment
+from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify
+from bot.adapters.wechat.parse import Parsed, Query, Refused, decrypt, fresh, read_xml
+from bot.adapters.wecom.parse import PLATFORM, parse_wecom
+from bot.adapters.wecom.render import DUPLICATE_CHECK, Message, Upload, cards_needed, render
+from bot.app import App
+from bot.config import ConfigError
+from bot.outbox import enqueue
+from bot.replies import Reply, Text
+from store.users import identity_user
+
+log = logging.getLogger(__name__)
+
+PATH = "/wecom"
+ANSWER_BUDGET = 4.0
+
+
+class WeComAdapter:
+    name = PLATFORM
+    limits = RateLimits(per_second=20, private_interval=2.0, group_interval=2.0)
+    answer_budget = ANSWER_BUDGET
+
+    def __init__(self, app: App) -> None:
+        settings = app.settings
+        if not (
+            settings.wecom_corp_id
+            and settings.wecom_agent_id
+            and settings.wecom_secret
+            and settings.wecom_token
+            and settings.wecom_aes_key
+        ):
+            raise ConfigError(
+                "CRMBOT_WECOM_CORP_ID, _AGENT_ID, _SECRET, _TOKEN and _AES_KEY are needed"
+            )
+        self.app = app
+        self.corp_id = settings.wecom_corp_id
+        self.agent_id = settings.wecom_agent_id
+        self._secret = settings.wecom_secret.get_secret_value()
+        self.crypto = WeChatCrypto(
+            settings.wecom_token.get_secret_value(),
+            settings.wecom_aes_key.get_secret_value(),
+            self.corp_id,
+        )
+        self.api = WeixinApi(
+            platform=PLATFORM,
+            root=settings.wecom_api_url,
+            db=app.db,
+            clock=app.clock,
+            fetch_token=self._fetch_token,
+        )
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get(PATH, self.verify), web.post(PATH, self.receive)]
+
+    async def start(self) -> None:
+        await self.api.start()
+
+    async def close(self) -> None:
+        await self.settle(seconds=10)
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.api.close()
+
+    async def settle(self, seconds: float | None = None) -> None:
+        while self._tasks:
+            done, _ = await asyncio.wait(set(self._tasks), timeout=seconds)
+            if not done:
+                return
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        """A message finished after its callback was answered: a failure is logged here,
+        as nobody awaits it any more (the engine has already queued its apology)."""
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s: a message failed after the answer", self.name, exc_info=task.exception())
+
+    async def _fetch_token(self, session: aiohttp.ClientSession) -> tuple[str, int]:
+        params = {"corpid": self.corp_id, "corpsecret": self._secret}
+        async with session.get(self.api.url("cgi-bin/gettoken"), params=params) as response:
+            answer = check("cgi-bin/gettoken", await response.json(content_type=None))
+        return str(answer["access_token"]), int(answer.get("expires_in", 7200))
+
+    # ------------------------------------------------------------------- inbound
+
+    async def verify(self, request: web.Request) -> web.Response:
+        """URL verification: ``echostr`` is encrypted; answer it decrypted."""
+        query = Query.of(request.query)
+        if not fresh(query.timestamp, self.app.clock.now()):
+            log.warning("wecom: refused a stale verification from %s", request.remote)
+            return web.Response(status=403, text="forbidden")
+        try:
+            echo = self.crypto.check_signature(
+                query.msg_signature, query.timestamp, query.nonce, query.echostr
+            )
+        except InvalidSignatureException:
+            log.warning("wecom: refused a verification from %s: signature", request.remote)
+            return web.Response(status=403, text="forbidden")
+        except Exception as exc:  # the echostr does not decrypt, or is not for our CorpID
+            log.warning("wecom: refused a verification (%s)", type(exc).__name__)
+            return web.Response(status=403, text="forbidden")
+        return web.Response(text=str(echo))
+
+    async def receive(self, request: web.Request) -> web.StreamResponse:
+        query = Query.of(request.query)
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            log.warning("wecom: refused an oversize body from %s (413)", request.remote)
+            return web.Response(status=413, text="too large")
+        try:
+            xml = decrypt(self.crypto, read_xml(body), query, self.app.clock.now())
+            parsed = parse_wecom(xml)
+        except Refused as exc:
+            log.warning(
+                "wecom: refused a callback of %d bytes from %s (%d): %s",
+                len(body),
+                request.remote,
+                exc.status,
+                exc.reason,
+            )
+            return web.Response(status=exc.status, text="refused")
+        task = self._spawn(self._process(parsed))
+        done, _ = await asyncio.wait({task}, timeout=self.answer_budget)
+        if task in done and task.exception() is not None:
+            log.error("wecom: message from %s not stored; WeCom will retry", parsed.sender)
+            return web.Response(status=500, text="try again")
+        return web.Response(text="")
+
+    async def _process(self, parsed: Parsed) -> None:
+        event = parsed.event
+        if parsed.notice is not None:
+            await self._notice(parsed.sender, parsed.notice)
+            return
+        if event is None:
+            return
+        if parsed.media_id is not None:
+            attachment = await image_attachment(
+                self.api, parsed.media_id, self.app.settings.max_photo_bytes
+            )
+            event = replace(event, attachments=(attachment,))
+        await self.app.engine.handle(event)
+
+    async def _notice(self, user_id: str, key: str) -> None:
+        async with self.app.db.transaction(platform=PLATFORM) as session:
+            user = await identity_user(session, PLATFORM, user_id)
+            lang = (user.lang if user else None) or self.app.settings.default_lang
+            text = self.app.translator.t(lang, key)
+            enqueue(
+                session,
+                platform=PLATFORM,
+                chat_id=user_id,
+                replies=[Text(text)],
+                now=self.app.clock.now(),
+            )
+        if self.app.engine.on_outbox is not None:
+            self.app.engine.on_outbox()
+
+    # ------------------------------------------------------------------ outbound
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        task_ids = [f"crm{secrets.token_hex(12)}" for _ in range(cards_needed(reply))]
+        ids: list[str] = []
+        try:
+            for call in render(reply, task_ids):
+                if isinstance(call, Upload):
+                    media_id = await self.upload_image(call.data, call.filename)
+                    body: dict[str, Any] = {"msgtype": "image", "image": {"media_id": media_id}}
+                else:
+                    assert isinstance(call, Message)
+                    body = call.body
+                answer = await self.api.call(
+                    "cgi-bin/message/send",
+                    json={"touser": chat_id, "agentid": self.agent_id, **body, **DUPLICATE_CHECK},
+                )
+                if chat_id in str(answer.get("invaliduser", "")).split("|"):
+                    raise DeliveryError(
+                        f"wecom: {chat_id} is not a member the app can reach", permanent=True
+                    )
+                ids.append(str(answer.get("msgid", "")))
+        except ApiError as exc:
+            raise classify(exc) from exc
+        except aiohttp.ClientError as exc:
+            raise DeliveryError(f"wecom: {type(exc).__name__}: {exc}") from exc
+        return ids
+
+    async def upload_image(self, data: bytes, filename: str) -> str:
+        def form() -> aiohttp.FormData:
+            parts = aiohttp.FormData()
+            parts.add_field("media", data, filename=filename, content_type="image/png")
+            return parts
+
+        answer = await self.api.call("cgi-bin/media/upload", params={"type": "image"}, data=form)
+        return str(answer["media_id"])
+
+    async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:
+        """Turn the clicked card's buttons into one that names the choice."""
+        body = {
+            "userids": [chat_id],
+            "agentid": self.agent_id,
+            "response_code": message_id,
+            "button": {"replace_name": f"✓ {label}" if label else "✓"},
+        }
+        try:
+            await self.api.call("cgi-bin/message/update_template_card", json=body)
+        except ApiError as exc:
+            raise classify(exc) from exc
+        except aiohttp.ClientError as exc:
+            raise DeliveryError(f"wecom: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Checking in at a customer by sharing a location."""

@@ -1,0 +1,319 @@
+"""WeCom self-built app end to end: encrypted callbacks into the real server, app messages
+and card updates out to the local fake API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.outbox import enqueue
+from bot.replies import Text
+from store.models import Activity, ChatIdentity, Company, OutboxMessage, Role, Task, User
+from store.users import create_user, issue_invite, link_identity
+from tests import workspace
+from tests.fakes.wechat_api import (
+    AES_KEY,
+    AGENT_ID,
+    CORP_ID,
+    CORP_SECRET,
+    TOKEN,
+    FakeWeixinApi,
+    WeComMember,
+    WeComServer,
+    xml_message,
+)
+from tests.harness import BotHarness
+from tests.server_harness import running
+from tests.test_wechat import BILLION_LAUGHS
+
+NA = "li.na"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeWeixinApi]:
+    fake = FakeWeixinApi()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+def wecom_settings(settings: Settings, api: FakeWeixinApi, **more: Any) -> Settings:
+    return Settings(
+        database_url=settings.database_url,
+        default_lang="en",
+        default_tz="Asia/Shanghai",
+        slow_work_processes=0,
+        wecom_corp_id=CORP_ID,
+        wecom_agent_id=AGENT_ID,
+        wecom_secret=CORP_SECRET,
+        wecom_token=TOKEN,
+        wecom_aes_key=AES_KEY,
+        wecom_api_url=api.url,
+        **more,
+    )
+
+
+@pytest.fixture
+async def wecom(settings, clock, api) -> AsyncIterator[WeComServer]:
+    async with running(wecom_settings(settings, api), clock) as server:
+        yield WeComServer(server, api)
+
+
+@pytest.fixture
+async def team(wecom):
+    server = wecom.running
+    app = server.server.app
+    ws = await workspace.build(BotHarness(app, server.clock, app.settings))
+    async with app.db.transaction(platform="test") as session:
+        user = await session.get(User, ws.na.user_id)
+        assert user is not None
+        await link_identity(session, user, platform="wecom", external_id=NA, now=server.clock.now())
+    return ws
+
+
+@pytest.fixture
+def na(wecom: WeComServer, team) -> WeComMember:
+    return wecom.member(NA)
+
+
+async def count(wecom: WeComServer, model, *where) -> int:
+    async with wecom.running.server.app.db.transaction() as session:
+        return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+async def outbox(wecom: WeComServer) -> list[OutboxMessage]:
+    async with wecom.running.server.app.db.transaction() as session:
+        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+
+# ------------------------------------------------------------------ verification
+
+
+async def test_get_verification_decrypts_and_echoes(wecom):
+    ts, nonce = str(wecom.now()), "77"
+    envelope = wecom.crypto().encrypt_message("<xml/>", nonce, ts)
+    from tests.fakes.wechat_api import _fields
+
+    fields = _fields(envelope)
+    # WeCom's echostr is the bare cipher text of a random string.
+    echostr = fields["Encrypt"]
+    params = {"msg_signature": fields["MsgSignature"], "timestamp": ts, "nonce": nonce}
+    async with wecom.running.client.get("/wecom", params={**params, "echostr": echostr}) as r:
+        assert (r.status, await r.text()) == (200, "<xml/>")
+    params["msg_signature"] = "0" * 40
+    async with wecom.running.client.get("/wecom", params={**params, "echostr": echostr}) as r:
+        assert r.status == 403
+
+
+# ----------------------------------------------------------------- conversations
+
+
+async def test_invite_start_and_a_chinese_log_with_follow_up(wecom):
+    app = wecom.running.server.app
+    now = wecom.running.clock.now()
+    async with app.db.transaction(platform="test") as session:
+        mei = await create_user(session, "mei", role=Role("rep"), now=now, lang="zh")
+        invite = await issue_invite(session, mei, now=now, ttl=timedelta(hours=1))
+        session.add(
+            Company(
+                name="星辰科技", owner_id=mei.id, city="Shanghai", created_at=now, updated_at=now
+            )
+        )
+    member = wecom.member("mei.chen")
+    said = await member.say(f"/start {invite.code}")
+    assert (said.answer.status, said.answer.body) == (200, "")
+    assert "✅ 欢迎" in said.text
+    assert said.messages[0]["agentid"] == AGENT_ID
+    assert said.messages[0]["enable_duplicate_check"] == 1
+    text = "今天拜访了星辰科技，聊得不错，下周二下午3点跟进"
+    said = await member.say(text)
+    assert "✅ 已记录：拜访 · 星辰科技" in said.text
+    assert "跟进：11月24日（周二）15:00" in said.text
+    assert any(m["msgtype"] == "template_card" for m in said.messages)
+    async with app.db.transaction() as session:
+        task = await session.scalar(select(Task).order_by(Task.id.desc()))
+    assert task is not None
+    assert task.due_at == datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+    said = await member.click(said, "撤销")
+    assert "已撤销" in said.text
+    assert said.updates[0]["button"] == {"replace_name": "✓ ↩️ 撤销"}
+
+
+async def test_lookup_choice_by_card_click_updates_the_card(wecom, na, team):
+    app = wecom.running.server.app
+    session, records = await BotHarness(app, wecom.running.clock, app.settings).records_for(team.na)
+    async with session, session.begin():
+        await records.create(Company, name="星辰贸易", city="Shanghai")
+    said = await na.say("/查 星辰")
+    card = said.messages[-1]
+    assert card["msgtype"] == "template_card"
+    assert card["template_card"]["card_type"] == "button_interaction"
+    labels = [b["text"] for b in card["template_card"]["button_list"]]
+    assert labels == ["星辰科技", "星辰贸易"]
+    said = await na.click(said, "星辰科技")
+    assert "张伟" in said.text
+    update = said.updates[0]
+    assert update["response_code"].startswith("RC-crm")
+    assert update["button"] == {"replace_name": "✓ 星辰科技"}
+    assert update["userids"] == [NA]
+
+
+async def test_typing_the_number_works_too(wecom, na, team):
+    app = wecom.running.server.app
+    session, records = await BotHarness(app, wecom.running.clock, app.settings).records_for(team.na)
+    async with session, session.begin():
+        await records.create(Company, name="星辰贸易", city="Shanghai")
+    await na.say("/查 星辰")
+    said = await na.say("1")
+    assert "张伟" in said.text
+
+
+async def test_an_admin_can_link_a_member_directly(wecom, team, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    monkeypatch.setenv("CRMBOT_DATABASE_URL", wecom.running.server.app.settings.database_url)
+    runner = CliRunner()
+    result = await asyncio.to_thread(
+        runner.invoke, main, ["user", "link", "li", "--wecom", "li.wei"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "li is linked to WeCom member li.wei" in result.output
+    said = await wecom.member("li.wei").say("/me")
+    assert "li" in said.text
+    taken = await asyncio.to_thread(
+        runner.invoke, main, ["user", "link", "zhang", "--wecom", "li.wei"]
+    )
+    assert taken.exit_code != 0
+    assert await count(wecom, ChatIdentity, ChatIdentity.external_id == "li.wei") == 1
+
+
+async def test_messages_to_one_member_are_paced(wecom, na):
+    app = wecom.running.server.app
+    start = wecom.running.clock.now()
+    async with app.db.transaction(platform="test") as session:
+        enqueue(
+            session,
+            platform="wecom",
+            chat_id=NA,
+            replies=[Text(f"第{i}条") for i in range(5)],
+            now=start,
+        )
+    await wecom.deliveries()
+    elapsed = wecom.running.clock.now() - start
+    assert elapsed >= timedelta(seconds=8)  # 2 s apart: within 30 a minute
+
+
+# ----------------------------------------------------------------------- refusals
+
+
+async def test_refusals(wecom, na):
+    fields = na.fields("text", Content="今天拜访了星辰科技", MsgId=1)
+    forged = wecom.crypto(token="forged")
+    assert (await wecom.post_xml(xml_message(fields), crypto=forged)).status == 403
+    other_corp = wecom.crypto(corp_id="ww0000000000000000")
+    assert (await wecom.post_xml(xml_message(fields), crypto=other_corp)).status == 403
+    stale = wecom.now() - 301
+    assert (await wecom.post_xml(xml_message(fields), timestamp=stale)).status == 403
+    started = time.perf_counter()
+    assert (await wecom.post_xml(BILLION_LAUGHS)).status == 400
+    assert time.perf_counter() - started < 2
+    assert (await wecom.post_xml("<xml><ToUserName>")).status == 400
+    plain = xml_message(fields).encode()
+    assert (await wecom.post_raw(plain, {"timestamp": str(wecom.now())})).status == 400
+    huge = na.fields("text", Content="字" * 400_000, MsgId=2)
+    assert (await wecom.post_raw(xml_message(huge).encode(), {})).status == 413
+    assert await outbox(wecom) == []
+    assert await count(wecom, Activity, Activity.source_text == "今天拜访了星辰科技") == 0
+
+
+async def test_a_retried_message_is_acted_on_once(wecom, na):
+    fields = na.fields("text", Content="今天拜访了星辰科技张总，聊得不错", MsgId=99)
+    await wecom.post_xml(xml_message(fields))
+    await wecom.post_xml(xml_message(fields))
+    await wecom.deliveries()
+    logged = Activity.source_text.like("今天拜访了星辰科技张总%")
+    assert await count(wecom, Activity, logged) == 1
+
+
+async def test_unknown_type_and_unlinked_member(wecom, na):
+    said = await na.send(na.fields("video", MediaId="v", ThumbMediaId="t", MsgId=3))
+    assert "暂时还不支持" in said.text
+    said = await wecom.member("stranger").say("你好")
+    assert "isn't linked" in said.text
+    said = await wecom.member("stranger").send(
+        wecom.member("stranger").fields("event", Event="subscribe")
+    )
+    assert "/start" in said.text
+
+
+async def test_a_managers_report_also_goes_to_the_team_group(wecom, team, monkeypatch):
+    import base64
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    app = wecom.running.server.app
+    async with app.db.transaction(platform="test") as session:
+        wang = await session.get(User, team.wang.user_id)
+        assert wang is not None
+        await link_identity(
+            session, wang, platform="wecom", external_id="wang.lei", now=wecom.running.clock.now()
+        )
+    monkeypatch.setenv("CRMBOT_DATABASE_URL", app.settings.database_url)
+    monkeypatch.setenv("CRMBOT_WECOM_API_URL", wecom.api.url)
+    url = f"{wecom.api.url}/cgi-bin/webhook/send?key=GROUPKEY"
+    runner = CliRunner()
+    added = await asyncio.to_thread(runner.invoke, main, ["wecom", "add-group-bot", "East", url])
+    assert added.exit_code == 0, added.output
+    refused = await asyncio.to_thread(
+        runner.invoke, main, ["wecom", "add-group-bot", "East", "https://example.com/hook"]
+    )
+    assert refused.exit_code != 0
+    said = await wecom.member("wang.lei").say("/订阅 每周 漏斗")
+    assert "已订阅" in said.text
+    wecom.running.clock.set(datetime(2026, 11, 23, 1, 0, 30, tzinfo=UTC))  # Monday 9:00
+    service = wecom.running.server.reminders.service
+    await service.plan_digests()
+    await service.tick()
+    said_to_wang = await wecom.deliveries()
+    assert any(c.body.get("touser") == "wang.lei" for c in said_to_wang)
+    posts = wecom.api.called("cgi-bin/webhook/send")
+    assert [p.params["key"] for p in posts] == ["GROUPKEY", "GROUPKEY"]
+    assert posts[0].body["msgtype"] == "markdown"
+    image = posts[1].body["image"]
+    data = base64.b64decode(image["base64"])
+    assert data.startswith(b"\x89PNG")
+    assert image["md5"] == hashlib.md5(data).hexdigest()  # noqa: S324
+
+
+async def test_a_card_photo_and_a_voice_message(wecom, na, monkeypatch):
+    from tests import cardset
+    from tests.cardset.memo import memoise_scans
+
+    memoise_scans(monkeypatch)
+    card = cardset.make_card(0)
+    media_id = wecom.api.add_media(card.jpeg)
+    photo = na.fields("image", PicUrl="http://p", MediaId=media_id, MsgId=wecom.next_msg_id())
+    said = await na.send(photo)
+    assert f"公司：{card.truth['company']}" in said.text
+    voice = na.fields("voice", MediaId="v1", Format="amr", MsgId=wecom.next_msg_id())
+    said = await na.send(voice)
+    assert "没能识别这条语音" in said.text
+
+
+async def test_a_chart_is_uploaded_and_sent_as_an_image(wecom, na):
+    said = await na.say("/管道")
+    image = next(m for m in said.messages if m["msgtype"] == "image")
+    assert wecom.api.uploads[image["image"]["media_id"]].startswith(b"\x89PNG")
+    assert said.messages[-1]["msgtype"] == "text"  # the summary after the picture
