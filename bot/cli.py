@@ -23,6 +23,7 @@ from bot.app import App, open_app
 from bot.cardscan.command import card as card_command
 from bot.clock import SystemClock
 from bot.config import ConfigError, default_data_dir, load_settings
+from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
 from scheduler.console import console_reminders
 from store import demo, migrate
@@ -56,7 +57,7 @@ def run_async(fn: Callable[P, Awaitable[T]]) -> Callable[P, T]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return asyncio.run(fn(*args, **kwargs))  # type: ignore[arg-type]
-        except (ConfigError, UserError) as exc:
+        except (ConfigError, UserError, MissingExtra) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper
@@ -284,7 +285,8 @@ async def user_invite(
         click.echo(f"Invite for {person.display_name} ({person.role}): {invite.code}")
         click.echo(f"In chat, send:  /start {invite.code}")
         if "telegram" in app.settings.platforms:
-            from bot.adapters.telegram.adapter import TelegramAdapter
+            with needs(TELEGRAM):
+                from bot.adapters.telegram.adapter import TelegramAdapter
 
             telegram_adapter = TelegramAdapter(app)
             try:
@@ -570,6 +572,8 @@ async def chart(kind: str, as_user: str, period: str, lang: str | None, out: Pat
             )
         except PeriodError:
             raise click.BadParameter(f"unknown period {period!r}", param_hint="--period") from None
+        if answer.png is None:
+            raise MissingExtra(CHARTS)
         await asyncio.to_thread(out.write_bytes, answer.png)
         click.echo(answer.summary)
     finally:
