@@ -88,6 +88,8 @@ def lock(options: list[str]) -> int:
         "--no-emit-index-url",  # the lock names versions, not this machine's mirrors
         "--no-emit-find-links",
         "--no-emit-trusted-host",
+        # `all` names crmbot's own extras, which would pin crmbot itself to this folder.
+        "--unsafe-package=crmbot",
         f"--output-file={LOCK.name}",
         *options,
         "pyproject.toml",

@@ -269,3 +269,35 @@ def test_the_console_works_with_the_core_alone(tmp_path):
     assert CHARTS_HINT in done.stderr  # the log lines
     assert OCR_HINT in done.stderr
     assert "optional modules imported: none" in done.stderr
+
+
+# --------------------------------------------------------------------------- the lock
+
+
+def test_the_lock_pins_every_dependency_within_its_range():
+    """requirements.lock (``python3 dev.py lock``) is in step with pyproject.toml: each
+    dependency of the tested set (core, every extra, dev) is pinned, inside its range, and
+    nothing points at a local folder (a constraints file must install anywhere)."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins: dict[str, str] = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith((" ", "#")):
+            assert "==" in line, f"not a pin: {line!r}"
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version
+    wanted = [*project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        wanted.extend(extra)
+    for text in wanted:
+        requirement = Requirement(text)
+        if requirement.name == project["name"]:  # `all` naming the other extras
+            continue
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not in requirements.lock: run python3 dev.py lock"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} vs {text}"
+    assert canonicalize_name(project["name"]) not in pins
