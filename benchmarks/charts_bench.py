@@ -7,9 +7,9 @@
 For each report kind and each kind of viewer (admin: every deal; manager: one team; rep:
 their own) it times, after one warm-up call, ``--runs`` calls of
 
-- *query*: :func:`handlers.reports.build` — the scoped SQL aggregates plus turning them
+- *query*: :func:`handlers.reports.routes.build` — the scoped SQL aggregates plus turning them
   into a chart spec (no drawing);
-- *total*: :func:`handlers.reports.make_chart` — the same plus rendering the PNG, which is
+- *total*: :func:`handlers.reports.routes.make_chart` — the same plus rendering the PNG, which is
   exactly what a chat command costs the bot;
 
 and prints, in milliseconds, the fastest and the median wall-clock run and the median CPU
@@ -43,7 +43,7 @@ from sqlalchemy import func, insert, select, text
 
 from bot.clock import FrozenClock
 from bot.config import Settings
-from handlers.reports import KINDS, Viewer, build, make_chart
+from handlers.reports.routes import KINDS, Viewer, build, make_chart
 from locales.catalog import Translator
 from store import demo, migrate
 from store.access import Records, principal_for

@@ -5,7 +5,7 @@
 
 Loads the demo workspace into a throwaway SQLite file with the clock frozen at the corpus's
 "now" (Wednesday 2026-11-18 10:00, +08:00) and asks, for every message, what the chat
-would understand as its sender (:func:`handlers.understanding.understand`, the code behind
+would understand as its sender (:func:`handlers.logging.understanding.understand`, the code behind
 ``crmbot parse --as``). A field counts as right when it equals the expected value exactly
 (names compared case- and space-insensitively, times to the minute).
 """
@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import FrozenClock
 from bot.config import Settings
-from handlers.understanding import understand
+from handlers.logging.understanding import understand
 from store import demo, migrate
 from store.access import Records, principal_for
 from store.db import Database

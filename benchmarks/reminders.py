@@ -13,7 +13,7 @@ What runs, each in its own process (as in production):
   message so lost and duplicated pushes can be counted;
 * ``--workers`` crmbot workers, each with its own database engine, the real reminder
   scheduler (:class:`scheduler.runner.ReminderScheduler`, APScheduler, ticking every second)
-  and the real outbox sender (:class:`scheduler.sender.OutboxSender`) talking to the fake
+  and the real outbox sender (:class:`bot.delivery.sender.OutboxSender`) talking to the fake
   through a tiny :class:`HttpPlatform`. Each worker paces itself at ``rate / workers``
   (``RateLimits.per_second``): the outbox sender's limiter is per process.
 
@@ -56,11 +56,11 @@ from sqlalchemy import func, insert, select, text, update  # noqa: E402
 from bot.adapters.base import DeliveryError, RateLimits  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.delivery.sender import OutboxSender, SenderPolicy  # noqa: E402
 from bot.replies import Reply, reply_text  # noqa: E402
+from handlers.reminders.config import ReminderConfig  # noqa: E402
 from locales.catalog import Translator  # noqa: E402
-from scheduler.config import ReminderConfig  # noqa: E402
 from scheduler.runner import ReminderScheduler  # noqa: E402
-from scheduler.sender import OutboxSender, SenderPolicy  # noqa: E402
 from scheduler.service import ReminderService  # noqa: E402
 from store import migrate  # noqa: E402
 from store.db import Database  # noqa: E402

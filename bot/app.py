@@ -7,84 +7,12 @@ from dataclasses import dataclass
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.engine import Engine, EngineParts
-from bot.router import Router
 from bot.workers import SlowWorkers
-from conversations import (
-    approval_reject,
-    business_card,
-    deal_edit,
-    deal_reason,
-    guided_log,
-    log_edit,
-    new_company,
-    new_deal,
-    quick_log,
-    reminder_when,
-)
-from conversations.base import Flows
-from handlers import (
-    activities,
-    approvals,
-    business_cards,
-    companies,
-    deals,
-    help,
-    history,
-    intents,
-    lookup,
-    onboarding,
-    reminders,
-    reports,
-    settings,
-    subscriptions,
-    tasks,
-)
+from conversations.dispatch import FlowDispatcher
+from handlers import features
 from locales.catalog import Translator
 from store import migrate
 from store.db import Database
-
-
-def build_router() -> Router:
-    router = Router()
-    # Free text (activities) goes last: it catches whatever no command or button took.
-    # Reminders come before it ("remind me ..." is not a call log), photos go to the card
-    # reader.
-    for module in (
-        onboarding,
-        help,
-        settings,
-        companies,
-        lookup,
-        deals,
-        approvals,
-        tasks,
-        reminders,
-        subscriptions,
-        history,
-        reports,
-        business_cards,
-        activities,
-    ):
-        router.include(module.routes())
-    return router
-
-
-def build_flows() -> Flows:
-    flows = Flows()
-    for flow in (
-        new_company.FLOW,
-        new_deal.FLOW,
-        deal_edit.FLOW,
-        deal_reason.FLOW,
-        quick_log.FLOW,
-        guided_log.FLOW,
-        log_edit.FLOW,
-        business_card.FLOW,
-        reminder_when.FLOW,
-        approval_reject.FLOW,
-    ):
-        flows.add(flow)
-    return flows
 
 
 @dataclass
@@ -125,10 +53,10 @@ async def open_app(
         settings=settings,
         clock=clock,
         translator=translator,
-        router=build_router(),
-        flows=build_flows(),
-        onboarding=onboarding.start,
-        new_intent=intents.is_new_intent,
+        conversations=FlowDispatcher(
+            features.build_flows(), features.build_router(), features.is_new_intent
+        ),
+        onboarding=features.start,
         workers=SlowWorkers(settings.slow_work_processes),
     )
     engine = Engine(db, parts, outbox_platforms=outbox_platforms)

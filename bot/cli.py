@@ -23,9 +23,9 @@ from bot.app import App, open_app
 from bot.cardscan.command import card as card_command
 from bot.clock import SystemClock
 from bot.config import ConfigError, default_data_dir, load_settings
+from bot.console_reminders import console_reminders
 from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
-from scheduler.console import console_reminders
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database
@@ -518,7 +518,7 @@ def parse(
 
 
 async def _understand_as(name: str, text: str, now: datetime) -> dict[str, object]:
-    from handlers.understanding import understand
+    from handlers.logging.understanding import understand
     from store.access import Records, principal_for
 
     app = await _app()
@@ -561,7 +561,7 @@ async def _understand_as(name: str, text: str, now: datetime) -> dict[str, objec
 @run_async
 async def chart(kind: str, as_user: str, period: str, lang: str | None, out: Path) -> None:
     """Render the KIND chart USER would get in chat, write it to --out, print the summary."""
-    from handlers.reports import chart_for
+    from handlers.reports.routes import chart_for
     from store.reports import PeriodError
 
     app = await _app()

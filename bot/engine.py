@@ -8,12 +8,9 @@ all in one transaction. Replies are returned only after that transaction has com
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, select
@@ -21,32 +18,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.context import Context, FlowControl, SlowWork, UserFacingError
+from bot.context import Context, FlowControl, SlowWork
 from bot.events import InboundEvent, command_hint, split_command
-from bot.formatting import shorten
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts
 from bot.nlu.message import warm_up as warm_up_parser
-from bot.replies import Button, Choices, Reply, Text, map_text, reply_buttons
-from bot.router import Handler, Router
+from bot.outbox import enqueue
+from bot.replies import Reply, Text, map_text
+from bot.router import Handler
+from bot.running import run_guarded
 from bot.workers import SlowWorkers
-from conversations.base import FLOW_PAYLOAD, Expects, Flows, Step
 from locales.catalog import Translator, match_language
-from store.access import NotAllowed, RecordNotFound, principal_for
+from store.access import principal_for
 from store.db import Database
 from store.models import Conversation, ProcessedEvent, User
-from store.outbox import enqueue, enqueue_choice
+from store.outbox import enqueue_choice
 from store.upsert import insert_ignore
 from store.users import identity_user
 
 log = logging.getLogger(__name__)
-DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)、]?\s*$")
 UNLINKED_COMMANDS = frozenset({"start"})
-ESCAPE_ANSWER = "fx:answer"  # "use my message as the answer to the question"
-ESCAPE_NEW = "fx:new"  # "no, it is a new message: run it"
-ESCAPED_KEY = "_escaped"  # where the message waits in the flow's data meanwhile
-_NOT_LABEL = re.compile(r"[\W_]+")
-NewIntent = Callable[[Context], Awaitable[bool]]
 
 
 _CONVERSATION: Select[Conversation] = (
@@ -61,6 +52,14 @@ _CONVERSATION: Select[Conversation] = (
 """The chat's conversation row, locked; built once, as it is read for every event."""
 
 
+class Conversations(Protocol):
+    """The flow machinery, seen from the engine (which imports nothing above the core)."""
+
+    async def dispatch(self, ctx: Context) -> None: ...
+
+    async def follow_up(self, ctx: Context, handler: Handler) -> None: ...
+
+
 @dataclass(frozen=True)
 class EngineParts:
     """What the engine is built from; ``bot.app`` assembles it."""
@@ -68,11 +67,10 @@ class EngineParts:
     settings: Settings
     clock: Clock
     translator: Translator
-    router: Router
-    flows: Flows
+    conversations: Conversations
+    """Where a linked user's events go (``conversations.dispatch.FlowDispatcher``)."""
     onboarding: Handler
-    new_intent: NewIntent | None = None
-    """True when a text is clearly a new log, reminder or deal update (not an answer)."""
+    """``/start`` for someone not linked yet: the only route open to strangers."""
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
     """Where card reading and chart drawing run (see bot.workers)."""
 
@@ -132,16 +130,11 @@ class Engine:
         followed = replace(event, origin=None)
         async with self.db.transaction(platform=event.platform) as session:
             ctx = await self._context(session, followed)
-            flow = ctx.flow
-            before = (flow.name, flow.state) if flow is not None else (None, None)
 
             async def finish(c: Context) -> None:
                 await slow.finish(c, result)
 
-            await self._run(ctx, finish)
-            if flow is not None:
-                self._remember_choices(ctx, *before)
-                flow.row.updated_at = ctx.now
+            await self.parts.conversations.follow_up(ctx, finish)
             replies = self._for_chat(event, ctx.replies)
             self._enqueue(session, followed, replies)
         self._committed(event)
@@ -278,217 +271,13 @@ class Engine:
 
     async def _dispatch(self, ctx: Context) -> None:
         if ctx.user is None or ctx.flow is None:
-            await self._run(
+            await run_guarded(
                 ctx,
                 self.parts.onboarding if ctx.command in UNLINKED_COMMANDS else _not_linked,
             )
             return
-        flow = ctx.flow
-        self._expire_flow(ctx)
-        step = self._step(ctx)
-        if not self._pick_choice(ctx, step):
-            return
-        if ctx.payload in (ESCAPE_ANSWER, ESCAPE_NEW):
-            if not self._resume_escaped(ctx):
-                await self._run(ctx, _stale_button)
-                return
-        elif await self._is_new_message(ctx, step):
-            self._ask_answer_or_new(ctx)
-            self._remember_choices(ctx, flow.name, flow.state)
-            flow.row.updated_at = ctx.now
-            return
-        if ctx.command is not None and ctx.command != "cancel" and flow.name:
-            flow.end()
-        before = (flow.name, flow.state)
-        handler = self._flow_handler(ctx) or self.parts.router.find(ctx)
-        if handler is None:
-            if ctx.payload is not None and ctx.payload.startswith(FLOW_PAYLOAD + ":"):
-                handler = _stale_button
-            else:
-                handler = _unknown_command if ctx.command else _not_understood
-        await self._run(ctx, handler)
-        self._remember_choices(ctx, *before)
-        flow.row.updated_at = ctx.now
-
-    def _step(self, ctx: Context) -> Step | None:
-        """The step the user's flow waits in, if any (after expiry was applied)."""
-        flow = ctx.flow
-        if flow is None or not flow.name:
-            return None
-        definition = self.parts.flows.get(flow.name)
-        return definition.step(flow.state) if definition is not None else None
-
-    def _pick_choice(self, ctx: Context, step: Step | None) -> bool:
-        """A typed digit (１ too) or a button's own label answers the last buttons shown,
-        as on platforms without buttons — but only where those buttons are on offer: a
-        number at a step that waits for an amount is the amount, and a number out of range
-        is read as text where the step takes text."""
-        assert ctx.flow is not None
-        if ctx.payload is not None or ctx.command is not None or not ctx.text:
-            return True
-        entries = _choice_entries(ctx.flow.row.choices)
-        if not entries:
-            return True
-        text = unicodedata.normalize("NFKC", ctx.text)
-        match = DIGIT.match(text)
-        if match:
-            if step is not None and step.expects is Expects.NUMBER:
-                return True
-            number = int(match.group(1))
-            if 1 <= number <= len(entries):
-                ctx.payload = entries[number - 1][0]
-                return True
-            if step is not None and step.expects in (Expects.TEXT, Expects.MESSAGE):
-                return True
-            ctx.say("errors.pick_number", n=len(entries))
-            return False
-        key = _label_key(text)
-        if key and len(text) <= 40:
-            same = [payload for payload, label in entries if label and _label_key(label) == key]
-            if len(set(same)) == 1:
-                ctx.payload = same[0]
-        return True
-
-    async def _is_new_message(self, ctx: Context, step: Step | None) -> bool:
-        """Typed text at a step that waits for an answer, which is clearly something new."""
-        if step is None or step.expects is Expects.MESSAGE or self.parts.new_intent is None:
-            return False
-        if ctx.payload is not None or ctx.command is not None or not ctx.text:
-            return False
-        return await self.parts.new_intent(ctx)
-
-    @staticmethod
-    def _ask_answer_or_new(ctx: Context) -> None:
-        """Keep the message with the waiting flow and let the rep say what it is."""
-        assert ctx.flow is not None
-        ctx.flow.update(
-            **{ESCAPED_KEY: {"text": ctx.text, "sent_at": ctx.event.sent_at.isoformat()}}
-        )
-        ctx.ask(
-            ctx.t("flow.answer_or_new", text=shorten(ctx.text, 40)),
-            [
-                Button(ctx.t("flow.start_new"), ESCAPE_NEW),
-                Button(ctx.t("flow.use_as_answer"), ESCAPE_ANSWER),
-            ],
-        )
-
-    @staticmethod
-    def _resume_escaped(ctx: Context) -> bool:
-        """Bring the kept message back as this event's text: for the waiting step (answer),
-        or with the flow closed, for the router (new). False when nothing is kept."""
-        flow = ctx.flow
-        assert flow is not None
-        as_new = ctx.payload == ESCAPE_NEW
-        data = dict(flow.data)
-        kept = data.pop(ESCAPED_KEY, None)
-        if not flow.name or not isinstance(kept, dict):
-            return False
-        flow.row.data = data
-        event = replace(
-            ctx.event,
-            text=str(kept["text"]),
-            sent_at=datetime.fromisoformat(kept["sent_at"]),
-            payload=None,
-            origin=None,
-        )
-        ctx.event, ctx.payload = event, None
-        if as_new:
-            flow.end()
-        return True
-
-    def _expire_flow(self, ctx: Context) -> None:
-        flow = ctx.flow
-        assert flow is not None
-        if not flow.name:
-            return
-        known = self.parts.flows.get(flow.name)
-        if known is None or known.version != flow.row.flow_version:
-            flow.end()
-            ctx.say("flow.outdated")
-        elif flow.row.expires_at is not None and flow.row.expires_at <= ctx.now:
-            flow.end()
-            ctx.say("flow.expired")
-
-    def _flow_handler(self, ctx: Context) -> Handler | None:
-        flow = ctx.flow
-        if flow is None or not flow.name or ctx.command is not None:
-            return None
-        if ctx.payload is not None and not ctx.payload.startswith(f"{FLOW_PAYLOAD}:{flow.name}:"):
-            return None
-        definition = self.parts.flows.get(flow.name)
-        step = definition.step(flow.state) if definition is not None else None
-        return step.handler if step is not None else None
-
-    async def _run(self, ctx: Context, handler: Handler) -> None:
-        """Run one handler in a savepoint: a refusal undoes its writes but keeps the event's."""
-        before = len(ctx.replies)
-        try:
-            async with ctx.session.begin_nested():
-                await handler(ctx)
-        except (UserFacingError, RecordNotFound, NotAllowed) as exc:
-            del ctx.replies[before:]
-            if ctx.flow is not None:
-                await ctx.session.refresh(ctx.flow.row)
-            if isinstance(exc, UserFacingError):
-                ctx.say(exc.key, **exc.values)
-            elif isinstance(exc, NotAllowed):
-                ctx.say("errors.not_allowed")
-            else:
-                ctx.say("errors.not_found")
-
-    def _remember_choices(self, ctx: Context, flow_name: str | None, state: str | None) -> None:
-        """Every button of this answer, numbered in order across its messages.
-
-        An answer without buttons from a step that is still waiting (a re-prompt: "please
-        use the buttons") shows the step's buttons again, so the rep is never left with a
-        question and nothing to press."""
-        assert ctx.flow is not None
-        if not ctx.replies:
-            return
-        buttons = [b for r in ctx.replies for b in reply_buttons(r)]
-        row = ctx.flow.row
-        still_waiting = bool(flow_name) and (row.flow, row.state) == (flow_name, state)
-        if not buttons and still_waiting:
-            own = f"{FLOW_PAYLOAD}:{flow_name}:"
-            kept = [
-                Button(label, payload)
-                for payload, label in _choice_entries(row.choices)
-                if label and payload.startswith(own)
-            ]
-            last = ctx.replies[-1]
-            if kept and isinstance(last, Text):
-                ctx.replies[-1] = Choices(last.text, tuple(kept))
-                buttons = kept
-        row.choices = [[b.payload, b.label] for b in buttons]
-
-
-def _choice_entries(stored: list[Any]) -> list[tuple[str, str]]:
-    """(payload, label) pairs; rows written before labels were kept hold bare payloads."""
-    entries: list[tuple[str, str]] = []
-    for item in stored or ():
-        if isinstance(item, str):
-            entries.append((item, ""))
-        elif isinstance(item, list | tuple) and len(item) in (2, 3):  # 3rd: marks a push
-            entries.append((str(item[0]), str(item[1])))
-    return entries
-
-
-def _label_key(text: str) -> str:
-    """A button label or typed text reduced to its letters and digits: "↩️ Undo" -> "undo"."""
-    return _NOT_LABEL.sub("", text).casefold()
+        await self.parts.conversations.dispatch(ctx)
 
 
 async def _not_linked(ctx: Context) -> None:
     ctx.say("onboarding.not_linked", start=command_hint(ctx.event.platform, "start"))
-
-
-async def _unknown_command(ctx: Context) -> None:
-    ctx.say("errors.unknown_command", command=ctx.command or "")
-
-
-async def _not_understood(ctx: Context) -> None:
-    ctx.say("errors.not_understood")
-
-
-async def _stale_button(ctx: Context) -> None:
-    ctx.say("flow.stale")

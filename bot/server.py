@@ -25,11 +25,11 @@ from bot.app import App, open_app
 from bot.cardscan.scanner import preload_models
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery.limits import Sleep
+from bot.delivery.sender import OutboxSender
 from bot.extras import CHARTS, OCR, SLACK, TELEGRAM, available, needs
-from scheduler.config import load_reminder_config
-from scheduler.limits import Sleep
+from handlers.reminders.config import load_reminder_config
 from scheduler.runner import ReminderScheduler
-from scheduler.sender import OutboxSender
 from scheduler.service import ReminderService, push_failure_hook
 from store.outbox import backlog
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.formatting import SYMBOLS, format_money
+from locales.formatting import SYMBOLS, format_money
 
 WIDTH_IN = 6.0
 HEIGHT_IN = 9.0

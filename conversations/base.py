@@ -14,6 +14,8 @@ from enum import StrEnum
 from bot.context import Context
 
 StateHandler = Callable[[Context], Awaitable[None]]
+NewIntent = Callable[[Context], Awaitable[bool]]
+"""True when a text is clearly a new log, reminder or deal update (not an answer)."""
 FLOW_PAYLOAD = "f"
 
 

@@ -27,10 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.replies import Reply, Text
+from bot.voice import Voice
 from charts.style import percent
-from handlers.reports import Viewer, make_chart, scope_label
-from scheduler.config import ReminderConfig
-from scheduler.pushes import Voice
+from handlers.reminders.config import ReminderConfig
+from handlers.reports.routes import Viewer, make_chart, scope_label
 from store import reminders as store
 from store import reports
 from store.access import Records

@@ -9,17 +9,14 @@ and Snooze from a push behave exactly as from ``/today``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import format_date, format_money, format_when
 from bot.replies import Button, Card
-from locales.catalog import Translator
+from bot.voice import Voice
+from locales.formatting import format_money
 from store.access import Records
 from store.models import Activity, Company, Deal, Task, User
 from store.pipeline import Pipeline
@@ -27,36 +24,6 @@ from store.pipeline import Pipeline
 SECTION_LIMIT = 8
 WEEKLY_LIMIT = 15
 WEEKLY_BUTTONS = 5
-
-
-@dataclass(frozen=True)
-class Voice:
-    """How one recipient reads: language, time zone and "now" on their wall clock."""
-
-    translator: Translator
-    lang: str
-    tz: ZoneInfo
-    now: datetime
-
-    @property
-    def local_now(self) -> datetime:
-        return self.now.astimezone(self.tz)
-
-    def t(self, key: str, /, **values: Any) -> str:
-        return self.translator.t(self.lang, key, **values)
-
-    def when(self, at: datetime) -> str:
-        return format_when(at.astimezone(self.tz), self.local_now, self.lang)
-
-    def day(self, value: date) -> str:
-        return format_date(value, self.lang)
-
-    def clock(self, value: time) -> str:
-        return f"{value.hour}:{value.minute:02d}"
-
-    def stage(self, stage: str) -> str:
-        key = f"stages.{stage}"
-        return self.t(key) if key in self.translator.catalogs.get("en", {}) else stage
 
 
 def task_buttons(voice: Voice, task_id: int, follow_up: time) -> tuple[Button, ...]:

@@ -36,9 +36,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery.sender import PushFailed, SenderPolicy
+from bot.outbox import enqueue
 from bot.replies import Reply
+from bot.voice import Voice
+from handlers.reminders.config import ReminderConfig
+from handlers.reminders.rules import Rule, RuleState, Scan, default_rules, fire, rule_states
 from locales.catalog import Translator
-from scheduler.config import ReminderConfig
 from scheduler.locks import try_singleton
 from scheduler.manager_reports import (
     ALERT,
@@ -51,9 +55,7 @@ from scheduler.manager_reports import (
     render_alert,
     render_report,
 )
-from scheduler.pushes import Voice, digest_push, task_push, weekly_stale_push
-from scheduler.rules import Rule, RuleState, Scan, default_rules, fire, rule_states
-from scheduler.sender import PushFailed, SenderPolicy
+from scheduler.pushes import digest_push, task_push, weekly_stale_push
 from store import reminders as store
 from store.access import Records, principal_for
 from store.db import Database
@@ -68,7 +70,6 @@ from store.models import (
     Task,
     User,
 )
-from store.outbox import enqueue
 
 log = logging.getLogger(__name__)
 

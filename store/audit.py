@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
-from bot.clock import Clock
 from store.models import AuditEntry
+from store.types import Clock
 
 SKIPPED_FIELDS = frozenset({"id", "created_at", "updated_at", "search_key"})
 

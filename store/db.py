@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-from bot.clock import Clock
 from store.audit import install_audit_hooks
 from store.offload import is_offloaded
 from store.search import install_search_key_hooks
+from store.types import Clock
 
 
 class Database:

@@ -24,7 +24,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from store.db import Database
 from store.models import (
     Activity,
@@ -38,6 +37,7 @@ from store.models import (
     User,
 )
 from store.pipeline import CLOSED_STAGES, DEFAULT_PROBABILITY, DEFAULT_STAGES
+from store.types import Clock
 from store.users import UserError, add_member, create_user, ensure_team, find_user
 
 TEAM_NAME: Final = "East"

@@ -1,4 +1,8 @@
-"""Writing replies and pushes into the outbox, inside the transaction that produced them."""
+"""Outbox rows, written inside the transaction that produced them.
+
+The store keeps what a reply serialises to (a JSON body and, for images, the bytes); turning
+reply objects into that is :mod:`bot.outbox`'s job, so the store knows no reply type.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.replies import Image, Reply, to_json
 from store.models import OutboxMessage
+
+OutboxBody = tuple[dict[str, Any], bytes | None]
+"""A serialised reply: its JSON body, and the image bytes when it is one."""
 
 
 def _row(*, now: datetime, **fields: Any) -> OutboxMessage:
@@ -24,12 +30,12 @@ def enqueue(
     *,
     platform: str,
     chat_id: str,
-    replies: list[Reply],
+    bodies: list[OutboxBody],
     now: datetime,
     is_private: bool = True,
     event_id: str | None = None,
 ) -> None:
-    for reply in replies:
+    for body, image in bodies:
         session.add(
             _row(
                 now=now,
@@ -37,8 +43,8 @@ def enqueue(
                 chat_id=chat_id,
                 is_private=is_private,
                 kind="send",
-                body=to_json(reply),
-                image=reply.data if isinstance(reply, Image) else None,
+                body=body,
+                image=image,
                 event_id=event_id,
             )
         )

@@ -822,3 +822,14 @@ __all__ = [
     "search",
     "search_key",
 ]
+
+
+def company_hits(hits: list[Hit]) -> dict[int, str]:
+    """Search hits folded onto companies (a contact hit stands for its company)."""
+    found: dict[int, str] = {}
+    for hit in hits:
+        if hit.kind == "company":
+            found.setdefault(hit.id, hit.name)
+        elif hit.company_id is not None and hit.company_name:
+            found.setdefault(hit.company_id, hit.company_name)
+    return found

@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import FrozenClock
-from scheduler.limits import Sleep
+from bot.delivery.limits import Sleep
 
 # Wednesday 18 November 2026, 10:00 in Shanghai.
 FROZEN_AT = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)

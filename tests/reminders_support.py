@@ -18,7 +18,7 @@ from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.replies import Reply, from_json, reply_text
-from scheduler.config import ReminderConfig
+from handlers.reminders.config import ReminderConfig
 from scheduler.service import ReminderService
 from store.db import Database
 from store.models import ChatIdentity, OutboxMessage, Reminder, User

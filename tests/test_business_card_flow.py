@@ -18,8 +18,8 @@ from bot.adapters.memory.chat import LocalChat
 from bot.app import open_app
 from bot.cardscan.model import CardFields
 from bot.events import Attachment
-from conversations import business_card
-from conversations.business_card import company_core, find_duplicates, match_company
+from handlers.cards import review as business_card
+from handlers.cards.review import company_core, find_duplicates, match_company
 from store.models import Company, Contact, ContactPhoto, Conversation, User
 from store.users import link_identity
 from tests import cardset

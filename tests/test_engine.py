@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from bot.context import Context
 from bot.router import command
+from conversations.dispatch import FlowDispatcher
 from store.models import AuditEntry, Company, Conversation, ProcessedEvent
 
 
@@ -125,7 +126,7 @@ async def test_failure_mid_event_writes_nothing_and_sends_nothing_else(bot):
         ctx.say("company.saved", name="Half written")
         raise RuntimeError("boom")
 
-    bot.app.engine.parts.router.routes.insert(0, _route(command("explode"), explode))
+    _router(bot).routes.insert(0, _route(command("explode"), explode))
     event = li.event(text="/explode", event_id="retry-me")
     r = await li.deliver(event)
     assert (
@@ -157,6 +158,12 @@ async def test_message_time_is_when_it_was_sent(bot):
     async def capture(ctx: Context) -> None:
         seen.append(ctx.sent_local)
 
-    bot.app.engine.parts.router.routes.insert(0, _route(command("me"), capture))
+    _router(bot).routes.insert(0, _route(command("me"), capture))
     await li.deliver(event)
     assert seen[0].isoformat() == "2026-11-18T05:00:00+08:00"
+
+
+def _router(bot):
+    dispatcher = bot.app.engine.parts.conversations
+    assert isinstance(dispatcher, FlowDispatcher)
+    return dispatcher.router

@@ -340,7 +340,7 @@ def test_unknown_keyword_lists_are_errors():
     with pytest.raises(ValueError, match="unknown keyword list"):
         Keywords.from_tables([{"activity": {"verbs": ["x"]}}])
     with pytest.raises(ValueError, match="unknown labels"):
-        Keywords.from_tables([{"stage": {"names": {"closing": ["x"]}}}])
+        Keywords.from_tables([{"activity": {"words": {"fax": ["x"]}}}])
     with pytest.raises(ValueError, match="list of strings"):
         Keywords.from_tables([{"follow_up": {"cues": "follow up"}}])
 

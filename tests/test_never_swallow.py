@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.adapters.console.pushes import TerminalPushes
 from bot.replies import Button, Choices
-from scheduler.console import TerminalPushes
 from store.models import Activity, Company, Conversation, Deal
 from store.users import link_identity
 

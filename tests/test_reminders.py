@@ -378,7 +378,7 @@ async def test_a_task_reassigned_before_it_is_pushed_reminds_its_new_owner(bot, 
 
 
 def test_snooze_an_hour_is_sixty_minutes_across_the_autumn_change():
-    from handlers.tasks import snoozed_until
+    from handlers.tasks.routes import snoozed_until
 
     ny = ZoneInfo("America/New_York")
     first_130 = datetime(2027, 11, 7, 5, 30, tzinfo=UTC).astimezone(ny)  # 01:30 EDT

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.adapters.memory.chat import LocalChat
-from scheduler.config import ReminderConfig
-from scheduler.console import console_reminders
+from bot.console_reminders import console_reminders
+from handlers.reminders.config import ReminderConfig
 from store.models import Reminder, Task
 from store.users import link_identity
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.config import ConfigError
-from scheduler.config import load_reminder_config
-from scheduler.rules import birthday_in
+from handlers.reminders.config import load_reminder_config
+from handlers.reminders.rules import birthday_in
 from scheduler.runner import ReminderScheduler
 from store.models import Activity, Contact, Deal, Reminder, RuleFiring, Task
 from tests.reminders_support import link_push, pushes, service, set_user

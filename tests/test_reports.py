@@ -18,8 +18,8 @@ import pytest
 
 from bot.adapters.console.render import render_all
 from bot.replies import Image
-from handlers import reports as report_handlers
-from handlers.reports import Viewer, chart_for, make_chart
+from handlers.reports import routes as report_handlers
+from handlers.reports.routes import Viewer, chart_for, make_chart
 from store import reports
 from store.models import Activity, Company, Deal, DealStageChange, User
 from store.pipeline import Pipeline

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.outbox import enqueue
 from bot.replies import Image, Text
 from store.models import (
     Activity,
@@ -28,7 +29,6 @@ from store.models import (
     Task,
     User,
 )
-from store.outbox import enqueue
 from store.users import create_user, issue_invite, link_identity
 from tests import workspace
 from tests.fakes.slack_api import (

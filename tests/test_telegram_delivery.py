@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.config import ConfigError
+from bot.outbox import enqueue
 from bot.replies import Button, Card, Choices, Image, Text
 from bot.server import build_server
 from store.models import OutboxMessage, ProcessedEvent
-from store.outbox import enqueue, enqueue_choice
+from store.outbox import enqueue_choice
 from tests.fakes.telegram_api import (
     WEBHOOK_SECRET,
     FakeTelegram,

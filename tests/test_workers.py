@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FrozenClock
+from bot.delivery.sender import OutboxSender
 from bot.replies import reply_text
+from handlers.reminders.config import ReminderConfig
 from locales.catalog import Translator
-from scheduler.config import ReminderConfig
-from scheduler.sender import OutboxSender
 from scheduler.service import ReminderService
 from store.db import Database
 from store.models import Activity, ChatIdentity, Company, OutboxMessage, Reminder, Role, Task

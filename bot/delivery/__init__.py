@@ -1,0 +1,1 @@
+"""Delivery: the outbox sender and the platforms' rate limits, apart from scheduling."""

@@ -1,0 +1,31 @@
+"""Replies into the outbox: the reply objects serialised for :mod:`store.outbox`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.replies import Image, Reply, to_json
+from store import outbox
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    platform: str,
+    chat_id: str,
+    replies: list[Reply],
+    now: datetime,
+    is_private: bool = True,
+    event_id: str | None = None,
+) -> None:
+    outbox.enqueue(
+        session,
+        platform=platform,
+        chat_id=chat_id,
+        bodies=[(to_json(r), r.data if isinstance(r, Image) else None) for r in replies],
+        now=now,
+        is_private=is_private,
+        event_id=event_id,
+    )

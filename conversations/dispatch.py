@@ -1,0 +1,245 @@
+"""Where a linked user's event goes: the flow machinery every feature's questions share.
+
+A flow's waiting step gets the user's next input, unless the flow expired or changed
+version (it is dropped, and the user told), a command or a photo arrives (something new:
+the question is dropped), or the text is clearly a new log or reminder at a step that waits
+for a short answer: then the message is kept and the user asked, with two buttons, whether
+it is new or the answer. A typed digit or a button's label presses the last buttons shown.
+Everything else goes to the features' routes; a step that is still waiting after a reply
+without buttons shows its buttons again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot.context import Context
+from bot.replies import Button, Choices, Text, reply_buttons
+from bot.router import Handler, Router
+from bot.running import run_guarded
+from conversations.base import FLOW_PAYLOAD, Expects, Flows, NewIntent, Step
+from locales.formatting import shorten
+
+DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)、]?\s*$")
+ESCAPE_ANSWER = "fx:answer"  # "use my message as the answer to the question"
+ESCAPE_NEW = "fx:new"  # "no, it is a new message: run it"
+ESCAPED_KEY = "_escaped"  # where the message waits in the flow's data meanwhile
+_NOT_LABEL = re.compile(r"[\W_]+")
+
+
+class FlowDispatcher:
+    """``new_intent`` tells a clearly new message from an answer (the logging feature's
+    judgement, given by ``handlers.features``)."""
+
+    def __init__(self, flows: Flows, router: Router, new_intent: NewIntent | None = None) -> None:
+        self.flows = flows
+        self.router = router
+        self.new_intent = new_intent
+
+    async def dispatch(self, ctx: Context) -> None:
+        """Route a linked user's event: the waiting flow's step, or the features' routes."""
+        flow = ctx.flow
+        assert flow is not None
+        self._expire_flow(ctx)
+        step = self._step(ctx)
+        if not self._pick_choice(ctx, step):
+            return
+        if ctx.payload in (ESCAPE_ANSWER, ESCAPE_NEW):
+            if not self._resume_escaped(ctx):
+                await run_guarded(ctx, _stale_button)
+                return
+        elif await self._is_new_message(ctx, step):
+            self._ask_answer_or_new(ctx)
+            self._remember_choices(ctx, flow.name, flow.state)
+            flow.row.updated_at = ctx.now
+            return
+        if flow.name and (
+            (ctx.command is not None and ctx.command != "cancel")
+            or (ctx.event.attachments and ctx.payload is None)
+        ):
+            flow.end()  # a command or a photo is something new: the question is dropped
+        before = (flow.name, flow.state)
+        handler = self._flow_handler(ctx) or self.router.find(ctx)
+        if handler is None:
+            if ctx.payload is not None and ctx.payload.startswith(FLOW_PAYLOAD + ":"):
+                handler = _stale_button
+            else:
+                handler = _unknown_command if ctx.command else _not_understood
+        await run_guarded(ctx, handler)
+        self._remember_choices(ctx, *before)
+        flow.row.updated_at = ctx.now
+
+    async def follow_up(self, ctx: Context, handler: Handler) -> None:
+        """Run the second half of an event (after slow work) with the flow's bookkeeping."""
+        flow = ctx.flow
+        before = (flow.name, flow.state) if flow is not None else (None, None)
+        await run_guarded(ctx, handler)
+        if flow is not None:
+            self._remember_choices(ctx, *before)
+            flow.row.updated_at = ctx.now
+
+    def _step(self, ctx: Context) -> Step | None:
+        """The step the user's flow waits in, if any (after expiry was applied)."""
+        flow = ctx.flow
+        if flow is None or not flow.name:
+            return None
+        definition = self.flows.get(flow.name)
+        return definition.step(flow.state) if definition is not None else None
+
+    def _pick_choice(self, ctx: Context, step: Step | None) -> bool:
+        """A typed digit (１ too) or a button's own label answers the last buttons shown,
+        as on platforms without buttons — but only where those buttons are on offer: a
+        number at a step that waits for an amount is the amount, and a number out of range
+        is read as text where the step takes text."""
+        assert ctx.flow is not None
+        if ctx.payload is not None or ctx.command is not None or not ctx.text:
+            return True
+        entries = _choice_entries(ctx.flow.row.choices)
+        if not entries:
+            return True
+        text = unicodedata.normalize("NFKC", ctx.text)
+        match = DIGIT.match(text)
+        if match:
+            if step is not None and step.expects is Expects.NUMBER:
+                return True
+            number = int(match.group(1))
+            if 1 <= number <= len(entries):
+                ctx.payload = entries[number - 1][0]
+                return True
+            if step is not None and step.expects in (Expects.TEXT, Expects.MESSAGE):
+                return True
+            ctx.say("errors.pick_number", n=len(entries))
+            return False
+        key = _label_key(text)
+        if key and len(text) <= 40:
+            same = [payload for payload, label in entries if label and _label_key(label) == key]
+            if len(set(same)) == 1:
+                ctx.payload = same[0]
+        return True
+
+    async def _is_new_message(self, ctx: Context, step: Step | None) -> bool:
+        """Typed text at a step that waits for an answer, which is clearly something new."""
+        if step is None or step.expects is Expects.MESSAGE or self.new_intent is None:
+            return False
+        if ctx.payload is not None or ctx.command is not None or not ctx.text:
+            return False
+        return await self.new_intent(ctx)
+
+    @staticmethod
+    def _ask_answer_or_new(ctx: Context) -> None:
+        """Keep the message with the waiting flow and let the rep say what it is."""
+        assert ctx.flow is not None
+        ctx.flow.update(
+            **{ESCAPED_KEY: {"text": ctx.text, "sent_at": ctx.event.sent_at.isoformat()}}
+        )
+        ctx.ask(
+            ctx.t("flow.answer_or_new", text=shorten(ctx.text, 40)),
+            [
+                Button(ctx.t("flow.start_new"), ESCAPE_NEW),
+                Button(ctx.t("flow.use_as_answer"), ESCAPE_ANSWER),
+            ],
+        )
+
+    @staticmethod
+    def _resume_escaped(ctx: Context) -> bool:
+        """Bring the kept message back as this event's text: for the waiting step (answer),
+        or with the flow closed, for the router (new). False when nothing is kept."""
+        flow = ctx.flow
+        assert flow is not None
+        as_new = ctx.payload == ESCAPE_NEW
+        data = dict(flow.data)
+        kept = data.pop(ESCAPED_KEY, None)
+        if not flow.name or not isinstance(kept, dict):
+            return False
+        flow.row.data = data
+        event = replace(
+            ctx.event,
+            text=str(kept["text"]),
+            sent_at=datetime.fromisoformat(kept["sent_at"]),
+            payload=None,
+            origin=None,
+        )
+        ctx.event, ctx.payload = event, None
+        if as_new:
+            flow.end()
+        return True
+
+    def _expire_flow(self, ctx: Context) -> None:
+        flow = ctx.flow
+        assert flow is not None
+        if not flow.name:
+            return
+        known = self.flows.get(flow.name)
+        if known is None or known.version != flow.row.flow_version:
+            flow.end()
+            ctx.say("flow.outdated")
+        elif flow.row.expires_at is not None and flow.row.expires_at <= ctx.now:
+            flow.end()
+            ctx.say("flow.expired")
+
+    def _flow_handler(self, ctx: Context) -> Handler | None:
+        flow = ctx.flow
+        if flow is None or not flow.name or ctx.command is not None:
+            return None
+        if ctx.payload is not None and not ctx.payload.startswith(f"{FLOW_PAYLOAD}:{flow.name}:"):
+            return None
+        definition = self.flows.get(flow.name)
+        step = definition.step(flow.state) if definition is not None else None
+        return step.handler if step is not None else None
+
+    def _remember_choices(self, ctx: Context, flow_name: str | None, state: str | None) -> None:
+        """Every button of this answer, numbered in order across its messages.
+
+        An answer without buttons from a step that is still waiting (a re-prompt: "please
+        use the buttons") shows the step's buttons again, so the rep is never left with a
+        question and nothing to press."""
+        assert ctx.flow is not None
+        if not ctx.replies:
+            return
+        buttons = [b for r in ctx.replies for b in reply_buttons(r)]
+        row = ctx.flow.row
+        still_waiting = bool(flow_name) and (row.flow, row.state) == (flow_name, state)
+        if not buttons and still_waiting:
+            own = f"{FLOW_PAYLOAD}:{flow_name}:"
+            kept = [
+                Button(label, payload)
+                for payload, label in _choice_entries(row.choices)
+                if label and payload.startswith(own)
+            ]
+            last = ctx.replies[-1]
+            if kept and isinstance(last, Text):
+                ctx.replies[-1] = Choices(last.text, tuple(kept))
+                buttons = kept
+        row.choices = [[b.payload, b.label] for b in buttons]
+
+
+def _choice_entries(stored: list[Any]) -> list[tuple[str, str]]:
+    """(payload, label) pairs; rows written before labels were kept hold bare payloads."""
+    entries: list[tuple[str, str]] = []
+    for item in stored or ():
+        if isinstance(item, str):
+            entries.append((item, ""))
+        elif isinstance(item, list | tuple) and len(item) in (2, 3):  # 3rd: marks a push
+            entries.append((str(item[0]), str(item[1])))
+    return entries
+
+
+def _label_key(text: str) -> str:
+    """A button label or typed text reduced to its letters and digits: "↩️ Undo" -> "undo"."""
+    return _NOT_LABEL.sub("", text).casefold()
+
+
+async def _unknown_command(ctx: Context) -> None:
+    ctx.say("errors.unknown_command", command=ctx.command or "")
+
+
+async def _not_understood(ctx: Context) -> None:
+    ctx.say("errors.not_understood")
+
+
+async def _stale_button(ctx: Context) -> None:
+    ctx.say("flow.stale")

@@ -1,0 +1,190 @@
+"""Telling people about approvals: the request to the managers, the outcome to the rep.
+
+Pushes to other people are written to the outbox in the event's own transaction (as the
+reminder worker does for its pushes), so a request is never recorded without its pushes or
+pushed without being recorded. Each is rendered in the recipient's language and time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.outbox import enqueue
+from bot.replies import Button, Card, Reply, Text, from_json, reply_buttons, reply_text
+from bot.voice import Voice
+from locales.formatting import format_money
+from store import approvals
+from store.approvals import ApprovalRequired
+from store.models import Company, Deal, DealApproval, OutboxMessage, User
+from store.outbox import enqueue_choice
+from store.reminders import push_targets, remember_choices
+
+PUSH_PLATFORMS = ("telegram", "slack")
+"""Where pushes may go besides the platform the event came from (that one is preferred)."""
+
+Render = Callable[[Voice], Reply]
+
+
+async def names_of(ctx: Context, user_ids: Iterable[int]) -> dict[int, str]:
+    rows = await ctx.session.execute(
+        select(User.id, User.display_name).where(User.id.in_(set(user_ids)))
+    )
+    return dict(rows.all())
+
+
+async def push(ctx: Context, user_ids: Iterable[int], render: Render, event_id: str) -> int:
+    """Queue ``render(voice)`` to each active user's push chat; the number queued."""
+    ids = set(user_ids)
+    people = list(await ctx.session.scalars(select(User).where(User.id.in_(ids), User.active)))
+    platforms = tuple(dict.fromkeys((ctx.event.platform, *PUSH_PLATFORMS)))
+    targets = await push_targets(ctx.session, ids, platforms)
+    queued = 0
+    for person in people:
+        target = targets.get(person.id)
+        if target is None:
+            continue
+        voice = Voice(
+            ctx.translator,
+            person.lang or ctx.settings.default_lang,
+            ZoneInfo(person.tz or ctx.settings.default_tz),
+            ctx.now,
+        )
+        reply = render(voice)
+        enqueue(
+            ctx.session,
+            platform=target.platform,
+            chat_id=target.chat_id,
+            replies=[reply],
+            now=ctx.now,
+            event_id=f"{event_id}:{person.id}",
+        )
+        buttons = [(b.payload, b.label) for b in reply_buttons(reply)]
+        same_chat = (target.platform, target.chat_id) == (
+            ctx.event.platform,
+            ctx.event.chat.chat_id,
+        )
+        if buttons and not same_chat:
+            # So that typing "1" answers the push where buttons show as numbers.
+            await remember_choices(
+                ctx.session,
+                platform=target.platform,
+                chat_id=target.chat_id,
+                user_id=person.id,
+                buttons=buttons,
+                now=ctx.now,
+            )
+        queued += 1
+    return queued
+
+
+def money(deal: Deal | DealApproval, lang: str) -> str:
+    return format_money(deal.amount_cents, deal.currency, lang)
+
+
+async def request(ctx: Context, required: ApprovalRequired) -> None:
+    """The deal stays where it is; ask its approvers and tell the requester so."""
+    assert ctx.user is not None
+    deal = required.deal
+    row, fresh = await approvals.open_request(
+        ctx.session, required, requested_by=ctx.user.id, now=ctx.now
+    )
+    names = await names_of(ctx, required.approvers)
+    who = ", ".join(names[uid] for uid in required.approvers if uid in names)
+    if not fresh:
+        ctx.say("approvals.waiting", title=deal.title, who=who)
+        return
+    card = await approval_card(ctx, row, deal)
+    await push(ctx, required.approvers, card, f"ap:{row.id}:ask")
+    ctx.say("approvals.sent", title=deal.title, amount=money(deal, ctx.lang), who=who)
+
+
+async def approval_card(ctx: Context, row: DealApproval, deal: Deal) -> Callable[[Voice], Card]:
+    """The request as an approver sees it (pushed, or listed by ``/approvals``): the deal,
+    who asked and why, with Approve / Reject."""
+    company = await ctx.session.scalar(select(Company.name).where(Company.id == deal.company_id))
+    names = await names_of(ctx, [deal.owner_id, row.requested_by])
+    owner, requester = names.get(deal.owner_id, "-"), names.get(row.requested_by, "-")
+
+    def card(voice: Voice) -> Card:
+        lines = [
+            voice.t("approvals.line_company", value=company or "-"),
+            voice.t("approvals.line_amount", value=money(deal, voice.lang)),
+            voice.t("approvals.line_owner", value=owner),
+            voice.t("approvals.line_stage", value=voice.stage(deal.stage)),
+        ]
+        if row.reason:
+            lines.append(voice.t("approvals.line_reason", value=row.reason))
+        lines.append(voice.t("approvals.line_asked", name=requester))
+        return Card(
+            voice.t("approvals.title", title=deal.title),
+            tuple(lines),
+            (
+                Button(voice.t("approvals.approve"), f"ap.ok:{row.id}"),
+                Button(voice.t("approvals.reject"), f"ap.no:{row.id}"),
+            ),
+        )
+
+    return card
+
+
+async def announce(ctx: Context, row: DealApproval, deal: Deal) -> None:
+    """A request was decided: tell whoever asked, and take the buttons off the copies the
+    other approvers got (the clicked one is edited by the engine, as for every button)."""
+    await tell_requester(ctx, row, deal)
+    await close_other_copies(ctx, row)
+
+
+async def close_other_copies(ctx: Context, row: DealApproval) -> None:
+    """Each delivered copy of the request shows who decided instead of its buttons. A copy
+    not delivered yet keeps them; a click there says who already decided."""
+    assert ctx.user is not None
+    name = ctx.user.display_name
+    copies = await ctx.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.event_id.like(f"ap:{row.id}:ask:%"),
+            OutboxMessage.kind == "send",
+            OutboxMessage.state == "sent",
+        )
+    )
+    clicked = (ctx.event.platform, ctx.event.chat.chat_id)
+    for copy in copies:
+        if (copy.platform, copy.chat_id) == clicked or not copy.message_ids:
+            continue
+        person = await ctx.session.get(User, int(str(copy.event_id).rsplit(":", 1)[1]))
+        lang = (person.lang if person else None) or ctx.settings.default_lang
+        enqueue_choice(
+            ctx.session,
+            platform=copy.platform,
+            chat_id=copy.chat_id,
+            message_id=copy.message_ids[-1],
+            text=reply_text(from_json(copy.body, copy.image)),
+            label=ctx.translator.t(lang, f"approvals.closed_{row.state}", name=name),
+            now=ctx.now,
+            event_id=f"ap:{row.id}:closed:{copy.id}",
+        )
+
+
+async def tell_requester(ctx: Context, row: DealApproval, deal: Deal) -> None:
+    """The outcome, pushed to whoever asked (with the manager's reason on a rejection)."""
+    assert ctx.user is not None
+    name = ctx.user.display_name
+
+    def outcome(voice: Voice) -> Text:
+        if row.state == approvals.APPROVED:
+            return Text(
+                voice.t(
+                    "approvals.told_approved",
+                    name=name,
+                    title=deal.title,
+                    amount=money(row, voice.lang),
+                )
+            )
+        return Text(
+            voice.t("approvals.told_rejected", name=name, title=deal.title, reason=row.note or "-")
+        )
+
+    await push(ctx, [row.requested_by], outcome, f"ap:{row.id}:{row.state}")

@@ -1,0 +1,87 @@
+"""The Approve / Reject buttons of an approval push (``ap.ok:<id>``, ``ap.no:<id>``), and
+``/approvals``: what is waiting, for a manager who missed the push (or has no push chat).
+
+Approve moves the deal to won through the same :func:`store.deals.move_stage` as any other
+move (stage history and audit included), with the rep's close reason. Reject asks why first
+(:mod:`handlers.approvals.rejection`). The clicked message is edited to show the choice by
+the engine, as for every button.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.payloads import payload_id
+from bot.router import Router, command, payload
+from bot.voice import Voice
+from handlers.approvals import rejection
+from handlers.approvals.notices import announce, approval_card, money
+from handlers.approvals.pending import decidable
+from store import approvals
+from store.deals import move_stage
+from store.models import Deal, DealApproval
+
+MAX_LISTED = 10
+
+
+async def approve(ctx: Context) -> None:
+    assert ctx.user is not None
+    found = await decidable(ctx, payload_id(ctx))
+    if found is None:
+        return
+    row, deal = found
+    await move_stage(
+        ctx.records, ctx.settings.pipeline, deal, row.to_stage, reason=row.reason, approved=True
+    )
+    await approvals.decide(ctx.session, row, state=approvals.APPROVED, by=ctx.user.id, now=ctx.now)
+    await announce(ctx, row, deal)
+    ctx.say("approvals.approved", title=deal.title, amount=money(deal, ctx.lang))
+
+
+async def reject(ctx: Context) -> None:
+    found = await decidable(ctx, payload_id(ctx))
+    if found is not None:
+        row, deal = found
+        rejection.start(ctx, row.id, deal.title)
+
+
+async def waiting(ctx: Context) -> None:
+    """``/approvals``: requests this user may decide, each with its buttons; a rep sees the
+    requests of theirs that are still waiting. Only deals in the user's record rules."""
+    assert ctx.user is not None
+    assert ctx.principal is not None
+    rows = (
+        await ctx.session.execute(
+            select(DealApproval, Deal)
+            .join(Deal, Deal.id == DealApproval.deal_id)
+            .where(
+                DealApproval.state == approvals.PENDING,
+                Deal.id.in_(ctx.records.select(Deal).with_only_columns(Deal.id)),
+            )
+            .order_by(DealApproval.requested_at, DealApproval.id)
+        )
+    ).all()
+    mine = [(row, deal) for row, deal in rows if approvals.may_decide(ctx.principal, deal)]
+    asked = [deal for row, deal in rows if row.requested_by == ctx.user.id]
+    if not mine and not asked:
+        ctx.say("approvals.none")
+        return
+    voice = Voice(ctx.translator, ctx.lang, ctx.tz, ctx.now)
+    if mine:
+        ctx.say("approvals.list_title", count=len(mine))
+        for row, deal in mine[:MAX_LISTED]:
+            ctx.reply((await approval_card(ctx, row, deal))(voice))
+        if len(mine) > MAX_LISTED:
+            ctx.say("approvals.list_more", count=len(mine) - MAX_LISTED)
+    if asked:
+        titles = ", ".join(f"{deal.title} ({money(deal, ctx.lang)})" for deal in asked)
+        ctx.say("approvals.yours_waiting", titles=titles)
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(command("approvals"), waiting)
+    router.add(payload("ap.ok"), approve)
+    router.add(payload("ap.no"), reject)
+    return router

@@ -1,0 +1,505 @@
+"""A scanned business card: review -> (edit a field)* -> save, or merge with a duplicate.
+
+Entry: :func:`start` with a :class:`~bot.cardscan.ScanResult` (the handler in
+``handlers/business_cards.py`` reads the photo). State lives in the conversation row like
+every flow: the fields read, where they came from, the rep's region for phone numbers,
+and the re-encoded photo (base64, at most ~200 kB) until the contact is saved.
+
+- ``review``: the card as read, with Save, one Edit button per field and Cancel; a typed
+  ``title: 销售总监`` (any field name in English or Chinese, one per line) corrects it.
+- ``edit``: the next message is the new value of one field (``-`` clears it).
+- ``duplicate``: Save found a contact with the same phone, email, or name at the same
+  company; both are shown with Merge (the card's values win where it has one, the
+  existing record keeps the rest), Keep both, Cancel.
+
+Saving links the contact to an existing company whose name matches once the legal form
+is ignored (星辰科技 = 星辰科技有限公司, Acme = ACME Co., Ltd.; found with
+:func:`store.search.search`, confirmed with rapidfuzz), or creates the company. The photo
+and the source ("business card scan", who, when, what was read) are kept with the contact
+in the ``contact_photos`` table.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import ColumnElement, func, or_
+
+from bot.cardscan.fields import DEFAULT_REGION, normalise_text, parse_phone
+from bot.cardscan.model import FIELD_ORDER, CardFields
+from bot.cardscan.scanner import ScanResult
+from bot.context import Context
+from bot.phones import display_phone
+from bot.replies import Button, Card
+from conversations.base import Expects, Flow, Step, flow_payload, flow_value
+from store.access import Records
+from store.models import Company, Contact, ContactPhoto
+from store.search import search
+
+NAME = "bizcard"
+VERSION = 1
+LIST_FIELDS = frozenset({"mobile", "phone", "fax", "email"})
+#: Company legal forms and words that don't tell two companies apart.
+_LEGAL_FORMS_CJK = re.compile(
+    r"(股份有限公司|有限责任公司|集团有限公司|集团股份有限公司|有限公司|股份公司|集团|公司)$"
+)
+_LEGAL_FORMS_LATIN = re.compile(
+    r"\b(co\.?,?\s*ltd\.?|company\s+limited|ltd\.?|limited|inc\.?|incorporated|llc|"
+    r"l\.l\.c\.?|corp\.?|corporation|company|co\.?|group|holdings|pte\.?|plc|gmbh|ag|llp)\b",
+    re.IGNORECASE,
+)
+#: A leading city is dropped too: 上海星辰科技 is the 星辰科技 a rep already has.
+_CITY_PREFIX = re.compile(
+    "^(北京|上海|天津|重庆|深圳|广州|杭州|苏州|南京|成都|武汉|西安|厦门|青岛|宁波|无锡|长沙|"
+    "郑州|济南|合肥|福州|大连|沈阳|东莞|佛山|香港|澳门|台北)市?(?=..)"
+)
+#: Same company when the names without legal forms are this similar (rapidfuzz ratio):
+#: one wrong character in eight (an OCR slip) still matches, 星辰科技 vs 星辰物流 doesn't.
+COMPANY_MATCH = 88.0
+MAX_DUPLICATES = 3
+SOURCE = "business card scan"
+
+
+def _button(ctx: Context, key: str, value: str, **values: Any) -> Button:
+    return Button(ctx.t(key, **values), flow_payload(NAME, value))
+
+
+# --------------------------------------------------------------------------- entry
+
+
+def start(ctx: Context, result: ScanResult, *, region: str = DEFAULT_REGION) -> None:
+    """Show what was read and wait for Save or corrections."""
+    assert ctx.flow is not None
+    ctx.flow.start(
+        NAME,
+        VERSION,
+        "review",
+        {
+            "fields": result.fields.to_json(),
+            "source": result.source,
+            "region": region,
+            "photo": base64.b64encode(result.photo_jpeg).decode("ascii"),
+            "scanned_at": ctx.now.isoformat(),
+            "platform": ctx.event.platform,
+        },
+    )
+
+
+async def show_review(ctx: Context) -> None:
+    assert ctx.flow is not None
+    fields = CardFields.from_json(ctx.flow.data["fields"])
+    company = await match_company(ctx.records, fields.company) if fields.company else None
+    lines = [_field_line(ctx, name, fields, company) for name in FIELD_ORDER]
+    lines += ["", ctx.t(f"bizcard.source_{ctx.flow.data['source'].replace('+', '_')}")]
+    lines.append(ctx.t("bizcard.hint"))
+    buttons = [_button(ctx, "bizcard.save", "save")]
+    buttons += [
+        _button(ctx, "bizcard.edit", f"edit:{name}", field=ctx.t(f"bizcard.fields.{name}"))
+        for name in FIELD_ORDER
+    ]
+    buttons.append(_button(ctx, "bizcard.cancel", "cancel"))
+    ctx.reply(Card(ctx.t("bizcard.title"), tuple(lines), tuple(buttons)))
+
+
+def _field_line(ctx: Context, name: str, fields: CardFields, company: Company | None) -> str:
+    value = getattr(fields, name)
+    if name in {"mobile", "phone", "fax"}:
+        shown = ", ".join(display_phone(v) for v in value)
+    elif isinstance(value, list):
+        shown = ", ".join(value)
+    else:
+        shown = value or ""
+    if name == "company" and value:
+        key = "bizcard.company_existing" if company is not None else "bizcard.company_new"
+        shown = ctx.t(key, name=value)
+    return ctx.t("bizcard.field_line", field=ctx.t(f"bizcard.fields.{name}"), value=shown or "–")
+
+
+# --------------------------------------------------------------------------- review
+
+
+async def on_review(ctx: Context) -> None:
+    assert ctx.flow is not None
+    choice = flow_value(ctx, NAME)
+    if choice == "cancel":
+        _cancel(ctx)
+    elif choice == "save":
+        await _save_or_ask(ctx)
+    elif choice is not None and choice.startswith("edit:"):
+        field = choice.removeprefix("edit:")
+        if field not in FIELD_ORDER:
+            await show_review(ctx)
+            return
+        ctx.flow.update(editing=field)
+        ctx.flow.goto("edit")
+        ctx.ask(
+            ctx.t("bizcard.ask_value", field=ctx.t(f"bizcard.fields.{field}")),
+            [_button(ctx, "bizcard.back", "back")],
+        )
+    elif ctx.text:
+        corrections = parse_corrections(ctx, ctx.text)
+        if not corrections:
+            ctx.say("bizcard.hint")
+            return
+        if _apply(ctx, corrections):
+            await show_review(ctx)
+    else:
+        await show_review(ctx)
+
+
+async def on_edit(ctx: Context) -> None:
+    assert ctx.flow is not None
+    field = str(ctx.flow.data.get("editing", ""))
+    choice = flow_value(ctx, NAME)
+    if choice == "back" or field not in FIELD_ORDER:
+        ctx.flow.goto("review")
+        await show_review(ctx)
+        return
+    if not ctx.text:
+        ctx.say("bizcard.ask_value", field=ctx.t(f"bizcard.fields.{field}"))
+        return
+    if _apply(ctx, [(field, ctx.text)]):
+        ctx.flow.goto("review")
+        await show_review(ctx)
+
+
+def field_aliases(ctx: Context) -> dict[str, str]:
+    """Every language's names for every field (a Chinese rep may type ``title:``)."""
+    aliases: dict[str, str] = {}
+    for catalog in ctx.translator.catalogs.values():
+        for name in FIELD_ORDER:
+            for alias in catalog.get(f"bizcard.field_aliases.{name}", []):
+                aliases[str(alias).casefold()] = name
+    return aliases
+
+
+def parse_corrections(ctx: Context, text: str) -> list[tuple[str, str]]:
+    """``title: 销售总监`` lines as (field, value); [] when a line isn't one."""
+    aliases = field_aliases(ctx)
+    out: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        head, sep, value = unicodedata.normalize("NFKC", line).partition(":")
+        field = aliases.get(head.strip().casefold())
+        if not sep or field is None:
+            return []
+        out.append((field, value.strip()))
+    return out
+
+
+CLEAR_WORDS = frozenset({"-", "–", "—", "none", "clear", "无", "清空", "没有"})
+
+
+def _apply(ctx: Context, corrections: Sequence[tuple[str, str]]) -> bool:
+    """Apply typed values to the fields in the flow state; False (and a reply) if one is bad."""
+    assert ctx.flow is not None
+    fields = CardFields.from_json(ctx.flow.data["fields"])
+    region = str(ctx.flow.data.get("region") or DEFAULT_REGION)
+    for field, raw in corrections:
+        value = normalise_text(raw)
+        cleared = value.casefold() in CLEAR_WORDS or not value
+        if field in {"mobile", "phone", "fax"}:
+            numbers: list[str] = []
+            for part in [] if cleared else re.split(r"[,;/、，；]", value):
+                if not part.strip():
+                    continue
+                number = parse_phone(part, region)
+                if number is None:
+                    ctx.say("bizcard.bad_phone", value=part.strip())
+                    return False
+                numbers.append(number)
+            setattr(fields, field, numbers)
+        elif field == "email":
+            emails = [] if cleared else [e.strip().lower() for e in re.split(r"[,;，；\s]+", value)]
+            emails = [e for e in emails if e]
+            for email in emails:
+                if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                    ctx.say("bizcard.bad_email", value=email)
+                    return False
+            fields.email = emails
+        elif field == "website":
+            fields.website = (
+                None if cleared else re.sub(r"^https?://", "", value.lower()).rstrip("/")
+            )
+        else:
+            setattr(fields, field, None if cleared else value[:200])
+    ctx.flow.update(fields=fields.to_json())
+    return True
+
+
+def _cancel(ctx: Context) -> None:
+    assert ctx.flow is not None
+    ctx.flow.end()
+    ctx.say("bizcard.cancelled")
+
+
+# --------------------------------------------------------------------------- saving
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    contact: Contact
+    reason: str  # "phone", "email" or "name"
+
+
+async def _save_or_ask(ctx: Context) -> None:
+    assert ctx.flow is not None
+    fields = CardFields.from_json(ctx.flow.data["fields"])
+    if not fields.name:
+        ctx.flow.update(editing="name")
+        ctx.flow.goto("edit")
+        ctx.ask(ctx.t("bizcard.need_name"), [_button(ctx, "bizcard.back", "back")])
+        return
+    company = await match_company(ctx.records, fields.company) if fields.company else None
+    region = str(ctx.flow.data.get("region") or DEFAULT_REGION)
+    duplicates = await find_duplicates(ctx.records, fields, company, region)
+    if not duplicates:
+        await _create(ctx, fields)
+        return
+    ctx.flow.goto("duplicate")
+    lines = [ctx.t("bizcard.duplicate_intro")]
+    for dup in duplicates:
+        lines.append(
+            ctx.t(
+                "bizcard.duplicate_line",
+                contact=await _describe(ctx, dup.contact),
+                reason=ctx.t(f"bizcard.same_{dup.reason}"),
+            )
+        )
+    lines.append(ctx.t("bizcard.duplicate_card", contact=_describe_fields(fields)))
+    buttons = [
+        _button(ctx, "bizcard.merge", f"merge:{dup.contact.id}", name=dup.contact.name)
+        for dup in duplicates
+    ]
+    buttons += [_button(ctx, "bizcard.keep_both", "both"), _button(ctx, "bizcard.cancel", "cancel")]
+    ctx.reply(Card(ctx.t("bizcard.duplicate_title"), tuple(lines), tuple(buttons)))
+
+
+async def on_duplicate(ctx: Context) -> None:
+    assert ctx.flow is not None
+    choice = flow_value(ctx, NAME) or ""
+    fields = CardFields.from_json(ctx.flow.data["fields"])
+    if choice == "cancel":
+        _cancel(ctx)
+    elif choice == "both":
+        await _create(ctx, fields)
+    elif choice.startswith("merge:") and choice.removeprefix("merge:").isdigit():
+        existing = await ctx.records.get(
+            Contact, int(choice.removeprefix("merge:")), for_update=True
+        )
+        await _merge(ctx, existing, fields)
+    else:
+        ctx.say("bizcard.duplicate_hint")
+
+
+async def _company_for(ctx: Context, fields: CardFields) -> tuple[Company | None, bool]:
+    """The card's company: an existing match, or a new one. (company, created)"""
+    if not fields.company:
+        return None, False
+    company = await match_company(ctx.records, fields.company)
+    if company is not None:
+        return company, False
+    numbers = fields.phone or fields.mobile
+    office = numbers[0] if numbers else None
+    created = await ctx.records.create(
+        Company, name=fields.company[:200], website=fields.website, phone=office
+    )
+    return created, True
+
+
+def _contact_values(fields: CardFields) -> dict[str, Any]:
+    return {
+        "name": (fields.name or "")[:120],
+        "title": fields.title[:120] if fields.title else None,
+        "mobile": fields.mobile[0] if fields.mobile else None,
+        "phone": fields.phone[0] if fields.phone else None,
+        "email": fields.email[0][:200] if fields.email else None,
+        "wechat": fields.wechat[:64] if fields.wechat else None,
+    }
+
+
+async def _create(ctx: Context, fields: CardFields) -> None:
+    assert ctx.flow is not None
+    company, created = await _company_for(ctx, fields)
+    contact = await ctx.records.create(
+        Contact, company_id=company.id if company else None, **_contact_values(fields)
+    )
+    await keep_source(ctx, contact, fields)
+    _saved(ctx, "bizcard.saved", contact, company, created)
+
+
+async def _merge(ctx: Context, existing: Contact, fields: CardFields) -> None:
+    """The card's values win where it has one (it is the newer information and the rep
+    chose Merge after seeing both); the existing record keeps everything else."""
+    company, created = await _company_for(ctx, fields)
+    values = {k: v for k, v in _contact_values(fields).items() if v}
+    if company is not None:
+        values["company_id"] = company.id
+    await ctx.records.update(existing, **values)
+    await keep_source(ctx, existing, fields)
+    _saved(ctx, "bizcard.merged", existing, company, created)
+
+
+def _saved(
+    ctx: Context, key: str, contact: Contact, company: Company | None, created: bool
+) -> None:
+    assert ctx.flow is not None
+    ctx.flow.end()
+    lines = [ctx.t(key, name=contact.name)]
+    buttons: list[Button] = []
+    if company is not None:
+        lines.append(
+            ctx.t(
+                "bizcard.company_created" if created else "bizcard.company_linked",
+                company=company.name,
+            )
+        )
+        label = ctx.t("bizcard.open_company", company=company.name)[:60]
+        buttons.append(Button(label, f"co:{company.id}"))
+    if buttons:
+        ctx.ask("\n".join(lines), buttons)
+    else:
+        ctx.reply_text("\n".join(lines))
+
+
+async def keep_source(ctx: Context, contact: Contact, fields: CardFields) -> None:
+    """Keep the photo and where the contact came from (who scanned it, when, what was read)."""
+    assert ctx.flow is not None
+    assert ctx.user is not None
+    data = ctx.flow.data
+    ctx.session.add(
+        ContactPhoto(
+            contact_id=contact.id,
+            owner_id=contact.owner_id,
+            image=base64.b64decode(data.get("photo") or b""),
+            mime_type="image/jpeg",
+            source=SOURCE,
+            fields={"source": SOURCE, "via": data.get("source"), **fields.to_json()},
+            created_by=ctx.user.id,
+            platform=str(data.get("platform") or ctx.event.platform),
+            created_at=ctx.now,
+        )
+    )
+    await ctx.session.flush()
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def company_core(name: str) -> str:
+    """A company name without its legal form, case, spaces or punctuation:
+    上海星辰科技有限公司 -> 星辰科技, "Acme Trading Co., Ltd." -> acmetrading."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    for _ in range(2):
+        text = _LEGAL_FORMS_CJK.sub("", text).strip()
+        text = _LEGAL_FORMS_LATIN.sub(" ", text).strip(" ,.&-")
+    text = _CITY_PREFIX.sub("", text)
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+async def match_company(records: Records, name: str) -> Company | None:
+    """The visible company this card's company name means, if there is one."""
+    core = company_core(name)
+    if len(core) < 2:
+        return None
+    best: tuple[float, int] | None = None
+    for query in dict.fromkeys([core, name]):
+        for hit in await search(records, query, limit=8):
+            if hit.kind != "company":
+                continue
+            other = company_core(hit.name)
+            similarity = 100.0 if other == core else fuzz.ratio(core, other)
+            if similarity >= COMPANY_MATCH and (best is None or similarity > best[0]):
+                best = (similarity, hit.id)
+    if best is None:
+        return None
+    return await records.get(Company, best[1])
+
+
+def _phone_condition(e164: str) -> ColumnElement[bool]:
+    """Contacts whose search key holds this number in any stored form (it keeps digits as
+    written, with and without the country code; see store.search)."""
+    digits = e164.lstrip("+")
+    forms = {digits}
+    for size in (1, 2, 3):
+        if len(digits) > size + 6:
+            forms.add(digits[size:])
+    return or_(*(Contact.search_key.like(f"% {form} %") for form in sorted(forms)))
+
+
+async def find_duplicates(
+    records: Records, fields: CardFields, company: Company | None, region: str
+) -> list[Duplicate]:
+    """Visible contacts with the same phone, email, or name at the same company."""
+    found: dict[int, Duplicate] = {}
+    phones = list(dict.fromkeys(fields.mobile + fields.phone))
+    if phones:
+        for contact in await records.list(
+            Contact, or_(*(_phone_condition(p) for p in phones)), limit=20
+        ):
+            theirs = {parse_phone(v, region) for v in (contact.mobile, contact.phone) if v}
+            if theirs & set(phones):
+                found.setdefault(contact.id, Duplicate(contact, "phone"))
+    if fields.email:
+        for contact in await records.list(
+            Contact, func.lower(Contact.email).in_([e.lower() for e in fields.email]), limit=20
+        ):
+            found.setdefault(contact.id, Duplicate(contact, "email"))
+    if fields.name and company is not None:
+        for contact in await records.list(
+            Contact,
+            func.lower(Contact.name) == fields.name.lower(),
+            Contact.company_id == company.id,
+            limit=20,
+        ):
+            found.setdefault(contact.id, Duplicate(contact, "name"))
+    return list(found.values())[:MAX_DUPLICATES]
+
+
+async def _describe(ctx: Context, contact: Contact) -> str:
+    company = None
+    if contact.company_id is not None:
+        company = await ctx.session.scalar(
+            ctx.records.select(Company).where(Company.id == contact.company_id)
+        )
+    bits = [contact.name, contact.title or "", company.name if company else ""]
+    bits += [display_phone(contact.mobile or contact.phone or ""), contact.email or ""]
+    return " · ".join(b for b in bits if b)
+
+
+def _describe_fields(fields: CardFields) -> str:
+    bits = [fields.name or "", fields.title or "", fields.company or ""]
+    bits += [display_phone((fields.mobile or fields.phone or [""])[0]), (fields.email or [""])[0]]
+    return " · ".join(b for b in bits if b)
+
+
+FLOW = Flow(
+    name=NAME,
+    version=VERSION,
+    states={
+        "review": on_review,
+        "edit": on_edit,
+        "duplicate": Step(on_duplicate, Expects.CHOICE),
+    },
+)
+
+__all__ = [
+    "FLOW",
+    "NAME",
+    "Duplicate",
+    "company_core",
+    "find_duplicates",
+    "keep_source",
+    "match_company",
+    "parse_corrections",
+    "show_review",
+    "start",
+]

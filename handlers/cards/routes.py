@@ -1,0 +1,204 @@
+"""Business cards in chat: a photo on any platform, or ``/card PATH`` / a typed image path in
+the console, becomes a contact card to confirm (:mod:`handlers.cards.review`).
+
+Recognition (about a second of CPU) runs in a worker thread
+(:meth:`bot.cardscan.CardScanner.scan_async`), so the event loop keeps serving other
+people meanwhile. Files are read from disk only for the console: a chat message naming a
+path on the server must never make the bot open it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from importlib import resources
+from pathlib import Path
+
+import phonenumbers
+
+from bot.cardscan.fields import DEFAULT_REGION
+from bot.cardscan.scanner import NO_OCR, CardScanner, ScanResult, scan_or_refusal
+from bot.context import Context
+from bot.events import Attachment
+from bot.extras import OCR
+from bot.router import Handler, Matcher, Router, command
+from handlers.cards import review
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"})
+#: Platforms whose "user" is whoever runs the process, and so may name local files.
+FILE_PLATFORMS = frozenset({"console"})
+
+
+# --------------------------------------------------------------------------- reading
+
+
+async def on_card_photo(ctx: Context, data: bytes, *, scanner: CardScanner | None = None) -> None:
+    """Read a card photo and start the review, or say clearly why not (nothing is saved).
+
+    The reading (a second of CPU, more for a dense card) runs after this event's
+    transaction and outside any other (:meth:`Context.defer`): on SQLite an open
+    transaction holds the only write lock, and one photo once made everyone wait 3 s.
+    """
+    region = region_for(ctx)
+
+    async def read() -> ScanResult | str:
+        if scanner is not None:  # a scanner of the caller's: in a thread of this process
+            return await asyncio.to_thread(scanner.scan_or_refusal, data, region)
+        return await ctx.workers.run(scan_or_refusal, data, region, ctx.settings.max_photo_bytes)
+
+    ctx.defer(read, functools.partial(_after_reading, region=region))
+
+
+async def _after_reading(ctx: Context, result: ScanResult | str, *, region: str) -> None:
+    if isinstance(result, str):
+        refuse(ctx, result)
+        return
+    if not result.has_text:
+        ctx.say("bizcard.no_text")
+        return
+    if not result.is_card:
+        ctx.say("bizcard.not_card")
+        return
+    review.start(ctx, result, region=region)
+    await review.show_review(ctx)
+
+
+async def on_card_attachment(ctx: Context, *, scanner: CardScanner | None = None) -> None:
+    """The first attachment of the event as a card: read it, or explain the refusal."""
+    attachment: Attachment = ctx.event.attachments[0]
+    if attachment.kind == "image":
+        await on_card_photo(ctx, attachment.data, scanner=scanner)
+    else:
+        refuse(ctx, attachment.kind)
+
+
+def refuse(ctx: Context, reason: str) -> None:
+    if reason == "too_large":
+        ctx.say("bizcard.too_large", mb=ctx.settings.max_photo_bytes // 1_048_576)
+    elif reason == "not_image":
+        ctx.say("bizcard.not_image")
+    elif reason == "unavailable":  # the platform's download failed
+        ctx.say("bizcard.unavailable")
+    elif reason == NO_OCR:  # the ocr extra is not installed
+        log.warning("a card photo arrived: %s", OCR.hint)
+        ctx.say("bizcard.no_ocr", command=OCR.command)
+    else:
+        ctx.say("bizcard.unreadable")
+
+
+async def _read_file(ctx: Context, raw: str, scanner: CardScanner | None) -> None:
+    path = image_path(raw)
+    if path is None:
+        ctx.say("bizcard.no_file", path=raw.strip())
+        return
+    size = path.stat().st_size
+    if size > ctx.settings.max_photo_bytes:
+        refuse(ctx, "too_large")
+        return
+    data = await asyncio.to_thread(path.read_bytes)
+    await on_card_photo(ctx, data, scanner=scanner)
+
+
+def image_path(raw: str) -> Path | None:
+    """A typed path to an existing image file (quotes and ``~`` allowed), or None."""
+    text = raw.strip().strip("'\"")
+    if not text or "\n" in text or len(text) > 1024:
+        return None
+    path = Path(text).expanduser()
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return None
+    try:
+        return path if path.is_file() else None
+    except OSError:
+        return None
+
+
+# --------------------------------------------------------------------------- region
+
+
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    """IANA time zone -> ISO country, from the tzdata package's zone.tab."""
+    try:
+        text = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return {}
+    countries: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) >= 3:
+            countries[parts[2]] = parts[0]
+    return countries
+
+
+def region_for(ctx: Context) -> str:
+    """The country whose numbers a rep writes without ``+``: from their time zone (a rep
+    in Asia/Singapore dials Singapore numbers), CN when it can't be told."""
+    region = _zone_countries().get(str(ctx.tz.key), DEFAULT_REGION)
+    return region if region in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def card_photo() -> Matcher:
+    """An event carrying an attachment (photo, or a refused upload), not a button press."""
+    return Matcher(lambda c: bool(c.event.attachments) and c.payload is None, "card photo")
+
+
+def typed_image_path() -> Matcher:
+    """A console line that is the path of an image file."""
+    return Matcher(
+        lambda c: (
+            c.event.platform in FILE_PLATFORMS
+            and c.command is None
+            and c.payload is None
+            and image_path(c.text) is not None
+        ),
+        "image path",
+    )
+
+
+def routes(scanner: CardScanner | None = None) -> Router:
+    """``/card``, photos and console image paths. Register before free-text handlers."""
+
+    async def card_command(ctx: Context) -> None:
+        if ctx.args and ctx.event.platform in FILE_PLATFORMS:
+            await _read_file(ctx, ctx.args, scanner)
+        elif ctx.args:
+            ctx.say("bizcard.path_console_only")
+        else:
+            ctx.say("bizcard.send_photo")
+
+    async def photo(ctx: Context) -> None:
+        await on_card_attachment(ctx, scanner=scanner)
+
+    async def typed_path(ctx: Context) -> None:
+        await _read_file(ctx, ctx.text, scanner)
+
+    handlers: list[tuple[Matcher, Handler]] = [
+        (command("card"), card_command),
+        (card_photo(), photo),
+        (typed_image_path(), typed_path),
+    ]
+    router = Router()
+    for matcher, handler in handlers:
+        router.add(matcher, handler)
+    return router
+
+
+__all__ = [
+    "card_photo",
+    "image_path",
+    "on_card_attachment",
+    "on_card_photo",
+    "refuse",
+    "region_for",
+    "routes",
+    "typed_image_path",
+]

@@ -1,0 +1,89 @@
+"""The compact customer card (the "360 view" on a phone) and its next-action buttons."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.phones import display_phone
+from bot.replies import Button, Card
+from handlers.common.labels import activity_label, deal_line
+from locales.formatting import format_when, shorten
+from store.models import Activity, Company, Contact, Deal, Task
+
+KEY_CONTACTS = 3
+OPEN_DEALS = 3
+
+
+async def company_card(ctx: Context, company: Company) -> Card:
+    records = ctx.records
+    session = ctx.session
+    pipeline = ctx.settings.pipeline
+    contacts = (
+        await session.scalars(
+            records.select(Contact)
+            .where(Contact.company_id == company.id)
+            .order_by(Contact.id)
+            .limit(KEY_CONTACTS)
+        )
+    ).all()
+    deals = (
+        await session.scalars(
+            records.select(Deal)
+            .where(Deal.company_id == company.id, Deal.stage.in_(pipeline.open_stages))
+            .order_by(Deal.amount_cents.desc())
+            .limit(OPEN_DEALS)
+        )
+    ).all()
+    last = await session.scalar(
+        records.select(Activity)
+        .where(Activity.company_id == company.id)
+        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+        .limit(1)
+    )
+    next_task = await session.scalar(
+        records.select(Task)
+        .where(Task.company_id == company.id, Task.done_at.is_(None))
+        .order_by(Task.due_at.is_(None), Task.due_at)
+        .limit(1)
+    )
+    now_local = ctx.now.astimezone(ctx.tz)
+    heading = " · ".join(p for p in (company.city, company.industry) if p)
+    lines = [heading] if heading else []
+    for contact in contacts:
+        phone = contact.mobile or contact.phone
+        bits = [contact.name, contact.title or "", display_phone(phone) if phone else ""]
+        lines.append("👤 " + " ".join(b for b in bits if b))
+    lines += [deal_line(ctx, d) for d in deals]
+    if last is not None:
+        when = format_when(last.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
+        lines.append(
+            ctx.t(
+                "card.last_activity",
+                kind=activity_label(ctx, last.kind),
+                when=when,
+                summary=shorten(last.summary, 60),
+            )
+        )
+    if next_task is not None:
+        due = (
+            format_when(next_task.due_at.astimezone(ctx.tz), now_local, ctx.lang)
+            if next_task.due_at
+            else "-"
+        )
+        lines.append(ctx.t("card.next_task", when=due, title=shorten(next_task.title, 60)))
+    if len(lines) <= 1 and not contacts:
+        lines.append(ctx.t("card.empty"))
+    buttons = (
+        Button(ctx.t("card.log"), f"lg.co:{company.id}"),
+        Button(ctx.t("card.new_deal"), f"dl.new:{company.id}"),
+        Button(ctx.t("card.history"), f"hi:{company.id}:0"),
+    )
+    deal_buttons = tuple(Button(f"💼 {d.title}"[:40], f"dl:{d.id}") for d in deals)
+    return Card(f"🏢 {company.name}", tuple(lines), buttons + deal_buttons)
+
+
+async def company_of(ctx: Context, contact: Contact) -> Company | None:
+    if contact.company_id is None:
+        return None
+    return await ctx.session.scalar(
+        ctx.records.select(Company).where(Company.id == contact.company_id)
+    )

@@ -1,0 +1,60 @@
+"""Company list and card, and deleting a company with a confirmation button."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.context import Context, UserFacingError
+from bot.payloads import payload_id
+from bot.replies import Button
+from bot.router import Router, command, payload
+from handlers.customers import new_company
+from store.models import Activity, Company, Contact, Deal, Task
+
+PAGE = 8
+
+
+async def list_companies(ctx: Context) -> None:
+    companies = await ctx.records.list(Company, order_by=Company.updated_at.desc(), limit=PAGE)
+    if not companies:
+        ctx.say("company.none")
+        return
+    ctx.ask(ctx.t("company.list_title"), [Button(c.name, f"co:{c.id}") for c in companies])
+
+
+async def _deletable(ctx: Context, *, lock: bool = False) -> Company:
+    """Only an empty company can be deleted, so no child record disappears unaudited."""
+    company = await ctx.records.get(Company, payload_id(ctx), for_update=lock)
+    for model in (Contact, Deal, Activity, Task):
+        linked = await ctx.session.scalar(
+            select(func.count()).select_from(model).where(model.company_id == company.id)
+        )
+        if linked:
+            raise UserFacingError("company.delete_has_children", name=company.name)
+    return company
+
+
+async def ask_delete(ctx: Context) -> None:
+    company = await _deletable(ctx)
+    ctx.ask(
+        ctx.t("company.delete_confirm", name=company.name),
+        [
+            Button(ctx.t("company.delete_yes"), f"co.delok:{company.id}"),
+            Button(ctx.t("common.cancel"), f"co:{company.id}"),
+        ],
+    )
+
+
+async def delete_company(ctx: Context) -> None:
+    company = await _deletable(ctx, lock=True)
+    await ctx.records.delete(company)
+    ctx.say("company.deleted", name=company.name)
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(command("companies"), list_companies)
+    router.add(command("newcompany"), new_company.start)
+    router.add(payload("co.del"), ask_delete)
+    router.add(payload("co.delok"), delete_company)
+    return router

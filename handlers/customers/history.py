@@ -1,0 +1,63 @@
+"""A customer's recent activities, newest first, a page at a time with a "more" button."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.context import Context, UserFacingError
+from bot.replies import Button
+from bot.router import Router, payload
+from handlers.common.labels import activity_label
+from locales.formatting import format_when
+from store.models import Activity, Company, User
+
+PAGE = 5
+
+
+def _ids(ctx: Context) -> tuple[int, int]:
+    parts = (ctx.payload or "").split(":")
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) < 12 for p in parts[1:]):
+        raise UserFacingError("errors.not_found")
+    return int(parts[1]), int(parts[2])
+
+
+async def show_history(ctx: Context) -> None:
+    company_id, offset = _ids(ctx)
+    company = await ctx.records.get(Company, company_id)
+    scoped = ctx.records.select(Activity).where(Activity.company_id == company.id)
+    total = await ctx.session.scalar(select(func.count()).select_from(scoped.subquery())) or 0
+    rows = (
+        await ctx.session.execute(
+            scoped.add_columns(User.display_name)
+            .join(User, User.id == Activity.owner_id)
+            .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+            .offset(offset)
+            .limit(PAGE)
+        )
+    ).all()
+    if not rows:
+        ctx.say("history.none", name=company.name)
+        return
+    now_local = ctx.now.astimezone(ctx.tz)
+    lines = [
+        ctx.t(
+            "history.title",
+            name=company.name,
+            start=offset + 1,
+            end=offset + len(rows),
+            total=total,
+        )
+    ]
+    for activity, who in rows:
+        when = format_when(activity.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
+        lines.append(f"• {when} {activity_label(ctx, activity.kind)} · {who}\n  {activity.summary}")
+    buttons = [Button(ctx.t("history.back"), f"co:{company.id}")]
+    if offset + PAGE < total:
+        buttons.insert(0, Button(ctx.t("history.more"), f"hi:{company.id}:{offset + PAGE}"))
+    ctx.ask("\n".join(lines), buttons)
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(payload("hi"), show_history)
+    return router

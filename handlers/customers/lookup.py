@@ -1,0 +1,107 @@
+"""``/find`` (``/查``) or just a customer's name: a compact card, or buttons when several match."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.payloads import payload_id
+from bot.replies import Button
+from bot.router import Router, command, payload
+from handlers.customers import new_company
+from handlers.customers.card import company_card, company_of
+from store.models import Company, Contact
+from store.search import Hit, search
+
+MAX_CHOICES = 8
+
+
+def clear_winner(query: str, hits: list[Hit]) -> Hit | None:
+    """One hit, or an exact name match that stands above the rest: no need to ask."""
+    if len(hits) == 1:
+        return hits[0]
+    exact = [h for h in hits if h.name.casefold() == query.strip().casefold()]
+    return exact[0] if len(exact) == 1 else None
+
+
+def hit_label(hit: Hit) -> str:
+    if hit.kind == "contact" and hit.company_name:
+        return f"{hit.name} · {hit.company_name}"
+    return hit.name
+
+
+def hit_payload(hit: Hit) -> str:
+    if hit.kind == "company":
+        return f"co:{hit.id}"
+    return f"co:{hit.company_id}" if hit.company_id else f"ct:{hit.id}"
+
+
+async def show_hits(ctx: Context, query: str, hits: list[Hit]) -> None:
+    if not hits:
+        assert ctx.flow is not None
+        ctx.flow.start(new_company.NAME, new_company.VERSION, "name", {"suggested": query})
+        ctx.ask(
+            ctx.t("lookup.none", query=query),
+            [
+                Button(ctx.t("lookup.create", name=query[:30]), new_company.USE_SUGGESTED),
+                Button(ctx.t("common.cancel"), new_company.CANCEL),
+            ],
+        )
+        return
+    seen: dict[str, Hit] = {}
+    for hit in hits:
+        seen.setdefault(hit_payload(hit), hit)  # a contact stands for its company's card
+    choices = list(seen.values())[:MAX_CHOICES]
+    winner = clear_winner(query, choices)
+    if winner is not None:
+        await show_hit(ctx, winner)
+        return
+    ctx.ask(
+        ctx.t("lookup.several", query=query),
+        [Button(hit_label(h)[:60], hit_payload(h)) for h in choices],
+    )
+
+
+async def show_hit(ctx: Context, hit: Hit) -> None:
+    if hit.kind == "company":
+        company = await ctx.records.get(Company, hit.id)
+    else:
+        contact = await ctx.records.get(Contact, hit.id)
+        found = await company_of(ctx, contact)
+        if found is None:
+            ctx.reply_text(contact_text(ctx, contact))
+            return
+        company = found
+    ctx.reply(await company_card(ctx, company))
+
+
+def contact_text(ctx: Context, contact: Contact) -> str:
+    lines = [f"👤 {contact.name}" + (f" — {contact.title}" if contact.title else "")]
+    for value in (contact.mobile, contact.phone, contact.email, contact.wechat):
+        if value:
+            lines.append(value)
+    return "\n".join(lines)
+
+
+async def find(ctx: Context) -> None:
+    query = ctx.args.strip()
+    if not query:
+        ctx.say("lookup.ask")
+        return
+    await show_hits(ctx, query, await search(ctx.records, query, limit=MAX_CHOICES))
+
+
+async def open_company(ctx: Context) -> None:
+    company = await ctx.records.get(Company, payload_id(ctx))
+    ctx.reply(await company_card(ctx, company))
+
+
+async def open_contact(ctx: Context) -> None:
+    contact = await ctx.records.get(Contact, payload_id(ctx))
+    ctx.reply_text(contact_text(ctx, contact))
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(command("find"), find)
+    router.add(payload("co"), open_company)
+    router.add(payload("ct"), open_contact)
+    return router

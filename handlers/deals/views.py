@@ -1,0 +1,49 @@
+"""Showing a deal and the buttons that move it; shared by the deal handlers and flows."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.replies import Button, Card
+from handlers.common.labels import stage_label
+from locales.formatting import format_date, format_money
+from store.models import Company, Deal, User
+
+
+async def deal_card(ctx: Context, deal: Deal) -> Card:
+    company = await ctx.session.scalar(
+        ctx.records.select(Company).where(Company.id == deal.company_id)
+    )
+    owner = await ctx.session.get(User, deal.owner_id)
+    amount = format_money(deal.amount_cents, deal.currency, ctx.lang) if deal.amount_cents else "-"
+    close = format_date(deal.expected_close, ctx.lang) if deal.expected_close else "-"
+    lines = [
+        ctx.t("deal.line_company", value=company.name if company else "-"),
+        ctx.t("deal.line_stage", value=stage_label(ctx, deal.stage), probability=deal.probability),
+        ctx.t("deal.line_amount", value=amount),
+        ctx.t("deal.line_close", value=close),
+        ctx.t("deal.line_owner", value=owner.display_name if owner else "-"),
+    ]
+    if deal.close_reason:
+        lines.append(ctx.t("deal.line_reason", value=deal.close_reason))
+    buttons: tuple[Button, ...] = ()
+    if not ctx.settings.pipeline.is_closed(deal.stage):
+        buttons = (
+            Button(ctx.t("deal.btn_stage"), f"dl.st:{deal.id}"),
+            Button(ctx.t("deal.btn_won"), f"dl.mv:{deal.id}:won"),
+            Button(ctx.t("deal.btn_lost"), f"dl.mv:{deal.id}:lost"),
+            Button(ctx.t("deal.btn_amount"), f"dl.amt:{deal.id}"),
+            Button(ctx.t("deal.btn_close"), f"dl.cls:{deal.id}"),
+        )
+    return Card(f"💼 {deal.title}", tuple(lines), buttons)
+
+
+def stage_buttons(ctx: Context, deal: Deal) -> list[Button]:
+    return [
+        Button(stage_label(ctx, stage), f"dl.mv:{deal.id}:{stage}")
+        for stage in ctx.settings.pipeline.stages
+        if stage != deal.stage
+    ]
+
+
+def owner_display(user: User | None) -> str:
+    return user.display_name if user else "-"

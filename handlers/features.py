@@ -1,0 +1,83 @@
+"""The features crmbot is made of, in one list: their routes in matching order, and their flows.
+
+Each feature is a package of ``handlers/`` holding its routes, flows and views; adding one
+is a line here. ``bot.app`` builds the engine from what this module gives.
+"""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.router import Router
+from conversations.base import Flows
+from handlers.approvals import rejection
+from handlers.approvals import routes as approvals
+from handlers.cards import review
+from handlers.cards import routes as cards
+from handlers.customers import companies, history, lookup, new_company
+from handlers.deals import edit as deal_edit
+from handlers.deals import new_deal, reason
+from handlers.deals import routes as deals
+from handlers.logging import edit as log_edit
+from handlers.logging import guided, intents, quick_log
+from handlers.logging import routes as logging
+from handlers.onboarding import help
+from handlers.onboarding import routes as onboarding
+from handlers.reminders import routes as reminders
+from handlers.reminders import when
+from handlers.reports import routes as reports
+from handlers.reports import subscriptions
+from handlers.settings import routes as settings
+from handlers.tasks import routes as tasks
+
+
+def build_router() -> Router:
+    router = Router()
+    # Free text (logging) goes last: it catches whatever no command or button took.
+    # Reminders come before it ("remind me ..." is not a call log), photos go to the card
+    # reader.
+    for feature in (
+        onboarding,
+        help,
+        settings,
+        companies,
+        lookup,
+        deals,
+        approvals,
+        tasks,
+        reminders,
+        subscriptions,
+        history,
+        reports,
+        cards,
+        logging,
+    ):
+        router.include(feature.routes())
+    return router
+
+
+def build_flows() -> Flows:
+    flows = Flows()
+    for flow in (
+        new_company.FLOW,
+        new_deal.FLOW,
+        deal_edit.FLOW,
+        reason.FLOW,
+        quick_log.FLOW,
+        guided.FLOW,
+        log_edit.FLOW,
+        review.FLOW,
+        when.FLOW,
+        rejection.FLOW,
+    ):
+        flows.add(flow)
+    return flows
+
+
+async def start(ctx: Context) -> None:
+    """``/start`` for someone not linked yet (the engine's only route for strangers)."""
+    await onboarding.start(ctx)
+
+
+async def is_new_intent(ctx: Context) -> bool:
+    """True when a message is clearly a new log, reminder or deal update, not an answer."""
+    return await intents.is_new_intent(ctx)

@@ -1,0 +1,566 @@
+"""Saving a logged activity — from one free-text message or the guided ``/log`` flow.
+
+A *plan* (a JSON-able dict kept in the conversation row while questions are asked) says
+what the rep meant; :func:`advance` asks for whatever is missing, one button question at a
+time, and :func:`save_plan` writes activity, deal change and follow-up together, with one
+Undo that reverses all of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+
+from bot.context import Context
+from bot.nlu.message import ParsedLog, person_in_text
+from bot.replies import MAX_PAYLOAD_BYTES, Button, Card
+from conversations.base import flow_payload
+from handlers.approvals import notices
+from handlers.common.labels import activity_label, stage_label
+from handlers.deals.reason import ask_reason
+from handlers.deals.views import deal_card
+from locales.formatting import format_money, format_when, shorten
+from store.access import Records, owner_scope
+from store.approvals import ApprovalRequired
+from store.deals import create_deal, move_stage, open_deals
+from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
+from store.search import company_hits, search
+from store.undo import UndoLog
+
+FLOW = "quick_log"
+VERSION = 1
+KINDS = tuple(k.value for k in ActivityKind)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+TITLE_SUFFIXES = ("总", "经理", "总监", "工", "老师", "先生", "女士", "小姐", "主任", "董")
+
+Plan = dict[str, Any]
+
+
+def plan_from(parsed: ParsedLog, ctx: Context) -> Plan:
+    return {
+        "activity": parsed.activity,
+        "customer_text": parsed.customer,
+        "company_id": None,
+        "contact": parsed.contact,
+        "summary": parsed.summary or ctx.text,
+        "amount": str(parsed.amount) if parsed.amount is not None else None,
+        "currency": parsed.currency,
+        "stage": parsed.stage,
+        "follow_up": parsed.follow_up.isoformat() if parsed.follow_up else None,
+        "deal_id": None,
+        "created_company": None,
+        "source_text": ctx.text,
+        "sent_at": ctx.event.sent_at.isoformat(),
+        "intent": "task" if parsed.task else "log",
+        "problems": list(parsed.problems),
+        "reason": parsed.reason,
+        "activity_at": parsed.activity_at.isoformat() if parsed.activity_at else None,
+        "more": list(parsed.customers[1:]),
+    }
+
+
+def problem_lines(ctx: Context, problems: list[str]) -> list[str]:
+    """ "⚠️ 2月30日 is not a real date …": what the message said that was not taken."""
+    lines = []
+    for problem in problems:
+        kind, _, written = problem.partition(":")
+        lines.append(ctx.t(f"log.problem_{kind}", text=written))
+    return lines
+
+
+def button(label: str, value: str) -> Button:
+    return Button(label[:60], flow_payload(FLOW, value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _named_exactly(owner_ids: frozenset[int] | None) -> Select[int, str]:
+    """Built once per set of visible owners (every logged message runs it)."""
+    return (
+        select(Company.id, Company.name)
+        .where(owner_scope(Company, owner_ids), Company.name == bindparam("name"))
+        .limit(2)
+    )
+
+
+CONTACT_FLOOR = 60.0
+"""The search score a contact hit needs to propose its company as the customer of a log."""
+SETTLED_LATIN = 44.0
+SETTLED_CJK = 36.0
+"""The score one company hit needs to be taken without asking (a typo, "Globx", scores 45;
+an unrelated "Marina Bay Florists" against Straits Marine Supply 41). Below it the company
+is offered next to "create", never taken."""
+PERSON_FLOOR = 80.0
+"""The score a contact needs for "Helen called" to be about Helen's company."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The companies a written customer name may mean, as the chat resolves them."""
+
+    companies: dict[int, str]
+    settled: bool  # one company, clearly meant: log without asking
+
+    @property
+    def company_id(self) -> int | None:
+        return next(iter(self.companies)) if self.settled else None
+
+
+async def customer_candidates(records: Records, text: str) -> Candidates:
+    """Named as registered, or one clear match: settled; several, or one weak match: to ask
+    about; none: the customer is new. ``crmbot parse --as`` uses the same, so it predicts
+    the chat."""
+    exact = list(
+        await records.session.execute(
+            _named_exactly(records.principal.visible_owner_ids), {"name": text}
+        )
+    )
+    if len(exact) == 1:  # the parser returns a known name as registered: no search needed
+        company_id, name = exact[0]
+        return Candidates({company_id: name}, settled=True)
+    hits = await search(records, text, limit=8)
+    # A contact's name only stands for its company when it is close: "Redwood Partners" is
+    # not Globex because one of Globex's people is fuzzily like it.
+    hits = [h for h in hits if h.kind == "company" or h.score >= CONTACT_FLOOR]
+    companies = company_hits(hits)
+    same = {cid: name for cid, name in companies.items() if name.casefold() == text.casefold()}
+    if len(same) == 1:
+        return Candidates(same, settled=True)
+    floor = SETTLED_CJK if _CJK.search(text) else SETTLED_LATIN
+    strong = len(companies) == 1 and max(h.score for h in hits) >= floor
+    return Candidates(companies, settled=strong)
+
+
+async def company_of_person(records: Records, person: str) -> Candidates:
+    """ "Helen called": the company of the one contact clearly named, if any."""
+    hits = [h for h in await search(records, person, limit=4) if h.kind == "contact"]
+    strong = [h for h in hits if h.score >= PERSON_FLOOR and h.company_id is not None]
+    companies = company_hits(strong)
+    return Candidates(companies, settled=len(companies) == 1)
+
+
+async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
+    """Fill ``company_id`` from ``text`` or ask; True when resolved without asking."""
+    assert ctx.flow is not None
+    found = await customer_candidates(ctx.records, text)
+    if found.company_id is not None:
+        plan["company_id"] = found.company_id
+        return True
+    ctx.flow.start(FLOW, VERSION, "customer", plan)
+    ctx.flow.update(customer_text=text)
+    create = button(ctx.t("log.create_customer", name=text[:30]), "create")
+    cancel = button(ctx.t("common.cancel"), "cancel")
+    if not found.companies:
+        ctx.ask(ctx.t("log.unknown_customer", name=text), [create, cancel])
+        return False
+    offers = [button(name, f"co{cid}") for cid, name in list(found.companies.items())[:6]]
+    if len(found.companies) == 1:  # a weak match: it may be a new customer after all
+        offers.append(create)
+    ctx.ask(ctx.t("log.which_customer", name=text), [*offers, cancel])
+    return False
+
+
+async def advance(ctx: Context, plan: Plan) -> None:
+    """Ask the next missing thing, or save when nothing is missing."""
+    assert ctx.flow is not None
+    if plan["company_id"] is None and not plan["customer_text"] and plan["contact"]:
+        person = await company_of_person(ctx.records, plan["contact"])  # "Helen called"
+        plan["company_id"] = person.company_id
+    if plan.get("intent") == "task" and plan["company_id"] is None and not plan["customer_text"]:
+        ctx.flow.end()
+        await save_task(ctx, plan, None)  # a personal to-do: no customer to ask about
+        return
+    if plan["company_id"] is None:
+        if not plan["customer_text"]:
+            ctx.flow.start(FLOW, VERSION, "customer", plan)
+            ctx.say("log.ask_customer")
+            return
+        if not await resolve_customer(ctx, plan, plan["customer_text"]):
+            return
+    if plan.get("intent") == "deal":
+        await update_deal(ctx, plan)
+        return
+    if plan.get("intent") == "task":
+        ctx.flow.end()
+        await save_task(ctx, plan, await ctx.records.get(Company, plan["company_id"]))
+        return
+    if plan["activity"] is None:
+        ctx.flow.start(FLOW, VERSION, "activity", plan)
+        ctx.ask(
+            ctx.t("log.ask_kind"),
+            [button(activity_label(ctx, k), f"k{k}") for k in KINDS],
+        )
+        return
+    if (plan["amount"] or plan["stage"]) and plan["deal_id"] is None:
+        deals = await open_deals(ctx.records, ctx.settings.pipeline, plan["company_id"])
+        if len(deals) > 1:
+            ctx.flow.start(FLOW, VERSION, "deal", plan)
+            ctx.ask(
+                ctx.t("log.which_deal"),
+                [button(d.title, f"d{d.id}") for d in deals[:6]]
+                + [button(ctx.t("log.new_deal"), "dnew")],
+            )
+            return
+        plan["deal_id"] = deals[0].id if deals else 0  # 0: create one
+    if not await amount_agreed(ctx, plan):
+        return
+    ctx.flow.end()
+    await save_plan(ctx, plan)
+
+
+BIG_CHANGE = Decimal("0.5")
+"""A new amount more than this share above or below the old one is confirmed first."""
+
+
+async def amount_agreed(ctx: Context, plan: Plan) -> bool:
+    """True when the plan's amount may be written to its deal as it stands; otherwise ask.
+
+    A change of more than half either way, or to another currency, shows old -> new and
+    asks: "3千" mentioned about a ¥112万 deal is far more often a slip than a new price."""
+    assert ctx.flow is not None
+    if not plan["amount"] or not plan["deal_id"] or plan.get("amount_ok"):
+        return True
+    deal = await ctx.records.get(Deal, plan["deal_id"])
+    old = deal.amount_cents
+    cents = int(Decimal(plan["amount"]) * 100)
+    currency = plan["currency"] or deal.currency
+    if old <= 0:
+        return True
+    if currency == deal.currency and abs(cents - old) <= old * BIG_CHANGE:
+        return True
+    ctx.flow.start(FLOW, VERSION, "amount", plan)
+    before = format_money(old, deal.currency, ctx.lang)
+    after = format_money(cents, currency, ctx.lang)
+    ctx.ask(
+        ctx.t("log.confirm_amount", title=deal.title, old=before, new=after),
+        [
+            button(ctx.t("log.amount_change", old=before, new=after), "amok"),
+            button(ctx.t("log.amount_keep", old=before), "amkeep"),
+            button(ctx.t("common.cancel"), "cancel"),
+        ],
+    )
+    return False
+
+
+async def save_task(ctx: Context, plan: Plan, company: Company | None) -> None:
+    """ "明天上午十点给嘉禾医药李经理打电话", "call Acme tomorrow 10am": something to do, due
+    when it says, reminded like every task; said so, with Undo."""
+    assert ctx.user is not None
+    undo = UndoLog()
+    due = datetime.fromisoformat(plan["follow_up"])
+    task = await ctx.records.create(
+        Task,
+        title=plan["summary"][:200],
+        due_at=due,
+        company_id=company.id if company else None,
+        owner_id=company.owner_id if company else ctx.user.id,
+    )
+    undo.created(task)
+    undo_id = await undo.save(ctx.records)
+    when = format_when(due.astimezone(ctx.tz), ctx.now.astimezone(ctx.tz), ctx.lang)
+    title = ctx.t("log.task_saved", what=company.name if company else ctx.t("log.task_mine"))
+    lines = [f"📝 {shorten(plan['summary'], 120)}", ctx.t("log.task_due", when=when)]
+    lines += problem_lines(ctx, plan.get("problems", []))
+    ctx.reply(Card(title, tuple(lines), (Button(ctx.t("log.undo"), f"lg.un:{undo_id}"),)))
+    await _next_customer(ctx, plan)
+
+
+async def _next_customer(ctx: Context, plan: Plan) -> None:
+    """ "上午去了A，下午去了B": the same log for the next customer, each with its own Undo."""
+    if not plan.get("more"):
+        return
+    following = {
+        **plan,
+        "customer_text": plan["more"][0],
+        "more": plan["more"][1:],
+        "company_id": None,
+        "created_company": None,
+        "deal_id": None,
+        "contact": None,
+        "problems": [],
+    }
+    await advance(ctx, following)
+
+
+async def update_deal(ctx: Context, plan: Plan) -> None:
+    """Move the customer's open deal and/or set its amount; ask which when there are several."""
+    assert ctx.flow is not None
+    records, pipeline = ctx.records, ctx.settings.pipeline
+    company = await records.get(Company, plan["company_id"])
+    if not plan["deal_id"]:
+        deals = await open_deals(records, pipeline, company.id)
+        if not deals:
+            ctx.flow.end()
+            ctx.ask(
+                ctx.t("deal.none_open", company=company.name),
+                [Button(ctx.t("card.new_deal"), f"dl.new:{company.id}")],
+            )
+            return
+        if len(deals) > 1:
+            ctx.flow.start(FLOW, VERSION, "deal", plan)
+            ctx.ask(ctx.t("log.which_deal"), [button(d.title, f"d{d.id}") for d in deals[:6]])
+            return
+        plan["deal_id"] = deals[0].id
+    if not await amount_agreed(ctx, plan):
+        return
+    ctx.flow.end()
+    for line in problem_lines(ctx, plan.get("problems", [])):
+        ctx.reply_text(line)
+    deal = await records.get(Deal, plan["deal_id"], for_update=True)
+    old_amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
+    if plan["amount"]:
+        cents = int(Decimal(plan["amount"]) * 100)
+        currency = plan["currency"] or deal.currency  # never re-priced in another currency
+        await records.update(deal, amount_cents=cents, currency=currency)
+    stage = plan["stage"]
+    if stage and pipeline.is_closed(stage) and not plan.get("reason"):
+        ask_reason(ctx, deal, stage, move=True)
+        return
+    if stage and pipeline.is_closed(stage):  # "丢单了，原因 价格太高": nothing left to ask
+        try:
+            await move_stage(records, pipeline, deal, stage, reason=plan["reason"])
+        except ApprovalRequired as required:
+            await notices.request(ctx, required)
+            return
+        ctx.say(f"deal.closed_{stage}", title=deal.title, stage=stage_label(ctx, stage))
+    elif stage and await move_stage(records, pipeline, deal, stage):
+        ctx.say("deal.moved", title=deal.title, stage=stage_label(ctx, stage))
+    elif plan["amount"]:
+        amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
+        ctx.say("deal.amount_changed", title=deal.title, old=old_amount, new=amount)
+    ctx.reply(await deal_card(ctx, deal))
+
+
+async def company_contacts(records: Records, company_id: int) -> list[Contact]:
+    return list(
+        await records.session.scalars(
+            records.select(Contact).where(Contact.company_id == company_id)
+        )
+    )
+
+
+async def match_contact(
+    ctx: Context, company: Company, written: str | None, text: str = ""
+) -> Contact | None:
+    """``张总`` -> the one contact surnamed 张; ``Wang`` -> Wang Lei; ``CFO`` -> by title;
+    with nothing written, a contact of the company the text names ("met Helen Carter")."""
+    if not written and not text:
+        return None
+    contacts = await company_contacts(ctx.records, company.id)
+    if not written:
+        named = person_in_text(text, [c.name for c in contacts])
+        return next((c for c in contacts if named and c.name == named[0]), None)
+    text = written.strip().casefold()
+    surname = written.strip()
+    for suffix in TITLE_SUFFIXES:
+        if surname.endswith(suffix) and len(surname) > len(suffix):
+            surname = surname[: -len(suffix)]
+            break
+    tests: tuple[Callable[[Contact], bool], ...] = (
+        lambda c: c.name.casefold() == text,
+        lambda c: text in c.name.casefold().split(),
+        lambda c: c.name.startswith(surname) and surname != written.strip(),
+        lambda c: c.title is not None and text in c.title.casefold(),
+    )
+    for test in tests:
+        matches = [c for c in contacts if test(c)]
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
+async def save_plan(ctx: Context, plan: Plan) -> None:
+    records, pipeline = ctx.records, ctx.settings.pipeline
+    undo = UndoLog()
+    if plan.get("created_company"):
+        undo.steps.append({"op": "delete", "model": "Company", "id": plan["created_company"]})
+    company = await records.get(Company, plan["company_id"])
+    contact = await match_contact(ctx, company, plan["contact"], plan.get("source_text") or "")
+    deal = await _apply_deal(ctx, plan, company, undo)
+    sent_at = datetime.fromisoformat(plan["sent_at"])
+    # Flushed together when the undo log is saved: one round for the activity, the
+    # customer's touch and the follow-up instead of one each (every one-message log
+    # takes this path).
+    activity = await records.create(
+        Activity,
+        flush=False,
+        company_id=company.id,
+        contact_id=contact.id if contact else None,
+        deal_id=deal.id if deal else None,
+        kind=plan["activity"],
+        summary=plan["summary"][:2000],
+        source_text=plan["source_text"],
+        occurred_at=_occurred(plan, min(sent_at, ctx.now)),
+        owner_id=company.owner_id,
+    )
+    undo.created(activity)
+    await records.update(company, flush=False)  # touch updated_at: the customer moved up
+    task = None
+    if plan["follow_up"]:
+        task = await records.create(
+            Task,
+            flush=False,
+            company_id=company.id,
+            deal_id=deal.id if deal else None,
+            activity=activity,
+            title=ctx.t(
+                "log.follow_up_title", company=company.name, summary=shorten(plan["summary"], 40)
+            ),
+            due_at=datetime.fromisoformat(plan["follow_up"]),
+            owner_id=company.owner_id,
+        )
+        undo.created(task)
+    undo_id = await undo.save(records)
+    card = summary_card(ctx, plan, company, contact, deal, task, undo_id)
+    if contact is None and (offer := _add_contact_button(ctx, plan["contact"], activity)):
+        card = Card(card.title, card.lines, (*card.buttons, offer))
+    ctx.reply(card)
+    closed = deal is not None and plan["stage"] and pipeline.is_closed(plan["stage"])
+    if deal is not None and closed and not plan.get("reason"):
+        ask_reason(ctx, deal, plan["stage"], move=False)
+        return
+    await _next_customer(ctx, plan)
+
+
+def _occurred(plan: Plan, sent: datetime) -> datetime:
+    """When the activity happened: a past day the message names ("昨天拜访了"), else sent."""
+    said = plan.get("activity_at")
+    if not said:
+        return sent
+    return min(datetime.fromisoformat(said), sent)
+
+
+async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog) -> Deal | None:
+    if not (plan["amount"] or plan["stage"]):
+        return None
+    records, pipeline = ctx.records, ctx.settings.pipeline
+    cents = int(Decimal(plan["amount"]) * 100) if plan["amount"] else None
+    currency = plan["currency"] or ctx.currency
+    if not plan["deal_id"]:
+        try:
+            deal = await create_deal(
+                records,
+                pipeline,
+                company,
+                title=ctx.t("deal.default_title", company=company.name),
+                amount_cents=cents or 0,
+                currency=currency,
+                stage=plan["stage"] or pipeline.first,
+            )
+        except ApprovalRequired as required:
+            deal = await _awaiting_approval(ctx, plan, required)
+        undo.created(deal)
+        return deal
+    deal = await records.get(Deal, plan["deal_id"], for_update=True)
+    undo.changing(
+        deal, "stage", "probability", "stage_changed_at", "close_reason", "amount_cents", "currency"
+    )
+    plan["was"] = {"stage": deal.stage, "cents": deal.amount_cents, "currency": deal.currency}
+    if cents is not None:
+        # An existing deal keeps its currency unless the message names another (asked first).
+        currency = plan["currency"] or deal.currency
+        await records.update(deal, amount_cents=cents, currency=currency)
+    if plan["stage"]:
+        try:
+            await move_stage(records, pipeline, deal, plan["stage"], reason=plan.get("reason"))
+        except ApprovalRequired as required:
+            await _awaiting_approval(ctx, plan, required)
+    return deal
+
+
+async def _awaiting_approval(ctx: Context, plan: Plan, required: ApprovalRequired) -> Deal:
+    """ "Acme deal won" for a deal that needs a manager's yes: logged, not won — yet."""
+    plan["stage"] = None  # no "why won?" question now: the reason can follow the approval
+    await notices.request(ctx, required)
+    return required.deal
+
+
+_PERSONAL_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}|[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}")
+
+
+def _add_contact_button(ctx: Context, written: str | None, activity: Activity) -> Button | None:
+    """ "新认识了何娟": offer to keep 何娟 as a contact of the customer. Only for what reads as
+    a person's name, not a title (张总, CFO)."""
+    if not written or not _PERSONAL_NAME.fullmatch(written):
+        return None
+    if written.endswith(TITLE_SUFFIXES) and len(written) <= 3 and _CJK.match(written):
+        return None
+    payload = f"lg.ac:{activity.id}:{written}"
+    if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+        return None
+    return Button(ctx.t("log.add_contact", name=written), payload)
+
+
+async def add_contact(ctx: Context, activity_id: int, name: str) -> None:
+    """The "➕ Add 何娟 as a contact" button: the contact, linked to the logged activity."""
+    activity = await ctx.records.get(Activity, activity_id, for_update=True)
+    if activity.company_id is None:
+        ctx.say("log.undo_gone")
+        return
+    company = await ctx.records.get(Company, activity.company_id)
+    same = [c for c in await company_contacts(ctx.records, company.id) if c.name == name]
+    contact = (
+        same[0]
+        if same
+        else await ctx.records.create(
+            Contact, name=name, company_id=company.id, owner_id=activity.owner_id
+        )
+    )
+    await ctx.records.update(activity, contact_id=contact.id)
+    ctx.say("log.contact_added", name=name, company=company.name)
+
+
+def summary_card(
+    ctx: Context,
+    plan: Plan,
+    company: Company,
+    contact: Contact | None,
+    deal: Deal | None,
+    task: Task | None,
+    undo_id: int,
+) -> Card:
+    who = " · ".join(
+        p
+        for p in (
+            activity_label(ctx, plan["activity"]),
+            company.name,
+            contact.name if contact else plan["contact"],
+        )
+        if p
+    )
+    lines = [f"💬 {shorten(plan['summary'], 120)}", *problem_lines(ctx, plan.get("problems", []))]
+    if deal is not None:
+        was = plan.get("was") or {}
+        stage = stage_label(ctx, deal.stage)
+        if was.get("stage") and was["stage"] != deal.stage:
+            stage = f"{stage_label(ctx, was['stage'])} → {stage}"
+        bits = [deal.title, stage]
+        if deal.amount_cents:
+            amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
+            old_cents, old_currency = was.get("cents"), str(was.get("currency"))
+            if old_cents and (old_cents, old_currency) != (deal.amount_cents, deal.currency):
+                amount = f"{format_money(old_cents, old_currency, ctx.lang)} → {amount}"
+            bits.append(amount)
+        lines.append("💼 " + " · ".join(bits))
+    if task is not None and task.due_at is not None:
+        now_local = ctx.now.astimezone(ctx.tz)
+        lines.append(
+            ctx.t(
+                "log.follow_up_line",
+                when=format_when(task.due_at.astimezone(ctx.tz), now_local, ctx.lang),
+            )
+        )
+    return Card(
+        ctx.t("log.saved_title", what=who),
+        tuple(lines),
+        (
+            Button(ctx.t("log.undo"), f"lg.un:{undo_id}"),
+            Button(ctx.t("log.edit"), f"lg.ed:{undo_id}"),
+        ),
+    )

@@ -1,0 +1,339 @@
+"""Reminder rules: conditions in the CRM that deserve a nudge, turned into tasks.
+
+A rule only *finds* what should fire (:class:`Firing`: a unique key, an owner, a due time, a
+title). The sweep does the rest the same way for every rule: it records the key in
+``rule_firings`` (so a rule fires once per key, ever — even after the task is done or undone)
+and creates a task, which then falls due and is pushed with Done / Snooze like any follow-up.
+Adding "N days before a contract ends" is one more class::
+
+    class ContractEnding:
+        name = "contract_ending"
+
+        def defaults(self, config):
+            return RuleDefault(enabled=True, days=config.contract_ending_days)  # e.g. 30
+
+        async def find(self, scan, days):
+            soon = scan.now.date() + timedelta(days=days)
+            rows = await scan.session.scalars(
+                select(Contract).where(Contract.end_date <= soon, Contract.end_date >= ...))
+            return [Firing(key=f"contract_ending:{c.id}:{c.end_date}", owner_id=c.owner_id,
+                           due_at=scan.now, company_id=c.company_id,
+                           title=lambda voice, c=c: voice.t("reminders.rule.contract_ending",
+                                                            ..., day=voice.day(c.end_date)))
+                    for c in rows]
+
+plus its line in :func:`default_rules` and its two catalogue strings. ``/rules`` lists it and
+lets an admin switch it or change its days with no further code; the key (contract and end
+date) makes a renewed contract remind again.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, extract, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.voice import Voice
+from handlers.reminders.config import ReminderConfig
+from locales.catalog import Translator
+from scheduler.pushes import untouched_since
+from store.models import Activity, Company, Contact, Deal, ReminderRule, RuleFiring, Task, User
+from store.pipeline import Pipeline
+from store.reminders import micros
+from store.upsert import insert_ignore
+
+Title = Callable[[Voice], str]
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One nudge a rule wants: ``key`` is unique for the rule's subject and occasion."""
+
+    key: str
+    owner_id: int
+    due_at: datetime
+    title: Title
+    company_id: int | None = None
+    deal_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RuleDefault:
+    enabled: bool
+    days: int | None  # None: a rule without a day count (birthdays)
+
+
+@dataclass
+class Scan:
+    """What a rule may read: the session, "now", and each owner's zone and language."""
+
+    session: AsyncSession
+    now: datetime
+    config: ReminderConfig
+    pipeline: Pipeline
+    default_tz: str
+    default_lang: str
+    _people: dict[int, tuple[ZoneInfo, str]] = field(default_factory=dict)
+
+    @property
+    def lookback(self) -> timedelta:
+        return timedelta(days=self.config.lookback_days)
+
+    async def load_people(self, user_ids: set[int]) -> None:
+        missing = [uid for uid in user_ids if uid not in self._people]
+        if not missing:
+            return
+        rows = await self.session.execute(
+            select(User.id, User.tz, User.lang).where(User.id.in_(missing))
+        )
+        for uid, tz, lang in rows:
+            self._people[uid] = (ZoneInfo(tz or self.default_tz), lang or self.default_lang)
+
+    def zone(self, user_id: int) -> ZoneInfo:
+        return self._people.get(user_id, (ZoneInfo(self.default_tz), ""))[0]
+
+    def lang(self, user_id: int) -> str:
+        return self._people.get(user_id, (None, self.default_lang))[1] or self.default_lang
+
+
+class Rule(Protocol):
+    name: str
+
+    def defaults(self, config: ReminderConfig) -> RuleDefault: ...
+
+    async def find(self, scan: Scan, days: int | None) -> list[Firing]: ...
+
+
+class FirstContact:
+    """A new customer (one activity so far) N days after that first contact, with nothing
+    since and no follow-up planned — the ones that slip through the cracks."""
+
+    name = "first_contact"
+
+    def defaults(self, config: ReminderConfig) -> RuleDefault:
+        return RuleDefault(config.first_contact_days > 0, config.first_contact_days or 3)
+
+    async def find(self, scan: Scan, days: int | None) -> list[Firing]:
+        assert days is not None
+        latest = scan.now - timedelta(days=days)
+        first, other = aliased(Activity), aliased(Activity)
+        rows = await scan.session.execute(
+            select(first.occurred_at, Company.id, Company.name, Company.owner_id)
+            .join(Company, Company.id == first.company_id)
+            .where(
+                first.occurred_at > latest - scan.lookback,
+                first.occurred_at <= latest,
+                ~exists().where(other.company_id == first.company_id, other.id != first.id),
+                ~exists().where(Task.company_id == Company.id, Task.done_at.is_(None)),
+            )
+        )
+        firings = []
+        for occurred_at, company_id, name, owner_id in rows:
+            firings.append(
+                Firing(
+                    key=f"{self.name}:{company_id}",
+                    owner_id=owner_id,
+                    due_at=scan.now,
+                    title=_first_contact_title(name, occurred_at, days),
+                    company_id=company_id,
+                )
+            )
+        return firings
+
+
+def _first_contact_title(company: str, occurred_at: datetime, days: int) -> Title:
+    def title(voice: Voice) -> str:
+        day = voice.day(occurred_at.astimezone(voice.tz).date())
+        return voice.t("reminders.rule.first_contact", company=company, day=day, days=days)
+
+    return title
+
+
+class StaleDeal:
+    """An open deal nobody touched (no stage move, edit or activity) for N days: to its owner,
+    once per untouched spell. Managers get the weekly list as well (see the digest job)."""
+
+    name = "stale_deal"
+
+    def defaults(self, config: ReminderConfig) -> RuleDefault:
+        return RuleDefault(config.stale_deal_days > 0, config.stale_deal_days or 14)
+
+    async def find(self, scan: Scan, days: int | None) -> list[Firing]:
+        assert days is not None
+        cutoff = scan.now - timedelta(days=days)
+        rows = await scan.session.execute(
+            select(Deal, Company.name)
+            .join(Company, Company.id == Deal.company_id)
+            .where(untouched_since(cutoff, scan.pipeline))
+            .order_by(Deal.id)
+        )
+        firings = []
+        for deal, company in rows:
+            touched = max(deal.stage_changed_at, deal.updated_at)
+            firings.append(
+                Firing(
+                    key=f"{self.name}:{deal.id}:{micros(touched)}",
+                    owner_id=deal.owner_id,
+                    due_at=scan.now,
+                    title=_stale_title(deal.title, company, deal.stage, touched),
+                    company_id=deal.company_id,
+                    deal_id=deal.id,
+                )
+            )
+        return firings
+
+
+def _stale_title(deal: str, company: str, stage: str, touched: datetime) -> Title:
+    def title(voice: Voice) -> str:
+        idle = (voice.now - touched).days
+        return voice.t(
+            "reminders.rule.stale_deal",
+            deal=deal,
+            company=company,
+            stage=voice.stage(stage),
+            days=idle,
+        )
+
+    return title
+
+
+class Birthday:
+    """A contact's birthday, in the owner's morning (their time zone). 29 February is kept on
+    28 February in other years."""
+
+    name = "birthday"
+
+    def defaults(self, config: ReminderConfig) -> RuleDefault:
+        return RuleDefault(config.birthday, None)
+
+    async def find(self, scan: Scan, days: int | None) -> list[Firing]:
+        utc_today = scan.now.date()
+        span = range(-(scan.config.lookback_days + 1), 2)
+        dates = [utc_today + timedelta(days=offset) for offset in span]
+        pairs = {(d.month, d.day) for d in dates}
+        if any(d.month == 2 and d.day == 28 and not calendar.isleap(d.year) for d in dates):
+            pairs.add((2, 29))
+        month, day = extract("month", Contact.birthday), extract("day", Contact.birthday)
+        rows = await scan.session.execute(
+            select(Contact.id, Contact.name, Contact.birthday, Contact.owner_id, Contact.company_id)
+            .where(
+                Contact.birthday.is_not(None),
+                or_(*(and_(month == m, day == d) for m, d in sorted(pairs))),
+            )
+            .order_by(Contact.id)
+        )
+        found = list(rows)
+        await scan.load_people({owner for *_, owner, _ in found})
+        firings = []
+        for contact_id, name, birthday, owner_id, company_id in found:
+            assert birthday is not None
+            zone = scan.zone(owner_id)
+            local_today = scan.now.astimezone(zone).date()
+            for year in (local_today.year, local_today.year - 1):
+                day_of = birthday_in(birthday, year)
+                if not local_today - scan.lookback <= day_of <= local_today:
+                    continue
+                morning = datetime.combine(day_of, scan.config.birthday_time, zone)
+                firings.append(
+                    Firing(
+                        key=f"{self.name}:{contact_id}:{year}",
+                        owner_id=owner_id,
+                        due_at=max(morning, scan.now),
+                        title=_birthday_title(name, day_of),
+                        company_id=company_id,
+                    )
+                )
+        return firings
+
+
+def birthday_in(birthday: date, year: int) -> date:
+    if birthday.month == 2 and birthday.day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return birthday.replace(year=year)
+
+
+def _birthday_title(name: str, day_of: date) -> Title:
+    def title(voice: Voice) -> str:
+        return voice.t("reminders.rule.birthday", name=name, day=voice.day(day_of))
+
+    return title
+
+
+def default_rules() -> tuple[Rule, ...]:
+    return (FirstContact(), StaleDeal(), Birthday())
+
+
+@dataclass(frozen=True)
+class RuleState:
+    """A rule as it applies now: the admin's setting over the configured default."""
+
+    name: str
+    enabled: bool
+    days: int | None
+    default: RuleDefault
+
+
+def rule_states(
+    rules: Sequence[Rule], config: ReminderConfig, overrides: dict[str, ReminderRule]
+) -> list[RuleState]:
+    states = []
+    for rule in rules:
+        default = rule.defaults(config)
+        row = overrides.get(rule.name)
+        enabled = row.enabled if row is not None else default.enabled
+        days = default.days
+        if default.days is not None and row is not None and row.days:
+            days = row.days
+        states.append(RuleState(rule.name, enabled, days, default))
+    return states
+
+
+async def fire(
+    session: AsyncSession,
+    rule: str,
+    firings: Sequence[Firing],
+    scan: Scan,
+    translator: Translator,
+) -> list[Task]:
+    """Record each new key and make its task; keys seen before are skipped."""
+    if not firings:
+        return []
+    known: set[str] = set()
+    keys = [f.key for f in firings]
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        known.update(await session.scalars(select(RuleFiring.key).where(RuleFiring.key.in_(chunk))))
+    fresh = [f for f in firings if f.key not in known]
+    await scan.load_people({f.owner_id for f in fresh})
+    tasks = []
+    for firing in fresh:
+        inserted = await session.scalar(
+            insert_ignore(session, RuleFiring)
+            .values(key=firing.key, rule=rule, fired_at=scan.now)
+            .returning(RuleFiring.id)
+        )
+        if inserted is None:  # another worker got there first
+            continue
+        voice = Voice(translator, scan.lang(firing.owner_id), scan.zone(firing.owner_id), scan.now)
+        task = Task(
+            owner_id=firing.owner_id,
+            company_id=firing.company_id,
+            deal_id=firing.deal_id,
+            title=firing.title(voice),
+            due_at=firing.due_at,
+            created_at=scan.now,
+        )
+        session.add(task)
+        await session.flush()
+        row = await session.get(RuleFiring, inserted)
+        assert row is not None
+        row.task_id = task.id
+        tasks.append(task)
+    return tasks

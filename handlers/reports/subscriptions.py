@@ -1,0 +1,140 @@
+"""``/subscribe weekly|daily [report]`` (``/订阅``), ``/unsubscribe [report]`` (``/退订``).
+
+A subscription is a standing ``/pipeline`` (or any of the five charts): the scheduler sends
+the same image and three lines, for what the subscriber may see, at their local report time
+(see :mod:`scheduler.manager_reports`). Without a report the subscription is to the
+pipeline — the one chart that says where the business stands at a glance; the confirmation
+says so. ``/subscribe`` alone lists what one has, with a button per change (one thumb).
+"""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.replies import Button
+from bot.router import Router, command, payload
+from handlers.reports.routes import KINDS
+from store import subscriptions as store
+from store.subscriptions import EVERY
+
+DEFAULT_REPORT = "pipeline"
+
+
+def _aliases(ctx: Context) -> tuple[dict[str, str], dict[str, str]]:
+    """Words for a frequency and for a report, in every language (longest first)."""
+    every = ctx.translator.aliases("subscriptions.every")
+    kinds = {a: k for a, k in ctx.translator.aliases("commands").items() if k in KINDS}
+    kinds.update({k: k for k in KINDS})
+    return every, kinds
+
+
+def parse(ctx: Context, text: str) -> tuple[str | None, str | None, bool]:
+    """(frequency, report, understood) from ``weekly funnel`` / ``漏斗 每周`` / ``每天``."""
+    rest = text.strip().lower()
+    found: dict[str, str] = {}
+    every_words, kind_words = _aliases(ctx)
+    for slot, words in (("every", every_words), ("report", kind_words)):
+        for word in sorted(words, key=len, reverse=True):
+            if word and word in rest:
+                found[slot] = words[word]
+                rest = rest.replace(word, " ", 1)
+                break
+    return found.get("every"), found.get("report"), not rest.strip(" ,/，")
+
+
+def label(ctx: Context, every: str, report: str) -> str:
+    return ctx.t(f"subscriptions.label_{every}", report=ctx.t(f"reports.{report}.title"))
+
+
+def when(ctx: Context, every: str) -> str:
+    """``every Monday at 9:00`` (``CRMBOT_REPORT_TIME`` / ``CRMBOT_REPORT_WEEKDAY``)."""
+    at = ctx.settings.report_time
+    day = ctx.t("subscriptions.weekdays").split()[ctx.settings.report_weekday]
+    return ctx.t(f"subscriptions.when_{every}", time=f"{at.hour}:{at.minute:02d}", day=day)
+
+
+async def show(ctx: Context) -> None:
+    """What the user has, a ❌ button per subscription and ➕ for the common ones."""
+    assert ctx.user is not None
+    mine = await store.of_user(ctx.session, ctx.user.id)
+    had = {(s.every, s.report) for s in mine}
+    buttons = [Button("❌ " + label(ctx, s.every, s.report), f"sub.rm:{s.id}") for s in mine]
+    offers = [("weekly", kind) for kind in KINDS] + [("daily", DEFAULT_REPORT)]
+    buttons += [
+        Button("➕ " + label(ctx, every, kind), f"sub.add:{every}:{kind}")
+        for every, kind in offers
+        if (every, kind) not in had
+    ]
+    lines = [label(ctx, s.every, s.report) + " — " + when(ctx, s.every) for s in mine]
+    text = (
+        ctx.t("subscriptions.list", items="\n".join("• " + line for line in lines))
+        if lines
+        else ctx.t("subscriptions.none")
+    )
+    ctx.ask(text, buttons)
+
+
+async def _subscribe(ctx: Context, every: str, report: str, *, defaulted: bool) -> None:
+    assert ctx.user is not None
+    added = await store.add(ctx.session, ctx.user.id, report=report, every=every, now=ctx.now)
+    key = "subscriptions.added" if added else "subscriptions.already"
+    ctx.say(key, what=label(ctx, every, report), when=when(ctx, every), tz=str(ctx.tz))
+    if defaulted:
+        ctx.say("subscriptions.defaulted", report=ctx.t(f"reports.{report}.title"))
+
+
+async def subscribe(ctx: Context) -> None:
+    if not ctx.args.strip():
+        await show(ctx)
+        return
+    every, report, understood = parse(ctx, ctx.args)
+    if not understood or every is None:
+        ctx.say("subscriptions.usage")
+        return
+    await _subscribe(ctx, every, report or DEFAULT_REPORT, defaulted=report is None)
+
+
+async def unsubscribe(ctx: Context) -> None:
+    assert ctx.user is not None
+    every, report, understood = parse(ctx, ctx.args)
+    if not understood:
+        ctx.say("subscriptions.usage")
+        return
+    if every is None and report is None:
+        await show(ctx)
+        return
+    gone = await store.remove(ctx.session, ctx.user.id, report=report, every=every)
+    _say_removed(ctx, [(s.every, s.report) for s in gone])
+
+
+def _say_removed(ctx: Context, gone: list[tuple[str, str]]) -> None:
+    if not gone:
+        ctx.say("subscriptions.not_subscribed")
+        return
+    ctx.say("subscriptions.removed", what=", ".join(label(ctx, e, r) for e, r in gone))
+
+
+async def add_button(ctx: Context) -> None:
+    parts = (ctx.payload or "").split(":")
+    if len(parts) != 3 or parts[1] not in EVERY or parts[2] not in KINDS:
+        ctx.say("errors.not_found")
+        return
+    await _subscribe(ctx, parts[1], parts[2], defaulted=False)
+    await show(ctx)
+
+
+async def remove_button(ctx: Context) -> None:
+    assert ctx.user is not None
+    raw = (ctx.payload or "").rsplit(":", 1)[-1]
+    sub_id = int(raw) if raw.isdigit() and len(raw) < 19 else 0
+    gone = await store.remove(ctx.session, ctx.user.id, subscription_id=sub_id)
+    _say_removed(ctx, [(s.every, s.report) for s in gone])
+    await show(ctx)
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(command("subscribe"), subscribe)
+    router.add(command("unsubscribe"), unsubscribe)
+    router.add(payload("sub.add"), add_button)
+    router.add(payload("sub.rm"), remove_button)
+    return router

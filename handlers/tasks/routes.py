@@ -1,0 +1,112 @@
+"""``/today`` and ``/tasks``: open follow-ups in the rep's time zone, each with Done / Snooze."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from bot.context import Context, UserFacingError
+from bot.payloads import payload_id
+from bot.replies import Button, Card
+from bot.router import Router, command, payload
+from locales.formatting import format_when, next_weekday
+from store.models import Company, Task
+
+LIMIT = 10
+SNOOZES = ("1h", "tomorrow", "nextweek")
+
+
+def snoozed_until(choice: str, now_local: datetime, follow_up: time) -> datetime:
+    """1 h from now; tomorrow at the follow-up time; next Monday at the follow-up time."""
+    if choice == "1h":  # sixty real minutes, also across a clock change
+        return (now_local.astimezone(UTC) + timedelta(hours=1)).astimezone(now_local.tzinfo)
+    if choice == "tomorrow":
+        day = (now_local + timedelta(days=1)).date()
+    elif choice == "nextweek":
+        day = next_weekday(now_local, 0)
+    else:
+        raise UserFacingError("errors.not_found")
+    return datetime.combine(day, follow_up, tzinfo=now_local.tzinfo)
+
+
+async def task_card(ctx: Context, task: Task) -> Card:
+    now_local = ctx.now.astimezone(ctx.tz)
+    company = None
+    if task.company_id is not None:
+        company = await ctx.session.scalar(
+            ctx.records.select(Company).where(Company.id == task.company_id)
+        )
+    if task.due_at is None:
+        due = ctx.t("tasks.no_due")
+    else:
+        due = format_when(task.due_at.astimezone(ctx.tz), now_local, ctx.lang)
+        if task.due_at < ctx.now:
+            due = ctx.t("tasks.overdue", when=due)
+    title = f"⏰ {due} · {company.name}" if company else f"⏰ {due}"
+    return Card(
+        title,
+        (task.title,),
+        (
+            Button(ctx.t("tasks.done"), f"tk.done:{task.id}"),
+            Button(ctx.t("tasks.snooze_1h"), f"tk.sn.1h:{task.id}"),
+            Button(ctx.t("tasks.snooze_tomorrow"), f"tk.sn.tomorrow:{task.id}"),
+            Button(ctx.t("tasks.snooze_nextweek"), f"tk.sn.nextweek:{task.id}"),
+        ),
+    )
+
+
+async def _list(ctx: Context, *, today_only: bool) -> None:
+    assert ctx.user is not None
+    now_local = ctx.now.astimezone(ctx.tz)
+    end_of_day = datetime.combine(now_local.date() + timedelta(days=1), time(0), ctx.tz)
+    stmt = ctx.records.select(Task).where(Task.done_at.is_(None), Task.owner_id == ctx.user.id)
+    if today_only:
+        stmt = stmt.where(Task.due_at < end_of_day)
+    stmt = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(LIMIT + 1)
+    tasks = list((await ctx.session.scalars(stmt)).all())
+    if not tasks:
+        ctx.say("tasks.none_today" if today_only else "tasks.none")
+        return
+    ctx.say("tasks.title_today" if today_only else "tasks.title", count=min(len(tasks), LIMIT))
+    for task in tasks[:LIMIT]:
+        ctx.reply(await task_card(ctx, task))
+    if len(tasks) > LIMIT:
+        ctx.say("tasks.more", limit=LIMIT)
+
+
+async def today(ctx: Context) -> None:
+    await _list(ctx, today_only=True)
+
+
+async def all_tasks(ctx: Context) -> None:
+    await _list(ctx, today_only=False)
+
+
+async def done(ctx: Context) -> None:
+    task = await ctx.records.get(Task, payload_id(ctx), for_update=True)
+    if task.done_at is not None:
+        ctx.say("tasks.already_done", title=task.title)
+        return
+    await ctx.records.update(task, done_at=ctx.now)
+    ctx.say("tasks.marked_done", title=task.title)
+
+
+async def snooze(ctx: Context) -> None:
+    choice = (ctx.payload or "").split(":", 1)[0].removeprefix("tk.sn.")
+    task = await ctx.records.get(Task, payload_id(ctx), for_update=True)
+    if task.done_at is not None:
+        ctx.say("tasks.already_done", title=task.title)
+        return
+    until = snoozed_until(choice, ctx.now.astimezone(ctx.tz), ctx.settings.follow_up_time)
+    await ctx.records.update(task, due_at=until)
+    when = format_when(until, ctx.now.astimezone(ctx.tz), ctx.lang)
+    ctx.say("tasks.snoozed", title=task.title, when=when)
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(command("today"), today)
+    router.add(command("tasks"), all_tasks)
+    router.add(payload("tk.done"), done)
+    for choice in SNOOZES:
+        router.add(payload(f"tk.sn.{choice}"), snooze)
+    return router
