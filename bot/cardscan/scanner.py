@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cardscan.fields import DEFAULT_REGION, extract_fields
 from bot.cardscan.limits import MAX_BYTES, MAX_PIXELS, OCR_MAX_SIDE, ImageRejected
 from bot.cardscan.model import FIELD_ORDER, CardFields, OcrLine, Source
-from bot.extras import OCR, MissingExtra, needs
+from bot.extras import OCR, MissingExtra, needs, require
 
 if TYPE_CHECKING:
     from bot.cardscan.ocr import OcrEngine
@@ -103,6 +103,9 @@ class CardScanner:
         self.ocr_max_side = ocr_max_side
 
     def load(self) -> None:
+        """Load the models now; raises :class:`~bot.extras.MissingExtra` without the
+        ``ocr`` extra (checked here too: the engine may be cached from before)."""
+        require(OCR)
         self._engine().load()
 
     def scan(self, data: bytes, *, region: str = DEFAULT_REGION) -> ScanResult:
