@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.replies import Button, Card
 from bot.voice import Voice
 from locales.formatting import format_money
 from store.access import Records
-from store.models import Activity, Company, Deal, Task, User
+from store.deals import untouched_since
+from store.models import Company, Deal, Task, User
 from store.pipeline import Pipeline
 
 SECTION_LIMIT = 8
@@ -152,16 +153,6 @@ async def _company_names(session: AsyncSession, ids: set[int | None]) -> dict[in
         return {}
     rows = await session.execute(select(Company.id, Company.name).where(Company.id.in_(wanted)))
     return dict(rows.all())
-
-
-def untouched_since(cutoff: datetime, pipeline: Pipeline) -> ColumnElement[bool]:
-    """Open deals with no stage move, no edit and no logged activity after ``cutoff``."""
-    return and_(
-        Deal.stage.in_(pipeline.open_stages),
-        Deal.stage_changed_at <= cutoff,
-        Deal.updated_at <= cutoff,
-        ~exists().where(Activity.deal_id == Deal.id, Activity.occurred_at > cutoff),
-    )
 
 
 async def weekly_stale_push(

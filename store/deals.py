@@ -6,13 +6,13 @@ moved; :class:`~store.approvals.ApprovalRequired` is raised before anything chan
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, select
 
 from store.access import Records
 from store.approvals import ApprovalRequired, approvers
-from store.models import Company, Deal, DealStageChange
+from store.models import Activity, Company, Deal, DealStageChange
 from store.pipeline import WON, Pipeline
 
 
@@ -140,4 +140,14 @@ async def latest_stage_change(records: Records, deal: Deal) -> DealStageChange |
         .where(DealStageChange.deal_id == deal.id)
         .order_by(DealStageChange.id.desc())
         .limit(1)
+    )
+
+
+def untouched_since(cutoff: datetime, pipeline: Pipeline) -> ColumnElement[bool]:
+    """Open deals with no stage move, no edit and no logged activity after ``cutoff``."""
+    return and_(
+        Deal.stage.in_(pipeline.open_stages),
+        Deal.stage_changed_at <= cutoff,
+        Deal.updated_at <= cutoff,
+        ~exists().where(Activity.deal_id == Deal.id, Activity.occurred_at > cutoff),
     )

@@ -127,6 +127,26 @@ async def test_chinese_rep_corrects_fields_and_links_the_existing_customer(bot):
     assert await count(bot, Company) == 1
 
 
+async def test_a_photo_at_a_waiting_question_is_read_as_a_new_card(bot):
+    """A photo is something new: a waiting question (another card's review, a new
+    customer's name) is dropped and the photo read, never taken as that question's answer."""
+    rep = await bot.user("li", lang="en")
+    first, second = cardset.make_card(CHINESE), cardset.make_card(BILINGUAL_QR)
+    await send_photo(rep, first.jpeg)
+    r = await send_photo(rep, second.jpeg)
+    assert f"Name: {second.truth['name']}" in r.text
+    r = await rep.click(business_card_save())
+    assert f"Saved {second.truth['name']}" in r.text
+
+    r = await rep.send("/newcompany")
+    assert "name" in r.text.lower()
+    r = await send_photo(rep, first.jpeg)
+    assert r.text.startswith("📇 Business card")
+    row = await bot.scalar(select(Conversation))
+    assert row.flow == business_card.NAME
+    assert await count(bot, Company) == 1  # nothing was created from the photo's "answer"
+
+
 async def test_the_same_card_twice_offers_merge_keep_both_or_cancel(bot):
     rep = await bot.user("li", lang="en")
     card = cardset.make_card(BILINGUAL_QR)

@@ -43,7 +43,7 @@ from sqlalchemy.orm import aliased
 from bot.voice import Voice
 from handlers.reminders.config import ReminderConfig
 from locales.catalog import Translator
-from scheduler.pushes import untouched_since
+from store.deals import untouched_since
 from store.models import Activity, Company, Contact, Deal, ReminderRule, RuleFiring, Task, User
 from store.pipeline import Pipeline
 from store.reminders import micros
