@@ -4,6 +4,7 @@ of ARCHITECTURE.md hold (import-linter's contracts in pyproject.toml)."""
 from __future__ import annotations
 
 import ast
+import logging
 from pathlib import Path
 
 from importlinter.cli import lint_imports
@@ -59,7 +60,19 @@ def test_the_design_card_layout():
 def test_the_import_linter_contracts_hold(capsys):
     """Core <- conversations <- handlers, a store without chat, pure parsers and charts,
     no scheduler or delivery in features, no cycle between packages: see pyproject.toml."""
-    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True)
+    # lint_imports configures logging with dictConfig, which disables every logger that
+    # exists already: give them back, or later tests' log records silently vanish.
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    disabled = {logger: logger.disabled for logger in loggers}
+    try:
+        code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True)
+    finally:
+        for logger, was in disabled.items():
+            logger.disabled = was
     out = capsys.readouterr().out
     assert code == 0, out[-4000:]
     assert "Contracts: 7 kept, 0 broken." in out  # a contract dropped would show here
