@@ -41,25 +41,25 @@ def _inputs_digest() -> str:
     return digest.hexdigest()
 
 
-def _installed_extras() -> set[str] | None:
-    """The extras installed from the current pyproject.toml and lock, or None if stale."""
+def _installed() -> tuple[bool, set[str]]:
+    """Whether .venv is up to date with pyproject.toml and the lock, and its extras."""
     if not STAMP.exists():
-        return None
+        return False, set()
     digest, _, extras = STAMP.read_text().strip().partition(" ")
-    return set(filter(None, extras.split(","))) if digest == _inputs_digest() else None
+    return digest == _inputs_digest(), set(filter(None, extras.split(",")))
 
 
 def ensure_environment(*extras: str) -> None:
     if sys.version_info < (3, 11):
         sys.exit(f"crmbot needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    installed = _installed_extras()
-    if installed is not None and set(extras) <= installed:
+    current, installed = _installed()
+    if current and set(extras) <= installed:
         return  # a venv installed with the dev extras also serves plain runs
     if not (BIN / "python").exists():
         print("Creating the virtual environment in .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing crmbot and its dependencies (first run takes a minute) ...", flush=True)
-    wanted = sorted(set(extras) | (installed or set()))
+    wanted = sorted(set(extras) | installed)  # keep what was there (dev) when reinstalling
     target = f".[{','.join(wanted)}]" if wanted else "."
     pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
