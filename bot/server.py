@@ -68,6 +68,10 @@ def log_missing_features() -> None:
             log.warning("%s is not installed: %s", extra.name, extra.hint)
 
 
+SENDER_LEASE = "outbox-sender"
+"""One worker at a time sends for the bot (see bot.delivery.sender)."""
+
+
 @dataclass
 class Server:
     app: App
@@ -96,6 +100,7 @@ class Server:
         if self._sender_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender_task
+        await self.sender.release()  # also when the loop never ran (tests drive it by hand)
         if self._warm is not None:
             self._warm.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -127,7 +132,12 @@ async def build_server(
     app = await open_app(settings, clock, outbox_platforms=frozenset(settings.platforms))
     adapters = make_adapters(app)
     sender = OutboxSender(
-        app.db, app.clock, adapters, sleep=sleep, on_failed=push_failure_hook(app.clock)
+        app.db,
+        app.clock,
+        adapters,
+        sleep=sleep,
+        on_failed=push_failure_hook(app.clock),
+        lease=SENDER_LEASE,
     )
     app.engine.on_outbox = sender.wake
     reminders = ReminderScheduler(

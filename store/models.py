@@ -337,6 +337,27 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
 
 
+class Lease(Base):
+    """A job only one worker may do at a time (the outbox sender of a bot), held until
+    ``expires_at`` and renewed while the holder lives; a dead holder's lease runs out."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+
+
+class ResponseUrl(Base):
+    """Where to answer in a chat the bot cannot post to (a Slack slash command's
+    ``response_url``), kept in the database so whichever worker sends can use it."""
+
+    __tablename__ = "response_urls"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+
+
 class Conversation(Base):
     """Multi-step flow state per (platform, chat, user), so any worker can continue it."""
 

@@ -69,4 +69,5 @@ async def running(settings: Settings, clock: FrozenClock) -> AsyncIterator[Runni
         await client.close()
         for adapter in server.adapters.values():
             await adapter.close()
+        await server.sender.release()  # as Server.close does: the lease and its listener
         await server.app.close()

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.replies import Reply
 
 
 class DeliveryError(Exception):
     """A send that failed. ``retry_after``: the platform said when to retry (429).
-    ``permanent``: retrying cannot help (chat not found, bot blocked, bad request)."""
+    ``permanent``: retrying cannot help (chat not found, bot blocked, bad request).
+    ``sent_ids``: the parts of a split reply that did go out before the failure."""
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        sent_ids: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.sent_ids = tuple(sent_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,4 +48,14 @@ class Platform(Protocol):
 
     async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:
         """Edit the message whose button was pressed so it shows what was chosen."""
+        ...
+
+
+@runtime_checkable
+class Resumable(Protocol):
+    """A platform that splits long replies and can carry on after the parts already sent
+    (their ids, kept in the outbox row by whichever worker tried before)."""
+
+    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+        """Send the parts after ``sent_ids``; every part's id, the earlier ones included."""
         ...

@@ -11,25 +11,38 @@ that finished while the previous write was in flight, in one transaction. At hun
 messages a second, one commit per row was most of a worker's CPU on SQLite; each chat still
 waits for its row to be recorded before sending the next, so a crash can only repeat what
 finished during the last write.
+
+Several workers (on PostgreSQL) send through one of them: the sender that holds the bot's
+lease (``store.leases``) is the only one that claims rows, so the platform's rate limits,
+kept by its one :class:`RateLimiter`, hold for the whole bot, not N times over. The others
+write replies to the outbox and wait; if the holder dies its lease runs out and another
+worker's sender takes over. A reply split over several messages that fails part-way keeps
+the ids of the parts already sent in its row, so whichever worker retries it resumes after
+them (:class:`bot.adapters.base.Resumable`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.adapters.base import DeliveryError, Platform
+from bot.adapters.base import DeliveryError, Platform, Resumable
 from bot.clock import Clock
 from bot.delivery.limits import RateLimiter, Sleep
+from bot.delivery.wakeups import Wakeups
 from bot.replies import from_json
+from store import leases
 from store.db import Database
 from store.models import OutboxMessage
 
@@ -44,12 +57,17 @@ class SenderPolicy:
     first_backoff: float = 2.0
     max_backoff: float = 600.0
     idle_poll: float = 1.0
+    lease_ttl: timedelta = timedelta(seconds=30)
+    """How long the sending worker's lease lasts unless renewed (renewed at half-time): how
+    long a dead worker's bot can go unserved before another worker takes over."""
 
 
 @dataclass(frozen=True)
 class Outcome:
     message_ids: list[str] | None = None
     retry_in: float | None = None
+    sent_ids: tuple[str, ...] = ()
+    """With ``retry_in``: the parts of a split reply delivered before the failure."""
     error: str | None = None
     give_up: bool = False
     permanent: bool = False
@@ -73,7 +91,10 @@ class OutboxSender:
         sleep: Sleep = asyncio.sleep,
         policy: SenderPolicy | None = None,
         on_failed: PushFailed | None = None,
+        lease: str | None = None,
     ) -> None:
+        """``lease``: the name of the lease to send under when several workers share the
+        database (``crmbot serve``); ``None`` sends without one (the console's own pushes)."""
         self.db = db
         self.clock = clock
         self.platforms = dict(platforms)
@@ -83,12 +104,29 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._outcomes: list[_Pending] = []
         self._recorder: asyncio.Task[None] | None = None
+        self.lease = lease
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._lease_until: datetime | None = None
+        self.wakeups = Wakeups(db)
+        self._notices: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
-        """Called after a transaction that wrote outbox rows has committed."""
-        self._wake.set()
+        """Called after a transaction that wrote outbox rows has committed: wake this
+        worker's sender, or, when another worker holds the lease, that worker's."""
+        if self.lease is None or self._lease_until is not None or not self.wakeups.supported:
+            self._wake.set()
+            return
+        task = asyncio.create_task(self.wakeups.notify(), name="outbox-notify")
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
 
     async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await self._run(stop)
+        finally:
+            await self.release()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 delivered = await self.deliver_due()
@@ -109,13 +147,46 @@ class OutboxSender:
             stopper.cancel()
 
     async def deliver_due(self) -> int:
-        """One pass: claim what is due and deliver it; the number of rows handled."""
+        """One pass: claim what is due and deliver it; the number of rows handled (0 when
+        another worker holds the lease)."""
+        if not await self.holds_lease():
+            return 0
         rows = await self._claim()
         by_chat: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_chat[(row.platform, row.chat_id)].append(row)
         await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
         return len(rows)
+
+    async def holds_lease(self) -> bool:
+        """Take or renew the lease when it is due (at half its time); True while ours."""
+        if self.lease is None:
+            return True
+        now = self.clock.now()
+        ttl = self.policy.lease_ttl
+        if self._lease_until is not None and now < self._lease_until - ttl / 2:
+            return True
+        async with self.db.transaction(platform="outbox") as session:
+            held = await leases.take(session, self.lease, self.holder, now=now, ttl=ttl)
+        if held and self._lease_until is None:
+            log.info("this worker now sends for %s", self.lease)
+            await self.wakeups.listen(self._wake.set)
+        elif not held and self.wakeups.listening:
+            await self.wakeups.stop()
+        self._lease_until = now + ttl if held else None
+        return held
+
+    async def release(self) -> None:
+        """Hand the lease over at once on a clean stop."""
+        await self.wakeups.stop()
+        if self.lease is None or self._lease_until is None:
+            return
+        self._lease_until = None
+        try:
+            async with self.db.transaction(platform="outbox") as session:
+                await leases.release(session, self.lease, self.holder)
+        except Exception:  # the lease runs out by itself
+            log.warning("could not release the %s lease", self.lease, exc_info=True)
 
     async def _claim(self) -> list[OutboxMessage]:
         now = self.clock.now()
@@ -157,15 +228,20 @@ class OutboxSender:
                     row.chat_id, row.target_message_id, row.body["text"], row.body["label"]
                 )
                 return Outcome(message_ids=[row.target_message_id])
-            ids = await platform.send(row.chat_id, from_json(row.body, row.image))
+            reply = from_json(row.body, row.image)
+            if row.message_ids and isinstance(platform, Resumable):
+                ids = await platform.resume(row.chat_id, reply, list(row.message_ids))
+            else:
+                ids = await platform.send(row.chat_id, reply)
             return Outcome(message_ids=ids)
         except DeliveryError as exc:
             if exc.permanent:
                 return Outcome(error=str(exc), give_up=True, permanent=True)
+            sent = tuple(exc.sent_ids)
             if exc.retry_after is not None:
                 self.limiter.pause_chat(row.platform, row.chat_id, exc.retry_after)
-                return Outcome(retry_in=exc.retry_after, error=str(exc))
-            return self._backoff(row, str(exc))
+                return Outcome(retry_in=exc.retry_after, error=str(exc), sent_ids=sent)
+            return replace(self._backoff(row, str(exc)), sent_ids=sent)
         except (TimeoutError, OSError) as exc:
             return self._backoff(row, f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # a bug in rendering must not wedge the queue
@@ -221,7 +297,14 @@ class OutboxSender:
             elif outcome.give_up:
                 failed.append({"rid": row.id, "err": outcome.error})
             else:
-                retry.append({"rid": row.id, "err": outcome.error, "at": _later(now, outcome)})
+                retry.append(
+                    {
+                        "rid": row.id,
+                        "err": outcome.error,
+                        "at": _later(now, outcome),
+                        "ids": list(outcome.sent_ids) or list(row.message_ids or ()),
+                    }
+                )
         table = cast(Table, OutboxMessage.__table__)
         common = update(table).where(table.c.id == bindparam("rid"))
         at = bindparam("at", type_=table.c.sent_at.type)
@@ -251,6 +334,7 @@ class OutboxSender:
                         attempts=table.c.attempts + 1,
                         last_error=bindparam("err"),
                         next_attempt_at=bindparam("at", type_=table.c.next_attempt_at.type),
+                        message_ids=bindparam("ids", type_=table.c.message_ids.type),
                     ),
                     retry,
                 )

@@ -124,7 +124,6 @@ class TelegramAdapter:
             logging.getLogger(name).addFilter(self._redact)
         self._identify_after = 0.0
         self._answered: OrderedDict[str, None] = OrderedDict()
-        self._partial: OrderedDict[tuple[str, Reply], list[str]] = OrderedDict()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -366,18 +365,21 @@ class TelegramAdapter:
     # -- delivery (the outbox sender's Platform) --------------------------------------------
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
-        """Deliver one reply; a reply split over several messages that fails part-way
-        resumes after the parts already sent when the sender retries it."""
-        key = (chat_id, reply)
-        ids = self._partial.pop(key, [])
+        """Deliver one reply, split over several messages when it is long."""
+        return await self.resume(chat_id, reply, [])
+
+    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+        """The parts after ``sent_ids``. A failure part-way says which parts went out, so
+        the sender keeps them in the outbox row and any worker's retry carries on there."""
+        ids = list(sent_ids)
         try:
             for call in render(reply)[len(ids) :]:
                 message = await self._call(chat_id, partial(self._send, call=call))
                 ids.append(str(message.message_id))
-        except DeliveryError:
-            if ids:
-                _remember(self._partial, key, ids)
-            raise
+        except DeliveryError as exc:
+            raise DeliveryError(
+                str(exc), retry_after=exc.retry_after, permanent=exc.permanent, sent_ids=ids
+            ) from exc
         return ids
 
     async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:

@@ -1,0 +1,183 @@
+"""Several workers, one set of limits: only the worker holding the bot's sender lease sends,
+so the platform's rate limit holds for the whole bot, and a dead worker's bot is taken over.
+
+Each "worker" here has its own database pool and its own outbox sender, as two
+``crmbot serve`` processes would; the platform is a recording fake with a strict limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.adapters.base import RateLimits
+from bot.app import App, open_app
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.delivery.sender import OutboxSender, SenderPolicy
+from bot.outbox import enqueue
+from bot.replies import Reply, Text
+from bot.server import SENDER_LEASE
+from store.db import Database
+from store.models import OutboxMessage
+from tests.clocks import clock_sleep
+
+PER_SECOND = 5.0
+
+
+@dataclass
+class RecordingPlatform:
+    """A platform API that only records: when each message left, to whom, from which worker."""
+
+    worker: str
+    log: list[tuple[datetime, str, str]]
+    clock: FrozenClock
+    name: str = "fake"
+    limits: RateLimits = field(
+        default_factory=lambda: RateLimits(
+            per_second=PER_SECOND, private_interval=0, group_interval=0
+        )
+    )
+
+    sent: asyncio.Event | None = None
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        self.log.append((self.clock.now(), chat_id, self.worker))
+        if self.sent is not None:
+            self.sent.set()
+        return [f"{self.worker}-{len(self.log)}"]
+
+    async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:
+        raise AssertionError("no choices here")
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[App]:
+    opened = await open_app(settings, clock)
+    yield opened
+    await opened.close()
+
+
+def worker(
+    name: str, settings: Settings, clock: FrozenClock, log: list[tuple[datetime, str, str]]
+) -> OutboxSender:
+    db = Database(settings.database_url, clock)
+    platform = RecordingPlatform(name, log, clock)
+    policy = SenderPolicy(batch=10)
+    return OutboxSender(
+        db, clock, {"fake": platform}, sleep=clock_sleep(clock), policy=policy, lease=SENDER_LEASE
+    )
+
+
+async def close(*workers: OutboxSender) -> None:
+    """What a worker's shutdown does: hand the lease over, close the pool."""
+    for sender in workers:
+        await sender.release()
+        await sender.db.dispose()
+
+
+async def queue(app: App, chats: range) -> None:
+    async with app.db.transaction(platform="test") as session:
+        for n in chats:
+            enqueue(
+                session,
+                platform="fake",
+                chat_id=f"chat-{n}",
+                replies=[Text(f"hello {n}")],
+                now=app.clock.now(),
+            )
+
+
+async def states(app: App) -> list[str]:
+    async with app.db.transaction(platform="test") as session:
+        return list(await session.scalars(select(OutboxMessage.state)))
+
+
+async def test_two_workers_send_through_one_and_keep_the_platform_limit(app, settings, clock):
+    log: list[tuple[datetime, str, str]] = []
+    a, b = worker("a", settings, clock, log), worker("b", settings, clock, log)
+    try:
+        await queue(app, range(20))
+        # Each pass claims at most 10 rows, so without the lease both workers would send
+        # at once, each at the platform's full rate.
+        handled = [await asyncio.gather(a.deliver_due(), b.deliver_due()) for _ in range(3)]
+        assert sorted(sum(pair) for pair in handled) == [0, 10, 10]
+        assert len({w for _, _, w in log}) == 1
+        assert sorted(chat for _, chat, _ in log) == sorted(f"chat-{n}" for n in range(20))
+        times = sorted(at for at, _, _ in log)
+        gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(times)]
+        assert min(gaps) >= 1 / PER_SECOND - 1e-6  # 5 a second for the bot, not 10
+        assert await states(app) == ["sent"] * 20
+    finally:
+        await close(a, b)
+
+
+async def test_a_dead_workers_bot_is_taken_over_and_nothing_is_lost(app, settings, clock):
+    log: list[tuple[datetime, str, str]] = []
+    a, b = worker("a", settings, clock, log), worker("b", settings, clock, log)
+    try:
+        await queue(app, range(3))
+        assert await a.deliver_due() == 3
+        await queue(app, range(3, 6))
+        assert await b.deliver_due() == 0  # a holds the lease: b only writes replies
+        # a dies without a word (no release): its lease runs out, then b sends.
+        clock.advance(a.policy.lease_ttl + timedelta(seconds=1))
+        assert await b.deliver_due() == 3
+        assert [w for _, _, w in log] == ["a"] * 3 + ["b"] * 3
+        # a comes back from a long pause: it finds the lease taken and sends nothing.
+        await queue(app, range(6, 7))
+        assert await a.deliver_due() == 0
+        assert await b.deliver_due() == 1
+        assert await states(app) == ["sent"] * 7
+    finally:
+        await close(a, b)
+
+
+async def test_a_clean_stop_hands_the_lease_over_at_once(app, settings, clock):
+    log: list[tuple[datetime, str, str]] = []
+    a, b = worker("a", settings, clock, log), worker("b", settings, clock, log)
+    try:
+        await queue(app, range(2))
+        stop = asyncio.Event()
+        stop.set()  # run() returns at once, releasing the lease on the way out
+        assert await a.deliver_due() == 2
+        await a.run(stop)
+        await queue(app, range(2, 4))
+        assert await b.deliver_due() == 2  # no waiting for a's lease to run out
+        assert [w for _, _, w in log] == ["a", "a", "b", "b"]
+    finally:
+        await close(a, b)
+
+
+@pytest.mark.postgresql_only
+async def test_a_reply_from_another_worker_wakes_the_sending_one(app, settings, clock):
+    """The sending worker sleeps until told (its idle poll is an hour here); a reply
+    committed by the other worker reaches it through PostgreSQL's NOTIFY at once."""
+    log: list[tuple[datetime, str, str]] = []
+    a, b = worker("a", settings, clock, log), worker("b", settings, clock, log)
+    a.policy = SenderPolicy(batch=10, idle_poll=3600)
+    sent = asyncio.Event()
+    platform = a.platforms["fake"]
+    assert isinstance(platform, RecordingPlatform)
+    platform.sent = sent
+    assert await a.holds_lease()  # a sends for the bot and listens
+    assert a.wakeups.listening
+    stop = asyncio.Event()
+    sending = asyncio.create_task(a.run(stop))
+    try:
+        assert await b.deliver_due() == 0
+        await queue(app, range(1))
+        b.wake()  # as b's engine does after its commit
+        await asyncio.wait_for(sent.wait(), timeout=10)
+        assert [w for _, _, w in log] == ["a"]
+    finally:
+        stop.set()
+        a.wake()
+        await sending
+        await close(a, b)
