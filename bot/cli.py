@@ -109,7 +109,9 @@ async def chat(as_user: str | None, account: str | None) -> None:
         images = default_data_dir() / "images"
         if interactive and user is not None:
             # Reminders fall due while you chat: print them as they come, like a push.
-            async with console_reminders(app, user_id=user.id, write=click.echo, image_dir=images):
+            async with console_reminders(
+                app, user_id=user.id, chat_id=external_id, write=click.echo, image_dir=images
+            ):
                 await run_console(local, images, prompt=PROMPT)
         else:
             await run_console(local, images, prompt=PROMPT if interactive else "")

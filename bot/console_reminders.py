@@ -30,15 +30,18 @@ async def console_reminders(
     app: App,
     *,
     user_id: int,
+    chat_id: str,
     write: Callable[[str], None],
     image_dir: Path,
     config: ReminderConfig | None = None,
 ) -> AsyncIterator[ReminderService]:
-    """Run a reminder worker for the person at the terminal while the chat runs."""
+    """Run a reminder worker for the person at the terminal while the chat runs;
+    ``chat_id`` is their console chat, the only one this terminal delivers to."""
     base = config or load_reminder_config()
     config = base.model_copy(update={"platforms": (PLATFORM,)})
     platform = TerminalPushes(app.db, user_id, write, image_dir)
-    sender = OutboxSender(app.db, app.clock, {PLATFORM: platform})
+    # Only this person's pushes: another console user's wait for their own terminal.
+    sender = OutboxSender(app.db, app.clock, {PLATFORM: platform}, chats=frozenset({chat_id}))
     service = ReminderService(
         app.db,
         app.clock,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,8 @@ from store.users import identity_user
 
 log = logging.getLogger(__name__)
 UNLINKED_COMMANDS = frozenset({"start"})
+UNLINKED_PROMPT_EVERY = timedelta(minutes=5)
+PROMPTED_CAP = 10_000
 
 
 _CONVERSATION: Select[Conversation] = (
@@ -94,6 +97,7 @@ class Engine:
         self.outbox_platforms = outbox_platforms
         self.on_outbox = on_outbox
         self._locks = KeyedLocks()
+        self._prompted: dict[tuple[str, str], datetime] = {}
         self._claim_stmt: Any = None
 
     @staticmethod
@@ -101,13 +105,21 @@ class Engine:
         """One-time costs paid before serving (a server calls it once at start)."""
         warm_up_parser()
 
-    async def handle(self, event: InboundEvent) -> list[Reply]:
+    async def handle(
+        self, event: InboundEvent, *, stored: Callable[[], None] | None = None
+    ) -> list[Reply]:
+        """Route ``event`` in one transaction, then run its slow work if it deferred any.
+
+        ``stored`` is called once the event's own transaction committed (or found it a
+        duplicate): a webhook can answer the platform then, before the slow work is done."""
         key = (event.platform, event.chat.chat_id, event.actor.platform_user_id)
         async with self._locks.hold(key):
             try:
                 async with self.db.transaction(platform=event.platform) as session:
                     if not await self._claim(session, event):
                         log.info("duplicate delivery %s/%s ignored", event.platform, event.event_id)
+                        if stored is not None:
+                            stored()
                         return []
                     ctx = await self._context(session, event)
                     await self._dispatch(ctx)
@@ -116,6 +128,8 @@ class Engine:
                     slow = ctx.slow
                 # Committed: only now may the replies leave.
                 self._committed(event)
+                if stored is not None:
+                    stored()
                 if slow is not None:
                     replies = replies + await self._finish_slow(event, slow)
                 return replies
@@ -271,12 +285,28 @@ class Engine:
 
     async def _dispatch(self, ctx: Context) -> None:
         if ctx.user is None or ctx.flow is None:
-            await run_guarded(
-                ctx,
-                self.parts.onboarding if ctx.command in UNLINKED_COMMANDS else _not_linked,
-            )
+            if ctx.command in UNLINKED_COMMANDS:
+                await run_guarded(ctx, self.parts.onboarding)
+            elif self._prompt_due(ctx):
+                await run_guarded(ctx, _not_linked)
             return
         await self.parts.conversations.dispatch(ctx)
+
+    def _prompt_due(self, ctx: Context) -> bool:
+        """A chat that is not linked hears how to link once in ``UNLINKED_PROMPT_EVERY``,
+        not once per message: a stranger (or a script) sending many messages must not fill
+        the outbox. Kept per worker, which bounds it well enough (N workers: N prompts)."""
+        key = (ctx.event.platform, ctx.event.chat.chat_id)
+        now = ctx.now
+        last = self._prompted.get(key)
+        if last is not None and now - last < UNLINKED_PROMPT_EVERY:
+            return False
+        if len(self._prompted) >= PROMPTED_CAP:
+            self._prompted = {
+                k: at for k, at in self._prompted.items() if now - at < UNLINKED_PROMPT_EVERY
+            }
+        self._prompted[key] = now
+        return True
 
 
 async def _not_linked(ctx: Context) -> None:

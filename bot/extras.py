@@ -45,7 +45,7 @@ class Extra:
 
 
 TELEGRAM = Extra("telegram", ("telegram",), "to connect to Telegram")
-SLACK = Extra("slack", ("slack_bolt", "slack_sdk"), "to connect to Slack")
+SLACK = Extra("slack", ("slack_sdk",), "to connect to Slack")
 WECHAT = Extra("wechat", ("wechatpy", "cryptography"), "to connect to WeChat")
 OCR = Extra(
     "ocr",

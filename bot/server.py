@@ -31,7 +31,7 @@ from bot.extras import CHARTS, OCR, SLACK, TELEGRAM, available, needs
 from handlers.reminders.config import load_reminder_config
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
-from store.outbox import backlog
+from store.outbox import backlog, oldest_undelivered
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,11 @@ class Server:
             async with self.app.db.transaction() as session:
                 await session.execute(text("SELECT 1"))
                 body["outbox_backlog"] = await backlog(session)
+                oldest = await oldest_undelivered(session)
+            # How long the oldest reply or push has waited: an outage shows here, and it
+            # is retried (see bot.delivery.sender), not lost.
+            waited = (self.app.clock.now() - oldest).total_seconds() if oldest else 0.0
+            body["oldest_undelivered_seconds"] = round(max(waited, 0.0))
             body["database"] = True
         except Exception:
             log.exception("health check: database unreachable")

@@ -54,8 +54,8 @@ class SlowWorkers:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # spawn, not fork: the parent runs threads (aiosqlite, executors) that a fork
-            # would copy mid-flight.
+            # spawn, not fork: the parent runs threads (offloaded SQLite statements,
+            # executors) that a fork would copy mid-flight.
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),

@@ -2,7 +2,10 @@
 
 The gate is :func:`store.deals.move_stage` (and :func:`store.deals.create_deal`): every path
 to ``won`` — the Won button, "Acme deal won" typed in chat, the reason flow — ends there, so
-none can skip it. They call :func:`approvers` and raise :class:`ApprovalRequired` *before*
+none can skip it. The rule holds on the deal's state, not only on the move: an amount
+change goes through :func:`store.deals.change_amount`, which asks again when it leaves a won
+(or waiting) deal at or above the threshold, and voids a waiting request whose amount the
+approvers did not see. They call :func:`approvers` and raise :class:`ApprovalRequired` *before*
 changing anything; the chat layer turns that into a request and pushes.
 
 Who approves whom (kept simple on purpose):
@@ -29,6 +32,9 @@ from store.pipeline import WON, Pipeline
 PENDING = "pending"
 APPROVED = "approved"
 REJECTED = "rejected"
+SUPERSEDED = "superseded"
+"""The amount or currency the approvers saw changed: the request is void (a new one is
+asked for when the new amount still needs a yes)."""
 
 
 @dataclass

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import collections
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.dialects.sqlite.aiosqlite import (
-    AsyncAdapt_aiosqlite_connection,
-    AsyncAdapt_aiosqlite_cursor,
-)
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,11 +17,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.util import EMPTY_DICT
-from sqlalchemy.util.concurrency import await_
 
+from store import sqlite_driver
 from store.audit import install_audit_hooks
-from store.offload import is_offloaded
 from store.search import install_search_key_hooks
 from store.types import Clock
 
@@ -40,11 +32,17 @@ class Database:
         self.clock = clock
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
+        engine_url: str | URL = url
         if self.is_sqlite:
             _ensure_parent_dir(url)
-            # Statements run on the event loop's thread (see _InlineCursor), so the
-            # connection may not be pinned to the thread aiosqlite opened it on.
-            kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
+            # Statements run on the event loop's thread, and in a worker thread when
+            # offloaded or locked out (store/sqlite_driver.py): not pinned to one thread.
+            sqlite_driver.register()
+            engine_url = make_url(url).set(drivername=sqlite_driver.DRIVERNAME)
+            kwargs["connect_args"] = {
+                "timeout": sqlite_driver.BUSY_TIMEOUT_MS / 1000,
+                "check_same_thread": False,
+            }
         else:
             kwargs["pool_pre_ping"] = True
             # asyncpg prepares every statement, and after five runs PostgreSQL may keep a
@@ -52,10 +50,9 @@ class Database:
             # `LIKE '%…%'` that is a sequential scan instead of the trigram index
             # (1.2 s instead of 10-80 ms at a million contacts). Plan with the values.
             kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "connect", _inline_cursors)
         self._writer = _TaskGate() if self.is_sqlite else None
         self._sync_session_class = type("AuditedSession", (Session,), {})
         install_audit_hooks(self._sync_session_class, clock)
@@ -132,130 +129,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-_BUSY_TIMEOUT_MS = 15_000
-_SQLITE_BUSY = 5
-
-
-class _InlineCursor(AsyncAdapt_aiosqlite_cursor):
-    """A statement runs right on the event loop's thread instead of aiosqlite's.
-
-    An indexed statement costs SQLite ~10 µs, while each trip to aiosqlite's thread costs
-    ~150 µs of event-loop CPU (queue, future, wake-up) and SQLAlchemy's adapter makes four
-    trips a statement (cursor, execute, fetch, close). The webhook benchmark sends ~17
-    statements a message, so the trips were most of a message's database time. Two cases
-    still go to the thread, where waiting does not stall every chat at once:
-
-    - a statement inside :func:`store.offload.offloaded` (reports, lookups, sweeps);
-    - a statement that met another process's write lock: inline runs never wait for a lock
-      (``busy_timeout`` is 0 there), and a busy one is retried in the thread with the usual
-      15 s timeout. It had no effect, so running it again is safe.
-
-    Same rows, errors, rowcount and lastrowid as SQLAlchemy's own cursor; relies on
-    aiosqlite's ``Connection._execute`` (queue a callable on its thread; there since 0.17)
-    and on SQLAlchemy's adapted-cursor attributes. Every SQLite test goes through it."""
-
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
-
-    def __init__(self, adapt_connection: Any) -> None:
-        # No cursor is opened here (the parent class awaits one): each statement opens its own.
-        self._adapt_connection = adapt_connection
-        self._connection = adapt_connection._connection
-        self._soft_closed_memoized = EMPTY_DICT
-        self._rows = collections.deque()
-        self._description: Any = None
-        self._rowcount = -1
-        self._lastrowid: int | None = None
-
-    @property
-    def description(self) -> Any:
-        return self._description
-
-    @property
-    def rowcount(self) -> int:
-        return self._rowcount
-
-    @property
-    def lastrowid(self) -> Any:
-        return self._lastrowid
-
-    async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        await self._round(lambda cursor: cursor.execute(operation, parameters or ()))
-
-    async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> None:
-        await self._round(lambda cursor: cursor.executemany(operation, seq_of_parameters))
-
-    async def _round(self, call: Callable[[sqlite3.Cursor], object]) -> None:
-        """Open, run, fetch and close in one go; keep what SQLAlchemy reads."""
-
-        def statement(conn: sqlite3.Connection) -> None:
-            cursor = conn.cursor()
-            try:
-                call(cursor)
-                self._description = cursor.description
-                if cursor.description:  # a SELECT, or RETURNING
-                    self._rows = collections.deque(cursor.fetchall())
-                self._rowcount, self._lastrowid = cursor.rowcount, cursor.lastrowid
-            finally:
-                cursor.close()
-
-        await _run(self._adapt_connection, statement)
-
-    async def _async_soft_close(self) -> None:
-        return  # nothing stays open between statements
-
-    def close(self) -> None:
-        self._rows.clear()
-
-
-async def _run(adapt_connection: Any, work: Callable[[sqlite3.Connection], None]) -> None:
-    """``work`` inline unless offloaded or the database is locked by another process."""
-    connection: Any = adapt_connection._connection
-    conn: sqlite3.Connection = connection._conn
-    if not is_offloaded():
-        try:
-            work(conn)
-            return
-        except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode & 0xFF != _SQLITE_BUSY:
-                raise
-    async with adapt_connection._execute_mutex:
-        await connection._execute(_waiting_for_locks, conn, work)
-
-
-def _waiting_for_locks(
-    conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], None]
-) -> None:
-    conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-    try:
-        work(conn)
-    finally:
-        conn.execute("PRAGMA busy_timeout=0")
-
-
-class _InlineConnection(AsyncAdapt_aiosqlite_connection):
-    """Commits and rollbacks inline too, under the same rules as statements."""
-
-    __slots__ = ()
-    _cursor_cls = _InlineCursor
-
-    def commit(self) -> None:
-        if self._connection._connection:
-            self._finish(lambda conn: conn.commit())
-
-    def rollback(self) -> None:
-        if self._connection._connection:
-            self._finish(lambda conn: conn.rollback())
-
-    def _finish(self, work: Callable[[sqlite3.Connection], None]) -> None:
-        try:
-            await_(_run(self, work))
-        except Exception as error:
-            self._handle_exception(error)
-
-
-def _inline_cursors(dbapi_connection: Any, _record: Any) -> None:
-    if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
-        dbapi_connection.__class__ = _InlineConnection
-        dbapi_connection._connection._conn.execute("PRAGMA busy_timeout=0")

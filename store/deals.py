@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, exists, select
 
+from store import approvals
 from store.access import Records
 from store.approvals import ApprovalRequired, approvers
 from store.models import Activity, Company, Deal, DealStageChange
@@ -123,6 +124,68 @@ async def move_stage(
         close_reason=reason if pipeline.is_closed(to_stage) else None,
     )
     return True
+
+
+async def change_amount(
+    records: Records, pipeline: Pipeline, deal: Deal, cents: int, currency: str
+) -> bool:
+    """Set the deal's amount and currency; True when a waiting approval was withdrawn by it
+    (and none is needed at the new amount).
+
+    Approval holds on the state: lowering a deal, winning it and raising it again, or saying
+    "Acme deal 1 yuan" then "won" then the real figure, must not end with a big won deal
+    nobody approved. So a request the approvers saw at another amount is void, and when the
+    change leaves a won or waiting deal at or above the threshold, :class:`ApprovalRequired`
+    is raised *after* the change (the caller sends the request); a won deal goes back to the
+    last open stage until the yes.
+    """
+    if (deal.amount_cents, deal.currency) == (cents, currency):
+        return False
+    session = records.session
+    await records.update(deal, amount_cents=cents, currency=currency)
+    waiting = await approvals.pending_for(session, deal.id)
+    if waiting is not None:
+        await approvals.decide(
+            session,
+            waiting,
+            state=approvals.SUPERSEDED,
+            by=records.principal.user_id,
+            now=records.now,
+            note="amount changed",
+        )
+    if deal.stage != WON and waiting is None:
+        return False
+    needed = await approvers(
+        session,
+        pipeline,
+        records.principal,
+        owner_id=deal.owner_id,
+        amount_cents=cents,
+        currency=currency,
+        to_stage=WON,
+    )
+    if not needed:
+        return waiting is not None
+    reason = deal.close_reason if deal.stage == WON else waiting.reason if waiting else None
+    if deal.stage == WON:
+        back = pipeline.open_stages[-1]
+        session.add(
+            DealStageChange(
+                deal_id=deal.id,
+                from_stage=WON,
+                to_stage=back,
+                changed_at=records.now,
+                changed_by=records.principal.user_id,
+            )
+        )
+        await records.update(
+            deal,
+            stage=back,
+            probability=pipeline.probability(back),
+            stage_changed_at=records.now,
+            close_reason=None,
+        )
+    raise ApprovalRequired(deal, WON, reason, needed)
 
 
 async def open_deals(records: Records, pipeline: Pipeline, company_id: int) -> list[Deal]:

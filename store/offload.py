@@ -1,4 +1,4 @@
-"""Which SQLite statements leave the event loop's thread (see ``store.db._InlineCursor``).
+"""Which SQLite statements leave the event loop's thread (see ``store.sqlite_driver``).
 
 A module of its own so that the code running long queries (lookup, reports, the reminder
 worker) can mark them without importing the database machinery.
@@ -15,7 +15,7 @@ _OFFLOADED: ContextVar[bool] = ContextVar("crmbot_sqlite_offloaded", default=Fal
 
 @contextmanager
 def offloaded() -> Iterator[None]:
-    """Run this task's SQLite statements in aiosqlite's thread while inside the block.
+    """Run this task's SQLite statements in a worker thread while inside the block.
 
     For statements that may take long (report aggregates, lookups in a big workspace,
     the reminder worker's sweeps): there the thread hand-off (≈ 150 µs) costs little next

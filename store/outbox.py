@@ -84,3 +84,12 @@ async def backlog(session: AsyncSession) -> int:
         )
         or 0
     )
+
+
+async def oldest_undelivered(session: AsyncSession) -> datetime | None:
+    """When the oldest row still waiting to go out was written (``None``: nothing waits)."""
+    return await session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.state.in_(("pending", "sending"))
+        )
+    )

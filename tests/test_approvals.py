@@ -301,3 +301,81 @@ async def test_the_other_approvers_copies_show_who_decided(bot, ws):
     assert edits[0].body["text"].startswith("🖊 Approval needed: Acme ERP")
     r = await zhou.click(push.button("批准").payload)
     assert r.text == "Acme ERP was already approved by Wang."
+
+
+# --- the rule holds on the state, and a yes binds to the amount seen (issue 21) ------------
+
+
+async def edit_amount(ws: workspace.Workspace, typed: str) -> Response:
+    r = await ws.li.click(f"dl:{ws.ids['Acme ERP']}")
+    r = await ws.li.click(r.button("Amount"))
+    return await ws.li.send(typed)
+
+
+async def test_winning_small_then_raising_the_amount_asks_again(bot, ws):
+    """¥300k is won without asking; raising it to ¥9m afterwards (the old card's Amount
+    button) would leave a big won deal nobody approved: it goes back to the last open stage
+    and the manager is asked."""
+    r = await ws.li.send("Acme Ltd deal won")
+    r = await ws.li.click(r.button("Relationship"))
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"
+    # The Amount button of the card shown before it was won still works:
+    r = await ws.li.click(f"dl.amt:{ws.ids['Acme ERP']}")
+    r = await ws.li.send("9000000")
+    assert "¥300k → ¥9m" in r.text
+    assert "sent to your manager for approval (Wang)" in r.text
+    deal = await deal_of(bot, ws.ids["Acme ERP"])
+    assert (deal.stage, deal.amount_cents) == ("negotiation", 900_000_000)
+    [row] = await approvals(bot)
+    assert (row.state, row.amount_cents, row.reason) == ("pending", 900_000_000, "Relationship")
+    [push] = await pushes_to(bot, ws.wang)
+    assert "¥900万" in push.text
+    r = await ws.wang.click(push.button("批准"))
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"
+
+
+async def test_changing_a_waiting_deals_amount_voids_the_old_request(bot, ws):
+    old_push = await asked(bot, ws)  # asked at ¥600k
+    r = await edit_amount(ws, "900000000")  # then raised to ¥900m
+    assert "sent to your manager for approval" in r.text
+    rows = await approvals(bot)
+    assert [(a.state, a.amount_cents) for a in rows] == [
+        ("superseded", 60_000_000),
+        ("pending", 90_000_000_000),
+    ]
+    r = await ws.wang.click(old_push.button("批准"))
+    assert "过期" in r.text  # the old button wins nothing
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+    new_push = (await pushes_to(bot, ws.wang))[-1]
+    assert "¥9亿" in new_push.text
+
+
+async def test_lowering_a_waiting_deal_below_the_line_withdraws_the_request(bot, ws):
+    await asked(bot, ws)
+    r = await edit_amount(ws, "200000")
+    assert "withdrawn" in r.text
+    [row] = await approvals(bot)
+    assert row.state == "superseded"
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"  # not won unasked
+
+
+async def test_approve_binds_to_the_amount_the_approver_saw(bot, ws):
+    """However the amount changed after the request (here behind the chat's back), the old
+    ✅ does not win the deal at the new figure: it is refused and asked again."""
+    push = await asked(bot, ws)  # ¥600k
+    await set_amount(bot, ws.ids["Acme ERP"], 90_000_000_000)  # ¥900m
+    r = await ws.wang.click(push.button("批准"))
+    for part in ("未批准", "¥60万", "¥9亿"):
+        assert part in r.text, part
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+    assert await won_moves(bot, ws.ids["Acme ERP"]) == []
+    rows = await approvals(bot)
+    assert [(a.state, a.amount_cents) for a in rows] == [
+        ("superseded", 60_000_000),
+        ("pending", 90_000_000_000),
+    ]
+    assert rows[1].requested_by == ws.li.user_id
+    fresh = (await pushes_to(bot, ws.wang))[-1]
+    assert "¥9亿" in fresh.text
+    r = await ws.wang.click(fresh.button("批准"))
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.base import RateLimits
+from bot.adapters.base import DeliveryError, RateLimits
 from bot.app import App, open_app
 from bot.clock import FrozenClock
 from bot.config import Settings
@@ -46,11 +46,14 @@ class RecordingPlatform:
     )
 
     sent: asyncio.Event | None = None
+    after_send: Callable[[str], Awaitable[None]] | None = None
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
         self.log.append((self.clock.now(), chat_id, self.worker))
         if self.sent is not None:
             self.sent.set()
+        if self.after_send is not None:
+            await self.after_send(chat_id)
         return [f"{self.worker}-{len(self.log)}"]
 
     async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:
@@ -180,4 +183,151 @@ async def test_a_reply_from_another_worker_wakes_the_sending_one(app, settings, 
         stop.set()
         a.wake()
         await sending
+        await close(a, b)
+
+
+# --- one chat's backlog, outages, long passes (issue 21) ----------------------------------
+
+
+@dataclass
+class FlakyPlatform:
+    """Answers 502 until ``up_at``, like an API during an outage; records what got through."""
+
+    clock: FrozenClock
+    up_at: datetime | None
+    delivered: list[str] = field(default_factory=list)
+    calls: int = 0
+    name: str = "fake"
+    limits: RateLimits = field(
+        default_factory=lambda: RateLimits(per_second=30, private_interval=0, group_interval=0)
+    )
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        self.calls += 1
+        if self.up_at is None or self.clock.now() < self.up_at:
+            raise DeliveryError("HTTP 502 Bad Gateway")
+        self.delivered.append(chat_id)
+        return [str(len(self.delivered))]
+
+    async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:
+        raise AssertionError("no choices here")
+
+
+async def _retry_until_settled(app: App, sender: OutboxSender, clock: FrozenClock) -> str:
+    """Deliver, then move the clock to the row's next attempt, until it is sent or failed."""
+    for _ in range(400):
+        await sender.deliver_due()
+        async with app.db.transaction(platform="test") as session:
+            row = await session.scalar(select(OutboxMessage))
+        assert row is not None
+        if row.state in ("sent", "failed"):
+            return str(row.state)
+        clock.set(max(clock.now(), row.next_attempt_at))
+    raise AssertionError("the row never settled")
+
+
+async def test_a_four_minute_outage_loses_no_reply(app, clock):
+    platform = FlakyPlatform(clock, up_at=clock.now() + timedelta(minutes=4, seconds=30))
+    sender = OutboxSender(app.db, clock, {"fake": platform}, sleep=clock_sleep(clock))
+    async with app.db.transaction(platform="test") as session:
+        enqueue(
+            session,
+            platform="fake",
+            chat_id="rep",
+            replies=[Text("Logged: call with Acme")],
+            now=clock.now(),
+            event_id="tg:1",
+        )
+    assert await _retry_until_settled(app, sender, clock) == "sent"
+    assert platform.delivered == ["rep"]
+    assert platform.calls > sender.policy.max_attempts  # it kept trying past the old limit
+
+
+async def test_a_reply_is_failed_only_after_its_window(app, clock):
+    platform = FlakyPlatform(clock, up_at=None)  # down for good
+    sender = OutboxSender(app.db, clock, {"fake": platform}, sleep=clock_sleep(clock))
+    written = clock.now()
+    async with app.db.transaction(platform="test") as session:
+        enqueue(
+            session,
+            platform="fake",
+            chat_id="rep",
+            replies=[Text("Logged")],
+            now=written,
+            event_id="tg:2",
+        )
+    assert await _retry_until_settled(app, sender, clock) == "failed"
+    waited = clock.now() - written
+    assert (
+        sender.policy.reply_window
+        <= waited
+        <= sender.policy.reply_window + timedelta(seconds=sender.policy.max_backoff)
+    )
+
+
+async def test_a_chats_backlog_does_not_hold_up_another_chats_reply(app, settings, clock):
+    """25 queued messages to one chat (paced a second apart) and then a rep's reply: the
+    reply goes out at once, not after the backlog."""
+    log: list[tuple[datetime, str, str]] = []
+    sender = worker("a", settings, clock, log)
+    platform = sender.platforms["fake"]
+    assert isinstance(platform, RecordingPlatform)
+    platform.limits = RateLimits(per_second=30, private_interval=1.0, group_interval=1.0)
+    replied = asyncio.Event()
+
+    async def after_send(chat_id: str) -> None:
+        if chat_id == "backlog" and sum(1 for _, c, _ in log if c == "backlog") == 3:
+            async with app.db.transaction(platform="test") as session:
+                enqueue(
+                    session, platform="fake", chat_id="rep", replies=[Text("ok")], now=clock.now()
+                )
+            sender.wake()
+        if chat_id == "rep":
+            replied.set()
+
+    platform.after_send = after_send
+    async with app.db.transaction(platform="test") as session:
+        for n in range(25):
+            enqueue(
+                session, platform="fake", chat_id="backlog", replies=[Text(f"{n}")], now=clock.now()
+            )
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    try:
+        await asyncio.wait_for(replied.wait(), timeout=30)
+        order = [chat for _, chat, _ in log]
+        assert order.index("rep") <= 6, order  # not behind the 25
+    finally:
+        stop.set()
+        sender.wake()
+        await running
+        await close(sender)
+
+
+async def test_a_pass_longer_than_a_claim_sends_nothing_twice(app, settings, clock):
+    """150 messages to one chat take 150 s to pace out, longer than a row's claim (120 s):
+    the other worker must not take them over and send them again."""
+    log: list[tuple[datetime, str, str]] = []
+    a, b = worker("a", settings, clock, log), worker("b", settings, clock, log)
+    platform = a.platforms["fake"]
+    assert isinstance(platform, RecordingPlatform)
+    platform.limits = RateLimits(per_second=30, private_interval=1.0, group_interval=1.0)
+    a.policy = b.policy = SenderPolicy(batch=500)
+
+    async def meanwhile(_chat_id: str) -> None:
+        if len(log) % 10 == 0:
+            await b.deliver_due()  # the other worker tries every ten messages
+
+    platform.after_send = meanwhile
+    async with app.db.transaction(platform="test") as session:
+        for n in range(150):
+            enqueue(
+                session, platform="fake", chat_id="busy", replies=[Text(f"{n}")], now=clock.now()
+            )
+    try:
+        assert await a.deliver_due() == 150
+        assert len(log) == 150
+        assert {w for _, _, w in log} == {"a"}
+        assert await states(app) == ["sent"] * 150
+    finally:
         await close(a, b)

@@ -28,7 +28,7 @@ async def test_sqlite_runs_with_wal_and_foreign_keys(db):
         journal = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
         keys = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
         timeout = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar()
-    # 0 on the event loop's thread: a locked database is waited out in aiosqlite's thread
+    # 0 on the event loop's thread: a locked database is waited out in a worker thread
     # instead (tests/test_sqlite_inline.py).
     assert (journal, keys, timeout) == ("wal", 1, 0)
 

@@ -25,9 +25,22 @@ async def test_unlinked_account_gets_only_the_prompt_whatever_it_sends(bot):
         r = await stranger.send(text)
         assert r.text.startswith("👋 This chat isn't linked"), text
         assert r.buttons == []
+        bot.clock.advance(timedelta(minutes=5))
     r = await stranger.click("co:1")
     assert "isn't linked" in r.text
     assert await bot.scalar(select(func.count()).select_from(Company)) == 0
+
+
+async def test_an_unlinked_chat_hears_the_prompt_once_in_five_minutes(bot):
+    """25 messages from a stranger make one answer, not 25 (they would queue ahead of the
+    team's replies); /start with a code is always answered."""
+    stranger = bot.stranger("tg-44")
+    answers = [(await stranger.send(f"spam {n}")).text for n in range(25)]
+    assert answers[0].startswith("👋 This chat isn't linked")
+    assert answers[1:] == [""] * 24
+    assert "invite code" in (await stranger.send("/start 123456")).text.lower()
+    bot.clock.advance(timedelta(minutes=5))
+    assert "isn't linked" in (await stranger.send("hello again")).text
 
 
 async def test_prompt_speaks_the_platforms_language(bot):

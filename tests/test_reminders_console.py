@@ -9,10 +9,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.adapters.console.pushes import TerminalPushes
 from bot.adapters.memory.chat import LocalChat
 from bot.console_reminders import console_reminders
+from bot.delivery.sender import OutboxSender
+from bot.outbox import enqueue
+from bot.replies import Text
 from handlers.reminders.config import ReminderConfig
-from store.models import Reminder, Task
+from store.models import OutboxMessage, Reminder, Task
 from store.users import link_identity
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -47,6 +51,7 @@ async def test_console_prints_due_reminders_and_a_digit_presses_done(bot, clock,
     async with console_reminders(
         bot.app,
         user_id=li.user_id,
+        chat_id="user:li",
         write=lines.append,
         image_dir=tmp_path,
         config=ReminderConfig(platforms=("telegram",)),
@@ -66,3 +71,25 @@ async def test_console_prints_due_reminders_and_a_digit_presses_done(bot, clock,
     # Zhang is not at a terminal: his reminder waits for him (and will say it is late).
     states = {r.user_id: r.state for r in await bot.all(select(Reminder))}
     assert states == {li.user_id: "queued", other.user_id: "pending"}
+
+
+async def test_a_terminal_prints_only_its_own_users_pushes(bot, clock, tmp_path):
+    """A notice for the manager's console chat waits for the manager's terminal: the rep at
+    another terminal neither sees it nor marks it sent."""
+    li = await bot.user("li")
+    async with bot.db.transaction() as session:
+        for name in ("li", "zhang"):
+            enqueue(
+                session,
+                platform="console",
+                chat_id=f"user:{name}",
+                replies=[Text(f"for {name}")],
+                now=clock.now(),
+            )
+    lines: list[str] = []
+    platform = TerminalPushes(bot.db, li.user_id, lines.append, tmp_path)
+    sender = OutboxSender(bot.db, clock, {"console": platform}, chats=frozenset({"user:li"}))
+    assert await sender.deliver_due() == 1
+    assert lines == ["for li"]
+    rows = {r.chat_id: r.state for r in await bot.all(select(OutboxMessage))}
+    assert rows == {"user:li": "sent", "user:zhang": "pending"}

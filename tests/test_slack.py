@@ -1,6 +1,6 @@
 """Slack end to end: signed requests into the real server, replies out to a local fake API.
 
-Slack's signature check runs on the real time (Bolt's verifier), so requests are signed
+Slack's signature check runs on the real time (slack_sdk's verifier), so requests are signed
 with ``time.time()``; everything the bot does runs on the frozen clock, and payload times
 (``event_ts``, ``action_ts``) are taken from it.
 """
@@ -8,6 +8,7 @@ with ``time.time()``; everything the bot does runs on the frozen clock, and payl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -191,7 +192,7 @@ async def test_crm_find_and_chinese_alias(slack, li, na):
 async def test_slash_command_text_may_contain_the_word_payload(slack, li):
     said = await li.command("find payload")
     assert said.answer.status == 200
-    assert said.messages, "Bolt's form parser would have dropped this command"
+    assert said.messages, "a form parser keyed on the word would have dropped this command"
 
 
 async def test_mention_in_a_channel_masks_phones_which_a_dm_shows(slack, li):
@@ -275,6 +276,82 @@ async def test_the_web_api_is_not_called_on_the_request_path(slack, li):
     await slack.deliveries()
     assert [c.method for c in slack.api.calls] == ["chat.postMessage"]
     assert slack.api.calls[0].token == BOT_TOKEN
+
+
+# ----------------------------------------------------------- Slack's 3-second ack
+
+
+class _Released(Exception):
+    """Ends a held transaction (rolled back, so the held event is then handled as usual)."""
+
+
+@contextlib.asynccontextmanager
+async def engine_held(slack: SlackWorkspace, event_id: str) -> AsyncIterator[None]:
+    """The engine cannot store ``event_id`` until the block ends: an open transaction has
+    claimed it (on SQLite it also holds the one writer's turn; on PostgreSQL the engine's
+    claim waits for this row's fate). The claim is rolled back at the end."""
+    app = slack.running.server.app
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        with contextlib.suppress(_Released):
+            async with app.db.transaction(platform="test") as session:
+                now = slack.running.clock.now()
+                session.add(ProcessedEvent(platform="slack", event_id=event_id, processed_at=now))
+                await session.flush()
+                holding.set()
+                await release.wait()
+                raise _Released
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
+
+
+async def test_a_slash_command_is_acknowledged_before_the_engine_gets_to_it(slack, li):
+    fields = li.command_form("find Acme Ltd")
+    async with engine_held(slack, fields["trigger_id"]):
+        # Slack gives a command 3 seconds; the engine cannot even start here.
+        async with asyncio.timeout(3):
+            answer = await slack.send_form(fields)
+        assert (answer.status, answer.body) == (200, "")
+        assert slack.api.posted == []
+    said = await slack.deliveries()  # the answer follows through chat.postMessage
+    assert said[-1].plain.startswith("*🏢 Acme Ltd*")
+
+
+async def test_a_click_is_acknowledged_before_the_engine_gets_to_it(slack, li):
+    question = (await li.command("find acme")).last
+    body = li.click_form(question, "Acme Trading")
+    trigger = json.loads(body["payload"])["trigger_id"]
+    async with engine_held(slack, f"act{trigger}"):
+        async with asyncio.timeout(3):
+            answer = await slack.send_form(body)
+        assert (answer.status, answer.body) == (200, "")
+        assert slack.api.updated == []
+    said = await slack.deliveries()
+    assert "Acme Trading" in "\n".join(m.plain for m in said)
+    [edited] = slack.api.updated
+    assert edited.ts == question.ts
+    assert "→ Acme Trading" in edited.plain
+
+
+async def test_an_event_is_answered_once_stored_not_when_its_slow_work_is_done(slack, li):
+    """An Events API 200 still means "committed" (Slack retries otherwise), but a chart is
+    drawn after the event's transaction, and Slack does not wait for it."""
+    data = li.dm_event("/pipeline")
+    answer = await slack.send_json(data)
+    assert answer.status == 200
+    assert await count(slack, ProcessedEvent, ProcessedEvent.event_id == data["event_id"]) == 1
+    assert await count(slack, OutboxMessage) == 0  # the chart is still being drawn
+    await slack.settle()
+    assert await count(slack, OutboxMessage) == 1
+    await slack.deliveries()
+    assert [c.method for c in slack.api.calls][-1] == "files.completeUploadExternal"
 
 
 # ---------------------------------------------------------------------- bad input

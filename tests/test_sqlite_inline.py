@@ -1,8 +1,9 @@
 """SQLite statements run on the event loop's thread, except where waiting would stall it.
 
-Short statements skip aiosqlite's thread (store/db.py, ``_InlineCursor``); a database locked
-by another process, and statements inside ``offloaded()``, go to the thread instead, so the
-loop keeps serving other chats meanwhile.
+Short statements run right where they are asked for (store/sqlite_driver.py); a database
+locked by another process, and statements inside ``offloaded()``, go to a worker thread
+instead, so the loop keeps serving other chats meanwhile. Each test records, with sqlite3's
+own trace callback, on which thread SQLite really ran each statement.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import func, make_url, select
+from sqlalchemy import literal, make_url, select
 
 from bot.clock import FrozenClock
 from store import migrate
@@ -23,7 +23,7 @@ from store import search as store_search
 from store.access import Principal, Records
 from store.db import Database
 from store.models import Company, Role
-from store.offload import is_offloaded, offloaded
+from store.offload import offloaded
 from store.users import create_user
 from tests.clocks import FROZEN_AT
 
@@ -43,22 +43,37 @@ def _path(db: Database) -> str:
     return database
 
 
-async def _thread_of_statements(db: Database) -> int:
-    """The id of the thread SQLite runs this task's next statement on."""
-    async with db.transaction() as session:
-        conn = await session.connection()
+async def _trace(db: Database) -> list[tuple[int, str]]:
+    """(thread id, SQL) of every statement SQLite runs on the pool's one connection."""
+    seen: list[tuple[int, str]] = []
+    async with db.engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
-        raw._conn.create_function("thread_id", 0, threading.get_ident)  # the sqlite3 connection
-        return int((await session.execute(select(func.thread_id()))).scalar_one())
+        assert isinstance(raw, sqlite3.Connection)
+        raw.set_trace_callback(lambda sql: seen.append((threading.get_ident(), sql)))
+    return seen
+
+
+def _threads(seen: list[tuple[int, str]], marker: str) -> set[int]:
+    return {thread for thread, sql in seen if marker in sql}
+
+
+async def _select(db: Database, marker: str) -> None:
+    async with db.transaction() as session:
+        assert (await session.execute(select(literal(marker)))).scalar_one() == marker
 
 
 async def test_statements_run_on_the_loop_thread_unless_offloaded(sqlite_db: Database) -> None:
+    seen = await _trace(sqlite_db)
     loop_thread = threading.get_ident()
-    assert await _thread_of_statements(sqlite_db) == loop_thread
+    await _select(sqlite_db, "first inline")
     with offloaded():
-        assert await _thread_of_statements(sqlite_db) != loop_thread
-    assert await _thread_of_statements(sqlite_db) == loop_thread
+        await _select(sqlite_db, "offloaded")
+    await _select(sqlite_db, "inline again")
+    assert _threads(seen, "first inline") == {loop_thread}
+    assert _threads(seen, "inline again") == {loop_thread}
+    offloaded_threads = _threads(seen, "offloaded")
+    assert offloaded_threads
+    assert loop_thread not in offloaded_threads
 
 
 async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
@@ -66,6 +81,7 @@ async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
 ) -> None:
     async with sqlite_db.transaction() as session:
         owner = await create_user(session, "owner", role=Role.REP, now=clock.now())
+    seen = await _trace(sqlite_db)
     other = sqlite3.connect(_path(sqlite_db), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
 
@@ -88,22 +104,23 @@ async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
     async with sqlite_db.transaction() as session:
         names = (await session.scalars(select(Company.name))).all()
     assert "Locked Out Ltd" in names
+    # Tried once on the loop's thread (no waiting there), then waited out in a worker.
+    inserts = [thread for thread, sql in seen if sql.startswith("INSERT INTO companies")]
+    first, *retries = inserts  # SQLite traces a statement again each time it retries
+    assert first == threading.get_ident()
+    assert retries
+    assert first not in retries
 
 
-async def test_a_lookup_runs_off_the_loop_thread(
-    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_lookup_runs_off_the_loop_thread(sqlite_db: Database) -> None:
     """At a million contacts a lookup takes tens of milliseconds: not on the loop."""
-    seen: list[bool] = []
-    real_stage_one = store_search._stage_one
-
-    async def stage_one(*args: Any, **kwargs: Any) -> Any:
-        seen.append(is_offloaded())
-        return await real_stage_one(*args, **kwargs)
-
-    monkeypatch.setattr(store_search, "_stage_one", stage_one)
+    seen = await _trace(sqlite_db)
     async with sqlite_db.transaction() as session:
         records = Records(session, Principal(1, Role.ADMIN, None), FROZEN_AT)
         assert await store_search.search(records, "acme") == []
-    assert seen == [True]
-    assert not is_offloaded()
+        await session.execute(select(literal("after the lookup")))
+    loop_thread = threading.get_ident()
+    lookup = {thread for thread, sql in seen if "acme" in sql.casefold()}
+    assert lookup
+    assert loop_thread not in lookup
+    assert _threads(seen, "after the lookup") == {loop_thread}

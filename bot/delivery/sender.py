@@ -24,6 +24,7 @@ them (:class:`bot.adapters.base.Resumable`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -34,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.base import DeliveryError, Platform, Resumable
@@ -45,6 +46,7 @@ from bot.replies import from_json
 from store import leases
 from store.db import Database
 from store.models import OutboxMessage
+from store.reminders import reminder_id_of
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,15 @@ class SenderPolicy:
     batch: int = 500
     lease: timedelta = timedelta(seconds=120)
     max_attempts: int = 8
+    """Kept for callers that size their own retries by it (the reminders' failure notes);
+    a transient failure is retried for ``reply_window`` / ``push_window``, not a count."""
     first_backoff: float = 2.0
     max_backoff: float = 600.0
+    reply_window: timedelta = timedelta(hours=24)
+    """How long a reply to a message is retried through 5xx, timeouts and refused
+    connections before it is failed for good: an outage of hours loses nothing."""
+    push_window: timedelta = timedelta(hours=20)
+    """The same for pushes (reminders, digests, notices): until about the next digest."""
     idle_poll: float = 1.0
     lease_ttl: timedelta = timedelta(seconds=30)
     """How long the sending worker's lease lasts unless renewed (renewed at half-time): how
@@ -92,9 +101,11 @@ class OutboxSender:
         policy: SenderPolicy | None = None,
         on_failed: PushFailed | None = None,
         lease: str | None = None,
+        chats: frozenset[str] | None = None,
     ) -> None:
         """``lease``: the name of the lease to send under when several workers share the
-        database (``crmbot serve``); ``None`` sends without one (the console's own pushes)."""
+        database (``crmbot serve``); ``None`` sends without one (the console's own pushes).
+        ``chats``: deliver only to these chats (a terminal delivers only its own user's)."""
         self.db = db
         self.clock = clock
         self.platforms = dict(platforms)
@@ -109,6 +120,9 @@ class OutboxSender:
         self._lease_until: datetime | None = None
         self.wakeups = Wakeups(db)
         self._notices: set[asyncio.Task[None]] = set()
+        self.chats = chats
+        self._busy: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._reclaimed: set[int] = set()
 
     def wake(self) -> None:
         """Called after a transaction that wrote outbox rows has committed: wake this
@@ -127,34 +141,59 @@ class OutboxSender:
             await self.release()
 
     async def _run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                delivered = await self.deliver_due()
-            except Exception:
-                log.exception("outbox sender pass failed; retrying")
-                delivered = 0
-            if delivered:
-                continue
-            self._wake.clear()
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait(
-                {waiter, stopper},
-                timeout=self.policy.idle_poll,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            waiter.cancel()
-            stopper.cancel()
+        """Each chat is delivered by a task of its own, so a chat with a backlog (paced to
+        one message a second) never holds up another chat's reply: new rows are claimed
+        for every chat that is not already being served as soon as they are committed."""
+        try:
+            while not stop.is_set():
+                self._wake.clear()  # before claiming: a wake meanwhile is not lost
+                try:
+                    started = await self._start_due()
+                except Exception:
+                    log.exception("outbox sender pass failed; retrying")
+                    started = 0
+                if started:
+                    continue
+                await self._idle(stop)
+        finally:
+            busy = list(self._busy.values())
+            for task in busy:
+                task.cancel()
+            await asyncio.gather(*busy, return_exceptions=True)
+
+    async def _start_due(self) -> int:
+        """Claim what is due for chats not being served now and start serving them."""
+        if not await self.holds_lease():
+            return 0
+        rows = await self._claim(exclude=frozenset(self._busy))
+        for key, chat_rows in _by_chat(rows).items():
+            task = asyncio.create_task(self._deliver_chat(chat_rows), name=f"outbox {key}")
+            self._busy[key] = task
+            task.add_done_callback(functools.partial(self._chat_done, key))
+        return len(rows)
+
+    def _chat_done(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
+        self._busy.pop(key, None)
+        self._wake.set()  # that chat may have more rows waiting
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Until a commit wakes us, a chat finishes, a stop, or the idle poll."""
+        waiter = asyncio.ensure_future(self._wake.wait())
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait(
+            {waiter, stopper}, timeout=self.policy.idle_poll, return_when=asyncio.FIRST_COMPLETED
+        )
+        waiter.cancel()
+        stopper.cancel()
 
     async def deliver_due(self) -> int:
-        """One pass: claim what is due and deliver it; the number of rows handled (0 when
-        another worker holds the lease)."""
+        """One pass to the end: claim what is due and deliver it; the number of rows
+        handled (0 when another worker holds the lease). Tests and tools drive the sender
+        this way; ``run`` serves chats continuously instead."""
         if not await self.holds_lease():
             return 0
         rows = await self._claim()
-        by_chat: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
-        for row in rows:
-            by_chat[(row.platform, row.chat_id)].append(row)
+        by_chat = _by_chat(rows)
         await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
         return len(rows)
 
@@ -188,7 +227,12 @@ class OutboxSender:
         except Exception:  # the lease runs out by itself
             log.warning("could not release the %s lease", self.lease, exc_info=True)
 
-    async def _claim(self) -> list[OutboxMessage]:
+    async def _claim(
+        self, exclude: frozenset[tuple[str, str]] = frozenset()
+    ) -> list[OutboxMessage]:
+        """Due rows, oldest first, marked ``sending`` for ``policy.lease``. A row that was
+        already ``sending`` was claimed by a worker that died (or stalled): it is checked
+        again just before it is sent, in case that worker finished it meanwhile."""
         now = self.clock.now()
         async with self.db.transaction(platform="outbox") as session:
             stmt = (
@@ -201,17 +245,34 @@ class OutboxSender:
                 .order_by(OutboxMessage.id)
                 .limit(self.policy.batch)
             )
+            if self.chats is not None:
+                stmt = stmt.where(OutboxMessage.chat_id.in_(sorted(self.chats)))
+            if exclude:
+                stmt = stmt.where(
+                    ~tuple_(OutboxMessage.platform, OutboxMessage.chat_id).in_(sorted(exclude))
+                )
             if not self.db.is_sqlite:
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list((await session.scalars(stmt)).all())
             for row in rows:
+                if row.state == "sending":
+                    self._reclaimed.add(row.id)
                 row.state = "sending"
                 row.next_attempt_at = now + self.policy.lease
         return rows
 
     async def _deliver_chat(self, rows: list[OutboxMessage]) -> None:
-        """One chat's rows in order; a chat that must wait keeps its later rows waiting too."""
+        """One chat's rows in order; a chat that must wait keeps its later rows waiting too.
+        The lease is checked before each row: a worker that lost it (it stalled longer than
+        the lease) stops, and its rows go back for the new holder."""
         for index, row in enumerate(rows):
+            if not await self.holds_lease():
+                await self._postpone(rows[index:], 0)
+                return
+            if row.id in self._reclaimed:
+                self._reclaimed.discard(row.id)
+                if await self._already_sent(row):
+                    continue
             outcome = await self._deliver(row)
             await self._record(row, outcome)
             if outcome.retry_in is not None:
@@ -249,11 +310,23 @@ class OutboxSender:
             return Outcome(error=f"{type(exc).__name__}: {exc}", give_up=True)
 
     def _backoff(self, row: OutboxMessage, error: str) -> Outcome:
-        attempt = row.attempts + 1
-        if attempt >= self.policy.max_attempts:
+        """A transient failure (5xx, timeout, refused connection): retry with a capped
+        backoff until the row's window has passed since it was written."""
+        is_push = reminder_id_of(row.event_id) is not None
+        window = self.policy.push_window if is_push else self.policy.reply_window
+        if self.clock.now() - row.created_at >= window:
             return Outcome(error=error, give_up=True)
+        attempt = min(row.attempts, 30) + 1
         delay = min(self.policy.first_backoff * 2 ** (attempt - 1), self.policy.max_backoff)
         return Outcome(retry_in=delay, error=error)
+
+    async def _already_sent(self, row: OutboxMessage) -> bool:
+        """A re-claimed row may have been delivered by the worker that claimed it first."""
+        async with self.db.transaction(platform="outbox") as session:
+            state = await session.scalar(
+                select(OutboxMessage.state).where(OutboxMessage.id == row.id)
+            )
+        return state in ("sent", "failed")
 
     async def _record(self, row: OutboxMessage, outcome: Outcome) -> None:
         """Queue the outcome for the next group write and wait until it is committed."""
@@ -344,6 +417,7 @@ class OutboxSender:
                         await self.on_failed(session, row, outcome.error, outcome.permanent)
 
     async def _postpone(self, rows: list[OutboxMessage], seconds: float) -> None:
+        """Rows claimed but not tried go back to ``pending``, due in ``seconds``."""
         if not rows:
             return
         until = self.clock.now() + timedelta(seconds=seconds)
@@ -353,6 +427,13 @@ class OutboxSender:
                 if fresh is not None and fresh.state == "sending":
                     fresh.state = "pending"
                     fresh.next_attempt_at = until
+
+
+def _by_chat(rows: list[OutboxMessage]) -> dict[tuple[str, str], list[OutboxMessage]]:
+    by_chat: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
+    for row in rows:
+        by_chat[(row.platform, row.chat_id)].append(row)
+    return by_chat
 
 
 def _later(now: datetime, outcome: Outcome) -> datetime:

@@ -85,13 +85,23 @@ def money(deal: Deal | DealApproval, lang: str) -> str:
     return format_money(deal.amount_cents, deal.currency, lang)
 
 
-async def request(ctx: Context, required: ApprovalRequired) -> None:
-    """The deal stays where it is; ask its approvers and tell the requester so."""
+async def request(
+    ctx: Context, required: ApprovalRequired, *, requested_by: int | None = None
+) -> None:
+    """The deal stays where it is; ask its approvers and tell the requester so.
+    ``requested_by``: asked again on the rep's behalf (an approver found the amount changed):
+    the approvers get the new request, the approver at hand is told by the caller."""
     assert ctx.user is not None
     deal = required.deal
     row, fresh = await approvals.open_request(
-        ctx.session, required, requested_by=ctx.user.id, now=ctx.now
+        ctx.session, required, requested_by=requested_by or ctx.user.id, now=ctx.now
     )
+    if requested_by is not None:
+        if fresh:
+            await push(
+                ctx, required.approvers, await approval_card(ctx, row, deal), f"ap:{row.id}:ask"
+            )
+        return
     names = await names_of(ctx, required.approvers)
     who = ", ".join(names[uid] for uid in required.approvers if uid in names)
     if not fresh:

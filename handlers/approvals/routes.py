@@ -16,11 +16,13 @@ from bot.payloads import payload_id
 from bot.router import Router, command, payload
 from bot.voice import Voice
 from handlers.approvals import rejection
-from handlers.approvals.notices import announce, approval_card, money
+from handlers.approvals.notices import announce, approval_card, money, request
 from handlers.approvals.pending import decidable
 from store import approvals
+from store.access import principal_for
+from store.approvals import ApprovalRequired
 from store.deals import move_stage
-from store.models import Deal, DealApproval
+from store.models import Deal, DealApproval, User
 
 MAX_LISTED = 10
 
@@ -31,12 +33,42 @@ async def approve(ctx: Context) -> None:
     if found is None:
         return
     row, deal = found
+    if (row.amount_cents, row.currency) != (deal.amount_cents, deal.currency):
+        await _ask_again(ctx, row, deal)
+        return
     await move_stage(
         ctx.records, ctx.settings.pipeline, deal, row.to_stage, reason=row.reason, approved=True
     )
     await approvals.decide(ctx.session, row, state=approvals.APPROVED, by=ctx.user.id, now=ctx.now)
     await announce(ctx, row, deal)
     ctx.say("approvals.approved", title=deal.title, amount=money(deal, ctx.lang))
+
+
+async def _ask_again(ctx: Context, row: DealApproval, deal: Deal) -> None:
+    """The approver saw another amount than the deal has now: approving would win it at a
+    figure nobody approved. The request is void, and a new one at today's amount goes out
+    (to this approver too) when that amount still needs a yes."""
+    assert ctx.user is not None
+    asked = money(row, ctx.lang)
+    await approvals.decide(
+        ctx.session, row, state=approvals.SUPERSEDED, by=ctx.user.id, now=ctx.now, note="amount"
+    )
+    ctx.say("approvals.amount_changed", title=deal.title, asked=asked, now=money(deal, ctx.lang))
+    requester = await ctx.session.get(User, row.requested_by)
+    if requester is None or deal.stage == row.to_stage:
+        return
+    needed = await approvals.approvers(
+        ctx.session,
+        ctx.settings.pipeline,
+        await principal_for(ctx.session, requester),
+        owner_id=deal.owner_id,
+        amount_cents=deal.amount_cents,
+        currency=deal.currency,
+        to_stage=row.to_stage,
+    )
+    if needed:
+        required = ApprovalRequired(deal, row.to_stage, row.reason, needed)
+        await request(ctx, required, requested_by=requester.id)
 
 
 async def reject(ctx: Context) -> None:

@@ -13,6 +13,7 @@ from bot.nlu.dates import parse_datetime
 from bot.nlu.message import MAX_AMOUNT
 from bot.replies import Button
 from conversations.base import Expects, Flow, Step, flow_payload, flow_value
+from handlers.deals.amounts import set_amount
 from handlers.deals.views import deal_card
 from locales.formatting import format_money
 from store.models import Deal
@@ -78,10 +79,10 @@ async def on_amount(ctx: Context) -> None:
         ctx.say("deal.bad_amount")
         return
     old = format_money(deal.amount_cents, deal.currency, ctx.lang)
-    await ctx.records.update(deal, amount_cents=parsed[0], currency=parsed[1])
-    new = format_money(deal.amount_cents, deal.currency, ctx.lang)
+    new = format_money(parsed[0], parsed[1], ctx.lang)
     ctx.say("deal.amount_changed", title=deal.title, old=old, new=new)
     ctx.flow.end()
+    await set_amount(ctx, deal, *parsed)
     ctx.reply(await deal_card(ctx, deal))
 
 

@@ -24,6 +24,7 @@ from bot.replies import MAX_PAYLOAD_BYTES, Button, Card
 from conversations.base import flow_payload
 from handlers.approvals import notices
 from handlers.common.labels import activity_label, stage_label
+from handlers.deals.amounts import set_amount
 from handlers.deals.reason import ask_reason
 from handlers.deals.views import deal_card
 from locales.formatting import format_money, format_when, shorten
@@ -317,7 +318,7 @@ async def update_deal(ctx: Context, plan: Plan) -> None:
     if plan["amount"]:
         cents = int(Decimal(plan["amount"]) * 100)
         currency = plan["currency"] or deal.currency  # never re-priced in another currency
-        await records.update(deal, amount_cents=cents, currency=currency)
+        await set_amount(ctx, deal, cents, currency)
     stage = plan["stage"]
     if stage and pipeline.is_closed(stage) and not plan.get("reason"):
         ask_reason(ctx, deal, stage, move=True)
@@ -465,7 +466,7 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
     if cents is not None:
         # An existing deal keeps its currency unless the message names another (asked first).
         currency = plan["currency"] or deal.currency
-        await records.update(deal, amount_cents=cents, currency=currency)
+        await set_amount(ctx, deal, cents, currency)
     if plan["stage"]:
         try:
             await move_stage(records, pipeline, deal, plan["stage"], reason=plan.get("reason"))

@@ -489,7 +489,8 @@ class SlackPerson:
         )
         return await self._answered(await self.workspace.send_json(data))
 
-    async def command(self, text: str, *, channel: str | None = None) -> Said:
+    def command_form(self, text: str, *, channel: str | None = None) -> dict[str, str]:
+        """The form Slack posts for ``/crm {text}``; its ``trigger_id`` is fresh."""
         fields = form("slash_command")
         channel = channel or self.dm
         fields.update(
@@ -501,6 +502,10 @@ class SlackPerson:
             trigger_id=self.workspace.next_id("7788990011."),
             response_url=self.workspace.api.response_url(channel),
         )
+        return fields
+
+    async def command(self, text: str, *, channel: str | None = None) -> Said:
+        fields = self.command_form(text, channel=channel)
         return await self._answered(await self.workspace.send_form(fields))
 
     def click_payload(self, message: Posted, button: Mapping[str, Any]) -> dict[str, Any]:
@@ -528,10 +533,14 @@ class SlackPerson:
             },
         )
 
-    async def click(self, said: Said | Posted, label_part: str) -> Said:
+    def click_form(self, said: Said | Posted, label_part: str) -> dict[str, str]:
+        """The form Slack posts when this person presses the button labelled ``label_part``."""
         if isinstance(said, Posted):
             message, button = said, said.button(label_part)
         else:
             message, button = said.button(label_part)
-        body = {"payload": json.dumps(self.click_payload(copy.deepcopy(message), button))}
+        return {"payload": json.dumps(self.click_payload(copy.deepcopy(message), button))}
+
+    async def click(self, said: Said | Posted, label_part: str) -> Said:
+        body = self.click_form(said, label_part)
         return await self._answered(await self.workspace.send_form(body))

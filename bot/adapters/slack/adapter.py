@@ -2,37 +2,38 @@
 
 Wiring choices (each one is why the code looks the way it does):
 
-* **Bolt verifies and dispatches, our aiohttp server serves.** ``POST /slack/events`` turns
-  the aiohttp request into an ``AsyncBoltRequest`` (``slack_bolt.adapter.aiohttp``'s
-  ``to_bolt_request``, the same translation Bolt's own server uses) and hands it to
-  ``AsyncApp.async_dispatch``. Bolt's built-in server is never started: it would bind every
-  address and a second port. (slack-bolt 1.30 has no ``AsyncSlackRequestHandler`` for
-  aiohttp.web — the class of that name under ``adapter.asgi.aiohttp`` is an ASGI app.)
-* **No ``auth.test`` at request time.** Bolt's default single-workspace authorisation calls
-  ``auth.test`` on the first request, so a Slack hiccup would turn into refused events. We
-  pass ``authorize=`` a local function returning the configured bot token: no network on
-  the request path, and a test fake need not be up for events to be accepted. The bot's own
-  user id (to strip its mention) comes from each envelope's ``authorizations``.
-* **``process_before_response=True``.** The listener acks, then awaits
-  ``engine.handle(event)`` before Bolt answers Slack. The engine only dedupes, routes and
-  commits (milliseconds); the outbox sender does the slow part (posting) after commit. So
-  a 200 means "committed": a crash before it makes Slack retry instead of losing the
-  message, and no untracked background task outlives a request. Downloading a shared file
-  can take longer than Slack's 3 seconds, so that one case is acknowledged at once and
-  finished in a task the adapter tracks (``settle()`` / ``close()`` wait for it).
-* **Bad input never reaches Bolt's listeners or the engine.** A body over
-  ``max_body_bytes`` -> 413 (aiohttp's ``client_max_size``), a body that does not parse ->
-  400 if its signature verifies and 401 if not (the unauthenticated learn nothing), a bad
-  signature or a timestamp more than 5 minutes off -> 401 from Bolt's verification. Each
-  is logged with the reason, never with headers, body or secrets.
+* **slack_sdk, no Bolt.** ``POST /slack/events`` reads the body, checks Slack's signature
+  with ``slack_sdk.signature.SignatureVerifier`` and dispatches itself: an Events API
+  envelope, a slash command (a form) or an interactivity ``payload`` (a form field holding
+  JSON) each go to :func:`bot.adapters.slack.parse.parse`. Bolt was only a dispatcher here,
+  and using it took a rewrite of its request through a private module; its web server
+  would bind a second port. Outbound calls use ``slack_sdk``'s ``AsyncWebClient``.
+* **No ``auth.test`` at request time**: nothing on the request path calls the Web API, so
+  a Slack hiccup never turns into refused events. The bot's own user id (to strip its
+  mention) comes from each envelope's ``authorizations``.
+* **Slack's 3 seconds, however long the work takes.** A slash command or a button click is
+  acknowledged at once (an empty 200, which shows nothing) and handled in a task the
+  adapter tracks (``settle()`` / ``close()`` wait for it); the answer goes out through
+  ``chat.postMessage`` (the outbox), or the command's ``response_url`` in a channel the app
+  is not in. Slack never retries those, so acking first loses nothing. An Events API
+  delivery is answered once the engine *stored* it (its transaction committed, or it was a
+  duplicate), not when its slow work (a chart, a card) is done: a 200 still means
+  "committed", so a crash before it makes Slack retry instead of losing the message.
+  Downloading a shared file can take longer than 3 seconds, so a photo is acknowledged at
+  once and fetched in a tracked task.
+* **Bad input never reaches the engine.** A body over ``max_body_bytes`` -> 413
+  (aiohttp's ``client_max_size``), a bad signature or a timestamp more than 5 minutes off
+  (or a body that is not UTF-8, which Slack never sends) -> 401, a signed body that does
+  not parse into a payload -> 400. Each is logged with the reason, never with headers,
+  body or secrets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-import re
 import time
 from collections.abc import Coroutine, Iterator, Mapping
 from dataclasses import replace
@@ -41,13 +42,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.request.async_internals import build_async_context
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -65,7 +59,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SIGNATURE_MAX_AGE = 300
-"""Seconds; Bolt's verifier refuses older (or newer) request timestamps."""
+"""Seconds; slack_sdk's verifier refuses older (or newer) request timestamps."""
 API_TIMEOUT = 30
 DOWNLOAD_TIMEOUT = 120
 FILE_HOST = "files.slack.com"
@@ -107,10 +101,9 @@ class SlackAdapter:
             logger=log.getChild("web"),
         )
         self._session: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         # channel -> (response_url, expiry): answers for channels we are not a member of.
         self._response_urls: dict[str, tuple[str, float]] = {}
-        self.bolt = self._build_bolt(secret)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -135,15 +128,21 @@ class SlackAdapter:
             self.client.session = None
 
     async def settle(self, seconds: float | None = None) -> None:
-        """Wait for events still being finished after their ack (file downloads)."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=seconds)
+        """Wait for events still being finished after their ack (commands, clicks, slow
+        work, file downloads), including the tasks those start meanwhile."""
+        loop = asyncio.get_running_loop()
+        deadline = None if seconds is None else loop.time() + seconds
+        while self._tasks:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return
+            await asyncio.wait(set(self._tasks), timeout=left)
 
     # ------------------------------------------------------------------ inbound
 
     async def handle_request(self, request: web.Request) -> web.StreamResponse:
         try:
-            bolt_request = await to_bolt_request(request)
+            raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
             log.warning(
                 "slack: refused a body over %d bytes from %s (413)",
@@ -151,96 +150,82 @@ class SlackAdapter:
                 request.remote,
             )
             raise
-        except Exception:
-            # Bolt parses while building the request: anything its parser chokes on
-            # (bad UTF-8, bad JSON, JSON that is not an object) is a bad request.
-            return await self._unparseable(request)
-        _repair_form_body(bolt_request)
-        response = await self.bolt.async_dispatch(bolt_request)
-        if response.status == 401:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        if not self._signed(raw, timestamp, request.headers.get("X-Slack-Signature")):
             log.warning(
                 "slack: refused a request from %s (401): %s",
-                request.remote,
-                _refusal_reason(request.headers.get("X-Slack-Request-Timestamp")),
-            )
-        return await to_aiohttp_response(response)
-
-    async def _unparseable(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "0")
-        signature = request.headers.get("X-Slack-Signature", "")
-        if not self._signed(raw, timestamp, signature):
-            log.warning(
-                "slack: refused an unparseable request from %s (401): %s",
                 request.remote,
                 _refusal_reason(timestamp),
             )
             return web.Response(status=401, text="invalid request")
-        log.warning(
-            "slack: refused a signed but unparseable body of %d bytes from %s (400)",
-            len(raw),
-            request.remote,
-        )
-        return web.Response(status=400, text="malformed body")
+        body = decode_body(raw)
+        if body is None:
+            log.warning(
+                "slack: refused a signed but unparseable body of %d bytes from %s (400)",
+                len(raw),
+                request.remote,
+            )
+            return web.Response(status=400, text="malformed body")
+        if body.get("type") == "url_verification":
+            return web.json_response({"challenge": body.get("challenge")})
+        if body.get("ssl_check"):
+            return web.Response()
+        if body.get("type") == "event_callback":
+            retry = request.headers.get("X-Slack-Retry-Num")
+            if retry:
+                reason = request.headers.get("X-Slack-Retry-Reason", "?")
+                log.info("slack: retry %s (%s) of %s", retry, reason, body.get("event_id"))
+            await self.accept(body)
+        else:
+            # A slash command or a click: acknowledged now, handled in a tracked task.
+            self._spawn(self.accept(body), name="slack-interaction")
+        return web.Response()
 
-    def _signed(self, raw: bytes, timestamp: str, signature: str) -> bool:
+    def _signed(self, raw: bytes, timestamp: str | None, signature: str | None) -> bool:
         try:
             return self._verifier.is_valid(raw, timestamp, signature)
-        except UnicodeDecodeError:
-            # The SDK verifies text; a body that is not UTF-8 was not sent by Slack.
+        except (UnicodeDecodeError, ValueError):
+            # The SDK verifies text; a body that is not UTF-8, or a timestamp that is not
+            # a number, was not sent by Slack.
             return False
 
-    def _build_bolt(self, signing_secret: str) -> AsyncApp:
-        token = self._token
-
-        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
-
-        bolt = AsyncApp(
-            name="crmbot",
-            logger=log.getChild("bolt"),
-            signing_secret=signing_secret,
-            # Bolt's own client (for say/respond, unused) also points at our API host.
-            client=AsyncWebClient(base_url=self._api_url, retry_handlers=[]),
-            authorize=authorize,
-            process_before_response=True,
-        )
-        # Bolt introspects listener parameters by name, so these are closures, not methods.
-        adapter = self
-
-        async def on_event(body: dict[str, Any], request: AsyncBoltRequest) -> None:
-            retry = request.headers.get("x-slack-retry-num", [None])[0]
-            if retry:
-                reason = request.headers.get("x-slack-retry-reason", ["?"])[0]
-                log.info("slack: retry %s (%s) of %s", retry, reason, body.get("event_id"))
-            await adapter.accept(body)
-
-        async def on_interaction(ack: AsyncAck, body: dict[str, Any]) -> None:
-            await ack()
-            await adapter.accept(body)
-
-        everything = re.compile(".*")
-        bolt.event(everything)(on_event)
-        bolt.command(everything)(on_interaction)
-        bolt.action(everything)(on_interaction)
-        return bolt
-
     async def accept(self, body: Mapping[str, Any]) -> None:
-        """Hand a verified payload to the engine (file downloads finish after the ack)."""
+        """Hand a verified payload to the engine; return once the engine stored it (its
+        slow work, and a shared file's download, go on in tracked tasks)."""
         event = parse(body, now=self.app.clock.now())
         if event is None:
             return
         self._remember_response_url(body)
         if event.kind is EventKind.IMAGE:
             files = shared_files(body)
-            self._spawn(self._with_file(event, files[0]))
+            self._spawn(self._with_file(event, files[0]), name="slack-file")
             return
-        await self.app.engine.handle(named_command(event, self.app.engine.commands))
+        stored = asyncio.Event()
+        handled = self._spawn(
+            self.app.engine.handle(
+                named_command(event, self.app.engine.commands), stored=stored.set
+            ),
+            name="slack-event",
+        )
+        waiting = asyncio.ensure_future(stored.wait())
+        try:
+            await asyncio.wait({handled, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
+        if handled.done() and not handled.cancelled():
+            handled.result()  # nothing stored, not even the apology: a 500, Slack retries
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work, name="slack-file")
+    def _spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Awaited by accept() when it mattered; after an ack, only the log remains.
+            log.error("slack: %s failed", task.get_name(), exc_info=task.exception())
 
     async def _with_file(self, event: InboundEvent, file: SharedFile) -> None:
         try:
@@ -444,14 +429,27 @@ def _refusal_reason(timestamp: str | None) -> str:
     return "signature does not verify"
 
 
-def _repair_form_body(request: AsyncBoltRequest) -> None:
-    """Bolt 1.x takes any form body containing the word "payload" for an interactivity
-    payload and, finding none, parses it as empty: ``/crm log sent the payload spec``
-    would vanish. Re-read such slash-command bodies as the plain form they are."""
-    raw = request.raw_body
-    if request.body or not raw or raw.lstrip().startswith("{"):
-        return
-    fields = dict(parse_qsl(raw, keep_blank_values=True))
-    if "command" in fields and "payload" not in fields:
-        request.body = fields
-        request.context = build_async_context(AsyncBoltContext({}), fields)
+def decode_body(raw: bytes) -> dict[str, Any] | None:
+    """What Slack posted: an Events API envelope (JSON), an interactivity payload (a form
+    whose ``payload`` field is JSON) or a slash command (a plain form). ``None`` for
+    anything else. A command's text may contain the word "payload": only a field of that
+    name makes an interactivity payload."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith(("{", "[")):
+            data: object = json.loads(text)
+        else:
+            fields = dict(parse_qsl(text, keep_blank_values=True))
+            if "payload" in fields:
+                data = json.loads(fields["payload"])
+            elif "command" in fields or "ssl_check" in fields:
+                data = fields
+            else:
+                return None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,10 +1,10 @@
 """Slack payloads -> :class:`InboundEvent`: pure functions, tested on recorded payloads.
 
-Three shapes arrive on ``POST /slack/events``, already verified and parsed into a dict by
-Bolt: Events API envelopes (JSON), slash commands (form fields) and interactivity
-(``block_actions``, a form field ``payload`` holding JSON). Each becomes one event, or
-``None`` for what the bot deliberately does not answer (its own and other bots' messages,
-edits and deletions, channel chatter that does not mention it).
+Three shapes arrive on ``POST /slack/events``, already verified and decoded into a dict
+by the adapter (``decode_body``): Events API envelopes (JSON), slash commands (form
+fields) and interactivity (``block_actions``, a form field ``payload`` holding JSON). Each
+becomes one event, or ``None`` for what the bot deliberately does not answer (its own and
+other bots' messages, edits and deletions, channel chatter that does not mention it).
 
 Slack does not say which language a user reads, so ``Actor.language_code`` stays ``None``
 and the engine falls back to the user's setting or the workspace default.
@@ -53,7 +53,7 @@ class SharedFile:
 
 
 def parse(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | None:
-    """Any payload Bolt hands us; ``None`` when it is not something to answer.
+    """Any decoded payload; ``None`` when it is not something to answer.
 
     ``now`` (the app clock) stands in for the send time where Slack gives none (slash
     commands). A payload of an unexpected shape is logged and ignored rather than raised:
