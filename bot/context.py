@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,11 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import InboundEvent
+from bot.payloads import Action
 from bot.replies import Button, Choices, Reply, Text
 from bot.workers import SlowWorkers
 from locales.catalog import Translator
 from store.access import Principal, Records
 from store.models import Conversation, User
+
+A = TypeVar("A", bound=Action)
+S = TypeVar("S", bound=StrEnum)
 
 
 class UserFacingError(Exception):
@@ -40,14 +45,29 @@ class SlowWork:
     finish: Callable[[Context, Any], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class FlowKey(Generic[S]):
+    """A flow's identity: the name and version stored in the conversation row, and the
+    enum of its states, so that a mistyped state is an error (mypy's, or at the latest
+    when the flow is defined) instead of a question nobody answers."""
+
+    name: str
+    version: int
+    states: type[S]
+
+
 @dataclass
 class FlowControl:
-    """A handler's view of the persisted conversation row for this chat and user."""
+    """A handler's view of the persisted conversation row for this chat and user.
+
+    ``states``: the enum of the flow waiting or just started (the flow machinery sets it
+    for a waiting flow), against which :meth:`goto` checks its state at run time."""
 
     row: Conversation
     timeout_minutes: int
     now: datetime
     ended: bool = False
+    states: type[StrEnum] | None = None
 
     @property
     def name(self) -> str | None:
@@ -61,16 +81,17 @@ class FlowControl:
     def data(self) -> dict[str, Any]:
         return self.row.data
 
-    def start(
-        self, flow: str, version: int, state: str, data: dict[str, Any] | None = None
-    ) -> None:
-        self.row.flow = flow
-        self.row.flow_version = version
+    def start(self, key: FlowKey[S], state: S, data: dict[str, Any] | None = None) -> None:
+        self.row.flow = key.name
+        self.row.flow_version = key.version
         self.row.data = dict(data or {})
+        self.states = key.states
         self.goto(state)
 
-    def goto(self, state: str) -> None:
-        self.row.state = state
+    def goto(self, state: StrEnum) -> None:
+        if self.states is None or not isinstance(state, self.states):
+            raise TypeError(f"{state!r} is not a state of the flow {self.row.flow!r}")
+        self.row.state = state.value
         self.row.expires_at = self.now + timedelta(minutes=self.timeout_minutes)
         self.ended = False
 
@@ -83,6 +104,7 @@ class FlowControl:
         self.row.state = None
         self.row.data = {}
         self.row.expires_at = None
+        self.states = None
         self.ended = True
 
 
@@ -101,6 +123,8 @@ class Context:
     command: str | None = None
     args: str = ""
     payload: str | None = None
+    action: Action | None = None
+    """The pressed button's payload, decoded (``None``: no button, or one we cannot read)."""
     replies: list[Reply] = field(default_factory=list)
     slow: SlowWork | None = None
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
@@ -129,6 +153,12 @@ class Context:
         if self.principal is None:
             raise RuntimeError("records need a linked user")
         return Records(self.session, self.principal, self.now)
+
+    def pressed(self, kind: type[A]) -> A:
+        """The pressed button as ``kind`` (the type its route matched on)."""
+        if not isinstance(self.action, kind):
+            raise UserFacingError("errors.not_found")
+        return self.action
 
     def t(self, key: str, /, **values: Any) -> str:
         return self.translator.t(self.lang, key, **values)

@@ -19,6 +19,8 @@ def enqueue(
     now: datetime,
     is_private: bool = True,
     event_id: str | None = None,
+    approval_id: int | None = None,
+    recipient_id: int | None = None,
 ) -> None:
     outbox.enqueue(
         session,
@@ -28,4 +30,6 @@ def enqueue(
         now=now,
         is_private=is_private,
         event_id=event_id,
+        approval_id=approval_id,
+        recipient_id=recipient_id,
     )

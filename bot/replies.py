@@ -6,18 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-MAX_PAYLOAD_BYTES = 64
-"""Telegram's ``callback_data`` limit; longer state stays on the server."""
+from bot.payloads import MAX_PAYLOAD_BYTES, Action, PayloadTooLong
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Button:
+    """A button's label and payload; made from an :class:`~bot.payloads.Action` (encoded
+    here), or from a payload string already encoded (read back from the outbox)."""
+
     label: str
     payload: str
 
-    def __post_init__(self) -> None:
-        if len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
-            raise ValueError(f"button payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
+    def __init__(self, label: str, payload: Action | str) -> None:
+        encoded = payload if isinstance(payload, str) else payload.encode()
+        if len(encoded.encode()) > MAX_PAYLOAD_BYTES:
+            raise PayloadTooLong(f"button payload over {MAX_PAYLOAD_BYTES} bytes: {encoded!r}")
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "payload", encoded)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,23 +6,41 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.context import Context
+from bot.payloads import Action
 
 Handler = Callable[[Context], Awaitable[None]]
 
 
 class Matcher:
-    def __init__(self, test: Callable[[Context], bool], label: str) -> None:
+    """``actions``: the button actions this matcher can select (the bot's codec is built
+    from those of all its routes)."""
+
+    def __init__(
+        self,
+        test: Callable[[Context], bool],
+        label: str,
+        actions: frozenset[type[Action]] = frozenset(),
+    ) -> None:
         self._test = test
         self.label = label
+        self.actions = actions
 
     def __call__(self, ctx: Context) -> bool:
         return self._test(ctx)
 
     def __and__(self, other: Matcher) -> Matcher:
-        return Matcher(lambda c: self(c) and other(c), f"({self.label} & {other.label})")
+        return Matcher(
+            lambda c: self(c) and other(c),
+            f"({self.label} & {other.label})",
+            self.actions | other.actions,
+        )
 
     def __or__(self, other: Matcher) -> Matcher:
-        return Matcher(lambda c: self(c) or other(c), f"({self.label} | {other.label})")
+        return Matcher(
+            lambda c: self(c) or other(c),
+            f"({self.label} | {other.label})",
+            self.actions | other.actions,
+        )
 
     def __invert__(self) -> Matcher:
         return Matcher(lambda c: not self(c), f"~{self.label}")
@@ -34,12 +52,11 @@ def command(*names: str) -> Matcher:
     return Matcher(lambda c: c.command in wanted, f"command{sorted(wanted)}")
 
 
-def payload(prefix: str) -> Matcher:
-    """Matches a button payload ``prefix:...``."""
-    head = prefix + ":"
-    return Matcher(
-        lambda c: c.payload is not None and c.payload.startswith(head), f"payload:{prefix}"
-    )
+def action(*kinds: type[Action]) -> Matcher:
+    """Matches a pressed button whose payload decoded to one of ``kinds``; the handler
+    reads it with ``ctx.pressed(Kind)``."""
+    names = ",".join(k.__name__ for k in kinds)
+    return Matcher(lambda c: isinstance(c.action, kinds), f"action[{names}]", frozenset(kinds))
 
 
 def has_text() -> Matcher:
@@ -74,6 +91,10 @@ class Router:
 
     def include(self, other: Router) -> None:
         self.routes.extend(other.routes)
+
+    def actions(self) -> frozenset[type[Action]]:
+        """Every button action some route of this router selects."""
+        return frozenset(kind for route in self.routes for kind in route.matcher.actions)
 
     def find(self, ctx: Context) -> Handler | None:
         for route in self.routes:

@@ -7,28 +7,40 @@ for a short answer: then the message is kept and the user asked, with two button
 it is new or the answer. A typed digit or a button's label presses the last buttons shown.
 Everything else goes to the features' routes; a step that is still waiting after a reply
 without buttons shows its buttons again.
+
+A button's payload is decoded here, once, with the codec of every action the routes and
+flows take (``ctx.action``). A payload that does not decode (forged, garbled, from an older
+version) or that no one takes now (a finished question's button) gets "that button no
+longer works".
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from bot.context import Context
+from bot.payloads import Action, Codec
 from bot.replies import Button, Choices, Text, reply_buttons
 from bot.router import Handler, Router
 from bot.running import run_guarded
-from conversations.base import FLOW_PAYLOAD, Expects, Flows, NewIntent, Step
+from conversations.base import Expects, Flows, NewIntent, Step
 from locales.formatting import shorten
 
 DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)、]?\s*$")
-ESCAPE_ANSWER = "fx:answer"  # "use my message as the answer to the question"
-ESCAPE_NEW = "fx:new"  # "no, it is a new message: run it"
 ESCAPED_KEY = "_escaped"  # where the message waits in the flow's data meanwhile
 _NOT_LABEL = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Escape(Action, tag="x"):
+    """The rep's word on a message kept at a waiting question: ``new`` runs it as a new
+    message, otherwise it is the question's answer."""
+
+    new: bool
 
 
 class FlowDispatcher:
@@ -39,6 +51,7 @@ class FlowDispatcher:
         self.flows = flows
         self.router = router
         self.new_intent = new_intent
+        self.codec = Codec([Escape, *router.actions(), *flows.answers()])
 
     async def dispatch(self, ctx: Context) -> None:
         """Route a linked user's event: the waiting flow's step, or the features' routes."""
@@ -48,7 +61,8 @@ class FlowDispatcher:
         step = self._step(ctx)
         if not self._pick_choice(ctx, step):
             return
-        if ctx.payload in (ESCAPE_ANSWER, ESCAPE_NEW):
+        ctx.action = self.codec.decode(ctx.payload)
+        if isinstance(ctx.action, Escape):
             if not self._resume_escaped(ctx):
                 await run_guarded(ctx, _stale_button)
                 return
@@ -65,7 +79,7 @@ class FlowDispatcher:
         before = (flow.name, flow.state)
         handler = self._flow_handler(ctx) or self.router.find(ctx)
         if handler is None:
-            if ctx.payload is not None and ctx.payload.startswith(FLOW_PAYLOAD + ":"):
+            if ctx.payload is not None:
                 handler = _stale_button
             else:
                 handler = _unknown_command if ctx.command else _not_understood
@@ -76,6 +90,8 @@ class FlowDispatcher:
     async def follow_up(self, ctx: Context, handler: Handler) -> None:
         """Run the second half of an event (after slow work) with the flow's bookkeeping."""
         flow = ctx.flow
+        self._step(ctx)
+        ctx.action = self.codec.decode(ctx.payload)
         before = (flow.name, flow.state) if flow is not None else (None, None)
         await run_guarded(ctx, handler)
         if flow is not None:
@@ -88,7 +104,10 @@ class FlowDispatcher:
         if flow is None or not flow.name:
             return None
         definition = self.flows.get(flow.name)
-        return definition.step(flow.state) if definition is not None else None
+        if definition is None:
+            return None
+        flow.states = definition.key.states
+        return definition.step(flow.state)
 
     def _pick_choice(self, ctx: Context, step: Step | None) -> bool:
         """A typed digit (１ too) or a button's own label answers the last buttons shown,
@@ -139,8 +158,8 @@ class FlowDispatcher:
         ctx.ask(
             ctx.t("flow.answer_or_new", text=shorten(ctx.text, 40)),
             [
-                Button(ctx.t("flow.start_new"), ESCAPE_NEW),
-                Button(ctx.t("flow.use_as_answer"), ESCAPE_ANSWER),
+                Button(ctx.t("flow.start_new"), Escape(new=True)),
+                Button(ctx.t("flow.use_as_answer"), Escape(new=False)),
             ],
         )
 
@@ -150,7 +169,8 @@ class FlowDispatcher:
         or with the flow closed, for the router (new). False when nothing is kept."""
         flow = ctx.flow
         assert flow is not None
-        as_new = ctx.payload == ESCAPE_NEW
+        assert isinstance(ctx.action, Escape)
+        as_new = ctx.action.new
         data = dict(flow.data)
         kept = data.pop(ESCAPED_KEY, None)
         if not flow.name or not isinstance(kept, dict):
@@ -163,7 +183,7 @@ class FlowDispatcher:
             payload=None,
             origin=None,
         )
-        ctx.event, ctx.payload = event, None
+        ctx.event, ctx.payload, ctx.action = event, None, None
         if as_new:
             flow.end()
         return True
@@ -185,9 +205,9 @@ class FlowDispatcher:
         flow = ctx.flow
         if flow is None or not flow.name or ctx.command is not None:
             return None
-        if ctx.payload is not None and not ctx.payload.startswith(f"{FLOW_PAYLOAD}:{flow.name}:"):
-            return None
         definition = self.flows.get(flow.name)
+        if ctx.payload is not None and (definition is None or not definition.takes(ctx.action)):
+            return None
         step = definition.step(flow.state) if definition is not None else None
         return step.handler if step is not None else None
 
@@ -203,12 +223,12 @@ class FlowDispatcher:
         buttons = [b for r in ctx.replies for b in reply_buttons(r)]
         row = ctx.flow.row
         still_waiting = bool(flow_name) and (row.flow, row.state) == (flow_name, state)
-        if not buttons and still_waiting:
-            own = f"{FLOW_PAYLOAD}:{flow_name}:"
+        definition = self.flows.get(flow_name) if flow_name else None
+        if not buttons and still_waiting and definition is not None:
             kept = [
                 Button(label, payload)
                 for payload, label in _choice_entries(row.choices)
-                if label and payload.startswith(own)
+                if label and definition.takes(self.codec.decode(payload))
             ]
             last = ctx.replies[-1]
             if kept and isinstance(last, Text):

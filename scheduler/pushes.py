@@ -2,8 +2,8 @@
 
 Pushes are rendered when they leave (not when they were planned), in the recipient's language
 and time zone, so a digest shows the day as it is at 08:30 and a snoozed task its new time.
-Buttons reuse the task handlers' payloads (``tk.done:<id>``, ``tk.sn.<choice>:<id>``), so Done
-and Snooze from a push behave exactly as from ``/today``.
+Buttons are the task feature's own actions (``TaskDone``, ``SnoozeTask``), so Done and Snooze
+from a push behave exactly as from ``/today``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.replies import Button, Card
 from bot.voice import Voice
+from handlers.deals.actions import OpenDeal
+from handlers.tasks.actions import SnoozeTask, TaskDone
 from locales.formatting import format_money
 from store.access import Records
 from store.deals import untouched_since
@@ -29,13 +31,13 @@ WEEKLY_BUTTONS = 5
 
 def task_buttons(voice: Voice, task_id: int, follow_up: time) -> tuple[Button, ...]:
     return (
-        Button(voice.t("reminders.push.done"), f"tk.done:{task_id}"),
-        Button(voice.t("reminders.push.snooze_1h"), f"tk.sn.1h:{task_id}"),
+        Button(voice.t("reminders.push.done"), TaskDone(task_id)),
+        Button(voice.t("reminders.push.snooze_1h"), SnoozeTask(task_id, "1h")),
         Button(
             voice.t("reminders.push.snooze_tomorrow", time=voice.clock(follow_up)),
-            f"tk.sn.tomorrow:{task_id}",
+            SnoozeTask(task_id, "tomorrow"),
         ),
-        Button(voice.t("reminders.push.snooze_nextweek"), f"tk.sn.nextweek:{task_id}"),
+        Button(voice.t("reminders.push.snooze_nextweek"), SnoozeTask(task_id, "nextweek")),
     )
 
 
@@ -193,6 +195,6 @@ async def weekly_stale_push(
         lines.append("• " + " · ".join(b for b in bits if b))
     if len(deals) > WEEKLY_LIMIT:
         lines.append(voice.t("reminders.digest.more"))
-    buttons = tuple(Button(d.title[:40], f"dl:{d.id}") for d in deals[:WEEKLY_BUTTONS])
+    buttons = tuple(Button(d.title[:40], OpenDeal(d.id)) for d in deals[:WEEKLY_BUTTONS])
     title = voice.t("reminders.weekly.title", days=days, count=len(deals[:WEEKLY_LIMIT]))
     return Card(title, tuple(lines), buttons)

@@ -318,7 +318,10 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        Index("ix_outbox_approval", "approval_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(128))
@@ -328,6 +331,10 @@ class OutboxMessage(Base):
     image: Mapped[bytes | None] = mapped_column(LargeBinary)
     target_message_id: Mapped[str | None] = mapped_column(String(64))
     event_id: Mapped[str | None] = mapped_column(String(128))
+    approval_id: Mapped[int | None] = mapped_column(Integer)
+    """The approval request this push asks about: its other copies are closed once decided."""
+    recipient_id: Mapped[int | None] = mapped_column(Integer)
+    """The user a push is for (a reply to an event has none)."""
     state: Mapped[str] = mapped_column(String(8), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

@@ -34,6 +34,8 @@ def enqueue(
     now: datetime,
     is_private: bool = True,
     event_id: str | None = None,
+    approval_id: int | None = None,
+    recipient_id: int | None = None,
 ) -> None:
     for body, image in bodies:
         session.add(
@@ -46,6 +48,8 @@ def enqueue(
                 body=body,
                 image=image,
                 event_id=event_id,
+                approval_id=approval_id,
+                recipient_id=recipient_id,
             )
         )
 

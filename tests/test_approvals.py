@@ -379,3 +379,36 @@ async def test_approve_binds_to_the_amount_the_approver_saw(bot, ws):
     assert "¥9亿" in fresh.text
     r = await ws.wang.click(fresh.button("批准"))
     assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"
+
+
+async def test_copies_of_a_request_are_found_by_their_approval_not_their_event_id(bot, ws):
+    """The copies carry the request and the person in columns (an indexed equality): a copy
+    whose event id says nothing about approvals is still closed when the request is decided."""
+    zhou = await bot.user("zhou", role="manager", team="East")
+    await asked(bot, ws)
+    [request] = await approvals(bot)
+    async with bot.db.transaction(platform="test") as session:
+        copies = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.approval_id == request.id)
+            )
+        )
+        assert sorted(c.recipient_id for c in copies) == sorted([ws.wang.user_id, zhou.user_id])
+        for row in copies:
+            row.state, row.message_ids = "sent", [f"m-{row.chat_id}"]
+            row.event_id = f"renamed-{row.id}"
+    [push] = await pushes_to_chat(bot, ws.wang)
+    await ws.wang.click(push.button("批准"))
+    edits = await bot.all(select(OutboxMessage).where(OutboxMessage.kind == "choice"))
+    assert [(e.chat_id, e.body["label"]) for e in edits] == [
+        (f"id-{zhou.name}", "✅ Approved by Wang")
+    ]
+
+
+async def pushes_to_chat(bot: BotHarness, chat: ChatUser) -> list[Response]:
+    rows = await bot.all(
+        select(OutboxMessage)
+        .where(OutboxMessage.chat_id == f"id-{chat.name}", OutboxMessage.approval_id.is_not(None))
+        .order_by(OutboxMessage.id)
+    )
+    return [Response([from_json(row.body, row.image)]) for row in rows]

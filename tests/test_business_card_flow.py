@@ -66,7 +66,7 @@ async def source_of(bot, contact: Contact) -> dict[str, Any]:
 
 
 def business_card_save() -> str:
-    return f"f:{business_card.NAME}:save"
+    return business_card.Pick(business_card.Choice.SAVE).encode()
 
 
 # --------------------------------------------------------------------------- happy paths

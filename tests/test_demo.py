@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Select, delete, func, select
 
+from bot.payloads import Codec
+from handlers.customers.actions import OpenCompany
 from store import demo
 from store.db import Database
 from store.models import (
@@ -247,7 +249,8 @@ async def test_li_sees_only_her_companies_in_chat(bot):
     assert len(everyone) > len(mine) > 0
 
     r = await bot.stranger("id-li").send("/companies")
-    shown = [int(b.payload.split(":")[1]) for b in r.buttons if b.payload.startswith("co:")]
+    opened = [Codec([OpenCompany]).decode(b.payload) for b in r.buttons]
+    shown = [o.company for o in opened if isinstance(o, OpenCompany)]
     assert shown
     assert set(shown) <= set(mine)
     assert shown == mine[: len(shown)]

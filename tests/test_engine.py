@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from bot.context import Context
 from bot.router import command
 from conversations.dispatch import FlowDispatcher
+from handlers.customers.new_company import Choice, Pick
 from store.models import AuditEntry, Company, Conversation, ProcessedEvent
 
 
@@ -26,7 +27,7 @@ async def new_company_until_confirm(li):
 async def test_same_delivery_twice_changes_nothing_and_answers_once(bot):
     li = await bot.user("li")
     await new_company_until_confirm(li)
-    save = li.event(payload="f:new_company:save", event_id="tg-update-9001")
+    save = li.event(payload=Pick(Choice.SAVE).encode(), event_id="tg-update-9001")
     first = await li.deliver(save)
     assert "Saved 星辰科技" in first.text
     again = await li.deliver(save)
@@ -60,7 +61,7 @@ async def test_flow_state_is_in_the_database(bot):
     assert (row.flow, row.state, row.flow_version) == ("new_company", "city", 1)
     assert row.data == {"name": "Initech"}
     assert row.expires_at == bot.clock.now() + timedelta(minutes=30)
-    assert row.choices == [["f:new_company:skip", "Skip"]]
+    assert row.choices == [["nc1:skip", "Skip"]]
 
 
 async def test_cancel_leaves_the_flow_in_both_languages(bot):

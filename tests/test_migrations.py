@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -39,3 +41,42 @@ async def test_every_table_has_a_primary_key(db):
         for table in set(tables) - set(FTS_TABLES.values()):  # FTS5 virtual tables: rowid
             pk = await conn.run_sync(lambda sync, t=table: inspect(sync).get_pk_constraint(t))
             assert pk["constrained_columns"], table
+
+
+async def test_approval_pushes_queued_before_0011_get_their_columns(db):
+    """Copies of an approval request written by the older code (only ``ap:<id>:ask:<user>``
+    in their event id) are found by the new column after the upgrade."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from store.migrate import alembic_config, upgrade
+
+    cfg = alembic_config(db.url)
+
+    def down(connection: Any) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0010")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down)
+        for event_id in ("ap:5:ask:7", "ap:5:approved:9", "rm:1"):
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (platform, chat_id, is_private, kind, body, event_id,"
+                    " state, attempts, next_attempt_at, message_ids, created_at) VALUES"
+                    " ('memory', 'c', true, 'send', '{}', :e, 'sent', 0, :t, '[]', :t)"
+                ),
+                {"e": event_id, "t": db.clock.now()},
+            )
+    await upgrade(db)
+    async with db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text("SELECT event_id, approval_id, recipient_id FROM outbox ORDER BY id")
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("ap:5:ask:7", 5, 7),
+        ("ap:5:approved:9", None, None),
+        ("rm:1", None, None),
+    ]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.config import ConfigError
+from handlers.deals.actions import OpenDeal
 from handlers.reminders.config import load_reminder_config
 from handlers.reminders.rules import birthday_in
 from scheduler.runner import ReminderScheduler
@@ -288,8 +289,8 @@ async def test_managers_get_a_weekly_list_of_stale_deals(bot, ws, worker, clock)
         "• 星辰ERP项目 · 星辰科技 · 方案 · 闲置 18 天 · 李娜",
     ]
     assert [b.payload for b in weekly.response.buttons] == [
-        f"dl:{ws.ids['Acme ERP']}",
-        f"dl:{ws.ids['星辰 ERP']}",
+        OpenDeal(ws.ids["Acme ERP"]).encode(),
+        OpenDeal(ws.ids["星辰 ERP"]).encode(),
     ]
     clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=SH))
     await worker.plan_digests()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from handlers.logging.core import PickCustomer
 from store.models import Activity, AuditEntry, Company, Deal, DealStageChange, Task
 
 
@@ -93,8 +94,10 @@ async def test_unknown_customer_is_offered_and_undo_removes_it_too(bot, ws):
 async def test_a_rep_cannot_log_against_a_customer_they_may_not_see(bot, ws):
     r = await ws.li.send("called Hidden Co about the renewal")
     assert "I don't know “Hidden Co” yet" in r.text
-    r = await ws.li.click(f"f:quick_log:co{ws.ids['Hidden Co']}")  # forged button
+    r = await ws.li.click(PickCustomer(ws.ids["Hidden Co"]).encode())  # forged button
     assert "Not found" in r.text
+    r = await ws.li.click(f"f:quick_log:co{ws.ids['Hidden Co']}")  # an old version's, forged
+    assert "no longer works" in r.text
     assert await count(bot, Activity, Activity.company_id == ws.ids["Hidden Co"]) == 0
 
 

@@ -26,6 +26,7 @@ from store.models import (
     ChatIdentity,
     OutboxMessage,
     ProcessedEvent,
+    ResponseUrl,
     Role,
     Task,
     User,
@@ -230,6 +231,11 @@ async def test_a_command_in_a_channel_the_app_is_not_in_is_answered_there(slack,
     assert card.plain.startswith("*🏢 Acme Ltd*")
     assert "139****2222" in card.plain  # a channel: masked, as any group reply
     assert slack.api.responses[-1]["response_type"] == "in_channel"
+    # Kept in the database, where the worker that holds the sender lease finds it.
+    async with slack.running.server.app.db.transaction() as session:
+        kept = (await session.execute(select(ResponseUrl.chat_id, ResponseUrl.url))).all()
+    assert [chat for chat, _ in kept] == ["C0ELSEWHERE"]
+    assert kept[0][1].startswith("http://127.0.0.1:")  # the local fake's response_url
     # Where the app is a member, it posts as usual.
     said = await li.command("find Acme Ltd", channel="C0SALES")
     assert said.last.channel == "C0SALES"

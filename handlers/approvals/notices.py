@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.outbox import enqueue
 from bot.replies import Button, Card, Reply, Text, from_json, reply_buttons, reply_text
 from bot.voice import Voice
+from handlers.approvals.actions import Approve, Reject
 from locales.formatting import format_money
 from store import approvals
 from store.approvals import ApprovalRequired
@@ -36,8 +37,16 @@ async def names_of(ctx: Context, user_ids: Iterable[int]) -> dict[int, str]:
     return dict(rows.all())
 
 
-async def push(ctx: Context, user_ids: Iterable[int], render: Render, event_id: str) -> int:
-    """Queue ``render(voice)`` to each active user's push chat; the number queued."""
+async def push(
+    ctx: Context,
+    user_ids: Iterable[int],
+    render: Render,
+    event_id: str,
+    *,
+    asks: int | None = None,
+) -> int:
+    """Queue ``render(voice)`` to each active user's push chat; the number queued. ``asks``:
+    the approval request the push asks about (its copies are found by it once decided)."""
     ids = set(user_ids)
     people = list(await ctx.session.scalars(select(User).where(User.id.in_(ids), User.active)))
     platforms = tuple(dict.fromkeys((ctx.event.platform, *PUSH_PLATFORMS)))
@@ -61,6 +70,8 @@ async def push(ctx: Context, user_ids: Iterable[int], render: Render, event_id: 
             replies=[reply],
             now=ctx.now,
             event_id=f"{event_id}:{person.id}",
+            approval_id=asks,
+            recipient_id=person.id,
         )
         buttons = [(b.payload, b.label) for b in reply_buttons(reply)]
         same_chat = (target.platform, target.chat_id) == (
@@ -108,7 +119,7 @@ async def request(
         ctx.say("approvals.waiting", title=deal.title, who=who)
         return
     card = await approval_card(ctx, row, deal)
-    await push(ctx, required.approvers, card, f"ap:{row.id}:ask")
+    await push(ctx, required.approvers, card, f"ap:{row.id}:ask", asks=row.id)
     ctx.say("approvals.sent", title=deal.title, amount=money(deal, ctx.lang), who=who)
 
 
@@ -133,8 +144,8 @@ async def approval_card(ctx: Context, row: DealApproval, deal: Deal) -> Callable
             voice.t("approvals.title", title=deal.title),
             tuple(lines),
             (
-                Button(voice.t("approvals.approve"), f"ap.ok:{row.id}"),
-                Button(voice.t("approvals.reject"), f"ap.no:{row.id}"),
+                Button(voice.t("approvals.approve"), Approve(row.id)),
+                Button(voice.t("approvals.reject"), Reject(row.id)),
             ),
         )
 
@@ -155,7 +166,7 @@ async def close_other_copies(ctx: Context, row: DealApproval) -> None:
     name = ctx.user.display_name
     copies = await ctx.session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.event_id.like(f"ap:{row.id}:ask:%"),
+            OutboxMessage.approval_id == row.id,
             OutboxMessage.kind == "send",
             OutboxMessage.state == "sent",
         )
@@ -164,7 +175,7 @@ async def close_other_copies(ctx: Context, row: DealApproval) -> None:
     for copy in copies:
         if (copy.platform, copy.chat_id) == clicked or not copy.message_ids:
             continue
-        person = await ctx.session.get(User, int(str(copy.event_id).rsplit(":", 1)[1]))
+        person = await ctx.session.get(User, copy.recipient_id) if copy.recipient_id else None
         lang = (person.lang if person else None) or ctx.settings.default_lang
         enqueue_choice(
             ctx.session,

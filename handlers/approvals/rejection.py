@@ -3,34 +3,47 @@ then record it and tell the rep — the reason travels with the "no"."""
 
 from __future__ import annotations
 
-from bot.context import Context
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal, get_args
+
+from bot.context import Context, FlowKey
 from bot.replies import Button
-from conversations.base import Flow, flow_payload, flow_value
+from conversations.base import Answer, Flow
 from handlers.approvals.notices import announce
 from handlers.approvals.pending import decidable
 from store import approvals
 
-NAME = "approval_reject"
-VERSION = 1
-REASONS = ("discount", "details", "timing")
+
+class State(StrEnum):
+    REASON = "reason"
+
+
+Reason = Literal["discount", "details", "timing"]
+REASONS: tuple[Reason, ...] = get_args(Reason)
+KEY = FlowKey("approval_reject", 1, State)
+
+
+@dataclass(frozen=True)
+class PickReason(Answer, tag="ar"):
+    reason: Reason
 
 
 def start(ctx: Context, approval_id: int, title: str) -> None:
     assert ctx.flow is not None
-    ctx.flow.start(NAME, VERSION, "reason", {"approval_id": approval_id})
+    ctx.flow.start(KEY, State.REASON, {"approval_id": approval_id})
     ctx.ask(
         ctx.t("approvals.reject_ask", title=title),
-        [Button(ctx.t(f"approvals.reasons.{key}"), flow_payload(NAME, key)) for key in REASONS],
+        [Button(ctx.t(f"approvals.reasons.{key}"), PickReason(key)) for key in REASONS],
     )
 
 
 async def on_reason(ctx: Context) -> None:
     assert ctx.flow is not None
     assert ctx.user is not None
-    choice = flow_value(ctx, NAME)
-    if choice in REASONS:
-        reason = ctx.t(f"approvals.reasons.{choice}")
-    elif ctx.text and choice is None:
+    if isinstance(ctx.action, PickReason):
+        reason = ctx.t(f"approvals.reasons.{ctx.action.reason}")
+    elif ctx.text and ctx.action is None:
         reason = ctx.text[:500]
     else:
         ctx.say("approvals.reject_type")
@@ -48,4 +61,4 @@ async def on_reason(ctx: Context) -> None:
     ctx.say("approvals.rejected", title=deal.title, reason=reason)
 
 
-FLOW = Flow(name=NAME, version=VERSION, states={"reason": on_reason})
+FLOW = Flow(KEY, {State.REASON: on_reason}, answers=(PickReason,))

@@ -1,4 +1,4 @@
-"""The Approve / Reject buttons of an approval push (``ap.ok:<id>``, ``ap.no:<id>``), and
+"""The Approve / Reject buttons of an approval push (:mod:`handlers.approvals.actions`), and
 ``/approvals``: what is waiting, for a manager who missed the push (or has no push chat).
 
 Approve moves the deal to won through the same :func:`store.deals.move_stage` as any other
@@ -12,10 +12,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.context import Context
-from bot.payloads import payload_id
-from bot.router import Router, command, payload
+from bot.router import Router, action, command
 from bot.voice import Voice
 from handlers.approvals import rejection
+from handlers.approvals.actions import Approve, Reject
 from handlers.approvals.notices import announce, approval_card, money, request
 from handlers.approvals.pending import decidable
 from store import approvals
@@ -29,7 +29,7 @@ MAX_LISTED = 10
 
 async def approve(ctx: Context) -> None:
     assert ctx.user is not None
-    found = await decidable(ctx, payload_id(ctx))
+    found = await decidable(ctx, ctx.pressed(Approve).approval)
     if found is None:
         return
     row, deal = found
@@ -72,7 +72,7 @@ async def _ask_again(ctx: Context, row: DealApproval, deal: Deal) -> None:
 
 
 async def reject(ctx: Context) -> None:
-    found = await decidable(ctx, payload_id(ctx))
+    found = await decidable(ctx, ctx.pressed(Reject).approval)
     if found is not None:
         row, deal = found
         rejection.start(ctx, row.id, deal.title)
@@ -114,6 +114,6 @@ async def waiting(ctx: Context) -> None:
 def routes() -> Router:
     router = Router()
     router.add(command("approvals"), waiting)
-    router.add(payload("ap.ok"), approve)
-    router.add(payload("ap.no"), reject)
+    router.add(action(Approve), approve)
+    router.add(action(Reject), reject)
     return router

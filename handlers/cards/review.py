@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -34,16 +35,48 @@ from sqlalchemy import ColumnElement, func, or_
 from bot.cardscan.fields import DEFAULT_REGION, normalise_text, parse_phone
 from bot.cardscan.model import FIELD_ORDER, CardFields
 from bot.cardscan.scanner import ScanResult
-from bot.context import Context
+from bot.context import Context, FlowKey
 from bot.phones import display_phone
 from bot.replies import Button, Card
-from conversations.base import Expects, Flow, Step, flow_payload, flow_value
+from conversations.base import Answer, Expects, Flow, Step
+from handlers.customers.actions import OpenCompany
 from store.access import Records
 from store.models import Company, Contact, ContactPhoto
 from store.search import search
 
-NAME = "bizcard"
-VERSION = 1
+
+class State(StrEnum):
+    REVIEW = "review"
+    EDIT = "edit"
+    DUPLICATE = "duplicate"
+
+
+class Choice(StrEnum):
+    SAVE = "save"
+    CANCEL = "cancel"
+    BACK = "back"
+    BOTH = "both"  # keep both contacts
+
+
+KEY = FlowKey("bizcard", 1, State)
+NAME = KEY.name
+
+
+@dataclass(frozen=True)
+class Pick(Answer, tag="bp"):
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class EditField(Answer, tag="be"):
+    field: str  # one of FIELD_ORDER (checked when pressed)
+
+
+@dataclass(frozen=True)
+class MergeWith(Answer, tag="bm"):
+    contact: int
+
+
 LIST_FIELDS = frozenset({"mobile", "phone", "fax", "email"})
 #: Company legal forms and words that don't tell two companies apart.
 _LEGAL_FORMS_CJK = re.compile(
@@ -66,8 +99,12 @@ MAX_DUPLICATES = 3
 SOURCE = "business card scan"
 
 
-def _button(ctx: Context, key: str, value: str, **values: Any) -> Button:
-    return Button(ctx.t(key, **values), flow_payload(NAME, value))
+def _button(ctx: Context, key: str, answer: Answer, **values: Any) -> Button:
+    return Button(ctx.t(key, **values), answer)
+
+
+def _choice(ctx: Context) -> Choice | None:
+    return ctx.action.choice if isinstance(ctx.action, Pick) else None
 
 
 # --------------------------------------------------------------------------- entry
@@ -77,9 +114,8 @@ def start(ctx: Context, result: ScanResult, *, region: str = DEFAULT_REGION) -> 
     """Show what was read and wait for Save or corrections."""
     assert ctx.flow is not None
     ctx.flow.start(
-        NAME,
-        VERSION,
-        "review",
+        KEY,
+        State.REVIEW,
         {
             "fields": result.fields.to_json(),
             "source": result.source,
@@ -98,12 +134,12 @@ async def show_review(ctx: Context) -> None:
     lines = [_field_line(ctx, name, fields, company) for name in FIELD_ORDER]
     lines += ["", ctx.t(f"bizcard.source_{ctx.flow.data['source'].replace('+', '_')}")]
     lines.append(ctx.t("bizcard.hint"))
-    buttons = [_button(ctx, "bizcard.save", "save")]
+    buttons = [_button(ctx, "bizcard.save", Pick(Choice.SAVE))]
     buttons += [
-        _button(ctx, "bizcard.edit", f"edit:{name}", field=ctx.t(f"bizcard.fields.{name}"))
+        _button(ctx, "bizcard.edit", EditField(name), field=ctx.t(f"bizcard.fields.{name}"))
         for name in FIELD_ORDER
     ]
-    buttons.append(_button(ctx, "bizcard.cancel", "cancel"))
+    buttons.append(_button(ctx, "bizcard.cancel", Pick(Choice.CANCEL)))
     ctx.reply(Card(ctx.t("bizcard.title"), tuple(lines), tuple(buttons)))
 
 
@@ -126,21 +162,21 @@ def _field_line(ctx: Context, name: str, fields: CardFields, company: Company | 
 
 async def on_review(ctx: Context) -> None:
     assert ctx.flow is not None
-    choice = flow_value(ctx, NAME)
-    if choice == "cancel":
+    choice = _choice(ctx)
+    if choice is Choice.CANCEL:
         _cancel(ctx)
-    elif choice == "save":
+    elif choice is Choice.SAVE:
         await _save_or_ask(ctx)
-    elif choice is not None and choice.startswith("edit:"):
-        field = choice.removeprefix("edit:")
+    elif isinstance(ctx.action, EditField):
+        field = ctx.action.field
         if field not in FIELD_ORDER:
             await show_review(ctx)
             return
         ctx.flow.update(editing=field)
-        ctx.flow.goto("edit")
+        ctx.flow.goto(State.EDIT)
         ctx.ask(
             ctx.t("bizcard.ask_value", field=ctx.t(f"bizcard.fields.{field}")),
-            [_button(ctx, "bizcard.back", "back")],
+            [_button(ctx, "bizcard.back", Pick(Choice.BACK))],
         )
     elif ctx.text:
         corrections = parse_corrections(ctx, ctx.text)
@@ -156,16 +192,15 @@ async def on_review(ctx: Context) -> None:
 async def on_edit(ctx: Context) -> None:
     assert ctx.flow is not None
     field = str(ctx.flow.data.get("editing", ""))
-    choice = flow_value(ctx, NAME)
-    if choice == "back" or field not in FIELD_ORDER:
-        ctx.flow.goto("review")
+    if _choice(ctx) is Choice.BACK or field not in FIELD_ORDER:
+        ctx.flow.goto(State.REVIEW)
         await show_review(ctx)
         return
     if not ctx.text:
         ctx.say("bizcard.ask_value", field=ctx.t(f"bizcard.fields.{field}"))
         return
     if _apply(ctx, [(field, ctx.text)]):
-        ctx.flow.goto("review")
+        ctx.flow.goto(State.REVIEW)
         await show_review(ctx)
 
 
@@ -255,8 +290,8 @@ async def _save_or_ask(ctx: Context) -> None:
     fields = CardFields.from_json(ctx.flow.data["fields"])
     if not fields.name:
         ctx.flow.update(editing="name")
-        ctx.flow.goto("edit")
-        ctx.ask(ctx.t("bizcard.need_name"), [_button(ctx, "bizcard.back", "back")])
+        ctx.flow.goto(State.EDIT)
+        ctx.ask(ctx.t("bizcard.need_name"), [_button(ctx, "bizcard.back", Pick(Choice.BACK))])
         return
     company = await match_company(ctx.records, fields.company) if fields.company else None
     region = str(ctx.flow.data.get("region") or DEFAULT_REGION)
@@ -264,7 +299,7 @@ async def _save_or_ask(ctx: Context) -> None:
     if not duplicates:
         await _create(ctx, fields)
         return
-    ctx.flow.goto("duplicate")
+    ctx.flow.goto(State.DUPLICATE)
     lines = [ctx.t("bizcard.duplicate_intro")]
     for dup in duplicates:
         lines.append(
@@ -276,25 +311,26 @@ async def _save_or_ask(ctx: Context) -> None:
         )
     lines.append(ctx.t("bizcard.duplicate_card", contact=_describe_fields(fields)))
     buttons = [
-        _button(ctx, "bizcard.merge", f"merge:{dup.contact.id}", name=dup.contact.name)
+        _button(ctx, "bizcard.merge", MergeWith(dup.contact.id), name=dup.contact.name)
         for dup in duplicates
     ]
-    buttons += [_button(ctx, "bizcard.keep_both", "both"), _button(ctx, "bizcard.cancel", "cancel")]
+    buttons += [
+        _button(ctx, "bizcard.keep_both", Pick(Choice.BOTH)),
+        _button(ctx, "bizcard.cancel", Pick(Choice.CANCEL)),
+    ]
     ctx.reply(Card(ctx.t("bizcard.duplicate_title"), tuple(lines), tuple(buttons)))
 
 
 async def on_duplicate(ctx: Context) -> None:
     assert ctx.flow is not None
-    choice = flow_value(ctx, NAME) or ""
+    choice = _choice(ctx)
     fields = CardFields.from_json(ctx.flow.data["fields"])
-    if choice == "cancel":
+    if choice is Choice.CANCEL:
         _cancel(ctx)
-    elif choice == "both":
+    elif choice is Choice.BOTH:
         await _create(ctx, fields)
-    elif choice.startswith("merge:") and choice.removeprefix("merge:").isdigit():
-        existing = await ctx.records.get(
-            Contact, int(choice.removeprefix("merge:")), for_update=True
-        )
+    elif isinstance(ctx.action, MergeWith):
+        existing = await ctx.records.get(Contact, ctx.action.contact, for_update=True)
         await _merge(ctx, existing, fields)
     else:
         ctx.say("bizcard.duplicate_hint")
@@ -363,7 +399,7 @@ def _saved(
             )
         )
         label = ctx.t("bizcard.open_company", company=company.name)[:60]
-        buttons.append(Button(label, f"co:{company.id}"))
+        buttons.append(Button(label, OpenCompany(company.id)))
     if buttons:
         ctx.ask("\n".join(lines), buttons)
     else:
@@ -482,13 +518,13 @@ def _describe_fields(fields: CardFields) -> str:
 
 
 FLOW = Flow(
-    name=NAME,
-    version=VERSION,
-    states={
-        "review": on_review,
-        "edit": on_edit,
-        "duplicate": Step(on_duplicate, Expects.CHOICE),
+    KEY,
+    {
+        State.REVIEW: on_review,
+        State.EDIT: on_edit,
+        State.DUPLICATE: Step(on_duplicate, Expects.CHOICE),
     },
+    answers=(Pick, EditField, MergeWith),
 )
 
 __all__ = [

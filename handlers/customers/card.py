@@ -6,6 +6,8 @@ from bot.context import Context
 from bot.phones import display_phone
 from bot.replies import Button, Card
 from handlers.common.labels import activity_label, deal_line
+from handlers.customers.actions import LogFor, ShowHistory
+from handlers.deals.actions import NewDealFor, OpenDeal
 from locales.formatting import format_when, shorten
 from store.models import Activity, Company, Contact, Deal, Task
 
@@ -73,11 +75,11 @@ async def company_card(ctx: Context, company: Company) -> Card:
     if len(lines) <= 1 and not contacts:
         lines.append(ctx.t("card.empty"))
     buttons = (
-        Button(ctx.t("card.log"), f"lg.co:{company.id}"),
-        Button(ctx.t("card.new_deal"), f"dl.new:{company.id}"),
-        Button(ctx.t("card.history"), f"hi:{company.id}:0"),
+        Button(ctx.t("card.log"), LogFor(company.id)),
+        Button(ctx.t("card.new_deal"), NewDealFor(company.id)),
+        Button(ctx.t("card.history"), ShowHistory(company.id, 0)),
     )
-    deal_buttons = tuple(Button(f"💼 {d.title}"[:40], f"dl:{d.id}") for d in deals)
+    deal_buttons = tuple(Button(f"💼 {d.title}"[:40], OpenDeal(d.id)) for d in deals)
     return Card(f"🏢 {company.name}", tuple(lines), buttons + deal_buttons)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.context import Context, UserFacingError
-from bot.payloads import payload_id
 from bot.replies import Button
-from bot.router import Router, command, payload
+from bot.router import Router, action, command
 from handlers.customers import new_company
+from handlers.customers.actions import AskDeleteCompany, DeleteCompany, OpenCompany
 from store.models import Activity, Company, Contact, Deal, Task
 
 PAGE = 8
@@ -19,12 +19,12 @@ async def list_companies(ctx: Context) -> None:
     if not companies:
         ctx.say("company.none")
         return
-    ctx.ask(ctx.t("company.list_title"), [Button(c.name, f"co:{c.id}") for c in companies])
+    ctx.ask(ctx.t("company.list_title"), [Button(c.name, OpenCompany(c.id)) for c in companies])
 
 
-async def _deletable(ctx: Context, *, lock: bool = False) -> Company:
+async def _deletable(ctx: Context, company_id: int, *, lock: bool = False) -> Company:
     """Only an empty company can be deleted, so no child record disappears unaudited."""
-    company = await ctx.records.get(Company, payload_id(ctx), for_update=lock)
+    company = await ctx.records.get(Company, company_id, for_update=lock)
     for model in (Contact, Deal, Activity, Task):
         linked = await ctx.session.scalar(
             select(func.count()).select_from(model).where(model.company_id == company.id)
@@ -35,18 +35,18 @@ async def _deletable(ctx: Context, *, lock: bool = False) -> Company:
 
 
 async def ask_delete(ctx: Context) -> None:
-    company = await _deletable(ctx)
+    company = await _deletable(ctx, ctx.pressed(AskDeleteCompany).company)
     ctx.ask(
         ctx.t("company.delete_confirm", name=company.name),
         [
-            Button(ctx.t("company.delete_yes"), f"co.delok:{company.id}"),
-            Button(ctx.t("common.cancel"), f"co:{company.id}"),
+            Button(ctx.t("company.delete_yes"), DeleteCompany(company.id)),
+            Button(ctx.t("common.cancel"), OpenCompany(company.id)),
         ],
     )
 
 
 async def delete_company(ctx: Context) -> None:
-    company = await _deletable(ctx, lock=True)
+    company = await _deletable(ctx, ctx.pressed(DeleteCompany).company, lock=True)
     await ctx.records.delete(company)
     ctx.say("company.deleted", name=company.name)
 
@@ -55,6 +55,6 @@ def routes() -> Router:
     router = Router()
     router.add(command("companies"), list_companies)
     router.add(command("newcompany"), new_company.start)
-    router.add(payload("co.del"), ask_delete)
-    router.add(payload("co.delok"), delete_company)
+    router.add(action(AskDeleteCompany), ask_delete)
+    router.add(action(DeleteCompany), delete_company)
     return router

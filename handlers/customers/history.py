@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.context import Context, UserFacingError
+from bot.context import Context
 from bot.replies import Button
-from bot.router import Router, payload
+from bot.router import Router, action
 from handlers.common.labels import activity_label
+from handlers.customers.actions import OpenCompany, ShowHistory
 from locales.formatting import format_when
 from store.models import Activity, Company, User
 
 PAGE = 5
 
 
-def _ids(ctx: Context) -> tuple[int, int]:
-    parts = (ctx.payload or "").split(":")
-    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) < 12 for p in parts[1:]):
-        raise UserFacingError("errors.not_found")
-    return int(parts[1]), int(parts[2])
-
-
 async def show_history(ctx: Context) -> None:
-    company_id, offset = _ids(ctx)
-    company = await ctx.records.get(Company, company_id)
+    pressed = ctx.pressed(ShowHistory)
+    offset = pressed.offset
+    company = await ctx.records.get(Company, pressed.company)
     scoped = ctx.records.select(Activity).where(Activity.company_id == company.id)
     total = await ctx.session.scalar(select(func.count()).select_from(scoped.subquery())) or 0
     rows = (
@@ -51,13 +46,13 @@ async def show_history(ctx: Context) -> None:
     for activity, who in rows:
         when = format_when(activity.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
         lines.append(f"• {when} {activity_label(ctx, activity.kind)} · {who}\n  {activity.summary}")
-    buttons = [Button(ctx.t("history.back"), f"co:{company.id}")]
+    buttons = [Button(ctx.t("history.back"), OpenCompany(company.id))]
     if offset + PAGE < total:
-        buttons.insert(0, Button(ctx.t("history.more"), f"hi:{company.id}:{offset + PAGE}"))
+        buttons.insert(0, Button(ctx.t("history.more"), ShowHistory(company.id, offset + PAGE)))
     ctx.ask("\n".join(lines), buttons)
 
 
 def routes() -> Router:
     router = Router()
-    router.add(payload("hi"), show_history)
+    router.add(action(ShowHistory), show_history)
     return router

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.payloads import payload_id
+from bot.payloads import Action
 from bot.replies import Button
-from bot.router import Router, command, payload
+from bot.router import Router, action, command
 from handlers.customers import new_company
+from handlers.customers.actions import OpenCompany, OpenContact
 from handlers.customers.card import company_card, company_of
 from store.models import Company, Contact
 from store.search import Hit, search
@@ -28,16 +29,17 @@ def hit_label(hit: Hit) -> str:
     return hit.name
 
 
-def hit_payload(hit: Hit) -> str:
+def hit_action(hit: Hit) -> Action:
+    """A company's card; for a contact, its company's card (or the contact's, if none)."""
     if hit.kind == "company":
-        return f"co:{hit.id}"
-    return f"co:{hit.company_id}" if hit.company_id else f"ct:{hit.id}"
+        return OpenCompany(hit.id)
+    return OpenCompany(hit.company_id) if hit.company_id else OpenContact(hit.id)
 
 
 async def show_hits(ctx: Context, query: str, hits: list[Hit]) -> None:
     if not hits:
         assert ctx.flow is not None
-        ctx.flow.start(new_company.NAME, new_company.VERSION, "name", {"suggested": query})
+        ctx.flow.start(new_company.KEY, new_company.State.NAME, {"suggested": query})
         ctx.ask(
             ctx.t("lookup.none", query=query),
             [
@@ -46,9 +48,9 @@ async def show_hits(ctx: Context, query: str, hits: list[Hit]) -> None:
             ],
         )
         return
-    seen: dict[str, Hit] = {}
+    seen: dict[Action, Hit] = {}
     for hit in hits:
-        seen.setdefault(hit_payload(hit), hit)  # a contact stands for its company's card
+        seen.setdefault(hit_action(hit), hit)  # a contact stands for its company's card
     choices = list(seen.values())[:MAX_CHOICES]
     winner = clear_winner(query, choices)
     if winner is not None:
@@ -56,7 +58,7 @@ async def show_hits(ctx: Context, query: str, hits: list[Hit]) -> None:
         return
     ctx.ask(
         ctx.t("lookup.several", query=query),
-        [Button(hit_label(h)[:60], hit_payload(h)) for h in choices],
+        [Button(hit_label(h)[:60], hit_action(h)) for h in choices],
     )
 
 
@@ -90,18 +92,18 @@ async def find(ctx: Context) -> None:
 
 
 async def open_company(ctx: Context) -> None:
-    company = await ctx.records.get(Company, payload_id(ctx))
+    company = await ctx.records.get(Company, ctx.pressed(OpenCompany).company)
     ctx.reply(await company_card(ctx, company))
 
 
 async def open_contact(ctx: Context) -> None:
-    contact = await ctx.records.get(Contact, payload_id(ctx))
+    contact = await ctx.records.get(Contact, ctx.pressed(OpenContact).contact)
     ctx.reply_text(contact_text(ctx, contact))
 
 
 def routes() -> Router:
     router = Router()
     router.add(command("find"), find)
-    router.add(payload("co"), open_company)
-    router.add(payload("ct"), open_contact)
+    router.add(action(OpenCompany), open_company)
+    router.add(action(OpenContact), open_contact)
     return router

@@ -2,28 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal, get_args
+
 from sqlalchemy import func
 
-from bot.context import Context
+from bot.context import Context, FlowKey
 from bot.replies import Button, Card
-from conversations.base import Flow, flow_payload, flow_value
+from conversations.base import Answer, Flow
+from handlers.customers.actions import OpenCompany
 from store.models import Company
 
-NAME = "new_company"
-VERSION = 1
-INDUSTRIES = ("manufacturing", "it", "retail", "finance", "other")
-USE_SUGGESTED = flow_payload(NAME, "use")
-CANCEL = flow_payload(NAME, "cancel")
+
+class State(StrEnum):
+    NAME = "name"
+    CITY = "city"
+    INDUSTRY = "industry"
+    CONFIRM = "confirm"
+
+
+class Choice(StrEnum):
+    ANYWAY = "anyway"  # create it although one with that name exists
+    CANCEL = "cancel"
+    USE = "use"  # the name the search was for
+    SKIP = "skip"
+    SAVE = "save"
+
+
+Industry = Literal["manufacturing", "it", "retail", "finance", "other"]
+INDUSTRIES: tuple[Industry, ...] = get_args(Industry)
+KEY = FlowKey("new_company", 1, State)
 MAX_NAME = 200
 
 
-def _button(ctx: Context, label_key: str, value: str) -> Button:
-    return Button(ctx.t(label_key), flow_payload(NAME, value))
+@dataclass(frozen=True)
+class Pick(Answer, tag="nc"):
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class PickIndustry(Answer, tag="ni"):
+    industry: Industry
+
+
+USE_SUGGESTED = Pick(Choice.USE)
+CANCEL = Pick(Choice.CANCEL)
+
+
+def _button(ctx: Context, label_key: str, choice: Choice) -> Button:
+    return Button(ctx.t(label_key), Pick(choice))
+
+
+def _choice(ctx: Context) -> Choice | None:
+    return ctx.action.choice if isinstance(ctx.action, Pick) else None
 
 
 async def start(ctx: Context) -> None:
     assert ctx.flow is not None
-    ctx.flow.start(NAME, VERSION, "name")
+    ctx.flow.start(KEY, State.NAME)
     if ctx.args:
         await got_name(ctx, ctx.args)
     else:
@@ -32,18 +69,18 @@ async def start(ctx: Context) -> None:
 
 async def on_name(ctx: Context) -> None:
     assert ctx.flow is not None
-    choice = flow_value(ctx, NAME)
-    if choice == "anyway":
+    choice = _choice(ctx)
+    if choice is Choice.ANYWAY:
         _ask_city(ctx)
         return
-    if choice == "cancel":
+    if choice is Choice.CANCEL:
         ctx.flow.end()
         ctx.say("settings.cancelled")
         return
-    if choice == "use" and ctx.flow.data.get("suggested"):
+    if choice is Choice.USE and ctx.flow.data.get("suggested"):
         await got_name(ctx, ctx.flow.data["suggested"])
         return
-    if choice is not None or not ctx.text:
+    if ctx.action is not None or not ctx.text:
         ctx.say("company.ask_name")
         return
     await got_name(ctx, ctx.text)
@@ -58,8 +95,8 @@ async def got_name(ctx: Context, raw: str) -> None:
         ctx.ask(
             ctx.t("company.exists", name=same[0].name),
             [
-                Button(ctx.t("company.open_existing"), f"co:{same[0].id}"),
-                _button(ctx, "company.create_anyway", "anyway"),
+                Button(ctx.t("company.open_existing"), OpenCompany(same[0].id)),
+                _button(ctx, "company.create_anyway", Choice.ANYWAY),
             ],
         )
         return
@@ -68,33 +105,32 @@ async def got_name(ctx: Context, raw: str) -> None:
 
 def _ask_city(ctx: Context) -> None:
     assert ctx.flow is not None
-    ctx.flow.goto("city")
-    ctx.ask(ctx.t("company.ask_city"), [_button(ctx, "common.skip", "skip")])
+    ctx.flow.goto(State.CITY)
+    ctx.ask(ctx.t("company.ask_city"), [_button(ctx, "common.skip", Choice.SKIP)])
 
 
 async def on_city(ctx: Context) -> None:
     assert ctx.flow is not None
-    choice = flow_value(ctx, NAME)
-    if choice is None and not ctx.text:
+    choice = _choice(ctx)
+    if ctx.action is None and not ctx.text:
         _ask_city(ctx)
         return
-    ctx.flow.update(city=None if choice == "skip" else ctx.text[:80])
-    ctx.flow.goto("industry")
-    buttons = [_button(ctx, f"company.industries.{i}", i) for i in INDUSTRIES]
-    ctx.ask(ctx.t("company.ask_industry"), [*buttons, _button(ctx, "common.skip", "skip")])
+    ctx.flow.update(city=None if choice is Choice.SKIP else ctx.text[:80])
+    ctx.flow.goto(State.INDUSTRY)
+    buttons = [Button(ctx.t(f"company.industries.{i}"), PickIndustry(i)) for i in INDUSTRIES]
+    ctx.ask(ctx.t("company.ask_industry"), [*buttons, _button(ctx, "common.skip", Choice.SKIP)])
 
 
 async def on_industry(ctx: Context) -> None:
     assert ctx.flow is not None
-    choice = flow_value(ctx, NAME)
-    if choice in INDUSTRIES:
-        industry: str | None = ctx.t(f"company.industries.{choice}")
-    elif choice == "skip":
+    if isinstance(ctx.action, PickIndustry):
+        industry: str | None = ctx.t(f"company.industries.{ctx.action.industry}")
+    elif _choice(ctx) is Choice.SKIP:
         industry = None
     else:
         industry = ctx.text[:80] or None
     ctx.flow.update(industry=industry)
-    ctx.flow.goto("confirm")
+    ctx.flow.goto(State.CONFIRM)
     data = ctx.flow.data
     ctx.reply(
         Card(
@@ -105,8 +141,8 @@ async def on_industry(ctx: Context) -> None:
                 ctx.t("company.field_industry", value=data.get("industry") or "-"),
             ),
             (
-                _button(ctx, "common.save", "save"),
-                _button(ctx, "common.cancel", "cancel"),
+                _button(ctx, "common.save", Choice.SAVE),
+                _button(ctx, "common.cancel", Choice.CANCEL),
             ),
         )
     )
@@ -114,12 +150,12 @@ async def on_industry(ctx: Context) -> None:
 
 async def on_confirm(ctx: Context) -> None:
     assert ctx.flow is not None
-    choice = flow_value(ctx, NAME)
-    if choice == "cancel":
+    choice = _choice(ctx)
+    if choice is Choice.CANCEL:
         ctx.flow.end()
         ctx.say("settings.cancelled")
         return
-    if choice != "save":
+    if choice is not Choice.SAVE:
         ctx.say("company.confirm_hint")
         return
     data = ctx.flow.data
@@ -129,12 +165,17 @@ async def on_confirm(ctx: Context) -> None:
     ctx.flow.end()
     ctx.ask(
         ctx.t("company.saved", name=company.name),
-        [Button(ctx.t("company.open"), f"co:{company.id}")],
+        [Button(ctx.t("company.open"), OpenCompany(company.id))],
     )
 
 
 FLOW = Flow(
-    name=NAME,
-    version=VERSION,
-    states={"name": on_name, "city": on_city, "industry": on_industry, "confirm": on_confirm},
+    KEY,
+    {
+        State.NAME: on_name,
+        State.CITY: on_city,
+        State.INDUSTRY: on_industry,
+        State.CONFIRM: on_confirm,
+    },
+    answers=(Pick, PickIndustry),
 )

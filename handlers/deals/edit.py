@@ -4,22 +4,37 @@ from __future__ import annotations
 
 import calendar
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
 
-from bot.context import Context
+from bot.context import Context, FlowKey
 from bot.nlu.amounts import find_amount
 from bot.nlu.dates import parse_datetime
 from bot.nlu.message import MAX_AMOUNT
 from bot.replies import Button
-from conversations.base import Expects, Flow, Step, flow_payload, flow_value
+from conversations.base import Answer, Expects, Flow, Step
 from handlers.deals.amounts import set_amount
 from handlers.deals.views import deal_card
 from locales.formatting import format_money
 from store.models import Deal
 
-NAME = "deal_edit"
-VERSION = 1
+
+class State(StrEnum):
+    AMOUNT = "amount"
+    CLOSE = "close"
+
+
+KEY = FlowKey("deal_edit", 1, State)
+Months = Literal[0, 1, 3]
+"""Close by the end of this month, next month, or in three months."""
+
+
+@dataclass(frozen=True)
+class CloseIn(Answer, tag="ec"):
+    months: Months
 
 
 def month_end(day: date, months_ahead: int = 0) -> date:
@@ -50,7 +65,7 @@ def amount_cents(text: str, currency: str) -> tuple[int, str] | None:
 
 async def start_amount(ctx: Context, deal: Deal) -> None:
     assert ctx.flow is not None
-    ctx.flow.start(NAME, VERSION, "amount", {"deal_id": deal.id})
+    ctx.flow.start(KEY, State.AMOUNT, {"deal_id": deal.id})
     ctx.say("deal.ask_amount")
 
 
@@ -58,16 +73,16 @@ def ask_close(ctx: Context) -> None:
     ctx.ask(
         ctx.t("deal.ask_close"),
         [
-            Button(ctx.t("deal.close_this_month"), flow_payload(NAME, "m0")),
-            Button(ctx.t("deal.close_next_month"), flow_payload(NAME, "m1")),
-            Button(ctx.t("deal.close_quarter"), flow_payload(NAME, "m3")),
+            Button(ctx.t("deal.close_this_month"), CloseIn(0)),
+            Button(ctx.t("deal.close_next_month"), CloseIn(1)),
+            Button(ctx.t("deal.close_quarter"), CloseIn(3)),
         ],
     )
 
 
 async def start_close(ctx: Context, deal: Deal) -> None:
     assert ctx.flow is not None
-    ctx.flow.start(NAME, VERSION, "close", {"deal_id": deal.id})
+    ctx.flow.start(KEY, State.CLOSE, {"deal_id": deal.id})
     ask_close(ctx)
 
 
@@ -88,9 +103,8 @@ async def on_amount(ctx: Context) -> None:
 
 def close_date(ctx: Context) -> date | None:
     today = ctx.sent_local.date()
-    choice = flow_value(ctx, NAME)
-    if choice in {"m0", "m1", "m3"}:
-        return month_end(today, int(choice[1]))
+    if isinstance(ctx.action, CloseIn):
+        return month_end(today, ctx.action.months)
     if not ctx.text:
         return None
     at = parse_datetime(ctx.text, ctx.sent_local)
@@ -111,7 +125,7 @@ async def on_close(ctx: Context) -> None:
 
 
 FLOW = Flow(
-    name=NAME,
-    version=VERSION,
-    states={"amount": Step(on_amount, Expects.NUMBER), "close": Step(on_close, Expects.DATE)},
+    KEY,
+    {State.AMOUNT: Step(on_amount, Expects.NUMBER), State.CLOSE: Step(on_close, Expects.DATE)},
+    answers=(CloseIn,),
 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from bot.context import Context
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.context import Context, FlowKey
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
-from conversations.base import Expects, Flow, Step, flow_payload, flow_value
+from conversations.base import Answer, Expects, Flow, Step
 from handlers.common.labels import stage_label
 from handlers.deals import edit
 from handlers.deals.views import deal_card
@@ -13,18 +16,48 @@ from store.deals import create_deal
 from store.models import Company
 from store.search import company_hits, search
 
-NAME = "new_deal"
-VERSION = 1
+
+class State(StrEnum):
+    CUSTOMER = "customer"
+    TITLE = "title"
+    AMOUNT = "amount"
+    STAGE = "stage"
+    CLOSE = "close"
+
+
+KEY = FlowKey("new_deal", 1, State)
 MAX_TITLE = 200
 
 
-def _button(label: str, value: str) -> Button:
-    return Button(label, flow_payload(NAME, value))
+@dataclass(frozen=True)
+class PickCompany(Answer, tag="nd"):
+    company: int
+
+
+@dataclass(frozen=True)
+class ChooseStage(Answer, tag="ns"):
+    """One of the configured pipeline's open stages (checked when pressed)."""
+
+    stage: str
+
+
+@dataclass(frozen=True)
+class CloseIn(Answer, tag="nm"):
+    months: edit.Months
+
+
+@dataclass(frozen=True)
+class Skip(Answer, tag="nk"):
+    pass
+
+
+def _skipped(ctx: Context) -> bool:
+    return isinstance(ctx.action, Skip)
 
 
 async def start(ctx: Context, company: Company | None = None) -> None:
     assert ctx.flow is not None
-    ctx.flow.start(NAME, VERSION, "customer")
+    ctx.flow.start(KEY, State.CUSTOMER)
     if company is not None:
         await _with_company(ctx, company)
     elif ctx.args:
@@ -44,22 +77,21 @@ async def _search(ctx: Context, query: str) -> None:
         return
     ctx.ask(
         ctx.t("deal.pick_customer"),
-        [_button(name[:60], f"co{cid}") for cid, name in companies.items()],
+        [Button(name[:60], PickCompany(cid)) for cid, name in companies.items()],
     )
 
 
 async def _with_company(ctx: Context, company: Company) -> None:
     assert ctx.flow is not None
     ctx.flow.update(company_id=company.id, company=company.name)
-    ctx.flow.goto("title")
+    ctx.flow.goto(State.TITLE)
     default = ctx.t("deal.default_title", company=company.name)
-    ctx.ask(ctx.t("deal.ask_title", default=default), [_button(ctx.t("common.skip"), "skip")])
+    ctx.ask(ctx.t("deal.ask_title", default=default), [Button(ctx.t("common.skip"), Skip())])
 
 
 async def on_customer(ctx: Context) -> None:
-    value = flow_value(ctx, NAME)
-    if value and value.startswith("co") and value[2:].isdigit():
-        await _with_company(ctx, await ctx.records.get(Company, int(value[2:])))
+    if isinstance(ctx.action, PickCompany):
+        await _with_company(ctx, await ctx.records.get(Company, ctx.action.company))
     elif ctx.text:
         await _search(ctx, ctx.text)
     else:
@@ -68,18 +100,18 @@ async def on_customer(ctx: Context) -> None:
 
 async def on_title(ctx: Context) -> None:
     assert ctx.flow is not None
-    if flow_value(ctx, NAME) == "skip" or not ctx.text:
+    if _skipped(ctx) or not ctx.text:
         title = ctx.t("deal.default_title", company=ctx.flow.data["company"])
     else:
         title = " ".join(ctx.text.split())[:MAX_TITLE]
     ctx.flow.update(title=title)
-    ctx.flow.goto("amount")
-    ctx.ask(ctx.t("deal.ask_amount"), [_button(ctx.t("common.skip"), "skip")])
+    ctx.flow.goto(State.AMOUNT)
+    ctx.ask(ctx.t("deal.ask_amount"), [Button(ctx.t("common.skip"), Skip())])
 
 
 async def on_amount(ctx: Context) -> None:
     assert ctx.flow is not None
-    if flow_value(ctx, NAME) == "skip":
+    if _skipped(ctx):
         cents, currency = 0, ctx.currency
     else:
         parsed = edit.amount_cents(ctx.text, ctx.currency) if ctx.text else None
@@ -88,41 +120,42 @@ async def on_amount(ctx: Context) -> None:
             return
         cents, currency = parsed
     ctx.flow.update(amount_cents=cents, currency=currency)
-    ctx.flow.goto("stage")
+    ctx.flow.goto(State.STAGE)
     ctx.ask(
         ctx.t("deal.ask_stage"),
-        [_button(stage_label(ctx, s), f"st{s}") for s in ctx.settings.pipeline.open_stages],
+        [Button(stage_label(ctx, s), ChooseStage(s)) for s in ctx.settings.pipeline.open_stages],
     )
 
 
 async def on_stage(ctx: Context) -> None:
     assert ctx.flow is not None
-    value = flow_value(ctx, NAME) or ""
-    stage = value.removeprefix("st")
-    if not value.startswith("st") or stage not in ctx.settings.pipeline.open_stages:
+    pressed = ctx.action
+    if (
+        not isinstance(pressed, ChooseStage)
+        or pressed.stage not in ctx.settings.pipeline.open_stages
+    ):
         ctx.say("deal.ask_stage_buttons")
         return
-    ctx.flow.update(stage=stage)
-    ctx.flow.goto("close")
+    ctx.flow.update(stage=pressed.stage)
+    ctx.flow.goto(State.CLOSE)
     ctx.ask(
         ctx.t("deal.ask_close"),
         [
-            Button(ctx.t("deal.close_this_month"), flow_payload(NAME, "m0")),
-            Button(ctx.t("deal.close_next_month"), flow_payload(NAME, "m1")),
-            Button(ctx.t("deal.close_quarter"), flow_payload(NAME, "m3")),
-            _button(ctx.t("common.skip"), "skip"),
+            Button(ctx.t("deal.close_this_month"), CloseIn(0)),
+            Button(ctx.t("deal.close_next_month"), CloseIn(1)),
+            Button(ctx.t("deal.close_quarter"), CloseIn(3)),
+            Button(ctx.t("common.skip"), Skip()),
         ],
     )
 
 
 async def on_close(ctx: Context) -> None:
     assert ctx.flow is not None
-    value = flow_value(ctx, NAME)
-    if value == "skip":
+    if _skipped(ctx):
         close = None
     else:
-        if value in {"m0", "m1", "m3"}:
-            close = edit.month_end(ctx.sent_local.date(), int(value[1]))
+        if isinstance(ctx.action, CloseIn):
+            close = edit.month_end(ctx.sent_local.date(), ctx.action.months)
         else:
             parsed = parse_datetime(ctx.text, ctx.sent_local) if ctx.text else None
             if parsed is None:
@@ -147,13 +180,13 @@ async def on_close(ctx: Context) -> None:
 
 
 FLOW = Flow(
-    name=NAME,
-    version=VERSION,
-    states={
-        "customer": on_customer,
-        "title": on_title,
-        "amount": Step(on_amount, Expects.NUMBER),
-        "stage": Step(on_stage, Expects.CHOICE),
-        "close": Step(on_close, Expects.DATE),
+    KEY,
+    {
+        State.CUSTOMER: on_customer,
+        State.TITLE: on_title,
+        State.AMOUNT: Step(on_amount, Expects.NUMBER),
+        State.STAGE: Step(on_stage, Expects.CHOICE),
+        State.CLOSE: Step(on_close, Expects.DATE),
     },
+    answers=(PickCompany, ChooseStage, CloseIn, Skip),
 )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from bot.context import Context
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.context import Context, FlowKey
 from bot.replies import Button
-from conversations.base import Flow, flow_payload, flow_value
+from conversations.base import Answer, Flow
 from handlers.approvals import notices
 from handlers.common.labels import stage_label
 from handlers.deals.views import deal_card
@@ -12,22 +15,40 @@ from store.approvals import ApprovalRequired
 from store.deals import move_stage
 from store.models import Deal
 
-NAME = "deal_reason"
-VERSION = 1
+
+class State(StrEnum):
+    REASON = "reason"
+
+
+class Reason(StrEnum):
+    PRICE = "price"
+    RELATIONSHIP = "relationship"
+    PRODUCT = "product"
+    COMPETITOR = "competitor"
+    TIMING = "timing"
+    NO_BUDGET = "no_budget"
+    OTHER = "other"
+    SKIP = "skip"
+
+
+KEY = FlowKey("deal_reason", 1, State)
 REASONS = {
-    "won": ("price", "relationship", "product", "other"),
-    "lost": ("price", "competitor", "timing", "no_budget", "other"),
+    "won": (Reason.PRICE, Reason.RELATIONSHIP, Reason.PRODUCT, Reason.OTHER),
+    "lost": (Reason.PRICE, Reason.COMPETITOR, Reason.TIMING, Reason.NO_BUDGET, Reason.OTHER),
 }
+
+
+@dataclass(frozen=True)
+class PickReason(Answer, tag="dr"):
+    reason: Reason
 
 
 def ask_reason(ctx: Context, deal: Deal, stage: str, *, move: bool) -> None:
     """Start the question; ``move`` False when the deal already moved (reason only)."""
     assert ctx.flow is not None
-    ctx.flow.start(NAME, VERSION, "reason", {"deal_id": deal.id, "stage": stage, "move": move})
-    buttons = [
-        Button(ctx.t(f"deal.reasons.{key}"), flow_payload(NAME, key)) for key in REASONS[stage]
-    ]
-    buttons.append(Button(ctx.t("common.skip"), flow_payload(NAME, "skip")))
+    ctx.flow.start(KEY, State.REASON, {"deal_id": deal.id, "stage": stage, "move": move})
+    buttons = [Button(ctx.t(f"deal.reasons.{key}"), PickReason(key)) for key in REASONS[stage]]
+    buttons.append(Button(ctx.t("common.skip"), PickReason(Reason.SKIP)))
     ctx.ask(ctx.t(f"deal.reason_ask_{stage}", title=deal.title), buttons)
 
 
@@ -35,12 +56,12 @@ async def on_reason(ctx: Context) -> None:
     assert ctx.flow is not None
     data = ctx.flow.data
     stage: str = data["stage"]
-    choice = flow_value(ctx, NAME)
-    if choice == "skip":
+    choice = ctx.action.reason if isinstance(ctx.action, PickReason) else None
+    if choice is Reason.SKIP:
         reason = None
     elif choice in REASONS[stage]:
         reason = ctx.t(f"deal.reasons.{choice}")
-        if choice == "other":
+        if choice is Reason.OTHER:
             ctx.say("deal.reason_type")
             return
     elif ctx.text:
@@ -64,4 +85,4 @@ async def on_reason(ctx: Context) -> None:
     ctx.reply(await deal_card(ctx, deal))
 
 
-FLOW = Flow(name=NAME, version=VERSION, states={"reason": on_reason})
+FLOW = Flow(KEY, {State.REASON: on_reason}, answers=(PickReason,))

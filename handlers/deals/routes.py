@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.context import Context, UserFacingError
-from bot.payloads import payload_id
-from bot.router import Router, command, payload
+from bot.router import Router, action, command
 from handlers.common.labels import stage_label
 from handlers.deals import edit, new_deal, reason
+from handlers.deals.actions import EditAmount, EditClose, MoveDeal, NewDealFor, OpenDeal, PickStage
 from handlers.deals.views import deal_card, stage_buttons
 from store.deals import move_stage
 from store.models import Company, Deal
@@ -17,26 +17,23 @@ async def start_new(ctx: Context) -> None:
 
 
 async def start_new_for_company(ctx: Context) -> None:
-    await new_deal.start(ctx, await ctx.records.get(Company, payload_id(ctx)))
+    await new_deal.start(ctx, await ctx.records.get(Company, ctx.pressed(NewDealFor).company))
 
 
 async def show(ctx: Context) -> None:
-    ctx.reply(await deal_card(ctx, await ctx.records.get(Deal, payload_id(ctx))))
+    ctx.reply(await deal_card(ctx, await ctx.records.get(Deal, ctx.pressed(OpenDeal).deal)))
 
 
 async def pick_stage(ctx: Context) -> None:
-    deal = await ctx.records.get(Deal, payload_id(ctx))
+    deal = await ctx.records.get(Deal, ctx.pressed(PickStage).deal)
     ctx.ask(ctx.t("deal.pick_stage", title=deal.title), stage_buttons(ctx, deal))
 
 
 async def move(ctx: Context) -> None:
-    """``dl.mv:<id>:<stage>``: the stage is checked against the configured pipeline."""
-    parts = (ctx.payload or "").split(":")
-    if len(parts) != 3:
-        raise UserFacingError("errors.not_found")
-    ctx.payload = f"dl.mv:{parts[1]}"
-    deal = await ctx.records.get(Deal, payload_id(ctx), for_update=True)
-    stage = parts[2]
+    """The stage is checked against the configured pipeline."""
+    pressed = ctx.pressed(MoveDeal)
+    deal = await ctx.records.get(Deal, pressed.deal, for_update=True)
+    stage = pressed.stage
     pipeline = ctx.settings.pipeline
     if stage not in pipeline.stages:
         raise UserFacingError("errors.not_found")
@@ -49,20 +46,20 @@ async def move(ctx: Context) -> None:
 
 
 async def edit_amount(ctx: Context) -> None:
-    await edit.start_amount(ctx, await ctx.records.get(Deal, payload_id(ctx)))
+    await edit.start_amount(ctx, await ctx.records.get(Deal, ctx.pressed(EditAmount).deal))
 
 
 async def edit_close(ctx: Context) -> None:
-    await edit.start_close(ctx, await ctx.records.get(Deal, payload_id(ctx)))
+    await edit.start_close(ctx, await ctx.records.get(Deal, ctx.pressed(EditClose).deal))
 
 
 def routes() -> Router:
     router = Router()
     router.add(command("deal"), start_new)
-    router.add(payload("dl.new"), start_new_for_company)
-    router.add(payload("dl"), show)
-    router.add(payload("dl.st"), pick_stage)
-    router.add(payload("dl.mv"), move)
-    router.add(payload("dl.amt"), edit_amount)
-    router.add(payload("dl.cls"), edit_close)
+    router.add(action(NewDealFor), start_new_for_company)
+    router.add(action(OpenDeal), show)
+    router.add(action(PickStage), pick_stage)
+    router.add(action(MoveDeal), move)
+    router.add(action(EditAmount), edit_amount)
+    router.add(action(EditClose), edit_close)
     return router

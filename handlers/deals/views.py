@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.replies import Button, Card
 from handlers.common.labels import stage_label
+from handlers.deals.actions import EditAmount, EditClose, MoveDeal, PickStage
 from locales.formatting import format_date, format_money
 from store.models import Company, Deal, User
 
@@ -28,18 +29,18 @@ async def deal_card(ctx: Context, deal: Deal) -> Card:
     buttons: tuple[Button, ...] = ()
     if not ctx.settings.pipeline.is_closed(deal.stage):
         buttons = (
-            Button(ctx.t("deal.btn_stage"), f"dl.st:{deal.id}"),
-            Button(ctx.t("deal.btn_won"), f"dl.mv:{deal.id}:won"),
-            Button(ctx.t("deal.btn_lost"), f"dl.mv:{deal.id}:lost"),
-            Button(ctx.t("deal.btn_amount"), f"dl.amt:{deal.id}"),
-            Button(ctx.t("deal.btn_close"), f"dl.cls:{deal.id}"),
+            Button(ctx.t("deal.btn_stage"), PickStage(deal.id)),
+            Button(ctx.t("deal.btn_won"), MoveDeal(deal.id, "won")),
+            Button(ctx.t("deal.btn_lost"), MoveDeal(deal.id, "lost")),
+            Button(ctx.t("deal.btn_amount"), EditAmount(deal.id)),
+            Button(ctx.t("deal.btn_close"), EditClose(deal.id)),
         )
     return Card(f"💼 {deal.title}", tuple(lines), buttons)
 
 
 def stage_buttons(ctx: Context, deal: Deal) -> list[Button]:
     return [
-        Button(stage_label(ctx, stage), f"dl.mv:{deal.id}:{stage}")
+        Button(stage_label(ctx, stage), MoveDeal(deal.id, stage))
         for stage in ctx.settings.pipeline.stages
         if stage != deal.stage
     ]

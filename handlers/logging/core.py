@@ -1,9 +1,9 @@
 """Saving a logged activity — from one free-text message or the guided ``/log`` flow.
 
-A *plan* (a JSON-able dict kept in the conversation row while questions are asked) says
-what the rep meant; :func:`advance` asks for whatever is missing, one button question at a
-time, and :func:`save_plan` writes activity, deal change and follow-up together, with one
-Undo that reverses all of it.
+A *plan* (:class:`handlers.logging.plan.Plan`, kept in the conversation row while
+questions are asked) says what the rep meant; :func:`advance` asks for whatever is missing,
+one button question at a time, and :func:`save_plan` writes activity, deal change and
+follow-up together, with one Undo that reverses all of it.
 """
 
 from __future__ import annotations
@@ -14,19 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
 
 from sqlalchemy import Select, bindparam, select
 
-from bot.context import Context
+from bot.context import Context, FlowKey
 from bot.nlu.message import ParsedLog, person_in_text
-from bot.replies import MAX_PAYLOAD_BYTES, Button, Card
-from conversations.base import flow_payload
+from bot.payloads import PayloadTooLong
+from bot.replies import Button, Card
+from conversations.base import Answer
 from handlers.approvals import notices
 from handlers.common.labels import activity_label, stage_label
+from handlers.deals.actions import NewDealFor
 from handlers.deals.amounts import set_amount
 from handlers.deals.reason import ask_reason
 from handlers.deals.views import deal_card
+from handlers.logging.actions import AddContact, EditSaved, UndoSaved
+from handlers.logging.plan import DealBefore, Plan
 from locales.formatting import format_money, format_when, shorten
 from store.access import Records, owner_scope
 from store.approvals import ApprovalRequired
@@ -35,36 +39,68 @@ from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
 from store.search import company_hits, search
 from store.undo import UndoLog
 
-FLOW = "quick_log"
-VERSION = 1
-KINDS = tuple(k.value for k in ActivityKind)
+
+class State(StrEnum):
+    CUSTOMER = "customer"
+    ACTIVITY = "activity"
+    DEAL = "deal"
+    AMOUNT = "amount"
+
+
+KEY = FlowKey("quick_log", 1, State)
+KINDS = tuple(ActivityKind)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 TITLE_SUFFIXES = ("总", "经理", "总监", "工", "老师", "先生", "女士", "小姐", "主任", "董")
 
-Plan = dict[str, Any]
+
+class Choice(StrEnum):
+    CREATE = "create"  # a new customer by the name written
+    CANCEL = "cancel"
+    AMOUNT_OK = "amok"  # write the new amount
+    AMOUNT_KEEP = "amkeep"  # keep the deal's amount
+
+
+@dataclass(frozen=True)
+class Pick(Answer, tag="qp"):
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class PickCustomer(Answer, tag="qc"):
+    company: int
+
+
+@dataclass(frozen=True)
+class PickKind(Answer, tag="qk"):
+    kind: ActivityKind
+
+
+@dataclass(frozen=True)
+class PickDeal(Answer, tag="qd"):
+    deal: int  # 0: a new deal
+
+
+ANSWERS = (Pick, PickCustomer, PickKind, PickDeal)
 
 
 def plan_from(parsed: ParsedLog, ctx: Context) -> Plan:
-    return {
-        "activity": parsed.activity,
-        "customer_text": parsed.customer,
-        "company_id": None,
-        "contact": parsed.contact,
-        "summary": parsed.summary or ctx.text,
-        "amount": str(parsed.amount) if parsed.amount is not None else None,
-        "currency": parsed.currency,
-        "stage": parsed.stage,
-        "follow_up": parsed.follow_up.isoformat() if parsed.follow_up else None,
-        "deal_id": None,
-        "created_company": None,
-        "source_text": ctx.text,
-        "sent_at": ctx.event.sent_at.isoformat(),
-        "intent": "task" if parsed.task else "log",
-        "problems": list(parsed.problems),
-        "reason": parsed.reason,
-        "activity_at": parsed.activity_at.isoformat() if parsed.activity_at else None,
-        "more": list(parsed.customers[1:]),
-    }
+    return Plan(
+        activity=parsed.activity,
+        customer_text=parsed.customer,
+        contact=parsed.contact,
+        summary=parsed.summary or ctx.text,
+        amount=parsed.amount,
+        currency=parsed.currency,
+        stage=parsed.stage,
+        follow_up=parsed.follow_up,
+        source_text=ctx.text,
+        sent_at=ctx.event.sent_at,
+        intent="task" if parsed.task else "log",
+        problems=list(parsed.problems),
+        reason=parsed.reason,
+        activity_at=parsed.activity_at,
+        more=list(parsed.customers[1:]),
+    )
 
 
 def problem_lines(ctx: Context, problems: list[str]) -> list[str]:
@@ -76,8 +112,8 @@ def problem_lines(ctx: Context, problems: list[str]) -> list[str]:
     return lines
 
 
-def button(label: str, value: str) -> Button:
-    return Button(label[:60], flow_payload(FLOW, value))
+def button(label: str, answer: Answer) -> Button:
+    return Button(label[:60], answer)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -151,16 +187,16 @@ async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
     assert ctx.flow is not None
     found = await customer_candidates(ctx.records, text)
     if found.company_id is not None:
-        plan["company_id"] = found.company_id
+        plan.company_id = found.company_id
         return True
-    ctx.flow.start(FLOW, VERSION, "customer", plan)
-    ctx.flow.update(customer_text=text)
-    create = button(ctx.t("log.create_customer", name=text[:30]), "create")
-    cancel = button(ctx.t("common.cancel"), "cancel")
+    plan.customer_text = text
+    ctx.flow.start(KEY, State.CUSTOMER, plan.to_json())
+    create = button(ctx.t("log.create_customer", name=text[:30]), Pick(Choice.CREATE))
+    cancel = button(ctx.t("common.cancel"), Pick(Choice.CANCEL))
     if not found.companies:
         ctx.ask(ctx.t("log.unknown_customer", name=text), [create, cancel])
         return False
-    offers = [button(name, f"co{cid}") for cid, name in list(found.companies.items())[:6]]
+    offers = [button(name, PickCustomer(cid)) for cid, name in list(found.companies.items())[:6]]
     if len(found.companies) == 1:  # a weak match: it may be a new customer after all
         offers.append(create)
     ctx.ask(ctx.t("log.which_customer", name=text), [*offers, cancel])
@@ -170,45 +206,47 @@ async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
 async def advance(ctx: Context, plan: Plan) -> None:
     """Ask the next missing thing, or save when nothing is missing."""
     assert ctx.flow is not None
-    if plan["company_id"] is None and not plan["customer_text"] and plan["contact"]:
-        person = await company_of_person(ctx.records, plan["contact"])  # "Helen called"
-        plan["company_id"] = person.company_id
-    if plan.get("intent") == "task" and plan["company_id"] is None and not plan["customer_text"]:
+    if plan.company_id is None and not plan.customer_text and plan.contact:
+        person = await company_of_person(ctx.records, plan.contact)  # "Helen called"
+        plan.company_id = person.company_id
+    if plan.intent == "task" and plan.company_id is None and not plan.customer_text:
         ctx.flow.end()
         await save_task(ctx, plan, None)  # a personal to-do: no customer to ask about
         return
-    if plan["company_id"] is None:
-        if not plan["customer_text"]:
-            ctx.flow.start(FLOW, VERSION, "customer", plan)
+    if plan.company_id is None:
+        if not plan.customer_text:
+            ctx.flow.start(KEY, State.CUSTOMER, plan.to_json())
             ctx.say("log.ask_customer")
             return
-        if not await resolve_customer(ctx, plan, plan["customer_text"]):
+        if not await resolve_customer(ctx, plan, plan.customer_text):
             return
-    if plan.get("intent") == "deal":
+    if plan.intent == "deal":
         await update_deal(ctx, plan)
         return
-    if plan.get("intent") == "task":
+    company_id = plan.company_id
+    assert company_id is not None  # resolved above, or asked about
+    if plan.intent == "task":
         ctx.flow.end()
-        await save_task(ctx, plan, await ctx.records.get(Company, plan["company_id"]))
+        await save_task(ctx, plan, await ctx.records.get(Company, company_id))
         return
-    if plan["activity"] is None:
-        ctx.flow.start(FLOW, VERSION, "activity", plan)
+    if plan.activity is None:
+        ctx.flow.start(KEY, State.ACTIVITY, plan.to_json())
         ctx.ask(
             ctx.t("log.ask_kind"),
-            [button(activity_label(ctx, k), f"k{k}") for k in KINDS],
+            [button(activity_label(ctx, k), PickKind(k)) for k in KINDS],
         )
         return
-    if (plan["amount"] or plan["stage"]) and plan["deal_id"] is None:
-        deals = await open_deals(ctx.records, ctx.settings.pipeline, plan["company_id"])
+    if (plan.amount or plan.stage) and plan.deal_id is None:
+        deals = await open_deals(ctx.records, ctx.settings.pipeline, company_id)
         if len(deals) > 1:
-            ctx.flow.start(FLOW, VERSION, "deal", plan)
+            ctx.flow.start(KEY, State.DEAL, plan.to_json())
             ctx.ask(
                 ctx.t("log.which_deal"),
-                [button(d.title, f"d{d.id}") for d in deals[:6]]
-                + [button(ctx.t("log.new_deal"), "dnew")],
+                [button(d.title, PickDeal(d.id)) for d in deals[:6]]
+                + [button(ctx.t("log.new_deal"), PickDeal(0))],
             )
             return
-        plan["deal_id"] = deals[0].id if deals else 0  # 0: create one
+        plan.deal_id = deals[0].id if deals else 0  # 0: create one
     if not await amount_agreed(ctx, plan):
         return
     ctx.flow.end()
@@ -225,25 +263,25 @@ async def amount_agreed(ctx: Context, plan: Plan) -> bool:
     A change of more than half either way, or to another currency, shows old -> new and
     asks: "3千" mentioned about a ¥112万 deal is far more often a slip than a new price."""
     assert ctx.flow is not None
-    if not plan["amount"] or not plan["deal_id"] or plan.get("amount_ok"):
+    if not plan.amount or not plan.deal_id or plan.amount_ok:
         return True
-    deal = await ctx.records.get(Deal, plan["deal_id"])
+    deal = await ctx.records.get(Deal, plan.deal_id)
     old = deal.amount_cents
-    cents = int(Decimal(plan["amount"]) * 100)
-    currency = plan["currency"] or deal.currency
+    cents = int(plan.amount * 100)
+    currency = plan.currency or deal.currency
     if old <= 0:
         return True
     if currency == deal.currency and abs(cents - old) <= old * BIG_CHANGE:
         return True
-    ctx.flow.start(FLOW, VERSION, "amount", plan)
+    ctx.flow.start(KEY, State.AMOUNT, plan.to_json())
     before = format_money(old, deal.currency, ctx.lang)
     after = format_money(cents, currency, ctx.lang)
     ctx.ask(
         ctx.t("log.confirm_amount", title=deal.title, old=before, new=after),
         [
-            button(ctx.t("log.amount_change", old=before, new=after), "amok"),
-            button(ctx.t("log.amount_keep", old=before), "amkeep"),
-            button(ctx.t("common.cancel"), "cancel"),
+            button(ctx.t("log.amount_change", old=before, new=after), Pick(Choice.AMOUNT_OK)),
+            button(ctx.t("log.amount_keep", old=before), Pick(Choice.AMOUNT_KEEP)),
+            button(ctx.t("common.cancel"), Pick(Choice.CANCEL)),
         ],
     )
     return False
@@ -254,10 +292,11 @@ async def save_task(ctx: Context, plan: Plan, company: Company | None) -> None:
     when it says, reminded like every task; said so, with Undo."""
     assert ctx.user is not None
     undo = UndoLog()
-    due = datetime.fromisoformat(plan["follow_up"])
+    due = plan.follow_up
+    assert due is not None  # a task is a message with a time
     task = await ctx.records.create(
         Task,
-        title=plan["summary"][:200],
+        title=plan.summary[:200],
         due_at=due,
         company_id=company.id if company else None,
         owner_id=company.owner_id if company else ctx.user.id,
@@ -266,73 +305,64 @@ async def save_task(ctx: Context, plan: Plan, company: Company | None) -> None:
     undo_id = await undo.save(ctx.records)
     when = format_when(due.astimezone(ctx.tz), ctx.now.astimezone(ctx.tz), ctx.lang)
     title = ctx.t("log.task_saved", what=company.name if company else ctx.t("log.task_mine"))
-    lines = [f"📝 {shorten(plan['summary'], 120)}", ctx.t("log.task_due", when=when)]
-    lines += problem_lines(ctx, plan.get("problems", []))
-    ctx.reply(Card(title, tuple(lines), (Button(ctx.t("log.undo"), f"lg.un:{undo_id}"),)))
+    lines = [f"📝 {shorten(plan.summary, 120)}", ctx.t("log.task_due", when=when)]
+    lines += problem_lines(ctx, plan.problems)
+    ctx.reply(Card(title, tuple(lines), (Button(ctx.t("log.undo"), UndoSaved(undo_id)),)))
     await _next_customer(ctx, plan)
 
 
 async def _next_customer(ctx: Context, plan: Plan) -> None:
     """ "上午去了A，下午去了B": the same log for the next customer, each with its own Undo."""
-    if not plan.get("more"):
+    if not plan.more:
         return
-    following = {
-        **plan,
-        "customer_text": plan["more"][0],
-        "more": plan["more"][1:],
-        "company_id": None,
-        "created_company": None,
-        "deal_id": None,
-        "contact": None,
-        "problems": [],
-    }
-    await advance(ctx, following)
+    await advance(ctx, plan.next_customer())
 
 
 async def update_deal(ctx: Context, plan: Plan) -> None:
     """Move the customer's open deal and/or set its amount; ask which when there are several."""
     assert ctx.flow is not None
     records, pipeline = ctx.records, ctx.settings.pipeline
-    company = await records.get(Company, plan["company_id"])
-    if not plan["deal_id"]:
+    assert plan.company_id is not None
+    company = await records.get(Company, plan.company_id)
+    if not plan.deal_id:
         deals = await open_deals(records, pipeline, company.id)
         if not deals:
             ctx.flow.end()
             ctx.ask(
                 ctx.t("deal.none_open", company=company.name),
-                [Button(ctx.t("card.new_deal"), f"dl.new:{company.id}")],
+                [Button(ctx.t("card.new_deal"), NewDealFor(company.id))],
             )
             return
         if len(deals) > 1:
-            ctx.flow.start(FLOW, VERSION, "deal", plan)
-            ctx.ask(ctx.t("log.which_deal"), [button(d.title, f"d{d.id}") for d in deals[:6]])
+            ctx.flow.start(KEY, State.DEAL, plan.to_json())
+            ctx.ask(ctx.t("log.which_deal"), [button(d.title, PickDeal(d.id)) for d in deals[:6]])
             return
-        plan["deal_id"] = deals[0].id
+        plan.deal_id = deals[0].id
     if not await amount_agreed(ctx, plan):
         return
     ctx.flow.end()
-    for line in problem_lines(ctx, plan.get("problems", [])):
+    for line in problem_lines(ctx, plan.problems):
         ctx.reply_text(line)
-    deal = await records.get(Deal, plan["deal_id"], for_update=True)
+    deal = await records.get(Deal, plan.deal_id, for_update=True)
     old_amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
-    if plan["amount"]:
-        cents = int(Decimal(plan["amount"]) * 100)
-        currency = plan["currency"] or deal.currency  # never re-priced in another currency
+    if plan.amount:
+        cents = int(plan.amount * 100)
+        currency = plan.currency or deal.currency  # never re-priced in another currency
         await set_amount(ctx, deal, cents, currency)
-    stage = plan["stage"]
-    if stage and pipeline.is_closed(stage) and not plan.get("reason"):
+    stage = plan.stage
+    if stage and pipeline.is_closed(stage) and not plan.reason:
         ask_reason(ctx, deal, stage, move=True)
         return
     if stage and pipeline.is_closed(stage):  # "丢单了，原因 价格太高": nothing left to ask
         try:
-            await move_stage(records, pipeline, deal, stage, reason=plan["reason"])
+            await move_stage(records, pipeline, deal, stage, reason=plan.reason)
         except ApprovalRequired as required:
             await notices.request(ctx, required)
             return
         ctx.say(f"deal.closed_{stage}", title=deal.title, stage=stage_label(ctx, stage))
     elif stage and await move_stage(records, pipeline, deal, stage):
         ctx.say("deal.moved", title=deal.title, stage=stage_label(ctx, stage))
-    elif plan["amount"]:
+    elif plan.amount:
         amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
         ctx.say("deal.amount_changed", title=deal.title, old=old_amount, new=amount)
     ctx.reply(await deal_card(ctx, deal))
@@ -379,12 +409,13 @@ async def match_contact(
 async def save_plan(ctx: Context, plan: Plan) -> None:
     records, pipeline = ctx.records, ctx.settings.pipeline
     undo = UndoLog()
-    if plan.get("created_company"):
-        undo.steps.append({"op": "delete", "model": "Company", "id": plan["created_company"]})
-    company = await records.get(Company, plan["company_id"])
-    contact = await match_contact(ctx, company, plan["contact"], plan.get("source_text") or "")
+    if plan.created_company:
+        undo.steps.append({"op": "delete", "model": "Company", "id": plan.created_company})
+    assert plan.company_id is not None
+    company = await records.get(Company, plan.company_id)
+    contact = await match_contact(ctx, company, plan.contact, plan.source_text or "")
     deal = await _apply_deal(ctx, plan, company, undo)
-    sent_at = datetime.fromisoformat(plan["sent_at"])
+    sent_at = plan.sent_at
     # Flushed together when the undo log is saved: one round for the activity, the
     # customer's touch and the follow-up instead of one each (every one-message log
     # takes this path).
@@ -394,16 +425,16 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
         company_id=company.id,
         contact_id=contact.id if contact else None,
         deal_id=deal.id if deal else None,
-        kind=plan["activity"],
-        summary=plan["summary"][:2000],
-        source_text=plan["source_text"],
+        kind=plan.activity,
+        summary=plan.summary[:2000],
+        source_text=plan.source_text,
         occurred_at=_occurred(plan, min(sent_at, ctx.now)),
         owner_id=company.owner_id,
     )
     undo.created(activity)
     await records.update(company, flush=False)  # touch updated_at: the customer moved up
     task = None
-    if plan["follow_up"]:
+    if plan.follow_up:
         task = await records.create(
             Task,
             flush=False,
@@ -411,39 +442,38 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
             deal_id=deal.id if deal else None,
             activity=activity,
             title=ctx.t(
-                "log.follow_up_title", company=company.name, summary=shorten(plan["summary"], 40)
+                "log.follow_up_title", company=company.name, summary=shorten(plan.summary, 40)
             ),
-            due_at=datetime.fromisoformat(plan["follow_up"]),
+            due_at=plan.follow_up,
             owner_id=company.owner_id,
         )
         undo.created(task)
     undo_id = await undo.save(records)
     card = summary_card(ctx, plan, company, contact, deal, task, undo_id)
-    if contact is None and (offer := _add_contact_button(ctx, plan["contact"], activity)):
+    if contact is None and (offer := _add_contact_button(ctx, plan.contact, activity)):
         card = Card(card.title, card.lines, (*card.buttons, offer))
     ctx.reply(card)
-    closed = deal is not None and plan["stage"] and pipeline.is_closed(plan["stage"])
-    if deal is not None and closed and not plan.get("reason"):
-        ask_reason(ctx, deal, plan["stage"], move=False)
+    if deal is not None and plan.stage and pipeline.is_closed(plan.stage) and not plan.reason:
+        ask_reason(ctx, deal, plan.stage, move=False)
         return
     await _next_customer(ctx, plan)
 
 
 def _occurred(plan: Plan, sent: datetime) -> datetime:
     """When the activity happened: a past day the message names ("昨天拜访了"), else sent."""
-    said = plan.get("activity_at")
+    said = plan.activity_at
     if not said:
         return sent
-    return min(datetime.fromisoformat(said), sent)
+    return min(said, sent)
 
 
 async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog) -> Deal | None:
-    if not (plan["amount"] or plan["stage"]):
+    if not (plan.amount or plan.stage):
         return None
     records, pipeline = ctx.records, ctx.settings.pipeline
-    cents = int(Decimal(plan["amount"]) * 100) if plan["amount"] else None
-    currency = plan["currency"] or ctx.currency
-    if not plan["deal_id"]:
+    cents = int(plan.amount * 100) if plan.amount else None
+    currency = plan.currency or ctx.currency
+    if not plan.deal_id:
         try:
             deal = await create_deal(
                 records,
@@ -452,24 +482,24 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
                 title=ctx.t("deal.default_title", company=company.name),
                 amount_cents=cents or 0,
                 currency=currency,
-                stage=plan["stage"] or pipeline.first,
+                stage=plan.stage or pipeline.first,
             )
         except ApprovalRequired as required:
             deal = await _awaiting_approval(ctx, plan, required)
         undo.created(deal)
         return deal
-    deal = await records.get(Deal, plan["deal_id"], for_update=True)
+    deal = await records.get(Deal, plan.deal_id, for_update=True)
     undo.changing(
         deal, "stage", "probability", "stage_changed_at", "close_reason", "amount_cents", "currency"
     )
-    plan["was"] = {"stage": deal.stage, "cents": deal.amount_cents, "currency": deal.currency}
+    plan.was = DealBefore(deal.stage, deal.amount_cents, deal.currency)
     if cents is not None:
         # An existing deal keeps its currency unless the message names another (asked first).
-        currency = plan["currency"] or deal.currency
+        currency = plan.currency or deal.currency
         await set_amount(ctx, deal, cents, currency)
-    if plan["stage"]:
+    if plan.stage:
         try:
-            await move_stage(records, pipeline, deal, plan["stage"], reason=plan.get("reason"))
+            await move_stage(records, pipeline, deal, plan.stage, reason=plan.reason)
         except ApprovalRequired as required:
             await _awaiting_approval(ctx, plan, required)
     return deal
@@ -477,7 +507,7 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
 
 async def _awaiting_approval(ctx: Context, plan: Plan, required: ApprovalRequired) -> Deal:
     """ "Acme deal won" for a deal that needs a manager's yes: logged, not won — yet."""
-    plan["stage"] = None  # no "why won?" question now: the reason can follow the approval
+    plan.stage = None  # no "why won?" question now: the reason can follow the approval
     await notices.request(ctx, required)
     return required.deal
 
@@ -492,10 +522,10 @@ def _add_contact_button(ctx: Context, written: str | None, activity: Activity) -
         return None
     if written.endswith(TITLE_SUFFIXES) and len(written) <= 3 and _CJK.match(written):
         return None
-    payload = f"lg.ac:{activity.id}:{written}"
-    if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+    try:
+        return Button(ctx.t("log.add_contact", name=written), AddContact(activity.id, written))
+    except PayloadTooLong:  # a name too long for a button: no offer
         return None
-    return Button(ctx.t("log.add_contact", name=written), payload)
 
 
 async def add_contact(ctx: Context, activity_id: int, name: str) -> None:
@@ -529,22 +559,22 @@ def summary_card(
     who = " · ".join(
         p
         for p in (
-            activity_label(ctx, plan["activity"]),
+            activity_label(ctx, plan.activity) if plan.activity else "",
             company.name,
-            contact.name if contact else plan["contact"],
+            contact.name if contact else plan.contact,
         )
         if p
     )
-    lines = [f"💬 {shorten(plan['summary'], 120)}", *problem_lines(ctx, plan.get("problems", []))]
+    lines = [f"💬 {shorten(plan.summary, 120)}", *problem_lines(ctx, plan.problems)]
     if deal is not None:
-        was = plan.get("was") or {}
+        was = plan.was
         stage = stage_label(ctx, deal.stage)
-        if was.get("stage") and was["stage"] != deal.stage:
-            stage = f"{stage_label(ctx, was['stage'])} → {stage}"
+        if was is not None and was.stage != deal.stage:
+            stage = f"{stage_label(ctx, was.stage)} → {stage}"
         bits = [deal.title, stage]
         if deal.amount_cents:
             amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
-            old_cents, old_currency = was.get("cents"), str(was.get("currency"))
+            old_cents, old_currency = (was.cents, was.currency) if was else (0, "")
             if old_cents and (old_cents, old_currency) != (deal.amount_cents, deal.currency):
                 amount = f"{format_money(old_cents, old_currency, ctx.lang)} → {amount}"
             bits.append(amount)
@@ -561,7 +591,7 @@ def summary_card(
         ctx.t("log.saved_title", what=who),
         tuple(lines),
         (
-            Button(ctx.t("log.undo"), f"lg.un:{undo_id}"),
-            Button(ctx.t("log.edit"), f"lg.ed:{undo_id}"),
+            Button(ctx.t("log.undo"), UndoSaved(undo_id)),
+            Button(ctx.t("log.edit"), EditSaved(undo_id)),
         ),
     )

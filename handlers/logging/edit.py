@@ -2,25 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from bot.context import Context
+from bot.context import Context, FlowKey
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
-from conversations.base import Expects, Flow, Step, flow_payload, flow_value
+from conversations.base import Answer, Expects, Flow, Step
 from handlers.common.labels import activity_label
 from handlers.deals import edit as deal_edit
 from locales.formatting import format_when
 from store.access import RecordNotFound
 from store.models import Activity, ActivityKind, Deal, Task, UndoAction
 
-NAME = "log_edit"
-VERSION = 1
-FIELDS = ("kind", "summary", "follow_up", "amount")
+
+class State(StrEnum):
+    FIELD = "field"  # which field to change
+    KIND = "kind"  # then its new value
+    SUMMARY = "summary"
+    FOLLOW_UP = "follow_up"
+    AMOUNT = "amount"
+    VALUE = "value"  # rows saved before the steps were split
 
 
-def _button(label: str, value: str) -> Button:
-    return Button(label[:60], flow_payload(NAME, value))
+class Field(StrEnum):
+    KIND = "kind"
+    SUMMARY = "summary"
+    FOLLOW_UP = "follow_up"
+    AMOUNT = "amount"
+
+
+KEY = FlowKey("log_edit", 1, State)
+
+
+@dataclass(frozen=True)
+class PickField(Answer, tag="ef"):
+    field: Field
+
+
+@dataclass(frozen=True)
+class PickKind(Answer, tag="ek"):
+    kind: ActivityKind
+
+
+def _button(label: str, answer: Answer) -> Button:
+    return Button(label[:60], answer)
 
 
 def _created(action: UndoAction, model: str) -> int | None:
@@ -37,26 +64,23 @@ async def start(ctx: Context, action: UndoAction) -> None:
         ctx.say("log.undo_gone")
         return
     ctx.flow.start(
-        NAME,
-        VERSION,
-        "field",
-        {"activity_id": activity_id, "task_id": _created(action, "Task")},
+        KEY, State.FIELD, {"activity_id": activity_id, "task_id": _created(action, "Task")}
     )
-    ctx.ask(ctx.t("log.edit_which"), [_button(ctx.t(f"log.edit_{f}"), f) for f in FIELDS])
+    ctx.ask(ctx.t("log.edit_which"), [_button(ctx.t(f"log.edit_{f}"), PickField(f)) for f in Field])
 
 
 async def on_field(ctx: Context) -> None:
     assert ctx.flow is not None
-    field = flow_value(ctx, NAME)
-    if field not in FIELDS:
+    if not isinstance(ctx.action, PickField):
         ctx.say("log.edit_which")
         return
-    ctx.flow.update(field=field)
-    ctx.flow.goto(field)
-    if field == "kind":
+    field = ctx.action.field
+    ctx.flow.update(field=field.value)
+    ctx.flow.goto(State(field.value))
+    if field is Field.KIND:
         ctx.ask(
             ctx.t("log.ask_kind"),
-            [_button(activity_label(ctx, k.value), f"k{k.value}") for k in ActivityKind],
+            [_button(activity_label(ctx, k.value), PickKind(k)) for k in ActivityKind],
         )
     else:
         ctx.say(f"log.edit_ask_{field}")
@@ -69,10 +93,10 @@ async def on_value(ctx: Context) -> None:
     activity = await records.get(Activity, data["activity_id"], for_update=True)
     field = data["field"]
     if field == "kind":
-        value = (flow_value(ctx, NAME) or "").removeprefix("k")
-        if value not in {k.value for k in ActivityKind}:
+        if not isinstance(ctx.action, PickKind):
             ctx.say("log.ask_kind_buttons")
             return
+        value = ctx.action.kind.value
         await records.update(activity, kind=value)
         shown = activity_label(ctx, value)
     elif field == "summary":
@@ -127,14 +151,14 @@ async def _set_follow_up(
 
 
 FLOW = Flow(
-    name=NAME,
-    version=VERSION,
-    states={
-        "field": Step(on_field, Expects.CHOICE),
-        "kind": Step(on_value, Expects.CHOICE),
-        "summary": Step(on_value, Expects.MESSAGE),
-        "follow_up": Step(on_value, Expects.DATE),
-        "amount": Step(on_value, Expects.NUMBER),
-        "value": Step(on_value, Expects.MESSAGE),  # rows saved before the steps were split
+    KEY,
+    {
+        State.FIELD: Step(on_field, Expects.CHOICE),
+        State.KIND: Step(on_value, Expects.CHOICE),
+        State.SUMMARY: Step(on_value, Expects.MESSAGE),
+        State.FOLLOW_UP: Step(on_value, Expects.DATE),
+        State.AMOUNT: Step(on_value, Expects.NUMBER),
+        State.VALUE: Step(on_value, Expects.MESSAGE),
     },
+    answers=(PickField, PickKind),
 )

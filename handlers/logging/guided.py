@@ -2,25 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from bot.context import Context
+from bot.context import Context, FlowKey
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
-from conversations.base import Expects, Flow, Step, flow_payload, flow_value
+from conversations.base import Answer, Expects, Flow, Step
 from handlers.common.labels import activity_label
 from handlers.logging import core
+from handlers.logging.plan import Plan
 from locales.formatting import next_weekday
-from store.models import Company
+from store.models import ActivityKind, Company
 from store.search import company_hits, search
 
-NAME = "guided_log"
-VERSION = 1
-NEXT_STEPS = ("tomorrow", "3days", "nextweek", "2weeks", "none")
+
+class State(StrEnum):
+    KIND = "kind"
+    CUSTOMER = "customer"
+    OUTCOME = "outcome"
+    NEXT = "next"
 
 
-def _button(label: str, value: str) -> Button:
-    return Button(label[:60], flow_payload(NAME, value))
+class NextStep(StrEnum):
+    TOMORROW = "tomorrow"
+    THREE_DAYS = "3days"
+    NEXT_WEEK = "nextweek"
+    TWO_WEEKS = "2weeks"
+    NONE = "none"
+
+
+KEY = FlowKey("guided_log", 1, State)
+
+
+@dataclass(frozen=True)
+class PickKind(Answer, tag="gk"):
+    kind: ActivityKind
+
+
+@dataclass(frozen=True)
+class PickCompany(Answer, tag="gc"):
+    company: int
+
+
+@dataclass(frozen=True)
+class PickNext(Answer, tag="gn"):
+    step: NextStep
+
+
+def _button(label: str, answer: Answer) -> Button:
+    return Button(label[:60], answer)
 
 
 async def start(ctx: Context, company: Company | None = None) -> None:
@@ -29,31 +61,30 @@ async def start(ctx: Context, company: Company | None = None) -> None:
         "company_id": company.id if company else None,
         "company": company.name if company else None,
     }
-    ctx.flow.start(NAME, VERSION, "kind", data)
-    ctx.ask(ctx.t("log.ask_kind"), [_button(activity_label(ctx, k), f"k{k}") for k in core.KINDS])
+    ctx.flow.start(KEY, State.KIND, data)
+    ctx.ask(
+        ctx.t("log.ask_kind"), [_button(activity_label(ctx, k), PickKind(k)) for k in core.KINDS]
+    )
 
 
 async def on_kind(ctx: Context) -> None:
     assert ctx.flow is not None
-    value = flow_value(ctx, NAME) or ""
-    kind = value.removeprefix("k")
-    if not value.startswith("k") or kind not in core.KINDS:
+    if not isinstance(ctx.action, PickKind):
         ctx.say("log.ask_kind_buttons")
         return
-    ctx.flow.update(activity=kind)
+    ctx.flow.update(activity=ctx.action.kind.value)
     if ctx.flow.data.get("company_id"):
         _ask_outcome(ctx)
     else:
-        ctx.flow.goto("customer")
+        ctx.flow.goto(State.CUSTOMER)
         ctx.say("log.ask_customer_search")
 
 
 async def on_customer(ctx: Context) -> None:
     """Search as you type: each message narrows the list; a button picks."""
     assert ctx.flow is not None
-    value = flow_value(ctx, NAME) or ""
-    if value.startswith("co") and value[2:].isdigit():
-        company = await ctx.records.get(Company, int(value[2:]))
+    if isinstance(ctx.action, PickCompany):
+        company = await ctx.records.get(Company, ctx.action.company)
         ctx.flow.update(company_id=company.id, company=company.name)
         _ask_outcome(ctx)
         return
@@ -66,13 +97,13 @@ async def on_customer(ctx: Context) -> None:
         return
     ctx.ask(
         ctx.t("log.pick_customer"),
-        [_button(name, f"co{cid}") for cid, name in list(companies.items())[:6]],
+        [_button(name, PickCompany(cid)) for cid, name in list(companies.items())[:6]],
     )
 
 
 def _ask_outcome(ctx: Context) -> None:
     assert ctx.flow is not None
-    ctx.flow.goto("outcome")
+    ctx.flow.goto(State.OUTCOME)
     ctx.say("log.ask_outcome", company=ctx.flow.data["company"])
 
 
@@ -82,29 +113,28 @@ async def on_outcome(ctx: Context) -> None:
         ctx.say("log.ask_outcome", company=ctx.flow.data["company"])
         return
     ctx.flow.update(summary=ctx.text[:2000])
-    ctx.flow.goto("next")
+    ctx.flow.goto(State.NEXT)
     ctx.ask(
         ctx.t("log.ask_next"),
-        [_button(ctx.t(f"log.next_{step}"), step) for step in NEXT_STEPS],
+        [_button(ctx.t(f"log.next_{step}"), PickNext(step)) for step in NextStep],
     )
 
 
-def follow_up_at(ctx: Context, step: str) -> datetime | None:
+def follow_up_at(ctx: Context, step: NextStep) -> datetime | None:
     now = ctx.sent_local
     at_time = ctx.settings.follow_up_time
-    days = {"tomorrow": 1, "3days": 3, "2weeks": 14}
+    days = {NextStep.TOMORROW: 1, NextStep.THREE_DAYS: 3, NextStep.TWO_WEEKS: 14}
     if step in days:
         return datetime.combine((now + timedelta(days=days[step])).date(), at_time, now.tzinfo)
-    if step == "nextweek":
+    if step is NextStep.NEXT_WEEK:
         return datetime.combine(next_weekday(now, 0), at_time, now.tzinfo)
     return None
 
 
 async def on_next(ctx: Context) -> None:
     assert ctx.flow is not None
-    value = flow_value(ctx, NAME)
-    if value in NEXT_STEPS:
-        follow_up = follow_up_at(ctx, value)
+    if isinstance(ctx.action, PickNext):
+        follow_up = follow_up_at(ctx, ctx.action.step)
     elif ctx.text:
         follow_up = parse_datetime(
             ctx.text, ctx.sent_local, default_time=ctx.settings.follow_up_time
@@ -116,33 +146,25 @@ async def on_next(ctx: Context) -> None:
         ctx.say("log.ask_next")
         return
     data = ctx.flow.data
-    plan: core.Plan = {
-        "activity": data["activity"],
-        "customer_text": data["company"],
-        "company_id": data["company_id"],
-        "contact": None,
-        "summary": data["summary"],
-        "amount": None,
-        "currency": None,
-        "stage": None,
-        "follow_up": follow_up.isoformat() if follow_up else None,
-        "deal_id": None,
-        "created_company": None,
-        "source_text": None,
-        "sent_at": ctx.event.sent_at.isoformat(),
-        "intent": "log",
-    }
+    plan = Plan(
+        activity=data["activity"],
+        customer_text=data["company"],
+        company_id=data["company_id"],
+        summary=data["summary"],
+        follow_up=follow_up,
+        sent_at=ctx.event.sent_at,
+    )
     ctx.flow.end()
     await core.save_plan(ctx, plan)
 
 
 FLOW = Flow(
-    name=NAME,
-    version=VERSION,
-    states={
-        "kind": Step(on_kind, Expects.CHOICE),
-        "customer": on_customer,
-        "outcome": Step(on_outcome, Expects.MESSAGE),
-        "next": Step(on_next, Expects.DATE),
+    KEY,
+    {
+        State.KIND: Step(on_kind, Expects.CHOICE),
+        State.CUSTOMER: on_customer,
+        State.OUTCOME: Step(on_outcome, Expects.MESSAGE),
+        State.NEXT: Step(on_next, Expects.DATE),
     },
+    answers=(PickKind, PickCompany, PickNext),
 )

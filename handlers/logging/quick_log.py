@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.nlu.message import parse_log
-from conversations.base import Expects, Flow, Step, flow_value
+from conversations.base import Expects, Flow, Step
 from handlers.logging import core
+from handlers.logging.core import Choice, Pick, PickCustomer, PickDeal, PickKind, State
+from handlers.logging.plan import Plan
 from store.known_names import known_names
 from store.models import Company
 
 
-def _plan(ctx: Context) -> core.Plan:
+def _plan(ctx: Context) -> Plan:
     assert ctx.flow is not None
-    return dict(ctx.flow.data)
+    return Plan.from_json(ctx.flow.data, now=ctx.now)
 
 
-def _cancelled(ctx: Context, value: str | None) -> bool:
+def _cancelled(ctx: Context) -> bool:
     """The Cancel button of any of the log's questions: nothing is saved."""
     assert ctx.flow is not None
-    if value != "cancel":
+    if ctx.action != Pick(Choice.CANCEL):
         return False
     ctx.flow.end()
     ctx.say("settings.cancelled")
@@ -27,21 +29,21 @@ def _cancelled(ctx: Context, value: str | None) -> bool:
 
 async def on_customer(ctx: Context) -> None:
     plan = _plan(ctx)
-    value = flow_value(ctx, core.FLOW)
-    if _cancelled(ctx, value):
+    if _cancelled(ctx):
         return
-    if value == "create" and plan.get("customer_text"):
-        company = await ctx.records.create(Company, name=plan["customer_text"][:200])
-        plan["company_id"] = company.id
-        plan["created_company"] = company.id
-    elif value and value.startswith("co") and value[2:].isdigit():
-        plan["company_id"] = (await ctx.records.get(Company, int(value[2:]))).id
+    pressed = ctx.action
+    if pressed == Pick(Choice.CREATE) and plan.customer_text:
+        company = await ctx.records.create(Company, name=plan.customer_text[:200])
+        plan.company_id = company.id
+        plan.created_company = company.id
+    elif isinstance(pressed, PickCustomer):
+        plan.company_id = (await ctx.records.get(Company, pressed.company)).id
     elif ctx.text:
         # "Acme Trading meeting tomorrow" given as the answer: the customer it names.
         known = await known_names(ctx.records)
         named = parse_log(ctx.text, ctx.sent_local, known_customers=known).customer
         written = named if named in known else ctx.text
-        plan["customer_text"] = written
+        plan.customer_text = written
         if not await core.resolve_customer(ctx, plan, written):
             return
     else:
@@ -52,12 +54,10 @@ async def on_customer(ctx: Context) -> None:
 
 async def on_activity(ctx: Context) -> None:
     plan = _plan(ctx)
-    value = flow_value(ctx, core.FLOW) or ""
-    kind = value.removeprefix("k")
-    if not value.startswith("k") or kind not in core.KINDS:
+    if not isinstance(ctx.action, PickKind):
         ctx.say("log.ask_kind_buttons")
         return
-    plan["activity"] = kind
+    plan.activity = ctx.action.kind.value
     await core.advance(ctx, plan)
 
 
@@ -65,14 +65,13 @@ async def on_amount(ctx: Context) -> None:
     """The answer to "change ¥112万 → ¥3,000?"."""
     assert ctx.flow is not None
     plan = _plan(ctx)
-    value = flow_value(ctx, core.FLOW)
-    if _cancelled(ctx, value):
+    if _cancelled(ctx):
         return
-    if value == "amok":
-        plan["amount_ok"] = True
-    elif value == "amkeep":
-        plan["amount"] = plan["currency"] = None
-        if plan.get("intent") == "deal" and not plan["stage"]:
+    if ctx.action == Pick(Choice.AMOUNT_OK):
+        plan.amount_ok = True
+    elif ctx.action == Pick(Choice.AMOUNT_KEEP):
+        plan.amount = plan.currency = None
+        if plan.intent == "deal" and not plan.stage:
             ctx.flow.end()
             ctx.say("log.amount_kept")
             return
@@ -84,24 +83,20 @@ async def on_amount(ctx: Context) -> None:
 
 async def on_deal(ctx: Context) -> None:
     plan = _plan(ctx)
-    value = flow_value(ctx, core.FLOW) or ""
-    if value == "dnew":
-        plan["deal_id"] = 0
-    elif value.startswith("d") and value[1:].isdigit():
-        plan["deal_id"] = int(value[1:])
-    else:
+    if not isinstance(ctx.action, PickDeal):
         ctx.say("log.which_deal")
         return
+    plan.deal_id = ctx.action.deal
     await core.advance(ctx, plan)
 
 
 FLOW = Flow(
-    name=core.FLOW,
-    version=core.VERSION,
-    states={
-        "customer": Step(on_customer, Expects.TEXT),
-        "activity": Step(on_activity, Expects.CHOICE),
-        "deal": Step(on_deal, Expects.CHOICE),
-        "amount": Step(on_amount, Expects.CHOICE),
+    core.KEY,
+    {
+        State.CUSTOMER: Step(on_customer, Expects.TEXT),
+        State.ACTIVITY: Step(on_activity, Expects.CHOICE),
+        State.DEAL: Step(on_deal, Expects.CHOICE),
+        State.AMOUNT: Step(on_amount, Expects.CHOICE),
     },
+    answers=core.ANSWERS,
 )

@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.nlu.message import ParsedLog, parse_log
-from bot.payloads import payload_id
-from bot.router import Router, command, has_text, payload
+from bot.router import Router, action, command, has_text
+from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
 from handlers.logging import core, edit, guided
+from handlers.logging.actions import AddContact, EditSaved, UndoSaved
 from store.known_names import known_names
 from store.models import Company, UndoAction
 from store.search import search
@@ -41,14 +42,14 @@ async def on_text(ctx: Context) -> None:
             ctx.say("errors.not_understood")
         return
     plan = core.plan_from(parsed, ctx)
-    if parsed.customers and (plan["amount"] or plan["stage"]):
+    if parsed.customers and (plan.amount or plan.stage):
         # Two customers in one message: which deal an amount or a stage is about is not
         # said, so no deal is changed (and the reply says so).
-        plan["amount"] = plan["stage"] = None
-        plan["problems"] = [*plan["problems"], "several_customers_deal:"]
+        plan.amount = plan.stage = None
+        plan.problems = [*plan.problems, "several_customers_deal:"]
     if parsed.activity is None and parsed.follow_up is None:
         # "Acme deal to negotiation", "星辰项目赢单", "Globex deal 80万": a deal update, not a log.
-        plan["intent"] = "deal"
+        plan.intent = "deal"
     await core.advance(ctx, plan)
 
 
@@ -57,37 +58,37 @@ async def start_guided(ctx: Context) -> None:
 
 
 async def start_guided_for_company(ctx: Context) -> None:
-    await guided.start(ctx, await ctx.records.get(Company, payload_id(ctx)))
+    await guided.start(ctx, await ctx.records.get(Company, ctx.pressed(LogFor).company))
 
 
 async def undo_log(ctx: Context) -> None:
-    if await undo(ctx.records, payload_id(ctx)):
+    if await undo(ctx.records, ctx.pressed(UndoSaved).undo):
         ctx.say("log.undone")
     else:
         ctx.say("log.undo_gone")
 
 
 async def add_contact(ctx: Context) -> None:
-    assert ctx.payload is not None
-    _, activity_id, name = ctx.payload.split(":", 2)
-    await core.add_contact(ctx, int(activity_id), name)
+    pressed = ctx.pressed(AddContact)
+    await core.add_contact(ctx, pressed.activity, pressed.name)
 
 
 async def edit_log(ctx: Context) -> None:
-    action = await ctx.session.scalar(select(UndoAction).where(UndoAction.id == payload_id(ctx)))
+    undo_id = ctx.pressed(EditSaved).undo
+    saved = await ctx.session.scalar(select(UndoAction).where(UndoAction.id == undo_id))
     assert ctx.user is not None
-    if action is None or action.user_id != ctx.user.id or action.undone_at is not None:
+    if saved is None or saved.user_id != ctx.user.id or saved.undone_at is not None:
         ctx.say("log.undo_gone")
         return
-    await edit.start(ctx, action)
+    await edit.start(ctx, saved)
 
 
 def routes() -> Router:
     router = Router()
     router.add(command("log"), start_guided)
-    router.add(payload("lg.co"), start_guided_for_company)
-    router.add(payload("lg.un"), undo_log)
-    router.add(payload("lg.ed"), edit_log)
-    router.add(payload("lg.ac"), add_contact)
+    router.add(action(LogFor), start_guided_for_company)
+    router.add(action(UndoSaved), undo_log)
+    router.add(action(EditSaved), edit_log)
+    router.add(action(AddContact), add_contact)
     router.add(has_text(), on_text)
     return router

@@ -11,14 +11,17 @@ is missing or already past, a small flow (:mod:`handlers.reminders.when`) asks f
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time
+from enum import StrEnum
+from typing import Literal
 
-from bot.context import Context
+from bot.context import Context, FlowKey
 from bot.nlu.dates import find_datetime, parse_datetime
-from bot.payloads import payload_id
+from bot.payloads import Action
 from bot.replies import Button, Card
-from bot.router import Matcher, Router, command, has_text, payload
-from conversations.base import flow_payload
+from bot.router import Matcher, Router, action, command, has_text
+from conversations.base import Answer
 from handlers.reminders.config import load_reminder_config
 from handlers.reminders.rules import default_rules, rule_states
 from locales.formatting import format_when
@@ -27,8 +30,27 @@ from store.known_names import known_names
 from store.models import Company, Role, Task
 from store.undo import UndoLog, undo
 
-FLOW = "reminder"
-VERSION = 1
+
+class State(StrEnum):
+    WHAT = "what"  # waiting for the reminder's text
+    WHEN = "when"  # waiting for its time
+
+
+KEY = FlowKey("reminder", 1, State)
+
+
+@dataclass(frozen=True)
+class PickWhen(Answer, tag="rw"):
+    """In an hour, tomorrow or next Monday at the follow-up time; or cancel."""
+
+    when: Literal["1h", "tomorrow", "nextweek", "cancel"]
+
+
+@dataclass(frozen=True)
+class UndoReminder(Action, tag="ru", legacy=("rm.un",)):
+    undo: int
+
+
 LIST_LIMIT = 10
 TITLE_LIMIT = 300
 
@@ -137,17 +159,17 @@ async def create_reminder(ctx: Context, title: str, at: datetime) -> None:
     when = format_when(at.astimezone(ctx.tz), ctx.now.astimezone(ctx.tz), ctx.lang)
     ctx.ask(
         ctx.t("reminders.set", title=title, when=when),
-        [Button(ctx.t("reminders.undo"), f"rm.un:{undo_id}")],
+        [Button(ctx.t("reminders.undo"), UndoReminder(undo_id))],
     )
 
 
 def when_buttons(ctx: Context) -> list[Button]:
     at = f"{ctx.settings.follow_up_time.hour}:{ctx.settings.follow_up_time.minute:02d}"
     return [
-        Button(ctx.t("reminders.when_1h"), flow_payload(FLOW, "1h")),
-        Button(ctx.t("reminders.when_tomorrow", time=at), flow_payload(FLOW, "tomorrow")),
-        Button(ctx.t("reminders.when_nextweek", time=at), flow_payload(FLOW, "nextweek")),
-        Button(ctx.t("common.cancel"), flow_payload(FLOW, "cancel")),
+        Button(ctx.t("reminders.when_1h"), PickWhen("1h")),
+        Button(ctx.t("reminders.when_tomorrow", time=at), PickWhen("tomorrow")),
+        Button(ctx.t("reminders.when_nextweek", time=at), PickWhen("nextweek")),
+        Button(ctx.t("common.cancel"), PickWhen("cancel")),
     ]
 
 
@@ -155,15 +177,15 @@ async def remember(ctx: Context, title: str, at: datetime | None) -> None:
     """Create the reminder, or ask for what is missing (a title, a time, a future time)."""
     assert ctx.flow is not None
     if not title:
-        ctx.flow.start(FLOW, VERSION, "what", {"at": at.isoformat() if at else None})
+        ctx.flow.start(KEY, State.WHAT, {"at": at.isoformat() if at else None})
         ctx.say("reminders.ask_what")
         return
     if at is None:
-        ctx.flow.start(FLOW, VERSION, "when", {"title": title})
+        ctx.flow.start(KEY, State.WHEN, {"title": title})
         ctx.ask(ctx.t("reminders.ask_when", title=title), when_buttons(ctx))
         return
     if at <= ctx.now:
-        ctx.flow.start(FLOW, VERSION, "when", {"title": title})
+        ctx.flow.start(KEY, State.WHEN, {"title": title})
         when = format_when(at.astimezone(ctx.tz), ctx.now.astimezone(ctx.tz), ctx.lang)
         ctx.ask(ctx.t("reminders.past", when=when, title=title), when_buttons(ctx))
         return
@@ -179,7 +201,7 @@ async def on_text(ctx: Context) -> None:
 async def on_command(ctx: Context) -> None:
     if not ctx.args.strip():
         assert ctx.flow is not None
-        ctx.flow.start(FLOW, VERSION, "what", {"at": None})
+        ctx.flow.start(KEY, State.WHAT, {"at": None})
         ctx.say("reminders.ask_what")
         return
     title, at = split_reminder(ctx.args, ctx.sent_local, ctx.settings.follow_up_time)
@@ -187,7 +209,7 @@ async def on_command(ctx: Context) -> None:
 
 
 async def undo_reminder(ctx: Context) -> None:
-    if await undo(ctx.records, payload_id(ctx)):
+    if await undo(ctx.records, ctx.pressed(UndoReminder).undo):
         ctx.say("reminders.undone")
     else:
         ctx.say("reminders.undo_gone")
@@ -354,6 +376,6 @@ def routes() -> Router:
     router.add(command("reminders"), upcoming)
     router.add(command("digest"), digest)
     router.add(command("rules"), rules)
-    router.add(payload("rm.un"), undo_reminder)
+    router.add(action(UndoReminder), undo_reminder)
     router.add(explicit_text(), on_text)
     return router

@@ -11,15 +11,21 @@ from datetime import datetime, timedelta
 
 from bot.context import Context
 from bot.nlu.dates import find_datetime
-from conversations.base import Expects, Flow, Step, flow_value
-from handlers.reminders.routes import FLOW as NAME
-from handlers.reminders.routes import VERSION, remember, split_reminder, when_buttons
+from conversations.base import Expects, Flow, Step
+from handlers.reminders.routes import (
+    KEY,
+    PickWhen,
+    State,
+    remember,
+    split_reminder,
+    when_buttons,
+)
 from handlers.tasks.routes import snoozed_until
 
 
 async def what(ctx: Context) -> None:
     assert ctx.flow is not None
-    if flow_value(ctx, NAME) == "cancel":
+    if ctx.action == PickWhen("cancel"):
         ctx.flow.end()
         ctx.say("settings.cancelled")
         return
@@ -34,7 +40,7 @@ async def what(ctx: Context) -> None:
 async def when(ctx: Context) -> None:
     assert ctx.flow is not None
     title = str(ctx.flow.data.get("title", ""))
-    choice = flow_value(ctx, NAME)
+    choice = ctx.action.when if isinstance(ctx.action, PickWhen) else None
     if choice == "cancel":
         ctx.flow.end()
         ctx.say("settings.cancelled")
@@ -54,4 +60,8 @@ async def when(ctx: Context) -> None:
     await remember(ctx, title, found.at)
 
 
-FLOW = Flow(NAME, VERSION, {"what": Step(what, Expects.MESSAGE), "when": Step(when, Expects.DATE)})
+FLOW = Flow(
+    KEY,
+    {State.WHAT: Step(what, Expects.MESSAGE), State.WHEN: Step(when, Expects.DATE)},
+    answers=(PickWhen,),
+)

@@ -9,14 +9,28 @@ says so. ``/subscribe`` alone lists what one has, with a button per change (one 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.context import Context
+from bot.payloads import Action
 from bot.replies import Button
-from bot.router import Router, command, payload
+from bot.router import Router, action, command
 from handlers.reports.routes import KINDS
 from store import subscriptions as store
 from store.subscriptions import EVERY
 
 DEFAULT_REPORT = "pipeline"
+
+
+@dataclass(frozen=True)
+class Subscribe(Action, tag="sa", legacy=("sub.add",)):
+    every: str  # checked against the store's frequencies when pressed
+    report: str  # and against the report kinds
+
+
+@dataclass(frozen=True)
+class Unsubscribe(Action, tag="sr", legacy=("sub.rm",)):
+    subscription: int
 
 
 def _aliases(ctx: Context) -> tuple[dict[str, str], dict[str, str]]:
@@ -57,10 +71,10 @@ async def show(ctx: Context) -> None:
     assert ctx.user is not None
     mine = await store.of_user(ctx.session, ctx.user.id)
     had = {(s.every, s.report) for s in mine}
-    buttons = [Button("❌ " + label(ctx, s.every, s.report), f"sub.rm:{s.id}") for s in mine]
+    buttons = [Button("❌ " + label(ctx, s.every, s.report), Unsubscribe(s.id)) for s in mine]
     offers = [("weekly", kind) for kind in KINDS] + [("daily", DEFAULT_REPORT)]
     buttons += [
-        Button("➕ " + label(ctx, every, kind), f"sub.add:{every}:{kind}")
+        Button("➕ " + label(ctx, every, kind), Subscribe(every, kind))
         for every, kind in offers
         if (every, kind) not in had
     ]
@@ -114,18 +128,17 @@ def _say_removed(ctx: Context, gone: list[tuple[str, str]]) -> None:
 
 
 async def add_button(ctx: Context) -> None:
-    parts = (ctx.payload or "").split(":")
-    if len(parts) != 3 or parts[1] not in EVERY or parts[2] not in KINDS:
+    pressed = ctx.pressed(Subscribe)
+    if pressed.every not in EVERY or pressed.report not in KINDS:
         ctx.say("errors.not_found")
         return
-    await _subscribe(ctx, parts[1], parts[2], defaulted=False)
+    await _subscribe(ctx, pressed.every, pressed.report, defaulted=False)
     await show(ctx)
 
 
 async def remove_button(ctx: Context) -> None:
     assert ctx.user is not None
-    raw = (ctx.payload or "").rsplit(":", 1)[-1]
-    sub_id = int(raw) if raw.isdigit() and len(raw) < 19 else 0
+    sub_id = ctx.pressed(Unsubscribe).subscription
     gone = await store.remove(ctx.session, ctx.user.id, subscription_id=sub_id)
     _say_removed(ctx, [(s.every, s.report) for s in gone])
     await show(ctx)
@@ -135,6 +148,6 @@ def routes() -> Router:
     router = Router()
     router.add(command("subscribe"), subscribe)
     router.add(command("unsubscribe"), unsubscribe)
-    router.add(payload("sub.add"), add_button)
-    router.add(payload("sub.rm"), remove_button)
+    router.add(action(Subscribe), add_button)
+    router.add(action(Unsubscribe), remove_button)
     return router

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.nlu.amounts import currency_code
+from bot.payloads import Action
 from bot.replies import Button
-from bot.router import Router, command, payload
+from bot.router import Router, action, command
 from bot.timezones import COMMON_ZONES, resolve_timezone
 from store.models import Role
 from store.users import find_user, teams_of
+
+
+@dataclass(frozen=True)
+class SetLanguage(Action, tag="sl", legacy=("lang",)):
+    lang: str
+
+
+@dataclass(frozen=True)
+class SetZone(Action, tag="sz", legacy=("tz",)):
+    zone: str  # an IANA name, resolved like a typed one
+
+
+@dataclass(frozen=True)
+class SetCurrency(Action, tag="sc", legacy=("cur",)):
+    currency: str
+
 
 LANGUAGE_WORDS = {
     "en": "en",
@@ -28,12 +46,12 @@ LANGUAGE_WORDS = {
 
 async def set_language(ctx: Context) -> None:
     assert ctx.user is not None
-    value = ctx.payload.split(":", 1)[1] if ctx.payload else ctx.args
+    value = ctx.action.lang if isinstance(ctx.action, SetLanguage) else ctx.args
     lang = LANGUAGE_WORDS.get(value.strip().lower()) if value else None
     if lang is None or lang not in ctx.translator.languages:
         ctx.ask(
             ctx.t("settings.lang_ask"),
-            [Button("English", "lang:en"), Button("中文", "lang:zh")],
+            [Button("English", SetLanguage("en")), Button("中文", SetLanguage("zh"))],
         )
         return
     ctx.user.lang = lang
@@ -43,11 +61,11 @@ async def set_language(ctx: Context) -> None:
 
 async def set_timezone(ctx: Context) -> None:
     assert ctx.user is not None
-    value = ctx.payload.split(":", 1)[1] if ctx.payload else ctx.args
+    value = ctx.action.zone if isinstance(ctx.action, SetZone) else ctx.args
     zone = resolve_timezone(value) if value else None
     if zone is None:
         key = "settings.tz_unknown" if value else "settings.tz_ask"
-        ctx.ask(ctx.t(key, value=value), [Button(z, f"tz:{z}") for z in COMMON_ZONES])
+        ctx.ask(ctx.t(key, value=value), [Button(z, SetZone(z)) for z in COMMON_ZONES])
         return
     ctx.user.tz = zone
     ctx.tz = ZoneInfo(zone)
@@ -62,7 +80,7 @@ async def set_currency(ctx: Context) -> None:
     """``/currency USD`` sets mine; an admin's ``/currency tom USD`` sets tom's. Amounts
     typed without a currency are in it, for new deals (an existing deal keeps its own)."""
     assert ctx.user is not None
-    words = (ctx.payload.split(":", 1)[1] if ctx.payload else ctx.args).split()
+    words = (ctx.action.currency if isinstance(ctx.action, SetCurrency) else ctx.args).split()
     target = ctx.user
     if len(words) == 2:
         if ctx.user.role != Role.ADMIN:
@@ -78,7 +96,7 @@ async def set_currency(ctx: Context) -> None:
         key = "settings.currency_unknown" if words else "settings.currency_ask"
         ctx.ask(
             ctx.t(key, value=" ".join(words), current=ctx.currency),
-            [Button(c, f"cur:{c}") for c in CURRENCY_BUTTONS],
+            [Button(c, SetCurrency(c)) for c in CURRENCY_BUTTONS],
         )
         return
     target.currency = code
@@ -111,9 +129,9 @@ async def whoami(ctx: Context) -> None:
 
 def routes() -> Router:
     router = Router()
-    router.add(command("lang") | payload("lang"), set_language)
-    router.add(command("tz") | payload("tz"), set_timezone)
-    router.add(command("currency") | payload("cur"), set_currency)
+    router.add(command("lang") | action(SetLanguage), set_language)
+    router.add(command("tz") | action(SetZone), set_timezone)
+    router.add(command("currency") | action(SetCurrency), set_currency)
     router.add(command("cancel"), cancel)
     router.add(command("me"), whoami)
     return router

@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from bot.context import Context, UserFacingError
-from bot.payloads import payload_id
+from bot.context import Context
 from bot.replies import Button, Card
-from bot.router import Router, command, payload
+from bot.router import Router, action, command
+from handlers.tasks.actions import Snooze, SnoozeTask, TaskDone
 from locales.formatting import format_when, next_weekday
 from store.models import Company, Task
 
 LIMIT = 10
-SNOOZES = ("1h", "tomorrow", "nextweek")
 
 
-def snoozed_until(choice: str, now_local: datetime, follow_up: time) -> datetime:
+def snoozed_until(choice: Snooze, now_local: datetime, follow_up: time) -> datetime:
     """1 h from now; tomorrow at the follow-up time; next Monday at the follow-up time."""
     if choice == "1h":  # sixty real minutes, also across a clock change
         return (now_local.astimezone(UTC) + timedelta(hours=1)).astimezone(now_local.tzinfo)
     if choice == "tomorrow":
         day = (now_local + timedelta(days=1)).date()
-    elif choice == "nextweek":
-        day = next_weekday(now_local, 0)
     else:
-        raise UserFacingError("errors.not_found")
+        day = next_weekday(now_local, 0)
     return datetime.combine(day, follow_up, tzinfo=now_local.tzinfo)
 
 
@@ -46,10 +43,10 @@ async def task_card(ctx: Context, task: Task) -> Card:
         title,
         (task.title,),
         (
-            Button(ctx.t("tasks.done"), f"tk.done:{task.id}"),
-            Button(ctx.t("tasks.snooze_1h"), f"tk.sn.1h:{task.id}"),
-            Button(ctx.t("tasks.snooze_tomorrow"), f"tk.sn.tomorrow:{task.id}"),
-            Button(ctx.t("tasks.snooze_nextweek"), f"tk.sn.nextweek:{task.id}"),
+            Button(ctx.t("tasks.done"), TaskDone(task.id)),
+            Button(ctx.t("tasks.snooze_1h"), SnoozeTask(task.id, "1h")),
+            Button(ctx.t("tasks.snooze_tomorrow"), SnoozeTask(task.id, "tomorrow")),
+            Button(ctx.t("tasks.snooze_nextweek"), SnoozeTask(task.id, "nextweek")),
         ),
     )
 
@@ -82,7 +79,7 @@ async def all_tasks(ctx: Context) -> None:
 
 
 async def done(ctx: Context) -> None:
-    task = await ctx.records.get(Task, payload_id(ctx), for_update=True)
+    task = await ctx.records.get(Task, ctx.pressed(TaskDone).task, for_update=True)
     if task.done_at is not None:
         ctx.say("tasks.already_done", title=task.title)
         return
@@ -91,12 +88,12 @@ async def done(ctx: Context) -> None:
 
 
 async def snooze(ctx: Context) -> None:
-    choice = (ctx.payload or "").split(":", 1)[0].removeprefix("tk.sn.")
-    task = await ctx.records.get(Task, payload_id(ctx), for_update=True)
+    pressed = ctx.pressed(SnoozeTask)
+    task = await ctx.records.get(Task, pressed.task, for_update=True)
     if task.done_at is not None:
         ctx.say("tasks.already_done", title=task.title)
         return
-    until = snoozed_until(choice, ctx.now.astimezone(ctx.tz), ctx.settings.follow_up_time)
+    until = snoozed_until(pressed.until, ctx.now.astimezone(ctx.tz), ctx.settings.follow_up_time)
     await ctx.records.update(task, due_at=until)
     when = format_when(until, ctx.now.astimezone(ctx.tz), ctx.lang)
     ctx.say("tasks.snoozed", title=task.title, when=when)
@@ -106,7 +103,6 @@ def routes() -> Router:
     router = Router()
     router.add(command("today"), today)
     router.add(command("tasks"), all_tasks)
-    router.add(payload("tk.done"), done)
-    for choice in SNOOZES:
-        router.add(payload(f"tk.sn.{choice}"), snooze)
+    router.add(action(TaskDone), done)
+    router.add(action(SnoozeTask), snooze)
     return router

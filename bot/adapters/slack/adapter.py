@@ -37,6 +37,7 @@ import logging
 import time
 from collections.abc import Coroutine, Iterator, Mapping
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -54,6 +55,7 @@ from bot.config import ConfigError
 from bot.events import Attachment, EventKind, InboundEvent
 from bot.images import sniff_image
 from bot.replies import Image, Reply
+from store import response_urls
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ API_TIMEOUT = 30
 DOWNLOAD_TIMEOUT = 120
 FILE_HOST = "files.slack.com"
 RESPONSE_HOST = "hooks.slack.com"
-RESPONSE_URL_LIFETIME = 25 * 60
+RESPONSE_URL_LIFETIME = timedelta(minutes=25)
 """Slack honours a slash command's ``response_url`` for 30 minutes: keep a margin."""
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 TRANSIENT_ERRORS = frozenset(
@@ -102,8 +104,6 @@ class SlackAdapter:
         )
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        # channel -> (response_url, expiry): answers for channels we are not a member of.
-        self._response_urls: dict[str, tuple[str, float]] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -195,7 +195,7 @@ class SlackAdapter:
         event = parse(body, now=self.app.clock.now())
         if event is None:
             return
-        self._remember_response_url(body)
+        await self._remember_response_url(body)
         if event.kind is EventKind.IMAGE:
             files = shared_files(body)
             self._spawn(self._with_file(event, files[0]), name="slack-file")
@@ -277,21 +277,31 @@ class SlackAdapter:
             return True
         return parts.scheme == "https" and parts.hostname == host
 
-    def _remember_response_url(self, body: Mapping[str, Any]) -> None:
+    async def _remember_response_url(self, body: Mapping[str, Any]) -> None:
         """A slash command may come from a channel the app was never added to, where it
-        cannot post: keep the command's ``response_url`` to answer there instead."""
+        cannot post: keep the command's ``response_url`` to answer there instead — in the
+        database, as the worker that sends may not be this one."""
         url, channel = body.get("response_url"), body.get("channel_id")
         if not isinstance(url, str) or not isinstance(channel, str) or not body.get("command"):
             return
         if channel.startswith("D") or not self._may_fetch(url, RESPONSE_HOST):
             return
-        now = self.app.clock.now().timestamp()
-        self._response_urls = {c: v for c, v in self._response_urls.items() if v[1] > now}
-        self._response_urls[channel] = (url, now + RESPONSE_URL_LIFETIME)
+        now = self.app.clock.now()
+        async with self.app.db.transaction(platform=PLATFORM) as session:
+            await response_urls.remember(
+                session,
+                platform=PLATFORM,
+                chat_id=channel,
+                url=url,
+                now=now,
+                expires_at=now + RESPONSE_URL_LIFETIME,
+            )
 
-    def _response_url(self, channel: str) -> str | None:
-        url, expires = self._response_urls.get(channel, ("", 0.0))
-        return url if expires > self.app.clock.now().timestamp() else None
+    async def _response_url(self, channel: str) -> str | None:
+        async with self.app.db.transaction(platform=PLATFORM) as session:
+            return await response_urls.lookup(
+                session, platform=PLATFORM, chat_id=channel, now=self.app.clock.now()
+            )
 
     # ----------------------------------------------------------------- outbound
 
@@ -304,7 +314,7 @@ class SlackAdapter:
             try:
                 return await self._post(chat_id, reply)
             except SlackApiError as exc:
-                url = self._response_url(chat_id)
+                url = await self._response_url(chat_id)
                 if url is None or exc.response.get("error") not in NOT_A_MEMBER:
                     raise
             return await self._respond(url, reply)
