@@ -4,9 +4,13 @@
     python3 dev.py chat [crmbot chat options]   # the bot in this terminal (demo data offered)
     python3 dev.py test [pytest options]        # lint, type-check and the whole test suite
     python3 dev.py crmbot ARGS...               # any other crmbot command
+    python3 dev.py lock [pip-compile options]   # refresh requirements.lock (e.g. --upgrade)
 
-Each creates ./.venv and installs the project into it the first time (and again whenever
-pyproject.toml changes), so there is nothing else to install by hand.
+Each creates ./.venv and installs the project into it with every extra (``crmbot[all]``,
+plus ``dev`` for the tests) the first time, and again whenever pyproject.toml or
+requirements.lock changes, so there is nothing else to install by hand. The versions come
+from requirements.lock (a pip constraints file, ``pip install -c``): CI and every
+developer test the same set.
 """
 
 from __future__ import annotations
@@ -22,35 +26,77 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".crmbot-installed"
+LOCK = ROOT / "requirements.lock"
+#: pip-compile lives in a venv of its own inside .venv, not among the locked packages.
+LOCK_TOOL = VENV / "lock-tool"
+PIP_TOOLS = "pip-tools==7.6.2"
+#: The extras the tested set is made of; requirements.lock is compiled for exactly these.
+LOCKED_EXTRAS = ("all", "dev")
 
 
-def ensure_environment(extras: str) -> None:
+def _inputs_digest() -> str:
+    """What the installed environment was made from: the project's metadata and the lock."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(LOCK.read_bytes() if LOCK.exists() else b"")
+    return digest.hexdigest()
+
+
+def _installed() -> tuple[bool, set[str]]:
+    """Whether .venv is up to date with pyproject.toml and the lock, and its extras."""
+    if not STAMP.exists():
+        return False, set()
+    digest, _, extras = STAMP.read_text().strip().partition(" ")
+    return digest == _inputs_digest(), set(filter(None, extras.split(",")))
+
+
+def ensure_environment(*extras: str) -> None:
     if sys.version_info < (3, 11):
         sys.exit(f"crmbot needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if STAMP.exists() and STAMP.read_text().strip() in {wanted, _with_dev(wanted, extras)}:
-        return
+    current, installed = _installed()
+    if current and set(extras) <= installed:
+        return  # a venv installed with the dev extras also serves plain runs
     if not (BIN / "python").exists():
         print("Creating the virtual environment in .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing crmbot and its dependencies (first run takes a minute) ...", flush=True)
-    target = f".[{extras}]" if extras else "."
-    subprocess.run(
-        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True
-    )
-    subprocess.run(
-        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--editable", target],
-        check=True,
-        cwd=ROOT,
-    )
-    STAMP.write_text(wanted)
+    wanted = sorted(set(extras) | installed)  # keep what was there (dev) when reinstalling
+    target = f".[{','.join(wanted)}]" if wanted else "."
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    constraints = ["--constraint", str(LOCK)] if LOCK.exists() else []
+    subprocess.run([*pip, *constraints, "--editable", target], check=True, cwd=ROOT)
+    STAMP.write_text(f"{_inputs_digest()} {','.join(wanted)}")
 
 
-def _with_dev(wanted: str, extras: str) -> str:
-    """A venv installed with the dev extras also serves plain runs."""
-    if extras:
-        return wanted
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + b"dev").hexdigest()
+def lock(options: list[str]) -> int:
+    """Re-resolve requirements.lock from pyproject.toml with pip-compile (pip-tools).
+
+    Without options, pins that still satisfy pyproject.toml are kept and only what changed
+    is resolved again; ``--upgrade`` (or ``--upgrade-package NAME``) moves to newer
+    releases. ``dev.py test`` then reinstalls from the new lock."""
+    tool = LOCK_TOOL / ("Scripts" if os.name == "nt" else "bin")
+    if not (tool / "pip-compile").exists() and not (tool / "pip-compile.exe").exists():
+        venv.EnvBuilder(with_pip=True).create(LOCK_TOOL)
+        subprocess.run(
+            [str(tool / "python"), "-m", "pip", "install", "--quiet", PIP_TOOLS], check=True
+        )
+    command = [
+        str(tool / "pip-compile"),
+        "--quiet",
+        "--strip-extras",  # a constraints file may not name extras
+        *(f"--extra={extra}" for extra in LOCKED_EXTRAS),
+        "--no-emit-index-url",  # the lock names versions, not this machine's mirrors
+        "--no-emit-find-links",
+        "--no-emit-trusted-host",
+        # `all` names crmbot's own extras, which would pin crmbot itself to this folder.
+        "--unsafe-package=crmbot",
+        f"--output-file={LOCK.name}",
+        *options,
+        "pyproject.toml",
+    ]
+    # The lock's header then says how to refresh it (pip-compile reads this variable).
+    env = {**os.environ, "CUSTOM_COMPILE_COMMAND": "python3 dev.py lock"}
+    return subprocess.call(command, cwd=ROOT, env=env)
 
 
 def run(args: list[str]) -> int:
@@ -60,13 +106,15 @@ def run(args: list[str]) -> int:
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("chat", [])
     if command == "chat":
-        ensure_environment("")
+        ensure_environment("all")
         return run([str(BIN / "crmbot"), "chat", *rest])
     if command == "crmbot":
-        ensure_environment("")
+        ensure_environment("all")
         return run([str(BIN / "crmbot"), *rest])
+    if command == "lock":
+        return lock(rest)
     if command == "test":
-        ensure_environment("dev")
+        ensure_environment(*LOCKED_EXTRAS)
         steps = [
             [str(BIN / "ruff"), "check", "."],
             [str(BIN / "ruff"), "format", "--check", "."],

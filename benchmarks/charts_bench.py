@@ -272,7 +272,7 @@ async def measure(db: Database, viewers: dict[str, str], runs: int) -> list[str]
                     f"| {statistics.median(q_cpu):.1f} "
                     f"| {min(t_times):.1f} / {statistics.median(t_times):.1f} "
                     f"| {statistics.median(t_cpu):.1f} "
-                    f"| {len(answer.png) / 1024:.0f} |"
+                    f"| {len(answer.png or b'') / 1024:.0f} |"
                 )
                 print(lines[-1], flush=True)
     return lines

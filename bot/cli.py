@@ -24,6 +24,7 @@ from bot.cardscan.command import card as card_command
 from bot.clock import SystemClock
 from bot.config import ConfigError, default_data_dir, load_settings
 from bot.console_reminders import console_reminders
+from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
@@ -57,7 +58,7 @@ def run_async(fn: Callable[P, Awaitable[T]]) -> Callable[P, T]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return asyncio.run(fn(*args, **kwargs))  # type: ignore[arg-type]
-        except (ConfigError, UserError) as exc:
+        except (ConfigError, UserError, MissingExtra) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper
@@ -342,7 +343,8 @@ async def user_invite(
         click.echo(f"Invite for {person.display_name} ({person.role}): {invite.code}")
         click.echo(f"In chat, send:  /start {invite.code}")
         if "telegram" in app.settings.platforms:
-            from bot.adapters.telegram.adapter import TelegramAdapter
+            with needs(TELEGRAM):
+                from bot.adapters.telegram.adapter import TelegramAdapter
 
             telegram_adapter = TelegramAdapter(app)
             try:
@@ -649,6 +651,8 @@ async def chart(kind: str, as_user: str, period: str, lang: str | None, out: Pat
             )
         except PeriodError:
             raise click.BadParameter(f"unknown period {period!r}", param_hint="--period") from None
+        if answer.png is None:
+            raise MissingExtra(CHARTS)
         await asyncio.to_thread(out.write_bytes, answer.png)
         click.echo(answer.summary)
     finally:

@@ -3,6 +3,10 @@ and the reminder scheduler.
 
 Each platform adapter contributes its webhook routes; the server adds ``GET /healthz``.
 Request bodies over ``CRMBOT_MAX_BODY_BYTES`` (1 MB) are refused with 413 by aiohttp itself.
+
+A configured platform whose SDK is not installed stops the start with the one line that
+installs it (:mod:`bot.extras`); card reading and charts without their extras only log it,
+and the bot answers without them.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import Sleep
 from bot.delivery.sender import OutboxSender
+from bot.extras import CHARTS, OCR, SLACK, TELEGRAM, WECHAT, available, needs
 from handlers.reminders.config import load_reminder_config
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
@@ -40,28 +45,39 @@ class PlatformAdapter(Platform, Protocol):
 
 
 def make_adapters(app: App) -> dict[str, PlatformAdapter]:
-    """The adapters whose tokens are configured (imported only when on)."""
+    """The adapters whose tokens are configured (imported only when on); raises
+    :class:`~bot.extras.MissingExtra` for a configured platform whose SDK is not installed."""
     adapters: dict[str, PlatformAdapter] = {}
     if "telegram" in app.settings.platforms:
-        from bot.adapters.telegram.adapter import TelegramAdapter
+        with needs(TELEGRAM):
+            from bot.adapters.telegram.adapter import TelegramAdapter
 
         adapters["telegram"] = TelegramAdapter(app)
     if "slack" in app.settings.platforms:
-        from bot.adapters.slack.adapter import SlackAdapter
+        with needs(SLACK):
+            from bot.adapters.slack.adapter import SlackAdapter
 
         adapters["slack"] = SlackAdapter(app)
     if "wechat" in app.settings.platforms:
-        from bot.adapters.wechat.adapter import WeChatAdapter
+        with needs(WECHAT):
+            from bot.adapters.wechat.adapter import WeChatAdapter
 
         adapters["wechat"] = WeChatAdapter(app)
     if "wecom" in app.settings.platforms:
-        from bot.adapters.wecom.adapter import WeComAdapter
+        with needs(WECHAT):
+            from bot.adapters.wecom.adapter import WeComAdapter
+            from bot.adapters.wecom.group import WeComGroupBots
 
         adapters["wecom"] = WeComAdapter(app)
-        from bot.adapters.wecom.group import WeComGroupBots
-
         adapters["wecomgroup"] = WeComGroupBots(app)
     return adapters
+
+
+def log_missing_features() -> None:
+    """One line per optional feature this install lacks, at start rather than on first use."""
+    for extra in (OCR, CHARTS):
+        if not available(extra):
+            log.warning("%s is not installed: %s", extra.name, extra.hint)
 
 
 SENDER_LEASE = "outbox-sender"
@@ -81,6 +97,7 @@ class Server:
 
     async def start_background(self) -> None:
         self.app.engine.warm_up()  # before updates arrive, not on the first ones
+        log_missing_features()
         self._warm = asyncio.create_task(
             self.app.engine.parts.workers.warm_up(preload_models), name="warm slow workers"
         )

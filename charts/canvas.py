@@ -3,6 +3,10 @@
 Each render builds its own ``Figure`` with an Agg canvas and throws it away: no ``pyplot``,
 no global figure registry, no shared state between renders, so several charts can be drawn
 at once in worker threads (``asyncio.to_thread``) without stepping on each other.
+
+matplotlib (the ``charts`` extra) is imported when a page is drawn, not with this module:
+:class:`Frame` and the chart specs are built on every install, and a server without the
+extra answers with the numbers alone (``handlers.reports``).
 """
 
 from __future__ import annotations
@@ -12,15 +16,15 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from typing import TYPE_CHECKING, Any, Literal
 
 from charts import style
 from charts.fonts import font_families
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,9 @@ def render_lock() -> threading.Lock:
 
 
 def new_figure(frame: Frame) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(
         figsize=(style.WIDTH_IN, style.HEIGHT_IN), dpi=style.DPI, facecolor=style.BACKGROUND
     )
@@ -93,6 +100,8 @@ def font(size: float) -> dict[str, Any]:
 
 
 def legend_font(size: float) -> FontProperties:
+    from matplotlib.font_manager import FontProperties
+
     return FontProperties(family=list(font_families()), size=size)
 
 

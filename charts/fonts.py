@@ -17,8 +17,6 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
-from matplotlib import font_manager
-
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_PACKAGE = "mplfonts"
 FALLBACK_FAMILY = "DejaVu Sans"
@@ -44,6 +42,8 @@ def cjk_font_path() -> Path:
 @cache
 def font_families() -> tuple[str, ...]:
     """Register the CJK font once per process and return the family list to draw with."""
+    from matplotlib import font_manager  # with the drawing, not with this module
+
     path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     name = font_manager.FontProperties(fname=str(path)).get_name()

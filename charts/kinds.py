@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from matplotlib.axes import Axes
-from matplotlib.collections import PolyCollection
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from charts import style
 from charts.canvas import (
@@ -28,6 +24,10 @@ from charts.canvas import (
     shorten,
     to_png,
 )
+
+if TYPE_CHECKING:  # matplotlib itself is imported by the drawing (charts.canvas says why)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 MAX_ACTIVITY_PANELS = 6
 
@@ -313,6 +313,8 @@ def _columns(
 ) -> None:
     """Stacked columns as one collection: ``ax.bar`` adds one artist per column, which for
     six reps x eight weeks x three kinds costs more than the rest of the chart."""
+    from matplotlib.collections import PolyCollection
+
     half = width / 2
     boxes = [
         [(x - half, b), (x + half, b), (x + half, b + h), (x - half, b + h)]
@@ -324,6 +326,8 @@ def _columns(
 
 def activity_png(chart: ActivityChart) -> bytes:
     """One small panel per rep, weeks along the bottom, calls / visits / meetings stacked."""
+    from matplotlib.ticker import MaxNLocator
+
     frame = chart.frame
     fig = new_figure(frame)
     panels = chart.panels[:MAX_ACTIVITY_PANELS]

@@ -506,6 +506,7 @@ async def test_the_command_line_path_renders_what_the_user_would_get(team, tmp_p
     answer = await chart_for(
         bot.app.db, bot.settings, bot.app.translator, bot.clock.now(), "li", "pipeline", "", "en"
     )
+    assert answer.png is not None
     assert answer.png.startswith(b"\x89PNG")
     assert answer.summary.splitlines()[0].startswith("Open pipeline (Your deals): ¥300k")
     zh = await chart_for(

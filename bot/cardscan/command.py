@@ -2,7 +2,8 @@
 
 A plain click command so ``bot/cli.py`` adds it with one line
 (``main.add_command(card)``); the recognition stack is imported only when the command
-runs, so ``crmbot --help`` stays quick. The models load once for all the images; each image
+runs, so ``crmbot --help`` stays quick, and without the ``ocr`` extra the command says
+what to install instead of failing on an import. The models load once for all the images; each image
 is checked like a chat upload, so a bad file gets its reason and the others are still read.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 import click
 
 from bot.cardscan.model import FIELD_ORDER, LIST_FIELDS
+from bot.extras import MissingExtra
 
 
 @click.command("card")
@@ -38,11 +40,14 @@ def card(images: tuple[Path, ...], as_json: bool, region: str) -> None:
     company, mobile, phone, fax, email (lists), website, address, wechat and source
     (ocr, qr or ocr+qr). Exits 1 when an image could not be read (its line has "error").
     """
-    from bot.cardscan.images import MAX_BYTES, ImageRejected
+    from bot.cardscan.limits import MAX_BYTES, ImageRejected
     from bot.cardscan.scanner import CardScanner, format_card
 
     scanner = CardScanner()
-    scanner.load()
+    try:
+        scanner.load()
+    except MissingExtra as exc:
+        raise click.ClickException(str(exc)) from None
     failed = False
     for path in images:
         try:

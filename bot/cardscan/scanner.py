@@ -5,6 +5,11 @@ loaded once per process (:func:`shared_engine`) and reused: loading costs about 
 and 200 MB, and the models never change, so two apps in one process (the test suite, a
 restart in place) have no reason to hold two copies. That cache is the one process-wide
 object here, deliberately; everything else is passed in.
+
+Pillow, numpy, rapidocr and zxing-cpp (the ``ocr`` extra) are imported when a card is
+first read, not with this module: the chat flow names :class:`ScanResult` and the handler
+builds a :class:`CardScanner` on every install, and without the extra a photo is answered
+with the refusal ``no_ocr`` (:data:`NO_OCR`) and the hint that installs it.
 """
 
 from __future__ import annotations
@@ -14,28 +19,24 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from bot.cardscan.fields import DEFAULT_REGION, extract_fields
-from bot.cardscan.images import (
-    MAX_BYTES,
-    MAX_PIXELS,
-    OCR_MAX_SIDE,
-    ImageRejected,
-    load_image,
-    reencode_jpeg,
-)
+from bot.cardscan.limits import MAX_BYTES, MAX_PIXELS, OCR_MAX_SIDE, ImageRejected
 from bot.cardscan.model import FIELD_ORDER, CardFields, OcrLine, Source
-from bot.cardscan.ocr import OcrEngine
-from bot.cardscan.qr import contact_from_qr, decode_qr_texts
+from bot.extras import OCR, MissingExtra, needs, require
+
+if TYPE_CHECKING:
+    from bot.cardscan.ocr import OcrEngine
 
 #: Fields that make a card a card: a photo that yields fewer than two of these (say, a
 #: receipt with a phone number, or a landscape) is answered "not a business card".
 IDENTITY_FIELDS = ("name", "company", "title", "mobile", "phone", "email", "wechat")
 MIN_IDENTITY_FIELDS = 2
 
+
+#: The refusal a photo gets when the ``ocr`` extra is not installed.
+NO_OCR = "no_ocr"
 
 #: A second, straightened reading for photos turned more than this off the axes.
 SKEW_RETRY_DEGREES = 25.0
@@ -48,7 +49,12 @@ def _quality(fields: CardFields, lines: list[OcrLine]) -> tuple[int, float]:
 
 @functools.cache
 def shared_engine() -> OcrEngine:
-    """The process's OCR engine (see the module docstring for why it is shared)."""
+    """The process's OCR engine (see the module docstring for why it is shared).
+
+    Raises :class:`~bot.extras.MissingExtra` when the ``ocr`` extra is not installed."""
+    with needs(OCR):
+        from bot.cardscan.ocr import OcrEngine
+
     return OcrEngine()
 
 
@@ -97,10 +103,20 @@ class CardScanner:
         self.ocr_max_side = ocr_max_side
 
     def load(self) -> None:
+        """Load the models now; raises :class:`~bot.extras.MissingExtra` without the
+        ``ocr`` extra (checked here too: the engine may be cached from before)."""
+        require(OCR)
         self._engine().load()
 
     def scan(self, data: bytes, *, region: str = DEFAULT_REGION) -> ScanResult:
-        """Raises :class:`~bot.cardscan.images.ImageRejected` for uploads we won't read."""
+        """Raises :class:`~bot.cardscan.limits.ImageRejected` for uploads we won't read and
+        :class:`~bot.extras.MissingExtra` when the ``ocr`` extra is not installed."""
+        with needs(OCR):
+            from PIL import Image
+
+            from bot.cardscan.images import load_image, reencode_jpeg
+            from bot.cardscan.qr import contact_from_qr, decode_qr_texts
+
         started = time.perf_counter()
         checked = load_image(
             data,
@@ -150,20 +166,26 @@ class CardScanner:
         )
 
     def scan_or_refusal(self, data: bytes, region: str = DEFAULT_REGION) -> ScanResult | str:
-        """:meth:`scan`, with a refusal returned as its reason ("too_large", "not_image"…)
-        instead of raised, so it crosses a process boundary as a plain value."""
+        """:meth:`scan`, with a refusal returned as its reason ("too_large", "not_image"…,
+        :data:`NO_OCR`) instead of raised, so it crosses a process boundary as a plain value."""
         try:
             return self.scan(data, region=region)
         except ImageRejected as exc:
             return exc.reason
+        except MissingExtra:
+            return NO_OCR
 
     async def scan_async(self, data: bytes, *, region: str = DEFAULT_REGION) -> ScanResult:
         return await asyncio.to_thread(self.scan, data, region=region)
 
 
 def preload_models() -> bool:
-    """Load the OCR models (in a worker process at start, before the first photo)."""
-    shared_engine().load()
+    """Load the OCR models (in a worker process at start, before the first photo); False
+    when the ``ocr`` extra is not installed (the server has logged its hint)."""
+    try:
+        shared_engine().load()
+    except MissingExtra:
+        return False
     return True
 
 
@@ -186,4 +208,4 @@ def format_card(result: ScanResult, file: str | None = None) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["CardScanner", "ScanResult", "format_card", "shared_engine"]
+__all__ = ["NO_OCR", "CardScanner", "ScanResult", "format_card", "shared_engine"]

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from importlib import resources
 from pathlib import Path
 
 import phonenumbers
 
 from bot.cardscan.fields import DEFAULT_REGION
-from bot.cardscan.scanner import CardScanner, ScanResult, scan_or_refusal
+from bot.cardscan.scanner import NO_OCR, CardScanner, ScanResult, scan_or_refusal
 from bot.context import Context
 from bot.events import Attachment
+from bot.extras import OCR
 from bot.router import Handler, Matcher, Router, command
 from handlers.cards import review
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"})
 #: Platforms whose "user" is whoever runs the process, and so may name local files.
@@ -78,6 +82,9 @@ def refuse(ctx: Context, reason: str) -> None:
         ctx.say("bizcard.not_image")
     elif reason == "unavailable":  # the platform's download failed
         ctx.say("bizcard.unavailable")
+    elif reason == NO_OCR:  # the ocr extra is not installed
+        log.warning("a card photo arrived: %s", OCR.hint)
+        ctx.say("bizcard.no_ocr", command=OCR.command)
     else:
         ctx.say("bizcard.unreadable")
 

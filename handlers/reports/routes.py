@@ -13,6 +13,7 @@ scheduled reports) call it with the same arguments a handler has.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.context import Context, UserFacingError
-from bot.replies import Image
+from bot.extras import CHARTS, available
+from bot.replies import Image, Reply, Text
 from bot.router import Router, command
 from charts.canvas import Frame
 from charts.kinds import (
@@ -49,6 +51,8 @@ from store.models import Role, User
 from store.offload import offloaded
 from store.reports import OtherMoney, Period, PeriodError
 from store.users import require_user, teams_of
+
+log = logging.getLogger(__name__)
 
 KINDS: Final = ("pipeline", "funnel", "forecast", "leaderboard", "activity")
 MAX_OWNER_ROWS: Final = 8
@@ -91,19 +95,32 @@ class Viewer:
 
 @dataclass(frozen=True, slots=True)
 class ChartAnswer:
+    """The chart and its summary; ``png`` is None where the ``charts`` extra is not
+    installed, and the summary then ends with how to install it."""
+
     kind: str
-    png: bytes
+    png: bytes | None
     summary: str
     filename: str
 
-    def reply(self) -> Image:
+    def reply(self) -> Reply:
+        if self.png is None:
+            return Text(self.summary)
         return Image(self.png, self.summary, self.filename)
+
+
+def without_chart(lines: Sequence[str], t: Callable[..., str]) -> str:
+    """The summary alone, with the hint for installing charts (also logged)."""
+    log.warning("a chart was asked for: %s", CHARTS.hint)
+    return "\n".join([*lines, "", t("reports.no_charts", command=CHARTS.command)])
 
 
 async def make_chart(viewer: Viewer, kind: str, period_text: str = "") -> ChartAnswer:
     """The chart and summary ``viewer`` gets for ``kind``; raises PeriodError on a bad period."""
     with offloaded():  # aggregates over the whole workspace: not on the event loop
         spec, lines = await build(viewer, kind, period_text)
+    if not available(CHARTS):
+        return ChartAnswer(kind, None, without_chart(lines, viewer.t), f"{kind}.png")
     png = await asyncio.to_thread(render, spec)
     return ChartAnswer(kind, png, "\n".join(lines), f"{kind}.png")
 
@@ -627,6 +644,9 @@ async def answer(ctx: Context) -> None:
             spec, lines = await build(Viewer.of(ctx), kind, ctx.args)
     except PeriodError:
         raise UserFacingError("reports.bad_period", text=ctx.args.strip()) from None
+    if not available(CHARTS):
+        ctx.reply(Text(without_chart(lines, ctx.t)))
+        return
 
     async def draw() -> bytes:
         return await ctx.workers.run(render, spec)
