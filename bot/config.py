@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_api_url: str = "https://qyapi.weixin.qq.com"
+    wecom_daily_limit: int | None = Field(default=None, ge=1)
+    """App messages the WeCom app may send in any 24 hours (WeCom's per-app daily quota,
+    see the admin console); over it, messages wait in the outbox. Unset: no daily cap."""
     public_url: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)

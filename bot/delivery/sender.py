@@ -85,6 +85,9 @@ class Outcome:
     retries running out."""
     waiting: bool = False
     """The platform takes it only once the person writes again: wait for that."""
+    deferred: bool = False
+    """With ``retry_in``: not tried, a count cap (per hour, per day) is full; it waits in
+    the outbox without counting as an attempt."""
 
 
 PushFailed = Callable[[AsyncSession, OutboxMessage, str | None, bool], Awaitable[None]]
@@ -287,7 +290,17 @@ class OutboxSender:
 
     async def _deliver(self, row: OutboxMessage) -> Outcome:
         platform = self.platforms[row.platform]
-        await self.limiter.wait(row.platform, row.chat_id, platform.limits, row.is_private)
+        limits = platform.limits
+        await self.limiter.wait(row.platform, row.chat_id, limits, row.is_private)
+        # A choice edits a sent message: not a new one, so no count cap applies.
+        room_at = (
+            None if row.kind == "choice" else self.limiter.take(row.platform, row.chat_id, limits)
+        )
+        if room_at is not None:
+            wait = (room_at - self.clock.now()).total_seconds()
+            note = f"{row.platform}: sending cap reached; due {room_at.isoformat()}"
+            return Outcome(retry_in=wait, error=note, deferred=True)
+        before = len(row.message_ids or ())
         try:
             if row.kind == "choice":
                 assert row.target_message_id is not None
@@ -300,8 +313,12 @@ class OutboxSender:
                 ids = await platform.resume(row.chat_id, reply, list(row.message_ids))
             else:
                 ids = await platform.send(row.chat_id, reply)
+            self.limiter.add(row.platform, row.chat_id, limits, len(ids) - before - 1)
             return Outcome(message_ids=ids)
         except DeliveryError as exc:
+            if row.kind != "choice":
+                parts = len(exc.sent_ids) - before - 1
+                self.limiter.add(row.platform, row.chat_id, limits, parts)
             if exc.until_they_write:
                 return Outcome(error=str(exc), waiting=True)
             if exc.permanent:
@@ -373,11 +390,14 @@ class OutboxSender:
         failed: list[dict[str, Any]] = []
         retry: list[dict[str, Any]] = []
         waiting: list[dict[str, Any]] = []
+        deferred: list[dict[str, Any]] = []
         for row, outcome, _ in batch:
             if outcome.message_ids is not None:
                 sent.append({"rid": row.id, "ids": outcome.message_ids, "at": now})
             elif outcome.waiting:
                 waiting.append({"rid": row.id, "err": outcome.error})
+            elif outcome.deferred:
+                deferred.append({"rid": row.id, "err": outcome.error, "at": _later(now, outcome)})
             elif outcome.give_up:
                 failed.append({"rid": row.id, "err": outcome.error})
             else:
@@ -421,6 +441,15 @@ class OutboxSender:
                         message_ids=bindparam("ids", type_=table.c.message_ids.type),
                     ),
                     retry,
+                )
+            if deferred:
+                await session.execute(
+                    common.values(
+                        state="pending",
+                        last_error=bindparam("err"),
+                        next_attempt_at=bindparam("at", type_=table.c.next_attempt_at.type),
+                    ),
+                    deferred,
                 )
             if waiting:
                 await session.execute(

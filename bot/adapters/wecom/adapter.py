@@ -11,10 +11,12 @@ Built like the Official Account adapter (``bot.adapters.wechat``), with WeCom's 
 * Buttons are native (``template_card`` / ``button_interaction``): a click is a
   ``template_card_event`` that runs the same choice as Telegram's button, and the clicked
   card is updated (``update_template_card``) to show what was chosen.
-* Limits: about 30 messages a minute per member per app (the excess is dropped silently),
-  so the sender keeps 2 seconds between two messages to one member, and every message asks
-  for ``enable_duplicate_check``. (At that pace the hourly cap of 1,000 per member would take
-  over half an hour of continuous sending to one person to reach.)
+* Limits: about 30 messages a minute and 1,000 an hour per member per app (the excess is
+  dropped silently), and a daily quota per app. The sender keeps 2 seconds between two
+  messages to one member, holds a member's messages in the outbox once
+  :data:`MEMBER_HOURLY` went out in the last hour, and the app's once
+  ``CRMBOT_WECOM_DAILY_LIMIT`` went out in the last 24 hours (``RateLimits``); every
+  message asks for ``enable_duplicate_check``.
 * API calls use aiohttp with the token in the database, as for the Official Account, for
   the same reasons (wechatpy's client is blocking and keeps its token in memory).
 """
@@ -49,11 +51,16 @@ log = logging.getLogger(__name__)
 
 PATH = "/wecom"
 ANSWER_BUDGET = 4.0
+MEMBER_HOURLY = 990
+"""Under WeCom's 1,000 an hour per member: a split reply's further parts, counted after
+they went, may pass the cap by a few."""
 
 
 class WeComAdapter:
     name = PLATFORM
-    limits = RateLimits(per_second=20, private_interval=2.0, group_interval=2.0)
+    limits = RateLimits(
+        per_second=20, private_interval=2.0, group_interval=2.0, per_chat_hour=MEMBER_HOURLY
+    )
     answer_budget = ANSWER_BUDGET
 
     def __init__(self, app: App) -> None:
@@ -69,6 +76,7 @@ class WeComAdapter:
                 "CRMBOT_WECOM_CORP_ID, _AGENT_ID, _SECRET, _TOKEN and _AES_KEY are needed"
             )
         self.app = app
+        self.limits = replace(self.limits, per_day=settings.wecom_daily_limit)
         self.corp_id = settings.wecom_corp_id
         self.agent_id = settings.wecom_agent_id
         self._secret = settings.wecom_secret.get_secret_value()
