@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
+from bot.adapters.wechat.render import TEXT_BYTES, split_text
 from bot.config import Settings
 from bot.outbox import enqueue
 from store.models import (
@@ -560,3 +561,49 @@ async def test_two_workers_needing_a_token_fetch_it_once(wechat):
             await w.close()
     assert tokens == ["ACCESS-1"] * 3
     assert wechat.api.token_fetches == 1
+
+
+# ------------------------------------------------------------ split replies resume
+
+
+LONG = "\n".join(f"第{i}行：" + "星辰科技拜访记录" * 8 for i in range(40))
+
+
+async def enqueue_long(wechat: WeChatServer) -> list[str]:
+    """A reply WeChat must take in several messages; its parts."""
+    async with wechat.running.server.app.db.transaction(platform="test") as session:
+        enqueue(
+            session,
+            platform="wechat",
+            chat_id=NA,
+            replies=[_text(LONG)],
+            now=wechat.running.clock.now(),
+        )
+    parts = split_text(LONG, TEXT_BYTES)
+    assert len(parts) >= 3
+    return parts
+
+
+async def test_a_split_reply_failing_part_way_resumes_after_the_parts_sent(wechat, na):
+    await na.say("/我")
+    parts = await enqueue_long(wechat)
+    wechat.api.fail_next("cgi-bin/message/custom/send", -1, "system busy", skip=1)
+    tried = await wechat.deliveries()
+    assert [message_text(m) for m in tried] == parts[:2]  # the second one failed
+    wechat.running.clock.advance(timedelta(seconds=5))
+    resumed = await wechat.deliveries()
+    assert [message_text(m) for m in resumed] == parts[1:]  # the first is not shown twice
+    (row,) = [r for r in await rows(wechat) if r.state == "sent" and len(r.message_ids) > 1]
+    assert row.message_ids == [f"custom:{i}" for i in range(len(parts))]
+
+
+async def test_a_window_closing_part_way_keeps_the_rest_for_their_next_message(wechat, na):
+    await na.say("/我")
+    parts = await enqueue_long(wechat)
+    wechat.api.fail_next("cgi-bin/message/custom/send", 45015, "out of time limit", skip=1)
+    tried = await wechat.deliveries()
+    assert [message_text(m) for m in tried] == parts[:2]
+    said = await na.say("/我")
+    texts = [message_text(m) for m in said.messages]
+    assert texts[: len(parts) - 1] == parts[1:]
+    assert parts[0] not in texts

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.adapters.wechat.render import TEXT_BYTES, split_text
 from bot.adapters.wecom.adapter import MEMBER_HOURLY, WeComAdapter
 from bot.config import Settings
 from bot.delivery.limits import RateLimiter
@@ -388,3 +389,19 @@ async def test_a_chart_is_uploaded_and_sent_as_an_image(wecom, na):
     image = next(m for m in said.messages if m["msgtype"] == "image")
     assert wecom.api.uploads[image["image"]["media_id"]].startswith(b"\x89PNG")
     assert said.messages[-1]["msgtype"] == "text"  # the summary after the picture
+
+
+async def test_a_split_reply_failing_part_way_resumes_after_the_parts_sent(wecom, na):
+    long = "\n".join(f"第{i}行：" + "星辰科技拜访记录" * 8 for i in range(40))
+    parts = split_text(long, TEXT_BYTES)
+    assert len(parts) >= 3
+    await enqueue_texts(wecom, NA, [long])
+    wecom.api.fail_next("cgi-bin/message/send", -1, "system busy", skip=1)
+    tried = await wecom.deliveries()
+    assert [message_text(c.body) for c in tried] == parts[:2]  # the second one failed
+    wecom.running.clock.advance(timedelta(seconds=5))
+    resumed = await wecom.deliveries()
+    assert [message_text(c.body) for c in resumed] == parts[1:]  # the first is not resent
+    (row,) = await outbox(wecom)
+    assert row.state == "sent"
+    assert len(row.message_ids) == len(parts)

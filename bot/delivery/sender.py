@@ -77,7 +77,8 @@ class Outcome:
     message_ids: list[str] | None = None
     retry_in: float | None = None
     sent_ids: tuple[str, ...] = ()
-    """With ``retry_in``: the parts of a split reply delivered before the failure."""
+    """With ``retry_in`` or ``waiting``: the parts of a split reply delivered before the
+    failure."""
     error: str | None = None
     give_up: bool = False
     permanent: bool = False
@@ -320,7 +321,7 @@ class OutboxSender:
                 parts = len(exc.sent_ids) - before - 1
                 self.limiter.add(row.platform, row.chat_id, limits, parts)
             if exc.until_they_write:
-                return Outcome(error=str(exc), waiting=True)
+                return Outcome(error=str(exc), waiting=True, sent_ids=tuple(exc.sent_ids))
             if exc.permanent:
                 return Outcome(error=str(exc), give_up=True, permanent=True)
             sent = tuple(exc.sent_ids)
@@ -395,7 +396,8 @@ class OutboxSender:
             if outcome.message_ids is not None:
                 sent.append({"rid": row.id, "ids": outcome.message_ids, "at": now})
             elif outcome.waiting:
-                waiting.append({"rid": row.id, "err": outcome.error})
+                ids = list(outcome.sent_ids) or list(row.message_ids or ())
+                waiting.append({"rid": row.id, "err": outcome.error, "ids": ids})
             elif outcome.deferred:
                 deferred.append({"rid": row.id, "err": outcome.error, "at": _later(now, outcome)})
             elif outcome.give_up:
@@ -453,7 +455,12 @@ class OutboxSender:
                 )
             if waiting:
                 await session.execute(
-                    common.values(state=WAITING, last_error=bindparam("err")), waiting
+                    common.values(
+                        state=WAITING,
+                        last_error=bindparam("err"),
+                        message_ids=bindparam("ids", type_=table.c.message_ids.type),
+                    ),
+                    waiting,
                 )
             if failed and self.on_failed is not None:
                 for row, outcome, _ in batch:

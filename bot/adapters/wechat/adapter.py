@@ -44,7 +44,7 @@ from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
 
 from bot.adapters.base import DeliveryError, RateLimits
-from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify
+from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify, part_way
 from bot.adapters.wechat.parse import (
     PLATFORM,
     Parsed,
@@ -281,16 +281,28 @@ class WeChatAdapter:
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
         """Deliver one reply through the customer-service API (or, outside the 48-hour
         window, as a template message or not yet)."""
+        return await self.resume(chat_id, reply, [])
+
+    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+        """The parts after ``sent_ids`` (a long text is split, an image carries its caption
+        after it). A failure part-way names the parts that went out, so the retry carries
+        on after them rather than showing them twice."""
         now = self.app.clock.now()
         async with self.app.db.transaction(platform=PLATFORM) as session:
             person = await reader(session, PLATFORM, chat_id)
         if person.linked and (
             person.last_message_at is None or now - person.last_message_at > WINDOW - WINDOW_MARGIN
         ):
+            if sent_ids:  # the window closed part-way: the rest waits for their next message
+                raise DeliveryError(
+                    "wechat: not written in 48 hours", until_they_write=True, sent_ids=sent_ids
+                )
             return await self._outside_window(chat_id, reply, person.lang)
-        ids: list[str] = []
+        ids = list(sent_ids)
         try:
             for number, call in enumerate(render(reply)):
+                if number < len(sent_ids):
+                    continue
                 if isinstance(call, SendImage):
                     media_id = await self.upload_image(call.data, call.filename)
                     body: dict[str, Any] = {"msgtype": "image", "image": {"media_id": media_id}}
@@ -299,10 +311,8 @@ class WeChatAdapter:
                     body = call.body
                 await self.api.call("cgi-bin/message/custom/send", json={"touser": chat_id, **body})
                 ids.append(f"custom:{number}")
-        except ApiError as exc:
-            raise classify(exc) from exc
-        except aiohttp.ClientError as exc:
-            raise DeliveryError(f"wechat: {type(exc).__name__}: {exc}") from exc
+        except (ApiError, DeliveryError, aiohttp.ClientError, TimeoutError) as exc:
+            raise part_way(exc, PLATFORM, ids) from exc
         return ids
 
     async def _outside_window(self, chat_id: str, reply: Reply, lang: str | None) -> list[str]:

@@ -37,7 +37,7 @@ from wechatpy.exceptions import InvalidSignatureException
 
 from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.wechat.adapter import image_attachment
-from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify
+from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify, part_way
 from bot.adapters.wechat.parse import Parsed, Query, Refused, decrypt, fresh, read_xml
 from bot.adapters.wecom.parse import PLATFORM, parse_wecom
 from bot.adapters.wecom.render import DUPLICATE_CHECK, Message, Upload, cards_needed, render
@@ -213,10 +213,19 @@ class WeComAdapter:
     # ------------------------------------------------------------------ outbound
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        return await self.resume(chat_id, reply, [])
+
+    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+        """The parts after ``sent_ids`` (a long prompt goes as text before its card; more
+        than six buttons need more cards). A failure part-way names the parts that went
+        out, so the retry carries on after them rather than showing them twice. Cards not
+        sent yet get fresh task ids: WeCom refuses one it has seen."""
         task_ids = [f"crm{secrets.token_hex(12)}" for _ in range(cards_needed(reply))]
-        ids: list[str] = []
+        ids = list(sent_ids)
         try:
-            for call in render(reply, task_ids):
+            for number, call in enumerate(render(reply, task_ids)):
+                if number < len(sent_ids):
+                    continue
                 if isinstance(call, Upload):
                     media_id = await self.upload_image(call.data, call.filename)
                     body: dict[str, Any] = {"msgtype": "image", "image": {"media_id": media_id}}
@@ -232,10 +241,8 @@ class WeComAdapter:
                         f"wecom: {chat_id} is not a member the app can reach", permanent=True
                     )
                 ids.append(str(answer.get("msgid", "")))
-        except ApiError as exc:
-            raise classify(exc) from exc
-        except aiohttp.ClientError as exc:
-            raise DeliveryError(f"wecom: {type(exc).__name__}: {exc}") from exc
+        except (ApiError, DeliveryError, aiohttp.ClientError, TimeoutError) as exc:
+            raise part_way(exc, PLATFORM, ids) from exc
         return ids
 
     async def upload_image(self, data: bytes, filename: str) -> str:
