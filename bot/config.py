@@ -106,7 +106,8 @@ class Settings(BaseSettings):
     """A template message (first / keyword1 / keyword2 / remark) for pushes to someone
     who has not written in 48 hours; without it such pushes wait for their next message."""
     wechat_menu_lang: str = "zh"
-    """Language of the custom menu ``crmbot wechat set-menu`` creates."""
+    """Language of the custom menu ``crmbot wechat set-menu`` (and ``crmbot wecom
+    set-menu``) creates."""
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = None
     wecom_secret: SecretStr | None = None

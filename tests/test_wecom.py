@@ -405,3 +405,37 @@ async def test_a_split_reply_failing_part_way_resumes_after_the_parts_sent(wecom
     (row,) = await outbox(wecom)
     assert row.state == "sent"
     assert len(row.message_ids) == len(parts)
+
+
+async def test_set_menu_creates_the_apps_menu_whose_clicks_run_commands(
+    wecom, na, settings, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "WECOM_CORP_ID": CORP_ID,
+        "WECOM_AGENT_ID": str(AGENT_ID),
+        "WECOM_SECRET": CORP_SECRET,
+        "WECOM_TOKEN": TOKEN,
+        "WECOM_AES_KEY": AES_KEY,
+        "WECOM_API_URL": wecom.api.url,
+        "SLOW_WORK_PROCESSES": "0",
+    }.items():
+        monkeypatch.setenv(f"CRMBOT_{name}", value)
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["wecom", "set-menu"])
+    assert result.exit_code == 0, result.output
+    (created,) = wecom.api.called("cgi-bin/menu/create")
+    assert created.params == {"agentid": str(AGENT_ID)}
+    assert created.token in wecom.api.tokens
+    assert [b["name"] for b in created.body["button"]] == ["今日任务", "记录拜访", "更多"]
+    assert [b["key"] for b in created.body["button"][2]["sub_button"]] == [
+        "cmd:find",
+        "cmd:pipeline",
+        "cmd:help",
+    ]
+    assert "今日任务" in result.output
+    said = await na.send(na.fields("event", Event="click", EventKey="cmd:today"))
+    assert said.text == "今天没有待办事项。🎉"  # the click ran /today

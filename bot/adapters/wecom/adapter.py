@@ -39,6 +39,7 @@ from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.wechat.adapter import image_attachment
 from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify, part_way
 from bot.adapters.wechat.parse import Parsed, Query, Refused, decrypt, fresh, read_xml
+from bot.adapters.wechat.render import custom_menu
 from bot.adapters.wecom.parse import PLATFORM, parse_wecom
 from bot.adapters.wecom.render import DUPLICATE_CHECK, Message, Upload, cards_needed, render
 from bot.app import App
@@ -244,6 +245,15 @@ class WeComAdapter:
         except (ApiError, DeliveryError, aiohttp.ClientError, TimeoutError) as exc:
             raise part_way(exc, PLATFORM, ids) from exc
         return ids
+
+    async def set_menu(self) -> dict[str, Any]:
+        """Create the app's menu (``menu/create`` for our agent id), the Official Account's
+        menu in ``CRMBOT_WECHAT_MENU_LANG``: its CLICK events run the same commands."""
+        lang = self.app.settings.wechat_menu_lang
+        menu = custom_menu(lambda name: self.app.translator.t(lang, f"wechat.menu.{name}"))
+        agent = {"agentid": str(self.agent_id)}
+        await self.api.call("cgi-bin/menu/create", params=agent, json=menu)
+        return menu
 
     async def upload_image(self, data: bytes, filename: str) -> str:
         def form() -> aiohttp.FormData:
