@@ -8,10 +8,12 @@ crypto tests, and every message is encrypted by wechatpy, as WeChat would.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -607,3 +609,66 @@ async def test_a_window_closing_part_way_keeps_the_rest_for_their_next_message(w
     texts = [message_text(m) for m in said.messages]
     assert texts[: len(parts) - 1] == parts[1:]
     assert parts[0] not in texts
+
+
+# ------------------------------------------------- a passive answer that never arrived
+
+
+async def test_a_passive_reply_whose_connection_dropped_goes_through_the_api(
+    wechat, na, monkeypatch
+):
+    """WeChat hangs up (it gives up after 5 s) while the engine works: the reply meant for
+    the HTTP answer cannot be written, so it is not marked sent but sent through the API."""
+    first = await na.say("/我")  # the 48-hour window is open
+    assert first.answer.reply  # answered passively when the connection holds
+    app = wechat.running.server.app
+    entered, go_on = asyncio.Event(), asyncio.Event()
+    handle = app.engine.handle
+
+    async def slow(event):
+        entered.set()
+        await go_on.wait()
+        return await handle(event)
+
+    monkeypatch.setattr(app.engine, "handle", slow)
+    msg_id = wechat.next_msg_id()
+    body = xml_message(na.fields("text", Content="/我", MsgId=msg_id)).encode()
+    server = wechat.running.client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(
+        f"POST /wechat?{urlencode(wechat.query())} HTTP/1.1\r\nHost: {server.host}\r\n"
+        f"Content-Type: text/xml\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
+    await entered.wait()
+    writer.close()  # WeChat stops waiting
+    await writer.wait_closed()
+    assert await reader.read() == b""  # nothing was answered
+    go_on.set()
+    sent = await wechat.deliveries()
+    assert [m["touser"] for m in sent] == [NA]
+    assert message_text(sent[0]).splitlines()[0] == first.answer.reply.splitlines()[0]
+    (row,) = [r for r in await rows(wechat) if r.event_id == str(msg_id)]
+    assert row.state == "sent"
+    assert row.message_ids == ["custom:0"]  # not "passive"
+
+
+async def test_a_passive_reply_not_known_to_be_written_is_sent_after_its_hold(
+    wechat, na, monkeypatch
+):
+    """The process dies between claiming the passive reply and learning whether it was
+    written: after the hold the sender sends it (twice at worst, never lost)."""
+    await na.say("/我")
+    adapter = wechat.running.server.adapters["wechat"]
+
+    async def died(row_id, slot):
+        return None
+
+    monkeypatch.setattr(adapter, "_settle_passive", died)
+    said = await na.say("/我")
+    assert said.answer.reply
+    assert said.messages == []
+    wechat.running.clock.advance(timedelta(seconds=61))
+    sent = await wechat.deliveries()
+    assert [m["touser"] for m in sent] == [NA]
