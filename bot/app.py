@@ -57,7 +57,11 @@ async def open_app(
             features.build_flows(), features.build_router(), features.is_new_intent
         ),
         onboarding=features.start,
-        workers=SlowWorkers(settings.slow_work_processes),
+        workers=SlowWorkers(
+            settings.slow_work_processes,
+            at_once=settings.slow_work_at_once,
+            memory_bytes=settings.slow_work_memory_mb * 1_048_576 or None,
+        ),
     )
     engine = Engine(db, parts, outbox_platforms=outbox_platforms)
     return App(settings, clock, db, translator, engine)

@@ -118,6 +118,14 @@ class Settings(BaseSettings):
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)
     # Processes (at a lower priority) for card reading and chart drawing; 0 = a thread.
     slow_work_processes: int = Field(default=1, ge=0, le=8)
+    slow_work_at_once: int = Field(default=2, ge=1, le=16)
+    """At most this many card readings / charts at once (never more than the processes);
+    the next one waits its turn (bot.workers)."""
+    slow_work_memory_mb: int = Field(default=3072, ge=0)
+    """Address-space cap of each worker process (0: none). A normal card peaks near
+    1.2 GB of address space (400 MB resident) with the OCR models loaded."""
+    card_read_seconds: float = Field(default=20.0, gt=0, le=600)
+    """A card photo not read in this time is given up with a clear message."""
     config_file: Path | None = None
 
     def currency_for(self, own: str | None) -> str:
