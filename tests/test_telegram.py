@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from bot.clock import FrozenClock
 from bot.events import Attachment
+from bot.secret_key import invite_key
 from store import sqlite_driver
 from store.models import Activity, ChatIdentity, ProcessedEvent, Role, Task, User
 from store.users import create_user, issue_invite, link_identity
@@ -87,7 +88,9 @@ async def test_the_deep_link_start_code_links_the_account_in_one_tap(tg, clock):
     app = tg.run.server.app
     async with app.db.transaction(platform="test") as session:
         chen = await create_user(session, "chen", role=Role.REP, now=clock.now(), lang=None)
-        invite = await issue_invite(session, chen, now=clock.now(), ttl=timedelta(hours=72))
+        invite = await issue_invite(
+            session, chen, now=clock.now(), ttl=timedelta(hours=72), key=invite_key(app.settings)
+        )
     assert tg.adapter.deep_link(invite.code) == f"https://t.me/crm_bot?start={invite.code}"
     # Opening the link makes the client send "/start CODE" (the recorded update, with our code).
     update = tg.fake.update("start_deep_link", text=f"/start {invite.code}")

@@ -19,6 +19,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.config import Settings
 from bot.outbox import enqueue
+from bot.secret_key import invite_key
 from store.models import (
     Activity,
     ChatIdentity,
@@ -134,7 +135,9 @@ async def test_invite_and_start_in_chinese_over_safe_mode(wechat):
     now = wechat.running.clock.now()
     async with app.db.transaction(platform="test") as session:
         mei = await create_user(session, "mei", role=Role("rep"), now=now, lang="zh")
-        invite = await issue_invite(session, mei, now=now, ttl=timedelta(hours=1))
+        invite = await issue_invite(
+            session, mei, now=now, ttl=timedelta(hours=1), key=invite_key(app.settings)
+        )
     person = wechat.person("oMEI_openid")
     said = await person.say(f"/start {invite.code}")
     assert said.answer.status == 200
