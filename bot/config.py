@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     """Keys the invite codes' hashes (bot.secret_key); unset: a 0600 key file made on first
     start beside the database. Set it when several machines share one database."""
+    health_token: SecretStr | None = None
+    """Bearer token that shows /healthz's details; without it, /healthz says only up/down."""
     public_url: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)

@@ -359,13 +359,11 @@ async def test_a_push_outside_the_48_hour_window_waits_for_the_next_message(wech
             event_id="rm:2",
         )
     assert await wechat.deliveries() == []
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 2
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 2
     said = await na.say("/我")
     texts = [m["text"]["content"] for m in said.messages if m["msgtype"] == "text"]
     assert texts[:2] == ["⏰ 提醒一", "⏰ 提醒二"]
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 0
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 0
 
 
 async def test_a_window_closed_answer_from_wechat_also_waits(wechat, na):
@@ -500,12 +498,10 @@ async def test_a_reminder_due_outside_the_48_hour_window_waits_then_arrives(wech
     wechat.running.clock.set(datetime(2026, 11, 23, 2, 0, 30, tzinfo=UTC))  # Monday 10:00:30
     assert await wechat.running.server.reminders.service.tick() == 1
     assert await wechat.deliveries() == []
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 1
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 1
     said = await na.say("在吗")
     assert "给星辰科技发合同" in message_text(said.messages[0])
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 0
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 0
 
 
 async def test_a_location_checks_in_on_the_visit_just_logged(wechat, na):
