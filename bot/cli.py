@@ -26,6 +26,7 @@ from bot.config import ConfigError, default_data_dir, load_settings
 from bot.console_reminders import console_reminders
 from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
+from bot.secret_key import invite_key
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database
@@ -358,7 +359,9 @@ async def user_invite(
             if team:
                 await add_member(session, await ensure_team(session, team, now), person)
             ttl = timedelta(hours=app.settings.invite_ttl_hours)
-            invite = await issue_invite(session, person, now=now, ttl=ttl)
+            invite = await issue_invite(
+                session, person, now=now, ttl=ttl, key=invite_key(app.settings)
+            )
         click.echo(f"Invite for {person.display_name} ({person.role}): {invite.code}")
         click.echo(f"In chat, send:  /start {invite.code}")
         if "telegram" in app.settings.platforms:

@@ -22,6 +22,7 @@ from wechatpy.crypto import WeChatCrypto
 from bot.adapters.wechat.render import TEXT_BYTES, split_text
 from bot.config import Settings
 from bot.outbox import enqueue
+from bot.secret_key import invite_key
 from store.models import (
     Activity,
     ChatIdentity,
@@ -137,7 +138,9 @@ async def test_invite_and_start_in_chinese_over_safe_mode(wechat):
     now = wechat.running.clock.now()
     async with app.db.transaction(platform="test") as session:
         mei = await create_user(session, "mei", role=Role("rep"), now=now, lang="zh")
-        invite = await issue_invite(session, mei, now=now, ttl=timedelta(hours=1))
+        invite = await issue_invite(
+            session, mei, now=now, ttl=timedelta(hours=1), key=invite_key(app.settings)
+        )
     person = wechat.person("oMEI_openid")
     said = await person.say(f"/start {invite.code}")
     assert said.answer.status == 200
@@ -359,13 +362,11 @@ async def test_a_push_outside_the_48_hour_window_waits_for_the_next_message(wech
             event_id="rm:2",
         )
     assert await wechat.deliveries() == []
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 2
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 2
     said = await na.say("/我")
     texts = [m["text"]["content"] for m in said.messages if m["msgtype"] == "text"]
     assert texts[:2] == ["⏰ 提醒一", "⏰ 提醒二"]
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 0
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 0
 
 
 async def test_a_window_closed_answer_from_wechat_also_waits(wechat, na):
@@ -500,12 +501,10 @@ async def test_a_reminder_due_outside_the_48_hour_window_waits_then_arrives(wech
     wechat.running.clock.set(datetime(2026, 11, 23, 2, 0, 30, tzinfo=UTC))  # Monday 10:00:30
     assert await wechat.running.server.reminders.service.tick() == 1
     assert await wechat.deliveries() == []
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 1
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 1
     said = await na.say("在吗")
     assert "给星辰科技发合同" in message_text(said.messages[0])
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 0
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 0
 
 
 async def test_a_location_checks_in_on_the_visit_just_logged(wechat, na):

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.delivery.limits import RateLimiter
 from bot.outbox import enqueue
 from bot.replies import Text
+from bot.secret_key import invite_key
 from store.models import Activity, ChatIdentity, Company, OutboxMessage, Role, Task, User
 from store.users import create_user, issue_invite, link_identity
 from tests import workspace
@@ -126,7 +127,9 @@ async def test_invite_start_and_a_chinese_log_with_follow_up(wecom):
     now = wecom.running.clock.now()
     async with app.db.transaction(platform="test") as session:
         mei = await create_user(session, "mei", role=Role("rep"), now=now, lang="zh")
-        invite = await issue_invite(session, mei, now=now, ttl=timedelta(hours=1))
+        invite = await issue_invite(
+            session, mei, now=now, ttl=timedelta(hours=1), key=invite_key(app.settings)
+        )
         session.add(
             Company(
                 name="星辰科技", owner_id=mei.id, city="Shanghai", created_at=now, updated_at=now
