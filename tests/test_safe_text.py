@@ -22,6 +22,8 @@ OSC52 = "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07"
 RLO = "\u202e"  # right-to-left override: "‮fdp.exe" shows as "exe.pdf"
 DIRTY = f"Called Acme Ltd about the invoice{OSC52}, sent {RLO}fdp.exe\x1b[2J\x9b31m\x00 ok"
 CLEAN = "Called Acme Ltd about the invoice, sent fdp.exe ok"
+# PostgreSQL refuses a NUL in text, so an older crmbot could only have stored the rest.
+STORED_BEFORE = DIRTY.replace("\x00", "")
 NOT_PRINTED = ("\x1b", "\x07", "\x9b", "\x00", RLO, "52;c;", "Y3VybC", "[2J", "31m")
 
 
@@ -69,7 +71,7 @@ async def _store_as_before_the_fix(url: str) -> None:
                     company_id=acme.id,
                     owner_id=li.id,
                     kind="call",
-                    summary=DIRTY,
+                    summary=STORED_BEFORE,
                     occurred_at=newest,
                     created_at=newest,
                 )
