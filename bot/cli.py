@@ -258,6 +258,25 @@ def wecom() -> None:
     """WeCom set-up."""
 
 
+@wecom.command("set-menu")
+@run_async
+async def wecom_set_menu() -> None:
+    """Create the app's menu (today / log / find / reports / help), as for WeChat."""
+    from bot.server import build_server
+
+    settings = load_settings()
+    if "wecom" not in settings.platforms:
+        raise ConfigError("CRMBOT_WECOM_CORP_ID and the other CRMBOT_WECOM_*: set them first")
+    server = await build_server(settings)
+    try:
+        adapter = server.adapters["wecom"]
+        await adapter.start()
+        menu = await adapter.set_menu()  # type: ignore[attr-defined]
+    finally:
+        await server.close()
+    click.echo(json.dumps(menu, ensure_ascii=False, indent=2))
+
+
 @wecom.command("add-group-bot")
 @click.argument("team_name", metavar="NAME")
 @click.argument("url")

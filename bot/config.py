@@ -109,13 +109,17 @@ class Settings(BaseSettings):
     """A template message (first / keyword1 / keyword2 / remark) for pushes to someone
     who has not written in 48 hours; without it such pushes wait for their next message."""
     wechat_menu_lang: str = "zh"
-    """Language of the custom menu ``crmbot wechat set-menu`` creates."""
+    """Language of the custom menu ``crmbot wechat set-menu`` (and ``crmbot wecom
+    set-menu``) creates."""
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = None
     wecom_secret: SecretStr | None = None
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_api_url: str = "https://qyapi.weixin.qq.com"
+    wecom_daily_limit: int | None = Field(default=None, ge=1)
+    """App messages the WeCom app may send in any 24 hours (WeCom's per-app daily quota,
+    see the admin console); over it, messages wait in the outbox. Unset: no daily cap."""
     public_url: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)

@@ -379,3 +379,30 @@ async def test_a_file_that_is_not_an_image_gets_a_clear_answer(tg, ws, events):
     assert "isn't a photo I can read" in tg.fake.last(1001).text
     assert len(tg.fake.sent("file")) == 1  # the honest PDF was not even downloaded
     assert [a.kind for e in events for a in e.attachments] == ["not_image", "not_image"]
+
+
+# -- checking in by sharing a location -------------------------------------------------------
+
+
+async def test_a_shared_location_checks_in_on_the_visit_just_logged(tg, ws):
+    await tg.say(LI, "met Globex CFO, showed the demo")
+    await tg.deliver(tg.fake.update("venue", date=tg.fake.now))
+    assert tg.fake.last(1001).text == (
+        "📍 Checked in at Globex Corporation: Acme Ltd, 1601 Nanjing West Road, Shanghai"
+    )
+    visit = await scalar(tg, select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert visit.company_id == ws.ids["Globex Corporation"]
+    assert (visit.latitude, visit.longitude) == (31.228611, 121.454722)
+
+
+async def test_a_shared_location_with_nothing_logged_asks_which_customer(tg, ws):
+    await tg.deliver(tg.fake.update("location", date=tg.fake.now))
+    question = tg.fake.last(1001)
+    assert question.text == "📍 Which customer are you with?"
+    await tg.click(question, "Acme Ltd", LI)
+    assert "📍 Checked in: a visit to Acme Ltd is logged (shared location)." in (
+        tg.fake.last(1001).text
+    )
+    visit = await scalar(tg, select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert visit.company_id == ws.ids["Acme Ltd"]
+    assert visit.latitude == pytest.approx(31.230416, abs=1e-5)
