@@ -26,6 +26,7 @@ from bot.config import ConfigError, default_data_dir, load_settings
 from bot.console_reminders import console_reminders
 from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
+from bot.safe_text import strip_controls
 from bot.secret_key import invite_key
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
@@ -50,6 +51,12 @@ from store.users import (
 P = ParamSpec("P")
 T = TypeVar("T")
 ROLES = click.Choice([r.value for r in Role])
+
+
+def echo(message: str = "", *, err: bool = False) -> None:
+    """``click.echo`` of text that may come from the database (a name, a note, an audit
+    entry quoting a message): no terminal control sequence reaches the admin's terminal."""
+    click.echo(strip_controls(message), err=err)
 
 
 def run_async(fn: Callable[P, Awaitable[T]]) -> Callable[P, T]:
@@ -90,14 +97,14 @@ async def chat(as_user: str | None, account: str | None) -> None:
             if user is None:
                 return
             external_id = f"user:{user.name}"
-            click.echo(
+            echo(
                 f"Talking as {user.display_name} ({user.role}). "
                 "Type /help, or /quit to leave. Use --as NAME to be someone else.",
                 err=True,
             )
         else:
             external_id = f"account:{account}"
-            click.echo(
+            echo(
                 f"Talking as the unlinked chat account {account!r}. Type /quit to leave.", err=True
             )
         local = LocalChat(
@@ -112,7 +119,7 @@ async def chat(as_user: str | None, account: str | None) -> None:
         if interactive and user is not None:
             # Reminders fall due while you chat: print them as they come, like a push.
             async with console_reminders(
-                app, user_id=user.id, chat_id=external_id, write=click.echo, image_dir=images
+                app, user_id=user.id, chat_id=external_id, write=echo, image_dir=images
             ):
                 await run_console(local, images, prompt=PROMPT)
         else:
@@ -132,9 +139,9 @@ async def _console_user(app: App, name: str | None) -> User | None:
             default=True,
         ):
             await demo.load(app.db, app.clock)
-            click.echo(demo.SUMMARY, err=True)
+            echo(demo.SUMMARY, err=True)
         else:
-            click.echo("Create your first user with: crmbot user invite NAME --role admin")
+            echo("Create your first user with: crmbot user invite NAME --role admin")
             return None
     async with app.db.transaction(platform="console") as session:
         if name is None:
@@ -164,7 +171,7 @@ async def serve(host: str, port: int) -> None:
     )
     settings = load_settings()
     if not settings.platforms:
-        click.echo(
+        echo(
             "No platform is configured (set CRMBOT_TELEGRAM_TOKEN or CRMBOT_SLACK_BOT_TOKEN); "
             "serving /healthz only.",
             err=True,
@@ -220,7 +227,7 @@ async def telegram_set_webhook(url: str) -> None:
         await adapter.set_webhook(url)  # type: ignore[attr-defined]
     finally:
         await server.close()
-    click.echo(f"Webhook set to {url}; command menu set in English and Chinese.")
+    echo(f"Webhook set to {url}; command menu set in English and Chinese.")
 
 
 @main.group()
@@ -244,7 +251,7 @@ async def wechat_set_menu() -> None:
         menu = await adapter.set_menu()  # type: ignore[attr-defined]
     finally:
         await server.close()
-    click.echo(json.dumps(menu, ensure_ascii=False, indent=2))
+    echo(json.dumps(menu, ensure_ascii=False, indent=2))
 
 
 @main.group()
@@ -292,7 +299,7 @@ async def wecom_add_group_bot(team_name: str, url: str) -> None:
             if team_row is None:
                 raise UserError(f"no team named {team_name!r}")
             await group_bots.add(session, team_row.id, url, app.clock.now())
-        click.echo(f"Team {team_row.name}'s subscribed reports will also go to that group.")
+        echo(f"Team {team_row.name}'s subscribed reports will also go to that group.")
     finally:
         await app.close()
 
@@ -308,7 +315,7 @@ async def demo_command(reset: bool) -> None:
     app = await open_app(settings)
     try:
         await demo.load(app.db, app.clock)
-        click.echo(demo.SUMMARY)
+        echo(demo.SUMMARY)
     finally:
         await app.close()
 
@@ -328,7 +335,7 @@ async def db_upgrade() -> None:
         await migrate.upgrade(database)
     finally:
         await database.dispose()
-    click.echo("Database is up to date.")
+    echo("Database is up to date.")
 
 
 @main.group()
@@ -362,8 +369,8 @@ async def user_invite(
             invite = await issue_invite(
                 session, person, now=now, ttl=ttl, key=invite_key(app.settings)
             )
-        click.echo(f"Invite for {person.display_name} ({person.role}): {invite.code}")
-        click.echo(f"In chat, send:  /start {invite.code}")
+        echo(f"Invite for {person.display_name} ({person.role}): {invite.code}")
+        echo(f"In chat, send:  /start {invite.code}")
         if "telegram" in app.settings.platforms:
             with needs(TELEGRAM):
                 from bot.adapters.telegram.adapter import TelegramAdapter
@@ -372,10 +379,10 @@ async def user_invite(
             try:
                 await telegram_adapter.start()
                 if telegram_adapter.me.username:
-                    click.echo(f"Telegram, one tap: {telegram_adapter.deep_link(invite.code)}")
+                    echo(f"Telegram, one tap: {telegram_adapter.deep_link(invite.code)}")
             finally:
                 await telegram_adapter.close()
-        click.echo(f"Valid once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
+        echo(f"Valid once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
     finally:
         await app.close()
 
@@ -389,13 +396,11 @@ async def user_list() -> None:
         async with app.db.transaction(platform="cli") as session:
             people = (await session.scalars(select(User).order_by(User.role, User.name))).all()
             if not people:
-                click.echo("No users yet. Try: crmbot user invite alice --role admin")
+                echo("No users yet. Try: crmbot user invite alice --role admin")
             for person in people:
                 teams = ", ".join(await teams_of(session, person)) or "-"
                 state = "" if person.active else "  (deactivated)"
-                click.echo(
-                    f"{person.name:<12} {person.display_name:<18} {person.role:<8} {teams}{state}"
-                )
+                echo(f"{person.name:<12} {person.display_name:<18} {person.role:<8} {teams}{state}")
     finally:
         await app.close()
 
@@ -411,7 +416,7 @@ async def user_set_role(name: str, role: str) -> None:
         async with app.db.transaction(platform="cli") as session:
             person = await require_user(session, name)
             person.role = role
-        click.echo(f"{person.name} is now {role}.")
+        echo(f"{person.name} is now {role}.")
     finally:
         await app.close()
 
@@ -432,7 +437,7 @@ async def user_link(name: str, wecom_id: str) -> None:
             await link_identity(
                 session, person, platform="wecom", external_id=wecom_id, now=app.clock.now()
             )
-        click.echo(f"{person.name} is linked to WeCom member {wecom_id}.")
+        echo(f"{person.name} is linked to WeCom member {wecom_id}.")
     finally:
         await app.close()
 
@@ -447,7 +452,7 @@ async def user_deactivate(name: str) -> None:
         async with app.db.transaction(platform="cli") as session:
             person = await require_user(session, name)
             person.active = False
-        click.echo(f"{person.name} is deactivated.")
+        echo(f"{person.name} is deactivated.")
     finally:
         await app.close()
 
@@ -477,7 +482,7 @@ async def fx_set(currency: str, rate: float) -> None:
             raise click.BadParameter(f"{code} is the workspace currency (always 1)")
         async with app.db.transaction(platform="cli") as session:
             await set_rate(session, code, Decimal(str(rate)), app.clock.now())
-        click.echo(f"1 {code} = {rate:g} {app.settings.default_currency}")
+        echo(f"1 {code} = {rate:g} {app.settings.default_currency}")
     finally:
         await app.close()
 
@@ -493,10 +498,10 @@ async def fx_list() -> None:
         async with app.db.transaction(platform="cli") as session:
             rates = await load_rates(session, app.settings.default_currency)
         if not rates.per_unit:
-            click.echo("No rates set: reports show each currency on its own.")
+            echo("No rates set: reports show each currency on its own.")
         for code, value in sorted(rates.per_unit.items()):
             day = rates.set_on[code].isoformat()
-            click.echo(f"1 {code} = {value.normalize():f} {rates.base}  (set {day})")
+            echo(f"1 {code} = {value.normalize():f} {rates.base}  (set {day})")
     finally:
         await app.close()
 
@@ -516,7 +521,7 @@ async def team_create(name: str) -> None:
             if await find_team(session, name):
                 raise UserError(f"team {name!r} already exists")
             await ensure_team(session, name, app.clock.now())
-        click.echo(f"Team {name} created.")
+        echo(f"Team {name} created.")
     finally:
         await app.close()
 
@@ -533,7 +538,7 @@ async def team_add(team_name: str, names: tuple[str, ...]) -> None:
             group = await ensure_team(session, team_name, app.clock.now())
             for name in names:
                 await add_member(session, group, await require_user(session, name))
-        click.echo(f"Team {team_name}: added {', '.join(names)}.")
+        echo(f"Team {team_name}: added {', '.join(names)}.")
     finally:
         await app.close()
 
@@ -551,7 +556,7 @@ async def team_remove(team_name: str, name: str) -> None:
                 raise UserError(f"no team named {team_name!r}")
             if not await remove_member(session, group, await require_user(session, name)):
                 raise UserError(f"{name} is not in {team_name}")
-        click.echo(f"Removed {name} from {team_name}.")
+        echo(f"Removed {name} from {team_name}.")
     finally:
         await app.close()
 
@@ -564,11 +569,11 @@ async def team_list() -> None:
         async with app.db.transaction(platform="cli") as session:
             groups = (await session.scalars(select(Team).order_by(Team.name))).all()
             if not groups:
-                click.echo("No teams yet. Try: crmbot team create east")
+                echo("No teams yet. Try: crmbot team create east")
             for group in groups:
                 members = await team_members(session, group)
                 listed = ", ".join(f"{m.name} ({m.role})" for m in members) or "-"
-                click.echo(f"{group.name}: {listed}")
+                echo(f"{group.name}: {listed}")
     finally:
         await app.close()
 
@@ -613,9 +618,9 @@ def parse(
     del lang, as_json  # both languages are always understood; JSON is the only output
     if as_user is None:
         parsed = parse_log(text, now, default_time=settings.follow_up_time)
-        click.echo(json.dumps(parsed.to_json(), ensure_ascii=False))
+        echo(json.dumps(parsed.to_json(), ensure_ascii=False))
         return
-    click.echo(json.dumps(asyncio.run(_understand_as(as_user, text, now)), ensure_ascii=False))
+    echo(json.dumps(asyncio.run(_understand_as(as_user, text, now)), ensure_ascii=False))
 
 
 async def _understand_as(name: str, text: str, now: datetime) -> dict[str, object]:
@@ -676,7 +681,7 @@ async def chart(kind: str, as_user: str, period: str, lang: str | None, out: Pat
         if answer.png is None:
             raise MissingExtra(CHARTS)
         await asyncio.to_thread(out.write_bytes, answer.png)
-        click.echo(answer.summary)
+        echo(answer.summary)
     finally:
         await app.close()
 
@@ -693,7 +698,7 @@ async def audit(record: str | None, user_name: str | None, limit: int) -> None:
         query = AuditQuery.parse(record=record, user=user_name, limit=limit)
         async with app.db.transaction(platform="cli") as session:
             lines = await read_audit(session, query)
-        click.echo("\n".join(lines) if lines else "No audit entries match.")
+        echo("\n".join(lines) if lines else "No audit entries match.")
     finally:
         await app.close()
 

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_team_id: str | None = None
+    """The app's workspace (``T…``): events from people of any other one are refused. Unset:
+    the workspace each payload says the app is installed in."""
     wechat_app_id: str | None = None
     wechat_app_secret: SecretStr | None = None
     wechat_token: SecretStr | None = None

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.safe_text import strip_controls
+
 
 class EventKind(StrEnum):
     MESSAGE = "message"
@@ -23,6 +25,9 @@ class Actor:
     platform_user_id: str
     display_name: str = ""
     language_code: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "display_name", strip_controls(self.display_name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,9 @@ class Location:
     latitude: float
     longitude: float
     label: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", strip_controls(self.label))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +88,14 @@ class InboundEvent:
     origin: ButtonOrigin | None = None
     location: Location | None = None
     raw: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Every adapter's text enters here: what is stored from a message, and printed in
+        a terminal later, carries no control or bidi-override character (bot/safe_text.py)."""
+        object.__setattr__(self, "text", strip_controls(self.text))
+        object.__setattr__(self, "args", strip_controls(self.args))
+        if self.command is not None:
+            object.__setattr__(self, "command", strip_controls(self.command))
 
 
 def split_command(text: str) -> tuple[str | None, str]:

@@ -211,6 +211,20 @@ async def link_identity(
         await session.flush()
 
 
+async def rekey_identity(session: AsyncSession, platform: str, *, old: str, new: str) -> bool:
+    """The account linked as ``old`` is now known as ``new`` (a Slack account linked by its
+    bare user id, before its workspace was part of the key), unless ``new`` is linked
+    already. Whether a link moved."""
+    if old == new or await identity_user(session, platform, new) is not None:
+        return False
+    result = await session.execute(
+        update(ChatIdentity)
+        .where(ChatIdentity.platform == platform, ChatIdentity.external_id == old)
+        .values(external_id=new)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def note_message(
     session: AsyncSession, platform: str, external_id: str, now: datetime
 ) -> datetime | None:

@@ -37,7 +37,9 @@ from tests import workspace
 from tests.fakes.slack_api import (
     BOT_TOKEN,
     SIGNING_SECRET,
+    TEAM_ID,
     FakeSlackApi,
+    Said,
     SlackPerson,
     SlackWorkspace,
     payload,
@@ -147,13 +149,86 @@ async def test_crm_start_links_the_account(slack):
             slack,
             ChatIdentity,
             ChatIdentity.platform == "slack",
-            ChatIdentity.external_id == "U0MEI",
+            ChatIdentity.external_id == "T0CRMTEAM/U0MEI",  # keyed by workspace too
         )
         == 1
     )
     said = await person.say("/help")
     assert "isn't linked" not in said.text
     assert "/find" in said.text
+
+
+# ------------------------------------------------------------------ workspaces
+
+
+def from_team(person: SlackPerson, text: str, team: str, *, installed: str = TEAM_ID):
+    """A DM event from ``person``'s user id in workspace ``team``; the app installed in
+    ``installed`` (a shared channel brings people of other workspaces to it)."""
+    data = person.dm_event(
+        text,
+        team_id=installed,
+        authorizations=[{"team_id": installed, "user_id": "U0CRMBOT", "is_bot": True}],
+    )
+    data["event"].update(team=team, user_team=team)
+    return data
+
+
+async def test_the_same_user_id_in_another_workspace_is_not_the_same_person(slack, li, team):
+    await li.say("/help")  # Li, from the app's own workspace, is linked
+    # A person of another workspace, with Li's user id, in a channel shared with ours.
+    answer = await slack.send_json(from_team(li, "/find Acme Ltd", "T0OTHER"))
+    assert answer.status == 200
+    assert await slack.deliveries() == []
+    # Another workspace where the app is installed too: a stranger there, not Li.
+    answer = await slack.send_json(from_team(li, "/find Acme Ltd", "T0OTHER", installed="T0OTHER"))
+    said = Said(await slack.deliveries(), answer)
+    assert "isn't linked to a crmbot account" in said.text
+    assert "Acme Ltd" not in said.text
+    # A slash command and a click from the other workspace are refused as well.
+    command = li.command_form("find Acme Ltd")
+    command["team_id"] = "T0OTHER"
+    await slack.send_form(command)
+    assert await slack.deliveries() == []
+    card = await li.say("/find Acme Ltd")
+    click = li.click_payload(*card.button("History"))
+    click["user"]["team_id"] = "T0OTHER"
+    await slack.send_form({"payload": json.dumps(click)})
+    assert await slack.deliveries() == []
+    assert "activities" in (await li.click(card, "History")).text  # Li's own click works
+
+
+async def test_a_configured_workspace_refuses_every_other_one(settings, clock, api, team):
+    config = Settings(
+        database_url=settings.database_url,
+        default_lang="en",
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api.api_url,
+        slack_team_id=TEAM_ID,
+    )
+    async with running(config, clock) as server:
+        workspace_ = SlackWorkspace(server, api)
+        li = workspace_.person("U0LI", "D0LIDM", "li.wei")
+        answer = await workspace_.send_json(
+            from_team(li, "/find Acme Ltd", "T0OTHER", installed="T0OTHER")
+        )
+        assert answer.status == 200
+        assert await workspace_.deliveries() == []  # not even an invite prompt
+        said = await li.say("/find Acme Ltd")
+        assert said.last.plain.startswith("*🏢 Acme Ltd*")
+
+
+async def test_an_account_linked_by_bare_user_id_keeps_working(slack, li, team):
+    """Linked before the workspace was part of the key (the ``team`` fixture links ``U0LI``):
+    the first message from the app's workspace re-keys it, and pushes still reach it."""
+    said = await li.say("/find Acme Ltd")
+    assert said.last.plain.startswith("*🏢 Acme Ltd*")
+    keys = await count(slack, ChatIdentity, ChatIdentity.external_id == f"{TEAM_ID}/U0LI")
+    assert keys == 1
+    assert await count(slack, ChatIdentity, ChatIdentity.external_id == "U0LI") == 0
+    await _enqueue(slack, f"{TEAM_ID}/U0LI", Text("Reminder: call Acme"))
+    [pushed] = await slack.deliveries()
+    assert pushed.channel == "U0LI"  # the Web API takes the user id
 
 
 async def test_one_message_log_asks_which_acme_and_a_button_answers(slack, li, team):

@@ -42,10 +42,30 @@ def test_a_dm_is_a_private_message():
         "Ev0DMMESSAGE1",
         "slack",
     )
-    assert (event.actor.platform_user_id, event.actor.language_code) == ("U0LI", None)
+    assert (event.actor.platform_user_id, event.actor.language_code) == ("T0CRMTEAM/U0LI", None)
     assert (event.chat.chat_id, event.chat.is_private) == ("D0LIDM", True)
     assert event.text == "called Acme, Wang wants a revised quote, follow up Friday 10am"
     assert event.sent_at == datetime.fromtimestamp(1794967200.0001, UTC)
+
+
+def test_an_account_is_keyed_by_workspace_and_another_workspace_is_refused():
+    grid = payload("dm_message")
+    grid["enterprise_id"] = "E0ORG"
+    event = parse(grid, now=NOW)
+    assert event is not None
+    assert event.actor.platform_user_id == "E0ORG/T0CRMTEAM/U0LI"
+    shared = payload("dm_message")
+    shared["event"]["user_team"] = "T0OTHER"  # a shared channel's guest from elsewhere
+    assert parse(shared, now=NOW) is None
+    elsewhere = payload("dm_message")
+    elsewhere["team_id"] = elsewhere["event"]["team"] = "T0OTHER"
+    elsewhere["authorizations"][0]["team_id"] = "T0OTHER"
+    assert parse(elsewhere, now=NOW) is not None  # the app installed there too...
+    assert parse(elsewhere, now=NOW, team="T0CRMTEAM") is None  # ...but not ours
+    assert parse(command_body(team_id="T0OTHER"), now=NOW, team="T0CRMTEAM") is None
+    click = payload("block_actions")
+    click["user"]["team_id"] = "T0OTHER"
+    assert parse(click, now=NOW) is None
 
 
 def test_a_mention_in_a_channel_loses_the_mention_and_is_not_private():

@@ -77,9 +77,12 @@ async def show_hit(ctx: Context, hit: Hit) -> None:
 
 def contact_text(ctx: Context, contact: Contact) -> str:
     lines = [f"👤 {contact.name}" + (f" — {contact.title}" if contact.title else "")]
-    for value in (contact.mobile, contact.phone, contact.email, contact.wechat):
+    for value in (contact.mobile, contact.phone, contact.email):
         if value:
             lines.append(value)
+    if contact.wechat:
+        # Labelled, so that a group chat's masking knows it for an id (bot/masking.py).
+        lines.append(ctx.t("lookup.wechat", id=contact.wechat))
     return "\n".join(lines)
 
 

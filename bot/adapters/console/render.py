@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.replies import Card, Choices, Image, Reply, Text, numbered, reply_buttons
+from bot.safe_text import strip_controls
 
 
 def render_all(replies: list[Reply], image_dir: Path) -> list[str]:
@@ -17,6 +18,11 @@ def render_all(replies: list[Reply], image_dir: Path) -> list[str]:
 
 
 def render(reply: Reply, image_dir: Path, start: int = 1) -> str:
+    """Terminal text, with no control sequence from whatever was stored (bot/safe_text.py)."""
+    return strip_controls(_render(reply, image_dir, start))
+
+
+def _render(reply: Reply, image_dir: Path, start: int) -> str:
     if isinstance(reply, Text):
         return reply.text
     if isinstance(reply, Choices):

@@ -48,7 +48,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import DeliveryError, RateLimits
-from bot.adapters.slack.parse import PLATFORM, SharedFile, parse, shared_files
+from bot.adapters.slack.parse import PLATFORM, SharedFile, parse, shared_files, slack_id
 from bot.adapters.slack.render import render, render_choice, render_upload
 from bot.app import App
 from bot.config import ConfigError
@@ -56,6 +56,7 @@ from bot.events import Attachment, EventKind, InboundEvent
 from bot.images import sniff_image
 from bot.replies import Image, Reply
 from store import response_urls
+from store.users import rekey_identity
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class SlackAdapter:
         )
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._adopted: set[str] = set()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -192,9 +194,10 @@ class SlackAdapter:
     async def accept(self, body: Mapping[str, Any]) -> None:
         """Hand a verified payload to the engine; return once the engine stored it (its
         slow work, and a shared file's download, go on in tracked tasks)."""
-        event = parse(body, now=self.app.clock.now())
+        event = parse(body, now=self.app.clock.now(), team=self.app.settings.slack_team_id)
         if event is None:
             return
+        await self._adopt_bare_link(event.actor.platform_user_id)
         await self._remember_response_url(body)
         if event.kind is EventKind.IMAGE:
             files = shared_files(body)
@@ -297,6 +300,18 @@ class SlackAdapter:
                 expires_at=now + RESPONSE_URL_LIFETIME,
             )
 
+    async def _adopt_bare_link(self, account: str) -> None:
+        """An account linked by its bare user id (before workspaces were part of the key)
+        becomes ``T…/U…`` the first time its person writes from the app's own workspace —
+        ``parse`` refused any other — so existing links keep working without a migration
+        that would have to know the team id. Checked once per account and process."""
+        if account in self._adopted:
+            return
+        async with self.app.db.transaction(platform=PLATFORM) as session:
+            if await rekey_identity(session, PLATFORM, old=slack_id(account), new=account):
+                log.info("slack: an account linked by user id is now keyed by its workspace")
+        self._adopted.add(account)
+
     async def _response_url(self, channel: str) -> str | None:
         async with self.app.db.transaction(platform=PLATFORM) as session:
             return await response_urls.lookup(
@@ -310,6 +325,7 @@ class SlackAdapter:
 
         In a channel the app is not a member of, a reply to a recent slash command goes
         through that command's ``response_url``, visible to the channel like a post."""
+        chat_id = slack_id(chat_id)  # a push to a person's account: their user id
         with _delivery_errors():
             try:
                 return await self._post(chat_id, reply)

@@ -8,6 +8,13 @@ other bots' messages, edits and deletions, channel chatter that does not mention
 
 Slack does not say which language a user reads, so ``Actor.language_code`` stays ``None``
 and the engine falls back to the user's setting or the workspace default.
+
+A Slack user id is only unique within its workspace, and a shared (Slack Connect) channel
+brings people of other workspaces to the app. So an account is keyed by workspace as well:
+``Actor.platform_user_id`` is ``T0TEAM/U0USER`` (``E0ORG/T0TEAM/U0USER`` in an Enterprise
+Grid), and an event from a person of another workspace than the app's own is refused here
+(the app's own: ``CRMBOT_SLACK_TEAM_ID`` if set, else the one the payload says the app is
+installed in).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.events import (
     SLACK_SLASH_COMMAND,
@@ -52,26 +59,108 @@ class SharedFile:
     url: str
 
 
-def parse(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | None:
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """Whose a payload is: the person's workspace, and the one the app is installed in."""
+
+    team: str
+    enterprise: str | None
+    home: str
+
+    def account(self, user: str) -> str:
+        """The person's key as a chat account: ``T0TEAM/U0USER`` or ``E0ORG/T0TEAM/U0USER``."""
+        return "/".join(p for p in (self.enterprise, self.team, user) if p)
+
+
+class _Parser(Protocol):
+    def __call__(
+        self, body: Mapping[str, Any], /, *, now: datetime, where: Workspace
+    ) -> InboundEvent | None: ...
+
+
+def slack_id(account: str) -> str:
+    """``T0TEAM/U0USER`` -> ``U0USER``, what the Web API takes to write to the person (an
+    account linked before workspaces were part of the key is the bare user id already)."""
+    return account.rsplit("/", 1)[-1]
+
+
+def parse(
+    body: Mapping[str, Any], *, now: datetime, team: str | None = None
+) -> InboundEvent | None:
     """Any decoded payload; ``None`` when it is not something to answer.
 
     ``now`` (the app clock) stands in for the send time where Slack gives none (slash
-    commands). A payload of an unexpected shape is logged and ignored rather than raised:
-    Slack would only retry it.
+    commands); ``team`` is the configured workspace (``CRMBOT_SLACK_TEAM_ID``). A payload
+    of an unexpected shape is logged and ignored rather than raised: Slack would only retry
+    it; so is one from a person of another workspace.
     """
     try:
-        if body.get("type") == "event_callback":
-            return parse_event(body, now=now)
-        if body.get("type") == "block_actions":
-            return parse_action(body, now=now)
-        if isinstance(body.get("command"), str):
-            return parse_command(body, now=now)
+        kind = body.get("type")
+        parser: _Parser
+        where: Workspace | None
+        if kind == "event_callback":
+            parser, where = parse_event, _event_workspace(body)
+        elif kind == "block_actions":
+            parser, where = parse_action, _action_workspace(body)
+        elif isinstance(body.get("command"), str):
+            parser, where = parse_command, _command_workspace(body)
+        else:
+            return None
+        if where is None or where.team != (team or where.home):
+            log.warning(
+                "slack: refused a %s from another workspace (%s, the app's is %s)",
+                kind or "command",
+                where.team if where else "none named",
+                team or (where.home if where else "unknown"),
+            )
+            return None
+        return parser(body, now=now, where=where)
     except (KeyError, TypeError, ValueError, AttributeError):
         log.warning("slack: ignoring a payload of unexpected shape (type %r)", body.get("type"))
     return None
 
 
-def parse_event(envelope: Mapping[str, Any], *, now: datetime) -> InboundEvent | None:
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _event_workspace(envelope: Mapping[str, Any]) -> Workspace | None:
+    """An event names the installation in ``authorizations`` / ``team_id``, and the
+    person's workspace in ``user_team`` (a shared channel) or ``team``."""
+    event = envelope.get("event")
+    event = event if isinstance(event, Mapping) else {}
+    auths = [a for a in envelope.get("authorizations") or () if isinstance(a, Mapping)]
+    home = _text(auths[0].get("team_id")) if auths else None
+    home = home or _text(envelope.get("team_id"))
+    team = _text(event.get("user_team")) or _text(event.get("team")) or home
+    enterprise = _text(envelope.get("enterprise_id")) or (
+        _text(auths[0].get("enterprise_id")) if auths else None
+    )
+    if home is None or team is None:
+        return None
+    return Workspace(team, enterprise, home)
+
+
+def _command_workspace(body: Mapping[str, Any]) -> Workspace | None:
+    team = _text(body.get("team_id"))
+    if team is None:
+        return None
+    return Workspace(_text(body.get("user_team")) or team, _text(body.get("enterprise_id")), team)
+
+
+def _action_workspace(body: Mapping[str, Any]) -> Workspace | None:
+    user, installed = body.get("user") or {}, body.get("team") or {}
+    enterprise = body.get("enterprise") or {}
+    home = _text(installed.get("id"))
+    team = _text(user.get("team_id")) or home
+    if home is None or team is None:
+        return None
+    return Workspace(team, _text(enterprise.get("id")), home)
+
+
+def parse_event(
+    envelope: Mapping[str, Any], *, now: datetime, where: Workspace
+) -> InboundEvent | None:
     """A DM to the app, or a mention of it in a channel; everything else is ``None``."""
     event = envelope.get("event")
     if not isinstance(event, Mapping):
@@ -96,7 +185,7 @@ def parse_event(envelope: Mapping[str, Any], *, now: datetime) -> InboundEvent |
         event_id=str(envelope.get("event_id") or f"ev{channel}:{event.get('ts')}"),
         platform=PLATFORM,
         kind=EventKind.IMAGE if has_files else EventKind.MESSAGE,
-        actor=Actor(user),
+        actor=Actor(where.account(user)),
         chat=Chat(channel, is_private=private),
         sent_at=_timestamp(event.get("event_ts") or event.get("ts"), now),
         text=text,
@@ -104,7 +193,9 @@ def parse_event(envelope: Mapping[str, Any], *, now: datetime) -> InboundEvent |
     )
 
 
-def parse_command(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | None:
+def parse_command(
+    body: Mapping[str, Any], *, now: datetime, where: Workspace
+) -> InboundEvent | None:
     """``/crm find acme`` -> command ``find``, args ``acme``; ``/crm`` alone -> ``help``.
 
     A workspace may also register a command of ours directly (``/find acme``): any other
@@ -124,7 +215,7 @@ def parse_command(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | N
         event_id=str(body.get("trigger_id") or f"cmd{channel}:{user}:{now.timestamp()}"),
         platform=PLATFORM,
         kind=EventKind.MESSAGE,
-        actor=Actor(user, str(body.get("user_name") or "")),
+        actor=Actor(where.account(user), str(body.get("user_name") or "")),
         chat=Chat(channel, is_private=_is_dm(channel, body.get("channel_name"))),
         sent_at=now,
         text=f"/{command} {args}".rstrip(),
@@ -134,7 +225,9 @@ def parse_command(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | N
     )
 
 
-def parse_action(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | None:
+def parse_action(
+    body: Mapping[str, Any], *, now: datetime, where: Workspace
+) -> InboundEvent | None:
     """A pressed button: its ``value`` is the payload; the message it sat on is the origin."""
     action = next(
         (
@@ -165,7 +258,9 @@ def parse_action(body: Mapping[str, Any], *, now: datetime) -> InboundEvent | No
         event_id=f"act{trigger}",
         platform=PLATFORM,
         kind=EventKind.BUTTON,
-        actor=Actor(str(user["id"]), str(user.get("username") or user.get("name") or "")),
+        actor=Actor(
+            where.account(str(user["id"])), str(user.get("username") or user.get("name") or "")
+        ),
         chat=Chat(str(channel), is_private=_is_dm(str(channel), channel_info.get("name"))),
         sent_at=_timestamp(action.get("action_ts"), now),
         payload=str(action["value"]),
