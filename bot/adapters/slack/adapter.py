@@ -182,11 +182,14 @@ class SlackAdapter:
         return web.Response()
 
     def _signed(self, raw: bytes, timestamp: str | None, signature: str | None) -> bool:
+        # Slack sends ASCII digits and "v0=<hex>": anything else (empty, "1e9", "é") was
+        # not sent by Slack, and would make the SDK raise rather than answer False.
+        if not _is_ascii_number(timestamp) or not signature or not signature.isascii():
+            return False
         try:
             return self._verifier.is_valid(raw, timestamp, signature)
-        except (UnicodeDecodeError, ValueError):
-            # The SDK verifies text; a body that is not UTF-8, or a timestamp that is not
-            # a number, was not sent by Slack.
+        except (UnicodeDecodeError, ValueError, TypeError):
+            # The SDK verifies text: a body that is not UTF-8 was not sent by Slack.
             return False
 
     async def accept(self, body: Mapping[str, Any]) -> None:
@@ -428,12 +431,15 @@ def _retry_after(value: object) -> float:
     return max(seconds, 0.0) or 1.0
 
 
+def _is_ascii_number(value: str | None) -> bool:
+    return bool(value) and value is not None and value.isascii() and value.isdigit()
+
+
 def _refusal_reason(timestamp: str | None) -> str:
     """Why a signature check failed, from the one header that is safe to look at."""
-    try:
-        age = abs(time.time() - int(timestamp or ""))
-    except ValueError:
+    if not _is_ascii_number(timestamp) or len(timestamp or "") > 12:
         return "missing or malformed timestamp"
+    age = abs(time.time() - int(timestamp or ""))
     if age > SIGNATURE_MAX_AGE:
         return f"timestamp {int(age)} s away from now (limit {SIGNATURE_MAX_AGE} s)"
     return "signature does not verify"
@@ -460,6 +466,6 @@ def decode_body(raw: bytes) -> dict[str, Any] | None:
                 data = fields
             else:
                 return None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to read
         return None
     return data if isinstance(data, dict) else None

@@ -49,6 +49,7 @@ from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.telegram.parse import (
     BotIdentity,
     FileRef,
+    MalformedUpdate,
     event_from_update,
     file_to_fetch,
 )
@@ -63,7 +64,7 @@ from bot.adapters.telegram.render import (
 )
 from bot.app import App
 from bot.config import ConfigError
-from bot.events import Attachment, EventKind, InboundEvent
+from bot.events import Attachment, EventKind
 from bot.images import sniff_image
 from bot.replies import Reply
 
@@ -185,7 +186,7 @@ class TelegramAdapter:
             return self._too_large(request, limit)
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to read
             log.warning("telegram webhook: body is not JSON (%d bytes)", len(body))
             return web.Response(status=400, text="malformed JSON")
         if not isinstance(data, dict):
@@ -219,21 +220,21 @@ class TelegramAdapter:
         query = update.callback_query
         try:
             me = await self._identify()
-            event = event_from_update(update, me, received_at=self.app.clock.now())
+            try:
+                event = event_from_update(update, me, received_at=self.app.clock.now())
+                ref = file_to_fetch(update) if event and event.kind is EventKind.IMAGE else None
+            except MalformedUpdate as exc:
+                # Every delivery of it would fail the same way: acknowledge it, say so once.
+                log.warning("telegram: ignored update %s: %s", update.update_id, exc)
+                return
             if event is None:
                 return
-            if event.kind is EventKind.IMAGE and not event.attachments:
-                event = await self._with_photo(event, update)
+            if ref is not None and not event.attachments:
+                event = replace(event, attachments=(await self._download(ref),))
             await self.app.engine.handle(event)
         finally:
             if query is not None:
                 await self._answer(query.id)
-
-    async def _with_photo(self, event: InboundEvent, update: Update) -> InboundEvent:
-        ref = file_to_fetch(update)
-        if ref is None:
-            return event
-        return replace(event, attachments=(await self._download(ref),))
 
     async def _download(self, ref: FileRef) -> Attachment:
         """The photo's bytes, checked: size before downloading (the update's figure, then
