@@ -9,34 +9,16 @@ is served right after it.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from tests.fakes.slack_api import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    FakeSlackApi,
-    SlackWorkspace,
-    sign,
-)
-from tests.fakes.telegram_api import Rig, telegram_rig, user
-from tests.fakes.wechat_api import (
-    AES_KEY,
-    AGENT_ID,
-    APP_ID,
-    APP_SECRET,
-    CORP_ID,
-    CORP_SECRET,
-    TOKEN,
-    FakeWeixinApi,
-    WeChatServer,
-    WeComServer,
-    xml_message,
-)
-from tests.server_harness import running
+from tests.fakes.slack_api import SlackWorkspace, sign
+from tests.fakes.telegram_api import Rig, user
+from tests.fakes.wechat_api import xml_message
+from tests.webhook_rigs import slack, tg, wechat, wecom, weixin
+
+__all__ = ["slack", "tg", "wechat", "wecom", "weixin"]  # fixtures
 
 SAM = user(4242, "Sam")
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -48,12 +30,6 @@ def no_traceback(caplog: pytest.LogCaptureFixture) -> None:
 
 
 # -- Telegram ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def tg(settings, clock) -> AsyncIterator[Rig]:
-    async with telegram_rig(settings, clock) as rig:
-        yield rig
 
 
 async def served_on_telegram(tg: Rig) -> None:
@@ -118,25 +94,6 @@ async def test_an_odd_callback_query_is_answered_200(tg, caplog):
 
 
 # -- Slack ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def slack(settings, clock) -> AsyncIterator[SlackWorkspace]:
-    api = FakeSlackApi()
-    await api.start()
-    config = Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        default_tz="Asia/Shanghai",
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=api.api_url,
-    )
-    try:
-        async with running(config, clock) as server:
-            yield SlackWorkspace(server, api)
-    finally:
-        await api.close()
 
 
 async def served_on_slack(slack: SlackWorkspace) -> None:
@@ -236,49 +193,6 @@ async def test_an_odd_slack_timestamp_or_signature_is_401(slack, headers, caplog
 
 
 # -- WeChat and WeCom ---------------------------------------------------------------------
-
-
-@pytest.fixture
-async def weixin() -> AsyncIterator[FakeWeixinApi]:
-    fake = FakeWeixinApi()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def wechat(settings, clock, weixin) -> AsyncIterator[WeChatServer]:
-    config = Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        default_tz="Asia/Shanghai",
-        slow_work_processes=0,
-        wechat_app_id=APP_ID,
-        wechat_app_secret=APP_SECRET,
-        wechat_token=TOKEN,
-        wechat_aes_key=AES_KEY,
-        wechat_api_url=weixin.url,
-    )
-    async with running(config, clock) as server:
-        yield WeChatServer(server, weixin)
-
-
-@pytest.fixture
-async def wecom(settings, clock, weixin) -> AsyncIterator[WeComServer]:
-    config = Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        default_tz="Asia/Shanghai",
-        slow_work_processes=0,
-        wecom_corp_id=CORP_ID,
-        wecom_agent_id=AGENT_ID,
-        wecom_secret=CORP_SECRET,
-        wecom_token=TOKEN,
-        wecom_aes_key=AES_KEY,
-        wecom_api_url=weixin.url,
-    )
-    async with running(config, clock) as server:
-        yield WeComServer(server, weixin)
 
 
 ODD_WEIXIN = [

@@ -231,8 +231,13 @@ class SlackAdapter:
             log.error("slack: %s failed", task.get_name(), exc_info=task.exception())
 
     async def _with_file(self, event: InboundEvent, file: SharedFile) -> None:
+        """The file for a linked sender; a stranger's is not fetched at all (they get the
+        link prompt, which needs no photo)."""
         try:
-            attachment = await self.download(file)
+            if not await self.app.engine.is_linked(event):
+                attachment = Attachment("unavailable", filename=file.name, mime_type=file.mimetype)
+            else:
+                attachment = await self.download(file)
         except Exception:
             log.exception("slack: could not fetch file %s for %s", file.file_id, event.event_id)
             attachment = Attachment("unavailable", filename=file.name, mime_type=file.mimetype)

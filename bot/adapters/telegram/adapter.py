@@ -64,7 +64,7 @@ from bot.adapters.telegram.render import (
 )
 from bot.app import App
 from bot.config import ConfigError
-from bot.events import Attachment, EventKind
+from bot.events import Attachment, EventKind, InboundEvent
 from bot.images import sniff_image
 from bot.replies import Reply
 
@@ -230,11 +230,18 @@ class TelegramAdapter:
             if event is None:
                 return
             if ref is not None and not event.attachments:
-                event = replace(event, attachments=(await self._download(ref),))
+                event = replace(event, attachments=(await self._photo(event, ref),))
             await self.app.engine.handle(event)
         finally:
             if query is not None:
                 await self._answer(query.id)
+
+    async def _photo(self, event: InboundEvent, ref: FileRef) -> Attachment:
+        """The photo, downloaded only for a linked sender: a stranger gets the link prompt,
+        and their upload costs us neither a ``getFile`` nor up to 20 MB of memory."""
+        if not await self.app.engine.is_linked(event):
+            return Attachment("unavailable", filename=ref.filename, mime_type=ref.mime_type)
+        return await self._download(ref)
 
     async def _download(self, ref: FileRef) -> Attachment:
         """The photo's bytes, checked: size before downloading (the update's figure, then

@@ -250,9 +250,12 @@ class WeChatAdapter:
 
     async def _process(self, parsed: Parsed, event: InboundEvent, slot: _Slot) -> str | None:
         if parsed.media_id is not None:
-            attachment = await image_attachment(
-                self.api, parsed.media_id, self.app.settings.max_photo_bytes
-            )
+            # Only a linked sender's photo is fetched: a stranger gets the link prompt.
+            attachment = Attachment("unavailable")
+            if await self.app.engine.is_linked(event):
+                attachment = await image_attachment(
+                    self.api, parsed.media_id, self.app.settings.max_photo_bytes
+                )
             event = replace(event, attachments=(attachment,))
         await self.app.engine.handle(event)
         now = self.app.clock.now()

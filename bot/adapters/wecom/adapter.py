@@ -41,6 +41,7 @@ from bot.adapters.wecom.parse import PLATFORM, parse_wecom
 from bot.adapters.wecom.render import DUPLICATE_CHECK, Message, Upload, cards_needed, render
 from bot.app import App
 from bot.config import ConfigError
+from bot.events import Attachment
 from bot.outbox import enqueue
 from bot.replies import Reply, Text
 from store.users import identity_user
@@ -181,9 +182,12 @@ class WeComAdapter:
         if event is None:
             return
         if parsed.media_id is not None:
-            attachment = await image_attachment(
-                self.api, parsed.media_id, self.app.settings.max_photo_bytes
-            )
+            # Only a linked sender's photo is fetched: a stranger gets the link prompt.
+            attachment = Attachment("unavailable")
+            if await self.app.engine.is_linked(event):
+                attachment = await image_attachment(
+                    self.api, parsed.media_id, self.app.settings.max_photo_bytes
+                )
             event = replace(event, attachments=(attachment,))
         await self.app.engine.handle(event)
 
