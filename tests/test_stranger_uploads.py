@@ -83,26 +83,20 @@ async def test_wechat_does_not_fetch_a_strangers_photo(wechat):
 
 async def test_wecom_does_not_fetch_a_strangers_photo(wecom):
     stranger = wecom.member("sam")
-
-    def image(media_id: str) -> dict[str, Any]:
-        return stranger.fields(
-            "image", PicUrl="http://p", MediaId=media_id, MsgId=wecom.next_msg_id()
-        )
-
     media_id = wecom.api.add_media(PNG)
-    texts = []
-    for _ in range(PHOTOS):
-        fields = stranger.fields(
-            "image", PicUrl="http://p", MediaId=media_id, MsgId=wecom.next_msg_id()
+
+    def image() -> dict[str, Any]:
+        number = wecom.next_msg_id()
+        fields: dict[str, Any] = stranger.fields(
+            "image", PicUrl="http://p", MediaId=media_id, MsgId=number
         )
-        texts.append((await stranger.send(fields)).text)
+        return fields
+
+    texts = [(await stranger.send(image())).text for _ in range(PHOTOS)]
     assert wecom.api.called("cgi-bin/media/get") == []
     assert [t for t in texts if t] == [texts[0]]
     assert "isn't linked" in texts[0]
 
     await link(wecom.running, "wecom", "sam")
-    fields = stranger.fields(
-        "image", PicUrl="http://p", MediaId=media_id, MsgId=wecom.next_msg_id()
-    )
-    await stranger.send(fields)
+    await stranger.send(image())
     assert len(wecom.api.called("cgi-bin/media/get")) == 1
