@@ -21,6 +21,9 @@ Wiring choices (each one is why the code looks the way it does):
   "committed", so a crash before it makes Slack retry instead of losing the message.
   Downloading a shared file can take longer than 3 seconds, so a photo is acknowledged at
   once and fetched in a tracked task.
+* **Checked before the body is read** where the headers suffice: a missing signature or a
+  timestamp that is not a number within 5 minutes -> 401 at once. The body itself is read
+  under a time limit and a cap on bodies not yet verified (``bot.bodies``: 408, 503).
 * **Bad input never reaches the engine.** A body over ``max_body_bytes`` -> 413
   (aiohttp's ``client_max_size``), a bad signature or a timestamp more than 5 minutes off
   (or a body that is not UTF-8, which Slack never sends) -> 401, a signed body that does
@@ -48,6 +51,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import DeliveryError, RateLimits
+from bot.adapters.http import read_body
 from bot.adapters.slack.parse import PLATFORM, SharedFile, parse, shared_files
 from bot.adapters.slack.render import render, render_choice, render_upload
 from bot.app import App
@@ -141,8 +145,17 @@ class SlackAdapter:
     # ------------------------------------------------------------------ inbound
 
     async def handle_request(self, request: web.Request) -> web.StreamResponse:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        if not _may_be_signed(timestamp, request.headers.get("X-Slack-Signature")):
+            # What can be checked before the body is read: it is not worth reading.
+            log.warning(
+                "slack: refused a request from %s (401): %s",
+                request.remote,
+                _refusal_reason(timestamp),
+            )
+            return web.Response(status=401, text="invalid request")
         try:
-            raw = await request.read()
+            raw = await read_body(self.app.bodies, request)  # timed, and capped while unverified
         except web.HTTPRequestEntityTooLarge:
             log.warning(
                 "slack: refused a body over %d bytes from %s (413)",
@@ -150,7 +163,6 @@ class SlackAdapter:
                 request.remote,
             )
             raise
-        timestamp = request.headers.get("X-Slack-Request-Timestamp")
         if not self._signed(raw, timestamp, request.headers.get("X-Slack-Signature")):
             log.warning(
                 "slack: refused a request from %s (401): %s",
@@ -434,6 +446,15 @@ def _retry_after(value: object) -> float:
     except (TypeError, ValueError):
         return 1.0
     return max(seconds, 0.0) or 1.0
+
+
+def _may_be_signed(timestamp: str | None, signature: str | None) -> bool:
+    """The headers alone could belong to a request Slack signed just now."""
+    if not _is_ascii_number(timestamp) or not signature or not signature.isascii():
+        return False
+    return len(timestamp or "") <= 12 and abs(time.time() - int(timestamp or "")) <= (
+        SIGNATURE_MAX_AGE
+    )
 
 
 def _is_ascii_number(value: str | None) -> bool:

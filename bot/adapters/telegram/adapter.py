@@ -46,6 +46,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.base import DeliveryError, RateLimits
+from bot.adapters.http import read_body
 from bot.adapters.telegram.parse import (
     BotIdentity,
     FileRef,
@@ -181,7 +182,8 @@ class TelegramAdapter:
         if request.content_length is not None and request.content_length > limit:
             return self._too_large(request, limit)
         try:
-            body = await request.read()  # aiohttp stops reading at client_max_size
+            # Verified by its header: read under the time limit, not the unverified cap.
+            body = await read_body(self.app.bodies, request, verified=True)  # <= client_max_size
         except web.HTTPRequestEntityTooLarge:  # chunked: no Content-Length to check first
             return self._too_large(request, limit)
         try:

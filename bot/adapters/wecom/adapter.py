@@ -34,6 +34,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
 from bot.adapters.base import DeliveryError, RateLimits
+from bot.adapters.http import read_body
 from bot.adapters.wechat.adapter import image_attachment
 from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify
 from bot.adapters.wechat.parse import Parsed, Query, Refused, decrypt, fresh, read_xml
@@ -150,8 +151,12 @@ class WeComAdapter:
 
     async def receive(self, request: web.Request) -> web.StreamResponse:
         query = Query.of(request.query)
+        if not query.msg_signature or not fresh(query.timestamp, self.app.clock.now()):
+            # The signature covers the body; its age and presence need none: not worth reading.
+            log.warning("wecom: refused a stale or unsigned callback from %s (403)", request.remote)
+            return web.Response(status=403, text="refused")
         try:
-            body = await request.read()
+            body = await read_body(self.app.bodies, request)  # timed, and capped while unverified
         except web.HTTPRequestEntityTooLarge:
             log.warning("wecom: refused an oversize body from %s (413)", request.remote)
             return web.Response(status=413, text="too large")
