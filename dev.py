@@ -5,6 +5,7 @@
     python3 dev.py test [pytest options]        # lint, type-check and the whole test suite
     python3 dev.py crmbot ARGS...               # any other crmbot command
     python3 dev.py lock [pip-compile options]   # refresh requirements.lock (e.g. --upgrade)
+    python3 dev.py audit [pip-audit options]    # known vulnerabilities in requirements.lock
 
 Each creates ./.venv and installs the project into it with every extra (``crmbot[all]``,
 plus ``dev`` for the tests) the first time, and again whenever pyproject.toml or
@@ -16,6 +17,7 @@ developer test the same set.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -30,6 +32,9 @@ LOCK = ROOT / "requirements.lock"
 #: pip-compile lives in a venv of its own inside .venv, not among the locked packages.
 LOCK_TOOL = VENV / "lock-tool"
 PIP_TOOLS = "pip-tools==7.6.2"
+#: pip-audit too: it reads the PyPI vulnerability data for each pin of the lock.
+AUDIT_TOOL = VENV / "audit-tool"
+PIP_AUDIT = "pip-audit==2.10.1"
 #: The extras the tested set is made of; requirements.lock is compiled for exactly these.
 LOCKED_EXTRAS = ("all", "dev")
 
@@ -99,6 +104,51 @@ def lock(options: list[str]) -> int:
     return subprocess.call(command, cwd=ROOT, env=env)
 
 
+def _tool(place: Path, requirement: str, script: str) -> Path:
+    """A command-line tool in a venv of its own (kept apart from the locked packages)."""
+    tool = place / ("Scripts" if os.name == "nt" else "bin")
+    if not (tool / script).exists() and not (tool / f"{script}.exe").exists():
+        venv.EnvBuilder(with_pip=True).create(place)
+        subprocess.run(
+            [str(tool / "python"), "-m", "pip", "install", "--quiet", requirement], check=True
+        )
+    return tool / script
+
+
+def audit(options: list[str]) -> int:
+    """Check every pin of requirements.lock against PyPI's vulnerability data (pip-audit).
+
+    The lock is fully pinned, so nothing is resolved or installed (``--no-deps``). Exit 0:
+    every pin was checked and none is known vulnerable; 1: a known vulnerability (listed);
+    3: the data could not be reached for some pins (a mirror without PyPI's JSON API, as
+    in our CI sandbox), which is reported and is not a pass."""
+    report = VENV / "audit.json"
+    command = [
+        str(_tool(AUDIT_TOOL, PIP_AUDIT, "pip-audit")),
+        "--requirement",
+        str(LOCK),
+        "--no-deps",
+        "--disable-pip",
+        "--progress-spinner=off",
+        "--format=json",
+        f"--output={report}",
+        *options,
+    ]
+    code = subprocess.call(command, cwd=ROOT)
+    if not report.exists():
+        return code or 3
+    found = json.loads(report.read_text(encoding="utf-8")).get("dependencies", [])
+    vulnerable = [d for d in found if d.get("vulns")]
+    unchecked = [d for d in found if d.get("skip_reason")]
+    for dep in vulnerable:
+        ids = ", ".join(v.get("id", "?") for v in dep["vulns"])
+        print(f"VULNERABLE {dep['name']} {dep.get('version', '')}: {ids}")
+    print(f"pip-audit: {len(found)} pins, {len(vulnerable)} vulnerable, {len(unchecked)} unchecked")
+    if vulnerable:
+        return 1
+    return 3 if unchecked else 0
+
+
 def run(args: list[str]) -> int:
     return subprocess.call(args, cwd=ROOT)
 
@@ -113,6 +163,8 @@ def main(argv: list[str]) -> int:
         return run([str(BIN / "crmbot"), *rest])
     if command == "lock":
         return lock(rest)
+    if command == "audit":
+        return audit(rest)
     if command == "test":
         ensure_environment(*LOCKED_EXTRAS)
         steps = [
