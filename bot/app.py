@@ -8,6 +8,7 @@ from bot.bodies import BodyLimits
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.engine import Engine, EngineParts
+from bot.secret_key import with_secret_key
 from bot.workers import SlowWorkers
 from conversations.dispatch import FlowDispatcher
 from handlers import features
@@ -46,6 +47,7 @@ async def open_app(
     """Open the database (migrating SQLite automatically) and build the engine."""
     clock = clock or SystemClock()
     db = Database(settings.database_url, clock)
+    settings = with_secret_key(settings)  # after the database: its directory exists now
     try:
         if db.is_sqlite:
             await migrate.upgrade(db)
@@ -66,7 +68,11 @@ async def open_app(
             features.build_flows(), features.build_router(), features.is_new_intent
         ),
         onboarding=features.start,
-        workers=SlowWorkers(settings.slow_work_processes),
+        workers=SlowWorkers(
+            settings.slow_work_processes,
+            at_once=settings.slow_work_at_once,
+            memory_bytes=settings.slow_work_memory_mb * 1_048_576 or None,
+        ),
     )
     engine = Engine(db, parts, outbox_platforms=outbox_platforms)
     return App(settings, clock, db, translator, engine)

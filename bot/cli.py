@@ -26,6 +26,7 @@ from bot.config import ConfigError, default_data_dir, load_settings
 from bot.console_reminders import console_reminders
 from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
+from bot.secret_key import invite_key
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database
@@ -251,6 +252,25 @@ def wecom() -> None:
     """WeCom set-up."""
 
 
+@wecom.command("set-menu")
+@run_async
+async def wecom_set_menu() -> None:
+    """Create the app's menu (today / log / find / reports / help), as for WeChat."""
+    from bot.server import build_server
+
+    settings = load_settings()
+    if "wecom" not in settings.platforms:
+        raise ConfigError("CRMBOT_WECOM_CORP_ID and the other CRMBOT_WECOM_*: set them first")
+    server = await build_server(settings)
+    try:
+        adapter = server.adapters["wecom"]
+        await adapter.start()
+        menu = await adapter.set_menu()  # type: ignore[attr-defined]
+    finally:
+        await server.close()
+    click.echo(json.dumps(menu, ensure_ascii=False, indent=2))
+
+
 @wecom.command("add-group-bot")
 @click.argument("team_name", metavar="NAME")
 @click.argument("url")
@@ -339,7 +359,9 @@ async def user_invite(
             if team:
                 await add_member(session, await ensure_team(session, team, now), person)
             ttl = timedelta(hours=app.settings.invite_ttl_hours)
-            invite = await issue_invite(session, person, now=now, ttl=ttl)
+            invite = await issue_invite(
+                session, person, now=now, ttl=ttl, key=invite_key(app.settings)
+            )
         click.echo(f"Invite for {person.display_name} ({person.role}): {invite.code}")
         click.echo(f"In chat, send:  /start {invite.code}")
         if "telegram" in app.settings.platforms:

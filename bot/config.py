@@ -106,13 +106,22 @@ class Settings(BaseSettings):
     """A template message (first / keyword1 / keyword2 / remark) for pushes to someone
     who has not written in 48 hours; without it such pushes wait for their next message."""
     wechat_menu_lang: str = "zh"
-    """Language of the custom menu ``crmbot wechat set-menu`` creates."""
+    """Language of the custom menu ``crmbot wechat set-menu`` (and ``crmbot wecom
+    set-menu``) creates."""
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = None
     wecom_secret: SecretStr | None = None
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_api_url: str = "https://qyapi.weixin.qq.com"
+    wecom_daily_limit: int | None = Field(default=None, ge=1)
+    """App messages the WeCom app may send in any 24 hours (WeCom's per-app daily quota,
+    see the admin console); over it, messages wait in the outbox. Unset: no daily cap."""
+    secret_key: SecretStr | None = None
+    """Keys the invite codes' hashes (bot.secret_key); unset: a 0600 key file made on first
+    start beside the database. Set it when several machines share one database."""
+    health_token: SecretStr | None = None
+    """Bearer token that shows /healthz's details; without it, /healthz says only up/down."""
     public_url: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)
@@ -124,6 +133,14 @@ class Settings(BaseSettings):
     """Request bodies read at once before their signature could be checked; more -> 503."""
     # Processes (at a lower priority) for card reading and chart drawing; 0 = a thread.
     slow_work_processes: int = Field(default=1, ge=0, le=8)
+    slow_work_at_once: int = Field(default=2, ge=1, le=16)
+    """At most this many card readings / charts at once (never more than the processes);
+    the next one waits its turn (bot.workers)."""
+    slow_work_memory_mb: int = Field(default=3072, ge=0)
+    """Address-space cap of each worker process (0: none). A normal card peaks near
+    1.2 GB of address space (400 MB resident) with the OCR models loaded."""
+    card_read_seconds: float = Field(default=20.0, gt=0, le=600)
+    """A card photo not read in this time is given up with a clear message."""
     config_file: Path | None = None
 
     def currency_for(self, own: str | None) -> str:
@@ -180,6 +197,13 @@ class Settings(BaseSettings):
             value = "postgresql+asyncpg://" + value.split("://", 1)[1]
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("use at least 32 random characters (secrets.token_hex(32))")
         return value
 
     @field_validator("telegram_webhook_secret")

@@ -32,6 +32,7 @@ from bot.workers import SlowWorkers
 from locales.catalog import Translator, match_language
 from store.access import principal_for
 from store.db import Database
+from store.errors import is_transient
 from store.models import Conversation, ProcessedEvent, User
 from store.outbox import enqueue_choice
 from store.upsert import insert_ignore
@@ -119,6 +120,7 @@ class Engine:
         ``stored`` is called once the event's own transaction committed (or found it a
         duplicate): a webhook can answer the platform then, before the slow work is done."""
         key = (event.platform, event.chat.chat_id, event.actor.platform_user_id)
+        committed = False
         async with self._locks.hold(key):
             try:
                 async with self.db.transaction(platform=event.platform) as session:
@@ -133,13 +135,23 @@ class Engine:
                     self._enqueue(session, event, replies)
                     slow = ctx.slow
                 # Committed: only now may the replies leave.
+                committed = True
                 self._committed(event)
                 if stored is not None:
                     stored()
                 if slow is not None:
                     replies = replies + await self._finish_slow(event, slow)
                 return replies
-            except Exception:
+            except Exception as error:
+                if not committed and self._redelivered(event, error):
+                    log.warning(
+                        "event %s/%s not stored, the database is busy (%s); "
+                        "the platform will deliver it again",
+                        event.platform,
+                        event.event_id,
+                        type(error).__name__,
+                    )
+                    raise
                 log.exception("event %s/%s failed", event.platform, event.event_id)
                 return await self._apologise(event)
 
@@ -150,6 +162,22 @@ class Engine:
         async with self.db.transaction(platform=event.platform) as session:
             user = await identity_user(session, event.platform, event.actor.platform_user_id)
             return user is not None and user.active
+
+    def _redelivered(self, event: InboundEvent, error: Exception) -> bool:
+        """Whether to let ``error`` reach the adapter rather than apologise.
+
+        When the database is busy (SQLite locked by another process past its busy
+        timeout, PostgreSQL restarting: :func:`store.errors.is_transient`), nothing of the
+        event was stored and an apology would only tell the rep to retype what the
+        platform could simply deliver again. So for platforms that redeliver — those
+        whose replies go through the outbox: the adapter answers the webhook 5xx, and
+        Telegram, Slack and WeChat retry — the error goes up, the message waits on the
+        platform's side, and it is handled when the database is free; the update's id
+        makes the redelivery safe. We say nothing meanwhile: a "saving, one moment"
+        notice could only be sent around the outbox (the database is what is busy) and
+        would be repeated on each redelivery. The console and tests, which cannot
+        redeliver, still get the apology at once."""
+        return event.platform in self.outbox_platforms and is_transient(error)
 
     async def _finish_slow(self, event: InboundEvent, slow: SlowWork) -> list[Reply]:
         """The slow part of an event with no transaction open, then its answer in a new one

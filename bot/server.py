@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -141,24 +142,44 @@ class Server:
             await adapter.close()
         await self.app.close()
 
-    async def health(self, _request: web.Request) -> web.Response:
-        body: dict[str, object] = {"platforms": sorted(self.adapters)}
+    async def health(self, request: web.Request) -> web.Response:
+        """``/healthz``: up (200) or down (503) for anyone — a load balancer needs no more.
+
+        The details (platforms, outbox backlog, oldest undelivered age, pushes waiting for
+        a WeChat window) tell an outsider how busy the team is and which platforms are
+        wired, so they are given only with ``Authorization: Bearer <CRMBOT_HEALTH_TOKEN>``
+        (compared in constant time); without a configured token, to nobody. An anonymous
+        check runs one ``SELECT 1`` and nothing else."""
+        detailed = self._may_see_details(request)
+        body: dict[str, object] = {}
         try:
             async with self.app.db.transaction() as session:
                 await session.execute(text("SELECT 1"))
-                body["outbox_backlog"] = await backlog(session)
-                body["waiting_for_window"] = await waiting(session)
-                oldest = await oldest_undelivered(session)
-            # How long the oldest reply or push has waited: an outage shows here, and it
-            # is retried (see bot.delivery.sender), not lost.
-            waited = (self.app.clock.now() - oldest).total_seconds() if oldest else 0.0
-            body["oldest_undelivered_seconds"] = round(max(waited, 0.0))
-            body["database"] = True
+                if detailed:
+                    body["platforms"] = sorted(self.adapters)
+                    body["outbox_backlog"] = await backlog(session)
+                    body["waiting_for_window"] = await waiting(session)
+                    oldest = await oldest_undelivered(session)
+                    # How long the oldest reply or push has waited: an outage shows here,
+                    # and it is retried (see bot.delivery.sender), not lost.
+                    waited = (self.app.clock.now() - oldest).total_seconds() if oldest else 0.0
+                    body["oldest_undelivered_seconds"] = round(max(waited, 0.0))
+            up = True
         except Exception:
             log.exception("health check: database unreachable")
-            body["database"] = False
-        body["status"] = "ok" if body["database"] else "unavailable"
-        return web.json_response(body, status=200 if body["database"] else 503)
+            up = False
+        if detailed:
+            body["database"] = up
+        body["status"] = "ok" if up else "unavailable"
+        return web.json_response(body, status=200 if up else 503)
+
+    def _may_see_details(self, request: web.Request) -> bool:
+        token = self.app.settings.health_token
+        if token is None:
+            return False
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        expected = token.get_secret_value().encode()
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)
 
 
 async def build_server(

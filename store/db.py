@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +25,11 @@ from store import sqlite_driver
 from store.audit import install_audit_hooks
 from store.search import install_search_key_hooks
 from store.types import Clock
+
+log = logging.getLogger(__name__)
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
 
 
 class Database:
@@ -118,9 +126,26 @@ class _TaskGate:
 
 
 def _ensure_parent_dir(url: str) -> None:
+    """Make the SQLite file private before SQLite opens it: the directory we create is
+    ``0700``, the file ``0600`` (created empty here, which SQLite takes as a new
+    database; its ``-wal`` and ``-shm`` files take the same mode). A file left readable by
+    others (an older crmbot, a copy) is narrowed to ``0600`` if it is ours. The database
+    holds customers' phone numbers and the team's deals: nobody else on the machine reads
+    it."""
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    if not path.parent.exists():
+        path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            status = file.stat()
+            if status.st_uid == os.getuid() and status.st_mode & 0o077:
+                log.warning("%s was readable by others; narrowed to 0600", file)
+                file.chmod(PRIVATE_FILE)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

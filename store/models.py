@@ -129,6 +129,16 @@ class Invite(Base):
     used_by: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"))
 
 
+class StartAttempt(Base):
+    """Wrong invite codes sent from one chat in the current window (store/start_attempts.py)."""
+
+    __tablename__ = "start_attempts"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime]
+
+
 class Owned:
     """Marks a record that belongs to a user; record rules and the audit log apply to it."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Sequence
@@ -27,8 +28,10 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s\-]", "", code).upper()
 
 
-def hash_code(code: str) -> str:
-    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+def hash_code(code: str, key: bytes) -> str:
+    """What is stored of an invite code: an HMAC under the server's key (bot.secret_key),
+    so the 40-bit codes cannot be brute-forced from a copy of the database alone."""
+    return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
 
 
 def format_code(raw: str) -> str:
@@ -131,10 +134,12 @@ class IssuedInvite:
 
 
 async def issue_invite(
-    session: AsyncSession, user: User, *, now: datetime, ttl: timedelta
+    session: AsyncSession, user: User, *, now: datetime, ttl: timedelta, key: bytes
 ) -> IssuedInvite:
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    invite = Invite(code_hash=hash_code(raw), user_id=user.id, created_at=now, expires_at=now + ttl)
+    invite = Invite(
+        code_hash=hash_code(raw, key), user_id=user.id, created_at=now, expires_at=now + ttl
+    )
     session.add(invite)
     await session.flush()
     return IssuedInvite(format_code(raw), invite.expires_at)
@@ -163,10 +168,11 @@ async def redeem_invite(
     external_id: str,
     display_name: str,
     now: datetime,
+    key: bytes,
 ) -> User | None:
     """Link the chat account to the invite's user; ``None`` if the code is unknown, used or old."""
     invite = await session.scalar(
-        select(Invite).where(Invite.code_hash == hash_code(code)).with_for_update()
+        select(Invite).where(Invite.code_hash == hash_code(code, key)).with_for_update()
     )
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         return None

@@ -93,6 +93,13 @@ async def database_url(migrated_template: str, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{target}"
 
 
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data directory in the test's own folder: on PostgreSQL the server's key file
+    (bot.secret_key) goes there, never into the home directory of whoever runs the tests."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(FROZEN_AT)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from bot.clock import FrozenClock
 from bot.config import Settings
@@ -19,6 +20,8 @@ from bot.server import Server, build_server, http_options
 from store.models import Role
 from store.users import add_member, create_user, ensure_team, link_identity
 from tests.clocks import clock_sleep
+
+HEALTH_TOKEN = "health-token-for-tests"
 
 
 @dataclass
@@ -36,6 +39,13 @@ class Running:
             if handled == 0:
                 break
         return total
+
+    async def health(self, token: str | None = HEALTH_TOKEN) -> tuple[int, dict[str, Any]]:
+        """``/healthz`` as the operator's monitoring sees it (with the token), or as anyone
+        does (``token=None``): the status and the JSON body."""
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        async with self.client.get("/healthz", headers=headers) as response:
+            return response.status, await response.json()
 
     async def user(
         self,
@@ -58,6 +68,8 @@ class Running:
 
 @asynccontextmanager
 async def running(settings: Settings, clock: FrozenClock) -> AsyncIterator[Running]:
+    if settings.health_token is None:
+        settings = settings.model_copy(update={"health_token": SecretStr(HEALTH_TOKEN)})
     server = await build_server(settings, clock, sleep=clock_sleep(clock))
     test_server = TestServer(server.webapp, host="127.0.0.1")
     await test_server.start_server(**http_options(settings))  # serve's own timeouts

@@ -80,3 +80,40 @@ async def test_approval_pushes_queued_before_0011_get_their_columns(db):
         ("ap:5:approved:9", None, None),
         ("rm:1", None, None),
     ]
+
+
+async def test_unused_invites_hashed_the_old_way_are_removed_by_the_upgrade(db):
+    """Their bare SHA-256 could never match a keyed lookup: gone, not left to fail."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from store.migrate import alembic_config, upgrade
+
+    cfg = alembic_config(db.url)
+
+    def down(connection: Any) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0012")
+
+    now = db.clock.now()
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down)
+        await conn.execute(
+            text(
+                "INSERT INTO users (name, display_name, role, active, created_at)"
+                " VALUES ('li', 'li', 'rep', true, :t)"
+            ),
+            {"t": now},
+        )
+        for code_hash, used in (("a" * 64, None), ("b" * 64, now)):
+            await conn.execute(
+                text(
+                    "INSERT INTO invites (code_hash, user_id, created_at, expires_at, used_at)"
+                    " SELECT :h, id, :t, :t, :u FROM users"
+                ),
+                {"h": code_hash, "t": now, "u": used},
+            )
+    await upgrade(db)
+    async with db.engine.connect() as conn:
+        left = (await conn.execute(text("SELECT code_hash FROM invites"))).scalars().all()
+    assert left == ["b" * 64]

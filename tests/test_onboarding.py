@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.secret_key import invite_key
 from store.models import ChatIdentity, Company, Role
 from store.users import create_user, issue_invite
 
@@ -14,7 +15,11 @@ async def invite(bot, name="li", role=Role.REP, ttl_hours=72, lang=None):
     async with bot.db.transaction(platform="cli") as session:
         user = await create_user(session, name, role=role, now=bot.clock.now(), lang=lang)
         issued = await issue_invite(
-            session, user, now=bot.clock.now(), ttl=timedelta(hours=ttl_hours)
+            session,
+            user,
+            now=bot.clock.now(),
+            ttl=timedelta(hours=ttl_hours),
+            key=invite_key(bot.app.settings),
         )
     return issued.code
 
@@ -103,3 +108,28 @@ async def test_deactivated_user_is_treated_as_unlinked(bot):
         user = await session.get(type(await bot.get_user("li")), li.user_id)
         user.active = False
     assert "isn't linked" in (await li.send("/help")).text
+
+
+async def test_start_is_throttled_per_chat_after_five_wrong_codes(bot):
+    """Guessing codes from one chat stops after five wrong ones, even for a right code,
+    until 15 minutes have passed; another chat is not affected."""
+    code = await invite(bot)
+    guesser = bot.stranger("tg-66")
+    for n in range(5):
+        assert "isn't valid" in (await guesser.send(f"/start AAAA-AAA{n + 2}")).text
+    r = await guesser.send(f"/start {code}")
+    assert "Too many wrong invite codes" in r.text
+    assert "15 min" in r.text
+    assert await bot.scalar(select(func.count()).select_from(ChatIdentity)) == 0
+    bot.clock.advance(timedelta(minutes=10))
+    assert "wait 5 min" in (await guesser.send(f"/start {code}")).text
+    bot.clock.advance(timedelta(minutes=5))
+    assert "Welcome, li!" in (await guesser.send(f"/start {code}")).text
+
+
+async def test_the_throttle_of_one_chat_leaves_others_alone(bot):
+    code = await invite(bot)
+    guesser = bot.stranger("tg-67")
+    for _ in range(6):
+        await guesser.send("/start WRONG-CODE")
+    assert "Welcome, li!" in (await bot.stranger("tg-68").send(f"/start {code}")).text

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from bot.config import Settings
 from bot.outbox import enqueue
 from bot.replies import Image, Text
+from bot.secret_key import invite_key
 from store.models import (
     Activity,
     ChatIdentity,
@@ -131,7 +132,11 @@ async def test_crm_start_links_the_account(slack):
             session, "mei", role=Role("rep"), now=slack.running.clock.now(), lang="en"
         )
         invite = await issue_invite(
-            session, mei, now=slack.running.clock.now(), ttl=timedelta(hours=1)
+            session,
+            mei,
+            now=slack.running.clock.now(),
+            ttl=timedelta(hours=1),
+            key=invite_key(app.settings),
         )
     person = slack.person("U0MEI", "D0MEIDM", "mei.chen")
     said = await person.command(f"start {invite.code}")

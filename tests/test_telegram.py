@@ -4,13 +4,19 @@ the local fake of the Bot API, with a frozen clock and a real database."""
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bot.clock import FrozenClock
 from bot.events import Attachment
+from bot.secret_key import invite_key
+from store import sqlite_driver
 from store.models import Activity, ChatIdentity, ProcessedEvent, Role, Task, User
 from store.users import create_user, issue_invite, link_identity
 from tests import workspace
@@ -82,7 +88,9 @@ async def test_the_deep_link_start_code_links_the_account_in_one_tap(tg, clock):
     app = tg.run.server.app
     async with app.db.transaction(platform="test") as session:
         chen = await create_user(session, "chen", role=Role.REP, now=clock.now(), lang=None)
-        invite = await issue_invite(session, chen, now=clock.now(), ttl=timedelta(hours=72))
+        invite = await issue_invite(
+            session, chen, now=clock.now(), ttl=timedelta(hours=72), key=invite_key(app.settings)
+        )
     assert tg.adapter.deep_link(invite.code) == f"https://t.me/crm_bot?start={invite.code}"
     # Opening the link makes the client send "/start CODE" (the recorded update, with our code).
     update = tg.fake.update("start_deep_link", text=f"/start {invite.code}")
@@ -379,3 +387,87 @@ async def test_a_file_that_is_not_an_image_gets_a_clear_answer(tg, ws, events):
     assert "isn't a photo I can read" in tg.fake.last(1001).text
     assert len(tg.fake.sent("file")) == 1  # the honest PDF was not even downloaded
     assert [a.kind for e in events for a in e.attachments] == ["not_image", "not_image"]
+
+
+# -- checking in by sharing a location -------------------------------------------------------
+
+
+async def test_a_shared_location_checks_in_on_the_visit_just_logged(tg, ws):
+    await tg.say(LI, "met Globex CFO, showed the demo")
+    await tg.deliver(tg.fake.update("venue", date=tg.fake.now))
+    assert tg.fake.last(1001).text == (
+        "📍 Checked in at Globex Corporation: Acme Ltd, 1601 Nanjing West Road, Shanghai"
+    )
+    visit = await scalar(tg, select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert visit.company_id == ws.ids["Globex Corporation"]
+    assert (visit.latitude, visit.longitude) == (31.228611, 121.454722)
+
+
+async def test_a_shared_location_with_nothing_logged_asks_which_customer(tg, ws):
+    await tg.deliver(tg.fake.update("location", date=tg.fake.now))
+    question = tg.fake.last(1001)
+    assert question.text == "📍 Which customer are you with?"
+    await tg.click(question, "Acme Ltd", LI)
+    assert "📍 Checked in: a visit to Acme Ltd is logged (shared location)." in (
+        tg.fake.last(1001).text
+    )
+    visit = await scalar(tg, select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert visit.company_id == ws.ids["Acme Ltd"]
+    assert visit.latitude == pytest.approx(31.230416, abs=1e-5)
+
+
+# -- a busy database (issue 21 item 11) ---------------------------------------------------------
+# A locked database does not lose a message: the webhook answers 5xx so Telegram delivers it
+# again, and it is handled once the database is free -- never "nothing was saved" with a 200
+# that makes Telegram forget it.
+
+
+@contextmanager
+def write_locked(database_url: str) -> Iterator[None]:
+    """Another process's connection holding SQLite's write lock (``BEGIN IMMEDIATE``)."""
+    other = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+async def count_where(tg: Rig, model, *where) -> int:
+    async with tg.run.server.app.db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+@pytest.mark.sqlite_only
+async def test_a_message_arriving_while_sqlite_is_locked_is_delivered_again_not_lost(
+    tg, ws, monkeypatch, caplog
+):
+    monkeypatch.setattr(sqlite_driver, "BUSY_TIMEOUT_MS", 100)  # give up waiting quickly
+    update = tg.fake.text_update(LI, "called Globex, they asked for a demo")
+    sent_before = len(tg.fake.sent("sendMessage"))
+    with write_locked(tg.settings.database_url):
+        status, _ = await tg.post(update)
+    assert status >= 500  # Telegram keeps the update and delivers it again
+    await tg.run.drain()
+    assert len(tg.fake.sent("sendMessage")) == sent_before  # no "nothing was saved"
+    assert await count_where(tg, ProcessedEvent) == 0
+    assert "the platform will deliver it again" in caplog.text
+
+    await tg.deliver(update)  # Telegram's redelivery, the database free again
+    reply = tg.fake.last(1001)
+    assert "nothing was saved" not in reply.text.lower()
+    assert await count_where(tg, Activity, Activity.summary.like("%demo%")) == 1
+    assert len(tg.fake.sent("sendMessage")) == sent_before + 1
+
+
+async def test_other_failures_still_get_the_apology(tg, ws, monkeypatch):
+    """Only a busy database is left to the platform's retry: a bug is answered at once."""
+    from bot import engine as engine_module
+
+    async def broken(self, ctx):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(engine_module.Engine, "_dispatch", broken)
+    reply = only(await tg.say(LI, "called Globex"))
+    assert "nothing was saved" in reply.text

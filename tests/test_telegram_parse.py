@@ -17,7 +17,7 @@ from bot.adapters.telegram.parse import (
     file_to_fetch,
     parse_update,
 )
-from bot.events import Actor, Attachment, ButtonOrigin, Chat, EventKind
+from bot.events import Actor, Attachment, ButtonOrigin, Chat, EventKind, Location
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads" / "telegram"
 ME = BotIdentity(7000000001, "crm_bot")
@@ -182,6 +182,31 @@ def test_a_photo_in_a_group_needs_addressing_too():
     data["message"]["caption"] = "@crm_bot card from today"
     data["message"]["caption_entities"] = [{"offset": 0, "length": 8, "type": "mention"}]
     assert parse(data).text == "card from today"
+
+
+def test_a_shared_location_is_a_check_in():
+    event = parse("location")
+    assert event is not None
+    assert (event.kind, event.chat, event.text) == (EventKind.LOCATION, Chat("1001", True), "")
+    assert event.location == Location(31.230416, 121.473701, "")
+    assert event.sent_at == SENT
+
+
+def test_a_venue_is_a_check_in_labelled_with_its_name_and_address():
+    event = parse("venue")
+    assert event.location == Location(
+        31.228611, 121.454722, "Acme Ltd, 1601 Nanjing West Road, Shanghai"
+    )
+
+
+def test_a_location_in_a_group_counts_only_as_a_reply_to_us():
+    data = payload("location")
+    data["message"]["chat"] = {"id": -1001987654321, "title": "East sales", "type": "supergroup"}
+    assert parse(data) is None
+    data["message"]["reply_to_message"] = payload("group_reply_to_bot")["message"][
+        "reply_to_message"
+    ]
+    assert parse(data).kind == EventKind.LOCATION
 
 
 @pytest.mark.parametrize(

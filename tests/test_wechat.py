@@ -8,17 +8,21 @@ crypto tests, and every message is encrypted by wechatpy, as WeChat would.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
+from bot.adapters.wechat.render import TEXT_BYTES, split_text
 from bot.config import Settings
 from bot.outbox import enqueue
+from bot.secret_key import invite_key
 from store.models import (
     Activity,
     ChatIdentity,
@@ -134,7 +138,9 @@ async def test_invite_and_start_in_chinese_over_safe_mode(wechat):
     now = wechat.running.clock.now()
     async with app.db.transaction(platform="test") as session:
         mei = await create_user(session, "mei", role=Role("rep"), now=now, lang="zh")
-        invite = await issue_invite(session, mei, now=now, ttl=timedelta(hours=1))
+        invite = await issue_invite(
+            session, mei, now=now, ttl=timedelta(hours=1), key=invite_key(app.settings)
+        )
     person = wechat.person("oMEI_openid")
     said = await person.say(f"/start {invite.code}")
     assert said.answer.status == 200
@@ -356,13 +362,11 @@ async def test_a_push_outside_the_48_hour_window_waits_for_the_next_message(wech
             event_id="rm:2",
         )
     assert await wechat.deliveries() == []
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 2
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 2
     said = await na.say("/我")
     texts = [m["text"]["content"] for m in said.messages if m["msgtype"] == "text"]
     assert texts[:2] == ["⏰ 提醒一", "⏰ 提醒二"]
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 0
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 0
 
 
 async def test_a_window_closed_answer_from_wechat_also_waits(wechat, na):
@@ -497,12 +501,10 @@ async def test_a_reminder_due_outside_the_48_hour_window_waits_then_arrives(wech
     wechat.running.clock.set(datetime(2026, 11, 23, 2, 0, 30, tzinfo=UTC))  # Monday 10:00:30
     assert await wechat.running.server.reminders.service.tick() == 1
     assert await wechat.deliveries() == []
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 1
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 1
     said = await na.say("在吗")
     assert "给星辰科技发合同" in message_text(said.messages[0])
-    async with wechat.running.client.get("/healthz") as r:
-        assert (await r.json())["waiting_for_window"] == 0
+    assert (await wechat.running.health())[1]["waiting_for_window"] == 0
 
 
 async def test_a_location_checks_in_on_the_visit_just_logged(wechat, na):
@@ -560,3 +562,112 @@ async def test_two_workers_needing_a_token_fetch_it_once(wechat):
             await w.close()
     assert tokens == ["ACCESS-1"] * 3
     assert wechat.api.token_fetches == 1
+
+
+# ------------------------------------------------------------ split replies resume
+
+
+LONG = "\n".join(f"第{i}行：" + "星辰科技拜访记录" * 8 for i in range(40))
+
+
+async def enqueue_long(wechat: WeChatServer) -> list[str]:
+    """A reply WeChat must take in several messages; its parts."""
+    async with wechat.running.server.app.db.transaction(platform="test") as session:
+        enqueue(
+            session,
+            platform="wechat",
+            chat_id=NA,
+            replies=[_text(LONG)],
+            now=wechat.running.clock.now(),
+        )
+    parts = split_text(LONG, TEXT_BYTES)
+    assert len(parts) >= 3
+    return parts
+
+
+async def test_a_split_reply_failing_part_way_resumes_after_the_parts_sent(wechat, na):
+    await na.say("/我")
+    parts = await enqueue_long(wechat)
+    wechat.api.fail_next("cgi-bin/message/custom/send", -1, "system busy", skip=1)
+    tried = await wechat.deliveries()
+    assert [message_text(m) for m in tried] == parts[:2]  # the second one failed
+    wechat.running.clock.advance(timedelta(seconds=5))
+    resumed = await wechat.deliveries()
+    assert [message_text(m) for m in resumed] == parts[1:]  # the first is not shown twice
+    (row,) = [r for r in await rows(wechat) if r.state == "sent" and len(r.message_ids) > 1]
+    assert row.message_ids == [f"custom:{i}" for i in range(len(parts))]
+
+
+async def test_a_window_closing_part_way_keeps_the_rest_for_their_next_message(wechat, na):
+    await na.say("/我")
+    parts = await enqueue_long(wechat)
+    wechat.api.fail_next("cgi-bin/message/custom/send", 45015, "out of time limit", skip=1)
+    tried = await wechat.deliveries()
+    assert [message_text(m) for m in tried] == parts[:2]
+    said = await na.say("/我")
+    texts = [message_text(m) for m in said.messages]
+    assert texts[: len(parts) - 1] == parts[1:]
+    assert parts[0] not in texts
+
+
+# ------------------------------------------------- a passive answer that never arrived
+
+
+async def test_a_passive_reply_whose_connection_dropped_goes_through_the_api(
+    wechat, na, monkeypatch
+):
+    """WeChat hangs up (it gives up after 5 s) while the engine works: the reply meant for
+    the HTTP answer cannot be written, so it is not marked sent but sent through the API."""
+    first = await na.say("/我")  # the 48-hour window is open
+    assert first.answer.reply  # answered passively when the connection holds
+    app = wechat.running.server.app
+    entered, go_on = asyncio.Event(), asyncio.Event()
+    handle = app.engine.handle
+
+    async def slow(event):
+        entered.set()
+        await go_on.wait()
+        return await handle(event)
+
+    monkeypatch.setattr(app.engine, "handle", slow)
+    msg_id = wechat.next_msg_id()
+    body = xml_message(na.fields("text", Content="/我", MsgId=msg_id)).encode()
+    server = wechat.running.client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(
+        f"POST /wechat?{urlencode(wechat.query())} HTTP/1.1\r\nHost: {server.host}\r\n"
+        f"Content-Type: text/xml\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
+    await entered.wait()
+    writer.close()  # WeChat stops waiting
+    await writer.wait_closed()
+    assert await reader.read() == b""  # nothing was answered
+    go_on.set()
+    sent = await wechat.deliveries()
+    assert [m["touser"] for m in sent] == [NA]
+    assert message_text(sent[0]).splitlines()[0] == first.answer.reply.splitlines()[0]
+    (row,) = [r for r in await rows(wechat) if r.event_id == str(msg_id)]
+    assert row.state == "sent"
+    assert row.message_ids == ["custom:0"]  # not "passive"
+
+
+async def test_a_passive_reply_not_known_to_be_written_is_sent_after_its_hold(
+    wechat, na, monkeypatch
+):
+    """The process dies between claiming the passive reply and learning whether it was
+    written: after the hold the sender sends it (twice at worst, never lost)."""
+    await na.say("/我")
+    adapter = wechat.running.server.adapters["wechat"]
+
+    async def died(row_id, slot):
+        return None
+
+    monkeypatch.setattr(adapter, "_settle_passive", died)
+    said = await na.say("/我")
+    assert said.answer.reply
+    assert said.messages == []
+    wechat.running.clock.advance(timedelta(seconds=61))
+    sent = await wechat.deliveries()
+    assert [m["touser"] for m in sent] == [NA]

@@ -6,18 +6,24 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.adapters.wechat.render import TEXT_BYTES, split_text
+from bot.adapters.wecom.adapter import MEMBER_HOURLY, WeComAdapter
 from bot.config import Settings
+from bot.delivery.limits import RateLimiter
 from bot.outbox import enqueue
 from bot.replies import Text
+from bot.secret_key import invite_key
 from store.models import Activity, ChatIdentity, Company, OutboxMessage, Role, Task, User
 from store.users import create_user, issue_invite, link_identity
 from tests import workspace
+from tests.clocks import clock_sleep
 from tests.fakes.wechat_api import (
     AES_KEY,
     AGENT_ID,
@@ -27,6 +33,7 @@ from tests.fakes.wechat_api import (
     FakeWeixinApi,
     WeComMember,
     WeComServer,
+    message_text,
     xml_message,
 )
 from tests.harness import BotHarness
@@ -120,7 +127,9 @@ async def test_invite_start_and_a_chinese_log_with_follow_up(wecom):
     now = wecom.running.clock.now()
     async with app.db.transaction(platform="test") as session:
         mei = await create_user(session, "mei", role=Role("rep"), now=now, lang="zh")
-        invite = await issue_invite(session, mei, now=now, ttl=timedelta(hours=1))
+        invite = await issue_invite(
+            session, mei, now=now, ttl=timedelta(hours=1), key=invite_key(app.settings)
+        )
         session.add(
             Company(
                 name="星辰科技", owner_id=mei.id, city="Shanghai", created_at=now, updated_at=now
@@ -210,6 +219,72 @@ async def test_messages_to_one_member_are_paced(wecom, na):
     await wecom.deliveries()
     elapsed = wecom.running.clock.now() - start
     assert elapsed >= timedelta(seconds=8)  # 2 s apart: within 30 a minute
+
+
+async def enqueue_texts(wecom: WeComServer, chat_id: str, texts: list[str]) -> None:
+    app = wecom.running.server.app
+    async with app.db.transaction(platform="test") as session:
+        enqueue(
+            session,
+            platform="wecom",
+            chat_id=chat_id,
+            replies=[Text(t) for t in texts],
+            now=wecom.running.clock.now(),
+        )
+
+
+async def test_a_member_over_the_hourly_cap_waits_in_the_outbox(wecom, na):
+    adapter = wecom.running.server.adapters["wecom"]
+    assert adapter.limits.per_chat_hour == MEMBER_HOURLY
+    adapter.limits = replace(adapter.limits, per_chat_hour=3)
+    start = wecom.running.clock.now()
+    await enqueue_texts(wecom, NA, [f"第{i}条" for i in range(5)])
+    sent = await wecom.deliveries()
+    assert [message_text(c.body) for c in sent] == ["第0条", "第1条", "第2条"]
+    waiting = [r for r in await outbox(wecom) if r.state == "pending"]
+    assert len(waiting) == 2
+    assert all(r.attempts == 0 for r in waiting)  # waiting is not failing
+    due = min(r.next_attempt_at for r in waiting)
+    assert start + timedelta(hours=1) <= due <= start + timedelta(hours=1, minutes=2)
+    wecom.running.clock.advance(timedelta(minutes=30))
+    assert await wecom.deliveries() == []
+    wecom.running.clock.advance(due - wecom.running.clock.now())
+    sent = await wecom.deliveries()
+    assert [message_text(c.body) for c in sent] == ["第3条", "第4条"]
+    assert {r.state for r in await outbox(wecom)} == {"sent"}
+
+
+def test_the_hourly_cap_is_about_a_thousand_per_member(clock):
+    limiter = RateLimiter(clock, clock_sleep(clock))
+    limits = WeComAdapter.limits
+    first = clock.now()
+    for _ in range(MEMBER_HOURLY):
+        assert limiter.take("wecom", NA, limits) is None
+        clock.advance(timedelta(seconds=2))
+    room = limiter.take("wecom", NA, limits)
+    assert room is not None
+    assert first + timedelta(hours=1) <= room <= first + timedelta(hours=1, minutes=2)
+    assert limiter.take("wecom", "someone.else", limits) is None  # per member
+    clock.advance(room - clock.now())
+    assert limiter.take("wecom", NA, limits) is None
+
+
+async def test_the_apps_daily_cap_holds_messages_until_the_next_day(settings, clock, api):
+    async with running(wecom_settings(settings, api, wecom_daily_limit=3), clock) as server:
+        wecom = WeComServer(server, api)
+        start = clock.now()
+        await enqueue_texts(wecom, NA, ["一", "二"])
+        await enqueue_texts(wecom, "li.wei", ["三", "四"])
+        sent = await wecom.deliveries()
+        assert len(sent) == 3
+        waiting = [r for r in await outbox(wecom) if r.state == "pending"]
+        assert len(waiting) == 1
+        assert waiting[0].next_attempt_at >= start + timedelta(hours=24)
+        clock.advance(timedelta(hours=12))
+        assert await wecom.deliveries() == []
+        clock.advance(waiting[0].next_attempt_at - clock.now())
+        assert len(await wecom.deliveries()) == 1
+        assert {r.state for r in await outbox(wecom)} == {"sent"}
 
 
 # ----------------------------------------------------------------------- refusals
@@ -321,3 +396,53 @@ async def test_a_chart_is_uploaded_and_sent_as_an_image(wecom, na):
     image = next(m for m in said.messages if m["msgtype"] == "image")
     assert wecom.api.uploads[image["image"]["media_id"]].startswith(b"\x89PNG")
     assert said.messages[-1]["msgtype"] == "text"  # the summary after the picture
+
+
+async def test_a_split_reply_failing_part_way_resumes_after_the_parts_sent(wecom, na):
+    long = "\n".join(f"第{i}行：" + "星辰科技拜访记录" * 8 for i in range(40))
+    parts = split_text(long, TEXT_BYTES)
+    assert len(parts) >= 3
+    await enqueue_texts(wecom, NA, [long])
+    wecom.api.fail_next("cgi-bin/message/send", -1, "system busy", skip=1)
+    tried = await wecom.deliveries()
+    assert [message_text(c.body) for c in tried] == parts[:2]  # the second one failed
+    wecom.running.clock.advance(timedelta(seconds=5))
+    resumed = await wecom.deliveries()
+    assert [message_text(c.body) for c in resumed] == parts[1:]  # the first is not resent
+    (row,) = await outbox(wecom)
+    assert row.state == "sent"
+    assert len(row.message_ids) == len(parts)
+
+
+async def test_set_menu_creates_the_apps_menu_whose_clicks_run_commands(
+    wecom, na, settings, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "WECOM_CORP_ID": CORP_ID,
+        "WECOM_AGENT_ID": str(AGENT_ID),
+        "WECOM_SECRET": CORP_SECRET,
+        "WECOM_TOKEN": TOKEN,
+        "WECOM_AES_KEY": AES_KEY,
+        "WECOM_API_URL": wecom.api.url,
+        "SLOW_WORK_PROCESSES": "0",
+    }.items():
+        monkeypatch.setenv(f"CRMBOT_{name}", value)
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["wecom", "set-menu"])
+    assert result.exit_code == 0, result.output
+    (created,) = wecom.api.called("cgi-bin/menu/create")
+    assert created.params == {"agentid": str(AGENT_ID)}
+    assert created.token in wecom.api.tokens
+    assert [b["name"] for b in created.body["button"]] == ["今日任务", "记录拜访", "更多"]
+    assert [b["key"] for b in created.body["button"][2]["sub_button"]] == [
+        "cmd:find",
+        "cmd:pipeline",
+        "cmd:help",
+    ]
+    assert "今日任务" in result.output
+    said = await na.send(na.fields("event", Event="click", EventKey="cmd:today"))
+    assert said.text == "今天没有待办事项。🎉"  # the click ran /today

@@ -35,11 +35,15 @@ class DeliveryError(Exception):
 @dataclass(frozen=True, slots=True)
 class RateLimits:
     """Sending limits: overall messages per second, and the gap between two messages to one
-    private chat or one group."""
+    private chat or one group. Some platforms also cap counts over longer windows (WeCom:
+    messages per member per hour, per app per day); a message over such a cap waits in the
+    outbox until the window has room (``None``: no such cap)."""
 
     per_second: float
     private_interval: float
     group_interval: float
+    per_chat_hour: int | None = None
+    per_day: int | None = None
 
 
 class Platform(Protocol):

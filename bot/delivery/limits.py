@@ -1,12 +1,21 @@
-"""Pacing sends to each platform's limits: overall rate, and a gap per chat.
+"""Pacing sends to each platform's limits: overall rate, a gap per chat, and counts over
+longer windows (messages per chat per hour, per platform per day).
 
 Time comes from the injected clock and waiting from an injected ``sleep``, so tests drive a
-frozen clock forward instead of sleeping.
+frozen clock forward instead of sleeping. A gap is slept out; a count cap is not (it can
+take hours): :meth:`RateLimiter.take` says when there is room, and the sender leaves the
+row in the outbox, due then.
+
+The counts live in the sending worker's memory (one worker sends for the bot, under the
+sender lease), so a restart or a lease handover starts them from zero: keep the configured
+caps a little under the platform's.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from bot.adapters.base import RateLimits
 from bot.clock import Clock
@@ -17,6 +26,53 @@ _CLOSE_ENOUGH = 1e-6
 not advance by it, and the loop would never end)."""
 
 
+HOUR = 3600.0
+DAY = 86_400.0
+
+
+class SlidingCount:
+    """Messages sent in the last ``window`` seconds, kept in ``buckets`` slices so a day's
+    count is a few hundred numbers, not one per message. A message is counted until its
+    whole slice has left the window: a count never lags behind the truth, it only frees
+    room up to one slice late."""
+
+    def __init__(self, window: float, buckets: int = 240) -> None:
+        self.window = window
+        self.slice = window / buckets
+        self._counts: deque[tuple[float, int]] = deque()  # (slice start, messages)
+        self.total = 0
+
+    def _expire(self, now: float) -> None:
+        while self._counts and self._counts[0][0] + self.slice + self.window <= now:
+            self.total -= self._counts.popleft()[1]
+
+    def count(self, now: float) -> int:
+        self._expire(now)
+        return self.total
+
+    def add(self, now: float, messages: int) -> None:
+        if messages <= 0:
+            return
+        start = now - now % self.slice
+        if self._counts and self._counts[-1][0] == start:
+            self._counts[-1] = (start, self._counts[-1][1] + messages)
+        else:
+            self._counts.append((start, messages))
+        self.total += messages
+
+    def room_at(self, now: float, cap: int) -> float:
+        """When one more message fits under ``cap`` (``now`` if it does already)."""
+        self._expire(now)
+        over = self.total - cap + 1
+        for start, messages in self._counts:
+            if over <= 0:
+                break
+            over -= messages
+            if over <= 0:
+                return start + self.slice + self.window
+        return now
+
+
 class RateLimiter:
     def __init__(self, clock: Clock, sleep: Sleep) -> None:
         self.clock = clock
@@ -24,6 +80,8 @@ class RateLimiter:
         self._platform_free: dict[str, float] = {}
         self._chat_free: dict[tuple[str, str], float] = {}
         self._paused: dict[str, float] = {}
+        self._chat_hour: dict[tuple[str, str], SlidingCount] = {}
+        self._day: dict[str, SlidingCount] = {}
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
@@ -52,6 +110,36 @@ class RateLimiter:
         if len(self._chat_free) > 10_000:
             self._forget_idle(self._now())
 
+    def take(self, platform: str, chat_id: str, limits: RateLimits) -> datetime | None:
+        """Count one message to ``chat_id`` now and return ``None``; or, when the chat's
+        hourly cap or the platform's daily cap is reached, count nothing and return when
+        there will be room. Call after :meth:`wait`, just before sending."""
+        if limits.per_chat_hour is None and limits.per_day is None:
+            return None
+        now = self._now()
+        room = now
+        if limits.per_chat_hour is not None:
+            hour = self._chat_hour.get((platform, chat_id))
+            if hour is not None:
+                room = max(room, hour.room_at(now, limits.per_chat_hour))
+        if limits.per_day is not None:
+            day = self._day.get(platform)
+            if day is not None:
+                room = max(room, day.room_at(now, limits.per_day))
+        if room > now + _CLOSE_ENOUGH:
+            return datetime.fromtimestamp(room, self.clock.now().tzinfo)
+        self.add(platform, chat_id, limits, 1)
+        return None
+
+    def add(self, platform: str, chat_id: str, limits: RateLimits, messages: int) -> None:
+        """Count ``messages`` more sent to ``chat_id`` (the further parts of a split reply)."""
+        now = self._now()
+        if limits.per_chat_hour is not None:
+            key = (platform, chat_id)
+            self._chat_hour.setdefault(key, SlidingCount(HOUR, buckets=60)).add(now, messages)
+        if limits.per_day is not None:
+            self._day.setdefault(platform, SlidingCount(DAY)).add(now, messages)
+
     def pause_chat(self, platform: str, chat_id: str, seconds: float) -> None:
         key = (platform, chat_id)
         self._chat_free[key] = max(self._chat_free.get(key, 0.0), self._now() + seconds)
@@ -61,3 +149,4 @@ class RateLimiter:
 
     def _forget_idle(self, now: float) -> None:
         self._chat_free = {k: v for k, v in self._chat_free.items() if v > now}
+        self._chat_hour = {k: v for k, v in self._chat_hour.items() if v.count(now)}

@@ -77,7 +77,8 @@ class Outcome:
     message_ids: list[str] | None = None
     retry_in: float | None = None
     sent_ids: tuple[str, ...] = ()
-    """With ``retry_in``: the parts of a split reply delivered before the failure."""
+    """With ``retry_in`` or ``waiting``: the parts of a split reply delivered before the
+    failure."""
     error: str | None = None
     give_up: bool = False
     permanent: bool = False
@@ -85,6 +86,9 @@ class Outcome:
     retries running out."""
     waiting: bool = False
     """The platform takes it only once the person writes again: wait for that."""
+    deferred: bool = False
+    """With ``retry_in``: not tried, a count cap (per hour, per day) is full; it waits in
+    the outbox without counting as an attempt."""
 
 
 PushFailed = Callable[[AsyncSession, OutboxMessage, str | None, bool], Awaitable[None]]
@@ -287,7 +291,17 @@ class OutboxSender:
 
     async def _deliver(self, row: OutboxMessage) -> Outcome:
         platform = self.platforms[row.platform]
-        await self.limiter.wait(row.platform, row.chat_id, platform.limits, row.is_private)
+        limits = platform.limits
+        await self.limiter.wait(row.platform, row.chat_id, limits, row.is_private)
+        # A choice edits a sent message: not a new one, so no count cap applies.
+        room_at = (
+            None if row.kind == "choice" else self.limiter.take(row.platform, row.chat_id, limits)
+        )
+        if room_at is not None:
+            wait = (room_at - self.clock.now()).total_seconds()
+            note = f"{row.platform}: sending cap reached; due {room_at.isoformat()}"
+            return Outcome(retry_in=wait, error=note, deferred=True)
+        before = len(row.message_ids or ())
         try:
             if row.kind == "choice":
                 assert row.target_message_id is not None
@@ -300,10 +314,14 @@ class OutboxSender:
                 ids = await platform.resume(row.chat_id, reply, list(row.message_ids))
             else:
                 ids = await platform.send(row.chat_id, reply)
+            self.limiter.add(row.platform, row.chat_id, limits, len(ids) - before - 1)
             return Outcome(message_ids=ids)
         except DeliveryError as exc:
+            if row.kind != "choice":
+                parts = len(exc.sent_ids) - before - 1
+                self.limiter.add(row.platform, row.chat_id, limits, parts)
             if exc.until_they_write:
-                return Outcome(error=str(exc), waiting=True)
+                return Outcome(error=str(exc), waiting=True, sent_ids=tuple(exc.sent_ids))
             if exc.permanent:
                 return Outcome(error=str(exc), give_up=True, permanent=True)
             sent = tuple(exc.sent_ids)
@@ -373,11 +391,15 @@ class OutboxSender:
         failed: list[dict[str, Any]] = []
         retry: list[dict[str, Any]] = []
         waiting: list[dict[str, Any]] = []
+        deferred: list[dict[str, Any]] = []
         for row, outcome, _ in batch:
             if outcome.message_ids is not None:
                 sent.append({"rid": row.id, "ids": outcome.message_ids, "at": now})
             elif outcome.waiting:
-                waiting.append({"rid": row.id, "err": outcome.error})
+                ids = list(outcome.sent_ids) or list(row.message_ids or ())
+                waiting.append({"rid": row.id, "err": outcome.error, "ids": ids})
+            elif outcome.deferred:
+                deferred.append({"rid": row.id, "err": outcome.error, "at": _later(now, outcome)})
             elif outcome.give_up:
                 failed.append({"rid": row.id, "err": outcome.error})
             else:
@@ -422,9 +444,23 @@ class OutboxSender:
                     ),
                     retry,
                 )
+            if deferred:
+                await session.execute(
+                    common.values(
+                        state="pending",
+                        last_error=bindparam("err"),
+                        next_attempt_at=bindparam("at", type_=table.c.next_attempt_at.type),
+                    ),
+                    deferred,
+                )
             if waiting:
                 await session.execute(
-                    common.values(state=WAITING, last_error=bindparam("err")), waiting
+                    common.values(
+                        state=WAITING,
+                        last_error=bindparam("err"),
+                        message_ids=bindparam("ids", type_=table.c.message_ids.type),
+                    ),
+                    waiting,
                 )
             if failed and self.on_failed is not None:
                 for row, outcome, _ in batch:

@@ -1,10 +1,12 @@
 """Business cards in chat: a photo on any platform, or ``/card PATH`` / a typed image path in
 the console, becomes a contact card to confirm (:mod:`handlers.cards.review`).
 
-Recognition (about a second of CPU) runs in a worker thread
-(:meth:`bot.cardscan.CardScanner.scan_async`), so the event loop keeps serving other
-people meanwhile. Files are read from disk only for the console: a chat message naming a
-path on the server must never make the bot open it.
+Recognition (about a second of CPU) runs in a worker process (:mod:`bot.workers`), after
+the event's transaction, with a time and memory limit (``card_read_seconds``,
+``slow_work_memory_mb``) and a bounded number at once, so the event loop keeps serving
+other people meanwhile and one photo cannot hold the server. Files are read from disk
+only for the console: a chat message naming a path on the server must never make the bot
+open it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.context import Context
 from bot.events import Attachment
 from bot.extras import OCR
 from bot.router import Handler, Matcher, Router, command
+from bot.workers import SlowWorkFailed
 from handlers.cards import review
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"})
 #: Platforms whose "user" is whoever runs the process, and so may name local files.
 FILE_PLATFORMS = frozenset({"console"})
+#: The refusal of a photo whose reading ran out of time or memory (bot.workers).
+TOO_SLOW = "too_slow"
 
 
 # --------------------------------------------------------------------------- reading
@@ -45,9 +50,18 @@ async def on_card_photo(ctx: Context, data: bytes, *, scanner: CardScanner | Non
     region = region_for(ctx)
 
     async def read() -> ScanResult | str:
-        if scanner is not None:  # a scanner of the caller's: in a thread of this process
-            return await asyncio.to_thread(scanner.scan_or_refusal, data, region)
-        return await ctx.workers.run(scan_or_refusal, data, region, ctx.settings.max_photo_bytes)
+        limit = ctx.settings.card_read_seconds
+        try:
+            if scanner is not None:  # a scanner of the caller's: in a thread of this process
+                return await ctx.workers.run(
+                    scanner.scan_or_refusal, data, region, seconds=limit, in_thread=True
+                )
+            return await ctx.workers.run(
+                scan_or_refusal, data, region, ctx.settings.max_photo_bytes, seconds=limit
+            )
+        except SlowWorkFailed as failed:  # too slow or too big: nothing was read
+            log.warning("a card photo was given up (%s)", failed.reason)
+            return TOO_SLOW
 
     ctx.defer(read, functools.partial(_after_reading, region=region))
 
@@ -82,6 +96,8 @@ def refuse(ctx: Context, reason: str) -> None:
         ctx.say("bizcard.not_image")
     elif reason == "unavailable":  # the platform's download failed
         ctx.say("bizcard.unavailable")
+    elif reason == TOO_SLOW:
+        ctx.say("bizcard.too_slow")
     elif reason == NO_OCR:  # the ocr extra is not installed
         log.warning("a card photo arrived: %s", OCR.hint)
         ctx.say("bizcard.no_ocr", command=OCR.command)

@@ -1,10 +1,15 @@
-"""Linking a chat account to a CRM user with a one-time invite code (``/start CODE``)."""
+"""Linking a chat account to a CRM user with a one-time invite code (``/start CODE``).
+
+Codes are looked up by their HMAC under the server's key (bot.secret_key), and a chat that
+sent too many wrong ones waits before trying again (store/start_attempts.py)."""
 
 from __future__ import annotations
 
 from bot.context import Context
 from bot.events import command_hint
 from bot.router import Router, command
+from bot.secret_key import invite_key
+from store import start_attempts
 from store.users import identity_user, redeem_invite
 
 
@@ -22,6 +27,12 @@ async def start(ctx: Context) -> None:
     if await identity_user(ctx.session, event.platform, event.actor.platform_user_id):
         ctx.say("onboarding.not_linked", start=command_hint(event.platform, "start"))
         return
+    chat = event.chat.chat_id
+    until = await start_attempts.blocked_until(ctx.session, event.platform, chat, ctx.now)
+    if until is not None:
+        minutes = max(1, -(-int((until - ctx.now).total_seconds()) // 60))
+        ctx.say("onboarding.too_many_attempts", minutes=minutes)
+        return
     user = await redeem_invite(
         ctx.session,
         ctx.args,
@@ -29,10 +40,13 @@ async def start(ctx: Context) -> None:
         external_id=event.actor.platform_user_id,
         display_name=event.actor.display_name,
         now=ctx.now,
+        key=invite_key(ctx.settings),
     )
     if user is None:
+        await start_attempts.note_failure(ctx.session, event.platform, chat, ctx.now)
         ctx.say("onboarding.bad_code")
         return
+    await start_attempts.forget(ctx.session, event.platform, chat)
     ctx.user = user
     if user.lang:
         ctx.lang = user.lang

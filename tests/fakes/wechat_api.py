@@ -51,6 +51,8 @@ class Failure:
     errcode: int
     errmsg: str
     times: int
+    skip: int = 0
+    """Matching calls to let through first (to fail the second part of a split reply)."""
 
 
 class FakeWeixinApi:
@@ -90,8 +92,10 @@ class FakeWeixinApi:
 
     # ------------------------------------------------------------------ test controls
 
-    def fail_next(self, path: str, errcode: int, errmsg: str = "refused", times: int = 1) -> None:
-        self._failures.append(Failure(path, errcode, errmsg, times))
+    def fail_next(
+        self, path: str, errcode: int, errmsg: str = "refused", times: int = 1, skip: int = 0
+    ) -> None:
+        self._failures.append(Failure(path, errcode, errmsg, times, skip))
 
     def add_media(self, data: bytes, content_type: str = "image/jpeg") -> str:
         media_id = f"MEDIA{next(self._counter):04d}"
@@ -132,6 +136,9 @@ class FakeWeixinApi:
     def _failure(self, path: str) -> web.Response | None:
         for failure in self._failures:
             if failure.path == path and failure.times > 0:
+                if failure.skip > 0:
+                    failure.skip -= 1
+                    continue
                 failure.times -= 1
                 return web.json_response({"errcode": failure.errcode, "errmsg": failure.errmsg})
         return None

@@ -6,6 +6,10 @@ hand-written dict walk tends to get wrong: UTC-aware ``date``, UTF-16 entity off
 before ``@botname`` shifts every offset), ``InaccessibleMessage`` for old callback messages, and
 fields newer than the library kept in ``api_kwargs`` instead of crashing.
 
+A shared location (or a venue picked from the map) is a ``LOCATION`` event, the visit
+check-in WeChat reps send the same way (``handlers/checkin``). A live location counts once,
+when it is first shared: its updates arrive as edits, which are not for us.
+
 Group rules: Telegram (with privacy mode off, or as admin) shows the bot everything said in a
 group. Only messages addressed to the bot become events — a command (``/find`` or
 ``/find@ourbot``; ``/find@otherbot`` is for another bot), a mention of ``@ourbot`` (removed from
@@ -28,7 +32,16 @@ from typing import Any, TypeVar
 from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram import Chat as TelegramChat
 
-from bot.events import Actor, Attachment, ButtonOrigin, Chat, EventKind, InboundEvent, split_command
+from bot.events import (
+    Actor,
+    Attachment,
+    ButtonOrigin,
+    Chat,
+    EventKind,
+    InboundEvent,
+    Location,
+    split_command,
+)
 
 T = TypeVar("T")
 PLATFORM = "telegram"
@@ -144,7 +157,9 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         body, entities = message.text, message.parse_entities()
     elif message.photo or message.document is not None:
         body, entities = message.caption or "", message.parse_caption_entities()
-    else:  # stickers, voice, locations, service messages...
+    elif message.location is not None:
+        body, entities = "", {}
+    else:  # stickers, voice, service messages...
         return None
     command_for_us = _command_for_us(body, entities, me)
     if command_for_us is False:
@@ -173,6 +188,8 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
     if message.text is not None:
         command, args = split_command(event.text)
         return replace(event, command=command, args=args)
+    if message.location is not None and not (message.photo or message.document is not None):
+        return replace(event, kind=EventKind.LOCATION, location=_place(message))
     attachments: tuple[Attachment, ...] = ()
     document = message.document
     if file_to_fetch(update) is None and document is not None:
@@ -187,6 +204,16 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         )
     # Photos leave with no attachment yet: the adapter downloads them (see file_to_fetch).
     return replace(event, kind=EventKind.IMAGE, attachments=attachments)
+
+
+def _place(message: Message) -> Location:
+    """Where the person is: the map pin, labelled with the venue's name and address when
+    they picked a place rather than sent their own position."""
+    location = message.location
+    assert location is not None
+    venue = message.venue
+    label = ", ".join(part for part in (venue.title, venue.address) if part) if venue else ""
+    return Location(location.latitude, location.longitude, label.strip())
 
 
 def _button(update: Update, query: CallbackQuery, received_at: datetime) -> InboundEvent | None:

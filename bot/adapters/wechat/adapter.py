@@ -12,11 +12,16 @@ Wiring choices (each one is why the code looks the way it does):
   The engine commits the event with its replies in the outbox, *held* for a few seconds
   (``Engine.reply_hold``) so that the sender does not take them yet. If the engine is done
   within :attr:`passive_budget` (4 s), the first reply is answered right in the HTTP
-  response (a passive reply, encrypted in safe mode) and marked sent; the others are
-  released to the sender, which delivers them through the customer-service API. If not,
-  WeChat gets ``success`` at once and every reply goes through the API when ready. If this
-  process dies in between, the hold runs out and the sender delivers them all. A retried
-  ``MsgId`` is deduplicated by the engine; the retry gets ``success``.
+  response (a passive reply, encrypted in safe mode); the others are released to the
+  sender, which delivers them through the customer-service API. The first one is marked
+  sent only once the answer was written to the connection (``write_eof`` returned); if
+  WeChat hung up first (it gives up after 5 s) it is released to the API too, and if this
+  process dies in between its hold (:data:`PASSIVE_HOLD`) runs out and the sender sends
+  it. (Bytes the kernel accepted but WeChat never read cannot be told apart from a
+  delivery: that last gap is TCP's.) If the engine takes longer, WeChat gets ``success``
+  at once and every reply goes through the API when ready. If this process dies in
+  between, the hold runs out and the sender delivers them all. A retried ``MsgId`` is
+  deduplicated by the engine; the retry gets ``success``.
 * **The 48-hour window.** Customer-service messages reach only someone who wrote in the last
   48 hours. Each message from a person is noted on their chat identity; a push to someone
   outside the window goes out as a template message when ``CRMBOT_WECHAT_TEMPLATE_ID`` is
@@ -33,8 +38,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from asyncio import FIRST_COMPLETED
 from collections.abc import Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,7 +51,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.http import read_body
-from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify
+from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify, part_way
 from bot.adapters.wechat.parse import (
     MAX_AGE,
     PLATFORM,
@@ -71,6 +77,7 @@ from bot.config import ConfigError
 from bot.events import Attachment, InboundEvent
 from bot.images import sniff_image
 from bot.replies import Card, Choices, Image, Reply, Text, from_json, to_json
+from store.models import OutboxMessage
 from store.outbox import held_rows, mark_answered, release_waiting
 from store.users import identity_user, note_message, reader
 
@@ -81,18 +88,35 @@ PASSIVE_BUDGET = 4.0
 """Seconds the engine may take before WeChat is answered ``success`` (it gives up at 5)."""
 REPLY_HOLD = timedelta(seconds=6)
 """How long an event's replies wait for the passive answer before the sender takes them."""
+PASSIVE_HOLD = timedelta(seconds=60)
+"""How long the reply taken for the passive answer stays held while it is written: if this
+process dies before it knows the answer went out, the sender sends it after that."""
+WRITE_WAIT = 30.0
+"""Seconds the event's task waits to hear whether the answer was written (the handler
+always says so, even when cancelled; this only bounds a bug)."""
 WINDOW = timedelta(hours=48)
 WINDOW_MARGIN = timedelta(minutes=5)
 SUCCESS = "success"
 
 
+def _future() -> asyncio.Future[Any]:
+    return asyncio.get_running_loop().create_future()
+
+
 @dataclass
 class _Slot:
     """Whether the HTTP answer can still carry a passive reply (set on the event loop, so
-    the check-and-claim below needs no lock)."""
+    the check-and-claim below needs no lock), the reply once decided, and whether the
+    answer carrying it was written."""
 
     open: bool = True
     claiming: bool = False
+    answer: asyncio.Future[str | None] = field(default_factory=_future)
+    written: asyncio.Future[bool] = field(default_factory=_future)
+
+    def wrote(self, ok: bool) -> None:
+        if not self.written.done():
+            self.written.set_result(ok)
 
 
 class WeChatAdapter:
@@ -208,14 +232,32 @@ class WeChatAdapter:
                 exc.reason,
             )
             return web.Response(status=exc.status, text="refused")
+        slot = _Slot()
         try:
-            answer = await self.answer(parsed)
+            answer = await self.answer(parsed, slot)
+            if answer is None:
+                return web.Response(text=SUCCESS)
+            return await self._write(request, self._seal(answer, query), slot)
         except Exception:
             log.exception("wechat: message from %s not stored; WeChat will retry", parsed.sender)
             return web.Response(status=500, text="try again")
-        if answer is None:
-            return web.Response(text=SUCCESS)
-        return web.Response(text=self._seal(answer, query), content_type="application/xml")
+        finally:
+            slot.wrote(False)  # no passive answer went out (or it is already settled)
+
+    async def _write(self, request: web.Request, xml: str, slot: _Slot) -> web.StreamResponse:
+        """Write the passive answer here rather than let aiohttp do it after we return, to
+        know whether it reached the connection: the reply it carries is marked sent only
+        then, and otherwise goes through the API."""
+        response = web.Response(text=xml, content_type="application/xml")
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except ConnectionError:
+            log.warning("wechat: the connection closed before the passive reply; sent by API")
+            slot.wrote(False)
+        else:
+            slot.wrote(True)
+        return response
 
     def _check_query(self, query: Query) -> None:
         """What the query string proves on its own: in plain mode the whole signature, in
@@ -242,23 +284,27 @@ class WeChatAdapter:
             return xml
         return str(self.crypto.encrypt_message(xml, query.nonce, query.timestamp))
 
-    async def answer(self, parsed: Parsed) -> str | None:
-        """Run one message; the passive-reply XML, or ``None`` to answer ``success``."""
+    async def answer(self, parsed: Parsed, slot: _Slot) -> str | None:
+        """Run one message; the passive-reply XML, or ``None`` to answer ``success``. The
+        caller must say through ``slot.wrote`` whether the XML was written."""
         if parsed.notice is not None:
             return await self._notice(parsed, parsed.notice)
         if parsed.event is None:
             return None
-        slot = _Slot()
         task = self._spawn(self._process(parsed, parsed.event, slot))
-        done, _ = await asyncio.wait({task}, timeout=self.passive_budget)
-        if task not in done:
+        waiting: set[asyncio.Future[Any]] = {task, slot.answer}
+        await asyncio.wait(waiting, timeout=self.passive_budget, return_when=FIRST_COMPLETED)
+        if not slot.answer.done() and not task.done():
             if not slot.claiming:
                 slot.open = False
                 log.info("wechat: %s takes long; answered success", parsed.event.event_id)
                 return None
-            await task  # it is claiming the passive reply right now: a short write
-        result: str | None = task.result()
-        return result
+            # It is claiming the passive reply right now: a short write.
+            await asyncio.wait(waiting, return_when=FIRST_COMPLETED)
+        if slot.answer.done():
+            return slot.answer.result()
+        task.result()  # the engine failed: raise it
+        return None
 
     async def _notice(self, parsed: Parsed, key: str) -> str | None:
         async with self.app.db.transaction(platform=PLATFORM) as session:
@@ -269,7 +315,7 @@ class WeChatAdapter:
             Text(text), account=parsed.account, person=parsed.sender, now=self.app.clock.now()
         )
 
-    async def _process(self, parsed: Parsed, event: InboundEvent, slot: _Slot) -> str | None:
+    async def _process(self, parsed: Parsed, event: InboundEvent, slot: _Slot) -> None:
         if parsed.media_id is not None:
             # Only a linked sender's photo is fetched: a stranger gets the link prompt.
             attachment = Attachment("unavailable")
@@ -281,6 +327,7 @@ class WeChatAdapter:
         await self.app.engine.handle(event)
         now = self.app.clock.now()
         answer: str | None = None
+        passive_row: int | None = None
         async with self.app.db.transaction(platform=PLATFORM) as session:
             await note_message(session, PLATFORM, parsed.sender, now)
             await release_waiting(session, PLATFORM, parsed.sender, now)
@@ -292,29 +339,66 @@ class WeChatAdapter:
                 answer = passive(first, account=parsed.account, person=parsed.sender, now=now)
                 if answer is not None:
                     slot.claiming = True
-                    mark_answered(rows[0], now, "passive")
+                    # Ours until we know whether it went: a retry of the event does not take
+                    # it again, and the sender reclaims it only if we die (as a lease).
+                    rows[0].state = "sending"
+                    rows[0].next_attempt_at = now + PASSIVE_HOLD
+                    passive_row = rows[0].id
                     rows = rows[1:]
             for row in rows:
                 row.next_attempt_at = now
         if self.app.engine.on_outbox is not None:
             self.app.engine.on_outbox()
-        return answer
+        slot.answer.set_result(answer)
+        if passive_row is not None:
+            await self._settle_passive(passive_row, slot)
+
+    async def _settle_passive(self, row_id: int, slot: _Slot) -> None:
+        """Mark the passive reply sent once its answer was written; otherwise release it to
+        the sender, which sends it through the API."""
+        try:
+            written = await asyncio.wait_for(asyncio.shield(slot.written), WRITE_WAIT)
+        except TimeoutError:
+            written = False
+        now = self.app.clock.now()
+        async with self.app.db.transaction(platform=PLATFORM) as session:
+            row = await session.get(OutboxMessage, row_id, with_for_update=True)
+            if row is None or row.state != "sending":
+                return
+            if written:
+                mark_answered(row, now, "passive")
+            else:
+                row.state, row.next_attempt_at = "pending", now
+        if not written and self.app.engine.on_outbox is not None:
+            self.app.engine.on_outbox()
 
     # ------------------------------------------------------------------ outbound
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
         """Deliver one reply through the customer-service API (or, outside the 48-hour
         window, as a template message or not yet)."""
+        return await self.resume(chat_id, reply, [])
+
+    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+        """The parts after ``sent_ids`` (a long text is split, an image carries its caption
+        after it). A failure part-way names the parts that went out, so the retry carries
+        on after them rather than showing them twice."""
         now = self.app.clock.now()
         async with self.app.db.transaction(platform=PLATFORM) as session:
             person = await reader(session, PLATFORM, chat_id)
         if person.linked and (
             person.last_message_at is None or now - person.last_message_at > WINDOW - WINDOW_MARGIN
         ):
+            if sent_ids:  # the window closed part-way: the rest waits for their next message
+                raise DeliveryError(
+                    "wechat: not written in 48 hours", until_they_write=True, sent_ids=sent_ids
+                )
             return await self._outside_window(chat_id, reply, person.lang)
-        ids: list[str] = []
+        ids = list(sent_ids)
         try:
             for number, call in enumerate(render(reply)):
+                if number < len(sent_ids):
+                    continue
                 if isinstance(call, SendImage):
                     media_id = await self.upload_image(call.data, call.filename)
                     body: dict[str, Any] = {"msgtype": "image", "image": {"media_id": media_id}}
@@ -323,10 +407,8 @@ class WeChatAdapter:
                     body = call.body
                 await self.api.call("cgi-bin/message/custom/send", json={"touser": chat_id, **body})
                 ids.append(f"custom:{number}")
-        except ApiError as exc:
-            raise classify(exc) from exc
-        except aiohttp.ClientError as exc:
-            raise DeliveryError(f"wechat: {type(exc).__name__}: {exc}") from exc
+        except (ApiError, DeliveryError, aiohttp.ClientError, TimeoutError) as exc:
+            raise part_way(exc, PLATFORM, ids) from exc
         return ids
 
     async def _outside_window(self, chat_id: str, reply: Reply, lang: str | None) -> list[str]:

@@ -62,6 +62,22 @@ def classify(exc: ApiError) -> DeliveryError:
     return DeliveryError(str(exc), permanent=True)
 
 
+def part_way(exc: BaseException, platform: str, sent_ids: list[str]) -> DeliveryError:
+    """A failure while sending the parts of a split reply, saying which parts went out, so
+    the outbox's retry resumes after them (``Resumable``) instead of resending them."""
+    if isinstance(exc, ApiError):
+        exc = classify(exc)
+    if not isinstance(exc, DeliveryError):  # transport: a refused connection, a timeout
+        exc = DeliveryError(f"{platform}: {type(exc).__name__}: {exc}")
+    return DeliveryError(
+        str(exc),
+        retry_after=exc.retry_after,
+        permanent=exc.permanent,
+        until_they_write=exc.until_they_write,
+        sent_ids=sent_ids,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     value: str

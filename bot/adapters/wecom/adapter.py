@@ -11,10 +11,12 @@ Built like the Official Account adapter (``bot.adapters.wechat``), with WeCom's 
 * Buttons are native (``template_card`` / ``button_interaction``): a click is a
   ``template_card_event`` that runs the same choice as Telegram's button, and the clicked
   card is updated (``update_template_card``) to show what was chosen.
-* Limits: about 30 messages a minute per member per app (the excess is dropped silently),
-  so the sender keeps 2 seconds between two messages to one member, and every message asks
-  for ``enable_duplicate_check``. (At that pace the hourly cap of 1,000 per member would take
-  over half an hour of continuous sending to one person to reach.)
+* Limits: about 30 messages a minute and 1,000 an hour per member per app (the excess is
+  dropped silently), and a daily quota per app. The sender keeps 2 seconds between two
+  messages to one member, holds a member's messages in the outbox once
+  :data:`MEMBER_HOURLY` went out in the last hour, and the app's once
+  ``CRMBOT_WECOM_DAILY_LIMIT`` went out in the last 24 hours (``RateLimits``); every
+  message asks for ``enable_duplicate_check``.
 * API calls use aiohttp with the token in the database, as for the Official Account, for
   the same reasons (wechatpy's client is blocking and keeps its token in memory).
 """
@@ -36,8 +38,9 @@ from wechatpy.exceptions import InvalidSignatureException
 from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.http import read_body
 from bot.adapters.wechat.adapter import image_attachment
-from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify
+from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify, part_way
 from bot.adapters.wechat.parse import Parsed, Query, Refused, decrypt, fresh, read_xml
+from bot.adapters.wechat.render import custom_menu
 from bot.adapters.wecom.parse import PLATFORM, parse_wecom
 from bot.adapters.wecom.render import DUPLICATE_CHECK, Message, Upload, cards_needed, render
 from bot.app import App
@@ -51,11 +54,16 @@ log = logging.getLogger(__name__)
 
 PATH = "/wecom"
 ANSWER_BUDGET = 4.0
+MEMBER_HOURLY = 990
+"""Under WeCom's 1,000 an hour per member: a split reply's further parts, counted after
+they went, may pass the cap by a few."""
 
 
 class WeComAdapter:
     name = PLATFORM
-    limits = RateLimits(per_second=20, private_interval=2.0, group_interval=2.0)
+    limits = RateLimits(
+        per_second=20, private_interval=2.0, group_interval=2.0, per_chat_hour=MEMBER_HOURLY
+    )
     answer_budget = ANSWER_BUDGET
 
     def __init__(self, app: App) -> None:
@@ -71,6 +79,7 @@ class WeComAdapter:
                 "CRMBOT_WECOM_CORP_ID, _AGENT_ID, _SECRET, _TOKEN and _AES_KEY are needed"
             )
         self.app = app
+        self.limits = replace(self.limits, per_day=settings.wecom_daily_limit)
         self.corp_id = settings.wecom_corp_id
         self.agent_id = settings.wecom_agent_id
         self._secret = settings.wecom_secret.get_secret_value()
@@ -214,10 +223,19 @@ class WeComAdapter:
     # ------------------------------------------------------------------ outbound
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        return await self.resume(chat_id, reply, [])
+
+    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+        """The parts after ``sent_ids`` (a long prompt goes as text before its card; more
+        than six buttons need more cards). A failure part-way names the parts that went
+        out, so the retry carries on after them rather than showing them twice. Cards not
+        sent yet get fresh task ids: WeCom refuses one it has seen."""
         task_ids = [f"crm{secrets.token_hex(12)}" for _ in range(cards_needed(reply))]
-        ids: list[str] = []
+        ids = list(sent_ids)
         try:
-            for call in render(reply, task_ids):
+            for number, call in enumerate(render(reply, task_ids)):
+                if number < len(sent_ids):
+                    continue
                 if isinstance(call, Upload):
                     media_id = await self.upload_image(call.data, call.filename)
                     body: dict[str, Any] = {"msgtype": "image", "image": {"media_id": media_id}}
@@ -233,11 +251,18 @@ class WeComAdapter:
                         f"wecom: {chat_id} is not a member the app can reach", permanent=True
                     )
                 ids.append(str(answer.get("msgid", "")))
-        except ApiError as exc:
-            raise classify(exc) from exc
-        except aiohttp.ClientError as exc:
-            raise DeliveryError(f"wecom: {type(exc).__name__}: {exc}") from exc
+        except (ApiError, DeliveryError, aiohttp.ClientError, TimeoutError) as exc:
+            raise part_way(exc, PLATFORM, ids) from exc
         return ids
+
+    async def set_menu(self) -> dict[str, Any]:
+        """Create the app's menu (``menu/create`` for our agent id), the Official Account's
+        menu in ``CRMBOT_WECHAT_MENU_LANG``: its CLICK events run the same commands."""
+        lang = self.app.settings.wechat_menu_lang
+        menu = custom_menu(lambda name: self.app.translator.t(lang, f"wechat.menu.{name}"))
+        agent = {"agentid": str(self.agent_id)}
+        await self.api.call("cgi-bin/menu/create", params=agent, json=menu)
+        return menu
 
     async def upload_image(self, data: bytes, filename: str) -> str:
         def form() -> aiohttp.FormData:
