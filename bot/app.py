@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.bodies import BodyLimits
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.engine import Engine, EngineParts
@@ -23,6 +24,14 @@ class App:
     db: Database
     translator: Translator
     engine: Engine
+    bodies: BodyLimits = field(init=False)
+    """Webhook bodies: read under a time limit, a cap on unverified ones (``bot.bodies``)."""
+
+    def __post_init__(self) -> None:
+        self.bodies = BodyLimits(
+            timeout=self.settings.http_body_timeout,
+            unverified=self.settings.max_unverified_bodies,
+        )
 
     async def close(self) -> None:
         self.engine.parts.workers.close()

@@ -128,6 +128,12 @@ class Settings(BaseSettings):
     public_url: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)
+    http_idle_timeout: float = Field(default=15.0, gt=0, le=3600)
+    """Seconds a connection may stay idle, or take to send a request's line and headers."""
+    http_body_timeout: float = Field(default=10.0, gt=0, le=600)
+    """Seconds a request body may take to arrive (webhook bodies are at most 1 MB)."""
+    max_unverified_bodies: int = Field(default=32, ge=1, le=10_000)
+    """Request bodies read at once before their signature could be checked; more -> 503."""
     # Processes (at a lower priority) for card reading and chart drawing; 0 = a thread.
     slow_work_processes: int = Field(default=1, ge=0, le=8)
     slow_work_at_once: int = Field(default=2, ge=1, le=16)

@@ -155,6 +155,14 @@ class Engine:
                 log.exception("event %s/%s failed", event.platform, event.event_id)
                 return await self._apologise(event)
 
+    async def is_linked(self, event: InboundEvent) -> bool:
+        """Whether the event's sender is an active crmbot user: asked by an adapter before
+        it fetches a photo, so a stranger's upload is never downloaded (the engine answers
+        them with the throttled link prompt, which needs no photo)."""
+        async with self.db.transaction(platform=event.platform) as session:
+            user = await identity_user(session, event.platform, event.actor.platform_user_id)
+            return user is not None and user.active
+
     def _redelivered(self, event: InboundEvent, error: Exception) -> bool:
         """Whether to let ``error`` reach the adapter rather than apologise.
 

@@ -3,6 +3,10 @@ and the reminder scheduler.
 
 Each platform adapter contributes its webhook routes; the server adds ``GET /healthz``.
 Request bodies over ``CRMBOT_MAX_BODY_BYTES`` (1 MB) are refused with 413 by aiohttp itself.
+Slow clients are dropped: a connection idle, or still sending its request line and headers,
+after ``CRMBOT_HTTP_IDLE_TIMEOUT`` seconds is closed (:func:`http_options`), and a body not
+received within ``CRMBOT_HTTP_BODY_TIMEOUT`` gets 408 (:mod:`bot.bodies`, which also caps
+the bodies read at once before their signature can be checked).
 
 A configured platform whose SDK is not installed stops the start with the one line that
 installs it (:mod:`bot.extras`); card reading and charts without their extras only log it,
@@ -16,7 +20,7 @@ import contextlib
 import hmac
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
 from sqlalchemy import text
@@ -79,6 +83,22 @@ def log_missing_features() -> None:
     for extra in (OCR, CHARTS):
         if not available(extra):
             log.warning("%s is not installed: %s", extra.name, extra.hint)
+
+
+LINGERING = 2.0
+"""Seconds to keep reading a refused request's body so the client sees our answer
+(aiohttp's default, 10 s, would let a slow sender hold the connection that much longer)."""
+
+
+def http_options(settings: Settings) -> dict[str, Any]:
+    """aiohttp's server options (``web.AppRunner`` keyword arguments), for ``serve`` and for
+    a test's server alike. aiohttp's keep-alive timer also runs from the moment a connection
+    opens until its first request is complete, so it is the header timeout as well."""
+    return {
+        "access_log": None,
+        "keepalive_timeout": settings.http_idle_timeout,
+        "lingering_time": min(LINGERING, settings.http_body_timeout),
+    }
 
 
 SENDER_LEASE = "outbox-sender"
@@ -200,7 +220,7 @@ async def build_server(
 
 async def serve(settings: Settings, host: str, port: int) -> None:
     server = await build_server(settings)
-    runner = web.AppRunner(server.webapp, access_log=None)
+    runner = web.AppRunner(server.webapp, **http_options(settings))
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await server.start_background()

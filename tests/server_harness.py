@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.server import Server, build_server
+from bot.server import Server, build_server, http_options
 from store.models import Role
 from store.users import add_member, create_user, ensure_team, link_identity
 from tests.clocks import clock_sleep
@@ -71,7 +71,9 @@ async def running(settings: Settings, clock: FrozenClock) -> AsyncIterator[Runni
     if settings.health_token is None:
         settings = settings.model_copy(update={"health_token": SecretStr(HEALTH_TOKEN)})
     server = await build_server(settings, clock, sleep=clock_sleep(clock))
-    client: TestClient[Any, Any] = TestClient(TestServer(server.webapp, host="127.0.0.1"))
+    test_server = TestServer(server.webapp, host="127.0.0.1")
+    await test_server.start_server(**http_options(settings))  # serve's own timeouts
+    client: TestClient[Any, Any] = TestClient(test_server)
     await client.start_server()
     for adapter in server.adapters.values():
         await adapter.start()

@@ -353,6 +353,8 @@ async def test_a_stop_during_processing_leaves_the_rest_for_the_next_start(tg):
 async def test_an_update_that_fails_is_fetched_again_not_skipped(tg):
     tg.fake.add_file("AgACAgUAAxkBAAIBPmZ-y1280", PNG)
     photo = tg.fake.update("photo")
+    # A linked sender: a stranger's photo is never fetched (see test_stranger_uploads).
+    await tg.run.user("li", platform="telegram", external_id=str(photo["message"]["from"]["id"]))
     tg.fake.pending_updates = [photo]
     tg.fake.fail(500, "Internal Server Error", method="getFile")
     tg.adapter.poll_backoff = (0.0,)

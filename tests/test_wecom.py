@@ -303,9 +303,13 @@ async def test_refusals(wecom, na):
     assert time.perf_counter() - started < 2
     assert (await wecom.post_xml("<xml><ToUserName>")).status == 400
     plain = xml_message(fields).encode()
-    assert (await wecom.post_raw(plain, {"timestamp": str(wecom.now())})).status == 400
+    now = str(wecom.now())
+    # No msg_signature: refused before the body is read.
+    assert (await wecom.post_raw(plain, {"timestamp": now})).status == 403
+    assert (await wecom.post_raw(plain, {"timestamp": now, "msg_signature": "x"})).status == 400
     huge = na.fields("text", Content="字" * 400_000, MsgId=2)
-    assert (await wecom.post_raw(xml_message(huge).encode(), {})).status == 413
+    signed = {"timestamp": now, "msg_signature": "x"}
+    assert (await wecom.post_raw(xml_message(huge).encode(), signed)).status == 413
     assert await outbox(wecom) == []
     assert await count(wecom, Activity, Activity.source_text == "今天拜访了星辰科技") == 0
 

@@ -21,6 +21,9 @@ Wiring choices (each one is why the code looks the way it does):
   "committed", so a crash before it makes Slack retry instead of losing the message.
   Downloading a shared file can take longer than 3 seconds, so a photo is acknowledged at
   once and fetched in a tracked task.
+* **Checked before the body is read** where the headers suffice: a missing signature or a
+  timestamp that is not a number within 5 minutes -> 401 at once. The body itself is read
+  under a time limit and a cap on bodies not yet verified (``bot.bodies``: 408, 503).
 * **Bad input never reaches the engine.** A body over ``max_body_bytes`` -> 413
   (aiohttp's ``client_max_size``), a bad signature or a timestamp more than 5 minutes off
   (or a body that is not UTF-8, which Slack never sends) -> 401, a signed body that does
@@ -48,6 +51,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import DeliveryError, RateLimits
+from bot.adapters.http import read_body
 from bot.adapters.slack.parse import PLATFORM, SharedFile, parse, shared_files, slack_id
 from bot.adapters.slack.render import render, render_choice, render_upload
 from bot.app import App
@@ -56,7 +60,7 @@ from bot.events import Attachment, EventKind, InboundEvent
 from bot.images import sniff_image
 from bot.replies import Image, Reply
 from store import response_urls
-from store.users import rekey_identity
+from store.users import identity_user, rekey_identity
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +147,17 @@ class SlackAdapter:
     # ------------------------------------------------------------------ inbound
 
     async def handle_request(self, request: web.Request) -> web.StreamResponse:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        if not _may_be_signed(timestamp, request.headers.get("X-Slack-Signature")):
+            # What can be checked before the body is read: it is not worth reading.
+            log.warning(
+                "slack: refused a request from %s (401): %s",
+                request.remote,
+                _refusal_reason(timestamp),
+            )
+            return web.Response(status=401, text="invalid request")
         try:
-            raw = await request.read()
+            raw = await read_body(self.app.bodies, request)  # timed, and capped while unverified
         except web.HTTPRequestEntityTooLarge:
             log.warning(
                 "slack: refused a body over %d bytes from %s (413)",
@@ -152,7 +165,6 @@ class SlackAdapter:
                 request.remote,
             )
             raise
-        timestamp = request.headers.get("X-Slack-Request-Timestamp")
         if not self._signed(raw, timestamp, request.headers.get("X-Slack-Signature")):
             log.warning(
                 "slack: refused a request from %s (401): %s",
@@ -184,11 +196,14 @@ class SlackAdapter:
         return web.Response()
 
     def _signed(self, raw: bytes, timestamp: str | None, signature: str | None) -> bool:
+        # Slack sends ASCII digits and "v0=<hex>": anything else (empty, "1e9", "é") was
+        # not sent by Slack, and would make the SDK raise rather than answer False.
+        if not _is_ascii_number(timestamp) or not signature or not signature.isascii():
+            return False
         try:
             return self._verifier.is_valid(raw, timestamp, signature)
-        except (UnicodeDecodeError, ValueError):
-            # The SDK verifies text; a body that is not UTF-8, or a timestamp that is not
-            # a number, was not sent by Slack.
+        except (UnicodeDecodeError, ValueError, TypeError):
+            # The SDK verifies text: a body that is not UTF-8 was not sent by Slack.
             return False
 
     async def accept(self, body: Mapping[str, Any]) -> None:
@@ -231,8 +246,13 @@ class SlackAdapter:
             log.error("slack: %s failed", task.get_name(), exc_info=task.exception())
 
     async def _with_file(self, event: InboundEvent, file: SharedFile) -> None:
+        """The file for a linked sender; a stranger's is not fetched at all (they get the
+        link prompt, which needs no photo)."""
         try:
-            attachment = await self.download(file)
+            if not await self.app.engine.is_linked(event):
+                attachment = Attachment("unavailable", filename=file.name, mime_type=file.mimetype)
+            else:
+                attachment = await self.download(file)
         except Exception:
             log.exception("slack: could not fetch file %s for %s", file.file_id, event.event_id)
             attachment = Attachment("unavailable", filename=file.name, mime_type=file.mimetype)
@@ -310,6 +330,8 @@ class SlackAdapter:
         async with self.app.db.transaction(platform=PLATFORM) as session:
             if await rekey_identity(session, PLATFORM, old=slack_id(account), new=account):
                 log.info("slack: an account linked by user id is now keyed by its workspace")
+            elif await identity_user(session, PLATFORM, account) is None:
+                return  # a stranger so far: they may be linked by their bare id later
         self._adopted.add(account)
 
     async def _response_url(self, channel: str) -> str | None:
@@ -444,12 +466,24 @@ def _retry_after(value: object) -> float:
     return max(seconds, 0.0) or 1.0
 
 
+def _may_be_signed(timestamp: str | None, signature: str | None) -> bool:
+    """The headers alone could belong to a request Slack signed just now."""
+    if not _is_ascii_number(timestamp) or not signature or not signature.isascii():
+        return False
+    return len(timestamp or "") <= 12 and abs(time.time() - int(timestamp or "")) <= (
+        SIGNATURE_MAX_AGE
+    )
+
+
+def _is_ascii_number(value: str | None) -> bool:
+    return bool(value) and value is not None and value.isascii() and value.isdigit()
+
+
 def _refusal_reason(timestamp: str | None) -> str:
     """Why a signature check failed, from the one header that is safe to look at."""
-    try:
-        age = abs(time.time() - int(timestamp or ""))
-    except ValueError:
+    if not _is_ascii_number(timestamp) or len(timestamp or "") > 12:
         return "missing or malformed timestamp"
+    age = abs(time.time() - int(timestamp or ""))
     if age > SIGNATURE_MAX_AGE:
         return f"timestamp {int(age)} s away from now (limit {SIGNATURE_MAX_AGE} s)"
     return "signature does not verify"
@@ -476,6 +510,6 @@ def decode_body(raw: bytes) -> dict[str, Any] | None:
                 data = fields
             else:
                 return None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to read
         return None
     return data if isinstance(data, dict) else None

@@ -115,7 +115,7 @@ def parse(
             )
             return None
         return parser(body, now=now, where=where)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         log.warning("slack: ignoring a payload of unexpected shape (type %r)", body.get("type"))
     return None
 
@@ -285,7 +285,7 @@ def shared_files(envelope: Mapping[str, Any]) -> list[SharedFile]:
                 file_id=str(item.get("id") or ""),
                 name=str(item.get("name") or ""),
                 mimetype=str(item.get("mimetype") or ""),
-                size=int(item.get("size") or 0),
+                size=_size(item.get("size")),
                 url=str(url),
             )
         )
@@ -342,11 +342,21 @@ def _is_dm(channel_id: str, channel_name: object) -> bool:
 
 
 def _timestamp(value: object, fallback: datetime) -> datetime:
-    """Slack's ``"1763431200.000200"`` -> an aware datetime; the app clock if absent or odd."""
+    """Slack's ``"1763431200.000200"`` -> an aware datetime; the app clock if absent or odd
+    (``1e300``, ``inf`` and ``nan`` included: no datetime holds them)."""
     try:
         seconds = float(str(value))
-    except (TypeError, ValueError):
+        if not seconds > 0:
+            return fallback
+        return datetime.fromtimestamp(seconds, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
         return fallback
-    if seconds <= 0:
-        return fallback
-    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _size(value: object) -> int:
+    """A file's declared size in bytes; 0 (unknown: the download counts the bytes) when it
+    is not a finite non-negative number (JSON's ``1e400`` reads as infinity)."""
+    try:
+        return max(int(float(str(value or 0))), 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0

@@ -46,9 +46,11 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.base import DeliveryError, RateLimits
+from bot.adapters.http import read_body
 from bot.adapters.telegram.parse import (
     BotIdentity,
     FileRef,
+    MalformedUpdate,
     event_from_update,
     file_to_fetch,
 )
@@ -180,12 +182,13 @@ class TelegramAdapter:
         if request.content_length is not None and request.content_length > limit:
             return self._too_large(request, limit)
         try:
-            body = await request.read()  # aiohttp stops reading at client_max_size
+            # Verified by its header: read under the time limit, not the unverified cap.
+            body = await read_body(self.app.bodies, request, verified=True)  # <= client_max_size
         except web.HTTPRequestEntityTooLarge:  # chunked: no Content-Length to check first
             return self._too_large(request, limit)
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to read
             log.warning("telegram webhook: body is not JSON (%d bytes)", len(body))
             return web.Response(status=400, text="malformed JSON")
         if not isinstance(data, dict):
@@ -219,21 +222,28 @@ class TelegramAdapter:
         query = update.callback_query
         try:
             me = await self._identify()
-            event = event_from_update(update, me, received_at=self.app.clock.now())
+            try:
+                event = event_from_update(update, me, received_at=self.app.clock.now())
+                ref = file_to_fetch(update) if event and event.kind is EventKind.IMAGE else None
+            except MalformedUpdate as exc:
+                # Every delivery of it would fail the same way: acknowledge it, say so once.
+                log.warning("telegram: ignored update %s: %s", update.update_id, exc)
+                return
             if event is None:
                 return
-            if event.kind is EventKind.IMAGE and not event.attachments:
-                event = await self._with_photo(event, update)
+            if ref is not None and not event.attachments:
+                event = replace(event, attachments=(await self._photo(event, ref),))
             await self.app.engine.handle(event)
         finally:
             if query is not None:
                 await self._answer(query.id)
 
-    async def _with_photo(self, event: InboundEvent, update: Update) -> InboundEvent:
-        ref = file_to_fetch(update)
-        if ref is None:
-            return event
-        return replace(event, attachments=(await self._download(ref),))
+    async def _photo(self, event: InboundEvent, ref: FileRef) -> Attachment:
+        """The photo, downloaded only for a linked sender: a stranger gets the link prompt,
+        and their upload costs us neither a ``getFile`` nor up to 20 MB of memory."""
+        if not await self.app.engine.is_linked(event):
+            return Attachment("unavailable", filename=ref.filename, mime_type=ref.mime_type)
+        return await self._download(ref)
 
     async def _download(self, ref: FileRef) -> Attachment:
         """The photo's bytes, checked: size before downloading (the update's figure, then

@@ -15,6 +15,11 @@ group. Only messages addressed to the bot become events — a command (``/find``
 ``/find@ourbot``; ``/find@otherbot`` is for another bot), a mention of ``@ourbot`` (removed from
 the text), or a reply to one of the bot's messages. Everything else is chatter and is dropped
 before it reaches the engine, so nothing of it is stored.
+
+``de_json`` trusts the JSON's types (``text`` may arrive as a number or a list, ``chat``
+missing). The reading below checks what it uses and raises :class:`MalformedUpdate` for an
+update that can never become an event, so the adapter acknowledges it instead of having
+Telegram deliver it again for ever.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Message, MessageEntity, Update
+from telegram import Chat as TelegramChat
 
 from bot.events import (
     Actor,
@@ -37,8 +43,13 @@ from bot.events import (
     split_command,
 )
 
+T = TypeVar("T")
 PLATFORM = "telegram"
 PRIVATE = "private"
+
+
+class MalformedUpdate(ValueError):
+    """An update whose fields do not have the types the Bot API documents."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +88,19 @@ def event_from_update(
     update: Update, me: BotIdentity, *, received_at: datetime
 ) -> InboundEvent | None:
     """``received_at`` stands in for ``sent_at`` where Telegram gives no time: a button press
-    carries only the date of the message the button is on, which is the bot's, not the user's."""
+    carries only the date of the message the button is on, which is the bot's, not the user's.
+
+    Raises :class:`MalformedUpdate` when the update's fields have the wrong types."""
+    try:
+        return _event(update, me, received_at)
+    except MalformedUpdate:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError, IndexError) as exc:
+        # Reading is pure: whatever fails here fails the same way on every redelivery.
+        raise MalformedUpdate(f"{type(exc).__name__} while reading the update") from None
+
+
+def _event(update: Update, me: BotIdentity, received_at: datetime) -> InboundEvent | None:
     if update.callback_query is not None:
         return _button(update, update.callback_query, received_at)
     message = update.message  # edited_message, channel_post, my_chat_member... are not for us
@@ -88,19 +111,35 @@ def event_from_update(
 
 def file_to_fetch(update: Update) -> FileRef | None:
     """The file an image event needs: the largest ``PhotoSize``, or a document sent "as a file"
-    whose declared type is an image (the bytes are still checked after download)."""
+    whose declared type is an image (the bytes are still checked after download).
+
+    Raises :class:`MalformedUpdate` when the sizes or ids have the wrong types."""
+    try:
+        return _file(update)
+    except MalformedUpdate:
+        raise
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise MalformedUpdate(f"{type(exc).__name__} while reading the file") from None
+
+
+def _file(update: Update) -> FileRef | None:
     message = update.message
     if message is None:
         return None
     if message.photo:
+        for size in message.photo:
+            _expect(size.file_id, str)
+            _expect(size.width, int)
+            _expect(size.height, int)
+            _expect(size.file_size, int, optional=True)
         largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
         return FileRef(largest.file_id, largest.file_size, "photo.jpg", "image/jpeg")
     document = message.document
     if document is not None and _is_image_type(document.mime_type):
         return FileRef(
-            document.file_id,
-            document.file_size,
-            document.file_name or "image",
+            _expect(document.file_id, str),
+            _expect(document.file_size, int, optional=True),
+            _expect(document.file_name, str, optional=True) or "image",
             document.mime_type or "",
         )
     return None
@@ -111,7 +150,9 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
     # Anonymous group admins and linked channels post as a chat: no person to link to.
     if user is None or user.is_bot or message.sender_chat is not None:
         return None
-    is_private = message.chat.type == PRIVATE
+    _expect(message.text, str, optional=True)
+    _expect(message.caption, str, optional=True)
+    is_private = _chat(message.chat).is_private
     if message.text is not None:
         body, entities = message.text, message.parse_entities()
     elif message.photo or message.document is not None:
@@ -139,8 +180,8 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         platform=PLATFORM,
         kind=EventKind.MESSAGE,
         actor=_actor(user.id, user.first_name, user.last_name, user.language_code),
-        chat=Chat(str(message.chat.id), is_private),
-        sent_at=message.date,
+        chat=_chat(message.chat),
+        sent_at=_expect(message.date, datetime),
         text=_without(body, mentioned),
         raw=update,
     )
@@ -179,6 +220,7 @@ def _button(update: Update, query: CallbackQuery, received_at: datetime) -> Inbo
     message = query.message
     if query.data is None or message is None:  # a game button, or an inline-mode message
         return None
+    _expect(query.data, str)
     user = query.from_user
     origin = None
     if isinstance(message, Message) and message.is_accessible:  # not deleted, not too old
@@ -191,7 +233,7 @@ def _button(update: Update, query: CallbackQuery, received_at: datetime) -> Inbo
         platform=PLATFORM,
         kind=EventKind.BUTTON,
         actor=_actor(user.id, user.first_name, user.last_name, user.language_code),
-        chat=Chat(str(message.chat.id), message.chat.type == PRIVATE),
+        chat=_chat(message.chat),
         sent_at=received_at,
         payload=query.data,
         origin=origin,
@@ -237,9 +279,29 @@ def _without(text: str, entities: list[MessageEntity]) -> str:
 
 
 def _actor(user_id: int, first: str, last: str | None, language_code: str | None) -> Actor:
+    _expect(user_id, int)
+    _expect(first, str)
+    _expect(last, str, optional=True)
+    _expect(language_code, str, optional=True)
     name = f"{first} {last}".strip() if last else first
     return Actor(str(user_id), name, language_code)
 
 
+def _chat(chat: object) -> Chat:
+    if not isinstance(chat, TelegramChat):
+        raise MalformedUpdate("no chat")
+    _expect(chat.id, int)
+    _expect(chat.type, str)
+    return Chat(str(chat.id), chat.type == PRIVATE)
+
+
+def _expect(value: object, kind: type[T], *, optional: bool = False) -> T:
+    """``value`` when it has the documented type (``bool`` is not an ``int`` here)."""
+    if (value is None and optional) or (isinstance(value, kind) and type(value) is not bool):
+        return value  # type: ignore[return-value]
+    raise MalformedUpdate(f"{type(value).__name__} where the Bot API has {kind.__name__}")
+
+
 def _is_image_type(mime_type: str | None) -> bool:
-    return mime_type is not None and mime_type.lower().startswith("image/")
+    checked = _expect(mime_type, str, optional=True)
+    return checked is not None and checked.lower().startswith("image/")

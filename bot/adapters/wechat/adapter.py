@@ -50,13 +50,16 @@ from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
 
 from bot.adapters.base import DeliveryError, RateLimits
+from bot.adapters.http import read_body
 from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify, part_way
 from bot.adapters.wechat.parse import (
+    MAX_AGE,
     PLATFORM,
     Parsed,
     Query,
     Refused,
     decrypt,
+    fresh,
     parse,
     read_xml,
     verify_plain,
@@ -200,7 +203,17 @@ class WeChatAdapter:
     async def receive(self, request: web.Request) -> web.StreamResponse:
         query = Query.of(request.query)
         try:
-            body = await request.read()
+            self._check_query(query)
+        except Refused as exc:  # before the body is read: it is not worth reading
+            log.warning(
+                "wechat: refused a callback from %s (%d): %s",
+                request.remote,
+                exc.status,
+                exc.reason,
+            )
+            return web.Response(status=exc.status, text="refused")
+        try:
+            body = await read_body(self.app.bodies, request)  # timed, and capped while unverified
         except web.HTTPRequestEntityTooLarge:
             log.warning(
                 "wechat: refused a body over %d bytes from %s (413)",
@@ -245,6 +258,14 @@ class WeChatAdapter:
         else:
             slot.wrote(True)
         return response
+
+    def _check_query(self, query: Query) -> None:
+        """What the query string proves on its own: in plain mode the whole signature, in
+        safe mode the age (the signature there covers the body)."""
+        if not query.encrypted:
+            verify_plain(self._token, query, self.app.clock.now())
+        elif not fresh(query.timestamp, self.app.clock.now()):
+            raise Refused(403, f"timestamp {query.timestamp!r} is more than {MAX_AGE} s away")
 
     def _open(self, query: Query, body: bytes) -> str:
         now = self.app.clock.now()
@@ -296,9 +317,12 @@ class WeChatAdapter:
 
     async def _process(self, parsed: Parsed, event: InboundEvent, slot: _Slot) -> None:
         if parsed.media_id is not None:
-            attachment = await image_attachment(
-                self.api, parsed.media_id, self.app.settings.max_photo_bytes
-            )
+            # Only a linked sender's photo is fetched: a stranger gets the link prompt.
+            attachment = Attachment("unavailable")
+            if await self.app.engine.is_linked(event):
+                attachment = await image_attachment(
+                    self.api, parsed.media_id, self.app.settings.max_photo_bytes
+                )
             event = replace(event, attachments=(attachment,))
         await self.app.engine.handle(event)
         now = self.app.clock.now()

@@ -162,9 +162,9 @@ def parse(xml: str, *, platform: str = PLATFORM, classify: Classify = parse_mess
     try:
         message = classify(xml)
         created = int(fields.get("CreateTime") or 0)
+        sent_at = datetime.fromtimestamp(created, UTC)  # OverflowError: no such date
     except Exception as exc:
         raise Refused(400, f"not a WeChat message ({type(exc).__name__})") from None
-    sent_at = datetime.fromtimestamp(created, UTC)
     base = Parsed(sender=sender, account=account, fields=fields)
     msg_id = str(fields.get("MsgId") or "")
     event_id = msg_id or f"ev:{sender}:{created}"

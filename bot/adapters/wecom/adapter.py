@@ -36,6 +36,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
 from bot.adapters.base import DeliveryError, RateLimits
+from bot.adapters.http import read_body
 from bot.adapters.wechat.adapter import image_attachment
 from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify, part_way
 from bot.adapters.wechat.parse import Parsed, Query, Refused, decrypt, fresh, read_xml
@@ -44,6 +45,7 @@ from bot.adapters.wecom.parse import PLATFORM, parse_wecom
 from bot.adapters.wecom.render import DUPLICATE_CHECK, Message, Upload, cards_needed, render
 from bot.app import App
 from bot.config import ConfigError
+from bot.events import Attachment
 from bot.outbox import enqueue
 from bot.replies import Reply, Text
 from store.users import identity_user
@@ -158,8 +160,12 @@ class WeComAdapter:
 
     async def receive(self, request: web.Request) -> web.StreamResponse:
         query = Query.of(request.query)
+        if not query.msg_signature or not fresh(query.timestamp, self.app.clock.now()):
+            # The signature covers the body; its age and presence need none: not worth reading.
+            log.warning("wecom: refused a stale or unsigned callback from %s (403)", request.remote)
+            return web.Response(status=403, text="refused")
         try:
-            body = await request.read()
+            body = await read_body(self.app.bodies, request)  # timed, and capped while unverified
         except web.HTTPRequestEntityTooLarge:
             log.warning("wecom: refused an oversize body from %s (413)", request.remote)
             return web.Response(status=413, text="too large")
@@ -190,9 +196,12 @@ class WeComAdapter:
         if event is None:
             return
         if parsed.media_id is not None:
-            attachment = await image_attachment(
-                self.api, parsed.media_id, self.app.settings.max_photo_bytes
-            )
+            # Only a linked sender's photo is fetched: a stranger gets the link prompt.
+            attachment = Attachment("unavailable")
+            if await self.app.engine.is_linked(event):
+                attachment = await image_attachment(
+                    self.api, parsed.media_id, self.app.settings.max_photo_bytes
+                )
             event = replace(event, attachments=(attachment,))
         await self.app.engine.handle(event)
 

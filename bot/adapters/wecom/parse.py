@@ -49,8 +49,9 @@ def _card_click(fields: dict[str, object]) -> Parsed:
         raise Refused(400, "a card click without EventKey")
     try:
         created = int(str(fields.get("CreateTime") or 0))
-    except ValueError:
-        raise Refused(400, "CreateTime is not a number") from None
+        sent_at = datetime.fromtimestamp(created, UTC)
+    except (ValueError, OverflowError, OSError):
+        raise Refused(400, "CreateTime is not a time") from None
     label, payload = split_key(key)
     task = str(fields.get("TaskId") or "")
     code = fields.get("ResponseCode")
@@ -61,7 +62,7 @@ def _card_click(fields: dict[str, object]) -> Parsed:
         kind=EventKind.BUTTON,
         actor=Actor(sender),
         chat=Chat(sender, is_private=True),
-        sent_at=datetime.fromtimestamp(created, UTC),
+        sent_at=sent_at,
         text=label,
         payload=payload,
         origin=origin,
