@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
@@ -57,9 +58,14 @@ class InlineSQLiteConnection(AdaptedConnection):
     ``driver_connection`` is the ``sqlite3.Connection`` (for ``create_function``,
     ``set_trace_callback``...)."""
 
-    __slots__ = ()
+    __slots__ = ("_in_thread",)
 
     def __init__(self, connection: sqlite3.Connection) -> None:
+        # Held while a worker thread runs a statement on this connection: closing a
+        # sqlite3 connection another thread is using crashes the process (it did, when a
+        # task waiting for another process's lock was cancelled and SQLAlchemy closed the
+        # connection it had invalidated).
+        self._in_thread = threading.Lock()
         # AdaptedConnection's contract: the driver's connection, which its public
         # ``driver_connection`` returns and ``run_async`` passes on (typed there for an
         # asyncio driver; ours is the synchronous one).
@@ -78,7 +84,8 @@ class InlineSQLiteConnection(AdaptedConnection):
         Always through ``run_async``, even inline: SQLAlchemy's ``AsyncConnection.execute``
         insists that a statement awaited something (``AwaitRequired`` otherwise). Inline,
         that is one switch to the task's greenlet and back, a few microseconds."""
-        result: _T = self.run_async(lambda connection: _run(connection, work))
+        in_thread = self._in_thread
+        result: _T = self.run_async(lambda connection: _run(connection, work, in_thread))
         return result
 
     def cursor(self) -> InlineSQLiteCursor:
@@ -91,7 +98,22 @@ class InlineSQLiteConnection(AdaptedConnection):
         self.run(lambda connection: connection.rollback())
 
     def close(self) -> None:
-        self.sqlite.close()
+        """Close, unless a worker thread still runs a statement here (its task was
+        cancelled, or failed, while it waited for another process's lock): then stop that
+        statement (``interrupt`` is sqlite3's thread-safe way) and close once the thread
+        lets go, from a thread of its own, so the event loop never waits for it."""
+        if self._in_thread.acquire(blocking=False):
+            try:
+                self.sqlite.close()
+            finally:
+                self._in_thread.release()
+            return
+        self.sqlite.interrupt()
+        threading.Thread(target=self._close_when_free, name="sqlite-close", daemon=True).start()
+
+    def _close_when_free(self) -> None:
+        with self._in_thread:
+            self.sqlite.close()
 
     def create_function(self, *args: Any, **kwargs: Any) -> None:
         self.sqlite.create_function(*args, **kwargs)
@@ -110,24 +132,31 @@ class InlineSQLiteConnection(AdaptedConnection):
         return self.sqlite.in_transaction
 
 
-async def _run(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], _T]) -> _T:
+async def _run(
+    connection: sqlite3.Connection,
+    work: Callable[[sqlite3.Connection], _T],
+    in_thread: threading.Lock,
+) -> _T:
     if not is_offloaded():
         try:
             return work(connection)
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode & 0xFF != _SQLITE_BUSY:
                 raise
-    return await asyncio.to_thread(_waiting_for_locks, connection, work)
+    return await asyncio.to_thread(_waiting_for_locks, connection, work, in_thread)
 
 
 def _waiting_for_locks(
-    connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], _T]
+    connection: sqlite3.Connection,
+    work: Callable[[sqlite3.Connection], _T],
+    in_thread: threading.Lock,
 ) -> _T:
-    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    try:
-        return work(connection)
-    finally:
-        connection.execute("PRAGMA busy_timeout=0")
+    with in_thread:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            return work(connection)
+        finally:
+            connection.execute("PRAGMA busy_timeout=0")
 
 
 _Outcome = tuple[Any, list[Any], int, Any]

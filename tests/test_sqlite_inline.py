@@ -124,3 +124,37 @@ async def test_a_lookup_runs_off_the_loop_thread(sqlite_db: Database) -> None:
     assert lookup
     assert loop_thread not in lookup
     assert _threads(seen, "after the lookup") == {loop_thread}
+
+
+@pytest.mark.sqlite_only
+async def test_a_cancelled_wait_for_another_process_lock_closes_safely(sqlite_db, monkeypatch):
+    """A statement waiting in a worker thread for another process's write lock, whose task
+    is cancelled: SQLAlchemy then closes the connection it invalidated. Closing a sqlite3
+    connection that another thread is using crashed the whole process (CI saw the
+    segfault); the close now interrupts that statement and waits for the thread first."""
+    from store import sqlite_driver
+
+    monkeypatch.setattr(sqlite_driver, "BUSY_TIMEOUT_MS", 10_000)
+    other = sqlite3.connect(_path(sqlite_db), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+
+        async def write() -> None:
+            async with sqlite_db.transaction(platform="test") as session:
+                await session.execute(select(literal(1)))
+                session.add(Company(name="Waits", owner_id=None))
+                await session.flush()
+
+        task = asyncio.ensure_future(write())
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(task, timeout=0.3)  # it is waiting in the thread now
+        await sqlite_db.dispose()  # closes every connection: must not crash
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    fresh = Database(sqlite_db.url, sqlite_db.clock)
+    try:
+        async with fresh.transaction(platform="test") as session:
+            assert (await session.execute(select(literal(1)))).scalar() == 1
+    finally:
+        await fresh.dispose()
