@@ -39,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from asyncio import FIRST_COMPLETED
-from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -49,6 +48,7 @@ import aiohttp
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
 
+from bot.adapters.background import BackgroundTasks
 from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.http import read_body
 from bot.adapters.wechat.api import ApiError, WeixinApi, check, classify, part_way
@@ -144,7 +144,7 @@ class WeChatAdapter:
             fetch_token=self._fetch_token,
         )
         app.engine.reply_hold[PLATFORM] = REPLY_HOLD
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.background = BackgroundTasks(self.name)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -155,32 +155,12 @@ class WeChatAdapter:
         await self.api.start()
 
     async def close(self) -> None:
-        await self.settle(seconds=10)
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.background.close(seconds=10)
         await self.api.close()
 
     async def settle(self, seconds: float | None = None) -> None:
-        """Wait for events still being finished after WeChat was answered."""
-        while self._tasks:
-            done, _ = await asyncio.wait(set(self._tasks), timeout=seconds)
-            if not done:
-                return
-
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-        return task
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        """A message finished after its callback was answered: a failure is logged here,
-        as nobody awaits it any more (the engine has already queued its apology)."""
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s: a message failed after the answer", self.name, exc_info=task.exception())
+        """Wait for events still being finished after the platform was answered."""
+        await self.background.settle(seconds)
 
     async def _fetch_token(self, session: aiohttp.ClientSession) -> tuple[str, int]:
         body = {"grant_type": "client_credential", "appid": self.app_id, "secret": self._secret}
@@ -291,7 +271,7 @@ class WeChatAdapter:
             return await self._notice(parsed, parsed.notice)
         if parsed.event is None:
             return None
-        task = self._spawn(self._process(parsed, parsed.event, slot))
+        task = self.background.spawn(self._process(parsed, parsed.event, slot))
         waiting: set[asyncio.Future[Any]] = {task, slot.answer}
         await asyncio.wait(waiting, timeout=self.passive_budget, return_when=FIRST_COMPLETED)
         if not slot.answer.done() and not task.done():

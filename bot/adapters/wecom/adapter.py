@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -35,6 +34,7 @@ from aiohttp import web
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
+from bot.adapters.background import BackgroundTasks
 from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.http import read_body
 from bot.adapters.wechat.adapter import image_attachment
@@ -95,7 +95,7 @@ class WeComAdapter:
             clock=app.clock,
             fetch_token=self._fetch_token,
         )
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.background = BackgroundTasks(self.name)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -106,31 +106,12 @@ class WeComAdapter:
         await self.api.start()
 
     async def close(self) -> None:
-        await self.settle(seconds=10)
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.background.close(seconds=10)
         await self.api.close()
 
     async def settle(self, seconds: float | None = None) -> None:
-        while self._tasks:
-            done, _ = await asyncio.wait(set(self._tasks), timeout=seconds)
-            if not done:
-                return
-
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-        return task
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        """A message finished after its callback was answered: a failure is logged here,
-        as nobody awaits it any more (the engine has already queued its apology)."""
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s: a message failed after the answer", self.name, exc_info=task.exception())
+        """Wait for events still being finished after the platform was answered."""
+        await self.background.settle(seconds)
 
     async def _fetch_token(self, session: aiohttp.ClientSession) -> tuple[str, int]:
         params = {"corpid": self.corp_id, "corpsecret": self._secret}
@@ -181,7 +162,7 @@ class WeComAdapter:
                 exc.reason,
             )
             return web.Response(status=exc.status, text="refused")
-        task = self._spawn(self._process(parsed))
+        task = self.background.spawn(self._process(parsed))
         done, _ = await asyncio.wait({task}, timeout=self.answer_budget)
         if task in done and task.exception() is not None:
             log.error("wecom: message from %s not stored; WeCom will retry", parsed.sender)
