@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
 from bot.outbox import enqueue
 from bot.replies import Image, Text
 from bot.secret_key import invite_key
@@ -44,6 +43,7 @@ from tests.fakes.slack_api import (
     SlackWorkspace,
     payload,
     sign,
+    slack_settings,
 )
 from tests.harness import BotHarness
 from tests.server_harness import running
@@ -61,15 +61,7 @@ async def api() -> AsyncIterator[FakeSlackApi]:
 
 @pytest.fixture
 async def slack(settings, clock, api) -> AsyncIterator[SlackWorkspace]:
-    config = Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        default_tz="Asia/Shanghai",
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=api.api_url,
-    )
-    async with running(config, clock) as server:
+    async with running(slack_settings(settings, api), clock) as server:
         yield SlackWorkspace(server, api)
 
 
@@ -198,14 +190,7 @@ async def test_the_same_user_id_in_another_workspace_is_not_the_same_person(slac
 
 
 async def test_a_configured_workspace_refuses_every_other_one(settings, clock, api, team):
-    config = Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=api.api_url,
-        slack_team_id=TEAM_ID,
-    )
+    config = slack_settings(settings, api, slack_team_id=TEAM_ID)
     async with running(config, clock) as server:
         workspace_ = SlackWorkspace(server, api)
         li = workspace_.person("U0LI", "D0LIDM", "li.wei")

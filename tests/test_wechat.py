@@ -12,7 +12,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -20,7 +19,6 @@ from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
 from bot.adapters.wechat.render import TEXT_BYTES, split_text
-from bot.config import Settings
 from bot.outbox import enqueue
 from bot.secret_key import invite_key
 from store.models import (
@@ -39,13 +37,13 @@ from tests.fakes.wechat_api import (
     ACCOUNT,
     AES_KEY,
     APP_ID,
-    APP_SECRET,
     TOKEN,
     FakeWeixinApi,
     WeChatPerson,
     WeChatServer,
     message_text,
     signature,
+    wechat_settings,
     xml_message,
 )
 from tests.harness import BotHarness
@@ -60,21 +58,6 @@ async def api() -> AsyncIterator[FakeWeixinApi]:
     await fake.start()
     yield fake
     await fake.close()
-
-
-def wechat_settings(settings: Settings, api: FakeWeixinApi, **more: Any) -> Settings:
-    return Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        default_tz="Asia/Shanghai",
-        slow_work_processes=0,
-        wechat_app_id=APP_ID,
-        wechat_app_secret=APP_SECRET,
-        wechat_token=TOKEN,
-        wechat_aes_key=AES_KEY,
-        wechat_api_url=api.url,
-        **more,
-    )
 
 
 @pytest.fixture

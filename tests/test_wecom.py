@@ -8,14 +8,12 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.adapters.wechat.render import TEXT_BYTES, split_text
 from bot.adapters.wecom.adapter import MEMBER_HOURLY, WeComAdapter
-from bot.config import Settings
 from bot.delivery.limits import RateLimiter
 from bot.outbox import enqueue
 from bot.replies import Text
@@ -34,6 +32,7 @@ from tests.fakes.wechat_api import (
     WeComMember,
     WeComServer,
     message_text,
+    wecom_settings,
     xml_message,
 )
 from tests.harness import BotHarness
@@ -49,22 +48,6 @@ async def api() -> AsyncIterator[FakeWeixinApi]:
     await fake.start()
     yield fake
     await fake.close()
-
-
-def wecom_settings(settings: Settings, api: FakeWeixinApi, **more: Any) -> Settings:
-    return Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        default_tz="Asia/Shanghai",
-        slow_work_processes=0,
-        wecom_corp_id=CORP_ID,
-        wecom_agent_id=AGENT_ID,
-        wecom_secret=CORP_SECRET,
-        wecom_token=TOKEN,
-        wecom_aes_key=AES_KEY,
-        wecom_api_url=api.url,
-        **more,
-    )
 
 
 @pytest.fixture

@@ -7,20 +7,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import Settings
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi, SlackWorkspace
+from tests.fakes.slack_api import FakeSlackApi, SlackWorkspace, slack_settings
 from tests.fakes.telegram_api import Rig, telegram_rig
 from tests.fakes.wechat_api import (
-    AES_KEY,
-    AGENT_ID,
-    APP_ID,
-    APP_SECRET,
-    CORP_ID,
-    CORP_SECRET,
-    TOKEN,
     FakeWeixinApi,
     WeChatServer,
     WeComServer,
+    wechat_settings,
+    wecom_settings,
 )
 from tests.server_harness import running
 
@@ -35,16 +29,8 @@ async def tg(settings, clock) -> AsyncIterator[Rig]:
 async def slack(settings, clock) -> AsyncIterator[SlackWorkspace]:
     api = FakeSlackApi()
     await api.start()
-    config = Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        default_tz="Asia/Shanghai",
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=api.api_url,
-    )
     try:
-        async with running(config, clock) as server:
+        async with running(slack_settings(settings, api), clock) as server:
             yield SlackWorkspace(server, api)
     finally:
         await api.close()
@@ -60,34 +46,11 @@ async def weixin() -> AsyncIterator[FakeWeixinApi]:
 
 @pytest.fixture
 async def wechat(settings, clock, weixin) -> AsyncIterator[WeChatServer]:
-    config = Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        default_tz="Asia/Shanghai",
-        slow_work_processes=0,
-        wechat_app_id=APP_ID,
-        wechat_app_secret=APP_SECRET,
-        wechat_token=TOKEN,
-        wechat_aes_key=AES_KEY,
-        wechat_api_url=weixin.url,
-    )
-    async with running(config, clock) as server:
+    async with running(wechat_settings(settings, weixin), clock) as server:
         yield WeChatServer(server, weixin)
 
 
 @pytest.fixture
 async def wecom(settings, clock, weixin) -> AsyncIterator[WeComServer]:
-    config = Settings(
-        database_url=settings.database_url,
-        default_lang="en",
-        default_tz="Asia/Shanghai",
-        slow_work_processes=0,
-        wecom_corp_id=CORP_ID,
-        wecom_agent_id=AGENT_ID,
-        wecom_secret=CORP_SECRET,
-        wecom_token=TOKEN,
-        wecom_aes_key=AES_KEY,
-        wecom_api_url=weixin.url,
-    )
-    async with running(config, clock) as server:
+    async with running(wecom_settings(settings, weixin), clock) as server:
         yield WeComServer(server, weixin)

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
+from bot.config import Settings
 from tests.server_harness import Running
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "payloads" / "slack"
@@ -544,3 +545,16 @@ class SlackPerson:
     async def click(self, said: Said | Posted, label_part: str) -> Said:
         body = self.click_form(said, label_part)
         return await self._answered(await self.workspace.send_form(body))
+
+
+def slack_settings(settings: Settings, api: FakeSlackApi, **more: Any) -> Settings:
+    """The server's settings pointed at this fake (``more``: extra settings)."""
+    return Settings(
+        database_url=settings.database_url,
+        default_lang="en",
+        default_tz="Asia/Shanghai",
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api.api_url,
+        **more,
+    )

@@ -25,6 +25,7 @@ from aiohttp.test_utils import TestServer
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 
+from bot.config import Settings
 from tests.server_harness import Running
 
 APP_ID = "wx49f0ab532d5d035a"
@@ -549,3 +550,37 @@ class WeComMember:
             ResponseCode=f"RC-{card['task_id']}",
         )
         return await self.send(fields)
+
+
+# The server's settings for each product, pointed at this fake (``more``: extra settings).
+
+
+def wechat_settings(settings: Settings, api: FakeWeixinApi, **more: Any) -> Settings:
+    return Settings(
+        database_url=settings.database_url,
+        default_lang="en",
+        default_tz="Asia/Shanghai",
+        slow_work_processes=0,
+        wechat_app_id=APP_ID,
+        wechat_app_secret=APP_SECRET,
+        wechat_token=TOKEN,
+        wechat_aes_key=AES_KEY,
+        wechat_api_url=api.url,
+        **more,
+    )
+
+
+def wecom_settings(settings: Settings, api: FakeWeixinApi, **more: Any) -> Settings:
+    return Settings(
+        database_url=settings.database_url,
+        default_lang="en",
+        default_tz="Asia/Shanghai",
+        slow_work_processes=0,
+        wecom_corp_id=CORP_ID,
+        wecom_agent_id=AGENT_ID,
+        wecom_secret=CORP_SECRET,
+        wecom_token=TOKEN,
+        wecom_aes_key=AES_KEY,
+        wecom_api_url=api.url,
+        **more,
+    )
