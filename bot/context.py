@@ -126,6 +126,10 @@ class Context:
     action: Action | None = None
     """The pressed button's payload, decoded (``None``: no button, or one we cannot read)."""
     replies: list[Reply] = field(default_factory=list)
+    refused: bool = False
+    """The event was refused (not allowed, not found, a button that no longer works): a
+    pressed button changed nothing, so its message is left as it was, and in a group only
+    the presser hears why."""
     slow: SlowWork | None = None
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
 

@@ -20,12 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, FlowControl, SlowWork
-from bot.events import InboundEvent, command_hint, split_command
+from bot.events import EventKind, InboundEvent, command_hint, split_command
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts
 from bot.nlu.message import warm_up as warm_up_parser
 from bot.outbox import enqueue
-from bot.replies import Reply, Text, map_text
+from bot.replies import Notice, Reply, Text, map_text, reply_text
 from bot.router import Handler
 from bot.running import run_guarded
 from bot.workers import SlowWorkers
@@ -132,7 +132,10 @@ class Engine:
                     ctx = await self._context(session, event)
                     await self._dispatch(ctx)
                     replies = self._for_chat(event, ctx.replies)
-                    self._enqueue(session, event, replies)
+                    if _for_presser_only(ctx):
+                        replies = _notice(replies)
+                    else:
+                        self._enqueue(session, event, replies, show_choice=not ctx.refused)
                     slow = ctx.slow
                 # Committed: only now may the replies leave.
                 committed = True
@@ -202,13 +205,22 @@ class Engine:
             return replies
         return [map_text(r, mask_contacts) for r in replies]
 
-    def _enqueue(self, session: AsyncSession, event: InboundEvent, replies: list[Reply]) -> None:
+    def _enqueue(
+        self,
+        session: AsyncSession,
+        event: InboundEvent,
+        replies: list[Reply],
+        *,
+        show_choice: bool = True,
+    ) -> None:
+        """Queue the replies, and (``show_choice``) the edit that shows on a pressed
+        button's message what was chosen — not for a refused press, which changed nothing."""
         if event.platform not in self.outbox_platforms:
             return
         now = self.parts.clock.now()
         hold = self.reply_hold.get(event.platform)
         due = now + hold if hold is not None else None
-        if event.origin is not None:
+        if event.origin is not None and show_choice:
             enqueue_choice(
                 session,
                 platform=event.platform,
@@ -333,7 +345,8 @@ class Engine:
         if ctx.user is None or ctx.flow is None:
             if ctx.command in UNLINKED_COMMANDS:
                 await run_guarded(ctx, self.parts.onboarding)
-            elif self._prompt_due(ctx):
+            elif _for_presser_only(ctx) or self._prompt_due(ctx):
+                # A stranger's press in a group is answered to them alone: nothing queued.
                 await run_guarded(ctx, _not_linked)
             return
         await self.parts.conversations.dispatch(ctx)
@@ -353,6 +366,23 @@ class Engine:
             }
         self._prompted[key] = now
         return True
+
+
+def _for_presser_only(ctx: Context) -> bool:
+    """A press in a group that changed nothing (refused, or by someone not linked): only
+    the presser hears why, and the group's message keeps its buttons for their owner."""
+    event = ctx.event
+    return (
+        event.kind is EventKind.BUTTON
+        and not event.chat.is_private
+        and (ctx.user is None or ctx.refused)
+    )
+
+
+def _notice(replies: list[Reply]) -> list[Reply]:
+    """The refusal's words as one :class:`Notice` for the presser."""
+    text = "\n".join(reply_text(r) for r in replies).strip()
+    return [Notice(text)] if text else []
 
 
 async def _not_linked(ctx: Context) -> None:

@@ -31,6 +31,14 @@ class Text:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice(Text):
+    """A short answer for the one person who pressed a button, shown to them alone (a
+    Telegram alert, a Slack ephemeral message): why their press in a group changed
+    nothing, without telling the whole group. Never written to the outbox; a platform
+    without such answers shows it as text."""
+
+
+@dataclass(frozen=True, slots=True)
 class Choices:
     """A prompt with buttons; without buttons it becomes a numbered list answered by a digit."""
 
@@ -135,6 +143,7 @@ __all__ = [
     "Card",
     "Choices",
     "Image",
+    "Notice",
     "Reply",
     "Text",
     "from_json",

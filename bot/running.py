@@ -15,6 +15,7 @@ async def run_guarded(ctx: Context, handler: Handler) -> None:
             await handler(ctx)
     except (UserFacingError, RecordNotFound, NotAllowed) as exc:
         del ctx.replies[before:]
+        ctx.refused = True
         if ctx.flow is not None:
             await ctx.session.refresh(ctx.flow.row)
         if isinstance(exc, UserFacingError):

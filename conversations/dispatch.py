@@ -262,4 +262,5 @@ async def _not_understood(ctx: Context) -> None:
 
 
 async def _stale_button(ctx: Context) -> None:
+    ctx.refused = True
     ctx.say("flow.stale")

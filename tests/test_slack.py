@@ -649,3 +649,36 @@ async def test_a_shared_file_reaches_the_engine_with_its_checked_attachment(slac
     assert seen[0].attachments[0].data == PNG
     assert seen[0].attachments[0].mime_type == "image/png"
     assert [t for _, t in slack.api.downloads] == [BOT_TOKEN, BOT_TOKEN]  # never to evil.example
+
+
+# ------------------------------------------------------------- a good citizen in channels
+
+
+async def test_someone_elses_press_in_a_channel_is_answered_to_them_alone(slack, li, na):
+    said = await li.mention("tasks", "C0SALES")
+    card = next(m for m in said.messages if "Send the revised quote" in m.plain)
+    before = list(card.blocks)
+
+    pressed = await na.click(card, "Done")
+
+    assert pressed.messages == []  # nothing posted to the channel
+    assert slack.api.updated == []  # and li's card keeps its buttons
+    assert slack.api.messages[(card.channel, card.ts)].blocks == before
+    (notice,) = slack.api.ephemeral
+    assert (notice["channel"], notice["user"]) == ("C0SALES", "U0NA")
+    assert notice["text"]
+    async with slack.running.server.app.db.transaction() as session:
+        task = await session.get(Task, await _task_id(session))
+        assert task is not None
+        assert task.done_at is None
+
+    # A stranger's press: the same, and the invite prompt goes to them alone.
+    stranger = slack.person("U0STRANGER", "D0STRANGER")
+    pressed = await stranger.click(card, "Done")
+    assert pressed.messages == []
+    assert slack.api.ephemeral[-1]["user"] == "U0STRANGER"
+    assert "start" in slack.api.ephemeral[-1]["text"]
+
+
+async def _task_id(session) -> int:
+    return int(await session.scalar(select(Task.id).where(Task.title == "Send the revised quote")))

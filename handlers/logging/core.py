@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from sqlalchemy import Select, bindparam, select
 
-from bot.context import Context, FlowKey
+from bot.context import Context, FlowKey, UserFacingError
 from bot.nlu.message import ParsedLog, person_in_text
 from bot.payloads import PayloadTooLong
 from bot.replies import Button, Card
@@ -532,8 +532,7 @@ async def add_contact(ctx: Context, activity_id: int, name: str) -> None:
     """The "➕ Add 何娟 as a contact" button: the contact, linked to the logged activity."""
     activity = await ctx.records.get(Activity, activity_id, for_update=True)
     if activity.company_id is None:
-        ctx.say("log.undo_gone")
-        return
+        raise UserFacingError("log.undo_gone")
     company = await ctx.records.get(Company, activity.company_id)
     same = [c for c in await company_contacts(ctx.records, company.id) if c.name == name]
     contact = (

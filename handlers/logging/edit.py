@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.context import Context, FlowKey
+from bot.context import Context, FlowKey, UserFacingError
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
 from conversations.base import Answer, Expects, Flow, Step
@@ -61,8 +61,7 @@ async def start(ctx: Context, action: UndoAction) -> None:
     assert ctx.flow is not None
     activity_id = _created(action, "Activity")
     if activity_id is None:
-        ctx.say("log.undo_gone")
-        return
+        raise UserFacingError("log.undo_gone")
     ctx.flow.start(
         KEY, State.FIELD, {"activity_id": activity_id, "task_id": _created(action, "Task")}
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.context import Context
+from bot.context import Context, UserFacingError
 from bot.nlu.message import ParsedLog, parse_log
 from bot.router import Router, action, command, has_text
 from handlers.customers.actions import LogFor
@@ -65,7 +65,7 @@ async def undo_log(ctx: Context) -> None:
     if await undo(ctx.records, ctx.pressed(UndoSaved).undo):
         ctx.say("log.undone")
     else:
-        ctx.say("log.undo_gone")
+        raise UserFacingError("log.undo_gone")  # a refusal: the card keeps its buttons
 
 
 async def add_contact(ctx: Context) -> None:
@@ -78,8 +78,7 @@ async def edit_log(ctx: Context) -> None:
     saved = await ctx.session.scalar(select(UndoAction).where(UndoAction.id == undo_id))
     assert ctx.user is not None
     if saved is None or saved.user_id != ctx.user.id or saved.undone_at is not None:
-        ctx.say("log.undo_gone")
-        return
+        raise UserFacingError("log.undo_gone")
     await edit.start(ctx, saved)
 
 

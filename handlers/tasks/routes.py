@@ -81,7 +81,8 @@ async def all_tasks(ctx: Context) -> None:
 async def done(ctx: Context) -> None:
     task = await ctx.records.get(Task, ctx.pressed(TaskDone).task, for_update=True)
     if task.done_at is not None:
-        ctx.say("tasks.already_done", title=task.title)
+        # A double tap (the second press left before the card lost its buttons): the
+        # first press already said "Done"; saying "already done" now only confuses.
         return
     await ctx.records.update(task, done_at=ctx.now)
     ctx.say("tasks.marked_done", title=task.title)
@@ -91,6 +92,7 @@ async def snooze(ctx: Context) -> None:
     pressed = ctx.pressed(SnoozeTask)
     task = await ctx.records.get(Task, pressed.task, for_update=True)
     if task.done_at is not None:
+        ctx.refused = True  # nothing was snoozed: the card must not say it was
         ctx.say("tasks.already_done", title=task.title)
         return
     until = snoozed_until(pressed.until, ctx.now.astimezone(ctx.tz), ctx.settings.follow_up_time)

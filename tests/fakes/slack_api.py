@@ -1,8 +1,9 @@
 """A local fake of the Slack Web API, and the Slack side of a conversation in tests.
 
 ``FakeSlackApi`` is an aiohttp app on 127.0.0.1 answering like ``https://slack.com/api/``
-for what crmbot calls (``auth.test``, ``chat.postMessage``, ``chat.update``, the three steps
-of ``files_upload_v2``) and serving ``url_private_download`` files. It records every call,
+for what crmbot calls (``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``,
+``chat.update``, ``conversations.open``, the three steps of ``files_upload_v2``) and
+serving ``url_private_download`` files. It records every call,
 checks the bot token, and can be told to answer the next calls with a 429 + ``Retry-After``,
 a 5xx, or ``{"ok": false, "error": ...}``.
 
@@ -108,6 +109,7 @@ class Posted:
     ts: str
     text: str
     blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
 
     @property
     def plain(self) -> str:
@@ -146,6 +148,8 @@ class FakeSlackApi:
         self.updated: list[Posted] = []
         self.uploads: dict[str, Upload] = {}
         self.files: dict[str, tuple[bytes, str]] = {}
+        self.ephemeral: list[dict[str, Any]] = []
+        """``chat.postEphemeral`` calls: shown to one person, never in ``posted``."""
         self.downloads: list[tuple[str, str | None]] = []
         self.outside: set[str] = set()
         """Channels the app is not a member of: ``chat.postMessage`` there is refused."""
@@ -224,6 +228,8 @@ class FakeSlackApi:
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "conversations.open": self._open_dm,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }.get(method)
@@ -261,10 +267,26 @@ class FakeSlackApi:
         if len(blocks) > 50 or any(_too_long(b) for b in blocks):
             return {"ok": False, "error": "invalid_blocks"}
         ts = f"{1794967200 + next(self._ts)}.000100"
-        message = Posted(str(channel), ts, str(params.get("text") or ""), blocks)
+        thread = params.get("thread_ts")
+        message = Posted(
+            str(channel), ts, str(params.get("text") or ""), blocks, str(thread) if thread else None
+        )
         self.messages[(message.channel, ts)] = message
         self.posted.append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": message.text}}
+
+    def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("channel") or not params.get("user"):
+            return {"ok": False, "error": "channel_not_found"}
+        self.ephemeral.append(params)
+        return {"ok": True, "message_ts": f"{1794967200 + next(self._ts)}.000200"}
+
+    def _open_dm(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The app's DM with a person: ``D`` + their id without its ``U``."""
+        users = str(params.get("users") or "")
+        if not users or "," in users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        return {"ok": True, "channel": {"id": "D" + users.removeprefix("U")}}
 
     def _update(self, params: dict[str, Any]) -> dict[str, Any]:
         key = (str(params.get("channel")), str(params.get("ts")))

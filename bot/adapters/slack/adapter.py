@@ -38,7 +38,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -58,7 +58,7 @@ from bot.app import App
 from bot.config import ConfigError
 from bot.events import Attachment, EventKind, InboundEvent
 from bot.images import sniff_image
-from bot.replies import Image, Reply
+from bot.replies import Image, Notice, Reply
 from store import response_urls
 from store.users import identity_user, rekey_identity
 
@@ -220,9 +220,7 @@ class SlackAdapter:
             return
         stored = asyncio.Event()
         handled = self._spawn(
-            self.app.engine.handle(
-                named_command(event, self.app.engine.commands), stored=stored.set
-            ),
+            self._handle(named_command(event, self.app.engine.commands), stored.set),
             name="slack-event",
         )
         waiting = asyncio.ensure_future(stored.wait())
@@ -232,6 +230,22 @@ class SlackAdapter:
             waiting.cancel()
         if handled.done() and not handled.cancelled():
             handled.result()  # nothing stored, not even the apology: a 500, Slack retries
+
+    async def _handle(self, event: InboundEvent, stored: Callable[[], None]) -> None:
+        """The engine's work; a refused press in a channel is answered to the presser alone
+        (an ephemeral message), as the engine queued nothing for the channel."""
+        replies = await self.app.engine.handle(event, stored=stored)
+        for notice in (r for r in replies if isinstance(r, Notice)):
+            await self.tell_privately(event.chat.chat_id, event.actor.platform_user_id, notice.text)
+
+    async def tell_privately(self, channel: str, account: str, text: str) -> None:
+        """``chat.postEphemeral``: seen only by that person, in that channel, and not kept
+        (a failure is logged: there is nothing to deliver later)."""
+        await self.start()
+        try:
+            await self.client.chat_postEphemeral(channel=channel, user=slack_id(account), text=text)
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("slack: ephemeral answer not shown (%s)", type(exc).__name__)
 
     def _spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(work, name=name)

@@ -67,7 +67,8 @@ from bot.app import App
 from bot.config import ConfigError
 from bot.events import Attachment, EventKind, InboundEvent
 from bot.images import sniff_image
-from bot.replies import Reply
+from bot.replies import Notice, Reply
+from locales.formatting import shorten
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,6 +96,8 @@ TOKEN_LOGGERS = (
 INFO; PTB logs its base URL at DEBUG). A filter on each blanks the token."""
 IDENTIFY_RETRY = 60.0
 """Seconds between two getMe attempts while Telegram does not answer."""
+CALLBACK_ANSWER_LIMIT = 200
+"""Characters an ``answerCallbackQuery`` alert may hold."""
 REMEMBERED = 10_000
 """How many answered callback ids / half-sent replies to keep in memory."""
 
@@ -220,6 +223,7 @@ class TelegramAdapter:
         A callback query is always answered — even when handling fails — or the user's
         client shows a spinner on the button for a long while."""
         query = update.callback_query
+        notice = ""
         try:
             me = await self._identify()
             try:
@@ -233,10 +237,11 @@ class TelegramAdapter:
                 return
             if ref is not None and not event.attachments:
                 event = replace(event, attachments=(await self._photo(event, ref),))
-            await self.app.engine.handle(event)
+            replies = await self.app.engine.handle(event)
+            notice = next((r.text for r in replies if isinstance(r, Notice)), "")
         finally:
             if query is not None:
-                await self._answer(query.id)
+                await self._answer(query.id, notice)
 
     async def _photo(self, event: InboundEvent, ref: FileRef) -> Attachment:
         """The photo, downloaded only for a linked sender: a stranger gets the link prompt,
@@ -272,11 +277,18 @@ class TelegramAdapter:
             return refused("not_image")
         return Attachment("image", data, ref.filename, mime)
 
-    async def _answer(self, query_id: str) -> None:
+    async def _answer(self, query_id: str, notice: str = "") -> None:
+        """Stop the button's spinner; ``notice`` (a refused press in a group) shows as an
+        alert to the presser alone."""
         if query_id in self._answered:  # a redelivery: the spinner was already stopped
             return
         try:
-            await self.bot.answer_callback_query(query_id)
+            if notice:
+                await self.bot.answer_callback_query(
+                    query_id, text=shorten(notice, CALLBACK_ANSWER_LIMIT), show_alert=True
+                )
+            else:
+                await self.bot.answer_callback_query(query_id)
         except TelegramError as exc:  # e.g. "query is too old" after a late redelivery
             log.info("callback query not answered: %s", self._safe(exc))
             return

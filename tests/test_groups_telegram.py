@@ -1,0 +1,112 @@
+"""Telegram groups and topics: a team shares one chat with the bot, and the bot behaves
+there (issue 22). The real server, its webhook and outbox, and the local fake Bot API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.clock import FrozenClock
+from store.models import Task, User
+from store.users import link_identity
+from tests import workspace
+from tests.fakes.telegram_api import Rig, StoredMessage, group, telegram_rig, user
+from tests.harness import BotHarness
+
+LI = user(1001, "Li", last_name="Lei")
+NA = user(1002, "娜", last_name="李", language_code="zh-hans")
+STRANGER = user(4242, "Sam")
+GROUP = group()
+
+
+@pytest.fixture
+async def tg(settings, clock):
+    async with telegram_rig(settings, clock) as rig:
+        yield rig
+
+
+@pytest.fixture
+async def ws(tg: Rig, settings, clock: FrozenClock):
+    app = tg.run.server.app
+    built = await workspace.build(BotHarness(app, clock, settings))
+    async with app.db.transaction(platform="test") as session:
+        for rep, account in ((built.li, LI), (built.na, NA)):
+            person = await session.get(User, rep.user_id)
+            assert person is not None
+            await link_identity(
+                session,
+                person,
+                platform="telegram",
+                external_id=str(account["id"]),
+                now=clock.now(),
+            )
+    return built
+
+
+async def task(tg: Rig, task_id: int) -> Task:
+    async with tg.run.server.app.db.transaction() as session:
+        found = await session.get(Task, task_id)
+        assert found is not None
+        return found
+
+
+def card_titled(messages: list[StoredMessage], title: str) -> StoredMessage:
+    return next(m for m in messages if title in m.text)
+
+
+def alerts(tg: Rig) -> list[dict[str, Any]]:
+    return [c.params for c in tg.fake.sent("answerCallbackQuery")]
+
+
+# -- 1. someone else's press -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("presser", [NA, STRANGER], ids=["colleague", "stranger"])
+async def test_someone_elses_press_leaves_the_card_and_answers_only_them(tg, ws, presser):
+    shown = await tg.say(LI, "/tasks@crm_bot", chat=GROUP)
+    card = card_titled(shown, "Send the revised quote")
+    before = (card.text, card.reply_markup)
+    tg.fake.reset_calls()
+
+    click = tg.fake.click(card, "✅ Done", presser)
+    await tg.deliver(click)
+
+    # The card is as it was, buttons and all, and the task is still open.
+    assert (card.text, card.reply_markup) == before
+    assert (await task(tg, ws.ids["task today"])).done_at is None
+    # Nothing was posted to the group; the presser alone saw why, as an alert.
+    assert tg.fake.method_names() == ["answerCallbackQuery"]
+    (answer,) = alerts(tg)
+    assert answer["callback_query_id"] == click["callback_query"]["id"]
+    assert answer["show_alert"] in (True, "true")
+    assert answer["text"]
+
+    # Li's own press still works on the untouched card.
+    tg.fake.reset_calls()
+    await tg.click(card, "✅ Done", LI)
+    assert (await task(tg, ws.ids["task today"])).done_at is not None
+    assert card.reply_markup is None
+
+
+async def test_a_stranger_in_a_group_is_told_privately_how_to_join(tg, ws):
+    shown = await tg.say(LI, "/tasks@crm_bot", chat=GROUP)
+    card = card_titled(shown, "Send the revised quote")
+    tg.fake.reset_calls()
+    await tg.click(card, "✅ Done", STRANGER)
+    (answer,) = alerts(tg)
+    assert "/start" in answer["text"]
+    assert tg.fake.sent("sendMessage") == []
+
+
+async def test_a_refused_press_in_a_private_chat_still_answers_in_the_chat(tg, ws):
+    """Alone with the bot, the answer is a message as before — but the card is not
+    edited to show a choice that did not happen."""
+    shown = await tg.say(LI, "/tasks")
+    card = card_titled(shown, "Send the revised quote")
+    before = (card.text, card.reply_markup)
+    forged = tg.fake.click(card, "✅ Done", LI)
+    forged["callback_query"]["data"] = "garbage"
+    await tg.deliver(forged)
+    assert (card.text, card.reply_markup) == before
+    assert "no longer works" in tg.fake.last(1001).text
