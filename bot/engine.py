@@ -100,6 +100,7 @@ class Engine:
         self.db = db
         self.parts = parts
         self.commands = parts.translator.aliases("commands")
+        self.known_commands = frozenset(self.commands.values())
         self.outbox_platforms = outbox_platforms
         self.on_outbox = on_outbox
         self.reply_hold: dict[str, timedelta] = {}
@@ -342,6 +343,10 @@ class Engine:
         return row
 
     async def _dispatch(self, ctx: Context) -> None:
+        if not ctx.event.addressed and ctx.command not in self.known_commands:
+            # "/roll" in a group, not addressed to us: another bot's, so not ours to answer
+            # ("unknown command", or the invite prompt, would only be noise in that group).
+            return
         if ctx.user is None or ctx.flow is None:
             if ctx.command in UNLINKED_COMMANDS:
                 await run_guarded(ctx, self.parts.onboarding)
@@ -386,4 +391,11 @@ def _notice(replies: list[Reply]) -> list[Reply]:
 
 
 async def _not_linked(ctx: Context) -> None:
-    ctx.say("onboarding.not_linked", start=command_hint(ctx.event.platform, "start"))
+    event = ctx.event
+    start = command_hint(event.platform, "start")
+    if event.chat.is_private:
+        ctx.say("onboarding.not_linked", start=start)
+    elif event.private_link:  # in a group: the code is to be sent where only we see it
+        ctx.say("onboarding.private_only_link", link=event.private_link, start=start)
+    else:
+        ctx.say("onboarding.private_only", start=start)

@@ -87,6 +87,13 @@ class InboundEvent:
     attachments: tuple[Attachment, ...] = ()
     origin: ButtonOrigin | None = None
     location: Location | None = None
+    addressed: bool = True
+    """The sender spoke to the bot unmistakably: a private chat, a mention, a reply to the
+    bot, or a command with our ``@name``. A bare ``/roll`` in a group is not: it may be
+    meant for another bot there, and is answered only if it is one of our commands."""
+    private_link: str = ""
+    """Where the sender can talk to the bot alone (``https://t.me/<bot>``), for what must
+    not happen in a group (linking with an invite code); empty where unknown."""
     raw: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:

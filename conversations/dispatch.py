@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import Context
+from bot.events import EventKind
 from bot.payloads import Action, Codec
 from bot.replies import Button, Choices, Text, reply_buttons
 from bot.router import Handler, Router
@@ -73,7 +74,10 @@ class FlowDispatcher:
             return
         if flow.name and (
             (ctx.command is not None and ctx.command != "cancel")
-            or ((ctx.event.attachments or ctx.event.location) and ctx.payload is None)
+            or (
+                (ctx.event.kind is EventKind.IMAGE or ctx.event.attachments or ctx.event.location)
+                and ctx.payload is None
+            )
         ):
             flow.end()  # a command, a photo or a place is something new: the question is dropped
         before = (flow.name, flow.state)
@@ -117,6 +121,8 @@ class FlowDispatcher:
         assert ctx.flow is not None
         if ctx.payload is not None or ctx.command is not None or not ctx.text:
             return True
+        if ctx.event.kind is EventKind.IMAGE:
+            return True  # a photo's caption is not an answer: the photo goes to the card reader
         entries = _choice_entries(ctx.flow.row.choices)
         if not entries:
             return True
@@ -145,6 +151,8 @@ class FlowDispatcher:
         if step is None or step.expects is Expects.MESSAGE or self.new_intent is None:
             return False
         if ctx.payload is not None or ctx.command is not None or not ctx.text:
+            return False
+        if ctx.event.kind is EventKind.IMAGE:
             return False
         return await self.new_intent(ctx)
 

@@ -3,13 +3,16 @@ there (issue 22). The real server, its webhook and outbox, and the local fake Bo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import FrozenClock
-from store.models import Task, User
-from store.users import link_identity
+from bot.secret_key import invite_key
+from store.models import ChatIdentity, Role, Task, User
+from store.users import create_user, issue_invite, link_identity
 from tests import workspace
 from tests.fakes.telegram_api import Rig, StoredMessage, group, telegram_rig, user
 from tests.harness import BotHarness
@@ -110,3 +113,60 @@ async def test_a_refused_press_in_a_private_chat_still_answers_in_the_chat(tg, w
     await tg.deliver(forged)
     assert (card.text, card.reply_markup) == before
     assert "no longer works" in tg.fake.last(1001).text
+
+
+# -- 4. other bots' commands, and 6. /start in a group ---------------------------------------
+
+
+async def test_another_bots_bare_command_gets_no_answer_in_a_group(tg, ws):
+    assert await tg.say(LI, "/roll 2d6", chat=GROUP) == []
+    assert await tg.say(STRANGER, "/roll", chat=GROUP) == []  # nor the invite prompt
+    # Ours still work bare, in English and Chinese, and "@us" makes any command ours.
+    assert "Send the revised quote" in "\n".join(
+        m.text for m in await tg.say(LI, "/tasks", chat=GROUP)
+    )
+    assert await tg.say(NA, "/任务", chat=GROUP)
+    (unknown,) = await tg.say(LI, "/roll@crm_bot", chat=GROUP)
+    assert "roll" in unknown.text
+    # Alone with the bot, an unknown command is still explained.
+    (private,) = await tg.say(LI, "/roll")
+    assert "roll" in private.text
+
+
+async def test_start_with_a_code_in_a_group_links_nobody_and_points_to_a_private_chat(
+    tg, ws, clock
+):
+    app = tg.run.server.app
+    async with app.db.transaction(platform="test") as session:
+        mei = await create_user(session, "mei", role=Role.REP, now=clock.now(), lang="en")
+        invite = await issue_invite(
+            session, mei, now=clock.now(), ttl=timedelta(hours=72), key=invite_key(app.settings)
+        )
+    mei_account = user(3003, "Mei")
+    (answer,) = await tg.say(mei_account, f"/start {invite.code}", chat=GROUP)
+    assert "https://t.me/crm_bot" in answer.text
+    assert "mei" not in answer.text.lower().replace("message me", "")  # nothing announced
+    async with app.db.transaction() as session:
+        assert (
+            await session.scalar(select(ChatIdentity).where(ChatIdentity.user_id == mei.id)) is None
+        )
+    # The code was not used up: in private it links her.
+    (linked,) = await tg.say(mei_account, f"/start {invite.code}")
+    assert "mei" in linked.text
+
+
+# -- 5. a photo while a question is open -----------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(200)
+
+
+async def test_a_photo_sent_while_a_question_waits_goes_to_the_card_reader(tg, ws):
+    (question,) = await tg.say(LI, "called Acme, Wang wants a revised quote")
+    assert tg.fake.buttons(question)[:2] == ["Acme Ltd", "Acme Trading"]
+    tg.fake.add_file("AgACAgUAAxkBAAIBPmZ-y1280", PNG)
+    # Its caption looks like an answer to the question: it is not taken as one.
+    await tg.deliver(tg.fake.update("photo", caption="1", date=tg.fake.now))
+    assert [c.params["file_id"] for c in tg.fake.sent("getFile")] == ["AgACAgUAAxkBAAIBPmZ-y1280"]
+    answer = tg.fake.last(1001)
+    assert "couldn't open that photo" in answer.text
+    assert "Logged" not in "\n".join(tg.fake.texts(1001))

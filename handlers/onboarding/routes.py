@@ -21,6 +21,14 @@ async def start(ctx: Context) -> None:
         else:
             ctx.say("onboarding.welcome_back", name=ctx.user.display_name)
         return
+    if not event.chat.is_private:
+        # A code is one person's key: never redeemed (or announced) in a group.
+        start_hint = command_hint(event.platform, "start")
+        if event.private_link:
+            ctx.say("onboarding.private_only_link", link=event.private_link, start=start_hint)
+        else:
+            ctx.say("onboarding.private_only", start=start_hint)
+        return
     if not ctx.args:
         ctx.say("onboarding.code_missing", start=command_hint(event.platform, "start"))
         return

@@ -63,6 +63,11 @@ class BotIdentity:
     def is_us(self, name: str) -> bool:
         return bool(self.username) and name.lstrip("@").lower() == self.username.lower()
 
+    @property
+    def private_link(self) -> str:
+        """The bot's private chat, one tap away (empty until ``getMe`` answered)."""
+        return f"https://t.me/{self.username}" if self.username else ""
+
 
 @dataclass(frozen=True, slots=True)
 class FileRef:
@@ -102,7 +107,7 @@ def event_from_update(
 
 def _event(update: Update, me: BotIdentity, received_at: datetime) -> InboundEvent | None:
     if update.callback_query is not None:
-        return _button(update, update.callback_query, received_at)
+        return _button(update, update.callback_query, me, received_at)
     message = update.message  # edited_message, channel_post, my_chat_member... are not for us
     if message is None:
         return None
@@ -175,6 +180,7 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
     )
     if not is_private and not (command_for_us or mentioned or replied_to_us):
         return None
+    addressed = is_private or bool(mentioned) or replied_to_us or _names_us(entities, me)
     event = InboundEvent(
         event_id=str(update.update_id),
         platform=PLATFORM,
@@ -183,6 +189,8 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         chat=_chat(message.chat),
         sent_at=_expect(message.date, datetime),
         text=_without(body, mentioned),
+        addressed=addressed,
+        private_link=me.private_link,
         raw=update,
     )
     if message.text is not None:
@@ -216,7 +224,9 @@ def _place(message: Message) -> Location:
     return Location(location.latitude, location.longitude, label.strip())
 
 
-def _button(update: Update, query: CallbackQuery, received_at: datetime) -> InboundEvent | None:
+def _button(
+    update: Update, query: CallbackQuery, me: BotIdentity, received_at: datetime
+) -> InboundEvent | None:
     message = query.message
     if query.data is None or message is None:  # a game button, or an inline-mode message
         return None
@@ -237,6 +247,7 @@ def _button(update: Update, query: CallbackQuery, received_at: datetime) -> Inbo
         sent_at=received_at,
         payload=query.data,
         origin=origin,
+        private_link=me.private_link,
         raw=update,
     )
 
@@ -263,6 +274,16 @@ def _command_for_us(body: str, entities: dict[MessageEntity, str], me: BotIdenti
     if body.lstrip().startswith(("/", "／")):
         return True  # not marked by Telegram, e.g. a full-width slash typed on a Chinese keyboard
     return None
+
+
+def _names_us(entities: dict[MessageEntity, str], me: BotIdentity) -> bool:
+    """A leading ``/cmd@ourbot``: the command names us, not just any bot."""
+    return any(
+        entity.type == MessageEntity.BOT_COMMAND
+        and entity.offset == 0
+        and me.is_us(text.partition("@")[2])
+        for entity, text in entities.items()
+    )
 
 
 def _without(text: str, entities: list[MessageEntity]) -> str:
