@@ -40,7 +40,8 @@ class Chat:
 class Attachment:
     """``kind``: ``image`` (``data`` holds the checked bytes), or why an upload was refused
     before it reached us: ``too_large``, ``not_image``, or ``unavailable`` (the download
-    failed)."""
+    failed); or something said without words: ``contact`` (``data``: a vCard), ``voice``,
+    ``sticker``."""
 
     kind: str
     data: bytes = b""

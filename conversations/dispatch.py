@@ -72,16 +72,25 @@ class FlowDispatcher:
             self._remember_choices(ctx, flow.name, flow.state)
             flow.row.updated_at = ctx.now
             return
-        if flow.name and (
-            (ctx.command is not None and ctx.command != "cancel")
-            or (
-                (ctx.event.kind is EventKind.IMAGE or ctx.event.attachments or ctx.event.location)
-                and ctx.payload is None
+        aside = _said_aside(ctx)
+        if (
+            flow.name
+            and not aside
+            and (
+                (ctx.command is not None and ctx.command != "cancel")
+                or (
+                    (
+                        ctx.event.kind is EventKind.IMAGE
+                        or ctx.event.attachments
+                        or ctx.event.location
+                    )
+                    and ctx.payload is None
+                )
             )
         ):
             flow.end()  # a command, a photo or a place is something new: the question is dropped
         before = (flow.name, flow.state)
-        handler = self._flow_handler(ctx) or self.router.find(ctx)
+        handler = (None if aside else self._flow_handler(ctx)) or self.router.find(ctx)
         if handler is None:
             if ctx.payload is not None:
                 handler = _stale_button
@@ -267,6 +276,12 @@ async def _unknown_command(ctx: Context) -> None:
 
 async def _not_understood(ctx: Context) -> None:
     ctx.say("errors.not_understood")
+
+
+def _said_aside(ctx: Context) -> bool:
+    """A voice note or a sticker: answered (it cannot be read), but it is no answer to the
+    waiting question, and it does not drop it either."""
+    return any(a.kind in ("voice", "sticker") for a in ctx.event.attachments)
 
 
 async def _stale_button(ctx: Context) -> None:

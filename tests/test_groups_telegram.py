@@ -170,3 +170,46 @@ async def test_a_photo_sent_while_a_question_waits_goes_to_the_card_reader(tg, w
     answer = tg.fake.last(1001)
     assert "couldn't open that photo" in answer.text
     assert "Logged" not in "\n".join(tg.fake.texts(1001))
+
+
+# -- 6. said without words -------------------------------------------------------------------
+
+
+def without_words(tg: Rig, who: dict[str, Any], **content: Any) -> dict[str, Any]:
+    update = tg.fake.text_update(who, "")
+    message = update["message"]
+    del message["text"]
+    message.update(content)
+    return update
+
+
+async def test_a_voice_note_or_a_sticker_gets_a_polite_answer_and_keeps_the_question(tg, ws):
+    (question,) = await tg.say(LI, "called Acme, Wang wants a revised quote")
+    assert "Which customer" in question.text
+    voice = {"file_id": "AwACAgUAAxkBvoice", "file_unique_id": "AgADvoice", "duration": 4}
+    await tg.deliver(without_words(tg, LI, voice=voice))
+    assert "can't listen to voice notes" in tg.fake.last(1001).text
+    sticker = tg.fake.update("sticker")["message"]["sticker"]
+    await tg.deliver(without_words(tg, LI, sticker=sticker))
+    assert "/find" in tg.fake.last(1001).text
+    # The question still waits: its answer logs the call.
+    (answer,) = await tg.say(LI, "1")
+    assert "Logged: Call · Acme Ltd" in answer.text
+
+
+async def test_a_shared_contact_becomes_a_contact_through_the_card_review(tg, ws):
+    contact = {"phone_number": "+8613912345678", "first_name": "Chen", "last_name": "Jie"}
+    await tg.deliver(without_words(tg, LI, contact=contact))
+    review = tg.fake.last(1001)
+    assert "Chen Jie" in review.text
+    assert "139 1234 5678" in review.text
+    assert "shared in the chat" in review.text
+    assert "Save" in " ".join(tg.fake.buttons(review))
+
+
+async def test_a_sticker_in_a_group_not_for_the_bot_is_ignored(tg, ws):
+    sticker = tg.fake.update("sticker")["message"]["sticker"]
+    update = without_words(tg, LI, sticker=sticker)
+    update["message"]["chat"] = GROUP
+    await tg.deliver(update)
+    assert tg.fake.sent("sendMessage") == []

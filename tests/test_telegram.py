@@ -261,7 +261,7 @@ async def test_malformed_json_is_refused(tg, body, caplog):
 
 
 async def test_updates_not_for_the_bot_are_acknowledged_and_dropped(tg):
-    for name in ("sticker", "edited_message", "my_chat_member", "channel_post"):
+    for name in ("edited_message", "my_chat_member", "channel_post"):
         status, body = await tg.post(tg.fake.update(name))
         assert (status, body) == (200, "{}")
     assert await processed(tg) == 0

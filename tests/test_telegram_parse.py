@@ -211,7 +211,7 @@ def test_a_location_in_a_group_counts_only_as_a_reply_to_us():
 
 @pytest.mark.parametrize(
     "name",
-    ["sticker", "edited_message", "my_chat_member", "channel_post", "group_anonymous_admin"],
+    ["edited_message", "my_chat_member", "channel_post", "group_anonymous_admin"],
 )
 def test_updates_that_are_not_for_the_engine(name):
     assert parse(name) is None

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-Source = Literal["ocr", "qr", "ocr+qr"]
+Source = Literal["ocr", "qr", "ocr+qr", "contact"]
+"""Where the fields came from; ``contact``: a contact shared in the chat (no photo)."""
 
 #: Scalar fields (one value) and list fields (several phone numbers or emails), in the
 #: order a person reads them on a card and in the ``crmbot card --json`` output.

@@ -411,6 +411,8 @@ async def keep_source(ctx: Context, contact: Contact, fields: CardFields) -> Non
     assert ctx.flow is not None
     assert ctx.user is not None
     data = ctx.flow.data
+    if not data.get("photo"):
+        return  # a shared contact: no photo to keep, and the contact says where it came from
     ctx.session.add(
         ContactPhoto(
             contact_id=contact.id,

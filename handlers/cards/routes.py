@@ -20,6 +20,7 @@ from pathlib import Path
 import phonenumbers
 
 from bot.cardscan.fields import DEFAULT_REGION
+from bot.cardscan.qr import parse_vcard
 from bot.cardscan.scanner import NO_OCR, CardScanner, ScanResult, scan_or_refusal
 from bot.context import Context
 from bot.events import Attachment
@@ -35,6 +36,8 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"})
 FILE_PLATFORMS = frozenset({"console"})
 #: The refusal of a photo whose reading ran out of time or memory (bot.workers).
 TOO_SLOW = "too_slow"
+#: What a message without words may hold that we answer politely (no card to read).
+SAID_WITHOUT_WORDS = frozenset({"voice", "sticker"})
 
 
 # --------------------------------------------------------------------------- reading
@@ -85,8 +88,23 @@ async def on_card_attachment(ctx: Context, *, scanner: CardScanner | None = None
     attachment: Attachment = ctx.event.attachments[0]
     if attachment.kind == "image":
         await on_card_photo(ctx, attachment.data, scanner=scanner)
+    elif attachment.kind == "contact":
+        await on_shared_contact(ctx, attachment.data)
     else:
         refuse(ctx, attachment.kind)
+
+
+async def on_shared_contact(ctx: Context, vcard: bytes) -> None:
+    """A contact shared from the phone's address book: the same review as a card's (the
+    rep picks the company, corrects, saves), read from its vCard instead of a photo."""
+    region = region_for(ctx)
+    fields = parse_vcard(vcard.decode("utf-8", "replace"), region)
+    if fields is None or fields.is_empty():
+        ctx.say("bizcard.contact_unreadable")
+        return
+    result = ScanResult(fields, "contact", (), b"", has_qr=False, seconds=0.0)
+    review.start(ctx, result, region=region)
+    await review.show_review(ctx)
 
 
 def refuse(ctx: Context, reason: str) -> None:
@@ -98,6 +116,8 @@ def refuse(ctx: Context, reason: str) -> None:
         ctx.say("bizcard.unavailable")
     elif reason == TOO_SLOW:
         ctx.say("bizcard.too_slow")
+    elif reason in SAID_WITHOUT_WORDS:
+        ctx.say(f"bizcard.{reason}")
     elif reason == NO_OCR:  # the ocr extra is not installed
         log.warning("a card photo arrived: %s", OCR.hint)
         ctx.say("bizcard.no_ocr", command=OCR.command)

@@ -162,9 +162,9 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         body, entities = message.text, message.parse_entities()
     elif message.photo or message.document is not None:
         body, entities = message.caption or "", message.parse_caption_entities()
-    elif message.location is not None:
+    elif message.location is not None or _kept_kind(message) is not None:
         body, entities = "", {}
-    else:  # stickers, voice, service messages...
+    else:  # service messages (joins, pins, topic edits...): not something said to the bot
         return None
     command_for_us = _command_for_us(body, entities, me)
     if command_for_us is False:
@@ -198,6 +198,10 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         return replace(event, command=command, args=args)
     if message.location is not None and not (message.photo or message.document is not None):
         return replace(event, kind=EventKind.LOCATION, location=_place(message))
+    kept = _kept_kind(message)
+    if kept is not None:
+        # Said without words: the features answer what they can do with it.
+        return replace(event, attachments=(_kept(message, kept),))
     attachments: tuple[Attachment, ...] = ()
     document = message.document
     if file_to_fetch(update) is None and document is not None:
@@ -212,6 +216,37 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         )
     # Photos leave with no attachment yet: the adapter downloads them (see file_to_fetch).
     return replace(event, kind=EventKind.IMAGE, attachments=attachments)
+
+
+def _kept_kind(message: Message) -> str | None:
+    """What a message without text, photo or place holds that deserves an answer: a voice
+    note (or audio, or a round video), a sticker, a shared contact."""
+    if message.voice is not None or message.audio is not None or message.video_note is not None:
+        return "voice"
+    if message.sticker is not None:
+        return "sticker"
+    if message.contact is not None:
+        return "contact"
+    return None
+
+
+def _kept(message: Message, kind: str) -> Attachment:
+    """A shared contact travels as a vCard (Telegram's own, or one made of its fields) for
+    the card review to read; the others need no content."""
+    contact = message.contact
+    if kind != "contact" or contact is None:
+        return Attachment(kind)
+    vcard = _expect(contact.vcard, str, optional=True)
+    if not vcard:
+        first = _expect(contact.first_name, str)
+        last = _expect(contact.last_name, str, optional=True) or ""
+        phone = _expect(contact.phone_number, str)
+        name = f"{first} {last}".strip()
+        vcard = (
+            "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+            f"FN:{name}\r\nN:{last};{first};;;\r\nTEL;TYPE=CELL:{phone}\r\nEND:VCARD\r\n"
+        )
+    return Attachment("contact", vcard.encode(), "contact.vcf", "text/vcard")
 
 
 def _place(message: Message) -> Location:
