@@ -168,7 +168,7 @@ class HttpPlatform:
         if self._session is not None:
             await self._session.close()
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         assert self._session is not None
         payload = {"chat_id": chat_id, "text": reply_text(reply)}
         async with self._session.post(f"{self.base_url}/send", json=payload) as response:

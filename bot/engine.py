@@ -240,6 +240,7 @@ class Engine:
             replies=replies,
             now=now,
             is_private=event.chat.is_private,
+            thread_id=event.chat.thread_id,
             event_id=event.event_id,
             due=due,
         )

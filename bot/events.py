@@ -34,6 +34,8 @@ class Actor:
 class Chat:
     chat_id: str
     is_private: bool = True
+    thread_id: str | None = None
+    """The thread or forum topic the message was said in: the replies go there too."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -344,6 +344,9 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(128))
+    thread_id: Mapped[str | None] = mapped_column(String(64))
+    """The thread or forum topic of the chat the reply belongs in (Slack ``thread_ts``,
+    Telegram ``message_thread_id``); none: the chat itself."""
     is_private: Mapped[bool] = mapped_column(Boolean, default=True)
     kind: Mapped[str] = mapped_column(String(8), default="send")
     body: Mapped[dict[str, Any]] = mapped_column(JSON)

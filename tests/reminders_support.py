@@ -124,7 +124,7 @@ class Recorder:
     sent: list[tuple[str, Reply]] = field(default_factory=list)
     edits: list[tuple[str, str, str]] = field(default_factory=list)
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         self.sent.append((chat_id, reply))
         return [str(len(self.sent))]
 

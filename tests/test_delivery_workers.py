@@ -48,7 +48,7 @@ class RecordingPlatform:
     sent: asyncio.Event | None = None
     after_send: Callable[[str], Awaitable[None]] | None = None
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         self.log.append((self.clock.now(), chat_id, self.worker))
         if self.sent is not None:
             self.sent.set()
@@ -202,7 +202,7 @@ class FlakyPlatform:
         default_factory=lambda: RateLimits(per_second=30, private_interval=0, group_interval=0)
     )
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         self.calls += 1
         if self.up_at is None or self.clock.now() < self.up_at:
             raise DeliveryError("HTTP 502 Bad Gateway")

@@ -213,3 +213,23 @@ async def test_a_sticker_in_a_group_not_for_the_bot_is_ignored(tg, ws):
     update["message"]["chat"] = GROUP
     await tg.deliver(update)
     assert tg.fake.sent("sendMessage") == []
+
+
+# -- 3. forum topics ---------------------------------------------------------------------------
+
+FORUM = {**group(-1001555000111, "Sales floor"), "is_forum": True}
+
+
+async def test_answers_stay_in_the_forum_topic_they_were_asked_in(tg, ws):
+    shown = await tg.say(LI, "/tasks@crm_bot", chat=FORUM, topic=77)
+    assert shown
+    assert {m.topic for m in shown} == {77}
+    # A press on a card in the topic answers in the topic too.
+    card = card_titled(shown, "Send the revised quote")
+    await tg.click(card, "+1 h", LI)
+    snoozed = tg.fake.last(FORUM["id"])
+    assert "Snoozed" in snoozed.text
+    assert snoozed.topic == 77
+    # The General topic (no thread id) is answered in General.
+    general = await tg.say(LI, "/tasks@crm_bot", chat=FORUM)
+    assert {m.topic for m in general} == {None}

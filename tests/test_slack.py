@@ -682,3 +682,15 @@ async def test_someone_elses_press_in_a_channel_is_answered_to_them_alone(slack,
 
 async def _task_id(session) -> int:
     return int(await session.scalar(select(Task.id).where(Task.title == "Send the revised quote")))
+
+
+async def test_a_mention_inside_a_thread_is_answered_in_that_thread(slack, li):
+    said = await li.mention("tasks", "C0SALES", thread_ts="1794967000.000100")
+    assert said.messages
+    assert {m.thread_ts for m in said.messages} == {"1794967000.000100"}
+    card = next(m for m in said.messages if "Send the revised quote" in m.plain)
+    pressed = await li.click(card, "+1 h")
+    assert pressed.last.thread_ts == "1794967000.000100"
+    # A mention at the top of the channel is answered there, not in a thread.
+    top = await li.mention("tasks", "C0SALES")
+    assert {m.thread_ts for m in top.messages} == {None}

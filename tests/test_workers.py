@@ -196,7 +196,7 @@ async def test_a_worker_killed_while_sending_loses_nothing(db, workers, due_remi
     await a.service.tick()
     started = asyncio.Event()
 
-    async def hang(chat_id, reply):
+    async def hang(chat_id, reply, thread_id=None):
         started.set()
         await asyncio.Event().wait()
 

@@ -50,7 +50,7 @@ class Platform(Protocol):
     name: str
     limits: RateLimits
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         """Deliver one reply (split if too long); the platform's message ids."""
         ...
 
@@ -64,6 +64,8 @@ class Resumable(Protocol):
     """A platform that splits long replies and can carry on after the parts already sent
     (their ids, kept in the outbox row by whichever worker tried before)."""
 
-    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+    async def resume(
+        self, chat_id: str, reply: Reply, sent_ids: list[str], thread_id: str | None = None
+    ) -> list[str]:
         """Send the parts after ``sent_ids``; every part's id, the earlier ones included."""
         ...

@@ -311,9 +311,11 @@ class OutboxSender:
                 return Outcome(message_ids=[row.target_message_id])
             reply = from_json(row.body, row.image)
             if row.message_ids and isinstance(platform, Resumable):
-                ids = await platform.resume(row.chat_id, reply, list(row.message_ids))
+                ids = await platform.resume(
+                    row.chat_id, reply, list(row.message_ids), row.thread_id
+                )
             else:
-                ids = await platform.send(row.chat_id, reply)
+                ids = await platform.send(row.chat_id, reply, row.thread_id)
             self.limiter.add(row.platform, row.chat_id, limits, len(ids) - before - 1)
             return Outcome(message_ids=ids)
         except DeliveryError as exc:

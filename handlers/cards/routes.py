@@ -20,11 +20,10 @@ from pathlib import Path
 import phonenumbers
 
 from bot.cardscan.fields import DEFAULT_REGION
-from bot.cardscan.qr import parse_vcard
 from bot.cardscan.scanner import NO_OCR, CardScanner, ScanResult, scan_or_refusal
 from bot.context import Context
 from bot.events import Attachment
-from bot.extras import OCR
+from bot.extras import OCR, missing_module
 from bot.router import Handler, Matcher, Router, command
 from bot.workers import SlowWorkFailed
 from handlers.cards import review
@@ -97,6 +96,11 @@ async def on_card_attachment(ctx: Context, *, scanner: CardScanner | None = None
 async def on_shared_contact(ctx: Context, vcard: bytes) -> None:
     """A contact shared from the phone's address book: the same review as a card's (the
     rep picks the company, corrects, saves), read from its vCard instead of a photo."""
+    if missing_module(OCR) is not None:  # vCards are read by the card reader's extra
+        refuse(ctx, NO_OCR)
+        return
+    from bot.cardscan.qr import parse_vcard
+
     region = region_for(ctx)
     fields = parse_vcard(vcard.decode("utf-8", "replace"), region)
     if fields is None or fields.is_empty():

@@ -505,11 +505,12 @@ class SlackPerson:
         answer = await self.workspace.send_json(self.dm_event(text), headers=headers)
         return await self._answered(answer)
 
-    async def mention(self, text: str, channel: str) -> Said:
-        data = self.workspace.event(
-            "app_mention",
-            event={"user": self.user_id, "channel": channel, "text": f"<@{BOT_USER_ID}> {text}"},
-        )
+    async def mention(self, text: str, channel: str, *, thread_ts: str | None = None) -> Said:
+        """``@crmbot text`` in ``channel`` (inside the thread ``thread_ts``, if given)."""
+        event = {"user": self.user_id, "channel": channel, "text": f"<@{BOT_USER_ID}> {text}"}
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+        data = self.workspace.event("app_mention", event=event)
         return await self._answered(await self.workspace.send_json(data))
 
     def command_form(self, text: str, *, channel: str | None = None) -> dict[str, str]:
@@ -545,7 +546,11 @@ class SlackPerson:
             data,
             {
                 "user": {"id": self.user_id, "username": self.name, "name": self.name},
-                "container": {"message_ts": message.ts, "channel_id": message.channel},
+                "container": {
+                    "message_ts": message.ts,
+                    "channel_id": message.channel,
+                    **({"thread_ts": message.thread_ts} if message.thread_ts else {}),
+                },
                 "trigger_id": self.workspace.next_id("7788990022."),
                 "channel": {
                     "id": message.channel,

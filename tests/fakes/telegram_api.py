@@ -117,6 +117,8 @@ class StoredMessage:
     reply_markup: dict[str, Any] | None
     caption: str | None = None
     photo: bool = False
+    topic: int | None = None
+    """The forum topic (``message_thread_id``) it was sent to; none: General."""
 
 
 @dataclass
@@ -306,7 +308,9 @@ class FakeTelegram:
         *,
         chat: dict[str, Any] | None = None,
         reply_to: StoredMessage | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
+        """``topic``: said in that forum topic of ``chat``."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "from": user,
@@ -319,6 +323,8 @@ class FakeTelegram:
             message["entities"] = entities
         if reply_to is not None:
             message["reply_to_message"] = self._message_json(reply_to)
+        if topic is not None:
+            message.update(message_thread_id=topic, is_topic_message=True)
         return {"update_id": next(self._update_ids), "message": message}
 
     def click(self, message: StoredMessage, label: str, user: dict[str, Any]) -> dict[str, Any]:
@@ -418,6 +424,7 @@ class FakeTelegram:
             raise ApiRefusal(400, "Bad Request: message is too long")
         markup = _checked_markup(params.get("reply_markup"))
         message = StoredMessage(chat_id, next(self._message_ids), text, entities, markup)
+        message.topic = _topic(params)
         self.messages[(chat_id, message.message_id)] = message
         return self._message_json(message)
 
@@ -429,7 +436,14 @@ class FakeTelegram:
         if utf16_len(caption) > 1024:
             raise ApiRefusal(400, "Bad Request: message caption is too long")
         message = StoredMessage(
-            chat_id, next(self._message_ids), "", entities, None, caption or None, photo=True
+            chat_id,
+            next(self._message_ids),
+            "",
+            entities,
+            None,
+            caption or None,
+            photo=True,
+            topic=_topic(params),
         )
         self.messages[(chat_id, message.message_id)] = message
         return self._message_json(message)
@@ -529,6 +543,8 @@ class FakeTelegram:
             "chat": _chat_json(message.chat_id),
             "date": self.now,
         }
+        if message.topic is not None:
+            data.update(message_thread_id=message.topic, is_topic_message=True)
         if message.photo:
             data["photo"] = [
                 {
@@ -583,6 +599,11 @@ def _chat_id(params: dict[str, Any]) -> int:
         return int(params["chat_id"])
     except (KeyError, ValueError):
         raise ApiRefusal(400, "Bad Request: chat not found") from None
+
+
+def _topic(params: dict[str, Any]) -> int | None:
+    value = params.get("message_thread_id")
+    return int(value) if value not in (None, "") else None
 
 
 def _chat_json(chat_id: int) -> dict[str, Any]:
@@ -715,10 +736,11 @@ class Rig:
         *,
         chat: dict[str, Any] | None = None,
         reply_to: StoredMessage | None = None,
+        topic: int | None = None,
     ) -> list[StoredMessage]:
         """``who`` sends ``text``; the messages the bot sent back to that chat."""
         before = max((m.message_id for m in self.fake.messages.values()), default=0)
-        update = self.fake.text_update(who, text, chat=chat, reply_to=reply_to)
+        update = self.fake.text_update(who, text, chat=chat, reply_to=reply_to, topic=topic)
         await self.deliver(update)
         chat_id = update["message"]["chat"]["id"]
         return sorted(

@@ -31,7 +31,7 @@ class TerminalPushes:
         self.image_dir = image_dir
         self._ids = itertools.count(1)
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         buttons = reply_buttons(reply)
         start = 1
         if buttons:

@@ -356,7 +356,7 @@ class SlackAdapter:
 
     # ----------------------------------------------------------------- outbound
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         """Post one reply; the ``ts`` of each message (an image: the uploaded file's id).
 
         In a channel the app is not a member of, a reply to a recent slash command goes
@@ -364,14 +364,15 @@ class SlackAdapter:
         chat_id = slack_id(chat_id)  # a push to a person's account: their user id
         with _delivery_errors():
             try:
-                return await self._post(chat_id, reply)
+                return await self._post(chat_id, reply, thread_id)
             except SlackApiError as exc:
                 url = await self._response_url(chat_id)
                 if url is None or exc.response.get("error") not in NOT_A_MEMBER:
                     raise
             return await self._respond(url, reply)
 
-    async def _post(self, chat_id: str, reply: Reply) -> list[str]:
+    async def _post(self, chat_id: str, reply: Reply, thread_ts: str | None) -> list[str]:
+        """``thread_ts``: the thread the answer belongs in (a mention inside a thread)."""
         if isinstance(reply, Image):
             upload = render_upload(reply)
             done = await self.client.files_upload_v2(
@@ -380,6 +381,7 @@ class SlackAdapter:
                 filename=upload.filename,
                 title=upload.title,
                 initial_comment=upload.initial_comment,
+                thread_ts=thread_ts,
             )
             files = done.get("files") or []
             return [str(f.get("id")) for f in files if isinstance(f, dict)]
@@ -389,6 +391,7 @@ class SlackAdapter:
                 channel=chat_id,
                 text=message.text,
                 blocks=message.blocks,
+                thread_ts=thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
             )

@@ -186,7 +186,7 @@ def parse_event(
         platform=PLATFORM,
         kind=EventKind.IMAGE if has_files else EventKind.MESSAGE,
         actor=Actor(where.account(user)),
-        chat=Chat(channel, is_private=private),
+        chat=Chat(channel, is_private=private, thread_id=_text(event.get("thread_ts"))),
         sent_at=_timestamp(event.get("event_ts") or event.get("ts"), now),
         text=text,
         raw=envelope,
@@ -261,7 +261,11 @@ def parse_action(
         actor=Actor(
             where.account(str(user["id"])), str(user.get("username") or user.get("name") or "")
         ),
-        chat=Chat(str(channel), is_private=_is_dm(str(channel), channel_info.get("name"))),
+        chat=Chat(
+            str(channel),
+            is_private=_is_dm(str(channel), channel_info.get("name")),
+            thread_id=_text(container.get("thread_ts")) or _text(message.get("thread_ts")),
+        ),
         sent_at=_timestamp(action.get("action_ts"), now),
         payload=str(action["value"]),
         origin=origin,

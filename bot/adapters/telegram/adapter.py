@@ -386,17 +386,20 @@ class TelegramAdapter:
 
     # -- delivery (the outbox sender's Platform) --------------------------------------------
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         """Deliver one reply, split over several messages when it is long."""
-        return await self.resume(chat_id, reply, [])
+        return await self.resume(chat_id, reply, [], thread_id)
 
-    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+    async def resume(
+        self, chat_id: str, reply: Reply, sent_ids: list[str], thread_id: str | None = None
+    ) -> list[str]:
         """The parts after ``sent_ids``. A failure part-way says which parts went out, so
         the sender keeps them in the outbox row and any worker's retry carries on there."""
         ids = list(sent_ids)
+        topic = int(thread_id) if thread_id and thread_id.isdigit() else None
         try:
             for call in render(reply)[len(ids) :]:
-                message = await self._call(chat_id, partial(self._send, call=call))
+                message = await self._call(chat_id, partial(self._send, call=call, topic=topic))
                 ids.append(str(message.message_id))
         except DeliveryError as exc:
             raise DeliveryError(
@@ -408,15 +411,22 @@ class TelegramAdapter:
         call = render_choice(text, label)
         await self._call(chat_id, lambda target: self._edit(target, int(message_id), call))
 
-    async def _send(self, target: int | str, call: SendCall) -> Message:
+    async def _send(self, target: int | str, call: SendCall, topic: int | None) -> Message:
+        """``topic``: the forum topic (``message_thread_id``) the answer belongs in."""
         if isinstance(call, SendText):
             return await self.bot.send_message(
-                target, call.text, parse_mode=call.parse_mode, reply_markup=call.keyboard
+                target,
+                call.text,
+                parse_mode=call.parse_mode,
+                reply_markup=call.keyboard,
+                message_thread_id=topic,
             )
         assert isinstance(call, SendPhoto)
         # Named, or the upload arrives as application/octet-stream.
         photo = InputFile(call.data, filename=call.filename)
-        return await self.bot.send_photo(target, photo, caption=call.caption or None)
+        return await self.bot.send_photo(
+            target, photo, caption=call.caption or None, message_thread_id=topic
+        )
 
     async def _edit(self, target: int | str, message_id: int, call: EditCall) -> None:
         if isinstance(call, EditText):

@@ -186,7 +186,7 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         platform=PLATFORM,
         kind=EventKind.MESSAGE,
         actor=_actor(user.id, user.first_name, user.last_name, user.language_code),
-        chat=_chat(message.chat),
+        chat=replace(_chat(message.chat), thread_id=_topic(message)),
         sent_at=_expect(message.date, datetime),
         text=_without(body, mentioned),
         addressed=addressed,
@@ -268,6 +268,9 @@ def _button(
     _expect(query.data, str)
     user = query.from_user
     origin = None
+    chat = _chat(message.chat)
+    if isinstance(message, Message):
+        chat = replace(chat, thread_id=_topic(message))
     if isinstance(message, Message) and message.is_accessible:  # not deleted, not too old
         # ``text_html`` keeps the message's formatting (a card's bold title) so the edit that
         # shows the choice looks like the original; it is only ever read back by this adapter.
@@ -278,7 +281,7 @@ def _button(
         platform=PLATFORM,
         kind=EventKind.BUTTON,
         actor=_actor(user.id, user.first_name, user.last_name, user.language_code),
-        chat=_chat(message.chat),
+        chat=chat,
         sent_at=received_at,
         payload=query.data,
         origin=origin,
@@ -349,6 +352,14 @@ def _chat(chat: object) -> Chat:
     _expect(chat.id, int)
     _expect(chat.type, str)
     return Chat(str(chat.id), chat.type == PRIVATE)
+
+
+def _topic(message: Message) -> str | None:
+    """The forum topic a message is in (a supergroup with topics), where the answer goes;
+    none for the General topic and for plain reply chains, which are not topics."""
+    if not message.is_topic_message:
+        return None
+    return str(_expect(message.message_thread_id, int))
 
 
 def _expect(value: object, kind: type[T], *, optional: bool = False) -> T:

@@ -354,12 +354,14 @@ class WeChatAdapter:
 
     # ------------------------------------------------------------------ outbound
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         """Deliver one reply through the customer-service API (or, outside the 48-hour
         window, as a template message or not yet)."""
-        return await self.resume(chat_id, reply, [])
+        return await self.resume(chat_id, reply, [], thread_id)
 
-    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+    async def resume(
+        self, chat_id: str, reply: Reply, sent_ids: list[str], thread_id: str | None = None
+    ) -> list[str]:
         """The parts after ``sent_ids`` (a long text is split, an image carries its caption
         after it). A failure part-way names the parts that went out, so the retry carries
         on after them rather than showing them twice."""

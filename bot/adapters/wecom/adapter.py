@@ -203,10 +203,12 @@ class WeComAdapter:
 
     # ------------------------------------------------------------------ outbound
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
-        return await self.resume(chat_id, reply, [])
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
+        return await self.resume(chat_id, reply, [], thread_id)
 
-    async def resume(self, chat_id: str, reply: Reply, sent_ids: list[str]) -> list[str]:
+    async def resume(
+        self, chat_id: str, reply: Reply, sent_ids: list[str], thread_id: str | None = None
+    ) -> list[str]:
         """The parts after ``sent_ids`` (a long prompt goes as text before its card; more
         than six buttons need more cards). A failure part-way names the parts that went
         out, so the retry carries on after them rather than showing them twice. Cards not

@@ -79,7 +79,7 @@ class WeComGroupBots:
             await self._session.close()
             self._session = None
 
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+    async def send(self, chat_id: str, reply: Reply, thread_id: str | None = None) -> list[str]:
         async with self.app.db.transaction(platform=PLATFORM) as session:
             url = await url_of(session, int(chat_id))
         if url is None:
