@@ -377,6 +377,18 @@ class PlatformToken(Base):
     refreshed_at: Mapped[datetime]
 
 
+class WorkspaceStatus(Base):
+    """A chat workspace that took the app away (Slack ``app_uninstalled`` /
+    ``tokens_revoked``): nothing is sent there until it uses the app again. One row per
+    platform and workspace, shared by every worker."""
+
+    __tablename__ = "workspace_status"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    since: Mapped[datetime]
+
+
 class GroupBot(Base):
     """A group robot webhook (a WeCom team group): the subscribed reports of the team's
     managers are posted there too."""

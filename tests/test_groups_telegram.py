@@ -233,3 +233,53 @@ async def test_answers_stay_in_the_forum_topic_they_were_asked_in(tg, ws):
     # The General topic (no thread id) is answered in General.
     general = await tg.say(LI, "/tasks@crm_bot", chat=FORUM)
     assert {m.topic for m in general} == {None}
+
+
+# -- recorded update shapes, each with what must happen ----------------------------------------
+
+PRIVATE, IN_GROUP, IN_TOPIC, NOTHING = "private", "group", "topic 77", "nothing"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "outcome", "says"),
+    [
+        ("private_text", PRIVATE, "Which customer"),
+        ("voice", PRIVATE, "voice notes"),
+        ("video_note", PRIVATE, "voice notes"),
+        ("sticker", PRIVATE, "/find"),
+        ("contact", PRIVATE, "Chen Jie"),
+        ("location", PRIVATE, ""),
+        ("venue", PRIVATE, ""),
+        ("group_command", IN_GROUP, ""),
+        ("group_mention", IN_GROUP, ""),
+        ("group_bare_command_ours", IN_GROUP, "Send the revised quote"),
+        ("group_start_code", IN_GROUP, "https://t.me/crm_bot"),
+        ("forum_topic_command", IN_TOPIC, "Send the revised quote"),
+        ("group_chatter", NOTHING, ""),
+        ("group_command_other_bot", NOTHING, ""),
+        ("group_bare_command_other_bot", NOTHING, ""),
+        ("group_sticker", NOTHING, ""),
+        ("group_anonymous_admin", NOTHING, ""),
+        ("forum_topic_created", NOTHING, ""),
+        ("edited_message", NOTHING, ""),
+        ("channel_post", NOTHING, ""),
+        ("my_chat_member", NOTHING, ""),
+    ],
+)
+async def test_each_recorded_update_shape_gets_its_answer(tg, ws, fixture, outcome, says):
+    update = tg.fake.update(fixture)
+    body = next(k for k in update if k != "update_id")
+    if "date" in update[body]:
+        update[body]["date"] = tg.fake.now
+    await tg.deliver(update)
+    sent = tg.fake.sent("sendMessage")
+    if outcome == NOTHING:
+        assert sent == []
+        return
+    assert sent, f"{fixture}: no answer"
+    chats = {c.params["chat_id"] for c in sent}
+    topics = {c.params.get("message_thread_id") for c in sent}
+    expected_chat = {PRIVATE: 1001, IN_GROUP: GROUP["id"], IN_TOPIC: FORUM["id"]}[outcome]
+    assert {int(c) for c in chats} == {expected_chat}
+    assert {int(t) if t else None for t in topics} == ({77} if outcome == IN_TOPIC else {None})
+    assert says in "\n".join(str(c.params.get("text", "")) for c in sent)

@@ -147,7 +147,7 @@ async def test_crm_start_links_the_account(slack):
     )
     said = await person.say("/help")
     assert "isn't linked" not in said.text
-    assert "/find" in said.text
+    assert "/crm find" in said.text
 
 
 # ------------------------------------------------------------------ workspaces
@@ -252,7 +252,7 @@ async def test_crm_find_and_chinese_alias(slack, li, na):
     assert "星辰科技" in said.text
 
     said = await li.command("")
-    assert "/find" in said.text  # /crm alone is help
+    assert "/crm find" in said.text  # /crm alone is help
 
 
 async def test_slash_command_text_may_contain_the_word_payload(slack, li):
@@ -694,3 +694,76 @@ async def test_a_mention_inside_a_thread_is_answered_in_that_thread(slack, li):
     # A mention at the top of the channel is answered there, not in a thread.
     top = await li.mention("tasks", "C0SALES")
     assert {m.thread_ts for m in top.messages} == {None}
+
+
+# ------------------------------------------------------------------- every Slack surface
+
+
+def interaction(name: str, **changes: Any) -> dict[str, str]:
+    """A recorded interactivity payload as the form Slack posts it."""
+    return {"payload": json.dumps({**payload(name), **changes})}
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("view_submission", ""),  # an empty 200 closes the view
+        ("view_closed", ""),
+        ("block_suggestion", '{"options": []}'),
+    ],
+)
+async def test_interactions_we_do_not_use_are_acknowledged_not_404(slack, li, name, body):
+    answer = await slack.send_form(interaction(name))
+    assert answer.status == 200
+    assert answer.body.replace(" ", "") == body.replace(" ", "")
+    assert await slack.deliveries() == []
+
+
+async def test_app_rate_limited_is_acknowledged_and_logged(slack, caplog):
+    answer = await slack.send_json(payload("app_rate_limited"))
+    assert answer.status == 200
+    assert "holding back events" in caplog.text
+
+
+async def test_a_message_shortcut_logs_that_message_and_answers_in_the_dm(slack, li):
+    answer = await slack.send_form(interaction("message_shortcut"))
+    assert answer.status == 200
+    posted = await slack.deliveries()
+    assert posted
+    assert {m.channel for m in posted} == {"D0LIDM"}  # the DM conversations.open gave
+    assert "Logged: Visit · Acme Ltd" in "\n".join(m.plain for m in posted)
+    assert await count(slack, Activity, Activity.summary.contains("revised quote")) == 1
+    # Slack may deliver the same shortcut twice: one activity.
+    await slack.send_form(interaction("message_shortcut"))
+    await slack.deliveries()
+    assert await count(slack, Activity, Activity.summary.contains("revised quote")) == 1
+
+
+async def test_a_global_shortcut_shows_what_the_bot_does_in_the_dm(slack, li):
+    answer = await slack.send_form(interaction("global_shortcut"))
+    assert answer.status == 200
+    posted = await slack.deliveries()
+    assert [m.channel for m in posted] == ["D0LIDM"]
+    assert "/crm find acme" in posted[0].plain
+    assert "/crm me" in posted[0].plain
+
+
+@pytest.mark.parametrize("name", ["app_uninstalled", "tokens_revoked"])
+async def test_a_workspace_that_removed_the_app_gets_nothing_more_until_it_is_back(
+    slack, li, name, caplog
+):
+    assert (await slack.send_json(payload(name))).status == 200
+    assert "removed crmbot" in caplog.text
+    # A reminder due meanwhile is not sent (Slack would refuse it anyway): it fails at
+    # once, without a call.
+    before = len(slack.api.calls)
+    await _enqueue(slack, f"{TEAM_ID}/U0LI", Text("Reminder: call Acme"))
+    assert await slack.deliveries() == []
+    assert [c.method for c in slack.api.calls[before:]] == []
+    rows = await outbox_rows(slack)
+    assert rows[-1].state == "failed"
+    assert "removed" in (rows[-1].last_error or "")
+    # Reinstalled: the workspace talks to the app again, and answers flow again.
+    said = await li.say("/find Acme Ltd")
+    assert said.last.plain.startswith("*🏢 Acme Ltd*")
+    assert "uses crmbot again" in caplog.text

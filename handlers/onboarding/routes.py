@@ -15,12 +15,6 @@ from store.users import identity_user, redeem_invite
 
 async def start(ctx: Context) -> None:
     event = ctx.event
-    if ctx.user is not None:
-        if ctx.args:
-            ctx.say("onboarding.already_linked", name=ctx.user.display_name)
-        else:
-            ctx.say("onboarding.welcome_back", name=ctx.user.display_name)
-        return
     if not event.chat.is_private:
         # A code is one person's key: never redeemed (or announced) in a group.
         start_hint = command_hint(event.platform, "start")
@@ -28,6 +22,12 @@ async def start(ctx: Context) -> None:
             ctx.say("onboarding.private_only_link", link=event.private_link, start=start_hint)
         else:
             ctx.say("onboarding.private_only", start=start_hint)
+        return
+    if ctx.user is not None:
+        if ctx.args:
+            ctx.say("onboarding.already_linked", name=ctx.user.display_name)
+        else:
+            ctx.say("onboarding.welcome_back", name=ctx.user.display_name)
         return
     if not ctx.args:
         ctx.say("onboarding.code_missing", start=command_hint(event.platform, "start"))

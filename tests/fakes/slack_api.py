@@ -149,6 +149,8 @@ class FakeSlackApi:
         self.uploads: dict[str, Upload] = {}
         self.files: dict[str, tuple[bytes, str]] = {}
         self.ephemeral: list[dict[str, Any]] = []
+        self.dms: dict[str, str] = {}
+        """Each person's DM with the app, as ``conversations.open`` answers it."""
         """``chat.postEphemeral`` calls: shown to one person, never in ``posted``."""
         self.downloads: list[tuple[str, str | None]] = []
         self.outside: set[str] = set()
@@ -286,7 +288,7 @@ class FakeSlackApi:
         users = str(params.get("users") or "")
         if not users or "," in users:
             return {"ok": False, "error": "users_list_not_supplied"}
-        return {"ok": True, "channel": {"id": "D" + users.removeprefix("U")}}
+        return {"ok": True, "channel": {"id": self.dms.get(users, "D" + users.removeprefix("U"))}}
 
     def _update(self, params: dict[str, Any]) -> dict[str, Any]:
         key = (str(params.get("channel")), str(params.get("ts")))
@@ -457,6 +459,7 @@ class SlackWorkspace:
             await settle()
 
     def person(self, user_id: str, dm: str, name: str = "") -> SlackPerson:
+        self.api.dms[user_id] = dm
         return SlackPerson(self, user_id, dm, name or user_id.lower())
 
 

@@ -52,14 +52,21 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.http import read_body
-from bot.adapters.slack.parse import PLATFORM, SharedFile, parse, shared_files, slack_id
+from bot.adapters.slack.parse import (
+    PLATFORM,
+    SHORTCUT_DM,
+    SharedFile,
+    parse,
+    shared_files,
+    slack_id,
+)
 from bot.adapters.slack.render import render, render_choice, render_upload
 from bot.app import App
 from bot.config import ConfigError
 from bot.events import Attachment, EventKind, InboundEvent
 from bot.images import sniff_image
 from bot.replies import Image, Notice, Reply
-from store import response_urls
+from store import response_urls, workspace_status
 from store.users import identity_user, rekey_identity
 
 log = logging.getLogger(__name__)
@@ -74,6 +81,11 @@ RESPONSE_HOST = "hooks.slack.com"
 RESPONSE_URL_LIFETIME = timedelta(minutes=25)
 """Slack honours a slash command's ``response_url`` for 30 minutes: keep a margin."""
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+QUIETLY_ACKNOWLEDGED = frozenset(
+    {"block_suggestion", "view_submission", "view_closed", "app_rate_limited"}
+)
+"""Signed requests that are housekeeping, not a person talking to the bot."""
+GONE_RECHECK_SECONDS = 60.0
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
@@ -110,6 +122,8 @@ class SlackAdapter:
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._adopted: set[str] = set()
+        self._gone: dict[str, str] = {}
+        self._gone_checked: float | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -184,6 +198,8 @@ class SlackAdapter:
             return web.json_response({"challenge": body.get("challenge")})
         if body.get("ssl_check"):
             return web.Response()
+        if body.get("type") in QUIETLY_ACKNOWLEDGED or _removal(body) is not None:
+            return await self._housekeeping(body)
         if body.get("type") == "event_callback":
             retry = request.headers.get("X-Slack-Retry-Num")
             if retry:
@@ -194,6 +210,62 @@ class SlackAdapter:
             # A slash command or a click: acknowledged now, handled in a tracked task.
             self._spawn(self.accept(body), name="slack-interaction")
         return web.Response()
+
+    async def _housekeeping(self, body: Mapping[str, Any]) -> web.StreamResponse:
+        """Signed requests that are not a person talking to the bot, each acknowledged
+        with what Slack expects (a 404 or an error would make Slack show users an error,
+        and disable the event subscription of an app that fails too many deliveries)."""
+        kind = body.get("type")
+        if kind == "block_suggestion":  # an external-select menu asking for options
+            return web.json_response({"options": []})
+        if kind == "app_rate_limited":
+            # Over 30,000 events an hour: Slack drops events for a while and says so here.
+            log.warning(
+                "slack: Slack is holding back events for workspace %s (rate limited at %s)",
+                body.get("team_id"),
+                body.get("minute_rate_limited"),
+            )
+            return web.Response()
+        reason = _removal(body)
+        if reason is not None:
+            await self._removed(str(body.get("team_id") or "?"), reason)
+        # view_submission / view_closed: an empty 200 closes the view. We open none.
+        return web.Response()
+
+    async def _removed(self, team: str, reason: str) -> None:
+        """The workspace took the app away: nothing more is sent there (each worker learns
+        it from the database) until the workspace uses the app again."""
+        async with self.app.db.transaction(platform=PLATFORM) as session:
+            first = await workspace_status.mark_gone(
+                session, platform=PLATFORM, workspace=team, reason=reason, now=self.app.clock.now()
+            )
+        self._gone_checked = None  # read it again
+        if first:
+            log.error(
+                "slack: workspace %s removed crmbot (%s): nothing more is sent to it; "
+                "reinstall the app there to resume",
+                team,
+                reason,
+            )
+
+    async def _workspaces_gone(self) -> dict[str, str]:
+        """The workspaces that removed the app, read again at most every
+        ``GONE_RECHECK_SECONDS`` (a send must not cost a query each)."""
+        now = time.monotonic()
+        if self._gone_checked is None or now - self._gone_checked > GONE_RECHECK_SECONDS:
+            async with self.app.db.transaction(platform=PLATFORM) as session:
+                self._gone = await workspace_status.gone(session, platform=PLATFORM)
+            self._gone_checked = now
+        return self._gone
+
+    async def _back_if_gone(self, team: str | None) -> None:
+        """A workspace that had removed the app talks to it again: it was reinstalled."""
+        if team is None or team not in await self._workspaces_gone():
+            return
+        async with self.app.db.transaction(platform=PLATFORM) as session:
+            await workspace_status.mark_back(session, platform=PLATFORM, workspace=team)
+        self._gone_checked = None
+        log.warning("slack: workspace %s uses crmbot again; sending there resumes", team)
 
     def _signed(self, raw: bytes, timestamp: str | None, signature: str | None) -> bool:
         # Slack sends ASCII digits and "v0=<hex>": anything else (empty, "1e9", "é") was
@@ -212,6 +284,9 @@ class SlackAdapter:
         event = parse(body, now=self.app.clock.now(), team=self.app.settings.slack_team_id)
         if event is None:
             return
+        await self._back_if_gone(_team_of(body))
+        if event.chat.chat_id == SHORTCUT_DM:
+            event = replace(event, chat=replace(event.chat, chat_id=await self._dm_with(event)))
         await self._adopt_bare_link(event.actor.platform_user_id)
         await self._remember_response_url(body)
         if event.kind is EventKind.IMAGE:
@@ -230,6 +305,20 @@ class SlackAdapter:
             waiting.cancel()
         if handled.done() and not handled.cancelled():
             handled.result()  # nothing stored, not even the apology: a 500, Slack retries
+
+    async def _dm_with(self, event: InboundEvent) -> str:
+        """The person's DM with the app (``conversations.open``), where a shortcut's answer
+        goes; their user id if Slack will not say (``chat.postMessage`` takes it too)."""
+        user = slack_id(event.actor.platform_user_id)
+        await self.start()
+        try:
+            opened = await self.client.conversations_open(users=user)
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("slack: conversations.open failed (%s); answering by user id", exc)
+            return user
+        channel = opened.get("channel")
+        found = channel.get("id") if isinstance(channel, Mapping) else None
+        return str(found) if found else user
 
     async def _handle(self, event: InboundEvent, stored: Callable[[], None]) -> None:
         """The engine's work; a refused press in a channel is answered to the presser alone
@@ -362,6 +451,11 @@ class SlackAdapter:
         In a channel the app is not a member of, a reply to a recent slash command goes
         through that command's ``response_url``, visible to the channel like a post."""
         chat_id = slack_id(chat_id)  # a push to a person's account: their user id
+        gone = await self._workspaces_gone()
+        if gone:
+            raise DeliveryError(
+                f"the app was removed from workspace {', '.join(gone)}", permanent=True
+            )
         with _delivery_errors():
             try:
                 return await self._post(chat_id, reply, thread_id)
@@ -425,6 +519,30 @@ class SlackAdapter:
             await self.client.chat_update(
                 channel=chat_id, ts=message_id, text=message.text, blocks=message.blocks
             )
+
+
+def _removal(body: Mapping[str, Any]) -> str | None:
+    """``app_uninstalled``, or ``tokens_revoked`` naming a bot token: the app can no
+    longer post in that workspace. None for anything else."""
+    if body.get("type") != "event_callback":
+        return None
+    event = body.get("event")
+    if not isinstance(event, Mapping):
+        return None
+    if event.get("type") == "app_uninstalled":
+        return "app_uninstalled"
+    tokens = event.get("tokens")
+    if event.get("type") == "tokens_revoked" and isinstance(tokens, Mapping) and tokens.get("bot"):
+        return "tokens_revoked"
+    return None
+
+
+def _team_of(body: Mapping[str, Any]) -> str | None:
+    """The workspace a payload comes from (an event's ``team_id``, an interaction's team)."""
+    team = body.get("team_id")
+    if not team and isinstance(body.get("team"), Mapping):
+        team = body["team"].get("id")
+    return str(team) if isinstance(team, str) and team else None
 
 
 def named_command(event: InboundEvent, commands: Mapping[str, str]) -> InboundEvent:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -43,6 +43,12 @@ DEFAULT_COMMAND = "help"
 """What ``/crm`` on its own means."""
 ACCEPTED_SUBTYPES = frozenset({None, "file_share"})
 """Message subtypes that are a person talking; edits, deletions, joins and bots are not."""
+
+SHORTCUTS = frozenset({"message_action", "shortcut"})
+"""Message shortcuts ("Log to crmbot" on any message) and global shortcuts (the ⚡ menu)."""
+SHORTCUT_DM = "@dm"
+"""The chat of a shortcut's event until the adapter has opened the person's DM with the app
+(a shortcut is answered there: it may come from a channel, and its answer is theirs)."""
 
 # <@U123>, <@U123|name>, <#C123|general>, <!here>, <mailto:a@b.com|a@b.com>, <https://x|label>
 _ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
@@ -102,6 +108,8 @@ def parse(
             parser, where = parse_event, _event_workspace(body)
         elif kind == "block_actions":
             parser, where = parse_action, _action_workspace(body)
+        elif kind in SHORTCUTS:
+            parser, where = parse_shortcut, _action_workspace(body)
         elif isinstance(body.get("command"), str):
             parser, where = parse_command, _command_workspace(body)
         else:
@@ -271,6 +279,36 @@ def parse_action(
         origin=origin,
         raw=dict(body),
     )
+
+
+def parse_shortcut(
+    body: Mapping[str, Any], *, now: datetime, where: Workspace
+) -> InboundEvent | None:
+    """A message shortcut logs the message's text as if the person had sent it to the bot
+    (the usual confirmation follows in their DM); a global shortcut shows what the bot does.
+
+    The answer goes to the person's DM with the app (``SHORTCUT_DM`` until the adapter opens
+    it), never to the channel the shortcut was used in."""
+    user = body.get("user") or {}
+    trigger = _text(body.get("trigger_id")) or _text(body.get("action_ts"))
+    if not _text(user.get("id")) or trigger is None:
+        return None
+    event = InboundEvent(
+        event_id=f"sc{trigger}",
+        platform=PLATFORM,
+        kind=EventKind.MESSAGE,
+        actor=Actor(where.account(str(user["id"])), str(user.get("username") or "")),
+        chat=Chat(SHORTCUT_DM, is_private=True),
+        sent_at=_timestamp(body.get("action_ts"), now),
+        raw=dict(body),
+    )
+    if body.get("type") == "shortcut":
+        return replace(event, text=f"/{DEFAULT_COMMAND}", command=DEFAULT_COMMAND)
+    message = body.get("message") or {}
+    text = slack_to_plain(str(message.get("text") or "")).strip()
+    if not text:
+        return None  # a message of only files or blocks: there is no text to log
+    return replace(event, text=text)
 
 
 def shared_files(envelope: Mapping[str, Any]) -> list[SharedFile]:
