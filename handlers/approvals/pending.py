@@ -20,6 +20,7 @@ async def decidable(ctx: Context, approval_id: int) -> tuple[DealApproval, Deal]
         raise UserFacingError("approvals.not_allowed")
     if row.state != approvals.PENDING:
         decider = await ctx.session.get(User, row.decided_by) if row.decided_by else None
+        ctx.refused = True  # this press decided nothing: its card is left as it is
         ctx.say(
             f"approvals.already_{row.state}",
             title=deal.title,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.context import Context
+from bot.context import Context, UserFacingError
 from bot.payloads import Action
 from bot.replies import Button
 from bot.router import Router, action, command
@@ -130,8 +130,7 @@ def _say_removed(ctx: Context, gone: list[tuple[str, str]]) -> None:
 async def add_button(ctx: Context) -> None:
     pressed = ctx.pressed(Subscribe)
     if pressed.every not in EVERY or pressed.report not in KINDS:
-        ctx.say("errors.not_found")
-        return
+        raise UserFacingError("errors.not_found")
     await _subscribe(ctx, pressed.every, pressed.report, defaulted=False)
     await show(ctx)
 
