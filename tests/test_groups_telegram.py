@@ -9,42 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
 from bot.secret_key import invite_key
-from store.models import ChatIdentity, Role, Task, User
-from store.users import create_user, issue_invite, link_identity
-from tests import workspace
-from tests.fakes.telegram_api import Rig, StoredMessage, group, telegram_rig, user
-from tests.harness import BotHarness
+from store.models import ChatIdentity, Role, Task
+from store.users import create_user, issue_invite
+from tests.fakes.telegram_api import Rig, StoredMessage, group, user
+from tests.test_telegram import GROUP, LI, NA, STRANGER, tg, ws
 
-LI = user(1001, "Li", last_name="Lei")
-NA = user(1002, "娜", last_name="李", language_code="zh-hans")
-STRANGER = user(4242, "Sam")
-GROUP = group()
-
-
-@pytest.fixture
-async def tg(settings, clock):
-    async with telegram_rig(settings, clock) as rig:
-        yield rig
-
-
-@pytest.fixture
-async def ws(tg: Rig, settings, clock: FrozenClock):
-    app = tg.run.server.app
-    built = await workspace.build(BotHarness(app, clock, settings))
-    async with app.db.transaction(platform="test") as session:
-        for rep, account in ((built.li, LI), (built.na, NA)):
-            person = await session.get(User, rep.user_id)
-            assert person is not None
-            await link_identity(
-                session,
-                person,
-                platform="telegram",
-                external_id=str(account["id"]),
-                now=clock.now(),
-            )
-    return built
+__all__ = ["tg", "ws"]  # fixtures: the real server and Li's team, linked on Telegram
 
 
 async def task(tg: Rig, task_id: int) -> Task:

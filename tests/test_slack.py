@@ -29,9 +29,8 @@ from store.models import (
     ResponseUrl,
     Role,
     Task,
-    User,
 )
-from store.users import create_user, issue_invite, link_identity
+from store.users import create_user, issue_invite
 from tests import workspace
 from tests.fakes.slack_api import (
     BOT_TOKEN,
@@ -69,16 +68,8 @@ async def slack(settings, clock, api) -> AsyncIterator[SlackWorkspace]:
 async def team(slack):
     """The rep-workflow workspace, with Li and Na also linked to Slack accounts."""
     server = slack.running
-    app = server.server.app
-    ws = await workspace.build(BotHarness(app, server.clock, app.settings))
-    async with app.db.transaction(platform="test") as session:
-        for chat, slack_id in ((ws.li, "U0LI"), (ws.na, "U0NA")):
-            user = await session.get(User, chat.user_id)
-            assert user is not None
-            await link_identity(
-                session, user, platform="slack", external_id=slack_id, now=server.clock.now()
-            )
-    return ws
+    harness = BotHarness(server.server.app, server.clock, server.server.app.settings)
+    return await workspace.build_linked(harness, platform="slack", li="U0LI", na="U0NA")
 
 
 @pytest.fixture

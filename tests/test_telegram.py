@@ -17,8 +17,8 @@ from bot.clock import FrozenClock
 from bot.events import Attachment
 from bot.secret_key import invite_key
 from store import sqlite_driver
-from store.models import Activity, ChatIdentity, ProcessedEvent, Role, Task, User
-from store.users import create_user, issue_invite, link_identity
+from store.models import Activity, ChatIdentity, ProcessedEvent, Role, Task
+from store.users import create_user, issue_invite
 from tests import workspace
 from tests.fakes.telegram_api import (
     WEBHOOK_SECRET,
@@ -45,20 +45,10 @@ async def tg(settings, clock):
 @pytest.fixture
 async def ws(tg: Rig, settings, clock: FrozenClock):
     """The rep-workflow workspace, with Li and Na's Telegram accounts linked."""
-    app = tg.run.server.app
-    built = await workspace.build(BotHarness(app, clock, settings))
-    async with app.db.transaction(platform="test") as session:
-        for rep, account in ((built.li, LI), (built.na, NA)):
-            person = await session.get(User, rep.user_id)
-            assert person is not None
-            await link_identity(
-                session,
-                person,
-                platform="telegram",
-                external_id=str(account["id"]),
-                now=clock.now(),
-            )
-    return built
+    harness = BotHarness(tg.run.server.app, clock, settings)
+    return await workspace.build_linked(
+        harness, platform="telegram", li=str(LI["id"]), na=str(NA["id"])
+    )
 
 
 async def scalar(tg: Rig, stmt):

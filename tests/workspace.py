@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from store.models import Activity, Company, Contact, Deal, Task
+from store.models import Activity, Company, Contact, Deal, Task, User
+from store.users import link_identity
 from tests.harness import BotHarness, ChatUser
 
 
@@ -110,3 +111,17 @@ async def build(bot: BotHarness) -> Workspace:
                     )
                 ).id
     return Workspace(li, na, zhang, wang, ids)
+
+
+async def build_linked(bot: BotHarness, *, platform: str, li: str, na: str) -> Workspace:
+    """The same workspace, with Li's and Na's accounts on ``platform`` (their external ids
+    ``li`` and ``na``) linked, as an adapter's end-to-end tests need."""
+    built = await build(bot)
+    async with bot.app.db.transaction(platform="test") as session:
+        for rep, external_id in ((built.li, li), (built.na, na)):
+            person = await session.get(User, rep.user_id)
+            assert person is not None
+            await link_identity(
+                session, person, platform=platform, external_id=external_id, now=bot.clock.now()
+            )
+    return built
