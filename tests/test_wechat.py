@@ -222,6 +222,10 @@ async def test_a_forged_signature_is_403_and_nothing_happens(wechat, na):
     forged = WeChatCrypto("forged-token", AES_KEY, APP_ID)
     answer = await wechat.post_xml(xml_message(fields), crypto=forged)
     assert answer.status == 403
+    # Safe mode: a query whose plain signature is forged is refused before the body is
+    # read, even with a body that would decrypt.
+    answer = await wechat.post_xml(xml_message(fields), query=params)
+    assert answer.status == 403
     assert await count(wechat, Activity, Activity.source_text == "今天拜访了星辰科技") == 0
     assert await rows(wechat) == []
 
