@@ -139,12 +139,13 @@ async def bare_baseline(bodies: list[bytes], concurrency: int, poster: Poster) -
 async def crmbot_run(
     bodies: list[bytes],
     concurrency: int,
-    workdir: Path,
+    database_url: str,
     fake: FakeTelegram,
     poster: Poster = post_all,
+    name: str = "crmbot serve, SQLite, log a call",
 ) -> dict[str, Any]:
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+        database_url=database_url,
         telegram_token=fake.token,
         telegram_webhook_secret=SECRET,
         telegram_api_url=fake.root,
@@ -174,7 +175,7 @@ async def crmbot_run(
     finally:
         await runner.cleanup()
         await server.close()
-    row = summary("crmbot serve, SQLite, log a call", seconds, latencies)
+    row = summary(name, seconds, latencies)
     n = len(latencies)
     row["sql_per_msg"] = round(statements / n, 2)
     row["loop_cpu_ms_per_msg"] = round(thread_cpu / n * 1000, 2)
@@ -183,8 +184,9 @@ async def crmbot_run(
     return row
 
 
-async def prepare(workdir: Path, fake: FakeTelegram) -> None:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
+async def prepare(database_url: str) -> None:
+    """A fresh crmbot database (migrated) with ``REPS`` linked reps, one customer each."""
+    settings = Settings(database_url=database_url)
     server = await build_server(settings)
     now = server.app.clock.now()
     async with server.app.db.transaction(platform="bench") as session:
@@ -228,13 +230,14 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
-            await prepare(workdir, fake)
+            database_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+            await prepare(database_url)
             bodies = bodies_for(fake, args.messages)
             poster: Poster = post_all
             if args.client_process:
                 poster = partial(post_from_process, workdir=workdir)
             bare = await bare_baseline(bodies, args.concurrency, poster)
-            crm = await crmbot_run(bodies, args.concurrency, workdir, fake, poster)
+            crm = await crmbot_run(bodies, args.concurrency, database_url, fake, poster)
     finally:
         await fake.close()
     where = "separate process" if args.client_process else "same process and loop"

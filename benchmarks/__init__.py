@@ -1,0 +1,1 @@
+"""Benchmarks: each module documents its command; results are in BENCHMARKS.md."""

@@ -1,0 +1,191 @@
+"""Per-message cost: crmbot against a hand-written peer doing the same logical writes
+(issue 20), interleaved in one run, on SQLite and (with ``--postgres URL``) PostgreSQL.
+
+    .venv/bin/python benchmarks/per_message.py [--messages 1500] [--rounds 3]
+        [--concurrency 16] [--postgres postgresql+asyncpg://…] [--only known,unknown,find]
+
+Each round runs, for every scenario and database, the peer (``benchmarks/peer_bot.py``)
+and crmbot one after the other (the order alternates between rounds), each on a freshly
+made database with the same 50 linked reps and one customer each, the same update bodies
+posted by a client in its own process, 16 in flight. Scenarios:
+
+* ``known``: "called Customer 07 Ltd, …, follow up Friday 10am" (activity, task, reply);
+* ``unknown``: the same naming a customer nobody has ("create it?");
+* ``find``: ``/find Customer 07``.
+
+Printed per scenario and database: messages/s, p99 latency and process CPU per message,
+each as the median of the rounds with their range, and crmbot / peer as the ratio of the
+medians. The PostgreSQL server's own CPU is not counted for either. Say in the results
+whether the server ran with ``fsync`` and ``synchronous_commit`` on (``SHOW`` them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.peer_bot import PeerBot
+from benchmarks.webhook import REPS, SECRET, crmbot_run, post_from_process, prepare, summary
+from tests.fakes.telegram_api import FakeTelegram, user
+
+FIRST_CHAT = 10_000
+SCENARIOS: dict[str, Callable[[int], str]] = {
+    "known": lambda n: (
+        f"called Customer {n % REPS:02d} Ltd, they want a revised quote #{n}, follow up Friday 10am"
+    ),
+    "unknown": lambda n: f"called Nobody Trading {n}, asked for a brochure",
+    "find": lambda n: f"/find Customer {n % REPS:02d}",
+}
+
+
+def bodies(fake: FakeTelegram, scenario: str, count: int) -> list[bytes]:
+    made = []
+    for n in range(count):
+        sender = user(FIRST_CHAT + n % REPS, first_name=f"Rep{n % REPS}")
+        made.append(json.dumps(fake.text_update(sender, SCENARIOS[scenario](n))).encode())
+    return made
+
+
+async def reset_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def postgres_durability(url: str) -> str:
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        fsync = (await connection.execute(text("SHOW fsync"))).scalar()
+        commit = (await connection.execute(text("SHOW synchronous_commit"))).scalar()
+    await engine.dispose()
+    return f"fsync={fsync}, synchronous_commit={commit}"
+
+
+async def peer_run(
+    database_url: str, payloads: list[bytes], concurrency: int, workdir: Path
+) -> dict[str, Any]:
+    peer = PeerBot(database_url, SECRET)
+    await peer.create_schema()
+    await peer.seed(REPS, FIRST_CHAT)
+    runner = web.AppRunner(peer.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        cpu = time.process_time()
+        seconds, latencies = await post_from_process(
+            f"http://{host}:{port}/telegram/webhook", payloads, concurrency, workdir=workdir
+        )
+        cpu = time.process_time() - cpu
+    finally:
+        await runner.cleanup()
+        await peer.close()
+    row = summary("peer", seconds, latencies)
+    row["process_cpu_ms_per_msg"] = round(cpu / len(latencies) * 1000, 2)
+    return row
+
+
+async def crmbot_once(
+    database_url: str,
+    payloads: list[bytes],
+    concurrency: int,
+    workdir: Path,
+    fake: FakeTelegram,
+) -> dict[str, Any]:
+    await prepare(database_url)
+
+    async def poster(url: str, bodies: list[bytes], n: int) -> tuple[float, list[float]]:
+        return await post_from_process(url, bodies, n, workdir=workdir)
+
+    return await crmbot_run(payloads, concurrency, database_url, fake, poster, name="crmbot")
+
+
+def median_range(rows: list[dict[str, Any]], key: str) -> tuple[float, float, float]:
+    values = [float(r[key]) for r in rows]
+    return statistics.median(values), min(values), max(values)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--postgres", help="a PostgreSQL URL whose schema may be dropped")
+    parser.add_argument("--only", default=",".join(SCENARIOS))
+    args = parser.parse_args()
+    scenarios = [s for s in args.only.split(",") if s]
+    fake = FakeTelegram(now=int(time.time()))
+    await fake.start()
+    results: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    durability = ""
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            databases = ["sqlite"] + (["postgresql"] if args.postgres else [])
+            if args.postgres:
+                durability = await postgres_durability(args.postgres)
+            for round_number in range(args.rounds):
+                for database in databases:
+                    for scenario in scenarios:
+                        payloads = bodies(fake, scenario, args.messages)
+                        order = ("peer", "crmbot") if round_number % 2 == 0 else ("crmbot", "peer")
+                        for who in order:
+                            if database == "sqlite":
+                                path = workdir / f"{who}-{round_number}-{scenario}.db"
+                                url = f"sqlite+aiosqlite:///{path}"
+                            else:
+                                url = args.postgres
+                                await reset_postgres(url)
+                            if who == "peer":
+                                row = await peer_run(url, payloads, args.concurrency, workdir)
+                            else:
+                                row = await crmbot_once(
+                                    url, payloads, args.concurrency, workdir, fake
+                                )
+                            results.setdefault((database, scenario, who), []).append(row)
+                            print(json.dumps({"round": round_number, "db": database, **row}))
+    finally:
+        await fake.close()
+    print(f"\nmachine: {platform.machine()}, Python {platform.python_version()}")
+    if durability:
+        print(f"PostgreSQL: {durability}")
+    header = "| db | scenario | who | msg/s median [range] | p99 ms median [range] | CPU ms/msg |"
+    print(header)
+    print("|" + "---|" * 6)
+    for (database, scenario, who), rows in sorted(results.items()):
+        rate, low, high = median_range(rows, "per_second")
+        p99, p99_low, p99_high = median_range(rows, "p99_ms")
+        cpu, _, _ = median_range(rows, "process_cpu_ms_per_msg")
+        print(
+            f"| {database} | {scenario} | {who} | {rate:.0f} [{low:.0f}–{high:.0f}] | "
+            f"{p99:.0f} [{p99_low:.0f}–{p99_high:.0f}] | {cpu:.2f} |"
+        )
+    for database in sorted({k[0] for k in results}):
+        for scenario in scenarios:
+            crm = results.get((database, scenario, "crmbot"))
+            peer = results.get((database, scenario, "peer"))
+            if crm and peer:
+                ratio = median_range(crm, "per_second")[0] / median_range(peer, "per_second")[0]
+                print(f"ratio crmbot / peer, {database}, {scenario}: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
