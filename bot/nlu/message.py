@@ -274,20 +274,35 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
 _NAME = re.compile(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?")
 
 
+_NOT_AFTER_WORD = r"(?<![A-Za-z0-9])"
+
+
 def _phrase(word: str) -> str:
-    """One keyword as a pattern: whitespace flexible, whole words where it is ASCII."""
+    """One keyword as a pattern: whitespace flexible, ending on a whole word where it is
+    ASCII (its start is checked once for all such words, see :func:`_union`)."""
     body = r"\s+".join(re.escape(part) for part in word.split())
-    if _ASCII_WORD.match(word[0]):
-        body = r"(?<![A-Za-z0-9])" + body
     if _ASCII_WORD.match(word[-1]):
         body += r"(?![A-Za-z0-9])"
     return body
 
 
 def _union(words: Iterable[str]) -> str:
-    """Longest first, so "met with" wins over "met" and "拜访了" over "拜访"."""
+    """Longest first, so "met with" wins over "met" and "拜访了" over "拜访".
+
+    Words that start with an ASCII letter or digit must start a word; that check is made
+    once, before their alternation, rather than in each branch: a lookbehind opening every
+    branch keeps ``re`` from skipping positions by their first character, and made the
+    stage phrases alone cost 0.5 ms per message. Both groups' words start with different
+    characters, so at any position at most one group can match, and the order holds."""
     ordered = sorted(set(words), key=lambda w: (-len(w), w))
-    return "(?:" + "|".join(_phrase(word) for word in ordered) + ")" if ordered else "(?!)"
+    if not ordered:
+        return "(?!)"
+    ascii_start = [_phrase(w) for w in ordered if _ASCII_WORD.match(w[0])]
+    others = [_phrase(w) for w in ordered if not _ASCII_WORD.match(w[0])]
+    groups = [_NOT_AFTER_WORD + "(?:" + "|".join(ascii_start) + ")"] if ascii_start else []
+    if others:
+        groups.append("(?:" + "|".join(others) + ")")
+    return "(?:" + "|".join(groups) + ")"
 
 
 def _norm(phrase: str) -> str:
