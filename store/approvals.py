@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Principal
+from store.fx import load_rates
 from store.models import Deal, DealApproval, Role, TeamMember, User
 from store.pipeline import WON, Pipeline
 
@@ -81,8 +82,12 @@ async def approvers(
     to_stage: str,
 ) -> tuple[int, ...]:
     """Who must approve ``principal`` putting a deal of ``owner_id`` with this amount into
-    ``to_stage``; empty: nobody, go ahead."""
-    if to_stage != WON or not pipeline.approval.needs_approval(amount_cents, currency):
+    ``to_stage``; empty: nobody, go ahead. The amount is converted at the admin's exchange
+    rates (``crmbot fx``) where set, as the reports do."""
+    if to_stage != WON:
+        return ()
+    fx = await load_rates(session, pipeline.approval.fx_base)
+    if not pipeline.approval.needs_approval(amount_cents, currency, fx):
         return ()
     if principal.role is Role.ADMIN:
         return ()

@@ -359,8 +359,10 @@ def report_currency(
 ) -> str:
     """The viewer's own currency when rates are given (amounts are converted into it), else
     the currency most deals use (and the others are listed beside it, unconverted)."""
-    if viewer is not None and rates is not None:
+    if viewer is not None and rates is not None and rates.rate(viewer) is not None:
         return viewer
+    if rates is not None and rates.per_unit:
+        return rates.base  # the viewer's currency has no rate: the one every rate is in
     return dominant_currency(counts, default)
 
 
@@ -377,7 +379,7 @@ def _in(rates: Rates | None, cents: int, source: str, shown: str) -> int | None:
 @dataclass(frozen=True, slots=True)
 class StageLine:
     stage: str
-    count: int  # deals in every currency
+    count: int  # the deals in ``amount_cents`` (those in other currencies: ``others``)
     amount_cents: int  # in the report currency
     weighted_cents: int  # amount x probability, report currency
 
@@ -463,10 +465,12 @@ async def pipeline_report(
     owner_count: dict[int, int] = defaultdict(int)
     for owner, stage, cur, n, amount, weighted in rows:
         i = index[stage]
-        stage_count[i] += n
         owner_count[owner] += n
         part, part_weighted = _in(rates, amount, cur, shown), _in(rates, weighted, cur, shown)
         if part is not None and part_weighted is not None:
+            # Counted only where its amount is: "¥999万 (10)" is ten deals' ¥999万, and the
+            # deals in a currency without a rate are counted beside it, in ``others``.
+            stage_count[i] += n
             stage_amount[i] += part
             stage_weighted[i] += round(part_weighted / 100)
             by_owner[owner][i] += part
@@ -596,10 +600,10 @@ async def funnel_report(
 @dataclass(frozen=True, slots=True)
 class ForecastMonth:
     month: date  # first day
-    expected_count: int  # open deals expected to close this month, every currency
+    expected_count: int  # open deals expected to close this month, in ``expected_cents``
     expected_cents: int  # their amount, report currency
     weighted_cents: int  # amount x probability, report currency
-    won_count: int  # deals won this month, every currency
+    won_count: int  # deals won this month, in ``won_cents``
     won_cents: int  # report currency
 
 
@@ -608,8 +612,9 @@ class ForecastReport:
     period: Period
     currency: str
     months: tuple[ForecastMonth, ...]
-    others: tuple[OtherMoney, ...] = ()
+    others: tuple[OtherMoney, ...] = ()  # open deals without a rate, *weighted* amounts
     converted: tuple[str, ...] = ()
+    won_others: tuple[OtherMoney, ...] = ()  # deals won in currencies without a rate
 
     @property
     def weighted_cents(self) -> int:
@@ -685,23 +690,28 @@ async def forecast_report(
     exp = [(int(b), c, int(n), int(a or 0), int(w or 0)) for b, c, n, a, w in exp_rows]
     wins = [(int(b), c, int(n), int(a or 0)) for b, c, n, a in won_rows]
     counts: dict[str, int] = defaultdict(int)
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for cur, n, amount in [(c, n, a) for _, c, n, a, _ in exp] + [(c, n, a) for _, c, n, a in wins]:
+    weighted_totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # open deals only
+    won_totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for _, cur, n, _, weighted in exp:
         counts[cur] += n
-        totals[cur][0] += n
-        totals[cur][1] += amount
+        weighted_totals[cur][0] += n
+        weighted_totals[cur][1] += weighted
+    for _, cur, n, amount in wins:
+        counts[cur] += n
+        won_totals[cur][0] += n
+        won_totals[cur][1] += amount
     shown = report_currency(counts, default_currency, currency, rates)
     cells = [[0, 0, 0, 0, 0] for _ in firsts]
     for b, cur, n, amount, weighted in exp:
-        cells[b][0] += n
         part, part_weighted = _in(rates, amount, cur, shown), _in(rates, weighted, cur, shown)
         if part is not None and part_weighted is not None:
+            cells[b][0] += n
             cells[b][1] += part
             cells[b][2] += part_weighted
     for b, cur, n, amount in wins:
-        cells[b][3] += n
         part = _in(rates, amount, cur, shown)
         if part is not None:
+            cells[b][3] += n
             cells[b][4] += part
     return ForecastReport(
         period=period,
@@ -710,8 +720,20 @@ async def forecast_report(
             ForecastMonth(first, c[0], c[1], round(c[2] / 100), c[3], c[4])
             for first, c in zip(firsts, cells, strict=True)
         ),
-        others=_others(totals, shown, rates),
-        converted=_converted(totals, shown, rates),
+        others=_weighted_others(weighted_totals, shown, rates),
+        won_others=_others(won_totals, shown, rates),
+        converted=_converted({**weighted_totals, **won_totals}, shown, rates),
+    )
+
+
+def _weighted_others(
+    totals: dict[str, list[int]], shown: str, rates: Rates | None
+) -> tuple[OtherMoney, ...]:
+    """Open deals in a currency without a rate, weighted like the line they stand beside
+    (the sums of amount x probability come back in cent-percent)."""
+    return tuple(
+        OtherMoney(o.currency, o.count, round(o.amount_cents / 100))
+        for o in _others(totals, shown, rates)
     )
 
 
@@ -724,6 +746,7 @@ class Leader:
     won_count: int  # every currency
     won_cents: int  # report currency
     activities: int  # calls, visits and meetings
+    won_other: tuple[OtherMoney, ...] = ()  # wins in currencies without a rate, unconverted
 
 
 @dataclass(frozen=True, slots=True)
@@ -777,13 +800,23 @@ async def leaderboard_report(
     shown = report_currency(counts, default_currency, currency, rates)
     won_count: dict[int, int] = defaultdict(int)
     won_cents: dict[int, int] = defaultdict(int)
+    unconverted: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for owner, cur, n, amount in wins:
         won_count[owner] += n
         part = _in(rates, amount, cur, shown)
         if part is not None:
             won_cents[owner] += part
+        else:  # a USD rep's $801k is theirs, shown in dollars, never as ¥0
+            unconverted[owner][cur][0] += n
+            unconverted[owner][cur][1] += amount
     leaders = [
-        Leader(p, won_count.get(p.user_id, 0), won_cents.get(p.user_id, 0), acts.get(p.user_id, 0))
+        Leader(
+            p,
+            won_count.get(p.user_id, 0),
+            won_cents.get(p.user_id, 0),
+            acts.get(p.user_id, 0),
+            _others(unconverted[p.user_id], shown, rates) if p.user_id in unconverted else (),
+        )
         for p in await people(records, {*won_count, *acts})
     ]
     leaders.sort(key=lambda x: (-x.won_cents, -x.won_count, -x.activities))

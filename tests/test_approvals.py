@@ -412,3 +412,18 @@ async def pushes_to_chat(bot: BotHarness, chat: ChatUser) -> list[Response]:
         .order_by(OutboxMessage.id)
     )
     return [Response([from_json(row.body, row.image)]) for row in rows]
+
+
+async def test_the_threshold_converts_at_the_admins_fx_rate(bot, ws):
+    """Issue 18.1: one rate for reports and approvals. $65k is ¥461.5k at the static 7.1
+    (no approval) but ¥520k at the rate the admin set (crmbot fx set USD 8): asked."""
+    from decimal import Decimal
+
+    from store.fx import set_rate
+
+    await set_amount(bot, ws.ids["Acme ERP"], 6_500_000, "USD")
+    async with bot.db.transaction() as session:
+        await set_rate(session, "USD", Decimal(8), bot.clock.now())
+    r = await ask_by_button(ws)
+    assert "sent to your manager for approval" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -115,14 +116,24 @@ def without_chart(lines: Sequence[str], t: Callable[..., str]) -> str:
     return "\n".join([*lines, "", t("reports.no_charts", command=CHARTS.command)])
 
 
+def chart_filename(kind: str, now: datetime) -> str:
+    """``pipeline-20261202-0915-3f9a2c.png``: a name of its own for every render, so two
+    charts asked for at once (by one person or two, in the console's image folder or a
+    chat's download folder) never overwrite each other; the time makes a folder of them
+    sort by when they were drawn."""
+    return f"{kind}-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.png"
+
+
 async def make_chart(viewer: Viewer, kind: str, period_text: str = "") -> ChartAnswer:
     """The chart and summary ``viewer`` gets for ``kind``; raises PeriodError on a bad period."""
     with offloaded():  # aggregates over the whole workspace: not on the event loop
         spec, lines = await build(viewer, kind, period_text)
     if not available(CHARTS):
-        return ChartAnswer(kind, None, without_chart(lines, viewer.t), f"{kind}.png")
+        return ChartAnswer(
+            kind, None, without_chart(lines, viewer.t), chart_filename(kind, viewer.now)
+        )
     png = await asyncio.to_thread(render, spec)
-    return ChartAnswer(kind, png, "\n".join(lines), f"{kind}.png")
+    return ChartAnswer(kind, png, "\n".join(lines), chart_filename(kind, viewer.now))
 
 
 async def build(viewer: Viewer, kind: str, period_text: str = "") -> tuple[ChartSpec, list[str]]:
@@ -211,8 +222,23 @@ def _also(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
 
 
 def _other_note(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
+    return _listed(viewer, "reports.other_note", others)
+
+
+def _listed(viewer: Viewer, key: str, others: Sequence[OtherMoney]) -> str:
     shown = [o for o in others if o.amount_cents]
-    return viewer.t("reports.other_note", amounts=_amounts(viewer, shown)) if shown else ""
+    return viewer.t(key, amounts=_amounts(viewer, shown)) if shown else ""
+
+
+def _won_amount(viewer: Viewer, leader: reports.Leader, currency: str) -> str:
+    """What a rep won, in the report's currency plus whatever had no rate (never "¥0" for
+    a rep whose wins are all in dollars)."""
+    other = _amounts(viewer, leader.won_other)
+    if not other:
+        return _money(viewer, leader.won_cents, currency)
+    if not leader.won_cents:
+        return other
+    return f"{_money(viewer, leader.won_cents, currency)} + {other}"
 
 
 def _frame(viewer: Viewer, kind: str, subtitle: str, currency: str, note: str = "") -> Frame:
@@ -383,11 +409,13 @@ async def _funnel(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, lis
     else:
         lines.append(viewer.t("reports.funnel.no_weakest"))
     ranked = [(o.reached[-1] / o.reached[0], o.person.name) for o in report.owners if o.reached[0]]
-    if len(ranked) > 1:
-        rate, name = max(ranked, key=lambda r: (r[0], r[1]))
+    best = max(ranked, key=lambda r: (r[0], r[1])) if len(ranked) > 1 else None
+    if best is not None and best[0] > 0:
         lines.append(
-            viewer.t("reports.funnel.best", rep=name, rate=percent(rate), lost=report.lost)
+            viewer.t("reports.funnel.best", rep=best[1], rate=percent(best[0]), lost=report.lost)
         )
+    elif best is not None:  # a 0 % "best" is no highlight: say there were no wins
+        lines.append(viewer.t("reports.funnel.no_wins", lost=report.lost))
     else:
         lines.append(viewer.t("reports.funnel.lost", lost=report.lost))
     return spec, lines
@@ -423,7 +451,11 @@ async def _forecast(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
             "forecast",
             f"{scope} · {label}",
             cur,
-            _notes(_other_note(viewer, report.others), _fx_text(viewer, report, fx)),
+            _notes(
+                _listed(viewer, "reports.forecast.other_note", report.others),
+                _listed(viewer, "reports.forecast.won_other_note", report.won_others),
+                _fx_text(viewer, report, fx),
+            ),
         ),
         months=tuple(
             MonthBars(month_text(m.month), m.weighted_cents, m.won_cents, m.month == this_month)
@@ -434,7 +466,7 @@ async def _forecast(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
     )
     expected = sum(m.expected_count for m in report.months)
     won = sum(m.won_count for m in report.months)
-    if not expected and not won:
+    if not expected and not won and not report.others and not report.won_others:
         return spec, [viewer.t("reports.forecast.empty")]
     focus = next((m for m in report.months if m.month == this_month), report.months[-1])
     return spec, [
@@ -448,6 +480,7 @@ async def _forecast(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
         viewer.t(
             "reports.forecast.won_line",
             won=_money(viewer, report.won_cents, cur),
+            also=_also(viewer, report.won_others),
             deals=_deals(viewer, won),
         ),
         viewer.t(
@@ -481,7 +514,13 @@ async def _leaderboard(viewer: Viewer, period: Period | None) -> tuple[ChartSpec
     spec = LeaderboardChart(
         frame=_frame(viewer, "leaderboard", f"{scope} · {label}", cur, note),
         rows=tuple(
-            LeaderRow(x.person.name, x.won_cents, x.won_count, x.activities)
+            LeaderRow(
+                x.person.name,
+                x.won_cents,
+                x.won_count,
+                x.activities,
+                _amounts(viewer, x.won_other),
+            )
             for x in leaders[:MAX_LEADER_ROWS]
         ),
         won_title=viewer.t("reports.leaderboard.won"),
@@ -507,7 +546,7 @@ async def _leaderboard(viewer: Viewer, period: Period | None) -> tuple[ChartSpec
             viewer.t(
                 "reports.leaderboard.top",
                 rep=best.person.name,
-                amount=_money(viewer, best.won_cents, cur),
+                amount=_won_amount(viewer, best, cur),
                 deals=_deals(viewer, best.won_count),
             )
         )
@@ -652,7 +691,7 @@ async def answer(ctx: Context) -> None:
         return await ctx.workers.run(render, spec)
 
     async def send(later: Context, png: bytes) -> None:
-        later.reply(ChartAnswer(kind, png, "\n".join(lines), f"{kind}.png").reply())
+        later.reply(ChartAnswer(kind, png, "\n".join(lines), chart_filename(kind, ctx.now)).reply())
 
     ctx.defer(draw, send)
 
