@@ -34,7 +34,16 @@ from sqlalchemy.orm import QueryableAttribute
 
 from store.access import Records
 from store.fx import Rates
-from store.models import Activity, ActivityKind, Deal, DealStageChange, Role, User
+from store.models import (
+    Activity,
+    ActivityKind,
+    Deal,
+    DealStageChange,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 from store.pipeline import Pipeline
 
 WON = "won"
@@ -58,7 +67,7 @@ class PeriodError(ValueError):
 class Period:
     """Local calendar days ``[start, end)`` in the user's time zone.
 
-    ``kind`` (month, quarter, year, week, weeks, span) only decides how the period is
+    ``kind`` (month, quarter, year, week, weeks, days, ytd, span) only decides how the period is
     written back to the user; the queries read ``start`` and ``end``.
     """
 
@@ -135,10 +144,29 @@ def _quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
 
 
-def _latest_started(candidates: Iterable[Period], today: date) -> Period:
-    """``Q4`` or ``March`` alone: the most recent one that has begun (this year's or last)."""
-    started = [p for p in candidates if p.start <= today]
-    return max(started, key=lambda p: p.start)
+def _nearest(candidates: Iterable[Period], today: date) -> Period:
+    """``Q1`` or ``March`` alone: the current one; else the coming one when it is the very
+    next (``Q1`` typed in December is the Q1 about to start, not the one nine months ago);
+    else the most recent one that has ended."""
+    ordered = sorted(candidates, key=lambda p: p.start)
+    for p in ordered:
+        if p.start <= today < p.end:
+            return p
+    upcoming = [p for p in ordered if p.start > today]
+    if upcoming and _months_between(today.replace(day=1), upcoming[0].start) <= _length(
+        upcoming[0]
+    ):
+        return upcoming[0]
+    return max((p for p in ordered if p.start <= today), key=lambda p: p.start)
+
+
+def _months_between(first: date, later: date) -> int:
+    return (later.year - first.year) * 12 + later.month - first.month
+
+
+def _length(period: Period) -> int:
+    """Whole months a month or quarter spans (1 or 3)."""
+    return _months_between(period.start, period.end)
 
 
 MONTH_NAMES = {
@@ -242,13 +270,26 @@ WEEKS_RE = re.compile(
 )
 
 
+DAYS_RE = re.compile(
+    r"^(?:(?:last|past)\s+(?P<en>\d{1,3})\s+days?|(?:最近|近|过去)\s*(?P<zh>\d{1,3})\s*(?:天|日))$"
+)
+YEAR_TO_DATE = frozenset(
+    {"ytd", "year to date", "year-to-date", "年初至今", "今年以来", "今年至今"}
+)
+
+
+def last_days(today: date, count: int) -> Period:
+    """``count`` days ending with today (``last 30 days``, ``最近30天``)."""
+    return Period(today - timedelta(days=count - 1), today + timedelta(days=1), "days")
+
+
 def parse_period(text: str, today: date) -> Period:
     """A period typed after a report command, in English or Chinese, relative to ``today``.
 
     ``today`` is the user's local date (resolve it in their time zone before calling).
-    A quarter or month named without a year (``Q4``, ``March``, ``3月``) means the most
-    recent one that has begun, which is what someone asking for a report nearly always
-    means. Raises :class:`PeriodError` for anything else.
+    A quarter or month named without a year (``Q4``, ``March``, ``3月``) means the current
+    one, or the coming one when it is the very next, else the most recent one (see
+    :func:`_nearest`). Raises :class:`PeriodError` for anything else.
     """
     raw = " ".join(text.strip().lower().split())
     if not raw:
@@ -261,7 +302,8 @@ def parse_period(text: str, today: date) -> Period:
         explicit = m["y1"] or m["y2"]
         if explicit:
             return quarter(int(explicit), number)
-        return _latest_started((quarter(y, number) for y in (today.year - 1, today.year)), today)
+        years = (today.year - 1, today.year, today.year + 1)
+        return _nearest((quarter(y, number) for y in years), today)
     if m := YEAR_RE.match(raw):
         return year(int(m["y"]))
     if m := ZH_MONTH_RE.match(raw):
@@ -272,6 +314,12 @@ def parse_period(text: str, today: date) -> Period:
         count = int(m["en"]) if m["en"] else _number(m["zh"])
         if 1 <= count <= 52:
             return last_weeks(today, count)
+    if m := DAYS_RE.match(raw):
+        count = int(m["en"] or m["zh"])
+        if 1 <= count <= 366:
+            return last_days(today, count)
+    if raw in YEAR_TO_DATE:
+        return Period(date(today.year, 1, 1), today + timedelta(days=1), "ytd")
     raise PeriodError(text)
 
 
@@ -280,7 +328,72 @@ def _month_named(number: int, year_text: str | None, today: date) -> Period:
         raise PeriodError(str(number))
     if year_text:
         return month(int(year_text), number)
-    return _latest_started((month(y, number) for y in (today.year - 1, today.year)), today)
+    years = (today.year - 1, today.year, today.year + 1)
+    return _nearest((month(y, number) for y in years), today)
+
+
+# --------------------------------------------------------------------------- drill-down
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """Part of what a viewer sees, named after a report command: one person or one team."""
+
+    label: str  # the person's or the team's name, as written in the database
+    owner_ids: frozenset[int]
+    team: bool
+
+
+TEAM_WORDS: tuple[str, ...] = ("team", "团队", "小组", "组")
+
+
+async def focus_candidates(records: Records, text: str) -> list[tuple[Focus, str]]:
+    """Who ``text`` may start or end with — a person or a team the viewer can see — and the
+    rest of it (a period, or nothing), longest name first.
+
+    ``/pipeline 李娜``, ``/funnel team East``, ``/漏斗 East团队 上季度``, ``/forecast Tom
+    Baker Q1``. People are matched by display name or user name, teams by name with or
+    without the word "team" / "团队"; case does not matter. A rep sees only themself, a
+    manager their teams' members and teams, an admin everyone. The caller decides which
+    candidate's rest is a period it can read.
+    """
+    visible = records.principal.visible_owner_ids
+    users = select(User.id, User.display_name, User.name).where(User.active)
+    if visible is not None:
+        users = users.where(User.id.in_(visible))
+    options: list[tuple[str, Focus]] = []
+    for user_id, display, name in await records.session.execute(users):
+        focus = Focus(display, frozenset({user_id}), team=False)
+        options += [(display, focus), (name, focus)]
+    teams = select(Team.id, Team.name)
+    if visible is not None:
+        teams = teams.where(
+            Team.id.in_(
+                select(TeamMember.team_id).where(TeamMember.user_id == records.principal.user_id)
+            )
+        )
+    for team_id, team_name in (await records.session.execute(teams)).all():
+        members = await records.session.scalars(
+            select(TeamMember.user_id).where(TeamMember.team_id == team_id)
+        )
+        focus = Focus(team_name, frozenset(members), team=True)
+        options.append((team_name, focus))
+        for word in TEAM_WORDS:
+            options += [(f"{word} {team_name}", focus), (f"{word}{team_name}", focus)]
+            options += [(f"{team_name} {word}", focus), (f"{team_name}{word}", focus)]
+    raw = " ".join(text.split())
+    lowered = raw.lower()
+    found: list[tuple[int, Focus, str]] = []
+    for alias, focus in options:
+        key = " ".join(alias.split()).lower()
+        if not key:
+            continue
+        if lowered.startswith(key):
+            found.append((len(key), focus, raw[len(key) :].strip()))
+        elif lowered.endswith(key):
+            found.append((len(key), focus, raw[: len(raw) - len(key)].strip()))
+    found.sort(key=lambda f: (-f[0], f[1].team))
+    return [(focus, rest) for _, focus, rest in found]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -894,6 +1007,7 @@ async def activity_report(records: Records, period: Period, tz: ZoneInfo) -> Act
 __all__ = [
     "ACTIVITY_KINDS",
     "ActivityReport",
+    "Focus",
     "ForecastMonth",
     "ForecastReport",
     "FunnelReport",
@@ -911,8 +1025,10 @@ __all__ = [
     "StageLine",
     "activity_report",
     "dominant_currency",
+    "focus_candidates",
     "forecast_report",
     "funnel_report",
+    "last_days",
     "last_weeks",
     "leaderboard_report",
     "month",

@@ -370,7 +370,8 @@ TODAY = date(2026, 11, 18)
         ("last quarter", date(2026, 7, 1), date(2026, 10, 1), "quarter"),
         ("next quarter", date(2027, 1, 1), date(2027, 4, 1), "quarter"),
         ("Q4", date(2026, 10, 1), date(2027, 1, 1), "quarter"),
-        ("q1", date(2026, 1, 1), date(2026, 4, 1), "quarter"),
+        ("q1", date(2027, 1, 1), date(2027, 4, 1), "quarter"),  # the very next: coming
+        ("Q3", date(2026, 7, 1), date(2026, 10, 1), "quarter"),  # not next: the last one
         ("Q4 2025", date(2025, 10, 1), date(2026, 1, 1), "quarter"),
         ("2026", date(2026, 1, 1), date(2027, 1, 1), "year"),
         ("this year", date(2026, 1, 1), date(2027, 1, 1), "year"),
@@ -392,7 +393,13 @@ TODAY = date(2026, 11, 18)
         ("2026年第一季度", date(2026, 1, 1), date(2026, 4, 1), "quarter"),
         ("2026年Q2", date(2026, 4, 1), date(2026, 7, 1), "quarter"),
         ("3月", date(2026, 3, 1), date(2026, 4, 1), "month"),
-        ("十二月", date(2025, 12, 1), date(2026, 1, 1), "month"),  # Dec 2026 hasn't begun
+        ("十二月", date(2026, 12, 1), date(2027, 1, 1), "month"),  # next month: the coming one
+        ("一月", date(2026, 1, 1), date(2026, 2, 1), "month"),  # two months away: the last one
+        ("last 30 days", date(2026, 10, 20), date(2026, 11, 19), "days"),
+        ("最近30天", date(2026, 10, 20), date(2026, 11, 19), "days"),
+        ("近7天", date(2026, 11, 12), date(2026, 11, 19), "days"),
+        ("YTD", date(2026, 1, 1), date(2026, 11, 19), "ytd"),
+        ("年初至今", date(2026, 1, 1), date(2026, 11, 19), "ytd"),
         ("2026年12月", date(2026, 12, 1), date(2027, 1, 1), "month"),
         ("本周", date(2026, 11, 16), date(2026, 11, 23), "week"),
         ("上周", date(2026, 11, 9), date(2026, 11, 16), "week"),
@@ -581,3 +588,49 @@ async def test_no_wins_is_not_a_best_win_rate_of_zero(team):
     )
     r = await team.wang.send("/漏斗 第三季度")
     assert r.text.splitlines()[2] == "本期还没有赢单；期间输单：0 单。"
+
+
+def test_q1_typed_in_december_is_the_coming_q1():
+    """Issue 18.5: a manager planning in December means the Q1 about to start."""
+    assert parse_period("Q1", date(2026, 12, 2)) == Period(
+        date(2027, 1, 1), date(2027, 4, 1), "quarter"
+    )
+    assert parse_period("第一季度", date(2026, 12, 2)).start == date(2027, 1, 1)
+    assert parse_period("Q4", date(2026, 12, 2)).start == date(2026, 10, 1)
+    assert parse_period("Q2", date(2026, 12, 2)).start == date(2026, 4, 1)
+
+
+async def test_chinese_periods_typed_straight_after_the_command(team):
+    """Issue 18.5: "/漏斗上个月" (no space, as Chinese is typed) was an unknown command."""
+    r = await team.wang.send("/漏斗上个月")
+    assert r.text.startswith("2026年10月：")
+    r = await team.wang.send("/管道本季度")
+    assert r.text.startswith("在手（East团队 · 预计2026年第4季度成交）：")
+    r = await team.wang.send("/活动 最近30天")
+    assert r.text.startswith("最近30天：")
+    r = await team.wang.send("/排行 YTD")
+    assert r.text.startswith("2026年初至今：")
+
+
+async def test_a_manager_drills_down_to_one_rep_or_one_team(team):
+    """Issue 18.5: /pipeline 李娜 and /funnel team East."""
+    na = await viewer_call(team.bot, team.wang, "pipeline", "Na", lang="en")
+    assert na.summary.splitlines()[0] == "Open pipeline (Na): ¥80k in 1 deal."
+    li_q4 = await viewer_call(team.bot, team.wang, "funnel", "Li Q4", lang="en")
+    assert li_q4.summary.splitlines()[0] == "Q4 2026: 4 deals in the funnel, 1 won (25%)."
+    r = await team.wang.send("/funnel team East Q4")
+    assert r.text.startswith("2026年第4季度：6 个商机进入漏斗")
+    r = await team.wang.send("/漏斗 East团队 第四季度")
+    assert r.text.startswith("2026年第4季度：6 个商机进入漏斗")
+    r = await team.ada.send("/pipeline team West")
+    assert r.text.splitlines()[0] == "Open pipeline (Team West): ¥999k in 1 deal."
+
+
+async def test_drill_down_never_widens_what_one_may_see(team):
+    """A rep naming a colleague, or a manager naming another team's rep, sees no one's."""
+    r = await team.li.send("/pipeline Na")
+    assert r.text.startswith("I don't know the period “Na”.")
+    r = await team.wang.send("/pipeline Zhang")
+    assert r.text.startswith("看不懂时间段“Zhang”")
+    r = await team.wang.send("/pipeline team West")
+    assert r.text.startswith("看不懂时间段“team West”")

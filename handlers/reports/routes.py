@@ -16,7 +16,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Final, TypedDict
 from zoneinfo import ZoneInfo
@@ -72,6 +72,7 @@ class Viewer:
     lang: str
     tz: ZoneInfo
     now: datetime  # UTC
+    focus: reports.Focus | None = None  # a manager's drill-down: one rep or one team
 
     @property
     def today(self) -> date:
@@ -140,9 +141,30 @@ async def build(viewer: Viewer, kind: str, period_text: str = "") -> tuple[Chart
     """The chart spec and summary lines, without drawing (tests and benchmarks time this)."""
     if kind not in KINDS:
         raise ValueError(f"unknown report {kind!r}; one of {', '.join(KINDS)}")
-    text = period_text.strip()
+    viewer, text = await drill_down(viewer, period_text.strip())
     period = reports.parse_period(text, viewer.today) if text else None
     return await BUILDERS[kind](viewer, period)
+
+
+async def drill_down(viewer: Viewer, text: str) -> tuple[Viewer, str]:
+    """``李娜``, ``team East`` or ``East团队`` before or after the period: the same report
+    for that person or team only, within what the viewer may see anyway (a rep naming a
+    colleague finds no one). Text that is a period alone is left as it is."""
+    if not text or _is_period(viewer, text):
+        return viewer, text
+    for focus, rest in await reports.focus_candidates(viewer.records, text):
+        if not rest or _is_period(viewer, rest):
+            narrowed = viewer.records.narrowed(focus.owner_ids)
+            return replace(viewer, records=narrowed, focus=focus), rest
+    return viewer, text
+
+
+def _is_period(viewer: Viewer, text: str) -> bool:
+    try:
+        reports.parse_period(text, viewer.today)
+    except PeriodError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- wording
@@ -181,6 +203,10 @@ def period_label(viewer: Viewer, period: Period) -> str:
         )
     if period.kind == "weeks":
         return viewer.t("reports.period.weeks", count=len(period.week_starts()))
+    if period.kind == "days":
+        return viewer.t("reports.period.days", count=(period.end - period.start).days)
+    if period.kind == "ytd":
+        return viewer.t("reports.period.ytd", year=start.year)
     months = period.month_starts()
     return viewer.t(
         "reports.period.span",
@@ -190,6 +216,10 @@ def period_label(viewer: Viewer, period: Period) -> str:
 
 
 async def scope_label(viewer: Viewer) -> str:
+    if viewer.focus is not None:
+        if viewer.focus.team:
+            return viewer.t("reports.scope.team", team=viewer.focus.label)
+        return viewer.focus.label
     role = Role(viewer.user.role)
     if role is Role.ADMIN:
         return viewer.t("reports.scope.all")
@@ -333,7 +363,7 @@ async def _pipeline(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
     lines = [
         viewer.t(
             "reports.pipeline.total",
-            scope=scope,
+            scope=f"{scope} · {when}" if period else scope,
             amount=_money(viewer, report.amount_cents, cur),
             also=_also(viewer, report.others),
             deals=_deals(viewer, report.count),
