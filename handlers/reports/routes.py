@@ -246,6 +246,13 @@ def _amounts(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
     )
 
 
+def _plain_amounts(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
+    """``$87.8万 USD`` — for a row that already says how many deals it holds."""
+    return " + ".join(
+        f"{short_money(o.amount_cents, o.currency, viewer.lang)} {o.currency}" for o in others
+    )
+
+
 def _also(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
     shown = [o for o in others if o.amount_cents]
     return viewer.t("reports.also", amounts=_amounts(viewer, shown)) if shown else ""
@@ -263,7 +270,7 @@ def _listed(viewer: Viewer, key: str, others: Sequence[OtherMoney]) -> str:
 def _won_amount(viewer: Viewer, leader: reports.Leader, currency: str) -> str:
     """What a rep won, in the report's currency plus whatever had no rate (never "¥0" for
     a rep whose wins are all in dollars)."""
-    other = _amounts(viewer, leader.won_other)
+    other = _plain_amounts(viewer, leader.won_other)
     if not other:
         return _money(viewer, leader.won_cents, currency)
     if not leader.won_cents:
@@ -549,7 +556,7 @@ async def _leaderboard(viewer: Viewer, period: Period | None) -> tuple[ChartSpec
                 x.won_cents,
                 x.won_count,
                 x.activities,
-                _amounts(viewer, x.won_other),
+                _plain_amounts(viewer, x.won_other),
             )
             for x in leaders[:MAX_LEADER_ROWS]
         ),
