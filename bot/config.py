@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     approval_rates: Annotated[dict[str, Decimal], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_RATES)
     )
-    """CNY per unit of other currencies, ``USD=7.1,EUR=7.7`` (merged over the defaults)."""
+    """CNY per unit of other currencies, ``USD=7.1,EUR=7.7`` (merged over the defaults), for
+    currencies without a ``crmbot fx`` rate (that one wins where set)."""
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -273,7 +274,8 @@ class Settings(BaseSettings):
     @property
     def pipeline(self) -> Pipeline:
         return Pipeline(
-            self.pipeline_stages, ApprovalPolicy(self.approval_threshold, self.approval_rates)
+            self.pipeline_stages,
+            ApprovalPolicy(self.approval_threshold, self.approval_rates, self.default_currency),
         )
 
     @classmethod

@@ -64,6 +64,19 @@ class Conversations(Protocol):
     async def follow_up(self, ctx: Context, handler: Handler) -> None: ...
 
 
+def glued_command(aliases: dict[str, str], name: str, args: str) -> tuple[str, str]:
+    """The canonical command and its arguments, also when a Chinese command was typed with
+    no space before them: ``/漏斗上个月`` is ``/漏斗 上个月`` (Chinese is written without
+    spaces; a Latin ``/pipelineq4`` stays unknown, as a typo should). Longest alias wins."""
+    if name in aliases:
+        return aliases[name], args
+    for alias in sorted(aliases, key=len, reverse=True):
+        if alias and ord(alias[0]) >= 0x2E80 and name.startswith(alias) and name != alias:
+            rest = name[len(alias) :]
+            return aliases[alias], f"{rest} {args}".strip()
+    return name, args
+
+
 @dataclass(frozen=True)
 class EngineParts:
     """What the engine is built from; ``bot.app`` assembles it."""
@@ -300,7 +313,7 @@ class Engine:
         if command is None and event.payload is None:
             command, args = split_command(event.text)
         if command is not None:
-            command = self.commands.get(command.lower(), command.lower())
+            command, args = glued_command(self.commands, command.lower(), args)
         ctx = Context(
             event=event,
             session=session,

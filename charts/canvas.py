@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
+    from matplotlib.text import Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,8 @@ def new_figure(frame: Frame) -> Figure:
     fig.text(0.05, 0.965, frame.title, **font(style.TITLE_SIZE), color=style.TEXT)
     fig.text(0.05, 0.935, frame.subtitle, **font(style.SUBTITLE_SIZE), color=style.MUTED)
     if frame.note:
-        fig.text(0.05, 0.015, frame.note, **font(style.NOTE_SIZE), color=style.MUTED, wrap=True)
+        note = "\n".join(wrap(frame.note, NOTE_WIDTH))
+        fig.text(0.05, 0.015, note, **font(style.NOTE_SIZE), color=style.MUTED)
     return fig
 
 
@@ -91,18 +93,29 @@ def empty_page(fig: Figure, frame: Frame) -> None:
 
 
 def font(size: float) -> dict[str, Any]:
-    """Keyword arguments for any text: the CJK-capable family at ``size`` points.
+    """Keyword arguments for any text: the CJK-capable family at ``size`` points, and no
+    math: matplotlib reads text between two ``$`` as TeX, so "$351万 USD (10), S$150万"
+    would come out garbled (and warn of missing glyphs).
 
-    Every text is given the family explicitly: the alternative, changing matplotlib's
-    global ``rcParams``, is shared by every thread drawing at the same time.
+    Every text is given these explicitly: the alternative, changing matplotlib's global
+    ``rcParams``, is shared by every thread drawing at the same time.
     """
-    return {"fontfamily": list(font_families()), "fontsize": size}
+    return {"fontfamily": list(font_families()), "fontsize": size, "parse_math": False}
 
 
 def legend_font(size: float) -> FontProperties:
     from matplotlib.font_manager import FontProperties
 
     return FontProperties(family=list(font_families()), size=size)
+
+
+def literal_text(fig: Figure) -> None:
+    """Math parsing off for every text on the page, including the ones made for us (legend
+    entries, tick labels), so no label anywhere is read as TeX."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
 
 
 def to_png(fig: Figure) -> bytes:
@@ -115,11 +128,40 @@ def to_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+NOTE_WIDTH = 80
+"""Latin letters that fit on one footnote line (a CJK character counts two)."""
+
+
+def _width(char: str) -> int:
+    return 2 if ord(char) >= 0x2E80 else 1
+
+
+def wrap(text: str, limit: int) -> list[str]:
+    """Break ``text`` into lines at most ``limit`` wide, at a space or separator when one is
+    near. Done here rather than by matplotlib's ``wrap=True``: that measures each line as
+    TeX whenever it holds two ``$`` signs, even with math parsing off."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0
+        for char in paragraph:
+            if used + _width(char) > limit and line:
+                cut = max(line.rfind(sep) for sep in (" ", "·", ",", "，", "、"))
+                if cut > len(line) // 2:
+                    lines.append(line[: cut + 1].rstrip())
+                    line = line[cut + 1 :].lstrip()
+                else:
+                    lines.append(line)
+                    line = ""
+                used = sum(map(_width, line))
+            line += char
+            used += _width(char)
+        lines.append(line)
+    return lines
+
+
 def shorten(label: str, limit: int = 16) -> str:
     """Keep axis labels on one line; a CJK character is about two Latin letters wide."""
-
-    def width(char: str) -> int:
-        return 2 if ord(char) >= 0x2E80 else 1
+    width = _width
 
     if sum(map(width, label)) <= limit:
         return label
@@ -135,16 +177,34 @@ def shorten(label: str, limit: int = 16) -> str:
 def label_bars(
     ax: Axes, positions: Sequence[float], values: Sequence[float], texts: Sequence[str]
 ) -> None:
-    """Write each bar's value just past its end (horizontal bars)."""
+    """Write each bar's value just past its end (horizontal bars), and widen the value axis
+    until the longest label fits inside the plot: a long label ("¥1380万 + $87.8万 USD (5)")
+    on the longest bar is never cut off at the page's edge.
+
+    The labels are measured with the page's own renderer (the layout is already set), so
+    the room they get is what they take, whatever the language or font.
+    """
     top = max(values, default=0) or 1
+    pad = top * 0.02
+    room = ax.get_window_extent().width * 0.98
+    right = top * 1.1
     for y, value, text in zip(positions, values, texts, strict=True):
-        ax.text(
-            value + top * 0.02,
-            y,
-            text,
-            va="center",
-            ha="left",
-            **font(style.VALUE_SIZE),
-            color=style.TEXT,
+        label = ax.text(
+            value + pad, y, text, va="center", ha="left", **font(style.VALUE_SIZE), color=style.TEXT
         )
-    ax.set_xlim(0, top * 1.45)
+        width = min(label.get_window_extent().width, room * 0.9)  # an absurd label: leave a tenth
+        right = max(right, (value + pad) * room / (room - width))
+    ax.set_xlim(0, right)
+
+
+def inside_or_beside(ax: Axes, label: Text, *, left: float, right: float, gap: float) -> None:
+    """Keep a bar's centred value label inside the bar when it fits, else put it just past
+    the bar's right end: on a thin bar the number would otherwise spill over both edges,
+    half on the colour and half on the page. Call once the axis limits are set."""
+    box = label.get_window_extent()
+    to_data = ax.transData.inverted()
+    (x0, _), (x1, _) = to_data.transform([(box.x0, box.y0), (box.x1, box.y0)])
+    if (x1 - x0) + 2 * gap <= right - left:
+        return
+    label.set_x(right + gap)
+    label.set_horizontalalignment("left")

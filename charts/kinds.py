@@ -16,8 +16,10 @@ from charts.canvas import (
     Frame,
     empty_page,
     font,
+    inside_or_beside,
     label_bars,
     legend_font,
+    literal_text,
     new_figure,
     plain_axes,
     render_lock,
@@ -78,13 +80,13 @@ class PipelineChart:
     owners_title: str = ""
 
 
-def pipeline_png(chart: PipelineChart) -> bytes:
+def pipeline_figure(chart: PipelineChart) -> Figure:
     """Open amount per stage (count in brackets), then each rep's amount split by stage."""
     frame = chart.frame
     fig = new_figure(frame)
     if not any(s.count for s in chart.stages):
         empty_page(fig, frame)
-        return to_png(fig)
+        return fig
     colours = [style.stage_colour(s.stage, i) for i, s in enumerate(chart.stages)]
     owners = chart.owners if len(chart.owners) > 1 else ()
     if owners:
@@ -116,7 +118,7 @@ def pipeline_png(chart: PipelineChart) -> bytes:
         bottom.invert_yaxis()
         label_bars(bottom, oys, left, [frame.money(v) for v in left])
         _bar_axes(bottom)
-    return to_png(fig)
+    return fig
 
 
 # --------------------------------------------------------------------------- funnel
@@ -136,17 +138,19 @@ class FunnelChart:
     steps: tuple[FunnelBar, ...]
 
 
-def funnel_png(chart: FunnelChart) -> bytes:
+def funnel_figure(chart: FunnelChart) -> Figure:
     """Centred bars narrowing stage by stage, the conversion written between each pair."""
     frame = chart.frame
     fig = new_figure(frame)
     if not chart.steps or not chart.steps[0].count:
         empty_page(fig, frame)
-        return to_png(fig)
+        return fig
     _layout(fig)
     ax = fig.subplots(1, 1)
     widest = max(s.count for s in chart.steps)
     ys = [i * 1.6 for i in range(len(chart.steps))]
+    ax.set_xlim(-widest * 0.02, widest * 1.02)  # before the labels: they are measured in it
+    ax.set_ylim(ys[-1] + 0.9, -0.9)
     for y, (i, step) in zip(ys, enumerate(chart.steps), strict=True):
         ax.barh(
             y,
@@ -155,14 +159,20 @@ def funnel_png(chart: FunnelChart) -> bytes:
             color=style.stage_colour(step.stage, i),
             height=1.0,
         )
-        ax.text(
-            widest / 2,
-            y,
-            str(step.count),
-            ha="center",
-            va="center",
-            **font(style.TITLE_SIZE),
-            color=style.TEXT,
+        inside_or_beside(
+            ax,
+            ax.text(
+                widest / 2,
+                y,
+                str(step.count),
+                ha="center",
+                va="center",
+                **font(style.TITLE_SIZE),
+                color=style.TEXT,
+            ),
+            left=(widest - step.count) / 2,
+            right=(widest + step.count) / 2,
+            gap=widest * 0.02,
         )
         if step.conversion is not None:
             ax.text(
@@ -175,12 +185,10 @@ def funnel_png(chart: FunnelChart) -> bytes:
                 color=style.MUTED,
             )
     ax.set_yticks(ys, [shorten(s.label) for s in chart.steps], **font(style.LABEL_SIZE))
-    ax.set_xlim(-widest * 0.02, widest * 1.02)
-    ax.set_ylim(ys[-1] + 0.9, -0.9)
     ax.set_xticks([])
     plain_axes(ax, grid_axis=None)
     ax.spines["bottom"].set_visible(False)
-    return to_png(fig)
+    return fig
 
 
 # --------------------------------------------------------------------------- forecast
@@ -202,13 +210,13 @@ class ForecastChart:
     won_label: str
 
 
-def forecast_png(chart: ForecastChart) -> bytes:
+def forecast_figure(chart: ForecastChart) -> Figure:
     """Per month, the probability-weighted expected amount beside what was actually won."""
     frame = chart.frame
     fig = new_figure(frame)
     if not any(m.weighted_cents or m.won_cents for m in chart.months):
         empty_page(fig, frame)
-        return to_png(fig)
+        return fig
     _layout(fig, top=TOP - 0.04)
     ax = fig.subplots(1, 1)
     ys = list(range(len(chart.months)))
@@ -237,7 +245,7 @@ def forecast_png(chart: ForecastChart) -> bytes:
         frameon=False,
         prop=legend_font(style.VALUE_SIZE),
     )
-    return to_png(fig)
+    return fig
 
 
 # --------------------------------------------------------------------------- leaderboard
@@ -249,6 +257,7 @@ class LeaderRow:
     won_cents: int
     won_count: int
     activities: int
+    won_other: str = ""  # wins in currencies without a rate, already written ("$878k USD")
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,30 +268,46 @@ class LeaderboardChart:
     activities_title: str
 
 
-def leaderboard_png(chart: LeaderboardChart) -> bytes:
-    """Two ranked panels with the reps in the same order: won amount, then activity count."""
+def leaderboard_figure(chart: LeaderboardChart) -> Figure:
+    """Two ranked panels, each in the order of its own measure: won amount (then deals won),
+    and calls, visits and meetings — the busiest rep is first in the second panel even when
+    someone else sold more."""
     frame = chart.frame
     fig = new_figure(frame)
     rows = chart.rows
-    if not rows or not any(r.won_count or r.activities for r in rows):
+    if not rows or not any(r.won_count or r.activities or r.won_other for r in rows):
         empty_page(fig, frame)
-        return to_png(fig)
+        return fig
     _layout(fig, top=TOP - 0.04, hspace=0.3)
     top, bottom = fig.subplots(2, 1)
     ys = list(range(len(rows)))
-    names = [shorten(f"{i}. {r.name}") for i, r in enumerate(rows, start=1)]
-    won = [r.won_cents for r in rows]
+    by_won = list(rows)  # the caller ranks by won amount already
+    by_acts = sorted(rows, key=lambda r: -r.activities)  # stable: ties keep the won order
+
+    def names(ranked: Sequence[LeaderRow]) -> list[str]:
+        return [shorten(f"{i}. {r.name}") for i, r in enumerate(ranked, start=1)]
+
+    def won_text(r: LeaderRow) -> str:
+        amount = frame.money(r.won_cents)
+        if r.won_other:
+            amount = r.won_other if not r.won_cents else f"{amount} + {r.won_other}"
+        return f"{amount} ({r.won_count})"
+
+    won = [r.won_cents for r in by_won]
     top.barh(ys, won, color=style.WON_COLOUR, height=0.7)
-    label_bars(top, ys, won, [f"{frame.money(r.won_cents)} ({r.won_count})" for r in rows])
-    acts = [r.activities for r in rows]
+    label_bars(top, ys, won, [won_text(r) for r in by_won])
+    acts = [r.activities for r in by_acts]
     bottom.barh(ys, acts, color=style.ACTIVITY_COLOUR, height=0.7)
     label_bars(bottom, ys, acts, [str(a) for a in acts])
-    for ax, title in ((top, chart.won_title), (bottom, chart.activities_title)):
+    for ax, title, ranked in (
+        (top, chart.won_title, by_won),
+        (bottom, chart.activities_title, by_acts),
+    ):
         _subtitle(ax, title)
-        ax.set_yticks(ys, names, **font(style.LABEL_SIZE))
+        ax.set_yticks(ys, names(ranked), **font(style.LABEL_SIZE))
         ax.invert_yaxis()
         _bar_axes(ax)
-    return to_png(fig)
+    return fig
 
 
 # --------------------------------------------------------------------------- activity
@@ -324,7 +349,7 @@ def _columns(
     ax.add_collection(PolyCollection(boxes, facecolors=colour, linewidths=0, label=label))
 
 
-def activity_png(chart: ActivityChart) -> bytes:
+def activity_figure(chart: ActivityChart) -> Figure:
     """One small panel per rep, weeks along the bottom, calls / visits / meetings stacked."""
     from matplotlib.ticker import MaxNLocator
 
@@ -333,7 +358,7 @@ def activity_png(chart: ActivityChart) -> bytes:
     panels = chart.panels[:MAX_ACTIVITY_PANELS]
     if not panels or not any(sum(map(sum, p.counts)) for p in panels):
         empty_page(fig, frame)
-        return to_png(fig)
+        return fig
     _layout(fig, left=0.1, top=TOP - 0.08, hspace=0.55)
     grid = fig.subplots(len(panels), 1, sharex=True, sharey=True, squeeze=False)
     axes: list[Axes] = list(grid[:, 0])
@@ -360,10 +385,32 @@ def activity_png(chart: ActivityChart) -> bytes:
         frameon=False,
         prop=legend_font(style.VALUE_SIZE),
     )
-    return to_png(fig)
+    return fig
 
 
 ChartSpec = PipelineChart | FunnelChart | ForecastChart | LeaderboardChart | ActivityChart
+
+
+def draw(spec: ChartSpec) -> Figure:
+    """The page for any chart spec, not yet encoded (tests measure where its text landed),
+    with math parsing off for every text on it (:func:`charts.canvas.literal_text`).
+
+    Not locked: call it under :func:`render_lock` (as :func:`render` does)."""
+    fig = _draw(spec)
+    literal_text(fig)
+    return fig
+
+
+def _draw(spec: ChartSpec) -> Figure:
+    if isinstance(spec, PipelineChart):
+        return pipeline_figure(spec)
+    if isinstance(spec, FunnelChart):
+        return funnel_figure(spec)
+    if isinstance(spec, ForecastChart):
+        return forecast_figure(spec)
+    if isinstance(spec, LeaderboardChart):
+        return leaderboard_figure(spec)
+    return activity_figure(spec)
 
 
 def render(spec: ChartSpec) -> bytes:
@@ -374,12 +421,4 @@ def render(spec: ChartSpec) -> bytes:
     CPU-bound under the GIL, so taking turns costs next to nothing.
     """
     with render_lock():
-        if isinstance(spec, PipelineChart):
-            return pipeline_png(spec)
-        if isinstance(spec, FunnelChart):
-            return funnel_png(spec)
-        if isinstance(spec, ForecastChart):
-            return forecast_png(spec)
-        if isinstance(spec, LeaderboardChart):
-            return leaderboard_png(spec)
-        return activity_png(spec)
+        return to_png(draw(spec))

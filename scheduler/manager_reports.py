@@ -59,6 +59,16 @@ def _reachable(platforms: tuple[str, ...]) -> Any:
 # --------------------------------------------------------------------------- subscriptions
 
 
+MONTHLY_PERIODS: dict[str, str] = {
+    "funnel": "last month",
+    "leaderboard": "last month",
+    "activity": "last month",
+    "forecast": "this quarter",
+}
+"""What a monthly report covers, arriving on the 1st: the month just ended for what has
+happened, this quarter for what is expected; the pipeline is where things stand now."""
+
+
 async def plan_reports(
     session: AsyncSession, now: datetime, settings: Settings, platforms: tuple[str, ...]
 ) -> list[dict[str, Any]]:
@@ -75,6 +85,8 @@ async def plan_reports(
         day = now.astimezone(zone).date()
         if sub.every == "weekly":
             day -= timedelta(days=(day.weekday() - settings.report_weekday) % 7)
+        elif sub.every == "monthly":
+            day = day.replace(day=1)
         due = local_instant(day, settings.report_time, zone)
         if sub.created_at <= due <= now:
             wanted.append(
@@ -103,7 +115,8 @@ async def render_report(
     if sub is None:
         return None
     viewer = Viewer(user, records, settings, voice.translator, voice.lang, voice.tz, voice.now)
-    return (await make_chart(viewer, sub.report)).reply()
+    period = MONTHLY_PERIODS.get(sub.report, "") if sub.every == "monthly" else ""
+    return (await make_chart(viewer, sub.report, period)).reply()
 
 
 # --------------------------------------------------------------------------- alerts

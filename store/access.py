@@ -7,8 +7,8 @@ record it refuses exists (a forged button payload gets the same answer as a miss
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -76,6 +76,14 @@ class Records:
         self.session = session
         self.principal = principal
         self.now = now
+
+    def narrowed(self, owner_ids: Iterable[int]) -> Records:
+        """The same view limited to some of the owners it already covers (a manager's
+        ``/pipeline 李娜``): never wider, so naming someone outside it shows nothing."""
+        visible = self.principal.visible_owner_ids
+        wanted = frozenset(owner_ids)
+        ids = wanted if visible is None else wanted & visible
+        return Records(self.session, replace(self.principal, visible_owner_ids=ids), self.now)
 
     def scope(self, model: type[RecordT]) -> ColumnElement[bool]:
         owned: Any = model  # a mapped class: hashable, as lru_cache needs

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Principal
+from store.fx import load_rates
 from store.models import Deal, DealApproval, Role, TeamMember, User
 from store.pipeline import WON, Pipeline
 
@@ -35,6 +36,11 @@ REJECTED = "rejected"
 SUPERSEDED = "superseded"
 """The amount or currency the approvers saw changed: the request is void (a new one is
 asked for when the new amount still needs a yes)."""
+CANCELLED = "cancelled"
+"""The deal was moved to another stage while its request waited (by its rep, or by someone
+who may not approve it): there is nothing left to decide."""
+MOVED = "stage moved"
+"""The note on a request closed by a stage move rather than by a button."""
 
 
 @dataclass
@@ -81,8 +87,12 @@ async def approvers(
     to_stage: str,
 ) -> tuple[int, ...]:
     """Who must approve ``principal`` putting a deal of ``owner_id`` with this amount into
-    ``to_stage``; empty: nobody, go ahead."""
-    if to_stage != WON or not pipeline.approval.needs_approval(amount_cents, currency):
+    ``to_stage``; empty: nobody, go ahead. The amount is converted at the admin's exchange
+    rates (``crmbot fx``) where set, as the reports do."""
+    if to_stage != WON:
+        return ()
+    fx = await load_rates(session, pipeline.approval.fx_base)
+    if not pipeline.approval.needs_approval(amount_cents, currency, fx):
         return ()
     if principal.role is Role.ADMIN:
         return ()
@@ -133,6 +143,52 @@ async def open_request(
     session.add(row)
     await session.flush()
     return row, True
+
+
+async def close_by_move(
+    session: AsyncSession, principal: Principal, deal: Deal, to_stage: str, now: datetime
+) -> DealApproval | None:
+    """The deal is about to move to ``to_stage`` while a request waits: that move decides it.
+
+    Moved to the requested stage by someone who may approve it (the rep's manager pressing
+    Won, an admin typing "Acme deal won") at the amount the request was made for, the move
+    *is* the approval; any other move (back to proposal, lost, or by the rep) leaves nothing
+    to approve, so the request is cancelled. Either way it never stays pending beside a deal
+    that has moved on, and a later Reject can't contradict the move. Returns the closed row
+    (the chat layer tells the requester), or None when nothing was waiting.
+    """
+    row = await pending_for(session, deal.id)
+    if row is None:
+        return None
+    same_amount = (row.amount_cents, row.currency) == (deal.amount_cents, deal.currency)
+    approved = to_stage == row.to_stage and same_amount and may_decide(principal, deal)
+    await decide(
+        session,
+        row,
+        state=APPROVED if approved else CANCELLED,
+        by=principal.user_id,
+        now=now,
+        note=MOVED,
+    )
+    return row
+
+
+async def closed_by_move_now(
+    session: AsyncSession, deal_id: int, by: int, now: datetime
+) -> DealApproval | None:
+    """The request :func:`close_by_move` closed for this deal in this event (same person,
+    same instant): what the chat layer announces after a move."""
+    return await session.scalar(
+        select(DealApproval)
+        .where(
+            DealApproval.deal_id == deal_id,
+            DealApproval.decided_by == by,
+            DealApproval.decided_at == now,
+            DealApproval.note == MOVED,
+        )
+        .order_by(DealApproval.id.desc())
+        .limit(1)
+    )
 
 
 async def lock(session: AsyncSession, approval_id: int) -> DealApproval | None:

@@ -83,11 +83,15 @@ async def move_stage(
     *,
     reason: str | None = None,
     approved: bool = False,
+    today: date | None = None,
 ) -> bool:
     """Move ``deal`` and record when; ``False`` if it already was there (nothing recorded).
 
     Raises :class:`ApprovalRequired` (nothing changed) when the move needs a manager's yes;
-    ``approved`` is passed only by the approval itself.
+    ``approved`` is passed only by the approval itself. A request still waiting for this
+    deal is decided by the move (:func:`store.approvals.close_by_move`). A deal won takes
+    its won date (``today``, the mover's local date; UTC's without it) as its expected
+    close date, so the forecast and the close-date reminders see when it really closed.
     """
     if to_stage not in pipeline.stages:
         raise StageError(to_stage)
@@ -107,6 +111,10 @@ async def move_stage(
         if reason is not None and pipeline.is_closed(to_stage):
             await records.update(deal, close_reason=reason)
         return False
+    if not approved:
+        await approvals.close_by_move(
+            records.session, records.principal, deal, to_stage, records.now
+        )
     records.session.add(
         DealStageChange(
             deal_id=deal.id,
@@ -123,6 +131,8 @@ async def move_stage(
         stage_changed_at=records.now,
         close_reason=reason if pipeline.is_closed(to_stage) else None,
     )
+    if to_stage == WON:
+        await records.update(deal, expected_close=today or records.now.date())
     return True
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 DEFAULT_STAGES: tuple[str, ...] = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
 """In pipeline order; a deal normally walks left to right and ends in ``won`` or ``lost``."""
@@ -29,6 +30,7 @@ DEFAULT_PROBABILITY: dict[str, int] = {
 
 WON = "won"
 
+THRESHOLD_CURRENCY = "CNY"
 DEFAULT_APPROVAL_THRESHOLD = Decimal(500_000)
 """CNY: a deal this big or bigger needs a manager's yes before it counts as won."""
 
@@ -41,25 +43,40 @@ DEFAULT_RATES: dict[str, Decimal] = {
     "SGD": Decimal("5.3"),
     "JPY": Decimal("0.047"),
 }
-"""CNY per unit: a static table (``CRMBOT_APPROVAL_RATES``) — the threshold is a policy line,
-not accounting, so yesterday's rate is good enough and no rate service is needed."""
+"""CNY per unit, the fallback for the threshold (``CRMBOT_APPROVAL_RATES``): a currency an
+admin gave a rate with ``crmbot fx set`` is converted at that rate instead, the same one the
+reports use, so a manager never sees a deal priced one way on the chart and another by the
+approval line."""
+
+
+class Converter(Protocol):
+    """What the threshold needs of the workspace's exchange rates (:class:`store.fx.Rates`)."""
+
+    def convert(self, cents: int, source: str, target: str) -> int | None: ...
 
 
 @dataclass(frozen=True)
 class ApprovalPolicy:
     """Which deals need approval to be won: CNY-equivalent amount >= ``threshold`` (CNY).
 
-    An amount in a currency missing from ``rates`` is compared unconverted (its own units),
-    which errs on the side of asking. A threshold of 0 switches approvals off.
+    An amount is converted at the admin's rate (``crmbot fx set``) where there is one, else
+    at the static ``rates``; a currency missing from both is compared unconverted (its own
+    units), which errs on the side of asking. A threshold of 0 switches approvals off.
     """
 
     threshold: Decimal = DEFAULT_APPROVAL_THRESHOLD
     rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    fx_base: str = THRESHOLD_CURRENCY
+    """The currency ``crmbot fx`` rates are quoted in (``CRMBOT_DEFAULT_CURRENCY``)."""
 
-    def needs_approval(self, amount_cents: int, currency: str) -> bool:
+    def needs_approval(self, amount_cents: int, currency: str, fx: Converter | None = None) -> bool:
         if self.threshold <= 0:
             return False
-        rate = self.rates.get(currency.upper(), Decimal(1))
+        code = currency.upper()
+        in_cny = fx.convert(amount_cents, code, THRESHOLD_CURRENCY) if fx is not None else None
+        if in_cny is not None:
+            return Decimal(in_cny) / 100 >= self.threshold
+        rate = self.rates.get(code, Decimal(1))
         return Decimal(amount_cents) / 100 * rate >= self.threshold
 
 

@@ -34,7 +34,16 @@ from sqlalchemy.orm import QueryableAttribute
 
 from store.access import Records
 from store.fx import Rates
-from store.models import Activity, ActivityKind, Deal, DealStageChange, Role, User
+from store.models import (
+    Activity,
+    ActivityKind,
+    Deal,
+    DealStageChange,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 from store.pipeline import Pipeline
 
 WON = "won"
@@ -58,7 +67,7 @@ class PeriodError(ValueError):
 class Period:
     """Local calendar days ``[start, end)`` in the user's time zone.
 
-    ``kind`` (month, quarter, year, week, weeks, span) only decides how the period is
+    ``kind`` (month, quarter, year, week, weeks, days, ytd, span) only decides how the period is
     written back to the user; the queries read ``start`` and ``end``.
     """
 
@@ -135,10 +144,29 @@ def _quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
 
 
-def _latest_started(candidates: Iterable[Period], today: date) -> Period:
-    """``Q4`` or ``March`` alone: the most recent one that has begun (this year's or last)."""
-    started = [p for p in candidates if p.start <= today]
-    return max(started, key=lambda p: p.start)
+def _nearest(candidates: Iterable[Period], today: date) -> Period:
+    """``Q1`` or ``March`` alone: the current one; else the coming one when it is the very
+    next (``Q1`` typed in December is the Q1 about to start, not the one nine months ago);
+    else the most recent one that has ended."""
+    ordered = sorted(candidates, key=lambda p: p.start)
+    for p in ordered:
+        if p.start <= today < p.end:
+            return p
+    upcoming = [p for p in ordered if p.start > today]
+    if upcoming and _months_between(today.replace(day=1), upcoming[0].start) <= _length(
+        upcoming[0]
+    ):
+        return upcoming[0]
+    return max((p for p in ordered if p.start <= today), key=lambda p: p.start)
+
+
+def _months_between(first: date, later: date) -> int:
+    return (later.year - first.year) * 12 + later.month - first.month
+
+
+def _length(period: Period) -> int:
+    """Whole months a month or quarter spans (1 or 3)."""
+    return _months_between(period.start, period.end)
 
 
 MONTH_NAMES = {
@@ -242,13 +270,26 @@ WEEKS_RE = re.compile(
 )
 
 
+DAYS_RE = re.compile(
+    r"^(?:(?:last|past)\s+(?P<en>\d{1,3})\s+days?|(?:最近|近|过去)\s*(?P<zh>\d{1,3})\s*(?:天|日))$"
+)
+YEAR_TO_DATE = frozenset(
+    {"ytd", "year to date", "year-to-date", "年初至今", "今年以来", "今年至今"}
+)
+
+
+def last_days(today: date, count: int) -> Period:
+    """``count`` days ending with today (``last 30 days``, ``最近30天``)."""
+    return Period(today - timedelta(days=count - 1), today + timedelta(days=1), "days")
+
+
 def parse_period(text: str, today: date) -> Period:
     """A period typed after a report command, in English or Chinese, relative to ``today``.
 
     ``today`` is the user's local date (resolve it in their time zone before calling).
-    A quarter or month named without a year (``Q4``, ``March``, ``3月``) means the most
-    recent one that has begun, which is what someone asking for a report nearly always
-    means. Raises :class:`PeriodError` for anything else.
+    A quarter or month named without a year (``Q4``, ``March``, ``3月``) means the current
+    one, or the coming one when it is the very next, else the most recent one (see
+    :func:`_nearest`). Raises :class:`PeriodError` for anything else.
     """
     raw = " ".join(text.strip().lower().split())
     if not raw:
@@ -261,7 +302,8 @@ def parse_period(text: str, today: date) -> Period:
         explicit = m["y1"] or m["y2"]
         if explicit:
             return quarter(int(explicit), number)
-        return _latest_started((quarter(y, number) for y in (today.year - 1, today.year)), today)
+        years = (today.year - 1, today.year, today.year + 1)
+        return _nearest((quarter(y, number) for y in years), today)
     if m := YEAR_RE.match(raw):
         return year(int(m["y"]))
     if m := ZH_MONTH_RE.match(raw):
@@ -272,6 +314,12 @@ def parse_period(text: str, today: date) -> Period:
         count = int(m["en"]) if m["en"] else _number(m["zh"])
         if 1 <= count <= 52:
             return last_weeks(today, count)
+    if m := DAYS_RE.match(raw):
+        count = int(m["en"] or m["zh"])
+        if 1 <= count <= 366:
+            return last_days(today, count)
+    if raw in YEAR_TO_DATE:
+        return Period(date(today.year, 1, 1), today + timedelta(days=1), "ytd")
     raise PeriodError(text)
 
 
@@ -280,7 +328,72 @@ def _month_named(number: int, year_text: str | None, today: date) -> Period:
         raise PeriodError(str(number))
     if year_text:
         return month(int(year_text), number)
-    return _latest_started((month(y, number) for y in (today.year - 1, today.year)), today)
+    years = (today.year - 1, today.year, today.year + 1)
+    return _nearest((month(y, number) for y in years), today)
+
+
+# --------------------------------------------------------------------------- drill-down
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """Part of what a viewer sees, named after a report command: one person or one team."""
+
+    label: str  # the person's or the team's name, as written in the database
+    owner_ids: frozenset[int]
+    team: bool
+
+
+TEAM_WORDS: tuple[str, ...] = ("team", "团队", "小组", "组")
+
+
+async def focus_candidates(records: Records, text: str) -> list[tuple[Focus, str]]:
+    """Who ``text`` may start or end with — a person or a team the viewer can see — and the
+    rest of it (a period, or nothing), longest name first.
+
+    ``/pipeline 李娜``, ``/funnel team East``, ``/漏斗 East团队 上季度``, ``/forecast Tom
+    Baker Q1``. People are matched by display name or user name, teams by name with or
+    without the word "team" / "团队"; case does not matter. A rep sees only themself, a
+    manager their teams' members and teams, an admin everyone. The caller decides which
+    candidate's rest is a period it can read.
+    """
+    visible = records.principal.visible_owner_ids
+    users = select(User.id, User.display_name, User.name).where(User.active)
+    if visible is not None:
+        users = users.where(User.id.in_(visible))
+    options: list[tuple[str, Focus]] = []
+    for user_id, display, name in await records.session.execute(users):
+        focus = Focus(display, frozenset({user_id}), team=False)
+        options += [(display, focus), (name, focus)]
+    teams = select(Team.id, Team.name)
+    if visible is not None:
+        teams = teams.where(
+            Team.id.in_(
+                select(TeamMember.team_id).where(TeamMember.user_id == records.principal.user_id)
+            )
+        )
+    for team_id, team_name in (await records.session.execute(teams)).all():
+        members = await records.session.scalars(
+            select(TeamMember.user_id).where(TeamMember.team_id == team_id)
+        )
+        focus = Focus(team_name, frozenset(members), team=True)
+        options.append((team_name, focus))
+        for word in TEAM_WORDS:
+            options += [(f"{word} {team_name}", focus), (f"{word}{team_name}", focus)]
+            options += [(f"{team_name} {word}", focus), (f"{team_name}{word}", focus)]
+    raw = " ".join(text.split())
+    lowered = raw.lower()
+    found: list[tuple[int, Focus, str]] = []
+    for alias, focus in options:
+        key = " ".join(alias.split()).lower()
+        if not key:
+            continue
+        if lowered.startswith(key):
+            found.append((len(key), focus, raw[len(key) :].strip()))
+        elif lowered.endswith(key):
+            found.append((len(key), focus, raw[: len(raw) - len(key)].strip()))
+    found.sort(key=lambda f: (-f[0], f[1].team))
+    return [(focus, rest) for _, focus, rest in found]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -359,8 +472,10 @@ def report_currency(
 ) -> str:
     """The viewer's own currency when rates are given (amounts are converted into it), else
     the currency most deals use (and the others are listed beside it, unconverted)."""
-    if viewer is not None and rates is not None:
+    if viewer is not None and rates is not None and rates.rate(viewer) is not None:
         return viewer
+    if rates is not None and rates.per_unit:
+        return rates.base  # the viewer's currency has no rate: the one every rate is in
     return dominant_currency(counts, default)
 
 
@@ -377,7 +492,7 @@ def _in(rates: Rates | None, cents: int, source: str, shown: str) -> int | None:
 @dataclass(frozen=True, slots=True)
 class StageLine:
     stage: str
-    count: int  # deals in every currency
+    count: int  # the deals in ``amount_cents`` (those in other currencies: ``others``)
     amount_cents: int  # in the report currency
     weighted_cents: int  # amount x probability, report currency
 
@@ -463,10 +578,12 @@ async def pipeline_report(
     owner_count: dict[int, int] = defaultdict(int)
     for owner, stage, cur, n, amount, weighted in rows:
         i = index[stage]
-        stage_count[i] += n
         owner_count[owner] += n
         part, part_weighted = _in(rates, amount, cur, shown), _in(rates, weighted, cur, shown)
         if part is not None and part_weighted is not None:
+            # Counted only where its amount is: "¥999万 (10)" is ten deals' ¥999万, and the
+            # deals in a currency without a rate are counted beside it, in ``others``.
+            stage_count[i] += n
             stage_amount[i] += part
             stage_weighted[i] += round(part_weighted / 100)
             by_owner[owner][i] += part
@@ -596,10 +713,10 @@ async def funnel_report(
 @dataclass(frozen=True, slots=True)
 class ForecastMonth:
     month: date  # first day
-    expected_count: int  # open deals expected to close this month, every currency
+    expected_count: int  # open deals expected to close this month, in ``expected_cents``
     expected_cents: int  # their amount, report currency
     weighted_cents: int  # amount x probability, report currency
-    won_count: int  # deals won this month, every currency
+    won_count: int  # deals won this month, in ``won_cents``
     won_cents: int  # report currency
 
 
@@ -608,8 +725,9 @@ class ForecastReport:
     period: Period
     currency: str
     months: tuple[ForecastMonth, ...]
-    others: tuple[OtherMoney, ...] = ()
+    others: tuple[OtherMoney, ...] = ()  # open deals without a rate, *weighted* amounts
     converted: tuple[str, ...] = ()
+    won_others: tuple[OtherMoney, ...] = ()  # deals won in currencies without a rate
 
     @property
     def weighted_cents(self) -> int:
@@ -685,23 +803,28 @@ async def forecast_report(
     exp = [(int(b), c, int(n), int(a or 0), int(w or 0)) for b, c, n, a, w in exp_rows]
     wins = [(int(b), c, int(n), int(a or 0)) for b, c, n, a in won_rows]
     counts: dict[str, int] = defaultdict(int)
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for cur, n, amount in [(c, n, a) for _, c, n, a, _ in exp] + [(c, n, a) for _, c, n, a in wins]:
+    weighted_totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # open deals only
+    won_totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for _, cur, n, _, weighted in exp:
         counts[cur] += n
-        totals[cur][0] += n
-        totals[cur][1] += amount
+        weighted_totals[cur][0] += n
+        weighted_totals[cur][1] += weighted
+    for _, cur, n, amount in wins:
+        counts[cur] += n
+        won_totals[cur][0] += n
+        won_totals[cur][1] += amount
     shown = report_currency(counts, default_currency, currency, rates)
     cells = [[0, 0, 0, 0, 0] for _ in firsts]
     for b, cur, n, amount, weighted in exp:
-        cells[b][0] += n
         part, part_weighted = _in(rates, amount, cur, shown), _in(rates, weighted, cur, shown)
         if part is not None and part_weighted is not None:
+            cells[b][0] += n
             cells[b][1] += part
             cells[b][2] += part_weighted
     for b, cur, n, amount in wins:
-        cells[b][3] += n
         part = _in(rates, amount, cur, shown)
         if part is not None:
+            cells[b][3] += n
             cells[b][4] += part
     return ForecastReport(
         period=period,
@@ -710,8 +833,20 @@ async def forecast_report(
             ForecastMonth(first, c[0], c[1], round(c[2] / 100), c[3], c[4])
             for first, c in zip(firsts, cells, strict=True)
         ),
-        others=_others(totals, shown, rates),
-        converted=_converted(totals, shown, rates),
+        others=_weighted_others(weighted_totals, shown, rates),
+        won_others=_others(won_totals, shown, rates),
+        converted=_converted({**weighted_totals, **won_totals}, shown, rates),
+    )
+
+
+def _weighted_others(
+    totals: dict[str, list[int]], shown: str, rates: Rates | None
+) -> tuple[OtherMoney, ...]:
+    """Open deals in a currency without a rate, weighted like the line they stand beside
+    (the sums of amount x probability come back in cent-percent)."""
+    return tuple(
+        OtherMoney(o.currency, o.count, round(o.amount_cents / 100))
+        for o in _others(totals, shown, rates)
     )
 
 
@@ -724,6 +859,7 @@ class Leader:
     won_count: int  # every currency
     won_cents: int  # report currency
     activities: int  # calls, visits and meetings
+    won_other: tuple[OtherMoney, ...] = ()  # wins in currencies without a rate, unconverted
 
 
 @dataclass(frozen=True, slots=True)
@@ -777,13 +913,23 @@ async def leaderboard_report(
     shown = report_currency(counts, default_currency, currency, rates)
     won_count: dict[int, int] = defaultdict(int)
     won_cents: dict[int, int] = defaultdict(int)
+    unconverted: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for owner, cur, n, amount in wins:
         won_count[owner] += n
         part = _in(rates, amount, cur, shown)
         if part is not None:
             won_cents[owner] += part
+        else:  # a USD rep's $801k is theirs, shown in dollars, never as ¥0
+            unconverted[owner][cur][0] += n
+            unconverted[owner][cur][1] += amount
     leaders = [
-        Leader(p, won_count.get(p.user_id, 0), won_cents.get(p.user_id, 0), acts.get(p.user_id, 0))
+        Leader(
+            p,
+            won_count.get(p.user_id, 0),
+            won_cents.get(p.user_id, 0),
+            acts.get(p.user_id, 0),
+            _others(unconverted[p.user_id], shown, rates) if p.user_id in unconverted else (),
+        )
         for p in await people(records, {*won_count, *acts})
     ]
     leaders.sort(key=lambda x: (-x.won_cents, -x.won_count, -x.activities))
@@ -861,6 +1007,7 @@ async def activity_report(records: Records, period: Period, tz: ZoneInfo) -> Act
 __all__ = [
     "ACTIVITY_KINDS",
     "ActivityReport",
+    "Focus",
     "ForecastMonth",
     "ForecastReport",
     "FunnelReport",
@@ -878,8 +1025,10 @@ __all__ = [
     "StageLine",
     "activity_report",
     "dominant_currency",
+    "focus_candidates",
     "forecast_report",
     "funnel_report",
+    "last_days",
     "last_weeks",
     "leaderboard_report",
     "month",

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.models import ReportSubscription
 from store.upsert import insert_ignore
 
-EVERY = ("weekly", "daily")
+EVERY = ("weekly", "daily", "monthly")
 
 
 async def of_user(session: AsyncSession, user_id: int) -> Sequence[ReportSubscription]:

@@ -7,6 +7,8 @@ the outbox as their chats would show them.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select, update
 
 from bot.replies import from_json, reply_text
@@ -125,10 +127,12 @@ async def test_reject_asks_why_and_the_rep_hears_the_reason(bot, ws):
     r = await ws.wang.click(push.button("驳回"))
     assert "为什么驳回 Acme ERP" in r.text
     r = await ws.wang.send("合同还没盖章")
-    assert r.text == "❌ 已驳回：Acme ERP 保持原阶段。已告知原因：合同还没盖章"
+    assert r.text == "❌ 已驳回：Acme ERP 保持在方案阶段。已告知原因：合同还没盖章"
     assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
     [told] = await pushes_to(bot, ws.li)
-    assert told.text == "❌ Wang did not approve marking Acme ERP won. Reason: 合同还没盖章"
+    assert told.text == (
+        "❌ Wang did not approve marking Acme ERP won (it stays at Proposal). Reason: 合同还没盖章"
+    )
     [row] = await approvals(bot)
     assert (row.state, row.note) == ("rejected", "合同还没盖章")
     assert await won_moves(bot, ws.ids["Acme ERP"]) == []
@@ -140,7 +144,8 @@ async def test_reject_with_a_reason_button(bot, ws):
     r = await ws.wang.click(r.button("折扣太大"))
     assert "已驳回" in r.text
     [told] = await pushes_to(bot, ws.li)
-    assert "Reason: 折扣太大" in told.text
+    # Picked from a button in Chinese, read by Li in English: the same reason, in his.
+    assert told.text.endswith("(it stays at Proposal). Reason: Discount too deep")
 
 
 async def test_typed_won_goes_through_the_same_gate(bot, ws):
@@ -412,3 +417,101 @@ async def pushes_to_chat(bot: BotHarness, chat: ChatUser) -> list[Response]:
         .order_by(OutboxMessage.id)
     )
     return [Response([from_json(row.body, row.image)]) for row in rows]
+
+
+async def test_the_threshold_converts_at_the_admins_fx_rate(bot, ws):
+    """Issue 18.1: one rate for reports and approvals. $65k is ¥461.5k at the static 7.1
+    (no approval) but ¥520k at the rate the admin set (crmbot fx set USD 8): asked."""
+    from decimal import Decimal
+
+    from store.fx import set_rate
+
+    await set_amount(bot, ws.ids["Acme ERP"], 6_500_000, "USD")
+    async with bot.db.transaction() as session:
+        await set_rate(session, "USD", Decimal(8), bot.clock.now())
+    r = await ask_by_button(ws)
+    assert "sent to your manager for approval" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+
+
+async def test_a_manager_moving_the_waiting_deal_to_won_approves_it(bot, ws):
+    """Issue 18.6: Wang wins the deal from its card instead of pressing Approve: that move is
+    the approval — the request closes, Li is told, the pushed copy loses its buttons."""
+    await asked(bot, ws)
+    r = await ws.wang.click(f"dl:{ws.ids['Acme ERP']}")
+    r = await ws.wang.click(r.button("赢单"))
+    r = await ws.wang.click(r.button("价格"))
+    assert "这也批准了 Acme ERP 的待审批申请" in r.text
+    [row] = await approvals(bot)
+    assert (row.state, row.decided_by) == ("approved", ws.wang.user_id)
+    [told] = await pushes_to(bot, ws.li)
+    assert told.text == "✅ Wang approved: Acme ERP is won (¥600k). Well done!"
+    push = (await pushes_to(bot, ws.wang))[0]
+    late = await ws.wang.click(push.button("驳回"))
+    assert late.text == "Acme ERP 已由 Wang 批准。"
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"
+
+
+async def test_a_move_by_someone_who_may_not_approve_cancels_the_request(bot, ws):
+    """Issue 18.6: Li moves his waiting deal back to negotiation: nothing is left to
+    approve, the request is cancelled and the managers' copy says so."""
+    push = await asked(bot, ws)
+    r = await ws.li.click(f"dl:{ws.ids['Acme ERP']}")
+    r = await ws.li.click(r.button("Stage"))
+    r = await ws.li.click(r.button("Negotiation"))
+    assert (
+        "The waiting approval request for Acme ERP is closed: it is at Negotiation now." in r.text
+    )
+    [row] = await approvals(bot)
+    assert row.state == "cancelled"
+    late = await ws.wang.click(push.button("批准"))
+    assert late.text == "Acme ERP：Li 已调整该商机的阶段，这个申请已关闭。"
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "negotiation"
+
+
+async def test_an_admin_losing_the_deal_cancels_and_tells_the_rep(bot, ws):
+    admin = await bot.user("ada", role="admin", display_name="Ada")
+    await asked(bot, ws)
+    r = await admin.send("Acme Ltd deal lost, reason: budget cut")
+    assert "The waiting approval request for Acme ERP is closed: it is at Lost now." in r.text
+    [row] = await approvals(bot)
+    assert (row.state, row.decided_by) == ("cancelled", admin.user_id)
+    [told] = await pushes_to(bot, ws.li)
+    assert told.text == "⏹ Ada moved Acme ERP to Lost, so your approval request is closed."
+
+
+async def test_a_reject_never_leaves_the_deal_won(bot, ws):
+    """Issue 18.6: a deal won while its request still waited (an older row, or a path that
+    skipped the gate) is taken back to the last open stage by the "no"."""
+    push = await asked(bot, ws)
+    async with bot.db.transaction(platform="test") as session:
+        await session.execute(update(Deal).where(Deal.id == ws.ids["Acme ERP"]).values(stage="won"))
+    r = await ws.wang.click(push.button("驳回"))
+    r = await ws.wang.click(r.button("折扣太大"))
+    assert r.text == "❌ 已驳回：Acme ERP 保持在谈判阶段。已告知原因：折扣太大"
+    deal = await deal_of(bot, ws.ids["Acme ERP"])
+    assert deal.stage == "negotiation"
+    [told] = await pushes_to(bot, ws.li)
+    assert "(it stays at Negotiation). Reason: Discount too deep" in told.text
+
+
+async def test_the_reps_reason_reaches_the_manager_in_chinese(bot, ws):
+    """Issue 18.6: Li picked "Price" (English); Wang reads 价格 on the request."""
+    push = await asked(bot, ws)
+    assert "赢单原因：价格" in push.text
+    assert "Price" not in push.text
+
+
+async def test_a_won_deal_takes_its_won_date_as_close_date(bot, ws):
+    """Issue 18.6: expected close becomes the day it was won (the mover's local date)."""
+    async with bot.db.transaction(platform="test") as session:
+        await session.execute(
+            update(Deal)
+            .where(Deal.id == ws.ids["Acme ERP"])
+            .values(expected_close=bot.clock.now().date().replace(year=2027))
+        )
+    push = await asked(bot, ws)
+    await ws.wang.click(push.button("批准"))
+    deal = await deal_of(bot, ws.ids["Acme ERP"])
+    local_day = bot.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert (deal.stage, deal.expected_close) == ("won", local_day)

@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from charts import style
-from charts.canvas import Frame, shorten
+from charts.canvas import Frame, render_lock, shorten
 from charts.fonts import cjk_font_path, font_families
 from charts.kinds import (
     ActivityChart,
@@ -28,6 +28,7 @@ from charts.kinds import (
     OwnerStack,
     PipelineChart,
     StageBar,
+    draw,
     render,
 )
 
@@ -187,3 +188,122 @@ async def test_renders_in_worker_threads_match_the_sequential_ones():
     expected = [render(s) for s in all_specs]
     drawn = await asyncio.gather(*(asyncio.to_thread(render, s) for s in all_specs))
     assert list(drawn) == expected
+
+
+DOLLARS = "$351万 USD (10), S$150万"
+
+
+def dollar_specs() -> dict[str, ChartSpec]:
+    """Every chart with two "$" in its footer, a title, a name and a stage label."""
+    f = Frame("Pipeline $", "Team $East$", "en", "USD", f"Not converted: {DOLLARS}", "none")
+    return {
+        "pipeline": PipelineChart(
+            f,
+            (StageBar("lead", "Lead $1$", 3, 12_300_000), StageBar("won", "Won", 1, 100)),
+            (OwnerStack("Li $a$", (1, 2)), OwnerStack("Tom", (2, 1))),
+            "By $rep$",
+        ),
+        "funnel": FunnelChart(
+            f, (FunnelBar("lead", "$L$", 40, 0.6), FunnelBar("won", "W", 1, None))
+        ),
+        "forecast": ForecastChart(f, (MonthBars("$Dec$", 100, 50, True),), "$w$", "$x$"),
+        "leaderboard": LeaderboardChart(
+            f,
+            (LeaderRow("$Li$", 100, 1, 2, "$5k USD"), LeaderRow("Tom", 0, 2, 9, "$878k USD")),
+            "$",
+            "$",
+        ),
+        "activity": ActivityChart(
+            f, ("$1$",), (("call", "$c$"),), (ActivityPanel("$T$", ((1,),)),)
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "funnel", "forecast", "leaderboard", "activity"])
+def test_dollar_signs_are_text_not_math_everywhere(kind, caplog):
+    """Two "$" in one label made matplotlib typeset it as TeX: garbled, with a glyph warning."""
+    spec = dollar_specs()[kind]
+    with render_lock():
+        fig = draw(spec)
+    from matplotlib.text import Text
+
+    assert missing_glyph_warnings(lambda: render(spec)) == []
+    assert "does not have a glyph" not in caplog.text
+    texts = [t for t in fig.findobj(Text) if "$" in t.get_text()]
+    assert texts
+    assert all(not t.get_parse_math() for t in texts)
+
+
+def _inside(inner, outer) -> bool:
+    return bool(
+        inner.x0 >= outer.x0 - 0.5
+        and inner.x1 <= outer.x1 + 0.5
+        and inner.y0 >= outer.y0 - 0.5
+        and inner.y1 <= outer.y1 + 0.5
+    )
+
+
+def test_a_thin_funnel_bar_gets_its_number_beside_it_not_spilling_over_it():
+    spec = FunnelChart(
+        frame("en"), (FunnelBar("lead", "Lead", 57, 0.02), FunnelBar("won", "Won", 1, None))
+    )
+    with render_lock():
+        fig = draw(spec)
+        fig.canvas.draw()
+    ax = fig.axes[0]
+    bars = [p.get_window_extent() for p in ax.patches]
+    labels = {t.get_text(): t.get_window_extent() for t in ax.texts}
+    assert _inside(labels["57"], bars[0])  # a wide bar keeps its number inside
+    thin, one = bars[1], labels["1"]
+    assert one.x0 >= thin.x1  # beside the thin bar, not half over it
+    assert _inside(one, fig.bbox)
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "forecast", "leaderboard"])
+def test_value_labels_stay_on_the_page_even_long_ones(kind):
+    f = Frame("P", "S", "en", "CNY", "", "")
+    long_rows = (
+        LeaderRow("Li", 999_999_999_99, 99, 999, "$999k USD + S$999k SGD"),
+        LeaderRow("Tom", 1, 1, 1),
+    )
+    specs_by_kind: dict[str, ChartSpec] = {
+        "pipeline": PipelineChart(
+            f,
+            (StageBar("lead", "Lead", 999, 999_999_999_99), StageBar("qualified", "Q", 1, 1)),
+            (OwnerStack("Li", (999_999_999_99, 0)), OwnerStack("Tom", (1, 1))),
+            "By rep",
+        ),
+        "forecast": ForecastChart(
+            f, (MonthBars("Dec", 999_999_999_99, 999_999_999_99, True),), "w", "x"
+        ),
+        "leaderboard": LeaderboardChart(f, long_rows, "Won", "Acts"),
+    }
+    spec = specs_by_kind[kind]
+    with render_lock():
+        fig = draw(spec)
+        fig.canvas.draw()
+    for ax in fig.axes:
+        plot = ax.get_window_extent()
+        for text in ax.texts:
+            if text.get_text():
+                assert _inside(text.get_window_extent(), plot), text.get_text()
+
+
+def test_each_leaderboard_panel_is_ranked_by_its_own_measure():
+    """Issue 18.3: the activity panel listed the reps in won-amount order."""
+    spec = LeaderboardChart(
+        frame("en"),
+        (
+            LeaderRow("Seller", 90_000_000, 3, 5),
+            LeaderRow("Mid", 1, 1, 30),
+            LeaderRow("Busy", 0, 0, 60),
+        ),
+        "Won",
+        "Calls",
+    )
+    with render_lock():
+        fig = draw(spec)
+    won, acts = fig.axes
+    assert [t.get_text() for t in won.get_yticklabels()] == ["1. Seller", "2. Mid", "3. Busy"]
+    assert [t.get_text() for t in acts.get_yticklabels()] == ["1. Busy", "2. Mid", "3. Seller"]
+    assert [t.get_text() for t in acts.texts] == ["60", "30", "5"]

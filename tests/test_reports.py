@@ -8,6 +8,8 @@ side of such a boundary to prove buckets are cut in the user's time zone, not in
 
 from __future__ import annotations
 
+import asyncio
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -181,9 +183,9 @@ async def test_pipeline_for_the_manager_is_the_team_with_a_per_rep_breakdown(tea
         ("lead", 1, cny(100_000), cny(10_000)),
         ("qualified", 1, cny(80_000), cny(20_000)),
         ("proposal", 1, cny(200_000), cny(100_000)),
-        ("negotiation", 1, 0, 0),  # the USD deal: counted, its amount reported apart
+        ("negotiation", 0, 0, 0),  # the USD deal: counted where its amount is, in ``others``
     ]
-    assert (r.count, r.amount_cents, r.weighted_cents) == (4, cny(380_000), cny(130_000))
+    assert (r.count, r.amount_cents, r.weighted_cents) == (3, cny(380_000), cny(130_000))
     assert [(o.person.name, o.count, o.amount_by_stage) for o in r.owners] == [
         ("Li", 3, (cny(100_000), 0, cny(200_000), 0)),
         ("Na", 1, (0, cny(80_000), 0, 0)),
@@ -193,7 +195,7 @@ async def test_pipeline_for_the_manager_is_the_team_with_a_per_rep_breakdown(tea
 
 async def test_pipeline_scoping_rep_other_team_and_admin(team):
     li = await as_user(team.bot, team.li, reports.pipeline_report, PIPELINE, default_currency="CNY")
-    assert (li.count, li.amount_cents) == (3, cny(300_000))
+    assert (li.count, li.amount_cents) == (2, cny(300_000))  # and the USD deal in others
     assert [o.person.name for o in li.owners] == ["Li"]
     zhang = await as_user(
         team.bot, team.zhang, reports.pipeline_report, PIPELINE, default_currency="CNY"
@@ -202,7 +204,7 @@ async def test_pipeline_scoping_rep_other_team_and_admin(team):
     admin = await as_user(
         team.bot, team.ada, reports.pipeline_report, PIPELINE, default_currency="CNY"
     )
-    assert (admin.count, admin.amount_cents) == (5, cny(1_379_000))
+    assert (admin.count, admin.amount_cents) == (4, cny(1_379_000))  # + USD in others
     assert [o.person.name for o in admin.owners] == ["Li", "Na", "Zhang"]
 
 
@@ -212,7 +214,8 @@ async def test_pipeline_closing_in_a_period_and_dominant_currency(team):
         team.bot, team.li, reports.pipeline_report, PIPELINE, default_currency="CNY", closing_in=dec
     )
     # L-prop (CNY) and L-usd (USD) close in December: one each, the default breaks the tie.
-    assert (r.currency, r.count, r.amount_cents) == ("CNY", 2, cny(200_000))
+    assert (r.currency, r.count, r.amount_cents) == ("CNY", 1, cny(200_000))
+    assert [(o.currency, o.count) for o in r.others] == [("USD", 1)]
     r = await as_user(
         team.bot, team.li, reports.pipeline_report, PIPELINE, default_currency="USD", closing_in=dec
     )
@@ -269,9 +272,11 @@ async def test_forecast_months_weighted_beside_won(team):
     ] == [
         (date(2026, 10, 1), 0, 0, 0, 1, cny(120_000)),  # N-won, 1 Oct local
         (date(2026, 11, 1), 1, cny(100_000), cny(10_000), 1, cny(300_000)),
-        (date(2026, 12, 1), 2, cny(200_000), cny(100_000), 0, 0),  # + the USD deal, counted
+        (date(2026, 12, 1), 1, cny(200_000), cny(100_000), 0, 0),  # the USD deal: in others
     ]
-    assert [(o.currency, o.count, o.amount_cents) for o in r.others] == [("USD", 1, cny(50_000))]
+    # Beside the weighted line, so weighted too: $50k at 75 %.
+    assert [(o.currency, o.count, o.amount_cents) for o in r.others] == [("USD", 1, cny(37_500))]
+    assert r.won_others == ()
     assert (r.weighted_cents, r.won_cents) == (cny(110_000), cny(420_000))
 
 
@@ -365,7 +370,8 @@ TODAY = date(2026, 11, 18)
         ("last quarter", date(2026, 7, 1), date(2026, 10, 1), "quarter"),
         ("next quarter", date(2027, 1, 1), date(2027, 4, 1), "quarter"),
         ("Q4", date(2026, 10, 1), date(2027, 1, 1), "quarter"),
-        ("q1", date(2026, 1, 1), date(2026, 4, 1), "quarter"),
+        ("q1", date(2027, 1, 1), date(2027, 4, 1), "quarter"),  # the very next: coming
+        ("Q3", date(2026, 7, 1), date(2026, 10, 1), "quarter"),  # not next: the last one
         ("Q4 2025", date(2025, 10, 1), date(2026, 1, 1), "quarter"),
         ("2026", date(2026, 1, 1), date(2027, 1, 1), "year"),
         ("this year", date(2026, 1, 1), date(2027, 1, 1), "year"),
@@ -387,7 +393,13 @@ TODAY = date(2026, 11, 18)
         ("2026年第一季度", date(2026, 1, 1), date(2026, 4, 1), "quarter"),
         ("2026年Q2", date(2026, 4, 1), date(2026, 7, 1), "quarter"),
         ("3月", date(2026, 3, 1), date(2026, 4, 1), "month"),
-        ("十二月", date(2025, 12, 1), date(2026, 1, 1), "month"),  # Dec 2026 hasn't begun
+        ("十二月", date(2026, 12, 1), date(2027, 1, 1), "month"),  # next month: the coming one
+        ("一月", date(2026, 1, 1), date(2026, 2, 1), "month"),  # two months away: the last one
+        ("last 30 days", date(2026, 10, 20), date(2026, 11, 19), "days"),
+        ("最近30天", date(2026, 10, 20), date(2026, 11, 19), "days"),
+        ("近7天", date(2026, 11, 12), date(2026, 11, 19), "days"),
+        ("YTD", date(2026, 1, 1), date(2026, 11, 19), "ytd"),
+        ("年初至今", date(2026, 1, 1), date(2026, 11, 19), "ytd"),
         ("2026年12月", date(2026, 12, 1), date(2027, 1, 1), "month"),
         ("本周", date(2026, 11, 16), date(2026, 11, 23), "week"),
         ("上周", date(2026, 11, 9), date(2026, 11, 16), "week"),
@@ -435,7 +447,7 @@ async def test_make_chart_summary_for_the_manager_in_chinese(team):
     answer = await viewer_call(team.bot, team.wang, "pipeline")
     assert answer.png.startswith(b"\x89PNG\r\n\x1a\n")
     assert answer.summary.splitlines() == [
-        "在手（East团队）：4 个商机，共 ¥38万，另有其他币种 $5万 USD (1)。",
+        "在手（East团队）：3 个商机，共 ¥38万，另有其他币种 $5万 USD (1)。",
         "金额最大的阶段：方案，1 个商机，¥20万。",
         "按阶段概率加权：¥13万；在手最多：Li（¥30万）。",
     ]
@@ -447,7 +459,7 @@ async def test_every_kind_answers_three_lines_in_english(team, kind):
     lines = answer.summary.splitlines()
     assert len(lines) == 3, lines
     assert all(line.strip() for line in lines)
-    assert answer.filename == f"{kind}.png"
+    assert re.fullmatch(rf"{kind}-20261118-\d{{6}}-[0-9a-f]{{6}}\.png", answer.filename)
 
 
 async def test_funnel_and_leaderboard_summaries_in_english(team):
@@ -477,13 +489,13 @@ async def test_chat_commands_answer_with_one_image(team):
     image = r.replies[0]
     assert isinstance(image, Image)
     assert image.data.startswith(b"\x89PNG")
-    assert image.filename == "funnel.png"
+    assert re.fullmatch(r"funnel-[\d-]+-[0-9a-f]{6}\.png", image.filename)
     assert image.caption.startswith("2026年第3季度：")  # Q3 had moves too (N-qual, ...)
     r = await team.li.send("/pipeline")
     assert isinstance(r.replies[0], Image)
     assert (
         r.text.splitlines()[0]
-        == "Open pipeline (Your deals): ¥300k + $50k USD (1) in other currencies in 3 deals."
+        == "Open pipeline (Your deals): ¥300k in 2 deals + $50k USD (1) in other currencies."
     )
 
 
@@ -495,10 +507,27 @@ async def test_a_bad_period_is_explained(team):
 async def test_the_console_writes_the_chart_and_prints_its_path(team, tmp_path: Path):
     r = await team.na.send("/活动")
     lines = render_all(r.replies, tmp_path)
-    path = tmp_path / "activity.png"
-    assert path.read_bytes().startswith(b"\x89PNG")
+    path = Path(lines[0].rsplit("[image: ", 1)[1].rstrip("]"))
+    assert path.parent == tmp_path
+    assert path.name.startswith("activity-")
+    assert (await asyncio.to_thread(path.read_bytes)).startswith(b"\x89PNG")
     assert lines[0].endswith(f"[image: {path}]")
     assert lines[0].startswith("最近8周：共 4 次活动")
+
+
+async def test_two_charts_asked_at_once_never_overwrite_each_other(team, tmp_path: Path):
+    """Same person, same report, same second: each render gets its own file."""
+    first = await team.wang.send("/pipeline")
+    second = await team.na.send("/pipeline")
+    third = await team.wang.send("/pipeline")
+    paths = [
+        line.rsplit("[image: ", 1)[1].rstrip("]")
+        for r in (first, second, third)
+        for line in render_all(r.replies, tmp_path)
+    ]
+    assert len(set(paths)) == 3
+    assert all(Path(p).parent == tmp_path and Path(p).name.startswith("pipeline-") for p in paths)
+    assert len(await asyncio.to_thread(lambda: list(tmp_path.glob("pipeline-*.png")))) == 3
 
 
 async def test_the_command_line_path_renders_what_the_user_would_get(team, tmp_path: Path):
@@ -521,3 +550,87 @@ async def test_the_command_line_path_renders_what_the_user_would_get(team, tmp_p
         await chart_for(
             bot.app.db, bot.settings, bot.app.translator, bot.clock.now(), "nobody", "funnel"
         )
+
+
+# --------------------------------------------------------------------------- issue 18
+
+
+async def test_forecast_other_currency_line_is_weighted_and_open_only(team):
+    """Issue 18.2: the "+ $… USD" beside the weighted figure was the unweighted amount, wins
+    included. Li's only USD deal is $50k in negotiation (75 %): $37.5k weighted."""
+    session, records = await team.bot.records_for(team.li)
+    async with session, session.begin():
+        company = await records.create(Company, name="Dollar Co")
+        await records.create(
+            Deal,
+            company_id=company.id,
+            title="USD win",
+            stage="won",
+            amount_cents=cny(90_000),
+            currency="USD",
+            probability=100,
+            stage_changed_at=local(2026, 11, 12, 9),
+        )
+    answer = await viewer_call(team.bot, team.wang, "forecast", "Q4", lang="en")
+    total, won, _ = answer.summary.splitlines()
+    assert total == (
+        "Q4 2026: ¥110k + $37.5k USD (1) in other currencies expected from 2 deals still open"
+        " (weighted by stage)."
+    )
+    assert won == "Won in the period: ¥420k in 2 deals + $90k USD (1) in other currencies."
+
+
+async def test_no_wins_is_not_a_best_win_rate_of_zero(team):
+    """Issue 18.3: in Q3 nobody won, so nobody had the "best win rate (0%)"."""
+    funnel = await viewer_call(team.bot, team.wang, "funnel", "Q3", lang="en")
+    assert (
+        funnel.summary.splitlines()[2] == "No deal won in this period yet; lost in the period: 0."
+    )
+    r = await team.wang.send("/漏斗 第三季度")
+    assert r.text.splitlines()[2] == "本期还没有赢单；期间输单：0 单。"
+
+
+def test_q1_typed_in_december_is_the_coming_q1():
+    """Issue 18.5: a manager planning in December means the Q1 about to start."""
+    assert parse_period("Q1", date(2026, 12, 2)) == Period(
+        date(2027, 1, 1), date(2027, 4, 1), "quarter"
+    )
+    assert parse_period("第一季度", date(2026, 12, 2)).start == date(2027, 1, 1)
+    assert parse_period("Q4", date(2026, 12, 2)).start == date(2026, 10, 1)
+    assert parse_period("Q2", date(2026, 12, 2)).start == date(2026, 4, 1)
+
+
+async def test_chinese_periods_typed_straight_after_the_command(team):
+    """Issue 18.5: "/漏斗上个月" (no space, as Chinese is typed) was an unknown command."""
+    r = await team.wang.send("/漏斗上个月")
+    assert r.text.startswith("2026年10月：")
+    r = await team.wang.send("/管道本季度")
+    assert r.text.startswith("在手（East团队 · 预计2026年第4季度成交）：")
+    r = await team.wang.send("/活动 最近30天")
+    assert r.text.startswith("最近30天：")
+    r = await team.wang.send("/排行 YTD")
+    assert r.text.startswith("2026年初至今：")
+
+
+async def test_a_manager_drills_down_to_one_rep_or_one_team(team):
+    """Issue 18.5: /pipeline 李娜 and /funnel team East."""
+    na = await viewer_call(team.bot, team.wang, "pipeline", "Na", lang="en")
+    assert na.summary.splitlines()[0] == "Open pipeline (Na): ¥80k in 1 deal."
+    li_q4 = await viewer_call(team.bot, team.wang, "funnel", "Li Q4", lang="en")
+    assert li_q4.summary.splitlines()[0] == "Q4 2026: 4 deals in the funnel, 1 won (25%)."
+    r = await team.wang.send("/funnel team East Q4")
+    assert r.text.startswith("2026年第4季度：6 个商机进入漏斗")
+    r = await team.wang.send("/漏斗 East团队 第四季度")
+    assert r.text.startswith("2026年第4季度：6 个商机进入漏斗")
+    r = await team.ada.send("/pipeline team West")
+    assert r.text.splitlines()[0] == "Open pipeline (Team West): ¥999k in 1 deal."
+
+
+async def test_drill_down_never_widens_what_one_may_see(team):
+    """A rep naming a colleague, or a manager naming another team's rep, sees no one's."""
+    r = await team.li.send("/pipeline Na")
+    assert r.text.startswith("I don't know the period “Na”.")
+    r = await team.wang.send("/pipeline Zhang")
+    assert r.text.startswith("看不懂时间段“Zhang”")
+    r = await team.wang.send("/pipeline team West")
+    assert r.text.startswith("看不懂时间段“team West”")

@@ -198,3 +198,35 @@ async def test_weekly_report_in_new_york_after_the_change(bot, worker, clock):
     await deliver(worker)
     [push] = await charts(bot, amy)
     assert push.text == "没有在手商机"
+
+
+DEC_1_9_SH = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # Tue 1 Dec, 09:00 in Shanghai
+
+
+async def test_monthly_report_arrives_on_the_first_for_the_month_just_ended(bot, ws, worker, clock):
+    """Issue 18.5: monthly subscriptions beside daily and weekly."""
+    r = await ws.wang.send("/订阅 每月 排行")
+    assert r.text == (
+        "📬 已订阅：每月排行榜，每月1日 9:00（上个月的数据）（Asia/Shanghai）发给你，"
+        "范围是你能看到的商机。"
+    )
+    r = await ws.li.send("/subscribe monthly activity")
+    assert r.text.startswith("📬 Subscribed: Monthly Activity arrives on the 1st of every month")
+    assert ("wang", "monthly", "leaderboard") in await subscriptions(bot)
+    clock.set(DEC_1_9_SH - timedelta(minutes=1))
+    await deliver(worker)
+    assert await charts(bot, ws.wang) == []
+    clock.set(DEC_1_9_SH)
+    await deliver(worker)
+    [push] = await charts(bot, ws.wang)
+    assert isinstance(push.reply, Image)
+    assert push.reply.caption.startswith("2026年11月：")  # the month just ended
+    [li_push] = await charts(bot, ws.li)
+    assert isinstance(li_push.reply, Image)
+    assert li_push.reply.caption.startswith("Nov 2026:")
+    clock.set(DEC_1_9_SH + timedelta(days=8))
+    await deliver(worker)
+    assert len(await charts(bot, ws.wang)) == 1  # once a month
+    clock.set(datetime(2027, 1, 1, 1, 0, tzinfo=UTC))
+    await deliver(worker)
+    assert len(await charts(bot, ws.wang)) == 2

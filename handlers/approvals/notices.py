@@ -8,6 +8,7 @@ pushed without being recorded. Each is rendered in the recipient's language and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -138,7 +139,8 @@ async def approval_card(ctx: Context, row: DealApproval, deal: Deal) -> Callable
             voice.t("approvals.line_stage", value=voice.stage(deal.stage)),
         ]
         if row.reason:
-            lines.append(voice.t("approvals.line_reason", value=row.reason))
+            reason = in_reader_language(voice, row.reason, "deal.reasons")
+            lines.append(voice.t("approvals.line_reason", value=reason))
         lines.append(voice.t("approvals.line_asked", name=requester))
         return Card(
             voice.t("approvals.title", title=deal.title),
@@ -152,6 +154,40 @@ async def approval_card(ctx: Context, row: DealApproval, deal: Deal) -> Callable
     return card
 
 
+def today(ctx: Context) -> date:
+    """The mover's local date: what a deal won now gets as its close date."""
+    return ctx.now.astimezone(ctx.tz).date()
+
+
+def in_reader_language(voice: Voice, text: str, prefix: str) -> str:
+    """A reason picked from buttons was stored as its label in the picker's language
+    ("折扣太大"); the reader gets the same reason in theirs ("Discount too deep"). Typed
+    text is shown as typed."""
+    for catalog in voice.translator.catalogs.values():
+        for key, value in catalog.items():
+            if value == text and key.startswith(prefix + "."):
+                return voice.t(key)
+    return text
+
+
+async def after_move(ctx: Context, deal: Deal) -> None:
+    """The stage move just made decided a waiting request (:func:`store.approvals.
+    close_by_move`): the requester hears how, the approvers' copies lose their buttons, and
+    the mover is told what their move did to it."""
+    assert ctx.user is not None
+    row = await approvals.closed_by_move_now(ctx.session, deal.id, ctx.user.id, ctx.now)
+    if row is None:
+        return
+    if row.requested_by != ctx.user.id:
+        await tell_requester(ctx, row, deal)
+    await close_other_copies(ctx, row, keep_clicked=False)
+    ctx.say(
+        f"approvals.move_{row.state}",
+        title=deal.title,
+        stage=Voice(ctx.translator, ctx.lang, ctx.tz, ctx.now).stage(deal.stage),
+    )
+
+
 async def announce(ctx: Context, row: DealApproval, deal: Deal) -> None:
     """A request was decided: tell whoever asked, and take the buttons off the copies the
     other approvers got (the clicked one is edited by the engine, as for every button)."""
@@ -159,9 +195,11 @@ async def announce(ctx: Context, row: DealApproval, deal: Deal) -> None:
     await close_other_copies(ctx, row)
 
 
-async def close_other_copies(ctx: Context, row: DealApproval) -> None:
+async def close_other_copies(ctx: Context, row: DealApproval, *, keep_clicked: bool = True) -> None:
     """Each delivered copy of the request shows who decided instead of its buttons. A copy
-    not delivered yet keeps them; a click there says who already decided."""
+    not delivered yet keeps them; a click there says who already decided. ``keep_clicked``:
+    the copy in the chat of the click is left to the engine, which edits the clicked message
+    (not so when a stage move elsewhere decided the request)."""
     assert ctx.user is not None
     name = ctx.user.display_name
     copies = await ctx.session.scalars(
@@ -171,7 +209,7 @@ async def close_other_copies(ctx: Context, row: DealApproval) -> None:
             OutboxMessage.state == "sent",
         )
     )
-    clicked = (ctx.event.platform, ctx.event.chat.chat_id)
+    clicked = (ctx.event.platform, ctx.event.chat.chat_id) if keep_clicked else None
     for copy in copies:
         if (copy.platform, copy.chat_id) == clicked or not copy.message_ids:
             continue
@@ -204,8 +242,24 @@ async def tell_requester(ctx: Context, row: DealApproval, deal: Deal) -> None:
                     amount=money(row, voice.lang),
                 )
             )
+        if row.state == approvals.CANCELLED:
+            return Text(
+                voice.t(
+                    "approvals.told_cancelled",
+                    name=name,
+                    title=deal.title,
+                    stage=voice.stage(deal.stage),
+                )
+            )
+        reason = in_reader_language(voice, row.note or "-", "approvals.reasons")
         return Text(
-            voice.t("approvals.told_rejected", name=name, title=deal.title, reason=row.note or "-")
+            voice.t(
+                "approvals.told_rejected",
+                name=name,
+                title=deal.title,
+                reason=reason,
+                stage=voice.stage(deal.stage),
+            )
         )
 
     await push(ctx, [row.requested_by], outcome, f"ap:{row.id}:{row.state}")

@@ -12,7 +12,9 @@ from bot.replies import Button
 from conversations.base import Answer, Flow
 from handlers.approvals.notices import announce
 from handlers.approvals.pending import decidable
+from handlers.common.labels import stage_label
 from store import approvals
+from store.deals import move_stage
 
 
 class State(StrEnum):
@@ -57,8 +59,15 @@ async def on_reason(ctx: Context) -> None:
     await approvals.decide(
         ctx.session, row, state=approvals.REJECTED, by=ctx.user.id, now=ctx.now, note=reason
     )
+    pipeline = ctx.settings.pipeline
+    if deal.stage == row.to_stage:
+        # Won while the request waited (a path that skipped the gate, or a row older than
+        # the rule that closes requests on a move): a "no" must not leave it won.
+        await move_stage(ctx.records, pipeline, deal, pipeline.open_stages[-1], approved=True)
     await announce(ctx, row, deal)
-    ctx.say("approvals.rejected", title=deal.title, reason=reason)
+    ctx.say(
+        "approvals.rejected", title=deal.title, reason=reason, stage=stage_label(ctx, deal.stage)
+    )
 
 
 FLOW = Flow(KEY, {State.REASON: on_reason}, answers=(PickReason,))

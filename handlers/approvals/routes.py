@@ -16,7 +16,7 @@ from bot.router import Router, action, command
 from bot.voice import Voice
 from handlers.approvals import rejection
 from handlers.approvals.actions import Approve, Reject
-from handlers.approvals.notices import announce, approval_card, money, request
+from handlers.approvals.notices import announce, approval_card, money, request, today
 from handlers.approvals.pending import decidable
 from store import approvals
 from store.access import principal_for
@@ -37,7 +37,13 @@ async def approve(ctx: Context) -> None:
         await _ask_again(ctx, row, deal)
         return
     await move_stage(
-        ctx.records, ctx.settings.pipeline, deal, row.to_stage, reason=row.reason, approved=True
+        ctx.records,
+        ctx.settings.pipeline,
+        deal,
+        row.to_stage,
+        reason=row.reason,
+        approved=True,
+        today=today(ctx),
     )
     await approvals.decide(ctx.session, row, state=approvals.APPROVED, by=ctx.user.id, now=ctx.now)
     await announce(ctx, row, deal)

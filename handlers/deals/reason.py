@@ -73,11 +73,14 @@ async def on_reason(ctx: Context) -> None:
     pipeline = ctx.settings.pipeline
     if data["move"]:
         try:
-            await move_stage(ctx.records, pipeline, deal, stage, reason=reason)
+            await move_stage(
+                ctx.records, pipeline, deal, stage, reason=reason, today=notices.today(ctx)
+            )
         except ApprovalRequired as required:
             ctx.flow.end()
             await notices.request(ctx, required)
             return
+        await notices.after_move(ctx, deal)
     elif reason is not None:
         await ctx.records.update(deal, close_reason=reason)
     ctx.flow.end()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context, UserFacingError
 from bot.router import Router, action, command
+from handlers.approvals import notices
 from handlers.common.labels import stage_label
 from handlers.deals import edit, new_deal, reason
 from handlers.deals.actions import EditAmount, EditClose, MoveDeal, NewDealFor, OpenDeal, PickStage
@@ -40,8 +41,9 @@ async def move(ctx: Context) -> None:
     if pipeline.is_closed(stage):
         reason.ask_reason(ctx, deal, stage, move=True)
         return
-    if await move_stage(ctx.records, pipeline, deal, stage):
+    if await move_stage(ctx.records, pipeline, deal, stage, today=notices.today(ctx)):
         ctx.say("deal.moved", title=deal.title, stage=stage_label(ctx, stage))
+        await notices.after_move(ctx, deal)
     ctx.reply(await deal_card(ctx, deal))
 
 

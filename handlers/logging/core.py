@@ -355,13 +355,17 @@ async def update_deal(ctx: Context, plan: Plan) -> None:
         return
     if stage and pipeline.is_closed(stage):  # "丢单了，原因 价格太高": nothing left to ask
         try:
-            await move_stage(records, pipeline, deal, stage, reason=plan.reason)
+            await move_stage(
+                records, pipeline, deal, stage, reason=plan.reason, today=notices.today(ctx)
+            )
         except ApprovalRequired as required:
             await notices.request(ctx, required)
             return
         ctx.say(f"deal.closed_{stage}", title=deal.title, stage=stage_label(ctx, stage))
-    elif stage and await move_stage(records, pipeline, deal, stage):
+        await notices.after_move(ctx, deal)
+    elif stage and await move_stage(records, pipeline, deal, stage, today=notices.today(ctx)):
         ctx.say("deal.moved", title=deal.title, stage=stage_label(ctx, stage))
+        await notices.after_move(ctx, deal)
     elif plan.amount:
         amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
         ctx.say("deal.amount_changed", title=deal.title, old=old_amount, new=amount)
@@ -490,7 +494,14 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
         return deal
     deal = await records.get(Deal, plan.deal_id, for_update=True)
     undo.changing(
-        deal, "stage", "probability", "stage_changed_at", "close_reason", "amount_cents", "currency"
+        deal,
+        "stage",
+        "probability",
+        "stage_changed_at",
+        "close_reason",
+        "amount_cents",
+        "currency",
+        "expected_close",
     )
     plan.was = DealBefore(deal.stage, deal.amount_cents, deal.currency)
     if cents is not None:
@@ -499,9 +510,13 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
         await set_amount(ctx, deal, cents, currency)
     if plan.stage:
         try:
-            await move_stage(records, pipeline, deal, plan.stage, reason=plan.reason)
+            await move_stage(
+                records, pipeline, deal, plan.stage, reason=plan.reason, today=notices.today(ctx)
+            )
         except ApprovalRequired as required:
             await _awaiting_approval(ctx, plan, required)
+        else:
+            await notices.after_move(ctx, deal)
     return deal
 
 

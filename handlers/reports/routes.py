@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Final, TypedDict
 from zoneinfo import ZoneInfo
@@ -71,6 +72,7 @@ class Viewer:
     lang: str
     tz: ZoneInfo
     now: datetime  # UTC
+    focus: reports.Focus | None = None  # a manager's drill-down: one rep or one team
 
     @property
     def today(self) -> date:
@@ -115,23 +117,54 @@ def without_chart(lines: Sequence[str], t: Callable[..., str]) -> str:
     return "\n".join([*lines, "", t("reports.no_charts", command=CHARTS.command)])
 
 
+def chart_filename(kind: str, now: datetime) -> str:
+    """``pipeline-20261202-0915-3f9a2c.png``: a name of its own for every render, so two
+    charts asked for at once (by one person or two, in the console's image folder or a
+    chat's download folder) never overwrite each other; the time makes a folder of them
+    sort by when they were drawn."""
+    return f"{kind}-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.png"
+
+
 async def make_chart(viewer: Viewer, kind: str, period_text: str = "") -> ChartAnswer:
     """The chart and summary ``viewer`` gets for ``kind``; raises PeriodError on a bad period."""
     with offloaded():  # aggregates over the whole workspace: not on the event loop
         spec, lines = await build(viewer, kind, period_text)
     if not available(CHARTS):
-        return ChartAnswer(kind, None, without_chart(lines, viewer.t), f"{kind}.png")
+        return ChartAnswer(
+            kind, None, without_chart(lines, viewer.t), chart_filename(kind, viewer.now)
+        )
     png = await asyncio.to_thread(render, spec)
-    return ChartAnswer(kind, png, "\n".join(lines), f"{kind}.png")
+    return ChartAnswer(kind, png, "\n".join(lines), chart_filename(kind, viewer.now))
 
 
 async def build(viewer: Viewer, kind: str, period_text: str = "") -> tuple[ChartSpec, list[str]]:
     """The chart spec and summary lines, without drawing (tests and benchmarks time this)."""
     if kind not in KINDS:
         raise ValueError(f"unknown report {kind!r}; one of {', '.join(KINDS)}")
-    text = period_text.strip()
+    viewer, text = await drill_down(viewer, period_text.strip())
     period = reports.parse_period(text, viewer.today) if text else None
     return await BUILDERS[kind](viewer, period)
+
+
+async def drill_down(viewer: Viewer, text: str) -> tuple[Viewer, str]:
+    """``李娜``, ``team East`` or ``East团队`` before or after the period: the same report
+    for that person or team only, within what the viewer may see anyway (a rep naming a
+    colleague finds no one). Text that is a period alone is left as it is."""
+    if not text or _is_period(viewer, text):
+        return viewer, text
+    for focus, rest in await reports.focus_candidates(viewer.records, text):
+        if not rest or _is_period(viewer, rest):
+            narrowed = viewer.records.narrowed(focus.owner_ids)
+            return replace(viewer, records=narrowed, focus=focus), rest
+    return viewer, text
+
+
+def _is_period(viewer: Viewer, text: str) -> bool:
+    try:
+        reports.parse_period(text, viewer.today)
+    except PeriodError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- wording
@@ -170,6 +203,10 @@ def period_label(viewer: Viewer, period: Period) -> str:
         )
     if period.kind == "weeks":
         return viewer.t("reports.period.weeks", count=len(period.week_starts()))
+    if period.kind == "days":
+        return viewer.t("reports.period.days", count=(period.end - period.start).days)
+    if period.kind == "ytd":
+        return viewer.t("reports.period.ytd", year=start.year)
     months = period.month_starts()
     return viewer.t(
         "reports.period.span",
@@ -179,6 +216,10 @@ def period_label(viewer: Viewer, period: Period) -> str:
 
 
 async def scope_label(viewer: Viewer) -> str:
+    if viewer.focus is not None:
+        if viewer.focus.team:
+            return viewer.t("reports.scope.team", team=viewer.focus.label)
+        return viewer.focus.label
     role = Role(viewer.user.role)
     if role is Role.ADMIN:
         return viewer.t("reports.scope.all")
@@ -205,14 +246,36 @@ def _amounts(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
     )
 
 
+def _plain_amounts(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
+    """``$87.8万 USD`` — for a row that already says how many deals it holds."""
+    return " + ".join(
+        f"{short_money(o.amount_cents, o.currency, viewer.lang)} {o.currency}" for o in others
+    )
+
+
 def _also(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
     shown = [o for o in others if o.amount_cents]
     return viewer.t("reports.also", amounts=_amounts(viewer, shown)) if shown else ""
 
 
 def _other_note(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
+    return _listed(viewer, "reports.other_note", others)
+
+
+def _listed(viewer: Viewer, key: str, others: Sequence[OtherMoney]) -> str:
     shown = [o for o in others if o.amount_cents]
-    return viewer.t("reports.other_note", amounts=_amounts(viewer, shown)) if shown else ""
+    return viewer.t(key, amounts=_amounts(viewer, shown)) if shown else ""
+
+
+def _won_amount(viewer: Viewer, leader: reports.Leader, currency: str) -> str:
+    """What a rep won, in the report's currency plus whatever had no rate (never "¥0" for
+    a rep whose wins are all in dollars)."""
+    other = _plain_amounts(viewer, leader.won_other)
+    if not other:
+        return _money(viewer, leader.won_cents, currency)
+    if not leader.won_cents:
+        return other
+    return f"{_money(viewer, leader.won_cents, currency)} + {other}"
 
 
 def _frame(viewer: Viewer, kind: str, subtitle: str, currency: str, note: str = "") -> Frame:
@@ -307,7 +370,7 @@ async def _pipeline(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
     lines = [
         viewer.t(
             "reports.pipeline.total",
-            scope=scope,
+            scope=f"{scope} · {when}" if period else scope,
             amount=_money(viewer, report.amount_cents, cur),
             also=_also(viewer, report.others),
             deals=_deals(viewer, report.count),
@@ -383,11 +446,13 @@ async def _funnel(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, lis
     else:
         lines.append(viewer.t("reports.funnel.no_weakest"))
     ranked = [(o.reached[-1] / o.reached[0], o.person.name) for o in report.owners if o.reached[0]]
-    if len(ranked) > 1:
-        rate, name = max(ranked, key=lambda r: (r[0], r[1]))
+    best = max(ranked, key=lambda r: (r[0], r[1])) if len(ranked) > 1 else None
+    if best is not None and best[0] > 0:
         lines.append(
-            viewer.t("reports.funnel.best", rep=name, rate=percent(rate), lost=report.lost)
+            viewer.t("reports.funnel.best", rep=best[1], rate=percent(best[0]), lost=report.lost)
         )
+    elif best is not None:  # a 0 % "best" is no highlight: say there were no wins
+        lines.append(viewer.t("reports.funnel.no_wins", lost=report.lost))
     else:
         lines.append(viewer.t("reports.funnel.lost", lost=report.lost))
     return spec, lines
@@ -423,7 +488,11 @@ async def _forecast(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
             "forecast",
             f"{scope} · {label}",
             cur,
-            _notes(_other_note(viewer, report.others), _fx_text(viewer, report, fx)),
+            _notes(
+                _listed(viewer, "reports.forecast.other_note", report.others),
+                _listed(viewer, "reports.forecast.won_other_note", report.won_others),
+                _fx_text(viewer, report, fx),
+            ),
         ),
         months=tuple(
             MonthBars(month_text(m.month), m.weighted_cents, m.won_cents, m.month == this_month)
@@ -434,7 +503,7 @@ async def _forecast(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
     )
     expected = sum(m.expected_count for m in report.months)
     won = sum(m.won_count for m in report.months)
-    if not expected and not won:
+    if not expected and not won and not report.others and not report.won_others:
         return spec, [viewer.t("reports.forecast.empty")]
     focus = next((m for m in report.months if m.month == this_month), report.months[-1])
     return spec, [
@@ -448,6 +517,7 @@ async def _forecast(viewer: Viewer, period: Period | None) -> tuple[ChartSpec, l
         viewer.t(
             "reports.forecast.won_line",
             won=_money(viewer, report.won_cents, cur),
+            also=_also(viewer, report.won_others),
             deals=_deals(viewer, won),
         ),
         viewer.t(
@@ -481,7 +551,13 @@ async def _leaderboard(viewer: Viewer, period: Period | None) -> tuple[ChartSpec
     spec = LeaderboardChart(
         frame=_frame(viewer, "leaderboard", f"{scope} · {label}", cur, note),
         rows=tuple(
-            LeaderRow(x.person.name, x.won_cents, x.won_count, x.activities)
+            LeaderRow(
+                x.person.name,
+                x.won_cents,
+                x.won_count,
+                x.activities,
+                _plain_amounts(viewer, x.won_other),
+            )
             for x in leaders[:MAX_LEADER_ROWS]
         ),
         won_title=viewer.t("reports.leaderboard.won"),
@@ -507,7 +583,7 @@ async def _leaderboard(viewer: Viewer, period: Period | None) -> tuple[ChartSpec
             viewer.t(
                 "reports.leaderboard.top",
                 rep=best.person.name,
-                amount=_money(viewer, best.won_cents, cur),
+                amount=_won_amount(viewer, best, cur),
                 deals=_deals(viewer, best.won_count),
             )
         )
@@ -652,7 +728,7 @@ async def answer(ctx: Context) -> None:
         return await ctx.workers.run(render, spec)
 
     async def send(later: Context, png: bytes) -> None:
-        later.reply(ChartAnswer(kind, png, "\n".join(lines), f"{kind}.png").reply())
+        later.reply(ChartAnswer(kind, png, "\n".join(lines), chart_filename(kind, ctx.now)).reply())
 
     ctx.defer(draw, send)
 

@@ -72,7 +72,8 @@ async def show(ctx: Context) -> None:
     mine = await store.of_user(ctx.session, ctx.user.id)
     had = {(s.every, s.report) for s in mine}
     buttons = [Button("❌ " + label(ctx, s.every, s.report), Unsubscribe(s.id)) for s in mine]
-    offers = [("weekly", kind) for kind in KINDS] + [("daily", DEFAULT_REPORT)]
+    offers = [("weekly", kind) for kind in KINDS]
+    offers += [("daily", DEFAULT_REPORT), ("monthly", "leaderboard")]
     buttons += [
         Button("➕ " + label(ctx, every, kind), Subscribe(every, kind))
         for every, kind in offers
