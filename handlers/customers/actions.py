@@ -41,3 +41,19 @@ class ShowHistory(Action, tag="h", legacy=("hi",)):
 
     company: int
     offset: int
+
+
+@dataclass(frozen=True)
+class CompanyPage(Action, tag="cp"):
+    """The next page of ``/companies``, ``offset`` rows in."""
+
+    offset: int
+
+
+@dataclass(frozen=True)
+class FindMore(Action, tag="fm"):
+    """The next page of the customers a search found (the query rides along: a lookup
+    keeps no state, so any worker answers the button)."""
+
+    query: str
+    offset: int
