@@ -29,6 +29,7 @@ from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
 from bot.safe_text import strip_controls
 from bot.secret_key import invite_key
+from locales.formatting import format_money_exact
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database
@@ -747,7 +748,7 @@ async def audit(
                 until=until.date() if until else None,
                 tz=await _admin_zone(session, app, zone),
             )
-            lines = await read_audit(session, query)
+            lines = await read_audit(session, query, money=format_money_exact)
         echo("\n".join(lines) if lines else "No audit entries match.")
     finally:
         await app.close()

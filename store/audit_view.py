@@ -4,6 +4,7 @@ happened rather than decoding cents and UTC."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -11,7 +12,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locales.formatting import SYMBOLS
 from store.models import AuditEntry, Deal, User
 from store.users import UserError, find_user
 
@@ -23,6 +23,8 @@ TABLE_NAMES = {
     "task": "tasks",
     "user": "users",
 }
+MoneyFormat = Callable[[int, str], str]
+"""Cents and a currency code to text (the CLI passes the locale's, with symbols)."""
 MONEY_FIELDS = {("deals", "amount_cents"): "amount"}
 """Stored in cents, shown as money in the deal's currency (under the field's plain name)."""
 
@@ -62,14 +64,15 @@ class AuditQuery:
         return cls(table, int(raw_id), user, limit, since, until, tz)
 
 
-def money(cents: str | None, currency: str) -> str | None:
-    """``30000000`` cents of CNY as ``¥300,000``; cents kept when not a whole unit."""
-    if cents is None or not cents.lstrip("-").isdigit():
-        return cents
-    units = Decimal(int(cents)) / 100
-    symbol = SYMBOLS.get(currency, currency + " ")
-    text = f"{abs(units):,.2f}".removesuffix(".00")
-    return f"{'-' if units < 0 else ''}{symbol}{text}"
+def plain_money(cents: int, currency: str) -> str:
+    """``CNY 300,000.00``: what the store can say without a locale's symbols."""
+    return f"{currency} {Decimal(cents) / 100:,.2f}".strip()
+
+
+def _money(value: str | None, currency: str, money: MoneyFormat) -> str | None:
+    if value is None or not value.lstrip("-").isdigit():
+        return value
+    return money(int(value), currency)
 
 
 def local_time(value: str | None, tz: tzinfo) -> str | None:
@@ -89,7 +92,9 @@ def zone_name(tz: tzinfo) -> str:
     return "UTC" if tz is UTC else str(tz)
 
 
-async def read_audit(session: AsyncSession, query: AuditQuery) -> list[str]:
+async def read_audit(
+    session: AsyncSession, query: AuditQuery, *, money: MoneyFormat = plain_money
+) -> list[str]:
     """The matching entries, newest first, one line each; :class:`UserError` for a user
     who does not exist (rather than an empty answer that reads like "did nothing")."""
     stmt = (
@@ -122,7 +127,7 @@ async def read_audit(session: AsyncSession, query: AuditQuery) -> list[str]:
             label = MONEY_FIELDS.get((entry.table_name, field))
             if label is not None:
                 currency = currencies.get(entry.id, "")
-                field, old, new = label, money(old, currency), money(new, currency)
+                field, old, new = label, _money(old, currency, money), _money(new, currency, money)
             else:
                 old, new = local_time(old, query.tz), local_time(new, query.tz)
             change = f"  {field}: {old or '∅'} → {new or '∅'}"

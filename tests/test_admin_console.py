@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.secret_key import invite_key
+from locales.formatting import format_money_exact
 from store.audit_view import AuditQuery, read_audit
 from store.models import Role
 from store.users import UserError, create_user, issue_invite
@@ -88,7 +89,9 @@ async def test_audit_shows_money_local_times_and_filters(bot, ws):
     assert "⏰" in (await ws.li.send("remind me to call Li tomorrow 9am")).text
     async with bot.db.transaction() as session:
         lines = await read_audit(
-            session, AuditQuery.parse(record=f"deal:{deal_id}", user="li", limit=10, tz=SH)
+            session,
+            AuditQuery.parse(record=f"deal:{deal_id}", user="li", limit=10, tz=SH),
+            money=format_money_exact,
         )
         assert any("amount: ¥300,000 → ¥500,000" in line for line in lines), lines
         # the frozen clock is 2026-11-18 02:00 UTC: 10:00 in Shanghai
@@ -107,7 +110,7 @@ async def test_audit_shows_money_local_times_and_filters(bot, ws):
                 record=None, user=None, limit=99, until=day - timedelta(days=1), tz=SH
             ),
         )
-        assert any("amount: ¥300,000 → ¥500,000" in line for line in until)
+        assert any("amount: CNY 300,000.00 → CNY 500,000.00" in line for line in until)
         with pytest.raises(UserError, match="no such user 'nobody'"):
             await read_audit(session, AuditQuery.parse(record=None, user="nobody", limit=5))
 
