@@ -20,6 +20,7 @@ from pathlib import Path
 import phonenumbers
 
 from bot.cardscan.fields import DEFAULT_REGION
+from bot.cardscan.limits import MAX_PIXELS
 from bot.cardscan.scanner import NO_OCR, CardScanner, ScanResult, scan_or_refusal
 from bot.context import Context
 from bot.events import Attachment
@@ -92,6 +93,8 @@ async def on_card_attachment(ctx: Context, *, scanner: CardScanner | None = None
 def refuse(ctx: Context, reason: str) -> None:
     if reason == "too_large":
         ctx.say("bizcard.too_large", mb=ctx.settings.max_photo_bytes // 1_048_576)
+    elif reason == "too_many_pixels":
+        ctx.say("bizcard.too_many_pixels", megapixels=MAX_PIXELS // 1_000_000)
     elif reason == "not_image":
         ctx.say("bizcard.not_image")
     elif reason == "unavailable":  # the platform's download failed
@@ -168,16 +171,24 @@ def card_photo() -> Matcher:
 
 
 def typed_image_path() -> Matcher:
-    """A console line that is the path of an image file."""
+    """A console line that is the path of an image file. An absolute path reads like a
+    command (``/tmp/x/card.png``), but no command name holds a ``/``: such a line naming
+    an image is a path, and a missing file is said to be missing."""
     return Matcher(
         lambda c: (
             c.event.platform in FILE_PLATFORMS
-            and c.command is None
             and c.payload is None
-            and image_path(c.text) is not None
+            and (
+                (c.command is None and image_path(c.text) is not None)
+                or (c.command is not None and "/" in c.command and _names_image(c.text))
+            )
         ),
         "image path",
     )
+
+
+def _names_image(text: str) -> bool:
+    return Path(text.strip().strip("'\"")).suffix.lower() in IMAGE_SUFFIXES
 
 
 def routes(scanner: CardScanner | None = None) -> Router:
