@@ -89,14 +89,21 @@ def main() -> None:
 @click.option(
     "--account", metavar="ID", help="Talk as an unlinked chat account (to try /start CODE)."
 )
+@click.option(
+    "--demo/--no-demo",
+    "load_demo",
+    default=None,
+    help="In an empty workspace: load the demo data, or start empty, without asking "
+    "(needed when input is piped).",
+)
 @run_async
-async def chat(as_user: str | None, account: str | None) -> None:
+async def chat(as_user: str | None, account: str | None, load_demo: bool | None) -> None:
     """Chat with crmbot in this terminal (buttons are numbered; reply with the number)."""
     app = await _app()
     user: User | None = None
     try:
         if account is None:
-            user = await _console_user(app, as_user)
+            user = await _console_user(app, as_user, load_demo)
             if user is None:
                 return
             external_id = f"user:{user.name}"
@@ -131,16 +138,27 @@ async def chat(as_user: str | None, account: str | None) -> None:
         await app.close()
 
 
-async def _console_user(app: App, name: str | None) -> User | None:
-    """The terminal is trusted (whoever runs it owns the database): link it without a code."""
+async def _console_user(app: App, name: str | None, load_demo: bool | None) -> User | None:
+    """The terminal is trusted (whoever runs it owns the database): link it without a code.
+
+    An empty workspace offers the demo: asked at a terminal, answered by ``--demo`` /
+    ``--no-demo``; with input piped and neither given, nothing is decided silently (a script
+    would otherwise find fifty companies it did not ask for, or none it expected)."""
     async with app.db.transaction(platform="console") as session:
         users = await session.scalar(select(func.count()).select_from(User)) or 0
-    if not users and name is None:
-        if not sys.stdin.isatty() or click.confirm(
-            "This workspace is empty. Load the demo workspace "
-            "(an admin, a manager, 3 reps, 50 companies)?",
-            default=True,
-        ):
+    if not users:
+        if load_demo is None:
+            if not sys.stdin.isatty():
+                raise UserError(
+                    "this workspace is empty and input is piped: pass --demo to load the "
+                    "demo workspace first, or --no-demo to start empty"
+                )
+            load_demo = click.confirm(
+                "This workspace is empty. Load the demo workspace "
+                "(an admin, a manager, 3 reps, 50 companies)?",
+                default=True,
+            )
+        if load_demo:
             await demo.load(app.db, app.clock)
             echo(demo.SUMMARY, err=True)
         else:

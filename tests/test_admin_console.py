@@ -127,3 +127,20 @@ def test_audit_command_filters_and_names_an_unknown_user(crmbot):
     assert result.exit_code == 1
     assert "no such user 'nobody'" in result.output
     assert "unknown time zone" in crmbot("audit", "--tz", "Mars/Base", ok=False).output
+
+
+def test_piped_first_run_asks_for_a_demo_flag_instead_of_deciding(crmbot):
+    refused = crmbot("chat", input="/find acme\n", ok=False)
+    assert refused.exit_code == 1
+    assert "pass --demo" in refused.output
+    assert "--no-demo" in refused.output
+    assert "No users yet" in crmbot("user", "list").output
+
+    empty = crmbot("chat", "--no-demo", input="/find acme\n")
+    assert "crmbot user invite NAME --role admin" in empty.output
+    assert "No users yet" in crmbot("user", "list").output
+
+    loaded = crmbot("chat", "--as", "li", "--demo", input="/find acme\n1\n")
+    assert "🏢 Acme Ltd" in loaded.stdout
+    again = crmbot("chat", "--as", "li", input="/find acme\n1\n")  # not empty: no flag needed
+    assert "🏢 Acme Ltd" in again.stdout
