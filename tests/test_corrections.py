@@ -1,0 +1,55 @@
+"""Corrections: a typed /undo (/撤销), Edit again after an edit, and (below) editing,
+deleting and reopening records from their cards."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from store.models import Activity, Task
+
+
+async def count(bot, model, *where) -> int:
+    return int(await bot.scalar(select(func.count()).select_from(model).where(*where)))
+
+
+async def test_edit_stays_available_after_one_edit(bot, ws):
+    r = await ws.li.send("called Acme Ltd, Wang wants a revised quote, follow up Friday 10am")
+    r = await ws.li.click(r.button("Edit"))
+    r = await ws.li.click(r.button("Summary"))
+    r = await ws.li.send("Wang wants the quote in USD")
+    assert "Wang wants the quote in USD" in r.text
+    r = await ws.li.click(r.button("Edit"))  # a second correction, from the answer itself
+    r = await ws.li.click(r.button("Follow-up"))
+    r = await ws.li.send("tomorrow 3pm")
+    assert "15:00" in r.text
+    assert r.button("Undo")
+    activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert activity.summary == "Wang wants the quote in USD"
+
+
+async def test_typed_undo_offers_the_last_action_and_reverses_it(bot, ws):
+    before = await count(bot, Activity)
+    await ws.li.send("called Acme Ltd, Wang wants a revised quote, follow up Friday 10am")
+    assert await count(bot, Activity) == before + 1
+    r = await ws.li.send("/undo")
+    assert "Undo your last action — the log Call · Acme Ltd" in r.text
+    assert await count(bot, Activity) == before + 1  # asked first, nothing removed yet
+    r = await ws.li.click(r.button("Undo"))
+    assert "Undone" in r.text
+    assert await count(bot, Activity) == before
+    r = await ws.li.send("/undo")
+    assert "nothing of yours to undo" in r.text
+
+
+async def test_typed_undo_in_chinese_cancels_a_reminder(bot, ws):
+    await ws.na.send("提醒我明天上午10点给星辰科技发合同")
+    assert await count(bot, Task, Task.title.contains("合同")) == 1
+    r = await ws.na.send("/撤销")
+    assert "撤销你的上一步操作——提醒" in r.text
+    r = await ws.na.click(r.button("撤销"))
+    assert "已撤销" in r.text
+    assert await count(bot, Task, Task.title.contains("合同")) == 0
+    # Another rep's last action is not mine to undo.
+    await ws.li.send("remind me to call Li tomorrow 9am")
+    assert "nothing of yours to undo" not in (await ws.li.send("/undo")).text
+    assert "没有可以撤销" in (await ws.na.send("/撤销")).text
