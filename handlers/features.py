@@ -16,7 +16,7 @@ from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
 from handlers.customers import companies, history, lookup, new_company
 from handlers.deals import edit as deal_edit
-from handlers.deals import new_deal, reason
+from handlers.deals import new_deal, reason, reopen
 from handlers.deals import routes as deals
 from handlers.logging import edit as log_edit
 from handlers.logging import guided, intents, quick_log
@@ -64,6 +64,7 @@ def build_flows() -> Flows:
         new_deal.FLOW,
         deal_edit.FLOW,
         reason.FLOW,
+        reopen.FLOW,
         quick_log.FLOW,
         guided.FLOW,
         log_edit.FLOW,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from store.models import Activity, Task
+from handlers.deals.actions import MoveDeal, OpenDeal, ReopenDeal
+from store.models import Activity, AuditEntry, Deal, DealStageChange, Task
 
 
 async def count(bot, model, *where) -> int:
@@ -53,3 +54,51 @@ async def test_typed_undo_in_chinese_cancels_a_reminder(bot, ws):
     await ws.li.send("remind me to call Li tomorrow 9am")
     assert "nothing of yours to undo" not in (await ws.li.send("/undo")).text
     assert "没有可以撤销" in (await ws.na.send("/撤销")).text
+
+
+async def test_a_lost_deal_is_reopened_with_a_reason_and_audited(bot, ws):
+    deal_id = ws.ids["Acme ERP"]
+    r = await ws.li.click(OpenDeal(deal_id).encode())
+    r = await ws.li.click(r.button("Lost"))
+    r = await ws.li.click(r.button("Competitor"))
+    assert "Reopen" in r.button("Reopen").label
+    r = await ws.li.click(r.button("Reopen"))
+    assert "Tell me why" in r.text
+    r = await ws.li.send("they came back with a new budget")
+    assert "“Acme ERP” is open again, at Proposal" in r.text
+    deal = await bot.scalar(select(Deal).where(Deal.id == deal_id))
+    assert deal.stage == "proposal"
+    assert deal.close_reason is None
+    note = await bot.scalar(select(Activity).where(Activity.deal_id == deal_id))
+    assert note.summary == "Reopened (was Lost): they came back with a new budget"
+    li = await bot.get_user("li")
+    audited = await bot.all(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "deals",
+            AuditEntry.record_id == deal_id,
+            AuditEntry.field == "stage",
+            AuditEntry.old_value == "lost",
+        )
+    )
+    assert [(a.new_value, a.user_id) for a in audited] == [("proposal", li.id)]
+    moves = await bot.all(
+        select(DealStageChange.to_stage).where(DealStageChange.deal_id == deal_id)
+    )
+    assert moves[-2:] == ["lost", "proposal"]
+
+
+async def test_a_won_deal_is_reopened_in_chinese(bot, ws):
+    deal_id = ws.ids["星辰 ERP"]
+    r = await ws.na.click(MoveDeal(deal_id, "won").encode())
+    r = await ws.na.click(r.button("跳过"))
+    r = await ws.na.click(r.button("重新打开"))
+    assert "请说明原因" in r.text
+    r = await ws.na.send("/取消")
+    assert (await bot.scalar(select(Deal).where(Deal.id == deal_id))).stage == "won"
+    r = await ws.na.click(ReopenDeal(deal_id).encode())
+    r = await ws.na.send("客户合同作废，重新谈")
+    assert "已重新打开" in r.text
+    assert (await bot.scalar(select(Deal).where(Deal.id == deal_id))).stage == "proposal"
+    # Another rep cannot reopen it (record rules): the same "not found" as a missing deal.
+    r = await ws.li.click(ReopenDeal(deal_id).encode())
+    assert "Not found" in r.text
