@@ -14,7 +14,7 @@ from handlers.approvals import routes as approvals
 from handlers.cards import review
 from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
-from handlers.customers import companies, history, lookup, new_company
+from handlers.customers import companies, corrections, history, lookup, new_company
 from handlers.deals import edit as deal_edit
 from handlers.deals import new_deal, reason, reopen
 from handlers.deals import routes as deals
@@ -41,6 +41,7 @@ def build_router() -> Router:
         help,
         settings,
         companies,
+        corrections,
         lookup,
         deals,
         approvals,
@@ -61,6 +62,7 @@ def build_flows() -> Flows:
     flows = Flows()
     for flow in (
         new_company.FLOW,
+        corrections.FLOW,
         new_deal.FLOW,
         deal_edit.FLOW,
         reason.FLOW,

@@ -126,6 +126,13 @@ class Records:
             stmt = stmt.order_by(order_by)
         return (await self.session.scalars(stmt)).all()
 
+    def may_correct(self, obj: Owned) -> bool:
+        """Whether the principal may edit or delete ``obj`` from its card: its owner or an
+        admin. A manager sees the team's records but corrects only their own: a fix to a
+        rep's customer is the rep's (or an admin's) to make, so nobody's data changes
+        under them unasked."""
+        return self.principal.role is Role.ADMIN or obj.owner_id == self.principal.user_id
+
     async def create(self, model: type[RecordT], *, flush: bool = True, **fields: Any) -> RecordT:
         """A new record, checked against the principal's scope; ``flush=False`` leaves the
         INSERT for the next flush when nothing needs its id yet (fewer round trips)."""

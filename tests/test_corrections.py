@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from handlers.customers.actions import (
+    AskDeleteCompany,
+    AskDeleteRecord,
+    CorrectFrom,
+    CorrectRecord,
+)
 from handlers.deals.actions import MoveDeal, OpenDeal, ReopenDeal
-from store.models import Activity, AuditEntry, Deal, DealStageChange, Task
+from store.models import Activity, AuditEntry, Contact, Deal, DealStageChange, Task
 
 
 async def count(bot, model, *where) -> int:
@@ -102,3 +108,93 @@ async def test_a_won_deal_is_reopened_in_chinese(bot, ws):
     # Another rep cannot reopen it (record rules): the same "not found" as a missing deal.
     r = await ws.li.click(ReopenDeal(deal_id).encode())
     assert "Not found" in r.text
+
+
+async def test_owner_edits_a_contact_from_the_card_with_confirmation(bot, ws):
+    r = await ws.li.send("/find Acme Ltd")
+    r = await ws.li.click(r.button("Edit"))
+    assert "What in Acme Ltd do you want to correct?" in r.text
+    r = await ws.li.click(r.button("Wang Lei"))
+    r = await ws.li.click(r.button("Mobile"))
+    assert "now: +8613911112222" in r.text
+    r = await ws.li.send("not a phone")
+    assert "isn't a phone number" in r.text
+    r = await ws.li.send("139 1111 3333")
+    assert "Change Mobile: +8613911112222 → +8613911113333?" in r.text
+    contact = await bot.scalar(select(Contact).where(Contact.id == ws.ids["Wang Lei"]))
+    assert contact.mobile == "+8613911112222"  # nothing before Save
+    r = await ws.li.click(r.button("Save"))
+    assert "Mobile is now +8613911113333" in r.text
+    assert "🏢 Acme Ltd" in r.text
+    contact = await bot.scalar(select(Contact).where(Contact.id == ws.ids["Wang Lei"]))
+    assert contact.mobile == "+8613911113333"
+    li = await bot.get_user("li")
+    audit = await bot.all(
+        select(AuditEntry)
+        .where(AuditEntry.table_name == "contacts", AuditEntry.field == "mobile")
+        .order_by(AuditEntry.id)
+    )
+    assert [(a.old_value, a.new_value, a.user_id) for a in audit][-1] == (
+        "+8613911112222",
+        "+8613911113333",
+        li.id,
+    )
+
+
+async def test_owner_renames_a_company_and_deletes_an_activity(bot, ws):
+    company_id = ws.ids["Acme Ltd"]
+    r = await ws.li.click(CorrectRecord("company", company_id).encode())
+    r = await ws.li.click(r.button("Name"))
+    r = await ws.li.send("Acme Limited")
+    r = await ws.li.click(r.button("Save"))
+    assert "🏢 Acme Limited" in r.text
+    r = await ws.li.click(CorrectFrom(company_id).encode())
+    r = await ws.li.click(r.button("call number 7"))
+    r = await ws.li.click(r.button("Summary"))
+    r = await ws.li.send("call number seven")
+    r = await ws.li.click(r.button("Cancel"))
+    assert "Nothing was changed" in r.text
+    before = await count(bot, Activity, Activity.company_id == company_id)
+    r = await ws.li.click(CorrectFrom(company_id).encode())
+    r = await ws.li.click(r.button("call number 7"))
+    r = await ws.li.click(r.button("Delete"))
+    assert "Delete 🕘 Call · call number 7?" in r.text
+    assert await count(bot, Activity, Activity.company_id == company_id) == before
+    r = await ws.li.click(r.button("Yes, delete"))
+    assert "Deleted 🕘 Call · call number 7" in r.text
+    assert await count(bot, Activity, Activity.company_id == company_id) == before - 1
+    deleted = await bot.all(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "activities", AuditEntry.action == "delete"
+        )
+    )
+    assert deleted
+
+
+async def test_a_manager_sees_but_does_not_correct_a_reps_records(bot, ws):
+    r = await ws.wang.send("/查 Acme Ltd")
+    assert "🏢 Acme Ltd" in r.text
+    assert not [b for b in r.buttons if "修改" in b.label]
+    r = await ws.wang.click(CorrectRecord("contact", ws.ids["Wang Lei"]).encode())
+    assert "只有记录的负责人或管理员" in r.text
+    r = await ws.wang.click(AskDeleteCompany(ws.ids["Acme Trading"]).encode())
+    assert "只有记录的负责人或管理员" in r.text
+    admin = await bot.user("ada", role="admin")
+    r = await admin.click(CorrectRecord("contact", ws.ids["Wang Lei"]).encode())
+    r = await admin.click(r.button("Title"))
+    r = await admin.send("Head of Purchasing")
+    r = await admin.click(r.button("Save"))
+    assert "Title is now Head of Purchasing" in r.text
+
+
+async def test_corrections_in_chinese(bot, ws):
+    r = await ws.na.send("/查 星辰科技")
+    r = await ws.na.click(r.button("修改"))
+    r = await ws.na.click(r.button("🏢 星辰科技"))
+    r = await ws.na.click(r.button("城市"))
+    r = await ws.na.send("深圳")
+    assert "把城市从 Shanghai 改为 深圳？" in r.text
+    r = await ws.na.click(r.button("保存"))
+    assert "城市已改为 深圳" in r.text
+    r = await ws.na.click(AskDeleteRecord("company", ws.ids["星辰科技"]).encode())
+    assert "星辰科技 下还有联系人" in r.text

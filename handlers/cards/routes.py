@@ -14,12 +14,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from importlib import resources
 from pathlib import Path
 
-import phonenumbers
-
-from bot.cardscan.fields import DEFAULT_REGION
 from bot.cardscan.limits import MAX_PIXELS
 from bot.cardscan.scanner import NO_OCR, CardScanner, ScanResult, scan_or_refusal
 from bot.context import Context
@@ -28,6 +24,7 @@ from bot.extras import OCR
 from bot.router import Handler, Matcher, Router, command
 from bot.workers import SlowWorkFailed
 from handlers.cards import review
+from handlers.common.region import region_for
 
 log = logging.getLogger(__name__)
 
@@ -136,30 +133,6 @@ def image_path(raw: str) -> Path | None:
 
 
 # --------------------------------------------------------------------------- region
-
-
-@functools.cache
-def _zone_countries() -> dict[str, str]:
-    """IANA time zone -> ISO country, from the tzdata package's zone.tab."""
-    try:
-        text = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        return {}
-    countries: dict[str, str] = {}
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        parts = line.split("\t")
-        if len(parts) >= 3:
-            countries[parts[2]] = parts[0]
-    return countries
-
-
-def region_for(ctx: Context) -> str:
-    """The country whose numbers a rep writes without ``+``: from their time zone (a rep
-    in Asia/Singapore dials Singapore numbers), CN when it can't be told."""
-    region = _zone_countries().get(str(ctx.tz.key), DEFAULT_REGION)
-    return region if region in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
 
 
 # --------------------------------------------------------------------------- routes

@@ -4,6 +4,7 @@ crmbot wrote before the codec, still in chats."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.payloads import Action
 
@@ -57,3 +58,41 @@ class FindMore(Action, tag="fm"):
 
     query: str
     offset: int
+
+
+RecordKind = Literal["company", "contact", "activity"]
+
+
+@dataclass(frozen=True)
+class CorrectFrom(Action, tag="rm"):
+    """The Edit button on a company's card: pick what to correct (the company, one of its
+    contacts, one of its latest activities)."""
+
+    company: int
+
+
+@dataclass(frozen=True)
+class CorrectRecord(Action, tag="rc"):
+    """One record's corrections: its fields, and Delete."""
+
+    kind: RecordKind
+    record: int
+
+
+@dataclass(frozen=True)
+class EditField(Action, tag="rf"):
+    kind: RecordKind
+    record: int
+    field: str
+
+
+@dataclass(frozen=True)
+class AskDeleteRecord(Action, tag="rd"):
+    kind: RecordKind
+    record: int
+
+
+@dataclass(frozen=True)
+class DeleteRecord(Action, tag="rx"):
+    kind: RecordKind
+    record: int

@@ -47,6 +47,8 @@ async def next_page(ctx: Context) -> None:
 async def _deletable(ctx: Context, company_id: int, *, lock: bool = False) -> Company:
     """Only an empty company can be deleted, so no child record disappears unaudited."""
     company = await ctx.records.get(Company, company_id, for_update=lock)
+    if not ctx.records.may_correct(company):
+        raise UserFacingError("corrections.owner_only")
     for model in (Contact, Deal, Activity, Task):
         linked = await ctx.session.scalar(
             select(func.count()).select_from(model).where(model.company_id == company.id)
@@ -57,7 +59,12 @@ async def _deletable(ctx: Context, company_id: int, *, lock: bool = False) -> Co
 
 
 async def ask_delete(ctx: Context) -> None:
-    company = await _deletable(ctx, ctx.pressed(AskDeleteCompany).company)
+    await offer_delete(ctx, ctx.pressed(AskDeleteCompany).company)
+
+
+async def offer_delete(ctx: Context, company_id: int) -> None:
+    """Delete the company? — for its owner or an admin, and only when it is empty."""
+    company = await _deletable(ctx, company_id)
     ctx.ask(
         ctx.t("company.delete_confirm", name=company.name),
         [
