@@ -14,7 +14,7 @@ from handlers.approvals import routes as approvals
 from handlers.cards import review
 from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
-from handlers.customers import companies, corrections, history, lookup, new_company
+from handlers.customers import companies, corrections, history, lookup, new_company, twins
 from handlers.deals import edit as deal_edit
 from handlers.deals import new_deal, reason, reopen
 from handlers.deals import routes as deals
@@ -42,6 +42,7 @@ def build_router() -> Router:
         settings,
         companies,
         corrections,
+        twins,
         lookup,
         deals,
         approvals,

@@ -69,6 +69,14 @@ def _by_id(model: type[Owned], ids: frozenset[int] | None, for_update: bool) -> 
     return stmt.with_for_update() if for_update else stmt
 
 
+def may_hand_over(principal: Principal, owner_id: int) -> bool:
+    """Who may give a record to someone else (a handover asked for after a duplicate
+    check): its owner, an admin, or a manager who sees the owner's records."""
+    if principal.role is Role.ADMIN or principal.user_id == owner_id:
+        return True
+    return principal.role is Role.MANAGER and principal.can_see_owner(owner_id)
+
+
 class Records:
     """Scoped reads and writes of owned records for one principal in one transaction."""
 

@@ -96,3 +96,31 @@ class AskDeleteRecord(Action, tag="rd"):
 class DeleteRecord(Action, tag="rx"):
     kind: RecordKind
     record: int
+
+
+TwinKind = Literal["company", "contact"]
+
+
+@dataclass(frozen=True)
+class AskHandover(Action, tag="th"):
+    """Ask the owner of a colleague's twin record to hand it over."""
+
+    kind: TwinKind
+    record: int
+
+
+@dataclass(frozen=True)
+class RequestAccess(Action, tag="ta"):
+    """Ask the owner's manager (or an admin) for a colleague's twin record."""
+
+    kind: TwinKind
+    record: int
+
+
+@dataclass(frozen=True)
+class GiveRecord(Action, tag="tg"):
+    """The owner's (or a manager's) yes: the record goes to user ``to``."""
+
+    kind: TwinKind
+    record: int
+    to: int
