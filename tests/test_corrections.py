@@ -10,6 +10,7 @@ from handlers.customers.actions import (
     AskDeleteRecord,
     CorrectFrom,
     CorrectRecord,
+    OpenContact,
 )
 from handlers.deals.actions import MoveDeal, OpenDeal, ReopenDeal
 from store.models import Activity, AuditEntry, Contact, Deal, DealStageChange, Task
@@ -198,3 +199,21 @@ async def test_corrections_in_chinese(bot, ws):
     assert "城市已改为 深圳" in r.text
     r = await ws.na.click(AskDeleteRecord("company", ws.ids["星辰科技"]).encode())
     assert "星辰科技 下还有联系人" in r.text
+
+
+async def test_a_contact_without_a_company_is_edited_from_its_own_card(bot, ws):
+    session, records = await bot.records_for(ws.li)
+    async with session, session.begin():
+        loner = await records.create(Contact, name="Lone Ranger", email="lone@example.com")
+    r = await ws.li.click(OpenContact(loner.id).encode())
+    assert "👤 Lone Ranger" in r.text
+    r = await ws.li.click(r.button("Edit"))
+    r = await ws.li.click(r.button("E-mail"))
+    r = await ws.li.send("not-an-email")
+    assert "isn't an e-mail address" in r.text
+    r = await ws.li.send("Ranger@Example.com")
+    r = await ws.li.click(r.button("Save"))
+    assert "E-mail is now ranger@example.com" in r.text
+    r = await ws.wang.click(OpenContact(loner.id).encode())
+    assert "Lone Ranger" in r.text
+    assert r.buttons == []

@@ -31,7 +31,7 @@ async def pushes_to(bot: BotHarness, chat: ChatUser) -> list[Response]:
 async def owner_of(bot: BotHarness, company_id: int) -> str:
     company = await bot.scalar(select(Company).where(Company.id == company_id))
     user = await bot.scalar(select(User).where(User.id == company.owner_id))
-    return user.name
+    return str(user.name)
 
 
 def test_company_core_ignores_legal_forms_case_and_city():

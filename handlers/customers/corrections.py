@@ -18,7 +18,7 @@ import phonenumbers
 from bot.context import Context, FlowKey, UserFacingError
 from bot.replies import Button
 from bot.router import Router, action
-from conversations.base import Answer, Flow, Step
+from conversations.base import Answer, Expects, Flow, Step
 from handlers.common.labels import activity_label
 from handlers.common.region import region_for
 from handlers.customers import companies
@@ -252,6 +252,7 @@ def routes() -> Router:
 
 FLOW = Flow(
     KEY,
-    {State.VALUE: Step(on_value), State.CONFIRM: on_confirm},
+    # The value is whatever is typed next: a corrected summary may well read like a log.
+    {State.VALUE: Step(on_value, Expects.MESSAGE), State.CONFIRM: on_confirm},
     answers=(ConfirmEdit,),
 )

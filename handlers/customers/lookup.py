@@ -8,7 +8,7 @@ from bot.replies import Button
 from bot.router import Router, action, command
 from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.customers import new_company
-from handlers.customers.actions import FindMore, OpenCompany, OpenContact
+from handlers.customers.actions import CorrectRecord, FindMore, OpenCompany, OpenContact
 from handlers.customers.card import company_card, company_of
 from store.models import Company, Contact
 from store.search import Hit, search
@@ -110,7 +110,7 @@ async def show_hit(ctx: Context, hit: Hit) -> None:
         contact = await ctx.records.get(Contact, hit.id)
         found = await company_of(ctx, contact)
         if found is None:
-            ctx.reply_text(contact_text(ctx, contact))
+            show_contact(ctx, contact)
             return
         company = found
     ctx.reply(await company_card(ctx, company))
@@ -141,8 +141,16 @@ async def open_company(ctx: Context) -> None:
 
 
 async def open_contact(ctx: Context) -> None:
-    contact = await ctx.records.get(Contact, ctx.pressed(OpenContact).contact)
-    ctx.reply_text(contact_text(ctx, contact))
+    show_contact(ctx, await ctx.records.get(Contact, ctx.pressed(OpenContact).contact))
+
+
+def show_contact(ctx: Context, contact: Contact) -> None:
+    """A contact's own card; Edit for its owner and admins (``Records.may_correct``)."""
+    if ctx.records.may_correct(contact):
+        edit = Button(ctx.t("corrections.edit"), CorrectRecord("contact", contact.id))
+        ctx.ask(contact_text(ctx, contact), [edit])
+    else:
+        ctx.reply_text(contact_text(ctx, contact))
 
 
 def routes() -> Router:
