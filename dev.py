@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".crmbot-installed"
+#: What pip printed while setting .venv up (kept out of the terminal; shown on failure).
+PIP_LOG = VENV / "pip-install.log"
 LOCK = ROOT / "requirements.lock"
 #: pip-compile lives in a venv of its own inside .venv, not among the locked packages.
 LOCK_TOOL = VENV / "lock-tool"
@@ -63,14 +66,80 @@ def ensure_environment(*extras: str) -> None:
     if not (BIN / "python").exists():
         print("Creating the virtual environment in .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print("Installing crmbot and its dependencies (first run takes a minute) ...", flush=True)
     wanted = sorted(set(extras) | installed)  # keep what was there (dev) when reinstalling
     target = f".[{','.join(wanted)}]" if wanted else "."
-    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    PIP_LOG.unlink(missing_ok=True)
+    _pip_install(["--upgrade", "pip"], "Updating pip")
     constraints = ["--constraint", str(LOCK)] if LOCK.exists() else []
-    subprocess.run([*pip, *constraints, "--editable", target], check=True, cwd=ROOT)
+    _pip_install(
+        [*constraints, "--editable", target],
+        "Installing crmbot and its dependencies (the first run takes a minute or two)",
+    )
     STAMP.write_text(f"{_inputs_digest()} {','.join(wanted)}")
+
+
+def _pip_install(args: list[str], doing: str) -> None:
+    """``pip install ARGS`` with its output in .venv/pip-install.log, not the terminal:
+    one line says what is happening and counts the packages as pip goes through them.
+    On failure the log's last lines are shown, and where the rest is."""
+    command = [str(BIN / "python"), "-m", "pip", "install", "--progress-bar", "off", *args]
+    line = _ProgressLine(doing)
+    with PIP_LOG.open("a", encoding="utf-8") as log:
+        log.write(f"$ {' '.join(command)}\n")
+        with subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        ) as pip:
+            assert pip.stdout is not None
+            for text in pip.stdout:
+                log.write(text)
+                line.saw(text)
+            code = pip.wait()
+    line.finish(ok=code == 0)
+    if code:
+        tail = PIP_LOG.read_text(encoding="utf-8").splitlines()[-25:]
+        print("\n".join(tail), file=sys.stderr)
+        sys.exit(f"pip install failed (exit {code}); the whole output is in {PIP_LOG}")
+
+
+class _ProgressLine:
+    """One line on the terminal, rewritten in place, counting the packages pip reports."""
+
+    STEPS = ("Collecting ", "Requirement already satisfied: ", "Obtaining ")
+
+    def __init__(self, doing: str) -> None:
+        self.doing = doing
+        self.packages = 0
+        self.installing = False
+        self.live = sys.stdout.isatty()
+        self.started = time.monotonic()
+        self._show()
+
+    def saw(self, text: str) -> None:
+        if text.startswith(self.STEPS):
+            self.packages += 1
+            self._show()
+        elif text.startswith("Installing collected packages"):
+            self.installing = True
+            self._show()
+
+    def _show(self) -> None:
+        if not self.live:
+            return
+        state = "installing" if self.installing else "resolving"
+        counted = f" — {self.packages} packages, {state}" if self.packages else ""
+        print(f"\r\033[K{self.doing}{counted} …", end="", flush=True)
+
+    def finish(self, *, ok: bool) -> None:
+        seconds = time.monotonic() - self.started
+        result = f"{self.packages} packages, {seconds:.0f} s" if ok else "failed"
+        prefix = "\r\033[K" if self.live else ""
+        print(f"{prefix}{self.doing}: {result}.", flush=True)
 
 
 def lock(options: list[str]) -> int:

@@ -8,6 +8,7 @@ from bot.bodies import BodyLimits
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.engine import Engine, EngineParts
+from bot.safe_text import strip_controls
 from bot.secret_key import with_secret_key
 from bot.workers import SlowWorkers
 from conversations.dispatch import FlowDispatcher
@@ -46,7 +47,7 @@ async def open_app(
 ) -> App:
     """Open the database (migrating SQLite automatically) and build the engine."""
     clock = clock or SystemClock()
-    db = Database(settings.database_url, clock)
+    db = Database(settings.database_url, clock, clean_text=strip_controls)
     settings = with_secret_key(settings)  # after the database: its directory exists now
     try:
         if db.is_sqlite:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.console.adapter import PROMPT, run_console
 from bot.adapters.memory.chat import LocalChat
@@ -28,6 +29,7 @@ from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
 from bot.safe_text import strip_controls
 from bot.secret_key import invite_key
+from locales.formatting import format_money_exact
 from store import demo, migrate
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database
@@ -41,6 +43,7 @@ from store.users import (
     find_user,
     identity_user,
     issue_invite,
+    last_seen,
     link_identity,
     remove_member,
     require_user,
@@ -86,14 +89,21 @@ def main() -> None:
 @click.option(
     "--account", metavar="ID", help="Talk as an unlinked chat account (to try /start CODE)."
 )
+@click.option(
+    "--demo/--no-demo",
+    "load_demo",
+    default=None,
+    help="In an empty workspace: load the demo data, or start empty, without asking "
+    "(needed when input is piped).",
+)
 @run_async
-async def chat(as_user: str | None, account: str | None) -> None:
+async def chat(as_user: str | None, account: str | None, load_demo: bool | None) -> None:
     """Chat with crmbot in this terminal (buttons are numbered; reply with the number)."""
     app = await _app()
     user: User | None = None
     try:
         if account is None:
-            user = await _console_user(app, as_user)
+            user = await _console_user(app, as_user, load_demo)
             if user is None:
                 return
             external_id = f"user:{user.name}"
@@ -128,16 +138,27 @@ async def chat(as_user: str | None, account: str | None) -> None:
         await app.close()
 
 
-async def _console_user(app: App, name: str | None) -> User | None:
-    """The terminal is trusted (whoever runs it owns the database): link it without a code."""
+async def _console_user(app: App, name: str | None, load_demo: bool | None) -> User | None:
+    """The terminal is trusted (whoever runs it owns the database): link it without a code.
+
+    An empty workspace offers the demo: asked at a terminal, answered by ``--demo`` /
+    ``--no-demo``; with input piped and neither given, nothing is decided silently (a script
+    would otherwise find fifty companies it did not ask for, or none it expected)."""
     async with app.db.transaction(platform="console") as session:
         users = await session.scalar(select(func.count()).select_from(User)) or 0
-    if not users and name is None:
-        if not sys.stdin.isatty() or click.confirm(
-            "This workspace is empty. Load the demo workspace "
-            "(an admin, a manager, 3 reps, 50 companies)?",
-            default=True,
-        ):
+    if not users:
+        if load_demo is None:
+            if not sys.stdin.isatty():
+                raise UserError(
+                    "this workspace is empty and input is piped: pass --demo to load the "
+                    "demo workspace first, or --no-demo to start empty"
+                )
+            load_demo = click.confirm(
+                "This workspace is empty. Load the demo workspace "
+                "(an admin, a manager, 3 reps, 50 companies)?",
+                default=True,
+            )
+        if load_demo:
             await demo.load(app.db, app.clock)
             echo(demo.SUMMARY, err=True)
         else:
@@ -359,6 +380,11 @@ async def user_invite(
         now = app.clock.now()
         async with app.db.transaction(platform="cli") as session:
             person = await find_user(session, name)
+            if person is not None and not person.active:
+                raise UserError(
+                    f"{person.name} is deactivated, so an invite could not be used: "
+                    f"run  crmbot user reactivate {person.name}  first"
+                )
             if person is None:
                 person = await create_user(
                     session, name, role=Role(role), now=now, display_name=display_name, lang=lang
@@ -388,19 +414,27 @@ async def user_invite(
 
 
 @user.command("list")
+@click.option("--tz", "zone", metavar="ZONE", help="Show times in this zone (default: yours).")
 @run_async
-async def user_list() -> None:
-    """Everyone, with role and teams."""
+async def user_list(zone: str | None) -> None:
+    """Everyone, with role, teams, whether they are active and when they last used the bot."""
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
+            tz = await _admin_zone(session, app, zone)
             people = (await session.scalars(select(User).order_by(User.role, User.name))).all()
             if not people:
                 echo("No users yet. Try: crmbot user invite alice --role admin")
+            seen = await last_seen(session)
             for person in people:
                 teams = ", ".join(await teams_of(session, person)) or "-"
-                state = "" if person.active else "  (deactivated)"
-                echo(f"{person.name:<12} {person.display_name:<18} {person.role:<8} {teams}{state}")
+                state = "active" if person.active else "deactivated"
+                at = seen.get(person.id)
+                last = f"{at.astimezone(tz):%Y-%m-%d %H:%M}" if at else "never"
+                echo(
+                    f"{person.name:<12} {person.display_name:<18} {person.role:<8} "
+                    f"{teams:<12} {state:<12} {last}"
+                )
     finally:
         await app.close()
 
@@ -453,6 +487,22 @@ async def user_deactivate(name: str) -> None:
             person = await require_user(session, name)
             person.active = False
         echo(f"{person.name} is deactivated.")
+    finally:
+        await app.close()
+
+
+@user.command("reactivate")
+@click.argument("name")
+@run_async
+async def user_reactivate(name: str) -> None:
+    """Let a deactivated NAME use the bot again (their chat accounts and records are kept)."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            person = await require_user(session, name)
+            was_active = person.active
+            person.active = True
+        echo(f"{person.name} is " + ("already active." if was_active else "active again."))
     finally:
         await app.close()
 
@@ -687,20 +737,52 @@ async def chart(kind: str, as_user: str, period: str, lang: str | None, out: Pat
 
 
 @main.command()
-@click.option("--record", metavar="TABLE:ID", help="Only this record, e.g. companies:12.")
+@click.option("--record", metavar="TABLE:ID", help="Only this record, e.g. company:12.")
 @click.option("--user", "user_name", metavar="NAME", help="Only changes made by this user.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="From this day on (YYYY-MM-DD, local)."
+)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Up to and including this day.")
+@click.option("--tz", "zone", metavar="ZONE", help="Show times in this zone (default: yours).")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @run_async
-async def audit(record: str | None, user_name: str | None, limit: int) -> None:
+async def audit(
+    record: str | None,
+    user_name: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    zone: str | None,
+    limit: int,
+) -> None:
     """Who changed what, when, from which platform — newest first."""
     app = await _app()
     try:
-        query = AuditQuery.parse(record=record, user=user_name, limit=limit)
         async with app.db.transaction(platform="cli") as session:
-            lines = await read_audit(session, query)
+            query = AuditQuery.parse(
+                record=record,
+                user=user_name,
+                limit=limit,
+                since=since.date() if since else None,
+                until=until.date() if until else None,
+                tz=await _admin_zone(session, app, zone),
+            )
+            lines = await read_audit(session, query, money=format_money_exact)
         echo("\n".join(lines) if lines else "No audit entries match.")
     finally:
         await app.close()
+
+
+async def _admin_zone(session: AsyncSession, app: App, zone: str | None) -> ZoneInfo:
+    """The zone an admin reads times in: ``--tz``, else the first admin's own zone (as
+    they set it with /tz in chat), else the workspace's ``CRMBOT_DEFAULT_TZ``."""
+    if zone is None:
+        zone = await session.scalar(
+            select(User.tz).where(User.role == Role.ADMIN, User.active).order_by(User.id).limit(1)
+        )
+    try:
+        return ZoneInfo(zone or app.settings.default_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"--tz: unknown time zone {zone!r}") from None
 
 
 main.add_command(card_command)

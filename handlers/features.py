@@ -14,9 +14,9 @@ from handlers.approvals import routes as approvals
 from handlers.cards import review
 from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
-from handlers.customers import companies, history, lookup, new_company
+from handlers.customers import companies, corrections, history, lookup, new_company, twins
 from handlers.deals import edit as deal_edit
-from handlers.deals import new_deal, reason
+from handlers.deals import new_deal, reason, reopen
 from handlers.deals import routes as deals
 from handlers.logging import edit as log_edit
 from handlers.logging import guided, intents, quick_log
@@ -41,6 +41,8 @@ def build_router() -> Router:
         help,
         settings,
         companies,
+        corrections,
+        twins,
         lookup,
         deals,
         approvals,
@@ -61,9 +63,11 @@ def build_flows() -> Flows:
     flows = Flows()
     for flow in (
         new_company.FLOW,
+        corrections.FLOW,
         new_deal.FLOW,
         deal_edit.FLOW,
         reason.FLOW,
+        reopen.FLOW,
         quick_log.FLOW,
         guided.FLOW,
         log_edit.FLOW,

@@ -37,6 +37,14 @@ def format_money(cents: int, currency: str, lang: str) -> str:
     return f"{sign}{symbol}{units:,.2f}".replace(".00", "")
 
 
+def format_money_exact(cents: int, currency: str) -> str:
+    """Every digit, for records an admin checks (the audit log): ``¥300,000``, ``$1,234.50``."""
+    units = Decimal(cents) / 100
+    symbol = SYMBOLS.get(currency, currency + " ")
+    text = f"{abs(units):,.2f}".removesuffix(".00")
+    return f"{'-' if units < 0 else ''}{symbol}{text}"
+
+
 def shorten(text: str, limit: int) -> str:
     """One line of at most ``limit`` characters, cut with "…" (a summary in a card)."""
     text = " ".join(text.split())

@@ -69,6 +69,14 @@ def _by_id(model: type[Owned], ids: frozenset[int] | None, for_update: bool) -> 
     return stmt.with_for_update() if for_update else stmt
 
 
+def may_hand_over(principal: Principal, owner_id: int) -> bool:
+    """Who may give a record to someone else (a handover asked for after a duplicate
+    check): its owner, an admin, or a manager who sees the owner's records."""
+    if principal.role is Role.ADMIN or principal.user_id == owner_id:
+        return True
+    return principal.role is Role.MANAGER and principal.can_see_owner(owner_id)
+
+
 class Records:
     """Scoped reads and writes of owned records for one principal in one transaction."""
 
@@ -133,6 +141,13 @@ class Records:
         if order_by is not None:
             stmt = stmt.order_by(order_by)
         return (await self.session.scalars(stmt)).all()
+
+    def may_correct(self, obj: Owned) -> bool:
+        """Whether the principal may edit or delete ``obj`` from its card: its owner or an
+        admin. A manager sees the team's records but corrects only their own: a fix to a
+        rep's customer is the rep's (or an admin's) to make, so nobody's data changes
+        under them unasked."""
+        return self.principal.role is Role.ADMIN or obj.owner_id == self.principal.user_id
 
     async def create(self, model: type[RecordT], *, flush: bool = True, **fields: Any) -> RecordT:
         """A new record, checked against the principal's scope; ``flush=False`` leaves the

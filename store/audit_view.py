@@ -1,14 +1,19 @@
-"""Reading the audit log back for ``crmbot audit``."""
+"""Reading the audit log back for ``crmbot audit``: filtered by record, user and date, with
+amounts written as money and times in the reader's zone, so an admin reads it as it
+happened rather than decoding cents and UTC."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import AuditEntry, User
-from store.users import UserError
+from store.models import AuditEntry, Deal, User
+from store.users import UserError, find_user
 
 TABLE_NAMES = {
     "company": "companies",
@@ -18,6 +23,10 @@ TABLE_NAMES = {
     "task": "tasks",
     "user": "users",
 }
+MoneyFormat = Callable[[int, str], str]
+"""Cents and a currency code to text (the CLI passes the locale's, with symbols)."""
+MONEY_FIELDS = {("deals", "amount_cents"): "amount"}
+"""Stored in cents, shown as money in the deal's currency (under the field's plain name)."""
 
 
 @dataclass(frozen=True)
@@ -26,11 +35,25 @@ class AuditQuery:
     record_id: int | None = None
     user: str | None = None
     limit: int = 50
+    since: date | None = None  # from this day (in ``tz``) on
+    until: date | None = None  # up to and including this day (in ``tz``)
+    tz: tzinfo = UTC
 
     @classmethod
-    def parse(cls, *, record: str | None, user: str | None, limit: int) -> AuditQuery:
+    def parse(
+        cls,
+        *,
+        record: str | None,
+        user: str | None,
+        limit: int,
+        since: date | None = None,
+        until: date | None = None,
+        tz: tzinfo = UTC,
+    ) -> AuditQuery:
+        if since is not None and until is not None and until < since:
+            raise UserError(f"--until {until} is before --since {since}")
         if record is None:
-            return cls(user=user, limit=limit)
+            return cls(user=user, limit=limit, since=since, until=until, tz=tz)
         table, _, raw_id = record.partition(":")
         table = TABLE_NAMES.get(table.lower(), table.lower())
         if table not in TABLE_NAMES.values() or not raw_id.isdigit():
@@ -38,10 +61,42 @@ class AuditQuery:
                 f"--record {record!r}: use TABLE:ID, e.g. company:12 "
                 f"(tables: {', '.join(TABLE_NAMES)})"
             )
-        return cls(table=table, record_id=int(raw_id), user=user, limit=limit)
+        return cls(table, int(raw_id), user, limit, since, until, tz)
 
 
-async def read_audit(session: AsyncSession, query: AuditQuery) -> list[str]:
+def plain_money(cents: int, currency: str) -> str:
+    """``CNY 300,000.00``: what the store can say without a locale's symbols."""
+    return f"{currency} {Decimal(cents) / 100:,.2f}".strip()
+
+
+def _money(value: str | None, currency: str, money: MoneyFormat) -> str | None:
+    if value is None or not value.lstrip("-").isdigit():
+        return value
+    return money(int(value), currency)
+
+
+def local_time(value: str | None, tz: tzinfo) -> str | None:
+    """A stored ISO time with its offset (a due date, a close date) in the reader's zone."""
+    if value is None or "T" not in value:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def zone_name(tz: tzinfo) -> str:
+    return "UTC" if tz is UTC else str(tz)
+
+
+async def read_audit(
+    session: AsyncSession, query: AuditQuery, *, money: MoneyFormat = plain_money
+) -> list[str]:
+    """The matching entries, newest first, one line each; :class:`UserError` for a user
+    who does not exist (rather than an empty answer that reads like "did nothing")."""
     stmt = (
         select(AuditEntry, User.name)
         .outerjoin(User, User.id == AuditEntry.user_id)
@@ -53,14 +108,68 @@ async def read_audit(session: AsyncSession, query: AuditQuery) -> list[str]:
             AuditEntry.table_name == query.table, AuditEntry.record_id == query.record_id
         )
     if query.user is not None:
-        stmt = stmt.where(User.name == query.user.lower())
+        person = await find_user(session, query.user)
+        if person is None:
+            raise UserError(f"no such user {query.user!r} (see: crmbot user list)")
+        stmt = stmt.where(AuditEntry.user_id == person.id)
+    if query.since is not None:
+        stmt = stmt.where(AuditEntry.at >= _start_of(query.since, query.tz))
+    if query.until is not None:
+        stmt = stmt.where(AuditEntry.at < _start_of(query.until + timedelta(days=1), query.tz))
+    rows = (await session.execute(stmt)).all()
+    currencies = await _currencies(session, [entry for entry, _ in rows])
+    zone = zone_name(query.tz)
     lines = []
-    for entry, who in (await session.execute(stmt)).all():
+    for entry, who in rows:
         change = ""
         if entry.field:
-            change = f"  {entry.field}: {entry.old_value or '∅'} → {entry.new_value or '∅'}"
+            field, old, new = entry.field, entry.old_value, entry.new_value
+            label = MONEY_FIELDS.get((entry.table_name, field))
+            if label is not None:
+                currency = currencies.get(entry.id, "")
+                field, old, new = label, _money(old, currency, money), _money(new, currency, money)
+            else:
+                old, new = local_time(old, query.tz), local_time(new, query.tz)
+            change = f"  {field}: {old or '∅'} → {new or '∅'}"
+        at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
         lines.append(
-            f"{entry.at:%Y-%m-%d %H:%M:%S} UTC  {who or '-'} via {entry.platform}  "
-            f"{entry.action} {entry.table_name}#{entry.record_id}{change}"
+            f"{at.astimezone(query.tz):%Y-%m-%d %H:%M:%S} {zone}  {who or '-'} via "
+            f"{entry.platform}  {entry.action} {entry.table_name}#{entry.record_id}{change}"
         )
     return lines
+
+
+def _start_of(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+async def _currencies(session: AsyncSession, entries: list[AuditEntry]) -> dict[int, str]:
+    """The currency each amount entry was in: the deal's currency as the audit log last
+    recorded it at or before that entry (so a deleted deal and a currency change read
+    right), else the deal's current one."""
+    amounts = [e for e in entries if (e.table_name, e.field) in MONEY_FIELDS]
+    if not amounts:
+        return {}
+    deal_ids = {e.record_id for e in amounts}
+    history = (
+        await session.execute(
+            select(AuditEntry.record_id, AuditEntry.id, AuditEntry.new_value)
+            .where(
+                AuditEntry.table_name == "deals",
+                AuditEntry.field == "currency",
+                AuditEntry.record_id.in_(deal_ids),
+            )
+            .order_by(AuditEntry.id)
+        )
+    ).all()
+    current = dict(
+        (await session.execute(select(Deal.id, Deal.currency).where(Deal.id.in_(deal_ids)))).all()
+    )
+    found: dict[int, str] = {}
+    for entry in amounts:
+        currency = current.get(entry.record_id, "")
+        for record_id, entry_id, value in history:
+            if record_id == entry.record_id and entry_id <= entry.id and value:
+                currency = value
+        found[entry.id] = currency
+    return found

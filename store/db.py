@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from store import sqlite_driver
 from store.audit import install_audit_hooks
+from store.hygiene import TextCleaner, install_text_hygiene
 from store.search import install_search_key_hooks
 from store.types import Clock
 
@@ -35,7 +36,9 @@ PRIVATE_FILE = 0o600
 class Database:
     """One per process: owns the engine and hands out sessions that audit what they change."""
 
-    def __init__(self, url: str, clock: Clock) -> None:
+    def __init__(self, url: str, clock: Clock, *, clean_text: TextCleaner | None = None) -> None:
+        """``clean_text``: how text fields are cleaned before they are stored
+        (:mod:`store.hygiene`); the application passes its own."""
         self.url = url
         self.clock = clock
         self.is_sqlite = url.startswith("sqlite")
@@ -63,6 +66,8 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._writer = _TaskGate() if self.is_sqlite else None
         self._sync_session_class = type("AuditedSession", (Session,), {})
+        if clean_text is not None:  # first: the search key and the audit see the clean text
+            install_text_hygiene(self._sync_session_class, clean_text)
         install_audit_hooks(self._sync_session_class, clock)
         install_search_key_hooks(self._sync_session_class)
         self._sessions = async_sessionmaker(

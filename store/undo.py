@@ -104,3 +104,24 @@ async def undo(records: Records, action_id: int) -> bool:
     action.undone_at = records.now
     await records.session.flush()
     return True
+
+
+async def last_undoable(records: Records) -> UndoAction | None:
+    """The principal's newest action that has not been undone (what a typed ``/undo``
+    offers to reverse), or None."""
+    stmt = (
+        select(UndoAction)
+        .where(UndoAction.user_id == records.principal.user_id, UndoAction.undone_at.is_(None))
+        .order_by(UndoAction.id.desc())
+        .limit(1)
+    )
+    return await records.session.scalar(stmt)
+
+
+def created_ids(action: UndoAction, model: str) -> list[int]:
+    """The ids of the ``model`` records the action created (its undo deletes them)."""
+    return [
+        int(step["id"])
+        for step in action.steps
+        if step["op"] == "delete" and step["model"] == model and step["id"] is not None
+    ]

@@ -8,12 +8,21 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import ChatIdentity, Invite, Role, Team, TeamMember, User
+from store.models import (
+    AuditEntry,
+    ChatIdentity,
+    Conversation,
+    Invite,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 CODE_LENGTH = 8
@@ -22,6 +31,11 @@ NAME_RE = re.compile(r"^[\w.\-]{1,64}$")
 
 class UserError(Exception):
     """A user or team operation that cannot be done; the message says why."""
+
+
+class DeactivatedUser(Exception):
+    """A valid invite for a user who was deactivated since: the code is left unused (it
+    works again once the admin reactivates them), and the person is told why."""
 
 
 def normalise_code(code: str) -> str:
@@ -170,15 +184,18 @@ async def redeem_invite(
     now: datetime,
     key: bytes,
 ) -> User | None:
-    """Link the chat account to the invite's user; ``None`` if the code is unknown, used or old."""
+    """Link the chat account to the invite's user; ``None`` if the code is unknown, used or
+    old; :class:`DeactivatedUser` if its user was deactivated."""
     invite = await session.scalar(
         select(Invite).where(Invite.code_hash == hash_code(code, key)).with_for_update()
     )
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         return None
     user = await session.get(User, invite.user_id)
-    if user is None or not user.active:
+    if user is None:
         return None
+    if not user.active:
+        raise DeactivatedUser(user.name)
     identity = ChatIdentity(
         platform=platform,
         external_id=external_id,
@@ -263,3 +280,24 @@ async def reader(session: AsyncSession, platform: str, external_id: str) -> Read
     if row is None:
         return Reader(linked=False)
     return Reader(linked=True, last_message_at=row[0], lang=row[1])
+
+
+async def last_seen(session: AsyncSession) -> dict[int, datetime]:
+    """When each user last used the bot: the latest of their conversations' last event
+    (every message and button press touches its row) and their latest audited change."""
+    seen: dict[int, datetime] = {}
+    for stmt in (
+        select(Conversation.user_id, func.max(Conversation.updated_at)).group_by(
+            Conversation.user_id
+        ),
+        select(AuditEntry.user_id, func.max(AuditEntry.at))
+        .where(AuditEntry.user_id.is_not(None))
+        .group_by(AuditEntry.user_id),
+    ):
+        for user_id, at in (await session.execute(stmt)).all():
+            if at is None or user_id is None:
+                continue
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            if user_id not in seen or at > seen[user_id]:
+                seen[user_id] = at
+    return seen

@@ -218,7 +218,7 @@ for loaded in [m for m in sys.modules if m.partition(".")[0] in OPTIONAL]:
 
 from bot.cli import main
 
-sys.argv = ["crmbot", "chat"]
+sys.argv = ["crmbot", "chat", "--demo"]
 try:
     main()
 finally:

@@ -17,6 +17,7 @@ import click
 
 from bot.cardscan.model import FIELD_ORDER, LIST_FIELDS
 from bot.extras import MissingExtra
+from bot.safe_text import strip_controls
 
 
 @click.command("card")
@@ -62,14 +63,14 @@ def card(images: tuple[Path, ...], as_json: bool, region: str) -> None:
                     name: [] if name in LIST_FIELDS else None for name in FIELD_ORDER
                 }
                 row = {"file": str(path), **empty, "source": None, "error": exc.reason}
-                click.echo(json.dumps(row, ensure_ascii=False))
+                click.echo(strip_controls(json.dumps(row, ensure_ascii=False)))
             else:
-                click.echo(f"{path}  cannot read it: {exc.reason}", err=True)
+                click.echo(strip_controls(f"{path}  cannot read it: {exc.reason}"), err=True)
             continue
         if as_json:
-            click.echo(json.dumps(result.to_json(str(path)), ensure_ascii=False))
+            click.echo(strip_controls(json.dumps(result.to_json(str(path)), ensure_ascii=False)))
         else:
-            click.echo(format_card(result, str(path)))
+            click.echo(strip_controls(format_card(result, str(path))))
     if failed:
         raise SystemExit(1)
 

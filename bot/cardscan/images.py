@@ -80,7 +80,7 @@ def load_image(
             if width < 1 or height < 1:
                 raise ImageRejected("unreadable", "empty image")
             if width * height > max_pixels:
-                raise ImageRejected("too_large", f"{width}x{height} pixels")
+                raise ImageRejected("too_many_pixels", f"{width}x{height} pixels")
             if opened.format == "JPEG":
                 # Decode at a fraction of the size when that is still big enough: a
                 # 48 MP JPEG is never held at full resolution (draft is JPEG-only).
@@ -91,7 +91,7 @@ def load_image(
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected("too_large", str(exc)) from exc
+        raise ImageRejected("too_many_pixels", str(exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageRejected("unreadable", str(exc)) from exc
     detail = downscale(image, max(max_side, detail_side))

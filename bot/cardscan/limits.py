@@ -25,8 +25,9 @@ STORE_MAX_BYTES = 200_000
 
 class ImageRejected(Exception):
     """The upload is not something we will read; ``reason`` says which of:
-    ``not_image`` (not a photo format we take), ``too_large`` (bytes or pixels over the
-    limits) or ``unreadable`` (truncated or corrupt)."""
+    ``not_image`` (not a photo format we take), ``too_large`` (bytes over the limit),
+    ``too_many_pixels`` (width × height over :data:`MAX_PIXELS`, whatever its bytes: a
+    small file can decode to a huge image) or ``unreadable`` (truncated or corrupt)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)

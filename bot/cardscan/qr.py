@@ -19,6 +19,7 @@ from PIL import Image, ImageFilter
 
 from bot.cardscan.fields import DEFAULT_REGION, has_cjk, normalise_text, phone_numbers
 from bot.cardscan.model import CardFields
+from bot.safe_text import strip_controls
 
 MAX_QR_TEXT = 4096
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
@@ -33,7 +34,10 @@ def decode_qr_texts(image: Image.Image) -> list[str]:
     """
     gray = image.convert("L")
     for attempt in (gray, gray.filter(ImageFilter.UnsharpMask(2, 200, 0))):
-        found = zxingcpp.read_barcodes(attempt, formats=QR_ONLY)
+        # Plain: the code's own text. The default (HRI) spells a control character out
+        # ("<ESC>"), which would leave an escape sequence's parameters in a contact's name;
+        # contact_from_qr drops controls whole instead.
+        found = zxingcpp.read_barcodes(attempt, formats=QR_ONLY, text_mode=zxingcpp.TextMode.Plain)
         texts = [barcode.text for barcode in found if barcode.valid and barcode.text]
         if texts:
             return texts
@@ -43,7 +47,8 @@ def decode_qr_texts(image: Image.Image) -> list[str]:
 def contact_from_qr(texts: Iterable[str], region: str = DEFAULT_REGION) -> CardFields | None:
     """The first QR text that is a contact (vCard or MeCard), as fields; None if none is."""
     for text in texts:
-        text = text.strip()[:MAX_QR_TEXT]
+        # A QR code is text from a stranger: no terminal control or bidi override is kept.
+        text = strip_controls(text.strip()[:MAX_QR_TEXT])
         head = text[:16].upper()
         fields: CardFields | None = None
         if head.startswith("BEGIN:VCARD"):

@@ -14,12 +14,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from importlib import resources
 from pathlib import Path
 
-import phonenumbers
-
-from bot.cardscan.fields import DEFAULT_REGION
+from bot.cardscan.limits import MAX_PIXELS
 from bot.cardscan.scanner import NO_OCR, CardScanner, ScanResult, scan_or_refusal
 from bot.context import Context
 from bot.events import Attachment
@@ -27,6 +24,7 @@ from bot.extras import OCR, missing_module
 from bot.router import Handler, Matcher, Router, command
 from bot.workers import SlowWorkFailed
 from handlers.cards import review
+from handlers.common.region import region_for
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +112,8 @@ async def on_shared_contact(ctx: Context, vcard: bytes) -> None:
 def refuse(ctx: Context, reason: str) -> None:
     if reason == "too_large":
         ctx.say("bizcard.too_large", mb=ctx.settings.max_photo_bytes // 1_048_576)
+    elif reason == "too_many_pixels":
+        ctx.say("bizcard.too_many_pixels", megapixels=MAX_PIXELS // 1_000_000)
     elif reason == "not_image":
         ctx.say("bizcard.not_image")
     elif reason == "unavailable":  # the platform's download failed
@@ -159,30 +159,6 @@ def image_path(raw: str) -> Path | None:
 # --------------------------------------------------------------------------- region
 
 
-@functools.cache
-def _zone_countries() -> dict[str, str]:
-    """IANA time zone -> ISO country, from the tzdata package's zone.tab."""
-    try:
-        text = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        return {}
-    countries: dict[str, str] = {}
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        parts = line.split("\t")
-        if len(parts) >= 3:
-            countries[parts[2]] = parts[0]
-    return countries
-
-
-def region_for(ctx: Context) -> str:
-    """The country whose numbers a rep writes without ``+``: from their time zone (a rep
-    in Asia/Singapore dials Singapore numbers), CN when it can't be told."""
-    region = _zone_countries().get(str(ctx.tz.key), DEFAULT_REGION)
-    return region if region in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
-
-
 # --------------------------------------------------------------------------- routes
 
 
@@ -192,16 +168,24 @@ def card_photo() -> Matcher:
 
 
 def typed_image_path() -> Matcher:
-    """A console line that is the path of an image file."""
+    """A console line that is the path of an image file. An absolute path reads like a
+    command (``/tmp/x/card.png``), but no command name holds a ``/``: such a line naming
+    an image is a path, and a missing file is said to be missing."""
     return Matcher(
         lambda c: (
             c.event.platform in FILE_PLATFORMS
-            and c.command is None
             and c.payload is None
-            and image_path(c.text) is not None
+            and (
+                (c.command is None and image_path(c.text) is not None)
+                or (c.command is not None and "/" in c.command and _names_image(c.text))
+            )
         ),
         "image path",
     )
+
+
+def _names_image(text: str) -> bool:
+    return Path(text.strip().strip("'\"")).suffix.lower() in IMAGE_SUFFIXES
 
 
 def routes(scanner: CardScanner | None = None) -> Router:

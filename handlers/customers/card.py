@@ -6,7 +6,7 @@ from bot.context import Context
 from bot.phones import display_phone
 from bot.replies import Button, Card
 from handlers.common.labels import activity_label, deal_line
-from handlers.customers.actions import LogFor, ShowHistory
+from handlers.customers.actions import CorrectFrom, LogFor, ShowHistory
 from handlers.deals.actions import NewDealFor, OpenDeal
 from locales.formatting import format_when, shorten
 from store.models import Activity, Company, Contact, Deal, Task
@@ -80,7 +80,11 @@ async def company_card(ctx: Context, company: Company) -> Card:
         Button(ctx.t("card.history"), ShowHistory(company.id, 0)),
     )
     deal_buttons = tuple(Button(f"💼 {d.title}"[:40], OpenDeal(d.id)) for d in deals)
-    return Card(f"🏢 {company.name}", tuple(lines), buttons + deal_buttons)
+    # Last, so the buttons before it keep their numbers; only for who may correct it.
+    edit: tuple[Button, ...] = ()
+    if records.may_correct(company):
+        edit = (Button(ctx.t("corrections.edit"), CorrectFrom(company.id)),)
+    return Card(f"🏢 {company.name}", tuple(lines), buttons + deal_buttons + edit)
 
 
 async def company_of(ctx: Context, contact: Contact) -> Company | None:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.payloads import Action
+from bot.payloads import Action, PayloadTooLong
 from bot.replies import Button
 from bot.router import Router, action, command
+from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.customers import new_company
-from handlers.customers.actions import OpenCompany, OpenContact
+from handlers.customers.actions import CorrectRecord, FindMore, OpenCompany, OpenContact
 from handlers.customers.card import company_card, company_of
 from store.models import Company, Contact
 from store.search import Hit, search
 
 MAX_CHOICES = 8
+SEARCH_MAX = 50
+"""Results a lookup pages through; past that, typing more letters beats paging."""
 
 
 def clear_winner(query: str, hits: list[Hit]) -> Hit | None:
@@ -37,6 +40,8 @@ def hit_action(hit: Hit) -> Action:
 
 
 async def show_hits(ctx: Context, query: str, hits: list[Hit]) -> None:
+    """The customers ``hits`` found: one strong match opens its card, several are offered
+    as buttons, a page at a time with More when the first search filled a page."""
     if not hits:
         assert ctx.flow is not None
         ctx.flow.start(new_company.KEY, new_company.State.NAME, {"suggested": query})
@@ -48,18 +53,54 @@ async def show_hits(ctx: Context, query: str, hits: list[Hit]) -> None:
             ],
         )
         return
-    seen: dict[Action, Hit] = {}
-    for hit in hits:
-        seen.setdefault(hit_action(hit), hit)  # a contact stands for its company's card
-    choices = list(seen.values())[:MAX_CHOICES]
-    winner = clear_winner(query, choices)
+    choices = folded(hits)
+    if len(hits) >= MAX_CHOICES:
+        # The first page is full: there may be more. Only now look further (the common
+        # lookup, a name or a few letters, stays one search of the usual size).
+        choices = folded(await search(ctx.records, query, limit=SEARCH_MAX + 1))
+    winner = clear_winner(query, choices[:MAX_CHOICES])
     if winner is not None:
         await show_hit(ctx, winner)
         return
-    ctx.ask(
-        ctx.t("lookup.several", query=query),
-        [Button(hit_label(h)[:60], hit_action(h)) for h in choices],
-    )
+    show_page(ctx, query, choices, 0)
+
+
+def folded(hits: list[Hit]) -> list[Hit]:
+    """One entry per card: a contact stands for its company's card."""
+    seen: dict[Action, Hit] = {}
+    for hit in hits:
+        seen.setdefault(hit_action(hit), hit)
+    return list(seen.values())
+
+
+def show_page(ctx: Context, query: str, choices: list[Hit], offset: int) -> None:
+    capped = len(choices) > SEARCH_MAX
+    choices = choices[:SEARCH_MAX]
+    offset = page_offset(offset, len(choices), MAX_CHOICES)
+    shown = choices[offset : offset + MAX_CHOICES]
+    page = Page(offset, len(shown), len(choices))
+    heading = with_range(ctx, ctx.t("lookup.several", query=query), page)
+    if capped:
+        heading += "\n" + ctx.t("lookup.capped", count=SEARCH_MAX)
+    buttons = [Button(hit_label(h)[:60], hit_action(h)) for h in shown]
+    if page.left:
+        try:
+            more = more_button(ctx, page, FindMore(query, page.end))
+        except PayloadTooLong:  # a query too long to ride in a button: say how to narrow
+            heading += "\n" + ctx.t("lookup.narrow")
+            more = None
+        if more is not None:
+            buttons.append(more)
+    ctx.ask(heading, buttons)
+
+
+async def find_more(ctx: Context) -> None:
+    pressed = ctx.pressed(FindMore)
+    hits = await search(ctx.records, pressed.query, limit=SEARCH_MAX + 1)
+    if not hits:
+        ctx.say("lookup.none", query=pressed.query)
+        return
+    show_page(ctx, pressed.query, folded(hits), pressed.offset)
 
 
 async def show_hit(ctx: Context, hit: Hit) -> None:
@@ -69,7 +110,7 @@ async def show_hit(ctx: Context, hit: Hit) -> None:
         contact = await ctx.records.get(Contact, hit.id)
         found = await company_of(ctx, contact)
         if found is None:
-            ctx.reply_text(contact_text(ctx, contact))
+            show_contact(ctx, contact)
             return
         company = found
     ctx.reply(await company_card(ctx, company))
@@ -100,8 +141,16 @@ async def open_company(ctx: Context) -> None:
 
 
 async def open_contact(ctx: Context) -> None:
-    contact = await ctx.records.get(Contact, ctx.pressed(OpenContact).contact)
-    ctx.reply_text(contact_text(ctx, contact))
+    show_contact(ctx, await ctx.records.get(Contact, ctx.pressed(OpenContact).contact))
+
+
+def show_contact(ctx: Context, contact: Contact) -> None:
+    """A contact's own card; Edit for its owner and admins (``Records.may_correct``)."""
+    if ctx.records.may_correct(contact):
+        edit = Button(ctx.t("corrections.edit"), CorrectRecord("contact", contact.id))
+        ctx.ask(contact_text(ctx, contact), [edit])
+    else:
+        ctx.reply_text(contact_text(ctx, contact))
 
 
 def routes() -> Router:
@@ -109,4 +158,5 @@ def routes() -> Router:
     router.add(command("find"), find)
     router.add(action(OpenCompany), open_company)
     router.add(action(OpenContact), open_contact)
+    router.add(action(FindMore), find_more)
     return router

@@ -12,6 +12,7 @@ from bot.context import Context, FlowKey
 from bot.replies import Button, Card
 from conversations.base import Answer, Flow
 from handlers.customers.actions import OpenCompany
+from handlers.customers.twins import twin_buttons, twin_lines, twins_of
 from store.models import Company
 
 
@@ -97,6 +98,17 @@ async def got_name(ctx: Context, raw: str) -> None:
             [
                 Button(ctx.t("company.open_existing"), OpenCompany(same[0].id)),
                 _button(ctx, "company.create_anyway", Choice.ANYWAY),
+            ],
+        )
+        return
+    twins = await twins_of(ctx, company=name)
+    if twins:  # a colleague's customer already (查重): whose, and the ways on
+        ctx.ask(
+            "\n".join([ctx.t("duplicates.intro"), *twin_lines(ctx, twins)]),
+            [
+                *twin_buttons(ctx, twins),
+                _button(ctx, "company.create_anyway", Choice.ANYWAY),
+                _button(ctx, "common.cancel", Choice.CANCEL),
             ],
         )
         return

@@ -39,3 +39,10 @@ class EditAmount(Action, tag="da", legacy=("dl.amt",)):
 @dataclass(frozen=True)
 class EditClose(Action, tag="dc", legacy=("dl.cls",)):
     deal: int
+
+
+@dataclass(frozen=True)
+class ReopenDeal(Action, tag="dro"):
+    """Reopen a won or lost deal (asks for the reason first)."""
+
+    deal: int

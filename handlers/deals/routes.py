@@ -6,8 +6,16 @@ from bot.context import Context, UserFacingError
 from bot.router import Router, action, command
 from handlers.approvals import notices
 from handlers.common.labels import stage_label
-from handlers.deals import edit, new_deal, reason
-from handlers.deals.actions import EditAmount, EditClose, MoveDeal, NewDealFor, OpenDeal, PickStage
+from handlers.deals import edit, new_deal, reason, reopen
+from handlers.deals.actions import (
+    EditAmount,
+    EditClose,
+    MoveDeal,
+    NewDealFor,
+    OpenDeal,
+    PickStage,
+    ReopenDeal,
+)
 from handlers.deals.views import deal_card, stage_buttons
 from store.deals import move_stage
 from store.models import Company, Deal
@@ -64,4 +72,5 @@ def routes() -> Router:
     router.add(action(MoveDeal), move)
     router.add(action(EditAmount), edit_amount)
     router.add(action(EditClose), edit_close)
+    router.add(action(ReopenDeal), reopen.start)
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.replies import Button, Card
 from handlers.common.labels import stage_label
-from handlers.deals.actions import EditAmount, EditClose, MoveDeal, PickStage
+from handlers.deals.actions import EditAmount, EditClose, MoveDeal, PickStage, ReopenDeal
 from locales.formatting import format_date, format_money
 from store.models import Company, Deal, User
 
@@ -35,6 +35,8 @@ async def deal_card(ctx: Context, deal: Deal) -> Card:
             Button(ctx.t("deal.btn_amount"), EditAmount(deal.id)),
             Button(ctx.t("deal.btn_close"), EditClose(deal.id)),
         )
+    else:
+        buttons = (Button(ctx.t("corrections.reopen"), ReopenDeal(deal.id)),)
     return Card(f"💼 {deal.title}", tuple(lines), buttons)
 
 

@@ -25,6 +25,7 @@ from bot.replies import Button, Card
 from conversations.base import Answer
 from handlers.approvals import notices
 from handlers.common.labels import activity_label, stage_label
+from handlers.customers.twins import twin_buttons, twin_lines, twins_of
 from handlers.deals.actions import NewDealFor
 from handlers.deals.amounts import set_amount
 from handlers.deals.reason import ask_reason
@@ -194,7 +195,9 @@ async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
     create = button(ctx.t("log.create_customer", name=text[:30]), Pick(Choice.CREATE))
     cancel = button(ctx.t("common.cancel"), Pick(Choice.CANCEL))
     if not found.companies:
-        ctx.ask(ctx.t("log.unknown_customer", name=text), [create, cancel])
+        twins = await twins_of(ctx, company=text)
+        lines = [ctx.t("log.unknown_customer", name=text), *twin_lines(ctx, twins)]
+        ctx.ask("\n".join(lines), [*twin_buttons(ctx, twins), create, cancel])
         return False
     offers = [button(name, PickCustomer(cid)) for cid, name in list(found.companies.items())[:6]]
     if len(found.companies) == 1:  # a weak match: it may be a new customer after all

@@ -12,6 +12,7 @@ from bot.replies import Button
 from conversations.base import Answer, Expects, Flow, Step
 from handlers.common.labels import activity_label
 from handlers.deals import edit as deal_edit
+from handlers.logging.actions import EditSaved, UndoSaved
 from locales.formatting import format_when
 from store.access import RecordNotFound
 from store.models import Activity, ActivityKind, Deal, Task, UndoAction
@@ -63,7 +64,9 @@ async def start(ctx: Context, action: UndoAction) -> None:
     if activity_id is None:
         raise UserFacingError("log.undo_gone")
     ctx.flow.start(
-        KEY, State.FIELD, {"activity_id": activity_id, "task_id": _created(action, "Task")}
+        KEY,
+        State.FIELD,
+        {"activity_id": activity_id, "task_id": _created(action, "Task"), "undo_id": action.id},
     )
     ctx.ask(ctx.t("log.edit_which"), [_button(ctx.t(f"log.edit_{f}"), PickField(f)) for f in Field])
 
@@ -124,7 +127,19 @@ async def on_value(ctx: Context) -> None:
         await records.update(deal, amount_cents=parsed[0], currency=parsed[1])
         shown = ctx.text
     ctx.flow.end()
-    ctx.say("log.edited", field=ctx.t(f"log.edit_{field}"), value=shown)
+    edited = ctx.t("log.edited", field=ctx.t(f"log.edit_{field}"), value=shown)
+    undo_id = data.get("undo_id")
+    if undo_id is None:  # a flow started before the id was kept
+        ctx.reply_text(edited)
+        return
+    # Undo and Edit again under the answer: a second correction needs no scrolling back.
+    ctx.ask(
+        edited,
+        [
+            Button(ctx.t("log.undo"), UndoSaved(int(undo_id))),
+            Button(ctx.t("log.edit"), EditSaved(int(undo_id))),
+        ],
+    )
 
 
 async def _set_follow_up(

@@ -9,12 +9,12 @@ from bot.nlu.message import ParsedLog, parse_log
 from bot.router import Router, action, command, has_text
 from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
-from handlers.logging import core, edit, guided
+from handlers.logging import core, edit, guided, undo_last
 from handlers.logging.actions import AddContact, EditSaved, UndoSaved
 from store.known_names import known_names
 from store.models import Company, UndoAction
 from store.search import search
-from store.undo import undo
+from store.undo import created_ids, undo
 
 
 def is_log(parsed: ParsedLog) -> bool:
@@ -62,8 +62,13 @@ async def start_guided_for_company(ctx: Context) -> None:
 
 
 async def undo_log(ctx: Context) -> None:
-    if await undo(ctx.records, ctx.pressed(UndoSaved).undo):
-        ctx.say("log.undone")
+    undo_id = ctx.pressed(UndoSaved).undo
+    saved = await ctx.session.scalar(select(UndoAction).where(UndoAction.id == undo_id))
+    was_log = saved is not None and bool(created_ids(saved, "Activity"))
+    if await undo(ctx.records, undo_id):
+        # The button under a log says what went with it; a typed /undo may reverse
+        # something else (a reminder, a deal change).
+        ctx.say("log.undone" if was_log else "corrections.undone")
     else:
         raise UserFacingError("log.undo_gone")  # a refusal: the card keeps its buttons
 
@@ -85,6 +90,7 @@ async def edit_log(ctx: Context) -> None:
 def routes() -> Router:
     router = Router()
     router.add(command("log"), start_guided)
+    router.add(command("undo"), undo_last.undo_last)
     router.add(action(LogFor), start_guided_for_company)
     router.add(action(UndoSaved), undo_log)
     router.add(action(EditSaved), edit_log)

@@ -10,7 +10,7 @@ from bot.events import command_hint
 from bot.router import Router, command
 from bot.secret_key import invite_key
 from store import start_attempts
-from store.users import identity_user, redeem_invite
+from store.users import DeactivatedUser, identity_user, redeem_invite
 
 
 async def start(ctx: Context) -> None:
@@ -41,15 +41,19 @@ async def start(ctx: Context) -> None:
         minutes = max(1, -(-int((until - ctx.now).total_seconds()) // 60))
         ctx.say("onboarding.too_many_attempts", minutes=minutes)
         return
-    user = await redeem_invite(
-        ctx.session,
-        ctx.args,
-        platform=event.platform,
-        external_id=event.actor.platform_user_id,
-        display_name=event.actor.display_name,
-        now=ctx.now,
-        key=invite_key(ctx.settings),
-    )
+    try:
+        user = await redeem_invite(
+            ctx.session,
+            ctx.args,
+            platform=event.platform,
+            external_id=event.actor.platform_user_id,
+            display_name=event.actor.display_name,
+            now=ctx.now,
+            key=invite_key(ctx.settings),
+        )
+    except DeactivatedUser:
+        ctx.say("onboarding.deactivated")
+        return
     if user is None:
         await start_attempts.note_failure(ctx.session, event.platform, chat, ctx.now)
         ctx.say("onboarding.bad_code")

@@ -16,12 +16,15 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Literal
 
+from sqlalchemy import func, select
+
 from bot.context import Context, FlowKey
 from bot.nlu.dates import find_datetime, parse_datetime
 from bot.payloads import Action
 from bot.replies import Button, Card
 from bot.router import Matcher, Router, action, command, has_text
 from conversations.base import Answer
+from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.reminders.config import load_reminder_config
 from handlers.reminders.rules import default_rules, rule_states
 from locales.formatting import format_when
@@ -44,6 +47,13 @@ class PickWhen(Answer, tag="rw"):
     """In an hour, tomorrow or next Monday at the follow-up time; or cancel."""
 
     when: Literal["1h", "tomorrow", "nextweek", "cancel"]
+
+
+@dataclass(frozen=True)
+class ReminderPage(Action, tag="rp"):
+    """The next page of ``/reminders``, ``offset`` rows in."""
+
+    offset: int
 
 
 @dataclass(frozen=True)
@@ -215,32 +225,38 @@ async def undo_reminder(ctx: Context) -> None:
         ctx.say("reminders.undo_gone")
 
 
-async def upcoming(ctx: Context) -> None:
+async def upcoming(ctx: Context, offset: int = 0) -> None:
     """``/reminders``: what will ping this user next, and when the digest comes."""
     assert ctx.user is not None
+    scoped = ctx.records.select(Task).where(
+        Task.owner_id == ctx.user.id, Task.done_at.is_(None), Task.due_at > ctx.now
+    )
+    total = await ctx.session.scalar(select(func.count()).select_from(scoped.subquery())) or 0
+    offset = page_offset(offset, total, LIST_LIMIT)
     tasks = list(
         await ctx.session.scalars(
-            ctx.records.select(Task)
-            .where(Task.owner_id == ctx.user.id, Task.done_at.is_(None), Task.due_at > ctx.now)
-            .order_by(Task.due_at, Task.id)
-            .limit(LIST_LIMIT + 1)
+            scoped.order_by(Task.due_at, Task.id).offset(offset).limit(LIST_LIMIT)
         )
     )
     now_local = ctx.now.astimezone(ctx.tz)
     lines = []
-    for task in tasks[:LIST_LIMIT]:
+    for task in tasks:
         assert task.due_at is not None
         when = format_when(task.due_at.astimezone(ctx.tz), now_local, ctx.lang)
         lines.append(ctx.t("reminders.list_item", when=when, title=task.title))
-    if len(tasks) > LIST_LIMIT:
-        lines.append(ctx.t("reminders.list_more"))
     lines.append(await _digest_line(ctx))
+    page = Page(offset, len(tasks), total)
     title = (
-        ctx.t("reminders.list_title", count=min(len(tasks), LIST_LIMIT))
+        with_range(ctx, ctx.t("reminders.list_title", count=total), page)
         if tasks
         else ctx.t("reminders.list_none")
     )
-    ctx.reply(Card(title, tuple(lines)))
+    more = more_button(ctx, page, ReminderPage(page.end))
+    ctx.reply(Card(title, tuple(lines), (more,) if more else ()))
+
+
+async def next_page(ctx: Context) -> None:
+    await upcoming(ctx, ctx.pressed(ReminderPage).offset)
 
 
 async def _digest_line(ctx: Context) -> str:
@@ -374,6 +390,7 @@ def routes() -> Router:
     router = Router()
     router.add(command("remind"), on_command)
     router.add(command("reminders"), upcoming)
+    router.add(action(ReminderPage), next_page)
     router.add(command("digest"), digest)
     router.add(command("rules"), rules)
     router.add(action(UndoReminder), undo_reminder)

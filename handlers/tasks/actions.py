@@ -23,3 +23,11 @@ class SnoozeTask(
 ):
     task: int
     until: Snooze
+
+
+@dataclass(frozen=True)
+class TaskPage(Action, tag="tp"):
+    """The next page of ``/today`` (``today``) or ``/tasks``, ``offset`` rows in."""
+
+    today: bool
+    offset: int

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from sqlalchemy import func, select
+
 from bot.context import Context
 from bot.replies import Button, Card
 from bot.router import Router, action, command
-from handlers.tasks.actions import Snooze, SnoozeTask, TaskDone
+from handlers.common.paging import Page, offer_more, page_offset, with_range
+from handlers.tasks.actions import Snooze, SnoozeTask, TaskDone, TaskPage
 from locales.formatting import format_when, next_weekday
 from store.models import Company, Task
 
@@ -51,23 +54,31 @@ async def task_card(ctx: Context, task: Task) -> Card:
     )
 
 
-async def _list(ctx: Context, *, today_only: bool) -> None:
+async def _list(ctx: Context, *, today_only: bool, offset: int = 0) -> None:
     assert ctx.user is not None
     now_local = ctx.now.astimezone(ctx.tz)
     end_of_day = datetime.combine(now_local.date() + timedelta(days=1), time(0), ctx.tz)
     stmt = ctx.records.select(Task).where(Task.done_at.is_(None), Task.owner_id == ctx.user.id)
     if today_only:
         stmt = stmt.where(Task.due_at < end_of_day)
-    stmt = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(LIMIT + 1)
-    tasks = list((await ctx.session.scalars(stmt)).all())
-    if not tasks:
+    total = await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if not total:
         ctx.say("tasks.none_today" if today_only else "tasks.none")
         return
-    ctx.say("tasks.title_today" if today_only else "tasks.title", count=min(len(tasks), LIMIT))
-    for task in tasks[:LIMIT]:
+    offset = page_offset(offset, total, LIMIT)
+    stmt = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.id).offset(offset).limit(LIMIT)
+    tasks = list((await ctx.session.scalars(stmt)).all())
+    page = Page(offset, len(tasks), total)
+    heading = ctx.t("tasks.title_today" if today_only else "tasks.title", count=total)
+    ctx.reply_text(with_range(ctx, heading, page))
+    for task in tasks:
         ctx.reply(await task_card(ctx, task))
-    if len(tasks) > LIMIT:
-        ctx.say("tasks.more", limit=LIMIT)
+    offer_more(ctx, page, TaskPage(today_only, page.end))
+
+
+async def next_page(ctx: Context) -> None:
+    pressed = ctx.pressed(TaskPage)
+    await _list(ctx, today_only=pressed.today, offset=pressed.offset)
 
 
 async def today(ctx: Context) -> None:
@@ -107,4 +118,5 @@ def routes() -> Router:
     router.add(command("tasks"), all_tasks)
     router.add(action(TaskDone), done)
     router.add(action(SnoozeTask), snooze)
+    router.add(action(TaskPage), next_page)
     return router

@@ -1,0 +1,128 @@
+"""Team-wide duplicate check (查重): is the customer a rep is about to create already a
+colleague's?
+
+A rep sees only their own customers, so "no match" in their lookup does not mean the
+company is new to the team: two reps chasing one customer, each with a twin record, is
+what a CRM exists to prevent. Before a company or contact is created (typed, scanned from a
+card, or imported), :func:`colleague_twins` looks across every owner for the same company
+name (legal forms, case, spacing and a leading city ignored: 上海星辰科技有限公司 is
+星辰科技), or a contact with the same phone number or e-mail. It returns only what a rep is
+told — which record, whose it is, what matched — never the record's contents; the caller
+offers to ask the owner for a handover or a manager for access.
+
+Records the principal can already see are left out: the ordinary lookup shows those.
+Importers (store-level callers) pass a principal the same way the chat does.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.access import Principal, Records
+from store.models import Company, Contact, Role, User
+from store.search import search
+
+_LEGAL_FORMS_CJK = re.compile(
+    r"(股份有限公司|有限责任公司|集团有限公司|集团股份有限公司|有限公司|股份公司|集团|公司)$"
+)
+_LEGAL_FORMS_LATIN = re.compile(
+    r"\b(co\.?,?\s*ltd\.?|company\s+limited|ltd\.?|limited|inc\.?|incorporated|llc|"
+    r"l\.l\.c\.?|corp\.?|corporation|company|co\.?|group|holdings|pte\.?|plc|gmbh|ag|llp)\b",
+    re.IGNORECASE,
+)
+#: A leading city is dropped too: 上海星辰科技 is the 星辰科技 a rep already has.
+_CITY_PREFIX = re.compile(
+    "^(北京|上海|天津|重庆|深圳|广州|杭州|苏州|南京|成都|武汉|西安|厦门|青岛|宁波|无锡|长沙|"
+    "郑州|济南|合肥|福州|大连|沈阳|东莞|佛山|香港|澳门|台北)市?(?=..)"
+)
+MAX_TWINS = 3
+
+Matched = Literal["name", "phone", "email"]
+
+
+def company_core(name: str) -> str:
+    """A company name without its legal form, case, spaces or punctuation:
+    上海星辰科技有限公司 -> 星辰科技, "Acme Trading Co., Ltd." -> acmetrading."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    for _ in range(2):
+        text = _LEGAL_FORMS_CJK.sub("", text).strip()
+        text = _LEGAL_FORMS_LATIN.sub(" ", text).strip(" ,.&-")
+    text = _CITY_PREFIX.sub("", text)
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+@dataclass(frozen=True)
+class Twin:
+    """A colleague's record the new one would duplicate, and what gave it away."""
+
+    kind: Literal["company", "contact"]
+    id: int
+    name: str
+    owner_id: int
+    owner_name: str
+    matched: Matched
+
+
+async def colleague_twins(
+    session: AsyncSession,
+    principal: Principal,
+    now: datetime,
+    *,
+    company: str | None = None,
+    phones: Iterable[str] = (),
+    emails: Iterable[str] = (),
+) -> list[Twin]:
+    """Records the principal cannot see that the new company / contact would duplicate:
+    a company of the same name (:func:`company_core`), contacts with one of ``phones``
+    (E.164, as stored) or ``emails``. At most :data:`MAX_TWINS`, name matches first."""
+    everyone = Records(session, Principal(principal.user_id, Role.ADMIN, None), now)
+    found: dict[tuple[str, int], tuple[str, int, Matched]] = {}
+    core = company_core(company) if company else ""
+    if len(core) >= 2:
+        assert company is not None
+        for query in dict.fromkeys([core, company]):
+            for hit in await search(everyone, query, limit=8):
+                if hit.kind == "company" and company_core(hit.name) == core:
+                    found.setdefault(("company", hit.id), (hit.name, 0, "name"))
+    wanted_phones = [p for p in dict.fromkeys(phones) if p]
+    wanted_emails = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+    conditions = []
+    if wanted_phones:
+        conditions += [Contact.mobile.in_(wanted_phones), Contact.phone.in_(wanted_phones)]
+    if wanted_emails:
+        conditions.append(Contact.email.in_(wanted_emails))
+    if conditions:
+        rows = await session.execute(
+            select(Contact.id, Contact.name, Contact.mobile, Contact.phone, Contact.email)
+            .where(or_(*conditions))
+            .limit(20)
+        )
+        for cid, name, mobile, phone, email in rows.all():
+            how: Matched = "phone" if {mobile, phone} & set(wanted_phones) else "email"
+            if (email or "").lower() not in wanted_emails and how == "email":
+                continue
+            found.setdefault(("contact", cid), (name, 0, how))
+    twins: list[Twin] = []
+    for (kind, rid), (name, _, how) in found.items():
+        model = Company if kind == "company" else Contact
+        owner = await session.execute(
+            select(model.owner_id, User.display_name)
+            .join(User, User.id == model.owner_id)
+            .where(model.id == rid)
+        )
+        row = owner.first()
+        if row is None or principal.can_see_owner(row[0]):
+            continue
+        twins.append(Twin(kind, rid, name, row[0], row[1], how))  # type: ignore[arg-type]
+    return twins[:MAX_TWINS]
+
+
+__all__ = ["MAX_TWINS", "Twin", "colleague_twins", "company_core"]
