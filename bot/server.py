@@ -33,6 +33,7 @@ from bot.config import Settings
 from bot.delivery.limits import Sleep
 from bot.delivery.sender import OutboxSender
 from bot.extras import CHARTS, OCR, SLACK, TELEGRAM, WECHAT, available, needs
+from bot.webapp.site import WebApp
 from handlers.reminders.config import load_reminder_config
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
@@ -212,10 +213,17 @@ async def build_server(
     )
     webapp = web.Application(client_max_size=settings.max_body_bytes)
     server = Server(app, adapters, sender, reminders, webapp)
-    webapp.add_routes([web.get("/healthz", server.health)])
+    webapp.add_routes([web.get("/healthz", server.health), web.get("/app", to_app_page)])
     for adapter in adapters.values():
         webapp.add_routes(adapter.routes())
+    for prefix, subapp in WebApp(app).subapps().items():  # the quick-lookup page and the API
+        webapp.add_subapp(prefix, subapp)
     return server
+
+
+async def to_app_page(request: web.Request) -> web.Response:
+    """``/app`` -> ``/app/``, keeping a sign-in link's query string."""
+    raise web.HTTPFound(request.rel_url.with_path("/app/"))
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
