@@ -491,7 +491,7 @@ async def token_list() -> None:
     try:
         async with app.db.transaction(platform="cli") as session:
             rows = await api_tokens(session)
-            names = dict((await session.execute(select(User.id, User.name))).tuples().all())
+            names = {r.id: r.name for r in await session.execute(select(User.id, User.name))}
         if not rows:
             echo("No API tokens.")
         for row in rows:

@@ -26,6 +26,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.adapters.base import Platform
+from bot.adapters.webapp.site import WebApp
 from bot.app import App, open_app
 from bot.cardscan.scanner import preload_models
 from bot.clock import Clock
@@ -33,7 +34,6 @@ from bot.config import Settings
 from bot.delivery.limits import Sleep
 from bot.delivery.sender import OutboxSender
 from bot.extras import CHARTS, OCR, SLACK, TELEGRAM, WECHAT, available, needs
-from bot.webapp.site import WebApp
 from handlers.reminders.config import load_reminder_config
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
@@ -223,7 +223,7 @@ async def build_server(
 
 async def to_app_page(request: web.Request) -> web.Response:
     """``/app`` -> ``/app/``, keeping a sign-in link's query string."""
-    raise web.HTTPFound(request.rel_url.with_path("/app/"))
+    raise web.HTTPFound(request.rel_url.with_path("/app/").with_query(request.query))
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:

@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 from pydantic import SecretStr
 
+from store.models import User
+from store.users import link_identity
 from tests.fakes.telegram_api import telegram_rig
 from tests.server_harness import running
 from tests.webapp_support import Web, init_data, web_over
@@ -19,9 +21,11 @@ PUBLIC = "http://127.0.0.1"
 
 @pytest.fixture
 async def web(settings, clock) -> AsyncIterator[Web]:
-    async with running(settings.model_copy(update={"public_url": PUBLIC}), clock) as run:
-        async with web_over(run) as web:
-            yield web
+    async with (
+        running(settings.model_copy(update={"public_url": PUBLIC}), clock) as run,
+        web_over(run) as web,
+    ):
+        yield web
 
 
 async def test_a_rep_opens_the_page_from_the_link_the_bot_sends(web):
@@ -122,18 +126,18 @@ async def test_without_a_public_url_the_bot_says_the_app_is_not_set_up(bot, ws):
 
 @pytest.fixture
 async def tg_web(settings, clock) -> AsyncIterator[tuple[Web, str]]:
-    async with telegram_rig(settings.model_copy(update={"public_url": PUBLIC}), clock) as rig:
-        async with web_over(rig.run) as web:
-            now = web.bot.clock.now()
-            async with web.bot.db.transaction() as session:
-                from store.models import User
-                from store.users import link_identity
-
-                li = await session.get(User, web.ws.li.user_id)
-                await link_identity(session, li, platform="telegram", external_id="4242", now=now)
-            token = rig.settings.telegram_token
-            assert isinstance(token, SecretStr)
-            yield web, token.get_secret_value()
+    async with (
+        telegram_rig(settings.model_copy(update={"public_url": PUBLIC}), clock) as rig,
+        web_over(rig.run) as web,
+    ):
+        async with web.bot.db.transaction() as session:
+            li = await session.get(User, web.ws.li.user_id)
+            await link_identity(
+                session, li, platform="telegram", external_id="4242", now=web.bot.clock.now()
+            )
+        token = rig.settings.telegram_token
+        assert isinstance(token, SecretStr)
+        yield web, token.get_secret_value()
 
 
 async def test_a_mini_app_signs_in_with_telegrams_init_data(tg_web):

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiohttp.test_utils import TestClient
 
-from bot.webapp.telegram_init import sign_init_data
+from bot.adapters.webapp.telegram_init import sign_init_data
 from tests.harness import BotHarness, ChatUser
 from tests.server_harness import Running
 from tests.workspace import Workspace

@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.adapters.webapp.errors import ApiError
+from bot.adapters.webapp.ratelimit import RateLimiter, retry_after
 from bot.app import App
 from bot.applinks import AppTokens, BadToken
 from bot.context import Context, FlowControl
 from bot.events import Actor, Chat, EventKind, InboundEvent
-from bot.webapp.errors import ApiError
-from bot.webapp.ratelimit import RateLimiter, retry_after
 from locales.catalog import match_language
 from store.access import principal_for
 from store.api_tokens import user_for_token

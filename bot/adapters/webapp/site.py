@@ -1,4 +1,4 @@
-"""The web app's aiohttp sub-applications: ``/api/v1`` (the endpoints of bot/webapp/api.py,
+"""The web app's aiohttp sub-applications: ``/api/v1`` (the endpoints of bot/adapters/webapp/api.py,
 their OpenAPI document and its human page) and ``/app`` (the page, its files and
 ``POST /app/session``), each with the security headers and JSON errors."""
 
@@ -12,15 +12,15 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from pydantic import BaseModel
 
+from bot.adapters.webapp import api, page
+from bot.adapters.webapp.acting import Acting
+from bot.adapters.webapp.endpoints import Endpoint, openapi_document, read_inputs
+from bot.adapters.webapp.errors import ApiError, error_response
+from bot.adapters.webapp.headers import secured
+from bot.adapters.webapp.ratelimit import RateLimiter
 from bot.app import App
 from bot.applinks import AppTokens
 from bot.context import UserFacingError
-from bot.webapp import api, page
-from bot.webapp.acting import Acting
-from bot.webapp.endpoints import Endpoint, openapi_document, read_inputs
-from bot.webapp.errors import ApiError, error_response
-from bot.webapp.headers import secured
-from bot.webapp.ratelimit import RateLimiter
 from store.access import NotAllowed, RecordNotFound
 
 log = logging.getLogger(__name__)

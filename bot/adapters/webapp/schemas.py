@@ -1,6 +1,6 @@
 """The API's request and response bodies as pydantic models: they validate what comes in
 (a bad field is a 422 with the field named) and they are the OpenAPI document's schemas
-(bot/webapp/openapi.py), so the document is generated from the code, never hand-written."""
+(bot/adapters/webapp/openapi.py), so the document is generated from the code, never hand-written."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``/app``: the quick-lookup page and how it is signed in.
 
-The page is three small files vendored in the package (bot/webapp/static), no build step.
+The page is three small files vendored in the package (bot/adapters/webapp/static), no build step.
 Its words come from the locale catalogues (``webapp.page.*``), embedded in the HTML as a
 JSON data block for both languages, so the page can speak before it knows who you are.
 
@@ -21,12 +21,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.adapters.webapp.acting import SESSION_COOKIE, WEB, Acting
+from bot.adapters.webapp.errors import ApiError
+from bot.adapters.webapp.headers import is_https
+from bot.adapters.webapp.schemas import Me, SessionRequest
+from bot.adapters.webapp.telegram_init import InvalidInitData, validate_init_data
 from bot.applinks import SESSION_TTL, BadToken
-from bot.webapp.acting import SESSION_COOKIE, WEB, Acting
-from bot.webapp.errors import ApiError
-from bot.webapp.headers import is_https
-from bot.webapp.schemas import Me, SessionRequest
-from bot.webapp.telegram_init import InvalidInitData, validate_init_data
 from store.app_links import use_once
 from store.models import User
 from store.users import identity_user
@@ -36,7 +36,7 @@ PAGE_PREFIX = "webapp.page."
 
 
 def _static(name: str) -> bytes:
-    return files("bot.webapp").joinpath("static", name).read_bytes()
+    return files("bot.adapters.webapp").joinpath("static", name).read_bytes()
 
 
 def page_words(catalogs: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:

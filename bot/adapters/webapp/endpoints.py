@@ -1,8 +1,8 @@
 """The API's endpoints as data — method, path, inputs, output — from which both the aiohttp
 routes and the OpenAPI 3.1 document are made, so the document cannot drift from the code.
 
-Each handler receives the request's Context (bot/webapp/acting.py) and its validated inputs,
-and returns a pydantic model; path parameters are ``{name}`` integers.
+Each handler receives the request's Context (bot/adapters/webapp/acting.py) and its
+validated inputs, and returns a pydantic model; path parameters are ``{name}`` integers.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from bot.adapters.webapp.errors import ApiError
+from bot.adapters.webapp.schemas import ErrorBody
 from bot.context import Context
-from bot.webapp.errors import ApiError
-from bot.webapp.schemas import ErrorBody
 
 Handler = Callable[[Context, dict[str, Any]], Awaitable[BaseModel]]
 REF = "#/components/schemas/{model}"

@@ -137,8 +137,9 @@
       el("button", { type: "button", class: "plain", text: t("snooze"), on: { click: () => act(task.id, "snooze", { until: "tomorrow" }, row) } })));
     return row;
   }
+  const taskActions = { done: (id) => `/api/v1/tasks/${id}/done`, snooze: (id) => `/api/v1/tasks/${id}/snooze` };
   async function act(id, what, body, row) {
-    const result = await api("POST", `/api/v1/tasks/${id}/${what}`, body);
+    const result = await api("POST", taskActions[what](id), body);
     row.replaceWith(el("li", { class: "sub", text: result.message }));
   }
   async function day() {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.webapp.schemas import ErrorBody, ErrorDetail
+from bot.adapters.webapp.schemas import ErrorBody, ErrorDetail
 
 STATUS_CODES = {
     400: "bad_request",

@@ -14,12 +14,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, select
 
-from bot.context import Context
-from bot.payloads import Action
-from bot.replies import Card, Choices, Reply, Text
-from bot.webapp.endpoints import Endpoint
-from bot.webapp.errors import ApiError
-from bot.webapp.schemas import (
+from bot.adapters.webapp.endpoints import Endpoint
+from bot.adapters.webapp.errors import ApiError
+from bot.adapters.webapp.schemas import (
     ActivityOut,
     ActivityPatch,
     CompanyCard,
@@ -45,7 +42,10 @@ from bot.webapp.schemas import (
     TaskAction,
     TaskOut,
 )
-from bot.webapp.views import activity_out, company_out, contact_out, deal_out, task_out
+from bot.adapters.webapp.views import activity_out, company_out, contact_out, deal_out, task_out
+from bot.context import Context
+from bot.payloads import Action
+from bot.replies import Card, Choices, Reply, Text
 from handlers.logging.core import save_plan
 from handlers.logging.plan import Plan
 from handlers.tasks.actions import SnoozeTask, TaskDone
@@ -127,7 +127,7 @@ async def _company_names(ctx: Context, ids: set[int]) -> dict[int, str]:
     rows = await ctx.session.execute(
         select(Company.id, Company.name).where(ctx.records.scope(Company), Company.id.in_(ids))
     )
-    return dict(rows.tuples())
+    return {row.id: row.name for row in rows}
 
 
 async def _tasks_out(ctx: Context, tasks: list[Task]) -> list[TaskOut]:

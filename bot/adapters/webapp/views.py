@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import phonenumbers
 
-from bot.context import Context
-from bot.webapp.schemas import (
+from bot.adapters.webapp.schemas import (
     ActivityOut,
     CompanyOut,
     ContactOut,
     DealOut,
     TaskOut,
 )
+from bot.context import Context
 from handlers.common.labels import activity_label, stage_label
 from locales.formatting import format_money
 from store.models import Activity, Company, Contact, Deal, Task
