@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pydantic import SecretStr
 
 from store.models import User
 from store.users import link_identity
+from tests.fakes.slack_api import FakeSlackApi, SlackPerson, SlackWorkspace, slack_settings
 from tests.fakes.telegram_api import telegram_rig
 from tests.server_harness import running
-from tests.webapp_support import Web, init_data, web_over
+from tests.webapp_support import LINK, Web, init_data, web_over
 
 PUBLIC = "http://127.0.0.1"
 
@@ -176,3 +178,34 @@ async def test_a_telegram_account_not_linked_gets_401(tg_web):
     answer = await (await web.browser()).sign_in({"initData": init_data(bot_token, 777, now)})
     assert answer.status == 401
     assert answer.body["error"]["code"] == "not_linked"
+
+
+# ---- Slack: the link the bot sends on /crm app -----------------------------------------
+
+
+@pytest.fixture
+async def slack_web(settings, clock) -> AsyncIterator[tuple[Web, SlackPerson]]:
+    api = FakeSlackApi()
+    await api.start()
+    try:
+        configured = slack_settings(settings, api, public_url=PUBLIC)
+        async with running(configured, clock) as run, web_over(run) as web:
+            async with web.bot.db.transaction() as session:
+                li = await session.get(User, web.ws.li.user_id)
+                await link_identity(
+                    session, li, platform="slack", external_id="U0LI", now=web.bot.clock.now()
+                )
+            yield web, SlackWorkspace(run, api).person("U0LI", "D0LIDM", "li.wei")
+    finally:
+        await api.close()
+
+
+async def test_a_rep_opens_the_page_from_slack(slack_web):
+    web, li = slack_web
+    said = await li.command("app")
+    found = LINK.search(said.text)
+    assert found, said.text
+    token = parse_qs(urlsplit(found.group(0).rstrip(">|")).query)["t"][0]
+    browser = await web.browser()
+    assert (await browser.sign_in({"token": token})).status == 200
+    assert (await browser.get("/api/v1/me")).body["name"] == "li"
