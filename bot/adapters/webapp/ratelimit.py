@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from bot.clock import Clock
 
 CAPACITY = 60
-"""Requests a credential may make at once (a page's first view is a handful)."""
+"""Requests a credential may make at once (``CRMBOT_API_BURST``)."""
 PER_SECOND = 2.0
-"""Refill: 120 requests a minute, sustained."""
+"""Refill: 120 requests a minute, sustained (``CRMBOT_API_RATE_PER_MINUTE``)."""
 TRACKED = 10_000
 """Buckets kept; beyond it, the full ones are forgotten (a full bucket is the default)."""
 

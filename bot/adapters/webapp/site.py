@@ -70,7 +70,12 @@ class WebApp:
         assert secret is not None, "open_app sets the secret key"
         self.app = app
         self.tokens = AppTokens(secret.get_secret_value(), app.clock)
-        self.acting = Acting(app, self.tokens, RateLimiter(app.clock))
+        limiter = RateLimiter(
+            app.clock,
+            capacity=app.settings.api_burst,
+            per_second=app.settings.api_rate_per_minute / 60,
+        )
+        self.acting = Acting(app, self.tokens, limiter)
         self.endpoints = api.endpoints()
         self.openapi = openapi_document(self.endpoints, title="crmbot API", version=VERSION)
 
