@@ -309,3 +309,19 @@ async def test_the_check_against_the_document_does_refuse_a_wrong_answer(web):
         await check(
             web, Answer(200, {"query": "x", "hits": [{"id": "1"}]}, {}), "GET", "/api/v1/search"
         )
+
+
+async def test_a_manager_sees_the_pipeline_chart_of_the_team(web):
+    import base64
+
+    wang = await web.open_from_chat(web.ws.wang)
+    answer = await wang.get("/api/v1/report?kind=pipeline")
+    assert answer.status == 200, answer.body
+    assert base64.b64decode(answer.body["png"]).startswith(b"\x89PNG")
+    assert answer.body["summary"]
+    await check(web, answer, "GET", "/api/v1/report")
+    chat = await web.ws.wang.send("/pipeline")
+    assert answer.body["summary"] in chat.text or chat.text.startswith(answer.body["summary"][:20])
+    funnel = await wang.get("/api/v1/report?kind=funnel")
+    assert funnel.status == 200
+    assert (await wang.get("/api/v1/report?kind=secrets")).status == 422

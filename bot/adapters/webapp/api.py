@@ -6,15 +6,16 @@ functions the chat calls.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, select
 
-from bot.adapters.webapp.endpoints import Endpoint
+from bot.adapters.webapp.endpoints import Endpoint, Later
 from bot.adapters.webapp.errors import ApiError
 from bot.adapters.webapp.schemas import (
     ActivityOut,
@@ -35,6 +36,7 @@ from bot.adapters.webapp.schemas import (
     Me,
     MyDay,
     Page,
+    Report,
     SearchHit,
     SearchResult,
     SnoozeIn,
@@ -44,10 +46,14 @@ from bot.adapters.webapp.schemas import (
 )
 from bot.adapters.webapp.views import activity_out, company_out, contact_out, deal_out, task_out
 from bot.context import Context
+from bot.extras import CHARTS, available
 from bot.payloads import Action
 from bot.replies import Card, Choices, Reply, Text
+from charts.kinds import render
 from handlers.logging.core import save_plan
 from handlers.logging.plan import Plan
+from handlers.reports.routes import Viewer
+from handlers.reports.routes import build as build_report
 from handlers.tasks.actions import SnoozeTask, TaskDone
 from handlers.tasks.routes import done as chat_task_done
 from handlers.tasks.routes import snooze as chat_task_snooze
@@ -72,6 +78,11 @@ class ListQuery(BaseModel):
 
 class DealQuery(ListQuery):
     stage: str | None = Field(default=None, max_length=32)
+
+
+class ReportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["pipeline", "funnel"]
 
 
 class SearchQuery(BaseModel):
@@ -437,6 +448,23 @@ async def task_snooze(ctx: Context, inputs: dict[str, Any]) -> TaskAction:
     return await _as_pressed(ctx, SnoozeTask(task_id, body.until), task_id, chat_task_snooze)
 
 
+# ---- reports ---------------------------------------------------------------------------
+
+
+async def report(ctx: Context, inputs: dict[str, Any]) -> Later:
+    """The chat's ``/pipeline`` or ``/funnel``: same scope (own, team, all), same numbers,
+    same PNG. Queried in the request's transaction, drawn after it."""
+    query: ReportQuery = inputs["query"]
+    spec, lines = await build_report(Viewer.of(ctx), query.kind)
+
+    async def draw() -> Report:
+        png = await asyncio.to_thread(render, spec) if available(CHARTS) else None
+        encoded = base64.b64encode(png).decode() if png is not None else None
+        return Report(kind=query.kind, summary="\n".join(lines), png=encoded)
+
+    return Later(draw)
+
+
 def endpoints() -> list[Endpoint]:
     E = Endpoint  # noqa: N806
     return [
@@ -527,5 +555,14 @@ def endpoints() -> list[Endpoint]:
             task_snooze,
             TaskAction,
             body=SnoozeIn,
+        ),
+        E(
+            "GET",
+            "/report",
+            "Pipeline or funnel chart, as /pipeline and /funnel",
+            report,
+            Report,
+            ReportQuery,
+            tag="reports",
         ),
     ]

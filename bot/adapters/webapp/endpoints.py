@@ -20,7 +20,16 @@ from bot.adapters.webapp.errors import ApiError
 from bot.adapters.webapp.schemas import ErrorBody
 from bot.context import Context
 
-Handler = Callable[[Context, dict[str, Any]], Awaitable[BaseModel]]
+
+@dataclass(frozen=True)
+class Later:
+    """An answer to finish after the request's transaction has closed: slow work such as
+    drawing a chart must not hold the database (on SQLite, the one writer's turn)."""
+
+    finish: Callable[[], Awaitable[BaseModel]]
+
+
+Handler = Callable[[Context, dict[str, Any]], Awaitable[BaseModel | Later]]
 REF = "#/components/schemas/{model}"
 ERRORS = {
     "401": "not signed in, or the token is revoked",

@@ -227,6 +227,14 @@ class TaskAction(BaseModel):
 T = TypeVar("T")
 
 
+class Report(BaseModel):
+    kind: Literal["pipeline", "funnel"]
+    summary: str = Field(description="the chat's summary lines, in the user's language")
+    png: str | None = Field(
+        description="the chart as base64 PNG (the chat's image); null without the charts extra"
+    )
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page")

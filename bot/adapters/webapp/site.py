@@ -10,11 +10,10 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
-from pydantic import BaseModel
 
 from bot.adapters.webapp import api, page
 from bot.adapters.webapp.acting import Acting
-from bot.adapters.webapp.endpoints import Endpoint, openapi_document, read_inputs
+from bot.adapters.webapp.endpoints import Endpoint, Later, openapi_document, read_inputs
 from bot.adapters.webapp.errors import ApiError, error_response
 from bot.adapters.webapp.headers import secured
 from bot.adapters.webapp.ratelimit import RateLimiter
@@ -83,7 +82,8 @@ class WebApp:
         async def handle(request: web.Request) -> web.StreamResponse:
             async with self.acting.context(request) as ctx:
                 inputs = await read_inputs(endpoint, request)
-                result: BaseModel = await endpoint.handler(ctx, inputs)
+                answer = await endpoint.handler(ctx, inputs)
+            result = await answer.finish() if isinstance(answer, Later) else answer
             return web.json_response(
                 result.model_dump(mode="json"),
                 status=endpoint.status,

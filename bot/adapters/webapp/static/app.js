@@ -178,14 +178,28 @@
     show(form);
   }
 
+  // ---- reports (managers) -------------------------------------------------------------
+  async function reports() {
+    nav("reports");
+    const parts = [];
+    for (const kind of ["pipeline", "funnel"]) {
+      const r = await api("GET", "/api/v1/report?kind=" + kind);
+      parts.push(el("h2", { text: t(kind) }));
+      if (r.png) parts.push(el("img", { class: "chart", alt: t(kind), src: "data:image/png;base64," + r.png }));
+      parts.push(el("p", { class: "sub summary", text: r.summary }));
+    }
+    show(...parts);
+  }
+
   async function start() {
     const ok = await signIn();
     const q = $("q");
-    $("nav-search").textContent = t("search"); $("nav-day").textContent = t("my_day"); $("nav-log").textContent = t("log");
+    $("nav-search").textContent = t("search"); $("nav-day").textContent = t("my_day"); $("nav-log").textContent = t("log"); $("nav-reports").textContent = t("reports");
     if (!ok) return;
     q.placeholder = t("search_placeholder"); q.disabled = false;
+    $("nav-reports").hidden = me.role === "rep";
     q.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => search(q.value).catch((e) => hint(e.message)), 120); });
-    const go = { search: () => { search(q.value); q.focus(); }, day, log: logForm };
+    const go = { search: () => { search(q.value); q.focus(); }, day, log: logForm, reports };
     for (const b of document.querySelectorAll("nav button")) b.addEventListener("click", () => Promise.resolve(go[b.dataset.go]()).catch((e) => hint(e.message)));
     await day().catch((e) => hint(e.message));
   }
