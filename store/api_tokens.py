@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,9 @@ from store.models import ApiToken, User
 
 PREFIX = "crm_"
 """Makes a token recognisable in a leaked file or a secret scanner's report."""
+LAST_USE_STEP = timedelta(minutes=1)
+"""``last_used_at`` is written at most once a minute per token: an integration calling in
+a loop should not turn every read into a write (a commit, on PostgreSQL a WAL flush)."""
 
 
 def _digest(token: str) -> str:
@@ -47,7 +50,8 @@ async def user_for_token(session: AsyncSession, token: str, *, now: datetime) ->
     user = await session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    row.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_STEP:
+        row.last_used_at = now
     return user
 
 
