@@ -108,6 +108,13 @@ async def main(args: argparse.Namespace) -> None:
                     everything += ms
                     print(f"{who:5} {name:15} {data._percentiles(ms)}", flush=True)
                 print(f"{who:5} {'overall':15} {data._percentiles(everything)}", flush=True)
+                fixed = []
+                for _ in range(args.per_class + 2):
+                    started = time.perf_counter()
+                    async with http.get(f"{base}/api/v1/me", headers=headers) as response:
+                        await response.read()
+                    fixed.append((time.perf_counter() - started) * 1000)
+                print(f"{who:5} {'/me (no search)':15} {data._percentiles(fixed[2:])}", flush=True)
             await _page_weight(http, base)
     finally:
         await site.close()

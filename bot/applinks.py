@@ -68,6 +68,7 @@ class AppTokens:
         kwargs: dict[str, Any] = {"signer": _ClockSigner, "signer_kwargs": {"clock": clock}}
         self._links = URLSafeTimedSerializer(secret, salt="crmbot.app-link", **kwargs)
         self._sessions = URLSafeTimedSerializer(secret, salt="crmbot.app-session", **kwargs)
+        self._states = URLSafeTimedSerializer(secret, salt="crmbot.oauth-state", **kwargs)
 
     def link_token(self, user_id: int) -> str:
         return str(self._links.dumps({"u": user_id, "n": secrets.token_urlsafe(12)}))
@@ -93,6 +94,18 @@ class AppTokens:
         if not isinstance(user_id, int) or not isinstance(csrf, str):
             raise BadToken("malformed session")
         return SessionClaim(user_id, csrf)
+
+    def oauth_state(self, platform: str) -> str:
+        """The ``state`` of a WeChat / WeCom OAuth round trip (bot/adapters/webapp/oauth.py)."""
+        return str(self._states.dumps({"p": platform, "n": secrets.token_urlsafe(6)}))
+
+    def read_oauth_state(self, state: str) -> str:
+        """The platform ``state`` was made for; raises :class:`BadToken`."""
+        data, _ = self._load(self._states, state, LINK_TTL)
+        platform = data.get("p")
+        if not isinstance(platform, str):
+            raise BadToken("malformed state")
+        return platform
 
     @staticmethod
     def _load(

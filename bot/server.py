@@ -216,7 +216,9 @@ async def build_server(
     webapp.add_routes([web.get("/healthz", server.health), web.get("/app", to_app_page)])
     for adapter in adapters.values():
         webapp.add_routes(adapter.routes())
-    for prefix, subapp in WebApp(app).subapps().items():  # the quick-lookup page and the API
+    for prefix, subapp in (
+        WebApp(app, adapters).subapps().items()
+    ):  # the quick-lookup page and the API
         webapp.add_subapp(prefix, subapp)
     return server
 

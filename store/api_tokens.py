@@ -44,11 +44,17 @@ async def user_for_token(session: AsyncSession, token: str, *, now: datetime) ->
     """The active user a live token stands for (its last use stamped), else None."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None:
+    found = (
+        await session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == _digest(token))
+        )
+    ).first()
+    if found is None:
         return None
-    user = await session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked_at is not None or not user.active:
         return None
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_STEP:
         row.last_used_at = now

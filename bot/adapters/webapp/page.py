@@ -21,12 +21,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.adapters.webapp.acting import SESSION_COOKIE, WEB, Acting
+from bot.adapters.webapp.acting import WEB, Acting
 from bot.adapters.webapp.errors import ApiError
-from bot.adapters.webapp.headers import is_https
-from bot.adapters.webapp.schemas import Me, SessionRequest
+from bot.adapters.webapp.schemas import SessionRequest
+from bot.adapters.webapp.session import me_of, set_session
 from bot.adapters.webapp.telegram_init import InvalidInitData, validate_init_data
-from bot.applinks import SESSION_TTL, BadToken
+from bot.applinks import BadToken
 from store.app_links import use_once
 from store.models import User
 from store.users import identity_user
@@ -67,7 +67,17 @@ class Pages:
             web.get("/", self.index),
             web.get("/static/{name}", self.static),
             web.post("/session", self.session),
+            web.get("/session", self.current),
         ]
+
+    async def current(self, request: web.Request) -> web.Response:
+        """Who the session cookie signs in, with its CSRF token (a page signed in by a
+        redirect, WeChat's OAuth, learns it here); 401 without a live session."""
+        async with self.app.db.transaction(platform=WEB) as session:
+            cred = await self.acting.credential(request, session)
+            return web.json_response(
+                me_of(self.acting, cred.user, cred.csrf).model_dump(mode="json")
+            )
 
     async def index(self, request: web.Request) -> web.Response:
         lang = self.acting.request_lang(request)
@@ -101,26 +111,9 @@ class Pages:
                 raise ApiError(422, fields=("body",))
             if user is None or not user.active:
                 raise ApiError(401, "not_linked")
-            cookie, csrf = self.tokens.session_cookie(user.id)
-            me = Me(
-                id=user.id,
-                name=user.name,
-                display_name=user.display_name,
-                role=user.role,
-                lang=user.lang or app.settings.default_lang,
-                tz=user.tz or app.settings.default_tz,
-                csrf=csrf,
-            )
-        response = web.json_response(me.model_dump(mode="json"))
-        response.set_cookie(
-            SESSION_COOKIE,
-            cookie,
-            max_age=int(SESSION_TTL.total_seconds()),
-            path="/",
-            httponly=True,
-            secure=is_https(request, app.settings.public_url),
-            samesite="Lax",
-        )
+        response = web.json_response()
+        csrf = set_session(response, request, self.acting, user.id)
+        response.text = me_of(self.acting, user, csrf).model_dump_json()
         return response
 
     async def _telegram_user(self, session: Any, init_data: str) -> User | None:

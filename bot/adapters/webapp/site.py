@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from bot.adapters.webapp.acting import Acting
 from bot.adapters.webapp.endpoints import Endpoint, Later, openapi_document, read_inputs
 from bot.adapters.webapp.errors import ApiError, error_response
 from bot.adapters.webapp.headers import secured
+from bot.adapters.webapp.oauth import OAuthLogin
 from bot.adapters.webapp.ratelimit import RateLimiter
 from bot.app import App
 from bot.applinks import AppTokens
@@ -64,7 +66,7 @@ def json_errors(acting: Acting) -> Middleware:
 class WebApp:
     """Owns the page's signer, rate limiter and the request-to-Context step."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, adapters: Mapping[str, object] | None = None) -> None:
         secret = app.settings.secret_key
         assert secret is not None, "open_app sets the secret key"
         self.app = app
@@ -76,6 +78,7 @@ class WebApp:
         )
         self.acting = Acting(app, self.tokens, limiter)
         self.endpoints = api.endpoints()
+        self.oauth = OAuthLogin(self.acting, dict(adapters or {}))
         self.openapi = openapi_document(self.endpoints, title="crmbot API", version=VERSION)
 
     def _route(self, endpoint: Endpoint) -> Handler:
@@ -108,5 +111,5 @@ class WebApp:
         ]
         rest.add_routes(routes)
         site = web.Application(middlewares=middlewares, client_max_size=client_max_size)
-        site.add_routes(page.Pages(self.acting).routes())
+        site.add_routes(page.Pages(self.acting).routes() + self.oauth.routes())
         return {API_PREFIX: rest, "/app": site}

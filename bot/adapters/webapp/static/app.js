@@ -54,7 +54,7 @@
     try {
       if (initData) me = await api("POST", "/app/session", { initData });
       else if (token) me = await api("POST", "/app/session", { token });
-      else me = await api("GET", "/api/v1/me");
+      else me = await api("GET", "/app/session");  // a cookie set by WeChat's sign-in
     } catch (err) {
       show(el("p", { class: "card", id: "signin-error", text: err.status === 401 && !initData && !token ? t("ask_again") : err.message }));
       return false;
