@@ -144,6 +144,4 @@ async def test_set_menu_adds_the_quick_lookup_page_under_more(wechat_web, weixin
     menu = await wechat_web.run.server.adapters["wechat"].set_menu()
     more = menu["button"][2]["sub_button"]
     view = [b for b in more if b.get("type") == "view"]
-    assert view == [
-        {"type": "view", "name": "快速查询", "url": f"{PUBLIC}/app/oauth/wechat/start"}
-    ]
+    assert view == [{"type": "view", "name": "快速查询", "url": f"{PUBLIC}/app/oauth/wechat/start"}]

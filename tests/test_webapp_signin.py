@@ -209,3 +209,25 @@ async def test_a_rep_opens_the_page_from_slack(slack_web):
     browser = await web.browser()
     assert (await browser.sign_in({"token": token})).status == 200
     assert (await browser.get("/api/v1/me")).body["name"] == "li"
+
+
+async def test_used_links_are_forgotten_once_they_have_expired(bot, worker):
+    from sqlalchemy import func, select
+
+    from store.app_links import use_once
+    from store.models import AppLinkUse
+
+    li = await bot.user("li")
+    now = bot.clock.now()
+    async with bot.db.transaction() as session:
+        assert await use_once(
+            session, "nonce-1", user_id=li.user_id, expires_at=now + timedelta(minutes=10), now=now
+        )
+        assert not await use_once(
+            session, "nonce-1", user_id=li.user_id, expires_at=now + timedelta(minutes=10), now=now
+        )
+    await worker.reconcile()
+    assert await bot.scalar(select(func.count()).select_from(AppLinkUse)) == 1
+    bot.advance(minutes=11)
+    await worker.reconcile()
+    assert await bot.scalar(select(func.count()).select_from(AppLinkUse)) == 0
