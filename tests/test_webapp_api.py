@@ -325,3 +325,20 @@ async def test_a_manager_sees_the_pipeline_chart_of_the_team(web):
     funnel = await wang.get("/api/v1/report?kind=funnel")
     assert funnel.status == 200
     assert (await wang.get("/api/v1/report?kind=secrets")).status == 422
+
+
+async def test_emptying_a_required_field_is_422_not_a_crash(web):
+    li = await web.open_from_chat(web.ws.li)
+    acme = web.ws.ids["Acme Ltd"]
+    answer = await li.call("PATCH", f"/api/v1/companies/{acme}", {"name": None})
+    assert answer.status == 422
+    assert answer.body["error"]["fields"] == ["body.name"]
+    broken = await li.call("POST", "/api/v1/log", None)
+    assert broken.status == 422
+    not_json = await li.client.post(
+        "/api/v1/log",
+        data=b"{not json",
+        headers={"X-CSRF-Token": li.csrf or "", "Content-Type": "application/json"},
+    )
+    assert not_json.status == 400
+    assert (await not_json.json())["error"]["code"] == "bad_request"

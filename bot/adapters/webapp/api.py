@@ -121,6 +121,16 @@ async def _page(
     return rows, (_cursor(rows[-1].id) if more and rows else None)
 
 
+def changes(body: BaseModel, *required: str) -> dict[str, Any]:
+    """The fields a PATCH sets; one that may not be empty set to null is a 422, not a
+    database error."""
+    fields = body.model_dump(exclude_unset=True)
+    nulled = tuple(f"body.{name}" for name in required if name in fields and fields[name] is None)
+    if nulled:
+        raise ApiError(422, fields=nulled)
+    return fields
+
+
 def said(replies: list[Reply]) -> str:
     """What the chat would have answered, as plain text."""
     parts: list[str] = []
@@ -233,7 +243,7 @@ async def get_company(ctx: Context, inputs: dict[str, Any]) -> CompanyCard:
 async def update_company(ctx: Context, inputs: dict[str, Any]) -> CompanyOut:
     company = await ctx.records.get(Company, inputs["company_id"], for_update=True)
     body: CompanyPatch = inputs["body"]
-    return company_out(await ctx.records.update(company, **body.model_dump(exclude_unset=True)))
+    return company_out(await ctx.records.update(company, **changes(body, "name")))
 
 
 # ---- contacts -------------------------------------------------------------------------
@@ -258,7 +268,7 @@ async def get_contact(ctx: Context, inputs: dict[str, Any]) -> ContactOut:
 async def update_contact(ctx: Context, inputs: dict[str, Any]) -> ContactOut:
     contact = await ctx.records.get(Contact, inputs["contact_id"], for_update=True)
     body: ContactPatch = inputs["body"]
-    return contact_out(await ctx.records.update(contact, **body.model_dump(exclude_unset=True)))
+    return contact_out(await ctx.records.update(contact, **changes(body, "name")))
 
 
 # ---- deals ----------------------------------------------------------------------------
@@ -322,7 +332,7 @@ create_deal_endpoint.__name__ = "create_deal"
 async def update_deal(ctx: Context, inputs: dict[str, Any]) -> DealDetail:
     deal = await ctx.records.get(Deal, inputs["deal_id"], for_update=True)
     body: DealPatch = inputs["body"]
-    fields = body.model_dump(exclude_unset=True)
+    fields = changes(body, "title")
     stage = fields.pop("stage", None)
     if fields:
         await ctx.records.update(deal, **fields)
@@ -364,7 +374,11 @@ async def log(ctx: Context, inputs: dict[str, Any]) -> LogOut:
     await save_plan(ctx, plan)
     activity = await ctx.session.scalar(
         ctx.records.select(Activity)
-        .where(Activity.company_id == body.company_id, Activity.created_at == ctx.now)
+        .where(
+            Activity.company_id == body.company_id,
+            Activity.created_at == ctx.now,
+            Activity.source_text == body.note,
+        )
         .order_by(Activity.id.desc())
         .limit(1)
     )
@@ -389,9 +403,7 @@ async def create_activity(ctx: Context, inputs: dict[str, Any]) -> LogOut:
 async def update_activity(ctx: Context, inputs: dict[str, Any]) -> ActivityOut:
     activity = await ctx.records.get(Activity, inputs["activity_id"], for_update=True)
     body: ActivityPatch = inputs["body"]
-    return activity_out(
-        ctx, await ctx.records.update(activity, **body.model_dump(exclude_unset=True))
-    )
+    return activity_out(ctx, await ctx.records.update(activity, **changes(body, "summary", "kind")))
 
 
 # ---- my day and tasks -----------------------------------------------------------------

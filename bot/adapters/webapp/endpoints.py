@@ -16,8 +16,10 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from bot.adapters.http import read_body
 from bot.adapters.webapp.errors import ApiError
 from bot.adapters.webapp.schemas import ErrorBody
+from bot.bodies import BodyLimits
 from bot.context import Context
 
 
@@ -61,8 +63,11 @@ class Endpoint:
         return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
 
 
-async def read_inputs(endpoint: Endpoint, request: web.Request) -> dict[str, Any]:
-    """Path ids, the query model and the body model, validated; bad input -> 422."""
+async def read_inputs(
+    endpoint: Endpoint, request: web.Request, limits: BodyLimits
+) -> dict[str, Any]:
+    """Path ids, the query model and the body model, validated; bad input -> 422. The
+    body is read under the server's time limit (the request is authenticated by now)."""
     inputs: dict[str, Any] = {}
     for name in endpoint.path_params:
         raw = request.match_info[name]
@@ -74,7 +79,7 @@ async def read_inputs(endpoint: Endpoint, request: web.Request) -> dict[str, Any
             inputs["query"] = endpoint.query.model_validate(dict(request.query))
         if endpoint.body is not None:
             try:
-                data = json.loads(await request.read() or b"null")
+                data = json.loads(await read_body(limits, request, verified=True) or b"null")
             except (ValueError, UnicodeDecodeError):
                 raise ApiError(400, message_key="webapp.errors.bad_json") from None
             inputs["body"] = endpoint.body.model_validate(data)

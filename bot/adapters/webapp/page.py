@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.adapters.http import read_body
 from bot.adapters.webapp.acting import WEB, Acting
 from bot.adapters.webapp.errors import ApiError
 from bot.adapters.webapp.schemas import SessionRequest
@@ -98,7 +99,8 @@ class Pages:
     async def session(self, request: web.Request) -> web.Response:
         """Telegram ``initData`` or a link token -> the session cookie; else 401."""
         try:
-            wanted = SessionRequest.model_validate_json(await request.read())
+            body = await read_body(self.app.bodies, request)  # not signed in yet: capped
+            wanted = SessionRequest.model_validate_json(body)
         except ValidationError:
             raise ApiError(422, fields=("body",)) from None
         app = self.app

@@ -84,7 +84,7 @@ class WebApp:
     def _route(self, endpoint: Endpoint) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
             async with self.acting.context(request) as ctx:
-                inputs = await read_inputs(endpoint, request)
+                inputs = await read_inputs(endpoint, request, self.app.bodies)
                 answer = await endpoint.handler(ctx, inputs)
             result = await answer.finish() if isinstance(answer, Later) else answer
             return web.json_response(
