@@ -231,3 +231,17 @@ async def test_used_links_are_forgotten_once_they_have_expired(bot, worker):
     bot.advance(minutes=11)
     await worker.reconcile()
     assert await bot.scalar(select(func.count()).select_from(AppLinkUse)) == 0
+
+
+async def test_a_lookup_card_has_a_button_that_sends_the_link(web):
+    card = await web.ws.li.send("/find Acme Ltd")
+    reply = await web.ws.li.click(card.button("App"))
+    found = LINK.search(reply.text)
+    assert found, reply.text
+    token = parse_qs(urlsplit(found.group(0)).query)["t"][0]
+    assert (await (await web.browser()).sign_in({"token": token})).status == 200
+
+
+async def test_without_a_public_url_the_card_has_no_app_button(bot, ws):
+    card = await ws.li.send("/find Acme Ltd")
+    assert not [b for b in card.buttons if "App" in b.label]

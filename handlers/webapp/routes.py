@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from bot.applinks import AppTokens
 from bot.context import Context
-from bot.router import Router, command
+from bot.router import Router, action, command
+from handlers.webapp.actions import OpenApp
 
 
 async def open_app(ctx: Context) -> None:
@@ -22,4 +23,5 @@ async def open_app(ctx: Context) -> None:
 def routes() -> Router:
     router = Router()
     router.add(command("app"), open_app)
+    router.add(action(OpenApp), open_app)
     return router
