@@ -41,6 +41,11 @@
       button_color: "button", button_text_color: "button-text", secondary_bg_color: "secondary-bg" };
     for (const [key, name] of Object.entries(names))
       if (params[key]) document.documentElement.style.setProperty(`--tg-${name}`, params[key]);
+    const bg = /^#([0-9a-f]{6})$/i.exec(params.bg_color || "");
+    if (bg) {  // light or dark as Telegram's background is (its own rule: luminance)
+      const [r, g, b] = [0, 2, 4].map((i) => parseInt(bg[1].slice(i, i + 2), 16));
+      document.documentElement.classList.add(0.2126 * r + 0.7152 * g + 0.0722 * b < 128 ? "dark" : "light");
+    }
   }
 
   async function signIn() {
@@ -115,7 +120,9 @@
     if (card.activities.length) parts.push(el("h2", { text: t("activities") }), el("ul", { id: "activities" }, ...card.activities.map(activityRow)));
     show(...parts);
   }
-  function when(iso) { return iso ? new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" }) : ""; }
+  function when(iso) {  // on the rep's own clock, as the chat shows it
+    return iso ? new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short", timeZone: me && me.tz }) : "";
+  }
   function activityRow(a) {
     return el("li", {}, el("div", { class: "sub", text: `${a.kind_label} · ${when(a.occurred_at)}` }), el("div", { text: a.summary }));
   }
@@ -166,7 +173,7 @@
         const body = { company_id: picked.id, kind: kind.value, note: note.value };
         if (follow.value) body.follow_up = follow.value;  // the rep's own time zone, server side
         const saved = await api("POST", "/api/v1/log", body);
-        result.textContent = "✅ " + saved.message;
+        result.textContent = saved.message;
         note.value = ""; follow.value = "";
       } catch (err) { result.textContent = err.message; }
     } } },
