@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import random
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -35,6 +36,7 @@ from aiohttp.test_utils import TestServer  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bot.applinks import AppTokens  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.server import build_server, http_options  # noqa: E402
@@ -42,6 +44,7 @@ from store.api_tokens import create_token  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.models import User  # noqa: E402
 
+CHROMIUM = "/usr/bin/chromium"
 SECRET = "benchmark-secret-key-of-at-least-32-characters"  # noqa: S105 (a throwaway database)
 
 
@@ -116,6 +119,8 @@ async def main(args: argparse.Namespace) -> None:
                     fixed.append((time.perf_counter() - started) * 1000)
                 print(f"{who:5} {'/me (no search)':15} {data._percentiles(fixed[2:])}", flush=True)
             await _page_weight(http, base)
+        if Path(CHROMIUM).exists():  # noqa: ASYNC240 (once, before timing)
+            await _first_paint(base, AppTokens(SECRET, clock), args.per_class // 4 or 1)
     finally:
         await site.close()
         await server.app.close()
@@ -140,6 +145,34 @@ async def _page_weight(http: aiohttp.ClientSession, base: str) -> None:
         print(f"page  {path:22} {on_wire:6,} B gzip ({unpacked:,} B raw)")
     total = sum(row[1] for row in rows)
     print(f"page  first view total {total:,} B transferred (budget 102,400 B)")
+
+
+async def _first_paint(base: str, tokens: AppTokens, runs: int) -> None:
+    """In Debian's headless chromium: first contentful paint of ``/app`` opened from a
+    sign-in link, and when "My day" is on screen (signed in, first API answer drawn)."""
+    from playwright.async_api import async_playwright
+
+    paints, ready = [], []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        for _ in range(runs + 1):
+            context = await browser.new_context(viewport={"width": 390, "height": 844})
+            page = await context.new_page()
+            started = time.perf_counter()
+            await page.goto(f"{base}/app?t={quote(tokens.link_token(2))}")
+            await page.wait_for_selector("#nav-day.on")
+            ready.append((time.perf_counter() - started) * 1000)
+            paints.append(
+                await page.evaluate(
+                    "performance.getEntriesByName('first-contentful-paint')[0].startTime"
+                )
+            )
+            await context.close()
+        await browser.close()
+    paints, ready = paints[1:], ready[1:]  # the first one started the browser's caches
+    print(f"page  first contentful paint  p50 {statistics.median(paints):6.1f} ms (chromium)")
+    middle, worst = statistics.median(ready), max(ready)
+    print(f"page  'My day' on screen      p50 {middle:6.1f} ms, max {worst:.1f} ms")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
