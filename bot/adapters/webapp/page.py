@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.http import read_body
 from bot.adapters.webapp.acting import WEB, Acting
@@ -118,7 +119,7 @@ class Pages:
         response.text = me_of(self.acting, user, csrf).model_dump_json()
         return response
 
-    async def _telegram_user(self, session: Any, init_data: str) -> User | None:
+    async def _telegram_user(self, session: AsyncSession, init_data: str) -> User | None:
         token = self.app.settings.telegram_token
         if token is None:
             raise ApiError(401, "bad_init_data")
@@ -128,7 +129,7 @@ class Pages:
             raise ApiError(401, "bad_init_data") from None
         return await identity_user(session, "telegram", str(tg.id))
 
-    async def _link_user(self, session: Any, token: str) -> User | None:
+    async def _link_user(self, session: AsyncSession, token: str) -> User | None:
         try:
             claim = self.tokens.read_link(token)
         except BadToken as exc:

@@ -27,6 +27,9 @@ from store.access import NotAllowed, RecordNotFound
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 VERSION = "1.0.0"
+KEEP_AS_IS = frozenset({408, 503})
+"""A body too slow or too many unread bodies (bot/adapters/http.py): answered as the
+webhooks answer them, closing the connection, with ``Retry-After`` on 503."""
 
 
 def json_errors(acting: Acting) -> Middleware:
@@ -51,7 +54,7 @@ def json_errors(acting: Acting) -> Middleware:
         except UserFacingError as exc:
             return error_response(422, "invalid", t(exc.key, **exc.values))
         except web.HTTPException as exc:
-            if exc.status < 400:
+            if exc.status < 400 or exc.status in KEEP_AS_IS:
                 raise
             code = {404: "no_route", 405: "method", 413: "too_large"}.get(exc.status, "http")
             key = "not_found" if exc.status in (404, 405) else "bad_request"
