@@ -31,6 +31,9 @@ from bot.safe_text import strip_controls
 from bot.secret_key import invite_key
 from locales.formatting import format_money_exact
 from store import demo, migrate
+from store.api_tokens import create_token
+from store.api_tokens import revoke as revoke_token
+from store.api_tokens import tokens as api_tokens
 from store.audit_view import AuditQuery, read_audit
 from store.db import Database
 from store.models import Role, Team, User
@@ -503,6 +506,67 @@ async def user_reactivate(name: str) -> None:
             was_active = person.active
             person.active = True
         echo(f"{person.name} is " + ("already active." if was_active else "active again."))
+    finally:
+        await app.close()
+
+
+@main.group()
+def token() -> None:
+    """Personal API tokens for integrations (the /api/v1 HTTP API)."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--as", "as_user", required=True, help="The user the token acts as.")
+@run_async
+async def token_create(name: str, as_user: str) -> None:
+    """Make a token NAME acting as USER; it is printed once and only its hash is kept."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            person = await require_user(session, as_user)
+            row, secret = await create_token(session, person, name, now=app.clock.now())
+        echo(f"Token {row.id} ({row.name}) for {person.name} ({person.role}):")
+        echo(secret)
+        echo("Keep it now: it is not shown again. Use it as  Authorization: Bearer TOKEN")
+    finally:
+        await app.close()
+
+
+@token.command("list")
+@run_async
+async def token_list() -> None:
+    """Every token: id, name, user, created, last used, revoked."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            rows = await api_tokens(session)
+            names = {r.id: r.name for r in await session.execute(select(User.id, User.name))}
+        if not rows:
+            echo("No API tokens.")
+        for row in rows:
+            used = row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "never"
+            state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+            echo(
+                f"{row.id}  {row.name}  as {names.get(row.user_id, '?')}  "
+                f"created {row.created_at:%Y-%m-%d}  last used {used}  {state}"
+            )
+    finally:
+        await app.close()
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@run_async
+async def token_revoke(token_id: int) -> None:
+    """Revoke token TOKEN_ID (see `crmbot token list`); it stops working at once."""
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            row = await revoke_token(session, token_id, now=app.clock.now())
+        if row is None:
+            raise UserError(f"no API token {token_id}")
+        echo(f"Token {row.id} ({row.name}) is revoked.")
     finally:
         await app.close()
 

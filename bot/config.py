@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     health_token: SecretStr | None = None
     """Bearer token that shows /healthz's details; without it, /healthz says only up/down."""
     public_url: str | None = None
+    api_rate_per_minute: int = Field(default=120, ge=1, le=100_000)
+    """Requests a minute one API token or page session may make, sustained (more: 429)."""
+    api_burst: int = Field(default=60, ge=1, le=100_000)
+    """Requests one token or session may make at once before the rate applies."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)
     http_idle_timeout: float = Field(default=15.0, gt=0, le=3600)

@@ -9,7 +9,8 @@ Without ``CRMBOT_SECRET_KEY`` the key is made on first start and kept in a file 
 by the server's user only (``0600``): beside an SQLite database (``crmbot.db.key``), or in
 the data directory for PostgreSQL. Several workers on several machines must share one key:
 set ``CRMBOT_SECRET_KEY`` (e.g. ``python -c 'import secrets; print(secrets.token_hex(32))'``).
-Changing the key invalidates the invite codes not used yet, nothing else.
+Changing the key invalidates the invite codes not used yet, and signs everyone out of the
+quick-lookup page (its links and session cookies are signed with it too), nothing else.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.adapters.base import Platform
+from bot.adapters.webapp.site import WebApp
 from bot.app import App, open_app
 from bot.cardscan.scanner import preload_models
 from bot.clock import Clock
@@ -212,10 +213,19 @@ async def build_server(
     )
     webapp = web.Application(client_max_size=settings.max_body_bytes)
     server = Server(app, adapters, sender, reminders, webapp)
-    webapp.add_routes([web.get("/healthz", server.health)])
+    webapp.add_routes([web.get("/healthz", server.health), web.get("/app", to_app_page)])
     for adapter in adapters.values():
         webapp.add_routes(adapter.routes())
+    for prefix, subapp in (
+        WebApp(app, adapters).subapps().items()
+    ):  # the quick-lookup page and the API
+        webapp.add_subapp(prefix, subapp)
     return server
+
+
+async def to_app_page(request: web.Request) -> web.Response:
+    """``/app`` -> ``/app/``, keeping a sign-in link's query string."""
+    raise web.HTTPFound(request.rel_url.with_path("/app/").with_query(request.query))
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:

@@ -29,6 +29,7 @@ from handlers.reports import routes as reports
 from handlers.reports import subscriptions
 from handlers.settings import routes as settings
 from handlers.tasks import routes as tasks
+from handlers.webapp import routes as webapp
 
 
 def build_router() -> Router:
@@ -52,6 +53,7 @@ def build_router() -> Router:
         history,
         reports,
         checkin,
+        webapp,
         cards,
         logging,
     ):

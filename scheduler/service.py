@@ -59,6 +59,7 @@ from scheduler.pushes import digest_push, task_push, weekly_stale_push
 from store import group_bots
 from store import reminders as store
 from store.access import Records, principal_for
+from store.app_links import sweep as forget_used_links
 from store.db import Database
 from store.housekeeping import forget_deliveries
 from store.models import (
@@ -473,6 +474,7 @@ class ReminderService:
             await forget_deliveries(
                 session, events_before=now - EVENT_IDS_KEPT, outbox_before=now - keep
             )
+            await forget_used_links(session, now=now)  # expired: their nonces guard nothing
         return handled
 
     async def catch_up(self) -> int:

@@ -196,3 +196,22 @@ async def test_what_the_headers_prove_is_checked_before_the_body_is_read(both):
     await until(lambda: bodies.reading_unverified == 1, "a plausible Slack body being read")
     await slow.close()
     await served(both)
+
+
+async def test_an_api_body_that_never_completes_is_dropped_too(both):
+    """The quick-lookup API's bodies (issue 12) are read under the same time limit, and the
+    connection is closed as the webhooks' are, not kept for the rest of the body."""
+    from store.api_tokens import create_token
+    from store.models import Role
+    from store.users import create_user
+
+    app = both.tg.run.server.app
+    async with app.db.transaction() as session:
+        li = await create_user(session, "li", role=Role.REP, now=app.clock.now())
+        _, token = await create_token(session, li, "erp", now=app.clock.now())
+    head = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    slow = await Slow.open(both, "/api/v1/log", head, b'{"company_id": 1, "no', length=5000)
+    assert await slow.status() == 408
+    assert await slow.closed_by_server()
+    await slow.close()
+    await served(both)

@@ -379,6 +379,18 @@ async def test_set_webhook_registers_the_secret_and_the_command_menus(tg):
     assert names[:3] == ["start", "help", "cancel"]
     assert {"find", "log", "today", "tasks", "deal"} <= set(names)
     assert [c["command"] for c in menus[1].params["commands"]] == names
+    assert tg.fake.sent("setChatMenuButton") == []  # no https public URL: no Mini App
+
+
+async def test_with_an_https_public_url_the_menu_button_opens_the_mini_app(settings, clock):
+    with_url = settings.model_copy(update={"public_url": "https://crm.example.com"})
+    async with telegram_rig(with_url, clock) as rig:
+        await rig.adapter.set_webhook("https://crm.example.com/telegram/webhook")
+        (button,) = rig.fake.sent("setChatMenuButton")
+        menu = button.params["menu_button"]
+        assert menu["type"] == "web_app"
+        assert menu["web_app"]["url"] == "https://crm.example.com/app/"
+        assert menu["text"] == "CRM"
 
 
 async def test_a_refused_token_stops_the_start_without_showing_the_token(settings, clock):

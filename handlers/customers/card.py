@@ -8,6 +8,7 @@ from bot.replies import Button, Card
 from handlers.common.labels import activity_label, deal_line
 from handlers.customers.actions import CorrectFrom, LogFor, ShowHistory
 from handlers.deals.actions import NewDealFor, OpenDeal
+from handlers.webapp.actions import OpenApp
 from locales.formatting import format_when, shorten
 from store.models import Activity, Company, Contact, Deal, Task
 
@@ -80,6 +81,8 @@ async def company_card(ctx: Context, company: Company) -> Card:
         Button(ctx.t("card.history"), ShowHistory(company.id, 0)),
     )
     deal_buttons = tuple(Button(f"💼 {d.title}"[:40], OpenDeal(d.id)) for d in deals)
+    if ctx.settings.public_url:  # the same card, and more, on the quick-lookup page
+        deal_buttons += (Button(ctx.t("card.app"), OpenApp()),)
     # Last, so the buttons before it keep their numbers; only for who may correct it.
     edit: tuple[Button, ...] = ()
     if records.may_correct(company):

@@ -45,6 +45,7 @@ JSON_FIELDS = frozenset(
         "scope",
         "link_preview_options",
         "reply_parameters",
+        "menu_button",
     }
 )
 HTML_TAGS = frozenset(
@@ -207,6 +208,7 @@ class FakeTelegram:
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "setMyCommands": self._set_my_commands,
+            "setChatMenuButton": self._set_chat_menu_button,
             "getUpdates": self._get_updates,
         }
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -503,6 +505,12 @@ class FakeTelegram:
         return True
 
     def _delete_webhook(self, params: dict[str, Any], files: dict[str, Upload]) -> Any:
+        return True
+
+    def _set_chat_menu_button(self, params: dict[str, Any], files: dict[str, Upload]) -> Any:
+        button = params["menu_button"]
+        if button["type"] == "web_app" and not button["web_app"]["url"].startswith("https://"):
+            raise ApiRefusal(400, "Bad Request: BUTTON_URL_INVALID")
         return True
 
     def _set_my_commands(self, params: dict[str, Any], files: dict[str, Upload]) -> Any:

@@ -66,6 +66,8 @@ class FakeWeixinApi:
         self._failures: list[Failure] = []
         self._counter = itertools.count(1)
         self._server: TestServer | None = None
+        self.oauth_codes: dict[str, str] = {}
+        """OAuth codes WeChat would hand a browser -> the openid / UserID they stand for."""
 
     @property
     def url(self) -> str:
@@ -79,6 +81,8 @@ class FakeWeixinApi:
                 web.post("/cgi-bin/stable_token", self._stable_token),
                 web.get("/cgi-bin/gettoken", self._gettoken),
                 web.get("/cgi-bin/media/get", self._media_get),
+                web.get("/cgi-bin/auth/getuserinfo", self._getuserinfo),
+                web.get("/sns/oauth2/access_token", self._oauth_access_token),
                 web.post("/cgi-bin/media/upload", self._media_upload),
                 web.post("/cgi-bin/webhook/send", self._webhook),
                 web.post("/cgi-bin/{path:.*}", self._api),
@@ -127,6 +131,42 @@ class FakeWeixinApi:
         if params.get("corpid") != CORP_ID or params.get("corpsecret") != CORP_SECRET:
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
         return web.json_response({"errcode": 0, "errmsg": "ok", **self._new_token()})
+
+    def oauth_code(self, user_id: str) -> str:
+        """A code as WeChat's authorize page gives a browser signed in as ``user_id``."""
+        code = f"CODE{next(self._counter):05d}"
+        self.oauth_codes[code] = user_id
+        return code
+
+    async def _oauth_access_token(self, request: web.Request) -> web.Response:
+        params = dict(request.query)
+        self.calls.append(Call("sns/oauth2/access_token", params, {}, None))
+        if params.get("appid") != APP_ID or params.get("secret") != APP_SECRET:
+            return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
+        openid = self.oauth_codes.pop(params.get("code", ""), None)  # a code works once
+        if openid is None:
+            return web.json_response({"errcode": 40029, "errmsg": "invalid code"})
+        return web.json_response(
+            {
+                "access_token": "WEB-TOKEN",
+                "expires_in": 7200,
+                "openid": openid,
+                "scope": "snsapi_base",
+            }
+        )
+
+    async def _getuserinfo(self, request: web.Request) -> web.Response:
+        params = {k: v for k, v in request.query.items() if k != "access_token"}
+        self.calls.append(
+            Call("cgi-bin/auth/getuserinfo", params, {}, request.query.get("access_token"))
+        )
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        userid = self.oauth_codes.pop(params.get("code", ""), None)
+        if userid is None:
+            return web.json_response({"errcode": 40029, "errmsg": "invalid code"})
+        return web.json_response({"errcode": 0, "errmsg": "ok", "userid": userid})
 
     def _token_refusal(self, request: web.Request) -> web.Response | None:
         token = request.query.get("access_token")

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from aiohttp import web
-from telegram import Bot, BotCommand, InputFile, Message, Update
+from telegram import Bot, BotCommand, InputFile, MenuButtonWebApp, Message, Update, WebAppInfo
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -363,6 +363,17 @@ class TelegramAdapter:
         for lang in self.app.translator.languages:
             if lang != "en":
                 await self.bot.set_my_commands(self.command_menu(lang), language_code=lang)
+        public_url = self.app.settings.public_url
+        if public_url and public_url.startswith("https://"):
+            # The menu button opens the quick-lookup page as a Mini App, signed in by the
+            # initData Telegram hands it (bot/adapters/webapp/telegram_init.py).
+            label = self.app.translator.t(
+                self.app.settings.default_lang, "telegram.app.menu_button"
+            )
+            app_url = public_url.rstrip("/") + "/app/"
+            await self.bot.set_chat_menu_button(
+                menu_button=MenuButtonWebApp(label, WebAppInfo(app_url))
+            )
 
     def command_menu(self, lang: str) -> list[BotCommand]:
         """The canonical commands of ``[commands]`` with ``telegram.commands.<name>`` as the

@@ -414,7 +414,9 @@ class WeChatAdapter:
     async def set_menu(self) -> dict[str, Any]:
         """Create the account's custom menu in ``CRMBOT_WECHAT_MENU_LANG``; the menu sent."""
         lang = self.app.settings.wechat_menu_lang
-        menu = custom_menu(lambda name: self.app.translator.t(lang, f"wechat.menu.{name}"))
+        public = self.app.settings.public_url
+        app_url = f"{public.rstrip('/')}/app/oauth/wechat/start" if public else None
+        menu = custom_menu(lambda name: self.app.translator.t(lang, f"wechat.menu.{name}"), app_url)
         await self.api.call("cgi-bin/menu/create", json=menu)
         return menu
 

@@ -114,9 +114,10 @@ def template(reply: Reply, *, template_id: str, sent_at: str, more: str) -> dict
     }
 
 
-def custom_menu(label: Callable[[str], str]) -> dict[str, Any]:
+def custom_menu(label: Callable[[str], str], app_url: str | None = None) -> dict[str, Any]:
     """The account's custom menu (at most 3 top-level buttons): each CLICK runs a command
-    (its key is ``cmd:<command>``, see ``parse.MENU_PREFIX``); ``label`` names them."""
+    (its key is ``cmd:<command>``, see ``parse.MENU_PREFIX``); ``label`` names them.
+    ``app_url``: a VIEW button opening the quick-lookup page signed in through OAuth."""
 
     def click(name: str, command: str) -> dict[str, str]:
         return {"type": "click", "name": label(name), "key": f"{MENU_PREFIX}{command}"}
@@ -130,6 +131,7 @@ def custom_menu(label: Callable[[str], str]) -> dict[str, Any]:
                 "sub_button": [
                     click("find", "find"),
                     click("report", "pipeline"),
+                    *([{"type": "view", "name": label("app"), "url": app_url}] if app_url else []),
                     click("help", "help"),
                 ],
             },

@@ -242,7 +242,9 @@ class WeComAdapter:
         """Create the app's menu (``menu/create`` for our agent id), the Official Account's
         menu in ``CRMBOT_WECHAT_MENU_LANG``: its CLICK events run the same commands."""
         lang = self.app.settings.wechat_menu_lang
-        menu = custom_menu(lambda name: self.app.translator.t(lang, f"wechat.menu.{name}"))
+        public = self.app.settings.public_url
+        app_url = f"{public.rstrip('/')}/app/oauth/wecom/start" if public else None
+        menu = custom_menu(lambda name: self.app.translator.t(lang, f"wechat.menu.{name}"), app_url)
         agent = {"agentid": str(self.agent_id)}
         await self.api.call("cgi-bin/menu/create", params=agent, json=menu)
         return menu
