@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -218,6 +219,20 @@ def audit(options: list[str]) -> int:
     return 3 if unchecked else 0
 
 
+def ensure_browser() -> None:
+    """The quick-lookup page's browser tests need a Chromium: the system's (Debian's
+    ``chromium``, which ``.ci/run`` installs), else Playwright's own, downloaded once here.
+    If neither can be had, say so; those tests then fail, loudly, rather than skip."""
+    if shutil.which("chromium"):
+        return
+    print("crmbot: no system chromium; fetching Playwright's (once) for the browser tests")
+    code = subprocess.call(
+        [str(BIN / "python"), "-m", "playwright", "install", "chromium"], cwd=ROOT
+    )
+    if code:
+        print("crmbot: could not get a Chromium: install `chromium` (apt) for the browser tests")
+
+
 def run(args: list[str]) -> int:
     return subprocess.call(args, cwd=ROOT)
 
@@ -236,6 +251,7 @@ def main(argv: list[str]) -> int:
         return audit(rest)
     if command == "test":
         ensure_environment(*LOCKED_EXTRAS)
+        ensure_browser()
         steps = [
             [str(BIN / "ruff"), "check", "."],
             [str(BIN / "ruff"), "format", "--check", "."],

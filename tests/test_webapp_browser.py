@@ -8,6 +8,7 @@ in the test's temp dir (``*.png``) and its size checked."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +26,9 @@ from tests.fakes.telegram_api import telegram_rig
 from tests.server_harness import running
 from tests.webapp_support import Web, init_data, web_over
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium")
+"""The system's Chromium (Debian's, in CI), else Playwright's own (``dev.py test`` fetches
+it when there is no system one)."""
 TIMEOUT_MS = 20_000
 
 
