@@ -41,6 +41,7 @@ from bot.replies import Button, Card
 from conversations.base import Answer, Expects, Flow, Step
 from handlers.customers.actions import OpenCompany
 from store.access import Records
+from store.dedupe import company_core
 from store.models import Company, Contact, ContactPhoto
 from store.search import search
 
@@ -78,20 +79,6 @@ class MergeWith(Answer, tag="bm"):
 
 
 LIST_FIELDS = frozenset({"mobile", "phone", "fax", "email"})
-#: Company legal forms and words that don't tell two companies apart.
-_LEGAL_FORMS_CJK = re.compile(
-    r"(股份有限公司|有限责任公司|集团有限公司|集团股份有限公司|有限公司|股份公司|集团|公司)$"
-)
-_LEGAL_FORMS_LATIN = re.compile(
-    r"\b(co\.?,?\s*ltd\.?|company\s+limited|ltd\.?|limited|inc\.?|incorporated|llc|"
-    r"l\.l\.c\.?|corp\.?|corporation|company|co\.?|group|holdings|pte\.?|plc|gmbh|ag|llp)\b",
-    re.IGNORECASE,
-)
-#: A leading city is dropped too: 上海星辰科技 is the 星辰科技 a rep already has.
-_CITY_PREFIX = re.compile(
-    "^(北京|上海|天津|重庆|深圳|广州|杭州|苏州|南京|成都|武汉|西安|厦门|青岛|宁波|无锡|长沙|"
-    "郑州|济南|合肥|福州|大连|沈阳|东莞|佛山|香港|澳门|台北)市?(?=..)"
-)
 #: Same company when the names without legal forms are this similar (rapidfuzz ratio):
 #: one wrong character in eight (an OCR slip) still matches, 星辰科技 vs 星辰物流 doesn't.
 COMPANY_MATCH = 88.0
@@ -428,17 +415,6 @@ async def keep_source(ctx: Context, contact: Contact, fields: CardFields) -> Non
 
 
 # --------------------------------------------------------------------------- matching
-
-
-def company_core(name: str) -> str:
-    """A company name without its legal form, case, spaces or punctuation:
-    上海星辰科技有限公司 -> 星辰科技, "Acme Trading Co., Ltd." -> acmetrading."""
-    text = unicodedata.normalize("NFKC", name).strip()
-    for _ in range(2):
-        text = _LEGAL_FORMS_CJK.sub("", text).strip()
-        text = _LEGAL_FORMS_LATIN.sub(" ", text).strip(" ,.&-")
-    text = _CITY_PREFIX.sub("", text)
-    return re.sub(r"[\W_]+", "", text).casefold()
 
 
 async def match_company(records: Records, name: str) -> Company | None:
