@@ -84,8 +84,11 @@ async def apply_batch(
         for w in writes
         if isinstance(w.values.get("company_ref"), int) and w.values["company_ref"] > 0
     }
+    # Held for the whole batch: the session's identity map only keeps weak references, and
+    # a company dropped from it would be fetched again for every contact that links to it.
+    held: list[Owned] = []
     if linked:
-        await session.scalars(records.select(Company).where(Company.id.in_(sorted(linked))))
+        held += await session.scalars(records.select(Company).where(Company.id.in_(sorted(linked))))
     written: list[tuple[str, int, int, str]] = []
     for table in _ORDER:
         model = MODELS[table]
@@ -99,6 +102,7 @@ async def apply_batch(
             obj = await records.create(model, flush=False, **values)
             created.append((write, obj))
         await session.flush()
+        held += [obj for _, obj in created]
         for write, obj in created:
             progress.refs[write.ref] = obj.id
             written.append((table, write.row, obj.id, "create"))

@@ -377,6 +377,7 @@ class Planner:
                 "tags": values.get("tags"),
                 "lead_source": values.get("source"),
                 "website": values.get("website"),
+                "phone": None,  # every column given: the new row is fully loaded after flush
             }
             if not values.get("contact") and (values.get("phone") or values.get("mobile")):
                 company_values["phone"] = values.get("phone") or values.get("mobile")
