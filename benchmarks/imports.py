@@ -56,10 +56,8 @@ def make_rows(count: int, existing: int, rng: random.Random) -> list[list[str]]:
     header += ["商机名称", "金额", "阶段"]
     rows = [header]
     for i in range(count):
-        if existing and i % 10 == 5:
-            n = rng.randrange(existing)  # one already in the CRM, by phone
-        else:
-            n = existing + i
+        # One row in ten is someone already in the CRM (matched by phone).
+        n = rng.randrange(existing) if existing and i % 10 == 5 else existing + i
         company = f"{rng.choice(WORDS)}{rng.choice(KINDS)}{n % (count // 5 + 1)}有限公司"
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
         deal = [f"项目{i}", str(rng.randrange(1, 500) * 1000), "方案"] if i % 10 == 0 else []
@@ -97,16 +95,27 @@ async def seed(db: Database, existing: int) -> Principal:
             await session.execute(
                 insert(Company),
                 [
-                    {"id": c + 1, "name": f"老客户{c}", "owner_id": admin.id,
-                     "created_at": NOW, "updated_at": NOW}
+                    {
+                        "id": c + 1,
+                        "name": f"老客户{c}",
+                        "owner_id": admin.id,
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    }
                     for c in range(existing // 5 + 1)
                 ],
             )
             await session.execute(
                 insert(Contact),
                 [
-                    {"name": f"客户{n}", "mobile": f"+86{mobile(n)}", "company_id": n // 5 + 1,
-                     "owner_id": admin.id, "created_at": NOW, "updated_at": NOW}
+                    {
+                        "name": f"客户{n}",
+                        "mobile": f"+86{mobile(n)}",
+                        "company_id": n // 5 + 1,
+                        "owner_id": admin.id,
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    }
                     for n in range(existing)
                 ],
             )

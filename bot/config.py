@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)
+    max_file_bytes: int = Field(default=10 * 1_048_576, ge=1024)
+    """The largest spreadsheet taken for import in chat (bigger: ``crmbot import FILE``)."""
     http_idle_timeout: float = Field(default=15.0, gt=0, le=3600)
     """Seconds a connection may stay idle, or take to send a request's line and headers."""
     http_body_timeout: float = Field(default=10.0, gt=0, le=600)

@@ -18,6 +18,7 @@ from handlers.customers import companies, history, lookup, new_company
 from handlers.deals import edit as deal_edit
 from handlers.deals import new_deal, reason
 from handlers.deals import routes as deals
+from handlers.imports import routes as imports
 from handlers.logging import edit as log_edit
 from handlers.logging import guided, intents, quick_log
 from handlers.logging import routes as logging
@@ -50,6 +51,7 @@ def build_router() -> Router:
         history,
         reports,
         checkin,
+        imports,
         cards,
         logging,
     ):
@@ -70,6 +72,7 @@ def build_flows() -> Flows:
         review.FLOW,
         when.FLOW,
         rejection.FLOW,
+        imports.FLOW,
     ):
         flows.add(flow)
     return flows
