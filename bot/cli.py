@@ -24,7 +24,7 @@ from bot.cardscan.command import card as card_command
 from bot.clock import SystemClock
 from bot.config import ConfigError, default_data_dir, load_settings
 from bot.console_reminders import console_reminders
-from bot.data_cli import export_command, import_command
+from bot.data_cli import backup_command, export_command, import_command, restore_command
 from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
 from bot.safe_text import strip_controls
@@ -707,3 +707,5 @@ async def audit(record: str | None, user_name: str | None, limit: int) -> None:
 main.add_command(card_command)
 main.add_command(import_command)
 main.add_command(export_command)
+main.add_command(backup_command)
+main.add_command(restore_command)

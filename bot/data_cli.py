@@ -17,6 +17,7 @@ import click
 from sqlalchemy import select
 
 from bot.app import App, open_app
+from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.safe_text import strip_controls
 from handlers.imports.export import FORMATS, KINDS, encode, export_table
@@ -24,6 +25,7 @@ from handlers.imports.plan import Policy, Status
 from handlers.imports.read import UnreadableFile
 from handlers.imports.service import Request, make_plan, read_request, report, write_plan
 from store.access import Principal, Records, principal_for
+from store.db import Database
 from store.imports import ImportRunError, get_run, undo
 from store.models import Role, User
 from store.users import UserError, require_user
@@ -242,3 +244,53 @@ async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:
         return await asyncio.to_thread(encode, table, fmt)
     finally:
         await app.close()
+
+
+@click.command("backup")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The backup file (default: crmbot-backup-YYYYMMDD-HHMMSS.zip here).",
+)
+def backup_command(out: Path | None) -> None:
+    """Back up the whole database while the server runs (a zip with a manifest)."""
+    from store.backup import BackupError, backup
+
+    async def run() -> str:
+        settings = load_settings()
+        database = Database(settings.database_url, SystemClock())
+        try:
+            now = database.clock.now()
+            target = out or Path(f"crmbot-backup-{now:%Y%m%d-%H%M%S}.zip")
+            manifest = await backup(database, target, now)
+        finally:
+            await database.dispose()
+        rows = sum(manifest.counts.values())
+        return f"Backup written to {target}: schema {manifest.revision}, {rows} rows."
+
+    try:
+        echo(asyncio.run(run()))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(file: Path) -> None:
+    """Restore a backup into the configured database, which must be empty."""
+    from store.backup import BackupError, restore
+
+    async def run() -> str:
+        settings = load_settings()
+        database = Database(settings.database_url, SystemClock())
+        try:
+            manifest = await restore(database, file)
+        finally:
+            await database.dispose()
+        rows = sum(manifest.counts.values())
+        return f"Restored {rows} rows (schema {manifest.revision}, taken {manifest.taken_at})."
+
+    try:
+        echo(asyncio.run(run()))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
