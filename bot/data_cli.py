@@ -8,6 +8,7 @@ rules scope what is matched and exported, and the audit log names them.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -293,4 +294,109 @@ def restore_command(file: Path) -> None:
     try:
         echo(asyncio.run(run()))
     except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group("privacy")
+def privacy() -> None:
+    """A person's requests about their data: see it all, or erase it (admins only)."""
+
+
+async def _admin(app: App, as_user: str | None) -> tuple[User, Principal]:
+    user, principal = await _acting_user(app, as_user)
+    if user.role != Role.ADMIN.value:
+        raise UserError(f"{user.name} is a {user.role}: only admins handle privacy requests")
+    return user, principal
+
+
+async def _person(records: Records, written: str) -> Any:
+    from store.privacy import PersonNotFound, find_person
+
+    try:
+        return await find_person(records, written)
+    except PersonNotFound as exc:
+        if not exc.matches:
+            raise UserError(f"no contact matches {written!r}") from None
+        listed = ", ".join(f"{c.id} ({c.name})" for c in exc.matches)
+        raise UserError(f"several contacts match {written!r}: {listed}; give the id") from None
+
+
+@privacy.command("export")
+@click.argument("contact", metavar="CONTACT")
+@click.option("--as", "as_user", metavar="USER", help="An admin (default: the first).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the JSON here instead of standard output.",
+)
+def privacy_export(contact: str, as_user: str | None, out: Path | None) -> None:
+    """Everything held about CONTACT (an id, phone, e-mail or exact name), as JSON."""
+    import json
+
+    from store.privacy import person_export
+
+    async def run() -> dict[str, Any]:
+        app = await open_app(load_settings())
+        try:
+            user, principal = await _admin(app, as_user)
+            async with app.db.transaction(user_id=user.id, platform="cli") as session:
+                records = Records(session, principal, app.clock.now())
+                return await person_export(records, await _person(records, contact))
+        finally:
+            await app.close()
+
+    try:
+        data = asyncio.run(run())
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        os.chmod(out, 0o600)
+
+
+@privacy.command("erase")
+@click.argument("contact", metavar="CONTACT")
+@click.option("--as", "as_user", metavar="USER", help="An admin (default: the first).")
+@click.option("--yes", "-y", is_flag=True, help="Erase without asking to confirm.")
+def privacy_erase(contact: str, as_user: str | None, yes: bool) -> None:
+    """Erase CONTACT's personal data (name, phones, e-mail, card photos, mentions in logs)."""
+    from store.models import Contact
+    from store.privacy import erase_person
+
+    async def find() -> tuple[int, str]:
+        app = await open_app(load_settings())
+        try:
+            user, principal = await _admin(app, as_user)
+            async with app.db.transaction(user_id=user.id, platform="cli") as session:
+                person = await _person(Records(session, principal, app.clock.now()), contact)
+                return person.id, person.name
+        finally:
+            await app.close()
+
+    async def run(contact_id: int) -> str:
+        app = await open_app(load_settings())
+        try:
+            user, principal = await _admin(app, as_user)
+            async with app.db.transaction(user_id=user.id, platform="cli") as session:
+                records = Records(session, principal, app.clock.now())
+                done = await erase_person(records, await records.get(Contact, contact_id))
+            return (
+                f"Erased contact {contact_id}: {done['activities']} activities cleaned, "
+                f"{done['photos']} card photos deleted, {done['audit_entries']} audit values "
+                "blanked."
+            )
+        finally:
+            await app.close()
+
+    try:
+        contact_id, name = asyncio.run(find())
+        question = f"Erase the personal data of {name} (contact {contact_id})?"
+        if not yes and not click.confirm(question, default=False):
+            echo("Nothing erased.")
+            return
+        echo(asyncio.run(run(contact_id)))
+    except UserError as exc:
         raise click.ClickException(str(exc)) from None
