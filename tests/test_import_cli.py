@@ -292,3 +292,40 @@ def test_export_neutralises_formulas_and_reimports_cleanly(crmbot, database_url,
     assert count(database_url, Deal) == 2
     audit = query(database_url, select(AuditEntry.table_name).where(AuditEntry.action == "export"))
     assert len(audit) == 5
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_the_readme_samples_import_after_fixing_their_two_broken_rows(
+    crmbot, database_url, tmp_path
+):
+    from openpyxl import load_workbook
+
+    out = crmbot("import", str(EXAMPLES / "customers.xlsx"), "--yes").output
+    assert "Rows: 6 · to create 4 · duplicates 0 · errors 2" in out
+    assert "Row 6: bad phone number “1391234”" in out
+    assert "Row 8: bad date “下个月”" in out
+    book = load_workbook(EXAMPLES / "customers.xlsx")
+    sheet = book.active
+    assert sheet is not None
+    sheet["C6"] = "13987654321"
+    sheet["O8"] = "2027-01-31"
+    fixed = tmp_path / "customers.xlsx"
+    book.save(fixed)
+    out = crmbot("import", str(fixed), "--yes").output
+    assert "to create 2 · duplicates 4 · errors 0" in out
+
+    out = crmbot("import", str(EXAMPLES / "customers.csv"), "--yes").output
+    assert "Rows: 5 · to create 3 · duplicates 0 · errors 2" in out
+    assert "Row 5: bad phone number “555-01”" in out
+    assert "Row 6: amount “twelve grand” is not a number" in out
+    text = (EXAMPLES / "customers.csv").read_text("utf-8-sig")
+    fixed_csv = tmp_path / "customers.csv"
+    fixed_csv.write_text(
+        text.replace("555-01", "+1 217 555 0144").replace("twelve grand", "12000"), "utf-8"
+    )
+    out = crmbot("import", str(fixed_csv), "--yes").output
+    assert "to create 2 · duplicates 3 · errors 0" in out
+    assert count(database_url, Contact) == 11
+    assert count(database_url, Deal) == 8
