@@ -18,6 +18,7 @@ from handlers.customers import companies, history, lookup, new_company
 from handlers.deals import edit as deal_edit
 from handlers.deals import new_deal, reason
 from handlers.deals import routes as deals
+from handlers.imports import privacy
 from handlers.imports import routes as imports
 from handlers.logging import edit as log_edit
 from handlers.logging import guided, intents, quick_log
@@ -52,6 +53,7 @@ def build_router() -> Router:
         reports,
         checkin,
         imports,
+        privacy,
         cards,
         logging,
     ):
@@ -73,6 +75,7 @@ def build_flows() -> Flows:
         when.FLOW,
         rejection.FLOW,
         imports.FLOW,
+        privacy.FLOW,
     ):
         flows.add(flow)
     return flows
