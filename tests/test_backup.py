@@ -106,3 +106,29 @@ async def test_restore_refuses_newer_schemas_and_damaged_files(bot, clock, tmp_p
             await restore(target, not_backup)
     finally:
         await target.dispose()
+
+
+async def test_nightly_backups_once_a_day_after_their_time_keeping_the_newest(
+    bot, clock, settings, tmp_path
+):
+    from datetime import timedelta
+
+    from scheduler.backups import NightlyBackups
+
+    await bot.user("ada", role="admin")
+    nightly = NightlyBackups(
+        bot.db,
+        clock,
+        settings.model_copy(update={"backup_dir": tmp_path / "nightly", "backup_keep": 2}),
+    )
+    # The frozen clock is 10:00 in Shanghai: past 02:00, so today's is due.
+    first = await nightly.run_due()
+    assert first is not None
+    assert first.name.startswith("crmbot-backup-20261118-")
+    assert await nightly.run_due() is None  # once a day
+    for _ in range(3):
+        clock.advance(timedelta(days=1))
+        assert await nightly.run_due() is not None
+    kept = sorted(p.name[:22] for p in (tmp_path / "nightly").glob("*.zip"))
+    assert kept == ["crmbot-backup-20261120", "crmbot-backup-20261121"]
+    assert read_manifest((tmp_path / "nightly").glob("*.zip").__next__()).counts["users"] == 1
