@@ -31,7 +31,6 @@ from enum import StrEnum
 from typing import Any
 
 import phonenumbers
-from openpyxl.utils.datetime import from_excel
 
 from bot.nlu.amounts import currency_code, find_amount
 from handlers.imports.columns import Columns, find_columns
@@ -158,6 +157,8 @@ def read_date(cell: Cell) -> date | None:
     if isinstance(cell, date):
         return cell
     if isinstance(cell, int | float) and int(cell) in _EXCEL_SERIALS:
+        from openpyxl.utils.datetime import from_excel  # imported when used: see read.py
+
         converted: datetime = from_excel(cell)
         return converted.date()
     text = text_of(cell)

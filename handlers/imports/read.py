@@ -9,6 +9,10 @@
   (GB18030, a superset of GBK and GB2312), then the csv module with its sniffed dialect
   (comma, semicolon or tab).
 
+openpyxl and charset-normalizer are imported when a file is read, not with the module: every
+process that builds the bot (the slow-work processes too) imports this package, and they
+start faster without them.
+
 Legacy ``.xls`` is refused with a clear message: no maintained pure-Python reader of it fits
 (xlrd 2 dropped everything but .xls and is unmaintained); "Save as .xlsx" is one click.
 """
@@ -21,8 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zipfile import BadZipFile
-
-from charset_normalizer import from_bytes
 
 Cell = str | int | float | date | datetime | None
 
@@ -93,6 +95,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes
+
     best = from_bytes(data[:200_000], cp_isolation=CSV_ENCODINGS).best()
     encoding = best.encoding if best is not None else "gb18030"
     if encoding in {"gbk", "gb2312"}:
