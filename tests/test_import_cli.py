@@ -329,3 +329,33 @@ def test_the_readme_samples_import_after_fixing_their_two_broken_rows(
     assert "to create 2 · duplicates 3 · errors 0" in out
     assert count(database_url, Contact) == 11
     assert count(database_url, Deal) == 8
+
+
+def test_sheets_two_row_headers_and_strict(crmbot, database_url, tmp_path):
+    book = xlsx(
+        tmp_path / "book.xlsx",
+        [
+            ["公司名称", "联系人", "联系方式", None],  # 联系方式 merged over the two below
+            [None, None, "手机", "邮箱"],
+            ["宏达建材", "刘洋", "13612345678", "ly@hd.cn"],
+        ],
+        merge=["C1:D1", "A1:A2", "B1:B2"],
+        sheets={
+            "English": [["Company", "Contact", "Email"], ["Contoso", "Alex", "not-an-email"]],
+            "Notes": [["nothing", "to", "see"]],
+        },
+    )
+    out = crmbot("import", str(book), "--dry-run").output
+    assert "Sheet “客户”: header on row 2" in out
+    assert "手机 → Mobile, 邮箱 → Email" in out
+    assert "Sheet “Notes”: no header row found (skipped)" in out
+    assert "English row 2: bad e-mail “not-an-email”" in out
+    result = crmbot("import", str(book), "--yes", "--strict", ok=False)
+    assert "1 rows have errors (--strict)" in result.output
+    assert count(database_url, Contact) == 0
+    crmbot("import", str(book), "--yes", "--sheet", "客户")
+    assert query(database_url, select(Contact.name, Contact.mobile, Contact.email)) == [
+        ("刘洋", "+8613612345678", "ly@hd.cn")
+    ]
+    missing = crmbot("import", str(book), "--sheet", "Nope", ok=False)
+    assert "no sheet named Nope" in missing.output
