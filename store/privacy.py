@@ -54,14 +54,15 @@ async def find_person(records: Records, written: str) -> Contact:
     """The one visible contact ``written`` names: an id, an exact phone, e-mail or name."""
     text = written.strip()
     conditions: list[Any] = [Contact.email == text.lower(), Contact.name == text]
-    if text.isdigit():
-        conditions.append(Contact.id == int(text))
+    as_id = int(text) if text.isdigit() and int(text) < 2**31 else None  # ids are INTEGER
+    if as_id is not None:
+        conditions.append(Contact.id == as_id)
     digits = re.sub(r"\D", "", text)
     if len(digits) >= 7:
         conditions += [Contact.mobile.like(f"%{digits}"), Contact.phone.like(f"%{digits}")]
     found = list(await records.list(Contact, or_(*conditions), limit=10))
-    if text.isdigit():
-        exact = [c for c in found if c.id == int(text)]
+    if as_id is not None:
+        exact = [c for c in found if c.id == as_id]
         found = exact or found
     if len(found) != 1:
         raise PersonNotFound(found)

@@ -47,7 +47,9 @@ def test_export_shows_everything_and_where_it_came_from_then_erase(crmbot, datab
     assert "Nothing erased." in result.output
     result = crmbot("privacy", "erase", "zw@xc.cn", "--yes")
     assert "activities cleaned" in result.output
-    assert query(database_url, select(Contact.name, Contact.mobile, Contact.email)) == [
+    assert query(
+        database_url, select(Contact.name, Contact.mobile, Contact.email).order_by(Contact.id)
+    ) == [
         ("[erased]", None, None),
         ("李强", "+8613911112222", None),
     ]
