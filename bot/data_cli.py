@@ -232,6 +232,7 @@ def export_command(kind: str, fmt: str, as_user: str | None, out: Path | None) -
         sys.stdout.flush()
     else:
         out.write_bytes(data)
+        os.chmod(out, 0o600)  # customers' phones and e-mails: the owner's eyes only
 
 
 async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:

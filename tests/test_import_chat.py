@@ -81,3 +81,18 @@ async def test_reps_cannot_import_and_bad_files_are_explained(bot, ws, tmp_path)
     assert r.buttons == []
     r = await admin.send("/import")
     assert "Send me an .xlsx or .csv file" in r.text
+
+
+async def test_an_unconfirmed_file_is_dropped_after_a_day(bot, ws, worker, tmp_path):
+    r = await send_file(ws.wang, sheet(tmp_path))
+    import_button = r.button("导入")
+    bot.advance(hours=25)
+    await worker.reconcile()
+    run = await bot.scalar(select(ImportRun))
+    assert (run.state, run.data) == ("expired", None)
+    r = await ws.wang.click(import_button)
+    assert "这个按钮已失效" in r.text
+    assert (
+        await bot.scalar(select(func.count()).select_from(Contact).where(Contact.name == "赵敏"))
+        == 0
+    )
