@@ -25,6 +25,13 @@ from bot.cardscan.command import card as card_command
 from bot.clock import SystemClock
 from bot.config import ConfigError, default_data_dir, load_settings
 from bot.console_reminders import console_reminders
+from bot.data_cli import (
+    backup_command,
+    export_command,
+    import_command,
+    privacy,
+    restore_command,
+)
 from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
 from bot.nlu.message import parse_log
 from bot.safe_text import strip_controls
@@ -850,3 +857,8 @@ async def _admin_zone(session: AsyncSession, app: App, zone: str | None) -> Zone
 
 
 main.add_command(card_command)
+main.add_command(import_command)
+main.add_command(export_command)
+main.add_command(backup_command)
+main.add_command(restore_command)
+main.add_command(privacy)

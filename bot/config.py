@@ -133,6 +133,14 @@ class Settings(BaseSettings):
     """Requests one token or session may make at once before the rate applies."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_photo_bytes: int = Field(default=20 * 1_048_576, ge=1024)
+    backup_dir: Path | None = None
+    """Where nightly backups go (``crmbot serve``); unset: no scheduled backups."""
+    backup_keep: int = Field(default=7, ge=1)
+    """Nightly backups kept in ``backup_dir``; older ones are deleted."""
+    backup_time: time = time(2, 0)
+    """Local time (``default_tz``) after which the day's backup is taken."""
+    max_file_bytes: int = Field(default=10 * 1_048_576, ge=1024)
+    """The largest spreadsheet taken for import in chat (bigger: ``crmbot import FILE``)."""
     http_idle_timeout: float = Field(default=15.0, gt=0, le=3600)
     """Seconds a connection may stay idle, or take to send a request's line and headers."""
     http_body_timeout: float = Field(default=10.0, gt=0, le=600)

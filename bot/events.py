@@ -40,10 +40,11 @@ class Chat:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """``kind``: ``image`` (``data`` holds the checked bytes), or why an upload was refused
-    before it reached us: ``too_large``, ``not_image``, or ``unavailable`` (the download
-    failed); or something said without words: ``contact`` (``data``: a vCard), ``voice``,
-    ``sticker``."""
+    """``kind``: ``image`` (``data`` holds the checked bytes), ``file`` (a spreadsheet sent
+    as a document: ``data`` holds its bytes, ``filename`` its name, for the importer), or why
+    an upload was refused before it reached us: ``too_large``, ``not_image``, or
+    ``unavailable`` (the download failed); or something said without words: ``contact``
+    (``data``: a vCard), ``voice``, ``sticker``."""
 
     kind: str
     data: bytes = b""

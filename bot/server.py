@@ -35,6 +35,7 @@ from bot.delivery.limits import Sleep
 from bot.delivery.sender import OutboxSender
 from bot.extras import CHARTS, OCR, SLACK, TELEGRAM, WECHAT, available, needs
 from handlers.reminders.config import load_reminder_config
+from scheduler.backups import NightlyBackups
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
 from store.outbox import backlog, oldest_undelivered, waiting
@@ -209,7 +210,8 @@ async def build_server(
             load_reminder_config(),
             platforms=tuple(adapters),
             on_outbox=sender.wake,
-        )
+        ),
+        NightlyBackups(app.db, app.clock, settings) if settings.backup_dir else None,
     )
     webapp = web.Application(client_max_size=settings.max_body_bytes)
     server = Server(app, adapters, sender, reminders, webapp)

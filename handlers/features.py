@@ -18,6 +18,8 @@ from handlers.customers import companies, corrections, history, lookup, new_comp
 from handlers.deals import edit as deal_edit
 from handlers.deals import new_deal, reason, reopen
 from handlers.deals import routes as deals
+from handlers.imports import privacy
+from handlers.imports import routes as imports
 from handlers.logging import edit as log_edit
 from handlers.logging import guided, intents, quick_log
 from handlers.logging import routes as logging
@@ -54,6 +56,8 @@ def build_router() -> Router:
         reports,
         checkin,
         webapp,
+        imports,
+        privacy,
         cards,
         logging,
     ):
@@ -76,6 +80,8 @@ def build_flows() -> Flows:
         review.FLOW,
         when.FLOW,
         rejection.FLOW,
+        imports.FLOW,
+        privacy.FLOW,
     ):
         flows.add(flow)
     return flows

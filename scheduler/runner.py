@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
+from scheduler.backups import NightlyBackups, due_check_seconds
 from scheduler.service import ReminderService
 from store.offload import offloaded
 
@@ -29,8 +30,9 @@ Job = Callable[[], Awaitable[object]]
 class ReminderScheduler:
     """Start with :meth:`start` inside the running event loop; stop with :meth:`shutdown`."""
 
-    def __init__(self, service: ReminderService) -> None:
+    def __init__(self, service: ReminderService, backups: NightlyBackups | None = None) -> None:
         self.service = service
+        self.backups = backups
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
         self._closing = False
@@ -74,6 +76,8 @@ class ReminderScheduler:
         every("tick", config.tick_seconds, service.tick)
         every("digests", config.digest_check_seconds, self._then_tick(service.plan_digests))
         every("rules", config.rules_minutes * 60, self._then_tick(self._rules_and_reconcile))
+        if self.backups is not None:
+            every("backup", due_check_seconds(), self.backups.run_due)
         scheduler.start()
         self._scheduler = scheduler
 

@@ -61,7 +61,7 @@ from store import reminders as store
 from store.access import Records, principal_for
 from store.app_links import sweep as forget_used_links
 from store.db import Database
-from store.housekeeping import forget_deliveries
+from store.housekeeping import forget_deliveries, forget_unconfirmed_imports
 from store.models import (
     ChatIdentity,
     Company,
@@ -74,6 +74,8 @@ from store.models import (
 )
 
 log = logging.getLogger(__name__)
+UNCONFIRMED_IMPORTS_KEPT = timedelta(days=1)
+"""A spreadsheet sent in chat and neither imported nor cancelled is dropped after this."""
 
 TASK_SCAN = "reminders.tasks"
 SCAN_MARGIN = timedelta(hours=1)
@@ -475,6 +477,7 @@ class ReminderService:
                 session, events_before=now - EVENT_IDS_KEPT, outbox_before=now - keep
             )
             await forget_used_links(session, now=now)  # expired: their nonces guard nothing
+            await forget_unconfirmed_imports(session, before=now - UNCONFIRMED_IMPORTS_KEPT)
         return handled
 
     async def catch_up(self) -> int:

@@ -16,8 +16,6 @@ Importers (store-level callers) pass a principal the same way the chat does.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,36 +25,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Principal, Records
+from store.dedupe import company_core
 from store.models import Company, Contact, Role, User
 from store.search import search
 
-_LEGAL_FORMS_CJK = re.compile(
-    r"(股份有限公司|有限责任公司|集团有限公司|集团股份有限公司|有限公司|股份公司|集团|公司)$"
-)
-_LEGAL_FORMS_LATIN = re.compile(
-    r"\b(co\.?,?\s*ltd\.?|company\s+limited|ltd\.?|limited|inc\.?|incorporated|llc|"
-    r"l\.l\.c\.?|corp\.?|corporation|company|co\.?|group|holdings|pte\.?|plc|gmbh|ag|llp)\b",
-    re.IGNORECASE,
-)
-#: A leading city is dropped too: 上海星辰科技 is the 星辰科技 a rep already has.
-_CITY_PREFIX = re.compile(
-    "^(北京|上海|天津|重庆|深圳|广州|杭州|苏州|南京|成都|武汉|西安|厦门|青岛|宁波|无锡|长沙|"
-    "郑州|济南|合肥|福州|大连|沈阳|东莞|佛山|香港|澳门|台北)市?(?=..)"
-)
 MAX_TWINS = 3
 
 Matched = Literal["name", "phone", "email"]
-
-
-def company_core(name: str) -> str:
-    """A company name without its legal form, case, spaces or punctuation:
-    上海星辰科技有限公司 -> 星辰科技, "Acme Trading Co., Ltd." -> acmetrading."""
-    text = unicodedata.normalize("NFKC", name).strip()
-    for _ in range(2):
-        text = _LEGAL_FORMS_CJK.sub("", text).strip()
-        text = _LEGAL_FORMS_LATIN.sub(" ", text).strip(" ,.&-")
-    text = _CITY_PREFIX.sub("", text)
-    return re.sub(r"[\W_]+", "", text).casefold()
 
 
 @dataclass(frozen=True)

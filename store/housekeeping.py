@@ -1,4 +1,5 @@
-"""Forgetting what no longer protects anything: old delivery ids and delivered outbox rows.
+"""Forgetting what no longer protects anything: old delivery ids, delivered outbox rows, and
+spreadsheets sent in chat but never imported.
 
 A platform redelivers an update for at most a day (Telegram retries a failing webhook for
 about 24 hours, Slack for minutes), so a processed-event id a week old guards against nothing;
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import OutboxMessage, ProcessedEvent
+from store.models import ImportRun, OutboxMessage, ProcessedEvent
 
 
 async def forget_deliveries(
@@ -32,3 +33,14 @@ async def forget_deliveries(
         )
     )
     return sum(int(getattr(r, "rowcount", 0) or 0) for r in (events, outbox))
+
+
+async def forget_unconfirmed_imports(session: AsyncSession, *, before: datetime) -> int:
+    """A file sent for import and never confirmed holds people's phones and e-mails: its
+    bytes are dropped once its question is long gone (the run stays, ``expired``)."""
+    result = await session.execute(
+        update(ImportRun)
+        .where(ImportRun.state == "pending", ImportRun.created_at < before)
+        .values(state="expired", data=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -156,6 +156,9 @@ class Company(Owned, Base):
     city: Mapped[str | None] = mapped_column(String(80))
     phone: Mapped[str | None] = mapped_column(String(32))
     website: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[str | None] = mapped_column(Text)  # comma-separated, as imported
+    lead_source: Mapped[str | None] = mapped_column(String(80))  # 来源: fair, referral...
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -584,3 +587,47 @@ class AppLinkUse(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     used_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- Import (issue 13) ----------------------------------------------------------------------
+
+
+class ImportRun(Base):
+    """One import of a file: who, which file (its SHA-256), the dedupe policy, how it went.
+
+    ``state``: ``pending`` (a file sent in chat, waiting for Import / Cancel; ``data`` holds
+    it until then) -> ``running`` (batches being written; a crash leaves it here, with every
+    batch written so far listed in ``imported_records``) -> ``done``; ``undone`` after
+    ``crmbot import undo``; ``cancelled``.
+    """
+
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    on_duplicate: Mapped[str] = mapped_column(String(10))
+    platform: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(10))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class ImportedRecord(Base):
+    """A record one import created or updated, with the file's row number: what
+    ``import undo`` removes, and where a contact came from."""
+
+    __tablename__ = "imported_records"
+    __table_args__ = (
+        Index("ix_imported_records_import", "import_id", "row"),
+        Index("ix_imported_records_record", "table_name", "record_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"))
+    row: Mapped[int] = mapped_column(Integer)
+    table_name: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(8))

@@ -17,7 +17,7 @@ from bot.clock import FrozenClock
 from bot.events import Attachment
 from bot.secret_key import invite_key
 from store import sqlite_driver
-from store.models import Activity, ChatIdentity, ProcessedEvent, Role, Task
+from store.models import Activity, ChatIdentity, ProcessedEvent, Role, Task, User
 from store.users import create_user, issue_invite
 from tests import workspace
 from tests.fakes.telegram_api import (
@@ -377,6 +377,37 @@ async def test_a_file_that_is_not_an_image_gets_a_clear_answer(tg, ws, events):
     assert "isn't a photo I can read" in tg.fake.last(1001).text
     assert len(tg.fake.sent("file")) == 1  # the honest PDF was not even downloaded
     assert [a.kind for e in events for a in e.attachments] == ["not_image", "not_image"]
+
+
+async def test_a_spreadsheet_from_a_manager_is_downloaded_and_offered_for_import(
+    tg, ws, events, tmp_path
+):
+    from tests.sheets import xlsx
+
+    async with tg.run.server.app.db.transaction(platform="test") as session:
+        person = await session.get(User, ws.li.user_id)
+        assert person is not None
+        person.role = Role.MANAGER
+    data = xlsx(
+        tmp_path / "clients.xlsx",
+        [["Company", "Contact", "Mobile"], ["Contoso", "Ann Lee", "+86 137 0000 1111"]],
+    ).read_bytes()
+    tg.fake.add_file("BQACAgUAAxkBAAIBQWZ-pdf1", data)
+    sheet = tg.fake.update("document_pdf")
+    sheet["message"]["document"].update(
+        file_name="clients.xlsx",
+        mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        file_size=len(data),
+    )
+    await tg.deliver(sheet)
+    assert [(a.kind, a.filename, a.data) for e in events for a in e.attachments] == [
+        ("file", "clients.xlsx", data)
+    ]
+    report = tg.fake.last(1001)
+    assert "Rows: 1 · to create 1 · duplicates 0 · errors 0" in report.text
+    await tg.click(report, "📥 Import", LI)
+    assert "✅ Import #1 done: 1 companies, 1 contacts" in tg.fake.last(1001).text
+    assert await scalar(tg, select(func.count()).select_from(Activity)) == 7  # no note added
 
 
 # -- checking in by sharing a location -------------------------------------------------------

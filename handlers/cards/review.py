@@ -42,7 +42,7 @@ from conversations.base import Answer, Expects, Flow, Step
 from handlers.customers.actions import OpenCompany
 from handlers.customers.twins import twin_buttons, twin_lines, twins_of
 from store.access import Records
-from store.duplicates import company_core
+from store.dedupe import company_core
 from store.models import Company, Contact, ContactPhoto
 from store.search import search
 
@@ -80,7 +80,6 @@ class MergeWith(Answer, tag="bm"):
 
 
 LIST_FIELDS = frozenset({"mobile", "phone", "fax", "email"})
-#: Company legal forms and words that don't tell two companies apart.
 #: Same company when the names without legal forms are this similar (rapidfuzz ratio):
 #: one wrong character in eight (an OCR slip) still matches, 星辰科技 vs 星辰物流 doesn't.
 COMPANY_MATCH = 88.0

@@ -253,7 +253,9 @@ class TelegramAdapter:
     async def _download(self, ref: FileRef) -> Attachment:
         """The photo's bytes, checked: size before downloading (the update's figure, then
         ``getFile``'s, then the bytes themselves) and content by magic bytes, not by name."""
-        limit = self.app.settings.max_photo_bytes
+        limit = (
+            self.app.settings.max_photo_bytes if ref.is_image else self.app.settings.max_file_bytes
+        )
 
         def refused(kind: str) -> Attachment:
             return Attachment(kind, filename=ref.filename, mime_type=ref.mime_type)
@@ -272,6 +274,8 @@ class TelegramAdapter:
         data = bytes(await file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
         if len(data) > limit:
             return refused("too_large")
+        if not ref.is_image:  # a spreadsheet: the importer reads (and checks) it
+            return Attachment("file", data, ref.filename, ref.mime_type)
         mime = sniff_image(data)
         if mime is None:
             return refused("not_image")

@@ -77,6 +77,11 @@ class FileRef:
     file_size: int | None
     filename: str
     mime_type: str
+    is_image: bool = True  # False: a spreadsheet for the importer (not checked as an image)
+
+
+#: Documents taken as spreadsheets to import (by name; the importer checks the content).
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")
 
 
 def parse_update(
@@ -146,6 +151,15 @@ def _file(update: Update) -> FileRef | None:
             _expect(document.file_size, int, optional=True),
             _expect(document.file_name, str, optional=True) or "image",
             document.mime_type or "",
+        )
+    name = _expect(document.file_name, str, optional=True) if document is not None else None
+    if document is not None and name and name.lower().endswith(SPREADSHEET_SUFFIXES):
+        return FileRef(
+            _expect(document.file_id, str),
+            _expect(document.file_size, int, optional=True),
+            name,
+            document.mime_type or "",
+            is_image=False,
         )
     return None
 

@@ -1,0 +1,169 @@
+"""A checked plan -> records, batch by batch, each batch one transaction.
+
+Every batch writes its rows' new companies, contacts, deals and notes (through
+:class:`store.access.Records`, so the record rules and the audit log apply to every one),
+applies the fill / overwrite merges to existing records (each changed field is an audit
+entry: the record of the merge), and lists what it wrote under the import's id
+(:mod:`store.imports`) in the same transaction. Records a later batch refers to (a company
+on row 3 used again on row 3,000) are looked up by the id the earlier batch gave them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from handlers.imports.plan import Plan, Policy, Write
+from store.access import Records
+from store.imports import MODELS, record_written
+from store.models import ActivityKind, Company, DealStageChange, Owned
+
+BATCH_ROWS = 2000
+"""Rows per transaction: big enough that SQLAlchemy batches the INSERTs, small enough that
+a crash loses little and the progress bar moves."""
+
+_ORDER = ("companies", "contacts", "deals", "activities")
+
+
+@dataclass
+class Progress:
+    """Rows written so far; ``refs`` maps a planned record (negative ref) to its real id."""
+
+    refs: dict[int, int] = field(default_factory=dict)
+    rows_done: int = 0
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ORDER, 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ORDER, 0))
+
+
+def batches(plan: Plan, size: int = BATCH_ROWS) -> list[list[Write]]:
+    """The plan's writes cut at row boundaries, ``size`` rows a batch."""
+    rows = sorted({w.row for w in plan.writes})
+    cut = {row: n // size for n, row in enumerate(rows)}
+    out: list[list[Write]] = [[] for _ in range((len(rows) + size - 1) // size)]
+    for write in plan.writes:
+        out[cut[write.row]].append(write)
+    return out
+
+
+def _cents(amount: Decimal | None) -> int:
+    if amount is None:
+        return 0
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _fields(write: Write, refs: dict[int, int]) -> dict[str, Any]:
+    """Plan values -> model columns, planned refs -> ids."""
+    values = dict(write.values)
+
+    def resolve(key: str, column: str) -> None:
+        if key in values:
+            ref = values.pop(key)
+            values[column] = refs.get(ref, ref) if ref is not None else None
+
+    resolve("company_ref", "company_id")
+    resolve("contact_ref", "contact_id")
+    if write.table == "deals":
+        if "amount" in values:
+            values["amount_cents"] = _cents(values.pop("amount"))
+        if "close_date" in values:
+            values["expected_close"] = values.pop("close_date")
+    return values
+
+
+async def apply_batch(
+    records: Records, run_id: int, writes: Sequence[Write], progress: Progress
+) -> None:
+    """Write one batch in the caller's transaction."""
+    session = records.session
+    # The existing companies this batch links to, loaded in one query, so that the link
+    # check in Records.create finds them in the session instead of asking row by row.
+    linked = {
+        w.values["company_ref"]
+        for w in writes
+        if isinstance(w.values.get("company_ref"), int) and w.values["company_ref"] > 0
+    }
+    # Held for the whole batch: the session's identity map only keeps weak references, and
+    # a company dropped from it would be fetched again for every contact that links to it.
+    held: list[Owned] = []
+    if linked:
+        held += await session.scalars(records.select(Company).where(Company.id.in_(sorted(linked))))
+    written: list[tuple[str, int, int, str]] = []
+    for table in _ORDER:
+        model = MODELS[table]
+        created: list[tuple[Write, Owned]] = []
+        for write in writes:
+            if write.table != table or write.target is not None:
+                continue
+            values = _fields(write, progress.refs)
+            if table == "activities":
+                values.update(kind=ActivityKind.NOTE, occurred_at=records.now)
+            obj = await records.create(model, flush=False, **values)
+            created.append((write, obj))
+        await session.flush()
+        held += [obj for _, obj in created]
+        for write, obj in created:
+            progress.refs[write.ref] = obj.id
+            written.append((table, write.row, obj.id, "create"))
+            if table == "deals":
+                session.add(
+                    DealStageChange(
+                        deal_id=obj.id,
+                        from_stage=None,
+                        to_stage=obj.stage,  # type: ignore[attr-defined]
+                        changed_at=records.now,
+                        changed_by=records.principal.user_id,
+                    )
+                )
+        progress.created[table] += len(created)
+        updates = [w for w in writes if w.table == table and w.target is not None]
+        if updates:
+            targets = {w.target for w in updates}
+            found = {
+                obj.id: obj
+                for obj in await session.scalars(
+                    records.select(model).where(model.id.in_(sorted(t for t in targets if t)))
+                )
+            }
+            for write in updates:
+                existing = found.get(write.target or 0)
+                if existing is None:
+                    continue
+                if await _merge(records, existing, _fields(write, progress.refs), write.mode):
+                    written.append((table, write.row, existing.id, "update"))
+                    progress.updated[table] += 1
+    await session.flush()
+    record_written(session, run_id, written)
+    progress.rows_done += len({w.row for w in writes})
+
+
+async def _merge(records: Records, obj: Owned, values: dict[str, Any], mode: Policy | None) -> bool:
+    """Fill the record's empty fields, or overwrite them; True when something changed."""
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in {"owner_id", "company_id", "contact_id"} or value in (None, ""):
+            continue
+        current = getattr(obj, key, None)
+        if key == "amount_cents" and mode is Policy.FILL and current:
+            continue
+        if mode is Policy.FILL and current not in (None, "", 0):
+            continue
+        if current != value:
+            changes[key] = value
+    if not changes:
+        return False
+    old_stage = getattr(obj, "stage", None)
+    await records.update(obj, flush=False, **changes)
+    if "stage" in changes:
+        records.session.add(
+            DealStageChange(
+                deal_id=obj.id,
+                from_stage=old_stage,
+                to_stage=changes["stage"],
+                changed_at=records.now,
+                changed_by=records.principal.user_id,
+            )
+        )
+        await records.update(obj, flush=False, stage_changed_at=records.now)
+    return True

@@ -1,0 +1,253 @@
+"""Import in chat: a spreadsheet sent by a manager or admin (``/import PATH`` in the
+console) is read and checked, and the bot answers with the same report as
+``crmbot import --dry-run`` and **Import** / **Cancel** buttons; nothing is written before
+Import is pressed. A dry run is the default here, as the issue asks.
+
+The file waits in its ``imports`` row (state ``pending``) rather than in the conversation,
+so a restart or another worker can take the Import press. Reading the file (CPU work) runs
+after the event's transaction and outside any other (:meth:`Context.defer`); the plan and
+the writes run in the next transaction, so a chat import is atomic: all rows or none. A
+file too big for that (``max_file_bytes``) is pointed to ``crmbot import FILE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from bot.context import Context, FlowKey
+from bot.replies import Button
+from bot.router import Matcher, Router, command
+from conversations.base import Answer, Expects, Flow, Step
+from handlers.imports.apply import Progress, apply_batch, batches
+from handlers.imports.plan import Plan, Status
+from handlers.imports.read import Sheet, UnreadableFile
+from handlers.imports.service import Request, make_plan, read_request, report
+from store.imports import ImportRunError, finish_run, get_run, start_run
+from store.models import Role
+
+FILE_PLATFORMS = frozenset({"console"})
+"""Platforms whose user is whoever runs the process, and so may name a local file."""
+IMPORTERS = frozenset({Role.MANAGER.value, Role.ADMIN.value})
+MAX_PROBLEMS_SHOWN = 10
+
+
+class State(StrEnum):
+    CONFIRM = "confirm"
+
+
+class Choice(StrEnum):
+    IMPORT = "import"
+    CANCEL = "cancel"
+    KEEP = "keep"  # keep unknown columns as notes
+    SKIP = "skip"  # skip unknown columns
+
+
+KEY = FlowKey("import", 1, State)
+
+
+@dataclass(frozen=True)
+class Pick(Answer, tag="im"):
+    choice: Choice
+
+
+def _allowed(ctx: Context) -> bool:
+    if ctx.user is None or ctx.user.role not in IMPORTERS:
+        ctx.say("import.not_allowed")
+        return False
+    return True
+
+
+def _request(ctx: Context, data: bytes, filename: str, keep_unknown: bool) -> Request:
+    return Request(data=data, filename=filename, keep_unknown=keep_unknown, currency=ctx.currency)
+
+
+def _read(request: Request) -> list[Sheet] | str:
+    try:
+        return read_request(request)
+    except UnreadableFile as exc:
+        return exc.reason
+
+
+async def offer(ctx: Context, data: bytes, filename: str) -> None:
+    """Read the file after this transaction, then show the report with Import / Cancel."""
+    if len(data) > ctx.settings.max_file_bytes:
+        ctx.say("import.too_large", mb=ctx.settings.max_file_bytes // 1_048_576)
+        return
+    request = _request(ctx, data, filename, keep_unknown=True)
+
+    async def read() -> list[Sheet] | str:
+        return await asyncio.to_thread(_read, request)
+
+    ctx.defer(read, functools.partial(_show, request=request, run_id=None))
+
+
+async def _show(
+    ctx: Context, result: list[Sheet] | str, *, request: Request, run_id: int | None
+) -> None:
+    if isinstance(result, str):
+        ctx.say(f"import.unreadable_{result}")
+        return
+    assert ctx.user is not None
+    assert ctx.flow is not None
+    plan = await make_plan(ctx.records, request, result, ctx.translator, ctx.settings.pipeline)
+    if run_id is None:
+        run = await start_run(
+            ctx.session,
+            user_id=ctx.user.id,
+            filename=request.filename,
+            sha256=request.sha256,
+            on_duplicate=request.policy.value,
+            platform=ctx.event.platform,
+            now=ctx.now,
+            state="pending",
+            data=request.data,
+            summary=dict(plan.counts()),
+        )
+        run_id = run.id
+    ctx.flow.start(KEY, State.CONFIRM, {"run": run_id, "keep": request.keep_unknown})
+    lines = report(plan, request.filename, ctx.t, max_problems=MAX_PROBLEMS_SHOWN)
+    creates = sum(1 for r in plan.rows if r.status is Status.CREATE)
+    if not plan.writes:
+        ctx.flow.end()
+        await _cancel_run(ctx, run_id)
+        ctx.reply_text("\n".join(lines))
+        return
+    buttons = [
+        Button(ctx.t("import.btn_import"), Pick(Choice.IMPORT)),
+        Button(ctx.t("import.btn_cancel"), Pick(Choice.CANCEL)),
+    ]
+    if any(s.columns and s.columns.unknown for s in plan.sheets):
+        toggle = Choice.SKIP if request.keep_unknown else Choice.KEEP
+        buttons.append(Button(ctx.t(f"import.btn_{toggle.value}_unknown"), Pick(toggle)))
+    ctx.ask("\n".join([*lines, "", ctx.t("import.confirm", create=creates)]), buttons)
+
+
+async def _cancel_run(ctx: Context, run_id: int) -> None:
+    run = await get_run(ctx.session, run_id)
+    if run.state == "pending":
+        await finish_run(ctx.session, run_id, "cancelled", ctx.now, run.summary)
+
+
+async def on_confirm(ctx: Context) -> None:
+    assert ctx.flow is not None
+    assert ctx.user is not None
+    choice = ctx.action.choice if isinstance(ctx.action, Pick) else None
+    run_id = int(ctx.flow.data["run"])
+    try:
+        run = await get_run(ctx.session, run_id, ctx.user.id)
+    except ImportRunError:
+        run = None
+    if run is None or run.state != "pending" or run.data is None:
+        ctx.flow.end()
+        ctx.say("import.expired")
+        return
+    if choice is Choice.CANCEL:
+        ctx.flow.end()
+        await _cancel_run(ctx, run_id)
+        ctx.say("import.cancelled")
+        return
+    if choice is None:
+        ctx.say("import.confirm", create="…")
+        return
+    keep = bool(ctx.flow.data.get("keep", True))
+    if choice in (Choice.KEEP, Choice.SKIP):
+        keep = choice is Choice.KEEP
+    request = _request(ctx, run.data, run.filename, keep_unknown=keep)
+
+    async def read() -> list[Sheet] | str:
+        return await asyncio.to_thread(_read, request)
+
+    if choice is Choice.IMPORT:
+        ctx.flow.end()
+        ctx.defer(read, functools.partial(_write, request=request, run_id=run_id))
+    else:
+        ctx.defer(read, functools.partial(_show, request=request, run_id=run_id))
+
+
+async def _write(ctx: Context, result: list[Sheet] | str, *, request: Request, run_id: int) -> None:
+    """Plan again (the CRM may have changed since the report) and write, in this one
+    transaction; the report's numbers are those of this plan."""
+    if isinstance(result, str):
+        ctx.say(f"import.unreadable_{result}")
+        return
+    run = await get_run(ctx.session, run_id)
+    if run.state != "pending":  # pressed twice, or on two devices
+        ctx.say("import.expired")
+        return
+    run.state = "running"
+    plan: Plan = await make_plan(
+        ctx.records, request, result, ctx.translator, ctx.settings.pipeline
+    )
+    progress = Progress()
+    for batch in batches(plan):
+        await apply_batch(ctx.records, run_id, batch, progress)
+    summary = {"created": progress.created, "updated": progress.updated, "rows": progress.rows_done}
+    await finish_run(ctx.session, run_id, "done", ctx.now, summary)
+    ctx.say(
+        "import.done",
+        id=run_id,
+        companies=progress.created["companies"],
+        contacts=progress.created["contacts"],
+        deals=progress.created["deals"],
+        notes=progress.created["activities"],
+        updated=sum(progress.updated.values()),
+    )
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def _local_file(written: str) -> bytes | None:
+    """A file the console's user named (never for a chat platform: see FILE_PLATFORMS)."""
+    path = Path(written).expanduser()
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None
+
+
+def spreadsheet() -> Matcher:
+    """An event carrying a document for the importer (not a photo, not a button)."""
+    return Matcher(
+        lambda c: (
+            bool(c.event.attachments)
+            and c.event.attachments[0].kind == "file"
+            and c.payload is None
+        ),
+        "spreadsheet",
+    )
+
+
+async def import_command(ctx: Context) -> None:
+    if not _allowed(ctx):
+        return
+    if not ctx.args or ctx.event.platform not in FILE_PLATFORMS:
+        ctx.say("import.send_file")
+        return
+    written = ctx.args.strip().strip("'\"")
+    data = await asyncio.to_thread(_local_file, written)
+    if data is None:
+        ctx.say("import.no_file", path=written)
+        return
+    await offer(ctx, data, Path(written).name)
+
+
+async def on_spreadsheet(ctx: Context) -> None:
+    if not _allowed(ctx):
+        return
+    attachment = ctx.event.attachments[0]
+    await offer(ctx, attachment.data, attachment.filename or "upload.xlsx")
+
+
+def routes() -> Router:
+    router = Router()
+    router.add(command("import"), import_command)
+    router.add(spreadsheet(), on_spreadsheet)
+    return router
+
+
+FLOW = Flow(KEY, {State.CONFIRM: Step(on_confirm, Expects.CHOICE)}, answers=(Pick,))
