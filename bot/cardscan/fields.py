@@ -33,6 +33,8 @@ import phonenumbers
 from phonenumbers import Leniency, NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from bot.cardscan.model import CardFields, OcrLine
+from bot.cardscan.region import NANP_REGIONS, nanp_numbers
+from bot.cardscan.script import to_simplified
 
 DEFAULT_REGION = "CN"
 
@@ -43,7 +45,23 @@ _CJK_RE = re.compile(f"[{_CJK_CHARS}]")
 
 #: Printed labels, by the field they introduce. Longest first is handled when compiling.
 LABELS: dict[str, tuple[str, ...]] = {
-    "mobile": ("手机号码", "手机号", "手机", "移动电话", "Mobile", "Mob", "Cell", "Cellphone", "M"),
+    "mobile": (
+        "手机号码",
+        "手机号",
+        "手机",
+        "移动电话",
+        "手機",
+        "流動電話",
+        "流动电话",
+        "行動電話",
+        "行动电话",
+        "Mobile",
+        "Mob",
+        "Cell",
+        "Cellphone",
+        "M",
+        "C",
+    ),
     "phone": (
         "电话号码",
         "办公电话",
@@ -53,31 +71,62 @@ LABELS: dict[str, tuple[str, ...]] = {
         "电话",
         "总机",
         "直线",
+        "電話",
+        "辦公電話",
+        "聯絡電話",
+        "座機",
+        "總機",
+        "直線",
         "Telephone",
         "Tel",
         "Phone",
+        "Office",
         "Direct",
+        "Main",
         "T",
         "P",
+        "D",
+        "O",
     ),
-    "fax": ("传真", "Fax", "F"),
-    "email": ("电子邮箱", "电子邮件", "邮箱", "电邮", "邮件", "E-mail", "Email", "Mail", "E"),
-    "website": ("网址", "网站", "官网", "主页", "Website", "Web", "URL", "W"),
+    "fax": ("传真", "傳真", "Fax", "F"),
+    "email": (
+        "电子邮箱",
+        "电子邮件",
+        "邮箱",
+        "电邮",
+        "邮件",
+        "電子郵件",
+        "電郵",
+        "郵箱",
+        "E-mail",
+        "Email",
+        "Mail",
+        "E",
+    ),
+    "website": ("网址", "网站", "官网", "主页", "網址", "網站", "Website", "Web", "URL", "W"),
     "address": ("公司地址", "办公地址", "地址", "Address", "Addr", "Add", "A"),
     "wechat": ("微信号", "微信", "WeChat", "Weixin", "WX"),
-    "ignore": ("QQ", "邮编", "Zip", "Postcode"),
+    "ignore": ("QQ", "邮编", "郵編", "Zip", "Postcode"),
 }
-#: Latin labels that may stand before their value with only a space (``Tel 021…``);
+#: Latin labels that may stand before their value with only a space or a dot (``Tel 021…``,
+#: ``p. (617) 555-0199``, ``e. anna@…``, ``w. www.…``), the value's shape confirming them;
 #: the others need a colon, because ``A`` or ``Add`` also start ordinary words.
 _SPACE_LABELS = frozenset(
-    {"mobile", "mob", "cell", "cellphone", "m", "tel", "telephone", "phone", "t", "p"}
-    | {"fax", "f", "wechat", "weixin", "wx", "qq", "email", "e-mail"}
+    {"mobile", "mob", "cell", "cellphone", "m", "c", "tel", "telephone", "phone", "t", "p"}
+    | {"office", "direct", "main", "d", "o", "fax", "f", "wechat", "weixin", "wx", "qq"}
+    | {"email", "e-mail", "mail", "e", "web", "website", "url", "w"}
 )
+#: Labels whose value must be a number (what follows starts with a digit, ``+`` or ``(``).
+_NUMBER_LABELS = frozenset(
+    {"mobile", "mob", "cell", "cellphone", "m", "c", "tel", "telephone", "phone", "t", "p"}
+    | {"office", "direct", "main", "d", "o", "fax", "f"}
+)
+_PHONE_RUN_RE = re.compile(r"[+(]?\d[\d\s().\-/]*")
 _LABEL_KIND = {alias.casefold(): kind for kind, aliases in LABELS.items() for alias in aliases}
 _LABEL_RE = re.compile(
     r"(?P<label>"
     + "|".join(re.escape(a) for a in sorted(_LABEL_KIND, key=len, reverse=True))
-    + r")(?P<sep>\s*[:：]\s*|\.\s*(?=[+(\d])|\s*(?=[+(\d])|\s+(?=\S))?",
+    + r")(?P<sep>\s*[:：]\s*|\.\s*(?=[+(\d])|\s*(?=[+(\d])|\.?\s+(?=\S)|\.(?=[a-z]))?",
     re.IGNORECASE,
 )
 
@@ -191,6 +240,17 @@ _COUNTRY_RE = re.compile(
 _POSTCODE_RE = re.compile(
     r"\b(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?|\d{6}|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})\b"
 )
+
+#: A line that says where, by itself: a US state and ZIP, a UK postcode after a town,
+#: Singapore and its postcode, Hong Kong's districts, a country after a comma.
+_LOCALITY_RE = re.compile(
+    r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*,? "
+    r"(?:[A-Z]{2} \d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2})\b"
+    r"|\bSingapore \(?\d{6}\b|\b(?:Hong Kong|Kowloon|New Territories)\b"
+    r"|, (?:USA|U\.S\.A\.?|United States|United Kingdom|UK|Taiwan|China|P\.R\. China)\b"
+)
+#: A house number and a street name with no street word ("99 Deansgate", "1 Canada Square").
+_STREET_RE = re.compile(r"\d{1,5}[A-Za-z]?,? [A-Z][A-Za-z'.]+(?: [A-Z][A-Za-z'.]+){0,3}")
 
 #: The commonest Chinese surnames (they cover the great majority of people) and the
 #: compound ones; a name candidate starting with one of these is much more likely a name.
@@ -361,16 +421,32 @@ def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
     key = label.casefold()
     if colon:
         return True
-    if not sep or key not in _SPACE_LABELS:
+    if key not in _SPACE_LABELS:
         return False
     rest = text[start + len(label) :].lstrip(" .")
     if not rest:
         return False
-    if len(key) == 1 or key in {"mobile", "mob", "cell", "tel", "phone", "fax", "telephone"}:
-        return rest[0].isdigit() or rest[0] in "+("
+    # Glued: OCR often drops the space after a one-letter label ("M617…", "Eanna@…").
+    glued = not sep.strip()
+    if key in _NUMBER_LABELS:
+        # A phone number must follow, not a postcode ("Manchester M3 4LZ") or a floor.
+        run = _PHONE_RUN_RE.match(rest)
+        return run is not None and sum(ch.isdigit() for ch in run.group(0)) >= 7
     token = rest.split()[0]
-    if key in {"email", "e-mail"}:
-        return "@" in token  # not "Email Marketing Manager"
+    if key in {"email", "e-mail", "mail", "e"}:
+        if "@" not in token:
+            return False  # not "Email Marketing Manager"
+        if sep == "." or (glued and not sep):
+            # "e.anna@…" / "Eanna@…": a label only at the start of the line, and glued only
+            # as a capital before a lowercase address (printed addresses are lowercase).
+            return start == 0 and (sep == "." or (label.isupper() and token[:1].islower()))
+        return True
+    if key in {"web", "website", "url", "w"}:
+        if glued:  # "wwww.x.com" is "w" + "www.x.com"; "www.x.com" itself is no label
+            return start == 0 and token.casefold().startswith("www.")
+        return _URL_RE.match(token) is not None
+    if glued:
+        return False
     # An id after WeChat / QQ: digits, or lowercase letters, digits, "_" and "-"
     # (not "WeChat Pay Ltd.").
     return token.isdigit() or token == token.lower()
@@ -439,6 +515,11 @@ def _clean_url(value: str) -> str:
 
 
 def _take_phones(found: _Found, text: str, region: str, label: str | None) -> str:
+    if region not in NANP_REGIONS:
+        # "(617) 555-0142" on a card read as Chinese is still +1, never +86 617…
+        for raw, e164 in nanp_numbers(text):
+            _file_phone(found, e164, PhoneNumberType.FIXED_LINE_OR_MOBILE, label)
+            text = text.replace(raw, " ", 1)
     matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID))
     if not matches and label is not None:
         matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE))
@@ -456,7 +537,7 @@ def _file_phone(found: _Found, e164: str, kind: int, label: str | None) -> None:
     if label == "fax":
         found.fax.append(e164)
     elif kind == PhoneNumberType.MOBILE or (
-        kind == PhoneNumberType.FIXED_LINE_OR_MOBILE and label == "mobile"
+        label == "mobile" and kind != PhoneNumberType.FIXED_LINE
     ):
         found.mobile.append(e164)
     else:
@@ -489,6 +570,7 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
     companies: list[_Run] = []
     addresses: list[tuple[_Run, bool]] = []
     address_lines: dict[int, int] = {}
+    streets: dict[int, _Run] = {}  # "99 Deansgate": a house number and a street, unplaced
     for cand in candidates:
         if cand.labelled_address:
             run = _Run(cand.text, has_cjk(cand.text), cand.line, cand.height)
@@ -503,6 +585,9 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
                 continuation = _continues_address(addresses, address_lines, run)
                 if continuation is not None:
                     continue
+                street = streets.pop(run.line - 1, None)
+                if street is not None and not run.cjk and _LOCALITY_RE.search(run.text):
+                    run = _Run(f"{street.text}, {run.text}", False, run.line, street.height)
                 addresses.append((run, False))
                 address_lines[run.line] = len(addresses) - 1
             elif kind == "company":
@@ -513,6 +598,8 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
                 names.append(run)
             elif _continues_address(addresses, address_lines, run, loose=True) is not None:
                 continue
+            elif not run.cjk and _STREET_RE.fullmatch(run.text):
+                streets[run.line] = run
     cards.name = _best_name(names)
     cards.title = _prefer_cjk(titles)
     cards.company = _best_company(companies)
@@ -584,6 +671,7 @@ def _latin_runs(text: str, cand: _Candidate) -> list[_Run]:
 def _kind(run: _Run) -> str:
     text = run.text
     if run.cjk:
+        text = to_simplified(text)  # the vocabulary is simplified; 總經理 is 总经理
         if _is_cjk_address(text):
             return "address"
         if any(text.endswith(s) for s in COMPANY_CJK) or "有限公司" in text:
@@ -615,6 +703,8 @@ def _is_cjk_address(text: str) -> bool:
 def _is_latin_address(text: str) -> bool:
     digits = any(ch.isdigit() for ch in text)
     if _ADDRESS_LATIN_RE.search(text) and digits:
+        return True
+    if _LOCALITY_RE.search(text):
         return True
     return bool(_COUNTRY_RE.search(text) and _POSTCODE_RE.search(text))
 
