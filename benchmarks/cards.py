@@ -50,6 +50,7 @@ def _cards(directory: Path, count: int, seed: int, toml: Path | None) -> list[di
             [sys.executable, "-m", "tests.cardset", str(directory), *source, "--seed", str(seed)],
             check=True,
             cwd=ROOT,
+            stdout=sys.stderr,  # stdout is the report's (--json)
         )
     rows = [json.loads(line) for line in truth.open(encoding="utf-8")]
     return rows if toml else rows[:count]
