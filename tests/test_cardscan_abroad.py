@@ -147,6 +147,41 @@ def test_label_letters_inside_values_stay_values():
     assert fields.mobile == ["+447400123456"]
 
 
+@pytest.mark.parametrize(
+    ("line", "mobile", "phone", "fax", "region"),
+    [
+        ("HP +65 9123 8765", ["+6591238765"], [], [], "CN"),
+        ("H/P: 9123 8765", ["+6591238765"], [], [], "SG"),
+        ("DID +65 6812 3456", [], ["+6568123456"], [], "CN"),
+        ("手提 Mobile: (852) 9876 5432", ["+85298765432"], [], [], "CN"),
+        ("行動：0933-123-456", ["+886933123456"], [], [], "TW"),
+        ("Tel/Fax: +65 6812 3456", [], ["+6568123456"], ["+6568123456"], "CN"),
+        ("電話/傳真：+852 2511 3344", [], ["+85225113344"], ["+85225113344"], "CN"),
+    ],
+)
+def test_more_label_variants(line, mobile, phone, fax, region):
+    fields = read(f"## Tan Wei Ming\n{line}", region).fields
+    assert (fields.mobile, fields.phone, fields.fax) == (mobile, phone, fax)
+
+
+def test_an_email_label_ocr_glued_on_with_its_colon_misread_is_dropped():
+    fields = read("## 吳建宏\nE-mailojh.wu@twprecision.com.tw").fields
+    assert fields.email == ["jh.wu@twprecision.com.tw"]
+
+
+@pytest.mark.parametrize(
+    ("printed", "name"),
+    [
+        ("James O'Connor", "James O'Connor"),
+        ("Ian McDonald", "Ian McDonald"),
+        ("Fiona Campbell MBA", "Fiona Campbell"),
+        ("Li Wei, PhD", "Li Wei"),
+    ],
+)
+def test_latin_names(printed, name):
+    assert read(f"## {printed}\nProcurement Lead\nM +44 7400 123456").fields.name == name
+
+
 # --------------------------------------------------------------------------- 3. QR codes
 
 VCARD = """BEGIN:VCARD
@@ -219,6 +254,15 @@ def test_the_qr_fills_what_ocr_missed_and_wins_where_they_disagree():
     assert merged.phone == ["+16175550199"]  # not the mobile a second time
     assert merged.fax == ["+16175550198"]  # filled from the QR
     assert merged.address == "100 Federal St, Boston, MA 02110"  # filled from OCR
+
+
+def test_a_bilingual_cards_english_qr_does_not_replace_the_chinese_name():
+    ocr = read("## 陈美玲 Chen Meiling\n采购经理 Purchasing Manager\nTel: +65 6745 1122").fields
+    qr = contact_from_qr(["MECARD:N:Chen,Meiling;TEL:+6582345566;;"], "SG")
+    assert qr is not None
+    merged = merge_qr(qr, ocr)
+    assert merged.name == "陈美玲"
+    assert (merged.mobile, merged.phone) == (["+6582345566"], ["+6567451122"])
 
 
 # --------------------------------------------------------------------------- 4. scripts

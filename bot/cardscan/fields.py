@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import Leniency, NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -55,10 +55,18 @@ LABELS: dict[str, tuple[str, ...]] = {
         "流动电话",
         "行動電話",
         "行动电话",
+        "手提電話",
+        "手提",
+        "行動",
+        "行动",
         "Mobile",
         "Mob",
         "Cell",
         "Cellphone",
+        "Handphone",
+        "WhatsApp",
+        "H/P",
+        "HP",
         "M",
         "C",
     ),
@@ -83,6 +91,12 @@ LABELS: dict[str, tuple[str, ...]] = {
         "Office",
         "Direct",
         "Main",
+        "DID",
+        "DL",
+        "Ph",
+        "Off",
+        "辦公室",
+        "办公室",
         "T",
         "P",
         "D",
@@ -113,12 +127,14 @@ LABELS: dict[str, tuple[str, ...]] = {
 #: the others need a colon, because ``A`` or ``Add`` also start ordinary words.
 _SPACE_LABELS = frozenset(
     {"mobile", "mob", "cell", "cellphone", "m", "c", "tel", "telephone", "phone", "t", "p"}
+    | {"handphone", "whatsapp", "h/p", "hp", "did", "dl", "ph", "off"}
     | {"office", "direct", "main", "d", "o", "fax", "f", "wechat", "weixin", "wx", "qq"}
     | {"email", "e-mail", "mail", "e", "web", "website", "url", "w"}
 )
 #: Labels whose value must be a number (what follows starts with a digit, ``+`` or ``(``).
 _NUMBER_LABELS = frozenset(
     {"mobile", "mob", "cell", "cellphone", "m", "c", "tel", "telephone", "phone", "t", "p"}
+    | {"handphone", "whatsapp", "h/p", "hp", "did", "dl", "ph", "off"}
     | {"office", "direct", "main", "d", "o", "fax", "f"}
 )
 _PHONE_RUN_RE = re.compile(r"[+(]?\d[\d\s().\-/]*")
@@ -153,6 +169,16 @@ COMPANY_CJK = (
 _COMPANY_LATIN_RE = re.compile(
     r"\b(?:co\.?\s*,?\s*ltd|ltd|limited|inc|incorporated|llc|l\.l\.c|corp|corporation|"
     r"company|group|gmbh|ag|plc|pte|llp|holdings|bank|university|s\.a)\b\.?",
+    re.IGNORECASE,
+)
+#: Words that make a line a company's name when no legal form is printed; weaker than a
+#: title word ("Logistics Manager" is a title).
+_TRADE_LATIN_RE = re.compile(
+    r"\b(?:logistics|analytics|capital|partners|associates|consulting|consultants|industries|"
+    r"enterprises|technologies|technology|systems|solutions|labs|laboratories|ventures|foods|"
+    r"robotics|trading|electronics|software|networks|studio|studios|media|pharma|"
+    r"pharmaceuticals|biotech|energy|supply|supplies|manufacturing|investments|advisors|"
+    r"agency|properties|realty|insurance|securities|hotel|hotels|airlines|motors)\b",
     re.IGNORECASE,
 )
 TITLE_CJK = (
@@ -193,6 +219,12 @@ TITLE_CJK = (
     "研究员",
     "讲师",
     "医师",
+    "协理",
+    "襄理",
+    "副理",
+    "课长",
+    "执行长",
+    "特助",
 )
 _TITLE_LATIN_RE = re.compile(
     r"\b(?:manager|director|president|ceo|cto|cfo|coo|cmo|cio|vp|vice|engineer|consultant|"
@@ -271,7 +303,9 @@ _EMAIL_RE = re.compile(
 )
 _TLDS = (
     r"com|cn|net|org|io|co|hk|sg|uk|de|jp|info|biz|tech|ai|app|me|us|tw|mo|eu|fr|au|ca|"
-    r"in|kr|my|vn|th|id|ph|nl|it|es|ch|se|top|xyz|site|online|shop|cc|tv"
+    r"in|kr|my|vn|th|id|ph|nl|it|es|ch|se|top|xyz|site|online|shop|cc|tv|dev|asia|global|"
+    r"cloud|digital|group|media|studio|agency|capital|ventures|partners|network|systems|"
+    r"solutions|works|world|life|live|store|team|nz|ie|be|at|dk|no|fi|pl|pt|ae|il|za|mx|br"
 )
 _URL_RE = re.compile(
     r"(?:https?\s?:\s?//\s?)?(?:www\s?\.\s?)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*"
@@ -350,6 +384,7 @@ class _Found:
     websites: list[str]
     wechat: list[str]
     candidates: list[_Candidate]
+    web_labelled: set[str] = field(default_factory=set)  # web addresses after a web label
 
 
 def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> CardFields:
@@ -366,7 +401,7 @@ def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> Ca
         phone=_unique(p for p in found.phone if p not in found.mobile),
         fax=_unique(found.fax),
         email=_unique(found.email),
-        website=_pick_website(found.websites, found.email),
+        website=_pick_website(found.websites, found.email, found.web_labelled),
         wechat=found.wechat[0] if found.wechat else None,
     )
     _classify(cards, found.candidates)
@@ -402,6 +437,15 @@ def _segments(text: str) -> list[tuple[str | None, str]]:
         segments.append((None, text[: cuts[0][0]]))
     for i, (_start, end, kind) in enumerate(cuts):
         stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
+        if (
+            segments
+            and segments[-1][0] == "phone"
+            and kind == "fax"
+            and not segments[-1][1].strip(_SEPARATORS)
+        ):
+            # "Tel/Fax: 2123 4567", "电话/传真：…": one number for both.
+            segments[-1] = ("phone+fax", "")
+            kind = "phone+fax"
         segments.append((kind, text[end:stop]))
     return segments
 
@@ -429,6 +473,8 @@ def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
     # Glued: OCR often drops the space after a one-letter label ("M617…", "Eanna@…").
     glued = not sep.strip()
     if key in _NUMBER_LABELS:
+        if glued and re.match(r"/\s*[A-Za-z\u4e00-\u9fff]", rest):
+            return True  # "Tel/Fax:", "M/WhatsApp:": another label follows
         # A phone number must follow, not a postcode ("Manchester M3 4LZ") or a floor.
         run = _PHONE_RUN_RE.match(rest)
         return run is not None and sum(ch.isdigit() for ch in run.group(0)) >= 7
@@ -462,7 +508,11 @@ def _take_segment(
         # A QQ number or a postcode: consume the digits, keep whatever follows.
         text = re.sub(r"^[\d\s\-]+", "", text)
         kind = None
-    if kind in {"mobile", "phone", "fax"}:
+    if kind == "phone+fax":
+        before = len(found.phone)
+        text = _take_phones(found, text, region, "phone")
+        found.fax.extend(found.phone[before:])
+    elif kind in {"mobile", "phone", "fax"}:
         text = _take_phones(found, text, region, kind)
     elif kind == "wechat":
         match = _WECHAT_ID_RE.search(text)
@@ -480,7 +530,7 @@ def _take_segment(
             return
     # Whatever the label, values with a shape of their own are taken where they are.
     text = _take_emails(found, text)
-    text = _take_urls(found, text)
+    text = _take_urls(found, text, labelled=kind == "website")
     if kind is None:
         text = _take_phones(found, text, region, None)
     text = text.strip(_SEPARATORS)
@@ -488,15 +538,21 @@ def _take_segment(
         found.candidates.append(_Candidate(text, line, height))
 
 
+#: A label OCR glued onto an address, its colon misread ("E-mailojh.wu@…", "Email:anna@…").
+_GLUED_EMAIL_LABEL_RE = re.compile(r"^(?:e-mail|email)[:：;.o0]?(?=[a-z0-9])", re.IGNORECASE)
+
+
 def _take_emails(found: _Found, text: str) -> str:
     matches = list(_EMAIL_RE.finditer(text))
-    found.email.extend(re.sub(r"\s+", "", m.group(0)).lower() for m in matches)
+    found.email.extend(
+        _GLUED_EMAIL_LABEL_RE.sub("", re.sub(r"\s+", "", m.group(0))).lower() for m in matches
+    )
     for match in reversed(matches):
         text = text[: match.start()] + " " + text[match.end() :]
     return text
 
 
-def _take_urls(found: _Found, text: str) -> str:
+def _take_urls(found: _Found, text: str, *, labelled: bool = False) -> str:
     for match in list(_URL_RE.finditer(text)):
         value = match.group(0)
         # A company name such as "Acme Co." is not a web address: want www, a scheme,
@@ -505,6 +561,8 @@ def _take_urls(found: _Found, text: str) -> str:
         if " " in value and not compact.lower().startswith(("www.", "http")):
             continue
         found.websites.append(_clean_url(compact))
+        if labelled:
+            found.web_labelled.add(_clean_url(compact))
         text = text.replace(value, " ", 1)
     return text
 
@@ -544,11 +602,12 @@ def _file_phone(found: _Found, e164: str, kind: int, label: str | None) -> None:
         found.phone.append(e164)
 
 
-def _pick_website(sites: list[str], emails: list[str]) -> str | None:
-    """The card's web address; an email's domain picked up as a bare domain is not one."""
+def _pick_website(sites: list[str], emails: list[str], web_labelled: set[str]) -> str | None:
+    """The card's web address; an email's domain picked up as a bare domain is not one
+    (OCR may have cut a long address in two), unless a label says so ("W: acme.io")."""
     domains = {email.rsplit("@", 1)[-1] for email in emails}
     for site in sites:
-        if site not in domains:
+        if site not in domains or site in web_labelled:
             return site
     return None
 
@@ -687,6 +746,8 @@ def _kind(run: _Run) -> str:
         return "company"
     if _TITLE_LATIN_RE.search(text):
         return "title"
+    if _TRADE_LATIN_RE.search(text):
+        return "company"  # "Harbor Logistics", "Bluefin Capital": no legal form printed
     if _is_latin_name(text):
         return "name"
     return "other"
@@ -716,13 +777,13 @@ def _is_cjk_name(text: str) -> bool:
 
 
 _NAME_WORD_RE = re.compile(
-    r"(?:[A-Z][a-z]+(?:[-'][A-Za-z]+)*|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
+    r"(?:[A-Z][a-z]*(?:[A-Z][a-z]+)?(?:[-'’][A-Za-z]+)*|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
     r"|van|von|der|den|de|da|di|du|le|la|bin|binti|al)"
 )
 
 
 def _is_latin_name(text: str) -> bool:
-    words = text.split()
+    words = _POST_NOMINALS_RE.sub("", text).split()
     if not 2 <= len(words) <= 4 or _COUNTRY_RE.search(text):
         return False
     if not all(_NAME_WORD_RE.fullmatch(w) for w in words):
@@ -754,6 +815,12 @@ def _continues_address(
     return index
 
 
+#: Letters after a name that are not part of it ("Fiona Campbell MBA", "Li Wei, PhD").
+_POST_NOMINALS_RE = re.compile(
+    r"(?:,?\s+(?:MBA|PhD|Ph\.D\.|CPA|CFA|PMP|MD|Esq\.?|FCA|ACCA|CA|PE|MSc|BSc))+$"
+)
+
+
 def _best_name(names: list[_Run]) -> str | None:
     if not names:
         return None
@@ -761,7 +828,7 @@ def _best_name(names: list[_Run]) -> str | None:
     best = max(pool, key=lambda n: (n.height, -n.line))
     if best.cjk:
         return best.text
-    text = " ".join(best.text.split())
+    text = _POST_NOMINALS_RE.sub("", " ".join(best.text.split()))
     return text.title() if text.isupper() else text
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.cardscan.fields import extract_fields
+from bot.cardscan.fields import extract_fields, has_cjk
 from bot.cardscan.model import CardFields, OcrLine
 from bot.cardscan.region import infer_region
 from bot.cardscan.script import Script, card_script, to_simplified
@@ -75,6 +75,12 @@ def merge_qr(qr: CardFields, ocr: CardFields) -> CardFields:
     in one list is not left by OCR in another (a US number OCR called an office phone that
     the QR says is the mobile)."""
     merged = qr.merged_over(ocr)
+    for name in TEXT_FIELDS:
+        printed, coded = getattr(ocr, name), getattr(qr, name)
+        if printed and coded and has_cjk(printed) and not has_cjk(coded):
+            # A bilingual card's QR in English is a translation, not a correction: keep
+            # the Chinese form, as everywhere else on a bilingual card.
+            setattr(merged, name, printed)
     numbers = set(qr.mobile + qr.phone + qr.fax)
     for name in ("mobile", "phone", "fax"):
         if not getattr(qr, name):

@@ -4,7 +4,8 @@ A number printed without ``+`` means nothing until we know where it is dialled: 
 is a Boston number, and read with the rep's default (CN) it used to become +86 617… So the
 card is asked first, in the order a person would look:
 
-- numbers printed with a country code elsewhere on the card ("+1", "+44", "+852", "+65");
+- numbers printed with a country code elsewhere on the card ("+1", "+44", "+852", "+65",
+  or bracketed without the plus: "(852) 2511 3344");
 - the address: a country or territory named (USA, United Kingdom, Hong Kong, 香港, Singapore,
   Taiwan, 臺灣/台湾, China, 中国), a US state with its ZIP code, a UK postcode, a Singapore
   postcode, a Taiwanese or mainland city;
@@ -135,6 +136,7 @@ _NANP_SHAPE = re.compile(
 _LOCAL_TRUNK = re.compile(r"(?<![\d+])\(?0\d{1,3}\)?[\s\-]?\d{3,4}[\s\-]?\d{3,4}(?!\d)")
 _EIGHT_DIGITS = re.compile(r"(?<![\d+])\d{4}[\s\-]?\d{4}(?!\d)")
 _CJK_RE = re.compile("[\u3400-\u9fff]")
+_BARE_CODE_RE = re.compile(r"(?<![\d+])\((1|44|65|852|853|886|86)\)\s?[2-9]")
 
 #: Regions whose numbers are North American (+1) ones.
 NANP_REGIONS = frozenset({"US", "CA"})
@@ -174,6 +176,11 @@ def clues(texts: Iterable[str], traditional: bool = False) -> Counter[str]:
     folded = joined.casefold()
     for match in phonenumbers.PhoneNumberMatcher(joined, "ZZ", leniency=Leniency.POSSIBLE):
         region = _canonical(phonenumbers.region_code_for_number(match.number))
+        if region is not None:
+            score[region] += CODE_WEIGHT
+    for match in _BARE_CODE_RE.finditer(joined):
+        # "(852) 2511 3344", "(65) 6123 4567": a country code in brackets, without the +.
+        region = _canonical(phonenumbers.region_code_for_country_code(int(match.group(1))))
         if region is not None:
             score[region] += CODE_WEIGHT
     for region, words in _PLACES.items():
