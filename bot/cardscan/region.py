@@ -178,9 +178,10 @@ def clues(texts: Iterable[str], traditional: bool = False) -> Counter[str]:
         region = _canonical(phonenumbers.region_code_for_number(match.number))
         if region is not None:
             score[region] += CODE_WEIGHT
-    for match in _BARE_CODE_RE.finditer(joined):
+    for bracketed in _BARE_CODE_RE.finditer(joined):
         # "(852) 2511 3344", "(65) 6123 4567": a country code in brackets, without the +.
-        region = _canonical(phonenumbers.region_code_for_country_code(int(match.group(1))))
+        code = int(bracketed.group(1))
+        region = _canonical(phonenumbers.region_code_for_country_code(code))
         if region is not None:
             score[region] += CODE_WEIGHT
     for region, words in _PLACES.items():
