@@ -136,6 +136,11 @@ def test_website_labels_are_never_glued_to_the_address(label):
     assert fields.website == "www.harborlog.com"
 
 
+@pytest.mark.parametrize("line", ["web acme.io", "Web: acme.io", "webacme.io", "w. acme.io"])
+def test_a_bare_domain_after_a_web_label_is_the_website(line):
+    assert read(f"## Anna Wright\nE anna@acme.io\n{line}").fields.website == "acme.io"
+
+
 def test_label_letters_inside_values_stay_values():
     fields = read(
         "## Mark Patel\nM 07400 123456\nE emma.smith@keystone.co.uk\nwww.keystone.co.uk\n"

@@ -471,7 +471,7 @@ def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
     if not rest:
         return False
     # Glued: OCR often drops the space after a one-letter label ("M617…", "Eanna@…").
-    glued = not sep.strip()
+    glued = not sep
     if key in _NUMBER_LABELS:
         if glued and re.match(r"/\s*[A-Za-z\u4e00-\u9fff]", rest):
             return True  # "Tel/Fax:", "M/WhatsApp:": another label follows
@@ -607,6 +607,10 @@ def _pick_website(sites: list[str], emails: list[str], web_labelled: set[str]) -
     (OCR may have cut a long address in two), unless a label says so ("W: acme.io")."""
     domains = {email.rsplit("@", 1)[-1] for email in emails}
     for site in sites:
+        for domain in domains:
+            # "webacme.io" / "wacme.io": a web label OCR glued onto the e-mail's domain.
+            if site.endswith(domain) and site[: -len(domain)] in {"w", "w.", "web", "web."}:
+                return domain
         if site not in domains or site in web_labelled:
             return site
     return None

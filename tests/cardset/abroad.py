@@ -71,7 +71,8 @@ class WrittenCard:
         for name in FIELD_ORDER:
             value = self.expect.get(name)
             if name in LIST_FIELDS:
-                out[name] = [str(v) for v in value or []]
+                values = [value] if isinstance(value, str) else value or []
+                out[name] = [str(v) for v in values if v]  # one number may be written bare
             else:
                 out[name] = str(value) if value else None
         return out
