@@ -87,7 +87,7 @@ def test_a_valid_nanp_number_never_gets_86():
 
 
 @pytest.mark.parametrize(
-    "label", ["M ", "M: ", "Mob ", "Mob. ", "Cell ", "C ", "M", "手机：", "移动电话 "]
+    "label", ["M ", "M: ", "M.: ", "Mob ", "Mob. ", "Cell ", "C ", "M", "手机：", "移动电话 "]
 )
 def test_mobile_labels(label):
     fields = read(f"## Anna Wright\n{label}617.555.0142\n100 Federal St, Boston, MA 02110").fields

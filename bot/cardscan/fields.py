@@ -142,7 +142,7 @@ _LABEL_KIND = {alias.casefold(): kind for kind, aliases in LABELS.items() for al
 _LABEL_RE = re.compile(
     r"(?P<label>"
     + "|".join(re.escape(a) for a in sorted(_LABEL_KIND, key=len, reverse=True))
-    + r")(?P<sep>\s*[:：]\s*|\.\s*(?=[+(\d])|\s*(?=[+(\d])|\.?\s+(?=\S)|\.(?=[a-z]))?",
+    + r")(?P<sep>\.?\s*[:：]\s*|\.\s*(?=[+(\d])|\s*(?=[+(\d])|\.?\s+(?=\S)|\.(?=[a-z]))?",
     re.IGNORECASE,
 )
 
