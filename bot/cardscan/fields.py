@@ -8,9 +8,12 @@ was printed), so the rules are tested on typed text without OCR. How it reads a 
    ``M:`` ``E:`` …). A labelled piece says what it holds; for phones the number itself
    has the last word (``Tel: 138…`` is a mobile) except that a fax label always wins.
 2. Whatever carries its own shape is taken wherever it appears: emails, web addresses and
-   phone numbers (``phonenumbers`` finds and validates them, in the rep's region by default,
-   and gives E.164).
-3. The text left over is split by script and separators and classified by vocabulary:
+   phone numbers (``phonenumbers`` finds and validates them in the region given, which
+   :mod:`bot.cardscan.reading` has read off the card, and gives E.164; a number printed the
+   North American way stays +1 whatever the region, :mod:`bot.cardscan.region`).
+3. The text left over is split by script and separators and classified by vocabulary
+   (written in simplified characters; traditional text is matched through OpenCC's
+   conversion, :mod:`bot.cardscan.script`, and kept as printed):
    company suffixes (有限公司, Co., Ltd.), job titles (总监, Manager), address words
    (路 号 楼, Street, Suite); a personal name is a short run that looks like one (a known
    surname and two to four characters, or two to four capitalised words), the one printed
