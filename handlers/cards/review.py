@@ -135,7 +135,9 @@ def start(ctx: Context, result: ScanResult, *, region: str = DEFAULT_REGION) -> 
         {
             "fields": result.fields.to_json(),
             "source": result.source,
-            "region": result.region,
+            # Not told by the card, the numbers were read as the rep's (a scan passes the
+            # rep's region as its default; anything else that starts a review may not).
+            "region": result.region if result.region_from_card else region,
             "default_region": region,
             "region_how": "card" if result.region_from_card else "default",
             "lines": list(result.lines),
@@ -153,7 +155,10 @@ async def show_review(ctx: Context) -> None:
     company = await match_company(ctx.records, fields.company) if fields.company else None
     lines = [_field_line(ctx, name, fields, company) for name in FIELD_ORDER]
     lines += ["", ctx.t(f"bizcard.source_{ctx.flow.data['source'].replace('+', '_')}")]
-    has_numbers = any(getattr(fields, name) for name in PHONE_FIELDS)
+    # Numbers can be read again only from printed lines (not from a shared vCard's).
+    has_numbers = any(getattr(fields, name) for name in PHONE_FIELDS) and bool(
+        ctx.flow.data.get("lines")
+    )
     region = str(ctx.flow.data.get("region") or DEFAULT_REGION)
     if has_numbers:
         how = str(ctx.flow.data.get("region_how") or "default")
@@ -263,7 +268,7 @@ def _read_numbers_as(ctx: Context, region: str) -> None:
     """Read the card's numbers again as ``region``'s (the rep's tap); other fields stay as
     the rep has them. An unknown code (a stale or forged button) changes nothing."""
     assert ctx.flow is not None
-    if region not in phonenumbers.SUPPORTED_REGIONS:
+    if region not in phonenumbers.SUPPORTED_REGIONS or not ctx.flow.data.get("lines"):
         return
     fields = CardFields.from_json(ctx.flow.data["fields"])
     qr_data = ctx.flow.data.get("qr")
