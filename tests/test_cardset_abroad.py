@@ -130,3 +130,10 @@ def test_the_benchmark_scores_a_written_set(small: Path, tmp_path: Path):
     assert report["cards"] == 2
     assert set(report["groups"]) == {"US", "HK"}
     assert report["overall"]["accuracy"] == 1.0
+
+
+def test_the_tuning_file_is_what_the_generator_writes(tmp_path: Path):
+    from tests.cardset.regions import main as regions_main
+
+    assert regions_main([str(tmp_path / "again.toml"), "--count", "40", "--seed", "17"]) == 0
+    assert (tmp_path / "again.toml").read_text(encoding="utf-8") == TUNING.read_text("utf-8")
