@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks.cards                  # 60 generated cards, 2 cores
     .venv/bin/python -m benchmarks.cards --count 120 --markdown
     .venv/bin/python -m benchmarks.cards --dir /tmp/cards --failures
+    .venv/bin/python -m benchmarks.cards --from-toml tests/cardset/abroad_tuning.toml --seed 17
 
 The card set comes from :mod:`tests.cardset` (written to ``--dir`` by a child process, so
 drawing the photos doesn't count towards this process's memory). Then, in this process:
@@ -39,25 +40,20 @@ from bot.cardscan.scanner import CardScanner  # noqa: E402
 from tests.cardset import FIELDS, score  # noqa: E402
 
 
-def _cards(directory: Path, count: int, seed: int) -> list[dict[str, Any]]:
+def _cards(directory: Path, count: int, seed: int, toml: Path | None) -> list[dict[str, Any]]:
+    """The set's truth rows, drawing the set into ``directory`` first when it isn't there.
+    With ``toml`` the set is every card of that file (``count`` is ignored)."""
     truth = directory / "truth.jsonl"
-    if not truth.exists() or sum(1 for _ in truth.open()) < count:
+    source = ["--from-toml", str(toml.resolve())] if toml else ["--count", str(count)]
+    if toml is not None or not truth.exists() or sum(1 for _ in truth.open()) < count:
         subprocess.run(  # noqa: S603 - our own interpreter and module
-            [
-                sys.executable,
-                "-m",
-                "tests.cardset",
-                str(directory),
-                "--count",
-                str(count),
-                "--seed",
-                str(seed),
-            ],
+            [sys.executable, "-m", "tests.cardset", str(directory), *source, "--seed", str(seed)],
             check=True,
             cwd=ROOT,
+            stdout=sys.stderr,  # stdout is the report's (--json)
         )
     rows = [json.loads(line) for line in truth.open(encoding="utf-8")]
-    return rows[:count]
+    return rows if toml else rows[:count]
 
 
 def _cpu() -> str:
@@ -75,7 +71,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         available = sorted(os.sched_getaffinity(0))
         os.sched_setaffinity(0, set(available[: args.cores]))
     directory = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="cards-"))
-    rows = _cards(directory, args.count, args.seed)
+    toml = Path(args.from_toml) if args.from_toml else None
+    rows = _cards(directory, args.count, args.seed, toml)
     started = time.perf_counter()
     engine = OcrEngine(threads=args.cores or None)
     scanner = CardScanner(engine=lambda: engine)
@@ -87,10 +84,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     stages: dict[str, list[float]] = {}
     failures: list[dict[str, Any]] = []
     perfect = 0
+    groups: dict[str, list[int]] = {}
     for row in rows:
         data = (directory / row["file"]).read_bytes()
         cpu_before = time.process_time()
-        result = scanner.scan(data)
+        result = scanner.scan(data, region=args.region)
         cpu.append(time.process_time() - cpu_before)
         seconds.append(result.seconds)
         for stage, value in result.timings.items():
@@ -104,6 +102,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             n: {"truth": row.get(n), "got": got.get(n)} for n, ok in verdicts.items() if not ok
         }
         perfect += int(not wrong)
+        if args.by:
+            group = groups.setdefault(str((row.get("meta") or {}).get(args.by)), [0, 0])
+            group[0] += sum(int(ok) for ok in verdicts.values())
+            group[1] += len(verdicts)
         if wrong:
             failures.append({"file": row["file"], "meta": row.get("meta"), "wrong": wrong})
     right = sum(v[0] for v in per_field.values())
@@ -128,6 +130,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "fields": {k: {"right": v[0], "counted": v[1]} for k, v in per_field.items()},
         "overall": {"right": right, "counted": total, "accuracy": right / total if total else 0},
         "cards_all_right": perfect,
+        "groups": {k: {"right": v[0], "counted": v[1]} for k, v in sorted(groups.items())},
         "failures": failures,
     }
 
@@ -152,6 +155,9 @@ def markdown(report: dict[str, Any], command: str) -> str:
         f"| **overall** | **{overall['right']} / {overall['counted']}** | "
         f"**{100 * overall['accuracy']:.1f} %** |"
     )
+    for group, value in report.get("groups", {}).items():
+        percent = 100 * value["right"] / value["counted"] if value["counted"] else 0.0
+        lines.append(f"| {group} | {value['right']} / {value['counted']} | {percent:.1f} % |")
     stages = ", ".join(f"{k} {v:.3f} s" for k, v in report["stages_mean_s"].items())
     lines += [
         "",
@@ -176,9 +182,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--dir", help="card set directory (generated there if missing)")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument(
+        "--from-toml",
+        help="score the cards a TOML file describes (tests/cardset/abroad.py), drawn with --seed",
+    )
+    parser.add_argument(
+        "--region", default="CN", help="the rep's region (numbers printed without +code)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print a BENCHMARKS.md section")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
     parser.add_argument("--failures", action="store_true", help="list every wrong field")
+    parser.add_argument(
+        "--by", help="also score per value of this meta key (region, layout, script, lang…)"
+    )
     args = parser.parse_args(argv)
     report = run(args)
     command = "python -m benchmarks.cards " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -51,7 +51,7 @@ WECHAT = Extra(
 )
 OCR = Extra(
     "ocr",
-    ("rapidocr", "onnxruntime", "zxingcpp", "vobject", "PIL", "numpy"),
+    ("rapidocr", "onnxruntime", "zxingcpp", "vobject", "PIL", "numpy", "opencc"),
     "to read business cards",
 )
 CHARTS = Extra("charts", ("matplotlib", "mplfonts"), "to draw report charts")

@@ -8,9 +8,12 @@ was printed), so the rules are tested on typed text without OCR. How it reads a 
    ``M:`` ``E:`` …). A labelled piece says what it holds; for phones the number itself
    has the last word (``Tel: 138…`` is a mobile) except that a fax label always wins.
 2. Whatever carries its own shape is taken wherever it appears: emails, web addresses and
-   phone numbers (``phonenumbers`` finds and validates them, in the rep's region by default,
-   and gives E.164).
-3. The text left over is split by script and separators and classified by vocabulary:
+   phone numbers (``phonenumbers`` finds and validates them in the region given, which
+   :mod:`bot.cardscan.reading` has read off the card, and gives E.164; a number printed the
+   North American way stays +1 whatever the region, :mod:`bot.cardscan.region`).
+3. The text left over is split by script and separators and classified by vocabulary
+   (written in simplified characters; traditional text is matched through OpenCC's
+   conversion, :mod:`bot.cardscan.script`, and kept as printed):
    company suffixes (有限公司, Co., Ltd.), job titles (总监, Manager), address words
    (路 号 楼, Street, Suite); a personal name is a short run that looks like one (a known
    surname and two to four characters, or two to four capitalised words), the one printed
@@ -27,12 +30,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import Leniency, NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from bot.cardscan.model import CardFields, OcrLine
+from bot.cardscan.region import NANP_REGIONS, nanp_numbers
+from bot.cardscan.script import to_simplified
 
 DEFAULT_REGION = "CN"
 
@@ -43,7 +48,31 @@ _CJK_RE = re.compile(f"[{_CJK_CHARS}]")
 
 #: Printed labels, by the field they introduce. Longest first is handled when compiling.
 LABELS: dict[str, tuple[str, ...]] = {
-    "mobile": ("手机号码", "手机号", "手机", "移动电话", "Mobile", "Mob", "Cell", "Cellphone", "M"),
+    "mobile": (
+        "手机号码",
+        "手机号",
+        "手机",
+        "移动电话",
+        "手機",
+        "流動電話",
+        "流动电话",
+        "行動電話",
+        "行动电话",
+        "手提電話",
+        "手提",
+        "行動",
+        "行动",
+        "Mobile",
+        "Mob",
+        "Cell",
+        "Cellphone",
+        "Handphone",
+        "WhatsApp",
+        "H/P",
+        "HP",
+        "M",
+        "C",
+    ),
     "phone": (
         "电话号码",
         "办公电话",
@@ -53,31 +82,70 @@ LABELS: dict[str, tuple[str, ...]] = {
         "电话",
         "总机",
         "直线",
+        "電話",
+        "辦公電話",
+        "聯絡電話",
+        "座機",
+        "總機",
+        "直線",
         "Telephone",
         "Tel",
         "Phone",
+        "Office",
         "Direct",
+        "Main",
+        "DID",
+        "DL",
+        "Ph",
+        "Off",
+        "辦公室",
+        "办公室",
         "T",
         "P",
+        "D",
+        "O",
     ),
-    "fax": ("传真", "Fax", "F"),
-    "email": ("电子邮箱", "电子邮件", "邮箱", "电邮", "邮件", "E-mail", "Email", "Mail", "E"),
-    "website": ("网址", "网站", "官网", "主页", "Website", "Web", "URL", "W"),
+    "fax": ("传真", "傳真", "Fax", "F"),
+    "email": (
+        "电子邮箱",
+        "电子邮件",
+        "邮箱",
+        "电邮",
+        "邮件",
+        "電子郵件",
+        "電郵",
+        "郵箱",
+        "E-mail",
+        "Email",
+        "Mail",
+        "E",
+    ),
+    "website": ("网址", "网站", "官网", "主页", "網址", "網站", "Website", "Web", "URL", "W"),
     "address": ("公司地址", "办公地址", "地址", "Address", "Addr", "Add", "A"),
     "wechat": ("微信号", "微信", "WeChat", "Weixin", "WX"),
-    "ignore": ("QQ", "邮编", "Zip", "Postcode"),
+    "ignore": ("QQ", "邮编", "郵編", "Zip", "Postcode"),
 }
-#: Latin labels that may stand before their value with only a space (``Tel 021…``);
+#: Latin labels that may stand before their value with only a space or a dot (``Tel 021…``,
+#: ``p. (617) 555-0199``, ``e. anna@…``, ``w. www.…``), the value's shape confirming them;
 #: the others need a colon, because ``A`` or ``Add`` also start ordinary words.
 _SPACE_LABELS = frozenset(
-    {"mobile", "mob", "cell", "cellphone", "m", "tel", "telephone", "phone", "t", "p"}
-    | {"fax", "f", "wechat", "weixin", "wx", "qq", "email", "e-mail"}
+    {"mobile", "mob", "cell", "cellphone", "m", "c", "tel", "telephone", "phone", "t", "p"}
+    | {"handphone", "whatsapp", "h/p", "hp", "did", "dl", "ph", "off"}
+    | {"office", "direct", "main", "d", "o", "fax", "f", "wechat", "weixin", "wx", "qq"}
+    | {"email", "e-mail", "mail", "e", "web", "website", "url", "w"}
 )
+#: Labels whose value must be a number (what follows starts with a digit, ``+`` or ``(``).
+_NUMBER_LABELS = frozenset(
+    {"mobile", "mob", "cell", "cellphone", "m", "c", "tel", "telephone", "phone", "t", "p"}
+    | {"handphone", "whatsapp", "h/p", "hp", "did", "dl", "ph", "off"}
+    | {"office", "direct", "main", "d", "o", "fax", "f"}
+)
+_PHONE_RUN_RE = re.compile(r"[+(]?\d[\d\s().\-/]*")
 _LABEL_KIND = {alias.casefold(): kind for kind, aliases in LABELS.items() for alias in aliases}
 _LABEL_RE = re.compile(
     r"(?P<label>"
     + "|".join(re.escape(a) for a in sorted(_LABEL_KIND, key=len, reverse=True))
-    + r")(?P<sep>\s*[:：]\s*|\.\s*(?=[+(\d])|\s*(?=[+(\d])|\s+(?=\S))?",
+    + r")(?P<sep>\.?\s*[:：]\s*|\.\s*(?=[+(\d])|\s*(?=[+(\d])|\.?\s+(?=\S)|\.(?=[a-z]))?",
     re.IGNORECASE,
 )
 
@@ -104,6 +172,16 @@ COMPANY_CJK = (
 _COMPANY_LATIN_RE = re.compile(
     r"\b(?:co\.?\s*,?\s*ltd|ltd|limited|inc|incorporated|llc|l\.l\.c|corp|corporation|"
     r"company|group|gmbh|ag|plc|pte|llp|holdings|bank|university|s\.a)\b\.?",
+    re.IGNORECASE,
+)
+#: Words that make a line a company's name when no legal form is printed; weaker than a
+#: title word ("Logistics Manager" is a title).
+_TRADE_LATIN_RE = re.compile(
+    r"\b(?:logistics|analytics|capital|partners|associates|consulting|consultants|industries|"
+    r"enterprises|technologies|technology|systems|solutions|labs|laboratories|ventures|foods|"
+    r"robotics|trading|electronics|software|networks|studio|studios|media|pharma|"
+    r"pharmaceuticals|biotech|energy|supply|supplies|manufacturing|investments|advisors|"
+    r"agency|properties|realty|insurance|securities|hotel|hotels|airlines|motors)\b",
     re.IGNORECASE,
 )
 TITLE_CJK = (
@@ -144,6 +222,12 @@ TITLE_CJK = (
     "研究员",
     "讲师",
     "医师",
+    "协理",
+    "襄理",
+    "副理",
+    "课长",
+    "执行长",
+    "特助",
 )
 _TITLE_LATIN_RE = re.compile(
     r"\b(?:manager|director|president|ceo|cto|cfo|coo|cmo|cio|vp|vice|engineer|consultant|"
@@ -192,6 +276,17 @@ _POSTCODE_RE = re.compile(
     r"\b(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?|\d{6}|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})\b"
 )
 
+#: A line that says where, by itself: a US state and ZIP, a UK postcode after a town,
+#: Singapore and its postcode, Hong Kong's districts, a country after a comma.
+_LOCALITY_RE = re.compile(
+    r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*,? "
+    r"(?:[A-Z]{2} \d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2})\b"
+    r"|\bSingapore \(?\d{6}\b|\b(?:Hong Kong|Kowloon|New Territories)\b"
+    r"|, (?:USA|U\.S\.A\.?|United States|United Kingdom|UK|Taiwan|China|P\.R\. China)\b"
+)
+#: A house number and a street name with no street word ("99 Deansgate", "1 Canada Square").
+_STREET_RE = re.compile(r"\d{1,5}[A-Za-z]?,? [A-Z][A-Za-z'.]+(?: [A-Z][A-Za-z'.]+){0,3}")
+
 #: The commonest Chinese surnames (they cover the great majority of people) and the
 #: compound ones; a name candidate starting with one of these is much more likely a name.
 SURNAMES = frozenset(
@@ -211,7 +306,9 @@ _EMAIL_RE = re.compile(
 )
 _TLDS = (
     r"com|cn|net|org|io|co|hk|sg|uk|de|jp|info|biz|tech|ai|app|me|us|tw|mo|eu|fr|au|ca|"
-    r"in|kr|my|vn|th|id|ph|nl|it|es|ch|se|top|xyz|site|online|shop|cc|tv"
+    r"in|kr|my|vn|th|id|ph|nl|it|es|ch|se|top|xyz|site|online|shop|cc|tv|dev|asia|global|"
+    r"cloud|digital|group|media|studio|agency|capital|ventures|partners|network|systems|"
+    r"solutions|works|world|life|live|store|team|nz|ie|be|at|dk|no|fi|pl|pt|ae|il|za|mx|br"
 )
 _URL_RE = re.compile(
     r"(?:https?\s?:\s?//\s?)?(?:www\s?\.\s?)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*"
@@ -290,6 +387,7 @@ class _Found:
     websites: list[str]
     wechat: list[str]
     candidates: list[_Candidate]
+    web_labelled: set[str] = field(default_factory=set)  # web addresses after a web label
 
 
 def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> CardFields:
@@ -306,7 +404,7 @@ def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> Ca
         phone=_unique(p for p in found.phone if p not in found.mobile),
         fax=_unique(found.fax),
         email=_unique(found.email),
-        website=_pick_website(found.websites, found.email),
+        website=_pick_website(found.websites, found.email, found.web_labelled),
         wechat=found.wechat[0] if found.wechat else None,
     )
     _classify(cards, found.candidates)
@@ -342,6 +440,15 @@ def _segments(text: str) -> list[tuple[str | None, str]]:
         segments.append((None, text[: cuts[0][0]]))
     for i, (_start, end, kind) in enumerate(cuts):
         stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
+        if (
+            segments
+            and segments[-1][0] == "phone"
+            and kind == "fax"
+            and not segments[-1][1].strip(_SEPARATORS)
+        ):
+            # "Tel/Fax: 2123 4567", "电话/传真：…": one number for both.
+            segments[-1] = ("phone+fax", "")
+            kind = "phone+fax"
         segments.append((kind, text[end:stop]))
     return segments
 
@@ -361,16 +468,34 @@ def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
     key = label.casefold()
     if colon:
         return True
-    if not sep or key not in _SPACE_LABELS:
+    if key not in _SPACE_LABELS:
         return False
     rest = text[start + len(label) :].lstrip(" .")
     if not rest:
         return False
-    if len(key) == 1 or key in {"mobile", "mob", "cell", "tel", "phone", "fax", "telephone"}:
-        return rest[0].isdigit() or rest[0] in "+("
+    # Glued: OCR often drops the space after a one-letter label ("M617…", "Eanna@…").
+    glued = not sep
+    if key in _NUMBER_LABELS:
+        if glued and re.match(r"/\s*[A-Za-z\u4e00-\u9fff]", rest):
+            return True  # "Tel/Fax:", "M/WhatsApp:": another label follows
+        # A phone number must follow, not a postcode ("Manchester M3 4LZ") or a floor.
+        run = _PHONE_RUN_RE.match(rest)
+        return run is not None and sum(ch.isdigit() for ch in run.group(0)) >= 7
     token = rest.split()[0]
-    if key in {"email", "e-mail"}:
-        return "@" in token  # not "Email Marketing Manager"
+    if key in {"email", "e-mail", "mail", "e"}:
+        if "@" not in token:
+            return False  # not "Email Marketing Manager"
+        if sep == "." or (glued and not sep):
+            # "e.anna@…" / "Eanna@…": a label only at the start of the line, and glued only
+            # as a capital before a lowercase address (printed addresses are lowercase).
+            return start == 0 and (sep == "." or (label.isupper() and token[:1].islower()))
+        return True
+    if key in {"web", "website", "url", "w"}:
+        if glued:  # "wwww.x.com" is "w" + "www.x.com"; "www.x.com" itself is no label
+            return start == 0 and token.casefold().startswith("www.")
+        return _URL_RE.match(token) is not None
+    if glued:
+        return False
     # An id after WeChat / QQ: digits, or lowercase letters, digits, "_" and "-"
     # (not "WeChat Pay Ltd.").
     return token.isdigit() or token == token.lower()
@@ -386,7 +511,11 @@ def _take_segment(
         # A QQ number or a postcode: consume the digits, keep whatever follows.
         text = re.sub(r"^[\d\s\-]+", "", text)
         kind = None
-    if kind in {"mobile", "phone", "fax"}:
+    if kind == "phone+fax":
+        before = len(found.phone)
+        text = _take_phones(found, text, region, "phone")
+        found.fax.extend(found.phone[before:])
+    elif kind in {"mobile", "phone", "fax"}:
         text = _take_phones(found, text, region, kind)
     elif kind == "wechat":
         match = _WECHAT_ID_RE.search(text)
@@ -404,7 +533,7 @@ def _take_segment(
             return
     # Whatever the label, values with a shape of their own are taken where they are.
     text = _take_emails(found, text)
-    text = _take_urls(found, text)
+    text = _take_urls(found, text, labelled=kind == "website")
     if kind is None:
         text = _take_phones(found, text, region, None)
     text = text.strip(_SEPARATORS)
@@ -412,15 +541,21 @@ def _take_segment(
         found.candidates.append(_Candidate(text, line, height))
 
 
+#: A label OCR glued onto an address, its colon misread ("E-mailojh.wu@…", "Email:anna@…").
+_GLUED_EMAIL_LABEL_RE = re.compile(r"^(?:e-mail|email)[:：;.o0]?(?=[a-z0-9])", re.IGNORECASE)
+
+
 def _take_emails(found: _Found, text: str) -> str:
     matches = list(_EMAIL_RE.finditer(text))
-    found.email.extend(re.sub(r"\s+", "", m.group(0)).lower() for m in matches)
+    found.email.extend(
+        _GLUED_EMAIL_LABEL_RE.sub("", re.sub(r"\s+", "", m.group(0))).lower() for m in matches
+    )
     for match in reversed(matches):
         text = text[: match.start()] + " " + text[match.end() :]
     return text
 
 
-def _take_urls(found: _Found, text: str) -> str:
+def _take_urls(found: _Found, text: str, *, labelled: bool = False) -> str:
     for match in list(_URL_RE.finditer(text)):
         value = match.group(0)
         # A company name such as "Acme Co." is not a web address: want www, a scheme,
@@ -429,6 +564,8 @@ def _take_urls(found: _Found, text: str) -> str:
         if " " in value and not compact.lower().startswith(("www.", "http")):
             continue
         found.websites.append(_clean_url(compact))
+        if labelled:
+            found.web_labelled.add(_clean_url(compact))
         text = text.replace(value, " ", 1)
     return text
 
@@ -439,6 +576,11 @@ def _clean_url(value: str) -> str:
 
 
 def _take_phones(found: _Found, text: str, region: str, label: str | None) -> str:
+    if region not in NANP_REGIONS:
+        # "(617) 555-0142" on a card read as Chinese is still +1, never +86 617…
+        for raw, e164 in nanp_numbers(text):
+            _file_phone(found, e164, PhoneNumberType.FIXED_LINE_OR_MOBILE, label)
+            text = text.replace(raw, " ", 1)
     matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID))
     if not matches and label is not None:
         matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE))
@@ -456,18 +598,23 @@ def _file_phone(found: _Found, e164: str, kind: int, label: str | None) -> None:
     if label == "fax":
         found.fax.append(e164)
     elif kind == PhoneNumberType.MOBILE or (
-        kind == PhoneNumberType.FIXED_LINE_OR_MOBILE and label == "mobile"
+        label == "mobile" and kind != PhoneNumberType.FIXED_LINE
     ):
         found.mobile.append(e164)
     else:
         found.phone.append(e164)
 
 
-def _pick_website(sites: list[str], emails: list[str]) -> str | None:
-    """The card's web address; an email's domain picked up as a bare domain is not one."""
+def _pick_website(sites: list[str], emails: list[str], web_labelled: set[str]) -> str | None:
+    """The card's web address; an email's domain picked up as a bare domain is not one
+    (OCR may have cut a long address in two), unless a label says so ("W: acme.io")."""
     domains = {email.rsplit("@", 1)[-1] for email in emails}
     for site in sites:
-        if site not in domains:
+        for domain in domains:
+            # "webacme.io" / "wacme.io": a web label OCR glued onto the e-mail's domain.
+            if site.endswith(domain) and site[: -len(domain)] in {"w", "w.", "web", "web."}:
+                return domain
+        if site not in domains or site in web_labelled:
             return site
     return None
 
@@ -489,6 +636,7 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
     companies: list[_Run] = []
     addresses: list[tuple[_Run, bool]] = []
     address_lines: dict[int, int] = {}
+    streets: dict[int, _Run] = {}  # "99 Deansgate": a house number and a street, unplaced
     for cand in candidates:
         if cand.labelled_address:
             run = _Run(cand.text, has_cjk(cand.text), cand.line, cand.height)
@@ -503,6 +651,9 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
                 continuation = _continues_address(addresses, address_lines, run)
                 if continuation is not None:
                     continue
+                street = streets.pop(run.line - 1, None)
+                if street is not None and not run.cjk and _LOCALITY_RE.search(run.text):
+                    run = _Run(f"{street.text}, {run.text}", False, run.line, street.height)
                 addresses.append((run, False))
                 address_lines[run.line] = len(addresses) - 1
             elif kind == "company":
@@ -513,6 +664,8 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
                 names.append(run)
             elif _continues_address(addresses, address_lines, run, loose=True) is not None:
                 continue
+            elif not run.cjk and _STREET_RE.fullmatch(run.text):
+                streets[run.line] = run
     cards.name = _best_name(names)
     cards.title = _prefer_cjk(titles)
     cards.company = _best_company(companies)
@@ -584,6 +737,7 @@ def _latin_runs(text: str, cand: _Candidate) -> list[_Run]:
 def _kind(run: _Run) -> str:
     text = run.text
     if run.cjk:
+        text = to_simplified(text)  # the vocabulary is simplified; 總經理 is 总经理
         if _is_cjk_address(text):
             return "address"
         if any(text.endswith(s) for s in COMPANY_CJK) or "有限公司" in text:
@@ -599,6 +753,8 @@ def _kind(run: _Run) -> str:
         return "company"
     if _TITLE_LATIN_RE.search(text):
         return "title"
+    if _TRADE_LATIN_RE.search(text):
+        return "company"  # "Harbor Logistics", "Bluefin Capital": no legal form printed
     if _is_latin_name(text):
         return "name"
     return "other"
@@ -616,6 +772,8 @@ def _is_latin_address(text: str) -> bool:
     digits = any(ch.isdigit() for ch in text)
     if _ADDRESS_LATIN_RE.search(text) and digits:
         return True
+    if _LOCALITY_RE.search(text):
+        return True
     return bool(_COUNTRY_RE.search(text) and _POSTCODE_RE.search(text))
 
 
@@ -626,13 +784,13 @@ def _is_cjk_name(text: str) -> bool:
 
 
 _NAME_WORD_RE = re.compile(
-    r"(?:[A-Z][a-z]+(?:[-'][A-Za-z]+)*|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
+    r"(?:[A-Z][a-z]*(?:[A-Z][a-z]+)?(?:[-'’][A-Za-z]+)*|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
     r"|van|von|der|den|de|da|di|du|le|la|bin|binti|al)"
 )
 
 
 def _is_latin_name(text: str) -> bool:
-    words = text.split()
+    words = _POST_NOMINALS_RE.sub("", text).split()
     if not 2 <= len(words) <= 4 or _COUNTRY_RE.search(text):
         return False
     if not all(_NAME_WORD_RE.fullmatch(w) for w in words):
@@ -664,6 +822,12 @@ def _continues_address(
     return index
 
 
+#: Letters after a name that are not part of it ("Fiona Campbell MBA", "Li Wei, PhD").
+_POST_NOMINALS_RE = re.compile(
+    r"(?:,?\s+(?:MBA|PhD|Ph\.D\.|CPA|CFA|PMP|MD|Esq\.?|FCA|ACCA|CA|PE|MSc|BSc))+$"
+)
+
+
 def _best_name(names: list[_Run]) -> str | None:
     if not names:
         return None
@@ -671,7 +835,7 @@ def _best_name(names: list[_Run]) -> str | None:
     best = max(pool, key=lambda n: (n.height, -n.line))
     if best.cjk:
         return best.text
-    text = " ".join(best.text.split())
+    text = _POST_NOMINALS_RE.sub("", " ".join(best.text.split()))
     return text.title() if text.isupper() else text
 
 

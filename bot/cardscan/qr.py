@@ -17,7 +17,13 @@ import zxingcpp
 from phonenumbers import PhoneNumberType
 from PIL import Image, ImageFilter
 
-from bot.cardscan.fields import DEFAULT_REGION, has_cjk, normalise_text, phone_numbers
+from bot.cardscan.fields import (
+    DEFAULT_REGION,
+    has_cjk,
+    normalise_text,
+    parse_phone,
+    phone_numbers,
+)
 from bot.cardscan.model import CardFields
 from bot.safe_text import strip_controls
 
@@ -77,7 +83,14 @@ def parse_vcard(text: str, region: str = DEFAULT_REGION) -> CardFields | None:
     for prop in contents.get("tel", []):
         value = str(getattr(prop, "value", "")).removeprefix("tel:")
         kinds = _types(prop)
-        _add_phone(fields, value, region, fax="fax" in kinds, cell="cell" in kinds)
+        _add_phone(
+            fields,
+            value,
+            region,
+            fax="fax" in kinds,
+            cell=bool(kinds & {"cell", "mobile", "iphone"}),
+            work=bool(kinds & {"work", "voice", "main"}),
+        )
     for prop in contents.get("email", []):
         email = str(getattr(prop, "value", "")).removeprefix("mailto:").strip().lower()
         if "@" in email and email not in fields.email:
@@ -115,9 +128,11 @@ def _types(prop: object) -> set[str]:
     """TYPE values of a property, whichever way the vCard version spells them."""
     params: dict[str, list[str]] = getattr(prop, "params", {})
     kinds = {
-        kind.strip().lower() for value in params.get("TYPE", []) for kind in str(value).split(",")
+        kind.strip(' "').lower()
+        for value in params.get("TYPE", [])
+        for kind in str(value).split(",")
     }
-    kinds |= {str(p).lower() for p in getattr(prop, "singletonparams", [])}
+    kinds |= {str(p).strip(' "').lower() for p in getattr(prop, "singletonparams", [])}
     return kinds
 
 
@@ -176,7 +191,7 @@ def parse_mecard(text: str, region: str = DEFAULT_REGION) -> CardFields | None:
             cjk = has_cjk(family + given)
             fields.name = _join_name([family, given] if cjk else [given, family])
         elif key == "TEL":
-            _add_phone(fields, value, region, fax=False, cell=False)
+            _add_phone(fields, value, region, fax=False, cell=False, work=False)
         elif key == "EMAIL" and "@" in value:
             fields.email.append(value.lower())
         elif key == "URL":
@@ -226,11 +241,20 @@ def _website(url: str) -> str | None:
     return value or None
 
 
-def _add_phone(fields: CardFields, value: str, region: str, *, fax: bool, cell: bool) -> None:
-    for e164, kind in phone_numbers(value, region)[:1]:
+def _add_phone(
+    fields: CardFields, value: str, region: str, *, fax: bool, cell: bool, work: bool
+) -> None:
+    """File one TEL by its type: CELL is a mobile, FAX a fax, WORK / VOICE an office phone;
+    untyped (MeCard), the number's own type decides. A number phonenumbers calls possible
+    but not valid (a new range, a made-up one) is kept too: the code printed it."""
+    found = phone_numbers(value, region)[:1]
+    if not found:
+        e164 = parse_phone(value, region)
+        found = [(e164, int(PhoneNumberType.UNKNOWN))] if e164 else []
+    for e164, kind in found:
         if fax:
             target = fields.fax
-        elif cell or kind == PhoneNumberType.MOBILE:
+        elif cell or (kind == PhoneNumberType.MOBILE and not work):
             target = fields.mobile
         else:
             target = fields.phone

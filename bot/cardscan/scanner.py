@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.cardscan.fields import DEFAULT_REGION, extract_fields
+from bot.cardscan.fields import DEFAULT_REGION
 from bot.cardscan.limits import MAX_BYTES, MAX_PIXELS, OCR_MAX_SIDE, ImageRejected
 from bot.cardscan.model import FIELD_ORDER, CardFields, OcrLine, Source
+from bot.cardscan.reading import merge_qr, read_lines
 from bot.extras import OCR, MissingExtra, needs, require
 
 if TYPE_CHECKING:
@@ -69,6 +70,12 @@ class ScanResult:
     has_qr: bool
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    #: The country whose numbers those printed without ``+`` were read as, and whether the
+    #: card told (else it is the rep's default); the review shows it and can change it.
+    region: str = DEFAULT_REGION
+    region_from_card: bool = False
+    #: What the QR code said on its own (it wins over OCR when the numbers are read again).
+    qr_fields: CardFields | None = None
 
     @property
     def is_card(self) -> bool:
@@ -127,7 +134,10 @@ class CardScanner:
         loaded = time.perf_counter()
         engine = self._engine()
         lines, angle = engine.read_oriented(checked.image)
-        ocr_fields = extract_fields(lines, region)
+        recognised = time.perf_counter()
+        qr_texts = decode_qr_texts(checked.detail)
+        decoded = time.perf_counter()
+        reading = read_lines(lines, region, extra_texts=qr_texts)
         skew = abs(angle - 90 * round(angle / 90))
         if skew > SKEW_RETRY_DEGREES:
             # Turned well off the axes (a card shot at 60°): the detector cuts long slanted
@@ -136,17 +146,18 @@ class CardScanner:
                 angle, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)
             )
             again, _angle = engine.read_oriented(upright)
-            again_fields = extract_fields(again, region)
-            if _quality(again_fields, again) > _quality(ocr_fields, lines):
-                lines, ocr_fields = again, again_fields
-        recognised = time.perf_counter()
-        qr = contact_from_qr(decode_qr_texts(checked.detail), region)
-        decoded = time.perf_counter()
+            again_reading = read_lines(again, region, extra_texts=qr_texts)
+            if _quality(again_reading.fields, again) > _quality(reading.fields, lines):
+                lines, reading = again, again_reading
+            recognised += time.perf_counter() - decoded
+            decoded = time.perf_counter()
+        # QR numbers printed without a country code are read in the card's region too.
+        qr = contact_from_qr(qr_texts, reading.region)
         source: Source = "ocr"
-        fields = ocr_fields
+        fields = reading.fields
         if qr is not None:
-            fields = qr.merged_over(ocr_fields)
-            source = "qr" if ocr_fields.is_empty() else "ocr+qr"
+            fields = merge_qr(qr, reading.fields)
+            source = "qr" if reading.fields.is_empty() else "ocr+qr"
         photo = reencode_jpeg(checked.image)
         done = time.perf_counter()
         timings = {
@@ -163,6 +174,9 @@ class CardScanner:
             has_qr=qr is not None,
             seconds=done - started,
             timings=timings,
+            region=reading.region,
+            region_from_card=reading.region_from_card,
+            qr_fields=qr,
         )
 
     def scan_or_refusal(self, data: bytes, region: str = DEFAULT_REGION) -> ScanResult | str:

@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import phonenumbers
 from rapidfuzz import fuzz
 from sqlalchemy import ColumnElement, func, or_
 
 from bot.cardscan.fields import DEFAULT_REGION, normalise_text, parse_phone
 from bot.cardscan.model import FIELD_ORDER, CardFields
+from bot.cardscan.reading import reread_numbers
 from bot.cardscan.scanner import ScanResult
 from bot.context import Context, FlowKey
 from bot.phones import display_phone
@@ -58,6 +60,7 @@ class Choice(StrEnum):
     CANCEL = "cancel"
     BACK = "back"
     BOTH = "both"  # keep both contacts
+    REGION = "region"  # show the countries the numbers can be read as
 
 
 KEY = FlowKey("bizcard", 1, State)
@@ -77,6 +80,18 @@ class EditField(Answer, tag="be"):
 @dataclass(frozen=True)
 class MergeWith(Answer, tag="bm"):
     contact: int
+
+
+@dataclass(frozen=True)
+class ReadAs(Answer, tag="br"):
+    """Read the card's numbers again as this country's (ISO 3166 code)."""
+
+    region: str
+
+
+#: The countries offered when the rep changes how the numbers are read.
+REGION_CHOICES = ("US", "GB", "HK", "SG", "TW", "CN")
+PHONE_FIELDS = ("mobile", "phone", "fax")
 
 
 LIST_FIELDS = frozenset({"mobile", "phone", "fax", "email"})
@@ -99,7 +114,8 @@ def _choice(ctx: Context) -> Choice | None:
 
 
 def start(ctx: Context, result: ScanResult, *, region: str = DEFAULT_REGION) -> None:
-    """Show what was read and wait for Save or corrections."""
+    """Show what was read and wait for Save or corrections. ``region`` is the rep's own;
+    the numbers were read in ``result.region`` (the card's, when it told)."""
     assert ctx.flow is not None
     ctx.flow.start(
         KEY,
@@ -107,7 +123,13 @@ def start(ctx: Context, result: ScanResult, *, region: str = DEFAULT_REGION) -> 
         {
             "fields": result.fields.to_json(),
             "source": result.source,
-            "region": region,
+            # Not told by the card, the numbers were read as the rep's (a scan passes the
+            # rep's region as its default; anything else that starts a review may not).
+            "region": result.region if result.region_from_card else region,
+            "default_region": region,
+            "region_how": "card" if result.region_from_card else "default",
+            "lines": list(result.lines),
+            "qr": result.qr_fields.to_json() if result.qr_fields is not None else None,
             "photo": base64.b64encode(result.photo_jpeg).decode("ascii"),
             "scanned_at": ctx.now.isoformat(),
             "platform": ctx.event.platform,
@@ -121,12 +143,38 @@ async def show_review(ctx: Context) -> None:
     company = await match_company(ctx.records, fields.company) if fields.company else None
     lines = [_field_line(ctx, name, fields, company) for name in FIELD_ORDER]
     lines += ["", ctx.t(f"bizcard.source_{ctx.flow.data['source'].replace('+', '_')}")]
+    # Numbers can be read again only from printed lines (not from a shared vCard's).
+    has_numbers = any(getattr(fields, name) for name in PHONE_FIELDS) and bool(
+        ctx.flow.data.get("lines")
+    )
+    region = str(ctx.flow.data.get("region") or DEFAULT_REGION)
+    if has_numbers:
+        how = str(ctx.flow.data.get("region_how") or "default")
+        lines.append(
+            ctx.t(
+                f"bizcard.region_{how}", flag=region_flag(region), region=region_name(ctx, region)
+            )
+        )
     lines.append(ctx.t("bizcard.hint"))
     buttons = [_button(ctx, "bizcard.save", Pick(Choice.SAVE))]
     buttons += [
         _button(ctx, "bizcard.edit", EditField(name), field=ctx.t(f"bizcard.fields.{name}"))
         for name in FIELD_ORDER
     ]
+    default = str(ctx.flow.data.get("default_region") or DEFAULT_REGION)
+    if has_numbers and default != region:
+        # One tap back to the rep's own country, the likeliest correction.
+        buttons.append(
+            _button(
+                ctx,
+                "bizcard.read_as",
+                ReadAs(default),
+                flag=region_flag(default),
+                region=region_name(ctx, default),
+            )
+        )
+    if has_numbers:
+        buttons.append(_button(ctx, "bizcard.other_region", Pick(Choice.REGION)))
     buttons.append(_button(ctx, "bizcard.cancel", Pick(Choice.CANCEL)))
     ctx.reply(Card(ctx.t("bizcard.title"), tuple(lines), tuple(buttons)))
 
@@ -155,6 +203,18 @@ async def on_review(ctx: Context) -> None:
         _cancel(ctx)
     elif choice is Choice.SAVE:
         await _save_or_ask(ctx)
+    elif choice is Choice.REGION:
+        current = str(ctx.flow.data.get("region") or DEFAULT_REGION)
+        buttons = [
+            Button(f"{region_flag(code)} {region_name(ctx, code)}", ReadAs(code))
+            for code in REGION_CHOICES
+            if code != current
+        ]
+        buttons.append(_button(ctx, "bizcard.back", Pick(Choice.BACK)))
+        ctx.ask(ctx.t("bizcard.pick_region"), buttons)
+    elif isinstance(ctx.action, ReadAs):
+        _read_numbers_as(ctx, ctx.action.region)
+        await show_review(ctx)
     elif isinstance(ctx.action, EditField):
         field = ctx.action.field
         if field not in FIELD_ORDER:
@@ -190,6 +250,35 @@ async def on_edit(ctx: Context) -> None:
     if _apply(ctx, [(field, ctx.text)]):
         ctx.flow.goto(State.REVIEW)
         await show_review(ctx)
+
+
+def _read_numbers_as(ctx: Context, region: str) -> None:
+    """Read the card's numbers again as ``region``'s (the rep's tap); other fields stay as
+    the rep has them. An unknown code (a stale or forged button) changes nothing."""
+    assert ctx.flow is not None
+    if region not in phonenumbers.SUPPORTED_REGIONS or not ctx.flow.data.get("lines"):
+        return
+    fields = CardFields.from_json(ctx.flow.data["fields"])
+    qr_data = ctx.flow.data.get("qr")
+    qr = CardFields.from_json(qr_data) if isinstance(qr_data, dict) else None
+    texts = [str(line) for line in ctx.flow.data.get("lines") or []]
+    fields = reread_numbers(texts, region, qr, fields)
+    ctx.flow.update(fields=fields.to_json(), region=region, region_how="chosen")
+
+
+def region_flag(region: str) -> str:
+    """The flag emoji of an ISO 3166 code (two regional indicator letters)."""
+    if len(region) != 2 or not region.isascii() or not region.isalpha():
+        return "🌐"
+    return "".join(chr(0x1F1E6 + ord(ch) - ord("A")) for ch in region.upper())
+
+
+def region_name(ctx: Context, region: str) -> str:
+    """The country's name in the rep's language where the catalogue has it, else its code."""
+    try:
+        return ctx.t(f"bizcard.regions.{region}")
+    except KeyError:
+        return region
 
 
 def field_aliases(ctx: Context) -> dict[str, str]:
@@ -521,18 +610,22 @@ FLOW = Flow(
         State.EDIT: on_edit,
         State.DUPLICATE: Step(on_duplicate, Expects.CHOICE),
     },
-    answers=(Pick, EditField, MergeWith),
+    answers=(Pick, EditField, MergeWith, ReadAs),
 )
 
 __all__ = [
     "FLOW",
     "NAME",
+    "REGION_CHOICES",
     "Duplicate",
+    "ReadAs",
     "company_core",
     "find_duplicates",
     "keep_source",
     "match_company",
     "parse_corrections",
+    "region_flag",
+    "region_name",
     "show_review",
     "start",
 ]

@@ -149,11 +149,18 @@ def _site(value: str) -> str:
     return re.sub(r"^(https?://)?", "", value.strip().casefold()).rstrip("/")
 
 
+def _item(name: str, value: Any) -> str:
+    """A phone number as its digits and + (a hand-written truth may say "+44 20 7946 0958"),
+    an email without case."""
+    text = str(value).strip().casefold()
+    return re.sub(r"[^\d+]", "", text) if name != "email" else text
+
+
 def field_right(name: str, truth: Any, got: Any) -> bool | None:
     """Whether one field was read right; None when the card has none and none was read."""
     if name in {"mobile", "phone", "fax", "email"}:
-        want = {str(v).casefold() for v in truth or []}
-        have = {str(v).casefold() for v in got or []}
+        want = {_item(name, v) for v in truth or []}
+        have = {_item(name, v) for v in got or []}
         if not want and not have:
             return None
         return want == have

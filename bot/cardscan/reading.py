@@ -1,0 +1,105 @@
+"""From one reading of a card (its lines, and any QR text) to fields, with the card's region
+and script decided first: the step :class:`~bot.cardscan.scanner.CardScanner` runs on each
+OCR pass, and what the review runs again when the rep says the numbers are another country's.
+
+Order matters: the script is decided on all the text (so a lone traditional slip doesn't
+make a card traditional), the region from everything printed including the QR code (a
+``+1`` there tells how to read ``617.555.0142`` on the front), the fields in that region,
+and only then are a simplified card's fields normalised to simplified characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot.cardscan.fields import extract_fields, has_cjk
+from bot.cardscan.model import CardFields, OcrLine
+from bot.cardscan.region import infer_region
+from bot.cardscan.script import Script, card_script, to_simplified
+
+#: Fields whose characters are normalised on a simplified card.
+TEXT_FIELDS = ("name", "title", "company", "address")
+
+
+@dataclass(frozen=True)
+class Reading:
+    fields: CardFields
+    region: str  # ISO 3166 code the numbers printed without + were read in
+    region_from_card: bool  # False: nothing on the card told, the rep's default was used
+    script: Script
+
+
+def read_lines(
+    lines: Sequence[OcrLine],
+    default_region: str,
+    *,
+    extra_texts: Sequence[str] = (),
+    region: str | None = None,
+) -> Reading:
+    """Fields from ``lines``; ``region`` forces the numbers' region (the rep chose it),
+    otherwise it is inferred from the card and ``extra_texts`` (QR codes)."""
+    texts = [line.text for line in lines]
+    script = card_script(texts)
+    if region is None:
+        guess = infer_region(
+            [*texts, *extra_texts], default_region, traditional=script == "traditional"
+        )
+        region, from_card = guess.region, guess.from_card
+    else:
+        from_card = False
+    fields = extract_fields(lines, region)
+    if script == "simplified":
+        fields = simplified(fields)
+    return Reading(fields, region, from_card, script)
+
+
+def simplified(fields: CardFields) -> CardFields:
+    """The text fields in simplified characters (an OCR slip such as 張 in 張伟)."""
+
+    def convert(value: str | None) -> str | None:
+        return to_simplified(value) if value else value
+
+    return replace(
+        fields,
+        name=convert(fields.name),
+        title=convert(fields.title),
+        company=convert(fields.company),
+        address=convert(fields.address),
+    )
+
+
+def merge_qr(qr: CardFields, ocr: CardFields) -> CardFields:
+    """The QR code's fields over OCR's (:meth:`CardFields.merged_over`: the QR wins where
+    both have a field, OCR fills what the QR lacks), and a number or address the QR files
+    in one list is not left by OCR in another (a US number OCR called an office phone that
+    the QR says is the mobile)."""
+    merged = qr.merged_over(ocr)
+    for name in TEXT_FIELDS:
+        printed, coded = getattr(ocr, name), getattr(qr, name)
+        if printed and coded and has_cjk(printed) and not has_cjk(coded):
+            # A bilingual card's QR in English is a translation, not a correction: keep
+            # the Chinese form, as everywhere else on a bilingual card.
+            setattr(merged, name, printed)
+    numbers = set(qr.mobile + qr.phone + qr.fax)
+    for name in ("mobile", "phone", "fax"):
+        if not getattr(qr, name):
+            setattr(merged, name, [n for n in getattr(merged, name) if n not in numbers])
+    return merged
+
+
+def reread_numbers(
+    texts: Sequence[str], region: str, qr: CardFields | None, into: CardFields
+) -> CardFields:
+    """``into`` with its mobile, phone and fax read again from the card's lines in
+    ``region`` (the rep said the numbers are that country's); the QR code's numbers still
+    win. Every other field is left as the rep has it."""
+    again = read_lines([OcrLine(text) for text in texts], region, region=region).fields
+    numbers = CardFields(mobile=again.mobile, phone=again.phone, fax=again.fax)
+    if qr is not None:
+        only_numbers = CardFields(mobile=qr.mobile, phone=qr.phone, fax=qr.fax)
+        numbers = merge_qr(only_numbers, numbers)
+    return replace(into, mobile=numbers.mobile, phone=numbers.phone, fax=numbers.fax)
+
+
+__all__ = ["TEXT_FIELDS", "Reading", "merge_qr", "read_lines", "reread_numbers", "simplified"]
