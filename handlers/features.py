@@ -14,6 +14,9 @@ from handlers.approvals import routes as approvals
 from handlers.cards import review
 from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
+from handlers.contracts import approval as contract_approval
+from handlers.contracts import new_contract, payments
+from handlers.contracts import routes as contracts
 from handlers.customers import companies, history, lookup, new_company
 from handlers.deals import edit as deal_edit
 from handlers.deals import new_deal, reason
@@ -43,6 +46,7 @@ def build_router() -> Router:
         companies,
         lookup,
         deals,
+        contracts,
         approvals,
         tasks,
         reminders,
@@ -70,6 +74,9 @@ def build_flows() -> Flows:
         review.FLOW,
         when.FLOW,
         rejection.FLOW,
+        new_contract.FLOW,
+        contract_approval.FLOW,
+        payments.FLOW,
     ):
         flows.add(flow)
     return flows

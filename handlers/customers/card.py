@@ -6,6 +6,7 @@ from bot.context import Context
 from bot.phones import display_phone
 from bot.replies import Button, Card
 from handlers.common.labels import activity_label, deal_line
+from handlers.contracts.views import customer_summary
 from handlers.customers.actions import LogFor, ShowHistory
 from handlers.deals.actions import NewDealFor, OpenDeal
 from locales.formatting import format_when, shorten
@@ -55,6 +56,8 @@ async def company_card(ctx: Context, company: Company) -> Card:
         bits = [contact.name, contact.title or "", display_phone(phone) if phone else ""]
         lines.append("👤 " + " ".join(b for b in bits if b))
     lines += [deal_line(ctx, d) for d in deals]
+    contract_lines, contract_buttons = await customer_summary(ctx, company.id)
+    lines += contract_lines
     if last is not None:
         when = format_when(last.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
         lines.append(
@@ -80,7 +83,9 @@ async def company_card(ctx: Context, company: Company) -> Card:
         Button(ctx.t("card.history"), ShowHistory(company.id, 0)),
     )
     deal_buttons = tuple(Button(f"💼 {d.title}"[:40], OpenDeal(d.id)) for d in deals)
-    return Card(f"🏢 {company.name}", tuple(lines), buttons + deal_buttons)
+    return Card(
+        f"🏢 {company.name}", tuple(lines), buttons + deal_buttons + tuple(contract_buttons)
+    )
 
 
 async def company_of(ctx: Context, contact: Contact) -> Company | None:
