@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
+from bot.config import ConfigError, load_settings
 from bot.replies import from_json
 from store.models import (
     AuditEntry,
@@ -23,7 +25,7 @@ from store.models import (
     Task,
 )
 from tests import workspace
-from tests.harness import BotHarness, ChatUser, Response
+from tests.harness import PLATFORM, BotHarness, ChatUser, Response
 from tests.reminders_support import link_push, pushes
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -40,6 +42,22 @@ async def contract_pushes(bot: BotHarness, chat: ChatUser) -> list[Response]:
         .order_by(OutboxMessage.id)
     )
     return [Response([from_json(row.body, row.image)]) for row in rows]
+
+
+async def in_a_group(bot: BotHarness, rep: ChatUser) -> ChatUser:
+    """The same linked account, in a group chat instead of its private chat."""
+    user = await bot.get_user(rep.name)
+    chat = ChatUser(
+        bot,
+        user,
+        platform=PLATFORM,
+        external_id=f"id-{user.name}",
+        display_name=user.display_name,
+        chat_id="group-sales",
+        is_private=False,
+    )
+    bot.chats.append(chat)
+    return chat
 
 
 async def contracts_in_db(bot: BotHarness) -> list[Contract]:
@@ -308,3 +326,50 @@ async def test_help_mentions_contracts(bot, ws):
     assert "/contract — new contract" in r.text
     r = await ws.na.send("/帮助")
     assert "/合同 — 新建合同" in r.text
+
+
+async def test_amounts_are_hidden_in_a_group_chat(bot, ws):
+    r = await contract_from_won_deal(ws)
+    [contract] = await contracts_in_db(bot)
+    group = await in_a_group(bot, ws.li)
+    r = await group.click(f"ko1:{contract.id}")
+    assert "Amount: ***" in r.text
+    assert "300k" not in r.text
+    r = await ws.li.click(f"ko1:{contract.id}")
+    assert "Amount: ¥300k" in r.text
+
+
+async def test_a_rep_sees_their_contract_waiting_and_can_terminate_an_active_one(bot, ws):
+    r = await ws.li.send("/contract Acme Ltd")
+    await ws.li.send("600k")
+    await ws.li.send("today")
+    r = await ws.li.send("2027-11-17")
+    r = await ws.li.click(r.button("Sale"))
+    r = await ws.li.click(r.button("Submit"))
+    again = await ws.li.click(r.button("Payment plan"))
+    assert again.text.startswith("Payment plan for HT-2026-0001")
+    await ws.li.send("/cancel")
+    [contract] = await contracts_in_db(bot)
+    r = await ws.li.click(f"ks1:{contract.id}")
+    assert r.text.startswith("HT-2026-0001 is In approval — only a draft can be submitted.")
+    r = await ws.li.send("/approvals")
+    assert "Your contracts in approval: HT-2026-0001 (¥600k)" in r.text
+    r = await ws.li.click(f"kt1:{contract.id}")
+    assert "only an active contract can be terminated" in r.text
+    [ask] = await contract_pushes(bot, ws.wang)
+    r = await ws.li.click(ask.button("批准"))  # the owner can't approve their own
+    assert r.text == "You can't decide this step of HT-2026-0001."
+
+
+def test_approval_levels_are_configurable_and_checked():
+    settings = load_settings(contract_approval_levels="500000=manager>admin;100000=manager")
+    policy = settings.contracts
+    assert policy.roles_for(20_000_000, "CNY") == ("manager",)
+    assert policy.roles_for(60_000_000, "CNY") == ("manager", "admin")
+    assert policy.roles_for(10_000_000, "USD") == ("manager", "admin")  # $100k ≈ ¥710k
+    assert policy.roles_for(5_000_000, "CNY") == ()
+    assert load_settings(contract_approval_levels="").contracts.roles_for(10**12, "CNY") == ()
+    with pytest.raises(ConfigError, match="CRMBOT_CONTRACT_APPROVAL_LEVELS"):
+        load_settings(contract_approval_levels="500000=boss")
+    with pytest.raises(ConfigError, match="CRMBOT_CONTRACT_NUMBER_PATTERN"):
+        load_settings(contract_number_pattern="HT-{year}")
