@@ -373,3 +373,17 @@ def test_approval_levels_are_configurable_and_checked():
         load_settings(contract_approval_levels="500000=boss")
     with pytest.raises(ConfigError, match="CRMBOT_CONTRACT_NUMBER_PATTERN"):
         load_settings(contract_number_pattern="HT-{year}")
+
+
+async def test_a_customer_with_a_contract_and_no_activities_has_a_history(bot, ws):
+    await ws.na.send("/合同 华信电子")
+    await ws.na.send("8万")
+    await ws.na.send("今天")
+    r = await ws.na.send("2027-05-31")
+    r = await ws.na.click(r.button("框架协议"))
+    r = await ws.na.send("/find 华信电子")
+    r = await ws.na.click(r.button("历史"))
+    assert r.text.splitlines()[:2] == [
+        "🕘 华信电子有限公司 — 合同与回款（暂无跟进记录）",
+        "📄 HT-2026-0001 · ¥8万 · 草稿（2026年11月18日 – 2027年5月31日）",
+    ]

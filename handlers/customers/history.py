@@ -36,15 +36,14 @@ async def show_history(ctx: Context) -> None:
         ctx.say("history.none", name=company.name)
         return
     now_local = ctx.now.astimezone(ctx.tz)
-    lines = [
-        ctx.t(
-            "history.title",
-            name=company.name,
-            start=offset + 1,
-            end=offset + len(rows),
-            total=total,
-        )
-    ]
+    title = ctx.t(
+        "history.title",
+        name=company.name,
+        start=offset + 1,
+        end=offset + len(rows),
+        total=total,
+    )
+    lines = [title if rows else ctx.t("contracts.history.title", name=company.name)]
     lines += contract_lines
     for activity, who in rows:
         when = format_when(activity.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)

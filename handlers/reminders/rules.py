@@ -344,8 +344,12 @@ class PaymentOverdue:
             .order_by(ContractPayment.due_on, ContractPayment.id)
         )
         firings = []
+        managers: dict[int, list[int]] = {}
         for payment, contract, company in rows:
-            people = [contract.owner_id, *await team_managers(scan.session, contract.owner_id)]
+            owner = contract.owner_id
+            if owner not in managers:
+                managers[owner] = await team_managers(scan.session, owner)
+            people = [owner, *managers[owner]]
             amount = (payment.amount_cents, contract.currency)
             for person in dict.fromkeys(people):
                 firings.append(
