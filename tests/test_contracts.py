@@ -387,3 +387,9 @@ async def test_a_customer_with_a_contract_and_no_activities_has_a_history(bot, w
         "🕘 华信电子有限公司 — 合同与回款（暂无跟进记录）",
         "📄 HT-2026-0001 · ¥8万 · 草稿（2026年11月18日 – 2027年5月31日）",
     ]
+
+
+async def test_received_without_an_unpaid_instalment_is_an_ordinary_log(bot, ws):
+    r = await ws.li.send("visited Acme Ltd, received the signed PO, 50k")
+    assert r.text == "“Acme ERP” is ¥300k. Change it to ¥50k?"  # the logging's own question
+    assert await bot.all(select(ContractPayment)) == []

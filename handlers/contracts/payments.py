@@ -17,7 +17,6 @@ from enum import StrEnum
 from bot.context import Context, FlowKey, UserFacingError
 from bot.nlu.amounts import find_amount
 from bot.nlu.dates import find_datetime
-from bot.router import Matcher
 from conversations.base import Expects, Flow, Step
 from handlers.contracts.views import contract_card, money, status_label
 from handlers.deals.edit import amount_cents
@@ -42,13 +41,11 @@ RECEIVED = re.compile(
 
 
 def is_received(ctx: Context) -> bool:
+    """Money coming in, in words, with an amount (a cheap test before any query)."""
     text = ctx.text
     if ctx.command or ctx.action is not None or not text:
         return False
     return bool(RECEIVED.search(text)) and find_amount(text) is not None
-
-
-received_message = Matcher(is_received, "payment received")
 
 
 async def start_plan(ctx: Context, contract: Contract) -> None:
@@ -134,8 +131,12 @@ async def mark_by_button(ctx: Context, payment_id: int) -> None:
     await mark(ctx, payment, contract, ctx.sent_local.date())
 
 
-async def on_received(ctx: Context) -> None:
-    """ "received ¥200k from 星辰科技 today": the customer's unpaid instalment of that amount."""
+async def on_received(ctx: Context) -> bool:
+    """ "received ¥200k from 星辰科技 today": the customer's unpaid instalment of that amount.
+    ``False`` (nothing said) when no customer with an unpaid instalment is named: the
+    message is then an ordinary log ("Acme PO received, 500k")."""
+    if not is_received(ctx):
+        return False
     text = ctx.text
     folded = text.casefold()
     names = sorted(
@@ -143,35 +144,35 @@ async def on_received(ctx: Context) -> None:
         key=len,
         reverse=True,
     )
+    if not names:
+        return False
+    company = await ctx.session.scalar(
+        ctx.records.select(Company).where(Company.name == names[0]).limit(1)
+    )
+    unpaid = await contracts.unpaid_of_company(ctx.records, company.id) if company else []
+    if company is None or not unpaid:
+        return False
     money_found = find_amount(text)
     assert money_found is not None
-    company = None
-    if names:
-        company = await ctx.session.scalar(
-            ctx.records.select(Company).where(Company.name == names[0]).limit(1)
-        )
-    if company is None:
-        raise UserFacingError("contracts.no_customer", query=text[:60])
     dated = find_datetime(text, ctx.sent_local)
     day = dated.at.date() if dated is not None else ctx.sent_local.date()
-    unpaid = await contracts.unpaid_of_company(ctx.records, company.id)
-    if not unpaid:
-        ctx.say("contracts.payments.no_unpaid", company=company.name)
-        return
+    cents = int(money_found.amount * 100)
     for payment, contract in unpaid:
-        currency = money_found.currency or contract.currency
-        cents = int(money_found.amount * 100)
-        if (cents, currency) == (payment.amount_cents, contract.currency):
+        if (cents, money_found.currency or contract.currency) == (
+            payment.amount_cents,
+            contract.currency,
+        ):
             await ctx.records.get(Contract, contract.id, for_update=True)
             await mark(ctx, payment, contract, day)
-            return
+            return True
     first = unpaid[0][1]
     ctx.say(
         "contracts.payments.no_match",
-        amount=money(ctx, int(money_found.amount * 100), money_found.currency or first.currency),
+        amount=money(ctx, cents, money_found.currency or first.currency),
         company=company.name,
     )
     ctx.reply(await contract_card(ctx, first))
+    return True
 
 
 FLOW = Flow(KEY, {State.PLAN: Step(on_plan, Expects.TEXT)})

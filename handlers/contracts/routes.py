@@ -1,4 +1,4 @@
-"""``/contract`` (``/合同``), the contract card's buttons, "received ¥200k from …", and the
+"""``/contract`` (``/合同``), the contract card's buttons, and the
 contract part of ``/approvals`` (this feature's routes come before the deal approvals', so
 ``/approvals`` here lists deals first, then contracts)."""
 
@@ -164,5 +164,4 @@ def routes() -> Router:
     router.add(action(MarkPaid), paid)
     router.add(action(RenewContract), renew)
     router.add(action(TerminateContract), terminate)
-    router.add(payments.received_message, payments.on_received)
     return router
