@@ -17,6 +17,9 @@ TABLE_NAMES = {
     "activity": "activities",
     "task": "tasks",
     "user": "users",
+    "contract": "contracts",
+    "contract_approval": "contract_approvals",
+    "payment": "contract_payments",
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.config import ConfigError, load_settings
 from bot.replies import from_json
+from store.audit_view import AuditQuery, read_audit
 from store.models import (
     AuditEntry,
     Contract,
@@ -137,6 +138,9 @@ async def test_won_deal_to_active_contract_to_payment_to_overdue_reminder(bot, w
         select(AuditEntry.table_name).where(AuditEntry.table_name.like("contract%")).distinct()
     )
     assert set(audited) == {"contracts", "contract_payments"}
+    async with bot.db.transaction(platform="test") as session:
+        trail = await read_audit(session, AuditQuery.parse(record="payment:1", user=None, limit=10))
+    assert any("paid_on: ∅ → 2026-11-18" in line for line in trail), trail
 
 
 async def test_two_level_approval_in_chinese(bot, ws):
