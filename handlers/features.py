@@ -15,7 +15,7 @@ from handlers.cards import review
 from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
 from handlers.contracts import approval as contract_approval
-from handlers.contracts import new_contract, payments
+from handlers.contracts import new_contract, payments, signed
 from handlers.contracts import routes as contracts
 from handlers.customers import companies, history, lookup, new_company
 from handlers.deals import edit as deal_edit
@@ -77,6 +77,7 @@ def build_flows() -> Flows:
         new_contract.FLOW,
         contract_approval.FLOW,
         payments.FLOW,
+        signed.FLOW,
     ):
         flows.add(flow)
     return flows

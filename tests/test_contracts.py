@@ -397,3 +397,24 @@ async def test_received_without_an_unpaid_instalment_is_an_ordinary_log(bot, ws)
     r = await ws.li.send("visited Acme Ltd, received the signed PO, 50k")
     assert r.text == "“Acme ERP” is ¥300k. Change it to ¥50k?"  # the logging's own question
     assert await bot.all(select(ContractPayment)) == []
+
+
+async def test_the_signing_date_is_typed_and_kept_when_it_becomes_active(bot, ws):
+    r = await contract_from_won_deal(ws)
+    r = await ws.li.click(r.button("Signed"))
+    assert r.text == "When was HT-2026-0001 signed? (e.g. today, 20 Nov)"
+    r = await ws.li.send("2026-12-24")
+    assert r.text == (
+        "⚠️ The signing date can't be after today (18 Nov 2026) or after the contract ends."
+    )
+    r = await ws.li.send("16 Nov")
+    assert "Signed: 16 Nov 2026" in r.text
+    r = await ws.li.click(r.button("Submit"))
+    assert "Signed: 16 Nov 2026" in r.text
+    r = await ws.na.send("/合同 星辰科技")
+    await ws.na.send("5万")
+    await ws.na.send("今天")
+    r = await ws.na.click((await ws.na.send("2027-11-17")).button("销售合同"))
+    r = await ws.na.click(r.button("签订日期"))
+    r = await ws.na.click(r.button("今天"))
+    assert "签订：2026年11月18日" in r.text

@@ -51,3 +51,8 @@ class RenewContract(Action, tag="kn"):
 @dataclass(frozen=True)
 class TerminateContract(Action, tag="kt"):
     contract: int
+
+
+@dataclass(frozen=True)
+class SetSigned(Action, tag="kf"):
+    contract: int

@@ -12,7 +12,7 @@ from bot.context import Context, UserFacingError
 from bot.router import Router, action, command
 from handlers.approvals.routes import list_deal_requests
 from handlers.common.actions import ContractFromDeal
-from handlers.contracts import approval, new_contract, payments
+from handlers.contracts import approval, new_contract, payments, signed
 from handlers.contracts.actions import (
     ApproveContract,
     MarkPaid,
@@ -21,6 +21,7 @@ from handlers.contracts.actions import (
     PlanPayments,
     RejectContract,
     RenewContract,
+    SetSigned,
     SubmitContract,
     TerminateContract,
 )
@@ -82,6 +83,10 @@ async def submit(ctx: Context) -> None:
 async def plan(ctx: Context) -> None:
     contract = await ctx.records.get(Contract, ctx.pressed(PlanPayments).contract)
     await payments.start_plan(ctx, contract)
+
+
+async def set_signed(ctx: Context) -> None:
+    signed.start(ctx, await ctx.records.get(Contract, ctx.pressed(SetSigned).contract))
 
 
 async def paid(ctx: Context) -> None:
@@ -162,6 +167,7 @@ def routes() -> Router:
     router.add(action(RejectContract), approval.reject)
     router.add(action(PlanPayments), plan)
     router.add(action(MarkPaid), paid)
+    router.add(action(SetSigned), set_signed)
     router.add(action(RenewContract), renew)
     router.add(action(TerminateContract), terminate)
     return router

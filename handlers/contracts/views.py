@@ -18,6 +18,7 @@ from handlers.contracts.actions import (
     OpenContract,
     PlanPayments,
     RenewContract,
+    SetSigned,
     SubmitContract,
     TerminateContract,
 )
@@ -160,6 +161,8 @@ def _buttons(ctx: Context, contract: Contract, plan: list[ContractPayment]) -> l
         buttons.append(Button(ctx.t("contracts.btn_submit"), SubmitContract(contract.id)))
     if status in (contracts.DRAFT, contracts.APPROVAL, contracts.ACTIVE):
         buttons.append(Button(ctx.t("contracts.btn_plan"), PlanPayments(contract.id)))
+    if status in (contracts.DRAFT, contracts.APPROVAL, contracts.ACTIVE):
+        buttons.append(Button(ctx.t("contracts.btn_signed"), SetSigned(contract.id)))
     if status == contracts.ACTIVE:
         unpaid = [p for p in plan if p.paid_on is None][:MAX_PAID_BUTTONS]
         for payment in unpaid:
