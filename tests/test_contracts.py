@@ -418,3 +418,18 @@ async def test_the_signing_date_is_typed_and_kept_when_it_becomes_active(bot, ws
     r = await ws.na.click(r.button("签订日期"))
     r = await ws.na.click(r.button("今天"))
     assert "签订：2026年11月18日" in r.text
+
+
+async def test_an_expired_contract_still_takes_its_last_payment_and_can_be_renewed(bot, ws, clock):
+    r = await contract_from_won_deal(ws)
+    r = await ws.li.click(r.button("Submit"))
+    r = await ws.li.click(r.button("Payment plan"))
+    r = await ws.li.send("2027-11-01 300k")
+    clock.set(datetime(2027, 12, 1, 10, 0, tzinfo=SH))
+    [contract] = await contracts_in_db(bot)
+    r = await ws.li.click(f"ko1:{contract.id}")
+    assert "Status: Expired" in r.text
+    assert "• 1 Nov 2027 ¥300k — ⚠️ overdue" in r.text
+    assert [b.label for b in r.buttons] == ["✅ Paid 1 Nov 2027", "🔁 Renew"]
+    r = await ws.li.click(r.button("Paid"))
+    assert "Payment of ¥300k for HT-2026-0001 recorded (1 Dec 2027). Outstanding: ¥0." in r.text

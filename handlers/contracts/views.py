@@ -163,7 +163,7 @@ def _buttons(ctx: Context, contract: Contract, plan: list[ContractPayment]) -> l
         buttons.append(Button(ctx.t("contracts.btn_plan"), PlanPayments(contract.id)))
     if status in (contracts.DRAFT, contracts.APPROVAL, contracts.ACTIVE):
         buttons.append(Button(ctx.t("contracts.btn_signed"), SetSigned(contract.id)))
-    if status == contracts.ACTIVE:
+    if status in (contracts.ACTIVE, contracts.EXPIRED):  # money may come in after the end
         unpaid = [p for p in plan if p.paid_on is None][:MAX_PAID_BUTTONS]
         for payment in unpaid:
             due = format_full_date(payment.due_on, ctx.lang)
