@@ -39,7 +39,11 @@ def labels(r: Response) -> list[str]:
 async def contract_pushes(bot: BotHarness, chat: ChatUser) -> list[Response]:
     rows = await bot.all(
         select(OutboxMessage)
-        .where(OutboxMessage.event_id.like("ka:%"), OutboxMessage.chat_id == f"id-{chat.name}")
+        .where(
+            OutboxMessage.event_id.like("ka:%"),
+            OutboxMessage.kind == "send",
+            OutboxMessage.chat_id == f"id-{chat.name}",
+        )
         .order_by(OutboxMessage.id)
     )
     return [Response([from_json(row.body, row.image)]) for row in rows]
@@ -433,3 +437,28 @@ async def test_an_expired_contract_still_takes_its_last_payment_and_can_be_renew
     assert [b.label for b in r.buttons] == ["✅ Paid 1 Nov 2027", "🔁 Renew"]
     r = await ws.li.click(r.button("Paid"))
     assert "Payment of ¥300k for HT-2026-0001 recorded (1 Dec 2027). Outstanding: ¥0." in r.text
+
+
+async def test_the_other_admins_copy_shows_who_decided(bot, ws):
+    ada = await bot.user("ada", role="admin")
+    bo = await bot.user("bo", role="admin", lang="zh")
+    r = await ws.li.send("/contract Acme Ltd")
+    await ws.li.send("600k")
+    await ws.li.send("today")
+    r = await ws.li.click((await ws.li.send("2027-11-17")).button("Sale"))
+    await ws.li.click(r.button("Submit"))
+    [ask] = await contract_pushes(bot, ws.wang)
+    await ws.wang.click(ask.button("批准"))
+    async with bot.db.transaction(platform="test") as session:
+        for row in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.event_id.like("ka:%:ask:%"))
+        ):
+            row.state, row.message_ids = "sent", [f"m-{row.chat_id}"]
+    [ada_ask] = await contract_pushes(bot, ada)
+    r = await ada.click(ada_ask.button("Reject"))
+    await ada.send("price too low")
+    edits = await bot.all(select(OutboxMessage).where(OutboxMessage.kind == "choice"))
+    assert [(e.chat_id, e.body["label"]) for e in edits] == [(f"id-{bo.name}", "❌ Ada已驳回")]
+    [bo_ask] = await contract_pushes(bot, bo)
+    r = await bo.click(bo_ask.button("批准"))
+    assert r.text == "HT-2026-0001：这一步已由Ada处理。"

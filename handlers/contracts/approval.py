@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from bot.context import Context, FlowKey, UserFacingError
-from bot.replies import Button, Card, Text
+from bot.replies import Button, Card, Text, from_json, reply_text
 from bot.voice import Voice
 from conversations.base import Expects, Flow, Step
 from handlers.approvals.notices import names_of, push
@@ -25,7 +25,8 @@ from handlers.contracts.views import contract_card
 from locales.formatting import format_full_date, format_money
 from store import contracts
 from store.approvals import APPROVED, PENDING, REJECTED
-from store.models import Company, Contract, ContractApproval, Role, User
+from store.models import Company, Contract, ContractApproval, OutboxMessage, Role, User
+from store.outbox import enqueue_choice
 
 MAX_LISTED = 10
 
@@ -161,6 +162,39 @@ async def _decide(ctx: Context, row: ContractApproval, state: str, note: str | N
     row.decided_at = ctx.now
     row.note = note
     await ctx.session.flush()
+    await _close_other_copies(ctx, row)
+
+
+async def _close_other_copies(ctx: Context, row: ContractApproval) -> None:
+    """The other approvers' delivered copies of this step show who decided instead of their
+    buttons (as deal approvals do; found by their event id, ``ka:<step>:ask:<user>``). A
+    copy not delivered yet keeps them; a press there says who already decided."""
+    assert ctx.user is not None
+    copies = await ctx.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.event_id.like(f"ka:{row.id}:ask:%"),
+            OutboxMessage.kind == "send",
+            OutboxMessage.state == "sent",
+        )
+    )
+    clicked = (ctx.event.platform, ctx.event.chat.chat_id)
+    for copy in copies:
+        if (copy.platform, copy.chat_id) == clicked or not copy.message_ids:
+            continue
+        person = await ctx.session.get(User, copy.recipient_id) if copy.recipient_id else None
+        lang = (person.lang if person else None) or ctx.settings.default_lang
+        enqueue_choice(
+            ctx.session,
+            platform=copy.platform,
+            chat_id=copy.chat_id,
+            message_id=copy.message_ids[-1],
+            text=reply_text(from_json(copy.body, copy.image)),
+            label=ctx.translator.t(
+                lang, f"contracts.approval.closed_{row.state}", name=ctx.user.display_name
+            ),
+            now=ctx.now,
+            event_id=f"ka:{row.id}:closed:{copy.id}",
+        )
 
 
 async def approve(ctx: Context) -> None:
