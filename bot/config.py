@@ -23,6 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from store.contracts import DEFAULT_LEVELS, DEFAULT_NUMBER_PATTERN, DEFAULT_TYPES, ContractPolicy
 from store.pipeline import (
     DEFAULT_APPROVAL_THRESHOLD,
     DEFAULT_RATES,
@@ -91,6 +92,15 @@ class Settings(BaseSettings):
     )
     """CNY per unit of other currencies, ``USD=7.1,EUR=7.7`` (merged over the defaults), for
     currencies without a ``crmbot fx`` rate (that one wins where set)."""
+    contract_number_pattern: str = DEFAULT_NUMBER_PATTERN
+    """Contract numbers: ``{year}`` and ``{seq}`` (the year's running number, ``{seq:04d}``)."""
+    contract_types: Annotated[tuple[str, ...], NoDecode] = DEFAULT_TYPES
+    """Contract templates offered when one is made, ``sale,service,framework``."""
+    contract_approval_levels: Annotated[tuple[tuple[Decimal, tuple[str, ...]], ...], NoDecode] = (
+        DEFAULT_LEVELS
+    )
+    """``500000=manager>admin;100000=manager``: from a CNY-equivalent amount, the roles
+    asked in turn (the highest threshold reached applies); empty: no contract approval."""
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -186,6 +196,45 @@ class Settings(BaseSettings):
             value = [part.strip().lower() for part in value.split(",") if part.strip()]
         Pipeline(tuple(value))
         return tuple(value)
+
+    @field_validator("contract_number_pattern")
+    @classmethod
+    def _number_pattern(cls, value: str) -> str:
+        try:
+            number = ContractPolicy(number_pattern=value).number(2026, 1)
+        except (KeyError, ValueError, IndexError) as exc:
+            raise ValueError("use {year} and {seq}, e.g. HT-{year}-{seq:04d}") from exc
+        if "{seq" not in value or not 0 < len(number) <= 40:
+            raise ValueError("the pattern needs {seq} and at most 40 characters")
+        return value
+
+    @field_validator("contract_types", mode="before")
+    @classmethod
+    def _type_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip().lower() for part in value.split(",") if part.strip()]
+        if not value or any(not 0 < len(str(v)) <= 32 for v in value):
+            raise ValueError("a comma-separated list of names up to 32 characters")
+        return tuple(value)
+
+    @field_validator("contract_approval_levels", mode="before")
+    @classmethod
+    def _levels(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        roles_known = {"manager", "admin"}
+        levels = []
+        for part in filter(None, (p.strip() for p in value.split(";"))):
+            threshold, _, roles = part.partition("=")
+            names = tuple(r.strip().lower() for r in roles.split(">") if r.strip())
+            if not names or not set(names) <= roles_known:
+                raise ValueError("levels look like 500000=manager>admin;100000=manager")
+            try:
+                amount = Decimal(threshold.strip())
+            except ArithmeticError as exc:
+                raise ValueError(f"{threshold!r} is not an amount") from exc
+            levels.append((amount, names))
+        return tuple(levels)
 
     @field_validator("approval_rates", mode="before")
     @classmethod
@@ -288,6 +337,15 @@ class Settings(BaseSettings):
         return Pipeline(
             self.pipeline_stages,
             ApprovalPolicy(self.approval_threshold, self.approval_rates, self.default_currency),
+        )
+
+    @property
+    def contracts(self) -> ContractPolicy:
+        return ContractPolicy(
+            self.contract_number_pattern,
+            self.contract_types,
+            self.contract_approval_levels,
+            dict(self.approval_rates),
         )
 
     @classmethod

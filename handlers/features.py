@@ -14,6 +14,9 @@ from handlers.approvals import routes as approvals
 from handlers.cards import review
 from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
+from handlers.contracts import approval as contract_approval
+from handlers.contracts import new_contract, payments, signed
+from handlers.contracts import routes as contracts
 from handlers.customers import companies, corrections, history, lookup, new_company, twins
 from handlers.deals import edit as deal_edit
 from handlers.deals import new_deal, reason, reopen
@@ -48,6 +51,7 @@ def build_router() -> Router:
         twins,
         lookup,
         deals,
+        contracts,
         approvals,
         tasks,
         reminders,
@@ -82,6 +86,10 @@ def build_flows() -> Flows:
         rejection.FLOW,
         imports.FLOW,
         privacy.FLOW,
+        new_contract.FLOW,
+        contract_approval.FLOW,
+        payments.FLOW,
+        signed.FLOW,
     ):
         flows.add(flow)
     return flows

@@ -80,3 +80,11 @@ def next_weekday(now: datetime, weekday: int) -> date:
     """The next date falling on ``weekday`` (0 = Monday), strictly after today."""
     days = (weekday - now.weekday() - 1) % 7 + 1
     return (now + timedelta(days=days)).date()
+
+
+def format_full_date(day: date, lang: str) -> str:
+    """``17 Nov 2027`` / ``2027年11月17日``: a date that may be years away (a contract's
+    term), so always with its year and without a weekday."""
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"

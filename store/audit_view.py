@@ -22,6 +22,9 @@ TABLE_NAMES = {
     "activity": "activities",
     "task": "tasks",
     "user": "users",
+    "contract": "contracts",
+    "contract_approval": "contract_approvals",
+    "payment": "contract_payments",
 }
 MoneyFormat = Callable[[int, str], str]
 """Cents and a currency code to text (the CLI passes the locale's, with symbols)."""

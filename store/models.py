@@ -631,3 +631,76 @@ class ImportedRecord(Base):
     table_name: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(8))
+
+
+# --- Contracts and payments (issue 14) ------------------------------------------------------
+
+
+class Contract(Owned, Base):
+    """A signed (or to-be-signed) agreement with a customer, usually from a won deal.
+
+    ``status``: ``draft`` -> ``approval`` (waiting for the levels in ``contract_approvals``)
+    -> ``active`` -> ``expired`` / ``terminated`` / ``renewed`` (the next contract, linked by
+    its ``renewal_of_id``, became active). Owned like a deal: the same record rules and audit.
+    """
+
+    __tablename__ = "contracts"
+    __table_args__ = (Index("ix_contracts_status_end", "status", "ends_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    renewal_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contracts.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ContractApproval(Base):
+    """One level of a contract's approval: ``level`` 1, 2… asked of ``role`` in turn; the next
+    level's row is made only when this one says yes. ``state`` as for deal approvals."""
+
+    __tablename__ = "contract_approvals"
+    __table_args__ = (Index("ix_contract_approvals_contract_state", "contract_id", "state"),)
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
+    level: Mapped[int] = mapped_column(Integer)
+    levels: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ContractPayment(Base):
+    """One instalment of a contract's payment plan; ``paid_on`` set once the money came in.
+    Audited, so who marked what paid (and when) is on record."""
+
+    __tablename__ = "contract_payments"
+    __table_args__ = (Index("ix_contract_payments_due", "paid_on", "due_on"),)
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), index=True
+    )
+    due_on: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]

@@ -334,6 +334,9 @@ async def test_admin_changes_rules_in_chat(bot, ws, worker, clock):
         "• stale_deal: on, after 14 days — an open deal nobody touched"
         " (managers also get a weekly list)",
         "• birthday: on — a contact's birthday, in the morning",
+        "• contract_ending: on, after 15 days — an active contract about to end (renewal)",
+        "• payment_overdue: on, after 1 days — an unpaid instalment past its due date"
+        " (owner and manager)",
         "Admins change a rule with e.g. /rules first_contact 5, /rules stale_deal off,"
         " /rules birthday on.",
     ]

@@ -15,14 +15,25 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.outbox import enqueue
-from bot.replies import Button, Card, Reply, Text, from_json, reply_buttons, reply_text
+from bot.replies import (
+    Button,
+    Card,
+    Choices,
+    Reply,
+    Text,
+    from_json,
+    reply_buttons,
+    reply_text,
+)
 from bot.voice import Voice
 from handlers.approvals.actions import Approve, Reject
+from handlers.common.actions import ContractFromDeal
 from locales.formatting import format_money
 from store import approvals
 from store.approvals import ApprovalRequired
 from store.models import Company, Deal, DealApproval, OutboxMessage, User
 from store.outbox import enqueue_choice
+from store.pipeline import WON
 from store.reminders import push_targets, remember_choices
 
 PUSH_PLATFORMS = ("telegram", "slack")
@@ -232,15 +243,18 @@ async def tell_requester(ctx: Context, row: DealApproval, deal: Deal) -> None:
     assert ctx.user is not None
     name = ctx.user.display_name
 
-    def outcome(voice: Voice) -> Text:
+    def outcome(voice: Voice) -> Text | Choices:
         if row.state == approvals.APPROVED:
-            return Text(
-                voice.t(
-                    "approvals.told_approved",
-                    name=name,
-                    title=deal.title,
-                    amount=money(row, voice.lang),
-                )
+            told = voice.t(
+                "approvals.told_approved",
+                name=name,
+                title=deal.title,
+                amount=money(row, voice.lang),
+            )
+            if deal.stage != WON:
+                return Text(told)
+            return Choices(
+                told, (Button(voice.t("contracts.btn_from_deal"), ContractFromDeal(deal.id)),)
             )
         if row.state == approvals.CANCELLED:
             return Text(

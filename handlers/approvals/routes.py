@@ -87,6 +87,13 @@ async def reject(ctx: Context) -> None:
 async def waiting(ctx: Context) -> None:
     """``/approvals``: requests this user may decide, each with its buttons; a rep sees the
     requests of theirs that are still waiting. Only deals in the user's record rules."""
+    if not await list_deal_requests(ctx):
+        ctx.say("approvals.none")
+
+
+async def list_deal_requests(ctx: Context) -> bool:
+    """The deal part of ``/approvals`` (other features list theirs after it); whether
+    anything was shown."""
     assert ctx.user is not None
     assert ctx.principal is not None
     rows = (
@@ -103,8 +110,7 @@ async def waiting(ctx: Context) -> None:
     mine = [(row, deal) for row, deal in rows if approvals.may_decide(ctx.principal, deal)]
     asked = [deal for row, deal in rows if row.requested_by == ctx.user.id]
     if not mine and not asked:
-        ctx.say("approvals.none")
-        return
+        return False
     voice = Voice(ctx.translator, ctx.lang, ctx.tz, ctx.now)
     if mine:
         ctx.say("approvals.list_title", count=len(mine))
@@ -115,6 +121,7 @@ async def waiting(ctx: Context) -> None:
     if asked:
         titles = ", ".join(f"{deal.title} ({money(deal, ctx.lang)})" for deal in asked)
         ctx.say("approvals.yours_waiting", titles=titles)
+    return True
 
 
 def routes() -> Router:

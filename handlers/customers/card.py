@@ -6,6 +6,7 @@ from bot.context import Context
 from bot.phones import display_phone
 from bot.replies import Button, Card
 from handlers.common.labels import activity_label, deal_line
+from handlers.contracts.views import customer_summary
 from handlers.customers.actions import CorrectFrom, LogFor, ShowHistory
 from handlers.deals.actions import NewDealFor, OpenDeal
 from handlers.webapp.actions import OpenApp
@@ -56,6 +57,8 @@ async def company_card(ctx: Context, company: Company) -> Card:
         bits = [contact.name, contact.title or "", display_phone(phone) if phone else ""]
         lines.append("👤 " + " ".join(b for b in bits if b))
     lines += [deal_line(ctx, d) for d in deals]
+    contract_lines, contract_buttons = await customer_summary(ctx, company.id)
+    lines += contract_lines
     if last is not None:
         when = format_when(last.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
         lines.append(
@@ -87,7 +90,9 @@ async def company_card(ctx: Context, company: Company) -> Card:
     edit: tuple[Button, ...] = ()
     if records.may_correct(company):
         edit = (Button(ctx.t("corrections.edit"), CorrectFrom(company.id)),)
-    return Card(f"🏢 {company.name}", tuple(lines), buttons + deal_buttons + edit)
+    return Card(
+        f"🏢 {company.name}", tuple(lines), buttons + deal_buttons + tuple(contract_buttons) + edit
+    )
 
 
 async def company_of(ctx: Context, contact: Contact) -> Company | None:

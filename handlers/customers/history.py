@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.replies import Button
 from bot.router import Router, action
 from handlers.common.labels import activity_label
+from handlers.contracts.views import history_lines
 from handlers.customers.actions import OpenCompany, ShowHistory
 from locales.formatting import format_when
 from store.models import Activity, Company, User
@@ -30,19 +31,20 @@ async def show_history(ctx: Context) -> None:
             .limit(PAGE)
         )
     ).all()
-    if not rows:
+    contract_lines = await history_lines(ctx, company.id) if offset == 0 else []
+    if not rows and not contract_lines:
         ctx.say("history.none", name=company.name)
         return
     now_local = ctx.now.astimezone(ctx.tz)
-    lines = [
-        ctx.t(
-            "history.title",
-            name=company.name,
-            start=offset + 1,
-            end=offset + len(rows),
-            total=total,
-        )
-    ]
+    title = ctx.t(
+        "history.title",
+        name=company.name,
+        start=offset + 1,
+        end=offset + len(rows),
+        total=total,
+    )
+    lines = [title if rows else ctx.t("contracts.history.title", name=company.name)]
+    lines += contract_lines
     for activity, who in rows:
         when = format_when(activity.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
         lines.append(f"• {when} {activity_label(ctx, activity.kind)} · {who}\n  {activity.summary}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.replies import Button, Card
+from handlers.common.actions import ContractFromDeal
 from handlers.common.labels import stage_label
 from handlers.deals.actions import EditAmount, EditClose, MoveDeal, PickStage, ReopenDeal
 from locales.formatting import format_date, format_money
 from store.models import Company, Deal, User
+from store.pipeline import WON
 
 
 async def deal_card(ctx: Context, deal: Deal) -> Card:
@@ -34,6 +36,11 @@ async def deal_card(ctx: Context, deal: Deal) -> Card:
             Button(ctx.t("deal.btn_lost"), MoveDeal(deal.id, "lost")),
             Button(ctx.t("deal.btn_amount"), EditAmount(deal.id)),
             Button(ctx.t("deal.btn_close"), EditClose(deal.id)),
+        )
+    elif deal.stage == WON:
+        buttons = (
+            Button(ctx.t("contracts.btn_from_deal"), ContractFromDeal(deal.id)),
+            Button(ctx.t("corrections.reopen"), ReopenDeal(deal.id)),
         )
     else:
         buttons = (Button(ctx.t("corrections.reopen"), ReopenDeal(deal.id)),)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot.context import Context, UserFacingError
 from bot.nlu.message import ParsedLog, parse_log
 from bot.router import Router, action, command, has_text
+from handlers.contracts import payments
 from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
 from handlers.logging import core, edit, guided, undo_last
@@ -24,6 +25,8 @@ def is_log(parsed: ParsedLog) -> bool:
 
 
 async def on_text(ctx: Context) -> None:
+    if await payments.on_received(ctx):  # "received ¥200k from 星辰科技": an instalment paid
+        return
     parsed = parse_log(
         ctx.text,
         ctx.sent_local,

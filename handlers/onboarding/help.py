@@ -10,9 +10,23 @@ from bot.router import Router, command
 from store.models import Role
 
 SECTIONS: dict[Role, tuple[str, ...]] = {
-    Role.REP: ("help.records", "help.reports", "help.settings"),
-    Role.MANAGER: ("help.records", "help.reports", "help.team", "help.approvals", "help.settings"),
-    Role.ADMIN: ("help.records", "help.reports", "help.admin", "help.approvals", "help.settings"),
+    Role.REP: ("help.records", "help.contracts", "help.reports", "help.settings"),
+    Role.MANAGER: (
+        "help.records",
+        "help.contracts",
+        "help.reports",
+        "help.team",
+        "help.approvals",
+        "help.settings",
+    ),
+    Role.ADMIN: (
+        "help.records",
+        "help.contracts",
+        "help.reports",
+        "help.admin",
+        "help.approvals",
+        "help.settings",
+    ),
 }
 
 

@@ -52,6 +52,10 @@ class ReminderConfig(BaseSettings):
     """Weekday (0 = Monday) of the managers' list of stale deals, at their digest time."""
     first_contact_days: int = Field(default=3, ge=0, le=365)
     stale_deal_days: int = Field(default=14, ge=0, le=3650)
+    contract_ending_days: int = Field(default=15, ge=0, le=3650)
+    """A renewal reminder this many days before an active contract ends (0: off)."""
+    payment_overdue_days: int = Field(default=1, ge=0, le=365)
+    """An unpaid instalment this many days past due reaches its owner and manager (0: off)."""
     birthday: bool = True
     birthday_time: time = time(9, 0)
     platforms: Annotated[tuple[str, ...], NoDecode] = ("telegram", "slack", "wecom", "wechat")

@@ -43,8 +43,22 @@ from sqlalchemy.orm import aliased
 from bot.voice import Voice
 from handlers.reminders.config import ReminderConfig
 from locales.catalog import Translator
+from locales.formatting import format_full_date, format_money
+from store.approvals import team_managers
+from store.contracts import ACTIVE as CONTRACT_ACTIVE
 from store.deals import untouched_since
-from store.models import Activity, Company, Contact, Deal, ReminderRule, RuleFiring, Task, User
+from store.models import (
+    Activity,
+    Company,
+    Contact,
+    Contract,
+    ContractPayment,
+    Deal,
+    ReminderRule,
+    RuleFiring,
+    Task,
+    User,
+)
 from store.pipeline import Pipeline
 from store.reminders import micros
 from store.upsert import insert_ignore
@@ -266,8 +280,113 @@ def _birthday_title(name: str, day_of: date) -> Title:
     return title
 
 
+class ContractEnding:
+    """An active contract ending within N days (15) and not renewed yet: to its owner,
+    once per contract and end date (a renewal, with its own end, reminds again)."""
+
+    name = "contract_ending"
+
+    def defaults(self, config: ReminderConfig) -> RuleDefault:
+        return RuleDefault(config.contract_ending_days > 0, config.contract_ending_days or 15)
+
+    async def find(self, scan: Scan, days: int | None) -> list[Firing]:
+        assert days is not None
+        today = scan.now.date()
+        renewal = aliased(Contract)
+        rows = await scan.session.execute(
+            select(Contract, Company.name)
+            .join(Company, Company.id == Contract.company_id)
+            .where(
+                Contract.status == CONTRACT_ACTIVE,
+                Contract.ends_on >= today - scan.lookback,
+                Contract.ends_on <= today + timedelta(days=days),
+                ~exists().where(renewal.renewal_of_id == Contract.id),
+            )
+            .order_by(Contract.id)
+        )
+        return [
+            Firing(
+                key=f"{self.name}:{contract.id}:{contract.ends_on.isoformat()}",
+                owner_id=contract.owner_id,
+                due_at=scan.now,
+                title=_contract_title(
+                    "contracts.payments.renewal_task", contract.number, company, contract.ends_on
+                ),
+                company_id=contract.company_id,
+                deal_id=contract.deal_id,
+            )
+            for contract, company in rows
+        ]
+
+
+class PaymentOverdue:
+    """An unpaid instalment of an active contract N days (1) past its due date: to the
+    contract's owner and to the owner's managers, once per instalment and person."""
+
+    name = "payment_overdue"
+
+    def defaults(self, config: ReminderConfig) -> RuleDefault:
+        return RuleDefault(config.payment_overdue_days > 0, config.payment_overdue_days or 1)
+
+    async def find(self, scan: Scan, days: int | None) -> list[Firing]:
+        assert days is not None
+        latest = scan.now.date() - timedelta(days=days)
+        rows = await scan.session.execute(
+            select(ContractPayment, Contract, Company.name)
+            .join(Contract, Contract.id == ContractPayment.contract_id)
+            .join(Company, Company.id == Contract.company_id)
+            .where(
+                Contract.status == CONTRACT_ACTIVE,
+                ContractPayment.paid_on.is_(None),
+                ContractPayment.due_on <= latest,
+                ContractPayment.due_on >= latest - scan.lookback - timedelta(days=90),
+            )
+            .order_by(ContractPayment.due_on, ContractPayment.id)
+        )
+        firings = []
+        managers: dict[int, list[int]] = {}
+        for payment, contract, company in rows:
+            owner = contract.owner_id
+            if owner not in managers:
+                managers[owner] = await team_managers(scan.session, owner)
+            people = [owner, *managers[owner]]
+            amount = (payment.amount_cents, contract.currency)
+            for person in dict.fromkeys(people):
+                firings.append(
+                    Firing(
+                        key=f"{self.name}:{payment.id}:{person}",
+                        owner_id=person,
+                        due_at=scan.now,
+                        title=_payment_title(contract.number, company, amount, payment.due_on),
+                        company_id=contract.company_id,
+                        deal_id=contract.deal_id,
+                    )
+                )
+        return firings
+
+
+def _contract_title(key: str, number: str, company: str, day: date) -> Title:
+    def title(voice: Voice) -> str:
+        return voice.t(key, number=number, company=company, day=format_full_date(day, voice.lang))
+
+    return title
+
+
+def _payment_title(number: str, company: str, amount: tuple[int, str], day: date) -> Title:
+    def title(voice: Voice) -> str:
+        return voice.t(
+            "contracts.payments.overdue_task",
+            number=number,
+            company=company,
+            amount=format_money(amount[0], amount[1], voice.lang),
+            day=format_full_date(day, voice.lang),
+        )
+
+    return title
+
+
 def default_rules() -> tuple[Rule, ...]:
-    return (FirstContact(), StaleDeal(), Birthday())
+    return (FirstContact(), StaleDeal(), Birthday(), ContractEnding(), PaymentOverdue())
 
 
 @dataclass(frozen=True)

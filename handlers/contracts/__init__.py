@@ -1,0 +1,1 @@
+"""Contracts and payments: ``/contract``, approvals by level, payment plans, renewals."""

@@ -1,0 +1,281 @@
+"""Contracts: numbering, the approval levels a contract needs, and its payment plan.
+
+Record rules are the deal's: a contract is an owned record read and written through
+:class:`store.access.Records`; its approval rows and instalments are reached only through
+a contract the principal may see.
+
+The approval is the deal approval's pattern (:mod:`store.approvals`) with levels: the policy
+names the roles to ask in turn for an amount (default: from ¥500,000 the owner's manager,
+then an admin). One row per level, made when the level before it said yes, so at most one
+row of a contract is pending; a level with nobody to ask (a rep without a manager) is
+skipped, as a deal with nobody to ask needs no approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.access import Records
+from store.approvals import PENDING, team_managers
+from store.models import Company, Contract, ContractApproval, ContractPayment, Role, User
+from store.pipeline import DEFAULT_RATES
+
+DRAFT = "draft"
+APPROVAL = "approval"
+ACTIVE = "active"
+EXPIRED = "expired"
+TERMINATED = "terminated"
+RENEWED = "renewed"
+STATUSES = (DRAFT, APPROVAL, ACTIVE, EXPIRED, TERMINATED, RENEWED)
+
+DEFAULT_NUMBER_PATTERN = "HT-{year}-{seq:04d}"
+DEFAULT_TYPES: tuple[str, ...] = ("sale", "service", "framework")
+DEFAULT_LEVELS: tuple[tuple[Decimal, tuple[str, ...]], ...] = (
+    (Decimal(500_000), (Role.MANAGER.value, Role.ADMIN.value)),
+)
+
+
+class ContractError(ValueError):
+    """Bad contract data; ``key`` names the message the user gets."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class ContractPolicy:
+    """Numbering, types and approval levels (``CRMBOT_CONTRACT_*``).
+
+    ``levels``: (CNY-equivalent threshold, roles asked in turn); the highest threshold the
+    amount reaches applies. Other currencies are converted with ``rates`` (the deal
+    approval's table); a currency without a rate is compared unconverted.
+    """
+
+    number_pattern: str = DEFAULT_NUMBER_PATTERN
+    types: tuple[str, ...] = DEFAULT_TYPES
+    levels: tuple[tuple[Decimal, tuple[str, ...]], ...] = DEFAULT_LEVELS
+    rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
+
+    def roles_for(self, amount_cents: int, currency: str) -> tuple[str, ...]:
+        value = Decimal(amount_cents) / 100 * self.rates.get(currency.upper(), Decimal(1))
+        reached = [(t, roles) for t, roles in self.levels if value >= t]
+        return max(reached, key=lambda item: item[0])[1] if reached else ()
+
+    def number(self, year: int, seq: int) -> str:
+        return self.number_pattern.format(year=year, seq=seq)
+
+
+def check_terms(amount_cents: int, starts_on: date, ends_on: date) -> None:
+    """Refuse what would make a nonsense contract, before anything is written."""
+    if amount_cents <= 0:
+        raise ContractError("contracts.bad_amount_negative")
+    if ends_on <= starts_on:
+        raise ContractError("contracts.bad_end_before_start")
+
+
+async def next_number(session: AsyncSession, policy: ContractPolicy, today: date) -> str:
+    """The pattern's next free number this year (counting every contract, visible or not:
+    numbers are unique across the workspace)."""
+    seq = 1 + int(
+        await session.scalar(
+            select(func.count(Contract.id)).where(
+                Contract.created_at >= datetime(today.year, 1, 1, tzinfo=UTC),
+                Contract.created_at < datetime(today.year + 1, 1, 1, tzinfo=UTC),
+            )
+        )
+        or 0
+    )
+    while True:
+        number = policy.number(today.year, seq)
+        taken = await session.scalar(select(Contract.id).where(Contract.number == number))
+        if taken is None:
+            return number
+        seq += 1
+
+
+async def create_contract(
+    records: Records,
+    policy: ContractPolicy,
+    company: Company,
+    *,
+    kind: str,
+    amount_cents: int,
+    currency: str,
+    starts_on: date,
+    ends_on: date,
+    signed_on: date | None,
+    deal_id: int | None = None,
+    renewal_of_id: int | None = None,
+    owner_id: int | None = None,
+) -> Contract:
+    check_terms(amount_cents, starts_on, ends_on)
+    number = await next_number(records.session, policy, records.now.date())
+    return await records.create(
+        Contract,
+        owner_id=owner_id if owner_id is not None else company.owner_id,
+        number=number,
+        company_id=company.id,
+        deal_id=deal_id,
+        kind=kind,
+        amount_cents=amount_cents,
+        currency=currency,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        signed_on=signed_on,
+        status=DRAFT,
+        renewal_of_id=renewal_of_id,
+    )
+
+
+async def level_approvers(session: AsyncSession, role: str, owner_id: int) -> list[int]:
+    """Who answers a level: the owner's team managers, or the active admins (never the
+    owner themself)."""
+    if role == Role.MANAGER:
+        found = await team_managers(session, owner_id)
+    else:
+        found = list(
+            await session.scalars(
+                select(User.id).where(User.active, User.role == role).order_by(User.id)
+            )
+        )
+    return [uid for uid in found if uid != owner_id]
+
+
+async def open_level(
+    session: AsyncSession,
+    contract: Contract,
+    roles: Sequence[str],
+    *,
+    from_level: int,
+    requested_by: int,
+    now: datetime,
+) -> tuple[ContractApproval, list[int]] | None:
+    """The first level from ``from_level`` (1-based) with someone to ask, as a pending row
+    and its approvers; ``None``: no level left, the contract may become active."""
+    for level in range(from_level, len(roles) + 1):
+        role = roles[level - 1]
+        people = await level_approvers(session, role, contract.owner_id)
+        if not people:
+            continue
+        row = ContractApproval(
+            contract_id=contract.id,
+            level=level,
+            levels=len(roles),
+            role=role,
+            amount_cents=contract.amount_cents,
+            currency=contract.currency,
+            state=PENDING,
+            requested_by=requested_by,
+            requested_at=now,
+        )
+        session.add(row)
+        await session.flush()
+        return row, people
+    return None
+
+
+def may_decide(role: Role, user_id: int, row: ContractApproval, contract: Contract) -> bool:
+    """An admin answers any level; a manager the manager level of a contract not their own.
+    (The caller loaded ``contract`` through the decider's record rules.)"""
+    if contract.owner_id == user_id and role is not Role.ADMIN:
+        return False
+    return role is Role.ADMIN or row.role == role.value
+
+
+async def lock(session: AsyncSession, approval_id: int) -> ContractApproval | None:
+    return await session.scalar(
+        select(ContractApproval).where(ContractApproval.id == approval_id).with_for_update()
+    )
+
+
+async def history(session: AsyncSession, contract_id: int) -> list[ContractApproval]:
+    return list(
+        await session.scalars(
+            select(ContractApproval)
+            .where(ContractApproval.contract_id == contract_id)
+            .order_by(ContractApproval.id)
+        )
+    )
+
+
+async def pending(records: Records) -> list[tuple[ContractApproval, Contract]]:
+    """Waiting levels of contracts within the principal's record rules."""
+    visible = records.select(Contract).with_only_columns(Contract.id)
+    rows = await records.session.execute(
+        select(ContractApproval, Contract)
+        .join(Contract, Contract.id == ContractApproval.contract_id)
+        .where(ContractApproval.state == PENDING, Contract.id.in_(visible))
+        .order_by(ContractApproval.requested_at, ContractApproval.id)
+    )
+    return [(row, contract) for row, contract in rows]
+
+
+async def instalments(session: AsyncSession, contract_id: int) -> list[ContractPayment]:
+    return list(
+        await session.scalars(
+            select(ContractPayment)
+            .where(ContractPayment.contract_id == contract_id)
+            .order_by(ContractPayment.due_on, ContractPayment.id)
+        )
+    )
+
+
+async def add_instalments(
+    session: AsyncSession, contract: Contract, plan: Sequence[tuple[date, int]], now: datetime
+) -> list[ContractPayment]:
+    """Append instalments; refused whole if one is not positive or the plan would exceed the
+    contract's amount (nothing half-written)."""
+    if any(cents <= 0 for _, cents in plan):
+        raise ContractError("contracts.bad_amount_negative")
+    planned = sum(p.amount_cents for p in await instalments(session, contract.id))
+    if planned + sum(cents for _, cents in plan) > contract.amount_cents:
+        raise ContractError("contracts.plan_too_big")
+    rows = [
+        ContractPayment(contract_id=contract.id, due_on=day, amount_cents=cents, created_at=now)
+        for day, cents in plan
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def unpaid_of_company(
+    records: Records, company_id: int
+) -> list[tuple[ContractPayment, Contract]]:
+    """Unpaid instalments of the company's active contracts, earliest first."""
+    rows = await records.session.execute(
+        select(ContractPayment, Contract)
+        .join(Contract, Contract.id == ContractPayment.contract_id)
+        .where(
+            records.scope(Contract),
+            Contract.company_id == company_id,
+            Contract.status == ACTIVE,
+            ContractPayment.paid_on.is_(None),
+        )
+        .order_by(ContractPayment.due_on, ContractPayment.id)
+    )
+    return [(p, c) for p, c in rows]
+
+
+async def of_company(records: Records, company_id: int, limit: int = 5) -> Sequence[Contract]:
+    return await records.list(
+        Contract, Contract.company_id == company_id, order_by=Contract.id.desc(), limit=limit
+    )
+
+
+async def received_totals(session: AsyncSession, contract_ids: Sequence[int]) -> dict[int, int]:
+    if not contract_ids:
+        return {}
+    rows = await session.execute(
+        select(ContractPayment.contract_id, func.sum(ContractPayment.amount_cents))
+        .where(ContractPayment.contract_id.in_(contract_ids), ContractPayment.paid_on.is_not(None))
+        .group_by(ContractPayment.contract_id)
+    )
+    return {cid: int(total or 0) for cid, total in rows}
