@@ -76,7 +76,7 @@ def test_decompression_bomb_is_refused_from_its_header():
     # Over our own limit but under twice Pillow's: our check, then Pillow's, catch it.
     assert reason(png_header_only(9_000, 9_000), max_pixels=50_000_000) == "too_many_pixels"
     assert reason(png_header_only(3_000, 3_000), max_pixels=1_000_000) == "too_many_pixels"
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 5  # decoding 3.6 gigapixels would not end
 
 
 def test_a_real_bomb_compresses_small_but_is_refused():

@@ -63,7 +63,9 @@ async def test_recognition_runs_off_the_event_loop():
     elapsed = time.perf_counter() - started
     ticker.cancel()
     assert result.fields.name == generated.truth["name"]
-    assert ticks >= elapsed / 0.01 * 0.5  # the loop kept turning while the card was read
+    # The loop kept turning while the card was read (a blocked loop ticks once at most). Not
+    # a share of ``elapsed``: on a busy machine the ticker itself gets little CPU.
+    assert ticks >= 5, (ticks, elapsed)
 
 
 def test_cli_prints_one_json_object_per_image_in_order(memo, tmp_path):

@@ -111,7 +111,7 @@ def test_billion_laughs_fails_at_the_declaration():
     with pytest.raises(Refused) as refused:
         read_xml(BILLION_LAUGHS)
     assert refused.value.status == 400
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 1  # an expansion would take far longer
     with pytest.raises(ValueError, match="entities"):
         xmltodict.parse(BILLION_LAUGHS)  # wechatpy's own parser refuses it the same way
 
