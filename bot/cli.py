@@ -148,7 +148,6 @@ async def _console_user(app: App, name: str | None, load_demo: bool | None) -> U
     would otherwise find fifty companies it did not ask for, or none it expected)."""
     from sqlalchemy import func, select
 
-    from store import demo
     from store.models import User
     from store.users import UserError, link_identity, require_user
 
@@ -167,6 +166,8 @@ async def _console_user(app: App, name: str | None, load_demo: bool | None) -> U
                 default=True,
             )
         if load_demo:
+            from store import demo
+
             await demo.load(app.db, app.clock)
             echo(demo.SUMMARY, err=True)
         else:
