@@ -51,7 +51,8 @@ async def open_app(
     settings = with_secret_key(settings)  # after the database: its directory exists now
     try:
         if db.is_sqlite:
-            await migrate.upgrade(db)
+            if await migrate.pending(db):  # Alembic is loaded only when there is work
+                await migrate.upgrade(db)
         elif await migrate.pending(db):
             raise ConfigError(
                 "CRMBOT_DATABASE_URL: the PostgreSQL schema is not up to date; "

@@ -1,4 +1,11 @@
-"""The ``crmbot`` command: chat in a terminal, manage users and teams, read the audit log."""
+"""The ``crmbot`` command: chat in a terminal, manage users and teams, read the audit log.
+
+Start-up is part of the interface: ``crmbot --help`` and ``crmbot parse`` answer in a
+fraction of a second because this module imports only click and light modules at the top.
+Each command imports what it needs (the app, SQLAlchemy, the store, the engine) in its own
+body, so no command pays for another's dependencies; ``tests/test_cli_startup.py`` checks
+that the heavy ones stay out of ``--help``.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +18,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.adapters.console.adapter import PROMPT, run_console
-from bot.adapters.memory.chat import LocalChat
-from bot.app import App, open_app
 from bot.cardscan.command import card as card_command
-from bot.clock import SystemClock
-from bot.config import ConfigError, default_data_dir, load_settings
-from bot.console_reminders import console_reminders
 from bot.data_cli import (
     backup_command,
     export_command,
@@ -33,33 +32,14 @@ from bot.data_cli import (
     restore_command,
 )
 from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
-from bot.nlu.message import parse_log
 from bot.safe_text import strip_controls
-from bot.secret_key import invite_key
-from locales.formatting import format_money_exact
-from store import demo, migrate
-from store.api_tokens import create_token
-from store.api_tokens import revoke as revoke_token
-from store.api_tokens import tokens as api_tokens
-from store.audit_view import AuditQuery, read_audit
-from store.db import Database
-from store.models import Role, Team, User
-from store.users import (
-    UserError,
-    add_member,
-    create_user,
-    ensure_team,
-    find_team,
-    find_user,
-    identity_user,
-    issue_invite,
-    last_seen,
-    link_identity,
-    remove_member,
-    require_user,
-    team_members,
-    teams_of,
-)
+from store.roles import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.app import App
+    from store.models import User
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -77,6 +57,9 @@ def run_async(fn: Callable[P, Awaitable[T]]) -> Callable[P, T]:
 
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        from bot.config import ConfigError
+        from store.users import UserError
+
         try:
             return asyncio.run(fn(*args, **kwargs))  # type: ignore[arg-type]
         except (ConfigError, UserError, MissingExtra) as exc:
@@ -86,6 +69,9 @@ def run_async(fn: Callable[P, Awaitable[T]]) -> Callable[P, T]:
 
 
 async def _app() -> App:
+    from bot.app import open_app
+    from bot.config import load_settings
+
     return await open_app(load_settings())
 
 
@@ -109,6 +95,10 @@ def main() -> None:
 @run_async
 async def chat(as_user: str | None, account: str | None, load_demo: bool | None) -> None:
     """Chat with crmbot in this terminal (buttons are numbered; reply with the number)."""
+    from bot.adapters.console.adapter import PROMPT, run_console
+    from bot.adapters.memory.chat import LocalChat
+    from bot.config import default_data_dir
+
     app = await _app()
     user: User | None = None
     try:
@@ -138,6 +128,8 @@ async def chat(as_user: str | None, account: str | None, load_demo: bool | None)
         images = default_data_dir() / "images"
         if interactive and user is not None:
             # Reminders fall due while you chat: print them as they come, like a push.
+            from bot.console_reminders import console_reminders
+
             async with console_reminders(
                 app, user_id=user.id, chat_id=external_id, write=echo, image_dir=images
             ):
@@ -154,6 +146,11 @@ async def _console_user(app: App, name: str | None, load_demo: bool | None) -> U
     An empty workspace offers the demo: asked at a terminal, answered by ``--demo`` /
     ``--no-demo``; with input piped and neither given, nothing is decided silently (a script
     would otherwise find fifty companies it did not ask for, or none it expected)."""
+    from sqlalchemy import func, select
+
+    from store.models import User
+    from store.users import UserError, link_identity, require_user
+
     async with app.db.transaction(platform="console") as session:
         users = await session.scalar(select(func.count()).select_from(User)) or 0
     if not users:
@@ -169,6 +166,8 @@ async def _console_user(app: App, name: str | None, load_demo: bool | None) -> U
                 default=True,
             )
         if load_demo:
+            from store import demo
+
             await demo.load(app.db, app.clock)
             echo(demo.SUMMARY, err=True)
         else:
@@ -195,6 +194,7 @@ async def _console_user(app: App, name: str | None, load_demo: bool | None) -> U
 @run_async
 async def serve(host: str, port: int) -> None:
     """Serve every configured platform's webhooks, /healthz and the delivery outbox."""
+    from bot.config import load_settings
     from bot.server import serve as run_server
 
     logging.basicConfig(
@@ -214,6 +214,7 @@ async def serve(host: str, port: int) -> None:
 @run_async
 async def poll() -> None:
     """Run Telegram by long polling (no public URL needed), with the delivery outbox."""
+    from bot.config import ConfigError, load_settings
     from bot.server import build_server
 
     logging.basicConfig(
@@ -244,6 +245,7 @@ def telegram() -> None:
 @run_async
 async def telegram_set_webhook(url: str) -> None:
     """Register URL (ending in /telegram/webhook) with its secret, and the command menu."""
+    from bot.config import ConfigError, load_settings
     from bot.server import build_server
 
     settings = load_settings()
@@ -270,6 +272,7 @@ def wechat() -> None:
 @run_async
 async def wechat_set_menu() -> None:
     """Create the account's custom menu (today / log / find / reports / help)."""
+    from bot.config import ConfigError, load_settings
     from bot.server import build_server
 
     settings = load_settings()
@@ -294,6 +297,7 @@ def wecom() -> None:
 @run_async
 async def wecom_set_menu() -> None:
     """Create the app's menu (today / log / find / reports / help), as for WeChat."""
+    from bot.config import ConfigError, load_settings
     from bot.server import build_server
 
     settings = load_settings()
@@ -316,7 +320,9 @@ async def wecom_set_menu() -> None:
 async def wecom_add_group_bot(team_name: str, url: str) -> None:
     """Post team NAME's subscribed reports to a WeCom group too, through the group
     robot webhook URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...)."""
+    from bot.config import load_settings
     from store import group_bots
+    from store.users import UserError, find_team
 
     settings = load_settings()
     if not url.startswith(("https://qyapi.weixin.qq.com/", settings.wecom_api_url)):
@@ -340,6 +346,10 @@ async def wecom_add_group_bot(team_name: str, url: str) -> None:
 @run_async
 async def demo_command(reset: bool) -> None:
     """Load a realistic demo workspace into the configured database."""
+    from bot.app import open_app
+    from bot.config import load_settings
+    from store import demo
+
     settings = load_settings()
     if reset:
         demo.reset_sqlite(settings.database_url)
@@ -360,6 +370,11 @@ def db() -> None:
 @run_async
 async def db_upgrade() -> None:
     """Apply pending migrations (SQLite does this by itself on start)."""
+    from bot.clock import SystemClock
+    from bot.config import load_settings
+    from store import migrate
+    from store.db import Database
+
     settings = load_settings()
     database = Database(settings.database_url, SystemClock())
     try:
@@ -385,6 +400,16 @@ async def user_invite(
     name: str, role: str, team: str | None, display_name: str | None, lang: str | None
 ) -> None:
     """Create NAME if needed and print a one-time invite code for their chat account."""
+    from bot.secret_key import invite_key
+    from store.users import (
+        UserError,
+        add_member,
+        create_user,
+        ensure_team,
+        find_user,
+        issue_invite,
+    )
+
     app = await _app()
     try:
         now = app.clock.now()
@@ -428,6 +453,11 @@ async def user_invite(
 @run_async
 async def user_list(zone: str | None) -> None:
     """Everyone, with role, teams, whether they are active and when they last used the bot."""
+    from sqlalchemy import select
+
+    from store.models import User
+    from store.users import last_seen, teams_of
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -455,6 +485,8 @@ async def user_list(zone: str | None) -> None:
 @run_async
 async def user_set_role(name: str, role: str) -> None:
     """Change NAME's role (rep, manager or admin)."""
+    from store.users import require_user
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -471,6 +503,8 @@ async def user_set_role(name: str, role: str) -> None:
 @run_async
 async def user_link(name: str, wecom_id: str) -> None:
     """Link NAME to a WeCom member directly (no invite code needed)."""
+    from store.users import UserError, identity_user, link_identity, require_user
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -491,6 +525,8 @@ async def user_link(name: str, wecom_id: str) -> None:
 @run_async
 async def user_deactivate(name: str) -> None:
     """Stop NAME from using the bot (their records stay)."""
+    from store.users import require_user
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -506,6 +542,8 @@ async def user_deactivate(name: str) -> None:
 @run_async
 async def user_reactivate(name: str) -> None:
     """Let a deactivated NAME use the bot again (their chat accounts and records are kept)."""
+    from store.users import require_user
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -528,6 +566,9 @@ def token() -> None:
 @run_async
 async def token_create(name: str, as_user: str) -> None:
     """Make a token NAME acting as USER; it is printed once and only its hash is kept."""
+    from store.api_tokens import create_token
+    from store.users import require_user
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -544,6 +585,11 @@ async def token_create(name: str, as_user: str) -> None:
 @run_async
 async def token_list() -> None:
     """Every token: id, name, user, created, last used, revoked."""
+    from sqlalchemy import select
+
+    from store.api_tokens import tokens as api_tokens
+    from store.models import User
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -567,6 +613,9 @@ async def token_list() -> None:
 @run_async
 async def token_revoke(token_id: int) -> None:
     """Revoke token TOKEN_ID (see `crmbot token list`); it stops working at once."""
+    from store.api_tokens import revoke as revoke_token
+    from store.users import UserError
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -636,6 +685,8 @@ def team() -> None:
 @click.argument("name")
 @run_async
 async def team_create(name: str) -> None:
+    from store.users import UserError, ensure_team, find_team
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -653,6 +704,8 @@ async def team_create(name: str) -> None:
 @run_async
 async def team_add(team_name: str, names: tuple[str, ...]) -> None:
     """Add users to TEAM (created if new)."""
+    from store.users import add_member, ensure_team, require_user
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -669,6 +722,8 @@ async def team_add(team_name: str, names: tuple[str, ...]) -> None:
 @click.argument("name", metavar="USER")
 @run_async
 async def team_remove(team_name: str, name: str) -> None:
+    from store.users import UserError, find_team, remove_member, require_user
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -685,6 +740,11 @@ async def team_remove(team_name: str, name: str) -> None:
 @team.command("list")
 @run_async
 async def team_list() -> None:
+    from sqlalchemy import select
+
+    from store.models import Team
+    from store.users import team_members
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -721,6 +781,9 @@ def parse(
     as_user: str | None,
 ) -> None:
     """Show what crmbot understands from TEXT, through the same parser the chat uses."""
+    from bot.config import load_settings
+    from bot.nlu.message import parse_log
+
     settings = load_settings()
     try:
         tz = ZoneInfo(zone or settings.default_tz)
@@ -747,6 +810,7 @@ def parse(
 async def _understand_as(name: str, text: str, now: datetime) -> dict[str, object]:
     from handlers.logging.understanding import understand
     from store.access import Records, principal_for
+    from store.users import find_user
 
     app = await _app()
     try:
@@ -826,6 +890,9 @@ async def audit(
     limit: int,
 ) -> None:
     """Who changed what, when, from which platform — newest first."""
+    from locales.formatting import format_money_exact
+    from store.audit_view import AuditQuery, read_audit
+
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
@@ -846,6 +913,11 @@ async def audit(
 async def _admin_zone(session: AsyncSession, app: App, zone: str | None) -> ZoneInfo:
     """The zone an admin reads times in: ``--tz``, else the first admin's own zone (as
     they set it with /tz in chat), else the workspace's ``CRMBOT_DEFAULT_TZ``."""
+    from sqlalchemy import select
+
+    from store.models import User
+    from store.users import UserError
+
     if zone is None:
         zone = await session.scalar(
             select(User.tz).where(User.role == Role.ADMIN, User.active).order_by(User.id).limit(1)

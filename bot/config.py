@@ -23,7 +23,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from store.contracts import DEFAULT_LEVELS, DEFAULT_NUMBER_PATTERN, DEFAULT_TYPES, ContractPolicy
+from store.contract_policy import (
+    DEFAULT_LEVELS,
+    DEFAULT_NUMBER_PATTERN,
+    DEFAULT_TYPES,
+    ContractPolicy,
+)
 from store.pipeline import (
     DEFAULT_APPROVAL_THRESHOLD,
     DEFAULT_RATES,

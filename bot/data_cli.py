@@ -3,6 +3,9 @@
 The terminal is trusted like ``crmbot chat`` (whoever runs it owns the database), but the
 work is still done *as* a CRM user (``--as``, default: the first admin): their record
 rules scope what is matched and exported, and the audit log names them.
+
+Like :mod:`bot.cli`, the commands import the app and the store in their bodies: ``crmbot
+--help`` loads this module and must not pay for them.
 """
 
 from __future__ import annotations
@@ -12,24 +15,18 @@ import os
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import select
 
-from bot.app import App, open_app
-from bot.clock import SystemClock
-from bot.config import load_settings
 from bot.safe_text import strip_controls
-from handlers.imports.export import FORMATS, KINDS, encode, export_table
-from handlers.imports.plan import Policy, Status
-from handlers.imports.read import UnreadableFile
-from handlers.imports.service import Request, make_plan, read_request, report, write_plan
-from store.access import Principal, Records, principal_for
-from store.db import Database
-from store.imports import ImportRunError, get_run, undo
-from store.models import Role, User
-from store.users import UserError, require_user
+from handlers.imports.choices import FORMATS, KINDS, Policy
+from store.roles import Role
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from store.access import Principal, Records
+    from store.models import User
 
 IMPORTERS = frozenset({Role.ADMIN.value, Role.MANAGER.value})
 UNREADABLE = {
@@ -44,6 +41,12 @@ def echo(message: str = "", *, err: bool = False) -> None:
 
 
 async def _acting_user(app: App, name: str | None) -> tuple[User, Principal]:
+    from sqlalchemy import select
+
+    from store.access import principal_for
+    from store.models import User
+    from store.users import UserError, require_user
+
     async with app.db.transaction(platform="cli") as session:
         if name is None:
             user = await session.scalar(
@@ -91,6 +94,10 @@ def import_command(
     Prints what would be created, the duplicates found and the rows with errors, then asks
     before writing. `crmbot import undo ID` removes what import ID created.
     """
+    from handlers.imports.read import UnreadableFile
+    from store.imports import ImportRunError
+    from store.users import UserError
+
     try:
         if args[0] == "undo":
             if len(args) != 2 or not args[1].isdigit():
@@ -133,6 +140,13 @@ async def _import(
     keep_unknown: bool,
     strict: bool,
 ) -> None:
+    from bot.app import open_app
+    from bot.config import load_settings
+    from handlers.imports.plan import Status
+    from handlers.imports.service import Request, make_plan, read_request, report, write_plan
+    from store.access import Records
+    from store.users import UserError
+
     app = await open_app(load_settings())
     try:
         user, principal = await _acting_user(app, as_user)
@@ -190,6 +204,11 @@ async def _import(
 
 
 async def _undo(run_id: int, as_user: str | None) -> None:
+    from bot.app import open_app
+    from bot.config import load_settings
+    from store.access import Records
+    from store.imports import get_run, undo
+
     app = await open_app(load_settings())
     try:
         user, principal = await _acting_user(app, as_user)
@@ -221,6 +240,8 @@ async def _undo(run_id: int, as_user: str | None) -> None:
 )
 def export_command(kind: str, fmt: str, as_user: str | None, out: Path | None) -> None:
     """Export KIND (companies, contacts, deals, activities) as CSV or Excel."""
+    from store.users import UserError
+
     if fmt == "xlsx" and out is None and sys.stdout.isatty():
         raise click.UsageError("an Excel file is binary: add --out FILE.xlsx")
     try:
@@ -236,6 +257,11 @@ def export_command(kind: str, fmt: str, as_user: str | None, out: Path | None) -
 
 
 async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:
+    from bot.app import open_app
+    from bot.config import load_settings
+    from handlers.imports.export import encode, export_table
+    from store.access import Records
+
     app = await open_app(load_settings())
     try:
         user, principal = await _acting_user(app, as_user)
@@ -256,7 +282,10 @@ async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:
 )
 def backup_command(out: Path | None) -> None:
     """Back up the whole database while the server runs (a zip with a manifest)."""
+    from bot.clock import SystemClock
+    from bot.config import load_settings
     from store.backup import BackupError, backup
+    from store.db import Database
 
     async def run() -> str:
         settings = load_settings()
@@ -280,7 +309,10 @@ def backup_command(out: Path | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def restore_command(file: Path) -> None:
     """Restore a backup into the configured database, which must be empty."""
+    from bot.clock import SystemClock
+    from bot.config import load_settings
     from store.backup import BackupError, restore
+    from store.db import Database
 
     async def run() -> str:
         settings = load_settings()
@@ -304,6 +336,8 @@ def privacy() -> None:
 
 
 async def _admin(app: App, as_user: str | None) -> tuple[User, Principal]:
+    from store.users import UserError
+
     user, principal = await _acting_user(app, as_user)
     if user.role != Role.ADMIN.value:
         raise UserError(f"{user.name} is a {user.role}: only admins handle privacy requests")
@@ -312,6 +346,7 @@ async def _admin(app: App, as_user: str | None) -> tuple[User, Principal]:
 
 async def _person(records: Records, written: str) -> Any:
     from store.privacy import PersonNotFound, find_person
+    from store.users import UserError
 
     try:
         return await find_person(records, written)
@@ -334,7 +369,11 @@ def privacy_export(contact: str, as_user: str | None, out: Path | None) -> None:
     """Everything held about CONTACT (an id, phone, e-mail or exact name), as JSON."""
     import json
 
+    from bot.app import open_app
+    from bot.config import load_settings
+    from store.access import Records
     from store.privacy import person_export
+    from store.users import UserError
 
     async def run() -> dict[str, Any]:
         app = await open_app(load_settings())
@@ -364,8 +403,12 @@ def privacy_export(contact: str, as_user: str | None, out: Path | None) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Erase without asking to confirm.")
 def privacy_erase(contact: str, as_user: str | None, yes: bool) -> None:
     """Erase CONTACT's personal data (name, phones, e-mail, card photos, mentions in logs)."""
+    from bot.app import open_app
+    from bot.config import load_settings
+    from store.access import Records
     from store.models import Contact
     from store.privacy import erase_person
+    from store.users import UserError
 
     async def find() -> tuple[int, str]:
         app = await open_app(load_settings())

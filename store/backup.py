@@ -29,7 +29,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
@@ -189,6 +188,10 @@ def read_manifest(path: Path) -> Manifest:
 
 
 def _known_revision(db: Database, revision: str | None) -> bool:
+    # Alembic only here, at a restore: the nightly backup's scheduler imports this module
+    # in every chat and server process, which need not load Alembic (store/migrate.py).
+    from alembic.script import ScriptDirectory
+
     scripts = ScriptDirectory.from_config(alembic_config(db.url))
     return revision is None or scripts.get_revision(revision) is not None
 

@@ -14,17 +14,15 @@ skipped, as a deal with nobody to ask needs no approval.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Records
 from store.approvals import PENDING, team_managers
+from store.contract_policy import ContractPolicy
 from store.models import Company, Contract, ContractApproval, ContractPayment, Role, User
-from store.pipeline import DEFAULT_RATES
 
 DRAFT = "draft"
 APPROVAL = "approval"
@@ -34,12 +32,6 @@ TERMINATED = "terminated"
 RENEWED = "renewed"
 STATUSES = (DRAFT, APPROVAL, ACTIVE, EXPIRED, TERMINATED, RENEWED)
 
-DEFAULT_NUMBER_PATTERN = "HT-{year}-{seq:04d}"
-DEFAULT_TYPES: tuple[str, ...] = ("sale", "service", "framework")
-DEFAULT_LEVELS: tuple[tuple[Decimal, tuple[str, ...]], ...] = (
-    (Decimal(500_000), (Role.MANAGER.value, Role.ADMIN.value)),
-)
-
 
 class ContractError(ValueError):
     """Bad contract data; ``key`` names the message the user gets."""
@@ -47,29 +39,6 @@ class ContractError(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-
-
-@dataclass(frozen=True)
-class ContractPolicy:
-    """Numbering, types and approval levels (``CRMBOT_CONTRACT_*``).
-
-    ``levels``: (CNY-equivalent threshold, roles asked in turn); the highest threshold the
-    amount reaches applies. Other currencies are converted with ``rates`` (the deal
-    approval's table); a currency without a rate is compared unconverted.
-    """
-
-    number_pattern: str = DEFAULT_NUMBER_PATTERN
-    types: tuple[str, ...] = DEFAULT_TYPES
-    levels: tuple[tuple[Decimal, tuple[str, ...]], ...] = DEFAULT_LEVELS
-    rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
-
-    def roles_for(self, amount_cents: int, currency: str) -> tuple[str, ...]:
-        value = Decimal(amount_cents) / 100 * self.rates.get(currency.upper(), Decimal(1))
-        reached = [(t, roles) for t, roles in self.levels if value >= t]
-        return max(reached, key=lambda item: item[0])[1] if reached else ()
-
-    def number(self, year: int, seq: int) -> str:
-        return self.number_pattern.format(year=year, seq=seq)
 
 
 def check_terms(amount_cents: int, starts_on: date, ends_on: date) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from store.roles import Role as Role  # re-exported: where the other models' names live
 from store.types import UTCDateTime
 
 NAMING = {
@@ -35,12 +36,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class Role(StrEnum):
-    REP = "rep"
-    MANAGER = "manager"
-    ADMIN = "admin"
 
 
 class ActivityKind(StrEnum):

@@ -14,7 +14,6 @@ from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import (
@@ -27,7 +26,7 @@ from store.models import (
     SchedulerMark,
     Task,
 )
-from store.upsert import insert_ignore
+from store.upsert import dialect_insert, insert_ignore
 
 PUSH_EVENT_PREFIX = "rm:"
 """Outbox rows of pushes carry ``event_id = "rm:<reminder id>"``: the way back to the reminder."""
@@ -171,13 +170,8 @@ async def get_mark(session: AsyncSession, name: str) -> datetime | None:
 
 
 async def set_mark(session: AsyncSession, name: str, at: datetime) -> None:
-    dialect = postgresql if _dialect(session) == "postgresql" else sqlite
-    stmt = dialect.insert(SchedulerMark).values(name=name, at=at)
+    stmt = dialect_insert(session, SchedulerMark).values(name=name, at=at)
     await session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"at": at}))
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 # --- where pushes go ------------------------------------------------------------------------

@@ -67,7 +67,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
-from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 from sqlalchemy import (
     Column,
@@ -252,7 +251,13 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 
 def _pinyin(run: str) -> list[str]:
-    """Toneless syllables of a CJK run; pypinyin segments phrases (重庆 → chong qing)."""
+    """Toneless syllables of a CJK run; pypinyin segments phrases (重庆 → chong qing).
+
+    pypinyin is imported here, not at the top: loading its phrase dictionaries takes about
+    0.3 s, which every ``crmbot`` command and an English-only chat would otherwise pay at
+    start. The first CJK name keyed pays it once; later calls find the module loaded."""
+    from pypinyin import Style, lazy_pinyin
+
     return [syllable.casefold() for syllable in lazy_pinyin(run, style=Style.NORMAL) if syllable]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,3 +118,37 @@ async def test_unused_invites_hashed_the_old_way_are_removed_by_the_upgrade(db):
     async with db.engine.connect() as conn:
         left = (await conn.execute(text("SELECT code_hash FROM invites"))).scalars().all()
     assert left == ["b" * 64]
+
+
+def test_head_revision_is_read_from_the_file_names_as_alembic_reads_it():
+    """``store.migrate.head_revision`` skips loading Alembic at start; it holds only while
+    every script is named after its revision (``0017_contracts.py`` is ``0017``)."""
+    from alembic.script import ScriptDirectory
+
+    from store.migrate import alembic_config, head_revision
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    for script in scripts.walk_revisions():
+        named = Path(script.path).name
+        assert named.split("_", 1)[0] == script.revision, named
+    assert head_revision() == scripts.get_current_head()
+
+
+async def test_pending_sees_a_database_behind_the_code(db):
+    from alembic import command
+
+    from store.migrate import alembic_config, head_revision, pending, upgrade
+
+    assert not await pending(db)
+    cfg = alembic_config(db.url)
+    before_head = f"{int(head_revision()) - 1:04d}"
+
+    def down(connection: Any) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, before_head)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down)
+    assert await pending(db)
+    await upgrade(db)
+    assert not await pending(db)

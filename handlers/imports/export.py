@@ -25,11 +25,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.masking import mask_contacts
+from handlers.imports.choices import FORMATS, KINDS
 from store.access import Records
 from store.models import Activity, AuditEntry, Company, Contact, Deal, User
 
-KINDS = ("companies", "contacts", "deals", "activities")
-FORMATS = ("csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SIGNED_DIGITS = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _MASKED = frozenset({"mobile", "phone", "email", "wechat"})

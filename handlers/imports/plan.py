@@ -33,18 +33,11 @@ from typing import Any
 import phonenumbers
 
 from bot.nlu.amounts import currency_code, find_amount
+from handlers.imports.choices import Policy
 from handlers.imports.columns import Columns, find_columns
 from handlers.imports.read import Cell, Sheet
 from store.dedupe import CustomerIndex, email_key, name_key, phone_key
 from store.pipeline import Pipeline
-
-
-class Policy(StrEnum):
-    """What a row matching an existing record does to it."""
-
-    SKIP = "skip"  # leave the existing record alone
-    FILL = "fill"  # fill its empty fields only
-    OVERWRITE = "overwrite"  # the file's non-empty values win
 
 
 class Status(StrEnum):

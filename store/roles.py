@@ -1,0 +1,12 @@
+"""The roles a user can have, apart from the models so that code that only names a role
+(the command line's ``--role`` choices, the contract policy's defaults) loads no SQLAlchemy."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    ADMIN = "admin"
