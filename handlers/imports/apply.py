@@ -20,7 +20,7 @@ from sqlalchemy import insert
 
 from handlers.imports.plan import Plan, Policy, Write
 from store.access import Records
-from store.bulk import create_many
+from store.bulk import create_many, table_of
 from store.imports import MODELS, record_written
 from store.models import ActivityKind, DealStageChange, Owned
 
@@ -97,7 +97,7 @@ async def apply_batch(
             written.append((table, write.row, new_id, "create"))
         if table == "deals" and ids:
             await session.execute(
-                insert(DealStageChange),
+                insert(table_of(DealStageChange)),
                 [
                     {
                         "deal_id": new_id,
@@ -127,7 +127,7 @@ async def apply_batch(
                     written.append((table, write.row, existing.id, "update"))
                     progress.updated[table] += 1
     await session.flush()
-    record_written(session, run_id, written)
+    await record_written(session, run_id, written)
     progress.rows_done += len({w.row for w in writes})
 
 
