@@ -21,7 +21,7 @@ from sqlalchemy.orm import ColumnProperty
 from store.access import NotAllowed, RecordNotFound, Records
 from store.audit import audited_keys, creation_fields, entry
 from store.models import AuditEntry, Company, Contact, Owned
-from store.search import KEY_SOURCES, search_key
+from store.search import KEY_SOURCES, search_keys
 
 #: ``Session.info`` keys under which :class:`store.db.Database` hands its clock and text
 #: cleaner to every session, so writers that bypass the flush apply what the hooks apply.
@@ -78,10 +78,12 @@ async def create_many(
             for key, value in full.items():
                 if isinstance(value, str) and key not in _SKIP_CLEANING and not value.isprintable():
                     full[key] = clean(value)
-        if model is Company or model is Contact:
-            name, *extra = (full[f] for f in KEY_SOURCES[model])
-            full["search_key"] = search_key(name or "", *extra)
         values.append(full)
+    if model is Company or model is Contact:
+        sources = KEY_SOURCES[model]
+        found = search_keys([tuple(v[f] for f in sources) for v in values])
+        for full, key in zip(values, found, strict=True):
+            full["search_key"] = key
     await _check_companies(records, {v["company_id"] for v in values if v.get("company_id")})
     ids = await _insert(records, model, values)
     clock = session.info.get(BULK_CLOCK)
