@@ -55,6 +55,46 @@ def _snapshot(obj: object) -> list[tuple[str | None, Any, Any]]:
     ]
 
 
+def entry(
+    at: datetime,
+    user_id: int | None,
+    platform: str,
+    table: str,
+    record_id: int,
+    action: str,
+    change: tuple[str | None, Any, Any],
+) -> dict[str, Any]:
+    """One audit row's values: shared by the flush hook and the bulk writer
+    (:mod:`store.bulk`), so a record created either way leaves the same trace."""
+    name, old, new = change
+    return {
+        "at": at,
+        "user_id": user_id,
+        "platform": platform,
+        "table_name": table,
+        "record_id": record_id,
+        "action": action,
+        "field": name,
+        "old_value": _render(old),
+        "new_value": _render(new),
+    }
+
+
+def audited_keys(model: type[Any]) -> tuple[str, ...]:
+    """The fields the hook records, in the mapper's column order."""
+    return tuple(a.key for a in inspect(model).column_attrs if a.key not in SKIPPED_FIELDS)
+
+
+def creation_fields(
+    keys: tuple[str, ...], values: dict[str, Any]
+) -> list[tuple[str | None, Any, Any]]:
+    """What the hook records for a new record, from its column values (``keys``: from
+    :func:`audited_keys`): every field that is set, as :func:`_snapshot` after the flush."""
+    return [(key, None, values[key]) for key in keys if values.get(key) is not None] or [
+        (None, None, None)
+    ]
+
+
 def install_audit_hooks(session_class: type[Session], clock: Clock) -> None:
     insert_audit = insert(AuditEntry)  # built once: it runs on every flush
 
@@ -66,20 +106,8 @@ def install_audit_hooks(session_class: type[Session], clock: Clock) -> None:
         platform = session.info.get("audit_platform", "system")
 
         def add(obj: Any, action: str, fields: list[tuple[str | None, Any, Any]]) -> None:
-            for name, old, new in fields or [(None, None, None)]:
-                rows.append(
-                    {
-                        "at": at,
-                        "user_id": user_id,
-                        "platform": platform,
-                        "table_name": obj.__tablename__,
-                        "record_id": obj.id,
-                        "action": action,
-                        "field": name,
-                        "old_value": _render(old),
-                        "new_value": _render(new),
-                    }
-                )
+            for change in fields or [(None, None, None)]:
+                rows.append(entry(at, user_id, platform, obj.__tablename__, obj.id, action, change))
 
         for obj in session.new:
             if _is_audited(obj):

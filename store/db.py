@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from store import sqlite_driver
 from store.audit import install_audit_hooks
+from store.bulk import BULK_CLEANER, BULK_CLOCK
 from store.hygiene import TextCleaner, install_text_hygiene
 from store.search import install_search_key_hooks
 from store.types import Clock
@@ -71,7 +72,11 @@ class Database:
         install_audit_hooks(self._sync_session_class, clock)
         install_search_key_hooks(self._sync_session_class)
         self._sessions = async_sessionmaker(
-            self.engine, expire_on_commit=False, sync_session_class=self._sync_session_class
+            self.engine,
+            expire_on_commit=False,
+            sync_session_class=self._sync_session_class,
+            # What the hooks apply, for writers that bypass the flush (store/bulk.py).
+            info={BULK_CLOCK: clock, BULK_CLEANER: clean_text},
         )
 
     @asynccontextmanager

@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
@@ -334,7 +334,26 @@ def search_key(name: str, *extra: str | None) -> str:
     ``extra`` are a record's phone numbers and emails, in any order; None and blanks are
     skipped. Stable for equal input, so recomputing it on every flush changes nothing.
     """
-    names, initials = _name_forms(name)
+    return _compose(_name_forms(name), extra)
+
+
+def search_keys(records: Iterable[Sequence[str | None]]) -> list[str]:
+    """:func:`search_key` of many records (each ``(name, *extra)``), for bulk writers: the
+    name forms — pinyin, the slow part — are worked out once per distinct name (a sheet of
+    100,000 Chinese contacts repeats many names)."""
+    forms: dict[str, tuple[list[str], list[str]]] = {}
+    keys: list[str] = []
+    for name, *extra in records:
+        text = name or ""
+        found = forms.get(text)
+        if found is None:
+            found = forms[text] = _name_forms(text)
+        keys.append(_compose(found, extra))
+    return keys
+
+
+def _compose(name_forms: tuple[list[str], list[str]], extra: Sequence[str | None]) -> str:
+    names, initials = name_forms
     extras = _unique(form for value in extra if value for form in _extra_forms(value))
     return f" {' '.join(names)}{NAMES_END}{' '.join(initials)}{INITIALS_END}{' '.join(extras)} "
 

@@ -1,7 +1,8 @@
 """A checked plan -> records, batch by batch, each batch one transaction.
 
-Every batch writes its rows' new companies, contacts, deals and notes (through
-:class:`store.access.Records`, so the record rules and the audit log apply to every one),
+Every batch writes its rows' new companies, contacts, deals and notes a table at a time
+(:func:`store.bulk.create_many`: a few ``INSERT … RETURNING`` statements instead of one per
+row, with the record rules, search keys and audit rows of :class:`store.access.Records`),
 applies the fill / overwrite merges to existing records (each changed field is an audit
 entry: the record of the merge), and lists what it wrote under the import's id
 (:mod:`store.imports`) in the same transaction. Records a later batch refers to (a company
@@ -15,10 +16,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sqlalchemy import insert
+
 from handlers.imports.plan import Plan, Policy, Write
 from store.access import Records
+from store.bulk import create_many, table_of
 from store.imports import MODELS, record_written
-from store.models import ActivityKind, Company, DealStageChange, Owned
+from store.models import ActivityKind, DealStageChange, Owned
 
 BATCH_ROWS = 2000
 """Rows per transaction: big enough that SQLAlchemy batches the INSERTs, small enough that
@@ -77,46 +81,35 @@ async def apply_batch(
 ) -> None:
     """Write one batch in the caller's transaction."""
     session = records.session
-    # The existing companies this batch links to, loaded in one query, so that the link
-    # check in Records.create finds them in the session instead of asking row by row.
-    linked = {
-        w.values["company_ref"]
-        for w in writes
-        if isinstance(w.values.get("company_ref"), int) and w.values["company_ref"] > 0
-    }
-    # Held for the whole batch: the session's identity map only keeps weak references, and
-    # a company dropped from it would be fetched again for every contact that links to it.
-    held: list[Owned] = []
-    if linked:
-        held += await session.scalars(records.select(Company).where(Company.id.in_(sorted(linked))))
     written: list[tuple[str, int, int, str]] = []
     for table in _ORDER:
         model = MODELS[table]
-        created: list[tuple[Write, Owned]] = []
-        for write in writes:
-            if write.table != table or write.target is not None:
-                continue
+        creates = [w for w in writes if w.table == table and w.target is None]
+        rows: list[dict[str, Any]] = []
+        for write in creates:
             values = _fields(write, progress.refs)
             if table == "activities":
                 values.update(kind=ActivityKind.NOTE, occurred_at=records.now)
-            obj = await records.create(model, flush=False, **values)
-            created.append((write, obj))
-        await session.flush()
-        held += [obj for _, obj in created]
-        for write, obj in created:
-            progress.refs[write.ref] = obj.id
-            written.append((table, write.row, obj.id, "create"))
-            if table == "deals":
-                session.add(
-                    DealStageChange(
-                        deal_id=obj.id,
-                        from_stage=None,
-                        to_stage=obj.stage,  # type: ignore[attr-defined]
-                        changed_at=records.now,
-                        changed_by=records.principal.user_id,
-                    )
-                )
-        progress.created[table] += len(created)
+            rows.append(values)
+        ids = await create_many(records, model, rows)
+        for write, new_id in zip(creates, ids, strict=True):
+            progress.refs[write.ref] = new_id
+            written.append((table, write.row, new_id, "create"))
+        if table == "deals" and ids:
+            await session.execute(
+                insert(table_of(DealStageChange)),
+                [
+                    {
+                        "deal_id": new_id,
+                        "from_stage": None,
+                        "to_stage": row["stage"],
+                        "changed_at": records.now,
+                        "changed_by": records.principal.user_id,
+                    }
+                    for new_id, row in zip(ids, rows, strict=True)
+                ],
+            )
+        progress.created[table] += len(creates)
         updates = [w for w in writes if w.table == table and w.target is not None]
         if updates:
             targets = {w.target for w in updates}
@@ -134,7 +127,7 @@ async def apply_batch(
                     written.append((table, write.row, existing.id, "update"))
                     progress.updated[table] += 1
     await session.flush()
-    record_written(session, run_id, written)
+    await record_written(session, run_id, written)
     progress.rows_done += len({w.row for w in writes})
 
 

@@ -1,7 +1,8 @@
 """A spreadsheet's bytes -> sheets of cell rows, with maintained readers only.
 
-- ``.xlsx`` / ``.xlsm``: openpyxl in read-only mode (streams rows, so 100,000 rows stay
-  small); cells formatted as dates arrive as ``datetime``; a merged cell's value is in its
+- ``.xlsx`` / ``.xlsm``: python-calamine (Rust; an order of magnitude faster than
+  openpyxl's pure-Python read-only mode, which took half a minute for 100,000 rows); cells
+  formatted as dates arrive as ``date`` / ``datetime``; a merged cell's value is in its
   first cell and the others are empty, which the header finder copes with
   (:mod:`handlers.imports.columns`).
 - ``.csv`` / ``.txt``: the encoding is detected, not asked: a UTF-8 BOM, else UTF-8 if the
@@ -9,7 +10,7 @@
   (GB18030, a superset of GBK and GB2312), then the csv module with its sniffed dialect
   (comma, semicolon or tab).
 
-openpyxl and charset-normalizer are imported when a file is read, not with the module: every
+python-calamine and charset-normalizer are imported when a file is read, not with the module: every
 process that builds the bot (the slow-work processes too) imports this package, and they
 start faster without them.
 
@@ -60,29 +61,38 @@ def read_sheets(data: bytes, filename: str) -> list[Sheet]:
 
 
 def _read_xlsx(data: bytes) -> list[Sheet]:
-    from openpyxl import load_workbook
+    from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError):
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (CalamineError, BadZipFile, KeyError, ValueError, OSError):
         raise UnreadableFile("broken") from None
     try:
         return [
             Sheet(
-                sheet.title, [tuple(map(_cell, row)) for row in sheet.iter_rows(values_only=True)]
+                name,
+                [
+                    tuple(map(_cell, row))
+                    for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                ],
             )
-            for sheet in book.worksheets
+            for name in book.sheet_names
         ]
+    except (CalamineError, BadZipFile, KeyError, ValueError, OSError):
+        raise UnreadableFile("broken") from None
     finally:
         book.close()
 
 
 def _cell(value: object) -> Cell:
-    """What openpyxl gives, as the cell types the importer reads (a bool, a time or rich
-    text becomes its text)."""
-    if value is None or (
-        isinstance(value, str | int | float | date) and not isinstance(value, bool)
-    ):
+    """What calamine gives, as the cell types the importer reads: an empty cell is None,
+    a whole number an int (Excel stores every number as a float: a phone typed as a number
+    must not read as ``13800138000.0``), a bool, a time or a duration its text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str | int | date) and not isinstance(value, bool):
         return value
     return str(value)
 
