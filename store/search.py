@@ -119,9 +119,6 @@ PAIR_ALL_GRAMS = 7
 #: it; 0.3 let through ten times the rows to recheck for short queries (``smiuh`` at a
 #: million contacts: 521 ms at 0.3, 58 ms at 0.4) and found no more single-letter typos.
 PG_WORD_SIMILARITY = 0.4
-#: PostgreSQL: how many of a query's trigrams one typo can break at most: a letter changed
-#: (3), added (3) or dropped (2), or two neighbours swapped (4).
-ONE_TYPO_GRAMS = 4
 #: A query form shorter than this cannot be looked up by trigrams.
 TRIGRAM = 3
 #: rapidfuzz WRatio cut-offs. Latin: one typo in five letters scores 80, in four letters 75
@@ -696,26 +693,6 @@ async def _typo_candidates(
     return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
-def _pg_floor(texts: list[str]) -> str:
-    """The least ``word_similarity`` that still lets one typo through, for these texts.
-
-    pg_trgm's ``word_similarity`` is shared trigrams over the union of the query's and the
-    best-matching stretch's (padded as ``"  word "``). A Latin word of ``n`` distinct
-    trigrams keeps at least ``n - 4`` with one typo, against a stretch of about as many,
-    so it scores at least ``(n - 4) / (n + 4)``: far above the :data:`PG_WORD_SIMILARITY`
-    floor a short word needs once the query is long. At 100,000 contacts the pinyin
-    ``wangpingjing`` (13 trigrams, 0.53) let 2,000 rows through to the recheck at 0.4 and
-    178 at 0.53: 102 ms -> 34 ms (EXPLAIN ANALYZE). A text with other characters (CJK)
-    keeps the floor. A hair under the ratio: pg_trgm computes in single precision."""
-    ratios = []
-    for text in texts:
-        if not text.isascii() or not text.isalnum():
-            return str(PG_WORD_SIMILARITY)
-        grams = len(_trigrams(f"  {text.lower()} "))
-        ratios.append((grams - ONE_TYPO_GRAMS) / (grams + ONE_TYPO_GRAMS) - 1e-4)
-    return f"{max(PG_WORD_SIMILARITY, min(ratios, default=PG_WORD_SIMILARITY)):.4f}"
-
-
 async def _postgres_typo_rows(
     records: Records, model: Searchable, texts: list[str]
 ) -> list[tuple[int, int | None, str, str | None]]:
@@ -732,7 +709,7 @@ async def _postgres_typo_rows(
     before = await session.scalar(
         select(
             func.current_setting("enable_seqscan"),
-            func.set_config("pg_trgm.word_similarity_threshold", _pg_floor(texts), True),
+            func.set_config("pg_trgm.word_similarity_threshold", str(PG_WORD_SIMILARITY), True),
             func.set_config("enable_seqscan", "off", True),
         )
     )
