@@ -12,17 +12,27 @@ from bot.payloads import MAX_PAYLOAD_BYTES, Action, PayloadTooLong
 @dataclass(frozen=True, slots=True, init=False)
 class Button:
     """A button's label and payload; made from an :class:`~bot.payloads.Action` (encoded
-    here), or from a payload string already encoded (read back from the outbox)."""
+    here), or from a payload string already encoded (read back from the outbox).
+
+    ``url``: a button that *opens* this page in the chat app's web view (a Telegram Mini
+    App in a private chat, a Slack link button) instead of coming back to the bot. The
+    payload stays, through the same codec, as what the button does where a platform cannot
+    open pages from a button (a Telegram group, a typed digit on WeChat or the console),
+    and those platforms show the link itself in the text (:func:`link_lines`)."""
 
     label: str
     payload: str
+    url: str | None
 
-    def __init__(self, label: str, payload: Action | str) -> None:
+    def __init__(self, label: str, payload: Action | str, url: str | None = None) -> None:
         encoded = payload if isinstance(payload, str) else payload.encode()
         if len(encoded.encode()) > MAX_PAYLOAD_BYTES:
             raise PayloadTooLong(f"button payload over {MAX_PAYLOAD_BYTES} bytes: {encoded!r}")
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise ValueError(f"a button opens only http(s) pages: {url!r}")
         object.__setattr__(self, "label", label)
         object.__setattr__(self, "payload", encoded)
+        object.__setattr__(self, "url", url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,12 @@ def reply_text(reply: Reply) -> str:
     return reply.caption
 
 
+def link_lines(buttons: tuple[Button, ...]) -> list[str]:
+    """``📱 App: https://…`` for each button that opens a page, for platforms that show
+    links in text rather than as a web-view button (WeChat, WeCom, the console)."""
+    return [f"{b.label}: {b.url}" for b in buttons if b.url]
+
+
 def numbered(buttons: tuple[Button, ...], start: int = 1) -> str:
     """``1. Acme Ltd  2. Acme Trading`` — how buttons look where buttons don't exist.
 
@@ -110,7 +126,7 @@ def to_json(reply: Reply) -> dict[str, Any]:
 def from_json(data: dict[str, Any], image: bytes | None = None) -> Reply:
     """The inverse of :func:`to_json`; an image's bytes travel beside the JSON."""
     kind = data.get("type")
-    buttons = tuple(Button(b["label"], b["payload"]) for b in data.get("buttons", ()))
+    buttons = tuple(Button(b["label"], b["payload"], b.get("url")) for b in data.get("buttons", ()))
     if kind == "text":
         return Text(data["text"])
     if kind == "choices":
@@ -134,7 +150,10 @@ def map_text(reply: Reply, change: Callable[[str], str]) -> Reply:
 
 
 def _buttons(buttons: tuple[Button, ...]) -> list[dict[str, str]]:
-    return [{"label": b.label, "payload": b.payload} for b in buttons]
+    return [
+        {"label": b.label, "payload": b.payload, **({"url": b.url} if b.url else {})}
+        for b in buttons
+    ]
 
 
 __all__ = [
@@ -147,6 +166,7 @@ __all__ = [
     "Reply",
     "Text",
     "from_json",
+    "link_lines",
     "map_text",
     "numbered",
     "reply_buttons",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from playwright.async_api import Page, async_playwright, expect
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from bot.events import EventKind, Location
 from store.models import Task, User
 from store.users import link_identity
 from tests.fakes.telegram_api import telegram_rig
@@ -165,3 +167,30 @@ async def test_a_spent_link_shows_the_ask_again_page(web, page, tmp_path):
     await page.goto(f"{base_url(web)}/app?t={quote(token)}")
     await expect(page.locator("#signin-error")).to_contain_text("/app")
     await shot(page, tmp_path, "link-used")
+
+
+async def test_my_days_visits_show_each_check_in_with_a_link_to_the_maps_app(web, page, tmp_path):
+    li = await web.open_from_chat(web.ws.li)
+    await li.post(
+        "/api/v1/log",
+        {"company_id": web.ws.ids["Acme Ltd"], "kind": "visit", "note": "Showed the demo"},
+    )
+    chat = web.ws.li
+    shared = replace(
+        chat.event(), kind=EventKind.LOCATION, location=Location(31.2304, 121.4737, "Jing'an")
+    )
+    await chat.deliver(shared)
+    token = await web.link_for(chat)
+    await page.goto(f"{base_url(web)}/app?t={quote(token)}")
+
+    day = page.locator("section.visit-day")
+    await expect(day.locator("h3")).to_have_count(1)
+    visit = day.locator("li.visit")
+    await expect(visit).to_contain_text("Acme Ltd")
+    await expect(visit).to_contain_text("Showed the demo")
+    link = visit.locator("a.map")
+    await expect(link).to_contain_text("Jing'an")
+    assert (await link.get_attribute("href")) == (
+        "geo:31.230400,121.473700?q=31.230400,121.473700(Jing%27an)"
+    )
+    await shot(page, tmp_path, "visits")

@@ -10,6 +10,7 @@ from handlers.contracts.views import customer_summary
 from handlers.customers.actions import CorrectFrom, LogFor, ShowHistory
 from handlers.deals.actions import NewDealFor, OpenDeal
 from handlers.webapp.actions import OpenApp
+from handlers.webapp.links import app_link
 from locales.formatting import format_when, shorten
 from store.models import Activity, Company, Contact, Deal, Task
 
@@ -85,7 +86,7 @@ async def company_card(ctx: Context, company: Company) -> Card:
     )
     deal_buttons = tuple(Button(f"💼 {d.title}"[:40], OpenDeal(d.id)) for d in deals)
     if ctx.settings.public_url:  # the same card, and more, on the quick-lookup page
-        deal_buttons += (Button(ctx.t("card.app"), OpenApp()),)
+        deal_buttons += (Button(ctx.t("card.app"), OpenApp(), app_link(ctx)),)
     # Last, so the buttons before it keep their numbers; only for who may correct it.
     edit: tuple[Button, ...] = ()
     if records.may_correct(company):

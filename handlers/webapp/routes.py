@@ -4,19 +4,17 @@ page signed in (Telegram can also open it as a Mini App, which signs in by itsel
 
 from __future__ import annotations
 
-from bot.applinks import AppTokens
 from bot.context import Context
 from bot.router import Router, action, command
 from handlers.webapp.actions import OpenApp
+from handlers.webapp.links import app_link
 
 
 async def open_app(ctx: Context) -> None:
-    assert ctx.user is not None
-    secret, public_url = ctx.settings.secret_key, ctx.settings.public_url
-    if secret is None or not public_url:
+    url = app_link(ctx)
+    if url is None:
         ctx.say("webapp.no_public_url")
         return
-    url = AppTokens(secret.get_secret_value(), ctx.clock).link_url(public_url, ctx.user.id)
     ctx.say("webapp.link", url=url)
 
 

@@ -541,7 +541,8 @@ class SlackPerson:
             "action_id": button["action_id"],
             "block_id": "f7Tn",
             "text": button["text"],
-            "value": button["value"],
+            # A link button (``url``) has no value; Slack still reports the press.
+            **({"value": button["value"]} if "value" in button else {"url": button["url"]}),
             "type": "button",
             "action_ts": self.workspace.now_ts(),
         }

@@ -424,7 +424,7 @@ class FakeTelegram:
             raise ApiRefusal(400, "Bad Request: message text is empty")
         if utf16_len(text) > 4096:
             raise ApiRefusal(400, "Bad Request: message is too long")
-        markup = _checked_markup(params.get("reply_markup"))
+        markup = _checked_markup(params.get("reply_markup"), chat_id)
         message = StoredMessage(chat_id, next(self._message_ids), text, entities, markup)
         message.topic = _topic(params)
         self.messages[(chat_id, message.message_id)] = message
@@ -627,11 +627,19 @@ def _private_chat(user: dict[str, Any]) -> dict[str, Any]:
     return chat
 
 
-def _checked_markup(markup: Any) -> dict[str, Any] | None:
+def _checked_markup(markup: Any, chat_id: int | None = None) -> dict[str, Any] | None:
+    """As Telegram checks an inline keyboard: callback data of 1-64 bytes, or a ``web_app``
+    with an https URL, which only a private chat (a positive chat id) accepts."""
     if markup is None:
         return None
     for row in markup["inline_keyboard"]:
         for button in row:
+            if "web_app" in button:
+                if chat_id is None or chat_id < 0:
+                    raise ApiRefusal(400, "Bad Request: BUTTON_TYPE_INVALID")
+                if not str(button["web_app"].get("url", "")).startswith("https://"):
+                    raise ApiRefusal(400, "Bad Request: BUTTON_URL_INVALID")
+                continue
             data = button.get("callback_data", "")
             if not 1 <= len(data.encode()) <= 64:
                 raise ApiRefusal(400, "Bad Request: BUTTON_DATA_INVALID")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.replies import Card, Choices, Image, Reply, Text, numbered, reply_buttons
+from bot.replies import Card, Choices, Image, Reply, Text, link_lines, numbered, reply_buttons
 from bot.safe_text import strip_controls
 
 
@@ -26,9 +26,11 @@ def _render(reply: Reply, image_dir: Path, start: int) -> str:
     if isinstance(reply, Text):
         return reply.text
     if isinstance(reply, Choices):
-        return f"{reply.text}\n{numbered(reply.buttons, start)}"
+        text = "\n".join([reply.text, *link_lines(reply.buttons)])
+        return f"{text}\n{numbered(reply.buttons, start)}"
     if isinstance(reply, Card):
-        body = "\n".join([f"┌ {reply.title}", *(f"│ {line}" for line in reply.lines)])
+        lines = [*reply.lines, *link_lines(reply.buttons)]
+        body = "\n".join([f"┌ {reply.title}", *(f"│ {line}" for line in lines)])
         return f"{body}\n{numbered(reply.buttons, start)}" if reply.buttons else body
     assert isinstance(reply, Image)
     image_dir.mkdir(parents=True, exist_ok=True)

@@ -108,20 +108,27 @@ def _sections(text: str) -> list[tuple[Block, str]]:
 
 
 def _actions(buttons: tuple[Button, ...]) -> list[Block]:
-    """Rows of at most 25 buttons; ``action_id`` unique in the message, ``value`` the payload."""
-    elements = [
-        {
-            "type": "button",
-            "text": {"type": "plain_text", "text": _label(b.label), "emoji": True},
-            "value": b.payload,
-            "action_id": f"b{i}",
-        }
-        for i, b in enumerate(buttons)
-    ]
+    """Rows of at most 25 buttons; ``action_id`` unique in the message, ``value`` the payload.
+    A button that opens a page is a link button: ``url`` and no ``value`` (Slack still
+    reports the click, which then carries nothing for the bot to do)."""
+    elements = [_element(i, b) for i, b in enumerate(buttons)]
     return [
         {"type": "actions", "elements": elements[start : start + MAX_BUTTONS_PER_BLOCK]}
         for start in range(0, len(elements), MAX_BUTTONS_PER_BLOCK)
     ]
+
+
+def _element(index: int, button: Button) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _label(button.label), "emoji": True},
+        "action_id": f"b{index}",
+    }
+    if button.url:
+        element["url"] = button.url
+    else:
+        element["value"] = button.payload
+    return element
 
 
 def _label(label: str) -> str:

@@ -60,6 +60,7 @@ from bot.adapters.telegram.render import (
     SendCall,
     SendPhoto,
     SendText,
+    is_private,
     render,
     render_choice,
 )
@@ -413,7 +414,7 @@ class TelegramAdapter:
         ids = list(sent_ids)
         topic = int(thread_id) if thread_id and thread_id.isdigit() else None
         try:
-            for call in render(reply)[len(ids) :]:
+            for call in render(reply, private=is_private(chat_id))[len(ids) :]:
                 message = await self._call(chat_id, partial(self._send, call=call, topic=topic))
                 ids.append(str(message.message_id))
         except DeliveryError as exc:

@@ -15,7 +15,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from telegram.constants import MessageLimit, ParseMode
 
 from bot.replies import Button, Card, Choices, Image, Reply, Text
@@ -62,18 +62,28 @@ SendCall = SendText | SendPhoto
 EditCall = EditText | RemoveKeyboard
 
 
-def render(reply: Reply) -> list[SendCall]:
-    """The calls that deliver one reply, in order (one per part of an over-long text)."""
+def render(reply: Reply, *, private: bool = False) -> list[SendCall]:
+    """The calls that deliver one reply, in order (one per part of an over-long text).
+
+    ``private``: a one-to-one chat with the bot, the only place Telegram accepts ``web_app``
+    inline buttons; elsewhere a button that opens a page does what its payload says."""
     if isinstance(reply, Text):
         return [SendText(part) for part in split_text(reply.text, TEXT_LIMIT)]
     if isinstance(reply, Choices):
         return _with_keyboard(
             [SendText(p) for p in split_text(reply.text or EMPTY_PROMPT, TEXT_LIMIT)],
             reply.buttons,
+            private,
         )
     if isinstance(reply, Card):
-        return _with_keyboard(_card(reply), reply.buttons)
+        return _with_keyboard(_card(reply), reply.buttons, private)
     return _image(reply)
+
+
+def is_private(chat_id: str) -> bool:
+    """Telegram's ids: a person's chat with the bot is positive, groups and channels negative
+    (an ``@username`` target is a public group or channel)."""
+    return chat_id.isdigit()
 
 
 def render_choice(html_text: str, label: str) -> EditCall:
@@ -88,8 +98,10 @@ def render_choice(html_text: str, label: str) -> EditCall:
     return EditText(edited)
 
 
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
-    """Buttons in rows: three short labels, two longer ones, or one very long one per row."""
+def keyboard(buttons: tuple[Button, ...], private: bool = False) -> InlineKeyboardMarkup:
+    """Buttons in rows: three short labels, two longer ones, or one very long one per row.
+    A button with an https ``url`` opens it as a Mini App in a private chat (Telegram
+    then hands the page ``initData``, so it signs in as whoever pressed)."""
     rows: list[list[InlineKeyboardButton]] = []
     row: list[InlineKeyboardButton] = []
     widest = 0
@@ -98,11 +110,17 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
         if row and len(row) >= _per_row(width):
             rows.append(row)
             row, width = [], display_width(button.label)
-        row.append(InlineKeyboardButton(button.label, callback_data=button.payload))
+        row.append(_button(button, private))
         widest = width
     if row:
         rows.append(row)
     return InlineKeyboardMarkup(rows)
+
+
+def _button(button: Button, private: bool) -> InlineKeyboardButton:
+    if private and button.url and button.url.startswith("https://"):  # web_app needs https
+        return InlineKeyboardButton(button.label, web_app=WebAppInfo(button.url))
+    return InlineKeyboardButton(button.label, callback_data=button.payload)
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -157,12 +175,14 @@ def _cut(line: str, limit: int) -> tuple[str, str]:
     return line[:end], line[end:]
 
 
-def _with_keyboard(calls: list[SendCall], buttons: tuple[Button, ...]) -> list[SendCall]:
+def _with_keyboard(
+    calls: list[SendCall], buttons: tuple[Button, ...], private: bool
+) -> list[SendCall]:
     if not buttons or not calls:
         return calls
     last = calls[-1]
     assert isinstance(last, SendText)
-    calls[-1] = SendText(last.text, last.parse_mode, keyboard(buttons))
+    calls[-1] = SendText(last.text, last.parse_mode, keyboard(buttons, private))
     return calls
 
 

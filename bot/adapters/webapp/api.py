@@ -45,6 +45,7 @@ from bot.adapters.webapp.schemas import (
     TaskOut,
 )
 from bot.adapters.webapp.views import activity_out, company_out, contact_out, deal_out, task_out
+from bot.adapters.webapp.visits import by_day, visit_out
 from bot.context import Context
 from bot.extras import CHARTS, available
 from bot.payloads import Action
@@ -435,9 +436,17 @@ async def my_day(ctx: Context, _: dict[str, Any]) -> MyDay:
             .order_by(Activity.occurred_at)
         )
     ).all()
-    return MyDay(
-        tasks=await _tasks_out(ctx, list(tasks)), visits=[activity_out(ctx, a) for a in visits]
-    )
+    ids = {a.company_id for a in visits if a.company_id is not None}
+    names: dict[int, str] = {}
+    if ids:
+        rows = await ctx.session.execute(
+            ctx.records.select(Company)
+            .with_only_columns(Company.id, Company.name)
+            .where(Company.id.in_(ids))
+        )
+        names = {row[0]: row[1] for row in rows}
+    shown = [visit_out(ctx, a, names.get(a.company_id or 0)) for a in visits]
+    return MyDay(tasks=await _tasks_out(ctx, list(tasks)), visits=shown, days=by_day(ctx, shown))
 
 
 async def _as_pressed(ctx: Context, action: Action, task_id: int, handler: Any) -> TaskAction:

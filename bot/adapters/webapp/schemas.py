@@ -193,9 +193,27 @@ class CompanyCard(BaseModel):
     next_task: TaskOut | None
 
 
+class VisitOut(ActivityOut):
+    """A visit with where the rep checked in, if they shared a location from the chat."""
+
+    company_name: str | None
+    place: str | None = Field(description="the check-in's place name, as the chat app sent it")
+    latitude: float | None
+    longitude: float | None
+    map_url: str | None = Field(
+        description="a geo: URI (RFC 5870) that opens the check-in in the phone's maps app"
+    )
+
+
+class VisitDay(BaseModel):
+    day: date = Field(description="the day, on the user's own clock")
+    visits: list[VisitOut]
+
+
 class MyDay(BaseModel):
     tasks: list[TaskOut] = Field(description="due today or overdue, soonest first")
-    visits: list[ActivityOut] = Field(description="this week's visits and meetings")
+    visits: list[VisitOut] = Field(description="this week's visits and meetings")
+    days: list[VisitDay] = Field(description="the same visits grouped by day, earliest first")
 
 
 class LogIn(Strict):

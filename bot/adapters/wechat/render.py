@@ -22,7 +22,7 @@ from typing import Any
 from wechatpy.replies import TextReply
 
 from bot.adapters.wechat.parse import MENU_PREFIX
-from bot.replies import Button, Card, Choices, Image, Reply, Text, reply_text
+from bot.replies import Button, Card, Choices, Image, Reply, Text, link_lines, reply_text
 from locales.formatting import shorten
 
 TEXT_BYTES = 2000
@@ -55,8 +55,8 @@ def numbered_lines(buttons: tuple[Button, ...], start: int = 1) -> str:
 
 def plain(reply: Reply) -> str:
     """A reply as text only: what a passive reply or a template shows."""
-    text = reply_text(reply)
     buttons = reply.buttons if isinstance(reply, Choices | Card) else ()
+    text = "\n".join([reply_text(reply), *link_lines(buttons)])
     return f"{text}\n\n{numbered_lines(buttons)}".strip() if buttons else text
 
 
@@ -90,7 +90,7 @@ def render(reply: Reply) -> list[Call]:
     if isinstance(reply, Text):
         return list(_texts(reply.text))
     buttons = reply.buttons
-    text = reply_text(reply)
+    text = "\n".join([reply_text(reply), *link_lines(buttons)])  # pages open from links
     if not buttons:
         return list(_texts(text))
     parts = split_text(text, TEXT_BYTES - 200)

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.adapters.wechat.render import TEXT_BYTES, split_text
 from bot.adapters.wecom.parse import button_key
-from bot.replies import Button, Card, Choices, Image, Reply, Text
+from bot.replies import Button, Card, Choices, Image, Reply, Text, link_lines
 from locales.formatting import shorten
 
 CARD_BUTTONS = 6
@@ -56,6 +56,7 @@ def render(reply: Reply, task_ids: list[str]) -> list[Call]:
     if isinstance(reply, Card) and not reply.buttons:
         return [Message({"msgtype": "markdown", "markdown": {"content": markdown(reply)}})]
     text = reply.text if isinstance(reply, Choices) else "\n".join([reply.title, *reply.lines])
+    text = "\n".join([text, *link_lines(reply.buttons)])  # a card's buttons open no pages
     return cards(text, reply.buttons, task_ids)
 
 

@@ -155,7 +155,23 @@
     show(el("h2", { text: t("tasks_today") }),
       d.tasks.length ? el("ul", { id: "tasks" }, ...d.tasks.map(taskRow)) : el("p", { class: "hint", text: t("no_tasks") }),
       el("h2", { text: t("visits_week") }),
-      d.visits.length ? el("ul", {}, ...d.visits.map(activityRow)) : el("p", { class: "hint", text: t("no_visits") }));
+      ...(d.days.length ? d.days.map(visitDay) : [el("p", { class: "hint", text: t("no_visits") })]));
+  }
+  // No map on the page (its tiles would come from the internet): each check-in opens in
+  // the phone's own maps app through its geo: link.
+  function visitDay(group) {
+    const [y, m, dd] = group.day.split("-").map(Number);
+    const label = new Date(Date.UTC(y, m - 1, dd)).toLocaleDateString(document.documentElement.lang, { weekday: "long", month: "long", day: "numeric", timeZone: "UTC" });
+    return el("section", { class: "visit-day" }, el("h3", { text: label }), el("ul", {}, ...group.visits.map(visitRow)));
+  }
+  function visitRow(v) {
+    const time = new Date(v.occurred_at).toLocaleTimeString(document.documentElement.lang, { timeStyle: "short", timeZone: me && me.tz });
+    const place = v.map_url
+      ? el("a", { class: "map", href: v.map_url, text: `📍 ${v.place || t("open_map")}` })
+      : el("span", { class: "sub", text: `📍 ${t("no_place")}` });
+    return el("li", { class: "visit" },
+      el("div", { class: "sub", text: [time, v.kind_label, v.company_name].filter(Boolean).join(" · ") }),
+      el("div", { text: v.summary }), el("div", {}, place));
   }
 
   // ---- quick log ----------------------------------------------------------------------
