@@ -210,3 +210,23 @@ def test_a_simplified_slip_in_a_name_on_a_traditional_card_is_put_back():
 def test_characters_both_standards_print_are_left_alone_on_a_traditional_card():
     fields = read("## 黃台生\n經理\n恒豐國際集團\n電話：2345 6789\n香港上環永樂街88號").fields
     assert (fields.name, fields.company) == ("黃台生", "恒豐國際集團")
+
+
+# --------------------------------------------------------------------------- names and "Co."
+
+
+@pytest.mark.parametrize(
+    "name", ["Tomás Herrera", "Zoë Lefèvre", "Siti Nurhaliza binte Osman", "Ravi s/o Kumar"]
+)
+def test_names_with_accents_and_patronymics_are_names(name):
+    fields = read(f"## {name}\nAccount Manager\nBluefin Supply Pte. Ltd.").fields
+    assert fields.name == name
+
+
+def test_a_company_ending_in_co_dot_is_a_company_but_colorado_is_an_address():
+    fields = read(
+        "## Dana Whitfield\nHead of Partnerships\nBrightwater Orchard Co.\n"
+        "1801 Wynkoop St, Denver, CO 80202"
+    ).fields
+    assert fields.company == "Brightwater Orchard Co."
+    assert fields.address == "1801 Wynkoop St, Denver, CO 80202"

@@ -218,7 +218,8 @@ COMPANY_CJK = (
 COMPANY_CJK_SHORT = ("行", "堂", "坊", "院", "社", "馆", "店")
 _COMPANY_LATIN_RE = re.compile(
     r"\b(?:co\.?\s*,?\s*ltd|ltd|limited|inc|incorporated|llc|l\.l\.c|corp|corporation|"
-    r"company|group|gmbh|ag|plc|pte|llp|holdings|bank|university|s\.a)\b\.?",
+    r"company|group|gmbh|ag|plc|pte|llp|holdings|bank|university|s\.a)\b\.?"
+    r"|\bco\.$",  # "Lumen Orchard Co." (not "CO 80202", Colorado: that needs the dot, last)
     re.IGNORECASE,
 )
 #: Words that make a line a company's name when no legal form is printed; weaker than a
@@ -900,8 +901,9 @@ def _is_cjk_name(text: str) -> bool:
 
 
 _NAME_WORD_RE = re.compile(
-    r"(?:[A-Z][a-z]*(?:[A-Z][a-z]+)?(?:[-'’][A-Za-z]+)*|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
-    r"|van|von|der|den|de|da|di|du|le|la|bin|binti|al)"
+    r"(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)?(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*"
+    r"|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
+    r"|van|von|der|den|de|da|di|du|del|dos|le|la|bin|binti|binte|bte|al|s/o|d/o|a/l|a/p)"
 )
 
 
