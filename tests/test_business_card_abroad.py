@@ -38,7 +38,8 @@ BOSTON = WrittenCard(
     qr="",
     expect={"name": "Anna Wright", "company": "Harbor Logistics Inc."},
 )
-#: Nothing on it says where it is from: eight-digit numbers, no address, no country code.
+#: Nothing on it says where it is from: eight-digit numbers, no address, no country code,
+#: and a .com address (a .sg one is a clue since round 2 of issue 17).
 NO_CLUES = WrittenCard(
     id="sg-test",
     region="SG",
@@ -50,7 +51,7 @@ NO_CLUES = WrittenCard(
         "Bluefin Supply Pte. Ltd.",
         "M 9123 4567",
         "T 6123 4567",
-        "E meiling@bluefin.sg",
+        "E meiling@bluefin.com",
     ),
     qr="",
     expect={"name": "Mei Ling Tan", "company": "Bluefin Supply Pte. Ltd."},

@@ -168,10 +168,58 @@ COMPANY_CJK = (
     "酒店",
     "出版社",
     "厂",
+    # Shops and practices that print no legal form (traditional ones are matched through
+    # their simplified form: 茶莊 is 茶庄, 診所 is 诊所).
+    "茶庄",
+    "茶行",
+    "茶楼",
+    "诊所",
+    "门诊部",
+    "医馆",
+    "金行",
+    "珠宝行",
+    "报关行",
+    "中药行",
+    "药行",
+    "药房",
+    "药店",
+    "民宿",
+    "书画院",
+    "画廊",
+    "餐厅",
+    "饭店",
+    "酒家",
+    "酒楼",
+    "宾馆",
+    "旅馆",
+    "旅行社",
+    "会馆",
+    "商店",
+    "商场",
+    "超市",
+    "书店",
+    "花店",
+    "车行",
+    "银号",
+    "当铺",
+    "律所",
+    "工作坊",
+    "美容院",
+    "中心",
+    "研究中心",
+    "基金会",
+    "印刷厂",
+    "实业",
+    "贸易",
+    "科技",
 )
+#: One-character endings of a shop or practice (永利金行, 同仁堂, 墨香坊); a short run that
+#: also reads as a person's name (张德行) stays a name.
+COMPANY_CJK_SHORT = ("行", "堂", "坊", "院", "社", "馆", "店")
 _COMPANY_LATIN_RE = re.compile(
     r"\b(?:co\.?\s*,?\s*ltd|ltd|limited|inc|incorporated|llc|l\.l\.c|corp|corporation|"
-    r"company|group|gmbh|ag|plc|pte|llp|holdings|bank|university|s\.a)\b\.?",
+    r"company|group|gmbh|ag|plc|pte|llp|holdings|bank|university|s\.a)\b\.?"
+    r"|\bco\.$",  # "Lumen Orchard Co." (not "CO 80202", Colorado: that needs the dot, last)
     re.IGNORECASE,
 )
 #: Words that make a line a company's name when no legal form is printed; weaker than a
@@ -181,9 +229,23 @@ _TRADE_LATIN_RE = re.compile(
     r"enterprises|technologies|technology|systems|solutions|labs|laboratories|ventures|foods|"
     r"robotics|trading|electronics|software|networks|studio|studios|media|pharma|"
     r"pharmaceuticals|biotech|energy|supply|supplies|manufacturing|investments|advisors|"
-    r"agency|properties|realty|insurance|securities|hotel|hotels|airlines|motors)\b",
+    r"agency|properties|realty|insurance|securities|hotel|hotels|airlines|motors|"
+    r"advisory|consultancy|\w*works|venues?|institute|solicitors|property|print|printing|"
+    r"printers|architects|accountants|surveyors|lettings|estates|interiors|catering|"
+    r"construction|builders|healthcare|wellness|clinic|clinics|dental|pharmacy|bakery|"
+    r"gallery|galleries|academy|foundation|collective|outfitters|imports|exports|freight|"
+    r"shipping|textiles|apparel|boutique|salon|tailors|kitchen|brewery|distillery|"
+    r"winery|florist|jewellers|jewelers|opticians|veterinary|chambers|"
+    r"law|legal|finance|financial|wealth|investment|holdings|trust|dynamics|"
+    r"innovations|creative|design|designs|communications|events|travel|tours|"
+    r"logistik|co-op|cooperative|atelier|workshop|foundry|traders|merchants|"
+    r"marine|engineering|services|group)\b",
     re.IGNORECASE,
 )
+#: Words that make a line a company only where nothing else claims it: "Tile & Stone",
+#: "Health", "Harbour" are also surnames or plain words, so they need an ampersand or a
+#: second business word beside them.
+_AMPERSAND_RE = re.compile(r"[A-Za-z] (?:&|and) [A-Z]")
 TITLE_CJK = (
     "经理",
     "总监",
@@ -235,7 +297,10 @@ _TITLE_LATIN_RE = re.compile(
     r"chairman|chairwoman|chair|assistant|analyst|architect|designer|accountant|attorney|"
     r"counsel|coordinator|supervisor|administrator|developer|scientist|secretary|principal|"
     r"owner|associate|advisor|adviser|sales|marketing|agent|broker|buyer|trainer|editor|"
-    r"professor|lecturer|researcher|technician|controller|treasurer|strategist|producer)\b",
+    r"professor|lecturer|researcher|technician|controller|treasurer|strategist|producer|"
+    r"solicitor|barrister|negotiator|surveyor|valuer|underwriter|actuary|auditor|paralegal|"
+    r"notary|registrar|pharmacist|physician|dentist|therapist|curator|planner|chef|"
+    r"sommelier|conveyancer|estimator|dispatcher|recruiter|nurse|practitioner)\b",
     re.IGNORECASE,
 )
 _ADDRESS_CJK = (
@@ -393,10 +458,13 @@ class _Found:
 def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> CardFields:
     """The contact fields printed on a card, from its lines in reading order."""
     found = _Found([], [], [], [], [], [], [])
+    dotted: list[str] = []  # "e.brookesmith@…": a label "e." or the address itself?
     for index, line in enumerate(lines):
         text = normalise_text(line.text)
         if not text:
             continue
+        if _DOTTED_E_RE.match(text):
+            dotted.append(text.split()[0].lower())
         for kind, segment in _segments(text):
             _take_segment(found, kind, segment, index, line.height, region)
     cards = CardFields(
@@ -408,7 +476,24 @@ def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> Ca
         wechat=found.wechat[0] if found.wechat else None,
     )
     _classify(cards, found.candidates)
+    cards.email = [_undot(email, dotted, cards.name) for email in cards.email]
     return cards
+
+
+#: A line that starts with "e." glued to an e-mail address.
+_DOTTED_E_RE = re.compile(r"^[Ee]\.[a-z0-9][^\s@]*@")
+
+
+def _undot(email: str, dotted: list[str], name: str | None) -> str:
+    """Put back an "e." read as a label when it is the person's initial: "e.brookesmith@…"
+    on Eleanor Brooke-Smith's card is her address (initial, dot, surname), while
+    "e.anna@…" on Anna Wright's is the label "e." and anna@…."""
+    whole = "e." + email
+    if whole not in dotted or not name or name[:1].lower() != "e":
+        return email
+    surname = re.sub(r"[^a-z]", "", name.split()[-1].lower())
+    local = re.sub(r"[^a-z]", "", email.split("@", 1)[0])
+    return whole if surname and (surname in local or local in surname) else email
 
 
 def lines_from_text(text: str) -> list[OcrLine]:
@@ -532,8 +617,11 @@ def _take_segment(
             found.email.append(loose.lower())
             return
     # Whatever the label, values with a shape of their own are taken where they are.
+    # A line that is nothing but a domain is the card's web address, even with no label
+    # and no www ("lumenorchard.com" under "dana@lumenorchard.com").
+    alone = kind is None and _URL_RE.fullmatch(text) is not None
     text = _take_emails(found, text)
-    text = _take_urls(found, text, labelled=kind == "website")
+    text = _take_urls(found, text, labelled=kind == "website" or alone)
     if kind is None:
         text = _take_phones(found, text, region, None)
     text = text.strip(_SEPARATORS)
@@ -606,8 +694,9 @@ def _file_phone(found: _Found, e164: str, kind: int, label: str | None) -> None:
 
 
 def _pick_website(sites: list[str], emails: list[str], web_labelled: set[str]) -> str | None:
-    """The card's web address; an email's domain picked up as a bare domain is not one
-    (OCR may have cut a long address in two), unless a label says so ("W: acme.io")."""
+    """The card's web address. An email's domain picked up inside other text is not one
+    (OCR may have cut a long address in two), but a label ("W: acme.io") or a line of its
+    own makes it one: on real cards the web line is usually the e-mail's domain."""
     domains = {email.rsplit("@", 1)[-1] for email in emails}
     for site in sites:
         for domain in domains:
@@ -668,7 +757,7 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
                 streets[run.line] = run
     cards.name = _best_name(names)
     cards.title = _prefer_cjk(titles)
-    cards.company = _best_company(companies)
+    cards.company = _best_company(companies) or _company_by_position(names, cards.name)
     cards.address = _best_address(addresses)
 
 
@@ -742,8 +831,12 @@ def _kind(run: _Run) -> str:
             return "address"
         if any(text.endswith(s) for s in COMPANY_CJK) or "有限公司" in text:
             return "company"
+        if _is_cjk_shop(text):
+            return "company"
         if any(word in text for word in TITLE_CJK) or text.endswith(("销售", "总工")):
             return "title"
+        if len(text) >= 3 and text.endswith("师") and not _is_cjk_name(text):
+            return "title"  # 建筑师, 药剂师, 中医师: a profession
         if _is_cjk_name(text):
             return "name"
         return "other"
@@ -755,9 +848,21 @@ def _kind(run: _Run) -> str:
         return "title"
     if _TRADE_LATIN_RE.search(text):
         return "company"  # "Harbor Logistics", "Bluefin Capital": no legal form printed
+    if _AMPERSAND_RE.search(text) and _capitalised(text):
+        return "company"  # "Magnolia Tile & Stone": people are not printed with an "&"
     if _is_latin_name(text):
         return "name"
     return "other"
+
+
+def _capitalised(text: str) -> bool:
+    """Every word of two letters or more starts with a capital ("Tile & Stone", "Bread and
+    Salt" aside from "and"), the way a trading name is printed."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’.-]+", text) if w.lower() not in _SMALL]
+    return bool(words) and all(w[0].isupper() for w in words)
+
+
+_SMALL = frozenset({"and", "of", "the", "for", "de", "la", "du", "von", "van", "on", "at"})
 
 
 def _is_cjk_address(text: str) -> bool:
@@ -777,6 +882,18 @@ def _is_latin_address(text: str) -> bool:
     return bool(_COUNTRY_RE.search(text) and _POSTCODE_RE.search(text))
 
 
+def _is_cjk_shop(text: str) -> bool:
+    """A shop or practice named by a one-character ending (永利金行, 百草堂): three or more
+    characters, all Chinese, that do not read as a person's name or a title."""
+    if len(text) < 3 or not all(has_cjk(ch) for ch in text):
+        return False
+    if not text.endswith(COMPANY_CJK_SHORT):
+        return False
+    if any(word in text for word in TITLE_CJK):
+        return False
+    return not (len(text) <= 3 and _is_cjk_name(text))
+
+
 def _is_cjk_name(text: str) -> bool:
     if not 2 <= len(text) <= 4 or not all(has_cjk(ch) for ch in text):
         return False
@@ -784,8 +901,9 @@ def _is_cjk_name(text: str) -> bool:
 
 
 _NAME_WORD_RE = re.compile(
-    r"(?:[A-Z][a-z]*(?:[A-Z][a-z]+)?(?:[-'’][A-Za-z]+)*|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
-    r"|van|von|der|den|de|da|di|du|le|la|bin|binti|al)"
+    r"(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)?(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*"
+    r"|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
+    r"|van|von|der|den|de|da|di|du|del|dos|le|la|bin|binti|binte|bte|al|s/o|d/o|a/l|a/p)"
 )
 
 
@@ -837,6 +955,30 @@ def _best_name(names: list[_Run]) -> str | None:
         return best.text
     text = _POST_NOMINALS_RE.sub("", " ".join(best.text.split()))
     return text.title() if text.isupper() else text
+
+
+def _company_by_position(names: list[_Run], name: str | None) -> str | None:
+    """On a Latin card with no company word, a second run shaped like a name and printed
+    within two lines of the name is the trading name ("Lumen Orchard" under "Dana Okafor"):
+    a card carries one person. Not on a card with a Chinese name, whose English name is a
+    translation of it."""
+    if name is None or any(run.cjk for run in names):
+        return None
+    chosen = [run for run in names if _best_name([run]) == name]
+    if not chosen:
+        return None
+    anchor = chosen[0]
+    others = [
+        run
+        for run in names
+        if run is not anchor
+        and abs(run.line - anchor.line) <= 2
+        and _best_name([run]) != name
+        and len(run.text.split()) >= 2
+    ]
+    if not others:
+        return None
+    return " ".join(min(others, key=lambda r: abs(r.line - anchor.line)).text.split())
 
 
 def _prefer_cjk(runs: list[_Run]) -> str | None:

@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
 from bot.cardscan.fields import extract_fields, has_cjk
 from bot.cardscan.model import CardFields, OcrLine
 from bot.cardscan.region import infer_region
-from bot.cardscan.script import Script, card_script, to_simplified
+from bot.cardscan.script import Script, card_script, to_simplified, traditional_slips
 
 #: Fields whose characters are normalised on a simplified card.
 TEXT_FIELDS = ("name", "title", "company", "address")
@@ -51,6 +54,10 @@ def read_lines(
     fields = extract_fields(lines, region)
     if script == "simplified":
         fields = simplified(fields)
+    elif script == "traditional" and fields.name:
+        # Only the name: 台 and 恒 are simplified-only to OpenCC but printed in Taiwanese
+        # and Hong Kong companies and addresses; a person's name is where OCR's slip shows.
+        fields = replace(fields, name=traditional_slips(fields.name))
     return Reading(fields, region, from_card, script)
 
 
@@ -85,7 +92,22 @@ def merge_qr(qr: CardFields, ocr: CardFields) -> CardFields:
     for name in ("mobile", "phone", "fax"):
         if not getattr(qr, name):
             setattr(merged, name, [n for n in getattr(merged, name) if n not in numbers])
+    # An untyped QR number (MeCard's TEL) that could be either is filed by its own type,
+    # which for a US number says nothing; the printed "Cell" label knows better.
+    label_knows = [n for n in ocr.mobile if n in merged.phone and _either(n)]
+    if label_knows:
+        merged.phone = [n for n in merged.phone if n not in label_knows]
+        merged.mobile = list(dict.fromkeys([*merged.mobile, *label_knows]))
     return merged
+
+
+def _either(e164: str) -> bool:
+    """Can't tell a mobile from an office line by the number alone (US, Canada, …)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) == PhoneNumberType.FIXED_LINE_OR_MOBILE
 
 
 def reread_numbers(

@@ -87,6 +87,13 @@ US_STATES = [
 _US_ZIP_RE = re.compile(rf"\b(?:{'|'.join(US_STATES)})\.?\s+\d{{5}}(?:-\d{{4}})?\b")
 _UK_POSTCODE_RE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b")
 _SG_POSTCODE_RE = re.compile(r"\bSingapore\s*\(?\d{6}\)?", re.IGNORECASE)
+#: A UK postcode whose space OCR dropped ("BS16DZ"), after a capitalised town.
+_UK_POSTCODE_GLUED_RE = re.compile(r"\b[A-Z][a-z]+,? [A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}\b")
+#: A country's domain in an e-mail or web address ("@x.co.uk", "x.com.hk", "x.sg").
+_DOMAIN_RE = re.compile(
+    r"[a-z0-9-]\.(?:(?:co|com|org|net|gov|edu|ac)\.)?(uk|hk|sg|tw|cn)(?![a-z0-9@.-])"
+)
+_DOMAIN_REGION = {"uk": "GB", "hk": "HK", "sg": "SG", "tw": "TW", "cn": "CN"}
 
 #: Words that name the place, by region (casefolded search; CJK as printed).
 _PLACES: dict[str, tuple[str, ...]] = {
@@ -189,8 +196,11 @@ def clues(texts: Iterable[str], traditional: bool = False) -> Counter[str]:
             score[region] += PLACE_WEIGHT
     if _US_ZIP_RE.search(joined):
         score["US"] += PLACE_WEIGHT
-    if _UK_POSTCODE_RE.search(joined):
+    if _UK_POSTCODE_RE.search(joined) or _UK_POSTCODE_GLUED_RE.search(joined):
         score["GB"] += PLACE_WEIGHT
+    # A country's domain says where as plainly as a postcode (and survives OCR better).
+    for region in {_DOMAIN_REGION[m.group(1)] for m in _DOMAIN_RE.finditer(folded)}:
+        score[region] += PLACE_WEIGHT
     if _SG_POSTCODE_RE.search(joined):
         score["SG"] += PLACE_WEIGHT
     cjk = _CJK_RE.search(joined) is not None

@@ -46,6 +46,23 @@ def to_simplified(text: str) -> str:
     return convert(text)
 
 
+def traditional_slips(text: str) -> str:
+    """``text`` with its simplified-only characters in traditional form (OCR's 吴 in 吳宗翰
+    on a Taiwanese card). OpenCC converts the whole text, so its phrases decide (皇后 stays
+    皇后, not 皇後), and only the simplified-only characters take its answer, where the
+    Taiwan and Hong Kong standards agree; nothing else changes (unchanged without OpenCC)."""
+    taiwan, hong_kong = _converter("s2tw"), _converter("s2hk")
+    if taiwan is None or hong_kong is None or not any(_kind_of(ch) == -1 for ch in text):
+        return text
+    tw, hk = taiwan(text), hong_kong(text)
+    if not len(tw) == len(hk) == len(text):
+        return text
+    # Taken only where Taiwan's and Hong Kong's standards agree (台 stays 台 in Hong Kong).
+    return "".join(
+        t if _kind_of(ch) == -1 and t == h else ch for ch, t, h in zip(text, tw, hk, strict=True)
+    )
+
+
 def _differs(config: str, ch: str) -> bool:
     convert = _converter(config)
     return convert is not None and convert(ch) != ch
@@ -78,4 +95,4 @@ def card_script(texts: Iterable[str]) -> Script:
     return "simplified"
 
 
-__all__ = ["MIN_TRADITIONAL", "Script", "card_script", "to_simplified"]
+__all__ = ["MIN_TRADITIONAL", "Script", "card_script", "to_simplified", "traditional_slips"]
