@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, FlowControl, SlowWork
 from bot.events import EventKind, InboundEvent, command_hint, split_command
+from bot.linking import point_to_private_chat
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts
 from bot.nlu.message import warm_up as warm_up_parser
@@ -406,10 +407,7 @@ def _notice(replies: list[Reply]) -> list[Reply]:
 
 async def _not_linked(ctx: Context) -> None:
     event = ctx.event
-    start = command_hint(event.platform, "start")
     if event.chat.is_private:
-        ctx.say("onboarding.not_linked", start=start)
-    elif event.private_link:  # in a group: the code is to be sent where only we see it
-        ctx.say("onboarding.private_only_link", link=event.private_link, start=start)
-    else:
-        ctx.say("onboarding.private_only", start=start)
+        ctx.say("onboarding.not_linked", start=command_hint(event.platform, "start"))
+    else:  # in a group: the code is to be sent where only we see it
+        point_to_private_chat(ctx)

@@ -52,6 +52,11 @@ class Attachment:
     mime_type: str = ""
 
 
+SAID_WITHOUT_WORDS = frozenset({"voice", "sticker"})
+"""Attachment kinds that carry nothing we can read: answered politely, and never taken as
+the answer to a waiting question (nor do they drop it)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """A place the user shared from the chat (a check-in)."""

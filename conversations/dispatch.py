@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import Context
-from bot.events import EventKind
+from bot.events import SAID_WITHOUT_WORDS, EventKind
 from bot.payloads import Action, Codec
 from bot.replies import Button, Choices, Text, reply_buttons
 from bot.router import Handler, Router
@@ -281,7 +281,7 @@ async def _not_understood(ctx: Context) -> None:
 def _said_aside(ctx: Context) -> bool:
     """A voice note or a sticker: answered (it cannot be read), but it is no answer to the
     waiting question, and it does not drop it either."""
-    return any(a.kind in ("voice", "sticker") for a in ctx.event.attachments)
+    return any(a.kind in SAID_WITHOUT_WORDS for a in ctx.event.attachments)
 
 
 async def _stale_button(ctx: Context) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.cardscan.limits import MAX_PIXELS
 from bot.cardscan.scanner import NO_OCR, CardScanner, ScanResult, scan_or_refusal
 from bot.context import Context
-from bot.events import Attachment
+from bot.events import SAID_WITHOUT_WORDS, Attachment
 from bot.extras import OCR, missing_module
 from bot.router import Handler, Matcher, Router, command
 from bot.workers import SlowWorkFailed
@@ -33,8 +33,6 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"})
 FILE_PLATFORMS = frozenset({"console"})
 #: The refusal of a photo whose reading ran out of time or memory (bot.workers).
 TOO_SLOW = "too_slow"
-#: What a message without words may hold that we answer politely (no card to read).
-SAID_WITHOUT_WORDS = frozenset({"voice", "sticker"})
 
 
 # --------------------------------------------------------------------------- reading

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.events import command_hint
+from bot.linking import point_to_private_chat
 from bot.router import Router, command
 from bot.secret_key import invite_key
 from store import start_attempts
@@ -17,11 +18,7 @@ async def start(ctx: Context) -> None:
     event = ctx.event
     if not event.chat.is_private:
         # A code is one person's key: never redeemed (or announced) in a group.
-        start_hint = command_hint(event.platform, "start")
-        if event.private_link:
-            ctx.say("onboarding.private_only_link", link=event.private_link, start=start_hint)
-        else:
-            ctx.say("onboarding.private_only", start=start_hint)
+        point_to_private_chat(ctx)
         return
     if ctx.user is not None:
         if ctx.args:

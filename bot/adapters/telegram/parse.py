@@ -180,9 +180,11 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         body, entities = "", {}
     else:  # service messages (joins, pins, topic edits...): not something said to the bot
         return None
-    command_for_us = _command_for_us(body, entities, me)
-    if command_for_us is False:
+    suffix = _command_suffix(body, entities)
+    names_us = suffix is not None and me.is_us(suffix)
+    if suffix and me.username and not names_us:
         return None  # "/cmd@otherbot": another bot's command, in any chat
+    command_for_us = suffix is not None
     mentioned = [
         e for e, text in entities.items() if e.type == MessageEntity.MENTION and me.is_us(text)
     ]
@@ -194,7 +196,7 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
     )
     if not is_private and not (command_for_us or mentioned or replied_to_us):
         return None
-    addressed = is_private or bool(mentioned) or replied_to_us or _names_us(entities, me)
+    addressed = is_private or bool(mentioned) or replied_to_us or names_us
     event = InboundEvent(
         event_id=str(update.update_id),
         platform=PLATFORM,
@@ -315,27 +317,15 @@ def _label(message: Message, data: str) -> str:
     return ""
 
 
-def _command_for_us(body: str, entities: dict[MessageEntity, str], me: BotIdentity) -> bool | None:
-    """True: a command for us; False: a command for another bot; None: not a command."""
+def _command_suffix(body: str, entities: dict[MessageEntity, str]) -> str | None:
+    """The bot a leading command names: ``"otherbot"`` for ``/cmd@otherbot``, ``""`` for a
+    bare ``/cmd``; None when the message is not a command."""
     for entity, text in entities.items():
         if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-            _, at, name = text.partition("@")
-            if not at or not me.username:
-                return True
-            return me.is_us(name)
+            return text.partition("@")[2]
     if body.lstrip().startswith(("/", "／")):
-        return True  # not marked by Telegram, e.g. a full-width slash typed on a Chinese keyboard
+        return ""  # not marked by Telegram, e.g. a full-width slash typed on a Chinese keyboard
     return None
-
-
-def _names_us(entities: dict[MessageEntity, str], me: BotIdentity) -> bool:
-    """A leading ``/cmd@ourbot``: the command names us, not just any bot."""
-    return any(
-        entity.type == MessageEntity.BOT_COMMAND
-        and entity.offset == 0
-        and me.is_us(text.partition("@")[2])
-        for entity, text in entities.items()
-    )
 
 
 def _without(text: str, entities: list[MessageEntity]) -> str:
