@@ -82,6 +82,7 @@ from sqlalchemy import (
     func,
     inspect,
     literal,
+    literal_column,
     or_,
     select,
 )
@@ -706,9 +707,11 @@ async def _typo_candidates(
     SQLite: FTS5 ``MATCH`` of the texts' trigrams (word edges included: ``" ac"``), any of
     them, best ``bm25`` first, when at most :data:`FUZZY_RANK_ROWS` rows share one; beyond
     that (common trigrams at scale) the rows holding two trigrams three or more apart, a
-    pair one typo cannot break, in id order. PostgreSQL: ``search_key %> text`` (word
-    similarity at least :data:`PG_WORD_SIMILARITY`, served by the GIN index), most similar
-    first.
+    pair one typo cannot break, in id order. PostgreSQL: ``<name section> %> text`` (word
+    similarity at least :data:`PG_WORD_SIMILARITY`, served by migration 0018's GIN index on
+    the name section: the rapidfuzz check compares names only, so a row similar only by
+    its e-mail or phone could never match and must not take a candidate's place), most
+    similar first.
     """
     if not _is_sqlite(records):
         return await _postgres_typo_rows(records, model, texts)
@@ -737,17 +740,20 @@ async def _postgres_typo_rows(
             func.set_config("enable_seqscan", "off", True),
         )
     )
-    similar = or_(*(model.search_key.op("%>")(text) for text in texts))
+    section = _name_section(model)
+    similar = or_(*(section.op("%>")(text) for text in texts))
     names = ("id", "company_id", "name", "search_key")
     passing = (
         records.select(model)
-        .with_only_columns(*(c.label(n) for c, n in zip(_columns(model), names, strict=True)))
+        .with_only_columns(
+            *(c.label(n) for c, n in zip(_columns(model), names, strict=True)),
+            section.label("names"),
+        )
         .where(similar)
         .limit(FUZZY_RANK_ROWS)
         .subquery()
     )
-    key = passing.c.search_key
-    closeness = func.greatest(*(func.word_similarity(text, key) for text in texts))
+    closeness = func.greatest(*(func.word_similarity(text, passing.c.names) for text in texts))
     rows = await session.execute(
         select(passing.c.id, passing.c.company_id, passing.c.name, passing.c.search_key)
         .order_by(closeness.desc(), passing.c.id)
@@ -756,6 +762,14 @@ async def _postgres_typo_rows(
     found = [(row[0], row[1], row[2], row[3]) for row in rows]
     await session.execute(select(func.set_config("enable_seqscan", before, True)))
     return found
+
+
+def _name_section(model: Searchable) -> ColumnElement[str]:
+    """PostgreSQL: the key's name section, as migration 0018 indexes it (the same SQL text,
+    constants inline, or the planner would not match the expression index)."""
+    return func.split_part(
+        model.search_key, literal_column(f"'{NAMES_END}'"), literal_column("1"), type_=Text
+    )
 
 
 async def _stage_two(records: Records, q: _Query) -> list[Hit]:
