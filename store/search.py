@@ -47,16 +47,22 @@ holding the query's trigrams and rechecks the exact ``LIKE``; a two-letter form 
 as ``' zw'`` (a piece start, which finds tiers 0-2), and only when that yields fewer than
 the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2
 takes the best-``bm25`` rows of an FTS5 ``OR`` of the query's trigrams (SQLite) or the most
-``word_similarity``-close rows (PostgreSQL) instead of the newest rows, so a typo finds an
-old record too. On SQLite, ranking by ``bm25`` costs a few microseconds for every row
-sharing any trigram, which at a million rows (``ang``, ``com``, digits) meant seconds; so
-when more than :data:`FUZZY_RANK_ROWS` rows share one, the candidates are instead the rows
-holding a pair of the query's trigrams at least three apart (one typo breaks at most three
-consecutive trigrams, so a near match keeps such a pair), read in the index's rowid order
-so the scan stops at the limit (a smaller book, every test's, keeps the ``bm25`` ranking).
+``word_similarity``-close rows (PostgreSQL, by the name section of the key only: migration
+0018's index) instead of the newest rows, so a typo finds an old record too. On SQLite,
+ranking by ``bm25`` costs a few microseconds for every row sharing any trigram, which at a
+million rows (``ang``, ``com``, digits) meant seconds; so when more than
+:data:`FUZZY_RANK_ROWS` rows share one, the candidates are instead the rows holding a pair
+of the query's trigrams at least three apart (one typo breaks at most three consecutive
+trigrams, so a near match keeps such a pair), read in the index's rowid order so the scan
+stops at the limit (a smaller book, every test's, keeps the ``bm25`` ranking).
 Left slow (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): stage 1 still ranks every
 index match of a common form (``john``, a two-letter piece start) in SQL, and a rep's
-two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows.
+two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows. On
+PostgreSQL a typo'd short word whose trigrams a whole population of rows holds apart
+(``wiite``: every ``white`` row holds ``"  w"``, ``ite`` and ``te "``) makes the lossy GIN
+index offer all of them to a heap recheck that none passes (≈ 25,000 rows, 0.3 s at a
+million); the cure is a table of distinct name words to find the near words in first
+(pg_trgm's own advice for spelling suggestions), not done yet.
 """
 
 from __future__ import annotations

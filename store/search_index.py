@@ -95,6 +95,9 @@ def postgresql_name_statements(table: str) -> list[str]:
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         f"CREATE INDEX IF NOT EXISTS {NAME_TRGM_INDEXES[table]} ON {table} "
         f"USING gin (({NAME_SECTION_SQL}) gin_trgm_ops)",
+        # Statistics for the new expression, or the planner guesses its selectivity (it
+        # estimated 10,000 matches for a word found nowhere) until autovacuum's next pass.
+        f"ANALYZE {table}",
     ]
 
 
