@@ -69,7 +69,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
@@ -92,6 +93,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
 from store.access import Records
@@ -719,11 +721,42 @@ async def _typo_candidates(
     its e-mail or phone could never match and must not take a candidate's place), most
     similar first.
     """
+    (found,) = await _typo_candidates_of(records, (model,), texts)
+    return found
+
+
+async def _typo_candidates_of(
+    records: Records, models: Sequence[Searchable], texts: list[str]
+) -> list[list[tuple[int, int | None, str, str | None]]]:
+    """:func:`_typo_candidates` of each of ``models``; on PostgreSQL the planner settings
+    are made once around all of them (each statement is a round trip, and on a busy
+    machine a round trip waits its turn for a core: 20-60 ms each at load average 14)."""
     if not _is_sqlite(records):
-        return await _postgres_typo_rows(records, model, texts)
-    stmt = await _sqlite_typo_rows(records, model, texts)
-    rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
+        async with _postgres_typo_plan(records.session):
+            return [await _postgres_typo_rows(records, model, texts) for model in models]
+    found = []
+    for model in models:
+        stmt = await _sqlite_typo_rows(records, model, texts)
+        rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
+        found.append([(row[0], row[1], row[2], row[3]) for row in rows])
+    return found
+
+
+@asynccontextmanager
+async def _postgres_typo_plan(session: AsyncSession) -> AsyncIterator[None]:
+    """The typo stage's similarity floor, and no sequential scans, for the statements run
+    inside (``set_config`` local to the transaction): see :func:`_postgres_typo_rows`.
+    ``enable_seqscan`` is put back afterwards; if a statement fails, the transaction is
+    aborted and its local settings go with it."""
+    before = await session.scalar(
+        select(
+            func.current_setting("enable_seqscan"),
+            func.set_config("pg_trgm.word_similarity_threshold", str(PG_WORD_SIMILARITY), True),
+            func.set_config("enable_seqscan", "off", True),
+        )
+    )
+    yield
+    await session.execute(select(func.set_config("enable_seqscan", before, True)))
 
 
 async def _postgres_typo_rows(
@@ -735,17 +768,9 @@ async def _postgres_typo_rows(
     SQLite; below that (every test, any ordinary book) nothing changes.
 
     With that ``LIMIT`` the planner may expect to meet enough passing rows sooner by
-    reading the table in order, and checks row after row (0.7 s for ``wilsin``): sequential
-    scans are off for this one statement (``set_config`` local to the transaction, undone
-    right after, and with it if the statement fails)."""
+    reading the table in order, and checks row after row (0.7 s for ``wilsin``): run it
+    inside :func:`_postgres_typo_plan`, which turns sequential scans off."""
     session = records.session
-    before = await session.scalar(
-        select(
-            func.current_setting("enable_seqscan"),
-            func.set_config("pg_trgm.word_similarity_threshold", str(PG_WORD_SIMILARITY), True),
-            func.set_config("enable_seqscan", "off", True),
-        )
-    )
     section = _name_section(model)
     similar = or_(*(section.op("%>")(text) for text in texts))
     names = ("id", "company_id", "name", "search_key")
@@ -765,9 +790,7 @@ async def _postgres_typo_rows(
         .order_by(closeness.desc(), passing.c.id)
         .limit(FUZZY_CANDIDATES)
     )
-    found = [(row[0], row[1], row[2], row[3]) for row in rows]
-    await session.execute(select(func.set_config("enable_seqscan", before, True)))
-    return found
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 def _name_section(model: Searchable) -> ColumnElement[str]:
@@ -788,8 +811,10 @@ async def _stage_two(records: Records, q: _Query) -> list[Hit]:
     texts = _unique([q.fuzzy, q.pinyin or ""])
     rows: list[tuple[Literal["company", "contact"], int, int | None, str]] = []
     choices = _Choices([], [], [], [], [], [])
-    for model in (Company, Contact):
-        for rid, company_id, name, key in await _typo_candidates(records, model, texts):
+    models: tuple[Searchable, ...] = (Company, Contact)
+    per_model = await _typo_candidates_of(records, models, texts)
+    for model, candidates in zip(models, per_model, strict=True):
+        for rid, company_id, name, key in candidates:
             choices.add(len(rows), key or "")
             rows.append((_kind(model), rid, company_id, name))
     if q.has_cjk:

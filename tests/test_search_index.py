@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from store import search as store_search
 from store.models import Company, Contact
@@ -216,3 +216,24 @@ async def test_migration_0018_downgrades_and_upgrades(db):
     assert set(TRGM_INDEXES.values()) <= await indexes()  # 0007's are kept
     await upgrade(db)
     assert set(NAME_TRGM_INDEXES.values()) <= await indexes()
+
+
+@pytest.mark.postgresql_only
+async def test_postgresql_typo_stage_sets_its_planner_settings_once(bot):
+    """Both tables' typo candidates run inside one setting and one reset: each statement is
+    a round trip, which on a busy machine waits its turn for a core."""
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        await records.create(Company, name="Globex Corporation")
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(bot.db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert await _names(bot, li, "Globx") == ["Globex Corporation"]
+    finally:
+        event.remove(bot.db.engine.sync_engine, "before_cursor_execute", seen)
+    assert sum("set_config" in statement for statement in statements) == 2
