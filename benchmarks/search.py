@@ -365,6 +365,9 @@ def _sqlite_file(args: argparse.Namespace) -> Path:
 
 async def _reset(db: Database, args: argparse.Namespace) -> None:
     if db.is_sqlite:
+        # Close the pooled connections first (``_loaded`` opened one): a file unlinked under
+        # an open connection lives on, unnamed, and the load would go there and be lost.
+        await db.engine.dispose()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{_sqlite_file(args)}{suffix}").unlink(missing_ok=True)  # noqa: ASYNC240
         return
