@@ -53,15 +53,16 @@ async def _ensure_data(args: argparse.Namespace) -> str:
         if args.database_url
         else f"sqlite+aiosqlite:///{args.dir}/search-{args.count}.db"
     )
-    made = args.database_url is None and data._sqlite_file(args).exists()
     db = Database(url, FrozenClock(data.NOW))
     try:
-        if args.reload or not (made or (args.database_url and await data._loaded(db, args))):
-            await data._reset(db, args)
-            from store import migrate
+        from store import migrate
 
+        if args.reload or not await data._loaded(db, args):
+            await data._reset(db, args)
             await migrate.upgrade(db)
             await data.load(db, args.count, args.seed)
+        else:  # kept from an earlier run: add the migrations (indexes) written since
+            await migrate.upgrade(db)
     finally:
         await db.dispose()
     return url

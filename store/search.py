@@ -47,23 +47,30 @@ holding the query's trigrams and rechecks the exact ``LIKE``; a two-letter form 
 as ``' zw'`` (a piece start, which finds tiers 0-2), and only when that yields fewer than
 the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2
 takes the best-``bm25`` rows of an FTS5 ``OR`` of the query's trigrams (SQLite) or the most
-``word_similarity``-close rows (PostgreSQL) instead of the newest rows, so a typo finds an
-old record too. On SQLite, ranking by ``bm25`` costs a few microseconds for every row
-sharing any trigram, which at a million rows (``ang``, ``com``, digits) meant seconds; so
-when more than :data:`FUZZY_RANK_ROWS` rows share one, the candidates are instead the rows
-holding a pair of the query's trigrams at least three apart (one typo breaks at most three
-consecutive trigrams, so a near match keeps such a pair), read in the index's rowid order
-so the scan stops at the limit (a smaller book, every test's, keeps the ``bm25`` ranking).
+``word_similarity``-close rows (PostgreSQL, by the name section of the key only: migration
+0018's index) instead of the newest rows, so a typo finds an old record too. On SQLite,
+ranking by ``bm25`` costs a few microseconds for every row sharing any trigram, which at a
+million rows (``ang``, ``com``, digits) meant seconds; so when more than
+:data:`FUZZY_RANK_ROWS` rows share one, the candidates are instead the rows holding a pair
+of the query's trigrams at least three apart (one typo breaks at most three consecutive
+trigrams, so a near match keeps such a pair), read in the index's rowid order so the scan
+stops at the limit (a smaller book, every test's, keeps the ``bm25`` ranking).
 Left slow (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): stage 1 still ranks every
 index match of a common form (``john``, a two-letter piece start) in SQL, and a rep's
-two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows.
+two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows. On
+PostgreSQL a typo'd short word whose trigrams a whole population of rows holds apart
+(``wiite``: every ``white`` row holds ``"  w"``, ``ite`` and ``te "``) makes the lossy GIN
+index offer all of them to a heap recheck that none passes (≈ 25,000 rows, 0.3 s at a
+million); the cure is a table of distinct name words to find the near words in first
+(pg_trgm's own advice for spelling suggestions), not done yet.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
@@ -82,9 +89,11 @@ from sqlalchemy import (
     func,
     inspect,
     literal,
+    literal_column,
     or_,
     select,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
 from store.access import Records
@@ -706,15 +715,48 @@ async def _typo_candidates(
     SQLite: FTS5 ``MATCH`` of the texts' trigrams (word edges included: ``" ac"``), any of
     them, best ``bm25`` first, when at most :data:`FUZZY_RANK_ROWS` rows share one; beyond
     that (common trigrams at scale) the rows holding two trigrams three or more apart, a
-    pair one typo cannot break, in id order. PostgreSQL: ``search_key %> text`` (word
-    similarity at least :data:`PG_WORD_SIMILARITY`, served by the GIN index), most similar
-    first.
+    pair one typo cannot break, in id order. PostgreSQL: ``<name section> %> text`` (word
+    similarity at least :data:`PG_WORD_SIMILARITY`, served by migration 0018's GIN index on
+    the name section: the rapidfuzz check compares names only, so a row similar only by
+    its e-mail or phone could never match and must not take a candidate's place), most
+    similar first.
     """
+    (found,) = await _typo_candidates_of(records, (model,), texts)
+    return found
+
+
+async def _typo_candidates_of(
+    records: Records, models: Sequence[Searchable], texts: list[str]
+) -> list[list[tuple[int, int | None, str, str | None]]]:
+    """:func:`_typo_candidates` of each of ``models``; on PostgreSQL the planner settings
+    are made once around all of them (each statement is a round trip, and on a busy
+    machine a round trip waits its turn for a core: 20-60 ms each at load average 14)."""
     if not _is_sqlite(records):
-        return await _postgres_typo_rows(records, model, texts)
-    stmt = await _sqlite_typo_rows(records, model, texts)
-    rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
+        async with _postgres_typo_plan(records.session):
+            return [await _postgres_typo_rows(records, model, texts) for model in models]
+    found = []
+    for model in models:
+        stmt = await _sqlite_typo_rows(records, model, texts)
+        rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
+        found.append([(row[0], row[1], row[2], row[3]) for row in rows])
+    return found
+
+
+@asynccontextmanager
+async def _postgres_typo_plan(session: AsyncSession) -> AsyncIterator[None]:
+    """The typo stage's similarity floor, and no sequential scans, for the statements run
+    inside (``set_config`` local to the transaction): see :func:`_postgres_typo_rows`.
+    ``enable_seqscan`` is put back afterwards; if a statement fails, the transaction is
+    aborted and its local settings go with it."""
+    before = await session.scalar(
+        select(
+            func.current_setting("enable_seqscan"),
+            func.set_config("pg_trgm.word_similarity_threshold", str(PG_WORD_SIMILARITY), True),
+            func.set_config("enable_seqscan", "off", True),
+        )
+    )
+    yield
+    await session.execute(select(func.set_config("enable_seqscan", before, True)))
 
 
 async def _postgres_typo_rows(
@@ -726,36 +768,37 @@ async def _postgres_typo_rows(
     SQLite; below that (every test, any ordinary book) nothing changes.
 
     With that ``LIMIT`` the planner may expect to meet enough passing rows sooner by
-    reading the table in order, and checks row after row (0.7 s for ``wilsin``): sequential
-    scans are off for this one statement (``set_config`` local to the transaction, undone
-    right after, and with it if the statement fails)."""
+    reading the table in order, and checks row after row (0.7 s for ``wilsin``): run it
+    inside :func:`_postgres_typo_plan`, which turns sequential scans off."""
     session = records.session
-    before = await session.scalar(
-        select(
-            func.current_setting("enable_seqscan"),
-            func.set_config("pg_trgm.word_similarity_threshold", str(PG_WORD_SIMILARITY), True),
-            func.set_config("enable_seqscan", "off", True),
-        )
-    )
-    similar = or_(*(model.search_key.op("%>")(text) for text in texts))
+    section = _name_section(model)
+    similar = or_(*(section.op("%>")(text) for text in texts))
     names = ("id", "company_id", "name", "search_key")
     passing = (
         records.select(model)
-        .with_only_columns(*(c.label(n) for c, n in zip(_columns(model), names, strict=True)))
+        .with_only_columns(
+            *(c.label(n) for c, n in zip(_columns(model), names, strict=True)),
+            section.label("names"),
+        )
         .where(similar)
         .limit(FUZZY_RANK_ROWS)
         .subquery()
     )
-    key = passing.c.search_key
-    closeness = func.greatest(*(func.word_similarity(text, key) for text in texts))
+    closeness = func.greatest(*(func.word_similarity(text, passing.c.names) for text in texts))
     rows = await session.execute(
         select(passing.c.id, passing.c.company_id, passing.c.name, passing.c.search_key)
         .order_by(closeness.desc(), passing.c.id)
         .limit(FUZZY_CANDIDATES)
     )
-    found = [(row[0], row[1], row[2], row[3]) for row in rows]
-    await session.execute(select(func.set_config("enable_seqscan", before, True)))
-    return found
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def _name_section(model: Searchable) -> ColumnElement[str]:
+    """PostgreSQL: the key's name section, as migration 0018 indexes it (the same SQL text,
+    constants inline, or the planner would not match the expression index)."""
+    return func.split_part(
+        model.search_key, literal_column(f"'{NAMES_END}'"), literal_column("1"), type_=Text
+    )
 
 
 async def _stage_two(records: Records, q: _Query) -> list[Hit]:
@@ -768,8 +811,10 @@ async def _stage_two(records: Records, q: _Query) -> list[Hit]:
     texts = _unique([q.fuzzy, q.pinyin or ""])
     rows: list[tuple[Literal["company", "contact"], int, int | None, str]] = []
     choices = _Choices([], [], [], [], [], [])
-    for model in (Company, Contact):
-        for rid, company_id, name, key in await _typo_candidates(records, model, texts):
+    models: tuple[Searchable, ...] = (Company, Contact)
+    per_model = await _typo_candidates_of(records, models, texts)
+    for model, candidates in zip(models, per_model, strict=True):
+        for rid, company_id, name, key in candidates:
             choices.add(len(rows), key or "")
             rows.append((_kind(model), rid, company_id, name))
     if q.has_cjk:

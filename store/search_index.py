@@ -12,10 +12,16 @@ stages used to scan. A trigram index finds the rows holding every three-characte
 * PostgreSQL: ``pg_trgm`` and a GIN ``gin_trgm_ops`` index on ``search_key``, which serves
   ``LIKE '%q%'`` and the ``<%`` word-similarity operator directly; no triggers needed.
 
-Both are created (and backfilled) by migration 0007. Caveat for later migrations: a SQLite
-batch migration that recreates ``companies`` or ``contacts`` drops their triggers with the
-old table; call :func:`sqlite_statements` again after it. The migration-vs-models check
-ignores these objects through :func:`include_object` (they are not in the models).
+Both are created (and backfilled) by migration 0007. Migration 0018 adds, on PostgreSQL only,
+a second GIN trigram index on the name section of the key (:data:`NAME_SECTION_SQL`, the
+text before ``" / "``): the typo stage compares names only, and the phones and e-mails that
+make the whole key three times longer offered it more rows, each dearer to recheck
+(``EXPLAIN ANALYZE``, 100,000 contacts: ``walson`` 3,453 rows 194 ms → 2,595 rows 42 ms).
+
+Caveat for later migrations: a SQLite batch migration that recreates ``companies`` or
+``contacts`` drops their triggers with the old table; call :func:`sqlite_statements` again
+after it. The migration-vs-models check ignores these objects through
+:func:`include_object` (they are not in the models).
 """
 
 from __future__ import annotations
@@ -28,11 +34,20 @@ TRGM_INDEXES: dict[str, str] = {
     "companies": "ix_companies_search_key_trgm",
     "contacts": "ix_contacts_search_key_trgm",
 }
+#: PostgreSQL: the trigram index on the name section of the key (typo stage).
+NAME_TRGM_INDEXES: dict[str, str] = {
+    "companies": "ix_companies_name_key_trgm",
+    "contacts": "ix_contacts_name_key_trgm",
+}
+#: The indexed expression, spelled exactly as :mod:`store.search` queries it (the planner
+#: uses an expression index only for the same expression): the key up to the initials.
+NAME_SECTION_SQL = "split_part(search_key, ' / ', 1)"
 #: FTS5 shadow tables, which SQLite lists as ordinary tables.
 _FTS_SUFFIXES = ("", "_data", "_idx", "_docsize", "_config", "_content")
 _UNMODELLED = frozenset(
     [f"{fts}{suffix}" for fts in FTS_TABLES.values() for suffix in _FTS_SUFFIXES]
     + list(TRGM_INDEXES.values())
+    + list(NAME_TRGM_INDEXES.values())
 )
 
 
@@ -72,6 +87,22 @@ def postgresql_statements(table: str) -> list[str]:
 
 def postgresql_drop_statements(table: str) -> list[str]:
     return [f"DROP INDEX IF EXISTS {TRGM_INDEXES[table]}"]
+
+
+def postgresql_name_statements(table: str) -> list[str]:
+    """The name-section GIN index (0007 created the extension already)."""
+    return [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        f"CREATE INDEX IF NOT EXISTS {NAME_TRGM_INDEXES[table]} ON {table} "
+        f"USING gin (({NAME_SECTION_SQL}) gin_trgm_ops)",
+        # Statistics for the new expression, or the planner guesses its selectivity (it
+        # estimated 10,000 matches for a word found nowhere) until autovacuum's next pass.
+        f"ANALYZE {table}",
+    ]
+
+
+def postgresql_name_drop_statements(table: str) -> list[str]:
+    return [f"DROP INDEX IF EXISTS {NAME_TRGM_INDEXES[table]}"]
 
 
 def include_object(

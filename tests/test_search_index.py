@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, select, text
 
 from store import search as store_search
 from store.models import Company, Contact
 from store.search import search, search_key
-from store.search_index import FTS_TABLES, TRGM_INDEXES
+from store.search_index import FTS_TABLES, NAME_TRGM_INDEXES, TRGM_INDEXES
 from tests.clocks import FROZEN_AT
 
 
@@ -141,3 +143,97 @@ async def test_postgresql_plans_each_lookup_with_its_values(bot):
     async with bot.db.engine.connect() as conn:
         mode = (await conn.exec_driver_sql("SHOW plan_cache_mode")).scalar()
     assert mode == "force_custom_plan"
+
+
+async def test_a_typo_that_matches_nothing_is_not_found_with_buttons(bot):
+    """The typo stage ends empty (on PostgreSQL through the name-section index of 0018):
+    the rep is told so and offered to create the customer, as before."""
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        globex = await records.create(Company, name="Globex Corporation")
+        await records.create(
+            Contact, name="Harold Wilson", company_id=globex.id, email="wilson@globex.com"
+        )
+    r = await li.send("/find wolsen")
+    assert r.text == "No customer matches “wolsen”."
+    assert [b.label for b in r.buttons] == ["➕ Create “wolsen”", "Cancel"]
+    r = await li.send("/find wilsin")  # one letter off still finds him
+    assert "Globex Corporation" in r.text
+    assert "Harold Wilson" in r.text
+
+
+async def test_typo_candidates_come_from_names_not_emails(bot, monkeypatch):
+    """Rows whose e-mail resembles the query cannot be a typo match (only names are
+    compared), so they must not take the places of the rows whose name does: with the
+    PostgreSQL cap lowered, the older e-mail rows used to fill it and the lookup found
+    nobody."""
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        for n in range(6):
+            await records.create(Contact, name=f"Person {n}", email=f"jackson.{n}@example.com")
+        await records.create(Contact, name="Amos Jackson")
+    monkeypatch.setattr(store_search, "FUZZY_RANK_ROWS", 4)
+    assert await _names(bot, li, "jacksonn") == ["Amos Jackson"]
+
+
+@pytest.mark.postgresql_only
+async def test_postgresql_typo_stage_reads_the_name_section_index(bot):
+    """Migration 0018's expression index is the one the typo condition's plan uses (the
+    planner matches an expression index only to the same expression)."""
+    li = await bot.user("li")
+    condition = store_search._name_section(Contact).op("%>")("jacksonn")
+    query = select(Contact.id).where(condition).limit(10)
+    sql = str(query.compile(bot.db.engine, compile_kwargs={"literal_binds": True}))
+    session, _records = await bot.records_for(li)
+    async with session, session.begin():
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(await session.scalars(text(f"EXPLAIN {sql}")))
+    assert NAME_TRGM_INDEXES["contacts"] in plan
+
+
+@pytest.mark.postgresql_only
+async def test_migration_0018_downgrades_and_upgrades(db):
+    from alembic import command
+
+    from store.migrate import alembic_config, upgrade
+
+    cfg = alembic_config(db.url)
+
+    def down(connection: Any) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0017")
+
+    async def indexes() -> set[str]:
+        async with db.engine.connect() as conn:
+            return set(await conn.scalars(text("SELECT indexname FROM pg_indexes")))
+
+    assert set(NAME_TRGM_INDEXES.values()) <= await indexes()
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down)
+    assert not set(NAME_TRGM_INDEXES.values()) & await indexes()
+    assert set(TRGM_INDEXES.values()) <= await indexes()  # 0007's are kept
+    await upgrade(db)
+    assert set(NAME_TRGM_INDEXES.values()) <= await indexes()
+
+
+@pytest.mark.postgresql_only
+async def test_postgresql_typo_stage_sets_its_planner_settings_once(bot):
+    """Both tables' typo candidates run inside one setting and one reset: each statement is
+    a round trip, which on a busy machine waits its turn for a core."""
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        await records.create(Company, name="Globex Corporation")
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(bot.db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert await _names(bot, li, "Globx") == ["Globex Corporation"]
+    finally:
+        event.remove(bot.db.engine.sync_engine, "before_cursor_execute", seen)
+    assert sum("set_config" in statement for statement in statements) == 2
