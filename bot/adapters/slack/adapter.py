@@ -65,7 +65,7 @@ from bot.app import App
 from bot.config import ConfigError
 from bot.events import Attachment, EventKind, InboundEvent
 from bot.images import sniff_image
-from bot.replies import Image, Notice, Reply
+from bot.replies import Document, Image, Notice, Reply
 from store import response_urls, workspace_status
 from store.users import identity_user, rekey_identity
 
@@ -467,7 +467,7 @@ class SlackAdapter:
 
     async def _post(self, chat_id: str, reply: Reply, thread_ts: str | None) -> list[str]:
         """``thread_ts``: the thread the answer belongs in (a mention inside a thread)."""
-        if isinstance(reply, Image):
+        if isinstance(reply, Image | Document):
             upload = render_upload(reply)
             done = await self.client.files_upload_v2(
                 channel=chat_id,
@@ -493,9 +493,10 @@ class SlackAdapter:
         return ids
 
     async def _respond(self, url: str, reply: Reply) -> list[str]:
-        """Through a ``response_url``: no uploads there, so an image is its caption."""
+        """Through a ``response_url``: no uploads there, so an image (or a document) is its
+        caption."""
         bodies: list[dict[str, Any]]
-        if isinstance(reply, Image):
+        if isinstance(reply, Image | Document):
             caption = render_upload(reply).initial_comment or ""
             bodies = [{"text": caption}] if caption else []
         else:

@@ -220,8 +220,8 @@ class WeComAdapter:
                 if number < len(sent_ids):
                     continue
                 if isinstance(call, Upload):
-                    media_id = await self.upload_image(call.data, call.filename)
-                    body: dict[str, Any] = {"msgtype": "image", "image": {"media_id": media_id}}
+                    media_id = await self.upload_media(call.data, call.filename, call.kind)
+                    body: dict[str, Any] = {"msgtype": call.kind, call.kind: {"media_id": media_id}}
                 else:
                     assert isinstance(call, Message)
                     body = call.body
@@ -249,13 +249,17 @@ class WeComAdapter:
         await self.api.call("cgi-bin/menu/create", params=agent, json=menu)
         return menu
 
-    async def upload_image(self, data: bytes, filename: str) -> str:
+    async def upload_media(self, data: bytes, filename: str, kind: str = "image") -> str:
+        """Temporary media (``media/upload``, kept 3 days): an image, or a file (an export,
+        up to 20 MB)."""
+        content_type = "image/png" if kind == "image" else "application/octet-stream"
+
         def form() -> aiohttp.FormData:
             parts = aiohttp.FormData()
-            parts.add_field("media", data, filename=filename, content_type="image/png")
+            parts.add_field("media", data, filename=filename, content_type=content_type)
             return parts
 
-        answer = await self.api.call("cgi-bin/media/upload", params={"type": "image"}, data=form)
+        answer = await self.api.call("cgi-bin/media/upload", params={"type": kind}, data=form)
         return str(answer["media_id"])
 
     async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:
