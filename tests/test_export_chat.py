@@ -9,7 +9,9 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.adapters.console.render import render_all
 from bot.replies import Document
+from handlers.imports import export_chat
 from store.models import AuditEntry
 from tests.test_masking import in_a_group
 
@@ -32,7 +34,7 @@ async def test_a_rep_picks_with_buttons_and_gets_their_own_contacts(bot, ws):
     r = await ws.li.click(r.button("CSV"))
     doc = document(r)
     assert doc.filename == "crmbot-contacts-2026-11-18.csv"
-    assert doc.caption == "📤 Contacts: 2 rows."
+    assert doc.caption == "📤 Contacts · rows: 2"
     rows = csv_rows(doc)
     assert rows[0][:4] == ["Contact", "Company", "Title", "Mobile"]
     assert [row[0] for row in rows[1:]] == ["Wang Lei", "Sarah Lee"]  # not Na's 张伟
@@ -67,3 +69,28 @@ async def test_a_group_export_is_masked_like_every_group_answer(bot, ws):
     rows = csv_rows(document(r))
     assert rows[1][3] == "139****2222"
     assert rows[2][5] == "s***@globex.com"
+
+
+async def test_the_console_writes_the_file_and_prints_where(bot, ws, tmp_path):
+    r = await ws.li.send("/export companies csv")
+    lines = render_all(r.replies, tmp_path)
+    lines += render_all((await ws.li.send("/export companies csv")).replies, tmp_path)
+    first, second = (
+        (tmp_path / "crmbot-companies-2026-11-18.csv"),
+        (tmp_path / "crmbot-companies-2026-11-18-2.csv"),
+    )
+    assert lines == [
+        f"📤 Companies · rows: 3\n[file: {first}]",
+        f"📤 Companies · rows: 3\n[file: {second}]",  # the first is not overwritten
+    ]
+    assert "Globex Corporation" in first.read_text("utf-8-sig")
+    assert first.stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_file_over_the_chat_apps_ceiling_is_explained(bot, ws, monkeypatch):
+    monkeypatch.setattr(export_chat, "file_limit", lambda platform: 100)
+    r = await ws.li.send("/export activities csv")
+    assert r.text == (
+        "That file is 0.0 MB; this chat app takes at most 0 MB from a bot. Ask an admin to "
+        "run on the server: crmbot export activities --format csv --out FILE"
+    )

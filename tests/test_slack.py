@@ -758,3 +758,28 @@ async def test_a_workspace_that_removed_the_app_gets_nothing_more_until_it_is_ba
     said = await li.say("/find Acme Ltd")
     assert said.last.plain.startswith("*🏢 Acme Ltd*")
     assert "uses crmbot again" in caplog.text
+
+
+# ------------------------------------------------------------------------- export
+
+
+async def test_export_is_uploaded_to_the_dm_with_files_upload_v2(slack, li, na):
+    said = await li.command("export")
+    assert said.last.labels == ["Companies", "Contacts", "Deals", "Activities"]
+    said = await li.click(said, "Deals")
+    assert said.last.labels == ["Excel (.xlsx)", "CSV"]
+    await li.click(said, "CSV")
+    [upload] = slack.api.uploads.values()
+    assert upload.filename == "crmbot-deals-2026-11-18.csv"
+    assert upload.data is not None
+    text = upload.data.decode("utf-8-sig")
+    assert "Acme ERP,Acme Ltd,Proposal,300000,CNY" in text
+    assert upload.initial_comment == "📤 Deals · rows: 1"
+    assert upload.channel == "D0LIDM"
+
+    await na.command("导出 公司 csv")
+    upload = list(slack.api.uploads.values())[-1]
+    assert upload.channel == "D0NADM"
+    assert upload.data is not None
+    assert "星辰科技" in upload.data.decode("utf-8-sig")
+    assert upload.initial_comment == "📤 公司：2 行。"

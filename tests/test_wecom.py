@@ -429,3 +429,20 @@ async def test_set_menu_creates_the_apps_menu_whose_clicks_run_commands(
     assert "今日任务" in result.output
     said = await na.send(na.fields("event", Event="click", EventKey="cmd:today"))
     assert said.text == "今天没有待办事项。🎉"  # the click ran /today
+
+
+async def test_export_goes_out_as_an_uploaded_file(wecom, na):
+    said = await na.say("/导出")
+    assert "导出哪类数据" in said.text
+    said = await na.click(said, "联系人")
+    assert "导出为 Excel 还是 CSV" in said.text
+    said = await na.click(said, "CSV")
+    upload = next(c for c in wecom.api.calls if c.path == "cgi-bin/media/upload")
+    assert upload.params["type"] == "file"
+    assert upload.body["filename"] == "crmbot-contacts-2026-11-18.csv"
+    assert said.messages[0]["text"]["content"] == "📤 联系人：1 行。"  # caption first
+    file = said.messages[-1]
+    assert file["msgtype"] == "file"
+    data = wecom.api.uploads[file["file"]["media_id"]].decode("utf-8-sig")
+    assert data.splitlines()[0].startswith("联系人,公司名称,职位,手机")
+    assert "张伟,星辰科技,总经理,+8613800138000" in data
