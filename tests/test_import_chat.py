@@ -96,3 +96,20 @@ async def test_an_unconfirmed_file_is_dropped_after_a_day(bot, ws, worker, tmp_p
         await bot.scalar(select(func.count()).select_from(Contact).where(Contact.name == "赵敏"))
         == 0
     )
+
+
+async def test_a_contacts_card_says_where_it_came_from(bot, ws, tmp_path):
+    r = await send_file(ws.wang, sheet(tmp_path))
+    r = await ws.wang.click(r.button("导入"))
+    r = await ws.wang.send("/查 赵敏")
+    assert r.text.startswith("🏢 金桥物流有限公司")
+    assert "👤 赵敏: 📥 由 Wang 从 客户.xlsx 导入（#1），2026-11-18" in r.text
+
+    session, records = await bot.records_for(ws.li)
+    session.info.update(audit_user_id=ws.li.user_id, audit_platform="telegram")
+    async with session, session.begin():
+        await records.create(Contact, name="Peter Gibbons", mobile="+8613700002222")
+    r = await ws.li.send("/find Peter Gibbons")
+    assert r.text.splitlines()[-1] == "✍️ Added by Li on Telegram, 2026-11-18"
+    r = await ws.na.send("/查 Peter Gibbons")
+    assert r.text == "没有找到匹配“Peter Gibbons”的客户。"  # not hers to see
