@@ -5,16 +5,23 @@ Import is pressed. A dry run is the default here, as the issue asks.
 
 The file waits in its ``imports`` row (state ``pending``) rather than in the conversation,
 so a restart or another worker can take the Import press. Reading the file (CPU work) runs
-after the event's transaction and outside any other (:meth:`Context.defer`); the plan and
-the writes run in the next transaction, so a chat import is atomic: all rows or none. A
-file too big for that (``max_file_bytes``) is pointed to ``crmbot import FILE``.
+after the event's transaction and outside any other (:meth:`Context.defer`); the plan is
+made in the next transaction, then the rows are written a batch per transaction (each
+step defers the next: :meth:`bot.engine.Engine._finish_slow`), as ``crmbot import`` does,
+so other people's messages get the database between batches; a crash half way leaves the
+run ``running`` with the batches written listed under its id (``crmbot import undo``).
+After a batch, at most every ``import_progress_seconds``, the chat hears how far it got
+("Importing… 40 % (4,000 / 10,000)"), then the summary. A file too big for chat
+(``max_file_bytes``) is pointed to ``crmbot import FILE``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -23,7 +30,7 @@ from bot.replies import Button
 from bot.router import Matcher, Router, command
 from conversations.base import Answer, Expects, Flow, Step
 from handlers.imports.apply import Progress, apply_batch, batches
-from handlers.imports.plan import Plan, Status
+from handlers.imports.plan import Plan, Status, Write
 from handlers.imports.read import Sheet, UnreadableFile
 from handlers.imports.service import Request, make_plan, read_request, report
 from store.imports import ImportRunError, finish_run, get_run, start_run
@@ -47,6 +54,7 @@ class Choice(StrEnum):
 
 
 KEY = FlowKey("import", 1, State)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -168,9 +176,21 @@ async def on_confirm(ctx: Context) -> None:
         ctx.defer(read, functools.partial(_show, request=request, run_id=run_id))
 
 
+@dataclass
+class Writing:
+    """A chat import between its batches (held by the engine's chain of steps, which
+    runs on the worker that took the Import press)."""
+
+    run_id: int
+    batches: list[list[Write]]
+    total: int
+    progress: Progress
+    said_at: datetime
+
+
 async def _write(ctx: Context, result: list[Sheet] | str, *, request: Request, run_id: int) -> None:
-    """Plan again (the CRM may have changed since the report) and write, in this one
-    transaction; the report's numbers are those of this plan."""
+    """Plan again (the CRM may have changed since the report), mark the run ``running``
+    and write the first batch in the next step; the report's numbers are this plan's."""
     if isinstance(result, str):
         ctx.say(f"import.unreadable_{result}")
         return
@@ -182,9 +202,53 @@ async def _write(ctx: Context, result: list[Sheet] | str, *, request: Request, r
     plan: Plan = await make_plan(
         ctx.records, request, result, ctx.translator, ctx.settings.pipeline
     )
-    progress = Progress()
-    for batch in batches(plan):
-        await apply_batch(ctx.records, run_id, batch, progress)
+    work = batches(plan)
+    writing = Writing(run_id, work, len({w.row for w in plan.writes}), Progress(), ctx.now)
+    if len(work) > 1:
+        ctx.say("import.started", rows=f"{writing.total:,}")
+    _next_batch(ctx, writing)
+
+
+def _next_batch(ctx: Context, writing: Writing) -> None:
+    async def nothing_slow() -> None:
+        return None
+
+    ctx.defer(nothing_slow, functools.partial(_write_batch, writing=writing))
+
+
+async def _write_batch(ctx: Context, _: None, *, writing: Writing) -> None:
+    """One batch in this step's transaction; then the next step, or the summary.
+
+    A batch that fails is undone alone (a savepoint) and the import stops there, saying
+    so: the batches before it stay written under the import's id, where ``crmbot import
+    undo`` finds them, and sending the file again imports the rest without duplicates."""
+    try:
+        async with ctx.session.begin_nested():
+            await apply_batch(ctx.records, writing.run_id, writing.batches.pop(0), writing.progress)
+    except Exception:
+        log.exception("import #%s: a batch failed", writing.run_id)
+        ctx.say(
+            "import.stopped",
+            id=writing.run_id,
+            done=f"{writing.progress.rows_done:,}",
+            total=f"{writing.total:,}",
+        )
+        return
+    if writing.batches:
+        interval = timedelta(seconds=ctx.settings.import_progress_seconds)
+        if ctx.now - writing.said_at >= interval:
+            writing.said_at = ctx.now
+            done = writing.progress.rows_done
+            ctx.say(
+                "import.progress",
+                percent=done * 100 // max(writing.total, 1),
+                done=f"{done:,}",
+                total=f"{writing.total:,}",
+            )
+        _next_batch(ctx, writing)
+        return
+    progress = writing.progress
+    run_id = writing.run_id
     summary = {"created": progress.created, "updated": progress.updated, "rows": progress.rows_done}
     await finish_run(ctx.session, run_id, "done", ctx.now, summary)
     ctx.say(
