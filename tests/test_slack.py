@@ -817,7 +817,7 @@ async def test_a_spreadsheet_shared_in_a_dm_starts_the_import(slack, team, tmp_p
     said = await slack.deliveries()
     assert slack.api.downloads == [("F0FILE0001", BOT_TOKEN)]
     assert "共 1 行 · 新建 1" in said[-1].plain
-    assert said[-1].labels == ["📥 导入", "取消"]
+    assert said[-1].labels == ["📥 导入", "取消", "✏️ 调整列"]
     said = await wang.click(said[-1], "导入")
     assert "✅ 导入 #1 完成：新建公司 1 个、联系人 1 个" in said.text
     assert await count(slack, Contact, Contact.name == "赵敏") == 1

@@ -30,9 +30,11 @@ from bot.replies import Button
 from bot.router import Matcher, Router, command
 from conversations.base import Answer, Expects, Flow, Step
 from handlers.imports.apply import Progress, apply_batch, batches
+from handlers.imports.columns import FIELDS, NOTE, SKIP
 from handlers.imports.plan import Plan, Status, Write
 from handlers.imports.read import Sheet, UnreadableFile
 from handlers.imports.service import Request, make_plan, read_request, report
+from locales.formatting import shorten
 from store.imports import ImportRunError, finish_run, get_run, start_run
 from store.models import Role
 
@@ -44,6 +46,8 @@ MAX_PROBLEMS_SHOWN = 10
 
 class State(StrEnum):
     CONFIRM = "confirm"
+    COLUMN = "column"  # which column to map by hand
+    FIELD = "field"  # which field that column is
 
 
 class Choice(StrEnum):
@@ -51,6 +55,8 @@ class Choice(StrEnum):
     CANCEL = "cancel"
     KEEP = "keep"  # keep unknown columns as notes
     SKIP = "skip"  # skip unknown columns
+    COLUMNS = "columns"  # map a column by hand
+    BACK = "back"  # from the column list to the report
 
 
 KEY = FlowKey("import", 1, State)
@@ -62,6 +68,23 @@ class Pick(Answer, tag="im"):
     choice: Choice
 
 
+@dataclass(frozen=True)
+class ColumnPick(Answer, tag="imc"):
+    """A column of the file, by its place in the list shown (``flow.data["headers"]``)."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class FieldPick(Answer, tag="imf"):
+    """What the chosen column is: a field name, ``columns.NOTE`` or ``columns.SKIP``."""
+
+    name: str
+
+
+MAX_COLUMNS_SHOWN = 24
+
+
 def _allowed(ctx: Context) -> bool:
     if ctx.user is None or ctx.user.role not in IMPORTERS:
         ctx.say("import.not_allowed")
@@ -69,8 +92,20 @@ def _allowed(ctx: Context) -> bool:
     return True
 
 
-def _request(ctx: Context, data: bytes, filename: str, keep_unknown: bool) -> Request:
-    return Request(data=data, filename=filename, keep_unknown=keep_unknown, currency=ctx.currency)
+def _request(
+    ctx: Context,
+    data: bytes,
+    filename: str,
+    keep_unknown: bool,
+    mapping: dict[str, str] | None = None,
+) -> Request:
+    return Request(
+        data=data,
+        filename=filename,
+        keep_unknown=keep_unknown,
+        currency=ctx.currency,
+        mapping=tuple(sorted((mapping or {}).items())),
+    )
 
 
 def _read(request: Request) -> list[Sheet] | str:
@@ -116,7 +151,16 @@ async def _show(
             summary=dict(plan.counts()),
         )
         run_id = run.id
-    ctx.flow.start(KEY, State.CONFIRM, {"run": run_id, "keep": request.keep_unknown})
+    ctx.flow.start(
+        KEY,
+        State.CONFIRM,
+        {
+            "run": run_id,
+            "keep": request.keep_unknown,
+            "map": dict(request.mapping),
+            "headers": _headers(plan, request.keep_unknown),
+        },
+    )
     lines = report(plan, request.filename, ctx.t, max_problems=MAX_PROBLEMS_SHOWN)
     creates = sum(1 for r in plan.rows if r.status is Status.CREATE)
     if not plan.writes:
@@ -131,7 +175,115 @@ async def _show(
     if any(s.columns and s.columns.unknown for s in plan.sheets):
         toggle = Choice.SKIP if request.keep_unknown else Choice.KEEP
         buttons.append(Button(ctx.t(f"import.btn_{toggle.value}_unknown"), Pick(toggle)))
+    buttons.append(Button(ctx.t("import.btn_columns"), Pick(Choice.COLUMNS)))
     ctx.ask("\n".join([*lines, "", ctx.t("import.confirm", create=creates)]), buttons)
+
+
+def _headers(plan: Plan, keep_unknown: bool) -> list[list[str]]:
+    """Each column of the file once (by its header), with what it is now: a field,
+    ``NOTE`` or ``SKIP`` — the list the mapping buttons point into."""
+    seen: dict[str, str] = {}
+    for sheet in plan.sheets:
+        columns = sheet.columns
+        if columns is None:
+            continue
+        for i, header in sorted(columns.headers.items()):
+            if i in columns.fields:
+                now = columns.fields[i]
+            elif i in columns.unknown and keep_unknown:
+                now = NOTE
+            else:
+                now = SKIP
+            seen.setdefault(header, now)
+    return [[header, now] for header, now in seen.items()][:MAX_COLUMNS_SHOWN]
+
+
+def _field_label(ctx: Context, name: str) -> str:
+    if name == NOTE:
+        return ctx.t("import.map_note")
+    if name == SKIP:
+        return ctx.t("import.map_skip")
+    return ctx.t(f"import.fields.{name}")
+
+
+def _ask_column(ctx: Context) -> None:
+    """One button per column, unknown ones (notes, skipped) first: those most often need
+    a field."""
+    assert ctx.flow is not None
+    headers: list[list[str]] = ctx.flow.data.get("headers", [])
+    order = sorted(range(len(headers)), key=lambda i: headers[i][1] in FIELDS)
+    buttons = [
+        Button(f"{shorten(headers[i][0], 16)} → {_field_label(ctx, headers[i][1])}", ColumnPick(i))
+        for i in order
+    ]
+    buttons.append(Button(ctx.t("import.map_back"), Pick(Choice.BACK)))
+    ctx.flow.goto(State.COLUMN)
+    ctx.ask(ctx.t("import.map_which_column"), buttons)
+
+
+async def on_column(ctx: Context) -> None:
+    assert ctx.flow is not None
+    headers: list[list[str]] = ctx.flow.data.get("headers", [])
+    pressed = ctx.action
+    if not isinstance(pressed, ColumnPick) or not 0 <= pressed.index < len(headers):
+        ctx.flow.goto(State.CONFIRM)
+        await _reshow(ctx)
+        return
+    header = headers[pressed.index][0]
+    ctx.flow.update(column=header)
+    ctx.flow.goto(State.FIELD)
+    choices = [*FIELDS, NOTE, SKIP]
+    ctx.ask(
+        ctx.t("import.map_which_field", column=header),
+        [Button(_field_label(ctx, name), FieldPick(name)) for name in choices],
+    )
+
+
+async def on_field(ctx: Context) -> None:
+    assert ctx.flow is not None
+    pressed = ctx.action
+    column = ctx.flow.data.get("column")
+    if (
+        isinstance(pressed, FieldPick)
+        and isinstance(column, str)
+        and pressed.name
+        in {
+            *FIELDS,
+            NOTE,
+            SKIP,
+        }
+    ):
+        mapping = {**ctx.flow.data.get("map", {}), column: pressed.name}
+        ctx.flow.update(map=mapping)
+    ctx.flow.goto(State.CONFIRM)
+    await _reshow(ctx)
+
+
+async def _reshow(ctx: Context) -> None:
+    """The report again, with the flow's mapping and keep/skip choice applied."""
+    assert ctx.flow is not None
+    assert ctx.user is not None
+    run_id = int(ctx.flow.data["run"])
+    try:
+        run = await get_run(ctx.session, run_id, ctx.user.id)
+    except ImportRunError:
+        run = None
+    if run is None or run.state != "pending" or run.data is None:
+        ctx.flow.end()
+        ctx.say("import.expired")
+        return
+    request = _request(
+        ctx,
+        run.data,
+        run.filename,
+        keep_unknown=bool(ctx.flow.data.get("keep", True)),
+        mapping=dict(ctx.flow.data.get("map", {})),
+    )
+
+    async def read() -> list[Sheet] | str:
+        return await asyncio.to_thread(_read, request)
+
+    ctx.defer(read, functools.partial(_show, request=request, run_id=run_id))
 
 
 async def _cancel_run(ctx: Context, run_id: int) -> None:
@@ -161,10 +313,15 @@ async def on_confirm(ctx: Context) -> None:
     if choice is None:
         ctx.say("import.confirm", create="…")
         return
+    if choice is Choice.COLUMNS:
+        _ask_column(ctx)
+        return
     keep = bool(ctx.flow.data.get("keep", True))
     if choice in (Choice.KEEP, Choice.SKIP):
         keep = choice is Choice.KEEP
-    request = _request(ctx, run.data, run.filename, keep_unknown=keep)
+    request = _request(
+        ctx, run.data, run.filename, keep_unknown=keep, mapping=dict(ctx.flow.data.get("map", {}))
+    )
 
     async def read() -> list[Sheet] | str:
         return await asyncio.to_thread(_read, request)
@@ -314,4 +471,12 @@ def routes() -> Router:
     return router
 
 
-FLOW = Flow(KEY, {State.CONFIRM: Step(on_confirm, Expects.CHOICE)}, answers=(Pick,))
+FLOW = Flow(
+    KEY,
+    {
+        State.CONFIRM: Step(on_confirm, Expects.CHOICE),
+        State.COLUMN: Step(on_column, Expects.CHOICE),
+        State.FIELD: Step(on_field, Expects.CHOICE),
+    },
+    answers=(Pick, ColumnPick, FieldPick),
+)
