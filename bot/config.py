@@ -156,6 +156,8 @@ class Settings(BaseSettings):
     """Local time (``default_tz``) after which the day's backup is taken."""
     max_file_bytes: int = Field(default=10 * 1_048_576, ge=1024)
     """The largest spreadsheet taken for import in chat (bigger: ``crmbot import FILE``)."""
+    import_progress_seconds: float = Field(default=5.0, ge=0, le=3600)
+    """A chat import says how far it got after a batch at most this often."""
     http_idle_timeout: float = Field(default=15.0, gt=0, le=3600)
     """Seconds a connection may stay idle, or take to send a request's line and headers."""
     http_body_timeout: float = Field(default=10.0, gt=0, le=600)

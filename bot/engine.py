@@ -7,6 +7,7 @@ all in one transaction. Replies are returned only after that transaction has com
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -197,21 +198,27 @@ class Engine:
         redeliver, still get the apology at once."""
         return event.platform in self.outbox_platforms and is_transient(error)
 
-    async def _finish_slow(self, event: InboundEvent, slow: SlowWork) -> list[Reply]:
+    async def _finish_slow(self, event: InboundEvent, slow: SlowWork | None) -> list[Reply]:
         """The slow part of an event with no transaction open, then its answer in a new one
-        (the user's lock is still held, so their next message waits its turn)."""
-        result = await slow.compute()
+        (the user's lock is still held, so their next message waits its turn).
+
+        A ``finish`` may defer again: work done in steps, each step its own transaction
+        whose replies leave once it commits (an import writes a batch per step and says
+        how far it got)."""
+        replies: list[Reply] = []
         followed = replace(event, origin=None)
-        async with self.db.transaction(platform=event.platform) as session:
-            ctx = await self._context(session, followed)
+        while slow is not None:
+            result = await slow.compute()
+            async with self.db.transaction(platform=event.platform) as session:
+                ctx = await self._context(session, followed)
 
-            async def finish(c: Context) -> None:
-                await slow.finish(c, result)
-
-            await self.parts.conversations.follow_up(ctx, finish)
-            replies = self._for_chat(event, ctx.replies)
-            self._enqueue(session, followed, replies)
-        self._committed(event)
+                finish = functools.partial(_finish_with, slow, result)
+                await self.parts.conversations.follow_up(ctx, finish)
+                said = self._for_chat(event, ctx.replies)
+                self._enqueue(session, followed, said)
+                slow = ctx.slow
+            self._committed(event)
+            replies += said
         return replies
 
     @staticmethod
@@ -386,6 +393,10 @@ class Engine:
             }
         self._prompted[key] = now
         return True
+
+
+async def _finish_with(slow: SlowWork, result: Any, ctx: Context) -> None:
+    await slow.finish(ctx, result)
 
 
 def _for_presser_only(ctx: Context) -> bool:

@@ -52,6 +52,15 @@ class Attachment:
     mime_type: str = ""
 
 
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")
+"""Documents taken as spreadsheets to import, by name (the importer checks the content),
+whichever platform they were shared on."""
+
+
+def is_spreadsheet(filename: str) -> bool:
+    return filename.lower().endswith(SPREADSHEET_SUFFIXES)
+
+
 SAID_WITHOUT_WORDS = frozenset({"voice", "sticker"})
 """Attachment kinds that carry nothing we can read: answered politely, and never taken as
 the answer to a waiting question (nor do they drop it)."""

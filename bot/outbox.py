@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.replies import Image, Reply, to_json
+from bot.replies import Document, Image, Reply, to_json
 from store import outbox
 
 
@@ -28,7 +28,7 @@ def enqueue(
         session,
         platform=platform,
         chat_id=chat_id,
-        bodies=[(to_json(r), r.data if isinstance(r, Image) else None) for r in replies],
+        bodies=[(to_json(r), r.data if isinstance(r, Image | Document) else None) for r in replies],
         now=now,
         is_private=is_private,
         thread_id=thread_id,

@@ -64,6 +64,17 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file sent as a file (an export): the adapter uploads it the platform's way, or,
+    where files cannot be sent (the WeChat Official Account), shows only its caption; the
+    handler checks :mod:`bot.uploads` first, so the user is told why instead."""
+
+    data: bytes
+    filename: str
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     """A titled block of lines with optional buttons (a customer card, a confirmation)."""
 
@@ -72,7 +83,9 @@ class Card:
     buttons: tuple[Button, ...] = ()
 
 
-Reply = Text | Choices | Image | Card
+Reply = Text | Choices | Image | Card | Document
+Upload = Image | Document
+"""The replies that carry bytes: they travel beside their JSON in the outbox."""
 
 
 def reply_buttons(reply: Reply) -> tuple[Button, ...]:
@@ -89,6 +102,8 @@ def reply_text(reply: Reply) -> str:
         return reply.text
     if isinstance(reply, Card):
         return "\n".join([reply.title, *reply.lines])
+    if isinstance(reply, Document):
+        return "\n".join(part for part in (reply.caption, f"📎 {reply.filename}") if part)
     return reply.caption
 
 
@@ -108,7 +123,8 @@ def numbered(buttons: tuple[Button, ...], start: int = 1) -> str:
 
 
 def to_json(reply: Reply) -> dict[str, Any]:
-    """Serialise a reply (images excluded from JSON by design: they travel as files)."""
+    """Serialise a reply (images and documents excluded from JSON by design: their bytes
+    travel beside it)."""
     if isinstance(reply, Text):
         return {"type": "text", "text": reply.text}
     if isinstance(reply, Choices):
@@ -120,11 +136,14 @@ def to_json(reply: Reply) -> dict[str, Any]:
             "lines": list(reply.lines),
             "buttons": _buttons(reply.buttons),
         }
+    if isinstance(reply, Document):
+        return {"type": "document", "caption": reply.caption, "filename": reply.filename}
     return {"type": "image", "caption": reply.caption, "filename": reply.filename}
 
 
 def from_json(data: dict[str, Any], image: bytes | None = None) -> Reply:
-    """The inverse of :func:`to_json`; an image's bytes travel beside the JSON."""
+    """The inverse of :func:`to_json`; an image's or a document's bytes travel beside the
+    JSON."""
     kind = data.get("type")
     buttons = tuple(Button(b["label"], b["payload"], b.get("url")) for b in data.get("buttons", ()))
     if kind == "text":
@@ -135,6 +154,8 @@ def from_json(data: dict[str, Any], image: bytes | None = None) -> Reply:
         return Card(data["title"], tuple(data["lines"]), buttons)
     if kind == "image":
         return Image(image or b"", data.get("caption", ""), data.get("filename", "image.png"))
+    if kind == "document":
+        return Document(image or b"", data.get("filename", "file"), data.get("caption", ""))
     raise ValueError(f"unknown reply type {kind!r}")
 
 
@@ -146,6 +167,8 @@ def map_text(reply: Reply, change: Callable[[str], str]) -> Reply:
         return Choices(change(reply.text), reply.buttons)
     if isinstance(reply, Card):
         return Card(change(reply.title), tuple(change(line) for line in reply.lines), reply.buttons)
+    if isinstance(reply, Document):
+        return Document(reply.data, reply.filename, change(reply.caption))
     return Image(reply.data, change(reply.caption), reply.filename)
 
 
@@ -161,10 +184,12 @@ __all__ = [
     "Button",
     "Card",
     "Choices",
+    "Document",
     "Image",
     "Notice",
     "Reply",
     "Text",
+    "Upload",
     "from_json",
     "link_lines",
     "map_text",

@@ -21,7 +21,7 @@ from handlers.customers import companies, corrections, history, lookup, new_comp
 from handlers.deals import edit as deal_edit
 from handlers.deals import new_deal, reason, reopen
 from handlers.deals import routes as deals
-from handlers.imports import privacy
+from handlers.imports import export_chat, privacy
 from handlers.imports import routes as imports
 from handlers.logging import edit as log_edit
 from handlers.logging import guided, intents, quick_log
@@ -61,6 +61,7 @@ def build_router() -> Router:
         checkin,
         webapp,
         imports,
+        export_chat,
         privacy,
         cards,
         logging,

@@ -98,6 +98,8 @@ async def test_photo_becomes_a_contact_and_a_new_customer(bot):
     # The flow is over: the next message is not taken as a correction.
     row = await bot.scalar(select(Conversation))
     assert row.flow is None
+    r = await rep.send(f"/find {truth['name']}")
+    assert f"👤 {truth['name']}: 📇 From a business card scanned by Li, 2026-11-18" in r.text
 
 
 async def test_chinese_rep_corrects_fields_and_links_the_existing_customer(bot):

@@ -33,7 +33,7 @@ async def test_manager_imports_a_file_after_the_report(bot, ws, tmp_path):
     assert "共 3 行 · 新建 1 · 重复 1 · 错误 1" in r.text
     assert "第 3 行：电话号码“12345”无效" in r.text
     assert "无法识别的列，作为备注保留：客户等级" in r.text
-    assert [b.label for b in r.buttons] == ["📥 导入", "取消", "跳过无法识别的列"]
+    assert [b.label for b in r.buttons] == ["📥 导入", "取消", "跳过无法识别的列", "✏️ 调整列"]
     assert (
         await bot.scalar(
             select(func.count()).select_from(Company).where(Company.name == "金桥物流有限公司")
@@ -96,3 +96,63 @@ async def test_an_unconfirmed_file_is_dropped_after_a_day(bot, ws, worker, tmp_p
         await bot.scalar(select(func.count()).select_from(Contact).where(Contact.name == "赵敏"))
         == 0
     )
+
+
+async def test_a_contacts_card_says_where_it_came_from(bot, ws, tmp_path):
+    r = await send_file(ws.wang, sheet(tmp_path))
+    r = await ws.wang.click(r.button("导入"))
+    r = await ws.wang.send("/查 赵敏")
+    assert r.text.startswith("🏢 金桥物流有限公司")
+    assert "👤 赵敏: 📥 由 Wang 从 客户.xlsx 导入（#1），2026-11-18" in r.text
+
+    session, records = await bot.records_for(ws.li)
+    session.info.update(audit_user_id=ws.li.user_id, audit_platform="telegram")
+    async with session, session.begin():
+        await records.create(Contact, name="Peter Gibbons", mobile="+8613700002222")
+    r = await ws.li.send("/find Peter Gibbons")
+    assert r.text.splitlines()[-1] == "✍️ Added by Li on Telegram, 2026-11-18"
+    r = await ws.na.send("/查 Peter Gibbons")
+    assert r.text == "没有找到匹配“Peter Gibbons”的客户。"  # not hers to see
+
+
+async def test_a_column_is_mapped_by_hand_before_importing(bot, ws, tmp_path):
+    r = await send_file(ws.wang, sheet(tmp_path))
+    assert "公司名称 → 公司名称, 联系人 → 联系人, 手机 → 手机, 邮箱 → 邮箱" in r.text
+    r = await ws.wang.click(r.button("调整列"))
+    assert r.text.startswith("要调整哪一列？")
+    assert [b.label for b in r.buttons][:2] == ["客户等级 → 📝 作为备注保留", "公司名称 → 公司名称"]
+    r = await ws.wang.click(r.button("客户等级"))
+    assert r.text.startswith("“客户等级”这一列是什么？")
+    assert len(r.buttons) == 22
+    r = await ws.wang.click(r.button("标签"))
+    assert "客户等级 → 标签" in r.text
+    assert "无法识别的列" not in r.text
+    assert [b.label for b in r.buttons] == ["📥 导入", "取消", "✏️ 调整列"]
+
+    # A column read as the wrong field: the e-mail column skipped instead.
+    r = await ws.wang.click(r.button("调整列"))
+    r = await ws.wang.click(r.button("邮箱 →"))
+    r = await ws.wang.click(r.button("跳过这一列"))
+    assert "邮箱 → 邮箱" not in r.text
+    r = await ws.wang.click(r.button("导入"))
+    assert "✅ 导入 #1 完成" in r.text
+    assert await bot.scalar(select(Company.tags).where(Company.name == "金桥物流有限公司")) == "A"
+    assert await bot.scalar(select(Contact.email).where(Contact.name == "赵敏")) is None
+
+
+async def test_the_column_list_goes_back_to_the_report_in_english(bot, tmp_path):
+    admin = await bot.user("ada", role="admin")
+    path = csv_file(tmp_path / "c.csv", [["Company", "Contact", "Rank"], ["Initech", "Peter", "B"]])
+    r = await send_file(admin, path)
+    r = await admin.click(r.button("✏️ Columns"))
+    assert r.text == "Which column should I read differently?"
+    assert [b.label for b in r.buttons] == [
+        "Rank → 📝 Keep as a note",
+        "Company → Company",
+        "Contact → Contact",
+        "↩️ Back to the report",
+    ]
+    r = await admin.click(r.button("Back to the report"))
+    assert "Unknown columns, kept as notes: Rank" in r.text
+    r = await admin.click(r.button("Import"))
+    assert "✅ Import #1 done: 1 companies, 1 contacts" in r.text

@@ -24,13 +24,15 @@ from bot.secret_key import invite_key
 from store.models import (
     Activity,
     ChatIdentity,
+    Contact,
     OutboxMessage,
     ProcessedEvent,
     ResponseUrl,
     Role,
     Task,
+    User,
 )
-from store.users import create_user, issue_invite
+from store.users import create_user, issue_invite, link_identity
 from tests import workspace
 from tests.fakes.slack_api import (
     BOT_TOKEN,
@@ -46,7 +48,9 @@ from tests.fakes.slack_api import (
 )
 from tests.harness import BotHarness
 from tests.server_harness import running
+from tests.sheets import xlsx
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(200)
 
 
@@ -758,3 +762,62 @@ async def test_a_workspace_that_removed_the_app_gets_nothing_more_until_it_is_ba
     said = await li.say("/find Acme Ltd")
     assert said.last.plain.startswith("*🏢 Acme Ltd*")
     assert "uses crmbot again" in caplog.text
+
+
+# ------------------------------------------------------------------------- export
+
+
+async def test_export_is_uploaded_to_the_dm_with_files_upload_v2(slack, li, na):
+    said = await li.command("export")
+    assert said.last.labels == ["Companies", "Contacts", "Deals", "Activities"]
+    said = await li.click(said, "Deals")
+    assert said.last.labels == ["Excel (.xlsx)", "CSV"]
+    await li.click(said, "CSV")
+    [upload] = slack.api.uploads.values()
+    assert upload.filename == "crmbot-deals-2026-11-18.csv"
+    assert upload.data is not None
+    text = upload.data.decode("utf-8-sig")
+    assert "Acme ERP,Acme Ltd,Proposal,300000,CNY" in text
+    assert upload.initial_comment == "📤 Deals · rows: 1"
+    assert upload.channel == "D0LIDM"
+
+    await na.command("导出 公司 csv")
+    upload = list(slack.api.uploads.values())[-1]
+    assert upload.channel == "D0NADM"
+    assert upload.data is not None
+    assert "星辰科技" in upload.data.decode("utf-8-sig")
+    assert upload.initial_comment == "📤 公司：2 行。"
+
+
+# ------------------------------------------------------------ import from a shared file
+
+
+async def wang_on_slack(slack: SlackWorkspace, team) -> SlackPerson:
+    """The team's manager (who may import), linked to a Slack account."""
+    app = slack.running.server.app
+    async with app.db.transaction(platform="test") as session:
+        wang = await session.get(User, team.wang.user_id)
+        assert wang is not None
+        await link_identity(
+            session, wang, platform="slack", external_id="U0WANG", now=slack.running.clock.now()
+        )
+    return slack.person("U0WANG", "D0WANGDM", "wang.lei")
+
+
+async def test_a_spreadsheet_shared_in_a_dm_starts_the_import(slack, team, tmp_path):
+    wang = await wang_on_slack(slack, team)
+    sheet = xlsx(
+        tmp_path / "客户.xlsx",
+        [["公司名称", "联系人", "手机"], ["金桥物流有限公司", "赵敏", "13700001111"]],
+    )
+    url = slack.api.add_file(sheet.read_bytes(), name="客户.xlsx", mimetype=XLSX)
+    await slack.send_json(
+        _file_event(slack, wang, url_private_download=url, name="客户.xlsx", mimetype=XLSX)
+    )
+    said = await slack.deliveries()
+    assert slack.api.downloads == [("F0FILE0001", BOT_TOKEN)]
+    assert "共 1 行 · 新建 1" in said[-1].plain
+    assert said[-1].labels == ["📥 导入", "取消", "✏️ 调整列"]
+    said = await wang.click(said[-1], "导入")
+    assert "✅ 导入 #1 完成：新建公司 1 个、联系人 1 个" in said.text
+    assert await count(slack, Contact, Contact.name == "赵敏") == 1

@@ -492,3 +492,32 @@ async def test_other_failures_still_get_the_apology(tg, ws, monkeypatch):
     monkeypatch.setattr(engine_module.Engine, "_dispatch", broken)
     reply = only(await tg.say(LI, "called Globex"))
     assert "nothing was saved" in reply.text
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+async def test_export_picks_with_buttons_and_arrives_as_a_document(tg, ws):
+    pick = only(await tg.say(LI, "/export"))
+    assert tg.fake.buttons(pick) == ["Companies", "Contacts", "Deals", "Activities"]
+    await tg.click(pick, "Contacts", LI)
+    question = tg.fake.last(1001)
+    assert question.text == "📤 Contacts: as Excel or CSV?"
+    await tg.click(question, "CSV", LI)
+    (call,) = tg.fake.sent("sendDocument")
+    upload = call.files["document"]
+    assert upload.filename == "crmbot-contacts-2026-11-18.csv"
+    text = upload.data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Contact,Company,Title,Mobile")
+    assert "Wang Lei,Acme Ltd,Purchasing,+8613911112222" in text
+    assert "张伟" not in text  # Na's contact: not Li's to export
+    assert call.params["caption"] == "📤 Contacts · rows: 2"
+    assert tg.fake.last(1001).document is upload
+
+
+async def test_export_in_chinese_as_excel(tg, ws):
+    (sent,) = await tg.say(NA, "/导出 联系人 xlsx")
+    assert sent.caption == "📤 联系人：1 行。"
+    assert sent.document is not None
+    assert sent.document.filename.endswith(".xlsx")
+    assert sent.document.data.startswith(b"PK")  # a zip: an .xlsx workbook

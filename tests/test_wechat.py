@@ -658,3 +658,10 @@ async def test_a_passive_reply_not_known_to_be_written_is_sent_after_its_hold(
     wechat.running.clock.advance(timedelta(seconds=61))
     sent = await wechat.deliveries()
     assert [m["touser"] for m in sent] == [NA]
+
+
+async def test_export_says_the_official_account_takes_no_files(wechat, na):
+    said = await na.say("/导出 联系人 csv")
+    assert "这个聊天应用无法接收我发送的文件" in said.text
+    assert "crmbot export contacts --format csv --out 文件名" in said.text
+    assert not any(c.path == "cgi-bin/media/upload" for c in wechat.api.calls)

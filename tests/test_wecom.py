@@ -37,6 +37,7 @@ from tests.fakes.wechat_api import (
 )
 from tests.harness import BotHarness
 from tests.server_harness import running
+from tests.sheets import xlsx
 from tests.test_wechat import BILLION_LAUGHS
 
 NA = "li.na"
@@ -429,3 +430,52 @@ async def test_set_menu_creates_the_apps_menu_whose_clicks_run_commands(
     assert "今日任务" in result.output
     said = await na.send(na.fields("event", Event="click", EventKey="cmd:today"))
     assert said.text == "今天没有待办事项。🎉"  # the click ran /today
+
+
+async def test_export_goes_out_as_an_uploaded_file(wecom, na):
+    said = await na.say("/导出")
+    assert "导出哪类数据" in said.text
+    said = await na.click(said, "联系人")
+    assert "导出为 Excel 还是 CSV" in said.text
+    said = await na.click(said, "CSV")
+    upload = next(c for c in wecom.api.calls if c.path == "cgi-bin/media/upload")
+    assert upload.params["type"] == "file"
+    assert upload.body["filename"] == "crmbot-contacts-2026-11-18.csv"
+    assert said.messages[0]["text"]["content"] == "📤 联系人：1 行。"  # caption first
+    file = said.messages[-1]
+    assert file["msgtype"] == "file"
+    data = wecom.api.uploads[file["file"]["media_id"]].decode("utf-8-sig")
+    assert data.splitlines()[0].startswith("联系人,公司名称,职位,手机")
+    assert "张伟,星辰科技,总经理,+8613800138000" in data
+
+
+async def test_a_spreadsheet_sent_to_the_app_starts_the_import(wecom, team, tmp_path):
+    app = wecom.running.server.app
+    async with app.db.transaction(platform="test") as session:
+        wang = await session.get(User, team.wang.user_id)
+        assert wang is not None
+        await link_identity(
+            session, wang, platform="wecom", external_id="wang.lei", now=app.clock.now()
+        )
+    manager = wecom.member("wang.lei")
+    sheet = xlsx(
+        tmp_path / "客户.xlsx",
+        [["公司名称", "联系人", "手机"], ["金桥物流有限公司", "赵敏", "13700001111"]],
+    )
+    media_id = wecom.api.add_media(sheet.read_bytes(), "application/octet-stream")
+    fields = manager.fields(
+        "file", MediaId=media_id, FileName="客户.xlsx", MsgId=wecom.next_msg_id()
+    )
+    said = await manager.send(fields)
+    assert "共 1 行 · 新建 1" in said.text
+    said = await manager.click(said, "导入")
+    assert "✅ 导入 #1 完成：新建公司 1 个、联系人 1 个" in said.text
+    assert await count(wecom, Company, Company.name == "金桥物流有限公司") == 1
+
+    pdf = wecom.api.add_media(b"%PDF-1.7", "application/pdf")
+    fields = manager.fields("file", MediaId=pdf, FileName="报价.pdf", MsgId=wecom.next_msg_id())
+    said = await manager.send(fields)
+    assert "这不是我能识别的图片" in said.text  # as on Slack and Telegram
+    assert [c.params.get("media_id") for c in wecom.api.calls if c.path == "cgi-bin/media/get"] == [
+        media_id
+    ]  # the PDF was never fetched

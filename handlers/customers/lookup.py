@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.context import Context
 from bot.payloads import Action, PayloadTooLong
 from bot.replies import Button
@@ -10,6 +12,7 @@ from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.customers import new_company
 from handlers.customers.actions import CorrectRecord, FindMore, OpenCompany, OpenContact
 from handlers.customers.card import company_card, company_of
+from handlers.customers.origin import origin_line
 from store.models import Company, Contact
 from store.search import Hit, search
 
@@ -110,13 +113,19 @@ async def show_hit(ctx: Context, hit: Hit) -> None:
         contact = await ctx.records.get(Contact, hit.id)
         found = await company_of(ctx, contact)
         if found is None:
-            show_contact(ctx, contact)
+            await show_contact(ctx, contact)
             return
-        company = found
+        # The person asked for is shown on their company's card: say where they came from.
+        card = await company_card(ctx, found)
+        origin = await origin_line(ctx, "contacts", contact.id)
+        if origin is not None:
+            card = replace(card, lines=(*card.lines, f"👤 {contact.name}: {origin}"))
+        ctx.reply(card)
+        return
     ctx.reply(await company_card(ctx, company))
 
 
-def contact_text(ctx: Context, contact: Contact) -> str:
+async def contact_text(ctx: Context, contact: Contact) -> str:
     lines = [f"👤 {contact.name}" + (f" — {contact.title}" if contact.title else "")]
     for value in (contact.mobile, contact.phone, contact.email):
         if value:
@@ -124,6 +133,9 @@ def contact_text(ctx: Context, contact: Contact) -> str:
     if contact.wechat:
         # Labelled, so that a group chat's masking knows it for an id (bot/masking.py).
         lines.append(ctx.t("lookup.wechat", id=contact.wechat))
+    origin = await origin_line(ctx, "contacts", contact.id)
+    if origin is not None:
+        lines.append(origin)
     return "\n".join(lines)
 
 
@@ -141,16 +153,18 @@ async def open_company(ctx: Context) -> None:
 
 
 async def open_contact(ctx: Context) -> None:
-    show_contact(ctx, await ctx.records.get(Contact, ctx.pressed(OpenContact).contact))
+    await show_contact(ctx, await ctx.records.get(Contact, ctx.pressed(OpenContact).contact))
 
 
-def show_contact(ctx: Context, contact: Contact) -> None:
-    """A contact's own card; Edit for its owner and admins (``Records.may_correct``)."""
+async def show_contact(ctx: Context, contact: Contact) -> None:
+    """A contact's own card, with where it came from; Edit for its owner and admins
+    (``Records.may_correct``)."""
+    text = await contact_text(ctx, contact)
     if ctx.records.may_correct(contact):
         edit = Button(ctx.t("corrections.edit"), CorrectRecord("contact", contact.id))
-        ctx.ask(contact_text(ctx, contact), [edit])
+        ctx.ask(text, [edit])
     else:
-        ctx.reply_text(contact_text(ctx, contact))
+        ctx.reply_text(text)
 
 
 def routes() -> Router:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from handlers.imports.read import Cell
@@ -166,3 +166,34 @@ def find_columns(rows: Sequence[tuple[Cell, ...]]) -> Columns | None:
                 unknown[i] = header
         return Columns(header_row + 1, fields, headers, unknown)
     return None
+
+
+SKIP = "-"
+"""A mapping choice: ignore the column (neither a field nor a note)."""
+NOTE = "+"
+"""A mapping choice: keep the column as a note (an unknown column's default)."""
+
+
+def remap(columns: Columns, mapping: Mapping[str, str]) -> Columns:
+    """``columns`` with the importer's own choices applied: header as written -> a field,
+    :data:`NOTE` or :data:`SKIP`. A field given to a column is taken from the column that
+    had it (which becomes unknown, a note), so no field is read from two columns."""
+    if not mapping:
+        return columns
+    fields = dict(columns.fields)
+    unknown = dict(columns.unknown)
+    for i, header in sorted(columns.headers.items()):
+        choice = mapping.get(header)
+        if choice is None:
+            continue
+        fields.pop(i, None)
+        unknown.pop(i, None)
+        if choice == NOTE:
+            unknown[i] = header
+        elif choice in SYNONYMS:
+            for j, name in list(fields.items()):
+                if name == choice:
+                    del fields[j]
+                    unknown[j] = columns.headers[j]
+            fields[i] = choice
+    return Columns(columns.header_row, dict(sorted(fields.items())), columns.headers, unknown)

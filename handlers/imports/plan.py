@@ -34,7 +34,7 @@ import phonenumbers
 
 from bot.nlu.amounts import currency_code, find_amount
 from handlers.imports.choices import Policy
-from handlers.imports.columns import Columns, find_columns
+from handlers.imports.columns import Columns, find_columns, remap
 from handlers.imports.read import Cell, Sheet
 from store.dedupe import CustomerIndex, email_key, name_key, phone_key
 from store.pipeline import Pipeline
@@ -218,7 +218,10 @@ class Planner:
         keep_unknown: bool,
         currency: str,
         region: str = "CN",
+        mapping: Mapping[str, str] | None = None,
     ) -> None:
+        self.mapping = dict(mapping or {})
+        """The importer's corrections: header as written -> field (see ``columns.remap``)."""
         self.index = index
         self.owners = owners
         self.pipeline = pipeline
@@ -236,6 +239,8 @@ class Planner:
         planned: list[SheetPlan] = []
         for sheet in sheets:
             columns = find_columns(sheet.rows)
+            if columns is not None:
+                columns = remap(columns, self.mapping)
             planned.append(SheetPlan(sheet.name, columns))
             if columns is None:
                 continue

@@ -1,7 +1,7 @@
 """``/privacy CONTACT`` in chat (admins): what the CRM holds about a person and where it came
 from, with a button to erase it after a confirmation. The same store functions as
 ``crmbot privacy`` (:mod:`store.privacy`); the full export is a file, which the command
-line writes (chat replies carry no documents yet)."""
+line writes."""
 
 from __future__ import annotations
 

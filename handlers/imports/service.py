@@ -37,6 +37,8 @@ class Request:
     sheets: tuple[str, ...] = ()  # empty: every sheet with a header row
     currency: str = "CNY"
     region: str = "CN"
+    mapping: tuple[tuple[str, str], ...] = ()
+    """Columns the importer mapped by hand: (header as written, field / note / skip)."""
 
     @property
     def sha256(self) -> str:
@@ -95,6 +97,7 @@ async def make_plan(
         keep_unknown=request.keep_unknown,
         currency=request.currency,
         region=request.region,
+        mapping=dict(request.mapping),
     )
     return planner.plan(sheets)
 

@@ -118,6 +118,8 @@ class StoredMessage:
     reply_markup: dict[str, Any] | None
     caption: str | None = None
     photo: bool = False
+    document: Upload | None = None
+    """A ``sendDocument``'s file as it arrived (name, type, bytes)."""
     topic: int | None = None
     """The forum topic (``message_thread_id``) it was sent to; none: General."""
 
@@ -201,6 +203,7 @@ class FakeTelegram:
             "getMe": self._get_me,
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
+            "sendDocument": self._send_document,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "answerCallbackQuery": self._answer_callback_query,
@@ -450,6 +453,31 @@ class FakeTelegram:
         self.messages[(chat_id, message.message_id)] = message
         return self._message_json(message)
 
+    def _send_document(self, params: dict[str, Any], files: dict[str, Upload]) -> Any:
+        """Up to 50 MB, as the Bot API takes from a bot (multipart ``document`` part)."""
+        chat_id = _chat_id(params)
+        upload = files.get("document")
+        if upload is None:
+            raise ApiRefusal(400, "Bad Request: there is no document in the request")
+        if len(upload.data) > 50 * 1024 * 1024:
+            raise ApiRefusal(413, "Request Entity Too Large")
+        caption, entities = self._formatted(params.get("caption", ""), params.get("parse_mode"))
+        if utf16_len(caption) > 1024:
+            raise ApiRefusal(400, "Bad Request: message caption is too long")
+        message = StoredMessage(
+            chat_id,
+            next(self._message_ids),
+            "",
+            entities,
+            None,
+            caption or None,
+            photo=True,  # no text to edit, like a photo
+            document=upload,
+            topic=_topic(params),
+        )
+        self.messages[(chat_id, message.message_id)] = message
+        return self._message_json(message)
+
     def _edit_message_text(self, params: dict[str, Any], files: dict[str, Upload]) -> Any:
         message = self._existing(params)
         if message.photo:
@@ -553,7 +581,17 @@ class FakeTelegram:
         }
         if message.topic is not None:
             data.update(message_thread_id=message.topic, is_topic_message=True)
-        if message.photo:
+        if message.document is not None:
+            data["document"] = {
+                "file_id": f"sent{message.message_id}",
+                "file_unique_id": f"usent{message.message_id}",
+                "file_name": message.document.filename,
+                "mime_type": message.document.content_type,
+                "file_size": len(message.document.data),
+            }
+            if message.caption:
+                data["caption"] = message.caption
+        elif message.photo:
             data["photo"] = [
                 {
                     "file_id": f"sent{message.message_id}",

@@ -61,6 +61,7 @@ class FakeWeixinApi:
         self.calls: list[Call] = []
         self.media: dict[str, tuple[bytes, str]] = {}
         self.uploads: dict[str, bytes] = {}
+        self.upload_names: dict[str, str] = {}
         self.token_fetches = 0
         self.tokens: list[str] = []
         self._failures: list[Failure] = []
@@ -227,9 +228,13 @@ class FakeWeixinApi:
         refusal = self._token_refusal(request)
         if refusal is not None:
             return refusal
+        kind = request.query.get("type", "image")
+        if kind == "file" and len(data) > 20 * 1024 * 1024:  # WeCom's ceiling for a file
+            return web.json_response({"errcode": 40006, "errmsg": "invalid file size"})
         media_id = f"UPLOAD{next(self._counter):04d}"
         self.uploads[media_id] = data
-        return web.json_response({"type": "image", "media_id": media_id, "created_at": 1})
+        self.upload_names[media_id] = filename
+        return web.json_response({"type": kind, "media_id": media_id, "created_at": 1})
 
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await request.json()

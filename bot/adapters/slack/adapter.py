@@ -63,9 +63,9 @@ from bot.adapters.slack.parse import (
 from bot.adapters.slack.render import render, render_choice, render_upload
 from bot.app import App
 from bot.config import ConfigError
-from bot.events import Attachment, EventKind, InboundEvent
+from bot.events import Attachment, EventKind, InboundEvent, is_spreadsheet
 from bot.images import sniff_image
-from bot.replies import Image, Notice, Reply
+from bot.replies import Document, Image, Notice, Reply
 from store import response_urls, workspace_status
 from store.users import identity_user, rekey_identity
 
@@ -362,15 +362,18 @@ class SlackAdapter:
         await self.app.engine.handle(replace(event, attachments=(attachment,)))
 
     async def download(self, file: SharedFile) -> Attachment:
-        """A user's file, checked: declared size first, then the bytes read, then magic bytes.
+        """A user's file, checked: declared size first, then the bytes read, then magic bytes
+        (a spreadsheet, told by its name, goes to the importer, which checks its content).
 
         The bot token is sent only to Slack's file host (or the configured API host, which
         is where a test's fake serves files), never to whatever URL a payload names.
         """
-        limit = self.app.settings.max_photo_bytes
+        spreadsheet = is_spreadsheet(file.name)
+        settings = self.app.settings
+        limit = settings.max_file_bytes if spreadsheet else settings.max_photo_bytes
         if file.size > limit:
             return Attachment("too_large", filename=file.name, mime_type=file.mimetype)
-        if file.mimetype and not file.mimetype.startswith("image/"):
+        if not spreadsheet and file.mimetype and not file.mimetype.startswith("image/"):
             return Attachment("not_image", filename=file.name, mime_type=file.mimetype)
         if not self._may_fetch(file.url):
             log.warning("slack: not sending the token to %s", urlsplit(file.url).netloc)
@@ -391,6 +394,8 @@ class SlackAdapter:
                     return Attachment("too_large", filename=file.name, mime_type=file.mimetype)
                 chunks.append(chunk)
         data = b"".join(chunks)
+        if spreadsheet:
+            return Attachment("file", data=data, filename=file.name, mime_type=file.mimetype)
         mime = sniff_image(data)
         if mime is None:
             return Attachment("not_image", filename=file.name, mime_type=file.mimetype)
@@ -467,7 +472,7 @@ class SlackAdapter:
 
     async def _post(self, chat_id: str, reply: Reply, thread_ts: str | None) -> list[str]:
         """``thread_ts``: the thread the answer belongs in (a mention inside a thread)."""
-        if isinstance(reply, Image):
+        if isinstance(reply, Image | Document):
             upload = render_upload(reply)
             done = await self.client.files_upload_v2(
                 channel=chat_id,
@@ -493,9 +498,10 @@ class SlackAdapter:
         return ids
 
     async def _respond(self, url: str, reply: Reply) -> list[str]:
-        """Through a ``response_url``: no uploads there, so an image is its caption."""
+        """Through a ``response_url``: no uploads there, so an image (or a document) is its
+        caption."""
         bodies: list[dict[str, Any]]
-        if isinstance(reply, Image):
+        if isinstance(reply, Image | Document):
             caption = render_upload(reply).initial_comment or ""
             bodies = [{"text": caption}] if caption else []
         else:

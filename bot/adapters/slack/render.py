@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.replies import Button, Card, Choices, Image, Text
+from bot.replies import Button, Card, Choices, Text, Upload
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -77,8 +77,9 @@ def render(reply: Text | Choices | Card) -> list[SlackMessage]:
     return _pack(head + body, _actions(reply.buttons))
 
 
-def render_upload(image: Image) -> SlackUpload:
-    """An image reply: the caption travels as the upload's comment in the channel."""
+def render_upload(image: Upload) -> SlackUpload:
+    """An image or a document (an export): the caption travels as the upload's comment in
+    the channel; both go through ``files_upload_v2``."""
     caption = image.caption.strip()
     return SlackUpload(
         data=image.data,

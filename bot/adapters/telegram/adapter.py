@@ -58,6 +58,7 @@ from bot.adapters.telegram.render import (
     EditCall,
     EditText,
     SendCall,
+    SendDocument,
     SendPhoto,
     SendText,
     is_private,
@@ -436,6 +437,11 @@ class TelegramAdapter:
                 parse_mode=call.parse_mode,
                 reply_markup=call.keyboard,
                 message_thread_id=topic,
+            )
+        if isinstance(call, SendDocument):
+            document = InputFile(call.data, filename=call.filename)
+            return await self.bot.send_document(
+                target, document, caption=call.caption or None, message_thread_id=topic
             )
         assert isinstance(call, SendPhoto)
         # Named, or the upload arrives as application/octet-stream.

@@ -40,6 +40,7 @@ from bot.events import (
     EventKind,
     InboundEvent,
     Location,
+    is_spreadsheet,
     split_command,
 )
 
@@ -78,10 +79,6 @@ class FileRef:
     filename: str
     mime_type: str
     is_image: bool = True  # False: a spreadsheet for the importer (not checked as an image)
-
-
-#: Documents taken as spreadsheets to import (by name; the importer checks the content).
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")
 
 
 def parse_update(
@@ -153,7 +150,7 @@ def _file(update: Update) -> FileRef | None:
             document.mime_type or "",
         )
     name = _expect(document.file_name, str, optional=True) if document is not None else None
-    if document is not None and name and name.lower().endswith(SPREADSHEET_SUFFIXES):
+    if document is not None and name and is_spreadsheet(name):
         return FileRef(
             _expect(document.file_id, str),
             _expect(document.file_size, int, optional=True),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from telegram.constants import MessageLimit, ParseMode
 
-from bot.replies import Button, Card, Choices, Image, Reply, Text
+from bot.replies import Button, Card, Choices, Document, Image, Reply, Text
 
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
@@ -46,6 +46,13 @@ class SendPhoto:
 
 
 @dataclass(frozen=True, slots=True)
+class SendDocument:
+    data: bytes
+    filename: str
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class EditText:
     """Replace a message's text; leaving out ``reply_markup`` drops its inline keyboard."""
 
@@ -58,7 +65,7 @@ class RemoveKeyboard:
     """``editMessageReplyMarkup`` without a markup: the text stays, the buttons go."""
 
 
-SendCall = SendText | SendPhoto
+SendCall = SendText | SendPhoto | SendDocument
 EditCall = EditText | RemoveKeyboard
 
 
@@ -77,6 +84,8 @@ def render(reply: Reply, *, private: bool = False) -> list[SendCall]:
         )
     if isinstance(reply, Card):
         return _with_keyboard(_card(reply), reply.buttons, private)
+    if isinstance(reply, Document):
+        return _document(reply)
     return _image(reply)
 
 
@@ -206,6 +215,16 @@ def _image(image: Image) -> list[SendCall]:
     caption = caption_parts[0] if caption_parts else ""
     calls: list[SendCall] = [SendPhoto(image.data, image.filename or "image.png", caption)]
     rest = image.caption[len(caption) :].lstrip("\n ")
+    calls += [SendText(part) for part in split_text(rest, TEXT_LIMIT)]
+    return calls
+
+
+def _document(document: Document) -> list[SendCall]:
+    """``sendDocument`` with the caption's first 1,024 characters; the rest as text after."""
+    caption_parts = split_text(document.caption, CAPTION_LIMIT)
+    caption = caption_parts[0] if caption_parts else ""
+    calls: list[SendCall] = [SendDocument(document.data, document.filename or "file", caption)]
+    rest = document.caption[len(caption) :].lstrip("\n ")
     calls += [SendText(part) for part in split_text(rest, TEXT_LIMIT)]
     return calls
 

@@ -74,7 +74,7 @@ from bot.app import App
 from bot.config import ConfigError
 from bot.events import Attachment, InboundEvent
 from bot.images import sniff_image
-from bot.replies import Card, Choices, Image, Reply, Text, from_json, to_json
+from bot.replies import Card, Choices, Document, Image, Reply, Text, from_json, to_json
 from store.models import OutboxMessage
 from store.outbox import held_rows, mark_answered, release_waiting
 from store.users import identity_user, note_message, reader
@@ -461,5 +461,6 @@ def _prefixed(reply: Reply, echo: str) -> Reply:
         return Choices(echo + reply.text, reply.buttons)
     if isinstance(reply, Card):
         return Card(echo + reply.title, reply.lines, reply.buttons)
-    assert isinstance(reply, Image)
+    if isinstance(reply, Document):
+        return Document(reply.data, reply.filename, echo + reply.caption)
     return Image(reply.data, echo + reply.caption, reply.filename)

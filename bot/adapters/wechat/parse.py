@@ -88,6 +88,9 @@ class Parsed:
     notice: str | None = None
     media_id: str | None = None
     """An image to download (``media/get``) before the event goes to the engine."""
+    file_name: str | None = None
+    """Set when ``media_id`` is a file (a WeCom ``file`` message), not a photo: its name,
+    by which a spreadsheet is told from anything else."""
     heard: str | None = None
     """A voice message's recognised text, echoed back ("🎤 …")."""
     fields: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -199,6 +202,10 @@ def parse(xml: str, *, platform: str = PLATFORM, classify: Classify = parse_mess
     if kind == "image":
         media = str(getattr(message, "media_id", "") or "")
         return _with(base, event(EventKind.IMAGE), media_id=media or None)
+    if fields.get("MsgType") == "file":  # WeCom: a document shared with the app
+        media = str(fields.get("MediaId") or "")
+        name = str(fields.get("FileName") or fields.get("Title") or "file")
+        return _with(base, event(EventKind.IMAGE), media_id=media or None, file_name=name)
     if kind == "location":
         return _with(base, _location(message, event))
     if kind in ("subscribe", "subscribe_scan"):

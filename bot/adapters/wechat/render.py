@@ -22,7 +22,17 @@ from typing import Any
 from wechatpy.replies import TextReply
 
 from bot.adapters.wechat.parse import MENU_PREFIX
-from bot.replies import Button, Card, Choices, Image, Reply, Text, link_lines, reply_text
+from bot.replies import (
+    Button,
+    Card,
+    Choices,
+    Document,
+    Image,
+    Reply,
+    Text,
+    link_lines,
+    reply_text,
+)
 from locales.formatting import shorten
 
 TEXT_BYTES = 2000
@@ -87,8 +97,10 @@ def render(reply: Reply) -> list[Call]:
         if reply.caption:
             calls.extend(_texts(reply.caption))
         return calls
-    if isinstance(reply, Text):
-        return list(_texts(reply.text))
+    if isinstance(reply, Text | Document):
+        # Customer-service messages have no file type: a document shows its caption and
+        # name only (the export handler says so before it ever builds one, bot/uploads.py).
+        return list(_texts(reply_text(reply)))
     buttons = reply.buttons
     text = "\n".join([reply_text(reply), *link_lines(buttons)])  # pages open from links
     if not buttons:

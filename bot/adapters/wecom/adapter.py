@@ -45,7 +45,7 @@ from bot.adapters.wecom.parse import PLATFORM, parse_wecom
 from bot.adapters.wecom.render import DUPLICATE_CHECK, Message, Upload, cards_needed, render
 from bot.app import App
 from bot.config import ConfigError
-from bot.events import Attachment
+from bot.events import Attachment, is_spreadsheet
 from bot.outbox import enqueue
 from bot.replies import Reply, Text
 from store.users import identity_user
@@ -179,12 +179,31 @@ class WeComAdapter:
         if parsed.media_id is not None:
             # Only a linked sender's photo is fetched: a stranger gets the link prompt.
             attachment = Attachment("unavailable")
-            if await self.app.engine.is_linked(event):
-                attachment = await image_attachment(
-                    self.api, parsed.media_id, self.app.settings.max_photo_bytes
-                )
+            if parsed.file_name is not None and not is_spreadsheet(parsed.file_name):
+                attachment = Attachment("not_image", filename=parsed.file_name)  # not fetched
+            elif await self.app.engine.is_linked(event):
+                if parsed.file_name is not None:
+                    attachment = await self._spreadsheet(parsed.media_id, parsed.file_name)
+                else:
+                    attachment = await image_attachment(
+                        self.api, parsed.media_id, self.app.settings.max_photo_bytes
+                    )
             event = replace(event, attachments=(attachment,))
         await self.app.engine.handle(event)
+
+    async def _spreadsheet(self, media_id: str, name: str) -> Attachment:
+        """A spreadsheet shared with the app (``media/get`` at once: temporary media expire
+        after 3 days), for the importer, which checks what is inside."""
+        try:
+            data, kind = await self.api.download(
+                "cgi-bin/media/get", {"media_id": media_id}, self.app.settings.max_file_bytes
+            )
+        except Exception:
+            log.exception("%s: could not fetch file %s", PLATFORM, media_id)
+            return Attachment("unavailable", filename=name)
+        if data is None:
+            return Attachment(kind, filename=name)
+        return Attachment("file", data=data, filename=name, mime_type=kind)
 
     async def _notice(self, user_id: str, key: str) -> None:
         async with self.app.db.transaction(platform=PLATFORM) as session:
@@ -220,8 +239,8 @@ class WeComAdapter:
                 if number < len(sent_ids):
                     continue
                 if isinstance(call, Upload):
-                    media_id = await self.upload_image(call.data, call.filename)
-                    body: dict[str, Any] = {"msgtype": "image", "image": {"media_id": media_id}}
+                    media_id = await self.upload_media(call.data, call.filename, call.kind)
+                    body: dict[str, Any] = {"msgtype": call.kind, call.kind: {"media_id": media_id}}
                 else:
                     assert isinstance(call, Message)
                     body = call.body
@@ -249,13 +268,17 @@ class WeComAdapter:
         await self.api.call("cgi-bin/menu/create", params=agent, json=menu)
         return menu
 
-    async def upload_image(self, data: bytes, filename: str) -> str:
+    async def upload_media(self, data: bytes, filename: str, kind: str = "image") -> str:
+        """Temporary media (``media/upload``, kept 3 days): an image, or a file (an export,
+        up to 20 MB)."""
+        content_type = "image/png" if kind == "image" else "application/octet-stream"
+
         def form() -> aiohttp.FormData:
             parts = aiohttp.FormData()
-            parts.add_field("media", data, filename=filename, content_type="image/png")
+            parts.add_field("media", data, filename=filename, content_type=content_type)
             return parts
 
-        answer = await self.api.call("cgi-bin/media/upload", params={"type": "image"}, data=form)
+        answer = await self.api.call("cgi-bin/media/upload", params={"type": kind}, data=form)
         return str(answer["media_id"])
 
     async def show_choice(self, chat_id: str, message_id: str, text: str, label: str) -> None:

@@ -20,7 +20,7 @@ from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.wechat.api import QUOTA, QUOTA_PAUSE
 from bot.adapters.wecom.render import markdown
 from bot.app import App
-from bot.replies import Card, Choices, Image, Reply, Text
+from bot.replies import Card, Choices, Document, Image, Reply, Text
 from store.group_bots import PLATFORM, url_of
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ def render_group(reply: Reply) -> list[dict[str, Any]]:
         return bodies
     if isinstance(reply, Card):
         return [{"msgtype": "markdown", "markdown": {"content": markdown(reply)}}]
+    if isinstance(reply, Document):  # a group robot posts no files: only the caption
+        return [_markdown(reply.caption)] if reply.caption else []
     text = reply.text if isinstance(reply, Text | Choices) else ""
     return [_markdown(text)] if text else []
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.adapters.wechat.render import TEXT_BYTES, split_text
 from bot.adapters.wecom.parse import button_key
-from bot.replies import Button, Card, Choices, Image, Reply, Text, link_lines
+from bot.replies import Button, Card, Choices, Document, Image, Reply, Text, link_lines
 from locales.formatting import shorten
 
 CARD_BUTTONS = 6
@@ -36,8 +36,11 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Upload:
+    """Temporary media to upload, then send as ``image`` (or ``file``: a document)."""
+
     data: bytes
     filename: str
+    kind: str = "image"
 
 
 Call = Message | Upload
@@ -51,6 +54,9 @@ def render(reply: Reply, task_ids: list[str]) -> list[Call]:
         if reply.caption:
             calls.extend(_texts(reply.caption))
         return calls
+    if isinstance(reply, Document):
+        # The caption first: WeCom shows a file message as its name and size only.
+        return [*_texts(reply.caption), Upload(reply.data, reply.filename, "file")]
     if isinstance(reply, Text):
         return list(_texts(reply.text))
     if isinstance(reply, Card) and not reply.buttons:
