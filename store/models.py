@@ -320,7 +320,10 @@ class UndoAction(Base):
     __tablename__ = "undo_actions"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Sealed with a key configured: an undone edit's old values may be a phone or e-mail.
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(
+        SealedJSON("undo_actions.steps"), default=list
+    )
     created_at: Mapped[datetime]
     undone_at: Mapped[datetime | None]
 
@@ -355,7 +358,7 @@ class OutboxMessage(Base):
     Telegram ``message_thread_id``); none: the chat itself."""
     is_private: Mapped[bool] = mapped_column(Boolean, default=True)
     kind: Mapped[str] = mapped_column(String(8), default="send")
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body: Mapped[dict[str, Any]] = mapped_column(SealedJSON("outbox.body"))  # cards show phones
     image: Mapped[bytes | None] = mapped_column(LargeBinary)
     target_message_id: Mapped[str | None] = mapped_column(String(64))
     event_id: Mapped[str | None] = mapped_column(String(128))
@@ -451,7 +454,8 @@ class Conversation(Base):
     flow: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str | None] = mapped_column(String(40))
     flow_version: Mapped[int] = mapped_column(Integer, default=0)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Sealed with a key configured: a card being reviewed holds its phones and e-mails.
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON("conversations.data"), default=dict)
     choices: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [payload, label] pairs
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
@@ -625,8 +629,9 @@ class ImportRun(Base):
     on_duplicate: Mapped[str] = mapped_column(String(10))
     platform: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(10))
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Sealed with a key configured: the file and its report (a bad phone is quoted) hold them.
+    summary: Mapped[dict[str, Any]] = mapped_column(SealedJSON("imports.summary"), default=dict)
+    data: Mapped[bytes | None] = mapped_column(SealedBytes("imports.data"))
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
 

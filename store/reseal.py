@@ -37,8 +37,18 @@ from store import blind_index
 from store.audit import entry
 from store.bulk import table_of
 from store.db import Database
-from store.models import AuditEntry, Company, Contact, ContactPhoto, EncryptionKey
-from store.sealing import Keyring, SealError, bytes_kid_of, kid_of
+from store.models import (
+    AuditEntry,
+    Company,
+    Contact,
+    ContactPhoto,
+    Conversation,
+    EncryptionKey,
+    ImportRun,
+    OutboxMessage,
+    UndoAction,
+)
+from store.sealing import Keyring, SealedBytes, SealedJSON, SealError, bytes_kid_of, kid_of
 from store.search import KEY_SOURCES, search_key
 
 #: Every model with sealed columns, and those columns.
@@ -47,6 +57,10 @@ SEALED: dict[type[Any], tuple[str, ...]] = {
     Company: ("phone",),
     ContactPhoto: ("image", "fields"),
     AuditEntry: ("old_value", "new_value"),
+    UndoAction: ("steps",),
+    Conversation: ("data",),
+    OutboxMessage: ("body",),
+    ImportRun: ("summary", "data"),
 }
 BATCH = 500
 
@@ -64,9 +78,9 @@ class ResealReport:
 def _raw(table: Table, name: str) -> Any:
     """The column as stored, bypassing its sealing type."""
     column = table.c[name]
-    if name == "image":
+    if isinstance(column.type, SealedBytes):
         return type_coerce(column, LargeBinary).label(name)
-    if name == "fields":
+    if isinstance(column.type, SealedJSON):
         return type_coerce(column, JSON).label(name)
     return type_coerce(column, Text).label(name)
 
@@ -117,7 +131,10 @@ async def _batch(
         wanted = [table.c.id, *(table.c[n] for n in names)]
         if model in KEY_SOURCES:
             wanted += [table.c[n] for n in KEY_SOURCES[model] if n not in names]
-        plain = (await session.execute(select(*wanted).where(table.c.id.in_(stale)))).all()
+        # Locked (PostgreSQL) so a worker's edit cannot land between this read and the
+        # rewrite and be lost; SQLite has one writer and refuses a stale snapshot's write.
+        locked = select(*wanted).where(table.c.id.in_(stale)).with_for_update()
+        plain = (await session.execute(locked)).all()
         changes = []
         for row in plain:
             values = dict(row._mapping)

@@ -38,17 +38,16 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import JSON, LargeBinary, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 TEXT_PREFIX = "enc1:"
 BYTES_PREFIX = b"\0enc1"
@@ -74,6 +73,12 @@ class _Key:
 
 
 def _derive(secret: str) -> _Key:
+    # Imported here: ~8 ms that a database without a key, and every command that never
+    # opens one, need not pay.
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     material = secret.strip().encode("utf-8")
     if len(material) < MIN_KEY_CHARS:
         raise ValueError(f"an encryption key needs at least {MIN_KEY_CHARS} random characters")
@@ -135,6 +140,8 @@ class Keyring:
                 f"a value is encrypted with key {kid}, which is not configured "
                 "(CRMBOT_ENCRYPTION_KEY / CRMBOT_ENCRYPTION_OLD_KEYS)"
             )
+        from cryptography.exceptions import InvalidTag
+
         try:
             return key.aead.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], purpose.encode())
         except InvalidTag:
