@@ -4,6 +4,8 @@ wrong key refused at start-up."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, text
@@ -131,7 +133,10 @@ async def test_wrong_or_missing_key_is_refused_at_start_up(bot, ws, settings, cl
         await open_app(none, clock)
 
 
-async def test_rotation_stopped_half_way_reads_everything_and_resumes(bot, ws, settings, clock):
+async def test_rotation_stopped_half_way_reads_everything_and_resumes(
+    bot, ws, settings, clock, caplog
+):
+    caplog.set_level(logging.DEBUG)
     bot.settings = settings.model_copy(
         update={"encryption_key": SecretStr(KEY_B), "encryption_old_keys": SecretStr(KEY_A)}
     )
@@ -189,6 +194,8 @@ async def test_rotation_stopped_half_way_reads_everything_and_resumes(bot, ws, s
     assert "Sarah Lee" in (await ws.li.send("/find sarah@globex.com")).text
     with pytest.raises(ConfigError, match="encrypted with key"):
         await open_app(settings, clock)
+    assert KEY_A not in caplog.text
+    assert KEY_B not in caplog.text
 
 
 @pytest.mark.parametrize("settings", [None], indirect=True)

@@ -65,7 +65,9 @@ def downgrade() -> None:
         )
     )
     if sealed.scalar():
-        raise RuntimeError("contacts are encrypted: decrypt them before downgrading below 0018")
+        raise RuntimeError(
+            "contacts' phones and e-mails are encrypted: they do not fit the columns below 0018"
+        )
     with op.batch_alter_table("companies") as batch:
         batch.drop_index("ix_companies_phone_bidx")
         batch.drop_column("phone_bidx")
