@@ -5,6 +5,7 @@ wrong key refused at start-up."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -17,6 +18,7 @@ from store.access import principal_for
 from store.backup import backup, restore
 from store.db import Database
 from store.duplicates import colleague_twins
+from store.migrate import upgrade
 from store.models import AuditEntry, Contact, ContactPhoto
 from store.reseal import reseal, usage
 from store.sealing import SealError
@@ -245,3 +247,52 @@ def _kid(key: str) -> str:
     from store.sealing import Keyring
 
     return Keyring(key).current_kid
+
+
+async def _downgrade(db: Database, revision: str) -> None:
+    from alembic import command
+
+    from store.migrate import alembic_config
+
+    cfg = alembic_config(db.url)
+
+    def run(connection: Any) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+@pytest.mark.parametrize("settings", [None], indirect=True)
+async def test_migration_0018_goes_down_and_up_again_on_a_plaintext_database(bot, settings):
+    ws = await workspace.build(bot)
+    await bot.app.close()
+    db = Database(settings.database_url, bot.clock)
+    try:
+        await _downgrade(db, "0017")
+        rows = await db_raw(db, "SELECT mobile FROM contacts WHERE mobile IS NOT NULL")
+        assert sorted(rows) == [("+8613800138000",), ("+8613911112222",)]
+        await upgrade(db)
+    finally:
+        await db.dispose()
+    bot.app = await open_app(settings, bot.clock)
+    for chat in bot.chats:
+        chat.engine = bot.app.engine
+    assert "Wang Lei" in (await ws.li.send("/find 2222")).text  # the search index came back
+
+
+async def test_migration_0018_refuses_to_go_down_while_phones_are_encrypted(bot, ws, settings):
+    await bot.app.close()
+    db = Database(settings.database_url, bot.clock)
+    try:
+        with pytest.raises(RuntimeError, match="encrypted"):
+            await _downgrade(db, "0017")
+    finally:
+        await db.dispose()
+    bot.app = await open_app(settings, bot.clock)
+
+
+async def db_raw(db: Database, sql: str) -> list[tuple[object, ...]]:
+    async with db.session() as session:
+        return [tuple(row) for row in (await session.execute(text(sql))).all()]
