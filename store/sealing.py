@@ -31,7 +31,6 @@ The scheme (docs/DESIGN.md, "Encryption at rest"):
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -54,7 +53,7 @@ BYTES_PREFIX = b"\0enc1"
 KEY_ID_CHARS = 8
 NONCE_BYTES = 12
 BLIND_BYTES = 16
-TOKEN_CHARS = 10
+TOKEN_CHARS = 9
 MIN_KEY_CHARS = 32
 _DIALECT_ATTRIBUTE = "crmbot_keyring"
 _SEALED_TEXT = re.compile(r"enc1:([0-9a-f]{8}):")
@@ -149,30 +148,38 @@ class Keyring:
 
     def blind(self, kind: str, value: str) -> str:
         """The current key's blind index of a normalised value (hex, 128 bits)."""
-        return _mac(self._current.index, kind, value).hex()[: BLIND_BYTES * 2]
+        return _mac(self._current.index, kind, value)[:BLIND_BYTES].hex()
 
     def blinds(self, kind: str, value: str) -> list[str]:
         """Every configured key's blind index of ``value``: what a lookup compares with while
         a rotation is under way."""
-        return [_mac(k.index, kind, value).hex()[: BLIND_BYTES * 2] for k in self._keys.values()]
+        return [_mac(k.index, kind, value)[:BLIND_BYTES].hex() for k in self._keys.values()]
 
     def token(self, kind: str, value: str) -> str:
-        """A search-key piece standing for ``value`` (``k`` + 9 base32 letters and
-        digits): no space, lowercase, so :mod:`store.search`'s ``LIKE`` and trigram index
-        treat it as any other piece."""
+        """A search-key piece standing for ``value`` (``k`` + 8 letters of
+        :data:`_ALPHABET`, 48 bits): no space, no digit, lowercase, so
+        :mod:`store.search`'s ``LIKE`` and trigram index treat it as any other piece."""
         return _token(self._current.index, kind, value)
 
     def tokens(self, kind: str, value: str) -> list[str]:
         return [_token(k.index, kind, value) for k in self._keys.values()]
 
 
+#: The letters a token is spelled with: 64 of them (Latin, Greek, Cyrillic), 6 bits each.
+#: No digit, so a typed number never matches inside a token (and store/search.py keeps
+#: typed letters out of the tokens' section); many letters, so the trigram index stays
+#: selective (a-p alone gave 4,096 trigrams, nearly every key held each of them).
+_ALPHABET = "abcdefghijklmnopqrstuvwxyzαβγδεζηθικλμνξοπρστυφχψωабвгдежзийклмн"
+assert len(_ALPHABET) == 64
+
+
 def _mac(key: bytes, kind: str, value: str) -> bytes:
-    return hmac.new(key, f"{kind}\0{value}".encode(), hashlib.sha256).digest()
+    return hmac.digest(key, f"{kind}\0{value}".encode(), "sha256")
 
 
 def _token(key: bytes, kind: str, value: str) -> str:
     digest = _mac(key, "token " + kind, value)
-    return "k" + base64.b32encode(digest).decode("ascii").lower()[: TOKEN_CHARS - 1]
+    return "k" + "".join(_ALPHABET[byte & 63] for byte in digest[: TOKEN_CHARS - 1])
 
 
 def kid_of(value: str) -> str | None:

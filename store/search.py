@@ -452,10 +452,21 @@ class _Query:
     fuzzy: str | None  # what typo tolerance compares, when the query is long enough
     pinyin: str | None
     has_cjk: bool
+    tokens: tuple[str, ...] = ()  # keyed tokens of phones / e-mails (encrypted at rest)
+    sealed: bool = False  # a key is configured: extras sections hold tokens, not text
 
     @property
     def forms(self) -> tuple[str, ...]:
         return self.text_forms + self.other_forms
+
+    def tail(self, form: str) -> str:
+        """What may follow a plaintext form in its ``LIKE``: anything, or only the name and
+        initials sections. With a key, a form with letters could occur inside a token by
+        chance (tokens are letters); digits never do, and still find a phone of a row
+        ``crmbot keys encrypt`` has not reached yet."""
+        if self.names_only or (self.sealed and not form.isdigit()):
+            return "%" + INITIALS_END + "%"
+        return "%"
 
 
 def _parse_query(query: str, blind: Keyring | None = None) -> _Query | None:
@@ -471,8 +482,9 @@ def _parse_query(query: str, blind: Keyring | None = None) -> _Query | None:
     other: list[str] = []
     if phone_like and not names_only:
         other += [f for f in _phone_forms(folded) if len(f) >= MIN_PHONE_DIGITS]
+    tokens: list[str] = []
     if blind is not None:
-        other += _blind_query_forms(folded, compact, alnum, blind, phone_like and not names_only)
+        tokens = _blind_query_forms(folded, compact, alnum, blind, phone_like and not names_only)
     pinyin: str | None = None
     if has_cjk and sum(1 for ch in alnum if _has_cjk(ch)) >= 2:
         pinyin = "".join(_pinyin(alnum))
@@ -488,6 +500,8 @@ def _parse_query(query: str, blind: Keyring | None = None) -> _Query | None:
         fuzzy=fuzzy,
         pinyin=pinyin,
         has_cjk=has_cjk,
+        tokens=tuple(_unique(tokens)),
+        sealed=blind is not None,
     )
 
 
@@ -534,11 +548,11 @@ def _rank_sql(
     column: InstrumentedAttribute[str | None], q: _Query
 ) -> tuple[ColumnElement[bool], ColumnElement[int]]:
     """The stage-1 match condition and its tier (0 best), mirroring :func:`_tier`."""
-    tail = "%" + INITIALS_END + "%" if q.names_only else "%"
-    match = or_(*(_like(column, f"%{_escape(f)}{tail}") for f in q.forms))
+    tokens = [_like(column, f"% {t} %") for t in q.tokens]  # whole pieces only
+    match = or_(*(_like(column, f"%{_escape(f)}{q.tail(f)}") for f in q.forms), *tokens)
     exact = or_(*(_like(column, f" {_escape(f)} %") for f in q.text_forms))
     prefix = or_(*(_like(column, f" {_escape(f)}%") for f in q.text_forms))
-    piece = or_(*(_like(column, f"% {_escape(f)}{tail}") for f in q.forms))
+    piece = or_(*(_like(column, f"% {_escape(f)}{q.tail(f)}") for f in q.forms), *tokens)
     return match, case((exact, 0), (prefix, 1), (piece, 2), else_=3)
 
 
@@ -550,13 +564,16 @@ COVERAGE_WEIGHT = 4.99
 def _score(key: str, q: _Query, *, company: bool) -> float:
     """Tier, kind and the share of the matched piece the query covers, as one number."""
     names, initials, extras = _sections(key)
-    pieces = names + initials + ([] if q.names_only else extras)
+    pieces = names + initials + ([] if q.names_only or q.sealed else extras)
+    if q.sealed and not q.names_only:  # digits may still be a plaintext row's phone
+        pieces += [p for p in extras if p.isdigit()]
     first = names[0] if names else ""
+    token_hit = any(t in extras for t in q.tokens)
     if first in q.text_forms:
         tier = 0
     elif any(first.startswith(f) for f in q.text_forms):
         tier = 1
-    elif any(p.startswith(f) for p in pieces for f in q.forms):
+    elif token_hit or any(p.startswith(f) for p in pieces for f in q.forms):
         tier = 2
     else:
         tier = 3
@@ -567,7 +584,7 @@ def _score(key: str, q: _Query, *, company: bool) -> float:
             for f in q.forms
             if f in p and (tier > 2 or p.startswith(f))
         ),
-        default=0.0,
+        default=1.0 if token_hit else 0.0,
     )
     return TIER_BASE[tier] + (COMPANY_BONUS if company else 0.0) + COVERAGE_WEIGHT * coverage
 
@@ -623,7 +640,7 @@ def _index_pieces(q: _Query) -> tuple[list[str], bool] | None:
     that finds every tier 0-2 match, not substrings inside a piece (tier 3). None when a
     form is a single CJK character: nothing to look up, stage 1 scans.
     """
-    pieces: list[str] = []
+    pieces: list[str] = list(q.tokens)
     complete = True
     for form in q.forms:
         if len(form) >= TRIGRAM:
