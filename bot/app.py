@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.bodies import BodyLimits
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
+from bot.encryption import keyring_of
 from bot.engine import Engine, EngineParts
 from bot.safe_text import strip_controls
 from bot.secret_key import with_secret_key
@@ -16,6 +17,8 @@ from handlers import features
 from locales.catalog import Translator
 from store import migrate
 from store.db import Database
+from store.key_check import check_keys
+from store.sealing import SealError
 
 
 @dataclass
@@ -47,7 +50,9 @@ async def open_app(
 ) -> App:
     """Open the database (migrating SQLite automatically) and build the engine."""
     clock = clock or SystemClock()
-    db = Database(settings.database_url, clock, clean_text=strip_controls)
+    db = Database(
+        settings.database_url, clock, clean_text=strip_controls, keyring=keyring_of(settings)
+    )
     settings = with_secret_key(settings)  # after the database: its directory exists now
     try:
         if db.is_sqlite:
@@ -58,6 +63,10 @@ async def open_app(
                 "CRMBOT_DATABASE_URL: the PostgreSQL schema is not up to date; "
                 "run `crmbot db upgrade` once before starting workers"
             )
+        try:
+            await check_keys(db)
+        except SealError as exc:
+            raise ConfigError(f"CRMBOT_ENCRYPTION_KEY: {exc}") from None
     except BaseException:
         await db.dispose()
         raise

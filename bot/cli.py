@@ -32,6 +32,7 @@ from bot.data_cli import (
     restore_command,
 )
 from bot.extras import CHARTS, TELEGRAM, MissingExtra, needs
+from bot.keys_cli import keys
 from bot.safe_text import strip_controls
 from store.roles import Role
 
@@ -934,3 +935,4 @@ main.add_command(export_command)
 main.add_command(backup_command)
 main.add_command(restore_command)
 main.add_command(privacy)
+main.add_command(keys)

@@ -139,6 +139,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     """Keys the invite codes' hashes (bot.secret_key); unset: a 0600 key file made on first
     start beside the database. Set it when several machines share one database."""
+    encryption_key: SecretStr | None = None
+    """Encrypts contacts' phones and e-mails at rest (store/sealing.py; 32+ random
+    characters). Unset: stored in plaintext. Never logged."""
+    encryption_old_keys: SecretStr | None = None
+    """Earlier encryption keys, comma-separated: still read while ``crmbot keys rotate``
+    reseals their rows under ``encryption_key``."""
     health_token: SecretStr | None = None
     """Bearer token that shows /healthz's details; without it, /healthz says only up/down."""
     public_url: str | None = None
@@ -276,6 +282,21 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().strip()) < 32:
             raise ValueError("use at least 32 random characters (secrets.token_hex(32))")
+        return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _encryption_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("use at least 32 random characters (secrets.token_hex(32))")
+        return value
+
+    @field_validator("encryption_old_keys")
+    @classmethod
+    def _old_keys_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        keys = value.get_secret_value().split(",") if value is not None else []
+        if any(len(k.strip()) < 32 for k in keys if k.strip()):
+            raise ValueError("each old key has at least 32 characters, comma-separated")
         return value
 
     @field_validator("telegram_webhook_secret")

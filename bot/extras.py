@@ -46,9 +46,8 @@ class Extra:
 
 TELEGRAM = Extra("telegram", ("telegram",), "to connect to Telegram")
 SLACK = Extra("slack", ("slack_sdk",), "to connect to Slack")
-WECHAT = Extra(
-    "wechat", ("wechatpy", "cryptography", "xmltodict"), "to connect to WeChat and WeCom"
-)
+# cryptography, which wechatpy needs too, is in the core (phones encrypted at rest).
+WECHAT = Extra("wechat", ("wechatpy", "xmltodict"), "to connect to WeChat and WeCom")
 OCR = Extra(
     "ocr",
     ("rapidocr", "onnxruntime", "zxingcpp", "vobject", "PIL", "numpy", "opencc"),

@@ -15,7 +15,11 @@ from sqlalchemy.orm import Session, UOWTransaction
 from store.models import AuditEntry
 from store.types import Clock
 
-SKIPPED_FIELDS = frozenset({"id", "created_at", "updated_at", "search_key"})
+#: Derived columns: the search key and the blind indexes (store/blind_index.py) follow
+#: the fields they are computed from, which are recorded themselves.
+SKIPPED_FIELDS = frozenset(
+    {"id", "created_at", "updated_at", "search_key", "mobile_bidx", "phone_bidx", "email_bidx"}
+)
 
 
 def _render(value: Any) -> str | None:

@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy import Table, func, insert, inspect, select
 from sqlalchemy.orm import ColumnProperty
 
+from store import blind_index
 from store.access import NotAllowed, RecordNotFound, Records
 from store.audit import audited_keys, creation_fields, entry
 from store.models import AuditEntry, Company, Contact, Owned
+from store.sealing import session_keyring
 from store.search import KEY_SOURCES, search_keys
 
 #: ``Session.info`` keys under which :class:`store.db.Database` hands its clock and text
@@ -80,10 +82,12 @@ async def create_many(
                     full[key] = clean(value)
         values.append(full)
     if model is Company or model is Contact:
+        keyring = session_keyring(session)  # phones and e-mails encrypted at rest
         sources = KEY_SOURCES[model]
-        found = search_keys([tuple(v[f] for f in sources) for v in values])
+        found = search_keys([tuple(v[f] for f in sources) for v in values], keyring)
         for full, key in zip(values, found, strict=True):
             full["search_key"] = key
+        blind_index.fill(keyring, model, values)
     await _check_companies(records, {v["company_id"] for v in values if v.get("company_id")})
     ids = await _insert(records, model, values)
     clock = session.info.get(BULK_CLOCK)

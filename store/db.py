@@ -21,10 +21,12 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
-from store import sqlite_driver
+from store import sealing, sqlite_driver
 from store.audit import install_audit_hooks
+from store.blind_index import install_blind_index_hooks
 from store.bulk import BULK_CLEANER, BULK_CLOCK
 from store.hygiene import TextCleaner, install_text_hygiene
+from store.sealing import Keyring
 from store.search import install_search_key_hooks
 from store.types import Clock
 
@@ -37,9 +39,18 @@ PRIVATE_FILE = 0o600
 class Database:
     """One per process: owns the engine and hands out sessions that audit what they change."""
 
-    def __init__(self, url: str, clock: Clock, *, clean_text: TextCleaner | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        clock: Clock,
+        *,
+        clean_text: TextCleaner | None = None,
+        keyring: Keyring | None = None,
+    ) -> None:
         """``clean_text``: how text fields are cleaned before they are stored
-        (:mod:`store.hygiene`); the application passes its own."""
+        (:mod:`store.hygiene`); the application passes its own. ``keyring``: the keys
+        phones and e-mails are encrypted at rest with (:mod:`store.sealing`); None keeps
+        them in plaintext."""
         self.url = url
         self.clock = clock
         self.is_sqlite = url.startswith("sqlite")
@@ -63,6 +74,8 @@ class Database:
             # (1.2 s instead of 10-80 ms at a million contacts). Plan with the values.
             kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
+        self.keyring = keyring
+        sealing.bind(self.engine.sync_engine.dialect, keyring)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._writer = _TaskGate() if self.is_sqlite else None
@@ -71,6 +84,7 @@ class Database:
             install_text_hygiene(self._sync_session_class, clean_text)
         install_audit_hooks(self._sync_session_class, clock)
         install_search_key_hooks(self._sync_session_class)
+        install_blind_index_hooks(self._sync_session_class)
         self._sessions = async_sessionmaker(
             self.engine,
             expire_on_commit=False,

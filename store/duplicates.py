@@ -25,6 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Principal, Records
+from store.blind_index import matching
 from store.dedupe import company_core
 from store.models import Company, Contact, Role, User
 from store.search import search
@@ -71,9 +72,12 @@ async def colleague_twins(
     wanted_emails = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
     conditions = []
     if wanted_phones:
-        conditions += [Contact.mobile.in_(wanted_phones), Contact.phone.in_(wanted_phones)]
+        conditions += [
+            matching(session, Contact.mobile, wanted_phones),
+            matching(session, Contact.phone, wanted_phones),
+        ]
     if wanted_emails:
-        conditions.append(Contact.email.in_(wanted_emails))
+        conditions.append(matching(session, Contact.email, wanted_emails))
     if conditions:
         rows = await session.execute(
             select(Contact.id, Contact.name, Contact.mobile, Contact.phone, Contact.email)

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.roles import Role as Role  # re-exported: where the other models' names live
+from store.sealing import Sealed, SealedBytes, SealedJSON
 from store.types import UTCDateTime
 
 NAMING = {
@@ -149,7 +150,8 @@ class Company(Owned, Base):
     search_key: Mapped[str | None] = mapped_column(Text)
     industry: Mapped[str | None] = mapped_column(String(80))
     city: Mapped[str | None] = mapped_column(String(80))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(Sealed("companies.phone"))
+    phone_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
     website: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[str | None] = mapped_column(Text)  # comma-separated, as imported
@@ -167,9 +169,14 @@ class Contact(Owned, Base):
     name: Mapped[str] = mapped_column(String(120), index=True)
     search_key: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(String(120))
-    mobile: Mapped[str | None] = mapped_column(String(32), index=True)
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Sealed when a key is configured (store/sealing.py); the *_bidx columns are their
+    # keyed blind indexes, set by the flush hook (store/blind_index.py), None without a key.
+    mobile: Mapped[str | None] = mapped_column(Sealed("contacts.mobile"), index=True)
+    phone: Mapped[str | None] = mapped_column(Sealed("contacts.phone"))
+    email: Mapped[str | None] = mapped_column(Sealed("contacts.email"), index=True)
+    mobile_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
+    email_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
     wechat: Mapped[str | None] = mapped_column(String(64))
     birthday: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
@@ -186,10 +193,10 @@ class ContactPhoto(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    image: Mapped[bytes] = mapped_column(LargeBinary)
+    image: Mapped[bytes] = mapped_column(SealedBytes("contact_photos.image"))
     mime_type: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(40))
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fields: Mapped[dict[str, Any]] = mapped_column(SealedJSON("contact_photos.fields"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     platform: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
@@ -302,8 +309,9 @@ class AuditEntry(Base):
     record_id: Mapped[int]
     action: Mapped[str] = mapped_column(String(8))
     field: Mapped[str | None] = mapped_column(String(40))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
+    # Sealed with a key configured: a contact's phone and e-mail reach the log as values.
+    old_value: Mapped[str | None] = mapped_column(Sealed("audit_log.value"))
+    new_value: Mapped[str | None] = mapped_column(Sealed("audit_log.value"))
 
 
 class UndoAction(Base):
@@ -312,7 +320,10 @@ class UndoAction(Base):
     __tablename__ = "undo_actions"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Sealed with a key configured: an undone edit's old values may be a phone or e-mail.
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(
+        SealedJSON("undo_actions.steps"), default=list
+    )
     created_at: Mapped[datetime]
     undone_at: Mapped[datetime | None]
 
@@ -347,7 +358,7 @@ class OutboxMessage(Base):
     Telegram ``message_thread_id``); none: the chat itself."""
     is_private: Mapped[bool] = mapped_column(Boolean, default=True)
     kind: Mapped[str] = mapped_column(String(8), default="send")
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body: Mapped[dict[str, Any]] = mapped_column(SealedJSON("outbox.body"))  # cards show phones
     image: Mapped[bytes | None] = mapped_column(LargeBinary)
     target_message_id: Mapped[str | None] = mapped_column(String(64))
     event_id: Mapped[str | None] = mapped_column(String(128))
@@ -385,6 +396,18 @@ class WorkspaceStatus(Base):
     workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32))
     since: Mapped[datetime]
+
+
+class EncryptionKey(Base):
+    """A key (by its id, never the key) that has sealed values in this database. Start-up
+    refuses a configuration that cannot open a key still in use (``retired_at`` None), so a
+    wrong or missing ``CRMBOT_ENCRYPTION_KEY`` is a clear error, not unreadable records;
+    ``crmbot keys rotate`` retires a key once no row is sealed with it."""
+
+    __tablename__ = "encryption_keys"
+    kid: Mapped[str] = mapped_column(String(8), primary_key=True)
+    added_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
 
 
 class GroupBot(Base):
@@ -431,7 +454,8 @@ class Conversation(Base):
     flow: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str | None] = mapped_column(String(40))
     flow_version: Mapped[int] = mapped_column(Integer, default=0)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Sealed with a key configured: a card being reviewed holds its phones and e-mails.
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON("conversations.data"), default=dict)
     choices: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [payload, label] pairs
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
@@ -605,8 +629,9 @@ class ImportRun(Base):
     on_duplicate: Mapped[str] = mapped_column(String(10))
     platform: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(10))
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Sealed with a key configured: the file and its report (a bad phone is quoted) hold them.
+    summary: Mapped[dict[str, Any]] = mapped_column(SealedJSON("imports.summary"), default=dict)
+    data: Mapped[bytes | None] = mapped_column(SealedBytes("imports.data"))
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
 

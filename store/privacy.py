@@ -23,9 +23,10 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Text, or_, select, type_coerce, update
 
 from store.access import Records
+from store.blind_index import matching
 from store.models import (
     Activity,
     AuditEntry,
@@ -37,6 +38,8 @@ from store.models import (
     ImportRun,
     User,
 )
+from store.sealing import session_keyring
+from store.search import number_pieces
 
 ERASED = "[erased]"
 PERSONAL_FIELDS = ("title", "mobile", "phone", "email", "wechat", "birthday")
@@ -53,13 +56,19 @@ class PersonNotFound(Exception):
 async def find_person(records: Records, written: str) -> Contact:
     """The one visible contact ``written`` names: an id, an exact phone, e-mail or name."""
     text = written.strip()
-    conditions: list[Any] = [Contact.email == text.lower(), Contact.name == text]
+    session = records.session
+    conditions: list[Any] = [matching(session, Contact.email, [text.lower()]), Contact.name == text]
     as_id = int(text) if text.isdigit() and int(text) < 2**31 else None  # ids are INTEGER
     if as_id is not None:
         conditions.append(Contact.id == as_id)
     digits = re.sub(r"\D", "", text)
     if len(digits) >= 7:
-        conditions += [Contact.mobile.like(f"%{digits}"), Contact.phone.like(f"%{digits}")]
+        # Plaintext rows by the number's ending; encrypted ones by the keyed token of that
+        # ending in the search key (store/search.py).
+        conditions += [
+            type_coerce(c, Text).like(f"%{digits}") for c in (Contact.mobile, Contact.phone)
+        ]
+        conditions.append(number_pieces(Contact.search_key, [digits], session_keyring(session)))
     found = list(await records.list(Contact, or_(*conditions), limit=10))
     if as_id is not None:
         exact = [c for c in found if c.id == as_id]

@@ -99,6 +99,7 @@ from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTra
 from store.access import Records
 from store.models import Company, Contact
 from store.offload import offloaded
+from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES
 
 #: Shortest query (in letters/digits) worth answering; one letter matches nearly everything.
@@ -327,26 +328,55 @@ def _phone_forms(raw: str) -> list[str]:
     return _unique(forms)
 
 
-def _extra_forms(value: str) -> list[str]:
-    """An email lowercase, a phone as digits, anything else as folded letters and digits."""
+def _extra_forms(value: str, blind: Keyring | None = None) -> list[str]:
+    """An email lowercase, a phone as digits, anything else as folded letters and digits;
+    with a key, keyed tokens of them instead (:func:`_blind_forms`)."""
     folded = _fold(value).strip()
     if "@" in folded:
-        return _unique(["".join(folded.split())])
+        email = "".join(folded.split())
+        if blind is not None:
+            return _unique(blind.token("email", part) for part in _email_parts(email))
+        return _unique([email])
     if _PHONE_RE.fullmatch(folded) and sum(ch.isdigit() for ch in folded) >= MIN_PHONE_DIGITS:
-        return _phone_forms(folded)
+        forms = _phone_forms(folded)
+        if blind is not None:
+            return _unique(blind.token("phone", tail) for tail in _phone_tails(forms))
+        return forms
+    if blind is not None:
+        return [blind.token("text", _alnum(folded))]
     return _unique([_alnum(folded)])
 
 
-def search_key(name: str, *extra: str | None) -> str:
+def _phone_tails(forms: Iterable[str]) -> list[str]:
+    """What an encrypted phone can be found by: every ending of at least
+    :data:`MIN_PHONE_DIGITS` digits of each form (the last four, the national number, the
+    whole number). A keyed token cannot be searched inside, so a fragment from the middle
+    or the start of a number (``138 0141``) no longer finds it (docs/DESIGN.md)."""
+    return _unique(
+        form[-size:] for form in forms for size in range(MIN_PHONE_DIGITS, len(form) + 1)
+    )
+
+
+def _email_parts(email: str) -> list[str]:
+    """What an encrypted e-mail can be found by: the whole address, the part before the
+    ``@``, the domain, and each label of the domain but the last (``acme`` of ``acme.com``)."""
+    local, _, domain = email.partition("@")
+    labels = domain.split(".")[:-1]
+    return _unique(part for part in (email, local, domain, *labels) if part)
+
+
+def search_key(name: str, *extra: str | None, blind: Keyring | None = None) -> str:
     """The lowercase blob substring search runs against (layout in the module docstring).
 
     ``extra`` are a record's phone numbers and emails, in any order; None and blanks are
     skipped. Stable for equal input, so recomputing it on every flush changes nothing.
+    ``blind``: the database's keyring when phones and e-mails are encrypted at rest; the
+    extras section then holds keyed tokens, not the values (:mod:`store.sealing`).
     """
-    return _compose(_name_forms(name), extra)
+    return _compose(_name_forms(name), extra, blind)
 
 
-def search_keys(records: Iterable[Sequence[str | None]]) -> list[str]:
+def search_keys(records: Iterable[Sequence[str | None]], blind: Keyring | None = None) -> list[str]:
     """:func:`search_key` of many records (each ``(name, *extra)``), for bulk writers: the
     name forms — pinyin, the slow part — are worked out once per distinct name (a sheet of
     100,000 Chinese contacts repeats many names)."""
@@ -357,13 +387,15 @@ def search_keys(records: Iterable[Sequence[str | None]]) -> list[str]:
         found = forms.get(text)
         if found is None:
             found = forms[text] = _name_forms(text)
-        keys.append(_compose(found, extra))
+        keys.append(_compose(found, extra, blind))
     return keys
 
 
-def _compose(name_forms: tuple[list[str], list[str]], extra: Sequence[str | None]) -> str:
+def _compose(
+    name_forms: tuple[list[str], list[str]], extra: Sequence[str | None], blind: Keyring | None
+) -> str:
     names, initials = name_forms
-    extras = _unique(form for value in extra if value for form in _extra_forms(value))
+    extras = _unique(form for value in extra if value for form in _extra_forms(value, blind))
     return f" {' '.join(names)}{NAMES_END}{' '.join(initials)}{INITIALS_END}{' '.join(extras)} "
 
 
@@ -383,7 +415,7 @@ KEY_SOURCES: dict[type[Company] | type[Contact], tuple[str, ...]] = {
 }
 
 
-def _refresh_key(obj: Company | Contact, *, is_new: bool) -> None:
+def _refresh_key(obj: Company | Contact, blind: Keyring | None, *, is_new: bool) -> None:
     fields = KEY_SOURCES[type(obj)]
     state = cast("InstanceState[Any]", inspect(obj))
     if not is_new:
@@ -392,7 +424,7 @@ def _refresh_key(obj: Company | Contact, *, is_new: bool) -> None:
         if not (changed or missing):
             return
     name, *extra = (getattr(obj, field) for field in fields)
-    key = search_key(name or "", *extra)
+    key = search_key(name or "", *extra, blind=blind)
     if obj.search_key != key:
         obj.search_key = key
 
@@ -407,12 +439,13 @@ def install_search_key_hooks(session_class: type[Session]) -> None:
 
     @event.listens_for(session_class, "before_flush")
     def _set_search_keys(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
+        blind = session_keyring(session)
         for obj in session.new:
             if isinstance(obj, Company | Contact):
-                _refresh_key(obj, is_new=True)
+                _refresh_key(obj, blind, is_new=True)
         for obj in session.dirty:
             if isinstance(obj, Company | Contact):
-                _refresh_key(obj, is_new=False)
+                _refresh_key(obj, blind, is_new=False)
 
 
 # --------------------------------------------------------------------------- the search
@@ -428,13 +461,24 @@ class _Query:
     fuzzy: str | None  # what typo tolerance compares, when the query is long enough
     pinyin: str | None
     has_cjk: bool
+    tokens: tuple[str, ...] = ()  # keyed tokens of phones / e-mails (encrypted at rest)
+    sealed: bool = False  # a key is configured: extras sections hold tokens, not text
 
     @property
     def forms(self) -> tuple[str, ...]:
         return self.text_forms + self.other_forms
 
+    def tail(self, form: str) -> str:
+        """What may follow a plaintext form in its ``LIKE``: anything, or only the name and
+        initials sections. With a key, a form with letters could occur inside a token by
+        chance (tokens are letters); digits never do, and still find a phone of a row
+        ``crmbot keys encrypt`` has not reached yet."""
+        if self.names_only or (self.sealed and not form.isdigit()):
+            return "%" + INITIALS_END + "%"
+        return "%"
 
-def _parse_query(query: str) -> _Query | None:
+
+def _parse_query(query: str, blind: Keyring | None = None) -> _Query | None:
     folded = _fold(query).strip()
     compact = "".join(folded.split())
     alnum = _alnum(compact)
@@ -447,6 +491,9 @@ def _parse_query(query: str) -> _Query | None:
     other: list[str] = []
     if phone_like and not names_only:
         other += [f for f in _phone_forms(folded) if len(f) >= MIN_PHONE_DIGITS]
+    tokens: list[str] = []
+    if blind is not None:
+        tokens = _blind_query_forms(folded, compact, alnum, blind, phone_like and not names_only)
     pinyin: str | None = None
     if has_cjk and sum(1 for ch in alnum if _has_cjk(ch)) >= 2:
         pinyin = "".join(_pinyin(alnum))
@@ -462,7 +509,40 @@ def _parse_query(query: str) -> _Query | None:
         fuzzy=fuzzy,
         pinyin=pinyin,
         has_cjk=has_cjk,
+        tokens=tuple(_unique(tokens)),
+        sealed=blind is not None,
     )
+
+
+def _blind_query_forms(
+    folded: str, compact: str, alnum: str, blind: Keyring, phone_like: bool
+) -> list[str]:
+    """The keyed tokens a query matches in an encrypted database, under every configured
+    key (a rotation may be half done): a phone-shaped query's numbers (each stored number
+    holds a token for each of its endings), and the query as a whole e-mail, a part of one
+    or a domain."""
+    forms: list[str] = []
+    if phone_like:
+        for form in _phone_forms(folded):
+            if len(form) >= MIN_PHONE_DIGITS:
+                forms += blind.tokens("phone", form)
+    for text in _unique([compact, alnum]):
+        forms += blind.tokens("email", text)
+    forms += blind.tokens("text", alnum)
+    return forms
+
+
+def number_pieces(
+    column: InstrumentedAttribute[str | None], forms: Iterable[str], blind: Keyring | None
+) -> ColumnElement[bool]:
+    """Keys holding one of these phone ``forms`` (digits) as a piece: the digits themselves
+    (plaintext rows) and, with a key, their tokens under every configured key (a sealed
+    row holds a token for each ending of its numbers, so a token matches a number that
+    ends with the form)."""
+    pieces = list(dict.fromkeys(forms))
+    if blind is not None:
+        pieces += [t for form in list(pieces) for t in blind.tokens("phone", form)]
+    return or_(*(column.like(f"% {_escape(piece)} %", escape="\\") for piece in pieces))
 
 
 def _escape(text: str) -> str:
@@ -477,11 +557,11 @@ def _rank_sql(
     column: InstrumentedAttribute[str | None], q: _Query
 ) -> tuple[ColumnElement[bool], ColumnElement[int]]:
     """The stage-1 match condition and its tier (0 best), mirroring :func:`_tier`."""
-    tail = "%" + INITIALS_END + "%" if q.names_only else "%"
-    match = or_(*(_like(column, f"%{_escape(f)}{tail}") for f in q.forms))
+    tokens = [_like(column, f"% {t} %") for t in q.tokens]  # whole pieces only
+    match = or_(*(_like(column, f"%{_escape(f)}{q.tail(f)}") for f in q.forms), *tokens)
     exact = or_(*(_like(column, f" {_escape(f)} %") for f in q.text_forms))
     prefix = or_(*(_like(column, f" {_escape(f)}%") for f in q.text_forms))
-    piece = or_(*(_like(column, f"% {_escape(f)}{tail}") for f in q.forms))
+    piece = or_(*(_like(column, f"% {_escape(f)}{q.tail(f)}") for f in q.forms), *tokens)
     return match, case((exact, 0), (prefix, 1), (piece, 2), else_=3)
 
 
@@ -493,13 +573,16 @@ COVERAGE_WEIGHT = 4.99
 def _score(key: str, q: _Query, *, company: bool) -> float:
     """Tier, kind and the share of the matched piece the query covers, as one number."""
     names, initials, extras = _sections(key)
-    pieces = names + initials + ([] if q.names_only else extras)
+    pieces = names + initials + ([] if q.names_only or q.sealed else extras)
+    if q.sealed and not q.names_only:  # digits may still be a plaintext row's phone
+        pieces += [p for p in extras if p.isdigit()]
     first = names[0] if names else ""
+    token_hit = any(t in extras for t in q.tokens)
     if first in q.text_forms:
         tier = 0
     elif any(first.startswith(f) for f in q.text_forms):
         tier = 1
-    elif any(p.startswith(f) for p in pieces for f in q.forms):
+    elif token_hit or any(p.startswith(f) for p in pieces for f in q.forms):
         tier = 2
     else:
         tier = 3
@@ -510,7 +593,7 @@ def _score(key: str, q: _Query, *, company: bool) -> float:
             for f in q.forms
             if f in p and (tier > 2 or p.startswith(f))
         ),
-        default=0.0,
+        default=1.0 if token_hit else 0.0,
     )
     return TIER_BASE[tier] + (COMPANY_BONUS if company else 0.0) + COVERAGE_WEIGHT * coverage
 
@@ -566,7 +649,7 @@ def _index_pieces(q: _Query) -> tuple[list[str], bool] | None:
     that finds every tier 0-2 match, not substrings inside a piece (tier 3). None when a
     form is a single CJK character: nothing to look up, stage 1 scans.
     """
-    pieces: list[str] = []
+    pieces: list[str] = list(q.tokens)
     complete = True
     for form in q.forms:
         if len(form) >= TRIGRAM:
@@ -867,7 +950,7 @@ async def search(records: Records, query: str, *, limit: int = 8) -> list[Hit]:
     Returns [] for a query shorter than :data:`MIN_QUERY_LEN` letters or digits (a single
     CJK character is accepted) and for ``limit < 1``.
     """
-    q = _parse_query(query)
+    q = _parse_query(query, session_keyring(records.session))
     if q is None or limit < 1:
         return []
     # At a million contacts a lookup's statements take 10-50 ms on SQLite: on the event
@@ -888,6 +971,7 @@ async def _search(records: Records, q: _Query, limit: int) -> list[Hit]:
 __all__ = [
     "Hit",
     "install_search_key_hooks",
+    "number_pieces",
     "search",
     "search_key",
 ]

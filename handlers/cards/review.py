@@ -44,9 +44,11 @@ from conversations.base import Answer, Expects, Flow, Step
 from handlers.customers.actions import OpenCompany
 from handlers.customers.twins import twin_buttons, twin_lines, twins_of
 from store.access import Records
+from store.blind_index import matching
 from store.dedupe import company_core
 from store.models import Company, Contact, ContactPhoto
-from store.search import search
+from store.sealing import session_keyring
+from store.search import number_pieces, search
 
 
 class State(StrEnum):
@@ -546,15 +548,16 @@ async def match_company(records: Records, name: str) -> Company | None:
     return await records.get(Company, best[1])
 
 
-def _phone_condition(e164: str) -> ColumnElement[bool]:
+def _phone_condition(records: Records, e164: str) -> ColumnElement[bool]:
     """Contacts whose search key holds this number in any stored form (it keeps digits as
-    written, with and without the country code; see store.search)."""
+    written, with and without the country code, or their keyed tokens when phones are
+    encrypted at rest; see store.search)."""
     digits = e164.lstrip("+")
     forms = {digits}
     for size in (1, 2, 3):
         if len(digits) > size + 6:
             forms.add(digits[size:])
-    return or_(*(Contact.search_key.like(f"% {form} %") for form in sorted(forms)))
+    return number_pieces(Contact.search_key, sorted(forms), session_keyring(records.session))
 
 
 async def find_duplicates(
@@ -565,14 +568,18 @@ async def find_duplicates(
     phones = list(dict.fromkeys(fields.mobile + fields.phone))
     if phones:
         for contact in await records.list(
-            Contact, or_(*(_phone_condition(p) for p in phones)), limit=20
+            Contact, or_(*(_phone_condition(records, p) for p in phones)), limit=20
         ):
             theirs = {parse_phone(v, region) for v in (contact.mobile, contact.phone) if v}
             if theirs & set(phones):
                 found.setdefault(contact.id, Duplicate(contact, "phone"))
     if fields.email:
         for contact in await records.list(
-            Contact, func.lower(Contact.email).in_([e.lower() for e in fields.email]), limit=20
+            Contact,
+            matching(
+                records.session, Contact.email, [e.lower() for e in fields.email], any_case=True
+            ),
+            limit=20,
         ):
             found.setdefault(contact.id, Duplicate(contact, "email"))
     if fields.name and company is not None:
