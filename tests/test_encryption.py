@@ -265,12 +265,12 @@ async def _downgrade(db: Database, revision: str) -> None:
 
 
 @pytest.mark.parametrize("settings", [None], indirect=True)
-async def test_migration_0018_goes_down_and_up_again_on_a_plaintext_database(bot, settings):
+async def test_migration_0019_goes_down_and_up_again_on_a_plaintext_database(bot, settings):
     ws = await workspace.build(bot)
     await bot.app.close()
     db = Database(settings.database_url, bot.clock)
     try:
-        await _downgrade(db, "0017")
+        await _downgrade(db, "0018")
         rows = await db_raw(db, "SELECT mobile FROM contacts WHERE mobile IS NOT NULL")
         assert sorted(rows) == [("+8613800138000",), ("+8613911112222",)]
         await upgrade(db)
@@ -282,12 +282,12 @@ async def test_migration_0018_goes_down_and_up_again_on_a_plaintext_database(bot
     assert "Wang Lei" in (await ws.li.send("/find 2222")).text  # the search index came back
 
 
-async def test_migration_0018_refuses_to_go_down_while_phones_are_encrypted(bot, ws, settings):
+async def test_migration_0019_refuses_to_go_down_while_phones_are_encrypted(bot, ws, settings):
     await bot.app.close()
     db = Database(settings.database_url, bot.clock)
     try:
         with pytest.raises(RuntimeError, match="encrypted"):
-            await _downgrade(db, "0017")
+            await _downgrade(db, "0018")
     finally:
         await db.dispose()
     bot.app = await open_app(settings, bot.clock)

@@ -1,7 +1,7 @@
 """encryption at rest: sealed phone / e-mail columns widened, blind indexes, key ids
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-02 08:00:00
 
 Phones and e-mails become text (a sealed value is ~70-330 characters, store/sealing.py);
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
