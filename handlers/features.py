@@ -34,6 +34,9 @@ from handlers.reports import routes as reports
 from handlers.reports import subscriptions
 from handlers.settings import routes as settings
 from handlers.tasks import routes as tasks
+from handlers.tickets import close as ticket_close
+from handlers.tickets import new_ticket
+from handlers.tickets import routes as tickets
 from handlers.webapp import routes as webapp
 
 
@@ -52,6 +55,7 @@ def build_router() -> Router:
         lookup,
         deals,
         contracts,
+        tickets,
         approvals,
         tasks,
         reminders,
@@ -90,6 +94,8 @@ def build_flows() -> Flows:
         contract_approval.FLOW,
         payments.FLOW,
         signed.FLOW,
+        new_ticket.FLOW,
+        ticket_close.FLOW,
     ):
         flows.add(flow)
     return flows

@@ -699,3 +699,46 @@ class ContractPayment(Base):
     paid_on: Mapped[date | None] = mapped_column(Date)
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+
+
+# --- After-sales tickets (issue 14) ---------------------------------------------------------
+
+
+class Ticket(Owned, Base):
+    """A customer's service request after the sale.
+
+    ``owner_id`` is the customer's owner (the rep sees their customers' tickets, as for
+    deals); ``team_id`` is the service group it was routed to and ``assignee_id`` who works
+    on it (both empty: the default queue, where anyone in service may Take it). ``status``:
+    ``open`` -> ``closed`` (with ``resolution``); a survey score of 1–2 opens it again with
+    ``escalated_at`` set. ``respond_by`` / ``resolve_by`` are the SLA targets of its priority.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status_resolve", "status", "resolve_by"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(8))
+    region: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    respond_by: Mapped[datetime]
+    resolve_by: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

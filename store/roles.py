@@ -10,3 +10,6 @@ class Role(StrEnum):
     REP = "rep"
     MANAGER = "manager"
     ADMIN = "admin"
+    SERVICE = "service"
+    """After-sales staff: their own records, plus the tickets routed to their teams (service
+    groups) and the unassigned queue (:func:`store.access.ticket_scope`)."""
