@@ -233,6 +233,21 @@ async def unpaid_of_company(
     return [(p, c) for p, c in rows]
 
 
+def record_payment(payment: ContractPayment, cents: int, day: date, user_id: int) -> bool:
+    """Money in for one instalment: all that is due (``True``, the instalment is paid) or
+    part of it (``False``); more than is due is refused, never spread over instalments."""
+    if cents <= 0:
+        raise ContractError("contracts.bad_amount_negative")
+    if cents > payment.due_cents:
+        raise ContractError("contracts.payments.too_much")
+    payment.paid_cents += cents
+    payment.paid_by = user_id
+    if payment.paid_cents >= payment.amount_cents:
+        payment.paid_on = day
+        return True
+    return False
+
+
 async def of_company(records: Records, company_id: int, limit: int = 5) -> Sequence[Contract]:
     return await records.list(
         Contract, Contract.company_id == company_id, order_by=Contract.id.desc(), limit=limit
@@ -243,8 +258,8 @@ async def received_totals(session: AsyncSession, contract_ids: Sequence[int]) ->
     if not contract_ids:
         return {}
     rows = await session.execute(
-        select(ContractPayment.contract_id, func.sum(ContractPayment.amount_cents))
-        .where(ContractPayment.contract_id.in_(contract_ids), ContractPayment.paid_on.is_not(None))
+        select(ContractPayment.contract_id, func.sum(ContractPayment.paid_cents))
+        .where(ContractPayment.contract_id.in_(contract_ids), ContractPayment.paid_cents > 0)
         .group_by(ContractPayment.contract_id)
     )
     return {cid: int(total or 0) for cid, total in rows}

@@ -684,8 +684,9 @@ class ContractApproval(Base):
 
 
 class ContractPayment(Base):
-    """One instalment of a contract's payment plan; ``paid_on`` set once the money came in.
-    Audited, so who marked what paid (and when) is on record."""
+    """One instalment of a contract's payment plan; ``paid_cents`` is what came in so far
+    (a partial payment: less than ``amount_cents``) and ``paid_on`` is set once all of it
+    did. Audited, so who recorded what (and when) is on record."""
 
     __tablename__ = "contract_payments"
     __table_args__ = (Index("ix_contract_payments_due", "paid_on", "due_on"),)
@@ -697,8 +698,14 @@ class ContractPayment(Base):
     due_on: Mapped[date] = mapped_column(Date)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     paid_on: Mapped[date | None] = mapped_column(Date)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+
+    @property
+    def due_cents(self) -> int:
+        """What is still to come in."""
+        return self.amount_cents - self.paid_cents
 
 
 # --- After-sales tickets (issue 14) ---------------------------------------------------------

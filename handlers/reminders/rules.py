@@ -353,7 +353,7 @@ class PaymentOverdue:
             if owner not in managers:
                 managers[owner] = await team_managers(scan.session, owner)
             people = [owner, *managers[owner]]
-            amount = (payment.amount_cents, contract.currency)
+            amount = (payment.due_cents, contract.currency)
             for person in dict.fromkeys(people):
                 firings.append(
                     Firing(

@@ -1,4 +1,4 @@
-"""after-sales tickets (issue 14)
+"""after-sales tickets; partial payments of contract instalments (issue 14)
 
 Revision ID: 0018
 Revises: 0017
@@ -75,7 +75,16 @@ def upgrade() -> None:
     op.create_index("ix_tickets_company_id", "tickets", ["company_id"])
     op.create_index("ix_tickets_assignee_id", "tickets", ["assignee_id"])
     op.create_index("ix_tickets_status_resolve", "tickets", ["status", "resolve_by"])
+    op.add_column(
+        "contract_payments",
+        sa.Column("paid_cents", sa.BigInteger(), nullable=False, server_default="0"),
+    )
+    # An instalment marked paid before partial payments existed was paid in full.
+    op.execute("UPDATE contract_payments SET paid_cents = amount_cents WHERE paid_on IS NOT NULL")
 
 
 def downgrade() -> None:
+    # A partly paid instalment reads as unpaid again: what came in is in the audit log.
+    with op.batch_alter_table("contract_payments") as batch:
+        batch.drop_column("paid_cents")
     op.drop_table("tickets")
