@@ -15,6 +15,7 @@ from handlers.cards import review
 from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
 from handlers.contracts import approval as contract_approval
+from handlers.contracts import edit as contract_edit
 from handlers.contracts import new_contract, payments, signed
 from handlers.contracts import routes as contracts
 from handlers.customers import companies, corrections, history, lookup, new_company, twins
@@ -94,6 +95,7 @@ def build_flows() -> Flows:
         contract_approval.FLOW,
         payments.FLOW,
         signed.FLOW,
+        contract_edit.FLOW,
         new_ticket.FLOW,
         ticket_close.FLOW,
     ):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from store.models import ContractPayment, Task
+from store.models import AuditEntry, ContractPayment, Task
 from tests.reminders_support import link_push, pushes
 from tests.test_contracts import contract_from_won_deal, contracts_in_db
 
@@ -77,3 +77,71 @@ async def test_partial_payment_in_chinese_and_the_paid_button_pays_the_rest(bot,
     assert (first.paid_cents, first.paid_on is not None) == (10_000_000, True)
     [contract] = await contracts_in_db(bot)
     assert contract.status == "active"
+
+
+async def test_editing_amount_and_dates_is_confirmed_and_audited(bot, ws):
+    r = await contract_from_won_deal(ws)
+    r = await ws.li.click(r.button("Edit"))
+    assert r.text == "What do you want to change on HT-2026-0001?"
+    assert [b.label for b in r.buttons] == ["Amount", "Start date", "End date"]
+    r = await ws.li.click(r.button("Amount"))
+    r = await ws.li.send("-5k")
+    assert r.text == "⚠️ The amount must be more than zero."
+    r = await ws.li.send("350k")
+    assert r.text == "HT-2026-0001 — Amount: ¥300k → ¥350k. Save?"
+    r = await ws.li.click(r.button("Save"))
+    assert "✏️ HT-2026-0001 — Amount: ¥300k → ¥350k. Saved." in r.text
+    assert "Amount: ¥350k" in r.text
+    r = await ws.li.click(r.button("Edit"))
+    r = await ws.li.click(r.button("End date"))
+    r = await ws.li.send("2026-11-01")
+    assert r.text == (
+        "⚠️ The contract would run 18 Nov 2026 – 1 Nov 2026: the end must be after the start."
+        " Type the date again."
+    )
+    r = await ws.li.send("2027-12-31")
+    assert r.text == "HT-2026-0001 — End date: 17 Nov 2027 → 31 Dec 2027. Save?"
+    r = await ws.li.click(r.button("Cancel"))
+    assert r.text == "Nothing was changed."
+    [contract] = await contracts_in_db(bot)
+    assert (contract.amount_cents, contract.ends_on.isoformat()) == (35_000_000, "2027-11-17")
+    trail = await bot.all(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "contracts", AuditEntry.field == "amount_cents"
+        )
+    )
+    assert [(a.old_value, a.new_value) for a in trail][-1] == ("30000000", "35000000")
+    r = await ws.zhang.click(f"kw1:{contract.id}")  # not theirs to see
+    assert "HT-2026-0001" not in r.text
+
+
+async def test_a_bigger_amount_needing_approval_sends_an_active_contract_back(bot, ws):
+    r = await contract_from_won_deal(ws)
+    r = await ws.li.click(r.button("Submit"))
+    r = await ws.li.click(r.button("Payment plan"))
+    r = await ws.li.send("15 Dec 300k")
+    r = await ws.li.click(r.button("Edit"))
+    r = await ws.li.click(r.button("Amount"))
+    r = await ws.li.send("200k")
+    assert r.text == "⚠️ The instalments already planned add up to ¥300k: the amount can't be less."
+    r = await ws.li.send("600k")
+    r = await ws.li.click(r.button("Save"))
+    assert "⚠️ HT-2026-0001 needs approval for the new amount: it is a draft again" in r.text
+    assert "Status: Draft" in r.text
+    r = await ws.li.click(r.button("Submit"))
+    assert "step 1/2, manager (Wang)" in r.text
+
+
+async def test_editing_a_date_in_chinese(bot, ws):
+    r = await ws.na.send("/合同 星辰科技")
+    await ws.na.send("10万")
+    await ws.na.send("今天")
+    r = await ws.na.send("2027-11-17")
+    r = await ws.na.click(r.button("销售合同"))
+    r = await ws.na.click(r.button("修改"))
+    r = await ws.na.click(r.button("开始日期"))
+    r = await ws.na.send("12月1日")
+    assert r.text == "HT-2026-0001 — 开始日期：2026年11月18日 → 2026年12月1日。保存吗？"
+    r = await ws.na.click(r.button("保存"))
+    assert "✏️ HT-2026-0001 — 开始日期：2026年11月18日 → 2026年12月1日。已保存。" in r.text
+    assert "期限：2026年12月1日 – 2027年11月17日" in r.text

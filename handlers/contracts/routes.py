@@ -12,9 +12,10 @@ from bot.context import Context, UserFacingError
 from bot.router import Router, action, command
 from handlers.approvals.routes import list_deal_requests
 from handlers.common.actions import ContractFromDeal
-from handlers.contracts import approval, new_contract, payments, signed
+from handlers.contracts import approval, edit, new_contract, payments, signed
 from handlers.contracts.actions import (
     ApproveContract,
+    EditContract,
     MarkPaid,
     NewContractFor,
     OpenContract,
@@ -87,6 +88,10 @@ async def plan(ctx: Context) -> None:
 
 async def set_signed(ctx: Context) -> None:
     signed.start(ctx, await ctx.records.get(Contract, ctx.pressed(SetSigned).contract))
+
+
+async def edit_contract(ctx: Context) -> None:
+    await edit.start(ctx, await ctx.records.get(Contract, ctx.pressed(EditContract).contract))
 
 
 async def paid(ctx: Context) -> None:
@@ -170,4 +175,5 @@ def routes() -> Router:
     router.add(action(SetSigned), set_signed)
     router.add(action(RenewContract), renew)
     router.add(action(TerminateContract), terminate)
+    router.add(action(EditContract), edit_contract)
     return router

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.context import Context
 from bot.replies import Button, Card
 from handlers.contracts.actions import (
+    EditContract,
     MarkPaid,
     OpenContract,
     PlanPayments,
@@ -176,6 +177,8 @@ def _buttons(ctx: Context, contract: Contract, plan: list[ContractPayment]) -> l
         buttons.append(Button(ctx.t("contracts.btn_renew"), RenewContract(contract.id)))
     if status == contracts.ACTIVE:
         buttons.append(Button(ctx.t("contracts.btn_terminate"), TerminateContract(contract.id)))
+    if status in (contracts.DRAFT, contracts.ACTIVE) and ctx.records.may_correct(contract):
+        buttons.append(Button(ctx.t("contracts.edit.btn"), EditContract(contract.id)))
     return buttons
 
 
