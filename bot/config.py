@@ -262,13 +262,16 @@ class Settings(BaseSettings):
     def _levels(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        roles_known = {"manager", "admin"}
+        roles_known = {"manager", "admin", "finance"}
         levels = []
         for part in filter(None, (p.strip() for p in value.split(";"))):
             threshold, _, roles = part.partition("=")
             names = tuple(r.strip().lower() for r in roles.split(">") if r.strip())
             if not names or not set(names) <= roles_known:
-                raise ValueError("levels look like 500000=manager>admin;100000=manager")
+                raise ValueError(
+                    "levels look like 500000=manager>finance;100000=manager"
+                    " (roles: manager, finance, admin)"
+                )
             try:
                 amount = Decimal(threshold.strip())
             except ArithmeticError as exc:

@@ -45,7 +45,7 @@ class Principal:
 
 async def principal_for(session: AsyncSession, user: User) -> Principal:
     role = Role(user.role)
-    if role is Role.ADMIN:
+    if role in (Role.ADMIN, Role.FINANCE):
         return Principal(user.id, role, None)
     my_teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
     if role is Role.REP:

@@ -30,6 +30,13 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
         "help.settings",
     ),
     Role.SERVICE: ("help.service", "help.tickets", "help.settings"),
+    Role.FINANCE: (
+        "help.records",
+        "help.contracts",
+        "help.reports",
+        "help.approvals",
+        "help.settings",
+    ),
 }
 
 
