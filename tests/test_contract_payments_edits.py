@@ -145,3 +145,30 @@ async def test_editing_a_date_in_chinese(bot, ws):
     r = await ws.na.click(r.button("保存"))
     assert "✏️ HT-2026-0001 — 开始日期：2026年11月18日 → 2026年12月1日。已保存。" in r.text
     assert "期限：2026年12月1日 – 2027年11月17日" in r.text
+
+
+async def test_the_contract_value_report_by_team_and_period(bot, ws):
+    await active_acme_with_plan(ws)
+    await ws.li.send("received 100k from Acme Ltd")
+    r = await ws.na.send("/合同 星辰科技")
+    await ws.na.send("10万")
+    await ws.na.send("今天")
+    r = await ws.na.click((await ws.na.send("2027-11-17")).button("销售合同"))
+    await ws.na.click(r.button("提交审批"))
+    await ws.na.send("/合同 华信电子")  # a draft: not value yet
+    r = await ws.wang.send("/合同 报表")
+    lines = r.text.splitlines()
+    assert lines[:3] == [
+        "📄 2026年：2 份合同，金额 ¥40万",
+        "💰 已回款 ¥10万（25%）· 未回款 ¥30万",
+        "• East：¥40万 · 已回款 ¥10万 · 未回款 ¥30万",
+    ]
+    r = await ws.li.send("/contract report")
+    assert r.text.splitlines()[:2] == [
+        "📄 2026: 1 contract(s) worth ¥300k",
+        "💰 Received ¥100k (33%) · outstanding ¥200k",
+    ]
+    r = await ws.li.send("/contract report last year")
+    assert r.text.startswith("📄 2025: no contracts signed.")
+    r = await ws.li.send("/contract report someday")
+    assert "someday" in r.text

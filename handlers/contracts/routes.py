@@ -12,7 +12,7 @@ from bot.context import Context, UserFacingError
 from bot.router import Router, action, command
 from handlers.approvals.routes import list_deal_requests
 from handlers.common.actions import ContractFromDeal
-from handlers.contracts import approval, edit, new_contract, payments, signed
+from handlers.contracts import approval, edit, new_contract, payments, report, signed
 from handlers.contracts.actions import (
     ApproveContract,
     EditContract,
@@ -32,12 +32,16 @@ from store import contracts
 from store.models import Company, Contract, Deal
 
 LIST_WORDS = {"list", "all", "列表", "全部"}
+REPORT_WORDS = {"report", "报表", "报告"}
 MAX_LISTED = 10
 
 
 async def contract_command(ctx: Context) -> None:
+    first = ctx.args.strip().lower().partition(" ")[0]
     if ctx.args.strip().lower() in LIST_WORDS:
         await list_contracts(ctx)
+    elif first in REPORT_WORDS:
+        await report.answer(ctx, ctx.args.strip()[len(first) :])
     else:
         await new_contract.start(ctx)
 
