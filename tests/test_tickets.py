@@ -285,3 +285,29 @@ def test_ticket_settings_are_checked():
         load_settings(ticket_sla="soon=1/2")
     with pytest.raises(ConfigError, match="CRMBOT_TICKET_ROUTES"):
         load_settings(ticket_routes="Beijing=Field")
+
+
+async def test_escalation_and_a_low_score_in_chinese(bot, ws, worker, clock):
+    sun = await bot.user("sun", role="service", team="Service", lang="zh")
+    gao = await bot.user("gao", role="manager", team="Service", lang="zh", display_name="高经理")
+    await link_push(bot, gao)
+    r = await ws.na.send("星辰科技投诉安装延误，尽快处理")
+    assert "指派给Sun" in r.text
+    assert "类型：投诉 · 优先级：🟠 高" in r.text
+    clock.set(clock.now() + timedelta(hours=5))  # high: respond within 4 h
+    await worker.sweep_rules()
+    await worker.tick()
+    [push] = [p for p in await pushes(bot, gao) if "🚨" in p.text]
+    assert "🚨 工单 #1 · 星辰科技 已超过响应期限" in push.text
+    [ticket] = await all_tickets(bot)
+    r = await sun.click(f"wc1:{ticket.id}")
+    r = await sun.send("已上门道歉")
+    r = await sun.click(r.button("1 ⭐"))
+    r = await sun.send("还是很慢")
+    assert "🚨 评分 1/5：工单 #1 已重新打开并升级给经理。" in r.text
+    assert "状态：已升级" in r.text or "状态：⚠️" in r.text
+    [alert] = [p for p in await ticket_pushes(bot, gao) if "满意度" in p.text]
+    assert "🚨 工单 #1（星辰科技）满意度 1/5（还是很慢），已重新打开并升级。" in alert.text
+    assert [b.label for b in alert.buttons] == ["🎫 查看", "🔀 改派"]
+    told = await ticket_pushes(bot, ws.na)
+    assert any("满意度 1/5" in p.text for p in told)
