@@ -163,7 +163,7 @@ async def _console_user(app: App, name: str | None, load_demo: bool | None) -> U
                 )
             load_demo = click.confirm(
                 "This workspace is empty. Load the demo workspace "
-                "(an admin, a manager, 3 reps, 50 companies)?",
+                "(an admin, a manager, 3 reps, a service person, 50 companies)?",
                 default=True,
             )
         if load_demo:

@@ -36,6 +36,17 @@ from store.pipeline import (
     ApprovalPolicy,
     Pipeline,
 )
+from store.ticket_policy import (
+    DEFAULT_SLA,
+    PRIORITIES,
+    Route,
+    TicketPolicy,
+    read_routes,
+    read_sla,
+)
+from store.ticket_policy import (
+    DEFAULT_TYPES as DEFAULT_TICKET_TYPES,
+)
 
 SUPPORTED_LANGUAGES = ("en", "zh")
 ENV_PREFIX = "CRMBOT_"
@@ -106,6 +117,15 @@ class Settings(BaseSettings):
     )
     """``500000=manager>admin;100000=manager``: from a CNY-equivalent amount, the roles
     asked in turn (the highest threshold reached applies); empty: no contract approval."""
+    ticket_types: Annotated[tuple[str, ...], NoDecode] = DEFAULT_TICKET_TYPES
+    """After-sales ticket types offered, ``repair,complaint,question``."""
+    ticket_sla: Annotated[tuple[tuple[str, float, float], ...], NoDecode] = tuple(
+        (p, *DEFAULT_SLA[p]) for p in PRIORITIES
+    )
+    """Hours to respond / to resolve per priority, ``urgent=1/8,high=4/24`` (over the
+    defaults)."""
+    ticket_routes: Annotated[tuple[Route, ...], NoDecode] = ()
+    """Assignment table ``region/type=team;…`` (``*`` for any); no match: the queue."""
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -230,18 +250,36 @@ class Settings(BaseSettings):
             raise ValueError("a comma-separated list of names up to 32 characters")
         return tuple(value)
 
+    @field_validator("ticket_types", mode="before")
+    @classmethod
+    def _ticket_type_list(cls, value: Any) -> Any:
+        return cls._type_list(value)
+
+    @field_validator("ticket_sla", mode="before")
+    @classmethod
+    def _ticket_sla(cls, value: Any) -> Any:
+        return read_sla(value) if isinstance(value, str) else value
+
+    @field_validator("ticket_routes", mode="before")
+    @classmethod
+    def _ticket_routes(cls, value: Any) -> Any:
+        return read_routes(value) if isinstance(value, str) else value
+
     @field_validator("contract_approval_levels", mode="before")
     @classmethod
     def _levels(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        roles_known = {"manager", "admin"}
+        roles_known = {"manager", "admin", "finance"}
         levels = []
         for part in filter(None, (p.strip() for p in value.split(";"))):
             threshold, _, roles = part.partition("=")
             names = tuple(r.strip().lower() for r in roles.split(">") if r.strip())
             if not names or not set(names) <= roles_known:
-                raise ValueError("levels look like 500000=manager>admin;100000=manager")
+                raise ValueError(
+                    "levels look like 500000=manager>finance;100000=manager"
+                    " (roles: manager, finance, admin)"
+                )
             try:
                 amount = Decimal(threshold.strip())
             except ArithmeticError as exc:
@@ -375,6 +413,10 @@ class Settings(BaseSettings):
             self.contract_approval_levels,
             dict(self.approval_rates),
         )
+
+    @property
+    def tickets(self) -> TicketPolicy:
+        return TicketPolicy(self.ticket_types, self.ticket_sla, self.ticket_routes)
 
     @classmethod
     def settings_customise_sources(

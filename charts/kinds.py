@@ -388,7 +388,52 @@ def activity_figure(chart: ActivityChart) -> Figure:
     return fig
 
 
-ChartSpec = PipelineChart | FunnelChart | ForecastChart | LeaderboardChart | ActivityChart
+# --------------------------------------------------------------------------- panels of bars
+
+
+@dataclass(frozen=True, slots=True)
+class BarPanel:
+    """One panel of labelled horizontal bars: ``values`` drawn, ``texts`` written beside."""
+
+    title: str
+    labels: tuple[str, ...]
+    values: tuple[int, ...]
+    texts: tuple[str, ...]
+    colour: str = style.FORECAST_COLOUR
+
+
+@dataclass(frozen=True, slots=True)
+class BarsChart:
+    """Up to three panels of bars (the ticket report: tickets by state and by type; the
+    contract report: value, received and outstanding by team)."""
+
+    frame: Frame
+    panels: tuple[BarPanel, ...]
+
+
+def bars_figure(chart: BarsChart) -> Figure:
+    frame = chart.frame
+    fig = new_figure(frame)
+    panels = [p for p in chart.panels if p.labels]
+    if not panels or not any(any(p.values) for p in panels):
+        empty_page(fig, frame)
+        return fig
+    _layout(fig, top=TOP - 0.04, hspace=0.35)
+    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+    for ax, panel in zip(axes, panels, strict=True):
+        ys = list(range(len(panel.labels)))
+        ax.barh(ys, panel.values, color=panel.colour, height=0.7)
+        label_bars(ax, ys, list(panel.values), list(panel.texts))
+        _subtitle(ax, panel.title)
+        ax.set_yticks(ys, [shorten(label) for label in panel.labels], **font(style.LABEL_SIZE))
+        ax.invert_yaxis()
+        _bar_axes(ax)
+    return fig
+
+
+ChartSpec = (
+    PipelineChart | FunnelChart | ForecastChart | LeaderboardChart | ActivityChart | BarsChart
+)
 
 
 def draw(spec: ChartSpec) -> Figure:
@@ -410,6 +455,8 @@ def _draw(spec: ChartSpec) -> Figure:
         return forecast_figure(spec)
     if isinstance(spec, LeaderboardChart):
         return leaderboard_figure(spec)
+    if isinstance(spec, BarsChart):
+        return bars_figure(spec)
     return activity_figure(spec)
 
 

@@ -15,6 +15,7 @@ from handlers.cards import review
 from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
 from handlers.contracts import approval as contract_approval
+from handlers.contracts import edit as contract_edit
 from handlers.contracts import new_contract, payments, signed
 from handlers.contracts import routes as contracts
 from handlers.customers import companies, corrections, history, lookup, new_company, twins
@@ -34,6 +35,9 @@ from handlers.reports import routes as reports
 from handlers.reports import subscriptions
 from handlers.settings import routes as settings
 from handlers.tasks import routes as tasks
+from handlers.tickets import close as ticket_close
+from handlers.tickets import new_ticket
+from handlers.tickets import routes as tickets
 from handlers.webapp import routes as webapp
 
 
@@ -52,6 +56,7 @@ def build_router() -> Router:
         lookup,
         deals,
         contracts,
+        tickets,
         approvals,
         tasks,
         reminders,
@@ -91,6 +96,9 @@ def build_flows() -> Flows:
         contract_approval.FLOW,
         payments.FLOW,
         signed.FLOW,
+        contract_edit.FLOW,
+        new_ticket.FLOW,
+        ticket_close.FLOW,
     ):
         flows.add(flow)
     return flows

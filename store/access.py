@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, inspect, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, inspect, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
-from store.models import Company, Owned, Role, TeamMember, User
+from store.models import Company, Owned, Role, TeamMember, Ticket, User
 
 RecordT = TypeVar("RecordT", bound=Owned)
 
@@ -36,6 +36,8 @@ class Principal:
     user_id: int
     role: Role
     visible_owner_ids: frozenset[int] | None
+    service_team_ids: frozenset[int] = frozenset()
+    """A service person's teams: the service groups whose tickets they see."""
 
     def can_see_owner(self, owner_id: int) -> bool:
         return self.visible_owner_ids is None or owner_id in self.visible_owner_ids
@@ -43,11 +45,14 @@ class Principal:
 
 async def principal_for(session: AsyncSession, user: User) -> Principal:
     role = Role(user.role)
-    if role is Role.ADMIN:
+    if role in (Role.ADMIN, Role.FINANCE):
         return Principal(user.id, role, None)
+    my_teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
     if role is Role.REP:
         return Principal(user.id, role, frozenset({user.id}))
-    my_teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
+    if role is Role.SERVICE:
+        teams = frozenset(await session.scalars(my_teams))
+        return Principal(user.id, role, frozenset({user.id}), teams)
     members = await session.scalars(
         select(TeamMember.user_id).where(TeamMember.team_id.in_(my_teams))
     )
@@ -67,6 +72,30 @@ def _by_id(model: type[Owned], ids: frozenset[int] | None, for_update: bool) -> 
     owned: Any = model  # a mapped class: hashable, as lru_cache needs
     stmt = select(model).where(owner_scope(owned, ids), model.id == bindparam("record_id"))
     return stmt.with_for_update() if for_update else stmt
+
+
+def ticket_scope(principal: Principal) -> ColumnElement[bool]:
+    """Which tickets a principal sees: those of the customers they see (the owner's rule),
+    those assigned to them, and for service people also their groups' tickets and the
+    unassigned queue (a manager sees the tickets their team works on, too)."""
+    if principal.visible_owner_ids is None:
+        return true()
+    ids = principal.visible_owner_ids
+    seen: list[ColumnElement[bool]] = [Ticket.owner_id.in_(ids), Ticket.assignee_id.in_(ids)]
+    if principal.role is Role.SERVICE:
+        seen.append(Ticket.team_id.in_(principal.service_team_ids))
+        seen.append(and_(Ticket.team_id.is_(None), Ticket.assignee_id.is_(None)))
+    return or_(*seen)
+
+
+def may_take(principal: Principal) -> bool:
+    """Who may take a ticket from a queue or be given one: service people, managers, admins."""
+    return principal.role in (Role.SERVICE, Role.MANAGER, Role.ADMIN)
+
+
+def may_reassign(principal: Principal) -> bool:
+    """Reassigning someone else's ticket is a manager's (or an admin's) call."""
+    return principal.role in (Role.MANAGER, Role.ADMIN)
 
 
 def may_hand_over(principal: Principal, owner_id: int) -> bool:

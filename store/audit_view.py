@@ -25,6 +25,7 @@ TABLE_NAMES = {
     "contract": "contracts",
     "contract_approval": "contract_approvals",
     "payment": "contract_payments",
+    "ticket": "tickets",
 }
 MoneyFormat = Callable[[int, str], str]
 """Cents and a currency code to text (the CLI passes the locale's, with symbols)."""

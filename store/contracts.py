@@ -14,6 +14,7 @@ skipped, as a deal with nobody to ask needs no approval.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
@@ -22,7 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.access import Records
 from store.approvals import PENDING, team_managers
 from store.contract_policy import ContractPolicy
-from store.models import Company, Contract, ContractApproval, ContractPayment, Role, User
+from store.models import (
+    Company,
+    Contract,
+    ContractApproval,
+    ContractPayment,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 
 DRAFT = "draft"
 APPROVAL = "approval"
@@ -233,6 +243,21 @@ async def unpaid_of_company(
     return [(p, c) for p, c in rows]
 
 
+def record_payment(payment: ContractPayment, cents: int, day: date, user_id: int) -> bool:
+    """Money in for one instalment: all that is due (``True``, the instalment is paid) or
+    part of it (``False``); more than is due is refused, never spread over instalments."""
+    if cents <= 0:
+        raise ContractError("contracts.bad_amount_negative")
+    if cents > payment.due_cents:
+        raise ContractError("contracts.payments.too_much")
+    payment.paid_cents += cents
+    payment.paid_by = user_id
+    if payment.paid_cents >= payment.amount_cents:
+        payment.paid_on = day
+        return True
+    return False
+
+
 async def of_company(records: Records, company_id: int, limit: int = 5) -> Sequence[Contract]:
     return await records.list(
         Contract, Contract.company_id == company_id, order_by=Contract.id.desc(), limit=limit
@@ -243,8 +268,62 @@ async def received_totals(session: AsyncSession, contract_ids: Sequence[int]) ->
     if not contract_ids:
         return {}
     rows = await session.execute(
-        select(ContractPayment.contract_id, func.sum(ContractPayment.amount_cents))
-        .where(ContractPayment.contract_id.in_(contract_ids), ContractPayment.paid_on.is_not(None))
+        select(ContractPayment.contract_id, func.sum(ContractPayment.paid_cents))
+        .where(ContractPayment.contract_id.in_(contract_ids), ContractPayment.paid_cents > 0)
         .group_by(ContractPayment.contract_id)
     )
     return {cid: int(total or 0) for cid, total in rows}
+
+
+@dataclass(frozen=True)
+class TeamContracts:
+    """Contracts signed in a period by one team's people in one currency (``team`` empty:
+    owners in no team): how many, their value and what came in for them so far."""
+
+    team: str
+    currency: str
+    count: int
+    value_cents: int
+    received_cents: int
+
+    @property
+    def outstanding_cents(self) -> int:
+        return self.value_cents - self.received_cents
+
+
+COUNTED = (ACTIVE, EXPIRED, RENEWED, TERMINATED)
+"""Contracts that were in force (drafts and those in approval are not yet value)."""
+
+
+async def value_by_team(records: Records, start: date, end: date) -> list[TeamContracts]:
+    """The value / received / outstanding report's numbers, within the record rules: the
+    contracts signed (else started) in ``[start, end)``, by the owner's team (the first by
+    name when in several) and currency, biggest value first."""
+    team = (
+        select(func.min(Team.name))
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.user_id == Contract.owner_id)
+        .scalar_subquery()
+    )
+    paid = (
+        select(func.coalesce(func.sum(ContractPayment.paid_cents), 0))
+        .where(ContractPayment.contract_id == Contract.id)
+        .scalar_subquery()
+    )
+    day = func.coalesce(Contract.signed_on, Contract.starts_on)
+    rows = await records.session.execute(
+        select(team, Contract.currency, Contract.amount_cents, paid).where(
+            records.scope(Contract),
+            Contract.status.in_(COUNTED),
+            day >= start,
+            day < end,
+        )
+    )
+    totals: dict[tuple[str, str], list[int]] = {}
+    for name, currency, amount, received in rows:
+        bucket = totals.setdefault((name or "", currency), [0, 0, 0])
+        bucket[0] += 1
+        bucket[1] += int(amount)
+        bucket[2] += int(received or 0)
+    found = [TeamContracts(t, c, n, v, r) for (t, c), (n, v, r) in totals.items()]
+    return sorted(found, key=lambda row: (-row.value_cents, row.team, row.currency))

@@ -30,15 +30,18 @@ from store.models import (
     ActivityKind,
     Company,
     Contact,
+    Contract,
+    ContractPayment,
     Deal,
     DealStageChange,
     Role,
     Task,
+    Ticket,
     User,
 )
 from store.pipeline import CLOSED_STAGES, DEFAULT_PROBABILITY, DEFAULT_STAGES
 from store.types import Clock
-from store.users import UserError, add_member, create_user, ensure_team, find_user
+from store.users import UserError, add_member, create_user, ensure_team, find_team, find_user
 
 TEAM_NAME: Final = "East"
 N_DEALS: Final = 60
@@ -71,8 +74,25 @@ USERS: Final[tuple[_UserSeed, ...]] = (
     _UserSeed("li", "李娜", Role.REP, "zh", "Asia/Shanghai"),
     _UserSeed("zhang", "张强", Role.REP, "zh", "Asia/Shanghai"),
     _UserSeed("tom", "Tom Baker", Role.REP, "en", "Asia/Singapore", "USD"),
+    _UserSeed("zhou", "周静", Role.SERVICE, "zh", "Asia/Shanghai"),
 )
 TEAM_MEMBERS: Final = ("wang", "li", "zhang", "tom")
+SERVICE_TEAM: Final = "Service"
+SERVICE_MEMBERS: Final = ("wang", "zhou")
+"""The after-sales group: 周静 works its tickets, 王经理 manages it (escalations go to him)."""
+N_CONTRACTS: Final = 8
+TICKETS: Final[tuple[tuple[str, str, str, str, str | None, int | None], ...]] = (
+    # (summary, type, priority, state, resolution, score); state: open / queue / closed
+    ("{company}的打印机坏了，很急", "repair", "urgent", "open", None, None),
+    ("{company}: the new terminals keep crashing", "repair", "high", "open", None, None),
+    ("{company}咨询发票抬头怎么改", "question", "low", "queue", None, None),
+    ("{company}投诉上次安装延误", "complaint", "normal", "closed", "已上门致歉并补偿一次保养", 2),
+    ("{company}的服务器无法启动", "repair", "urgent", "closed", "更换电源，已恢复", 5),
+    ("{company}: invoice sent to the wrong address", "complaint", "normal", "closed",
+     "Re-sent to the right contact", 4),
+)  # fmt: skip
+SLA_HOURS: Final = {"urgent": (1, 8), "high": (4, 24), "normal": (8, 72), "low": (24, 168)}
+"""The default SLA targets (store.ticket_policy.DEFAULT_SLA), as the demo writes them."""
 REPS: Final = ("li", "zhang", "tom")
 
 
@@ -394,11 +414,14 @@ SUMMARY: Final = (
     f"Demo workspace loaded: {len(COMPANIES)} companies with contacts, {N_DEALS} deals in every "
     f"stage, {N_ACTIVITIES} activities over three months, "
     f"{N_OPEN_TASKS} open follow-up tasks.\n"
+    f"{N_CONTRACTS} contracts with payment plans, {len(TICKETS)} after-sales tickets.\n"
     "Users: admin (admin), wang (manager, 王经理), li / zhang / tom (reps, 李娜 / 张强 / "
-    f"Tom Baker); wang, li, zhang and tom are team {TEAM_NAME}.\n"
+    f"Tom Baker), zhou (service, 周静); wang, li, zhang and tom are team {TEAM_NAME}, "
+    f"wang and zhou the service group {SERVICE_TEAM}.\n"
     "Try: crmbot chat --as li     (a rep, in Chinese)\n"
     "     crmbot chat --as tom    (a rep, in English)\n"
-    "     crmbot chat --as wang   (the manager, sees the whole team)"
+    "     crmbot chat --as wang   (the manager, sees the whole team)\n"
+    "     crmbot chat --as zhou   (after-sales: /工单 列表)"
 )
 
 
@@ -834,6 +857,108 @@ class _Generator:
             )
         return rows
 
+    def contracts(self, runs: list[_DealRun]) -> list[Contract]:
+        """Contracts of the latest won deals: active from the day each was won, for a year;
+        the last one still a draft (to submit)."""
+        won = sorted(
+            (r for r in runs if r.deal.stage == WON), key=lambda r: r.deal.stage_changed_at
+        )
+        rows: list[Contract] = []
+        seq: dict[int, int] = {}
+        chosen = won[-N_CONTRACTS:]
+        for i, run in enumerate(chosen):
+            deal = run.deal
+            created = min(deal.stage_changed_at + timedelta(hours=2), self.now)
+            seq[created.year] = seq.get(created.year, 0) + 1
+            start = deal.stage_changed_at.astimezone(run.co.tz).date()
+            draft = i == len(chosen) - 1
+            rows.append(
+                Contract(
+                    owner_id=deal.owner_id,
+                    number=f"HT-{created.year}-{seq[created.year]:04d}",
+                    company_id=deal.company_id,
+                    deal_id=deal.id,
+                    kind=("sale", "service")[i % 2],
+                    amount_cents=deal.amount_cents,
+                    currency=deal.currency,
+                    signed_on=None if draft else start,
+                    starts_on=start,
+                    ends_on=start + timedelta(days=364),
+                    status="draft" if draft else "active",
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+        return rows
+
+    def instalments(self, contracts: list[Contract]) -> list[ContractPayment]:
+        """Three instalments each (30 / 40 / 30 %): the first paid once due, the second
+        half paid on every other contract (else overdue once due), the last to come."""
+        today = self.now.astimezone(SHANGHAI).date()
+        rows: list[ContractPayment] = []
+        for i, contract in enumerate(c for c in contracts if c.status == "active"):
+            total = contract.amount_cents
+            parts = (total * 3 // 10, total * 4 // 10, total - total * 3 // 10 - total * 4 // 10)
+            for n, (days, cents) in enumerate(zip((7, 45, 150), parts, strict=True)):
+                due = contract.starts_on + timedelta(days=days)
+                paid = 0
+                if due <= today and n == 0:
+                    paid = cents
+                elif n == 1 and i % 2 == 0:  # half of it came in early
+                    paid = cents // 2
+                rows.append(
+                    ContractPayment(
+                        contract_id=contract.id,
+                        due_on=due,
+                        amount_cents=cents,
+                        paid_cents=paid,
+                        paid_on=due if paid == cents else None,
+                        paid_by=contract.owner_id if paid else None,
+                        created_at=contract.created_at,
+                    )
+                )
+        return rows
+
+    def tickets(self, team_id: int | None) -> list[Ticket]:
+        """A handful of after-sales tickets on the reps' customers: open with 周静, one in
+        the queue, closed ones with their survey — one scored 2 and open again, escalated."""
+        zhou = self.users["zhou"].id
+        rows: list[Ticket] = []
+        pool = [co for co in self.cos if co.seed.owner in REPS]
+        for i, (text, kind, priority, state, resolution, score) in enumerate(TICKETS):
+            zh = not text.startswith("{company}:")
+            co = self.rng.choice([c for c in pool if c.seed.zh == zh] or pool)
+            opened = self.now - timedelta(days=self.rng.randint(1, 20), hours=i)
+            respond, resolve = SLA_HOURS[priority]
+            closed = opened + timedelta(hours=self.rng.randint(2, 60)) if resolution else None
+            low = score is not None and score <= 2
+            rows.append(
+                Ticket(
+                    owner_id=co.row.owner_id,
+                    company_id=co.row.id,
+                    contact_id=co.contacts[0].id if co.contacts else None,
+                    summary=text.format(company=co.seed.name),
+                    kind=kind,
+                    priority=priority,
+                    region=co.row.city,
+                    status="open" if state != "closed" or low else "closed",
+                    team_id=team_id if state != "queue" else None,
+                    assignee_id=zhou if state != "queue" else None,
+                    opened_by=co.row.owner_id,
+                    respond_by=opened + timedelta(hours=respond),
+                    resolve_by=opened + timedelta(hours=resolve),
+                    responded_at=opened + timedelta(minutes=40) if state != "queue" else None,
+                    escalated_at=closed + timedelta(hours=3) if low and closed else None,
+                    closed_at=None if low else closed,
+                    resolution=resolution,
+                    score=score,
+                    reopened=1 if low else 0,
+                    created_at=opened,
+                    updated_at=closed or opened,
+                )
+            )
+        return rows
+
     def due_today(self, today: date, end_of_today: datetime) -> datetime:
         """Later today in Shanghai (the morning digest's "due today"), never in the past."""
         slot = datetime.combine(today, time(self.rng.choice((11, 14, 15, 16, 17))), SHANGHAI)
@@ -862,6 +987,11 @@ async def load(db: Database, clock: Clock, *, seed: int = 7) -> None:
         await _flushed(session, [*changes, *stage_activities, *activities])
         gen.touch_companies()
         await _flushed(session, gen.tasks())
+        contracts = gen.contracts(runs)
+        await _flushed(session, contracts)
+        await _flushed(session, gen.instalments(contracts))
+        service = await find_team(session, SERVICE_TEAM)
+        await _flushed(session, gen.tickets(service.id if service else None))
 
 
 async def _flushed(session: AsyncSession, rows: Sequence[object]) -> None:
@@ -887,6 +1017,9 @@ async def _users(session: AsyncSession, now: datetime) -> dict[str, User]:
     team = await ensure_team(session, TEAM_NAME, joined)
     for name in TEAM_MEMBERS:
         await add_member(session, team, users[name])
+    service = await ensure_team(session, SERVICE_TEAM, joined)
+    for name in SERVICE_MEMBERS:
+        await add_member(session, service, users[name])
     return users
 
 

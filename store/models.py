@@ -709,8 +709,9 @@ class ContractApproval(Base):
 
 
 class ContractPayment(Base):
-    """One instalment of a contract's payment plan; ``paid_on`` set once the money came in.
-    Audited, so who marked what paid (and when) is on record."""
+    """One instalment of a contract's payment plan; ``paid_cents`` is what came in so far
+    (a partial payment: less than ``amount_cents``) and ``paid_on`` is set once all of it
+    did. Audited, so who recorded what (and when) is on record."""
 
     __tablename__ = "contract_payments"
     __table_args__ = (Index("ix_contract_payments_due", "paid_on", "due_on"),)
@@ -722,5 +723,54 @@ class ContractPayment(Base):
     due_on: Mapped[date] = mapped_column(Date)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     paid_on: Mapped[date | None] = mapped_column(Date)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+
+    @property
+    def due_cents(self) -> int:
+        """What is still to come in."""
+        return self.amount_cents - self.paid_cents
+
+
+# --- After-sales tickets (issue 14) ---------------------------------------------------------
+
+
+class Ticket(Owned, Base):
+    """A customer's service request after the sale.
+
+    ``owner_id`` is the customer's owner (the rep sees their customers' tickets, as for
+    deals); ``team_id`` is the service group it was routed to and ``assignee_id`` who works
+    on it (both empty: the default queue, where anyone in service may Take it). ``status``:
+    ``open`` -> ``closed`` (with ``resolution``); a survey score of 1–2 opens it again with
+    ``escalated_at`` set. ``respond_by`` / ``resolve_by`` are the SLA targets of its priority.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status_resolve", "status", "resolve_by"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(8))
+    region: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    respond_by: Mapped[datetime]
+    resolve_by: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

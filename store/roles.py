@@ -10,3 +10,9 @@ class Role(StrEnum):
     REP = "rep"
     MANAGER = "manager"
     ADMIN = "admin"
+    FINANCE = "finance"
+    """Finance: an approval level for contracts (``CRMBOT_CONTRACT_APPROVAL_LEVELS``); sees
+    every customer's records, as the people who check contracts and money must."""
+    SERVICE = "service"
+    """After-sales staff: their own records, plus the tickets routed to their teams (service
+    groups) and the unassigned queue (:func:`store.access.ticket_scope`)."""

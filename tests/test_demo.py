@@ -22,11 +22,14 @@ from store.models import (
     Base,
     Company,
     Contact,
+    Contract,
+    ContractPayment,
     Deal,
     DealStageChange,
     Task,
     Team,
     TeamMember,
+    Ticket,
     User,
 )
 from store.pipeline import CLOSED_STAGES, DEFAULT_PROBABILITY, DEFAULT_STAGES
@@ -63,6 +66,7 @@ async def test_users_roles_and_team(loaded):
         "li": "rep",
         "zhang": "rep",
         "tom": "rep",
+        "zhou": "service",
     }
     assert users["wang"].display_name == "王经理"
     assert (users["li"].display_name, users["li"].lang) == ("李娜", "zh")
@@ -187,7 +191,7 @@ async def test_audit_rows_come_from_the_demo(loaded):
         )
         companies = await session.scalar(select(func.count()).select_from(Company))
     assert counts["companies"] == companies
-    assert counts["users"] == 5
+    assert counts["users"] == 6
     assert {"contacts", "deals", "activities", "tasks"} <= set(counts)
 
 
@@ -195,7 +199,7 @@ async def test_loading_twice_is_refused(loaded, clock):
     with pytest.raises(UserError, match="already loaded"):
         await demo.load(loaded, clock)
     async with loaded.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(User)) == 5
+        assert await session.scalar(select(func.count()).select_from(User)) == 6
 
 
 async def _snapshot(db: Database) -> tuple[list[Any], list[Any]]:
@@ -271,3 +275,28 @@ def test_reset_refuses_postgres():
 def test_summary_names_the_users_to_try():
     for name in ("admin", "wang", "li", "zhang", "tom", "crmbot chat --as li"):
         assert name in demo.SUMMARY
+
+
+async def test_contracts_and_tickets_in_the_demo(bot):
+    await demo.load(bot.db, bot.clock)
+    contracts = await _all(bot.db, select(Contract).order_by(Contract.id))
+    assert len(contracts) == demo.N_CONTRACTS
+    assert sorted({c.status for c in contracts}) == ["active", "draft"]
+    payments = await _all(bot.db, select(ContractPayment))
+    by_contract: dict[int, int] = defaultdict(int)
+    for p in payments:
+        by_contract[p.contract_id] += p.amount_cents
+    assert all(by_contract[c.id] == c.amount_cents for c in contracts if c.status == "active")
+    assert any(0 < p.paid_cents < p.amount_cents for p in payments)  # a part payment
+    tickets = await _all(bot.db, select(Ticket).order_by(Ticket.id))
+    assert len(tickets) == len(demo.TICKETS)
+    assert any(t.assignee_id is None for t in tickets)  # the queue
+    assert any(t.escalated_at is not None and t.status == "open" for t in tickets)
+    async with bot.db.transaction() as session:
+        zhou = await session.scalar(select(User).where(User.name == "zhou"))
+        assert zhou is not None
+        await link_identity(
+            session, zhou, platform="memory", external_id="id-zhou", now=bot.clock.now()
+        )
+    r = await bot.stranger("id-zhou").send("/工单 列表")
+    assert r.text.startswith("🎫 未关闭的工单（4）：")

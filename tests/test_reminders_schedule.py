@@ -337,6 +337,7 @@ async def test_admin_changes_rules_in_chat(bot, ws, worker, clock):
         "• contract_ending: on, after 15 days — an active contract about to end (renewal)",
         "• payment_overdue: on, after 1 days — an unpaid instalment past its due date"
         " (owner and manager)",
+        "• ticket_sla: on — a ticket past its SLA target (the assignee's manager)",
         "Admins change a rule with e.g. /rules first_contact 5, /rules stale_deal off,"
         " /rules birthday on.",
     ]

@@ -56,3 +56,8 @@ class TerminateContract(Action, tag="kt"):
 @dataclass(frozen=True)
 class SetSigned(Action, tag="kf"):
     contract: int
+
+
+@dataclass(frozen=True)
+class EditContract(Action, tag="kw"):
+    contract: int

@@ -2,10 +2,11 @@
 message ("received ¥200k from 星辰科技 today", "今天收到星辰科技20万回款").
 
 The message is read with the logging's own readers (:mod:`bot.nlu`: amount and date), the
-customer recognised among the names the rep may see. Only an unpaid instalment of exactly
-that amount on one of the customer's active contracts is marked: anything else (another
-amount, no such customer) is answered, never guessed — the card with its Paid buttons is
-shown instead.
+customer recognised among the names the rep may see. An unpaid instalment of exactly
+that amount (what is still due of it) on one of the customer's active contracts is marked
+paid; less than the earliest instalment due is recorded as a partial payment of it; anything
+else (more than it, another currency, no such customer) is answered, never guessed — the
+card with its Paid buttons is shown instead.
 """
 
 from __future__ import annotations
@@ -96,8 +97,15 @@ async def on_plan(ctx: Context) -> None:
     ctx.reply(await contract_card(ctx, contract))
 
 
-async def mark(ctx: Context, payment: ContractPayment, contract: Contract, day: date) -> None:
-    """Record one instalment paid (the caller loaded both through the record rules)."""
+async def mark(
+    ctx: Context,
+    payment: ContractPayment,
+    contract: Contract,
+    day: date,
+    cents: int | None = None,
+) -> None:
+    """Record money in for one instalment: ``cents`` of it (a partial payment) or all that
+    is still due (the caller loaded both through the record rules)."""
     assert ctx.user is not None
     if contract.status != contracts.ACTIVE:
         raise UserFacingError(
@@ -108,17 +116,24 @@ async def mark(ctx: Context, payment: ContractPayment, contract: Contract, day: 
     if payment.paid_on is not None:
         ctx.say("contracts.payments.already_paid", day=format_full_date(payment.paid_on, ctx.lang))
         return
-    payment.paid_on = day
-    payment.paid_by = ctx.user.id
+    came = payment.due_cents if cents is None else cents
+    try:
+        full = contracts.record_payment(payment, came, day, ctx.user.id)
+    except ContractError as error:
+        raise UserFacingError(
+            error.key, due=money(ctx, payment.due_cents, contract.currency)
+        ) from error
     await ctx.session.flush()
     plan = await contracts.instalments(ctx.session, contract.id)
-    received = sum(p.amount_cents for p in plan if p.paid_on is not None)
+    received = sum(p.paid_cents for p in plan)
     ctx.say(
-        "contracts.payments.marked_paid",
-        amount=money(ctx, payment.amount_cents, contract.currency),
+        "contracts.payments.marked_paid" if full else "contracts.payments.marked_partial",
+        amount=money(ctx, came, contract.currency),
         number=contract.number,
         day=format_full_date(day, ctx.lang),
         outstanding=money(ctx, contract.amount_cents - received, contract.currency),
+        left=money(ctx, payment.due_cents, contract.currency),
+        due=format_full_date(payment.due_on, ctx.lang),
     )
     ctx.reply(await contract_card(ctx, contract))
 
@@ -159,13 +174,18 @@ async def on_received(ctx: Context) -> bool:
     cents = int(money_found.amount * 100)
     for payment, contract in unpaid:
         if (cents, money_found.currency or contract.currency) == (
-            payment.amount_cents,
+            payment.due_cents,
             contract.currency,
         ):
             await ctx.records.get(Contract, contract.id, for_update=True)
             await mark(ctx, payment, contract, day)
             return True
-    first = unpaid[0][1]
+    payment, first = unpaid[0]
+    if (money_found.currency or first.currency) == first.currency and 0 < cents < payment.due_cents:
+        # Less than the earliest instalment still due: a partial payment of it.
+        await ctx.records.get(Contract, first.id, for_update=True)
+        await mark(ctx, payment, first, day, cents)
+        return True
     ctx.say(
         "contracts.payments.no_match",
         amount=money(ctx, cents, money_found.currency or first.currency),

@@ -12,9 +12,10 @@ from bot.context import Context, UserFacingError
 from bot.router import Router, action, command
 from handlers.approvals.routes import list_deal_requests
 from handlers.common.actions import ContractFromDeal
-from handlers.contracts import approval, new_contract, payments, signed
+from handlers.contracts import approval, edit, new_contract, payments, report, signed
 from handlers.contracts.actions import (
     ApproveContract,
+    EditContract,
     MarkPaid,
     NewContractFor,
     OpenContract,
@@ -31,12 +32,16 @@ from store import contracts
 from store.models import Company, Contract, Deal
 
 LIST_WORDS = {"list", "all", "列表", "全部"}
+REPORT_WORDS = {"report", "报表", "报告"}
 MAX_LISTED = 10
 
 
 async def contract_command(ctx: Context) -> None:
+    first = ctx.args.strip().lower().partition(" ")[0]
     if ctx.args.strip().lower() in LIST_WORDS:
         await list_contracts(ctx)
+    elif first in REPORT_WORDS:
+        await report.answer(ctx, ctx.args.strip()[len(first) :])
     else:
         await new_contract.start(ctx)
 
@@ -87,6 +92,10 @@ async def plan(ctx: Context) -> None:
 
 async def set_signed(ctx: Context) -> None:
     signed.start(ctx, await ctx.records.get(Contract, ctx.pressed(SetSigned).contract))
+
+
+async def edit_contract(ctx: Context) -> None:
+    await edit.start(ctx, await ctx.records.get(Contract, ctx.pressed(EditContract).contract))
 
 
 async def paid(ctx: Context) -> None:
@@ -170,4 +179,5 @@ def routes() -> Router:
     router.add(action(SetSigned), set_signed)
     router.add(action(RenewContract), renew)
     router.add(action(TerminateContract), terminate)
+    router.add(action(EditContract), edit_contract)
     return router

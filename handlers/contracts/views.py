@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.context import Context
 from bot.replies import Button, Card
 from handlers.contracts.actions import (
+    EditContract,
     MarkPaid,
     OpenContract,
     PlanPayments,
@@ -56,12 +57,16 @@ def role_label(ctx: Context, role: str) -> str:
     return ctx.t(f"contracts.roles.{role}")
 
 
-def instalment_state(ctx: Context, payment: ContractPayment) -> str:
+def instalment_state(ctx: Context, payment: ContractPayment, currency: str) -> str:
     if payment.paid_on is not None:
         return ctx.t("contracts.paid_on", day=format_full_date(payment.paid_on, ctx.lang))
-    if payment.due_on < ctx.sent_local.date():
-        return ctx.t("contracts.overdue")
-    return ctx.t("contracts.unpaid")
+    late = payment.due_on < ctx.sent_local.date()
+    state = ctx.t("contracts.overdue") if late else ctx.t("contracts.unpaid")
+    if payment.paid_cents:
+        state = ctx.t(
+            "contracts.partly_paid", state=state, paid=money(ctx, payment.paid_cents, currency)
+        )
+    return state
 
 
 async def approval_steps(ctx: Context, rows: list[ContractApproval]) -> str:
@@ -129,7 +134,7 @@ async def contract_card(ctx: Context, contract: Contract) -> Card:
         lines.append(ctx.t("contracts.line_approval", steps=steps))
     plan = await contracts.instalments(ctx.session, contract.id)
     if plan:
-        received = sum(p.amount_cents for p in plan if p.paid_on is not None)
+        received = sum(p.paid_cents for p in plan)
         lines.append(
             ctx.t(
                 "contracts.line_payments",
@@ -144,7 +149,7 @@ async def contract_card(ctx: Context, contract: Contract) -> Card:
                     "contracts.line_instalment",
                     due=format_full_date(payment.due_on, ctx.lang),
                     amount=money(ctx, payment.amount_cents, contract.currency),
-                    state=instalment_state(ctx, payment),
+                    state=instalment_state(ctx, payment, contract.currency),
                 )
             )
     return Card(
@@ -172,6 +177,8 @@ def _buttons(ctx: Context, contract: Contract, plan: list[ContractPayment]) -> l
         buttons.append(Button(ctx.t("contracts.btn_renew"), RenewContract(contract.id)))
     if status == contracts.ACTIVE:
         buttons.append(Button(ctx.t("contracts.btn_terminate"), TerminateContract(contract.id)))
+    if status in (contracts.DRAFT, contracts.ACTIVE) and ctx.records.may_correct(contract):
+        buttons.append(Button(ctx.t("contracts.edit.btn"), EditContract(contract.id)))
     return buttons
 
 
@@ -230,6 +237,15 @@ async def history_lines(ctx: Context, company_id: int) -> list[str]:
                     ctx.t(
                         "contracts.history.payment",
                         day=format_full_date(payment.paid_on, ctx.lang),
+                        amount=money(ctx, payment.amount_cents, contract.currency),
+                        number=contract.number,
+                    )
+                )
+            elif payment.paid_cents:
+                lines.append(
+                    ctx.t(
+                        "contracts.history.partial",
+                        paid=money(ctx, payment.paid_cents, contract.currency),
                         amount=money(ctx, payment.amount_cents, contract.currency),
                         number=contract.number,
                     )

@@ -9,6 +9,7 @@ from handlers.common.labels import activity_label, deal_line
 from handlers.contracts.views import customer_summary
 from handlers.customers.actions import CorrectFrom, LogFor, ShowHistory
 from handlers.deals.actions import NewDealFor, OpenDeal
+from handlers.tickets import views as ticket_views
 from handlers.webapp.actions import OpenApp
 from handlers.webapp.links import app_link
 from locales.formatting import format_when, shorten
@@ -60,6 +61,8 @@ async def company_card(ctx: Context, company: Company) -> Card:
     lines += [deal_line(ctx, d) for d in deals]
     contract_lines, contract_buttons = await customer_summary(ctx, company.id)
     lines += contract_lines
+    ticket_lines, ticket_buttons = await ticket_views.customer_summary(ctx, company.id)
+    lines += ticket_lines
     if last is not None:
         when = format_when(last.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
         lines.append(
@@ -92,7 +95,9 @@ async def company_card(ctx: Context, company: Company) -> Card:
     if records.may_correct(company):
         edit = (Button(ctx.t("corrections.edit"), CorrectFrom(company.id)),)
     return Card(
-        f"🏢 {company.name}", tuple(lines), buttons + deal_buttons + tuple(contract_buttons) + edit
+        f"🏢 {company.name}",
+        tuple(lines),
+        buttons + deal_buttons + tuple(contract_buttons) + tuple(ticket_buttons) + edit,
     )
 
 

@@ -10,6 +10,7 @@ from bot.router import Router, action
 from handlers.common.labels import activity_label
 from handlers.contracts.views import history_lines
 from handlers.customers.actions import OpenCompany, ShowHistory
+from handlers.tickets import views as ticket_views
 from locales.formatting import format_when
 from store.models import Activity, Company, User
 
@@ -32,6 +33,8 @@ async def show_history(ctx: Context) -> None:
         )
     ).all()
     contract_lines = await history_lines(ctx, company.id) if offset == 0 else []
+    if offset == 0:
+        contract_lines += await ticket_views.history_lines(ctx, company.id)
     if not rows and not contract_lines:
         ctx.say("history.none", name=company.name)
         return

@@ -12,6 +12,7 @@ from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
 from handlers.logging import core, edit, guided, undo_last
 from handlers.logging.actions import AddContact, EditSaved, UndoSaved
+from handlers.tickets import new_ticket
 from store.known_names import known_names
 from store.models import Company, UndoAction
 from store.search import search
@@ -34,6 +35,10 @@ async def on_text(ctx: Context) -> None:
         default_time=ctx.settings.follow_up_time,
     )
     if not is_log(parsed):
+        # "星辰科技的打印机坏了，很急": a problem at a customer, not a log (a message with
+        # an activity, stage, amount or follow-up never gets here, so logs stay logs).
+        if not parsed.problems and await new_ticket.on_problem(ctx, parsed):
+            return
         if parsed.problems:  # "明天25点", "报价-30万": say what was not taken
             for line in core.problem_lines(ctx, list(parsed.problems)):
                 ctx.reply_text(line)

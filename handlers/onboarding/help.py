@@ -10,10 +10,11 @@ from bot.router import Router, command
 from store.models import Role
 
 SECTIONS: dict[Role, tuple[str, ...]] = {
-    Role.REP: ("help.records", "help.contracts", "help.reports", "help.settings"),
+    Role.REP: ("help.records", "help.contracts", "help.tickets", "help.reports", "help.settings"),
     Role.MANAGER: (
         "help.records",
         "help.contracts",
+        "help.tickets",
         "help.reports",
         "help.team",
         "help.approvals",
@@ -22,8 +23,17 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: (
         "help.records",
         "help.contracts",
+        "help.tickets",
         "help.reports",
         "help.admin",
+        "help.approvals",
+        "help.settings",
+    ),
+    Role.SERVICE: ("help.service", "help.tickets", "help.settings"),
+    Role.FINANCE: (
+        "help.records",
+        "help.contracts",
+        "help.reports",
         "help.approvals",
         "help.settings",
     ),

@@ -57,10 +57,13 @@ from store.models import (
     ReminderRule,
     RuleFiring,
     Task,
+    Ticket,
     User,
 )
 from store.pipeline import Pipeline
 from store.reminders import micros
+from store.tickets import OPEN as TICKET_OPEN
+from store.tickets import escalation_people
 from store.upsert import insert_ignore
 
 Title = Callable[[Voice], str]
@@ -350,7 +353,7 @@ class PaymentOverdue:
             if owner not in managers:
                 managers[owner] = await team_managers(scan.session, owner)
             people = [owner, *managers[owner]]
-            amount = (payment.amount_cents, contract.currency)
+            amount = (payment.due_cents, contract.currency)
             for person in dict.fromkeys(people):
                 firings.append(
                     Firing(
@@ -363,6 +366,65 @@ class PaymentOverdue:
                     )
                 )
         return firings
+
+
+class TicketSla:
+    """An open ticket past its response or resolution target: escalated to the assignee's
+    managers (else the customer owner's, else the admins), once per ticket, target and
+    person, as a task with Done / Snooze. ``days`` is not used (the targets are the
+    priority's, ``CRMBOT_TICKET_SLA``); the rule can be switched off in ``/rules``."""
+
+    name = "ticket_sla"
+
+    def defaults(self, config: ReminderConfig) -> RuleDefault:
+        return RuleDefault(True, None)
+
+    async def find(self, scan: Scan, days: int | None) -> list[Firing]:
+        now = scan.now
+        rows = await scan.session.execute(
+            select(Ticket, Company.name)
+            .join(Company, Company.id == Ticket.company_id)
+            .where(
+                Ticket.status == TICKET_OPEN,
+                or_(
+                    and_(Ticket.responded_at.is_(None), Ticket.respond_by <= now),
+                    Ticket.resolve_by <= now,
+                ),
+            )
+            .order_by(Ticket.id)
+        )
+        firings = []
+        for ticket, company in rows:
+            late = "response" if ticket.responded_at is None and ticket.respond_by <= now else None
+            if ticket.resolve_by <= now:
+                late = "resolution"
+            assert late is not None
+            due = ticket.respond_by if late == "response" else ticket.resolve_by
+            for person in dict.fromkeys(await escalation_people(scan.session, ticket)):
+                firings.append(
+                    Firing(
+                        key=f"{self.name}:{ticket.id}:{late}:{micros(due)}:{person}",
+                        owner_id=person,
+                        due_at=now,
+                        title=_ticket_title(ticket.id, company, ticket.summary, late, due),
+                        company_id=ticket.company_id,
+                    )
+                )
+        return firings
+
+
+def _ticket_title(ticket_id: int, company: str, summary: str, late: str, due: datetime) -> Title:
+    def title(voice: Voice) -> str:
+        return voice.t(
+            "tickets.sla_task",
+            id=ticket_id,
+            company=company,
+            summary=summary[:80],
+            target=voice.t(f"tickets.target_{late}"),
+            when=voice.when(due),
+        )
+
+    return title
 
 
 def _contract_title(key: str, number: str, company: str, day: date) -> Title:
@@ -386,7 +448,14 @@ def _payment_title(number: str, company: str, amount: tuple[int, str], day: date
 
 
 def default_rules() -> tuple[Rule, ...]:
-    return (FirstContact(), StaleDeal(), Birthday(), ContractEnding(), PaymentOverdue())
+    return (
+        FirstContact(),
+        StaleDeal(),
+        Birthday(),
+        ContractEnding(),
+        PaymentOverdue(),
+        TicketSla(),
+    )
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,7 @@ async def scope_label(viewer: Viewer) -> str:
             return viewer.t("reports.scope.team", team=viewer.focus.label)
         return viewer.focus.label
     role = Role(viewer.user.role)
-    if role is Role.ADMIN:
+    if role in (Role.ADMIN, Role.FINANCE):
         return viewer.t("reports.scope.all")
     if role is Role.MANAGER:
         teams = await teams_of(viewer.records.session, viewer.user)

@@ -1,0 +1,71 @@
+"""Is a message an after-sales problem ("星辰科技的打印机坏了，很急", "Acme's printer is
+broken, urgent")? Which type and priority do its words say? Pure: text in, words out.
+
+The words live in ``locales/keywords/tickets/<lang>.toml`` (all languages merged, as the
+logging's keywords). "Not urgent" / 不急 are read before "urgent" / 急, longest phrase first.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from locales.catalog import CATALOG_DIR
+
+WORDS_DIR = CATALOG_DIR / "keywords" / "tickets"
+PRIORITY_ORDER = ("low", "urgent", "high")
+"""Looked for in this order: a negated urgency (不急, not urgent) before the urgency itself."""
+
+
+@dataclass(frozen=True)
+class TicketWords:
+    """``kind``: the type a problem word points to (``None``: no problem word)."""
+
+    kind: str | None
+    priority: str | None
+
+
+def _pattern(words: Iterable[str]) -> re.Pattern[str]:
+    parts = []
+    for word in sorted(set(words), key=len, reverse=True):
+        body = r"\s+".join(re.escape(p) for p in word.split())
+        if word[0].isascii() and word[0].isalnum():
+            body = r"(?<![A-Za-z0-9])" + body + r"(?![A-Za-z0-9])"
+        parts.append(body)
+    return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
+
+
+@functools.cache
+def _tables() -> tuple[dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]]:
+    problem: dict[str, list[str]] = {}
+    priority: dict[str, list[str]] = {}
+    for path in sorted(WORDS_DIR.glob("*.toml")):
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        for kind, words in table.get("problem", {}).items():
+            problem.setdefault(kind, []).extend(words)
+        for level, words in table.get("priority", {}).items():
+            priority.setdefault(level, []).extend(words)
+    return (
+        {k: _pattern(v) for k, v in problem.items()},
+        {k: _pattern(v) for k, v in priority.items()},
+    )
+
+
+def read_priority(text: str) -> str | None:
+    """The priority the words say (``urgent``, ``high``, ``low``), or ``None``."""
+    _, priority = _tables()
+    rest = text
+    for level in PRIORITY_ORDER:
+        pattern = priority.get(level)
+        if pattern is not None and pattern.search(rest):
+            return level
+    return None
+
+
+def read_ticket(text: str) -> TicketWords:
+    problem, _ = _tables()
+    kind = next((k for k, p in problem.items() if p.search(text)), None)
+    return TicketWords(kind, read_priority(text))
