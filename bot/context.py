@@ -19,7 +19,7 @@ from bot.replies import Button, Choices, Reply, Text
 from bot.workers import SlowWorkers
 from locales.catalog import Translator
 from store.access import Principal, Records
-from store.models import Conversation, User
+from store.models import Conversation, Owned, User
 
 A = TypeVar("A", bound=Action)
 S = TypeVar("S", bound=StrEnum)
@@ -132,6 +132,8 @@ class Context:
     the presser hears why."""
     slow: SlowWork | None = None
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
+    kept: list[Owned] = field(default_factory=list, repr=False)
+    """Records held for the event's transaction (see :meth:`store.access.Records.keep`)."""
 
     @property
     def text(self) -> str:
@@ -156,7 +158,7 @@ class Context:
     def records(self) -> Records:
         if self.principal is None:
             raise RuntimeError("records need a linked user")
-        return Records(self.session, self.principal, self.now)
+        return Records(self.session, self.principal, self.now, self.kept)
 
     def pressed(self, kind: type[A]) -> A:
         """The pressed button as ``kind`` (the type its route matched on)."""

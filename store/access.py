@@ -109,10 +109,24 @@ def may_hand_over(principal: Principal, owner_id: int) -> bool:
 class Records:
     """Scoped reads and writes of owned records for one principal in one transaction."""
 
-    def __init__(self, session: AsyncSession, principal: Principal, now: datetime) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        now: datetime,
+        kept: list[Owned] | None = None,
+    ) -> None:
         self.session = session
         self.principal = principal
         self.now = now
+        self._kept = kept if kept is not None else []
+
+    def keep(self, obj: Owned) -> None:
+        """Hold ``obj`` for the rest of the transaction: the session's identity map holds
+        records weakly, and a record read to decide something (the customer a log names)
+        is usually read again to act on it; held, that :meth:`get` needs no SELECT. A chat
+        event's views share one list (``kept``), as they share the transaction."""
+        self._kept.append(obj)
 
     def narrowed(self, owner_ids: Iterable[int]) -> Records:
         """The same view limited to some of the owners it already covers (a manager's
@@ -120,7 +134,9 @@ class Records:
         visible = self.principal.visible_owner_ids
         wanted = frozenset(owner_ids)
         ids = wanted if visible is None else wanted & visible
-        return Records(self.session, replace(self.principal, visible_owner_ids=ids), self.now)
+        return Records(
+            self.session, replace(self.principal, visible_owner_ids=ids), self.now, self._kept
+        )
 
     def scope(self, model: type[RecordT]) -> ColumnElement[bool]:
         owned: Any = model  # a mapped class: hashable, as lru_cache needs
@@ -183,7 +199,7 @@ class Records:
         INSERT for the next flush when nothing needs its id yet (fewer round trips)."""
         owner_id = fields.setdefault("owner_id", self.principal.user_id)
         self._check_owner(owner_id)
-        await self._check_links(fields)
+        await self.check_links(fields)
         for stamp in ("created_at", "updated_at", "stage_changed_at"):
             if hasattr(model, stamp):
                 fields.setdefault(stamp, self.now)
@@ -197,7 +213,7 @@ class Records:
         self._check_owner(obj.owner_id, missing=True)
         if "owner_id" in fields:
             self._check_owner(fields["owner_id"])
-        await self._check_links(fields)
+        await self.check_links(fields)
         for key, value in fields.items():
             if not hasattr(obj, key):
                 raise AttributeError(f"{type(obj).__name__} has no field {key}")
@@ -217,7 +233,7 @@ class Records:
         if not self.principal.can_see_owner(owner_id):
             raise RecordNotFound("owner out of scope") if missing else NotAllowed("owner")
 
-    async def _check_links(self, fields: dict[str, Any]) -> None:
+    async def check_links(self, fields: dict[str, Any]) -> None:
         """A record may only point at a company the principal can see."""
         company_id = fields.get("company_id")
         if company_id is not None:

@@ -13,13 +13,13 @@ be told apart from one created through the ORM, in the table or in the audit log
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, inspect, select
 from sqlalchemy.orm import ColumnProperty
 
 from store import blind_index
-from store.access import NotAllowed, RecordNotFound, Records
+from store.access import NotAllowed, RecordNotFound, Records, RecordT
 from store.audit import audited_keys, creation_fields, entry
 from store.models import AuditEntry, Company, Contact, Owned
 from store.sealing import session_keyring
@@ -60,49 +60,97 @@ async def create_many(
     their new ids in the same order; audited, in the caller's transaction."""
     if not rows:
         return []
-    session = records.session
-    clean = session.info.get(BULK_CLEANER)
-    attrs = [a for a in inspect(model).column_attrs if a.key != "id"]
-    values: list[dict[str, Any]] = []
-    for row in rows:
-        unknown = set(row) - {a.key for a in attrs}
-        if unknown:
-            raise AttributeError(f"{model.__name__} has no field {sorted(unknown)[0]}")
-        full = {a.key: row[a.key] if a.key in row else _default(a) for a in attrs}
-        if full.get("owner_id") is None:
-            full["owner_id"] = records.principal.user_id
-        if not records.principal.can_see_owner(full["owner_id"]):
-            raise NotAllowed("owner")
-        for stamp in _STAMPS:
-            if stamp in full and full[stamp] is None:
-                full[stamp] = records.now
-        if clean is not None:
-            for key, value in full.items():
-                if isinstance(value, str) and key not in _SKIP_CLEANING and not value.isprintable():
-                    full[key] = clean(value)
-        values.append(full)
-    if model is Company or model is Contact:
-        keyring = session_keyring(session)  # phones and e-mails encrypted at rest
-        sources = KEY_SOURCES[model]
-        found = search_keys([tuple(v[f] for f in sources) for v in values], keyring)
-        for full, key in zip(values, found, strict=True):
-            full["search_key"] = key
-        blind_index.fill(keyring, model, values)
+    attrs = _attrs(model)
+    values = [_prepared(records, attrs, row) for row in rows]
+    _searchable(records, model, values)
     await _check_companies(records, {v["company_id"] for v in values if v.get("company_id")})
     ids = await _insert(records, model, values)
+    await _audit(records, model, ids, values)
+    return ids
+
+
+async def create_one(records: Records, model: type[RecordT], **fields: Any) -> RecordT:
+    """One new record in one INSERT, as :meth:`Records.create` would make it (record rules,
+    stamps, clean text, search key, audit rows), without the ORM's unit of work: a
+    one-message log writes its activity and follow-up this way, and the flush machinery
+    cost more than the statements themselves.
+
+    Returns a *transient* object holding the row's values and id, for reading (a reply
+    card, an undo step); it is not in the session, so change the record through
+    :class:`Records` (which loads it) rather than through this object."""
+    await records.check_links(fields)
+    values = _prepared(records, _attrs(model), fields)
+    _searchable(records, model, [values])
+    table = table_of(model)
+    # On the connection: the session's execute would autoflush (and build ORM state).
+    connection = await records.session.connection()
+    inserted = await connection.execute(insert(table).returning(table.c.id), values)
+    record_id = int(inserted.scalar_one())
+    await _audit(records, model, [record_id], [values])
+    made: Any = model
+    return cast(RecordT, made(id=record_id, **values))
+
+
+def _searchable(records: Records, model: type[Any], values: list[dict[str, Any]]) -> None:
+    """Search keys and blind indexes for new companies and contacts, as the flush hooks
+    compute them (phones and e-mails as keyed tokens when encrypted at rest)."""
+    if model is not Company and model is not Contact:
+        return
+    keyring = session_keyring(records.session)
+    sources = KEY_SOURCES[model]
+    found = search_keys([tuple(v[f] for f in sources) for v in values], keyring)
+    for full, key in zip(values, found, strict=True):
+        full["search_key"] = key
+    blind_index.fill(keyring, model, values)
+
+
+def _attrs(model: type[Any]) -> list[ColumnProperty[Any]]:
+    return [a for a in inspect(model).column_attrs if a.key != "id"]
+
+
+def _prepared(
+    records: Records, attrs: list[ColumnProperty[Any]], row: dict[str, Any]
+) -> dict[str, Any]:
+    """A row's full column values as the ORM and the session's hooks would write them:
+    defaults, the principal as owner, stamps, cleaned text; refused outside the record
+    rules."""
+    unknown = set(row) - {a.key for a in attrs}
+    if unknown:
+        raise AttributeError(f"{attrs[0].parent.class_.__name__} has no field {sorted(unknown)[0]}")
+    full = {a.key: row[a.key] if a.key in row else _default(a) for a in attrs}
+    if full.get("owner_id") is None:
+        full["owner_id"] = records.principal.user_id
+    if not records.principal.can_see_owner(full["owner_id"]):
+        raise NotAllowed("owner")
+    for stamp in _STAMPS:
+        if stamp in full and full[stamp] is None:
+            full[stamp] = records.now
+    clean = records.session.info.get(BULK_CLEANER)
+    if clean is not None:
+        for key, value in full.items():
+            if isinstance(value, str) and key not in _SKIP_CLEANING and not value.isprintable():
+                full[key] = clean(value)
+    return full
+
+
+async def _audit(
+    records: Records, model: type[Any], ids: list[int], values: list[dict[str, Any]]
+) -> None:
+    """The audit rows the flush hook would have written for these new records."""
+    session = records.session
     clock = session.info.get(BULK_CLOCK)
     at = clock.now() if clock is not None else records.now
     user_id = session.info.get("audit_user_id")
     platform = session.info.get("audit_platform", "system")
-    table = model.__tablename__  # type: ignore[attr-defined]
+    table = model.__tablename__
     keys = audited_keys(model)
     audit = [
         entry(at, user_id, platform, table, record_id, "create", change)
         for record_id, full in zip(ids, values, strict=True)
         for change in creation_fields(keys, full)
     ]
-    await session.execute(insert(table_of(AuditEntry)), audit)
-    return ids
+    connection = await session.connection()
+    await connection.execute(insert(table_of(AuditEntry)), audit)
 
 
 async def _insert(records: Records, model: type[Owned], values: list[dict[str, Any]]) -> list[int]:
@@ -139,4 +187,4 @@ async def _check_companies(records: Records, company_ids: set[int]) -> None:
         raise RecordNotFound(f"Company {min(missing)}")
 
 
-__all__ = ["BULK_CLEANER", "BULK_CLOCK", "create_many", "table_of"]
+__all__ = ["BULK_CLEANER", "BULK_CLOCK", "create_many", "create_one", "table_of"]

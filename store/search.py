@@ -463,6 +463,7 @@ class _Query:
     has_cjk: bool
     tokens: tuple[str, ...] = ()  # keyed tokens of phones / e-mails (encrypted at rest)
     sealed: bool = False  # a key is configured: extras sections hold tokens, not text
+    words: tuple[str, ...] = ()  # a latin query's words, folded, for :func:`_leads_name`
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -511,6 +512,7 @@ def _parse_query(query: str, blind: Keyring | None = None) -> _Query | None:
         has_cjk=has_cjk,
         tokens=tuple(_unique(tokens)),
         sealed=blind is not None,
+        words=() if has_cjk else tuple(_WORD_RE.findall(folded)),
     )
 
 
@@ -923,6 +925,18 @@ def _has_exact(hits: list[Hit]) -> bool:
     return any(hit.score >= TIER_BASE[0] for hit in hits)
 
 
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def _leads_name(hit: Hit, q: _Query) -> bool:
+    """The query is a found name's first words as written ("Customer 00" for Customer 00
+    Ltd): it holds no typo, so the typo stage is skipped as for an exact name (a latin
+    query; CJK names have no word breaks to tell a whole word from a slip)."""
+    if not q.words:
+        return False
+    return tuple(_WORD_RE.findall(_fold(hit.name))[: len(q.words)]) == q.words
+
+
 def _order(hit: Hit) -> tuple[float, int, str, int]:
     return (-hit.score, 0 if hit.kind == "company" else 1, hit.name, hit.id)
 
@@ -961,7 +975,8 @@ async def search(records: Records, query: str, *, limit: int = 8) -> list[Hit]:
 
 async def _search(records: Records, q: _Query, limit: int) -> list[Hit]:
     hits = await _stage_one(records, q, fetch=max(limit * 3, 24))
-    if len(hits) < limit and q.fuzzy is not None and not _has_exact(hits):
+    typed_out = _has_exact(hits) or any(_leads_name(hit, q) for hit in hits)
+    if len(hits) < limit and q.fuzzy is not None and not typed_out:
         seen = {(hit.kind, hit.id) for hit in hits}
         hits += [hit for hit in await _stage_two(records, q) if (hit.kind, hit.id) not in seen]
     hits.sort(key=_order)

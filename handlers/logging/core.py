@@ -35,6 +35,7 @@ from handlers.logging.plan import DealBefore, Plan
 from locales.formatting import format_money, format_when, shorten
 from store.access import Records, owner_scope
 from store.approvals import ApprovalRequired
+from store.bulk import create_one
 from store.deals import create_deal, move_stage, open_deals
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
 from store.search import company_hits, search
@@ -118,10 +119,11 @@ def button(label: str, answer: Answer) -> Button:
 
 
 @functools.lru_cache(maxsize=1024)
-def _named_exactly(owner_ids: frozenset[int] | None) -> Select[int, str]:
-    """Built once per set of visible owners (every logged message runs it)."""
+def _named_exactly(owner_ids: frozenset[int] | None) -> Select[Company]:
+    """Built once per set of visible owners (every logged message runs it). The whole row:
+    the log then takes the company from the session rather than reading it again."""
     return (
-        select(Company.id, Company.name)
+        select(Company)
         .where(owner_scope(Company, owner_ids), Company.name == bindparam("name"))
         .limit(2)
     )
@@ -154,14 +156,14 @@ async def customer_candidates(records: Records, text: str) -> Candidates:
     """Named as registered, or one clear match: settled; several, or one weak match: to ask
     about; none: the customer is new. ``crmbot parse --as`` uses the same, so it predicts
     the chat."""
-    exact = list(
-        await records.session.execute(
+    exact = (
+        await records.session.scalars(
             _named_exactly(records.principal.visible_owner_ids), {"name": text}
         )
-    )
+    ).all()
     if len(exact) == 1:  # the parser returns a known name as registered: no search needed
-        company_id, name = exact[0]
-        return Candidates({company_id: name}, settled=True)
+        records.keep(exact[0])
+        return Candidates({exact[0].id: exact[0].name}, settled=True)
     hits = await search(records, text, limit=8)
     # A contact's name only stands for its company when it is close: "Redwood Partners" is
     # not Globex because one of Globex's people is fuzzily like it.
@@ -423,12 +425,11 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
     contact = await match_contact(ctx, company, plan.contact, plan.source_text or "")
     deal = await _apply_deal(ctx, plan, company, undo)
     sent_at = plan.sent_at
-    # Flushed together when the undo log is saved: one round for the activity, the
-    # customer's touch and the follow-up instead of one each (every one-message log
-    # takes this path).
-    activity = await records.create(
+    # Written with plain INSERTs (store.bulk.create_one): every one-message log takes this
+    # path, and the ORM's flush cost more than the statements.
+    activity = await create_one(
+        records,
         Activity,
-        flush=False,
         company_id=company.id,
         contact_id=contact.id if contact else None,
         deal_id=deal.id if deal else None,
@@ -442,12 +443,12 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
     await records.update(company, flush=False)  # touch updated_at: the customer moved up
     task = None
     if plan.follow_up:
-        task = await records.create(
+        task = await create_one(
+            records,
             Task,
-            flush=False,
             company_id=company.id,
             deal_id=deal.id if deal else None,
-            activity=activity,
+            activity_id=activity.id,
             title=ctx.t(
                 "log.follow_up_title", company=company.name, summary=shorten(plan.summary, 40)
             ),

@@ -1,0 +1,109 @@
+"""The one-message log's write path (issue 20): plain INSERTs instead of the ORM's flush,
+with the same rows, the same audit trail and a working Undo — and a statement budget, so
+the saving does not quietly come undone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
+
+from store.models import Activity, AuditEntry, Company, Task
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """Every statement sent to the database while the block runs."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+async def known_customer(bot, chat, name="Acme Trading Ltd"):
+    session, records = await bot.records_for(chat)
+    async with session, session.begin():
+        return (await records.create(Company, name=name)).id
+
+
+async def audit_of(bot, table, record_id):
+    rows = await bot.all(
+        select(AuditEntry)
+        .where(AuditEntry.table_name == table, AuditEntry.record_id == record_id)
+        .order_by(AuditEntry.id)
+    )
+    return {(e.action, e.field, e.new_value) for e in rows}, {(e.user_id, e.platform) for e in rows}
+
+
+async def test_a_log_leaves_the_rows_and_the_audit_trail_of_every_field(bot):
+    li = await bot.user("li")
+    company_id = await known_customer(bot, li)
+    r = await li.send("called Acme Trading Ltd, they want a revised quote, follow up Friday 10am")
+    assert r.text.startswith("✅ Logged: Call · Acme Trading Ltd")
+    activity = await bot.scalar(select(Activity))
+    task = await bot.scalar(select(Task))
+    assert (activity.company_id, activity.owner_id, activity.kind) == (
+        company_id,
+        li.user_id,
+        "call",
+    )
+    assert (task.activity_id, task.company_id) == (activity.id, company_id)
+    fields, who = await audit_of(bot, "activities", activity.id)
+    assert who == {(li.user_id, "memory")}
+    assert {
+        ("create", "company_id", str(company_id)),
+        ("create", "kind", "call"),
+        ("create", "owner_id", str(li.user_id)),
+        ("create", "summary", activity.summary),
+        ("create", "occurred_at", activity.occurred_at.isoformat()),
+    } <= fields
+    fields, who = await audit_of(bot, "tasks", task.id)
+    assert who == {(li.user_id, "memory")}
+    assert {("create", "activity_id", str(activity.id)), ("create", "title", task.title)} <= fields
+
+
+async def test_undo_under_a_log_removes_what_it_wrote(bot):
+    li = await bot.user("li")
+    await known_customer(bot, li)
+    r = await li.send("visited Acme Trading Ltd, follow up tomorrow 9am")
+    r = await li.click(r.button("↩️ Undo"))
+    assert r.text.startswith("↩️ Undone")
+    assert await bot.scalar(select(func.count()).select_from(Activity)) == 0
+    assert await bot.scalar(select(func.count()).select_from(Task)) == 0
+
+
+async def test_a_chinese_log_takes_the_same_path(bot):
+    wang = await bot.user("wang", lang="zh")
+    await known_customer(bot, wang, "星辰科技")
+    r = await wang.send("拜访了星辰科技，明天下午三点跟进")
+    assert r.text.startswith("✅ 已记录")
+    activity = await bot.scalar(select(Activity))
+    fields, _ = await audit_of(bot, "activities", activity.id)
+    assert ("create", "kind", "visit") in fields
+
+
+async def test_a_log_to_a_known_customer_stays_within_its_statement_budget(bot):
+    """User, conversation, names, the customer (read once: the exact-name match keeps it
+    for the save), contacts, activity + audit, task + audit, undo, the customer's touch and
+    the conversation's buttons: 12 on the console platform (no claim, no outbox row),
+    besides the transaction's own statements. Before, the customer was read twice and the
+    writes took three ORM flushes."""
+    li = await bot.user("li")
+    await known_customer(bot, li)
+    await li.send("called Acme Trading Ltd about the quote")  # first use: the conversation row
+    with statements() as seen:
+        await li.send("called Acme Trading Ltd, they want a revised quote, follow up Friday 10am")
+    work = [s for s in seen if not re.match(r"\s*(SAVEPOINT|RELEASE|BEGIN|COMMIT)", s, re.I)]
+    companies = [s for s in work if re.match(r"\s*SELECT companies\.id", s)]
+    assert len(companies) == 1, companies
+    assert len(work) <= 12, "\n".join(s.split("\n")[0][:90] for s in work)
