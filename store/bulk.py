@@ -20,6 +20,7 @@ from sqlalchemy.orm import ColumnProperty
 
 from store.access import NotAllowed, RecordNotFound, Records
 from store.audit import audited_keys, creation_fields, entry
+from store.bulk_audit import audit_created
 from store.models import AuditEntry, Company, Contact, Owned
 from store.search import KEY_SOURCES, search_keys
 
@@ -90,10 +91,14 @@ async def create_many(
     at = clock.now() if clock is not None else records.now
     user_id = session.info.get("audit_user_id")
     platform = session.info.get("audit_platform", "system")
-    table = model.__tablename__  # type: ignore[attr-defined]
+    table = table_of(model)
     keys = audited_keys(model)
+    if await audit_created(
+        session, table, keys, ids, values, at=at, user_id=user_id, platform=platform
+    ):
+        return ids
     audit = [
-        entry(at, user_id, platform, table, record_id, "create", change)
+        entry(at, user_id, platform, table.name, record_id, "create", change)
         for record_id, full in zip(ids, values, strict=True)
         for change in creation_fields(keys, full)
     ]
