@@ -6,8 +6,10 @@ audit row per field (:mod:`store.audit`) at the flush. That costs milliseconds a
 which an import of 100,000 rows cannot afford. :func:`create_many` does the same work for a
 list of records at once — the record rules checked, the text cleaned, the search keys
 computed, an ``INSERT … RETURNING id`` per page of rows (SQLAlchemy's insertmanyvalues),
-and the audit rows the hook would have written, in bulk — so a record created here cannot
-be told apart from one created through the ORM, in the table or in the audit log.
+and the audit rows the hook would have written, copied by the database from the stored
+rows where it renders them as Python does (:mod:`store.bulk_audit`), sent from Python
+otherwise — so a record created here cannot be told apart from one created through the
+ORM, in the table or in the audit log (``tests/test_bulk_audit.py`` compares the two).
 """
 
 from __future__ import annotations
