@@ -13,6 +13,12 @@ same file (all duplicates: nothing written). Prints seconds per stage.
 
 ``--postgres URL`` runs it on PostgreSQL instead: a scratch database, whose ``public``
 schema is dropped and made again before each size.
+
+``--fingerprint`` prints, after the first run, a digest of what the import left behind:
+every row of the tables it writes (ids included) and every audit row (all but its own id,
+in the order of the record and field it is about). Two checkouts that print the same digest
+for the same ``--rows`` wrote the same records, search keys and audit trail: a speed-up
+that changes how a value is computed is checked against the code before it this way.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
 import random
 import sys
 import tempfile
@@ -31,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -40,8 +47,19 @@ from handlers.imports.service import Request, make_plan, read_request, write_pla
 from locales.catalog import Translator  # noqa: E402
 from store import migrate  # noqa: E402
 from store.access import Principal, Records  # noqa: E402
+from store.bulk import table_of  # noqa: E402
 from store.db import Database  # noqa: E402
-from store.models import Company, Contact, Role, User  # noqa: E402
+from store.models import (  # noqa: E402
+    Activity,
+    AuditEntry,
+    Company,
+    Contact,
+    Deal,
+    DealStageChange,
+    ImportedRecord,
+    Role,
+    User,
+)
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -132,6 +150,28 @@ async def seed(db: Database, existing: int) -> Principal:
         return Principal(admin.id, Role.ADMIN, None)
 
 
+async def fingerprint(db: Database) -> str:
+    """A digest of the written tables and the audit log (see the module docstring)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    async with db.transaction() as session:
+        for model in (Company, Contact, Deal, Activity, DealStageChange, ImportedRecord):
+            table = table_of(model)
+            rows = await session.execute(select(*table.columns).order_by(*table.primary_key))
+            for row in rows:
+                digest.update(repr(tuple(row)).encode())
+        audit = table_of(AuditEntry)
+        rows = await session.execute(
+            select(*[c for c in audit.columns if c.name != "id"]).order_by(
+                audit.c.table_name, audit.c.record_id, audit.c.id
+            )
+        )
+        for row in rows:
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()[:16]
+
+
 async def scratch_postgres(url: str) -> None:
     """An empty ``public`` schema, so every size starts from a fresh migration."""
     db = Database(url, FrozenClock(NOW))
@@ -141,7 +181,9 @@ async def scratch_postgres(url: str) -> None:
     await db.dispose()
 
 
-async def run(count: int, existing: int, fmt: str, postgres: str | None) -> None:
+async def run(
+    count: int, existing: int, fmt: str, postgres: str | None, check: bool = False
+) -> None:
     rng = random.Random(13)
     data = encode(make_rows(count, existing, rng), fmt)
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,7 +197,7 @@ async def run(count: int, existing: int, fmt: str, postgres: str | None) -> None
         translator = Translator.load()
         request = Request(data=data, filename=f"bench.{fmt}", policy=Policy.SKIP)
         for attempt in ("first", "again"):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             sheets = await asyncio.to_thread(read_request, request)
             read = time.perf_counter()
             async with db.transaction() as session:
@@ -163,16 +205,19 @@ async def run(count: int, existing: int, fmt: str, postgres: str | None) -> None
                 plan = await make_plan(records, request, sheets, translator, settings.pipeline)
             planned = time.perf_counter()
             await write_plan(db, principal, plan, request, platform="cli")
-            done = time.perf_counter()
+            done, cpu = time.perf_counter(), time.process_time() - cpu_start
             counts = plan.counts()
             print(
                 f"{url.split(':')[0]} {fmt} {count:>7} rows ({existing} existing), {attempt}: "
                 f"read {read - start:.2f} s, plan {planned - read:.2f} s, "
                 f"write {done - planned:.2f} s, total {done - start:.2f} s "
+                f"(CPU {cpu:.2f} s, load {os.getloadavg()[0]:.1f}) "
                 f"(create {counts['create']}, duplicates {counts['duplicate']}, "
                 f"errors {counts['error']})",
                 flush=True,
             )
+            if check and attempt == "first":
+                print(f"fingerprint {await fingerprint(db)}", flush=True)
         await db.dispose()
 
 
@@ -182,10 +227,13 @@ def main() -> None:
     parser.add_argument("--existing", type=int, default=None, help="contacts already there")
     parser.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
     parser.add_argument("--postgres", help="a scratch PostgreSQL database URL (emptied!)")
+    parser.add_argument(
+        "--fingerprint", action="store_true", help="print a digest of what was written"
+    )
     args = parser.parse_args()
     for count in args.rows or [1000]:
         existing = args.existing if args.existing is not None else count // 2
-        asyncio.run(run(count, existing, args.format, args.postgres))
+        asyncio.run(run(count, existing, args.format, args.postgres, args.fingerprint))
 
 
 if __name__ == "__main__":

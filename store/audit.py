@@ -22,7 +22,8 @@ SKIPPED_FIELDS = frozenset(
 )
 
 
-def _render(value: Any) -> str | None:
+def render(value: Any) -> str | None:
+    """A field value as the audit log stores it (text; dates and times in ISO form)."""
     if value is None:
         return None
     if isinstance(value, datetime | date):
@@ -45,7 +46,7 @@ def _changes(obj: object) -> list[tuple[str | None, Any, Any]]:
             continue
         old = hist.deleted[0] if hist.deleted else None
         new = hist.added[0] if hist.added else None
-        if _render(old) != _render(new):
+        if render(old) != render(new):
             changed.append((attr.key, old, new))
     return changed
 
@@ -79,8 +80,8 @@ def entry(
         "record_id": record_id,
         "action": action,
         "field": name,
-        "old_value": _render(old),
-        "new_value": _render(new),
+        "old_value": render(old),
+        "new_value": render(new),
     }
 
 

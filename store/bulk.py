@@ -6,8 +6,10 @@ audit row per field (:mod:`store.audit`) at the flush. That costs milliseconds a
 which an import of 100,000 rows cannot afford. :func:`create_many` does the same work for a
 list of records at once — the record rules checked, the text cleaned, the search keys
 computed, an ``INSERT … RETURNING id`` per page of rows (SQLAlchemy's insertmanyvalues),
-and the audit rows the hook would have written, in bulk — so a record created here cannot
-be told apart from one created through the ORM, in the table or in the audit log.
+and the audit rows the hook would have written, copied by the database from the stored
+rows where it renders them as Python does (:mod:`store.bulk_audit`), sent from Python
+otherwise — so a record created here cannot be told apart from one created through the
+ORM, in the table or in the audit log (``tests/test_bulk_audit.py`` compares the two).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import ColumnProperty
 from store import blind_index
 from store.access import NotAllowed, RecordNotFound, Records, RecordT
 from store.audit import audited_keys, creation_fields, entry
+from store.bulk_audit import audit_created
 from store.models import AuditEntry, Company, Contact, Owned
 from store.sealing import session_keyring
 from store.search import KEY_SOURCES, search_keys
@@ -142,10 +145,14 @@ async def _audit(
     at = clock.now() if clock is not None else records.now
     user_id = session.info.get("audit_user_id")
     platform = session.info.get("audit_platform", "system")
-    table = model.__tablename__
+    table = table_of(model)
     keys = audited_keys(model)
+    if await audit_created(
+        session, table, keys, ids, values, at=at, user_id=user_id, platform=platform
+    ):
+        return
     audit = [
-        entry(at, user_id, platform, table, record_id, "create", change)
+        entry(at, user_id, platform, table.name, record_id, "create", change)
         for record_id, full in zip(ids, values, strict=True)
         for change in creation_fields(keys, full)
     ]

@@ -99,6 +99,7 @@ from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTra
 from store.access import Records
 from store.models import Company, Contact
 from store.offload import offloaded
+from store.pinyin import syllables
 from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES
 
@@ -262,13 +263,8 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 def _pinyin(run: str) -> list[str]:
     """Toneless syllables of a CJK run; pypinyin segments phrases (重庆 → chong qing).
-
-    pypinyin is imported here, not at the top: loading its phrase dictionaries takes about
-    0.3 s, which every ``crmbot`` command and an English-only chat would otherwise pay at
-    start. The first CJK name keyed pays it once; later calls find the module loaded."""
-    from pypinyin import Style, lazy_pinyin
-
-    return [syllable.casefold() for syllable in lazy_pinyin(run, style=Style.NORMAL) if syllable]
+    Remembered word by word (:mod:`store.pinyin`): a bulk import keys 100,000 names."""
+    return syllables(run)
 
 
 def _name_forms(name: str) -> tuple[list[str], list[str]]:

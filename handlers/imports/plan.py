@@ -30,11 +30,10 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-import phonenumbers
-
 from bot.nlu.amounts import currency_code, find_amount
 from handlers.imports.choices import Policy
 from handlers.imports.columns import Columns, find_columns, remap
+from handlers.imports.phones import PhoneReader
 from handlers.imports.read import Cell, Sheet
 from store.dedupe import CustomerIndex, email_key, name_key, phone_key
 from store.pipeline import Pipeline
@@ -125,7 +124,6 @@ class Owners:
 
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE_SPLIT = re.compile(r"\s*[/,;、，；\n]\s*|\s{2,}")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 #: Excel's serial day numbers for 1954-10-03 .. 2119-01-10: a date cell saved as a number.
 _EXCEL_SERIALS = range(20_000, 80_000)
@@ -135,6 +133,8 @@ _CONTACT_FIELDS = ("title", "wechat")
 
 def text_of(cell: Cell) -> str:
     """A cell as the text a person typed: 13800138000.0 -> "13800138000"."""
+    if isinstance(cell, str):  # most cells: ASCII text is already in NFKC form
+        return " ".join((cell if cell.isascii() else unicodedata.normalize("NFKC", cell)).split())
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -178,32 +178,6 @@ def read_amount(cell: Cell) -> tuple[Decimal, str | None] | None:
     return money.amount, money.currency
 
 
-def read_phones(cell: Cell, region: str) -> tuple[list[tuple[str, bool]], list[str]]:
-    """Numbers in a cell as (E.164, is a mobile), and the parts that are not numbers."""
-    good: list[tuple[str, bool]] = []
-    bad: list[str] = []
-    for part in _PHONE_SPLIT.split(text_of(cell)):
-        if not part:
-            continue
-        try:
-            number = phonenumbers.parse(part, region)
-        except phonenumbers.NumberParseException:
-            bad.append(part)
-            continue
-        if not phonenumbers.is_valid_number(number):
-            bad.append(part)
-            continue
-        kind = phonenumbers.number_type(number)
-        mobile = kind in {
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        }
-        good.append(
-            (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), mobile)
-        )
-    return good, bad
-
-
 class Planner:
     """Plans the rows of one import against one principal's customers."""
 
@@ -230,6 +204,7 @@ class Planner:
         self.keep_unknown = keep_unknown
         self.currency = currency
         self.region = region
+        self.phones = PhoneReader(region)
         self.rows: list[RowResult] = []
         self.writes: list[Write] = []
         self._new: dict[int, Write] = {}
@@ -251,19 +226,23 @@ class Planner:
     # ----------------------------------------------------------------------- one row
 
     def _row(self, sheet: str, number: int, columns: Columns, cells: Sequence[Cell]) -> None:
+        # Each cell's text is worked out once (it is NFKC and whitespace folding, for every
+        # cell of 100,000 rows): ``raw`` keeps the cell for what reads its type (a date, an
+        # amount), ``text`` what a person typed.
         raw: dict[str, Cell] = {}
+        text: dict[str, str] = {}
         for i, name in columns.fields.items():
-            if i < len(cells) and text_of(cells[i]):
+            if i < len(cells) and (typed := text_of(cells[i])):
                 raw[name] = cells[i]
-        extra = {
-            header: text_of(cells[i])
-            for i, header in columns.unknown.items()
-            if i < len(cells) and text_of(cells[i])
-        }
+                text[name] = typed
+        extra: dict[str, str] = {}
+        for i, header in columns.unknown.items():
+            if i < len(cells) and (typed := text_of(cells[i])):
+                extra[header] = typed
         if not raw and not extra:
             return  # a blank row
         result = RowResult(sheet, number, Status.CREATE)
-        values = self._read(raw, result.problems)
+        values = self._read(raw, text, result.problems)
         if not raw.get("company") and not raw.get("contact"):
             result.problems.append(Problem("company", "no_customer"))
         if values.get("deal") and not raw.get("company"):
@@ -280,18 +259,20 @@ class Planner:
         notes += values.pop("more_phones", [])
         self._apply(result, values, notes)
 
-    def _read(self, raw: Mapping[str, Cell], problems: list[Problem]) -> dict[str, Any]:
+    def _read(
+        self, raw: Mapping[str, Cell], text: Mapping[str, str], problems: list[Problem]
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for name in ("company", "contact", "deal", *_COMPANY_FIELDS, *_CONTACT_FIELDS, "notes"):
-            if name in raw:
-                values[name] = text_of(raw[name])
+            if name in text:
+                values[name] = text[name]
         if "tags" in values:
             values["tags"] = ", ".join(t for t in re.split(r"[,;，；、|\s]+", values["tags"]) if t)
         phones: list[tuple[str, bool]] = []
         for name in ("mobile", "phone"):
             if name not in raw:
                 continue
-            good, bad = read_phones(raw[name], self.region)
+            good, bad = self.phones.read(text[name])
             problems.extend(Problem(name, "bad_phone", part) for part in bad)
             phones += [(e164, mobile or name == "mobile") for e164, mobile in good]
         mobiles = [p for p, is_mobile in phones if is_mobile]
@@ -301,13 +282,13 @@ class Planner:
         values["more_phones"] = [*mobiles[1:], *others[1:]]
         values["phones"] = [p for p, _ in phones]
         if "email" in raw:
-            email = text_of(raw["email"])
+            email = text["email"]
             if _EMAIL.fullmatch(email):
                 values["email"] = email.lower()
             else:
                 problems.append(Problem("email", "bad_email", email))
         if "owner" in raw:
-            written = text_of(raw["owner"])
+            written = text["owner"]
             owner = self.owners.resolve(written)
             if owner is None:
                 problems.append(Problem("owner", "unknown_owner", written, warning=True))
@@ -317,24 +298,24 @@ class Planner:
         if "amount" in raw:
             amount = read_amount(raw["amount"])
             if amount is None or amount[0] < 0:
-                problems.append(Problem("amount", "bad_amount", text_of(raw["amount"])))
+                problems.append(Problem("amount", "bad_amount", text["amount"]))
             else:
                 values["amount"], values["currency"] = amount
         if "currency" in raw:
-            code = currency_code(text_of(raw["currency"]))
+            code = currency_code(text["currency"])
             if code is None:
-                problems.append(Problem("currency", "bad_currency", text_of(raw["currency"])))
+                problems.append(Problem("currency", "bad_currency", text["currency"]))
             else:
                 values["currency"] = code
         if "stage" in raw:
-            stage = self.stage_names.get(name_key(text_of(raw["stage"])))
+            stage = self.stage_names.get(name_key(text["stage"]))
             if stage is None:
-                problems.append(Problem("stage", "bad_stage", text_of(raw["stage"])))
+                problems.append(Problem("stage", "bad_stage", text["stage"]))
             values["stage"] = stage
         if "close_date" in raw:
             day = read_date(raw["close_date"])
             if day is None:
-                problems.append(Problem("close_date", "bad_date", text_of(raw["close_date"])))
+                problems.append(Problem("close_date", "bad_date", text["close_date"]))
             values["close_date"] = day
         return values
 
