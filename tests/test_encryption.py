@@ -296,3 +296,42 @@ async def test_migration_0019_refuses_to_go_down_while_phones_are_encrypted(bot,
 async def db_raw(db: Database, sql: str) -> list[tuple[object, ...]]:
     async with db.session() as session:
         return [tuple(row) for row in (await session.execute(text(sql))).all()]
+
+
+async def test_contacts_written_in_bulk_are_sealed_in_their_rows_and_their_audit(bot, ws):
+    """An import's writer (store.bulk) lets the database copy audit values when it can; with
+    a key it must not (it would copy ciphertext, or put plaintext into the sealed log)."""
+    from store.bulk import create_many
+
+    session, records = await bot.records_for(ws.li)
+    async with session, session.begin():
+        await create_many(
+            records,
+            Contact,
+            [
+                {"name": "Bulk One", "mobile": "+8613700001111", "email": "one@bulk.cn"},
+                {"name": "Bulk Two", "mobile": "+8613700002222", "email": "two@bulk.cn"},
+            ],
+        )
+    stored = stored_text(await raw(bot, "SELECT mobile, email FROM contacts"))
+    audit = stored_text(await raw(bot, "SELECT old_value, new_value FROM audit_log"))
+    for plain in ("13700001111", "one@bulk.cn", "13700002222"):
+        assert plain not in stored
+        assert plain not in audit
+    async with bot.db.session() as session:
+        values = set(
+            (
+                await session.scalars(
+                    select(AuditEntry.new_value).where(
+                        AuditEntry.table_name == "contacts", AuditEntry.field == "mobile"
+                    )
+                )
+            ).all()
+        )
+    assert {"+8613700001111", "+8613700002222"} <= values
+    names = await raw(
+        bot, "SELECT new_value FROM audit_log WHERE table_name = 'contacts' AND field = 'name'"
+    )
+    assert names
+    assert all(str(v).startswith("enc1:") for (v,) in names)  # every audit value sealed
+    assert "Bulk Two" in (await ws.li.send("/find 13700002222")).text
