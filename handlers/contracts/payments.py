@@ -60,7 +60,7 @@ async def start_plan(ctx: Context, contract: Contract) -> None:
     ctx.say(
         "contracts.payments.ask_plan",
         number=contract.number,
-        amount=money(ctx, contract.amount_cents, contract.currency),
+        amount=money(ctx, contract.amount_cents, contract.currency, contract.owner_id),
     )
 
 
@@ -90,7 +90,7 @@ async def on_plan(ctx: Context) -> None:
     try:
         rows = await contracts.add_instalments(ctx.session, contract, plan, ctx.now)
     except ContractError as error:
-        amount = money(ctx, contract.amount_cents, contract.currency)
+        amount = money(ctx, contract.amount_cents, contract.currency, contract.owner_id)
         raise UserFacingError(error.key, amount=amount) from error
     ctx.say("contracts.payments.planned", count=len(rows), number=contract.number)
     ctx.reply(await contract_card(ctx, contract))
@@ -115,10 +115,12 @@ async def mark(ctx: Context, payment: ContractPayment, contract: Contract, day: 
     received = sum(p.amount_cents for p in plan if p.paid_on is not None)
     ctx.say(
         "contracts.payments.marked_paid",
-        amount=money(ctx, payment.amount_cents, contract.currency),
+        amount=money(ctx, payment.amount_cents, contract.currency, contract.owner_id),
         number=contract.number,
         day=format_full_date(day, ctx.lang),
-        outstanding=money(ctx, contract.amount_cents - received, contract.currency),
+        outstanding=money(
+            ctx, contract.amount_cents - received, contract.currency, contract.owner_id
+        ),
     )
     ctx.reply(await contract_card(ctx, contract))
 
@@ -168,7 +170,7 @@ async def on_received(ctx: Context) -> bool:
     first = unpaid[0][1]
     ctx.say(
         "contracts.payments.no_match",
-        amount=money(ctx, cents, money_found.currency or first.currency),
+        amount=money(ctx, cents, money_found.currency or first.currency, ctx.masking.viewer_id),
         company=company.name,
     )
     ctx.reply(await contract_card(ctx, first))

@@ -1,8 +1,9 @@
 """How a contract reads: its card (terms, approval steps, payment plan, the buttons its
 status allows) and one-line summaries for lists, the customer card and history.
 
-Amounts are masked in group chats: a contract's value is for its owner's eyes, as phone
-numbers are (:mod:`bot.masking` masks those in every group reply).
+Amounts are masked in group chats (a contract's value is for its owner's eyes, as phone
+numbers are) and where the workspace masks amounts for the viewer's role on records they do
+not own: both decided by :class:`bot.masking.Masking`.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from store.models import Company, Contract, ContractApproval, ContractPayment, D
 MAX_PAID_BUTTONS = 3
 
 
-def money(ctx: Context, cents: int, currency: str) -> str:
-    if not ctx.event.chat.is_private:
+def money(ctx: Context, cents: int, currency: str, owner_id: int | None) -> str:
+    """A contract's money, unless the viewer's masking hides amounts of ``owner_id``'s
+    records — or this is a group chat, where a contract's value is never shown."""
+    if ctx.masking.amount(owner_id, group_too=True):
         return ctx.t("contracts.masked")
     return format_money(cents, currency, ctx.lang)
 
@@ -106,7 +109,7 @@ async def contract_card(ctx: Context, contract: Contract) -> Card:
         )
         if old is not None:
             lines.append(ctx.t("contracts.line_renewal_of", value=old.number))
-    amount = money(ctx, contract.amount_cents, contract.currency)
+    amount = money(ctx, contract.amount_cents, contract.currency, contract.owner_id)
     lines += [
         ctx.t("contracts.line_type", value=type_label(ctx, contract.kind)),
         ctx.t("contracts.line_amount", value=amount),
@@ -133,9 +136,11 @@ async def contract_card(ctx: Context, contract: Contract) -> Card:
         lines.append(
             ctx.t(
                 "contracts.line_payments",
-                received=money(ctx, received, contract.currency),
+                received=money(ctx, received, contract.currency, contract.owner_id),
                 amount=amount,
-                outstanding=money(ctx, contract.amount_cents - received, contract.currency),
+                outstanding=money(
+                    ctx, contract.amount_cents - received, contract.currency, contract.owner_id
+                ),
             )
         )
         for payment in plan:
@@ -143,7 +148,7 @@ async def contract_card(ctx: Context, contract: Contract) -> Card:
                 ctx.t(
                     "contracts.line_instalment",
                     due=format_full_date(payment.due_on, ctx.lang),
-                    amount=money(ctx, payment.amount_cents, contract.currency),
+                    amount=money(ctx, payment.amount_cents, contract.currency, contract.owner_id),
                     state=instalment_state(ctx, payment),
                 )
             )
@@ -180,7 +185,7 @@ async def contract_line(ctx: Context, contract: Contract, company: str) -> str:
         "contracts.list_line",
         number=contract.number,
         company=company,
-        amount=money(ctx, contract.amount_cents, contract.currency),
+        amount=money(ctx, contract.amount_cents, contract.currency, contract.owner_id),
         status=status_label(ctx, contract),
     )
 
@@ -201,8 +206,8 @@ async def customer_summary(ctx: Context, company_id: int) -> tuple[list[str], li
                 "contracts.card_line",
                 number=contract.number,
                 status=status_label(ctx, contract),
-                received=money(ctx, got, contract.currency),
-                amount=money(ctx, contract.amount_cents, contract.currency),
+                received=money(ctx, got, contract.currency, contract.owner_id),
+                amount=money(ctx, contract.amount_cents, contract.currency, contract.owner_id),
             )
         )
         buttons.append(Button(f"📄 {contract.number}"[:40], OpenContract(contract.id)))
@@ -218,7 +223,7 @@ async def history_lines(ctx: Context, company_id: int) -> list[str]:
             ctx.t(
                 "contracts.history.contract",
                 number=contract.number,
-                amount=money(ctx, contract.amount_cents, contract.currency),
+                amount=money(ctx, contract.amount_cents, contract.currency, contract.owner_id),
                 status=status_label(ctx, contract),
                 start=format_full_date(contract.starts_on, ctx.lang),
                 end=format_full_date(contract.ends_on, ctx.lang),
@@ -230,7 +235,9 @@ async def history_lines(ctx: Context, company_id: int) -> list[str]:
                     ctx.t(
                         "contracts.history.payment",
                         day=format_full_date(payment.paid_on, ctx.lang),
-                        amount=money(ctx, payment.amount_cents, contract.currency),
+                        amount=money(
+                            ctx, payment.amount_cents, contract.currency, contract.owner_id
+                        ),
                         number=contract.number,
                     )
                 )

@@ -25,6 +25,7 @@ from bot.app import App
 from bot.applinks import AppTokens, BadToken
 from bot.context import Context, FlowControl
 from bot.events import Actor, Chat, EventKind, InboundEvent
+from bot.masking import masking_for
 from locales.catalog import match_language
 from store.access import principal_for
 from store.api_tokens import user_for_token
@@ -129,4 +130,5 @@ class Acting:
             principal=await principal_for(session, user),
             flow=FlowControl(row, settings.conversation_ttl_minutes, now),
             workers=self.app.engine.parts.workers,
+            masking=await masking_for(session, user),
         )

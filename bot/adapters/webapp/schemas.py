@@ -19,6 +19,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+MASKED_NOTE = (
+    "the fields masked for you: the workspace masks phones, e-mails or amounts for your role "
+    "on records you don't own (the owner and admins always see them in full); a masked phone "
+    "or e-mail is shortened (138****8000, z***@x.cn) and has no tel: link, a masked amount "
+    "is null (its label says masked)"
+)
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable machine-readable code, e.g. not_found")
     message: str = Field(description="in the user's language")
@@ -65,10 +73,14 @@ class CompanyOut(BaseModel):
     name: str
     industry: str | None
     city: str | None
-    phone: str | None
+    phone: str | None = Field(description="may come masked (see masked)")
     website: str | None
     owner_id: int
     updated_at: datetime
+    masked: list[str] = Field(
+        default_factory=list,
+        description=MASKED_NOTE,
+    )
 
 
 class CompanyIn(Strict):
@@ -92,12 +104,18 @@ class ContactOut(BaseModel):
     company_id: int | None
     name: str
     title: str | None
-    mobile: str | None
-    phone: str | None
-    email: str | None
-    wechat: str | None
-    tel: str | None = Field(description="a tel: URI for one-tap calling, when there is a number")
+    mobile: str | None = Field(description="may come masked (see masked)")
+    phone: str | None = Field(description="may come masked (see masked)")
+    email: str | None = Field(description="may come masked (see masked)")
+    wechat: str | None = Field(description="may come masked (see masked)")
+    tel: str | None = Field(
+        description="a tel: URI for one-tap calling, when there is a number it may show"
+    )
     owner_id: int
+    masked: list[str] = Field(
+        default_factory=list,
+        description=MASKED_NOTE,
+    )
 
 
 class ContactIn(Strict):
@@ -131,12 +149,18 @@ class DealOut(BaseModel):
     title: str
     stage: str
     stage_label: str
-    amount: str = Field(description="decimal string in the deal's currency")
+    amount: str | None = Field(
+        description="decimal string in the deal's currency; null when masked for you"
+    )
     currency: str
-    amount_label: str
+    amount_label: str = Field(description="the amount for display; says masked when it is")
     expected_close: date | None
     probability: int
     owner_id: int
+    masked: list[str] = Field(
+        default_factory=list,
+        description=MASKED_NOTE,
+    )
 
 
 class DealDetail(DealOut):
@@ -165,7 +189,7 @@ class ActivityOut(BaseModel):
     deal_id: int | None
     kind: str
     kind_label: str
-    summary: str
+    summary: str = Field(description="phones and e-mails in it masked as the record's fields are")
     occurred_at: datetime
     owner_id: int
 
