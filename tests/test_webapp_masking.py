@@ -84,7 +84,7 @@ async def test_a_masked_field_cannot_be_written_back(web):
     answer = await wang.call(
         "PATCH", f"/api/v1/contacts/{contact_id}", {"mobile": "138****8000", "title": "CEO"}
     )
-    assert answer.status == 422
+    assert answer.status == 403
     assert answer.body["error"]["code"] == "masked"
     assert answer.body["error"]["fields"] == ["mobile"]
     assert "屏蔽" in answer.body["error"]["message"]  # Wang reads Chinese

@@ -39,6 +39,16 @@ ERRORS = {
     "422": "invalid input; `fields` names them",
     "429": "too many requests; see Retry-After",
 }
+WRITE_ERRORS = {
+    "403": "not allowed (a page session without its X-CSRF-Token, a field masked for you)",
+    "409": "conflicts with the record as it is now (e.g. needs a manager's approval)",
+}
+"""What a write (any method but GET) may also answer."""
+BODY_ERRORS = {
+    "400": "the body is not JSON",
+    "413": "the body is too large",
+}
+"""What a request with a body may also answer, before its fields are read."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,7 @@ def openapi_document(endpoints: list[Endpoint], *, title: str, version: str) -> 
                             "application/json": {"schema": ref(ErrorBody, "serialization")}
                         },
                     }
-                    for code, text in ERRORS.items()
+                    for code, text in sorted(_errors(ep).items())
                 },
             },
         }
@@ -163,6 +173,15 @@ def openapi_document(endpoints: list[Endpoint], *, title: str, version: str) -> 
         },
         "security": [{"token": []}, {"session": []}],
     }
+
+
+def _errors(endpoint: Endpoint) -> dict[str, str]:
+    errors = dict(ERRORS)
+    if endpoint.method != "GET":
+        errors |= WRITE_ERRORS
+    if endpoint.body is not None:
+        errors |= BODY_ERRORS
+    return errors
 
 
 def _name(model: type[BaseModel]) -> str:

@@ -30,7 +30,9 @@ MASKED_NOTE = (
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable machine-readable code, e.g. not_found")
     message: str = Field(description="in the user's language")
-    fields: list[str] = Field(default_factory=list, description="the fields at fault (422)")
+    fields: list[str] = Field(
+        default_factory=list, description="the fields at fault (422; 403: masked for you)"
+    )
 
 
 class ErrorBody(BaseModel):
