@@ -164,3 +164,15 @@ def test_an_export_masks_what_its_user_sees_masked(database_url, monkeypatch, tm
     assert rows("deals", "wang")[0]["Amount"] == ""
     assert rows("contacts", "li")[0]["Mobile"] == "+8613800138000"  # the owner
     assert rows("deals", "admin")[0]["Amount"] == "500000"
+    # Wang's file imported back over the records cannot replace the real number.
+    back = tmp_path / "back.csv"
+    back.write_text(crmbot("export", "contacts", "--format", "csv", "--as", "wang"))
+    report = crmbot("import", str(back), "--as", "wang", "--on-duplicate", "overwrite", "--yes")
+    assert "“138****8000” is masked" in report
+    assert query_mobile(database_url) == "+8613800138000"
+
+
+def query_mobile(url: str) -> str | None:
+    from tests.test_import_cli import query
+
+    return query(url, select(Contact.mobile))[0][0]
