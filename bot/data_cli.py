@@ -271,7 +271,7 @@ async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:
                 Records(session, principal, app.clock.now()),
                 kind,
                 _say(app, user),
-                masking=await masking_for(session, user),
+                masking=await masking_for(session, principal),
             )
         return await asyncio.to_thread(encode, table, fmt)
     finally:

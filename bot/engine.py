@@ -332,7 +332,9 @@ class Engine:
         if user is not None:
             session.info["audit_user_id"] = user.id
             ctx.principal = await principal_for(session, user)
-            ctx.masking = await masking_for(session, user, in_group=not event.chat.is_private)
+            ctx.masking = await masking_for(
+                session, ctx.principal, in_group=not event.chat.is_private
+            )
             ctx.flow = FlowControl(
                 await self._conversation(session, event, user),
                 settings.conversation_ttl_minutes,

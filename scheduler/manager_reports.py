@@ -123,7 +123,7 @@ async def render_report(
         voice.lang,
         voice.tz,
         voice.now,
-        masking=await masking_for(session, user),
+        masking=await masking_for(session, records.principal),
     )
     period = MONTHLY_PERIODS.get(sub.report, "") if sub.every == "monthly" else ""
     return (await make_chart(viewer, sub.report, period)).reply()

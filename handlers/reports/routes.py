@@ -710,15 +710,16 @@ async def chart_for(
     """
     async with db.transaction(platform="cli") as session:
         user = await require_user(session, user_name)
+        principal = await principal_for(session, user)
         viewer = Viewer(
             user,
-            Records(session, await principal_for(session, user), now),
+            Records(session, principal, now),
             settings,
             translator,
             lang or user.lang or settings.default_lang,
             ZoneInfo(user.tz or settings.default_tz),
             now,
-            masking=await masking_for(session, user),
+            masking=await masking_for(session, principal),
         )
         return await make_chart(viewer, kind, period_text)
 

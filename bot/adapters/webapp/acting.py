@@ -118,6 +118,7 @@ class Acting:
         row = Conversation(
             platform=WEB, chat_id=chat_id, user_id=user.id, flow_version=0, data={}, choices=[]
         )
+        principal = await principal_for(session, user)
         return Context(
             event=event,
             session=session,
@@ -127,8 +128,8 @@ class Acting:
             lang=user.lang or settings.default_lang,
             tz=ZoneInfo(user.tz or settings.default_tz),
             user=user,
-            principal=await principal_for(session, user),
+            principal=principal,
             flow=FlowControl(row, settings.conversation_ttl_minutes, now),
             workers=self.app.engine.parts.workers,
-            masking=await masking_for(session, user),
+            masking=await masking_for(session, principal),
         )
