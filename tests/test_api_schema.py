@@ -120,3 +120,15 @@ async def test_a_search_with_a_nul_in_it_is_an_answer_not_a_500(web):
     assert answer.status == 200
     assert [h["name"] for h in answer.body["hits"]][:1] == ["Acme Ltd"]
     assert "Acme Ltd" in (await web.ws.li.send("/find Acme L\x00td")).text
+
+
+async def test_an_id_past_what_the_database_holds_is_404_not_500(web):
+    """Found by the run above on PostgreSQL: ids are 32-bit there, and a bigger one in a
+    path, a filter or a cursor was an error from the database instead of "not found"."""
+    li = await web.open_from_chat(web.ws.li)
+    assert (await li.get("/api/v1/companies/57396685400179")).status == 404
+    assert (await li.get("/api/v1/contacts/2147483648")).status == 404
+    assert (await li.get("/api/v1/contacts?company_id=2147483648")).status == 422
+    listed = await li.get("/api/v1/companies?cursor=99999999999")
+    assert listed.status == 200
+    assert [c["name"] for c in listed.body["items"]][-1] == "Acme Ltd"

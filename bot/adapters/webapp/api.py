@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, select
 from bot.adapters.webapp.endpoints import Endpoint, Later
 from bot.adapters.webapp.errors import ApiError
 from bot.adapters.webapp.schemas import (
+    MAX_ID,
     ActivityOut,
     ActivityPatch,
     CompanyCard,
@@ -36,6 +37,7 @@ from bot.adapters.webapp.schemas import (
     Me,
     MyDay,
     Page,
+    RecordId,
     Report,
     SearchHit,
     SearchResult,
@@ -79,7 +81,7 @@ class ListQuery(BaseModel):
         description="next_cursor of the page before (the last id it listed)",
     )
     limit: int = Field(default=25, ge=1, le=100)
-    company_id: int | None = None
+    company_id: RecordId | None = None
 
 
 class DealQuery(ListQuery):
@@ -105,7 +107,10 @@ def _cursor(last_id: int) -> str:
 
 
 def _after(cursor: str | None) -> int | None:
-    return None if cursor is None else int(cursor)
+    """The id to list below; none past the largest id there can be (every id is below it)."""
+    if cursor is None or int(cursor) > MAX_ID:
+        return None
+    return int(cursor)
 
 
 async def _page(

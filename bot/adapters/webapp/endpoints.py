@@ -18,7 +18,7 @@ from pydantic.json_schema import models_json_schema
 
 from bot.adapters.http import read_body
 from bot.adapters.webapp.errors import ApiError
-from bot.adapters.webapp.schemas import ErrorBody
+from bot.adapters.webapp.schemas import MAX_ID, ErrorBody
 from bot.bodies import BodyLimits
 from bot.context import Context
 
@@ -81,8 +81,8 @@ async def read_inputs(
     inputs: dict[str, Any] = {}
     for name in endpoint.path_params:
         raw = request.match_info[name]
-        if not raw.isdigit() or len(raw) > 18:
-            raise ApiError(404)
+        if not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+            raise ApiError(404)  # names no record (and PostgreSQL would refuse the number)
         inputs[name] = int(raw)
     try:
         if endpoint.query is not None:
@@ -101,7 +101,12 @@ async def read_inputs(
 
 def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+        }
         for name in endpoint.path_params
     ]
     if endpoint.query is not None:

@@ -5,9 +5,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ID = 2**31 - 1
+"""Record ids are 32-bit integers in the database (PostgreSQL ``integer``): a larger one
+can name no record, and sent to PostgreSQL it is an error rather than "not found"."""
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""An id a request names (a company to log against, to list the contacts of)."""
 
 Kind = Literal["call", "visit", "meeting", "email", "wechat", "note"]
 SnoozeChoice = Literal["1h", "tomorrow", "nextweek"]
@@ -122,7 +128,7 @@ class ContactOut(BaseModel):
 
 class ContactIn(Strict):
     name: str = Field(min_length=1, max_length=120)
-    company_id: int | None = None
+    company_id: RecordId | None = None
     title: str | None = Field(default=None, max_length=120)
     mobile: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=32)
@@ -170,7 +176,7 @@ class DealDetail(DealOut):
 
 
 class DealIn(Strict):
-    company_id: int
+    company_id: RecordId
     title: str = Field(min_length=1, max_length=200)
     amount: str = Field(default="0", pattern=r"^\d{1,13}(\.\d{1,2})?$")
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
@@ -245,7 +251,7 @@ class MyDay(BaseModel):
 class LogIn(Strict):
     """The quick log form: saved by the same code as a message logged in chat."""
 
-    company_id: int
+    company_id: RecordId
     kind: Kind = "visit"
     note: str = Field(min_length=1, max_length=2000)
     follow_up: datetime | None = Field(
