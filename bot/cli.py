@@ -678,6 +678,55 @@ async def fx_list() -> None:
 
 
 @main.group()
+def masking() -> None:
+    """Which phones, e-mails and amounts reps and managers see masked (as /settings in chat).
+
+    Masked only on records the viewer does not own; admins always see everything."""
+
+
+@masking.command("show")
+@run_async
+async def masking_show() -> None:
+    """What each role sees masked."""
+    from store.masking import MASKABLE_ROLES, load_policy
+
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            policy = await load_policy(session)
+        for role in MASKABLE_ROLES:
+            hidden = sorted(policy.classes_for(role))
+            echo(f"{role}: {', '.join(hidden) if hidden else 'nothing masked'}")
+    finally:
+        await app.close()
+
+
+@masking.command("set")
+@click.argument("role", type=click.Choice(["rep", "manager"]))
+@click.argument("field", type=click.Choice(["phone", "email", "amount"]))
+@click.argument("state", type=click.Choice(["masked", "shown"]))
+@run_async
+async def masking_set(role: str, field: str, state: str) -> None:
+    """Mask or show FIELD for ROLE: `crmbot masking set manager amount masked`."""
+    from store.masking import FieldClass, set_masked
+
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            await set_masked(
+                session,
+                Role(role),
+                FieldClass(field),
+                state == "masked",
+                now=app.clock.now(),
+                by=None,
+            )
+        echo(f"{role}: {field} {state} on records they don't own.")
+    finally:
+        await app.close()
+
+
+@main.group()
 def team() -> None:
     """Teams: a manager sees the records of their team's members."""
 

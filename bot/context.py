@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import InboundEvent
+from bot.masking import SHOW_ALL, Masking
 from bot.payloads import Action
 from bot.replies import Button, Choices, Reply, Text
 from bot.workers import SlowWorkers
@@ -134,6 +135,9 @@ class Context:
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
     kept: list[Owned] = field(default_factory=list, repr=False)
     """Records held for the event's transaction (see :meth:`store.access.Records.keep`)."""
+    masking: Masking = SHOW_ALL
+    """What this viewer sees masked (role policy, owner exception, group chat): every view
+    that shows a phone, an e-mail or an amount asks it (bot/masking.py)."""
 
     @property
     def text(self) -> str:

@@ -259,6 +259,7 @@ def export_command(kind: str, fmt: str, as_user: str | None, out: Path | None) -
 async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:
     from bot.app import open_app
     from bot.config import load_settings
+    from bot.masking import masking_for
     from handlers.imports.export import encode, export_table
     from store.access import Records
 
@@ -267,7 +268,10 @@ async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:
         user, principal = await _acting_user(app, as_user)
         async with app.db.transaction(user_id=user.id, platform="cli") as session:
             table = await export_table(
-                Records(session, principal, app.clock.now()), kind, _say(app, user)
+                Records(session, principal, app.clock.now()),
+                kind,
+                _say(app, user),
+                masking=await masking_for(session, principal),
             )
         return await asyncio.to_thread(encode, table, fmt)
     finally:

@@ -24,7 +24,7 @@ from bot.context import Context, FlowControl, SlowWork
 from bot.events import EventKind, InboundEvent, command_hint, split_command
 from bot.linking import point_to_private_chat
 from bot.locks import KeyedLocks
-from bot.masking import mask_contacts
+from bot.masking import mask_contacts, masking_for
 from bot.nlu.message import warm_up as warm_up_parser
 from bot.outbox import enqueue
 from bot.replies import Notice, Reply, Text, map_text, reply_text
@@ -339,6 +339,9 @@ class Engine:
         if user is not None:
             session.info["audit_user_id"] = user.id
             ctx.principal = await principal_for(session, user)
+            ctx.masking = await masking_for(
+                session, ctx.principal, in_group=not event.chat.is_private
+            )
             ctx.flow = FlowControl(
                 await self._conversation(session, event, user),
                 settings.conversation_ttl_minutes,

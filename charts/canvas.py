@@ -42,8 +42,13 @@ class Frame:
     currency: str
     note: str = ""
     empty: str = ""
+    masked: str = ""
+    """Set (e.g. ``•••``): every amount label reads this instead, for a reader who sees
+    amounts masked; the bars keep their lengths, the chart has no value axis."""
 
     def money(self, cents: int) -> str:
+        if self.masked:
+            return self.masked
         return style.short_money(cents, self.currency, self.lang)
 
 

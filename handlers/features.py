@@ -33,6 +33,7 @@ from handlers.reminders import routes as reminders
 from handlers.reminders import when
 from handlers.reports import routes as reports
 from handlers.reports import subscriptions
+from handlers.settings import masking as masking_settings
 from handlers.settings import routes as settings
 from handlers.tasks import routes as tasks
 from handlers.tickets import close as ticket_close
@@ -50,6 +51,7 @@ def build_router() -> Router:
         onboarding,
         help,
         settings,
+        masking_settings,
         companies,
         corrections,
         twins,

@@ -26,6 +26,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.masking import masking_for
 from bot.replies import Reply, Text
 from bot.voice import Voice
 from charts.style import percent
@@ -114,7 +115,16 @@ async def render_report(
     sub = await session.get(ReportSubscription, int(row.key.split(":")[1]))
     if sub is None:
         return None
-    viewer = Viewer(user, records, settings, voice.translator, voice.lang, voice.tz, voice.now)
+    viewer = Viewer(
+        user,
+        records,
+        settings,
+        voice.translator,
+        voice.lang,
+        voice.tz,
+        voice.now,
+        masking=await masking_for(session, records.principal),
+    )
     period = MONTHLY_PERIODS.get(sub.report, "") if sub.every == "monthly" else ""
     return (await make_chart(viewer, sub.report, period)).reply()
 

@@ -774,3 +774,24 @@ class Ticket(Owned, Base):
     reopened: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# --- Masking of sensitive fields by role (issue 12) ------------------------------------------
+
+
+class MaskRule(Base):
+    """An admin's choice that one class of sensitive field (``phone``, ``email``,
+    ``amount``) is masked for one role (``rep``, ``manager``) on records the viewer does not
+    own (``/settings``, ``crmbot settings mask``). No row: shown, so a workspace that never
+    set anything behaves as before. In the database so every worker applies a change at
+    once; audited, so who hid or showed what is on record."""
+
+    __tablename__ = "mask_rules"
+    __table_args__ = (UniqueConstraint("role", "field", name="uq_mask_rules_role_field"),)
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    field: Mapped[str] = mapped_column(String(16))
+    masked: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

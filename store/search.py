@@ -151,6 +151,9 @@ _CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _RUN_RE = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<word>(?:(?![{_CJK}])[^\\W_])+)")
 _PHONE_RE = re.compile(r"[\d\s+\-().]+")
+#: Control characters (NUL above all) are no part of a name: SQLite's FTS5 reads a NUL as
+#: the end of its query string ("unterminated string"), so they are read as spaces.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: An email address or fragment, or a domain (``acme.com``): no typo stage for these.
 _EMAIL_RE = re.compile(r"\S*@\S*|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 
@@ -476,7 +479,7 @@ class _Query:
 
 
 def _parse_query(query: str, blind: Keyring | None = None) -> _Query | None:
-    folded = _fold(query).strip()
+    folded = _fold(_CONTROL_RE.sub(" ", query)).strip()
     compact = "".join(folded.split())
     alnum = _alnum(compact)
     has_cjk = _has_cjk(alnum)

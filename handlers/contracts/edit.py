@@ -81,7 +81,7 @@ async def on_field(ctx: Context) -> None:
 def _show(ctx: Context, contract: Contract, field: str, value: int | str) -> str:
     if field == "amount":
         assert isinstance(value, int)
-        return money(ctx, value, contract.currency)
+        return money(ctx, value, contract.currency, contract.owner_id)
     assert isinstance(value, str)
     return format_full_date(date.fromisoformat(value), ctx.lang)
 
@@ -108,7 +108,10 @@ async def on_value(ctx: Context) -> None:
             return
         planned = sum(p.amount_cents for p in await contracts.instalments(ctx.session, contract.id))
         if parsed[0] < planned:
-            ctx.say("contracts.edit.below_plan", planned=money(ctx, planned, contract.currency))
+            ctx.say(
+                "contracts.edit.below_plan",
+                planned=money(ctx, planned, contract.currency, contract.owner_id),
+            )
             return
         new = parsed[0]
     else:

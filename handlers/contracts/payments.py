@@ -61,7 +61,7 @@ async def start_plan(ctx: Context, contract: Contract) -> None:
     ctx.say(
         "contracts.payments.ask_plan",
         number=contract.number,
-        amount=money(ctx, contract.amount_cents, contract.currency),
+        amount=money(ctx, contract.amount_cents, contract.currency, contract.owner_id),
     )
 
 
@@ -91,7 +91,7 @@ async def on_plan(ctx: Context) -> None:
     try:
         rows = await contracts.add_instalments(ctx.session, contract, plan, ctx.now)
     except ContractError as error:
-        amount = money(ctx, contract.amount_cents, contract.currency)
+        amount = money(ctx, contract.amount_cents, contract.currency, contract.owner_id)
         raise UserFacingError(error.key, amount=amount) from error
     ctx.say("contracts.payments.planned", count=len(rows), number=contract.number)
     ctx.reply(await contract_card(ctx, contract))
@@ -121,18 +121,20 @@ async def mark(
         full = contracts.record_payment(payment, came, day, ctx.user.id)
     except ContractError as error:
         raise UserFacingError(
-            error.key, due=money(ctx, payment.due_cents, contract.currency)
+            error.key, due=money(ctx, payment.due_cents, contract.currency, contract.owner_id)
         ) from error
     await ctx.session.flush()
     plan = await contracts.instalments(ctx.session, contract.id)
     received = sum(p.paid_cents for p in plan)
     ctx.say(
         "contracts.payments.marked_paid" if full else "contracts.payments.marked_partial",
-        amount=money(ctx, came, contract.currency),
+        amount=money(ctx, came, contract.currency, contract.owner_id),
         number=contract.number,
         day=format_full_date(day, ctx.lang),
-        outstanding=money(ctx, contract.amount_cents - received, contract.currency),
-        left=money(ctx, payment.due_cents, contract.currency),
+        outstanding=money(
+            ctx, contract.amount_cents - received, contract.currency, contract.owner_id
+        ),
+        left=money(ctx, payment.due_cents, contract.currency, contract.owner_id),
         due=format_full_date(payment.due_on, ctx.lang),
     )
     ctx.reply(await contract_card(ctx, contract))
@@ -188,7 +190,7 @@ async def on_received(ctx: Context) -> bool:
         return True
     ctx.say(
         "contracts.payments.no_match",
-        amount=money(ctx, cents, money_found.currency or first.currency),
+        amount=money(ctx, cents, money_found.currency or first.currency, ctx.masking.viewer_id),
         company=company.name,
     )
     ctx.reply(await contract_card(ctx, first))

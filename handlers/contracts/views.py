@@ -1,8 +1,9 @@
 """How a contract reads: its card (terms, approval steps, payment plan, the buttons its
 status allows) and one-line summaries for lists, the customer card and history.
 
-Amounts are masked in group chats: a contract's value is for its owner's eyes, as phone
-numbers are (:mod:`bot.masking` masks those in every group reply).
+Amounts are masked in group chats (a contract's value is for its owner's eyes, as phone
+numbers are) and where the workspace masks amounts for the viewer's role on records they do
+not own: both decided by :class:`bot.masking.Masking`.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from store.models import Company, Contract, ContractApproval, ContractPayment, D
 MAX_PAID_BUTTONS = 3
 
 
-def money(ctx: Context, cents: int, currency: str) -> str:
-    if not ctx.event.chat.is_private:
+def money(ctx: Context, cents: int, currency: str, owner_id: int | None) -> str:
+    """A contract's money, unless the viewer's masking hides amounts of ``owner_id``'s
+    records — or this is a group chat, where a contract's value is never shown."""
+    if ctx.masking.amount(owner_id, group_too=True):
         return ctx.t("contracts.masked")
     return format_money(cents, currency, ctx.lang)
 
@@ -57,14 +60,18 @@ def role_label(ctx: Context, role: str) -> str:
     return ctx.t(f"contracts.roles.{role}")
 
 
-def instalment_state(ctx: Context, payment: ContractPayment, currency: str) -> str:
+def instalment_state(
+    ctx: Context, payment: ContractPayment, currency: str, owner_id: int | None
+) -> str:
     if payment.paid_on is not None:
         return ctx.t("contracts.paid_on", day=format_full_date(payment.paid_on, ctx.lang))
     late = payment.due_on < ctx.sent_local.date()
     state = ctx.t("contracts.overdue") if late else ctx.t("contracts.unpaid")
     if payment.paid_cents:
         state = ctx.t(
-            "contracts.partly_paid", state=state, paid=money(ctx, payment.paid_cents, currency)
+            "contracts.partly_paid",
+            state=state,
+            paid=money(ctx, payment.paid_cents, currency, owner_id),
         )
     return state
 
@@ -111,7 +118,7 @@ async def contract_card(ctx: Context, contract: Contract) -> Card:
         )
         if old is not None:
             lines.append(ctx.t("contracts.line_renewal_of", value=old.number))
-    amount = money(ctx, contract.amount_cents, contract.currency)
+    amount = money(ctx, contract.amount_cents, contract.currency, contract.owner_id)
     lines += [
         ctx.t("contracts.line_type", value=type_label(ctx, contract.kind)),
         ctx.t("contracts.line_amount", value=amount),
@@ -138,9 +145,11 @@ async def contract_card(ctx: Context, contract: Contract) -> Card:
         lines.append(
             ctx.t(
                 "contracts.line_payments",
-                received=money(ctx, received, contract.currency),
+                received=money(ctx, received, contract.currency, contract.owner_id),
                 amount=amount,
-                outstanding=money(ctx, contract.amount_cents - received, contract.currency),
+                outstanding=money(
+                    ctx, contract.amount_cents - received, contract.currency, contract.owner_id
+                ),
             )
         )
         for payment in plan:
@@ -148,8 +157,8 @@ async def contract_card(ctx: Context, contract: Contract) -> Card:
                 ctx.t(
                     "contracts.line_instalment",
                     due=format_full_date(payment.due_on, ctx.lang),
-                    amount=money(ctx, payment.amount_cents, contract.currency),
-                    state=instalment_state(ctx, payment, contract.currency),
+                    amount=money(ctx, payment.amount_cents, contract.currency, contract.owner_id),
+                    state=instalment_state(ctx, payment, contract.currency, contract.owner_id),
                 )
             )
     return Card(
@@ -187,7 +196,7 @@ async def contract_line(ctx: Context, contract: Contract, company: str) -> str:
         "contracts.list_line",
         number=contract.number,
         company=company,
-        amount=money(ctx, contract.amount_cents, contract.currency),
+        amount=money(ctx, contract.amount_cents, contract.currency, contract.owner_id),
         status=status_label(ctx, contract),
     )
 
@@ -208,8 +217,8 @@ async def customer_summary(ctx: Context, company_id: int) -> tuple[list[str], li
                 "contracts.card_line",
                 number=contract.number,
                 status=status_label(ctx, contract),
-                received=money(ctx, got, contract.currency),
-                amount=money(ctx, contract.amount_cents, contract.currency),
+                received=money(ctx, got, contract.currency, contract.owner_id),
+                amount=money(ctx, contract.amount_cents, contract.currency, contract.owner_id),
             )
         )
         buttons.append(Button(f"📄 {contract.number}"[:40], OpenContract(contract.id)))
@@ -225,7 +234,7 @@ async def history_lines(ctx: Context, company_id: int) -> list[str]:
             ctx.t(
                 "contracts.history.contract",
                 number=contract.number,
-                amount=money(ctx, contract.amount_cents, contract.currency),
+                amount=money(ctx, contract.amount_cents, contract.currency, contract.owner_id),
                 status=status_label(ctx, contract),
                 start=format_full_date(contract.starts_on, ctx.lang),
                 end=format_full_date(contract.ends_on, ctx.lang),
@@ -237,7 +246,9 @@ async def history_lines(ctx: Context, company_id: int) -> list[str]:
                     ctx.t(
                         "contracts.history.payment",
                         day=format_full_date(payment.paid_on, ctx.lang),
-                        amount=money(ctx, payment.amount_cents, contract.currency),
+                        amount=money(
+                            ctx, payment.amount_cents, contract.currency, contract.owner_id
+                        ),
                         number=contract.number,
                     )
                 )
@@ -245,8 +256,10 @@ async def history_lines(ctx: Context, company_id: int) -> list[str]:
                 lines.append(
                     ctx.t(
                         "contracts.history.partial",
-                        paid=money(ctx, payment.paid_cents, contract.currency),
-                        amount=money(ctx, payment.amount_cents, contract.currency),
+                        paid=money(ctx, payment.paid_cents, contract.currency, contract.owner_id),
+                        amount=money(
+                            ctx, payment.amount_cents, contract.currency, contract.owner_id
+                        ),
                         number=contract.number,
                     )
                 )

@@ -56,7 +56,8 @@ async def company_card(ctx: Context, company: Company) -> Card:
     lines = [heading] if heading else []
     for contact in contacts:
         phone = contact.mobile or contact.phone
-        bits = [contact.name, contact.title or "", display_phone(phone) if phone else ""]
+        shown = display_phone(phone) if phone else None
+        bits = [contact.name, contact.title or "", ctx.masking.phone(shown, contact.owner_id) or ""]
         lines.append("👤 " + " ".join(b for b in bits if b))
     lines += [deal_line(ctx, d) for d in deals]
     contract_lines, contract_buttons = await customer_summary(ctx, company.id)
@@ -70,7 +71,7 @@ async def company_card(ctx: Context, company: Company) -> Card:
                 "card.last_activity",
                 kind=activity_label(ctx, last.kind),
                 when=when,
-                summary=shorten(last.summary, 60),
+                summary=ctx.masking.text(shorten(last.summary, 60), last.owner_id),
             )
         )
     if next_task is not None:
@@ -79,7 +80,8 @@ async def company_card(ctx: Context, company: Company) -> Card:
             if next_task.due_at
             else "-"
         )
-        lines.append(ctx.t("card.next_task", when=due, title=shorten(next_task.title, 60)))
+        title = ctx.masking.text(shorten(next_task.title, 60), next_task.owner_id)
+        lines.append(ctx.t("card.next_task", when=due, title=title))
     if len(lines) <= 1 and not contacts:
         lines.append(ctx.t("card.empty"))
     buttons = (

@@ -50,7 +50,8 @@ async def show_history(ctx: Context) -> None:
     lines += contract_lines
     for activity, who in rows:
         when = format_when(activity.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
-        lines.append(f"• {when} {activity_label(ctx, activity.kind)} · {who}\n  {activity.summary}")
+        summary = ctx.masking.text(activity.summary, activity.owner_id)
+        lines.append(f"• {when} {activity_label(ctx, activity.kind)} · {who}\n  {summary}")
     buttons = [Button(ctx.t("history.back"), OpenCompany(company.id))]
     if offset + PAGE < total:
         buttons.insert(0, Button(ctx.t("history.more"), ShowHistory(company.id, offset + PAGE)))

@@ -127,12 +127,15 @@ async def show_hit(ctx: Context, hit: Hit) -> None:
 
 async def contact_text(ctx: Context, contact: Contact) -> str:
     lines = [f"👤 {contact.name}" + (f" — {contact.title}" if contact.title else "")]
-    for value in (contact.mobile, contact.phone, contact.email):
+    mask, owner = ctx.masking, contact.owner_id
+    for value in (mask.phone(contact.mobile, owner), mask.phone(contact.phone, owner)):
         if value:
             lines.append(value)
+    if contact.email:
+        lines.append(mask.email(contact.email, owner) or "")
     if contact.wechat:
         # Labelled, so that a group chat's masking knows it for an id (bot/masking.py).
-        lines.append(ctx.t("lookup.wechat", id=contact.wechat))
+        lines.append(ctx.t("lookup.wechat", id=mask.wechat(contact.wechat, owner)))
     origin = await origin_line(ctx, "contacts", contact.id)
     if origin is not None:
         lines.append(origin)

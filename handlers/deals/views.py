@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.context import Context
 from bot.replies import Button, Card
 from handlers.common.actions import ContractFromDeal
-from handlers.common.labels import stage_label
+from handlers.common.labels import deal_amount, stage_label
 from handlers.deals.actions import EditAmount, EditClose, MoveDeal, PickStage, ReopenDeal
-from locales.formatting import format_date, format_money
+from locales.formatting import format_date
 from store.models import Company, Deal, User
 from store.pipeline import WON
 
@@ -17,7 +17,7 @@ async def deal_card(ctx: Context, deal: Deal) -> Card:
         ctx.records.select(Company).where(Company.id == deal.company_id)
     )
     owner = await ctx.session.get(User, deal.owner_id)
-    amount = format_money(deal.amount_cents, deal.currency, ctx.lang) if deal.amount_cents else "-"
+    amount = deal_amount(ctx, deal, "-")
     close = format_date(deal.expected_close, ctx.lang) if deal.expected_close else "-"
     lines = [
         ctx.t("deal.line_company", value=company.name if company else "-"),

@@ -3,7 +3,9 @@
 Scoped like everything else (a rep exports their own records, a manager the team's), and
 written to the audit log (who exported what, how many rows). Headers are the import's
 field names in the exporter's language, so the file re-imports cleanly: every record
-comes back as a duplicate of itself. Masking applies where the chat masks (a group chat).
+comes back as a duplicate of itself. Masking is the chat's and the API's
+(:class:`bot.masking.Masking`: the exporter's role policy, their own records exempt), cell by
+cell; a masked amount is left empty rather than written as a number that is not the deal's.
 
 Cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return) get a leading apostrophe (OWASP's CSV-injection advice), in CSV and
@@ -24,14 +26,21 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.masking import mask_contacts
+from bot.masking import SHOW_ALL, Masking
 from handlers.imports.choices import FORMATS, KINDS
 from store.access import Records
+from store.masking import FieldClass
 from store.models import Activity, AuditEntry, Company, Contact, Deal, User
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SIGNED_DIGITS = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_MASKED = frozenset({"mobile", "phone", "email", "wechat"})
+_MASKED = {
+    "mobile": FieldClass.PHONE,
+    "phone": FieldClass.PHONE,
+    "wechat": FieldClass.PHONE,
+    "email": FieldClass.EMAIL,
+    "amount": FieldClass.AMOUNT,
+}
 
 #: Each kind's columns: the import field names (headers from ``import.fields.*``).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -83,7 +92,7 @@ async def export_table(
     kind: str,
     t: Callable[..., str],
     *,
-    masked: bool = False,
+    masking: Masking = SHOW_ALL,
     platform: str = "cli",
 ) -> Table:
     """Every record of ``kind`` the principal may see, oldest first, and an audit entry."""
@@ -109,6 +118,7 @@ async def export_table(
                     "tags": c.tags,
                     "source": c.lead_source,
                     "owner": users.get(c.owner_id),
+                    "owner_id": c.owner_id,
                 }
             )
     elif kind == "contacts":
@@ -123,6 +133,7 @@ async def export_table(
                     "email": p.email,
                     "wechat": p.wechat,
                     "owner": users.get(p.owner_id),
+                    "owner_id": p.owner_id,
                 }
             )
     elif kind == "deals":
@@ -136,6 +147,7 @@ async def export_table(
                     "currency": d.currency,
                     "close_date": d.expected_close,
                     "owner": users.get(d.owner_id),
+                    "owner_id": d.owner_id,
                 }
             )
     else:
@@ -152,8 +164,9 @@ async def export_table(
                     "kind": t(f"activity.kinds.{a.kind}"),
                     "company": companies.get(a.company_id or 0),
                     "contact": contacts.get(a.contact_id or 0),
-                    "summary": mask_contacts(a.summary) if masked else a.summary,
+                    "summary": masking.text(a.summary, a.owner_id),
                     "owner": users.get(a.owner_id),
+                    "owner_id": a.owner_id,
                 }
             )
     columns = COLUMNS[kind]
@@ -161,7 +174,7 @@ async def export_table(
     table = Table(
         kind,
         headers,
-        [[_cell(name, row.get(name), masked) for name in columns] for row in rows],
+        [[_cell(name, row, masking) for name in columns] for row in rows],
     )
     session.add(
         AuditEntry(
@@ -184,11 +197,16 @@ def _header(t: Callable[..., str], name: str) -> str:
     return t(f"import.fields.{name}")
 
 
-def _cell(name: str, value: Any, masked: bool) -> str:
-    text = cell_text(value)
-    if masked and name in _MASKED and text:
-        text = mask_contacts(text)
-    return neutralise(text)
+def _cell(name: str, row: dict[str, Any], masking: Masking) -> str:
+    text = cell_text(row.get(name))
+    cls = _MASKED.get(name)
+    owner = row["owner_id"]
+    if cls is None or not text or not masking.hides(cls, owner):
+        return neutralise(text)
+    if name == "amount":
+        return ""
+    shown = {"email": masking.email, "wechat": masking.wechat}.get(name, masking.phone)
+    return neutralise(shown(text, owner) or "")
 
 
 def to_csv(table: Table) -> bytes:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.context import Context, UserFacingError
 from bot.extras import CHARTS, available
+from bot.masking import SHOW_ALL, Masking, masking_for
 from bot.replies import Image, Reply, Text
 from bot.router import Router, command
 from charts.canvas import Frame
@@ -73,6 +74,13 @@ class Viewer:
     tz: ZoneInfo
     now: datetime  # UTC
     focus: reports.Focus | None = None  # a manager's drill-down: one rep or one team
+    masking: Masking = SHOW_ALL
+
+    @property
+    def amounts_hidden(self) -> bool:
+        """Whether amounts are masked in this report: the viewer's role has amounts masked
+        and the report sums records that are not all theirs (bot/masking.py)."""
+        return self.masking.total(self.records.principal.visible_owner_ids)
 
     @property
     def today(self) -> date:
@@ -92,7 +100,16 @@ class Viewer:
     @classmethod
     def of(cls, ctx: Context) -> Viewer:
         assert ctx.user is not None
-        return cls(ctx.user, ctx.records, ctx.settings, ctx.translator, ctx.lang, ctx.tz, ctx.now)
+        return cls(
+            ctx.user,
+            ctx.records,
+            ctx.settings,
+            ctx.translator,
+            ctx.lang,
+            ctx.tz,
+            ctx.now,
+            masking=ctx.masking,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +192,8 @@ def _deals(viewer: Viewer, count: int) -> str:
 
 
 def _money(viewer: Viewer, cents: int, currency: str) -> str:
+    if viewer.amounts_hidden:
+        return viewer.t("masking.amount")
     return short_money(cents, currency, viewer.lang)
 
 
@@ -241,16 +260,13 @@ def _kind(viewer: Viewer, kind: str) -> str:
 
 def _amounts(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
     return ", ".join(
-        f"{short_money(o.amount_cents, o.currency, viewer.lang)} {o.currency} ({o.count})"
-        for o in others
+        f"{_money(viewer, o.amount_cents, o.currency)} {o.currency} ({o.count})" for o in others
     )
 
 
 def _plain_amounts(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
     """``$87.8万 USD`` — for a row that already says how many deals it holds."""
-    return " + ".join(
-        f"{short_money(o.amount_cents, o.currency, viewer.lang)} {o.currency}" for o in others
-    )
+    return " + ".join(f"{_money(viewer, o.amount_cents, o.currency)} {o.currency}" for o in others)
 
 
 def _also(viewer: Viewer, others: Sequence[OtherMoney]) -> str:
@@ -286,6 +302,7 @@ def _frame(viewer: Viewer, kind: str, subtitle: str, currency: str, note: str = 
         currency=currency,
         note=note,
         empty=viewer.t(f"reports.{kind}.empty"),
+        masked=viewer.t("masking.amount") if viewer.amounts_hidden else "",
     )
 
 
@@ -693,14 +710,16 @@ async def chart_for(
     """
     async with db.transaction(platform="cli") as session:
         user = await require_user(session, user_name)
+        principal = await principal_for(session, user)
         viewer = Viewer(
             user,
-            Records(session, await principal_for(session, user), now),
+            Records(session, principal, now),
             settings,
             translator,
             lang or user.lang or settings.default_lang,
             ZoneInfo(user.tz or settings.default_tz),
             now,
+            masking=await masking_for(session, principal),
         )
         return await make_chart(viewer, kind, period_text)
 

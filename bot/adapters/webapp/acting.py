@@ -25,6 +25,7 @@ from bot.app import App
 from bot.applinks import AppTokens, BadToken
 from bot.context import Context, FlowControl
 from bot.events import Actor, Chat, EventKind, InboundEvent
+from bot.masking import masking_for
 from locales.catalog import match_language
 from store.access import principal_for
 from store.api_tokens import user_for_token
@@ -117,6 +118,7 @@ class Acting:
         row = Conversation(
             platform=WEB, chat_id=chat_id, user_id=user.id, flow_version=0, data={}, choices=[]
         )
+        principal = await principal_for(session, user)
         return Context(
             event=event,
             session=session,
@@ -126,7 +128,8 @@ class Acting:
             lang=user.lang or settings.default_lang,
             tz=ZoneInfo(user.tz or settings.default_tz),
             user=user,
-            principal=await principal_for(session, user),
+            principal=principal,
             flow=FlowControl(row, settings.conversation_ttl_minutes, now),
             workers=self.app.engine.parts.workers,
+            masking=await masking_for(session, principal),
         )

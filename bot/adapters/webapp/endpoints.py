@@ -18,7 +18,7 @@ from pydantic.json_schema import models_json_schema
 
 from bot.adapters.http import read_body
 from bot.adapters.webapp.errors import ApiError
-from bot.adapters.webapp.schemas import ErrorBody
+from bot.adapters.webapp.schemas import MAX_ID, ErrorBody
 from bot.bodies import BodyLimits
 from bot.context import Context
 
@@ -39,6 +39,16 @@ ERRORS = {
     "422": "invalid input; `fields` names them",
     "429": "too many requests; see Retry-After",
 }
+WRITE_ERRORS = {
+    "403": "not allowed (a page session without its X-CSRF-Token, a field masked for you)",
+    "409": "conflicts with the record as it is now (e.g. needs a manager's approval)",
+}
+"""What a write (any method but GET) may also answer."""
+BODY_ERRORS = {
+    "400": "the body is not JSON",
+    "413": "the body is too large",
+}
+"""What a request with a body may also answer, before its fields are read."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +81,8 @@ async def read_inputs(
     inputs: dict[str, Any] = {}
     for name in endpoint.path_params:
         raw = request.match_info[name]
-        if not raw.isdigit() or len(raw) > 18:
-            raise ApiError(404)
+        if not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+            raise ApiError(404)  # names no record (and PostgreSQL would refuse the number)
         inputs[name] = int(raw)
     try:
         if endpoint.query is not None:
@@ -91,7 +101,12 @@ async def read_inputs(
 
 def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+        }
         for name in endpoint.path_params
     ]
     if endpoint.query is not None:
@@ -140,7 +155,7 @@ def openapi_document(endpoints: list[Endpoint], *, title: str, version: str) -> 
                             "application/json": {"schema": ref(ErrorBody, "serialization")}
                         },
                     }
-                    for code, text in ERRORS.items()
+                    for code, text in sorted(_errors(ep).items())
                 },
             },
         }
@@ -163,6 +178,15 @@ def openapi_document(endpoints: list[Endpoint], *, title: str, version: str) -> 
         },
         "security": [{"token": []}, {"session": []}],
     }
+
+
+def _errors(endpoint: Endpoint) -> dict[str, str]:
+    errors = dict(ERRORS)
+    if endpoint.method != "GET":
+        errors |= WRITE_ERRORS
+    if endpoint.body is not None:
+        errors |= BODY_ERRORS
+    return errors
 
 
 def _name(model: type[BaseModel]) -> str:

@@ -5,9 +5,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ID = 2**31 - 1
+"""Record ids are 32-bit integers in the database (PostgreSQL ``integer``): a larger one
+can name no record, and sent to PostgreSQL it is an error rather than "not found"."""
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""An id a request names (a company to log against, to list the contacts of)."""
 
 Kind = Literal["call", "visit", "meeting", "email", "wechat", "note"]
 SnoozeChoice = Literal["1h", "tomorrow", "nextweek"]
@@ -19,10 +25,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+MASKED_NOTE = (
+    "the fields masked for you: the workspace masks phones, e-mails or amounts for your role "
+    "on records you don't own (the owner and admins always see them in full); a masked phone "
+    "or e-mail is shortened (138****8000, z***@x.cn) and has no tel: link, a masked amount "
+    "is null (its label says masked)"
+)
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable machine-readable code, e.g. not_found")
     message: str = Field(description="in the user's language")
-    fields: list[str] = Field(default_factory=list, description="the fields at fault (422)")
+    fields: list[str] = Field(
+        default_factory=list, description="the fields at fault (422; 403: masked for you)"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -65,10 +81,14 @@ class CompanyOut(BaseModel):
     name: str
     industry: str | None
     city: str | None
-    phone: str | None
+    phone: str | None = Field(description="may come masked (see masked)")
     website: str | None
     owner_id: int
     updated_at: datetime
+    masked: list[str] = Field(
+        default_factory=list,
+        description=MASKED_NOTE,
+    )
 
 
 class CompanyIn(Strict):
@@ -92,17 +112,23 @@ class ContactOut(BaseModel):
     company_id: int | None
     name: str
     title: str | None
-    mobile: str | None
-    phone: str | None
-    email: str | None
-    wechat: str | None
-    tel: str | None = Field(description="a tel: URI for one-tap calling, when there is a number")
+    mobile: str | None = Field(description="may come masked (see masked)")
+    phone: str | None = Field(description="may come masked (see masked)")
+    email: str | None = Field(description="may come masked (see masked)")
+    wechat: str | None = Field(description="may come masked (see masked)")
+    tel: str | None = Field(
+        description="a tel: URI for one-tap calling, when there is a number it may show"
+    )
     owner_id: int
+    masked: list[str] = Field(
+        default_factory=list,
+        description=MASKED_NOTE,
+    )
 
 
 class ContactIn(Strict):
     name: str = Field(min_length=1, max_length=120)
-    company_id: int | None = None
+    company_id: RecordId | None = None
     title: str | None = Field(default=None, max_length=120)
     mobile: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=32)
@@ -131,12 +157,18 @@ class DealOut(BaseModel):
     title: str
     stage: str
     stage_label: str
-    amount: str = Field(description="decimal string in the deal's currency")
+    amount: str | None = Field(
+        description="decimal string in the deal's currency; null when masked for you"
+    )
     currency: str
-    amount_label: str
+    amount_label: str = Field(description="the amount for display; says masked when it is")
     expected_close: date | None
     probability: int
     owner_id: int
+    masked: list[str] = Field(
+        default_factory=list,
+        description=MASKED_NOTE,
+    )
 
 
 class DealDetail(DealOut):
@@ -144,7 +176,7 @@ class DealDetail(DealOut):
 
 
 class DealIn(Strict):
-    company_id: int
+    company_id: RecordId
     title: str = Field(min_length=1, max_length=200)
     amount: str = Field(default="0", pattern=r"^\d{1,13}(\.\d{1,2})?$")
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
@@ -165,7 +197,7 @@ class ActivityOut(BaseModel):
     deal_id: int | None
     kind: str
     kind_label: str
-    summary: str
+    summary: str = Field(description="phones and e-mails in it masked as the record's fields are")
     occurred_at: datetime
     owner_id: int
 
@@ -219,7 +251,7 @@ class MyDay(BaseModel):
 class LogIn(Strict):
     """The quick log form: saved by the same code as a message logged in chat."""
 
-    company_id: int
+    company_id: RecordId
     kind: Kind = "visit"
     note: str = Field(min_length=1, max_length=2000)
     follow_up: datetime | None = Field(

@@ -91,13 +91,15 @@
   // ---- customer card ------------------------------------------------------------------
   function contactRow(c) {
     const number = c.mobile || c.phone;
+    // A number masked for this viewer (bot/masking.py) is shown, not offered to call or copy.
+    const hidden = (c.masked || []).some((f) => f === "mobile" || f === "phone");
     return el("li", {},
       el("div", { text: c.name + (c.title ? " · " + c.title : "") }),
       number ? el("div", { class: "row" },
         el("span", { class: "sub", text: number }),
         el("span", {},
           c.tel ? el("a", { class: "btn call", href: c.tel, text: t("call") }) : null,
-          el("button", { class: "plain", type: "button", text: t("copy"), on: { click: (e) => {
+          hidden ? null : el("button", { class: "plain", type: "button", text: t("copy"), on: { click: (e) => {
             navigator.clipboard.writeText(number).then(() => { e.target.textContent = t("copied"); });
           } } }))) : null,
       c.email ? el("div", { class: "sub", text: c.email }) : null);
