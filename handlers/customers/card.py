@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.phones import display_phone
 from bot.replies import Button, Card
+from handlers.common.book_card import book_buttons, book_lines
 from handlers.common.labels import activity_label, deal_line
 from handlers.contracts.views import customer_summary
 from handlers.customers.actions import CorrectFrom, LogFor, ShowHistory
@@ -60,6 +61,7 @@ async def company_card(ctx: Context, company: Company) -> Card:
     lines += [deal_line(ctx, d) for d in deals]
     contract_lines, contract_buttons = await customer_summary(ctx, company.id)
     lines += contract_lines
+    lines += await book_lines(ctx, "company", company.id)
     if last is not None:
         when = format_when(last.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
         lines.append(
@@ -91,8 +93,12 @@ async def company_card(ctx: Context, company: Company) -> Card:
     edit: tuple[Button, ...] = ()
     if records.may_correct(company):
         edit = (Button(ctx.t("corrections.edit"), CorrectFrom(company.id)),)
+    # The book's 🏷 Tags / 🧩 Fields after Edit: the numbers of the buttons before stay.
+    book = tuple(await book_buttons(ctx, "company", company.id))
     return Card(
-        f"🏢 {company.name}", tuple(lines), buttons + deal_buttons + tuple(contract_buttons) + edit
+        f"🏢 {company.name}",
+        tuple(lines),
+        buttons + deal_buttons + tuple(contract_buttons) + edit + book,
     )
 
 

@@ -10,10 +10,11 @@ from bot.router import Router, command
 from store.models import Role
 
 SECTIONS: dict[Role, tuple[str, ...]] = {
-    Role.REP: ("help.records", "help.contracts", "help.reports", "help.settings"),
+    Role.REP: ("help.records", "help.contracts", "help.book", "help.reports", "help.settings"),
     Role.MANAGER: (
         "help.records",
         "help.contracts",
+        "help.book",
         "help.reports",
         "help.team",
         "help.approvals",
@@ -22,6 +23,8 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: (
         "help.records",
         "help.contracts",
+        "help.book",
+        "help.book_admin",
         "help.reports",
         "help.admin",
         "help.approvals",
