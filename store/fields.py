@@ -139,6 +139,32 @@ async def values_of(
     return list(grouped.values())
 
 
+async def values_by_record(
+    session: AsyncSession, entity: str
+) -> dict[int, dict[int, list[CustomValue]]]:
+    """Every value of the entity's fields: record id -> field id -> values (an export)."""
+    column = record_column(entity)
+    rows = await session.execute(
+        select(column, CustomValue)
+        .join(CustomField, CustomField.id == CustomValue.field_id)
+        .where(CustomField.entity == entity)
+        .order_by(CustomValue.id)
+    )
+    out: dict[int, dict[int, list[CustomValue]]] = {}
+    for record_id, value in rows.all():
+        out.setdefault(record_id, {}).setdefault(value.field_id, []).append(value)
+    return out
+
+
+async def has_value(session: AsyncSession, field: CustomField, record_id: int) -> bool:
+    found = await session.scalar(
+        select(CustomValue.id)
+        .where(CustomValue.field_id == field.id, record_column(field.entity) == record_id)
+        .limit(1)
+    )
+    return found is not None
+
+
 async def set_values(
     records: Records, field: CustomField, record_id: int, values: Sequence[Typed]
 ) -> None:

@@ -156,6 +156,20 @@ async def company_tags(session: AsyncSession, company_id: int) -> list[tuple[int
     return [(row[0], row[1]) for row in rows.all()]
 
 
+async def tags_by_company(session: AsyncSession) -> dict[int, list[str]]:
+    """Every customer's tag names, in dimension order (an export)."""
+    rows = await session.execute(
+        select(CompanyTag.company_id, Tag.name)
+        .join(Tag, Tag.id == CompanyTag.tag_id)
+        .join(TagDimension, Tag.dimension_id == TagDimension.id)
+        .order_by(CompanyTag.company_id, TagDimension.position, Tag.id)
+    )
+    out: dict[int, list[str]] = {}
+    for company_id, name in rows.all():
+        out.setdefault(company_id, []).append(name)
+    return out
+
+
 async def put_tag(records: Records, company: Company, tag: Tag) -> bool:
     """Tag a customer the principal sees; False when it already had the tag."""
     await records.get(Company, company.id)
