@@ -56,6 +56,14 @@ async def test_tags_by_text_in_chinese_and_by_buttons_in_english(bot, ws):
     assert "✅ VIP" in [b.label for b in r.buttons]
     r = await ws.li.click(r.button("✅ VIP"))
     assert "Acme Ltd: removed VIP." in r.text
+    r = await ws.li.send("tag Acme Ltd VIP, Manufacturing")
+    assert "There's no tag “Manufacturing”" in r.text  # refused whole: nothing added
+    r = await ws.li.send("tag Acme Ltd VIP, 软件")
+    assert "Acme Ltd: added VIP、软件." in r.text
+    r = await ws.li.send("tag Acme Ltd -软件")
+    assert "Acme Ltd: removed 软件." in r.text
+    r = await ws.li.send("untag Acme Ltd VIP")
+    assert "Acme Ltd: removed VIP." in r.text
 
     tagged = await bot.all(select(CompanyTag.company_id))
     assert tagged.count(ws.ids["星辰科技"]) == 2
@@ -137,6 +145,9 @@ async def test_segments_typed_in_chinese_and_english(bot, ws):
     r = await ws.li.send("/segment dormant high value")
     assert "🔎 no activity in 90 days · high value: 1 customer(s)" in r.text
     assert r.buttons[0].label == "Globex Corporation · Shanghai"
+    r = await ws.li.send("VIP customers in Shanghai with no visit this month")
+    assert "🔎 no visit this month · Shanghai · VIP: 0 customer" not in r.text
+    assert "no customers" in r.text
     r = await ws.li.send("/segment customers with no repurchase in 3 months")
     assert "🔎 no repurchase in 3 months: 1 customer(s)" in r.text
     r = await ws.na.send("3个月未复购的客户")
