@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from handlers.customers.actions import OpenContact
 from store.models import Activity, AuditEntry, Company, CompanyTag, CustomValue, Deal, Segment
 from tests import workspace
 from tests.harness import BotHarness, ChatUser
@@ -260,12 +261,24 @@ async def test_fields_on_contacts_and_deals_and_typed_values(bot, ws):
     await ada.send("/field add deal multi 产品/Products: ERP, CRM, MES")
     r = await ws.li.send("Wang Lei Met on 2026-11-01")
     assert "Wang Lei: Met on = 1 Nov 2026" in r.text
+    r = await ws.li.click(OpenContact(ws.ids["Wang Lei"]).encode())
+    assert "🧩 Met on: 1 Nov 2026" in r.text
     r = await ws.li.send("Acme ERP Budget 50万")
     assert "Acme ERP: Budget = ¥500k" in r.text
     r = await ws.li.send("Acme ERP Products ERP, MES")
     assert "Acme ERP: Products = ERP, MES" in r.text
     r = await ws.li.send("Acme ERP Budget lots")
     assert "“lots” isn't an amount for Budget" in r.text
+    r = await ws.li.click(f"dl:{ws.ids['Acme ERP']}")  # the deal card
+    assert "🧩 Budget: ¥500k" in r.text
+    assert "🧩 Products: ERP, MES" in r.text
+    r = await ws.li.click(r.button("Fields"))
+    r = await ws.li.click(r.button("Budget"))
+    assert r.text == "Budget (money)? Type the value."
+    r = await ws.li.send("a lot")
+    assert "“a lot” isn't an amount for Budget" in r.text
+    r = await ws.li.send("$80k")
+    assert "Acme ERP: Budget = $80k" in r.text
 
 
 async def test_one_message_logs_are_not_taken_by_the_book(bot, ws):

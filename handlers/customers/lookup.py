@@ -6,6 +6,7 @@ from bot.context import Context
 from bot.payloads import Action, PayloadTooLong
 from bot.replies import Button
 from bot.router import Router, action, command
+from handlers.common.book_card import book_buttons, book_lines
 from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.customers import new_company
 from handlers.customers.actions import CorrectRecord, FindMore, OpenCompany, OpenContact
@@ -110,7 +111,7 @@ async def show_hit(ctx: Context, hit: Hit) -> None:
         contact = await ctx.records.get(Contact, hit.id)
         found = await company_of(ctx, contact)
         if found is None:
-            show_contact(ctx, contact)
+            await show_contact(ctx, contact)
             return
         company = found
     ctx.reply(await company_card(ctx, company))
@@ -141,16 +142,21 @@ async def open_company(ctx: Context) -> None:
 
 
 async def open_contact(ctx: Context) -> None:
-    show_contact(ctx, await ctx.records.get(Contact, ctx.pressed(OpenContact).contact))
+    await show_contact(ctx, await ctx.records.get(Contact, ctx.pressed(OpenContact).contact))
 
 
-def show_contact(ctx: Context, contact: Contact) -> None:
-    """A contact's own card; Edit for its owner and admins (``Records.may_correct``)."""
+async def show_contact(ctx: Context, contact: Contact) -> None:
+    """A contact's own card with its custom fields; Edit for its owner and admins
+    (``Records.may_correct``), 🧩 Fields when contacts have custom fields."""
+    text = "\n".join([contact_text(ctx, contact), *await book_lines(ctx, "contact", contact.id)])
+    buttons = []
     if ctx.records.may_correct(contact):
-        edit = Button(ctx.t("corrections.edit"), CorrectRecord("contact", contact.id))
-        ctx.ask(contact_text(ctx, contact), [edit])
+        buttons.append(Button(ctx.t("corrections.edit"), CorrectRecord("contact", contact.id)))
+    buttons += await book_buttons(ctx, "contact", contact.id)
+    if buttons:
+        ctx.ask(text, buttons)
     else:
-        ctx.reply_text(contact_text(ctx, contact))
+        ctx.reply_text(text)
 
 
 def routes() -> Router:
