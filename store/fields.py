@@ -196,8 +196,9 @@ async def set_values(
 
 def matching(field: CustomField, op: str, value: Typed) -> ColumnElement[bool]:
     """Records of ``field``'s entity whose value compares with ``value`` (``=``, ``>``,
-    ``<``, ``>=``, ``<=``; text and choices: equal, ignoring case): an ``IN`` over the
-    value rows, which the ``(field_id, <type>_value)`` indexes serve."""
+    ``<``, ``>=``, ``<=``; text and choices: equal, as stored — a choice is stored as the
+    field lists it): an ``IN`` over the value rows, which the ``(field_id, <type>_value)``
+    indexes serve."""
     column: Any
     wanted: Any
     if value.number is not None:
