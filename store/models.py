@@ -704,6 +704,14 @@ class ContractPayment(Base):
 # --- Book of business: tags, custom fields, segments (issue 15) ----------------------------
 
 
+Index("ix_activities_company_time", Activity.company_id, Activity.occurred_at, Activity.kind)
+"""Segments ask, per customer, "any activity (of this kind) since …?": one index seek, and
+the kind is read from the index (benchmarks/segments.py)."""
+Index("ix_deals_company_stage", Deal.company_id, Deal.stage, Deal.stage_changed_at)
+"""Segments ask, per customer, "a won deal since …?" and "an open deal in its stage since
+before …?"."""
+
+
 class TagDimension(Base):
     """A group of tags (industry, region, tier…): a preset of 22 comes with the migration,
     admins add more. ``key`` is what the CLI and payload-free text name it by; the names

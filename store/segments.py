@@ -51,15 +51,26 @@ def no_activity(start: datetime, end: datetime | None, kind: str | None) -> Colu
     return ~exists().where(*cond)
 
 
-def high_value(threshold_cents: int) -> ColumnElement[bool]:
-    """Won deals adding up to at least the threshold (amounts as recorded, any currency)."""
+def high_value(threshold_cents: int, *, everyone: bool = False) -> ColumnElement[bool]:
+    """Won deals adding up to at least the threshold (amounts as recorded, any currency).
+    For a viewer who sees some owners' customers, correlated: their customers' deals only
+    (by the ``(company_id, stage, …)`` index). For one who sees ``everyone``, the won deals
+    added up once per customer and matched by id: cheaper than 100k correlated sums
+    (benchmarks/segments.py)."""
+    if everyone:
+        grouped = (
+            select(Deal.company_id)
+            .where(Deal.stage == WON)
+            .group_by(Deal.company_id)
+            .having(func.sum(Deal.amount_cents) >= threshold_cents)
+        )
+        return Company.id.in_(grouped)
     won = (
-        select(Deal.company_id)
-        .where(Deal.stage == WON)
-        .group_by(Deal.company_id)
-        .having(func.sum(Deal.amount_cents) >= threshold_cents)
+        select(func.coalesce(func.sum(Deal.amount_cents), 0))
+        .where(Deal.company_id == Company.id, Deal.stage == WON)
+        .scalar_subquery()
     )
-    return Company.id.in_(won)
+    return won >= threshold_cents
 
 
 def no_order(since: datetime, *, repurchase: bool) -> ColumnElement[bool]:
@@ -89,12 +100,10 @@ def in_city(name: str) -> ColumnElement[bool]:
 
 
 def tagged(name: str) -> ColumnElement[bool]:
-    ids = (
-        select(CompanyTag.company_id)
-        .join(Tag, Tag.id == CompanyTag.tag_id)
-        .where(func.lower(Tag.name) == name.casefold())
-    )
-    return Company.id.in_(ids)
+    """Correlated on the customer (a seek in the ``(company_id, tag_id)`` unique index),
+    so the scope's customers drive the query, not every customer with the tag."""
+    ids = select(Tag.id).where(func.lower(Tag.name) == name.casefold())
+    return exists().where(CompanyTag.company_id == Company.id, CompanyTag.tag_id.in_(ids))
 
 
 async def run(
@@ -105,10 +114,14 @@ async def run(
     limit: int = PAGE_SIZE,
 ) -> tuple[int, Sequence[Company]]:
     """How many visible customers match, and one page of them by name."""
-    base = records.select(Company).where(*conditions)
-    total = await records.session.scalar(select(func.count()).select_from(base.subquery()))
+    scope = records.scope(Company)
+    total = await records.session.scalar(select(func.count(Company.id)).where(scope, *conditions))
     page = await records.session.scalars(
-        base.order_by(Company.name, Company.id).offset(offset).limit(limit)
+        select(Company)
+        .where(scope, *conditions)
+        .order_by(Company.name, Company.id)
+        .offset(offset)
+        .limit(limit)
     )
     return int(total or 0), page.all()
 

@@ -77,7 +77,8 @@ async def conditions(ctx: Context, filters: Sequence[Filter]) -> list[ColumnElem
             out.append(store.no_activity(start, end, f.activity))
         elif f.kind == "high_value":
             threshold = int(ctx.settings.segment_high_value * 100)
-            out.append(store.high_value(threshold))
+            everyone = ctx.records.principal.visible_owner_ids is None
+            out.append(store.high_value(threshold, everyone=everyone))
         elif f.kind == "no_order":
             local = ctx.now.astimezone(ctx.tz)
             since = _months_back(datetime.combine(local.date(), time(), tzinfo=ctx.tz), f.n)

@@ -22,6 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_activities_company_time", "activities", ["company_id", "occurred_at", "kind"]
+    )
+    op.create_index("ix_deals_company_stage", "deals", ["company_id", "stage", "stage_changed_at"])
     op.create_table(
         "tag_dimensions",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -159,3 +163,5 @@ def downgrade() -> None:
     op.drop_index("ix_tags_name", table_name="tags")
     op.drop_table("tags")
     op.drop_table("tag_dimensions")
+    op.drop_index("ix_deals_company_stage", table_name="deals")
+    op.drop_index("ix_activities_company_time", table_name="activities")
