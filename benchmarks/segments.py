@@ -166,7 +166,7 @@ def segments_to_run(field: CustomField, everyone: bool) -> dict[str, list[Column
         ],
         "no repurchase in 3 months": [segments.no_order(NOW - timedelta(days=91), repurchase=True)],
         "no activity in 30 days": [segments.no_activity(NOW - timedelta(days=30), None, None)],
-        "deals stuck (14 days)": [segments.stuck(NOW - timedelta(days=14), OPEN)],
+        "deals stuck (14 days)": [segments.stuck(NOW - timedelta(days=14), ("won", "lost"))],
         "产品型号 X200": [matching(field, "=", Typed(text="X200"))],
     }
 

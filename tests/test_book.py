@@ -196,6 +196,25 @@ async def test_builtin_segments_page_with_more(bot, ws):
     assert "(11–14 of 14)" in r.text
 
 
+async def test_deals_stuck_in_a_stage(bot, ws):
+    """Acme ERP moved to proposal today; a Globex deal has sat in qualified for a month."""
+    await add(
+        bot,
+        ws.li,
+        Deal,
+        company_id=ws.ids["Globex Corporation"],
+        title="Globex pilot",
+        stage="qualified",
+        stage_changed_at=bot.clock.now() - timedelta(days=30),
+    )
+    r = await ws.li.send("/segments")
+    r = await ws.li.click(r.button("Deals stuck in a stage"))
+    assert r.text == "🔎 Deals stuck in a stage: 1 customer(s)"
+    assert r.buttons[0].label.startswith("Globex")
+    r = await ws.wang.send("/分群 商机停滞")  # the manager sees Li's customers too
+    assert r.text == "🔎 商机停滞：1 个客户"
+
+
 async def test_segments_that_are_not_understood_are_refused(bot, ws):
     r = await ws.li.send("/segment purple customers")
     assert "couldn't read “purple customers” as a segment" in r.text

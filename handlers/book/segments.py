@@ -24,6 +24,7 @@ from store import fields as custom_fields
 from store import segments as store
 from store import tags as store_tags
 from store.models import Company, Segment
+from store.pipeline import CLOSED_STAGES
 
 CITY_CAP = 500
 
@@ -85,7 +86,7 @@ async def conditions(ctx: Context, filters: Sequence[Filter]) -> list[ColumnElem
             out.append(store.no_order(since, repurchase=f.repurchase))
         elif f.kind == "stuck":
             before = ctx.now - timedelta(days=f.n)
-            out.append(store.stuck(before, ctx.settings.pipeline.open_stages))
+            out.append(store.stuck(before, CLOSED_STAGES))
         elif f.kind == "city":
             out.append(store.in_city(f.value))
         elif f.kind == "tag":
