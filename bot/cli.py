@@ -809,6 +809,80 @@ async def team_list() -> None:
         await app.close()
 
 
+@main.group()
+def field() -> None:
+    """Custom fields on companies, contacts and deals (shown on cards, set in chat, filtered
+    in segments, in import and export)."""
+
+
+@field.command("add")
+@click.argument("entity", type=click.Choice(["company", "contact", "deal"]))
+@click.argument("key")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["text", "number", "money", "date", "choice", "multi"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--en", "name_en", required=True, help="The English name.")
+@click.option("--zh", "name_zh", required=True, help="The Chinese name.")
+@click.option("--choices", default="", help="For choice / multi: the choices, comma-separated.")
+@run_async
+async def field_add(
+    entity: str, key: str, kind: str, name_en: str, name_zh: str, choices: str
+) -> None:
+    """Add a field: `crmbot field add company product_model --en "Product model" --zh 产品型号`."""
+    from store.fields import FieldError, add_field
+
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            try:
+                made = await add_field(
+                    session,
+                    app.clock.now(),
+                    entity=entity,
+                    key=key,
+                    name_en=name_en,
+                    name_zh=name_zh,
+                    kind=kind,
+                    choices=choices.replace("，", ",").split(","),
+                )
+            except FieldError as error:
+                raise click.ClickException(_field_error(error.key, error.value)) from None
+        echo(f"Field {made.key} ({made.kind}) added to {entity}: {made.name_en} / {made.name_zh}")
+    finally:
+        await app.close()
+
+
+def _field_error(key: str, value: str) -> str:
+    return {
+        "exists": f"there is already a field named {value!r} there",
+        "no_choices": "a choice field needs --choices A,B,C",
+        "no_name": "give the field both names: --en and --zh",
+    }.get(key, f"{key}: {value}")
+
+
+@field.command("list")
+@run_async
+async def field_list() -> None:
+    """Every custom field: entity, key, type, names, choices."""
+    from store.fields import fields_for
+
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            found = await fields_for(session)
+        if not found:
+            echo("No custom fields yet. Try: crmbot field add company model --en Model --zh 型号")
+        for row in found:
+            extra = f"  [{', '.join(row.choices)}]" if row.choices else ""
+            echo(f"{row.entity:8} {row.key:20} {row.kind:7} {row.name_en} / {row.name_zh}{extra}")
+    finally:
+        await app.close()
+
+
 @main.command()
 @click.argument("text")
 @click.option("--now", "now_text", metavar="ISO8601", help="When the message was sent.")

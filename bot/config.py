@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     """Weekday (0 = Monday) of weekly subscribed reports."""
     pipeline_stages: Annotated[tuple[str, ...], NoDecode] = DEFAULT_STAGES
     approval_threshold: Decimal = Field(default=DEFAULT_APPROVAL_THRESHOLD, ge=0)
+    segment_high_value: Decimal = Field(default=Decimal(100_000), ge=0)
+    """Won deals adding up to this much (as recorded) make a customer "high value" in a
+    segment (``/segment dormant high value``)."""
     """CNY-equivalent amount from which a deal needs approval to be won; 0 = never."""
     approval_rates: Annotated[dict[str, Decimal], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_RATES)

@@ -11,6 +11,9 @@ from bot.router import Router
 from conversations.base import Flows
 from handlers.approvals import rejection
 from handlers.approvals import routes as approvals
+from handlers.book import fields as book_fields
+from handlers.book import routes as book
+from handlers.book import save as book_save
 from handlers.cards import review
 from handlers.cards import routes as cards
 from handlers.checkin import routes as checkin
@@ -60,6 +63,7 @@ def build_router() -> Router:
         contracts,
         tickets,
         approvals,
+        book,
         tasks,
         reminders,
         subscriptions,
@@ -101,6 +105,8 @@ def build_flows() -> Flows:
         contract_edit.FLOW,
         new_ticket.FLOW,
         ticket_close.FLOW,
+        book_fields.FLOW,
+        book_save.FLOW,
     ):
         flows.add(flow)
     return flows

@@ -795,3 +795,126 @@ class MaskRule(Base):
     masked: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+# --- Book of business: tags, custom fields, segments (issue 15) ----------------------------
+
+
+Index("ix_activities_company_time", Activity.company_id, Activity.occurred_at, Activity.kind)
+"""Segments ask, per customer, "any activity (of this kind) since …?": one index seek, and
+the kind is read from the index (benchmarks/segments.py)."""
+Index("ix_deals_company_stage", Deal.company_id, Deal.stage, Deal.stage_changed_at)
+"""Segments ask, per customer, "a won deal since …?" and "an open deal in its stage since
+before …?"."""
+
+
+class TagDimension(Base):
+    """A group of tags (industry, region, tier…): a preset of 22 comes with the migration,
+    admins add more. ``key`` is what the CLI and payload-free text name it by; the names
+    are what people read, one per language."""
+
+    __tablename__ = "tag_dimensions"
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(80))
+    name_zh: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class Tag(Base):
+    """One value of a dimension (``VIP`` in tier, ``制造业`` in industry)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("dimension_id", "name"),)
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dimension_id: Mapped[int] = mapped_column(ForeignKey("tag_dimensions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    created_at: Mapped[datetime]
+
+
+class CompanyTag(Base):
+    """A tag put on a customer. Audited, so who tagged what (and removed it) is on record;
+    the ``(tag_id, company_id)`` index serves segment filters by tag."""
+
+    __tablename__ = "company_tags"
+    __table_args__ = (
+        UniqueConstraint("company_id", "tag_id"),
+        Index("ix_company_tags_tag", "tag_id", "company_id"),
+    )
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class CustomField(Base):
+    """A field an admin added to companies, contacts or deals (``entity``), with a name
+    per language and a ``kind``: text, number, money, date, choice or multi (several
+    choices). ``choices`` lists the allowed values of the two choice kinds."""
+
+    __tablename__ = "custom_fields"
+    __table_args__ = (UniqueConstraint("entity", "key"),)
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(80))
+    name_zh: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(12))
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+
+class CustomValue(Base):
+    """One value of a custom field on one record: a typed key-value row (docs/DESIGN.md
+    says why not a JSON column). Exactly one of ``company_id`` / ``contact_id`` /
+    ``deal_id`` is set (the field's entity), so deleting the record deletes its values; a
+    multiple-choice field has one row per choice. The value sits in the column of its
+    type, each indexed with the field first, which is how segments filter."""
+
+    __tablename__ = "custom_values"
+    __table_args__ = (
+        Index("ix_custom_values_text", "field_id", "text_value"),
+        Index("ix_custom_values_number", "field_id", "number_value"),
+        Index("ix_custom_values_date", "field_id", "date_value"),
+    )
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("custom_fields.id", ondelete="CASCADE"))
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    deal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deals.id", ondelete="CASCADE"), index=True
+    )
+    text_value: Mapped[str | None] = mapped_column(String(200))
+    number_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    date_value: Mapped[date | None] = mapped_column(Date)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[datetime]
+
+
+class Segment(Base):
+    """A customer filter as typed in chat and as understood (``filters``: relative
+    periods, so "上个月" is last month whenever it runs). A named segment is shared: anyone
+    may run it and sees what their record rules allow. The row without a name is its
+    owner's last segment, what "save as …" and the More button read."""
+
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("name"),)
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(80))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    query: Mapped[str] = mapped_column(Text)
+    filters: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

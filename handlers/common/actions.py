@@ -1,6 +1,6 @@
 """Buttons one feature shows for another: the deal card's 📄 Contract is answered by the
 contracts feature, which itself uses the deal approvals' pushes — declaring the button here
-keeps the features free of an import cycle."""
+keeps the features free of an import cycle. The card's 🏷 Tags and 🧩 Fields likewise."""
 
 from __future__ import annotations
 
@@ -12,3 +12,18 @@ from bot.payloads import Action
 @dataclass(frozen=True)
 class ContractFromDeal(Action, tag="kd"):
     deal: int
+
+
+@dataclass(frozen=True)
+class TagsFor(Action, tag="bt"):
+    """A customer's tags, with a button per dimension (the book of business answers)."""
+
+    company: int
+
+
+@dataclass(frozen=True)
+class FieldsFor(Action, tag="bf"):
+    """A record's custom fields, a button each, to set one (the book of business answers)."""
+
+    entity: str
+    record: int

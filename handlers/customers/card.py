@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.phones import display_phone
 from bot.replies import Button, Card
+from handlers.common.book_card import book_buttons, book_lines
 from handlers.common.labels import activity_label, deal_line
 from handlers.contracts.views import customer_summary
 from handlers.customers.actions import CorrectFrom, LogFor, ShowHistory
@@ -64,6 +65,7 @@ async def company_card(ctx: Context, company: Company) -> Card:
     lines += contract_lines
     ticket_lines, ticket_buttons = await ticket_views.customer_summary(ctx, company.id)
     lines += ticket_lines
+    lines += await book_lines(ctx, "company", company.id)
     if last is not None:
         when = format_when(last.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
         lines.append(
@@ -96,10 +98,12 @@ async def company_card(ctx: Context, company: Company) -> Card:
     edit: tuple[Button, ...] = ()
     if records.may_correct(company):
         edit = (Button(ctx.t("corrections.edit"), CorrectFrom(company.id)),)
+    # The book's 🏷 Tags / 🧩 Fields after Edit: the numbers of the buttons before stay.
+    book = tuple(await book_buttons(ctx, "company", company.id))
     return Card(
         f"🏢 {company.name}",
         tuple(lines),
-        buttons + deal_buttons + tuple(contract_buttons) + tuple(ticket_buttons) + edit,
+        buttons + deal_buttons + tuple(contract_buttons) + tuple(ticket_buttons) + edit + book,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.replies import Button, Card
 from handlers.common.actions import ContractFromDeal
+from handlers.common.book_card import book_buttons, book_lines
 from handlers.common.labels import deal_amount, stage_label
 from handlers.deals.actions import EditAmount, EditClose, MoveDeal, PickStage, ReopenDeal
 from locales.formatting import format_date
@@ -28,6 +29,7 @@ async def deal_card(ctx: Context, deal: Deal) -> Card:
     ]
     if deal.close_reason:
         lines.append(ctx.t("deal.line_reason", value=deal.close_reason))
+    lines += await book_lines(ctx, "deal", deal.id)
     buttons: tuple[Button, ...] = ()
     if not ctx.settings.pipeline.is_closed(deal.stage):
         buttons = (
@@ -44,7 +46,10 @@ async def deal_card(ctx: Context, deal: Deal) -> Card:
         )
     else:
         buttons = (Button(ctx.t("corrections.reopen"), ReopenDeal(deal.id)),)
-    return Card(f"💼 {deal.title}", tuple(lines), buttons)
+    # 🧩 Fields last (when deals have custom fields): the buttons before keep their numbers.
+    return Card(
+        f"💼 {deal.title}", tuple(lines), buttons + tuple(await book_buttons(ctx, "deal", deal.id))
+    )
 
 
 def stage_buttons(ctx: Context, deal: Deal) -> list[Button]:

@@ -21,8 +21,10 @@ from sqlalchemy import insert
 from handlers.imports.plan import Plan, Policy, Write
 from store.access import Records
 from store.bulk import create_many, table_of
+from store.fields import has_value, set_values
 from store.imports import MODELS, record_written
-from store.models import ActivityKind, DealStageChange, Owned
+from store.models import ActivityKind, Company, CustomField, DealStageChange, Owned
+from store.tags import TagError, put_tag, resolve
 
 BATCH_ROWS = 2000
 """Rows per transaction: big enough that SQLAlchemy batches the INSERTs, small enough that
@@ -126,9 +128,40 @@ async def apply_batch(
                 if await _merge(records, existing, _fields(write, progress.refs), write.mode):
                     written.append((table, write.row, existing.id, "update"))
                     progress.updated[table] += 1
+    await _book_values(records, writes, progress)
     await session.flush()
     await record_written(session, run_id, written)
     progress.rows_done += len({w.row for w in writes})
+
+
+async def _book_values(records: Records, writes: Sequence[Write], progress: Progress) -> None:
+    """The batch's tags and custom field values, once its records have ids. Each goes through
+    :func:`store.fields.set_values` (record rules, audit); ``fill`` leaves a value an
+    existing record already has. They go with their record on ``import undo``."""
+    for write in writes:
+        if write.table == "company_tags":
+            await _tags(records, progress.refs.get(write.ref, write.ref), write.values["names"])
+        if write.table != "custom_values":
+            continue
+        field = await records.session.get(CustomField, write.values["field_id"])
+        if field is None:
+            continue
+        record_id = progress.refs.get(write.ref, write.ref)
+        if write.values["fill"] and await has_value(records.session, field, record_id):
+            continue
+        await set_values(records, field, record_id, write.values["values"])
+
+
+async def _tags(records: Records, company_id: int, names: Sequence[str]) -> None:
+    """The 标签 column's words that are tags of the workspace go on the customer as tags
+    (the text stays in the imported ``tags`` column as it always did); others are left."""
+    company = await records.get(Company, company_id)
+    for name in names:
+        try:
+            tag = await resolve(records.session, records.now, name, create=False)
+        except TagError:
+            continue
+        await put_tag(records, company, tag)
 
 
 async def _merge(records: Records, obj: Owned, values: dict[str, Any], mode: Policy | None) -> bool:

@@ -27,10 +27,13 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.masking import SHOW_ALL, Masking
+from handlers.common.field_values import field_name, plain_value
 from handlers.imports.choices import FORMATS, KINDS
 from store.access import Records
+from store.fields import fields_for, values_by_record
 from store.masking import FieldClass
 from store.models import Activity, AuditEntry, Company, Contact, Deal, User
+from store.tags import tags_by_company
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SIGNED_DIGITS = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -41,6 +44,7 @@ _MASKED = {
     "email": FieldClass.EMAIL,
     "amount": FieldClass.AMOUNT,
 }
+ENTITY_OF = {"companies": "company", "contacts": "contact", "deals": "deal"}
 
 #: Each kind's columns: the import field names (headers from ``import.fields.*``).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -106,16 +110,18 @@ async def export_table(
     }
     rows: list[dict[str, Any]] = []
     if kind == "companies":
+        tagged = await tags_by_company(session)
         for c in await session.scalars(records.select(Company).order_by(Company.id)):
             rows.append(
                 {
+                    "_id": c.id,
                     "company": c.name,
                     "industry": c.industry,
                     "city": c.city,
                     "address": c.address,
                     "phone": c.phone,
                     "website": c.website,
-                    "tags": c.tags,
+                    "tags": _tags(tagged.get(c.id, []), c.tags),
                     "source": c.lead_source,
                     "owner": users.get(c.owner_id),
                     "owner_id": c.owner_id,
@@ -125,6 +131,7 @@ async def export_table(
         for p in await session.scalars(records.select(Contact).order_by(Contact.id)):
             rows.append(
                 {
+                    "_id": p.id,
                     "contact": p.name,
                     "company": companies.get(p.company_id or 0),
                     "title": p.title,
@@ -140,6 +147,7 @@ async def export_table(
         for d in await session.scalars(records.select(Deal).order_by(Deal.id)):
             rows.append(
                 {
+                    "_id": d.id,
                     "deal": d.title,
                     "company": companies.get(d.company_id),
                     "stage": t(f"stages.{d.stage}"),
@@ -171,11 +179,19 @@ async def export_table(
             )
     columns = COLUMNS[kind]
     headers = [_header(t, name) for name in columns]
-    table = Table(
-        kind,
-        headers,
-        [[_cell(name, row, masking) for name in columns] for row in rows],
-    )
+    cells = [[_cell(name, row, masking) for name in columns] for row in rows]
+    entity = ENTITY_OF.get(kind)
+    if entity is not None:
+        # Custom fields after the standard columns, headed by their names in the
+        # exporter's language: the importer reads them back into the same fields.
+        found = await fields_for(session, entity)
+        lang = t("book.fields.lang_code")
+        values = await values_by_record(session, entity) if found else {}
+        headers += [field_name(f, lang) for f in found]
+        for row, line in zip(rows, cells, strict=True):
+            mine = values.get(row["_id"], {})
+            line += [neutralise(plain_value(f, mine.get(f.id, []))) for f in found]
+    table = Table(kind, headers, cells)
     session.add(
         AuditEntry(
             at=records.now,
@@ -189,6 +205,15 @@ async def export_table(
         )
     )
     return table
+
+
+def _tags(structured: list[str], imported: str | None) -> str | None:
+    """The customer's tags, then any imported tag text that is not one of them."""
+    names = list(structured)
+    for word in re.split(r"[,;，；、|]+", imported or ""):
+        if word.strip() and word.strip() not in names:
+            names.append(word.strip())
+    return ", ".join(names) or None
 
 
 def _header(t: Callable[..., str], name: str) -> str:

@@ -25,17 +25,20 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
 from bot.nlu.amounts import currency_code, find_amount
+from handlers.common.field_values import BadValue, read_value
 from handlers.imports.choices import Policy
-from handlers.imports.columns import Columns, find_columns, remap
+from handlers.imports.columns import Columns, find_columns, header_key, remap
 from handlers.imports.phones import PhoneReader
 from handlers.imports.read import Cell, Sheet
 from store.dedupe import CustomerIndex, email_key, name_key, phone_key
+from store.fields import Typed
+from store.models import CustomField
 from store.pipeline import Pipeline
 
 
@@ -194,6 +197,8 @@ class Planner:
         currency: str,
         region: str = "CN",
         mapping: Mapping[str, str] | None = None,
+        custom_fields: Sequence[CustomField] = (),
+        now: datetime | None = None,
     ) -> None:
         self.mapping = dict(mapping or {})
         """The importer's corrections: header as written -> field (see ``columns.remap``)."""
@@ -210,6 +215,11 @@ class Planner:
         self.writes: list[Write] = []
         self._new: dict[int, Write] = {}
         self._next_ref = -1
+        # A column named like a custom field (either language, or its key) fills it.
+        self._custom = {
+            header_key(name): f for f in custom_fields for name in (f.name_en, f.name_zh, f.key)
+        }
+        self.now = now or datetime.now(UTC)
 
     def plan(self, sheets: Iterable[Sheet]) -> Plan:
         planned: list[SheetPlan] = []
@@ -244,6 +254,7 @@ class Planner:
             return  # a blank row
         result = RowResult(sheet, number, Status.CREATE)
         values = self._read(raw, text, result.problems)
+        custom = self._custom_values(extra, result.problems)
         if not raw.get("company") and not raw.get("contact"):
             result.problems.append(Problem("company", "no_customer"))
         if values.get("deal") and not raw.get("company"):
@@ -258,7 +269,27 @@ class Planner:
         if self.keep_unknown:
             notes += [f"{header}: {value}" for header, value in extra.items()]
         notes += values.pop("more_phones", [])
-        self._apply(result, values, notes)
+        self._apply(result, values, notes, custom)
+
+    def _custom_values(
+        self, extra: dict[str, str], problems: list[Problem]
+    ) -> list[tuple[CustomField, list[Typed]]]:
+        """The row's custom field cells, read in their field's type (taken out of
+        ``extra``, so they are not also kept as a note); a cell that is not of its type is
+        an error of the row."""
+        found: list[tuple[CustomField, list[Typed]]] = []
+        for header, text in list(extra.items()):
+            custom = self._custom.get(header_key(header))
+            if custom is None:
+                continue
+            del extra[header]
+            try:
+                found.append(
+                    (custom, read_value(custom, text, currency=self.currency, now=self.now))
+                )
+            except BadValue:
+                problems.append(Problem(header, "bad_field", text))
+        return found
 
     def _read(
         self, raw: Mapping[str, Cell], text: Mapping[str, str], problems: list[Problem]
@@ -351,8 +382,15 @@ class Planner:
             return
         self.writes.append(Write(table, row, found, values, target=found, mode=self.policy))
 
-    def _apply(self, result: RowResult, values: dict[str, Any], notes: list[str]) -> None:
+    def _apply(
+        self,
+        result: RowResult,
+        values: dict[str, Any],
+        notes: list[str],
+        custom: Sequence[tuple[CustomField, list[Typed]]] = (),
+    ) -> None:
         created = False
+        deal_ref: int | None = None
         company_ref: int | None = None
         owner = values["owner_id"]
         if values.get("company"):
@@ -438,9 +476,28 @@ class Planner:
                 self.index.add_deal(deal_ref, company_ref, values["deal"])
                 created = True
             else:
+                deal_ref = match.record_id
                 result.duplicate_by = result.duplicate_by or match.by
                 given = {k: v for k, v in deal_values.items() if k in _given_deal_fields(values)}
                 self._merge("deals", result.row, match.record_id, given)
+        tagging = company_ref is not None and (company_ref < 0 or self.policy is not Policy.SKIP)
+        if values.get("tags") and tagging and company_ref is not None:
+            names = [t.strip() for t in values["tags"].split(",") if t.strip()]
+            self.writes.append(Write("company_tags", result.row, company_ref, {"names": names}))
+        refs = {"company": company_ref, "contact": contact_ref, "deal": deal_ref}
+        for custom_field, typed in custom:
+            ref = refs[custom_field.entity]
+            if ref is None or (ref > 0 and self.policy is Policy.SKIP):
+                continue  # no such record in the row, or an existing one left as it is
+            fill = ref > 0 and self.policy is Policy.FILL
+            self.writes.append(
+                Write(
+                    "custom_values",
+                    result.row,
+                    ref,
+                    {"field_id": custom_field.id, "values": typed, "fill": fill},
+                )
+            )
         if notes and created:
             self._create(
                 "activities",

@@ -18,6 +18,7 @@ from locales.catalog import Translator
 from store.access import Principal, Records
 from store.db import Database
 from store.dedupe import load_customer_index, name_key
+from store.fields import fields_for
 from store.imports import finish_run, start_run
 from store.models import User
 from store.pipeline import Pipeline
@@ -98,6 +99,8 @@ async def make_plan(
         currency=request.currency,
         region=request.region,
         mapping=dict(request.mapping),
+        custom_fields=await fields_for(records.session),
+        now=records.now,
     )
     return planner.plan(sheets)
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot.context import Context, UserFacingError
 from bot.nlu.message import ParsedLog, parse_log
 from bot.router import Router, action, command, has_text
+from handlers.book import text as book_text
 from handlers.contracts import payments
 from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
@@ -27,6 +28,8 @@ def is_log(parsed: ParsedLog) -> bool:
 
 async def on_text(ctx: Context) -> None:
     if await payments.on_received(ctx):  # "received ¥200k from 星辰科技": an instalment paid
+        return
+    if await book_text.on_text(ctx):  # "tag 星辰科技 VIP", "上个月没有拜访的深圳VIP客户"…
         return
     parsed = parse_log(
         ctx.text,

@@ -10,11 +10,19 @@ from bot.router import Router, command
 from store.models import Role
 
 SECTIONS: dict[Role, tuple[str, ...]] = {
-    Role.REP: ("help.records", "help.contracts", "help.tickets", "help.reports", "help.settings"),
+    Role.REP: (
+        "help.records",
+        "help.contracts",
+        "help.tickets",
+        "help.book",
+        "help.reports",
+        "help.settings",
+    ),
     Role.MANAGER: (
         "help.records",
         "help.contracts",
         "help.tickets",
+        "help.book",
         "help.reports",
         "help.team",
         "help.approvals",
@@ -24,6 +32,8 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
         "help.records",
         "help.contracts",
         "help.tickets",
+        "help.book",
+        "help.book_admin",
         "help.reports",
         "help.admin",
         "help.approvals",

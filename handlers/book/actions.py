@@ -1,0 +1,59 @@
+"""The book-of-business buttons (see :mod:`bot.payloads`); the customer card's 🏷 Tags and
+🧩 Fields are in :mod:`handlers.common.actions`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.payloads import Action
+
+
+@dataclass(frozen=True)
+class TagDimensionFor(Action, tag="btd"):
+    """One dimension's tags for a customer, each a toggle."""
+
+    company: int
+    dimension: int
+
+
+@dataclass(frozen=True)
+class ToggleTag(Action, tag="btt"):
+    company: int
+    tag_id: int
+
+
+@dataclass(frozen=True)
+class EditField(Action, tag="bfe"):
+    field: int
+    record: int
+
+
+@dataclass(frozen=True)
+class PickChoice(Action, tag="bfc"):
+    """A choice of a choice field (its index in the field's choices); for a
+    multiple-choice field a toggle."""
+
+    field: int
+    record: int
+    choice: int
+
+
+@dataclass(frozen=True)
+class RunSegment(Action, tag="bs"):
+    """A saved segment (or the presser's last one), from row ``offset``."""
+
+    segment: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class RunBuiltin(Action, tag="bsb"):
+    key: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class SaveSegment(Action, tag="bss"):
+    """Save the presser's last segment: asks for a name."""
+
+    segment: int

@@ -1,0 +1,177 @@
+"""``/tag`` (``/标签``), "tag 星辰科技 VIP, 制造业", the tag buttons of a customer card, and
+``/tags`` (``/标签管理``): the dimensions, which admins edit."""
+
+from __future__ import annotations
+
+import re
+
+from bot.context import Context, UserFacingError
+from bot.replies import Button
+from handlers.book.actions import TagDimensionFor, ToggleTag
+from handlers.book.records import record_at_start
+from handlers.common.actions import TagsFor
+from store import tags as store
+from store.models import Company, Role, Tag, TagDimension
+
+SPLIT = re.compile(r"\s*[,，、;；]\s*|\s+")
+TAG_PHRASE = re.compile(r"^(?:tag|标签|打标签|加标签)\s+(.+)$", re.I | re.S)
+UNTAG_PHRASE = re.compile(r"^(?:untag|去掉标签|删除标签|移除标签)\s+(.+)$", re.I | re.S)
+
+
+def dimension_name(ctx: Context, dim: TagDimension) -> str:
+    return dim.name_zh if ctx.lang == "zh" else dim.name_en
+
+
+def _is_admin(ctx: Context) -> bool:
+    return ctx.user is not None and Role(ctx.user.role) is Role.ADMIN
+
+
+async def tag_command(ctx: Context) -> None:
+    text = ctx.args.strip()
+    if not text:
+        ctx.say("book.tags.usage")
+        return
+    await apply_text(ctx, text, remove=False)
+
+
+async def apply_text(ctx: Context, text: str, *, remove: bool) -> None:
+    """``星辰科技 VIP, 制造业`` (a ``-`` before a tag takes it off)."""
+    found = await record_at_start(ctx, "company", text)
+    if found is None:
+        raise UserFacingError("book.tags.no_customer", text=text)
+    company, rest = found
+    words = [w for w in SPLIT.split(rest) if w]
+    if not words:
+        await show_tags(ctx, company)
+        return
+    added, removed = [], []
+    for word in words:
+        take = remove or word.startswith("-")
+        try:
+            tag = await store.resolve(
+                ctx.session, ctx.now, word.lstrip("-"), create=_is_admin(ctx) and not take
+            )
+        except store.TagError as error:
+            raise UserFacingError(f"book.tags.{error.key}", value=error.value) from None
+        if take:
+            if await store.take_tag(ctx.records, company, tag.id):
+                removed.append(tag.name)
+        elif await store.put_tag(ctx.records, company, tag):
+            added.append(tag.name)
+    if added:
+        ctx.say("book.tags.added", name=company.name, tags="、".join(added))
+    if removed:
+        ctx.say("book.tags.removed", name=company.name, tags="、".join(removed))
+    if not added and not removed:
+        ctx.say("book.tags.unchanged", name=company.name)
+    await show_tags(ctx, company)
+
+
+async def show_tags(ctx: Context, company: Company) -> None:
+    """The customer's tags and a button per dimension that has tags to pick from."""
+    current = await store.company_tags(ctx.session, company.id)
+    dims = await store.dimensions(ctx.session, ctx.now)
+    tags = await store.all_tags(ctx.session, ctx.now)
+    having = {t.dimension_id for t in tags}
+    text = ctx.t(
+        "book.tags.current",
+        name=company.name,
+        tags="、".join(n for _, n in current) if current else ctx.t("book.tags.none"),
+    )
+    buttons = [
+        Button(dimension_name(ctx, d)[:40], TagDimensionFor(company.id, d.id))
+        for d in dims
+        if d.id in having
+    ]
+    ctx.ask(text, buttons)
+
+
+async def on_tags_for(ctx: Context) -> None:
+    company = await ctx.records.get(Company, ctx.pressed(TagsFor).company)
+    await show_tags(ctx, company)
+
+
+async def show_dimension(ctx: Context, company: Company, dimension_id: int) -> None:
+    dim = await ctx.session.get(TagDimension, dimension_id)
+    if dim is None:
+        raise UserFacingError("errors.not_found")
+    on = {tag_id for tag_id, _ in await store.company_tags(ctx.session, company.id)}
+    buttons = [
+        Button(("✅ " if t.id in on else "") + t.name[:36], ToggleTag(company.id, t.id))
+        for t in await store.tags_of_dimension(ctx.session, dim.id)
+    ]
+    buttons.append(Button(ctx.t("book.tags.back"), TagsFor(company.id)))
+    ctx.ask(
+        ctx.t("book.tags.dimension", dimension=dimension_name(ctx, dim), name=company.name), buttons
+    )
+
+
+async def on_dimension(ctx: Context) -> None:
+    pressed = ctx.pressed(TagDimensionFor)
+    company = await ctx.records.get(Company, pressed.company)
+    await show_dimension(ctx, company, pressed.dimension)
+
+
+async def on_toggle(ctx: Context) -> None:
+    pressed = ctx.pressed(ToggleTag)
+    company = await ctx.records.get(Company, pressed.company)
+    tag = await ctx.session.get(Tag, pressed.tag_id)
+    if tag is None:
+        raise UserFacingError("errors.not_found")
+    if await store.take_tag(ctx.records, company, tag.id):
+        ctx.say("book.tags.removed", name=company.name, tags=tag.name)
+    else:
+        await store.put_tag(ctx.records, company, tag)
+        ctx.say("book.tags.added", name=company.name, tags=tag.name)
+    await show_dimension(ctx, company, tag.dimension_id)
+
+
+async def tags_command(ctx: Context) -> None:
+    """``/tags``: every dimension with its tags; admins: ``add DIMENSION TAG``,
+    ``remove DIMENSION TAG``, ``new English name / 中文名``."""
+    verb, _, rest = ctx.args.strip().partition(" ")
+    verb = verb.casefold()
+    if verb in ("add", "remove", "new", "添加", "删除", "新建"):
+        if not _is_admin(ctx):
+            raise UserFacingError("errors.not_allowed")
+        await _edit(ctx, verb, rest.strip())
+        return
+    tags = await store.all_tags(ctx.session, ctx.now)
+    lines = [ctx.t("book.tags.list_title")]
+    for dim in await store.dimensions(ctx.session, ctx.now):
+        names = "、".join(t.name for t in tags if t.dimension_id == dim.id) or "–"
+        lines.append(f"• {dimension_name(ctx, dim)}: {names}")
+    if _is_admin(ctx):
+        lines.append(ctx.t("book.tags.admin_hint"))
+    ctx.reply_text("\n".join(lines))
+
+
+async def _edit(ctx: Context, verb: str, rest: str) -> None:
+    if verb in ("new", "新建"):
+        en, sep, zh = rest.partition("/")
+        if not sep or not en.strip() or not zh.strip():
+            raise UserFacingError("book.tags.new_usage")
+        try:
+            added = await store.add_dimension(ctx.session, ctx.now, en.strip(), zh.strip())
+        except store.TagError as error:
+            raise UserFacingError(f"book.tags.{error.key}", value=error.value) from None
+        ctx.say("book.tags.dimension_added", dimension=dimension_name(ctx, added))
+        return
+    dim_name, _, tag_name = rest.partition(" ")
+    if not tag_name.strip():
+        raise UserFacingError("book.tags.edit_usage")
+    dims = await store.dimensions(ctx.session, ctx.now)
+    dim = store.dimension_named(dims, dim_name)
+    if dim is None:
+        raise UserFacingError("book.tags.unknown_dimension", value=dim_name)
+    word = f"{dim.key}:{tag_name.strip()}"
+    if verb in ("add", "添加"):
+        tag = await store.resolve(ctx.session, ctx.now, word, create=True)
+        ctx.say("book.tags.tag_added", tag=tag.name, dimension=dimension_name(ctx, dim))
+        return
+    try:
+        tag = await store.resolve(ctx.session, ctx.now, word, create=False)
+    except store.TagError as error:
+        raise UserFacingError(f"book.tags.{error.key}", value=error.value) from None
+    await store.remove_tag(ctx.session, tag)
+    ctx.say("book.tags.tag_removed", tag=tag.name, dimension=dimension_name(ctx, dim))

@@ -1,0 +1,234 @@
+"""Tags grouped in dimensions, and the tags put on customers.
+
+The preset dimensions are written on first use rather than by the migration: a database
+that was restored, truncated (the PostgreSQL tests) or emptied by an admin gets them back
+the same way, and the list lives in one place. Who may change the vocabulary (admins) is
+the caller's check; putting a tag on a customer goes through the record rules (the
+customer must be one the principal sees).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.access import Records
+from store.models import Company, CompanyTag, Tag, TagDimension
+
+PRESET: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("industry", "Industry", "行业", ("制造业", "软件", "零售", "金融", "医药", "教育")),
+    ("region", "Region", "区域", ("华东", "华南", "华北", "华中", "西南", "海外")),
+    ("company_size", "Company size", "企业规模", ("1-50人", "50-500人", "500人以上")),
+    ("source", "Source", "客户来源", ("展会", "转介绍", "官网", "电话营销")),
+    ("purchase_frequency", "Purchase frequency", "采购频次", ("高频", "偶尔", "一次性")),
+    ("preferred_product", "Preferred product", "偏好产品", ()),
+    ("tier", "Tier", "客户等级", ("VIP", "重点", "普通", "潜在")),
+    ("relationship", "Relationship stage", "关系阶段", ("初次接触", "建立信任", "长期合作")),
+    ("decision_role", "Decision role", "决策角色", ("决策者", "影响者", "使用者")),
+    ("ownership", "Ownership", "企业性质", ("国企", "民企", "外企")),
+    ("budget", "Budget", "预算水平", ("预算充足", "预算一般", "预算紧张")),
+    ("credit", "Credit", "信用等级", ("信用优", "信用良", "信用差")),
+    ("payment_habit", "Payment habit", "付款习惯", ("付款准时", "付款拖延")),
+    ("channel", "Channel", "渠道", ("直销", "代理")),
+    ("competitor", "Competitor", "竞争对手", ()),
+    ("interest", "Interest", "关注点", ("价格", "质量", "服务", "交期")),
+    ("risk", "Risk", "风险", ("流失风险", "欠款风险")),
+    ("loyalty", "Loyalty", "忠诚度", ("忠诚度高", "忠诚度低")),
+    ("service_level", "Service level", "服务级别", ("标准服务", "金牌服务")),
+    ("event", "Events attended", "参与活动", ()),
+    ("language", "Language", "沟通语言", ("中文沟通", "English")),
+    ("price_sensitivity", "Price sensitivity", "价格敏感度", ("价格敏感", "价格不敏感")),
+)
+"""Key, English and Chinese name, and the tags each starts with (22 dimensions)."""
+
+
+class TagError(Exception):
+    """A tag or dimension that does not exist, or already does (``key`` names which)."""
+
+    def __init__(self, key: str, value: str) -> None:
+        super().__init__(f"{key}: {value}")
+        self.key = key
+        self.value = value
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    id: int
+    name: str
+    dimension_id: int
+    dimension_key: str
+
+
+async def ensure_preset(session: AsyncSession, now: datetime) -> None:
+    """Write the preset when there are no dimensions at all (a fresh workspace). Two
+    workers doing it at once: the second one's insert fails on the unique key and is
+    rolled back to its savepoint, leaving the first one's."""
+    if await session.scalar(select(func.count()).select_from(TagDimension)):
+        return
+    try:
+        async with session.begin_nested():
+            for position, (key, en, zh, names) in enumerate(PRESET, start=1):
+                dim = TagDimension(
+                    key=key, name_en=en, name_zh=zh, position=position, created_at=now
+                )
+                session.add(dim)
+                await session.flush()
+                session.add_all(Tag(dimension_id=dim.id, name=n, created_at=now) for n in names)
+            await session.flush()
+    except IntegrityError:
+        pass
+
+
+async def dimensions(session: AsyncSession, now: datetime) -> Sequence[TagDimension]:
+    await ensure_preset(session, now)
+    return (await session.scalars(select(TagDimension).order_by(TagDimension.position))).all()
+
+
+async def tags_of_dimension(session: AsyncSession, dimension_id: int) -> Sequence[Tag]:
+    return (
+        await session.scalars(select(Tag).where(Tag.dimension_id == dimension_id).order_by(Tag.id))
+    ).all()
+
+
+async def all_tags(session: AsyncSession, now: datetime) -> list[TagInfo]:
+    await ensure_preset(session, now)
+    rows = await session.execute(
+        select(Tag.id, Tag.name, TagDimension.id, TagDimension.key)
+        .join(TagDimension, Tag.dimension_id == TagDimension.id)
+        .order_by(TagDimension.position, Tag.id)
+    )
+    return [TagInfo(*row) for row in rows.all()]
+
+
+def dimension_named(found: Sequence[TagDimension], name: str) -> TagDimension | None:
+    """A dimension by its key or either of its names, ignoring case."""
+    folded = name.strip().casefold()
+    for dim in found:
+        if folded in (dim.key.casefold(), dim.name_en.casefold(), dim.name_zh.casefold()):
+            return dim
+    return None
+
+
+async def resolve(session: AsyncSession, now: datetime, word: str, *, create: bool) -> Tag:
+    """A tag by its name (``VIP``) or ``dimension:name`` (``区域:西北``). An unknown
+    dimension is a :class:`TagError`; an unknown name in a known dimension is created when
+    ``create`` (an admin), else refused; an unknown name alone is refused."""
+    dims = await dimensions(session, now)
+    dim_name, sep, name = word.replace("：", ":").partition(":")
+    if not sep:
+        name, dim_name = dim_name, ""
+    name = name.strip()
+    if not name:
+        raise TagError("unknown_tag", word)
+    dim = None
+    if dim_name:
+        dim = dimension_named(dims, dim_name)
+        if dim is None:
+            raise TagError("unknown_dimension", dim_name.strip())
+    stmt = select(Tag).where(func.lower(Tag.name) == name.casefold())
+    if dim is not None:
+        stmt = stmt.where(Tag.dimension_id == dim.id)
+    found = (await session.scalars(stmt.order_by(Tag.id).limit(1))).first()
+    if found is not None:
+        return found
+    if dim is None or not create:
+        raise TagError("unknown_tag", name)
+    tag = Tag(dimension_id=dim.id, name=name[:80], created_at=now)
+    session.add(tag)
+    await session.flush()
+    return tag
+
+
+async def company_tags(session: AsyncSession, company_id: int) -> list[tuple[int, str]]:
+    """The (tag id, name) pairs on a customer, in dimension order."""
+    rows = await session.execute(
+        select(Tag.id, Tag.name)
+        .join(CompanyTag, CompanyTag.tag_id == Tag.id)
+        .join(TagDimension, Tag.dimension_id == TagDimension.id)
+        .where(CompanyTag.company_id == company_id)
+        .order_by(TagDimension.position, Tag.id)
+    )
+    return [(row[0], row[1]) for row in rows.all()]
+
+
+async def tags_by_company(session: AsyncSession) -> dict[int, list[str]]:
+    """Every customer's tag names, in dimension order (an export)."""
+    rows = await session.execute(
+        select(CompanyTag.company_id, Tag.name)
+        .join(Tag, Tag.id == CompanyTag.tag_id)
+        .join(TagDimension, Tag.dimension_id == TagDimension.id)
+        .order_by(CompanyTag.company_id, TagDimension.position, Tag.id)
+    )
+    out: dict[int, list[str]] = {}
+    for company_id, name in rows.all():
+        out.setdefault(company_id, []).append(name)
+    return out
+
+
+async def put_tag(records: Records, company: Company, tag: Tag) -> bool:
+    """Tag a customer the principal sees; False when it already had the tag."""
+    await records.get(Company, company.id)
+    existing = await records.session.scalar(
+        select(CompanyTag.id).where(
+            CompanyTag.company_id == company.id, CompanyTag.tag_id == tag.id
+        )
+    )
+    if existing is not None:
+        return False
+    records.session.add(
+        CompanyTag(
+            company_id=company.id,
+            tag_id=tag.id,
+            created_by=records.principal.user_id,
+            created_at=records.now,
+        )
+    )
+    await records.session.flush()
+    return True
+
+
+async def take_tag(records: Records, company: Company, tag_id: int) -> bool:
+    """Remove a tag from a customer the principal sees; False when it did not have it.
+    Loaded and deleted through the session so the audit log records the removal."""
+    await records.get(Company, company.id)
+    row = await records.session.scalar(
+        select(CompanyTag).where(CompanyTag.company_id == company.id, CompanyTag.tag_id == tag_id)
+    )
+    if row is None:
+        return False
+    await records.session.delete(row)
+    await records.session.flush()
+    return True
+
+
+async def add_dimension(
+    session: AsyncSession, now: datetime, name_en: str, name_zh: str
+) -> TagDimension:
+    """A new dimension (admins); its key is made from the English name."""
+    dims = await dimensions(session, now)
+    for name in (name_en, name_zh):
+        if dimension_named(dims, name) is not None:
+            raise TagError("dimension_exists", name)
+    key = "_".join(name_en.casefold().split())[:40] or f"dim{len(dims) + 1}"
+    dim = TagDimension(
+        key=key,
+        name_en=name_en[:80],
+        name_zh=name_zh[:80],
+        position=max((d.position for d in dims), default=0) + 1,
+        created_at=now,
+    )
+    session.add(dim)
+    await session.flush()
+    return dim
+
+
+async def remove_tag(session: AsyncSession, tag: Tag) -> None:
+    """Delete a tag from the vocabulary (admins): it comes off every customer too."""
+    await session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id))
+    await session.delete(tag)
+    await session.flush()
