@@ -32,6 +32,8 @@ from store.search import KEY_SOURCES, search_keys
 #: cleaner to every session, so writers that bypass the flush apply what the hooks apply.
 BULK_CLOCK = "bulk_clock"
 BULK_CLEANER = "bulk_cleaner"
+#: From how many new records the audit rows are copied by the database (store.bulk_audit).
+DB_AUDIT_MIN_ROWS = 20
 _STAMPS = ("created_at", "updated_at", "stage_changed_at")
 _SKIP_CLEANING = frozenset({"search_key"})
 
@@ -147,7 +149,9 @@ async def _audit(
     platform = session.info.get("audit_platform", "system")
     table = table_of(model)
     keys = audited_keys(model)
-    if await audit_created(
+    # The database's copy pays off for a batch; for a few records (a one-message log)
+    # building and compiling its statement costs more than sending the rows.
+    if len(ids) >= DB_AUDIT_MIN_ROWS and await audit_created(
         session, table, keys, ids, values, at=at, user_id=user_id, platform=platform
     ):
         return
