@@ -33,19 +33,24 @@ def _vcard(adr: str) -> str:
         # the country the QR appends, and its comma between state and ZIP
         ("88 Pearl St, Hartford, CT 06103", ";;88 Pearl St;Hartford;CT;06103;USA"),
         # the unit moved behind the street by the vCard's parts
-        ("Flat 2, 17 Elm Grove, Leeds LS6 2AB", ";Flat 2;17 Elm Grove;Leeds;;LS6 2AB;United Kingdom"),
-        ("5 Jalan Kilang, #03-01, Singapore 159405", ";;5 Jalan Kilang, #03-01;Singapore;;159405;Singapore"),
+        (
+            "Flat 2, 17 Elm Grove, Leeds LS6 2AB",
+            ";Flat 2;17 Elm Grove;Leeds;;LS6 2AB;United Kingdom",
+        ),
+        (
+            "5 Jalan Kilang, #03-01, Singapore 159405",
+            ";;5 Jalan Kilang, #03-01;Singapore;;159405;Singapore",
+        ),
         # a Chinese address: the country in front, a district the QR left out
         ("浙江省宁波市鄞州区高新技术开发区院士路66号", ";;院士路66号;宁波市;浙江省;;中国"),
         ("臺南市東區大學路1號", ";;大學路1號;臺南市;;;台灣"),
     ],
 )
-def test_the_printed_address_stays_when_the_qr_only_reorders_it_or_adds_the_country(
-    printed, adr
-):
+def test_the_printed_address_stays_when_the_qr_only_reorders_it_or_adds_the_country(printed, adr):
     reading = read(f"## Ruth Adler\nBuyer\nadler@example.com\n{printed}")
     qr = contact_from_qr([_vcard(adr)], reading.region)
-    assert qr is not None and qr.address
+    assert qr is not None
+    assert qr.address
     assert merge_qr(qr, reading.fields).address == printed
 
 
@@ -124,7 +129,13 @@ def test_titles_the_vocabulary_did_not_list(title):
 
 @pytest.mark.parametrize(
     ("title", "line"),
-    [("店主", "店主"), ("東主", "東主 Proprietor"), ("營運長", "營運長"), ("財務長", "財務長 CFO"), ("社长", "社长")],
+    [
+        ("店主", "店主"),
+        ("東主", "東主 Proprietor"),
+        ("營運長", "營運長"),
+        ("財務長", "財務長 CFO"),
+        ("社长", "社长"),
+    ],
 )
 def test_chinese_owners_and_heads_are_titles(title, line):
     fields = read(f"晨光茶行\n## 蔡文雄\n{line}\n手機 0912-345-678").fields
@@ -157,6 +168,9 @@ def test_an_en_dash_and_a_hyphen_score_alike():
         ("微信/手机：139 1234 5678", ["+8613912345678"], [], [], None),
         ("WhatsApp/WeChat +852 9123 4567", ["+85291234567"], [], [], None),
         ("Tel/Fax: +852 2123 4567", [], ["+85221234567"], ["+85221234567"], None),
+        ("Mob / WeChat: +86 139 1234 5678", ["+8613912345678"], [], [], None),
+        ("Tel & Fax: +852 2123 4567", [], ["+85221234567"], ["+85221234567"], None),
+        ("电话、传真：0755-8888 1234", [], ["+8675588881234"], ["+8675588881234"], None),
         ("电话/传真：0755-8888 1234", [], ["+8675588881234"], ["+8675588881234"], None),
     ],
 )
@@ -204,6 +218,11 @@ def test_a_word_before_a_number_is_its_label_not_the_company(line):
     assert fields.mobile == ["+447700900456"]
 
 
+def test_a_name_beside_its_number_is_no_label():
+    fields = read("星辰科技有限公司\n张伟 138 0013 8000\n销售经理").fields
+    assert (fields.name, fields.mobile) == ("张伟", ["+8613800138000"])
+
+
 def test_a_chinese_hotline_label_is_a_phone_label():
     fields = read("## 王芳\n店长\n预约专线：021-6123 4567\n服务热线 400-820-0000").fields
     assert "+862161234567" in fields.phone
@@ -219,7 +238,14 @@ def test_a_bracketed_country_code_without_its_plus_is_read_in_that_country():
 
 @pytest.mark.parametrize(
     "site",
-    ["hollowoak.wales", "kiln.design", "studio-nine.london", "beanline.coffee", "fernway.events", "ashby.law"],
+    [
+        "hollowoak.wales",
+        "kiln.design",
+        "studio-nine.london",
+        "beanline.coffee",
+        "fernway.events",
+        "ashby.law",
+    ],
 )
 def test_new_top_level_domains_are_websites(site):
     fields = read(f"## Ada Price\nFounder\nada@{site}\n{site}").fields
@@ -227,11 +253,16 @@ def test_new_top_level_domains_are_websites(site):
 
 
 def test_the_tld_list_is_the_public_suffix_list():
-    assert is_tld("wales") and is_tld("design") and is_tld("com")
-    assert not is_tld("louis") and not is_tld("suite")
+    assert is_tld("wales")
+    assert is_tld("design")
+    assert is_tld("com")
+    assert not is_tld("louis")
+    assert not is_tld("suite")
 
 
-@pytest.mark.parametrize("line", ["Bluefin Supply Pte.Ltd.", "St.Louis Bakery", "Harbour Co.Limited"])
+@pytest.mark.parametrize(
+    "line", ["Bluefin Supply Pte.Ltd.", "St.Louis Bakery", "Harbour Co.Limited"]
+)
 def test_words_joined_by_a_dot_are_no_website(line):
     assert read(f"## Ada Price\nFounder\n{line}").fields.website is None
 

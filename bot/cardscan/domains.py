@@ -18,8 +18,50 @@ from collections.abc import Callable
 
 #: What is accepted when the Public Suffix List is not installed.
 FALLBACK_TLDS = frozenset(
-    "com net org info biz io co ai app dev me tv cc xyz top online site shop store "
-    "cn hk tw mo sg my jp kr uk us eu de fr nl it es ch au nz ca in asia global".split()
+    [
+        "com",
+        "net",
+        "org",
+        "info",
+        "biz",
+        "io",
+        "co",
+        "ai",
+        "app",
+        "dev",
+        "me",
+        "tv",
+        "cc",
+        "xyz",
+        "top",
+        "online",
+        "site",
+        "shop",
+        "store",
+        "cn",
+        "hk",
+        "tw",
+        "mo",
+        "sg",
+        "my",
+        "jp",
+        "kr",
+        "uk",
+        "us",
+        "eu",
+        "de",
+        "fr",
+        "nl",
+        "it",
+        "es",
+        "ch",
+        "au",
+        "nz",
+        "ca",
+        "in",
+        "asia",
+        "global",
+    ]
 )
 
 

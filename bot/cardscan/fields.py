@@ -176,9 +176,7 @@ _NUMBER_LABELS = frozenset(
     | {"text", "sms", "mb", "ddi", "switchboard", "hotline", "landline", "facsimile"}
 )
 #: Social accounts' labels: a handle follows ("@…"), or anything after a colon.
-_SOCIAL_LABELS = frozenset(
-    alias.casefold() for alias in LABELS["social"] if alias.isascii()
-)
+_SOCIAL_LABELS = frozenset(alias.casefold() for alias in LABELS["social"] if alias.isascii())
 _PHONE_RUN_RE = re.compile(r"[+(]?\d[\d\s().\-/]*")
 _LABEL_KIND = {alias.casefold(): kind for kind, aliases in LABELS.items() for alias in aliases}
 _LABEL_RE = re.compile(
@@ -675,14 +673,18 @@ def _segments(text: str) -> list[tuple[str | None, str]]:
         segments.append((None, text[: cuts[0][0]]))
     for i, (_start, end, kind) in enumerate(cuts):
         stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
-        if segments and segments[-1][0] is not None and not segments[-1][1].strip(_SEPARATORS):
+        previous = segments[-1][0] if segments else None
+        if previous is not None and not segments[-1][1].strip(_JOINERS):
             # Labels in a row with nothing between them ("Tel/Fax:", "Mob/WeChat:",
             # "手机/微信：", "电话/传真："): one value that all of them name.
-            kind = _combined_label(segments.pop()[0], kind)
+            segments.pop()
+            kind = _combined_label(previous, kind)
         segments.append((kind, text[end:stop]))
     return segments
 
 
+#: What may stand between two labels of one value ("Tel/Fax", "电话、传真", "Tel & Fax").
+_JOINERS = _SEPARATORS + "&、+"
 #: Labels that name a number, and what a number under several of them is.
 _NUMBER_KINDS = ("mobile", "phone", "fax", "phone+fax", "number")
 #: A number with its label after it: "+1 (415) 555-0126 mobile", "2123 4567 (O)",
@@ -696,7 +698,7 @@ _TRAILING_LABEL_RE = re.compile(
 #: "Reservations 0117 496 0821", "預約專線：(07)223-6558"): a label, not a name or company.
 _WORD_BEFORE_NUMBER_RE = re.compile(
     r"(?:(?P<word>[A-Za-z][A-Za-z'’&-]*(?: [A-Za-z][A-Za-z'’-]*)?)(?:\s*[:.]\s*|\s+)"
-    r"|[\u4e00-\u9fff]{2,6}\s*[:.]?\s*)(?P<number>[+(]?\d[\d\s().\-/]*\d(?:\s*(?:ext\.?|x|#)\s*\d{1,5})?)"
+    r"|(?P<cjk>[\u4e00-\u9fff]{2,6})\s*[:.]?\s*)(?P<number>[+(]?\d[\d\s().\-/]*\d(?:\s*(?:ext\.?|x|#)\s*\d{1,5})?)"
 )
 
 
@@ -739,8 +741,8 @@ def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
     # Glued: OCR often drops the space after a one-letter label ("M617…", "Eanna@…").
     glued = not sep
     if key in _NUMBER_LABELS:
-        if glued and re.match(r"/\s*[A-Za-z\u4e00-\u9fff]", rest):
-            return True  # "Tel/Fax:", "M/WhatsApp:": another label follows
+        if re.match(r"[/&、]\s*[A-Za-z\u4e00-\u9fff]", rest):
+            return True  # "Tel/Fax:", "M/WhatsApp:", "Tel & Fax": another label follows
         # A phone number must follow, not a postcode ("Manchester M3 4LZ") or a floor.
         run = _PHONE_RUN_RE.match(rest)
         return run is not None and sum(ch.isdigit() for ch in run.group(0)) >= 7
@@ -812,7 +814,9 @@ def _take_segment(
     text = _take_urls(found, text, labelled=kind == "website" or alone)
     if kind is None:
         labelled = _WORD_BEFORE_NUMBER_RE.fullmatch(text)
-        if labelled is not None:
+        if labelled is not None and not _is_name_shaped(
+            labelled.group("word"), labelled.group("cjk")
+        ):
             number = labelled.group("number")
             left = _take_phones(found, number, region, "number", lenient=False)
             if left.strip(_SEPARATORS) != number.strip(_SEPARATORS):
@@ -821,6 +825,14 @@ def _take_segment(
     text = text.strip(_SEPARATORS)
     if text:
         found.candidates.append(_Candidate(text, line, height))
+
+
+def _is_name_shaped(word: str | None, cjk: str | None) -> bool:
+    """A person's name beside their number on one row ("Wei Zhang 138 0013 8000", "张伟
+    138…") is no label."""
+    if cjk is not None:
+        return _is_cjk_name(cjk)
+    return word is not None and " " in word and _is_latin_name(word)
 
 
 #: A label OCR glued onto an address, its colon misread ("E-mailojh.wu@…", "Email:anna@…").
@@ -1007,9 +1019,7 @@ def _runs(cand: _Candidate) -> list[_Run]:
 
 #: A Chinese character against a capitalised English word, or an English word against a
 #: Chinese character ("TCL科技" keeps its acronym: an upper-case run is left alone).
-_CJK_LATIN_GLUE_RE = re.compile(
-    f"(?<=[{_CJK_CHARS}])(?=[A-Z][a-z])|(?<=[a-z])(?=[{_CJK_CHARS}])"
-)
+_CJK_LATIN_GLUE_RE = re.compile(f"(?<=[{_CJK_CHARS}])(?=[A-Z][a-z])|(?<=[a-z])(?=[{_CJK_CHARS}])")
 
 
 def _join_roles(out: list[_Run], first: int, separator: str) -> None:
@@ -1019,7 +1029,9 @@ def _join_roles(out: list[_Run], first: int, separator: str) -> None:
     if left.cjk != right.cjk or _kind(left) != "title" or _kind(right) != "title":
         return
     glue = f" {separator.strip()} " if separator.strip() else " "
-    out[first - 1 : first + 1] = [_Run(left.text + glue + right.text, left.cjk, left.line, left.height)]
+    out[first - 1 : first + 1] = [
+        _Run(left.text + glue + right.text, left.cjk, left.line, left.height)
+    ]
 
 
 def _script_groups(tokens: list[str]) -> Iterable[tuple[bool, list[str]]]:

@@ -108,8 +108,8 @@ def merge_qr(qr: CardFields, ocr: CardFields) -> CardFields:
 #: Country names a QR address adds that a card does not print beside its address.
 _COUNTRIES = re.compile(
     r"(?<![a-z])(?:usa|u\.s\.a\.?|united states(?: of america)?|us|uk|u\.k\.|united kingdom|"
-    r"great britain|england|scotland|wales|hong kong(?: sar)?|hk|singapore|taiwan(?: \(?r\.o\.c\.?\)?)?|"
-    r"roc|china|p\.?r\.? ?china|prc|malaysia|macau|macao)(?![a-z])"
+    r"great britain|england|scotland|wales|hong kong(?: sar)?|hk|singapore|"
+    r"taiwan(?: \(?r\.o\.c\.?\)?)?|roc|china|p\.?r\.? ?china|prc|malaysia|macau|macao)(?![a-z])"
     r"|中华人民共和国|中國|中国|香港特别行政区|香港特別行政區|香港|台湾|臺灣|台灣|新加坡|澳门|澳門",
     re.IGNORECASE,
 )
