@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from phonenumbers import Leniency, NumberParseException, PhoneNumberFormat, PhoneNumberType
 
+from bot.cardscan.domains import is_tld
 from bot.cardscan.model import CardFields, OcrLine
 from bot.cardscan.region import NANP_REGIONS, nanp_numbers
 from bot.cardscan.script import to_simplified
@@ -68,6 +69,9 @@ LABELS: dict[str, tuple[str, ...]] = {
         "Cellphone",
         "Handphone",
         "WhatsApp",
+        "Text",
+        "SMS",
+        "Mb",
         "H/P",
         "HP",
         "M",
@@ -88,13 +92,21 @@ LABELS: dict[str, tuple[str, ...]] = {
         "座機",
         "總機",
         "直線",
+        "热线",
+        "熱線",
+        "专线",
+        "專線",
         "Telephone",
+        "Switchboard",
+        "Hotline",
+        "Landline",
         "Tel",
         "Phone",
         "Office",
         "Direct",
         "Main",
         "DID",
+        "DDI",
         "DL",
         "Ph",
         "Off",
@@ -105,7 +117,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "D",
         "O",
     ),
-    "fax": ("传真", "傳真", "Fax", "F"),
+    "fax": ("传真", "傳真", "Fax", "Facsimile", "F"),
     "email": (
         "电子邮箱",
         "电子邮件",
@@ -124,6 +136,25 @@ LABELS: dict[str, tuple[str, ...]] = {
     "address": ("公司地址", "办公地址", "地址", "Address", "Addr", "Add", "A"),
     "wechat": ("微信号", "微信", "WeChat", "Weixin", "WX"),
     "ignore": ("QQ", "邮编", "郵編", "Zip", "Postcode"),
+    # A social account's handle ("Instagram @kopi.sg", "IG: @studio"): not an e-mail,
+    # not a website, not a name; the reader leaves it out.
+    "social": (
+        "Instagram",
+        "IG",
+        "Facebook",
+        "FB",
+        "Twitter",
+        "LinkedIn",
+        "TikTok",
+        "YouTube",
+        "Threads",
+        "LINE",
+        "Telegram",
+        "小红书",
+        "小紅書",
+        "微博",
+        "抖音",
+    ),
 }
 #: Latin labels that may stand before their value with only a space or a dot (``Tel 021…``,
 #: ``p. (617) 555-0199``, ``e. anna@…``, ``w. www.…``), the value's shape confirming them;
@@ -133,13 +164,19 @@ _SPACE_LABELS = frozenset(
     | {"handphone", "whatsapp", "h/p", "hp", "did", "dl", "ph", "off"}
     | {"office", "direct", "main", "d", "o", "fax", "f", "wechat", "weixin", "wx", "qq"}
     | {"email", "e-mail", "mail", "e", "web", "website", "url", "w"}
+    | {"text", "sms", "mb", "ddi", "switchboard", "hotline", "landline", "facsimile"}
+    | {"instagram", "ig", "facebook", "fb", "twitter", "linkedin", "tiktok", "youtube"}
+    | {"threads", "line", "telegram"}
 )
 #: Labels whose value must be a number (what follows starts with a digit, ``+`` or ``(``).
 _NUMBER_LABELS = frozenset(
     {"mobile", "mob", "cell", "cellphone", "m", "c", "tel", "telephone", "phone", "t", "p"}
     | {"handphone", "whatsapp", "h/p", "hp", "did", "dl", "ph", "off"}
     | {"office", "direct", "main", "d", "o", "fax", "f"}
+    | {"text", "sms", "mb", "ddi", "switchboard", "hotline", "landline", "facsimile"}
 )
+#: Social accounts' labels: a handle follows ("@…"), or anything after a colon.
+_SOCIAL_LABELS = frozenset(alias.casefold() for alias in LABELS["social"] if alias.isascii())
 _PHONE_RUN_RE = re.compile(r"[+(]?\d[\d\s().\-/]*")
 _LABEL_KIND = {alias.casefold(): kind for kind, aliases in LABELS.items() for alias in aliases}
 _LABEL_RE = re.compile(
@@ -246,6 +283,10 @@ _TRADE_LATIN_RE = re.compile(
 #: "Health", "Harbour" are also surnames or plain words, so they need an ampersand or a
 #: second business word beside them.
 _AMPERSAND_RE = re.compile(r"[A-Za-z] (?:&|and) [A-Z]")
+_THE_RE = re.compile(r"The [A-Z]")
+#: Where two capitalised words were glued ("AssociateDirector"; not "McCann" or "LaSalle",
+#: whose first part is too short to be a word of the vocabulary).
+_CAMEL_RE = re.compile(r"(?<=[a-z]{4})(?=[A-Z][a-z]{2})")
 TITLE_CJK = (
     "经理",
     "总监",
@@ -291,6 +332,40 @@ TITLE_CJK = (
     "执行长",
     "特助",
 )
+#: Titles that end a run: owners and heads of a shop, a society, a branch (东主 and 店主
+#: print no other title). Matched only at the end, since 行长 or 所长 also occur inside
+#: a company's name (中国银行长沙分行).
+TITLE_CJK_ENDINGS = (
+    "东主",
+    "店主",
+    "业主",
+    "庄主",
+    "老板",
+    "掌柜",
+    "创办人",
+    "主理人",
+    "理事",
+    "干事",
+    "社长",
+    "会长",
+    "行长",
+    "馆长",
+    "厂长",
+    "所长",
+    "校长",
+    "站长",
+    "局长",
+    "医生",
+    "护士",
+    "编辑",
+    "记者",
+    "导游",
+    "教练",
+    "老师",
+)
+#: A "…长" of three or more characters is the head of something (营运长 COO, 财务长 CFO,
+#: 秘书长 secretary-general) unless the run reads as a person's name.
+TITLE_CJK_HEAD = "长"
 _TITLE_LATIN_RE = re.compile(
     r"\b(?:manager|director|president|ceo|cto|cfo|coo|cmo|cio|vp|vice|engineer|consultant|"
     r"officer|head|lead|partner|representative|rep|specialist|executive|founder|co-founder|"
@@ -300,7 +375,21 @@ _TITLE_LATIN_RE = re.compile(
     r"professor|lecturer|researcher|technician|controller|treasurer|strategist|producer|"
     r"solicitor|barrister|negotiator|surveyor|valuer|underwriter|actuary|auditor|paralegal|"
     r"notary|registrar|pharmacist|physician|dentist|therapist|curator|planner|chef|"
-    r"sommelier|conveyancer|estimator|dispatcher|recruiter|nurse|practitioner)\b",
+    r"sommelier|conveyancer|estimator|dispatcher|recruiter|nurse|practitioner|"
+    # Owners, trades and professions, and the roles of public life (words that are also
+    # common surnames, Baker, Mason, Dean, are left out: a name line must stay a name).
+    r"proprietor|proprietress|patron|landlord|landlady|salesperson|salesman|saleswoman|"
+    r"realtor|photographer|videographer|illustrator|artist|writer|author|journalist|"
+    r"reporter|stylist|hairdresser|tutor|teacher|instructor|mentor|doctor|surgeon|"
+    r"physio|veterinarian|midwife|paramedic|counsellor|counselor|dietitian|"
+    r"nutritionist|bookkeeper|clerk|cashier|receptionist|concierge|economist|programmer|"
+    r"mechanic|electrician|plumber|contractor|foreman|operator|ambassador|consul|"
+    r"delegate|commissioner|minister|councillor|councilor|mayor|provost|rector|fellow|"
+    r"intern|trainee|apprentice|volunteer|superintendent|inspector|investigator|"
+    r"examiner|assessor|adjuster|appraiser|chief|deputy|expert|evangelist|advocate|"
+    r"liaison|facilitator|organiser|organizer|promoter|publisher|presenter|captain|"
+    r"steward|stewardess|guide|interpreter|translator|courier|"
+    r"stylist|journalist|economist|\w+(?:ologist|ician|ographer|therapist|iatrist|ometrist))\b",
     re.IGNORECASE,
 )
 _ADDRESS_CJK = (
@@ -369,17 +458,38 @@ COMPOUND_SURNAMES = frozenset(
 _EMAIL_RE = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?@\s?[A-Za-z0-9\-]+(?:\s?\.\s?[A-Za-z0-9\-]+)*\s?\.\s?[A-Za-z]{2,}"
 )
-_TLDS = (
-    r"com|cn|net|org|io|co|hk|sg|uk|de|jp|info|biz|tech|ai|app|me|us|tw|mo|eu|fr|au|ca|"
-    r"in|kr|my|vn|th|id|ph|nl|it|es|ch|se|top|xyz|site|online|shop|cc|tv|dev|asia|global|"
-    r"cloud|digital|group|media|studio|agency|capital|ventures|partners|network|systems|"
-    r"solutions|works|world|life|live|store|team|nz|ie|be|at|dk|no|fi|pl|pt|ae|il|za|mx|br"
-)
+#: Something shaped like a web address; its ending is checked against the real top-level
+#: domains (:mod:`bot.cardscan.domains`) by :func:`_web_address`.
 _URL_RE = re.compile(
-    r"(?:https?\s?:\s?//\s?)?(?:www\s?\.\s?)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*"
-    rf"\.(?:{_TLDS})(?:\.(?:cn|hk|uk|sg|au|tw|jp))?\b(?:/[^\s]*)?",
+    r"(?<![@A-Za-z0-9.\-])(?:https?\s?:\s?//\s?)?(?:www\s?\.\s?)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*"
+    r"\.[A-Za-z]{2,24}\b(?![.@-][A-Za-z0-9])(?:/[^\s]*)?",
     re.IGNORECASE,
 )
+#: Legal forms that are also top-level domains (.ltd, .inc, .llc, .limited, .group):
+#: "Pte.Ltd" or "Co.Limited" with the space lost is a company, not a web address.
+_LEGAL_WORDS = frozenset(
+    {"co", "pte", "pty", "sdn", "bhd", "inc", "ltd", "llc", "llp", "plc", "corp", "limited"}
+    | {"company", "group", "gmbh", "ag", "sa", "bv", "nv", "kk"}
+)
+
+
+def _web_address(value: str) -> bool:
+    """Is this match a web address? Its last label must be a real top-level domain and,
+    without ``www`` or a scheme, printed the way domains are (a lowercase ending, or all in
+    capitals) and not two legal-form words ("Pte.Ltd")."""
+    compact = re.sub(r"\s+", "", value)
+    host = re.sub(r"^https?://", "", compact, flags=re.IGNORECASE).split("/", 1)[0]
+    labels = host.split(".")
+    if len(labels) < 2 or not is_tld(labels[-1]):
+        return False
+    if compact.lower().startswith(("www.", "http")):
+        return True
+    tld = labels[-1]
+    if not (tld.islower() or host.isupper()):
+        return False
+    return not (labels[-2].casefold() in _LEGAL_WORDS and tld.casefold() in _LEGAL_WORDS)
+
+
 #: An email whose spaces OCR scattered (``zhang @ x.com``), once they are removed.
 _LOOSE_EMAIL_RE = re.compile(
     r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
@@ -388,7 +498,7 @@ _WECHAT_ID_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{3,31}|\+?\d[\d \-]{4,18}\d")
 _SEPARATORS = " \t|｜·•/,;:，；：-–—()（）[]【】"
 #: Separators between pieces of one printed line; a slash only with spaces around it
 #: ("15/F" is a floor, "手机/Mob" a label).
-_SPLIT_RE = re.compile(r"\s*[|｜·•]\s*|\s+/\s+")
+_SPLIT_RE = re.compile(r"(\s*[|｜·•]\s*|\s+/\s+)")
 
 
 def normalise_text(text: str) -> str:
@@ -461,7 +571,7 @@ def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> Ca
     dotted: list[str] = []  # "e.brookesmith@…": a label "e." or the address itself?
     for index, line in enumerate(lines):
         text = normalise_text(line.text)
-        if not text:
+        if not text or _is_regulatory(text):
             continue
         if _DOTTED_E_RE.match(text):
             dotted.append(text.split()[0].lower())
@@ -478,6 +588,38 @@ def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> Ca
     _classify(cards, found.candidates)
     cards.email = [_undot(email, dotted, cards.name) for email in cards.email]
     return cards
+
+
+#: What a registration or licence line says ("Registered in England & Wales No. 08123456",
+#: "Authorised and regulated by the SRA", "Co. Reg. No. 201412345K", "UEN 201534567Z",
+#: "统一社会信用代码 91310…", "交觀甲字第7215號"): the law makes firms print them, and they
+#: are no part of the address, the company's name or anything else a contact keeps.
+_REGULATORY_PHRASE_RE = re.compile(
+    r"\b(?:registered|regulated|authori[sz]ed|licen[cs]ed|incorporated)\s+(?:in|by|and|with|under)\b"
+    r"|\b501\s*\(c\)",
+    re.IGNORECASE,
+)
+_REGULATORY_ID_RE = re.compile(
+    r"\b(?:reg(?:istration|istered|n)?|licen[cs]e|lic|company|co|charity|vat|gst|uen|abn|acn|"
+    r"crn|ein|tin|cin|brn|br|roc|ssm|permit|cert(?:ificate)?|membership|fca|sra|iata|cea|"
+    r"ea|tax|business)\.?\s*(?:no|number|nr|num|#|id|code)\b"
+    r"|\b(?:uen|gst|vat|abn|acn|crn|ein|brn|fca|sra|iata)\b",
+    re.IGNORECASE,
+)
+_REGULATORY_CJK_RE = re.compile(
+    r"注册|註冊|登记|登記|执照|執照|许可|許可|牌照|备案|備案|信用代码|信用代碼|证号|證號|"
+    r"编号|編號|字第\s*\d"
+)
+
+
+def _is_regulatory(text: str) -> bool:
+    """A registration or licence line (see the patterns): a phrase that says so, or a
+    registration word beside an identifier of at least five digits."""
+    if _REGULATORY_PHRASE_RE.search(text):
+        return True
+    if sum(ch.isdigit() for ch in text) < 4:
+        return False
+    return bool(_REGULATORY_ID_RE.search(text) or _REGULATORY_CJK_RE.search(text))
 
 
 #: A line that starts with "e." glued to an e-mail address.
@@ -511,6 +653,12 @@ def lines_from_text(text: str) -> list[OcrLine]:
 
 def _segments(text: str) -> list[tuple[str | None, str]]:
     """Cut a line at its labels: ``[(kind or None, text), ...]``."""
+    after = _TRAILING_LABEL_RE.fullmatch(text)
+    if after is not None:
+        key = (after.group("label") or after.group("short") or "").casefold()
+        kind = _LABEL_KIND.get(key)
+        if kind in _NUMBER_KINDS:
+            return [(kind, after.group("number"))]
     cuts: list[tuple[int, int, str]] = []
     for match in _LABEL_RE.finditer(text):
         label = match.group("label")
@@ -525,17 +673,48 @@ def _segments(text: str) -> list[tuple[str | None, str]]:
         segments.append((None, text[: cuts[0][0]]))
     for i, (_start, end, kind) in enumerate(cuts):
         stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
-        if (
-            segments
-            and segments[-1][0] == "phone"
-            and kind == "fax"
-            and not segments[-1][1].strip(_SEPARATORS)
-        ):
-            # "Tel/Fax: 2123 4567", "电话/传真：…": one number for both.
-            segments[-1] = ("phone+fax", "")
-            kind = "phone+fax"
+        previous = segments[-1][0] if segments else None
+        if previous is not None and not segments[-1][1].strip(_JOINERS):
+            # Labels in a row with nothing between them ("Tel/Fax:", "Mob/WeChat:",
+            # "手机/微信：", "电话/传真："): one value that all of them name.
+            segments.pop()
+            kind = _combined_label(previous, kind)
         segments.append((kind, text[end:stop]))
     return segments
+
+
+#: What may stand between two labels of one value ("Tel/Fax", "电话、传真", "Tel & Fax").
+_JOINERS = _SEPARATORS + "&、+"
+#: Labels that name a number, and what a number under several of them is.
+_NUMBER_KINDS = ("mobile", "phone", "fax", "phone+fax", "number")
+#: A number with its label after it: "+1 (415) 555-0126 mobile", "2123 4567 (O)",
+#: "9123 4567（手机）". A one-letter label only in brackets.
+_TRAILING_LABEL_RE = re.compile(
+    r"(?P<number>[+(]?\d[\d\s().\-/]*\d)\s*"
+    r"(?:[(\[]?(?P<label>[A-Za-z][A-Za-z/]+|[\u4e00-\u9fff]{2,4})[)\]]?|[(\[](?P<short>[A-Za-z])[)\]])"
+    r"\.?"
+)
+#: An unknown word or two before a number and nothing after ("Clinic 028 9649 6174",
+#: "Reservations 0117 496 0821", "預約專線：(07)223-6558"): a label, not a name or company.
+_WORD_BEFORE_NUMBER_RE = re.compile(
+    r"(?:(?P<word>[A-Za-z][A-Za-z'’&-]*(?: [A-Za-z][A-Za-z'’-]*)?)(?:\s*[:.]\s*|\s+)"
+    r"|(?P<cjk>[\u4e00-\u9fff]{2,6})\s*[:.]?\s*)(?P<number>[+(]?\d[\d\s().\-/]*\d(?:\s*(?:ext\.?|x|#)\s*\d{1,5})?)"
+)
+
+
+def _combined_label(first: str, second: str) -> str:
+    """The kind of one value under two labels. A phone and a fax label: the number is both.
+    A number label and a messenger's (WeChat, WhatsApp): the number, which is also the
+    messenger's account. Two phone labels ("Tel/Mob"): the number's own type decides."""
+    kinds = set(first.split("+")) | set(second.split("+"))
+    if "fax" in kinds and kinds & {"phone", "mobile", "number"}:
+        return "phone+fax"
+    numbers = [k for k in ("mobile", "phone", "fax", "number") if k in kinds]
+    if len(numbers) > 1:
+        return "number"
+    if numbers:
+        return numbers[0]
+    return second
 
 
 def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
@@ -555,14 +734,15 @@ def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
         return True
     if key not in _SPACE_LABELS:
         return False
-    rest = text[start + len(label) :].lstrip(" .")
+    # OCR reads the colon after a label as "·", ";" or "[" now and then ("FAX·(04)…").
+    rest = text[start + len(label) :].lstrip(" .·•;|[]")
     if not rest:
         return False
     # Glued: OCR often drops the space after a one-letter label ("M617…", "Eanna@…").
     glued = not sep
     if key in _NUMBER_LABELS:
-        if glued and re.match(r"/\s*[A-Za-z\u4e00-\u9fff]", rest):
-            return True  # "Tel/Fax:", "M/WhatsApp:": another label follows
+        if re.match(r"[/&、]\s*[A-Za-z\u4e00-\u9fff]", rest):
+            return True  # "Tel/Fax:", "M/WhatsApp:", "Tel & Fax": another label follows
         # A phone number must follow, not a postcode ("Manchester M3 4LZ") or a floor.
         run = _PHONE_RUN_RE.match(rest)
         return run is not None and sum(ch.isdigit() for ch in run.group(0)) >= 7
@@ -578,9 +758,14 @@ def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
     if key in {"web", "website", "url", "w"}:
         if glued:  # "wwww.x.com" is "w" + "www.x.com"; "www.x.com" itself is no label
             return start == 0 and token.casefold().startswith("www.")
-        return _URL_RE.match(token) is not None
+        match = _URL_RE.match(token)
+        return match is not None and _web_address(match.group(0))
+    if key == "qq":
+        return token[:1].isdigit()  # "QQ2846193751": a QQ number, glued or not
     if glued:
         return False
+    if key in _SOCIAL_LABELS:
+        return token.startswith("@")
     # An id after WeChat / QQ: digits, or lowercase letters, digits, "_" and "-"
     # (not "WeChat Pay Ltd.").
     return token.isdigit() or token == token.lower()
@@ -592,6 +777,10 @@ def _take_segment(
     text = text.strip(_SEPARATORS)
     if not text:
         return
+    if kind == "social":
+        # The handle, up to the first space; whatever follows is read as usual.
+        text = re.sub(r"^@?\S+", "", text)
+        kind = None
     if kind == "ignore":
         # A QQ number or a postcode: consume the digits, keep whatever follows.
         text = re.sub(r"^[\d\s\-]+", "", text)
@@ -600,7 +789,7 @@ def _take_segment(
         before = len(found.phone)
         text = _take_phones(found, text, region, "phone")
         found.fax.extend(found.phone[before:])
-    elif kind in {"mobile", "phone", "fax"}:
+    elif kind in {"mobile", "phone", "fax", "number"}:
         text = _take_phones(found, text, region, kind)
     elif kind == "wechat":
         match = _WECHAT_ID_RE.search(text)
@@ -619,14 +808,31 @@ def _take_segment(
     # Whatever the label, values with a shape of their own are taken where they are.
     # A line that is nothing but a domain is the card's web address, even with no label
     # and no www ("lumenorchard.com" under "dana@lumenorchard.com").
-    alone = kind is None and _URL_RE.fullmatch(text) is not None
+    whole = _URL_RE.fullmatch(text)
+    alone = kind is None and whole is not None and _web_address(whole.group(0))
     text = _take_emails(found, text)
     text = _take_urls(found, text, labelled=kind == "website" or alone)
     if kind is None:
+        labelled = _WORD_BEFORE_NUMBER_RE.fullmatch(text)
+        if labelled is not None and not _is_name_shaped(
+            labelled.group("word"), labelled.group("cjk")
+        ):
+            number = labelled.group("number")
+            left = _take_phones(found, number, region, "number", lenient=False)
+            if left.strip(_SEPARATORS) != number.strip(_SEPARATORS):
+                return  # the number was read; the word was its label
         text = _take_phones(found, text, region, None)
     text = text.strip(_SEPARATORS)
     if text:
         found.candidates.append(_Candidate(text, line, height))
+
+
+def _is_name_shaped(word: str | None, cjk: str | None) -> bool:
+    """A person's name beside their number on one row ("Wei Zhang 138 0013 8000", "张伟
+    138…") is no label."""
+    if cjk is not None:
+        return _is_cjk_name(cjk)
+    return word is not None and " " in word and _is_latin_name(word)
 
 
 #: A label OCR glued onto an address, its colon misread ("E-mailojh.wu@…", "Email:anna@…").
@@ -651,6 +857,8 @@ def _take_urls(found: _Found, text: str, *, labelled: bool = False) -> str:
         compact = re.sub(r"\s+", "", value)
         if " " in value and not compact.lower().startswith(("www.", "http")):
             continue
+        if not _web_address(value):
+            continue
         found.websites.append(_clean_url(compact))
         if labelled:
             found.web_labelled.add(_clean_url(compact))
@@ -663,14 +871,21 @@ def _clean_url(value: str) -> str:
     return re.sub(r"^https?://", "", value)
 
 
-def _take_phones(found: _Found, text: str, region: str, label: str | None) -> str:
+def _take_phones(
+    found: _Found, text: str, region: str, label: str | None, *, lenient: bool = True
+) -> str:
+    """Take the phone numbers out of ``text`` (filed by ``label`` and their type); what is
+    left. Under a label a number phonenumbers calls possible but not valid is kept too
+    (``lenient``): the label says it is one."""
+    # "(852) 2391 6620", "M (86) 139 2874 6031": a country code in brackets, without its +.
+    text = _BARE_CODE_RE.sub(r"+\1 ", text)
     if region not in NANP_REGIONS:
         # "(617) 555-0142" on a card read as Chinese is still +1, never +86 617…
         for raw, e164 in nanp_numbers(text):
             _file_phone(found, e164, PhoneNumberType.FIXED_LINE_OR_MOBILE, label)
             text = text.replace(raw, " ", 1)
     matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID))
-    if not matches and label is not None:
+    if not matches and label is not None and lenient:
         matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE))
     for match in matches:
         digits = sum(ch.isdigit() for ch in match.raw_string)
@@ -680,6 +895,11 @@ def _take_phones(found: _Found, text: str, region: str, label: str | None) -> st
         _file_phone(found, e164, _type(match.number), label)
         text = text.replace(match.raw_string, " ", 1)
     return text
+
+
+#: A country code printed in brackets without the plus, before a number's first digit.
+#: (Its opening bracket may have been stripped with the label: "M (86) 139…".)
+_BARE_CODE_RE = re.compile(r"(?:(?<![\d+])\(|^)(44|65|852|853|886|86)\)\s?(?=[1-9])")
 
 
 def _file_phone(found: _Found, e164: str, kind: int, label: str | None) -> None:
@@ -773,10 +993,14 @@ def _runs(cand: _Candidate) -> list[_Run]:
     separate runs ("张伟 销售总监"), except single characters spaced out for looks ("张 伟").
     """
     out: list[_Run] = []
-    for part in _SPLIT_RE.split(cand.text):
+    # OCR glues a bilingual card's Chinese and English names ("刘洋Leo Liu").
+    text = _CJK_LATIN_GLUE_RE.sub(" ", cand.text)
+    pieces = _SPLIT_RE.split(text)
+    for index, part in enumerate(pieces):
         part = part.strip(_SEPARATORS)
         if not part:
             continue
+        before = len(out)
         for cjk, tokens in _script_groups(part.split(" ")):
             if cjk:
                 whole = "".join(tokens)
@@ -788,7 +1012,26 @@ def _runs(cand: _Candidate) -> list[_Run]:
                     out.append(_Run(token, True, cand.line, cand.height))
             else:
                 out.extend(_latin_runs(" ".join(tokens), cand))
+        if 0 < before < len(out):
+            _join_roles(out, before, pieces[index - 1])
     return out
+
+
+#: A Chinese character against a capitalised English word, or an English word against a
+#: Chinese character ("TCL科技" keeps its acronym: an upper-case run is left alone).
+_CJK_LATIN_GLUE_RE = re.compile(f"(?<=[{_CJK_CHARS}])(?=[A-Z][a-z])|(?<=[a-z])(?=[{_CJK_CHARS}])")
+
+
+def _join_roles(out: list[_Run], first: int, separator: str) -> None:
+    """Two roles printed as one title across a separator ("Founder / Creative Director",
+    "Partner | Head of Tax", "董事 / 总经理") stay one title."""
+    left, right = out[first - 1], out[first]
+    if left.cjk != right.cjk or _kind(left) != "title" or _kind(right) != "title":
+        return
+    glue = f" {separator.strip()} " if separator.strip() else " "
+    out[first - 1 : first + 1] = [
+        _Run(left.text + glue + right.text, left.cjk, left.line, left.height)
+    ]
 
 
 def _script_groups(tokens: list[str]) -> Iterable[tuple[bool, list[str]]]:
@@ -818,7 +1061,7 @@ def _merge_single_chars(tokens: list[str]) -> list[str]:
 
 def _latin_runs(text: str, cand: _Candidate) -> list[_Run]:
     run = _Run(text, False, cand.line, cand.height)
-    if _kind(run) in {"address", "company", "title"} or "," not in text:
+    if _kind(run) in {"address", "company", "title", "name"} or "," not in text:
         return [run]
     return [_Run(p.strip(), False, cand.line, cand.height) for p in text.split(",") if p.strip()]
 
@@ -835,6 +1078,10 @@ def _kind(run: _Run) -> str:
             return "company"
         if any(word in text for word in TITLE_CJK) or text.endswith(("销售", "总工")):
             return "title"
+        if text.endswith(TITLE_CJK_ENDINGS) and not (len(text) <= 3 and _is_cjk_name(text)):
+            return "title"
+        if len(text) >= 3 and text.endswith(TITLE_CJK_HEAD) and not _is_cjk_name(text):
+            return "title"  # 营运长, 财务长, 秘书长
         if len(text) >= 3 and text.endswith("师") and not _is_cjk_name(text):
             return "title"  # 建筑师, 药剂师, 中医师: a profession
         if _is_cjk_name(text):
@@ -844,12 +1091,17 @@ def _kind(run: _Run) -> str:
         return "address"
     if _COMPANY_LATIN_RE.search(text):
         return "company"
-    if _TITLE_LATIN_RE.search(text):
+    # OCR drops the space between two words now and then ("AssociateDirector"): the
+    # vocabulary is looked up in the words apart.
+    spaced = _CAMEL_RE.sub(" ", text)
+    if _TITLE_LATIN_RE.search(spaced):
         return "title"
-    if _TRADE_LATIN_RE.search(text):
+    if _TRADE_LATIN_RE.search(spaced):
         return "company"  # "Harbor Logistics", "Bluefin Capital": no legal form printed
     if _AMPERSAND_RE.search(text) and _capitalised(text):
         return "company"  # "Magnolia Tile & Stone": people are not printed with an "&"
+    if _THE_RE.match(text) and _capitalised(text):
+        return "company"  # "The Copper Spoon": no person's name starts with "The"
     if _is_latin_name(text):
         return "name"
     return "other"
@@ -908,7 +1160,7 @@ _NAME_WORD_RE = re.compile(
 
 
 def _is_latin_name(text: str) -> bool:
-    words = _POST_NOMINALS_RE.sub("", text).split()
+    words = _name_core(text).split()
     if not 2 <= len(words) <= 4 or _COUNTRY_RE.search(text):
         return False
     if not all(_NAME_WORD_RE.fullmatch(w) for w in words):
@@ -944,6 +1196,18 @@ def _continues_address(
 _POST_NOMINALS_RE = re.compile(
     r"(?:,?\s+(?:MBA|PhD|Ph\.D\.|CPA|CFA|PMP|MD|Esq\.?|FCA|ACCA|CA|PE|MSc|BSc))+$"
 )
+#: A generation after the surname ("Marcus Bell Jr.", "John Ward III"): part of the name,
+#: kept as printed, but not a word the name's shape is judged by.
+_GENERATION_RE = re.compile(r",?\s+(?:Jr|Sr|Jnr|Snr)\.?$|,?\s+(?:II|III|IV|V|VI)$")
+#: A form of address before the name ("Dr. Helen Park", "Ms Li"): kept as printed too.
+_HONORIFIC_RE = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Sir|Dame|Rev|Hon)\.?\s+")
+
+
+def _name_core(text: str) -> str:
+    """The words a name is judged by: no post-nominals, generation or form of address."""
+    core = _POST_NOMINALS_RE.sub("", " ".join(text.split()))
+    core = _POST_NOMINALS_RE.sub("", _GENERATION_RE.sub("", core))
+    return _HONORIFIC_RE.sub("", core)
 
 
 def _best_name(names: list[_Run]) -> str | None:
@@ -954,7 +1218,10 @@ def _best_name(names: list[_Run]) -> str | None:
     if best.cjk:
         return best.text
     text = _POST_NOMINALS_RE.sub("", " ".join(best.text.split()))
-    return text.title() if text.isupper() else text
+    if not text.isupper():
+        return text
+    # A name printed in capitals is written as a name; a generation's numeral stays.
+    return " ".join(w if re.fullmatch(r"I{1,3}|IV|VI?", w) else w.title() for w in text.split())
 
 
 def _company_by_position(names: list[_Run], name: str | None) -> str | None:

@@ -10,6 +10,8 @@ and only then are a simplified card's fields normalised to simplified characters
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -88,6 +90,8 @@ def merge_qr(qr: CardFields, ocr: CardFields) -> CardFields:
             # A bilingual card's QR in English is a translation, not a correction: keep
             # the Chinese form, as everywhere else on a bilingual card.
             setattr(merged, name, printed)
+    if ocr.address and qr.address and same_address(ocr.address, qr.address):
+        merged.address = ocr.address
     numbers = set(qr.mobile + qr.phone + qr.fax)
     for name in ("mobile", "phone", "fax"):
         if not getattr(qr, name):
@@ -99,6 +103,35 @@ def merge_qr(qr: CardFields, ocr: CardFields) -> CardFields:
         merged.phone = [n for n in merged.phone if n not in label_knows]
         merged.mobile = list(dict.fromkeys([*merged.mobile, *label_knows]))
     return merged
+
+
+#: Country names a QR address adds that a card does not print beside its address.
+_COUNTRIES = re.compile(
+    r"(?<![a-z])(?:usa|u\.s\.a\.?|united states(?: of america)?|us|uk|u\.k\.|united kingdom|"
+    r"great britain|england|scotland|wales|hong kong(?: sar)?|hk|singapore|"
+    r"taiwan(?: \(?r\.o\.c\.?\)?)?|roc|china|p\.?r\.? ?china|prc|malaysia|macau|macao)(?![a-z])"
+    r"|中华人民共和国|中國|中国|香港特别行政区|香港特別行政區|香港|台湾|臺灣|台灣|新加坡|澳门|澳門",
+    re.IGNORECASE,
+)
+
+
+def _address_tokens(text: str) -> Counter[str]:
+    """An address as a bag of words (Latin) and characters (CJK), case and punctuation
+    aside, so two orderings of the same parts compare equal."""
+    folded = _COUNTRIES.sub(" ", text).casefold()
+    tokens = re.findall(r"[a-z0-9]+|[\u3400-\u9fff]", folded)
+    return Counter(tokens)
+
+
+def same_address(printed: str, coded: str) -> bool:
+    """Does the QR code's address say nothing the printed one does not? A vCard's ADR is
+    reassembled from parts (street, city, code, country) in an order and with a country
+    the card may not print ("…, MA, 02109, USA"; "中国湖北省…"), while the printed line
+    is the form the person gave; when every word of the code's address (its country
+    aside) is on the card, the printed form is kept. Where they differ (an OCR slip),
+    the QR's wins as everywhere else."""
+    want = _address_tokens(coded)
+    return bool(want) and not (want - _address_tokens(printed))
 
 
 def _either(e164: str) -> bool:
@@ -124,4 +157,12 @@ def reread_numbers(
     return replace(into, mobile=numbers.mobile, phone=numbers.phone, fax=numbers.fax)
 
 
-__all__ = ["TEXT_FIELDS", "Reading", "merge_qr", "read_lines", "reread_numbers", "simplified"]
+__all__ = [
+    "TEXT_FIELDS",
+    "Reading",
+    "merge_qr",
+    "read_lines",
+    "reread_numbers",
+    "same_address",
+    "simplified",
+]

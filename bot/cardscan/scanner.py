@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.cardscan import domains
 from bot.cardscan.fields import DEFAULT_REGION
 from bot.cardscan.limits import MAX_BYTES, MAX_PIXELS, OCR_MAX_SIDE, ImageRejected
 from bot.cardscan.model import FIELD_ORDER, CardFields, OcrLine, Source
@@ -114,6 +115,7 @@ class CardScanner:
         ``ocr`` extra (checked here too: the engine may be cached from before)."""
         require(OCR)
         self._engine().load()
+        domains.load()  # the Public Suffix List, read once (0.1 s) before the first card
 
     def scan(self, data: bytes, *, region: str = DEFAULT_REGION) -> ScanResult:
         """Raises :class:`~bot.cardscan.limits.ImageRejected` for uploads we won't read and

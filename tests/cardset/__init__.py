@@ -141,8 +141,9 @@ def write_set(out_dir: Path, count: int, seed: int = DEFAULT_SEED) -> list[dict[
 
 
 def _squash(value: str) -> str:
-    """Case, spaces and punctuation don't make a field wrong (Co.,Ltd. = Co., Ltd.)."""
-    return re.sub(r"[\s.,，。、#·:;'’\-/()（）]+", "", value).casefold()
+    """Case, spaces and punctuation don't make a field wrong (Co.,Ltd. = Co., Ltd.; an en
+    dash that OCR reads as a hyphen is the same dash)."""
+    return re.sub(r"[\s.,，。、#·:;'’\-‐‑‒–—―−/()（）]+", "", value).casefold()
 
 
 def _site(value: str) -> str:
