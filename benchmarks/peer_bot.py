@@ -26,9 +26,10 @@ import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 from aiohttp import web
-from sqlalchemy import ForeignKey, String, Text, func, select
+from sqlalchemy import DateTime, ForeignKey, String, Text, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -50,7 +51,8 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 
 
 class Base(DeclarativeBase):
-    pass
+    # Aware datetimes throughout, as PostgreSQL's asyncpg insists (timestamptz).
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
 
 
 class PeerUser(Base):
