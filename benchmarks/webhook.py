@@ -39,8 +39,11 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.server import build_server
+from store.db import Database
+from store.migrate import upgrade
 from store.models import Company, Role
 from store.users import create_user, link_identity
 from tests.fakes.telegram_api import FakeTelegram, user
@@ -186,6 +189,12 @@ async def crmbot_run(
 
 async def prepare(database_url: str) -> None:
     """A fresh crmbot database (migrated) with ``REPS`` linked reps, one customer each."""
+    # Workers never migrate PostgreSQL themselves (`crmbot db upgrade` does, once).
+    db = Database(database_url, SystemClock())
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
     settings = Settings(database_url=database_url)
     server = await build_server(settings)
     now = server.app.clock.now()
