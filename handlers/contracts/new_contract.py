@@ -17,13 +17,13 @@ from bot.context import Context, FlowKey, UserFacingError
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
 from conversations.base import Answer, Expects, Flow, Step
+from handlers.common.customer_pick import find_customer
 from handlers.contracts.views import contract_card, type_label
 from handlers.deals.edit import amount_cents
 from locales.formatting import format_full_date
 from store.contracts import ContractError, create_contract
 from store.models import Company, Deal
 from store.pipeline import WON
-from store.search import company_hits, search
 
 
 class State(StrEnum):
@@ -83,16 +83,14 @@ async def start_from_deal(ctx: Context, deal: Deal) -> None:
 
 
 async def _search(ctx: Context, query: str) -> None:
-    companies = company_hits(await search(ctx.records, query, limit=6))
-    if len(companies) == 1:
-        await _with_company(ctx, await ctx.records.get(Company, next(iter(companies))))
-    elif not companies:
-        ctx.say("contracts.no_customer", query=query)
-    else:
-        ctx.ask(
-            ctx.t("contracts.pick_customer"),
-            [Button(name[:60], PickCustomer(cid)) for cid, name in companies.items()],
-        )
+    await find_customer(
+        ctx,
+        query,
+        chosen=_with_company,
+        nothing="contracts.no_customer",
+        question="contracts.pick_customer",
+        answer=PickCustomer,
+    )
 
 
 async def _with_company(ctx: Context, company: Company) -> None:

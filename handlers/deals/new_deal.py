@@ -9,12 +9,12 @@ from bot.context import Context, FlowKey
 from bot.nlu.dates import parse_datetime
 from bot.replies import Button
 from conversations.base import Answer, Expects, Flow, Step
+from handlers.common.customer_pick import find_customer
 from handlers.common.labels import stage_label
 from handlers.deals import edit
 from handlers.deals.views import deal_card
 from store.deals import create_deal
 from store.models import Company
-from store.search import company_hits, search
 
 
 class State(StrEnum):
@@ -67,17 +67,13 @@ async def start(ctx: Context, company: Company | None = None) -> None:
 
 
 async def _search(ctx: Context, query: str) -> None:
-    companies = company_hits(await search(ctx.records, query, limit=6))
-    if len(companies) == 1:
-        company_id = next(iter(companies))
-        await _with_company(ctx, await ctx.records.get(Company, company_id))
-        return
-    if not companies:
-        ctx.say("deal.no_customer", query=query)
-        return
-    ctx.ask(
-        ctx.t("deal.pick_customer"),
-        [Button(name[:60], PickCompany(cid)) for cid, name in companies.items()],
+    await find_customer(
+        ctx,
+        query,
+        chosen=_with_company,
+        nothing="deal.no_customer",
+        question="deal.pick_customer",
+        answer=PickCompany,
     )
 
 

@@ -20,6 +20,7 @@ from bot.nlu.message import ParsedLog
 from bot.nlu.tickets import read_priority, read_ticket
 from bot.replies import Button
 from conversations.base import Answer, Expects, Flow, Step
+from handlers.common.customer_pick import find_customer
 from handlers.tickets.notices import tell
 from handlers.tickets.views import label, priority_label, ticket_card
 from store import tickets
@@ -129,16 +130,14 @@ async def start(ctx: Context, company: Company | None = None) -> None:
 
 
 async def _search(ctx: Context, query: str) -> None:
-    companies = company_hits(await search(ctx.records, query, limit=6))
-    if len(companies) == 1:
-        await _with_company(ctx, await ctx.records.get(Company, next(iter(companies))))
-    elif not companies:
-        ctx.say("tickets.no_customer", query=query)
-    else:
-        ctx.ask(
-            ctx.t("tickets.pick_customer"),
-            [Button(name[:60], PickCustomer(cid)) for cid, name in companies.items()],
-        )
+    await find_customer(
+        ctx,
+        query,
+        chosen=_with_company,
+        nothing="tickets.no_customer",
+        question="tickets.pick_customer",
+        answer=PickCustomer,
+    )
 
 
 async def _with_company(ctx: Context, company: Company) -> None:
