@@ -12,8 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
 from store import bulk as bulk_module
 from store.access import Principal, Records
@@ -21,22 +20,21 @@ from store.bulk import create_many
 from store.db import Database
 from store.models import Activity, ActivityKind, AuditEntry, Company, Contact, Deal, Role, User
 from tests.clocks import FROZEN_AT
+from tests.sql_trace import executed
 
 
 @contextmanager
 def audit_inserts() -> Iterator[list[int]]:
-    """The number of parameter sets of each INSERT into the audit log."""
-    seen: list[int] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
-        if re.match(r"\s*INSERT INTO audit_log", statement, re.IGNORECASE):
-            seen.append(len(params) if many else 1)
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
+    """The number of parameter sets of each INSERT into the audit log (filled when the
+    block ends)."""
+    sent: list[int] = []
+    with executed() as calls:
+        yield sent
+    sent += [
+        call.parameter_sets
+        for call in calls
+        if re.match(r"\s*INSERT INTO audit_log", call.statement, re.IGNORECASE)
+    ]
 
 
 async def admin(db: Database) -> Principal:

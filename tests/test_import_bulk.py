@@ -8,32 +8,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
 from bot.events import Attachment
 from store.models import AuditEntry, Company, Contact, Deal, DealStageChange
 from store.search import search_key
 from tests.sheets import xlsx
+from tests.sql_trace import executed
 
 ROWS = 240
 
 
 @contextmanager
 def inserts_into() -> Iterator[dict[str, int]]:
-    """Count the INSERT statements sent to the database, by table."""
+    """Count the INSERT statements sent to the database, by table (filled when the block
+    ends)."""
     seen: dict[str, int] = {}
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        found = re.match(r"\s*INSERT INTO (\w+)", statement, re.IGNORECASE)
+    with executed() as calls:
+        yield seen
+    for call in calls:
+        found = re.match(r"\s*INSERT INTO (\w+)", call.statement, re.IGNORECASE)
         if found:
             seen[found.group(1)] = seen.get(found.group(1), 0) + 1
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
 
 
 def big_sheet(tmp_path: Any) -> Any:

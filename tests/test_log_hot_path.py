@@ -5,29 +5,11 @@ the saving does not quietly come undone."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
 
 from store.models import Activity, AuditEntry, Company, Task
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """Every statement sent to the database while the block runs."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
+from tests.sql_trace import executed
 
 
 async def known_customer(bot, chat, name="Acme Trading Ltd"):
@@ -102,8 +84,9 @@ async def test_a_log_to_a_known_customer_stays_within_its_statement_budget(bot):
     li = await bot.user("li")
     await known_customer(bot, li)
     await li.send("called Acme Trading Ltd about the quote")  # first use: the conversation row
-    with statements() as seen:
+    with executed() as calls:
         await li.send("called Acme Trading Ltd, they want a revised quote, follow up Friday 10am")
+    seen = [call.statement for call in calls]
     work = [s for s in seen if not re.match(r"\s*(SAVEPOINT|RELEASE|BEGIN|COMMIT)", s, re.I)]
     companies = [s for s in work if re.match(r"\s*SELECT companies\.id", s)]
     assert len(companies) == 1, companies

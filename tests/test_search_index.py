@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from store import search as store_search
 from store.models import Company, Contact
 from store.search import search, search_key
 from store.search_index import FTS_TABLES, NAME_TRGM_INDEXES, TRGM_INDEXES
 from tests.clocks import FROZEN_AT
+from tests.sql_trace import executed
 
 
 async def _names(bot, user, query: str) -> list[str]:
@@ -226,14 +227,6 @@ async def test_postgresql_typo_stage_sets_its_planner_settings_once(bot):
     session, records = await bot.records_for(li)
     async with session, session.begin():
         await records.create(Company, name="Globex Corporation")
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(bot.db.engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with executed() as calls:
         assert await _names(bot, li, "Globx") == ["Globex Corporation"]
-    finally:
-        event.remove(bot.db.engine.sync_engine, "before_cursor_execute", seen)
-    assert sum("set_config" in statement for statement in statements) == 2
+    assert sum("set_config" in call.statement for call in calls) == 2
