@@ -20,7 +20,7 @@ from bot.replies import Button, Choices, Reply, Text
 from bot.workers import SlowWorkers
 from locales.catalog import Translator
 from store.access import Principal, Records
-from store.models import Conversation, Owned, User
+from store.models import Conversation, User
 
 A = TypeVar("A", bound=Action)
 S = TypeVar("S", bound=StrEnum)
@@ -133,8 +133,6 @@ class Context:
     the presser hears why."""
     slow: SlowWork | None = None
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
-    kept: list[Owned] = field(default_factory=list, repr=False)
-    """Records held for the event's transaction (see :meth:`store.access.Records.keep`)."""
     masking: Masking = SHOW_ALL
     """What this viewer sees masked (role policy, owner exception, group chat): every view
     that shows a phone, an e-mail or an amount asks it (bot/masking.py)."""
@@ -162,7 +160,7 @@ class Context:
     def records(self) -> Records:
         if self.principal is None:
             raise RuntimeError("records need a linked user")
-        return Records(self.session, self.principal, self.now, self.kept)
+        return Records(self.session, self.principal, self.now)
 
     def pressed(self, kind: type[A]) -> A:
         """The pressed button as ``kind`` (the type its route matched on)."""

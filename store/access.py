@@ -106,27 +106,25 @@ def may_hand_over(principal: Principal, owner_id: int) -> bool:
     return principal.role is Role.MANAGER and principal.can_see_owner(owner_id)
 
 
+_KEPT = "records_kept"
+"""``Session.info`` key of the records :meth:`Records.keep` holds."""
+
+
 class Records:
     """Scoped reads and writes of owned records for one principal in one transaction."""
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        principal: Principal,
-        now: datetime,
-        kept: list[Owned] | None = None,
-    ) -> None:
+    def __init__(self, session: AsyncSession, principal: Principal, now: datetime) -> None:
         self.session = session
         self.principal = principal
         self.now = now
-        self._kept = kept if kept is not None else []
 
     def keep(self, obj: Owned) -> None:
         """Hold ``obj`` for the rest of the transaction: the session's identity map holds
         records weakly, and a record read to decide something (the customer a log names)
-        is usually read again to act on it; held, that :meth:`get` needs no SELECT. A chat
-        event's views share one list (``kept``), as they share the transaction."""
-        self._kept.append(obj)
+        is usually read again to act on it; held, that :meth:`get` needs no SELECT. Held by
+        the session itself, so every view of the transaction (``narrowed``, a new
+        ``Context.records``) finds it, and it goes with the session."""
+        self.session.info.setdefault(_KEPT, []).append(obj)
 
     def narrowed(self, owner_ids: Iterable[int]) -> Records:
         """The same view limited to some of the owners it already covers (a manager's
@@ -134,9 +132,7 @@ class Records:
         visible = self.principal.visible_owner_ids
         wanted = frozenset(owner_ids)
         ids = wanted if visible is None else wanted & visible
-        return Records(
-            self.session, replace(self.principal, visible_owner_ids=ids), self.now, self._kept
-        )
+        return Records(self.session, replace(self.principal, visible_owner_ids=ids), self.now)
 
     def scope(self, model: type[RecordT]) -> ColumnElement[bool]:
         owned: Any = model  # a mapped class: hashable, as lru_cache needs
