@@ -98,9 +98,8 @@ async def run_rate(
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     await server.start_background()
     base = f"http://127.0.0.1:{port}"
-    warm, bodies = (lambda made: (made[:REPS], made[REPS:]))(
-        bodies_for(fake, REPS + int(rate * seconds))
-    )
+    made = bodies_for(fake, REPS + int(rate * seconds))
+    warm, bodies = made[:REPS], made[REPS:]
     latencies: list[float] = []
     samples: list[tuple[float, int, int]] = []  # (seconds since start, backlog, oldest wait)
     try:
