@@ -51,8 +51,11 @@ class PoolReturns:
                 return 0, 0
             warned = 0
             for company in await pool.to_warn(session, now, days):
-                warned += await self._push(session, company, "warn", days)
+                # Marked even when the holder has no chat to push to: the rule holds
+                # for everyone, and the warning is due as much as it can be.
+                await self._push(session, company, "warn", days)
                 await pool.mark_warned(session, company.id, now)
+                warned += 1
             returned = 0
             for company in await pool.to_return(session, now, days):
                 owner = company.owner_id

@@ -273,7 +273,7 @@ def last_touch() -> ColumnElement[datetime]:
 
 
 def _held_quiet(pool: int, before: datetime) -> Select[Company]:
-    return select(Company).where(Company.owner_id != pool, last_touch() < before)
+    return select(Company).where(Company.owner_id != pool, last_touch() <= before)
 
 
 def _warned() -> ColumnElement[datetime | None]:
