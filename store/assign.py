@@ -17,8 +17,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import pool
-from store.access import Principal
-from store.models import Company, Role, User
+from store.access import Principal, principal_for
+from store.models import Company, Deal, Role, Task, User
 
 
 class AssignRefused(Exception):
@@ -124,9 +124,39 @@ async def assign(
     return moved
 
 
+async def assign_item(
+    session: AsyncSession,
+    principal: Principal,
+    item: Deal | Task,
+    to_user: User,
+    now: datetime,
+) -> int:
+    """Give one deal or task to ``to_user``; its old owner. A deal or task at a customer
+    goes only to someone who sees that customer: it is worked through the customer, so
+    for anyone else the way is to assign the customer (which takes its deals along)."""
+    if not may_assign(principal):
+        raise AssignRefused("rep")
+    if not principal.can_see_owner(to_user.id):
+        raise AssignRefused("outside")
+    if not principal.can_see_owner(item.owner_id):
+        raise AssignRefused("unseen")
+    if item.company_id is not None:
+        holder = await session.scalar(select(Company.owner_id).where(Company.id == item.company_id))
+        target = await principal_for(session, to_user)
+        if holder is not None and not target.can_see_owner(holder):
+            raise AssignRefused("customer_first")
+    old = item.owner_id
+    item.owner_id = to_user.id
+    if isinstance(item, Deal):
+        item.updated_at = now
+    await session.flush()
+    return old
+
+
 __all__ = [
     "AssignRefused",
     "assign",
+    "assign_item",
     "assignable_people",
     "check",
     "may_assign",

@@ -74,7 +74,7 @@ async def test_a_manager_assigns_by_typing_in_chinese_and_the_rules_follow(bot, 
     assert owners == [ws.wang.user_id]
 
     r = await ws.wang.send("星辰科技转给Zhang")
-    assert "星辰科技 已经是 Zhang 的客户了。" in r.text
+    assert "星辰科技 已经归 Zhang 了。" in r.text
 
 
 async def test_refusals_in_english_and_an_admin_beyond_the_team(bot, ws):
@@ -162,3 +162,35 @@ async def test_a_segment_in_bulk_after_confirming_the_count(bot, ws):
     assert not any("Assign" in b.label for b in r.buttons)
     r = await ws.li.send("assign segment No activity in 30 days to Zhang")
     assert "Only a manager or an admin can assign customers." in r.text
+
+
+async def test_deals_and_tasks_go_to_whoever_sees_their_customer(bot, ws):
+    r = await ws.wang.send("把星辰ERP项目分配给Li")
+    assert "Li 看不到它所属的客户：请分配客户本身" in r.text
+    assert await bot.scalar(select(Deal.owner_id).where(Deal.id == ws.ids["星辰 ERP"])) == (
+        ws.na.user_id
+    )
+    r = await ws.wang.send("把星辰ERP项目分配给李娜")
+    assert "星辰ERP项目 已经归 李娜 了。" in r.text
+
+    wen = await bot.user("wen", role="manager", team="East")
+    r = await wen.send("assign Acme ERP to Wang")  # the manager sees Li's customer
+    assert "✅ Acme ERP: Li → Wang." in r.text
+    assert await bot.scalar(select(Deal.owner_id).where(Deal.id == ws.ids["Acme ERP"])) == (
+        ws.wang.user_id
+    )
+    (new,) = await assign_pushes(bot, ws.wang)
+    assert "📥 Wen 把 Acme ERP 分配给了你" in new.text
+    (old,) = await assign_pushes(bot, ws.li)
+    assert "↪️ Wen gave your Acme ERP to Wang" in old.text
+
+    r = await wen.send("/assign Book the demo")  # a task, by buttons
+    assert "Give Book the demo to whom?" in r.text
+    r = await wen.click(r.button("Wang"))
+    assert "✅ Book the demo: Li → Wang." in r.text
+    audit = await bot.all(
+        select(AuditEntry.table_name).where(
+            AuditEntry.field == "owner_id", AuditEntry.action == "update"
+        )
+    )
+    assert sorted(audit) == ["deals", "tasks"]

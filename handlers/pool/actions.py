@@ -63,3 +63,12 @@ class SegmentGo(Action, tag="sg"):
     builtin: str
     to: int
     count: int
+
+
+@dataclass(frozen=True)
+class ItemTo(Action, tag="ai"):
+    """A deal (``kind`` "deal") or task ("task") to a person picked by button."""
+
+    kind: str
+    item: int
+    to: int

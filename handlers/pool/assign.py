@@ -22,12 +22,13 @@ from handlers.approvals.notices import names_of, push
 from handlers.book import segments as book_segments
 from handlers.common.actions import AssignSegment
 from handlers.customers.actions import OpenCompany
-from handlers.pool.actions import AssignPick, AssignTo, SegmentGo, SegmentTo
+from handlers.deals.actions import OpenDeal
+from handlers.pool.actions import AssignPick, AssignTo, ItemTo, SegmentGo, SegmentTo
 from handlers.pool.phrases import split_phrase
 from store import assign as store
 from store import pool
 from store import segments as store_segments
-from store.models import Company, User
+from store.models import Company, Deal, Task, User
 from store.search import search
 
 BULK_CAP = 500
@@ -81,6 +82,10 @@ async def pick_customer(ctx: Context, name: str) -> None:
     exact = await visible_companies(ctx, name)
     if len(exact) == 1:
         await pick_person(ctx, exact[0])
+        return
+    item = None if exact else await visible_item(ctx, name)
+    if item is not None:
+        await pick_item_person(ctx, item)
         return
     if exact:
         choices = [(c.id, c.name) for c in exact]
@@ -142,6 +147,11 @@ async def assign_typed(ctx: Context, record: str, person: str, *, strict: bool) 
     "把报价转给张总" stays a log."""
     assert ctx.principal is not None
     companies = await visible_companies(ctx, record) if record else []
+    item = None if companies or not record else await visible_item(ctx, record)
+    if item is not None:
+        _refuse_reps(ctx)
+        await assign_item_typed(ctx, item, person)
+        return True
     if strict and len(companies) != 1:
         return False
     _refuse_reps(ctx)
@@ -233,6 +243,111 @@ async def tell(
 def _names(companies: Sequence[Company]) -> str:
     shown = "、".join(c.name for c in companies[:10])
     return shown + ("…" if len(companies) > 10 else "")
+
+
+# --------------------------------------------------------------------------- deals, tasks
+
+Item = Deal | Task
+
+
+async def visible_item(ctx: Context, name: str) -> Item | None:
+    """The one deal, else the one open task, so titled among the user's records."""
+    folded = name.strip().casefold()
+    deals = (
+        await ctx.session.scalars(
+            ctx.records.select(Deal).where(func.lower(Deal.title) == folded).limit(2)
+        )
+    ).all()
+    if len(deals) == 1:
+        return deals[0]
+    tasks = (
+        await ctx.session.scalars(
+            ctx.records.select(Task)
+            .where(func.lower(Task.title) == folded, Task.done_at.is_(None))
+            .limit(2)
+        )
+    ).all()
+    return tasks[0] if len(tasks) == 1 else None
+
+
+def _kind(item: Item) -> str:
+    return "deal" if isinstance(item, Deal) else "task"
+
+
+def _title(item: Item) -> str:
+    return item.title
+
+
+async def pick_item_person(ctx: Context, item: Item, note: str = "") -> None:
+    assert ctx.principal is not None
+    people = await store.assignable_people(ctx.session, ctx.principal)
+    text = ctx.t("pool.assign.which_person", name=_title(item))
+    ctx.ask(
+        f"{note}\n{text}" if note else text,
+        [Button(p.display_name[:40], ItemTo(_kind(item), item.id, p.id)) for p in people],
+    )
+
+
+async def assign_item_typed(ctx: Context, item: Item, person: str) -> None:
+    assert ctx.principal is not None
+    found, reachable = await store.people_named(ctx.session, ctx.principal, person)
+    if len(found) == 1 and reachable:
+        await assign_item_one(ctx, item, found[0])
+        return
+    if len(found) == 1:
+        raise UserFacingError("pool.assign.outside", person=found[0].display_name)
+    if found:
+        ctx.ask(
+            ctx.t("pool.assign.several", person=person),
+            [
+                Button(p.display_name[:40], ItemTo(_kind(item), item.id, p.id))
+                for p in found
+                if ctx.principal.can_see_owner(p.id)
+            ],
+        )
+        return
+    await pick_item_person(ctx, item, ctx.t("pool.assign.nobody", person=person))
+
+
+async def on_item_to(ctx: Context) -> None:
+    _refuse_reps(ctx)
+    pressed = ctx.pressed(ItemTo)
+    model: type[Deal] | type[Task] = Deal if pressed.kind == "deal" else Task
+    item = await ctx.records.get(model, pressed.item)
+    await assign_item_one(ctx, item, await _person(ctx, pressed.to))
+
+
+async def assign_item_one(ctx: Context, item: Item, person: User) -> None:
+    """One deal or task: the rules (store.assign.assign_item), the answer, the pushes."""
+    assert ctx.principal is not None
+    assert ctx.user is not None
+    title = _title(item)
+    if item.owner_id == person.id:
+        ctx.say("pool.assign.already", name=title, person=person.display_name)
+        return
+    try:
+        old = await store.assign_item(ctx.session, ctx.principal, item, person, ctx.now)
+    except store.AssignRefused as refused:
+        raise UserFacingError(f"pool.assign.{refused.reason}", person=person.display_name) from None
+    names = await names_of(ctx, [old])
+    opens = [Button(f"💼 {title}"[:40], OpenDeal(item.id))] if isinstance(item, Deal) else []
+    ctx.ask(
+        ctx.t("pool.assign.done", name=title, old=names.get(old, "?"), new=person.display_name),
+        opens,
+    )
+    giver, new = ctx.user.display_name, person.display_name
+    stamp = f"assign:{_kind(item)}{item.id}:{person.id}:{int(ctx.now.timestamp())}"
+
+    def to_new(voice: Voice) -> Card:
+        return Card(voice.t("pool.assign.pushed_one", giver=giver, name=title), (), tuple(opens))
+
+    def to_old(voice: Voice) -> Card:
+        return Card(voice.t("pool.assign.told_item", giver=giver, name=title, new=new), (), ())
+
+    if person.id != ctx.user.id:
+        await push(ctx, [person.id], to_new, stamp)
+    if old != ctx.user.id:
+        await push(ctx, [old], to_old, f"{stamp}:from:{old}")
 
 
 # --------------------------------------------------------------------------- segments

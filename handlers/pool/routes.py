@@ -10,6 +10,7 @@ from handlers.pool.actions import (
     AssignTo,
     Claim,
     ConfirmRelease,
+    ItemTo,
     Keep,
     PoolPage,
     SegmentGo,
@@ -28,6 +29,7 @@ def routes() -> Router:
     router.add(action(Keep), claims.on_keep)
     router.add(action(AssignPick), assign.on_pick)
     router.add(action(AssignTo), assign.on_assign_to)
+    router.add(action(ItemTo), assign.on_item_to)
     router.add(action(AssignSegment), assign.on_segment)
     router.add(action(SegmentTo), assign.on_segment_to)
     router.add(action(SegmentGo), assign.on_segment_go)
