@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     ones on ``report_weekday``; a conversion alert found at night waits for it too."""
     report_weekday: int = Field(default=0, ge=0, le=6)
     """Weekday (0 = Monday) of weekly subscribed reports."""
+    pool_hold_limit: int = Field(default=200, ge=0)
+    """How many customers a rep may hold before the lead pool (``/pool``) refuses them
+    another; 0 = no limit. Assignments by a manager are not limited."""
+    pool_return_days: int = Field(default=0, ge=0)
+    """A held customer with no activity for this many days returns to the lead pool (its
+    owner is warned 3 days before); 0 = never (the default: turning it on is a decision)."""
     pipeline_stages: Annotated[tuple[str, ...], NoDecode] = DEFAULT_STAGES
     approval_threshold: Decimal = Field(default=DEFAULT_APPROVAL_THRESHOLD, ge=0)
     segment_high_value: Decimal = Field(default=Decimal(100_000), ge=0)

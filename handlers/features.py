@@ -32,6 +32,7 @@ from handlers.logging import guided, intents, quick_log
 from handlers.logging import routes as logging
 from handlers.onboarding import help
 from handlers.onboarding import routes as onboarding
+from handlers.pool import routes as pool
 from handlers.reminders import routes as reminders
 from handlers.reminders import when
 from handlers.reports import routes as reports
@@ -64,6 +65,7 @@ def build_router() -> Router:
         tickets,
         approvals,
         book,
+        pool,
         tasks,
         reminders,
         subscriptions,

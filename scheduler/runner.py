@@ -19,6 +19,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from scheduler.backups import NightlyBackups, due_check_seconds
+from scheduler.pool import CHECK_SECONDS as POOL_CHECK_SECONDS
+from scheduler.pool import PoolReturns
 from scheduler.service import ReminderService
 from store.offload import offloaded
 
@@ -78,6 +80,8 @@ class ReminderScheduler:
         every("rules", config.rules_minutes * 60, self._then_tick(self._rules_and_reconcile))
         if self.backups is not None:
             every("backup", due_check_seconds(), self.backups.run_due)
+        if service.settings.pool_return_days:  # the lead pool's quiet customers go back
+            every("pool", POOL_CHECK_SECONDS, PoolReturns(service).run)
         scheduler.start()
         self._scheduler = scheduler
 

@@ -77,17 +77,22 @@ async def hand_over(
         contact.owner_id = to_user_id
         await session.flush()
         return
-    owner = record.owner_id
-    company = await session.get(Company, record.id)
+    await move_company(session, record.id, record.owner_id, to_user_id)
+
+
+async def move_company(session: AsyncSession, company_id: int, owner: int, to_user_id: int) -> None:
+    """Give the company to ``to_user_id`` whole: its people, deals and open tasks of the
+    same ``owner`` go with it. The one move behind a handover, an assignment and the lead
+    pool's claims and releases (store/assign.py, store/pool.py)."""
+    company = await session.get(Company, company_id)
     assert company is not None
     company.owner_id = to_user_id
-    # The company's people, deals and open tasks of the same owner go with it (audited:
-    # loaded and changed as objects, so the hook sees each change).
+    # Audited: loaded and changed as objects, so the hook sees each change.
     children = (
-        select(Contact).where(Contact.company_id == record.id, Contact.owner_id == owner),
-        select(Deal).where(Deal.company_id == record.id, Deal.owner_id == owner),
+        select(Contact).where(Contact.company_id == company_id, Contact.owner_id == owner),
+        select(Deal).where(Deal.company_id == company_id, Deal.owner_id == owner),
         select(Task).where(
-            Task.company_id == record.id, Task.owner_id == owner, Task.done_at.is_(None)
+            Task.company_id == company_id, Task.owner_id == owner, Task.done_at.is_(None)
         ),
     )
     for stmt in children:
@@ -96,4 +101,4 @@ async def hand_over(
     await session.flush()
 
 
-__all__ = ["Held", "deciders", "hand_over", "held"]
+__all__ = ["Held", "deciders", "hand_over", "held", "move_company"]

@@ -918,3 +918,38 @@ class Segment(Base):
     filters: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class PoolState(Base):
+    """A customer's place in the lead pool (公海): the team whose pool it sits in while
+    the pool holds it (``None``: everyone's), since when its owner holds it (the
+    inactivity clock's start when nothing was logged since) and when the owner was last
+    warned that it returns. A customer without a row was never claimed or pooled: its
+    clock starts at its creation. The pool itself is an owner (store/pool.py)."""
+
+    __tablename__ = "pool_state"
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    pool_team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    held_since: Mapped[datetime | None]
+    warned_at: Mapped[datetime | None]
+
+
+class PoolMove(Base):
+    """One change of a customer's holder through the pool or an assignment: who held it,
+    who holds it now, who did it and why (``claimed``, ``released``, ``inactive``,
+    ``assigned``, ``kept``). The customer's history shows these lines; audited as well."""
+
+    __tablename__ = "pool_moves"
+    __table_args__ = (Index("ix_pool_moves_company", "company_id", "at"),)
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(16))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    to_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

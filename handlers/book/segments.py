@@ -17,13 +17,14 @@ from bot.context import Context, UserFacingError
 from bot.nlu.segments import Filter, SegmentText, Vocabulary, parse_segment
 from bot.replies import Button
 from handlers.book.actions import RunBuiltin, RunSegment, SaveSegment
+from handlers.common.actions import AssignSegment
 from handlers.common.field_values import BadValue, read_value
 from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.customers.actions import OpenCompany
 from store import fields as custom_fields
 from store import segments as store
 from store import tags as store_tags
-from store.models import Company, Segment
+from store.models import Company, Role, Segment
 from store.pipeline import CLOSED_STAGES
 
 CITY_CAP = 500
@@ -166,6 +167,14 @@ async def show(
         buttons.append(button)
     if save is not None:
         buttons.append(Button(ctx.t("book.seg.btn_save"), SaveSegment(save)))
+    if ctx.principal is not None and ctx.principal.role in (Role.MANAGER, Role.ADMIN):
+        # The lead pool's bulk assignment (handlers/pool): whom to, then the count.
+        assign = (
+            AssignSegment(more.segment, "")
+            if isinstance(more, RunSegment)
+            else AssignSegment(0, more.key)
+        )
+        buttons.append(Button(ctx.t("pool.assign.btn_segment"), assign))
     ctx.ask(text, buttons)
 
 

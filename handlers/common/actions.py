@@ -27,3 +27,19 @@ class FieldsFor(Action, tag="bf"):
 
     entity: str
     record: int
+
+
+@dataclass(frozen=True)
+class ReleaseToPool(Action, tag="pr"):
+    """The card's 🌊 Release: asks to confirm (the lead pool answers, handlers/pool)."""
+
+    company: int
+
+
+@dataclass(frozen=True)
+class AssignSegment(Action, tag="pa"):
+    """Under a segment's results, for a manager: assign them all (handlers/pool answers).
+    ``segment``: a saved segment's id (0 for a built-in one, named by ``builtin``)."""
+
+    segment: int
+    builtin: str

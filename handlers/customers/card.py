@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.phones import display_phone
 from bot.replies import Button, Card
+from handlers.common.actions import ReleaseToPool
 from handlers.common.book_card import book_buttons, book_lines
 from handlers.common.labels import activity_label, deal_line
 from handlers.contracts.views import customer_summary
@@ -100,10 +101,20 @@ async def company_card(ctx: Context, company: Company) -> Card:
         edit = (Button(ctx.t("corrections.edit"), CorrectFrom(company.id)),)
     # The book's 🏷 Tags / 🧩 Fields after Edit: the numbers of the buttons before stay.
     book = tuple(await book_buttons(ctx, "company", company.id))
+    # The lead pool's 🌊 Release, last: for the holder only (handlers/pool asks first).
+    release: tuple[Button, ...] = ()
+    if company.owner_id == records.principal.user_id:
+        release = (Button(ctx.t("pool.btn_release"), ReleaseToPool(company.id)),)
     return Card(
         f"🏢 {company.name}",
         tuple(lines),
-        buttons + deal_buttons + tuple(contract_buttons) + tuple(ticket_buttons) + edit + book,
+        buttons
+        + deal_buttons
+        + tuple(contract_buttons)
+        + tuple(ticket_buttons)
+        + edit
+        + book
+        + release,
     )
 
 

@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.replies import Button
 from bot.router import Router, action
 from handlers.common.labels import activity_label
+from handlers.common.pool_lines import pool_lines
 from handlers.contracts.views import history_lines
 from handlers.customers.actions import OpenCompany, ShowHistory
 from handlers.tickets import views as ticket_views
@@ -35,6 +36,7 @@ async def show_history(ctx: Context) -> None:
     contract_lines = await history_lines(ctx, company.id) if offset == 0 else []
     if offset == 0:
         contract_lines += await ticket_views.history_lines(ctx, company.id)
+        contract_lines += await pool_lines(ctx, company.id)
     if not rows and not contract_lines:
         ctx.say("history.none", name=company.name)
         return

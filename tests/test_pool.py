@@ -1,0 +1,229 @@
+"""The lead pool (公海, issue 15): release from the card, claim from /pool within the
+per-rep limit, the pool's team and city, the history it leaves, and the daily round that
+warns a quiet customer's holder and then returns it — in both languages, frozen clock.
+
+The frozen clock is Wednesday 18 November 2026, 10:00 in Shanghai (tests/workspace.py:
+Li holds three customers, 李娜 two, Zhang one; all in team East). Here a rep may hold three
+customers and a customer returns after 30 days without activity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.replies import from_json
+from handlers.pool.actions import Claim
+from scheduler.pool import PoolReturns
+from store.models import (
+    Activity,
+    AuditEntry,
+    Company,
+    Contact,
+    Deal,
+    OutboxMessage,
+    PoolMove,
+    User,
+)
+from store.pool import POOL_NAME
+from tests.harness import BotHarness, ChatUser, Response
+from tests.reminders_support import link_push
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        default_lang="en",
+        default_tz="Asia/Shanghai",
+        slow_work_processes=0,
+        pool_hold_limit=3,
+        pool_return_days=30,
+    )
+
+
+async def owner_of(bot: BotHarness, company_id: int) -> str:
+    return str(
+        await bot.scalar(
+            select(User.name)
+            .join(Company, Company.owner_id == User.id)
+            .where(Company.id == company_id)
+        )
+    )
+
+
+async def release(chat: ChatUser, name: str, *, zh: bool) -> Response:
+    card = await chat.send(f"/查 {name}" if zh else f"/find {name}")
+    asked = await chat.click(card.button("🌊"))
+    return await chat.click(asked.button("🌊"))
+
+
+async def pool_pushes(bot: BotHarness, chat: ChatUser) -> list[Response]:
+    rows = await bot.all(
+        select(OutboxMessage)
+        .where(OutboxMessage.event_id.like("pool:%"), OutboxMessage.recipient_id == chat.user_id)
+        .order_by(OutboxMessage.id)
+    )
+    return [Response([from_json(row.body, row.image)]) for row in rows]
+
+
+async def test_released_in_chinese_claimed_in_english_within_the_limit(bot, ws):
+    xc = ws.ids["星辰科技"]
+    card = await ws.na.send("/查 星辰科技")
+    asked = await ws.na.click(card.button("🌊 退回公海"))
+    assert "把 星辰科技 退回公海？联系人、进行中的商机和待办会一起退回" in asked.text
+    assert await owner_of(bot, xc) == "na"  # nothing happens before the confirmation
+    r = await ws.na.click(asked.button("🌊 确认退回"))
+    assert "🌊 星辰科技 已退回公海。" in r.text
+    # The customer's people and open deal went with it; nobody's book holds it now.
+    assert await owner_of(bot, xc) == POOL_NAME
+    pool_id = await bot.scalar(select(User.id).where(User.name == POOL_NAME))
+    assert await bot.scalar(select(Deal.owner_id).where(Deal.id == ws.ids["星辰 ERP"])) == pool_id
+    assert await bot.scalar(select(Contact.owner_id).where(Contact.id == ws.ids["张伟"])) == pool_id
+    r = await ws.na.send("/查 星辰科技")
+    assert "🏢 星辰科技" not in r.text
+
+    # Li holds three, the limit: a clear refusal naming both numbers, nothing moved.
+    r = await ws.li.send("/pool")
+    assert "🌊 Lead pool: 1 customer(s). Tap one to claim it." in r.text
+    r = await ws.li.click(r.button("✋ Claim 星辰科技"))
+    assert "You already hold 3 customers; the limit is 3." in r.text
+    assert await owner_of(bot, xc) == POOL_NAME
+
+    # 李娜 holds one now: she claims it back, in Chinese.
+    r = await ws.na.send("/公海")
+    assert "🌊 公海：1 个客户，点一个即可领取。" in r.text
+    r = await ws.na.click(r.button("✋ 领取 星辰科技"))
+    assert "✅ 星辰科技 归你了。你现在有 2/3 个客户。" in r.text
+    assert await owner_of(bot, xc) == "na"
+    assert await bot.scalar(select(Deal.owner_id).where(Deal.id == ws.ids["星辰 ERP"])) == (
+        ws.na.user_id
+    )
+    r = await ws.na.send("/公海")
+    assert "🌊 公海暂时没有客户。" in r.text
+
+    # The history says who held it and why it moved; both moves are audited.
+    card = await ws.na.send("/查 星辰科技")
+    r = await ws.na.click(card.button("历史"))
+    assert "✋ 李娜 从公海领取" in r.text
+    assert "🌊 李娜 退回公海" in r.text
+    reasons = await bot.all(select(PoolMove.reason).order_by(PoolMove.id))
+    assert reasons == ["released", "claimed"]
+    moves = await bot.all(select(AuditEntry.id).where(AuditEntry.table_name == "pool_moves"))
+    assert len(moves) >= 2
+    owners = await bot.all(
+        select(AuditEntry.new_value).where(
+            AuditEntry.table_name == "companies",
+            AuditEntry.record_id == xc,
+            AuditEntry.action == "update",
+            AuditEntry.field == "owner_id",
+        )
+    )
+    assert owners == [str(pool_id), str(ws.na.user_id)]
+
+
+async def test_a_pool_is_its_teams_and_filters_by_city(bot, ws):
+    zhao = await bot.user("zhao", team="West")
+    session, records = await bot.records_for(ws.li)
+    async with session, session.begin():
+        globex = await records.get(Company, ws.ids["Globex Corporation"])
+        await records.update(globex, city="Beijing")
+    r = await release(ws.li, "Globex Corporation", zh=False)
+    assert "🌊 Globex Corporation is back in the lead pool." in r.text
+    await release(ws.li, "Acme Trading", zh=False)
+
+    r = await ws.zhang.send("/pool")
+    assert "🌊 Lead pool: 2 customer(s)." in r.text
+    r = await ws.zhang.click(r.button("📍 Beijing"))
+    assert "🌊 Lead pool in Beijing: 1 customer(s)." in r.text
+    assert [b.label for b in r.buttons] == ["✋ Claim Globex Corporation · Beijing"]
+    r = await ws.zhang.send("/pool shanghai")  # typed in any case
+    assert "🌊 Lead pool in shanghai: 1 customer(s)." in r.text
+
+    # Another team's rep does not see team East's pool, nor can a forged button claim.
+    r = await zhao.send("/pool")
+    assert "🌊 The lead pool is empty." in r.text
+    r = await zhao.click(Claim(ws.ids["Acme Trading"]).encode())
+    assert "no longer in the pool" in r.text
+    assert await owner_of(bot, ws.ids["Acme Trading"]) == POOL_NAME
+
+
+async def test_only_the_holder_sees_release_and_a_manager_may_not_claim_beyond_the_pool(bot, ws):
+    r = await ws.wang.send("/查 星辰科技")  # the manager sees the team's customer
+    assert "🏢 星辰科技" in r.text
+    assert not any("🌊" in b.label for b in r.buttons)
+    r = await ws.li.click(Claim(ws.ids["星辰科技"]).encode())  # held, not pooled
+    assert "no longer in the pool" in r.text
+    assert await owner_of(bot, ws.ids["星辰科技"]) == "na"
+
+
+async def add_activity(bot: BotHarness, chat: ChatUser, company_id: int, when: Any) -> None:
+    session, records = await bot.records_for(chat)
+    async with session, session.begin():
+        await records.create(
+            Activity, company_id=company_id, kind="visit", summary="visit", occurred_at=when
+        )
+
+
+async def test_a_quiet_customer_is_warned_about_then_returns(bot, ws, worker):
+    await link_push(bot, ws.na)
+    await link_push(bot, ws.li)
+    round_ = PoolReturns(worker)
+    bot.advance(days=26)
+    assert await round_.run() == (0, 0)  # 26 quiet days: nothing yet
+
+    bot.advance(days=1)  # 27 days: three days before the return
+    warned, returned = await round_.run()
+    assert returned == 0
+    assert warned == 6  # every customer: Acme Ltd's last call was 28 days ago
+    na_push = (await pool_pushes(bot, ws.na))[0]
+    assert "⏳ 星辰科技 将在 3 天后退回公海" in na_push.text
+    assert "记一次拜访就能保留" in na_push.text
+    li_texts = [p.text for p in await pool_pushes(bot, ws.li)]
+    assert any("⏳ Acme Trading returns to the pool in 3 days" in t for t in li_texts)
+    assert any("log a visit to keep it" in t for t in li_texts)
+    assert await round_.run() == (0, 0)  # asked again the same day: nothing twice
+
+    # 李娜 keeps 星辰科技 from the push, and visits 华信电子; Li does nothing.
+    r = await ws.na.click(na_push.button("📌 保留"))
+    assert "📌 已保留 星辰科技：30 天从今天重新计算。" in r.text
+    await add_activity(bot, ws.na, ws.ids["华信电子有限公司"], bot.clock.now())
+
+    bot.advance(days=3)
+    warned, returned = await round_.run()
+    assert returned == 4  # Li's three, and Hidden Co (Zhang has no push account)
+    for name in ("Acme Ltd", "Acme Trading", "Globex Corporation", "Hidden Co"):
+        assert await owner_of(bot, ws.ids[name]) == POOL_NAME
+    for name in ("星辰科技", "华信电子有限公司"):
+        assert await owner_of(bot, ws.ids[name]) == "na"
+    li_texts = [p.text for p in await pool_pushes(bot, ws.li)]
+    assert any("🌊 Acme Ltd went back to the lead pool" in t for t in li_texts)
+    assert any("No activity in 30 days." in t for t in li_texts)
+    # The open deal and tasks went with Acme Ltd; the history says why.
+    pool_id = await bot.scalar(select(User.id).where(User.name == POOL_NAME))
+    assert await bot.scalar(select(Deal.owner_id).where(Deal.id == ws.ids["Acme ERP"])) == pool_id
+    ada = await bot.user("ada", role="admin")
+    card = await ada.send("/find Acme Ltd")
+    r = await ada.click(card.button("History"))
+    assert "🌊 back to the pool from Li: no activity" in r.text
+    reasons = await bot.all(select(PoolMove.reason).where(PoolMove.reason == "inactive"))
+    assert len(reasons) == 4
+
+    # A week on, 李娜's kept customer is quiet again: warned again before it goes.
+    bot.advance(days=24)
+    warned, returned = await round_.run()
+    assert returned == 0
+    texts = [p.text for p in await pool_pushes(bot, ws.na)]
+    assert sum("⏳ 星辰科技" in t for t in texts) == 2
+
+
+async def test_the_round_waits_for_working_hours_and_is_off_by_default(bot, ws, worker):
+    bot.advance(days=27, hours=-3)  # 07:00 in Shanghai
+    assert await PoolReturns(worker).run() == (0, 0)
+    bot.advance(hours=3)
+    off = worker.settings.model_copy(update={"pool_return_days": 0})
+    worker.settings = off
+    assert await PoolReturns(worker).run() == (0, 0)
