@@ -287,6 +287,8 @@ class Task(Owned, Base):
     activity_id: Mapped[int | None] = mapped_column(
         ForeignKey("activities.id", ondelete="SET NULL")
     )
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    """An SLA escalation's ticket: its push carries the ticket's buttons (Reassign, Open, Take)."""
     # Write-only in practice: lets a follow-up be added with its still-unsaved activity and
     # both go in one flush (the one-message log). Never loaded, hence "raise".
     activity: Mapped[Activity | None] = relationship(lazy="raise")
@@ -767,6 +769,9 @@ class Ticket(Owned, Base):
     resolve_by: Mapped[datetime]
     responded_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    escalated_for: Mapped[str | None] = mapped_column(String(16))
+    """Why ``escalated_at`` was set: ``response`` / ``resolution`` (an SLA target passed,
+    recorded once per breach) or ``score`` (a low survey score reopened it)."""
     closed_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
     score: Mapped[int | None] = mapped_column(Integer)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Principal, RecordNotFound, Records, ticket_scope
 from store.approvals import team_managers
-from store.models import Company, Contact, Role, Team, TeamMember, Ticket, User
+from store.models import Company, Contact, Role, Task, Team, TeamMember, Ticket, User
 from store.ticket_policy import PRIORITIES, TicketPolicy
 
 OPEN = "open"
@@ -185,9 +185,32 @@ def rate(ticket: Ticket, score: int, now: datetime) -> bool:
         return False
     ticket.status = OPEN
     ticket.escalated_at = now
+    ticket.escalated_for = "score"
     ticket.reopened += 1
     ticket.closed_at = None
     return True
+
+
+def record_escalation(ticket: Ticket, late: str, due: datetime, now: datetime) -> bool:
+    """Mark ``ticket`` escalated for missing its ``late`` target (due at ``due``), once per
+    breach: a sweep that finds it again changes nothing, a target moved later (a new
+    priority) and missed again is a new breach. ``True`` when it was recorded now."""
+    recorded = ticket.escalated_at
+    if ticket.escalated_for == late and recorded is not None and recorded >= due:
+        return False
+    ticket.escalated_at = now
+    ticket.escalated_for = late
+    return True
+
+
+async def settle_escalations(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+    """A ticket taken, given to someone or closed: its open escalation tasks are done, so
+    the managers' lists do not keep nagging about what is already handled."""
+    pending = await session.scalars(
+        select(Task).where(Task.ticket_id == ticket.id, Task.done_at.is_(None))
+    )
+    for task in pending:
+        task.done_at = now  # one by one: the audit hook records each
 
 
 async def parties(session: AsyncSession, ticket: Ticket) -> tuple[str, str | None]:

@@ -63,7 +63,7 @@ from store.models import (
 from store.pipeline import Pipeline
 from store.reminders import micros
 from store.tickets import OPEN as TICKET_OPEN
-from store.tickets import escalation_people
+from store.tickets import escalation_people, record_escalation
 from store.upsert import insert_ignore
 
 Title = Callable[[Voice], str]
@@ -79,6 +79,7 @@ class Firing:
     title: Title
     company_id: int | None = None
     deal_id: int | None = None
+    ticket_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -371,8 +372,11 @@ class PaymentOverdue:
 class TicketSla:
     """An open ticket past its response or resolution target: escalated to the assignee's
     managers (else the customer owner's, else the admins), once per ticket, target and
-    person, as a task with Done / Snooze. ``days`` is not used (the targets are the
-    priority's, ``CRMBOT_TICKET_SLA``); the rule can be switched off in ``/rules``."""
+    person, as a task tied to the ticket, so its push carries Reassign / Open / Take and
+    Snooze (:func:`scheduler.pushes.ticket_escalation_push`). The ticket records the
+    escalation (``escalated_at``, ``escalated_for``: audited, on its history) once per
+    breach, not on every sweep. ``days`` is not used (the targets are the priority's,
+    ``CRMBOT_TICKET_SLA``); the rule can be switched off in ``/rules``."""
 
     name = "ticket_sla"
 
@@ -400,6 +404,7 @@ class TicketSla:
                 late = "resolution"
             assert late is not None
             due = ticket.respond_by if late == "response" else ticket.resolve_by
+            record_escalation(ticket, late, due, now)
             for person in dict.fromkeys(await escalation_people(scan.session, ticket)):
                 firings.append(
                     Firing(
@@ -408,6 +413,7 @@ class TicketSla:
                         due_at=now,
                         title=_ticket_title(ticket.id, company, ticket.summary, late, due),
                         company_id=ticket.company_id,
+                        ticket_id=ticket.id,
                     )
                 )
         return firings
@@ -514,6 +520,7 @@ async def fire(
             owner_id=firing.owner_id,
             company_id=firing.company_id,
             deal_id=firing.deal_id,
+            ticket_id=firing.ticket_id,
             title=firing.title(voice),
             due_at=firing.due_at,
             created_at=scan.now,

@@ -72,6 +72,7 @@ async def on_resolution(ctx: Context) -> None:
     except TicketError as error:
         ctx.say(error.key)
         return
+    await tickets.settle_escalations(ctx.session, ticket, ctx.now)
     await ctx.session.flush()
     await tell(
         ctx,

@@ -155,6 +155,15 @@ async def history_lines(ctx: Context, company_id: int) -> list[str]:
                 "tickets.history.opened", when=when(ctx, t.created_at), id=t.id, summary=t.summary
             )
         )
+        if t.escalated_at is not None and t.escalated_for in ("response", "resolution"):
+            lines.append(
+                ctx.t(
+                    "tickets.history.escalated",
+                    when=when(ctx, t.escalated_at),
+                    id=t.id,
+                    target=ctx.t(f"tickets.target_{t.escalated_for}"),
+                )
+            )
         if t.closed_at is not None:
             lines.append(
                 ctx.t(
