@@ -360,3 +360,35 @@ async def test_escalation_and_a_low_score_in_chinese(bot, ws, worker, clock):
     assert [b.label for b in alert.buttons] == ["🎫 查看", "🔀 改派"]
     told = await ticket_pushes(bot, ws.na)
     assert any("满意度 1/5" in p.text for p in told)
+
+
+async def test_connection_and_crash_words_open_tickets_and_the_follow_up_is_kept(bot, ws):
+    r = await ws.na.send("星辰科技的系统连不上了，下个月再看")
+    assert "🎫 已为星辰科技创建工单 #1" in r.text
+    assert "🔁 工单 #1 的跟进：12月1日（周二）9:00（已加入你的任务）。" in r.text
+    r = await ws.li.send("Acme Ltd can't connect to the server, follow up next month")
+    assert "🎫 Ticket #2 opened for Acme Ltd" in r.text
+    assert "🔁 Follow-up on ticket #2: Tue 1 Dec 9:00 (in your tasks)." in r.text
+    follow_ups = await bot.all(select(Task).where(Task.title.like("🔁%")).order_by(Task.id))
+    assert [(t.owner_id, t.title) for t in follow_ups] == [
+        (ws.na.user_id, "🔁 跟进工单 #1：星辰科技的系统连不上了，下个月再看"),
+        (
+            ws.li.user_id,
+            "🔁 Follow up ticket #2: Acme Ltd can't connect to the server, follow up next month",
+        ),
+    ]
+    for text in (
+        "Acme Ltd's app keeps crashing",
+        "Acme Ltd's packing machine won't start",
+        "Acme Ltd无法连接VPN",
+    ):
+        r = await ws.li.send(text)
+        assert "opened for Acme Ltd" in r.text or "已为Acme Ltd创建工单" in r.text, text
+    for text in ("星辰科技的账号登不上", "星辰科技的网页打不开"):
+        r = await ws.na.send(text)
+        assert "已为星辰科技创建工单" in r.text, text
+    assert [t.kind for t in await all_tickets(bot)] == ["repair"] * 7
+    # A call log that mentions a fault stays a log, follow-up and all.
+    r = await ws.li.send("called Acme Ltd, they can't connect, follow up next month")
+    assert r.text.startswith("✅ Logged: Call · Acme Ltd")
+    assert len(await all_tickets(bot)) == 7
