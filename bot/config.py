@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     defaults)."""
     ticket_routes: Annotated[tuple[Route, ...], NoDecode] = ()
     """Assignment table ``region/type=team;…`` (``*`` for any); no match: the queue."""
+    finance_sees_tickets: bool = False
+    """Finance reads every customer's contracts and payments; tickets only when this is on
+    (read-only, like the rest of other owners' records)."""
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"

@@ -338,7 +338,9 @@ class Engine:
         )
         if user is not None:
             session.info["audit_user_id"] = user.id
-            ctx.principal = await principal_for(session, user)
+            ctx.principal = await principal_for(
+                session, user, finance_sees_tickets=settings.finance_sees_tickets
+            )
             ctx.masking = await masking_for(
                 session, ctx.principal, in_group=not event.chat.is_private
             )
