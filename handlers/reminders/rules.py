@@ -47,6 +47,8 @@ from locales.formatting import format_full_date, format_money
 from store.approvals import team_managers
 from store.contracts import ACTIVE as CONTRACT_ACTIVE
 from store.deals import untouched_since
+from store.masking import FieldClass
+from store.masking import classes_for as mask_classes_for
 from store.models import (
     Activity,
     Company,
@@ -349,13 +351,17 @@ class PaymentOverdue:
         )
         firings = []
         managers: dict[int, list[int]] = {}
+        hidden: dict[int, bool] = {}
         for payment, contract, company in rows:
             owner = contract.owner_id
             if owner not in managers:
                 managers[owner] = await team_managers(scan.session, owner)
             people = [owner, *managers[owner]]
-            amount = (payment.due_cents, contract.currency)
             for person in dict.fromkeys(people):
+                if person not in hidden:
+                    hidden[person] = await _amounts_masked(scan.session, person)
+                shown = None if person != owner and hidden[person] else payment.due_cents
+                amount = (shown, contract.currency)
                 firings.append(
                     Firing(
                         key=f"{self.name}:{payment.id}:{person}",
@@ -440,13 +446,28 @@ def _contract_title(key: str, number: str, company: str, day: date) -> Title:
     return title
 
 
-def _payment_title(number: str, company: str, amount: tuple[int, str], day: date) -> Title:
+async def _amounts_masked(session: AsyncSession, person: int) -> bool:
+    """Whether the workspace masks amounts of others' records for ``person``'s role (the
+    manager told of a rep's overdue instalment sees it as the contract card shows it)."""
+    role = await session.scalar(select(User.role).where(User.id == person))
+    return role is not None and FieldClass.AMOUNT in await mask_classes_for(session, role)
+
+
+def _payment_title(number: str, company: str, amount: tuple[int | None, str], day: date) -> Title:
+    """``amount``: the cents due, or ``None`` where the recipient's masking hides them."""
+
     def title(voice: Voice) -> str:
+        cents, currency = amount
+        shown = (
+            voice.t("contracts.masked")
+            if cents is None
+            else format_money(cents, currency, voice.lang)
+        )
         return voice.t(
             "contracts.payments.overdue_task",
             number=number,
             company=company,
-            amount=format_money(amount[0], amount[1], voice.lang),
+            amount=shown,
             day=format_full_date(day, voice.lang),
         )
 
