@@ -102,7 +102,7 @@ async def open_ticket(
     if kind not in policy.types:
         raise TicketError("tickets.ask_type_buttons")
     now = records.now
-    respond, resolve = policy.targets(priority)
+    respond_by, resolve_by = policy.deadlines(priority, now)
     routed = await route(records.session, policy, company.city, kind)
     ticket = Ticket(
         owner_id=company.owner_id,
@@ -116,8 +116,8 @@ async def open_ticket(
         team_id=routed.team_id,
         assignee_id=routed.assignee_id,
         opened_by=records.principal.user_id,
-        respond_by=now + respond,
-        resolve_by=now + resolve,
+        respond_by=respond_by,
+        resolve_by=resolve_by,
         reopened=0,
         created_at=now,
         updated_at=now,
@@ -323,8 +323,6 @@ def reprioritise(ticket: Ticket, policy: TicketPolicy, priority: str, now: datet
     """A new priority moves the SLA targets: counted from when the ticket was opened."""
     if priority not in PRIORITIES:
         raise TicketError("tickets.bad_priority")
-    respond, resolve = policy.targets(priority)
     ticket.priority = priority
-    ticket.respond_by = ticket.created_at + respond
-    ticket.resolve_by = ticket.created_at + resolve
+    ticket.respond_by, ticket.resolve_by = policy.deadlines(priority, ticket.created_at)
     touch(ticket, now)
