@@ -178,6 +178,9 @@ class Contact(Owned, Base):
     phone_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
     email_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
     wechat: Mapped[str | None] = mapped_column(String(64))
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The contact as a follower of the WeChat Official Account (matched by the phone they
+    send it): the survey after a ticket is closed goes to them there."""
     birthday: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

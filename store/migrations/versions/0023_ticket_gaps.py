@@ -1,5 +1,5 @@
 """ticket gaps (issue 14): an escalation task knows its ticket, a ticket records which
-target it was escalated for
+target it was escalated for, a contact may be linked to a WeChat Official Account follower
 
 Revision ID: 0023
 Revises: 0022
@@ -27,9 +27,14 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("escalated_for", sa.String(16), nullable=True))
+    op.add_column("contacts", sa.Column("wechat_openid", sa.String(64), nullable=True))
+    op.create_index("ix_contacts_wechat_openid", "contacts", ["wechat_openid"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_contacts_wechat_openid", table_name="contacts")
+    with op.batch_alter_table("contacts") as batch:
+        batch.drop_column("wechat_openid")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("escalated_for")
     with op.batch_alter_table("tasks") as batch:
