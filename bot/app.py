@@ -79,6 +79,7 @@ async def open_app(
             features.build_flows(), features.build_router(), features.is_new_intent
         ),
         onboarding=features.start,
+        customers=features.customer_text,
         workers=SlowWorkers(
             settings.slow_work_processes,
             at_once=settings.slow_work_at_once,

@@ -41,12 +41,14 @@ from store.ticket_policy import (
     PRIORITIES,
     Route,
     TicketPolicy,
+    read_priorities,
     read_routes,
     read_sla,
 )
 from store.ticket_policy import (
     DEFAULT_TYPES as DEFAULT_TICKET_TYPES,
 )
+from store.working_hours import WorkingHours, read_working_hours
 
 SUPPORTED_LANGUAGES = ("en", "zh")
 ENV_PREFIX = "CRMBOT_"
@@ -135,6 +137,14 @@ class Settings(BaseSettings):
     defaults)."""
     ticket_routes: Annotated[tuple[Route, ...], NoDecode] = ()
     """Assignment table ``region/type=team;…`` (``*`` for any); no match: the queue."""
+    ticket_hours: Annotated[WorkingHours | None, NoDecode] = None
+    """Working hours SLA targets count, ``mon-fri 09:00-18:00`` in ``default_tz``; unset:
+    every hour counts."""
+    ticket_24h: Annotated[tuple[str, ...], NoDecode] = ("urgent",)
+    """Priorities whose targets count every hour even with working hours, ``urgent``."""
+    finance_sees_tickets: bool = False
+    """Finance reads every customer's contracts and payments; tickets only when this is on
+    (read-only, like the rest of other owners' records)."""
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -268,6 +278,16 @@ class Settings(BaseSettings):
     @classmethod
     def _ticket_sla(cls, value: Any) -> Any:
         return read_sla(value) if isinstance(value, str) else value
+
+    @field_validator("ticket_hours", mode="before")
+    @classmethod
+    def _ticket_hours(cls, value: Any) -> Any:
+        return read_working_hours(value) if isinstance(value, str) else value
+
+    @field_validator("ticket_24h", mode="before")
+    @classmethod
+    def _ticket_24h(cls, value: Any) -> Any:
+        return read_priorities(value) if isinstance(value, str) else value
 
     @field_validator("ticket_routes", mode="before")
     @classmethod
@@ -425,7 +445,14 @@ class Settings(BaseSettings):
 
     @property
     def tickets(self) -> TicketPolicy:
-        return TicketPolicy(self.ticket_types, self.ticket_sla, self.ticket_routes)
+        return TicketPolicy(
+            self.ticket_types,
+            self.ticket_sla,
+            self.ticket_routes,
+            self.ticket_hours,
+            self.ticket_24h,
+            self.default_tz,
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -90,6 +90,10 @@ class EngineParts:
     """Where a linked user's events go (``conversations.dispatch.FlowDispatcher``)."""
     onboarding: Handler
     """``/start`` for someone not linked yet: the only route open to strangers."""
+    customers: Handler | None = None
+    """What a sender who is not a CRM user says in a private chat, before they are told
+    how to link: a customer's answer to a survey, or their phone to be matched. Saying
+    nothing lets the usual prompt follow."""
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
     """Where card reading and chart drawing run (see bot.workers)."""
 
@@ -338,7 +342,9 @@ class Engine:
         )
         if user is not None:
             session.info["audit_user_id"] = user.id
-            ctx.principal = await principal_for(session, user)
+            ctx.principal = await principal_for(
+                session, user, finance_sees_tickets=settings.finance_sees_tickets
+            )
             ctx.masking = await masking_for(
                 session, ctx.principal, in_group=not event.chat.is_private
             )
@@ -375,7 +381,12 @@ class Engine:
         if ctx.user is None or ctx.flow is None:
             if ctx.command in UNLINKED_COMMANDS:
                 await run_guarded(ctx, self.parts.onboarding)
-            elif _for_presser_only(ctx) or self._prompt_due(ctx):
+                return
+            if self.parts.customers is not None and ctx.event.chat.is_private and ctx.text:
+                await run_guarded(ctx, self.parts.customers)
+                if ctx.replies:
+                    return
+            if _for_presser_only(ctx) or self._prompt_due(ctx):
                 # A stranger's press in a group is answered to them alone: nothing queued.
                 await run_guarded(ctx, _not_linked)
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context, UserFacingError
 from bot.router import Handler
-from store.access import NotAllowed, RecordNotFound
+from store.access import NotAllowed, ReadOnly, RecordNotFound
 
 
 async def run_guarded(ctx: Context, handler: Handler) -> None:
@@ -20,6 +20,8 @@ async def run_guarded(ctx: Context, handler: Handler) -> None:
             await ctx.session.refresh(ctx.flow.row)
         if isinstance(exc, UserFacingError):
             ctx.say(exc.key, **exc.values)
+        elif isinstance(exc, ReadOnly):
+            ctx.say("errors.read_only")
         elif isinstance(exc, NotAllowed):
             ctx.say("errors.not_allowed")
         else:

@@ -41,7 +41,7 @@ from handlers.settings import masking as masking_settings
 from handlers.settings import routes as settings
 from handlers.tasks import routes as tasks
 from handlers.tickets import close as ticket_close
-from handlers.tickets import new_ticket
+from handlers.tickets import customer_survey, new_ticket
 from handlers.tickets import routes as tickets
 from handlers.webapp import routes as webapp
 
@@ -117,6 +117,12 @@ def build_flows() -> Flows:
 async def start(ctx: Context) -> None:
     """``/start`` for someone not linked yet (the engine's only route for strangers)."""
     await onboarding.start(ctx)
+
+
+async def customer_text(ctx: Context) -> None:
+    """A customer (a WeChat follower, not a CRM user) answering a survey or sending their
+    phone to be matched to their contact."""
+    await customer_survey.on_customer_text(ctx)
 
 
 async def is_new_intent(ctx: Context) -> bool:

@@ -18,11 +18,13 @@ from bot.replies import Button, Card
 from bot.voice import Voice
 from handlers.deals.actions import OpenDeal
 from handlers.tasks.actions import SnoozeTask, TaskDone
+from handlers.tickets.actions import OpenTicket, ReassignTicket, TakeTicket
 from locales.formatting import format_money
-from store.access import Records
+from store.access import Principal, Records, may_reassign, may_take
 from store.deals import untouched_since
-from store.models import Company, Deal, Task, User
+from store.models import Company, Deal, Task, Ticket, User
 from store.pipeline import Pipeline
+from store.tickets import OPEN as TICKET_OPEN
 
 SECTION_LIMIT = 8
 WEEKLY_LIMIT = 15
@@ -58,6 +60,39 @@ def task_push(
         else voice.t("reminders.push.due", when=when)
     )
     return Card(title, (task.title, line), task_buttons(voice, task.id, follow_up))
+
+
+def ticket_escalation_push(
+    voice: Voice,
+    task: Task,
+    ticket: Ticket,
+    company: str | None,
+    principal: Principal,
+    *,
+    late: bool,
+    follow_up: time,
+) -> Card:
+    """An SLA escalation to a manager: the task's words, and the buttons to act on the
+    ticket there and then (🔀 Reassign, 📂 Open, 🙋 Take when they may) or to Snooze. The
+    buttons are the ticket feature's own actions, so each checks again who presses it."""
+    card = task_push(voice, task, company, late=late, follow_up=follow_up)
+    buttons: list[Button] = []
+    if ticket.status == TICKET_OPEN:
+        if may_reassign(principal):
+            buttons.append(Button(voice.t("tickets.btn_reassign"), ReassignTicket(ticket.id)))
+        buttons.append(Button(voice.t("tickets.btn_open_card"), OpenTicket(ticket.id)))
+        if may_take(principal) and ticket.assignee_id != principal.user_id:
+            buttons.append(Button(voice.t("tickets.btn_take"), TakeTicket(ticket.id)))
+    else:
+        buttons.append(Button(voice.t("tickets.btn_open_card"), OpenTicket(ticket.id)))
+    buttons += [
+        Button(voice.t("reminders.push.snooze_1h"), SnoozeTask(task.id, "1h")),
+        Button(
+            voice.t("reminders.push.snooze_tomorrow", time=voice.clock(follow_up)),
+            SnoozeTask(task.id, "tomorrow"),
+        ),
+    ]
+    return Card(card.title, card.lines, tuple(buttons))
 
 
 def local_day_bounds(voice: Voice, day: date) -> tuple[datetime, datetime]:

@@ -55,7 +55,7 @@ from scheduler.manager_reports import (
     render_alert,
     render_report,
 )
-from scheduler.pushes import digest_push, task_push, weekly_stale_push
+from scheduler.pushes import digest_push, task_push, ticket_escalation_push, weekly_stale_push
 from store import group_bots
 from store import reminders as store
 from store.access import Records, principal_for
@@ -70,6 +70,7 @@ from store.models import (
     ReminderPreference,
     Role,
     Task,
+    Ticket,
     User,
 )
 
@@ -292,6 +293,17 @@ class ReminderService:
                 row.state, row.detail = "skipped", "task done or moved"
                 return None
             company = companies.get(task.company_id) if task.company_id is not None else None
+            ticket = await session.get(Ticket, task.ticket_id) if task.ticket_id else None
+            if ticket is not None:
+                return ticket_escalation_push(
+                    voice,
+                    task,
+                    ticket,
+                    company,
+                    await principal_for(session, user),
+                    late=row.late,
+                    follow_up=self.settings.follow_up_time,
+                )
             return task_push(
                 voice, task, company, late=row.late, follow_up=self.settings.follow_up_time
             )

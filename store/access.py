@@ -12,7 +12,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, inspect, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    false,
+    inspect,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
@@ -29,6 +39,10 @@ class NotAllowed(Exception):
     """The principal may see the record but not do this to it (e.g. give it to a stranger)."""
 
 
+class ReadOnly(NotAllowed):
+    """The principal reads this record but does not change it (finance on a rep's deal)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """A resolved CRM user and the owners whose records they may touch (None = everyone)."""
@@ -38,15 +52,28 @@ class Principal:
     visible_owner_ids: frozenset[int] | None
     service_team_ids: frozenset[int] = frozenset()
     """A service person's teams: the service groups whose tickets they see."""
+    edits_own_only: bool = False
+    """Sees more than it changes (finance): other owners' records are read-only, apart
+    from what :data:`FINANCE_WRITES` allows (approving contracts; payments are not owned
+    records and are recorded on the contract)."""
+    sees_tickets: bool = True
+    """Finance reads tickets only when ``CRMBOT_FINANCE_SEES_TICKETS`` says so."""
 
     def can_see_owner(self, owner_id: int) -> bool:
         return self.visible_owner_ids is None or owner_id in self.visible_owner_ids
 
 
-async def principal_for(session: AsyncSession, user: User) -> Principal:
+async def principal_for(
+    session: AsyncSession, user: User, *, finance_sees_tickets: bool = False
+) -> Principal:
     role = Role(user.role)
-    if role in (Role.ADMIN, Role.FINANCE):
+    if role is Role.ADMIN:
         return Principal(user.id, role, None)
+    if role is Role.FINANCE:
+        # Every customer's contracts and payments (collection work), read-only otherwise.
+        return Principal(
+            user.id, role, None, edits_own_only=True, sees_tickets=finance_sees_tickets
+        )
     my_teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
     if role is Role.REP:
         return Principal(user.id, role, frozenset({user.id}))
@@ -77,7 +104,10 @@ def _by_id(model: type[Owned], ids: frozenset[int] | None, for_update: bool) -> 
 def ticket_scope(principal: Principal) -> ColumnElement[bool]:
     """Which tickets a principal sees: those of the customers they see (the owner's rule),
     those assigned to them, and for service people also their groups' tickets and the
-    unassigned queue (a manager sees the tickets their team works on, too)."""
+    unassigned queue (a manager sees the tickets their team works on, too). Finance sees
+    none unless the setting gives them all."""
+    if not principal.sees_tickets:
+        return false()
     if principal.visible_owner_ids is None:
         return true()
     ids = principal.visible_owner_ids
@@ -86,6 +116,35 @@ def ticket_scope(principal: Principal) -> ColumnElement[bool]:
         seen.append(Ticket.team_id.in_(principal.service_team_ids))
         seen.append(and_(Ticket.team_id.is_(None), Ticket.assignee_id.is_(None)))
     return or_(*seen)
+
+
+FINANCE_WRITES: dict[str, dict[str, frozenset[object] | None]] = {
+    "contracts": {"status": frozenset({"active", "draft"}), "signed_on": None},
+}
+"""What finance may change on records of other owners: a contract's approval (the last
+level activates it and dates the signature; a rejection returns it to draft). ``None``:
+any value."""
+
+
+def may_write(principal: Principal, obj: Owned, fields: dict[str, Any]) -> bool:
+    """Whether ``principal`` may write ``fields`` to ``obj`` it already sees: always,
+    except for finance on another owner's record, where only a touch (no fields: the
+    customer moved up the list) and :data:`FINANCE_WRITES` pass."""
+    if not principal.edits_own_only or obj.owner_id == principal.user_id or not fields:
+        return True
+    allowed = FINANCE_WRITES.get(getattr(obj, "__tablename__", ""), {})
+    for key, value in fields.items():
+        if key not in allowed:
+            return False
+        values = allowed[key]
+        if values is not None and value not in values:
+            return False
+    return True
+
+
+FINANCE_CREATES = frozenset({"activities", "tasks"})
+"""What finance may add for another owner: a collection call logged on the customer, and
+its follow-up (they go to the customer's owner as every log does)."""
 
 
 def may_take(principal: Principal) -> bool:
@@ -195,6 +254,12 @@ class Records:
         INSERT for the next flush when nothing needs its id yet (fewer round trips)."""
         owner_id = fields.setdefault("owner_id", self.principal.user_id)
         self._check_owner(owner_id)
+        if (
+            self.principal.edits_own_only
+            and owner_id != self.principal.user_id
+            and getattr(model, "__tablename__", "") not in FINANCE_CREATES
+        ):
+            raise ReadOnly(model.__name__)
         await self.check_links(fields)
         for stamp in ("created_at", "updated_at", "stage_changed_at"):
             if hasattr(model, stamp):
@@ -207,6 +272,8 @@ class Records:
 
     async def update(self, obj: RecordT, *, flush: bool = True, **fields: Any) -> RecordT:
         self._check_owner(obj.owner_id, missing=True)
+        if not may_write(self.principal, obj, fields):
+            raise ReadOnly(type(obj).__name__)
         if "owner_id" in fields:
             self._check_owner(fields["owner_id"])
         await self.check_links(fields)
@@ -222,6 +289,8 @@ class Records:
 
     async def delete(self, obj: RecordT) -> None:
         self._check_owner(obj.owner_id, missing=True)
+        if self.principal.edits_own_only and obj.owner_id != self.principal.user_id:
+            raise ReadOnly(type(obj).__name__)
         await self.session.delete(obj)
         await self.session.flush()
 

@@ -178,6 +178,9 @@ class Contact(Owned, Base):
     phone_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
     email_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
     wechat: Mapped[str | None] = mapped_column(String(64))
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The contact as a follower of the WeChat Official Account (matched by the phone they
+    send it): the survey after a ticket is closed goes to them there."""
     birthday: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -287,6 +290,8 @@ class Task(Owned, Base):
     activity_id: Mapped[int | None] = mapped_column(
         ForeignKey("activities.id", ondelete="SET NULL")
     )
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    """An SLA escalation's ticket: its push carries the ticket's buttons (Reassign, Open, Take)."""
     # Write-only in practice: lets a follow-up be added with its still-unsaved activity and
     # both go in one flush (the one-message log). Never loaded, hence "raise".
     activity: Mapped[Activity | None] = relationship(lazy="raise")
@@ -767,6 +772,9 @@ class Ticket(Owned, Base):
     resolve_by: Mapped[datetime]
     responded_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    escalated_for: Mapped[str | None] = mapped_column(String(16))
+    """Why ``escalated_at`` was set: ``response`` / ``resolution`` (an SLA target passed,
+    recorded once per breach) or ``score`` (a low survey score reopened it)."""
     closed_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
     score: Mapped[int | None] = mapped_column(Integer)

@@ -11,8 +11,10 @@ class Role(StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
     FINANCE = "finance"
-    """Finance: an approval level for contracts (``CRMBOT_CONTRACT_APPROVAL_LEVELS``); sees
-    every customer's records, as the people who check contracts and money must."""
+    """Finance: an approval level for contracts (``CRMBOT_CONTRACT_APPROVAL_LEVELS``); reads
+    every customer's records, as the people who check contracts and money must, but changes
+    only their own, payments and contract approvals; tickets only with
+    ``CRMBOT_FINANCE_SEES_TICKETS`` (:func:`store.access.principal_for`)."""
     SERVICE = "service"
     """After-sales staff: their own records, plus the tickets routed to their teams (service
     groups) and the unassigned queue (:func:`store.access.ticket_scope`)."""

@@ -5,7 +5,10 @@ settings imports no database layer (as :mod:`store.contract_policy`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from store.working_hours import WorkingHours
 
 PRIORITIES: tuple[str, ...] = ("urgent", "high", "normal", "low")
 """Most pressing first; the buttons offer them in this order."""
@@ -42,6 +45,24 @@ class TicketPolicy:
     types: tuple[str, ...] = DEFAULT_TYPES
     sla: tuple[tuple[str, float, float], ...] = tuple((p, *DEFAULT_SLA[p]) for p in PRIORITIES)
     routes: tuple[Route, ...] = ()
+    hours: WorkingHours | None = None
+    """``CRMBOT_TICKET_HOURS``: targets count only these hours; ``None``: every hour."""
+    around_the_clock: tuple[str, ...] = ("urgent",)
+    """``CRMBOT_TICKET_24H``: priorities whose targets count every hour even so."""
+    zone: str = "Asia/Shanghai"
+    """The workspace's time zone, in which the working hours are read."""
+
+    def in_working_hours(self, priority: str) -> bool:
+        return self.hours is not None and priority not in self.around_the_clock
+
+    def deadlines(self, priority: str, opened: datetime) -> tuple[datetime, datetime]:
+        """When a ticket of ``priority`` opened at ``opened`` must be responded to and
+        resolved: its targets in working hours, or in calendar hours."""
+        respond, resolve = self.targets(priority)
+        if self.hours is None or not self.in_working_hours(priority):
+            return opened + respond, opened + resolve
+        zone = ZoneInfo(self.zone)
+        return self.hours.add(opened, respond, zone), self.hours.add(opened, resolve, zone)
 
     def targets(self, priority: str) -> tuple[timedelta, timedelta]:
         for name, respond, resolve in self.sla:
@@ -83,3 +104,12 @@ def read_routes(text: str) -> tuple[Route, ...]:
             raise ValueError("rows look like Shenzhen/repair=Service South;*/*=Service")
         routes.append(Route(region.strip(), kind.strip().lower(), team.strip()))
     return tuple(routes)
+
+
+def read_priorities(text: str) -> tuple[str, ...]:
+    """``urgent,high``: priorities by name (may be empty)."""
+    names = tuple(p.strip().lower() for p in text.split(",") if p.strip())
+    for name in names:
+        if name not in PRIORITIES:
+            raise ValueError(f"{name!r} is not a priority ({', '.join(PRIORITIES)})")
+    return names

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Principal, RecordNotFound, Records, ticket_scope
 from store.approvals import team_managers
-from store.models import Company, Contact, Role, Team, TeamMember, Ticket, User
+from store.models import Company, Contact, Role, Task, Team, TeamMember, Ticket, User
 from store.ticket_policy import PRIORITIES, TicketPolicy
 
 OPEN = "open"
@@ -102,7 +102,7 @@ async def open_ticket(
     if kind not in policy.types:
         raise TicketError("tickets.ask_type_buttons")
     now = records.now
-    respond, resolve = policy.targets(priority)
+    respond_by, resolve_by = policy.deadlines(priority, now)
     routed = await route(records.session, policy, company.city, kind)
     ticket = Ticket(
         owner_id=company.owner_id,
@@ -116,8 +116,8 @@ async def open_ticket(
         team_id=routed.team_id,
         assignee_id=routed.assignee_id,
         opened_by=records.principal.user_id,
-        respond_by=now + respond,
-        resolve_by=now + resolve,
+        respond_by=respond_by,
+        resolve_by=resolve_by,
         reopened=0,
         created_at=now,
         updated_at=now,
@@ -185,9 +185,32 @@ def rate(ticket: Ticket, score: int, now: datetime) -> bool:
         return False
     ticket.status = OPEN
     ticket.escalated_at = now
+    ticket.escalated_for = "score"
     ticket.reopened += 1
     ticket.closed_at = None
     return True
+
+
+def record_escalation(ticket: Ticket, late: str, due: datetime, now: datetime) -> bool:
+    """Mark ``ticket`` escalated for missing its ``late`` target (due at ``due``), once per
+    breach: a sweep that finds it again changes nothing, a target moved later (a new
+    priority) and missed again is a new breach. ``True`` when it was recorded now."""
+    recorded = ticket.escalated_at
+    if ticket.escalated_for == late and recorded is not None and recorded >= due:
+        return False
+    ticket.escalated_at = now
+    ticket.escalated_for = late
+    return True
+
+
+async def settle_escalations(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+    """A ticket taken, given to someone or closed: its open escalation tasks are done, so
+    the managers' lists do not keep nagging about what is already handled."""
+    pending = await session.scalars(
+        select(Task).where(Task.ticket_id == ticket.id, Task.done_at.is_(None))
+    )
+    for task in pending:
+        task.done_at = now  # one by one: the audit hook records each
 
 
 async def parties(session: AsyncSession, ticket: Ticket) -> tuple[str, str | None]:
@@ -300,8 +323,6 @@ def reprioritise(ticket: Ticket, policy: TicketPolicy, priority: str, now: datet
     """A new priority moves the SLA targets: counted from when the ticket was opened."""
     if priority not in PRIORITIES:
         raise TicketError("tickets.bad_priority")
-    respond, resolve = policy.targets(priority)
     ticket.priority = priority
-    ticket.respond_by = ticket.created_at + respond
-    ticket.resolve_by = ticket.created_at + resolve
+    ticket.respond_by, ticket.resolve_by = policy.deadlines(priority, ticket.created_at)
     touch(ticket, now)

@@ -7,8 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from bot.config import Settings, load_settings
+from store import tickets
+from store.access import Records, principal_for
+from store.models import Deal, User
+from tests.test_contract_payments_edits import active_acme_with_plan
 from tests.test_contracts import contract_pushes, contracts_in_db
 
 
@@ -47,3 +52,38 @@ async def test_manager_then_finance_approve_a_big_contract(bot, ws):
 def test_finance_is_a_known_approval_role():
     settings = load_settings(contract_approval_levels="100000=finance")
     assert settings.contracts.roles_for(20_000_000, "CNY") == ("finance",)
+
+
+async def test_finance_reads_everything_but_changes_only_payments_and_approvals(bot, ws):
+    fay = await bot.user("fay", role="finance", display_name="Fay")
+    fei = await bot.user("fei", role="finance", lang="zh", display_name="费会计")
+    await active_acme_with_plan(ws)
+    r = await fay.send("received 40k from Acme Ltd today")
+    assert "◐ Part payment of ¥40k for HT-2026-0001 recorded" in r.text
+    r = await fay.send("/find Acme Ltd")
+    assert "Acme Ltd" in r.text
+    r = await fay.click(f"dl:{ws.ids['星辰 ERP']}")  # a rep's deal: shown
+    assert "💼 星辰ERP项目" in r.text
+    assert r.buttons == []  # nothing to press that would only be refused
+    r = await fay.click(f"da1:{ws.ids['星辰 ERP']}")  # an old Amount button, pressed anyway
+    r = await fay.send("800k")
+    assert r.text == (
+        "🔒 You can read this, not change it: finance changes contracts and payments only."
+    )
+    r = await fei.send("星辰科技项目金额改成80万")
+    assert r.text == "🔒 你可以查看，但不能修改：财务只能处理合同审批和回款。"
+    amount = await bot.scalar(select(Deal.amount_cents).where(Deal.id == ws.ids["星辰 ERP"]))
+    assert amount == 0  # unchanged
+    r = await fei.send("今天和星辰科技张总电话沟通回款")  # a collection call is still logged
+    assert r.text.startswith("✅ 已记录：电话 · 星辰科技")
+    # No tickets for finance unless the setting says so.
+    await ws.li.send("Acme Ltd's printer is broken")
+    r = await fay.send("/ticket list")
+    assert r.text == "No tickets here."
+    async with bot.db.transaction(platform="test") as session:
+        user = await session.get(User, fay.user_id)
+        assert user is not None
+        for sees, count in ((False, 0), (True, 1)):
+            principal = await principal_for(session, user, finance_sees_tickets=sees)
+            records = Records(session, principal, bot.clock.now())
+            assert len(await tickets.visible(records)) == count

@@ -5,13 +5,16 @@ an admin says so. Conversed in English and Chinese."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
 from bot.masking import Masking
 from store.masking import FieldClass, load_policy
-from store.models import AuditEntry, Company, Contact, Deal, MaskRule
+from store.models import AuditEntry, Company, Contact, Deal, MaskRule, Task
 from tests.harness import BotHarness, ChatUser
+from tests.test_contract_payments_edits import SH, active_acme_with_plan
 from tests.workspace import Workspace
 
 NA_MOBILE = "+86 138 0013 8000"  # 张伟 at 星辰科技, Na's customer
@@ -180,3 +183,38 @@ def test_the_rule_itself_for_a_viewer_who_meets_anothers_record():
     assert group.phone("+8613800138000", owner_id=1) == "138****8000"  # groups: own too
     assert not group.amount(owner_id=2)
     assert group.amount(owner_id=1, group_too=True)  # a contract's value in a group
+
+
+async def test_a_manager_logging_on_a_reps_deal_sees_the_old_amount_masked(bot, ws, admin):
+    max_ = await bot.user("max", role="manager", team="East", display_name="Max")
+    await admin.send("/settings mask manager amount")
+    r = await ws.wang.send("Acme Ltd 项目金额 35万")
+    assert "💼 “Acme ERP”：（已屏蔽） → ¥35万。" in r.text
+    assert "30万" not in r.text
+    r = await ws.wang.send("Acme Ltd 项目金额 3万")  # a big change asks, old still masked
+    assert "“Acme ERP”现在是 （已屏蔽）。改为 ¥3万 吗？" in r.text
+    assert "35万" not in r.text
+    assert all("35万" not in b.label for b in r.buttons)
+    await ws.wang.click(r.button("取消"))
+    r = await max_.send("Acme Ltd deal 320k")
+    assert "💼 “Acme ERP”: (masked) → ¥320k." in r.text
+    assert "350k" not in r.text
+    r = await ws.li.send("Acme Ltd deal 330k")  # the owner sees their own in full
+    assert "💼 “Acme ERP”: ¥320k → ¥330k." in r.text
+
+
+async def test_an_overdue_payment_push_to_a_manager_masks_the_amount(bot, ws, admin, worker, clock):
+    max_ = await bot.user("max", role="manager", team="East", display_name="Max")
+    await admin.send("/settings mask manager amount")
+    await active_acme_with_plan(ws)
+    clock.set(datetime(2026, 12, 17, 10, 0, tzinfo=SH))
+    await worker.sweep_rules()
+    overdue = await bot.all(select(Task).where(Task.title.like("💰%")))
+    titles = {t.owner_id: t.title for t in overdue}
+    assert titles == {
+        ws.li.user_id: "💰 Payment overdue: HT-2026-0001 · Acme Ltd · ¥100k was due 15 Dec 2026",
+        ws.wang.user_id: (
+            "💰 回款逾期：HT-2026-0001 · Acme Ltd · （已隐藏），应于 2026年12月15日 回款"
+        ),
+        max_.user_id: "💰 Payment overdue: HT-2026-0001 · Acme Ltd · *** was due 15 Dec 2026",
+    }

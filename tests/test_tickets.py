@@ -136,7 +136,8 @@ async def test_sla_escalation_reaches_the_assignees_manager(bot, ws, worker, clo
     await worker.tick()
     [push] = [p for p in await pushes(bot, gao) if "🚨" in p.text]
     assert "🚨 Ticket #1 · Acme Ltd is past its response target" in push.text
-    assert push.labels[0] == "✅ Done"
+    assert push.labels[:3] == ["🔀 Reassign", "📂 Open", "🙋 Take"]
+    assert "+1 h" in push.labels
     r = await ws.li.click(f"wo1:{(await all_tickets(bot))[0].id}")
     assert "Status: ⚠️ no response in time" in r.text
     await worker.sweep_rules()
@@ -147,6 +148,46 @@ async def test_sla_escalation_reaches_the_assignees_manager(bot, ws, worker, clo
     await worker.sweep_rules()
     titles = [t.title for t in await bot.all(select(Task).where(Task.title.like("🚨%")))]
     assert any("resolution target" in t for t in titles), titles
+
+
+async def test_the_escalation_push_acts_for_the_manager_and_refuses_others(bot, ws, worker, clock):
+    sun, yu, gao = await service_team(bot)
+    await link_push(bot, gao)
+    await ws.li.send("Acme Ltd complaint: the delivery was damaged, urgent")
+    clock.set(clock.now() + timedelta(hours=2))
+    await worker.sweep_rules()
+    await worker.sweep_rules()  # a second sweep records nothing more
+    await worker.tick()
+    [push] = [p for p in await pushes(bot, gao) if "🚨" in p.text]
+    escalations = await bot.all(
+        select(AuditEntry.new_value).where(
+            AuditEntry.table_name == "tickets", AuditEntry.field == "escalated_for"
+        )
+    )
+    assert escalations == ["response"]
+
+    r = await ws.li.click(push.button("Reassign"))  # the customer's rep: not theirs to do
+    assert r.text == "Only a manager or an admin can reassign a ticket."
+    r = await ws.zhang.click(push.button("Open"))  # another rep does not see the ticket
+    assert "Acme" not in r.text
+    r = await yu.click(push.button("Take"))  # service, but it is Sun's: refused
+    assert "#1" in r.text
+    assert "👍" not in r.text
+    assert (await all_tickets(bot))[0].assignee_id == sun.user_id
+
+    r = await gao.click(push.button("Open"))
+    assert "🎫 #1 · Acme Ltd" in r.text
+    assert "Status: ⚠️ no response in time" in r.text
+    r = await gao.click(push.button("Reassign"))
+    assert r.text.startswith("Give ticket #1 to whom?")
+    r = await gao.click(r.button("Yu"))
+    assert "🔀 Ticket #1 given to Yu." in r.text
+    assert (await all_tickets(bot))[0].assignee_id == yu.user_id
+    [task] = await bot.all(select(Task).where(Task.title.like("🚨%")))
+    assert task.done_at is not None  # handled: the escalation is off the manager's list
+    r = await ws.li.send("/find Acme Ltd")
+    r = await ws.li.click(r.button("History"))
+    assert "ticket #1 escalated to the managers: past its response target" in r.text
 
 
 async def test_a_low_score_reopens_as_escalated_and_the_manager_reassigns(bot, ws):
@@ -299,6 +340,14 @@ async def test_escalation_and_a_low_score_in_chinese(bot, ws, worker, clock):
     await worker.tick()
     [push] = [p for p in await pushes(bot, gao) if "🚨" in p.text]
     assert "🚨 工单 #1 · 星辰科技 已超过响应期限" in push.text
+    assert push.labels[:3] == ["🔀 改派", "📂 打开", "🙋 认领"]
+    r = await ws.na.click(push.button("改派"))  # the rep who owns the customer: refused
+    assert r.text == "只有经理或管理员可以改派工单。"
+    r = await gao.click(push.button("打开"))
+    assert "🎫 工单 #1 · 星辰科技" in r.text
+    r = await ws.na.send("/查 星辰科技")
+    r = await ws.na.click(r.button("历史"))
+    assert "工单 #1 超过响应期限，已升级给经理" in r.text
     [ticket] = await all_tickets(bot)
     r = await sun.click(f"wc1:{ticket.id}")
     r = await sun.send("已上门道歉")
@@ -311,3 +360,35 @@ async def test_escalation_and_a_low_score_in_chinese(bot, ws, worker, clock):
     assert [b.label for b in alert.buttons] == ["🎫 查看", "🔀 改派"]
     told = await ticket_pushes(bot, ws.na)
     assert any("满意度 1/5" in p.text for p in told)
+
+
+async def test_connection_and_crash_words_open_tickets_and_the_follow_up_is_kept(bot, ws):
+    r = await ws.na.send("星辰科技的系统连不上了，下个月再看")
+    assert "🎫 已为星辰科技创建工单 #1" in r.text
+    assert "🔁 工单 #1 的跟进：12月1日（周二）9:00（已加入你的任务）。" in r.text
+    r = await ws.li.send("Acme Ltd can't connect to the server, follow up next month")
+    assert "🎫 Ticket #2 opened for Acme Ltd" in r.text
+    assert "🔁 Follow-up on ticket #2: Tue 1 Dec 9:00 (in your tasks)." in r.text
+    follow_ups = await bot.all(select(Task).where(Task.title.like("🔁%")).order_by(Task.id))
+    assert [(t.owner_id, t.title) for t in follow_ups] == [
+        (ws.na.user_id, "🔁 跟进工单 #1：星辰科技的系统连不上了，下个月再看"),
+        (
+            ws.li.user_id,
+            "🔁 Follow up ticket #2: Acme Ltd can't connect to the server, follow up next month",
+        ),
+    ]
+    for text in (
+        "Acme Ltd's app keeps crashing",
+        "Acme Ltd's packing machine won't start",
+        "Acme Ltd无法连接VPN",
+    ):
+        r = await ws.li.send(text)
+        assert "opened for Acme Ltd" in r.text or "已为Acme Ltd创建工单" in r.text, text
+    for text in ("星辰科技的账号登不上", "星辰科技的网页打不开"):
+        r = await ws.na.send(text)
+        assert "已为星辰科技创建工单" in r.text, text
+    assert [t.kind for t in await all_tickets(bot)] == ["repair"] * 7
+    # A call log that mentions a fault stays a log, follow-up and all.
+    r = await ws.li.send("called Acme Ltd, they can't connect, follow up next month")
+    assert r.text.startswith("✅ Logged: Call · Acme Ltd")
+    assert len(await all_tickets(bot)) == 7

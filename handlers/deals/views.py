@@ -9,6 +9,7 @@ from handlers.common.book_card import book_buttons, book_lines
 from handlers.common.labels import deal_amount, stage_label
 from handlers.deals.actions import EditAmount, EditClose, MoveDeal, PickStage, ReopenDeal
 from locales.formatting import format_date
+from store.access import may_write
 from store.models import Company, Deal, User
 from store.pipeline import WON
 
@@ -46,6 +47,9 @@ async def deal_card(ctx: Context, deal: Deal) -> Card:
         )
     else:
         buttons = (Button(ctx.t("corrections.reopen"), ReopenDeal(deal.id)),)
+    if ctx.principal is not None and not may_write(ctx.principal, deal, {"stage": deal.stage}):
+        # Finance reads a rep's deal: no buttons that would only be refused.
+        return Card(f"💼 {deal.title}", tuple(lines))
     # 🧩 Fields last (when deals have custom fields): the buttons before keep their numbers.
     return Card(
         f"💼 {deal.title}", tuple(lines), buttons + tuple(await book_buttons(ctx, "deal", deal.id))

@@ -24,7 +24,7 @@ from bot.payloads import PayloadTooLong
 from bot.replies import Button, Card
 from conversations.base import Answer
 from handlers.approvals import notices
-from handlers.common.labels import activity_label, stage_label
+from handlers.common.labels import activity_label, deal_amount, stage_label
 from handlers.customers.twins import twin_buttons, twin_lines, twins_of
 from handlers.deals.actions import NewDealFor
 from handlers.deals.amounts import set_amount
@@ -262,6 +262,14 @@ BIG_CHANGE = Decimal("0.5")
 """A new amount more than this share above or below the old one is confirmed first."""
 
 
+def shown_money(ctx: Context, cents: int, currency: str, owner_id: int) -> str:
+    """A deal's amount as this viewer may see it: masked (bot/masking.py) on a deal of
+    someone else when the workspace masks amounts for the viewer's role."""
+    if ctx.masking.amount(owner_id):
+        return ctx.t("masking.amount")
+    return format_money(cents, currency, ctx.lang)
+
+
 async def amount_agreed(ctx: Context, plan: Plan) -> bool:
     """True when the plan's amount may be written to its deal as it stands; otherwise ask.
 
@@ -279,7 +287,7 @@ async def amount_agreed(ctx: Context, plan: Plan) -> bool:
     if currency == deal.currency and abs(cents - old) <= old * BIG_CHANGE:
         return True
     ctx.flow.start(KEY, State.AMOUNT, plan.to_json())
-    before = format_money(old, deal.currency, ctx.lang)
+    before = shown_money(ctx, old, deal.currency, deal.owner_id)
     after = format_money(cents, currency, ctx.lang)
     ctx.ask(
         ctx.t("log.confirm_amount", title=deal.title, old=before, new=after),
@@ -349,7 +357,7 @@ async def update_deal(ctx: Context, plan: Plan) -> None:
     for line in problem_lines(ctx, plan.problems):
         ctx.reply_text(line)
     deal = await records.get(Deal, plan.deal_id, for_update=True)
-    old_amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
+    old_amount = shown_money(ctx, deal.amount_cents, deal.currency, deal.owner_id)
     if plan.amount:
         cents = int(plan.amount * 100)
         currency = plan.currency or deal.currency  # never re-priced in another currency
@@ -594,7 +602,11 @@ def summary_card(
             amount = format_money(deal.amount_cents, deal.currency, ctx.lang)
             old_cents, old_currency = (was.cents, was.currency) if was else (0, "")
             if old_cents and (old_cents, old_currency) != (deal.amount_cents, deal.currency):
-                amount = f"{format_money(old_cents, old_currency, ctx.lang)} → {amount}"
+                # The new amount is the one just typed; the old one is the owner's record.
+                before = shown_money(ctx, old_cents, old_currency, deal.owner_id)
+                amount = f"{before} → {amount}"
+            else:
+                amount = deal_amount(ctx, deal)
             bits.append(amount)
         lines.append("💼 " + " · ".join(bits))
     if task is not None and task.due_at is not None:

@@ -27,6 +27,18 @@ def is_log(parsed: ParsedLog) -> bool:
     )
 
 
+def is_follow_up_only(parsed: ParsedLog) -> bool:
+    """A follow-up and nothing else a log has (no activity, stage or amount): with a
+    problem word at a customer it is a ticket to look at again, not a task alone."""
+    return (
+        parsed.follow_up is not None
+        and parsed.activity is None
+        and parsed.stage is None
+        and parsed.amount is None
+        and not parsed.problems
+    )
+
+
 async def on_text(ctx: Context) -> None:
     if await payments.on_received(ctx):  # "received ¥200k from 星辰科技": an instalment paid
         return
@@ -40,6 +52,9 @@ async def on_text(ctx: Context) -> None:
         known_customers=await known_names(ctx.records),
         default_time=ctx.settings.follow_up_time,
     )
+    if is_follow_up_only(parsed) and await new_ticket.on_problem(ctx, parsed):
+        # "星辰科技的系统连不上了，下个月再看": a ticket and its follow-up, neither dropped.
+        return
     if not is_log(parsed):
         # "星辰科技的打印机坏了，很急": a problem at a customer, not a log (a message with
         # an activity, stage, amount or follow-up never gets here, so logs stay logs).

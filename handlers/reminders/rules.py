@@ -47,6 +47,8 @@ from locales.formatting import format_full_date, format_money
 from store.approvals import team_managers
 from store.contracts import ACTIVE as CONTRACT_ACTIVE
 from store.deals import untouched_since
+from store.masking import FieldClass
+from store.masking import classes_for as mask_classes_for
 from store.models import (
     Activity,
     Company,
@@ -63,7 +65,7 @@ from store.models import (
 from store.pipeline import Pipeline
 from store.reminders import micros
 from store.tickets import OPEN as TICKET_OPEN
-from store.tickets import escalation_people
+from store.tickets import escalation_people, record_escalation
 from store.upsert import insert_ignore
 
 Title = Callable[[Voice], str]
@@ -79,6 +81,7 @@ class Firing:
     title: Title
     company_id: int | None = None
     deal_id: int | None = None
+    ticket_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -348,13 +351,17 @@ class PaymentOverdue:
         )
         firings = []
         managers: dict[int, list[int]] = {}
+        hidden: dict[int, bool] = {}
         for payment, contract, company in rows:
             owner = contract.owner_id
             if owner not in managers:
                 managers[owner] = await team_managers(scan.session, owner)
             people = [owner, *managers[owner]]
-            amount = (payment.due_cents, contract.currency)
             for person in dict.fromkeys(people):
+                if person not in hidden:
+                    hidden[person] = await _amounts_masked(scan.session, person)
+                shown = None if person != owner and hidden[person] else payment.due_cents
+                amount = (shown, contract.currency)
                 firings.append(
                     Firing(
                         key=f"{self.name}:{payment.id}:{person}",
@@ -371,8 +378,11 @@ class PaymentOverdue:
 class TicketSla:
     """An open ticket past its response or resolution target: escalated to the assignee's
     managers (else the customer owner's, else the admins), once per ticket, target and
-    person, as a task with Done / Snooze. ``days`` is not used (the targets are the
-    priority's, ``CRMBOT_TICKET_SLA``); the rule can be switched off in ``/rules``."""
+    person, as a task tied to the ticket, so its push carries Reassign / Open / Take and
+    Snooze (:func:`scheduler.pushes.ticket_escalation_push`). The ticket records the
+    escalation (``escalated_at``, ``escalated_for``: audited, on its history) once per
+    breach, not on every sweep. ``days`` is not used (the targets are the priority's,
+    ``CRMBOT_TICKET_SLA``); the rule can be switched off in ``/rules``."""
 
     name = "ticket_sla"
 
@@ -400,6 +410,7 @@ class TicketSla:
                 late = "resolution"
             assert late is not None
             due = ticket.respond_by if late == "response" else ticket.resolve_by
+            record_escalation(ticket, late, due, now)
             for person in dict.fromkeys(await escalation_people(scan.session, ticket)):
                 firings.append(
                     Firing(
@@ -408,6 +419,7 @@ class TicketSla:
                         due_at=now,
                         title=_ticket_title(ticket.id, company, ticket.summary, late, due),
                         company_id=ticket.company_id,
+                        ticket_id=ticket.id,
                     )
                 )
         return firings
@@ -434,13 +446,28 @@ def _contract_title(key: str, number: str, company: str, day: date) -> Title:
     return title
 
 
-def _payment_title(number: str, company: str, amount: tuple[int, str], day: date) -> Title:
+async def _amounts_masked(session: AsyncSession, person: int) -> bool:
+    """Whether the workspace masks amounts of others' records for ``person``'s role (the
+    manager told of a rep's overdue instalment sees it as the contract card shows it)."""
+    role = await session.scalar(select(User.role).where(User.id == person))
+    return role is not None and FieldClass.AMOUNT in await mask_classes_for(session, role)
+
+
+def _payment_title(number: str, company: str, amount: tuple[int | None, str], day: date) -> Title:
+    """``amount``: the cents due, or ``None`` where the recipient's masking hides them."""
+
     def title(voice: Voice) -> str:
+        cents, currency = amount
+        shown = (
+            voice.t("contracts.masked")
+            if cents is None
+            else format_money(cents, currency, voice.lang)
+        )
         return voice.t(
             "contracts.payments.overdue_task",
             number=number,
             company=company,
-            amount=format_money(amount[0], amount[1], voice.lang),
+            amount=shown,
             day=format_full_date(day, voice.lang),
         )
 
@@ -514,6 +541,7 @@ async def fire(
             owner_id=firing.owner_id,
             company_id=firing.company_id,
             deal_id=firing.deal_id,
+            ticket_id=firing.ticket_id,
             title=firing.title(voice),
             due_at=firing.due_at,
             created_at=scan.now,

@@ -14,6 +14,7 @@ from enum import StrEnum
 from bot.context import Context, FlowKey, UserFacingError
 from bot.replies import Button
 from conversations.base import Answer, Expects, Flow, Step
+from handlers.tickets import customer_survey
 from handlers.tickets.notices import tell
 from handlers.tickets.views import ticket_card
 from store import tickets
@@ -72,6 +73,7 @@ async def on_resolution(ctx: Context) -> None:
     except TicketError as error:
         ctx.say(error.key)
         return
+    await tickets.settle_escalations(ctx.session, ticket, ctx.now)
     await ctx.session.flush()
     await tell(
         ctx,
@@ -81,7 +83,12 @@ async def on_resolution(ctx: Context) -> None:
         resolution=ticket.resolution,
     )
     ctx.say("tickets.closed", id=ticket.id)
-    _ask_score(ctx, ticket)
+    contact = await customer_survey.send(ctx, ticket)
+    if contact is None:
+        _ask_score(ctx, ticket)
+    else:  # the customer answers on WeChat; ⭐ Survey stays on the card for a phoned answer
+        ctx.flow.end()
+        ctx.say("tickets.customer_survey.sent", id=ticket.id, name=contact)
 
 
 def _ask_score(ctx: Context, ticket: Ticket) -> None:

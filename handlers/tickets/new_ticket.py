@@ -13,6 +13,7 @@ an empty summary, a priority that is not one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.context import Context, FlowKey, UserFacingError
@@ -23,9 +24,10 @@ from conversations.base import Answer, Expects, Flow, Step
 from handlers.common.customer_pick import find_customer
 from handlers.tickets.notices import tell
 from handlers.tickets.views import label, priority_label, ticket_card
+from locales.formatting import format_when, shorten
 from store import tickets
 from store.known_names import known_names
-from store.models import Company, Contact, User
+from store.models import Company, Contact, Task, Ticket, User
 from store.search import company_hits, search
 from store.ticket_policy import PRIORITIES
 from store.tickets import TicketError
@@ -98,6 +100,7 @@ async def on_problem(ctx: Context, parsed: ParsedLog) -> bool:
             "kind": words.kind,
             "priority": words.priority or DEFAULT_PRIORITY,
             "contact": parsed.contact,
+            "follow_up": parsed.follow_up.isoformat() if parsed.follow_up else None,
         },
     )
     await _advance(ctx)
@@ -275,8 +278,22 @@ async def _create(ctx: Context) -> None:
         await tell(ctx, ticket, [ticket.assignee_id], "tickets.push.assigned", take=True)
     else:
         ctx.say("tickets.opened_queue", id=ticket.id, company=company.name)
+    if data.get("follow_up"):
+        await _follow_up(ctx, ticket, company, datetime.fromisoformat(data["follow_up"]))
     await tell(ctx, ticket, [ticket.owner_id], "tickets.push.opened_for_owner")
     ctx.reply(await ticket_card(ctx, ticket))
+
+
+async def _follow_up(ctx: Context, ticket: Ticket, company: Company, due: datetime) -> None:
+    """The follow-up said with the problem ("…，下个月再看"): the sender's task, said so."""
+    await ctx.records.create(
+        Task,
+        title=ctx.t("tickets.follow_up_title", id=ticket.id, summary=shorten(ticket.summary, 80)),
+        due_at=due,
+        company_id=company.id,
+    )
+    when = format_when(due.astimezone(ctx.tz), ctx.now.astimezone(ctx.tz), ctx.lang)
+    ctx.say("tickets.follow_up_set", id=ticket.id, when=when)
 
 
 async def new_for(ctx: Context, company_id: int) -> None:

@@ -91,6 +91,7 @@ async def take(ctx: Context) -> None:
     if not mine and ticket.assignee_id is not None and not may_reassign(ctx.principal):
         raise UserFacingError("tickets.taken_already", id=ticket.id)
     await tickets.assign(ticket, ctx.principal, ctx.user, ctx.now)
+    await tickets.settle_escalations(ctx.session, ticket, ctx.now)
     await ctx.session.flush()
     ctx.say("tickets.taken", id=ticket.id)
     await tell(ctx, ticket, [ticket.owner_id], "tickets.push.taken")
@@ -129,6 +130,7 @@ async def give(ctx: Context) -> None:
         raise UserFacingError("errors.not_found")
     before = ticket.assignee_id
     await tickets.assign(ticket, ctx.principal, person, ctx.now)
+    await tickets.settle_escalations(ctx.session, ticket, ctx.now)
     await ctx.session.flush()
     ctx.say("tickets.reassigned", id=ticket.id, name=person.display_name)
     await tell(ctx, ticket, [person.id], "tickets.push.assigned", take=True)

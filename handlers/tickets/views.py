@@ -54,6 +54,19 @@ def status_label(ctx: Context, ticket: Ticket) -> str:
     return ctx.t("tickets.status.open")
 
 
+def working_hours_label(ctx: Context) -> str:
+    """``Mon–Fri 09:00–18:00`` / ``周一至周五 09:00–18:00``: the configured working hours."""
+    hours = ctx.settings.tickets.hours
+    assert hours is not None
+    days = sorted(hours.days)
+    names = [ctx.t(f"tickets.weekdays.{d}") for d in days]
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        shown = ctx.t("tickets.weekday_range", first=names[0], last=names[-1])
+    else:
+        shown = ctx.t("tickets.weekday_list_sep").join(names)
+    return f"{shown} {hours.start:%H:%M}–{hours.end:%H:%M}"
+
+
 async def _names(ctx: Context, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
@@ -90,6 +103,9 @@ async def ticket_card(ctx: Context, ticket: Ticket) -> Card:
                 resolve=when(ctx, ticket.resolve_by),
             )
         )
+        policy = ctx.settings.tickets
+        if policy.hours is not None and policy.in_working_hours(ticket.priority):
+            lines.append(ctx.t("tickets.line_sla_hours", hours=working_hours_label(ctx)))
     if ticket.resolution:
         lines.append(ctx.t("tickets.line_resolution", value=ticket.resolution))
     if ticket.score is not None:
@@ -155,6 +171,15 @@ async def history_lines(ctx: Context, company_id: int) -> list[str]:
                 "tickets.history.opened", when=when(ctx, t.created_at), id=t.id, summary=t.summary
             )
         )
+        if t.escalated_at is not None and t.escalated_for in ("response", "resolution"):
+            lines.append(
+                ctx.t(
+                    "tickets.history.escalated",
+                    when=when(ctx, t.escalated_at),
+                    id=t.id,
+                    target=ctx.t(f"tickets.target_{t.escalated_for}"),
+                )
+            )
         if t.closed_at is not None:
             lines.append(
                 ctx.t(
