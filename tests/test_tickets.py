@@ -392,3 +392,11 @@ async def test_connection_and_crash_words_open_tickets_and_the_follow_up_is_kept
     r = await ws.li.send("called Acme Ltd, they can't connect, follow up next month")
     assert r.text.startswith("✅ Logged: Call · Acme Ltd")
     assert len(await all_tickets(bot)) == 7
+    # Asking for the reminder itself is a task, even with a fault in it: nobody asked
+    # for a ticket.
+    r = await ws.li.send("remind me to check Acme Ltd's error report Friday")
+    r = await ws.na.send("提醒我明天去看星辰科技的系统连不上的问题")
+    assert len(await all_tickets(bot)) == 7
+    tasks = [t.title for t in await bot.all(select(Task))]
+    assert any("error report" in t for t in tasks)
+    assert any("连不上" in t for t in tasks)

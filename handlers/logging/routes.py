@@ -29,9 +29,12 @@ def is_log(parsed: ParsedLog) -> bool:
 
 def is_follow_up_only(parsed: ParsedLog) -> bool:
     """A follow-up and nothing else a log has (no activity, stage or amount): with a
-    problem word at a customer it is a ticket to look at again, not a task alone."""
+    problem word at a customer it is a ticket to look at again, not a task alone. A
+    message that asks for the task itself ("remind me to check Acme's error report
+    Friday", "提醒我明天去看") is a task: nobody asked for a ticket."""
     return (
         parsed.follow_up is not None
+        and not parsed.task
         and parsed.activity is None
         and parsed.stage is None
         and parsed.amount is None
