@@ -37,7 +37,8 @@ async def vocabulary(ctx: Context) -> Vocabulary:
         .where(ctx.records.scope(Company), Company.city.is_not(None))
         .limit(CITY_CAP)
     )
-    tags = [t.name for t in await store_tags.all_tags(ctx.session, ctx.now)]
+    stored = [t.name for t in await store_tags.all_tags(ctx.session, ctx.now)]
+    tags = store_tags.names_in_both(stored)
     names = [
         name
         for f in await custom_fields.fields_for(ctx.session, "company")
@@ -124,7 +125,10 @@ def describe(ctx: Context, f: Filter) -> str:
     if f.kind == "stuck":
         return ctx.t("book.seg.stuck", n=f.n)
     if f.kind == "field":
-        return f"{f.name} {f.op} {f.value}" if f.op != "=" else f"{f.name}: {f.value}"
+        shown = {">=": "≥", "<=": "≤"}.get(f.op, f.op)
+        return f"{f.name} {shown} {f.value}" if f.op != "=" else f"{f.name}: {f.value}"
+    if f.kind == "tag":
+        return store_tags.label(store_tags.canonical(f.value), ctx.lang)
     return f.value
 
 

@@ -16,7 +16,7 @@ async def book_lines(ctx: Context, entity: str, record_id: int) -> list[str]:
     if entity == "company":
         on = await tags.company_tags(ctx.session, record_id)
         if on:
-            lines.append("🏷 " + " · ".join(name for _, name in on))
+            lines.append("🏷 " + " · ".join(tags.label(name, ctx.lang) for _, name in on))
     for field, values in await fields.values_of(ctx.session, entity, record_id):
         lines.append(f"🧩 {field_name(field, ctx.lang)}: {show_value(field, values, ctx.lang)}")
     return lines
