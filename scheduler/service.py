@@ -56,6 +56,7 @@ from scheduler.manager_reports import (
     render_report,
 )
 from scheduler.pushes import digest_push, task_push, weekly_stale_push
+from scheduler.tiers import tier_round
 from store import group_bots
 from store import reminders as store
 from store.access import Records, principal_for
@@ -437,6 +438,15 @@ class ReminderService:
             log.info("reminder rules made %s tasks", made)
         return made
 
+    async def plan_tiers(self) -> int:
+        """Customer tiers: the nightly recompute, recent wins, pushes of the changes."""
+        async with self.db.transaction(platform="scheduler") as session:
+            if not await try_singleton(session, "tiers"):
+                return 0
+            return await tier_round(
+                session, self.settings, self.translator, self.clock.now(), self.platforms
+            )
+
     async def reconcile(self) -> int:
         """Pushes the outbox gave up on: record them, and mark accounts that refused for good;
         then forget handled reminders and delivered outbox rows older than ``keep_days``, and
@@ -485,6 +495,7 @@ class ReminderService:
         Due reminders go first; then rules and digests, and what they made due is delivered."""
         queued = await self.tick()
         made = await self.sweep_rules() + await self.plan_digests() + await self.plan_alerts()
+        made += await self.plan_tiers()
         await self.reconcile()
         if made:
             queued += await self.tick()

@@ -136,7 +136,7 @@ async def _book(bot: BotHarness, ws: workspace.Workspace) -> None:
 async def test_segments_typed_in_chinese_and_english(bot, ws):
     await _book(bot, ws)
     r = await ws.na.send("上个月没有拜访的深圳VIP客户")
-    assert "🔎 上个月没有拜访 · 深圳 · VIP：1 个客户" in r.text
+    assert "🔎 上个月没有拜访 · 深圳 · VIP客户：1 个客户" in r.text  # the tier
     assert [b.label for b in r.buttons][:1] == ["星辰科技 · 深圳"]
     r = await ws.na.click(r.button("星辰科技"))
     assert "🏢 星辰科技" in r.text

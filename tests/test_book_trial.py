@@ -116,9 +116,9 @@ async def test_forgiving_english_segment_requests(bot, ws):
     await edit(bot, ws.na, ws.ids["星辰科技"], city="深圳")
     await ws.na.send("标签 星辰科技 VIP")
     r = await ws.na.send("帮我列出深圳的VIP客户吧")
-    assert r.text.startswith("🔎 深圳 · VIP：1 个客户")
+    assert r.text.startswith("🔎 深圳 · VIP客户：1 个客户")
     r = await ws.na.send("列出深圳的VIP客户，袋熊")
-    assert "已理解：深圳 · VIP，但不理解“袋熊”" in r.text
+    assert "已理解：深圳 · VIP客户，但不理解“袋熊”" in r.text
     assert len(await bot.all(select(Segment))) == 2  # each one's last; refused ones not kept
 
 

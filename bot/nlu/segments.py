@@ -12,11 +12,13 @@ what it said. Pure: the words it knows (cities, tags, field names) are handed in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-FilterKind = Literal["no_activity", "high_value", "no_order", "stuck", "city", "tag", "field"]
+FilterKind = Literal[
+    "no_activity", "high_value", "no_order", "stuck", "city", "tag", "field", "tier"
+]
 PeriodUnit = Literal["days", "months", "last_month", "this_month"]
 DORMANT_DAYS = 90
 STUCK_DAYS = 14
@@ -28,7 +30,8 @@ class Filter:
     """One condition. ``activity`` (``visit``, ``call``, ``meeting``; None: any) and
     ``unit``/``n`` for ``no_activity``; ``n`` months for ``no_order`` (``repurchase``: the
     customer had ordered before), ``n`` days for ``stuck``; ``value`` for ``city``,
-    ``tag`` and ``field`` (with ``name`` the field and ``op`` one of = > < >= <=)."""
+    ``tag``, ``tier`` (its key: ``vip``) and ``field`` (with ``name`` the field and ``op``
+    one of = > < >= <=)."""
 
     kind: FilterKind
     activity: str | None = None
@@ -66,6 +69,8 @@ class Vocabulary:
     cities: Sequence[str] = ()
     tags: Sequence[str] = ()
     fields: Sequence[str] = ()
+    tiers: Mapping[str, str] = field(default_factory=dict)
+    """A tier's words -> its key ("VIP" -> vip, "潜在" -> potential)."""
     extra_filler: Sequence[str] = field(default_factory=tuple)
 
 
@@ -285,11 +290,17 @@ def parse_segment(text: str, vocabulary: Vocabulary) -> SegmentText:
                 break
             filters.append(found)
             rest = rest[: m.start()] + " " + rest[m.end() :]
-    for kind, words in (("city", vocabulary.cities), ("tag", vocabulary.tags)):
+    kinds: tuple[tuple[FilterKind, Iterable[str]], ...] = (
+        ("city", vocabulary.cities),
+        ("tier", vocabulary.tiers),
+        ("tag", vocabulary.tags),
+    )
+    for kind, words in kinds:
         for word in _words(words):
             m = _word_re(word).search(rest)
             if m is not None:
-                filters.append(Filter("city" if kind == "city" else "tag", value=word))
+                value = vocabulary.tiers[word] if kind == "tier" else word
+                filters.append(Filter(kind, value=value))
                 rest = rest[: m.start()] + " " + rest[m.end() :]
     rest = re.sub(r"\bin\s*$", "", rest, flags=re.I)
     rest = _FILLER_RE.sub(" ", rest)
