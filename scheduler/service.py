@@ -301,7 +301,14 @@ class ReminderService:
                 records = Records(session, await principal_for(session, user), now)
                 reply: Reply | None
                 if row.kind == "digest":
-                    reply = await digest_push(session, records, voice, user, self.settings.pipeline)
+                    reply = await digest_push(
+                        session,
+                        records,
+                        voice,
+                        user,
+                        self.settings.pipeline,
+                        self.settings.tier_rules,
+                    )
                 elif row.kind == "weekly":
                     days = await self._stale_days(session)
                     reply = await weekly_stale_push(

@@ -7,18 +7,21 @@ Trading and Globex; 李娜 (na, Chinese) owns 星辰科技 and 华信电子有�
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from store.models import CompanyTag, CustomerTier, Deal
+from store.models import CompanyTag, Contract, CustomerTier, Deal, Task
 from store.tier_rules import BadTierRules, TierRule, read_tier_rules
 from store.tiers import Standing, decide
 from tests.harness import BotHarness, ChatUser
 from tests.reminders_support import link_push, pushes, service
 from tests.test_book import add, edit
+
+SH = ZoneInfo("Asia/Shanghai")
 
 
 async def won(
@@ -144,3 +147,82 @@ def test_tier_rules_in_the_environment(monkeypatch):
     monkeypatch.setenv("CRMBOT_TIER_RULES", "vip=won>=lots")
     with pytest.raises(ConfigError, match="CRMBOT_TIER_RULES: 'lots' is not an amount"):
         load_settings()
+
+
+# --------------------------------------------------------------------------- next steps
+
+
+async def test_the_morning_digest_suggests_next_steps(bot, ws, worker, clock):
+    """Li: a follow-up snoozed and due again, a contract ending in 10 days, a deal stuck in
+    Qualified for 20 days, a VIP with no visit this month; 李娜: her VIP with no visit."""
+    await link_push(bot, ws.li)
+    await link_push(bot, ws.na)
+    now = clock.now()  # Wednesday 18 November, 10:00 in Shanghai
+    await add(
+        bot,
+        ws.li,
+        Task,
+        company_id=ws.ids["Globex Corporation"],
+        title="Call Globex back",
+        due_at=now,
+    )
+    await worker.tick()  # due: pushed
+    push = next(p for p in await pushes(bot, ws.li) if "Call Globex back" in p.text)
+    await ws.li.click(push.button("+1 h"))
+    clock.advance(timedelta(hours=1))
+    await worker.tick()  # due again, still not done: it slipped twice
+    await add(
+        bot,
+        ws.li,
+        Contract,
+        number="HT-2026-007",
+        company_id=ws.ids["Acme Trading"],
+        kind="sale",
+        amount_cents=10_000_000,
+        currency="CNY",
+        starts_on=date(2025, 11, 29),
+        ends_on=date(2026, 11, 29),
+        status="active",
+    )
+    await add(
+        bot,
+        ws.li,
+        Deal,
+        company_id=ws.ids["Globex Corporation"],
+        title="Globex pilot",
+        stage="qualified",
+        stage_changed_at=now - timedelta(days=20),
+    )
+    await ws.li.send("tag Acme Trading VIP")
+    await ws.na.send("标签 星辰科技 VIP")
+
+    clock.set(datetime(2026, 11, 19, 8, 30, tzinfo=SH))
+    assert await worker.plan_digests() == 2
+    await worker.tick()
+    digest = next(p for p in await pushes(bot, ws.li) if p.text.startswith("☀️"))
+    lines = digest.text.splitlines()
+    steps = lines[lines.index("💡 Suggested next steps (4):") + 1 :]
+    assert steps == [
+        "• Follow-up “Call Globex back” has slipped 2 times — do it or drop it",
+        "• Contract HT-2026-007 ends in 10 day(s) — time to talk renewal",
+        "• Globex pilot has been in Qualified for 20 days — move it on",
+        "• VIP Acme Trading: no visit this month — plan one",
+    ]
+    assert digest.labels == [
+        "✅ Call Globex back",
+        "📄 HT-2026-007",
+        "💼 Globex pilot",
+        "📝 Visit Acme Trading",
+    ]
+    r = await ws.li.click(digest.button("Globex pilot"))
+    assert "Globex pilot" in r.text
+    r = await ws.li.click(digest.button("HT-2026-007"))
+    assert "HT-2026-007" in r.text
+    r = await ws.li.click(digest.button("Visit Acme Trading"))
+    assert r.text == "What was it?"  # the log for Acme Trading, a visit among the kinds
+    r = await ws.li.click(digest.button("Call Globex back"))
+    assert "Call Globex back" in r.text
+
+    digest = next(p for p in await pushes(bot, ws.na) if p.text.startswith("☀️"))
+    assert "• VIP客户 星辰科技 本月还没拜访——安排一次" in digest.text.splitlines()
+    assert "📝 拜访 星辰科技" in digest.labels
