@@ -141,6 +141,8 @@ async def test_chinese_ways_to_tag(bot, ws):
     assert "找不到" in r.text or "没有找到" in r.text
     r = await ws.na.send("今天拜访了星辰科技张总，把报价标记为已发送")
     assert "已记录" in r.text  # a log stays a log
+    r = await ws.li.send("mark the quote as sent")
+    assert "customer" not in r.text  # not a tag phrase: left to the rest of the bot
     tagged = await bot.all(select(CompanyTag.company_id))
     assert len(tagged) == 8
     assert (await bot.all(select(Company.id).where(Company.name == "不存在公司"))) == []

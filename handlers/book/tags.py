@@ -43,7 +43,7 @@ def _is_admin(ctx: Context) -> bool:
 async def apply_phrase(ctx: Context, text: str) -> bool:
     """The Chinese ways to say it ("给星辰科技打个标签：VIP", "把星辰科技标记为VIP") and "mark
     Acme Ltd as VIP". A 标签 phrase whose customer is not found is refused with the reason;
-    a "标记为" one is left alone (it may be a log: "把报价标记为已发送")."""
+    a "标记为" or "mark … as" one is left alone (it may be a log: "把报价标记为已发送")."""
     m = GIVE_TAG.match(text) or MARK_AS.match(text)
     if m is None:
         return False
@@ -51,9 +51,9 @@ async def apply_phrase(ctx: Context, text: str) -> bool:
     wanted = (m.group("tags") or m.group("tags_en") or "").strip()
     found = await record_at_start(ctx, "company", f"{who} {wanted}")
     if found is None or found[1] != wanted:
-        if "标签" in m.group(0) or m.group("who_en"):
+        if "标签" in m.group(0):
             raise UserFacingError("book.tags.no_customer", text=text)
-        return False
+        return False  # "mark the quote as sent", "把报价标记为已发送": not about tags
     await apply_text(ctx, f"{who} {wanted}", remove=False)
     return True
 
