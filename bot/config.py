@@ -48,6 +48,7 @@ from store.ticket_policy import (
 from store.ticket_policy import (
     DEFAULT_TYPES as DEFAULT_TICKET_TYPES,
 )
+from store.tier_rules import DEFAULT_TIER_RULES, TierRule, read_tier_rules
 from store.working_hours import WorkingHours, read_working_hours
 
 SUPPORTED_LANGUAGES = ("en", "zh")
@@ -145,6 +146,8 @@ class Settings(BaseSettings):
     finance_sees_tickets: bool = False
     """Finance reads every customer's contracts and payments; tickets only when this is on
     (read-only, like the rest of other owners' records)."""
+    tier_rules: Annotated[tuple[TierRule, ...], NoDecode] = DEFAULT_TIER_RULES
+    """Customer tiers ``vip=won>=500000|tag:VIP;normal=orders>=1|tag:普通`` (store/tier_rules)."""
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -293,6 +296,11 @@ class Settings(BaseSettings):
     @classmethod
     def _ticket_routes(cls, value: Any) -> Any:
         return read_routes(value) if isinstance(value, str) else value
+
+    @field_validator("tier_rules", mode="before")
+    @classmethod
+    def _tier_rules(cls, value: Any) -> Any:
+        return read_tier_rules(value) if isinstance(value, str) else value
 
     @field_validator("contract_approval_levels", mode="before")
     @classmethod

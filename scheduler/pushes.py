@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.replies import Button, Card
 from bot.voice import Voice
+from handlers.contracts.actions import OpenContract
+from handlers.customers.actions import LogFor
 from handlers.deals.actions import OpenDeal
 from handlers.tasks.actions import SnoozeTask, TaskDone
 from handlers.tickets.actions import OpenTicket, ReassignTicket, TakeTicket
@@ -23,8 +25,10 @@ from locales.formatting import format_money
 from store.access import Principal, Records, may_reassign, may_take
 from store.deals import untouched_since
 from store.models import Company, Deal, Task, Ticket, User
+from store.next_steps import NextStep, next_steps
 from store.pipeline import Pipeline
 from store.tickets import OPEN as TICKET_OPEN
+from store.tier_rules import DEFAULT_TIER_RULES, TierRule
 
 SECTION_LIMIT = 8
 WEEKLY_LIMIT = 15
@@ -102,10 +106,16 @@ def local_day_bounds(voice: Voice, day: date) -> tuple[datetime, datetime]:
 
 
 async def digest_push(
-    session: AsyncSession, records: Records, voice: Voice, user: User, pipeline: Pipeline
+    session: AsyncSession,
+    records: Records,
+    voice: Voice,
+    user: User,
+    pipeline: Pipeline,
+    rules: Sequence[TierRule] = DEFAULT_TIER_RULES,
 ) -> Card | None:
-    """Today's tasks and follow-ups, what is overdue, and deals closing this week; ``None``
-    when there is nothing at all (an empty digest every morning teaches people to ignore it)."""
+    """Today's tasks and follow-ups, what is overdue, deals closing this week and suggested
+    next steps (:mod:`store.next_steps`, a button each); ``None`` when there is nothing at
+    all (an empty digest every morning teaches people to ignore it)."""
     today = voice.local_now.date()
     start, end = local_day_bounds(voice, today)
     mine = Task.owner_id == user.id
@@ -141,7 +151,11 @@ async def digest_push(
             .limit(SECTION_LIMIT + 1)
         )
     )
-    if not (due_today or overdue or closing):
+    month_start = datetime.combine(today.replace(day=1), time(0), voice.tz)
+    steps = await next_steps(
+        records, user.id, today=today, month_start=month_start, pipeline=pipeline, rules=rules
+    )
+    if not (due_today or overdue or closing or steps):
         return None
     names = await _company_names(
         session, {t.company_id for t in due_today + overdue} | {d.company_id for d in closing}
@@ -171,8 +185,32 @@ async def digest_push(
             bits.append(voice.day(deal.expected_close))
             lines.append("• " + " · ".join(b for b in bits if b))
         lines += _more(voice, closing)
+    buttons: list[Button] = []
+    if steps:
+        lines.append(voice.t("next.title", count=len(steps)))
+        for step in steps:
+            line, button = next_step_line(voice, step)
+            lines.append(line)
+            buttons.append(button)
     title = voice.t("reminders.digest.title", name=user.display_name, day=voice.day(today))
-    return Card(title, tuple(lines))
+    return Card(title, tuple(lines), tuple(buttons))
+
+
+def next_step_line(voice: Voice, step: NextStep) -> tuple[str, Button]:
+    """• the reason, and the button that acts on it."""
+    if step.kind == "slipped":
+        text = voice.t("next.slipped", title=step.title, times=step.count)
+        return text, Button(voice.t("next.btn_done", title=step.title)[:40], TaskDone(step.target))
+    if step.kind == "contract":
+        text = voice.t("next.contract", number=step.title, days=step.count)
+        return text, Button(f"📄 {step.title}"[:40], OpenContract(step.target))
+    if step.kind == "stuck":
+        text = voice.t(
+            "next.stuck", title=step.title, stage=voice.stage(step.detail), days=step.count
+        )
+        return text, Button(f"💼 {step.title}"[:40], OpenDeal(step.target))
+    text = voice.t("next.vip", name=step.title)
+    return text, Button(voice.t("next.btn_visit", name=step.title)[:40], LogFor(step.target))
 
 
 def _more(voice: Voice, items: Sequence[object]) -> list[str]:

@@ -87,6 +87,7 @@ class ReminderScheduler:
 
     async def _rules_and_reconcile(self) -> int:
         made = await self.service.sweep_rules() + await self.service.plan_alerts()
+        made += await self.service.plan_tiers()
         await self.service.reconcile()
         return made
 

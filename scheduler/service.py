@@ -56,6 +56,7 @@ from scheduler.manager_reports import (
     render_report,
 )
 from scheduler.pushes import digest_push, task_push, ticket_escalation_push, weekly_stale_push
+from scheduler.tiers import tier_round
 from store import group_bots
 from store import reminders as store
 from store.access import Records, principal_for
@@ -312,7 +313,14 @@ class ReminderService:
                 records = Records(session, await principal_for(session, user), now)
                 reply: Reply | None
                 if row.kind == "digest":
-                    reply = await digest_push(session, records, voice, user, self.settings.pipeline)
+                    reply = await digest_push(
+                        session,
+                        records,
+                        voice,
+                        user,
+                        self.settings.pipeline,
+                        self.settings.tier_rules,
+                    )
                 elif row.kind == "weekly":
                     days = await self._stale_days(session)
                     reply = await weekly_stale_push(
@@ -449,6 +457,15 @@ class ReminderService:
             log.info("reminder rules made %s tasks", made)
         return made
 
+    async def plan_tiers(self) -> int:
+        """Customer tiers: the nightly recompute, recent wins, pushes of the changes."""
+        async with self.db.transaction(platform="scheduler") as session:
+            if not await try_singleton(session, "tiers"):
+                return 0
+            return await tier_round(
+                session, self.settings, self.translator, self.clock.now(), self.platforms
+            )
+
     async def reconcile(self) -> int:
         """Pushes the outbox gave up on: record them, and mark accounts that refused for good;
         then forget handled reminders and delivered outbox rows older than ``keep_days``, and
@@ -497,6 +514,7 @@ class ReminderService:
         Due reminders go first; then rules and digests, and what they made due is delivered."""
         queued = await self.tick()
         made = await self.sweep_rules() + await self.plan_digests() + await self.plan_alerts()
+        made += await self.plan_tiers()
         await self.reconcile()
         if made:
             queued += await self.tick()

@@ -36,3 +36,19 @@ async def take(
 async def release(session: AsyncSession, name: str, holder: str) -> None:
     """Give the lease up at once (a clean shutdown), so another worker need not wait."""
     await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+async def claim_period(session: AsyncSession, name: str, period: str, *, now: datetime) -> bool:
+    """Once-per-period work (``period``: a day, ``2026-11-18``): True for the one caller that
+    moves row ``name`` to this period, False when it is there already. A compare-and-set,
+    so two workers never both get True."""
+    await session.execute(
+        insert_ignore(session, Lease).values(name=name, holder="", expires_at=now)
+    )
+    result = await session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.holder != period)
+        .values(holder=period, expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

@@ -860,6 +860,24 @@ class CompanyTag(Base):
     created_at: Mapped[datetime]
 
 
+class CustomerTier(Base):
+    """A customer's tier as the tier rules last computed it (store/tiers.py), the tier
+    before it and why (``reason``: ``won:CENTS``, ``orders:N``, ``tag:NAME`` or ``none``). A
+    row with no ``notified_at`` is a change the owner has not been pushed yet."""
+
+    __tablename__ = "customer_tiers"
+    audited: ClassVar[bool] = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), unique=True
+    )
+    tier: Mapped[str] = mapped_column(String(20))
+    previous: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(120))
+    changed_at: Mapped[datetime]
+    notified_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
 class CustomField(Base):
     """A field an admin added to companies, contacts or deals (``entity``), with a name
     per language and a ``kind``: text, number, money, date, choice or multi (several

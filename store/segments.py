@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.access import Records
 from store.models import Activity, Company, CompanyTag, Deal, Segment, Tag
 from store.pipeline import WON
+from store.tags import canonical
 
 PAGE_SIZE = 10
 
@@ -106,9 +107,11 @@ def in_city(name: str) -> ColumnElement[bool]:
 
 
 def tagged(name: str) -> ColumnElement[bool]:
-    """Correlated on the customer (a seek in the ``(company_id, tag_id)`` unique index),
-    so the scope's customers drive the query, not every customer with the tag."""
-    ids = select(Tag.id).where(func.lower(Tag.name) == name.casefold())
+    """A tag by its stored or (preset) English name. Correlated on the customer (a seek in
+    the ``(company_id, tag_id)`` unique index), so the scope's
+    customers drive the query, not every customer with the tag."""
+    wanted = {name.casefold(), canonical(name).casefold()}
+    ids = select(Tag.id).where(func.lower(Tag.name).in_(wanted))
     return exists().where(CompanyTag.company_id == Company.id, CompanyTag.tag_id.in_(ids))
 
 

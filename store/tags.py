@@ -46,6 +46,45 @@ PRESET: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 """Key, English and Chinese name, and the tags each starts with (22 dimensions)."""
 
+ENGLISH: dict[str, str] = {
+    "制造业": "Manufacturing", "软件": "Software", "零售": "Retail", "金融": "Finance",
+    "医药": "Pharma", "教育": "Education", "华东": "East China", "华南": "South China",
+    "华北": "North China", "华中": "Central China", "西南": "Southwest", "海外": "Overseas",
+    "1-50人": "1-50 staff", "50-500人": "50-500 staff", "500人以上": "500+ staff",
+    "展会": "Trade show", "转介绍": "Referral", "官网": "Website", "电话营销": "Telemarketing",
+    "高频": "Frequent", "偶尔": "Occasional", "一次性": "One-off", "重点": "Key account",
+    "普通": "Normal", "潜在": "Potential", "初次接触": "First contact",
+    "建立信任": "Building trust", "长期合作": "Long-term partner", "决策者": "Decision maker",
+    "影响者": "Influencer", "使用者": "End user", "国企": "State-owned", "民企": "Private",
+    "外企": "Foreign-owned", "预算充足": "Ample budget", "预算一般": "Average budget",
+    "预算紧张": "Tight budget", "信用优": "Good credit", "信用良": "Fair credit",
+    "信用差": "Poor credit", "付款准时": "Pays on time", "付款拖延": "Pays late",
+    "直销": "Direct", "代理": "Reseller", "价格": "Price", "质量": "Quality", "服务": "Service",
+    "交期": "Lead time", "流失风险": "Churn risk", "欠款风险": "Debt risk",
+    "忠诚度高": "High loyalty", "忠诚度低": "Low loyalty", "标准服务": "Standard service",
+    "金牌服务": "Gold service", "中文沟通": "Chinese-speaking", "价格敏感": "Price-sensitive",
+    "价格不敏感": "Not price-sensitive",
+}  # fmt: skip
+"""The preset tags' English names. A tag is stored once, under its preset (Chinese) name, so
+exports, imports and segments see one name; the English one is matched when typed and shown
+to English speakers (docs/DESIGN.md, "Tiers and tags")."""
+_CHINESE: dict[str, str] = {en.casefold(): zh for zh, en in ENGLISH.items()}
+
+
+def label(name: str, lang: str) -> str:
+    """A tag's name in the reader's language (a tag an admin added has one name only)."""
+    return ENGLISH.get(name, name) if lang == "en" else name
+
+
+def canonical(name: str) -> str:
+    """The stored name of a tag typed in either language ("Finance" -> 金融)."""
+    return _CHINESE.get(name.strip().casefold(), name.strip())
+
+
+def names_in_both(names: Sequence[str]) -> list[str]:
+    """Every name as stored and, for a preset tag, in English too (words to recognise)."""
+    return [*names, *(ENGLISH[n] for n in names if n in ENGLISH)]
+
 
 class TagError(Exception):
     """A tag or dimension that does not exist, or already does (``key`` names which)."""
@@ -116,8 +155,9 @@ def dimension_named(found: Sequence[TagDimension], name: str) -> TagDimension | 
 
 async def resolve(session: AsyncSession, now: datetime, word: str, *, create: bool) -> Tag:
     """A tag by its name (``VIP``) or ``dimension:name`` (``区域:西北``). An unknown
-    dimension is a :class:`TagError`; an unknown name in a known dimension is created when
-    ``create`` (an admin), else refused; an unknown name alone is refused."""
+    dimension is a :class:`TagError`; a preset tag's English name finds it; an unknown name
+    in a known dimension is created when ``create`` (an admin), else refused; an unknown
+    name alone is refused."""
     dims = await dimensions(session, now)
     dim_name, sep, name = word.replace("：", ":").partition(":")
     if not sep:
@@ -130,12 +170,13 @@ async def resolve(session: AsyncSession, now: datetime, word: str, *, create: bo
         dim = dimension_named(dims, dim_name)
         if dim is None:
             raise TagError("unknown_dimension", dim_name.strip())
-    stmt = select(Tag).where(func.lower(Tag.name) == name.casefold())
-    if dim is not None:
-        stmt = stmt.where(Tag.dimension_id == dim.id)
-    found = (await session.scalars(stmt.order_by(Tag.id).limit(1))).first()
-    if found is not None:
-        return found
+    for candidate in dict.fromkeys((name, canonical(name))):
+        stmt = select(Tag).where(func.lower(Tag.name) == candidate.casefold())
+        if dim is not None:
+            stmt = stmt.where(Tag.dimension_id == dim.id)
+        found = (await session.scalars(stmt.order_by(Tag.id).limit(1))).first()
+        if found is not None:
+            return found
     if dim is None or not create:
         raise TagError("unknown_tag", name)
     tag = Tag(dimension_id=dim.id, name=name[:80], created_at=now)

@@ -12,11 +12,13 @@ what it said. Pure: the words it knows (cities, tags, field names) are handed in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-FilterKind = Literal["no_activity", "high_value", "no_order", "stuck", "city", "tag", "field"]
+FilterKind = Literal[
+    "no_activity", "high_value", "no_order", "stuck", "city", "tag", "field", "tier"
+]
 PeriodUnit = Literal["days", "months", "last_month", "this_month"]
 DORMANT_DAYS = 90
 STUCK_DAYS = 14
@@ -28,7 +30,8 @@ class Filter:
     """One condition. ``activity`` (``visit``, ``call``, ``meeting``; None: any) and
     ``unit``/``n`` for ``no_activity``; ``n`` months for ``no_order`` (``repurchase``: the
     customer had ordered before), ``n`` days for ``stuck``; ``value`` for ``city``,
-    ``tag`` and ``field`` (with ``name`` the field and ``op`` one of = > < >= <=)."""
+    ``tag``, ``tier`` (its key: ``vip``) and ``field`` (with ``name`` the field and ``op``
+    one of = > < >= <=)."""
 
     kind: FilterKind
     activity: str | None = None
@@ -66,6 +69,8 @@ class Vocabulary:
     cities: Sequence[str] = ()
     tags: Sequence[str] = ()
     fields: Sequence[str] = ()
+    tiers: Mapping[str, str] = field(default_factory=dict)
+    """A tier's words -> its key ("VIP" -> vip, "潜在" -> potential)."""
     extra_filler: Sequence[str] = field(default_factory=tuple)
 
 
@@ -137,7 +142,13 @@ _FILLER = (
     "customers", "customer", "clients", "client", "accounts", "account", "companies",
     "show me", "show", "list", "find", "which", "who", "that", "with", "have", "has", "had",
     "and", "the", "in", "of", "all", "are", "is", "from", "based",
+    "please", "pls", "can you", "could you", "would you", "give me", "get me", "get", "me",
+    "display", "what", "where", "whose", "located", "i want", "i need", "to see", "see",
+    "my", "our", "any", "every", "there", "do", "we", "some", "a", "an", "tagged", "tags",
+    "tag", "标签", "带", "打了",
     "客户", "公司", "的", "在", "和", "且", "并且", "哪些", "所有", "有", "里", "中", "是",
+    "请", "帮我", "给我", "看看", "看一下", "列出", "显示", "查一下", "查查", "找出", "找一下",
+    "一下", "全部", "我的", "位于", "吧", "呢", "么", "吗",
 )  # fmt: skip
 _FILLER_RE = re.compile(
     "|".join(
@@ -148,9 +159,27 @@ _FILLER_RE = re.compile(
 )
 _SAVE_AS = re.compile(r"(?:[,，;；]\s*)?(?:save\s+as|保存为|存为|另存为)\s*[:：]?\s*(.+)$", re.I)
 _PUNCT = re.compile(r"[\s,，、;；.。!！?？:：]+")
-_OPS = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "=", "大于": ">", "小于": "<",
-        "超过": ">", "低于": "<", "是": "=", "为": "=", ":": "=", "：": "="}  # fmt: skip
-_OP_RE = "|".join(re.escape(o) for o in sorted(_OPS, key=len, reverse=True))
+_OPS = {
+    ">=": ">=", "<=": "<=", "≥": ">=", "≤": "<=", "＞": ">", "＜": "<", ">": ">", "<": "<",
+    "=": "=", "＝": "=", "大于等于": ">=", "小于等于": "<=", "不少于": ">=", "不低于": ">=",
+    "不小于": ">=", "至少": ">=", "不超过": "<=", "不高于": "<=", "不多于": "<=", "不大于": "<=",
+    "最多": "<=", "大于": ">", "多于": ">", "高于": ">", "超过": ">", "小于": "<", "少于": "<",
+    "低于": "<", "不到": "<", "是": "=", "为": "=", "等于": "=", ":": "=", "：": "=",
+    "more than": ">", "over": ">", "above": ">", "greater than": ">", "at least": ">=",
+    "less than": "<", "fewer than": "<", "under": "<", "below": "<", "at most": "<=",
+}  # fmt: skip
+"""A field's comparison, as typed: ``员工数>100``, ``员工数大于100``, ``Employees at least 100``."""
+_OP_RE = "|".join(
+    rf"{re.escape(o)}(?![A-Za-z])" if o[0].isalpha() and o.isascii() else re.escape(o)
+    for o in sorted(_OPS, key=len, reverse=True)
+)
+_AFTER = {"以上": ">=", "及以上": ">=", "或以上": ">=", "以下": "<=", "及以下": "<=",
+          "或以下": "<=", "or more": ">=", "or less": "<=", "+": ">="}  # fmt: skip
+"""A comparison written after the number: ``员工数100以上``, ``Employees 100 or more``."""
+_AFTER_RE = "|".join(re.escape(o) for o in sorted(_AFTER, key=len, reverse=True))
+_AMOUNT = r"[$¥￥]?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s*(?:万|千|亿|[kKmMwW](?![A-Za-z])|元|块))?"
+"""A number or an amount ("100", "50万", "$80k"): a comparison's value ends where it does
+("员工数大于100的客户" compares with 100)."""
 
 
 def _number(raw: str) -> int:
@@ -241,14 +270,18 @@ def parse_segment(text: str, vocabulary: Vocabulary) -> SegmentText:
     # Field conditions first ("员工数>100"): their values may be any word.
     for name in _words(vocabulary.fields):
         pattern = re.compile(
-            rf"{re.escape(name)}\s*({_OP_RE})?\s*([^\s,，、;；]+)",
+            rf"{re.escape(name)}\s*({_OP_RE})?\s*(?:({_AMOUNT})\s*({_AFTER_RE})?(?![\d.])"
+            rf"|([^\s,，、;；的]+))",
             re.I,
         )
         m = pattern.search(rest)
         if m is not None:
             typed = rest[m.start() : m.start() + len(name)]  # as written, not as listed
-            op = _OPS.get(m.group(1) or "=", "=")
-            filters.append(Filter("field", name=typed, op=op, value=m.group(2)))
+            op = _OPS.get((m.group(1) or "=").lower(), "=")
+            if m.group(1) is None and m.group(3):
+                op = _AFTER[m.group(3).lower()]
+            value = (m.group(2) or m.group(4)).strip()
+            filters.append(Filter("field", name=typed, op=op, value=value))
             rest = rest[: m.start()] + " " + rest[m.end() :]
     for name, pattern in _PATTERNS:
         while (m := pattern.search(rest)) is not None:
@@ -257,11 +290,17 @@ def parse_segment(text: str, vocabulary: Vocabulary) -> SegmentText:
                 break
             filters.append(found)
             rest = rest[: m.start()] + " " + rest[m.end() :]
-    for kind, words in (("city", vocabulary.cities), ("tag", vocabulary.tags)):
+    kinds: tuple[tuple[FilterKind, Iterable[str]], ...] = (
+        ("city", vocabulary.cities),
+        ("tier", vocabulary.tiers),
+        ("tag", vocabulary.tags),
+    )
+    for kind, words in kinds:
         for word in _words(words):
             m = _word_re(word).search(rest)
             if m is not None:
-                filters.append(Filter("city" if kind == "city" else "tag", value=word))
+                value = vocabulary.tiers[word] if kind == "tier" else word
+                filters.append(Filter(kind, value=value))
                 rest = rest[: m.start()] + " " + rest[m.end() :]
     rest = re.sub(r"\bin\s*$", "", rest, flags=re.I)
     rest = _FILLER_RE.sub(" ", rest)
@@ -271,6 +310,26 @@ def parse_segment(text: str, vocabulary: Vocabulary) -> SegmentText:
     return SegmentText(tuple(dict.fromkeys(filters)), leftover, save_as)
 
 
+_ASKING = re.compile(
+    r"^\s*(?:please\s+|pls\s+|can\s+you\s+|could\s+you\s+)?(?:show|list|find|which|what|"
+    r"give\s+me|get|display|who)\b|^\s*(?:请|帮我|给我)?\s*(?:列出|显示|查一下|查查|找出|找一下|看看|哪些|有哪些)"
+    r"|[?？]\s*$",
+    re.I,
+)
+
+
+def asks_for_customers(text: str) -> bool:
+    """A request for a list ("show me customers …", "which customers have …", "列出…客户"):
+    one not fully understood is answered with what was not, never taken for a log."""
+    return looks_like_segment(text) and _ASKING.search(text) is not None
+
+
+def is_comparison(parsed: SegmentText) -> bool:
+    """A segment that is only field comparisons ("员工数>100"): typed without "customers",
+    it is still a segment (a log says no "员工数>100")."""
+    return parsed.complete and all(f.kind == "field" and f.op != "=" for f in parsed.filters)
+
+
 def looks_like_segment(text: str) -> bool:
     """A free-text message that names customers as a group: only such a message may be
     read as a segment without ``/segment`` (and then only when fully understood)."""
@@ -278,4 +337,12 @@ def looks_like_segment(text: str) -> bool:
     return bool(re.search(r"\b(customers|clients|accounts)\b", low)) or "客户" in text
 
 
-__all__ = ["Filter", "SegmentText", "Vocabulary", "looks_like_segment", "parse_segment"]
+__all__ = [
+    "Filter",
+    "SegmentText",
+    "Vocabulary",
+    "asks_for_customers",
+    "is_comparison",
+    "looks_like_segment",
+    "parse_segment",
+]

@@ -20,14 +20,22 @@ from handlers.book.actions import RunBuiltin, RunSegment, SaveSegment
 from handlers.common.actions import AssignSegment
 from handlers.common.field_values import BadValue, read_value
 from handlers.common.paging import Page, more_button, page_offset, with_range
+from handlers.common.tier_text import tier_name
 from handlers.customers.actions import OpenCompany
 from store import fields as custom_fields
 from store import segments as store
 from store import tags as store_tags
+from store import tiers as store_tiers
 from store.models import Company, Role, Segment
 from store.pipeline import CLOSED_STAGES
 
 CITY_CAP = 500
+TIER_WORDS = {
+    "vip": "vip", "VIP": "vip", "normal": "normal", "普通": "normal", "potential": "potential",
+    "潜在": "potential", "prospects": "potential", "prospect": "potential",
+}  # fmt: skip
+"""Words for the default tiers in a segment ("VIP customers in Shenzhen", "潜在客户"): the
+computed tier, which the rules derive from deals and from the tier tags alike."""
 
 
 async def vocabulary(ctx: Context) -> Vocabulary:
@@ -38,13 +46,15 @@ async def vocabulary(ctx: Context) -> Vocabulary:
         .where(ctx.records.scope(Company), Company.city.is_not(None))
         .limit(CITY_CAP)
     )
-    tags = [t.name for t in await store_tags.all_tags(ctx.session, ctx.now)]
+    stored = [t.name for t in await store_tags.all_tags(ctx.session, ctx.now)]
+    tags = store_tags.names_in_both(stored)
     names = [
         name
         for f in await custom_fields.fields_for(ctx.session, "company")
         for name in (f.name_en, f.name_zh, f.key)
     ]
-    return Vocabulary(cities=[c for c in cities if c], tags=tags, fields=names)
+    tiers = dict(TIER_WORDS) | {r.tier: r.tier for r in ctx.settings.tier_rules}
+    return Vocabulary(cities=[c for c in cities if c], tags=tags, fields=names, tiers=tiers)
 
 
 def _months_back(day: datetime, months: int) -> datetime:
@@ -92,6 +102,8 @@ async def conditions(ctx: Context, filters: Sequence[Filter]) -> list[ColumnElem
             out.append(store.in_city(f.value))
         elif f.kind == "tag":
             out.append(store.tagged(f.value))
+        elif f.kind == "tier":
+            out.append(store_tiers.in_tier(ctx.settings.tier_rules, f.value, ctx.now))
         elif f.kind == "field":
             found = custom_fields.field_named(company_fields, f.name)
             if found is None:
@@ -125,7 +137,12 @@ def describe(ctx: Context, f: Filter) -> str:
     if f.kind == "stuck":
         return ctx.t("book.seg.stuck", n=f.n)
     if f.kind == "field":
-        return f"{f.name} {f.op} {f.value}" if f.op != "=" else f"{f.name}: {f.value}"
+        shown = {">=": "≥", "<=": "≤"}.get(f.op, f.op)
+        return f"{f.name} {shown} {f.value}" if f.op != "=" else f"{f.name}: {f.value}"
+    if f.kind == "tier":
+        return tier_name(ctx.t, f.value)
+    if f.kind == "tag":
+        return store_tags.label(store_tags.canonical(f.value), ctx.lang)
     return f.value
 
 

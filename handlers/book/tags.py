@@ -12,9 +12,23 @@ from handlers.book.records import record_at_start
 from handlers.common.actions import TagsFor
 from store import tags as store
 from store.models import Company, Role, Tag, TagDimension
+from store.tags import label
 
-SPLIT = re.compile(r"\s*[,，、;；]\s*|\s+")
+SPLIT = re.compile(r"\s*(?:[,，、;；&＆+]|\band\b|以及|和|及|与)\s*|\s+", re.I)
+"""Between tags: commas, spaces, "and", "&", 和, 及, 与 ("VIP and Finance", "VIP和金融")."""
 TAG_PHRASE = re.compile(r"^(?:tag|标签|打标签|加标签)\s+(.+)$", re.I | re.S)
+GIVE_TAG = re.compile(
+    r"^(?:给|为|幫|帮)\s*(?P<who>.+?)\s*(?:打个|打上|打|加个|加上|加|添加|贴个|贴上|贴)\s*"
+    r"(?:标签|tag)\s*[:：]?\s*(?P<tags>.+)$",
+    re.I | re.S,
+)
+"""给星辰科技打个标签：VIP · 给星辰科技加个标签 制造业 · 为星辰科技打上标签VIP"""
+MARK_AS = re.compile(
+    r"^(?:把|将)?\s*(?P<who>.+?)\s*(?:打标签|加标签|标记为|标记成|标为|标成)\s*[:：]?\s*(?P<tags>.+)$"
+    r"|^(?:mark|label|tag)\s+(?P<who_en>.+?)\s+as\s+(?P<tags_en>.+)$",
+    re.I | re.S,
+)
+"""星辰科技打标签 VIP · 把星辰科技标记为VIP · mark Acme Ltd as VIP"""
 UNTAG_PHRASE = re.compile(r"^(?:untag|去掉标签|删除标签|移除标签)\s+(.+)$", re.I | re.S)
 
 
@@ -24,6 +38,24 @@ def dimension_name(ctx: Context, dim: TagDimension) -> str:
 
 def _is_admin(ctx: Context) -> bool:
     return ctx.user is not None and Role(ctx.user.role) is Role.ADMIN
+
+
+async def apply_phrase(ctx: Context, text: str) -> bool:
+    """The Chinese ways to say it ("给星辰科技打个标签：VIP", "把星辰科技标记为VIP") and "mark
+    Acme Ltd as VIP". A 标签 phrase whose customer is not found is refused with the reason;
+    a "标记为" or "mark … as" one is left alone (it may be a log: "把报价标记为已发送")."""
+    m = GIVE_TAG.match(text) or MARK_AS.match(text)
+    if m is None:
+        return False
+    who = (m.group("who") or m.group("who_en") or "").strip()
+    wanted = (m.group("tags") or m.group("tags_en") or "").strip()
+    found = await record_at_start(ctx, "company", f"{who} {wanted}")
+    if found is None or found[1] != wanted:
+        if "标签" in m.group(0):
+            raise UserFacingError("book.tags.no_customer", text=text)
+        return False  # "mark the quote as sent", "把报价标记为已发送": not about tags
+    await apply_text(ctx, f"{who} {wanted}", remove=False)
+    return True
 
 
 async def tag_command(ctx: Context) -> None:
@@ -40,6 +72,7 @@ async def apply_text(ctx: Context, text: str, *, remove: bool) -> None:
     if found is None:
         raise UserFacingError("book.tags.no_customer", text=text)
     company, rest = found
+    rest = re.sub(r"^(?:as\b|[:：])\s*", "", rest, flags=re.I)  # "tag Acme as VIP", "星辰科技：VIP"
     words = [w for w in SPLIT.split(rest) if w]
     if not words:
         await show_tags(ctx, company)
@@ -55,16 +88,20 @@ async def apply_text(ctx: Context, text: str, *, remove: bool) -> None:
             raise UserFacingError(f"book.tags.{error.key}", value=error.value) from None
         if take:
             if await store.take_tag(ctx.records, company, tag.id):
-                removed.append(tag.name)
+                removed.append(label(tag.name, ctx.lang))
         elif await store.put_tag(ctx.records, company, tag):
-            added.append(tag.name)
+            added.append(label(tag.name, ctx.lang))
     if added:
-        ctx.say("book.tags.added", name=company.name, tags="、".join(added))
+        ctx.say("book.tags.added", name=company.name, tags=_joined(ctx, added))
     if removed:
-        ctx.say("book.tags.removed", name=company.name, tags="、".join(removed))
+        ctx.say("book.tags.removed", name=company.name, tags=_joined(ctx, removed))
     if not added and not removed:
         ctx.say("book.tags.unchanged", name=company.name)
     await show_tags(ctx, company)
+
+
+def _joined(ctx: Context, names: list[str]) -> str:
+    return "、".join(names) if ctx.lang == "zh" else ", ".join(names)
 
 
 async def show_tags(ctx: Context, company: Company) -> None:
@@ -76,7 +113,9 @@ async def show_tags(ctx: Context, company: Company) -> None:
     text = ctx.t(
         "book.tags.current",
         name=company.name,
-        tags="、".join(n for _, n in current) if current else ctx.t("book.tags.none"),
+        tags=_joined(ctx, [label(n, ctx.lang) for _, n in current])
+        if current
+        else ctx.t("book.tags.none"),
     )
     buttons = [
         Button(dimension_name(ctx, d)[:40], TagDimensionFor(company.id, d.id))
@@ -97,7 +136,10 @@ async def show_dimension(ctx: Context, company: Company, dimension_id: int) -> N
         raise UserFacingError("errors.not_found")
     on = {tag_id for tag_id, _ in await store.company_tags(ctx.session, company.id)}
     buttons = [
-        Button(("✅ " if t.id in on else "") + t.name[:36], ToggleTag(company.id, t.id))
+        Button(
+            ("✅ " if t.id in on else "") + label(t.name, ctx.lang)[:36],
+            ToggleTag(company.id, t.id),
+        )
         for t in await store.tags_of_dimension(ctx.session, dim.id)
     ]
     buttons.append(Button(ctx.t("book.tags.back"), TagsFor(company.id)))
@@ -119,10 +161,10 @@ async def on_toggle(ctx: Context) -> None:
     if tag is None:
         raise UserFacingError("errors.not_found")
     if await store.take_tag(ctx.records, company, tag.id):
-        ctx.say("book.tags.removed", name=company.name, tags=tag.name)
+        ctx.say("book.tags.removed", name=company.name, tags=label(tag.name, ctx.lang))
     else:
         await store.put_tag(ctx.records, company, tag)
-        ctx.say("book.tags.added", name=company.name, tags=tag.name)
+        ctx.say("book.tags.added", name=company.name, tags=label(tag.name, ctx.lang))
     await show_dimension(ctx, company, tag.dimension_id)
 
 
@@ -139,7 +181,8 @@ async def tags_command(ctx: Context) -> None:
     tags = await store.all_tags(ctx.session, ctx.now)
     lines = [ctx.t("book.tags.list_title")]
     for dim in await store.dimensions(ctx.session, ctx.now):
-        names = "、".join(t.name for t in tags if t.dimension_id == dim.id) or "–"
+        names = _joined(ctx, [label(t.name, ctx.lang) for t in tags if t.dimension_id == dim.id])
+        names = names or "–"
         lines.append(f"• {dimension_name(ctx, dim)}: {names}")
     if _is_admin(ctx):
         lines.append(ctx.t("book.tags.admin_hint"))

@@ -7,16 +7,20 @@ from bot.context import Context
 from bot.replies import Button
 from handlers.common.actions import FieldsFor, TagsFor
 from handlers.common.field_values import field_name, show_value
-from store import fields, tags
+from handlers.common.tier_text import reason_text, tier_name
+from store import fields, tags, tiers
 
 
 async def book_lines(ctx: Context, entity: str, record_id: int) -> list[str]:
     """``🏷 VIP · 制造业`` and one ``🧩 name: value`` line per field that has a value."""
     lines: list[str] = []
     if entity == "company":
+        decision = await tiers.tier_of(ctx.session, ctx.settings.tier_rules, record_id, ctx.now)
+        why = reason_text(ctx.t, ctx.lang, decision.reason, ctx.currency)
+        lines.append(ctx.t("tiers.card", tier=tier_name(ctx.t, decision.tier), reason=why))
         on = await tags.company_tags(ctx.session, record_id)
         if on:
-            lines.append("🏷 " + " · ".join(name for _, name in on))
+            lines.append("🏷 " + " · ".join(tags.label(name, ctx.lang) for _, name in on))
     for field, values in await fields.values_of(ctx.session, entity, record_id):
         lines.append(f"🧩 {field_name(field, ctx.lang)}: {show_value(field, values, ctx.lang)}")
     return lines
