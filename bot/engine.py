@@ -29,7 +29,7 @@ from bot.nlu.message import warm_up as warm_up_parser
 from bot.outbox import enqueue
 from bot.replies import Notice, Reply, Text, map_text, reply_text
 from bot.router import Handler
-from bot.running import run_guarded
+from bot.running import Replay, run_guarded
 from bot.workers import SlowWorkers
 from locales.catalog import Translator, match_language
 from store.access import principal_for
@@ -160,20 +160,16 @@ class Engine:
         committed = False
         async with self._locks.hold(key):
             try:
-                async with self.db.transaction(platform=event.platform) as session:
-                    if not await self._claim(session, event):
-                        log.info("duplicate delivery %s/%s ignored", event.platform, event.event_id)
-                        if stored is not None:
-                            stored()
-                        return []
-                    ctx = await self._context(session, event)
-                    await self._dispatch(ctx)
-                    replies = self._for_chat(event, ctx.replies)
-                    if _for_presser_only(ctx):
-                        replies = _notice(replies)
-                    else:
-                        self._enqueue(session, event, replies, show_choice=not ctx.refused)
-                    slow = ctx.slow
+                try:
+                    stored_event = await self._store(event, savepoint=False)
+                except Replay:  # refused: its first try rolled back whole; again, guarded
+                    stored_event = await self._store(event, savepoint=True)
+                if stored_event is None:
+                    log.info("duplicate delivery %s/%s ignored", event.platform, event.event_id)
+                    if stored is not None:
+                        stored()
+                    return []
+                replies, slow = stored_event
                 # Committed: only now may the replies leave.
                 committed = True
                 self._committed(event)
@@ -194,6 +190,24 @@ class Engine:
                     raise
                 log.exception("event %s/%s failed", event.platform, event.event_id)
                 return await self._apologise(event)
+
+    async def _store(
+        self, event: InboundEvent, *, savepoint: bool
+    ) -> tuple[list[Reply], SlowWork | None] | None:
+        """The event's own transaction: claim, route, queue the replies; None for a
+        duplicate. ``savepoint``: whether handlers run in one (see bot/running.py)."""
+        async with self.db.transaction(platform=event.platform) as session:
+            if not await self._claim(session, event):
+                return None
+            ctx = await self._context(session, event)
+            ctx.savepoint = savepoint
+            await self._dispatch(ctx)
+            replies = self._for_chat(event, ctx.replies)
+            if _for_presser_only(ctx):
+                replies = _notice(replies)
+            else:
+                self._enqueue(session, event, replies, show_choice=not ctx.refused)
+            return replies, ctx.slow
 
     async def is_linked(self, event: InboundEvent) -> bool:
         """Whether the event's sender is an active crmbot user: asked by an adapter before
