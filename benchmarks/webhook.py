@@ -167,6 +167,14 @@ async def crmbot_run(
         statements += 1
 
     event.listen(server.app.db.engine.sync_engine, "before_cursor_execute", count)
+    checkouts = 0
+
+    def checked_out(*_args: Any) -> None:
+        # On PostgreSQL each checkout is also a round-trip: the pool's pre-ping.
+        nonlocal checkouts
+        checkouts += 1
+
+    event.listen(server.app.db.engine.sync_engine.pool, "checkout", checked_out)
     fake.reset_calls()
     try:
         thread_cpu, process_cpu = time.thread_time(), time.process_time()
@@ -181,6 +189,7 @@ async def crmbot_run(
     row = summary(name, seconds, latencies)
     n = len(latencies)
     row["sql_per_msg"] = round(statements / n, 2)
+    row["pool_checkouts_per_msg"] = round(checkouts / n, 2)
     row["loop_cpu_ms_per_msg"] = round(thread_cpu / n * 1000, 2)
     row["process_cpu_ms_per_msg"] = round(process_cpu / n * 1000, 2)
     row["replies_sent_by_then"] = replies

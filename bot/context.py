@@ -132,6 +132,9 @@ class Context:
     pressed button changed nothing, so its message is left as it was, and in a group only
     the presser hears why."""
     slow: SlowWork | None = None
+    savepoint: bool = True
+    """Whether a handler runs in a savepoint (bot/running.py). The engine's first try of
+    an event runs without one and is replayed with one if the handler refuses."""
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
     masking: Masking = SHOW_ALL
     """What this viewer sees masked (role policy, owner exception, group chat): every view
