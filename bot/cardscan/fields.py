@@ -249,10 +249,41 @@ COMPANY_CJK = (
     "实业",
     "贸易",
     "科技",
+    # Trades that name a shop or firm by what it sells (川味坊私房菜, 山嵐茶業, 翠林地產代理).
+    "私房菜",
+    "菜馆",
+    "小馆",
+    "茶餐厅",
+    "火锅",
+    "烧腊",
+    "茶业",
+    "茶叶",
+    "酒业",
+    "药业",
+    "食品",
+    "地产",
+    "地产代理",
+    "物业",
+    "置业",
+    "房产",
+    "专门店",
+    "专卖店",
+    "餐饮",
+    "烘焙",
+    "影楼",
+    "花艺",
+    "五金",
+    "建材",
+    "家具",
+    "物流",
+    "快递",
+    "货运",
+    "印务",
+    "传媒",
 )
 #: One-character endings of a shop or practice (永利金行, 同仁堂, 墨香坊); a short run that
 #: also reads as a person's name (张德行) stays a name.
-COMPANY_CJK_SHORT = ("行", "堂", "坊", "院", "社", "馆", "店")
+COMPANY_CJK_SHORT = ("行", "堂", "坊", "院", "社", "馆", "店", "轩", "阁", "斋", "居")
 _COMPANY_LATIN_RE = re.compile(
     r"\b(?:co\.?\s*,?\s*ltd|ltd|limited|inc|incorporated|llc|l\.l\.c|corp|corporation|"
     r"company|group|gmbh|ag|plc|pte|llp|holdings|bank|university|s\.a)\b\.?"
@@ -331,6 +362,14 @@ TITLE_CJK = (
     "课长",
     "执行长",
     "特助",
+    # Social work, kitchens and shop floors (高級社工, 主廚, 營業代表 are printed as titles).
+    "社工",
+    "督导",
+    "主厨",
+    "总厨",
+    "厨师",
+    "文员",
+    "助教",
 )
 #: Titles that end a run: owners and heads of a shop, a society, a branch (东主 and 店主
 #: print no other title). Matched only at the end, since 行长 or 所长 also occur inside
@@ -502,9 +541,15 @@ _SPLIT_RE = re.compile(r"(\s*[|｜·•]\s*|\s+/\s+)")
 
 
 def normalise_text(text: str) -> str:
-    """Full-width forms to ASCII, odd spaces to one space."""
+    """Full-width forms to ASCII, odd spaces to one space, and a capital O that OCR read
+    as a zero at the start of a word ("Derek 0sei")."""
     text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_FOR_O_RE.sub("O", text)
     return " ".join(text.replace("\u3000", " ").split())
+
+
+#: A zero opening a word of lower-case letters: no number, address or domain starts so.
+_ZERO_FOR_O_RE = re.compile(r"(?<![\w.@/+\-])0(?=[a-z]{2,}\b)")
 
 
 def has_cjk(text: str) -> bool:
@@ -946,6 +991,9 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
     addresses: list[tuple[_Run, bool]] = []
     address_lines: dict[int, int] = {}
     streets: dict[int, _Run] = {}  # "99 Deansgate": a house number and a street, unplaced
+    towns: list[_Run] = []  # "Seattle, WA": where, when nothing better is printed
+    unclaimed: list[_Run] = []  # neither name, title, company, address nor contact
+    lines: dict[int, list[tuple[_Run, str]]] = {}  # Latin runs by line, with their kind
     for cand in candidates:
         if cand.labelled_address:
             run = _Run(cand.text, has_cjk(cand.text), cand.line, cand.height)
@@ -954,8 +1002,14 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
             continue
         if _continues_address(addresses, address_lines, _whole(cand), loose=True) is not None:
             continue
+        if _TOWN_STATE_RE.fullmatch(cand.text):
+            if _continues_address(addresses, address_lines, _whole(cand)) is None:
+                towns.append(_whole(cand))
+            continue
         for run in _runs(cand):
             kind = _kind(run)
+            if not run.cjk:
+                lines.setdefault(run.line, []).append((run, kind))
             if kind == "address":
                 continuation = _continues_address(addresses, address_lines, run)
                 if continuation is not None:
@@ -975,10 +1029,123 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
                 continue
             elif not run.cjk and _STREET_RE.fullmatch(run.text):
                 streets[run.line] = run
+            else:
+                unclaimed.append(run)
+    _shops_among_names(names, companies)
     cards.name = _best_name(names)
-    cards.title = _prefer_cjk(titles)
-    cards.company = _best_company(companies) or _company_by_position(names, cards.name)
-    cards.address = _best_address(addresses)
+    title = _first_title(titles)
+    department = _department_under(title, lines, cards.name, companies)
+    if department is not None:
+        assert title is not None
+        for pool in (names, companies, titles):
+            pool[:] = [run for run in pool if run is not department]
+        title = _Run(f"{title.text}, {department.text}", False, title.line, title.height)
+        cards.name = _best_name(names)
+    cards.title = " ".join(title.text.split()) if title else None
+    cards.company = (
+        _best_company(companies)
+        or _company_by_position(names, cards.name)
+        or (_company_by_elimination(unclaimed) if cards.name or cards.title else None)
+    )
+    cards.address = _best_address(addresses) or (towns[0].text if towns else None)
+
+
+#: A town and a US state with nothing else ("Seattle, WA"): an address only when the card
+#: prints no better one, or the second line of the address above it.
+_TOWN_STATE_RE = re.compile(
+    r"[A-Z][a-z]+(?: [A-Z][a-z]+){0,2},? (?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|"
+    r"M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY])"
+)
+#: A department or unit printed under a title ("School of Applied Science", "Dept. of
+#: Surgery", "Office of the Provost", "Private Clients Team", "Tax Division"): part of it.
+_DEPARTMENT_RE = re.compile(
+    r"^(?:school|department|dept\.?|faculty|division|office|unit|section|bureau)\s+(?:of|for)\b"
+    r"|\b(?:team|division|department|dept\.?|unit|section|practice|desk)$",
+    re.IGNORECASE,
+)
+
+
+def _first_title(titles: list[_Run]) -> _Run | None:
+    """The title printed first, in Chinese where the card has one (as :func:`_prefer_cjk`)."""
+    pool = [r for r in titles if r.cjk] or titles
+    return pool[0] if pool else None
+
+
+def _department_under(
+    title: _Run | None,
+    lines: dict[int, list[tuple[_Run, str]]],
+    name: str | None,
+    companies: list[_Run],
+) -> _Run | None:
+    """The line under an English title that names its department: by its words ("School
+    of …", "… Team"), or, when the card's company is printed elsewhere, a capitalised line
+    no bigger than the title that only reads as a second name or a company by its "&"
+    ("Autonomy Platform", "Litigation & Dispute Resolution")."""
+    if title is None or title.cjk:
+        return None
+    below = lines.get(title.line + 1, [])
+    if len(below) != 1:
+        return None
+    run, kind = below[0]
+    if kind == "address" or run.height > 1.25 * title.height:
+        return None
+    if _DEPARTMENT_RE.search(run.text):
+        return run
+    elsewhere = [c for c in companies if c.line != run.line]
+    if not elsewhere or kind not in {"name", "company", "other"} or not _capitalised(run.text):
+        return None
+    if kind == "name" and _best_name([run]) == name:
+        return None
+    if kind == "company" and _COMPANY_LATIN_RE.search(run.text):
+        return None
+    trade = _TRADE_LATIN_RE.search(_CAMEL_RE.sub(" ", run.text))
+    if trade and not any(_COMPANY_LATIN_RE.search(c.text) for c in elsewhere):
+        return None  # "Harbor Logistics" is the company unless a legal name is printed
+    words = {w.casefold() for w in re.findall(r"[A-Za-z]{3,}", run.text)}
+    if any(word in _LABEL_KIND for word in words):
+        return None  # what is left of a number's line ("Direct Line 312-555-0148")
+    if any(words & {w.casefold() for w in re.findall(r"[A-Za-z]{3,}", c.text)} for c in elsewhere):
+        return None  # the company's name again, or part of it
+    return run
+
+
+def _shops_among_names(names: list[_Run], companies: list[_Run]) -> None:
+    """A shop's name can read as a person's (金龍軒: 金 is a surname): when the card has
+    another Chinese name and no Chinese company, a name-shaped run with a shop's ending is
+    the company."""
+    cjk = [run for run in names if run.cjk]
+    shops = [run for run in cjk if _is_cjk_shop_shaped(to_simplified(run.text))]
+    if not shops or len(shops) == len(cjk) or any(run.cjk for run in companies):
+        return
+    for shop in shops:
+        names.remove(shop)
+        companies.append(shop)
+
+
+def _is_cjk_shop_shaped(text: str) -> bool:
+    return len(text) >= 3 and text.endswith(COMPANY_CJK_SHORT) and all(map(has_cjk, text))
+
+
+def _company_by_elimination(unclaimed: list[_Run]) -> str | None:
+    """On a person's card with no company word anywhere, the company is the line nothing
+    else claims (川味坊私房菜, a brand in lower case, "tidepool"), the tallest such if
+    several: a card's company is printed larger than its small print."""
+    fit = [run for run in unclaimed if _company_shaped(run)]
+    if not fit:
+        return None
+    return " ".join(max(fit, key=lambda r: (r.height, -r.line)).text.split())
+
+
+def _company_shaped(run: _Run) -> bool:
+    """Short, no digits, no sentence: what a trading name looks like."""
+    if any(ch.isdigit() for ch in run.text):
+        return False
+    if run.cjk:
+        return 3 <= len(run.text) <= 14 and all(map(has_cjk, run.text))
+    words = run.text.split()
+    if not 1 <= len(words) <= 4 or sum(ch.isalpha() for ch in run.text) < 4:
+        return False
+    return len(words) == 1 or _capitalised(run.text)  # not "Thank you for shopping"
 
 
 def _whole(cand: _Candidate) -> _Run:
@@ -1008,6 +1175,8 @@ def _runs(cand: _Candidate) -> list[_Run]:
                 if len(tokens) == 1 or _kind(run) in {"address", "company"}:
                     out.append(run)
                     continue
+                if not has_cjk(tokens[0]):  # a postcode-shaped number before no address
+                    out.append(_Run(tokens.pop(0), False, cand.line, cand.height))
                 for token in _merge_single_chars(tokens):
                     out.append(_Run(token, True, cand.line, cand.height))
             else:
@@ -1035,18 +1204,32 @@ def _join_roles(out: list[_Run], first: int, separator: str) -> None:
 
 
 def _script_groups(tokens: list[str]) -> Iterable[tuple[bool, list[str]]]:
-    """Consecutive tokens grouped by script; digits and symbols join the group before."""
+    """Consecutive tokens grouped by script; digits and symbols join the group before,
+    except a postcode that opens a Chinese address ("114 台北市…", "200120 上海市…"),
+    which joins the group after it."""
     groups: list[tuple[bool, list[str]]] = []
     for token in tokens:
         if not token:
             continue
         cjk = has_cjk(token)
         latin = any(ch.isalpha() and ch.isascii() for ch in token)
-        if groups and (groups[-1][0] == cjk or (not cjk and not latin)):
+        if cjk and len(groups) == 1 and _postcode_alone(groups[0]):
+            groups[0] = (True, [*groups[0][1], token])
+        elif groups and (groups[-1][0] == cjk or (not cjk and not latin)):
             groups[-1][1].append(token)
         else:
             groups.append((cjk, [token]))
     return groups
+
+
+#: A postcode printed before a Chinese address: Taiwan's 3, 3+2 or 3+3 digits, the
+#: mainland's 6 (a phone number has 7 or more digits and is taken out before this).
+_POSTCODE_CJK_RE = re.compile(r"\d{3}(?:-?\d{2,3})?")
+
+
+def _postcode_alone(group: tuple[bool, list[str]]) -> bool:
+    cjk, tokens = group
+    return not cjk and len(tokens) == 1 and _POSTCODE_CJK_RE.fullmatch(tokens[0]) is not None
 
 
 def _merge_single_chars(tokens: list[str]) -> list[str]:
@@ -1076,14 +1259,14 @@ def _kind(run: _Run) -> str:
             return "company"
         if _is_cjk_shop(text):
             return "company"
-        if any(word in text for word in TITLE_CJK) or text.endswith(("销售", "总工")):
+        if any(word in text for word in TITLE_CJK) or text.endswith(("销售", "总工", "业务")):
             return "title"
         if text.endswith(TITLE_CJK_ENDINGS) and not (len(text) <= 3 and _is_cjk_name(text)):
             return "title"
         if len(text) >= 3 and text.endswith(TITLE_CJK_HEAD) and not _is_cjk_name(text):
             return "title"  # 营运长, 财务长, 秘书长
-        if len(text) >= 3 and text.endswith("师") and not _is_cjk_name(text):
-            return "title"  # 建筑师, 药剂师, 中医师: a profession
+        if len(text) >= 3 and text.endswith(("师", "员")) and not _is_cjk_name(text):
+            return "title"  # 建筑师, 药剂师, 中医师: a profession; 营业员, 业务员
         if _is_cjk_name(text):
             return "name"
         return "other"
@@ -1261,6 +1444,7 @@ def _best_company(runs: list[_Run]) -> str | None:
         pool,
         key=lambda r: (
             "公司" in r.text or _COMPANY_LATIN_RE.search(r.text) is not None,
+            not r.text.islower(),  # "FERN & FOLD" over its tagline "design studio"
             r.height,
             -r.line,
         ),
@@ -1278,6 +1462,8 @@ def _best_address(addresses: list[tuple[_Run, bool]]) -> str | None:
         # OCR puts spaces between Chinese characters where the typesetting had gaps.
         text = re.sub(f"(?<=[{_CJK_CHARS}]) (?=[{_CJK_CHARS}0-9])", "", text)
         text = re.sub(f"(?<=[0-9]) (?=[{_CJK_CHARS}])", "", text)
+        # A postcode in front stays apart from the town it precedes ("114 台北市…").
+        text = re.sub(f"^(\\d{{3}}(?:-?\\d{{2,3}})?)(?=[{_CJK_CHARS}])", r"\1 ", text)
     return " ".join(text.split())
 
 
