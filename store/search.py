@@ -92,16 +92,18 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
 from store.access import Records
-from store.models import Company, Contact
+from store.models import Company, Contact, SearchWord
 from store.offload import offloaded
 from store.pinyin import syllables
 from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES
+from store.search_words import fts_phrase, like_pattern, name_pattern, name_words
 
 #: Shortest query (in letters/digits) worth answering; one letter matches nearly everything.
 #: A single CJK character is allowed: it is as selective as a short word (a surname like 张
@@ -123,6 +125,13 @@ FUZZY_RANK_ROWS = 2000
 #: Beyond that, a typo'd text with at most this many trigrams uses every pair of them three
 #: or more apart as candidates, a longer one only the pairs three and four apart.
 PAIR_ALL_GRAMS = 7
+#: Stage 2 looks at most this many near name words over (:func:`_near_words`) ...
+NEAR_WORDS = 500
+#: Texts up to this long also look up each of their parts as a word (:func:`_inner_pieces`).
+INNER_PIECES_OF = 24
+#: ... and reads back the records holding the best this many of those a typo check could
+#: accept, scored with the loosest cut-off below (the precise check runs on the records).
+MATCHED_WORDS = 16
 #: PostgreSQL: the least ``word_similarity`` (shared trigrams / the query's trigrams) a typo
 #: candidate needs. One wrong letter in a four-letter word keeps at least 2 of 5 (acne/acme,
 #: bcme/acme: 0.4, and ``%>`` passes at equality), so the operator's default 0.6 would lose
@@ -141,6 +150,8 @@ LATIN_CUTOFF = 75.0
 SHORT_LATIN_CUTOFF = 80.0
 CJK_CUTOFF = 75.0
 PINYIN_CUTOFF = 82.0
+#: The loosest of them: a name word below it cannot make a record match.
+WORD_CUTOFF = min(LATIN_CUTOFF, SHORT_LATIN_CUTOFF, CJK_CUTOFF, PINYIN_CUTOFF)
 #: A typo hit scores this share of its similarity, so it always ranks below stage-1 hits.
 FUZZY_WEIGHT = 0.5
 
@@ -614,6 +625,14 @@ _FTS: dict[Searchable, Table] = {
     )
     for model in (Company, Contact)
 }
+#: The words' FTS5 table (contentless: it indexes each word padded with spaces).
+_WORDS_FTS = Table(
+    FTS_TABLES["search_words"],
+    _FTS_METADATA,
+    Column("rowid", Integer),
+    Column("rank", Float),
+    Column(FTS_TABLES["search_words"], Text, key="whole"),
+)
 
 
 def _is_sqlite(records: Records) -> bool:
@@ -772,38 +791,99 @@ def _pair_query(texts: list[str]) -> str:
     return _fts_query(pairs or [_trigrams(f" {text} ") for text in texts])
 
 
-async def _sqlite_typo_rows(records: Records, model: Searchable, texts: list[str]) -> Select[Any]:
-    """The stage-2 candidate query on SQLite (see :func:`_typo_candidates`)."""
-    fts = _FTS[model]
+async def _near_words(session: AsyncSession, texts: list[str]) -> list[str]:
+    """The distinct name words (:mod:`store.search_words`) sharing the most trigrams with
+    ``texts``, at most :data:`NEAR_WORDS`: the typo stage's first step, over tens of
+    thousands of short rows instead of every name.
+
+    SQLite: FTS5 ``MATCH`` of any of the texts' trigrams (word edges included, the words are
+    indexed padded with spaces), best ``bm25`` first, when at most :data:`NEAR_WORDS` words
+    share one; beyond that the words holding a typo-proof pair of trigrams, in the index's
+    order. PostgreSQL: ``word %> text`` (word similarity at least
+    :data:`PG_WORD_SIMILARITY`, set by :func:`_postgres_typo_plan`), most similar first.
+    """
+    inside = select(SearchWord.word).where(SearchWord.word.in_(_inner_pieces(texts)))
+    if session.get_bind().dialect.name != "sqlite":
+        similar = or_(*(SearchWord.word.op("%>")(text) for text in texts))
+        closeness = func.greatest(*(func.word_similarity(text, SearchWord.word) for text in texts))
+        stmt = select(SearchWord.word).where(similar).order_by(closeness.desc(), SearchWord.word)
+        near = stmt.limit(NEAR_WORDS).subquery()
+        return list(await session.scalars(union(select(near.c.word), inside)))
+    fts = _WORDS_FTS
     grams = _unique(gram for text in texts for gram in _trigrams(f" {text} "))
     query = _fts_query([gram] for gram in grams)
-    sharing = select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)).limit(FUZZY_RANK_ROWS + 1)
-    shared = await records.session.scalar(select(func.count()).select_from(sharing.subquery()))
+    sharing = select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)).limit(NEAR_WORDS + 1)
+    shared = await session.scalar(select(func.count()).select_from(sharing.subquery()))
+    words = select(SearchWord.word).join(fts, fts.c.rowid == SearchWord.id)
+    if (shared or 0) <= NEAR_WORDS:
+        words = words.where(fts.c.whole.op("MATCH")(query)).order_by(fts.c.rank)
+    else:
+        words = words.where(fts.c.whole.op("MATCH")(_pair_query(texts))).order_by(fts.c.rowid)
+    near = words.limit(NEAR_WORDS).subquery()
+    return list(await session.scalars(union(select(near.c.word), inside)))
+
+
+def _inner_pieces(texts: list[str]) -> list[str]:
+    """Every part of the texts (up to :data:`INNER_PIECES_OF` characters long): a name word
+    found whole inside the query (``ltd`` in ``acmoltd``) is a typo match by rapidfuzz's
+    partial ratio, yet shares too few of the query's trigrams to be near by them; looked up
+    as themselves through the words' unique index."""
+    parts = {
+        text[start:end]
+        for text in texts
+        if len(text) <= INNER_PIECES_OF
+        for start in range(len(text))
+        for end in range(start + 1, len(text) + 1)
+    }
+    return sorted(parts)
+
+
+def _accepted_words(texts: list[str], words: list[str]) -> list[str]:
+    """The near words any typo check of stage 2 could accept (:data:`WORD_CUTOFF`, the
+    loosest cut-off, so no record the precise check would take is lost), best first, at
+    most :data:`MATCHED_WORDS`. None: nothing can match, and no record is read."""
+    scores: dict[str, float] = {}
+    for text in texts:
+        for word, similarity, _at in process.extract(
+            text, words, scorer=fuzz.WRatio, processor=None, score_cutoff=WORD_CUTOFF, limit=None
+        ):
+            scores[word] = max(scores.get(word, 0.0), similarity)
+    return sorted(scores, key=lambda word: (-scores[word], word))[:MATCHED_WORDS]
+
+
+def _holding(records: Records, model: Searchable, words: list[str]) -> Select[Any]:
+    """The visible rows whose name section holds one of ``words`` as a piece, through the
+    key's trigram index: FTS5 on SQLite (rows holding the trigrams of ``" word "``, then the
+    ``LIKE``), on PostgreSQL migration 0018's GIN index on the name section."""
     stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
-    stmt = stmt.join(fts, fts.c.rowid == model.id)
-    if (shared or 0) <= FUZZY_RANK_ROWS:
-        return stmt.where(fts.c.whole.op("MATCH")(query)).order_by(fts.c.rank, model.id)
-    # Too many rows share a trigram (``com``, ``ang``) to rank them all by bm25: take the
-    # rows holding a typo-proof pair of trigrams instead, oldest first, in the index's own
-    # order so that the scan stops at the limit.
-    return stmt.where(fts.c.whole.op("MATCH")(_pair_query(texts))).order_by(fts.c.rowid)
+    if _is_sqlite(records):
+        fts = _FTS[model]
+        phrases = " OR ".join(f"({fts_phrase(word)})" for word in words)
+        held = or_(*(_like(model.search_key, name_pattern(word)) for word in words))
+        return stmt.join(fts, fts.c.rowid == model.id).where(fts.c.whole.op("MATCH")(phrases), held)
+    section = _name_section(model)
+    return stmt.where(
+        or_(
+            *(
+                section.like(pattern, escape="\\")
+                for word in words  # the section ends without a space: "% w" is the last piece
+                for pattern in (like_pattern(word), like_pattern(word)[: -len(" %")])
+            )
+        )
+    )
 
 
 async def _typo_candidates(
     records: Records, model: Searchable, texts: list[str]
 ) -> list[tuple[int, int | None, str, str | None]]:
-    """The visible rows sharing the most trigrams with ``texts``, at most
-    :data:`FUZZY_CANDIDATES`; the owner filter applies before the limit, so a rep's
-    candidates are the best of *their* rows, not what is left of everyone's best.
+    """The visible rows holding a name word near ``texts``, at most :data:`FUZZY_CANDIDATES`
+    (and :data:`FUZZY_RANK_ROWS`), those holding the nearest words first; the owner filter
+    applies before the limit, so a rep's candidates are *their* rows.
 
-    SQLite: FTS5 ``MATCH`` of the texts' trigrams (word edges included: ``" ac"``), any of
-    them, best ``bm25`` first, when at most :data:`FUZZY_RANK_ROWS` rows share one; beyond
-    that (common trigrams at scale) the rows holding two trigrams three or more apart, a
-    pair one typo cannot break, in id order. PostgreSQL: ``<name section> %> text`` (word
-    similarity at least :data:`PG_WORD_SIMILARITY`, served by migration 0018's GIN index on
-    the name section: the rapidfuzz check compares names only, so a row similar only by
-    its e-mail or phone could never match and must not take a candidate's place), most
-    similar first.
+    The near words come from the table of distinct name words (:func:`_near_words`), and
+    only those a typo check could accept are read back (:func:`_accepted_words`): a typo
+    that matches nothing (``wiite``) ends there, without reading a record. Names only are
+    compared, so a row similar only by its e-mail or phone never takes a candidate's place.
     """
     (found,) = await _typo_candidates_of(records, (model,), texts)
     return found
@@ -812,26 +892,45 @@ async def _typo_candidates(
 async def _typo_candidates_of(
     records: Records, models: Sequence[Searchable], texts: list[str]
 ) -> list[list[tuple[int, int | None, str, str | None]]]:
-    """:func:`_typo_candidates` of each of ``models``; on PostgreSQL the planner settings
-    are made once around all of them (each statement is a round trip, and on a busy
-    machine a round trip waits its turn for a core: 20-60 ms each at load average 14)."""
-    if not _is_sqlite(records):
-        async with _postgres_typo_plan(records.session):
-            return [await _postgres_typo_rows(records, model, texts) for model in models]
+    """:func:`_typo_candidates` of each of ``models``, the near words found once; on
+    PostgreSQL the planner settings are made once around all of them (each statement is a
+    round trip, and on a busy machine a round trip waits its turn for a core: 20-60 ms
+    each at load average 14)."""
+    if _is_sqlite(records):
+        return await _candidates_by_words(records, models, texts)
+    async with _postgres_typo_plan(records.session):
+        return await _candidates_by_words(records, models, texts)
+
+
+async def _candidates_by_words(
+    records: Records, models: Sequence[Searchable], texts: list[str]
+) -> list[list[tuple[int, int | None, str, str | None]]]:
+    words = _accepted_words(texts, await _near_words(records.session, texts))
+    if not words:
+        return [[] for _model in models]
+    rank = {word: at for at, word in enumerate(words)}
+    fetch = min(FUZZY_CANDIDATES, FUZZY_RANK_ROWS)
     found = []
     for model in models:
-        stmt = await _sqlite_typo_rows(records, model, texts)
-        rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
-        found.append([(row[0], row[1], row[2], row[3]) for row in rows])
+        rows = await records.session.execute(_holding(records, model, words).limit(fetch))
+        held = [(row[0], row[1], row[2], row[3]) for row in rows]
+        held.sort(key=lambda row: (_nearest(row[3], rank), row[0]))
+        found.append(held)
     return found
+
+
+def _nearest(key: str | None, rank: dict[str, int]) -> int:
+    """The rank of the nearest accepted word a key holds."""
+    return min((rank[word] for word in name_words(key) if word in rank), default=len(rank))
 
 
 @asynccontextmanager
 async def _postgres_typo_plan(session: AsyncSession) -> AsyncIterator[None]:
     """The typo stage's similarity floor, and no sequential scans, for the statements run
-    inside (``set_config`` local to the transaction): see :func:`_postgres_typo_rows`.
-    ``enable_seqscan`` is put back afterwards; if a statement fails, the transaction is
-    aborted and its local settings go with it."""
+    inside (``set_config`` local to the transaction): a ``LIMIT`` may otherwise lead the
+    planner to read the table in order and check row after row (0.7 s for ``wilsin`` at a
+    million). ``enable_seqscan`` is put back afterwards; if a statement fails, the
+    transaction is aborted and its local settings go with it."""
     before = await session.scalar(
         select(
             func.current_setting("enable_seqscan"),
@@ -841,40 +940,6 @@ async def _postgres_typo_plan(session: AsyncSession) -> AsyncIterator[None]:
     )
     yield
     await session.execute(select(func.set_config("enable_seqscan", before, True)))
-
-
-async def _postgres_typo_rows(
-    records: Records, model: Searchable, texts: list[str]
-) -> list[tuple[int, int | None, str, str | None]]:
-    """The GIN index is lossy for ``%>``: every row it offers is rechecked on the heap
-    (≈ 15 µs each), and a common trigram ("son", "ang") offers tens of thousands at a
-    million contacts (0.9 s). So at most FUZZY_RANK_ROWS rows that pass are ranked, as on
-    SQLite; below that (every test, any ordinary book) nothing changes.
-
-    With that ``LIMIT`` the planner may expect to meet enough passing rows sooner by
-    reading the table in order, and checks row after row (0.7 s for ``wilsin``): run it
-    inside :func:`_postgres_typo_plan`, which turns sequential scans off."""
-    session = records.session
-    section = _name_section(model)
-    similar = or_(*(section.op("%>")(text) for text in texts))
-    names = ("id", "company_id", "name", "search_key")
-    passing = (
-        records.select(model)
-        .with_only_columns(
-            *(c.label(n) for c, n in zip(_columns(model), names, strict=True)),
-            section.label("names"),
-        )
-        .where(similar)
-        .limit(FUZZY_RANK_ROWS)
-        .subquery()
-    )
-    closeness = func.greatest(*(func.word_similarity(text, passing.c.names) for text in texts))
-    rows = await session.execute(
-        select(passing.c.id, passing.c.company_id, passing.c.name, passing.c.search_key)
-        .order_by(closeness.desc(), passing.c.id)
-        .limit(FUZZY_CANDIDATES)
-    )
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 def _name_section(model: Searchable) -> ColumnElement[str]:
