@@ -34,8 +34,9 @@ keeps the key current on every flush; migration 0002 backfills existing rows.
 2. When stage 1 found fewer than ``limit`` hits and the query is not shaped like a phone
    number, an email or a domain (``acme.com``): typo tolerance with rapidfuzz's ``WRatio``
    over the names and pinyin of at most :data:`FUZZY_CANDIDATES` visible companies and as
-   many contacts, those sharing the most trigrams with the query. A typo match always
-   ranks below any stage-1 hit.
+   many contacts, those holding a name word near the query (:mod:`store.search_words`:
+   the near words are found among the distinct words first, and a query no word is near
+   enough to reads no record). A typo match always ranks below any stage-1 hit.
 
 Scores: stage-1 hits score 60-100 (tier base 90/80/70/60, +5 for a company, +up to 4.99 for
 coverage); typo hits score half their rapidfuzz similarity (37.5-50).
@@ -46,23 +47,22 @@ rules, so a rep's lookup never sees another rep's rows. Stage 1 asks the index f
 holding the query's trigrams and rechecks the exact ``LIKE``; a two-letter form is looked up
 as ``' zw'`` (a piece start, which finds tiers 0-2), and only when that yields fewer than
 the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2
-takes the best-``bm25`` rows of an FTS5 ``OR`` of the query's trigrams (SQLite) or the most
-``word_similarity``-close rows (PostgreSQL, by the name section of the key only: migration
-0018's index) instead of the newest rows, so a typo finds an old record too. On SQLite,
-ranking by ``bm25`` costs a few microseconds for every row sharing any trigram, which at a
-million rows (``ang``, ``com``, digits) meant seconds; so when more than
-:data:`FUZZY_RANK_ROWS` rows share one, the candidates are instead the rows holding a pair
-of the query's trigrams at least three apart (one typo breaks at most three consecutive
-trigrams, so a near match keeps such a pair), read in the index's rowid order so the scan
-stops at the limit (a smaller book, every test's, keeps the ``bm25`` ranking).
+looks for near words in the table of distinct name words (migration 0023), not among the
+records: the best-``bm25`` words of an FTS5 ``OR`` of the query's trigrams (SQLite) or the
+most ``word_similarity``-close ones (PostgreSQL), plus the query's own parts that are words
+(``ltd`` in ``acmoltd``). When more than :data:`NEAR_WORDS` words share a trigram, SQLite
+takes the words holding a pair of the query's trigrams at least three apart instead (one
+typo breaks at most three consecutive trigrams, so a near match keeps such a pair), in the
+index's order so the scan stops at the limit. The words a typo check could accept are then
+read back to the visible records holding them through the key's trigram index (FTS5, or
+migration 0018's name-section GIN index), so a typo finds an old record too.
 Left slow (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): stage 1 still ranks every
 index match of a common form (``john``, a two-letter piece start) in SQL, and a rep's
-two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows. On
-PostgreSQL a typo'd short word whose trigrams a whole population of rows holds apart
-(``wiite``: every ``white`` row holds ``"  w"``, ``ite`` and ``te "``) makes the lossy GIN
-index offer all of them to a heap recheck that none passes (≈ 25,000 rows, 0.3 s at a
-million); the cure is a table of distinct name words to find the near words in first
-(pg_trgm's own advice for spelling suggestions), not done yet.
+two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows. A typo'd
+short word whose trigrams a whole population of rows holds apart (``wiite``: every ``white``
+row holds ``"  w"``, ``ite`` and ``te "``) used to make PostgreSQL's lossy GIN index offer
+all of them to a heap recheck that none passed (≈ 25,000 rows, 0.3 s at a million); the
+words table (pg_trgm's own advice for spelling suggestions) now holds ``white`` once.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ from sqlalchemy import (
     select,
     union,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
@@ -103,7 +104,7 @@ from store.offload import offloaded
 from store.pinyin import syllables
 from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES
-from store.search_words import fts_phrase, like_pattern, name_pattern, name_words
+from store.search_words import fts_phrase, name_pattern, name_words
 
 #: Shortest query (in letters/digits) worth answering; one letter matches nearly everything.
 #: A single CJK character is allowed: it is as selective as a short word (a surname like 张
@@ -118,9 +119,8 @@ FUZZY_MIN_CJK = 2
 #: Stage 2 hands rapidfuzz at most this many visible companies, and as many contacts: those
 #: sharing the most trigrams with the query (see :func:`_typo_candidates`).
 FUZZY_CANDIDATES = 200
-#: SQLite: rank stage-2 candidates by ``bm25`` only when at most this many rows share a
-#: trigram with the query; ranking costs a few microseconds a row. PostgreSQL: rank at most
-#: this many of the rows similar enough (see :func:`_typo_candidates`).
+#: Stage 2 reads back at most this many rows holding the accepted near words (and at most
+#: :data:`FUZZY_CANDIDATES`), ranked by the nearest word each holds (:func:`_typo_candidates`).
 FUZZY_RANK_ROWS = 2000
 #: Beyond that, a typo'd text with at most this many trigrams uses every pair of them three
 #: or more apart as candidates, a longer one only the pairs three and four apart.
@@ -854,23 +854,16 @@ def _accepted_words(texts: list[str], words: list[str]) -> list[str]:
 def _holding(records: Records, model: Searchable, words: list[str]) -> Select[Any]:
     """The visible rows whose name section holds one of ``words`` as a piece, through the
     key's trigram index: FTS5 on SQLite (rows holding the trigrams of ``" word "``, then the
-    ``LIKE``), on PostgreSQL migration 0018's GIN index on the name section."""
+    ``LIKE``), on PostgreSQL migration 0023's GIN index of the name section's pieces."""
     stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
     if _is_sqlite(records):
         fts = _FTS[model]
         phrases = " OR ".join(f"({fts_phrase(word)})" for word in words)
         held = or_(*(_like(model.search_key, name_pattern(word)) for word in words))
         return stmt.join(fts, fts.c.rowid == model.id).where(fts.c.whole.op("MATCH")(phrases), held)
-    section = _name_section(model)
-    return stmt.where(
-        or_(
-            *(
-                section.like(pattern, escape="\\")
-                for word in words  # the section ends without a space: "% w" is the last piece
-                for pattern in (like_pattern(word), like_pattern(word)[: -len(" %")])
-            )
-        )
-    )
+    # Migration 0023's GIN index of the section's pieces (NAME_WORDS_SQL, spelled alike).
+    pieces = func.string_to_array(_name_section(model), literal_column("' '"), type_=ARRAY(Text))
+    return stmt.where(pieces.op("&&")(literal(words, ARRAY(Text))))
 
 
 async def _typo_candidates(

@@ -61,6 +61,7 @@ _UNMODELLED = frozenset(
     [f"{fts}{suffix}" for fts in FTS_TABLES.values() for suffix in _FTS_SUFFIXES]
     + list(TRGM_INDEXES.values())
     + [WORDS_TRGM_INDEX]
+    + ["ix_companies_name_words", "ix_contacts_name_words"]
     + list(NAME_TRGM_INDEXES.values())
 )
 
@@ -140,6 +141,29 @@ def postgresql_name_statements(table: str) -> list[str]:
         # estimated 10,000 matches for a word found nowhere) until autovacuum's next pass.
         f"ANALYZE {table}",
     ]
+
+
+#: PostgreSQL: a GIN index of each name section's pieces as an array (migration 0023), by
+#: which the typo stage reads back the records holding a near word: one short posting list
+#: per word, where ``LIKE '% word %'`` intersects the long lists of its common trigrams.
+NAME_WORDS_INDEXES: dict[str, str] = {
+    "companies": "ix_companies_name_words",
+    "contacts": "ix_contacts_name_words",
+}
+#: The indexed expression, spelled as :mod:`store.search` queries it.
+NAME_WORDS_SQL = f"string_to_array({NAME_SECTION_SQL}, ' ')"
+
+
+def postgresql_name_words_statements(table: str) -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS {NAME_WORDS_INDEXES[table]} ON {table} "
+        f"USING gin (({NAME_WORDS_SQL}))",
+        f"ANALYZE {table}",
+    ]
+
+
+def postgresql_name_words_drop_statements(table: str) -> list[str]:
+    return [f"DROP INDEX IF EXISTS {NAME_WORDS_INDEXES[table]}"]
 
 
 def postgresql_name_drop_statements(table: str) -> list[str]:

@@ -7,7 +7,9 @@ Create Date: 2026-12-02 12:00:00
 The table of the distinct pieces of the name sections of the companies' and contacts' search
 keys (store/search_words.py), filled from the keys already stored, and its trigram index:
 an FTS5 table kept by triggers on SQLite, a GIN ``gin_trgm_ops`` index on PostgreSQL
-(store/search_index.py). Filled before the index is made: one bulk build, not a row at a time.
+(store/search_index.py); on PostgreSQL also a GIN index of each name section's pieces as an
+array, by which the records holding a near word are read back. Filled before the index is
+made: one bulk build, not a row at a time.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def upgrade() -> None:
         statements = search_index.sqlite_word_statements()
     else:
         statements = [*search_index.postgresql_statements(_TABLE), f"ANALYZE {_TABLE}"]
+        for table in ("companies", "contacts"):
+            statements += search_index.postgresql_name_words_statements(table)
     for statement in statements:
         op.execute(statement)
 
@@ -50,6 +54,9 @@ def downgrade() -> None:
         for statement in search_index.sqlite_drop_statements(_TABLE):
             op.execute(statement)
     else:
-        for statement in search_index.postgresql_drop_statements(_TABLE):
+        statements = search_index.postgresql_drop_statements(_TABLE)
+        for table in ("companies", "contacts"):
+            statements += search_index.postgresql_name_words_drop_statements(table)
+        for statement in statements:
             op.execute(statement)
     op.drop_table(_TABLE)
