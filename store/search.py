@@ -34,9 +34,8 @@ keeps the key current on every flush; migration 0002 backfills existing rows.
 2. When stage 1 found fewer than ``limit`` hits and the query is not shaped like a phone
    number, an email or a domain (``acme.com``): typo tolerance with rapidfuzz's ``WRatio``
    over the names and pinyin of at most :data:`FUZZY_CANDIDATES` visible companies and as
-   many contacts, those holding a name word near the query (:mod:`store.search_words`:
-   the near words are found among the distinct words first, and a query no word is near
-   enough to reads no record). A typo match always ranks below any stage-1 hit.
+   many contacts, those nearest the query by trigrams (on PostgreSQL: those holding a
+   name word near it, :mod:`store.search_words`). A typo match always ranks below any stage-1 hit.
 
 Scores: stage-1 hits score 60-100 (tier base 90/80/70/60, +5 for a company, +up to 4.99 for
 coverage); typo hits score half their rapidfuzz similarity (37.5-50).
@@ -46,16 +45,17 @@ Performance: both stages go through a trigram index (:mod:`store.search_index`: 
 rules, so a rep's lookup never sees another rep's rows. Stage 1 asks the index for the rows
 holding the query's trigrams and rechecks the exact ``LIKE``; a two-letter form is looked up
 as ``' zw'`` (a piece start, which finds tiers 0-2), and only when that yields fewer than
-the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2
-looks for near words in the table of distinct name words (migration 0023), not among the
-records: the best-``bm25`` words of an FTS5 ``OR`` of the query's trigrams (SQLite) or the
-most ``word_similarity``-close ones (PostgreSQL), plus the query's own parts that are words
-(``ltd`` in ``acmoltd``). When more than :data:`NEAR_WORDS` words share a trigram, SQLite
-takes the words holding a pair of the query's trigrams at least three apart instead (one
-typo breaks at most three consecutive trigrams, so a near match keeps such a pair), in the
-index's order so the scan stops at the limit. The words a typo check could accept are then
-read back to the visible records holding them through the key's trigram index (FTS5, or
-migration 0018's name-section GIN index), so a typo finds an old record too.
+the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2 on
+PostgreSQL looks for near words in the table of distinct name words (migration 0023), not
+among the records: the most ``word_similarity``-close ones, plus the query's own parts that
+are words (``ltd`` in ``acmoltd``); the words a typo check could accept are read back to the
+visible records holding them through a GIN index of the name sections' pieces, so a typo
+finds an old record too, and one no word is near enough to reads no record. On SQLite stage
+2 takes the best-``bm25`` rows of an FTS5 ``OR`` of the query's trigrams; when more than
+:data:`FUZZY_RANK_ROWS` rows share one, the rows holding a pair of the query's trigrams at
+least three apart (one typo breaks at most three consecutive trigrams, so a near match keeps
+such a pair), in the index's rowid order so the scan stops at the limit. (The words path
+was measured on SQLite too and cost more there: BENCHMARKS.md.)
 Left slow (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): stage 1 still ranks every
 index match of a common form (``john``, a two-letter piece start) in SQL, and a rep's
 two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows. A typo'd
@@ -104,7 +104,7 @@ from store.offload import offloaded
 from store.pinyin import syllables
 from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES
-from store.search_words import fts_phrase, name_pattern, name_words
+from store.search_words import name_words
 
 #: Shortest query (in letters/digits) worth answering; one letter matches nearly everything.
 #: A single CJK character is allowed: it is as selective as a short word (a surname like 张
@@ -119,8 +119,9 @@ FUZZY_MIN_CJK = 2
 #: Stage 2 hands rapidfuzz at most this many visible companies, and as many contacts: those
 #: sharing the most trigrams with the query (see :func:`_typo_candidates`).
 FUZZY_CANDIDATES = 200
-#: Stage 2 reads back at most this many rows holding the accepted near words (and at most
-#: :data:`FUZZY_CANDIDATES`), ranked by the nearest word each holds (:func:`_typo_candidates`).
+#: SQLite: rank stage-2 candidates by ``bm25`` only when at most this many rows share a
+#: trigram with the query; ranking costs a few microseconds a row. PostgreSQL: read back at
+#: most this many rows holding the accepted near words (and at most FUZZY_CANDIDATES).
 FUZZY_RANK_ROWS = 2000
 #: Beyond that, a typo'd text with at most this many trigrams uses every pair of them three
 #: or more apart as candidates, a longer one only the pairs three and four apart.
@@ -625,14 +626,6 @@ _FTS: dict[Searchable, Table] = {
     )
     for model in (Company, Contact)
 }
-#: The words' FTS5 table (contentless: it indexes each word padded with spaces).
-_WORDS_FTS = Table(
-    FTS_TABLES["search_words"],
-    _FTS_METADATA,
-    Column("rowid", Integer),
-    Column("rank", Float),
-    Column(FTS_TABLES["search_words"], Text, key="whole"),
-)
 
 
 def _is_sqlite(records: Records) -> bool:
@@ -792,34 +785,16 @@ def _pair_query(texts: list[str]) -> str:
 
 
 async def _near_words(session: AsyncSession, texts: list[str]) -> list[str]:
-    """The distinct name words (:mod:`store.search_words`) sharing the most trigrams with
-    ``texts``, at most :data:`NEAR_WORDS`: the typo stage's first step, over tens of
-    thousands of short rows instead of every name.
-
-    SQLite: FTS5 ``MATCH`` of any of the texts' trigrams (word edges included, the words are
-    indexed padded with spaces), best ``bm25`` first, when at most :data:`NEAR_WORDS` words
-    share one; beyond that the words holding a typo-proof pair of trigrams, in the index's
-    order. PostgreSQL: ``word %> text`` (word similarity at least
-    :data:`PG_WORD_SIMILARITY`, set by :func:`_postgres_typo_plan`), most similar first.
-    """
+    """PostgreSQL: the distinct name words (:mod:`store.search_words`) nearest ``texts``, at
+    most :data:`NEAR_WORDS`: ``word %> text`` (word similarity at least
+    :data:`PG_WORD_SIMILARITY`, set by :func:`_postgres_typo_plan`), most similar first,
+    and the texts' own parts that are words (:func:`_inner_pieces`). The typo stage's first
+    step, over a few hundred thousand short rows instead of every name."""
     inside = select(SearchWord.word).where(SearchWord.word.in_(_inner_pieces(texts)))
-    if session.get_bind().dialect.name != "sqlite":
-        similar = or_(*(SearchWord.word.op("%>")(text) for text in texts))
-        closeness = func.greatest(*(func.word_similarity(text, SearchWord.word) for text in texts))
-        stmt = select(SearchWord.word).where(similar).order_by(closeness.desc(), SearchWord.word)
-        near = stmt.limit(NEAR_WORDS).subquery()
-        return list(await session.scalars(union(select(near.c.word), inside)))
-    fts = _WORDS_FTS
-    grams = _unique(gram for text in texts for gram in _trigrams(f" {text} "))
-    query = _fts_query([gram] for gram in grams)
-    sharing = select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)).limit(NEAR_WORDS + 1)
-    shared = await session.scalar(select(func.count()).select_from(sharing.subquery()))
-    words = select(SearchWord.word).join(fts, fts.c.rowid == SearchWord.id)
-    if (shared or 0) <= NEAR_WORDS:
-        words = words.where(fts.c.whole.op("MATCH")(query)).order_by(fts.c.rank)
-    else:
-        words = words.where(fts.c.whole.op("MATCH")(_pair_query(texts))).order_by(fts.c.rowid)
-    near = words.limit(NEAR_WORDS).subquery()
+    similar = or_(*(SearchWord.word.op("%>")(text) for text in texts))
+    closeness = func.greatest(*(func.word_similarity(text, SearchWord.word) for text in texts))
+    stmt = select(SearchWord.word).where(similar).order_by(closeness.desc(), SearchWord.word)
+    near = stmt.limit(NEAR_WORDS).subquery()
     return list(await session.scalars(union(select(near.c.word), inside)))
 
 
@@ -852,18 +827,30 @@ def _accepted_words(texts: list[str], words: list[str]) -> list[str]:
 
 
 def _holding(records: Records, model: Searchable, words: list[str]) -> Select[Any]:
-    """The visible rows whose name section holds one of ``words`` as a piece, through the
-    key's trigram index: FTS5 on SQLite (rows holding the trigrams of ``" word "``, then the
-    ``LIKE``), on PostgreSQL migration 0023's GIN index of the name section's pieces."""
+    """PostgreSQL: the visible rows whose name section holds one of ``words`` as a piece,
+    through migration 0023's GIN index of the section's pieces (one short posting list per
+    word, where ``LIKE '% word %'`` would intersect the long lists of common trigrams)."""
     stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
-    if _is_sqlite(records):
-        fts = _FTS[model]
-        phrases = " OR ".join(f"({fts_phrase(word)})" for word in words)
-        held = or_(*(_like(model.search_key, name_pattern(word)) for word in words))
-        return stmt.join(fts, fts.c.rowid == model.id).where(fts.c.whole.op("MATCH")(phrases), held)
-    # Migration 0023's GIN index of the section's pieces (NAME_WORDS_SQL, spelled alike).
+    # NAME_WORDS_SQL of store.search_index, spelled alike so the planner uses the index.
     pieces = func.string_to_array(_name_section(model), literal_column("' '"), type_=ARRAY(Text))
     return stmt.where(pieces.op("&&")(literal(words, ARRAY(Text))))
+
+
+async def _sqlite_typo_rows(records: Records, model: Searchable, texts: list[str]) -> Select[Any]:
+    """The stage-2 candidate query on SQLite (see :func:`_typo_candidates`)."""
+    fts = _FTS[model]
+    grams = _unique(gram for text in texts for gram in _trigrams(f" {text} "))
+    query = _fts_query([gram] for gram in grams)
+    sharing = select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)).limit(FUZZY_RANK_ROWS + 1)
+    shared = await records.session.scalar(select(func.count()).select_from(sharing.subquery()))
+    stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
+    stmt = stmt.join(fts, fts.c.rowid == model.id)
+    if (shared or 0) <= FUZZY_RANK_ROWS:
+        return stmt.where(fts.c.whole.op("MATCH")(query)).order_by(fts.c.rank, model.id)
+    # Too many rows share a trigram (``com``, ``ang``) to rank them all by bm25: take the
+    # rows holding a typo-proof pair of trigrams instead, oldest first, in the index's own
+    # order so that the scan stops at the limit.
+    return stmt.where(fts.c.whole.op("MATCH")(_pair_query(texts))).order_by(fts.c.rowid)
 
 
 async def _typo_candidates(
@@ -873,10 +860,12 @@ async def _typo_candidates(
     (and :data:`FUZZY_RANK_ROWS`), those holding the nearest words first; the owner filter
     applies before the limit, so a rep's candidates are *their* rows.
 
-    The near words come from the table of distinct name words (:func:`_near_words`), and
-    only those a typo check could accept are read back (:func:`_accepted_words`): a typo
-    that matches nothing (``wiite``) ends there, without reading a record. Names only are
-    compared, so a row similar only by its e-mail or phone never takes a candidate's place.
+    PostgreSQL: the near words come from the table of distinct name words
+    (:func:`_near_words`), and only those a typo check could accept are read back
+    (:func:`_accepted_words`): a typo that matches nothing (``wiite``) ends there, without
+    reading a record. SQLite: the rows sharing the most trigrams (:func:`_sqlite_typo_rows`).
+    Names only are compared, so a row similar only by its e-mail or phone never takes a
+    candidate's place.
     """
     (found,) = await _typo_candidates_of(records, (model,), texts)
     return found
@@ -890,7 +879,15 @@ async def _typo_candidates_of(
     round trip, and on a busy machine a round trip waits its turn for a core: 20-60 ms
     each at load average 14)."""
     if _is_sqlite(records):
-        return await _candidates_by_words(records, models, texts)
+        # The records' own FTS5 index, not the words table: on SQLite, reading the holders
+        # of a common word back through FTS5 trigrams cost more than this at a million
+        # contacts (BENCHMARKS.md, "Typo stage by distinct words").
+        found = []
+        for model in models:
+            stmt = await _sqlite_typo_rows(records, model, texts)
+            rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
+            found.append([(row[0], row[1], row[2], row[3]) for row in rows])
+        return found
     async with _postgres_typo_plan(records.session):
         return await _candidates_by_words(records, models, texts)
 
