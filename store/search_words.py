@@ -6,9 +6,12 @@ matches nothing (``wiite``) made PostgreSQL's lossy trigram index offer every ``
 (≈ 25,000) to a recheck that none passed: 0.3 s for an empty answer. Names repeat their
 words, so the ``search_words`` table holds each distinct piece of the name section of a
 search key once (a word, a whole name without spaces, its pinyin: what the typo stage
-compares); the near words are found among those (tens of thousands, each one row), and
-only when one is near enough are the records holding it read, through the key's own
-trigram index. This is pg_trgm's own advice for spelling suggestions.
+compares); on PostgreSQL the near words are found among those (165,000 rows at a million
+contacts, each one row), and only when one is near enough are the records holding it read,
+through a GIN index of the name sections' pieces (migration 0023). This is pg_trgm's own
+advice for spelling suggestions. SQLite keeps the table too (same schema and hooks), but its
+lookup still reads its records' FTS5 index: reading a common word's holders back through
+FTS5 trigrams cost more than it saved there (BENCHMARKS.md, quick lookup, round 4).
 
 Kept on write, by every path that writes a search key: the ORM flush hook
 (:func:`install_search_word_hooks`: new, renamed and deleted companies and contacts) and the
