@@ -8,9 +8,10 @@ Loads realistic customers (Chinese names with pinyin, English names, mobiles, em
 company domains; 50 reps own them at random) with Core bulk inserts (not
 :func:`store.bulk.create_many`, which also writes an audit row per field: millions of rows
 no lookup reads, and a slower load), computing
-``search_key`` with the function the ORM hook uses. Then times ``search()`` per query class
-(exact name, prefix, pinyin, initials, 4 phone digits, email domain, typo, a typo that
-matches nothing) as an admin (sees everything) and as one rep (~1/50 of the rows), and
+``search_key`` with the function the ORM hook uses, then the table of name words
+(:func:`store.search_words.rebuild`, as migration 0023 fills it). Then times ``search()``
+per query class (exact name, prefix, pinyin, initials, 4 phone digits, email domain, typo,
+a typo that matches nothing) as an admin (sees everything) and as one rep (~1/50 of the rows), and
 prints p50/p95/p99 in ms. ``search_key`` feeds the trigram index through the SQLite triggers
 / PostgreSQL GIN index as the rows go in. ``--search-module`` times another implementation
 of ``search`` (e.g. the ``LIKE`` scan from ``git show 7773c06:store/search.py``) on the same
@@ -44,7 +45,7 @@ from sqlalchemy.exc import DBAPIError  # noqa: E402
 
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from store import migrate  # noqa: E402
+from store import migrate, search_words  # noqa: E402
 from store.access import Principal, Records  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.models import Company, Contact, Role, User  # noqa: E402
@@ -185,6 +186,8 @@ async def load(db: Database, count: int, seed: int) -> None:
         ]
         await _bulk(db, Contact, batch)
         print(f"  loaded {start + len(batch):,} contacts", file=sys.stderr, flush=True)
+    async with db.engine.begin() as conn:  # the Core inserts above bypass the flush hook
+        await conn.run_sync(search_words.rebuild)
     if db.is_sqlite:
         async with db.engine.begin() as conn:
             await conn.execute(text("ANALYZE"))

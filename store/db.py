@@ -28,6 +28,7 @@ from store.bulk import BULK_CLEANER, BULK_CLOCK
 from store.hygiene import TextCleaner, install_text_hygiene
 from store.sealing import Keyring
 from store.search import install_search_key_hooks
+from store.search_words import install_search_word_hooks
 from store.types import Clock
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class Database:
             install_text_hygiene(self._sync_session_class, clean_text)
         install_audit_hooks(self._sync_session_class, clock)
         install_search_key_hooks(self._sync_session_class)
+        install_search_word_hooks(self._sync_session_class)
         install_blind_index_hooks(self._sync_session_class)
         self._sessions = async_sessionmaker(
             self.engine,

@@ -186,6 +186,16 @@ class Contact(Owned, Base):
     updated_at: Mapped[datetime]
 
 
+class SearchWord(Base):
+    """One distinct piece of the name section of the companies' and contacts' search keys
+    (a word, a whole name, its pinyin): the typo stage of lookup looks for near words here,
+    tens of thousands of rows, rather than among every name (:mod:`store.search_words`)."""
+
+    __tablename__ = "search_words"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(Text, unique=True)
+
+
 class ContactPhoto(Base):
     """The business card a contact was created from: the photo, who scanned it and what was
     read. Not audited: the audit log would copy the image bytes; the contact itself is."""

@@ -34,8 +34,8 @@ keeps the key current on every flush; migration 0002 backfills existing rows.
 2. When stage 1 found fewer than ``limit`` hits and the query is not shaped like a phone
    number, an email or a domain (``acme.com``): typo tolerance with rapidfuzz's ``WRatio``
    over the names and pinyin of at most :data:`FUZZY_CANDIDATES` visible companies and as
-   many contacts, those sharing the most trigrams with the query. A typo match always
-   ranks below any stage-1 hit.
+   many contacts, those nearest the query by trigrams (on PostgreSQL: those holding a
+   name word near it, :mod:`store.search_words`). A typo match always ranks below any stage-1 hit.
 
 Scores: stage-1 hits score 60-100 (tier base 90/80/70/60, +5 for a company, +up to 4.99 for
 coverage); typo hits score half their rapidfuzz similarity (37.5-50).
@@ -45,24 +45,24 @@ Performance: both stages go through a trigram index (:mod:`store.search_index`: 
 rules, so a rep's lookup never sees another rep's rows. Stage 1 asks the index for the rows
 holding the query's trigrams and rechecks the exact ``LIKE``; a two-letter form is looked up
 as ``' zw'`` (a piece start, which finds tiers 0-2), and only when that yields fewer than
-the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2
-takes the best-``bm25`` rows of an FTS5 ``OR`` of the query's trigrams (SQLite) or the most
-``word_similarity``-close rows (PostgreSQL, by the name section of the key only: migration
-0018's index) instead of the newest rows, so a typo finds an old record too. On SQLite,
-ranking by ``bm25`` costs a few microseconds for every row sharing any trigram, which at a
-million rows (``ang``, ``com``, digits) meant seconds; so when more than
-:data:`FUZZY_RANK_ROWS` rows share one, the candidates are instead the rows holding a pair
-of the query's trigrams at least three apart (one typo breaks at most three consecutive
-trigrams, so a near match keeps such a pair), read in the index's rowid order so the scan
-stops at the limit (a smaller book, every test's, keeps the ``bm25`` ranking).
+the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2 on
+PostgreSQL looks for near words in the table of distinct name words (migration 0023), not
+among the records: the most ``word_similarity``-close ones, plus the query's own parts that
+are words (``ltd`` in ``acmoltd``); the words a typo check could accept are read back to the
+visible records holding them through a GIN index of the name sections' pieces, so a typo
+finds an old record too, and one no word is near enough to reads no record. On SQLite stage
+2 takes the best-``bm25`` rows of an FTS5 ``OR`` of the query's trigrams; when more than
+:data:`FUZZY_RANK_ROWS` rows share one, the rows holding a pair of the query's trigrams at
+least three apart (one typo breaks at most three consecutive trigrams, so a near match keeps
+such a pair), in the index's rowid order so the scan stops at the limit. (The words path
+was measured on SQLite too and cost more there: BENCHMARKS.md.)
 Left slow (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): stage 1 still ranks every
 index match of a common form (``john``, a two-letter piece start) in SQL, and a rep's
-two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows. On
-PostgreSQL a typo'd short word whose trigrams a whole population of rows holds apart
-(``wiite``: every ``white`` row holds ``"  w"``, ``ite`` and ``te "``) makes the lossy GIN
-index offer all of them to a heap recheck that none passes (≈ 25,000 rows, 0.3 s at a
-million); the cure is a table of distinct name words to find the near words in first
-(pg_trgm's own advice for spelling suggestions), not done yet.
+two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows. A typo'd
+short word whose trigrams a whole population of rows holds apart (``wiite``: every ``white``
+row holds ``"  w"``, ``ite`` and ``te "``) used to make PostgreSQL's lossy GIN index offer
+all of them to a heap recheck that none passed (≈ 25,000 rows, 0.3 s at a million); the
+words table (pg_trgm's own advice for spelling suggestions) now holds ``white`` once.
 """
 
 from __future__ import annotations
@@ -92,16 +92,19 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
 from store.access import Records
-from store.models import Company, Contact
+from store.models import Company, Contact, SearchWord
 from store.offload import offloaded
 from store.pinyin import syllables
 from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES
+from store.search_words import name_words
 
 #: Shortest query (in letters/digits) worth answering; one letter matches nearly everything.
 #: A single CJK character is allowed: it is as selective as a short word (a surname like 张
@@ -117,12 +120,19 @@ FUZZY_MIN_CJK = 2
 #: sharing the most trigrams with the query (see :func:`_typo_candidates`).
 FUZZY_CANDIDATES = 200
 #: SQLite: rank stage-2 candidates by ``bm25`` only when at most this many rows share a
-#: trigram with the query; ranking costs a few microseconds a row. PostgreSQL: rank at most
-#: this many of the rows similar enough (see :func:`_typo_candidates`).
+#: trigram with the query; ranking costs a few microseconds a row. PostgreSQL: read back at
+#: most this many rows holding the accepted near words (and at most FUZZY_CANDIDATES).
 FUZZY_RANK_ROWS = 2000
 #: Beyond that, a typo'd text with at most this many trigrams uses every pair of them three
 #: or more apart as candidates, a longer one only the pairs three and four apart.
 PAIR_ALL_GRAMS = 7
+#: Stage 2 looks at most this many near name words over (:func:`_near_words`) ...
+NEAR_WORDS = 500
+#: Texts up to this long also look up each of their parts as a word (:func:`_inner_pieces`).
+INNER_PIECES_OF = 24
+#: ... and reads back the records holding the best this many of those a typo check could
+#: accept, scored with the loosest cut-off below (the precise check runs on the records).
+MATCHED_WORDS = 16
 #: PostgreSQL: the least ``word_similarity`` (shared trigrams / the query's trigrams) a typo
 #: candidate needs. One wrong letter in a four-letter word keeps at least 2 of 5 (acne/acme,
 #: bcme/acme: 0.4, and ``%>`` passes at equality), so the operator's default 0.6 would lose
@@ -141,6 +151,8 @@ LATIN_CUTOFF = 75.0
 SHORT_LATIN_CUTOFF = 80.0
 CJK_CUTOFF = 75.0
 PINYIN_CUTOFF = 82.0
+#: The loosest of them: a name word below it cannot make a record match.
+WORD_CUTOFF = min(LATIN_CUTOFF, SHORT_LATIN_CUTOFF, CJK_CUTOFF, PINYIN_CUTOFF)
 #: A typo hit scores this share of its similarity, so it always ranks below stage-1 hits.
 FUZZY_WEIGHT = 0.5
 
@@ -772,6 +784,58 @@ def _pair_query(texts: list[str]) -> str:
     return _fts_query(pairs or [_trigrams(f" {text} ") for text in texts])
 
 
+async def _near_words(session: AsyncSession, texts: list[str]) -> list[str]:
+    """PostgreSQL: the distinct name words (:mod:`store.search_words`) nearest ``texts``, at
+    most :data:`NEAR_WORDS`: ``word %> text`` (word similarity at least
+    :data:`PG_WORD_SIMILARITY`, set by :func:`_postgres_typo_plan`), most similar first,
+    and the texts' own parts that are words (:func:`_inner_pieces`). The typo stage's first
+    step, over a few hundred thousand short rows instead of every name."""
+    inside = select(SearchWord.word).where(SearchWord.word.in_(_inner_pieces(texts)))
+    similar = or_(*(SearchWord.word.op("%>")(text) for text in texts))
+    closeness = func.greatest(*(func.word_similarity(text, SearchWord.word) for text in texts))
+    stmt = select(SearchWord.word).where(similar).order_by(closeness.desc(), SearchWord.word)
+    near = stmt.limit(NEAR_WORDS).subquery()
+    return list(await session.scalars(union(select(near.c.word), inside)))
+
+
+def _inner_pieces(texts: list[str]) -> list[str]:
+    """Every part of the texts (up to :data:`INNER_PIECES_OF` characters long): a name word
+    found whole inside the query (``ltd`` in ``acmoltd``) is a typo match by rapidfuzz's
+    partial ratio, yet shares too few of the query's trigrams to be near by them; looked up
+    as themselves through the words' unique index."""
+    parts = {
+        text[start:end]
+        for text in texts
+        if len(text) <= INNER_PIECES_OF
+        for start in range(len(text))
+        for end in range(start + 1, len(text) + 1)
+    }
+    return sorted(parts)
+
+
+def _accepted_words(texts: list[str], words: list[str]) -> list[str]:
+    """The near words any typo check of stage 2 could accept (:data:`WORD_CUTOFF`, the
+    loosest cut-off, so no record the precise check would take is lost), best first, at
+    most :data:`MATCHED_WORDS`. None: nothing can match, and no record is read."""
+    scores: dict[str, float] = {}
+    for text in texts:
+        for word, similarity, _at in process.extract(
+            text, words, scorer=fuzz.WRatio, processor=None, score_cutoff=WORD_CUTOFF, limit=None
+        ):
+            scores[word] = max(scores.get(word, 0.0), similarity)
+    return sorted(scores, key=lambda word: (-scores[word], word))[:MATCHED_WORDS]
+
+
+def _holding(records: Records, model: Searchable, words: list[str]) -> Select[Any]:
+    """PostgreSQL: the visible rows whose name section holds one of ``words`` as a piece,
+    through migration 0023's GIN index of the section's pieces (one short posting list per
+    word, where ``LIKE '% word %'`` would intersect the long lists of common trigrams)."""
+    stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
+    # NAME_WORDS_SQL of store.search_index, spelled alike so the planner uses the index.
+    pieces = func.string_to_array(_name_section(model), literal_column("' '"), type_=ARRAY(Text))
+    return stmt.where(pieces.op("&&")(literal(words, ARRAY(Text))))
+
+
 async def _sqlite_typo_rows(records: Records, model: Searchable, texts: list[str]) -> Select[Any]:
     """The stage-2 candidate query on SQLite (see :func:`_typo_candidates`)."""
     fts = _FTS[model]
@@ -792,18 +856,16 @@ async def _sqlite_typo_rows(records: Records, model: Searchable, texts: list[str
 async def _typo_candidates(
     records: Records, model: Searchable, texts: list[str]
 ) -> list[tuple[int, int | None, str, str | None]]:
-    """The visible rows sharing the most trigrams with ``texts``, at most
-    :data:`FUZZY_CANDIDATES`; the owner filter applies before the limit, so a rep's
-    candidates are the best of *their* rows, not what is left of everyone's best.
+    """The visible rows holding a name word near ``texts``, at most :data:`FUZZY_CANDIDATES`
+    (and :data:`FUZZY_RANK_ROWS`), those holding the nearest words first; the owner filter
+    applies before the limit, so a rep's candidates are *their* rows.
 
-    SQLite: FTS5 ``MATCH`` of the texts' trigrams (word edges included: ``" ac"``), any of
-    them, best ``bm25`` first, when at most :data:`FUZZY_RANK_ROWS` rows share one; beyond
-    that (common trigrams at scale) the rows holding two trigrams three or more apart, a
-    pair one typo cannot break, in id order. PostgreSQL: ``<name section> %> text`` (word
-    similarity at least :data:`PG_WORD_SIMILARITY`, served by migration 0018's GIN index on
-    the name section: the rapidfuzz check compares names only, so a row similar only by
-    its e-mail or phone could never match and must not take a candidate's place), most
-    similar first.
+    PostgreSQL: the near words come from the table of distinct name words
+    (:func:`_near_words`), and only those a typo check could accept are read back
+    (:func:`_accepted_words`): a typo that matches nothing (``wiite``) ends there, without
+    reading a record. SQLite: the rows sharing the most trigrams (:func:`_sqlite_typo_rows`).
+    Names only are compared, so a row similar only by its e-mail or phone never takes a
+    candidate's place.
     """
     (found,) = await _typo_candidates_of(records, (model,), texts)
     return found
@@ -812,26 +874,53 @@ async def _typo_candidates(
 async def _typo_candidates_of(
     records: Records, models: Sequence[Searchable], texts: list[str]
 ) -> list[list[tuple[int, int | None, str, str | None]]]:
-    """:func:`_typo_candidates` of each of ``models``; on PostgreSQL the planner settings
-    are made once around all of them (each statement is a round trip, and on a busy
-    machine a round trip waits its turn for a core: 20-60 ms each at load average 14)."""
-    if not _is_sqlite(records):
-        async with _postgres_typo_plan(records.session):
-            return [await _postgres_typo_rows(records, model, texts) for model in models]
+    """:func:`_typo_candidates` of each of ``models``, the near words found once; on
+    PostgreSQL the planner settings are made once around all of them (each statement is a
+    round trip, and on a busy machine a round trip waits its turn for a core: 20-60 ms
+    each at load average 14)."""
+    if _is_sqlite(records):
+        # The records' own FTS5 index, not the words table: on SQLite, reading the holders
+        # of a common word back through FTS5 trigrams cost more than this at a million
+        # contacts (BENCHMARKS.md, "Typo stage by distinct words").
+        found = []
+        for model in models:
+            stmt = await _sqlite_typo_rows(records, model, texts)
+            rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
+            found.append([(row[0], row[1], row[2], row[3]) for row in rows])
+        return found
+    async with _postgres_typo_plan(records.session):
+        return await _candidates_by_words(records, models, texts)
+
+
+async def _candidates_by_words(
+    records: Records, models: Sequence[Searchable], texts: list[str]
+) -> list[list[tuple[int, int | None, str, str | None]]]:
+    words = _accepted_words(texts, await _near_words(records.session, texts))
+    if not words:
+        return [[] for _model in models]
+    rank = {word: at for at, word in enumerate(words)}
+    fetch = min(FUZZY_CANDIDATES, FUZZY_RANK_ROWS)
     found = []
     for model in models:
-        stmt = await _sqlite_typo_rows(records, model, texts)
-        rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
-        found.append([(row[0], row[1], row[2], row[3]) for row in rows])
+        rows = await records.session.execute(_holding(records, model, words).limit(fetch))
+        held = [(row[0], row[1], row[2], row[3]) for row in rows]
+        held.sort(key=lambda row: (_nearest(row[3], rank), row[0]))
+        found.append(held)
     return found
+
+
+def _nearest(key: str | None, rank: dict[str, int]) -> int:
+    """The rank of the nearest accepted word a key holds."""
+    return min((rank[word] for word in name_words(key) if word in rank), default=len(rank))
 
 
 @asynccontextmanager
 async def _postgres_typo_plan(session: AsyncSession) -> AsyncIterator[None]:
     """The typo stage's similarity floor, and no sequential scans, for the statements run
-    inside (``set_config`` local to the transaction): see :func:`_postgres_typo_rows`.
-    ``enable_seqscan`` is put back afterwards; if a statement fails, the transaction is
-    aborted and its local settings go with it."""
+    inside (``set_config`` local to the transaction): a ``LIMIT`` may otherwise lead the
+    planner to read the table in order and check row after row (0.7 s for ``wilsin`` at a
+    million). ``enable_seqscan`` is put back afterwards; if a statement fails, the
+    transaction is aborted and its local settings go with it."""
     before = await session.scalar(
         select(
             func.current_setting("enable_seqscan"),
@@ -841,40 +930,6 @@ async def _postgres_typo_plan(session: AsyncSession) -> AsyncIterator[None]:
     )
     yield
     await session.execute(select(func.set_config("enable_seqscan", before, True)))
-
-
-async def _postgres_typo_rows(
-    records: Records, model: Searchable, texts: list[str]
-) -> list[tuple[int, int | None, str, str | None]]:
-    """The GIN index is lossy for ``%>``: every row it offers is rechecked on the heap
-    (≈ 15 µs each), and a common trigram ("son", "ang") offers tens of thousands at a
-    million contacts (0.9 s). So at most FUZZY_RANK_ROWS rows that pass are ranked, as on
-    SQLite; below that (every test, any ordinary book) nothing changes.
-
-    With that ``LIMIT`` the planner may expect to meet enough passing rows sooner by
-    reading the table in order, and checks row after row (0.7 s for ``wilsin``): run it
-    inside :func:`_postgres_typo_plan`, which turns sequential scans off."""
-    session = records.session
-    section = _name_section(model)
-    similar = or_(*(section.op("%>")(text) for text in texts))
-    names = ("id", "company_id", "name", "search_key")
-    passing = (
-        records.select(model)
-        .with_only_columns(
-            *(c.label(n) for c, n in zip(_columns(model), names, strict=True)),
-            section.label("names"),
-        )
-        .where(similar)
-        .limit(FUZZY_RANK_ROWS)
-        .subquery()
-    )
-    closeness = func.greatest(*(func.word_similarity(text, passing.c.names) for text in texts))
-    rows = await session.execute(
-        select(passing.c.id, passing.c.company_id, passing.c.name, passing.c.search_key)
-        .order_by(closeness.desc(), passing.c.id)
-        .limit(FUZZY_CANDIDATES)
-    )
-    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 def _name_section(model: Searchable) -> ColumnElement[str]:

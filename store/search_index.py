@@ -28,11 +28,24 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Base table -> its FTS5 table (SQLite) / trigram index (PostgreSQL).
-FTS_TABLES: dict[str, str] = {"companies": "companies_fts", "contacts": "contacts_fts"}
+#: Base table -> its FTS5 table (SQLite) / trigram index (PostgreSQL). ``search_words``
+#: (migration 0023, :mod:`store.search_words`) is indexed the same way, on its ``word``.
+FTS_TABLES: dict[str, str] = {
+    "companies": "companies_fts",
+    "contacts": "contacts_fts",
+    "search_words": "search_words_fts",
+}
 TRGM_INDEXES: dict[str, str] = {
     "companies": "ix_companies_search_key_trgm",
     "contacts": "ix_contacts_search_key_trgm",
+}
+#: PostgreSQL: the trigram index of ``search_words`` (migration 0023).
+WORDS_TRGM_INDEX = "ix_search_words_word_trgm"
+#: The indexed text column of each table.
+INDEXED_COLUMNS: dict[str, str] = {
+    "companies": "search_key",
+    "contacts": "search_key",
+    "search_words": "word",
 }
 #: PostgreSQL: the trigram index on the name section of the key (typo stage).
 NAME_TRGM_INDEXES: dict[str, str] = {
@@ -47,6 +60,8 @@ _FTS_SUFFIXES = ("", "_data", "_idx", "_docsize", "_config", "_content")
 _UNMODELLED = frozenset(
     [f"{fts}{suffix}" for fts in FTS_TABLES.values() for suffix in _FTS_SUFFIXES]
     + list(TRGM_INDEXES.values())
+    + [WORDS_TRGM_INDEX]
+    + ["ix_companies_name_words", "ix_contacts_name_words"]
     + list(NAME_TRGM_INDEXES.values())
 )
 
@@ -54,18 +69,41 @@ _UNMODELLED = frozenset(
 def sqlite_statements(table: str) -> list[str]:
     """Create the FTS5 table and triggers for ``table``, and index its existing rows."""
     fts = FTS_TABLES[table]  # our own constant names, never user input: S608 below is moot
-    delete_old = (
-        f"INSERT INTO {fts}({fts}, rowid, search_key) VALUES ('delete', old.id, old.search_key);"  # noqa: S608
-    )
-    insert_new = f"INSERT INTO {fts}(rowid, search_key) VALUES (new.id, new.search_key);"  # noqa: S608
+    col = INDEXED_COLUMNS[table]
+    delete_old = f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, old.{col});"  # noqa: S608
+    insert_new = f"INSERT INTO {fts}(rowid, {col}) VALUES (new.id, new.{col});"  # noqa: S608
     return [
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(search_key, "
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({col}, "
         f"content='{table}', content_rowid='id', tokenize='trigram', detail='none')",
         f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN {insert_new} END",
         f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN {delete_old} END",
-        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF id, search_key ON {table} "
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF id, {col} ON {table} "
         f"BEGIN {delete_old} {insert_new} END",
         f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608
+    ]
+
+
+def sqlite_word_statements() -> list[str]:
+    """The FTS5 table of ``search_words``: contentless, each word indexed padded with spaces
+    (``" acme "``), so that the word's edges are trigrams (``" ac"``) as they are in a key,
+    and a one-letter slip at either end keeps some; filled from the table and kept by
+    triggers (a contentless table forgets a row by being told its indexed text)."""
+    fts = FTS_TABLES["search_words"]
+    padded = "' ' || {row}.word || ' '"
+    delete_old = (
+        f"INSERT INTO {fts}({fts}, rowid, word) VALUES ('delete', old.id, "  # noqa: S608
+        f"{padded.format(row='old')});"
+    )
+    insert_new = f"INSERT INTO {fts}(rowid, word) VALUES (new.id, {padded.format(row='new')});"  # noqa: S608
+    table = "search_words"
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(word, "
+        "content='', tokenize='trigram', detail='none')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN {insert_new} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN {delete_old} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF id, word ON {table} "
+        f"BEGIN {delete_old} {insert_new} END",
+        f"INSERT INTO {fts}(rowid, word) SELECT id, ' ' || word || ' ' FROM {table}",  # noqa: S608
     ]
 
 
@@ -80,13 +118,17 @@ def postgresql_statements(table: str) -> list[str]:
     the GIN index; building the index reads the existing rows, so no backfill step."""
     return [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-        f"CREATE INDEX IF NOT EXISTS {TRGM_INDEXES[table]} ON {table} "
-        "USING gin (search_key gin_trgm_ops)",
+        f"CREATE INDEX IF NOT EXISTS {_trgm_index(table)} ON {table} "
+        f"USING gin ({INDEXED_COLUMNS[table]} gin_trgm_ops)",
     ]
 
 
+def _trgm_index(table: str) -> str:
+    return WORDS_TRGM_INDEX if table == "search_words" else TRGM_INDEXES[table]
+
+
 def postgresql_drop_statements(table: str) -> list[str]:
-    return [f"DROP INDEX IF EXISTS {TRGM_INDEXES[table]}"]
+    return [f"DROP INDEX IF EXISTS {_trgm_index(table)}"]
 
 
 def postgresql_name_statements(table: str) -> list[str]:
@@ -99,6 +141,29 @@ def postgresql_name_statements(table: str) -> list[str]:
         # estimated 10,000 matches for a word found nowhere) until autovacuum's next pass.
         f"ANALYZE {table}",
     ]
+
+
+#: PostgreSQL: a GIN index of each name section's pieces as an array (migration 0023), by
+#: which the typo stage reads back the records holding a near word: one short posting list
+#: per word, where ``LIKE '% word %'`` intersects the long lists of its common trigrams.
+NAME_WORDS_INDEXES: dict[str, str] = {
+    "companies": "ix_companies_name_words",
+    "contacts": "ix_contacts_name_words",
+}
+#: The indexed expression, spelled as :mod:`store.search` queries it.
+NAME_WORDS_SQL = f"string_to_array({NAME_SECTION_SQL}, ' ')"
+
+
+def postgresql_name_words_statements(table: str) -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS {NAME_WORDS_INDEXES[table]} ON {table} "
+        f"USING gin (({NAME_WORDS_SQL}))",
+        f"ANALYZE {table}",
+    ]
+
+
+def postgresql_name_words_drop_statements(table: str) -> list[str]:
+    return [f"DROP INDEX IF EXISTS {NAME_WORDS_INDEXES[table]}"]
 
 
 def postgresql_name_drop_statements(table: str) -> list[str]:
