@@ -8,7 +8,7 @@ words, so the ``search_words`` table holds each distinct piece of the name secti
 search key once (a word, a whole name without spaces, its pinyin: what the typo stage
 compares); on PostgreSQL the near words are found among those (165,000 rows at a million
 contacts, each one row), and only when one is near enough are the records holding it read,
-through a GIN index of the name sections' pieces (migration 0023). This is pg_trgm's own
+through a GIN index of the name sections' pieces (migration 0026). This is pg_trgm's own
 advice for spelling suggestions. SQLite keeps the table too (same schema and hooks), but its
 lookup still reads its records' FTS5 index: reading a common word's holders back through
 FTS5 trigrams cost more than it saved there (BENCHMARKS.md, quick lookup, round 4).
@@ -192,7 +192,7 @@ def install_search_word_hooks(session_class: type[Session]) -> None:
 
 
 def rebuild(connection: Connection, batch: int = 20_000) -> None:
-    """Fill ``search_words`` from every stored key (migration 0023; run again, it only adds
+    """Fill ``search_words`` from every stored key (migration 0026; run again, it only adds
     what is missing). The keys are read a batch at a time by id; the distinct words (a few
     hundred thousand at a million contacts) are gathered first and inserted once each."""
     words: set[str] = set()

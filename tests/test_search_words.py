@@ -151,7 +151,7 @@ async def test_migration_0023_builds_the_words_for_existing_customers(bot):
 
     def down(connection: Any) -> None:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0022")
+        command.downgrade(cfg, "0025")
 
     async with db.engine.begin() as conn:
         await conn.run_sync(down)

@@ -1,7 +1,7 @@
 """distinct name words for the typo stage of lookup (issues 12 and 20)
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-02 12:00:00
 
 The table of the distinct pieces of the name sections of the companies' and contacts' search
@@ -21,8 +21,8 @@ from alembic import op
 
 from store import search_index, search_words
 
-revision: str = "0023"
-down_revision: str | None = "0022"
+revision: str = "0026"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
