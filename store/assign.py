@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import pool
@@ -69,8 +69,33 @@ async def people_named(
             .limit(10)
         )
     )
+    if not found and folded.replace(" ", "").isascii():
+        found = await _named_in_pinyin(session, base, folded)
     reachable = all(principal.can_see_owner(u.id) for u in found)
     return found, reachable
+
+
+#: People whose Chinese names are read in pinyin for a name typed in Latin letters: a
+#: team's whole staff, far more than any workspace in chat has.
+PINYIN_PEOPLE_CAP = 2000
+
+
+async def _named_in_pinyin(session: AsyncSession, base: Select[User], typed: str) -> list[User]:
+    """People whose Chinese display name reads as ``typed`` ("Li Na", "lina", "ChenJing"
+    for 李娜, 陈静), given name first or last."""
+    from store.pinyin import syllables
+
+    wanted = typed.replace(" ", "").replace("-", "")
+    found = []
+    for user in await session.scalars(base.order_by(User.id).limit(PINYIN_PEOPLE_CAP)):
+        name = user.display_name.strip()
+        if not name or name.isascii():
+            continue
+        spoken = syllables(name)
+        forms = {"".join(spoken), "".join(spoken[1:] + spoken[:1])}
+        if wanted in forms:
+            found.append(user)
+    return found
 
 
 async def _may_touch(

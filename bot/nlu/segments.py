@@ -143,7 +143,7 @@ _FILLER = (
     "show me", "show", "list", "find", "which", "who", "that", "with", "have", "has", "had",
     "and", "the", "in", "of", "all", "are", "is", "from", "based",
     "please", "pls", "can you", "could you", "would you", "give me", "get me", "get", "me",
-    "display", "what", "where", "whose", "located", "i want", "i need", "to see", "see",
+    "display", "what", "where", "whose", "located", "w", "i want", "i need", "to see", "see",
     "my", "our", "any", "every", "there", "do", "we", "some", "a", "an", "tagged", "tags",
     "tag", "标签", "带", "打了",
     "客户", "公司", "的", "在", "和", "且", "并且", "哪些", "所有", "有", "里", "中", "是",
@@ -157,8 +157,16 @@ _FILLER_RE = re.compile(
     ),
     re.IGNORECASE,
 )
-_SAVE_AS = re.compile(r"(?:[,，;；]\s*)?(?:save\s+as|保存为|存为|另存为)\s*[:：]?\s*(.+)$", re.I)
-_PUNCT = re.compile(r"[\s,，、;；.。!！?？:：]+")
+_SAVE_AS = re.compile(
+    r"(?:[,，;；]\s*)?(?:(?:and\s+)?save\s+(?:it\s+)?as|另存为"
+    r"|(?:保存|存)(?:一下|下来|起来)?\s*[,，]?\s*(?:叫做|叫|名叫|命名为|为|成))\s*[:：]?\s*(.+)$",
+    re.I,
+)
+"""Saving in the same message: "… save as Big makers", "…客户 存一下 叫 大制造"."""
+_PUNCT = re.compile(r"[\s,，、;；.。!！?？:：/]+")
+_GROUP_WORDS = ("customers", "customer", "clients", "accounts", "companies")
+"""The words that make a message a segment; a typo of one (“custmers”) still does."""
+_ASCII_WORD = re.compile(r"[A-Za-z]+")
 _OPS = {
     ">=": ">=", "<=": "<=", "≥": ">=", "≤": "<=", "＞": ">", "＜": "<", ">": ">", "<": "<",
     "=": "=", "＝": "=", "大于等于": ">=", "小于等于": "<=", "不少于": ">=", "不低于": ">=",
@@ -258,9 +266,58 @@ def _word_re(word: str) -> re.Pattern[str]:
     return re.compile(ascii_word if word.isascii() else escaped, re.I)
 
 
+def _near(word: str, target: str) -> bool:
+    """A small typo of ``target`` (one letter wrong, missing, extra or swapped); only
+    for words long enough that one letter cannot make another word."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    return len(target) >= 5 and DamerauLevenshtein.distance(word, target, score_cutoff=1) <= 1
+
+
+def fix_group_words(text: str) -> str:
+    """``text`` with typos of "customers" and its kind corrected ("vip custmers")."""
+
+    def fixed(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if len(low) < 6 or low in _GROUP_WORDS or low in _FILLER:
+            return word
+        return next((g for g in _GROUP_WORDS if _near(low, g)), word)
+
+    return _ASCII_WORD.sub(fixed, text)
+
+
+def _romanized(city: str) -> str:
+    """A Chinese city name as typed in Latin letters: 深圳 -> shenzhen."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(lazy_pinyin(city, style=Style.NORMAL)).lower()
+
+
+def _city_in_pinyin(rest: str, cities: Iterable[str]) -> tuple[str, tuple[int, int]] | None:
+    """A Chinese city of the vocabulary typed in pinyin, forgiving a small typo:
+    "Shenzhen", "shen zhen", "shenzen" name 深圳."""
+    for city in _words(cities):
+        if city.isascii():
+            continue
+        spelled = _romanized(city)
+        if not spelled.isascii() or not spelled:
+            continue
+        words = list(_ASCII_WORD.finditer(rest))
+        for i, first in enumerate(words):
+            spans = [(first.start(), first.end())]
+            if i + 1 < len(words) and rest[first.end() : words[i + 1].start()] == " ":
+                spans.insert(0, (first.start(), words[i + 1].end()))
+            for start, end in spans:
+                typed = rest[start:end].replace(" ", "").lower()
+                if typed == spelled or _near(typed, spelled):
+                    return city, (start, end)
+    return None
+
+
 def parse_segment(text: str, vocabulary: Vocabulary) -> SegmentText:
     """The filters in ``text`` and what was left over after them and the filler words."""
-    rest = text.strip()
+    rest = fix_group_words(text.strip())
     save_as = None
     saved = _SAVE_AS.search(rest)
     if saved is not None:
@@ -302,6 +359,11 @@ def parse_segment(text: str, vocabulary: Vocabulary) -> SegmentText:
                 value = vocabulary.tiers[word] if kind == "tier" else word
                 filters.append(Filter(kind, value=value))
                 rest = rest[: m.start()] + " " + rest[m.end() :]
+        if kind == "city" and not any(f.kind == "city" for f in filters):
+            spelled = _city_in_pinyin(rest, words)
+            if spelled is not None:
+                filters.append(Filter("city", value=spelled[0]))
+                rest = rest[: spelled[1][0]] + " " + rest[spelled[1][1] :]
     rest = re.sub(r"\bin\s*$", "", rest, flags=re.I)
     rest = _FILLER_RE.sub(" ", rest)
     for word in vocabulary.extra_filler:
@@ -333,7 +395,7 @@ def is_comparison(parsed: SegmentText) -> bool:
 def looks_like_segment(text: str) -> bool:
     """A free-text message that names customers as a group: only such a message may be
     read as a segment without ``/segment`` (and then only when fully understood)."""
-    low = text.lower()
+    low = fix_group_words(text).lower()
     return bool(re.search(r"\b(customers|clients|accounts)\b", low)) or "客户" in text
 
 
@@ -342,6 +404,7 @@ __all__ = [
     "SegmentText",
     "Vocabulary",
     "asks_for_customers",
+    "fix_group_words",
     "is_comparison",
     "looks_like_segment",
     "parse_segment",

@@ -13,6 +13,7 @@ from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
 from handlers.logging import core, edit, guided, undo_last
 from handlers.logging.actions import AddContact, EditSaved, UndoSaved
+from handlers.pool import pool_text
 from handlers.pool import text as assign_text
 from handlers.tickets import new_ticket
 from store.known_names import known_names
@@ -44,6 +45,8 @@ def is_follow_up_only(parsed: ParsedLog) -> bool:
 
 async def on_text(ctx: Context) -> None:
     if await payments.on_received(ctx):  # "received ¥200k from 星辰科技": an instalment paid
+        return
+    if await pool_text.on_text(ctx):  # "公海里有深圳的客户吗", "认领华南物流"
         return
     if await assign_text.on_text(ctx):  # "assign 星辰科技 to 张强", "把星辰科技分配给张强"
         return

@@ -61,11 +61,15 @@ async def on_page(ctx: Context) -> None:
 
 
 async def on_claim(ctx: Context) -> None:
-    pressed = ctx.pressed(Claim)
+    await claim_company(ctx, ctx.pressed(Claim).company)
+
+
+async def claim_company(ctx: Context, company_id: int) -> None:
+    """✋ Claim, pressed or typed ("我要认领华南物流"): the same rules and refusals."""
     assert ctx.principal is not None
     limit = ctx.settings.pool_hold_limit
     try:
-        company = await pool.claim(ctx.session, ctx.principal, pressed.company, ctx.now, limit)
+        company = await pool.claim(ctx.session, ctx.principal, company_id, ctx.now, limit)
     except RecordNotFound:
         raise UserFacingError("pool.gone") from None
     except pool.OverLimit as over:
@@ -88,6 +92,11 @@ async def on_release(ctx: Context) -> None:
     assert ctx.principal is not None
     if not pool.may_release(ctx.principal, company):
         raise UserFacingError("corrections.owner_only")
+    ask_release(ctx, company)
+
+
+def ask_release(ctx: Context, company: Company) -> None:
+    """What releasing ``company`` does, and a button to do it (nothing moves yet)."""
     ctx.ask(
         ctx.t("pool.ask_release", name=company.name),
         [

@@ -35,7 +35,7 @@ def read_phrase(text: str) -> Phrase | None:
         english = False
     if m is None:
         return None
-    record, person = m.group(1).strip().strip("“”\"'「」"), m.group(2).strip().strip("“”\"'「」")
+    record, person = m.group(1).strip().strip("“”\"'「」"), _person(m.group(2))
     if not person:
         return None
     seg = SEGMENT.match(record)
@@ -44,10 +44,18 @@ def read_phrase(text: str) -> Phrase | None:
     return Phrase(record, person, False, english)
 
 
+def _person(typed: str) -> str:
+    """The person as typed, without quotes or a leading "@" ("@ChenJing")."""
+    return typed.strip().strip("“”\"'「」").lstrip("@＠").strip()
+
+
 def split_phrase(text: str) -> tuple[str, str] | None:
     """``/assign 星辰科技 to 张强`` typed after the command: the customer and the person."""
     m = re.match(r"^(.+?)\s+(?:to|给)\s+(.+)$", text.strip(), re.I | re.S)
     if m is None:
+        at = re.match(r"^(.+?)\s+[@＠](\S.*)$", text.strip(), re.S)
+        if at is not None:  # "/assign Blue Harbour Capital @ChenJing"
+            return at.group(1).strip(), _person(at.group(2))
         found = read_phrase(text)
         return (found.record, found.person) if found and found.record else None
-    return m.group(1).strip(), m.group(2).strip()
+    return m.group(1).strip(), _person(m.group(2))

@@ -1,0 +1,94 @@
+"""The pool typed as free text, tried before a message is read as a log: "公海里有深圳的
+客户吗" (``/pool 深圳``), "我要认领华南物流" / "claim 华南物流 pls" (✋ Claim), "Acme不跟了
+放回公海吧" / "release 星辰科技 to pool" (🌊 Release, which still asks first).
+
+Each phrase starts or ends with its own verb ("认领", "claim", "放回公海", "to pool"), so a
+log that merely mentions the pool is not taken; the rules and refusals are the buttons'.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from bot.context import Context, UserFacingError
+from handlers.pool import claims
+from store import pool
+from store.models import Company
+
+POOL_QUESTION = re.compile(
+    r"^(?:看看|看一下|查一下)?公海(?:里|中)?(?:有没有|还有|有)?\s*(.*?)\s*(?:的)?\s*(?:客户)?"
+    r"\s*(?:吗|么|呢|没有)?\s*[?？。]?$"
+    r"|^(?:what(?:'s|\s+is)\s+in\s+the\s+pool|show\s+(?:me\s+)?the\s+pool|anything\s+in\s+the\s+pool)"
+    r"(?:\s+in\s+(.+?))?\s*[?.!]?$",
+    re.I,
+)
+CLAIM = re.compile(
+    r"^(?:我要|我想|我来|帮我)?认领\s*(.+?)\s*(?:吧|了)?\s*[。!！]?$"
+    r"|^(?:i'?ll\s+|let\s+me\s+)?claim\s+(.+?)(?:\s*,?\s*(?:pls|please|for\s+me))?\s*[.!]?$",
+    re.I,
+)
+RELEASE = re.compile(
+    r"^(?:请|帮我)?(?:把|将)?\s*(.+?)\s*(?:不跟了|不跟进了|不要了|不做了)?\s*[,，]?\s*"
+    r"(?:放回|退回|还回|丢回|扔回|释放回?|释放到)(?:到)?公海(?:里|去)?\s*(?:吧|了|啦)?\s*[。!！]?$"
+    r"|^release\s+(.+?)\s+(?:(?:back\s+)?(?:to|into)\s+(?:the\s+)?pool)\s*(?:pls|please)?\s*[.!]?$",
+    re.I,
+)
+
+
+def _named(m: re.Match[str]) -> str:
+    return next(g for g in m.groups() if g is not None).strip().strip("“”\"'「」")
+
+
+async def on_text(ctx: Context) -> bool:
+    """True when the message was a pool phrase (and has been answered)."""
+    text = ctx.text.strip()
+    if (m := POOL_QUESTION.match(text)) is not None:
+        city = next((g for g in m.groups() if g), "").strip()
+        await claims.show_pool(ctx, 0, city)
+        return True
+    if (m := CLAIM.match(text)) is not None:
+        await claim_typed(ctx, _named(m))
+        return True
+    if (m := RELEASE.match(text)) is not None:
+        await release_typed(ctx, _named(m))
+        return True
+    return False
+
+
+async def claim_typed(ctx: Context, name: str) -> None:
+    """Claim the pooled customer so named; one not in the pool is said to be so."""
+    assert ctx.principal is not None
+    owner = await pool.pool_owner(ctx.session, ctx.now)
+    found = await ctx.session.scalar(
+        select(Company.id)
+        .where(
+            Company.owner_id == owner,
+            func.lower(Company.name) == name.casefold(),
+            await pool.visible_pool(ctx.session, ctx.principal),
+        )
+        .limit(1)
+    )
+    if found is None:
+        raise UserFacingError("pool.not_pooled", name=name)
+    await claims.claim_company(ctx, found)
+
+
+async def release_typed(ctx: Context, name: str) -> None:
+    """Ask to release the customer so named; someone else's is refused by name."""
+    assert ctx.principal is not None
+    rows = await ctx.session.scalars(
+        select(Company)
+        .where(ctx.records.scope(Company), func.lower(Company.name) == name.casefold())
+        .limit(2)
+    )
+    companies = list(rows)
+    if len(companies) != 1:
+        raise UserFacingError("pool.release_unknown", name=name)
+    company = companies[0]
+    if company.owner_id == await pool.pool_owner(ctx.session, ctx.now):
+        raise UserFacingError("pool.already_pooled", name=company.name)
+    if not pool.may_release(ctx.principal, company):
+        raise UserFacingError("pool.not_yours", name=company.name)
+    claims.ask_release(ctx, company)
