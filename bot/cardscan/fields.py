@@ -431,6 +431,21 @@ _TITLE_LATIN_RE = re.compile(
     r"stylist|journalist|economist|\w+(?:ologist|ician|ographer|therapist|iatrist|ometrist))\b",
     re.IGNORECASE,
 )
+#: A craft or trade as a title ("Master Cutter", "Head Brewer", "Barista", "Roaster"):
+#: the words that are also surnames (Cutter, Baker, Brewer, Mason) only with a rank
+#: before them, so "Tom Cutter" stays a name.
+_CRAFT_TITLE_RE = re.compile(
+    r"(?:(?:master|head|senior|junior|chief|lead|sous|pastry|executive|apprentice|trainee|"
+    r"journeyman)\s+)?(?:roaster|barista|baristas|chocolatier|patissier|p[aâ]tissi[eè]re|"
+    r"upholsterer|luthier|tattooist|jeweller|jeweler|silversmith|cordwainer|saddler|"
+    r"farrier|cheesemonger|fishmonger|greengrocer|tailor|seamstress|dressmaker|milliner|"
+    r"perfumer|winemaker|cellarmaster|bartender|mixologist|sushi chef)"
+    r"|(?:master|head|senior|junior|chief|lead|sous|pastry|executive|apprentice|trainee|"
+    r"journeyman)\s+(?:cutter|baker|brewer|butcher|mason|carpenter|joiner|smith|"
+    r"gardener|distiller|cook|potter|weaver|glazier|printer|binder|framer|cooper|"
+    r"turner|fitter|cleaner|groomer|shoemaker|cobbler)",
+    re.IGNORECASE,
+)
 _ADDRESS_CJK = (
     "省",
     "市",
@@ -542,14 +557,18 @@ _SPLIT_RE = re.compile(r"(\s*[|｜·•]\s*|\s+/\s+)")
 
 def normalise_text(text: str) -> str:
     """Full-width forms to ASCII, odd spaces to one space, and a capital O that OCR read
-    as a zero at the start of a word ("Derek 0sei")."""
+    as a zero at the start of a word ("Derek 0sei"), and a Singapore block whose small l
+    OCR read as a capital I ("BIk 18")."""
     text = unicodedata.normalize("NFKC", text)
     text = _ZERO_FOR_O_RE.sub("O", text)
+    text = _BLOCK_MISREAD_RE.sub("Blk", text)
     return " ".join(text.replace("\u3000", " ").split())
 
 
 #: A zero opening a word of lower-case letters: no number, address or domain starts so.
 _ZERO_FOR_O_RE = re.compile(r"(?<![\w.@/+\-])0(?=[a-z]{2,}\b)")
+#: "Blk" (a Singapore housing block) with its l read as I or 1, before the block's number.
+_BLOCK_MISREAD_RE = re.compile(r"\bB[I1|]k\b(?=\.? ?\d)")
 
 
 def has_cjk(text: str) -> bool:
@@ -1005,6 +1024,8 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
         if _TOWN_STATE_RE.fullmatch(cand.text):
             if _continues_address(addresses, address_lines, _whole(cand)) is None:
                 towns.append(_whole(cand))
+                if _POST_NOMINALS_RE.search(cand.text) and _is_latin_name(cand.text):
+                    names.append(towns[-1])  # "Naomi Feldstein, MD" or "Ocean City, MD"
             continue
         for run in _runs(cand):
             kind = _kind(run)
@@ -1032,6 +1053,14 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
             else:
                 unclaimed.append(run)
     _shops_among_names(names, companies)
+    # A capitalised name is a person's even at "danaokafor.com": only a lower-case one
+    # can be the brand.
+    brand = _brand_line(
+        [n for n in names if n.text.islower()] + titles + companies + unclaimed, cards
+    )
+    if brand is not None:
+        for pool in (names, titles, unclaimed):
+            pool[:] = [run for run in pool if run is not brand]
     cards.name = _best_name(names)
     title = _first_title(titles)
     department = _department_under(title, lines, cards.name, companies)
@@ -1042,11 +1071,18 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
         title = _Run(f"{title.text}, {department.text}", False, title.line, title.height)
         cards.name = _best_name(names)
     cards.title = " ".join(title.text.split()) if title else None
+    # A legal name or a Chinese one still wins: the brand line is its English gloss.
+    legal = [r for r in companies if r.cjk or _COMPANY_LATIN_RE.search(r.text)]
+    legal += [r for r in unclaimed if r.cjk and _company_shaped(r)]
+    if brand is not None:  # 湯匙舍 above "spoon house": the Chinese name printed first
+        legal += [r for r in names if r.cjk and r.line < brand.line and _company_shaped(r)]
     cards.company = (
-        _best_company(companies)
+        (" ".join(brand.text.split()) if brand is not None and not legal else None)
+        or _best_company(companies)
         or _company_by_position(names, cards.name)
         or (_company_by_elimination(unclaimed) if cards.name or cards.title else None)
     )
+    towns = [town for town in towns if _best_name([town]) != cards.name]
     cards.address = _best_address(addresses) or (towns[0].text if towns else None)
 
 
@@ -1061,6 +1097,17 @@ _TOWN_STATE_RE = re.compile(
 _DEPARTMENT_RE = re.compile(
     r"^(?:school|department|dept\.?|faculty|division|office|unit|section|bureau)\s+(?:of|for)\b"
     r"|\b(?:team|division|department|dept\.?|unit|section|practice|desk)$",
+    re.IGNORECASE,
+)
+
+#: A firm's function, ending a short line under a title ("Marine Operations", "Property &
+#: Planning", "Human Resources"): the department, even when it shares a word with the
+#: firm's name printed above ("Straits Marine Services").
+_FUNCTION_RE = re.compile(
+    r"\b(?:operations|planning|development|resources|relations|affairs|compliance|"
+    r"investigations|litigation|disputes|research|strategy|procurement|admissions|"
+    r"governance|risk|audit|tax|treasury|communications|engineering|maintenance|safety|"
+    r"quality|accounts|payroll|underwriting|claims|lending|banking|markets|care)$",
     re.IGNORECASE,
 )
 
@@ -1089,6 +1136,8 @@ def _department_under(
     run, kind = below[0]
     if kind == "address" or run.height > 1.25 * title.height:
         return None
+    if any(ch.isdigit() for ch in run.text):
+        return None  # a licence or registration ("GPhC 2071834"), never a department
     if _DEPARTMENT_RE.search(run.text):
         return run
     elsewhere = [c for c in companies if c.line != run.line]
@@ -1098,15 +1147,78 @@ def _department_under(
         return None
     if kind == "company" and _COMPANY_LATIN_RE.search(run.text):
         return None
-    trade = _TRADE_LATIN_RE.search(_CAMEL_RE.sub(" ", run.text))
-    if trade and not any(_COMPANY_LATIN_RE.search(c.text) for c in elsewhere):
-        return None  # "Harbor Logistics" is the company unless a legal name is printed
     words = {w.casefold() for w in re.findall(r"[A-Za-z]{3,}", run.text)}
     if any(word in _LABEL_KIND for word in words):
         return None  # what is left of a number's line ("Direct Line 312-555-0148")
+    if (
+        _FUNCTION_RE.search(run.text)
+        and len(run.text.split()) <= 4
+        and any(c.line < title.line for c in elsewhere)
+    ):
+        return run  # "Marine Operations", "Property & Planning" under the firm's title
+    trade = _TRADE_LATIN_RE.search(_CAMEL_RE.sub(" ", run.text))
+    if trade and not any(_COMPANY_LATIN_RE.search(c.text) for c in elsewhere):
+        return None  # "Harbor Logistics" is the company unless a legal name is printed
     if any(words & {w.casefold() for w in re.findall(r"[A-Za-z]{3,}", c.text)} for c in elsewhere):
         return None  # the company's name again, or part of it
     return run
+
+
+def _brand_line(runs: list[_Run], cards: CardFields) -> _Run | None:
+    """The trading name printed as a plain line ("harbour tea house", "Copper & Pine"):
+    the line whose letters spell the card's web or e-mail domain (harbourtea.com ~
+    "harbour tea house"), else a lower-case line at the very top of a card with no
+    company word. A handle ("@harbourtea") is never one."""
+    stems = _domain_stems(cards)
+    fit = sorted(
+        (r for r in runs if not r.cjk and _brand_shaped(r.text)),
+        key=lambda r: r.line,
+    )
+    for run in fit:
+        letters = _letters(run.text)
+        if any(_spells(stem, letters) for stem in stems):
+            return run
+    top = min((r.line for r in runs), default=None)
+    for run in fit:
+        if run.line == top and run.text.islower() and not any(_kind(r) == "company" for r in runs):
+            return run
+    return None
+
+
+def _brand_shaped(text: str) -> bool:
+    """One to six words of letters, no digits and no handle."""
+    if any(ch.isdigit() for ch in text) or "@" in text:
+        return False
+    return 1 <= len(text.split()) <= 6 and sum(ch.isalpha() for ch in text) >= 4
+
+
+#: The labels of a domain that say nothing of the firm ("www.", "co.uk", "com.sg").
+_GENERIC_LABELS = frozenset({"www", "co", "com", "org", "net", "edu", "gov", "ac", "ltd", "plc"})
+
+
+def _domain_stems(cards: CardFields) -> list[str]:
+    hosts = [email.rsplit("@", 1)[-1] for email in cards.email]
+    if cards.website:
+        hosts.append(re.sub(r"^[a-z]+://", "", cards.website.lower()).split("/")[0])
+    stems: list[str] = []
+    for host in hosts:
+        labels = [label for label in host.lower().split(".")[:-1] if label not in _GENERIC_LABELS]
+        stems.extend(_letters(label) for label in labels if len(_letters(label)) >= 4)
+    return stems
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.casefold().replace("&", "and"))
+
+
+def _spells(stem: str, letters: str) -> bool:
+    """Whether a domain's name and a line's letters spell the same firm: one reads in the
+    other in order, both begin alike, and the shorter is not a mere fragment."""
+    short, long = sorted((stem, letters), key=len)
+    if len(short) < 4 or short[:3] != long[:3] or len(short) < 0.45 * len(long):
+        return False
+    rest = iter(long)
+    return all(ch in rest for ch in short)
 
 
 def _shops_among_names(names: list[_Run], companies: list[_Run]) -> None:
@@ -1137,8 +1249,8 @@ def _company_by_elimination(unclaimed: list[_Run]) -> str | None:
 
 
 def _company_shaped(run: _Run) -> bool:
-    """Short, no digits, no sentence: what a trading name looks like."""
-    if any(ch.isdigit() for ch in run.text):
+    """Short, no digits, no sentence, no handle: what a trading name looks like."""
+    if any(ch.isdigit() for ch in run.text) or "@" in run.text:
         return False
     if run.cjk:
         return 3 <= len(run.text) <= 14 and all(map(has_cjk, run.text))
@@ -1257,8 +1369,8 @@ def _kind(run: _Run) -> str:
             return "address"
         if any(text.endswith(s) for s in COMPANY_CJK) or "有限公司" in text:
             return "company"
-        if _is_cjk_shop(text):
-            return "company"
+        if _is_cjk_shop(text) or (len(text) >= 4 and text.endswith(("师行", "师楼"))):
+            return "company"  # 何陳律師行, 李會計師樓: a professional's firm, not a title
         if any(word in text for word in TITLE_CJK) or text.endswith(("销售", "总工", "业务")):
             return "title"
         if text.endswith(TITLE_CJK_ENDINGS) and not (len(text) <= 3 and _is_cjk_name(text)):
@@ -1277,7 +1389,7 @@ def _kind(run: _Run) -> str:
     # OCR drops the space between two words now and then ("AssociateDirector"): the
     # vocabulary is looked up in the words apart.
     spaced = _CAMEL_RE.sub(" ", text)
-    if _TITLE_LATIN_RE.search(spaced):
+    if _TITLE_LATIN_RE.search(spaced) or _CRAFT_TITLE_RE.fullmatch(spaced):
         return "title"
     if _TRADE_LATIN_RE.search(spaced):
         return "company"  # "Harbor Logistics", "Bluefin Capital": no legal form printed
@@ -1308,8 +1420,15 @@ def _is_cjk_address(text: str) -> bool:
     return hits >= 3 or (hits >= 2 and digits) or (hits >= 1 and digits and "号" in text)
 
 
+#: A house number and, after it, a Singapore / Hong Kong unit "#floor-unit" ("20 Collyer
+#: Quay, #12-05", "Blk 18 Jalan Besar, #01-23"): the line is an address.
+_UNIT_NUMBER_RE = re.compile(r"\b\d{1,5}[A-Za-z]?\b.*?[A-Za-z].*#\s?\d{1,3}-\d{1,5}[A-Za-z]?\b")
+
+
 def _is_latin_address(text: str) -> bool:
     digits = any(ch.isdigit() for ch in text)
+    if _UNIT_NUMBER_RE.search(text):
+        return True  # "20 Collyer Quay, #12-05": a unit, never a phone number's tail
     if _ADDRESS_LATIN_RE.search(text) and digits:
         return True
     if _LOCALITY_RE.search(text):
@@ -1375,10 +1494,20 @@ def _continues_address(
     return index
 
 
-#: Letters after a name that are not part of it ("Fiona Campbell MBA", "Li Wei, PhD").
-_POST_NOMINALS_RE = re.compile(
-    r"(?:,?\s+(?:MBA|PhD|Ph\.D\.|CPA|CFA|PMP|MD|Esq\.?|FCA|ACCA|CA|PE|MSc|BSc))+$"
+#: Letters after a name that are not part of it ("Fiona Campbell MBA", "Li Wei, PhD",
+#: "Owen Pryce CEng MICE", "Dr Tan Mei, MBBS (S'pore)"): degrees, memberships and
+#: licences, with or without a comma, a run of them at the end. Besides the list, a word
+#: of three capitals or more mixed with small letters is one ("MIStructE", "MRPharmS"):
+#: no name word is spelt so (McDonald, MacLeod have two).
+_POST_NOMINAL = (
+    r"(?:MBA|PhD|Ph\.D\.|DPhil|EdD|JD|LLB|LLM|CPA|CFA|CFP|CMA|CGMA|CIA|CISA|CISSP|PMP|MD|DO|"
+    r"Esq\.?|FCA|ACA|ACCA|FCCA|ACMA|FCMA|CA|PE|PEng|CEng|IEng|MICE|FICE|MIET|RIBA|MRICS|FRICS|"
+    r"MBBS|MBChB|BMBS|MRCP|FRCP|MRCS|FRCS|MRCGP|FRCGP|DDS|DMD|DVM|MRCVS|PharmD|RPh|RN|"
+    r"MSc|BSc|MEng|BEng|MA|BA|MPhil|GDFM|FAMS|MCIPD|FCIPD|CIPD|FCIPS|MCIPS|CMgr|FCMI|MCMI|"
+    r"[A-Z](?=(?:[a-z]*[A-Z]){2})[A-Za-z]{3,10}(?<=[a-z][A-Z]|[A-Z][a-z]|[a-z][a-z]))"
+    r"(?:\s?\([A-Za-z'’. ]{2,12}\))?"
 )
+_POST_NOMINALS_RE = re.compile(rf"(?:,?\s+{_POST_NOMINAL}(?![A-Za-z]))+$")
 #: A generation after the surname ("Marcus Bell Jr.", "John Ward III"): part of the name,
 #: kept as printed, but not a word the name's shape is judged by.
 _GENERATION_RE = re.compile(r",?\s+(?:Jr|Sr|Jnr|Snr)\.?$|,?\s+(?:II|III|IV|V|VI)$")

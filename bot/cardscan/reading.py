@@ -90,6 +90,10 @@ def merge_qr(qr: CardFields, ocr: CardFields) -> CardFields:
             # A bilingual card's QR in English is a translation, not a correction: keep
             # the Chinese form, as everywhere else on a bilingual card.
             setattr(merged, name, printed)
+    if ocr.title and qr.title and _extends(ocr.title, qr.title):
+        # "Senior Lecturer" in the QR, "Senior Lecturer, School of Law" printed: the
+        # printed title carries the department the QR left out.
+        merged.title = ocr.title
     if ocr.address and qr.address and same_address(ocr.address, qr.address):
         merged.address = ocr.address
     numbers = set(qr.mobile + qr.phone + qr.fax)
@@ -103,6 +107,13 @@ def merge_qr(qr: CardFields, ocr: CardFields) -> CardFields:
         merged.phone = [n for n in merged.phone if n not in label_knows]
         merged.mobile = list(dict.fromkeys([*merged.mobile, *label_knows]))
     return merged
+
+
+def _extends(printed: str, coded: str) -> bool:
+    """Whether the printed text is the coded one with more after it (", School of Law")."""
+    short = " ".join(coded.split()).casefold()
+    long = " ".join(printed.split()).casefold()
+    return len(long) > len(short) and long.startswith(short) and long[len(short)] in ", -–/|"
 
 
 #: Country names a QR address adds that a card does not print beside its address.
