@@ -9,6 +9,7 @@ customer must be one the principal sees).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,6 +85,39 @@ def canonical(name: str) -> str:
 def names_in_both(names: Sequence[str]) -> list[str]:
     """Every name as stored and, for a preset tag, in English too (words to recognise)."""
     return [*names, *(ENGLISH[n] for n in names if n in ENGLISH)]
+
+
+def split_tags(text: str, separator: re.Pattern[str], known: Sequence[str]) -> list[str]:
+    """The tag words of ``text`` ("Key account, VIP and 研发与制造"): between separators, but a
+    known name that has a separator in it ("Key account", "研发与制造") is one word, the
+    longest such name first; a ``-`` before a word (take it off) is kept on it."""
+    joined = sorted(
+        {n for n in known if len([w for w in separator.split(n) if w]) > 1},
+        key=len,
+        reverse=True,
+    )
+    words: list[str] = []
+    pos, text = 0, text.strip()
+    while pos < len(text):
+        gap = separator.match(text, pos)
+        if gap is not None:
+            pos = gap.end()
+            continue
+        start = pos + 1 if text[pos] == "-" else pos
+        end = next((start + len(n) for n in joined if _name_at(text, start, n, separator)), None)
+        if end is None:
+            found = separator.search(text, start)
+            end = found.start() if found is not None else len(text)
+        words.append(text[pos:end])
+        pos = end
+    return words
+
+
+def _name_at(text: str, start: int, name: str, separator: re.Pattern[str]) -> bool:
+    end = start + len(name)
+    if text[start:end].casefold() != name.casefold():
+        return False
+    return end == len(text) or separator.match(text, end) is not None
 
 
 class TagError(Exception):

@@ -102,6 +102,19 @@ async def test_only_admins_edit_the_tag_vocabulary(bot, ws):
     assert "added Northwest" in r.text
 
 
+async def test_tag_names_with_a_space_or_a_joining_word_are_one_tag(bot, ws):
+    """ "Key account" is typed after "tag X" (the longest known name first), and an admin's
+    "研发与制造" is not split at 与; "-Key account" takes it off again."""
+    r = await ws.li.send("tag Acme Ltd Key account, Manufacturing and VIP")
+    assert "🏷 Acme Ltd: added Key account, Manufacturing, VIP." in r.text
+    r = await ws.li.send("tag Acme Ltd -key account")
+    assert "🏷 Acme Ltd: removed Key account." in r.text
+    ada = await admin(bot)
+    await ada.send("/标签管理 添加 行业 研发与制造")
+    r = await ws.na.send("标签 星辰科技 研发与制造 重点")
+    assert "🏷 星辰科技：已添加 研发与制造、重点。" in r.text
+
+
 # --------------------------------------------------------------------------- segments
 
 

@@ -73,7 +73,8 @@ async def apply_text(ctx: Context, text: str, *, remove: bool) -> None:
         raise UserFacingError("book.tags.no_customer", text=text)
     company, rest = found
     rest = re.sub(r"^(?:as\b|[:：])\s*", "", rest, flags=re.I)  # "tag Acme as VIP", "星辰科技：VIP"
-    words = [w for w in SPLIT.split(rest) if w]
+    known = store.names_in_both([t.name for t in await store.all_tags(ctx.session, ctx.now)])
+    words = store.split_tags(rest, SPLIT, known)
     if not words:
         await show_tags(ctx, company)
         return
