@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -302,8 +302,38 @@ async def add_dimension(
     return dim
 
 
-async def remove_tag(session: AsyncSession, tag: Tag) -> None:
-    """Delete a tag from the vocabulary (admins): it comes off every customer too."""
-    await session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id))
+async def customers_with(session: AsyncSession, tag_id: int) -> int:
+    """How many customers carry the tag (what deleting it would take off)."""
+    count = await session.scalar(
+        select(func.count()).select_from(CompanyTag).where(CompanyTag.tag_id == tag_id)
+    )
+    return int(count or 0)
+
+
+async def rename_tag(session: AsyncSession, tag: Tag, new_name: str) -> str:
+    """Rename a tag (admins); the customers keep it. A name another tag has (either
+    language) is a :class:`TagError`. Returns the old name."""
+    new_name = new_name.strip()[:80]
+    if not new_name:
+        raise TagError("unknown_tag", new_name)
+    for candidate in dict.fromkeys((new_name, canonical(new_name))):
+        taken = await session.scalar(
+            select(Tag.id).where(func.lower(Tag.name) == candidate.casefold(), Tag.id != tag.id)
+        )
+        if taken is not None:
+            raise TagError("tag_exists", new_name)
+    old, tag.name = tag.name, new_name
+    await session.flush()
+    return old
+
+
+async def remove_tag(session: AsyncSession, tag: Tag) -> int:
+    """Delete a tag from the vocabulary (admins): it comes off every customer too, each
+    removal through the session so the audit log keeps which customers had it. Returns how
+    many customers it came off."""
+    carried = (await session.scalars(select(CompanyTag).where(CompanyTag.tag_id == tag.id))).all()
+    for row in carried:
+        await session.delete(row)
     await session.delete(tag)
     await session.flush()
+    return len(carried)

@@ -115,6 +115,52 @@ async def test_tag_names_with_a_space_or_a_joining_word_are_one_tag(bot, ws):
     assert "🏷 星辰科技：已添加 研发与制造、重点。" in r.text
 
 
+async def test_admins_rename_and_delete_tags_with_a_question_first(bot, ws):
+    """Rename keeps the customers' tag (old → new); delete says how many customers carry
+    it and waits for 🗑; both audited; in both languages; reps may not."""
+    ada = await admin(bot)
+    await ws.li.send("tag Acme Ltd Key account")
+    await ws.na.send("标签 星辰科技 重点")
+    r = await ws.li.send("/tags rename Tier Key account / Strategic")
+    assert "not allowed" in r.text
+    r = await ada.send("/tags rename Tier Key account / Strategic")
+    assert r.text == "✏️ Tag renamed in Tier: Key account → Strategic (2 customer(s) keep it)."
+    r = await ws.na.send("/查 星辰科技")
+    assert "Strategic" in r.text
+    r = await ada.send("/tags rename Tier Strategic / VIP")
+    assert r.text == "There's already a tag called “VIP”."
+
+    ada_zh = await bot.user("ada_zh", role="admin", lang="zh")
+    r = await ada_zh.send("/标签管理 删除 客户等级 Strategic")
+    assert r.text == (
+        "从客户等级删除标签“Strategic”？目前有 2 个客户带有它，删除后会从这些客户上全部移除。"
+    )
+    kept = await ada_zh.click(r.button("保留"))
+    assert kept.text == "好的，没有改动。"
+    assert len(await bot.all(select(CompanyTag))) == 2
+    await ws.li.send("tag Acme Ltd -Strategic")  # one fewer since the question: asked again
+    r = await ada_zh.click(r.button("🗑 删除"))
+    assert "目前有 1 个客户带有它" in r.text
+    r = await ada_zh.click(r.button("🗑 删除"))
+    assert r.text == "🗑 已从客户等级删除标签“Strategic”，已从 1 个客户上移除。"
+    assert await bot.all(select(CompanyTag)) == []
+    audit = await bot.all(select(AuditEntry).where(AuditEntry.action == "delete"))
+    assert {a.table_name for a in audit} >= {"tags", "company_tags"}
+    updates = await bot.all(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "tags",
+            AuditEntry.field == "name",
+            AuditEntry.action == "update",
+        )
+    )
+    assert [(a.old_value, a.new_value) for a in updates] == [("重点", "Strategic")]
+
+    r = await ada.send("/tags remove Tier Normal")
+    assert r.text.startswith("Delete the tag “Normal” from Tier? 0 customer(s) carry it")
+    r = await ada.click(r.button("🗑 Delete"))
+    assert r.text == "🗑 Tag “Normal” deleted from Tier; it came off 0 customer(s)."
+
+
 # --------------------------------------------------------------------------- segments
 
 

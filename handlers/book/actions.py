@@ -57,3 +57,17 @@ class SaveSegment(Action, tag="bss"):
     """Save the presser's last segment: asks for a name."""
 
     segment: int
+
+
+@dataclass(frozen=True)
+class DeleteTag(Action, tag="bdt"):
+    """Confirmed: delete the tag, which ``count`` customers carried when asked (asked again
+    if that changed)."""
+
+    tag_id: int
+    count: int
+
+
+@dataclass(frozen=True)
+class KeepIt(Action, tag="bx"):
+    """The "keep it" answer to a delete question: nothing changes."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.router import Router, action, command
 from handlers.book import fields, save, segments, tags
 from handlers.book.actions import (
+    DeleteTag,
     EditField,
+    KeepIt,
     PickChoice,
     RunBuiltin,
     RunSegment,
@@ -29,6 +31,8 @@ def routes() -> Router:
     router.add(action(TagsFor), tags.on_tags_for)
     router.add(action(TagDimensionFor), tags.on_dimension)
     router.add(action(ToggleTag), tags.on_toggle)
+    router.add(action(DeleteTag), tags.on_delete)
+    router.add(action(KeepIt), tags.on_keep)
     router.add(action(FieldsFor), fields.on_fields_for)
     router.add(action(EditField), fields.on_edit)
     router.add(action(PickChoice), fields.on_pick)
