@@ -334,6 +334,7 @@ async def remove_tag(session: AsyncSession, tag: Tag) -> int:
     carried = (await session.scalars(select(CompanyTag).where(CompanyTag.tag_id == tag.id))).all()
     for row in carried:
         await session.delete(row)
+    await session.flush()  # the customers' tags first: the tag's delete would cascade
     await session.delete(tag)
     await session.flush()
     return len(carried)

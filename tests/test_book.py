@@ -332,6 +332,57 @@ async def test_admin_adds_fields_people_set_them_by_text_and_buttons(bot, ws):
     assert {a.action for a in audit} == {"create", "delete"}
 
 
+async def test_admins_rename_and_delete_fields_in_chat(bot, ws):
+    """Rename keeps the values (both names shown old → new); delete says how many values go
+    and waits for 🗑; audited; a name two entities share must say which; reps may not."""
+    ada = await admin(bot)
+    ada_zh = await bot.user("ada_zh", role="admin", lang="zh")
+    await ada.send("/field add company text 产品型号/Product model")
+    await ada.send("/field add deal text 产品型号/Product model")
+    await ws.na.send("星辰科技 产品型号 X200")
+    await ws.li.send("Acme Ltd Product model X100")
+    r = await ws.li.send("/field rename company Product model = Model")
+    assert "not allowed" in r.text
+    r = await ada.send("/field rename Product model = Model")
+    assert r.text.startswith("More than one kind of record has a field “Product model”")
+    r = await ada.send("/field rename company Product model = 型号/Model")
+    assert (
+        r.text
+        == "✏️ Field renamed: 产品型号 / Product model → 型号 / Model. Its 2 value(s) are kept."
+    )
+    r = await ws.na.send("/查 星辰科技")
+    assert "🧩 型号: X200" in r.text
+    r = await ws.li.send("Acme Ltd Model X300")
+    assert "Acme Ltd: Model = X300" in r.text
+    r = await ada_zh.send("/字段 改名 公司 型号 = 产品型号")
+    assert r.text == "✏️ 字段已改名：型号 / Model → 产品型号 / Model。已有的 2 个值全部保留。"
+    await ada_zh.send("/字段 添加 公司 数字 员工数/Employees")
+    r = await ada_zh.send("/字段 改名 员工数 = 产品型号/Staff")
+    assert r.text == "那里已有名为“产品型号”的字段。"
+
+    r = await ada_zh.send("/字段 删除 公司 产品型号")
+    assert r.text == "从所有公司删除字段“产品型号”？它的 2 个值会一并删除，且无法恢复。"
+    r2 = await ada_zh.click(r.button("保留"))
+    assert r2.text == "好的，没有改动。"
+    assert len(await bot.all(select(CustomValue))) == 2
+    r = await ada_zh.click(r.button("🗑 删除"))
+    assert r.text == "🗑 已从所有公司删除字段“产品型号”，2 个值一并删除。"
+    assert await bot.all(select(CustomValue)) == []
+    gone = await bot.all(
+        select(AuditEntry.table_name).where(AuditEntry.action == "delete").distinct()
+    )
+    assert set(gone) == {"custom_fields", "custom_values"}
+    r = await ada.send("/field remove deal Product model")
+    assert r.text.startswith("Delete the field “Product model” from every Deal? Its 0 value(s)")
+    await ws.li.send("Acme ERP Product model P1")  # one more value since: asked again
+    r = await ada.click(r.button("🗑 Delete"))
+    assert "Its 1 value(s) go with it" in r.text
+    r = await ada.click(r.button("🗑 Delete"))
+    assert r.text == "🗑 Field “Product model” deleted from every Deal; 1 value(s) went with it."
+    r = await ada.send("/field remove Colour")
+    assert r.text == "There's no custom field “Colour”. /field lists them."
+
+
 async def test_fields_on_contacts_and_deals_and_typed_values(bot, ws):
     ada = await admin(bot)
     await ada.send("/field add contact date 生日/Met on")
@@ -411,6 +462,22 @@ def test_fields_from_the_command_line(monkeypatch, database_url, tmp_path):
     assert "'lead' is not one of" in result.output
     result = runner.invoke(main, ["field", "list"], catch_exceptions=False)
     assert "company  model" in result.output
+
+    rename = ["field", "rename", "company", "Product model", "--en", "Model", "--zh", "型号"]
+    result = runner.invoke(main, rename, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "renamed: Product model / 产品型号 -> Model / 型号 (values kept)" in result.output
+    result = runner.invoke(main, ["field", "rename", "company", "colour", "--en", "Color"])
+    assert result.exit_code == 1
+    assert "there is no field 'colour' on company" in result.output
+    remove = ["field", "remove", "company", "model"]
+    result = runner.invoke(main, remove, input="n\n", catch_exceptions=False)
+    assert "Its 0 value(s) go with it." in result.output
+    assert "Nothing changed." in result.output
+    result = runner.invoke(main, remove, input="y\n", catch_exceptions=False)
+    assert "Field model deleted from company; 0 value(s) went with it." in result.output
+    result = runner.invoke(main, ["field", "list"], catch_exceptions=False)
+    assert "company  model" not in result.output
 
 
 def test_custom_fields_and_tags_in_import_and_export(monkeypatch, database_url, tmp_path):

@@ -71,3 +71,12 @@ class DeleteTag(Action, tag="bdt"):
 @dataclass(frozen=True)
 class KeepIt(Action, tag="bx"):
     """The "keep it" answer to a delete question: nothing changes."""
+
+
+@dataclass(frozen=True)
+class DeleteField(Action, tag="bfx"):
+    """Confirmed: delete the custom field and its ``count`` values (asked again if that
+    changed)."""
+
+    field: int
+    count: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.router import Router, action, command
 from handlers.book import fields, save, segments, tags
 from handlers.book.actions import (
+    DeleteField,
     DeleteTag,
     EditField,
     KeepIt,
@@ -36,4 +37,5 @@ def routes() -> Router:
     router.add(action(FieldsFor), fields.on_fields_for)
     router.add(action(EditField), fields.on_edit)
     router.add(action(PickChoice), fields.on_pick)
+    router.add(action(DeleteField), fields.on_remove)
     return router
