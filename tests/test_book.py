@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from handlers.book.actions import DeleteSegment
 from handlers.customers.actions import OpenContact
 from store.models import Activity, AuditEntry, Company, CompanyTag, CustomValue, Deal, Segment
 from tests import workspace
@@ -243,6 +244,54 @@ async def test_saved_segment_is_shared_and_each_sees_their_own(bot, ws):
     assert "Saved as “Quiet VIPs”" in r.text
     names = await bot.all(select(Segment.name).where(Segment.name.is_not(None)))
     assert sorted(names) == ["Quiet VIPs", "Sleeping giants"]
+
+
+async def test_a_saved_segment_is_renamed_and_deleted_by_its_creator_or_an_admin(bot, ws):
+    """From /segments: ⚙️ for those who may (creator, admin), rename asks the new name (a
+    taken one is refused), delete asks first; built-ins are never offered; audited."""
+    await _book(bot, ws)
+    await ws.li.send("/segment dormant high value")
+    await ws.li.send("save as Sleeping giants")
+    await ws.na.send("/分群 VIP")
+    await ws.na.send("保存为 重要客户")
+
+    r = await ws.li.send("/segments")
+    r = await ws.li.click(r.button("Rename or delete"))
+    assert [b.label for b in r.buttons] == ["Sleeping giants"]  # 李娜's is not Li's
+    r = await ws.li.click(r.button("Sleeping giants"))
+    assert r.text == "“Sleeping giants” — rename or delete it?"
+    r = await ws.li.click(r.button("Rename"))
+    assert r.text == "New name for “Sleeping giants”?"
+    r = await ws.li.send("重要客户")
+    assert r.text == "There is already a segment called “重要客户”. Pick another name."
+    r = await ws.li.send("Dormant big ones")
+    assert r.text == "✏️ Segment renamed: Sleeping giants → Dormant big ones."
+    r = await ws.li.send("/segment Dormant big ones")
+    assert "🔎 Dormant big ones: 1 customer(s)" in r.text
+
+    ada = await bot.user("ada_zh", role="admin", lang="zh")
+    r = await ada.send("/分群列表")
+    r = await ada.click(r.button("改名或删除"))
+    assert [b.label for b in r.buttons] == ["Dormant big ones", "重要客户"]
+    r = await ada.click(r.button("重要客户"))
+    r = await ada.click(r.button("删除"))
+    assert r.text == "删除分群“重要客户”？所有人的 /分群列表 中都将不再有它；客户数据不受影响。"
+    kept = await ada.click(r.button("保留"))
+    assert kept.text == "好的，没有改动。"
+    r = await ada.click(r.button("删除"))
+    assert r.text == "🗑 已删除分群“重要客户”。"
+    names = await bot.all(select(Segment.name).where(Segment.name.is_not(None)))
+    assert names == ["Dormant big ones"]
+    audit = await bot.all(
+        select(AuditEntry.action).where(AuditEntry.table_name == "segments").distinct()
+    )
+    assert set(audit) == {"create", "update", "delete"}
+
+    r = await ws.na.send("/分群列表")
+    assert "⚙️ 改名或删除" not in [b.label for b in r.buttons]  # hers is gone, Li's isn't hers
+    with_id = await bot.all(select(Segment.id).where(Segment.name == "Dormant big ones"))
+    r = await ws.na.click(DeleteSegment(with_id[0], sure=True).encode())
+    assert r.text == "只有分群的创建者或管理员可以修改它。"
 
 
 async def test_builtin_segments_page_with_more(bot, ws):

@@ -80,3 +80,28 @@ class DeleteField(Action, tag="bfx"):
 
     field: int
     count: int
+
+
+@dataclass(frozen=True)
+class ManageSegments(Action, tag="bsm"):
+    """The saved segments the presser may rename or delete (their own; an admin: all)."""
+
+
+@dataclass(frozen=True)
+class SegmentMenu(Action, tag="bsn"):
+    segment: int
+
+
+@dataclass(frozen=True)
+class RenameSegment(Action, tag="bsr"):
+    """Asks for the new name."""
+
+    segment: int
+
+
+@dataclass(frozen=True)
+class DeleteSegment(Action, tag="bsx"):
+    """``sure``: False asks first, True (the question's 🗑 button) deletes."""
+
+    segment: int
+    sure: bool

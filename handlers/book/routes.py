@@ -6,13 +6,17 @@ from bot.router import Router, action, command
 from handlers.book import fields, save, segments, tags
 from handlers.book.actions import (
     DeleteField,
+    DeleteSegment,
     DeleteTag,
     EditField,
     KeepIt,
+    ManageSegments,
     PickChoice,
+    RenameSegment,
     RunBuiltin,
     RunSegment,
     SaveSegment,
+    SegmentMenu,
     TagDimensionFor,
     ToggleTag,
 )
@@ -29,6 +33,10 @@ def routes() -> Router:
     router.add(action(RunSegment), segments.on_run)
     router.add(action(RunBuiltin), segments.on_builtin)
     router.add(action(SaveSegment), save.on_save)
+    router.add(action(ManageSegments), segments.on_manage)
+    router.add(action(SegmentMenu), segments.on_menu)
+    router.add(action(RenameSegment), save.on_rename)
+    router.add(action(DeleteSegment), segments.on_delete)
     router.add(action(TagsFor), tags.on_tags_for)
     router.add(action(TagDimensionFor), tags.on_dimension)
     router.add(action(ToggleTag), tags.on_toggle)
