@@ -101,6 +101,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }
 FIELDS: tuple[str, ...] = tuple(SYNONYMS)
+READ_ONLY = frozenset({"tier"})
+"""Recognised and read past, never written: not offered when a column is mapped by hand."""
+MAPPABLE: tuple[str, ...] = tuple(f for f in FIELDS if f not in READ_ONLY)
 HEADER_SCAN_ROWS = 10
 _MARKERS = re.compile(r"[（(][^)）]*[)）]|[*＊]")
 
