@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.app import App
-    from store.models import User
+    from store.models import CustomField, User
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -862,6 +862,75 @@ def _field_error(key: str, value: str) -> str:
         "no_choices": "a choice field needs --choices A,B,C",
         "no_name": "give the field both names: --en and --zh",
     }.get(key, f"{key}: {value}")
+
+
+async def _cli_field(session: AsyncSession, entity: str, key: str) -> CustomField:
+    """The field of ``entity`` by its key or either name, or a clear error."""
+    from store.fields import field_named, fields_for
+
+    found = field_named(await fields_for(session, entity), key)
+    if found is None:
+        raise click.ClickException(f"there is no field {key!r} on {entity}; see crmbot field list")
+    return found
+
+
+@field.command("rename")
+@click.argument("entity", type=click.Choice(["company", "contact", "deal"]))
+@click.argument("key")
+@click.option("--en", "name_en", help="The new English name.")
+@click.option("--zh", "name_zh", help="The new Chinese name.")
+@run_async
+async def field_rename(entity: str, key: str, name_en: str | None, name_zh: str | None) -> None:
+    """Rename a field (its key and values stay):
+    `crmbot field rename company model --en Model --zh 型号`."""
+    from store.fields import FieldError, rename_field
+
+    if name_en is None and name_zh is None:
+        raise click.UsageError("give --en, --zh or both")
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            found = await _cli_field(session, entity, key)
+            try:
+                old_en, old_zh = await rename_field(
+                    session, found, name_en=name_en, name_zh=name_zh
+                )
+            except FieldError as error:
+                raise click.ClickException(_field_error(error.key, error.value)) from None
+            echo(
+                f"Field {found.key} on {entity} renamed: {old_en} / {old_zh} -> "
+                f"{found.name_en} / {found.name_zh} (values kept)"
+            )
+    finally:
+        await app.close()
+
+
+@field.command("remove")
+@click.argument("entity", type=click.Choice(["company", "contact", "deal"]))
+@click.argument("key")
+@click.option("--yes", is_flag=True, help="Do not ask (the count is still printed).")
+@run_async
+async def field_remove(entity: str, key: str, yes: bool) -> None:
+    """Delete a field and all its values, after saying how many go:
+    `crmbot field remove company model`."""
+    from store.fields import remove_field, values_count
+
+    app = await _app()
+    try:
+        async with app.db.transaction(platform="cli") as session:
+            found = await _cli_field(session, entity, key)
+            count = await values_count(session, found)
+            question = (
+                f"Delete field {found.key} ({found.name_en} / {found.name_zh}) from every "
+                f"{entity}? Its {count} value(s) go with it."
+            )
+            if not yes and not click.confirm(question, default=False):
+                echo("Nothing changed.")
+                return
+            gone = await remove_field(session, found)
+            echo(f"Field {found.key} deleted from {entity}; {gone} value(s) went with it.")
+    finally:
+        await app.close()
 
 
 @field.command("list")

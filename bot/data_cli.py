@@ -272,6 +272,7 @@ async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:
                 kind,
                 _say(app, user),
                 masking=await masking_for(session, principal),
+                tier_rules=app.settings.tier_rules,
             )
         return await asyncio.to_thread(encode, table, fmt)
     finally:

@@ -109,6 +109,7 @@ def build_flows() -> Flows:
         ticket_close.FLOW,
         book_fields.FLOW,
         book_save.FLOW,
+        book_save.RENAME_FLOW,
     ):
         flows.add(flow)
     return flows

@@ -25,7 +25,7 @@ from locales.formatting import format_money
 from store.access import Principal, Records, may_reassign, may_take
 from store.deals import untouched_since
 from store.models import Company, Deal, Task, Ticket, User
-from store.next_steps import NextStep, next_steps
+from store.next_steps import STUCK_DAYS, NextStep, next_steps
 from store.pipeline import Pipeline
 from store.tickets import OPEN as TICKET_OPEN
 from store.tier_rules import DEFAULT_TIER_RULES, TierRule
@@ -112,6 +112,7 @@ async def digest_push(
     user: User,
     pipeline: Pipeline,
     rules: Sequence[TierRule] = DEFAULT_TIER_RULES,
+    stuck_days: int = STUCK_DAYS,
 ) -> Card | None:
     """Today's tasks and follow-ups, what is overdue, deals closing this week and suggested
     next steps (:mod:`store.next_steps`, a button each); ``None`` when there is nothing at
@@ -153,7 +154,13 @@ async def digest_push(
     )
     month_start = datetime.combine(today.replace(day=1), time(0), voice.tz)
     steps = await next_steps(
-        records, user.id, today=today, month_start=month_start, pipeline=pipeline, rules=rules
+        records,
+        user.id,
+        today=today,
+        month_start=month_start,
+        pipeline=pipeline,
+        rules=rules,
+        stuck_days=stuck_days,
     )
     if not (due_today or overdue or closing or steps):
         return None

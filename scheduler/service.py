@@ -74,6 +74,7 @@ from store.models import (
     Ticket,
     User,
 )
+from store.next_steps import STUCK_DAYS
 
 log = logging.getLogger(__name__)
 UNCONFIRMED_IMPORTS_KEPT = timedelta(days=1)
@@ -320,6 +321,7 @@ class ReminderService:
                         user,
                         self.settings.pipeline,
                         self.settings.tier_rules,
+                        await self._stuck_days(session),
                     )
                 elif row.kind == "weekly":
                     days = await self._stale_days(session)
@@ -425,6 +427,14 @@ class ReminderService:
             if state.name == "stale_deal":
                 return state.days if state.enabled else None
         return None
+
+    async def _stuck_days(self, session: AsyncSession) -> int:
+        """The stale-deal days (the ``/rules`` setting, even when its reminders are off):
+        how long a deal sits in its stage before the digest suggests moving it on."""
+        for state in await self.rule_states(session):
+            if state.name == "stale_deal" and state.days:
+                return state.days
+        return STUCK_DAYS
 
     # --- rules ------------------------------------------------------------------------------
 

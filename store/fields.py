@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Records
@@ -219,3 +219,49 @@ def matching(field: CustomField, op: str, value: Typed) -> ColumnElement[bool]:
         }[op]
     ids = select(record_column(field.entity)).where(CustomValue.field_id == field.id, condition)
     return MODELS[field.entity].id.in_(ids)
+
+
+async def values_count(session: AsyncSession, field: CustomField) -> int:
+    """How many values the field holds (what deleting it would take away)."""
+    count = await session.scalar(
+        select(func.count()).select_from(CustomValue).where(CustomValue.field_id == field.id)
+    )
+    return int(count or 0)
+
+
+async def rename_field(
+    session: AsyncSession,
+    field: CustomField,
+    *,
+    name_en: str | None = None,
+    name_zh: str | None = None,
+) -> tuple[str, str]:
+    """Rename a field (admins); its key and values stay. A name another field of the same
+    entity has is a :class:`FieldError`. Returns the old (English, Chinese) names."""
+    others = [f for f in await fields_for(session, field.entity) if f.id != field.id]
+    for name in (name_en, name_zh):
+        if name is not None and not name.strip():
+            raise FieldError("no_name", "")
+        if name and field_named(others, name) is not None:
+            raise FieldError("exists", name.strip())
+    old = (field.name_en, field.name_zh)
+    if name_en is not None:
+        field.name_en = name_en.strip()[:80]
+    if name_zh is not None:
+        field.name_zh = name_zh.strip()[:80]
+    await session.flush()
+    return old
+
+
+async def remove_field(session: AsyncSession, field: CustomField) -> int:
+    """Delete a field and its values (admins), each through the session so the audit log
+    keeps every value that went. Returns how many values went."""
+    gone = (
+        await session.scalars(select(CustomValue).where(CustomValue.field_id == field.id))
+    ).all()
+    for row in gone:
+        await session.delete(row)
+    await session.flush()  # the values first: the field's delete would cascade to them
+    await session.delete(field)
+    await session.flush()
+    return len(gone)

@@ -3,7 +3,8 @@
 * a follow-up that slipped twice (it came due twice — snoozed or left overdue — and is
   still open);
 * a contract of theirs that ends soon (active, ending within ``contract_days``);
-* a deal of theirs in the same stage for ``stuck_days`` or more;
+* a deal of theirs in the same stage for ``stuck_days`` or more (the ``/rules`` stale-deal
+  setting, so the digest and the reminder rule agree on what "stuck" means);
 * a VIP customer of theirs (the tier rules, :mod:`store.tiers`) with no visit this month.
 
 Each comes with what makes it urgent (times slipped, days left, days in the stage), most
@@ -56,6 +57,7 @@ async def next_steps(
     pipeline: Pipeline,
     rules: Sequence[TierRule],
     limit: int = LIMIT,
+    stuck_days: int = STUCK_DAYS,
 ) -> list[NextStep]:
     """The user's suggestions, most urgent first: the kinds in the order above, each by
     its own urgency; at most ``limit``."""
@@ -97,7 +99,7 @@ async def next_steps(
         .where(
             Deal.owner_id == user_id,
             Deal.stage.in_(pipeline.open_stages),
-            Deal.stage_changed_at <= now - timedelta(days=STUCK_DAYS),
+            Deal.stage_changed_at <= now - timedelta(days=stuck_days),
         )
         .order_by(Deal.stage_changed_at, Deal.id)
         .limit(limit)

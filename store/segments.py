@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Records
-from store.models import Activity, Company, CompanyTag, Deal, Segment, Tag
+from store.models import Activity, Company, CompanyTag, Deal, Role, Segment, Tag
 from store.pipeline import WON
 from store.tags import canonical
 
@@ -166,14 +166,7 @@ async def save(
 ) -> Segment:
     """A named, shared segment; :class:`SegmentExists` when the name is taken (a built-in
     segment's names count)."""
-    folded = name.strip().casefold()
-    if any(folded in (b.name_en.casefold(), b.name_zh.casefold()) for b in BUILTINS):
-        raise SegmentExists(name)
-    taken = await session.scalar(
-        select(Segment.id).where(func.lower(Segment.name) == folded).limit(1)
-    )
-    if taken is not None:
-        raise SegmentExists(name)
+    await _check_free(session, name, None)
     row = Segment(
         name=name.strip()[:80],
         owner_id=owner_id,
@@ -185,6 +178,39 @@ async def save(
     session.add(row)
     await session.flush()
     return row
+
+
+async def _check_free(session: AsyncSession, name: str, other_than: int | None) -> None:
+    """:class:`SegmentExists` when a built-in or another saved segment has the name."""
+    folded = name.strip().casefold()
+    if any(folded in (b.name_en.casefold(), b.name_zh.casefold()) for b in BUILTINS):
+        raise SegmentExists(name)
+    stmt = select(Segment.id).where(func.lower(Segment.name) == folded)
+    if other_than is not None:
+        stmt = stmt.where(Segment.id != other_than)
+    if await session.scalar(stmt.limit(1)) is not None:
+        raise SegmentExists(name)
+
+
+def may_manage(user_id: int, role: Role, segment: Segment) -> bool:
+    """Who renames or deletes a saved segment: its creator or an admin (built-ins are
+    nobody's: they are not rows)."""
+    return segment.name is not None and (segment.owner_id == user_id or role is Role.ADMIN)
+
+
+async def rename(session: AsyncSession, segment: Segment, name: str, now: datetime) -> str:
+    """A saved segment's new name (audited: the row's update); the old one is returned."""
+    await _check_free(session, name, segment.id)
+    old, segment.name = segment.name or "", name.strip()[:80]
+    segment.updated_at = now
+    await session.flush()
+    return old
+
+
+async def remove(session: AsyncSession, segment: Segment) -> None:
+    """Delete a saved segment (audited); the customers it found are untouched."""
+    await session.delete(segment)
+    await session.flush()
 
 
 async def named(session: AsyncSession) -> Sequence[Segment]:

@@ -9,11 +9,12 @@ customer must be one the principal sees).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,6 +85,39 @@ def canonical(name: str) -> str:
 def names_in_both(names: Sequence[str]) -> list[str]:
     """Every name as stored and, for a preset tag, in English too (words to recognise)."""
     return [*names, *(ENGLISH[n] for n in names if n in ENGLISH)]
+
+
+def split_tags(text: str, separator: re.Pattern[str], known: Sequence[str]) -> list[str]:
+    """The tag words of ``text`` ("Key account, VIP and 研发与制造"): between separators, but a
+    known name that has a separator in it ("Key account", "研发与制造") is one word, the
+    longest such name first; a ``-`` before a word (take it off) is kept on it."""
+    joined = sorted(
+        {n for n in known if len([w for w in separator.split(n) if w]) > 1},
+        key=len,
+        reverse=True,
+    )
+    words: list[str] = []
+    pos, text = 0, text.strip()
+    while pos < len(text):
+        gap = separator.match(text, pos)
+        if gap is not None:
+            pos = gap.end()
+            continue
+        start = pos + 1 if text[pos] == "-" else pos
+        end = next((start + len(n) for n in joined if _name_at(text, start, n, separator)), None)
+        if end is None:
+            found = separator.search(text, start)
+            end = found.start() if found is not None else len(text)
+        words.append(text[pos:end])
+        pos = end
+    return words
+
+
+def _name_at(text: str, start: int, name: str, separator: re.Pattern[str]) -> bool:
+    end = start + len(name)
+    if text[start:end].casefold() != name.casefold():
+        return False
+    return end == len(text) or separator.match(text, end) is not None
 
 
 class TagError(Exception):
@@ -268,8 +302,39 @@ async def add_dimension(
     return dim
 
 
-async def remove_tag(session: AsyncSession, tag: Tag) -> None:
-    """Delete a tag from the vocabulary (admins): it comes off every customer too."""
-    await session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id))
+async def customers_with(session: AsyncSession, tag_id: int) -> int:
+    """How many customers carry the tag (what deleting it would take off)."""
+    count = await session.scalar(
+        select(func.count()).select_from(CompanyTag).where(CompanyTag.tag_id == tag_id)
+    )
+    return int(count or 0)
+
+
+async def rename_tag(session: AsyncSession, tag: Tag, new_name: str) -> str:
+    """Rename a tag (admins); the customers keep it. A name another tag has (either
+    language) is a :class:`TagError`. Returns the old name."""
+    new_name = new_name.strip()[:80]
+    if not new_name:
+        raise TagError("unknown_tag", new_name)
+    for candidate in dict.fromkeys((new_name, canonical(new_name))):
+        taken = await session.scalar(
+            select(Tag.id).where(func.lower(Tag.name) == candidate.casefold(), Tag.id != tag.id)
+        )
+        if taken is not None:
+            raise TagError("tag_exists", new_name)
+    old, tag.name = tag.name, new_name
+    await session.flush()
+    return old
+
+
+async def remove_tag(session: AsyncSession, tag: Tag) -> int:
+    """Delete a tag from the vocabulary (admins): it comes off every customer too, each
+    removal through the session so the audit log keeps which customers had it. Returns how
+    many customers it came off."""
+    carried = (await session.scalars(select(CompanyTag).where(CompanyTag.tag_id == tag.id))).all()
+    for row in carried:
+        await session.delete(row)
+    await session.flush()  # the customers' tags first: the tag's delete would cascade
     await session.delete(tag)
     await session.flush()
+    return len(carried)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from handlers.book.actions import DeleteSegment
 from handlers.customers.actions import OpenContact
 from store.models import Activity, AuditEntry, Company, CompanyTag, CustomValue, Deal, Segment
 from tests import workspace
@@ -102,6 +103,65 @@ async def test_only_admins_edit_the_tag_vocabulary(bot, ws):
     assert "added Northwest" in r.text
 
 
+async def test_tag_names_with_a_space_or_a_joining_word_are_one_tag(bot, ws):
+    """ "Key account" is typed after "tag X" (the longest known name first), and an admin's
+    "研发与制造" is not split at 与; "-Key account" takes it off again."""
+    r = await ws.li.send("tag Acme Ltd Key account, Manufacturing and VIP")
+    assert "🏷 Acme Ltd: added Key account, Manufacturing, VIP." in r.text
+    r = await ws.li.send("tag Acme Ltd -key account")
+    assert "🏷 Acme Ltd: removed Key account." in r.text
+    ada = await admin(bot)
+    await ada.send("/标签管理 添加 行业 研发与制造")
+    r = await ws.na.send("标签 星辰科技 研发与制造 重点")
+    assert "🏷 星辰科技：已添加 研发与制造、重点。" in r.text
+
+
+async def test_admins_rename_and_delete_tags_with_a_question_first(bot, ws):
+    """Rename keeps the customers' tag (old → new); delete says how many customers carry
+    it and waits for 🗑; both audited; in both languages; reps may not."""
+    ada = await admin(bot)
+    await ws.li.send("tag Acme Ltd Key account")
+    await ws.na.send("标签 星辰科技 重点")
+    r = await ws.li.send("/tags rename Tier Key account / Strategic")
+    assert "not allowed" in r.text
+    r = await ada.send("/tags rename Tier Key account / Strategic")
+    assert r.text == "✏️ Tag renamed in Tier: Key account → Strategic (2 customer(s) keep it)."
+    r = await ws.na.send("/查 星辰科技")
+    assert "Strategic" in r.text
+    r = await ada.send("/tags rename Tier Strategic / VIP")
+    assert r.text == "There's already a tag called “VIP”."
+
+    ada_zh = await bot.user("ada_zh", role="admin", lang="zh")
+    r = await ada_zh.send("/标签管理 删除 客户等级 Strategic")
+    assert r.text == (
+        "从客户等级删除标签“Strategic”？目前有 2 个客户带有它，删除后会从这些客户上全部移除。"
+    )
+    kept = await ada_zh.click(r.button("保留"))
+    assert kept.text == "好的，没有改动。"
+    assert len(await bot.all(select(CompanyTag))) == 2
+    await ws.li.send("tag Acme Ltd -Strategic")  # one fewer since the question: asked again
+    r = await ada_zh.click(r.button("🗑 删除"))
+    assert "目前有 1 个客户带有它" in r.text
+    r = await ada_zh.click(r.button("🗑 删除"))
+    assert r.text == "🗑 已从客户等级删除标签“Strategic”，已从 1 个客户上移除。"
+    assert await bot.all(select(CompanyTag)) == []
+    audit = await bot.all(select(AuditEntry).where(AuditEntry.action == "delete"))
+    assert {a.table_name for a in audit} >= {"tags", "company_tags"}
+    updates = await bot.all(
+        select(AuditEntry).where(
+            AuditEntry.table_name == "tags",
+            AuditEntry.field == "name",
+            AuditEntry.action == "update",
+        )
+    )
+    assert [(a.old_value, a.new_value) for a in updates] == [("重点", "Strategic")]
+
+    r = await ada.send("/tags remove Tier Normal")
+    assert r.text.startswith("Delete the tag “Normal” from Tier? 0 customer(s) carry it")
+    r = await ada.click(r.button("🗑 Delete"))
+    assert r.text == "🗑 Tag “Normal” deleted from Tier; it came off 0 customer(s)."
+
+
 # --------------------------------------------------------------------------- segments
 
 
@@ -184,6 +244,54 @@ async def test_saved_segment_is_shared_and_each_sees_their_own(bot, ws):
     assert "Saved as “Quiet VIPs”" in r.text
     names = await bot.all(select(Segment.name).where(Segment.name.is_not(None)))
     assert sorted(names) == ["Quiet VIPs", "Sleeping giants"]
+
+
+async def test_a_saved_segment_is_renamed_and_deleted_by_its_creator_or_an_admin(bot, ws):
+    """From /segments: ⚙️ for those who may (creator, admin), rename asks the new name (a
+    taken one is refused), delete asks first; built-ins are never offered; audited."""
+    await _book(bot, ws)
+    await ws.li.send("/segment dormant high value")
+    await ws.li.send("save as Sleeping giants")
+    await ws.na.send("/分群 VIP")
+    await ws.na.send("保存为 重要客户")
+
+    r = await ws.li.send("/segments")
+    r = await ws.li.click(r.button("Rename or delete"))
+    assert [b.label for b in r.buttons] == ["Sleeping giants"]  # 李娜's is not Li's
+    r = await ws.li.click(r.button("Sleeping giants"))
+    assert r.text == "“Sleeping giants” — rename or delete it?"
+    r = await ws.li.click(r.button("Rename"))
+    assert r.text == "New name for “Sleeping giants”?"
+    r = await ws.li.send("重要客户")
+    assert r.text == "There is already a segment called “重要客户”. Pick another name."
+    r = await ws.li.send("Dormant big ones")
+    assert r.text == "✏️ Segment renamed: Sleeping giants → Dormant big ones."
+    r = await ws.li.send("/segment Dormant big ones")
+    assert "🔎 Dormant big ones: 1 customer(s)" in r.text
+
+    ada = await bot.user("ada_zh", role="admin", lang="zh")
+    r = await ada.send("/分群列表")
+    r = await ada.click(r.button("改名或删除"))
+    assert [b.label for b in r.buttons] == ["Dormant big ones", "重要客户"]
+    r = await ada.click(r.button("重要客户"))
+    r = await ada.click(r.button("删除"))
+    assert r.text == "删除分群“重要客户”？所有人的 /分群列表 中都将不再有它；客户数据不受影响。"
+    kept = await ada.click(r.button("保留"))
+    assert kept.text == "好的，没有改动。"
+    r = await ada.click(r.button("删除"))
+    assert r.text == "🗑 已删除分群“重要客户”。"
+    names = await bot.all(select(Segment.name).where(Segment.name.is_not(None)))
+    assert names == ["Dormant big ones"]
+    audit = await bot.all(
+        select(AuditEntry.action).where(AuditEntry.table_name == "segments").distinct()
+    )
+    assert set(audit) == {"create", "update", "delete"}
+
+    r = await ws.na.send("/分群列表")
+    assert "⚙️ 改名或删除" not in [b.label for b in r.buttons]  # hers is gone, Li's isn't hers
+    with_id = await bot.all(select(Segment.id).where(Segment.name == "Dormant big ones"))
+    r = await ws.na.click(DeleteSegment(with_id[0], sure=True).encode())
+    assert r.text == "只有分群的创建者或管理员可以修改它。"
 
 
 async def test_builtin_segments_page_with_more(bot, ws):
@@ -273,6 +381,57 @@ async def test_admin_adds_fields_people_set_them_by_text_and_buttons(bot, ws):
     assert {a.action for a in audit} == {"create", "delete"}
 
 
+async def test_admins_rename_and_delete_fields_in_chat(bot, ws):
+    """Rename keeps the values (both names shown old → new); delete says how many values go
+    and waits for 🗑; audited; a name two entities share must say which; reps may not."""
+    ada = await admin(bot)
+    ada_zh = await bot.user("ada_zh", role="admin", lang="zh")
+    await ada.send("/field add company text 产品型号/Product model")
+    await ada.send("/field add deal text 产品型号/Product model")
+    await ws.na.send("星辰科技 产品型号 X200")
+    await ws.li.send("Acme Ltd Product model X100")
+    r = await ws.li.send("/field rename company Product model = Model")
+    assert "not allowed" in r.text
+    r = await ada.send("/field rename Product model = Model")
+    assert r.text.startswith("More than one kind of record has a field “Product model”")
+    r = await ada.send("/field rename company Product model = 型号/Model")
+    assert (
+        r.text
+        == "✏️ Field renamed: 产品型号 / Product model → 型号 / Model. Its 2 value(s) are kept."
+    )
+    r = await ws.na.send("/查 星辰科技")
+    assert "🧩 型号: X200" in r.text
+    r = await ws.li.send("Acme Ltd Model X300")
+    assert "Acme Ltd: Model = X300" in r.text
+    r = await ada_zh.send("/字段 改名 公司 型号 = 产品型号")
+    assert r.text == "✏️ 字段已改名：型号 / Model → 产品型号 / Model。已有的 2 个值全部保留。"
+    await ada_zh.send("/字段 添加 公司 数字 员工数/Employees")
+    r = await ada_zh.send("/字段 改名 员工数 = 产品型号/Staff")
+    assert r.text == "那里已有名为“产品型号”的字段。"
+
+    r = await ada_zh.send("/字段 删除 公司 产品型号")
+    assert r.text == "从所有公司删除字段“产品型号”？它的 2 个值会一并删除，且无法恢复。"
+    r2 = await ada_zh.click(r.button("保留"))
+    assert r2.text == "好的，没有改动。"
+    assert len(await bot.all(select(CustomValue))) == 2
+    r = await ada_zh.click(r.button("🗑 删除"))
+    assert r.text == "🗑 已从所有公司删除字段“产品型号”，2 个值一并删除。"
+    assert await bot.all(select(CustomValue)) == []
+    gone = await bot.all(
+        select(AuditEntry.table_name).where(AuditEntry.action == "delete").distinct()
+    )
+    assert set(gone) == {"custom_fields", "custom_values"}
+    r = await ada.send("/field remove deal Product model")
+    assert r.text.startswith("Delete the field “Product model” from every Deal? Its 0 value(s)")
+    await ws.li.send("Acme ERP Product model P1")  # one more value since: asked again
+    r = await ada.click(r.button("🗑 Delete"))
+    assert "Its 1 value(s) go with it" in r.text
+    r = await ada.click(r.button("🗑 Delete"))
+    assert r.text == "🗑 Field “Product model” deleted from every Deal; 1 value(s) went with it."
+    r = await ada.send("/field remove Colour")
+    assert r.text == "There's no custom field “Colour”. /field lists them."
+
+
 async def test_fields_on_contacts_and_deals_and_typed_values(bot, ws):
     ada = await admin(bot)
     await ada.send("/field add contact date 生日/Met on")
@@ -352,6 +511,22 @@ def test_fields_from_the_command_line(monkeypatch, database_url, tmp_path):
     assert "'lead' is not one of" in result.output
     result = runner.invoke(main, ["field", "list"], catch_exceptions=False)
     assert "company  model" in result.output
+
+    rename = ["field", "rename", "company", "Product model", "--en", "Model", "--zh", "型号"]
+    result = runner.invoke(main, rename, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "renamed: Product model / 产品型号 -> Model / 型号 (values kept)" in result.output
+    result = runner.invoke(main, ["field", "rename", "company", "colour", "--en", "Color"])
+    assert result.exit_code == 1
+    assert "there is no field 'colour' on company" in result.output
+    remove = ["field", "remove", "company", "model"]
+    result = runner.invoke(main, remove, input="n\n", catch_exceptions=False)
+    assert "Its 0 value(s) go with it." in result.output
+    assert "Nothing changed." in result.output
+    result = runner.invoke(main, remove, input="y\n", catch_exceptions=False)
+    assert "Field model deleted from company; 0 value(s) went with it." in result.output
+    result = runner.invoke(main, ["field", "list"], catch_exceptions=False)
+    assert "company  model" not in result.output
 
 
 def test_custom_fields_and_tags_in_import_and_export(monkeypatch, database_url, tmp_path):

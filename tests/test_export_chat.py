@@ -94,3 +94,32 @@ async def test_a_file_over_the_chat_apps_ceiling_is_explained(bot, ws, monkeypat
         "That file is 0.0 MB; this chat app takes at most 0 MB from a bot. Ask an admin to "
         "run on the server: crmbot export activities --format csv --out FILE"
     )
+
+
+async def test_companies_carry_their_tier_and_the_pool_as_owner_in_the_readers_words(bot, ws):
+    """The computed tier is a column (named so the importer reads past it: a file cannot set
+    a tier); a pooled customer's owner is the pool, in English and in Chinese."""
+    from handlers.imports.columns import find_columns
+    from tests.test_pool import release
+    from tests.test_tiers import won
+
+    await won(bot, ws.li, ws.ids["Acme Ltd"], 600_000)
+    await release(ws.li, "Globex Corporation", zh=False)
+    rows = csv_rows(document(await ws.li.send("/export companies csv")))
+    tier, owner = rows[0].index("Computed tier"), rows[0].index("Owner")
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name["Acme Ltd"][tier] == "VIP"
+    assert by_name["Acme Trading"][tier] == "Potential"
+    assert "Globex Corporation" not in by_name  # no longer Li's
+
+    admin = await bot.user("ada_zh", role="admin", lang="zh")
+    rows = csv_rows(document(await admin.send("/导出 公司 csv")))
+    tier, owner = rows[0].index("计算等级"), rows[0].index("负责人")
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name["Acme Ltd"][tier] == "VIP客户"
+    assert by_name["星辰科技"][tier] == "潜在客户"
+    assert by_name["Globex Corporation"][owner] == "公海"
+    columns = find_columns([tuple(rows[0])])
+    assert columns is not None
+    assert columns.fields[tier] == "tier"  # read past on re-import, not kept as a note
+    assert tier not in columns.unknown

@@ -226,3 +226,34 @@ async def test_the_morning_digest_suggests_next_steps(bot, ws, worker, clock):
     digest = next(p for p in await pushes(bot, ws.na) if p.text.startswith("☀️"))
     assert "• VIP客户 星辰科技 本月还没拜访——安排一次" in digest.text.splitlines()
     assert "📝 拜访 星辰科技" in digest.labels
+
+
+async def test_the_stuck_deal_suggestion_follows_the_stale_deal_rule(bot, ws, worker, clock):
+    """An admin's ``/rules stale_deal 25``: Li's deal 20 days in its stage is not suggested
+    any more; 李娜's, 30 days in, still is (in Chinese)."""
+    await link_push(bot, ws.li)
+    await link_push(bot, ws.na)
+    admin = await bot.user("ada", role="admin")
+    r = await admin.send("/rules stale_deal 25")
+    assert r.text.startswith("✅ Changed: • stale_deal: on, after 25 days")
+    now = clock.now()
+    for owner, company, title, days in (
+        (ws.li, "Globex Corporation", "Globex pilot", 20),
+        (ws.na, "星辰科技", "星辰二期", 30),
+    ):
+        await add(
+            bot,
+            owner,
+            Deal,
+            company_id=ws.ids[company],
+            title=title,
+            stage="qualified",
+            stage_changed_at=now - timedelta(days=days),
+        )
+    clock.set(datetime(2026, 11, 19, 8, 30, tzinfo=SH))
+    await worker.plan_digests()
+    await worker.tick()
+    assert not any("Globex pilot" in p.text for p in await pushes(bot, ws.li))
+    digest = next(p for p in await pushes(bot, ws.na) if p.text.startswith("☀️"))
+    lines = digest.text.splitlines()
+    assert any(line.startswith("• 星辰二期 停在") and "已 30 天" in line for line in lines)

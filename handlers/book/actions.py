@@ -57,3 +57,51 @@ class SaveSegment(Action, tag="bss"):
     """Save the presser's last segment: asks for a name."""
 
     segment: int
+
+
+@dataclass(frozen=True)
+class DeleteTag(Action, tag="bdt"):
+    """Confirmed: delete the tag, which ``count`` customers carried when asked (asked again
+    if that changed)."""
+
+    tag_id: int
+    count: int
+
+
+@dataclass(frozen=True)
+class KeepIt(Action, tag="bx"):
+    """The "keep it" answer to a delete question: nothing changes."""
+
+
+@dataclass(frozen=True)
+class DeleteField(Action, tag="bfx"):
+    """Confirmed: delete the custom field and its ``count`` values (asked again if that
+    changed)."""
+
+    field: int
+    count: int
+
+
+@dataclass(frozen=True)
+class ManageSegments(Action, tag="bsm"):
+    """The saved segments the presser may rename or delete (their own; an admin: all)."""
+
+
+@dataclass(frozen=True)
+class SegmentMenu(Action, tag="bsn"):
+    segment: int
+
+
+@dataclass(frozen=True)
+class RenameSegment(Action, tag="bsr"):
+    """Asks for the new name."""
+
+    segment: int
+
+
+@dataclass(frozen=True)
+class DeleteSegment(Action, tag="bsx"):
+    """``sure``: False asks first, True (the question's 🗑 button) deletes."""
+
+    segment: int
+    sure: bool

@@ -11,7 +11,7 @@ from enum import StrEnum
 from bot.context import Context, FlowKey, UserFacingError
 from bot.replies import Button
 from conversations.base import Expects, Flow, Step
-from handlers.book.actions import EditField, PickChoice
+from handlers.book.actions import DeleteField, EditField, KeepIt, PickChoice
 from handlers.book.records import record_at_start
 from handlers.common.actions import FieldsFor
 from handlers.common.field_values import BadValue, field_name, read_value, show_value
@@ -31,6 +31,7 @@ KIND_WORDS = {
 }  # fmt: skip
 ADD_FORM = re.compile(r"^(\S+)\s+(\S+)\s+([^/:：]+)/([^:：]+)(?:[:：](.*))?$", re.S)
 CHOICES_SPLIT = re.compile(r"\s*[,，、;；]\s*")
+RENAME_FORM = re.compile(r"^(.+?)\s*(?:=|＝|→|->)\s*(.+)$", re.S)
 
 
 class State(StrEnum):
@@ -56,6 +57,12 @@ async def field_command(ctx: Context) -> None:
         return
     if verb.casefold() in ("add", "添加", "新建"):
         await add_in_chat(ctx, rest.strip())
+        return
+    if verb.casefold() in ("rename", "改名", "重命名"):
+        await rename_in_chat(ctx, rest.strip())
+        return
+    if verb.casefold() in ("remove", "delete", "删除"):
+        await ask_remove_in_chat(ctx, rest.strip())
         return
     if not await set_by_text(ctx, text):
         raise UserFacingError("book.fields.unknown_in", text=text)
@@ -90,10 +97,7 @@ async def add_in_chat(ctx: Context, text: str) -> None:
     kind = KIND_WORDS.get(m.group(2).casefold())
     if kind is None:
         raise UserFacingError("book.fields.unknown_kind", value=m.group(2))
-    first, second = m.group(3).strip(), m.group(4).strip()
-    zh, en = (first, second) if _has_cjk(first) or not _has_cjk(second) else (second, first)
-    if _has_cjk(en) and not _has_cjk(zh):
-        zh, en = en, zh
+    zh, en = _zh_en(m.group(3).strip(), m.group(4).strip())
     choices = CHOICES_SPLIT.split(m.group(5).strip()) if m.group(5) else []
     try:
         field = await store.add_field(
@@ -107,6 +111,104 @@ async def add_in_chat(ctx: Context, text: str) -> None:
         entity=entity_label(ctx, entity),
         kind=ctx.t(f"book.fields.kind_{kind}"),
     )
+
+
+def _zh_en(first: str, second: str) -> tuple[str, str]:
+    """The Chinese and the English name of two, either order (the one with Chinese letters
+    is the Chinese one)."""
+    zh, en = (first, second) if _has_cjk(first) or not _has_cjk(second) else (second, first)
+    if _has_cjk(en) and not _has_cjk(zh):
+        zh, en = en, zh
+    return zh, en
+
+
+def both_names(field: CustomField) -> str:
+    return f"{field.name_zh} / {field.name_en}"
+
+
+async def named_field(ctx: Context, text: str) -> CustomField:
+    """A field by either name or its key, optionally after its entity ("deal Budget"); a
+    name two entities share must say which (nothing is renamed or deleted by guess)."""
+    entity_word, _, rest = text.partition(" ")
+    entity = ENTITY_WORDS.get(entity_word.casefold()) if rest.strip() else None
+    name = rest.strip() if entity else text.strip()
+    folded = name.casefold()
+    found = [
+        f
+        for f in await store.fields_for(ctx.session, entity)
+        if folded in (f.key.casefold(), f.name_en.casefold(), f.name_zh.casefold())
+    ]
+    if not found:
+        raise UserFacingError("book.fields.unknown_field", value=name)
+    if len(found) > 1:
+        raise UserFacingError("book.fields.which_entity", value=name)
+    return found[0]
+
+
+async def rename_in_chat(ctx: Context, text: str) -> None:
+    """``产品型号 = 型号/Model`` (both names) or ``Product model = Model`` (the name in its
+    language); the key and every value stay; audited (the field's update)."""
+    if not is_admin(ctx):
+        raise UserFacingError("errors.not_allowed")
+    m = RENAME_FORM.match(text)
+    if m is None:
+        raise UserFacingError("book.fields.rename_usage")
+    field = await named_field(ctx, m.group(1))
+    first, sep, second = m.group(2).strip().partition("/")
+    names: dict[str, str] = {}
+    if sep:
+        names["name_zh"], names["name_en"] = _zh_en(first.strip(), second.strip())
+    else:
+        names["name_zh" if _has_cjk(first) else "name_en"] = first.strip()
+    before = both_names(field)
+    try:
+        await store.rename_field(ctx.session, field, **names)
+    except store.FieldError as error:
+        raise UserFacingError(f"book.fields.{error.key}", value=error.value) from None
+    ctx.say(
+        "book.fields.renamed",
+        old=before,
+        new=both_names(field),
+        count=await store.values_count(ctx.session, field),
+    )
+
+
+async def ask_remove_in_chat(ctx: Context, text: str) -> None:
+    if not is_admin(ctx):
+        raise UserFacingError("errors.not_allowed")
+    if not text:
+        raise UserFacingError("book.fields.remove_usage")
+    await _ask_remove(ctx, await named_field(ctx, text))
+
+
+async def _ask_remove(ctx: Context, field: CustomField) -> None:
+    count = await store.values_count(ctx.session, field)
+    ctx.ask(
+        ctx.t(
+            "book.fields.ask_remove",
+            name=field_name(field, ctx.lang),
+            entity=entity_label(ctx, field.entity),
+            count=count,
+        ),
+        [
+            Button(ctx.t("book.tags.btn_delete"), DeleteField(field.id, count)),
+            Button(ctx.t("book.btn_keep"), KeepIt()),
+        ],
+    )
+
+
+async def on_remove(ctx: Context) -> None:
+    """🗑 Delete, confirmed: asked again if the number of values changed since."""
+    if not is_admin(ctx):
+        raise UserFacingError("errors.not_allowed")
+    pressed = ctx.pressed(DeleteField)
+    field = await _field(ctx, pressed.field)
+    if await store.values_count(ctx.session, field) != pressed.count:
+        await _ask_remove(ctx, field)
+        return
+    name, entity = field_name(field, ctx.lang), entity_label(ctx, field.entity)
+    count = await store.remove_field(ctx.session, field)
+    ctx.say("book.fields.removed", name=name, entity=entity, count=count)
 
 
 def _has_cjk(text: str) -> bool:

@@ -16,7 +16,16 @@ from sqlalchemy import ColumnElement, select
 from bot.context import Context, UserFacingError
 from bot.nlu.segments import Filter, SegmentText, Vocabulary, parse_segment
 from bot.replies import Button
-from handlers.book.actions import RunBuiltin, RunSegment, SaveSegment
+from handlers.book.actions import (
+    DeleteSegment,
+    KeepIt,
+    ManageSegments,
+    RenameSegment,
+    RunBuiltin,
+    RunSegment,
+    SaveSegment,
+    SegmentMenu,
+)
 from handlers.common.actions import AssignSegment
 from handlers.common.field_values import BadValue, read_value
 from handlers.common.paging import Page, more_button, page_offset, with_range
@@ -294,10 +303,67 @@ async def run_saved(ctx: Context, segment: Segment, offset: int) -> None:
 async def list_segments(ctx: Context) -> None:
     """Built-in and saved segments, a button each."""
     buttons = [Button(builtin_name(ctx, b), RunBuiltin(b.key, 0)) for b in store.BUILTINS]
-    buttons += [
-        Button((s.name or "")[:40], RunSegment(s.id, 0)) for s in await store.named(ctx.session)
-    ]
+    saved = await store.named(ctx.session)
+    buttons += [Button((s.name or "")[:40], RunSegment(s.id, 0)) for s in saved]
+    if any(_may_manage(ctx, s) for s in saved):
+        buttons.append(Button(ctx.t("book.seg.btn_manage"), ManageSegments()))
     ctx.ask(ctx.t("book.seg.list"), buttons)
+
+
+def _may_manage(ctx: Context, segment: Segment) -> bool:
+    assert ctx.user is not None
+    return store.may_manage(ctx.user.id, Role(ctx.user.role), segment)
+
+
+async def manageable(ctx: Context, segment_id: int) -> Segment:
+    """A saved segment the user may rename or delete, or a clear refusal."""
+    segment = await ctx.session.get(Segment, segment_id)
+    if segment is None or segment.name is None:
+        raise UserFacingError("errors.not_found")
+    if not _may_manage(ctx, segment):
+        raise UserFacingError("book.seg.not_yours")
+    return segment
+
+
+async def on_manage(ctx: Context) -> None:
+    """⚙️ Manage: the saved segments this user may rename or delete, a button each."""
+    mine = [s for s in await store.named(ctx.session) if _may_manage(ctx, s)]
+    if not mine:
+        raise UserFacingError("book.seg.none_to_manage")
+    ctx.ask(
+        ctx.t("book.seg.manage"),
+        [Button((s.name or "")[:40], SegmentMenu(s.id)) for s in mine],
+    )
+
+
+async def on_menu(ctx: Context) -> None:
+    segment = await manageable(ctx, ctx.pressed(SegmentMenu).segment)
+    ctx.ask(
+        ctx.t("book.seg.menu", name=segment.name),
+        [
+            Button(ctx.t("book.seg.btn_rename"), RenameSegment(segment.id)),
+            Button(ctx.t("book.tags.btn_delete"), DeleteSegment(segment.id, sure=False)),
+            Button(ctx.t("book.btn_keep"), KeepIt()),
+        ],
+    )
+
+
+async def on_delete(ctx: Context) -> None:
+    """🗑 asks first; the question's 🗑 deletes (audited)."""
+    pressed = ctx.pressed(DeleteSegment)
+    segment = await manageable(ctx, pressed.segment)
+    if not pressed.sure:
+        ctx.ask(
+            ctx.t("book.seg.ask_delete", name=segment.name),
+            [
+                Button(ctx.t("book.tags.btn_delete"), DeleteSegment(segment.id, sure=True)),
+                Button(ctx.t("book.btn_keep"), KeepIt()),
+            ],
+        )
+        return
+    name = segment.name
+    await store.remove(ctx.session, segment)
+    ctx.say("book.seg.deleted", name=name)
 
 
 async def on_run(ctx: Context) -> None:

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.context import Context, UserFacingError
 from bot.replies import Button
-from handlers.book.actions import TagDimensionFor, ToggleTag
+from handlers.book.actions import DeleteTag, KeepIt, TagDimensionFor, ToggleTag
 from handlers.book.records import record_at_start
 from handlers.common.actions import TagsFor
 from store import tags as store
@@ -73,7 +74,8 @@ async def apply_text(ctx: Context, text: str, *, remove: bool) -> None:
         raise UserFacingError("book.tags.no_customer", text=text)
     company, rest = found
     rest = re.sub(r"^(?:as\b|[:：])\s*", "", rest, flags=re.I)  # "tag Acme as VIP", "星辰科技：VIP"
-    words = [w for w in SPLIT.split(rest) if w]
+    known = store.names_in_both([t.name for t in await store.all_tags(ctx.session, ctx.now)])
+    words = store.split_tags(rest, SPLIT, known)
     if not words:
         await show_tags(ctx, company)
         return
@@ -170,13 +172,14 @@ async def on_toggle(ctx: Context) -> None:
 
 async def tags_command(ctx: Context) -> None:
     """``/tags``: every dimension with its tags; admins: ``add DIMENSION TAG``,
-    ``remove DIMENSION TAG``, ``new English name / 中文名``."""
+    ``rename DIMENSION OLD / NEW``, ``remove DIMENSION TAG`` (asks first, with how many
+    customers carry it), ``new English name / 中文名``."""
     verb, _, rest = ctx.args.strip().partition(" ")
     verb = verb.casefold()
-    if verb in ("add", "remove", "new", "添加", "删除", "新建"):
+    if verb in EDIT_VERBS:
         if not _is_admin(ctx):
             raise UserFacingError("errors.not_allowed")
-        await _edit(ctx, verb, rest.strip())
+        await _edit(ctx, EDIT_VERBS[verb], rest.strip())
         return
     tags = await store.all_tags(ctx.session, ctx.now)
     lines = [ctx.t("book.tags.list_title")]
@@ -189,8 +192,30 @@ async def tags_command(ctx: Context) -> None:
     ctx.reply_text("\n".join(lines))
 
 
+EDIT_VERBS = {
+    "add": "add", "添加": "add", "new": "new", "新建": "new", "remove": "remove",
+    "delete": "remove", "删除": "remove", "rename": "rename", "改名": "rename",
+    "重命名": "rename",
+}  # fmt: skip
+
+
+def dimension_at_start(dims: Sequence[TagDimension], text: str) -> tuple[TagDimension, str] | None:
+    """The dimension whose key or name starts ``text`` (the longest: "Company size" over
+    "Company"), and the rest."""
+    names = sorted(
+        ((n, d) for d in dims for n in (d.key, d.name_en, d.name_zh)),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+    folded = text.casefold()
+    for name, dim in names:
+        if folded.startswith(name.casefold()) and text[len(name) : len(name) + 1].isspace():
+            return dim, text[len(name) :].strip()
+    return None
+
+
 async def _edit(ctx: Context, verb: str, rest: str) -> None:
-    if verb in ("new", "新建"):
+    if verb == "new":
         en, sep, zh = rest.partition("/")
         if not sep or not en.strip() or not zh.strip():
             raise UserFacingError("book.tags.new_usage")
@@ -200,21 +225,87 @@ async def _edit(ctx: Context, verb: str, rest: str) -> None:
             raise UserFacingError(f"book.tags.{error.key}", value=error.value) from None
         ctx.say("book.tags.dimension_added", dimension=dimension_name(ctx, added))
         return
-    dim_name, _, tag_name = rest.partition(" ")
-    if not tag_name.strip():
-        raise UserFacingError("book.tags.edit_usage")
-    dims = await store.dimensions(ctx.session, ctx.now)
-    dim = store.dimension_named(dims, dim_name)
-    if dim is None:
+    at_start = dimension_at_start(await store.dimensions(ctx.session, ctx.now), rest)
+    if at_start is None:
+        dim_name = rest.split(" ", 1)[0]
+        if not dim_name or " " not in rest.strip():
+            raise UserFacingError("book.tags.edit_usage")
         raise UserFacingError("book.tags.unknown_dimension", value=dim_name)
-    word = f"{dim.key}:{tag_name.strip()}"
-    if verb in ("add", "添加"):
-        tag = await store.resolve(ctx.session, ctx.now, word, create=True)
-        ctx.say("book.tags.tag_added", tag=tag.name, dimension=dimension_name(ctx, dim))
+    dim, tag_name = at_start
+    if verb == "rename":
+        await _rename(ctx, dim, tag_name)
         return
+    if not tag_name:
+        raise UserFacingError("book.tags.edit_usage")
+    word = f"{dim.key}:{tag_name}"
     try:
-        tag = await store.resolve(ctx.session, ctx.now, word, create=False)
+        tag = await store.resolve(ctx.session, ctx.now, word, create=verb == "add")
     except store.TagError as error:
         raise UserFacingError(f"book.tags.{error.key}", value=error.value) from None
-    await store.remove_tag(ctx.session, tag)
-    ctx.say("book.tags.tag_removed", tag=tag.name, dimension=dimension_name(ctx, dim))
+    if verb == "add":
+        ctx.say(
+            "book.tags.tag_added", tag=label(tag.name, ctx.lang), dimension=dimension_name(ctx, dim)
+        )
+        return
+    await _ask_delete(ctx, tag, dim)
+
+
+async def _rename(ctx: Context, dim: TagDimension, text: str) -> None:
+    """``OLD / NEW``: the customers keep the tag under its new name; audited (the tag's
+    update)."""
+    old_name, sep, new_name = text.partition("/")
+    if not sep or not old_name.strip() or not new_name.strip():
+        raise UserFacingError("book.tags.rename_usage")
+    try:
+        tag = await store.resolve(
+            ctx.session, ctx.now, f"{dim.key}:{old_name.strip()}", create=False
+        )
+        old = await store.rename_tag(ctx.session, tag, new_name)
+    except store.TagError as error:
+        raise UserFacingError(f"book.tags.{error.key}", value=error.value) from None
+    ctx.say(
+        "book.tags.tag_renamed",
+        old=label(old, ctx.lang),
+        new=tag.name,
+        dimension=dimension_name(ctx, dim),
+        count=await store.customers_with(ctx.session, tag.id),
+    )
+
+
+async def _ask_delete(ctx: Context, tag: Tag, dim: TagDimension) -> None:
+    count = await store.customers_with(ctx.session, tag.id)
+    ctx.ask(
+        ctx.t(
+            "book.tags.ask_delete",
+            tag=label(tag.name, ctx.lang),
+            dimension=dimension_name(ctx, dim),
+            count=count,
+        ),
+        [
+            Button(ctx.t("book.tags.btn_delete"), DeleteTag(tag.id, count)),
+            Button(ctx.t("book.btn_keep"), KeepIt()),
+        ],
+    )
+
+
+async def on_delete(ctx: Context) -> None:
+    """🗑 Delete, confirmed: if the number of customers carrying the tag changed since the
+    question, it is asked again with the new number."""
+    if not _is_admin(ctx):
+        raise UserFacingError("errors.not_allowed")
+    pressed = ctx.pressed(DeleteTag)
+    tag = await ctx.session.get(Tag, pressed.tag_id)
+    if tag is None:
+        raise UserFacingError("errors.not_found")
+    dim = await ctx.session.get(TagDimension, tag.dimension_id)
+    assert dim is not None  # the foreign key
+    if await store.customers_with(ctx.session, tag.id) != pressed.count:
+        await _ask_delete(ctx, tag, dim)
+        return
+    name = label(tag.name, ctx.lang)
+    count = await store.remove_tag(ctx.session, tag)
+    ctx.say("book.tags.tag_removed", tag=name, dimension=dimension_name(ctx, dim), count=count)
+
+
+async def on_keep(ctx: Context) -> None:
+    ctx.say("book.kept")

@@ -6,6 +6,8 @@ columns, is passed over). A header cell left empty by a merge across two columns
 ("联系方式" over 手机 and 邮箱) is read from the row below when that row names fields.
 Matching ignores case, spaces, punctuation and a trailing "(必填)" / "*" marker.
 Columns that name no field are *unknown*: shown in the report and kept as notes or skipped.
+``tier`` is the export's computed tier: recognised so a re-import reads past it (the rules
+compute it; a file cannot set it).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "title": ("职位", "职务", "头衔", "title", "job title", "position", "role"),
     "owner": ("负责人", "销售", "业务员", "归属人", "owner", "sales rep", "account owner", "rep"),
     "tags": ("标签", "tags", "tag", "labels"),
+    "tier": ("计算等级", "computed tier", "tier", "customer tier"),
     "industry": ("行业", "所属行业", "industry", "sector"),
     "source": ("来源", "客户来源", "线索来源", "source", "lead source"),
     "notes": ("备注", "说明", "描述", "notes", "note", "remarks", "comments", "description"),
@@ -98,6 +101,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }
 FIELDS: tuple[str, ...] = tuple(SYNONYMS)
+READ_ONLY = frozenset({"tier"})
+"""Recognised and read past, never written: not offered when a column is mapped by hand."""
+MAPPABLE: tuple[str, ...] = tuple(f for f in FIELDS if f not in READ_ONLY)
 HEADER_SCAN_ROWS = 10
 _MARKERS = re.compile(r"[（(][^)）]*[)）]|[*＊]")
 

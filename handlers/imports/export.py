@@ -28,12 +28,16 @@ from sqlalchemy import select
 
 from bot.masking import SHOW_ALL, Masking
 from handlers.common.field_values import field_name, plain_value
+from handlers.common.tier_text import tier_name
 from handlers.imports.choices import FORMATS, KINDS
 from store.access import Records
 from store.fields import fields_for, values_by_record
 from store.masking import FieldClass
 from store.models import Activity, AuditEntry, Company, Contact, Deal, User
+from store.pool import POOL_NAME
 from store.tags import tags_by_company
+from store.tier_rules import DEFAULT_TIER_RULES, TierRule
+from store.tiers import Standing, decide, standings
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SIGNED_DIGITS = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -56,6 +60,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "phone",
         "website",
         "tags",
+        "tier",
         "source",
         "owner",
     ),
@@ -98,10 +103,14 @@ async def export_table(
     *,
     masking: Masking = SHOW_ALL,
     platform: str = "cli",
+    tier_rules: Sequence[TierRule] = DEFAULT_TIER_RULES,
 ) -> Table:
-    """Every record of ``kind`` the principal may see, oldest first, and an audit entry."""
+    """Every record of ``kind`` the principal may see, oldest first, and an audit entry.
+    Companies carry their tier as the rules compute it (read-only: the importer skips the
+    column), and a pooled customer's owner is the pool, in the exporter's words."""
     session = records.session
     users = {u.id: u.name for u in await session.scalars(select(User))}
+    users = {k: t("export.pool_owner") if v == POOL_NAME else v for k, v in users.items()}
     companies = {
         c.id: c.name
         for c in await session.execute(
@@ -111,7 +120,10 @@ async def export_table(
     rows: list[dict[str, Any]] = []
     if kind == "companies":
         tagged = await tags_by_company(session)
-        for c in await session.scalars(records.select(Company).order_by(Company.id)):
+        visible = list(await session.scalars(records.select(Company).order_by(Company.id)))
+        standing = await standings(session, records.now, [c.id for c in visible])
+        for c in visible:
+            tier = decide(tier_rules, standing.get(c.id, Standing())).tier
             rows.append(
                 {
                     "_id": c.id,
@@ -122,6 +134,7 @@ async def export_table(
                     "phone": c.phone,
                     "website": c.website,
                     "tags": _tags(tagged.get(c.id, []), c.tags),
+                    "tier": tier_name(t, tier),
                     "source": c.lead_source,
                     "owner": users.get(c.owner_id),
                     "owner_id": c.owner_id,

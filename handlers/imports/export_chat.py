@@ -115,7 +115,14 @@ async def send_export(ctx: Context, kind: Kind, fmt: Format) -> None:
     if not can_send_files(platform):
         ctx.say("export.no_files", kind=kind, fmt=fmt)
         return
-    table = await export_table(ctx.records, kind, ctx.t, masking=ctx.masking, platform=platform)
+    table = await export_table(
+        ctx.records,
+        kind,
+        ctx.t,
+        masking=ctx.masking,
+        platform=platform,
+        tier_rules=ctx.settings.tier_rules,
+    )
 
     async def build() -> bytes:
         return await asyncio.to_thread(encode, table, fmt)

@@ -30,7 +30,7 @@ from bot.replies import Button
 from bot.router import Matcher, Router, command
 from conversations.base import Answer, Expects, Flow, Step
 from handlers.imports.apply import Progress, apply_batch, batches
-from handlers.imports.columns import FIELDS, NOTE, SKIP
+from handlers.imports.columns import FIELDS, MAPPABLE, NOTE, SKIP
 from handlers.imports.plan import Plan, Status, Write
 from handlers.imports.read import Sheet, UnreadableFile
 from handlers.imports.service import Request, make_plan, read_request, report
@@ -232,7 +232,7 @@ async def on_column(ctx: Context) -> None:
     header = headers[pressed.index][0]
     ctx.flow.update(column=header)
     ctx.flow.goto(State.FIELD)
-    choices = [*FIELDS, NOTE, SKIP]
+    choices = [*MAPPABLE, NOTE, SKIP]
     ctx.ask(
         ctx.t("import.map_which_field", column=header),
         [Button(_field_label(ctx, name), FieldPick(name)) for name in choices],
@@ -248,7 +248,7 @@ async def on_field(ctx: Context) -> None:
         and isinstance(column, str)
         and pressed.name
         in {
-            *FIELDS,
+            *MAPPABLE,
             NOTE,
             SKIP,
         }
