@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import select
 
 from bot.context import Context, UserFacingError
@@ -42,8 +44,15 @@ def is_follow_up_only(parsed: ParsedLog) -> bool:
     )
 
 
+async def settled_company(ctx: Context, name: str) -> int | None:
+    """The one company a written name clearly means ("blue harbor"), else ``None``."""
+    return (await core.customer_candidates(ctx.records, name)).company_id
+
+
 async def on_text(ctx: Context) -> None:
-    if await payments.on_received(ctx):  # "received ¥200k from 星辰科技": an instalment paid
+    if await payments.on_received(
+        ctx, partial(settled_company, ctx)
+    ):  # "received ¥200k from 星辰科技": an instalment paid
         return
     if await assign_text.on_text(ctx):  # "assign 星辰科技 to 张强", "把星辰科技分配给张强"
         return
