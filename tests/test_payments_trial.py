@@ -59,3 +59,19 @@ async def test_another_currency_is_asked_and_nothing_recorded_until_tapped(bot, 
     assert "Payment of $100k for HT-2026-0001 recorded" in r.text
     assert await paid_rows(bot) == [(10_000_000, True), (0, False)]
     assert await bot.all(select(Task).where(Task.title.like("%got%"))) == []
+
+
+async def test_a_loosely_written_payer_is_still_found(bot, ws):
+    await active_acme_with_plan(ws)
+    fay = await bot.user("fay", role="finance", display_name="Fay")
+    r = await fay.send("got 100k from acme ltdd today 🎉")
+    assert "Payment of ¥100k for HT-2026-0001 recorded (18 Nov 2026)" in r.text
+
+
+async def test_a_request_to_send_something_is_never_a_task(bot, ws):
+    r = await ws.wang.send("把我团队今天的跟进建议发我一份")
+    assert "未保存任何记录" in r.text
+    r = await ws.li.send("show me my next steps for today")
+    assert "nothing was saved" in r.text
+    assert await bot.all(select(Task).where(Task.title.like("%发我%"))) == []
+    assert await bot.all(select(Task).where(Task.title.like("%show me%"))) == []

@@ -176,6 +176,9 @@ async def mark_by_button(ctx: Context, payment_id: int) -> None:
     await mark(ctx, payment, contract, ctx.sent_local.date())
 
 
+PAYER = re.compile(r"\bfrom\s+(.+?)(?:\s+(?:today|yesterday|this morning))?[\s\W]*$", re.IGNORECASE)
+"""Who the money came from, as written: "got 200k from blue harbor 🎉" → "blue harbor"."""
+
 Resolver = Callable[[str], Awaitable[int | None]]
 """A written customer name to the one company it clearly means (the logging's resolution,
 passed in by the caller so contracts do not import logging)."""
@@ -191,11 +194,15 @@ async def named_company(ctx: Context, resolve: Resolver | None) -> Company | Non
         return await ctx.session.scalar(
             ctx.records.select(Company).where(Company.name == names[0]).limit(1)
         )
-    parsed = parse_log(ctx.text, ctx.sent_local, known_customers=known)
-    if not parsed.customer or resolve is None:
+    if resolve is None:
         return None
-    company_id = await resolve(parsed.customer)
-    return None if company_id is None else await ctx.records.get(Company, company_id)
+    parsed = parse_log(ctx.text, ctx.sent_local, known_customers=known)
+    payer = PAYER.search(ctx.text)
+    for written in (parsed.customer, payer.group(1) if payer else None):
+        company_id = await resolve(written) if written else None
+        if company_id is not None:
+            return await ctx.records.get(Company, company_id)
+    return None
 
 
 async def on_received(ctx: Context, resolve: Resolver | None = None) -> bool:

@@ -13,7 +13,7 @@ from handlers.book import text as book_text
 from handlers.contracts import payments
 from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
-from handlers.logging import core, edit, guided, undo_last
+from handlers.logging import core, edit, guided, requests, undo_last
 from handlers.logging.actions import AddContact, EditSaved, UndoSaved
 from handlers.pool import text as assign_text
 from handlers.tickets import new_ticket
@@ -53,6 +53,8 @@ async def on_text(ctx: Context) -> None:
     if await payments.on_received(
         ctx, partial(settled_company, ctx)
     ):  # "received ¥200k from 星辰科技": an instalment paid
+        return
+    if requests.on_request(ctx):  # "把我团队今天的跟进建议发我一份": a question, never a task
         return
     if await assign_text.on_text(ctx):  # "assign 星辰科技 to 张强", "把星辰科技分配给张强"
         return
