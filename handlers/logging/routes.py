@@ -50,15 +50,14 @@ async def settled_company(ctx: Context, name: str) -> int | None:
 
 
 async def on_text(ctx: Context) -> None:
-    if await payments.on_received(
-        ctx, partial(settled_company, ctx)
-    ):  # "received ¥200k from 星辰科技": an instalment paid
-        return
-    if requests.on_request(ctx):  # "把我团队今天的跟进建议发我一份": a question, never a task
+    # "received ¥200k from 星辰科技": an instalment paid
+    if await payments.on_received(ctx, partial(settled_company, ctx)):
         return
     if await assign_text.on_text(ctx):  # "assign 星辰科技 to 张强", "把星辰科技分配给张强"
         return
     if await book_text.on_text(ctx):  # "tag 星辰科技 VIP", "上个月没有拜访的深圳VIP客户"…
+        return
+    if requests.on_request(ctx):  # "把我团队今天的跟进建议发我一份": a question, never a task
         return
     parsed = parse_log(
         ctx.text,
