@@ -37,7 +37,7 @@ async def test_partial_payments_in_english(bot, ws, worker, clock):
     assert "• 15 Dec 2026 ¥100k — ⏳ due · ¥40k received" in r.text
     assert "Received ¥40k of ¥300k · outstanding ¥260k" in r.text
     r = await ws.li.send("received 250k from Acme Ltd")  # more than is due on the first
-    assert "No unpaid instalment of ¥250k for Acme Ltd" in r.text
+    assert "¥250k is more than the ¥60k still due on Acme Ltd's instalment" in r.text
     # 17 December: the rest of the first instalment is overdue, and said as what is left.
     clock.set(datetime(2026, 12, 17, 10, 0, tzinfo=SH))
     await worker.sweep_rules()

@@ -271,7 +271,7 @@ async def test_received_in_chinese_and_a_wrong_amount_is_not_guessed(bot, ws):
     r = await ws.na.send("12月15日 10万\n2027-03-15 20万")
     assert "已为 HT-2026-0001 安排 2 期回款" in r.text
     r = await ws.na.send("今天收到星辰科技15万回款")  # more than the first, not the second
-    assert "没有金额为 ¥15万 的未回款分期——未做任何标记" in r.text
+    assert "¥15万 超过了 星辰科技 2026年12月15日 到期这一期尚未回款的 ¥10万" in r.text
     r = await ws.na.send("今天收到星辰科技10万回款")
     assert "已记录 HT-2026-0001 回款 ¥10万（2026年11月18日）。未回款：¥20万。" in r.text
     r = await ws.na.send("/find 星辰科技")

@@ -12,13 +12,19 @@ card with its Paid buttons is shown instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from bot.context import Context, FlowKey, UserFacingError
 from bot.nlu.amounts import find_amount
 from bot.nlu.dates import find_datetime
+from bot.nlu.message import parse_log
+from bot.payloads import Action
+from bot.replies import Button
 from conversations.base import Expects, Flow, Step
+from handlers.contracts.actions import NewContractFor, OpenContract
 from handlers.contracts.views import contract_card, money, status_label
 from handlers.deals.edit import amount_cents
 from locales.formatting import format_full_date
@@ -26,6 +32,16 @@ from store import contracts
 from store.contracts import ContractError
 from store.known_names import known_names
 from store.models import Company, Contract, ContractPayment
+
+
+@dataclass(frozen=True)
+class PaymentIn(Action, tag="km"):
+    """A currency tapped for money in that named none ("got 200k from blue harbor")."""
+
+    company: int
+    cents: int
+    currency: str
+    day: int  # date.toordinal()
 
 
 class State(StrEnum):
@@ -36,9 +52,21 @@ KEY = FlowKey("contract_plan", 1, State)
 MAX_LINES = 24
 
 RECEIVED = re.compile(
-    r"\breceived\b|\bpayment (?:of|received)\b|回款|到账|收到.{0,16}?款", re.IGNORECASE
+    r"\breceived\b|\bpayment (?:of|received)\b"
+    r"|\bgot\s+[A-Z]{0,3}[¥$€£]?\s?\d[\d.,]*\s?[kmw万]?\s+from\b"
+    r"|回款|到账|收到.{0,16}?款|[打转汇]了?.{0,12}?过来",
+    re.IGNORECASE,
 )
-"""Words that make a message about money coming in (with an amount in it)."""
+"""Words that make a message about money coming in (with an amount in it): "received",
+"got 200k from", "回款", "到账", "打了5万过来" (打/转/汇…过来: sent over to us)."""
+
+CLEARLY_MONEY_IN = re.compile(
+    r"\breceived\s+(?:a\s+)?(?:payment\s+of\s+)?[A-Z]{0,3}[¥$€£]?\s?\d|\bpayment (?:of|received)\b"
+    r"|\bgot\s+[A-Z]{0,3}[¥$€£]?\s?\d|回款|到账|收到.{0,16}?款|[打转汇]了?.{0,12}?过来",
+    re.IGNORECASE,
+)
+"""Words that can only mean a payment, so a customer with no instalment hears that there
+is none rather than getting a log ("Acme PO received, 500k" stays a log)."""
 
 
 def is_received(ctx: Context) -> bool:
@@ -148,53 +176,144 @@ async def mark_by_button(ctx: Context, payment_id: int) -> None:
     await mark(ctx, payment, contract, ctx.sent_local.date())
 
 
-async def on_received(ctx: Context) -> bool:
+PAYER = re.compile(r"\bfrom\s+(.+?)(?:\s+(?:today|yesterday|this morning))?[\s\W]*$", re.IGNORECASE)
+"""Who the money came from, as written: "got 200k from blue harbor 🎉" → "blue harbor"."""
+
+Resolver = Callable[[str], Awaitable[int | None]]
+"""A written customer name to the one company it clearly means (the logging's resolution,
+passed in by the caller so contracts do not import logging)."""
+
+
+async def named_company(ctx: Context, resolve: Resolver | None) -> Company | None:
+    """The customer the message names: a registered name written in it (the longest), else
+    the logging parser's customer when it clearly means one company ("blue harbor")."""
+    folded = ctx.text.casefold()
+    known = await known_names(ctx.records)
+    names = sorted((n for n in known if n and n.casefold() in folded), key=len, reverse=True)
+    if names:
+        return await ctx.session.scalar(
+            ctx.records.select(Company).where(Company.name == names[0]).limit(1)
+        )
+    if resolve is None:
+        return None
+    parsed = parse_log(ctx.text, ctx.sent_local, known_customers=known)
+    payer = PAYER.search(ctx.text)
+    for written in (parsed.customer, payer.group(1) if payer else None):
+        company_id = await resolve(written) if written else None
+        if company_id is not None:
+            return await ctx.records.get(Company, company_id)
+    return None
+
+
+async def on_received(ctx: Context, resolve: Resolver | None = None) -> bool:
     """ "received ¥200k from 星辰科技 today": the customer's unpaid instalment of that amount.
-    ``False`` (nothing said) when no customer with an unpaid instalment is named: the
-    message is then an ordinary log ("Acme PO received, 500k")."""
+    ``False`` (nothing said) when no customer is named, or when one with no unpaid
+    instalment is named in words that may be a log ("Acme PO received, 500k")."""
     if not is_received(ctx):
         return False
-    text = ctx.text
-    folded = text.casefold()
-    names = sorted(
-        (n for n in await known_names(ctx.records) if n and n.casefold() in folded),
-        key=len,
-        reverse=True,
-    )
-    if not names:
+    company = await named_company(ctx, resolve)
+    if company is None:
         return False
-    company = await ctx.session.scalar(
-        ctx.records.select(Company).where(Company.name == names[0]).limit(1)
-    )
-    unpaid = await contracts.unpaid_of_company(ctx.records, company.id) if company else []
-    if company is None or not unpaid:
-        return False
-    money_found = find_amount(text)
+    unpaid = await contracts.unpaid_of_company(ctx.records, company.id)
+    if not unpaid:
+        if not CLEARLY_MONEY_IN.search(ctx.text):
+            return False
+        await no_instalment(ctx, company)
+        return True
+    money_found = find_amount(ctx.text)
     assert money_found is not None
-    dated = find_datetime(text, ctx.sent_local)
+    dated = find_datetime(ctx.text, ctx.sent_local)
     day = dated.at.date() if dated is not None else ctx.sent_local.date()
     cents = int(money_found.amount * 100)
-    for payment, contract in unpaid:
-        if (cents, money_found.currency or contract.currency) == (
-            payment.due_cents,
-            contract.currency,
-        ):
+    currency = money_found.currency
+    if currency is None:
+        theirs = sorted({contract.currency for _, contract in unpaid})
+        if theirs != [ctx.currency]:
+            # "got 200k from blue harbor" and the contract is in USD: which 200k?
+            ask_currency(ctx, company, cents, day, [*theirs, ctx.currency])
+            return True
+        currency = ctx.currency
+    await settle(ctx, company, unpaid, cents, currency, day)
+    return True
+
+
+def ask_currency(
+    ctx: Context, company: Company, cents: int, day: date, currencies: list[str]
+) -> None:
+    """Nothing is recorded until the currency is tapped."""
+    ordinal = day.toordinal()
+    buttons = [
+        Button(code, PaymentIn(company.id, cents, code, ordinal))
+        for code in dict.fromkeys(currencies)
+    ]
+    ctx.ask(
+        ctx.t(
+            "contracts.payments.which_currency", amount=f"{cents / 100:,.0f}", company=company.name
+        ),
+        buttons,
+    )
+
+
+async def currency_chosen(ctx: Context) -> None:
+    pressed = ctx.pressed(PaymentIn)
+    company = await ctx.records.get(Company, pressed.company)
+    unpaid = await contracts.unpaid_of_company(ctx.records, company.id)
+    if not unpaid:
+        await no_instalment(ctx, company)
+        return
+    day = date.fromordinal(pressed.day)
+    await settle(ctx, company, unpaid, pressed.cents, pressed.currency, day)
+
+
+async def no_instalment(ctx: Context, company: Company) -> None:
+    """No active contract with an instalment to mark: say so, and what can be done."""
+    own = await contracts.of_company(ctx.records, company.id, limit=3)
+    buttons = [
+        Button(ctx.t("contracts.payments.open_contract", number=c.number), OpenContract(c.id))
+        for c in own
+    ]
+    buttons.append(Button(ctx.t("contracts.payments.new_contract"), NewContractFor(company.id)))
+    ctx.ask(ctx.t("contracts.payments.no_instalment", company=company.name), buttons)
+
+
+async def settle(
+    ctx: Context,
+    company: Company,
+    unpaid: list[tuple[ContractPayment, Contract]],
+    cents: int,
+    currency: str,
+    day: date,
+) -> None:
+    """Exactly what is due on an instalment: paid; less than the earliest due: a part
+    payment of it; more: asked how to split, never guessed; another currency: nothing."""
+    mine = [(p, c) for p, c in unpaid if c.currency == currency]
+    for payment, contract in mine:
+        if cents == payment.due_cents:
             await ctx.records.get(Contract, contract.id, for_update=True)
             await mark(ctx, payment, contract, day)
-            return True
-    payment, first = unpaid[0]
-    if (money_found.currency or first.currency) == first.currency and 0 < cents < payment.due_cents:
-        # Less than the earliest instalment still due: a partial payment of it.
+            return
+    if not mine:
+        first = unpaid[0][1]
+        ctx.say(
+            "contracts.payments.no_match",
+            amount=money(ctx, cents, currency, ctx.masking.viewer_id),
+            company=company.name,
+        )
+        ctx.reply(await contract_card(ctx, first))
+        return
+    payment, first = mine[0]
+    if 0 < cents < payment.due_cents:
         await ctx.records.get(Contract, first.id, for_update=True)
         await mark(ctx, payment, first, day, cents)
-        return True
+        return
     ctx.say(
-        "contracts.payments.no_match",
-        amount=money(ctx, cents, money_found.currency or first.currency, ctx.masking.viewer_id),
+        "contracts.payments.ask_split",
+        amount=money(ctx, cents, currency, ctx.masking.viewer_id),
         company=company.name,
+        due=money(ctx, payment.due_cents, currency, first.owner_id),
+        day=format_full_date(payment.due_on, ctx.lang),
     )
     ctx.reply(await contract_card(ctx, first))
-    return True
 
 
 FLOW = Flow(KEY, {State.PLAN: Step(on_plan, Expects.TEXT)})

@@ -176,6 +176,7 @@ def routes() -> Router:
     router.add(action(RejectContract), approval.reject)
     router.add(action(PlanPayments), plan)
     router.add(action(MarkPaid), paid)
+    router.add(action(payments.PaymentIn), payments.currency_chosen)
     router.add(action(SetSigned), set_signed)
     router.add(action(RenewContract), renew)
     router.add(action(TerminateContract), terminate)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import select
 
 from bot.context import Context, UserFacingError
@@ -11,7 +13,7 @@ from handlers.book import text as book_text
 from handlers.contracts import payments
 from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
-from handlers.logging import core, edit, guided, undo_last
+from handlers.logging import core, edit, guided, requests, undo_last
 from handlers.logging.actions import AddContact, EditSaved, UndoSaved
 from handlers.pool import pool_text
 from handlers.pool import text as assign_text
@@ -43,14 +45,22 @@ def is_follow_up_only(parsed: ParsedLog) -> bool:
     )
 
 
+async def settled_company(ctx: Context, name: str) -> int | None:
+    """The one company a written name clearly means ("blue harbor"), else ``None``."""
+    return (await core.customer_candidates(ctx.records, name)).company_id
+
+
 async def on_text(ctx: Context) -> None:
-    if await payments.on_received(ctx):  # "received ¥200k from 星辰科技": an instalment paid
+    # "received ¥200k from 星辰科技": an instalment paid
+    if await payments.on_received(ctx, partial(settled_company, ctx)):
         return
     if await pool_text.on_text(ctx):  # "公海里有深圳的客户吗", "认领华南物流"
         return
     if await assign_text.on_text(ctx):  # "assign 星辰科技 to 张强", "把星辰科技分配给张强"
         return
     if await book_text.on_text(ctx):  # "tag 星辰科技 VIP", "上个月没有拜访的深圳VIP客户"…
+        return
+    if requests.on_request(ctx):  # "把我团队今天的跟进建议发我一份": a question, never a task
         return
     parsed = parse_log(
         ctx.text,
