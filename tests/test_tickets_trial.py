@@ -70,3 +70,32 @@ async def test_the_intake_view_reads_customers_only_and_writes_nothing(bot, ws):
     session, li = await bot.records_for(ws.li)
     async with session:
         assert ticket_intake(li) is li  # a rep keeps their own view
+
+
+async def test_the_assignee_closes_by_saying_so_in_both_languages(bot, ws):
+    sun, yu = await service_people(bot)
+    await ws.na.send("星辰科技的打印机坏了，很急")  # #1, to Sun (round robin)
+    await ws.li.send("Acme Ltd's printer is broken")  # #2, to Yu
+    await ws.li.send("Acme Ltd's scanner is broken")  # #3, to Sun
+    r = await sun.send("星辰科技那个单子修好了 关了吧")
+    assert r.text == "工单 #1 是怎么解决的？"
+    r = await sun.send("换了定影器")
+    assert "✅ 工单 #1 已关闭。" in r.text
+    await sun.send("/cancel")  # the survey can wait
+    r = await sun.send("星辰科技那个单子修好了 关了吧")  # none left open
+    assert r.text == "星辰科技没有你可以关闭的未结工单。"
+    r = await yu.send("ticket 3 fixed, close it")  # Sun's, not Yu's
+    assert r.text == "Ticket #3 isn't open, or isn't yours to close."
+    r = await yu.send("ticket 2 fixed, close it")
+    assert r.text == "How was ticket #2 resolved?"
+    r = await yu.send("cleared the paper path")
+    assert "Ticket #2 closed." in r.text
+    await yu.send("/cancel")
+    await ws.li.send("Acme Ltd's router keeps crashing")  # #4, to Yu
+    await ws.li.send("Acme Ltd's label printer is broken")  # #5, to Sun
+    r = await ws.li.send("Acme Ltd fixed, close the ticket")  # the owner: all three open ones
+    assert r.text.startswith("3 open tickets — which one is done?")
+    r = await ws.li.click(r.button("#5"))
+    assert r.text == "How was ticket #5 resolved?"
+    statuses = [(t.id, t.status) for t in await all_tickets(bot)]
+    assert statuses == [(1, "closed"), (2, "closed"), (3, "open"), (4, "open"), (5, "open")]

@@ -14,7 +14,7 @@ from handlers.customers.lookup import show_hits
 from handlers.logging import core, edit, guided, undo_last
 from handlers.logging.actions import AddContact, EditSaved, UndoSaved
 from handlers.pool import text as assign_text
-from handlers.tickets import new_ticket
+from handlers.tickets import close_text, new_ticket
 from store.known_names import known_names
 from store.models import Company, UndoAction
 from store.search import search
@@ -55,6 +55,9 @@ async def on_text(ctx: Context) -> None:
         known_customers=await known_names(ctx.records),
         default_time=ctx.settings.follow_up_time,
     )
+    if parsed.activity is None and await close_text.on_text(ctx):
+        # "星辰科技那个单子修好了 关了吧", "ticket 7 fixed, close it": the Close button's question.
+        return
     if is_follow_up_only(parsed) and await new_ticket.on_problem(ctx, parsed):
         # "星辰科技的系统连不上了，下个月再看": a ticket and its follow-up, neither dropped.
         return
