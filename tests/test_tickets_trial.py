@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from store.access import ReadOnly, ticket_intake
-from store.models import Company, Deal, Ticket
+from store.models import Company, Deal, Task, Ticket
 from store.ticket_policy import read_routes
 from tests.harness import BotHarness, ChatUser
 
@@ -99,3 +99,40 @@ async def test_the_assignee_closes_by_saying_so_in_both_languages(bot, ws):
     assert r.text == "How was ticket #5 resolved?"
     statuses = [(t.id, t.status) for t in await all_tickets(bot)]
     assert statuses == [(1, "closed"), (2, "closed"), (3, "open"), (4, "open"), (5, "open")]
+
+
+async def add_customers(bot: BotHarness, owner: ChatUser, *names: str) -> None:
+    session, records = await bot.records_for(owner)
+    async with session, session.begin():
+        for name in names:
+            await records.create(Company, name=name, city="Shanghai")
+
+
+async def test_casual_problems_with_typos_become_tickets(bot, ws):
+    await service_people(bot)
+    await add_customers(bot, ws.li, "Blue Harbour Capital", "华南物流")
+    r = await ws.li.send("blue harbor's scanner cant connect again 😩 can someone look asap")
+    assert "Ticket #1 opened for Blue Harbour Capital" in r.text
+    assert "Priority: 🔴 urgent" in r.text
+    r = await ws.li.send("华南物流的系统又连不上了 客户挺急的 下个月在去回访一次")
+    assert "🎫 Ticket #2 opened for 华南物流" in r.text
+    assert "🔁 Follow-up on ticket #2: Tue 1 Dec 9:00 (in your tasks)." in r.text
+    assert "一次" not in r.text.replace(shown := "下个月在去回访一次", "")
+    assert shown in r.text
+    tickets = await all_tickets(bot)
+    assert [(t.priority, t.kind) for t in tickets] == [("urgent", "repair"), ("urgent", "repair")]
+    tasks = await bot.all(select(Task.title).where(Task.title.like("🔁%")))
+    assert tasks == [
+        "🔁 Follow up ticket #2: 华南物流的系统又连不上了 客户挺急的 下个月在去回访一次"
+    ]
+
+
+async def test_the_same_in_chinese_from_a_service_person_and_no_fragment_customer(bot, ws):
+    sun, _yu = await service_people(bot)
+    await add_customers(bot, ws.li, "华南物流")
+    r = await sun.send("华南物流的系统又连不上了 客户挺急的 下个月在去回访一次")
+    assert "🎫 已为华南物流创建工单 #1" in r.text
+    assert "🔁 工单 #1 的跟进：12月1日（周二）9:00（已加入你的任务）。" in r.text
+    r = await ws.na.send("华东仓储的系统又连不上了 客户挺急的 下个月在去回访一次")
+    assert "“一次”" not in r.text  # "回访一次" is how often, never a customer to create
+    assert r.text.startswith("⏰ 待办")

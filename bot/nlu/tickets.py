@@ -105,3 +105,19 @@ def read_close(text: str) -> CloseWords:
     return CloseWords(
         bool(words.search(text)), number, number is not None or bool(ticket.search(text))
     )
+
+
+@functools.cache
+def _reminder_words() -> re.Pattern[str]:
+    words: list[str] = []
+    for path in sorted(WORDS_DIR.glob("*.toml")):
+        words += (
+            tomllib.loads(path.read_text(encoding="utf-8")).get("reminder", {}).get("words", [])
+        )
+    return _pattern(words)
+
+
+def asks_for_reminder(text: str) -> bool:
+    """ "remind me to check Acme's error report", "提醒我明天去看…": the task itself is asked
+    for, so a fault in it does not make a ticket."""
+    return _reminder_words().search(text) is not None

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bot.context import Context, UserFacingError
 from bot.nlu.message import ParsedLog, parse_log
+from bot.nlu.tickets import asks_for_reminder
 from bot.router import Router, action, command, has_text
 from handlers.book import text as book_text
 from handlers.contracts import payments
@@ -42,6 +43,21 @@ def is_follow_up_only(parsed: ParsedLog) -> bool:
     )
 
 
+def is_planned_follow_up(parsed: ParsedLog, text: str) -> bool:
+    """A visit or call planned for later and nothing else ("…客户挺急的 下个月再去回访一次"):
+    with a problem word at a customer it is a ticket and its follow-up, unless the
+    message asks for the reminder itself ("提醒我明天去看…")."""
+    return (
+        parsed.follow_up is not None
+        and parsed.task
+        and parsed.activity is None
+        and parsed.stage is None
+        and parsed.amount is None
+        and not parsed.problems
+        and not asks_for_reminder(text)
+    )
+
+
 async def on_text(ctx: Context) -> None:
     if await payments.on_received(ctx):  # "received ¥200k from 星辰科技": an instalment paid
         return
@@ -58,7 +74,8 @@ async def on_text(ctx: Context) -> None:
     if parsed.activity is None and await close_text.on_text(ctx):
         # "星辰科技那个单子修好了 关了吧", "ticket 7 fixed, close it": the Close button's question.
         return
-    if is_follow_up_only(parsed) and await new_ticket.on_problem(ctx, parsed):
+    ticket_with_follow_up = is_follow_up_only(parsed) or is_planned_follow_up(parsed, ctx.text)
+    if ticket_with_follow_up and await new_ticket.on_problem(ctx, parsed):
         # "星辰科技的系统连不上了，下个月再看": a ticket and its follow-up, neither dropped.
         return
     if not is_log(parsed):

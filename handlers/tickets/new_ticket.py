@@ -62,7 +62,8 @@ class PickPriority(Answer, tag="wz"):
 
 async def named_company(ctx: Context, text: str, guess: str | None = None) -> Company | None:
     """The customer a message names: the longest name the sender may open a ticket for
-    written in it, else the reader's guess when the search finds exactly that one company."""
+    written in it, else the reader's guess (or the whole message: "blue harbor's scanner…")
+    when the search finds exactly one company."""
     view = intake(ctx)
     folded = text.casefold()
     names = sorted(
@@ -95,7 +96,7 @@ async def on_problem(ctx: Context, parsed: ParsedLog) -> bool:
     words = read_ticket(ctx.text)
     if words.kind is None or words.kind not in ctx.settings.tickets.types:
         return False
-    company = await named_company(ctx, ctx.text, parsed.customer)
+    company = await named_company(ctx, ctx.text, parsed.customer or ctx.text)
     if company is None:
         return False
     assert ctx.flow is not None
