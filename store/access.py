@@ -58,6 +58,9 @@ class Principal:
     records and are recorded on the contract)."""
     sees_tickets: bool = True
     """Finance reads tickets only when ``CRMBOT_FINANCE_SEES_TICKETS`` says so."""
+    only_tables: frozenset[str] | None = None
+    """A read-only view limited to these tables (:func:`ticket_intake`): every other
+    model reads as empty and nothing is written through it."""
 
     def can_see_owner(self, owner_id: int) -> bool:
         return self.visible_owner_ids is None or owner_id in self.visible_owner_ids
@@ -165,6 +168,26 @@ def may_hand_over(principal: Principal, owner_id: int) -> bool:
     return principal.role is Role.MANAGER and principal.can_see_owner(owner_id)
 
 
+INTAKE_TABLES = frozenset({"companies", "contacts"})
+"""What opening a ticket needs to read of any customer: the name, region and contacts."""
+
+
+def ticket_intake(records: Records) -> Records:
+    """The view a ticket is opened through. A service person opens tickets "for any
+    customer" without owning any: they read every customer's name, region and contacts
+    here, read-only, and nothing else (deals, contracts and notes stay out of reach). Any
+    other role keeps its own view."""
+    principal = records.principal
+    if principal.role is not Role.SERVICE:
+        return records
+    narrow = replace(principal, visible_owner_ids=None, only_tables=INTAKE_TABLES)
+    return Records(records.session, narrow, records.now)
+
+
+def _table(model: type[Owned]) -> str:
+    return str(getattr(model, "__tablename__", ""))
+
+
 _KEPT = "records_kept"
 """``Session.info`` key of the records :meth:`Records.keep` holds."""
 
@@ -193,7 +216,17 @@ class Records:
         ids = wanted if visible is None else wanted & visible
         return Records(self.session, replace(self.principal, visible_owner_ids=ids), self.now)
 
+    def _reads(self, model: type[Owned]) -> bool:
+        tables = self.principal.only_tables
+        return tables is None or _table(model) in tables
+
+    def _writable(self, model: type[Owned]) -> None:
+        if self.principal.only_tables is not None:
+            raise ReadOnly(model.__name__)
+
     def scope(self, model: type[RecordT]) -> ColumnElement[bool]:
+        if not self._reads(model):
+            return false()
         owned: Any = model  # a mapped class: hashable, as lru_cache needs
         return owner_scope(owned, self.principal.visible_owner_ids)
 
@@ -203,6 +236,8 @@ class Records:
     async def get(
         self, model: type[RecordT], record_id: int, *, for_update: bool = False
     ) -> RecordT:
+        if not self._reads(model):
+            raise RecordNotFound(f"{model.__name__} {record_id}")
         obj = None if for_update else self._loaded(model, record_id)
         if obj is not None:
             if not self.principal.can_see_owner(obj.owner_id):
@@ -252,6 +287,7 @@ class Records:
     async def create(self, model: type[RecordT], *, flush: bool = True, **fields: Any) -> RecordT:
         """A new record, checked against the principal's scope; ``flush=False`` leaves the
         INSERT for the next flush when nothing needs its id yet (fewer round trips)."""
+        self._writable(model)
         owner_id = fields.setdefault("owner_id", self.principal.user_id)
         self._check_owner(owner_id)
         if (
@@ -271,6 +307,7 @@ class Records:
         return obj
 
     async def update(self, obj: RecordT, *, flush: bool = True, **fields: Any) -> RecordT:
+        self._writable(type(obj))
         self._check_owner(obj.owner_id, missing=True)
         if not may_write(self.principal, obj, fields):
             raise ReadOnly(type(obj).__name__)
@@ -288,6 +325,7 @@ class Records:
         return obj
 
     async def delete(self, obj: RecordT) -> None:
+        self._writable(type(obj))
         self._check_owner(obj.owner_id, missing=True)
         if self.principal.edits_own_only and obj.owner_id != self.principal.user_id:
             raise ReadOnly(type(obj).__name__)

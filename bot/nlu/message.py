@@ -1246,9 +1246,15 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
     return start, end
 
 
+_COUNT_FRAGMENT = re.compile(r"[一二两三四五六七八九十几数多0-9]+[次趟下遍回轮]?")
+""""回访一次", "去一趟", "看两遍": how often, where a name would stand — never a customer."""
+
+
 def _generic(text: str, span: Span, rx: _Compiled) -> bool:
-    """True for words that stand where a name would ("拜访客户", "visited the client")."""
-    return _norm(text[span[0] : span[1]]) in rx.not_customers
+    """True for words that stand where a name would ("拜访客户", "visited the client",
+    "回访一次")."""
+    name = _norm(text[span[0] : span[1]])
+    return name in rx.not_customers or _COUNT_FRAGMENT.fullmatch(name) is not None
 
 
 def _english_tokens(text: str, start: int) -> list[Span]:

@@ -69,3 +69,55 @@ def read_ticket(text: str) -> TicketWords:
     problem, _ = _tables()
     kind = next((k for k, p in problem.items() if p.search(text)), None)
     return TicketWords(kind, read_priority(text))
+
+
+@dataclass(frozen=True)
+class CloseWords:
+    """``asked``: the message says a ticket is done ("修好了 关了吧", "fixed, close it");
+    ``number``: the ticket it names (``None``: by customer); ``about_ticket``: it says
+    "ticket" (工单, 单子) or a number, so an answer is owed even when none is open."""
+
+    asked: bool
+    number: int | None
+    about_ticket: bool
+
+
+_NUMBER = re.compile(
+    r"(?:#\s*|(?<![A-Za-z0-9])(?:ticket|case)\s*#?\s*|工单\s*#?\s*)(\d{1,9})", re.I
+)
+
+
+@functools.cache
+def _close_tables() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    words: list[str] = []
+    ticket: list[str] = []
+    for path in sorted(WORDS_DIR.glob("*.toml")):
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("close", {})
+        words += table.get("words", [])
+        ticket += table.get("ticket", [])
+    return _pattern(words), _pattern(ticket)
+
+
+def read_close(text: str) -> CloseWords:
+    words, ticket = _close_tables()
+    found = _NUMBER.search(text)
+    number = int(found.group(1)) if found else None
+    return CloseWords(
+        bool(words.search(text)), number, number is not None or bool(ticket.search(text))
+    )
+
+
+@functools.cache
+def _reminder_words() -> re.Pattern[str]:
+    words: list[str] = []
+    for path in sorted(WORDS_DIR.glob("*.toml")):
+        words += (
+            tomllib.loads(path.read_text(encoding="utf-8")).get("reminder", {}).get("words", [])
+        )
+    return _pattern(words)
+
+
+def asks_for_reminder(text: str) -> bool:
+    """ "remind me to check Acme's error report", "提醒我明天去看…": the task itself is asked
+    for, so a fault in it does not make a ticket."""
+    return _reminder_words().search(text) is not None

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from bot.context import Context
 from bot.payloads import Action
 from bot.replies import Button
+from store.access import Records
 from store.models import Company
 from store.search import company_hits, search
 
@@ -20,13 +21,16 @@ async def find_customer(
     nothing: str,
     question: str,
     answer: Callable[[int], Action],
+    records: Records | None = None,
 ) -> None:
     """One customer matches ``query``: ``chosen`` goes on with it. Several: a button each
     (``answer`` makes its payload) under ``question``. None: ``nothing`` is said, with the
-    query, and the flow waits for another name."""
-    companies = company_hits(await search(ctx.records, query, limit=6))
+    query, and the flow waits for another name. ``records``: the view to look in (a
+    ticket's :func:`store.access.ticket_intake`), the sender's own by default."""
+    view = records or ctx.records
+    companies = company_hits(await search(view, query, limit=6))
     if len(companies) == 1:
-        await chosen(ctx, await ctx.records.get(Company, next(iter(companies))))
+        await chosen(ctx, await view.get(Company, next(iter(companies))))
     elif not companies:
         ctx.say(nothing, query=query)
     else:

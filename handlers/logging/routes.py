@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.context import Context, UserFacingError
 from bot.nlu.message import ParsedLog, parse_log
+from bot.nlu.tickets import asks_for_reminder
 from bot.router import Router, action, command, has_text
 from handlers.book import text as book_text
 from handlers.contracts import payments
@@ -17,7 +18,7 @@ from handlers.logging import core, edit, guided, requests, undo_last
 from handlers.logging.actions import AddContact, EditSaved, UndoSaved
 from handlers.pool import pool_text
 from handlers.pool import text as assign_text
-from handlers.tickets import new_ticket
+from handlers.tickets import close_text, new_ticket
 from store.known_names import known_names
 from store.models import Company, UndoAction
 from store.search import search
@@ -50,6 +51,21 @@ async def settled_company(ctx: Context, name: str) -> int | None:
     return (await core.customer_candidates(ctx.records, name)).company_id
 
 
+def is_planned_follow_up(parsed: ParsedLog, text: str) -> bool:
+    """A visit or call planned for later and nothing else ("…客户挺急的 下个月再去回访一次"):
+    with a problem word at a customer it is a ticket and its follow-up, unless the
+    message asks for the reminder itself ("提醒我明天去看…")."""
+    return (
+        parsed.follow_up is not None
+        and parsed.task
+        and parsed.activity is None
+        and parsed.stage is None
+        and parsed.amount is None
+        and not parsed.problems
+        and not asks_for_reminder(text)
+    )
+
+
 async def on_text(ctx: Context) -> None:
     # "received ¥200k from 星辰科技": an instalment paid
     if await payments.on_received(ctx, partial(settled_company, ctx)):
@@ -68,7 +84,11 @@ async def on_text(ctx: Context) -> None:
         known_customers=await known_names(ctx.records),
         default_time=ctx.settings.follow_up_time,
     )
-    if is_follow_up_only(parsed) and await new_ticket.on_problem(ctx, parsed):
+    if parsed.activity is None and await close_text.on_text(ctx):
+        # "星辰科技那个单子修好了 关了吧", "ticket 7 fixed, close it": the Close button's question.
+        return
+    ticket_with_follow_up = is_follow_up_only(parsed) or is_planned_follow_up(parsed, ctx.text)
+    if ticket_with_follow_up and await new_ticket.on_problem(ctx, parsed):
         # "星辰科技的系统连不上了，下个月再看": a ticket and its follow-up, neither dropped.
         return
     if not is_log(parsed):

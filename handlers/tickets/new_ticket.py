@@ -26,6 +26,7 @@ from handlers.tickets.notices import tell
 from handlers.tickets.views import label, priority_label, ticket_card
 from locales.formatting import format_when, shorten
 from store import tickets
+from store.access import Records, ticket_intake
 from store.known_names import known_names
 from store.models import Company, Contact, Task, Ticket, User
 from store.search import company_hits, search
@@ -60,25 +61,33 @@ class PickPriority(Answer, tag="wz"):
 
 
 async def named_company(ctx: Context, text: str, guess: str | None = None) -> Company | None:
-    """The customer a message names: the longest name the sender sees written in it, else
-    the reader's guess when the search finds exactly that one company."""
+    """The customer a message names: the longest name the sender may open a ticket for
+    written in it, else the reader's guess (or the whole message: "blue harbor's scanner…")
+    when the search finds exactly one company."""
+    view = intake(ctx)
     folded = text.casefold()
     names = sorted(
-        (n for n in await known_names(ctx.records) if n and n.casefold() in folded),
+        (n for n in await known_names(view) if n and n.casefold() in folded),
         key=len,
         reverse=True,
     )
     for name in names:
         company = await ctx.session.scalar(
-            ctx.records.select(Company).where(Company.name == name).limit(1)
+            view.select(Company).where(Company.name == name).limit(1)
         )
         if company is not None:
             return company
     if guess:
-        hits = company_hits(await search(ctx.records, guess, limit=3))
+        hits = company_hits(await search(view, guess, limit=3))
         if len(hits) == 1:
-            return await ctx.records.get(Company, next(iter(hits)))
+            return await view.get(Company, next(iter(hits)))
     return None
+
+
+def intake(ctx: Context) -> Records:
+    """Where a ticket's customer is looked up: a service person finds any customer there
+    (name, region, contacts, read-only), everyone else their own."""
+    return ticket_intake(ctx.records)
 
 
 async def on_problem(ctx: Context, parsed: ParsedLog) -> bool:
@@ -87,7 +96,7 @@ async def on_problem(ctx: Context, parsed: ParsedLog) -> bool:
     words = read_ticket(ctx.text)
     if words.kind is None or words.kind not in ctx.settings.tickets.types:
         return False
-    company = await named_company(ctx, ctx.text, parsed.customer)
+    company = await named_company(ctx, ctx.text, parsed.customer or ctx.text)
     if company is None:
         return False
     assert ctx.flow is not None
@@ -140,6 +149,7 @@ async def _search(ctx: Context, query: str) -> None:
         nothing="tickets.no_customer",
         question="tickets.pick_customer",
         answer=PickCustomer,
+        records=intake(ctx),
     )
 
 
@@ -179,7 +189,7 @@ def _ask_priority(ctx: Context) -> None:
 
 async def on_customer(ctx: Context) -> None:
     if isinstance(ctx.action, PickCustomer):
-        await _with_company(ctx, await ctx.records.get(Company, ctx.action.company))
+        await _with_company(ctx, await intake(ctx).get(Company, ctx.action.company))
     elif ctx.text:
         await _search(ctx, ctx.text)
     else:
@@ -239,7 +249,7 @@ async def on_priority(ctx: Context) -> None:
 async def _contact_id(ctx: Context, company: Company, name: str | None) -> int | None:
     contacts = list(
         await ctx.session.scalars(
-            ctx.records.select(Contact).where(Contact.company_id == company.id).order_by(Contact.id)
+            intake(ctx).select(Contact).where(Contact.company_id == company.id).order_by(Contact.id)
         )
     )
     if name:
@@ -254,7 +264,7 @@ async def _create(ctx: Context) -> None:
     assert ctx.flow is not None
     data = dict(ctx.flow.data)
     ctx.flow.end()
-    company = await ctx.records.get(Company, data["company_id"])
+    company = await intake(ctx).get(Company, data["company_id"])
     try:
         ticket = await tickets.open_ticket(
             ctx.records,
@@ -285,19 +295,23 @@ async def _create(ctx: Context) -> None:
 
 
 async def _follow_up(ctx: Context, ticket: Ticket, company: Company, due: datetime) -> None:
-    """The follow-up said with the problem ("…，下个月再看"): the sender's task, said so."""
+    """The follow-up said with the problem ("…，下个月再看"): the sender's task, said so.
+    It is tied to the customer when the sender sees the customer (a service person who
+    does not finds it by the ticket number in its title)."""
+    assert ctx.principal is not None
+    linked = ctx.principal.can_see_owner(company.owner_id)
     await ctx.records.create(
         Task,
         title=ctx.t("tickets.follow_up_title", id=ticket.id, summary=shorten(ticket.summary, 80)),
         due_at=due,
-        company_id=company.id,
+        company_id=company.id if linked else None,
     )
     when = format_when(due.astimezone(ctx.tz), ctx.now.astimezone(ctx.tz), ctx.lang)
     ctx.say("tickets.follow_up_set", id=ticket.id, when=when)
 
 
 async def new_for(ctx: Context, company_id: int) -> None:
-    await start(ctx, await ctx.records.get(Company, company_id))
+    await start(ctx, await intake(ctx).get(Company, company_id))
 
 
 FLOW = Flow(
