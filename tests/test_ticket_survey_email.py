@@ -16,6 +16,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from bot.adapters.mail import BadSmtpUrl, SmtpTarget
 from bot.config import Settings
 from bot.replies import from_json
 from store.models import OutboxMessage, Ticket
@@ -187,3 +188,34 @@ async def failure_notes(bot: BotHarness, chat_id: str) -> list[str]:
         .order_by(OutboxMessage.id)
     )
     return [from_json(row.body, row.image).text for row in rows]  # type: ignore[union-attr]
+
+
+async def test_a_post_from_another_site_is_refused(web: Web, box: Mailbox):
+    bot, ws = web.bot, web.ws
+    await ws.li.send("Globex Corporation's copier is not working, ask Sarah Lee")
+    [ticket] = await bot.all(select(Ticket))
+    await ws.li.click(f"wc1:{ticket.id}")
+    await ws.li.send("Sun reset the copier")
+    await web.run.drain()
+    _, token = link_in(box.received[0])
+    form = {"t": token, "score": "1"}
+    headers = {"Origin": "https://evil.example"}
+    async with web.run.client.post("/survey", data=form, headers=headers) as response:
+        assert response.status == 403
+    [ticket] = await bot.all(select(Ticket))
+    assert ticket.score is None
+
+
+def test_the_smtp_password_never_shows():
+    target = SmtpTarget.parse("smtp://user:s3cret@mail.acme.com:587?starttls=1&from=a@acme.com")
+    assert (target.host, target.port, target.starttls, target.password) == (
+        "mail.acme.com",
+        587,
+        True,
+        "s3cret",
+    )
+    assert "s3cret" not in repr(target)
+    with pytest.raises(BadSmtpUrl) as bad:
+        SmtpTarget.parse("smtp://user:s3cret@mail.acme.com:587")  # no from=
+    assert "s3cret" not in str(bad.value)
+    assert "s3cret" not in repr(Settings(smtp_url=SecretStr("smtp://u:s3cret@h?from=a@b.c")))
