@@ -158,6 +158,8 @@ class SurveyPage:
         comment = str(form.get("comment", "")).strip()[:1000] or None
         async with self.app.db.transaction(platform=EMAIL) as session:
             ticket = await self._open_ticket(session, claim, lock=True)
+            # The nonce table keys a use to a user: here the customer's owner, on whose
+            # behalf the survey went out (a customer is no user).
             fresh = ticket is not None and await app_links.use_once(
                 session,
                 claim.nonce,
