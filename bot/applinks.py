@@ -1,5 +1,6 @@
 """Signed, short-lived tokens for the quick-lookup page: the single-use sign-in link the bot
-sends in chat (``/app?t=…``) and the page's session cookie.
+sends in chat (``/app?t=…``) and the page's session cookie; and the customer survey's
+e-mailed link (``/survey?t=…``, seven days, once), signed the same way under its own salt.
 
 Both are itsdangerous timed serializations (HMAC-SHA1 over the payload and its timestamp
 with a key derived from ``CRMBOT_SECRET_KEY`` and a per-purpose salt), so a link cannot be
@@ -24,6 +25,8 @@ from bot.clock import Clock
 
 LINK_TTL = timedelta(minutes=10)
 """How long a sign-in link sent in chat is good for (once)."""
+SURVEY_TTL = timedelta(days=7)
+"""How long the survey link e-mailed to a customer is good for (once)."""
 SESSION_TTL = timedelta(hours=8)
 """How long the page stays signed in: a working day, then the chat's button again."""
 
@@ -55,6 +58,18 @@ class LinkClaim:
 
 
 @dataclass(frozen=True)
+class SurveyClaim:
+    """A customer's survey link: the ticket and which closing of it (``reopened``) it asks
+    about, so a link from before a reopening cannot rate the next closing."""
+
+    ticket_id: int
+    reopened: int
+    lang: str
+    nonce: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class SessionClaim:
     user_id: int
     csrf: str
@@ -69,6 +84,7 @@ class AppTokens:
         self._links = URLSafeTimedSerializer(secret, salt="crmbot.app-link", **kwargs)
         self._sessions = URLSafeTimedSerializer(secret, salt="crmbot.app-session", **kwargs)
         self._states = URLSafeTimedSerializer(secret, salt="crmbot.oauth-state", **kwargs)
+        self._surveys = URLSafeTimedSerializer(secret, salt="crmbot.survey-link", **kwargs)
 
     def link_token(self, user_id: int) -> str:
         return str(self._links.dumps({"u": user_id, "n": secrets.token_urlsafe(12)}))
@@ -82,6 +98,26 @@ class AppTokens:
         if not isinstance(user_id, int) or not isinstance(nonce, str):
             raise BadToken("malformed link")
         return LinkClaim(user_id, nonce, signed_at + LINK_TTL)
+
+    def survey_url(self, public_url: str, ticket_id: int, reopened: int, lang: str) -> str:
+        """The e-mailed survey page's link (``/survey?t=…``), good once for seven days; the
+        page speaks ``lang``, the e-mail's language."""
+        payload = {"k": ticket_id, "r": reopened, "l": lang, "n": secrets.token_urlsafe(12)}
+        token = str(self._surveys.dumps(payload))
+        return f"{public_url.rstrip('/')}/survey?t={quote(token)}"
+
+    def read_survey(self, token: str) -> SurveyClaim:
+        data, signed_at = self._load(self._surveys, token, SURVEY_TTL)
+        ticket_id, reopened, nonce = data.get("k"), data.get("r"), data.get("n")
+        lang = data.get("l")
+        if not (
+            isinstance(ticket_id, int)
+            and isinstance(reopened, int)
+            and isinstance(nonce, str)
+            and isinstance(lang, str)
+        ):
+            raise BadToken("malformed survey link")
+        return SurveyClaim(ticket_id, reopened, lang, nonce, signed_at + SURVEY_TTL)
 
     def session_cookie(self, user_id: int) -> tuple[str, str]:
         """A session value and its CSRF token (the page echoes it in a header)."""

@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     health_token: SecretStr | None = None
     """Bearer token that shows /healthz's details; without it, /healthz says only up/down."""
     public_url: str | None = None
+    smtp_url: SecretStr | None = None
+    """``smtp://user:pass@host:587?starttls=1&from=service@acme.com``: e-mails the ticket
+    survey to contacts with an e-mail and no WeChat link (bot/adapters/mail.py). Secret:
+    never logged. Unset: no e-mail is sent."""
     api_rate_per_minute: int = Field(default=120, ge=1, le=100_000)
     """Requests a minute one API token or page session may make, sustained (more: 429)."""
     api_burst: int = Field(default=60, ge=1, le=100_000)

@@ -6,8 +6,16 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.replies import Document, Image, Reply, to_json
+from bot.replies import Document, Image, Reply, Text, to_json
 from store import outbox
+
+EMAIL = "email"
+"""The outbox platform of e-mails (``chat_id`` is the address; bot/adapters/mail.py)."""
+
+
+def mail_text(subject: str, body: str) -> Text:
+    """One e-mail as an outbox reply: the first line is the subject, the rest the body."""
+    return Text(f"{' '.join(subject.split())}\n{body}")
 
 
 def enqueue(

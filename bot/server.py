@@ -24,20 +24,26 @@ from typing import Any, Protocol
 
 from aiohttp import web
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.base import Platform
+from bot.adapters.mail import EmailPlatform, SmtpTarget
 from bot.adapters.webapp.site import WebApp
+from bot.adapters.webapp.survey import SurveyPage
 from bot.app import App, open_app
 from bot.cardscan.scanner import preload_models
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.limits import Sleep
-from bot.delivery.sender import OutboxSender
+from bot.delivery.sender import OutboxSender, PushFailed
 from bot.extras import CHARTS, OCR, SLACK, TELEGRAM, WECHAT, available, needs
+from bot.outbox import EMAIL
 from handlers.reminders.config import load_reminder_config
+from handlers.tickets import customer_survey
 from scheduler.backups import NightlyBackups
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
+from store.models import OutboxMessage
 from store.outbox import backlog, oldest_undelivered, waiting
 
 log = logging.getLogger(__name__)
@@ -192,12 +198,15 @@ async def build_server(
 ) -> Server:
     app = await open_app(settings, clock, outbox_platforms=frozenset(settings.platforms))
     adapters = make_adapters(app)
+    outside: dict[str, Platform] = dict(adapters)
+    if settings.smtp_url is not None:  # the survey e-mails (no routes: nothing comes in)
+        outside[EMAIL] = EmailPlatform(SmtpTarget.parse(settings.smtp_url.get_secret_value()))
     sender = OutboxSender(
         app.db,
         app.clock,
-        adapters,
+        outside,
         sleep=sleep,
-        on_failed=push_failure_hook(app.clock),
+        on_failed=failure_hooks(app),
         lease=SENDER_LEASE,
     )
     app.engine.on_outbox = sender.wake
@@ -216,6 +225,7 @@ async def build_server(
     webapp = web.Application(client_max_size=settings.max_body_bytes)
     server = Server(app, adapters, sender, reminders, webapp)
     webapp.add_routes([web.get("/healthz", server.health), web.get("/app", to_app_page)])
+    webapp.add_routes(SurveyPage(app, on_outbox=sender.wake).routes())
     for adapter in adapters.values():
         webapp.add_routes(adapter.routes())
     for prefix, subapp in (
@@ -223,6 +233,22 @@ async def build_server(
     ):  # the quick-lookup page and the API
         webapp.add_subapp(prefix, subapp)
     return server
+
+
+def failure_hooks(app: App) -> PushFailed:
+    """What a row failed for good means: a reminder's bookkeeping, or, for a survey
+    e-mail, a word to the rep so they ask the customer by phone."""
+    reminders = push_failure_hook(app.clock)
+
+    async def on_failed(
+        session: AsyncSession, row: OutboxMessage, error: str | None, permanent: bool
+    ) -> None:
+        await reminders(session, row, error, permanent)
+        await customer_survey.mail_failed(
+            session, row, app.translator, app.settings, app.clock.now()
+        )
+
+    return on_failed
 
 
 async def to_app_page(request: web.Request) -> web.Response:

@@ -1,7 +1,8 @@
 """Customer contacts who follow the WeChat Official Account: the one place their openid is
 read and written. A follower is not a CRM user and has no principal, so every read here is
 narrowed by their own openid (or, to link them, by the phone they sent), never by a name
-they typed; what they reach is their own contact and its closed, unrated tickets."""
+they typed; what they reach is their own contact and its closed, unrated tickets. A contact
+without a follower but with an e-mail is reached by mail (:func:`email_target`)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,31 @@ async def survey_target(session: AsyncSession, ticket: Ticket) -> tuple[str, str
     if row is None or not row.wechat_openid:
         return None
     return row.name, row.wechat_openid
+
+
+async def email_target(session: AsyncSession, ticket: Ticket) -> tuple[str, str] | None:
+    """The ticket's contact's name and e-mail, when they have one and do not follow the
+    account (a follower gets the survey on WeChat instead)."""
+    if ticket.contact_id is None:
+        return None
+    contact = await session.get(Contact, ticket.contact_id)
+    if contact is None or contact.wechat_openid or not contact.email:
+        return None
+    return contact.name, contact.email
+
+
+async def linked_ticket(
+    session: AsyncSession, ticket_id: int, reopened: int, closed: str, *, lock: bool
+) -> Ticket | None:
+    """The ticket an e-mailed survey link names (its id and closing are signed, never
+    typed), while it still waits for that closing's score."""
+    stmt = select(Ticket).where(
+        Ticket.id == ticket_id,
+        Ticket.status == closed,
+        Ticket.score.is_(None),
+        Ticket.reopened == reopened,
+    )
+    return await session.scalar(stmt.with_for_update() if lock else stmt)
 
 
 async def awaiting_score(session: AsyncSession, contact_id: int, closed: str) -> Ticket | None:

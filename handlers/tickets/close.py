@@ -83,12 +83,12 @@ async def on_resolution(ctx: Context) -> None:
         resolution=ticket.resolution,
     )
     ctx.say("tickets.closed", id=ticket.id)
-    contact = await customer_survey.send(ctx, ticket)
-    if contact is None:
+    sent = await customer_survey.send(ctx, ticket)
+    if sent is None:
         _ask_score(ctx, ticket)
-    else:  # the customer answers on WeChat; ⭐ Survey stays on the card for a phoned answer
+    else:  # the customer answers themself; ⭐ Survey stays on the card for a phoned answer
         ctx.flow.end()
-        ctx.say("tickets.customer_survey.sent", id=ticket.id, name=contact)
+        ctx.say(sent.told, id=ticket.id, name=sent.name, to=sent.to)
 
 
 def _ask_score(ctx: Context, ticket: Ticket) -> None:
