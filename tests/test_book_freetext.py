@@ -37,6 +37,10 @@ async def test_segment_saved_by_name_in_one_message(bot, ws):
 
 async def test_the_pool_in_words(bot, ws):
     await edit(bot, ws.li, ws.ids["Acme Trading"], city="深圳")
+    r = await ws.li.send("release acme to pool")  # two of hers: asked, nothing moves
+    assert r.text.startswith("Which customer goes back to the lead pool?")
+    r = await ws.li.click(r.button("Acme Ltd"))
+    assert r.text.startswith("Put Acme Ltd back in the lead pool?")
     r = await ws.li.send("release Acme Trading to pool")
     assert r.text.startswith("Put Acme Trading back in the lead pool?")
     r = await ws.li.click(r.button("Yes, release"))
@@ -48,8 +52,9 @@ async def test_the_pool_in_words(bot, ws):
     r = await ws.na.send("我要认领Acme Trading")
     assert r.text.startswith("✅ Acme Trading 归你了")
     r = await ws.li.send("release Acme Trading to pool")
-    assert "couldn't find one customer of yours called “Acme Trading”" in r.text
-    r = await ws.na.send("Acme Trading不跟了 放回公海吧")
+    # Not hers any more, and no guess at her "Acme Ltd": a release is sure of its customer.
+    assert "couldn't find a customer of yours called “Acme Trading”" in r.text
+    r = await ws.na.send("Acme不跟了 放回公海吧")  # part of one of her customers' names
     assert r.text.startswith("把 Acme Trading 退回公海")
     owner = await bot.all(select(Company.owner_id).where(Company.name == "Acme Trading"))
     assert owner == [ws.na.user_id]  # nothing moves before the button

@@ -13,6 +13,8 @@ import re
 from sqlalchemy import func, select
 
 from bot.context import Context, UserFacingError
+from bot.replies import Button
+from handlers.common.actions import ReleaseToPool
 from handlers.pool import claims
 from store import pool
 from store.models import Company
@@ -85,8 +87,35 @@ async def release_typed(ctx: Context, name: str) -> None:
     )
     companies = list(rows)
     if len(companies) != 1:
-        raise UserFacingError("pool.release_unknown", name=name)
-    company = companies[0]
+        # "Acme不跟了 放回公海吧": a short name is enough when it is part of the name of
+        # one customer of theirs (several: a button each). No fuzzy guess: a release
+        # names the customer it is sure of, or none.
+        plain = name.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{plain}%"
+        found = list(
+            await ctx.session.scalars(
+                select(Company)
+                .where(ctx.records.scope(Company), func.lower(Company.name).like(like, escape="\\"))
+                .order_by(Company.name)
+                .limit(7)
+            )
+        )
+        if not found:
+            ctx.say("pool.release_none", query=name)
+        elif len(found) == 1:
+            await _release_found(ctx, found[0])
+        else:
+            ctx.ask(
+                ctx.t("pool.release_which"),
+                [Button(c.name[:60], ReleaseToPool(c.id)) for c in found],
+            )
+        return
+    await _release_found(ctx, companies[0])
+
+
+async def _release_found(ctx: Context, company: Company) -> None:
+    """Ask to release ``company`` once it is known: not one already pooled, nor another's."""
+    assert ctx.principal is not None
     if company.owner_id == await pool.pool_owner(ctx.session, ctx.now):
         raise UserFacingError("pool.already_pooled", name=company.name)
     if not pool.may_release(ctx.principal, company):
