@@ -78,9 +78,13 @@ async def named_company(ctx: Context, text: str, guess: str | None = None) -> Co
         if company is not None:
             return company
     if guess:
-        hits = company_hits(await search(view, guess, limit=3))
-        if len(hits) == 1:
-            return await view.get(Company, next(iter(hits)))
+        # The whole guess, then its first words without a possessive ("blue harbor"): a
+        # long message is a poor query for the typo stage of every database.
+        words = guess.replace("'s ", " ").replace("’s ", " ").split()
+        for query in dict.fromkeys([guess, " ".join(words[:2]), " ".join(words[:3])]):
+            hits = company_hits(await search(view, query, limit=3))
+            if len(hits) == 1:
+                return await view.get(Company, next(iter(hits)))
     return None
 
 
