@@ -90,12 +90,13 @@ async def release_typed(ctx: Context, name: str) -> None:
         # "Acme不跟了 放回公海吧": a short name is enough when it is part of the name of
         # one customer of theirs (several: a button each). No fuzzy guess: a release
         # names the customer it is sure of, or none.
-        plain = name.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{plain}%"
         found = list(
             await ctx.session.scalars(
                 select(Company)
-                .where(ctx.records.scope(Company), func.lower(Company.name).like(like, escape="\\"))
+                .where(
+                    ctx.records.scope(Company),
+                    func.lower(Company.name).contains(name.casefold(), autoescape=True),
+                )
                 .order_by(Company.name)
                 .limit(7)
             )
