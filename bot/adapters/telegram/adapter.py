@@ -47,6 +47,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.base import DeliveryError, RateLimits
 from bot.adapters.http import read_body
+from bot.adapters.telegram.aiohttp_request import AiohttpRequest
 from bot.adapters.telegram.parse import (
     BotIdentity,
     FileRef,
@@ -88,6 +89,7 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 DOWNLOAD_TIMEOUT = 60.0
 """Seconds to read a photo of up to 20 MB (PTB's default read timeout is 5 s)."""
 TOKEN_LOGGERS = (
+    "aiohttp.client",
     "httpx",
     "telegram",
     "telegram.Bot",
@@ -124,7 +126,13 @@ class TelegramAdapter:
         self._token = settings.telegram_token.get_secret_value()
         self._secret = settings.telegram_webhook_secret.get_secret_value()
         root = settings.telegram_api_url.rstrip("/")
-        self.bot = Bot(self._token, base_url=f"{root}/bot", base_file_url=f"{root}/file/bot")
+        self.bot = Bot(
+            self._token,
+            base_url=f"{root}/bot",
+            base_file_url=f"{root}/file/bot",
+            request=AiohttpRequest(),
+            get_updates_request=AiohttpRequest(connections=1),
+        )
         self.me = BotIdentity()
         self._redact = _Redact(self._token)
         for name in TOKEN_LOGGERS:
