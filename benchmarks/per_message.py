@@ -130,6 +130,9 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--postgres", help="a PostgreSQL URL whose schema may be dropped")
     parser.add_argument("--only", default=",".join(SCENARIOS))
+    parser.add_argument(
+        "--skip-sqlite", action="store_true", help="PostgreSQL only (with --postgres)"
+    )
     args = parser.parse_args()
     scenarios = [s for s in args.only.split(",") if s]
     fake = FakeTelegram(now=int(time.time()))
@@ -139,7 +142,9 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
-            databases = ["sqlite"] + (["postgresql"] if args.postgres else [])
+            databases = ([] if args.skip_sqlite else ["sqlite"]) + (
+                ["postgresql"] if args.postgres else []
+            )
             if args.postgres:
                 durability = await postgres_durability(args.postgres)
             for round_number in range(args.rounds):
