@@ -39,7 +39,7 @@ async def assignable_people(session: AsyncSession, principal: Principal) -> Sequ
     stmt = select(User).where(
         User.active,
         User.role.in_((Role.REP.value, Role.MANAGER.value)),
-        User.name != pool.POOL_NAME,
+        pool.a_person(),
     )
     if principal.visible_owner_ids is not None:
         stmt = stmt.where(User.id.in_(principal.visible_owner_ids))
@@ -54,7 +54,7 @@ async def people_named(
     folded = name.strip().casefold()
     if not folded:
         return [], True
-    base = select(User).where(User.active, User.name != pool.POOL_NAME)
+    base = select(User).where(User.active, pool.a_person())
     exact = list(
         await session.scalars(
             base.where(

@@ -41,6 +41,13 @@ class OverLimit(Exception):
         self.held = held
 
 
+def a_person() -> ColumnElement[bool]:
+    """Users who are people: every user row but the pool's. Wherever users are listed,
+    ranked or looked up by name (reports, ``crmbot user …``, assignments), the pool is
+    not one of them; it is shown only as a record's owner."""
+    return User.name != POOL_NAME
+
+
 async def pool_owner(session: AsyncSession, now: datetime) -> int:
     """The pool's user id, the row made on first use (inactive: never pushed to, never a
     choice of person)."""
@@ -343,6 +350,7 @@ __all__ = [
     "POOL_DISPLAY",
     "POOL_NAME",
     "OverLimit",
+    "a_person",
     "assign_move",
     "claim",
     "held_count",

@@ -10,13 +10,16 @@ customers and a customer returns after 30 days without activity.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.replies import from_json
+from charts.kinds import LeaderboardChart, PipelineChart
 from handlers.pool.actions import Claim
+from handlers.reports.routes import Viewer, build
 from scheduler.pool import PoolReturns
 from store.models import (
     Activity,
@@ -28,9 +31,11 @@ from store.models import (
     PoolMove,
     User,
 )
-from store.pool import POOL_NAME
+from store.pool import POOL_DISPLAY, POOL_NAME
 from tests.harness import BotHarness, ChatUser, Response
 from tests.reminders_support import link_push
+
+SH = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -227,3 +232,36 @@ async def test_the_round_waits_for_working_hours_and_is_off_by_default(bot, ws, 
     off = worker.settings.model_copy(update={"pool_return_days": 0})
     worker.settings = off
     assert await PoolReturns(worker).run() == (0, 0)
+
+
+async def test_the_pool_is_nobody_in_an_admins_reports(bot, ws):
+    """A released customer's deals are the pool's, but the pool is no seller: the
+    leaderboard and the pipeline's people never list 公海 Pool."""
+    session, records = await bot.records_for(ws.na)
+    async with session, session.begin():
+        await records.create(
+            Deal,
+            company_id=ws.ids["星辰科技"],
+            title="星辰一期",
+            stage="won",
+            amount_cents=100_000_00,
+            currency="CNY",
+            probability=100,
+            stage_changed_at=bot.clock.now(),
+        )
+    await release(ws.na, "星辰科技", zh=True)
+    ada = await bot.user("ada", role="admin")
+    r = await ada.send("/leaderboard")
+    assert "Pool" not in r.text
+    assert "公海" not in r.text
+    session, records = await bot.records_for(ada)
+    async with session, session.begin():
+        user = await session.get(User, ada.user_id)
+        viewer = Viewer(user, records, bot.settings, bot.app.translator, "en", SH, bot.clock.now())
+        board, _ = await build(viewer, "leaderboard")
+        pipeline, _ = await build(viewer, "pipeline")
+    assert isinstance(board, LeaderboardChart)
+    assert isinstance(pipeline, PipelineChart)
+    assert POOL_DISPLAY not in {row.name for row in board.rows}
+    assert {"Li", "李娜"} <= {row.name for row in board.rows}
+    assert POOL_DISPLAY not in {owner.name for owner in pipeline.owners}
