@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.replies import from_json
 from charts.kinds import LeaderboardChart, PipelineChart
-from handlers.pool.actions import Claim
+from handlers.common.actions import Claim
 from handlers.reports.routes import Viewer, build
 from scheduler.pool import PoolReturns
 from store.models import (
@@ -265,3 +265,22 @@ async def test_the_pool_is_nobody_in_an_admins_reports(bot, ws):
     assert POOL_DISPLAY not in {row.name for row in board.rows}
     assert {"Li", "李娜"} <= {row.name for row in board.rows}
     assert POOL_DISPLAY not in {owner.name for owner in pipeline.owners}
+
+
+async def test_creating_a_pooled_customer_offers_to_claim_it_not_to_ask_the_pool(bot, ws):
+    """The duplicate check (查重) finds a pooled customer: it is in the pool, to claim,
+    never a colleague called 公海 Pool to ask for a handover."""
+    await release(ws.zhang, "Hidden Co", zh=False)
+    r = await ws.na.send("/newcompany Hidden Co., Ltd.")
+    assert "• Hidden Co——在公海里（名称相同），发 /pool 可领取" in r.text
+    assert "Pool" not in r.text
+    labels = [b.label for b in r.buttons]
+    assert labels[0] == "✋ 领取 Hidden Co"
+    assert not any("转交" in label or "申请权限" in label for label in labels)
+    r = await ws.na.click(r.button("✋ 领取 Hidden Co"))
+    assert "✅ Hidden Co 归你了。你现在有 3/3 个客户。" in r.text
+    assert await owner_of(bot, ws.ids["Hidden Co"]) == "na"
+    assert (
+        await bot.scalar(select(Company.id).where(Company.name.like("Hidden Co%")))
+        == (ws.ids["Hidden Co"])
+    )  # nothing new was created

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from bot.context import Context, UserFacingError
 from bot.replies import Button
-from handlers.common.actions import ReleaseToPool
+from handlers.common.actions import Claim, ReleaseToPool
 from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.customers.actions import LogFor, OpenCompany
-from handlers.pool.actions import Claim, ConfirmRelease, Keep, PoolPage
+from handlers.pool.actions import ConfirmRelease, Keep, PoolPage
 from store import pool
 from store.access import NotAllowed, RecordNotFound
 from store.models import Company
