@@ -284,3 +284,15 @@ async def test_creating_a_pooled_customer_offers_to_claim_it_not_to_ask_the_pool
         await bot.scalar(select(Company.id).where(Company.name.like("Hidden Co%")))
         == (ws.ids["Hidden Co"])
     )  # nothing new was created
+
+
+async def test_an_admin_assigning_pooled_customers_is_told_they_are_the_pools(bot, ws):
+    """Where a record's holder is named, the pool is "the pool" / 公海 in the reader's
+    language, never the row's "公海 Pool"."""
+    await release(ws.zhang, "Hidden Co", zh=False)
+    ada = await bot.user("ada", role="admin")
+    r = await ada.send("assign segment No activity in 30 days to Li")
+    assert "Now held by: 李娜 2, the pool 1." in r.text
+    assert "Pool" not in r.text
+    r = await ada.click(r.button("✅ Assign 3"))
+    assert await owner_of(bot, ws.ids["Hidden Co"]) == "li"
