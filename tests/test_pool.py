@@ -296,3 +296,22 @@ async def test_an_admin_assigning_pooled_customers_is_told_they_are_the_pools(bo
     assert "Pool" not in r.text
     r = await ada.click(r.button("✅ Assign 3"))
     assert await owner_of(bot, ws.ids["Hidden Co"]) == "li"
+
+
+async def test_a_customers_tickets_go_with_it(bot, ws):
+    """A ticket's owner is its customer's owner (store/models.py, Ticket): released, the
+    old holder no longer sees the customer's tickets; claimed, the new one does."""
+    r = await ws.li.send("/ticket Globex Corporation")
+    r = await ws.li.send("question about the API limits")
+    r = await ws.li.click(r.button("Normal")) if "Priority?" in r.text else r
+    assert "Ticket #1 opened for Globex Corporation" in r.text
+    r = await release(ws.li, "Globex Corporation", zh=False)
+    assert "Globex Corporation is back in the lead pool" in r.text
+    r = await ws.li.send("/ticket list")
+    assert r.text == "No tickets here."
+    r = await ws.zhang.send("claim Globex Corporation")
+    assert r.text.startswith("✅ Globex Corporation is yours")
+    r = await ws.zhang.send("/ticket list")
+    assert "Globex" in r.text
+    r = await ws.li.send("/ticket list")
+    assert r.text == "No tickets here."
