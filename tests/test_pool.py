@@ -315,3 +315,19 @@ async def test_a_customers_tickets_go_with_it(bot, ws):
     assert "Globex" in r.text
     r = await ws.li.send("/ticket list")
     assert r.text == "No tickets here."
+
+
+async def test_finance_and_service_people_do_not_claim_from_the_pool(bot, ws):
+    """Reps claim leads (a manager or an admin may too); finance reads every customer and
+    changes none, service people work tickets: neither takes a customer from the pool."""
+    await release(ws.zhang, "Hidden Co", zh=False)
+    for role in ("finance", "service"):
+        person = await bot.user(f"{role}1", role=role, team="East")
+        r = await person.send("/pool")
+        assert "Hidden Co" in r.text
+        assert not any("Claim" in b.label for b in r.buttons)
+        r = await person.click(Claim(ws.ids["Hidden Co"]).encode())
+        assert "Only sales people claim customers from the lead pool." in r.text
+        r = await person.send("claim Hidden Co")
+        assert "Only sales people claim customers from the lead pool." in r.text
+        assert await owner_of(bot, ws.ids["Hidden Co"]) == POOL_NAME

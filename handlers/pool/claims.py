@@ -37,14 +37,17 @@ async def show_pool(ctx: Context, offset: int, city: str) -> None:
         ctx.say("pool.empty", where=where)
         return
     page = Page(offset, len(rows), total)
-    text = with_range(ctx, ctx.t("pool.title", count=total, where=where), page)
-    buttons = [
-        Button(
-            ctx.t("pool.btn_claim", name=" · ".join(p for p in (c.name, c.city or "") if p))[:40],
-            Claim(c.id),
-        )
-        for c in rows
-    ]
+    shown = [" · ".join(p for p in (c.name, c.city or "") if p) for c in rows]
+    if pool.may_claim(ctx.principal):
+        text = with_range(ctx, ctx.t("pool.title", count=total, where=where), page)
+        buttons = [
+            Button(ctx.t("pool.btn_claim", name=name)[:40], Claim(c.id))
+            for name, c in zip(shown, rows, strict=True)
+        ]
+    else:  # finance and service people see the pool, with nothing to claim
+        title = with_range(ctx, ctx.t("pool.title_read", count=total, where=where), page)
+        text = "\n".join([title, *(f"• {name}" for name in shown)])
+        buttons = []
     more = more_button(ctx, page, PoolPage(page.end, city))
     if more is not None:
         buttons.append(more)
@@ -70,6 +73,8 @@ async def claim_company(ctx: Context, company_id: int) -> None:
     limit = ctx.settings.pool_hold_limit
     try:
         company = await pool.claim(ctx.session, ctx.principal, company_id, ctx.now, limit)
+    except NotAllowed:
+        raise UserFacingError("pool.claim_sales_only") from None
     except RecordNotFound:
         raise UserFacingError("pool.gone") from None
     except pool.OverLimit as over:
