@@ -2,7 +2,7 @@
 
 The rep who found that a colleague already owns the customer cannot see the record, so the
 request names it only by id; the owner (or their manager, or an admin) decides. A company
-goes over whole — its contacts, deals and open tasks of the same owner — so the new owner
+goes over whole — its contacts, deals, open tasks and tickets of the same owner — so the new owner
 does not get a shell while its people and deals stay behind. Owner changes are audited by
 the session hook like any other change.
 """
