@@ -331,3 +331,19 @@ async def test_finance_and_service_people_do_not_claim_from_the_pool(bot, ws):
         r = await person.send("claim Hidden Co")
         assert "Only sales people claim customers from the lead pool." in r.text
         assert await owner_of(bot, ws.ids["Hidden Co"]) == POOL_NAME
+
+
+async def test_a_pool_with_a_long_city_still_lists(bot, ws):
+    """A city too long for a button's 64 bytes (an address typed as the city) gets no city
+    button; the pool is listed all the same (it failed for everyone who looked)."""
+    long_city = "上海市浦东新区陆家嘴金融贸易区世纪大道一百号"
+    session, records = await bot.records_for(ws.li)
+    async with session, session.begin():
+        (await records.get(Company, ws.ids["Acme Trading"])).city = long_city
+    await release(ws.li, "Acme Trading", zh=False)
+    await release(ws.zhang, "Hidden Co", zh=False)
+    r = await ws.na.send("/公海")
+    assert "🌊 公海：2 个客户" in r.text
+    assert r.button("✋ 领取 Hidden Co")
+    assert r.button("📍 Shanghai")
+    assert not any(long_city[:10] in b.label for b in r.buttons if b.label.startswith("📍"))

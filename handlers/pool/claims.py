@@ -9,6 +9,7 @@ The pool's rules are :mod:`store.pool`'s: who sees which pool, the per-rep limit
 from __future__ import annotations
 
 from bot.context import Context, UserFacingError
+from bot.payloads import PayloadTooLong
 from bot.replies import Button
 from handlers.common.actions import Claim, ReleaseToPool
 from handlers.common.paging import Page, more_button, page_offset, with_range
@@ -48,14 +49,29 @@ async def show_pool(ctx: Context, offset: int, city: str) -> None:
         title = with_range(ctx, ctx.t("pool.title_read", count=total, where=where), page)
         text = "\n".join([title, *(f"• {name}" for name in shown)])
         buttons = []
-    more = more_button(ctx, page, PoolPage(page.end, city))
+    more = more_button(ctx, page, PoolPage(page.end, city)) if _fits(city) else None
     if more is not None:
         buttons.append(more)
     if not city and offset == 0:
         cities = await pool.pool_cities(ctx.session, ctx.principal, ctx.now)
         if len(cities) > 1:
-            buttons += [Button(f"📍 {c}"[:40], PoolPage(0, c[:40])) for c in cities]
+            buttons += [Button(f"📍 {c}"[:40], PoolPage(0, c)) for c in cities if _fits(c)]
     ctx.ask(text, buttons)
+
+
+LAST_OFFSET = 10**8
+"""Beyond any page of a pool: the offset a city's More button is measured with."""
+
+
+def _fits(city: str) -> bool:
+    """Whether a page of the pool in ``city`` fits a button (64 bytes): a longer "city"
+    (an address typed as one) gets no button of its own, and ``/pool <city>`` finds it.
+    Cut short instead, it would name no city and list nothing."""
+    try:
+        PoolPage(LAST_OFFSET, city).encode()
+    except PayloadTooLong:
+        return False
+    return True
 
 
 async def on_page(ctx: Context) -> None:
