@@ -24,7 +24,7 @@ from bot.voice import Voice
 from handlers.customers.actions import LogFor
 from handlers.pool.actions import Keep
 from scheduler.locks import try_singleton
-from scheduler.queue import queue_push
+from scheduler.person_push import queue_push
 from scheduler.service import ReminderService
 from store import pool
 from store.models import Company, User

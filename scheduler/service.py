@@ -55,8 +55,8 @@ from scheduler.manager_reports import (
     render_alert,
     render_report,
 )
+from scheduler.person_push import person_voice, queue_push
 from scheduler.pushes import digest_push, task_push, ticket_escalation_push, weekly_stale_push
-from scheduler.queue import person_voice, queue_push
 from scheduler.tiers import tier_round
 from store import group_bots
 from store import reminders as store

@@ -21,7 +21,7 @@ from bot.voice import Voice
 from handlers.common.tier_text import reason_text, tier_name
 from handlers.customers.actions import OpenCompany
 from locales.catalog import Translator
-from scheduler.queue import person_voice, queue_push
+from scheduler.person_push import person_voice, queue_push
 from store import leases
 from store import tiers as store
 from store.models import CustomerTier, User
