@@ -9,7 +9,7 @@ company domains; 50 reps own them at random) with Core bulk inserts (not
 :func:`store.bulk.create_many`, which also writes an audit row per field: millions of rows
 no lookup reads, and a slower load), computing
 ``search_key`` with the function the ORM hook uses, then the table of name words
-(:func:`store.search_words.rebuild`, as migration 0023 fills it). Then times ``search()``
+(:func:`store.search_words.rebuild`, as migration 0026 fills it). Then times ``search()``
 per query class (exact name, prefix, pinyin, initials, 4 phone digits, email domain, typo,
 a typo that matches nothing) as an admin (sees everything) and as one rep (~1/50 of the rows), and
 prints p50/p95/p99 in ms. ``search_key`` feeds the trigram index through the SQLite triggers

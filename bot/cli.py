@@ -457,13 +457,16 @@ async def user_list(zone: str | None) -> None:
     from sqlalchemy import select
 
     from store.models import User
+    from store.pool import a_person
     from store.users import last_seen, teams_of
 
     app = await _app()
     try:
         async with app.db.transaction(platform="cli") as session:
             tz = await _admin_zone(session, app, zone)
-            people = (await session.scalars(select(User).order_by(User.role, User.name))).all()
+            people = (
+                await session.scalars(select(User).where(a_person()).order_by(User.role, User.name))
+            ).all()
             if not people:
                 echo("No users yet. Try: crmbot user invite alice --role admin")
             seen = await last_seen(session)

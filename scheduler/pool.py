@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox import enqueue
 from bot.replies import Button, Card, Reply
 from bot.voice import Voice
 from handlers.customers.actions import LogFor
 from handlers.pool.actions import Keep
 from scheduler.locks import try_singleton
+from scheduler.person_push import queue_push
 from scheduler.service import ReminderService
 from store import pool
 from store.models import Company, User
@@ -89,16 +89,8 @@ class PoolReturns:
         reply = (
             _warning(voice, company, days) if kind == "warn" else _returned(voice, company, days)
         )
-        enqueue(
-            session,
-            platform=target.platform,
-            chat_id=target.chat_id,
-            replies=[reply],
-            now=now,
-            is_private=True,
-            event_id=f"pool:{kind}:{company.id}:{user_id}:{now.date().isoformat()}",
-            recipient_id=user_id,
-        )
+        event_id = f"pool:{kind}:{company.id}:{user_id}:{now.date().isoformat()}"
+        queue_push(session, target, user_id, reply, now=now, event_id=event_id)
         return 1
 
 

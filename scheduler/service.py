@@ -55,6 +55,7 @@ from scheduler.manager_reports import (
     render_alert,
     render_report,
 )
+from scheduler.person_push import person_voice, queue_push
 from scheduler.pushes import digest_push, task_push, ticket_escalation_push, weekly_stale_push
 from scheduler.tiers import tier_round
 from store import group_bots
@@ -223,14 +224,8 @@ class ReminderService:
                 reply = await self._render(session, row, user, tasks, companies, now)
                 if reply is None:
                     continue
-                enqueue(
-                    session,
-                    platform=target.platform,
-                    chat_id=target.chat_id,
-                    replies=[reply],
-                    now=now,
-                    is_private=True,
-                    event_id=store.push_event_id(row.id),
+                queue_push(
+                    session, target, user.id, reply, now=now, event_id=store.push_event_id(row.id)
                 )
                 row.state, row.platform, row.chat_id = "queued", target.platform, target.chat_id
                 queued += 1
@@ -270,12 +265,7 @@ class ReminderService:
         return tasks, names
 
     def voice(self, user: User, now: datetime) -> Voice:
-        return Voice(
-            self.translator,
-            user.lang or self.settings.default_lang,
-            ZoneInfo(user.tz or self.settings.default_tz),
-            now,
-        )
+        return person_voice(self.translator, self.settings, user, now)
 
     async def _render(
         self,

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.outbox import enqueue
 from bot.replies import Button, Card
 from bot.voice import Voice
 from handlers.common.tier_text import reason_text, tier_name
 from handlers.customers.actions import OpenCompany
 from locales.catalog import Translator
+from scheduler.person_push import person_voice, queue_push
 from store import leases
 from store import tiers as store
 from store.models import CustomerTier, User
@@ -79,22 +79,10 @@ async def tier_round(
         person, target = people.get(company.owner_id), targets.get(company.owner_id)
         if person is None or not person.active or target is None:
             continue
-        voice = Voice(
-            translator,
-            person.lang or settings.default_lang,
-            ZoneInfo(person.tz or settings.default_tz),
-            now,
-        )
-        currency = settings.currency_for(None)
-        enqueue(
-            session,
-            platform=target.platform,
-            chat_id=target.chat_id,
-            replies=[change_push(voice, row, company.id, company.name, currency)],
-            now=now,
-            event_id=f"rm:tier:{row.id}:{row.changed_at.isoformat()}",
-            recipient_id=person.id,
-        )
+        voice = person_voice(translator, settings, person, now)
+        reply = change_push(voice, row, company.id, company.name, settings.currency_for(None))
+        event_id = f"rm:tier:{row.id}:{row.changed_at.isoformat()}"
+        queue_push(session, target, person.id, reply, now=now, event_id=event_id)
         queued += 1
     await session.flush()
     return queued

@@ -22,24 +22,38 @@ from store.models import Company, Deal, Role, Task, User
 
 
 class AssignRefused(Exception):
-    """Why an assignment is refused: ``rep`` (reps do not assign), ``outside`` (the person
-    is not in the manager's team), ``unseen`` (a customer the principal does not see)."""
+    """Why an assignment is refused: ``rep`` (reps do not assign), ``not_sales`` (finance
+    and service people hold no customers), ``outside`` (the person is not in the manager's
+    team), ``unseen`` (a customer the principal does not see)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
+#: Who may be given customers, deals and tasks: those :func:`assignable_people` offers.
+HOLDERS = (Role.REP.value, Role.MANAGER.value)
+
+
 def may_assign(principal: Principal) -> bool:
     return principal.role in (Role.MANAGER, Role.ADMIN)
+
+
+def _check_people(principal: Principal, to_user: User) -> None:
+    if not may_assign(principal):
+        raise AssignRefused("rep")
+    if to_user.role not in HOLDERS:
+        raise AssignRefused("not_sales")
+    if not principal.can_see_owner(to_user.id):
+        raise AssignRefused("outside")
 
 
 async def assignable_people(session: AsyncSession, principal: Principal) -> Sequence[User]:
     """The people the principal may assign to: active reps and managers they see."""
     stmt = select(User).where(
         User.active,
-        User.role.in_((Role.REP.value, Role.MANAGER.value)),
-        User.name != pool.POOL_NAME,
+        User.role.in_(HOLDERS),
+        pool.a_person(),
     )
     if principal.visible_owner_ids is not None:
         stmt = stmt.where(User.id.in_(principal.visible_owner_ids))
@@ -54,7 +68,7 @@ async def people_named(
     folded = name.strip().casefold()
     if not folded:
         return [], True
-    base = select(User).where(User.active, User.name != pool.POOL_NAME)
+    base = select(User).where(User.active, pool.a_person())
     exact = list(
         await session.scalars(
             base.where(
@@ -120,10 +134,7 @@ async def check(
 ) -> None:
     """:class:`AssignRefused` unless the principal may give all of ``companies`` to
     ``to_user``; nothing is moved when one is refused."""
-    if not may_assign(principal):
-        raise AssignRefused("rep")
-    if not principal.can_see_owner(to_user.id):
-        raise AssignRefused("outside")
+    _check_people(principal, to_user)
     for company in companies:
         if not await _may_touch(session, principal, company, now):
             raise AssignRefused("unseen")
@@ -159,10 +170,7 @@ async def assign_item(
     """Give one deal or task to ``to_user``; its old owner. A deal or task at a customer
     goes only to someone who sees that customer: it is worked through the customer, so
     for anyone else the way is to assign the customer (which takes its deals along)."""
-    if not may_assign(principal):
-        raise AssignRefused("rep")
-    if not principal.can_see_owner(to_user.id):
-        raise AssignRefused("outside")
+    _check_people(principal, to_user)
     if not principal.can_see_owner(item.owner_id):
         raise AssignRefused("unseen")
     if item.company_id is not None:

@@ -28,6 +28,7 @@ from store.access import Principal, Records
 from store.blind_index import matching
 from store.dedupe import company_core
 from store.models import Company, Contact, Role, User
+from store.pool import POOL_NAME
 from store.search import search
 
 MAX_TWINS = 3
@@ -45,6 +46,8 @@ class Twin:
     owner_id: int
     owner_name: str
     matched: Matched
+    pooled: bool = False
+    """Held by the lead pool (store/pool.py): to claim, not a colleague to ask."""
 
 
 async def colleague_twins(
@@ -93,14 +96,14 @@ async def colleague_twins(
     for (kind, rid), (name, _, how) in found.items():
         model = Company if kind == "company" else Contact
         owner = await session.execute(
-            select(model.owner_id, User.display_name)
+            select(model.owner_id, User.display_name, User.name == POOL_NAME)
             .join(User, User.id == model.owner_id)
             .where(model.id == rid)
         )
         row = owner.first()
         if row is None or principal.can_see_owner(row[0]):
             continue
-        twins.append(Twin(kind, rid, name, row[0], row[1], how))  # type: ignore[arg-type]
+        twins.append(Twin(kind, rid, name, row[0], row[1], how, bool(row[2])))  # type: ignore[arg-type]
     return twins[:MAX_TWINS]
 
 

@@ -41,6 +41,13 @@ class OverLimit(Exception):
         self.held = held
 
 
+def a_person() -> ColumnElement[bool]:
+    """Users who are people: every user row but the pool's. Wherever users are listed,
+    ranked or looked up by name (reports, ``crmbot user …``, assignments), the pool is
+    not one of them; it is shown only as a record's owner."""
+    return User.name != POOL_NAME
+
+
 async def pool_owner(session: AsyncSession, now: datetime) -> int:
     """The pool's user id, the row made on first use (inactive: never pushed to, never a
     choice of person)."""
@@ -163,12 +170,21 @@ async def _move(
     await session.flush()
 
 
+def may_claim(principal: Principal) -> bool:
+    """Who takes customers from the pool: sales people (reps, and a manager or an admin).
+    Finance reads every customer and changes none; service people work tickets."""
+    return principal.role in (Role.REP, Role.MANAGER, Role.ADMIN)
+
+
 async def claim(
     session: AsyncSession, principal: Principal, company_id: int, now: datetime, limit: int
 ) -> Company:
-    """The pooled customer becomes the principal's. :class:`RecordNotFound` when it is not
-    in a pool they see (or someone claimed it first); :class:`OverLimit` when they hold as
-    many as they may (``limit``; 0 = no limit)."""
+    """The pooled customer becomes the principal's. :class:`NotAllowed` unless they
+    :func:`may_claim`; :class:`RecordNotFound` when it is not in a pool they see (or
+    someone claimed it first); :class:`OverLimit` when they hold as many as they may
+    (``limit``; 0 = no limit)."""
+    if not may_claim(principal):
+        raise NotAllowed("claim")
     pool = await pool_owner(session, now)
     company = await session.scalar(
         select(Company)
@@ -343,12 +359,14 @@ __all__ = [
     "POOL_DISPLAY",
     "POOL_NAME",
     "OverLimit",
+    "a_person",
     "assign_move",
     "claim",
     "held_count",
     "keep",
     "last_touch",
     "mark_warned",
+    "may_claim",
     "may_release",
     "moves",
     "pool_cities",

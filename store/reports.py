@@ -45,6 +45,7 @@ from store.models import (
     User,
 )
 from store.pipeline import Pipeline
+from store.pool import a_person
 
 WON = "won"
 LOST = "lost"
@@ -422,7 +423,8 @@ class Person:
 
 
 async def people(records: Records, owner_ids: Iterable[int]) -> list[Person]:
-    """Who the rows belong to, plus every active rep in scope (a rep at zero still shows).
+    """Who the rows belong to, plus every active rep in scope (a rep at zero still shows);
+    never the lead pool, which holds pooled customers' deals but is nobody.
 
     Ordered by display name so charts are stable between runs.
     """
@@ -435,7 +437,7 @@ async def people(records: Records, owner_ids: Iterable[int]) -> list[Person]:
     if not wanted:
         return []
     rows = await records.session.execute(
-        select(User.id, User.display_name).where(User.id.in_(wanted))
+        select(User.id, User.display_name).where(User.id.in_(wanted), a_person())
     )
     return sorted((Person(i, n) for i, n in rows), key=lambda p: (p.name.lower(), p.user_id))
 

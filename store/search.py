@@ -46,7 +46,7 @@ rules, so a rep's lookup never sees another rep's rows. Stage 1 asks the index f
 holding the query's trigrams and rechecks the exact ``LIKE``; a two-letter form is looked up
 as ``' zw'`` (a piece start, which finds tiers 0-2), and only when that yields fewer than
 the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2 on
-PostgreSQL looks for near words in the table of distinct name words (migration 0023), not
+PostgreSQL looks for near words in the table of distinct name words (migration 0026), not
 among the records: the most ``word_similarity``-close ones, plus the query's own parts that
 are words (``ltd`` in ``acmoltd``); the words a typo check could accept are read back to the
 visible records holding them through a GIN index of the name sections' pieces, so a typo
@@ -99,6 +99,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
 from store.access import Records
+from store.like import ESCAPE, escape_like
 from store.models import Company, Contact, SearchWord
 from store.offload import offloaded
 from store.pinyin import syllables
@@ -555,15 +556,11 @@ def number_pieces(
     pieces = list(dict.fromkeys(forms))
     if blind is not None:
         pieces += [t for form in list(pieces) for t in blind.tokens("phone", form)]
-    return or_(*(column.like(f"% {_escape(piece)} %", escape="\\") for piece in pieces))
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(*(column.like(f"% {escape_like(piece)} %", escape=ESCAPE) for piece in pieces))
 
 
 def _like(column: InstrumentedAttribute[str | None], pattern: str) -> ColumnElement[bool]:
-    return column.like(pattern, escape="\\")
+    return column.like(pattern, escape=ESCAPE)
 
 
 def _rank_sql(
@@ -571,10 +568,10 @@ def _rank_sql(
 ) -> tuple[ColumnElement[bool], ColumnElement[int]]:
     """The stage-1 match condition and its tier (0 best), mirroring :func:`_tier`."""
     tokens = [_like(column, f"% {t} %") for t in q.tokens]  # whole pieces only
-    match = or_(*(_like(column, f"%{_escape(f)}{q.tail(f)}") for f in q.forms), *tokens)
-    exact = or_(*(_like(column, f" {_escape(f)} %") for f in q.text_forms))
-    prefix = or_(*(_like(column, f" {_escape(f)}%") for f in q.text_forms))
-    piece = or_(*(_like(column, f"% {_escape(f)}{q.tail(f)}") for f in q.forms), *tokens)
+    match = or_(*(_like(column, f"%{escape_like(f)}{q.tail(f)}") for f in q.forms), *tokens)
+    exact = or_(*(_like(column, f" {escape_like(f)} %") for f in q.text_forms))
+    prefix = or_(*(_like(column, f" {escape_like(f)}%") for f in q.text_forms))
+    piece = or_(*(_like(column, f"% {escape_like(f)}{q.tail(f)}") for f in q.forms), *tokens)
     return match, case((exact, 0), (prefix, 1), (piece, 2), else_=3)
 
 
@@ -686,7 +683,7 @@ def _index_condition(records: Records, model: Searchable, pieces: list[str]) -> 
         fts = _FTS[model]
         query = _fts_query(_trigrams(piece) for piece in pieces)
         return model.id.in_(select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)))
-    return or_(*(_like(model.search_key, f"%{_escape(piece)}%") for piece in pieces))
+    return or_(*(_like(model.search_key, f"%{escape_like(piece)}%") for piece in pieces))
 
 
 async def _ranked(
@@ -828,7 +825,7 @@ def _accepted_words(texts: list[str], words: list[str]) -> list[str]:
 
 def _holding(records: Records, model: Searchable, words: list[str]) -> Select[Any]:
     """PostgreSQL: the visible rows whose name section holds one of ``words`` as a piece,
-    through migration 0023's GIN index of the section's pieces (one short posting list per
+    through migration 0026's GIN index of the section's pieces (one short posting list per
     word, where ``LIKE '% word %'`` would intersect the long lists of common trigrams)."""
     stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
     # NAME_WORDS_SQL of store.search_index, spelled alike so the planner uses the index.

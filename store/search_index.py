@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 #: Base table -> its FTS5 table (SQLite) / trigram index (PostgreSQL). ``search_words``
-#: (migration 0023, :mod:`store.search_words`) is indexed the same way, on its ``word``.
+#: (migration 0026, :mod:`store.search_words`) is indexed the same way, on its ``word``.
 FTS_TABLES: dict[str, str] = {
     "companies": "companies_fts",
     "contacts": "contacts_fts",
@@ -39,7 +39,7 @@ TRGM_INDEXES: dict[str, str] = {
     "companies": "ix_companies_search_key_trgm",
     "contacts": "ix_contacts_search_key_trgm",
 }
-#: PostgreSQL: the trigram index of ``search_words`` (migration 0023).
+#: PostgreSQL: the trigram index of ``search_words`` (migration 0026).
 WORDS_TRGM_INDEX = "ix_search_words_word_trgm"
 #: The indexed text column of each table.
 INDEXED_COLUMNS: dict[str, str] = {
@@ -143,7 +143,7 @@ def postgresql_name_statements(table: str) -> list[str]:
     ]
 
 
-#: PostgreSQL: a GIN index of each name section's pieces as an array (migration 0023), by
+#: PostgreSQL: a GIN index of each name section's pieces as an array (migration 0026), by
 #: which the typo stage reads back the records holding a near word: one short posting list
 #: per word, where ``LIKE '% word %'`` intersects the long lists of its common trigrams.
 NAME_WORDS_INDEXES: dict[str, str] = {

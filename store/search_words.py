@@ -19,7 +19,7 @@ Core writers (:func:`store.bulk.create_many` / ``create_one``, which imports use
 record holds any more is removed when the rename or delete that dropped it is flushed; one
 left behind by a path that deletes in SQL (a cascade) costs a row and changes no result,
 since the records are read back by the word and the typo check runs on them. Migration
-0023 fills the table from the keys already stored.
+0026 fills the table from the keys already stored.
 
 Only names go in: phones and e-mails are not compared by the typo stage, and under
 encryption at rest they are keyed tokens (:mod:`store.sealing`) that must not leave the key.
@@ -44,6 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstanceState, Session, UOWTransaction
 
+from store.like import ESCAPE, escape_like
 from store.models import Company, Contact, SearchWord
 from store.search_index import FTS_TABLES
 
@@ -95,16 +96,10 @@ def remember_sync(connection: Connection, keys: Iterable[str | None]) -> None:
         connection.execute(statement)
 
 
-def like_pattern(word: str) -> str:
-    """``'% word %'``, the word's ``LIKE`` wildcards escaped (escape character ``\\``)."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"% {escaped} %"
-
-
 def name_pattern(word: str) -> str:
     """``'% word %/ %'``: ``word`` a whole piece of the name section (the section ends with
     ``" / "``, whose space may be the one after the word)."""
-    return like_pattern(word) + "/ %"
+    return f"% {escape_like(word)} %/ %"
 
 
 def fts_phrase(word: str) -> str:
@@ -126,12 +121,12 @@ def _still_held(connection: Connection, word: str) -> bool:
                 text(
                     f"SELECT 1 FROM {fts} JOIN {table} ON {table}.id = {fts}.rowid "  # noqa: S608
                     f"WHERE {fts} MATCH :grams AND {table}.search_key LIKE :pattern "
-                    "ESCAPE '\\' LIMIT 1"
+                    f"ESCAPE '{ESCAPE}' LIMIT 1"
                 ),
                 {"grams": fts_phrase(word), "pattern": name_pattern(word)},
             ).first()
         else:
-            held = model.search_key.like(name_pattern(word), escape="\\")
+            held = model.search_key.like(name_pattern(word), escape=ESCAPE)
             found = connection.scalar(select(exists().where(held)))
         if found:
             return True

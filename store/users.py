@@ -23,6 +23,7 @@ from store.models import (
     TeamMember,
     User,
 )
+from store.pool import a_person
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 CODE_LENGTH = 8
@@ -53,7 +54,8 @@ def format_code(raw: str) -> str:
 
 
 async def find_user(session: AsyncSession, name: str) -> User | None:
-    return await session.scalar(select(User).where(User.name == name.strip().lower()))
+    """The person so named: never the lead pool's user row, which no command may change."""
+    return await session.scalar(select(User).where(User.name == name.strip().lower(), a_person()))
 
 
 async def require_user(session: AsyncSession, name: str) -> User:

@@ -144,3 +144,23 @@ def test_piped_first_run_asks_for_a_demo_flag_instead_of_deciding(crmbot):
     assert "🏢 Acme Ltd" in loaded.stdout
     again = crmbot("chat", "--as", "li", input="/find acme\n1\n")  # not empty: no flag needed
     assert "🏢 Acme Ltd" in again.stdout
+
+
+def test_the_lead_pool_is_no_user_to_list_or_change(crmbot):
+    """The pool (store/pool.py) is an inactive user row: not a person in ``user list``, and
+    no command may reactivate it, give it a role, a chat account or a team."""
+    crmbot("user", "invite", "ada", "--role", "admin")
+    crmbot("chat", "--as", "ada", input="/pool\n")  # the pool's user is made on first use
+    listing = crmbot("user", "list").output
+    assert "ada" in listing
+    assert "(pool)" not in listing
+    assert "公海" not in listing
+    for args in (
+        ("user", "reactivate", "(pool)"),
+        ("user", "set-role", "(pool)", "admin"),
+        ("user", "link", "(pool)", "--wecom", "w1"),
+        ("team", "add", "East", "(pool)"),
+    ):
+        refused = crmbot(*args, ok=False)
+        assert "no user named '(pool)'" in refused.output, args
+    assert "(pool)" not in crmbot("team", "list").output

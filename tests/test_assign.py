@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.replies import from_json
+from handlers.pool.actions import AssignTo
 from store.models import AuditEntry, Company, Contact, Deal, OutboxMessage, PoolMove, User
 from tests.harness import BotHarness, ChatUser, Response
 
@@ -194,3 +195,15 @@ async def test_deals_and_tasks_go_to_whoever_sees_their_customer(bot, ws):
         )
     )
     assert sorted(audit) == ["deals", "tasks"]
+
+
+async def test_customers_go_to_sales_people_only(bot, ws):
+    """Typed or pressed, an admin's assignment goes to a rep or a manager (those the
+    buttons offer), never to finance or a service person."""
+    ada = await bot.user("ada", role="admin")
+    fay = await bot.user("fay", role="finance", display_name="Fay")
+    r = await ada.send("assign Hidden Co to Fay")
+    assert "Fay doesn't hold customers: assign them to a rep or a manager." in r.text
+    r = await ada.click(AssignTo(ws.ids["Hidden Co"], fay.user_id).encode())
+    assert "Fay doesn't hold customers: assign them to a rep or a manager." in r.text
+    assert await owner_of(bot, ws.ids["Hidden Co"]) == "zhang"

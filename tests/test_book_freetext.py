@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from store.models import Company, Segment
+from store.models import Activity, Company, Segment
 from tests.test_book import _book, edit
 from tests.test_book_trial import _staff
 
@@ -65,3 +65,13 @@ async def test_people_by_pinyin_and_at_name(bot, ws):
     assert "星辰科技 已经归 李娜 了。" in r.text  # "Li Na": her name in pinyin
     r = await ws.wang.send("/assign Acme Ltd @lina")
     assert "李娜" in r.text
+
+
+async def test_a_log_that_starts_with_the_pool_is_a_log(bot, ws):
+    """Only a question about the pool lists it: a log that happens to begin with 公海
+    (a customer that came from it) is logged, not read as a city to list."""
+    r = await ws.na.send("公海里领回来的华信电子有限公司今天拜访了，聊了二期报价")
+    assert not r.text.startswith("🌊")
+    assert r.button("撤销")
+    logged = await bot.all(select(Activity.company_id).where(Activity.summary.like("%二期报价%")))
+    assert logged == [ws.ids["华信电子有限公司"]]

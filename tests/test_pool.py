@@ -10,13 +10,16 @@ customers and a customer returns after 30 days without activity.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.replies import from_json
-from handlers.pool.actions import Claim
+from charts.kinds import LeaderboardChart, PipelineChart
+from handlers.common.actions import Claim
+from handlers.reports.routes import Viewer, build
 from scheduler.pool import PoolReturns
 from store.models import (
     Activity,
@@ -28,9 +31,11 @@ from store.models import (
     PoolMove,
     User,
 )
-from store.pool import POOL_NAME
+from store.pool import POOL_DISPLAY, POOL_NAME
 from tests.harness import BotHarness, ChatUser, Response
 from tests.reminders_support import link_push
+
+SH = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -227,3 +232,118 @@ async def test_the_round_waits_for_working_hours_and_is_off_by_default(bot, ws, 
     off = worker.settings.model_copy(update={"pool_return_days": 0})
     worker.settings = off
     assert await PoolReturns(worker).run() == (0, 0)
+
+
+async def test_the_pool_is_nobody_in_an_admins_reports(bot, ws):
+    """A released customer's deals are the pool's, but the pool is no seller: the
+    leaderboard and the pipeline's people never list 公海 Pool."""
+    session, records = await bot.records_for(ws.na)
+    async with session, session.begin():
+        await records.create(
+            Deal,
+            company_id=ws.ids["星辰科技"],
+            title="星辰一期",
+            stage="won",
+            amount_cents=100_000_00,
+            currency="CNY",
+            probability=100,
+            stage_changed_at=bot.clock.now(),
+        )
+    await release(ws.na, "星辰科技", zh=True)
+    ada = await bot.user("ada", role="admin")
+    r = await ada.send("/leaderboard")
+    assert "Pool" not in r.text
+    assert "公海" not in r.text
+    session, records = await bot.records_for(ada)
+    async with session, session.begin():
+        user = await session.get(User, ada.user_id)
+        viewer = Viewer(user, records, bot.settings, bot.app.translator, "en", SH, bot.clock.now())
+        board, _ = await build(viewer, "leaderboard")
+        pipeline, _ = await build(viewer, "pipeline")
+    assert isinstance(board, LeaderboardChart)
+    assert isinstance(pipeline, PipelineChart)
+    assert POOL_DISPLAY not in {row.name for row in board.rows}
+    assert {"Li", "李娜"} <= {row.name for row in board.rows}
+    assert POOL_DISPLAY not in {owner.name for owner in pipeline.owners}
+
+
+async def test_creating_a_pooled_customer_offers_to_claim_it_not_to_ask_the_pool(bot, ws):
+    """The duplicate check (查重) finds a pooled customer: it is in the pool, to claim,
+    never a colleague called 公海 Pool to ask for a handover."""
+    await release(ws.zhang, "Hidden Co", zh=False)
+    r = await ws.na.send("/newcompany Hidden Co., Ltd.")
+    assert "• Hidden Co——在公海里（名称相同），发 /pool 可领取" in r.text
+    assert "Pool" not in r.text
+    labels = [b.label for b in r.buttons]
+    assert labels[0] == "✋ 领取 Hidden Co"
+    assert not any("转交" in label or "申请权限" in label for label in labels)
+    r = await ws.na.click(r.button("✋ 领取 Hidden Co"))
+    assert "✅ Hidden Co 归你了。你现在有 3/3 个客户。" in r.text
+    assert await owner_of(bot, ws.ids["Hidden Co"]) == "na"
+    assert (
+        await bot.scalar(select(Company.id).where(Company.name.like("Hidden Co%")))
+        == (ws.ids["Hidden Co"])
+    )  # nothing new was created
+
+
+async def test_an_admin_assigning_pooled_customers_is_told_they_are_the_pools(bot, ws):
+    """Where a record's holder is named, the pool is "the pool" / 公海 in the reader's
+    language, never the row's "公海 Pool"."""
+    await release(ws.zhang, "Hidden Co", zh=False)
+    ada = await bot.user("ada", role="admin")
+    r = await ada.send("assign segment No activity in 30 days to Li")
+    assert "Now held by: 李娜 2, the pool 1." in r.text
+    assert "Pool" not in r.text
+    r = await ada.click(r.button("✅ Assign 3"))
+    assert await owner_of(bot, ws.ids["Hidden Co"]) == "li"
+
+
+async def test_a_customers_tickets_go_with_it(bot, ws):
+    """A ticket's owner is its customer's owner (store/models.py, Ticket): released, the
+    old holder no longer sees the customer's tickets; claimed, the new one does."""
+    r = await ws.li.send("/ticket Globex Corporation")
+    r = await ws.li.send("question about the API limits")
+    r = await ws.li.click(r.button("Normal")) if "Priority?" in r.text else r
+    assert "Ticket #1 opened for Globex Corporation" in r.text
+    r = await release(ws.li, "Globex Corporation", zh=False)
+    assert "Globex Corporation is back in the lead pool" in r.text
+    r = await ws.li.send("/ticket list")
+    assert r.text == "No tickets here."
+    r = await ws.zhang.send("claim Globex Corporation")
+    assert r.text.startswith("✅ Globex Corporation is yours")
+    r = await ws.zhang.send("/ticket list")
+    assert "Globex" in r.text
+    r = await ws.li.send("/ticket list")
+    assert r.text == "No tickets here."
+
+
+async def test_finance_and_service_people_do_not_claim_from_the_pool(bot, ws):
+    """Reps claim leads (a manager or an admin may too); finance reads every customer and
+    changes none, service people work tickets: neither takes a customer from the pool."""
+    await release(ws.zhang, "Hidden Co", zh=False)
+    for role in ("finance", "service"):
+        person = await bot.user(f"{role}1", role=role, team="East")
+        r = await person.send("/pool")
+        assert "Hidden Co" in r.text
+        assert not any("Claim" in b.label for b in r.buttons)
+        r = await person.click(Claim(ws.ids["Hidden Co"]).encode())
+        assert "Only sales people claim customers from the lead pool." in r.text
+        r = await person.send("claim Hidden Co")
+        assert "Only sales people claim customers from the lead pool." in r.text
+        assert await owner_of(bot, ws.ids["Hidden Co"]) == POOL_NAME
+
+
+async def test_a_pool_with_a_long_city_still_lists(bot, ws):
+    """A city too long for a button's 64 bytes (an address typed as the city) gets no city
+    button; the pool is listed all the same (it failed for everyone who looked)."""
+    long_city = "上海市浦东新区陆家嘴金融贸易区世纪大道一百号"
+    session, records = await bot.records_for(ws.li)
+    async with session, session.begin():
+        (await records.get(Company, ws.ids["Acme Trading"])).city = long_city
+    await release(ws.li, "Acme Trading", zh=False)
+    await release(ws.zhang, "Hidden Co", zh=False)
+    r = await ws.na.send("/公海")
+    assert "🌊 公海：2 个客户" in r.text
+    assert r.button("✋ 领取 Hidden Co")
+    assert r.button("📍 Shanghai")
+    assert not any(long_city[:10] in b.label for b in r.buttons if b.label.startswith("📍"))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from store.models import CompanyTag, Contract, CustomerTier, Deal, Task
 from store.tier_rules import BadTierRules, TierRule, read_tier_rules
-from store.tiers import Standing, decide
+from store.tiers import Standing, decide, standings
 from tests.harness import BotHarness, ChatUser
 from tests.reminders_support import link_push, pushes, service
 from tests.test_book import add, edit
@@ -257,3 +257,14 @@ async def test_the_stuck_deal_suggestion_follows_the_stale_deal_rule(bot, ws, wo
     digest = next(p for p in await pushes(bot, ws.na) if p.text.startswith("☀️"))
     lines = digest.text.splitlines()
     assert any(line.startswith("• 星辰二期 停在") and "已 30 天" in line for line in lines)
+
+
+async def test_standings_of_more_customers_than_one_statement_takes(bot, ws):
+    """An admin's export asks the standing of every customer they see: more ids than a
+    statement may carry (32,767 parameters on PostgreSQL, 32,766 on SQLite) are read a
+    page at a time, not refused."""
+    await won(bot, ws.li, ws.ids["Acme Ltd"], 120_000)
+    wanted = [ws.ids["Acme Ltd"], *range(10_000_000, 10_040_000)]
+    async with bot.db.transaction() as session:
+        found = await standings(session, bot.clock.now(), wanted)
+    assert found == {ws.ids["Acme Ltd"]: Standing(12_000_000, 1)}

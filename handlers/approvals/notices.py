@@ -34,6 +34,7 @@ from store.approvals import ApprovalRequired
 from store.models import Company, Deal, DealApproval, OutboxMessage, User
 from store.outbox import enqueue_choice
 from store.pipeline import WON
+from store.pool import POOL_NAME
 from store.reminders import push_targets, remember_choices
 
 PUSH_PLATFORMS = ("telegram", "slack")
@@ -43,10 +44,13 @@ Render = Callable[[Voice], Reply]
 
 
 async def names_of(ctx: Context, user_ids: Iterable[int]) -> dict[int, str]:
+    """Each user's display name; the lead pool's user (a pooled record's holder) is "the
+    pool" in the reader's language, never its row's bilingual name."""
     rows = await ctx.session.execute(
-        select(User.id, User.display_name).where(User.id.in_(set(user_ids)))
+        select(User.id, User.display_name, User.name).where(User.id.in_(set(user_ids)))
     )
-    return dict(rows.all())
+    pool = ctx.t("pool.assign.the_pool")
+    return {uid: pool if name == POOL_NAME else shown for uid, shown, name in rows.all()}
 
 
 async def push(

@@ -37,6 +37,14 @@ class ReleaseToPool(Action, tag="pr"):
 
 
 @dataclass(frozen=True)
+class Claim(Action, tag="pc"):
+    """✋ Claim a pooled customer: from ``/pool``, and from the duplicate check (查重) when
+    the customer a rep is creating is in the pool (handlers/pool answers)."""
+
+    company: int
+
+
+@dataclass(frozen=True)
 class AssignSegment(Action, tag="pa"):
     """Under a segment's results, for a manager: assign them all (handlers/pool answers).
     ``segment``: a saved segment's id (0 for a built-in one, named by ``builtin``)."""

@@ -13,6 +13,7 @@ from bot.replies import Button, Card
 from bot.router import Router, action
 from bot.voice import Voice
 from handlers.approvals.notices import names_of, push
+from handlers.common.actions import Claim
 from handlers.customers.actions import AskHandover, GiveRecord, OpenCompany, RequestAccess
 from store.access import NotAllowed
 from store.duplicates import Twin, colleague_twins
@@ -35,7 +36,7 @@ async def twins_of(
 def twin_lines(ctx: Context, twins: list[Twin]) -> list[str]:
     return [
         ctx.t(
-            "duplicates.line",
+            "duplicates.line_pooled" if twin.pooled else "duplicates.line",
             name=twin.name,
             owner=twin.owner_name,
             matched=ctx.t(f"duplicates.same_{twin.matched}"),
@@ -45,10 +46,16 @@ def twin_lines(ctx: Context, twins: list[Twin]) -> list[str]:
 
 
 def twin_buttons(ctx: Context, twins: list[Twin]) -> list[Button]:
-    """Handover and access for the first twin (the likeliest: a name match comes first)."""
+    """Handover and access for the first twin (the likeliest: a name match comes first);
+    a pooled customer is claimed instead (the pool is nobody to ask), a pooled contact
+    through /pool."""
     if not twins:
         return []
     twin = twins[0]
+    if twin.pooled:
+        if twin.kind != "company":
+            return []
+        return [Button(ctx.t("pool.btn_claim", name=twin.name)[:40], Claim(twin.id))]
     return [
         Button(
             ctx.t("duplicates.ask_handover", owner=twin.owner_name)[:60],

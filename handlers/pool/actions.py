@@ -1,5 +1,6 @@
 """The lead pool's and the assignments' buttons (see :mod:`bot.payloads`); the card's
-🌊 Release and the segment's 👥 Assign are in :mod:`handlers.common.actions`."""
+🌊 Release, the duplicate check's ✋ Claim and the segment's 👥 Assign are in
+:mod:`handlers.common.actions`."""
 
 from __future__ import annotations
 
@@ -14,11 +15,6 @@ class PoolPage(Action, tag="pl"):
 
     offset: int
     city: str
-
-
-@dataclass(frozen=True)
-class Claim(Action, tag="pc"):
-    company: int
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ owner is told. A name that matches nobody or several people is answered with but
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, func, or_, select
 
@@ -220,7 +220,7 @@ async def tell(
             lines = tuple(p for p in (" · ".join(x for x in (c.city, c.industry) if x),) if p)
             title = voice.t("pool.assign.pushed_one", giver=giver, name=c.name)
         else:
-            lines = (_names(companies),)
+            lines = (_names(voice.lang, companies),)
             title = voice.t("pool.assign.pushed_many", giver=giver, count=len(companies))
         buttons = tuple(
             Button(f"🏢 {c.name}"[:40], OpenCompany(c.id)) for c in companies[:PUSH_BUTTONS]
@@ -235,13 +235,17 @@ async def tell(
 
         def to_old(voice: Voice, theirs: list[Company] = theirs) -> Card:
             title = voice.t("pool.assign.told_old", giver=giver, new=new, count=len(theirs))
-            return Card(title, (_names(theirs),), ())
+            return Card(title, (_names(voice.lang, theirs),), ())
 
         await push(ctx, [old], to_old, f"{stamp}:from:{old}")
 
 
-def _names(companies: Sequence[Company]) -> str:
-    shown = "、".join(c.name for c in companies[:10])
+def _listed(lang: str, items: Iterable[str]) -> str:
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def _names(lang: str, companies: Sequence[Company]) -> str:
+    shown = _listed(lang, (c.name for c in companies[:10]))
     return shown + ("…" if len(companies) > 10 else "")
 
 
@@ -415,7 +419,7 @@ async def confirm_segment(ctx: Context, segment: int, builtin: str, person: User
         return
     owners = Counter(c.owner_id for c in moving)
     names = await names_of(ctx, owners)
-    held = "、".join(f"{names.get(o, '?')} {n}" for o, n in owners.most_common())
+    held = _listed(ctx.lang, (f"{names.get(o, '?')} {n}" for o, n in owners.most_common()))
     ctx.ask(
         ctx.t(
             "pool.assign.segment_confirm",

@@ -9,11 +9,12 @@ The pool's rules are :mod:`store.pool`'s: who sees which pool, the per-rep limit
 from __future__ import annotations
 
 from bot.context import Context, UserFacingError
+from bot.payloads import PayloadTooLong
 from bot.replies import Button
-from handlers.common.actions import ReleaseToPool
+from handlers.common.actions import Claim, ReleaseToPool
 from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.customers.actions import LogFor, OpenCompany
-from handlers.pool.actions import Claim, ConfirmRelease, Keep, PoolPage
+from handlers.pool.actions import ConfirmRelease, Keep, PoolPage
 from store import pool
 from store.access import NotAllowed, RecordNotFound
 from store.models import Company
@@ -37,22 +38,40 @@ async def show_pool(ctx: Context, offset: int, city: str) -> None:
         ctx.say("pool.empty", where=where)
         return
     page = Page(offset, len(rows), total)
-    text = with_range(ctx, ctx.t("pool.title", count=total, where=where), page)
-    buttons = [
-        Button(
-            ctx.t("pool.btn_claim", name=" · ".join(p for p in (c.name, c.city or "") if p))[:40],
-            Claim(c.id),
-        )
-        for c in rows
-    ]
-    more = more_button(ctx, page, PoolPage(page.end, city))
+    shown = [" · ".join(p for p in (c.name, c.city or "") if p) for c in rows]
+    if pool.may_claim(ctx.principal):
+        text = with_range(ctx, ctx.t("pool.title", count=total, where=where), page)
+        buttons = [
+            Button(ctx.t("pool.btn_claim", name=name)[:40], Claim(c.id))
+            for name, c in zip(shown, rows, strict=True)
+        ]
+    else:  # finance and service people see the pool, with nothing to claim
+        title = with_range(ctx, ctx.t("pool.title_read", count=total, where=where), page)
+        text = "\n".join([title, *(f"• {name}" for name in shown)])
+        buttons = []
+    more = more_button(ctx, page, PoolPage(page.end, city)) if _fits(city) else None
     if more is not None:
         buttons.append(more)
     if not city and offset == 0:
         cities = await pool.pool_cities(ctx.session, ctx.principal, ctx.now)
         if len(cities) > 1:
-            buttons += [Button(f"📍 {c}"[:40], PoolPage(0, c[:40])) for c in cities]
+            buttons += [Button(f"📍 {c}"[:40], PoolPage(0, c)) for c in cities if _fits(c)]
     ctx.ask(text, buttons)
+
+
+LAST_OFFSET = 10**8
+"""Beyond any page of a pool: the offset a city's More button is measured with."""
+
+
+def _fits(city: str) -> bool:
+    """Whether a page of the pool in ``city`` fits a button (64 bytes): a longer "city"
+    (an address typed as one) gets no button of its own, and ``/pool <city>`` finds it.
+    Cut short instead, it would name no city and list nothing."""
+    try:
+        PoolPage(LAST_OFFSET, city).encode()
+    except PayloadTooLong:
+        return False
+    return True
 
 
 async def on_page(ctx: Context) -> None:
@@ -70,6 +89,8 @@ async def claim_company(ctx: Context, company_id: int) -> None:
     limit = ctx.settings.pool_hold_limit
     try:
         company = await pool.claim(ctx.session, ctx.principal, company_id, ctx.now, limit)
+    except NotAllowed:
+        raise UserFacingError("pool.claim_sales_only") from None
     except RecordNotFound:
         raise UserFacingError("pool.gone") from None
     except pool.OverLimit as over:

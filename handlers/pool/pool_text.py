@@ -1,5 +1,6 @@
 """The pool typed as free text, tried before a message is read as a log: "公海里有深圳的
-客户吗" (``/pool 深圳``), "我要认领华南物流" / "claim 华南物流 pls" (✋ Claim), "Acme不跟了
+客户吗" (``/pool 深圳``: a place name of a few characters, so that a log beginning with
+公海 stays a log), "我要认领华南物流" / "claim 华南物流 pls" (✋ Claim), "Acme不跟了
 放回公海吧" / "release 星辰科技 to pool" (🌊 Release, which still asks first).
 
 Each phrase starts or ends with its own verb ("认领", "claim", "放回公海", "to pool"), so a
@@ -20,7 +21,8 @@ from store import pool
 from store.models import Company
 
 POOL_QUESTION = re.compile(
-    r"^(?:看看|看一下|查一下)?公海(?:里|中)?(?:有没有|还有|有)?\s*(.*?)\s*(?:的)?\s*(?:客户)?"
+    r"^(?:看看|看一下|查一下)?公海(?:里|中)?(?:有没有|还有|有)?\s*"
+    r"([^\s,，.。;；!！?？、]{0,12}?)\s*(?:的)?\s*(?:客户)?"
     r"\s*(?:吗|么|呢|没有)?\s*[?？。]?$"
     r"|^(?:what(?:'s|\s+is)\s+in\s+the\s+pool|show\s+(?:me\s+)?the\s+pool|anything\s+in\s+the\s+pool)"
     r"(?:\s+in\s+(.+?))?\s*[?.!]?$",

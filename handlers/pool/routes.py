@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from bot.router import Router, action, command
-from handlers.common.actions import AssignSegment, ReleaseToPool
+from handlers.common.actions import AssignSegment, Claim, ReleaseToPool
 from handlers.pool import assign, claims
 from handlers.pool.actions import (
     AssignPick,
     AssignTo,
-    Claim,
     ConfirmRelease,
     ItemTo,
     Keep,
