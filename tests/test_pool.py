@@ -347,3 +347,28 @@ async def test_a_pool_with_a_long_city_still_lists(bot, ws):
     assert r.button("✋ 领取 Hidden Co")
     assert r.button("📍 Shanghai")
     assert not any(long_city[:10] in b.label for b in r.buttons if b.label.startswith("📍"))
+
+
+async def test_a_typed_claim_of_a_name_two_pooled_customers_share_asks_which(bot, ws):
+    """Two customers called 星辰科技 (深圳 and 广州) both in the pool: "认领星辰科技" takes
+    neither by chance; it asks, a button each with the city, and the one pressed is claimed."""
+    from tests.test_book import add, edit
+
+    await edit(bot, ws.na, ws.ids["星辰科技"], city="深圳")
+    other = await add(bot, ws.zhang, Company, name="星辰科技", city="广州")
+    await release(ws.na, "星辰科技", zh=True)
+    card = await ws.zhang.send("/find 星辰科技")
+    asked = await ws.zhang.click(card.button("🌊"))
+    await ws.zhang.click(asked.button("🌊"))
+    assert await owner_of(bot, other) == POOL_NAME
+    assert await owner_of(bot, ws.ids["星辰科技"]) == POOL_NAME
+
+    r = await ws.na.send("我要认领星辰科技")
+    assert r.text.startswith("公海里有几个同名客户，要领取哪一个？")
+    assert await owner_of(bot, other) == POOL_NAME  # nothing moves before the button
+    r = await ws.zhang.send("claim 星辰科技 pls")
+    assert r.text.startswith("Several customers in the lead pool have that name. Which one?")
+    r = await ws.zhang.click(r.button("广州"))
+    assert "星辰科技" in r.text
+    assert await owner_of(bot, other) == "zhang"
+    assert await owner_of(bot, ws.ids["星辰科技"]) == POOL_NAME

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.context import Context, UserFacingError
 from bot.replies import Button
-from handlers.common.actions import ReleaseToPool
+from handlers.common.actions import Claim, ReleaseToPool
 from handlers.pool import claims
 from store import pool
 from store.models import Company
@@ -62,21 +62,35 @@ async def on_text(ctx: Context) -> bool:
 
 
 async def claim_typed(ctx: Context, name: str) -> None:
-    """Claim the pooled customer so named; one not in the pool is said to be so."""
+    """Claim the pooled customer so named; one not in the pool is said to be so, and
+    several of that name (in different cities) are asked about, a ✋ button each."""
     assert ctx.principal is not None
     owner = await pool.pool_owner(ctx.session, ctx.now)
-    found = await ctx.session.scalar(
-        select(Company.id)
-        .where(
-            Company.owner_id == owner,
-            func.lower(Company.name) == name.casefold(),
-            await pool.visible_pool(ctx.session, ctx.principal),
+    found = list(
+        await ctx.session.scalars(
+            select(Company)
+            .where(
+                Company.owner_id == owner,
+                func.lower(Company.name) == name.casefold(),
+                await pool.visible_pool(ctx.session, ctx.principal),
+            )
+            .order_by(Company.city, Company.id)
+            .limit(7)
         )
-        .limit(1)
     )
-    if found is None:
+    if not found:
         raise UserFacingError("pool.not_pooled", name=name)
-    await claims.claim_company(ctx, found)
+    if len(found) == 1:
+        await claims.claim_company(ctx, found[0].id)
+        return
+    shown = [" · ".join(p for p in (c.name, c.city or "") if p) for c in found]
+    ctx.ask(
+        ctx.t("pool.claim_which"),
+        [
+            Button(ctx.t("pool.btn_claim", name=label)[:40], Claim(c.id))
+            for label, c in zip(shown, found, strict=True)
+        ],
+    )
 
 
 async def release_typed(ctx: Context, name: str) -> None:
