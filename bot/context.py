@@ -101,10 +101,16 @@ class FlowControl:
         self.row.data = {**self.row.data, **values}
 
     def end(self) -> None:
-        self.row.flow = None
-        self.row.state = None
-        self.row.data = {}
-        self.row.expires_at = None
+        # Only what is set is cleared: assigning the same None or {} still marks the row
+        # changed, and the next query's autoflush then runs a unit of work that writes
+        # nothing (a one-message log, which has no flow to end, paid one each; issue 20).
+        if self.row.flow is not None or self.row.state is not None:
+            self.row.flow = None
+            self.row.state = None
+        if self.row.data:
+            self.row.data = {}
+        if self.row.expires_at is not None:
+            self.row.expires_at = None
         self.states = None
         self.ended = True
 

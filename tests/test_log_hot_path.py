@@ -123,3 +123,26 @@ async def test_a_refusal_after_a_write_is_replayed_with_its_savepoint(bot):
     assert await bot.all(select(CompanyTag)) == []
     r = await wang.send("标签 星辰科技 VIP")
     assert await bot.all(select(CompanyTag.tag_id)) != []
+
+
+async def test_a_log_flushes_the_session_once_at_commit(bot):
+    """No flush that writes nothing: a log with no flow to end used to mark its conversation
+    row changed (None over None), and the next query's autoflush ran a unit of work for it."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    li = await bot.user("li")
+    await known_customer(bot, li)
+    await li.send("called Acme Trading Ltd about the quote")
+    flushes: list[list[str]] = []
+
+    def counted(session: Session, context: object, instances: object) -> None:
+        flushes.append(sorted(type(o).__name__ for o in [*session.new, *session.dirty]))
+
+    event.listen(Session, "before_flush", counted)
+    try:
+        r = await li.send("visited Acme Trading Ltd, follow up tomorrow 9am")
+    finally:
+        event.remove(Session, "before_flush", counted)
+    assert r.text.startswith("✅ Logged: Visit · Acme Trading Ltd")
+    assert len(flushes) == 1, flushes
