@@ -19,7 +19,11 @@ from bot.cardscan.fields.companies import (
     _company_shaped,
     _shops_among_names,
 )
-from bot.cardscan.fields.departments import _department_under
+from bot.cardscan.fields.departments import (
+    _department_before,
+    _department_under,
+    _title_after_section,
+)
 from bot.cardscan.fields.kinds import _kind
 from bot.cardscan.fields.names import _POST_NOMINALS_RE, _best_name, _is_latin_name
 from bot.cardscan.fields.pieces import _Candidate, _Run, _whole
@@ -39,6 +43,7 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
     towns: list[_Run] = []  # "Seattle, WA": where, when nothing better is printed
     unclaimed: list[_Run] = []  # neither name, title, company, address nor contact
     lines: dict[int, list[tuple[_Run, str]]] = {}  # Latin runs by line, with their kind
+    cjk_lines: dict[int, list[tuple[_Run, str]]] = {}  # Chinese runs by line, in order
     for cand in candidates:
         if cand.labelled_address:
             run = _Run(cand.text, has_cjk(cand.text), cand.line, cand.height)
@@ -55,8 +60,7 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
             continue
         for run in _runs(cand):
             kind = _kind(run)
-            if not run.cjk:
-                lines.setdefault(run.line, []).append((run, kind))
+            (cjk_lines if run.cjk else lines).setdefault(run.line, []).append((run, kind))
             if kind == "address":
                 continuation = _continues_address(addresses, address_lines, run)
                 if continuation is not None:
@@ -88,13 +92,21 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
         for pool in (names, titles, unclaimed):
             pool[:] = [run for run in pool if run is not brand]
     cards.name = _best_name(names)
-    title = _first_title(titles)
-    department = _department_under(title, lines, cards.name, companies)
+    title = _title_after_section(_first_title(titles), cjk_lines)
+    department = _department_under(title, lines, cards.name, companies, brand, names)
     if department is not None:
         assert title is not None
-        for pool in (names, companies, titles):
+        for pool in (names, companies, titles, unclaimed):
             pool[:] = [run for run in pool if run is not department]
         title = _Run(f"{title.text}, {department.text}", False, title.line, title.height)
+        cards.name = _best_name(names)
+    section = _department_before(title, cjk_lines, cards.name)
+    if section is not None:
+        assert title is not None
+        for pool in (names, companies, titles, unclaimed):
+            pool[:] = [run for run in pool if run is not section]
+        # As printed: "业务部 经理" on one line, or the department on the line above.
+        title = _Run(f"{section.text} {title.text}", True, title.line, title.height)
         cards.name = _best_name(names)
     cards.title = " ".join(title.text.split()) if title else None
     # A legal name or a Chinese one still wins: the brand line is its English gloss.

@@ -87,6 +87,8 @@ def _take_emails(found: _Found, text: str) -> str:
 
 
 def _take_urls(found: _Found, text: str, *, labelled: bool = False) -> str:
+    """Take the web addresses out of ``text``. One printed as a piece of its own, between
+    separators ("ana@acme.io | acme.io"), counts as labelled, like a line of its own."""
     for match in list(_URL_RE.finditer(text)):
         value = match.group(0)
         # A company name such as "Acme Co." is not a web address: want www, a scheme,
@@ -97,15 +99,35 @@ def _take_urls(found: _Found, text: str, *, labelled: bool = False) -> str:
         if not _web_address(value):
             continue
         found.websites.append(_clean_url(compact))
-        if labelled:
+        if labelled or _standalone(text, match.start(), match.end()):
             found.web_labelled.add(_clean_url(compact))
         text = text.replace(value, " ", 1)
     return text
 
 
+#: What stands between two pieces of one printed line.
+_PIECE_BREAKS = "|｜·•"
+
+
+def _standalone(text: str, start: int, end: int) -> bool:
+    """Printed between separators, at least one of them there ("… | acme.io"), not inside
+    running text (an e-mail taken out before it leaves only spaces)."""
+    before, after = text[:start].rstrip(), text[end:].lstrip()
+    left = not before or before[-1] in _PIECE_BREAKS
+    right = not after or after[0] in _PIECE_BREAKS
+    broken = before[-1:] in set(_PIECE_BREAKS) or after[:1] in set(_PIECE_BREAKS)
+    return left and right and broken
+
+
 def _clean_url(value: str) -> str:
     value = value.strip().rstrip("/.,;").lower()
-    return re.sub(r"^https?://", "", value)
+    value = re.sub(r"^https?://", "", value)
+    # An icon or a label letter OCR glued before "www." ("owww.…", "@www.…" is no URL):
+    # "wwww." is the label W, taken before this; any other letter is as stray.
+    return _STRAY_BEFORE_WWW_RE.sub("", value)
+
+
+_STRAY_BEFORE_WWW_RE = re.compile(r"^[a-z0-9]\.?(?=www\.[a-z0-9-]+\.)")
 
 
 def _pick_website(sites: list[str], emails: list[str], web_labelled: set[str]) -> str | None:
@@ -115,9 +137,27 @@ def _pick_website(sites: list[str], emails: list[str], web_labelled: set[str]) -
     domains = {email.rsplit("@", 1)[-1] for email in emails}
     for site in sites:
         for domain in domains:
-            # "webacme.io" / "wacme.io": a web label OCR glued onto the e-mail's domain.
-            if site.endswith(domain) and site[: -len(domain)] in {"w", "w.", "web", "web."}:
+            # "webacme.io" / "wacme.io": a web label OCR glued onto the e-mail's domain,
+            # or any stray letter (an icon read as "e", "o"…) glued so.
+            glued = site[: -len(domain)] if site.endswith(domain) else None
+            # ("m.acme.io" with its dot is a subdomain, unless it is the label "w.")
+            if glued in {"w.", "web", "web."} or (glued and re.fullmatch(r"[a-z]", glued)):
                 return domain
         if site not in domains or site in web_labelled:
             return site
     return None
+
+
+def agreeing_wechat(wechat: str, emails: list[str]) -> str:
+    """The WeChat id, with the underscores OCR read as hyphens put back where an e-mail's
+    local part on the card agrees ("zhao-lx" beside zhao_lx@…: zhao_lx). Nothing else
+    agreeing, the id stays as read: an underscore is never guessed."""
+    if "-" not in wechat:
+        return wechat
+    for email in emails:
+        local = email.split("@", 1)[0]
+        if "_" in local and len(local) == len(wechat):
+            pairs = list(zip(wechat, local, strict=True))
+            if all(a.casefold() == b.casefold() or (a, b) == ("-", "_") for a, b in pairs):
+                return "".join("_" if b == "_" else a for a, b in pairs)
+    return wechat

@@ -18,12 +18,13 @@ from bot.cardscan.fields.contacts import (
     _take_urls,
     _undot,
     _web_address,
+    agreeing_wechat,
 )
 from bot.cardscan.fields.labels import _WORD_BEFORE_NUMBER_RE, _segments
 from bot.cardscan.fields.names import _is_cjk_name, _is_latin_name
 from bot.cardscan.fields.phones import DEFAULT_REGION, _take_phones
 from bot.cardscan.fields.pieces import _Candidate, _Found
-from bot.cardscan.fields.regulatory import _is_regulatory
+from bot.cardscan.fields.regulatory import _without_regulatory
 from bot.cardscan.fields.text import _SEPARATORS, _unique, normalise_text
 from bot.cardscan.model import CardFields, OcrLine
 
@@ -33,8 +34,8 @@ def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> Ca
     found = _Found([], [], [], [], [], [], [])
     dotted: list[str] = []  # "e.brookesmith@…": a label "e." or the address itself?
     for index, line in enumerate(lines):
-        text = normalise_text(line.text)
-        if not text or _is_regulatory(text):
+        text = _without_regulatory(normalise_text(line.text))
+        if not text:
             continue
         if _DOTTED_E_RE.match(text):
             dotted.append(text.split()[0].lower())
@@ -46,7 +47,7 @@ def extract_fields(lines: Sequence[OcrLine], region: str = DEFAULT_REGION) -> Ca
         fax=_unique(found.fax),
         email=_unique(found.email),
         website=_pick_website(found.websites, found.email, found.web_labelled),
-        wechat=found.wechat[0] if found.wechat else None,
+        wechat=agreeing_wechat(found.wechat[0], found.email) if found.wechat else None,
     )
     _classify(cards, found.candidates)
     cards.email = [_undot(email, dotted, cards.name) for email in cards.email]

@@ -148,6 +148,9 @@ _NUMBER_LABELS = frozenset(
 _SOCIAL_LABELS = frozenset(alias.casefold() for alias in LABELS["social"] if alias.isascii())
 
 
+#: "s/o", "d/o", "a/l", "a/p" in a Malay or Indian name (:mod:`.names`), not "D" or "O"
+#: labels in a row.
+_PATRONYMIC_RE = re.compile(r"(?:[sd]/o|a/[lp])(?![A-Za-z])", re.IGNORECASE)
 _PHONE_RUN_RE = re.compile(r"[+(]?\d[\d\s().\-/]*")
 
 
@@ -258,6 +261,8 @@ def _label_ok(text: str, start: int, label: str, sep: str) -> bool:
     # Glued: OCR often drops the space after a one-letter label ("M617…", "Eanna@…").
     glued = not sep
     if key in _NUMBER_LABELS:
+        if _PATRONYMIC_RE.match(text, start):
+            return False  # "Kavitha d/o Muniandy": "son / daughter of", no D/O labels
         if re.match(r"[/&、]\s*[A-Za-z\u4e00-\u9fff]", rest):
             return True  # "Tel/Fax:", "M/WhatsApp:", "Tel & Fax": another label follows
         # A phone number must follow, not a postcode ("Manchester M3 4LZ") or a floor.

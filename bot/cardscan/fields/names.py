@@ -36,13 +36,19 @@ def _is_cjk_name(text: str) -> bool:
 _NAME_WORD_RE = re.compile(
     r"(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)?(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*"
     r"|[A-Z]{2,}(?:[-'][A-Z]+)*|[A-Z]\."
-    r"|van|von|der|den|de|da|di|du|del|dos|le|la|bin|binti|binte|bte|al|s/o|d/o|a/l|a/p)"
+    r"|van|von|der|den|de|da|di|du|del|dos|le|la|bin|binti|binte|bte|al"
+    r"|[sd]/o|a/[lp]|[SD]/O|A/[LP])"
 )
+#: The word between a Malay or Indian name and the father's ("Aisyah binte Rahman",
+#: "Hafiz bin Abdul Latif", "Rajesh s/o Ganesan", "Kavitha d/o Murugan", "Arjun a/l
+#: Muthu"): such a name runs to six words, the father's name included.
+_PATRONYMIC_RE = re.compile(r"^(?:bin|binti|binte|bte|s/o|d/o|a/l|a/p)$", re.IGNORECASE)
 
 
 def _is_latin_name(text: str) -> bool:
     words = _name_core(text).split()
-    if not 2 <= len(words) <= 4 or _COUNTRY_RE.search(text):
+    patronymic = any(_PATRONYMIC_RE.match(w) for w in words[1:-1])
+    if not 2 <= len(words) <= (6 if patronymic else 4) or _COUNTRY_RE.search(text):
         return False
     if not all(_NAME_WORD_RE.fullmatch(w) for w in words):
         return False
@@ -55,14 +61,18 @@ def _is_latin_name(text: str) -> bool:
 #: "Owen Pryce CEng MICE", "Dr Tan Mei, MBBS (S'pore)"): degrees, memberships and
 #: licences, with or without a comma, a run of them at the end. Besides the list, a word
 #: of three capitals or more mixed with small letters is one ("MIStructE", "MRPharmS"):
-#: no name word is spelt so (McDonald, MacLeod have two).
+#: no name word is spelt so (McDonald, MacLeod have two). An insurance or financial
+#: planning qualification is two words ("Cert CII", "Dip PFS", "Adv Dip CII"), and a
+#: bracket OCR or a separator cut short still counts ("MA (Ed").
 _POST_NOMINAL = (
-    r"(?:MBA|PhD|Ph\.D\.|DPhil|EdD|JD|LLB|LLM|CPA|CFA|CFP|CMA|CGMA|CIA|CISA|CISSP|PMP|MD|DO|"
+    r"(?:(?:Adv\.?\s)?(?:Cert|Dip|Cert\.|Dip\.)\s?(?:CII|PFS|FS|MP|ER)|ACII|FCII|APFS|FPFS|"
+    r"CeMAP|CeRER|CeFA|CertPFS|DipPFS|DipFA|AIIS|FIIS|"
+    r"MBA|PhD|Ph\.D\.|DPhil|EdD|JD|LLB|LLM|CPA|CFA|CFP|CMA|CGMA|CIA|CISA|CISSP|PMP|MD|DO|"
     r"Esq\.?|FCA|ACA|ACCA|FCCA|ACMA|FCMA|CA|PE|PEng|CEng|IEng|MICE|FICE|MIET|RIBA|MRICS|FRICS|"
     r"MBBS|MBChB|BMBS|MRCP|FRCP|MRCS|FRCS|MRCGP|FRCGP|DDS|DMD|DVM|MRCVS|PharmD|RPh|RN|"
     r"MSc|BSc|MEng|BEng|MA|BA|MPhil|GDFM|FAMS|MCIPD|FCIPD|CIPD|FCIPS|MCIPS|CMgr|FCMI|MCMI|"
     r"[A-Z](?=(?:[a-z]*[A-Z]){2})[A-Za-z]{3,10}(?<=[a-z][A-Z]|[A-Z][a-z]|[a-z][a-z]))"
-    r"(?:\s?\([A-Za-z'’. ]{2,12}\))?"
+    r"(?:\s?\([A-Za-z'’. ]{2,12}\)?)?"
 )
 
 
@@ -75,7 +85,12 @@ _GENERATION_RE = re.compile(r",?\s+(?:Jr|Sr|Jnr|Snr)\.?$|,?\s+(?:II|III|IV|V|VI)
 
 
 #: A form of address before the name ("Dr. Helen Park", "Ms Li"): kept as printed too.
-_HONORIFIC_RE = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Sir|Dame|Rev|Hon)\.?\s+")
+#: Singapore and Malaysia add their own: an architect's "Ar.", an engineer's "Er.", "Mdm",
+#: "Dato'", "Datuk", "Puan", "Encik".
+_HONORIFIC_RE = re.compile(
+    r"^(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Sir|Dame|Rev|Hon|Ar|Er|Mdm|Dato'?|Datuk|Datin|Puan|Encik)"
+    r"\.?\s+"
+)
 
 
 def _name_core(text: str) -> str:
@@ -93,7 +108,17 @@ def _best_name(names: list[_Run]) -> str | None:
     if best.cjk:
         return best.text
     text = _POST_NOMINALS_RE.sub("", " ".join(best.text.split()))
-    if not text.isupper():
+    if not " ".join(w for w in text.split() if not _PATRONYMIC_RE.match(w)).isupper():
         return text
     # A name printed in capitals is written as a name; a generation's numeral stays.
-    return " ".join(w if re.fullmatch(r"I{1,3}|IV|VI?", w) else w.title() for w in text.split())
+    return " ".join(_capitals_word(w) for w in text.split())
+
+
+def _capitals_word(word: str) -> str:
+    """One word of a name printed in capitals, as a name is written: a generation's
+    numeral stays, "BINTE" / "S/O" are small ("binte", "s/o")."""
+    if re.fullmatch(r"I{1,3}|IV|VI?", word):
+        return word
+    if _PATRONYMIC_RE.match(word):
+        return word.lower()
+    return word.title()

@@ -59,6 +59,8 @@ TITLE_CJK = (
     "厨师",
     "文员",
     "助教",
+    # Veterinary practices (主治兽医, 主診獸醫): 兽医院 ends as a company and stays one.
+    "兽医",
 )
 
 
