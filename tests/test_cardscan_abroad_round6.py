@@ -168,6 +168,15 @@ def test_malay_and_indian_names_are_names(printed, name):
 
 
 @pytest.mark.parametrize(
+    "centre", ["Hillview Tuition Centre", "Serangoon Dental Center", "Bedok Hospital"]
+)
+def test_a_centre_printed_larger_than_the_name_is_the_company(centre):
+    fields = read(f"## {centre}\n# Kavitha d/o Raman\nOperations Manager\nM: 9123 4455", "SG")
+    assert fields.fields.company == centre
+    assert fields.fields.name == "Kavitha d/o Raman"
+
+
+@pytest.mark.parametrize(
     ("printed", "name"),
     [
         ("PETER HOLLOWAY Dip PFS", "Peter Holloway"),

@@ -138,7 +138,8 @@ _TRADE_LATIN_RE = re.compile(
     r"law|legal|finance|financial|wealth|investment|holdings|trust|dynamics|"
     r"innovations|creative|design|designs|communications|events|travel|tours|"
     r"logistik|co-op|cooperative|atelier|workshop|foundry|traders|merchants|"
-    r"marine|engineering|services|group|hospital|school|college|kindergarten|preschool)\b",
+    r"marine|engineering|services|group|hospital|school|college|kindergarten|preschool|"
+    r"centre|center)\b",
     re.IGNORECASE,
 )
 

@@ -112,7 +112,7 @@ def _discipline(run: _Run, title: _Run, names: list[_Run] | None) -> bool:
 
 
 #: How a Chinese department, section or office ends (业务部, 订房组, 设计二所, 第三业务区,
-#: 外科, 招生办, 财务处, 信息中心); matched on the simplified form.
+#: 外科, 招生办, 财务处); matched on the simplified form. (…中心 reads as a company.)
 _CJK_SECTION_ENDINGS = (
     "部",
     "处",
@@ -133,8 +133,8 @@ def _department_before(
 ) -> _Run | None:
     """A Chinese department printed before the title: the run just before it on its line
     ("设计二所 主创建筑师", "訂房組 組長"), or alone on the line above ("外科部" over
-    "主治医师"). Never the company, an address or a title, nor the person's name (王科
-    is a name; a department of two characters only where it reads as none)."""
+    "主治医师"). Never the company or an address, nor the person's name (王科 is a name;
+    a name-shaped department only of three characters or more, just before the title)."""
     if title is None or not title.cjk:
         return None
     row = cjk_lines.get(title.line, [])
