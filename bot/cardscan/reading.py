@@ -19,6 +19,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 
 from bot.cardscan.fields import extract_fields, has_cjk
+from bot.cardscan.fields.contacts import agreeing_wechat
 from bot.cardscan.model import CardFields, OcrLine
 from bot.cardscan.region import infer_region
 from bot.cardscan.script import Script, card_script, to_simplified, traditional_slips
@@ -96,6 +97,10 @@ def merge_qr(qr: CardFields, ocr: CardFields) -> CardFields:
         merged.title = ocr.title
     if ocr.address and qr.address and same_address(ocr.address, qr.address):
         merged.address = ocr.address
+    if ocr.name and qr.name and not has_cjk(ocr.name + qr.name):
+        merged.name = in_printed_order(ocr.name, qr.name)
+    if merged.wechat and not qr.wechat:
+        merged.wechat = agreeing_wechat(merged.wechat, merged.email)
     numbers = set(qr.mobile + qr.phone + qr.fax)
     for name in ("mobile", "phone", "fax"):
         if not getattr(qr, name):
@@ -134,6 +139,50 @@ def _address_tokens(text: str) -> Counter[str]:
     return Counter(tokens)
 
 
+def in_printed_order(printed: str, coded: str) -> str:
+    """The QR's name in the order the card prints it. A vCard's N (Family;Given) or a
+    MeCard's (N:Family,Given) is put together given name first, while a Singaporean or
+    Malaysian card prints "Goh Siew Ling", family name first: when the QR's last word
+    (the family name) is printed before its first, or opens the printed name (an OCR slip
+    in the given name aside), it goes first. The words stay the QR's."""
+    words = coded.split()
+    if len(words) < 2:
+        return coded
+    seen = [re.sub(r"[^\w/]", "", word).casefold() for word in printed.split()]
+    family, given = words[-1].casefold(), words[0].casefold()
+    if family not in seen or family == given:
+        return coded
+    at = seen.index(family)
+    if (given in seen and at < seen.index(given)) or (given not in seen and at <= 1):
+        return " ".join([words[-1], *words[:-1]])
+    return coded
+
+
+#: A mainland postcode in a QR address, with or without its label ("邮编 310000").
+_CJK_POSTCODE_RE = re.compile(r"(?:邮编|郵編|邮政编码|郵遞區號)?\s*[:：]?\s*(?<!\d)\d{6}(?!\d)")
+#: Provinces, cities and regions a QR address names before the part a card prints
+#: ("云南省昆明市…" for a card that prints "昆明市…").
+_CJK_DIVISIONS_RE = re.compile(
+    r"(?:[\u4e00-\u9fff]{2,7}?(?:省|市|自治区|自治區|特别行政区|特別行政區))*"
+)
+
+
+def _cjk_tail(printed: str, coded: str) -> bool:
+    """Is the printed Chinese address the QR's, less its country, postcode and leading
+    divisions ("中国650021云南省昆明市五华区青年路389号" ~ "昆明市五华区青年路389号")?"""
+    if not has_cjk(printed) or not has_cjk(coded):
+        return False
+
+    def bare(text: str) -> str:
+        text = _CJK_POSTCODE_RE.sub("", _COUNTRIES.sub("", text))
+        return re.sub(r"[\s,，、]", "", text)
+
+    short, long = bare(printed), bare(coded)
+    if not short or not long.endswith(short):
+        return False
+    return _CJK_DIVISIONS_RE.fullmatch(long[: -len(short)]) is not None
+
+
 def same_address(printed: str, coded: str) -> bool:
     """Does the QR code's address say nothing the printed one does not? A vCard's ADR is
     reassembled from parts (street, city, code, country) in an order and with a country
@@ -142,7 +191,10 @@ def same_address(printed: str, coded: str) -> bool:
     aside) is on the card, the printed form is kept. Where they differ (an OCR slip),
     the QR's wins as everywhere else."""
     want = _address_tokens(coded)
-    return bool(want) and not (want - _address_tokens(printed))
+    if want and not (want - _address_tokens(printed)):
+        return True
+    # A Chinese QR address may also add the province and the postcode the card leaves out.
+    return _cjk_tail(printed, coded)
 
 
 def _either(e164: str) -> bool:
@@ -171,6 +223,7 @@ def reread_numbers(
 __all__ = [
     "TEXT_FIELDS",
     "Reading",
+    "in_printed_order",
     "merge_qr",
     "read_lines",
     "reread_numbers",
