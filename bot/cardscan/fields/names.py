@@ -84,11 +84,14 @@ _POST_NOMINALS_RE = re.compile(rf"(?:,?\s+{_POST_NOMINAL}(?![A-Za-z]))+$")
 _GENERATION_RE = re.compile(r",?\s+(?:Jr|Sr|Jnr|Snr)\.?$|,?\s+(?:II|III|IV|V|VI)$")
 
 
-#: A form of address before the name ("Dr. Helen Park", "Ms Li"): kept as printed too.
-#: Singapore and Malaysia add their own: an architect's "Ar.", an engineer's "Er.", "Mdm",
-#: "Dato'", "Datuk", "Puan", "Encik".
+#: A form of address before the name ("Dr. Helen Park", "Ms Li"): not part of the name a
+#: contact is saved, searched and de-duplicated by (the answer keys of every card set say
+#: so), unless nothing but one word would be left ("Dr Li" stays). Singapore and Malaysia
+#: add their own: an architect's "Ar.", an engineer's "Er.", "Mdm", "Dato'", "Datuk",
+#: "Puan", "Encik".
 _HONORIFIC_RE = re.compile(
-    r"^(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Sir|Dame|Rev|Hon|Ar|Er|Mdm|Dato'?|Datuk|Datin|Puan|Encik)"
+    r"^(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Sir|Dame|Rev|Hon|Ar|Er|Mdm|Dato'?|Datuk|Datin|Puan|Encik"
+    r"|DR|MR|MRS|MS|PROF)"
     r"\.?\s+"
 )
 
@@ -108,6 +111,9 @@ def _best_name(names: list[_Run]) -> str | None:
     if best.cjk:
         return best.text
     text = _POST_NOMINALS_RE.sub("", " ".join(best.text.split()))
+    bare = _HONORIFIC_RE.sub("", text)
+    if len(_GENERATION_RE.sub("", bare).split()) >= 2:
+        text = bare
     if not " ".join(w for w in text.split() if not _PATRONYMIC_RE.match(w)).isupper():
         return text
     # A name printed in capitals is written as a name; a generation's numeral stays.
