@@ -89,22 +89,19 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
         [n for n in names if n.text.islower()] + titles + companies + unclaimed, cards
     )
     if brand is not None:
-        for pool in (names, titles, unclaimed):
-            pool[:] = [run for run in pool if run is not brand]
+        _take(brand, names, titles, unclaimed)
     cards.name = _best_name(names)
     title = _title_after_section(_first_title(titles), cjk_lines)
     department = _department_under(title, lines, cards.name, companies, brand, names)
     if department is not None:
         assert title is not None
-        for pool in (names, companies, titles, unclaimed):
-            pool[:] = [run for run in pool if run is not department]
+        _take(department, names, companies, titles, unclaimed)
         title = _Run(f"{title.text}, {department.text}", False, title.line, title.height)
         cards.name = _best_name(names)
     section = _department_before(title, cjk_lines, cards.name)
     if section is not None:
         assert title is not None
-        for pool in (names, companies, titles, unclaimed):
-            pool[:] = [run for run in pool if run is not section]
+        _take(section, names, companies, titles, unclaimed)
         # As printed: "业务部 经理" on one line, or the department on the line above.
         title = _Run(f"{section.text} {title.text}", True, title.line, title.height)
         cards.name = _best_name(names)
@@ -122,3 +119,9 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
     )
     towns = [town for town in towns if _best_name([town]) != cards.name]
     cards.address = _best_address(addresses) or (towns[0].text if towns else None)
+
+
+def _take(run: _Run, *pools: list[_Run]) -> None:
+    """``run`` has found its field: it is no longer a candidate for any other."""
+    for pool in pools:
+        pool[:] = [other for other in pool if other is not run]
