@@ -62,7 +62,3 @@ def stage_buttons(ctx: Context, deal: Deal) -> list[Button]:
         for stage in ctx.settings.pipeline.stages
         if stage != deal.stage
     ]
-
-
-def owner_display(user: User | None) -> str:
-    return user.display_name if user else "-"
