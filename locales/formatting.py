@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -43,6 +44,11 @@ def format_money_exact(cents: int, currency: str) -> str:
     symbol = SYMBOLS.get(currency, currency + " ")
     text = f"{abs(units):,.2f}".removesuffix(".00")
     return f"{'-' if units < 0 else ''}{symbol}{text}"
+
+
+def join_list(items: Iterable[str], lang: str) -> str:
+    """Items as a sentence lists them: "A、B" in Chinese, "A, B" in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -11,6 +11,7 @@ from bot.replies import Button
 from handlers.book.actions import DeleteTag, KeepIt, TagDimensionFor, ToggleTag
 from handlers.book.records import record_at_start
 from handlers.common.actions import TagsFor
+from locales.formatting import join_list
 from store import tags as store
 from store.models import Company, Role, Tag, TagDimension
 from store.tags import label
@@ -94,16 +95,12 @@ async def apply_text(ctx: Context, text: str, *, remove: bool) -> None:
         elif await store.put_tag(ctx.records, company, tag):
             added.append(label(tag.name, ctx.lang))
     if added:
-        ctx.say("book.tags.added", name=company.name, tags=_joined(ctx, added))
+        ctx.say("book.tags.added", name=company.name, tags=join_list(added, ctx.lang))
     if removed:
-        ctx.say("book.tags.removed", name=company.name, tags=_joined(ctx, removed))
+        ctx.say("book.tags.removed", name=company.name, tags=join_list(removed, ctx.lang))
     if not added and not removed:
         ctx.say("book.tags.unchanged", name=company.name)
     await show_tags(ctx, company)
-
-
-def _joined(ctx: Context, names: list[str]) -> str:
-    return "、".join(names) if ctx.lang == "zh" else ", ".join(names)
 
 
 async def show_tags(ctx: Context, company: Company) -> None:
@@ -115,7 +112,7 @@ async def show_tags(ctx: Context, company: Company) -> None:
     text = ctx.t(
         "book.tags.current",
         name=company.name,
-        tags=_joined(ctx, [label(n, ctx.lang) for _, n in current])
+        tags=join_list([label(n, ctx.lang) for _, n in current], ctx.lang)
         if current
         else ctx.t("book.tags.none"),
     )
@@ -184,7 +181,8 @@ async def tags_command(ctx: Context) -> None:
     tags = await store.all_tags(ctx.session, ctx.now)
     lines = [ctx.t("book.tags.list_title")]
     for dim in await store.dimensions(ctx.session, ctx.now):
-        names = _joined(ctx, [label(t.name, ctx.lang) for t in tags if t.dimension_id == dim.id])
+        held = [label(t.name, ctx.lang) for t in tags if t.dimension_id == dim.id]
+        names = join_list(held, ctx.lang)
         names = names or "–"
         lines.append(f"• {dimension_name(ctx, dim)}: {names}")
     if _is_admin(ctx):

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from bot.nlu.amounts import cn_to_decimal, find_amount
 from bot.nlu.dates import parse_datetime
-from locales.formatting import format_full_date, format_money
+from locales.formatting import format_full_date, format_money, join_list
 from store.fields import Typed
 from store.models import CustomField, CustomValue
 
@@ -107,7 +107,7 @@ def show_value(field: CustomField, values: list[CustomValue], lang: str) -> str:
             shown.append(format_full_date(value.date_value, lang))
         elif value.text_value is not None:
             shown.append(value.text_value)
-    return "、".join(shown) if lang == "zh" else ", ".join(shown)
+    return join_list(shown, lang)
 
 
 def plain_value(field: CustomField, values: list[CustomValue]) -> str:

@@ -10,7 +10,7 @@ owner is told. A name that matches nobody or several people is answered with but
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, func, or_, select
 
@@ -25,6 +25,7 @@ from handlers.customers.actions import OpenCompany
 from handlers.deals.actions import OpenDeal
 from handlers.pool.actions import AssignPick, AssignTo, ItemTo, SegmentGo, SegmentTo
 from handlers.pool.phrases import split_phrase
+from locales.formatting import join_list
 from store import assign as store
 from store import pool
 from store import segments as store_segments
@@ -240,12 +241,8 @@ async def tell(
         await push(ctx, [old], to_old, f"{stamp}:from:{old}")
 
 
-def _listed(lang: str, items: Iterable[str]) -> str:
-    return ("、" if lang == "zh" else ", ").join(items)
-
-
 def _names(lang: str, companies: Sequence[Company]) -> str:
-    shown = _listed(lang, (c.name for c in companies[:10]))
+    shown = join_list((c.name for c in companies[:10]), lang)
     return shown + ("…" if len(companies) > 10 else "")
 
 
@@ -419,7 +416,7 @@ async def confirm_segment(ctx: Context, segment: int, builtin: str, person: User
         return
     owners = Counter(c.owner_id for c in moving)
     names = await names_of(ctx, owners)
-    held = _listed(ctx.lang, (f"{names.get(o, '?')} {n}" for o, n in owners.most_common()))
+    held = join_list((f"{names.get(o, '?')} {n}" for o, n in owners.most_common()), ctx.lang)
     ctx.ask(
         ctx.t(
             "pool.assign.segment_confirm",
