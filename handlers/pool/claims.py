@@ -8,6 +8,8 @@ The pool's rules are :mod:`store.pool`'s: who sees which pool, the per-rep limit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.context import Context, UserFacingError
 from bot.payloads import PayloadTooLong
 from bot.replies import Button
@@ -38,16 +40,12 @@ async def show_pool(ctx: Context, offset: int, city: str) -> None:
         ctx.say("pool.empty", where=where)
         return
     page = Page(offset, len(rows), total)
-    shown = [" · ".join(p for p in (c.name, c.city or "") if p) for c in rows]
     if pool.may_claim(ctx.principal):
         text = with_range(ctx, ctx.t("pool.title", count=total, where=where), page)
-        buttons = [
-            Button(ctx.t("pool.btn_claim", name=name)[:40], Claim(c.id))
-            for name, c in zip(shown, rows, strict=True)
-        ]
+        buttons = claim_buttons(ctx, rows)
     else:  # finance and service people see the pool, with nothing to claim
         title = with_range(ctx, ctx.t("pool.title_read", count=total, where=where), page)
-        text = "\n".join([title, *(f"• {name}" for name in shown)])
+        text = "\n".join([title, *(f"• {_shown(c)}" for c in rows)])
         buttons = []
     more = more_button(ctx, page, PoolPage(page.end, city)) if _fits(city) else None
     if more is not None:
@@ -57,6 +55,15 @@ async def show_pool(ctx: Context, offset: int, city: str) -> None:
         if len(cities) > 1:
             buttons += [Button(f"📍 {c}"[:40], PoolPage(0, c)) for c in cities if _fits(c)]
     ctx.ask(text, buttons)
+
+
+def claim_buttons(ctx: Context, companies: Sequence[Company]) -> list[Button]:
+    """A ✋ Claim button per pooled customer, its city beside its name."""
+    return [Button(ctx.t("pool.btn_claim", name=_shown(c))[:40], Claim(c.id)) for c in companies]
+
+
+def _shown(company: Company) -> str:
+    return " · ".join(p for p in (company.name, company.city or "") if p)
 
 
 LAST_OFFSET = 10**8

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.context import Context, UserFacingError
 from bot.replies import Button
-from handlers.common.actions import Claim, ReleaseToPool
+from handlers.common.actions import ReleaseToPool
 from handlers.pool import claims
 from store import pool
 from store.models import Company
@@ -83,14 +83,7 @@ async def claim_typed(ctx: Context, name: str) -> None:
     if len(found) == 1:
         await claims.claim_company(ctx, found[0].id)
         return
-    shown = [" · ".join(p for p in (c.name, c.city or "") if p) for c in found]
-    ctx.ask(
-        ctx.t("pool.claim_which"),
-        [
-            Button(ctx.t("pool.btn_claim", name=label)[:40], Claim(c.id))
-            for label, c in zip(shown, found, strict=True)
-        ],
-    )
+    ctx.ask(ctx.t("pool.claim_which"), claims.claim_buttons(ctx, found))
 
 
 async def release_typed(ctx: Context, name: str) -> None:
