@@ -31,8 +31,8 @@ MEDIA_WRITE_TIMEOUT = 20.0
 
 
 class AiohttpRequest(BaseRequest):
-    """One aiohttp client session, opened by :meth:`initialize` and closed by
-    :meth:`shutdown` (``Bot.initialize`` / ``Bot.shutdown`` call them)."""
+    """One aiohttp client session, opened by :meth:`initialize` (``Bot.initialize``, or the
+    first request) and closed by :meth:`shutdown` (``Bot.shutdown``)."""
 
     __slots__ = ("_connections", "_session")
 
@@ -66,15 +66,11 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed:
-            await self.initialize()
+        await self.initialize()
         assert self._session is not None
         files = request_data.multipart_data if request_data else None
-        body: Any = None
-        if request_data is not None:
-            body = _form(request_data.json_parameters, files) if files else None
-            if body is None:
-                body = request_data.json_parameters or None
+        fields = request_data.json_parameters if request_data else {}
+        body: Any = _form(fields, files) if files else (fields or None)
         read = _seconds(read_timeout, READ_TIMEOUT)
         write = _seconds(write_timeout, MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT)
         connect = _seconds(connect_timeout, CONNECT_TIMEOUT)
@@ -102,8 +98,10 @@ def _seconds(value: object, default: float) -> float | None:
     """A timeout PTB passes on: left unset (``DEFAULT_NONE``) → ours; ``None`` → none."""
     if value is BaseRequest.DEFAULT_NONE:
         return default
-    if value is None or isinstance(value, int | float):
-        return None if value is None else float(value)
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
     raise TypeError(f"a timeout in seconds, not {value!r}")
 
 
