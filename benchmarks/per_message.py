@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/per_message.py [--messages 1500] [--rounds 3]
         [--concurrency 16] [--postgres postgresql+asyncpg://…] [--only known,unknown,find]
+        [--who crmbot|peer]  # one side alone, to profile it
 
 Each round runs, for every scenario and database, the peer (``benchmarks/peer_bot.py``)
 and crmbot one after the other (the order alternates between rounds), each on a freshly
@@ -133,6 +134,12 @@ async def main() -> None:
     parser.add_argument(
         "--skip-sqlite", action="store_true", help="PostgreSQL only (with --postgres)"
     )
+    parser.add_argument(
+        "--who",
+        choices=("both", "crmbot", "peer"),
+        default="both",
+        help="run one side only (for profiling it alone); no ratio is printed",
+    )
     args = parser.parse_args()
     scenarios = [s for s in args.only.split(",") if s]
     fake = FakeTelegram(now=int(time.time()))
@@ -152,6 +159,7 @@ async def main() -> None:
                     for scenario in scenarios:
                         payloads = bodies(fake, scenario, args.messages)
                         order = ("peer", "crmbot") if round_number % 2 == 0 else ("crmbot", "peer")
+                        order = tuple(w for w in order if args.who in ("both", w))
                         for who in order:
                             if database == "sqlite":
                                 path = workdir / f"{who}-{round_number}-{scenario}.db"
