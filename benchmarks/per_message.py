@@ -158,8 +158,8 @@ async def main() -> None:
                 for database in databases:
                     for scenario in scenarios:
                         payloads = bodies(fake, scenario, args.messages)
-                        order = ("peer", "crmbot") if round_number % 2 == 0 else ("crmbot", "peer")
-                        order = tuple(w for w in order if args.who in ("both", w))
+                        pair = ("peer", "crmbot") if round_number % 2 == 0 else ("crmbot", "peer")
+                        order = [w for w in pair if args.who in ("both", w)]
                         for who in order:
                             if database == "sqlite":
                                 path = workdir / f"{who}-{round_number}-{scenario}.db"
