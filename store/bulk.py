@@ -14,7 +14,9 @@ ORM, in the table or in the audit log (``tests/test_bulk_audit.py`` compares the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, inspect, select
@@ -78,25 +80,51 @@ async def create_many(
 
 async def create_one(records: Records, model: type[RecordT], **fields: Any) -> RecordT:
     """One new record in one INSERT, as :meth:`Records.create` would make it (record rules,
-    stamps, clean text, search key, audit rows), without the ORM's unit of work: a
-    one-message log writes its activity and follow-up this way, and the flush machinery
-    cost more than the statements themselves.
+    stamps, clean text, search key, audit rows), without the ORM's unit of work.
 
     Returns a *transient* object holding the row's values and id, for reading (a reply
     card, an undo step); it is not in the session, so change the record through
     :class:`Records` (which loads it) rather than through this object."""
-    await records.check_links(fields)
-    values = _prepared(records, _attrs(model), fields)
-    _searchable(records, model, [values])
-    table = table_of(model)
-    # On the connection: the session's execute would autoflush (and build ORM state).
-    connection = await records.session.connection()
-    inserted = await connection.execute(insert(table).returning(table.c.id), values)
-    record_id = int(inserted.scalar_one())
-    await _remember_words(records, model, [values])
-    await _audit(records, model, [record_id], [values])
-    made: Any = model
-    return cast(RecordT, made(id=record_id, **values))
+    async with created_together(records) as together:
+        return await together.create(model, **fields)
+
+
+class Together:
+    """Records made one INSERT each, whose audit rows go in one statement at the end: a
+    one-message log writes its activity and follow-up this way (the flush machinery cost
+    more than the statements, and each record's audit rows were a statement more)."""
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+        self.audit: list[dict[str, Any]] = []
+
+    async def create(self, model: type[RecordT], **fields: Any) -> RecordT:
+        """As :func:`create_one`; the audit rows wait for the block's end."""
+        records = self.records
+        await records.check_links(fields)
+        values = _prepared(records, _attrs(model), fields)
+        _searchable(records, model, [values])
+        table = table_of(model)
+        # On the connection: the session's execute would autoflush (and build ORM state).
+        connection = await records.session.connection()
+        inserted = await connection.execute(insert(table).returning(table.c.id), values)
+        record_id = int(inserted.scalar_one())
+        await _remember_words(records, model, [values])
+        self.audit += _audit_rows(records, model, [record_id], [values])
+        made: Any = model
+        return cast(RecordT, made(id=record_id, **values))
+
+
+@asynccontextmanager
+async def created_together(records: Records) -> AsyncIterator[Together]:
+    """``async with created_together(records) as together: await together.create(…)``:
+    the records' audit rows are written when the block ends without an error (with one,
+    the transaction is rolled back and there is nothing to audit)."""
+    together = Together(records)
+    yield together
+    if together.audit:
+        connection = await records.session.connection()
+        await connection.execute(insert(table_of(AuditEntry)), together.audit)
 
 
 def _searchable(records: Records, model: type[Any], values: list[dict[str, Any]]) -> None:
@@ -152,26 +180,37 @@ async def _audit(
     records: Records, model: type[Any], ids: list[int], values: list[dict[str, Any]]
 ) -> None:
     """The audit rows the flush hook would have written for these new records."""
-    session = records.session
-    clock = session.info.get(BULK_CLOCK)
-    at = clock.now() if clock is not None else records.now
-    user_id = session.info.get("audit_user_id")
-    platform = session.info.get("audit_platform", "system")
-    table = table_of(model)
-    keys = audited_keys(model)
-    # The database's copy pays off for a batch; for a few records (a one-message log)
-    # building and compiling its statement costs more than sending the rows.
-    if len(ids) >= DB_AUDIT_MIN_ROWS and await audit_created(
-        session, table, keys, ids, values, at=at, user_id=user_id, platform=platform
-    ):
-        return
-    audit = [
-        entry(at, user_id, platform, table.name, record_id, "create", change)
+    # The database's copy pays off for a batch; for a few records building and compiling
+    # its statement costs more than sending the rows.
+    if len(ids) >= DB_AUDIT_MIN_ROWS:
+        at, user_id, platform = _who_and_when(records)
+        table, keys = table_of(model), audited_keys(model)
+        if await audit_created(
+            records.session, table, keys, ids, values, at=at, user_id=user_id, platform=platform
+        ):
+            return
+    connection = await records.session.connection()
+    await connection.execute(insert(table_of(AuditEntry)), _audit_rows(records, model, ids, values))
+
+
+def _audit_rows(
+    records: Records, model: type[Any], ids: list[int], values: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    at, user_id, platform = _who_and_when(records)
+    name, keys = table_of(model).name, audited_keys(model)
+    return [
+        entry(at, user_id, platform, name, record_id, "create", change)
         for record_id, full in zip(ids, values, strict=True)
         for change in creation_fields(keys, full)
     ]
-    connection = await session.connection()
-    await connection.execute(insert(table_of(AuditEntry)), audit)
+
+
+def _who_and_when(records: Records) -> tuple[datetime, int | None, str]:
+    """The audit stamp the flush hook uses: the session's clock, user and platform."""
+    info = records.session.info
+    clock = info.get(BULK_CLOCK)
+    at = clock.now() if clock is not None else records.now
+    return at, info.get("audit_user_id"), info.get("audit_platform", "system")
 
 
 async def _insert(records: Records, model: type[Owned], values: list[dict[str, Any]]) -> list[int]:
@@ -208,4 +247,12 @@ async def _check_companies(records: Records, company_ids: set[int]) -> None:
         raise RecordNotFound(f"Company {min(missing)}")
 
 
-__all__ = ["BULK_CLEANER", "BULK_CLOCK", "create_many", "create_one", "table_of"]
+__all__ = [
+    "BULK_CLEANER",
+    "BULK_CLOCK",
+    "Together",
+    "create_many",
+    "create_one",
+    "created_together",
+    "table_of",
+]

@@ -35,7 +35,7 @@ from handlers.logging.plan import DealBefore, Plan
 from locales.formatting import format_money, format_when, shorten
 from store.access import Records, owner_scope
 from store.approvals import ApprovalRequired
-from store.bulk import create_one
+from store.bulk import created_together
 from store.deals import create_deal, move_stage, open_deals
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
 from store.search import company_hits, search
@@ -433,37 +433,36 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
     contact = await match_contact(ctx, company, plan.contact, plan.source_text or "")
     deal = await _apply_deal(ctx, plan, company, undo)
     sent_at = plan.sent_at
-    # Written with plain INSERTs (store.bulk.create_one): every one-message log takes this
-    # path, and the ORM's flush cost more than the statements.
-    activity = await create_one(
-        records,
-        Activity,
-        company_id=company.id,
-        contact_id=contact.id if contact else None,
-        deal_id=deal.id if deal else None,
-        kind=plan.activity,
-        summary=plan.summary[:2000],
-        source_text=plan.source_text,
-        occurred_at=_occurred(plan, min(sent_at, ctx.now)),
-        owner_id=company.owner_id,
-    )
-    undo.created(activity)
-    await records.update(company, flush=False)  # touch updated_at: the customer moved up
-    task = None
-    if plan.follow_up:
-        task = await create_one(
-            records,
-            Task,
+    # Written with plain INSERTs and one statement of audit rows (store.bulk): every
+    # one-message log takes this path, and the ORM's flush cost more than the statements.
+    async with created_together(records) as together:
+        activity = await together.create(
+            Activity,
             company_id=company.id,
+            contact_id=contact.id if contact else None,
             deal_id=deal.id if deal else None,
-            activity_id=activity.id,
-            title=ctx.t(
-                "log.follow_up_title", company=company.name, summary=shorten(plan.summary, 40)
-            ),
-            due_at=plan.follow_up,
+            kind=plan.activity,
+            summary=plan.summary[:2000],
+            source_text=plan.source_text,
+            occurred_at=_occurred(plan, min(sent_at, ctx.now)),
             owner_id=company.owner_id,
         )
-        undo.created(task)
+        undo.created(activity)
+        task = None
+        if plan.follow_up:
+            task = await together.create(
+                Task,
+                company_id=company.id,
+                deal_id=deal.id if deal else None,
+                activity_id=activity.id,
+                title=ctx.t(
+                    "log.follow_up_title", company=company.name, summary=shorten(plan.summary, 40)
+                ),
+                due_at=plan.follow_up,
+                owner_id=company.owner_id,
+            )
+            undo.created(task)
+    await records.update(company, flush=False)  # touch updated_at: the customer moved up
     undo_id = await undo.save(records)
     card = summary_card(ctx, plan, company, contact, deal, task, undo_id)
     if contact is None and (offer := _add_contact_button(ctx, plan.contact, activity)):
