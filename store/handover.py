@@ -2,9 +2,9 @@
 
 The rep who found that a colleague already owns the customer cannot see the record, so the
 request names it only by id; the owner (or their manager, or an admin) decides. A company
-goes over whole — its contacts, deals, open tasks and tickets of the same owner — so the new owner
-does not get a shell while its people and deals stay behind. Owner changes are audited by
-the session hook like any other change.
+goes over whole — its contacts, deals, contracts, open tasks and tickets of the same owner —
+so the new owner does not get a shell while its people and deals stay behind. Owner changes
+are audited by the session hook like any other change.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import NotAllowed, Principal, may_hand_over
-from store.models import Company, Contact, Deal, Role, Task, TeamMember, Ticket, User
+from store.models import Company, Contact, Contract, Deal, Role, Task, TeamMember, Ticket, User
 
 Kind = Literal["company", "contact"]
 
@@ -81,9 +81,9 @@ async def hand_over(
 
 
 async def move_company(session: AsyncSession, company_id: int, owner: int, to_user_id: int) -> None:
-    """Give the company to ``to_user_id`` whole: its people, deals, open tasks and tickets
-    of the same ``owner`` go with it. The one move behind a handover, an assignment and the lead
-    pool's claims and releases (store/assign.py, store/pool.py)."""
+    """Give the company to ``to_user_id`` whole: its people, deals, contracts, open tasks
+    and tickets of the same ``owner`` go with it. The one move behind a handover, an
+    assignment and the lead pool's claims and releases (store/assign.py, store/pool.py)."""
     company = await session.get(Company, company_id)
     assert company is not None
     company.owner_id = to_user_id
@@ -91,6 +91,7 @@ async def move_company(session: AsyncSession, company_id: int, owner: int, to_us
     children = (
         select(Contact).where(Contact.company_id == company_id, Contact.owner_id == owner),
         select(Deal).where(Deal.company_id == company_id, Deal.owner_id == owner),
+        select(Contract).where(Contract.company_id == company_id, Contract.owner_id == owner),
         select(Task).where(
             Task.company_id == company_id, Task.owner_id == owner, Task.done_at.is_(None)
         ),

@@ -207,3 +207,19 @@ async def test_customers_go_to_sales_people_only(bot, ws):
     r = await ada.click(AssignTo(ws.ids["Hidden Co"], fay.user_id).encode())
     assert "Fay doesn't hold customers: assign them to a rep or a manager." in r.text
     assert await owner_of(bot, ws.ids["Hidden Co"]) == "zhang"
+
+
+async def test_a_customers_contracts_go_with_it(bot, ws):
+    """Owned like its deals, a customer's contracts follow it to the new owner: Zhang sees
+    Acme's contract in /contract list, Li no longer does (the review found them left
+    behind, visible only to the old owner)."""
+    from tests.test_contracts import contract_from_won_deal
+
+    r = await contract_from_won_deal(ws)
+    await ws.li.click(r.button("Submit"))
+    r = await ws.wang.send("把Acme Ltd分配给Zhang")
+    assert "Acme Ltd：Li → Zhang" in r.text
+    r = await ws.zhang.send("/contract list")
+    assert "• HT-2026-0001 · Acme Ltd" in r.text
+    r = await ws.li.send("/contract list")
+    assert r.text.startswith("No contracts yet.")
