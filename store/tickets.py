@@ -143,6 +143,12 @@ async def visible(
     return (await records.session.scalars(stmt.order_by(order).limit(limit))).all()
 
 
+async def count_visible(records: Records, *where: object) -> int:
+    stmt = select(func.count()).select_from(Ticket)
+    stmt = stmt.where(ticket_scope(records.principal), *where)  # type: ignore[arg-type]
+    return int(await records.session.scalar(stmt) or 0)
+
+
 async def of_company(records: Records, company_id: int, limit: int = 3) -> Sequence[Ticket]:
     return await visible(records, Ticket.company_id == company_id, limit=limit)
 

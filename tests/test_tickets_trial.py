@@ -136,3 +136,42 @@ async def test_the_same_in_chinese_from_a_service_person_and_no_fragment_custome
     r = await ws.na.send("华东仓储的系统又连不上了 客户挺急的 下个月在去回访一次")
     assert "“一次”" not in r.text  # "回访一次" is how often, never a customer to create
     assert r.text.startswith("⏰ 待办")
+
+
+async def test_closing_by_text_finds_ones_own_ticket_behind_many_of_others(bot, ws):
+    """Sun's one open Acme ticket is older than 55 of Yu's (which Sun sees, in the same
+    service team, but may not close): it is still the one found. The owner, who may close
+    all 56, is told how many there are and that the buttons are the newest six; a number
+    said the Chinese way ("1号工单") names the ticket."""
+    sun, yu = await service_people(bot)
+    await ws.li.send("Acme Ltd's printer is broken")  # #1, to Sun (round robin)
+    [first] = await all_tickets(bot)
+    assert first.assignee_id == sun.user_id
+    session, _records = await bot.records_for(ws.li)
+    async with session, session.begin():
+        for n in range(55):
+            session.add(
+                Ticket(
+                    company_id=first.company_id,
+                    summary=f"scanner {n} is broken",
+                    kind=first.kind,
+                    priority=first.priority,
+                    region=first.region,
+                    team_id=first.team_id,
+                    assignee_id=yu.user_id,
+                    owner_id=first.owner_id,
+                    respond_by=first.respond_by,
+                    resolve_by=first.resolve_by,
+                    created_at=first.created_at,
+                    updated_at=first.updated_at,
+                )
+            )
+    r = await sun.send("Acme Ltd那个单子修好了 关了吧")
+    assert r.text == "工单 #1 是怎么解决的？"
+    await sun.send("/cancel")
+    r = await ws.li.send("Acme Ltd fixed, close the ticket")
+    assert r.text.startswith("56 open tickets — the 6 newest are below.")
+    assert len([b for b in r.buttons if b.label.startswith("✅ #")]) == 6
+    assert r.button("#56") is not None
+    r = await sun.send("1号工单修好了")
+    assert r.text == "工单 #1 是怎么解决的？"

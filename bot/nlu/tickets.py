@@ -83,7 +83,9 @@ class CloseWords:
 
 
 _NUMBER = re.compile(
-    r"(?:#\s*|(?<![A-Za-z0-9])(?:ticket|case)\s*#?\s*|工单\s*#?\s*)(\d{1,9})", re.I
+    r"(?:#\s*|(?<![A-Za-z0-9])(?:ticket|case)\s*#?\s*|工单\s*#?\s*)(\d{1,9})"
+    r"|(?<!\d)(\d{1,9})\s*号\s*(?:工单|单子|单)",  # "7号工单修好了"
+    re.I,
 )
 
 
@@ -101,7 +103,7 @@ def _close_tables() -> tuple[re.Pattern[str], re.Pattern[str]]:
 def read_close(text: str) -> CloseWords:
     words, ticket = _close_tables()
     found = _NUMBER.search(text)
-    number = int(found.group(1)) if found else None
+    number = int(found.group(1) or found.group(2)) if found else None
     return CloseWords(
         bool(words.search(text)), number, number is not None or bool(ticket.search(text))
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement, or_, true
+
 from bot.context import Context, FlowKey, UserFacingError
 from bot.replies import Button
 from conversations.base import Answer, Expects, Flow, Step
@@ -43,6 +45,7 @@ class NoComment(Answer, tag="wx"):
 
 
 def may_close(ctx: Context, ticket: Ticket) -> bool:
+    """Its assignee, its customer's owner, or a manager (an admin) may close a ticket."""
     assert ctx.principal is not None
     principal = ctx.principal
     return (
@@ -50,6 +53,15 @@ def may_close(ctx: Context, ticket: Ticket) -> bool:
         or ticket.owner_id == principal.user_id
         or may_reassign(principal)
     )
+
+
+def closable(ctx: Context) -> ColumnElement[bool]:
+    """:func:`may_close` as a condition, for finding the tickets one may close among many."""
+    assert ctx.principal is not None
+    principal = ctx.principal
+    if may_reassign(principal):
+        return true()
+    return or_(Ticket.assignee_id == principal.user_id, Ticket.owner_id == principal.user_id)
 
 
 async def start_close(ctx: Context, ticket: Ticket) -> None:

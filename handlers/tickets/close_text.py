@@ -36,9 +36,8 @@ async def on_text(ctx: Context) -> bool:
         if company is None:
             return False
         where.append(Ticket.company_id == company.id)
-    found = [
-        t for t in await tickets.visible(ctx.records, *where, limit=50) if close.may_close(ctx, t)
-    ]
+    where.append(close.closable(ctx))  # in the query: the newest few may be others'
+    found = await tickets.visible(ctx.records, *where, limit=MAX_OFFERED + 1)
     if not found:
         if not words.about_ticket:
             return False
@@ -51,8 +50,13 @@ async def on_text(ctx: Context) -> bool:
     if len(found) == 1:
         await close.start_close(ctx, found[0])
         return True
+    if len(found) <= MAX_OFFERED:
+        question = ctx.t("tickets.close_pick", count=len(found))
+    else:  # say how many there are, and that these are the newest
+        count = await tickets.count_visible(ctx.records, *where)
+        question = ctx.t("tickets.close_pick_newest", count=count, shown=MAX_OFFERED)
     ctx.ask(
-        ctx.t("tickets.close_pick", count=len(found)),
+        question,
         [
             Button(f"✅ #{t.id} {shorten(t.summary, 30)}", CloseTicket(t.id))
             for t in found[:MAX_OFFERED]
