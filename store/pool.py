@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import NotAllowed, Principal, RecordNotFound
@@ -50,7 +51,8 @@ def a_person() -> ColumnElement[bool]:
 
 async def pool_owner(session: AsyncSession, now: datetime) -> int:
     """The pool's user id, the row made on first use (inactive: never pushed to, never a
-    choice of person)."""
+    choice of person). Two first uses at once: the second waits for the first's row
+    (PostgreSQL's unique index) and takes it, its own insert undone by a savepoint."""
     found = await session.scalar(select(User.id).where(User.name == POOL_NAME))
     if found is not None:
         return int(found)
@@ -61,8 +63,13 @@ async def pool_owner(session: AsyncSession, now: datetime) -> int:
         active=False,
         created_at=now,
     )
-    session.add(pool)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(pool)
+    except IntegrityError:
+        found = await session.scalar(select(User.id).where(User.name == POOL_NAME))
+        assert found is not None, "the pool's row went between the conflict and the read"
+        return int(found)
     return pool.id
 
 

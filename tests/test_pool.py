@@ -372,3 +372,38 @@ async def test_a_typed_claim_of_a_name_two_pooled_customers_share_asks_which(bot
     assert "星辰科技" in r.text
     assert await owner_of(bot, other) == "zhang"
     assert await owner_of(bot, ws.ids["星辰科技"]) == POOL_NAME
+
+
+@pytest.mark.postgresql_only
+async def test_two_first_uses_of_the_pool_at_once_share_its_one_row(db, clock):
+    """The pool's user row is made on first use; a second first use while the first has not
+    committed waits on the unique name and then takes the first's row, instead of failing
+    its whole message."""
+    import asyncio
+
+    from sqlalchemy import func, text
+
+    from store.pool import POOL_NAME, pool_owner
+
+    async def waiting_on_a_lock() -> bool:
+        async with db.transaction() as probe:
+            waits = await probe.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            )
+        return bool(waits)
+
+    async def second_use() -> int:
+        async with db.transaction() as session:
+            return await pool_owner(session, clock.now())
+
+    async with db.transaction() as first:
+        first_id = await pool_owner(first, clock.now())
+        second = asyncio.create_task(second_use())
+        while not await waiting_on_a_lock():  # the second insert waits on the first's row
+            assert not second.done(), second.exception()
+    assert await second == first_id
+    async with db.transaction() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(User).where(User.name == POOL_NAME)
+        )
+    assert count == 1
