@@ -31,6 +31,7 @@ from store.models import (
     Owned,
     Task,
 )
+from store.paging import pages
 
 MODELS: dict[str, type[Owned]] = {
     "companies": Company,
@@ -150,11 +151,8 @@ async def undo(records: Records, run: ImportRun) -> UndoResult:
     kept = dict.fromkeys(UNDO_ORDER, 0)
     for table in UNDO_ORDER:
         model = MODELS[table]
-        chunk = sorted(ids[table])
-        for start in range(0, len(chunk), 500):
-            objs = await session.scalars(
-                records.select(model).where(model.id.in_(chunk[start : start + 500]))
-            )
+        for page in pages(sorted(ids[table])):
+            objs = await session.scalars(records.select(model).where(model.id.in_(page)))
             for obj in objs.all():
                 if await _used(session, table, obj.id):
                     kept[table] += 1

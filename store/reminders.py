@@ -26,6 +26,7 @@ from store.models import (
     SchedulerMark,
     Task,
 )
+from store.paging import existing
 from store.upsert import dialect_insert, insert_ignore
 
 PUSH_EVENT_PREFIX = "rm:"
@@ -65,12 +66,7 @@ async def add_occurrences(session: AsyncSession, rows: Sequence[dict[str, Any]])
 
 
 async def existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
-    wanted = list(keys)
-    found: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        found.update(await session.scalars(select(Reminder.key).where(Reminder.key.in_(chunk))))
-    return found
+    return await existing(session, Reminder.key, keys)
 
 
 def occurrence(

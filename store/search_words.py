@@ -46,6 +46,7 @@ from sqlalchemy.orm import InstanceState, Session, UOWTransaction
 
 from store.like import ESCAPE, escape_like
 from store.models import Company, Contact, SearchWord
+from store.paging import pages
 from store.search_index import FTS_TABLES
 
 #: Where the name section of a search key ends (the layout is :mod:`store.search`'s).
@@ -78,9 +79,9 @@ def _inserts(dialect: str, words: Iterable[str]) -> list[Any]:
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return [
         make(_table())
-        .values([{"word": word} for word in ordered[start : start + INSERT_PAGE]])
+        .values([{"word": word} for word in page])
         .on_conflict_do_nothing(index_elements=["word"])
-        for start in range(0, len(ordered), INSERT_PAGE)
+        for page in pages(ordered, INSERT_PAGE)
     ]
 
 

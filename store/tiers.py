@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import Company, CompanyTag, CustomerTier, Deal, Tag
+from store.paging import pages
 from store.pipeline import WON
 from store.tags import canonical
 from store.tier_rules import LOWEST, TierRule
@@ -67,8 +68,8 @@ async def standings(
     :data:`ID_PAGE` ids, as an export of every customer asks)."""
     if company_ids is not None and len(company_ids) > ID_PAGE:
         out: dict[int, Standing] = {}
-        for start in range(0, len(company_ids), ID_PAGE):
-            out |= await standings(session, now, company_ids[start : start + ID_PAGE])
+        for page in pages(company_ids, ID_PAGE):
+            out |= await standings(session, now, page)
         return out
     since = now - YEAR
     deals = select(

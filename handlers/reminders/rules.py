@@ -62,6 +62,7 @@ from store.models import (
     Ticket,
     User,
 )
+from store.paging import existing
 from store.pipeline import Pipeline
 from store.reminders import micros
 from store.tickets import OPEN as TICKET_OPEN
@@ -520,11 +521,7 @@ async def fire(
     """Record each new key and make its task; keys seen before are skipped."""
     if not firings:
         return []
-    known: set[str] = set()
-    keys = [f.key for f in firings]
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        known.update(await session.scalars(select(RuleFiring.key).where(RuleFiring.key.in_(chunk))))
+    known = await existing(session, RuleFiring.key, (f.key for f in firings))
     fresh = [f for f in firings if f.key not in known]
     await scan.load_people({f.owner_id for f in fresh})
     tasks = []
