@@ -11,11 +11,11 @@ are current between recomputes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import Company, CompanyTag, CustomerTier, Deal, Tag
@@ -71,14 +71,7 @@ async def standings(
         for page in pages(company_ids, ID_PAGE):
             out |= await standings(session, now, page)
         return out
-    since = now - YEAR
-    deals = select(
-        Deal.company_id,
-        func.coalesce(
-            func.sum(case((Deal.stage_changed_at >= since, Deal.amount_cents), else_=0)), 0
-        ),
-        func.count(Deal.id),
-    ).where(Deal.stage == WON)
+    deals = _won_deals(now)
     tags = select(CompanyTag.company_id, Tag.name).join(Tag, Tag.id == CompanyTag.tag_id)
     companies = select(Company.id)
     if company_ids is not None:
@@ -99,12 +92,31 @@ async def standings(
     return out
 
 
+def _won_deals(now: datetime) -> Select[int, int, int]:
+    """Per customer: the won deals' amount in the last year, and how many were ever won."""
+    since = now - YEAR
+    return select(
+        Deal.company_id,
+        func.coalesce(
+            func.sum(case((Deal.stage_changed_at >= since, Deal.amount_cents), else_=0)), 0
+        ),
+        func.count(Deal.id),
+    ).where(Deal.stage == WON)
+
+
 async def tier_of(
-    session: AsyncSession, rules: Sequence[TierRule], company_id: int, now: datetime
+    session: AsyncSession,
+    rules: Sequence[TierRule],
+    company_id: int,
+    now: datetime,
+    tag_names: Iterable[str],
 ) -> Decision:
-    """One customer's tier as the rules say now (the customer card)."""
-    found = await standings(session, now, [company_id])
-    return decide(rules, found.get(company_id, Standing()))
+    """One customer's tier as the rules say now, for its card, which has read the customer
+    (so it exists) and its tags already: one statement, its won deals."""
+    stmt = _won_deals(now).where(Deal.company_id == company_id).group_by(Deal.company_id)
+    row = (await session.execute(stmt)).first()
+    won, orders = (int(row[1] or 0), int(row[2])) if row is not None else (0, 0)
+    return decide(rules, Standing(won, orders, frozenset(tag_names)))
 
 
 @dataclass(frozen=True)

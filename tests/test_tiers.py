@@ -268,3 +268,19 @@ async def test_standings_of_more_customers_than_one_statement_takes(bot, ws):
     async with bot.db.transaction() as session:
         found = await standings(session, bot.clock.now(), wanted)
     assert found == {ws.ids["Acme Ltd"]: Standing(12_000_000, 1)}
+
+
+async def test_a_card_reads_its_tags_once_and_its_tier_in_one_statement(bot, ws):
+    """The card had read its customer and its tags; the tier used to read both again (three
+    statements): now only the won deals, and the tier still counts a tag as an input."""
+    import re
+
+    from tests.sql_trace import executed
+
+    await ws.na.send("标签 星辰科技 VIP")
+    with executed() as calls:
+        r = await ws.na.send("/查 星辰科技")
+    assert "⭐ 等级：VIP客户 · 标签：VIP" in r.text
+    seen = [c.statement for c in calls]
+    assert len([s for s in seen if "FROM company_tags" in s or "JOIN company_tags" in s]) == 1
+    assert not [s for s in seen if re.match(r"\s*SELECT companies\.id\s+FROM companies", s)]

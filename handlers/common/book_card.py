@@ -15,10 +15,12 @@ async def book_lines(ctx: Context, entity: str, record_id: int) -> list[str]:
     """``🏷 VIP · 制造业`` and one ``🧩 name: value`` line per field that has a value."""
     lines: list[str] = []
     if entity == "company":
-        decision = await tiers.tier_of(ctx.session, ctx.settings.tier_rules, record_id, ctx.now)
+        on = await tags.company_tags(ctx.session, record_id)
+        names = [name for _, name in on]
+        rules = ctx.settings.tier_rules
+        decision = await tiers.tier_of(ctx.session, rules, record_id, ctx.now, names)
         why = reason_text(ctx.t, ctx.lang, decision.reason, ctx.currency)
         lines.append(ctx.t("tiers.card", tier=tier_name(ctx.t, decision.tier), reason=why))
-        on = await tags.company_tags(ctx.session, record_id)
         if on:
             lines.append("🏷 " + " · ".join(tags.label(name, ctx.lang) for _, name in on))
     for field, values in await fields.values_of(ctx.session, entity, record_id):
