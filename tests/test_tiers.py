@@ -272,7 +272,8 @@ async def test_standings_of_more_customers_than_one_statement_takes(bot, ws):
 
 async def test_a_card_reads_its_tags_once_and_its_tier_in_one_statement(bot, ws):
     """The card had read its customer and its tags; the tier used to read both again (three
-    statements): now only the won deals, and the tier still counts a tag as an input."""
+    statements): now only the won deals, and the tier still counts a tag as an input. The
+    custom fields are read once too, for their values and for the 🧩 button."""
     import re
 
     from tests.sql_trace import executed
@@ -284,3 +285,4 @@ async def test_a_card_reads_its_tags_once_and_its_tier_in_one_statement(bot, ws)
     seen = [c.statement for c in calls]
     assert len([s for s in seen if "FROM company_tags" in s or "JOIN company_tags" in s]) == 1
     assert not [s for s in seen if re.match(r"\s*SELECT companies\.id\s+FROM companies", s)]
+    assert len([s for s in seen if re.search(r"FROM custom_fields", s)]) == 1

@@ -3,6 +3,8 @@ and the 🏷 Tags / 🧩 Fields buttons (answered by :mod:`handlers.book`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.context import Context
 from bot.replies import Button
 from handlers.common.actions import FieldsFor, TagsFor
@@ -11,9 +13,18 @@ from handlers.common.tier_text import reason_text, tier_name
 from store import fields, tags, tiers
 
 
-async def book_lines(ctx: Context, entity: str, record_id: int) -> list[str]:
-    """``🏷 VIP · 制造业`` and one ``🧩 name: value`` line per field that has a value."""
+@dataclass(frozen=True)
+class Book:
+    lines: list[str]
+    buttons: list[Button]
+
+
+async def book_of(ctx: Context, entity: str, record_id: int) -> Book:
+    """What a card shows of the book: ``⭐`` the tier (a customer), ``🏷 VIP · 制造业``, a
+    ``🧩 name: value`` line per field with a value; the 🏷 Tags button (a customer) and
+    🧩 Fields when the entity has fields. Its tags and its fields are read once each."""
     lines: list[str] = []
+    buttons: list[Button] = []
     if entity == "company":
         on = await tags.company_tags(ctx.session, record_id)
         names = [name for _, name in on]
@@ -23,15 +34,12 @@ async def book_lines(ctx: Context, entity: str, record_id: int) -> list[str]:
         lines.append(ctx.t("tiers.card", tier=tier_name(ctx.t, decision.tier), reason=why))
         if on:
             lines.append("🏷 " + " · ".join(tags.label(name, ctx.lang) for _, name in on))
-    for field, values in await fields.values_of(ctx.session, entity, record_id):
-        lines.append(f"🧩 {field_name(field, ctx.lang)}: {show_value(field, values, ctx.lang)}")
-    return lines
-
-
-async def book_buttons(ctx: Context, entity: str, record_id: int) -> list[Button]:
-    buttons: list[Button] = []
-    if entity == "company":
         buttons.append(Button(ctx.t("book.tags.btn_tags"), TagsFor(record_id)))
-    if await fields.fields_for(ctx.session, entity):
+    found = await fields.fields_with_values(ctx.session, entity, record_id)
+    for field, values in found:
+        if values:
+            shown = show_value(field, values, ctx.lang)
+            lines.append(f"🧩 {field_name(field, ctx.lang)}: {shown}")
+    if found:
         buttons.append(Button(ctx.t("book.fields.btn_fields"), FieldsFor(entity, record_id)))
-    return buttons
+    return Book(lines, buttons)

@@ -6,7 +6,7 @@ from bot.context import Context
 from bot.phones import display_phone
 from bot.replies import Button, Card
 from handlers.common.actions import ReleaseToPool
-from handlers.common.book_card import book_buttons, book_lines
+from handlers.common.book_card import book_of
 from handlers.common.labels import activity_label, deal_line
 from handlers.contracts.views import customer_summary
 from handlers.customers.actions import CorrectFrom, LogFor, ShowHistory
@@ -66,7 +66,8 @@ async def company_card(ctx: Context, company: Company) -> Card:
     lines += contract_lines
     ticket_lines, ticket_buttons = await ticket_views.customer_summary(ctx, company.id)
     lines += ticket_lines
-    lines += await book_lines(ctx, "company", company.id)
+    book = await book_of(ctx, "company", company.id)
+    lines += book.lines
     if last is not None:
         when = format_when(last.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)
         lines.append(
@@ -100,7 +101,6 @@ async def company_card(ctx: Context, company: Company) -> Card:
     if records.may_correct(company):
         edit = (Button(ctx.t("corrections.edit"), CorrectFrom(company.id)),)
     # The book's 🏷 Tags / 🧩 Fields after Edit: the numbers of the buttons before stay.
-    book = tuple(await book_buttons(ctx, "company", company.id))
     # The lead pool's 🌊 Release, last: for the holder only (handlers/pool asks first).
     release: tuple[Button, ...] = ()
     if company.owner_id == records.principal.user_id:
@@ -113,7 +113,7 @@ async def company_card(ctx: Context, company: Company) -> Card:
         + tuple(contract_buttons)
         + tuple(ticket_buttons)
         + edit
-        + book
+        + tuple(book.buttons)
         + release,
     )
 

@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.payloads import Action, PayloadTooLong
 from bot.replies import Button
 from bot.router import Router, action, command
-from handlers.common.book_card import book_buttons, book_lines
+from handlers.common.book_card import book_of
 from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.customers import new_company
 from handlers.customers.actions import CorrectRecord, FindMore, OpenCompany, OpenContact
@@ -163,13 +163,12 @@ async def open_contact(ctx: Context) -> None:
 async def show_contact(ctx: Context, contact: Contact) -> None:
     """A contact's own card, with where it came from and its custom fields; Edit for its
     owner and admins (``Records.may_correct``), 🧩 Fields when contacts have custom fields."""
-    text = "\n".join(
-        [await contact_text(ctx, contact), *await book_lines(ctx, "contact", contact.id)]
-    )
+    book = await book_of(ctx, "contact", contact.id)
+    text = "\n".join([await contact_text(ctx, contact), *book.lines])
     buttons = []
     if ctx.records.may_correct(contact):
         buttons.append(Button(ctx.t("corrections.edit"), CorrectRecord("contact", contact.id)))
-    buttons += await book_buttons(ctx, "contact", contact.id)
+    buttons += book.buttons
     if buttons:
         ctx.ask(text, buttons)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.replies import Button, Card
 from handlers.common.actions import ContractFromDeal
-from handlers.common.book_card import book_buttons, book_lines
+from handlers.common.book_card import book_of
 from handlers.common.labels import deal_amount, stage_label
 from handlers.deals.actions import EditAmount, EditClose, MoveDeal, PickStage, ReopenDeal
 from locales.formatting import format_date
@@ -30,7 +30,8 @@ async def deal_card(ctx: Context, deal: Deal) -> Card:
     ]
     if deal.close_reason:
         lines.append(ctx.t("deal.line_reason", value=deal.close_reason))
-    lines += await book_lines(ctx, "deal", deal.id)
+    book = await book_of(ctx, "deal", deal.id)
+    lines += book.lines
     buttons: tuple[Button, ...] = ()
     if not ctx.settings.pipeline.is_closed(deal.stage):
         buttons = (
@@ -51,9 +52,7 @@ async def deal_card(ctx: Context, deal: Deal) -> Card:
         # Finance reads a rep's deal: no buttons that would only be refused.
         return Card(f"💼 {deal.title}", tuple(lines))
     # 🧩 Fields last (when deals have custom fields): the buttons before keep their numbers.
-    return Card(
-        f"💼 {deal.title}", tuple(lines), buttons + tuple(await book_buttons(ctx, "deal", deal.id))
-    )
+    return Card(f"💼 {deal.title}", tuple(lines), buttons + tuple(book.buttons))
 
 
 def stage_buttons(ctx: Context, deal: Deal) -> list[Button]:
