@@ -9,7 +9,8 @@ company domains; 50 reps own them at random) with Core bulk inserts (not
 :func:`store.bulk.create_many`, which also writes an audit row per field: millions of rows
 no lookup reads, and a slower load), computing
 ``search_key`` with the function the ORM hook uses, then the table of name words
-(:func:`store.search_words.rebuild`, as migration 0026 fills it). Then times ``search()``
+(:func:`store.search_words.rebuild`, as migration 0026 fills it) and their postings
+(:func:`store.search_words.rebuild_postings`, migration 0027). Then times ``search()``
 per query class (exact name, prefix, pinyin, initials, 4 phone digits, email domain, typo,
 a typo that matches nothing) as an admin (sees everything) and as one rep (~1/50 of the rows), and
 prints p50/p95/p99 in ms. ``search_key`` feeds the trigram index through the SQLite triggers
@@ -188,6 +189,7 @@ async def load(db: Database, count: int, seed: int) -> None:
         print(f"  loaded {start + len(batch):,} contacts", file=sys.stderr, flush=True)
     async with db.engine.begin() as conn:  # the Core inserts above bypass the flush hook
         await conn.run_sync(search_words.rebuild)
+        await conn.run_sync(search_words.rebuild_postings)
     if db.is_sqlite:
         async with db.engine.begin() as conn:
             await conn.execute(text("ANALYZE"))

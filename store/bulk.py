@@ -29,7 +29,7 @@ from store.bulk_audit import audit_created
 from store.models import AuditEntry, Company, Contact, Owned
 from store.sealing import session_keyring
 from store.search import KEY_SOURCES, search_keys
-from store.search_words import remember
+from store.search_words import post, remember
 
 #: ``Session.info`` keys under which :class:`store.db.Database` hands its clock and text
 #: cleaner to every session, so writers that bypass the flush apply what the hooks apply.
@@ -73,7 +73,7 @@ async def create_many(
     _searchable(records, model, values)
     await _check_companies(records, {v["company_id"] for v in values if v.get("company_id")})
     ids = await _insert(records, model, values)
-    await _remember_words(records, model, values)
+    await _remember_words(records, model, ids, values)
     await _audit(records, model, ids, values)
     return ids
 
@@ -109,7 +109,7 @@ class Together:
         connection = await records.session.connection()
         inserted = await connection.execute(insert(table).returning(table.c.id), values)
         record_id = int(inserted.scalar_one())
-        await _remember_words(records, model, [values])
+        await _remember_words(records, model, [record_id], [values])
         self.audit += _audit_rows(records, model, [record_id], [values])
         made: Any = model
         return cast(RecordT, made(id=record_id, **values))
@@ -140,11 +140,16 @@ def _searchable(records: Records, model: type[Any], values: list[dict[str, Any]]
     blind_index.fill(keyring, model, values)
 
 
-async def _remember_words(records: Records, model: type[Any], values: list[dict[str, Any]]) -> None:
-    """The names' words for the typo stage, as the flush hook adds them
-    (:mod:`store.search_words`)."""
+async def _remember_words(
+    records: Records, model: type[Any], ids: list[int], values: list[dict[str, Any]]
+) -> None:
+    """The names' words and the records' postings for the typo stage, as the flush hook
+    adds them (:mod:`store.search_words`)."""
     if model is Company or model is Contact:
-        await remember(await records.session.connection(), (v["search_key"] for v in values))
+        connection = await records.session.connection()
+        await remember(connection, (v["search_key"] for v in values))
+        posted = [(i, v["owner_id"], v["search_key"]) for i, v in zip(ids, values, strict=True)]
+        await post(connection, model, posted)
 
 
 def _attrs(model: type[Any]) -> list[ColumnProperty[Any]]:

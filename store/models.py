@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Text,
     Time,
@@ -194,6 +195,38 @@ class SearchWord(Base):
     __tablename__ = "search_words"
     id: Mapped[int] = mapped_column(primary_key=True)
     word: Mapped[str] = mapped_column(Text, unique=True)
+
+
+#: The key of a word's postings (:class:`CompanyWord`, :class:`ContactWord`): one B-tree,
+#: read by word (an admin) or by word and owner (a rep); a WITHOUT ROWID table on SQLite,
+#: so that key is the table itself.
+_POSTING_KEY = ("word", "owner_id", "record_id")
+
+
+class CompanyWord(Base):
+    """One name-section piece of one company's search key, with the company's owner: which
+    companies hold a word. The typo stage of lookup reads the holders of its near words
+    here (:mod:`store.search_words`); a company's rows go with it (``ON DELETE CASCADE``)."""
+
+    __tablename__ = "company_words"
+    __table_args__ = (PrimaryKeyConstraint(*_POSTING_KEY), {"sqlite_with_rowid": False})
+    word: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(Integer)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+
+
+class ContactWord(Base):
+    """:class:`CompanyWord` for contacts."""
+
+    __tablename__ = "contact_words"
+    __table_args__ = (PrimaryKeyConstraint(*_POSTING_KEY), {"sqlite_with_rowid": False})
+    word: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(Integer)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
 
 
 class ContactPhoto(Base):

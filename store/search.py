@@ -46,16 +46,15 @@ rules, so a rep's lookup never sees another rep's rows. Stage 1 asks the index f
 holding the query's trigrams and rechecks the exact ``LIKE``; a two-letter form is looked up
 as ``' zw'`` (a piece start, which finds tiers 0-2), and only when that yields fewer than
 the rows wanted does the ``LIKE`` scan run (a single CJK character always scans). Stage 2 on
-PostgreSQL looks for near words in the table of distinct name words (migration 0026), not
-among the records: the most ``word_similarity``-close ones, plus the query's own parts that
-are words (``ltd`` in ``acmoltd``); the words a typo check could accept are read back to the
-visible records holding them through a GIN index of the name sections' pieces, so a typo
-finds an old record too, and one no word is near enough to reads no record. On SQLite stage
-2 takes the best-``bm25`` rows of an FTS5 ``OR`` of the query's trigrams; when more than
-:data:`FUZZY_RANK_ROWS` rows share one, the rows holding a pair of the query's trigrams at
-least three apart (one typo breaks at most three consecutive trigrams, so a near match keeps
-such a pair), in the index's rowid order so the scan stops at the limit. (The words path
-was measured on SQLite too and cost more there: BENCHMARKS.md.)
+looks for near words in the table of distinct name words (migration 0026), not among the
+records: on PostgreSQL the most ``word_similarity``-close ones, on SQLite those sharing the
+most trigrams through the words' FTS5 index, plus the query's own parts that are words
+(``ltd`` in ``acmoltd``); the words a typo check could accept are read back to the visible
+records holding them through the postings (migration 0027: a B-tree keyed by word and owner,
+so a rep reads only their own holders), so a typo finds an old record too, and one no word
+is near enough to reads no record. (Before the postings, SQLite's stage 2 ranked its
+records' FTS5 trigram matches by ``bm25``, and PostgreSQL read holders through a GIN index of
+the name sections' pieces, a rep's in a BitmapAnd with ``owner_id``: BENCHMARKS.md.)
 Left slow (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): stage 1 still ranks every
 index match of a common form (``john``, a two-letter piece start) in SQL, and a rep's
 two-letter lookup that finds fewer than ``limit`` piece starts scans the rep's rows. A typo'd
@@ -89,12 +88,10 @@ from sqlalchemy import (
     func,
     inspect,
     literal,
-    literal_column,
     or_,
     select,
     union,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
@@ -105,7 +102,7 @@ from store.offload import offloaded
 from store.pinyin import syllables
 from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES
-from store.search_words import name_words
+from store.search_words import POSTINGS_OF, name_words
 
 #: Shortest query (in letters/digits) worth answering; one letter matches nearly everything.
 #: A single CJK character is allowed: it is as selective as a short word (a surname like 张
@@ -623,6 +620,14 @@ _FTS: dict[Searchable, Table] = {
     )
     for model in (Company, Contact)
 }
+#: The words' FTS5 table (contentless: it indexes each word padded with spaces).
+_WORDS_FTS = Table(
+    FTS_TABLES["search_words"],
+    _FTS_METADATA,
+    Column("rowid", Integer),
+    Column("rank", Float),
+    Column(FTS_TABLES["search_words"], Text, key="whole"),
+)
 
 
 def _is_sqlite(records: Records) -> bool:
@@ -782,16 +787,34 @@ def _pair_query(texts: list[str]) -> str:
 
 
 async def _near_words(session: AsyncSession, texts: list[str]) -> list[str]:
-    """PostgreSQL: the distinct name words (:mod:`store.search_words`) nearest ``texts``, at
-    most :data:`NEAR_WORDS`: ``word %> text`` (word similarity at least
-    :data:`PG_WORD_SIMILARITY`, set by :func:`_postgres_typo_plan`), most similar first,
-    and the texts' own parts that are words (:func:`_inner_pieces`). The typo stage's first
-    step, over a few hundred thousand short rows instead of every name."""
+    """The distinct name words (:mod:`store.search_words`) nearest ``texts``, at most
+    :data:`NEAR_WORDS`, and the texts' own parts that are words (:func:`_inner_pieces`): the
+    typo stage's first step, over a few hundred thousand short rows instead of every name.
+
+    PostgreSQL: ``word %> text`` (word similarity at least :data:`PG_WORD_SIMILARITY`, set
+    by :func:`_postgres_typo_plan`), most similar first. SQLite: FTS5 ``MATCH`` of any of
+    the texts' trigrams (word edges included: the words are indexed padded with spaces),
+    best ``bm25`` first, when at most :data:`NEAR_WORDS` words share one; beyond that the
+    words holding a typo-proof pair of trigrams (:func:`_pair_query`), in the index's order.
+    """
     inside = select(SearchWord.word).where(SearchWord.word.in_(_inner_pieces(texts)))
-    similar = or_(*(SearchWord.word.op("%>")(text) for text in texts))
-    closeness = func.greatest(*(func.word_similarity(text, SearchWord.word) for text in texts))
-    stmt = select(SearchWord.word).where(similar).order_by(closeness.desc(), SearchWord.word)
-    near = stmt.limit(NEAR_WORDS).subquery()
+    if session.get_bind().dialect.name != "sqlite":
+        similar = or_(*(SearchWord.word.op("%>")(text) for text in texts))
+        closeness = func.greatest(*(func.word_similarity(text, SearchWord.word) for text in texts))
+        stmt = select(SearchWord.word).where(similar).order_by(closeness.desc(), SearchWord.word)
+        near = stmt.limit(NEAR_WORDS).subquery()
+        return list(await session.scalars(union(select(near.c.word), inside)))
+    fts = _WORDS_FTS
+    grams = _unique(gram for text in texts for gram in _trigrams(f" {text} "))
+    query = _fts_query([gram] for gram in grams)
+    sharing = select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)).limit(NEAR_WORDS + 1)
+    shared = await session.scalar(select(func.count()).select_from(sharing.subquery()))
+    words = select(SearchWord.word).join(fts, fts.c.rowid == SearchWord.id)
+    if (shared or 0) <= NEAR_WORDS:
+        words = words.where(fts.c.whole.op("MATCH")(query)).order_by(fts.c.rank)
+    else:
+        words = words.where(fts.c.whole.op("MATCH")(_pair_query(texts))).order_by(fts.c.rowid)
+    near = words.limit(NEAR_WORDS).subquery()
     return list(await session.scalars(union(select(near.c.word), inside)))
 
 
@@ -823,31 +846,22 @@ def _accepted_words(texts: list[str], words: list[str]) -> list[str]:
     return sorted(scores, key=lambda word: (-scores[word], word))[:MATCHED_WORDS]
 
 
-def _holding(records: Records, model: Searchable, words: list[str]) -> Select[Any]:
-    """PostgreSQL: the visible rows whose name section holds one of ``words`` as a piece,
-    through migration 0026's GIN index of the section's pieces (one short posting list per
-    word, where ``LIKE '% word %'`` would intersect the long lists of common trigrams)."""
+def _holding(
+    records: Records, model: Searchable, words: list[str], limit: int = FUZZY_CANDIDATES
+) -> Select[Any]:
+    """The visible rows whose name section holds one of ``words`` as a piece, through the
+    postings (migration 0027, :mod:`store.search_words`): a B-tree keyed by word and owner,
+    so a rep reads only their own holders of each word, an admin one range per word."""
+    posting = POSTINGS_OF[model]
+    held = select(posting.record_id).where(posting.word.in_(words))
+    owners = records.principal.visible_owner_ids
+    if owners is not None:
+        held = held.where(posting.owner_id.in_(sorted(owners)))
+    # The first postings found will do (the caller keeps at most ``limit`` records): an
+    # admin's common word (``smith``) has 25,000 holders at a million contacts, and reading
+    # them all cost 50-60 ms. Twice as many, for records holding two of the words.
     stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
-    # NAME_WORDS_SQL of store.search_index, spelled alike so the planner uses the index.
-    pieces = func.string_to_array(_name_section(model), literal_column("' '"), type_=ARRAY(Text))
-    return stmt.where(pieces.op("&&")(literal(words, ARRAY(Text))))
-
-
-async def _sqlite_typo_rows(records: Records, model: Searchable, texts: list[str]) -> Select[Any]:
-    """The stage-2 candidate query on SQLite (see :func:`_typo_candidates`)."""
-    fts = _FTS[model]
-    grams = _unique(gram for text in texts for gram in _trigrams(f" {text} "))
-    query = _fts_query([gram] for gram in grams)
-    sharing = select(fts.c.rowid).where(fts.c.whole.op("MATCH")(query)).limit(FUZZY_RANK_ROWS + 1)
-    shared = await records.session.scalar(select(func.count()).select_from(sharing.subquery()))
-    stmt: Select[Any] = records.select(model).with_only_columns(*_columns(model))
-    stmt = stmt.join(fts, fts.c.rowid == model.id)
-    if (shared or 0) <= FUZZY_RANK_ROWS:
-        return stmt.where(fts.c.whole.op("MATCH")(query)).order_by(fts.c.rank, model.id)
-    # Too many rows share a trigram (``com``, ``ang``) to rank them all by bm25: take the
-    # rows holding a typo-proof pair of trigrams instead, oldest first, in the index's own
-    # order so that the scan stops at the limit.
-    return stmt.where(fts.c.whole.op("MATCH")(_pair_query(texts))).order_by(fts.c.rowid)
+    return stmt.where(model.id.in_(held.limit(2 * limit)))
 
 
 async def _typo_candidates(
@@ -876,15 +890,7 @@ async def _typo_candidates_of(
     round trip, and on a busy machine a round trip waits its turn for a core: 20-60 ms
     each at load average 14)."""
     if _is_sqlite(records):
-        # The records' own FTS5 index, not the words table: on SQLite, reading the holders
-        # of a common word back through FTS5 trigrams cost more than this at a million
-        # contacts (BENCHMARKS.md, "Typo stage by distinct words").
-        found = []
-        for model in models:
-            stmt = await _sqlite_typo_rows(records, model, texts)
-            rows = await records.session.execute(stmt.limit(FUZZY_CANDIDATES))
-            found.append([(row[0], row[1], row[2], row[3]) for row in rows])
-        return found
+        return await _candidates_by_words(records, models, texts)
     async with _postgres_typo_plan(records.session):
         return await _candidates_by_words(records, models, texts)
 
@@ -899,7 +905,7 @@ async def _candidates_by_words(
     fetch = min(FUZZY_CANDIDATES, FUZZY_RANK_ROWS)
     found = []
     for model in models:
-        rows = await records.session.execute(_holding(records, model, words).limit(fetch))
+        rows = await records.session.execute(_holding(records, model, words, fetch).limit(fetch))
         held = [(row[0], row[1], row[2], row[3]) for row in rows]
         held.sort(key=lambda row: (_nearest(row[3], rank), row[0]))
         found.append(held)
@@ -927,14 +933,6 @@ async def _postgres_typo_plan(session: AsyncSession) -> AsyncIterator[None]:
     )
     yield
     await session.execute(select(func.set_config("enable_seqscan", before, True)))
-
-
-def _name_section(model: Searchable) -> ColumnElement[str]:
-    """PostgreSQL: the key's name section, as migration 0018 indexes it (the same SQL text,
-    constants inline, or the planner would not match the expression index)."""
-    return func.split_part(
-        model.search_key, literal_column(f"'{NAMES_END}'"), literal_column("1"), type_=Text
-    )
 
 
 async def _stage_two(records: Records, q: _Query) -> list[Hit]:

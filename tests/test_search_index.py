@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from store import search as store_search
 from store.models import Company, Contact
@@ -179,19 +179,31 @@ async def test_typo_candidates_come_from_names_not_emails(bot, monkeypatch):
     assert await _names(bot, li, "jacksonn") == ["Amos Jackson"]
 
 
-@pytest.mark.postgresql_only
-async def test_postgresql_typo_stage_reads_the_name_section_index(bot):
-    """Migration 0018's expression index is the one the typo condition's plan uses (the
-    planner matches an expression index only to the same expression)."""
+async def test_a_reps_typo_stage_reads_their_holders_from_the_postings_key(bot):
+    """The records holding a near word are read by the postings' primary key (word, owner,
+    record): a rep's own holders only, not every holder of a common word filtered by owner
+    afterwards (migration 0027)."""
     li = await bot.user("li")
-    condition = store_search._name_section(Contact).op("%>")("jacksonn")
-    query = select(Contact.id).where(condition).limit(10)
-    sql = str(query.compile(bot.db.engine, compile_kwargs={"literal_binds": True}))
-    session, _records = await bot.records_for(li)
+    session, records = await bot.records_for(li)
     async with session, session.begin():
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(await session.scalars(text(f"EXPLAIN {sql}")))
-    assert NAME_TRGM_INDEXES["contacts"] in plan
+        await records.create(Contact, name="Amos Jackson")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        assert records.principal.visible_owner_ids is not None  # a rep
+        query = store_search._holding(records, Contact, ["jackson", "jacksen"])
+        sql = str(query.compile(bot.db.engine, compile_kwargs={"literal_binds": True}))
+        if bot.db.is_sqlite:
+            plan = " ".join(
+                str(row[-1]) for row in await session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+            )
+            assert "contact_words USING PRIMARY KEY (word=? AND owner_id=?)" in plan
+        else:
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = "\n".join(await session.scalars(text(f"EXPLAIN {sql}")))
+            assert "pk_contact_words" in plan
+            assert "owner_id" in plan.partition("pk_contact_words")[2]
+        rows = (await session.execute(query)).all()
+    assert [row[2] for row in rows] == ["Amos Jackson"]
 
 
 @pytest.mark.postgresql_only

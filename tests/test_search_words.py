@@ -1,16 +1,17 @@
-"""The table of distinct name words behind the typo stage (store/search_words.py) is kept
-right by every way a customer is written, and a typo that matches nothing ends there."""
+"""The table of distinct name words behind the typo stage (store/search_words.py), and the
+postings of which records hold each word by owner, are kept right by every way a customer
+is written (created, renamed, handed over, deleted, imported), and a typo that matches
+nothing ends there."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import select, text
 
 from bot.events import Attachment
 from store.bulk import create_one
-from store.models import Company, Contact, SearchWord
+from store.models import Company, CompanyWord, Contact, ContactWord, SearchWord
 from store.search_words import name_words
 from tests.sheets import xlsx
 from tests.sql_trace import executed
@@ -31,6 +32,32 @@ async def held_words(bot: Any) -> set[str]:
     return {word for key in keys for word in name_words(key)}
 
 
+async def postings(bot: Any) -> set[tuple[str, str, int, int]]:
+    found: set[tuple[str, str, int, int]] = set()
+    for kind, posting in (("company", CompanyWord), ("contact", ContactWord)):
+        rows = await bot.all(select(posting))
+        found |= {(kind, row.word, row.owner_id, row.record_id) for row in rows}
+    return found
+
+
+async def held_postings(bot: Any) -> set[tuple[str, str, int, int]]:
+    """What the postings must hold: every name-section piece of every stored key, with the
+    record's owner."""
+    found: set[tuple[str, str, int, int]] = set()
+    for kind, model in (("company", Company), ("contact", Contact)):
+        for row in await bot.all(select(model)):
+            found |= {(kind, w, row.owner_id, row.id) for w in name_words(row.search_key)}
+    return found
+
+
+async def assert_kept(bot: Any) -> set[str]:
+    """The words and the postings are exactly what the stored keys say; the words."""
+    found = await words(bot)
+    assert found == await held_words(bot)
+    assert await postings(bot) == await held_postings(bot)
+    return found
+
+
 async def test_create_rename_delete_keep_the_words_right(bot):
     li = await bot.user("li")
     session, records = await bot.records_for(li)
@@ -42,6 +69,8 @@ async def test_create_rename_delete_keep_the_words_right(bot):
     assert {"quantexaholdings", "quantexa", "holdings", "张伟", "zhangwei"} <= found
     assert "zhangwei@xingchen.cn" not in found  # names only
     assert found == await held_words(bot)
+    assert ("contact", "zhangwei", li.user_id, solo.id) in await postings(bot)
+    await assert_kept(bot)
 
     session, records = await bot.records_for(li)
     async with session, session.begin():
@@ -55,6 +84,8 @@ async def test_create_rename_delete_keep_the_words_right(bot):
     assert "quantexa" in found  # Harold Quantexa still does
     assert not {"张伟", "zhangwei"} & found
     assert found == await held_words(bot)
+    assert not [p for p in await postings(bot) if p[3] == solo.id and p[0] == "contact"]
+    await assert_kept(bot)
 
     r = await li.send("/find vantexs")  # the renamed company, by a typo
     assert "Vantexa Partners" in shown(r)
@@ -81,6 +112,7 @@ async def test_a_word_with_like_wildcards_is_dropped_when_only_a_lookalike_holds
     assert not {"a_b", "a%b"} & found
     assert "axb" in found
     assert found == await held_words(bot)
+    await assert_kept(bot)
 
 
 async def test_a_one_message_log_and_an_import_add_their_words(bot, ws, tmp_path):
@@ -99,6 +131,7 @@ async def test_a_one_message_log_and_an_import_add_their_words(bot, ws, tmp_path
     assert {"ozymandiasbreck", "ozymandias", "breck", "鑫淼贸易有限公司", "欧阳翠花"} <= found
     assert "13700001111" not in found
     assert found == await held_words(bot)
+    await assert_kept(bot)
 
     r = await ws.li.send("/find ozymandas")
     assert "Ozymandias Breck" in shown(r)
@@ -119,16 +152,37 @@ async def test_encrypted_numbers_and_addresses_never_become_words(bot, settings)
     found = await words(bot)
     assert {"sarahlee", "sarah", "lee"} <= found
     assert found == await held_words(bot)
+    await assert_kept(bot)
     stored = " ".join(found)
     assert "globex" not in stored
     assert "2222" not in stored
 
 
-@pytest.mark.postgresql_only
+async def test_a_customer_handed_over_is_found_by_a_typo_by_its_new_owner_only(bot, ws):
+    """The postings carry the owner (a rep's holders of a word are one range of the key):
+    an assignment moves them, and the typo stage finds the customer for the new owner and
+    no longer for the old one."""
+    r = await ws.li.send("/find Acme Ltx")
+    assert "Acme Ltd" in shown(r)
+    before = await postings(bot)
+    r = await ws.wang.send("assign Acme Ltd to Zhang")
+    assert "Acme Ltd" in r.text
+    acme = ws.ids["Acme Ltd"]
+    moved = {p for p in await postings(bot) if p[0] == "company" and p[3] == acme}
+    assert moved
+    assert {p[2] for p in moved} == {ws.zhang.user_id}
+    assert await postings(bot) != before
+    await assert_kept(bot)
+    r = await ws.zhang.send("/find Acme Ltx")
+    assert "Acme Ltd" in shown(r)
+    r = await ws.li.send("/find Acme Ltx")
+    assert "Acme Ltd" not in shown(r)
+
+
 async def test_a_typo_that_matches_no_word_reads_no_record(bot):
     """The case that cost 0.3 s on PostgreSQL at a million contacts: near words are looked
     for among the distinct words, none is near enough, and no company or contact row is
-    read. (SQLite's typo stage reads its records' FTS5 index, cheaper there.)"""
+    read, on both databases (SQLite's typo stage used to read its records' FTS5 index)."""
     li = await bot.user("li")
     session, records = await bot.records_for(li)
     async with session, session.begin():
@@ -178,6 +232,7 @@ async def test_migration_0026_builds_the_words_for_existing_customers(bot):
         await conn.run_sync(down)
     await upgrade(db)
     assert await words(bot) == before == await held_words(bot)
+    await assert_kept(bot)
     async with db.engine.begin() as conn:
         if db.is_sqlite:
             await conn.execute(
