@@ -27,7 +27,7 @@ encryption at rest they are keyed tokens (:mod:`store.sealing`) that must not le
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -257,18 +257,8 @@ def rebuild(connection: Connection, batch: int = 20_000) -> None:
     for model in (Company, Contact):
         table = model.__table__
         assert isinstance(table, Table)
-        last = 0
-        while True:
-            rows: Sequence[Any] = connection.execute(
-                select(table.c.id, table.c.search_key)
-                .where(table.c.id > last)
-                .order_by(table.c.id)
-                .limit(batch)
-            ).all()
-            if not rows:
-                break
+        for rows in _by_id(connection, table, batch, table.c.search_key):
             words |= words_of(row[1] for row in rows)
-            last = rows[-1][0]
     for statement in _inserts(connection.dialect.name, words):
         connection.execute(statement)
 
@@ -297,25 +287,30 @@ def rebuild_postings(connection: Connection, batch: int = 20_000) -> None:
             connection.execute(text(sql))
             continue
         rows: list[tuple[str, int, int]] = []
-        last = 0
-        while True:
-            keys: Sequence[Any] = connection.execute(
-                select(table.c.id, table.c.owner_id, table.c.search_key)
-                .where(table.c.id > last)
-                .order_by(table.c.id)
-                .limit(batch)
-            ).all()
-            if not keys:
-                break
+        for keys in _by_id(connection, table, batch, table.c.owner_id, table.c.search_key):
             rows += [(word, key[1], key[0]) for key in keys for word in name_words(key[2])]
-            last = keys[-1][0]
         rows.sort()
-        for start in range(0, len(rows), batch):
-            page = rows[start : start + batch]
+        for page in pages(rows, batch):
             connection.execute(
                 insert(posting),
                 [{"word": w, "owner_id": o, "record_id": r} for w, o, r in page],
             )
+
+
+def _by_id(
+    connection: Connection, table: Table, batch: int, *columns: Any
+) -> Iterator[Sequence[Any]]:
+    """Every row's id and ``columns``, ``batch`` rows at a time in id order (keyset paging:
+    each batch starts where the last ended, however large the table)."""
+    last = 0
+    while True:
+        rows: Sequence[Any] = connection.execute(
+            select(table.c.id, *columns).where(table.c.id > last).order_by(table.c.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
 
 
 __all__ = [
