@@ -7,7 +7,7 @@ Recognised two ways, so that a family of letters is known without naming every m
 * a maintained list, by family (below): degrees, honours and the bar, fellowships of the
   academies and learned societies, the royal colleges (medicine, surgery, dentistry,
   nursing, veterinary), the engineering and built-environment institutions, accountancy,
-  finance, insurance and planning;
+  finance, insurance and planning, property and letting;
 * shapes no name word has: three capitals or more mixed with small letters ("MIStructE",
   "FRCPath"), and capitals with no vowel at all ("BDS", "MRCP", "FRCS", "KC"), which no
   surname has either except the ones ending in "ng" (Ng, Hng, Png, Sng), left alone.
@@ -51,8 +51,10 @@ ENGINEERING = (
     "CEng IEng EngTech CEnv CSci CPhys CChem CMath CITP PE PEng CPEng IntPE SE "
     "MICE FICE MIMechE FIMechE MIET FIET MIStructE FIStructE MCIBSE FCIBSE MRAeS "
     "MIChemE FIChemE MInstP MIEEE SMIEEE RIBA ARB MRICS FRICS AssocRICS MRTPI FRTPI MCIHT "
-    "MCIOB FCIOB MCIAT PMP"
+    "MCIOB FCIOB MCIAT PMP MHKIE FHKIE MHKIS FHKIS MHKIA FHKIA RPE"
 )
+#: Property, letting and housing: estate agents', letting agents' and valuers' bodies.
+PROPERTY = "MNAEA FNAEA ANAEA MARLA FARLA MNAVA FNAVA MCIH CIH MIRPM AIRPM MCIEA FCIEA"
 #: Accountancy, finance, insurance, planning and management.
 BUSINESS = (
     "CPA CA ACA FCA ACCA FCCA CIMA ACMA FCMA CGMA CFA CFP CAIA FRM ChFC CLU CMA CIA CISA "
@@ -83,7 +85,7 @@ _NO_VOWEL_SHAPE = r"(?![B-DF-HJ-NP-TVXZ]*NG\b|(?:JR|SR|JNR|SNR)\b)[B-DF-HJ-NP-TV
 #: One post-nominal, with a bracket after it if printed ("FRCS (Ed)", "MA (Ed" cut short).
 POST_NOMINAL = (
     rf"(?:{_TWO_WORDS}|(?:{_alternation(DEGREES, HONOURS_AND_BAR, FELLOWSHIPS, CLINICAL)}"
-    rf"|{_alternation(ENGINEERING, BUSINESS)}|{_MIXED_SHAPE}|{_NO_VOWEL_SHAPE})"
+    rf"|{_alternation(ENGINEERING, BUSINESS, PROPERTY)}|{_MIXED_SHAPE}|{_NO_VOWEL_SHAPE})"
     r"(?![A-Za-z.]))(?:\s?\([A-Za-z'’. ]{2,12}\)?)?"
 )
 
