@@ -11,8 +11,10 @@ from __future__ import annotations
 import pytest
 
 from bot.cardscan.fields import lines_from_text
+from bot.cardscan.model import OcrLine
 from bot.cardscan.qr import contact_from_qr
 from bot.cardscan.reading import Reading, merge_qr, read_lines
+from bot.cardscan.script import to_simplified
 
 
 def read(text: str, default: str = "CN") -> Reading:
@@ -73,3 +75,155 @@ def test_letters_after_a_name_are_no_part_of_it(printed, name):
 def test_a_surname_or_initials_shaped_like_letters_stay(printed, name):
     fields = read(f"Kestrel Freight Pte Ltd\n## {printed}\nManager\nM: 9123 7781", "SG").fields
     assert fields.name == name
+
+
+# ------------------------------------------- 2. departments under and before the title
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("环境与资源学院 教授", "环境与资源学院 教授"),
+        ("电子工程系 副教授", "电子工程系 副教授"),
+        ("海洋化学研究所 研究员", "海洋化学研究所 研究员"),
+        ("資訊工程學系 講師", "資訊工程學系 講師"),
+    ],
+)
+def test_a_school_before_an_academic_title_stays_with_it(line, title):
+    reading = read(f"## 郑文博\n{line}\n东湖理工大学\n手机：139 0715 2288\n武汉市珞瑜路1037号")
+    assert reading.fields.name == "郑文博"
+    assert to_simplified(reading.fields.title or "") == to_simplified(title)
+    assert to_simplified(reading.fields.company or "") == "东湖理工大学"
+
+
+def test_a_college_alone_is_still_the_company():
+    fields = read("## 韩雪\n教授\n南湖艺术学院\n手机：139 0715 2299").fields
+    assert fields.title == "教授"
+    assert fields.company == "南湖艺术学院"
+
+
+# ------------------------------------------------ 4. a Chinese address over two lines
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        ["九龍觀塘開源道62號", "駱駝漆大廈3座11樓"],
+        ["駱駝漆大廈3座11樓", "九龍觀塘開源道62號"],  # OCR may put the columns the other way
+    ],
+)
+def test_a_second_address_line_joins_the_first(columns):
+    lines = ["## 梁家豪", "店主", "德記五金行", "電話：2341 5520", *columns]
+    fields = read("\n".join(lines), "HK").fields
+    assert fields.address == "九龍觀塘開源道62號, 駱駝漆大廈3座11樓"
+
+
+def test_two_addresses_that_each_name_a_street_stay_apart():
+    fields = read(
+        "## 梁家豪\n店主\n德記五金行\n電話：2341 5520\n九龍觀塘開源道62號\n新界荃灣沙咀道18號", "HK"
+    ).fields
+    assert fields.address in {"九龍觀塘開源道62號", "新界荃灣沙咀道18號"}
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["Centre for Coastal Hydrology", "Institute of Healthy Ageing", "Laboratory for Soft Robotics"],
+)
+def test_a_unit_named_for_its_work_under_the_title_joins_it(unit):
+    fields = read(
+        f"## Tan Hui Min\nResearch Scientist\n{unit}\nKent Ridge University\n"
+        "Tel: 6516 2208\nhuimin@kru.edu.sg",
+        "SG",
+    ).fields
+    assert fields.title == f"Research Scientist, {unit}"
+    assert fields.company == "Kent Ridge University"
+    assert fields.name == "Tan Hui Min"
+
+
+def test_a_centre_alone_under_the_title_is_the_company():
+    fields = read(
+        "## Tan Hui Min\nDirector\nCentre for Coastal Hydrology\nTel: 6516 2208", "SG"
+    ).fields
+    assert fields.title == "Director"
+    assert fields.company == "Centre for Coastal Hydrology"
+
+
+def test_a_section_shaped_line_above_the_title_is_the_firm_when_no_other_is_printed():
+    fields = read("星河游泳会所\n## 马晓东\n教练主管\n手机：135 0288 4471").fields
+    assert fields.title == "教练主管"
+    assert fields.company == "星河游泳会所"
+
+
+def test_property_letters_after_a_name_are_no_part_of_it():
+    fields = read("Ashby Lettings\n## Colin Verity MARLA MNAEA\nBranch Manager", "UK").fields
+    assert fields.name == "Colin Verity"
+
+
+# ----------------------------------- 5. a QR address shorter than the printed one
+
+
+PRINTED = (
+    "Wrekin Lane Estates\n## Tobias Marlow\nLettings Manager\nT 0121 496 0733\n"
+    "tobias@wrekinlane.co.uk\n23 Holloway Mews, Harborne\nBirmingham B17 9PL"
+)
+
+
+def test_a_street_with_its_district_joins_the_town_line():
+    assert read(PRINTED, "UK").fields.address == "23 Holloway Mews, Harborne, Birmingham B17 9PL"
+
+
+def test_a_qr_address_the_printed_one_contains_is_no_disagreement():
+    qr = (
+        "BEGIN:VCARD\nVERSION:3.0\nN:Marlow;Tobias;;;\nFN:Tobias Marlow\n"
+        "ADR;TYPE=WORK:;;23 Holloway Mews;Birmingham;;B17 9PL;\nEND:VCARD"
+    )
+    fields = with_qr(PRINTED, qr, "UK").fields
+    assert fields.address == "23 Holloway Mews, Harborne, Birmingham B17 9PL"
+
+
+def test_a_qr_address_that_says_otherwise_still_wins():
+    qr = (
+        "BEGIN:VCARD\nVERSION:3.0\nN:Marlow;Tobias;;;\nFN:Tobias Marlow\n"
+        "ADR;TYPE=WORK:;;41 Holloway Mews;Birmingham;;B17 9PL;\nEND:VCARD"
+    )
+    fields = with_qr(PRINTED, qr, "UK").fields
+    assert (fields.address or "").startswith("41 Holloway Mews")
+
+
+# ------------------------------------------------- 6. the Chinese title of a bilingual card
+
+
+@pytest.mark.parametrize(
+    ("line", "title"), [("剪輯 Film Editor", "剪輯"), ("策展 Curator", "策展")]
+)
+def test_the_chinese_beside_an_english_title_is_the_title(line, title):
+    fields = read(
+        f"青禾影像有限公司\nQinghe Imaging Ltd.\n## 許家銘\nJimmy Hsu\n{line}\nM +886-912-330-481",
+        "TW",
+    ).fields
+    assert fields.title == title
+    assert fields.name == "許家銘"
+
+
+def test_a_chinese_name_beside_an_english_title_stays_the_name():
+    fields = read("青禾影像有限公司\n## 許家銘 Film Editor\nM +886-912-330-481", "TW").fields
+    assert fields.name == "許家銘"
+    assert fields.title == "Film Editor"
+
+
+# ------------------------------------------- 7. a rotated card's name and company
+
+
+def test_the_line_with_letters_after_it_is_the_name_though_measured_smaller():
+    # On a photo turned 50°, OCR measured the firm's line taller than the person's.
+    printed = [
+        ("Larkspur Dispensary", 44.0),
+        ("Grace Oyelaran, PharmD", 36.0),
+        ("Pharmacist", 37.0),
+        ("Phone (503) 555-0162", 40.0),
+        ("larkspurdispensary.com", 37.0),
+    ]
+    lines = [OcrLine(text, 1.0, 0.0, float(i), height) for i, (text, height) in enumerate(printed)]
+    fields = read_lines(lines, "US").fields
+    assert fields.name == "Grace Oyelaran"
+    assert fields.company == "Larkspur Dispensary"

@@ -98,6 +98,9 @@ def _best_name(names: list[_Run]) -> str | None:
     if not names:
         return None
     pool = [n for n in names if n.cjk] or names
+    # Letters after a line mark the person's ("Samuel Okoro, PharmD" under the pharmacy's
+    # name): on a rotated photo OCR's heights say little about which was printed larger.
+    pool = [n for n in pool if _has_post_nominals(n)] or pool
     best = max(pool, key=lambda n: (n.height, -n.line))
     if best.cjk:
         return best.text
@@ -109,6 +112,11 @@ def _best_name(names: list[_Run]) -> str | None:
         return text
     # A name printed in capitals is written as a name; a generation's numeral stays.
     return " ".join(_capitals_word(w) for w in text.split())
+
+
+def _has_post_nominals(run: _Run) -> bool:
+    text = " ".join(run.text.split())
+    return not run.cjk and _without_post_nominals(text) != text
 
 
 def _capitals_word(word: str) -> str:
