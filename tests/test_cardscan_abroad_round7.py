@@ -8,13 +8,21 @@ default region is CN unless a test says otherwise."""
 
 from __future__ import annotations
 
+import io
+from typing import TYPE_CHECKING, cast
+
 import pytest
 
 from bot.cardscan.fields import lines_from_text
+from bot.cardscan.garbled import garbled_number_line
 from bot.cardscan.model import OcrLine
 from bot.cardscan.qr import contact_from_qr
 from bot.cardscan.reading import Reading, merge_qr, read_lines
+from bot.cardscan.scanner import CardScanner
 from bot.cardscan.script import to_simplified
+
+if TYPE_CHECKING:
+    from bot.cardscan.ocr import OcrEngine
 
 
 def read(text: str, default: str = "CN") -> Reading:
@@ -227,3 +235,100 @@ def test_the_line_with_letters_after_it_is_the_name_though_measured_smaller():
     fields = read_lines(lines, "US").fields
     assert fields.name == "Grace Oyelaran"
     assert fields.company == "Larkspur Dispensary"
+
+
+# ------------------------------------- 3. a number line OCR garbled, read once more
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "T 20 ( 7 4+ 118",  # a label and a handful of digits, no number
+        "11  207 1 41  60221",  # the label lost too: mostly digits
+        "Te1 (8 2  5  (7731",
+    ],
+)
+def test_a_garbled_number_line_is_told_apart(line):
+    assert garbled_number_line(line, "GB")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Tel 020 7946 0118",  # read well
+        "GCD Reg. No. 204517",  # a registration: few digits, no label
+        "Open Mon-Sat 9-6",
+        "44 Marsh Lane, Leeds LS9 8AB",
+        "Tel 020 7946 0118  Fax 020 79",  # one number read: the line is left as it is
+    ],
+)
+def test_a_readable_or_other_line_is_not_read_again(line):
+    assert not garbled_number_line(line, "GB")
+
+
+class _Recogniser:
+    """The recogniser's two answers for a photo: the lines of the whole card, and what
+    the crop of one line says when it is read again (counted, to show what it costs)."""
+
+    def __init__(self, lines: list[str], again: dict[str, list[str]]) -> None:
+        self.lines = [
+            OcrLine(text, 0.9, 10.0, 40.0 * i, 20.0, 300.0) for i, text in enumerate(lines)
+        ]
+        self.again = again
+        self.rereads: list[str] = []
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def read_oriented(self, image: object) -> tuple[list[OcrLine], float]:
+        return self.lines, 0.0
+
+    def reread_line(self, image: object, line: OcrLine, angle: float) -> list[str]:
+        self.rereads.append(line.text)
+        return self.again.get(line.text, [])
+
+
+def _photo() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 400), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_scanner_reads_a_garbled_number_line_again_from_its_crop():
+    printed = [
+        "Marsh Lane Dental Care",
+        "Dr Lowri Pugh BDS",
+        "Associate Dentist",
+        "T 11 3 4 6 0 2 1",
+        "lowri@marshlanedental.co.uk",
+    ]
+    recogniser = _Recogniser(printed, {"T 11 3 4 6 0 2 1": ["Tel 0113 496 0218"]})
+    scanner = CardScanner(engine=lambda: cast("OcrEngine", recogniser))
+    result = scanner.scan(_photo(), region="GB")
+    assert recogniser.rereads == ["T 11 3 4 6 0 2 1"]  # only that line, once
+    assert result.fields.phone == ["+441134960218"]
+    assert "Tel 0113 496 0218" in result.lines
+    assert result.fields.name == "Lowri Pugh"
+
+
+def test_a_second_reading_that_still_yields_no_number_changes_nothing():
+    printed = ["Marsh Lane Dental Care", "Lowri Pugh", "Associate Dentist", "T 11 3 4 6 0 2 1"]
+    recogniser = _Recogniser(printed, {"T 11 3 4 6 0 2 1": ["T 113 4 60 21"]})
+    scanner = CardScanner(engine=lambda: cast("OcrEngine", recogniser))
+    result = scanner.scan(_photo(), region="GB")
+    assert recogniser.rereads == ["T 11 3 4 6 0 2 1"]
+    assert list(result.lines) == printed
+
+
+def test_a_card_read_well_is_not_read_again():
+    printed = ["Marsh Lane Dental Care", "Lowri Pugh", "Associate Dentist", "T 0113 496 0218"]
+    recogniser = _Recogniser(printed, {})
+    CardScanner(engine=lambda: cast("OcrEngine", recogniser)).scan(_photo(), region="GB")
+    assert recogniser.rereads == []
+
+
+def test_brackets_ocr_emptied_inside_a_number_are_dropped():
+    fields = read("## Lowri Pugh\nAssociate Dentist\nTel +44 ()20 7946 0118", "GB").fields
+    assert fields.phone == ["+442079460118"]
