@@ -260,6 +260,9 @@ def test_a_garbled_number_line_is_told_apart(line):
         "Open Mon-Sat 9-6",
         "44 Marsh Lane, Leeds LS9 8AB",
         "Tel 020 7946 0118  Fax 020 79",  # one number read: the line is left as it is
+        "VAT Reg 31884027",  # a registration printed in one run
+        "QQ: 3318 40271",
+        "營業登記 20418836",
     ],
 )
 def test_a_readable_or_other_line_is_not_read_again(line):

@@ -4,10 +4,13 @@ more from its own crop (:meth:`~bot.cardscan.ocr.OcrEngine.reread_line`).
 
 A second reading costs a fifth of a second a line, so it is asked for only where it can
 pay: a line labelled as a number, or made mostly of digits, from which no valid number
-is read at all. A registration number ("GDC No. 184502"), opening hours or an address are
-neither, and a line that gave one number of two is left as it is."""
+is read at all. A registration number ("GDC No. 184502", "UEN 201719342K", 統一編號…), a QQ
+number, opening hours or an address are neither, and a line that gave one number of two
+is left as it is."""
 
 from __future__ import annotations
+
+import re
 
 import phonenumbers
 
@@ -21,6 +24,11 @@ NUMBER_KINDS = frozenset({"mobile", "phone", "fax", "number", "phone+fax"})
 #: up at least :data:`DIGIT_SHARE` of its printed characters.
 MIN_DIGITS = 7
 DIGIT_SHARE = 0.6
+#: An unlabelled line of digits may keep this many letters of its broken label ("Te").
+MAX_LETTERS = 2
+#: Digits printed in one run this long are a registration, licence or QQ number (a phone
+#: number is printed in groups, and one printed whole is read whole).
+_LONG_RUN_RE = re.compile(r"\d{8,}")
 #: Lines read again on one card at most (a card prints two or three number lines).
 MAX_LINES = 3
 
@@ -45,9 +53,13 @@ def garbled_number_line(text: str, region: str) -> bool:
     digits = sum(ch.isdigit() for ch in text)
     if digits < 3:
         return False
-    labelled = any(kind in NUMBER_KINDS for kind, _part in _segments(text))
+    kinds = {kind for kind, _part in _segments(text)}
+    if "ignore" in kinds or _LONG_RUN_RE.search(text):
+        return False  # a QQ number, a registration or licence number printed in one run
+    labelled = bool(kinds & NUMBER_KINDS)
     printed = len(text.replace(" ", ""))
-    dense = digits >= MIN_DIGITS and digits >= DIGIT_SHARE * printed
+    letters = sum(ch.isalpha() for ch in text)
+    dense = digits >= MIN_DIGITS and digits >= DIGIT_SHARE * printed and letters <= MAX_LETTERS
     return (labelled or dense) and numbers_in(text, region) == 0
 
 
