@@ -274,8 +274,10 @@ class _Recogniser:
     the crop of one line says when it is read again (counted, to show what it costs)."""
 
     def __init__(self, lines: list[str], again: dict[str, list[str]]) -> None:
+        # A line of digits OCR garbled comes with a low score; the others are clear.
         self.lines = [
-            OcrLine(text, 0.9, 10.0, 40.0 * i, 20.0, 300.0) for i, text in enumerate(lines)
+            OcrLine(text, 0.6 if text in again else 0.99, 10.0, 40.0 * i, 20.0, 300.0)
+            for i, text in enumerate(lines)
         ]
         self.again = again
         self.rereads: list[str] = []
@@ -335,3 +337,11 @@ def test_a_card_read_well_is_not_read_again():
 def test_brackets_ocr_emptied_inside_a_number_are_dropped():
     fields = read("## Lowri Pugh\nAssociate Dentist\nTel +44 ()20 7946 0118", "GB").fields
     assert fields.phone == ["+442079460118"]
+
+
+def test_a_clear_line_of_a_number_the_library_rejects_is_not_read_again():
+    # 07700 900xxx is the UK's drama range: libphonenumber calls it invalid, OCR read it well.
+    printed = ["Marsh Lane Dental Care", "Lowri Pugh", "Associate Dentist", "Mob: 07700 900318"]
+    recogniser = _Recogniser(printed, {})
+    CardScanner(engine=lambda: cast("OcrEngine", recogniser)).scan(_photo(), region="GB")
+    assert recogniser.rereads == []

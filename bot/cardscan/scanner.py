@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cardscan import domains
 from bot.cardscan.fields import DEFAULT_REGION
-from bot.cardscan.garbled import MAX_LINES, garbled_number_line, numbers_in
+from bot.cardscan.garbled import MAX_LINES, UNSURE_BELOW, garbled_number_line, numbers_in
 from bot.cardscan.limits import MAX_BYTES, MAX_PIXELS, OCR_MAX_SIDE, ImageRejected
 from bot.cardscan.model import FIELD_ORDER, CardFields, OcrLine, Source
 from bot.cardscan.reading import merge_qr, read_lines
@@ -55,9 +55,14 @@ def _quality(fields: CardFields, lines: list[OcrLine]) -> tuple[int, float]:
 def _numbers_read_again(
     engine: OcrEngine, image: Image.Image, angle: float, lines: list[OcrLine], region: str
 ) -> list[OcrLine] | None:
-    """The lines with each number line OCR garbled (:mod:`bot.cardscan.garbled`) replaced
-    by a second reading of its crop that yields a number, or None when none did."""
-    garbled = [i for i, line in enumerate(lines) if garbled_number_line(line.text, region)]
+    """The lines with each number line OCR garbled (:mod:`bot.cardscan.garbled`: unsure,
+    and no valid number in it) replaced by a second reading of its crop that yields a
+    number, or None when none did."""
+    garbled = [
+        i
+        for i, line in enumerate(lines)
+        if line.score < UNSURE_BELOW and garbled_number_line(line.text, region)
+    ]
     if not garbled:
         return None
     fixed = list(lines)
