@@ -345,3 +345,10 @@ def test_a_clear_line_of_a_number_the_library_rejects_is_not_read_again():
     recogniser = _Recogniser(printed, {})
     CardScanner(engine=lambda: cast("OcrEngine", recogniser)).scan(_photo(), region="GB")
     assert recogniser.rereads == []
+
+
+def test_a_town_and_its_state_mark_no_person():
+    # "Ocean City, MD" reads as a doctor's name too; the person stays the larger line.
+    fields = read("Harbor Surf Shop\n## Jane Doe\nOwner\nOcean City, MD\nT (410) 555-0142", "US")
+    assert fields.fields.name == "Jane Doe"
+    assert fields.fields.address == "Ocean City, MD"

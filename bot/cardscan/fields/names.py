@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.cardscan.fields.addresses import _COUNTRY_RE
+from bot.cardscan.fields.addresses import _COUNTRY_RE, _TOWN_STATE_RE
 from bot.cardscan.fields.pieces import _Run
 from bot.cardscan.fields.postnominals import POST_NOMINALS_RE
 from bot.cardscan.fields.text import has_cjk
@@ -115,8 +115,12 @@ def _best_name(names: list[_Run]) -> str | None:
 
 
 def _has_post_nominals(run: _Run) -> bool:
+    """Letters after the line that no town is written with: "Ocean City, MD" may be a
+    town and its state as well as a doctor's, so it marks nothing."""
     text = " ".join(run.text.split())
-    return not run.cjk and _without_post_nominals(text) != text
+    if run.cjk or _TOWN_STATE_RE.fullmatch(text):
+        return False
+    return _without_post_nominals(text) != text
 
 
 def _capitals_word(word: str) -> str:
