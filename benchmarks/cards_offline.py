@@ -44,9 +44,9 @@ CACHE_NAME = "ocr-cache.json"
 
 
 class CachedRecognition:
-    """Stands in for :class:`OcrEngine` where the scanner uses it: ``load`` and
-    ``read_oriented``, answered from the cache, recognising (and remembering) what it lacks
-    unless ``recognise`` is False."""
+    """Stands in for :class:`OcrEngine` where the scanner uses it: ``load``,
+    ``read_oriented`` and ``reread_line``, answered from the cache, recognising (and
+    remembering) what it lacks unless ``recognise`` is False."""
 
     def __init__(self, path: Path, *, recognise: bool, threads: int) -> None:
         self.path = path
@@ -67,11 +67,7 @@ class CachedRecognition:
         if entry is None:
             if not self.recognise:
                 raise LookupError(f"{self.path} has no reading of this photo (--no-ocr)")
-            if self._engine is None:
-                from bot.cardscan.ocr import OcrEngine
-
-                self._engine = OcrEngine(threads=self.threads)
-            lines, angle = self._engine.read_oriented(image)
+            lines, angle = self._recogniser().read_oriented(image)
             entry = {
                 "angle": angle,
                 "lines": [[ln.text, ln.score, ln.x, ln.y, ln.height, ln.width] for ln in lines],
@@ -80,6 +76,26 @@ class CachedRecognition:
             self.added += 1
         lines = [OcrLine(t, s, x, y, h, w) for t, s, x, y, h, w in entry["lines"]]
         return lines, float(entry["angle"])
+
+    def reread_line(self, image: Image.Image, line: OcrLine, angle: float) -> list[str]:
+        """:meth:`OcrEngine.reread_line`, cached by the photo and the line's place."""
+        key = hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest()
+        key += f":line:{line.x:.1f},{line.y:.1f},{line.height:.1f},{line.width:.1f},{angle:.2f}"
+        entry = self.entries.get(key)
+        if entry is None:
+            if not self.recognise:
+                raise LookupError(f"{self.path} has no second reading of a line (--no-ocr)")
+            entry = {"texts": self._recogniser().reread_line(image, line, angle)}
+            self.entries[key] = entry
+            self.added += 1
+        return [str(text) for text in entry["texts"]]
+
+    def _recogniser(self) -> OcrEngine:
+        if self._engine is None:
+            from bot.cardscan.ocr import OcrEngine
+
+            self._engine = OcrEngine(threads=self.threads)
+        return self._engine
 
     def save(self) -> None:
         if self.added:

@@ -117,6 +117,28 @@ class OcrEngine:
                 lines = self._reread_columns(rgb, lines)
         return [line for line in lines if line.score >= MIN_SCORE and line.text.strip()]
 
+    def reread_line(self, image: Image.Image, line: OcrLine, angle: float) -> list[str]:
+        """``line`` (from :meth:`read_oriented` on ``image``, whose rotation was ``angle``
+        degrees) recognised again from its own crop, cut upright with a margin: first
+        binarised, then as it is. What a phone line garbled on a rotated or blurred photo
+        needs: the detector had cut it into pieces or the blur ran its digits together, and
+        the crop of the whole line, read once more, recovers it (BENCHMARKS.md, round 7)."""
+        crop = line_crop(image.convert("RGB"), line, math.radians(angle))
+        if crop is None:
+            return []
+        gray = np.asarray(crop.convert("L"), dtype=np.float32)
+        ink = Image.fromarray(np.where(gray > 0.8 * float(gray.mean()), 255, 0).astype(np.uint8))
+        crops = [
+            np.ascontiguousarray(np.asarray(c.convert("RGB"))[:, :, ::-1]) for c in (ink, crop)
+        ]
+        with self._lock:
+            self._loaded = True
+            try:
+                again = self._engine.recognize_txt(crops)
+            except Exception:  # rapidocr raises its own error for "nothing recognised"
+                return []
+        return [str(text) for text in again.txts or () if str(text).strip()]
+
     def _recognise(self, bgr: np.ndarray) -> list[RawLine]:
         record: dict[str, Any] = {"preprocess": {"ratio_h": 1.0, "ratio_w": 1.0}}
         det, cls, rec, _crops = self._engine.run_ocr_steps(bgr, record)
@@ -155,6 +177,30 @@ class OcrEngine:
             better = text.strip() and score > line.score
             out.append(replace(line, text=text, score=score) if better else line)
         return out
+
+
+#: Margin around a line cut out for a second reading, in text heights: along the line
+#: (a digit the detector left outside its box) and across it.
+LINE_MARGIN_ALONG = 0.35
+LINE_MARGIN_ACROSS = 0.18
+
+
+def line_crop(rgb: Image.Image, line: OcrLine, theta: float) -> Image.Image | None:
+    """A horizontal line of the card cut out upright (``theta``: the card's reading
+    direction, radians), from its place in the card's frame (:func:`upright_lines`)."""
+    if not line.width:
+        return None  # a vertical column: :mod:`bot.cardscan.vertical` reads those
+    along, across = LINE_MARGIN_ALONG * line.height, LINE_MARGIN_ACROSS * line.height
+    us = (line.x - along, line.x + line.width + along)
+    vs = (line.y - line.height / 2 - across, line.y + line.height / 2 + across)
+    c, s = math.cos(theta), math.sin(theta)
+    points = [(u * c - v * s, u * s + v * c) for u in us for v in vs]
+    return upright_crop(rgb, points, theta)
+
+
+def _bgr(image: Image.Image) -> np.ndarray:
+    """An image as rapidocr's BGR array."""
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
 
 
 def _warm_up_image() -> np.ndarray:
@@ -286,6 +332,7 @@ __all__ = [
     "RawLine",
     "card_angle",
     "card_direction",
+    "line_crop",
     "sort_reading_order",
     "upright_lines",
 ]

@@ -18,17 +18,20 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.cardscan import domains
 from bot.cardscan.fields import DEFAULT_REGION
+from bot.cardscan.garbled import MAX_LINES, UNSURE_BELOW, garbled_number_line, numbers_in
 from bot.cardscan.limits import MAX_BYTES, MAX_PIXELS, OCR_MAX_SIDE, ImageRejected
 from bot.cardscan.model import FIELD_ORDER, CardFields, OcrLine, Source
 from bot.cardscan.reading import merge_qr, read_lines
 from bot.extras import OCR, MissingExtra, needs, require
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from bot.cardscan.ocr import OcrEngine
 
 #: Fields that make a card a card: a photo that yields fewer than two of these (say, a
@@ -47,6 +50,28 @@ SKEW_RETRY_DEGREES = 25.0
 def _quality(fields: CardFields, lines: list[OcrLine]) -> tuple[int, float]:
     """Which of two readings of a card is better: more fields, then more confident text."""
     return len(fields.filled()), sum(line.score * len(line.text) for line in lines)
+
+
+def _numbers_read_again(
+    engine: OcrEngine, image: Image.Image, angle: float, lines: list[OcrLine], region: str
+) -> list[OcrLine] | None:
+    """The lines with each number line OCR garbled (:mod:`bot.cardscan.garbled`: unsure,
+    and no valid number in it) replaced by a second reading of its crop that yields a
+    number, or None when none did."""
+    garbled = [
+        i
+        for i, line in enumerate(lines)
+        if line.score < UNSURE_BELOW and garbled_number_line(line.text, region)
+    ]
+    if not garbled:
+        return None
+    fixed = list(lines)
+    for index in garbled[:MAX_LINES]:
+        for text in engine.reread_line(image, lines[index], angle):
+            if numbers_in(text, region):
+                fixed[index] = replace(lines[index], text=text)
+                break
+    return fixed if fixed != lines else None
 
 
 @functools.cache
@@ -140,6 +165,7 @@ class CardScanner:
         qr_texts = decode_qr_texts(checked.detail)
         decoded = time.perf_counter()
         reading = read_lines(lines, region, extra_texts=qr_texts)
+        read_from, read_angle = checked.image, angle
         skew = abs(angle - 90 * round(angle / 90))
         if skew > SKEW_RETRY_DEGREES:
             # Turned well off the axes (a card shot at 60°): the detector cuts long slanted
@@ -147,10 +173,16 @@ class CardScanner:
             upright = checked.image.rotate(
                 angle, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)
             )
-            again, _angle = engine.read_oriented(upright)
+            again, again_angle = engine.read_oriented(upright)
             again_reading = read_lines(again, region, extra_texts=qr_texts)
             if _quality(again_reading.fields, again) > _quality(reading.fields, lines):
                 lines, reading = again, again_reading
+                read_from, read_angle = upright, again_angle
+            recognised += time.perf_counter() - decoded
+            decoded = time.perf_counter()
+        fixed = _numbers_read_again(engine, read_from, read_angle, lines, reading.region)
+        if fixed is not None:
+            lines, reading = fixed, read_lines(fixed, region, extra_texts=qr_texts)
             recognised += time.perf_counter() - decoded
             decoded = time.perf_counter()
         # QR numbers printed without a country code are read in the card's region too.

@@ -27,8 +27,9 @@ fill in, rather than filled with the wrong line.
 The package, one job a module: :mod:`.extract` (the entry point and the first pass),
 :mod:`.text`, :mod:`.labels`, :mod:`.phones`, :mod:`.contacts` (e-mail, web, WeChat),
 :mod:`.regulatory`; then :mod:`.classify` (the second pass) over :mod:`.runs` and
-:mod:`.kinds`, with the vocabularies and choices of :mod:`.names`, :mod:`.titles`,
-:mod:`.departments`, :mod:`.companies`, :mod:`.brand` and :mod:`.addresses`.
+:mod:`.kinds`, with the vocabularies and choices of :mod:`.names` (and the letters after
+a name, :mod:`.postnominals`), :mod:`.titles`, :mod:`.departments`, :mod:`.companies`,
+:mod:`.brand` and :mod:`.addresses`.
 """
 
 from __future__ import annotations

@@ -63,8 +63,13 @@ _LOCALITY_RE = re.compile(
 )
 
 
-#: A house number and a street name with no street word ("99 Deansgate", "1 Canada Square").
-_STREET_RE = re.compile(r"\d{1,5}[A-Za-z]?,? [A-Z][A-Za-z'.]+(?: [A-Z][A-Za-z'.]+){0,3}")
+#: A house number and a street name with no street word ("99 Deansgate", "1 Canada Square"),
+#: and the district after it if printed ("17 Holloway Mews, Jericho"): kept whole, to be
+#: joined with the town on the next line.
+_STREET_RE = re.compile(
+    r"\d{1,5}[A-Za-z]?,? [A-Z][A-Za-z'.]+(?: [A-Z][A-Za-z'.]+){0,3}"
+    r"(?:, [A-Z][a-z'.]+(?: [A-Z][a-z'.]+)?)?"
+)
 
 
 #: A town and a US state with nothing else ("Seattle, WA"): an address only when the card
@@ -131,9 +136,41 @@ def _continues_address(
     return index
 
 
+#: Where a Chinese address says which town, district or street (省 市 区 县 路 街 道 …);
+#: a line with none of them is only a building, floor or room.
+_CJK_WHERE_RE = re.compile("[省市區区縣县鎮镇村路街道巷弄]")
+#: A building, floor, unit or room (商業中心9樓903室, 大厦21楼, B座1203).
+_CJK_BUILDING_RE = re.compile("大[厦廈]|中心|[樓楼层層室座舖铺]")
+
+
+def _joined_cjk_lines(addresses: list[tuple[_Run, bool]]) -> list[tuple[_Run, bool]]:
+    """A Chinese address printed over two lines (or two columns of a vertical card): the
+    street and number on one, the building, floor and room on the next ("…英皇道1010號",
+    "…商業中心9樓903室"), joined with ", " street first, whichever OCR put first."""
+    out: list[tuple[_Run, bool] | None] = list(addresses)
+    by_line = {run.line: i for i, (run, _labelled) in enumerate(addresses) if run.cjk}
+    for line, i in sorted(by_line.items()):
+        j = by_line.get(line + 1)
+        here, there = out[i], out[j] if j is not None else None
+        if j is None or here is None or there is None:
+            continue
+        pair = (here[0], there[0])
+        street = [r for r in pair if _CJK_WHERE_RE.search(r.text)]
+        building = [r for r in pair if not _CJK_WHERE_RE.search(r.text)]
+        if len(street) != 1 or len(building) != 1:
+            continue
+        if not _CJK_BUILDING_RE.search(building[0].text) or street[0].text[-1:] not in "號号":
+            continue
+        text = f"{street[0].text}, {building[0].text}"
+        out[i] = (_Run(text, True, here[0].line, here[0].height), here[1] or there[1])
+        out[j] = None
+    return [a for a in out if a is not None]
+
+
 def _best_address(addresses: list[tuple[_Run, bool]]) -> str | None:
     if not addresses:
         return None
+    addresses = _joined_cjk_lines(addresses)
     pool = [a for a in addresses if a[0].cjk] or addresses
     run, _labelled = max(pool, key=lambda a: (a[1], len(a[0].text)))
     text = run.text

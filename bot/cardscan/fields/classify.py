@@ -91,7 +91,7 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
     if brand is not None:
         _take(brand, names, titles, unclaimed)
     cards.name = _best_name(names)
-    title = _title_after_section(_first_title(titles), cjk_lines)
+    title = _chinese_beside(_title_after_section(_first_title(titles), cjk_lines), cjk_lines)
     department = _department_under(title, lines, cards.name, companies, brand, names)
     if department is not None:
         assert title is not None
@@ -119,6 +119,23 @@ def _classify(cards: CardFields, candidates: list[_Candidate]) -> None:
     )
     towns = [town for town in towns if _best_name([town]) != cards.name]
     cards.address = _best_address(addresses) or (towns[0].text if towns else None)
+
+
+def _chinese_beside(
+    title: _Run | None, cjk_lines: dict[int, list[tuple[_Run, str]]]
+) -> _Run | None:
+    """A bilingual card prints a title the vocabulary lacks beside its English
+    ("剪辑 Film Editor", "策展 Curator"): the one Chinese word on the English title's line,
+    short and no name, company or address, is the title in the card's Chinese form."""
+    if title is None or title.cjk:
+        return title
+    row = cjk_lines.get(title.line, [])
+    if len(row) != 1:
+        return title
+    run, kind = row[0]
+    if kind != "other" or not 2 <= len(run.text) <= 6 or not all(has_cjk(ch) for ch in run.text):
+        return title
+    return run
 
 
 def _take(run: _Run, *pools: list[_Run]) -> None:

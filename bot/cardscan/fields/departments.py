@@ -22,6 +22,16 @@ _DEPARTMENT_RE = re.compile(
 )
 
 
+#: A unit of a university, an institute or a hospital named by what it is for ("Centre
+#: for Marine Ecology", "Institute of Ageing", "Laboratory for Soft Matter", "Programme in
+#: Global Health"): the department when the institution is printed on another line (alone
+#: it is the company, as a centre is).
+_UNIT_RE = re.compile(
+    r"^(?i:centre|center|institute|laboratory|lab|programme|program|college|clinic|"
+    r"group|initiative|observatory)\s+(?:of|for|in|on)\s+[A-Z]"
+)
+
+
 #: A firm's function, ending a short line under a title ("Marine Operations", "Property &
 #: Planning", "Human Resources"): the department, even when it shares a word with the
 #: firm's name printed above ("Straits Marine Services").
@@ -79,6 +89,10 @@ def _department_under(
         *(n for n in names or [] if not n.cjk and n.line < title.line and _best_name([n]) != name),
     ]
     elsewhere = [c for c in firms if c.line != run.line]
+    if _UNIT_RE.search(run.text) and any(
+        _COMPANY_LATIN_RE.search(c.text) or _TRADE_LATIN_RE.search(c.text) for c in elsewhere
+    ):
+        return run  # "Centre for Quantum Optics" with the institute printed below
     if not elsewhere or kind not in {"name", "company", "other"} or not _capitalised(run.text):
         return None
     if kind == "name" and _best_name([run]) == name and not _discipline(run, title, names):
@@ -112,7 +126,8 @@ def _discipline(run: _Run, title: _Run, names: list[_Run] | None) -> bool:
 
 
 #: How a Chinese department, section or office ends (业务部, 订房组, 设计二所, 第三业务区,
-#: 外科, 招生办, 财务处); matched on the simplified form. (…中心 reads as a company.)
+#: 外科, 招生办, 财务处, a university's 物理系); matched on the simplified form. (…中心
+#: reads as a company.)
 _CJK_SECTION_ENDINGS = (
     "部",
     "处",
@@ -125,6 +140,7 @@ _CJK_SECTION_ENDINGS = (
     "办",
     "队",
     "股",
+    "系",
 )
 
 
@@ -146,11 +162,31 @@ def _department_before(
     else:
         return None
     text = to_simplified(run.text)
+    if kind == "company" and at and _school_of(text, cjk_lines, title.line):
+        return run  # "材料学院 教授" with the university printed elsewhere
     if kind not in {"name", "other", "title"} or run.text == name or not _section_shaped(text):
         return None
     if _is_cjk_name(text) and (len(text) < 3 or not at):
         return None  # 王科 alone, or a name-shaped line above the title: the person's
+    if not at and not any(k == "company" for row in cjk_lines.values() for _r, k in row):
+        return None  # 健身会所 over 私教主管 on a card that names no other firm: the firm's
     return run
+
+
+#: How a school, faculty, department or laboratory of a university ends (材料学院, 物理系,
+#: 脑科学研究院, 重点实验室): on the title's line before 教授 or 讲师 it is the person's unit,
+#: while the university is the company.
+_CJK_ACADEMIC_ENDINGS = ("学院", "系", "研究院", "研究所", "研究中心", "实验室", "书院")
+
+
+def _school_of(text: str, cjk_lines: dict[int, list[tuple[_Run, str]]], line: int) -> bool:
+    """Is ``text`` (simplified) an academic unit printed before the title on its line,
+    with another company (the university) printed on another line of the card?"""
+    if not 3 <= len(text) <= 16 or not text.endswith(_CJK_ACADEMIC_ENDINGS):
+        return False
+    return any(
+        kind == "company" and other != line for other, row in cjk_lines.items() for _r, kind in row
+    )
 
 
 def _section_shaped(text: str) -> bool:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
-from bot.cardscan.fields.addresses import _COUNTRY_RE
+from bot.cardscan.fields.addresses import _COUNTRY_RE, _TOWN_STATE_RE
 from bot.cardscan.fields.pieces import _Run
+from bot.cardscan.fields.postnominals import POST_NOMINALS_RE
 from bot.cardscan.fields.text import has_cjk
 
 #: The commonest Chinese surnames (they cover the great majority of people) and the
@@ -57,26 +58,16 @@ def _is_latin_name(text: str) -> bool:
     return sum(ch.isalpha() for ch in text) >= 4
 
 
-#: Letters after a name that are not part of it ("Fiona Campbell MBA", "Li Wei, PhD",
-#: "Owen Pryce CEng MICE", "Dr Tan Mei, MBBS (S'pore)"): degrees, memberships and
-#: licences, with or without a comma, a run of them at the end. Besides the list, a word
-#: of three capitals or more mixed with small letters is one ("MIStructE", "MRPharmS"):
-#: no name word is spelt so (McDonald, MacLeod have two). An insurance or financial
-#: planning qualification is two words ("Cert CII", "Dip PFS", "Adv Dip CII"), and a
-#: bracket OCR or a separator cut short still counts ("MA (Ed").
-_POST_NOMINAL = (
-    r"(?:(?:Adv\.?\s)?(?:Cert|Dip|Cert\.|Dip\.)\s?(?:CII|PFS|FS|MP|ER)|ACII|FCII|APFS|FPFS|"
-    r"CeMAP|CeRER|CeFA|CertPFS|DipPFS|DipFA|AIIS|FIIS|"
-    r"MBA|PhD|Ph\.D\.|DPhil|EdD|JD|LLB|LLM|CPA|CFA|CFP|CMA|CGMA|CIA|CISA|CISSP|PMP|MD|DO|"
-    r"Esq\.?|FCA|ACA|ACCA|FCCA|ACMA|FCMA|CA|PE|PEng|CEng|IEng|MICE|FICE|MIET|RIBA|MRICS|FRICS|"
-    r"MBBS|MBChB|BMBS|MRCP|FRCP|MRCS|FRCS|MRCGP|FRCGP|DDS|DMD|DVM|MRCVS|PharmD|RPh|RN|"
-    r"MSc|BSc|MEng|BEng|MA|BA|MPhil|GDFM|FAMS|MCIPD|FCIPD|CIPD|FCIPS|MCIPS|CMgr|FCMI|MCMI|"
-    r"[A-Z](?=(?:[a-z]*[A-Z]){2})[A-Za-z]{3,10}(?<=[a-z][A-Z]|[A-Z][a-z]|[a-z][a-z]))"
-    r"(?:\s?\([A-Za-z'’. ]{2,12}\)?)?"
-)
+#: Letters after a name that are not part of it ("Fiona Campbell MBA", "Helen Ward KC",
+#: "Owen Pryce CEng MICE"): :mod:`.postnominals` knows them, by family and by shape.
+_POST_NOMINALS_RE = POST_NOMINALS_RE
 
 
-_POST_NOMINALS_RE = re.compile(rf"(?:,?\s+{_POST_NOMINAL}(?![A-Za-z]))+$")
+def _without_post_nominals(text: str) -> str:
+    """``text`` less the letters after it, when two words or more are left ("Lim KC" is
+    a name with initials, not "Lim" with an honour)."""
+    bare = _POST_NOMINALS_RE.sub("", text)
+    return bare if len(bare.split()) >= 2 else text
 
 
 #: A generation after the surname ("Marcus Bell Jr.", "John Ward III"): part of the name,
@@ -98,8 +89,8 @@ _HONORIFIC_RE = re.compile(
 
 def _name_core(text: str) -> str:
     """The words a name is judged by: no post-nominals, generation or form of address."""
-    core = _POST_NOMINALS_RE.sub("", " ".join(text.split()))
-    core = _POST_NOMINALS_RE.sub("", _GENERATION_RE.sub("", core))
+    core = _without_post_nominals(" ".join(text.split()))
+    core = _without_post_nominals(_GENERATION_RE.sub("", core))
     return _HONORIFIC_RE.sub("", core)
 
 
@@ -107,10 +98,13 @@ def _best_name(names: list[_Run]) -> str | None:
     if not names:
         return None
     pool = [n for n in names if n.cjk] or names
+    # Letters after a line mark the person's ("Samuel Okoro, PharmD" under the pharmacy's
+    # name): on a rotated photo OCR's heights say little about which was printed larger.
+    pool = [n for n in pool if _has_post_nominals(n)] or pool
     best = max(pool, key=lambda n: (n.height, -n.line))
     if best.cjk:
         return best.text
-    text = _POST_NOMINALS_RE.sub("", " ".join(best.text.split()))
+    text = _without_post_nominals(" ".join(best.text.split()))
     bare = _HONORIFIC_RE.sub("", text)
     if len(_GENERATION_RE.sub("", bare).split()) >= 2:
         text = bare
@@ -118,6 +112,15 @@ def _best_name(names: list[_Run]) -> str | None:
         return text
     # A name printed in capitals is written as a name; a generation's numeral stays.
     return " ".join(_capitals_word(w) for w in text.split())
+
+
+def _has_post_nominals(run: _Run) -> bool:
+    """Letters after the line that no town is written with: "Ocean City, MD" may be a
+    town and its state as well as a doctor's, so it marks nothing."""
+    text = " ".join(run.text.split())
+    if run.cjk or _TOWN_STATE_RE.fullmatch(text):
+        return False
+    return _without_post_nominals(text) != text
 
 
 def _capitals_word(word: str) -> str:

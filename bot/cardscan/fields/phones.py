@@ -49,6 +49,7 @@ def _take_phones(
     (``lenient``): the label says it is one."""
     # "(852) 2391 6620", "M (86) 139 2874 6031": a country code in brackets, without its +.
     text = _BARE_CODE_RE.sub(r"+\1 ", text)
+    text = _EMPTY_BRACKETS_RE.sub(" ", text)
     if region not in NANP_REGIONS:
         # "(617) 555-0142" on a card read as Chinese is still +1, never +86 617…
         for raw, e164 in nanp_numbers(text):
@@ -70,6 +71,11 @@ def _take_phones(
 #: A country code printed in brackets without the plus, before a number's first digit.
 #: (Its opening bracket may have been stripped with the label: "M (86) 139…".)
 _BARE_CODE_RE = re.compile(r"(?:(?<![\d+])\(|^)(44|65|852|853|886|86)\)\s?(?=[1-9])")
+
+
+#: Brackets OCR emptied inside a number ("+44 ()141 496 0627": the trunk prefix's 0 was
+#: lost); nothing was printed between them that a number needs.
+_EMPTY_BRACKETS_RE = re.compile(r"(?<=\d)\s*\(\s*\)\s*(?=\d)")
 
 
 def _file_phone(found: _Found, e164: str, kind: int, label: str | None) -> None:

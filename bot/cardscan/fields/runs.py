@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.cardscan.fields.addresses import _postcode_alone
+from bot.cardscan.fields.addresses import _STREET_RE, _postcode_alone
 from bot.cardscan.fields.kinds import _kind
 from bot.cardscan.fields.pieces import _Candidate, _Run
 from bot.cardscan.fields.text import _CJK_CHARS, _SEPARATORS, _SPLIT_RE, has_cjk
@@ -96,4 +96,6 @@ def _latin_runs(text: str, cand: _Candidate) -> list[_Run]:
     run = _Run(text, False, cand.line, cand.height)
     if _kind(run) in {"address", "company", "title", "name"} or "," not in text:
         return [run]
+    if _STREET_RE.fullmatch(text):
+        return [run]  # "17 Holloway Mews, Jericho": a street and its district, one address
     return [_Run(p.strip(), False, cand.line, cand.height) for p in text.split(",") if p.strip()]
