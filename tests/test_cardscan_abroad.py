@@ -10,13 +10,9 @@ import pytest
 from bot.cardscan.fields import extract_fields, lines_from_text
 from bot.cardscan.model import CardFields
 from bot.cardscan.qr import contact_from_qr, parse_mecard, parse_vcard
-from bot.cardscan.reading import Reading, merge_qr, read_lines, reread_numbers
+from bot.cardscan.reading import merge_qr, reread_numbers
 from bot.cardscan.region import infer_region
-
-
-def read(text: str, default: str = "CN") -> Reading:
-    return read_lines(lines_from_text(text), default)
-
+from tests.cardscan_typed import read
 
 US_CARD = """## Anna Wright
 VP Sales

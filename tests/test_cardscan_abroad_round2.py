@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cardscan.fields import lines_from_text
 from bot.cardscan.qr import contact_from_qr
-from bot.cardscan.reading import Reading, merge_qr, read_lines
-
-
-def read(text: str, default: str = "CN") -> Reading:
-    return read_lines(lines_from_text(text), default)
-
+from bot.cardscan.reading import merge_qr
+from tests.cardscan_typed import read
 
 # --------------------------------------------------------------------------- 1. companies
 

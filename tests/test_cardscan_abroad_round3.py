@@ -10,15 +10,10 @@ from __future__ import annotations
 import pytest
 
 from bot.cardscan.domains import is_tld
-from bot.cardscan.fields import lines_from_text
 from bot.cardscan.qr import contact_from_qr
-from bot.cardscan.reading import Reading, merge_qr, read_lines, same_address
+from bot.cardscan.reading import merge_qr, same_address
+from tests.cardscan_typed import read
 from tests.cardset import field_right
-
-
-def read(text: str, default: str = "CN") -> Reading:
-    return read_lines(lines_from_text(text), default)
-
 
 # --------------------------------------------------------------------------- 1. addresses
 

@@ -10,13 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cardscan.fields import lines_from_text
-from bot.cardscan.reading import Reading, read_lines
-
-
-def read(text: str, default: str = "CN") -> Reading:
-    return read_lines(lines_from_text(text), default)
-
+from tests.cardscan_typed import read
 
 # --------------------------------------------------------------------------- 1. postcodes
 

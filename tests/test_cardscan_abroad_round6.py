@@ -11,23 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cardscan.fields import lines_from_text
 from bot.cardscan.model import OcrLine
-from bot.cardscan.qr import contact_from_qr
-from bot.cardscan.reading import Reading, in_printed_order, merge_qr, read_lines, same_address
-
-
-def read(text: str, default: str = "CN") -> Reading:
-    return read_lines(lines_from_text(text), default)
-
-
-def with_qr(text: str, qr_text: str, default: str = "CN") -> Reading:
-    """The card read as the scanner reads it: the printed lines, then the QR over them."""
-    reading = read_lines(lines_from_text(text), default, extra_texts=[qr_text])
-    qr = contact_from_qr([qr_text], reading.region)
-    assert qr is not None
-    return Reading(merge_qr(qr, reading.fields), reading.region, True, reading.script)
-
+from bot.cardscan.reading import in_printed_order, read_lines, same_address
+from tests.cardscan_typed import read, with_qr
 
 # --------------------------------------------------- 1. departments with "&" or under the title
 

@@ -13,28 +13,15 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from bot.cardscan.fields import lines_from_text
 from bot.cardscan.garbled import garbled_number_line
 from bot.cardscan.model import OcrLine
-from bot.cardscan.qr import contact_from_qr
-from bot.cardscan.reading import Reading, merge_qr, read_lines
+from bot.cardscan.reading import read_lines
 from bot.cardscan.scanner import CardScanner
 from bot.cardscan.script import to_simplified
+from tests.cardscan_typed import read, with_qr
 
 if TYPE_CHECKING:
     from bot.cardscan.ocr import OcrEngine
-
-
-def read(text: str, default: str = "CN") -> Reading:
-    return read_lines(lines_from_text(text), default)
-
-
-def with_qr(text: str, qr_text: str, default: str = "CN") -> Reading:
-    """The card read as the scanner reads it: the printed lines, then the QR over them."""
-    reading = read_lines(lines_from_text(text), default, extra_texts=[qr_text])
-    qr = contact_from_qr([qr_text], reading.region)
-    assert qr is not None
-    return Reading(merge_qr(qr, reading.fields), reading.region, True, reading.script)
 
 
 # ----------------------------------------------------------------- 1. post-nominal letters
