@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/per_message.py [--messages 1500] [--rounds 3]
         [--concurrency 16] [--postgres postgresql+asyncpg://…] [--only known,unknown,find]
         [--who crmbot|peer]  # one side alone, to profile it
+        [--fake-in-process]  # the fake Bot API in crmbot's process, as before
 
 Each round runs, for every scenario and database, the peer (``benchmarks/peer_bot.py``)
 and crmbot one after the other (the order alternates between rounds), each on a freshly
@@ -18,6 +19,17 @@ Printed per scenario and database: messages/s, p99 latency and process CPU per m
 each as the median of the rounds with their range, and crmbot / peer as the ratio of the
 medians. The PostgreSQL server's own CPU is not counted for either. Say in the results
 whether the server ran with ``fsync`` and ``synchronous_commit`` on (``SHOW`` them).
+
+crmbot's replies go to the fake Telegram Bot API (``tests/fakes/telegram_api.py``), which by
+default runs in a child process of its own (``benchmarks/remote_telegram.py``), like the
+client: the real Telegram is remote, so the CPU the platform spends answering crmbot's
+``sendMessage`` calls is not crmbot's, and must neither be counted in its CPU per message
+nor compete with it for its event loop. crmbot's process pays only the client side of each
+reply, as in production. ``--fake-in-process`` runs the fake in the benchmark's process and
+event loop instead, as earlier versions did, so a before / after can be measured in one run.
+``replies_sent_by_then`` is how many replies the fake had answered when the client finished
+posting (the outbox keeps to Telegram's rate, so replies trail the webhook answers). The
+peer sends no replies.
 """
 
 from __future__ import annotations
@@ -41,7 +53,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.peer_bot import PeerBot
-from benchmarks.webhook import REPS, SECRET, crmbot_run, post_from_process, prepare, summary
+from benchmarks.remote_telegram import RemoteTelegram
+from benchmarks.webhook import (
+    REPS,
+    SECRET,
+    BotApi,
+    InProcessTelegram,
+    crmbot_run,
+    post_from_process,
+    prepare,
+    summary,
+)
 from tests.fakes.telegram_api import FakeTelegram, user
 
 FIRST_CHAT = 10_000
@@ -109,14 +131,14 @@ async def crmbot_once(
     payloads: list[bytes],
     concurrency: int,
     workdir: Path,
-    fake: FakeTelegram,
+    api: BotApi,
 ) -> dict[str, Any]:
     await prepare(database_url)
 
     async def poster(url: str, bodies: list[bytes], n: int) -> tuple[float, list[float]]:
         return await post_from_process(url, bodies, n, workdir=workdir)
 
-    return await crmbot_run(payloads, concurrency, database_url, fake, poster, name="crmbot")
+    return await crmbot_run(payloads, concurrency, database_url, api, poster, name="crmbot")
 
 
 def median_range(rows: list[dict[str, Any]], key: str) -> tuple[float, float, float]:
@@ -140,10 +162,21 @@ async def main() -> None:
         default="both",
         help="run one side only (for profiling it alone); no ratio is printed",
     )
+    parser.add_argument(
+        "--fake-in-process",
+        action="store_true",
+        help="run the fake Bot API in crmbot's process and loop (its CPU then counts as crmbot's)",
+    )
     args = parser.parse_args()
     scenarios = [s for s in args.only.split(",") if s]
-    fake = FakeTelegram(now=int(time.time()))
-    await fake.start()
+    now = int(time.time())
+    fake = FakeTelegram(now=now)  # builds the update bodies; started only if in process
+    api: BotApi
+    if args.fake_in_process:
+        await fake.start()
+        api = InProcessTelegram(fake)
+    else:
+        api = await RemoteTelegram.start(now)
     results: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     durability = ""
     try:
@@ -171,13 +204,18 @@ async def main() -> None:
                                 row = await peer_run(url, payloads, args.concurrency, workdir)
                             else:
                                 row = await crmbot_once(
-                                    url, payloads, args.concurrency, workdir, fake
+                                    url, payloads, args.concurrency, workdir, api
                                 )
                             results.setdefault((database, scenario, who), []).append(row)
                             print(json.dumps({"round": round_number, "db": database, **row}))
     finally:
-        await fake.close()
-    print(f"\nmachine: {platform.machine()}, Python {platform.python_version()}")
+        if isinstance(api, RemoteTelegram):
+            await api.close()
+        else:
+            await fake.close()
+    where = "crmbot's process" if args.fake_in_process else "a child process"
+    print(f"\nfake Bot API in {where}")
+    print(f"machine: {platform.machine()}, Python {platform.python_version()}")
     if durability:
         print(f"PostgreSQL: {durability}")
     header = "| db | scenario | who | msg/s median [range] | p99 ms median [range] | CPU ms/msg |"

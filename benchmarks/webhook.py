@@ -32,7 +32,7 @@ import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import ClientSession, web
 from sqlalchemy import event
@@ -118,6 +118,35 @@ def summary(name: str, seconds: float, latencies: list[float]) -> dict[str, Any]
 Poster = Callable[[str, list[bytes], int], Awaitable[tuple[float, list[float]]]]
 
 
+class BotApi(Protocol):
+    """The Bot API crmbot replies to: ``InProcessTelegram`` here, or a fake in a child
+    process (``benchmarks/remote_telegram.py``)."""
+
+    root: str
+    token: str
+
+    async def reset_calls(self) -> None: ...
+
+    async def replies(self) -> int:
+        """The ``sendMessage`` calls answered so far."""
+        ...
+
+
+class InProcessTelegram:
+    """A started ``FakeTelegram`` in this process and event loop, as a ``BotApi``."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self.root = fake.root
+        self.token = fake.token
+
+    async def reset_calls(self) -> None:
+        self.fake.reset_calls()
+
+    async def replies(self) -> int:
+        return len(self.fake.sent())
+
+
 async def bare_baseline(bodies: list[bytes], concurrency: int, poster: Poster) -> dict[str, Any]:
     async def handler(request: web.Request) -> web.Response:
         json.loads(await request.read())
@@ -143,15 +172,15 @@ async def crmbot_run(
     bodies: list[bytes],
     concurrency: int,
     database_url: str,
-    fake: FakeTelegram,
+    api: BotApi,
     poster: Poster = post_all,
     name: str = "crmbot serve, SQLite, log a call",
 ) -> dict[str, Any]:
     settings = Settings(
         database_url=database_url,
-        telegram_token=fake.token,
+        telegram_token=api.token,
         telegram_webhook_secret=SECRET,
-        telegram_api_url=fake.root,
+        telegram_api_url=api.root,
     )
     server = await build_server(settings)
     runner = web.AppRunner(server.webapp, access_log=None)
@@ -175,14 +204,14 @@ async def crmbot_run(
         checkouts += 1
 
     event.listen(server.app.db.engine.sync_engine.pool, "checkout", checked_out)
-    fake.reset_calls()
     try:
+        await api.reset_calls()
         thread_cpu, process_cpu = time.thread_time(), time.process_time()
         seconds, latencies = await poster(
             f"http://127.0.0.1:{port}/telegram/webhook", bodies, concurrency
         )
         thread_cpu, process_cpu = time.thread_time() - thread_cpu, time.process_time() - process_cpu
-        replies = len(fake.sent())
+        replies = await api.replies()
     finally:
         await runner.cleanup()
         await server.close()
@@ -255,7 +284,9 @@ async def main() -> None:
             if args.client_process:
                 poster = partial(post_from_process, workdir=workdir)
             bare = await bare_baseline(bodies, args.concurrency, poster)
-            crm = await crmbot_run(bodies, args.concurrency, database_url, fake, poster)
+            crm = await crmbot_run(
+                bodies, args.concurrency, database_url, InProcessTelegram(fake), poster
+            )
     finally:
         await fake.close()
     where = "separate process" if args.client_process else "same process and loop"
