@@ -26,7 +26,7 @@ from bot.linking import point_to_private_chat
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts, masking_for
 from bot.nlu.message import warm_up as warm_up_parser
-from bot.outbox import enqueue
+from bot.outbox import bodies_of
 from bot.replies import Notice, Reply, Text, map_text, reply_text
 from bot.router import Handler
 from bot.running import Replay, run_guarded
@@ -36,7 +36,7 @@ from store.access import principal_for
 from store.db import Database
 from store.errors import is_transient
 from store.models import ChatIdentity, Conversation, ProcessedEvent, User
-from store.outbox import enqueue_choice
+from store.outbox import choice_rows, reply_rows, write
 from store.upsert import insert_ignore
 from store.users import identity_user
 
@@ -210,7 +210,7 @@ class Engine:
             if _for_presser_only(ctx):
                 replies = _notice(replies)
             else:
-                self._enqueue(session, event, replies, show_choice=not ctx.refused)
+                await self._enqueue(session, event, replies, show_choice=not ctx.refused)
             return replies, ctx.slow
 
     async def is_linked(self, event: InboundEvent) -> bool:
@@ -254,7 +254,7 @@ class Engine:
                 finish = functools.partial(_finish_with, slow, result)
                 await self.parts.conversations.follow_up(ctx, finish)
                 said = self._for_chat(event, ctx.replies)
-                self._enqueue(session, followed, said)
+                await self._enqueue(session, followed, said)
                 slow = ctx.slow
             self._committed(event)
             replies += said
@@ -266,7 +266,7 @@ class Engine:
             return replies
         return [map_text(r, mask_contacts) for r in replies]
 
-    def _enqueue(
+    async def _enqueue(
         self,
         session: AsyncSession,
         event: InboundEvent,
@@ -275,15 +275,16 @@ class Engine:
         show_choice: bool = True,
     ) -> None:
         """Queue the replies, and (``show_choice``) the edit that shows on a pressed
-        button's message what was chosen — not for a refused press, which changed nothing."""
+        button's message what was chosen — not for a refused press, which changed nothing.
+        Written at once, in one statement (:func:`store.outbox.write`)."""
         if event.platform not in self.outbox_platforms:
             return
         now = self.parts.clock.now()
         hold = self.reply_hold.get(event.platform)
         due = now + hold if hold is not None else None
+        rows = []
         if event.origin is not None and show_choice:
-            enqueue_choice(
-                session,
+            rows += choice_rows(
                 platform=event.platform,
                 chat_id=event.chat.chat_id,
                 message_id=event.origin.message_id,
@@ -293,17 +294,17 @@ class Engine:
                 event_id=event.event_id,
                 due=due,
             )
-        enqueue(
-            session,
+        rows += reply_rows(
             platform=event.platform,
             chat_id=event.chat.chat_id,
-            replies=replies,
+            bodies=bodies_of(replies),
             now=now,
             is_private=event.chat.is_private,
             thread_id=event.chat.thread_id,
             event_id=event.event_id,
             due=due,
         )
+        await write(session, rows)
 
     def _committed(self, event: InboundEvent) -> None:
         if event.platform in self.outbox_platforms and self.on_outbox is not None:
@@ -317,7 +318,7 @@ class Engine:
         if event.platform in self.outbox_platforms:
             try:
                 async with self.db.transaction(platform=event.platform) as session:
-                    self._enqueue(session, replace(event, origin=None), replies)
+                    await self._enqueue(session, replace(event, origin=None), replies)
                 self._committed(event)
             except Exception:
                 log.exception("could not even queue the apology for %s", event.event_id)

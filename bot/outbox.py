@@ -18,6 +18,10 @@ def mail_text(subject: str, body: str) -> Text:
     return Text(f"{' '.join(subject.split())}\n{body}")
 
 
+def bodies_of(replies: list[Reply]) -> list[outbox.OutboxBody]:
+    return [(to_json(r), r.data if isinstance(r, Image | Document) else None) for r in replies]
+
+
 def enqueue(
     session: AsyncSession,
     *,
@@ -36,7 +40,7 @@ def enqueue(
         session,
         platform=platform,
         chat_id=chat_id,
-        bodies=[(to_json(r), r.data if isinstance(r, Image | Document) else None) for r in replies],
+        bodies=bodies_of(replies),
         now=now,
         is_private=is_private,
         thread_id=thread_id,

@@ -30,6 +30,7 @@ from bot.router import Handler, Router
 from bot.running import run_guarded
 from conversations.base import Expects, Flows, NewIntent, Step
 from locales.formatting import shorten
+from store.write_through import write_through
 
 DIGIT = re.compile(r"^\s*(\d{1,2})\s*[.)、]?\s*$")
 ESCAPED_KEY = "_escaped"  # where the message waits in the flow's data meanwhile
@@ -69,8 +70,7 @@ class FlowDispatcher:
                 return
         elif await self._is_new_message(ctx, step):
             self._ask_answer_or_new(ctx)
-            self._remember_choices(ctx, flow.name, flow.state)
-            flow.row.updated_at = ctx.now
+            await self._keep(ctx, flow.name, flow.state)
             return
         aside = _said_aside(ctx)
         if (
@@ -97,8 +97,7 @@ class FlowDispatcher:
             else:
                 handler = _unknown_command if ctx.command else _not_understood
         await run_guarded(ctx, handler)
-        self._remember_choices(ctx, *before)
-        flow.row.updated_at = ctx.now
+        await self._keep(ctx, *before)
 
     async def follow_up(self, ctx: Context, handler: Handler) -> None:
         """Run the second half of an event (after slow work) with the flow's bookkeeping."""
@@ -108,8 +107,7 @@ class FlowDispatcher:
         before = (flow.name, flow.state) if flow is not None else (None, None)
         await run_guarded(ctx, handler)
         if flow is not None:
-            self._remember_choices(ctx, *before)
-            flow.row.updated_at = ctx.now
+            await self._keep(ctx, *before)
 
     def _step(self, ctx: Context) -> Step | None:
         """The step the user's flow waits in, if any (after expiry was applied)."""
@@ -228,15 +226,28 @@ class FlowDispatcher:
         step = definition.step(flow.state) if definition is not None else None
         return step.handler if step is not None else None
 
-    def _remember_choices(self, ctx: Context, flow_name: str | None, state: str | None) -> None:
-        """Every button of this answer, numbered in order across its messages.
+    async def _keep(self, ctx: Context, flow_name: str | None, state: str | None) -> None:
+        """The conversation's buttons (:meth:`_choices`) and its ``updated_at``: written
+        through (:mod:`store.write_through`), as they change on nearly every message."""
+        assert ctx.flow is not None
+        values: dict[str, Any] = {"updated_at": ctx.now}
+        choices = self._choices(ctx, flow_name, state)
+        if choices is not None:
+            values["choices"] = choices
+        await write_through(ctx.session, ctx.flow.row, **values)
+
+    def _choices(
+        self, ctx: Context, flow_name: str | None, state: str | None
+    ) -> list[list[str]] | None:
+        """Every button of this answer, numbered in order across its messages (None: no
+        answer, the buttons stay as they were).
 
         An answer without buttons from a step that is still waiting (a re-prompt: "please
         use the buttons") shows the step's buttons again, so the rep is never left with a
         question and nothing to press."""
         assert ctx.flow is not None
         if not ctx.replies:
-            return
+            return None
         buttons = [b for r in ctx.replies for b in reply_buttons(r)]
         row = ctx.flow.row
         still_waiting = bool(flow_name) and (row.flow, row.state) == (flow_name, state)
@@ -251,7 +262,7 @@ class FlowDispatcher:
             if kept and isinstance(last, Text):
                 ctx.replies[-1] = Choices(last.text, tuple(kept))
                 buttons = kept
-        row.choices = [[b.payload, b.label] for b in buttons]
+        return [[b.payload, b.label] for b in buttons]
 
 
 def _choice_entries(stored: list[Any]) -> list[tuple[str, str]]:

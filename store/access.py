@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from store.models import Company, Owned, Role, TeamMember, Ticket, User
+from store.write_through import write_through
 
 RecordT = TypeVar("RecordT", bound=Owned)
 
@@ -323,6 +324,16 @@ class Records:
         if flush:
             await self.session.flush()
         return obj
+
+    async def touch(self, obj: RecordT) -> None:
+        """Move ``obj`` up the recently-used order (``updated_at``), checked as an update
+        that changes nothing else; written at once when nothing else of it is pending
+        (:mod:`store.write_through`)."""
+        self._writable(type(obj))
+        self._check_owner(obj.owner_id, missing=True)
+        if not may_write(self.principal, obj, {}):
+            raise ReadOnly(type(obj).__name__)
+        await write_through(self.session, obj, updated_at=self.now)
 
     async def delete(self, obj: RecordT) -> None:
         self._writable(type(obj))

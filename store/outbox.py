@@ -6,34 +6,44 @@ reply objects into that is :mod:`bot.outbox`'s job, so the store knows no reply 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.bulk import table_of
 from store.models import OutboxMessage
 
 OutboxBody = tuple[dict[str, Any], bytes | None]
 """A serialised reply: its JSON body, and the image bytes when it is one."""
+P = ParamSpec("P")
 WAITING = "waiting"
 """A row the platform will not take until the person writes again (WeChat's 48 hours)."""
 
 
-def _row(*, now: datetime, due: datetime | None = None, **fields: Any) -> OutboxMessage:
-    """A pending row, due at once (or at ``due``)."""
-    return OutboxMessage(
-        state="pending",
-        attempts=0,
-        next_attempt_at=due or now,
-        message_ids=[],
-        created_at=now,
+def _fields(*, now: datetime, due: datetime | None = None, **fields: Any) -> dict[str, Any]:
+    """A pending row's columns, due at once (or at ``due``); every column is named, so
+    rows of both kinds go into one INSERT together (:func:`write`)."""
+    return {
+        "thread_id": None,
+        "is_private": True,
+        "image": None,
+        "target_message_id": None,
+        "event_id": None,
+        "approval_id": None,
+        "recipient_id": None,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": due or now,
+        "message_ids": [],
+        "created_at": now,
         **fields,
-    )
+    }
 
 
-def enqueue(
-    session: AsyncSession,
+def reply_rows(
     *,
     platform: str,
     chat_id: str,
@@ -45,30 +55,29 @@ def enqueue(
     approval_id: int | None = None,
     recipient_id: int | None = None,
     due: datetime | None = None,
-) -> None:
+) -> list[dict[str, Any]]:
     """``due``: later than ``now`` when the adapter may still answer the first reply itself
     (a WeChat passive reply); if it never does, the sender takes the rows then."""
-    for body, image in bodies:
-        session.add(
-            _row(
-                now=now,
-                due=due,
-                platform=platform,
-                chat_id=chat_id,
-                thread_id=thread_id,
-                is_private=is_private,
-                kind="send",
-                body=body,
-                image=image,
-                event_id=event_id,
-                approval_id=approval_id,
-                recipient_id=recipient_id,
-            )
+    return [
+        _fields(
+            now=now,
+            due=due,
+            platform=platform,
+            chat_id=chat_id,
+            thread_id=thread_id,
+            is_private=is_private,
+            kind="send",
+            body=body,
+            image=image,
+            event_id=event_id,
+            approval_id=approval_id,
+            recipient_id=recipient_id,
         )
+        for body, image in bodies
+    ]
 
 
-def enqueue_choice(
-    session: AsyncSession,
+def choice_rows(
     *,
     platform: str,
     chat_id: str,
@@ -78,20 +87,45 @@ def enqueue_choice(
     now: datetime,
     event_id: str | None = None,
     due: datetime | None = None,
-) -> None:
-    """Edit the clicked message to show what was chosen (and drop its buttons)."""
-    session.add(
-        _row(
-            now=now,
-            due=due,
-            platform=platform,
-            chat_id=chat_id,
-            kind="choice",
-            body={"text": text, "label": label},
-            target_message_id=message_id,
-            event_id=event_id,
-        )
+) -> list[dict[str, Any]]:
+    """The row that edits the clicked message to show what was chosen (and drops its
+    buttons)."""
+    row = _fields(
+        now=now,
+        due=due,
+        platform=platform,
+        chat_id=chat_id,
+        kind="choice",
+        body={"text": text, "label": label},
+        target_message_id=message_id,
+        event_id=event_id,
     )
+    return [row]
+
+
+def _added(
+    build: Callable[P, list[dict[str, Any]]],
+) -> Callable[Concatenate[AsyncSession, P], None]:
+    """``build``'s rows added to a session, written by its next flush (with whatever else
+    the transaction changes): for code that writes a reply among other records."""
+
+    def add(session: AsyncSession, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        session.add_all(OutboxMessage(**fields) for fields in build(*args, **kwargs))
+
+    return add
+
+
+enqueue = _added(reply_rows)
+enqueue_choice = _added(choice_rows)
+
+
+async def write(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """``rows`` now, in their order, by one INSERT (executed for each row), not by the
+    ORM's flush: an event's replies are the last thing its transaction writes and nothing
+    reads them back in it, so the unit of work and the flush hooks would be pure cost on
+    every message (issue 20)."""
+    if rows:
+        await session.execute(insert(table_of(OutboxMessage)), rows)
 
 
 async def backlog(session: AsyncSession) -> int:

@@ -128,9 +128,11 @@ async def test_a_refusal_after_a_write_is_replayed_with_its_savepoint(bot):
     assert await bot.all(select(CompanyTag.tag_id)) != []
 
 
-async def test_a_log_flushes_the_session_once_at_commit(bot):
-    """No flush that writes nothing: a log with no flow to end used to mark its conversation
-    row changed (None over None), and the next query's autoflush ran a unit of work for it."""
+async def test_a_log_runs_no_flush_at_all(bot):
+    """Its records are plain INSERTs, the customer's touch and the conversation's buttons
+    are written through (store/write_through.py): the unit of work and its hooks never run.
+    Before: one flush at commit for the conversation row (and the customer and the outbox
+    row on a chat platform); before that, a flush that wrote nothing (None over None)."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
@@ -148,4 +150,6 @@ async def test_a_log_flushes_the_session_once_at_commit(bot):
     finally:
         event.remove(Session, "before_flush", counted)
     assert r.text.startswith("✅ Logged: Visit · Acme Trading Ltd")
-    assert len(flushes) == 1, flushes
+    assert flushes == [], flushes
+    undone = await li.click(r.button("↩️ Undo"))  # the buttons written through are live
+    assert undone.text.startswith("↩️ Undone")

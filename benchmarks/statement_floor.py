@@ -1,0 +1,189 @@
+"""What one statement costs our process, by the layer that sends it (issue 20).
+
+    .venv/bin/python -m benchmarks.statement_floor [--statements 3000] [--rounds 3]
+        [--postgres postgresql+asyncpg://…] [--skip-sqlite]
+
+On PostgreSQL, per-message CPU grows with round-trips, not with SQL: the server's work is
+not ours, but every statement crosses SQLAlchemy and its asyncpg adapter. This measures
+that crossing for one small statement (a customer read by its primary key, one row back)
+inside one open transaction, through each layer a handler could use:
+
+* ``driver``: the DB-API driver itself (asyncpg's ``fetchrow`` on PostgreSQL; the
+  ``sqlite3`` cursor under our SQLite driver), no SQLAlchemy;
+* ``driver_sql``: SQLAlchemy's ``exec_driver_sql`` (the adapter, no compilation);
+* ``core``: a cached Core ``select`` of the table's columns (what ``store/bulk.py`` and
+  the hot path's plain INSERTs use);
+* ``orm``: ``session.execute(select(Company))`` with the ORM building the object;
+* ``insert``: a Core INSERT of one audit row, as the log writes them.
+
+Each through crmbot's own ``store.db.Database`` (its engine, pool and session hooks) and,
+for ``core`` and ``orm``, through a plain ``create_async_engine`` as the peer uses, to show
+whether our hooks add anything. Printed: CPU µs per statement of this process (best of the
+rounds) and the wall time. The peer's log makes 7 statements and crmbot's about 17, so
+these figures times the difference is the part of the gap no handler code can close.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.per_message import reset_postgres
+from bot.clock import SystemClock
+from store.db import Database
+from store.migrate import upgrade
+from store.models import AuditEntry, Company, User
+
+Shape = Callable[[AsyncSession, int], Awaitable[Any]]
+BY_ID_SQLITE = "select * from companies where id = ?"
+BY_ID_POSTGRES = "select * from companies where id = $1"
+
+
+async def seed(db: Database) -> int:
+    """One user owning one customer; the customer's id."""
+    now = datetime.now(UTC)
+    async with db.transaction(platform="bench") as session:
+        user = User(name="floor", display_name="Floor", role="rep", created_at=now)
+        session.add(user)
+        await session.flush()
+        company = Company(name="Floor Ltd", owner_id=user.id, created_at=now, updated_at=now)
+        session.add(company)
+        await session.flush()
+        return company.id
+
+
+def shapes(is_sqlite: bool) -> dict[str, Shape]:
+    columns = select(*Company.__table__.c)
+    by_id = BY_ID_SQLITE if is_sqlite else BY_ID_POSTGRES
+
+    async def driver(session: AsyncSession, company_id: int) -> Any:
+        raw = await (await session.connection()).get_raw_connection()
+        if is_sqlite:
+            return raw.driver_connection.execute(by_id, (company_id,)).fetchone()  # type: ignore[union-attr]
+        return await raw.driver_connection.fetchrow(by_id, company_id)  # type: ignore[union-attr]
+
+    async def driver_sql(session: AsyncSession, company_id: int) -> Any:
+        connection = await session.connection()
+        return (await connection.exec_driver_sql(by_id, (company_id,))).first()
+
+    async def core(session: AsyncSession, company_id: int) -> Any:
+        return (await session.execute(columns.where(Company.id == company_id))).first()
+
+    async def orm(session: AsyncSession, company_id: int) -> Any:
+        return await session.scalar(select(Company).where(Company.id == company_id))
+
+    async def audit_insert(session: AsyncSession, company_id: int) -> Any:
+        row = {
+            "at": datetime.now(UTC),
+            "user_id": None,
+            "platform": "bench",
+            "table_name": "companies",
+            "record_id": company_id,
+            "action": "update",
+            "field": "note",
+            "old_value": None,
+            "new_value": "x",
+        }
+        return await session.execute(insert(AuditEntry).values(row))
+
+    return {
+        "driver": driver,
+        "driver_sql": driver_sql,
+        "core": core,
+        "orm": orm,
+        "insert": audit_insert,
+    }
+
+
+async def timed(
+    sessions: Callable[[], Any], shape: Shape, company_id: int, count: int
+) -> tuple[float, float]:
+    async with sessions() as session:
+        for _ in range(50):  # warm: the statement cache and the prepared statement
+            await shape(session, company_id)
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(count):
+            await shape(session, company_id)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return cpu / count * 1e6, wall / count * 1e6
+
+
+async def measure(url: str, count: int, rounds: int) -> list[dict[str, Any]]:
+    if url.startswith("postgresql"):
+        await reset_postgres(url)
+    db = Database(url, SystemClock())
+    await upgrade(db)
+    company_id = await seed(db)
+    plain = create_async_engine(url)
+    plain_sessions = async_sessionmaker(plain, expire_on_commit=False)
+
+    def ours() -> Any:
+        return db.transaction(platform="bench")
+
+    def theirs() -> Any:
+        return plain_sessions.begin()
+
+    results = []
+    try:
+        for name, shape in shapes(db.is_sqlite).items():
+            engines = [("crmbot", ours)]
+            if name in ("core", "orm") and not db.is_sqlite:
+                engines.append(("plain engine", theirs))
+            for label, sessions in engines:
+                runs = [await timed(sessions, shape, company_id, count) for _ in range(rounds)]
+                results.append(
+                    {
+                        "db": "sqlite" if db.is_sqlite else "postgresql",
+                        "shape": name,
+                        "engine": label,
+                        "cpu_us": round(min(r[0] for r in runs), 1),
+                        "wall_us": round(min(r[1] for r in runs), 1),
+                    }
+                )
+                print(json.dumps(results[-1]), flush=True)
+    finally:
+        await plain.dispose()
+        await db.dispose()
+    return results
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--statements", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgres", help="a PostgreSQL URL whose schema may be dropped")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.skip_sqlite:
+            url = f"sqlite+aiosqlite:///{Path(tmp) / 'floor.db'}"
+            rows += await measure(url, args.statements, args.rounds)
+        if args.postgres:
+            rows += await measure(args.postgres, args.statements, args.rounds)
+    print(f"\nmachine: {platform.machine()}, Python {platform.python_version()}")
+    print("| db | shape | engine | CPU µs / statement | wall µs |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['db']} | {row['shape']} | {row['engine']} | {row['cpu_us']:.0f} | "
+            f"{row['wall_us']:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

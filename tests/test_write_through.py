@@ -1,0 +1,112 @@
+"""A record's bookkeeping columns written through (store/write_through.py, issue 20): one
+UPDATE when nothing else of the record is pending, the flush otherwise — and never a
+column the audit trail records."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from store.models import AuditEntry, Company, Conversation
+from store.write_through import write_through
+from tests.sql_trace import executed
+
+
+async def a_customer(bot, chat, name="Acme Trading Ltd"):
+    session, records = await bot.records_for(chat)
+    async with session, session.begin():
+        return (await records.create(Company, name=name)).id
+
+
+def updates(calls, table):
+    return [c.statement for c in calls if c.statement.lstrip().startswith(f"UPDATE {table}")]
+
+
+async def test_a_touch_is_one_update_and_the_object_knows_it(bot):
+    li = await bot.user("li")
+    company_id = await a_customer(bot, li)
+    later = bot.clock.now() + timedelta(hours=1)
+    session, records = await bot.records_for(li)
+    flushes: list[int] = []
+
+    def counted(*_args: object) -> None:
+        flushes.append(1)
+
+    event.listen(Session, "before_flush", counted)
+    try:
+        async with session, session.begin():
+            company = await records.get(Company, company_id)
+            with executed() as calls:
+                await write_through(session, company, updated_at=later)
+            assert len(updates(calls, "companies")) == 1
+            assert company.updated_at == later
+            assert company not in session.dirty
+    finally:
+        event.remove(Session, "before_flush", counted)
+    assert flushes == []  # the commit found nothing left to write
+    stored = await bot.scalar(select(Company.updated_at).where(Company.id == company_id))
+    assert stored.replace(tzinfo=None) == later.replace(tzinfo=None)
+
+
+async def test_an_unchanged_value_sends_nothing(bot):
+    li = await bot.user("li")
+    company_id = await a_customer(bot, li)
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        company = await records.get(Company, company_id)
+        with executed() as calls:
+            await write_through(session, company, updated_at=company.updated_at)
+    assert calls == []
+
+
+async def test_a_record_with_other_changes_is_left_to_the_flush_in_one_update(bot):
+    li = await bot.user("li")
+    company_id = await a_customer(bot, li)
+    later = bot.clock.now() + timedelta(hours=1)
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        company = await records.get(Company, company_id)
+        company.city = "Shenzhen"
+        with executed() as calls:
+            await write_through(session, company, updated_at=later)
+            assert calls == []  # nothing yet: the flush writes both
+            await session.flush()
+        (statement,) = updates(calls, "companies")
+        assert "city" in statement
+        assert "updated_at" in statement
+    audit = await bot.all(select(AuditEntry.field).where(AuditEntry.record_id == company_id))
+    assert "city" in audit
+
+
+async def test_an_audited_column_always_goes_through_the_flush_and_its_audit(bot):
+    li = await bot.user("li")
+    company_id = await a_customer(bot, li)
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        company = await records.get(Company, company_id)
+        with executed() as calls:
+            await write_through(session, company, city="Guangzhou")
+            assert calls == []
+    rows = await bot.all(
+        select(AuditEntry).where(AuditEntry.record_id == company_id, AuditEntry.field == "city")
+    )
+    assert [(r.action, r.new_value) for r in rows] == [("update", "Guangzhou")]
+
+
+async def test_a_new_record_is_left_to_its_insert(bot):
+    li = await bot.user("li")
+    session, _records = await bot.records_for(li)
+    later = bot.clock.now() + timedelta(hours=1)
+    async with session, session.begin():
+        row = Conversation(
+            platform="console", chat_id="c1", user_id=li.user_id, choices=[], updated_at=later
+        )
+        session.add(row)
+        with executed() as calls:
+            await write_through(session, row, choices=[["p", "Label"]])
+        assert calls == []
+        assert row.choices == [["p", "Label"]]
+    stored = await bot.scalar(select(Conversation.choices).where(Conversation.chat_id == "c1"))
+    assert stored == [["p", "Label"]]
