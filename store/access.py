@@ -94,7 +94,17 @@ async def principal_for(
 def owner_scope(model: type[Owned], ids: frozenset[int] | None) -> ColumnElement[bool]:
     """``owner_id IN (...)``, built once per model and owner set: SQL expressions are
     immutable, and building this one is a good part of a scoped query's Python cost."""
-    return true() if ids is None else model.owner_id.in_(ids)
+    return true() if ids is None else one_of(model.owner_id, ids)
+
+
+def one_of(column: Any, ids: frozenset[int]) -> ColumnElement[bool]:
+    """``column = id`` for a single id (a rep sees their own records), ``IN (...)`` for
+    more: an ``IN`` list is expanded into the SQL text on every execution, and nearly
+    every message runs several statements scoped to one owner (issue 20)."""
+    if len(ids) == 1:
+        (only,) = ids
+        return column == only  # type: ignore[no-any-return]
+    return column.in_(ids)  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -115,7 +125,10 @@ def ticket_scope(principal: Principal) -> ColumnElement[bool]:
     if principal.visible_owner_ids is None:
         return true()
     ids = principal.visible_owner_ids
-    seen: list[ColumnElement[bool]] = [Ticket.owner_id.in_(ids), Ticket.assignee_id.in_(ids)]
+    seen: list[ColumnElement[bool]] = [
+        one_of(Ticket.owner_id, ids),
+        one_of(Ticket.assignee_id, ids),
+    ]
     if principal.role is Role.SERVICE:
         seen.append(Ticket.team_id.in_(principal.service_team_ids))
         seen.append(and_(Ticket.team_id.is_(None), Ticket.assignee_id.is_(None)))

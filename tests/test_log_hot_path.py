@@ -94,6 +94,8 @@ async def test_a_log_to_a_known_customer_stays_within_its_statement_budget(bot):
     audits = [s for s in work if re.match(r"\s*INSERT INTO audit_log", s)]
     assert len(audits) == 1, audits  # the activity's and the task's rows together
     assert len(work) <= 11, "\n".join(s.split("\n")[0][:90] for s in work)
+    # a rep sees one owner: "owner_id = ?", not an IN list re-expanded on every execution
+    assert not [s for s in work if "owner_id IN" in s], work
 
 
 async def test_a_message_that_goes_through_needs_no_savepoint(bot):
