@@ -333,20 +333,12 @@ class Records:
                 raise AttributeError(f"{type(obj).__name__} has no field {key}")
             setattr(obj, key, value)
         if hasattr(obj, "updated_at"):
-            obj.updated_at = self.now
+            # With no other change pending (a touch: the record moved up the
+            # recently-used order), one UPDATE now instead of the flush's unit of work.
+            await write_through(self.session, obj, updated_at=self.now)
         if flush:
             await self.session.flush()
         return obj
-
-    async def touch(self, obj: RecordT) -> None:
-        """Move ``obj`` up the recently-used order (``updated_at``), checked as an update
-        that changes nothing else; written at once when nothing else of it is pending
-        (:mod:`store.write_through`)."""
-        self._writable(type(obj))
-        self._check_owner(obj.owner_id, missing=True)
-        if not may_write(self.principal, obj, {}):
-            raise ReadOnly(type(obj).__name__)
-        await write_through(self.session, obj, updated_at=self.now)
 
     async def delete(self, obj: RecordT) -> None:
         self._writable(type(obj))

@@ -462,7 +462,7 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
                 owner_id=company.owner_id,
             )
             undo.created(task)
-    await records.touch(company)  # the customer moved up the recently-used order
+    await records.update(company, flush=False)  # touch updated_at: the customer moved up
     undo_id = await undo.save(records)
     card = summary_card(ctx, plan, company, contact, deal, task, undo_id)
     if contact is None and (offer := _add_contact_button(ctx, plan.contact, activity)):
