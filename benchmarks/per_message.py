@@ -5,6 +5,7 @@
         [--concurrency 16] [--postgres postgresql+asyncpg://…] [--only known,unknown,find]
         [--who crmbot|peer]  # one side alone, to profile it
         [--fake-in-process]  # the fake Bot API in crmbot's process, as before
+        [--warm-up 200]  # messages each side runs, unmeasured, before the rounds (0: none)
 
 Each round runs, for every scenario and database, the peer (``benchmarks/peer_bot.py``)
 and crmbot one after the other (the order alternates between rounds), each on a freshly
@@ -173,6 +174,12 @@ async def main() -> None:
         help="run one side only (for profiling it alone); no ratio is printed",
     )
     parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=200,
+        help="messages each side runs once per database before the rounds, not measured",
+    )
+    parser.add_argument(
         "--fake-in-process",
         action="store_true",
         help="run the fake Bot API in crmbot's process and loop (its CPU then counts as crmbot's)",
@@ -197,25 +204,34 @@ async def main() -> None:
             )
             if args.postgres:
                 durability = await postgres_durability(args.postgres)
+            sides = [w for w in ("peer", "crmbot") if args.who in ("both", w)]
+
+            async def run(who: str, database: str, label: str, payloads: list[bytes]) -> Any:
+                if database == "sqlite":
+                    url = f"sqlite+aiosqlite:///{workdir / f'{who}-{label}.db'}"
+                else:
+                    url = args.postgres
+                    await reset_postgres(url)
+                if who == "peer":
+                    return await peer_run(url, payloads, args.concurrency, workdir)
+                return await crmbot_once(url, payloads, args.concurrency, workdir, api)
+
+            # The first run in a process pays one-time costs (imports on first use, the
+            # statement caches, the allocator): measured, it made the first side's figure
+            # swing by up to 2x. Each side runs once per database before the rounds.
+            if args.warm_up:
+                for database in databases:
+                    for who in sides:
+                        warm = bodies(fake, scenarios[0], args.warm_up)
+                        row = await run(who, database, "warm-up", warm)
+                        print(json.dumps({"warm_up": True, "db": database, **row}))
             for round_number in range(args.rounds):
                 for database in databases:
                     for scenario in scenarios:
                         payloads = bodies(fake, scenario, args.messages)
-                        pair = ("peer", "crmbot") if round_number % 2 == 0 else ("crmbot", "peer")
-                        order = [w for w in pair if args.who in ("both", w)]
+                        order = sides if round_number % 2 == 0 else sides[::-1]
                         for who in order:
-                            if database == "sqlite":
-                                path = workdir / f"{who}-{round_number}-{scenario}.db"
-                                url = f"sqlite+aiosqlite:///{path}"
-                            else:
-                                url = args.postgres
-                                await reset_postgres(url)
-                            if who == "peer":
-                                row = await peer_run(url, payloads, args.concurrency, workdir)
-                            else:
-                                row = await crmbot_once(
-                                    url, payloads, args.concurrency, workdir, api
-                                )
+                            row = await run(who, database, f"{round_number}-{scenario}", payloads)
                             results.setdefault((database, scenario, who), []).append(row)
                             print(json.dumps({"round": round_number, "db": database, **row}))
     finally:
