@@ -18,7 +18,16 @@ from store.types import Clock
 #: Derived columns: the search key and the blind indexes (store/blind_index.py) follow
 #: the fields they are computed from, which are recorded themselves.
 SKIPPED_FIELDS = frozenset(
-    {"id", "created_at", "updated_at", "search_key", "mobile_bidx", "phone_bidx", "email_bidx"}
+    {
+        "id",
+        "created_at",
+        "updated_at",
+        "search_key",
+        "name_core",
+        "mobile_bidx",
+        "phone_bidx",
+        "email_bidx",
+    }
 )
 
 

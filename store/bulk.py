@@ -26,6 +26,7 @@ from store import blind_index
 from store.access import NotAllowed, RecordNotFound, Records, RecordT
 from store.audit import audited_keys, creation_fields, entry
 from store.bulk_audit import audit_created
+from store.dedupe import company_core
 from store.models import AuditEntry, Company, Contact, Owned
 from store.sealing import session_keyring
 from store.search import KEY_SOURCES, search_keys
@@ -38,7 +39,7 @@ BULK_CLEANER = "bulk_cleaner"
 #: From how many new records the audit rows are copied by the database (store.bulk_audit).
 DB_AUDIT_MIN_ROWS = 20
 _STAMPS = ("created_at", "updated_at", "stage_changed_at")
-_SKIP_CLEANING = frozenset({"search_key"})
+_SKIP_CLEANING = frozenset({"search_key", "name_core"})
 
 
 def table_of(model: type[Any]) -> Table:
@@ -137,6 +138,8 @@ def _searchable(records: Records, model: type[Any], values: list[dict[str, Any]]
     found = search_keys([tuple(v[f] for f in sources) for v in values], keyring)
     for full, key in zip(values, found, strict=True):
         full["search_key"] = key
+        if model is Company:
+            full["name_core"] = company_core(full["name"] or "")
     blind_index.fill(keyring, model, values)
 
 

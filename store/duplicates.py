@@ -18,18 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.access import Principal, Records
+from store.access import Principal, one_of
 from store.blind_index import matching
 from store.dedupe import company_core
-from store.models import Company, Contact, Role, User
+from store.models import Company, Contact, User
 from store.pool import POOL_NAME
-from store.search import search
 
 MAX_TWINS = 3
 
@@ -53,24 +51,32 @@ class Twin:
 async def colleague_twins(
     session: AsyncSession,
     principal: Principal,
-    now: datetime,
     *,
     company: str | None = None,
     phones: Iterable[str] = (),
     emails: Iterable[str] = (),
 ) -> list[Twin]:
     """Records the principal cannot see that the new company / contact would duplicate:
-    a company of the same name (:func:`company_core`), contacts with one of ``phones``
-    (E.164, as stored) or ``emails``. At most :data:`MAX_TWINS`, name matches first."""
-    everyone = Records(session, Principal(principal.user_id, Role.ADMIN, None), now)
-    found: dict[tuple[str, int], tuple[str, int, Matched]] = {}
+    a company of the same name (:func:`company_core`, stored as ``name_core``), contacts
+    with one of ``phones`` (E.164, as stored) or ``emails``. At most :data:`MAX_TWINS`,
+    name matches first. One statement per kind, each with the holder's name: this runs
+    on every "create it?" question."""
+    visible = principal.visible_owner_ids
+    if visible is None:  # sees every owner: nothing is hidden from them
+        return []
+    hidden = ~one_of(Company.owner_id, visible)
+    twins: list[Twin] = []
     core = company_core(company) if company else ""
     if len(core) >= 2:
-        assert company is not None
-        for query in dict.fromkeys([core, company]):
-            for hit in await search(everyone, query, limit=8):
-                if hit.kind == "company" and company_core(hit.name) == core:
-                    found.setdefault(("company", hit.id), (hit.name, 0, "name"))
+        rows = await session.execute(
+            select(Company.id, Company.name, *_holder(Company))
+            .join(User, User.id == Company.owner_id)
+            .where(Company.name_core == core, hidden)
+            .order_by(Company.id)
+            .limit(MAX_TWINS)
+        )
+        for rid, name, owner_id, owner_name, pooled in rows.all():
+            twins.append(Twin("company", rid, name, owner_id, owner_name, "name", bool(pooled)))
     wanted_phones = [p for p in dict.fromkeys(phones) if p]
     wanted_emails = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
     conditions = []
@@ -81,30 +87,27 @@ async def colleague_twins(
         ]
     if wanted_emails:
         conditions.append(matching(session, Contact.email, wanted_emails))
-    if conditions:
+    if conditions and len(twins) < MAX_TWINS:
         rows = await session.execute(
             select(Contact.id, Contact.name, Contact.mobile, Contact.phone, Contact.email)
-            .where(or_(*conditions))
+            .add_columns(*_holder(Contact))
+            .join(User, User.id == Contact.owner_id)
+            .where(or_(*conditions), ~one_of(Contact.owner_id, visible))
+            .order_by(Contact.id)
             .limit(20)
         )
-        for cid, name, mobile, phone, email in rows.all():
+        for cid, name, mobile, phone, email, owner_id, owner_name, pooled in rows.all():
             how: Matched = "phone" if {mobile, phone} & set(wanted_phones) else "email"
             if (email or "").lower() not in wanted_emails and how == "email":
                 continue
-            found.setdefault(("contact", cid), (name, 0, how))
-    twins: list[Twin] = []
-    for (kind, rid), (name, _, how) in found.items():
-        model = Company if kind == "company" else Contact
-        owner = await session.execute(
-            select(model.owner_id, User.display_name, User.name == POOL_NAME)
-            .join(User, User.id == model.owner_id)
-            .where(model.id == rid)
-        )
-        row = owner.first()
-        if row is None or principal.can_see_owner(row[0]):
-            continue
-        twins.append(Twin(kind, rid, name, row[0], row[1], how, bool(row[2])))  # type: ignore[arg-type]
+            twins.append(Twin("contact", cid, name, owner_id, owner_name, how, bool(pooled)))
     return twins[:MAX_TWINS]
+
+
+def _holder(model: type[Company] | type[Contact]) -> tuple[Any, ...]:
+    """The columns a twin tells about its holder: who, their name, and whether it is the
+    lead pool (then the twin is claimed, not asked for)."""
+    return (model.owner_id, User.display_name, User.name == POOL_NAME)
 
 
 __all__ = ["MAX_TWINS", "Twin", "colleague_twins", "company_core"]

@@ -149,6 +149,8 @@ class Company(Owned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     search_key: Mapped[str | None] = mapped_column(Text)
+    # store.dedupe.company_core of the name, kept with search_key: the twin check's key.
+    name_core: Mapped[str | None] = mapped_column(String(200), index=True)
     industry: Mapped[str | None] = mapped_column(String(80))
     city: Mapped[str | None] = mapped_column(String(80))
     phone: Mapped[str | None] = mapped_column(Sealed("companies.phone"))

@@ -14,9 +14,11 @@ from bot.events import Attachment
 from bot.replies import from_json
 from handlers.customers.actions import GiveRecord
 from store.access import principal_for
+from store.bulk import created_together
 from store.duplicates import colleague_twins, company_core
 from store.models import AuditEntry, Company, Contact, OutboxMessage, User
 from tests.harness import BotHarness, ChatUser, Response
+from tests.sql_trace import executed
 
 
 async def pushes_to(bot: BotHarness, chat: ChatUser) -> list[Response]:
@@ -91,6 +93,40 @@ async def test_a_log_naming_a_colleagues_customer_offers_access_from_the_manager
     assert await owner_of(bot, ws.ids["Hidden Co"]) == "li"
 
 
+async def test_a_twin_is_known_by_its_current_name_however_it_was_written(bot, ws):
+    """The name's core is stored (``name_core``): kept when a colleague renames the
+    customer, and for customers written by the bulk path (imports), not only the ORM's."""
+    session, records = await bot.records_for(ws.zhang)
+    async with session, session.begin():
+        hidden = await records.get(Company, ws.ids["Hidden Co"])
+        await records.update(hidden, name="上海蓝鲸物流有限公司")
+        async with created_together(records) as together:
+            await together.create(Company, name="Northwind Traders Inc.")
+    r = await ws.li.send("visited 蓝鲸物流 today, they want a demo")
+    assert "上海蓝鲸物流有限公司 — Zhang's (same name)" in r.text
+    r = await ws.li.send("/newcompany Hidden Co")
+    assert "Already in the team" not in r.text
+    r = await ws.li.send("/newcompany NORTHWIND TRADERS")
+    assert "Northwind Traders Inc. — Zhang's (same name)" in r.text
+
+
+async def test_the_twin_check_is_one_statement_whatever_the_names_around(bot, ws):
+    """Before, two fuzzy searches over every owner's records (ten statements on
+    PostgreSQL) and a statement per twin found, and a twin could rank below the searches'
+    limit among many like-named customers; now one indexed equality with the holder."""
+    session, records = await bot.records_for(ws.zhang)
+    async with session, session.begin(), created_together(records) as together:
+        for n in range(12):
+            await together.create(Company, name=f"Hidden Coast Shipping {n}")
+    with executed() as calls:
+        r = await ws.li.send("/newcompany HIDDEN-CO LTD")
+    assert "Hidden Co — Zhang's (same name)" in r.text
+    twin_reads = [c for c in calls if "name_core" in c.statement.split("FROM")[-1]]
+    assert len(twin_reads) == 1, [c.statement for c in twin_reads]
+    holders = [c for c in calls if "JOIN users" in c.statement and "companies.id = " in c.statement]
+    assert not holders, "a holder read per twin"
+
+
 async def test_create_anyway_still_works_and_nothing_is_said_when_new(bot, ws):
     r = await ws.li.send("/newcompany Hidden Co")
     r = await ws.li.click(r.button("Create anyway"))
@@ -135,7 +171,6 @@ async def test_the_store_check_for_importers(bot, ws):
         twins = await colleague_twins(
             session,
             principal,
-            bot.clock.now(),
             company="星辰科技有限公司",
             emails=["ZhangWei@xingchen.cn"],
         )
@@ -143,4 +178,4 @@ async def test_the_store_check_for_importers(bot, ws):
             ("company", "星辰科技", "李娜", "name"),
             ("contact", "张伟", "李娜", "email"),
         }
-        assert await colleague_twins(session, principal, bot.clock.now(), company="Acme Ltd") == []
+        assert await colleague_twins(session, principal, company="Acme Ltd") == []

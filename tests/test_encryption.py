@@ -101,7 +101,6 @@ async def test_colleague_twins_by_sealed_phone_and_email(bot, ws):
         twins = await colleague_twins(
             session,
             principal,
-            bot.clock.now(),
             phones=["+8613800138000"],
             emails=["ZhangWei@xingchen.cn"],
         )
@@ -168,7 +167,6 @@ async def test_rotation_stopped_half_way_reads_everything_and_resumes(
         twins = await colleague_twins(
             session,
             principal,
-            clock.now(),
             phones=["+8613800138000"],
             emails=["zhangwei@xingchen.cn"],
         )

@@ -98,6 +98,25 @@ async def test_a_log_to_a_known_customer_stays_within_its_statement_budget(bot):
     assert not [s for s in work if "owner_id IN" in s], work
 
 
+async def test_an_unknown_customer_is_searched_for_once(bot):
+    """ "Create it?": the rep's lookup once, the colleagues' twins by one indexed equality,
+    the conversation written once with its buttons: 11 statements on SQLite, 12 on
+    PostgreSQL (the typo stage's settings). Before: 19 and 21 — the twin check ran two more
+    fuzzy searches over every owner's records, and the question's state was flushed ahead
+    of them and its buttons written by a second UPDATE."""
+    li = await bot.user("li")
+    await known_customer(bot, li)
+    await li.send("called Acme Trading Ltd about the quote")
+    with executed() as calls:
+        r = await li.send("called Zeta Widgets about pricing")
+    assert r.button("➕ Create “Zeta Widgets”")
+    work = [c.statement for c in calls if not re.match(r"\s*(BEGIN|COMMIT)", c.statement, re.I)]
+    lookups = [s for s in work if re.match(r"\s*SELECT companies\.id, \S+ AS anon_1", s)]
+    assert len(lookups) == 1, lookups
+    assert len([s for s in work if s.lstrip().startswith("UPDATE conversations")]) == 1
+    assert len(work) <= 12, "\n".join(s.split("\n")[0][:90] for s in work)
+
+
 async def test_a_message_that_goes_through_needs_no_savepoint(bot):
     li = await bot.user("li")
     await known_customer(bot, li)

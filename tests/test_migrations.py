@@ -152,3 +152,41 @@ async def test_pending_sees_a_database_behind_the_code(db):
     assert await pending(db)
     await upgrade(db)
     assert not await pending(db)
+
+
+async def test_companies_made_before_0028_get_their_name_core(db):
+    """The team-wide duplicate check reads ``name_core`` only: customers already in the
+    CRM get theirs from the upgrade, so they are still found as a colleague's twin."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from store.migrate import alembic_config, upgrade
+
+    cfg = alembic_config(db.url)
+
+    def down(connection: Any) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0027")
+
+    now = db.clock.now()
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down)
+        await conn.execute(
+            text(
+                "INSERT INTO users (name, display_name, role, active, created_at)"
+                " VALUES ('li', 'li', 'rep', true, :t)"
+            ),
+            {"t": now},
+        )
+        for name in ("上海星辰科技有限公司", "Acme Trading Co., Ltd."):
+            await conn.execute(
+                text(
+                    "INSERT INTO companies (name, owner_id, created_at, updated_at)"
+                    " SELECT :n, id, :t, :t FROM users"
+                ),
+                {"n": name, "t": now},
+            )
+    await upgrade(db)
+    async with db.engine.connect() as conn:
+        cores = (await conn.execute(text("SELECT name_core FROM companies ORDER BY id"))).all()
+    assert [c for (c,) in cores] == ["星辰科技", "acmetrading"]

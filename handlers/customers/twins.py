@@ -29,7 +29,7 @@ async def twins_of(
 ) -> list[Twin]:
     assert ctx.principal is not None
     return await colleague_twins(
-        ctx.session, ctx.principal, ctx.now, company=company, phones=phones, emails=emails
+        ctx.session, ctx.principal, company=company, phones=phones, emails=emails
     )
 
 

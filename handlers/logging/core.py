@@ -193,11 +193,13 @@ async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
         plan.company_id = found.company_id
         return True
     plan.customer_text = text
+    # Colleagues' twins are read before the question's state is set: the conversation row
+    # is then written once, with its buttons, not flushed ahead of the read.
+    twins = [] if found.companies else await twins_of(ctx, company=text)
     ctx.flow.start(KEY, State.CUSTOMER, plan.to_json())
     create = button(ctx.t("log.create_customer", name=text[:30]), Pick(Choice.CREATE))
     cancel = button(ctx.t("common.cancel"), Pick(Choice.CANCEL))
     if not found.companies:
-        twins = await twins_of(ctx, company=text)
         lines = [ctx.t("log.unknown_customer", name=text), *twin_lines(ctx, twins)]
         ctx.ask("\n".join(lines), [*twin_buttons(ctx, twins), create, cancel])
         return False
