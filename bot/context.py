@@ -20,6 +20,7 @@ from bot.replies import Button, Choices, Reply, Text
 from bot.workers import SlowWorkers
 from locales.catalog import Translator
 from store.access import Principal, Records
+from store.fields import FieldName
 from store.models import Conversation, User
 
 A = TypeVar("A", bound=Action)
@@ -142,6 +143,8 @@ class Context:
     """Whether a handler runs in a savepoint (bot/running.py). The engine's first try of
     an event runs without one and is replayed with one if the handler refuses."""
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
+    custom_fields: tuple[FieldName, ...] | None = None
+    """The custom fields' names, read with the sender (``None``: not read; ask the store)."""
     masking: Masking = SHOW_ALL
     """What this viewer sees masked (role policy, owner exception, group chat): every view
     that shows a phone, an e-mail or an amount asks it (bot/masking.py)."""

@@ -35,6 +35,7 @@ from locales.catalog import Translator, match_language
 from store.access import principal_for
 from store.db import Database
 from store.errors import is_transient
+from store.fields import FieldName, field_names, field_names_column
 from store.models import ChatIdentity, Conversation, ProcessedEvent, User
 from store.outbox import choice_rows, reply_rows, write
 from store.upsert import insert_ignore
@@ -57,26 +58,30 @@ _CONVERSATION: Select[Conversation] = (
 )
 """The chat's conversation row, locked; built once, as it is read for every event."""
 
-_USER_AND_CONVERSATION: Select[User, Conversation] = (
-    select(User, Conversation)
-    .join(ChatIdentity, ChatIdentity.user_id == User.id)
-    .join(
-        Conversation,
-        and_(
-            Conversation.user_id == User.id,
-            Conversation.platform == bindparam("platform"),
-            Conversation.chat_id == bindparam("chat_id"),
-        ),
+
+@functools.lru_cache(maxsize=4)
+def _user_and_conversation(dialect: str) -> Select[Any]:
+    """The sender, their conversation in this chat (locked) and the custom fields' names
+    in one statement: every message of a linked user whose chat has a conversation row,
+    which is nearly all of them, pays one round-trip instead of three (on PostgreSQL, each
+    is a trip through the network)."""
+    return (
+        select(User, Conversation, field_names_column(dialect))
+        .join(ChatIdentity, ChatIdentity.user_id == User.id)
+        .join(
+            Conversation,
+            and_(
+                Conversation.user_id == User.id,
+                Conversation.platform == bindparam("platform"),
+                Conversation.chat_id == bindparam("chat_id"),
+            ),
+        )
+        .where(
+            ChatIdentity.platform == bindparam("platform"),
+            ChatIdentity.external_id == bindparam("external_id"),
+        )
+        .with_for_update(of=Conversation)
     )
-    .where(
-        ChatIdentity.platform == bindparam("platform"),
-        ChatIdentity.external_id == bindparam("external_id"),
-    )
-    .with_for_update(of=Conversation)
-)
-"""The sender and their conversation in this chat (locked) in one statement: every
-message of a linked user whose chat has a conversation row, which is nearly all of them,
-pays one round-trip instead of two (on PostgreSQL, each is a trip through the network)."""
 
 
 class Conversations(Protocol):
@@ -348,7 +353,7 @@ class Engine:
 
     async def _context(self, session: AsyncSession, event: InboundEvent) -> Context:
         settings, translator = self.parts.settings, self.parts.translator
-        user, conversation = await self._user_and_conversation(session, event)
+        user, conversation, custom_fields = await self._user_and_conversation(session, event)
         if user is not None and not user.active:
             user = None
         lang = (
@@ -375,6 +380,7 @@ class Engine:
             args=args,
             payload=event.payload,
             workers=self.parts.workers,
+            custom_fields=custom_fields,
         )
         if user is not None:
             session.info["audit_user_id"] = user.id
@@ -394,18 +400,21 @@ class Engine:
     @staticmethod
     async def _user_and_conversation(
         session: AsyncSession, event: InboundEvent
-    ) -> tuple[User | None, Conversation | None]:
-        """The sender and, when the chat already has one, their conversation row (locked).
-        A first message in a chat (no row yet) or a stranger falls back to the user alone."""
+    ) -> tuple[User | None, Conversation | None, tuple[FieldName, ...] | None]:
+        """The sender and, when the chat already has one, their conversation row (locked)
+        and the custom fields' names. A first message in a chat (no row yet) or a stranger
+        falls back to the user alone (the fields are then read when needed)."""
         key = {
             "platform": event.platform,
             "external_id": event.actor.platform_user_id,
             "chat_id": event.chat.chat_id,
         }
-        found = (await session.execute(_USER_AND_CONVERSATION, key)).first()
+        dialect = session.get_bind().dialect.name
+        found = (await session.execute(_user_and_conversation(dialect), key)).first()
         if found is not None:
-            return found[0], found[1]
-        return await identity_user(session, event.platform, event.actor.platform_user_id), None
+            return found[0], found[1], field_names(found[2])
+        user = await identity_user(session, event.platform, event.actor.platform_user_id)
+        return user, None, None
 
     async def _conversation(
         self, session: AsyncSession, event: InboundEvent, user: User

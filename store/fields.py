@@ -14,8 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import JSON, ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import Label
 
 from store.access import Records
 from store.models import Company, Contact, CustomField, CustomValue, Deal
@@ -69,6 +70,49 @@ async def fields_for(session: AsyncSession, entity: str | None = None) -> Sequen
     if entity is not None:
         stmt = stmt.where(CustomField.entity == entity)
     return (await session.scalars(stmt)).all()
+
+
+@dataclass(frozen=True)
+class FieldName:
+    """A custom field as free text is matched against it ("星辰科技 产品型号 X200"): the
+    whole field is read only when a message names one."""
+
+    id: int
+    entity: str
+    key: str
+    name_en: str
+    name_zh: str
+
+
+def field_names_column(dialect: str) -> Label[Any]:
+    """Every field's :class:`FieldName` as one JSON value, for the statement each message
+    already runs (``bot.engine``): reading the fields on their own was a round trip on
+    every free-text message, for a list that changes a few times a year. Always current,
+    so nothing is cached and nothing needs invalidating."""
+    row = (
+        CustomField.id,
+        CustomField.entity,
+        CustomField.key,
+        CustomField.name_en,
+        CustomField.name_zh,
+    )
+    if dialect == "postgresql":
+        every = func.json_agg(func.json_build_array(*row), type_=JSON)
+    else:
+        every = func.json_group_array(func.json_array(*row), type_=JSON)
+    return select(every).scalar_subquery().label("custom_field_names")
+
+
+def field_names(value: Any) -> tuple[FieldName, ...]:
+    """The column's value as fields, in :func:`fields_for`'s order (entity, then id)."""
+    found = [FieldName(int(i), str(e), str(k), str(en), str(zh)) for i, e, k, en, zh in value or ()]
+    return tuple(sorted(found, key=lambda f: (f.entity, f.id)))
+
+
+async def read_field_names(session: AsyncSession) -> tuple[FieldName, ...]:
+    """The fields' names on their own, when the message's first statement did not read them."""
+    column = field_names_column(session.get_bind().dialect.name)
+    return field_names(await session.scalar(select(column)))
 
 
 def field_named(found: Sequence[CustomField], name: str) -> CustomField | None:

@@ -219,7 +219,10 @@ async def set_by_text(ctx: Context, text: str) -> bool:
     """ "星辰科技 产品型号 X200": a record's name, a field of its kind, the value. False when
     the text is not that (no field named, or no record of that name): it is then
     something else, a log perhaps."""
-    for field in await store.fields_for(ctx.session):
+    names = ctx.custom_fields
+    if names is None:  # not read with the sender (a chat's first message)
+        names = await store.read_field_names(ctx.session)
+    for field in names:
         for name in sorted({field.name_zh, field.name_en, field.key}, key=len, reverse=True):
             m = re.search(rf"(?:^|\s){re.escape(name)}(?:\s*[:：=]\s*|\s+|$)", text, re.I)
             if m is None or m.start() == 0:
@@ -227,7 +230,7 @@ async def set_by_text(ctx: Context, text: str) -> bool:
             found = await record_at_start(ctx, field.entity, text[: m.start()].strip())
             if found is None or found[1]:
                 continue
-            await _set(ctx, field, found[0], text[m.end() :].strip())
+            await _set(ctx, await _field(ctx, field.id), found[0], text[m.end() :].strip())
             return True
     return False
 
