@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 import unicodedata
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -90,6 +91,7 @@ from sqlalchemy import (
     func,
     inspect,
     literal,
+    literal_column,
     or_,
     select,
     union,
@@ -97,7 +99,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
-from store.access import Records
+from store.access import Records, one_of, owner_scope
 from store.dedupe import company_core
 from store.like import ESCAPE, escape_like
 from store.models import Company, Contact, SearchWord
@@ -140,6 +142,16 @@ MATCHED_WORDS = 16
 #: it; 0.3 let through ten times the rows to recheck for short queries (``smiuh`` at a
 #: million contacts: 521 ms at 0.3, 58 ms at 0.4) and found no more single-letter typos.
 PG_WORD_SIMILARITY = 0.4
+#: SQLite: a principal who sees some owners' rows (a rep: their own), at most this many of
+#: a table, has stage 1 check each of those rows' keys in the
+#: ``(owner_id, search_key)`` index (migration 0029) instead of the trigram index. At a
+#: million contacts a rep's ≈ 20,000 keys take 8-22 ms that way; the trigram index handed
+#: back every owner's matches of a common form (``john``: 85-117 ms), and a two-letter
+#: form that finds too few piece starts then scanned the rep's rows from the table (75 ms).
+OWNER_SCAN_ROWS = 50_000
+#: ... and when a form is this short (letters or digits), or an e-mail or a domain: a long
+#: form's trigrams are rare, and the trigram index answers it faster (pinyin, typos).
+SCAN_FORM_LEN = 5
 #: A query form shorter than this cannot be looked up by trigrams.
 TRIGRAM = 3
 #: rapidfuzz WRatio cut-offs. Latin: one typo in five letters scores 80, in four letters 75
@@ -741,12 +753,14 @@ async def _ranked(
     q: _Query,
     fetch: int,
     within: tuple[Literal["fts", "like"], dict[str, str]] | None,
+    scope: ColumnElement[bool] | None = None,
 ) -> list[tuple[int, int | None, str, str | None, int]]:
-    """The best ``fetch`` stage-1 matches with their tier, optionally among ``within``."""
+    """The best ``fetch`` stage-1 matches with their tier, optionally among ``within``,
+    within the records' scope or the same rows' ``scope`` spelled otherwise."""
     kind, among = within if within is not None else ("all", {})
     shape = _Shape(
         model,
-        records.scope(model),
+        records.scope(model) if scope is None else scope,
         len(q.text_forms),
         len(q.forms),
         len(q.tokens),
@@ -760,6 +774,69 @@ async def _ranked(
     return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
 
+@functools.lru_cache(maxsize=1024)
+def _owned_statement(model: Searchable, scope: ColumnElement[bool]) -> Select[Any]:
+    """How many rows a scope holds, counted no further than :data:`OWNER_SCAN_ROWS` + 1."""
+    held = select(model.id).where(scope).limit(OWNER_SCAN_ROWS + 1).subquery()
+    return select(func.count()).select_from(held)
+
+
+@functools.lru_cache(maxsize=1024)
+def _own_keys(model: Searchable, owners: frozenset[int]) -> ColumnElement[bool]:
+    """The owner scope spelled as migration 0029's index is keyed, ``owner_id + 0``: only
+    a statement that says so reads that index. Keyed by plain ``owner_id``, it lured every
+    ``owner_id = ? AND id IN (...)`` of the app (a company's name for a hit, the typo
+    stage's holders) into reading the owner's whole range instead of a few rows by id."""
+    return one_of(model.owner_id + literal_column("0"), owners)
+
+
+#: (database, model, owners) -> (when counted, rows): how many rows a principal's owners
+#: hold, counted at most once every :data:`OWNED_FOR` seconds. It only picks the plan; both
+#: plans return the same rows, so a count gone stale costs time, never a result.
+_OWNED: dict[tuple[int, Searchable, frozenset[int]], tuple[float, int]] = {}
+OWNED_FOR = 300.0
+
+
+async def _owned_rows(records: Records, model: Searchable, owners: frozenset[int]) -> int:
+    key = (id(records.session.get_bind()), model, owners)
+    now = time.monotonic()
+    known = _OWNED.get(key)
+    if known is not None and now - known[0] < OWNED_FOR:
+        return known[1]
+    held = await records.session.scalar(_owned_statement(model, records.scope(model))) or 0
+    if len(_OWNED) > 4096:
+        _OWNED.clear()
+    _OWNED[key] = (now, held)
+    return held
+
+
+def _short_or_common(q: _Query) -> bool:
+    """Forms whose trigrams many rows hold: under :data:`SCAN_FORM_LEN` letters or digits
+    (``john``, ``zw``, four digits; CJK characters from three on are rare enough), or an
+    e-mail or domain (``.com`` and the like are in every key's extras)."""
+    for form in q.forms:
+        if len(form) < TRIGRAM or _EMAIL_RE.fullmatch(form) is not None:
+            return True
+        if len(form) < SCAN_FORM_LEN and not _has_cjk(form):
+            return True
+    return False
+
+
+async def _scans_own_rows(records: Records, model: Searchable, q: _Query) -> bool:
+    """SQLite, a principal who sees some owners' rows (a rep), at most
+    :data:`OWNER_SCAN_ROWS` of them, and a query the trigram index would answer with many
+    rows (:func:`_short_or_common`): stage 1 checks the ``LIKE`` on those owners' keys in the
+    ``(owner_id, search_key)`` index (migration 0029) instead of asking the trigram index,
+    which knows no owners, for everyone's matches. The same rows either way: the scan is
+    what the index path stands in for."""
+    owners = records.principal.visible_owner_ids
+    if owners is None or not _is_sqlite(records) or not _short_or_common(q):
+        return False
+    if records.scope(model) is not owner_scope(model, owners):  # not readable at all
+        return False
+    return await _owned_rows(records, model, owners) <= OWNER_SCAN_ROWS
+
+
 async def _matches(
     records: Records, model: Searchable, q: _Query, fetch: int
 ) -> list[tuple[int, int | None, str, str | None, int]]:
@@ -767,8 +844,13 @@ async def _matches(
 
     With a two-letter form the index finds tiers 0-2 only; when those fill ``fetch`` the
     missing tier-3 rows would rank below all of them anyway, so the result is the same.
-    Otherwise (a rare short query, a small book) the plain ``LIKE`` scan answers.
+    Otherwise (a rare short query, a small book) the plain ``LIKE`` scan answers. On SQLite a
+    rep's own rows are scanned first thing (:func:`_scans_own_rows`).
     """
+    if await _scans_own_rows(records, model, q):
+        owners = records.principal.visible_owner_ids
+        assert owners is not None
+        return await _ranked(records, model, q, fetch, None, _own_keys(model, owners))
     lookup = _index_pieces(q)
     if lookup is not None:
         pieces, complete = lookup

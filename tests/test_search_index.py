@@ -242,3 +242,103 @@ async def test_postgresql_typo_stage_sets_its_planner_settings_once(bot):
     with executed() as calls:
         assert await _names(bot, li, "Globx") == ["Globex Corporation"]
     assert sum("set_config" in call.statement for call in calls) == 2
+
+
+async def _stage_one_plan(bot, user, query: str) -> str:
+    """SQLite's plan for the stage-one statement a user's lookup of ``query`` scans with."""
+    session, records = await bot.records_for(user)
+    async with session, session.begin():
+        q = store_search._parse_query(query)
+        assert q is not None
+        owners = records.principal.visible_owner_ids
+        assert owners is not None
+        shape = store_search._Shape(
+            Contact,
+            store_search._own_keys(Contact, owners),
+            len(q.text_forms),
+            len(q.forms),
+            len(q.tokens),
+            "all",
+            0,
+            24,
+        )
+        statement = store_search._stage_one_statement(shape).params(
+            **store_search._stage_one_params(q)
+        )
+        sql = str(statement.compile(bot.db.engine, compile_kwargs={"literal_binds": True}))
+        return await _plan(session, sql)
+
+
+async def _plan(session, sql: str) -> str:
+    connection = await session.connection()
+    rows = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+    return " ".join(str(row[-1]) for row in rows)
+
+
+@pytest.mark.sqlite_only
+async def test_a_reps_short_lookup_reads_their_own_keys_not_everyones_trigrams(bot):
+    """A rep's two-letter or four-letter lookup checks the rep's own keys, one range of the
+    ``(owner_id + 0, search_key, name, ...)`` index (migration 0029), in one statement per
+    table: the trigram index knows no owners and handed back every rep's ``john``, and a
+    two-letter form with too few piece starts was then scanned from the table as well."""
+    li, wang = await bot.user("li"), await bot.user("wang")
+    for user, names in ((wang, [f"John Doe {i}" for i in range(30)]), (li, ["Johnny Cash"])):
+        session, records = await bot.records_for(user)
+        async with session, session.begin():
+            for name in names:
+                await records.create(Contact, name=name, email=f"{name[:4].lower()}@acme.com")
+            await records.create(Contact, name="张伟")
+    expected = {"john": ["Johnny Cash"], "zw": ["张伟"], "acme.com": ["Johnny Cash"]}
+    for query, found in expected.items():
+        with executed() as calls:
+            assert await _names(bot, li, query) == found, query
+        stage_one = [c.statement for c in calls if "ORDER BY CASE" in c.statement]
+        assert len(stage_one) == 2, query  # companies, contacts: no second try
+        assert not any("_fts" in statement for statement in stage_one), query
+    plan = await _stage_one_plan(bot, li, "zw")
+    assert "USING INDEX ix_contacts_owner_key (<expr>=?)" in plan
+    # Keyed by owner_id + 0, the index is read by that scan alone: a few of a rep's rows
+    # by id are still read by id, not by reading the rep's whole range.
+    session, _records = await bot.records_for(li)
+    async with session, session.begin():
+        by_id = f"SELECT id, name FROM contacts WHERE owner_id = {li.user_id} AND id IN (1, 2)"  # noqa: S608
+        assert "INTEGER PRIMARY KEY" in await _plan(session, by_id)
+    # A long form's trigrams are rare: the trigram index answers it, as for an admin.
+    with executed() as calls:
+        assert await _names(bot, li, "johnnycash") == ["Johnny Cash"]
+    assert any("contacts_fts" in c.statement for c in calls)
+
+
+@pytest.mark.sqlite_only
+async def test_a_reps_lookup_finds_the_same_by_their_keys_as_by_the_trigram_index(bot, monkeypatch):
+    """Scanning the rep's own keys is what the trigram index stands in for: the same hits in
+    the same order, whichever answers (exact name, prefix, initials, pinyin, inside a word,
+    phone digits, e-mail, domain, a single CJK character)."""
+    li, wang = await bot.user("li"), await bot.user("wang")
+    book = [
+        ("张伟", "+86 138 0013 8000", "zw@xingchen.cn"),
+        ("张伟明", "+86 139 1234 8000", None),
+        ("王张伟", None, "wang@acme.com"),
+        ("John Wilson", "+1 415 555 0199", "john.wilson@acme.com"),
+        ("Johnny Walker", None, "jw@globex.com"),
+        ("Mary Johnson", "+1 415 555 0100", "mary@acme.com"),
+    ]
+    for user in (li, wang):
+        session, records = await bot.records_for(user)
+        async with session, session.begin():
+            for name, mobile, email in book:
+                await records.create(Contact, name=name, mobile=mobile, email=email)
+            await records.create(Company, name="星辰科技", phone="+86 21 6123 4567")
+            await records.create(Company, name="Acme Johnson Ltd")
+    queries = ["zw", "张伟", "张", "john", "jo", "son", "zhangwei", "8000", "0199", "acme.com"]
+    queries += ["mary", "xc", "星辰", "jw", "@acme", "6123", "ohn"]
+    scanned = [await _hits(bot, li, query) for query in queries]
+    monkeypatch.setattr(store_search, "OWNER_SCAN_ROWS", -1)  # never scan first
+    assert [await _hits(bot, li, query) for query in queries] == scanned
+    assert all(scanned[:4])
+
+
+async def _hits(bot, user, query: str) -> list[tuple[str, int, float]]:
+    session, records = await bot.records_for(user)
+    async with session, session.begin():
+        return [(hit.kind, hit.id, hit.score) for hit in await search(records, query)]
