@@ -791,23 +791,29 @@ def _own_keys(model: Searchable, owners: frozenset[int]) -> ColumnElement[bool]:
     return one_of(model.owner_id + literal_column("0"), owners)
 
 
-#: (database, model, owners) -> (when counted, rows): how many rows a principal's owners
-#: hold, counted at most once every :data:`OWNED_FOR` seconds. It only picks the plan; both
-#: plans return the same rows, so a count gone stale costs time, never a result.
-_OWNED: dict[tuple[int, Searchable, frozenset[int]], tuple[float, int]] = {}
 OWNED_FOR = 300.0
+"""How long a count of a principal's rows (:func:`_owned_rows`) is trusted, in seconds."""
+_OWNED = "crmbot.search.owned_rows"
+"""The key of the counts in the database connection's ``info``: they live as long as the
+pooled connection, so a worker counts a rep's rows once every :data:`OWNED_FOR` seconds per
+connection, not on every lookup."""
 
 
 async def _owned_rows(records: Records, model: Searchable, owners: frozenset[int]) -> int:
-    key = (id(records.session.get_bind()), model, owners)
+    """How many rows the owners hold, counted at most once every :data:`OWNED_FOR` seconds.
+    It only picks the plan; both plans return the same rows, so a count gone stale costs
+    time, never a result."""
+    connection = await records.session.connection()
+    counts: dict[tuple[Searchable, frozenset[int]], tuple[float, int]]
+    counts = connection.info.setdefault(_OWNED, {})
     now = time.monotonic()
-    known = _OWNED.get(key)
+    known = counts.get((model, owners))
     if known is not None and now - known[0] < OWNED_FOR:
         return known[1]
     held = await records.session.scalar(_owned_statement(model, records.scope(model))) or 0
-    if len(_OWNED) > 4096:
-        _OWNED.clear()
-    _OWNED[key] = (now, held)
+    if len(counts) > 4096:
+        counts.clear()
+    counts[(model, owners)] = (now, held)
     return held
 
 

@@ -14,6 +14,11 @@ from store.models import Base
 from store.search_index import FTS_TABLES, include_object
 
 
+# SQLite's owner-key index (migration 0029) is on an expression, which reflection skips
+# (and say so); like the FTS tables it is not in the models (store.search_index).
+@pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning"
+)
 async def test_migrated_schema_matches_the_models(db):
     async with db.engine.connect() as conn:
         diff = await conn.run_sync(
