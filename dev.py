@@ -3,6 +3,7 @@
 
     python3 dev.py chat [crmbot chat options]   # the bot in this terminal (demo data offered)
     python3 dev.py test [pytest options]        # lint, type-check and the whole test suite
+                                                # (in one process per core; -n 0: in one)
     python3 dev.py crmbot ARGS...               # any other crmbot command
     python3 dev.py lock [pip-compile options]   # refresh requirements.lock (e.g. --upgrade)
     python3 dev.py audit [pip-audit options]    # known vulnerabilities in requirements.lock
@@ -233,6 +234,15 @@ def ensure_browser() -> None:
         print("crmbot: could not get a Chromium: install `chromium` (apt) for the browser tests")
 
 
+def pytest_options(options: list[str]) -> list[str]:
+    """The suite runs in one worker process per core (pytest-xdist's ``-n auto``) unless the
+    options say otherwise: ``-n N`` / ``--numprocesses``, or ``-n 0`` for a single process."""
+    for option in options:
+        if option.startswith(("-n", "--numprocesses")) or option in ("no:xdist", "-pno:xdist"):
+            return options
+    return ["-n", "auto", *options]
+
+
 def run(args: list[str]) -> int:
     return subprocess.call(args, cwd=ROOT)
 
@@ -256,7 +266,7 @@ def main(argv: list[str]) -> int:
             [str(BIN / "ruff"), "check", "."],
             [str(BIN / "ruff"), "format", "--check", "."],
             [str(BIN / "mypy"), "."],
-            [str(BIN / "python"), "-m", "pytest", *rest],
+            [str(BIN / "python"), "-m", "pytest", *pytest_options(rest)],
         ]
         for step in steps:
             print("$", " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)))

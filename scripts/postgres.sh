@@ -7,6 +7,8 @@
 #
 # Both are idempotent. The cluster listens on 127.0.0.1 only (unix socket in DIR), trusts
 # every local connection and runs with fsync off: it is for tests, never for real data.
+# The role crm is the cluster's superuser (initdb -U crm), so the test suite's parallel
+# workers can create a database each beside crmbot (crmbot_gw0, crmbot_gw1, ...).
 # Run as root (the server then runs as the `postgres` user, so DIR must be reachable by it,
 # e.g. a directory under /tmp) or as an ordinary user who owns DIR.
 # Only the URL goes to stdout; progress and errors go to stderr.

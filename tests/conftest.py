@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot.app import open_app
 from bot.clock import FrozenClock
@@ -25,6 +26,9 @@ from tests.harness import BotHarness
 from tests.reminders_support import service
 
 PG_URL = os.environ.get("CRMBOT_TEST_DATABASE_URL")
+#: Under pytest-xdist (``dev.py test`` runs the suite in worker processes), this worker's
+#: name ("gw0", "gw1", ...); empty in a plain, one-process run.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -51,16 +55,39 @@ async def _migrate(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Run the Alembic migrations once per session; tests start from a copy or a truncate."""
+    """Run the Alembic migrations once per session; tests start from a copy or a truncate.
+    On PostgreSQL each xdist worker has a database of its own beside the given one
+    (``crmbot_gw0``...), made afresh; a one-process run uses the given database."""
     if PG_URL:
         url = _normalise(PG_URL)
-        asyncio.run(_reset_postgres(url))
+        if WORKER:
+            url = asyncio.run(_fresh_database(url, worker_database(url, WORKER)))
+        else:
+            asyncio.run(_reset_postgres(url))
         asyncio.run(_migrate(url))
         yield url
     else:
         path = tmp_path_factory.mktemp("template") / "template.db"
         asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
         yield str(path)
+
+
+def worker_database(url: str, name: str) -> str:
+    """A database name for this worker, from the given URL's: crmbot -> crmbot_gw0."""
+    return f"{make_url(url).database}_{name}"
+
+
+async def _fresh_database(url: str, name: str) -> str:
+    """Drop and create database NAME on URL's server; its URL."""
+    server = Database(url, FrozenClock(FROZEN_AT))
+    try:
+        async with server.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await server.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 async def _reset_postgres(url: str) -> None:

@@ -16,7 +16,7 @@ from store.backup import BackupError, backup, read_manifest, restore
 from store.db import Database
 from store.migrate import alembic_config
 from store.models import Company, Contact
-from tests.conftest import PG_URL, _normalise
+from tests.conftest import PG_URL, WORKER, _normalise
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ async def empty_url(tmp_path, clock):
         yield f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}"
         return
     server = Database(_normalise(PG_URL), clock)
-    name = "crmbot_restore_test"
+    name = f"crmbot_restore_test{'_' + WORKER if WORKER else ''}"  # one per xdist worker
     async with server.engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))

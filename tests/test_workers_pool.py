@@ -18,7 +18,8 @@ def _niceness() -> int:
 async def test_a_card_is_read_and_a_chart_drawn_in_a_nicer_process():
     workers = SlowWorkers(1)
     try:
-        assert await workers.run(_niceness) == os.nice(0) + NICENESS
+        # 19 is the lowest priority there is: under `nice -n 10` the worker stops there.
+        assert await workers.run(_niceness) == min(os.nice(0) + NICENESS, 19)
         generated = cardset.make_card(2)
         result = await workers.run(scan_or_refusal, generated.jpeg, "CN", 20 * 1_048_576)
         assert not isinstance(result, str)
