@@ -14,6 +14,34 @@ from store.models import Base
 from store.search_index import FTS_TABLES, include_object
 
 
+async def _downgrade(conn: Any, db: Any, revision: str) -> None:
+    """The schema as it was at ``revision``, on ``conn`` (inside its transaction)."""
+    from alembic import command
+
+    from store.migrate import alembic_config
+
+    cfg = alembic_config(db.url)
+
+    def down(connection: Any) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+    await conn.run_sync(down)
+
+
+async def _add_rep(conn: Any, now: Any) -> None:
+    """One rep, "li", in the columns every revision's ``users`` has."""
+    from sqlalchemy import text
+
+    await conn.execute(
+        text(
+            "INSERT INTO users (name, display_name, role, active, created_at)"
+            " VALUES ('li', 'li', 'rep', true, :t)"
+        ),
+        {"t": now},
+    )
+
+
 # SQLite's owner-key index (migration 0029) is on an expression, which reflection skips
 # (and say so); like the FTS tables it is not in the models (store.search_index).
 @pytest.mark.filterwarnings(
@@ -90,27 +118,14 @@ async def test_approval_pushes_queued_before_0011_get_their_columns(db):
 
 async def test_unused_invites_hashed_the_old_way_are_removed_by_the_upgrade(db):
     """Their bare SHA-256 could never match a keyed lookup: gone, not left to fail."""
-    from alembic import command
     from sqlalchemy import text
 
-    from store.migrate import alembic_config, upgrade
-
-    cfg = alembic_config(db.url)
-
-    def down(connection: Any) -> None:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0012")
+    from store.migrate import upgrade
 
     now = db.clock.now()
     async with db.engine.begin() as conn:
-        await conn.run_sync(down)
-        await conn.execute(
-            text(
-                "INSERT INTO users (name, display_name, role, active, created_at)"
-                " VALUES ('li', 'li', 'rep', true, :t)"
-            ),
-            {"t": now},
-        )
+        await _downgrade(conn, db, "0012")
+        await _add_rep(conn, now)
         for code_hash, used in (("a" * 64, None), ("b" * 64, now)):
             await conn.execute(
                 text(
@@ -162,27 +177,14 @@ async def test_pending_sees_a_database_behind_the_code(db):
 async def test_companies_made_before_0028_get_their_name_core(db):
     """The team-wide duplicate check reads ``name_core`` only: customers already in the
     CRM get theirs from the upgrade, so they are still found as a colleague's twin."""
-    from alembic import command
     from sqlalchemy import text
 
-    from store.migrate import alembic_config, upgrade
-
-    cfg = alembic_config(db.url)
-
-    def down(connection: Any) -> None:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0027")
+    from store.migrate import upgrade
 
     now = db.clock.now()
     async with db.engine.begin() as conn:
-        await conn.run_sync(down)
-        await conn.execute(
-            text(
-                "INSERT INTO users (name, display_name, role, active, created_at)"
-                " VALUES ('li', 'li', 'rep', true, :t)"
-            ),
-            {"t": now},
-        )
+        await _downgrade(conn, db, "0027")
+        await _add_rep(conn, now)
         for name in ("上海星辰科技有限公司", "Acme Trading Co., Ltd."):
             await conn.execute(
                 text(
