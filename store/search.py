@@ -143,11 +143,11 @@ MATCHED_WORDS = 16
 #: million contacts: 521 ms at 0.3, 58 ms at 0.4) and found no more single-letter typos.
 PG_WORD_SIMILARITY = 0.4
 #: SQLite: a principal who sees some owners' rows (a rep: their own), at most this many of
-#: a table, has stage 1 check each of those rows' keys in the
-#: ``(owner_id, search_key)`` index (migration 0029) instead of the trigram index. At a
-#: million contacts a rep's ≈ 20,000 keys take 8-22 ms that way; the trigram index handed
-#: back every owner's matches of a common form (``john``: 85-117 ms), and a two-letter
-#: form that finds too few piece starts then scanned the rep's rows from the table (75 ms).
+#: a table, has stage 1 check each of those rows' keys in the ``(owner_id + 0, search_key,
+#: name, ...)`` index (migration 0029), not the trigram index. At a million contacts a
+#: rep's ≈ 20,000 keys take 8-22 ms that way; the trigram index handed back every owner's
+#: matches of a common form (``john``: 85-117 ms), and a two-letter form that finds too few
+#: piece starts then scanned the rep's rows from the table (75 ms).
 OWNER_SCAN_ROWS = 50_000
 #: ... and when a form is this short (letters), or an e-mail or a domain: a long form's
 #: trigrams are rare, and the trigram index answers it faster (pinyin, typos, four digits:
@@ -834,7 +834,7 @@ async def _scans_own_rows(records: Records, model: Searchable, q: _Query) -> boo
     """SQLite, a principal who sees some owners' rows (a rep), at most
     :data:`OWNER_SCAN_ROWS` of them, and a query the trigram index would answer with many
     rows (:func:`_short_or_common`): stage 1 checks the ``LIKE`` on those owners' keys in the
-    ``(owner_id, search_key)`` index (migration 0029) instead of asking the trigram index,
+    ``(owner_id + 0, search_key, ...)`` index (migration 0029) instead of the trigram index,
     which knows no owners, for everyone's matches. The same rows either way: the scan is
     what the index path stands in for."""
     owners = records.principal.visible_owner_ids
