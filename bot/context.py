@@ -145,6 +145,10 @@ class Context:
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
     custom_fields: tuple[FieldName, ...] | None = None
     """The custom fields' names, read with the sender (``None``: not read; ask the store)."""
+    customer_names: list[str] | None = None
+    """The names of the customers the sender sees, for recognising one named as written:
+    read with the sender for a rep's free text, else on first use
+    (:func:`handlers.common.customer_names.customer_names`)."""
     masking: Masking = SHOW_ALL
     """What this viewer sees masked (role policy, owner exception, group chat): every view
     that shows a phone, an e-mail or an amount asks it (bot/masking.py)."""

@@ -36,8 +36,10 @@ from store.access import principal_for
 from store.db import Database
 from store.errors import is_transient
 from store.fields import FieldName, field_names, field_names_column
+from store.known_names import own_names, own_names_column
 from store.models import ChatIdentity, Conversation, ProcessedEvent, User
 from store.outbox import choice_rows, reply_rows, write
+from store.roles import Role
 from store.upsert import insert_ignore
 from store.users import identity_user
 
@@ -45,6 +47,16 @@ log = logging.getLogger(__name__)
 UNLINKED_COMMANDS = frozenset({"start"})
 UNLINKED_PROMPT_EVERY = timedelta(minutes=5)
 PROMPTED_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class _Sender:
+    """What the first statement of a message reads (``None``: not read with it)."""
+
+    user: User | None
+    conversation: Conversation | None
+    custom_fields: tuple[FieldName, ...] | None
+    own_names: list[str] | None
 
 
 _CONVERSATION: Select[Conversation] = (
@@ -60,13 +72,17 @@ _CONVERSATION: Select[Conversation] = (
 
 
 @functools.lru_cache(maxsize=4)
-def _user_and_conversation(dialect: str) -> Select[Any]:
+def _user_and_conversation(dialect: str, free_text: bool) -> Select[Any]:
     """The sender, their conversation in this chat (locked) and the custom fields' names
     in one statement: every message of a linked user whose chat has a conversation row,
     which is nearly all of them, pays one round-trip instead of three (on PostgreSQL, each
-    is a trip through the network)."""
+    is a trip through the network). For free text, which is matched against the sender's
+    customers, a rep's customer names too (a fourth)."""
+    columns: list[Any] = [User, Conversation, field_names_column(dialect)]
+    if free_text:
+        columns.append(own_names_column(dialect))
     return (
-        select(User, Conversation, field_names_column(dialect))
+        select(*columns)
         .join(ChatIdentity, ChatIdentity.user_id == User.id)
         .join(
             Conversation,
@@ -353,7 +369,14 @@ class Engine:
 
     async def _context(self, session: AsyncSession, event: InboundEvent) -> Context:
         settings, translator = self.parts.settings, self.parts.translator
-        user, conversation, custom_fields = await self._user_and_conversation(session, event)
+        command, args = event.command, event.args
+        if command is None and event.payload is None:
+            command, args = split_command(event.text)
+        if command is not None:
+            command, args = glued_command(self.commands, command.lower(), args)
+        free_text = command is None and event.payload is None and bool(event.text.strip())
+        sender = await self._user_and_conversation(session, event, free_text)
+        user = sender.user
         if user is not None and not user.active:
             user = None
         lang = (
@@ -362,11 +385,6 @@ class Engine:
             or settings.default_lang
         )
         tz = ZoneInfo((user.tz if user else None) or settings.default_tz)
-        command, args = event.command, event.args
-        if command is None and event.payload is None:
-            command, args = split_command(event.text)
-        if command is not None:
-            command, args = glued_command(self.commands, command.lower(), args)
         ctx = Context(
             event=event,
             session=session,
@@ -380,18 +398,20 @@ class Engine:
             args=args,
             payload=event.payload,
             workers=self.parts.workers,
-            custom_fields=custom_fields,
+            custom_fields=sender.custom_fields,
         )
         if user is not None:
             session.info["audit_user_id"] = user.id
             ctx.principal = await principal_for(
                 session, user, finance_sees_tickets=settings.finance_sees_tickets
             )
+            if sender.own_names is not None and ctx.principal.role is Role.REP:
+                ctx.customer_names = sender.own_names  # a rep sees their own customers
             ctx.masking = await masking_for(
                 session, ctx.principal, in_group=not event.chat.is_private
             )
             ctx.flow = FlowControl(
-                conversation or await self._conversation(session, event, user),
+                sender.conversation or await self._conversation(session, event, user),
                 settings.conversation_ttl_minutes,
                 self.parts.clock.now(),
             )
@@ -399,22 +419,25 @@ class Engine:
 
     @staticmethod
     async def _user_and_conversation(
-        session: AsyncSession, event: InboundEvent
-    ) -> tuple[User | None, Conversation | None, tuple[FieldName, ...] | None]:
-        """The sender and, when the chat already has one, their conversation row (locked)
-        and the custom fields' names. A first message in a chat (no row yet) or a stranger
-        falls back to the user alone (the fields are then read when needed)."""
+        session: AsyncSession, event: InboundEvent, free_text: bool
+    ) -> _Sender:
+        """The sender and, when the chat already has one, their conversation row (locked),
+        the custom fields' names and (free text) a rep's customer names. A first message in
+        a chat (no row yet) or a stranger falls back to the user alone (the rest is then
+        read when needed)."""
         key = {
             "platform": event.platform,
             "external_id": event.actor.platform_user_id,
             "chat_id": event.chat.chat_id,
         }
         dialect = session.get_bind().dialect.name
-        found = (await session.execute(_user_and_conversation(dialect), key)).first()
+        statement = _user_and_conversation(dialect, free_text)
+        found = (await session.execute(statement, key)).first()
         if found is not None:
-            return found[0], found[1], field_names(found[2])
+            names = own_names(found[3]) if free_text else None
+            return _Sender(found[0], found[1], field_names(found[2]), names)
         user = await identity_user(session, event.platform, event.actor.platform_user_id)
-        return user, None, None
+        return _Sender(user, None, None, None)
 
     async def _conversation(
         self, session: AsyncSession, event: InboundEvent, user: User

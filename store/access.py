@@ -230,7 +230,8 @@ class Records:
         ids = wanted if visible is None else wanted & visible
         return Records(self.session, replace(self.principal, visible_owner_ids=ids), self.now)
 
-    def _reads(self, model: type[Owned]) -> bool:
+    def reads(self, model: type[Owned]) -> bool:
+        """Whether this view reads ``model`` at all (a ticket intake's view does not)."""
         tables = self.principal.only_tables
         return tables is None or _table(model) in tables
 
@@ -239,7 +240,7 @@ class Records:
             raise ReadOnly(model.__name__)
 
     def scope(self, model: type[RecordT]) -> ColumnElement[bool]:
-        if not self._reads(model):
+        if not self.reads(model):
             return false()
         owned: Any = model  # a mapped class: hashable, as lru_cache needs
         return owner_scope(owned, self.principal.visible_owner_ids)
@@ -250,7 +251,7 @@ class Records:
     async def get(
         self, model: type[RecordT], record_id: int, *, for_update: bool = False
     ) -> RecordT:
-        if not self._reads(model):
+        if not self.reads(model):
             raise RecordNotFound(f"{model.__name__} {record_id}")
         obj = None if for_update else self._loaded(model, record_id)
         if obj is not None:

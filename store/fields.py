@@ -14,11 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import JSON, ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
 
 from store.access import Records
+from store.json_list import json_list, json_row
 from store.models import Company, Contact, CustomField, CustomValue, Deal
 
 Entity = Literal["company", "contact", "deal"]
@@ -96,10 +97,7 @@ def field_names_column(dialect: str) -> Label[Any]:
         CustomField.name_en,
         CustomField.name_zh,
     )
-    if dialect == "postgresql":
-        every = func.json_agg(func.json_build_array(*row), type_=JSON)
-    else:
-        every = func.json_group_array(func.json_array(*row), type_=JSON)
+    every = json_list(dialect, json_row(dialect, *row))
     return select(every).scalar_subquery().label("custom_field_names")
 
 

@@ -13,12 +13,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import Label
 
 from store.access import Records
+from store.json_list import json_list, json_row
 from store.models import Company, CompanyTag, Tag, TagDimension
 
 PRESET: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -221,14 +224,31 @@ async def resolve(session: AsyncSession, now: datetime, word: str, *, create: bo
 
 async def company_tags(session: AsyncSession, company_id: int) -> list[tuple[int, str]]:
     """The (tag id, name) pairs on a customer, in dimension order."""
-    rows = await session.execute(
+    rows = await session.execute(_on_company(company_id).order_by(TagDimension.position, Tag.id))
+    return [(row[0], row[1]) for row in rows.all()]
+
+
+def company_tags_column(dialect: str, company_id: int) -> Label[Any]:
+    """:func:`company_tags` as one JSON value, ``[position, id, name]`` each, for a statement
+    that reads something else of the customer (its card's tier); :func:`tags_from_column`
+    reads it back."""
+    on = _on_company(company_id).add_columns(TagDimension.position).subquery()
+    every = json_list(dialect, json_row(dialect, on.c.position, on.c.id, on.c.name))
+    return select(every).scalar_subquery().label("tags")
+
+
+def tags_from_column(value: Any) -> list[tuple[int, str]]:
+    rows = sorted((int(position), int(i), str(name)) for position, i, name in value or ())
+    return [(i, name) for _, i, name in rows]
+
+
+def _on_company(company_id: int) -> Select[int, str]:
+    return (
         select(Tag.id, Tag.name)
         .join(CompanyTag, CompanyTag.tag_id == Tag.id)
         .join(TagDimension, Tag.dimension_id == TagDimension.id)
         .where(CompanyTag.company_id == company_id)
-        .order_by(TagDimension.position, Tag.id)
     )
-    return [(row[0], row[1]) for row in rows.all()]
 
 
 async def tags_by_company(session: AsyncSession) -> dict[int, list[str]]:

@@ -11,7 +11,7 @@ are current between recomputes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.models import Company, CompanyTag, CustomerTier, Deal, Tag
 from store.paging import pages
 from store.pipeline import WON
-from store.tags import canonical
+from store.tags import canonical, company_tags_column, tags_from_column
 from store.tier_rules import LOWEST, TierRule
 
 YEAR = timedelta(days=365)
@@ -94,29 +94,28 @@ async def standings(
 
 def _won_deals(now: datetime) -> Select[int, int, int]:
     """Per customer: the won deals' amount in the last year, and how many were ever won."""
+    return select(Deal.company_id, *_won_columns(now)).where(Deal.stage == WON)
+
+
+def _won_columns(now: datetime) -> tuple[ColumnElement[int], ColumnElement[int]]:
     since = now - YEAR
-    return select(
-        Deal.company_id,
-        func.coalesce(
-            func.sum(case((Deal.stage_changed_at >= since, Deal.amount_cents), else_=0)), 0
-        ),
-        func.count(Deal.id),
-    ).where(Deal.stage == WON)
+    won = func.sum(case((Deal.stage_changed_at >= since, Deal.amount_cents), else_=0))
+    return func.coalesce(won, 0), func.count(Deal.id)
 
 
-async def tier_of(
-    session: AsyncSession,
-    rules: Sequence[TierRule],
-    company_id: int,
-    now: datetime,
-    tag_names: Iterable[str],
-) -> Decision:
-    """One customer's tier as the rules say now, for its card, which has read the customer
-    (so it exists) and its tags already: one statement, its won deals."""
-    stmt = _won_deals(now).where(Deal.company_id == company_id).group_by(Deal.company_id)
-    row = (await session.execute(stmt)).first()
-    won, orders = (int(row[1] or 0), int(row[2])) if row is not None else (0, 0)
-    return decide(rules, Standing(won, orders, frozenset(tag_names)))
+async def tier_and_tags(
+    session: AsyncSession, rules: Sequence[TierRule], company_id: int, now: datetime
+) -> tuple[Decision, list[tuple[int, str]]]:
+    """One customer's tier as the rules say now, and its tags (which the rules read too),
+    for its card: one statement, its won deals summed with its tags alongside."""
+    dialect = session.get_bind().dialect.name
+    stmt = select(*_won_columns(now), company_tags_column(dialect, company_id)).where(
+        Deal.stage == WON, Deal.company_id == company_id
+    )
+    row = (await session.execute(stmt)).one()
+    on = tags_from_column(row[2])
+    standing = Standing(int(row[0] or 0), int(row[1]), frozenset(name for _, name in on))
+    return decide(rules, standing), on
 
 
 @dataclass(frozen=True)

@@ -270,10 +270,12 @@ async def test_standings_of_more_customers_than_one_statement_takes(bot, ws):
     assert found == {ws.ids["Acme Ltd"]: Standing(12_000_000, 1)}
 
 
-async def test_a_card_reads_its_tags_once_and_its_tier_in_one_statement(bot, ws):
+async def test_a_card_reads_its_tags_and_its_tier_in_one_statement(bot, ws):
     """The card had read its customer and its tags; the tier used to read both again (three
-    statements): now only the won deals, and the tier still counts a tag as an input. The
-    custom fields are read once too, for their values and for the 🧩 button."""
+    statements), then its won deals after the tags (two): now one statement, the won deals
+    with the tags alongside, and the tier still counts a tag as an input. The custom
+    fields' values are read once, for their lines and the 🧩 button, and not at all while
+    customers have no fields (the names read with the sender say so)."""
     import re
 
     from tests.sql_trace import executed
@@ -282,8 +284,18 @@ async def test_a_card_reads_its_tags_once_and_its_tier_in_one_statement(bot, ws)
     with executed() as calls:
         r = await ws.na.send("/查 星辰科技")
     assert "⭐ 等级：VIP客户 · 标签：VIP" in r.text
+    assert "🧩" not in r.text
     seen = [c.statement for c in calls]
-    assert len([s for s in seen if "FROM company_tags" in s or "JOIN company_tags" in s]) == 1
+    tagged = [s for s in seen if "company_tags" in s]
+    assert len(tagged) == 1, tagged
+    assert "FROM deals" in tagged[0]
     assert not [s for s in seen if re.match(r"\s*SELECT companies\.id\s+FROM companies", s)]
-    # the card's own read (the names read with the sender are another statement's column)
+    # no fields: no read of values (the names read with the sender are another's column)
+    assert not [s for s in seen if re.match(r"\s*SELECT custom_fields\.", s)]
+    ada = await bot.user("ada", role="admin")
+    await ada.send("/field add company text 产品型号/Product model")
+    with executed() as calls:
+        r = await ws.na.send("/查 星辰科技")
+    assert [b for b in r.buttons if b.label == "🧩 字段"], r.buttons
+    seen = [c.statement for c in calls]
     assert len([s for s in seen if re.match(r"\s*SELECT custom_fields\.", s)]) == 1

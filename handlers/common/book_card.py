@@ -22,20 +22,23 @@ class Book:
 async def book_of(ctx: Context, entity: str, record_id: int) -> Book:
     """What a card shows of the book: ``⭐`` the tier (a customer), ``🏷 VIP · 制造业``, a
     ``🧩 name: value`` line per field with a value; the 🏷 Tags button (a customer) and
-    🧩 Fields when the entity has fields. Its tags and its fields are read once each."""
+    🧩 Fields when the entity has fields. Its tags come with its tier (one statement), its
+    fields' values with a second, when it has fields."""
     lines: list[str] = []
     buttons: list[Button] = []
     if entity == "company":
-        on = await tags.company_tags(ctx.session, record_id)
-        names = [name for _, name in on]
         rules = ctx.settings.tier_rules
-        decision = await tiers.tier_of(ctx.session, rules, record_id, ctx.now, names)
+        decision, on = await tiers.tier_and_tags(ctx.session, rules, record_id, ctx.now)
         why = reason_text(ctx.t, ctx.lang, decision.reason, ctx.currency)
         lines.append(ctx.t("tiers.card", tier=tier_name(ctx.t, decision.tier), reason=why))
         if on:
             lines.append("🏷 " + " · ".join(tags.label(name, ctx.lang) for _, name in on))
         buttons.append(Button(ctx.t("book.tags.btn_tags"), TagsFor(record_id)))
-    found = await fields.fields_with_values(ctx.session, entity, record_id)
+    found = (
+        await fields.fields_with_values(ctx.session, entity, record_id)
+        if _has_fields(ctx, entity)
+        else []
+    )
     for field, values in found:
         if values:
             shown = show_value(field, values, ctx.lang)
@@ -43,3 +46,11 @@ async def book_of(ctx: Context, entity: str, record_id: int) -> Book:
     if found:
         buttons.append(Button(ctx.t("book.fields.btn_fields"), FieldsFor(entity, record_id)))
     return Book(lines, buttons)
+
+
+def _has_fields(ctx: Context, entity: str) -> bool:
+    """Whether the entity has custom fields, as the names read with the sender say (most
+    workspaces have none for some entities: their cards then skip reading values). Not
+    read with the sender: assume so, and read."""
+    names = ctx.custom_fields
+    return names is None or any(field.entity == entity for field in names)

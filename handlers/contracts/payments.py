@@ -24,13 +24,13 @@ from bot.nlu.message import parse_log
 from bot.payloads import Action
 from bot.replies import Button
 from conversations.base import Expects, Flow, Step
+from handlers.common.customer_names import customer_names
 from handlers.contracts.actions import NewContractFor, OpenContract
 from handlers.contracts.views import contract_card, money, status_label
 from handlers.deals.edit import amount_cents
 from locales.formatting import format_full_date
 from store import contracts
 from store.contracts import ContractError
-from store.known_names import known_names
 from store.models import Company, Contract, ContractPayment
 
 
@@ -188,7 +188,7 @@ async def named_company(ctx: Context, resolve: Resolver | None) -> Company | Non
     """The customer the message names: a registered name written in it (the longest), else
     the logging parser's customer when it clearly means one company ("blue harbor")."""
     folded = ctx.text.casefold()
-    known = await known_names(ctx.records)
+    known = await customer_names(ctx)
     names = sorted((n for n in known if n and n.casefold() in folded), key=len, reverse=True)
     if names:
         return await ctx.session.scalar(

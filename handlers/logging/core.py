@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 
@@ -38,6 +39,7 @@ from store.approvals import ApprovalRequired
 from store.bulk import created_together
 from store.deals import create_deal, move_stage, open_deals
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
+from store.people import Person, hold, people_column, people_of
 from store.search import company_hits, search
 from store.undo import UndoLog
 
@@ -119,11 +121,12 @@ def button(label: str, answer: Answer) -> Button:
 
 
 @functools.lru_cache(maxsize=1024)
-def _named_exactly(owner_ids: frozenset[int] | None) -> Select[Company]:
+def _named_exactly(dialect: str, owner_ids: frozenset[int] | None) -> Select[tuple[Company, Any]]:
     """Built once per set of visible owners (every logged message runs it). The whole row:
-    the log then takes the company from the session rather than reading it again."""
+    the log then takes the company from the session rather than reading it again; and its
+    people, whom the log matches against what was written."""
     return (
-        select(Company)
+        select(Company, people_column(dialect, owner_ids))
         .where(owner_scope(Company, owner_ids), Company.name == bindparam("name"))
         .limit(2)
     )
@@ -156,14 +159,14 @@ async def customer_candidates(records: Records, text: str) -> Candidates:
     """Named as registered, or one clear match: settled; several, or one weak match: to ask
     about; none: the customer is new. ``crmbot parse --as`` uses the same, so it predicts
     the chat."""
-    exact = (
-        await records.session.scalars(
-            _named_exactly(records.principal.visible_owner_ids), {"name": text}
-        )
-    ).all()
+    dialect = records.session.get_bind().dialect.name
+    statement = _named_exactly(dialect, records.principal.visible_owner_ids)
+    exact = (await records.session.execute(statement, {"name": text})).all()
     if len(exact) == 1:  # the parser returns a known name as registered: no search needed
-        records.keep(exact[0])
-        return Candidates({exact[0].id: exact[0].name}, settled=True)
+        company, people = exact[0]
+        records.keep(company)
+        hold(records, company.id, people)
+        return Candidates({company.id: company.name}, settled=True)
     hits = await search(records, text, limit=8)
     # A contact's name only stands for its company when it is close: "Redwood Partners" is
     # not Globex because one of Globex's people is fuzzily like it.
@@ -387,22 +390,14 @@ async def update_deal(ctx: Context, plan: Plan) -> None:
     ctx.reply(await deal_card(ctx, deal))
 
 
-async def company_contacts(records: Records, company_id: int) -> list[Contact]:
-    return list(
-        await records.session.scalars(
-            records.select(Contact).where(Contact.company_id == company_id)
-        )
-    )
-
-
 async def match_contact(
     ctx: Context, company: Company, written: str | None, text: str = ""
-) -> Contact | None:
+) -> Person | None:
     """``张总`` -> the one contact surnamed 张; ``Wang`` -> Wang Lei; ``CFO`` -> by title;
     with nothing written, a contact of the company the text names ("met Helen Carter")."""
     if not written and not text:
         return None
-    contacts = await company_contacts(ctx.records, company.id)
+    contacts = await people_of(ctx.records, company.id)
     if not written:
         named = person_in_text(text, [c.name for c in contacts])
         return next((c for c in contacts if named and c.name == named[0]), None)
@@ -412,7 +407,7 @@ async def match_contact(
         if surname.endswith(suffix) and len(surname) > len(suffix):
             surname = surname[: -len(suffix)]
             break
-    tests: tuple[Callable[[Contact], bool], ...] = (
+    tests: tuple[Callable[[Person], bool], ...] = (
         lambda c: c.name.casefold() == text,
         lambda c: text in c.name.casefold().split(),
         lambda c: c.name.startswith(surname) and surname != written.strip(),
@@ -562,15 +557,17 @@ async def add_contact(ctx: Context, activity_id: int, name: str) -> None:
     if activity.company_id is None:
         raise UserFacingError("log.undo_gone")
     company = await ctx.records.get(Company, activity.company_id)
-    same = [c for c in await company_contacts(ctx.records, company.id) if c.name == name]
-    contact = (
+    same = [p.id for p in await people_of(ctx.records, company.id) if p.name == name]
+    contact_id = (
         same[0]
         if same
-        else await ctx.records.create(
-            Contact, name=name, company_id=company.id, owner_id=activity.owner_id
-        )
+        else (
+            await ctx.records.create(
+                Contact, name=name, company_id=company.id, owner_id=activity.owner_id
+            )
+        ).id
     )
-    await ctx.records.update(activity, contact_id=contact.id)
+    await ctx.records.update(activity, contact_id=contact_id)
     ctx.say("log.contact_added", name=name, company=company.name)
 
 
@@ -578,7 +575,7 @@ def summary_card(
     ctx: Context,
     plan: Plan,
     company: Company,
-    contact: Contact | None,
+    contact: Person | None,
     deal: Deal | None,
     task: Task | None,
     undo_id: int,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.nlu.message import parse_log
+from handlers.common.customer_names import customer_names
 from handlers.reminders.routes import trigger_end
-from store.known_names import known_names
 
 
 async def is_new_intent(ctx: Context) -> bool:
@@ -22,7 +22,7 @@ async def is_new_intent(ctx: Context) -> bool:
     parsed = parse_log(
         text,
         ctx.sent_local,
-        known_customers=await known_names(ctx.records),
+        known_customers=await customer_names(ctx),
         default_time=ctx.settings.follow_up_time,
     )
     if not parsed.customer:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from bot.context import Context
 from bot.nlu.message import parse_log
 from conversations.base import Expects, Flow, Step
+from handlers.common.customer_names import customer_names
 from handlers.logging import core
 from handlers.logging.core import Choice, Pick, PickCustomer, PickDeal, PickKind, State
 from handlers.logging.plan import Plan
-from store.known_names import known_names
 from store.models import Company
 
 
@@ -40,7 +40,7 @@ async def on_customer(ctx: Context) -> None:
         plan.company_id = (await ctx.records.get(Company, pressed.company)).id
     elif ctx.text:
         # "Acme Trading meeting tomorrow" given as the answer: the customer it names.
-        known = await known_names(ctx.records)
+        known = await customer_names(ctx)
         named = parse_log(ctx.text, ctx.sent_local, known_customers=known).customer
         written = named if named in known else ctx.text
         plan.customer_text = written

@@ -11,6 +11,7 @@ from bot.nlu.message import ParsedLog, parse_log
 from bot.nlu.tickets import asks_for_reminder
 from bot.router import Router, action, command, has_text
 from handlers.book import text as book_text
+from handlers.common.customer_names import customer_names
 from handlers.contracts import payments
 from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
@@ -19,7 +20,6 @@ from handlers.logging.actions import AddContact, EditSaved, UndoSaved
 from handlers.pool import pool_text
 from handlers.pool import text as assign_text
 from handlers.tickets import close_text, new_ticket
-from store.known_names import known_names
 from store.models import Company, UndoAction
 from store.search import search
 from store.undo import created_ids, undo
@@ -81,7 +81,7 @@ async def on_text(ctx: Context) -> None:
     parsed = parse_log(
         ctx.text,
         ctx.sent_local,
-        known_customers=await known_names(ctx.records),
+        known_customers=await customer_names(ctx),
         default_time=ctx.settings.follow_up_time,
     )
     if parsed.activity is None and await close_text.on_text(ctx):

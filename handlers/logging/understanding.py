@@ -11,9 +11,10 @@ from datetime import datetime, time
 from typing import Any
 
 from bot.nlu.message import parse_log, person_in_text
-from handlers.logging.core import company_contacts, company_of_person, customer_candidates
+from handlers.logging.core import company_of_person, customer_candidates
 from store.access import Records
 from store.known_names import known_names
+from store.people import people_of
 
 
 async def understand(
@@ -42,7 +43,7 @@ async def understand(
         if len(resolved) == 1:
             first_company = found.company_id
     if out["contact"] is None and first_company is not None:  # "met Helen Carter"
-        people = await company_contacts(records, first_company)
+        people = await people_of(records, first_company)
         named = person_in_text(text, [c.name for c in people])
         out["contact"] = named[1] if named else None
     out["customer"] = resolved[0] if resolved else None

@@ -24,12 +24,12 @@ from bot.payloads import Action
 from bot.replies import Button, Card
 from bot.router import Matcher, Router, action, command, has_text
 from conversations.base import Answer
+from handlers.common.customer_names import customer_names
 from handlers.common.paging import Page, more_button, page_offset, with_range
 from handlers.reminders.config import load_reminder_config
 from handlers.reminders.rules import default_rules, rule_states
 from locales.formatting import format_when
 from store import reminders as store
-from store.known_names import known_names
 from store.models import Company, Role, Task
 from store.undo import UndoLog, undo
 
@@ -142,7 +142,7 @@ async def company_named_in(ctx: Context, title: str) -> int | None:
     """The one customer the user may see whose name appears in ``title`` (longest name wins)."""
     folded = title.casefold()
     names = sorted(
-        (n for n in await known_names(ctx.records) if len(n) >= 2 and n.casefold() in folded),
+        (n for n in await customer_names(ctx) if len(n) >= 2 and n.casefold() in folded),
         key=len,
         reverse=True,
     )
