@@ -78,9 +78,9 @@ async def principal_for(
         return Principal(
             user.id, role, None, edits_own_only=True, sees_tickets=finance_sees_tickets
         )
-    my_teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
     if role is Role.REP:
         return Principal(user.id, role, frozenset({user.id}))
+    my_teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
     if role is Role.SERVICE:
         teams = frozenset(await session.scalars(my_teams))
         return Principal(user.id, role, frozenset({user.id}), teams)
@@ -198,6 +198,16 @@ def ticket_intake(records: Records) -> Records:
     return Records(records.session, narrow, records.now)
 
 
+def scope_of(principal: Principal, model: type[Owned]) -> ColumnElement[bool]:
+    """Which rows of ``model`` the principal reads: its owners' (none if the view does not
+    read the table at all). For statements built once per principal (the card's reads)."""
+    tables = principal.only_tables
+    if tables is not None and _table(model) not in tables:
+        return false()
+    owned: Any = model  # a mapped class: hashable, as lru_cache needs
+    return owner_scope(owned, principal.visible_owner_ids)
+
+
 def _table(model: type[Owned]) -> str:
     return str(getattr(model, "__tablename__", ""))
 
@@ -240,10 +250,7 @@ class Records:
             raise ReadOnly(model.__name__)
 
     def scope(self, model: type[RecordT]) -> ColumnElement[bool]:
-        if not self.reads(model):
-            return false()
-        owned: Any = model  # a mapped class: hashable, as lru_cache needs
-        return owner_scope(owned, self.principal.visible_owner_ids)
+        return scope_of(self.principal, model)
 
     def select(self, model: type[RecordT]) -> Select[RecordT]:
         return select(model).where(self.scope(model))

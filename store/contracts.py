@@ -13,14 +13,15 @@ skipped, as a deal with nobody to ask needs no approval.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.access import Records
+from store.access import Principal, Records, scope_of
 from store.approvals import PENDING, team_managers
 from store.contract_policy import ContractPolicy
 from store.models import (
@@ -259,8 +260,18 @@ def record_payment(payment: ContractPayment, cents: int, day: date, user_id: int
 
 
 async def of_company(records: Records, company_id: int, limit: int = 5) -> Sequence[Contract]:
-    return await records.list(
-        Contract, Contract.company_id == company_id, order_by=Contract.id.desc(), limit=limit
+    """The customer's newest contracts the viewer sees (its card runs this for every look)."""
+    stmt = _of_company(records.principal, limit)
+    return (await records.session.scalars(stmt, {"company_id": company_id})).all()
+
+
+@functools.lru_cache(maxsize=1024)
+def _of_company(viewer: Principal, limit: int) -> Select[Contract]:
+    return (
+        select(Contract)
+        .where(scope_of(viewer, Contract), Contract.company_id == bindparam("company_id"))
+        .order_by(Contract.id.desc())
+        .limit(limit)
     )
 
 

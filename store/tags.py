@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
@@ -228,7 +228,7 @@ async def company_tags(session: AsyncSession, company_id: int) -> list[tuple[int
     return [(row[0], row[1]) for row in rows.all()]
 
 
-def company_tags_column(dialect: str, company_id: int) -> Label[Any]:
+def company_tags_column(dialect: str, company_id: int | ColumnElement[int]) -> Label[Any]:
     """:func:`company_tags` as one JSON value, ``[position, id, name]`` each, for a statement
     that reads something else of the customer (its card's tier); :func:`tags_from_column`
     reads it back."""
@@ -242,7 +242,7 @@ def tags_from_column(value: Any) -> list[tuple[int, str]]:
     return [(i, name) for _, i, name in rows]
 
 
-def _on_company(company_id: int) -> Select[int, str]:
+def _on_company(company_id: int | ColumnElement[int]) -> Select[int, str]:
     return (
         select(Tag.id, Tag.name)
         .join(CompanyTag, CompanyTag.tag_id == Tag.id)

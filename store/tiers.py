@@ -11,11 +11,25 @@ are current between recomputes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import Company, CompanyTag, CustomerTier, Deal, Tag
@@ -92,13 +106,24 @@ async def standings(
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _tier_and_tags(dialect: str) -> Select[int, int, Any]:
+    """Built once: a card runs it for every look."""
+    company: BindParameter[int] = bindparam("company_id")
+    since: BindParameter[datetime] = bindparam("since", type_=Deal.stage_changed_at.type)
+    return select(*_won_columns(since), company_tags_column(dialect, company)).where(
+        Deal.stage == WON, Deal.company_id == company
+    )
+
+
 def _won_deals(now: datetime) -> Select[int, int, int]:
     """Per customer: the won deals' amount in the last year, and how many were ever won."""
-    return select(Deal.company_id, *_won_columns(now)).where(Deal.stage == WON)
+    return select(Deal.company_id, *_won_columns(now - YEAR)).where(Deal.stage == WON)
 
 
-def _won_columns(now: datetime) -> tuple[ColumnElement[int], ColumnElement[int]]:
-    since = now - YEAR
+def _won_columns(
+    since: datetime | ColumnElement[datetime],
+) -> tuple[ColumnElement[int], ColumnElement[int]]:
     won = func.sum(case((Deal.stage_changed_at >= since, Deal.amount_cents), else_=0))
     return func.coalesce(won, 0), func.count(Deal.id)
 
@@ -108,11 +133,8 @@ async def tier_and_tags(
 ) -> tuple[Decision, list[tuple[int, str]]]:
     """One customer's tier as the rules say now, and its tags (which the rules read too),
     for its card: one statement, its won deals summed with its tags alongside."""
-    dialect = session.get_bind().dialect.name
-    stmt = select(*_won_columns(now), company_tags_column(dialect, company_id)).where(
-        Deal.stage == WON, Deal.company_id == company_id
-    )
-    row = (await session.execute(stmt)).one()
+    stmt = _tier_and_tags(session.get_bind().dialect.name)
+    row = (await session.execute(stmt, {"company_id": company_id, "since": now - YEAR})).one()
     on = tags_from_column(row[2])
     standing = Standing(int(row[0] or 0), int(row[1]), frozenset(name for _, name in on))
     return decide(rules, standing), on
