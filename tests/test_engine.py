@@ -127,7 +127,7 @@ async def test_failure_mid_event_writes_nothing_and_sends_nothing_else(bot):
         ctx.say("company.saved", name="Half written")
         raise RuntimeError("boom")
 
-    _router(bot).routes.insert(0, _route(command("explode"), explode))
+    _router(bot).add(command("explode"), explode, first=True)
     event = li.event(text="/explode", event_id="retry-me")
     r = await li.deliver(event)
     assert (
@@ -143,12 +143,6 @@ async def test_failure_mid_event_writes_nothing_and_sends_nothing_else(bot):
     )
 
 
-def _route(matcher, handler):
-    from bot.router import Route
-
-    return Route(matcher, handler)
-
-
 async def test_message_time_is_when_it_was_sent(bot):
     li = await bot.user("li")
     sent = bot.clock.now() - timedelta(hours=5)
@@ -159,7 +153,7 @@ async def test_message_time_is_when_it_was_sent(bot):
     async def capture(ctx: Context) -> None:
         seen.append(ctx.sent_local)
 
-    _router(bot).routes.insert(0, _route(command("me"), capture))
+    _router(bot).add(command("me"), capture, first=True)
     await li.deliver(event)
     assert seen[0].isoformat() == "2026-11-18T05:00:00+08:00"
 
