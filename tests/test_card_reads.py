@@ -50,3 +50,22 @@ async def test_each_viewer_sees_their_own_rows_on_every_card(bot):
     assert card_read, [c.statement[:80] for c in contacts]
     assert "company_id = ?" in card_read[0].statement or "company_id = $" in card_read[0].statement
     assert await bot.scalar(select(Contact.id).where(Contact.name == "Chris Ng"))
+
+
+async def test_a_find_stays_within_its_statement_budget(bot):
+    """Claim, sender, the two searches (customers, people), the customer, its contacts,
+    open deals, last activity, next task, contracts, tickets, its tier with its tags, and
+    the card's buttons: 13 on the console platform. Round 7 was 15: the tags and the won
+    deals were two reads, and the custom fields' values were read though customers had no
+    fields."""
+    import re
+
+    li = await bot.user("li")
+    await _customer(bot, li, "Customer 07 Ltd")
+    await li.send("called Customer 07 Ltd about the quote")
+    with executed() as calls:
+        r = await li.send("/find Customer 07")
+    assert r.text.startswith("🏢 Customer 07 Ltd")
+    work = [c.statement for c in calls if not re.match(r"\s*(BEGIN|COMMIT)", c.statement, re.I)]
+    assert len(work) <= 13, "\n".join(s.split("\n")[0][:90] for s in work)
+    assert not [s for s in work if re.match(r"\s*SELECT custom_fields", s)]
