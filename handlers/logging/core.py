@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -38,6 +38,7 @@ from store.access import Records, owner_scope
 from store.approvals import ApprovalRequired
 from store.bulk import created_together
 from store.deals import create_deal, move_stage, open_deals
+from store.known_names import KNOWN_NAMES_CAP
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
 from store.people import Person, hold, people_column, people_of
 from store.search import company_hits, search
@@ -155,13 +156,20 @@ class Candidates:
         return next(iter(self.companies)) if self.settled else None
 
 
-async def customer_candidates(records: Records, text: str) -> Candidates:
+async def customer_candidates(
+    records: Records, text: str, known: list[str] | None = None
+) -> Candidates:
     """Named as registered, or one clear match: settled; several, or one weak match: to ask
     about; none: the customer is new. ``crmbot parse --as`` uses the same, so it predicts
-    the chat."""
-    dialect = records.session.get_bind().dialect.name
-    statement = _named_exactly(dialect, records.principal.visible_owner_ids)
-    exact = (await records.session.execute(statement, {"name": text})).all()
+    the chat. ``known``: the viewer's customer names as the message read them, when at
+    hand; if they are all of them and ``text`` is not one, no name can equal it, and the
+    exact-name read is skipped ("create it?" asks with one statement fewer)."""
+    every = known is not None and len(known) < KNOWN_NAMES_CAP
+    exact: Sequence[Any] = []
+    if not every or text in (known or ()):
+        dialect = records.session.get_bind().dialect.name
+        statement = _named_exactly(dialect, records.principal.visible_owner_ids)
+        exact = (await records.session.execute(statement, {"name": text})).all()
     if len(exact) == 1:  # the parser returns a known name as registered: no search needed
         company, people = exact[0]
         records.keep(company)
@@ -191,7 +199,7 @@ async def company_of_person(records: Records, person: str) -> Candidates:
 async def resolve_customer(ctx: Context, plan: Plan, text: str) -> bool:
     """Fill ``company_id`` from ``text`` or ask; True when resolved without asking."""
     assert ctx.flow is not None
-    found = await customer_candidates(ctx.records, text)
+    found = await customer_candidates(ctx.records, text, ctx.customer_names)
     if found.company_id is not None:
         plan.company_id = found.company_id
         return True
