@@ -208,6 +208,20 @@ def scope_of(principal: Principal, model: type[Owned]) -> ColumnElement[bool]:
     return owner_scope(owned, principal.visible_owner_ids)
 
 
+def newest_of_company(
+    model: type[RecordT], scope: ColumnElement[bool], limit: int
+) -> Select[RecordT]:
+    """``model``'s records of one customer (the ``company_id`` parameter) within ``scope``,
+    newest first: a card's contracts and tickets, built once per viewer by their stores."""
+    owned: Any = model
+    return (
+        select(model)
+        .where(scope, owned.company_id == bindparam("company_id"))
+        .order_by(owned.id.desc())
+        .limit(limit)
+    )
+
+
 def _table(model: type[Owned]) -> str:
     return str(getattr(model, "__tablename__", ""))
 

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.access import Principal, Records, scope_of
+from store.access import Principal, Records, newest_of_company, scope_of
 from store.approvals import PENDING, team_managers
 from store.contract_policy import ContractPolicy
 from store.models import (
@@ -267,12 +267,7 @@ async def of_company(records: Records, company_id: int, limit: int = 5) -> Seque
 
 @functools.lru_cache(maxsize=1024)
 def _of_company(viewer: Principal, limit: int) -> Select[Contract]:
-    return (
-        select(Contract)
-        .where(scope_of(viewer, Contract), Contract.company_id == bindparam("company_id"))
-        .order_by(Contract.id.desc())
-        .limit(limit)
-    )
+    return newest_of_company(Contract, scope_of(viewer, Contract), limit)
 
 
 async def received_totals(session: AsyncSession, contract_ids: Sequence[int]) -> dict[int, int]:

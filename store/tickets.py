@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.access import Principal, RecordNotFound, Records, ticket_scope
+from store.access import Principal, RecordNotFound, Records, newest_of_company, ticket_scope
 from store.approvals import team_managers
 from store.models import Company, Contact, Role, Task, Team, TeamMember, Ticket, User
 from store.ticket_policy import PRIORITIES, TicketPolicy
@@ -159,12 +159,7 @@ async def of_company(records: Records, company_id: int, limit: int = 3) -> Seque
 @functools.lru_cache(maxsize=1024)
 def _of_company(viewer: Principal, limit: int) -> Select[Ticket]:
     """Built once per viewer: the ticket scope alone is several conditions to build."""
-    return (
-        select(Ticket)
-        .where(ticket_scope(viewer), Ticket.company_id == bindparam("company_id"))
-        .order_by(Ticket.id.desc())
-        .limit(limit)
-    )
+    return newest_of_company(Ticket, ticket_scope(viewer), limit)
 
 
 def touch(ticket: Ticket, now: datetime) -> None:
