@@ -17,7 +17,8 @@ from store.json_list import json_list, json_row
 from store.models import Company, Contact
 
 _HELD = "people_held"
-"""``Session.info`` key of the people read with their company, by company id."""
+"""``Session.info`` key of the people read with their company, by the viewer's owners and
+the company's id (a narrower view of the same transaction does not see a wider one's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +49,17 @@ def hold(records: Records, company_id: int, value: Any) -> None:
     found = sorted(
         (Person(int(i), str(name), title) for i, name, title in value or ()), key=lambda p: p.id
     )
-    records.session.info.setdefault(_HELD, {})[company_id] = found
+    key = (records.principal.visible_owner_ids, company_id)
+    records.session.info.setdefault(_HELD, {})[key] = found
 
 
 async def people_of(records: Records, company_id: int) -> list[Person]:
     """The company's people the viewer sees, in id order: those held, else one read."""
-    held: dict[int, list[Person]] = records.session.info.get(_HELD, {})
-    if company_id in held:
-        return held[company_id]
+    held: dict[tuple[frozenset[int] | None, int], list[Person]]
+    held = records.session.info.get(_HELD, {})
+    key = (records.principal.visible_owner_ids, company_id)
+    if key in held:
+        return held[key]
     if not records.reads(Contact):
         return []
     rows = await records.session.execute(
