@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, FlowControl, SlowWork
-from bot.events import EventKind, InboundEvent, command_hint, split_command
+from bot.events import EventKind, InboundEvent, command_hint, is_free_text, split_command
 from bot.linking import point_to_private_chat
 from bot.locks import KeyedLocks
 from bot.masking import mask_contacts, masking_for
@@ -374,7 +374,7 @@ class Engine:
             command, args = split_command(event.text)
         if command is not None:
             command, args = glued_command(self.commands, command.lower(), args)
-        free_text = command is None and event.payload is None and bool(event.text.strip())
+        free_text = is_free_text(command, event.payload, event.text.strip())
         sender = await self._user_and_conversation(session, event, free_text)
         user = sender.user
         if user is not None and not user.active:

@@ -123,6 +123,12 @@ class InboundEvent:
             object.__setattr__(self, "command", strip_controls(self.command))
 
 
+def is_free_text(command: str | None, payload: str | None, text: str) -> bool:
+    """Free text: neither a command nor a pressed button, and not empty (a photo's caption
+    counts; a photo alone does not). ``text`` is the message's text, stripped."""
+    return command is None and payload is None and bool(text)
+
+
 def split_command(text: str) -> tuple[str | None, str]:
     """``"/find@crmbot acme"`` -> ``("find", "acme")``; plain text -> ``(None, text)``.
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.context import Context
+from bot.events import is_free_text
 from bot.payloads import Action
 
 Handler = Callable[[Context], Awaitable[None]]
@@ -23,7 +24,7 @@ def kinds_of(ctx: Context) -> frozenset[Kind]:
         kinds.add("command")
     if ctx.action is not None:
         kinds.add("action")
-    if ctx.command is None and ctx.payload is None and ctx.text:
+    if is_free_text(ctx.command, ctx.payload, ctx.text):
         kinds.add("text")
     return frozenset(kinds)
 
@@ -84,9 +85,7 @@ def action(*kinds: type[Action]) -> Matcher:
 
 
 def has_text() -> Matcher:
-    return Matcher(
-        lambda c: c.command is None and c.payload is None and bool(c.text), "text", needs="text"
-    )
+    return Matcher(lambda c: is_free_text(c.command, c.payload, c.text), "text", needs="text")
 
 
 def has_args() -> Matcher:

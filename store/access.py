@@ -201,8 +201,7 @@ def ticket_intake(records: Records) -> Records:
 def scope_of(principal: Principal, model: type[Owned]) -> ColumnElement[bool]:
     """Which rows of ``model`` the principal reads: its owners' (none if the view does not
     read the table at all). For statements built once per principal (the card's reads)."""
-    tables = principal.only_tables
-    if tables is not None and _table(model) not in tables:
+    if not _reads(principal, model):
         return false()
     owned: Any = model  # a mapped class: hashable, as lru_cache needs
     return owner_scope(owned, principal.visible_owner_ids)
@@ -220,6 +219,11 @@ def newest_of_company(
         .order_by(owned.id.desc())
         .limit(limit)
     )
+
+
+def _reads(principal: Principal, model: type[Owned]) -> bool:
+    tables = principal.only_tables
+    return tables is None or _table(model) in tables
 
 
 def _table(model: type[Owned]) -> str:
@@ -256,8 +260,7 @@ class Records:
 
     def reads(self, model: type[Owned]) -> bool:
         """Whether this view reads ``model`` at all (a ticket intake's view does not)."""
-        tables = self.principal.only_tables
-        return tables is None or _table(model) in tables
+        return _reads(self.principal, model)
 
     def _writable(self, model: type[Owned]) -> None:
         if self.principal.only_tables is not None:

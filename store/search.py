@@ -99,7 +99,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
 
-from store.access import Records, one_of, owner_scope
+from store.access import Records, one_of
 from store.dedupe import company_core
 from store.like import ESCAPE, escape_like
 from store.models import Company, Contact, SearchWord
@@ -840,7 +840,7 @@ async def _scans_own_rows(records: Records, model: Searchable, q: _Query) -> boo
     owners = records.principal.visible_owner_ids
     if owners is None or not _is_sqlite(records) or not _short_or_common(q):
         return False
-    if records.scope(model) is not owner_scope(model, owners):  # not readable at all
+    if not records.reads(model):
         return False
     return await _owned_rows(records, model, owners) <= OWNER_SCAN_ROWS
 

@@ -164,9 +164,9 @@ async def customer_candidates(
     the chat. ``known``: the viewer's customer names as the message read them, when at
     hand; if they are all of them and ``text`` is not one, no name can equal it, and the
     exact-name read is skipped ("create it?" asks with one statement fewer)."""
-    every = known is not None and len(known) < KNOWN_NAMES_CAP
+    ruled_out = known is not None and len(known) < KNOWN_NAMES_CAP and text not in known
     exact: Sequence[Any] = []
-    if not every or text in (known or ()):
+    if not ruled_out:
         dialect = records.session.get_bind().dialect.name
         statement = _named_exactly(dialect, records.principal.visible_owner_ids)
         exact = (await records.session.execute(statement, {"name": text})).all()
