@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from bot.server import SENDER_LEASE
 from store.db import Database
 from store.models import OutboxMessage
 from tests.clocks import clock_sleep
+from tests.sql_trace import Executed, executed
 
 PER_SECOND = 5.0
 
@@ -331,3 +333,79 @@ async def test_a_pass_longer_than_a_claim_sends_nothing_twice(app, settings, clo
         assert await states(app) == ["sent"] * 150
     finally:
         await close(a, b)
+
+
+# --- replies one at a time (issue 20) -----------------------------------------------------
+
+
+def _claims(seen: list[Executed]) -> int:
+    return sum(1 for s in seen if re.match(r"\s*SELECT outbox\.id\b", s.statement))
+
+
+async def test_replies_one_at_a_time_cost_one_claim_each(app, settings, clock):
+    """A rep's message at a time: its reply is claimed once. The sender used to claim again
+    at once after every claim that found rows, and again when the chat was done: three
+    claims (two of them empty) for each reply."""
+    log: list[tuple[datetime, str, str]] = []
+    sender = worker("a", settings, clock, log)
+    sender.policy = SenderPolicy(batch=10, idle_poll=3600)  # only a wake-up claims
+    platform = sender.platforms["fake"]
+    assert isinstance(platform, RecordingPlatform)
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    try:
+        with executed() as seen:
+            for n in range(3):
+                sent = platform.sent = asyncio.Event()
+                await queue(app, range(n, n + 1))
+                sender.wake()
+                await asyncio.wait_for(sent.wait(), timeout=10)
+                await _settled(app, n + 1)
+        assert [chat for _, chat, _ in log] == ["chat-0", "chat-1", "chat-2"]
+        assert _claims(seen) == 3, [s.statement.split("\n")[0][:60] for s in seen]
+    finally:
+        stop.set()
+        sender.wake()
+        await running
+        await close(sender)
+
+
+async def test_a_reply_committed_while_its_chat_is_served_is_claimed_after(app, settings, clock):
+    """A claim leaves out the chats being served; a reply committed for such a chat is
+    claimed when that chat is done, without waiting for the idle poll (an hour here)."""
+    log: list[tuple[datetime, str, str]] = []
+    sender = worker("a", settings, clock, log)
+    sender.policy = SenderPolicy(batch=10, idle_poll=3600)
+    platform = sender.platforms["fake"]
+    assert isinstance(platform, RecordingPlatform)
+    second = asyncio.Event()
+
+    async def after_send(chat_id: str) -> None:
+        if len(log) == 1:  # chat-0 is being served: its next reply is committed now
+            await queue(app, range(0, 1))
+            sender.wake()
+        elif len(log) == 2:
+            second.set()
+
+    platform.after_send = after_send
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    try:
+        await queue(app, range(0, 1))
+        sender.wake()
+        await asyncio.wait_for(second.wait(), timeout=10)
+        assert [chat for _, chat, _ in log] == ["chat-0", "chat-0"]
+    finally:
+        stop.set()
+        sender.wake()
+        await running
+        await close(sender)
+
+
+async def _settled(app: App, sent: int) -> None:
+    """Until ``sent`` rows are recorded as sent (the outcome is written after the send)."""
+    for _ in range(200):
+        if (await states(app)).count("sent") >= sent:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the outcome was never recorded")

@@ -120,6 +120,9 @@ class OutboxSender:
         self.limiter = RateLimiter(clock, sleep)
         self.on_failed = on_failed
         self._wake = asyncio.Event()
+        self._passed_over: set[tuple[str, str]] = set()
+        """Chats being served when rows were committed: their new rows were left out of
+        any claim meanwhile, so they are claimed for again when the chat is done."""
         self._outcomes: list[_Pending] = []
         self._recorder: asyncio.Task[None] | None = None
         self.lease = lease
@@ -135,7 +138,7 @@ class OutboxSender:
         """Called after a transaction that wrote outbox rows has committed: wake this
         worker's sender, or, when another worker holds the lease, that worker's."""
         if self.lease is None or self._lease_until is not None or not self.wakeups.supported:
-            self._wake.set()
+            self._woken()
             return
         task = asyncio.create_task(self.wakeups.notify(), name="outbox-notify")
         self._notices.add(task)
@@ -159,8 +162,8 @@ class OutboxSender:
                 except Exception:
                     log.exception("outbox sender pass failed; retrying")
                     started = 0
-                if started:
-                    continue
+                if started >= self.policy.batch:
+                    continue  # a full claim: more may be due at once
                 await self._idle(stop)
         finally:
             busy = list(self._busy.values())
@@ -179,9 +182,19 @@ class OutboxSender:
             task.add_done_callback(functools.partial(self._chat_done, key))
         return len(rows)
 
+    def _woken(self) -> None:
+        """Rows were committed (here or by another worker): claim again."""
+        self._passed_over.update(self._busy)
+        self._wake.set()
+
     def _chat_done(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
+        """A claim takes every due row of the chats not being served, so only a chat that
+        had rows committed while it was served needs another claim now. Claiming after
+        every reply anyway was two empty claims a message when messages come one by one."""
         self._busy.pop(key, None)
-        self._wake.set()  # that chat may have more rows waiting
+        if key in self._passed_over:
+            self._passed_over.discard(key)
+            self._wake.set()
 
     async def _idle(self, stop: asyncio.Event) -> None:
         """Until a commit wakes us, a chat finishes, a stop, or the idle poll."""
@@ -216,7 +229,7 @@ class OutboxSender:
             held = await leases.take(session, self.lease, self.holder, now=now, ttl=ttl)
         if held and self._lease_until is None:
             log.info("this worker now sends for %s", self.lease)
-            await self.wakeups.listen(self._wake.set)
+            await self.wakeups.listen(self._woken)
         elif not held and self.wakeups.listening:
             await self.wakeups.stop()
         self._lease_until = now + ttl if held else None
