@@ -35,8 +35,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, or_, select, tuple_, update
+from sqlalchemy import Select, Table, bindparam, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.adapters.base import DeliveryError, Platform, Resumable
 from bot.clock import Clock
@@ -254,31 +255,26 @@ class OutboxSender:
         already ``sending`` was claimed by a worker that died (or stalled): it is checked
         again just before it is sent, in case that worker finished it meanwhile."""
         now = self.clock.now()
+        until = now + self.policy.lease
+        statement = _due_rows(
+            self.policy.batch, not self.db.is_sqlite, self.chats is not None, bool(exclude)
+        )
+        params: dict[str, Any] = {"now": now, "platforms": sorted(self.platforms)}
+        if self.chats is not None:
+            params["chats"] = sorted(self.chats)
+        if exclude:
+            params["busy"] = sorted(exclude)
         async with self.db.transaction(platform="outbox") as session:
-            stmt = (
-                select(OutboxMessage)
-                .where(
-                    or_(OutboxMessage.state == "pending", OutboxMessage.state == "sending"),
-                    OutboxMessage.next_attempt_at <= now,
-                    OutboxMessage.platform.in_(list(self.platforms)),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(self.policy.batch)
-            )
-            if self.chats is not None:
-                stmt = stmt.where(OutboxMessage.chat_id.in_(sorted(self.chats)))
-            if exclude:
-                stmt = stmt.where(
-                    ~tuple_(OutboxMessage.platform, OutboxMessage.chat_id).in_(sorted(exclude))
-                )
-            if not self.db.is_sqlite:
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(stmt)).all())
-            for row in rows:
-                if row.state == "sending":
-                    self._reclaimed.add(row.id)
-                row.state = "sending"
-                row.next_attempt_at = now + self.policy.lease
+            rows = list((await session.scalars(statement, params)).all())
+            if rows:
+                # One UPDATE, not the ORM's flush: the flush hooks (audit, search keys,
+                # text hygiene) have nothing to do for the outbox and cost more than it.
+                await session.execute(_CLAIM, {"ids": [row.id for row in rows], "until": until})
+        for row in rows:
+            if row.state == "sending":
+                self._reclaimed.add(row.id)
+            set_committed_value(row, "state", "sending")
+            set_committed_value(row, "next_attempt_at", until)
         return rows
 
     async def _deliver_chat(self, rows: list[OutboxMessage]) -> None:
@@ -502,6 +498,38 @@ class OutboxSender:
                 if fresh is not None and fresh.state == "sending":
                     fresh.state = "pending"
                     fresh.next_attempt_at = until
+
+
+@functools.lru_cache(maxsize=8)
+def _due_rows(batch: int, lock: bool, for_chats: bool, skip_busy: bool) -> Select[Any]:
+    """The claim's read, built once per shape: due rows, oldest first, of the sender's
+    platforms (and chats), leaving out the chats being served; locked on PostgreSQL."""
+    due = (
+        select(OutboxMessage)
+        .where(
+            or_(OutboxMessage.state == "pending", OutboxMessage.state == "sending"),
+            OutboxMessage.next_attempt_at <= bindparam("now"),
+            OutboxMessage.platform.in_(bindparam("platforms", expanding=True)),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(batch)
+    )
+    if for_chats:
+        due = due.where(OutboxMessage.chat_id.in_(bindparam("chats", expanding=True)))
+    if skip_busy:
+        chat = tuple_(OutboxMessage.platform, OutboxMessage.chat_id)
+        due = due.where(~chat.in_(bindparam("busy", expanding=True)))
+    return due.with_for_update(skip_locked=True) if lock else due
+
+
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_CLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        state="sending", next_attempt_at=bindparam("until", type_=_OUTBOX.c.next_attempt_at.type)
+    )
+)
 
 
 def _by_chat(rows: list[OutboxMessage]) -> dict[tuple[str, str], list[OutboxMessage]]:
