@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -119,6 +120,21 @@ class Database:
             session.info["audit_user_id"] = user_id
             session.info["audit_platform"] = platform
             yield session
+
+    @asynccontextmanager
+    async def single_statement(self) -> AsyncIterator[AsyncConnection]:
+        """A unit of work that is one statement, atomic by itself: PostgreSQL runs it
+        without ``BEGIN`` and ``COMMIT``, two round trips fewer (the outbox sender's claim
+        and its record of what was sent, once for every reply sent on its own). SQLite
+        takes it through the write gate, in a transaction, as any other unit. No session:
+        nothing here is audited, so write only tables the audit trail leaves out."""
+        if self._writer is not None:
+            async with self._writer.held(), self.engine.begin() as connection:
+                yield connection
+            return
+        async with self.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
 
     def session(self) -> AsyncSession:
         """A bare session for callers that manage their own transactions (tests, tools)."""

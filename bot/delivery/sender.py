@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, or_, select, tuple_, update
+from sqlalchemy import BindParameter, Select, Table, Update, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -134,6 +134,11 @@ class OutboxSender:
         self.chats = chats
         self._busy: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._reclaimed: set[int] = set()
+
+    @property
+    def serving(self) -> int:
+        """How many chats are being served (their rows claimed and not all recorded)."""
+        return len(self._busy)
 
     def wake(self) -> None:
         """Called after a transaction that wrote outbox rows has committed: wake this
@@ -256,26 +261,40 @@ class OutboxSender:
         again just before it is sent, in case that worker finished it meanwhile."""
         now = self.clock.now()
         until = now + self.policy.lease
-        statement = _due_rows(
-            self.policy.batch, not self.db.is_sqlite, self.chats is not None, bool(exclude)
-        )
-        params: dict[str, Any] = {"now": now, "platforms": sorted(self.platforms)}
+        shape = (self.policy.batch, self.chats is not None, bool(exclude))
+        params: dict[str, Any] = {"now": now, "until": until, "platforms": sorted(self.platforms)}
         if self.chats is not None:
             params["chats"] = sorted(self.chats)
         if exclude:
             params["busy"] = sorted(exclude)
-        async with self.db.transaction(platform="outbox") as session:
-            rows = list((await session.scalars(statement, params)).all())
-            if rows:
-                # One UPDATE, not the ORM's flush: the flush hooks (audit, search keys,
-                # text hygiene) have nothing to do for the outbox and cost more than it.
-                await session.execute(_CLAIM, {"ids": [row.id for row in rows], "until": until})
-        for row in rows:
-            if row.state == "sending":
+        if self.db.is_sqlite:
+            rows, was = await self._claim_in_two(shape, params)
+        else:
+            async with self.db.single_statement() as connection:
+                found = (await connection.execute(_claim_locked(*shape), params)).all()
+            claimed = sorted(found, key=lambda row: int(row.id))  # RETURNING has no order
+            was = [found.was for found in claimed]
+            rows = [_row(found._mapping) for found in claimed]
+        for row, state in zip(rows, was, strict=True):
+            if state == "sending":
                 self._reclaimed.add(row.id)
-            set_committed_value(row, "state", "sending")
-            set_committed_value(row, "next_attempt_at", until)
         return rows
+
+    async def _claim_in_two(
+        self, shape: tuple[int, bool, bool], params: dict[str, Any]
+    ) -> tuple[list[OutboxMessage], list[str]]:
+        """SQLite's claim: the due rows, then one UPDATE marking them (SQLite's RETURNING
+        cannot name the row's state before the UPDATE). One writer: nothing to lock."""
+        async with self.db.transaction(platform="outbox") as session:
+            rows = list((await session.scalars(_due(*shape), params)).all())
+            if rows:
+                ids = [row.id for row in rows]
+                await session.execute(_MARK_CLAIMED, {"ids": ids, "until": params["until"]})
+        was = [row.state for row in rows]
+        for row in rows:
+            set_committed_value(row, "state", "sending")
+            set_committed_value(row, "next_attempt_at", params["until"])
+        return rows, was
 
     async def _deliver_chat(self, rows: list[OutboxMessage]) -> None:
         """One chat's rows in order; a chat that must wait keeps its later rows waiting too.
@@ -422,58 +441,28 @@ class OutboxSender:
                         "ids": list(outcome.sent_ids) or list(row.message_ids or ()),
                     }
                 )
-        table = cast(Table, OutboxMessage.__table__)
-        common = update(table).where(table.c.id == bindparam("rid"))
-        at = bindparam("at", type_=table.c.sent_at.type)
+        sent_, failed_, retry_, deferred_, waiting_ = _RECORD
+        writes = [
+            (statement, rows)
+            for statement, rows in (
+                (sent_, sent),
+                (failed_, failed),
+                (retry_, retry),
+                (deferred_, deferred),
+                (waiting_, waiting),
+            )
+            if rows
+        ]
+        told = failed and self.on_failed is not None
+        if len(writes) == 1 and not told:
+            # The usual case, replies sent: one UPDATE (executed for each row, atomically).
+            async with self.db.single_statement() as connection:
+                await connection.execute(*writes[0])
+            return
         async with self.db.transaction(platform="outbox") as session:
-            if sent:
-                await session.execute(
-                    common.values(
-                        state="sent",
-                        attempts=table.c.attempts + 1,
-                        sent_at=at,
-                        last_error=None,
-                        message_ids=bindparam("ids", type_=table.c.message_ids.type),
-                    ),
-                    sent,
-                )
-            if failed:
-                await session.execute(
-                    common.values(
-                        state="failed", attempts=table.c.attempts + 1, last_error=bindparam("err")
-                    ),
-                    failed,
-                )
-            if retry:
-                await session.execute(
-                    common.values(
-                        state="pending",
-                        attempts=table.c.attempts + 1,
-                        last_error=bindparam("err"),
-                        next_attempt_at=bindparam("at", type_=table.c.next_attempt_at.type),
-                        message_ids=bindparam("ids", type_=table.c.message_ids.type),
-                    ),
-                    retry,
-                )
-            if deferred:
-                await session.execute(
-                    common.values(
-                        state="pending",
-                        last_error=bindparam("err"),
-                        next_attempt_at=bindparam("at", type_=table.c.next_attempt_at.type),
-                    ),
-                    deferred,
-                )
-            if waiting:
-                await session.execute(
-                    common.values(
-                        state=WAITING,
-                        last_error=bindparam("err"),
-                        message_ids=bindparam("ids", type_=table.c.message_ids.type),
-                    ),
-                    waiting,
-                )
-            if failed and self.on_failed is not None:
+            for statement, rows in writes:
+                await session.execute(statement, rows)
+            if told and self.on_failed is not None:
                 for row, outcome, _ in batch:
                     if outcome.give_up:
                         await self.on_failed(session, row, outcome.error, outcome.permanent)
@@ -501,13 +490,13 @@ class OutboxSender:
 
 
 @functools.lru_cache(maxsize=8)
-def _due_rows(batch: int, lock: bool, for_chats: bool, skip_busy: bool) -> Select[Any]:
-    """The claim's read, built once per shape: due rows, oldest first, of the sender's
-    platforms (and chats), leaving out the chats being served; locked on PostgreSQL."""
+def _due(batch: int, for_chats: bool, skip_busy: bool) -> Select[Any]:
+    """The rows a claim takes, built once per shape: the first ``batch`` due rows, oldest
+    first, of the sender's platforms (and chats), leaving out the chats being served."""
     due = (
         select(OutboxMessage)
         .where(
-            or_(OutboxMessage.state == "pending", OutboxMessage.state == "sending"),
+            OutboxMessage.state.in_(("pending", "sending")),
             OutboxMessage.next_attempt_at <= bindparam("now"),
             OutboxMessage.platform.in_(bindparam("platforms", expanding=True)),
         )
@@ -519,16 +508,67 @@ def _due_rows(batch: int, lock: bool, for_chats: bool, skip_busy: bool) -> Selec
     if skip_busy:
         chat = tuple_(OutboxMessage.platform, OutboxMessage.chat_id)
         due = due.where(~chat.in_(bindparam("busy", expanding=True)))
-    return due.with_for_update(skip_locked=True) if lock else due
+    return due
+
+
+@functools.lru_cache(maxsize=8)
+def _claim_locked(batch: int, for_chats: bool, skip_busy: bool) -> Update:
+    """PostgreSQL's claim in one statement: the due rows locked (``SKIP LOCKED``: rows
+    another worker is claiming are passed over for the next ones), marked ``sending``
+    until ``until``, and returned with the state they had."""
+    taken = (
+        _due(batch, for_chats, skip_busy)
+        .with_only_columns(OutboxMessage.id, OutboxMessage.state.label("was"))
+        .with_for_update(skip_locked=True)
+        .subquery("taken")
+    )
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == taken.c.id)
+        .values(state="sending", next_attempt_at=bindparam("until", type_=_UNTIL))
+        .returning(*_OUTBOX.c, taken.c.was)
+    )
+
+
+def _row(found: Mapping[Any, Any]) -> OutboxMessage:
+    """A claimed row as the sender reads it (not in any session)."""
+    return OutboxMessage(**{column.key: found[column.key] for column in _OUTBOX.c})
 
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)
-_CLAIM = (
+_UNTIL = _OUTBOX.c.next_attempt_at.type
+
+
+def _record_statements() -> tuple[Update, Update, Update, Update, Update]:
+    """The outcome writes, built once: sent, failed, to retry, deferred, waiting."""
+    common = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("rid"))
+    at = bindparam("at", type_=_OUTBOX.c.sent_at.type)
+    retry_at = bindparam("at", type_=_UNTIL)
+    message_ids = bindparam("ids", type_=_OUTBOX.c.message_ids.type)
+    error: BindParameter[Any] = bindparam("err")
+    attempted = _OUTBOX.c.attempts + 1
+    return (
+        common.values(
+            state="sent", attempts=attempted, sent_at=at, last_error=None, message_ids=message_ids
+        ),
+        common.values(state="failed", attempts=attempted, last_error=error),
+        common.values(
+            state="pending",
+            attempts=attempted,
+            last_error=error,
+            next_attempt_at=retry_at,
+            message_ids=message_ids,
+        ),
+        common.values(state="pending", last_error=error, next_attempt_at=retry_at),
+        common.values(state=WAITING, last_error=error, message_ids=message_ids),
+    )
+
+
+_RECORD = _record_statements()
+_MARK_CLAIMED = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        state="sending", next_attempt_at=bindparam("until", type_=_OUTBOX.c.next_attempt_at.type)
-    )
+    .values(state="sending", next_attempt_at=bindparam("until", type_=_UNTIL))
 )
 
 
