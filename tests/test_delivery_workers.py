@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -84,6 +85,20 @@ async def close(*workers: OutboxSender) -> None:
     for sender in workers:
         await sender.release()
         await sender.db.dispose()
+
+
+@asynccontextmanager
+async def sending(sender: OutboxSender) -> AsyncIterator[None]:
+    """The sender's run loop for the block (as ``crmbot serve`` runs it); then a clean stop."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        sender.wake()
+        await running
+        await close(sender)
 
 
 async def queue(app: App, chats: range) -> None:
@@ -292,17 +307,10 @@ async def test_a_chats_backlog_does_not_hold_up_another_chats_reply(app, setting
             enqueue(
                 session, platform="fake", chat_id="backlog", replies=[Text(f"{n}")], now=clock.now()
             )
-    stop = asyncio.Event()
-    running = asyncio.create_task(sender.run(stop))
-    try:
+    async with sending(sender):
         await asyncio.wait_for(replied.wait(), timeout=30)
         order = [chat for _, chat, _ in log]
         assert order.index("rep") <= 6, order  # not behind the 25
-    finally:
-        stop.set()
-        sender.wake()
-        await running
-        await close(sender)
 
 
 async def test_a_pass_longer_than_a_claim_sends_nothing_twice(app, settings, clock):
@@ -355,8 +363,6 @@ async def test_replies_one_at_a_time_cost_one_claim_each(app, settings, clock):
     sender.policy = SenderPolicy(batch=10, idle_poll=3600)  # only a wake-up claims
     platform = sender.platforms["fake"]
     assert isinstance(platform, RecordingPlatform)
-    stop = asyncio.Event()
-    running = asyncio.create_task(sender.run(stop))
 
     async def one_reply(n: int) -> None:
         sent = platform.sent = asyncio.Event()
@@ -365,7 +371,7 @@ async def test_replies_one_at_a_time_cost_one_claim_each(app, settings, clock):
         await asyncio.wait_for(sent.wait(), timeout=10)
         await _settled(app, sender, n + 1)
 
-    try:
+    async with sending(sender):
         await one_reply(0)  # after the sender's first pass, which claims at its start
         with executed() as seen:
             for n in range(1, 4):
@@ -379,11 +385,6 @@ async def test_replies_one_at_a_time_cost_one_claim_each(app, settings, clock):
         assert len(updates) == 6, [s.statement[:60] for s in updates]
         if not app.db.is_sqlite:
             assert all(c.lstrip().startswith("UPDATE outbox") for c in claims), claims
-    finally:
-        stop.set()
-        sender.wake()
-        await running
-        await close(sender)
 
 
 async def test_a_reply_committed_while_its_chat_is_served_is_claimed_after(app, settings, clock):
@@ -404,18 +405,11 @@ async def test_a_reply_committed_while_its_chat_is_served_is_claimed_after(app, 
             second.set()
 
     platform.after_send = after_send
-    stop = asyncio.Event()
-    running = asyncio.create_task(sender.run(stop))
-    try:
+    async with sending(sender):
         await queue(app, range(0, 1))
         sender.wake()
         await asyncio.wait_for(second.wait(), timeout=10)
         assert [chat for _, chat, _ in log] == ["chat-0", "chat-0"]
-    finally:
-        stop.set()
-        sender.wake()
-        await running
-        await close(sender)
 
 
 async def _settled(app: App, sender: OutboxSender, sent: int) -> None:
