@@ -1,13 +1,18 @@
 """The outbox sender: delivers committed replies and pushes, at the platforms' pace.
 
-Rows are claimed in short transactions (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
-several workers share the work) and leased: a worker that dies mid-way leaves rows that
-another claims once the lease runs out. A 429 waits out ``retry_after``; 5xx and
-timeouts back off and retry; a failure that cannot heal is marked and logged, not retried,
-and ``on_failed`` is told in the same transaction (the reminders mark a blocked account).
+Rows are claimed and leased: on PostgreSQL by one statement that locks them ``FOR UPDATE
+SKIP LOCKED`` and marks them, on SQLite (one writer) by a read and an UPDATE. A worker that
+dies mid-way leaves rows that another claims once the lease runs out. A claim takes every
+due row of the chats not being served, so it is repeated at once only when it came back
+full, and after a chat is served only if rows for it were committed meanwhile.
+
+A 429 waits out ``retry_after``; 5xx and timeouts back off and retry; a failure that
+cannot heal is marked and logged, not retried, and ``on_failed`` is told in the same
+transaction (the reminders mark a blocked account).
 
 Outcomes are recorded by group commit: a row's outcome is written together with the others
-that finished while the previous write was in flight, in one transaction. At hundreds of
+that finished while the previous write was in flight, in one transaction (on PostgreSQL
+one statement with no transaction around it, when they were all sent). At hundreds of
 messages a second, one commit per row was most of a worker's CPU on SQLite; each chat still
 waits for its row to be recorded before sending the next, so a crash can only repeat what
 finished during the last write.
@@ -271,10 +276,10 @@ class OutboxSender:
             rows, was = await self._claim_in_two(shape, params)
         else:
             async with self.db.single_statement() as connection:
-                found = (await connection.execute(_claim_locked(*shape), params)).all()
-            claimed = sorted(found, key=lambda row: int(row.id))  # RETURNING has no order
-            was = [found.was for found in claimed]
-            rows = [_row(found._mapping) for found in claimed]
+                returned = (await connection.execute(_claim_locked(*shape), params)).all()
+            claimed = sorted(returned, key=lambda back: int(back.id))  # RETURNING: no order
+            was = [back.was for back in claimed]
+            rows = [_row(back._mapping) for back in claimed]
         for row, state in zip(rows, was, strict=True):
             if state == "sending":
                 self._reclaimed.add(row.id)
