@@ -350,10 +350,6 @@ def _is_claim(executed: Executed) -> bool:
     return "outbox.next_attempt_at <=" in executed.statement
 
 
-def _claims(seen: list[Executed]) -> int:
-    return sum(1 for s in seen if _is_claim(s))
-
-
 async def test_replies_one_at_a_time_cost_one_claim_each(app, settings, clock):
     """A rep's message at a time: its reply is claimed once. The sender used to claim again
     at once after every claim that found rows, and again when the chat was done: three

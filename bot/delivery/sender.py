@@ -40,7 +40,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, Select, Table, Update, bindparam, select, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -446,20 +456,12 @@ class OutboxSender:
                         "ids": list(outcome.sent_ids) or list(row.message_ids or ()),
                     }
                 )
-        sent_, failed_, retry_, deferred_, waiting_ = _RECORD
+        outcomes = (sent, failed, retry, deferred, waiting)  # in _RECORD's order
         writes = [
-            (statement, rows)
-            for statement, rows in (
-                (sent_, sent),
-                (failed_, failed),
-                (retry_, retry),
-                (deferred_, deferred),
-                (waiting_, waiting),
-            )
-            if rows
+            (statement, rows) for statement, rows in zip(_RECORD, outcomes, strict=True) if rows
         ]
-        told = failed and self.on_failed is not None
-        if len(writes) == 1 and not told:
+        on_failed = self.on_failed if failed else None
+        if len(writes) == 1 and on_failed is None:
             # The usual case, replies sent: one UPDATE (executed for each row, atomically).
             async with self.db.single_statement() as connection:
                 await connection.execute(*writes[0])
@@ -467,10 +469,10 @@ class OutboxSender:
         async with self.db.transaction(platform="outbox") as session:
             for statement, rows in writes:
                 await session.execute(statement, rows)
-            if told and self.on_failed is not None:
+            if on_failed is not None:
                 for row, outcome, _ in batch:
                     if outcome.give_up:
-                        await self.on_failed(session, row, outcome.error, outcome.permanent)
+                        await on_failed(session, row, outcome.error, outcome.permanent)
 
     async def _wait_for_reader(self, rows: list[OutboxMessage]) -> None:
         if not rows:
@@ -527,12 +529,7 @@ def _claim_locked(batch: int, for_chats: bool, skip_busy: bool) -> Update:
         .with_for_update(skip_locked=True)
         .subquery("taken")
     )
-    return (
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id == taken.c.id)
-        .values(state="sending", next_attempt_at=bindparam("until", type_=_UNTIL))
-        .returning(*_OUTBOX.c, taken.c.was)
-    )
+    return _marked_claimed(_OUTBOX.c.id == taken.c.id).returning(*_OUTBOX.c, taken.c.was)
 
 
 def _row(found: Mapping[Any, Any]) -> OutboxMessage:
@@ -570,11 +567,18 @@ def _record_statements() -> tuple[Update, Update, Update, Update, Update]:
 
 
 _RECORD = _record_statements()
-_MARK_CLAIMED = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .values(state="sending", next_attempt_at=bindparam("until", type_=_UNTIL))
-)
+
+
+def _marked_claimed(rows: ColumnElement[bool]) -> Update:
+    """What a claim writes to ``rows``: ``sending``, leased until the ``until`` parameter."""
+    return (
+        update(_OUTBOX)
+        .where(rows)
+        .values(state="sending", next_attempt_at=bindparam("until", type_=_UNTIL))
+    )
+
+
+_MARK_CLAIMED = _marked_claimed(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _by_chat(rows: list[OutboxMessage]) -> dict[tuple[str, str], list[OutboxMessage]]:
