@@ -191,8 +191,11 @@ _CN_DATE = re.compile(
     """,
     re.X,
 )
+# Every character _CN_DATE's readings require (天, 月, 周, 号…) is in this range.
+_HAN = re.compile("[\u3400-\u9fff]")
 _CN_CLOCK = re.compile(
     rf"""
+    (?=[\d{_CN}])  # every reading starts so: other places are passed over at once
     (?<![\d{_CN}第几:：.])
     (?:
         (?P<hh>[01]?\d|2[0-3])[:：](?P<mm>[0-5]\d)(?![\d:：])
@@ -227,7 +230,7 @@ _UNIT = r"minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|years?|yrs?"
 
 _EN_DATE = re.compile(
     rf"""
-    \b(?:
+    \b(?=\w)(?:  # a word's start: its ends are passed over before the readings are tried
     (?P<dur>(?:in|within)\s+(?P<dn>{_NUMWORD})\s+(?P<du>{_UNIT})
         |(?P<dn2>{_NUMWORD})\s+(?P<du2>{_UNIT})\s+(?P<dd>from\s+(?:now|today)|later|ago))
     |(?P<rel>(?:the\s+)?day\s+after\s+tomorrow|(?:the\s+)?day\s+before\s+yesterday
@@ -811,6 +814,8 @@ def _pieces(ctx: _Ctx) -> list[_Piece]:
         (_EN_CLOCK, _en_clock_piece),
     )
     for pattern, build in builders:
+        if pattern is _CN_DATE and not _HAN.search(text):
+            continue  # each of its readings has a Chinese character; an English text has none
         for m in pattern.finditer(text):
             if m.end() > m.start() and (piece := build(m, ctx)) is not None:
                 found.append(piece)
