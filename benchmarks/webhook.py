@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import platform
 import statistics
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.heap import settle_after_start
 from bot.server import build_server
 from store.db import Database
 from store.migrate import upgrade
@@ -195,6 +197,8 @@ async def crmbot_run(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     await server.start_background()
+    threshold = gc.get_threshold()
+    settle_after_start()  # as `crmbot serve` does; undone after the run (the peer's is plain)
     statements = 0
 
     def count(*_args: Any) -> None:
@@ -227,6 +231,8 @@ async def crmbot_run(
     finally:
         await runner.cleanup()
         await server.close()
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
     row = summary(name, seconds, latencies)
     n = len(latencies)
     row["sql_per_msg"] = round(intake_statements / n, 2)

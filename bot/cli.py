@@ -216,6 +216,7 @@ async def serve(host: str, port: int) -> None:
 async def poll() -> None:
     """Run Telegram by long polling (no public URL needed), with the delivery outbox."""
     from bot.config import ConfigError, load_settings
+    from bot.heap import settle_after_start
     from bot.server import build_server
 
     logging.basicConfig(
@@ -231,6 +232,7 @@ async def poll() -> None:
         loop.add_signal_handler(signum, server.stop.set)  # confirm the last offset on the way out
     try:
         await server.start_background()
+        settle_after_start()
         await telegram.poll(server.stop)  # type: ignore[attr-defined]
     finally:
         await server.close()

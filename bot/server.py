@@ -37,6 +37,7 @@ from bot.config import Settings
 from bot.delivery.limits import Sleep
 from bot.delivery.sender import OutboxSender, PushFailed
 from bot.extras import CHARTS, OCR, SLACK, TELEGRAM, WECHAT, available, needs
+from bot.heap import settle_after_start
 from bot.outbox import EMAIL
 from handlers.reminders.config import load_reminder_config
 from handlers.tickets import customer_survey
@@ -262,6 +263,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await server.start_background()
+    settle_after_start()
     await site.start()
     log.info(
         "crmbot serving %s on http://%s:%s", ", ".join(server.adapters) or "no platform", host, port
