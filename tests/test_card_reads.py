@@ -3,9 +3,11 @@ parameter (issue 20): what each viewer sees must stay theirs, card after card.""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
 
-from store.models import Company, Contact
+from sqlalchemy import select, update
+
+from store.models import Activity, Company, Contact, Task
 from tests.sql_trace import executed
 
 
@@ -55,9 +57,10 @@ async def test_each_viewer_sees_their_own_rows_on_every_card(bot):
 async def test_a_find_stays_within_its_statement_budget(bot):
     """Claim, sender, the two searches (customers, people), the customer, its contacts,
     open deals, last activity, next task, contracts, tickets, its tier with its tags, and
-    the card's buttons: 13 on the console platform. Round 7 was 15: the tags and the won
-    deals were two reads, and the custom fields' values were read though customers had no
-    fields."""
+    the card's buttons: 12 on the console platform, the last activity and the next task read
+    as one row. Round 7 was 15: the tags and the won deals were two reads, and the custom
+    fields' values were read though customers had no fields; round 9 13 (the last activity
+    and the next task two reads)."""
     import re
 
     li = await bot.user("li")
@@ -67,5 +70,65 @@ async def test_a_find_stays_within_its_statement_budget(bot):
         r = await li.send("/find Customer 07")
     assert r.text.startswith("🏢 Customer 07 Ltd")
     work = [c.statement for c in calls if not re.match(r"\s*(BEGIN|COMMIT)", c.statement, re.I)]
-    assert len(work) <= 13, "\n".join(s.split("\n")[0][:90] for s in work)
+    assert len(work) <= 12, "\n".join(s.split("\n")[0][:90] for s in work)
     assert not [s for s in work if re.match(r"\s*SELECT custom_fields", s)]
+
+
+async def test_the_card_shows_the_viewers_last_activity_and_next_task_or_neither(bot):
+    """Read as one row: either may be missing, and each is the viewer's own (a rep's card
+    leaves out a colleague's later visit and sooner task; their manager's shows them)."""
+    li = await bot.user("li", team="East")
+    wang = await bot.user("wang", team="East")
+    boss = await bot.user("boss", role="manager", team="East")
+    acme = await _customer(bot, li, "Acme Trading Ltd")
+    r = await li.send("/find Acme Trading Ltd")
+    assert "🕘" not in r.text, r.text
+    assert "⏰" not in r.text, r.text
+    now = bot.clock.now()
+
+    async def add(record: object) -> None:
+        async with bot.app.db.transaction(platform="test") as session:
+            session.add(record)
+
+    def activity(owner: int, summary: str, days_ago: int) -> Activity:
+        at = now - timedelta(days=days_ago)
+        return Activity(
+            company_id=acme,
+            kind="visit",
+            summary=summary,
+            occurred_at=at,
+            created_at=at,
+            owner_id=owner,
+        )
+
+    def task(owner: int, title: str, in_days: int) -> Task:
+        return Task(
+            company_id=acme,
+            title=title,
+            due_at=now + timedelta(days=in_days),
+            created_at=now,
+            owner_id=owner,
+        )
+
+    await add(task(li.user_id, "send the price list", 3))
+    r = await li.send("/find Acme Trading Ltd")
+    assert "🕘" not in r.text, r.text
+    assert "⏰" in r.text, r.text
+    assert "send the price list" in r.text, r.text
+    await add(activity(li.user_id, "older visit", 5))
+    await add(activity(li.user_id, "showed the samples", 2))
+    await add(activity(wang.user_id, "colleague's visit", 1))
+    await add(task(wang.user_id, "colleague's call", 1))
+    r = await li.send("/find Acme Trading Ltd")
+    assert "showed the samples" in r.text, r.text
+    assert "send the price list" in r.text, r.text
+    assert "colleague" not in r.text, r.text
+    assert "older visit" not in r.text, r.text
+    r = await boss.send("/find Acme Trading Ltd")
+    assert "colleague's visit" in r.text, r.text
+    assert "colleague's call" in r.text, r.text
+    async with bot.app.db.transaction(platform="test") as session:
+        await session.execute(update(Task).values(done_at=now))
+    r = await li.send("/find Acme Trading Ltd")
+    assert "⏰" not in r.text, r.text
+    assert "showed the samples" in r.text, r.text

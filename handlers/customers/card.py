@@ -31,16 +31,34 @@ OPEN_DEALS = 3
 class _CardReads:
     contacts: Select[Contact]
     deals: Select[Deal]
-    last: Select[Activity]
-    next_task: Select[Task]
+    last_and_next: Select[Activity, Task]
 
 
 @functools.lru_cache(maxsize=1024)
 def _card_reads(viewer: Principal, open_stages: tuple[str, ...]) -> _CardReads:
     """The card's reads of the customer's own records, built once per viewer with the
     customer as a parameter: building and keying a statement costs more than SQLite
-    running it, and every card runs all four."""
+    running it, and every card runs all of them.
+
+    The last activity and the next task are one row: the customer's row joined to each,
+    found by its own ``ORDER BY … LIMIT 1`` (either may be missing: ``None``)."""
     company: BindParameter[int] = bindparam("company_id")
+    last = (
+        select(Activity.id)
+        .where(scope_of(viewer, Activity), Activity.company_id == company)
+        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+        .limit(1)
+        .correlate(None)  # the outer query joins activities too: this is its own read
+        .scalar_subquery()
+    )
+    next_task = (
+        select(Task.id)
+        .where(scope_of(viewer, Task), Task.company_id == company, Task.done_at.is_(None))
+        .order_by(Task.due_at.is_(None), Task.due_at)
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )
     return _CardReads(
         contacts=select(Contact)
         .where(scope_of(viewer, Contact), Contact.company_id == company)
@@ -50,14 +68,11 @@ def _card_reads(viewer: Principal, open_stages: tuple[str, ...]) -> _CardReads:
         .where(scope_of(viewer, Deal), Deal.company_id == company, Deal.stage.in_(open_stages))
         .order_by(Deal.amount_cents.desc())
         .limit(OPEN_DEALS),
-        last=select(Activity)
-        .where(scope_of(viewer, Activity), Activity.company_id == company)
-        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
-        .limit(1),
-        next_task=select(Task)
-        .where(scope_of(viewer, Task), Task.company_id == company, Task.done_at.is_(None))
-        .order_by(Task.due_at.is_(None), Task.due_at)
-        .limit(1),
+        last_and_next=select(Activity, Task)
+        .select_from(Company)
+        .outerjoin(Activity, Activity.id == last)
+        .outerjoin(Task, Task.id == next_task)
+        .where(Company.id == company),
     )
 
 
@@ -68,8 +83,10 @@ async def company_card(ctx: Context, company: Company) -> Card:
     key = {"company_id": company.id}
     contacts = (await session.scalars(reads.contacts, key)).all()
     deals = (await session.scalars(reads.deals, key)).all()
-    last = await session.scalar(reads.last, key)
-    next_task = await session.scalar(reads.next_task, key)
+    # The customer's row is there (the caller read it); a deleted one reads as neither.
+    found = (await session.execute(reads.last_and_next, key)).one_or_none()
+    last = found[0] if found is not None else None
+    next_task = found[1] if found is not None else None
     now_local = ctx.now.astimezone(ctx.tz)
     heading = " · ".join(p for p in (company.city, company.industry) if p)
     lines = [heading] if heading else []
