@@ -314,6 +314,7 @@ async def test_contracts_in_history_and_list_and_records_rules(bot, ws):
     await ws.li.send("1 Dec 300k")
     await ws.li.send("received 300k from Acme Ltd")
     r = await ws.li.send("/find Acme Ltd")
+    assert "📄 HT-2026-0001 · Active · received ¥300k of ¥300k" in r.text, r.text  # the card
     r = await ws.li.click(r.button("History"))
     assert "📄 HT-2026-0001 · ¥300k · Active (18 Nov 2026 – 17 Nov 2027)" in r.text
     assert "💰 18 Nov 2026 received ¥300k · HT-2026-0001" in r.text

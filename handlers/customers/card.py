@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, exists, select
 
 from bot.context import Context
 from bot.phones import display_phone
@@ -21,7 +21,7 @@ from handlers.webapp.actions import OpenApp
 from handlers.webapp.links import app_link
 from locales.formatting import format_when, shorten
 from store.access import Principal, scope_of
-from store.models import Activity, Company, Contact, Deal, Task
+from store.models import Activity, Company, Contact, Contract, Deal, Task, Ticket
 
 KEY_CONTACTS = 3
 OPEN_DEALS = 3
@@ -31,7 +31,7 @@ OPEN_DEALS = 3
 class _CardReads:
     contacts: Select[Contact]
     deals: Select[Deal]
-    last_and_next: Select[Activity, Task]
+    at_a_glance: Select[Activity, Task, bool, bool]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -40,8 +40,11 @@ def _card_reads(viewer: Principal, open_stages: tuple[str, ...]) -> _CardReads:
     customer as a parameter: building and keying a statement costs more than SQLite
     running it, and every card runs all of them.
 
-    The last activity and the next task are one row: the customer's row joined to each,
-    found by its own ``ORDER BY … LIMIT 1`` (either may be missing: ``None``)."""
+    The last activity, the next task and whether the customer has any contract or ticket
+    at all are one row: the customer's row joined to the activity and the task, each found
+    by its own ``ORDER BY … LIMIT 1`` (either may be missing: ``None``). Most customers have
+    neither contracts nor tickets, and then the card does not read them: a flag counts
+    every viewer's, so it is never false when the viewer has some to see."""
     company: BindParameter[int] = bindparam("company_id")
     last = (
         select(Activity.id)
@@ -68,7 +71,12 @@ def _card_reads(viewer: Principal, open_stages: tuple[str, ...]) -> _CardReads:
         .where(scope_of(viewer, Deal), Deal.company_id == company, Deal.stage.in_(open_stages))
         .order_by(Deal.amount_cents.desc())
         .limit(OPEN_DEALS),
-        last_and_next=select(Activity, Task)
+        at_a_glance=select(
+            Activity,
+            Task,
+            exists().where(Contract.company_id == company),
+            exists().where(Ticket.company_id == company),
+        )
         .select_from(Company)
         .outerjoin(Activity, Activity.id == last)
         .outerjoin(Task, Task.id == next_task)
@@ -84,9 +92,8 @@ async def company_card(ctx: Context, company: Company) -> Card:
     contacts = (await session.scalars(reads.contacts, key)).all()
     deals = (await session.scalars(reads.deals, key)).all()
     # The customer's row is there (the caller read it); a deleted one reads as neither.
-    found = (await session.execute(reads.last_and_next, key)).one_or_none()
-    last = found[0] if found is not None else None
-    next_task = found[1] if found is not None else None
+    found = (await session.execute(reads.at_a_glance, key)).one_or_none()
+    last, next_task, has_contracts, has_tickets = found or (None, None, False, False)
     now_local = ctx.now.astimezone(ctx.tz)
     heading = " · ".join(p for p in (company.city, company.industry) if p)
     lines = [heading] if heading else []
@@ -96,9 +103,13 @@ async def company_card(ctx: Context, company: Company) -> Card:
         bits = [contact.name, contact.title or "", ctx.masking.phone(shown, contact.owner_id) or ""]
         lines.append("👤 " + " ".join(b for b in bits if b))
     lines += [deal_line(ctx, d) for d in deals]
-    contract_lines, contract_buttons = await customer_summary(ctx, company.id)
+    contract_lines, contract_buttons = (
+        await customer_summary(ctx, company.id) if has_contracts else ([], [])
+    )
     lines += contract_lines
-    ticket_lines, ticket_buttons = await ticket_views.customer_summary(ctx, company.id)
+    ticket_lines, ticket_buttons = (
+        await ticket_views.customer_summary(ctx, company.id) if has_tickets else ([], [])
+    )
     lines += ticket_lines
     book = await book_of(ctx, "company", company.id)
     lines += book.lines
