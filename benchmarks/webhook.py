@@ -209,7 +209,7 @@ async def crmbot_run(
     checkouts = 0
 
     def checked_out(*_args: Any) -> None:
-        # On PostgreSQL each checkout is also a round-trip: the pool's pre-ping.
+        # On PostgreSQL a checkout of a connection idle for a while is also a check (store.db).
         nonlocal checkouts
         checkouts += 1
 
