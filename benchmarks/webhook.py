@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import platform
 import statistics
@@ -197,8 +196,7 @@ async def crmbot_run(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     await server.start_background()
-    threshold = gc.get_threshold()
-    settle_after_start()  # as `crmbot serve` does; undone after the run (the peer's is plain)
+    unsettle = settle_after_start()  # as `crmbot serve` does; undone after the run, for the peer
     statements = 0
 
     def count(*_args: Any) -> None:
@@ -231,8 +229,7 @@ async def crmbot_run(
     finally:
         await runner.cleanup()
         await server.close()
-        gc.unfreeze()
-        gc.set_threshold(*threshold)
+        unsettle()
     row = summary(name, seconds, latencies)
     n = len(latencies)
     row["sql_per_msg"] = round(intake_statements / n, 2)

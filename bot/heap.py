@@ -18,6 +18,7 @@ them, and what is frozen is never collected.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 
 #: New tracked objects (net of those freed) before a young collection; CPython's default
 #: is 700. A young collection took about as long at 10,000 as at 700 (0.3-0.5 ms),
@@ -25,9 +26,17 @@ import gc
 YOUNG_GENERATION = 10_000
 
 
-def settle_after_start() -> None:
-    """Collect once, freeze the survivors and enlarge the young generation."""
+def settle_after_start() -> Callable[[], None]:
+    """Collect once, freeze the survivors and enlarge the young generation. Returns what
+    puts the collector back as it was, for a process that starts many apps (the benchmark,
+    the tests); a server runs settled until it stops."""
+    before = gc.get_threshold()
     gc.collect()
     gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_GENERATION, middle, old)
+    gc.set_threshold(YOUNG_GENERATION, *before[1:])
+
+    def undo() -> None:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+    return undo
