@@ -22,6 +22,7 @@ from locales.catalog import Translator
 from store.access import Principal, Records
 from store.fields import FieldName
 from store.models import Conversation, User
+from store.riders import Riders
 
 A = TypeVar("A", bound=Action)
 S = TypeVar("S", bound=StrEnum)
@@ -145,6 +146,8 @@ class Context:
     workers: SlowWorkers = field(default_factory=lambda: SlowWorkers(0))
     custom_fields: tuple[FieldName, ...] | None = None
     """The custom fields' names, read with the sender (``None``: not read; ask the store)."""
+    riders: Riders | None = None
+    """Writes the engine sends with the replies (:mod:`store.riders`); ``None``: at once."""
     customer_names: list[str] | None = None
     """The names of the customers the sender sees, for recognising one named as written:
     read with the sender for a rep's free text, else on first use

@@ -39,6 +39,7 @@ from store.fields import FieldName, field_names, field_names_column
 from store.known_names import own_names, own_names_column
 from store.models import ChatIdentity, Conversation, ProcessedEvent, User
 from store.outbox import choice_rows, reply_rows, write
+from store.riders import Riders
 from store.roles import Role
 from store.upsert import insert_ignore
 from store.users import identity_user
@@ -224,14 +225,16 @@ class Engine:
         async with self.db.transaction(platform=event.platform) as session:
             if not await self._claim(session, event):
                 return None
-            ctx = await self._context(session, event)
+            riders = Riders(session)  # the conversation's stamp rides with the replies
+            ctx = await self._context(session, event, riders)
             ctx.savepoint = savepoint
             await self._dispatch(ctx)
             replies = self._for_chat(event, ctx.replies)
             if _for_presser_only(ctx):
                 replies = _notice(replies)
             else:
-                await self._enqueue(session, event, replies, show_choice=not ctx.refused)
+                await self._enqueue(session, event, replies, riders, show_choice=not ctx.refused)
+            await riders.flush()  # what did not ride with the replies (there were none)
             return replies, ctx.slow
 
     async def is_linked(self, event: InboundEvent) -> bool:
@@ -270,12 +273,14 @@ class Engine:
         while slow is not None:
             result = await slow.compute()
             async with self.db.transaction(platform=event.platform) as session:
-                ctx = await self._context(session, followed)
+                riders = Riders(session)
+                ctx = await self._context(session, followed, riders)
 
                 finish = functools.partial(_finish_with, slow, result)
                 await self.parts.conversations.follow_up(ctx, finish)
                 said = self._for_chat(event, ctx.replies)
-                await self._enqueue(session, followed, said)
+                await self._enqueue(session, followed, said, riders)
+                await riders.flush()
                 slow = ctx.slow
             self._committed(event)
             replies += said
@@ -292,12 +297,14 @@ class Engine:
         session: AsyncSession,
         event: InboundEvent,
         replies: list[Reply],
+        riders: Riders | None = None,
         *,
         show_choice: bool = True,
     ) -> None:
         """Queue the replies, and (``show_choice``) the edit that shows on a pressed
         button's message what was chosen — not for a refused press, which changed nothing.
-        Written at once, in one statement (:func:`store.outbox.write`)."""
+        Written at once, in one statement (:func:`store.outbox.write`), which carries the
+        ``riders`` (the conversation's buttons) on PostgreSQL."""
         if event.platform not in self.outbox_platforms:
             return
         now = self.parts.clock.now()
@@ -325,7 +332,7 @@ class Engine:
             event_id=event.event_id,
             due=due,
         )
-        await write(session, rows)
+        await write(session, rows, riders)
 
     def _committed(self, event: InboundEvent) -> None:
         if event.platform in self.outbox_platforms and self.on_outbox is not None:
@@ -367,7 +374,7 @@ class Engine:
         connection = await session.connection()
         return (await connection.execute(self._claim_stmt, values)).scalar() is not None
 
-    async def _context(self, session: AsyncSession, event: InboundEvent) -> Context:
+    async def _context(self, session: AsyncSession, event: InboundEvent, riders: Riders) -> Context:
         settings, translator = self.parts.settings, self.parts.translator
         command, args = event.command, event.args
         if command is None and event.payload is None:
@@ -399,6 +406,7 @@ class Engine:
             payload=event.payload,
             workers=self.parts.workers,
             custom_fields=sender.custom_fields,
+            riders=riders,
         )
         if user is not None:
             session.info["audit_user_id"] = user.id

@@ -228,13 +228,14 @@ class FlowDispatcher:
 
     async def _keep(self, ctx: Context, flow_name: str | None, state: str | None) -> None:
         """The conversation's buttons (:meth:`_choices`) and its ``updated_at``: written
-        through (:mod:`store.write_through`), as they change on nearly every message."""
+        through (:mod:`store.write_through`), as they change on nearly every message; with
+        the engine's riders, on PostgreSQL inside the replies' INSERT (:mod:`store.riders`)."""
         assert ctx.flow is not None
         values: dict[str, Any] = {"updated_at": ctx.now}
         choices = self._choices(ctx, flow_name, state)
         if choices is not None:
             values["choices"] = choices
-        await write_through(ctx.session, ctx.flow.row, **values)
+        await write_through(ctx.session, ctx.flow.row, ctx.riders, **values)
 
     def _choices(
         self, ctx: Context, flow_name: str | None, state: str | None

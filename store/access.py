@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from store.models import Company, Owned, Role, TeamMember, Ticket, User
+from store.riders import Riders
 from store.write_through import write_through
 
 RecordT = TypeVar("RecordT", bound=Owned)
@@ -345,7 +346,9 @@ class Records:
             await self.session.flush()
         return obj
 
-    async def update(self, obj: RecordT, *, flush: bool = True, **fields: Any) -> RecordT:
+    async def update(
+        self, obj: RecordT, *, flush: bool = True, riders: Riders | None = None, **fields: Any
+    ) -> RecordT:
         self._writable(type(obj))
         self._check_owner(obj.owner_id, missing=True)
         if not may_write(self.principal, obj, fields):
@@ -360,7 +363,7 @@ class Records:
         if hasattr(obj, "updated_at"):
             # With no other change pending (a touch: the record moved up the
             # recently-used order), one UPDATE now instead of the flush's unit of work.
-            await write_through(self.session, obj, updated_at=self.now)
+            await write_through(self.session, obj, riders, updated_at=self.now)
         if flush:
             await self.session.flush()
         return obj

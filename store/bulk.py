@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, inspect, select
+from sqlalchemy import CursorResult, Insert, Table, func, insert, inspect, select
 from sqlalchemy.orm import ColumnProperty
 
 from store import blind_index
@@ -28,6 +28,7 @@ from store.audit import audited_keys, creation_fields, entry
 from store.bulk_audit import audit_created
 from store.dedupe import company_core
 from store.models import AuditEntry, Company, Contact, Owned
+from store.riders import Riders
 from store.sealing import session_keyring
 from store.search import KEY_SOURCES, search_keys
 from store.search_words import post, remember
@@ -93,11 +94,16 @@ async def create_one(records: Records, model: type[RecordT], **fields: Any) -> R
 class Together:
     """Records made one INSERT each, whose audit rows go in one statement at the end: a
     one-message log writes its activity and follow-up this way (the flush machinery cost
-    more than the statements, and each record's audit rows were a statement more)."""
+    more than the statements, and each record's audit rows were a statement more).
+
+    On PostgreSQL the audit rows, and whatever else is added to :attr:`riders` (the
+    customer's touch), ride inside the next INSERT instead (:mod:`store.riders`): a log
+    with a follow-up is three statements there, not five."""
 
     def __init__(self, records: Records) -> None:
         self.records = records
         self.audit: list[dict[str, Any]] = []
+        self.riders = Riders(records.session)
 
     async def create(self, model: type[RecordT], **fields: Any) -> RecordT:
         """As :func:`create_one`; the audit rows wait for the block's end."""
@@ -106,26 +112,36 @@ class Together:
         values = _prepared(records, _attrs(model), fields)
         _searchable(records, model, [values])
         table = table_of(model)
-        # On the connection: the session's execute would autoflush (and build ORM state).
-        connection = await records.session.connection()
-        inserted = await connection.execute(insert(table).returning(table.c.id), values)
+        inserted = await self.send(insert(table).returning(table.c.id), values)
         record_id = int(inserted.scalar_one())
         await _remember_words(records, model, [record_id], [values])
         self.audit += _audit_rows(records, model, [record_id], [values])
         made: Any = model
         return cast(RecordT, made(id=record_id, **values))
 
+    async def send(self, statement: Insert, values: dict[str, Any]) -> CursorResult[Any]:
+        """``statement`` of ``values`` now; on PostgreSQL it carries the audit rows so far
+        and the riders (:meth:`store.riders.Riders.send`)."""
+        if self.riders.carried:
+            await self._audit_rows_to_riders()
+        return await self.riders.send(statement, values)
+
+    async def _audit_rows_to_riders(self) -> None:
+        if self.audit:
+            rows, self.audit = self.audit, []
+            await self.riders.add(insert(table_of(AuditEntry)).values(rows))
+
 
 @asynccontextmanager
 async def created_together(records: Records) -> AsyncIterator[Together]:
     """``async with created_together(records) as together: await together.create(…)``:
-    the records' audit rows are written when the block ends without an error (with one,
-    the transaction is rolled back and there is nothing to audit)."""
+    the records' audit rows are written by the block's end (on PostgreSQL inside the next
+    INSERT, if one is sent through ``together``), and what waits in ``together.riders``
+    is sent. With an error the transaction is rolled back and there is nothing to write."""
     together = Together(records)
     yield together
-    if together.audit:
-        connection = await records.session.connection()
-        await connection.execute(insert(table_of(AuditEntry)), together.audit)
+    await together._audit_rows_to_riders()
+    await together.riders.flush()
 
 
 def _searchable(records: Records, model: type[Any], values: list[dict[str, Any]]) -> None:

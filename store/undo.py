@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from store.access import RecordNotFound, Records
-from store.bulk import table_of
+from store.bulk import Together, table_of
 from store.models import Activity, Company, Contact, Deal, DealStageChange, Owned, Task, UndoAction
 
 MODELS: dict[str, type[Owned]] = {m.__name__: m for m in (Activity, Company, Contact, Deal, Task)}
@@ -41,7 +41,9 @@ class UndoLog:
             {"op": "restore", "model": type(obj).__name__, "id": obj.id, "fields": before}
         )
 
-    async def save(self, records: Records) -> int:
+    async def save(self, records: Records, together: Together | None = None) -> int:
+        """The action's id. Inside :func:`store.bulk.created_together`, pass ``together``:
+        on PostgreSQL the INSERT then carries the records' audit rows and what else waits."""
         if self._pending:
             await records.session.flush()
             for step, obj in self._pending:
@@ -50,11 +52,16 @@ class UndoLog:
         # A plain INSERT: nothing reads the row back in this transaction, and a flush of
         # its own would cost a one-message log more than the statement.
         table = table_of(UndoAction)
-        connection = await records.session.connection()
-        inserted = await connection.execute(
-            insert(table).returning(table.c.id),
-            {"user_id": records.principal.user_id, "steps": self.steps, "created_at": records.now},
-        )
+        statement = insert(table).returning(table.c.id)
+        values = {
+            "user_id": records.principal.user_id,
+            "steps": self.steps,
+            "created_at": records.now,
+        }
+        if together is not None:
+            inserted = await together.send(statement, values)
+        else:
+            inserted = await (await records.session.connection()).execute(statement, values)
         return int(inserted.scalar_one())
 
 

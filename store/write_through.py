@@ -22,11 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from store.audit import SKIPPED_FIELDS
+from store.riders import Riders
 
 
-async def write_through(session: AsyncSession, obj: Any, **values: Any) -> None:
+async def write_through(
+    session: AsyncSession, obj: Any, riders: Riders | None = None, **values: Any
+) -> None:
     """Set ``values`` on ``obj``: now, by one UPDATE of the columns that change, when
-    that is safe (see the module's docstring); otherwise as attributes for the flush."""
+    that is safe (see the module's docstring); otherwise as attributes for the flush.
+    With ``riders``, the UPDATE is one of them (on PostgreSQL it goes out inside the next
+    statement they send: :mod:`store.riders`)."""
     state = inspect(obj)
     audited_columns = getattr(obj, "audited", False) and not values.keys() <= SKIPPED_FIELDS
     if not state.persistent or state.modified or audited_columns:
@@ -39,9 +44,13 @@ async def write_through(session: AsyncSession, obj: Any, **values: Any) -> None:
         return
     mapper = state.mapper
     (key_column,) = mapper.primary_key
-    statement = _update(mapper.local_table, key_column.key, tuple(sorted(changed)))
     row_key = mapper.primary_key_from_instance(obj)[0]
-    await session.execute(statement, {"_row_key": row_key, **changed})
+    if riders is not None and riders.carried:
+        table = mapper.local_table
+        await riders.add(update(table).where(table.c[key_column.key] == row_key).values(changed))
+    else:
+        statement = _update(mapper.local_table, key_column.key, tuple(sorted(changed)))
+        await session.execute(statement, {"_row_key": row_key, **changed})
     for key, value in changed.items():
         set_committed_value(obj, key, value)
 

@@ -333,3 +333,32 @@ async def test_contacts_written_in_bulk_are_sealed_in_their_rows_and_their_audit
     assert names
     assert all(str(v).startswith("enc1:") for (v,) in names)  # every audit value sealed
     assert "Bulk Two" in (await ws.li.send("/find 13700002222")).text
+
+
+async def test_a_one_message_logs_audit_rows_are_sealed_wherever_they_are_sent(bot, ws):
+    """A log's audit rows go in their own INSERT on SQLite and inside the next INSERT on
+    PostgreSQL (store.riders): either way each value passes through its sealed column."""
+    r = await ws.li.send("called Globex Corporation, Sarah wants the price list, follow up Friday")
+    assert r.text.startswith("✅ Logged: Call · Globex Corporation"), r.text
+    logged = await raw(
+        bot,
+        "SELECT table_name, field, new_value FROM audit_log "
+        "WHERE table_name IN ('activities', 'tasks') AND action = 'create'",
+    )
+    assert {(table, field) for table, field, _ in logged} >= {
+        ("activities", "summary"),
+        ("activities", "company_id"),
+        ("tasks", "title"),
+        ("tasks", "activity_id"),
+    }
+    assert all(str(value).startswith("enc1:") for _, _, value in logged), logged
+    assert "price list" not in stored_text(logged)
+    async with bot.db.session() as session:
+        summaries = (
+            await session.scalars(
+                select(AuditEntry.new_value).where(
+                    AuditEntry.table_name == "activities", AuditEntry.field == "summary"
+                )
+            )
+        ).all()
+    assert any("price list" in str(s) for s in summaries), summaries

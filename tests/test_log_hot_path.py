@@ -83,7 +83,9 @@ async def test_a_log_to_a_known_customer_stays_within_its_statement_budget(bot):
     through needs none). Round 2 was 13 and a savepoint's two; round 4 12 (an audit
     statement per record); round 7 11 (the custom fields read on their own); round 8 10
     (the names and the people each read on their own); before round 2, the customer was
-    read twice and the writes took three ORM flushes."""
+    read twice and the writes took three ORM flushes. Round 11: on PostgreSQL the audit
+    rows and the customer's touch ride inside the task's and the undo's INSERTs
+    (store.riders), 7 there (the conversation's buttons have no outbox row to ride on)."""
     li = await bot.user("li")
     await known_customer(bot, li)
     await li.send("called Acme Trading Ltd about the quote")  # first use: the conversation row
@@ -93,9 +95,20 @@ async def test_a_log_to_a_known_customer_stays_within_its_statement_budget(bot):
     work = [s for s in seen if not re.match(r"\s*(BEGIN|COMMIT)", s, re.I)]
     companies = [s for s in work if re.match(r"\s*SELECT companies\.id", s)]
     assert len(companies) == 1, companies
-    audits = [s for s in work if re.match(r"\s*INSERT INTO audit_log", s)]
-    assert len(audits) == 1, audits  # the activity's and the task's rows together
-    assert len(work) <= 8, "\n".join(s.split("\n")[0][:90] for s in work)
+    if bot.db.engine.dialect.name == "postgresql":
+        # The audit rows, the conversation's buttons ride inside INSERTs (store.riders):
+        # the activity's rows in the task's, the task's in the undo's; 2 statements fewer.
+        carried = [s for s in work if s.lstrip().startswith("WITH rider_0 AS")]
+        assert [s.count("INSERT INTO audit_log") for s in carried] == [1, 1], carried
+        assert [s.split("\n")[-1].split("(")[0].strip() for s in carried] == [
+            "INSERT INTO tasks",
+            "INSERT INTO undo_actions",
+        ], carried
+        assert len(work) <= 7, "\n".join(s.split("\n")[0][:90] for s in work)
+    else:
+        audits = [s for s in work if re.match(r"\s*INSERT INTO audit_log", s)]
+        assert len(audits) == 1, audits  # the activity's and the task's rows together
+        assert len(work) <= 8, "\n".join(s.split("\n")[0][:90] for s in work)
     assert not [
         s for s in work if re.match(r"\s*SELECT (custom_fields|contacts|companies\.name)", s)
     ]

@@ -4,6 +4,7 @@ the local fake of the Bot API, with a frozen clock and a real database."""
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from tests.fakes.telegram_api import (
     user,
 )
 from tests.harness import BotHarness
+from tests.sql_trace import executed
 
 LI = user(1001, "Li", last_name="Lei")
 NA = user(1002, "娜", last_name="李", language_code="zh-hans")
@@ -126,6 +128,26 @@ async def test_one_message_log_answered_by_clicking_an_inline_button(tg, ws):
     await tg.click(summary, "↩️ Undo", LI)
     assert "\n→ ↩️ Undo" in summary.text
     assert await scalar(tg, select(Activity).where(Activity.id == activity.id)) is None
+
+
+async def test_the_buttons_kept_with_the_reply_answer_a_typed_number(tg, ws):
+    """The conversation's buttons are written with the reply (on PostgreSQL inside the
+    outbox's INSERT, store.riders): "1" typed next presses the summary's first button."""
+    tasks = select(func.count()).select_from(Task)
+    before = await scalar(tg, tasks)
+    with executed() as calls:
+        summary = only(
+            await tg.say(LI, "called Globex Corporation, Sarah wants a quote, follow up Friday")
+        )
+    assert summary.text.startswith("✅ Logged: Call · Globex Corporation"), summary.text
+    assert tg.fake.buttons(summary) == ["↩️ Undo", "✏️ Edit"]
+    conversation = [c.statement for c in calls if "UPDATE conversations" in c.statement]
+    assert len(conversation) == 1, conversation
+    if tg.run.server.app.db.engine.dialect.name == "postgresql":
+        assert re.search(r"\)\s*INSERT INTO outbox", conversation[0]), conversation[0]
+    undone = only(await tg.say(LI, "1"))
+    assert undone.text.startswith("↩️ Undone"), undone.text
+    assert await scalar(tg, tasks) == before
 
 
 async def test_find_shows_a_card_with_a_bold_title_and_the_full_phone_in_private(tg, ws):

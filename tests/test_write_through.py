@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from store.models import AuditEntry, Company, Conversation
+from store.bulk import table_of
+from store.models import AuditEntry, Company, Conversation, UndoAction
+from store.riders import Riders
 from store.write_through import write_through
 from tests.sql_trace import executed
 
@@ -110,3 +112,40 @@ async def test_a_new_record_is_left_to_its_insert(bot):
         assert row.choices == [["p", "Label"]]
     stored = await bot.scalar(select(Conversation.choices).where(Conversation.chat_id == "c1"))
     assert stored == [["p", "Label"]]
+
+
+async def test_a_touch_given_riders_waits_for_their_next_insert_on_postgresql(bot):
+    """With riders (store.riders) the touch goes out inside the next INSERT they send on
+    PostgreSQL — one statement for both — and at once on SQLite; stored either way, and
+    what nothing carried is sent by ``flush``."""
+    li = await bot.user("li")
+    first, second = await a_customer(bot, li), await a_customer(bot, li, "Zenith Foods")
+    later = bot.clock.now() + timedelta(hours=1)
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        riders = Riders(session)
+        one, two = await records.get(Company, first), await records.get(Company, second)
+        with executed() as calls:
+            await write_through(session, one, riders, updated_at=later)
+            waited = not updates(calls, "companies")
+            undo = table_of(UndoAction)
+            values = {"user_id": li.user_id, "steps": [], "created_at": later}
+            await riders.send(insert(undo).returning(undo.c.id), values)
+            await write_through(session, two, riders, updated_at=later)
+            await riders.flush()
+        assert one.updated_at == later
+        assert two.updated_at == later
+        assert one not in session.dirty
+        assert two not in session.dirty
+    statements = [c.statement.lstrip() for c in calls]
+    if bot.db.engine.dialect.name == "postgresql":
+        assert waited
+        assert len(statements) == 2, statements
+        assert statements[0].startswith("WITH rider_0 AS \n(UPDATE companies")
+        assert "INSERT INTO undo_actions" in statements[0]
+        assert statements[1].startswith("UPDATE companies")  # flushed: nothing to carry it
+    else:
+        assert not waited
+        assert len(statements) == 3, statements
+    stored = await bot.all(select(Company.updated_at).where(Company.id.in_((first, second))))
+    assert [s.replace(tzinfo=None) for s in stored] == [later.replace(tzinfo=None)] * 2
