@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Insert, Table, func, insert, inspect, select
+from sqlalchemy import CursorResult, Table, func, insert, inspect, select
 from sqlalchemy.orm import ColumnProperty
 
 from store import blind_index
@@ -33,6 +33,7 @@ from store.sealing import session_keyring
 from store.search import KEY_SOURCES, search_keys
 from store.search_words import post, remember
 
+PointerT = TypeVar("PointerT", bound=Owned)
 #: ``Session.info`` keys under which :class:`store.db.Database` hands its clock and text
 #: cleaner to every session, so writers that bypass the flush apply what the hooks apply.
 BULK_CLOCK = "bulk_clock"
@@ -97,8 +98,9 @@ class Together:
     more than the statements, and each record's audit rows were a statement more).
 
     On PostgreSQL the audit rows, and whatever else is added to :attr:`riders` (the
-    customer's touch), ride inside the next INSERT instead (:mod:`store.riders`): a log
-    with a follow-up is three statements there, not five."""
+    customer's touch), ride inside the next INSERT instead (:mod:`store.riders`), and a
+    record and one pointing at it are one statement: a log with a follow-up writes its
+    activity, task, audit rows, touch and undo in two statements there, not five."""
 
     def __init__(self, records: Records) -> None:
         self.records = records
@@ -107,29 +109,60 @@ class Together:
 
     async def create(self, model: type[RecordT], **fields: Any) -> RecordT:
         """As :func:`create_one`; the audit rows wait for the block's end."""
-        records = self.records
-        await records.check_links(fields)
-        values = _prepared(records, _attrs(model), fields)
-        _searchable(records, model, [values])
-        table = table_of(model)
-        inserted = await self.send(insert(table).returning(table.c.id), values)
-        record_id = int(inserted.scalar_one())
-        await _remember_words(records, model, [record_id], [values])
-        self.audit += _audit_rows(records, model, [record_id], [values])
+        values = await self._values(model, fields)
+        inserted = await self.send(table_of(model), values, returning=("id",))
+        return await self._made(model, int(inserted.scalar_one()), values)
+
+    async def create_pointing(
+        self,
+        target: tuple[type[RecordT], dict[str, Any]],
+        pointer: tuple[type[PointerT], dict[str, Any]],
+        link: str,
+    ) -> tuple[RecordT, PointerT]:
+        """Two records, the second pointing at the first by ``link`` (an activity and its
+        follow-up task). On PostgreSQL one statement: the first's INSERT inside the
+        second's, which reads the new id from it. Elsewhere :meth:`create` twice."""
+        (model, fields), (pointing, pointer_fields) = target, pointer
+        if not self.riders.carried:
+            made = await self.create(model, **fields)
+            return made, await self.create(pointing, **{**pointer_fields, link: made.id})
+        values = await self._values(model, fields)
+        pointer_values = await self._values(pointing, {**pointer_fields, link: None})
+        await self._audit_rows_to_riders()
+        pointer_id, target_id = await self.riders.send_pointing(
+            (table_of(model), values), (table_of(pointing), pointer_values), link
+        )
+        made = await self._made(model, target_id, values)
+        pointer_values[link] = made.id
+        return made, await self._made(pointing, pointer_id, pointer_values)
+
+    async def send(
+        self, table: Table, values: dict[str, Any], returning: tuple[str, ...] = ()
+    ) -> CursorResult[Any]:
+        """One row into ``table`` now; on PostgreSQL it carries the audit rows so far and
+        the riders (:meth:`store.riders.Riders.send`)."""
+        if self.riders.carried:
+            await self._audit_rows_to_riders()
+        return await self.riders.send(table, [values], returning)
+
+    async def _values(self, model: type[Any], fields: dict[str, Any]) -> dict[str, Any]:
+        """The row's full column values, as the ORM and the session's hooks would write
+        them, within the record rules."""
+        await self.records.check_links(fields)
+        values = _prepared(self.records, _attrs(model), fields)
+        _searchable(self.records, model, [values])
+        return values
+
+    async def _made(self, model: type[RecordT], record_id: int, values: dict[str, Any]) -> RecordT:
+        """The new record's words remembered and audit rows kept; a transient copy of it."""
+        await _remember_words(self.records, model, [record_id], [values])
+        self.audit += _audit_rows(self.records, model, [record_id], [values])
         made: Any = model
         return cast(RecordT, made(id=record_id, **values))
 
-    async def send(self, statement: Insert, values: dict[str, Any]) -> CursorResult[Any]:
-        """``statement`` of ``values`` now; on PostgreSQL it carries the audit rows so far
-        and the riders (:meth:`store.riders.Riders.send`)."""
-        if self.riders.carried:
-            await self._audit_rows_to_riders()
-        return await self.riders.send(statement, values)
-
     async def _audit_rows_to_riders(self) -> None:
-        if self.audit:
-            rows, self.audit = self.audit, []
-            await self.riders.add(insert(table_of(AuditEntry)).values(rows))
+        rows, self.audit = self.audit, []
+        await self.riders.insert(table_of(AuditEntry), rows)
 
 
 @asynccontextmanager

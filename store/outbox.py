@@ -129,7 +129,7 @@ async def write(
     every message (issue 20). With ``riders`` waiting (PostgreSQL), one INSERT of all the
     rows that carries them (:mod:`store.riders`)."""
     if rows and riders is not None:
-        await riders.send(insert(table_of(OutboxMessage)), rows)
+        await riders.send(table_of(OutboxMessage), rows)
     elif rows:
         await session.execute(insert(table_of(OutboxMessage)), rows)
 

@@ -52,16 +52,16 @@ class UndoLog:
         # A plain INSERT: nothing reads the row back in this transaction, and a flush of
         # its own would cost a one-message log more than the statement.
         table = table_of(UndoAction)
-        statement = insert(table).returning(table.c.id)
         values = {
             "user_id": records.principal.user_id,
             "steps": self.steps,
             "created_at": records.now,
         }
         if together is not None:
-            inserted = await together.send(statement, values)
+            inserted = await together.send(table, values, returning=("id",))
         else:
-            inserted = await (await records.session.connection()).execute(statement, values)
+            connection = await records.session.connection()
+            inserted = await connection.execute(insert(table).returning(table.c.id), values)
         return int(inserted.scalar_one())
 
 

@@ -14,15 +14,14 @@ trail records — so the audit trail stays complete by construction.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, inspect, update
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from store.audit import SKIPPED_FIELDS
-from store.riders import Riders
+from store.riders import Riders, plain_update
 
 
 async def write_through(
@@ -45,22 +44,10 @@ async def write_through(
     mapper = state.mapper
     (key_column,) = mapper.primary_key
     row_key = mapper.primary_key_from_instance(obj)[0]
-    if riders is not None and riders.carried:
-        table = mapper.local_table
-        await riders.add(update(table).where(table.c[key_column.key] == row_key).values(changed))
+    if riders is not None:
+        await riders.update(mapper.local_table, key_column.key, row_key, changed)
     else:
-        statement = _update(mapper.local_table, key_column.key, tuple(sorted(changed)))
+        statement = plain_update(mapper.local_table, key_column.key, tuple(sorted(changed)))
         await session.execute(statement, {"_row_key": row_key, **changed})
     for key, value in changed.items():
         set_committed_value(obj, key, value)
-
-
-@functools.lru_cache(maxsize=256)
-def _update(table: Table, key_column: str, columns: tuple[str, ...]) -> Update:
-    """Built once per table and set of columns: a statement costs more to build than to
-    run on SQLite."""
-    return (
-        update(table)
-        .where(table.c[key_column] == bindparam("_row_key"))
-        .values({name: bindparam(name) for name in columns})
-    )

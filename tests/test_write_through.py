@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from store.bulk import table_of
@@ -130,7 +130,7 @@ async def test_a_touch_given_riders_waits_for_their_next_insert_on_postgresql(bo
             waited = not updates(calls, "companies")
             undo = table_of(UndoAction)
             values = {"user_id": li.user_id, "steps": [], "created_at": later}
-            await riders.send(insert(undo).returning(undo.c.id), values)
+            await riders.send(undo, [values], returning=("id",))
             await write_through(session, two, riders, updated_at=later)
             await riders.flush()
         assert one.updated_at == later

@@ -440,35 +440,39 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
     sent_at = plan.sent_at
     # Written with plain INSERTs and the audit rows in one statement (store.bulk): every
     # one-message log takes this path, and the ORM's flush cost more than the statements.
+    logged = {
+        "company_id": company.id,
+        "contact_id": contact.id if contact else None,
+        "deal_id": deal.id if deal else None,
+        "kind": plan.activity,
+        "summary": plan.summary[:2000],
+        "source_text": plan.source_text,
+        "occurred_at": _occurred(plan, min(sent_at, ctx.now)),
+        "owner_id": company.owner_id,
+    }
     async with created_together(records) as together:
-        activity = await together.create(
-            Activity,
-            company_id=company.id,
-            contact_id=contact.id if contact else None,
-            deal_id=deal.id if deal else None,
-            kind=plan.activity,
-            summary=plan.summary[:2000],
-            source_text=plan.source_text,
-            occurred_at=_occurred(plan, min(sent_at, ctx.now)),
-            owner_id=company.owner_id,
-        )
-        undo.created(activity)
         task = None
         if plan.follow_up:
-            task = await together.create(
-                Task,
-                company_id=company.id,
-                deal_id=deal.id if deal else None,
-                activity_id=activity.id,
-                title=ctx.t(
+            follow_up = {
+                "company_id": company.id,
+                "deal_id": deal.id if deal else None,
+                "title": ctx.t(
                     "log.follow_up_title", company=company.name, summary=shorten(plan.summary, 40)
                 ),
-                due_at=plan.follow_up,
-                owner_id=company.owner_id,
+                "due_at": plan.follow_up,
+                "owner_id": company.owner_id,
+            }
+            # On PostgreSQL one statement for both (the task reads the activity's new id).
+            activity, task = await together.create_pointing(
+                (Activity, logged), (Task, follow_up), link="activity_id"
             )
+        else:
+            activity = await together.create(Activity, **logged)
+        undo.created(activity)
+        if task is not None:
             undo.created(task)
         # The customer moved up (updated_at); on PostgreSQL the touch and the audit rows
-        # go inside the undo's INSERT (store.riders): three statements, not five.
+        # go inside the undo's INSERT (store.riders): two statements, not five.
         await records.update(company, flush=False, riders=together.riders)
         undo_id = await undo.save(records, together)
     card = summary_card(ctx, plan, company, contact, deal, task, undo_id)
