@@ -34,6 +34,7 @@ from store.search import KEY_SOURCES, search_keys
 from store.search_words import post, remember
 
 PointerT = TypeVar("PointerT", bound=Owned)
+
 #: ``Session.info`` keys under which :class:`store.db.Database` hands its clock and text
 #: cleaner to every session, so writers that bypass the flush apply what the hooks apply.
 BULK_CLOCK = "bulk_clock"

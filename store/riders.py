@@ -179,6 +179,8 @@ class Riders:
         SQLite; on PostgreSQL inside the next statement sent, which must not touch it."""
         columns = tuple(sorted(changed))
         if self.carried:
+            if self._waits_to_update(table, row_key):
+                await self.flush()  # two changes to one row may not share a statement
             self._waiting.append((RowUpdate(table, key, columns), (row_key, changed)))
         else:
             await self._execute(plain_update(table, key, columns), {"_row_key": row_key, **changed})
@@ -210,6 +212,12 @@ class Riders:
         if self._waiting:
             shape, values = self._waiting.pop(0)
             await self._carry(shape, values)
+
+    def _waits_to_update(self, table: Table, row_key: Any) -> bool:
+        return any(
+            isinstance(shape, RowUpdate) and shape.table is table and values[0] == row_key
+            for shape, values in self._waiting
+        )
 
     async def _carry(self, carrier: Shape, values: Any) -> CursorResult[Any]:
         riders, self._waiting = self._waiting, []

@@ -149,3 +149,26 @@ async def test_a_touch_given_riders_waits_for_their_next_insert_on_postgresql(bo
         assert len(statements) == 3, statements
     stored = await bot.all(select(Company.updated_at).where(Company.id.in_((first, second))))
     assert [s.replace(tzinfo=None) for s in stored] == [later.replace(tzinfo=None)] * 2
+
+
+async def test_a_row_changed_twice_with_riders_is_never_changed_twice_in_one_statement(bot):
+    """Two changes to one row in one PostgreSQL statement are undefined: the second waits
+    until the first is sent, and the row ends with the second's values."""
+    li = await bot.user("li")
+    company_id = await a_customer(bot, li)
+    first, second = bot.clock.now() + timedelta(hours=1), bot.clock.now() + timedelta(hours=2)
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        riders = Riders(session)
+        company = await records.get(Company, company_id)
+        with executed() as calls:
+            await write_through(session, company, riders, updated_at=first)
+            await write_through(session, company, riders, updated_at=second)
+            await riders.flush()
+    assert [s.count("UPDATE companies") for s in updates_or_carried(calls)] == [1, 1]
+    stored = await bot.scalar(select(Company.updated_at).where(Company.id == company_id))
+    assert stored.replace(tzinfo=None) == second.replace(tzinfo=None)
+
+
+def updates_or_carried(calls):
+    return [c.statement for c in calls if "UPDATE companies" in c.statement]
