@@ -14,7 +14,14 @@ inside one open transaction, through each layer a handler could use:
 * ``core``: a cached Core ``select`` of the table's columns (what ``store/bulk.py`` and
   the hot path's plain INSERTs use);
 * ``orm``: ``session.execute(select(Company))`` with the ORM building the object;
-* ``insert``: a Core INSERT of one audit row, as the log writes them.
+* ``insert``: a Core INSERT of one audit row, built for the row;
+* ``core_once`` / ``prepared``: the read by a ``select`` built once, through
+  ``Connection.execute`` and through :func:`store.prepared.run` (compiled once per
+  connection, sent with ``exec_driver_sql``);
+* ``insert_once`` / ``insert_prepared``: one audit row by an INSERT built once
+  (:func:`store.riders.plain_insert`), the same two ways;
+* ``audit12_once`` / ``audit12_prepared``: twelve audit rows in one INSERT built once
+  (``store.riders.Rows``, as a log's rows ride on PostgreSQL), the same two ways.
 
 Each through crmbot's own ``store.db.Database`` (its engine, pool and session hooks) and,
 for ``core`` and ``orm``, through a plain ``create_async_engine`` as the peer uses, to show
@@ -35,9 +42,9 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,6 +54,8 @@ from bot.clock import SystemClock
 from store.db import Database
 from store.migrate import upgrade
 from store.models import AuditEntry, Company, User
+from store.prepared import run
+from store.riders import Rows, plain_insert
 
 Shape = Callable[[AsyncSession, int], Awaitable[Any]]
 BY_ID_SQLITE = "select * from companies where id = ?"
@@ -100,12 +109,62 @@ def shapes(is_sqlite: bool) -> dict[str, Shape]:
         }
         return await session.execute(insert(AuditEntry).values(row))
 
+    read_once = select(*Company.__table__.c).where(Company.id == bindparam("company_id"))
+    audit_table = cast(Table, AuditEntry.__table__)
+
+    def audit_row(company_id: int) -> dict[str, Any]:
+        return {
+            "at": datetime.now(UTC),
+            "user_id": None,
+            "platform": "bench",
+            "table_name": "companies",
+            "record_id": company_id,
+            "action": "update",
+            "field": "note",
+            "old_value": None,
+            "new_value": "x",
+        }
+
+    one_row = plain_insert(audit_table, tuple(audit_row(0)))
+    twelve = Rows(audit_table, tuple(audit_row(0)), 12)
+    twelve_rows = twelve.build("")
+
+    def twelve_params(company_id: int) -> dict[str, Any]:
+        return twelve.params("", [audit_row(company_id)] * 12)
+
+    async def core_once(session: AsyncSession, company_id: int) -> Any:
+        connection = await session.connection()
+        return (await connection.execute(read_once, {"company_id": company_id})).first()
+
+    async def prepared(session: AsyncSession, company_id: int) -> Any:
+        return await run(await session.connection(), read_once, {"company_id": company_id})
+
+    async def insert_once(session: AsyncSession, company_id: int) -> Any:
+        connection = await session.connection()
+        return await connection.execute(one_row, audit_row(company_id))
+
+    async def insert_prepared(session: AsyncSession, company_id: int) -> Any:
+        return await run(await session.connection(), one_row, audit_row(company_id))
+
+    async def audit12_once(session: AsyncSession, company_id: int) -> Any:
+        connection = await session.connection()
+        return await connection.execute(twelve_rows, twelve_params(company_id))
+
+    async def audit12_prepared(session: AsyncSession, company_id: int) -> Any:
+        return await run(await session.connection(), twelve_rows, twelve_params(company_id))
+
     return {
         "driver": driver,
         "driver_sql": driver_sql,
         "core": core,
         "orm": orm,
         "insert": audit_insert,
+        "core_once": core_once,
+        "prepared": prepared,
+        "insert_once": insert_once,
+        "insert_prepared": insert_prepared,
+        "audit12_once": audit12_once,
+        "audit12_prepared": audit12_prepared,
     }
 
 

@@ -39,6 +39,7 @@ from store.fields import FieldName, field_names, field_names_column
 from store.known_names import own_names, own_names_column
 from store.models import ChatIdentity, Conversation, ProcessedEvent, User
 from store.outbox import choice_rows, reply_rows, write
+from store.prepared import run
 from store.riders import Riders
 from store.roles import Role
 from store.upsert import insert_ignore
@@ -372,7 +373,7 @@ class Engine:
         # On the connection, not the session: a plain INSERT needs none of the ORM's
         # statement handling, which costs more than the statement itself.
         connection = await session.connection()
-        return (await connection.execute(self._claim_stmt, values)).scalar() is not None
+        return bool(await run(connection, self._claim_stmt, values))
 
     async def _context(self, session: AsyncSession, event: InboundEvent, riders: Riders) -> Context:
         settings, translator = self.parts.settings, self.parts.translator

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Table, func, insert, inspect, select
+from sqlalchemy import Table, func, insert, inspect, select
 from sqlalchemy.orm import ColumnProperty
 
 from store import blind_index
@@ -111,8 +111,8 @@ class Together:
     async def create(self, model: type[RecordT], **fields: Any) -> RecordT:
         """As :func:`create_one`; the audit rows wait for the block's end."""
         values = await self._values(model, fields)
-        inserted = await self.send(table_of(model), values, returning=("id",))
-        return await self._made(model, int(inserted.scalar_one()), values)
+        ((record_id,),) = await self.send(table_of(model), values, returning=("id",))
+        return await self._made(model, int(record_id), values)
 
     async def create_pointing(
         self,
@@ -139,9 +139,9 @@ class Together:
 
     async def send(
         self, table: Table, values: dict[str, Any], returning: tuple[str, ...] = ()
-    ) -> CursorResult[Any]:
-        """One row into ``table`` now; on PostgreSQL it carries the audit rows so far and
-        the riders (:meth:`store.riders.Riders.send`)."""
+    ) -> list[tuple[Any, ...]]:
+        """One row into ``table`` now, and its ``returning`` columns; on PostgreSQL it
+        carries the audit rows so far and the riders (:meth:`store.riders.Riders.send`)."""
         if self.riders.carried:
             await self._audit_rows_to_riders()
         return await self.riders.send(table, [values], returning)

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    CursorResult,
     Insert,
     Table,
     Update,
@@ -43,6 +42,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.prepared import run
 
 Row = dict[str, Any]
 
@@ -140,8 +141,9 @@ def _carrying(carrier: Shape, riders: tuple[Shape, ...]) -> Insert | Update:
 
 
 @functools.lru_cache(maxsize=256)
-def _plain_insert(table: Table, returning: tuple[str, ...]) -> Insert:
-    statement = insert(table)
+def plain_insert(table: Table, columns: tuple[str, ...], returning: tuple[str, ...] = ()) -> Insert:
+    """One row of ``columns``, parameters named as the columns (executed once per row)."""
+    statement = insert(table).values({c: bindparam(c, type_=table.c[c].type) for c in columns})
     return statement.returning(*(table.c[c] for c in returning)) if returning else statement
 
 
@@ -152,7 +154,7 @@ def plain_update(table: Table, key: str, columns: tuple[str, ...]) -> Update:
     return (
         update(table)
         .where(table.c[key] == bindparam("_row_key"))
-        .values({name: bindparam(name) for name in columns})
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
     )
 
 
@@ -172,7 +174,7 @@ class Riders:
         if self.carried:
             self._waiting.append((Rows(table, tuple(rows[0]), len(rows)), rows))
         else:
-            await self._execute(_plain_insert(table, ()), rows)
+            await self._execute(plain_insert(table, tuple(rows[0])), rows)
 
     async def update(self, table: Table, key: str, row_key: Any, changed: Row) -> None:
         """One row's ``changed`` columns, the row found by its ``key`` column: now on
@@ -187,10 +189,11 @@ class Riders:
 
     async def send(
         self, table: Table, rows: list[Row], returning: tuple[str, ...] = ()
-    ) -> CursorResult[Any]:
-        """Insert ``rows`` (in their order) now, carrying every waiting write."""
+    ) -> list[tuple[Any, ...]]:
+        """Insert ``rows`` (in their order) now, carrying every waiting write; the
+        ``returning`` columns of one row."""
         if not self._waiting:
-            return await self._execute(_plain_insert(table, returning), rows)
+            return await self._execute(plain_insert(table, tuple(rows[0]), returning), rows)
         return await self._carry(Rows(table, tuple(rows[0]), len(rows), returning), rows)
 
     async def send_pointing(
@@ -204,7 +207,7 @@ class Riders:
             Rows(pointer_table, tuple(c for c in pointer_row if c != link)),
             link,
         )
-        pointer_id, target_id = tuple((await self._carry(shape, (target_row, pointer_row))).one())
+        ((pointer_id, target_id),) = await self._carry(shape, (target_row, pointer_row))
         return int(pointer_id), int(target_id)
 
     async def flush(self) -> None:
@@ -219,7 +222,7 @@ class Riders:
             for shape, values in self._waiting
         )
 
-    async def _carry(self, carrier: Shape, values: Any) -> CursorResult[Any]:
+    async def _carry(self, carrier: Shape, values: Any) -> list[tuple[Any, ...]]:
         riders, self._waiting = self._waiting, []
         statement = _carrying(carrier, tuple(shape for shape, _ in riders))
         params = carrier.params("c_", values)
@@ -229,9 +232,9 @@ class Riders:
 
     async def _execute(
         self, statement: Insert | Update, params: Row | list[Row]
-    ) -> CursorResult[Any]:
+    ) -> list[tuple[Any, ...]]:
         # On the connection: the session's execute would autoflush and build ORM state.
         connection = await self._session.connection()
         if isinstance(params, list) and len(params) == 1:
             params = params[0]  # one row: an execution, not an executemany
-        return await connection.execute(statement, params)
+        return await run(connection, statement, params)

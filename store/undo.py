@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from store.access import RecordNotFound, Records
 from store.bulk import Together, table_of
 from store.models import Activity, Company, Contact, Deal, DealStageChange, Owned, Task, UndoAction
+from store.prepared import run
+from store.riders import plain_insert
 
 MODELS: dict[str, type[Owned]] = {m.__name__: m for m in (Activity, Company, Contact, Deal, Task)}
 
@@ -58,11 +60,12 @@ class UndoLog:
             "created_at": records.now,
         }
         if together is not None:
-            inserted = await together.send(table, values, returning=("id",))
+            ((undo_id,),) = await together.send(table, values, returning=("id",))
         else:
             connection = await records.session.connection()
-            inserted = await connection.execute(insert(table).returning(table.c.id), values)
-        return int(inserted.scalar_one())
+            statement = plain_insert(table, tuple(values), returning=("id",))
+            ((undo_id,),) = await run(connection, statement, values)
+        return int(undo_id)
 
 
 def _jsonable(value: Any) -> Any:

@@ -63,6 +63,7 @@ from store import leases
 from store.db import Database
 from store.models import OutboxMessage
 from store.outbox import WAITING
+from store.prepared import run
 from store.reminders import reminder_id_of
 
 log = logging.getLogger(__name__)
@@ -464,7 +465,7 @@ class OutboxSender:
         if len(writes) == 1 and on_failed is None:
             # The usual case, replies sent: one UPDATE (executed for each row, atomically).
             async with self.db.single_statement() as connection:
-                await connection.execute(*writes[0])
+                await run(connection, *writes[0])
             return
         async with self.db.transaction(platform="outbox") as session:
             for statement, rows in writes:

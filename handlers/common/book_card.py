@@ -4,6 +4,7 @@ and the 🏷 Tags / 🧩 Fields buttons (answered by :mod:`handlers.book`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.context import Context
 from bot.replies import Button
@@ -19,16 +20,27 @@ class Book:
     buttons: list[Button]
 
 
-async def book_of(ctx: Context, entity: str, record_id: int) -> Book:
+async def book_of(
+    ctx: Context,
+    entity: str,
+    record_id: int,
+    standing: tuple[Any, Any, Any] | None = None,
+) -> Book:
     """What a card shows of the book: ``⭐`` the tier (a customer), ``🏷 VIP · 制造业``, a
     ``🧩 name: value`` line per field with a value; the 🏷 Tags button (a customer) and
     🧩 Fields when the entity has fields. Its tags come with its tier (one statement), its
-    fields' values with a second, when it has fields."""
+    fields' values with a second, when it has fields. ``standing``: a customer's
+    :func:`store.tiers.standing_columns`, read by the caller with its own statement (the
+    card's), so that the tier costs no statement of its own."""
     lines: list[str] = []
     buttons: list[Button] = []
     if entity == "company":
         rules = ctx.settings.tier_rules
-        decision, on = await tiers.tier_and_tags(ctx.session, rules, record_id, ctx.now)
+        decision, on = (
+            tiers.decided(rules, *standing)
+            if standing is not None
+            else await tiers.tier_and_tags(ctx.session, rules, record_id, ctx.now)
+        )
         why = reason_text(ctx.t, ctx.lang, decision.reason, ctx.currency)
         lines.append(ctx.t("tiers.card", tier=tier_name(ctx.t, decision.tier), reason=why))
         if on:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, exists, select
 
@@ -20,7 +21,8 @@ from handlers.tickets import views as ticket_views
 from handlers.webapp.actions import OpenApp
 from handlers.webapp.links import app_link
 from locales.formatting import format_when, shorten
-from store.access import Principal, scope_of
+from store import tiers
+from store.access import Principal, RecordNotFound, scope_of
 from store.models import Activity, Company, Contact, Contract, Deal, Task, Ticket
 
 KEY_CONTACTS = 3
@@ -31,20 +33,22 @@ OPEN_DEALS = 3
 class _CardReads:
     contacts: Select[Contact]
     deals: Select[Deal]
-    at_a_glance: Select[Activity, Task, bool, bool]
+    at_a_glance: Select[Company, Activity, Task, bool, bool, Any, Any, Any]
 
 
 @functools.lru_cache(maxsize=1024)
-def _card_reads(viewer: Principal, open_stages: tuple[str, ...]) -> _CardReads:
+def _card_reads(viewer: Principal, open_stages: tuple[str, ...], dialect: str) -> _CardReads:
     """The card's reads of the customer's own records, built once per viewer with the
     customer as a parameter: building and keying a statement costs more than SQLite
     running it, and every card runs all of them.
 
-    The last activity, the next task and whether the customer has any contract or ticket
-    at all are one row: the customer's row joined to the activity and the task, each found
+    The customer itself (within the viewer's scope: none is "not found"), its last
+    activity, its next task and whether it has any contract or ticket at all are one row:
+    the customer's row joined to the activity and the task, each found
     by its own ``ORDER BY … LIMIT 1`` (either may be missing: ``None``). Most customers have
     neither contracts nor tickets, and then the card does not read them: a flag counts
-    every viewer's, so it is never false when the viewer has some to see."""
+    every viewer's, so it is never false when the viewer has some to see. The customer's
+    standing for its tier (won deals, tags) comes in the same row."""
     company: BindParameter[int] = bindparam("company_id")
     last = (
         select(Activity.id)
@@ -72,28 +76,35 @@ def _card_reads(viewer: Principal, open_stages: tuple[str, ...]) -> _CardReads:
         .order_by(Deal.amount_cents.desc())
         .limit(OPEN_DEALS),
         at_a_glance=select(
+            Company,
             Activity,
             Task,
             exists().where(Contract.company_id == company),
             exists().where(Ticket.company_id == company),
+            *tiers.standing_columns(dialect, company),
         )
         .select_from(Company)
         .outerjoin(Activity, Activity.id == last)
         .outerjoin(Task, Task.id == next_task)
-        .where(Company.id == company),
+        .where(scope_of(viewer, Company), Company.id == company),
     )
 
 
-async def company_card(ctx: Context, company: Company) -> Card:
+async def company_card(ctx: Context, company_id: int) -> Card:
+    """The customer's card; :class:`RecordNotFound` when the viewer does not see it (the
+    customer is read with the card's other facts, not on its own first)."""
     records = ctx.records
     session = ctx.session
-    reads = _card_reads(records.principal, ctx.settings.pipeline.open_stages)
-    key = {"company_id": company.id}
+    dialect = session.get_bind().dialect.name
+    reads = _card_reads(records.principal, ctx.settings.pipeline.open_stages, dialect)
+    key = {"company_id": company_id}
+    glance = {**key, **tiers.standing_params(ctx.now)}
+    found = (await session.execute(reads.at_a_glance, glance)).one_or_none()
+    if found is None:
+        raise RecordNotFound(f"Company {company_id}")
+    company, last, next_task, has_contracts, has_tickets, *standing = found
     contacts = (await session.scalars(reads.contacts, key)).all()
     deals = (await session.scalars(reads.deals, key)).all()
-    # The customer's row is there (the caller read it); a deleted one reads as neither.
-    found = (await session.execute(reads.at_a_glance, key)).one_or_none()
-    last, next_task, has_contracts, has_tickets = found or (None, None, False, False)
     now_local = ctx.now.astimezone(ctx.tz)
     heading = " · ".join(p for p in (company.city, company.industry) if p)
     lines = [heading] if heading else []
@@ -111,7 +122,8 @@ async def company_card(ctx: Context, company: Company) -> Card:
         await ticket_views.customer_summary(ctx, company.id) if has_tickets else ([], [])
     )
     lines += ticket_lines
-    book = await book_of(ctx, "company", company.id)
+    won_cents, orders, tags_value = standing
+    book = await book_of(ctx, "company", company.id, (won_cents, orders, tags_value))
     lines += book.lines
     if last is not None:
         when = format_when(last.occurred_at.astimezone(ctx.tz), now_local, ctx.lang)

@@ -236,8 +236,7 @@ async def _show_company(ctx: Context, obj: Any) -> None:
     company_id = obj.id if isinstance(obj, Company) else obj.company_id
     if company_id is None:
         return
-    company = await ctx.records.get(Company, company_id)
-    ctx.reply(await company_card(ctx, company))
+    ctx.reply(await company_card(ctx, company_id))
 
 
 def routes() -> Router:

@@ -14,7 +14,7 @@ from handlers.customers import new_company
 from handlers.customers.actions import CorrectRecord, FindMore, OpenCompany, OpenContact
 from handlers.customers.card import company_card, company_of
 from handlers.customers.origin import origin_line
-from store.models import Company, Contact
+from store.models import Contact
 from store.search import Hit, search
 
 MAX_CHOICES = 8
@@ -109,21 +109,19 @@ async def find_more(ctx: Context) -> None:
 
 async def show_hit(ctx: Context, hit: Hit) -> None:
     if hit.kind == "company":
-        company = await ctx.records.get(Company, hit.id)
-    else:
-        contact = await ctx.records.get(Contact, hit.id)
-        found = await company_of(ctx, contact)
-        if found is None:
-            await show_contact(ctx, contact)
-            return
-        # The person asked for is shown on their company's card: say where they came from.
-        card = await company_card(ctx, found)
-        origin = await origin_line(ctx, "contacts", contact.id)
-        if origin is not None:
-            card = replace(card, lines=(*card.lines, f"👤 {contact.name}: {origin}"))
-        ctx.reply(card)
+        ctx.reply(await company_card(ctx, hit.id))
         return
-    ctx.reply(await company_card(ctx, company))
+    contact = await ctx.records.get(Contact, hit.id)
+    found = await company_of(ctx, contact)
+    if found is None:
+        await show_contact(ctx, contact)
+        return
+    # The person asked for is shown on their company's card: say where they came from.
+    card = await company_card(ctx, found.id)
+    origin = await origin_line(ctx, "contacts", contact.id)
+    if origin is not None:
+        card = replace(card, lines=(*card.lines, f"👤 {contact.name}: {origin}"))
+    ctx.reply(card)
 
 
 async def contact_text(ctx: Context, contact: Contact) -> str:
@@ -152,8 +150,7 @@ async def find(ctx: Context) -> None:
 
 
 async def open_company(ctx: Context) -> None:
-    company = await ctx.records.get(Company, ctx.pressed(OpenCompany).company)
-    ctx.reply(await company_card(ctx, company))
+    ctx.reply(await company_card(ctx, ctx.pressed(OpenCompany).company))
 
 
 async def open_contact(ctx: Context) -> None:
