@@ -79,6 +79,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import (
     Column,
     ColumnElement,
+    CompoundSelect,
     Float,
     Integer,
     MetaData,
@@ -95,6 +96,7 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstanceState, InstrumentedAttribute, Session, UOWTransaction
@@ -617,6 +619,18 @@ def _stage_one_statement(shape: _Shape) -> Select[Any]:
     return stmt.where(match).order_by(rank, func.length(model.name), model.id).limit(shape.fetch)
 
 
+@functools.lru_cache(maxsize=1024)
+def _stage_one_together(shapes: tuple[_Shape, ...]) -> CompoundSelect[Any]:
+    """Each shape's :func:`_stage_one_statement` in one statement, each row led by its
+    shape's place. The parameters are the query's, the same names in every part. A part's
+    order does not survive the union: the caller sorts each part's rows again."""
+    parts = []
+    for n, shape in enumerate(shapes):
+        ranked = _stage_one_statement(shape).subquery(f"part_{n}")
+        parts.append(select(literal_column(str(n)).label("part"), *ranked.c))
+    return union_all(*parts)
+
+
 def _stage_one_params(q: _Query) -> dict[str, str]:
     """The patterns of :func:`_stage_one_statement` for a query."""
     params: dict[str, str] = {}
@@ -758,8 +772,24 @@ async def _ranked(
 ) -> list[tuple[int, int | None, str, str | None, int]]:
     """The best ``fetch`` stage-1 matches with their tier, optionally among ``within``,
     within the records' scope or the same rows' ``scope`` spelled otherwise."""
+    among = within[1] if within is not None else {}
+    shape = _shape(records, q, fetch, model, within, scope)
+    rows = await records.session.execute(
+        _stage_one_statement(shape), {**_stage_one_params(q), **among}
+    )
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+
+def _shape(
+    records: Records,
+    q: _Query,
+    fetch: int,
+    model: Searchable,
+    within: tuple[Literal["fts", "like"], dict[str, str]] | None,
+    scope: ColumnElement[bool] | None,
+) -> _Shape:
     kind, among = within if within is not None else ("all", {})
-    shape = _Shape(
+    return _Shape(
         model,
         records.scope(model) if scope is None else scope,
         len(q.text_forms),
@@ -769,10 +799,6 @@ async def _ranked(
         len(among) if kind == "like" else 0,
         fetch,
     )
-    rows = await records.session.execute(
-        _stage_one_statement(shape), {**_stage_one_params(q), **among}
-    )
-    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -845,36 +871,57 @@ async def _scans_own_rows(records: Records, model: Searchable, q: _Query) -> boo
     return await _owned_rows(records, model, owners) <= OWNER_SCAN_ROWS
 
 
-async def _matches(
-    records: Records, model: Searchable, q: _Query, fetch: int
-) -> list[tuple[int, int | None, str, str | None, int]]:
+@dataclass(frozen=True)
+class _FirstTry:
+    """How stage 1 first ranks one table's rows, and whether that answer is final."""
+
+    model: Searchable
+    scope: ColumnElement[bool] | None  # None: the records' scope
+    within: tuple[Literal["fts", "like"], dict[str, str]] | None
+    final: bool
+
+
+async def _first_try(records: Records, model: Searchable, q: _Query) -> _FirstTry:
     """Stage 1 for one table: through the trigram index, scanning only when it must.
 
-    With a two-letter form the index finds tiers 0-2 only; when those fill ``fetch`` the
-    missing tier-3 rows would rank below all of them anyway, so the result is the same.
-    Otherwise (a rare short query, a small book) the plain ``LIKE`` scan answers. On SQLite a
-    rep's own rows are scanned first thing (:func:`_scans_own_rows`).
+    With a two-letter form the index finds tiers 0-2 only (not ``final``); when those fill
+    the rows fetched, the missing tier-3 rows would rank below all of them anyway, so the
+    result is the same, and otherwise the plain ``LIKE`` scan answers (a rare short query, a
+    small book). On SQLite a rep's own rows are scanned first thing (:func:`_scans_own_rows`).
     """
     if await _scans_own_rows(records, model, q):
         owners = records.principal.visible_owner_ids
         assert owners is not None
-        return await _ranked(records, model, q, fetch, None, _own_keys(model, owners))
+        return _FirstTry(model, _own_keys(model, owners), None, final=True)
     lookup = _index_pieces(q)
-    if lookup is not None:
-        pieces, complete = lookup
-        rows = await _ranked(records, model, q, fetch, _index_condition(records, pieces))
-        if complete or (len(rows) == fetch and rows[-1][4] < len(TIER_BASE) - 1):
-            return rows
-    return await _ranked(records, model, q, fetch, None)
+    if lookup is None:
+        return _FirstTry(model, None, None, final=True)
+    pieces, complete = lookup
+    return _FirstTry(model, None, _index_condition(records, pieces), final=complete)
 
 
 async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
+    """Customers and people in one statement (a round trip each was a fifth of a
+    ``/find``'s statements); a table whose first try was not final and came back short of
+    the rows asked for is ranked again without the index."""
+    tries = [await _first_try(records, model, q) for model in (Company, Contact)]
+    shapes = tuple(_shape(records, q, fetch, t.model, t.within, t.scope) for t in tries)
+    params = _stage_one_params(q)
+    for t in tries:
+        params.update(t.within[1] if t.within is not None else {})
+    found: list[list[tuple[int, int | None, str, str | None, int]]] = [[] for _ in tries]
+    for arm, *row in await records.session.execute(_stage_one_together(shapes), params):
+        found[arm].append((row[0], row[1], row[2], row[3], row[4]))
     hits: list[Hit] = []
-    for model in (Company, Contact):
-        company = model is Company
-        for rid, company_id, name, key, _tier in await _matches(records, model, q, fetch):
+    for first, rows in zip(tries, found, strict=True):
+        rows.sort(key=lambda row: (row[4], len(row[2]), row[0]))  # each arm's ORDER BY
+        short = not (len(rows) == fetch and rows[-1][4] < len(TIER_BASE) - 1)
+        if not first.final and short:
+            rows = await _ranked(records, first.model, q, fetch, None)
+        company = first.model is Company
+        for rid, company_id, name, key, _tier in rows:
             score = _score(key or "", q, company=company)
-            hits.append(Hit(_kind(model), rid, company_id, name, None, score))
+            hits.append(Hit(_kind(first.model), rid, company_id, name, None, score))
     return hits
 
 

@@ -252,17 +252,21 @@ async def _stage_one_plan(bot, user, query: str) -> str:
         assert q is not None
         owners = records.principal.visible_owner_ids
         assert owners is not None
-        shape = store_search._Shape(
-            Contact,
-            store_search._own_keys(Contact, owners),
-            len(q.text_forms),
-            len(q.forms),
-            len(q.tokens),
-            "all",
-            0,
-            24,
+        shapes = tuple(
+            store_search._Shape(
+                model,
+                store_search._own_keys(model, owners),
+                len(q.text_forms),
+                len(q.forms),
+                len(q.tokens),
+                "all",
+                0,
+                24,
+            )
+            for model in (Company, Contact)
         )
-        statement = store_search._stage_one_statement(shape).params(
+        # As a lookup sends it: customers and people in one statement.
+        statement = store_search._stage_one_together(shapes).params(
             **store_search._stage_one_params(q)
         )
         sql = str(statement.compile(bot.db.engine, compile_kwargs={"literal_binds": True}))
@@ -278,9 +282,10 @@ async def _plan(session, sql: str) -> str:
 @pytest.mark.sqlite_only
 async def test_a_reps_short_lookup_reads_their_own_keys_not_everyones_trigrams(bot):
     """A rep's two-letter or four-letter lookup checks the rep's own keys, one range of the
-    ``(owner_id + 0, search_key, name, ...)`` index (migration 0029), in one statement per
-    table: the trigram index knows no owners and handed back every rep's ``john``, and a
-    two-letter form with too few piece starts was then scanned from the table as well."""
+    ``(owner_id + 0, search_key, name, ...)`` index (migration 0029), customers and people
+    in one statement: the trigram index knows no owners and handed back every rep's
+    ``john``, and a two-letter form with too few piece starts was then scanned from the
+    table as well."""
     li, wang = await bot.user("li"), await bot.user("wang")
     for user, names in ((wang, [f"John Doe {i}" for i in range(30)]), (li, ["Johnny Cash"])):
         session, records = await bot.records_for(user)
@@ -293,10 +298,13 @@ async def test_a_reps_short_lookup_reads_their_own_keys_not_everyones_trigrams(b
         with executed() as calls:
             assert await _names(bot, li, query) == found, query
         stage_one = [c.statement for c in calls if "ORDER BY CASE" in c.statement]
-        assert len(stage_one) == 2, query  # companies, contacts: no second try
+        assert len(stage_one) == 1, query  # companies and contacts: no second try
+        assert "FROM companies" in stage_one[0], query
+        assert "FROM contacts" in stage_one[0], query
         assert not any("_fts" in statement for statement in stage_one), query
     plan = await _stage_one_plan(bot, li, "zw")
     assert "USING INDEX ix_contacts_owner_key (<expr>=?)" in plan
+    assert "USING INDEX ix_companies_owner_key (<expr>=?)" in plan
     # Keyed by owner_id + 0, the index is read by that scan alone: a few of a rep's rows
     # by id are still read by id, not by reading the rep's whole range.
     session, _records = await bot.records_for(li)
