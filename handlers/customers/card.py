@@ -33,7 +33,7 @@ OPEN_DEALS = 3
 class _CardReads:
     contacts: Select[Contact]
     deals: Select[Deal]
-    at_a_glance: Select[Company, Activity, Task, bool, bool, Any, Any, Any]
+    at_a_glance: Select[Company, Activity, Task, bool, bool, bool, bool, Any, Any, Any]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -47,8 +47,10 @@ def _card_reads(viewer: Principal, open_stages: tuple[str, ...], dialect: str) -
     the customer's row joined to the activity and the task, each found
     by its own ``ORDER BY … LIMIT 1`` (either may be missing: ``None``). Most customers have
     neither contracts nor tickets, and then the card does not read them: a flag counts
-    every viewer's, so it is never false when the viewer has some to see. The customer's
-    standing for its tier (won deals, tags) comes in the same row."""
+    every viewer's, so it is never false when the viewer has some to see. Flags within the
+    viewer's scope say whether there are contacts and open deals to read (a lead logged by
+    a one-message log has neither). The customer's standing for its tier (won deals, tags)
+    comes in the same row."""
     company: BindParameter[int] = bindparam("company_id")
     last = (
         select(Activity.id)
@@ -66,13 +68,16 @@ def _card_reads(viewer: Principal, open_stages: tuple[str, ...], dialect: str) -
         .correlate(None)
         .scalar_subquery()
     )
+    its_contacts = (scope_of(viewer, Contact), Contact.company_id == company)
+    its_open_deals = (
+        scope_of(viewer, Deal),
+        Deal.company_id == company,
+        Deal.stage.in_(open_stages),
+    )
     return _CardReads(
-        contacts=select(Contact)
-        .where(scope_of(viewer, Contact), Contact.company_id == company)
-        .order_by(Contact.id)
-        .limit(KEY_CONTACTS),
+        contacts=select(Contact).where(*its_contacts).order_by(Contact.id).limit(KEY_CONTACTS),
         deals=select(Deal)
-        .where(scope_of(viewer, Deal), Deal.company_id == company, Deal.stage.in_(open_stages))
+        .where(*its_open_deals)
         .order_by(Deal.amount_cents.desc())
         .limit(OPEN_DEALS),
         at_a_glance=select(
@@ -81,6 +86,8 @@ def _card_reads(viewer: Principal, open_stages: tuple[str, ...], dialect: str) -
             Task,
             exists().where(Contract.company_id == company),
             exists().where(Ticket.company_id == company),
+            exists().where(*its_contacts),
+            exists().where(*its_open_deals),
             *tiers.standing_columns(dialect, company),
         )
         .select_from(Company)
@@ -102,9 +109,10 @@ async def company_card(ctx: Context, company_id: int) -> Card:
     found = (await session.execute(reads.at_a_glance, glance)).one_or_none()
     if found is None:
         raise RecordNotFound(f"Company {company_id}")
-    company, last, next_task, has_contracts, has_tickets, *standing = found
-    contacts = (await session.scalars(reads.contacts, key)).all()
-    deals = (await session.scalars(reads.deals, key)).all()
+    company, last, next_task, has_contracts, has_tickets, *more = found
+    has_contacts, has_deals, *standing = more
+    contacts = (await session.scalars(reads.contacts, key)).all() if has_contacts else []
+    deals = (await session.scalars(reads.deals, key)).all() if has_deals else []
     now_local = ctx.now.astimezone(ctx.tz)
     heading = " · ".join(p for p in (company.city, company.industry) if p)
     lines = [heading] if heading else []
