@@ -95,23 +95,6 @@ def shapes(is_sqlite: bool) -> dict[str, Shape]:
     async def orm(session: AsyncSession, company_id: int) -> Any:
         return await session.scalar(select(Company).where(Company.id == company_id))
 
-    async def audit_insert(session: AsyncSession, company_id: int) -> Any:
-        row = {
-            "at": datetime.now(UTC),
-            "user_id": None,
-            "platform": "bench",
-            "table_name": "companies",
-            "record_id": company_id,
-            "action": "update",
-            "field": "note",
-            "old_value": None,
-            "new_value": "x",
-        }
-        return await session.execute(insert(AuditEntry).values(row))
-
-    read_once = select(*Company.__table__.c).where(Company.id == bindparam("company_id"))
-    audit_table = cast(Table, AuditEntry.__table__)
-
     def audit_row(company_id: int) -> dict[str, Any]:
         return {
             "at": datetime.now(UTC),
@@ -125,6 +108,11 @@ def shapes(is_sqlite: bool) -> dict[str, Shape]:
             "new_value": "x",
         }
 
+    async def audit_insert(session: AsyncSession, company_id: int) -> Any:
+        return await session.execute(insert(AuditEntry).values(audit_row(company_id)))
+
+    read_once = select(*Company.__table__.c).where(Company.id == bindparam("company_id"))
+    audit_table = cast(Table, AuditEntry.__table__)
     one_row = plain_insert(audit_table, tuple(audit_row(0)))
     twelve = Rows(audit_table, tuple(audit_row(0)), 12)
     twelve_rows = twelve.build("")
