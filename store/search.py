@@ -910,11 +910,11 @@ async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
     for t in tries:
         params.update(t.within[1] if t.within is not None else {})
     found: list[list[tuple[int, int | None, str, str | None, int]]] = [[] for _ in tries]
-    for arm, *row in await records.session.execute(_stage_one_together(shapes), params):
-        found[arm].append((row[0], row[1], row[2], row[3], row[4]))
+    for part, *row in await records.session.execute(_stage_one_together(shapes), params):
+        found[part].append((row[0], row[1], row[2], row[3], row[4]))
     hits: list[Hit] = []
     for first, rows in zip(tries, found, strict=True):
-        rows.sort(key=lambda row: (row[4], len(row[2]), row[0]))  # each arm's ORDER BY
+        rows.sort(key=lambda row: (row[4], len(row[2]), row[0]))  # the part's ORDER BY
         short = not (len(rows) == fetch and rows[-1][4] < len(TIER_BASE) - 1)
         if not first.final and short:
             rows = await _ranked(records, first.model, q, fetch, None)

@@ -109,8 +109,8 @@ async def company_card(ctx: Context, company_id: int) -> Card:
     found = (await session.execute(reads.at_a_glance, glance)).one_or_none()
     if found is None:
         raise RecordNotFound(f"Company {company_id}")
-    company, last, next_task, has_contracts, has_tickets, *more = found
-    has_contacts, has_deals, *standing = more
+    company, last, next_task, has_contracts, has_tickets, has_contacts, has_deals = found[:7]
+    won_cents, orders, tags_value = found[7:]  # its tier's standing (tiers.standing_columns)
     contacts = (await session.scalars(reads.contacts, key)).all() if has_contacts else []
     deals = (await session.scalars(reads.deals, key)).all() if has_deals else []
     now_local = ctx.now.astimezone(ctx.tz)
@@ -130,7 +130,6 @@ async def company_card(ctx: Context, company_id: int) -> Card:
         await ticket_views.customer_summary(ctx, company.id) if has_tickets else ([], [])
     )
     lines += ticket_lines
-    won_cents, orders, tags_value = standing
     book = await book_of(ctx, "company", company.id, (won_cents, orders, tags_value))
     lines += book.lines
     if last is not None:
