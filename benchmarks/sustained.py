@@ -97,6 +97,7 @@ async def run_rate(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     await server.start_background()
+    await server.warmed()  # as benchmarks.webhook: a running server, not one starting
     base = f"http://127.0.0.1:{port}"
     made = bodies_for(fake, REPS + int(rate * seconds))
     warm, bodies = made[:REPS], made[REPS:]

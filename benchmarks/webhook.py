@@ -196,6 +196,7 @@ async def crmbot_run(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     await server.start_background()
+    await server.warmed()  # a running server is measured, not one spawning its workers
     unsettle = settle_after_start()  # as `crmbot serve` does; undone after the run, for the peer
     statements = 0
 

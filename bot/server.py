@@ -123,7 +123,7 @@ class Server:
     webapp: web.Application
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     _sender_task: asyncio.Task[None] | None = None
-    _warm: asyncio.Task[None] | None = None
+    _warm: asyncio.Task[bool] | None = None
 
     async def start_background(self) -> None:
         self.app.engine.warm_up()  # before updates arrive, not on the first ones
@@ -135,6 +135,18 @@ class Server:
             await adapter.start()
         self._sender_task = asyncio.create_task(self.sender.run(self.stop), name="outbox")
         self.reminders.start()
+
+    async def warmed(self) -> bool:
+        """Once the start's slow work is done (the worker processes spawned, the OCR models
+        loaded in them: seconds of CPU on another core), whether it all went: updates are
+        served meanwhile, but a benchmark waits for this to measure a running server, not
+        one starting. False before :meth:`start_background`, or when a worker failed."""
+        if self._warm is None:
+            return False
+        try:
+            return await asyncio.shield(self._warm)
+        except Exception:
+            return False
 
     async def close(self) -> None:
         await self.reminders.shutdown()

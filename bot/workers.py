@@ -159,12 +159,12 @@ class SlowWorkers:
                 self._replace(pool)
                 raise SlowWorkFailed("crashed") from None
 
-    async def warm_up(self, preload: Callable[[], object] = _ready) -> None:
+    async def warm_up(self, preload: Callable[[], bool] = _ready) -> bool:
         """Start the processes now (and ``preload`` in them: the OCR models) rather than on
-        the first user's photo, which would wait seconds for them."""
-        if self.processes > 0:
-            for _ in range(self.processes):
-                await self.run(preload)
+        the first user's photo, which would wait seconds for them; whether ``preload`` said
+        yes in every one (there are none with ``processes=0``)."""
+        results = [await self.run(preload) for _ in range(self.processes)]
+        return all(results)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:

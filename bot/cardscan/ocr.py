@@ -83,6 +83,11 @@ class OcrEngine:
         self._lock = threading.Lock()
         self._loaded = False
 
+    @property
+    def loaded(self) -> bool:
+        """Whether :meth:`load` has run in this process."""
+        return self._loaded
+
     def load(self) -> None:
         """Load all three models now (rapidocr loads each on first use), so the first card
         doesn't pay for it and a missing model fails at start rather than on a rep's photo.
