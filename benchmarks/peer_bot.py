@@ -105,7 +105,11 @@ class PeerBot:
     """The peer's aiohttp app and its database."""
 
     def __init__(self, database_url: str, secret: str) -> None:
-        self.engine: AsyncEngine = create_async_engine(database_url)
+        # PostgreSQL: crmbot's pool (store.db), so that neither side re-opens connections
+        # in a burst of 16 (SQLAlchemy's default keeps 5: the peer opened 48 in 800
+        # messages) and the ratio compares what a message costs, not pool settings.
+        sized = {} if database_url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 10}
+        self.engine: AsyncEngine = create_async_engine(database_url, **sized)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.secret = secret.encode()
         self.gate = asyncio.Lock() if database_url.startswith("sqlite") else None

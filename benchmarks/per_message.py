@@ -111,7 +111,11 @@ async def postgres_durability(url: str) -> str:
 
 
 async def peer_run(
-    database_url: str, payloads: list[bytes], concurrency: int, workdir: Path
+    database_url: str,
+    payloads: list[bytes],
+    concurrency: int,
+    workdir: Path,
+    settle: list[bytes] | None = None,
 ) -> dict[str, Any]:
     peer = PeerBot(database_url, SECRET)
     await peer.create_schema()
@@ -121,11 +125,12 @@ async def peer_run(
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
+    url = f"http://{host}:{port}/telegram/webhook"
     try:
+        if settle:
+            await post_from_process(url, settle, concurrency, workdir=workdir)
         cpu = time.process_time()
-        seconds, latencies = await post_from_process(
-            f"http://{host}:{port}/telegram/webhook", payloads, concurrency, workdir=workdir
-        )
+        seconds, latencies = await post_from_process(url, payloads, concurrency, workdir=workdir)
         cpu = time.process_time() - cpu
     finally:
         await runner.cleanup()
@@ -141,6 +146,7 @@ async def crmbot_once(
     concurrency: int,
     workdir: Path,
     api: BotApi,
+    settle: list[bytes] | None = None,
 ) -> dict[str, Any]:
     await prepare(database_url)
 
@@ -148,7 +154,14 @@ async def crmbot_once(
         return await post_from_process(url, bodies, n, workdir=workdir)
 
     return await crmbot_run(
-        payloads, concurrency, database_url, api, poster, name="crmbot", drain_timeout=DRAIN_TIMEOUT
+        payloads,
+        concurrency,
+        database_url,
+        api,
+        poster,
+        name="crmbot",
+        drain_timeout=DRAIN_TIMEOUT,
+        settle=settle,
     )
 
 
@@ -180,6 +193,13 @@ async def main() -> None:
         help="messages each side runs once per database before the rounds, not measured",
     )
     parser.add_argument(
+        "--settle",
+        type=int,
+        default=100,
+        help="messages each run's server takes first, unmeasured (crmbot: their replies "
+        "delivered), so that a serving server is measured, not a cold one (0: none)",
+    )
+    parser.add_argument(
         "--fake-in-process",
         action="store_true",
         help="run the fake Bot API in crmbot's process and loop (its CPU then counts as crmbot's)",
@@ -206,15 +226,18 @@ async def main() -> None:
                 durability = await postgres_durability(args.postgres)
             sides = [w for w in ("peer", "crmbot") if args.who in ("both", w)]
 
-            async def run(who: str, database: str, label: str, payloads: list[bytes]) -> Any:
+            async def run(
+                who: str, database: str, label: str, scenario: str, payloads: list[bytes]
+            ) -> Any:
                 if database == "sqlite":
                     url = f"sqlite+aiosqlite:///{workdir / f'{who}-{label}.db'}"
                 else:
                     url = args.postgres
                     await reset_postgres(url)
+                settle = bodies(fake, scenario, args.settle) if args.settle else None
                 if who == "peer":
-                    return await peer_run(url, payloads, args.concurrency, workdir)
-                return await crmbot_once(url, payloads, args.concurrency, workdir, api)
+                    return await peer_run(url, payloads, args.concurrency, workdir, settle)
+                return await crmbot_once(url, payloads, args.concurrency, workdir, api, settle)
 
             # The first run in a process pays one-time costs (imports on first use, the
             # statement caches, the allocator): measured, it made the first side's figure
@@ -223,7 +246,7 @@ async def main() -> None:
                 for database in databases:
                     for who in sides:
                         warm = bodies(fake, scenarios[0], args.warm_up)
-                        row = await run(who, database, "warm-up", warm)
+                        row = await run(who, database, "warm-up", scenarios[0], warm)
                         print(json.dumps({"warm_up": True, "db": database, **row}))
             for round_number in range(args.rounds):
                 for database in databases:
@@ -231,7 +254,9 @@ async def main() -> None:
                         payloads = bodies(fake, scenario, args.messages)
                         order = sides if round_number % 2 == 0 else sides[::-1]
                         for who in order:
-                            row = await run(who, database, f"{round_number}-{scenario}", payloads)
+                            row = await run(
+                                who, database, f"{round_number}-{scenario}", scenario, payloads
+                            )
                             results.setdefault((database, scenario, who), []).append(row)
                             print(json.dumps({"round": round_number, "db": database, **row}))
     finally:

@@ -117,6 +117,9 @@ def summary(name: str, seconds: float, latencies: list[float]) -> dict[str, Any]
     }
 
 
+DRAIN_SETTLE = 60.0
+"""How long a run waits at most for the replies to its settling updates."""
+
 Poster = Callable[[str, list[bytes], int], Awaitable[tuple[float, list[float]]]]
 
 
@@ -178,11 +181,15 @@ async def crmbot_run(
     poster: Poster = post_all,
     name: str = "crmbot serve, SQLite, log a call",
     drain_timeout: float | None = None,
+    settle: list[bytes] | None = None,
 ) -> dict[str, Any]:
     """``drain_timeout``: also wait (that long at most) until a reply per message has been
     sent, and report the CPU per message to that point (``cpu_ms_per_msg_delivered``):
     the outbox delivers at Telegram's pace, so the intake window alone holds a share of
-    the replies' cost that varies with the run's length."""
+    the replies' cost that varies with the run's length. ``settle``: updates the server
+    takes first, unmeasured, their replies delivered (within ``drain_timeout``), so that
+    the run measures a server that has been serving: its pool's connections open, its
+    statements compiled and prepared on them."""
     settings = Settings(
         database_url=database_url,
         telegram_token=api.token,
@@ -214,6 +221,11 @@ async def crmbot_run(
 
     event.listen(server.app.db.engine.sync_engine.pool, "checkout", checked_out)
     try:
+        if settle:
+            await api.reset_calls()
+            await poster(f"http://127.0.0.1:{port}/telegram/webhook", settle, concurrency)
+            await _wait_for_replies(api, len(settle), drain_timeout or DRAIN_SETTLE)
+            statements = checkouts = 0
         await api.reset_calls()
         thread_cpu, process_cpu = time.thread_time(), time.process_time()
         seconds, latencies = await poster(

@@ -51,7 +51,11 @@ async def open_app(
     """Open the database (migrating SQLite automatically) and build the engine."""
     clock = clock or SystemClock()
     db = Database(
-        settings.database_url, clock, clean_text=strip_controls, keyring=keyring_of(settings)
+        settings.database_url,
+        clock,
+        clean_text=strip_controls,
+        keyring=keyring_of(settings),
+        pool_size=settings.database_pool_size,
     )
     settings = with_secret_key(settings)  # after the database: its directory exists now
     try:

@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
+POOL_SIZE = 20
+"""PostgreSQL connections kept open by default (``Settings.database_pool_size``)."""
+POOL_OVERFLOW = 10
+"""Connections opened beyond the pool for a burst, closed when returned to a full pool."""
 PING_IDLE_AFTER = 10.0
 """Seconds a PostgreSQL connection may sit in the pool before it is pinged at checkout."""
 
@@ -53,11 +57,14 @@ class Database:
         clean_text: TextCleaner | None = None,
         keyring: Keyring | None = None,
         ping_idle_after: float = PING_IDLE_AFTER,
+        pool_size: int = POOL_SIZE,
     ) -> None:
         """``clean_text``: how text fields are cleaned before they are stored
         (:mod:`store.hygiene`); the application passes its own. ``keyring``: the keys
         phones and e-mails are encrypted at rest with (:mod:`store.sealing`); None keeps
-        them in plaintext. ``ping_idle_after``: see :func:`_ping_when_idle`."""
+        them in plaintext. ``ping_idle_after``: see :func:`_ping_when_idle`. ``pool_size``:
+        the PostgreSQL connections kept open (see ``Settings.database_pool_size``); SQLite
+        keeps SQLAlchemy's default, its connections are files opened in microseconds."""
         self.url = url
         self.clock = clock
         self.is_sqlite = url.startswith("sqlite")
@@ -79,6 +86,8 @@ class Database:
             # `LIKE '%…%'` that is a sequential scan instead of the trigram index
             # (1.2 s instead of 10-80 ms at a million contacts). Plan with the values.
             kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = POOL_OVERFLOW
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         self.keyring = keyring
         sealing.bind(self.engine.sync_engine.dialect, keyring)
