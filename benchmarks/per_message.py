@@ -6,6 +6,7 @@
         [--who crmbot|peer]  # one side alone, to profile it
         [--fake-in-process]  # the fake Bot API in crmbot's process, as before
         [--warm-up 200]  # messages each side runs, unmeasured, before the rounds (0: none)
+        [--settle 100]  # messages each run's server takes first, unmeasured (0: none)
 
 Each round runs, for every scenario and database, the peer (``benchmarks/peer_bot.py``)
 and crmbot one after the other (the order alternates between rounds), each on a freshly
@@ -15,6 +16,14 @@ posted by a client in its own process, 16 in flight. Scenarios:
 * ``known``: "called Customer 07 Ltd, …, follow up Friday 10am" (activity, task, reply);
 * ``unknown``: the same naming a customer nobody has ("create it?");
 * ``find``: ``/find Customer 07``.
+
+Each run's server first takes ``--settle`` messages of its scenario, unmeasured (crmbot's
+replies to them delivered), then the measured ones: a server that has been serving, its
+pool's connections open and its statements prepared on them, as in production. Without
+it, a fresh server's first burst of 16 opened its connections and compiled its statements
+inside the measured window (crmbot's first 20 answers took 220–320 ms against 90 after,
+and they alone were its p99). Both sides keep 20 PostgreSQL connections (crmbot's
+default; SQLAlchemy's own 5 made the peer open 48 in 800 messages).
 
 Printed per scenario and database: messages/s, p99 latency and process CPU per message,
 each as the median of the rounds with their range, and crmbot / peer as the ratio of the
