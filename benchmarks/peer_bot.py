@@ -40,6 +40,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from telegram import Update
 
+from store.db import POOL_OVERFLOW, POOL_SIZE
+
 LOG = re.compile(
     r"^(?P<kind>called|visited|met)\s+(?P<customer>[^,]+?)\s*,\s*(?P<note>.*?)"
     r"(?:,\s*follow up (?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -105,14 +107,15 @@ class PeerBot:
     """The peer's aiohttp app and its database."""
 
     def __init__(self, database_url: str, secret: str) -> None:
+        is_sqlite = database_url.startswith("sqlite")
         # PostgreSQL: crmbot's pool (store.db), so that neither side re-opens connections
         # in a burst of 16 (SQLAlchemy's default keeps 5: the peer opened 48 in 800
         # messages) and the ratio compares what a message costs, not pool settings.
-        sized = {} if database_url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 10}
+        sized = {} if is_sqlite else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
         self.engine: AsyncEngine = create_async_engine(database_url, **sized)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.secret = secret.encode()
-        self.gate = asyncio.Lock() if database_url.startswith("sqlite") else None
+        self.gate = asyncio.Lock() if is_sqlite else None
 
     async def create_schema(self) -> None:
         async with self.engine.begin() as connection:

@@ -202,6 +202,7 @@ async def crmbot_run(
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    webhook = f"http://127.0.0.1:{port}/telegram/webhook"
     await server.start_background()
     await server.warmed()  # a running server is measured, not one spawning its workers
     unsettle = settle_after_start()  # as `crmbot serve` does; undone after the run, for the peer
@@ -223,14 +224,12 @@ async def crmbot_run(
     try:
         if settle:
             await api.reset_calls()
-            await poster(f"http://127.0.0.1:{port}/telegram/webhook", settle, concurrency)
+            await poster(webhook, settle, concurrency)
             await _wait_for_replies(api, len(settle), drain_timeout or DRAIN_SETTLE)
             statements = checkouts = 0
         await api.reset_calls()
         thread_cpu, process_cpu = time.thread_time(), time.process_time()
-        seconds, latencies = await poster(
-            f"http://127.0.0.1:{port}/telegram/webhook", bodies, concurrency
-        )
+        seconds, latencies = await poster(webhook, bodies, concurrency)
         intake_cpu = time.process_time() - process_cpu
         thread_cpu = time.thread_time() - thread_cpu
         intake_statements = statements

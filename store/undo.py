@@ -15,8 +15,7 @@ from sqlalchemy import delete, select
 from store.access import RecordNotFound, Records
 from store.bulk import Together, table_of
 from store.models import Activity, Company, Contact, Deal, DealStageChange, Owned, Task, UndoAction
-from store.prepared import run
-from store.riders import plain_insert
+from store.riders import Riders
 
 MODELS: dict[str, type[Owned]] = {m.__name__: m for m in (Activity, Company, Contact, Deal, Task)}
 
@@ -62,9 +61,8 @@ class UndoLog:
         if together is not None:
             ((undo_id,),) = await together.send(table, values, returning=("id",))
         else:
-            connection = await records.session.connection()
-            statement = plain_insert(table, tuple(values), returning=("id",))
-            ((undo_id,),) = await run(connection, statement, values)
+            riders = Riders(records.session)  # nothing waits: a plain INSERT, now
+            ((undo_id,),) = await riders.send(table, [values], returning=("id",))
         return int(undo_id)
 
 
