@@ -30,7 +30,7 @@ from store.blind_index import install_blind_index_hooks
 from store.bulk import BULK_CLEANER, BULK_CLOCK
 from store.hygiene import TextCleaner, install_text_hygiene
 from store.sealing import Keyring
-from store.search import install_search_key_hooks
+from store.search import PLAN_COUNTS, PlanCounts, install_search_key_hooks
 from store.search_words import install_search_word_hooks
 from store.types import Clock
 
@@ -108,7 +108,7 @@ class Database:
             expire_on_commit=False,
             sync_session_class=self._sync_session_class,
             # What the hooks apply, for writers that bypass the flush (store/bulk.py).
-            info={BULK_CLOCK: clock, BULK_CLEANER: clean_text},
+            info={BULK_CLOCK: clock, BULK_CLEANER: clean_text, PLAN_COUNTS: PlanCounts()},
         )
 
     @asynccontextmanager

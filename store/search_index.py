@@ -74,6 +74,40 @@ OWNER_KEY_COLUMNS: dict[str, str] = {
     "contacts": "owner_id + 0, search_key, name, company_id",
 }
 
+#: Both databases: the head of each key (its first :data:`KEY_HEAD_CHARS` characters, which
+#: start with the name's letters and digits run together) in a B-tree, then the owner
+#: (migration 0030). Stage one reads an exact name and a name prefix as one range of
+#: it in key order, a few entries for the best rows (:func:`store.search._head_first`),
+#: where the trigram indexes hand back every row holding the prefix's trigrams to be ranked
+#: (an admin's ``john`` at a million contacts: 87,000 of them).
+KEY_HEAD_INDEXES: dict[str, str] = {
+    "companies": "ix_companies_key_head",
+    "contacts": "ix_contacts_key_head",
+}
+#: Long enough for nearly every name run together; a longer query skips the range. A prefix
+#: keeps a PostgreSQL B-tree entry well under its size limit, whatever the key holds.
+KEY_HEAD_CHARS = 48
+
+
+def key_head_sql(dialect: str) -> str:
+    """The indexed expression, spelled exactly as :mod:`store.search` queries it. Compared
+    byte by byte on both (SQLite's default; PostgreSQL's ``"C"`` collation), so a range of
+    heads is a range of prefixes whatever the database's locale."""
+    head = f"substr(search_key, 1, {KEY_HEAD_CHARS})"
+    return head if dialect == "sqlite" else f'({head} COLLATE "C")'
+
+
+def key_head_statements(table: str, dialect: str) -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS {KEY_HEAD_INDEXES[table]} "
+        f"ON {table} ({key_head_sql(dialect)}, owner_id)",
+        f"ANALYZE {table}",  # statistics for the expression (PostgreSQL, SQLite's stat1)
+    ]
+
+
+def key_head_drop_statements(table: str) -> list[str]:
+    return [f"DROP INDEX IF EXISTS {KEY_HEAD_INDEXES[table]}"]
+
 
 #: FTS5 shadow tables, which SQLite lists as ordinary tables.
 _FTS_SUFFIXES = ("", "_data", "_idx", "_docsize", "_config", "_content")
@@ -84,6 +118,7 @@ _UNMODELLED = frozenset(
     + ["ix_companies_name_words", "ix_contacts_name_words"]
     + list(NAME_TRGM_INDEXES.values())
     + list(OWNER_KEY_INDEXES.values())
+    + list(KEY_HEAD_INDEXES.values())
 )
 
 

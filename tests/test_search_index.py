@@ -350,3 +350,130 @@ async def _hits(bot, user, query: str) -> list[tuple[str, int, float]]:
     session, records = await bot.records_for(user)
     async with session, session.begin():
         return [(hit.kind, hit.id, hit.score) for hit in await search(records, query)]
+
+
+async def test_a_common_name_or_prefix_in_a_big_book_is_read_from_the_key_heads(bot, monkeypatch):
+    """In a big table (here: any, the threshold lowered), a prefix that 24 or more names
+    start with is answered from one range of the key heads (migration 0030), in key order,
+    without ranking every trigram match; a table with fewer such names is ranked as before,
+    and another rep's names stay out of it."""
+    monkeypatch.setattr(store_search, "BIG_TABLE_ROWS", 0)
+    li, wang = await bot.user("li"), await bot.user("wang")
+    session, records = await bot.records_for(wang)
+    async with session, session.begin():
+        for i in range(30):
+            await records.create(Contact, name=f"John Doe {i:02}", email=f"jd{i}@acme.com")
+        await records.create(Company, name="Johnson Holdings")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        await records.create(Contact, name="Johnny Cash")
+        await records.create(Contact, name="Mary Johnson")
+    with executed() as calls:
+        hits = await _hits(bot, wang, "john")
+    assert len(hits) == 8
+    assert hits[0][:2] == ("company", hits[0][1])  # Johnson Holdings, a company, first
+    assert all(score >= store_search.TIER_BASE[1] for _kind, _id, score in hits)
+    ranked = [c.statement for c in calls if "ORDER BY CASE" in c.statement]
+    assert len(ranked) == 1  # the companies only: the contacts filled their page by heads
+    assert "FROM companies" in ranked[0]
+    assert "FROM contacts" not in ranked[0]
+    # Fewer than a page of heads: ranked as before, the same hits as without the heads.
+    for query in ("johndoe1", "John Doe 07", "jd", "doe", "johnny"):
+        with_heads = await _hits(bot, wang, query)
+        monkeypatch.setattr(store_search, "BIG_TABLE_ROWS", 10**9)
+        assert await _hits(bot, wang, query) == with_heads, query
+        monkeypatch.setattr(store_search, "BIG_TABLE_ROWS", 0)
+    assert await _names(bot, li, "john") == ["Johnny Cash", "Mary Johnson"]
+    assert (await _names(bot, wang, "John Doe 07"))[0] == "John Doe 07"
+
+
+async def test_the_key_heads_are_read_through_their_index(bot):
+    """The statement's head is the indexed expression, as the planner must see it to use
+    the index (on PostgreSQL byte order, ``COLLATE "C"``); sequential scans are switched off
+    on PostgreSQL because a small test table is cheaper to scan."""
+    rep = await bot.user("li")
+    session, records = await bot.records_for(rep)
+    async with session, session.begin():
+        dialect = bot.db.engine.dialect.name
+        owners = records.principal.visible_owner_ids
+        scope = store_search._head_scope(Contact, owners, dialect)
+        statement = store_search._heads(store_search._Early(Contact, scope, False), dialect, 24)
+        bound = statement.params(head_from=" john", head_to=" john" + store_search._LAST_CHAR)
+        sql = str(bound.compile(bot.db.engine, compile_kwargs={"literal_binds": True}))
+        if bot.db.is_sqlite:
+            plan = await _plan(session, sql)
+        else:
+            connection = await session.connection()
+            await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            rows = await connection.exec_driver_sql(f"EXPLAIN {sql}")
+            plan = " ".join(str(row[0]) for row in rows)
+    assert "ix_contacts_key_head" in plan, plan
+
+
+async def test_an_admins_two_letters_in_a_big_book_read_the_first_piece_starts(bot, monkeypatch):
+    """An admin's ``zw`` in a big table: the first rows holding a piece that starts with it
+    (initials here), read in the same statement as the heads, fill the page, so nothing is
+    ranked or scanned; a two-letter form found only inside a word is not looked for in a
+    big table (a scan of every row), and still is in a small one."""
+    monkeypatch.setattr(store_search, "BIG_TABLE_ROWS", 0)
+    boss, li = await bot.user("boss", role="admin"), await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        for i in range(30):
+            await records.create(Contact, name=f"张伟{i:02}")
+        await records.create(Company, name="Kowzwa Trading")  # "zw" inside a word only
+    with executed() as calls:
+        hits = await _hits(bot, boss, "zw")
+    assert len(hits) == 8
+    assert all(kind == "contact" for kind, _id, _score in hits)
+    assert all(score >= store_search.TIER_BASE[2] for _kind, _id, score in hits)
+    assert not [
+        c for c in calls if "ORDER BY CASE" in c.statement and "FROM contacts" in c.statement
+    ]
+    assert await _names(bot, boss, "ow") == []  # inside "kowzwa" only
+    monkeypatch.setattr(store_search, "BIG_TABLE_ROWS", 10**9)
+    assert await _names(bot, boss, "ow") == ["Kowzwa Trading"]
+
+
+def test_a_domains_lookup_leaves_its_top_level_domain_to_the_like():
+    """``.co`` and ``com`` are in every key with an e-mail: the trigram index is asked for
+    the rest of a domain, and the ``LIKE`` checks the whole of it."""
+    q = store_search._parse_query("acme123.com")
+    assert q is not None
+    pieces, complete = store_search._index_pieces(q)
+    assert complete
+    assert sorted(pieces) == ["acme123", "acme123."]
+    q = store_search._parse_query("li@acme123.cn")
+    assert q is not None
+    assert "li@acme123." in store_search._index_pieces(q)[0]
+    q = store_search._parse_query("a.com")  # too little left: looked up whole
+    assert q is not None
+    assert "a.com" in store_search._index_pieces(q)[0]
+
+
+@pytest.mark.postgresql_only
+async def test_postgresql_checks_the_match_on_what_the_index_condition_lets_through(bot):
+    """The GIN index is asked for the index condition only (the domain without its end),
+    not for the whole form as well: the planner ANDed the two, and the whole form's
+    ``.co`` and ``com`` cost most of the statement."""
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        await records.create(Contact, name="Ada Lovelace", email="ada@acme123.com")
+        q = store_search._parse_query("acme123.com")
+        assert q is not None
+        pieces, _complete = store_search._index_pieces(q)
+        within = store_search._index_condition(records, pieces)
+        shape = store_search._shape(records, q, 24, Contact, within, None)
+        statement = store_search._stage_one_statement(shape).params(
+            **store_search._stage_one_params(q), **within[1]
+        )
+        sql = str(statement.compile(bot.db.engine, compile_kwargs={"literal_binds": True}))
+        connection = await session.connection()
+        await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        rows = await connection.exec_driver_sql(f"EXPLAIN {sql}")
+        plan = "\n".join(str(row[0]) for row in rows)
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert conditions, plan
+    assert not [line for line in conditions if "acme123.com" in line or "acme123com" in line]
+    assert await _names(bot, li, "acme123.com") == ["Ada Lovelace"]
