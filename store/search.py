@@ -62,9 +62,11 @@ first rows holding a piece that starts with it; when those fill the page, the ta
 ranked (an admin's ``john`` at a million contacts: 87,000 trigram matches ranked, 56 ms p95,
 before; 3.5 ms after). There, too, a two-letter form is matched at piece starts only (a CJK
 one also inside a piece through its pinyin), not by scanning every row. Left slow
-(BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): a single CJK character that no name
-starts with scans every row in reach; PostgreSQL's near words for a Chinese name's pinyin
-(10-17 ms at a million contacts). A typo'd
+(BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): a single CJK character is matched in
+the first rows holding it (:func:`_first_try`), so one that no row holds reads them all;
+a two-letter piece start on PostgreSQL, whose trigram index pads it into ``"  l"``, held
+by nearly every key (p95 25 ms at a million contacts); PostgreSQL's near words for a
+Chinese name's pinyin (10-17 ms). A typo'd
 short word whose trigrams a whole population of rows holds apart (``wiite``: every ``white``
 row holds ``"  w"``, ``ite`` and ``te "``) used to make PostgreSQL's lossy GIN index offer
 all of them to a heap recheck that none passed (≈ 25,000 rows, 0.3 s at a million); the
@@ -597,7 +599,8 @@ class _Shape:
     texts: int  # q.text_forms
     forms: int  # q.forms
     tokens: int  # q.tokens
-    within: Literal["all", "fts", "like"]  # which rows are ranked: all, or an index's
+    within: Literal["all", "fts", "like", "first"]  # which rows are ranked: all, an index's,
+    # or the first :data:`STARTS_READ` matches in the table's order
     pieces: int  # the ``LIKE`` pieces of a PostgreSQL index condition
     fetch: int
 
@@ -629,6 +632,10 @@ def _stage_one_statement(shape: _Shape) -> Select[Any]:
         stmt = stmt.where(model.id.in_(matching))
     elif shape.within == "like":
         stmt = stmt.where(or_(*_likes(column, "i", shape.pieces)))
+    elif shape.within == "first":
+        stmt = stmt.where(
+            model.id.in_(select(model.id).where(shape.scope, match).limit(STARTS_READ))
+        )
     return stmt.where(match).order_by(rank, func.length(model.name), model.id).limit(shape.fetch)
 
 
@@ -820,7 +827,7 @@ async def _ranked(
     model: Searchable,
     q: _Query,
     fetch: int,
-    within: tuple[Literal["fts", "like"], dict[str, str]] | None,
+    within: tuple[Literal["fts", "like", "first"], dict[str, str]] | None,
     scope: ColumnElement[bool] | None = None,
 ) -> list[tuple[int, int | None, str, str | None, int]]:
     """The best ``fetch`` stage-1 matches with their tier, optionally among ``within``,
@@ -838,7 +845,7 @@ def _shape(
     q: _Query,
     fetch: int,
     model: Searchable,
-    within: tuple[Literal["fts", "like"], dict[str, str]] | None,
+    within: tuple[Literal["fts", "like", "first"], dict[str, str]] | None,
     scope: ColumnElement[bool] | None,
 ) -> _Shape:
     kind, among = within if within is not None else ("all", {})
@@ -1077,7 +1084,9 @@ def _starts_params(q: _Query, sqlite: bool) -> dict[str, str]:
     return {f"s{i}": f"%{escape_like(piece)}%" for i, piece in enumerate(pieces)}
 
 
-async def _best_first(records: Records, q: _Query, fetch: int) -> dict[Searchable, list[Row]]:
+async def _best_first(
+    records: Records, q: _Query, fetch: int
+) -> tuple[dict[Searchable, list[Row]], dict[Searchable, list[Row]]]:
     """The big tables whose best stage-one rows are found without ranking every match,
     and those rows.
 
@@ -1093,14 +1102,15 @@ async def _best_first(records: Records, q: _Query, fetch: int) -> dict[Searchabl
     Otherwise the table is ranked as before. Among more rows of one tier than fit, the
     first in the index's order are taken, where the ranking took the shortest names: a fair
     choice among equals either way, and a rep narrows a prefix that finds thousands by
-    typing on.
+    typing on. Returned: those tables with their rows, and the other big tables with
+    their heads (every row of tiers 0 and 1 they hold).
     """
     form = _alnum(q.text_forms[0])
     if len(form) >= KEY_HEAD_CHARS:
-        return {}
+        return {}, {}
     models = [m for m in (Company, Contact) if records.reads(m) and await _is_big(records, m)]
     if not models:
-        return {}
+        return {}, {}
     dialect = records.session.get_bind().dialect.name
     owners = records.principal.visible_owner_ids
     starts = owners is None and _starts_pay(q, dialect)
@@ -1114,6 +1124,7 @@ async def _best_first(records: Records, q: _Query, fetch: int) -> dict[Searchabl
     for place, *row in await records.session.execute(statement, params):
         found[place].append((row[0], row[1], row[2], row[3]))
     done: dict[Searchable, list[Row]] = {}
+    heads_of: dict[Searchable, list[Row]] = {}
     for n, model in enumerate(models):
         heads = found[2 * n]
         rows = (
@@ -1123,7 +1134,9 @@ async def _best_first(records: Records, q: _Query, fetch: int) -> dict[Searchabl
         )
         if len(rows) >= fetch:
             done[model] = rows
-    return done
+        else:
+            heads_of[model] = heads
+    return done, heads_of
 
 
 @dataclass(frozen=True)
@@ -1132,17 +1145,20 @@ class _FirstTry:
 
     model: Searchable
     scope: ColumnElement[bool] | None  # None: the records' scope
-    within: tuple[Literal["fts", "like"], dict[str, str]] | None
+    within: tuple[Literal["fts", "like", "first"], dict[str, str]] | None
     final: bool
 
 
-async def _first_try(records: Records, model: Searchable, q: _Query) -> _FirstTry:
+async def _first_try(records: Records, model: Searchable, q: _Query, big: bool) -> _FirstTry:
     """Stage 1 for one table: through the trigram index, scanning only when it must.
 
     With a two-letter form the index finds tiers 0-2 only (not ``final``); when those fill
     the rows fetched, the missing tier-3 rows would rank below all of them anyway, so the
     result is the same, and otherwise the plain ``LIKE`` scan answers (a rare short query, a
     small book). On SQLite a rep's own rows are scanned first thing (:func:`_scans_own_rows`).
+    A single CJK character has no trigram: in a big table the first rows holding it are
+    ranked, not every row (an admin's ``艳`` at a million contacts: 200 ms), with the heads
+    (:func:`_best_first`) for the names that start with it.
     """
     if await _scans_own_rows(records, model, q):
         owners = records.principal.visible_owner_ids
@@ -1150,7 +1166,7 @@ async def _first_try(records: Records, model: Searchable, q: _Query) -> _FirstTr
         return _FirstTry(model, _own_keys(model, owners), None, final=True)
     lookup = _index_pieces(q)
     if lookup is None:
-        return _FirstTry(model, None, None, final=True)
+        return _FirstTry(model, None, ("first", {}) if big else None, final=True)
     pieces, complete = lookup
     return _FirstTry(model, None, _index_condition(records, pieces), final=complete)
 
@@ -1163,9 +1179,11 @@ async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
     two-character form is matched at piece starts only, and a CJK one also inside a piece
     through its pinyin: scanning every row for it inside a piece (tier 3, below every piece
     start) cost 7-21 ms for 50,000 companies on SQLite."""
-    done = await _best_first(records, q, fetch)
+    done, heads_of = await _best_first(records, q, fetch)
     tries = [
-        await _first_try(records, model, q) for model in (Company, Contact) if model not in done
+        await _first_try(records, model, q, model in heads_of)
+        for model in (Company, Contact)
+        if model not in done
     ]
     found: list[list[tuple[int, int | None, str, str | None, int]]] = [[] for _ in tries]
     if tries:
@@ -1181,7 +1199,9 @@ async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
         short = not (len(rows) == fetch and rows[-1][4] < len(TIER_BASE) - 1)
         if not first.final and short and not await _is_big(records, first.model):
             rows = await _ranked(records, first.model, q, fetch, None)
-        ranked.append((first.model, [row[:4] for row in rows]))
+        heads = heads_of.get(first.model, [])  # all of tiers 0-1, when not all were read
+        read = {row[0]: row for row in heads + [row[:4] for row in rows]}
+        ranked.append((first.model, list(read.values())))
     hits: list[Hit] = []
     for model, table_rows in ranked:
         company = model is Company

@@ -438,17 +438,17 @@ async def test_an_admins_two_letters_in_a_big_book_read_the_first_piece_starts(b
 def test_a_domains_lookup_leaves_its_top_level_domain_to_the_like():
     """``.co`` and ``com`` are in every key with an e-mail: the trigram index is asked for
     the rest of a domain, and the ``LIKE`` checks the whole of it."""
-    q = store_search._parse_query("acme123.com")
+    assert _looked_up("acme123.com") == (["acme123.", "acme123"], True)
+    assert "li@acme123." in _looked_up("li@acme123.cn")[0]
+    assert "a.com" in _looked_up("a.com")[0]  # too little left: looked up whole
+
+
+def _looked_up(query: str) -> tuple[list[str], bool]:
+    q = store_search._parse_query(query)
     assert q is not None
-    pieces, complete = store_search._index_pieces(q)
-    assert complete
-    assert sorted(pieces) == ["acme123", "acme123."]
-    q = store_search._parse_query("li@acme123.cn")
-    assert q is not None
-    assert "li@acme123." in store_search._index_pieces(q)[0]
-    q = store_search._parse_query("a.com")  # too little left: looked up whole
-    assert q is not None
-    assert "a.com" in store_search._index_pieces(q)[0]
+    found = store_search._index_pieces(q)
+    assert found is not None
+    return found
 
 
 @pytest.mark.postgresql_only
@@ -462,7 +462,7 @@ async def test_postgresql_checks_the_match_on_what_the_index_condition_lets_thro
         await records.create(Contact, name="Ada Lovelace", email="ada@acme123.com")
         q = store_search._parse_query("acme123.com")
         assert q is not None
-        pieces, _complete = store_search._index_pieces(q)
+        pieces, _complete = _looked_up("acme123.com")
         within = store_search._index_condition(records, pieces)
         shape = store_search._shape(records, q, 24, Contact, within, None)
         statement = store_search._stage_one_statement(shape).params(
@@ -477,3 +477,30 @@ async def test_postgresql_checks_the_match_on_what_the_index_condition_lets_thro
     assert conditions, plan
     assert not [line for line in conditions if "acme123.com" in line or "acme123com" in line]
     assert await _names(bot, li, "acme123.com") == ["Ada Lovelace"]
+
+
+async def test_one_chinese_character_in_a_big_book_reads_the_first_rows_holding_it(
+    bot, monkeypatch
+):
+    """A single CJK character has no trigram: in a big table the first rows holding it are
+    ranked (not every row), together with the names that start with it, read from the
+    heads, which are never left out."""
+    monkeypatch.setattr(store_search, "BIG_TABLE_ROWS", 0)
+    monkeypatch.setattr(store_search, "STARTS_READ", 5)
+    boss, li = await bot.user("boss", role="admin"), await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        for surname in "王李张刘陈杨黄赵吴周":
+            await records.create(Contact, name=f"{surname}艳")
+        await records.create(Contact, name="艳丽")  # the newest, and the only one named 艳…
+    with executed() as calls:
+        names = await _names(bot, boss, "艳")
+    assert names[0] == "艳丽"
+    assert len(names) == 6  # the name that starts with it, and the first five holding it
+    assert any("LIMIT" in c.statement and "FROM contacts" in c.statement for c in calls)
+    # A rep: the same on PostgreSQL; SQLite ranks every key a rep holds (their own index).
+    names = await _names(bot, li, "艳")
+    assert names[0] == "艳丽"
+    assert len(names) == (8 if bot.db.is_sqlite else 6)
+    monkeypatch.setattr(store_search, "BIG_TABLE_ROWS", 10**9)
+    assert len(await _names(bot, boss, "艳")) == 8  # a small table: every row ranked
