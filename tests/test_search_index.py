@@ -504,3 +504,16 @@ async def test_one_chinese_character_in_a_big_book_reads_the_first_rows_holding_
     assert len(names) == (8 if bot.db.is_sqlite else 6)
     monkeypatch.setattr(store_search, "BIG_TABLE_ROWS", 10**9)
     assert len(await _names(bot, boss, "艳")) == 8  # a small table: every row ranked
+
+
+async def test_a_chinese_name_typed_in_full_pinyin_skips_the_typo_stage(bot):
+    """``zhangwei`` finds 张伟 as typing 张伟 would: the name in full, so no near spelling
+    (``Zhangwai Trading``) is added; with no 张伟 in reach, the typo stage still runs."""
+    li, wang = await bot.user("li"), await bot.user("wang")
+    for user, names in ((li, ["张伟", "Zhangwai Trading"]), (wang, ["Zhangwai Trading"])):
+        session, records = await bot.records_for(user)
+        async with session, session.begin():
+            for name in names:
+                await records.create(Company, name=name)
+    assert await _names(bot, li, "zhangwei") == ["张伟"]
+    assert await _names(bot, wang, "zhangwei") == ["Zhangwai Trading"]
