@@ -517,3 +517,17 @@ async def test_a_chinese_name_typed_in_full_pinyin_skips_the_typo_stage(bot):
                 await records.create(Company, name=name)
     assert await _names(bot, li, "zhangwei") == ["张伟"]
     assert await _names(bot, wang, "zhangwei") == ["Zhangwai Trading"]
+
+
+async def test_the_counts_that_pick_a_plan_are_read_once_for_all_sessions(bot):
+    """How big the tables are is read by the first lookup and then kept for the database
+    (``PlanCounts``), whichever session or pooled connection the next lookup gets."""
+    li = await bot.user("li")
+    with executed() as first:
+        await _names(bot, li, "acme")
+    with executed() as later:
+        for _ in range(3):
+            await _names(bot, li, "acme")
+    highest = [c for c in first if "max(companies.id)" in c.statement]
+    assert len(highest) == 1
+    assert not [c for c in later if "max(companies.id)" in c.statement]
