@@ -928,13 +928,10 @@ class PlanCounts:
 
 
 async def _remembered(records: Records, key: object, statement: Select[Any]) -> tuple[int, ...]:
-    """:meth:`PlanCounts.get` of the session's database; a session made elsewhere keeps
-    its counts with its pooled connection."""
+    """:meth:`PlanCounts.get` of the session's database (a session made elsewhere keeps
+    its own)."""
     session = records.session
-    counts = session.info.get(PLAN_COUNTS)
-    if not isinstance(counts, PlanCounts):
-        connection = await session.connection()
-        counts = connection.info.setdefault(PLAN_COUNTS, PlanCounts())
+    counts: PlanCounts = session.info.setdefault(PLAN_COUNTS, PlanCounts())
     return await counts.get(session, key, statement)
 
 
@@ -1102,7 +1099,7 @@ def _starts_params(q: _Query, sqlite: bool) -> dict[str, str]:
 
 
 async def _best_first(
-    records: Records, q: _Query, fetch: int
+    records: Records, q: _Query, fetch: int, big: frozenset[Searchable]
 ) -> tuple[dict[Searchable, list[Row]], dict[Searchable, list[Row]]]:
     """The big tables whose best stage-one rows are found without ranking every match,
     and those rows.
@@ -1119,13 +1116,14 @@ async def _best_first(
     Otherwise the table is ranked as before. Among more rows of one tier than fit, the
     first in the index's order are taken, where the ranking took the shortest names: a fair
     choice among equals either way, and a rep narrows a prefix that finds thousands by
-    typing on. Returned: those tables with their rows, and the other big tables with
-    their heads (every row of tiers 0 and 1 they hold).
+    typing on. ``big``: the tables :func:`_is_big` says are. Returned: those tables with
+    their rows, and the other big tables read with their heads (every row of tiers 0 and 1
+    they hold).
     """
     form = _alnum(q.text_forms[0])
     if len(form) >= KEY_HEAD_CHARS:
         return {}, {}
-    models = [m for m in (Company, Contact) if records.reads(m) and await _is_big(records, m)]
+    models = [m for m in (Company, Contact) if m in big and records.reads(m)]
     if not models:
         return {}, {}
     dialect = records.session.get_bind().dialect.name
@@ -1196,9 +1194,10 @@ async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
     two-character form is matched at piece starts only, and a CJK one also inside a piece
     through its pinyin: scanning every row for it inside a piece (tier 3, below every piece
     start) cost 7-21 ms for 50,000 companies on SQLite."""
-    done, heads_of = await _best_first(records, q, fetch)
+    big = frozenset([m for m in (Company, Contact) if await _is_big(records, m)])
+    done, heads_of = await _best_first(records, q, fetch, big)
     tries = [
-        await _first_try(records, model, q, model in heads_of)
+        await _first_try(records, model, q, model in big)
         for model in (Company, Contact)
         if model not in done
     ]
@@ -1214,7 +1213,7 @@ async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
     for first, rows in zip(tries, found, strict=True):
         rows.sort(key=lambda row: (row[4], len(row[2]), row[0]))  # the part's ORDER BY
         short = not (len(rows) == fetch and rows[-1][4] < len(TIER_BASE) - 1)
-        if not first.final and short and not await _is_big(records, first.model):
+        if not first.final and short and first.model not in big:
             rows = await _ranked(records, first.model, q, fetch, None)
         heads = heads_of.get(first.model, [])  # all of tiers 0-1, when not all were read
         read = {row[0]: row for row in heads + [row[:4] for row in rows]}

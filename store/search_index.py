@@ -77,7 +77,7 @@ OWNER_KEY_COLUMNS: dict[str, str] = {
 #: Both databases: the head of each key (its first :data:`KEY_HEAD_CHARS` characters, which
 #: start with the name's letters and digits run together) in a B-tree, then the owner
 #: (migration 0030). Stage one reads an exact name and a name prefix as one range of
-#: it in key order, a few entries for the best rows (:func:`store.search._head_first`),
+#: it in key order, a few entries for the best rows (:func:`store.search._best_first`),
 #: where the trigram indexes hand back every row holding the prefix's trigrams to be ranked
 #: (an admin's ``john`` at a million contacts: 87,000 of them).
 KEY_HEAD_INDEXES: dict[str, str] = {

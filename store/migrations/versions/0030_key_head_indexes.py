@@ -8,9 +8,9 @@ Create Date: 2026-12-04 20:10:00
 (:data:`store.search_index.KEY_HEAD_INDEXES`; byte order on PostgreSQL). A key starts with
 the name's letters and digits run together, so every record named ``q`` or starting with
 ``q`` is one range of it, in key order: stage one reads the best rows of a common exact name
-or prefix from there (:func:`store.search._head_first`) instead of ranking every row the
+or prefix from there (:func:`store.search._best_first`) instead of ranking every row the
 trigram index holds for it (an admin's ``john`` at a million contacts: 87,000 rows, p95
-120-170 ms). Not in the models, like the trigram indexes
+47-87 ms; 3-6 ms from the heads, BENCHMARKS.md). Not in the models, like the trigram indexes
 (:func:`store.search_index.include_object`); a later SQLite batch migration that recreates
 either table must make it again.
 """
