@@ -81,11 +81,9 @@ class Database:
                 "check_same_thread": False,
             }
         else:
-            # asyncpg prepares every statement, and after five runs PostgreSQL may keep a
-            # generic plan, one made without the parameters' values: for the lookup's
-            # `LIKE '%…%'` that is a sequential scan instead of the trigram index
-            # (1.2 s instead of 10-80 ms at a million contacts). Plan with the values.
-            kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+            # PostgreSQL keeps its default plan cache: a statement is planned once per
+            # connection, not at every run; the lookup alone plans with its values
+            # (store/planner.py).
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = POOL_OVERFLOW
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)

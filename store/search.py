@@ -79,8 +79,8 @@ import functools
 import re
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
@@ -117,6 +117,7 @@ from store.like import ESCAPE, escape_like
 from store.models import Company, Contact, SearchWord
 from store.offload import offloaded
 from store.pinyin import syllables
+from store.planner import local_settings, planned_with_values
 from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES, KEY_HEAD_CHARS
 from store.search_words import POSTINGS_OF, name_words
@@ -972,8 +973,10 @@ async def _scans_own_rows(records: Records, model: Searchable, q: _Query) -> boo
 
 #: A table whose highest id is above this has stage one read its best rows by cheaper
 #: ranges first (:func:`_best_first`), and match a two-character form at piece starts only
-#: (:func:`_stage_one`). In a smaller table ranking every match is cheap, and the extra
-#: statement would be most of a lookup's cost.
+#: (:func:`_stage_one`); on PostgreSQL a lookup that reads a big table plans its statements
+#: with their values (:func:`store.planner.planned_with_values`). In a smaller table ranking
+#: every match is cheap, a generic plan cannot go far wrong, and the extra statements would
+#: be most of a lookup's cost.
 BIG_TABLE_ROWS = 20_000
 #: A principal who sees every row reads at most this many rows holding a piece that starts
 #: with the query (in the trigram index's order) before ranking every match of a big table.
@@ -1186,7 +1189,9 @@ async def _first_try(records: Records, model: Searchable, q: _Query, big: bool) 
     return _FirstTry(model, None, _index_condition(records, pieces), final=complete)
 
 
-async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
+async def _stage_one(
+    records: Records, q: _Query, fetch: int, big: frozenset[Searchable]
+) -> list[Hit]:
     """Customers and people in one statement (a round trip each was a fifth of a
     ``/find``'s statements); a table whose first try was not final and came back short of
     the rows asked for is ranked again without the index. In a big table, a name's or a
@@ -1194,7 +1199,6 @@ async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
     two-character form is matched at piece starts only, and a CJK one also inside a piece
     through its pinyin: scanning every row for it inside a piece (tier 3, below every piece
     start) cost 7-21 ms for 50,000 companies on SQLite."""
-    big = frozenset([m for m in (Company, Contact) if await _is_big(records, m)])
     done, heads_of = await _best_first(records, q, fetch, big)
     tries = [
         await _first_try(records, model, q, model in big)
@@ -1429,25 +1433,22 @@ def _nearest(key: str | None, rank: dict[str, int]) -> int:
     return min((rank[word] for word in name_words(key) if word in rank), default=len(rank))
 
 
-@asynccontextmanager
-async def _postgres_typo_plan(session: AsyncSession, texts: list[str]) -> AsyncIterator[None]:
+def _postgres_typo_plan(
+    session: AsyncSession, texts: list[str]
+) -> AbstractAsyncContextManager[None]:
     """The typo stage's similarity floors (``texts``: as typed, then a Chinese query's
-    pinyin), and no sequential scans, for the statements run
-    inside (``set_config`` local to the transaction): a ``LIMIT`` may otherwise lead the
-    planner to read the table in order and check row after row (0.7 s for ``wilsin`` at a
-    million). ``enable_seqscan`` is put back afterwards; if a statement fails, the
-    transaction is aborted and its local settings go with it."""
+    pinyin), and no sequential scans, for the statements run inside: a ``LIMIT`` may
+    otherwise lead the planner to read the table in order and check row after row (0.7 s
+    for ``wilsin`` at a million). Put back afterwards (:func:`store.planner.local_settings`)."""
     reading_floor = min((_reading_floor(r) for r in texts[1:]), default=PG_READING_SIMILARITY)
-    before = await session.scalar(
-        select(
-            func.current_setting("enable_seqscan"),
-            func.set_config("pg_trgm.word_similarity_threshold", str(PG_WORD_SIMILARITY), True),
-            func.set_config("pg_trgm.similarity_threshold", str(reading_floor), True),
-            func.set_config("enable_seqscan", "off", True),
-        )
+    return local_settings(
+        session,
+        {
+            "pg_trgm.word_similarity_threshold": str(PG_WORD_SIMILARITY),
+            "pg_trgm.similarity_threshold": str(reading_floor),
+            "enable_seqscan": "off",
+        },
     )
-    yield
-    await session.execute(select(func.set_config("enable_seqscan", before, True)))
 
 
 async def _stage_two(records: Records, q: _Query) -> list[Hit]:
@@ -1544,11 +1545,15 @@ async def search(records: Records, query: str, *, limit: int = 8) -> list[Hit]:
     # At a million contacts a lookup's statements take 10-50 ms on SQLite: on the event
     # loop's thread that would stall webhook intake and deliveries for as long.
     with offloaded():
-        return await _search(records, q, limit)
+        big = frozenset([m for m in (Company, Contact) if await _is_big(records, m)])
+        if not big:  # see BIG_TABLE_ROWS
+            return await _search(records, q, limit, big)
+        async with planned_with_values(records.session):
+            return await _search(records, q, limit, big)
 
 
-async def _search(records: Records, q: _Query, limit: int) -> list[Hit]:
-    hits = await _stage_one(records, q, fetch=max(limit * 3, 24))
+async def _search(records: Records, q: _Query, limit: int, big: frozenset[Searchable]) -> list[Hit]:
+    hits = await _stage_one(records, q, max(limit * 3, 24), big)
     typed_out = _has_exact(hits) or any(_leads_name(h, q) or _reads_as(h, q) for h in hits)
     if len(hits) < limit and q.fuzzy is not None and not typed_out:
         seen = {(hit.kind, hit.id) for hit in hits}
