@@ -27,8 +27,11 @@ default; SQLAlchemy's own 5 made the peer open 48 in 800 messages).
 
 Printed per scenario and database: messages/s, p99 latency and process CPU per message,
 each as the median of the rounds with their range, and crmbot / peer as the ratio of the
-medians. The PostgreSQL server's own CPU is not counted for either. Say in the results
-whether the server ran with ``fsync`` and ``synchronous_commit`` on (``SHOW`` them).
+medians. The PostgreSQL server's own CPU is not in either side's process CPU; when the
+server runs on this machine it is printed apart, per message of the posting window, as
+"server CPU ms/msg" (``benchmarks/server_cpu.py``; crmbot's includes the replies it delivered
+meanwhile). Say in the results whether the server ran with ``fsync`` and
+``synchronous_commit`` on (``SHOW`` them).
 
 crmbot's replies go to the fake Telegram Bot API (``tests/fakes/telegram_api.py``), which by
 default runs in a child process of its own (``benchmarks/remote_telegram.py``), like the
@@ -70,6 +73,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.peer_bot import PeerBot
 from benchmarks.remote_telegram import RemoteTelegram
+from benchmarks.server_cpu import ServerCpu
 from benchmarks.webhook import (
     REPS,
     SECRET,
@@ -138,14 +142,20 @@ async def peer_run(
     try:
         if settle:
             await post_from_process(url, settle, concurrency, workdir=workdir)
+        server = (
+            await ServerCpu.start(database_url) if database_url.startswith("postgres") else None
+        )
         cpu = time.process_time()
         seconds, latencies = await post_from_process(url, payloads, concurrency, workdir=workdir)
         cpu = time.process_time() - cpu
+        server_seconds = await server.seconds_since() if server else None
     finally:
         await runner.cleanup()
         await peer.close()
     row = summary("peer", seconds, latencies)
     row["process_cpu_ms_per_msg"] = round(cpu / len(latencies) * 1000, 2)
+    if server_seconds is not None:
+        row["server_cpu_ms_per_msg"] = round(server_seconds / len(latencies) * 1000, 2)
     return row
 
 
@@ -158,11 +168,17 @@ async def crmbot_once(
     settle: list[bytes] | None = None,
 ) -> dict[str, Any]:
     await prepare(database_url)
+    server_seconds: list[float] = []
 
     async def poster(url: str, bodies: list[bytes], n: int) -> tuple[float, list[float]]:
-        return await post_from_process(url, bodies, n, workdir=workdir)
+        server = await ServerCpu.start(database_url) if bodies is payloads else None
+        posted = await post_from_process(url, bodies, n, workdir=workdir)
+        spent = await server.seconds_since() if server else None
+        if spent is not None:
+            server_seconds.append(spent)
+        return posted
 
-    return await crmbot_run(
+    row = await crmbot_run(
         payloads,
         concurrency,
         database_url,
@@ -172,6 +188,9 @@ async def crmbot_once(
         drain_timeout=DRAIN_TIMEOUT,
         settle=settle,
     )
+    if server_seconds:
+        row["server_cpu_ms_per_msg"] = round(server_seconds[0] / len(payloads) * 1000, 2)
+    return row
 
 
 def median_range(rows: list[dict[str, Any]], key: str) -> tuple[float, float, float]:
@@ -280,19 +299,21 @@ async def main() -> None:
         print(f"PostgreSQL: {durability}")
     header = (
         "| db | scenario | who | msg/s median [range] | p99 ms median [range] | CPU ms/msg "
-        "| CPU ms/msg, replies delivered |"
+        "| CPU ms/msg, replies delivered | server CPU ms/msg |"
     )
     print(header)
-    print("|" + "---|" * 7)
+    print("|" + "---|" * 8)
     for (database, scenario, who), rows in sorted(results.items()):
         rate, low, high = median_range(rows, "per_second")
         p99, p99_low, p99_high = median_range(rows, "p99_ms")
         cpu, _, _ = median_range(rows, "process_cpu_ms_per_msg")
         key = "cpu_ms_per_msg_delivered" if who == "crmbot" else "process_cpu_ms_per_msg"
         whole, _, _ = median_range(rows, key)
+        served = [r for r in rows if "server_cpu_ms_per_msg" in r]
+        server = f"{median_range(served, 'server_cpu_ms_per_msg')[0]:.2f}" if served else "–"
         print(
             f"| {database} | {scenario} | {who} | {rate:.0f} [{low:.0f}–{high:.0f}] | "
-            f"{p99:.0f} [{p99_low:.0f}–{p99_high:.0f}] | {cpu:.2f} | {whole:.2f} |"
+            f"{p99:.0f} [{p99_low:.0f}–{p99_high:.0f}] | {cpu:.2f} | {whole:.2f} | {server} |"
         )
     for database in sorted({k[0] for k in results}):
         for scenario in scenarios:
