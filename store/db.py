@@ -82,8 +82,7 @@ class Database:
             }
         else:
             # PostgreSQL keeps its default plan cache: a statement is planned once per
-            # connection, not at every run; the lookup alone plans with its values
-            # (store/planner.py).
+            # connection, not at every run (store/planner.py says why that is safe).
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = POOL_OVERFLOW
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)

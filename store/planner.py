@@ -1,29 +1,25 @@
 """PostgreSQL planner settings for a few statements, not for the whole connection.
 
-asyncpg prepares every statement, and after five runs PostgreSQL may keep a *generic* plan
-for it, one made without the parameters' values. For nearly every statement that is what we
-want: a message's writes and reads are planned once per connection instead of at every run
-(planning them afresh was 1.3 ms of the server's CPU per one-message log, more than running
-them). The lookup is the exception: without the values the planner cannot tell a rare
-``LIKE '%…%'`` from a common one, and a generic plan for it scanned a million rows (1.2 s
-where the trigram index takes 10-80 ms). So the lookup, and only it, plans with its values
-(:func:`planned_with_values`).
+Connections keep PostgreSQL's plan cache: asyncpg prepares every statement, PostgreSQL plans
+it with its values for its first five runs and then keeps a generic plan when that costs no
+more. Until the seventeenth session every connection forced a plan with the values at every
+run (``plan_cache_mode=force_custom_plan``: a generic plan of an early lookup's ``LIKE $1``
+had scanned a million rows), and planning a one-message log's statements took 1.3 ms of the
+server's CPU, more than running them. Today's lookup statements were measured at a million
+contacts with every plan generic and with none (BENCHMARKS.md, per-message round 15): the
+generic plans were as fast or faster, rare two-letter queries included.
 
-Settings are changed with ``set_config(…, is_local => true)``, which lasts until the
-transaction ends, and put back afterwards by the same statement shape. A statement that fails
-inside aborts the transaction, and its local settings go with it.
+What still needs a setting changes it for the statements inside :func:`local_settings` only
+(the typo stage's similarity floors and its ban on sequential scans).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-VALUES_PLANNED = {"plan_cache_mode": "force_custom_plan"}
-"""Every statement planned with its parameters' values, however often it has run."""
 
 
 def _is_postgresql(session: AsyncSession) -> bool:
@@ -33,7 +29,9 @@ def _is_postgresql(session: AsyncSession) -> bool:
 @asynccontextmanager
 async def local_settings(session: AsyncSession, settings: Mapping[str, str]) -> AsyncIterator[None]:
     """``settings`` for the statements run inside, then the values they had: one statement
-    before (it reads the old values and sets the new) and one after. Nothing on SQLite."""
+    before (it reads the old values and sets the new) and one after, both ``set_config``
+    local to the transaction: if a statement inside fails, the transaction is aborted and
+    the settings go with it. Nothing on SQLite."""
     if not _is_postgresql(session):
         yield
         return
@@ -50,9 +48,3 @@ async def local_settings(session: AsyncSession, settings: Mapping[str, str]) -> 
     await session.execute(
         select(*(func.set_config(name, before[i], True) for i, name in enumerate(names)))
     )
-
-
-def planned_with_values(session: AsyncSession) -> AbstractAsyncContextManager[None]:
-    """The statements run inside are planned with their values at every run (see the
-    module's docstring): for the lookup, whose best plan depends on what is looked up."""
-    return local_settings(session, VALUES_PLANNED)

@@ -117,7 +117,7 @@ from store.like import ESCAPE, escape_like
 from store.models import Company, Contact, SearchWord
 from store.offload import offloaded
 from store.pinyin import syllables
-from store.planner import local_settings, planned_with_values
+from store.planner import local_settings
 from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES, KEY_HEAD_CHARS
 from store.search_words import POSTINGS_OF, name_words
@@ -973,10 +973,8 @@ async def _scans_own_rows(records: Records, model: Searchable, q: _Query) -> boo
 
 #: A table whose highest id is above this has stage one read its best rows by cheaper
 #: ranges first (:func:`_best_first`), and match a two-character form at piece starts only
-#: (:func:`_stage_one`); on PostgreSQL a lookup that reads a big table plans its statements
-#: with their values (:func:`store.planner.planned_with_values`). In a smaller table ranking
-#: every match is cheap, a generic plan cannot go far wrong, and the extra statements would
-#: be most of a lookup's cost.
+#: (:func:`_stage_one`). In a smaller table ranking every match is cheap, and the extra
+#: statement would be most of a lookup's cost.
 BIG_TABLE_ROWS = 20_000
 #: A principal who sees every row reads at most this many rows holding a piece that starts
 #: with the query (in the trigram index's order) before ranking every match of a big table.
@@ -1189,9 +1187,7 @@ async def _first_try(records: Records, model: Searchable, q: _Query, big: bool) 
     return _FirstTry(model, None, _index_condition(records, pieces), final=complete)
 
 
-async def _stage_one(
-    records: Records, q: _Query, fetch: int, big: frozenset[Searchable]
-) -> list[Hit]:
+async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
     """Customers and people in one statement (a round trip each was a fifth of a
     ``/find``'s statements); a table whose first try was not final and came back short of
     the rows asked for is ranked again without the index. In a big table, a name's or a
@@ -1199,6 +1195,7 @@ async def _stage_one(
     two-character form is matched at piece starts only, and a CJK one also inside a piece
     through its pinyin: scanning every row for it inside a piece (tier 3, below every piece
     start) cost 7-21 ms for 50,000 companies on SQLite."""
+    big = frozenset([m for m in (Company, Contact) if await _is_big(records, m)])
     done, heads_of = await _best_first(records, q, fetch, big)
     tries = [
         await _first_try(records, model, q, model in big)
@@ -1545,15 +1542,11 @@ async def search(records: Records, query: str, *, limit: int = 8) -> list[Hit]:
     # At a million contacts a lookup's statements take 10-50 ms on SQLite: on the event
     # loop's thread that would stall webhook intake and deliveries for as long.
     with offloaded():
-        big = frozenset([m for m in (Company, Contact) if await _is_big(records, m)])
-        if not big:  # see BIG_TABLE_ROWS
-            return await _search(records, q, limit, big)
-        async with planned_with_values(records.session):
-            return await _search(records, q, limit, big)
+        return await _search(records, q, limit)
 
 
-async def _search(records: Records, q: _Query, limit: int, big: frozenset[Searchable]) -> list[Hit]:
-    hits = await _stage_one(records, q, max(limit * 3, 24), big)
+async def _search(records: Records, q: _Query, limit: int) -> list[Hit]:
+    hits = await _stage_one(records, q, fetch=max(limit * 3, 24))
     typed_out = _has_exact(hits) or any(_leads_name(h, q) or _reads_as(h, q) for h in hits)
     if len(hits) < limit and q.fuzzy is not None and not typed_out:
         seen = {(hit.kind, hit.id) for hit in hits}
