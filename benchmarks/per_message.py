@@ -142,9 +142,7 @@ async def peer_run(
     try:
         if settle:
             await post_from_process(url, settle, concurrency, workdir=workdir)
-        server = (
-            await ServerCpu.start(database_url) if database_url.startswith("postgres") else None
-        )
+        server = await ServerCpu.start(database_url)  # None on SQLite
         cpu = time.process_time()
         seconds, latencies = await post_from_process(url, payloads, concurrency, workdir=workdir)
         cpu = time.process_time() - cpu
