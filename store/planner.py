@@ -22,19 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def _is_postgresql(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 @asynccontextmanager
 async def local_settings(session: AsyncSession, settings: Mapping[str, str]) -> AsyncIterator[None]:
     """``settings`` for the statements run inside, then the values they had: one statement
     before (it reads the old values and sets the new) and one after, both ``set_config``
     local to the transaction: if a statement inside fails, the transaction is aborted and
-    the settings go with it. Nothing on SQLite."""
-    if not _is_postgresql(session):
-        yield
-        return
+    the settings go with it. PostgreSQL only (its callers ask first)."""
     names = sorted(settings)
     before = (
         await session.execute(

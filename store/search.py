@@ -828,6 +828,13 @@ def _fewest(groups: Iterable[list[str]]) -> list[list[str]]:
     ]
 
 
+def _holding_any(pieces: Iterable[str]) -> str:
+    """SQLite's FTS5 query for the rows that may hold one of ``pieces``: a few of each
+    piece's trigrams (:func:`_sparse_trigrams`), a group that holds another's left out
+    (:func:`_fewest`)."""
+    return _fts_query(_fewest(_sparse_trigrams(piece) for piece in pieces))
+
+
 def _index_condition(records: Records, pieces: list[str]) -> tuple[Any, dict[str, str]]:
     """Rows whose key may hold one of ``pieces``: a superset the ``LIKE`` then rechecks.
 
@@ -836,7 +843,7 @@ def _index_condition(records: Records, pieces: list[str]) -> tuple[Any, dict[str
     planner serves ``LIKE '%piece%'`` from the GIN index itself.
     """
     if _is_sqlite(records):
-        return "fts", {"fts": _fts_query(_fewest(_sparse_trigrams(p) for p in pieces))}
+        return "fts", {"fts": _holding_any(pieces)}
     return "like", {f"i{i}": _sparse_pattern(piece) for i, piece in enumerate(pieces)}
 
 
@@ -1095,7 +1102,7 @@ def _starts_params(q: _Query, sqlite: bool) -> dict[str, str]:
     domain_end = _top_level_domain(q.text_forms[0])
     pieces = [" " + _without_end(piece, domain_end) for piece in (*q.forms, *q.tokens)]
     if sqlite:
-        return {"starts_fts": _fts_query(_fewest(_sparse_trigrams(p) for p in pieces))}
+        return {"starts_fts": _holding_any(pieces)}
     return {f"s{i}": f"%{escape_like(piece)}%" for i, piece in enumerate(pieces)}
 
 
