@@ -73,7 +73,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.peer_bot import PeerBot
 from benchmarks.remote_telegram import RemoteTelegram
-from benchmarks.server_cpu import ServerCpu
+from benchmarks.server_cpu import ServerCpu, with_server_cpu
 from benchmarks.webhook import (
     REPS,
     SECRET,
@@ -152,8 +152,7 @@ async def peer_run(
         await peer.close()
     row = summary("peer", seconds, latencies)
     row["process_cpu_ms_per_msg"] = round(cpu / len(latencies) * 1000, 2)
-    if server_seconds is not None:
-        row["server_cpu_ms_per_msg"] = round(server_seconds / len(latencies) * 1000, 2)
+    with_server_cpu(row, server_seconds, len(latencies))
     return row
 
 
@@ -186,8 +185,7 @@ async def crmbot_once(
         drain_timeout=DRAIN_TIMEOUT,
         settle=settle,
     )
-    if server_seconds:
-        row["server_cpu_ms_per_msg"] = round(server_seconds[0] / len(payloads) * 1000, 2)
+    with_server_cpu(row, server_seconds[0] if server_seconds else None, len(payloads))
     return row
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -67,6 +68,12 @@ class ServerCpu:
         meanwhile are counted whole)."""
         ticks = _total_ticks(self.postmaster, await _server_pids(self.url))
         return None if ticks is None else (ticks - self.start_ticks) / _TICK
+
+
+def with_server_cpu(row: dict[str, Any], seconds: float | None, messages: int) -> None:
+    """``row``'s ``server_cpu_ms_per_msg``, when the server's CPU was measured."""
+    if seconds is not None:
+        row["server_cpu_ms_per_msg"] = round(seconds / messages * 1000, 2)
 
 
 def _total_ticks(postmaster: int, pids: list[int]) -> int | None:
