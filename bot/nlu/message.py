@@ -284,32 +284,110 @@ _NOT_AFTER_WORD = r"(?-i:(?<![A-Za-z0-9]))"
 _NOT_BEFORE_WORD = r"(?-i:(?![A-Za-z0-9]))"
 
 
-def _phrase(word: str) -> str:
-    """One keyword as a pattern: whitespace flexible, ending on a whole word where it is
-    ASCII (its start is checked once for all such words, see :func:`_union`)."""
-    body = r"\s+".join(re.escape(part) for part in word.split())
-    if _ASCII_WORD.match(word[-1]):
-        body += _NOT_BEFORE_WORD
-    return body
+_Trie = dict[str, "_Trie"]
+_ENDS = "\x00"
+"""A trie node's key for "a keyword ends here"."""
+_ENDS_A_WORD = "\x01"
+"""… and, as it ends in an ASCII letter or digit, it must end a word."""
+_ENDINGS = (_ENDS, _ENDS_A_WORD)
+_GUARDED_AT = 8
+"""A node with this many continuations is entered only where one of them can start."""
 
 
-def _union(words: Iterable[str]) -> str:
-    """Longest first, so "met with" wins over "met" and "拜访了" over "拜访".
+def _union(words: Iterable[str], *, ignore_case: bool = True) -> str:
+    """One pattern for all ``words``; where several match at a position, the longest wins
+    ("met with" over "met", "拜访了" over "拜访"). Whitespace inside a keyword matches any
+    run of whitespace, and a keyword ending in an ASCII letter or digit must end a word.
+
+    Written as a trie (``"call" | "called" | "cancel"`` as ``ca(?:ll(?:ed)?|ncel)``),
+    because ``re`` tries an alternation's branches one after another at every position:
+    with a few hundred keywords the plain alternation made ``parse_log`` spend most of its
+    time failing branches. Each node's branches begin with different characters (folded
+    when the pattern is compiled with IGNORECASE, ``ignore_case``), so at most one can go
+    on, and each node tries its longer keywords before ending there: the same match as the
+    alternation sorted longest first.
 
     Words that start with an ASCII letter or digit must start a word; that check is made
-    once, before their alternation, rather than in each branch: a lookbehind opening every
-    branch keeps ``re`` from skipping positions by their first character, and made the
-    stage phrases alone cost 0.5 ms per message. Both groups' words start with different
-    characters, so at any position at most one group can match, and the order holds."""
-    ordered = sorted(set(words), key=lambda w: (-len(w), w))
-    if not ordered:
-        return "(?!)"
-    ascii_start = [_phrase(w) for w in ordered if _ASCII_WORD.match(w[0])]
-    others = [_phrase(w) for w in ordered if not _ASCII_WORD.match(w[0])]
-    groups = [_NOT_AFTER_WORD + "(?:" + "|".join(ascii_start) + ")"] if ascii_start else []
+    once, before their trie, rather than in each branch: a lookbehind opening every branch
+    keeps ``re`` from skipping positions by their first character. Both groups' words
+    start with different characters, so at any position at most one group can match."""
+    ascii_start: _Trie = {}
+    others: _Trie = {}
+    for word in words:
+        units = " ".join(word.split())
+        if not units:
+            continue
+        node = ascii_start if _ASCII_WORD.match(units[0]) else others
+        for unit in units:
+            folded = unit.lower() if ignore_case else unit
+            node = node.setdefault(folded if len(folded) == 1 else unit, {})
+        node[_ENDS_A_WORD if _ASCII_WORD.match(units[-1]) else _ENDS] = {}
+    groups = [_NOT_AFTER_WORD + _branches(ascii_start, ignore_case)] if ascii_start else []
     if others:
-        groups.append("(?:" + "|".join(others) + ")")
-    return "(?:" + "|".join(groups) + ")"
+        groups.append(_branches(others, ignore_case))
+    return "(?:" + "|".join(groups) + ")" if groups else "(?!)"
+
+
+def _branches(node: _Trie, ignore_case: bool) -> str:
+    """A trie node as a pattern: its continuations, then (if a keyword ends here) the end.
+
+    Where a node has several continuations, ``re`` tries them one by one, and skips one
+    without entering it only if it begins with a plain literal or character class. So each
+    branch's first character is written case-sensitively (``(?-i:[cC])``, a class of both
+    cases, not a case-folding literal), the continuations that are a whole keyword's last
+    character share one class (a few hundred surnames are one test, not a few hundred),
+    and a node with many continuations is guarded by a class of their first characters."""
+    continuations = [(unit, child) for unit, child in node.items() if unit not in _ENDINGS]
+    ending = _NOT_BEFORE_WORD if _ENDS_A_WORD in node else "" if _ENDS in node else None
+    if len(continuations) == 1 and ending is None:
+        unit, child = continuations[0]
+        return _unit(unit, ignore_case, alone=True) + _branches(child, ignore_case)
+    branches: list[str] = []
+    last_chars: dict[str, list[str]] = {}  # by the ending that follows them
+    for unit, child in continuations:
+        if unit != " " and len(child) == 1 and next(iter(child)) in _ENDINGS:
+            last_chars.setdefault(_branches(child, ignore_case), []).append(unit)
+        else:
+            branches.append(_unit(unit, ignore_case) + _branches(child, ignore_case))
+    for after, units in last_chars.items():
+        branches.append(_class(units, ignore_case) + after)
+    if ending is not None:
+        branches.append(ending)
+    pattern = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ending is None and len(continuations) >= _GUARDED_AT:
+        pattern = "(?=" + _class([unit for unit, _ in continuations], ignore_case) + ")" + pattern
+    return pattern
+
+
+def _unit(unit: str, ignore_case: bool, *, alone: bool = False) -> str:
+    """One edge of the trie; a branch's first (not ``alone``) as a class of both cases."""
+    if unit == " ":
+        return r"\s+"
+    if ignore_case and not alone and _has_cases(unit):
+        return _class([unit], ignore_case)
+    return re.escape(unit)
+
+
+def _class(units: list[str], ignore_case: bool) -> str:
+    """A character class of ``units`` (and both cases of each), matched case-sensitively."""
+    chars = dict.fromkeys(
+        variant
+        for unit in units
+        for variant in (
+            (r"\s",)
+            if unit == " "
+            else (unit, unit.lower(), unit.upper())
+            if ignore_case and _has_cases(unit)
+            else (unit,)
+        )
+    )
+    body = "".join(c if c == r"\s" else re.escape(c) for c in chars)
+    return "(?-i:[" + body + "])" if ignore_case else "[" + body + "]"
+
+
+def _has_cases(unit: str) -> bool:
+    lower, upper = unit.lower(), unit.upper()
+    return lower != upper and len(lower) == len(upper) == 1
 
 
 def _norm(phrase: str) -> str:
@@ -362,14 +440,16 @@ class _Compiled:
         self.acronym_titles = {t for t in kw.contact_titles if t.isupper() or _CJK.search(t)}
         self.contact_ignore = re.compile(_union(kw.contact_ignore), flags)
         self.not_titles = kw.contact_not_titles
-        surnames = _union(kw.contact_surnames)
+        # Compiled case-sensitively, so their tries keep each character as written.
+        surnames = _union(kw.contact_surnames, ignore_case=False)
+        titles = _union(kw.contact_title_suffixes, ignore_case=False)
+        familiar = _union(kw.contact_familiar_prefixes, ignore_case=False)
         self.cn_person = re.compile(
-            f"(?P<sur>{surnames})(?P<title>{_union(kw.contact_title_suffixes)})"
-            f"|(?P<fam>{_union(kw.contact_familiar_prefixes)})(?P<fsur>{surnames})"
+            f"(?P<sur>{surnames})(?P<title>{titles})|(?P<fam>{familiar})(?P<fsur>{surnames})"
         )
         self.cn_named = re.compile(f"{surnames}[\u4e00-\u9fff]{{1,2}}")
         self.honorific = re.compile(
-            _union(kw.contact_honorifics) + r"\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
+            _union(kw.contact_honorifics, ignore_case=False) + r"\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
         )
         self.contact_cue = re.compile(_union(kw.contact_cues) + r"\s*", flags)
         self.not_names = {_norm(word) for word in kw.contact_not_names}
@@ -409,26 +489,29 @@ class _Compiled:
             r"^[(（]?" + _union(kw.customer_regions) + r"[)）]?(?:市|省)?", flags
         )
         self.stop = re.compile(_union(kw.customer_stop_words) + r"|(?<=[\u4e00-\u9fff])\d", flags)
-        self.lead_in = re.compile(  # used with .match(text, pos): anchored at pos
-            "(?:"
-            + "|".join(
+        # Used with .match(text, pos), anchored at pos, and the longest lead-in is skipped.
+        self.lead_in = re.compile(
+            _union(
                 (
-                    _union(kw.customer_lead_in),
-                    self.activity.regex.pattern,
-                    _union(kw.follow_up_cues),
-                    _union(kw.customer_after),
+                    *kw.customer_lead_in,
+                    *self.activity.labels,
+                    *kw.follow_up_cues,
+                    *kw.customer_after,
                 )
             )
-            + r")\s*",
+            + r"\s*",
             flags,
         )
+        # Whether a keyword starts (``match``) or is all (``fullmatch``) of a text: which
+        # list it comes from does not matter, so all are one trie.
         self.keyword_start = re.compile(
-            "|".join(
+            _union(
                 (
-                    self.activity.regex.pattern,
-                    self.follow_up.pattern,
-                    self.stage_says.regex.pattern,
-                    self.stage_names.regex.pattern,
+                    *self.activity.labels,
+                    *kw.follow_up_cues,
+                    *kw.stage_next_step_cues,
+                    *self.stage_says.labels,
+                    *self.stage_names.labels,
                 )
             ),
             flags,

@@ -268,10 +268,14 @@ def _word_re(word: str) -> re.Pattern[str]:
 
 def _near(word: str, target: str) -> bool:
     """A small typo of ``target`` (one letter wrong, missing, extra or swapped); only
-    for words long enough that one letter cannot make another word."""
+    for words long enough that one letter cannot make another word. Words whose lengths
+    differ by more than one are never that near, and are told apart without rapidfuzz:
+    every free-text message asks this of each of its long words."""
+    if len(target) < 5 or abs(len(word) - len(target)) > 1:
+        return False
     from rapidfuzz.distance import DamerauLevenshtein
 
-    return len(target) >= 5 and DamerauLevenshtein.distance(word, target, score_cutoff=1) <= 1
+    return DamerauLevenshtein.distance(word, target, score_cutoff=1) <= 1
 
 
 def fix_group_words(text: str) -> str:

@@ -1,0 +1,103 @@
+"""The parser's keyword patterns are tries (issue 20: ``re`` failed a plain alternation's
+branches one by one at every position). A trie must match exactly what the alternation
+sorted longest first matched: the same keyword, at the same places, with the same word
+edges, whitespace and case rules. Checked here against that alternation, written out
+plainly, on the shipped keyword lists and on random ones built to share prefixes."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+
+import pytest
+
+from bot.nlu.message import _union, default_keywords
+
+EDGE_BEFORE = r"(?-i:(?<![A-Za-z0-9]))"
+EDGE_AFTER = r"(?-i:(?![A-Za-z0-9]))"
+
+
+def plain_alternation(words: Iterable[str]) -> str:
+    """The keywords as the parser wrote them before the tries: longest first."""
+    branches = []
+    for word in sorted(set(words), key=lambda w: (-len(w), w)):
+        body = r"\s+".join(re.escape(part) for part in word.split())
+        if re.match(r"[A-Za-z0-9]", word[0]):
+            body = EDGE_BEFORE + body
+        if re.match(r"[A-Za-z0-9]", word[-1]):
+            body += EDGE_AFTER
+        branches.append(body)
+    return "(?:" + "|".join(branches) + ")"
+
+
+def spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int] | None]:
+    """What the pattern matches starting at each position of ``text``."""
+    return [m.span() if (m := pattern.match(text, i)) else None for i in range(len(text) + 1)]
+
+
+def assert_same(words: list[str], texts: Iterable[str], flags: re.RegexFlag) -> None:
+    trie = re.compile(_union(words, ignore_case=bool(flags & re.IGNORECASE)), flags)
+    plain = re.compile(plain_alternation(words), flags)
+    for text in texts:
+        assert spans(trie, text) == spans(plain, text), text
+        assert [m.span() for m in trie.finditer(text)] == [
+            m.span() for m in plain.finditer(text)
+        ], text
+
+
+def test_the_longest_keyword_wins_and_ascii_keywords_end_on_a_word_edge() -> None:
+    pattern = re.compile(_union(["met", "met with", "call", "called", "拜访", "拜访了"]), re.I)
+    assert pattern.match("Met  With them").group() == "Met  With"  # type: ignore[union-attr]
+    assert pattern.match("met withdrawal").group() == "met"  # type: ignore[union-attr]
+    assert pattern.match("calledx") is None
+    assert pattern.search("recalled") is None  # a keyword starts a word, too
+    assert pattern.match("拜访了客户").group() == "拜访了"  # type: ignore[union-attr]
+
+
+def test_a_case_sensitive_trie_keeps_each_character_as_written() -> None:
+    pattern = re.compile(_union(["Mr", "Mrs", "Dr"], ignore_case=False))
+    assert pattern.match("Mrs Lee").group() == "Mrs"  # type: ignore[union-attr]
+    assert pattern.match("mrs Lee") is None
+
+
+def test_the_shipped_keyword_lists_match_as_their_alternations_did() -> None:
+    kw = default_keywords()
+    texts = [
+        "called Customer 07 Ltd, they want a revised quote #12, follow up Friday 10am",
+        "Met with Sarah Lee at Globex; moved the deal to negotiation, not won yet",
+        "今天拜访了星辰科技张总，聊了ERP升级的进度，下周二下午3点跟进",
+        "跟进蓝海物流的王经理 报价20万 下次再约 还没签",
+        "CALLED ACME CORPORATION LTD. re: proposal sent, next step demo on Mon",
+    ]
+    lists = [
+        kw.activity_ignore,
+        kw.stage_ignore,
+        kw.follow_up_cues,
+        kw.contact_titles,
+        kw.customer_legal_suffixes,
+        kw.customer_generic_words,
+        kw.customer_lead_in,
+        kw.amount_deal_cues,
+        [word for _, words in kw.activities for word in words],
+        [word for _, words in kw.stage_says for word in words],
+    ]
+    for words in lists:
+        assert_same(list(words), texts, re.IGNORECASE)
+    assert_same(list(kw.contact_surnames), texts, re.NOFLAG)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_keywords_sharing_prefixes_match_as_their_alternation_did(seed: int) -> None:
+    rng = random.Random(seed)
+    letters = "abcAB 1-.王王李"
+    words = list(
+        {
+            "".join(rng.choice(letters) for _ in range(rng.randint(1, 5))).strip() or "a"
+            for _ in range(rng.randint(1, 30))
+        }
+    )
+    pool = [*words, "  ", "x", "Ab", "b1", "王李", "\t"]
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(30)]
+    flags = re.IGNORECASE if seed % 2 else re.NOFLAG
+    assert_same(words, texts, flags)
