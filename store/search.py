@@ -64,9 +64,9 @@ before; 3.5 ms after). There, too, a two-letter form is matched at piece starts 
 one also inside a piece through its pinyin), not by scanning every row. Left slow
 (BENCHMARKS.md, "Quick lookup at 1,000,000 contacts"): a single CJK character is matched in
 the first rows holding it (:func:`_first_try`), so one that no row holds reads them all;
-a two-letter piece start on PostgreSQL, whose trigram index pads it into ``"  l"``, held
-by nearly every key (p95 25 ms at a million contacts); PostgreSQL's near words for a
-Chinese name's pinyin (10-17 ms). A typo'd
+PostgreSQL's near words for a Chinese name's pinyin (10-17 ms). (An admin's two-letter
+piece start on PostgreSQL, p95 25-38 ms at a million contacts, was the planner reading
+every match to join it to the first ones: :func:`_starts`, 6-8 ms.) A typo'd
 short word whose trigrams a whole population of rows holds apart (``wiite``: every ``white``
 row holds ``"  w"``, ``ite`` and ``te "``) used to make PostgreSQL's lossy GIN index offer
 all of them to a heap recheck that none passed (≈ 25,000 rows, 0.3 s at a million); the
@@ -1029,17 +1029,25 @@ def _starts(part: _Early, dialect: str, forms: int, tokens: int) -> Select[Any]:
     """Of the first :data:`STARTS_READ` rows the trigram index holds for a piece start
     (``" zw"``), those that truly hold one: the ``c`` and ``t`` patterns of
     :func:`_stage_one_params`. SQLite's FTS5 hands rows back in id order and stops at the
-    limit; PostgreSQL's GIN condition is the ``s`` patterns."""
+    limit. PostgreSQL's GIN condition is the ``s`` patterns, and the first rows are read
+    whole and checked as they are: written as rows whose ids are among the first, the
+    planner, which takes a pattern's matches for a hundred, read all of them (an admin's
+    ``lh``, 11,845 contacts at a million: 29 ms, against 4 for the first 96)."""
     model, column = part.model, part.model.search_key
     if dialect == "sqlite":
         fts = _FTS[model]
         match = fts.c.whole.op("MATCH")(bindparam("starts_fts", type_=Text))
-        first: Select[Any] = select(fts.c.rowid).where(match)
-    else:
-        first = select(model.id).where(or_(*_likes(column, "s", forms + tokens)))
-    starting = or_(*_likes(column, "c", forms), *_likes(column, "t", tokens))
-    stmt = select(*_columns(model)).where(part.scope, starting)
-    return stmt.where(model.id.in_(first.limit(STARTS_READ)))
+        first = select(fts.c.rowid).where(match).limit(STARTS_READ)
+        starting = or_(*_likes(column, "c", forms), *_likes(column, "t", tokens))
+        return select(*_columns(model)).where(part.scope, starting, model.id.in_(first))
+    rows = (
+        select(*_columns(model))
+        .where(part.scope, or_(*_likes(column, "s", forms + tokens)))
+        .limit(STARTS_READ)
+        .subquery("first_starts")
+    )
+    key = rows.c.search_key
+    return select(*rows.c).where(or_(*_likes(key, "c", forms), *_likes(key, "t", tokens)))
 
 
 @functools.lru_cache(maxsize=1024)

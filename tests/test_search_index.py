@@ -462,6 +462,30 @@ async def test_an_admins_two_letters_in_a_big_book_read_the_first_piece_starts(b
     assert await _names(bot, boss, "ow") == ["Kowzwa Trading"]
 
 
+@pytest.mark.postgresql_only
+async def test_postgresql_reads_the_first_piece_starts_once(bot, monkeypatch):
+    """The first rows holding a piece start are read whole and checked as they are. Asked
+    for as rows whose ids are among the first, the planner, which takes a pattern's
+    matches for a hundred, read every match of the table and joined them to the first
+    (an admin's ``lh`` at a million contacts: 11,845 rows read, 29 ms): one scan of the
+    table, never two."""
+    monkeypatch.setattr(store_search, "BIG_TABLE_ROWS", 0)
+    boss = await bot.user("boss", role="admin")
+    q = store_search._parse_query("lh")
+    assert q is not None
+    part = store_search._Early(Contact, store_search._head_scope(Contact, None, "postgresql"), True)
+    statement = store_search._starts(part, "postgresql", len(q.forms), len(q.tokens)).params(
+        **store_search._stage_one_params(q), **store_search._starts_params(q, sqlite=False)
+    )
+    sql = str(statement.compile(bot.db.engine, compile_kwargs={"literal_binds": True}))
+    session, _records = await bot.records_for(boss)
+    async with session, session.begin():
+        connection = await session.connection()
+        rows = await connection.exec_driver_sql(f"EXPLAIN {sql}")
+        plan = "\n".join(str(row[0]) for row in rows)
+    assert plan.count(" on contacts") == 1, plan
+
+
 def test_a_domains_lookup_leaves_its_top_level_domain_to_the_like():
     """``.co`` and ``com`` are in every key with an e-mail: the trigram index is asked for
     the rest of a domain, and the ``LIKE`` checks the whole of it."""
