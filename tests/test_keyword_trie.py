@@ -6,14 +6,17 @@ plainly, on the shipped keyword lists and on random ones built to share prefixes
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import pytest
 
-from bot.nlu.message import _union, default_keywords
+from bot.nlu.message import Keywords, _union, default_keywords, parse_log, warm_up
 
+NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 EDGE_BEFORE = r"(?-i:(?<![A-Za-z0-9]))"
 EDGE_AFTER = r"(?-i:(?![A-Za-z0-9]))"
 
@@ -101,3 +104,26 @@ def test_random_keywords_sharing_prefixes_match_as_their_alternation_did(seed: i
     texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(30)]
     flags = re.IGNORECASE if seed % 2 else re.NOFLAG
     assert_same(words, texts, flags)
+
+
+def test_a_pattern_is_compiled_when_first_used_and_a_server_compiles_all_first():
+    """``crmbot parse`` compiles only what its message uses (about half the patterns: most
+    of its start-up was ``re``'s compiler); a server's :func:`warm_up` compiles them all,
+    so no user's message pays for one."""
+    keywords = Keywords.load()
+    compiled = keywords.compiled
+    lazy = [
+        name
+        for name, value in vars(type(compiled)).items()
+        if isinstance(value, functools.cached_property)
+    ]
+    assert len(lazy) > 30
+    assert not [name for name in lazy if name in vars(compiled)]
+    parse_log("called Acme", NOW, keywords=keywords)
+    used = [name for name in lazy if name in vars(compiled)]
+    assert 0 < len(used) < len(lazy)
+    compiled.compile_all()
+    assert [name for name in lazy if name not in vars(compiled)] == []
+    default_keywords.cache_clear()  # a fresh process's keywords, none compiled yet
+    warm_up()
+    assert [name for name in lazy if name not in vars(default_keywords().compiled)] == []

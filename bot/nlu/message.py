@@ -318,9 +318,9 @@ def _union(words: Iterable[str], *, ignore_case: bool = True) -> str:
         if not units:
             continue
         node = ascii_start if _ASCII_WORD.match(units[0]) else others
-        for unit in units:
-            folded = unit.lower() if ignore_case else unit
-            node = node.setdefault(folded if len(folded) == 1 else unit, {})
+        folded = units.lower() if ignore_case else units
+        for unit in folded if len(folded) == len(units) else units:  # "İ" lowers to two
+            node = node.setdefault(unit, {})
         node[_ENDS_A_WORD if _ASCII_WORD.match(units[-1]) else _ENDS] = {}
     groups = [_NOT_AFTER_WORD + _branches(ascii_start, ignore_case)] if ascii_start else []
     if others:
@@ -337,18 +337,27 @@ def _branches(node: _Trie, ignore_case: bool) -> str:
     of them can start (a lookahead of their first characters). Writing each branch's first
     character as a class of both cases, which ``re`` can skip without entering the branch,
     saved a further 2 % of ``parse_log`` and cost every process 10 ms more to compile."""
-    continuations = [(unit, child) for unit, child in node.items() if unit not in _ENDINGS]
+    run: list[str] = []  # a chain of single continuations, written as one literal
+    while len(node) == 1:
+        ((unit, child),) = node.items()
+        if unit in _ENDINGS:
+            break
+        run.append(unit)
+        node = child
+    head = r"\s+".join(re.escape(part) for part in "".join(run).split(" ")) if run else ""
     ending = _NOT_BEFORE_WORD if _ENDS_A_WORD in node else "" if _ENDS in node else None
-    if len(continuations) == 1 and ending is None:
-        unit, child = continuations[0]
-        return _unit(unit) + _branches(child, ignore_case)
+    continuations = [(unit, child) for unit, child in node.items() if unit not in _ENDINGS]
+    if not continuations:
+        return head + (ending or "")
     branches: list[str] = []
     last_chars: dict[str, list[str]] = {}  # by the ending that follows them
     for unit, child in continuations:
         if unit != " " and len(child) == 1 and next(iter(child)) in _ENDINGS:
             last_chars.setdefault(_branches(child, ignore_case), []).append(unit)
         else:
-            branches.append(_unit(unit) + _branches(child, ignore_case))
+            branches.append(
+                (r"\s+" if unit == " " else re.escape(unit)) + _branches(child, ignore_case)
+            )
     for after, units in last_chars.items():
         branches.append(_class(units, ignore_case) + after)
     if ending is not None:
@@ -356,12 +365,7 @@ def _branches(node: _Trie, ignore_case: bool) -> str:
     pattern = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     if ending is None and len(continuations) >= _GUARDED_AT:
         pattern = "(?=" + _class([unit for unit, _ in continuations], ignore_case) + ")" + pattern
-    return pattern
-
-
-def _unit(unit: str) -> str:
-    """One edge of the trie: a character, or a run of whitespace."""
-    return r"\s+" if unit == " " else re.escape(unit)
+    return head + pattern
 
 
 def _class(units: list[str], ignore_case: bool) -> str:
@@ -404,103 +408,213 @@ class _Lexicon:
         return self.labels[_norm(match.group())]
 
 
+_FLAGS = re.IGNORECASE
+
+
 class _Compiled:
-    """Regular expressions built once per :class:`Keywords`."""
+    """Regular expressions built once per :class:`Keywords`, each when first used.
+
+    Compiling all of them is most of ``crmbot parse``'s start-up (61 ms of ``re``'s
+    compiler for the shipped keywords, and the tries' building), and one message uses about
+    half of them: "called Acme" needs 20 of 39. A server compiles them all before it serves
+    (:func:`warm_up`), so no user's message pays for one."""
 
     def __init__(self, kw: Keywords) -> None:
-        flags = re.IGNORECASE
-        self.activity = _Lexicon(kw.activities)
-        self.activity_ignore = re.compile(_union(kw.activity_ignore), flags)
+        self._kw = kw
+        self.acronym_titles = {t for t in kw.contact_titles if t.isupper() or _CJK.search(t)}
+        self.not_titles = kw.contact_not_titles
+        self.not_names = {_norm(word) for word in kw.contact_not_names}
+        self.links = {_norm(word) for word in kw.customer_links}
+        self.not_customers = {_norm(word) for word in kw.customer_not_names}
 
-        self.stage_ignore = re.compile(_union(kw.stage_ignore), flags)
-        self.stage_says = _Lexicon(kw.stage_says)
-        self.stage_says_at_end = _Lexicon(kw.stage_says_at_clause_end)
-        self.stage_names = _Lexicon(kw.stage_names)
-        self.stage_move = re.compile(
-            _union(kw.stage_move_cues)
+    def compile_all(self) -> None:
+        """Every pattern compiled now, not at its first use."""
+        for name, value in vars(type(self)).items():
+            if isinstance(value, functools.cached_property):
+                getattr(self, name)
+
+    @functools.cached_property
+    def activity(self) -> _Lexicon:
+        return _Lexicon(self._kw.activities)
+
+    @functools.cached_property
+    def activity_ignore(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.activity_ignore), _FLAGS)
+
+    @functools.cached_property
+    def stage_ignore(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.stage_ignore), _FLAGS)
+
+    @functools.cached_property
+    def stage_says(self) -> _Lexicon:
+        return _Lexicon(self._kw.stage_says)
+
+    @functools.cached_property
+    def stage_says_at_end(self) -> _Lexicon:
+        return _Lexicon(self._kw.stage_says_at_clause_end)
+
+    @functools.cached_property
+    def stage_names(self) -> _Lexicon:
+        return _Lexicon(self._kw.stage_names)
+
+    @functools.cached_property
+    def stage_move(self) -> re.Pattern[str]:
+        return re.compile(
+            _union(self._kw.stage_move_cues)
             + r"\s*(?:the\s+|a\s+)?(?P<name>"
             + self.stage_names.regex.pattern
             + ")",
-            flags,
+            _FLAGS,
         )
-        # "not won", "还没签", and a few characters in between in Chinese ("别急着标赢单").
-        self.negated = re.compile(
-            _union(kw.stage_negations) + r"(?:[\u4e00-\u9fff]{1,3}$|\s*$)", flags
-        )
-        # Follow-up and next-step cues both mark a clause as a plan ("next step proposal",
-        # "下次再约") and its date as the follow-up.
-        self.follow_up = re.compile(_union((*kw.follow_up_cues, *kw.stage_next_step_cues)), flags)
-        self.follow_up_only = re.compile(_union(kw.follow_up_cues), flags)
 
-        self.titles = re.compile(_union(kw.contact_titles), flags)
-        self.acronym_titles = {t for t in kw.contact_titles if t.isupper() or _CJK.search(t)}
-        self.contact_ignore = re.compile(_union(kw.contact_ignore), flags)
-        self.not_titles = kw.contact_not_titles
-        # Compiled case-sensitively, so their tries keep each character as written.
-        surnames = _union(kw.contact_surnames, ignore_case=False)
+    @functools.cached_property
+    def negated(self) -> re.Pattern[str]:
+        """ "not won", "还没签", and a few characters in between in Chinese ("别急着标赢单")."""
+        return re.compile(
+            _union(self._kw.stage_negations) + r"(?:[\u4e00-\u9fff]{1,3}$|\s*$)", _FLAGS
+        )
+
+    @functools.cached_property
+    def follow_up(self) -> re.Pattern[str]:
+        """Follow-up and next-step cues both mark a clause as a plan ("next step proposal",
+        "下次再约") and its date as the follow-up."""
+        kw = self._kw
+        return re.compile(_union((*kw.follow_up_cues, *kw.stage_next_step_cues)), _FLAGS)
+
+    @functools.cached_property
+    def follow_up_only(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.follow_up_cues), _FLAGS)
+
+    @functools.cached_property
+    def titles(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.contact_titles), _FLAGS)
+
+    @functools.cached_property
+    def contact_ignore(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.contact_ignore), _FLAGS)
+
+    @functools.cached_property
+    def _surnames(self) -> str:
+        """Compiled case-sensitively (as are the titles and prefixes around them), so their
+        tries keep each character as written."""
+        return _union(self._kw.contact_surnames, ignore_case=False)
+
+    @functools.cached_property
+    def cn_person(self) -> re.Pattern[str]:
+        kw, surnames = self._kw, self._surnames
         titles = _union(kw.contact_title_suffixes, ignore_case=False)
         familiar = _union(kw.contact_familiar_prefixes, ignore_case=False)
-        self.cn_person = re.compile(
+        return re.compile(
             f"(?P<sur>{surnames})(?P<title>{titles})|(?P<fam>{familiar})(?P<fsur>{surnames})"
         )
-        self.cn_named = re.compile(f"{surnames}[\u4e00-\u9fff]{{1,2}}")
-        self.honorific = re.compile(
-            _union(kw.contact_honorifics, ignore_case=False) + r"\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
-        )
-        self.contact_cue = re.compile(_union(kw.contact_cues) + r"\s*", flags)
-        self.not_names = {_norm(word) for word in kw.contact_not_names}
 
-        self.deal_cue_before = re.compile(
-            _union(kw.amount_deal_cues)
+    @functools.cached_property
+    def cn_named(self) -> re.Pattern[str]:
+        return re.compile(f"{self._surnames}[\u4e00-\u9fff]{{1,2}}")
+
+    @functools.cached_property
+    def honorific(self) -> re.Pattern[str]:
+        return re.compile(
+            _union(self._kw.contact_honorifics, ignore_case=False)
+            + r"\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
+        )
+
+    @functools.cached_property
+    def contact_cue(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.contact_cues) + r"\s*", _FLAGS)
+
+    @functools.cached_property
+    def deal_cue_before(self) -> re.Pattern[str]:
+        return re.compile(
+            _union(self._kw.amount_deal_cues)
             + r"(?:[\s:：=~≈约是为了的在到]|\b(?:of|for|at|is|was|about|around|to|now)\b)*$",
-            flags,
+            _FLAGS,
         )
-        # Near, not right before: only words that are about a price on their own.
-        near = [w for w in kw.amount_deal_cues if _CJK.search(w) or len(w) >= 5]
-        self.deal_cue_near = re.compile(_union(near), flags)
-        self.deal_cue_after = re.compile(r"^[\s的]*" + _union(kw.amount_deal_cues), flags)
-        self.passing = re.compile(_union(kw.amount_passing), flags)
-        self.to_do = re.compile(_union(kw.activity_to_do), flags)
-        self.customer_after = re.compile(_union(kw.customer_after), flags)
-        self.customer_around = [_around(pattern) for pattern in kw.customer_around]
-        self.markers = re.compile(_union(kw.customer_markers), flags)
-        self.links = {_norm(word) for word in kw.customer_links}
-        self.not_customers = {_norm(word) for word in kw.customer_not_names}
-        self.legal_tail = re.compile(
-            r"[ \t]*,?[ \t]*" + _union(kw.customer_legal_suffixes) + r"(?=[^A-Za-z0-9]|$)",
-            flags,
+
+    @functools.cached_property
+    def deal_cue_near(self) -> re.Pattern[str]:
+        """Near, not right before: only words that are about a price on their own."""
+        near = [w for w in self._kw.amount_deal_cues if _CJK.search(w) or len(w) >= 5]
+        return re.compile(_union(near), _FLAGS)
+
+    @functools.cached_property
+    def deal_cue_after(self) -> re.Pattern[str]:
+        return re.compile(r"^[\s的]*" + _union(self._kw.amount_deal_cues), _FLAGS)
+
+    @functools.cached_property
+    def passing(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.amount_passing), _FLAGS)
+
+    @functools.cached_property
+    def to_do(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.activity_to_do), _FLAGS)
+
+    @functools.cached_property
+    def customer_after(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.customer_after), _FLAGS)
+
+    @functools.cached_property
+    def customer_around(self) -> list[re.Pattern[str]]:
+        return [_around(pattern) for pattern in self._kw.customer_around]
+
+    @functools.cached_property
+    def markers(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.customer_markers), _FLAGS)
+
+    @functools.cached_property
+    def legal_tail(self) -> re.Pattern[str]:
+        return re.compile(
+            r"[ \t]*,?[ \t]*" + _union(self._kw.customer_legal_suffixes) + r"(?=[^A-Za-z0-9]|$)",
+            _FLAGS,
         )
-        self.legal_end = re.compile(
-            r"[\s,]*" + _union(kw.customer_legal_suffixes) + r"[\s.]*$", flags
+
+    @functools.cached_property
+    def legal_end(self) -> re.Pattern[str]:
+        return re.compile(r"[\s,]*" + _union(self._kw.customer_legal_suffixes) + r"[\s.]*$", _FLAGS)
+
+    @functools.cached_property
+    def generic_start(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.customer_generic_words), _FLAGS)
+
+    @functools.cached_property
+    def region_at(self) -> re.Pattern[str]:
+        """Used with .match(text, pos)."""
+        return re.compile(
+            r"[(（]?" + _union(self._kw.customer_regions) + r"[)）]?(?:市|省)?", _FLAGS
         )
-        self.generic_start = re.compile(_union(kw.customer_generic_words), flags)
-        self.region_at = re.compile(  # used with .match(text, pos)
-            r"[(（]?" + _union(kw.customer_regions) + r"[)）]?(?:市|省)?", flags
+
+    @functools.cached_property
+    def generic_or_legal(self) -> re.Pattern[str]:
+        kw = self._kw
+        return re.compile(_union((*kw.customer_generic_words, *kw.customer_legal_suffixes)), _FLAGS)
+
+    @functools.cached_property
+    def generic_end(self) -> re.Pattern[str]:
+        return re.compile(r"\s*" + _union(self._kw.customer_generic_words) + r"$", _FLAGS)
+
+    @functools.cached_property
+    def region_start(self) -> re.Pattern[str]:
+        return re.compile(
+            r"^[(（]?" + _union(self._kw.customer_regions) + r"[)）]?(?:市|省)?", _FLAGS
         )
-        self.generic_or_legal = re.compile(
-            _union((*kw.customer_generic_words, *kw.customer_legal_suffixes)), flags
-        )
-        self.generic_end = re.compile(r"\s*" + _union(kw.customer_generic_words) + r"$", flags)
-        self.region_start = re.compile(
-            r"^[(（]?" + _union(kw.customer_regions) + r"[)）]?(?:市|省)?", flags
-        )
-        self.stop = re.compile(_union(kw.customer_stop_words) + r"|(?<=[\u4e00-\u9fff])\d", flags)
-        # Used with .match(text, pos), anchored at pos, and the longest lead-in is skipped.
-        self.lead_in = re.compile(
-            _union(
-                (
-                    *kw.customer_lead_in,
-                    *self.activity.labels,
-                    *kw.follow_up_cues,
-                    *kw.customer_after,
-                )
-            )
-            + r"\s*",
-            flags,
-        )
-        # Whether a keyword starts (``match``) or is all (``fullmatch``) of a text: which
-        # list it comes from does not matter, so all are one trie.
-        self.keyword_start = re.compile(
+
+    @functools.cached_property
+    def stop(self) -> re.Pattern[str]:
+        return re.compile(_union(self._kw.customer_stop_words) + r"|(?<=[\u4e00-\u9fff])\d", _FLAGS)
+
+    @functools.cached_property
+    def lead_in(self) -> re.Pattern[str]:
+        """Used with .match(text, pos), anchored at pos; the longest lead-in is skipped."""
+        kw = self._kw
+        words = (*kw.customer_lead_in, *self.activity.labels, *kw.follow_up_cues)
+        return re.compile(_union((*words, *kw.customer_after)) + r"\s*", _FLAGS)
+
+    @functools.cached_property
+    def keyword_start(self) -> re.Pattern[str]:
+        """Whether a keyword starts (``match``) or is all (``fullmatch``) of a text: which
+        list it comes from does not matter, so all are one trie."""
+        kw = self._kw
+        return re.compile(
             _union(
                 (
                     *self.activity.labels,
@@ -510,7 +624,7 @@ class _Compiled:
                     *self.stage_names.labels,
                 )
             ),
-            flags,
+            _FLAGS,
         )
 
 
@@ -762,6 +876,7 @@ def warm_up() -> None:
     parse: ~270 ms together) at start-up instead of on the first users' messages, which would
     otherwise all wait behind it."""
     _warm_dates()
+    default_keywords().compiled.compile_all()
     now = datetime(2026, 1, 1, 9, 0).astimezone()
     for text in (
         "called Acme Ltd, Wang wants a quote for $5k, follow up Friday 10am",
