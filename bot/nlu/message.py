@@ -411,6 +411,15 @@ class _Lexicon:
 _FLAGS = re.IGNORECASE
 
 
+def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
+    """A :class:`_Compiled` pattern that is one keyword list's trie, compiled when first used."""
+
+    def compile_list(self: _Compiled) -> re.Pattern[str]:
+        return re.compile(_union(getattr(self._kw, name)), _FLAGS)
+
+    return functools.cached_property(compile_list)
+
+
 class _Compiled:
     """Regular expressions built once per :class:`Keywords`, each when first used.
 
@@ -437,13 +446,9 @@ class _Compiled:
     def activity(self) -> _Lexicon:
         return _Lexicon(self._kw.activities)
 
-    @functools.cached_property
-    def activity_ignore(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.activity_ignore), _FLAGS)
+    activity_ignore = _keyword_pattern("activity_ignore")
 
-    @functools.cached_property
-    def stage_ignore(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.stage_ignore), _FLAGS)
+    stage_ignore = _keyword_pattern("stage_ignore")
 
     @functools.cached_property
     def stage_says(self) -> _Lexicon:
@@ -481,17 +486,11 @@ class _Compiled:
         kw = self._kw
         return re.compile(_union((*kw.follow_up_cues, *kw.stage_next_step_cues)), _FLAGS)
 
-    @functools.cached_property
-    def follow_up_only(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.follow_up_cues), _FLAGS)
+    follow_up_only = _keyword_pattern("follow_up_cues")
 
-    @functools.cached_property
-    def titles(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.contact_titles), _FLAGS)
+    titles = _keyword_pattern("contact_titles")
 
-    @functools.cached_property
-    def contact_ignore(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.contact_ignore), _FLAGS)
+    contact_ignore = _keyword_pattern("contact_ignore")
 
     @functools.cached_property
     def _surnames(self) -> str:
@@ -541,25 +540,17 @@ class _Compiled:
     def deal_cue_after(self) -> re.Pattern[str]:
         return re.compile(r"^[\s的]*" + _union(self._kw.amount_deal_cues), _FLAGS)
 
-    @functools.cached_property
-    def passing(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.amount_passing), _FLAGS)
+    passing = _keyword_pattern("amount_passing")
 
-    @functools.cached_property
-    def to_do(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.activity_to_do), _FLAGS)
+    to_do = _keyword_pattern("activity_to_do")
 
-    @functools.cached_property
-    def customer_after(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.customer_after), _FLAGS)
+    customer_after = _keyword_pattern("customer_after")
 
     @functools.cached_property
     def customer_around(self) -> list[re.Pattern[str]]:
         return [_around(pattern) for pattern in self._kw.customer_around]
 
-    @functools.cached_property
-    def markers(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.customer_markers), _FLAGS)
+    markers = _keyword_pattern("customer_markers")
 
     @functools.cached_property
     def legal_tail(self) -> re.Pattern[str]:
@@ -572,9 +563,7 @@ class _Compiled:
     def legal_end(self) -> re.Pattern[str]:
         return re.compile(r"[\s,]*" + _union(self._kw.customer_legal_suffixes) + r"[\s.]*$", _FLAGS)
 
-    @functools.cached_property
-    def generic_start(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.customer_generic_words), _FLAGS)
+    generic_start = _keyword_pattern("customer_generic_words")
 
     @functools.cached_property
     def region_at(self) -> re.Pattern[str]:
