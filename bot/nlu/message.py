@@ -583,9 +583,7 @@ class _Compiled:
 
     @functools.cached_property
     def region_start(self) -> re.Pattern[str]:
-        return re.compile(
-            r"^[(（]?" + _union(self._kw.customer_regions) + r"[)）]?(?:市|省)?", _FLAGS
-        )
+        return re.compile("^" + self.region_at.pattern, _FLAGS)
 
     @functools.cached_property
     def stop(self) -> re.Pattern[str]:
