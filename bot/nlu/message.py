@@ -415,7 +415,7 @@ def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
     """A :class:`_Compiled` pattern that is one keyword list's trie, compiled when first used."""
 
     def compile_list(self: _Compiled) -> re.Pattern[str]:
-        return re.compile(_union(getattr(self._kw, name)), _FLAGS)
+        return re.compile(self._trie(name), _FLAGS)
 
     return functools.cached_property(compile_list)
 
@@ -430,11 +430,21 @@ class _Compiled:
 
     def __init__(self, kw: Keywords) -> None:
         self._kw = kw
+        self._tries: dict[str, str] = {}
         self.acronym_titles = {t for t in kw.contact_titles if t.isupper() or _CJK.search(t)}
         self.not_titles = kw.contact_not_titles
         self.not_names = {_norm(word) for word in kw.contact_not_names}
         self.links = {_norm(word) for word in kw.customer_links}
         self.not_customers = {_norm(word) for word in kw.customer_not_names}
+
+    def _trie(self, name: str) -> str:
+        """One keyword list's pattern (:func:`_union`), built once however many patterns
+        hold it (the legal suffixes, the generic words and the deal cues are in two or
+        three)."""
+        found = self._tries.get(name)
+        if found is None:
+            found = self._tries[name] = _union(getattr(self._kw, name))
+        return found
 
     def compile_all(self) -> None:
         """Every pattern compiled now, not at its first use."""
@@ -465,7 +475,7 @@ class _Compiled:
     @functools.cached_property
     def stage_move(self) -> re.Pattern[str]:
         return re.compile(
-            _union(self._kw.stage_move_cues)
+            self._trie("stage_move_cues")
             + r"\s*(?:the\s+|a\s+)?(?P<name>"
             + self.stage_names.regex.pattern
             + ")",
@@ -475,9 +485,7 @@ class _Compiled:
     @functools.cached_property
     def negated(self) -> re.Pattern[str]:
         """ "not won", "还没签", and a few characters in between in Chinese ("别急着标赢单")."""
-        return re.compile(
-            _union(self._kw.stage_negations) + r"(?:[\u4e00-\u9fff]{1,3}$|\s*$)", _FLAGS
-        )
+        return re.compile(self._trie("stage_negations") + r"(?:[\u4e00-\u9fff]{1,3}$|\s*$)", _FLAGS)
 
     @functools.cached_property
     def follow_up(self) -> re.Pattern[str]:
@@ -520,12 +528,12 @@ class _Compiled:
 
     @functools.cached_property
     def contact_cue(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.contact_cues) + r"\s*", _FLAGS)
+        return re.compile(self._trie("contact_cues") + r"\s*", _FLAGS)
 
     @functools.cached_property
     def deal_cue_before(self) -> re.Pattern[str]:
         return re.compile(
-            _union(self._kw.amount_deal_cues)
+            self._trie("amount_deal_cues")
             + r"(?:[\s:：=~≈约是为了的在到]|\b(?:of|for|at|is|was|about|around|to|now)\b)*$",
             _FLAGS,
         )
@@ -538,7 +546,7 @@ class _Compiled:
 
     @functools.cached_property
     def deal_cue_after(self) -> re.Pattern[str]:
-        return re.compile(r"^[\s的]*" + _union(self._kw.amount_deal_cues), _FLAGS)
+        return re.compile(r"^[\s的]*" + self._trie("amount_deal_cues"), _FLAGS)
 
     passing = _keyword_pattern("amount_passing")
 
@@ -555,22 +563,20 @@ class _Compiled:
     @functools.cached_property
     def legal_tail(self) -> re.Pattern[str]:
         return re.compile(
-            r"[ \t]*,?[ \t]*" + _union(self._kw.customer_legal_suffixes) + r"(?=[^A-Za-z0-9]|$)",
+            r"[ \t]*,?[ \t]*" + self._trie("customer_legal_suffixes") + r"(?=[^A-Za-z0-9]|$)",
             _FLAGS,
         )
 
     @functools.cached_property
     def legal_end(self) -> re.Pattern[str]:
-        return re.compile(r"[\s,]*" + _union(self._kw.customer_legal_suffixes) + r"[\s.]*$", _FLAGS)
+        return re.compile(r"[\s,]*" + self._trie("customer_legal_suffixes") + r"[\s.]*$", _FLAGS)
 
     generic_start = _keyword_pattern("customer_generic_words")
 
     @functools.cached_property
     def region_at(self) -> re.Pattern[str]:
         """Used with .match(text, pos)."""
-        return re.compile(
-            r"[(（]?" + _union(self._kw.customer_regions) + r"[)）]?(?:市|省)?", _FLAGS
-        )
+        return re.compile(r"[(（]?" + self._trie("customer_regions") + r"[)）]?(?:市|省)?", _FLAGS)
 
     @functools.cached_property
     def generic_or_legal(self) -> re.Pattern[str]:
@@ -579,7 +585,7 @@ class _Compiled:
 
     @functools.cached_property
     def generic_end(self) -> re.Pattern[str]:
-        return re.compile(r"\s*" + _union(self._kw.customer_generic_words) + r"$", _FLAGS)
+        return re.compile(r"\s*" + self._trie("customer_generic_words") + r"$", _FLAGS)
 
     @functools.cached_property
     def region_start(self) -> re.Pattern[str]:
@@ -587,7 +593,7 @@ class _Compiled:
 
     @functools.cached_property
     def stop(self) -> re.Pattern[str]:
-        return re.compile(_union(self._kw.customer_stop_words) + r"|(?<=[\u4e00-\u9fff])\d", _FLAGS)
+        return re.compile(self._trie("customer_stop_words") + r"|(?<=[\u4e00-\u9fff])\d", _FLAGS)
 
     @functools.cached_property
     def lead_in(self) -> re.Pattern[str]:
