@@ -1027,18 +1027,18 @@ def _heads(part: _Early, dialect: str, fetch: int) -> Select[Any]:
 
 def _starts(part: _Early, dialect: str, forms: int, tokens: int) -> Select[Any]:
     """Of the first :data:`STARTS_READ` rows the trigram index holds for a piece start
-    (``" zw"``), those that truly hold one: the ``c`` and ``t`` patterns of
-    :func:`_stage_one_params`. SQLite's FTS5 hands rows back in id order and stops at the
-    limit. PostgreSQL's GIN condition is the ``s`` patterns, and the first rows are read
-    whole and checked as they are: written as rows whose ids are among the first, the
-    planner, which takes a pattern's matches for a hundred, read all of them (an admin's
-    ``lh``, 11,845 contacts at a million: 29 ms, against 4 for the first 96)."""
+    (``" zw"``), those that truly hold one (:func:`_holds_a_start`). SQLite's FTS5 hands
+    rows back in id order and stops at the limit. PostgreSQL's GIN condition is the ``s``
+    patterns, and the first rows are read whole and checked as they are: written as rows
+    whose ids are among the first, the planner, which takes a pattern's matches for a
+    hundred, read all of them (an admin's ``lh``, 11,845 contacts at a million: 29 ms,
+    against 4 for the first 96)."""
     model, column = part.model, part.model.search_key
     if dialect == "sqlite":
         fts = _FTS[model]
         match = fts.c.whole.op("MATCH")(bindparam("starts_fts", type_=Text))
         first = select(fts.c.rowid).where(match).limit(STARTS_READ)
-        starting = or_(*_likes(column, "c", forms), *_likes(column, "t", tokens))
+        starting = _holds_a_start(column, forms, tokens)
         return select(*_columns(model)).where(part.scope, starting, model.id.in_(first))
     rows = (
         select(*_columns(model))
@@ -1046,8 +1046,13 @@ def _starts(part: _Early, dialect: str, forms: int, tokens: int) -> Select[Any]:
         .limit(STARTS_READ)
         .subquery("first_starts")
     )
-    key = rows.c.search_key
-    return select(*rows.c).where(or_(*_likes(key, "c", forms), *_likes(key, "t", tokens)))
+    return select(*rows.c).where(_holds_a_start(rows.c.search_key, forms, tokens))
+
+
+def _holds_a_start(key: Any, forms: int, tokens: int) -> ColumnElement[bool]:
+    """``key`` truly holds a piece that starts with the query: the ``c`` and ``t`` patterns
+    of :func:`_stage_one_params`."""
+    return or_(*_likes(key, "c", forms), *_likes(key, "t", tokens))
 
 
 @functools.lru_cache(maxsize=1024)
