@@ -416,3 +416,25 @@ async def _settled(app: App, sender: OutboxSender, sent: int) -> None:
             if not sender.serving and (await states(app)).count("sent") >= sent:
                 return
             await asyncio.sleep(0)  # yield to the sender; a condition, not a time
+
+
+async def test_a_claim_is_one_statement_whatever_the_number_of_chats_being_served(
+    app, settings, clock
+):
+    """The chats being served are left out by one parameter, not one for each chat: the
+    claim is one statement to prepare and plan, and still leaves them out (issue 20: with
+    50 chats served, most claims had been a new statement, planned again)."""
+    sender = worker("a", settings, clock, [])
+    await queue(app, range(6))
+    served = [("fake", f"chat-{n}") for n in range(6)]
+    try:
+        claimed: list[list[str]] = []
+        with executed() as seen:
+            for busy in (5, 3, 1):
+                rows = await sender._claim(exclude=frozenset(served[:busy]))
+                claimed.append([row.chat_id for row in rows])
+        assert claimed == [["chat-5"], ["chat-3", "chat-4"], ["chat-1", "chat-2"]]
+        claims = {s.statement for s in seen if _is_claim(s)}
+        assert len(claims) == 1, claims
+    finally:
+        await close(sender)

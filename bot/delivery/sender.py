@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import os
 import socket
@@ -41,14 +42,17 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
     ColumnElement,
     Select,
     Table,
+    Text,
     Update,
+    all_,
     bindparam,
+    func,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -277,17 +281,17 @@ class OutboxSender:
         again just before it is sent, in case that worker finished it meanwhile."""
         now = self.clock.now()
         until = now + self.policy.lease
-        shape = (self.policy.batch, self.chats is not None, bool(exclude))
+        shape = (self.policy.batch, self.chats is not None, bool(exclude), self.db.is_sqlite)
         params: dict[str, Any] = {"now": now, "until": until, "platforms": sorted(self.platforms)}
         if self.chats is not None:
             params["chats"] = sorted(self.chats)
         if exclude:
-            params["busy"] = sorted(exclude)
+            params["busy"] = _chat_keys(exclude, self.db.is_sqlite)
         if self.db.is_sqlite:
             rows, was = await self._claim_in_two(shape, params)
         else:
             async with self.db.single_statement() as connection:
-                returned = (await connection.execute(_claim_locked(*shape), params)).all()
+                returned = (await connection.execute(_claim_locked(*shape[:3]), params)).all()
             claimed = sorted(returned, key=lambda back: int(back.id))  # RETURNING: no order
             was = [back.was for back in claimed]
             rows = [_row(back._mapping) for back in claimed]
@@ -297,7 +301,7 @@ class OutboxSender:
         return rows
 
     async def _claim_in_two(
-        self, shape: tuple[int, bool, bool], params: dict[str, Any]
+        self, shape: tuple[int, bool, bool, bool], params: dict[str, Any]
     ) -> tuple[list[OutboxMessage], list[str]]:
         """SQLite's claim: the due rows, then one UPDATE marking them (SQLite's RETURNING
         cannot name the row's state before the UPDATE). One writer: nothing to lock."""
@@ -498,7 +502,7 @@ class OutboxSender:
 
 
 @functools.lru_cache(maxsize=8)
-def _due(batch: int, for_chats: bool, skip_busy: bool) -> Select[Any]:
+def _due(batch: int, for_chats: bool, skip_busy: bool, is_sqlite: bool) -> Select[Any]:
     """The rows a claim takes, built once per shape: the first ``batch`` due rows, oldest
     first, of the sender's platforms (and chats), leaving out the chats being served."""
     due = (
@@ -514,9 +518,28 @@ def _due(batch: int, for_chats: bool, skip_busy: bool) -> Select[Any]:
     if for_chats:
         due = due.where(OutboxMessage.chat_id.in_(bindparam("chats", expanding=True)))
     if skip_busy:
-        chat = tuple_(OutboxMessage.platform, OutboxMessage.chat_id)
-        due = due.where(~chat.in_(bindparam("busy", expanding=True)))
+        due = due.where(_not_busy(is_sqlite))
     return due
+
+
+def _not_busy(is_sqlite: bool) -> ColumnElement[bool]:
+    """The row's chat is not among the ``busy`` parameter's (:func:`_chat_keys`), passed as
+    one array, not one parameter a chat: the claim is then one statement, prepared and
+    planned once, whatever the number of chats being served (issue 20: at 50 busy chats
+    the claim had been re-planned on most calls, and checked each row's chat against 50
+    pairs). ``text[]``, not ``varchar[]``: asyncpg has a codec of its own for the first and
+    would look the second up in the catalogue on each new connection."""
+    key = OutboxMessage.platform.concat(":").concat(OutboxMessage.chat_id)
+    if is_sqlite:
+        listed = func.json_each(bindparam("busy")).table_valued("value")
+        return key.not_in(select(listed.c.value))
+    return key != all_(bindparam("busy", type_=ARRAY(Text)))
+
+
+def _chat_keys(chats: frozenset[tuple[str, str]], is_sqlite: bool) -> list[str] | str:
+    """The ``busy`` parameter of :func:`_not_busy`: a platform's name has no ``:``."""
+    keys = sorted(f"{platform}:{chat_id}" for platform, chat_id in chats)
+    return json.dumps(keys) if is_sqlite else keys
 
 
 @functools.lru_cache(maxsize=8)
@@ -525,7 +548,7 @@ def _claim_locked(batch: int, for_chats: bool, skip_busy: bool) -> Update:
     another worker is claiming are passed over for the next ones), marked ``sending``
     until ``until``, and returned with the state they had."""
     taken = (
-        _due(batch, for_chats, skip_busy)
+        _due(batch, for_chats, skip_busy, False)
         .with_only_columns(OutboxMessage.id, OutboxMessage.state.label("was"))
         .with_for_update(skip_locked=True)
         .subquery("taken")
