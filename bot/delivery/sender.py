@@ -281,7 +281,7 @@ class OutboxSender:
         again just before it is sent, in case that worker finished it meanwhile."""
         now = self.clock.now()
         until = now + self.policy.lease
-        shape = (self.policy.batch, self.chats is not None, bool(exclude), self.db.is_sqlite)
+        shape = (self.policy.batch, self.chats is not None, bool(exclude))
         params: dict[str, Any] = {"now": now, "until": until, "platforms": sorted(self.platforms)}
         if self.chats is not None:
             params["chats"] = sorted(self.chats)
@@ -291,7 +291,7 @@ class OutboxSender:
             rows, was = await self._claim_in_two(shape, params)
         else:
             async with self.db.single_statement() as connection:
-                returned = (await connection.execute(_claim_locked(*shape[:3]), params)).all()
+                returned = (await connection.execute(_claim_locked(*shape), params)).all()
             claimed = sorted(returned, key=lambda back: int(back.id))  # RETURNING: no order
             was = [back.was for back in claimed]
             rows = [_row(back._mapping) for back in claimed]
@@ -301,12 +301,12 @@ class OutboxSender:
         return rows
 
     async def _claim_in_two(
-        self, shape: tuple[int, bool, bool, bool], params: dict[str, Any]
+        self, shape: tuple[int, bool, bool], params: dict[str, Any]
     ) -> tuple[list[OutboxMessage], list[str]]:
         """SQLite's claim: the due rows, then one UPDATE marking them (SQLite's RETURNING
         cannot name the row's state before the UPDATE). One writer: nothing to lock."""
         async with self.db.transaction(platform="outbox") as session:
-            rows = list((await session.scalars(_due(*shape), params)).all())
+            rows = list((await session.scalars(_due(*shape, is_sqlite=True), params)).all())
             if rows:
                 ids = [row.id for row in rows]
                 await session.execute(_MARK_CLAIMED, {"ids": ids, "until": params["until"]})
@@ -502,7 +502,7 @@ class OutboxSender:
 
 
 @functools.lru_cache(maxsize=8)
-def _due(batch: int, for_chats: bool, skip_busy: bool, is_sqlite: bool) -> Select[Any]:
+def _due(batch: int, for_chats: bool, skip_busy: bool, *, is_sqlite: bool) -> Select[Any]:
     """The rows a claim takes, built once per shape: the first ``batch`` due rows, oldest
     first, of the sender's platforms (and chats), leaving out the chats being served."""
     due = (
@@ -548,7 +548,7 @@ def _claim_locked(batch: int, for_chats: bool, skip_busy: bool) -> Update:
     another worker is claiming are passed over for the next ones), marked ``sending``
     until ``until``, and returned with the state they had."""
     taken = (
-        _due(batch, for_chats, skip_busy, False)
+        _due(batch, for_chats, skip_busy, is_sqlite=False)
         .with_only_columns(OutboxMessage.id, OutboxMessage.state.label("was"))
         .with_for_update(skip_locked=True)
         .subquery("taken")
