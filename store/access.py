@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -31,6 +31,13 @@ from store.riders import Riders
 from store.write_through import write_through
 
 RecordT = TypeVar("RecordT", bound=Owned)
+
+
+class HasOwner(Protocol):
+    """A record, or a row read from one, that says whose it is."""
+
+    @property
+    def owner_id(self) -> int: ...
 
 
 class RecordNotFound(Exception):
@@ -317,7 +324,7 @@ class Records:
             stmt = stmt.order_by(order_by)
         return (await self.session.scalars(stmt)).all()
 
-    def may_correct(self, obj: Owned) -> bool:
+    def may_correct(self, obj: HasOwner) -> bool:
         """Whether the principal may edit or delete ``obj`` from its card: its owner or an
         admin. A manager sees the team's records but corrects only their own: a fix to a
         rep's customer is the rep's (or an admin's) to make, so nobody's data changes

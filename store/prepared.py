@@ -12,13 +12,17 @@ once, a run needs only the values put in order through their types' processors, 
 the tests and benchmarks read) and the types' processing (a sealed column is sealed, a UTC
 time stays UTC) are the same as through ``execute``.
 
-The compiled form lives in the connection's ``info`` (a driver connection has one dialect,
-and the dialect carries the engine's keyring, :mod:`store.sealing`), keyed by the statement
-object: for statements built once per shape (``functools.lru_cache``), not per call.
+The compiled form lives with the engine's dialect, as the engine's keyring does
+(:mod:`store.sealing`): every connection of the engine shares it. It is keyed by the
+statement object, for statements built once per shape or per viewer
+(``functools.lru_cache``), not per call. Kept per connection, a card built for each of 50
+reps was compiled again on most of a pool's 20 connections: measured, a ``/find`` spent
+more compiling than the ORM's execution had cost.
 
 What SQLAlchemy completes only when it executes cannot be compiled once — a column's
-Python-side default or ``onupdate`` filled in, an expanding ``IN`` — so such a statement is
-refused when first compiled: give every column a value.
+Python-side default or ``onupdate`` filled in, an ``IN`` list given with the values — so
+such a statement is refused when first compiled: give every column a value. An ``IN`` list
+fixed when the statement is built (a manager's team, the open stages) is rendered then.
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Delete, Insert, Select, Update
+from sqlalchemy import BindParameter, CompoundSelect, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-Statement = Insert | Update | Delete | Select[Any]
+Statement = Insert | Update | Delete | Select[Any] | CompoundSelect[Any]
 Processor = Callable[[Any], Any]
 
-_INFO_KEY = "crmbot.prepared"
+_DIALECT_ATTRIBUTE = "crmbot_prepared"
+KEPT = 4096
+"""Compiled statements an engine keeps (a millisecond or two to compile one again)."""
 
 
 class NotPreparable(ValueError):
@@ -59,27 +65,31 @@ class Prepared:
         if compiled.insert_prefetch or compiled.update_prefetch:
             missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
             raise NotPreparable(f"no value given for {missing} (filled in by a default)")
-        if compiled.post_compile_params or compiled.literal_execute_params:
+        if compiled.literal_execute_params or any(
+            bind.required for bind in compiled.post_compile_params
+        ):
             raise NotPreparable("an expanding or literal parameter is rendered at execution")
-        names = tuple(compiled.positiontup or ())
-        binds = tuple(
-            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in names
-        )
-        fixed = {
-            name: compiled.binds[name].effective_value
-            for name in names
-            if not compiled.binds[name].required
-        }
+        # An IN list fixed when the statement was built (a manager's team as an owner
+        # scope, the open stages) is rendered now, once, as SQLAlchemy would at every run.
+        given = {name for name, bind in compiled.binds.items() if bind.required}
+        rendered = compiled.construct_expanded_state(dict.fromkeys(given))
+        names = tuple(rendered.positiontup or ())
         results = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in statement.exported_columns
         )
         return cls(
-            sql=compiled.string,
+            sql=rendered.statement,
             names=names,
-            binds=binds,
-            fixed=fixed,
+            binds=tuple(
+                # A name not among the binds is a rendered list's item: its processor is
+                # its list's, which the rendering gives.
+                _processor(compiled.binds[name], dialect)
+                if name in compiled.binds
+                else rendered.processors.get(name)
+                for name in names
+            ),
+            fixed={name: rendered.parameters[name] for name in names if name not in given},
             results=results if any(results) else None,
         )
 
@@ -106,12 +116,23 @@ class Prepared:
         ]
 
 
+def _processor(bind: BindParameter[Any], dialect: Dialect) -> Processor | None:
+    return bind.type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def prepared(connection: AsyncConnection, statement: Statement) -> Prepared:
-    """``statement`` compiled for this connection, once."""
-    cache: dict[Statement, Prepared] = connection.info.setdefault(_INFO_KEY, {})
+    """``statement`` compiled for this connection's engine, once while it is among the
+    last :data:`KEPT` compiled (statements built per viewer come and go with the viewers)."""
+    dialect = connection.dialect
+    cache: dict[Statement, Prepared] | None = getattr(dialect, _DIALECT_ATTRIBUTE, None)
+    if cache is None:
+        cache = {}
+        setattr(dialect, _DIALECT_ATTRIBUTE, cache)
     found = cache.get(statement)
     if found is None:
-        found = cache[statement] = Prepared.compile(statement, connection.dialect)
+        if len(cache) >= KEPT:
+            del cache[next(iter(cache))]  # the longest kept
+        found = cache[statement] = Prepared.compile(statement, dialect)
     return found
 
 
@@ -129,3 +150,15 @@ async def run(
     if params:
         await connection.exec_driver_sql(ready.sql, [ready.values(p) for p in params])
     return []
+
+
+async def read(
+    session: AsyncSession, statement: Select[Any] | CompoundSelect[Any], params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of a read of columns, through :func:`run`. The session's ``execute`` would
+    add only what rows of plain columns do not need (the ORM's execution and result), and
+    its autoflush, which this does too: changes not yet sent are, first, so the read sees
+    them."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        await session.flush()
+    return await run(await session.connection(), statement, params)

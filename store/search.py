@@ -118,6 +118,7 @@ from store.models import Company, Contact, SearchWord
 from store.offload import offloaded
 from store.pinyin import syllables
 from store.planner import local_settings
+from store.prepared import read
 from store.sealing import Keyring, session_keyring
 from store.search_index import FTS_TABLES, KEY_HEAD_CHARS
 from store.search_words import POSTINGS_OF, name_words
@@ -1066,8 +1067,8 @@ def _best_first_statement(
         reads = [(2 * n, _heads(part, dialect, fetch))]
         if part.starts:
             reads.append((2 * n + 1, _starts(part, dialect, forms, tokens)))
-        for place, read in reads:
-            rows = read.subquery(f"early_{place}")
+        for place, statement in reads:
+            rows = statement.subquery(f"early_{place}")
             selects.append(select(literal_column(str(place)).label("part"), *rows.c))
     return union_all(*selects)
 
@@ -1228,7 +1229,7 @@ async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
         params = _stage_one_params(q)
         for t in tries:
             params.update(t.within[1] if t.within is not None else {})
-        for part, *row in await records.session.execute(_stage_one_together(shapes), params):
+        for part, *row in await read(records.session, _stage_one_together(shapes), params):
             found[part].append((row[0], row[1], row[2], row[3], row[4]))
     ranked: list[tuple[Searchable, list[Row]]] = list(done.items())
     for first, rows in zip(tries, found, strict=True):
@@ -1237,8 +1238,8 @@ async def _stage_one(records: Records, q: _Query, fetch: int) -> list[Hit]:
         if not first.final and short and first.model not in big:
             rows = await _ranked(records, first.model, q, fetch, None)
         heads = heads_of.get(first.model, [])  # all of tiers 0-1, when not all were read
-        read = {row[0]: row for row in heads + [row[:4] for row in rows]}
-        ranked.append((first.model, list(read.values())))
+        by_id = {row[0]: row for row in heads + [row[:4] for row in rows]}
+        ranked.append((first.model, list(by_id.values())))
     hits: list[Hit] = []
     for model, table_rows in ranked:
         company = model is Company

@@ -4,16 +4,18 @@ statement SQLAlchemy would complete at execution is refused, not sent half-done.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import bindparam, insert, select, update
 
 from store.bulk import table_of
 from store.models import AuditEntry, Company, OutboxMessage
-from store.prepared import NotPreparable, prepared, run
+from store.prepared import NotPreparable, prepared, read, run
 from store.riders import plain_insert
+from store.roles import Role
 from store.sealing import Keyring, bind
+from store.users import create_user
 from tests.sql_trace import executed
 
 AUDIT = table_of(AuditEntry)
@@ -136,3 +138,50 @@ async def test_an_expanding_in_is_refused(db):
     async with db.transaction() as session:
         with pytest.raises(NotPreparable):
             await run(await session.connection(), statement, {"ids": [1, 2]})
+
+
+async def test_an_in_list_fixed_when_the_statement_is_built_is_rendered_once(db, clock):
+    """A manager's team as an owner scope, the open stages: values known when the statement
+    is built are rendered when it is compiled, each item through its column's type (a UTC
+    time), and the statement runs as driver SQL like any other."""
+    now = clock.now()
+    async with db.transaction() as session:
+        owner = await create_user(session, "owner", role=Role.REP, now=now)
+        for n in range(3):
+            at = now + timedelta(days=n)
+            session.add(Company(name=f"C{n}", owner_id=owner.id, created_at=at, updated_at=at))
+    statement = select(Company.name).where(
+        Company.created_at.in_([now, now + timedelta(days=2)]),
+        Company.owner_id.in_([owner.id, owner.id + 1000]),
+        Company.name != bindparam("not_named"),
+    )
+    async with db.transaction() as session:
+        connection = await session.connection()
+        with executed() as calls:
+            rows = await run(connection, statement, {"not_named": "C2"})
+            again = await run(connection, statement, {"not_named": "nobody"})
+        assert rows == [("C0",)]
+        assert sorted(again) == [("C0",), ("C2",)]
+        assert len(calls) == 2
+        assert "POSTCOMPILE" not in prepared(connection, statement).sql
+
+
+async def test_a_statement_is_compiled_once_for_all_of_an_engines_connections(db):
+    """Kept per connection, a statement built for each viewer was compiled again on most of
+    the pool's connections (a ``/find`` spent more compiling than it saved)."""
+    statement = select(Company.name).where(Company.id == bindparam("company_id"))
+    async with db.engine.connect() as first, db.engine.connect() as second:
+        assert first.sync_connection is not second.sync_connection
+        assert prepared(first, statement) is prepared(second, statement)
+
+
+async def test_a_read_sees_the_transactions_changes_not_yet_sent(db, clock):
+    """As the session's autoflush would: a record added and not yet flushed is found."""
+    now = clock.now()
+    statement = select(Company.name).where(Company.owner_id == bindparam("owner"))
+    async with db.transaction() as session:
+        owner = await create_user(session, "owner", role=Role.REP, now=now)
+        session.add(Company(name="Pending", owner_id=owner.id, created_at=now, updated_at=now))
+        with session.no_autoflush:
+            assert await read(session, statement, {"owner": owner.id}) == []
+        assert await read(session, statement, {"owner": owner.id}) == [("Pending",)]
