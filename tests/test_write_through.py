@@ -172,3 +172,34 @@ async def test_a_row_changed_twice_with_riders_is_never_changed_twice_in_one_sta
 
 def updates_or_carried(calls):
     return [c.statement for c in calls if "UPDATE companies" in c.statement]
+
+
+async def test_a_conversation_whose_flow_moved_on_goes_out_whole_with_its_stamp(bot):
+    """A record the audit trail does not follow: its other changed columns (the flow's
+    state and data) join the stamp's UPDATE, and the commit sends no other."""
+    li = await bot.user("li")
+    earlier = bot.clock.now()
+    later = earlier + timedelta(minutes=5)
+    async with bot.db.transaction() as session:
+        session.add(
+            Conversation(
+                platform="console", chat_id="c1", user_id=li.user_id, choices=[], updated_at=earlier
+            )
+        )
+    with executed() as calls:
+        async with bot.db.transaction() as session:
+            row = await session.scalar(select(Conversation).where(Conversation.chat_id == "c1"))
+            assert row is not None
+            row.state = "waiting"
+            row.data = {"pending": "called Nobody Trading"}
+            with executed() as sent:
+                await write_through(session, row, updated_at=later)
+            assert (row.state, row.data) == ("waiting", {"pending": "called Nobody Trading"})
+    assert updates(calls, "conversations") == updates(sent, "conversations")  # none at commit
+    (statement,) = updates(sent, "conversations")
+    assert "state" in statement
+    assert "data" in statement
+    assert "updated_at" in statement
+    stored = await bot.scalar(select(Conversation).where(Conversation.chat_id == "c1"))
+    assert (stored.state, stored.data) == ("waiting", {"pending": "called Nobody Trading"})
+    assert stored.updated_at.replace(tzinfo=None) == later.replace(tzinfo=None)
