@@ -23,6 +23,13 @@ inside one open transaction, through each layer a handler could use:
 * ``audit12_once`` / ``audit12_prepared``: twelve audit rows in one INSERT built once
   (``store.riders.Rows``, as a log's rows ride on PostgreSQL), the same two ways.
 
+On PostgreSQL, also what a whole **transaction** with one such read costs (BEGIN, the
+read, COMMIT: three round trips), a transaction opened for each: through crmbot's
+``Database.transaction``, through a plain ``async_sessionmaker`` as the peer's, and through
+asyncpg alone (``transaction()`` and ``fetchrow``). Every message is such a transaction
+plus its statements, on both sides of ``per_message``: this is the floor SQLAlchemy's
+asyncio layer sets under both.
+
 Each through crmbot's own ``store.db.Database`` (its engine, pool and session hooks) and,
 for ``core`` and ``orm``, through a plain ``create_async_engine`` as the peer uses, to show
 whether our hooks add anything. Printed: CPU µs per statement of this process (best of the
@@ -169,6 +176,64 @@ async def timed(
     return cpu / count * 1e6, wall / count * 1e6
 
 
+async def per_transaction(
+    begin: Callable[[], Awaitable[Any]], count: int, rounds: int
+) -> tuple[float, float]:
+    """CPU and wall µs of ``begin()`` (one transaction, opened, used, committed)."""
+    for _ in range(50):
+        await begin()
+    runs = []
+    for _ in range(rounds):
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(count):
+            await begin()
+        runs.append(((time.process_time() - cpu) / count, (time.perf_counter() - wall) / count))
+    return min(r[0] for r in runs) * 1e6, min(r[1] for r in runs) * 1e6
+
+
+async def transactions(
+    db: Database, plain: Any, company_id: int, count: int, rounds: int
+) -> list[dict[str, Any]]:
+    """A transaction with one read, three ways (PostgreSQL)."""
+    plain_sessions = async_sessionmaker(plain, expire_on_commit=False)
+    held = await plain.connect()  # its asyncpg connection, used without SQLAlchemy
+    raw: Any = (await held.get_raw_connection()).driver_connection
+
+    async def crmbot() -> None:
+        async with db.transaction(platform="bench") as session:
+            await (await session.connection()).exec_driver_sql(BY_ID_POSTGRES, (company_id,))
+
+    async def plain_engine() -> None:
+        async with plain_sessions.begin() as session:
+            await (await session.connection()).exec_driver_sql(BY_ID_POSTGRES, (company_id,))
+
+    async def driver() -> None:
+        async with raw.transaction():
+            await raw.fetchrow(BY_ID_POSTGRES, company_id)
+
+    rows = []
+    try:
+        for label, begin in (
+            ("crmbot", crmbot),
+            ("plain engine", plain_engine),
+            ("asyncpg", driver),
+        ):
+            cpu, wall = await per_transaction(begin, count, rounds)
+            rows.append(
+                {
+                    "db": "postgresql",
+                    "shape": "transaction, one read",
+                    "engine": label,
+                    "cpu_us": round(cpu, 1),
+                    "wall_us": round(wall, 1),
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
+    finally:
+        await held.close()
+    return rows
+
+
 async def measure(url: str, count: int, rounds: int) -> list[dict[str, Any]]:
     if url.startswith("postgresql"):
         await reset_postgres(url)
@@ -202,6 +267,8 @@ async def measure(url: str, count: int, rounds: int) -> list[dict[str, Any]]:
                     }
                 )
                 print(json.dumps(results[-1]), flush=True)
+        if not db.is_sqlite:
+            results += await transactions(db, plain, company_id, count, rounds)
     finally:
         await plain.dispose()
         await db.dispose()
