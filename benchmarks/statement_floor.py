@@ -176,62 +176,66 @@ async def timed(
     return cpu / count * 1e6, wall / count * 1e6
 
 
-async def per_transaction(
-    begin: Callable[[], Awaitable[Any]], count: int, rounds: int
-) -> tuple[float, float]:
+async def per_transaction(begin: Callable[[], Awaitable[Any]], count: int) -> tuple[float, float]:
     """CPU and wall µs of ``begin()`` (one transaction, opened, used, committed)."""
-    for _ in range(50):
+    for _ in range(50):  # warm, as :func:`timed`
         await begin()
-    runs = []
-    for _ in range(rounds):
-        cpu, wall = time.process_time(), time.perf_counter()
-        for _ in range(count):
-            await begin()
-        runs.append(((time.process_time() - cpu) / count, (time.perf_counter() - wall) / count))
-    return min(r[0] for r in runs) * 1e6, min(r[1] for r in runs) * 1e6
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(count):
+        await begin()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return cpu / count * 1e6, wall / count * 1e6
+
+
+def best(db: str, shape: str, engine: str, runs: list[tuple[float, float]]) -> dict[str, Any]:
+    """One printed result: the best of the rounds' CPU and wall µs."""
+    row = {
+        "db": db,
+        "shape": shape,
+        "engine": engine,
+        "cpu_us": round(min(r[0] for r in runs), 1),
+        "wall_us": round(min(r[1] for r in runs), 1),
+    }
+    print(json.dumps(row), flush=True)
+    return row
 
 
 async def transactions(
-    db: Database, plain: Any, company_id: int, count: int, rounds: int
+    ways: list[tuple[str, Callable[[], Any]]],
+    plain: Any,
+    company_id: int,
+    count: int,
+    rounds: int,
 ) -> list[dict[str, Any]]:
-    """A transaction with one read, three ways (PostgreSQL)."""
-    plain_sessions = async_sessionmaker(plain, expire_on_commit=False)
+    """A transaction with one read (PostgreSQL): through each of ``ways`` to open one, and
+    through asyncpg alone."""
     held = await plain.connect()  # its asyncpg connection, used without SQLAlchemy
     raw: Any = (await held.get_raw_connection()).driver_connection
 
-    async def crmbot() -> None:
-        async with db.transaction(platform="bench") as session:
-            await (await session.connection()).exec_driver_sql(BY_ID_POSTGRES, (company_id,))
+    def through(sessions: Callable[[], Any]) -> Callable[[], Awaitable[None]]:
+        async def one() -> None:
+            async with sessions() as session:
+                await (await session.connection()).exec_driver_sql(BY_ID_POSTGRES, (company_id,))
 
-    async def plain_engine() -> None:
-        async with plain_sessions.begin() as session:
-            await (await session.connection()).exec_driver_sql(BY_ID_POSTGRES, (company_id,))
+        return one
 
     async def driver() -> None:
         async with raw.transaction():
             await raw.fetchrow(BY_ID_POSTGRES, company_id)
 
-    rows = []
+    begins = [(label, through(sessions)) for label, sessions in ways] + [("asyncpg", driver)]
     try:
-        for label, begin in (
-            ("crmbot", crmbot),
-            ("plain engine", plain_engine),
-            ("asyncpg", driver),
-        ):
-            cpu, wall = await per_transaction(begin, count, rounds)
-            rows.append(
-                {
-                    "db": "postgresql",
-                    "shape": "transaction, one read",
-                    "engine": label,
-                    "cpu_us": round(cpu, 1),
-                    "wall_us": round(wall, 1),
-                }
+        return [
+            best(
+                "postgresql",
+                "transaction, one read",
+                label,
+                [await per_transaction(begin, count) for _ in range(rounds)],
             )
-            print(json.dumps(rows[-1]), flush=True)
+            for label, begin in begins
+        ]
     finally:
         await held.close()
-    return rows
 
 
 async def measure(url: str, count: int, rounds: int) -> list[dict[str, Any]]:
@@ -249,6 +253,7 @@ async def measure(url: str, count: int, rounds: int) -> list[dict[str, Any]]:
     def theirs() -> Any:
         return plain_sessions.begin()
 
+    database = "sqlite" if db.is_sqlite else "postgresql"
     results = []
     try:
         for name, shape in shapes(db.is_sqlite).items():
@@ -257,18 +262,10 @@ async def measure(url: str, count: int, rounds: int) -> list[dict[str, Any]]:
                 engines.append(("plain engine", theirs))
             for label, sessions in engines:
                 runs = [await timed(sessions, shape, company_id, count) for _ in range(rounds)]
-                results.append(
-                    {
-                        "db": "sqlite" if db.is_sqlite else "postgresql",
-                        "shape": name,
-                        "engine": label,
-                        "cpu_us": round(min(r[0] for r in runs), 1),
-                        "wall_us": round(min(r[1] for r in runs), 1),
-                    }
-                )
-                print(json.dumps(results[-1]), flush=True)
+                results.append(best(database, name, label, runs))
         if not db.is_sqlite:
-            results += await transactions(db, plain, company_id, count, rounds)
+            ways = [("crmbot", ours), ("plain engine", theirs)]
+            results += await transactions(ways, plain, company_id, count, rounds)
     finally:
         await plain.dispose()
         await db.dispose()
