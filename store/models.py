@@ -355,9 +355,10 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_record", "table_name", "record_id"),
-        # Rows come in time order and are never changed: on PostgreSQL a BRIN index (a
-        # summary per block range) finds a period's rows for a fraction of a B-tree's upkeep,
-        # which every audited change (several rows each) would pay (migration 0031).
+        # Rows come in time order and stay where they are written (bar a key rotation or an
+        # erasure, which a BRIN index survives, only less sharply): on PostgreSQL a BRIN index
+        # (a summary per block range) finds a period's rows for a fraction of a B-tree's
+        # upkeep, which every audited change (several rows each) would pay (migration 0031).
         Index(
             "ix_audit_log_at",
             "at",

@@ -74,7 +74,7 @@ async def test_only_an_approvals_pushes_are_kept_in_the_outbox_approval_index(
 
 @pytest.mark.postgresql_only
 async def test_the_audit_log_is_read_by_time_through_a_brin_index(db: Database) -> None:
-    """Audit rows arrive in time order and are never changed: a BRIN index finds a
+    """Audit rows arrive in time order and stay where written: a BRIN index finds a
     period's rows, and an audit row written into the last, unsummarised block range
     writes nothing to it (a B-tree took an entry for each of a log's eleven rows)."""
     async with db.engine.connect() as conn:

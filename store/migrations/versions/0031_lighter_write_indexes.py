@@ -15,10 +15,11 @@ as before:
   ``.owner_id``, ``tasks.owner_id``, ``deals.company_id`` and ``.stage``,
   ``deal_stage_changes.changed_at``, ``report_subscriptions.user_id``.
   tests/test_indexes.py keeps new ones from coming back.
-* ``audit_log.at``: rows arrive in time order and are never changed, so on PostgreSQL a
-  BRIN index (block ranges with their first and last time) answers "since … until …"
-  while an insert into the unsummarised last range writes nothing to it (a filled range
-  is summarised by autovacuum: ``autosummarize``). SQLite keeps its B-tree.
+* ``audit_log.at``: rows arrive in time order and stay where they are written (a key
+  rotation or an erasure rewrites some: the index stays right, if less sharp). So on
+  PostgreSQL a BRIN index (block ranges with their first and last time) answers "since …
+  until …", while an insert into the unsummarised last range writes nothing to it (a
+  filled range is summarised by autovacuum: ``autosummarize``). SQLite keeps its B-tree.
 * ``outbox.approval_id`` holds only an approval's pushes (``WHERE approval_id IS NOT
   NULL``, both databases): the lookup by approval is all it serves.
 """
