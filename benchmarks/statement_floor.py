@@ -167,22 +167,17 @@ async def timed(
     sessions: Callable[[], Any], shape: Shape, company_id: int, count: int
 ) -> tuple[float, float]:
     async with sessions() as session:
-        for _ in range(50):  # warm: the statement cache and the prepared statement
-            await shape(session, company_id)
-        cpu, wall = time.process_time(), time.perf_counter()
-        for _ in range(count):
-            await shape(session, company_id)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return cpu / count * 1e6, wall / count * 1e6
+        return await per_call(lambda: shape(session, company_id), count)
 
 
-async def per_transaction(begin: Callable[[], Awaitable[Any]], count: int) -> tuple[float, float]:
-    """CPU and wall µs of ``begin()`` (one transaction, opened, used, committed)."""
-    for _ in range(50):  # warm, as :func:`timed`
-        await begin()
+async def per_call(call: Callable[[], Awaitable[Any]], count: int) -> tuple[float, float]:
+    """CPU and wall µs of one ``call()``, after 50 unmeasured ones (the statement cache and
+    the prepared statement warm)."""
+    for _ in range(50):
+        await call()
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(count):
-        await begin()
+        await call()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     return cpu / count * 1e6, wall / count * 1e6
 
@@ -230,7 +225,7 @@ async def transactions(
                 "postgresql",
                 "transaction, one read",
                 label,
-                [await per_transaction(begin, count) for _ in range(rounds)],
+                [await per_call(begin, count) for _ in range(rounds)],
             )
             for label, begin in begins
         ]
