@@ -6,8 +6,8 @@
 
 Loads realistic customers (Chinese names with pinyin, English names, mobiles, emails at
 company domains; 50 reps own them at random) with Core bulk inserts (not
-:func:`store.bulk.create_many`, which also writes an audit row per field: millions of rows
-no lookup reads, and a slower load), computing
+:func:`store.bulk.create_many`, which also writes an audit row a record: rows no lookup
+reads, and a slower load), computing
 ``search_key`` with the function the ORM hook uses, then the table of name words
 (:func:`store.search_words.rebuild`, as migration 0026 fills it) and their postings
 (:func:`store.search_words.rebuild_postings`, migration 0027). Then times ``search()``

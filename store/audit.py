@@ -2,10 +2,19 @@
 
 Hooking the session (rather than each handler) means no code path can change a record
 without leaving a trace: handlers, CLI commands and the demo loader all go through it.
+
+A record created or deleted is one row: its fields that are set, as one JSON object of
+their rendered values in the mapper's column order (``new_value`` for a create,
+``old_value`` for a delete; ``field`` empty). A change to a record is a row per field
+changed, with its old and new value. Written a row per field, a one-message log's
+activity and follow-up made eleven rows, each with its index entries: a third of what the
+log wrote to the database (BENCHMARKS.md, per-message round 20). :func:`changes` reads any
+row, of either form or from before this one, as the per-field changes it holds.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -60,10 +69,10 @@ def _changes(obj: object) -> list[tuple[str | None, Any, Any]]:
     return changed
 
 
-def _snapshot(obj: object) -> list[tuple[str | None, Any, Any]]:
+def _set_fields(obj: object) -> list[tuple[str, Any]]:
     state = inspect(obj)
     return [
-        (attr.key, None, getattr(obj, attr.key))
+        (attr.key, getattr(obj, attr.key))
         for attr in state.mapper.column_attrs
         if attr.key not in SKIPPED_FIELDS and getattr(obj, attr.key) is not None
     ]
@@ -94,19 +103,73 @@ def entry(
     }
 
 
+def record_entry(
+    at: datetime,
+    user_id: int | None,
+    platform: str,
+    table: str,
+    record_id: int,
+    action: str,
+    fields: list[tuple[str, Any]],
+) -> dict[str, Any]:
+    """The one audit row of a record created (``fields`` into ``new_value``) or deleted
+    (into ``old_value``): shared by the flush hook and the bulk writer (:mod:`store.bulk`),
+    so a record created either way leaves the same trace."""
+    row = entry(at, user_id, platform, table, record_id, action, (None, None, None))
+    row["old_value" if action == "delete" else "new_value"] = snapshot(fields)
+    return row
+
+
+def snapshot(fields: list[tuple[str, Any]]) -> str:
+    """Fields and their values as one audit value: a JSON object, each value as
+    :func:`render` writes it, in the order given."""
+    return json.dumps(
+        {key: render(value) for key, value in fields}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def changes(
+    field: str | None, old_value: str | None, new_value: str | None
+) -> list[tuple[str, str | None, str | None]]:
+    """An audit row as the per-field changes it holds, ``(field, old, new)``: one for a
+    field's change; each field of a record created or deleted; none for a row about no
+    field (an erasure, a record created with nothing set, or one whose values an erasure
+    cleared)."""
+    if field is not None:
+        return [(field, old_value, new_value)]
+    if new_value is not None and new_value.startswith("{"):
+        return [(key, None, value) for key, value in _fields(new_value).items()]
+    if old_value is not None and old_value.startswith("{"):
+        return [(key, value, None) for key, value in _fields(old_value).items()]
+    return []
+
+
+def blanked(value: str | None, keys: frozenset[str]) -> str | None:
+    """A record's snapshot (see :func:`record_entry`) with the values of ``keys`` blanked,
+    for an erasure; None when it is not a snapshot or holds none of them."""
+    if value is None or not value.startswith("{"):
+        return None
+    fields = _fields(value)
+    if not keys & fields.keys():
+        return None
+    return snapshot([(key, None if key in keys else held) for key, held in fields.items()])
+
+
+def _fields(value: str) -> dict[str, str | None]:
+    found = json.loads(value)
+    assert isinstance(found, dict), value
+    return found
+
+
 def audited_keys(model: type[Any]) -> tuple[str, ...]:
     """The fields the hook records, in the mapper's column order."""
     return tuple(a.key for a in inspect(model).column_attrs if a.key not in SKIPPED_FIELDS)
 
 
-def creation_fields(
-    keys: tuple[str, ...], values: dict[str, Any]
-) -> list[tuple[str | None, Any, Any]]:
+def creation_fields(keys: tuple[str, ...], values: dict[str, Any]) -> list[tuple[str, Any]]:
     """What the hook records for a new record, from its column values (``keys``: from
-    :func:`audited_keys`): every field that is set, as :func:`_snapshot` after the flush."""
-    return [(key, None, values[key]) for key in keys if values.get(key) is not None] or [
-        (None, None, None)
-    ]
+    :func:`audited_keys`): every field that is set, as :func:`_set_fields` after the flush."""
+    return [(key, values[key]) for key in keys if values.get(key) is not None]
 
 
 def install_audit_hooks(session_class: type[Session], clock: Clock) -> None:
@@ -119,20 +182,21 @@ def install_audit_hooks(session_class: type[Session], clock: Clock) -> None:
         user_id = session.info.get("audit_user_id")
         platform = session.info.get("audit_platform", "system")
 
-        def add(obj: Any, action: str, fields: list[tuple[str | None, Any, Any]]) -> None:
-            for change in fields or [(None, None, None)]:
-                rows.append(entry(at, user_id, platform, obj.__tablename__, obj.id, action, change))
+        def whole(obj: Any, action: str) -> None:
+            table, fields = obj.__tablename__, _set_fields(obj)
+            rows.append(record_entry(at, user_id, platform, table, obj.id, action, fields))
 
         for obj in session.new:
             if _is_audited(obj):
-                add(obj, "create", _snapshot(obj))
+                whole(obj, "create")
         for obj in session.dirty:
             if _is_audited(obj) and session.is_modified(obj, include_collections=False):
-                fields = _changes(obj)
-                if fields:
-                    add(obj, "update", fields)
+                for change in _changes(obj):
+                    rows.append(
+                        entry(at, user_id, platform, obj.__tablename__, obj.id, "update", change)
+                    )
         for obj in session.deleted:
             if _is_audited(obj):
-                add(obj, "delete", [(k, v, None) for k, _, v in _snapshot(obj)])
+                whole(obj, "delete")
         if rows:
             session.connection().execute(insert_audit, rows)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.audit import changes
 from store.models import AuditEntry, Deal, User
 from store.users import UserError, find_user
 
@@ -99,7 +100,8 @@ def zone_name(tz: tzinfo) -> str:
 async def read_audit(
     session: AsyncSession, query: AuditQuery, *, money: MoneyFormat = plain_money
 ) -> list[str]:
-    """The matching entries, newest first, one line each; :class:`UserError` for a user
+    """The matching entries, newest first, a line for each field they changed (one for an
+    entry about no field); :class:`UserError` for a user
     who does not exist (rather than an empty answer that reads like "did nothing")."""
     stmt = (
         select(AuditEntry, User.name)
@@ -125,21 +127,22 @@ async def read_audit(
     zone = zone_name(query.tz)
     lines = []
     for entry, who in rows:
-        change = ""
-        if entry.field:
-            field, old, new = entry.field, entry.old_value, entry.new_value
+        at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
+        head = (
+            f"{at.astimezone(query.tz):%Y-%m-%d %H:%M:%S} {zone}  {who or '-'} via "
+            f"{entry.platform}  {entry.action} {entry.table_name}#{entry.record_id}"
+        )
+        held = changes(entry.field, entry.old_value, entry.new_value)
+        if not held:
+            lines.append(head)
+        for field, old, new in held:
             label = MONEY_FIELDS.get((entry.table_name, field))
             if label is not None:
                 currency = currencies.get(entry.id, "")
                 field, old, new = label, _money(old, currency, money), _money(new, currency, money)
             else:
                 old, new = local_time(old, query.tz), local_time(new, query.tz)
-            change = f"  {field}: {old or '∅'} → {new or '∅'}"
-        at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
-        lines.append(
-            f"{at.astimezone(query.tz):%Y-%m-%d %H:%M:%S} {zone}  {who or '-'} via "
-            f"{entry.platform}  {entry.action} {entry.table_name}#{entry.record_id}{change}"
-        )
+            lines.append(f"{head}  {field}: {old or '∅'} → {new or '∅'}")
     return lines
 
 
@@ -148,24 +151,34 @@ def _start_of(day: date, tz: tzinfo) -> datetime:
 
 
 async def _currencies(session: AsyncSession, entries: list[AuditEntry]) -> dict[int, str]:
-    """The currency each amount entry was in: the deal's currency as the audit log last
-    recorded it at or before that entry (so a deleted deal and a currency change read
-    right), else the deal's current one."""
-    amounts = [e for e in entries if (e.table_name, e.field) in MONEY_FIELDS]
+    """The currency of each entry that holds a deal's amount: the deal's currency as the
+    audit log last recorded it at or before that entry (so a deleted deal and a currency
+    change read right), else the deal's current one."""
+    amounts = [
+        e
+        for e in entries
+        if any(
+            (e.table_name, f) in MONEY_FIELDS
+            for f, _, _ in changes(e.field, e.old_value, e.new_value)
+        )
+    ]
     if not amounts:
         return {}
     deal_ids = {e.record_id for e in amounts}
-    history = (
-        await session.execute(
-            select(AuditEntry.record_id, AuditEntry.id, AuditEntry.new_value)
+    history = [
+        (entry.record_id, entry.id, value)
+        for entry in await session.scalars(
+            select(AuditEntry)
             .where(
                 AuditEntry.table_name == "deals",
-                AuditEntry.field == "currency",
                 AuditEntry.record_id.in_(deal_ids),
+                or_(AuditEntry.field == "currency", AuditEntry.field.is_(None)),
             )
             .order_by(AuditEntry.id)
         )
-    ).all()
+        for field, old, new in changes(entry.field, entry.old_value, entry.new_value)
+        if field == "currency" and (value := new or old)
+    ]
     current = dict(
         (await session.execute(select(Deal.id, Deal.currency).where(Deal.id.in_(deal_ids)))).all()
     )
@@ -173,7 +186,7 @@ async def _currencies(session: AsyncSession, entries: list[AuditEntry]) -> dict[
     for entry in amounts:
         currency = current.get(entry.record_id, "")
         for record_id, entry_id, value in history:
-            if record_id == entry.record_id and entry_id <= entry.id and value:
+            if record_id == entry.record_id and entry_id <= entry.id:
                 currency = value
         found[entry.id] = currency
     return found

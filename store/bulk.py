@@ -1,15 +1,14 @@
 """Many new records in a few statements, with the same rules and traces as one by one.
 
 :meth:`store.access.Records.create` adds an ORM object; the session's hooks then clean its
-text (:mod:`store.hygiene`), compute its search key (:mod:`store.search`) and write one
-audit row per field (:mod:`store.audit`) at the flush. That costs milliseconds a record,
-which an import of 100,000 rows cannot afford. :func:`create_many` does the same work for a
-list of records at once — the record rules checked, the text cleaned, the search keys
-computed, an ``INSERT … RETURNING id`` per page of rows (SQLAlchemy's insertmanyvalues),
-and the audit rows the hook would have written, copied by the database from the stored
-rows where it renders them as Python does (:mod:`store.bulk_audit`), sent from Python
-otherwise — so a record created here cannot be told apart from one created through the
-ORM, in the table or in the audit log (``tests/test_bulk_audit.py`` compares the two).
+text (:mod:`store.hygiene`), compute its search key (:mod:`store.search`) and write its
+audit row (:mod:`store.audit`) at the flush. That costs milliseconds a record, which an
+import of 100,000 rows cannot afford. :func:`create_many` does the same work for a list of
+records at once — the record rules checked, the text cleaned, the search keys computed, an
+``INSERT … RETURNING id`` per page of rows (SQLAlchemy's insertmanyvalues), and the audit
+rows the hook would have written, one a record — so a record created here cannot be told
+apart from one created through the ORM, in the table or in the audit log
+(``tests/test_bulk_audit.py`` compares the two).
 """
 
 from __future__ import annotations
@@ -24,8 +23,7 @@ from sqlalchemy.orm import ColumnProperty
 
 from store import blind_index
 from store.access import NotAllowed, RecordNotFound, Records, RecordT
-from store.audit import audited_keys, creation_fields, entry
-from store.bulk_audit import audit_created
+from store.audit import audited_keys, creation_fields, record_entry
 from store.dedupe import company_core
 from store.models import AuditEntry, Company, Contact, Owned
 from store.riders import Riders
@@ -39,8 +37,6 @@ PointerT = TypeVar("PointerT", bound=Owned)
 #: cleaner to every session, so writers that bypass the flush apply what the hooks apply.
 BULK_CLOCK = "bulk_clock"
 BULK_CLEANER = "bulk_cleaner"
-#: From how many new records the audit rows are copied by the database (store.bulk_audit).
-DB_AUDIT_MIN_ROWS = 20
 _STAMPS = ("created_at", "updated_at", "stage_changed_at")
 _SKIP_CLEANING = frozenset({"search_key", "name_core"})
 
@@ -238,15 +234,6 @@ async def _audit(
     records: Records, model: type[Any], ids: list[int], values: list[dict[str, Any]]
 ) -> None:
     """The audit rows the flush hook would have written for these new records."""
-    # The database's copy pays off for a batch; for a few records building and compiling
-    # its statement costs more than sending the rows.
-    if len(ids) >= DB_AUDIT_MIN_ROWS:
-        at, user_id, platform = _who_and_when(records)
-        table, keys = table_of(model), audited_keys(model)
-        if await audit_created(
-            records.session, table, keys, ids, values, at=at, user_id=user_id, platform=platform
-        ):
-            return
     connection = await records.session.connection()
     await connection.execute(insert(table_of(AuditEntry)), _audit_rows(records, model, ids, values))
 
@@ -257,9 +244,8 @@ def _audit_rows(
     at, user_id, platform = _who_and_when(records)
     name, keys = table_of(model).name, audited_keys(model)
     return [
-        entry(at, user_id, platform, name, record_id, "create", change)
+        record_entry(at, user_id, platform, name, record_id, "create", creation_fields(keys, full))
         for record_id, full in zip(ids, values, strict=True)
-        for change in creation_fields(keys, full)
     ]
 
 

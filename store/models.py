@@ -350,7 +350,9 @@ class Task(Owned, Base):
 
 
 class AuditEntry(Base):
-    """Who changed which field of which record, when, from which platform, old and new value."""
+    """Who changed which record, when, from which platform: a created or deleted record's
+    fields as one JSON object, a change to one a row per field with its old and new value
+    (:mod:`store.audit`)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (

@@ -24,8 +24,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Text, or_, select, type_coerce, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Records
+from store.audit import blanked, changes
 from store.blind_index import matching
 from store.models import (
     Activity,
@@ -165,13 +167,41 @@ async def person_export(records: Records, contact: Contact) -> dict[str, Any]:
                 "by": users.get(a.user_id or 0),
                 "platform": a.platform,
                 "action": a.action,
-                "field": a.field,
-                "old": a.old_value,
-                "new": a.new_value,
+                "field": field,
+                "old": old,
+                "new": new,
             }
             for a in audit
+            for field, old, new in _changes_or_none(a)
         ],
     }
+
+
+_TEXTS = frozenset({"summary", "source_text"})
+"""An activity's fields that may name the person."""
+
+
+async def _blank_texts(session: AsyncSession, activity_ids: list[int]) -> None:
+    """The activities' texts blanked in their audit entries: the changes to them, and the
+    snapshots of the activities as created or deleted."""
+    about = (AuditEntry.table_name == "activities", AuditEntry.record_id.in_(activity_ids))
+    await session.execute(
+        update(AuditEntry)
+        .where(*about, AuditEntry.field.in_(_TEXTS))
+        .values(old_value=None, new_value=None)
+    )
+    for entry in await session.scalars(
+        select(AuditEntry).where(*about, AuditEntry.field.is_(None))
+    ):
+        for column in ("old_value", "new_value"):
+            kept = blanked(getattr(entry, column), _TEXTS)
+            if kept is not None:
+                setattr(entry, column, kept)
+
+
+def _changes_or_none(entry: AuditEntry) -> list[tuple[str | None, str | None, str | None]]:
+    """The entry's changes, or one of no field (an erasure is listed too)."""
+    return [*changes(entry.field, entry.old_value, entry.new_value)] or [(None, None, None)]
 
 
 def _scrub(text: str | None, needles: list[str]) -> str | None:
@@ -223,15 +253,7 @@ async def erase_person(records: Records, contact: Contact) -> dict[str, int]:
     )
     ids = [a.id for a in activities]
     if ids:
-        await session.execute(
-            update(AuditEntry)
-            .where(
-                AuditEntry.table_name == "activities",
-                AuditEntry.record_id.in_(ids),
-                AuditEntry.field.in_(["summary", "source_text"]),
-            )
-            .values(old_value=None, new_value=None)
-        )
+        await _blank_texts(session, ids)
     session.add(
         AuditEntry(
             at=records.now,

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from bot.replies import from_json, reply_text
 from store.models import AuditEntry, Company, Deal, DealApproval, DealStageChange, OutboxMessage
 from tests import workspace
+from tests.audit_trail import field_changes
 from tests.harness import BotHarness, ChatUser, Response
 
 
@@ -93,7 +94,7 @@ async def test_approve_moves_it_to_won_tells_the_rep_and_audits(bot, ws):
     [row] = await approvals(bot)
     assert (row.state, row.decided_by) == ("approved", ws.wang.user_id)
     audit = await bot.all(select(AuditEntry).where(AuditEntry.table_name == "deal_approvals"))
-    assert {(a.action, a.field, a.new_value) for a in audit} >= {
+    assert {(action, f, new) for action, f, _, new in field_changes(audit)} >= {
         ("create", "state", "pending"),
         ("update", "state", "approved"),
         ("update", "decided_by", str(ws.wang.user_id)),

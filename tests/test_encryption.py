@@ -23,6 +23,7 @@ from store.models import AuditEntry, Contact, ContactPhoto
 from store.reseal import reseal, usage
 from store.sealing import SealError
 from tests import workspace
+from tests.audit_trail import field_changes
 from tests.harness import BotHarness
 from tests.test_backup import empty_url as empty_url
 from tests.test_duplicates import _qr_card
@@ -297,8 +298,8 @@ async def db_raw(db: Database, sql: str) -> list[tuple[object, ...]]:
 
 
 async def test_contacts_written_in_bulk_are_sealed_in_their_rows_and_their_audit(bot, ws):
-    """An import's writer (store.bulk) lets the database copy audit values when it can; with
-    a key it must not (it would copy ciphertext, or put plaintext into the sealed log)."""
+    """An import's writer (store.bulk) writes the audit rows itself, each record's values
+    sealed in its one entry."""
     from store.bulk import create_many
 
     session, records = await bot.records_for(ws.li)
@@ -317,48 +318,40 @@ async def test_contacts_written_in_bulk_are_sealed_in_their_rows_and_their_audit
         assert plain not in stored
         assert plain not in audit
     async with bot.db.session() as session:
-        values = set(
-            (
-                await session.scalars(
-                    select(AuditEntry.new_value).where(
-                        AuditEntry.table_name == "contacts", AuditEntry.field == "mobile"
-                    )
-                )
-            ).all()
+        entries = await session.scalars(
+            select(AuditEntry).where(AuditEntry.table_name == "contacts")
         )
+        values = {new for _, field, _, new in field_changes(entries) if field == "mobile"}
     assert {"+8613700001111", "+8613700002222"} <= values
-    names = await raw(
-        bot, "SELECT new_value FROM audit_log WHERE table_name = 'contacts' AND field = 'name'"
-    )
-    assert names
-    assert all(str(v).startswith("enc1:") for (v,) in names)  # every audit value sealed
+    sealed = await raw(bot, "SELECT new_value FROM audit_log WHERE table_name = 'contacts'")
+    assert sealed
+    assert all(str(v).startswith("enc1:") for (v,) in sealed)  # every audit value sealed
     assert "Bulk Two" in (await ws.li.send("/find 13700002222")).text
 
 
 async def test_a_one_message_logs_audit_rows_are_sealed_wherever_they_are_sent(bot, ws):
     """A log's audit rows go in their own INSERT on SQLite and inside the next INSERT on
     PostgreSQL (store.riders): either way each value passes through its sealed column."""
+    created = (
+        "SELECT table_name, new_value FROM audit_log "
+        "WHERE table_name IN ('activities', 'tasks') AND action = 'create'"
+    )
+    before = len(await raw(bot, created))
     r = await ws.li.send("called Globex Corporation, Sarah wants the price list, follow up Friday")
     assert r.text.startswith("✅ Logged: Call · Globex Corporation"), r.text
-    logged = await raw(
-        bot,
-        "SELECT table_name, field, new_value FROM audit_log "
-        "WHERE table_name IN ('activities', 'tasks') AND action = 'create'",
-    )
-    assert {(table, field) for table, field, _ in logged} >= {
+    logged = await raw(bot, created)
+    assert len(logged) == before + 2  # the activity and its follow-up, an entry each
+    assert all(str(value).startswith("enc1:") for _, value in logged), logged
+    assert "price list" not in stored_text(logged)
+    async with bot.db.session() as session:
+        entries = await session.scalars(
+            select(AuditEntry).where(AuditEntry.table_name.in_(["activities", "tasks"]))
+        )
+        fields = {(e.table_name, f): new for e in entries for _, f, _, new in field_changes([e])}
+    assert {
         ("activities", "summary"),
         ("activities", "company_id"),
         ("tasks", "title"),
         ("tasks", "activity_id"),
-    }
-    assert all(str(value).startswith("enc1:") for _, _, value in logged), logged
-    assert "price list" not in stored_text(logged)
-    async with bot.db.session() as session:
-        summaries = (
-            await session.scalars(
-                select(AuditEntry.new_value).where(
-                    AuditEntry.table_name == "activities", AuditEntry.field == "summary"
-                )
-            )
-        ).all()
-    assert any("price list" in str(s) for s in summaries), summaries
+    } <= fields.keys()
+    assert "price list" in str(fields["activities", "summary"]), fields

@@ -1,5 +1,5 @@
 """A big sheet is written in a few statements a table, not one per row, and each record it
-creates is still cleaned, findable and audited field by field, as one typed in chat is."""
+creates is still cleaned, findable and audited with every field, as one typed in chat is."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.events import Attachment
 from store.models import AuditEntry, Company, Contact, Deal, DealStageChange
 from store.search import search_key
+from tests.audit_trail import field_changes
 from tests.sheets import xlsx
 from tests.sql_trace import executed
 
@@ -60,7 +61,9 @@ async def test_a_big_import_is_written_in_bulk_and_fully_audited(bot, ws, tmp_pa
     by_record: dict[tuple[str, int], dict[str | None, str | None]] = {}
     authors: dict[tuple[str, int], set[tuple[int | None, str]]] = {}
     for entry in audit:
-        by_record.setdefault((entry.table_name, entry.record_id), {})[entry.field] = entry.new_value
+        key = (entry.table_name, entry.record_id)
+        assert key not in by_record, "a record created is one entry"
+        by_record[key] = {field: new for _, field, _, new in field_changes([entry])}
         authors.setdefault((entry.table_name, entry.record_id), set()).add(
             (entry.user_id, entry.platform)
         )

@@ -9,6 +9,7 @@ import re
 from sqlalchemy import func, select
 
 from store.models import Activity, AuditEntry, Company, CompanyTag, Contact, ProcessedEvent, Task
+from tests.audit_trail import field_changes
 from tests.sql_trace import executed
 
 
@@ -24,7 +25,8 @@ async def audit_of(bot, table, record_id):
         .where(AuditEntry.table_name == table, AuditEntry.record_id == record_id)
         .order_by(AuditEntry.id)
     )
-    return {(e.action, e.field, e.new_value) for e in rows}, {(e.user_id, e.platform) for e in rows}
+    fields = {(action, field, new) for action, field, _, new in field_changes(rows)}
+    return fields, {(e.user_id, e.platform) for e in rows}
 
 
 async def test_a_log_leaves_the_rows_and_the_audit_trail_of_every_field(bot):

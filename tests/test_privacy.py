@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import select
 
+from store.audit import changes
 from store.models import Activity, AuditEntry, Contact, Deal
 from tests import test_import_cli
 from tests.sheets import csv_file
@@ -62,6 +63,18 @@ def test_export_shows_everything_and_where_it_came_from_then_erase(crmbot, datab
         ),
     )
     assert all(v == (None, None) for v in values)
+    activity_audit = query(
+        database_url,
+        select(AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value).where(
+            AuditEntry.table_name == "activities"
+        ),
+    )
+    texts = [
+        c for row in activity_audit for c in changes(*row) if c[0] in ("summary", "source_text")
+    ]
+    assert texts, "the import's activity was audited with its text"
+    assert all(old is None and new is None for _, old, new in texts)  # as created, and changed
+    assert "138" not in json.dumps([tuple(row) for row in activity_audit], ensure_ascii=False)
     erased = query(database_url, select(AuditEntry.action).where(AuditEntry.action == "erase"))
     assert erased == [("erase",)]
 
