@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from store.audit_view import AuditQuery, read_audit
-from store.models import AuditEntry, Company
+from store.models import AuditEntry, Company, Deal
 from tests.audit_trail import field_changes
 
 
@@ -73,3 +73,36 @@ async def test_refused_change_leaves_no_audit(bot):
     r = await zhang.click(f"co.delok:{company.id}")
     assert "Not found" in r.text
     assert len(await entries(bot)) == before
+
+
+async def test_a_created_deal_reads_field_by_field_with_its_amount_in_its_currency_then(bot):
+    """A record created is one entry; ``crmbot audit`` shows a line a field, and an amount
+    in the currency the deal had then, read from that entry (it changed since)."""
+    li = await bot.user("li")
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        company = await records.create(Company, name="Initech")
+        deal = await records.create(
+            Deal,
+            title="Pilot",
+            company_id=company.id,
+            stage="lead",
+            amount_cents=100_000,
+            currency="USD",
+        )
+    bot.advance(minutes=5)
+    session, records = await bot.records_for(li)
+    async with session, session.begin():
+        await records.update(await records.get(Deal, deal.id), currency="EUR", amount_cents=90_000)
+    created = await entries(bot, table_name="deals", action="create")
+    assert len(created) == 1
+    async with bot.db.transaction() as session:
+        lines = await read_audit(
+            session, AuditQuery.parse(record=f"deal:{deal.id}", user=None, limit=10)
+        )
+    head = f"2026-11-18 02:00:00 UTC  - via system  create deals#{deal.id}"
+    assert f"{head}  title: ∅ → Pilot" in lines
+    assert f"{head}  amount: ∅ → USD 1,000.00" in lines
+    assert f"{head}  currency: ∅ → USD" in lines
+    assert f"{head}  stage: ∅ → lead" in lines
+    assert any("update deals" in line and "900.00" in line for line in lines), lines
