@@ -85,11 +85,18 @@ def entry(
     table: str,
     record_id: int,
     action: str,
-    change: tuple[str | None, Any, Any],
+    change: tuple[str | None, Any, Any] | list[tuple[str, Any]],
 ) -> dict[str, Any]:
     """One audit row's values: shared by the flush hook and the bulk writer
-    (:mod:`store.bulk`), so a record created either way leaves the same trace."""
-    name, old, new = change
+    (:mod:`store.bulk`), so a record created either way leaves the same trace. ``change``
+    is one field's ``(field, old, new)``, or a record's set fields ``[(field, value), …]``
+    as it was created (into ``new_value``) or deleted (into ``old_value``)."""
+    name: str | None
+    if isinstance(change, list):
+        whole = snapshot(change)
+        name, old, new = (None, whole, None) if action == "delete" else (None, None, whole)
+    else:
+        name, old, new = change
     return {
         "at": at,
         "user_id": user_id,
@@ -101,23 +108,6 @@ def entry(
         "old_value": render(old),
         "new_value": render(new),
     }
-
-
-def record_entry(
-    at: datetime,
-    user_id: int | None,
-    platform: str,
-    table: str,
-    record_id: int,
-    action: str,
-    fields: list[tuple[str, Any]],
-) -> dict[str, Any]:
-    """The one audit row of a record created (``fields`` into ``new_value``) or deleted
-    (into ``old_value``): shared by the flush hook and the bulk writer (:mod:`store.bulk`),
-    so a record created either way leaves the same trace."""
-    row = entry(at, user_id, platform, table, record_id, action, (None, None, None))
-    row["old_value" if action == "delete" else "new_value"] = snapshot(fields)
-    return row
 
 
 def snapshot(fields: list[tuple[str, Any]]) -> str:
@@ -145,7 +135,7 @@ def changes(
 
 
 def blanked(value: str | None, keys: frozenset[str]) -> str | None:
-    """A record's snapshot (see :func:`record_entry`) with the values of ``keys`` blanked,
+    """A record's snapshot (see :func:`entry`) with the values of ``keys`` blanked,
     for an erasure; None when it is not a snapshot or holds none of them."""
     if value is None or not value.startswith("{"):
         return None
@@ -182,21 +172,18 @@ def install_audit_hooks(session_class: type[Session], clock: Clock) -> None:
         user_id = session.info.get("audit_user_id")
         platform = session.info.get("audit_platform", "system")
 
-        def whole(obj: Any, action: str) -> None:
-            table, fields = obj.__tablename__, _set_fields(obj)
-            rows.append(record_entry(at, user_id, platform, table, obj.id, action, fields))
+        def add(obj: Any, action: str, change: tuple[str | None, Any, Any] | list[Any]) -> None:
+            rows.append(entry(at, user_id, platform, obj.__tablename__, obj.id, action, change))
 
         for obj in session.new:
             if _is_audited(obj):
-                whole(obj, "create")
+                add(obj, "create", _set_fields(obj))
         for obj in session.dirty:
             if _is_audited(obj) and session.is_modified(obj, include_collections=False):
                 for change in _changes(obj):
-                    rows.append(
-                        entry(at, user_id, platform, obj.__tablename__, obj.id, "update", change)
-                    )
+                    add(obj, "update", change)
         for obj in session.deleted:
             if _is_audited(obj):
-                whole(obj, "delete")
+                add(obj, "delete", _set_fields(obj))
         if rows:
             session.connection().execute(insert_audit, rows)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import ColumnProperty
 
 from store import blind_index
 from store.access import NotAllowed, RecordNotFound, Records, RecordT
-from store.audit import audited_keys, creation_fields, record_entry
+from store.audit import audited_keys, creation_fields, entry
 from store.dedupe import company_core
 from store.models import AuditEntry, Company, Contact, Owned
 from store.riders import Riders
@@ -244,7 +244,7 @@ def _audit_rows(
     at, user_id, platform = _who_and_when(records)
     name, keys = table_of(model).name, audited_keys(model)
     return [
-        record_entry(at, user_id, platform, name, record_id, "create", creation_fields(keys, full))
+        entry(at, user_id, platform, name, record_id, "create", creation_fields(keys, full))
         for record_id, full in zip(ids, values, strict=True)
     ]
 
