@@ -9,9 +9,9 @@ audit entry of the contact: one JSON document.
 *Erase* removes the personal fields (name, title, phones, e-mail, WeChat, birthday) from the
 contact, deletes the card photos (image and what was read), strips the person's name,
 phones and e-mail out of the summaries and original messages of the activities linked to
-them (or logged at their company and naming them), and blanks the old and new values in
-the contact's audit entries, which would otherwise keep every phone number the contact
-ever had. What is not personal stays, so
+them (or logged at their company and naming them), blanks those texts in the activities'
+audit entries, and blanks the old and new values in the contact's audit entries, which
+would otherwise keep every phone number the contact ever had. What is not personal stays, so
 reports and counts do not change: the contact row (as "[erased]"), the activities, deals and
 their amounts. The erasure itself is audited (who, when, from where), without the values.
 """
