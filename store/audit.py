@@ -69,13 +69,9 @@ def _changes(obj: object) -> list[tuple[str | None, Any, Any]]:
     return changed
 
 
-def _set_fields(obj: object) -> list[tuple[str, Any]]:
-    state = inspect(obj)
-    return [
-        (attr.key, getattr(obj, attr.key))
-        for attr in state.mapper.column_attrs
-        if attr.key not in SKIPPED_FIELDS and getattr(obj, attr.key) is not None
-    ]
+def _set_fields(obj: Any) -> list[tuple[str, Any]]:
+    keys = audited_keys(type(obj))
+    return creation_fields(keys, {key: getattr(obj, key) for key in keys})
 
 
 def entry(
@@ -127,25 +123,26 @@ def changes(
     cleared)."""
     if field is not None:
         return [(field, old_value, new_value)]
-    if new_value is not None and new_value.startswith("{"):
-        return [(key, None, value) for key, value in _fields(new_value).items()]
-    if old_value is not None and old_value.startswith("{"):
-        return [(key, value, None) for key, value in _fields(old_value).items()]
+    if (created := _fields(new_value)) is not None:
+        return [(key, None, value) for key, value in created.items()]
+    if (deleted := _fields(old_value)) is not None:
+        return [(key, value, None) for key, value in deleted.items()]
     return []
 
 
 def blanked(value: str | None, keys: frozenset[str]) -> str | None:
     """A record's snapshot (see :func:`entry`) with the values of ``keys`` blanked,
     for an erasure; None when it is not a snapshot or holds none of them."""
-    if value is None or not value.startswith("{"):
-        return None
     fields = _fields(value)
-    if not keys & fields.keys():
+    if fields is None or not keys & fields.keys():
         return None
     return snapshot([(key, None if key in keys else held) for key, held in fields.items()])
 
 
-def _fields(value: str) -> dict[str, str | None]:
+def _fields(value: str | None) -> dict[str, str | None] | None:
+    """A snapshot's fields; None for a value that is not a snapshot."""
+    if value is None or not value.startswith("{"):
+        return None
     found = json.loads(value)
     assert isinstance(found, dict), value
     return found
@@ -157,8 +154,9 @@ def audited_keys(model: type[Any]) -> tuple[str, ...]:
 
 
 def creation_fields(keys: tuple[str, ...], values: dict[str, Any]) -> list[tuple[str, Any]]:
-    """What the hook records for a new record, from its column values (``keys``: from
-    :func:`audited_keys`): every field that is set, as :func:`_set_fields` after the flush."""
+    """What is recorded of a new record, from its column values (``keys``: from
+    :func:`audited_keys`): every field that is set. The bulk writer and the hook
+    (:func:`_set_fields`, after the flush) both take it from here."""
     return [(key, values[key]) for key in keys if values.get(key) is not None]
 
 

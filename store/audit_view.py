@@ -122,17 +122,26 @@ async def read_audit(
         stmt = stmt.where(AuditEntry.at >= _start_of(query.since, query.tz))
     if query.until is not None:
         stmt = stmt.where(AuditEntry.at < _start_of(query.until + timedelta(days=1), query.tz))
-    rows = (await session.execute(stmt)).all()
-    currencies = await _currencies(session, [entry for entry, _ in rows])
+    rows = [
+        (entry, who, changes(entry.field, entry.old_value, entry.new_value))
+        for entry, who in (await session.execute(stmt)).all()
+    ]
+    currencies = await _currencies(
+        session,
+        [
+            entry
+            for entry, _, held in rows
+            if any((entry.table_name, field) in MONEY_FIELDS for field, _, _ in held)
+        ],
+    )
     zone = zone_name(query.tz)
     lines = []
-    for entry, who in rows:
+    for entry, who, held in rows:
         at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
         head = (
             f"{at.astimezone(query.tz):%Y-%m-%d %H:%M:%S} {zone}  {who or '-'} via "
             f"{entry.platform}  {entry.action} {entry.table_name}#{entry.record_id}"
         )
-        held = changes(entry.field, entry.old_value, entry.new_value)
         if not held:
             lines.append(head)
         for field, old, new in held:
@@ -150,18 +159,10 @@ def _start_of(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
-async def _currencies(session: AsyncSession, entries: list[AuditEntry]) -> dict[int, str]:
-    """The currency of each entry that holds a deal's amount: the deal's currency as the
-    audit log last recorded it at or before that entry (so a deleted deal and a currency
-    change read right), else the deal's current one."""
-    amounts = [
-        e
-        for e in entries
-        if any(
-            (e.table_name, f) in MONEY_FIELDS
-            for f, _, _ in changes(e.field, e.old_value, e.new_value)
-        )
-    ]
+async def _currencies(session: AsyncSession, amounts: list[AuditEntry]) -> dict[int, str]:
+    """The currency of each of ``amounts`` (entries holding a deal's amount): the deal's
+    currency as the audit log last recorded it at or before that entry (so a deleted deal
+    and a currency change read right), else the deal's current one."""
     if not amounts:
         return {}
     deal_ids = {e.record_id for e in amounts}
