@@ -154,6 +154,14 @@ class OutboxSender:
         self.chats = chats
         self._busy: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._reclaimed: set[int] = set()
+        self._idling = False
+
+    @property
+    def quiet(self) -> bool:
+        """Whether the run loop waits for a wake-up with none pending and serves no chat:
+        nothing is claimed or sent until rows are committed or the idle poll comes round
+        (what a test waits for before it counts the statements of the next reply)."""
+        return self._idling and not self._wake.is_set() and not self._busy
 
     @property
     def serving(self) -> int:
@@ -226,9 +234,15 @@ class OutboxSender:
         """Until a commit wakes us, a chat finishes, a stop, or the idle poll."""
         waiter = asyncio.ensure_future(self._wake.wait())
         stopper = asyncio.ensure_future(stop.wait())
-        await asyncio.wait(
-            {waiter, stopper}, timeout=self.policy.idle_poll, return_when=asyncio.FIRST_COMPLETED
-        )
+        self._idling = True
+        try:
+            await asyncio.wait(
+                {waiter, stopper},
+                timeout=self.policy.idle_poll,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            self._idling = False
         waiter.cancel()
         stopper.cancel()
 
