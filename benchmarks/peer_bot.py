@@ -12,7 +12,11 @@ expression, then either
 * answers ``/find NAME`` with up to five matching customers (an outbox row),
 
 all in one SQLAlchemy 2 async ORM transaction, behind a write gate on SQLite (one writer
-at a time, as crmbot has). It sends nothing: writing the outbox row is its whole reply.
+at a time, as crmbot has). By default it sends nothing: writing the outbox row is its whole
+reply, as issue 20 defines the peer. With a :class:`PeerSender` (``per_message.py
+--peer-sends``) it also sends its replies, as any bot must, the simple way: one loop takes
+the unsent rows, sends each with python-telegram-bot at Telegram's overall 30 a second and
+marks it sent, woken after each commit.
 What it does not do, and crmbot does: audit trail, undo, conversation state, approvals,
 record rules, pinyin and typo-tolerant lookup, languages, dates beyond "weekday + hour".
 """
@@ -38,7 +42,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from telegram import Update
+from telegram import Bot, Update
 
 from store.db import POOL_OVERFLOW, POOL_SIZE
 
@@ -96,6 +100,7 @@ class PeerOutbox(Base):
     chat_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class PeerProcessed(Base):
@@ -116,6 +121,8 @@ class PeerBot:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.secret = secret.encode()
         self.gate = asyncio.Lock() if is_sqlite else None
+        self.committed = asyncio.Event()
+        """Set after each update's commit: what wakes a :class:`PeerSender`."""
 
     async def create_schema(self) -> None:
         async with self.engine.begin() as connection:
@@ -147,12 +154,13 @@ class PeerBot:
         message = update.message
         if message is None or message.text is None:
             return web.json_response({})
-        async with self._writing():
+        async with self.writing():
             await self.handle(update.update_id, str(message.chat.id), message.text)
+        self.committed.set()
         return web.json_response({})
 
     @contextlib.asynccontextmanager
-    async def _writing(self) -> AsyncIterator[None]:
+    async def writing(self) -> AsyncIterator[None]:
         if self.gate is None:
             yield
             return
@@ -242,6 +250,54 @@ class PeerBot:
         ).all()
         reply = "\n".join(c.name for c in companies) or f"No customer like “{name}”."
         session.add(PeerOutbox(chat_id=chat_id, text=reply, created_at=now))
+
+
+class PeerSender:
+    """The peer's replies sent, as a developer would first write it: one loop, the unsent
+    rows oldest first, a ``sendMessage`` each at Telegram's overall limit of 30 a second
+    (the pace crmbot's sender keeps), each row marked sent in its own commit (a crash
+    resends at most the one in flight)."""
+
+    PER_SECOND = 30.0
+
+    def __init__(self, peer: PeerBot, bot: Bot) -> None:
+        self.peer = peer
+        self.bot = bot
+        self._next_slot = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.peer.committed.clear()
+            async with self.peer.writing(), self.peer.sessions() as session:
+                rows = (
+                    await session.scalars(
+                        select(PeerOutbox)
+                        .where(PeerOutbox.sent_at.is_(None))
+                        .order_by(PeerOutbox.id)
+                        .limit(30)
+                    )
+                ).all()
+            if not rows:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.peer.committed.wait(), timeout=1.0)
+                continue
+            for row in rows:
+                if stop.is_set():
+                    return
+                # Telegram's overall limit, kept by a schedule: one slot every 1/30 s.
+                loop = asyncio.get_running_loop()
+                slot = max(loop.time(), self._next_slot)
+                self._next_slot = slot + 1 / self.PER_SECOND
+                await asyncio.sleep(slot - loop.time())
+                await self.bot.send_message(int(row.chat_id), row.text)
+                async with (
+                    self.peer.writing(),
+                    self.peer.sessions() as session,
+                    session.begin(),
+                ):
+                    sent = await session.get(PeerOutbox, row.id)
+                    if sent is not None:
+                        sent.sent_at = datetime.now(UTC)
 
 
 def _next(now: datetime, day: str, hour: str | None, ampm: str | None) -> datetime:

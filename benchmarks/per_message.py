@@ -42,7 +42,10 @@ reply, as in production. ``--fake-in-process`` runs the fake in the benchmark's 
 event loop instead, as earlier versions did, so a before / after can be measured in one run.
 ``replies_sent_by_then`` is how many replies the fake had answered when the client finished
 posting (the outbox keeps to Telegram's rate, so replies trail the webhook answers). The
-peer sends no replies.
+peer sends no replies, as the issue defines it; with ``--peer-sends`` it sends them too, to
+the same fake, at the same overall pace (``PeerSender`` in ``benchmarks/peer_bot.py``),
+from its settling messages to the end of the posting window, and its row says how many went
+out in the window. Its CPU then holds its sends in the window, as crmbot's does.
 
 So crmbot's "CPU ms/msg" (the posting window) holds however many replies went out in it —
 more in a slower run, which makes slow runs look dearer still. The last column waits
@@ -68,13 +71,15 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from telegram import Bot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.peer_bot import PeerBot
+from benchmarks.peer_bot import PeerBot, PeerSender
 from benchmarks.remote_telegram import RemoteTelegram
 from benchmarks.server_cpu import ServerCpu, with_server_cpu
 from benchmarks.webhook import (
+    DRAIN_SETTLE,
     REPS,
     SECRET,
     BotApi,
@@ -83,6 +88,7 @@ from benchmarks.webhook import (
     post_from_process,
     prepare,
     summary,
+    wait_for_replies,
 )
 from tests.fakes.telegram_api import FakeTelegram, user
 
@@ -129,7 +135,11 @@ async def peer_run(
     concurrency: int,
     workdir: Path,
     settle: list[bytes] | None = None,
+    sends_to: BotApi | None = None,
 ) -> dict[str, Any]:
+    """``sends_to``: the peer also sends its replies there (``--peer-sends``), from the
+    start of the settling messages (whose replies are all sent before the measured ones are
+    posted, as in crmbot's run) to the end of the measured ones."""
     peer = PeerBot(database_url, SECRET)
     await peer.create_schema()
     await peer.seed(REPS, FIRST_CHAT)
@@ -139,19 +149,42 @@ async def peer_run(
     await site.start()
     host, port = runner.addresses[0][:2]
     url = f"http://{host}:{port}/telegram/webhook"
+    stop = asyncio.Event()
+    sending: asyncio.Task[None] | None = None
+    bot: Bot | None = None
+    replies: int | None = None
     try:
+        if sends_to is not None:
+            bot = Bot(token=sends_to.token, base_url=f"{sends_to.root}/bot")
+            await bot.initialize()
+            sending = asyncio.create_task(PeerSender(peer, bot).run(stop), name="peer sender")
+        if sends_to is not None:
+            await sends_to.reset_calls()
         if settle:
             await post_from_process(url, settle, concurrency, workdir=workdir)
+            if sends_to is not None:  # as crmbot's run: the window starts with none queued
+                await wait_for_replies(sends_to, len(settle), DRAIN_SETTLE)
+        if sends_to is not None:
+            await sends_to.reset_calls()
         server = await ServerCpu.start(database_url)  # None on SQLite
         cpu = time.process_time()
         seconds, latencies = await post_from_process(url, payloads, concurrency, workdir=workdir)
         cpu = time.process_time() - cpu
         server_seconds = await server.seconds_since() if server else None
+        if sends_to is not None:
+            replies = await sends_to.replies()
     finally:
+        stop.set()
+        if sending is not None:
+            await sending
+        if bot is not None:
+            await bot.shutdown()
         await runner.cleanup()
         await peer.close()
     row = summary("peer", seconds, latencies)
     row["process_cpu_ms_per_msg"] = round(cpu / len(latencies) * 1000, 2)
+    if replies is not None:
+        row["replies_sent_by_then"] = replies
     with_server_cpu(row, server_seconds, len(latencies))
     return row
 
@@ -224,6 +257,12 @@ async def main() -> None:
         "delivered), so that a serving server is measured, not a cold one (0: none)",
     )
     parser.add_argument(
+        "--peer-sends",
+        action="store_true",
+        help="the peer also sends its replies at Telegram's pace (benchmarks/peer_bot.py's "
+        "PeerSender), as crmbot does; by default it only writes them to its outbox",
+    )
+    parser.add_argument(
         "--fake-in-process",
         action="store_true",
         help="run the fake Bot API in crmbot's process and loop (its CPU then counts as crmbot's)",
@@ -260,7 +299,10 @@ async def main() -> None:
                     await reset_postgres(url)
                 settle = bodies(fake, scenario, args.settle) if args.settle else None
                 if who == "peer":
-                    return await peer_run(url, payloads, args.concurrency, workdir, settle)
+                    sends_to = api if args.peer_sends else None
+                    return await peer_run(
+                        url, payloads, args.concurrency, workdir, settle, sends_to
+                    )
                 return await crmbot_once(url, payloads, args.concurrency, workdir, api, settle)
 
             # The first run in a process pays one-time costs (imports on first use, the
@@ -293,6 +335,8 @@ async def main() -> None:
     print(f"machine: {platform.machine()}, Python {platform.python_version()}")
     if durability:
         print(f"PostgreSQL: {durability}")
+    sends = "sends its replies too (--peer-sends)" if args.peer_sends else "sends no replies"
+    print(f"the peer {sends}")
     header = (
         "| db | scenario | who | msg/s median [range] | p99 ms median [range] | CPU ms/msg "
         "| CPU ms/msg, replies delivered | server CPU ms/msg |"

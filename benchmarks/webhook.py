@@ -225,7 +225,7 @@ async def crmbot_run(
         if settle:
             await api.reset_calls()
             await poster(webhook, settle, concurrency)
-            await _wait_for_replies(api, len(settle), drain_timeout or DRAIN_SETTLE)
+            await wait_for_replies(api, len(settle), drain_timeout or DRAIN_SETTLE)
             statements = checkouts = 0
         await api.reset_calls()
         thread_cpu, process_cpu = time.thread_time(), time.process_time()
@@ -236,7 +236,7 @@ async def crmbot_run(
         replies = await api.replies()
         delivered: int | None = None
         if drain_timeout is not None:
-            delivered = await _wait_for_replies(api, len(bodies), drain_timeout)
+            delivered = await wait_for_replies(api, len(bodies), drain_timeout)
         total_cpu = time.process_time() - process_cpu
     finally:
         await runner.cleanup()
@@ -256,7 +256,7 @@ async def crmbot_run(
     return row
 
 
-async def _wait_for_replies(api: BotApi, wanted: int, seconds: float) -> int:
+async def wait_for_replies(api: BotApi, wanted: int, seconds: float) -> int:
     """The replies sent once ``wanted`` have been, or ``seconds`` have passed."""
     sent = await api.replies()
     with contextlib.suppress(TimeoutError):
