@@ -158,7 +158,6 @@ async def peer_run(
             bot = Bot(token=sends_to.token, base_url=f"{sends_to.root}/bot")
             await bot.initialize()
             sending = asyncio.create_task(PeerSender(peer, bot).run(stop), name="peer sender")
-        if sends_to is not None:
             await sends_to.reset_calls()
         if settle:
             await post_from_process(url, settle, concurrency, workdir=workdir)
