@@ -130,6 +130,11 @@ def changes(
     return []
 
 
+def changes_of(entry: AuditEntry) -> list[tuple[str, str | None, str | None]]:
+    """A stored entry's per-field changes (:func:`changes` of its three columns)."""
+    return changes(entry.field, entry.old_value, entry.new_value)
+
+
 def blanked(value: str | None, keys: frozenset[str]) -> str | None:
     """A record's snapshot (see :func:`entry`) with the values of ``keys`` blanked,
     for an erasure; None when it is not a snapshot or holds none of them."""
@@ -170,7 +175,9 @@ def install_audit_hooks(session_class: type[Session], clock: Clock) -> None:
         user_id = session.info.get("audit_user_id")
         platform = session.info.get("audit_platform", "system")
 
-        def add(obj: Any, action: str, change: tuple[str | None, Any, Any] | list[Any]) -> None:
+        def add(
+            obj: Any, action: str, change: tuple[str | None, Any, Any] | list[tuple[str, Any]]
+        ) -> None:
             rows.append(entry(at, user_id, platform, obj.__tablename__, obj.id, action, change))
 
         for obj in session.new:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.audit import changes
+from store.audit import changes_of
 from store.models import AuditEntry, Deal, User
 from store.users import UserError, find_user
 
@@ -122,10 +122,7 @@ async def read_audit(
         stmt = stmt.where(AuditEntry.at >= _start_of(query.since, query.tz))
     if query.until is not None:
         stmt = stmt.where(AuditEntry.at < _start_of(query.until + timedelta(days=1), query.tz))
-    rows = [
-        (entry, who, changes(entry.field, entry.old_value, entry.new_value))
-        for entry, who in (await session.execute(stmt)).all()
-    ]
+    rows = [(entry, who, changes_of(entry)) for entry, who in (await session.execute(stmt)).all()]
     currencies = await _currencies(
         session,
         [
@@ -177,7 +174,7 @@ async def _currencies(session: AsyncSession, amounts: list[AuditEntry]) -> dict[
             )
             .order_by(AuditEntry.id)
         )
-        for field, old, new in changes(entry.field, entry.old_value, entry.new_value)
+        for field, old, new in changes_of(entry)
         if field == "currency" and (value := new or old)
     ]
     current = dict(

@@ -27,7 +27,7 @@ from sqlalchemy import Text, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Records
-from store.audit import blanked, changes
+from store.audit import blanked, changes_of
 from store.blind_index import matching
 from store.models import (
     Activity,
@@ -201,7 +201,7 @@ async def _blank_texts(session: AsyncSession, activity_ids: list[int]) -> None:
 
 def _changes_or_none(entry: AuditEntry) -> list[tuple[str | None, str | None, str | None]]:
     """The entry's changes, or one of no field (an erasure is listed too)."""
-    return [*changes(entry.field, entry.old_value, entry.new_value)] or [(None, None, None)]
+    return [*changes_of(entry)] or [(None, None, None)]
 
 
 def _scrub(text: str | None, needles: list[str]) -> str | None:

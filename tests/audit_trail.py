@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from store.audit import changes
+from store.audit import changes_of
 from store.models import AuditEntry
 
 
@@ -14,5 +14,5 @@ def field_changes(entries: Iterable[AuditEntry]) -> list[tuple[str, str, str | N
     return [
         (entry.action, field, old, new)
         for entry in entries
-        for field, old, new in changes(entry.field, entry.old_value, entry.new_value)
+        for field, old, new in changes_of(entry)
     ]
