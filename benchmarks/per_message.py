@@ -47,6 +47,12 @@ the same fake, at the same overall pace (``PeerSender`` in ``benchmarks/peer_bot
 from its settling messages to the end of the posting window, and its row says how many went
 out in the window. Its CPU then holds its sends in the window, as crmbot's does.
 
+"process busy" is the share of one core each side's process used in the window (its CPU a
+message times its messages a second). On the 2-core machine of BENCHMARKS.md it is about
+1.0 for both sides while the machine is a quarter idle: each side is bound by its own one
+process, so the ratio of messages a second is about the inverse ratio of process CPU a
+message, and work moved to the database server costs latency, not throughput.
+
 So crmbot's "CPU ms/msg" (the posting window) holds however many replies went out in it —
 more in a slower run, which makes slow runs look dearer still. The last column waits
 (``DRAIN_TIMEOUT`` at most) until every message's reply has been sent and divides the CPU
@@ -221,6 +227,14 @@ async def crmbot_once(
     return row
 
 
+def busy(row: dict[str, Any]) -> float:
+    """The share of one core the side's process was busy in the window: its CPU a message
+    times its messages a second. Near 1.0, the process is the bottleneck (one Python
+    process runs on one core), and its messages a second are about 1 / its CPU a message,
+    whatever the server and the rest of the machine could still do."""
+    return round(float(row["process_cpu_ms_per_msg"]) * float(row["per_second"]) / 1000, 2)
+
+
 def median_range(rows: list[dict[str, Any]], key: str) -> tuple[float, float, float]:
     values = [float(r[key]) for r in rows]
     return statistics.median(values), min(values), max(values)
@@ -322,6 +336,7 @@ async def main() -> None:
                             row = await run(
                                 who, database, f"{round_number}-{scenario}", scenario, payloads
                             )
+                            row["process_busy"] = busy(row)
                             results.setdefault((database, scenario, who), []).append(row)
                             print(json.dumps({"round": round_number, "db": database, **row}))
     finally:
@@ -338,10 +353,10 @@ async def main() -> None:
     print(f"the peer {sends}")
     header = (
         "| db | scenario | who | msg/s median [range] | p99 ms median [range] | CPU ms/msg "
-        "| CPU ms/msg, replies delivered | server CPU ms/msg |"
+        "| CPU ms/msg, replies delivered | server CPU ms/msg | process busy |"
     )
     print(header)
-    print("|" + "---|" * 8)
+    print("|" + "---|" * 9)
     for (database, scenario, who), rows in sorted(results.items()):
         rate, low, high = median_range(rows, "per_second")
         p99, p99_low, p99_high = median_range(rows, "p99_ms")
@@ -350,9 +365,11 @@ async def main() -> None:
         whole, _, _ = median_range(rows, key)
         served = [r for r in rows if "server_cpu_ms_per_msg" in r]
         server = f"{median_range(served, 'server_cpu_ms_per_msg')[0]:.2f}" if served else "–"
+        loaded, _, _ = median_range(rows, "process_busy")
         print(
             f"| {database} | {scenario} | {who} | {rate:.0f} [{low:.0f}–{high:.0f}] | "
-            f"{p99:.0f} [{p99_low:.0f}–{p99_high:.0f}] | {cpu:.2f} | {whole:.2f} | {server} |"
+            f"{p99:.0f} [{p99_low:.0f}–{p99_high:.0f}] | {cpu:.2f} | {whole:.2f} | {server} "
+            f"| {loaded:.2f} |"
         )
     for database in sorted({k[0] for k in results}):
         for scenario in scenarios:
