@@ -49,6 +49,7 @@ from store.migrate import upgrade
 from store.models import Company, Role
 from store.users import create_user, link_identity
 from tests.fakes.telegram_api import FakeTelegram, user
+from tests.sql_trace import driver_sends
 
 SECRET = "bench_secret"  # noqa: S105
 REPS = 50
@@ -221,6 +222,8 @@ async def crmbot_run(
         checkouts += 1
 
     event.listen(server.app.db.engine.sync_engine.pool, "checkout", checked_out)
+    counting_driver_sends = contextlib.ExitStack()  # what asyncpg sends by itself, too
+    counting_driver_sends.enter_context(driver_sends(lambda _statement: count()))
     try:
         if settle:
             await api.reset_calls()
@@ -239,6 +242,7 @@ async def crmbot_run(
             delivered = await wait_for_replies(api, len(bodies), drain_timeout)
         total_cpu = time.process_time() - process_cpu
     finally:
+        counting_driver_sends.close()
         await runner.cleanup()
         await server.close()
         unsettle()

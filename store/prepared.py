@@ -8,9 +8,10 @@ metadata. For a small read that is about half of what the statement costs our pr
 ``benchmarks/statement_floor.py``), and more for an INSERT of many rows, whose
 parameters are counted in hundreds. The hot path's writes have a fixed shape: compiled
 once, a run needs only the values put in order through their types' processors, and
-``exec_driver_sql`` sends them. SQLAlchemy's transaction, its events (the statement counts
-the tests and benchmarks read) and the types' processing (a sealed column is sealed, a UTC
-time stays UTC) are the same as through ``execute``.
+``exec_driver_sql`` sends them; on PostgreSQL, once the transaction has begun on the
+server, asyncpg sends them itself (:mod:`store.asyncpg_direct`). SQLAlchemy's transaction
+and the types' processing (a sealed column is sealed, a UTC time stays UTC) are the same
+as through ``execute``.
 
 The compiled form lives with the engine's dialect, as the engine's keyring does
 (:mod:`store.sealing`): every connection of the engine shares it. It is keyed by the
@@ -27,13 +28,15 @@ fixed when the statement is built (a manager's team, the open stages) is rendere
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BindParameter, CompoundSelect, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from store.asyncpg_direct import driver_for, fetch
 
 Statement = Insert | Update | Delete | Select[Any] | CompoundSelect[Any]
 Processor = Callable[[Any], Any]
@@ -102,7 +105,7 @@ class Prepared:
             for name, process in zip(self.names, self.binds, strict=True)
         )
 
-    def rows(self, raw: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    def rows(self, raw: Sequence[Iterable[Any]]) -> list[tuple[Any, ...]]:
         """Returned rows, each value as its column's type reads it."""
         if self.results is None:
             return [tuple(row) for row in raw]
@@ -145,6 +148,9 @@ async def run(
     rows it returns."""
     ready = prepared(connection, statement)
     if isinstance(params, Mapping):
+        driver = driver_for(connection)
+        if driver is not None:
+            return ready.rows(await fetch(connection, driver, ready.sql, ready.values(params)))
         result = await connection.exec_driver_sql(ready.sql, ready.values(params))
         return ready.rows(result.all()) if result.returns_rows else []
     if params:

@@ -1,12 +1,15 @@
-"""What a block of code sent to the database, for tests that count statements."""
+"""What a block of code sent to the database, for tests and benchmarks that count
+statements."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -18,8 +21,23 @@ class Executed:
 
 
 @contextmanager
+def driver_sends(record: Callable[[str], None]) -> Iterator[None]:
+    """``record`` called with each statement asyncpg sends by itself while the block runs
+    (store/asyncpg_direct.py), which SQLAlchemy's statement events do not see."""
+    driver_fetch = asyncpg.Connection.fetch
+
+    async def fetch(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        record(query)
+        return await driver_fetch(self, query, *args, **kwargs)
+
+    with mock.patch.object(asyncpg.Connection, "fetch", fetch):
+        yield
+
+
+@contextmanager
 def executed() -> Iterator[list[Executed]]:
-    """Every statement any engine runs while the block runs, in order."""
+    """Every statement any engine runs while the block runs, in order: those SQLAlchemy
+    sends (its statement event) and those asyncpg sends for it."""
     seen: list[Executed] = []
 
     def record(
@@ -29,6 +47,7 @@ def executed() -> Iterator[list[Executed]]:
 
     event.listen(Engine, "before_cursor_execute", record)
     try:
-        yield seen
+        with driver_sends(lambda statement: seen.append(Executed(statement, 1))):
+            yield seen
     finally:
         event.remove(Engine, "before_cursor_execute", record)

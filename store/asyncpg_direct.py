@@ -1,0 +1,88 @@
+"""A prepared statement sent by asyncpg itself, inside SQLAlchemy's transaction.
+
+:mod:`store.prepared` compiles the hot path's statements once and sends them as driver
+SQL. Through ``exec_driver_sql`` each still pays SQLAlchemy's execution: a greenlet to
+cross into its synchronous core, an execution context, a cursor and a result, about a
+third of what the statement costs our process on PostgreSQL. When SQLAlchemy's
+connection is already in its transaction on the server (or in autocommit), the same SQL
+with the same values can go straight to the asyncpg connection underneath
+(``PoolProxiedConnection.driver_connection``), which is what SQLAlchemy would have done
+last. The known log ran 4–12 % faster this way (BENCHMARKS.md, per-message round 23).
+
+What SQLAlchemy does around a statement is done here too, so nothing changes for callers:
+
+- **errors** arrive as SQLAlchemy's exceptions (``IntegrityError`` for a constraint, the
+  driver's error as ``orig``), with the values hidden, as the engine hides them;
+- **a dead connection** (the server gone, the statement cut off by a cancellation) is
+  invalidated, never handed back to the pool, and the error says so
+  (``connection_invalidated``), which :func:`store.errors.is_transient` reads;
+- the statement runs in the transaction SQLAlchemy began and will commit or roll back.
+  Before the driver's ``BEGIN`` has gone out (a unit's first statement), the statement
+  goes through SQLAlchemy, which sends it.
+
+SQLAlchemy's statement events do not fire for these statements: what counts statements
+(``tests/sql_trace.py``) counts the driver's sends as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy import exc
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+_TRANSLATED: tuple[tuple[type[BaseException], type[exc.DBAPIError]], ...] = (
+    # The order SQLAlchemy's asyncpg dialect maps them in: the most specific first.
+    (asyncpg.IntegrityConstraintViolationError, exc.IntegrityError),
+    (asyncpg.exceptions.SyntaxOrAccessError, exc.ProgrammingError),
+    (asyncpg.InternalServerError, exc.InternalError),
+    (asyncpg.InterfaceError, exc.InterfaceError),
+    (asyncpg.PostgresError, exc.DBAPIError),
+)
+
+
+def driver_for(connection: AsyncConnection) -> asyncpg.Connection | None:
+    """The asyncpg connection under ``connection`` when a statement may be sent to it
+    directly; ``None`` for another database, a connection closed or invalidated, or one
+    whose transaction SQLAlchemy has begun but not yet sent."""
+    sync = connection.sync_connection
+    if sync is None or sync.dialect.driver != "asyncpg" or sync.closed or sync.invalidated:
+        return None
+    driver = sync.connection.driver_connection
+    if not isinstance(driver, asyncpg.Connection) or driver.is_closed():
+        return None
+    if driver.is_in_transaction():
+        return driver
+    autocommit = sync.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    return driver if autocommit else None
+
+
+async def fetch(
+    connection: AsyncConnection, driver: asyncpg.Connection, sql: str, values: Sequence[Any]
+) -> list[asyncpg.Record]:
+    """The rows ``sql`` returns for ``values``, sent by ``driver`` (from :func:`driver_for`)."""
+    try:
+        return await driver.fetch(sql, *values)
+    except Exception as error:
+        dead = driver.is_closed()
+        if dead:
+            await connection.invalidate(error)
+        raise _translated(error, sql, values, dead) from error
+    except BaseException as error:
+        # Cut off mid-statement (a cancelled task): what the connection holds now is
+        # unknown, so it is not used again, as SQLAlchemy does for its own statements.
+        await connection.invalidate(error)
+        raise
+
+
+def _translated(error: Exception, sql: str, values: Sequence[Any], dead: bool) -> BaseException:
+    for driver_error, ours in _TRANSLATED:
+        if isinstance(error, driver_error):
+            return ours(sql, values, error, hide_parameters=True, connection_invalidated=dead)
+    if dead:  # a socket's error on a connection the driver has closed
+        return exc.OperationalError(
+            sql, values, error, hide_parameters=True, connection_invalidated=True
+        )
+    return error

@@ -1,0 +1,232 @@
+"""The hot path's prepared statements sent by asyncpg itself inside SQLAlchemy's
+transaction (store/asyncpg_direct.py, issue 20): the same rows, the same transaction, and
+what SQLAlchemy does around a statement done too — a constraint is SQLAlchemy's
+``IntegrityError`` and nothing of the unit is written, a connection the server dropped or a
+statement cut off by a cancellation is never handed out again, and the platform is told to
+deliver the message again when the database was unreachable."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from sqlalchemy import Table, bindparam, event, func, select, text, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from bot.clock import FrozenClock
+from store.asyncpg_direct import driver_for, fetch
+from store.bulk import table_of
+from store.db import Database
+from store.errors import is_transient
+from store.models import AuditEntry, ProcessedEvent
+from store.prepared import prepared, run
+from store.riders import plain_insert
+from tests.clocks import FROZEN_AT
+from tests.sql_trace import executed
+
+pytestmark = pytest.mark.postgresql_only
+
+AUDIT = table_of(AuditEntry)
+EVENTS = table_of(ProcessedEvent)
+EVENT_INSERT = plain_insert(EVENTS, ("platform", "event_id", "processed_at"))
+AUDIT_INSERT = plain_insert(
+    AUDIT,
+    ("at", "user_id", "platform", "table_name", "record_id", "action", "field", "new_value"),
+)
+
+
+def an_event(at: datetime, event_id: str = "1") -> dict[str, object]:
+    return {"platform": "test", "event_id": event_id, "processed_at": at}
+
+
+def an_audit_row(at: datetime) -> dict[str, object]:
+    return {
+        "at": at,
+        "user_id": None,
+        "platform": "test",
+        "table_name": "companies",
+        "record_id": 1,
+        "action": "update",
+        "field": "note",
+        "new_value": "x",
+    }
+
+
+class SqlAlchemySends:
+    """The statements SQLAlchemy itself sent (its statement event), to tell them apart."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        event.listen(Engine, "before_cursor_execute", self._record)
+        return self.statements
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(Engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        self.statements.append(statement)
+
+
+async def count(db: Database, table: Table) -> int:
+    async with db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def backend_pid(db: Database) -> int:
+    async with db.transaction() as session:
+        return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def test_once_the_transaction_has_begun_asyncpg_sends_the_statements(db, clock):
+    """The unit's first statement goes through SQLAlchemy, which sends its ``BEGIN``; the
+    next ones go straight to asyncpg, counted all the same, and commit with the unit."""
+    at = clock.now()
+    async with db.transaction() as session:
+        connection = await session.connection()
+        assert driver_for(connection) is None  # begun by SQLAlchemy, not yet on the server
+        with executed() as sent, SqlAlchemySends() as by_sqlalchemy:
+            await run(connection, EVENT_INSERT, an_event(at))
+            assert driver_for(connection) is not None
+            ((audit_id,),) = await run(
+                connection, AUDIT_INSERT.returning(AUDIT.c.id), an_audit_row(at)
+            )
+        sql = prepared(connection, EVENT_INSERT).sql
+        assert by_sqlalchemy == [sql]
+        assert [s.statement for s in sent] == [
+            sql,
+            prepared(connection, AUDIT_INSERT.returning(AUDIT.c.id)).sql,
+        ]
+    async with db.transaction() as session:
+        assert (await session.get(AuditEntry, audit_id)) is not None
+    assert await count(db, EVENTS) == 1
+
+
+async def test_a_one_statement_unit_in_autocommit_is_sent_by_asyncpg(db, clock):
+    async with db.single_statement() as connection:
+        assert driver_for(connection) is not None
+        with SqlAlchemySends() as by_sqlalchemy:
+            await run(connection, EVENT_INSERT, an_event(clock.now()))
+        assert by_sqlalchemy == []
+    assert await count(db, EVENTS) == 1
+
+
+async def test_a_constraint_is_sqlalchemys_integrity_error_and_the_unit_writes_nothing(db, clock):
+    at = clock.now()
+
+    async def the_same_key_twice() -> None:
+        async with db.transaction() as session:
+            connection = await session.connection()
+            await run(connection, EVENT_INSERT, an_event(at))
+            await run(connection, AUDIT_INSERT, an_audit_row(at))
+            assert driver_for(connection) is not None
+            await run(connection, EVENT_INSERT, an_event(at))
+
+    with pytest.raises(IntegrityError) as failed:
+        await the_same_key_twice()
+    assert isinstance(failed.value.orig, asyncpg.UniqueViolationError)
+    assert not failed.value.connection_invalidated
+    assert not is_transient(failed.value)  # it would fail again: the apology, no redelivery
+    assert "'test'" not in str(failed.value)  # the values are not in the message or a log
+    assert await count(db, EVENTS) == 0
+    assert await count(db, AUDIT) == 0
+    async with db.transaction() as session:  # the connection went back usable
+        await run(await session.connection(), EVENT_INSERT, an_event(at))
+    assert await count(db, EVENTS) == 1
+
+
+async def test_a_connection_the_server_dropped_is_invalidated_and_the_error_is_transient(
+    database_url, clock
+):
+    db = Database(database_url, FrozenClock(FROZEN_AT), ping_idle_after=3600.0)
+    other = Database(database_url, FrozenClock(FROZEN_AT))
+    try:
+        first = await backend_pid(db)
+        seen: dict[str, object] = {}
+
+        async def dropped_under_the_unit() -> None:
+            async with db.transaction() as session:
+                connection = await session.connection()
+                seen["pid"] = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+                driver = driver_for(connection)
+                assert driver is not None
+                async with other.transaction() as killer:
+                    await killer.execute(
+                        text("SELECT pg_terminate_backend(:pid)"), {"pid": seen["pid"]}
+                    )
+                ready = prepared(connection, EVENT_INSERT)
+                try:
+                    await fetch(connection, driver, ready.sql, ready.values(an_event(clock.now())))
+                finally:
+                    seen["invalidated"] = connection.invalidated
+
+        with pytest.raises(DBAPIError) as failed:
+            await dropped_under_the_unit()
+        assert seen == {"pid": first, "invalidated": True}
+        assert failed.value.connection_invalidated
+        assert is_transient(failed.value)  # the platform delivers the message again
+        assert await backend_pid(db) != first  # a new connection, not the dead one
+        assert await count(db, EVENTS) == 0
+    finally:
+        await other.dispose()
+        await db.dispose()
+
+
+async def test_a_statement_cut_off_by_a_cancellation_leaves_no_connection_behind(
+    db, database_url, clock
+):
+    """A task cancelled while asyncpg waits for the server's answer: what the connection
+    holds then is unknown, so it is invalidated, and the unit's write never lands."""
+    async with db.transaction() as session:
+        await run(await session.connection(), EVENT_INSERT, an_event(clock.now()))
+    later = update(EVENTS).where(EVENTS.c.event_id == "1").values(processed_at=bindparam("at"))
+    holder = Database(database_url, FrozenClock(FROZEN_AT))
+    watcher = Database(database_url, FrozenClock(FROZEN_AT))
+    seen: dict[str, object] = {}
+
+    async def cancelled_while_waiting() -> None:
+        async with db.transaction() as session:
+            connection = await session.connection()
+            seen["pid"] = pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+            blocked = asyncio.create_task(
+                run(connection, later, {"at": datetime(2030, 1, 1, tzinfo=UTC)})
+            )
+            await waiting_for_a_lock(watcher, int(pid or 0))
+            blocked.cancel()
+            try:
+                await blocked
+            finally:
+                seen["invalidated"] = connection.invalidated
+
+    try:
+        async with holder.transaction() as holding:
+            await holding.execute(  # holds the row's lock until this unit ends
+                text("SELECT event_id FROM processed_events FOR UPDATE")
+            )
+            with pytest.raises(asyncio.CancelledError):  # through the unit: it rolls back
+                await cancelled_while_waiting()
+        assert seen["invalidated"] is True
+        async with db.transaction() as session:
+            assert await session.scalar(select(ProcessedEvent.processed_at)) == clock.now()
+        assert await backend_pid(db) != seen["pid"]
+    finally:
+        await holder.dispose()
+        await watcher.dispose()
+
+
+async def waiting_for_a_lock(watcher: Database, pid: int) -> None:
+    """Returns once the server says backend ``pid`` waits for a lock (each look is a round
+    trip to the server, so this waits on the server, not on a timer)."""
+    for _ in range(10_000):
+        async with watcher.single_statement() as connection:
+            waiting = await connection.scalar(
+                text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": pid},
+            )
+        if waiting == "Lock":
+            return
+    raise AssertionError(f"backend {pid} never waited for the lock")
