@@ -17,7 +17,8 @@ inside one open transaction, through each layer a handler could use:
 * ``insert``: a Core INSERT of one audit row, built for the row;
 * ``core_once`` / ``prepared``: the read by a ``select`` built once, through
   ``Connection.execute`` and through :func:`store.prepared.run` (compiled once per
-  connection, sent with ``exec_driver_sql``);
+  engine, sent with ``exec_driver_sql`` on SQLite and by asyncpg itself on PostgreSQL,
+  the transaction having begun: :mod:`store.asyncpg_direct`);
 * ``insert_once`` / ``insert_prepared``: one audit row by an INSERT built once
   (:func:`store.riders.plain_insert`), the same two ways;
 * ``audit12_once`` / ``audit12_prepared``: twelve audit rows in one INSERT built once
