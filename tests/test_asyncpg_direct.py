@@ -26,33 +26,18 @@ from store.prepared import prepared, run
 from store.riders import plain_insert
 from tests.clocks import FROZEN_AT
 from tests.sql_trace import executed
+from tests.test_prepared import audit_row
 
 pytestmark = pytest.mark.postgresql_only
 
 AUDIT = table_of(AuditEntry)
 EVENTS = table_of(ProcessedEvent)
 EVENT_INSERT = plain_insert(EVENTS, ("platform", "event_id", "processed_at"))
-AUDIT_INSERT = plain_insert(
-    AUDIT,
-    ("at", "user_id", "platform", "table_name", "record_id", "action", "field", "new_value"),
-)
+AUDIT_INSERT = plain_insert(AUDIT, tuple(audit_row(FROZEN_AT)))
 
 
 def an_event(at: datetime, event_id: str = "1") -> dict[str, object]:
     return {"platform": "test", "event_id": event_id, "processed_at": at}
-
-
-def an_audit_row(at: datetime) -> dict[str, object]:
-    return {
-        "at": at,
-        "user_id": None,
-        "platform": "test",
-        "table_name": "companies",
-        "record_id": 1,
-        "action": "update",
-        "field": "note",
-        "new_value": "x",
-    }
 
 
 class SqlAlchemySends:
@@ -93,7 +78,7 @@ async def test_once_the_transaction_has_begun_asyncpg_sends_the_statements(db, c
             await run(connection, EVENT_INSERT, an_event(at))
             assert driver_for(connection) is not None
             ((audit_id,),) = await run(
-                connection, AUDIT_INSERT.returning(AUDIT.c.id), an_audit_row(at)
+                connection, AUDIT_INSERT.returning(AUDIT.c.id), audit_row(at)
             )
         sql = prepared(connection, EVENT_INSERT).sql
         assert by_sqlalchemy == [sql]
@@ -122,7 +107,7 @@ async def test_a_constraint_is_sqlalchemys_integrity_error_and_the_unit_writes_n
         async with db.transaction() as session:
             connection = await session.connection()
             await run(connection, EVENT_INSERT, an_event(at))
-            await run(connection, AUDIT_INSERT, an_audit_row(at))
+            await run(connection, AUDIT_INSERT, audit_row(at))
             assert driver_for(connection) is not None
             await run(connection, EVENT_INSERT, an_event(at))
 
