@@ -34,6 +34,7 @@ AUDIT = table_of(AuditEntry)
 EVENTS = table_of(ProcessedEvent)
 EVENT_INSERT = plain_insert(EVENTS, ("platform", "event_id", "processed_at"))
 AUDIT_INSERT = plain_insert(AUDIT, tuple(audit_row(FROZEN_AT)))
+AUDIT_RETURNING_ID = plain_insert(AUDIT, tuple(audit_row(FROZEN_AT)), returning=("id",))
 
 
 def an_event(at: datetime, event_id: str = "1") -> dict[str, object]:
@@ -77,14 +78,12 @@ async def test_once_the_transaction_has_begun_asyncpg_sends_the_statements(db, c
         with executed() as sent, SqlAlchemySends() as by_sqlalchemy:
             await run(connection, EVENT_INSERT, an_event(at))
             assert driver_for(connection) is not None
-            ((audit_id,),) = await run(
-                connection, AUDIT_INSERT.returning(AUDIT.c.id), audit_row(at)
-            )
+            ((audit_id,),) = await run(connection, AUDIT_RETURNING_ID, audit_row(at))
         sql = prepared(connection, EVENT_INSERT).sql
         assert by_sqlalchemy == [sql]
         assert [s.statement for s in sent] == [
             sql,
-            prepared(connection, AUDIT_INSERT.returning(AUDIT.c.id)).sql,
+            prepared(connection, AUDIT_RETURNING_ID).sql,
         ]
     async with db.transaction() as session:
         assert (await session.get(AuditEntry, audit_id)) is not None
