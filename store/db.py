@@ -68,7 +68,9 @@ class Database:
         self.url = url
         self.clock = clock
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {}
+        # A failed statement's values stay out of its error, which is logged: they may be a
+        # customer's details, in plaintext without an encryption key (SECURITY.md).
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         engine_url: str | URL = url
         if self.is_sqlite:
             _ensure_parent_dir(url)
