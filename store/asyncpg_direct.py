@@ -71,7 +71,10 @@ async def fetch(
         dead = driver.is_closed()
         if dead:
             await connection.invalidate(error)
-        raise _translated(error, sql, values, dead) from error
+        translated = _translated(error, sql, values, dead)
+        if translated is None:
+            raise  # not a database error: passed on as it came, as SQLAlchemy does
+        raise translated from error
     except BaseException as error:
         # Cut off mid-statement (a cancelled task): what the connection holds now is
         # unknown, so it is not used again, as SQLAlchemy does for its own statements.
@@ -79,7 +82,11 @@ async def fetch(
         raise
 
 
-def _translated(error: Exception, sql: str, values: Sequence[Any], dead: bool) -> BaseException:
+def _translated(
+    error: Exception, sql: str, values: Sequence[Any], dead: bool
+) -> exc.DBAPIError | None:
+    """SQLAlchemy's exception for the driver's ``error``; ``None`` for one that is not the
+    database's, which SQLAlchemy passes on as it came too."""
     for driver_error, ours in _TRANSLATED:
         if isinstance(error, driver_error):
             return ours(sql, values, error, hide_parameters=True, connection_invalidated=dead)
@@ -87,4 +94,4 @@ def _translated(error: Exception, sql: str, values: Sequence[Any], dead: bool) -
         return exc.OperationalError(
             sql, values, error, hide_parameters=True, connection_invalidated=True
         )
-    return error
+    return None
