@@ -222,30 +222,28 @@ async def crmbot_run(
         checkouts += 1
 
     event.listen(server.app.db.engine.sync_engine.pool, "checkout", checked_out)
-    counting_driver_sends = contextlib.ExitStack()  # what asyncpg sends by itself, too
-    counting_driver_sends.enter_context(driver_sends(lambda _statement: count()))
-    try:
-        if settle:
+    with driver_sends(lambda _statement: count()):  # what asyncpg sends by itself, too
+        try:
+            if settle:
+                await api.reset_calls()
+                await poster(webhook, settle, concurrency)
+                await wait_for_replies(api, len(settle), drain_timeout or DRAIN_SETTLE)
+                statements = checkouts = 0
             await api.reset_calls()
-            await poster(webhook, settle, concurrency)
-            await wait_for_replies(api, len(settle), drain_timeout or DRAIN_SETTLE)
-            statements = checkouts = 0
-        await api.reset_calls()
-        thread_cpu, process_cpu = time.thread_time(), time.process_time()
-        seconds, latencies = await poster(webhook, bodies, concurrency)
-        intake_cpu = time.process_time() - process_cpu
-        thread_cpu = time.thread_time() - thread_cpu
-        intake_statements = statements
-        replies = await api.replies()
-        delivered: int | None = None
-        if drain_timeout is not None:
-            delivered = await wait_for_replies(api, len(bodies), drain_timeout)
-        total_cpu = time.process_time() - process_cpu
-    finally:
-        counting_driver_sends.close()
-        await runner.cleanup()
-        await server.close()
-        unsettle()
+            thread_cpu, process_cpu = time.thread_time(), time.process_time()
+            seconds, latencies = await poster(webhook, bodies, concurrency)
+            intake_cpu = time.process_time() - process_cpu
+            thread_cpu = time.thread_time() - thread_cpu
+            intake_statements = statements
+            replies = await api.replies()
+            delivered: int | None = None
+            if drain_timeout is not None:
+                delivered = await wait_for_replies(api, len(bodies), drain_timeout)
+            total_cpu = time.process_time() - process_cpu
+        finally:
+            await runner.cleanup()
+            await server.close()
+            unsettle()
     row = summary(name, seconds, latencies)
     n = len(latencies)
     row["sql_per_msg"] = round(intake_statements / n, 2)

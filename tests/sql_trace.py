@@ -35,19 +35,27 @@ def driver_sends(record: Callable[[str], None]) -> Iterator[None]:
 
 
 @contextmanager
+def sqlalchemy_sends(record: Callable[[Executed], None]) -> Iterator[None]:
+    """``record`` called with each statement any engine's SQLAlchemy sends while the block
+    runs (its statement event)."""
+
+    def sent(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
+        record(Executed(statement, len(params) if many else 1))
+
+    event.listen(Engine, "before_cursor_execute", sent)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "before_cursor_execute", sent)
+
+
+@contextmanager
 def executed() -> Iterator[list[Executed]]:
     """Every statement any engine runs while the block runs, in order: those SQLAlchemy
-    sends (its statement event) and those asyncpg sends for it."""
+    sends and those asyncpg sends for it."""
     seen: list[Executed] = []
-
-    def record(
-        _conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool
-    ) -> None:
-        seen.append(Executed(statement, len(params) if many else 1))
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        with driver_sends(lambda statement: seen.append(Executed(statement, 1))):
-            yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
+    with (
+        sqlalchemy_sends(seen.append),
+        driver_sends(lambda statement: seen.append(Executed(statement, 1))),
+    ):
+        yield seen

@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from sqlalchemy import Table, bindparam, event, func, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.clock import FrozenClock
@@ -25,7 +24,8 @@ from store.models import AuditEntry, ProcessedEvent
 from store.prepared import prepared, run
 from store.riders import plain_insert
 from tests.clocks import FROZEN_AT
-from tests.sql_trace import executed
+from tests.sql_trace import Executed, executed, sqlalchemy_sends
+from tests.test_db_liveness import backend_pid, terminate
 from tests.test_prepared import audit_row
 
 pytestmark = pytest.mark.postgresql_only
@@ -41,31 +41,9 @@ def an_event(at: datetime, event_id: str = "1") -> dict[str, object]:
     return {"platform": "test", "event_id": event_id, "processed_at": at}
 
 
-class SqlAlchemySends:
-    """The statements SQLAlchemy itself sent (its statement event), to tell them apart."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __enter__(self) -> list[str]:
-        event.listen(Engine, "before_cursor_execute", self._record)
-        return self.statements
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(Engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        self.statements.append(statement)
-
-
 async def count(db: Database, table: Table) -> int:
     async with db.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(table)) or 0)
-
-
-async def backend_pid(db: Database) -> int:
-    async with db.transaction() as session:
-        return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
 async def test_once_the_transaction_has_begun_asyncpg_sends_the_statements(db, clock):
@@ -75,12 +53,13 @@ async def test_once_the_transaction_has_begun_asyncpg_sends_the_statements(db, c
     async with db.transaction() as session:
         connection = await session.connection()
         assert driver_for(connection) is None  # begun by SQLAlchemy, not yet on the server
-        with executed() as sent, SqlAlchemySends() as by_sqlalchemy:
+        by_sqlalchemy: list[Executed] = []
+        with executed() as sent, sqlalchemy_sends(by_sqlalchemy.append):
             await run(connection, EVENT_INSERT, an_event(at))
             assert driver_for(connection) is not None
             ((audit_id,),) = await run(connection, AUDIT_RETURNING_ID, audit_row(at))
         sql = prepared(connection, EVENT_INSERT).sql
-        assert by_sqlalchemy == [sql]
+        assert [s.statement for s in by_sqlalchemy] == [sql]
         assert [s.statement for s in sent] == [
             sql,
             prepared(connection, AUDIT_RETURNING_ID).sql,
@@ -93,7 +72,8 @@ async def test_once_the_transaction_has_begun_asyncpg_sends_the_statements(db, c
 async def test_a_one_statement_unit_in_autocommit_is_sent_by_asyncpg(db, clock):
     async with db.single_statement() as connection:
         assert driver_for(connection) is not None
-        with SqlAlchemySends() as by_sqlalchemy:
+        by_sqlalchemy: list[Executed] = []
+        with sqlalchemy_sends(by_sqlalchemy.append):
             await run(connection, EVENT_INSERT, an_event(clock.now()))
         assert by_sqlalchemy == []
     assert await count(db, EVENTS) == 1
@@ -127,7 +107,6 @@ async def test_a_connection_the_server_dropped_is_invalidated_and_the_error_is_t
     database_url, clock
 ):
     db = Database(database_url, FrozenClock(FROZEN_AT), ping_idle_after=3600.0)
-    other = Database(database_url, FrozenClock(FROZEN_AT))
     try:
         first = await backend_pid(db)
         seen: dict[str, object] = {}
@@ -135,13 +114,11 @@ async def test_a_connection_the_server_dropped_is_invalidated_and_the_error_is_t
         async def dropped_under_the_unit() -> None:
             async with db.transaction() as session:
                 connection = await session.connection()
-                seen["pid"] = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+                pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+                seen["pid"] = pid
                 driver = driver_for(connection)
                 assert driver is not None
-                async with other.transaction() as killer:
-                    await killer.execute(
-                        text("SELECT pg_terminate_backend(:pid)"), {"pid": seen["pid"]}
-                    )
+                await terminate(database_url, pid)
                 ready = prepared(connection, EVENT_INSERT)
                 try:
                     await fetch(connection, driver, ready.sql, ready.values(an_event(clock.now())))
@@ -156,7 +133,6 @@ async def test_a_connection_the_server_dropped_is_invalidated_and_the_error_is_t
         assert await backend_pid(db) != first  # a new connection, not the dead one
         assert await count(db, EVENTS) == 0
     finally:
-        await other.dispose()
         await db.dispose()
 
 
