@@ -39,8 +39,10 @@ from store.approvals import ApprovalRequired
 from store.bulk import created_together
 from store.deals import create_deal, move_stage, open_deals
 from store.known_names import KNOWN_NAMES_CAP
+from store.loaded import attach, record_columns
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
 from store.people import Person, hold, people_column, people_of
+from store.prepared import read
 from store.search import company_hits, search
 from store.undo import UndoLog
 
@@ -122,12 +124,13 @@ def button(label: str, answer: Answer) -> Button:
 
 
 @functools.lru_cache(maxsize=1024)
-def _named_exactly(dialect: str, owner_ids: frozenset[int] | None) -> Select[tuple[Company, Any]]:
-    """Built once per set of visible owners (every logged message runs it). The whole row:
-    the log then takes the company from the session rather than reading it again; and its
-    people, whom the log matches against what was written."""
+def _named_exactly(dialect: str, owner_ids: frozenset[int] | None) -> Select[Any]:
+    """Built once per set of visible owners (every logged message runs it). The whole row,
+    made a record in the session (:mod:`store.loaded`): the log then takes the company
+    from there rather than reading it again; and its people, whom the log matches against
+    what was written."""
     return (
-        select(Company, people_column(dialect, owner_ids))
+        select(*record_columns(Company), people_column(dialect, owner_ids))
         .where(owner_scope(Company, owner_ids), Company.name == bindparam("name"))
         .limit(2)
     )
@@ -169,9 +172,10 @@ async def customer_candidates(
     if not ruled_out:
         dialect = records.session.get_bind().dialect.name
         statement = _named_exactly(dialect, records.principal.visible_owner_ids)
-        exact = (await records.session.execute(statement, {"name": text})).all()
+        exact = await read(records.session, statement, {"name": text})
     if len(exact) == 1:  # the parser returns a known name as registered: no search needed
-        company, people = exact[0]
+        *columns, people = exact[0]
+        company = attach(records.session, Company, columns)
         records.keep(company)
         hold(records, company.id, people)
         return Candidates({company.id: company.name}, settled=True)
