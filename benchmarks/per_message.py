@@ -338,7 +338,16 @@ async def main() -> None:
                             )
                             row["process_busy"] = busy(row)
                             results.setdefault((database, scenario, who), []).append(row)
-                            print(json.dumps({"round": round_number, "db": database, **row}))
+                            print(
+                                json.dumps(
+                                    {
+                                        "round": round_number,
+                                        "db": database,
+                                        "scenario": scenario,
+                                        **row,
+                                    }
+                                )
+                            )
     finally:
         if isinstance(api, RemoteTelegram):
             await api.close()

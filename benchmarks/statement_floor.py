@@ -14,6 +14,10 @@ inside one open transaction, through each layer a handler could use:
 * ``core``: a cached Core ``select`` of the table's columns (what ``store/bulk.py`` and
   the hot path's plain INSERTs use);
 * ``orm``: ``session.execute(select(Company))`` with the ORM building the object;
+* ``orm_new`` / ``loaded``: the customer as a record the session did not hold yet (each
+  read's record let go of after it, as a new unit's would be), built once per statement
+  through the ORM, and read as columns through :func:`store.prepared.read` and made a
+  record by :func:`store.loaded.attach`, as a known log's two reads are;
 * ``insert``: a Core INSERT of one audit row, built for the row;
 * ``core_once`` / ``prepared``: the read by a ``select`` built once, through
   ``Connection.execute`` and through :func:`store.prepared.run` (compiled once per
@@ -60,9 +64,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.per_message import reset_postgres
 from bot.clock import SystemClock
 from store.db import Database
+from store.loaded import attach, record_columns
 from store.migrate import upgrade
 from store.models import AuditEntry, Company, User
-from store.prepared import run
+from store.prepared import read, run
 from store.riders import Rows, plain_insert
 
 Shape = Callable[[AsyncSession, int], Awaitable[Any]]
@@ -128,6 +133,20 @@ def shapes(is_sqlite: bool) -> dict[str, Shape]:
     def twelve_params(company_id: int) -> dict[str, Any]:
         return twelve.params("", [audit_row(company_id)] * 12)
 
+    by_id_record = select(Company).where(Company.id == bindparam("company_id"))
+    by_id_columns = select(*record_columns(Company)).where(Company.id == bindparam("company_id"))
+
+    async def orm_new(session: AsyncSession, company_id: int) -> Any:
+        record = await session.scalar(by_id_record, {"company_id": company_id})
+        session.expunge_all()  # the next read builds its record again, as a new unit's does
+        return record
+
+    async def loaded(session: AsyncSession, company_id: int) -> Any:
+        (row,) = await read(session, by_id_columns, {"company_id": company_id})
+        record = attach(session, Company, row)
+        session.expunge_all()
+        return record
+
     async def core_once(session: AsyncSession, company_id: int) -> Any:
         connection = await session.connection()
         return (await connection.execute(read_once, {"company_id": company_id})).first()
@@ -155,6 +174,8 @@ def shapes(is_sqlite: bool) -> dict[str, Shape]:
         "core": core,
         "orm": orm,
         "insert": audit_insert,
+        "orm_new": orm_new,
+        "loaded": loaded,
         "core_once": core_once,
         "prepared": prepared,
         "insert_once": insert_once,

@@ -84,8 +84,8 @@ def _user_and_conversation(dialect: str, free_text: bool) -> Select[Any]:
     in one statement: every message of a linked user whose chat has a conversation row,
     which is nearly all of them, pays one round-trip instead of three (on PostgreSQL, each
     is a trip through the network). For free text, which is matched against the sender's
-    customers, a rep's customer names too (a fourth). Read as columns, the records made
-    from them (:mod:`store.loaded`): through the ORM, this read cost twice as much."""
+    customers, a rep's customer names too (a fourth). Read as columns and the records
+    made from them (:mod:`store.loaded`), which costs less than the ORM's execution."""
     columns: list[Any] = [*_USER, *_CONVERSATION_ROW, field_names_column(dialect)]
     if free_text:
         columns.append(own_names_column(dialect))

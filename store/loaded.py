@@ -1,15 +1,20 @@
 """Records read as plain rows, then put in the session as if the ORM had loaded them.
 
-The ORM's ``Session.execute`` of an entity costs our process about three times what the
-same row costs read as columns through :func:`store.prepared.read` (on PostgreSQL, some
-400 µs against 120: the statement's cache key, the ORM's compile state and its loading
-pipeline, for one row). Two reads of every logged message need whole records, which
-handlers then use and change as records: the sender with their conversation, and the
-customer the message names. For those, the row is read as columns and the record made
-from it here: :func:`sqlalchemy.orm.make_transient_to_detached` gives it the state a
+The ORM's ``Session.execute`` of an entity pays, for every read, the statement's cache
+key, the ORM's compile state and its loading pipeline. Two reads of every logged message
+need whole records, which handlers then use and change as records: the sender with their
+conversation, and the customer the message names. For those, the row is read as columns
+through :func:`store.prepared.read` (on PostgreSQL sent by asyncpg itself) and the record
+made from it here: :func:`sqlalchemy.orm.make_transient_to_detached` gives it the state a
 loaded record has (its identity, nothing modified), and the session takes it in as
-persistent. A change made to it afterwards is flushed as any loaded record's is, and
-the audit hook sees its old and new values alike.
+persistent. A change made to it afterwards is flushed as any loaded record's is, and the
+audit hook sees its old and new values alike.
+
+Measured (``benchmarks/statement_floor.py``, BENCHMARKS.md per-message round 25): a
+record read costs our process 215 µs this way on PostgreSQL against 283 through the ORM,
+and a known log, which makes three records in two reads, 4.32 → 3.91 ms. On SQLite, where
+the ORM adds little to a read, one read costs 168 µs against 130, and a whole known log
+measured the same before and after; one way serves both.
 
 Like the ORM, a record the session already holds is the one returned, not replaced: what
 the transaction changed in it and has not flushed yet is not overwritten by the read.
