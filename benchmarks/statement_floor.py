@@ -124,7 +124,7 @@ def shapes(is_sqlite: bool) -> dict[str, Shape]:
     async def audit_insert(session: AsyncSession, company_id: int) -> Any:
         return await session.execute(insert(AuditEntry).values(audit_row(company_id)))
 
-    read_once = select(*Company.__table__.c).where(Company.id == bindparam("company_id"))
+    read_once = select(*record_columns(Company)).where(Company.id == bindparam("company_id"))
     audit_table = cast(Table, AuditEntry.__table__)
     one_row = plain_insert(audit_table, tuple(audit_row(0)))
     twelve = Rows(audit_table, tuple(audit_row(0)), 12)
@@ -134,7 +134,6 @@ def shapes(is_sqlite: bool) -> dict[str, Shape]:
         return twelve.params("", [audit_row(company_id)] * 12)
 
     by_id_record = select(Company).where(Company.id == bindparam("company_id"))
-    by_id_columns = select(*record_columns(Company)).where(Company.id == bindparam("company_id"))
 
     async def orm_new(session: AsyncSession, company_id: int) -> Any:
         record = await session.scalar(by_id_record, {"company_id": company_id})
@@ -142,7 +141,7 @@ def shapes(is_sqlite: bool) -> dict[str, Shape]:
         return record
 
     async def loaded(session: AsyncSession, company_id: int) -> Any:
-        (row,) = await read(session, by_id_columns, {"company_id": company_id})
+        (row,) = await read(session, read_once, {"company_id": company_id})
         record = attach(session, Company, row)
         session.expunge_all()
         return record

@@ -79,10 +79,8 @@ async def test_the_record_the_session_holds_is_kept_with_its_unsaved_change(db, 
         held = await session.get(Company, company_id)
         assert held is not None
         held.city = "Shanghai"  # not flushed yet
-        connection = await session.connection()
-        (row,) = (
-            await connection.execute(select(*record_columns(Company)).filter_by(id=company_id))
-        ).all()
+        connection = await session.connection()  # not read(): its autoflush would save it
+        (row,) = (await connection.execute(COMPANY_BY_ID, {"id": company_id})).all()
         assert attach(session, Company, tuple(row)) is held
         assert held.city == "Shanghai"
     async with db.transaction() as session:
