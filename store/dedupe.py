@@ -57,6 +57,14 @@ def company_core(name: str) -> str:
     return re.sub(r"[\W_]+", "", text).casefold()
 
 
+def name_words(name: str) -> list[str]:
+    """A company name's words without its legal form, casefolded: "Acme Trading Co., Ltd."
+    -> ["acme", "trading"]. What a name says beyond its form, word by word, for telling
+    "Sentosa Marine Works" from "Straits Marine Supply"."""
+    text = _LEGAL_FORMS_LATIN.sub(" ", unicodedata.normalize("NFKC", name))
+    return [word.casefold() for word in re.findall(r"[^\W_]+", text)]
+
+
 @functools.lru_cache(maxsize=65536)
 def phone_key(value: str, region: str = "CN") -> str | None:
     """A stored or typed phone number as E.164, the form two numbers are compared in."""

@@ -232,3 +232,31 @@ async def test_a_typo_and_a_short_form_log_like_find(bot, ws):
     assert "✅ Logged: Call · Globex Corporation" in r.text
     r = await ws.na.send("华信电话沟通了一下 他们还在比价")
     assert "已记录：电话 · 华信电子有限公司" in r.text
+
+
+async def test_one_shared_word_is_asked_about_not_taken(bot, ws):
+    before = await count(bot, Activity)
+    r = await ws.li.send("called Globex Logistics, spoke w Ms. Tan, they want 2 quote options")
+    assert "Which customer do you mean by “Globex Logistics”?" in r.text
+    assert [b.label for b in r.buttons][:2] == [
+        "Globex Corporation",
+        "➕ Create “Globex Logistics”",
+    ]
+    assert await count(bot, Activity) == before
+    r = await ws.li.click(r.button("Create"))
+    assert "Call · Globex Logistics · Ms. Tan" in r.text
+    activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert activity.company_id != ws.ids["Globex Corporation"]
+    r = await ws.li.send("called GC, they want a demo")  # the initials of one company only
+    assert "✅ Logged: Call · Globex Corporation" in r.text
+
+
+async def test_the_words_for_customer_are_not_its_name_and_the_cue_is_the_nearest_dates(bot, ws):
+    r = await ws.na.send("今天拜访了新客户宏远机电 见了设备部周主任 下周四发报价过去")
+    assert "还不认识“宏远机电”" in r.text
+    r = await ws.na.click(r.button("新建"))
+    assert "宏远机电" in r.text
+    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    assert task.due_at.astimezone(SH).date() == date(2026, 11, 26)  # Thursday next week
+    r = await ws.li.send("visited a new client, Harbourview Dental, follow up tomorrow")
+    assert "I don't know “Harbourview Dental” yet" in r.text

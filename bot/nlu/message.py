@@ -137,6 +137,7 @@ _LISTS: dict[str, tuple[str, str]] = {
     "customer_stop_words": ("customer", "stop_words"),
     "customer_lead_in": ("customer", "lead_in"),
     "customer_not_names": ("customer", "not_names"),
+    "customer_referrers": ("customer", "referrers"),
     "amount_deal_cues": ("amount", "deal_cues"),
     "amount_passing": ("amount", "passing"),
 }
@@ -187,6 +188,7 @@ class Keywords:
     customer_stop_words: tuple[str, ...] = ()
     customer_lead_in: tuple[str, ...] = ()
     customer_not_names: tuple[str, ...] = ()
+    customer_referrers: tuple[str, ...] = ()
     amount_deal_cues: tuple[str, ...] = ()
     amount_passing: tuple[str, ...] = ()
     compiled: _Compiled = field(init=False, repr=False, compare=False)
@@ -559,6 +561,15 @@ class _Compiled:
         return [_around(pattern) for pattern in self._kw.customer_around]
 
     markers = _keyword_pattern("customer_markers")
+
+    @functools.cached_property
+    def referrer(self) -> re.Pattern[str]:
+        """ "新客户", "a new client,": said of the customer right before its name; as written,
+        since "Customer Connect Ltd" may be a name."""
+        return re.compile(
+            _union(self._kw.customer_referrers, ignore_case=False)
+            + r"(?![A-Za-z])(?:[ \t]*[,，:：])?(?:[ \t]*(?:名叫|叫做|叫|called|named))?(?=[ \t]*\w)"
+        )
 
     @functools.cached_property
     def legal_tail(self) -> re.Pattern[str]:
@@ -953,13 +964,17 @@ def _follow_up(
     "they need until next month"), and not a vague month or year ("下个月再谈") unless a
     real follow-up cue goes with it."""
     cued: list[_Date] = []
-    for date in dates:
+    coming = [date for date in dates if _is_future(date, now, cue=True)]
+    for date in coming:
         start, end = _clause_of(date.start, clauses)
-        if not _is_future(date, now, cue=True):
+        cues = [
+            *rx.follow_up_only.finditer(text, start, end),
+            *rx.follow_up.finditer(text, start, end),
+        ]
+        if not _nearest_to_a_cue(date, [d for d in coming if start <= d.start <= end], cues):
             continue
-        cue = rx.follow_up_only.search(text, start, end) or rx.follow_up.search(text, start, end)
         coarse = _COARSE.search(text, date.start, date.end) is not None
-        if cue and (not coarse or rx.follow_up_only.search(text, start, end)):
+        if not coarse or rx.follow_up_only.search(text, start, end):
             cued.append(date)
     if cued:  # "下个月再谈 3天后跟进": the precise date is the follow-up, not the mention
         return min(cued, key=lambda d: _COARSE.search(text, d.start, d.end) is not None)
@@ -971,6 +986,16 @@ def _follow_up(
             continue
         return date
     return None
+
+
+def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]) -> bool:
+    """A cue is the nearest date's: in "今天拜访了鸿图智造 … 下周五发方案过去" (one clause
+    to a rep who types spaces, not commas) the cue "发方案" is next Friday's, not today's."""
+
+    def apart(other: _Date, cue: re.Match[str]) -> int:
+        return max(cue.start() - other.end, other.start - cue.end(), 0)
+
+    return any(min(dates, key=lambda other: apart(other, cue)) is date for cue in cues)
 
 
 _COARSE = re.compile(
@@ -1216,7 +1241,7 @@ def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str,
         if not _whole_word(lower, start, variant):
             continue
         for name, strength in index.owners[variant]:
-            if strength <= 1 and _other_company(lower, start + len(variant), name, variant, rx):
+            if strength <= 2 and _other_company(lower, start + len(variant), name, variant, rx):
                 continue
             key = (len(variant), strength == 3, -start)
             if best is None or key > best:
@@ -1301,13 +1326,14 @@ def _variants(name: str, rx: _Compiled) -> tuple[tuple[str, int], ...]:
 
 
 def _other_company(text: str, end: int, name: str, variant: str, rx: _Compiled) -> bool:
-    """ "宏达建材" is not 宏达包装材料: a short form followed by an industry word the known
-    name does not go on with names another company."""
-    industry = rx.generic_start.match(text, end)
+    """ "宏达建材" is not 宏达包装材料, "Globex Logistics" is not Globex Corporation: a
+    short form followed by an industry word the known name does not go on with names
+    another company."""
+    industry = rx.generic_start.match(text, _past_blanks(text, end))
     if industry is None:
         return False
     lowered = name.lower()
-    after = lowered[lowered.find(variant) + len(variant) :]
+    after = lowered[lowered.find(variant) + len(variant) :].lstrip()
     return not after.startswith(industry.group())
 
 
@@ -1339,11 +1365,11 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
     """The customer after an activity verb or inside a Chinese frame, earliest first."""
     starts: list[tuple[int, int, Span, bool]] = []  # (position, order, span to read, english)
     for match in rx.customer_after.finditer(text):
-        position = match.end()
-        while position < len(text) and text[position] in " \t":
-            position += 1
+        position = _past_blanks(text, match.end())
+        spaced = position > match.end()
+        position = _past_blanks(text, _past_referrer(text, position, rx))
         english = position < len(text) and bool(_ASCII_WORD.match(text[position]))
-        if not english and position > match.end() and _CJK.match(match.group()[-1]):
+        if not english and spaced and _CJK.match(match.group()[-1]):
             segment = _CN_SEGMENT.match(text, position)
             named = segment is not None and rx.generic_or_legal.search(segment.group())
             if not named:
@@ -1351,7 +1377,9 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
         starts.append((match.start(), 0, (position, len(text)), english))
     for pattern in rx.customer_around:
         for match in pattern.finditer(text):
-            starts.append((match.start(), 1, match.span("x"), False))
+            name_start = _past_referrer(text, match.start("x"), rx)
+            if match.end("x") - name_start >= 2:
+                starts.append((match.start(), 1, (name_start, match.end("x")), False))
     contact: Span | None = None
     for _, _, (start, end), english in sorted(starts):
         if english:
@@ -1365,6 +1393,19 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
         if customer is not None and not _generic(text, customer, rx):
             return customer, contact
     return None, contact
+
+
+def _past_blanks(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t":
+        position += 1
+    return position
+
+
+def _past_referrer(text: str, position: int, rx: _Compiled) -> int:
+    """Where the name starts when "新客户鸿图智造" or "a new client, Hongtu Tech" is written
+    at ``position``: the words for "customer" are not part of its name."""
+    referrer = rx.referrer.match(text, position)
+    return referrer.end() if referrer is not None else position
 
 
 _LEAD_PUNCT = re.compile(r"[\s,，:：\-–—]*")  # used with .match(text, pos)
@@ -1413,6 +1454,9 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
     end = verb.start()
     while end > start and text[end - 1] in " \t,，:：-–—的":
         end -= 1
+    heading = _SPACED_DASH.search(text, start, end)
+    if heading is not None and not _CJK.search(text, start, end):
+        end = heading.start()  # "PacRim - quick call w/ their ops team": the name heads it
     name = text[start:end]
     if not name or _MASK in name or _CLAUSE_BREAK.search(name):
         return None
@@ -1433,6 +1477,7 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
     return start, end
 
 
+_SPACED_DASH = re.compile(r"[ \t]+[-–—]+[ \t]+")
 _COUNT_FRAGMENT = re.compile(r"[一二两三四五六七八九十几数多0-9]+[次趟下遍回轮]?")
 """"回访一次", "去一趟", "看两遍": how often, where a name would stand — never a customer."""
 
@@ -1714,7 +1759,8 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
         if match.group() in rx.acronym_titles and outside(match.span()):
             candidates.append(match.span())
             break
-    return min(candidates) if candidates else None
+    # The earliest; of two from one place the longer: "spoke w Mr. Lim" is "Mr. Lim", not "Mr".
+    return min(candidates, key=lambda span: (span[0], -span[1])) if candidates else None
 
 
 _AFTER_CUSTOMER = re.compile(

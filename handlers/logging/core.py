@@ -17,6 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from rapidfuzz import fuzz
 from sqlalchemy import Select, bindparam, select
 
 from bot.context import Context, FlowKey, UserFacingError
@@ -38,12 +39,13 @@ from store.access import Records, owner_scope
 from store.approvals import ApprovalRequired
 from store.bulk import created_together
 from store.deals import create_deal, move_stage, open_deals
+from store.dedupe import name_words
 from store.known_names import KNOWN_NAMES_CAP
 from store.loaded import attach, record_columns
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
 from store.people import Person, hold, people_column, people_of
 from store.prepared import read
-from store.search import company_hits, search
+from store.search import LATIN_CUTOFF, company_hits, search
 from store.undo import UndoLog
 
 
@@ -188,8 +190,45 @@ async def customer_candidates(
     if len(same) == 1:
         return Candidates(same, settled=True)
     floor = SETTLED_CJK if _CJK.search(text) else SETTLED_LATIN
-    strong = len(companies) == 1 and max(h.score for h in hits) >= floor
+    best = max(hits, key=lambda h: h.score, default=None)
+    strong = (
+        len(companies) == 1
+        and best is not None
+        and best.score >= floor
+        # as the company is named, or as the hit that found it (a contact's e-mail domain)
+        and any(_every_word_theirs(text, name) for name in (*companies.values(), best.name))
+    )
     return Candidates(companies, settled=strong)
+
+
+def _every_word_theirs(written: str, registered: str) -> bool:
+    """Each word the rep wrote is one of the record's up to a typo, or made of its words'
+    beginnings ("PacRim", "GC"): "Globx Corporation" is Globex Corporation, but "Sentosa
+    Marine Works" is not Straits Marine Supply, however well one shared word scores; that
+    one is offered next to "create", not taken. Chinese is left to the search's character
+    and pinyin scores."""
+    if _CJK.search(written) or _CJK.search(registered):
+        return True
+    theirs = re.findall(r"[^\W_]+", registered.casefold())
+    distinctive = name_words(registered)
+    return all(
+        any(fuzz.ratio(word, their) >= LATIN_CUTOFF for their in distinctive)
+        or any(_beginnings(word, theirs[i:]) for i in range(len(theirs)))
+        for word in name_words(written)
+    )
+
+
+def _beginnings(word: str, words: list[str]) -> bool:
+    """``word`` is the beginnings of consecutive ``words``: "pacrim" of pacific rim."""
+    if not word:
+        return True
+    if not words:
+        return False
+    first = words[0]
+    return any(
+        word[:k] == first[:k] and _beginnings(word[k:], words[1:])
+        for k in range(min(len(word), len(first)), 0, -1)
+    )
 
 
 async def company_of_person(records: Records, person: str) -> Candidates:
