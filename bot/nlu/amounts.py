@@ -398,11 +398,12 @@ def _judge(text: str, match: re.Match[str], phones: list[tuple[int, int]]) -> _C
             return None
         if not english and magnitude == 1 and _YEAR.fullmatch(number):
             return None  # "2026", "Q4 2026 budget"
-    cue = bool(_CUES_BEFORE.search(before[-24:]) or _CUES_AFTER.match(after))
+    cue_before = _CUES_BEFORE.search(before[-24:]) is not None
+    cue = cue_before or _CUES_AFTER.match(after) is not None
     # A bare number is money only right after a money cue, and only in digits
     # ("报价五" is not a price; "三点" is not three yuan).
     bare = currency is None and magnitude < 1000
-    if bare and (is_cn or not _CUES_BEFORE.search(before[-24:])):
+    if bare and (is_cn or not cue_before):
         return None
     if value <= 0:
         return None
