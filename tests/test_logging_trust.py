@@ -247,6 +247,10 @@ async def test_one_shared_word_is_asked_about_not_taken(bot, ws):
     assert "Call · Globex Logistics · Ms. Tan" in r.text
     activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
     assert activity.company_id != ws.ids["Globex Corporation"]
+    await ws.li.send("/cancel")
+    r = await ws.li.send("visited Globex Shipping Co, met Andrew")  # a name of its own
+    assert "Which customer do you mean by “Globex Shipping Co”?" in r.text
+    await ws.li.send("/cancel")
     r = await ws.li.send("called GC, they want a demo")  # the initials of one company only
     assert "✅ Logged: Call · Globex Corporation" in r.text
 

@@ -1248,7 +1248,8 @@ def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str,
         if not _whole_word(lower, start, variant):
             continue
         for name, strength in index.owners[variant]:
-            if strength <= 2 and _other_company(lower, start + len(variant), name, variant, rx):
+            other = strength <= 2 and _other_company(text, start + len(variant), name, variant, rx)
+            if other:
                 continue
             key = (len(variant), strength == 3, -start)
             if best is None or key > best:
@@ -1333,15 +1334,23 @@ def _variants(name: str, rx: _Compiled) -> tuple[tuple[str, int], ...]:
 
 
 def _other_company(text: str, end: int, name: str, variant: str, rx: _Compiled) -> bool:
-    """ "宏达建材" is not 宏达包装材料, "Globex Logistics" is not Globex Corporation: a
-    short form followed by an industry word the known name does not go on with names
-    another company."""
-    industry = rx.generic_start.match(text, _past_blanks(text, end))
-    if industry is None:
-        return False
+    """ "宏达建材" is not 宏达包装材料, "Globex Logistics" is not Globex Corporation, and
+    "Straits Shipping Co" is not Straits Marine Supply: a short form followed by an industry
+    word, or by capitalised words ending in a legal form, that the known name does not go
+    on with names another company. ``text`` is as written: capitals matter."""
     lowered = name.lower()
     after = lowered[lowered.find(variant) + len(variant) :].lstrip()
-    return not after.startswith(industry.group())
+    industry = rx.generic_start.match(text, _past_blanks(text, end))
+    if industry is not None:
+        return not after.startswith(industry.group().lower())
+    run = _NAME_GOES_ON.match(text, end)
+    if run is None or rx.legal_end.search(run.group()) is None:
+        return False
+    words = rx.legal_end.sub("", run.group()).strip()
+    return bool(words) and not after.startswith(words.lower())
+
+
+_NAME_GOES_ON = re.compile(r"(?:[ \t]+[A-Z][\w&'’.]*)+")
 
 
 def _short_forms(core: str) -> list[str]:
@@ -1797,9 +1806,17 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     name = match.group("name")
     if any(_norm(word) in rx.not_names for word in name.split()):
         return None
-    if rx.keyword_start.match(name) or rx.titles.fullmatch(name):
-        return None
+    if rx.keyword_start.match(name) or rx.titles.fullmatch(name) or _only_legal(name, rx):
+        return None  # "called Acme Ltd": "Ltd" is nobody
     return match.span("name")
+
+
+def _only_legal(words: str, rx: _Compiled) -> bool:
+    """ "Ltd", "Pte Ltd": a legal form and nothing else."""
+    rest = " " + words
+    while (legal := rx.legal_end.search(rest)) is not None:
+        rest = rest[: legal.start()]
+    return not rest.strip()
 
 
 def _name_at(text: str, position: int, rx: _Compiled) -> Span | None:
