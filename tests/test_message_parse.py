@@ -352,6 +352,23 @@ def test_a_short_form_followed_by_another_industry_is_another_company():
     assert parse("宏达那边电话沟通了", known).customer == "宏达包装材料"
 
 
+def test_a_short_form_followed_by_its_own_name_and_legal_form_is_another_company():
+    known = ["Straits Marine Supply", "Globex Corporation"]
+    assert parse("visited Globex Freight Pte Ltd, met Andrew", known).customer == (
+        "Globex Freight Pte Ltd"
+    )
+    assert parse("visited Globex Corp today", known).customer == "Globex Corporation"
+    assert parse("called Straits, ok w the terms", known).customer == "Straits Marine Supply"
+
+
+def test_the_words_for_customer_are_not_its_name():
+    assert parse("拜访了新客户宏远机电，聊了产线改造").customer == "宏远机电"
+    assert parse("和潜在客户宏远机电开会").customer == "宏远机电"
+    assert parse("met a new client, Tidewater Labs, re pricing").customer == "Tidewater Labs"
+    assert parse("拜访了客户，他们很满意").customer is None  # the comma ends it
+    assert parse("called Customer Connect Ltd").customer == "Customer Connect Ltd"  # a name
+
+
 def test_fragments_are_never_customers():
     for text in ("有点意向，下周再聊", "Annual review call tomorrow", "call +44 20 7946 0958", "2"):
         assert parse(text).customer not in {"意向", "Annual", "+44", "2"}

@@ -572,7 +572,8 @@ class _Compiled:
         since "Customer Connect Ltd" may be a name."""
         return re.compile(
             _union(self._kw.customer_referrers, ignore_case=False)
-            + r"(?![A-Za-z])(?:[ \t]*[,，:：])?(?:[ \t]*(?:名叫|叫做|叫|called|named))?(?=[ \t]*\w)"
+            + r"(?![A-Za-z])(?:[ \t]*[,，](?=[ \t]*[A-Z])|[ \t]*[:：])?"
+            + r"(?:[ \t]*(?:名叫|叫做|叫|called|named))?(?=[ \t]*\w)"
         )
 
     @functools.cached_property
