@@ -43,6 +43,9 @@ async def page() -> AsyncIterator[Page]:
         )
         opened = await context.new_page()
         opened.set_default_timeout(TIMEOUT_MS)
+        # The page's own waits and expect()'s assertions wait alike: expect's 5 s default ran
+        # out on a CI machine stalling on its disk, with the element on the page.
+        expect.set_options(timeout=TIMEOUT_MS)
         errors: list[str] = []
         opened.on("pageerror", lambda exc: errors.append(str(exc)))
 
