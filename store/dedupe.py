@@ -57,11 +57,14 @@ def company_core(name: str) -> str:
     return re.sub(r"[\W_]+", "", text).casefold()
 
 
-def name_words(name: str) -> list[str]:
-    """A company name's words without its legal form, casefolded: "Acme Trading Co., Ltd."
-    -> ["acme", "trading"]. What a name says beyond its form, word by word, for telling
-    "Sentosa Marine Works" from "Straits Marine Supply"."""
-    text = _LEGAL_FORMS_LATIN.sub(" ", unicodedata.normalize("NFKC", name))
+def company_words(name: str, *, with_legal_form: bool = False) -> list[str]:
+    """A company name's words, casefolded, without its legal form unless asked:
+    "Acme Trading Co., Ltd." -> ["acme", "trading"] (with it, also "co", "ltd"). What a
+    name says word by word, for telling "Sentosa Marine Works" from "Straits Marine
+    Supply"."""
+    text = unicodedata.normalize("NFKC", name)
+    if not with_legal_form:
+        text = _LEGAL_FORMS_LATIN.sub(" ", text)
     return [word.casefold() for word in re.findall(r"[^\W_]+", text)]
 
 

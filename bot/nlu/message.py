@@ -1347,7 +1347,7 @@ def _other_company(text: str, end: int, name: str, variant: str, rx: _Compiled) 
     run = _NAME_GOES_ON.match(text, end)
     if run is None or rx.legal_end.search(run.group()) is None:
         return False
-    words = rx.legal_end.sub("", run.group()).strip()
+    words = _without_legal(run.group(), rx)
     return bool(words) and not after.startswith(words.lower())
 
 
@@ -1396,9 +1396,8 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
         if head not in text:
             continue
         for match in pattern.finditer(text):
-            name_start = _past_referrer(text, match.start("x"), rx)
-            if match.end("x") - name_start >= 2:
-                starts.append((match.start(), 1, (name_start, match.end("x")), False))
+            name = (_past_referrer(text, match.start("x"), rx), match.end("x"))
+            starts.append((match.start(), 1, name, False))
     contact: Span | None = None
     for _, _, (start, end), english in sorted(starts):
         if english:
@@ -1807,17 +1806,20 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     name = match.group("name")
     if any(_norm(word) in rx.not_names for word in name.split()):
         return None
-    if rx.keyword_start.match(name) or rx.titles.fullmatch(name) or _only_legal(name, rx):
+    if rx.keyword_start.match(name) or rx.titles.fullmatch(name):
+        return None
+    if not _without_legal(name, rx):
         return None  # "called Acme Ltd": "Ltd" is nobody
     return match.span("name")
 
 
-def _only_legal(words: str, rx: _Compiled) -> bool:
-    """ "Ltd", "Pte Ltd": a legal form and nothing else."""
-    rest = " " + words
+def _without_legal(words: str, rx: _Compiled) -> str:
+    """``words`` without the legal forms that end them: "Shipping Pte Ltd" -> "Shipping",
+    "Pte Ltd" -> ""."""
+    rest = words
     while (legal := rx.legal_end.search(rest)) is not None:
         rest = rest[: legal.start()]
-    return not rest.strip()
+    return rest.strip()
 
 
 def _name_at(text: str, position: int, rx: _Compiled) -> Span | None:

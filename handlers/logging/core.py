@@ -39,7 +39,7 @@ from store.access import Records, owner_scope
 from store.approvals import ApprovalRequired
 from store.bulk import created_together
 from store.deals import create_deal, move_stage, open_deals
-from store.dedupe import name_words
+from store.dedupe import company_words
 from store.known_names import KNOWN_NAMES_CAP
 from store.loaded import attach, record_columns
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
@@ -209,12 +209,12 @@ def _every_word_theirs(written: str, registered: str) -> bool:
     and pinyin scores."""
     if _CJK.search(written) or _CJK.search(registered):
         return True
-    theirs = re.findall(r"[^\W_]+", registered.casefold())
-    distinctive = name_words(registered)
+    theirs = company_words(registered, with_legal_form=True)
+    distinctive = company_words(registered)
     return all(
         any(fuzz.ratio(word, their) >= LATIN_CUTOFF for their in distinctive)
         or any(_beginnings(word, theirs[i:]) for i in range(len(theirs)))
-        for word in name_words(written)
+        for word in company_words(written)
     )
 
 
