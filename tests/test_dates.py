@@ -625,3 +625,21 @@ def test_a_naive_now_is_refused():
 
 
 # ------------------------------------------------------------------------------------------
+
+
+def test_a_day_counted_from_the_date_said_before_it():
+    text = "the audit runs thu 26th, ping him the fri after that 10am and again 2 days after that"
+    found = find_all_datetimes(text, WED)
+    assert [(text[m.start : m.end], m.at, m.has_time) for m in found] == [
+        ("thu 26th", local(WED, "2026-11-26 09:00"), D),
+        ("the fri after that 10am", local(WED, "2026-11-27 10:00"), T),
+        ("2 days after that", local(WED, "2026-11-29 09:00"), D),
+    ]
+    # with nothing said before it, "after that" counts from nothing: the weekday alone
+    alone = find_all_datetimes("the wed after that", WED)
+    assert [(m.at, m.has_time) for m in alone] == [(local(WED, "2026-11-25 09:00"), D)]
+
+
+def test_a_weekday_with_the_days_number_is_that_day():
+    found = find_all_datetimes("board meets mon 30th, lunch Tuesday the 1st", WED)
+    assert [m.at for m in found] == [local(WED, "2026-11-30 09:00"), local(WED, "2026-12-01 09:00")]

@@ -264,3 +264,38 @@ async def test_the_words_for_customer_are_not_its_name_and_the_cue_is_the_neares
     assert task.due_at.astimezone(SH).date() == date(2026, 11, 26)  # Thursday next week
     r = await ws.li.send("visited a new client, Harbourview Dental, follow up tomorrow")
     assert "I don't know “Harbourview Dental” yet" in r.text
+
+
+async def test_the_company_after_whoever_came_along_is_the_customer_not_a_namesake(bot, ws):
+    # Sarah Lee is Globex's; this Sarah came with two engineers from a company not yet known
+    before = await count(bot, Activity)
+    r = await ws.li.send("lunch w Sarah + two engineers from Helix Robotics, demo next thu 2pm")
+    assert "I don't know “Helix Robotics” yet" in r.text
+    assert "Globex" not in r.text
+    assert await count(bot, Activity) == before
+    r = await ws.li.click(r.button("Create"))
+    assert "Helix Robotics · Sarah" in r.text
+
+
+async def test_a_message_headed_new_client_names_it(bot, ws):
+    r = await ws.li.send("New client: Tidewater Labs, intro call w their CTO about sensors")
+    assert "I don't know “Tidewater Labs” yet" in r.text
+    await ws.li.send("/cancel")
+    r = await ws.na.send("新客户：远洋生物 朋友介绍的 加了微信 先发资料")
+    assert "还不认识“远洋生物”" in r.text
+
+
+async def test_the_customers_own_dates_are_not_the_reps_follow_up(bot, ws):
+    # 28th is when their budget is signed off; Friday is when the rep sends the samples
+    r = await ws.na.send("星辰科技张伟电话里说他们预算要28号才批 让我周五先把样品寄过去")
+    assert "已记录：电话 · 星辰科技" in r.text
+    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    assert task.due_at.astimezone(SH).date() == date(2026, 11, 20)
+    # "call w …" followed by their own date is a call had, and "the fri after that" counts
+    # from their date, not from today
+    r = await ws.li.send(
+        "call w Wang Lei @ Acme Ltd - their audit runs thu 26th so ping him the fri after that 10am"
+    )
+    assert "✅ Logged: Call · Acme Ltd · Wang Lei" in r.text
+    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    assert task.due_at.astimezone(SH) == datetime(2026, 11, 27, 10, 0, tzinfo=SH)

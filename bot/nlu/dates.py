@@ -245,6 +245,7 @@ _EN_DATE = re.compile(
         (?P<caltext>(?P<calmon>{_MONTH})\.?\s+(?P<calday>{_DAYNUM})(?:st|nd|rd|th)?
         |(?:the\s+)?(?P<calday2>{_DAYNUM})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<calmon2>{_MONTH}))
         (?:\.?,?\s+(?P<calyear>\d{{4}}))?)
+    |(?P<wdord>(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?:the\s+)?(?P<wdday>{_DAYNUM})(?:st|nd|rd|th))
     |(?P<iso>\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})
     |(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?P<numyear>\d{{4}}|\d{{2}}))?)
     |(?P<ord>(?:the\s+)?(?P<ordday>{_DAYNUM})(?:st|nd|rd|th))
@@ -668,6 +669,9 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         return _en_edge(m, ctx)
     if m["cal"]:
         return _en_calendar(m, ctx)
+    if m["wdord"]:  # "mon 23rd", "thu the 26th": the day's number says which week
+        found = _next_day_number(today, int(m["wdday"]))
+        return None if found is None else _Piece("date", start, end, day=found)
     if m["iso"]:
         found = _dateparser_date(m["iso"], today)
         return None if found is None else _Piece("date", start, end, day=found)
@@ -825,7 +829,38 @@ def _pieces(ctx: _Ctx) -> list[_Piece]:
     for piece in found:
         if not kept or piece.start >= kept[-1].end:
             kept.append(piece)
+    if "after" in text.lower():
+        kept = _after_that(kept, text)
     return kept
+
+
+_EN_AFTER_THAT = re.compile(
+    rf"\b(?:the\s+)?(?:(?P<wd>{_WD_FULL}|{_WD_ABBR})|(?P<n>{_NUMWORD})\s+days?|day)"
+    r"\s+after\s+(?:that|it|then)\b",
+    re.I,
+)
+
+
+def _after_that(pieces: list[_Piece], text: str) -> list[_Piece]:
+    """ "their board meets mon 23rd so ping her the wed after that": a day counted from the
+    date said before it, not from today."""
+    for m in _EN_AFTER_THAT.finditer(text):
+        before = [p for p in pieces if p.kind == "date" and p.day and p.end <= m.start()]
+        if not before:
+            continue
+        anchor = before[-1].day
+        assert anchor is not None
+        if m["wd"]:
+            day = anchor + timedelta(days=(_en_weekday(m["wd"]) - anchor.weekday() - 1) % 7 + 1)
+        else:
+            count = _count(m["n"]) if m["n"] else 1
+            if count is None or count != int(count):
+                continue
+            day = anchor + timedelta(days=int(count))
+        pieces = [p for p in pieces if p.end <= m.start() or p.start >= m.end()]
+        pieces.append(_Piece("date", m.start(), m.end(), day=day))
+        pieces.sort(key=lambda p: p.start)
+    return pieces
 
 
 def _phrases(pieces: list[_Piece], text: str) -> list[list[_Piece]]:

@@ -270,10 +270,11 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_BREAK = re.compile(r"[,，。;；!！?？\n、]|\.(?=\s|$)")
 _EN_TOKEN = re.compile(r"[ \t]*([A-Za-z0-9][A-Za-z0-9&'’.\-]*|&)")
 _CN_SEGMENT = re.compile(r"[^\s\x1f,，。.;；!！?？、:：()（）\"“”'‘’<>《》\[\]【】]{1,40}")
-_CLAUSE_END = re.compile(r"[\s了啦!！.。~]*$|\s*[-–—:：]")
+_CLAUSE_END = re.compile(r"[\s了啦!！.。~]*$|\s*[-–—:：\u2600-\u27bf\U0001f300-\U0001faff]")
+"""What ends a clause after a word: nothing more, a dash or colon, or an emoji ("LOST 😩")."""
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
-_NAME = re.compile(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?")
+_NAME = re.compile(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2}")  # "Wang", "Tan Kok Meng"
 
 
 # Word edges, with case-insensitivity switched off inside (``(?-i:...)``): the class already
@@ -577,6 +578,17 @@ class _Compiled:
         )
 
     @functools.cached_property
+    def referrer_heading(self) -> re.Pattern[str]:
+        """ "New client: Harbour Point Logistics, …", "a new client - Orchid Hotels",
+        "新客户：润丰生物", "新客户 华信科技 …": a message that opens with the words for a
+        customer and a break names it right after them."""
+        return re.compile(
+            _union(self._kw.customer_referrers)
+            + r"(?![A-Za-z])(?:[ \t]*[:：,，\-–—][ \t]*|[ \t]+(?=[\u3400-\u9fff]))",
+            _FLAGS,
+        )
+
+    @functools.cached_property
     def legal_tail(self) -> re.Pattern[str]:
         return re.compile(
             r"[ \t]*,?[ \t]*" + self._trie("customer_legal_suffixes") + r"(?=[^A-Za-z0-9]|$)",
@@ -804,7 +816,7 @@ def _weekday_gone_by(
 
 _PART_OF_DAY = re.compile(
     r"(?:今天|今日|today\s*)?(?:上午|下午|中午|晚上|早上|傍晚)|今早|今晚|this morning|"
-    r"this afternoon|this evening|morning|afternoon|evening|am|pm|this am|this pm",
+    r"(?:this |in the )?(?:morning|afternoon|evening)|am|pm|this am|this pm",
     re.IGNORECASE,
 )
 
@@ -989,8 +1001,7 @@ def _follow_up(
     for date in dates:
         if not _is_future(date, now, cue=False) or _COARSE.search(text, date.start, date.end):
             continue
-        start, _ = _clause_of(date.start, clauses)
-        if _THEIRS.search(text, start, date.start):
+        if _theirs(text, _clause_of(date.start, clauses), date):
             continue
         return date
     return None
@@ -998,10 +1009,16 @@ def _follow_up(
 
 def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]) -> bool:
     """A cue is the nearest date's: in "今天拜访了鸿图智造 … 下周五发方案过去" (one clause
-    to a rep who types spaces, not commas) the cue "发方案" is next Friday's, not today's."""
+    to a rep who types spaces, not commas) the cue "发方案" is next Friday's, not today's;
+    in "their board meets mon 23rd so ping her the wed after that" "ping" is Wednesday's."""
 
     def apart(other: _Date, cue: re.Match[str]) -> int:
-        return max(cue.start() - other.end, other.start - cue.end(), 0)
+        if other.start >= cue.end():
+            return other.start - cue.end()
+        # English says the date after its verb ("ping her the wed after"): one before the
+        # cue counts twice as far ("meets mon 23rd so ping her …").
+        behind = max(cue.start() - other.end, 0)
+        return behind * 2 if _ASCII_WORD.match(cue.group()) else behind
 
     return any(min(dates, key=lambda other: apart(other, cue)) is date for cue in cues)
 
@@ -1012,8 +1029,32 @@ _COARSE = re.compile(
     re.IGNORECASE,
 )
 _THEIRS = re.compile(
-    r"他|她|他们|她们|对方|客户|厂家|they|he|she|their|them|customer|client", re.IGNORECASE
+    r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|"
+    r"(?i:\b(?:they|he|she|their|them|customer|client|said|says)\b)"
 )
+_MINE = re.compile(
+    r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|"
+    r"(?i:\b(?:me|us|we|we'll|we're|let's|meet)\b)|\bI\b|\bI'[lm]"
+)
+"""The rep is in it: their date is an appointment ("王经理说下周二下午3点再谈")."""
+_BLANKS = re.compile(r"\s+")
+_SUBJECT_GOES_ON = re.compile(r"想|要|希望|准备|打算|计划|会|说|还")
+
+
+def _theirs(text: str, clause: Span, date: _Date) -> bool:
+    """Whether a date is the customer's: "他说预算要下个月才批", "黄经理说预算要30号才批",
+    "他们对报价没意见 想月底前定下来". Not when the rep is in it ("他让我周五先发过去",
+    "说下周一来我们公司", "明早10点打给他"), nor when a Chinese rep's blank starts a phrase
+    of their own ("客户想再压一压 明早9点半给回复")."""
+    last = max(_THEIRS.finditer(text, clause[0], date.start), key=re.Match.start, default=None)
+    if last is None:
+        return False
+    if _CJK.match(last.group()):
+        blanks = [m.end() for m in _BLANKS.finditer(text, last.end(), date.start)]
+        if blanks and not _SUBJECT_GOES_ON.match(text, blanks[-1]):
+            return False
+    blank = _BLANKS.search(text, date.end, clause[1])
+    return _MINE.search(text, last.end(), blank.start() if blank else clause[1]) is None
 
 
 # --- Activity and stage ------------------------------------------------------------------------
@@ -1041,7 +1082,7 @@ def _activity(
     for match in rx.activity.regex.finditer(masked):
         clause = _clause_of(match.start(), clauses)
         if _is_plan(masked, clause, match.start(), future, rx) or (
-            future and _is_imperative(masked, clause, match)
+            future and _is_imperative(masked, clause, match, future)
         ):
             planned = True
             continue
@@ -1061,14 +1102,22 @@ _TO_VERB = re.compile(
 )
 
 
-def _is_imperative(text: str, clause: Span, match: re.Match[str]) -> bool:
+def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[int]) -> bool:
     """An English verb in its base form opening a clause ("call Acme tomorrow"), or after
-    "need to" / "will": with a future date in the message, something to do."""
+    "need to" / "will": with a future date in the message, something to do. "call w Ho Ka
+    Man @ Kowloon Elec - their board meets mon 23rd" is a call had: "call w" is one only
+    with a date in its own phrase ("call w Bob tmr 3pm")."""
     word = _norm(match.group())
     if word not in _BASE_FORMS:
         return False
     before = text[clause[0] : match.start()]
-    return not before.strip() or _TO_VERB.search(before) is not None
+    if before.strip() and _TO_VERB.search(before) is None:
+        return False
+    if " w" in word:
+        dash = _SPACED_DASH.search(text, match.end(), clause[1])
+        end = dash.start() if dash else clause[1]
+        return any(match.end() <= start < end for start in future)
+    return True
 
 
 def _is_to_do(text: str, rx: _Compiled) -> bool:
@@ -1092,12 +1141,12 @@ _REASON = re.compile(
 
 CLOSED = ("won", "lost")
 _REASON_LEAD = re.compile(
-    r"[\s了啦啊!！。，,;；:：\-–—~.]*"
+    r"[\s了啦啊!！。，,;；:：\-–—~.\u2600-\u27bf\U0001f300-\U0001faff]*"
     r"(?:(?:mainly because|because of|because|due to|as|since|bc|b/c|cos|coz)(?![A-Za-z])"
     r"|因为|由于|是因为|"
     r"主要是因为|主要是|主要因为|多亏了|多亏|靠的是)?\s*(?:我们的|我们)?"
 )
-_REASON_TAIL = re.compile(r"[。.!！?？\n]")
+_REASON_TAIL = re.compile(r"[。.!！?？\n\u2600-\u27bf\U0001f300-\U0001faff]")
 
 
 def _reason(
@@ -1209,12 +1258,17 @@ def _customer(
     if names:
         hit = _match_known(text, names, rx)
         if hit is not None:
-            # The verb heuristics still find the person: "met Sarah Lee at Globex".
-            _, person = _customer_by_verb(text, rx)
+            # The verb heuristics still find the person: "met Sarah Lee at Globex", and
+            # "call w Grace Teo (Merlion Eng)", where they took her for the customer.
+            run, person = _customer_by_verb(text, rx)
+            if person is None and run is not None and _a_name(text, run, names, rx):
+                person = run
             if person is not None and (person[1] <= hit[1][0] or person[0] >= hit[1][1]):
                 return hit[0], hit[1], person
             return hit[0], hit[1], None
-    customer = _customer_owning(text, rx)  # "蓝海物流的人打电话来", "华美广告的Amy"
+    customer = _customer_by_referrer(text, rx)  # "New client: Harbour Point Logistics, …"
+    if customer is None:
+        customer = _customer_owning(text, rx)  # "蓝海物流的人打电话来", "华美广告的Amy"
     contact: Span | None = None
     if customer is None:
         customer, contact = _customer_by_verb(text, rx)
@@ -1233,6 +1287,24 @@ def _customer(
     if customer is None or _generic(text, customer, rx):
         return None, None, contact
     return text[customer[0] : customer[1]], customer, contact
+
+
+def _a_name(text: str, span: Span, names: tuple[str, ...], rx: _Compiled) -> bool:
+    """ "Grace Teo", "Ho Ka Man": one to three capitalised words that are nobody's title
+    ("Mr"), no company's ("Harbourview Hotels", "Foo Corp", a known "Globex"), and not a
+    thing of theirs ("visited their Jurong plant")."""
+    name = text[span[0] : span[1]]
+    return (
+        _NAME.fullmatch(name) is not None
+        and _HONORIFIC_BEFORE.fullmatch(name) is None
+        and _OWNED_THING.search(text, 0, span[0]) is None
+        and rx.generic_or_legal.search(name) is None
+        and not any(_norm(word) in rx.not_names for word in name.split())
+        and _match_known(name, names, rx) is None
+    )
+
+
+_OWNED_THING = re.compile(r"\b(?:the|their|our|my|his|her|a|an)\s+$", re.IGNORECASE)
 
 
 def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str, Span] | None:
@@ -1426,6 +1498,23 @@ def _past_referrer(text: str, position: int, rx: _Compiled) -> int:
     return referrer.end() if referrer is not None else position
 
 
+def _customer_by_referrer(text: str, rx: _Compiled) -> Span | None:
+    """The name a message opens with after the words for a customer: "New client: Harbour
+    Point Logistics, intro call …", "新客户：润丰生物 朋友介绍的"."""
+    heading = rx.referrer_heading.match(text, _LEAD_PUNCT.match(text).end())  # type: ignore[union-attr]
+    if heading is None:
+        return None
+    position = heading.end()
+    if _ASCII_WORD.match(text, position):
+        run, _ = _capitalised_run(text, _english_tokens(text, position), 0, rx)
+        return run
+    segment = _CN_SEGMENT.match(text, position)
+    if segment is None:
+        return None
+    customer, _ = _split_cn(text, position, segment.end(), rx)
+    return customer
+
+
 _LEAD_PUNCT = re.compile(r"[\s,，:：\-–—]*")  # used with .match(text, pos)
 _OWNED = re.compile(
     r"(?P<x>[A-Za-z0-9\u4e00-\u9fff&]{2,16}?)的(?=人|[A-Z][a-z]+|IT|[\u4e00-\u9fff]{0,4}"
@@ -1541,7 +1630,19 @@ def _english_run(text: str, start: int, rx: _Compiled) -> tuple[Span | None, Spa
         company, _ = _capitalised_run(text, tokens, i + 1, rx)
         if company is not None:
             return company, run
+    along = _ALONG_TO_A_PLACE.match(text, run[1])
+    if along is not None:  # "mtg w Sarah + procurement at Northwind": she is theirs
+        company, _ = _capitalised_run(text, _english_tokens(text, along.end()), 0, rx)
+        if company is not None:
+            return company, run
     return run, None
+
+
+_ALONG_TO_A_PLACE = re.compile(
+    r"[ \t]*(?:\+|&|and|n)(?:[ \t]+[A-Za-z][a-z'’]*){1,3}?[ \t]+(?:at|from|@)[ \t]*(?=[A-Z0-9])"
+)
+"""Who came along, then where they are from: "Sarah + procurement at", "Wang and his boss
+from"."""
 
 
 def _word(text: str, span: Span) -> str:
@@ -1782,7 +1883,7 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
 
 
 _AFTER_CUSTOMER = re.compile(
-    r"(?:['’]s)?[ \t]*(?:[,，;；:：.。\-–—][ \t]*)?(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)"
+    r"(?:['’]s)?[ \t]*(?:[,，;；:：.。\-–—][ \t]*)?(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
     r"(?=[ \t]+[a-z]|[ \t]*[,.;:!?]|[ \t]*$)"
 )
 
