@@ -390,3 +390,21 @@ def test_a_weekday_with_something_done_is_last_weeks():
     assert log.activity_at.date() == at(16, 10).date()
     plan = parse("周五去星辰科技拜访")
     assert (plan.activity, plan.task, plan.follow_up) == (None, True, at(20, 9))
+
+
+def test_going_along_with_someone_is_not_losing_the_deal():
+    assert parse("visited Acme Ltd, went with Bob to the site, all good", KNOWN).stage is None
+    assert parse("visited Acme Ltd, went w Wang Lei to their plant", KNOWN).stage is None
+    lost = parse("called Acme Ltd, they went w a cheaper local vendor", KNOWN)
+    assert (lost.stage, lost.reason) == ("lost", "went with a cheaper local vendor")
+    emoji = parse("Acme Trading LOST 😩 they went in-house", KNOWN)
+    assert (emoji.stage, emoji.reason) == ("lost", "they went in-house")
+
+
+def test_a_date_the_customer_gave_is_theirs_unless_the_rep_is_in_it():
+    budget = parse("华信电子王经理说预算要30号才批 让我周五先把资料发过去", KNOWN)
+    assert budget.follow_up == datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
+    talk = parse("拜访了华信，王经理说下周二下午3点再谈", KNOWN)
+    assert talk.follow_up == datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI)
+    theirs = parse("called Acme Ltd, he said the board decides on 30 Nov", KNOWN)
+    assert theirs.follow_up is None

@@ -1146,6 +1146,7 @@ _REASON_LEAD = re.compile(
     r"|因为|由于|是因为|"
     r"主要是因为|主要是|主要因为|多亏了|多亏|靠的是)?\s*(?:我们的|我们)?"
 )
+_WENT_WITH = re.compile(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re.IGNORECASE)
 _REASON_TAIL = re.compile(r"[。.!！?？\n\u2600-\u27bf\U0001f300-\U0001faff]")
 
 
@@ -1170,8 +1171,11 @@ def _reason(
         return None
     if rx.follow_up.match(why) or rx.activity.regex.match(why):
         return None
+    chose = _WENT_WITH.search(said)
     if said.lower().endswith(" to"):  # "lost to Siemens on price"
         why = f"{said} {why}"
+    elif chose is not None:  # "they went with a cheaper supplier": what they chose is why
+        why = f"{chose['verb']} with{chose['rest']} {why}"
     elif why.lower().startswith("to ") and said.lower().endswith("lost"):  # "deal lost to X"
         why = f"lost {why}"
     return why[:200]
