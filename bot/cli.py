@@ -192,8 +192,14 @@ async def _console_user(app: App, name: str | None, load_demo: bool | None) -> U
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--no-send",
+    "no_send",
+    is_flag=True,
+    help="Leave sending to a `crmbot send` worker (PostgreSQL): answer webhooks only.",
+)
 @run_async
-async def serve(host: str, port: int) -> None:
+async def serve(host: str, port: int, no_send: bool) -> None:
     """Serve every configured platform's webhooks, /healthz and the delivery outbox."""
     from bot.config import load_settings
     from bot.server import serve as run_server
@@ -208,7 +214,25 @@ async def serve(host: str, port: int) -> None:
             "serving /healthz only.",
             err=True,
         )
-    await run_server(settings, host, port)
+    await run_server(settings, host, port, sends=not no_send)
+
+
+@main.command()
+@run_async
+async def send() -> None:
+    """Deliver the outbox and run the reminders, taking no webhooks (PostgreSQL; beside
+    `crmbot serve --no-send` workers)."""
+    from bot.config import load_settings
+    from bot.server import send_only
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)  # the lease handed over on the way out
+    await send_only(load_settings(), stop)
 
 
 @main.command()

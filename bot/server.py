@@ -33,7 +33,7 @@ from bot.adapters.webapp.survey import SurveyPage
 from bot.app import App, open_app
 from bot.cardscan.scanner import preload_models
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.delivery.limits import Sleep
 from bot.delivery.sender import OutboxSender, PushFailed
 from bot.extras import CHARTS, OCR, SLACK, TELEGRAM, WECHAT, available, needs
@@ -114,6 +114,28 @@ SENDER_LEASE = "outbox-sender"
 """One worker at a time sends for the bot (see bot.delivery.sender)."""
 
 
+@dataclass(frozen=True)
+class Duties:
+    """What one worker does. Every ``crmbot serve`` both takes updates and may send (the
+    one holding the lease sends for all). On PostgreSQL the sending can be left to a worker
+    of its own, ``crmbot send``, beside ``crmbot serve --no-send`` workers: then a worker
+    taking updates spends nothing on the platforms' HTTP calls, which cost about as much
+    CPU as handling a message, and only wakes the sender (``pg_notify``) after its commits.
+    """
+
+    takes_updates: bool = True
+    sends: bool = True
+
+    def check(self, settings: Settings) -> None:
+        if (not self.sends or not self.takes_updates) and settings.database_url.startswith(
+            "sqlite"
+        ):
+            raise ConfigError(
+                "a worker that only sends, or never sends, needs PostgreSQL "
+                "(CRMBOT_DATABASE_URL): on SQLite one crmbot serve takes updates and sends"
+            )
+
+
 @dataclass
 class Server:
     app: App
@@ -121,19 +143,22 @@ class Server:
     sender: OutboxSender
     reminders: ReminderScheduler
     webapp: web.Application
+    duties: Duties = field(default_factory=Duties)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     _sender_task: asyncio.Task[None] | None = None
     _warm: asyncio.Task[bool] | None = None
 
     async def start_background(self) -> None:
-        self.app.engine.warm_up()  # before updates arrive, not on the first ones
-        log_missing_features()
-        self._warm = asyncio.create_task(
-            self.app.engine.parts.workers.warm_up(preload_models), name="warm slow workers"
-        )
+        if self.duties.takes_updates:
+            self.app.engine.warm_up()  # before updates arrive, not on the first ones
+            log_missing_features()
+            self._warm = asyncio.create_task(
+                self.app.engine.parts.workers.warm_up(preload_models), name="warm slow workers"
+            )
         for adapter in self.adapters.values():
             await adapter.start()
-        self._sender_task = asyncio.create_task(self.sender.run(self.stop), name="outbox")
+        if self.duties.sends:
+            self._sender_task = asyncio.create_task(self.sender.run(self.stop), name="outbox")
         self.reminders.start()
 
     async def warmed(self) -> bool:
@@ -208,7 +233,10 @@ async def build_server(
     clock: Clock | None = None,
     *,
     sleep: Sleep = asyncio.sleep,
+    duties: Duties | None = None,
 ) -> Server:
+    duties = duties or Duties()
+    duties.check(settings)
     app = await open_app(settings, clock, outbox_platforms=frozenset(settings.platforms))
     adapters = make_adapters(app)
     outside: dict[str, Platform] = dict(adapters)
@@ -236,7 +264,7 @@ async def build_server(
         NightlyBackups(app.db, app.clock, settings) if settings.backup_dir else None,
     )
     webapp = web.Application(client_max_size=settings.max_body_bytes)
-    server = Server(app, adapters, sender, reminders, webapp)
+    server = Server(app, adapters, sender, reminders, webapp, duties)
     webapp.add_routes([web.get("/healthz", server.health), web.get("/app", to_app_page)])
     webapp.add_routes(SurveyPage(app, on_outbox=sender.wake).routes())
     for adapter in adapters.values():
@@ -269,8 +297,8 @@ async def to_app_page(request: web.Request) -> web.Response:
     raise web.HTTPFound(request.rel_url.with_path("/app/").with_query(request.query))
 
 
-async def serve(settings: Settings, host: str, port: int) -> None:
-    server = await build_server(settings)
+async def serve(settings: Settings, host: str, port: int, *, sends: bool = True) -> None:
+    server = await build_server(settings, duties=Duties(sends=sends))
     runner = web.AppRunner(server.webapp, **http_options(settings))
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -284,4 +312,16 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+        await server.close()
+
+
+async def send_only(settings: Settings, stop: asyncio.Event) -> None:
+    """``crmbot send``: the outbox and the reminders, no webhooks, until ``stop``."""
+    server = await build_server(settings, duties=Duties(takes_updates=False))
+    try:
+        await server.start_background()
+        settle_after_start()
+        log.info("crmbot sending for %s", ", ".join(server.adapters) or "no platform")
+        await stop.wait()
+    finally:
         await server.close()

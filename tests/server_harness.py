@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.server import Server, build_server, http_options
+from bot.server import Duties, Server, build_server, http_options
 from store.models import Role
 from store.users import add_member, create_user, ensure_team, link_identity
 from tests.clocks import clock_sleep
@@ -67,10 +67,12 @@ class Running:
 
 
 @asynccontextmanager
-async def running(settings: Settings, clock: FrozenClock) -> AsyncIterator[Running]:
+async def running(
+    settings: Settings, clock: FrozenClock, duties: Duties | None = None
+) -> AsyncIterator[Running]:
     if settings.health_token is None:
         settings = settings.model_copy(update={"health_token": SecretStr(HEALTH_TOKEN)})
-    server = await build_server(settings, clock, sleep=clock_sleep(clock))
+    server = await build_server(settings, clock, sleep=clock_sleep(clock), duties=duties)
     test_server = TestServer(server.webapp, host="127.0.0.1")
     await test_server.start_server(**http_options(settings))  # serve's own timeouts
     client: TestClient[Any, Any] = TestClient(test_server)

@@ -12,11 +12,13 @@ from sqlalchemy import select
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.config import ConfigError
+from bot.delivery.sender import SenderPolicy
 from bot.outbox import enqueue
 from bot.replies import Button, Card, Choices, Image, Text
-from bot.server import build_server
-from store.models import OutboxMessage, ProcessedEvent
+from bot.server import SENDER_LEASE, Duties, build_server
+from store.models import Lease, OutboxMessage, ProcessedEvent
 from store.outbox import enqueue_choice
+from tests.clocks import clock_sleep
 from tests.fakes.telegram_api import (
     WEBHOOK_SECRET,
     FakeTelegram,
@@ -26,7 +28,9 @@ from tests.fakes.telegram_api import (
     tg_running,
     timestamp,
     user,
+    whole_microsecond_sleeps,
 )
+from tests.sql_trace import executed
 
 # PTB warns about its own RetryAfter (see bot/adapters/telegram/adapter.py); pytest resets
 # the adapter's import-time filter between tests, so repeat it here.
@@ -437,3 +441,78 @@ async def test_healthz_says_how_long_the_oldest_reply_has_waited(tg):
     _status, body = await tg.run.health()
     assert body["outbox_backlog"] == 1
     assert body["oldest_undelivered_seconds"] == 300
+
+
+# -- a worker of its own for sending (PostgreSQL) ---------------------------------------------
+
+
+@pytest.mark.postgresql_only
+async def test_a_sending_worker_beside_one_that_only_takes_updates(settings, clock):
+    """``crmbot serve --no-send`` beside ``crmbot send``: the replies to what the first took
+    are delivered by the second, woken through PostgreSQL at once (its idle poll is an hour
+    here), and the first never sends nor holds the sender's lease."""
+    fake = FakeTelegram(now=timestamp(clock.now()))
+    await fake.start()
+    tg_settings = telegram_settings(settings, fake)
+    people = [user(5000 + n, f"Person {n}") for n in range(5)]
+    delivered = asyncio.Event()
+    answer = fake._handlers["sendMessage"]
+
+    def counting(params, files):
+        result = answer(params, files)
+        if len(fake.texts()) == len(people):
+            delivered.set()
+        return result
+
+    fake._handlers["sendMessage"] = counting
+    sending = await build_server(
+        tg_settings, clock, sleep=clock_sleep(clock), duties=Duties(takes_updates=False)
+    )
+    sending.sender.policy = SenderPolicy(idle_poll=3600)
+    whole_microsecond_sleeps(sending, clock)
+    try:
+        await sending.start_background()
+        assert await sending.sender.holds_lease()
+        async with tg_running(tg_settings, clock, Duties(sends=False)) as web:
+            for person in people:
+                response = await web.client.post(
+                    "/telegram/webhook",
+                    json=fake.text_update(person, "hello"),
+                    headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+                )
+                assert response.status == 200
+            await asyncio.wait_for(delivered.wait(), timeout=20)
+            assert all("isn't linked" in text for text in fake.texts())
+            assert not await web.server.sender.holds_lease()  # it never even tries
+            async with web.server.app.db.transaction(platform="test") as session:
+                lease = await session.scalar(select(Lease).where(Lease.name == SENDER_LEASE))
+            assert lease is not None
+            assert lease.holder == sending.sender.holder
+            assert (await web.health())[1]["outbox_backlog"] == 0
+    finally:
+        await sending.close()
+        await fake.close()
+
+
+@pytest.mark.postgresql_only
+async def test_commits_made_while_a_wake_up_is_on_its_way_share_one_notice(settings, clock):
+    """A worker taking hundreds of messages a second wakes the sending worker with a few
+    notices, not one transaction per message."""
+    web = await build_server(settings, clock, duties=Duties(sends=False))
+    try:
+        with executed() as sent:
+            for _ in range(10):
+                web.sender.wake()  # ten commits in a burst
+            await web.sender.release()  # lets the notice on its way go
+        assert [s.statement for s in sent if "pg_notify" in s.statement] == [
+            "SELECT pg_notify($1, '')"
+        ]
+    finally:
+        await web.close()
+
+
+@pytest.mark.sqlite_only
+async def test_only_postgresql_splits_taking_updates_from_sending(settings, clock):
+    for duties in (Duties(sends=False), Duties(takes_updates=False)):
+        with pytest.raises(ConfigError, match="needs PostgreSQL"):
+            await build_server(settings, clock, duties=duties)

@@ -150,7 +150,8 @@ class OutboxSender:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lease_until: datetime | None = None
         self.wakeups = Wakeups(db)
-        self._notices: set[asyncio.Task[None]] = set()
+        self._notifying: asyncio.Task[None] | None = None
+        self._notify_again = False
         self.chats = chats
         self._busy: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._reclaimed: set[int] = set()
@@ -170,13 +171,27 @@ class OutboxSender:
 
     def wake(self) -> None:
         """Called after a transaction that wrote outbox rows has committed: wake this
-        worker's sender, or, when another worker holds the lease, that worker's."""
+        worker's sender, or, when another worker holds the lease, that worker's. Commits
+        made while a notice is on its way are told by one more notice after it, not one
+        each: a worker taking hundreds of messages a second sends a few notices, not a
+        transaction per message."""
         if self.lease is None or self._lease_until is not None or not self.wakeups.supported:
             self._woken()
             return
-        task = asyncio.create_task(self.wakeups.notify(), name="outbox-notify")
-        self._notices.add(task)
-        task.add_done_callback(self._notices.discard)
+        if self._notifying is not None:
+            self._notify_again = True
+            return
+        self._notifying = asyncio.create_task(self._notify(), name="outbox-notify")
+
+    async def _notify(self) -> None:
+        try:
+            while True:
+                self._notify_again = False
+                await self.wakeups.notify()
+                if not self._notify_again:
+                    return
+        finally:
+            self._notifying = None
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
@@ -276,7 +291,9 @@ class OutboxSender:
         return held
 
     async def release(self) -> None:
-        """Hand the lease over at once on a clean stop."""
+        """Hand the lease over at once on a clean stop (and let a notice on its way go)."""
+        if self._notifying is not None:
+            await asyncio.gather(self._notifying, return_exceptions=True)
         await self.wakeups.stop()
         if self.lease is None or self._lease_until is None:
             return

@@ -32,6 +32,7 @@ from pydantic import SecretStr
 
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.server import Duties, Server
 from tests.server_harness import Running, running
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "payloads" / "telegram"
@@ -810,23 +811,24 @@ class Rig:
         await self.deliver(self.fake.click(message, label, who))
 
 
-def whole_microsecond_sleeps(run: Running) -> None:
+def whole_microsecond_sleeps(server: Server, clock: FrozenClock) -> None:
     """Work around a harness bug: the rate limiter may wait a fraction of a microsecond
     (float timestamps), which ``clock_sleep`` turns into ``timedelta(0)`` — the frozen clock
     never moves and the limiter loops for ever. Round each wait up to a whole microsecond.
     (The fix belongs in tests/server_harness.py ``clock_sleep``; see the adapter's report.)"""
-    clock = run.clock
 
     async def sleep(seconds: float) -> None:
         clock.advance(timedelta(microseconds=max(1, math.ceil(seconds * 1_000_000))))
 
-    run.server.sender.limiter.sleep = sleep
+    server.sender.limiter.sleep = sleep
 
 
 @asynccontextmanager
-async def tg_running(settings: Settings, clock: FrozenClock) -> AsyncIterator[Running]:
-    async with running(settings, clock) as run:
-        whole_microsecond_sleeps(run)
+async def tg_running(
+    settings: Settings, clock: FrozenClock, duties: Duties | None = None
+) -> AsyncIterator[Running]:
+    async with running(settings, clock, duties) as run:
+        whole_microsecond_sleeps(run.server, clock)
         yield run
 
 
