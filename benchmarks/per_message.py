@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/per_message.py [--messages 1500] [--rounds 3]
         [--concurrency 16] [--postgres postgresql+asyncpg://…] [--only known,unknown,find]
         [--who crmbot|peer]  # one side alone, to profile it
+        [--sender-process]  # on PostgreSQL, crmbot's replies sent by `crmbot send` apart
         [--fake-in-process]  # the fake Bot API in crmbot's process, as before
         [--warm-up 200]  # messages each side runs, unmeasured, before the rounds (0: none)
         [--settle 100]  # messages each run's server takes first, unmeasured (0: none)
@@ -201,6 +202,7 @@ async def crmbot_once(
     workdir: Path,
     api: BotApi,
     settle: list[bytes] | None = None,
+    sending_worker: bool = False,
 ) -> dict[str, Any]:
     await prepare(database_url)
     server_seconds: list[float] = []
@@ -222,6 +224,7 @@ async def crmbot_once(
         name="crmbot",
         drain_timeout=DRAIN_TIMEOUT,
         settle=settle,
+        sending_worker_log=workdir / "crmbot-send.log" if sending_worker else None,
     )
     with_server_cpu(row, server_seconds[0] if server_seconds else None, len(payloads))
     return row
@@ -276,6 +279,12 @@ async def main() -> None:
         "PeerSender), as crmbot does; by default it only writes them to its outbox",
     )
     parser.add_argument(
+        "--sender-process",
+        action="store_true",
+        help="on PostgreSQL, crmbot's replies are sent by `crmbot send` in a process of its "
+        "own beside `crmbot serve --no-send`; its CPU is printed apart",
+    )
+    parser.add_argument(
         "--fake-in-process",
         action="store_true",
         help="run the fake Bot API in crmbot's process and loop (its CPU then counts as crmbot's)",
@@ -316,7 +325,15 @@ async def main() -> None:
                     return await peer_run(
                         url, payloads, args.concurrency, workdir, settle, sends_to
                     )
-                return await crmbot_once(url, payloads, args.concurrency, workdir, api, settle)
+                return await crmbot_once(
+                    url,
+                    payloads,
+                    args.concurrency,
+                    workdir,
+                    api,
+                    settle,
+                    sending_worker=args.sender_process and database == "postgresql",
+                )
 
             # The first run in a process pays one-time costs (imports on first use, the
             # statement caches, the allocator): measured, it made the first side's figure
@@ -360,12 +377,15 @@ async def main() -> None:
         print(f"PostgreSQL: {durability}")
     sends = "sends its replies too (--peer-sends)" if args.peer_sends else "sends no replies"
     print(f"the peer {sends}")
+    if args.sender_process:
+        print("crmbot's replies on PostgreSQL sent by `crmbot send` in its own process")
     header = (
         "| db | scenario | who | msg/s median [range] | p99 ms median [range] | CPU ms/msg "
-        "| CPU ms/msg, replies delivered | server CPU ms/msg | process busy |"
+        "| CPU ms/msg, replies delivered | server CPU ms/msg | process busy "
+        "| sending worker CPU ms/msg [replies delivered] |"
     )
     print(header)
-    print("|" + "---|" * 9)
+    print("|" + "---|" * 10)
     for (database, scenario, who), rows in sorted(results.items()):
         rate, low, high = median_range(rows, "per_second")
         p99, p99_low, p99_high = median_range(rows, "p99_ms")
@@ -375,10 +395,17 @@ async def main() -> None:
         served = [r for r in rows if "server_cpu_ms_per_msg" in r]
         server = f"{median_range(served, 'server_cpu_ms_per_msg')[0]:.2f}" if served else "–"
         loaded, _, _ = median_range(rows, "process_busy")
+        apart = [r for r in rows if "sender_cpu_ms_per_msg" in r]
+        sender = (
+            f"{median_range(apart, 'sender_cpu_ms_per_msg')[0]:.2f} "
+            f"[{median_range(apart, 'sender_cpu_ms_per_msg_delivered')[0]:.2f}]"
+            if apart
+            else "–"
+        )
         print(
             f"| {database} | {scenario} | {who} | {rate:.0f} [{low:.0f}–{high:.0f}] | "
             f"{p99:.0f} [{p99_low:.0f}–{p99_high:.0f}] | {cpu:.2f} | {whole:.2f} | {server} "
-            f"| {loaded:.2f} |"
+            f"| {loaded:.2f} | {sender} |"
         )
     for database in sorted({k[0] for k in results}):
         for scenario in scenarios:

@@ -40,10 +40,11 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.sending_worker import SendingWorker
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.heap import settle_after_start
-from bot.server import build_server
+from bot.server import Duties, build_server
 from store.db import Database
 from store.migrate import upgrade
 from store.models import Company, Role
@@ -183,6 +184,7 @@ async def crmbot_run(
     name: str = "crmbot serve, SQLite, log a call",
     drain_timeout: float | None = None,
     settle: list[bytes] | None = None,
+    sending_worker_log: Path | None = None,
 ) -> dict[str, Any]:
     """``drain_timeout``: also wait (that long at most) until a reply per message has been
     sent, and report the CPU per message to that point (``cpu_ms_per_msg_delivered``):
@@ -190,14 +192,27 @@ async def crmbot_run(
     the replies' cost that varies with the run's length. ``settle``: updates the server
     takes first, unmeasured, their replies delivered (within ``drain_timeout``), so that
     the run measures a server that has been serving: its pool's connections open, its
-    statements compiled and prepared on them."""
+    statements compiled and prepared on them. ``sending_worker_log``: leave the sending to
+    ``crmbot send`` in a process of its own (PostgreSQL; its output to that file), and
+    report its CPU apart (``sender_cpu_ms_per_msg``)."""
     settings = Settings(
         database_url=database_url,
         telegram_token=api.token,
         telegram_webhook_secret=SECRET,
         telegram_api_url=api.root,
     )
-    server = await build_server(settings)
+    sending: SendingWorker | None = None
+    if sending_worker_log is not None:
+        sending = await SendingWorker.start(
+            {
+                "CRMBOT_DATABASE_URL": database_url,
+                "CRMBOT_TELEGRAM_TOKEN": api.token,
+                "CRMBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
+                "CRMBOT_TELEGRAM_API_URL": api.root,
+            },
+            sending_worker_log,
+        )
+    server = await build_server(settings, duties=Duties(sends=sending is None))
     runner = web.AppRunner(server.webapp, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -230,19 +245,24 @@ async def crmbot_run(
                 await wait_for_replies(api, len(settle), drain_timeout or DRAIN_SETTLE)
                 statements = checkouts = 0
             await api.reset_calls()
+            sender_cpu = sending.cpu_seconds() if sending else 0.0
             thread_cpu, process_cpu = time.thread_time(), time.process_time()
             seconds, latencies = await poster(webhook, bodies, concurrency)
             intake_cpu = time.process_time() - process_cpu
             thread_cpu = time.thread_time() - thread_cpu
+            intake_sender_cpu = (sending.cpu_seconds() - sender_cpu) if sending else 0.0
             intake_statements = statements
             replies = await api.replies()
             delivered: int | None = None
             if drain_timeout is not None:
                 delivered = await wait_for_replies(api, len(bodies), drain_timeout)
             total_cpu = time.process_time() - process_cpu
+            total_sender_cpu = (sending.cpu_seconds() - sender_cpu) if sending else 0.0
         finally:
             await runner.cleanup()
             await server.close()
+            if sending is not None:
+                await sending.stop()
             unsettle()
     row = summary(name, seconds, latencies)
     n = len(latencies)
@@ -255,6 +275,9 @@ async def crmbot_run(
         row["replies_delivered"] = delivered
         row["cpu_ms_per_msg_delivered"] = round(total_cpu / n * 1000, 2)
         row["sql_per_msg_delivered"] = round(statements / n, 2)
+    if sending is not None:
+        row["sender_cpu_ms_per_msg"] = round(intake_sender_cpu / n * 1000, 2)
+        row["sender_cpu_ms_per_msg_delivered"] = round(total_sender_cpu / n * 1000, 2)
     return row
 
 
