@@ -299,3 +299,20 @@ async def test_the_customers_own_dates_are_not_the_reps_follow_up(bot, ws):
     assert "✅ Logged: Call · Acme Ltd · Wang Lei" in r.text
     task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
     assert task.due_at.astimezone(SH) == datetime(2026, 11, 27, 10, 0, tzinfo=SH)
+
+
+async def test_an_outcome_heading_names_the_customer_not_the_person_spoken_to(bot, ws):
+    # Wang Lei is Acme Ltd's; the message is about Globex (typed with a typo), lost
+    r = await ws.li.send("Lost Globx Corporation 👎 spoke to Wang Lei, they went w a local vendor")
+    assert "✅ Logged: Call · Globex Corporation · Wang Lei" in r.text
+    assert "💼 Globex Corporation deal · Lost" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+
+
+async def test_someone_elses_price_is_not_the_deals(bot, ws):
+    r = await ws.na.send("星辰科技张伟来电，竞品报了40万，我们报价52万不变，周五前回他")
+    assert "💼 星辰ERP项目 · 方案 · ¥52万" in r.text
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).amount_cents == 52_000_000
+    r = await ws.li.send("called Acme Ltd, a rival quoted them 250k, we're at 320k. f/u fri")
+    assert "💼 Acme ERP · Proposal · ¥300k → ¥320k" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 32_000_000

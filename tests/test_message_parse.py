@@ -408,3 +408,14 @@ def test_a_date_the_customer_gave_is_theirs_unless_the_rep_is_in_it():
     assert talk.follow_up == datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI)
     theirs = parse("called Acme Ltd, he said the board decides on 30 Nov", KNOWN)
     assert theirs.follow_up is None
+
+
+def test_dates_a_rep_mixes_and_dates_that_are_none():
+    assert parse("won Acme Ltd, they liked our 24/7 hotline, kickoff Tue 1 Dec 3pm").follow_up == (
+        at(1, 15, month=12)
+    )
+    assert parse("today zoom w/ Acme的Wang Lei，fri下午4点follow up", KNOWN).follow_up == at(20, 16)
+    assert parse("去星辰科技做了demo，下周三10:30跟他们开线上会", KNOWN).follow_up == at(25, 10, 30)
+    held = parse("周一在星辰科技开的评审会，结果刚出来：输了", KNOWN)
+    assert held.follow_up is None
+    assert parse("帮同事跑了一趟宏远机电，送样品").customer == "宏远机电"

@@ -196,10 +196,10 @@ _HAN = re.compile("[\u3400-\u9fff]")
 _CN_CLOCK = re.compile(
     rf"""
     (?=[\d{_CN}])  # every reading starts so: other places are passed over at once
-    (?<![\d{_CN}第几:：.])
+    (?<![\d:：.])
     (?:
-        (?P<hh>[01]?\d|2[0-3])[:：](?P<mm>[0-5]\d)(?![\d:：])
-        |(?P<ch>\d{{1,2}}|{_CNN})(?:点钟?|(?<=\d)时)
+        (?P<hh>[01]?\d|2[0-3])[:：](?P<mm>[0-5]\d)(?![\d:：])  # also after 周三: "周三10:30"
+        |(?<![{_CN}第几])(?P<ch>\d{{1,2}}|{_CNN})(?:点钟?|(?<=\d)时)
          (?P<cm>半|一刻|三刻|整|零?\d{{1,2}}分?|零?[{_CN}]{{1,3}}分?)?
          (?!\d|{_CN_POINT_NOUNS})
     )
@@ -250,7 +250,7 @@ _EN_DATE = re.compile(
     |(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?P<numyear>\d{{4}}|\d{{2}}))?)
     |(?P<ord>(?:the\s+)?(?P<ordday>{_DAYNUM})(?:st|nd|rd|th))
     |(?P<wd>{_WD_FULL}|{_WD_SAFE_ABBR})
-    )\b(?![/:-]\d)
+    )(?![A-Za-z0-9_])(?![/:-]\d)  # a word's end in English: "fri下午4点" is Friday
     """,
     re.X | re.I,
 )

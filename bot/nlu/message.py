@@ -140,6 +140,7 @@ _LISTS: dict[str, tuple[str, str]] = {
     "customer_referrers": ("customer", "referrers"),
     "amount_deal_cues": ("amount", "deal_cues"),
     "amount_passing": ("amount", "passing"),
+    "amount_theirs": ("amount", "theirs"),
 }
 # field name -> (table, subtable), for label -> word lists; the labels allowed are checked
 _LABELLED: dict[str, tuple[str, str]] = {
@@ -191,6 +192,7 @@ class Keywords:
     customer_referrers: tuple[str, ...] = ()
     amount_deal_cues: tuple[str, ...] = ()
     amount_passing: tuple[str, ...] = ()
+    amount_theirs: tuple[str, ...] = ()
     compiled: _Compiled = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -553,6 +555,8 @@ class _Compiled:
 
     passing = _keyword_pattern("amount_passing")
 
+    theirs_price = _keyword_pattern("amount_theirs")
+
     to_do = _keyword_pattern("activity_to_do")
 
     customer_after = _keyword_pattern("customer_after")
@@ -739,7 +743,8 @@ def parse_log(
 
 
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
-_SLASH_DAY = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
+_SLASH_DAY = re.compile(r"(?<![\d/])(?!24/7(?!\d)|7/24(?!\d))(\d{1,2})/(\d{1,2})(?![\d/])")
+"""A day as "12/15" or "15/12"; "24/7" (round the clock) is none."""
 _EN_MONTH_DAY = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?!\d|:)",
     re.IGNORECASE,
@@ -795,6 +800,8 @@ _BARE_WEEKDAY = re.compile(
     re.IGNORECASE,
 )
 _PAST_VERB = re.compile(r"(?:了|过|ed|met|rang|spoke|went|saw|had)$", re.IGNORECASE)
+_HELD = re.compile(r"[开见谈做办签聊去来打]的(?!话)")
+""""周一在蓝海物流开的评审会", "周五来的电话": what was held then, so the day is behind us."""
 
 
 def _weekday_gone_by(
@@ -807,10 +814,12 @@ def _weekday_gone_by(
     start, end = _clause_of(date.start, clauses)
     if rx.follow_up.search(text, start, end):
         return date
-    for verb in rx.activity.regex.finditer(text, start, end):
-        if _PAST_VERB.search(verb.group()):
-            earlier = date.at - timedelta(days=7)
-            return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
+    held = _HELD.search(text, date.end, end) is not None
+    if held or any(
+        _PAST_VERB.search(verb.group()) for verb in rx.activity.regex.finditer(text, start, end)
+    ):
+        earlier = date.at - timedelta(days=7)
+        return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
     return date
 
 
@@ -831,7 +840,8 @@ def _deal_money(
 
     Only an amount next to a deal word ("报价50万", "quoted $120k", "a 50k deal") counts, or
     one in a deal update ("Globex deal 80万"); one near a fee, a discount or a past purchase
-    ("3千的样品费", "a 3k discount", "去年采购了500万") is mentioned in passing. A negative or
+    ("3千的样品费", "a 3k discount", "去年采购了500万") is mentioned in passing, and one someone
+    else asks ("友商报了32万", "a partner quoted them 52k") is not ours. A negative or
     absurd amount is reported in ``problems`` instead of being taken.
     """
     is_update = about_deal or rx.markers.search(text) is not None
@@ -845,6 +855,8 @@ def _deal_money(
             continue
         if rx.passing.search(before[-10:]) or rx.passing.search(after[:6]):
             continue
+        if rx.theirs_price.search(text, max(start, money.start - 24), money.start):
+            continue  # "有家友商报了32万", "an Azure partner quoted them 52k": not our price
         cued = bool(
             rx.deal_cue_before.search(before)
             or rx.deal_cue_after.match(after)
@@ -1034,7 +1046,7 @@ _THEIRS = re.compile(
 )
 _MINE = re.compile(
     r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|"
-    r"(?i:\b(?:me|us|we|we'll|we're|let's|meet)\b)|\bI\b|\bI'[lm]"
+    r"(?i:\b(?:me|us|we|we'll|we're|let's)\b)|\bI\b|\bI'[lm]"
 )
 """The rep is in it: their date is an appointment ("王经理说下周二下午3点再谈")."""
 _BLANKS = re.compile(r"\s+")
@@ -1271,6 +1283,8 @@ def _customer(
                 return hit[0], hit[1], person
             return hit[0], hit[1], None
     customer = _customer_by_referrer(text, rx)  # "New client: Harbour Point Logistics, …"
+    if customer is None:
+        customer = _customer_by_outcome(text, rx)  # "Lost Harborview Hotels 👎 spoke to Grace"
     if customer is None:
         customer = _customer_owning(text, rx)  # "蓝海物流的人打电话来", "华美广告的Amy"
     contact: Span | None = None
@@ -1519,6 +1533,21 @@ def _customer_by_referrer(text: str, rx: _Compiled) -> Span | None:
     return customer
 
 
+_OUTCOME_HEADING = re.compile(
+    r"(?i:lost|won|closed(?:[- ]?(?:won|lost))?|signed)[ \t]*[!:：\-–—]*[ \t]+(?=[A-Z0-9])"
+)
+
+
+def _customer_by_outcome(text: str, rx: _Compiled) -> Span | None:
+    """The name right after the outcome a message opens with: "Lost Harborview Hotels 👎
+    spoke to Grace …" is about Harborview Hotels, not about Grace."""
+    heading = _OUTCOME_HEADING.match(text, _LEAD_PUNCT.match(text).end())  # type: ignore[union-attr]
+    if heading is None:
+        return None
+    run, _ = _capitalised_run(text, _english_tokens(text, heading.end()), 0, rx)
+    return run
+
+
 _LEAD_PUNCT = re.compile(r"[\s,，:：\-–—]*")  # used with .match(text, pos)
 _OWNED = re.compile(
     r"(?P<x>[A-Za-z0-9\u4e00-\u9fff&]{2,16}?)的(?=人|[A-Z][a-z]+|IT|[\u4e00-\u9fff]{0,4}"
@@ -1709,8 +1738,9 @@ def _capitalised_run(
 def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | None, Span | None]:
     """ "星辰科技张总" -> customer 星辰科技, contact 张总; "星辰科技的工厂" -> 星辰科技;
     "宁波的甬兴塑业" -> 甬兴塑业; "市第一人民医院设备科刘科长" -> 市第一人民医院, 刘科长."""
-    while start < end and text[start] in "趟个家":  # "去了趟…", "拜访了一家…"
-        start += 1
+    counted = _A_TRIP.match(text, start, end)  # "去了趟…", "跑了一趟…", "拜访了一家…"
+    if counted is not None:
+        start = counted.end()
     region = rx.region_at.match(text, start)
     if region is not None and text.startswith("的", region.end()):
         start = region.end() + 1
@@ -1728,6 +1758,7 @@ def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | No
     return ((start, cut) if cut - start >= 2 else None), None
 
 
+_A_TRIP = re.compile(r"[一两几]?[趟个家]+")
 _DEPARTMENT_END = re.compile(r"的?[\u4e00-\u9fffA-Za-z]{1,4}(?:科|部门|部|处)$")
 
 
