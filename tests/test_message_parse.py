@@ -419,3 +419,8 @@ def test_dates_a_rep_mixes_and_dates_that_are_none():
     held = parse("周一在星辰科技开的评审会，结果刚出来：输了", KNOWN)
     assert held.follow_up is None
     assert parse("帮同事跑了一趟宏远机电，送样品").customer == "宏远机电"
+
+
+def test_stages_said_with_a_word_more():
+    assert parse("拜访了星辰科技，方案已经发过去了", KNOWN).stage == "proposal"
+    assert parse("Acme Ltd call, we're into negotiations now", KNOWN).stage == "negotiation"
