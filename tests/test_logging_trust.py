@@ -316,3 +316,8 @@ async def test_someone_elses_price_is_not_the_deals(bot, ws):
     r = await ws.li.send("called Acme Ltd, a rival quoted them 250k, we're at 320k. f/u fri")
     assert "💼 Acme ERP · Proposal · ¥300k → ¥320k" in r.text
     assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 32_000_000
+
+
+async def test_who_was_met_belongs_to_the_company_after_the_verb(bot, ws):
+    r = await ws.na.send("昨天在行业会上认识了远景光电的周总，下周二打电话过去")
+    assert "还不认识“远景光电”" in r.text

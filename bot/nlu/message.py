@@ -1565,12 +1565,16 @@ def _customer_owning(text: str, rx: _Compiled) -> Span | None:
         match = _OWNED.match(text, position)
         if match is None:
             continue
-        name = match.group("x")
-        if rx.cn_person.fullmatch(name) or _norm(name) in rx.not_customers:
+        start, end = match.span("x")
+        done = text.rfind("了", start, end)  # "展会上认识了宁波恒诚模具的许总": after it
+        if done >= 0:
+            start = done + 1
+        name = text[start:end]
+        if len(name) < 2 or rx.cn_person.fullmatch(name) or _norm(name) in rx.not_customers:
             continue
         if rx.activity.regex.search(name) or rx.keyword_start.match(name):
             continue
-        return match.span("x")
+        return start, end
     return None
 
 
