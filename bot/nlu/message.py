@@ -587,7 +587,7 @@ class _Compiled:
         "新客户：润丰生物", "新客户 华信科技 …": a message that opens with the words for a
         customer and a break names it right after them."""
         return re.compile(
-            _union(self._kw.customer_referrers)
+            self._trie("customer_referrers")
             + r"(?![A-Za-z])(?:[ \t]*[:：,，\-–—][ \t]*|[ \t]+(?=[\u3400-\u9fff]))",
             _FLAGS,
         )
@@ -1519,18 +1519,7 @@ def _past_referrer(text: str, position: int, rx: _Compiled) -> int:
 def _customer_by_referrer(text: str, rx: _Compiled) -> Span | None:
     """The name a message opens with after the words for a customer: "New client: Harbour
     Point Logistics, intro call …", "新客户：润丰生物 朋友介绍的"."""
-    heading = rx.referrer_heading.match(text, _LEAD_PUNCT.match(text).end())  # type: ignore[union-attr]
-    if heading is None:
-        return None
-    position = heading.end()
-    if _ASCII_WORD.match(text, position):
-        run, _ = _capitalised_run(text, _english_tokens(text, position), 0, rx)
-        return run
-    segment = _CN_SEGMENT.match(text, position)
-    if segment is None:
-        return None
-    customer, _ = _split_cn(text, position, segment.end(), rx)
-    return customer
+    return _name_after_heading(text, rx.referrer_heading, rx)
 
 
 _OUTCOME_HEADING = re.compile(
@@ -1541,11 +1530,24 @@ _OUTCOME_HEADING = re.compile(
 def _customer_by_outcome(text: str, rx: _Compiled) -> Span | None:
     """The name right after the outcome a message opens with: "Lost Harborview Hotels 👎
     spoke to Grace …" is about Harborview Hotels, not about Grace."""
-    heading = _OUTCOME_HEADING.match(text, _LEAD_PUNCT.match(text).end())  # type: ignore[union-attr]
-    if heading is None:
+    return _name_after_heading(text, _OUTCOME_HEADING, rx)
+
+
+def _name_after_heading(text: str, heading: re.Pattern[str], rx: _Compiled) -> Span | None:
+    """The name right after ``heading`` where the message opens: capitalised words in
+    English, the segment up to a blank or a stop in Chinese."""
+    opened = heading.match(text, _LEAD_PUNCT.match(text).end())  # type: ignore[union-attr]
+    if opened is None:
         return None
-    run, _ = _capitalised_run(text, _english_tokens(text, heading.end()), 0, rx)
-    return run
+    position = opened.end()
+    if _ASCII_WORD.match(text, position):
+        run, _ = _capitalised_run(text, _english_tokens(text, position), 0, rx)
+        return run
+    segment = _CN_SEGMENT.match(text, position)
+    if segment is None:
+        return None
+    customer, _ = _split_cn(text, position, segment.end(), rx)
+    return customer
 
 
 _LEAD_PUNCT = re.compile(r"[\s,，:：\-–—]*")  # used with .match(text, pos)
