@@ -321,3 +321,54 @@ async def test_someone_elses_price_is_not_the_deals(bot, ws):
 async def test_who_was_met_belongs_to_the_company_after_the_verb(bot, ws):
     r = await ws.na.send("昨天在行业会上认识了远景光电的周总，下周二打电话过去")
     assert "还不认识“远景光电”" in r.text
+
+
+async def test_a_meeting_or_visit_had_is_logged_though_a_date_to_come_follows(bot, ws):
+    # no word for a visit but "去华信电子…谈了"; a video call is a meeting; neither is a to-do
+    tasks = await count(bot, Task)
+    r = await ws.na.send("今天上午跟星辰科技的张伟开了个视频会 他们认可方案 周四前把合同发过去")
+    assert "✅ 已记录：会议 · 星辰科技 · 张伟" in r.text
+    r = await ws.na.send("一早去华信电子跟陈经理谈了交期 明天上午回她电话")
+    assert "✅ 已记录：拜访 · 华信电子有限公司 · 陈经理" in r.text
+    assert await count(bot, Task) == tasks + 2  # each message's follow-up
+    # a pilot that ran for weeks is no visit
+    r = await ws.na.send("星辰科技 试点跑了三周 效果不错 下周一去现场")
+    assert "拜访" not in r.text
+
+
+async def test_a_new_customer_is_named_after_how_they_got_in_touch(bot, ws):
+    r = await ws.na.send("刚接到一个新客户电话 苏州云帆光电 李总 想要报价 先建个线索")
+    assert "还不认识“苏州云帆光电”" in r.text
+    r = await ws.na.click(r.button("新建"))
+    assert "苏州云帆光电 · 李总" in r.text
+    assert "线索" in r.text
+    r = await ws.na.send("上午跟一家叫青木数据的公司开了线上会")
+    assert "还不认识“青木数据”" in r.text
+
+
+async def test_our_price_beside_a_vendors_is_the_deals(bot, ws):
+    r = await ws.li.send("called Acme Ltd. ours is 330k, they're weighing a Penang vendor at 280k")
+    assert "💼 Acme ERP · Proposal · ¥300k → ¥330k" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 33_000_000
+
+
+async def test_an_outcome_that_opens_the_message_names_its_customer(bot, ws):
+    r = await ws.li.send("Won the Tidewater Labs job!! 🎉")
+    assert "I don't know “Tidewater Labs” yet" in r.text
+    await ws.li.send("/cancel")
+    r = await ws.li.send("GLOBEX CORP SIGNED 🎉")
+    assert "Globex Corporation has no open deal" in r.text
+
+
+async def test_saying_no_reason_was_given_is_no_reason(bot, ws):
+    r = await ws.na.send("星辰科技张伟来电，那单不做了，没说原因")
+    assert "💼 星辰ERP项目 · 方案 → 输单" in r.text
+    assert "为什么输单？" in r.text
+    deal = await deal_of(bot, ws.ids["星辰 ERP"])
+    assert deal.close_reason is None
+
+
+async def test_yday_is_yesterday(bot, ws):
+    await ws.li.send("visited Acme Ltd yday, Wang Lei liked the demo")
+    visit = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert visit.occurred_at.date() < bot.clock.now().date()

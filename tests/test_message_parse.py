@@ -424,3 +424,18 @@ def test_dates_a_rep_mixes_and_dates_that_are_none():
 def test_stages_said_with_a_word_more():
     assert parse("拜访了星辰科技，方案已经发过去了", KNOWN).stage == "proposal"
     assert parse("Acme Ltd call, we're into negotiations now", KNOWN).stage == "negotiation"
+
+
+def test_reasons_end_where_the_news_goes_on_and_no_reason_is_none():
+    won = parse("星辰科技签了！！多亏了张伟帮忙推动 下周一去对合同", KNOWN)
+    assert (won.stage, won.reason) == ("won", "张伟帮忙推动")
+    lost = parse("lost Acme Ltd because of price, follow up next month 😞", KNOWN)
+    assert (lost.stage, lost.reason) == ("lost", "price")
+    assert parse("华信电子有限公司那单不做了，原因不明", KNOWN).reason is None
+    assert parse("Acme Ltd - lost. they didn't say why", KNOWN).reason is None
+
+
+def test_a_trial_that_ran_is_no_visit_and_going_there_is_one():
+    assert parse("星辰科技 POC跑了一个月 数据不错", KNOWN).activity != "visit"
+    assert parse("早上去华信电子找王经理聊了聊交付", KNOWN).activity == "visit"
+    assert parse("下周去华信电子聊聊交付", KNOWN).activity is None

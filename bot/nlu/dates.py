@@ -234,7 +234,7 @@ _EN_DATE = re.compile(
     (?P<dur>(?:in|within)\s+(?P<dn>{_NUMWORD})\s+(?P<du>{_UNIT})
         |(?P<dn2>{_NUMWORD})\s+(?P<du2>{_UNIT})\s+(?P<dd>from\s+(?:now|today)|later|ago))
     |(?P<rel>(?:the\s+)?day\s+after\s+tomorrow|(?:the\s+)?day\s+before\s+yesterday
-        |today|tomorrow|tomorow|tmrw|tmr|yesterday)
+        |today|tomorrow|tomorow|tmrw|tmr|yesterday|yday|ystd)
     |(?P<tonight>tonight|tonite|last\s+night|this\s+(?P<thispod>morning|afternoon|evening))
     |(?P<wk>(?P<wkmod>next|this\s+coming|this|coming|last)\s+(?P<wkday>{_WD_FULL}|{_WD_ABBR}))
     |(?P<we>(?:(?P<wemod>next|this|last)\s+|the\s+)?weekend)
@@ -636,7 +636,13 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         return None if found is None else _Piece("date", start, end, day=found)
     if rel := m["rel"]:
         phrase = " ".join(rel.lower().split())
-        phrase = {"tmr": "tomorrow", "tmrw": "tomorrow", "tomorow": "tomorrow"}.get(phrase, phrase)
+        phrase = {
+            "tmr": "tomorrow",
+            "tmrw": "tomorrow",
+            "tomorow": "tomorrow",
+            "yday": "yesterday",
+            "ystd": "yesterday",
+        }.get(phrase, phrase)
         found = _dateparser_date(phrase, today)
         return None if found is None else _Piece("date", start, end, day=found)
     if tonight := m["tonight"]:

@@ -593,6 +593,21 @@ class _Compiled:
         )
 
     @functools.cached_property
+    def referrer_end(self) -> re.Pattern[str]:
+        """A phrase ending in the words for a customer ("来了个新客户"): no name."""
+        return re.compile(self._trie("customer_referrers") + r"$", _FLAGS)
+
+    @functools.cached_property
+    def referrer_by_channel(self) -> re.Pattern[str]:
+        """ "接到一个新客户电话 杭州悦禾科技", "加了个新客户微信 宁波德润塑业": the words for a
+        customer and the way they were in touch, then the name after a break."""
+        return re.compile(
+            self._trie("customer_referrers")
+            + r"的?(?:电话|来电|微信|邮件)[ \t]*[:：,，]?[ \t]+(?=[\u3400-\u9fff])",
+            _FLAGS,
+        )
+
+    @functools.cached_property
     def legal_tail(self) -> re.Pattern[str]:
         return re.compile(
             r"[ \t]*,?[ \t]*" + self._trie("customer_legal_suffixes") + r"(?=[^A-Za-z0-9]|$)",
@@ -718,7 +733,8 @@ def parse_log(
     if contact is not None:
         contact = _whole_person(blanked, contact, rx)
     said_when = future_starts + [span[0] for _, span in impossible]
-    activity, planned = _activity(blanked, clauses, said_when, rx)
+    went = _went_to(blanked, customer_span, clauses)
+    activity, planned = _activity(blanked, clauses, said_when, rx, went_to=went)
     to_do = planned or _is_to_do(blanked, rx)
     task = activity is None and (follow is not None or bool(impossible)) and to_do
     customers = _more_customers(blanked, customer, customer_span, known_customers, rx)
@@ -728,7 +744,11 @@ def parse_log(
         activity=activity,
         activity_at=_happened(dates, now) if activity else None,
         task=task,
-        reason=_reason(text, blanked, stage_found, rx) if stage in CLOSED else None,
+        reason=(
+            _reason(text, blanked, stage_found, rx, [d.start for d in dates])
+            if stage in CLOSED
+            else None
+        ),
         customers=customers,
         customer=customer,
         contact=text[contact[0] : contact[1]] if contact else None,
@@ -1085,13 +1105,22 @@ def _is_plan(text: str, clause: Span, position: int, future: list[int], rx: _Com
 
 
 def _activity(
-    text: str, clauses: list[Span], future: list[int], rx: _Compiled
+    text: str,
+    clauses: list[Span],
+    future: list[int],
+    rx: _Compiled,
+    *,
+    went_to: int | None = None,
 ) -> tuple[str | None, bool]:
     """(the first activity that happened, whether an activity was only planned): "call Acme
-    tomorrow 10am" and "明天上午十点给嘉禾医药打电话" are things to do, not calls."""
+    tomorrow 10am" and "明天上午十点给嘉禾医药打电话" are things to do, not calls.
+    ``went_to``: where "去" right before the customer's name says the rep went there
+    ("去华信跟陈经理谈了"), a visit unless a word for another activity comes first."""
     masked = _mask(text, rx.activity_ignore)
     planned = False
     for match in rx.activity.regex.finditer(masked):
+        if went_to is not None and went_to < match.start():
+            break
         clause = _clause_of(match.start(), clauses)
         if _is_plan(masked, clause, match.start(), future, rx) or (
             future and _is_imperative(masked, clause, match, future)
@@ -1099,7 +1128,28 @@ def _activity(
             planned = True
             continue
         return rx.activity.label(match), planned
+    if went_to is not None:
+        if not _is_plan(masked, _clause_of(went_to, clauses), went_to, future, rx):
+            return "visit", planned
+        planned = True
     return None, planned
+
+
+_WENT_TO = re.compile(r"(?<!失)去(?:了|过)?\s*$")
+_DONE_AFTER = re.compile(r"[了过]")
+
+
+def _went_to(text: str, customer: Span | None, clauses: list[Span]) -> int | None:
+    """Where "去" stands right before the customer's name, when the clause says it
+    happened ("了" or "过" after the name): "今天一早去华信跟陈经理谈了" is a visit with no
+    word for one. "下周去华信谈" is left to the plan's reading (no "了")."""
+    if customer is None:
+        return None
+    clause = _clause_of(customer[0], clauses)
+    went = _WENT_TO.search(text, clause[0], customer[0])
+    if went is None or _DONE_AFTER.search(text, customer[1], clause[1]) is None:
+        return None
+    return went.start()
 
 
 _BASE_FORMS = frozenset(
@@ -1145,7 +1195,8 @@ def _happened(dates: list[_Date], now: datetime) -> datetime | None:
 
 
 _REASON = re.compile(
-    r"(?:原因|理由|因为|由于|reason|because|due to|cause)\s*(?:是|为|:|：|-|—)?\s*"
+    r"(?:原因|理由|因为|由于|主要是|多亏|reason|because(?:\s+of)?|due to|cause|thanks to)"
+    r"\s*(?:是|为|了|:|：|-|—)?\s*"
     r"(?P<why>[^。.;；!！?？\n]{2,120})",
     re.IGNORECASE,
 )
@@ -1162,15 +1213,28 @@ _WENT_WITH = re.compile(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re
 _REASON_TAIL = re.compile(r"[。.!！?？\n\u2600-\u27bf\U0001f300-\U0001faff]")
 
 
+_NO_REASON = re.compile(
+    r"(?:没说|没讲|不知道|不清楚|没给)(?:原因|为什么|为啥)|原因不明|原因未知"
+    r"|(?i:no reason|didn'?t say why|did not say why|not sure why|reason unknown)"
+)
+"""The message says there is no reason ("说那个单子不做了，没说原因", "原因不明")."""
+
+
 def _reason(
-    text: str, blanked: str, stage: tuple[int, str, int] | None, rx: _Compiled
+    text: str,
+    blanked: str,
+    stage: tuple[int, str, int] | None,
+    rx: _Compiled,
+    dated: Iterable[int] = (),
 ) -> str | None:
     """Why it was won or lost, when the message says so: after a cue ("原因 被竞争对手低价抢走",
     "reason: great support"), or right after the outcome ("丢单了，被竞争对手低价抢走",
     "lost to Siemens on price", "won it - faster delivery")."""
+    if _NO_REASON.search(text):
+        return None
     match = _REASON.search(text)
     if match is not None:
-        return match.group("why").strip(" ,，:：") or None
+        return _after_cue(text, *match.span("why"), dated, rx)
     if stage is None:
         return None
     start, _, end = stage
@@ -1191,6 +1255,19 @@ def _reason(
     elif why.lower().startswith("to ") and said.lower().endswith("lost"):  # "deal lost to X"
         why = f"lost {why}"
     return why[:200]
+
+
+def _after_cue(text: str, start: int, end: int, dated: Iterable[int], rx: _Compiled) -> str | None:
+    """The reason a cue introduces, up to an emoji, a date or a follow-up after it: "主要是我们
+    交付比竞品快两周 周五过去签合同", "because of price, follow up next month"."""
+    tail = _REASON_TAIL.search(text, start, end)
+    end = tail.start() if tail is not None else end
+    end = min((at for at in dated if start < at < end), default=end)
+    for cue in rx.follow_up.finditer(text, start + 1, end):
+        if text[cue.start() - 1] in " \t,，":
+            end = cue.start()
+            break
+    return text[start:end].strip(" ,，:：") or None
 
 
 def _more_customers(
@@ -1254,6 +1331,8 @@ def _stage_at(
             name = rx.stage_names.regex.fullmatch(match.group("name"))
             if name is not None:
                 hits.append((match.start(), rx.stage_names.label(name), match.end()))
+        if start == clauses[0][0] and (opening := _outcome_opening(masked)) is not None:
+            hits.append(opening)
         for position, stage, stop in hits:
             if rx.negated.search(masked, start, position):
                 continue
@@ -1285,6 +1364,8 @@ def _customer(
     customer = _customer_by_referrer(text, rx)  # "New client: Harbour Point Logistics, …"
     if customer is None:
         customer = _customer_by_outcome(text, rx)  # "Lost Harborview Hotels 👎 spoke to Grace"
+    if customer is None:
+        customer = _customer_introduced(text, rx)  # "一家叫知行数据的公司", "新客户电话 X"
     if customer is None:
         customer = _customer_owning(text, rx)  # "蓝海物流的人打电话来", "华美广告的Amy"
     contact: Span | None = None
@@ -1523,14 +1604,61 @@ def _customer_by_referrer(text: str, rx: _Compiled) -> Span | None:
 
 
 _OUTCOME_HEADING = re.compile(
-    r"(?i:lost|won|closed(?:[- ]?(?:won|lost))?|signed)[ \t]*[!:：\-–—]*[ \t]+(?=[A-Z0-9])"
+    r"(?i:lost|won|closed(?:[- ]?(?:won|lost))?|signed)[ \t]*[!:：\-–—]*[ \t]+"
+    r"(?:the[ \t]+)?(?=[A-Z0-9])"
 )
+_OUTCOME_OF = re.compile(
+    r"(?i:(?P<won>won)|lost)[ \t]+(?:the[ \t]+)?(?:[A-Z0-9][\w&'’.\-]*[ \t]+){1,5}"
+    r"(?i:job|deal|contract|account|project|tender|bid|order|business|pitch)\b"
+)
+"""A message opening "Won the Marina Bay Dental job!!": the outcome of that customer's deal."""
+_OUTCOME_NAMED = re.compile(
+    r"(?i:(?P<won>won|signed|closed[- ]?won)|lost|closed[- ]?lost)[ \t]*[!:：\-–—]*[ \t]+"
+    r"(?:the[ \t]+)?(?=[A-Z0-9])"
+)
+
+
+def _outcome_opening(text: str) -> tuple[int, str, int] | None:
+    """(start, stage, end) of an outcome the message opens with, naming whose it is: "Won
+    the Marina Bay Dental job!!", "lost Acme because of price". Only a cue gives the reason
+    then ("because …"): what follows the name is the rest of the news, not why."""
+    at = _LEAD_PUNCT.match(text).end()  # type: ignore[union-attr]
+    found = _OUTCOME_OF.match(text, at) or _OUTCOME_NAMED.match(text, at)
+    if found is None:
+        return None
+    return found.start(), "won" if found["won"] else "lost", len(text)
+
+
+_OUTCOME_AFTER = re.compile(r"\b(?i:signed|won|lost)\b")
+""" "PAC RIM SIGNED 🎉": a name that opens the message before its outcome."""
 
 
 def _customer_by_outcome(text: str, rx: _Compiled) -> Span | None:
     """The name right after the outcome a message opens with: "Lost Harborview Hotels 👎
     spoke to Grace …" is about Harborview Hotels, not about Grace."""
     return _name_after_heading(text, _OUTCOME_HEADING, rx)
+
+
+_CALLED = re.compile(
+    r"(?:一家|一个|家)(?:公司|企业|客户|厂)?名?叫做?[ \t]*"
+    r"(?P<x>[\u3400-\u9fffA-Za-z0-9]{2,20}?)(?=的(?:公司|企业|工厂|厂)|[ \t,，。]|$)"
+)
+
+
+def _customer_introduced(text: str, rx: _Compiled) -> Span | None:
+    """A new customer the message introduces by name: "跟北京一家叫知行数据的公司开了线上会",
+    "刚接到一个新客户电话 杭州悦禾科技 赵总" (the name after the way they got in touch)."""
+    called = _CALLED.search(text)
+    if called is not None:
+        return called.span("x")
+    channel = rx.referrer_by_channel.search(text)
+    if channel is None:
+        return None
+    segment = _CN_SEGMENT.match(text, channel.end())
+    if segment is None:
+        return None
+    customer, _ = _split_cn(text, channel.end(), segment.end(), rx)
+    return customer
 
 
 def _name_after_heading(text: str, heading: re.Pattern[str], rx: _Compiled) -> Span | None:
@@ -1592,6 +1720,8 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
     like /find resolves it)."""
     masked = _mask(text, rx.activity_ignore)
     verb = rx.activity.regex.search(masked)
+    outcome = _OUTCOME_AFTER.search(masked, 0, verb.start() if verb else len(masked))
+    verb = outcome or verb
     if verb is None or verb.start() == 0:
         return None
     start = _LEAD_PUNCT.match(text).end()  # type: ignore[union-attr]
@@ -1616,6 +1746,8 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
         if any(_norm(w) in rx.not_names or rx.keyword_start.fullmatch(w) for w in words):
             return None
     if _norm(name) in rx.not_customers or rx.cn_person.fullmatch(name):
+        return None
+    if rx.referrer_end.search(name):  # "刚接到一个新客户电话": the name, if any, comes after
         return None
     if _CJK.match(name):  # "市第一人民医院设备科刘科长来电话": the company, not the person
         company, _ = _split_cn(text, start, end, rx)
