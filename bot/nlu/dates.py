@@ -173,7 +173,8 @@ _CN_NOT_A_DAY = (
 
 _CN_DATE = re.compile(
     rf"""
-    (?P<dur>(?<![\d{_CN}])(?P<dn>\d{{1,3}}|[{_CN}百]{{1,4}}|半)\s*
+    (?=[\d{_CN}百半大后前明今昨下这本上当周星礼年月])  # every reading starts so: others pass at once
+    (?:(?P<dur>(?<![\d{_CN}])(?P<dn>\d{{1,3}}|[{_CN}百]{{1,4}}|半)\s*
         (?P<du>个?半?(?:小时|钟头)|分钟|天|日|个?(?:星期|礼拜)|周|个月|年)
         (?P<dd>以后|之后|后|以前|之前|前)(?!往|面|续|来|台|端|期))
     |(?P<rel>大后天|大前天|后天|前天|明天|今天|昨天|明日|今日|昨日|明儿|今儿
@@ -187,7 +188,7 @@ _CN_DATE = re.compile(
     |(?P<mtail>(?<![\d{_CN}个])月(?P<mtailpos>{_MONTH_PART}))
     |(?P<md>(?<![\d{_CN}])(?:(?P<mdy>\d{{4}})\s*年\s*)?(?P<mdm>{_N})\s*月\s*
         (?:(?P<mdtail>{_MONTH_PART})|(?P<mdd>{_N})\s*(?P<mdsuf>[日号])?))
-    |(?P<day>(?<![\d{_CN}第.])(?P<dayn>{_N})(?P<daysuf>[日号])(?!{_CN_NOT_A_DAY}))
+    |(?P<day>(?<![\d{_CN}第.])(?P<dayn>{_N})(?P<daysuf>[日号])(?!{_CN_NOT_A_DAY})))
     """,
     re.X,
 )
