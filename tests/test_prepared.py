@@ -16,7 +16,7 @@ from store.riders import plain_insert
 from store.roles import Role
 from store.sealing import Keyring, bind
 from store.users import create_user
-from tests.sql_trace import executed
+from tests.sql_trace import driver_sends, executed
 
 AUDIT = table_of(AuditEntry)
 OUTBOX = table_of(OutboxMessage)
@@ -68,6 +68,22 @@ async def test_many_rows_are_one_executemany_and_none_is_nothing(db, clock):
     async with db.transaction() as session:
         values = (await session.scalars(select(AuditEntry.new_value))).all()
     assert sorted(values) == ["a", "b", "c"]
+
+
+async def test_one_row_in_a_list_is_sent_as_one_statement_not_an_executemany(db, clock):
+    """The outbox sender records a reply sent on its own as a list of one: on PostgreSQL, in
+    its one-statement unit (autocommit), asyncpg sends it itself."""
+    at = clock.now()
+    statement = plain_insert(AUDIT, tuple(audit_row(at)))
+    by_driver: list[str] = []
+    async with db.single_statement() as connection:
+        with executed() as calls, driver_sends(by_driver.append):
+            assert await run(connection, statement, [audit_row(at, "one")]) == []
+        assert [c.parameter_sets for c in calls] == [1]
+        assert len(by_driver) == (0 if db.is_sqlite else 1)
+    async with db.transaction() as session:
+        values = (await session.scalars(select(AuditEntry.new_value))).all()
+    assert values == ["one"]
 
 
 async def test_values_written_into_the_statement_are_sent_with_the_given_ones(db, clock):
