@@ -173,7 +173,8 @@ _CN_NOT_A_DAY = (
 
 _CN_DATE = re.compile(
     rf"""
-    (?=[\d{_CN}百半大后前明今昨下这本上当周星礼年月])  # every reading starts so: others pass at once
+    # tried only where a reading can start: every other place is passed over at once
+    (?=[\d{_CN}百半大后前明今昨下这本上当周星礼年月])
     (?:(?P<dur>(?<![\d{_CN}])(?P<dn>\d{{1,3}}|[{_CN}百]{{1,4}}|半)\s*
         (?P<du>个?半?(?:小时|钟头)|分钟|天|日|个?(?:星期|礼拜)|周|个月|年)
         (?P<dd>以后|之后|后|以前|之前|前)(?!往|面|续|来|台|端|期))
