@@ -372,3 +372,8 @@ async def test_yday_is_yesterday(bot, ws):
     await ws.li.send("visited Acme Ltd yday, Wang Lei liked the demo")
     visit = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
     assert visit.occurred_at.date() < bot.clock.now().date()
+
+
+async def test_the_person_after_a_title_is_who_was_met(bot, ws):
+    r = await ws.li.send("dropped in at Acme Ltd, met the office manager Joyce, wants a quote")
+    assert "✅ Logged: Visit · Acme Ltd · Joyce" in r.text

@@ -439,3 +439,11 @@ def test_a_trial_that_ran_is_no_visit_and_going_there_is_one():
     assert parse("星辰科技 POC跑了一个月 数据不错", KNOWN).activity != "visit"
     assert parse("早上去华信电子找王经理聊了聊交付", KNOWN).activity == "visit"
     assert parse("下周去华信电子聊聊交付", KNOWN).activity is None
+
+
+def test_a_name_after_a_title_is_the_contact():
+    assert parse("visited Acme Ltd, the owner Priya showed us round", KNOWN).contact == "Priya"
+    assert parse("called Globex Corporation - their ops mgr Li Wen Jie", KNOWN).contact == (
+        "Li Wen Jie"
+    )
+    assert parse("met the CFO at Globex Corporation", KNOWN).contact == "CFO"

@@ -2048,11 +2048,31 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
         if outside(match.span()):
             candidates.append(match.span())
     for match in rx.titles.finditer(text):
+        named = _titled_name(text, match.end(), rx)  # "the owner Marcus": Marcus
+        if named is not None and outside(named):
+            candidates.append(named)
+            break
         if match.group() in rx.acronym_titles and outside(match.span()):
             candidates.append(match.span())
             break
     # The earliest; of two from one place the longer: "spoke w Mr. Lim" is "Mr. Lim", not "Mr".
     return min(candidates, key=lambda span: (span[0], -span[1])) if candidates else None
+
+
+_TITLED_NAME = re.compile(r"[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})\b")
+
+
+def _titled_name(text: str, end: int, rx: _Compiled) -> Span | None:
+    """The name right after a title: "the owner Marcus", "their GM Sophie Hughes"."""
+    match = _TITLED_NAME.match(text, end)
+    if match is None:
+        return None
+    name = match.group("name")
+    if any(_norm(word) in rx.not_names for word in name.split()):
+        return None
+    if rx.keyword_start.match(name) or rx.generic_or_legal.search(name):
+        return None
+    return match.span("name")
 
 
 _AFTER_CUSTOMER = re.compile(
