@@ -447,3 +447,9 @@ def test_a_name_after_a_title_is_the_contact():
         "Li Wen Jie"
     )
     assert parse("met the CFO at Globex Corporation", KNOWN).contact == "CFO"
+
+
+def test_a_role_that_says_something_is_the_contact_and_a_department_is_not():
+    assert parse("给星辰科技打了电话 财务说下个月初付款", KNOWN).contact == "财务"
+    assert parse("拜访了华信电子有限公司 技术部反馈不错", KNOWN).contact is None
+    assert parse("我们采购说要等").contact is None  # ours, inside a phrase

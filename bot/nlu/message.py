@@ -125,6 +125,7 @@ _LISTS: dict[str, tuple[str, str]] = {
     "contact_ignore": ("contact", "ignore"),
     "contact_honorifics": ("contact", "honorifics"),
     "contact_cues": ("contact", "cues"),
+    "contact_roles": ("contact", "roles"),
     "contact_not_names": ("contact", "not_names"),
     "contact_not_titles": ("contact", "not_titles"),
     "customer_after": ("customer", "after"),
@@ -177,6 +178,7 @@ class Keywords:
     contact_ignore: tuple[str, ...] = ()
     contact_honorifics: tuple[str, ...] = ()
     contact_cues: tuple[str, ...] = ()
+    contact_roles: tuple[str, ...] = ()
     contact_not_names: tuple[str, ...] = ()
     contact_not_titles: tuple[str, ...] = ()
     customer_after: tuple[str, ...] = ()
@@ -529,6 +531,17 @@ class _Compiled:
         return re.compile(
             _union(self._kw.contact_honorifics, ignore_case=False)
             + r"\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
+        )
+
+    @functools.cached_property
+    def role_saying(self) -> re.Pattern[str]:
+        """ "采购说他们月底前…", "老板说年后再说": a role that opens a phrase and says
+        something is the person spoken to."""
+        return re.compile(
+            r"(?:^|(?<=[\s,，。;；:：]))"
+            + self._trie("contact_roles")
+            + r"(?=(?:那边|这边)?(?:说|讲|反馈|表示|回复|回话|答应))",
+            _FLAGS,
         )
 
     @functools.cached_property
@@ -2047,6 +2060,9 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     for match in rx.honorific.finditer(text):
         if outside(match.span()):
             candidates.append(match.span())
+    role = rx.role_saying.search(text)
+    if role is not None and outside(role.span()):
+        candidates.append(role.span())
     for match in rx.titles.finditer(text):
         named = _titled_name(text, match.end(), rx)  # "the owner Marcus": Marcus
         if named is not None and outside(named):
