@@ -453,3 +453,11 @@ def test_a_role_that_says_something_is_the_contact_and_a_department_is_not():
     assert parse("给星辰科技打了电话 财务说下个月初付款", KNOWN).contact == "财务"
     assert parse("拜访了华信电子有限公司 技术部反馈不错", KNOWN).contact is None
     assert parse("我们采购说要等").contact is None  # ours, inside a phrase
+
+
+def test_a_word_before_an_outcome_is_a_company_only_when_written_as_one():
+    assert parse("PAC RIM SIGNED 🎉").customer == "PAC RIM"
+    assert parse("Marina Bay Dental signed today").customer == "Marina Bay Dental"
+    finally_ = parse("Finally signed!")
+    assert (finally_.customer, finally_.stage) == (None, "won")
+    assert parse("Almost lost it today").customer is None

@@ -1644,6 +1644,9 @@ def _outcome_opening(text: str) -> tuple[int, str, int] | None:
 
 _OUTCOME_AFTER = re.compile(r"\b(?i:signed|won|lost)\b")
 """ "PAC RIM SIGNED 🎉": a name that opens the message before its outcome."""
+_SHOUTED_OR_NAMED = re.compile(r"[A-Z0-9&]+(?:[ \t]+[A-Z0-9&]+)*|[A-Z]\w*(?:[ \t]+[A-Z]\w*)+")
+"""What may name a company before an outcome: written in capitals ("PAC RIM") or two or more
+capitalised words ("Marina Bay Dental"), not one ("Finally", "Tom")."""
 
 
 def _customer_by_outcome(text: str, rx: _Compiled) -> Span | None:
@@ -1758,6 +1761,8 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
             return None
         if any(_norm(w) in rx.not_names or rx.keyword_start.fullmatch(w) for w in words):
             return None
+        if verb is outcome and _SHOUTED_OR_NAMED.fullmatch(name) is None:
+            return None  # "Finally signed!", "Tom won the bid": no company before it
     if _norm(name) in rx.not_customers or rx.cn_person.fullmatch(name):
         return None
     if rx.referrer_end.search(name):  # "刚接到一个新客户电话": the name, if any, comes after
@@ -2084,11 +2089,18 @@ def _titled_name(text: str, end: int, rx: _Compiled) -> Span | None:
     if match is None:
         return None
     name = match.group("name")
-    if any(_norm(word) in rx.not_names for word in name.split()):
-        return None
-    if rx.keyword_start.match(name) or rx.generic_or_legal.search(name):
+    if _nobody(name, rx) or rx.generic_or_legal.search(name):
         return None
     return match.span("name")
+
+
+def _nobody(name: str, rx: _Compiled) -> bool:
+    """Capitalised words that name nobody: a word that is never a name ("Today", "Friday")
+    or the start of a keyword ("Called")."""
+    return (
+        any(_norm(word) in rx.not_names for word in name.split())
+        or rx.keyword_start.match(name) is not None
+    )
 
 
 _AFTER_CUSTOMER = re.compile(
@@ -2114,9 +2126,7 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     if match is None:
         return None
     name = match.group("name")
-    if any(_norm(word) in rx.not_names for word in name.split()):
-        return None
-    if rx.keyword_start.match(name) or rx.titles.fullmatch(name):
+    if _nobody(name, rx) or rx.titles.fullmatch(name):
         return None
     if not _without_legal(name, rx):
         return None  # "called Acme Ltd": "Ltd" is nobody
