@@ -56,7 +56,17 @@ class Outcome:
     scored: tuple[str, ...]
 
 
-SETS = ("tuning", "tuning2", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+SETS = (
+    "tuning",
+    "tuning2",
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "heldout4",
+    "heldout5",
+    "heldout6",
+    "heldout7",
+)
 
 
 def load_cases(which: str) -> list[dict[str, Any]]:

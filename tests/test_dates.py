@@ -151,7 +151,9 @@ CHINESE = [
     ("me-mon-is-next", "周一", MONTH_END, "2026-12-07 09:00", D),
     # the year turns
     ("ye-next-month-5th", "下个月5号", YEAR_END, "2027-01-05 09:00", D),
-    ("ye-dec-3-next-year", "12月3日", YEAR_END, "2027-12-03 09:00", D),
+    # a month and day of the last six weeks is that past day, not next year's
+    ("ye-dec-3-lately", "12月3日", YEAR_END, "2026-12-03 09:00", D),
+    ("ye-oct-3-next-year", "10月3日", YEAR_END, "2027-10-03 09:00", D),
     ("ye-jan-3", "1月3日", YEAR_END, "2027-01-03 09:00", D),
     ("ye-day-after-tomorrow", "后天", YEAR_END, "2027-01-01 09:00", D),
     ("ye-next-week", "下周", YEAR_END, "2027-01-04 09:00", D),
@@ -228,7 +230,8 @@ ENGLISH = [
     ("12/3/2026", WED, "2026-12-03 09:00", D),
     ("Jan 3", WED, "2027-01-03 09:00", D),
     ("Nov 18", WED, "2026-11-18 09:00", D),
-    ("Nov 17", WED, "2027-11-17 09:00", D),
+    ("Nov 17", WED, "2026-11-17 09:00", D),  # yesterday, as written: not a year out
+    ("Oct 1", WED, "2027-10-01 09:00", D),  # seven weeks back: the next one
     ("May 5", WED, "2027-05-05 09:00", D),
     ("3pm", WED, "2026-11-18 15:00", T),
     ("at 3", WED, "2026-11-18 15:00", T),
@@ -246,7 +249,7 @@ ENGLISH = [
     ("end of month", MONTH_END, "2026-11-30 09:00", D),
     ("in a month", MONTH_END, "2026-12-30 09:00", D),
     ("tomorrow", MONTH_END, "2026-12-01 09:00", D),
-    ("Dec 3", YEAR_END, "2027-12-03 09:00", D),
+    ("Dec 3", YEAR_END, "2026-12-03 09:00", D),
     ("Jan 3", YEAR_END, "2027-01-03 09:00", D),
     ("next week", YEAR_END, "2027-01-04 09:00", D),
     ("in 2 months", YEAR_END, "2027-02-28 09:00", D),
@@ -372,7 +375,8 @@ def test_calendar_dates_count_today_as_upcoming():
     assert parse_datetime("12月3日", dec_3) == local(dec_3, "2026-12-03 09:00")
     assert parse_datetime("Dec 3", dec_3) == local(dec_3, "2026-12-03 09:00")
     assert parse_datetime("3号", dec_3) == local(dec_3, "2026-12-03 09:00")
-    assert parse_datetime("Dec 2", dec_3) == local(dec_3, "2027-12-02 09:00")
+    # yesterday's date is yesterday (the caller sees it is past), not a year out
+    assert parse_datetime("Dec 2", dec_3) == local(dec_3, "2026-12-02 09:00")
     assert parse_datetime("2号", dec_3) == local(dec_3, "2027-01-02 09:00")
 
 

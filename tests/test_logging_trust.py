@@ -377,3 +377,17 @@ async def test_yday_is_yesterday(bot, ws):
 async def test_the_person_after_a_title_is_who_was_met(bot, ws):
     r = await ws.li.send("dropped in at Acme Ltd, met the office manager Joyce, wants a quote")
     assert "✅ Logged: Visit · Acme Ltd · Joyce" in r.text
+
+
+async def test_a_date_of_the_last_weeks_is_when_it_happened_not_a_follow_up_next_year(bot, ws):
+    # the clock is Wednesday 18 November: 11/16 was Monday, not 16 November next year
+    tasks = await count(bot, Task)
+    r = await ws.li.send("11/16 site visit @ Acme Ltd w/ Wang Lei, follow up 11/25 2pm")
+    assert "✅ Logged: Visit · Acme Ltd · Wang Lei" in r.text
+    visit = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert visit.occurred_at.astimezone(SH).date() == date(2026, 11, 16)
+    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    assert task.due_at.astimezone(SH) == datetime(2026, 11, 25, 14, 0, tzinfo=SH)
+    r = await ws.na.send("11月17日 给星辰科技张伟发了邮件 把报价单发过去了")
+    assert "✅ 已记录：邮件 · 星辰科技 · 张伟" in r.text
+    assert await count(bot, Task) == tasks + 1  # only the first message's follow-up

@@ -35,7 +35,8 @@ Rules (the same in both languages)
   if that is already past. 下周五/next Friday is the Friday of next week (Monday-based), so
   on a Wednesday "Friday" is in two days and "next Friday" in nine. A bare day number
   (5号) or month-day without a year (12月3日, Dec 3) is the next such date on or after
-  today.
+  today, unless a month-day fell within the last :data:`RECENT_PAST_DAYS` days: "11/16
+  site visit" sent on 18 November happened two days ago; it is no follow-up a year out.
 * **A time without a date** (3点, 下午, 10:30, 3pm) is its next occurrence: today if not yet
   past, else tomorrow. **A date without a time** carries ``default_time`` (09:00 unless
   configured) and ``has_time=False``.
@@ -188,7 +189,7 @@ _CN_DATE = re.compile(
     |(?P<ytail>(?:今年)?年(?:底|末))
     |(?P<mtail>(?<![\d{_CN}个])月(?P<mtailpos>{_MONTH_PART}))
     |(?P<md>(?<![\d{_CN}])(?:(?P<mdy>\d{{4}})\s*年\s*)?(?P<mdm>{_N})\s*月\s*
-        (?:(?P<mdtail>{_MONTH_PART})|(?P<mdd>{_N})\s*(?P<mdsuf>[日号])?))
+        (?:(?P<mdtail>{_MONTH_PART})|(?P<mdd>{_N})(?:\s*(?P<mdsuf>[日号]))?))
     |(?P<day>(?<![\d{_CN}第.])(?P<dayn>{_N})(?P<daysuf>[日号])(?!{_CN_NOT_A_DAY})))
     """,
     re.X,
@@ -388,6 +389,21 @@ def _next_day_number(today: date, number: int) -> date | None:
     return None
 
 
+RECENT_PAST_DAYS = 45
+"""How far back a month and day written without a year still means this past one."""
+
+
+def _recent_or_next(today: date, upcoming: date) -> date:
+    """``upcoming`` (the next such month and day), or the same month and day a year earlier
+    when that is at most :data:`RECENT_PAST_DAYS` days ago: a date a rep writes without a
+    year is when something happened lately or when it will, not a day eleven months out."""
+    try:
+        before = upcoming.replace(year=upcoming.year - 1)
+    except ValueError:  # 29 February
+        return upcoming
+    return before if 0 < (today - before).days <= RECENT_PAST_DAYS else upcoming
+
+
 def _next_month_day(today: date, month: int, number: int) -> date | None:
     """The next ``month``/``number`` on or after today ("12月3日" without a year)."""
     if not (1 <= month <= 12 and 1 <= number <= 31):
@@ -539,7 +555,7 @@ def _cn_month_day(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
     start, end = m.span()
     if m["mdtail"]:
         day = _month_point(date(year or ctx.today.year, month, 1), m["mdtail"])
-        if year is None and day < ctx.today:
+        if year is None and (ctx.today - day).days > RECENT_PAST_DAYS:
             day = _month_point(date(ctx.today.year + 1, month, 1), m["mdtail"])
         return _Piece("date", start, end, day=day)
     number = _cn_int(m["mdd"])
@@ -551,7 +567,8 @@ def _cn_month_day(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         if following and following in f"0123456789{_CN}百千万亿元块个点时天周年%.":
             return None
     if year is None:
-        found = _next_month_day(ctx.today, month, number)
+        upcoming = _next_month_day(ctx.today, month, number)
+        found = None if upcoming is None else _recent_or_next(ctx.today, upcoming)
     elif number <= calendar.monthrange(year, month)[1]:
         found = date(year, month, number)
     else:
@@ -744,6 +761,8 @@ def _en_calendar(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         found = _dateparser_date(phrase, ctx.today)
         if found is not None and found == _same_day_next_year(ctx.today):
             found = ctx.today  # dateparser counts today's own date as past; we count it as upcoming
+        elif found is not None:
+            found = _recent_or_next(ctx.today, found)
     return None if found is None else _Piece("date", start, end, day=found)
 
 
