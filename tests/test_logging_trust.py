@@ -391,3 +391,14 @@ async def test_a_date_of_the_last_weeks_is_when_it_happened_not_a_follow_up_next
     r = await ws.na.send("11月17日 给星辰科技张伟发了邮件 把报价单发过去了")
     assert "✅ 已记录：邮件 · 星辰科技 · 张伟" in r.text
     assert await count(bot, Task) == tasks + 1  # only the first message's follow-up
+
+
+async def test_the_company_a_titled_person_is_from_and_a_call_to_it(bot, ws):
+    r = await ws.li.send("met Leo, co-founder of Tidepool Analytics, at the expo. demo next tue")
+    assert "I don't know “Tidepool Analytics” yet" in r.text
+    await ws.li.send("/cancel")
+    r = await ws.li.send("Cold call to Harbourline Freight - spoke to Priya Nair. new lead")
+    assert "I don't know “Harbourline Freight” yet" in r.text
+    await ws.li.send("/cancel")
+    r = await ws.li.send("Held a video conference with Wang Lei at Acme Ltd, call him fri 3pm")
+    assert "✅ Logged: Meeting · Acme Ltd · Wang Lei" in r.text

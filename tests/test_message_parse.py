@@ -461,3 +461,12 @@ def test_a_word_before_an_outcome_is_a_company_only_when_written_as_one():
     finally_ = parse("Finally signed!")
     assert (finally_.customer, finally_.stage) == (None, "won")
     assert parse("Almost lost it today").customer is None
+
+
+def test_a_rivals_clause_price_is_theirs_and_a_typed_rest_of_the_name_is_nobody():
+    offer = parse(
+        "called Acme Ltd - competitor is offering their X5 bundle at 250k, we stay at 300k"
+    )
+    assert offer.amount == Decimal(300_000)
+    assert parse("Globex Corportion call, Sarah wants a quote", KNOWN).contact == "Sarah"
+    assert parse("Globex Corporation call, we lost the renewal deal", KNOWN).stage == "lost"

@@ -623,7 +623,9 @@ class _Compiled:
     @functools.cached_property
     def legal_tail(self) -> re.Pattern[str]:
         return re.compile(
-            r"[ \t]*,?[ \t]*" + self._trie("customer_legal_suffixes") + r"(?=[^A-Za-z0-9]|$)",
+            r"[ \t]*,?[ \t]*"
+            + self._trie("customer_legal_suffixes")
+            + r"(?![A-Za-z0-9]|-[A-Za-z])",  # "Acme Co." but not "co-founder"
             _FLAGS,
         )
 
@@ -890,6 +892,8 @@ def _deal_money(
             continue
         if rx.theirs_price.search(text, max(start, money.start - 24), money.start):
             continue  # "有家友商报了32万", "an Azure partner quoted them 52k": not our price
+        if _theirs_clause(text, start, money.start, rx):
+            continue  # "competitor is pitching their DX-900 at 38k": their clause
         cued = bool(
             rx.deal_cue_before.search(before)
             or rx.deal_cue_after.match(after)
@@ -904,6 +908,17 @@ def _deal_money(
         if best is None or rank > best[0]:
             best = (rank, money)
     return best[1] if best else None
+
+
+_OURS = re.compile(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
+
+
+def _theirs_clause(text: str, start: int, at: int, rx: _Compiled) -> bool:
+    """Someone else named earlier in the amount's clause, and no turn to us between ("…:
+    competitor is pitching their DX-900 at 38k"; not "competitor quoted 40k but we held at
+    45k" for the 45k). Leaving an amount out is safe; taking theirs is not."""
+    theirs = [m.end() for m in rx.theirs_price.finditer(text, start, at)]
+    return bool(theirs) and _OURS.search(text, theirs[-1], at) is None
 
 
 def money_text(text: str, money: Money) -> str:
@@ -1344,6 +1359,8 @@ def _stage_at(
             name = rx.stage_names.regex.fullmatch(match.group("name"))
             if name is not None:
                 hits.append((match.start(), rx.stage_names.label(name), match.end()))
+        for match in _OUTCOME_OF_THE.finditer(masked, start, end):  # "we lost the inventory deal"
+            hits.append((match.start(), "won" if match["won"] else "lost", match.end()))
         if start == clauses[0][0] and (opening := _outcome_opening(masked)) is not None:
             hits.append(opening)
         for position, stage, stop in hits:
@@ -1371,9 +1388,10 @@ def _customer(
             run, person = _customer_by_verb(text, rx)
             if person is None and run is not None and _a_name(text, run, names, rx):
                 person = run
-            if person is not None and (person[1] <= hit[1][0] or person[0] >= hit[1][1]):
-                return hit[0], hit[1], person
-            return hit[0], hit[1], None
+            span = _typed_on(text, hit[1], hit[0])
+            if person is not None and (person[1] <= span[0] or person[0] >= span[1]):
+                return hit[0], span, person
+            return hit[0], span, None
     customer = _customer_by_referrer(text, rx)  # "New client: Harbour Point Logistics, …"
     if customer is None:
         customer = _customer_by_outcome(text, rx)  # "Lost Harborview Hotels 👎 spoke to Grace"
@@ -1399,6 +1417,28 @@ def _customer(
     if customer is None or _generic(text, customer, rx):
         return None, None, contact
     return text[customer[0] : customer[1]], customer, contact
+
+
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z][\w'’.\-]*)")
+
+
+def _typed_on(text: str, span: Span, name: str) -> Span:
+    """``span`` with the known name's further words written after its short form, typos
+    and all: "Thames Analitics" is all of Thames Analytics, so "Analitics" is nobody's
+    name. Only where the written words are the name's first ones."""
+    written = text[span[0] : span[1]].lower().split()
+    words = name.lower().split()
+    if len(words) <= len(written) or words[: len(written)] != written:
+        return span
+    from rapidfuzz import fuzz  # only here: the parser's start-up does without it
+
+    end = span[1]
+    for word in words[len(written) :]:
+        typed = _NEXT_WORD.match(text, end)
+        if typed is None or fuzz.ratio(typed.group(1).lower(), word) < 80:
+            break
+        end = typed.end()
+    return span[0], end
 
 
 def _a_name(text: str, span: Span, names: tuple[str, ...], rx: _Compiled) -> bool:
@@ -1625,6 +1665,11 @@ _OUTCOME_OF = re.compile(
     r"(?i:job|deal|contract|account|project|tender|bid|order|business|pitch)\b"
 )
 """A message opening "Won the Marina Bay Dental job!!": the outcome of that customer's deal."""
+_OUTCOME_OF_THE = re.compile(
+    r"\b(?:(?P<won>won)|lost)[ \t]+the[ \t]+(?:[\w\-]+[ \t]+){1,3}"
+    r"(?:deal|contract|order|bid|tender|project|account|job)\b",
+    re.IGNORECASE,
+)
 _OUTCOME_NAMED = re.compile(
     r"(?i:(?P<won>won|signed|closed[- ]?won)|lost|closed[- ]?lost)[ \t]*[!:：\-–—]*[ \t]+"
     r"(?:the[ \t]+)?(?=[A-Z0-9])"
@@ -1819,6 +1864,11 @@ def _english_run(text: str, start: int, rx: _Compiled) -> tuple[Span | None, Spa
         company, _ = _capitalised_run(text, tokens, i + 1, rx)
         if company is not None:
             return company, run
+    titled = _TITLE_OF_A_PLACE.match(text, run[1])
+    if titled is not None:  # "met Grace, founder of Redfern Pharma": she is theirs
+        company, _ = _capitalised_run(text, _english_tokens(text, titled.end()), 0, rx)
+        if company is not None:
+            return company, run
     along = _ALONG_TO_A_PLACE.match(text, run[1])
     if along is not None:  # "mtg w Sarah + procurement at Northwind": she is theirs
         company, _ = _capitalised_run(text, _english_tokens(text, along.end()), 0, rx)
@@ -1832,6 +1882,16 @@ _ALONG_TO_A_PLACE = re.compile(
 )
 """Who came along, then where they are from: "Sarah + procurement at", "Wang and his boss
 from"."""
+
+
+_TITLE_OF_A_PLACE = re.compile(
+    r"[ \t]*[,(][ \t]*(?:(?:the|their|our)[ \t]+)?(?:[A-Za-z][\w'’\-]*[ \t]+){0,3}?"
+    r"(?i:founder|co-founder|owner|officer|director|manager|mgr|head|lead|engineer|partner"
+    r"|president|chairman|buyer|[A-Z]{2,4})"
+    r"(?:[ \t]+[A-Za-z][\w'’\-]*){0,2}?[ \t]+(?:of|at|from|@)[ \t]*(?=[A-Z0-9])"
+)
+"""A person's title, then where they work: "Grace, founder of", "Sam, CTO at", "Helen
+Carter, Chief Procurement Officer at"."""
 
 
 def _word(text: str, span: Span) -> str:
