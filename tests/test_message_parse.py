@@ -470,3 +470,10 @@ def test_a_rivals_clause_price_is_theirs_and_a_typed_rest_of_the_name_is_nobody(
     assert offer.amount == Decimal(300_000)
     assert parse("Globex Corportion call, Sarah wants a quote", KNOWN).contact == "Sarah"
     assert parse("Globex Corporation call, we lost the renewal deal", KNOWN).stage == "lost"
+
+
+def test_a_full_name_or_a_unit_before_a_title():
+    assert parse("拜访了星辰科技张伟总经理，聊了交付", KNOWN).contact == "张伟"
+    assert parse("和华信电子有限公司的IT负责人开了线上会", KNOWN).contact == "IT负责人"
+    new_one = parse("微信加了凌云数据的采购主管，先当新线索放着")
+    assert (new_one.contact, new_one.stage) == ("采购主管", "lead")

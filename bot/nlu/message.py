@@ -1990,9 +1990,22 @@ def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None
         break
     for match in rx.titles.finditer(masked, start, end):
         if match.group() in rx.acronym_titles or _CJK.match(match.group()):
-            found.append(match.span())
+            named = _named_before(masked, match.start(), start, rx)
+            unit = _UNIT_BEFORE.search(masked, start, match.start())  # "IT负责人", "HR经理"
+            found.append(named or ((unit.start(), match.end()) if unit else match.span()))
             break
     return min(found) if found else None
+
+
+_UNIT_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}$")
+
+
+def _named_before(text: str, title: int, start: int, rx: _Compiled) -> Span | None:
+    """The full name right before a title: "星辰科技张伟总经理" is 张伟."""
+    for length in (3, 2):
+        if title - length >= start and rx.cn_named.fullmatch(text, title - length, title):
+            return title - length, title
+    return None
 
 
 def _customer_by_marker(text: str, rx: _Compiled) -> tuple[Span | None, Span | None]:
