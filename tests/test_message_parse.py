@@ -477,3 +477,10 @@ def test_a_full_name_or_a_unit_before_a_title():
     assert parse("和华信电子有限公司的IT负责人开了线上会", KNOWN).contact == "IT负责人"
     new_one = parse("微信加了凌云数据的采购主管，先当新线索放着")
     assert (new_one.contact, new_one.stage) == ("采购主管", "lead")
+
+
+def test_an_amount_with_a_thousands_comma_reads_its_cue_after_and_a_spaced_dash_is_no_minus():
+    priced = parse("Acme Ltd: tabled 40 seats - S$85,000 all in")
+    assert (priced.amount, priced.currency, priced.problems) == (Decimal(85_000), "SGD", ())
+    assert parse("called Acme Ltd, 12,000 discount on the quote", KNOWN).amount is None
+    assert parse("called Acme Ltd, quoted -30k", KNOWN).problems == ("negative_amount:-30k",)

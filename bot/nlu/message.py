@@ -882,10 +882,11 @@ def _deal_money(
     is_update = about_deal or rx.markers.search(text) is not None
     best: tuple[int, Money] | None = None
     for money in find_amounts(text):
-        start, end = _clause_of(money.start, clauses)
+        start, _ = _clause_of(money.start, clauses)
+        _, end = _clause_of(money.end, clauses)  # "S$85,000 all in": past the amount's comma
         before = text[max(start, money.start - 16) : money.start]
         after = text[money.end : min(end, money.end + 8)]
-        if before.rstrip().endswith(("-", "负", "−")):
+        if before.endswith(("-", "负", "−")):  # "-5k"; "panels - S$85,000" is a dash
             problems.append(f"negative_amount:{money_text(text, money)}")
             continue
         if rx.passing.search(before[-10:]) or rx.passing.search(after[:6]):
