@@ -484,3 +484,11 @@ def test_an_amount_with_a_thousands_comma_reads_its_cue_after_and_a_spaced_dash_
     assert (priced.amount, priced.currency, priced.problems) == (Decimal(85_000), "SGD", ())
     assert parse("called Acme Ltd, 12,000 discount on the quote", KNOWN).amount is None
     assert parse("called Acme Ltd, quoted -30k", KNOWN).problems == ("negative_amount:-30k",)
+
+
+def test_a_name_with_its_role_beside_it_is_the_contact():
+    assert parse("site visit @ Acme Ltd w/ Joyce Lim (plant manager). 3 lines", KNOWN).contact == (
+        "Joyce Lim"
+    )
+    assert parse("Globex Corporation note: Ravi in procurement says Q1", KNOWN).contact == "Ravi"
+    assert parse("Visited Acme Ltd (Jurong office)", KNOWN).contact is None

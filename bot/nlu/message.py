@@ -2142,6 +2142,12 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     role = rx.role_saying.search(text)
     if role is not None and outside(role.span()):
         candidates.append(role.span())
+    for match in _NAME_WITH_ROLE.finditer(text):  # "Sarah Hughes (facilities mgr)"
+        named = match.span("name")
+        a_role = match.group("dept") or rx.titles.search(match.group("role") or "")
+        if a_role and outside(named) and not _nobody(match.group("name"), rx):
+            candidates.append(named)
+            break
     for match in rx.titles.finditer(text):
         named = _titled_name(text, match.end(), rx)  # "the owner Marcus": Marcus
         if named is not None and outside(named):
@@ -2155,6 +2161,16 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
 
 
 _TITLED_NAME = re.compile(r"[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})\b")
+
+
+_NAME_WITH_ROLE = re.compile(
+    r"(?<![A-Za-z])(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
+    r"(?:[ \t]*\((?P<role>[^()]{2,30})\)"
+    r"|[ \t]+(?:in|from)[ \t]+(?P<dept>(?i:finance|procurement|purchasing|IT|ops|operations"
+    r"|legal|HR|sales|marketing|engineering|accounts))[ \t]+(?i:says|said|wants|asked|thinks))"
+)
+"""A person with their role beside the name: "Sarah Hughes (facilities mgr)", "Emily in
+finance says"."""
 
 
 def _titled_name(text: str, end: int, rx: _Compiled) -> Span | None:
