@@ -274,11 +274,15 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_BREAK = re.compile(r"[,，。;；!！?？\n、]|\.(?=\s|$)")
 _EN_TOKEN = re.compile(r"[ \t]*([A-Za-z0-9][A-Za-z0-9&'’.\-]*|&)")
 _CN_SEGMENT = re.compile(r"[^\s\x1f,，。.;；!！?？、:：()（）\"“”'‘’<>《》\[\]【】]{1,40}")
-_CLAUSE_END = re.compile(r"[\s了啦!！.。~]*$|\s*[-–—:：\u2600-\u27bf\U0001f300-\U0001faff]")
+_EMOJI = "\u2600-\u27bf\U0001f300-\U0001faff"
+"""Emoji and pictographs, for a character class: they end a clause ("LOST 😩") and a reason."""
+_CLAUSE_END = re.compile(rf"[\s了啦!！.。~]*$|\s*[-–—:：{_EMOJI}]")
 """What ends a clause after a word: nothing more, a dash or colon, or an emoji ("LOST 😩")."""
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
-_NAME = re.compile(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2}")  # "Wang", "Tan Kok Meng"
+_NAME_WORDS = r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2}"
+"""A person's name in English: one to three capitalised words ("Wang", "Tan Kok Meng")."""
+_NAME = re.compile(_NAME_WORDS)
 
 
 # Word edges, with case-insensitivity switched off inside (``(?-i:...)``): the class already
@@ -1233,13 +1237,13 @@ _REASON = re.compile(
 
 CLOSED = ("won", "lost")
 _REASON_LEAD = re.compile(
-    r"[\s了啦啊!！。，,;；:：\-–—~.\u2600-\u27bf\U0001f300-\U0001faff]*"
+    rf"[\s了啦啊!！。，,;；:：\-–—~.{_EMOJI}]*"
     r"(?:(?:mainly because|because of|because|due to|as|since|bc|b/c|cos|coz)(?![A-Za-z])"
     r"|因为|由于|是因为|"
     r"主要是因为|主要是|主要因为|多亏了|多亏|靠的是)?\s*(?:我们的|我们)?"
 )
 _WENT_WITH = re.compile(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re.IGNORECASE)
-_REASON_TAIL = re.compile(r"[。.!！?？\n\u2600-\u27bf\U0001f300-\U0001faff]")
+_REASON_TAIL = re.compile(rf"[。.!！?？\n{_EMOJI}]")
 
 
 _NO_REASON = re.compile(
@@ -1658,11 +1662,13 @@ def _customer_by_referrer(text: str, rx: _Compiled) -> Span | None:
 
 
 _OUTCOME_HEADING = re.compile(
-    r"(?i:lost|won|closed(?:[- ]?(?:won|lost))?|signed)[ \t]*[!:：\-–—]*[ \t]+"
-    r"(?:the[ \t]+)?(?=[A-Z0-9])"
+    r"(?i:(?P<won>won|signed|closed[- ]?won)|(?P<lost>lost|closed[- ]?lost)|closed)"
+    r"[ \t]*[!:：\-–—]*[ \t]+(?:the[ \t]+)?(?=[A-Z0-9])"
 )
+"""An outcome a message opens with, before the name it is about: "Lost Harborview Hotels",
+"Won the Marina Bay Dental job"; a bare "closed" names the customer but not the stage."""
 _OUTCOME_OF = re.compile(
-    r"(?i:(?P<won>won)|lost)[ \t]+(?:the[ \t]+)?(?:[A-Z0-9][\w&'’.\-]*[ \t]+){1,5}"
+    r"(?i:(?P<won>won)|(?P<lost>lost))[ \t]+(?:the[ \t]+)?(?:[A-Z0-9][\w&'’.\-]*[ \t]+){1,5}"
     r"(?i:job|deal|contract|account|project|tender|bid|order|business|pitch)\b"
 )
 """A message opening "Won the Marina Bay Dental job!!": the outcome of that customer's deal."""
@@ -1671,10 +1677,6 @@ _OUTCOME_OF_THE = re.compile(
     r"(?:deal|contract|order|bid|tender|project|account|job)\b",
     re.IGNORECASE,
 )
-_OUTCOME_NAMED = re.compile(
-    r"(?i:(?P<won>won|signed|closed[- ]?won)|lost|closed[- ]?lost)[ \t]*[!:：\-–—]*[ \t]+"
-    r"(?:the[ \t]+)?(?=[A-Z0-9])"
-)
 
 
 def _outcome_opening(text: str) -> tuple[int, str, int] | None:
@@ -1682,8 +1684,8 @@ def _outcome_opening(text: str) -> tuple[int, str, int] | None:
     the Marina Bay Dental job!!", "lost Acme because of price". Only a cue gives the reason
     then ("because …"): what follows the name is the rest of the news, not why."""
     at = _LEAD_PUNCT.match(text).end()  # type: ignore[union-attr]
-    found = _OUTCOME_OF.match(text, at) or _OUTCOME_NAMED.match(text, at)
-    if found is None:
+    found = _OUTCOME_OF.match(text, at) or _OUTCOME_HEADING.match(text, at)
+    if found is None or not (found["won"] or found["lost"]):
         return None
     return found.start(), "won" if found["won"] else "lost", len(text)
 
@@ -2160,11 +2162,11 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     return min(candidates, key=lambda span: (span[0], -span[1])) if candidates else None
 
 
-_TITLED_NAME = re.compile(r"[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})\b")
+_TITLED_NAME = re.compile(rf"[ \t]+(?P<name>{_NAME_WORDS})\b")
 
 
 _NAME_WITH_ROLE = re.compile(
-    r"(?<![A-Za-z])(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
+    rf"(?<![A-Za-z])(?P<name>{_NAME_WORDS})"
     r"(?:[ \t]*\((?P<role>[^()]{2,30})\)"
     r"|[ \t]+(?:in|from)[ \t]+(?P<dept>(?i:finance|procurement|purchasing|IT|ops|operations"
     r"|legal|HR|sales|marketing|engineering|accounts))[ \t]+(?i:says|said|wants|asked|thinks))"
@@ -2194,7 +2196,7 @@ def _nobody(name: str, rx: _Compiled) -> bool:
 
 
 _AFTER_CUSTOMER = re.compile(
-    r"(?:['’]s)?[ \t]*(?:[,，;；:：.。\-–—][ \t]*)?(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
+    rf"(?:['’]s)?[ \t]*(?:[,，;；:：.。\-–—][ \t]*)?(?P<name>{_NAME_WORDS})"
     r"(?=[ \t]+[a-z]|[ \t]*[,.;:!?]|[ \t]*$)"
 )
 
