@@ -189,6 +189,20 @@ async def _console_user(app: App, name: str | None, load_demo: bool | None) -> U
         return user
 
 
+def _log_to_stderr() -> None:
+    """The long-running commands' log: INFO and up, timestamped, on standard error."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM set ``stop``, so a worker winds down cleanly instead of dying."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
@@ -204,9 +218,7 @@ async def serve(host: str, port: int, no_send: bool) -> None:
     from bot.config import load_settings
     from bot.server import serve as run_server
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _log_to_stderr()
     settings = load_settings()
     if not settings.platforms:
         echo(
@@ -225,13 +237,9 @@ async def send() -> None:
     from bot.config import load_settings
     from bot.server import send_only
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _log_to_stderr()
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)  # the lease handed over on the way out
+    _stop_on_signals(stop)  # the lease handed over on the way out
     await send_only(load_settings(), stop)
 
 
@@ -243,17 +251,13 @@ async def poll() -> None:
     from bot.heap import settle_after_start
     from bot.server import build_server
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _log_to_stderr()
     settings = load_settings()
     if "telegram" not in settings.platforms:
         raise ConfigError("CRMBOT_TELEGRAM_TOKEN: set it to poll Telegram")
     server = await build_server(settings)
     telegram = server.adapters["telegram"]
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, server.stop.set)  # confirm the last offset on the way out
+    _stop_on_signals(server.stop)  # confirm the last offset on the way out
     try:
         await server.start_background()
         settle_after_start()

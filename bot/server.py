@@ -44,6 +44,7 @@ from handlers.tickets import customer_survey
 from scheduler.backups import NightlyBackups
 from scheduler.runner import ReminderScheduler
 from scheduler.service import ReminderService, push_failure_hook
+from store.db import is_sqlite_url
 from store.models import OutboxMessage
 from store.outbox import backlog, oldest_undelivered, waiting
 
@@ -127,9 +128,7 @@ class Duties:
     sends: bool = True
 
     def check(self, settings: Settings) -> None:
-        if (not self.sends or not self.takes_updates) and settings.database_url.startswith(
-            "sqlite"
-        ):
+        if (not self.sends or not self.takes_updates) and is_sqlite_url(settings.database_url):
             raise ConfigError(
                 "a worker that only sends, or never sends, needs PostgreSQL "
                 "(CRMBOT_DATABASE_URL): on SQLite one crmbot serve takes updates and sends"

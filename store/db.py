@@ -46,6 +46,12 @@ PING_IDLE_AFTER = 10.0
 """Seconds a PostgreSQL connection may sit in the pool before it is pinged at checkout."""
 
 
+def is_sqlite_url(url: str) -> bool:
+    """Whether a database URL names SQLite (one file, one writer) rather than PostgreSQL:
+    asked before anything is opened, as well as by the open :class:`Database`."""
+    return url.startswith("sqlite")
+
+
 class Database:
     """One per process: owns the engine and hands out sessions that audit what they change."""
 
@@ -67,7 +73,7 @@ class Database:
         keeps SQLAlchemy's default, its connections are files opened in microseconds."""
         self.url = url
         self.clock = clock
-        self.is_sqlite = url.startswith("sqlite")
+        self.is_sqlite = is_sqlite_url(url)
         # A failed statement's values stay out of its error, which is logged: they may be a
         # customer's details, in plaintext without an encryption key (SECURITY.md).
         kwargs: dict[str, Any] = {"hide_parameters": True}

@@ -146,12 +146,12 @@ async def run(
 ) -> list[tuple[Any, ...]]:
     """Run ``statement`` with ``params`` (a list: once for each, no rows returned); the
     rows it returns."""
-    ready = prepared(connection, statement)
     if not isinstance(params, Mapping) and len(params) == 1:
         # One row (a reply's outcome, recorded on its own): sent as one statement, by
         # asyncpg itself where it can, not through the driver's executemany.
         await run(connection, statement, params[0])
         return []
+    ready = prepared(connection, statement)
     if isinstance(params, Mapping):
         driver = driver_for(connection)
         if driver is not None:
