@@ -1475,13 +1475,20 @@ def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str,
     best: tuple[int, bool, int] | None = None
     owners: set[str] = set()
     for start, variant in _occurrences(lower, index):
+        if best is not None and (len(variant), True, -start) < best:
+            continue  # shorter or later than the best even if written in full
         if not _whole_word(lower, start, variant):
             continue
+        goes_on: str | None = None  # what the text goes on with, read once per occurrence
         for name, strength in index.owners[variant]:
-            other = strength <= 2 and _other_company(text, start + len(variant), name, variant, rx)
-            if other:
-                continue
             key = (len(variant), strength == 3, -start)
+            if best is not None and key < best:
+                continue
+            if strength <= 2:
+                if goes_on is None:
+                    goes_on = _goes_on_as(text, start + len(variant), rx)
+                if goes_on and not _rest_of(name, variant).startswith(goes_on):
+                    continue  # "Globex Logistics" is not Globex Corporation
             if best is None or key > best:
                 best, owners = key, {name}
             elif key == best:
@@ -1497,7 +1504,8 @@ def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str,
 @dataclass(frozen=True, slots=True)
 class _KnownIndex:
     owners: dict[str, list[tuple[str, int]]]  # lower-cased variant -> (known name, strength)
-    lengths: tuple[int, ...]  # the variants' distinct lengths
+    lengths: tuple[int, ...]  # the variants' distinct lengths, longest first
+    longest_first: tuple[str, ...]  # the variants, longest first
 
 
 @functools.lru_cache(maxsize=16)
@@ -1507,15 +1515,20 @@ def _known_index(names: tuple[str, ...], rx: _Compiled) -> _KnownIndex:
     for name in names:
         for variant, strength in _variants(name, rx):
             owners.setdefault(variant, []).append((name, strength))
-    return _KnownIndex(owners, tuple(sorted({len(v) for v in owners}, reverse=True)))
+    return _KnownIndex(
+        owners,
+        tuple(sorted({len(v) for v in owners}, reverse=True)),
+        tuple(sorted(owners, key=len, reverse=True)),
+    )
 
 
 def _occurrences(lower: str, index: _KnownIndex) -> Iterable[tuple[int, str]]:
-    """(start, variant) for every variant in ``lower``, by whichever way is cheaper: look
-    each variant up in the text (few names), or each piece of the text up in the variants
-    (thousands of names; the cost then follows the message's length, not the list's)."""
+    """(start, variant) for every variant in ``lower``, longer variants first, by whichever
+    way is cheaper: look each variant up in the text (few names), or each piece of the text
+    up in the variants (thousands of names; the cost then follows the message's length, not
+    the list's). Longest first lets the caller pass over what cannot beat its best."""
     if len(index.owners) <= len(lower) * len(index.lengths):
-        for variant in index.owners:
+        for variant in index.longest_first:
             start = lower.find(variant)
             while start >= 0:
                 yield start, variant
@@ -1563,21 +1576,25 @@ def _variants(name: str, rx: _Compiled) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(out.items(), key=lambda item: -item[1]))
 
 
-def _other_company(text: str, end: int, name: str, variant: str, rx: _Compiled) -> bool:
+def _goes_on_as(text: str, end: int, rx: _Compiled) -> str:
     """ "宏达建材" is not 宏达包装材料, "Globex Logistics" is not Globex Corporation, and
-    "Straits Shipping Co" is not Straits Marine Supply: a short form followed by an industry
-    word, or by capitalised words ending in a legal form, that the known name does not go
-    on with names another company. ``text`` is as written: capitals matter."""
-    lowered = name.lower()
-    after = lowered[lowered.find(variant) + len(variant) :].lstrip()
+    "Straits Shipping Co" is not Straits Marine Supply: the words after a short form that
+    name another company unless the known name goes on with them (lower-cased): an
+    industry word, or capitalised words ending in a legal form. "" when there are none.
+    ``text`` is as written: capitals matter."""
     industry = rx.generic_start.match(text, _past_blanks(text, end))
     if industry is not None:
-        return not after.startswith(industry.group().lower())
+        return industry.group().lower()
     run = _NAME_GOES_ON.match(text, end)
     if run is None or rx.legal_end.search(run.group()) is None:
-        return False
-    words = _without_legal(run.group(), rx)
-    return bool(words) and not after.startswith(words.lower())
+        return ""
+    return _without_legal(run.group(), rx).lower()
+
+
+def _rest_of(name: str, variant: str) -> str:
+    """What the known name goes on with after ``variant``, lower-cased."""
+    lowered = name.lower()
+    return lowered[lowered.find(variant) + len(variant) :].lstrip()
 
 
 _NAME_GOES_ON = re.compile(r"(?:[ \t]+[A-Z][\w&'’.]*)+")
