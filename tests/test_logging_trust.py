@@ -402,3 +402,18 @@ async def test_the_company_a_titled_person_is_from_and_a_call_to_it(bot, ws):
     await ws.li.send("/cancel")
     r = await ws.li.send("Held a video conference with Wang Lei at Acme Ltd, call him fri 3pm")
     assert "✅ Logged: Meeting · Acme Ltd · Wang Lei" in r.text
+
+
+async def test_a_dictated_price_and_time_in_words_are_taken(bot, ws):
+    r = await ws.li.send(
+        "um called Acme Ltd, the number we landed on is three hundred and ten thousand, "
+        "call them back friday at four pm"
+    )
+    assert "✅ Logged: Call · Acme Ltd" in r.text
+    assert "Acme ERP · Proposal · ¥300k → ¥310k" in r.text
+    assert "⏰ Follow-up: Fri 20 Nov 16:00" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 31_000_000
+    # Said in passing, in words, it is still no price: nothing changes.
+    r = await ws.li.send("called Acme Ltd, they spent two hundred thousand dollars last year")
+    assert "✅ Logged: Call · Acme Ltd" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 31_000_000

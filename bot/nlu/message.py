@@ -50,6 +50,7 @@ from typing import Any
 from bot.nlu.amounts import Money, find_amounts
 from bot.nlu.dates import find_all_datetimes
 from bot.nlu.dates import warm_up as _warm_dates
+from bot.nlu.spoken import spoken_as_digits
 from locales.catalog import CATALOG_DIR
 
 ACTIVITIES: tuple[str, ...] = ("call", "visit", "meeting", "email", "wechat", "note")
@@ -724,8 +725,12 @@ def parse_log(
     kw = keywords if keywords is not None else default_keywords()
     rx = kw.compiled
     clauses = _clauses(text)
-    dates = _dates(text, now, default_time)
-    blanked = _blank(text, [(d.start, d.end) for d in dates])
+    # "at four pm", "two hundred thousand dollars": the dates and the amount read digits
+    # written in place of the words; everything else reads the rep's own words.
+    spoken = spoken_as_digits(text)
+    dates = _dates(spoken, now, default_time)
+    dated = [(d.start, d.end) for d in dates]
+    blanked = _blank(text, dated)
     impossible = _impossible_dates(text, now, dates)
     problems = [problem for problem, _ in impossible]
     if impossible:  # "明天25点": the day alone is not what the rep asked for either
@@ -742,7 +747,13 @@ def parse_log(
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
     stage_found = _stage_at(blanked, clauses, future_starts, rx)
     stage = stage_found[1] if stage_found else None
-    money = _deal_money(blanked, clauses, rx, problems, about_deal=stage is not None)
+    money = _deal_money(
+        blanked if spoken is text else _blank(spoken, dated),
+        clauses,
+        rx,
+        problems,
+        about_deal=stage is not None,
+    )
     if money is not None:
         blanked = _blank(blanked, [(money.start, money.end)])
 
@@ -1095,7 +1106,7 @@ _COARSE = re.compile(
 )
 _THEIRS = re.compile(
     r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|"
-    r"(?i:\b(?:they|he|she|their|them|customer|client|said|says)\b)"
+    r"(?i:\b(?:they|he|she|their|customer|client|said|says)\b)"
 )
 _MINE = re.compile(
     r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|"
