@@ -66,6 +66,7 @@ SETS = (
     "heldout5",
     "heldout6",
     "heldout7",
+    "heldout8",
 )
 
 

@@ -417,3 +417,13 @@ async def test_a_dictated_price_and_time_in_words_are_taken(bot, ws):
     r = await ws.li.send("called Acme Ltd, they spent two hundred thousand dollars last year")
     assert "✅ Logged: Call · Acme Ltd" in r.text
     assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 31_000_000
+
+
+async def test_a_price_per_seat_and_the_customers_deadline_are_not_taken(bot, ws):
+    r = await ws.li.send(
+        "called Acme Ltd, our quote is 95/seat for 400 seats. they decide by end of month, f/u mon"
+    )
+    assert "✅ Logged: Call · Acme Ltd" in r.text
+    assert "⏰ Follow-up: Mon 23 Nov 9:00" in r.text  # not their end of the month
+    assert "→" not in r.text  # $95 a seat is not the deal's amount
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000

@@ -135,9 +135,10 @@ CASES: list[tuple[str, list[str] | None, dict[str, object]]] = [
         {"activity": "meeting", "customer": "Hooli", "contact": "Mr Chen"},
     ),
     (
+        # A price for each of 500 is not the deal's amount: left out, not set to $40.
         "phoned Initech, they want 500 seats at $40 each",
         None,
-        {"activity": "call", "customer": "Initech", "amount": 40, "currency": "USD"},
+        {"activity": "call", "customer": "Initech", "amount": None, "currency": None},
     ),
     (
         "visited Acme Trading today, Wang wants a revised quote",
@@ -492,3 +493,44 @@ def test_a_name_with_its_role_beside_it_is_the_contact():
     )
     assert parse("Globex Corporation note: Ravi in procurement says Q1", KNOWN).contact == "Ravi"
     assert parse("Visited Acme Ltd (Jurong office)", KNOWN).contact is None
+
+
+# --- Held-out 8's kinds: what is not the deal's price, and whose date a "by" is ------------
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("called Acme Ltd, our price is 45/seat so 90k total", 90_000),  # a price per seat
+        ("called Acme Ltd, $12 per user, 2000 users, deal 24k", 24_000),
+        ("visited Acme Ltd, quote 120k (they did about 80k with us last year)", 120_000),
+        ("called Acme Ltd (they did ~$50k w us last yr fwiw)", None),  # last year's spend
+        ("星辰科技报价60万 价格我们比别家便宜了8万", 600_000),  # a difference, not the price
+        ("星辰科技那单 价格其实便宜了8万", None),
+        ("called Acme Ltd, quoted them 75k", 75_000),  # the rep quoted them
+        ("called Acme Ltd comma quoted them fifty thousand dollars full stop", 50_000),
+        ("lost Acme Ltd, went w a reseller at 30k vs our 41k", 41_000),  # the rival's, ours
+        ("met Acme Ltd, deal worth roughly 84k", 84_000),
+    ],
+)
+def test_a_price_that_is_not_the_deals_is_left_out(text, amount):
+    assert parse(text, KNOWN).amount == (None if amount is None else Decimal(amount))
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("called Acme Ltd, they decide by end of month, f/u mon", at(23, 9)),
+        ("met Acme Ltd, discount if they sign by dec 15. call back fri 4pm", at(20, 16)),
+        ("Globex Corporation: she'll send the scope by fri. ping her mon 10am", at(23, 10)),
+        ("call Acme Ltd back thursday at two thirty p m", at(19, 14, 30)),
+        ("今天电话回访了星辰科技，设备运行正常", None),  # called back today: done, no follow-up
+    ],
+)
+def test_the_customers_own_by_is_not_the_reps_follow_up(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up
+
+
+def test_a_known_names_short_word_is_no_contact():
+    log = parse("Merlion Eng called this morning, all good", ["Merlion Engineering"])
+    assert (log.customer, log.contact) == ("Merlion Engineering", None)

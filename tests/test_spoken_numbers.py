@@ -84,6 +84,5 @@ def test_the_digits_take_the_place_of_the_words_and_no_more():
         "landed on "
         + "210k".ljust(len("two hundred and ten thousand"))
         + " US dollars, call friday at "
-        + "10:30".ljust(len("ten thirty"))
-        + " am"
+        + "10:30am".ljust(len("ten thirty am"))
     )

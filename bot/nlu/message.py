@@ -272,7 +272,10 @@ def default_keywords() -> Keywords:
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_CLAUSE_BREAK = re.compile(r"[,，。;；!！?？\n、]|\.(?=\s|$)")
+_CLAUSE_BREAK = re.compile(
+    r"[,，。;；!！?？\n、]|\.(?=\s|$)|(?<=[ \t])(?i:comma|full stop)(?=[ \t]|$)"
+)
+"""Punctuation, and the words a dictated message writes for it ("… Initech comma quoted …")."""
 _EN_TOKEN = re.compile(r"[ \t]*([A-Za-z0-9][A-Za-z0-9&'’.\-]*|&)")
 _CN_SEGMENT = re.compile(r"[^\s\x1f,，。.;；!！?？、:：()（）\"“”'‘’<>《》\[\]【】]{1,40}")
 _EMOJI = "\u2600-\u27bf\U0001f300-\U0001faff"
@@ -557,7 +560,8 @@ class _Compiled:
     def deal_cue_before(self) -> re.Pattern[str]:
         return re.compile(
             self._trie("amount_deal_cues")
-            + r"(?:[\s:：=~≈约是为了的在到]|\b(?:of|for|at|is|was|about|around|to|now)\b)*$",
+            + r"(?:[\s:：=~≈约是为了的在到]|\b(?:of|for|at|is|was|about|around|roughly"
+            + r"|approximately|approx|circa|to|now)\b)*$",
             _FLAGS,
         )
 
@@ -906,10 +910,17 @@ def _deal_money(
             continue
         if rx.passing.search(before[-10:]) or rx.passing.search(after[:6]):
             continue
-        if rx.theirs_price.search(text, max(start, money.start - 24), money.start):
+        near = _their_words(text, start, max(start, money.start - 24), money.start, rx)
+        if near and _OUR_TURN.search(text, near[-1].end(), money.start) is None:
             continue  # "有家友商报了32万", "an Azure partner quoted them 52k": not our price
         if _theirs_clause(text, start, money.start, rx):
             continue  # "competitor is pitching their DX-900 at 38k": their clause
+        if _PER_UNIT.match(text, money.end) or _PAST_AFTER.search(
+            text, money.end, min(end, money.end + 16)
+        ):
+            continue  # "our quote at 195/unit", "they did ~$60k w us last yr": not the deal
+        if _DIFFERENCE_BEFORE.search(before):
+            continue  # "价格我们其实便宜了15万": a difference between two prices
         cued = bool(
             rx.deal_cue_before.search(before)
             or rx.deal_cue_after.match(after)
@@ -927,14 +938,52 @@ def _deal_money(
 
 
 _OURS = re.compile(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
+_OUR_TURN = re.compile(r"\b(?i:we|we're|our|ours)\b|我们|我方|咱们")
+"""Ours, said as the subject or the owner: "… at 38k vs our 52k" (not "undercut us at 40k")."""
 
 
 def _theirs_clause(text: str, start: int, at: int, rx: _Compiled) -> bool:
     """Someone else named earlier in the amount's clause, and no turn to us between ("…:
     competitor is pitching their DX-900 at 38k"; not "competitor quoted 40k but we held at
     45k" for the 45k). Leaving an amount out is safe; taking theirs is not."""
-    theirs = [m.end() for m in rx.theirs_price.finditer(text, start, at)]
-    return bool(theirs) and _OURS.search(text, theirs[-1], at) is None
+    theirs = _their_words(text, start, start, at, rx)
+    return bool(theirs) and _OURS.search(text, theirs[-1].end(), at) is None
+
+
+def _their_words(
+    text: str, clause_start: int, start: int, end: int, rx: _Compiled
+) -> list[re.Match[str]]:
+    """The words between ``start`` and ``end`` that make a price someone else's; "quoted
+    them" is ours when the rep is its subject ("we quoted them 64k", "…, quoted them 64k")
+    and a third party's otherwise ("a partner quoted them 52k")."""
+    return [
+        m
+        for m in rx.theirs_price.finditer(text, start, end)
+        if not (
+            m.group().lower().startswith(_OUR_VERBS)
+            and _REP_SUBJECT.fullmatch(text, clause_start, m.start()) is not None
+        )
+    ]
+
+
+_OUR_VERBS = ("quoted", "quoting", "offered")
+_REP_SUBJECT = re.compile(
+    r"[\s,;:.\-–—]*(?:(?:we|i|we've|i've|we'd|just|and|then|so|also|comma|have|had)\s+)*",
+    re.IGNORECASE,
+)
+_PER_UNIT = re.compile(
+    r"[ \t]*(?:/[ \t]*|per[ \t]+|a[ \t]+|each[ \t]+)?"
+    r"(?:unit|pc|pcs|piece|user|seat|licen[cs]e|each|apiece)(?![a-z])"
+    r"|[ \t]*(?:/|每)[ \t]*(?:套|台|个|件|人|用户)",
+    re.IGNORECASE,
+)
+"""A price for one of many ("195/unit", "$12 per seat", "800元/套"), not the deal's."""
+_PAST_AFTER = re.compile(
+    r"\b(?:last|previous|prior)[ \t]+(?:yr|year|quarter|qtr|fy)\b|去年|前年|上年|上个?季度",
+    re.IGNORECASE,
+)
+"""Said later in the amount's clause: what they spent then ("$60k w us last yr")."""
+_DIFFERENCE_BEFORE = re.compile(r"(?:便宜了|贵了|差了|低了|高了|差价|相差|便宜)[ \t约大概]*$")
 
 
 def money_text(text: str, money: Money) -> str:
@@ -1064,8 +1113,12 @@ def _follow_up(
     for date in coming:
         start, end = _clause_of(date.start, clauses)
         cues = [
-            *rx.follow_up_only.finditer(text, start, end),
-            *rx.follow_up.finditer(text, start, end),
+            cue
+            for cue in (
+                *rx.follow_up_only.finditer(text, start, end),
+                *rx.follow_up.finditer(text, start, end),
+            )
+            if not (_CJK.match(cue.group()) and _DONE.match(text, cue.end()))  # "回访了": done
         ]
         if not _nearest_to_a_cue(date, [d for d in coming if start <= d.start <= end], cues):
             continue
@@ -1073,7 +1126,9 @@ def _follow_up(
         if not coarse or rx.follow_up_only.search(text, start, end):
             cued.append(date)
     if cued:  # "下个月再谈 3天后跟进": the precise date is the follow-up, not the mention
-        return min(cued, key=lambda d: _COARSE.search(text, d.start, d.end) is not None)
+        # "they decide by end of month, f/u mon": the customer's own "by" is not the rep's.
+        ours = [d for d in cued if not _theirs(text, _clause_of(d.start, clauses), d)] or cued
+        return min(ours, key=lambda d: _COARSE.search(text, d.start, d.end) is not None)
     for date in dates:
         if not _is_future(date, now, cue=False) or _COARSE.search(text, date.start, date.end):
             continue
@@ -1099,6 +1154,7 @@ def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]
     return any(min(dates, key=lambda other: apart(other, cue)) is date for cue in cues)
 
 
+_DONE = re.compile(r"[了过]")
 _COARSE = re.compile(
     r"下个?月|下下个?月|明年|年底|年初|下半年|上半年|下季度|next month|next year|"
     r"end of (?:the )?year|next quarter|in january|in jan\b",
@@ -1451,8 +1507,11 @@ def _typed_on(text: str, span: Span, name: str) -> Span:
     end = span[1]
     for word in words[len(written) :]:
         typed = _NEXT_WORD.match(text, end)
-        if typed is None or fuzz.ratio(typed.group(1).lower(), word) < 80:
+        if typed is None:
             break
+        said = typed.group(1).lower()
+        if fuzz.ratio(said, word) < 80 and not (len(said) >= 3 and word.startswith(said)):
+            break  # neither the word with a typo nor its short form ("Merlion Eng")
         end = typed.end()
     return span[0], end
 

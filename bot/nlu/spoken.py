@@ -5,8 +5,8 @@ The amounts and dates readers know digits. :func:`spoken_as_digits` gives them a
 the message with such words written as digits, **in place and in the same number of
 characters** (the digits, then spaces; "thousand" and "million" as "k" and "m", so a
 sum said without a currency still says its size), so every position they find holds in the
-rep's own text, and everything else the parser takes (a name, a contact, a reason) is still read from
-the rep's words. ``text2num`` (its ``alpha2digit``) does the converting.
+rep's own text, and everything else the parser takes (a name, a contact, a reason) is still
+read from the rep's words. ``text2num`` (its ``alpha2digit``) does the converting.
 
 Only words that are money, a clock time or a day of the month are rewritten: "forty two
 trucks", "one of them", "a second session" and "Three Rivers Ltd" stay words, and a
@@ -52,7 +52,7 @@ _MONEY_BEFORE = re.compile(
     r"(?:(?<![a-z])(?:usd|sgd|hkd|rmb|cny|eur|gbp)|[$¥€£])[ \t]*$", re.IGNORECASE
 )
 _BIG = re.compile(r"thousand|million|billion", re.IGNORECASE)
-_CLOCK_AFTER = re.compile(r"[ \t]*(?:[ap]\.?m\b\.?|o'?clock\b)", re.IGNORECASE)
+_CLOCK_AFTER = re.compile(r"[ \t]*(?:(?P<half>[ap])\.?[ \t]?m\b\.?|o'?clock\b)", re.IGNORECASE)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DAY_BEFORE = re.compile(rf"(?:\bthe|\b{_MONTH})[ \t]+$", re.IGNORECASE)
 _DAY_AFTER = re.compile(
@@ -97,10 +97,12 @@ def _as_digits(run: re.Match[str], text: str) -> tuple[str | None, int]:
         written, end = said + "k", k.end()
     elif _WHOLE.fullmatch(said) and _is_money(run, text):
         written = _with_magnitude(said) if _BIG.search(words) else said
-    elif clock is not None and _CLOCK_AFTER.match(text, end):
+    elif clock is not None and (after := _CLOCK_AFTER.match(text, end)) is not None:
         hour, minutes = int(clock[1]), clock[2]
         if 1 <= hour <= 12 and (minutes is None or int(minutes) < 60):
             written = f"{hour}:{minutes}" if minutes else str(hour)
+            if after["half"]:  # "two thirty p m": written with it, as "2:30pm"
+                written, end = f"{written}{after['half'].lower()}m", after.end()
     elif (day := _ORDINAL.fullmatch(said)) and 1 <= int(day[1]) <= 31 and _is_day(run, text):
         written = said
     if written is None or len(written) > end - run.start():
