@@ -534,3 +534,17 @@ def test_the_customers_own_by_is_not_the_reps_follow_up(text, follow_up):
 def test_a_known_names_short_word_is_no_contact():
     log = parse("Merlion Eng called this morning, all good", ["Merlion Engineering"])
     assert (log.customer, log.contact) == ("Merlion Engineering", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "reason"),
+    [
+        ("Acme Ltd signed!! they picked us bc of the faster rollout", "won", "the faster rollout"),
+        ("星辰科技签了 主要看中我们的实施团队", "won", "我们的实施团队"),
+        ("星辰科技那单丢了 主要输在交期", "lost", "交期"),
+        ("Acme Ltd: marking it lost. (they did 20k with us in 2024)", "lost", None),  # an aside
+    ],
+)
+def test_why_it_was_won_or_lost(text, stage, reason):
+    log = parse(text, KNOWN)
+    assert (log.stage, log.reason) == (stage, reason)

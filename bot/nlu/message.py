@@ -1295,7 +1295,8 @@ def _happened(dates: list[_Date], now: datetime) -> datetime | None:
 
 
 _REASON = re.compile(
-    r"(?:原因|理由|因为|由于|主要是|多亏|reason|because(?:\s+of)?|due to|cause|thanks to)"
+    r"(?:原因|理由|因为|由于|主要是|多亏|主要看中|看中了?|主要赢在|赢在|主要输在|输在|reason"
+    r"|because(?:\s+of)?|due to|cause|thanks to|\bbc(?:\s+of)?(?![a-z])|\bb/c(?:\s+of)?)"
     r"\s*(?:是|为|了|:|：|-|—)?\s*"
     r"(?P<why>[^。.;；!！?？\n]{2,120})",
     re.IGNORECASE,
@@ -1344,6 +1345,8 @@ def _reason(
     stop = _REASON_TAIL.search(text, rest_start)
     why = text[rest_start : stop.start() if stop else len(text)].strip(" ,，;；")
     if len(why) < 2 or _MASK in blanked[rest_start : rest_start + len(why)]:
+        return None
+    if why[0] in "(（":  # "marking it lost. (they did ~$60k w us last yr)": an aside
         return None
     if rx.follow_up.match(why) or rx.activity.regex.match(why):
         return None
