@@ -63,6 +63,7 @@ def test_a_day_and_a_clock_time_said_in_words():
         "called Globex, a second session next week on the fifth floor",
         "called Globex, three and a half million is their whole budget this year",
         "called Globex, twenty five pm they said",  # no clock says that
+        "called Globex, their offer was the second, ours the first.",  # no day of a month
     ],
 )
 def test_number_words_that_are_no_price_time_or_day_stay_words(text):

@@ -273,9 +273,10 @@ def default_keywords() -> Keywords:
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_BREAK = re.compile(
-    r"[,，。;；!！?？\n、]|\.(?=\s|$)|(?<=[ \t])(?i:comma|full stop)(?=[ \t]|$)"
+    r"[,，。;；!！?？\n、]|\.(?=\s|$)|(?<=[ \t])(?:comma|full stop)(?=[ \t]|$)"
 )
-"""Punctuation, and the words a dictated message writes for it ("… Initech comma quoted …")."""
+"""Punctuation, and the words a dictated message writes for it ("… Initech comma quoted …"),
+in lower case as dictation writes them ("Comma Labs" is a name)."""
 _EN_TOKEN = re.compile(r"[ \t]*([A-Za-z0-9][A-Za-z0-9&'’.\-]*|&)")
 _CN_SEGMENT = re.compile(r"[^\s\x1f,，。.;；!！?？、:：()（）\"“”'‘’<>《》\[\]【】]{1,40}")
 _EMOJI = "\u2600-\u27bf\U0001f300-\U0001faff"
@@ -983,7 +984,7 @@ _PAST_AFTER = re.compile(
     re.IGNORECASE,
 )
 """Said later in the amount's clause: what they spent then ("$60k w us last yr")."""
-_DIFFERENCE_BEFORE = re.compile(r"(?:便宜了|贵了|差了|低了|高了|差价|相差|便宜)[ \t约大概]*$")
+_DIFFERENCE_BEFORE = re.compile(r"(?:便宜了|贵了|差了|低了|高了|差价|相差)[ \t约大概]*$")
 
 
 def money_text(text: str, money: Money) -> str:

@@ -54,7 +54,9 @@ _MONEY_BEFORE = re.compile(
 _BIG = re.compile(r"thousand|million|billion", re.IGNORECASE)
 _CLOCK_AFTER = re.compile(r"[ \t]*(?:(?P<half>[ap])\.?[ \t]?m\b\.?|o'?clock\b)", re.IGNORECASE)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DAY_BEFORE = re.compile(rf"(?:\bthe|\b{_MONTH})[ \t]+$", re.IGNORECASE)
+_DAY_BEFORE = re.compile(rf"(?:\b(?:on|by|until|till|before)[ \t]+the|\b{_MONTH})[ \t]+$", re.I)
+_THE_BEFORE = re.compile(r"\bthe[ \t]+$", re.IGNORECASE)
+_OF_MONTH = re.compile(rf"[ \t]+of[ \t]+{_MONTH}", re.IGNORECASE)
 _DAY_AFTER = re.compile(
     rf"[ \t]*(?:$|[,.;!?)]|(?:of|at|in|by|morning|afternoon|evening|night|{_MONTH})(?![a-z]))",
     re.IGNORECASE,
@@ -130,8 +132,13 @@ def _is_money(run: re.Match[str], text: str) -> bool:
 
 
 def _is_day(run: re.Match[str], text: str) -> bool:
-    """ "on the twenty sixth at …", "november third": not "the fifth floor"."""
-    before = _DAY_BEFORE.search(text, max(0, run.start() - 12), run.start())
+    """ "on the twenty sixth at …", "november third", "the third of december": not "the
+    fifth floor", nor "their offer was the second" (first, second and third are words
+    too)."""
+    window = max(0, run.start() - 16)
+    if _THE_BEFORE.search(text, window, run.start()) and _OF_MONTH.match(text, run.end()):
+        return True
+    before = _DAY_BEFORE.search(text, window, run.start())
     return before is not None and _DAY_AFTER.match(text, run.end()) is not None
 
 
