@@ -548,3 +548,20 @@ def test_a_known_names_short_word_is_no_contact():
 def test_why_it_was_won_or_lost(text, stage, reason):
     log = parse(text, KNOWN)
     assert (log.stage, log.reason) == (stage, reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("去杭州远景电子参观了一下 他们的产线不错", "杭州远景电子"),  # the going is not the name
+        ("Harbor Robotics intro call, nice people", "Harbor Robotics"),  # nor the purpose
+        ("青岛远洋机械拜访 对接了设备部", None),  # a department is nobody's company
+    ],
+)
+def test_a_new_customers_name_is_only_the_name(text, customer):
+    assert parse(text).customer == customer
+
+
+def test_a_garbled_number_is_no_amount():
+    log = parse("Acme Ltd: gave them a verbal quote of $8.5.0k, will confirm", KNOWN)
+    assert (log.amount, log.currency) == (None, None)

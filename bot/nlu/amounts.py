@@ -390,6 +390,8 @@ def _judge(text: str, match: re.Match[str], phones: list[tuple[int, int]]) -> _C
         after = text[end:]
 
     # Structural vetoes that hold even with a currency: part of a longer token or a date/time.
+    if re.match(r"\.\d", after):
+        return None  # "$12.5.0k": a garbled number is no amount at all
     if re.match(r"[a-z0-9]", after, re.IGNORECASE) and not suffix:
         return None  # "10am", "2nd", "5x"
     if not is_cn and (re.match(r"[:/\-]\d", after) or re.search(r"\d[:/\-]$", before)):

@@ -1490,9 +1490,31 @@ def _customer(
         customer = _customer_by_heading(text, rx)
     if customer is None and rx.activity.regex.search(text):
         customer = _customer_by_place(text, rx)
-    if customer is None or _generic(text, customer, rx):
-        return None, None, contact
+    if customer is not None:
+        customer = _trimmed(text, customer)
+    if customer is None or _generic(text, customer, rx) or _DEPARTMENT.fullmatch(text, *customer):
+        return None, None, contact  # "对接了采购部": a department is nobody's company
     return text[customer[0] : customer[1]], customer, contact
+
+
+_DEPARTMENT = re.compile(r"(?:[\u3400-\u9fff]{1,3}了)?[\u3400-\u9fff]{1,4}[部科处]")
+"""采购部, 设备科, 财务处: a department of the customer, never the customer."""
+_GOING = re.compile(r"去(?=[\u3400-\u9fff]{4})")
+_TRAILING_PURPOSE = re.compile(
+    r"[ \t]+(?:intro|introduction|kickoff|kick-off|catch-up|catchup|sync|follow-up)$"
+)
+
+
+def _trimmed(text: str, span: Span) -> Span:
+    """A new customer's name without the going before it or the purpose after it:
+    "去深圳恒泰物流" -> 深圳恒泰物流, "Lion City Robotics intro" -> Lion City Robotics."""
+    start, end = span
+    if _GOING.match(text, start, end):
+        start += 1
+    purpose = _TRAILING_PURPOSE.search(text, start, end)
+    if purpose is not None and text[start : 1 + start].isupper():
+        end = purpose.start()
+    return start, end
 
 
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-z][\w'’.\-]*)")
