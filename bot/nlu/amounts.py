@@ -240,6 +240,15 @@ def _word_alternation(words: dict[str, str]) -> str:
     return "|".join(parts)
 
 
+CURRENCY_AFTER = re.compile(
+    r"[ \t]*(?:" + _word_alternation(_SUFFIX_CURRENCIES) + ")", re.IGNORECASE
+)
+"""A currency written after a number ("… US dollars", "… 万元"), matched where it starts."""
+CURRENCY_BEFORE = re.compile(
+    r"(?<![a-z])(?:" + _word_alternation(_PREFIX_CURRENCIES) + r")[ \t]*$", re.IGNORECASE
+)
+"""A currency written before a number ("USD …", "$ …"), searched up to the number."""
+
 _CN_NUMERAL_CHARS = "零〇一壹二贰两三叁四肆五伍六陆七柒八捌九玖十拾百佰千仟万萬亿"
 _CN_START_CHARS = "一壹二贰两三叁四肆五伍六陆七柒八捌九玖十拾"
 _CN_UNIT_CHARS = "十拾百佰千仟万萬亿"

@@ -220,10 +220,11 @@ _POD = re.compile(
 _WD_FULL = "|".join(_EN_WEEKDAYS)
 _WD_ABBR = r"mon|tues?|wed|thu(?:rs?)?|fri|sat|sun"
 _WD_SAFE_ABBR = r"mon|tues?|wed|thu(?:rs?)?|fri"  # "sat"/"sun" alone are ordinary words
-_MONTH = (
+EN_MONTH = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
+"""An English month's name or its short form, as an alternation (no group)."""
 _DAYNUM = r"(?:3[01]|[12]\d|0?[1-9])"
 _NUMWORD = (
     r"\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
@@ -245,8 +246,8 @@ _EN_DATE = re.compile(
     |(?P<edge>(?:the\s+)?(?:(?P<edgepos>end|start|beginning|middle)\s+of\s+(?:the\s+)?|mid[-\s]?)
         (?P<edgemod>this\s+|next\s+)?(?P<edgeu>week|month)|(?P<edgeabbr>eom|eow))
     |(?P<cal>(?:(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+)?
-        (?P<caltext>(?P<calmon>{_MONTH})\.?\s+(?P<calday>{_DAYNUM})(?:st|nd|rd|th)?
-        |(?:the\s+)?(?P<calday2>{_DAYNUM})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<calmon2>{_MONTH}))
+        (?P<caltext>(?P<calmon>{EN_MONTH})\.?\s+(?P<calday>{_DAYNUM})(?:st|nd|rd|th)?
+        |(?:the\s+)?(?P<calday2>{_DAYNUM})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<calmon2>{EN_MONTH}))
         (?:\.?,?\s+(?P<calyear>\d{{4}}))?)
     |(?P<wdord>(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?:the\s+)?(?P<wdday>{_DAYNUM})(?:st|nd|rd|th))
     |(?P<iso>\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})

@@ -1237,7 +1237,6 @@ def _activity(
 
 
 _WENT_TO = re.compile(r"(?<!失)去(?:了|过)?\s*$")
-_DONE_AFTER = re.compile(r"[了过]")
 
 
 def _went_to(text: str, customer: Span | None, clauses: list[Span]) -> int | None:
@@ -1248,7 +1247,7 @@ def _went_to(text: str, customer: Span | None, clauses: list[Span]) -> int | Non
         return None
     clause = _clause_of(customer[0], clauses)
     went = _WENT_TO.search(text, clause[0], customer[0])
-    if went is None or _DONE_AFTER.search(text, customer[1], clause[1]) is None:
+    if went is None or _DONE.search(text, customer[1], clause[1]) is None:
         return None
     return went.start()
 

@@ -19,6 +19,9 @@ import functools
 import re
 from decimal import Decimal
 
+from bot.nlu.amounts import CURRENCY_AFTER, CURRENCY_BEFORE
+from bot.nlu.dates import EN_MONTH
+
 _UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen"
@@ -43,17 +46,9 @@ _RUN = re.compile(
 _BEFORE_VETO = re.compile(r"(?:\bpoint|\bhalf|\band|\d[.,]?)[ \t]*$", re.IGNORECASE)
 _AFTER_VETO = re.compile(r"[ \t]*(?:point\b|and[ \t]+a[ \t]+half\b|[.,]?\d)", re.IGNORECASE)
 _K_AFTER = re.compile(r"[ \t]*k(?![a-z0-9])", re.IGNORECASE)
-_MONEY_AFTER = re.compile(
-    r"[ \t]*(?:(?:us|u\.s\.|singapore|sg|hong[ \t]+kong|hk)[ \t]+)?"
-    r"(?:dollars?|bucks|usd|sgd|hkd|rmb|cny|yuan|euros?|eur|pounds|gbp)(?![a-z])",
-    re.IGNORECASE,
-)
-_MONEY_BEFORE = re.compile(
-    r"(?:(?<![a-z])(?:usd|sgd|hkd|rmb|cny|eur|gbp)|[$¥€£])[ \t]*$", re.IGNORECASE
-)
 _BIG = re.compile(r"thousand|million|billion", re.IGNORECASE)
 _CLOCK_AFTER = re.compile(r"[ \t]*(?:(?P<half>[ap])\.?[ \t]?m\b\.?|o'?clock\b)", re.IGNORECASE)
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH = rf"(?:{EN_MONTH})\.?"
 _DAY_BEFORE = re.compile(rf"(?:\b(?:on|by|until|till|before)[ \t]+the|\b{_MONTH})[ \t]+$", re.I)
 _THE_BEFORE = re.compile(r"\bthe[ \t]+$", re.IGNORECASE)
 _OF_MONTH = re.compile(rf"[ \t]+of[ \t]+{_MONTH}", re.IGNORECASE)
@@ -125,8 +120,8 @@ def _with_magnitude(digits: str) -> str:
 def _is_money(run: re.Match[str], text: str) -> bool:
     """A currency after or before it, or a thousand or more said in words."""
     return bool(
-        _MONEY_AFTER.match(text, run.end())
-        or _MONEY_BEFORE.search(text, max(0, run.start() - 8), run.start())
+        CURRENCY_AFTER.match(text, run.end())
+        or CURRENCY_BEFORE.search(text, max(0, run.start() - 8), run.start())
         or _BIG.search(run.group())
     )
 
