@@ -67,6 +67,7 @@ SETS = (
     "heldout6",
     "heldout7",
     "heldout8",
+    "heldout9",
 )
 
 

@@ -106,6 +106,14 @@ class Pipeline:
     def is_closed(self, stage: str) -> bool:
         return stage in CLOSED_STAGES
 
+    def goes_forward(self, from_stage: str, to_stage: str) -> bool:
+        """Whether ``to_stage`` lies past ``from_stage`` (a closed deal goes nowhere)."""
+        if self.is_closed(from_stage) or from_stage not in self.stages:
+            return False
+        return to_stage in self.stages and self.stages.index(to_stage) > self.stages.index(
+            from_stage
+        )
+
     def probability(self, stage: str) -> int:
         if stage in DEFAULT_PROBABILITY:
             return DEFAULT_PROBABILITY[stage]

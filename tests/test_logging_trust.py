@@ -427,3 +427,47 @@ async def test_a_price_per_seat_and_the_customers_deadline_are_not_taken(bot, ws
     assert "⏰ Follow-up: Mon 23 Nov 9:00" in r.text  # not their end of the month
     assert "→" not in r.text  # $95 a seat is not the deal's amount
     assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000
+
+
+async def test_a_move_with_a_to_do_keeps_both(bot, ws):
+    r = await ws.li.send("Acme Ltd moved to negotiation, send them the contract by Friday 3pm")
+    assert "✅ Logged: Note · Acme Ltd" in r.text
+    assert "Proposal → Negotiation" in r.text
+    assert "⏰ Follow-up: Fri 20 Nov 15:00" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "negotiation"
+    r = await ws.na.send("星辰项目进入谈判阶段了，周五下午三点前把合同发过去")
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).stage == "negotiation"
+    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    assert task.company_id == ws.ids["星辰科技"]
+    assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 11, 20, 15, 0)
+
+
+async def test_a_date_taken_back_is_not_the_follow_up(bot, ws):
+    r = await ws.li.send("called Acme Ltd. call back Thursday, no wait, make it Friday 11am")
+    assert "⏰ Follow-up: Fri 20 Nov 11:00" in r.text
+    r = await ws.na.send("给星辰科技张总打了电话，周四——不对，周五下午三点再打给他")
+    assert "跟进：11月20日（周五）15:00" in r.text
+
+
+async def test_a_booked_kickoff_is_not_a_call_had(bot, ws):
+    r = await ws.li.send("Acme Ltd signed!! kickoff call next Wed 2pm")
+    assert "Call ·" not in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"
+    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 11, 25, 14, 0)
+
+
+async def test_a_quote_mentioned_again_does_not_send_a_deal_back(bot, ws):
+    r = await ws.li.send("Acme Ltd moved to negotiation")
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "negotiation"
+    r = await ws.li.send("called Acme Ltd, quoted 310k again")
+    assert "✅ Logged: Call · Acme Ltd" in r.text
+    assert "Proposal" not in r.text  # not "Negotiation → Proposal"
+    deal = await deal_of(bot, ws.ids["Acme ERP"])
+    assert (deal.stage, deal.amount_cents) == ("negotiation", 31_000_000)
+    r = await ws.li.send("Acme Ltd back to proposal, they reopened the scope")
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"  # said: it moves
+    big = await add_deal(bot, ws.na, ws.ids["华信电子有限公司"], cents=50_000_000, currency="CNY")
+    r = await ws.na.send("拜访了华信电子有限公司，已报价")
+    assert "已记录：拜访 · 华信电子有限公司" in r.text
+    assert (await deal_of(bot, big)).stage == "negotiation"

@@ -86,6 +86,7 @@ def test_to_json():
         "task": False,
         "reason": None,
         "problems": [],
+        "stage_forward_only": False,
     }
     assert parse("called Acme, quote $99.5").to_json()["amount"] == 99.5
     assert parse("called Acme").to_json()["follow_up"] is None
@@ -565,3 +566,78 @@ def test_a_new_customers_name_is_only_the_name(text, customer):
 def test_a_garbled_number_is_no_amount():
     log = parse("Acme Ltd: gave them a verbal quote of $8.5.0k, will confirm", KNOWN)
     assert (log.amount, log.currency) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "activity"),
+    [
+        ("met Li Wei at Acme Trading's office, all good", "visit"),  # their place
+        ("Met the GM of Acme Ltd, Mr. Ong, at their plant today.", "visit"),  # past an aside
+        ("demo'd the scanners to Acme Ltd's buyers at the Jurong site", "visit"),
+        ("met Li Wei at Acme Trading, he's the new buyer", "meeting"),  # no place named
+        ("met Acme Trading's buyer at the expo", "meeting"),  # not their place
+        ("Acme Ltd meeting at their office, talked pricing", "meeting"),  # as the rep calls it
+        ("met Mr. Tan at Acme Ltd he's the new plant manager", "meeting"),  # "he's" owns none
+    ],
+)
+def test_met_at_their_place_is_a_visit(text, activity):
+    assert parse(text, KNOWN).activity == activity
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what they spent, and "contract" after it is not a price of ours
+        "called Acme Ltd, they spent about $60k with their old vendor last year and want a"
+        " maintenance contract",
+        "星辰科技丢了，对方报价比我们低了差不多二十万",  # a difference, however rounded
+    ],
+)
+def test_a_rounded_amount_in_passing_is_not_the_deals(text):
+    assert parse(text, KNOWN).amount is None
+
+
+def test_a_date_taken_back_gives_way_to_the_next():
+    log = parse("called Acme Ltd. call back Thursday, no wait, make it Friday 11am", KNOWN)
+    assert log.follow_up == at(20, 11)
+    assert parse("给星辰科技打了电话，周四——不对，周五下午三点再打", KNOWN).follow_up == at(20, 15)
+    # "make it" says the new date only right before it
+    log = parse("called Acme Ltd, call back Thursday to make it official, meet Friday", KNOWN)
+    assert log.follow_up == at(19, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("emailed Ravi at Acme Ltd this morning. Sized it at US$64k.", "Ravi"),
+        ("emailed the deck to Acme Ltd this morning. Sized it at US$64k.", None),
+        ("called Acme Ltd this morning. Early days.", None),
+        ("Coffee w Priya from Acme Ltd this morning. Early days.", "Priya"),
+        ("visited Acme Ltd today. Ahmed wants a quote", "Ahmed"),  # a name of that shape
+    ],
+)
+def test_a_sentence_opening_word_is_no_contact(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_an_activity_booked_for_a_date_is_not_had():
+    log = parse("Acme Ltd signed!! kickoff call next Wed 2pm", KNOWN)
+    assert (log.activity, log.stage, log.follow_up) == (None, "won", at(25, 14))
+
+
+def test_a_project_described_is_no_customer():
+    assert parse("听朋友说，药品追溯那个项目可能要推到明年").customer is None
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "forward_only"),
+    [
+        ("called Acme Ltd, quoted $120k", "proposal", True),  # implied by the quote
+        ("拜访了星辰科技，已报价", "proposal", True),
+        ("Acme Ltd moved to proposal", "proposal", False),  # named
+        ("Acme Ltd back to qualified", "qualified", False),
+    ],
+)
+def test_an_implied_stage_moves_only_forward(text, stage, forward_only):
+    log = parse(text, KNOWN)
+    assert (log.stage, log.stage_forward_only) == (stage, forward_only)

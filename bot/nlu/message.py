@@ -84,6 +84,9 @@ class ParsedLog:
     task: bool = False  # only something to do: no activity happened
     reason: str | None = None  # why a deal was won or lost, when said
     problems: tuple[str, ...] = ()  # what was written but could not be taken (see below)
+    stage_forward_only: bool = False
+    """The stage is implied by what was done ("quoted $120k": proposal), not said: it may
+    move a deal forward, never back (a deal in negotiation stays there)."""
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready view (for ``crmbot parse`` and conversation state)."""
@@ -105,6 +108,7 @@ class ParsedLog:
             "task": self.task,
             "reason": self.reason,
             "problems": list(self.problems),
+            "stage_forward_only": self.stage_forward_only,
         }
 
 
@@ -119,6 +123,7 @@ _LISTS: dict[str, tuple[str, str]] = {
     "stage_negations": ("stage", "negations"),
     "stage_ignore": ("stage", "ignore"),
     "follow_up_cues": ("follow_up", "cues"),
+    "follow_up_corrections": ("follow_up", "corrections"),
     "contact_titles": ("contact", "titles"),
     "contact_title_suffixes": ("contact", "title_suffixes"),
     "contact_surnames": ("contact", "surnames"),
@@ -172,6 +177,7 @@ class Keywords:
     stage_negations: tuple[str, ...] = ()
     stage_ignore: tuple[str, ...] = ()
     follow_up_cues: tuple[str, ...] = ()
+    follow_up_corrections: tuple[str, ...] = ()
     contact_titles: tuple[str, ...] = ()
     contact_title_suffixes: tuple[str, ...] = ()
     contact_surnames: tuple[str, ...] = ()
@@ -512,6 +518,8 @@ class _Compiled:
 
     follow_up_only = _keyword_pattern("follow_up_cues")
 
+    corrections = _keyword_pattern("follow_up_corrections")
+
     titles = _keyword_pattern("contact_titles")
 
     contact_ignore = _keyword_pattern("contact_ignore")
@@ -748,7 +756,7 @@ def parse_log(
     # "上午去了A，下午去了B", "this morning": when the activity happened, not a follow-up.
     parts_of_day = [d for d in dates if _PART_OF_DAY.fullmatch(text[d.start : d.end].strip())]
     dates = [d for d in dates if d not in parts_of_day]
-    follow = _follow_up(text, dates, clauses, now, rx)
+    follow = _follow_up(text, _not_taken_back(text, dates, rx), clauses, now, rx)
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
     stage_found = _stage_at(blanked, clauses, future_starts, rx)
     stage = stage_found[1] if stage_found else None
@@ -794,6 +802,7 @@ def parse_log(
         follow_up=follow.at if follow else None,
         follow_up_has_time=follow.has_time if follow else False,
         problems=tuple(problems),
+        stage_forward_only=stage_found is not None and _implied(blanked, stage_found[0], rx),
     )
 
 
@@ -909,7 +918,8 @@ def _deal_money(
         if before.endswith(("-", "负", "−")):  # "-5k"; "panels - S$85,000" is a dash
             problems.append(f"negative_amount:{money_text(text, money)}")
             continue
-        if rx.passing.search(before[-10:]) or rx.passing.search(after[:6]):
+        said = _APPROXIMATELY.sub("", before)  # "spent about $60k": what comes before "about"
+        if rx.passing.search(said[-10:]) or rx.passing.search(after[:6]):
             continue
         near = _their_words(text, start, max(start, money.start - 24), money.start, rx)
         if near and _OUR_TURN.search(text, near[-1].end(), money.start) is None:
@@ -920,7 +930,7 @@ def _deal_money(
             text, money.end, min(end, money.end + 16)
         ):
             continue  # "our quote at 195/unit", "they did ~$60k w us last yr": not the deal
-        if _DIFFERENCE_BEFORE.search(before):
+        if _DIFFERENCE_BEFORE.search(said):
             continue  # "价格我们其实便宜了15万": a difference between two prices
         cued = bool(
             rx.deal_cue_before.search(before)
@@ -984,7 +994,14 @@ _PAST_AFTER = re.compile(
     re.IGNORECASE,
 )
 """Said later in the amount's clause: what they spent then ("$60k w us last yr")."""
-_DIFFERENCE_BEFORE = re.compile(r"(?:便宜了|贵了|差了|低了|高了|差价|相差)[ \t约大概]*$")
+_DIFFERENCE_BEFORE = re.compile(r"(?:便宜了|贵了|差了|低了|高了|差价|相差)[ \t]*$")
+_APPROXIMATELY = re.compile(
+    r"(?:[ \t]*(?:\b(?:about|around|roughly|approx\.?|approximately|nearly|almost|some|over"
+    r"|just[ \t]+over|just[ \t]+under|close[ \t]+to)\b"
+    r"|~|约|大约|大概|差不多|将近|接近|近|足足|整整))+[ \t]*$",
+    re.IGNORECASE,
+)
+"""Words that only round the amount after them, passed over to see the word before them."""
 
 
 def money_text(text: str, money: Money) -> str:
@@ -1139,6 +1156,33 @@ def _follow_up(
     return None
 
 
+def _not_taken_back(text: str, dates: list[_Date], rx: _Compiled) -> list[_Date]:
+    """The dates the rep did not correct: one followed by "no wait" / "不对" and then another
+    date ("call back Thursday, no wait, he's flying Thursday, make it Friday 11am") was
+    taken back, and the one after the correction stands."""
+    if len(dates) < 2 or rx.corrections.search(text) is None:
+        return dates
+    starts = [d.start for d in dates]
+
+    def corrects(cue: re.Match[str]) -> bool:
+        # "make it" / "改成" say the new date at once ("make it Friday"), not "make it happen".
+        gap = _RIGHT_AFTER if _SAYS_THE_NEW_ONE.fullmatch(cue.group()) else _CORRECTION_REACH
+        return any(0 <= start - cue.end() <= gap for start in starts)
+
+    cues = [cue for cue in rx.corrections.finditer(text) if corrects(cue)]
+    return [
+        date
+        for date in dates
+        if not any(0 <= cue.start() - date.end <= _CORRECTION_REACH for cue in cues)
+    ]
+
+
+_SAYS_THE_NEW_ONE = re.compile(r"(?i:make it)|改成|改到|改为")
+_RIGHT_AFTER = 3
+_CORRECTION_REACH = 40
+"""Characters between a correction and the dates on either side of it."""
+
+
 def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]) -> bool:
     """A cue is the nearest date's: in "今天拜访了鸿图智造 … 下周五发方案过去" (one clause
     to a rep who types spaces, not commas) the cue "发方案" is next Friday's, not today's;
@@ -1228,12 +1272,43 @@ def _activity(
         ):
             planned = True
             continue
-        return rx.activity.label(match), planned
+        label = rx.activity.label(match)
+        if label == "meeting" and _met_at_their_place(masked, clause, match):
+            return "visit", planned
+        return label, planned
     if went_to is not None:
         if not _is_plan(masked, _clause_of(went_to, clauses), went_to, future, rx):
             return "visit", planned
         planned = True
     return None, planned
+
+
+_MET = frozenset({"met", "met with", "met w", "met w/", "demo", "demoed", "demo with"})
+_AT_THEIR_PLACE = re.compile(
+    r"\bat\s+(?:the|their|(?:[\w&.\-]+\s+){0,3}?(?!(?:he|she|it|that|there|who|what)['’])"
+    r"[\w&.\-]+['’]s)\s+(?:[\w&\-]+\s+){0,2}?"
+    r"(?:office|offices|site|clubhouse|plant|factory|hq|headquarters|premises|warehouse"
+    r"|showroom|branch|facility|campus|works|yard|depot)\b",
+    re.IGNORECASE,
+)
+
+
+_SENTENCE_END = re.compile(r"[!?。！？\n]|(?<!Mr)(?<!Ms)(?<!Dr)(?<!Mrs)(?<!St)\.(?:\s|$)")
+_PLACE_WITHIN = 80
+"""Characters after "met" in which the place may follow, across an aside in commas ("Met
+the GM, Mr. Pereira, at their clubhouse")."""
+
+
+def _met_at_their_place(text: str, clause: Span, match: re.Match[str]) -> bool:
+    """ "met Ahmad at Straits Marine's office", "demo'd it to their CMO at the Novena site":
+    a meeting held at the customer's place is a visit. Only the verb, so that "a meeting at
+    their office" stays the meeting the rep called it, and "met him at the expo" stays a
+    meeting anywhere else."""
+    if _norm(match.group()) not in _MET:
+        return False
+    end = _SENTENCE_END.search(text, match.end())
+    stop = min(end.start() if end else len(text), match.end() + _PLACE_WITHIN)
+    return _AT_THEIR_PLACE.search(text, match.end(), max(stop, clause[1])) is not None
 
 
 _WENT_TO = re.compile(r"(?<!失)去(?:了|过)?\s*$")
@@ -1264,6 +1339,10 @@ _TO_VERB = re.compile(
 )
 
 
+_DATED_RIGHT_AFTER = 2
+"""Characters between an activity's noun and a future date that says when it will be."""
+
+
 def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[int]) -> bool:
     """An English verb in its base form opening a clause ("call Acme tomorrow"), or after
     "need to" / "will": with a future date in the message, something to do. "call w Ho Ka
@@ -1272,6 +1351,8 @@ def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[i
     word = _norm(match.group())
     if word not in _BASE_FORMS:
         return False
+    if any(0 < start - match.end() <= _DATED_RIGHT_AFTER for start in future):
+        return True  # "kickoff call next Wed 2pm", "mtg tmrw 2:30pm": one booked, not had
     before = text[clause[0] : match.start()]
     if before.strip() and _TO_VERB.search(before) is None:
         return False
@@ -1417,6 +1498,12 @@ def _joined_name(text: str, start: int, rx: _Compiled) -> str | None:
     return text[span[0] : span[1]]
 
 
+def _implied(text: str, position: int, rx: _Compiled) -> bool:
+    """Whether the stage found at ``position`` is implied by a deed ("quoted", "报价了",
+    "new lead") rather than named as the deal's stage."""
+    return rx.stage_says.regex.match(_mask(text, rx.stage_ignore), position) is not None
+
+
 def _stage_at(
     text: str, clauses: list[Span], future: list[int], rx: _Compiled
 ) -> tuple[int, str, int] | None:
@@ -1491,11 +1578,19 @@ def _customer(
         customer = _customer_by_place(text, rx)
     if customer is not None:
         customer = _trimmed(text, customer)
-    if customer is None or _generic(text, customer, rx) or _DEPARTMENT.fullmatch(text, *customer):
-        return None, None, contact  # "对接了采购部": a department is nobody's company
+    if (
+        customer is None
+        or _generic(text, customer, rx)
+        or _DEPARTMENT.fullmatch(text, *customer)  # "对接了采购部": a department
+        or _POINTED_AT.search(text, *customer)  # "药品追溯那个项目": a project described
+    ):
+        return None, None, contact
     return text[customer[0] : customer[1]], customer, contact
 
 
+_POINTED_AT = re.compile(r"(?:那个|这个|那|这)$")
+"""A name ending in "that" / "this" describes something ("药品追溯那个项目", the traceability
+project), where a company is named ("星辰那个项目" is read from the rep's book first)."""
 _DEPARTMENT = re.compile(r"(?:[\u3400-\u9fff]{1,3}了)?[\u3400-\u9fff]{1,4}[部科处]")
 """采购部, 设备科, 财务处: a department of the customer, never the customer."""
 _GOING = re.compile(r"去(?=[\u3400-\u9fff]{4})")
@@ -2313,6 +2408,15 @@ _AFTER_CUSTOMER = re.compile(
 )
 
 
+_A_VERB = re.compile(
+    r"(?!(?:Ahmed|Mohammed|Mohamed|Muhammed|Muhammad|Saeed|Zayed|Javed|Rasheed|Waheed|Fareed"
+    r"|Hameed|Majeed|Rashed|Sterling|Fleming|Manning|Channing|Irving|Ewing)$)"
+    r"[A-Z][a-z]{2,}(?:ed|ing)"
+)
+"""One capitalised word that is a verb opening a sentence ("Sized it at US$64k"), not a
+name; the names of that shape a rep is likely to write are let through."""
+
+
 def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     """A title or a name right after the customer ("Globex CFO", "Acme, Wang wants ..."),
     or a name starting the clause after the customer's."""
@@ -2330,7 +2434,7 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     if match is None:
         return None
     name = match.group("name")
-    if _nobody(name, rx) or rx.titles.fullmatch(name):
+    if _nobody(name, rx) or rx.titles.fullmatch(name) or _A_VERB.fullmatch(name):
         return None
     if not _without_legal(name, rx):
         return None  # "called Acme Ltd": "Ltd" is nobody

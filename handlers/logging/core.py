@@ -44,6 +44,7 @@ from store.known_names import KNOWN_NAMES_CAP
 from store.loaded import attach, record_columns
 from store.models import Activity, ActivityKind, Company, Contact, Deal, Task
 from store.people import Person, hold, people_column, people_of
+from store.pipeline import Pipeline
 from store.prepared import read
 from store.search import LATIN_CUTOFF, company_hits, search
 from store.undo import UndoLog
@@ -109,6 +110,7 @@ def plan_from(parsed: ParsedLog, ctx: Context) -> Plan:
         reason=parsed.reason,
         activity_at=parsed.activity_at,
         more=list(parsed.customers[1:]),
+        stage_forward_only=parsed.stage_forward_only,
     )
 
 
@@ -414,6 +416,7 @@ async def update_deal(ctx: Context, plan: Plan) -> None:
         ctx.reply_text(line)
     deal = await records.get(Deal, plan.deal_id, for_update=True)
     old_amount = shown_money(ctx, deal.amount_cents, deal.currency, deal.owner_id)
+    _keep_stage_unless_forward(plan, deal, pipeline)
     if plan.amount:
         cents = int(plan.amount * 100)
         currency = plan.currency or deal.currency  # never re-priced in another currency
@@ -536,6 +539,14 @@ def _occurred(plan: Plan, sent: datetime) -> datetime:
     return min(said, sent)
 
 
+def _keep_stage_unless_forward(plan: Plan, deal: Deal, pipeline: Pipeline) -> None:
+    """An implied stage ("called Acme, quoted $120k": proposal) moves the deal only forward:
+    a deal already in negotiation is not sent back to proposal by a quote mentioned again.
+    A stage the rep names ("moved back to proposal") is not implied and moves it anyway."""
+    if plan.stage and plan.stage_forward_only and not pipeline.goes_forward(deal.stage, plan.stage):
+        plan.stage = None
+
+
 async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog) -> Deal | None:
     if not (plan.amount or plan.stage):
         return None
@@ -569,6 +580,7 @@ async def _apply_deal(ctx: Context, plan: Plan, company: Company, undo: UndoLog)
         "expected_close",
     )
     plan.was = DealBefore(deal.stage, deal.amount_cents, deal.currency)
+    _keep_stage_unless_forward(plan, deal, pipeline)
     if cents is not None:
         # An existing deal keeps its currency unless the message names another (asked first).
         currency = plan.currency or deal.currency

@@ -50,6 +50,7 @@ class Plan:
     activity_at: datetime | None = None  # a past day the message names
     more: list[str] = field(default_factory=list)  # the next customers of the message
     amount_ok: bool = False  # a big amount change was confirmed
+    stage_forward_only: bool = False  # implied ("quoted"): never moves a deal back
     was: DealBefore | None = None  # set while saving; not stored
 
     def to_json(self) -> dict[str, Any]:
@@ -73,6 +74,7 @@ class Plan:
             "activity_at": self.activity_at.isoformat() if self.activity_at else None,
             "more": list(self.more),
             "amount_ok": self.amount_ok,
+            "stage_forward_only": self.stage_forward_only,
         }
 
     @classmethod
@@ -99,6 +101,7 @@ class Plan:
             activity_at=_when(data, "activity_at"),
             more=_texts(data, "more"),
             amount_ok=data.get("amount_ok") is True,
+            stage_forward_only=data.get("stage_forward_only") is True,
         )
 
     def next_customer(self) -> Plan:

@@ -115,6 +115,10 @@ async def on_text(ctx: Context) -> None:
     if parsed.activity is None and parsed.follow_up is None:
         # "Acme deal to negotiation", "星辰项目赢单", "Globex deal 80万": a deal update, not a log.
         plan.intent = "deal"
+    elif plan.intent == "task" and (plan.amount or plan.stage):
+        # "Globex moved to negotiation, send the contract by Friday": the move and the to-do
+        # both, as a note with its follow-up; a to-do alone would drop the move.
+        plan.intent, plan.activity = "log", "note"
     await core.advance(ctx, plan)
 
 
