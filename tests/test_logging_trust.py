@@ -471,3 +471,13 @@ async def test_a_quote_mentioned_again_does_not_send_a_deal_back(bot, ws):
     r = await ws.na.send("拜访了华信电子有限公司，已报价")
     assert "已记录：拜访 · 华信电子有限公司" in r.text
     assert (await deal_of(bot, big)).stage == "negotiation"
+
+
+async def test_a_known_short_form_after_another_name_is_asked_about(bot, ws):
+    before = await count(bot, Activity)
+    r = await ws.li.send("New lead: Orion Globex Shipping, met their MD Arjun Rao, wants a demo")
+    assert "Which customer do you mean by “Orion Globex Shipping”?" in r.text
+    assert await count(bot, Activity) == before
+    await ws.li.send("/cancel")
+    r = await ws.li.send("Visited Globex today, met Helen")  # the sentence's verb before it
+    assert "✅ Logged: Visit · Globex Corporation" in r.text

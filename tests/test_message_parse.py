@@ -641,3 +641,23 @@ def test_a_project_described_is_no_customer():
 def test_an_implied_stage_moves_only_forward(text, stage, forward_only):
     log = parse(text, KNOWN)
     assert (log.stage, log.stage_forward_only) == (stage, forward_only)
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("把报价单email给了星辰科技的Kevin，总价42万元", "Kevin"),  # 的 and a Latin name
+        ("Lost Acme Ltd. Their FD rang yesterday, they went local", "FD"),
+        ("met Acme Ltd's MD Arjun Rao today", "Arjun Rao"),
+    ],
+)
+def test_who_was_spoken_to(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_a_short_form_inside_another_name_is_not_that_customer():
+    known = ["Pacific Rim Logistics"]
+    assert parse("New lead: Sunda Pacific Shipping, met their MD", known).customer == (
+        "Sunda Pacific Shipping"
+    )
+    assert parse("Visited Pacific today, met Marcus", known).customer == "Pacific Rim Logistics"

@@ -1670,6 +1670,7 @@ def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str,
         if not _whole_word(lower, start, variant):
             continue
         goes_on: str | None = None  # what the text goes on with, read once per occurrence
+        named_before: str | None = None
         for name, strength in index.owners[variant]:
             key = (len(variant), strength == 3, -start)
             if best is not None and key < best:
@@ -1679,6 +1680,10 @@ def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str,
                     goes_on = _goes_on_as(text, start + len(variant), rx)
                 if goes_on and not _rest_of(name, variant).startswith(goes_on):
                     continue  # "Globex Logistics" is not Globex Corporation
+                if named_before is None:
+                    named_before = _name_word_before(text, start, rx)
+                if named_before and f"{named_before} {variant}" not in name.lower():
+                    continue  # "Sunda Pacific Shipping" is not Pacific Rim Logistics
             if best is None or key > best:
                 best, owners = key, {name}
             elif key == best:
@@ -1764,6 +1769,20 @@ def _variants(name: str, rx: _Compiled) -> tuple[tuple[str, int], ...]:
     for short in _short_forms(core):
         out.setdefault(short.lower(), 0)
     return tuple(sorted(out.items(), key=lambda item: -item[1]))
+
+
+_WORD_BEFORE = re.compile(r"([A-Z][a-z]+)[ \t]$")
+
+
+def _name_word_before(text: str, start: int, rx: _Compiled) -> str:
+    """The capitalised word right before ``start``, lower-cased, when it may be part of a
+    name ("Sunda" in "Sunda Pacific Shipping": the short form is then part of another
+    name); "" for none, or for a verb opening the sentence ("Visited Pacific") or a word
+    that is never a name."""
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    if before is None or _nobody(before.group(1), rx):
+        return ""
+    return before.group(1).lower()
 
 
 def _goes_on_as(text: str, end: int, rx: _Compiled) -> str:
@@ -2403,8 +2422,8 @@ def _nobody(name: str, rx: _Compiled) -> bool:
 
 
 _AFTER_CUSTOMER = re.compile(
-    rf"(?:['’]s)?[ \t]*(?:[,，;；:：.。\-–—][ \t]*)?(?P<name>{_NAME_WORDS})"
-    r"(?=[ \t]+[a-z]|[ \t]*[,.;:!?]|[ \t]*$)"
+    rf"(?:['’]s|的)?[ \t]*(?:[,，;；:：.。\-–—][ \t]*)?(?P<name>{_NAME_WORDS})"
+    r"(?=[ \t]+[a-z]|[ \t]*[,.;:!?，。；：！？]|[ \t]*$|[\u3400-\u9fff])"
 )
 
 
