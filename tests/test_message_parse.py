@@ -557,6 +557,8 @@ def test_why_it_was_won_or_lost(text, stage, reason):
         ("去杭州远景电子参观了一下 他们的产线不错", "杭州远景电子"),  # the going is not the name
         ("Harbor Robotics intro call, nice people", "Harbor Robotics"),  # nor the purpose
         ("青岛远洋机械拜访 对接了设备部", None),  # a department is nobody's company
+        ("拜访了新客户 对接了IT部门", None),
+        ("市第一人民医院设备科刘科长来电", "市第一人民医院"),  # 医院, then its 设备科
     ],
 )
 def test_a_new_customers_name_is_only_the_name(text, customer):

@@ -1591,8 +1591,9 @@ def _customer(
 _POINTED_AT = re.compile(r"(?:那个|这个|那|这)$")
 """A name ending in "that" / "this" describes something ("药品追溯那个项目", the traceability
 project), where a company is named ("星辰那个项目" is read from the rep's book first)."""
-_DEPARTMENT = re.compile(r"(?:[\u3400-\u9fff]{1,3}了)?[\u3400-\u9fff]{1,4}[部科处]")
-"""采购部, 设备科, 财务处: a department of the customer, never the customer."""
+_DEPARTMENT_WORD = r"[\u3400-\u9fffA-Za-z]{1,4}(?:部门|部|科|处)"
+"""采购部, 设备科, 财务处, IT部门: a department of the customer, never the customer."""
+_DEPARTMENT = re.compile(rf"(?:[\u3400-\u9fff]{{1,3}}了)?{_DEPARTMENT_WORD}")
 _GOING = re.compile(r"去(?=[\u3400-\u9fff]{4})")
 _TRAILING_PURPOSE = re.compile(
     r"[ \t]+(?:intro|introduction|kickoff|kick-off|catch-up|catchup|sync|follow-up)$"
@@ -2194,9 +2195,7 @@ def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | No
         cut = person[0]
         while cut > start and text[cut - 1] in "的 \t":
             cut -= 1
-        department = _DEPARTMENT_END.search(text, start, cut)
-        if department is not None and department.start() - start >= 2:
-            cut = department.start()
+        cut = _before_department(text, start, cut, rx)
         return ((start, cut) if cut - start >= 2 else None), person
     stop = rx.stop.search(text, start + 2, end) if end - start > 2 else None
     cut = stop.start() if stop else end
@@ -2204,7 +2203,23 @@ def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | No
 
 
 _A_TRIP = re.compile(r"[一两几]?[趟个家]+")
-_DEPARTMENT_END = re.compile(r"的?[\u4e00-\u9fffA-Za-z]{1,4}(?:科|部门|部|处)$")
+
+
+def _before_department(text: str, start: int, cut: int, rx: _Compiled) -> int:
+    """Where the company ends when a department closes ``text[start:cut]``: "星辰科技采购部"
+    -> 星辰科技. Of the places a department may start, the first that leaves the company
+    ending on a word companies end with ("市第一人民医院设备科": 医院, where 医院设备科 would
+    also read as a department), else the first; ``cut`` when there is none."""
+    places = [
+        at for at in range(start + 2, cut) if _DEPARTMENT_END.fullmatch(text, at, cut) is not None
+    ]
+    for at in places:
+        if rx.generic_end.search(text, start, at) or rx.legal_end.search(text, start, at):
+            return at
+    return places[0] if places else cut
+
+
+_DEPARTMENT_END = re.compile(rf"的?{_DEPARTMENT_WORD}$")
 
 
 def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None:
