@@ -68,6 +68,7 @@ SETS = (
     "heldout7",
     "heldout8",
     "heldout9",
+    "heldout10",
 )
 
 

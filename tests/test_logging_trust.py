@@ -481,3 +481,14 @@ async def test_a_known_short_form_after_another_name_is_asked_about(bot, ws):
     await ws.li.send("/cancel")
     r = await ws.li.send("Visited Globex today, met Helen")  # the sentence's verb before it
     assert "✅ Logged: Visit · Globex Corporation" in r.text
+
+
+async def test_a_known_name_said_in_passing_gets_no_log(bot, ws):
+    before = await count(bot, Activity)
+    r = await ws.li.send(
+        "walked into Lion Bakeries yesterday after my Globex Corporation call got pushed, "
+        "owner wants a quote"
+    )
+    assert "Globex" not in r.text
+    assert "Lion Bakeries" in r.text  # the new one is offered, nothing logged yet
+    assert await count(bot, Activity) == before

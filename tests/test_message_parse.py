@@ -663,3 +663,44 @@ def test_a_short_form_inside_another_name_is_not_that_customer():
         "Sunda Pacific Shipping"
     )
     assert parse("Visited Pacific today, met Marcus", known).customer == "Pacific Rim Logistics"
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        # a known name said in passing, after the company a verb names
+        ("walked into Lion Bakeries yesterday after my Globex call got pushed", "Lion Bakeries"),
+        (
+            "inbound call from a Sarah Blake at Fenwick & Rowe, found us via the Globex case study",
+            "Fenwick & Rowe",
+        ),
+        ("去了华信电气 不是华信电子有限公司 见了何经理", "华信电气"),
+        # and where it is the customer after all
+        ("met Mr. Tan at Acme Ltd, he's the new plant manager", "Acme Ltd"),
+        ("called Helen Carter, Globex Corporation wants a quote", "Globex Corporation"),
+    ],
+)
+def test_a_known_name_in_passing_is_not_the_customer(text, customer):
+    log = parse(text, KNOWN)
+    assert log.customer == customer
+    assert log.customers in ((), (customer,))  # nor a second customer logged
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("和小王一起去了星辰科技，见了他们采购部的周经理", "周经理"),  # 小王 is ours
+        ("和张总一起吃了饭，星辰科技的", "张总"),  # a meal with theirs
+        ("Went with Li to Acme Ltd this morning. Met their procurement head, Mr Tan.", "Mr Tan"),
+        ("Visited Acme Ltd. Met Daniel Koh, their ops manager. The MD was away.", "Daniel Koh"),
+    ],
+)
+def test_a_colleague_is_not_the_contact_and_a_name_beats_its_title(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_a_time_gone_by_today_is_not_tomorrows_follow_up():
+    assert parse("visited Acme Ltd this morning (early start, 8am)", KNOWN).follow_up is None
+    assert parse("called Acme Ltd, call back at 8am", KNOWN).follow_up == at(19, 8)
+    log = parse("星辰科技问交货期能不能提前到12月初，明天下午3点前给她回复", KNOWN)
+    assert log.follow_up == at(19, 15)  # the rep's answer, not the date they asked for

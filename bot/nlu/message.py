@@ -770,9 +770,10 @@ def parse_log(
     if money is not None:
         blanked = _blank(blanked, [(money.start, money.end)])
 
-    customer, customer_span, contact = _customer(blanked, known_customers, rx)
+    ours = _our_side(blanked)
+    customer, customer_span, contact = _customer(_blank(blanked, ours), known_customers, rx)
     if contact is None:
-        contact = _contact(blanked, customer_span, rx)
+        contact = _contact(_blank(blanked, ours), customer_span, rx)
     if contact is not None:
         contact = _whole_person(blanked, contact, rx)
     said_when = future_starts + [span[0] for _, span in impossible]
@@ -804,6 +805,24 @@ def parse_log(
         problems=tuple(problems),
         stage_forward_only=stage_found is not None and _implied(blanked, stage_found[0], rx),
     )
+
+
+_OUR_SIDE = re.compile(
+    r"(?:和|跟|同|与)(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加)"
+    r"|\b(?i:went|came|go|going|drove)\s+with\s+(?P<en>[A-Z][a-z]+)(?=\s+to\b)"
+    r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
+)
+
+
+def _our_side(text: str) -> list[Span]:
+    """Where a colleague who came along is named ("和小王一起去了…", "went with Li to
+    Merlion", "Zhang and I did a joint call"): one of ours, never the customer's contact."""
+    return [
+        match.span(group)
+        for match in _OUR_SIDE.finditer(text)
+        for group in ("cn", "en", "first")
+        if match.group(group) is not None
+    ]
 
 
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
@@ -1152,8 +1171,22 @@ def _follow_up(
             continue
         if _theirs(text, _clause_of(date.start, clauses), date):
             continue
+        if (
+            _BARE_CLOCK.fullmatch(text[date.start : date.end].strip())
+            and date.at.date() > now.date()
+        ):
+            continue  # "visited Merlion this morning (early start, 8am)": gone by, not tomorrow
         return date
     return None
+
+
+_BARE_CLOCK = re.compile(
+    r"(?:at\s+)?\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)?"
+    r"|(?:上午|下午|早上|晚上|中午)?[\d一二两三四五六七八九十]+[点时](?:半|\d+分?)?",
+    re.IGNORECASE,
+)
+"""A time of day said with no day: past already today, the reader rolls it to tomorrow,
+which only a follow-up cue ("call back at 8am") makes the rep's next step."""
 
 
 def _not_taken_back(text: str, dates: list[_Date], rx: _Compiled) -> list[_Date]:
@@ -1470,7 +1503,9 @@ def _more_customers(
             break
         if hit[0] not in names:  # several known names fit it: leave it to the one customer
             break
-        if all(hit[0] != name for _, name in found):
+        if first not in names and _in_passing(text, hit[1], span, names, rx):
+            pass  # "… after my Camden call got pushed": mentioned, not logged
+        elif all(hit[0] != name for _, name in found):
             found.append((hit[1][0], hit[0]))
         rest = _blank(rest, [hit[1]])
     if len(found) == 1:
@@ -1548,9 +1583,13 @@ def _customer(
             # The verb heuristics still find the person: "met Sarah Lee at Globex", and
             # "call w Grace Teo (Merlion Eng)", where they took her for the customer.
             run, person = _customer_by_verb(text, rx)
+            span = _typed_on(text, hit[1], hit[0])
+            if run is not None and _in_passing(text, span, run, names, rx):
+                # "walked into Lion City Bakeries … after my Camden call got pushed": the
+                # company the verb names, new to the rep, not the known one said in passing.
+                return text[run[0] : run[1]], run, person
             if person is None and run is not None and _a_name(text, run, names, rx):
                 person = run
-            span = _typed_on(text, hit[1], hit[0])
             if person is not None and (person[1] <= span[0] or person[0] >= span[1]):
                 return hit[0], span, person
             return hit[0], span, None
@@ -1635,6 +1674,38 @@ def _typed_on(text: str, span: Span, name: str) -> Span:
             break  # neither the word with a typo nor its short form ("Merlion Eng")
         end = typed.end()
     return span[0], end
+
+
+def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _Compiled) -> bool:
+    """Whether a known name at ``known`` is only mentioned, after the company a verb names
+    earlier at ``run``: that company is not known (nor a person's name, unless a verb of
+    going there names it: "walked into Lion City Bakeries"), and no verb names the known one
+    ("after my Camden call got pushed", "found us via the Thames case study")."""
+    if run[1] > known[0]:
+        return False
+    written = text[run[0] : run[1]]
+    whole = _match_known(written, names, rx)
+    if whole is not None and whole[1] == (0, len(written)):
+        return False  # the verb names a known one too
+    if _a_name(text, run, names, rx) and not _WENT_INTO.search(text, 0, run[0]):
+        return False
+    before = text[max(0, known[0] - 24) : known[0]]
+    if _JOINED_BEFORE.search(before) or _AT_A_COMPANY.search(before):
+        return False  # "… and then Globex": a second customer; "Mr. Tan at Merlion": theirs
+    return not any(
+        not before[cue.end() :].strip() for cue in rx.customer_after.finditer(before)
+    )  # "called Camden": named by a verb of its own, not in passing
+
+
+_AT_A_COMPANY = re.compile(r"(?:\b(?:at|from|of|with|w/?|for)|@|的)\s*$", re.IGNORECASE)
+_JOINED_BEFORE = re.compile(r"(?:和|与|及|、|&|\band(?:\s+then)?|\bthen|\bplus)\s*$", re.IGNORECASE)
+
+
+_WENT_INTO = re.compile(
+    r"\b(?:walked\s+in(?:to|\s+to)|visited|popped\s+into|dropped\s+in(?:to|\s+at|\s+on)"
+    r"|dropped\s+by|stopped\s+by|went\s+to)\s+$",
+    re.IGNORECASE,
+)
 
 
 def _a_name(text: str, span: Span, names: tuple[str, ...], rx: _Compiled) -> bool:
@@ -2386,9 +2457,10 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     if role is not None and outside(role.span()):
         candidates.append(role.span())
     for match in _NAME_WITH_ROLE.finditer(text):  # "Sarah Hughes (facilities mgr)"
-        named = match.span("name")
-        a_role = match.group("dept") or rx.titles.search(match.group("role") or "")
-        if a_role and outside(named) and not _nobody(match.group("name"), rx):
+        named = _past_nobody(text, match.span("name"), rx)  # "Met Daniel Koh, their …"
+        said = match.group("role") or match.group("role2") or ""
+        a_role = match.group("dept") or rx.titles.search(said)
+        if a_role and named and outside(named) and not _nobody(text[named[0] : named[1]], rx):
             candidates.append(named)
             break
     for match in rx.titles.finditer(text):
@@ -2409,11 +2481,22 @@ _TITLED_NAME = re.compile(rf"[ \t]+(?P<name>{_NAME_WORDS})\b")
 _NAME_WITH_ROLE = re.compile(
     rf"(?<![A-Za-z])(?P<name>{_NAME_WORDS})"
     r"(?:[ \t]*\((?P<role>[^()]{2,30})\)"
+    r"|,[ \t]+(?i:their|the|its)[ \t]+(?P<role2>[^,;.()]{2,30})"
     r"|[ \t]+(?:in|from)[ \t]+(?P<dept>(?i:finance|procurement|purchasing|IT|ops|operations"
     r"|legal|HR|sales|marketing|engineering|accounts))[ \t]+(?i:says|said|wants|asked|thinks))"
 )
-"""A person with their role beside the name: "Sarah Hughes (facilities mgr)", "Emily in
-finance says"."""
+"""A person with their role beside the name: "Sarah Hughes (facilities mgr)", "Andrew Foo,
+their COO", "Emily in finance says"."""
+
+
+def _past_nobody(text: str, span: Span, rx: _Compiled) -> Span | None:
+    """``span`` without the capitalised words that name nobody at its start ("Met" in "Met
+    Daniel Koh"); None when nothing is left."""
+    start, end = span
+    for word in _WORD.finditer(text, start, end):
+        if not _nobody(word.group(), rx):
+            return (word.start(), end)
+    return None
 
 
 def _titled_name(text: str, end: int, rx: _Compiled) -> Span | None:
