@@ -704,3 +704,28 @@ def test_a_time_gone_by_today_is_not_tomorrows_follow_up():
     assert parse("called Acme Ltd, call back at 8am", KNOWN).follow_up == at(19, 8)
     log = parse("星辰科技问交货期能不能提前到12月初，明天下午3点前给她回复", KNOWN)
     assert log.follow_up == at(19, 15)  # the rep's answer, not the date they asked for
+
+
+def test_an_email_that_came_in_is_logged_not_a_to_do():
+    log = parse(
+        "Email in this morning from Grace Wong (F&B director, Acme Ltd): quote by Fri", KNOWN
+    )
+    assert (log.activity, log.task, log.contact) == ("email", False, "Grace Wong")
+    assert parse("email Helen at Acme Ltd tomorrow", KNOWN).task is True  # one to send
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "补记" says the log is late, not that it is a note
+        ("补记一下昨天的：昨天下午去了星辰科技，是财务吴经理接待的", {"activity": "visit"}),
+        ("明天上午9点半去一家新客户盛达机电，见他们设备科的郑科长", {"customer": "盛达机电"}),
+        (
+            "Yesterday's: did a joint call with Acme Ltd at 4pm. Rachel Teo (head of ops) led it",
+            {"follow_up": None, "contact": "Rachel Teo"},
+        ),
+    ],
+)
+def test_what_a_late_log_says(text, expected):
+    log = parse(text, KNOWN)
+    assert {key: getattr(log, key) for key in expected} == expected

@@ -1171,15 +1171,20 @@ def _follow_up(
             continue
         if _theirs(text, _clause_of(date.start, clauses), date):
             continue
-        if (
-            _BARE_CLOCK.fullmatch(text[date.start : date.end].strip())
-            and date.at.date() > now.date()
+        if _BARE_CLOCK.fullmatch(text[date.start : date.end].strip(" \t.,;")) and (
+            date.at.date() > now.date()  # "this morning (early start, 8am)": gone by
+            or _DONE_IN_CLAUSE.search(text, _clause_of(date.start, clauses)[0], date.start)
         ):
-            continue  # "visited Merlion this morning (early start, 8am)": gone by, not tomorrow
+            continue  # "did a joint call with Orchard Retail at 4pm": when it was, not next
         return date
     return None
 
 
+_DONE_IN_CLAUSE = re.compile(
+    r"\b(?i:did|had|held|called|met|visited|rang|phoned|spoke|talked|dropped)\b"
+)
+"""A deed done earlier in the clause: a bare time after it says when ("did a joint call with
+Orchard Retail at 4pm"). English only: Chinese says the time before the deed."""
 _BARE_CLOCK = re.compile(
     r"(?:at\s+)?\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)?"
     r"|(?:上午|下午|早上|晚上|中午)?[\d一二两三四五六七八九十]+[点时](?:半|\d+分?)?",
@@ -1372,6 +1377,7 @@ _TO_VERB = re.compile(
 )
 
 
+_RECEIVED = re.compile(r"[ \t]+(?:in|from|came|arrived|received)\b", re.IGNORECASE)
 _DATED_RIGHT_AFTER = 2
 """Characters between an activity's noun and a future date that says when it will be."""
 
@@ -1382,8 +1388,8 @@ def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[i
     Man @ Kowloon Elec - their board meets mon 23rd" is a call had: "call w" is one only
     with a date in its own phrase ("call w Bob tmr 3pm")."""
     word = _norm(match.group())
-    if word not in _BASE_FORMS:
-        return False
+    if word not in _BASE_FORMS or _RECEIVED.match(text, match.end()):
+        return False  # "Email in this morning from Grace": one that came, not one to send
     if any(0 < start - match.end() <= _DATED_RIGHT_AFTER for start in future):
         return True  # "kickoff call next Wed 2pm", "mtg tmrw 2:30pm": one booked, not had
     before = text[clause[0] : match.start()]
@@ -2459,7 +2465,7 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     for match in _NAME_WITH_ROLE.finditer(text):  # "Sarah Hughes (facilities mgr)"
         named = _past_nobody(text, match.span("name"), rx)  # "Met Daniel Koh, their …"
         said = match.group("role") or match.group("role2") or ""
-        a_role = match.group("dept") or rx.titles.search(said)
+        a_role = match.group("dept") or rx.titles.search(said) or _A_ROLE.search(said)
         if a_role and named and outside(named) and not _nobody(text[named[0] : named[1]], rx):
             candidates.append(named)
             break
@@ -2487,6 +2493,11 @@ _NAME_WITH_ROLE = re.compile(
 )
 """A person with their role beside the name: "Sarah Hughes (facilities mgr)", "Andrew Foo,
 their COO", "Emily in finance says"."""
+_A_ROLE = re.compile(
+    r"\b(?:head|lead|manager|mgr|director|chief|officer|owner|founder|partner|buyer)\b",
+    re.IGNORECASE,
+)
+"""A word that makes the words beside a name a role ("head of store ops")."""
 
 
 def _past_nobody(text: str, span: Span, rx: _Compiled) -> Span | None:
