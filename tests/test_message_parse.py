@@ -691,6 +691,9 @@ def test_a_known_name_in_passing_is_not_the_customer(text, customer):
     [
         ("和小王一起去了星辰科技，见了他们采购部的周经理", "周经理"),  # 小王 is ours
         ("和张总一起吃了饭，星辰科技的", "张总"),  # a meal with theirs
+        ("去了星辰科技，赵总临时有事没在，是财务吴经理接待的", "吴经理"),  # theirs, away
+        ("到星辰科技拜访，就等刘总签字，刘总这次出差了没见到，见了王经理", "王经理"),
+        ("打电话给星辰科技何总 他出差了 3天后再联系", "何总"),  # away, but on the phone
         ("Went with Li to Acme Ltd this morning. Met their procurement head, Mr Tan.", "Mr Tan"),
         ("Visited Acme Ltd. Met Daniel Koh, their ops manager. The MD was away.", "Daniel Koh"),
     ],

@@ -770,9 +770,13 @@ def parse_log(
     if money is not None:
         blanked = _blank(blanked, [(money.start, money.end)])
 
-    ours = _our_side(blanked)
-    customer, customer_span, contact = _customer(_blank(blanked, ours), known_customers, rx)
+    ours, away = _not_met(blanked)
+    customer, customer_span, contact = _customer(blanked, known_customers, rx)
+    if contact is not None and any(s < contact[1] and contact[0] < e for s, e in ours + away):
+        contact = None
     if contact is None:
+        contact = _contact(_blank(blanked, ours + away), customer_span, rx)
+    if contact is None and away:  # "打电话给星辰科技，张总不在": no one else, still them
         contact = _contact(_blank(blanked, ours), customer_span, rx)
     if contact is not None:
         contact = _whole_person(blanked, contact, rx)
@@ -807,22 +811,33 @@ def parse_log(
     )
 
 
-_OUR_SIDE = re.compile(
+_CN_TITLED = r"[\u3400-\u9fff]{1,2}(?:总监|总|经理|主任|科长|处长|部长|老板|工)"
+_NOT_MET = re.compile(
     r"(?:和|跟|同|与)(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加)"
     r"|\b(?i:went|came|go|going|drove)\s+with\s+(?P<en>[A-Z][a-z]+)(?=\s+to\b)"
     r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
+    rf"|(?P<away>{_CN_TITLED})(?=[^，。,;；!！他她\s]{{0,4}}?(?:没在|不在|出差|没来|请假|有事))"
+    rf"|没(?:见到|碰到|见着)(?P<unseen>{_CN_TITLED})"
 )
 
 
-def _our_side(text: str) -> list[Span]:
-    """Where a colleague who came along is named ("和小王一起去了…", "went with Li to
-    Merlion", "Zhang and I did a joint call"): one of ours, never the customer's contact."""
-    return [
-        match.span(group)
-        for match in _OUR_SIDE.finditer(text)
-        for group in ("cn", "en", "first")
-        if match.group(group) is not None
-    ]
+def _not_met(text: str) -> tuple[list[Span], list[Span]]:
+    """Where someone is named who is not the customer's person the rep dealt with: a
+    colleague who came along ("和小王一起去了…", "went with Li to Merlion", "Zhang and I did a
+    joint call"), and theirs who was away ("赵总临时有事没在，是财务吴经理接待的", "刘总这次出差了
+    没见到"): (ours, away), each wherever the same name is written again ("等刘总签字 …
+    刘总出差了")."""
+
+    def everywhere(groups: tuple[str, ...]) -> list[Span]:
+        named = {
+            match.group(group)
+            for match in _NOT_MET.finditer(text)
+            for group in groups
+            if match.group(group) is not None
+        }
+        return [found.span() for name in named for found in re.finditer(re.escape(name), text)]
+
+    return everywhere(("cn", "en", "first")), everywhere(("away", "unseen"))
 
 
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
