@@ -174,6 +174,9 @@ ENGLISH = [
     ("Monday morning", WED, "2026-11-23 09:00", T),
     ("tonight 8pm", WED, "2026-11-18 20:00", T),
     ("next week", WED, "2026-11-23 09:00", D),
+    ("thurs next week", WED, "2026-11-26 09:00", D),  # that week's, not this week's
+    ("next week Thursday", WED, "2026-11-26 09:00", D),
+    ("Friday of next week 3pm", WED, "2026-11-27 15:00", T),
     ("in 3 days", WED, "2026-11-21 09:00", D),
     ("Dec 3", WED, "2026-12-03 09:00", D),
     ("3 Dec 2026 3pm", WED, "2026-12-03 15:00", T),

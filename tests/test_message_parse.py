@@ -732,3 +732,21 @@ def test_an_email_that_came_in_is_logged_not_a_to_do():
 def test_what_a_late_log_says(text, expected):
     log = parse(text, KNOWN)
     assert {key: getattr(log, key) for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("Lunch with Harbour Point Hotels' GM Kelvin Ong yesterday", "Harbour Point Hotels"),
+        ("tried calling Oakridge Freight, no answer, try again tmr", "Oakridge Freight"),
+        ("第一次打给德美五金,老板不在,下周一再打", "德美五金"),  # "the first time" is nobody
+        ("新客户凯达仓储 电话聊了 对方在找WMS", "凯达仓储"),  # nor "new client"
+    ],
+)
+def test_a_new_customer_is_the_name_alone(text, customer):
+    assert parse(text).customer == customer
+
+
+def test_qualified_now_is_a_stage():
+    log = parse("Acme Ltd call went well, qualified now.", KNOWN)
+    assert (log.stage, log.stage_forward_only) == ("qualified", True)

@@ -859,7 +859,39 @@ def _pieces(ctx: _Ctx) -> list[_Piece]:
             kept.append(piece)
     if "after" in text.lower():
         kept = _after_that(kept, text)
+    if "week" in text.lower():
+        kept = _weekday_of_week(kept, ctx)
     return kept
+
+
+_EN_WEEK_ONLY = re.compile(r"(?P<mod>next|this|coming|the\s+following|following)\s+week", re.I)
+_EN_WEEKDAY_ONLY = re.compile(rf"(?:{_WD_FULL}|{_WD_ABBR})\.?", re.I)
+_WEEK_GLUE = re.compile(r"[ \t]*(?:,|of)?[ \t]*", re.I)
+
+
+def _weekday_of_week(pieces: list[_Piece], ctx: _Ctx) -> list[_Piece]:
+    """ "follow up thurs next week", "next week Thursday": that week's Thursday, one date, not
+    this week's Thursday and next Monday side by side."""
+    text = ctx.text
+    merged: list[_Piece] = []
+    i = 0
+    while i < len(pieces):
+        pair = pieces[i : i + 2]
+        if len(pair) == 2 and _WEEK_GLUE.fullmatch(text, pair[0].end, pair[1].start):
+            words = [text[p.start : p.end].strip() for p in pair]
+            week = next((w for w in words if _EN_WEEK_ONLY.fullmatch(w)), None)
+            weekday = next((w for w in words if _EN_WEEKDAY_ONLY.fullmatch(w)), None)
+            if week is not None and weekday is not None:
+                mod = _EN_WEEK_ONLY.fullmatch(week)
+                assert mod is not None
+                weeks = 0 if mod["mod"].lower() == "this" else 1
+                day = _week_day(ctx.today, weeks, _en_weekday(weekday.rstrip(".")))
+                merged.append(_Piece("date", pair[0].start, pair[1].end, day=day))
+                i += 2
+                continue
+        merged.append(pieces[i])
+        i += 1
+    return merged
 
 
 _EN_AFTER_THAT = re.compile(

@@ -1666,12 +1666,17 @@ def _trimmed(text: str, span: Span) -> Span:
     start, end = span
     if _GOING.match(text, start, end):
         start += 1
+    if (referrer := _REFERRER_FIRST.match(text, start, end)) and end - referrer.end() >= 2:
+        start = referrer.end()  # "新客户凯达仓储 电话聊了": the name after "new client"
     purpose = _TRAILING_PURPOSE.search(text, start, end)
     if purpose is not None and text[start : 1 + start].isupper():
         end = purpose.start()
+    while end > start and text[end - 1] in "'’":
+        end -= 1  # "Harbourveiw Hotels' GM": the possessive's mark is not the name's
     return start, end
 
 
+_REFERRER_FIRST = re.compile(r"(?:新|老|潜在|意向|目标)?客户")
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-z][\w'’.\-]*)")
 
 
@@ -2141,7 +2146,7 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
 
 
 _SPACED_DASH = re.compile(r"[ \t]+[-–—]+[ \t]+")
-_COUNT_FRAGMENT = re.compile(r"[一二两三四五六七八九十几数多0-9]+[次趟下遍回轮]?")
+_COUNT_FRAGMENT = re.compile(r"第?[一二两三四五六七八九十几数多0-9]+[次趟下遍回轮]?")
 """"回访一次", "去一趟", "看两遍": how often, where a name would stand — never a customer."""
 
 
