@@ -750,3 +750,11 @@ def test_a_new_customer_is_the_name_alone(text, customer):
 def test_qualified_now_is_a_stage():
     log = parse("Acme Ltd call went well, qualified now.", KNOWN)
     assert (log.stage, log.stage_forward_only) == ("qualified", True)
+
+
+def test_a_short_form_in_another_proper_name_is_not_that_customer():
+    known = ["Straits Marine Supply", "Pacific Rim Logistics"]
+    log = parse("Read in the Straits Times that Pacific Rim Logistics is being acquired.", known)
+    assert (log.customer, log.customers) == ("Pacific Rim Logistics", ())
+    assert parse("met Straits CFO today", known).customer == "Straits Marine Supply"
+    assert parse("called Straits Marin, all good", known).customer == "Straits Marine Supply"

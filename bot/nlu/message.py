@@ -1776,7 +1776,7 @@ def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str,
             if strength <= 2:
                 if goes_on is None:
                     goes_on = _goes_on_as(text, start + len(variant), rx)
-                if goes_on and not _rest_of(name, variant).startswith(goes_on):
+                if goes_on and not _continues(_rest_of(name, variant), goes_on):
                     continue  # "Globex Logistics" is not Globex Corporation
                 if named_before is None:
                     named_before = _name_word_before(text, start, rx)
@@ -1893,9 +1893,23 @@ def _goes_on_as(text: str, end: int, rx: _Compiled) -> str:
     if industry is not None:
         return industry.group().lower()
     run = _NAME_GOES_ON.match(text, end)
-    if run is None or rx.legal_end.search(run.group()) is None:
+    if run is None:
         return ""
-    return _without_legal(run.group(), rx).lower()
+    if rx.legal_end.search(run.group()) is not None:
+        return _without_legal(run.group(), rx).lower()
+    word = _PLAIN_WORD.match(text, end)  # "the Straits Times": a word of another name
+    if word is None or _nobody(word.group(1), rx) or rx.titles.fullmatch(word.group(1)):
+        return ""  # "Straits CFO", "Globex Today": the known name, then something else
+    return word.group(1).lower()
+
+
+def _continues(rest: str, goes_on: str) -> bool:
+    """Whether the words after a short form go on as the known name does: as written, or
+    typed short or wrong after their first three letters ("Merlion Engg", "Thames Analytcs",
+    "Kowloon Electroncs")."""
+    if rest.startswith(goes_on):
+        return True
+    return len(goes_on) >= 3 and goes_on.isascii() and rest[:3] == goes_on[:3]
 
 
 def _rest_of(name: str, variant: str) -> str:
@@ -1905,6 +1919,7 @@ def _rest_of(name: str, variant: str) -> str:
 
 
 _NAME_GOES_ON = re.compile(r"(?:[ \t]+[A-Z][\w&'’.]*)+")
+_PLAIN_WORD = re.compile(r"[ \t]+([A-Z][a-z]{2,})(?![\w&'’])")
 
 
 def _short_forms(core: str) -> list[str]:
