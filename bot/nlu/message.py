@@ -1524,9 +1524,9 @@ def _more_customers(
             break
         if hit[0] not in names:  # several known names fit it: leave it to the one customer
             break
-        if first not in names and _in_passing(text, hit[1], span, names, rx):
-            pass  # "… after my Camden call got pushed": mentioned, not logged
-        elif all(hit[0] != name for _, name in found):
+        # "… after my Camden call got pushed": mentioned, not logged
+        passing = first not in names and _in_passing(text, hit[1], span, names, rx)
+        if not passing and all(hit[0] != name for _, name in found):
             found.append((hit[1][0], hit[0]))
         rest = _blank(rest, [hit[1]])
     if len(found) == 1:
@@ -1538,7 +1538,9 @@ def _more_customers(
     return tuple(name for _, name in sorted(found)) if len(found) > 1 else ()
 
 
-_JOINED = re.compile(r"\s*(?:和|与|及|、|&|and|then|plus)\s*", re.IGNORECASE)
+_JOIN_WORDS = r"和|与|及|、|&|\band(?:\s+then)?|\bthen|\bplus"
+"""What joins a second customer to the first ("visited A and then B", "A和B")."""
+_JOINED = re.compile(rf"\s*(?:{_JOIN_WORDS})\s*", re.IGNORECASE)
 
 
 def _joined_name(text: str, start: int, rx: _Compiled) -> str | None:
@@ -1724,7 +1726,7 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
 
 
 _AT_A_COMPANY = re.compile(r"(?:\b(?:at|from|of|with|w/?|for)|@|的)\s*$", re.IGNORECASE)
-_JOINED_BEFORE = re.compile(r"(?:和|与|及|、|&|\band(?:\s+then)?|\bthen|\bplus)\s*$", re.IGNORECASE)
+_JOINED_BEFORE = re.compile(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
 
 
 _WENT_INTO = re.compile(
