@@ -723,6 +723,9 @@ def test_an_email_that_came_in_is_logged_not_a_to_do():
         # "补记" says the log is late, not that it is a note
         ("补记一下昨天的：昨天下午去了星辰科技，是财务吴经理接待的", {"activity": "visit"}),
         ("明天上午9点半去一家新客户盛达机电，见他们设备科的郑科长", {"customer": "盛达机电"}),
+        ("刚从星辰科技回来 ERP签了", {"activity": "visit", "customer": "星辰科技"}),
+        ("刚从华光机电那边回来 聊得不错", {"activity": "visit", "customer": "华光机电"}),
+        ("从星辰科技回来的路上想到一件事", {"activity": None}),  # on the way, no visit said
         (
             "Yesterday's: did a joint call with Acme Ltd at 4pm. Rachel Teo (head of ops) led it",
             {"follow_up": None, "contact": "Rachel Teo"},

@@ -1374,10 +1374,17 @@ def _went_to(text: str, customer: Span | None, clauses: list[Span]) -> int | Non
     if customer is None:
         return None
     clause = _clause_of(customer[0], clauses)
+    back = _BACK_FROM.search(text, clause[0], customer[0])
+    if back is not None and _CAME_BACK.match(text, customer[1]):
+        return back.start()  # "刚从蓝海物流回来": back from a visit
     went = _WENT_TO.search(text, clause[0], customer[0])
     if went is None or _DONE.search(text, customer[1], clause[1]) is None:
         return None
     return went.start()
+
+
+_BACK_FROM = re.compile(r"(?:刚|才)从\s*$")
+_CAME_BACK = re.compile(r"\s*(?:那边|那儿|那里)?回来")
 
 
 _BASE_FORMS = frozenset(
