@@ -80,6 +80,9 @@ class DateMatch:
     start: int
     end: int  # text[start:end] is the phrase
     has_time: bool  # False when only a date was said (``at`` then carries the default time)
+    day_said: bool = True
+    """False for a time of day said with no day ("下午", "3点", "at 4pm"): ``at`` is today's,
+    or tomorrow's once today's has passed."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -960,12 +963,12 @@ def _hour_in(hour: int, pod: Pod | None, fixed: bool) -> int:
     return hour
 
 
-def _resolve(group: list[_Piece], ctx: _Ctx, default_time: time) -> _Found | None:
+def _resolve(group: list[_Piece], ctx: _Ctx, default_time: time) -> DateMatch | None:
     start, end = group[0].start, group[-1].end
     by_kind = {p.kind: p for p in group}
     if instant := by_kind.get("instant"):
         assert instant.instant is not None
-        return _Found(DateMatch(instant.instant, start, end, True), anchored=True)
+        return DateMatch(instant.instant, start, end, True)
     date_piece, pod_piece, clock = by_kind.get("date"), by_kind.get("pod"), by_kind.get("clock")
     day = date_piece.day if date_piece is not None else None
     if day is None and all(p.weak for p in group):
@@ -978,23 +981,17 @@ def _resolve(group: list[_Piece], ctx: _Ctx, default_time: time) -> _Found | Non
     elif date_piece is not None and day is not None:
         # Only a date: the default time. A "small hours" word with no number is left out.
         at = _wall(day, default_time.hour, default_time.minute, ctx.zone, default_time.second)
-        return _Found(DateMatch(at, date_piece.start, date_piece.end, False), anchored=True)
+        return DateMatch(at, date_piece.start, date_piece.end, False)
     else:
         return None
     if hour > 24 or minute > 59:
         return None
     if day is not None:
-        return _Found(DateMatch(_wall(day, hour, minute, ctx.zone), start, end, True), True)
+        return DateMatch(_wall(day, hour, minute, ctx.zone), start, end, True)
     at = _wall(ctx.today, hour, minute, ctx.zone)
     if at < ctx.now:
         at = _wall(ctx.today + timedelta(days=1), hour, minute, ctx.zone)
-    return _Found(DateMatch(at, start, end, True), anchored=False)
-
-
-@dataclass(frozen=True, slots=True)
-class _Found:
-    match: DateMatch
-    anchored: bool  # False for a time of day said with no date ("下午", "3点")
+    return DateMatch(at, start, end, True, day_said=False)
 
 
 def _context(text: str, now: datetime) -> _Ctx:
@@ -1004,7 +1001,7 @@ def _context(text: str, now: datetime) -> _Ctx:
     return _Ctx(now=now, zone=zone, today=now.date(), text=text)
 
 
-def _find(text: str, now: datetime, default_time: time) -> list[_Found]:
+def _find(text: str, now: datetime, default_time: time) -> list[DateMatch]:
     ctx = _context(text, now)
     found = (_resolve(g, ctx, default_time) for g in _phrases(_pieces(ctx), text))
     return [f for f in found if f is not None]
@@ -1014,7 +1011,7 @@ def find_all_datetimes(
     text: str, now: datetime, *, default_time: time = time(9, 0)
 ) -> list[DateMatch]:
     """Every date/time phrase in ``text``, in order, each resolved against ``now``."""
-    return [f.match for f in _find(text, now, default_time)]
+    return _find(text, now, default_time)
 
 
 def find_datetime(text: str, now: datetime, *, default_time: time = time(9, 0)) -> DateMatch | None:
@@ -1026,15 +1023,14 @@ def find_datetime(text: str, now: datetime, *, default_time: time = time(9, 0)) 
     which may be the past activity's "上午"), then the last one.
     """
 
-    def rank(item: tuple[int, _Found]) -> tuple[bool, int, int]:
-        index, found = item
-        match = found.match
+    def rank(item: tuple[int, DateMatch]) -> tuple[bool, int, int]:
+        index, match = item
         future = match.at > now if match.has_time else match.at.date() > now.date()
-        specificity = (2 if match.has_time else 1) if found.anchored else 0
+        specificity = (2 if match.has_time else 1) if match.day_said else 0
         return future, specificity, index
 
     found = _find(text, now, default_time)
-    return max(enumerate(found), key=rank)[1].match if found else None
+    return max(enumerate(found), key=rank)[1] if found else None
 
 
 def parse_datetime(text: str, now: datetime, *, default_time: time = time(9, 0)) -> datetime | None:

@@ -540,6 +540,20 @@ class _Compiled:
         )
 
     @functools.cached_property
+    def not_met(self) -> re.Pattern[str]:
+        """See :func:`_not_met`: a colleague along, or theirs away (a surname and a title of
+        the keyword files, as :attr:`cn_person` reads them)."""
+        titles = _union(self._kw.contact_title_suffixes, ignore_case=False)
+        person = f"(?:{self._surnames})(?:{titles})"
+        return re.compile(
+            r"(?:和|跟|同|与)(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加)"
+            r"|\b(?i:went|came|go|going|drove)\s+with\s+(?P<en>[A-Z][a-z]+)(?=\s+to\b)"
+            r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
+            rf"|(?P<away>{person})(?=[^，。,;；!！他她\s]{{0,4}}?(?:没在|不在|出差|没来|请假|有事))"
+            rf"|没(?:见到|见着)(?P<unseen>{person})"
+        )
+
+    @functools.cached_property
     def cn_named(self) -> re.Pattern[str]:
         return re.compile(f"{self._surnames}[\u4e00-\u9fff]{{1,2}}")
 
@@ -720,6 +734,7 @@ class _Date:
     start: int
     end: int
     has_time: bool
+    day_said: bool = True  # False: a time of day alone (bot.nlu.dates.DateMatch)
 
 
 def parse_log(
@@ -770,7 +785,7 @@ def parse_log(
     if money is not None:
         blanked = _blank(blanked, [(money.start, money.end)])
 
-    ours, away = _not_met(blanked)
+    ours, away = _not_met(blanked, rx)
     customer, customer_span, contact = _customer(blanked, known_customers, rx)
     if contact is not None and any(s < contact[1] and contact[0] < e for s, e in ours + away):
         contact = None
@@ -811,39 +826,24 @@ def parse_log(
     )
 
 
-_CN_TITLED = r"[\u3400-\u9fff]{1,2}(?:总监|总|经理|主任|科长|处长|部长|老板|工)"
-_NOT_MET = re.compile(
-    r"(?:和|跟|同|与)(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加)"
-    r"|\b(?i:went|came|go|going|drove)\s+with\s+(?P<en>[A-Z][a-z]+)(?=\s+to\b)"
-    r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
-    rf"|(?P<away>{_CN_TITLED})(?=[^，。,;；!！他她\s]{{0,4}}?(?:没在|不在|出差|没来|请假|有事))"
-    rf"|没(?:见到|见着)(?P<unseen>{_CN_TITLED})"
-)
-
-
 _NOT_MET_HINTS = ("一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见")
-"""Every reading of :data:`_NOT_MET` holds one of these (lower-cased)."""
+"""Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
 
-def _not_met(text: str) -> tuple[list[Span], list[Span]]:
+def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
     """Where someone is named who is not the customer's person the rep dealt with: a
     colleague who came along ("和小王一起去了…", "went with Li to Merlion", "Zhang and I did a
     joint call"), and theirs who was away ("赵总临时有事没在，是财务吴经理接待的", "刘总这次出差了
     没见到"): (ours, away), each wherever the same name is written again ("等刘总签字 …
     刘总出差了")."""
-
     lower = text.lower()
     if not any(hint in lower for hint in _NOT_MET_HINTS):
         return [], []  # a substring test is cheaper than the expression's scan (issue 20)
+    found = list(rx.not_met.finditer(text))
 
     def everywhere(groups: tuple[str, ...]) -> list[Span]:
-        named = {
-            match.group(group)
-            for match in _NOT_MET.finditer(text)
-            for group in groups
-            if match.group(group) is not None
-        }
-        return [found.span() for name in named for found in re.finditer(re.escape(name), text)]
+        named = {match[group] for match in found for group in groups if match[group] is not None}
+        return [place.span() for name in named for place in re.finditer(re.escape(name), text)]
 
     return everywhere(("cn", "en", "first")), everywhere(("away", "unseen"))
 
@@ -1135,7 +1135,7 @@ def _dates(text: str, now: datetime, default_time: time) -> list[_Date]:
     """Every date phrase, left to right; the follow-up is chosen among them below."""
     matches = find_all_datetimes(_slash_days(text, now), now, default_time=default_time)
     matches = matches[:_MAX_DATES]
-    return [_Date(m.at, m.start, m.end, m.has_time) for m in matches]
+    return [_Date(m.at, m.start, m.end, m.has_time, m.day_said) for m in matches]
 
 
 def _slash_days(text: str, now: datetime) -> str:
@@ -1194,7 +1194,7 @@ def _follow_up(
             continue
         if _theirs(text, _clause_of(date.start, clauses), date):
             continue
-        if _BARE_CLOCK.fullmatch(text[date.start : date.end].strip(" \t.,;")) and (
+        if not date.day_said and (
             date.at.date() > now.date()  # "this morning (early start, 8am)": gone by
             or _DONE_IN_CLAUSE.search(text, _clause_of(date.start, clauses)[0], date.start)
         ):
@@ -1208,13 +1208,6 @@ _DONE_IN_CLAUSE = re.compile(
 )
 """A deed done earlier in the clause: a bare time after it says when ("did a joint call with
 Orchard Retail at 4pm"). English only: Chinese says the time before the deed."""
-_BARE_CLOCK = re.compile(
-    r"(?:at\s+)?\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)?"
-    r"|(?:上午|下午|早上|晚上|中午)?[\d一二两三四五六七八九十]+[点时](?:半|\d+分?)?",
-    re.IGNORECASE,
-)
-"""A time of day said with no day: past already today, the reader rolls it to tomorrow,
-which only a follow-up cue ("call back at 8am") makes the rep's next step."""
 
 
 def _not_taken_back(text: str, dates: list[_Date], rx: _Compiled) -> list[_Date]:
@@ -1654,7 +1647,7 @@ def _customer(
     if customer is None and rx.activity.regex.search(text):
         customer = _customer_by_place(text, rx)
     if customer is not None:
-        customer = _trimmed(text, customer)
+        customer = _trimmed(text, customer, rx)
     if (
         customer is None
         or _generic(text, customer, rx)
@@ -1677,14 +1670,14 @@ _TRAILING_PURPOSE = re.compile(
 )
 
 
-def _trimmed(text: str, span: Span) -> Span:
+def _trimmed(text: str, span: Span, rx: _Compiled) -> Span:
     """A new customer's name without the going before it or the purpose after it:
     "去深圳恒泰物流" -> 深圳恒泰物流, "Lion City Robotics intro" -> Lion City Robotics."""
     start, end = span
     if _GOING.match(text, start, end):
         start += 1
-    if (referrer := _REFERRER_FIRST.match(text, start, end)) and end - referrer.end() >= 2:
-        start = referrer.end()  # "新客户凯达仓储 电话聊了": the name after "new client"
+    if end - (named := _past_referrer(text, start, rx)) >= 2:
+        start = named  # "新客户凯达仓储 电话聊了": the name after "new client"
     purpose = _TRAILING_PURPOSE.search(text, start, end)
     if purpose is not None and text[start : 1 + start].isupper():
         end = purpose.start()
@@ -1693,7 +1686,6 @@ def _trimmed(text: str, span: Span) -> Span:
     return start, end
 
 
-_REFERRER_FIRST = re.compile(r"(?:新|老|潜在|意向|目标)?客户")
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-z][\w'’.\-]*)")
 
 
@@ -1730,7 +1722,7 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
     whole = _match_known(written, names, rx)
     if whole is not None and whole[1] == (0, len(written)):
         return False  # the verb names a known one too
-    if _a_name(text, run, names, rx) and not _WENT_INTO.search(text, 0, run[0]):
+    if _a_name(text, run, names, rx) and not _gone_into(text, run[0], rx):
         return False
     before = text[max(0, known[0] - 24) : known[0]]
     if _JOINED_BEFORE.search(before) or _AT_A_COMPANY.search(before):
@@ -1744,11 +1736,13 @@ _AT_A_COMPANY = re.compile(r"(?:\b(?:at|from|of|with|w/?|for)|@|的)\s*$", re.IG
 _JOINED_BEFORE = re.compile(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
 
 
-_WENT_INTO = re.compile(
-    r"\b(?:walked\s+in(?:to|\s+to)|visited|popped\s+into|dropped\s+in(?:to|\s+at|\s+on)"
-    r"|dropped\s+by|stopped\s+by|went\s+to)\s+$",
-    re.IGNORECASE,
-)
+def _gone_into(text: str, position: int, rx: _Compiled) -> bool:
+    """Whether a word for a visit ("walked into", "visited", "dropped by") stands right
+    before ``position``: what it names is a place, a company, even when shaped like a name."""
+    for match in rx.activity.regex.finditer(text, max(0, position - 24), position):
+        if rx.activity.label(match) == "visit" and not text[match.end() : position].strip():
+            return True
+    return False
 
 
 def _a_name(text: str, span: Span, names: tuple[str, ...], rx: _Compiled) -> bool:
@@ -2545,11 +2539,9 @@ _NAME_WITH_ROLE = re.compile(
 )
 """A person with their role beside the name: "Sarah Hughes (facilities mgr)", "Andrew Foo,
 their COO", "Emily in finance says"."""
-_A_ROLE = re.compile(
-    r"\b(?:head|lead|manager|mgr|director|chief|officer|owner|founder|partner|buyer)\b",
-    re.IGNORECASE,
-)
-"""A word that makes the words beside a name a role ("head of store ops")."""
+_A_ROLE = re.compile(r"\b(?:head|lead|chief|officer|partner)\b", re.IGNORECASE)
+"""A word that makes the words beside a name a role ("head of store ops"), besides the
+titles of the keyword files (manager, director, owner …), which are looked for first."""
 
 
 def _past_nobody(text: str, span: Span, rx: _Compiled) -> Span | None:
