@@ -43,6 +43,7 @@ from store.outbox import choice_rows, reply_rows, write
 from store.prepared import read, run
 from store.riders import Riders
 from store.roles import Role
+from store.unit_connection import unit_connection
 from store.upsert import insert_ignore
 from store.users import identity_user
 
@@ -378,7 +379,7 @@ class Engine:
         }
         # On the connection, not the session: a plain INSERT needs none of the ORM's
         # statement handling, which costs more than the statement itself.
-        connection = await session.connection()
+        connection = await unit_connection(session)
         return bool(await run(connection, self._claim_stmt, values))
 
     async def _context(self, session: AsyncSession, event: InboundEvent, riders: Riders) -> Context:

@@ -30,6 +30,7 @@ from store.riders import Riders
 from store.sealing import session_keyring
 from store.search import KEY_SOURCES, search_keys
 from store.search_words import post, remember
+from store.unit_connection import unit_connection
 
 PointerT = TypeVar("PointerT", bound=Owned)
 
@@ -195,7 +196,7 @@ async def _remember_words(
     """The names' words and the records' postings for the typo stage, as the flush hook
     adds them (:mod:`store.search_words`)."""
     if model is Company or model is Contact:
-        connection = await records.session.connection()
+        connection = await unit_connection(records.session)
         await remember(connection, (v["search_key"] for v in values))
         posted = [(i, v["owner_id"], v["search_key"]) for i, v in zip(ids, values, strict=True)]
         await post(connection, model, posted)
@@ -234,7 +235,7 @@ async def _audit(
     records: Records, model: type[Any], ids: list[int], values: list[dict[str, Any]]
 ) -> None:
     """The audit rows the flush hook would have written for these new records."""
-    connection = await records.session.connection()
+    connection = await unit_connection(records.session)
     await connection.execute(insert(table_of(AuditEntry)), _audit_rows(records, model, ids, values))
 
 

@@ -13,6 +13,7 @@ from store.access import Records, owner_scope
 from store.json_list import json_list
 from store.models import Company, User
 from store.roles import Role
+from store.unit_connection import unit_connection
 
 KNOWN_NAMES_CAP = 5000
 """The most recently touched names are enough: older ones are still found by search."""
@@ -21,7 +22,7 @@ KNOWN_NAMES_CAP = 5000
 async def known_names(records: Records) -> list[str]:
     """Names only, read on the connection: no ORM entities to build, and nothing of the
     event is pending yet (this runs before the message changes anything)."""
-    connection = await records.session.connection()
+    connection = await unit_connection(records.session)
     rows = await connection.execute(_known_names(records.principal.visible_owner_ids))
     return list(rows.scalars())
 

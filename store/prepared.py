@@ -37,6 +37,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from store.asyncpg_direct import driver_for, fetch
+from store.unit_connection import unit_connection
 
 Statement = Insert | Update | Delete | Select[Any] | CompoundSelect[Any]
 Processor = Callable[[Any], Any]
@@ -172,4 +173,4 @@ async def read(
     them."""
     if session.autoflush and (session.new or session.dirty or session.deleted):
         await session.flush()
-    return await run(await session.connection(), statement, params)
+    return await run(await unit_connection(session), statement, params)

@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.prepared import run
+from store.unit_connection import unit_connection
 
 Row = dict[str, Any]
 
@@ -234,7 +235,7 @@ class Riders:
         self, statement: Insert | Update, params: Row | list[Row]
     ) -> list[tuple[Any, ...]]:
         # On the connection: the session's execute would autoflush and build ORM state.
-        connection = await self._session.connection()
+        connection = await unit_connection(self._session)
         if isinstance(params, list) and len(params) == 1:
             params = params[0]  # one row: an execution, not an executemany
         return await run(connection, statement, params)

@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from store.audit import SKIPPED_FIELDS
 from store.prepared import run
 from store.riders import Riders, plain_update
+from store.unit_connection import unit_connection
 
 
 async def write_through(
@@ -58,7 +59,7 @@ async def write_through(
     else:
         # On the connection: the session's execute would first flush what this sends.
         statement = plain_update(mapper.local_table, key_column.key, tuple(sorted(changed)))
-        await run(await session.connection(), statement, {"_row_key": row_key, **changed})
+        await run(await unit_connection(session), statement, {"_row_key": row_key, **changed})
     for key, value in changed.items():
         set_committed_value(obj, key, value)
 
