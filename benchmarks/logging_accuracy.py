@@ -70,6 +70,8 @@ SETS = (
     "heldout9",
     "heldout10",
     "heldout11",
+    "heldout12",
+    "heldout13",
 )
 
 

@@ -492,3 +492,23 @@ async def test_a_known_name_said_in_passing_gets_no_log(bot, ws):
     assert "Globex" not in r.text
     assert "Lion Bakeries" in r.text  # the new one is offered, nothing logged yet
     assert await count(bot, Activity) == before
+
+
+async def test_where_the_rep_went_is_not_the_customer_offered(bot, ws):
+    """ "去苏州拜访了一家新客户沃丰仪器" had offered to create a customer called 苏州, and
+    "cold call Tanjong Bakeries" one called "cold"."""
+    before = await count(bot, Activity)
+    r = await ws.na.send("上周五去苏州拜访了一家新客户沃丰仪器，见了他们技术总监")
+    assert "还不认识“沃丰仪器”" in r.text
+    assert r.button("➕ 新建“沃丰仪器”")
+    r = await ws.li.send("cold call Tanjong Bakeries, no answer, try again tmrw 2pm")
+    assert "I don't know “Tanjong Bakeries” yet" in r.text
+    assert await count(bot, Activity) == before
+
+
+async def test_an_outcome_typed_in_lower_case_before_a_known_name(bot, ws):
+    r = await ws.li.send("lost acme ltd lah 😤 budget frozen till next FY")
+    assert "Why was “Acme ERP” lost?" in r.text
+    r = await ws.li.send("budget frozen")
+    assert "“Acme ERP” is marked Lost." in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "lost"

@@ -761,3 +761,116 @@ def test_a_short_form_in_another_proper_name_is_not_that_customer():
     assert (log.customer, log.customers) == ("Pacific Rim Logistics", ())
     assert parse("met Straits CFO today", known).customer == "Straits Marine Supply"
     assert parse("called Straits Marin, all good", known).customer == "Straits Marine Supply"
+
+
+# --- Held-out 12 and 13 (2026-12-06, thirty-third session) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        # where the rep went is no customer: the one they visited there is
+        ("上周五去苏州拜访了一家新客户沃丰仪器，见了他们技术总监", "沃丰仪器"),
+        ("上周五去了趟宁波 顺路拜访了甬兴塑业 见了生产部刘经理", "甬兴塑业"),
+        ("朋友介绍了一家新客户叫凯越照明，今天打电话跟他们采购吴经理聊了20分钟", "凯越照明"),
+        ("路过润华制药顺便进去了 前台不让上楼 留了张名片", "润华制药"),
+        ("cold call Tanjong Bakeries, no answer, try again tmrw 2pm", "Tanjong Bakeries"),
+        ("New one: Redhill Dental Group, 14 clinics across Singapore.", "Redhill Dental Group"),
+        ("新lead 鑫达五金 周老板 朋友介绍的 电话聊了半小时", "鑫达五金"),
+        ("拜访了上海星辰电子", "上海星辰电子"),  # a place that starts a name is still the name
+    ],
+)
+def test_the_customer_is_not_a_place_nor_the_words_around_it(text, customer):
+    assert parse(text).customer == customer
+
+
+@pytest.mark.parametrize(
+    ("text", "activity", "task"),
+    [
+        ("星辰科技 打了两次 没接 明天再打", "call", False),
+        ("星辰科技 打了没人接", "call", False),
+        ("星辰 刚跟何总监开完会 方案认可了 后天下午4点电话跟", "meeting", False),
+        (
+            "Acme Ltd wanted 5% off, met them halfway. emailed the revised quote $38k",
+            "email",
+            False,
+        ),
+    ],
+)
+def test_a_call_nobody_answered_and_a_meeting_just_ended_are_had(text, activity, task):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.task) == (activity, task)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        (
+            "华信陈经理电话 mes那个报价改成138万发过去了 进谈判了 周五上午10点再call她",
+            "negotiation",
+        ),
+        ("昨天去了星辰 检测设备报了十二万rmb含税 进proposal 下周四再跟进", "proposal"),
+        ("星辰 方案认可了 现在proposal阶段 后天下午4点电话跟", "proposal"),
+        ("星辰科技 昨晚马总微信说合同条款还要改 还在谈 明天上午11点电话", "negotiation"),
+        ("星辰科技 周经理微信说项目被总部砍了😭 这单lost了", "lost"),
+        ("海川能源刘总刚来电话，储能项目我们丢了，原因是他们预算砍了一半。", "lost"),
+        ("新lead 鑫达五金 周老板 朋友介绍的", "lead"),
+        ("called helen @ globex re the renewal. neg stage now. f/u tmr 3pm", "negotiation"),
+        ("emailed Acme Ltd the revised quote $38k, still negotating. f/u next tue", "negotiation"),
+        ("blue harbour - call w grace teo. mark as qualified pls", "qualified"),
+        ("Acme Ltd site visit done. moving to propsal, remind me tmr 11am", "proposal"),
+        ("Emailed Acme Ltd the quote, $48,500. They're at proposal stage now.", "proposal"),
+    ],
+)
+def test_stages_said_in_a_hurry(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+def test_a_stage_said_in_a_hurry_also_makes_the_quote_the_deals_value():
+    log = parse("Emailed Acme Ltd the quote, $48,500. They're at proposal stage now.", KNOWN)
+    assert (log.amount, log.currency) == (Decimal(48500), "USD")
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "amount"),
+    [
+        ("lost globex lah 😤 budget frozen till next FY", "lost", None),
+        ("WON globex!!! 🎉 signed the spare parts framework 250k.", "won", 250000),
+        ("lost track of time at globex", None, None),  # not an outcome
+        ("won over the globex CFO", None, None),
+    ],
+)
+def test_an_outcome_before_a_known_name_in_lower_case(text, stage, amount):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.stage, log.amount) == ("Globex Corporation", stage, amount)
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("Ho Ka Man from Globex messaged me on WeChat, they want 2 more sites", "Ho Ka Man"),
+        ("Emailed the deck to Ravi at Globex this morning. He'll loop in their CFO", "Ravi"),
+        ("Invoice from Globex came in today", None),  # one word opening it is nobody
+        (  # her title before the company is not the person
+            "Held a video call with Helen Carter, Chief Procurement Officer at Globex",
+            "Helen Carter",
+        ),
+        ("Visited Globex on Monday, met James the plant manager.", "James"),
+        (
+            "site visit at Globex with their facilities manager, checked the server room",
+            "facilities manager",
+        ),
+        ("New one: Redhill Dental. Cold-called their ops director, interested", "ops director"),
+        ("proposal sent to Globex via email, cc'd their IT head", None),  # copied in
+        ("Globex fell through bc their owner froze all capex", None),  # said in passing
+    ],
+)
+def test_the_person_before_their_company_or_met_by_title(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_a_reason_after_what_they_valued():
+    log = parse("签了！今天去星辰科技把合同签了，120万元，他们主要看重我们交付快。", KNOWN)
+    assert log.stage == "won"
+    assert log.reason is not None
+    assert "交付快" in log.reason

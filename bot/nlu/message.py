@@ -774,6 +774,8 @@ def parse_log(
     follow = _follow_up(text, _not_taken_back(text, dates, rx), clauses, now, rx)
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
     stage_found = _stage_at(blanked, clauses, future_starts, rx)
+    if stage_found is None:
+        stage_found = _outcome_of_known(blanked, known_customers, rx)
     stage = stage_found[1] if stage_found else None
     money = _deal_money(
         blanked if spoken is text else _blank(spoken, dated),
@@ -1438,7 +1440,7 @@ def _happened(dates: list[_Date], now: datetime) -> datetime | None:
 
 
 _REASON = re.compile(
-    r"(?:原因|理由|因为|由于|主要是|多亏|主要看中|看中了?|主要赢在|赢在|主要输在|输在|reason"
+    r"(?:原因|理由|因为|由于|主要是|多亏|主要看中|看中了?|主要看重|看重了?|主要赢在|赢在|主要输在|输在|reason"
     r"|because(?:\s+of)?|due to|cause|thanks to|\bbc(?:\s+of)?(?![a-z])|\bb/c(?:\s+of)?)"
     r"\s*(?:是|为|了|:|：|-|—)?\s*"
     r"(?P<why>[^。.;；!！?？\n]{2,120})",
@@ -2047,6 +2049,29 @@ _SHOUTED_OR_NAMED = re.compile(r"[A-Z0-9&]+(?:[ \t]+[A-Z0-9&]+)*|[A-Z]\w*(?:[ \t
 capitalised words ("Marina Bay Dental"), not one ("Finally", "Tom")."""
 
 
+_OUTCOME_WORD = re.compile(
+    r"(?i:(?P<won>won|signed)|lost)[ \t]*[!:：\-–—]*[ \t]+(?:(?i:the)[ \t]+)?"
+)
+
+
+def _outcome_of_known(
+    text: str, known: Iterable[str], rx: _Compiled
+) -> tuple[int, str, int] | None:
+    """(start, stage, end) of an outcome the message opens with before a known customer
+    typed in lower case: "lost wessex lah", "WON northwind!!!". Capitalised, the name is
+    read by :func:`_outcome_opening`; in lower case only a name the rep's book holds tells
+    the outcome from "lost track of time" or "won over the room"."""
+    at = _LEAD_PUNCT.match(text).end()  # type: ignore[union-attr]
+    found = _OUTCOME_WORD.match(text, at)
+    if found is None:
+        return None
+    names = tuple(name for name in known if name and name.strip())
+    hit = _match_known(text[found.end() :], names, rx) if names else None
+    if hit is None or hit[1][0] != 0:
+        return None
+    return found.start(), "won" if found["won"] else "lost", len(text)
+
+
 def _customer_by_outcome(text: str, rx: _Compiled) -> Span | None:
     """The name right after the outcome a message opens with: "Lost Harborview Hotels 👎
     spoke to Grace …" is about Harborview Hotels, not about Grace."""
@@ -2054,7 +2079,7 @@ def _customer_by_outcome(text: str, rx: _Compiled) -> Span | None:
 
 
 _CALLED = re.compile(
-    r"(?:一家|一个|家)(?:公司|企业|客户|厂)?名?叫做?[ \t]*"
+    r"(?:一家|一个|家)新?(?:公司|企业|客户|厂)?名?叫做?[ \t]*"
     r"(?P<x>[\u3400-\u9fffA-Za-z0-9]{2,20}?)(?=的(?:公司|企业|工厂|厂)|[ \t,，。]|$)"
 )
 
@@ -2180,7 +2205,12 @@ def _generic(text: str, span: Span, rx: _Compiled) -> bool:
     """True for words that stand where a name would ("拜访客户", "visited the client",
     "回访一次")."""
     name = _norm(text[span[0] : span[1]])
-    return name in rx.not_customers or _COUNT_FRAGMENT.fullmatch(name) is not None
+    if name in rx.not_customers or _COUNT_FRAGMENT.fullmatch(name) is not None:
+        return True
+    # "去苏州拜访了一家新客户沃丰仪器", "去了趟宁波 顺路拜访了甬兴塑业": a place alone is where
+    # the rep went, not whom they saw ("上海星辰科技" is still a name).
+    place = rx.region_at.match(text, span[0])
+    return place is not None and place.end() >= span[1]
 
 
 def _english_tokens(text: str, start: int) -> list[Span]:
@@ -2498,6 +2528,8 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     person = _first_person(text, 0, len(text), rx)
     if person is not None and outside(person):
         candidates.append(person)
+    if customer is not None and (theirs := _named_before_company(text, customer[0], rx)):
+        candidates.append(theirs)
     for match in rx.contact_cue.finditer(text):
         named = _name_at(text, match.end(), rx)
         if named is not None:
@@ -2523,17 +2555,48 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
         if match.group() in rx.acronym_titles and outside(match.span()):
             candidates.append(match.span())
             break
+        if _THEIR.search(text, max(0, match.start() - 16), match.start()) and outside(match.span()):
+            candidates.append(match.span())  # "with their facilities manager"
+            break
     # The earliest; of two from one place the longer: "spoke w Mr. Lim" is "Mr. Lim", not "Mr".
     return min(candidates, key=lambda span: (span[0], -span[1])) if candidates else None
 
 
+_THEIR = re.compile(
+    r"\b(?i:with|w/?|met|meet|to|called|emailed|rang|phoned|saw)[ \t]+(?i:their)[ \t]+$"
+)
+"""Before a title, what makes it the person the rep dealt with wherever it is written ("met
+their ops director"); not one copied in or said in passing ("cc'd their IT head", "because
+their owner froze all capex")."""
 _TITLED_NAME = re.compile(rf"[ \t]+(?P<name>{_NAME_WORDS})\b")
+_NAME_THEN_COMPANY = re.compile(
+    rf"(?<![A-Za-z])(?P<name>{_NAME_WORDS})[ \t]+(?:from|at|of|@)[ \t]*$"
+)
+
+
+def _named_before_company(text: str, company: int, rx: _Compiled) -> Span | None:
+    """A person named just before their company: "Ho Ka Man from Jade Dragon messaged me",
+    "emailed the deck to Ravi at Initech". One capitalised word opening a clause is a
+    person only after a verb ("Met Wang from Globex"): "Invoice from Globex" is nobody."""
+    match = _NAME_THEN_COMPANY.search(text, max(0, company - 60), company)
+    if match is None:
+        return None
+    named = _past_nobody(text, match.span("name"), rx)
+    if named is None:
+        return None
+    name = text[named[0] : named[1]]
+    if _A_VERB.fullmatch(name) or rx.titles.search(name) or _A_ROLE.search(name):
+        return None  # "Helen Carter, Chief Procurement Officer at Globex": her title
+    opens = not text[: named[0]].strip() or _CLAUSE_BREAK.fullmatch(text[: named[0]].rstrip()[-1:])
+    if " " not in name and opens:
+        return None
+    return named
 
 
 _NAME_WITH_ROLE = re.compile(
     rf"(?<![A-Za-z])(?P<name>{_NAME_WORDS})"
     r"(?:[ \t]*\((?P<role>[^()]{2,30})\)"
-    r"|,[ \t]+(?i:their|the|its)[ \t]+(?P<role2>[^,;.()]{2,30})"
+    r"|,?[ \t]+(?i:their|the|its)[ \t]+(?P<role2>[^,;.()]{2,30})"
     r"|[ \t]+(?:in|from)[ \t]+(?P<dept>(?i:finance|procurement|purchasing|IT|ops|operations"
     r"|legal|HR|sales|marketing|engineering|accounts))[ \t]+(?i:says|said|wants|asked|thinks))"
 )
