@@ -37,6 +37,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from store.asyncpg_direct import driver_for, fetch
+from store.sqlite_direct import fetch_inline, inline_for
 from store.unit_connection import unit_connection
 
 Statement = Insert | Update | Delete | Select[Any] | CompoundSelect[Any]
@@ -157,6 +158,11 @@ async def run(
         driver = driver_for(connection)
         if driver is not None:
             return ready.rows(await fetch(connection, driver, ready.sql, ready.values(params)))
+        inline = inline_for(connection)
+        if inline is not None:
+            return ready.rows(
+                await fetch_inline(connection, inline, ready.sql, ready.values(params))
+            )
         result = await connection.exec_driver_sql(ready.sql, ready.values(params))
         return ready.rows(result.all()) if result.returns_rows else []
     if params:

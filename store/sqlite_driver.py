@@ -91,6 +91,20 @@ class InlineSQLiteConnection(AdaptedConnection):
     def cursor(self) -> InlineSQLiteCursor:
         return InlineSQLiteCursor(self)
 
+    async def rows(self, operation: str, parameters: Sequence[Any]) -> list[Any]:
+        """One statement's rows, run as :class:`InlineSQLiteCursor` runs it but awaited
+        from async code, with no greenlet (:mod:`store.sqlite_direct`)."""
+
+        def statement(connection: sqlite3.Connection) -> list[Any]:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(operation, parameters)
+                return cursor.fetchall() if cursor.description else []
+            finally:
+                cursor.close()
+
+        return await _run(self.sqlite, statement, self._in_thread)
+
     def commit(self) -> None:
         self.run(lambda connection: connection.commit())
 

@@ -13,6 +13,8 @@ import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from store.sqlite_driver import InlineSQLiteConnection
+
 
 @dataclass(frozen=True)
 class Executed:
@@ -22,15 +24,24 @@ class Executed:
 
 @contextmanager
 def driver_sends(record: Callable[[str], None]) -> Iterator[None]:
-    """``record`` called with each statement asyncpg sends by itself while the block runs
-    (store/asyncpg_direct.py), which SQLAlchemy's statement events do not see."""
+    """``record`` called with each statement asyncpg or SQLite's connection runs by
+    itself while the block runs (store/asyncpg_direct.py, store/sqlite_direct.py), which
+    SQLAlchemy's statement events do not see."""
     driver_fetch = asyncpg.Connection.fetch
+    sqlite_rows = InlineSQLiteConnection.rows
 
     async def fetch(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
         record(query)
         return await driver_fetch(self, query, *args, **kwargs)
 
-    with mock.patch.object(asyncpg.Connection, "fetch", fetch):
+    async def rows(self: InlineSQLiteConnection, query: str, parameters: Any) -> Any:
+        record(query)
+        return await sqlite_rows(self, query, parameters)
+
+    with (
+        mock.patch.object(asyncpg.Connection, "fetch", fetch),
+        mock.patch.object(InlineSQLiteConnection, "rows", rows),
+    ):
         yield
 
 
