@@ -152,6 +152,16 @@ async def db(settings: Settings, clock: FrozenClock) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
+async def sqlite_db(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Database]:
+    """Always SQLite, also in the PostgreSQL run: for tests of SQLite's own machinery
+    (store/sqlite_driver.py, store/sqlite_direct.py)."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'sqlite.db'}", clock)
+    await migrate.upgrade(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
 async def bot(settings: Settings, clock: FrozenClock) -> AsyncIterator[BotHarness]:
     app = await open_app(settings, clock)
     harness = BotHarness(app, clock, settings)

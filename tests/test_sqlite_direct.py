@@ -6,18 +6,13 @@ written, and the same hand-off to a worker thread when offloaded or locked out."
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.clock import FrozenClock
-from store import migrate
 from store.bulk import table_of
 from store.db import Database
 from store.models import AuditEntry, ProcessedEvent
@@ -28,21 +23,12 @@ from store.sqlite_direct import inline_for
 from tests.clocks import FROZEN_AT
 from tests.sql_trace import Executed, driver_sends, executed, sqlalchemy_sends
 from tests.test_prepared import audit_row
-from tests.test_sqlite_inline import _path, _trace
+from tests.test_sqlite_inline import _trace, waited_out_in_a_worker
 
 AUDIT = table_of(AuditEntry)
 EVENTS = table_of(ProcessedEvent)
 EVENT_INSERT = plain_insert(EVENTS, ("platform", "event_id", "processed_at"))
 AUDIT_RETURNING = plain_insert(AUDIT, tuple(audit_row(FROZEN_AT)), returning=("id", "at"))
-
-
-@pytest.fixture
-async def sqlite_db(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Database]:
-    """Always SQLite, also in the PostgreSQL run: this is SQLite's own machinery."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'direct.db'}", clock)
-    await migrate.upgrade(db)
-    yield db
-    await db.dispose()
 
 
 def an_event(event_id: str = "1") -> dict[str, object]:
@@ -124,25 +110,9 @@ async def test_offloaded_it_runs_in_a_worker_thread(sqlite_db: Database) -> None
 async def test_locked_out_by_another_process_it_waits_in_a_worker_thread(
     sqlite_db: Database,
 ) -> None:
-    seen = await _trace(sqlite_db)
-    other = sqlite3.connect(_path(sqlite_db), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-
     async def write() -> None:
         async with sqlite_db.transaction() as session:
             await run(await session.connection(), EVENT_INSERT, an_event("locked out"))
 
-    writer = asyncio.create_task(write())
-    # Were the write waiting on the loop's thread, this turn would block for ever.
-    for _ in range(200):
-        await asyncio.sleep(0)
-    assert not writer.done()
-    other.execute("COMMIT")
-    other.close()
-    await writer
+    await waited_out_in_a_worker(sqlite_db, write, "INSERT INTO processed_events")
     assert await count(sqlite_db, EVENTS) == 1
-    inserts = [thread for thread, sql in seen if sql.startswith("INSERT INTO processed_events")]
-    first, *retries = inserts
-    assert first == threading.get_ident()
-    assert retries
-    assert first not in retries

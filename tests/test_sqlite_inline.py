@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
 from sqlalchemy import literal, make_url, select
 
 from bot.clock import FrozenClock
-from store import migrate
 from store import search as store_search
 from store.access import Principal, Records
 from store.db import Database
@@ -26,15 +25,6 @@ from store.models import Company, Role
 from store.offload import offloaded
 from store.users import create_user
 from tests.clocks import FROZEN_AT
-
-
-@pytest.fixture
-async def sqlite_db(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Database]:
-    """Always SQLite, also in the PostgreSQL run: this is SQLite's own machinery."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'inline.db'}", clock)
-    await migrate.upgrade(db)
-    yield db
-    await db.dispose()
 
 
 def _path(db: Database) -> str:
@@ -76,22 +66,15 @@ async def test_statements_run_on_the_loop_thread_unless_offloaded(sqlite_db: Dat
     assert loop_thread not in offloaded_threads
 
 
-async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
-    sqlite_db: Database, clock: FrozenClock
+async def waited_out_in_a_worker(
+    db: Database, write: Callable[[], Coroutine[Any, Any, None]], insert: str
 ) -> None:
-    async with sqlite_db.transaction() as session:
-        owner = await create_user(session, "owner", role=Role.REP, now=clock.now())
-    seen = await _trace(sqlite_db)
-    other = sqlite3.connect(_path(sqlite_db), isolation_level=None)
+    """Runs ``write`` while another process holds the write lock, then checks that its
+    ``insert`` was tried once on the loop's thread (no waiting there) and waited out in a
+    worker thread, the loop serving meanwhile."""
+    seen = await _trace(db)
+    other = sqlite3.connect(_path(db), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-
-    async def write() -> None:
-        async with sqlite_db.transaction() as session:
-            now = clock.now()
-            session.add(
-                Company(name="Locked Out Ltd", owner_id=owner.id, created_at=now, updated_at=now)
-            )
-
     writer = asyncio.create_task(write())
     # Were the write waiting on the loop's thread, the first turn would block for ever (the
     # lock is released below, by this same task): reaching the assertion is the proof.
@@ -101,15 +84,30 @@ async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
     other.execute("COMMIT")
     other.close()
     await writer
-    async with sqlite_db.transaction() as session:
-        names = (await session.scalars(select(Company.name))).all()
-    assert "Locked Out Ltd" in names
-    # Tried once on the loop's thread (no waiting there), then waited out in a worker.
-    inserts = [thread for thread, sql in seen if sql.startswith("INSERT INTO companies")]
+    inserts = [thread for thread, sql in seen if sql.startswith(insert)]
     first, *retries = inserts  # SQLite traces a statement again each time it retries
     assert first == threading.get_ident()
     assert retries
     assert first not in retries
+
+
+async def test_a_write_waits_for_another_process_lock_without_stalling_the_loop(
+    sqlite_db: Database, clock: FrozenClock
+) -> None:
+    async with sqlite_db.transaction() as session:
+        owner = await create_user(session, "owner", role=Role.REP, now=clock.now())
+
+    async def write() -> None:
+        async with sqlite_db.transaction() as session:
+            now = clock.now()
+            session.add(
+                Company(name="Locked Out Ltd", owner_id=owner.id, created_at=now, updated_at=now)
+            )
+
+    await waited_out_in_a_worker(sqlite_db, write, "INSERT INTO companies")
+    async with sqlite_db.transaction() as session:
+        names = (await session.scalars(select(Company.name))).all()
+    assert "Locked Out Ltd" in names
 
 
 async def test_a_lookup_runs_off_the_loop_thread(sqlite_db: Database) -> None:
