@@ -69,7 +69,7 @@ def attach(session: AsyncSession, model: type[RecordT], values: Sequence[Any]) -
     record = model()
     # Into the record's dict as the ORM's loader puts a row's values, all at once; the next
     # call commits every value there as loaded (no history), which ``set_committed_value``
-    # did one column at a time: 20 columns of a user, 3 records a known log.
+    # did one column at a time, for each of the three records a known log reads.
     instance_dict(record).update(zip(shape.keys, values, strict=True))
     make_transient_to_detached(record)
     session.add(record)

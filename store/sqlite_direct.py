@@ -3,12 +3,13 @@
 On SQLite every statement already runs on the event loop's thread
 (:mod:`store.sqlite_driver`), so what a statement costs our process is Python's: through
 ``exec_driver_sql``, SQLAlchemy's greenlet into its synchronous core, an execution context,
-a cursor and a result, about three quarters of a small statement's cost. Once SQLAlchemy's
+a cursor and a result, about two thirds of a small statement's cost. Once SQLAlchemy's
 connection is in its transaction (or in autocommit), the statements :mod:`store.prepared`
 compiled once can go to the ``sqlite3`` connection the same way the driver's cursor sends
 them, awaited with no greenlet: the same SQL, the same values, the same transaction, the
-same hand-off to a worker thread when offloaded or locked out by another process. A known
-log runs seven such statements on SQLite (BENCHMARKS.md, per-message round 31).
+same hand-off to a worker thread when offloaded or locked out by another process. Most of
+a known log's statements are such: on SQLite its CPU went 3.14 → 2.38 ms (BENCHMARKS.md,
+per-message round 31).
 
 As :mod:`store.asyncpg_direct` does for PostgreSQL, what SQLAlchemy does around a
 statement is done here too: errors arrive as SQLAlchemy's exceptions (``IntegrityError``
