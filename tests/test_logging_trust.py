@@ -21,6 +21,10 @@ async def deal_of(bot, deal_id):
     return await bot.scalar(select(Deal).where(Deal.id == deal_id))
 
 
+async def latest_task(bot):
+    return await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+
+
 async def add_deal(bot, chat, company_id, *, cents, currency, title="Big one"):
     session, records = await bot.records_for(chat)
     async with session, session.begin():
@@ -160,14 +164,14 @@ async def test_a_plan_is_a_task_not_a_call(bot, ws):
     assert "待办 · 星辰科技" in r.text
     assert "已记录" not in r.text
     assert await count(bot, Activity, Activity.company_id == ws.ids["星辰科技"]) == 0
-    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    task = await latest_task(bot)
     assert task.company_id == ws.ids["星辰科技"]
     assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 11, 19, 10, 0)
     r = await ws.li.send("call Globex Corporation tomorrow 10am")
     assert "To do · Globex Corporation" in r.text
     r = await ws.li.send("need to submit my expenses Friday")
     assert "To do · for you" in r.text
-    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    task = await latest_task(bot)
     assert task.company_id is None
 
 
@@ -260,7 +264,7 @@ async def test_the_words_for_customer_are_not_its_name_and_the_cue_is_the_neares
     assert "还不认识“宏远机电”" in r.text
     r = await ws.na.click(r.button("新建"))
     assert "宏远机电" in r.text
-    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    task = await latest_task(bot)
     assert task.due_at.astimezone(SH).date() == date(2026, 11, 26)  # Thursday next week
     r = await ws.li.send("visited a new client, Harbourview Dental, follow up tomorrow")
     assert "I don't know “Harbourview Dental” yet" in r.text
@@ -289,7 +293,7 @@ async def test_the_customers_own_dates_are_not_the_reps_follow_up(bot, ws):
     # 28th is when their budget is signed off; Friday is when the rep sends the samples
     r = await ws.na.send("星辰科技张伟电话里说他们预算要28号才批 让我周五先把样品寄过去")
     assert "已记录：电话 · 星辰科技" in r.text
-    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    task = await latest_task(bot)
     assert task.due_at.astimezone(SH).date() == date(2026, 11, 20)
     # "call w …" followed by their own date is a call had, and "the fri after that" counts
     # from their date, not from today
@@ -297,7 +301,7 @@ async def test_the_customers_own_dates_are_not_the_reps_follow_up(bot, ws):
         "call w Wang Lei @ Acme Ltd - their audit runs thu 26th so ping him the fri after that 10am"
     )
     assert "✅ Logged: Call · Acme Ltd · Wang Lei" in r.text
-    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    task = await latest_task(bot)
     assert task.due_at.astimezone(SH) == datetime(2026, 11, 27, 10, 0, tzinfo=SH)
 
 
@@ -386,7 +390,7 @@ async def test_a_date_of_the_last_weeks_is_when_it_happened_not_a_follow_up_next
     assert "✅ Logged: Visit · Acme Ltd · Wang Lei" in r.text
     visit = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
     assert visit.occurred_at.astimezone(SH).date() == date(2026, 11, 16)
-    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    task = await latest_task(bot)
     assert task.due_at.astimezone(SH) == datetime(2026, 11, 25, 14, 0, tzinfo=SH)
     r = await ws.na.send("11月17日 给星辰科技张伟发了邮件 把报价单发过去了")
     assert "✅ 已记录：邮件 · 星辰科技 · 张伟" in r.text
@@ -437,7 +441,7 @@ async def test_a_move_with_a_to_do_keeps_both(bot, ws):
     assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "negotiation"
     r = await ws.na.send("星辰项目进入谈判阶段了，周五下午三点前把合同发过去")
     assert (await deal_of(bot, ws.ids["星辰 ERP"])).stage == "negotiation"
-    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    task = await latest_task(bot)
     assert task.company_id == ws.ids["星辰科技"]
     assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 11, 20, 15, 0)
 
@@ -453,7 +457,7 @@ async def test_a_booked_kickoff_is_not_a_call_had(bot, ws):
     r = await ws.li.send("Acme Ltd signed!! kickoff call next Wed 2pm")
     assert "Call ·" not in r.text
     assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "won"
-    task = await bot.scalar(select(Task).order_by(Task.id.desc()).limit(1))
+    task = await latest_task(bot)
     assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 11, 25, 14, 0)
 
 
