@@ -28,9 +28,7 @@ from typing import Any
 from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.sqlite_driver import DRIVERNAME, InlineSQLiteConnection
-
-_DRIVER = DRIVERNAME.split("+", 1)[1]
+from store.sqlite_driver import InlineSQLiteConnection, InlineSQLiteDialect
 
 
 def inline_for(connection: AsyncConnection) -> InlineSQLiteConnection | None:
@@ -39,7 +37,12 @@ def inline_for(connection: AsyncConnection) -> InlineSQLiteConnection | None:
     write, as through SQLAlchemy) or the connection is in autocommit; ``None`` otherwise,
     and for another database."""
     sync = connection.sync_connection
-    if sync is None or sync.dialect.driver != _DRIVER or sync.closed or sync.invalidated:
+    if (
+        sync is None
+        or not isinstance(sync.dialect, InlineSQLiteDialect)
+        or sync.closed
+        or sync.invalidated
+    ):
         return None
     inline = sync.connection.dbapi_connection
     if not isinstance(inline, InlineSQLiteConnection):
