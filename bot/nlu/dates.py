@@ -882,12 +882,10 @@ def _weekday_of_week(pieces: list[_Piece], ctx: _Ctx) -> list[_Piece]:
         pair = pieces[i : i + 2]
         if len(pair) == 2 and _WEEK_GLUE.fullmatch(text, pair[0].end, pair[1].start):
             words = [text[p.start : p.end].strip() for p in pair]
-            week = next((w for w in words if _EN_WEEK_ONLY.fullmatch(w)), None)
+            week = next((m for w in words if (m := _EN_WEEK_ONLY.fullmatch(w))), None)
             weekday = next((w for w in words if _EN_WEEKDAY_ONLY.fullmatch(w)), None)
             if week is not None and weekday is not None:
-                mod = _EN_WEEK_ONLY.fullmatch(week)
-                assert mod is not None
-                weeks = 0 if mod["mod"].lower() == "this" else 1
+                weeks = 0 if week["mod"].lower() == "this" else 1
                 day = _week_day(ctx.today, weeks, _en_weekday(weekday.rstrip(".")))
                 merged.append(_Piece("date", pair[0].start, pair[1].end, day=day))
                 i += 2
