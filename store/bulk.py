@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, func, insert, inspect, select
 from sqlalchemy.orm import ColumnProperty
@@ -25,6 +25,7 @@ from store import blind_index
 from store.access import NotAllowed, RecordNotFound, Records, RecordT
 from store.audit import audited_keys, creation_fields, entry
 from store.dedupe import company_core
+from store.loaded import transient
 from store.models import AuditEntry, Company, Contact, Owned
 from store.riders import Riders
 from store.sealing import session_keyring
@@ -155,8 +156,7 @@ class Together:
         """The new record's words remembered and audit rows kept; a transient copy of it."""
         await _remember_words(self.records, model, [record_id], [values])
         self.audit += _audit_rows(self.records, model, [record_id], [values])
-        made: Any = model
-        return cast(RecordT, made(id=record_id, **values))
+        return transient(model, {"id": record_id, **values})
 
     async def _audit_rows_to_riders(self) -> None:
         rows, self.audit = self.audit, []

@@ -74,3 +74,14 @@ def attach(session: AsyncSession, model: type[RecordT], values: Sequence[Any]) -
     make_transient_to_detached(record)
     session.add(record)
     return record
+
+
+def transient(model: type[RecordT], values: dict[str, Any]) -> RecordT:
+    """A record of ``model`` holding ``values``, in no session: a copy of a row just
+    written by a plain INSERT (:mod:`store.bulk`), for the caller to read. The values go
+    into its dict as :func:`attach` puts them, not through each attribute's setter, which
+    would record each as a change to flush (and costs a known log's two copies about
+    twice as much); the copy is never flushed."""
+    record = model()
+    instance_dict(record).update(values)
+    return record
