@@ -516,3 +516,12 @@ async def test_an_outcome_typed_in_lower_case_before_a_known_name(bot, ws):
     r = await ws.li.send("budget frozen")
     assert "“Acme ERP” is marked Lost." in r.text
     assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "lost"
+
+
+async def test_the_person_offered_is_theirs_not_an_honorific_or_a_colleague(bot, ws):
+    """ "Met Globex Corporation, Mr. Tan was there" had offered to add a contact called
+    "Mr"; "和技术部小吴一起去了星辰科技，给刘总做了演示" named our colleague 小吴 as theirs."""
+    r = await ws.li.send("Met Globex Corporation today, Mr. Tan was there, they want a demo")
+    assert r.text.splitlines()[0] == "✅ Logged: Meeting · Globex Corporation · Mr. Tan"
+    r = await ws.na.send("和技术部小吴一起去了星辰科技，给刘总做了演示")
+    assert r.text.splitlines()[0] == "✅ 已记录：拜访 · 星辰科技 · 刘总"

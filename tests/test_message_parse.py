@@ -874,3 +874,73 @@ def test_a_reason_after_what_they_valued():
     assert log.stage == "won"
     assert log.reason is not None
     assert "交付快" in log.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        # an honorific right after the customer is the person's, not the person
+        ("First meeting with Globex today, Mr. Tan their ops head. Quoted USD 75k", "Mr. Tan"),
+        ("Met Globex, Mr. Tan was there", "Mr. Tan"),
+        # a full name the rep was with, after the customer
+        ("Pacific Rim visit w/ Kelvin Ong, pilot now at proposal stage", "Kelvin Ong"),
+        ("Visited Globex factory with Cheung Wing Sze, they want a quote", "Cheung Wing Sze"),
+        # one of ours along is not theirs; "Their" names nobody
+        (
+            "Met Globex today with Dan from our solutions team. Their procurement manager "
+            "pushed hard on price",
+            None,
+        ),
+        ("Visited Globex with Sarah Tan from our presales team", None),
+        # a colleague from one of our departments, and theirs met after
+        ("和技术部小吴一起去了星辰科技，给刘总做了演示", "刘总"),
+    ],
+)
+def test_the_person_met_beside_a_colleague_or_a_title(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("去了星辰科技，下月初给他们出正式报价", at(1, 9, month=12)),
+        ("电话跟星辰科技确认了，下月3号去武汉当面谈", at(3, 9, month=12)),
+        ("星辰科技下个月再谈", None),  # a month is no day
+        ("黄总微信上说星辰科技今天下午的会改到下周四上午10点", at(26, 10)),  # our meeting, moved
+        ("Note on Globex: still at proposal. Book a demo with them before month end", at(30, 9)),
+    ],
+)
+def test_days_of_next_month_and_a_meeting_moved_are_follow_ups(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("新客户鑫达冷链物流，今天第一次打电话，运营孙总监有兴趣", "鑫达冷链物流"),
+        ("新客户德胜精工，展会上认识的，今天微信加了他们厂长", "德胜精工"),
+        ("新客户都想先试用，下周再说", None),  # no company's name after the words
+    ],
+)
+def test_a_new_customer_named_right_after_the_words_for_one(text, customer):
+    assert parse(text, KNOWN).customer == customer
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Visited Globex and they signed!! won on faster delivery than Hikvision",
+            "faster delivery than Hikvision",
+        ),
+        ("Lost Globex, we lost on price to a cheaper vendor", "price to a cheaper vendor"),
+        ("Globex: won on Friday, signed at 80k", None),  # when, not why
+    ],
+)
+def test_won_or_lost_on_gives_the_reason(text, reason):
+    assert parse(text, KNOWN).reason == reason
+
+
+def test_visited_typed_in_a_hurry_is_a_visit():
+    log = parse("Visted Globex factory with Cheung Wing Sze", KNOWN)
+    assert (log.activity, log.customer) == ("visit", "Globex Corporation")

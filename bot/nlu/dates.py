@@ -253,7 +253,7 @@ _EN_DATE = re.compile(
     |(?P<we>(?:(?P<wemod>next|this|last)\s+|the\s+)?weekend)
     |(?P<per>(?P<permod>next|last)\s+(?P<peru>week|month))
     |(?P<edge>(?:the\s+)?(?:(?P<edgepos>end|start|beginning|middle)\s+of\s+(?:the\s+)?|mid[-\s]?)
-        (?P<edgemod>this\s+|next\s+)?(?P<edgeu>week|month)|(?P<edgeabbr>eom|eow))
+        (?P<edgemod>this\s+|next\s+)?(?P<edgeu>week|month)|(?P<edgeabbr>eom|eow|month[-\s]end))
     |(?P<cal>(?:(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+)?
         (?P<caltext>(?P<calmon>{EN_MONTH})\.?\s+(?P<calday>{_DAYNUM})(?:st|nd|rd|th)?
         |(?:the\s+)?(?P<calday2>{_DAYNUM})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<calmon2>{EN_MONTH}))
@@ -737,11 +737,12 @@ def _en_weekday(token: str) -> int:
 
 
 def _en_edge(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
-    """end/start/middle of (this/next) week/month, EOM, EOW."""
+    """end/start/middle of (this/next) week/month, EOM, EOW, month end."""
     today = ctx.today
     start, end = m.span()
     if abbr := m["edgeabbr"]:
-        pos, unit, nxt = "end", ("month" if abbr.lower() == "eom" else "week"), False
+        month = abbr.lower() == "eom" or abbr.lower().startswith("month")  # "month end"
+        pos, unit, nxt = "end", ("month" if month else "week"), False
     else:
         pos, unit = (m["edgepos"] or "middle").lower(), m["edgeu"].lower()
         nxt = (m["edgemod"] or "").strip().lower() == "next"

@@ -546,7 +546,8 @@ class _Compiled:
         titles = _union(self._kw.contact_title_suffixes, ignore_case=False)
         person = f"(?:{self._surnames})(?:{titles})"
         return re.compile(
-            r"(?:和|跟|同|与)(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加)"
+            r"(?:和|跟|同|与)(?:[\u3400-\u9fff]{1,4}?(?:部|组|中心)的?)?"
+            r"(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加)"
             r"|\b(?i:went|came|go|going|drove)\s+with\s+(?P<en>[A-Z][a-z]+)(?=\s+to\b)"
             r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
             rf"|(?P<away>{person})(?=[^，。,;；!！他她\s]{{0,4}}?(?:没在|不在|出差|没来|请假|有事))"
@@ -636,6 +637,12 @@ class _Compiled:
             + r"(?![A-Za-z])(?:[ \t]*[:：,，\-–—][ \t]*|[ \t]+(?=[\u3400-\u9fff]))",
             _FLAGS,
         )
+
+    @functools.cached_property
+    def referrer_glued(self) -> re.Pattern[str]:
+        """See :func:`_cn_named_after_referrer`: the words for a customer with a Chinese
+        name written right after them."""
+        return re.compile(self._trie("customer_referrers") + r"(?=[\u3400-\u9fff])", _FLAGS)
 
     @functools.cached_property
     def referrer_end(self) -> re.Pattern[str]:
@@ -1257,7 +1264,9 @@ def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]
 
 _DONE = re.compile(r"[了过]")
 _COARSE = re.compile(
-    r"下个?月|下下个?月|明年|年底|年初|下半年|上半年|下季度|next month|next year|"
+    # "下个月" is vague; "下月3号", "下个月初", "下月底" are days, as precise as "月底"
+    r"下下?个?月(?!\s*(?:\d|[一二三四五六七八九十]{1,3}[号日]|初|底|中旬|上旬|下旬))"
+    r"|明年|年底|年初|下半年|上半年|下季度|next month|next year|"
     r"end of (?:the )?year|next quarter|in january|in jan\b",
     re.IGNORECASE,
 )
@@ -1266,7 +1275,7 @@ _THEIRS = re.compile(
     r"(?i:\b(?:they|he|she|their|customer|client|said|says)\b)"
 )
 _MINE = re.compile(
-    r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|"
+    r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
     r"(?i:\b(?:me|us|we|we'll|we're|let's)\b)|\bI\b|\bI'[lm]"
 )
 """The rep is in it: their date is an appointment ("王经理说下周二下午3点再谈")."""
@@ -1441,7 +1450,10 @@ def _happened(dates: list[_Date], now: datetime) -> datetime | None:
 
 _REASON = re.compile(
     r"(?:原因|理由|因为|由于|主要是|多亏|主要看中|看中了?|主要看重|看重了?|主要赢在|赢在|主要输在|输在|reason"
-    r"|because(?:\s+of)?|due to|cause|thanks to|\bbc(?:\s+of)?(?![a-z])|\bb/c(?:\s+of)?)"
+    r"|because(?:\s+of)?|due to|cause|thanks to|\bbc(?:\s+of)?(?![a-z])|\bb/c(?:\s+of)?"
+    # "won on faster delivery", as 赢在; not "won on Friday", "lost on the 3rd"
+    r"|\b(?:won|lost)\s+on\b(?!\s+(?:the\b|\d|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr"
+    r"|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)))"
     r"\s*(?:是|为|了|:|：|-|—)?\s*"
     r"(?P<why>[^。.;；!！?？\n]{2,120})",
     re.IGNORECASE,
@@ -2010,7 +2022,25 @@ def _past_referrer(text: str, position: int, rx: _Compiled) -> int:
 def _customer_by_referrer(text: str, rx: _Compiled) -> Span | None:
     """The name a message opens with after the words for a customer: "New client: Harbour
     Point Logistics, intro call …", "新客户：润丰生物 朋友介绍的"."""
-    return _name_after_heading(text, rx.referrer_heading, rx)
+    return _name_after_heading(text, rx.referrer_heading, rx) or _cn_named_after_referrer(text, rx)
+
+
+_CN_NAME_TO_STOP = re.compile(r"[\u3400-\u9fff]{2,14}(?=[，。、；,;\s])")
+
+
+def _cn_named_after_referrer(text: str, rx: _Compiled) -> Span | None:
+    """ "新客户鑫达冷链物流，今天第一次打电话": a Chinese name written right after the words
+    for a customer, with no break between, up to the first stop; only when it ends as a
+    company's name does (物流, 精工, 有限公司…), since "新客户都想先试用，…" names nobody."""
+    opened = rx.referrer_glued.match(text, _LEAD_PUNCT.match(text).end())  # type: ignore[union-attr]
+    if opened is None:
+        return None
+    name = _CN_NAME_TO_STOP.match(text, opened.end())
+    if name is None or not (
+        rx.generic_end.search(name.group()) or rx.legal_end.search(name.group())
+    ):
+        return None
+    return name.span()
 
 
 _OUTCOME_HEADING = re.compile(
@@ -2534,6 +2564,8 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
         named = _name_at(text, match.end(), rx)
         if named is not None:
             candidates.append(named)
+    if customer is not None and (joined := _with_after(text, customer[1], rx)) is not None:
+        candidates.append(joined)
     for match in rx.honorific.finditer(text):
         if outside(match.span()):
             candidates.append(match.span())
@@ -2560,6 +2592,28 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
             break
     # The earliest; of two from one place the longer: "spoke w Mr. Lim" is "Mr. Lim", not "Mr".
     return min(candidates, key=lambda span: (span[0], -span[1])) if candidates else None
+
+
+_WITH_NAME = re.compile(
+    r"\b(?i:with|w/|w)[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2})\b"
+    r"(?![ \t]+(?i:from|of|in)[ \t]+(?i:our|my|the[ \t]+team)\b)"
+)
+"""A full name (two or three words) the rep was with, after the customer: "visited Jade
+Dragon Textiles with Cheung Wing Sze", "Pacific Rim visit w/ Kelvin Ong". Not one of ours
+("with Dan from our solutions team"); one word alone ("with Dan") may be a colleague."""
+
+
+def _with_after(text: str, end: int, rx: _Compiled) -> Span | None:
+    """The person the rep was with, named after the customer (:data:`_WITH_NAME`)."""
+    if "w" not in text[end:].lower():
+        return None
+    match = _WITH_NAME.search(text, end)
+    if match is None:
+        return None
+    name = match.group("name")
+    if _nobody(name, rx) or _without_legal(name, rx) != name:
+        return None
+    return match.span("name")
 
 
 _THEIR = re.compile(
@@ -2668,6 +2722,9 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
         match = _AFTER_CUSTOMER.match(text, brk.start())
     if match is None:
         return None
+    honorific = rx.honorific.match(text, match.start("name"))
+    if honorific is not None:
+        return honorific.span()  # "Raffles Cold Chain, Mr. Tan was there": not "Mr"
     name = match.group("name")
     if _nobody(name, rx) or rx.titles.fullmatch(name) or _A_VERB.fullmatch(name):
         return None
