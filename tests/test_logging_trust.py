@@ -525,3 +525,13 @@ async def test_the_person_offered_is_theirs_not_an_honorific_or_a_colleague(bot,
     assert r.text.splitlines()[0] == "✅ Logged: Meeting · Globex Corporation · Mr. Tan"
     r = await ws.na.send("和技术部小吴一起去了星辰科技，给刘总做了演示")
     assert r.text.splitlines()[0] == "✅ 已记录：拜访 · 星辰科技 · 刘总"
+
+
+async def test_a_training_given_on_monday_is_logged_with_its_next_session(bot, ws):
+    """ "周一去…做了操作培训，…下周五下午两点" had been saved as a to-do for next Monday:
+    the visit happened this Monday, and next Friday 2pm is its follow-up."""
+    r = await ws.na.send("周一去星辰科技给他们车间做了操作培训，定在下周五下午两点再加一场")
+    assert r.text.splitlines()[0] == "✅ 已记录：拜访 · 星辰科技"
+    assert "⏰ 跟进：11月27日（周五）14:00" in r.text
+    activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert activity.occurred_at.date().isoformat() == "2026-11-16"

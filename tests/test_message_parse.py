@@ -944,3 +944,60 @@ def test_won_or_lost_on_gives_the_reason(text, reason):
 def test_visited_typed_in_a_hurry_is_a_visit():
     log = parse("Visted Globex factory with Cheung Wing Sze", KNOWN)
     assert (log.activity, log.customer) == ("visit", "Globex Corporation")
+
+
+@pytest.mark.parametrize(
+    ("text", "happened", "follow_up"),
+    [
+        # a bare weekday with something done then is this week's, not next week's
+        (
+            "周一去星辰科技给他们车间做了操作培训，定在下周五下午两点再加一场",
+            at(16, 10),
+            at(27, 14),
+        ),
+        (
+            "Went to Globex on Monday - terminals fixed. Check in again on the 2nd.",
+            at(16, 10),
+            at(2, 9, month=12),
+        ),
+        (
+            "Globex: had mtg w/ Oliver Green Mon re Q1 upsell. f/u call 2 Dec 10am",
+            at(16, 10),
+            at(2, 10, month=12),
+        ),
+        ("周一去星辰科技做培训", None, at(23, 9)),  # nothing done yet: next Monday's plan
+    ],
+)
+def test_a_weekday_when_something_was_done_is_behind_us(text, happened, follow_up):
+    log = parse(text, KNOWN)
+    assert (log.activity_at, log.follow_up) == (happened, follow_up)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact", "stage"),
+    [
+        (
+            "昨天在昆山博瑞精工现场装了两台设备，设备科吴工签了验收单，下周二回访",
+            "昆山博瑞精工",
+            "吴工",
+            None,
+        ),
+        (
+            "Went to Tanjong Pagar Freight yesterday for the training. Ops lead Siti asked for "
+            "the slides",
+            "Tanjong Pagar Freight",
+            "Siti",
+            None,
+        ),
+        (
+            "On site at Globex yesterday for the install, 12 trucks left",
+            "Globex Corporation",
+            None,
+            None,
+        ),
+    ],
+)
+def test_where_the_rep_was_and_a_form_signed_there(text, customer, contact, stage):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact, log.stage) == (customer, contact, stage)
+    assert log.activity == "visit"

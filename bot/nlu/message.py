@@ -914,9 +914,15 @@ _BARE_WEEKDAY = re.compile(
     r"(?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|(?:周|星期|礼拜)[一二三四五六日天]",
     re.IGNORECASE,
 )
-_PAST_VERB = re.compile(r"(?:了|过|ed|met|rang|spoke|went|saw|had)$", re.IGNORECASE)
-_HELD = re.compile(r"[开见谈做办签聊去来打]的(?!话)")
-""""周一在蓝海物流开的评审会", "周五来的电话": what was held then, so the day is behind us."""
+_PAST_VERB = re.compile(
+    r"(?:了|过)$|(?:ed|\bmet|\brang|\bspoke|\bwent|\bsaw|\bhad)\b", re.IGNORECASE
+)
+""" "visited", "went to", "met with": the activity's own words say it happened."""
+_HAD_BEFORE = re.compile(r"\b(?:had|did|held|attended)[ \t]+(?:an?[ \t]+|the[ \t]+)?$", re.I)
+""" "had mtg w/ Oliver Green Mon": the activity happened, though its word has no tense."""
+_HELD = re.compile(r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访)了")
+""""周一在蓝海物流开的评审会", "周五来的电话", "周一去东方精密做了培训": what was held
+then, so the day is behind us."""
 
 
 def _weekday_gone_by(
@@ -931,7 +937,8 @@ def _weekday_gone_by(
         return date
     held = _HELD.search(text, date.end, end) is not None
     if held or any(
-        _PAST_VERB.search(verb.group()) for verb in rx.activity.regex.finditer(text, start, end)
+        _PAST_VERB.search(verb.group()) or _HAD_BEFORE.search(text, start, verb.start())
+        for verb in rx.activity.regex.finditer(text, start, end)
     ):
         earlier = date.at - timedelta(days=7)
         return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
@@ -1678,7 +1685,8 @@ project), where a company is named ("星辰那个项目" is read from the rep's 
 _DEPARTMENT_WORD = r"[\u3400-\u9fffA-Za-z]{1,4}(?:部门|部|科|处)"
 """采购部, 设备科, 财务处, IT部门: a department of the customer, never the customer."""
 _DEPARTMENT = re.compile(rf"(?:[\u3400-\u9fff]{{1,3}}了)?{_DEPARTMENT_WORD}")
-_GOING = re.compile(r"去(?=[\u3400-\u9fff]{4})")
+_GOING = re.compile(r"[去在](?=[\u3400-\u9fff]{4})")
+""" "去深圳恒泰物流", "在昆山博瑞精工现场": where the rep went or was, before the name."""
 _TRAILING_PURPOSE = re.compile(
     r"[ \t]+(?:intro|introduction|kickoff|kick-off|catch-up|catchup|sync|follow-up)$"
 )
@@ -2725,6 +2733,9 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     honorific = rx.honorific.match(text, match.start("name"))
     if honorific is not None:
         return honorific.span()  # "Raffles Cold Chain, Mr. Tan was there": not "Mr"
+    titled = rx.titles.match(text, match.start("name"))
+    if titled is not None:  # "… dispatchers. Ops lead Siti asked …": not "Ops"
+        return _titled_name(text, titled.end(), rx) or titled.span()
     name = match.group("name")
     if _nobody(name, rx) or rx.titles.fullmatch(name) or _A_VERB.fullmatch(name):
         return None
