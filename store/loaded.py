@@ -23,7 +23,7 @@ the transaction changed in it and has not flushed yet is not overwritten by the 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -66,22 +66,23 @@ def attach(session: AsyncSession, model: type[RecordT], values: Sequence[Any]) -
     held = session.identity_map.get(identity_key(model, identity))
     if held is not None:
         return held
-    record = model()
-    # Into the record's dict as the ORM's loader puts a row's values, all at once; the next
-    # call commits every value there as loaded (no history), which ``set_committed_value``
-    # did one column at a time, for each of the three records a known log reads.
-    instance_dict(record).update(zip(shape.keys, values, strict=True))
+    # The values go in all at once (:func:`transient`); the next call commits every value
+    # there as loaded (no history), which ``set_committed_value`` did one column at a time,
+    # for each of the three records a known log reads.
+    record = transient(model, zip(shape.keys, values, strict=True))
     make_transient_to_detached(record)
     session.add(record)
     return record
 
 
-def transient(model: type[RecordT], values: dict[str, Any]) -> RecordT:
-    """A record of ``model`` holding ``values``, in no session: a copy of a row just
-    written by a plain INSERT (:mod:`store.bulk`), for the caller to read. The values go
-    into its dict as :func:`attach` puts them, not through each attribute's setter, which
-    would record each as a change to flush (and costs a known log's two copies about
-    twice as much); the copy is never flushed."""
+def transient(
+    model: type[RecordT], values: Mapping[str, Any] | Iterable[tuple[str, Any]]
+) -> RecordT:
+    """A record of ``model`` holding ``values``, in no session: what :func:`attach` makes
+    persistent, and a copy of a row just written by a plain INSERT (:mod:`store.bulk`) for
+    the caller to read. The values go into its dict as the ORM's loader puts a row's, not
+    through each attribute's setter, which would record each as a change to flush (and
+    costs a known log's two copies about twice as much); such a copy is never flushed."""
     record = model()
     instance_dict(record).update(values)
     return record

@@ -1459,8 +1459,9 @@ _REASON = re.compile(
     r"(?:原因|理由|因为|由于|主要是|多亏|主要看中|看中了?|主要看重|看重了?|主要赢在|赢在|主要输在|输在|reason"
     r"|because(?:\s+of)?|due to|cause|thanks to|\bbc(?:\s+of)?(?![a-z])|\bb/c(?:\s+of)?"
     # "won on faster delivery", as 赢在; not "won on Friday", "lost on the 3rd"
-    r"|\b(?:won|lost)\s+on\b(?!\s+(?:the\b|\d|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr"
-    r"|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)))"
+    r"|\b(?:won|lost)\s+on\b(?!\s+(?:the\b|\d|(?:mon|tue|wed|thu|fri|sat|sun|"
+    + "|".join(_EN_MONTHS)
+    + r")[a-z]*\b)))"
     r"\s*(?:是|为|了|:|：|-|—)?\s*"
     r"(?P<why>[^。.;；!！?？\n]{2,120})",
     re.IGNORECASE,
@@ -2044,9 +2045,7 @@ def _cn_named_after_referrer(text: str, rx: _Compiled) -> Span | None:
     if opened is None:
         return None
     name = _CN_NAME_TO_STOP.match(text, opened.end())
-    if name is None or not (
-        rx.generic_end.search(name.group()) or rx.legal_end.search(name.group())
-    ):
+    if name is None or not _ends_as_company(text, *name.span(), rx):
         return None
     return name.span()
 
@@ -2405,9 +2404,15 @@ def _before_department(text: str, start: int, cut: int, rx: _Compiled) -> int:
         at for at in range(start + 2, cut) if _DEPARTMENT_END.fullmatch(text, at, cut) is not None
     ]
     for at in places:
-        if rx.generic_end.search(text, start, at) or rx.legal_end.search(text, start, at):
+        if _ends_as_company(text, start, at, rx):
             return at
     return places[0] if places else cut
+
+
+def _ends_as_company(text: str, start: int, end: int, rx: _Compiled) -> bool:
+    """Whether ``text[start:end]`` ends on a word companies' names end with (物流, 医院,
+    有限公司…)."""
+    return bool(rx.generic_end.search(text, start, end) or rx.legal_end.search(text, start, end))
 
 
 _DEPARTMENT_END = re.compile(rf"的?{_DEPARTMENT_WORD}$")
