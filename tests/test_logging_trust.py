@@ -535,3 +535,59 @@ async def test_a_training_given_on_monday_is_logged_with_its_next_session(bot, w
     assert "⏰ 跟进：11月27日（周五）14:00" in r.text
     activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
     assert activity.occurred_at.date().isoformat() == "2026-11-16"
+
+
+async def test_a_message_headed_to_do_is_a_to_do_not_a_call_had(bot, ws):
+    """ "To do: call … tmrw 11am" had been logged as a call made today, and "待办：…给星辰科技的
+    采购吴总打电话，约时间上门" as a visit."""
+    before = await count(bot, Activity)
+    r = await ws.li.send("To do: call Globex Corporation tmrw 11am re pricing")
+    assert r.text.splitlines()[0] == "⏰ To do · Globex Corporation"
+    task = await latest_task(bot)
+    assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 11, 19, 11, 0)
+    r = await ws.na.send("待办：下周一上午9点半给星辰科技的采购吴总打电话，约时间上门")
+    assert r.text.splitlines()[0] == "⏰ 待办 · 星辰科技"
+    task = await latest_task(bot)
+    assert task.company_id == ws.ids["星辰科技"]
+    assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 11, 23, 9, 30)
+    assert await count(bot, Activity) == before
+
+
+async def test_a_competitor_is_no_contact_and_its_price_no_deal(bot, ws):
+    """ "Note on Globex: Siemens is also bidding" had offered Siemens as the contact, and
+    "三一那边报了120万，我们的报价是135万" set the deal to the competitor's 120万."""
+    r = await ws.li.send("Note on Globex Corporation: Siemens is also bidding")
+    assert r.text.splitlines()[0] == "✅ Logged: Note · Globex Corporation"
+    assert "Siemens as a contact" not in r.text
+    r = await ws.na.send(
+        "上周五跑了一趟星辰科技，马总说三一那边报了120万，我们的报价是135万，进入谈判阶段"
+    )
+    assert "💼 星辰ERP项目 · 方案 → 谈判 · ¥135万" in r.text
+    deal = await deal_of(bot, ws.ids["星辰 ERP"])
+    assert (deal.stage, deal.amount_cents) == ("negotiation", 135_000_000)
+
+
+async def test_a_person_who_moved_is_offered_where_they_are_now(bot, ws):
+    """ "he's moved from Globex Corporation to Fairlight Bakeries" had logged the call to
+    Globex, the company he left."""
+    before = await count(bot, Activity)
+    r = await ws.li.send(
+        "Call w/ Daniel Hughes today - he's moved from Globex Corporation to Fairlight Bakeries "
+        "as COO. Send intro deck tmrw."
+    )
+    assert "I don't know “Fairlight Bakeries” yet" in r.text
+    assert r.button("➕ Create “Fairlight Bakeries”")
+    assert await count(bot, Activity) == before
+
+
+async def test_dropped_by_on_monday_is_this_mondays_visit(bot, ws):
+    """The "by" of "Dropped by" had been read as a follow-up cue, so "on Monday" became next
+    Monday's follow-up instead of the day of the visit."""
+    r = await ws.li.send(
+        "Dropped by Globex Corporation on Monday with Priyanka from our presales team - met "
+        "their facilities manager Grace Teo. Send proposal Thu 26 Nov."
+    )
+    assert r.text.splitlines()[0] == "✅ Logged: Visit · Globex Corporation · Grace Teo"
+    assert "⏰ Follow-up: Thu 26 Nov 9:00" in r.text
+    activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert activity.occurred_at.date() == date(2026, 11, 16)

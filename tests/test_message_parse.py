@@ -1001,3 +1001,219 @@ def test_where_the_rep_was_and_a_form_signed_there(text, customer, contact, stag
     log = parse(text, KNOWN)
     assert (log.customer, log.contact, log.stage) == (customer, contact, stage)
     assert log.activity == "visit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "To do: call Michelle Tan at Globex Corporation tmrw 11am",
+        "todo - call Acme Ltd tmrw 11am re pricing",
+        "TODO: visit Globex Corporation on Friday",
+        "待办：下周一上午9点半给星辰科技的采购吴总打电话，约时间上门",
+        "待办：下周二下午3点去拜访星辰科技的彭经理",
+    ],
+)
+def test_a_message_headed_as_a_to_do_is_one(text):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.task) == (None, True)
+    assert log.customer in KNOWN
+    assert log.contact not in ("To", "Todo")
+
+
+def test_a_to_do_after_a_call_had_names_nobody():
+    log = parse("Called Globex Corporation today. To do: send deck by Fri", KNOWN)
+    assert (log.activity, log.contact, log.follow_up) == ("call", None, at(20, 9))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Note on Globex Corporation: Siemens is also bidding",
+        "Globex Corporation - Siemens also bidding, send revised quote Fri",
+        "Acme Ltd: Sysco undercut us by 5%",
+        "Acme Ltd, Oracle is pitching too",
+    ],
+)
+def test_a_competitor_after_the_customer_is_nobody_there(text):
+    assert parse(text, KNOWN).contact is None
+
+
+def test_a_person_after_the_customer_is_still_theirs():
+    assert parse("Acme Ltd: Dave is keen", KNOWN).contact == "Dave"
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        (
+            "Call w/ Daniel Hughes today - he's moved from Globex Corporation to Fairlight "
+            "Bakeries as COO and wants the same setup there. Send intro deck tmrw.",
+            "Fairlight Bakeries",
+            "Daniel Hughes",
+        ),
+        (
+            "Rang Sophie Turner - she left Globex Corporation in Oct and is now head of data "
+            "at Fenwick Rail. Sending her an intro deck tomorrow.",
+            "Fenwick Rail",
+            "Sophie Turner",
+        ),
+        ("Grace Teo has joined Acme Ltd, met her today", "Acme Ltd", "Grace Teo"),
+        (
+            "以前合作过的郭鹏现在在天津清泉水处理当采购总监了，今天跟他通了电话",
+            "天津清泉水处理",
+            "郭鹏",
+        ),
+        (
+            "星辰科技之前的技术总监何军，现在跳槽去了华信电子有限公司，今天给他打了个电话",
+            "华信电子有限公司",
+            "何军",
+        ),
+        # moved to no company named: the one they left is what the note is about
+        (
+            "FYI Grace Teo has left Globex Corporation, moved to a competitor.",
+            "Globex Corporation",
+            "Grace Teo",
+        ),
+    ],
+)
+def test_a_person_who_moved_is_logged_where_they_are_now(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact, log.customers) == (customer, contact, ())
+    assert log.activity in ("call", "meeting", "note")
+
+
+def test_a_phrase_after_a_dash_is_not_the_date_before_it():
+    log = parse(
+        "Mtg w/ Redhill Paper's CFO today - they've been buying through the old distributor "
+        "and want to go direct. Send proposal by Fri 4 Dec.",
+    )
+    assert log.follow_up == at(4, 9, month=12)
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up", "task"),
+    [
+        (
+            "Plan for Thu: drive out to Globex Corporation at 2pm to walk Rajesh through it",
+            at(19, 14),
+            True,
+        ),
+        (
+            "Tomorrow:\n- 9:30am call Wong Mei Ling (Acme Ltd) re the pilot\n- prep slides",
+            at(19, 9, 30),
+            True,
+        ),
+    ],
+)
+def test_a_day_and_its_time_said_apart_are_one(text, follow_up, task):
+    log = parse(text, KNOWN)
+    assert (log.follow_up, log.task, log.activity) == (follow_up, task, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "happened"),
+    [
+        (
+            "昨天和售前小王一起过去苏州德润光电，见了他们设备部的钱经理，下周四发方案",
+            "苏州德润光电",
+            at(17, 10),
+        ),
+        ("昨天下午和李娜一起过去星辰科技，见了运营总监徐总", "星辰科技", at(17, 15)),
+        (
+            "Dropped by Globex Corporation on Monday with Priyanka from our presales team - met "
+            "their facilities manager Grace Teo. Send proposal Thu 26 Nov.",
+            "Globex Corporation",
+            at(16, 10),
+        ),
+        (
+            "popped in at Orchard Grove Clinics on my way back - chatted w/ their GM",
+            "Orchard Grove Clinics",
+            None,
+        ),
+        (
+            "Swung by Acme Ltd yesterday - Kelvin Ong says Siemens is also bidding",
+            "Acme Ltd",
+            at(17, 10),
+        ),
+    ],
+)
+def test_going_there_with_a_colleague_or_in_passing_is_a_visit(text, customer, happened):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.customer, log.activity_at) == ("visit", customer, happened)
+    assert log.contact not in ("售前", "小王", "李娜", "Priyanka")
+
+
+def test_dropped_by_is_no_follow_up_cue():
+    log = parse(
+        "Dropped by Globex Corporation on Monday - met Grace Teo. Send proposal Thu 26 Nov.", KNOWN
+    )
+    assert log.follow_up == at(26, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        (
+            "上周五跑了一趟星辰科技，马总说三一那边报了120万，我们的报价是135万，进入谈判阶段",
+            1_350_000,
+        ),
+        ("昨天去星辰科技跑了一趟，刘经理说用友也在报价，我们报的是68万", 680_000),
+        (
+            "Swung by Acme Ltd - Siemens is also bidding. Our number is $210k; theirs ~$190k",
+            210_000,
+        ),
+    ],
+)
+def test_our_price_said_as_ours_is_the_deal_over_a_competitor(text, amount):
+    log = parse(text, KNOWN)
+    assert log.amount == amount
+
+
+def test_a_po_got_by_email_is_an_email_had():
+    log = parse(
+        "Globex Corporation signed! Got the PO by email from their procurement manager Andrew "
+        "Clarke an hour ago - $132k. Kickoff call Tue 1 Dec 10am.",
+        KNOWN,
+    )
+    assert (log.activity, log.task, log.stage, log.contact) == (
+        "email",
+        False,
+        "won",
+        "Andrew Clarke",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        (
+            "Teams mtg w/ Globex Corporation's COO, Michelle Tan, this morning - SOW walked",
+            "Michelle Tan",
+        ),
+        (
+            "Visited Acme Ltd yesterday; their purchasing lead Tan Kok Meng says budget is 80k",
+            "Tan Kok Meng",
+        ),
+        ("Acme Ltd call - Sophie Hughes says procurement is shut till Jan", "Sophie Hughes"),
+    ],
+)
+def test_the_name_said_with_a_title_or_saying_something(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "星辰科技的项目丢了——昨天电话里周总说最后选了本地一家供应商，价格比我们低两成。标记输单",
+            "选了本地一家供应商，价格比我们低两成",
+        ),
+        ("星辰科技那单丢了，选了别家 原因：价格太高", "价格太高"),
+        (
+            "Won Globex Corporation at $64k. Oliver said it came down to our London support team.",
+            "our London support team",
+        ),
+    ],
+)
+def test_what_they_chose_or_what_it_came_down_to_is_the_reason(text, reason):
+    assert parse(text, KNOWN).reason == reason

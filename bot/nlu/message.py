@@ -134,6 +134,7 @@ _LISTS: dict[str, tuple[str, str]] = {
     "contact_roles": ("contact", "roles"),
     "contact_not_names": ("contact", "not_names"),
     "contact_not_titles": ("contact", "not_titles"),
+    "contact_rivals": ("contact", "rivals"),
     "customer_after": ("customer", "after"),
     "customer_around": ("customer", "around"),
     "customer_markers": ("customer", "markers"),
@@ -188,6 +189,7 @@ class Keywords:
     contact_roles: tuple[str, ...] = ()
     contact_not_names: tuple[str, ...] = ()
     contact_not_titles: tuple[str, ...] = ()
+    contact_rivals: tuple[str, ...] = ()
     customer_after: tuple[str, ...] = ()
     customer_around: tuple[str, ...] = ()
     customer_markers: tuple[str, ...] = ()
@@ -605,6 +607,12 @@ class _Compiled:
 
     to_do = _keyword_pattern("activity_to_do")
 
+    @functools.cached_property
+    def rival(self) -> re.Pattern[str]:
+        """Used with .match right after a name: what makes it a competitor ("Siemens is also
+        bidding"), not a person at the customer."""
+        return re.compile(r"[ \t]*,?[ \t]*" + self._trie("contact_rivals") + r"\b", _FLAGS)
+
     customer_after = _keyword_pattern("customer_after")
 
     @functools.cached_property
@@ -777,7 +785,7 @@ def parse_log(
     dates = [_weekday_gone_by(d, text, now, clauses, rx) for d in dates]
     # "上午去了A，下午去了B", "this morning": when the activity happened, not a follow-up.
     parts_of_day = [d for d in dates if _PART_OF_DAY.fullmatch(text[d.start : d.end].strip())]
-    dates = [d for d in dates if d not in parts_of_day]
+    dates = _day_then_time([d for d in dates if d not in parts_of_day], text)
     follow = _follow_up(text, _not_taken_back(text, dates, rx), clauses, now, rx)
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
     stage_found = _stage_at(blanked, clauses, future_starts, rx)
@@ -795,7 +803,8 @@ def parse_log(
         blanked = _blank(blanked, [(money.start, money.end)])
 
     ours, away = _not_met(blanked, rx)
-    customer, customer_span, contact = _customer(blanked, known_customers, rx)
+    moved = _moved_to(blanked, rx)
+    customer, customer_span, contact = _customer(blanked, known_customers, rx, moved)
     if contact is not None and any(s < contact[1] and contact[0] < e for s, e in ours + away):
         contact = None
     if contact is None:
@@ -805,11 +814,13 @@ def parse_log(
     if contact is not None:
         contact = _whole_person(blanked, contact, rx)
     said_when = future_starts + [span[0] for _, span in impossible]
-    went = _went_to(blanked, customer_span, clauses)
+    went = _went_to(blanked, customer_span, clauses, dates, now)
     activity, planned = _activity(blanked, clauses, said_when, rx, went_to=went)
     to_do = planned or _is_to_do(blanked, rx)
     task = activity is None and (follow is not None or bool(impossible)) and to_do
-    customers = _more_customers(blanked, customer, customer_span, known_customers, rx)
+    customers = _more_customers(
+        blanked, customer, customer_span, known_customers, rx, moved_to=moved[1]
+    )
     if customers:
         customer = customers[0]  # in the order written
     return ParsedLog(
@@ -925,6 +936,44 @@ _HELD = re.compile(r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|�
 then, so the day is behind us."""
 
 
+_TIME_REACH = 60
+"""Characters from a day to a time of day said later in its sentence ("Plan for Thu: drive out
+to Pacific Rim Logistics at 2pm")."""
+_AS_HEADING = re.compile(r"[ \t]*[:：]")
+
+
+def _day_then_time(dates: list[_Date], text: str) -> list[_Date]:
+    """A day without a time followed in its sentence (or under it, as a heading: "Tomorrow:\n-
+    9:30am call …") by a time of day alone: the two say one date, "Thu" at 2pm, not Thu
+    at 09:00 and today at 2pm. Both stay where they are written (the time may open the
+    clause that it makes a plan: "- 9:30am call …")."""
+    merged: list[_Date] = []
+    i = 0
+    while i < len(dates):
+        day = dates[i]
+        time_ = dates[i + 1] if i + 1 < len(dates) else None
+        if (
+            time_ is not None
+            and day.day_said
+            and not day.has_time
+            and not time_.day_said
+            and time_.has_time
+            and 0 <= time_.start - day.end <= _TIME_REACH
+            and (
+                _AS_HEADING.match(text, day.end) is not None
+                or _SENTENCE_END.search(text, day.end, time_.start) is None
+            )
+        ):
+            at = datetime.combine(day.at.date(), time_.at.timetz())
+            merged.append(_Date(at, day.start, day.end, has_time=True))
+            merged.append(_Date(at, time_.start, time_.end, has_time=True, day_said=False))
+            i += 2
+            continue
+        merged.append(day)
+        i += 1
+    return merged
+
+
 def _weekday_gone_by(
     date: _Date, text: str, now: datetime, clauses: list[Span], rx: _Compiled
 ) -> _Date:
@@ -933,12 +982,14 @@ def _weekday_gone_by(
     if date.at <= now or not _BARE_WEEKDAY.fullmatch(text[date.start : date.end].strip()):
         return date
     start, end = _clause_of(date.start, clauses)
-    if rx.follow_up.search(text, start, end):
-        return date
+    verbs = list(rx.activity.regex.finditer(text, start, end))
+    for cue in rx.follow_up.finditer(text, start, end):
+        if not any(v.start() <= cue.start() < v.end() for v in verbs):
+            return date  # not "by" in "Dropped by"
     held = _HELD.search(text, date.end, end) is not None
     if held or any(
         _PAST_VERB.search(verb.group()) or _HAD_BEFORE.search(text, start, verb.start())
-        for verb in rx.activity.regex.finditer(text, start, end)
+        for verb in verbs
     ):
         earlier = date.at - timedelta(days=7)
         return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
@@ -990,6 +1041,11 @@ def _deal_money(
             continue  # "our quote at 195/unit", "they did ~$60k w us last yr": not the deal
         if _DIFFERENCE_BEFORE.search(said):
             continue  # "价格我们其实便宜了15万": a difference between two prices
+        if _OUR_PRICE.search(said):
+            if money.amount > MAX_AMOUNT:
+                problems.append(f"amount_too_large:{money_text(text, money)}")
+                continue
+            return money  # "三一那边报了120万，我们的报价是135万": ours, said as ours
         cued = bool(
             rx.deal_cue_before.search(before)
             or rx.deal_cue_after.match(after)
@@ -1006,6 +1062,13 @@ def _deal_money(
     return best[1] if best else None
 
 
+_OUR_PRICE = re.compile(
+    r"(?:我们|我方|咱们)的?(?:报价|价格|报的)(?:是|为)?|我们报了|"
+    r"\b(?i:our (?:number|price|quote|offer|bid)(?: is| was| at)?|ours is|we quoted)"
+    r"[ \t]*(?:(?i:about|around|approx\.?|~)[ \t]*)?$"
+)
+"""Right before an amount, the rep's own price said as such; it is the deal's over any other
+in the message."""
 _OURS = re.compile(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
 _OUR_TURN = re.compile(r"\b(?i:we|we're|our|ours)\b|我们|我方|咱们")
 """Ours, said as the subject or the owner: "… at 38k vs our 52k" (not "undercut us at 40k")."""
@@ -1195,6 +1258,9 @@ def _follow_up(
                 *rx.follow_up.finditer(text, start, end),
             )
             if not (_CJK.match(cue.group()) and _DONE.match(text, cue.end()))  # "回访了": done
+            and not (_THEY.search(text, start, cue.start()) and _they_before(text, start, cue))
+            # "today - they … want to go direct": a dash closes the date's phrase
+            and not (cue.start() > date.end and _SPACED_DASH.search(text, date.end, cue.start()))
         ]
         if not _nearest_to_a_cue(date, [d for d in coming if start <= d.start <= end], cues):
             continue
@@ -1270,6 +1336,16 @@ def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]
 
 
 _DONE = re.compile(r"[了过]")
+_THEY = re.compile(r"(?i:they|he|she|the client|the customer)\b")
+_THEY_BEFORE = re.compile(r"\b(?i:they|he|she|the client|the customer)[ \t]+$")
+"""Right before a cue, whose wish it is: "today - they want to go direct. Send proposal by
+Fri 4 Dec" has the rep's next step on the 4th, not today."""
+
+
+def _they_before(text: str, start: int, cue: re.Match[str]) -> bool:
+    return _THEY_BEFORE.search(text, max(start, cue.start() - 16), cue.start()) is not None
+
+
 _COARSE = re.compile(
     # "下个月" is vague; "下月3号", "下个月初", "下月底" are days, as precise as "月底"
     r"下下?个?月(?!\s*(?:\d|[一二三四五六七八九十]{1,3}[号日]|初|底|中旬|上旬|下旬))"
@@ -1309,13 +1385,18 @@ def _theirs(text: str, clause: Span, date: _Date) -> bool:
 # --- Activity and stage ------------------------------------------------------------------------
 
 
-def _is_plan(text: str, clause: Span, position: int, future: list[int], rx: _Compiled) -> bool:
+def _is_plan(
+    text: str, clause: Span, position: int, future: list[int], rx: _Compiled, end: int = 0
+) -> bool:
     """True when what is at ``position`` is planned rather than done: a next-step or
     follow-up cue ("next step", "下次", also "next meeting" around the word itself), or a
-    future date, comes first in its clause."""
+    future date, comes first in its clause. A cue inside the word ending at ``end`` is the
+    word's own ("by" in "got the PO by email")."""
     for cue in rx.follow_up.finditer(text, clause[0], clause[1]):
         if cue.start() > position:
             break
+        if cue.start() == position and cue.end() <= end:
+            continue
         if cue.start() < position or cue.end() > position:
             return True
     return any(clause[0] <= start < position for start in future)
@@ -1333,13 +1414,15 @@ def _activity(
     tomorrow 10am" and "明天上午十点给嘉禾医药打电话" are things to do, not calls.
     ``went_to``: where "去" right before the customer's name says the rep went there
     ("去华信跟陈经理谈了"), a visit unless a word for another activity comes first."""
+    if _TO_DO_HEADING.match(text):
+        return None, True  # "待办：…给X打电话，约时间上门": each deed in it is to be done
     masked = _mask(text, rx.activity_ignore)
     planned = False
     for match in rx.activity.regex.finditer(masked):
         if went_to is not None and went_to < match.start():
             break
         clause = _clause_of(match.start(), clauses)
-        if _is_plan(masked, clause, match.start(), future, rx) or (
+        if _is_plan(masked, clause, match.start(), future, rx, match.end()) or (
             future and _is_imperative(masked, clause, match, future)
         ):
             planned = True
@@ -1353,6 +1436,13 @@ def _activity(
             return "visit", planned
         planned = True
     return None, planned
+
+
+_TO_DO_HEADING = re.compile(
+    r"\s*(?:(?i:to[- ]?dos?|reminder|plan for(?:[ \t]+[\w-]+){1,2})|待办(?:事项)?|提醒)"
+    r"[ \t]*(?:[:：]|[-–—]+[ \t])"
+)
+"""A message headed as a list of things to do: "To do: call …", "待办：…", "Plan for Thu: …"."""
 
 
 _MET = frozenset({"met", "met with", "met w", "met w/", "demo", "demoed", "demo with"})
@@ -1383,13 +1473,16 @@ def _met_at_their_place(text: str, clause: Span, match: re.Match[str]) -> bool:
     return _AT_THEIR_PLACE.search(text, match.end(), max(stop, clause[1])) is not None
 
 
-_WENT_TO = re.compile(r"(?<!失)去(?:了|过)?\s*$")
+_WENT_TO = re.compile(r"(?<!失)(?<!跳槽)(?<!跳)去(?:了|过)?\s*$")
 
 
-def _went_to(text: str, customer: Span | None, clauses: list[Span]) -> int | None:
+def _went_to(
+    text: str, customer: Span | None, clauses: list[Span], dates: list[_Date], now: datetime
+) -> int | None:
     """Where "去" stands right before the customer's name, when the clause says it
-    happened ("了" or "过" after the name): "今天一早去华信跟陈经理谈了" is a visit with no
-    word for one. "下周去华信谈" is left to the plan's reading (no "了")."""
+    happened ("了" or "过" after the name, or a day gone by before it):
+    "今天一早去华信跟陈经理谈了", "昨天和小王一起过去苏州德润光电" are visits with no word for
+    one. "下周去华信谈" is left to the plan's reading."""
     if customer is None:
         return None
     clause = _clause_of(customer[0], clauses)
@@ -1397,7 +1490,11 @@ def _went_to(text: str, customer: Span | None, clauses: list[Span]) -> int | Non
     if back is not None and _CAME_BACK.match(text, customer[1]):
         return back.start()  # "刚从蓝海物流回来": back from a visit
     went = _WENT_TO.search(text, clause[0], customer[0])
-    if went is None or _DONE.search(text, customer[1], clause[1]) is None:
+    if went is None:
+        return None
+    if _DONE.search(text, customer[1], clause[1]) is None and not any(
+        clause[0] <= d.start < went.start() and d.at.date() < now.date() for d in dates
+    ):
         return None
     return went.start()
 
@@ -1413,7 +1510,7 @@ _BASE_FORMS = frozenset(
 )  # fmt: skip
 _TO_VERB = re.compile(
     r"(?:need(?:s)? to|have to|has to|got to|gotta|must|will|should|to|remember to|"
-    r"don'?t forget to|pls|please|plan to|going to|gonna)\s*$",
+    r"don'?t forget to|pls|please|plan to|going to|gonna|to[- ]?dos?\s*(?::|[-–—]+)?)\s*$",
     re.IGNORECASE,
 )
 
@@ -1457,7 +1554,8 @@ def _happened(dates: list[_Date], now: datetime) -> datetime | None:
 
 _REASON = re.compile(
     r"(?:原因|理由|因为|由于|主要是|多亏|主要看中|看中了?|主要看重|看重了?|主要赢在|赢在|主要输在|输在|reason"
-    r"|because(?:\s+of)?|due to|cause|thanks to|\bbc(?:\s+of)?(?![a-z])|\bb/c(?:\s+of)?"
+    r"|because(?:\s+of)?|due to|cause|thanks to|\bbc(?:\s+of)?(?![a-z])"
+    r"|\bb/c(?:\s+of)?|came down to|was down to"
     # "won on faster delivery", as 赢在; not "won on Friday", "lost on the 3rd"
     r"|\b(?:won|lost)\s+on\b(?!\s+(?:the\b|\d|(?:mon|tue|wed|thu|fri|sat|sun|"
     + "|".join(_EN_MONTHS)
@@ -1466,6 +1564,11 @@ _REASON = re.compile(
     r"(?P<why>[^。.;；!！?？\n]{2,120})",
     re.IGNORECASE,
 )
+
+
+_CHOSE = re.compile(r"(?P<why>(?:选了|选择了)[^。.;；!！?？\n]{2,120})")
+"""What they chose, as the reason when no cue says one: "最后选了本地一家供应商，价格比我们低
+两成"."""
 
 
 CLOSED = ("won", "lost")
@@ -1498,7 +1601,7 @@ def _reason(
     "lost to Siemens on price", "won it - faster delivery")."""
     if _NO_REASON.search(text):
         return None
-    match = _REASON.search(text)
+    match = _REASON.search(text) or _CHOSE.search(text)
     if match is not None:
         return _after_cue(text, *match.span("why"), dated, rx)
     if stage is None:
@@ -1539,12 +1642,18 @@ def _after_cue(text: str, start: int, end: int, dated: Iterable[int], rx: _Compi
 
 
 def _more_customers(
-    text: str, first: str | None, span: Span | None, known: Iterable[str], rx: _Compiled
+    text: str,
+    first: str | None,
+    span: Span | None,
+    known: Iterable[str],
+    rx: _Compiled,
+    *,
+    moved_to: Span | None = None,
 ) -> tuple[str, ...]:
     """Every customer when a message logs several ("上午去了A，下午去了B", "visited A and B");
     () for one. Known names anywhere, or a name joined to the first by 和 / and / 、."""
-    if first is None or span is None:
-        return ()
+    if first is None or span is None or moved_to == span:
+        return ()  # "绿源环保之前的何军现在跳槽去了百川水务": where he is now, not where he was
     found: list[tuple[int, str]] = [(span[0], first)]
     names = tuple(name for name in known if name and name.strip())
     rest = _blank(text, [span])
@@ -1554,8 +1663,11 @@ def _more_customers(
             break
         if hit[0] not in names:  # several known names fit it: leave it to the one customer
             break
-        # "… after my Camden call got pushed": mentioned, not logged
-        passing = first not in names and _in_passing(text, hit[1], span, names, rx)
+        # "… after my Camden call got pushed": mentioned, not logged; "moved from Camden
+        # Foods to …": where someone was
+        passing = (
+            first not in names and _in_passing(text, hit[1], span, names, rx)
+        ) or _LEFT_FROM.search(text, max(0, hit[1][0] - 16), hit[1][0]) is not None
         if not passing and all(hit[0] != name for _, name in found):
             found.append((hit[1][0], hit[0]))
         rest = _blank(rest, [hit[1]])
@@ -1626,10 +1738,18 @@ def _stage_at(
 
 
 def _customer(
-    text: str, known: Iterable[str], rx: _Compiled
+    text: str, known: Iterable[str], rx: _Compiled, moved_to: tuple[int, Span | None]
 ) -> tuple[str | None, Span | None, Span | None]:
-    """(customer, where it is written, contact span if found on the way)."""
+    """(customer, where it is written, contact span if found on the way); ``moved_to`` is
+    :func:`_moved_to`'s reading."""
     names = tuple(name for name in known if name and name.strip())
+    said, moved = moved_to  # "he's moved from Camden Foods to Fairlight Bakeries"
+    if moved is not None:
+        hit = _match_known(text[moved[0] : moved[1]], names, rx) if names else None
+        person = _mover(text, said, names, rx)
+        if hit is not None:
+            return hit[0], (moved[0] + hit[1][0], moved[0] + hit[1][1]), person
+        return text[moved[0] : moved[1]], moved, person
     if names:
         hit = _match_known(text, names, rx)
         if hit is not None:
@@ -1680,6 +1800,65 @@ def _customer(
     return text[customer[0] : customer[1]], customer, contact
 
 
+_MOVED_TO_EN = re.compile(
+    r"\b(?i:moved from\b.{1,60}?\bto|left\b.{1,60}?\b(?:for|to join)|has joined|have joined"
+    r"|joined|now(?:[ \t]+[\w-]+){0,3}?[ \t]+(?:at|with))[ \t]+(?=[A-Z])"
+)
+_MOVED_TO_ZH = re.compile(
+    r"(?:跳槽(?:到|去了?)|跳(?:到|去了)|加入了)(?P<x>[\u3400-\u9fffA-Za-z]{2,16}?)"
+    r"(?=当|做|任|担任|[，,。；;\s]|$)"
+    r"|(?:现在在|如今在|目前在)(?P<y>[\u3400-\u9fffA-Za-z]{2,16}?)(?:当|做|任|担任|上班|工作)"
+)
+
+
+_LEFT_FROM = re.compile(
+    r"(?:\b(?i:moved from|left|ex-?|formerly (?:at|with)|used to be at)[ \t]*|从)$"
+)
+"""Right before a company someone worked at: "he's moved from Camden Foods to …"."""
+
+
+_MOVED_HINTS = re.compile(
+    "moved|Moved|left|Left|joined|Joined| now |Now |跳|加入了|现在在|如今在|目前在"
+)
+"""Every reading of :data:`_MOVED_TO_EN` or :data:`_MOVED_TO_ZH` holds one of these."""
+
+
+def _moved_to(text: str, rx: _Compiled) -> tuple[int, Span | None]:
+    """(where the move is said, the company a person has moved to), which the message is
+    about: "he's moved from Camden Foods to Fairlight Bakeries as COO", "郭鹏现在在天津清泉水
+    处理当采购总监了". Not the one they left, and no company for "moved to a competitor" or
+    "去了一家培训机构"."""
+    if _MOVED_HINTS.search(text) is None:
+        return 0, None  # a substring test is cheaper than the expressions' scans (issue 20)
+    zh = _MOVED_TO_ZH.search(text)
+    if zh is not None:
+        said, span = zh.start(), (zh.span("x") if zh.group("x") else zh.span("y"))
+    else:
+        english = _MOVED_TO_EN.search(text)
+        if english is None:
+            return 0, None
+        found, _ = _capitalised_run(text, _english_tokens(text, english.end()), 0, rx)
+        if found is None:
+            return 0, None
+        said, span = english.start(), found
+    if _generic(text, span, rx) or _norm(text[span[0] : span[1]]) in rx.not_customers:
+        return 0, None
+    return said, span
+
+
+def _mover(text: str, before: int, names: tuple[str, ...], rx: _Compiled) -> Span | None:
+    """Who moved, named before the move is said: "Rang Sophie Turner - she left …", "以前合作
+    过的郭鹏现在在…" (the nearest Chinese name)."""
+    chinese = list(rx.cn_named.finditer(text, 0, before))
+    if chinese:
+        return chinese[-1].span()
+    for match in _NAME.finditer(text, 0, before):
+        named = _past_nobody(text, match.span(), rx)
+        if named is not None and _a_name(text, named, names, rx):
+            return named
+    return None
+
+
 _POINTED_AT = re.compile(r"(?:那个|这个|那|这)$")
 """A name ending in "that" / "this" describes something ("药品追溯那个项目", the traceability
 project), where a company is named ("星辰那个项目" is read from the rep's book first)."""
@@ -1706,6 +1885,9 @@ def _trimmed(text: str, span: Span, rx: _Compiled) -> Span:
         end = purpose.start()
     while end > start and text[end - 1] in "'’":
         end -= 1  # "Harbourveiw Hotels' GM": the possessive's mark is not the name's
+    of = text.find("的", start, end)
+    if of - start >= 2 and _CJK.match(text, start):
+        end = of  # "给杭州启明星生物的采购吴总打电话": whose buyer, not a name with 的 in it
     return start, end
 
 
@@ -2228,12 +2410,16 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
     if rx.referrer_end.search(name):  # "刚接到一个新客户电话": the name, if any, comes after
         return None
     if _CJK.match(name):  # "市第一人民医院设备科刘科长来电话": the company, not the person
+        going = _GOING_ALONG.search(name)
+        if going is not None:  # "和售前小王一起过去苏州德润光电": where they went
+            start += going.end()
         company, _ = _split_cn(text, start, end, rx)
         return company
     return start, end
 
 
 _SPACED_DASH = re.compile(r"[ \t]+[-–—]+[ \t]+")
+_GOING_ALONG = re.compile(r"一起(?:过去|去了?|到)")
 _COUNT_FRAGMENT = re.compile(r"第?[一二两三四五六七八九十几数多0-9]+[次趟下遍回轮]?")
 """"回访一次", "去一趟", "看两遍": how often, where a name would stand — never a customer."""
 
@@ -2542,7 +2728,8 @@ _NAME_AFTER_TITLE = re.compile(r"\s*(?:is\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2
 
 def _whole_person(text: str, span: Span, rx: _Compiled) -> Span:
     """ "Cheung" after "Mr." is "Mr. Cheung"; a title followed by the person's name is the
-    name ("采购总监何振宇" -> 何振宇, "head of procurement Sarah Wong" -> Sarah Wong)."""
+    name ("采购总监何振宇" -> 何振宇, "head of procurement Sarah Wong" -> Sarah Wong, "COO,
+    Michelle Tan," -> Michelle Tan)."""
     start, end = span
     honorific = _HONORIFIC_BEFORE.search(text, 0, start)
     if honorific is not None:
@@ -2551,10 +2738,15 @@ def _whole_person(text: str, span: Span, rx: _Compiled) -> Span:
         named = rx.cn_person.match(text, end) or rx.cn_named.match(text, end)
         if named is not None and named.end() - named.start() <= 3:
             return named.span()
-        english = _NAME_AFTER_TITLE.match(text, end)
+        english = _NAME_AFTER_TITLE.match(text, end) or _APPOSED.match(text, end)
         if english is not None and _norm(english.group(1).split()[0]) not in rx.not_names:
             return english.span(1)
     return span
+
+
+_APPOSED = re.compile(rf"[ \t]*,[ \t]*({_NAME_WORDS})(?=[ \t]*[,(]|[ \t]+[-–—])")
+"""A title's name said after a comma: "Blue Harbour Capital's COO, Michelle Tan, this
+morning"."""
 
 
 def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
@@ -2585,6 +2777,17 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     role = rx.role_saying.search(text)
     if role is not None and outside(role.span()):
         candidates.append(role.span())
+    says = _SAYING.search(text) is not None
+    for match in _NAME_SAYS.finditer(text) if says else ():  # "- Kelvin Ong says Siemens …"
+        named = _past_nobody(text, match.span("name"), rx)
+        if (
+            named is not None
+            and outside(named)
+            and not _nobody(text[named[0] : named[1]], rx)
+            and rx.generic_or_legal.search(text, *named) is None
+        ):
+            candidates.append(named)
+            break
     for match in _NAME_WITH_ROLE.finditer(text):  # "Sarah Hughes (facilities mgr)"
         named = _past_nobody(text, match.span("name"), rx)  # "Met Daniel Koh, their …"
         said = match.group("role") or match.group("role2") or ""
@@ -2607,6 +2810,12 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     return min(candidates, key=lambda span: (span[0], -span[1])) if candidates else None
 
 
+_NAME_SAYS = re.compile(
+    rf"(?<![\w'’])(?P<name>{_NAME_WORDS})[ \t]+(?:says|said|told (?:me|us)|mentioned|confirmed"
+    r"|reckons|thinks)\b"
+)
+"""A name that says something is someone the rep spoke to: "Kelvin Ong says …"."""
+_SAYING = re.compile(" says| said| told| mentioned| confirmed| reckons| thinks")
 _WITH_NAME = re.compile(
     r"\b(?i:with|w/|w)[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2})\b"
     r"(?![ \t]+(?i:from|of|in)[ \t]+(?i:our|my|the[ \t]+team)\b)"
@@ -2746,6 +2955,8 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
         return None
     if not _without_legal(name, rx):
         return None  # "called Acme Ltd": "Ltd" is nobody
+    if rx.rival.match(text, match.end("name")):
+        return None  # "Brightwater Energy: Siemens is also bidding": a competitor
     return match.span("name")
 
 
