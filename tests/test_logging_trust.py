@@ -591,3 +591,40 @@ async def test_dropped_by_on_monday_is_this_mondays_visit(bot, ws):
     assert "⏰ Follow-up: Thu 26 Nov 9:00" in r.text
     activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
     assert activity.occurred_at.date() == date(2026, 11, 16)
+
+
+async def test_a_loss_stays_a_loss_beside_what_had_been_quoted(bot, ws):
+    """ "Lost Acme Ltd's ERP deal … We'd quoted 300k" had moved the deal to Proposal: the
+    quote is history, the loss is the news."""
+    r = await ws.li.send(
+        "Lost Acme Ltd's ERP deal. Wang rang this morning: budget frozen. We'd quoted 300k."
+    )
+    assert "💼 Acme ERP · Proposal → Lost" in r.text
+    assert "Why was “Acme ERP” lost?" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "lost"
+
+
+async def test_no_follow_up_when_there_is_none_or_only_a_lead_time(bot, ws):
+    """ "shift change at 7pm. No next step set yet." had made a to-do for 7pm today, and "we
+    can ship in 6 weeks" one for six weeks on."""
+    before = await count(bot, Task)
+    r = await ws.li.send(
+        "Visited Globex Corporation on Monday, shift change at 7pm. No next step set yet."
+    )
+    assert r.text.splitlines()[0] == "✅ Logged: Visit · Globex Corporation"
+    assert "⏰" not in r.text
+    r = await ws.li.send(
+        "Wang from Acme Ltd just called: they're going ahead! We won on faster delivery - we can "
+        "ship in 6 weeks."
+    )
+    assert "💼 Acme ERP · Proposal → Won" in r.text
+    assert "⏰" not in r.text
+    deal = await deal_of(bot, ws.ids["Acme ERP"])
+    assert (deal.stage, deal.close_reason) == ("won", "faster delivery")
+    assert await count(bot, Task) == before
+
+
+async def test_the_total_is_the_deal_not_the_price_of_one(bot, ws):
+    r = await ws.na.send("今天一早去星辰科技看了车间，单线28万元，8条线合计224万元")
+    assert "💼 星辰ERP项目 · 方案 · ¥224万" in r.text
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).amount_cents == 224_000_000

@@ -1217,3 +1217,139 @@ def test_the_name_said_with_a_title_or_saying_something(text, contact):
 )
 def test_what_they_chose_or_what_it_came_down_to_is_the_reason(text, reason):
     assert parse(text, KNOWN).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("Tomorrow:\n- 9:30am call Wong Mei Ling (Acme Ltd) re the pilot", "Wong Mei Ling"),
+        ("星辰科技的IT经理赵磊离职了，听说去了一家培训机构", "赵磊"),
+        ("星辰科技的IT经理赵磊说下周来", "赵磊"),
+    ],
+)
+def test_a_person_before_their_company_in_brackets_or_after_a_title(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_an_arrow_moves_the_stage_now_after_a_date_to_come():
+    log = parse(
+        "Globex Corporation\n- visited them yesterday\n- budget confirmed, decision by Jan -> "
+        "qualified\n- next: demo Wed 2 Dec 11am",
+        KNOWN,
+    )
+    assert (log.stage, log.follow_up) == ("qualified", at(2, 11, month=12))
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        # the rep says there is nothing to do: the customer's date is not a follow-up
+        (
+            "Visited Globex Corporation yesterday and met their CFO. He'll send floor plans by "
+            "COB Friday - nothing for me to do until they arrive.",
+            None,
+        ),
+        ("Visited Acme Ltd on Monday, shift change at 7pm. No next step set yet.", None),
+        ("No next step yet with Acme Ltd, will call back Mon", at(23, 9)),
+        # theirs by a wish, the rep's by "I'll"
+        (
+            "Acme Ltd called about ticket #88213. Lau Chi Wai wants it fixed by EOD Friday. I'll "
+            "go over with our engineer the day after tomorrow at 10:30am.",
+            at(20, 10, 30),
+        ),
+        ("Globex - coffee with Helen earlier today, they want a call tomorrow at 10", at(19, 10)),
+        ("星辰科技的高总说周五下班前先把技术参数表发我", None),
+        # how long something takes is no day to follow up on
+        ("Won Acme Ltd at $96,500 - we can ship in 6 weeks.", None),
+        (
+            "Call with Acme Ltd: 14 scanners, fitted within 6 weeks. Proposal goes out Friday "
+            "at 10am.",
+            at(20, 10),
+        ),
+        ("call back Acme Ltd in 2 weeks", at(2, 9, month=12)),
+        ("I'll ring Acme Ltd back tomorrow afternoon at half past three.", at(19, 15, 30)),
+        ("meet Acme Ltd at quarter to ten tomorrow", at(19, 9, 45)),
+    ],
+)
+def test_whose_date_and_how_long_decide_the_follow_up(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "reason"),
+    [
+        (
+            "Lim Wei Ling from Acme Ltd just called: they're going ahead! S$96,500 total. We won "
+            "on faster delivery than the incumbent - we can ship in 6 weeks.",
+            "won",
+            "faster delivery than the incumbent",
+        ),
+        (
+            "Lost Acme Ltd's cold-room monitoring deal. Oliver rang this morning: budget frozen. "
+            "We'd quoted $38,400.",
+            "lost",
+            None,
+        ),
+    ],
+)
+def test_an_outcome_is_not_undone_by_what_had_been_done_before(text, stage, reason):
+    log = parse(text, KNOWN)
+    assert (log.stage, log.reason) == (stage, reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        (
+            "去星辰科技看了SMT车间，罗总想把8条线都换成我们的QX-9型，单线28万元，8条线合计224万元",
+            2_240_000,
+        ),
+        ("Globex Corporation: 12 units at $4,000 each, $48,000 in total", 48_000),
+    ],
+)
+def test_the_whole_is_the_deal_not_the_price_of_one(text, amount):
+    assert parse(text, KNOWN).amount == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact", "activity"),
+    [
+        (
+            "今天接到泉州永盛五金林厂长的电话，他们想上仓储管理系统",
+            "泉州永盛五金",
+            "林厂长",
+            "call",
+        ),
+        ("今天一早去芜湖启明光电看了SMT车间，生产总监罗总想换线", "芜湖启明光电", "罗总", "visit"),
+        (
+            "刚在盐城九洲冷链7楼跟总经理徐总聊完，明天中午12点约了徐总吃饭",
+            "盐城九洲冷链",
+            "徐总",
+            "visit",
+        ),
+        ("周一在星辰科技开的评审会，结果刚出来：输了", "星辰科技", None, "meeting"),
+        ("昨天下午在星辰科技12楼会议室跟黄主任开了个会", "星辰科技", "黄主任", "meeting"),
+        (
+            "Dropped by Acme Ltd (Level 12, Room 1203) and demoed the backup appliance to Ravi "
+            "Menon. Ravi wants 15% off before he takes it to the CFO.",
+            "Acme Ltd",
+            "Ravi Menon",
+            "visit",
+        ),
+    ],
+)
+def test_where_the_rep_was_and_whom_they_saw(text, customer, contact, activity):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact, log.activity) == (customer, contact, activity)
+
+
+def test_the_person_after_attn_in_a_to_do():
+    log = parse(
+        "To do: Thursday 3pm - send Acme Ltd the quote, attn Alvin Cheung, tel 2345 6789", KNOWN
+    )
+    assert (log.contact, log.follow_up, log.task, log.amount) == (
+        "Alvin Cheung",
+        at(19, 15),
+        True,
+        None,
+    )

@@ -87,3 +87,22 @@ def test_the_digits_take_the_place_of_the_words_and_no_more():
         + " US dollars, call friday at "
         + "10:30am".ljust(len("ten thirty am"))
     )
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("ring back at half past three", "ring back at 3:30           "),
+        ("meet at quarter past ten tomorrow", "meet at 10:15            tomorrow"),
+        ("call at quarter to twelve", "call at 11:45            "),
+        ("quarter to one in the afternoon", "12:45          in the afternoon"),
+        (
+            "two hundred thousand dollars, call at half past two",
+            "200k                 dollars, call at 2:30         ",
+        ),
+        ("half to three", "half to three"),  # no such time: left as said
+    ],
+)
+def test_half_and_quarter_past_the_hour(said, written):
+    assert spoken_as_digits(said) == written
+    assert len(spoken_as_digits(said)) == len(said)

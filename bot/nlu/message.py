@@ -444,6 +444,9 @@ def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
     return functools.cached_property(compile_list)
 
 
+_GOES_ON_AFTER_NAME = "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪]"
+
+
 class _Compiled:
     """Regular expressions built once per :class:`Keywords`, each when first used.
 
@@ -558,7 +561,11 @@ class _Compiled:
 
     @functools.cached_property
     def cn_named(self) -> re.Pattern[str]:
-        return re.compile(f"{self._surnames}[\u4e00-\u9fff]{{1,2}}")
+        """A surname and a given name of one or two characters; a word that goes on the
+        sentence ("赵磊说", "赵磊离职了") is not the name's third character."""
+        return re.compile(
+            f"{self._surnames}[\u4e00-\u9fff](?:(?!{_GOES_ON_AFTER_NAME})[\u4e00-\u9fff])?"
+        )
 
     @functools.cached_property
     def honorific(self) -> re.Pattern[str]:
@@ -786,7 +793,10 @@ def parse_log(
     # "上午去了A，下午去了B", "this morning": when the activity happened, not a follow-up.
     parts_of_day = [d for d in dates if _PART_OF_DAY.fullmatch(text[d.start : d.end].strip())]
     dates = _day_then_time([d for d in dates if d not in parts_of_day], text)
-    follow = _follow_up(text, _not_taken_back(text, dates, rx), clauses, now, rx)
+    dates = [d for d in dates if not _lead_time(text, d)]
+    follow = _follow_up(
+        text, _not_taken_back(text, _after_no_next_step(text, dates), rx), clauses, now, rx
+    )
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
     stage_found = _stage_at(blanked, clauses, future_starts, rx)
     if stage_found is None:
@@ -936,6 +946,25 @@ _HELD = re.compile(r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|�
 then, so the day is behind us."""
 
 
+_WITHIN = re.compile(r"(?i:within|in)\b")
+_DELIVERY_BEFORE = re.compile(
+    r"\b(?i:ship|shipped|shipping|deliver|delivered|delivery|fitted|fit|installed|install"
+    r"|lead time|turnaround|ready|done|live|built|arrive|arrives|dispatch|dispatched)\b"
+    r"[^.,;:!?\n]{0,20}$"
+)
+
+
+def _lead_time(text: str, date: _Date) -> bool:
+    """ "fitted within 6 weeks", "we can ship in 6 weeks": how long something takes, not a
+    day to follow up on ("call back in 2 weeks" is one)."""
+    said = _WITHIN.match(text, date.start)
+    if said is None:
+        return False
+    return said.group().lower() == "within" or (
+        _DELIVERY_BEFORE.search(text, max(0, date.start - 40), date.start) is not None
+    )
+
+
 _TIME_REACH = 60
 """Characters from a day to a time of day said later in its sentence ("Plan for Thu: drive out
 to Pacific Rim Logistics at 2pm")."""
@@ -1023,7 +1052,7 @@ def _deal_money(
         start, _ = _clause_of(money.start, clauses)
         _, end = _clause_of(money.end, clauses)  # "S$85,000 all in": past the amount's comma
         before = text[max(start, money.start - 16) : money.start]
-        after = text[money.end : min(end, money.end + 8)]
+        after = text[money.end : min(end, money.end + 10)]
         if before.endswith(("-", "负", "−")):  # "-5k"; "panels - S$85,000" is a dash
             problems.append(f"negative_amount:{money_text(text, money)}")
             continue
@@ -1041,7 +1070,9 @@ def _deal_money(
             continue  # "our quote at 195/unit", "they did ~$60k w us last yr": not the deal
         if _DIFFERENCE_BEFORE.search(said):
             continue  # "价格我们其实便宜了15万": a difference between two prices
-        if _OUR_PRICE.search(said):
+        if _EACH_BEFORE.search(said):
+            continue  # "单线28万元，8条线合计224万元": the price of one
+        if _OUR_PRICE.search(said) or _TOTAL_BEFORE.search(said):
             if money.amount > MAX_AMOUNT:
                 problems.append(f"amount_too_large:{money_text(text, money)}")
                 continue
@@ -1069,6 +1100,13 @@ _OUR_PRICE = re.compile(
 )
 """Right before an amount, the rep's own price said as such; it is the deal's over any other
 in the message."""
+_TOTAL_BEFORE = re.compile(
+    r"(?:合计|总计|总共|共计|总价|总额|(?i:\b(?:in total|grand total|total of|total)))[：: \t]*"
+    r"(?:是|为)?[ \t]*$"
+)
+_EACH_BEFORE = re.compile(r"(?:单[价线台套条件个]|每[台套条件个线])(?:是|为)?[：: \t]*$")
+"""Right before an amount: the whole ("8条线合计224万元") is the deal's, over the price of
+one ("单线28万元")."""
 _OURS = re.compile(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
 _OUR_TURN = re.compile(r"\b(?i:we|we're|our|ours)\b|我们|我方|咱们")
 """Ours, said as the subject or the owner: "… at 38k vs our 52k" (not "undercut us at 40k")."""
@@ -1258,7 +1296,7 @@ def _follow_up(
                 *rx.follow_up.finditer(text, start, end),
             )
             if not (_CJK.match(cue.group()) and _DONE.match(text, cue.end()))  # "回访了": done
-            and not (_THEY.search(text, start, cue.start()) and _they_before(text, start, cue))
+            and not _THEY_BEFORE.search(text, max(start, cue.start() - 16), cue.start())
             # "today - they … want to go direct": a dash closes the date's phrase
             and not (cue.start() > date.end and _SPACED_DASH.search(text, date.end, cue.start()))
         ]
@@ -1290,6 +1328,21 @@ _DONE_IN_CLAUSE = re.compile(
 )
 """A deed done earlier in the clause: a bare time after it says when ("did a joint call with
 Orchard Retail at 4pm"). English only: Chinese says the time before the deed."""
+
+
+_NO_NEXT_STEP = re.compile(
+    r"[Nn](?:o (?:next steps?|follow[- ]?up|action (?:needed|required))"
+    r"|othing (?:for me )?to (?:do|chase|follow up))\b"
+    r"|暂无下一步|没有下一步|不用跟进|暂不跟进|先不跟进|无需跟进"
+)
+
+
+def _after_no_next_step(text: str, dates: list[_Date]) -> list[_Date]:
+    """The dates that may be a follow-up when the rep says there is none ("He'll send floor
+    plans by COB Friday - nothing for me to do until they arrive", "No next step set yet"):
+    only one said after that, as in "no next step yet, will call back Mon"."""
+    said = _NO_NEXT_STEP.search(text)
+    return dates if said is None else [d for d in dates if d.start >= said.end()]
 
 
 def _not_taken_back(text: str, dates: list[_Date], rx: _Compiled) -> list[_Date]:
@@ -1336,14 +1389,11 @@ def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]
 
 
 _DONE = re.compile(r"[了过]")
-_THEY = re.compile(r"(?i:they|he|she|the client|the customer)\b")
+_DONE_OR_OVER = re.compile(r"[了过完]")
 _THEY_BEFORE = re.compile(r"\b(?i:they|he|she|the client|the customer)[ \t]+$")
 """Right before a cue, whose wish it is: "today - they want to go direct. Send proposal by
 Fri 4 Dec" has the rep's next step on the 4th, not today."""
 
-
-def _they_before(text: str, start: int, cue: re.Match[str]) -> bool:
-    return _THEY_BEFORE.search(text, max(start, cue.start() - 16), cue.start()) is not None
 
 
 _COARSE = re.compile(
@@ -1355,13 +1405,16 @@ _COARSE = re.compile(
 )
 _THEIRS = re.compile(
     r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|"
-    r"(?i:\b(?:they|he|she|their|customer|client|said|says)\b)"
+    r"(?i:\b(?:they|he|she|their|customer|client|said|says|wants|needs|asked)\b)"
 )
 _MINE = re.compile(
     r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
-    r"(?i:\b(?:me|us|we|we'll|we're|let's)\b)|\bI\b|\bI'[lm]"
+    r"(?i:\b(?:me|us|we|we'll|we're|let's|a call|a meeting|a demo|a visit|to meet)\b)|\bI\b"
+    r"|\bI'[lm]"
 )
 """The rep is in it: their date is an appointment ("王经理说下周二下午3点再谈")."""
+_TO_ME = re.compile(r"(?:发|寄|告诉|回复|答复|通知|回|给)我$")
+"""我 as what they do something to ("发我", "给我答复"): still their deed."""
 _BLANKS = re.compile(r"\s+")
 _SUBJECT_GOES_ON = re.compile(r"想|要|希望|准备|打算|计划|会|说|还")
 
@@ -1379,7 +1432,11 @@ def _theirs(text: str, clause: Span, date: _Date) -> bool:
         if blanks and not _SUBJECT_GOES_ON.match(text, blanks[-1]):
             return False
     blank = _BLANKS.search(text, date.end, clause[1])
-    return _MINE.search(text, last.end(), blank.start() if blank else clause[1]) is None
+    stop = blank.start() if blank else clause[1]
+    return not any(
+        not (mine.group() == "我" and _TO_ME.search(text, max(0, mine.start() - 2), mine.end()))
+        for mine in _MINE.finditer(text, last.end(), stop)
+    )  # "他说周五下班前先把参数表发我": theirs to send; "他让我周五先发过去": mine
 
 
 # --- Activity and stage ------------------------------------------------------------------------
@@ -1419,8 +1476,8 @@ def _activity(
     masked = _mask(text, rx.activity_ignore)
     planned = False
     for match in rx.activity.regex.finditer(masked):
-        if went_to is not None and went_to < match.start():
-            break
+        if went_to is not None and went_to < match.start() and text[went_to] != "在":
+            break  # "去华信跟陈经理谈了": a visit; "在蓝海物流开的评审会": the meeting said
         clause = _clause_of(match.start(), clauses)
         if _is_plan(masked, clause, match.start(), future, rx, match.end()) or (
             future and _is_imperative(masked, clause, match, future)
@@ -1473,7 +1530,8 @@ def _met_at_their_place(text: str, clause: Span, match: re.Match[str]) -> bool:
     return _AT_THEIR_PLACE.search(text, match.end(), max(stop, clause[1])) is not None
 
 
-_WENT_TO = re.compile(r"(?<!失)(?<!跳槽)(?<!跳)去(?:了|过)?\s*$")
+_WENT_TO = re.compile(r"(?:(?<!失)(?<!跳槽)(?<!跳)去(?:了|过)?|(?<![现正实在])在)\s*$")
+_JUST_NOW = re.compile(r"(?:刚刚?|刚才)\s*$")
 
 
 def _went_to(
@@ -1492,8 +1550,10 @@ def _went_to(
     went = _WENT_TO.search(text, clause[0], customer[0])
     if went is None:
         return None
-    if _DONE.search(text, customer[1], clause[1]) is None and not any(
-        clause[0] <= d.start < went.start() and d.at.date() < now.date() for d in dates
+    if (
+        _DONE_OR_OVER.search(text, customer[1], clause[1]) is None
+        and _JUST_NOW.search(text, clause[0], went.start()) is None
+        and not any(clause[0] <= d.start < went.start() and d.at.date() < now.date() for d in dates)
     ):
         return None
     return went.start()
@@ -1629,10 +1689,13 @@ def _reason(
 
 
 def _after_cue(text: str, start: int, end: int, dated: Iterable[int], rx: _Compiled) -> str | None:
-    """The reason a cue introduces, up to an emoji, a date or a follow-up after it: "主要是我们
-    交付比竞品快两周 周五过去签合同", "because of price, follow up next month"."""
+    """The reason a cue introduces, up to an emoji, a date, a follow-up or a dash after it:
+    "主要是我们交付比竞品快两周 周五过去签合同", "because of price, follow up next month",
+    "won on faster delivery - we can ship in 6 weeks"."""
     tail = _REASON_TAIL.search(text, start, end)
     end = tail.start() if tail is not None else end
+    dash = _SPACED_DASH.search(text, start + 2, end)
+    end = dash.start() if dash is not None else end
     end = min((at for at in dated if start < at < end), default=end)
     for cue in rx.follow_up.finditer(text, start + 1, end):
         if text[cue.start() - 1] in " \t,，":
@@ -1704,6 +1767,9 @@ def _implied(text: str, position: int, rx: _Compiled) -> bool:
     return rx.stage_says.regex.match(_mask(text, rx.stage_ignore), position) is not None
 
 
+_ARROW = re.compile(r"\s*(?:->|→|=>|➡)")
+
+
 def _stage_at(
     text: str, clauses: list[Span], future: list[int], rx: _Compiled
 ) -> tuple[int, str, int] | None:
@@ -1728,8 +1794,10 @@ def _stage_at(
         for position, stage, stop in hits:
             if rx.negated.search(masked, start, position):
                 continue
-            if _is_plan(masked, (start, end), position, future, rx):
-                continue
+            if _ARROW.match(masked, position) is None and _is_plan(
+                masked, (start, end), position, future, rx
+            ):
+                continue  # "decision by Jan -> qualified": the arrow moves it now
             found.append((position, stage, stop))
     return max(found) if found else None
 
@@ -1773,6 +1841,8 @@ def _customer(
         customer = _customer_introduced(text, rx)  # "一家叫知行数据的公司", "新客户电话 X"
     if customer is None:
         customer = _customer_owning(text, rx)  # "蓝海物流的人打电话来", "华美广告的Amy"
+    if customer is None:
+        customer = _customer_met_at(text, rx)  # "刚在盐城九洲冷链7楼跟徐总聊完"
     contact: Span | None = None
     if customer is None:
         customer, contact = _customer_by_verb(text, rx)
@@ -2343,6 +2413,24 @@ _OWNED = re.compile(
 )
 
 
+_MET_AT = re.compile(
+    r"(?<![现正实在])在(?P<x>[\u3400-\u9fff]{2,20}?)"
+    r"(?:\d+楼|的?(?:办公室|会议室|工厂|厂里|车间|仓库|门店|现场|总部|那边))?(?:跟|和|与|同|见)"
+)
+
+
+def _customer_met_at(text: str, rx: _Compiled) -> Span | None:
+    """Where the rep met someone, when it is named as a company ("刚在盐城九洲冷链7楼跟总经理
+    徐总聊完"): only a name ending on a word companies end with, not "在微信上跟他聊"."""
+    if "在" not in text:
+        return None
+    for match in _MET_AT.finditer(text):
+        start, end = match.span("x")
+        if _ends_as_company(text, start, end, rx) and not _generic(text, (start, end), rx):
+            return start, end
+    return None
+
+
 def _customer_owning(text: str, rx: _Compiled) -> Span | None:
     """A company owning a person or department at the start of the message: "蓝海物流的人",
     "ABC国际贸易的Kevin", "华信证券的IT部门"."""
@@ -2630,6 +2718,8 @@ def _named_before(text: str, title: int, start: int, rx: _Compiled) -> Span | No
     """The full name right before a title: "星辰科技张伟总经理" is 张伟."""
     for length in (3, 2):
         if title - length >= start and rx.cn_named.fullmatch(text, title - length, title):
+            if length == 2 and _ends_as_company(text, start, title - 1, rx):
+                return None  # "泉州永盛五金林厂长": 五金 ends the company, 林厂长 is the person
             return title - length, title
     return None
 
@@ -2779,7 +2869,7 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
         candidates.append(role.span())
     says = _SAYING.search(text) is not None
     for match in _NAME_SAYS.finditer(text) if says else ():  # "- Kelvin Ong says Siemens …"
-        named = _past_nobody(text, match.span("name"), rx)
+        named = _past_nobody(text, match.span("name" if match["name"] else "shown"), rx)
         if (
             named is not None
             and outside(named)
@@ -2813,9 +2903,10 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
 _NAME_SAYS = re.compile(
     rf"(?<![\w'’])(?P<name>{_NAME_WORDS})[ \t]+(?:says|said|told (?:me|us)|mentioned|confirmed"
     r"|reckons|thinks)\b"
+    rf"|\b(?i:demoed|demo'd|presented|pitched)\b[^.;\n]{{0,40}}?\bto[ \t]+(?P<shown>{_NAME_WORDS})"
 )
 """A name that says something is someone the rep spoke to: "Kelvin Ong says …"."""
-_SAYING = re.compile(" says| said| told| mentioned| confirmed| reckons| thinks")
+_SAYING = re.compile(" says| said| told| mentioned| confirmed| reckons| thinks|emo|resent|itched")
 _WITH_NAME = re.compile(
     r"\b(?i:with|w/|w)[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2})\b"
     r"(?![ \t]+(?i:from|of|in)[ \t]+(?i:our|my|the[ \t]+team)\b)"
@@ -2846,14 +2937,15 @@ their ops director"); not one copied in or said in passing ("cc'd their IT head"
 their owner froze all capex")."""
 _TITLED_NAME = re.compile(rf"[ \t]+(?P<name>{_NAME_WORDS})\b")
 _NAME_THEN_COMPANY = re.compile(
-    rf"(?<![A-Za-z])(?P<name>{_NAME_WORDS})[ \t]+(?:from|at|of|@)[ \t]*$"
+    rf"(?<![A-Za-z])(?P<name>{_NAME_WORDS})(?:[ \t]+(?:from|at|of|@)|[ \t]*\()[ \t]*$"
 )
 
 
 def _named_before_company(text: str, company: int, rx: _Compiled) -> Span | None:
     """A person named just before their company: "Ho Ka Man from Jade Dragon messaged me",
-    "emailed the deck to Ravi at Initech". One capitalised word opening a clause is a
-    person only after a verb ("Met Wang from Globex"): "Invoice from Globex" is nobody."""
+    "emailed the deck to Ravi at Initech", "call Wong Mei Ling (Harbourview Hotels)". One
+    capitalised word opening a clause is a person only after a verb ("Met Wang from Globex"):
+    "Invoice from Globex" is nobody."""
     match = _NAME_THEN_COMPANY.search(text, max(0, company - 60), company)
     if match is None:
         return None

@@ -68,16 +68,52 @@ def spoken_as_digits(text: str) -> str:
         return text  # most messages: a set lookup per word, not the pattern at each word
     pieces: list[str] = []
     done = 0
+    clocks = {said.start(): said for said in _PAST_THE_HOUR.finditer(text)}  # "half past three"
     for run in _RUN.finditer(text):
-        if _BEFORE_VETO.search(text, max(0, run.start() - 8), run.start()) or _AFTER_VETO.match(
+        if run.start() < done:
+            continue
+        if (said := _clock_before(clocks, done, run.start())) is not None:
+            written, end = _past_the_hour(said), said.end()
+        elif _BEFORE_VETO.search(text, max(0, run.start() - 8), run.start()) or _AFTER_VETO.match(
             text, run.end()
         ):
             continue  # "1.5 million", "three and a half million": part of a number we do not read
-        written, end = _as_digits(run, text)
+        else:
+            written, end = _as_digits(run, text)
         if written is not None:
-            pieces += [text[done : run.start()], written.ljust(end - run.start())]
+            start = said.start() if said is not None else run.start()
+            pieces += [text[done:start], written.ljust(end - start)]
             done = end
     return "".join(pieces) + text[done:] if pieces else text
+
+
+def _clock_before(clocks: dict[int, re.Match[str]], done: int, run: int) -> re.Match[str] | None:
+    """The "half past …" whose hour is the run of number words at ``run``, if any."""
+    for start, said in clocks.items():
+        if done <= start < run < said.end():
+            return said
+    return None
+
+
+_HOURS = _UNITS.split()[1:13]  # one … twelve
+_PAST_THE_HOUR = re.compile(
+    r"\b(?P<part>half|quarter)[ \t]+(?P<way>past|to)[ \t]+"
+    rf"(?P<hour>{'|'.join(_HOURS)}|1[0-2]|[1-9])\b(?![:.]\d)",
+    re.IGNORECASE,
+)
+
+
+def _past_the_hour(said: re.Match[str]) -> str | None:
+    """ "half past three" -> "3:30", "quarter to ten" -> "9:45"; None for "half to three"."""
+    hour_said = said["hour"].lower()
+    hour = _HOURS.index(hour_said) + 1 if hour_said in _HOURS else int(hour_said)
+    part, way = said["part"].lower(), said["way"].lower()
+    if part == "half" and way == "to":
+        return None
+    minutes = 30 if part == "half" else 15
+    if way == "to":
+        hour, minutes = (hour - 2) % 12 + 1, 60 - minutes
+    return f"{hour}:{minutes:02d}"
 
 
 def _as_digits(run: re.Match[str], text: str) -> tuple[str | None, int]:
