@@ -76,6 +76,8 @@ SETS = (
     "heldout15",
     "heldout16",
     "heldout17",
+    "heldout18",
+    "heldout19",
 )
 
 

@@ -628,3 +628,31 @@ async def test_the_total_is_the_deal_not_the_price_of_one(bot, ws):
     r = await ws.na.send("今天一早去星辰科技看了车间，单线28万元，8条线合计224万元")
     assert "💼 星辰ERP项目 · 方案 · ¥224万" in r.text
     assert (await deal_of(bot, ws.ids["星辰 ERP"])).amount_cents == 224_000_000
+
+
+async def test_an_amount_taken_back_and_a_colleague_along(bot, ws):
+    """ "quoted 385k - scratch that, 358k" had set the deal to 385k; "和我们这边的小王一起去了
+    趟…" had offered our colleague 小王 as their contact."""
+    r = await ws.li.send("Visited Acme Ltd, quoted 385k - scratch that, 358k, misread my notes.")
+    assert "💼 Acme ERP · Proposal · ¥300k → ¥358k" in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 35_800_000
+    r = await ws.na.send("昨天下午和我们这边的小王一起去了趟星辰科技，对接的是他们采购部的小刘")
+    assert r.text.splitlines()[0] == "✅ 已记录：拜访 · 星辰科技 · 小刘"
+    assert r.button("➕ 把小刘加为联系人")
+
+
+async def test_a_full_width_time_is_the_time_due(bot, ws):
+    """ "明天１４：３０" had made a to-do due at 09:00."""
+    r = await ws.na.send("提醒：明天１４：３０给星辰科技的李工回电话，确认下设备参数")
+    assert "⏰ 截止：明天 14:30" in r.text
+    task = await latest_task(bot)
+    assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 11, 19, 14, 30)
+
+
+async def test_an_honorific_after_spoke_with_is_the_person_not_a_new_customer(bot, ws):
+    before = await count(bot, Activity)
+    r = await ws.li.send(
+        "Spoke with Mr. Sharma, Head of Procurement, Globex Corporation, on phone today."
+    )
+    assert r.text.splitlines()[0] == "✅ Logged: Call · Globex Corporation · Mr. Sharma"
+    assert await count(bot, Activity) == before + 1

@@ -1353,3 +1353,144 @@ def test_the_person_after_attn_in_a_to_do():
         True,
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up", "amount"),
+    [
+        ("提醒：明天１４：３０给星辰科技的李工回电话，确认下设备参数", at(19, 14, 30), None),
+        ("拜访了星辰科技，报价１２．５万，下周二上午１０：００再谈", at(24, 10), 125_000),
+    ],
+)
+def test_full_width_digits_read_as_digits(text, follow_up, amount):
+    log = parse(text, KNOWN)
+    assert (log.follow_up, log.amount) == (follow_up, amount)
+    assert log.summary == text  # the rep's own characters are kept
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("今天去星辰科技见了张总，报价８６万，张总基本认可，转谈判阶段了", "negotiation"),
+        ("星辰科技那个项目谈崩了，付款方式谈不拢", "lost"),
+    ],
+)
+def test_colloquial_stage_moves(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("昨天下午和我们这边的小王一起去了趟星辰科技，对接的是他们采购部的小刘", "小刘"),
+        ("今天一早跟我们王经理一起去星辰科技拜访了罗总，报价两百万", "罗总"),
+    ],
+)
+def test_our_own_people_along_are_not_the_contact(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("刚才跟贵阳黔丰茶业的杨总打了个电话 他们想做一套订货系统", "贵阳黔丰茶业"),
+        ("扬州晨光印务那个印刷线的单子谈崩了，昨天去他们厂里跟周厂长谈了一下午", "扬州晨光印务"),
+        ("张哥今天加了我微信，约了１２月１号下午２点去厂里看现场", None),
+        ("听嘉和医药的朋友说，药品追溯那个项目可能要推到明年", None),
+    ],
+)
+def test_whose_place_is_no_customer_and_a_project_is_cut_from_the_name(text, customer):
+    assert parse(text).customer == customer
+
+
+def test_a_note_heading_over_a_plan_is_a_to_do():
+    log = parse("记一下：下礼拜二下午３点去星辰科技拜访孙经理，谈冷链仓储系统", KNOWN)
+    assert (log.activity, log.task, log.follow_up) == (None, True, at(24, 15))
+    assert parse("记一下：今天拜访了星辰科技", KNOWN).activity == "note"
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("Visited Sahyadri Pharma, quoted ₹45 lakh for 3 plants", 4_500_000, "INR"),
+        (
+            "Call with Mr. Reddy, MD of Kaveri Agro Mills. Our INR 1.2 crore quote stands.",
+            12_000_000,
+            "INR",
+        ),
+        ("Drove out to Coolabah Wines - keen on the POS setup, all up about A$95k.", 95_000, "AUD"),
+        ("Visited Acme Ltd, quoted £85k - scratch that, £58k, misread my notes.", 58_000, "GBP"),
+    ],
+)
+def test_more_currencies_and_an_amount_corrected(text, amount, currency):
+    log = parse(text, KNOWN)
+    assert (log.amount, log.currency) == (amount, currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        (
+            "Spoke with Mr. Sharma, Head of Procurement, Globex Corporation, on phone today.",
+            "Globex Corporation",
+            "Mr. Sharma",
+        ),
+        (
+            "Call with Mr. Reddy, MD of Kaveri Agro Mills, Mysuru. Moving to negotiation.",
+            "Kaveri Agro Mills",
+            "Mr. Reddy",
+        ),
+        (
+            "Ravi from Acme Ltd called just now lah. Cloud migration budget approved already.",
+            "Acme Ltd",
+            "Ravi",
+        ),
+        (
+            "Went Orchard Retail today with Wei Jie from presales, demo to their IT head Tan "
+            "Kok Meng.",
+            None,
+            "Tan Kok Meng",
+        ),
+    ],
+)
+def test_an_honorific_a_title_of_a_company_and_our_colleague(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        (
+            "Nipped over to Acme Ltd yesterday. I'll ring her Monday at 10.30. Cheers",
+            at(23, 10, 30),
+        ),
+        (
+            "Booked the deep-dive with Acme Ltd for Friday 2pm - sorry, meant Thursday 2pm.",
+            at(19, 14),
+        ),
+        (
+            "Email in from Acme Ltd:\n> Can you come by on 26th Nov?\n> Regards, Melissa\n"
+            "Replied ok, 26th 2pm at their office.",
+            at(26, 14),
+        ),
+        (
+            "Cold call to Acme Ltd - he'd like a demo; booked in for a fortnight today, 11am.",
+            at(2, 11, month=12),
+        ),
+        (
+            "To do: ring Hannah Wright at Acme Ltd on Tuesday week (1 Dec) about the invoice.",
+            at(1, 9, month=12),
+        ),
+    ],
+)
+def test_dates_said_the_british_way_or_corrected(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up
+
+
+def test_nothing_to_chase_is_no_reason():
+    log = parse(
+        "Mr. Ho from Acme Ltd phoned - budget frozen. Marking the deal lost, nothing to chase.",
+        KNOWN,
+    )
+    assert (log.stage, log.reason, log.follow_up) == ("lost", None, None)

@@ -164,6 +164,13 @@ _PREFIX_CURRENCIES: dict[str, str] = {
     "gbp": "GBP",
     "hkd": "HKD",
     "sgd": "SGD",
+    "a$": "AUD",
+    "au$": "AUD",
+    "aud": "AUD",
+    "₹": "INR",
+    "inr": "INR",
+    "rs.": "INR",
+    "rs": "INR",
     "人民币": "CNY",
     "美元": "USD",
     "美金": "USD",
@@ -195,6 +202,10 @@ _SUFFIX_CURRENCIES: dict[str, str] = {
     "pounds": "GBP",
     "hkd": "HKD",
     "sgd": "SGD",
+    "aud": "AUD",
+    "australian dollars": "AUD",
+    "inr": "INR",
+    "rupees": "INR",
     "人民币": "CNY",
     "块钱": "CNY",
     "块": "CNY",
@@ -223,6 +234,10 @@ _EN_MULTIPLIERS: dict[str, int] = {
     "bn": 1_000_000_000,
     "w": 10_000,  # Chinese shorthand for 万: "30w"
     "billion": 1_000_000_000,
+    "lakh": 100_000,  # India: "₹45 lakh", "INR 1.2 crore"
+    "lakhs": 100_000,
+    "crore": 10_000_000,
+    "crores": 10_000_000,
 }
 _SHORT_EN_MULTIPLIERS = ("k", "m", "mm", "mn", "b", "bn", "w")  # written right after the digits
 

@@ -276,6 +276,7 @@ _EN_CLOCK = re.compile(
         |(?P<oh>\d{1,2})\s*o'?clock\b
         |(?P<eod>eod|cob|end\s+of\s+(?:the\s+)?(?:business\s+)?day|close\s+of\s+business)\b
         |(?P<ih>\d{1,2})(?=\s+in\s+the\s+(?:morning|afternoon|evening|night)\b)
+        |(?:at|@)\s*(?P<dh>\d{1,2})\.(?P<dm>[0-5]\d)(?!\d|[.,/]\d|\s*(?:%|[ap]\.?m\b))
         |(?:at|@)\s*(?P<ah>\d{1,2})(?![\d:.,/%]\d|\d|\s*(?:%|[ap]\.?m\b|o'?clock))
     )
     """,
@@ -291,6 +292,7 @@ _FOLLOW_OK = re.compile(
     r"|mon|tue|wed|thu|fri|sat|sun)\b)",
     re.I,
 )
+_CLOCK_NEXT = re.compile(r"[ \t,]+(?:at[ \t]+)?\d{1,2}(?:[:.][0-5]\d)?[ \t]*[ap]\.?m\b", re.I)
 _PREPOSITION_BEFORE = re.compile(r"\b(?:on|by|before|after|until|till|due|from|for|to)\s+$", re.I)
 _AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar"})  # ordinary words when lowercase
 _EDGE_CHARS = " \t\r\n,.;:!?，。；：！？、…\"'“”‘’()（）[]【】「」<>《》-—~～"
@@ -717,8 +719,10 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         found = _dateparser_date(m["num"], today)
         return None if found is None else _Piece("date", start, end, day=found)
     if m["ord"]:
-        if not _PREPOSITION_BEFORE.search(text, 0, start) and not (
-            start == 0 or not text[:start].strip(_EDGE_CHARS)
+        if (
+            not _PREPOSITION_BEFORE.search(text, 0, start)
+            and not (start == 0 or not text[:start].strip(_EDGE_CHARS))
+            and not _CLOCK_NEXT.match(text, end)  # "Replied ok, 26th 2pm at their office"
         ):
             return None
         if not _follow_ok(text, end):
@@ -826,6 +830,12 @@ def _en_clock_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
             return None
         hour = hour % 12 + (12 if m["mer"].lower() == "p" else 0)
         return _Piece("clock", start, end, hour=hour, minute=minute, fixed=True)
+    if m["dh"]:  # "Monday at 10.30": a British clock
+        hour = int(m["dh"])
+        if hour > 23 or not _follow_ok(ctx.text, end):
+            return None
+        fixed = hour == 0 or hour >= 13 or m["dh"].startswith("0")
+        return _Piece("clock", start, end, hour=hour, minute=int(m["dm"]), fixed=fixed)
     token = m["oh"] or m["ah"] or m["ih"]
     hour = int(token)
     if hour > 23:

@@ -40,7 +40,7 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as calendar_date
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -525,6 +525,12 @@ class _Compiled:
 
     corrections = _keyword_pattern("follow_up_corrections")
 
+    @functools.cached_property
+    def corrected_to(self) -> re.Pattern[str]:
+        """Used with .search in the characters before an amount: a correction right before
+        it ("quoted £85k - scratch that, £58k")."""
+        return re.compile(self._trie("follow_up_corrections") + r"[ \t,:;\-–—]*$", _FLAGS)
+
     titles = _keyword_pattern("contact_titles")
 
     contact_ignore = _keyword_pattern("contact_ignore")
@@ -551,9 +557,12 @@ class _Compiled:
         titles = _union(self._kw.contact_title_suffixes, ignore_case=False)
         person = f"(?:{self._surnames})(?:{titles})"
         return re.compile(
-            r"(?:和|跟|同|与)(?:[\u3400-\u9fff]{1,4}?(?:部|组|中心)的?)?"
+            r"(?:和|跟|同|与)(?:[\u3400-\u9fff]{1,4}?(?:部|组|中心)的?"
+            r"|我们(?:这边|公司|部门|团队)?的?|售前|售后|同事)?"
             r"(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加)"
             r"|\b(?i:went|came|go|going|drove)\s+with\s+(?P<en>[A-Z][a-z]+)(?=\s+to\b)"
+            r"|\b(?i:with|w/?|along with)\s+(?P<ours>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+from\s+"
+            r"(?i:our\b|the\s+\w+\s+team\b|pre-?sales\b|tech(?:nical)?\s+team\b|solutions\b)"
             r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
             rf"|(?P<away>{person})(?=[^，。,;；!！他她\s]{{0,4}}?(?:没在|不在|出差|没来|请假|有事))"
             rf"|没(?:见到|见着)(?P<unseen>{person})"
@@ -774,6 +783,7 @@ def parse_log(
     """
     kw = keywords if keywords is not None else default_keywords()
     rx = kw.compiled
+    written, text = text, _half_width_digits(text)
     clauses = _clauses(text)
     # "at four pm", "two hundred thousand dollars": the dates and the amount read digits
     # written in place of the words; everything else reads the rep's own words.
@@ -794,9 +804,12 @@ def parse_log(
     parts_of_day = [d for d in dates if _PART_OF_DAY.fullmatch(text[d.start : d.end].strip())]
     dates = _day_then_time([d for d in dates if d not in parts_of_day], text)
     dates = [d for d in dates if not _lead_time(text, d)]
-    follow = _follow_up(
-        text, _not_taken_back(text, _after_no_next_step(text, dates), rx), clauses, now, rx
-    )
+    if len(dates) > 1:
+        dates = _restated(dates, text)
+    if "week" in text or "fortnight" in text:
+        dates = [_weeks_on(d, text) for d in dates]
+    candidates = _not_taken_back(text, _after_no_next_step(text, dates), rx)
+    follow = _with_its_time(_follow_up(text, candidates, clauses, now, rx), candidates)
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
     stage_found = _stage_at(blanked, clauses, future_starts, rx)
     if stage_found is None:
@@ -845,7 +858,7 @@ def parse_log(
         customers=customers,
         customer=customer,
         contact=text[contact[0] : contact[1]] if contact else None,
-        summary=_tidy(text),
+        summary=_tidy(written),
         amount=money.amount if money else None,
         currency=money.currency if money else None,
         stage=stage,
@@ -875,7 +888,7 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
         named = {match[group] for match in found for group in groups if match[group] is not None}
         return [place.span() for name in named for place in re.finditer(re.escape(name), text)]
 
-    return everywhere(("cn", "en", "first")), everywhere(("away", "unseen"))
+    return everywhere(("cn", "en", "first", "ours")), everywhere(("away", "unseen"))
 
 
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
@@ -965,6 +978,31 @@ def _lead_time(text: str, date: _Date) -> bool:
     )
 
 
+_WEEKS_BEFORE = re.compile(r"\b(?i:a[ \t]+(?P<unit>week|fortnight))[ \t]+$")
+_TODAY_OR_TOMORROW = re.compile(r"(?i:today|tomorrow)\b")
+
+
+def _weeks_on(date: _Date, text: str) -> _Date:
+    """ "booked in for a fortnight today", "a week tomorrow": that day, one or two weeks on."""
+    said = _WEEKS_BEFORE.search(text, max(0, date.start - 16), date.start)
+    if said is None or _TODAY_OR_TOMORROW.match(text, date.start) is None:
+        return date
+    weeks = 2 if said["unit"].lower() == "fortnight" else 1
+    return replace(date, at=date.at + timedelta(weeks=weeks), start=said.start())
+
+
+_RESTATED = re.compile(r"[ \t]*(?i:week)?[ \t]*[(（][ \t]*$")
+
+
+def _restated(dates: list[_Date], text: str) -> list[_Date]:
+    """A date said again in brackets is the one meant: "on Tuesday week (1 Dec)"."""
+    return [
+        d
+        for i, d in enumerate(dates)
+        if not (i + 1 < len(dates) and _RESTATED.fullmatch(text, d.end, dates[i + 1].start))
+    ]
+
+
 _TIME_REACH = 60
 """Characters from a day to a time of day said later in its sentence ("Plan for Thu: drive out
 to Pacific Rim Logistics at 2pm")."""
@@ -1048,7 +1086,8 @@ def _deal_money(
     """
     is_update = about_deal or rx.markers.search(text) is not None
     best: tuple[int, Money] | None = None
-    for money in find_amounts(text):
+    amounts = find_amounts(text)
+    for money in amounts:
         start, _ = _clause_of(money.start, clauses)
         _, end = _clause_of(money.end, clauses)  # "S$85,000 all in": past the amount's comma
         before = text[max(start, money.start - 16) : money.start]
@@ -1070,9 +1109,13 @@ def _deal_money(
             continue  # "our quote at 195/unit", "they did ~$60k w us last yr": not the deal
         if _DIFFERENCE_BEFORE.search(said):
             continue  # "价格我们其实便宜了15万": a difference between two prices
-        if _EACH_BEFORE.search(said):
+        price = _PRICE_SAID.search(said)
+        if price is not None and price["each"]:
             continue  # "单线28万元，8条线合计224万元": the price of one
-        if _OUR_PRICE.search(said) or _TOTAL_BEFORE.search(said):
+        if price is not None or (
+            len(amounts) > 1  # "quoted £85k - scratch that, £58k": the one said last
+            and rx.corrected_to.search(text, max(0, money.start - 20), money.start)
+        ):
             if money.amount > MAX_AMOUNT:
                 problems.append(f"amount_too_large:{money_text(text, money)}")
                 continue
@@ -1093,20 +1136,17 @@ def _deal_money(
     return best[1] if best else None
 
 
-_OUR_PRICE = re.compile(
-    r"(?:我们|我方|咱们)的?(?:报价|价格|报的)(?:是|为)?|我们报了|"
-    r"\b(?i:our (?:number|price|quote|offer|bid)(?: is| was| at)?|ours is|we quoted)"
-    r"[ \t]*(?:(?i:about|around|approx\.?|~)[ \t]*)?$"
+_PRICE_SAID = re.compile(
+    r"(?:(?P<each>单[价线台套条件个]|每[台套条件个线])(?:是|为)?[：: \t]*"
+    r"|(?:我们|我方|咱们)的?(?:报价|价格|报的)(?:是|为)?|我们报了"
+    r"|\b(?i:our (?:number|price|quote|offer|bid)(?: is| was| at)?|ours is|we quoted)"
+    r"[ \t]*(?:(?i:about|around|approx\.?|~)[ \t]*)?"
+    r"|(?:合计|总计|总共|共计|总价|总额|(?i:\b(?:in total|grand total|total of|total)))[：: \t]*"
+    r"(?:是|为)?[ \t]*)$"
 )
-"""Right before an amount, the rep's own price said as such; it is the deal's over any other
-in the message."""
-_TOTAL_BEFORE = re.compile(
-    r"(?:合计|总计|总共|共计|总价|总额|(?i:\b(?:in total|grand total|total of|total)))[：: \t]*"
-    r"(?:是|为)?[ \t]*$"
-)
-_EACH_BEFORE = re.compile(r"(?:单[价线台套条件个]|每[台套条件个线])(?:是|为)?[：: \t]*$")
-"""Right before an amount: the whole ("8条线合计224万元") is the deal's, over the price of
-one ("单线28万元")."""
+"""Right before an amount: the rep's own price said as such ("我们的报价是135万", "our number
+is $210k") or the whole ("8条线合计224万元") is the deal's, over any other in the message;
+the price of one (``each``: "单线28万元") is not."""
 _OURS = re.compile(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
 _OUR_TURN = re.compile(r"\b(?i:we|we're|our|ours)\b|我们|我方|咱们")
 """Ours, said as the subject or the owner: "… at 38k vs our 52k" (not "undercut us at 40k")."""
@@ -1209,6 +1249,20 @@ def warm_up() -> None:
         "今天拜访了星辰科技张总，报价50万，下周二下午3点跟进",
     ):
         parse_log(text, now, known_customers=("Acme Ltd", "星辰科技"))
+
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_FULL_WIDTH_DIGIT = re.compile("[０-９]")
+_FULL_WIDTH_IN_NUMBER = re.compile(r"(?<=\d)[：．，](?=\d)")
+
+
+def _half_width_digits(text: str) -> str:
+    """ "１４：３０", "１２．５万" as "14:30", "12.5万", character for character, so every
+    position found holds in the rep's own text; other full-width punctuation stays."""
+    if _FULL_WIDTH_DIGIT.search(text) is None:
+        return text
+    half = text.translate(_FULL_WIDTH_DIGITS)
+    return _FULL_WIDTH_IN_NUMBER.sub(lambda m: {"：": ":", "．": ".", "，": ","}[m.group()], half)
 
 
 def _tidy(text: str) -> str:
@@ -1330,6 +1384,15 @@ _DONE_IN_CLAUSE = re.compile(
 Orchard Retail at 4pm"). English only: Chinese says the time before the deed."""
 
 
+def _with_its_time(follow: _Date | None, dates: list[_Date]) -> _Date | None:
+    """The follow-up with the time said for the same day elsewhere: "Can you come by on 26th
+    Nov? … Replied ok, 26th 2pm" is the 26th at 2pm."""
+    if follow is None or follow.has_time:
+        return follow
+    day = follow.at.date()
+    return next((d for d in dates if d.has_time and d.day_said and d.at.date() == day), follow)
+
+
 _NO_NEXT_STEP = re.compile(
     r"[Nn](?:o (?:next steps?|follow[- ]?up|action (?:needed|required))"
     r"|othing (?:for me )?to (?:do|chase|follow up))\b"
@@ -1393,7 +1456,6 @@ _DONE_OR_OVER = re.compile(r"[了过完]")
 _THEY_BEFORE = re.compile(r"\b(?i:they|he|she|the client|the customer)[ \t]+$")
 """Right before a cue, whose wish it is: "today - they want to go direct. Send proposal by
 Fri 4 Dec" has the rep's next step on the 4th, not today."""
-
 
 
 _COARSE = re.compile(
@@ -1475,9 +1537,17 @@ def _activity(
         return None, True  # "待办：…给X打电话，约时间上门": each deed in it is to be done
     masked = _mask(text, rx.activity_ignore)
     planned = False
+    headed = False  # "记一下：…", "Note: …": a note, unless what it notes is a plan
     for match in rx.activity.regex.finditer(masked):
         if went_to is not None and went_to < match.start() and text[went_to] != "在":
             break  # "去华信跟陈经理谈了": a visit; "在蓝海物流开的评审会": the meeting said
+        if (
+            rx.activity.label(match) == "note"
+            and not text[: match.start()].strip()
+            and _AS_HEADING.match(text, match.end())
+        ):
+            headed = True
+            continue
         clause = _clause_of(match.start(), clauses)
         if _is_plan(masked, clause, match.start(), future, rx, match.end()) or (
             future and _is_imperative(masked, clause, match, future)
@@ -1485,6 +1555,8 @@ def _activity(
             planned = True
             continue
         label = rx.activity.label(match)
+        if headed:
+            return "note", planned  # "note: they prefer WeChat over email"
         if label == "meeting" and _met_at_their_place(masked, clause, match):
             return "visit", planned
         return label, planned
@@ -1492,7 +1564,7 @@ def _activity(
         if not _is_plan(masked, _clause_of(went_to, clauses), went_to, future, rx):
             return "visit", planned
         planned = True
-    return None, planned
+    return ("note" if headed and not planned else None), planned
 
 
 _TO_DO_HEADING = re.compile(
@@ -1676,8 +1748,8 @@ def _reason(
         return None
     if why[0] in "(（":  # "marking it lost. (they did ~$60k w us last yr)": an aside
         return None
-    if rx.follow_up.match(why) or rx.activity.regex.match(why):
-        return None
+    if rx.follow_up.match(why) or rx.activity.regex.match(why) or _NO_NEXT_STEP.match(why):
+        return None  # "Marking the deal lost, nothing to chase": no reason
     chose = _WENT_WITH.search(said)
     if said.lower().endswith(" to"):  # "lost to Siemens on price"
         why = f"{said} {why}"
@@ -1942,6 +2014,11 @@ _TRAILING_PURPOSE = re.compile(
 )
 
 
+_OF_THEIRS = re.compile(r"的|那个|这个")
+"""Inside a new Chinese name, where what follows is theirs, not the name ("那个" only after a
+company's name: "药品追溯那个项目" describes a project)."""
+
+
 def _trimmed(text: str, span: Span, rx: _Compiled) -> Span:
     """A new customer's name without the going before it or the purpose after it:
     "去深圳恒泰物流" -> 深圳恒泰物流, "Lion City Robotics intro" -> Lion City Robotics."""
@@ -1955,9 +2032,10 @@ def _trimmed(text: str, span: Span, rx: _Compiled) -> Span:
         end = purpose.start()
     while end > start and text[end - 1] in "'’":
         end -= 1  # "Harbourveiw Hotels' GM": the possessive's mark is not the name's
-    of = text.find("的", start, end)
-    if of - start >= 2 and _CJK.match(text, start):
-        end = of  # "给杭州启明星生物的采购吴总打电话": whose buyer, not a name with 的 in it
+    if _CJK.match(text, start):
+        of = _OF_THEIRS.search(text, start + 2, end)
+        if of is not None and (of.group() == "的" or _ends_as_company(text, start, of.start(), rx)):
+            end = of.start()  # "给杭州启明星生物的采购吴总打电话", "扬州晨光印务那个印刷线的单子"
     return start, end
 
 
@@ -2254,6 +2332,9 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
             starts.append((match.start(), 1, name, False))
     contact: Span | None = None
     for _, _, (start, end), english in sorted(starts):
+        if english and (honorific := rx.honorific.match(text, start)) is not None:
+            contact = contact or honorific.span()  # "Spoke with Mr. Sharma, …": a person
+            continue
         if english:
             customer, found_contact = _english_run(text, start, rx)
         else:
@@ -2512,12 +2593,17 @@ _COUNT_FRAGMENT = re.compile(r"第?[一二两三四五六七八九十几数多0-
 """"回访一次", "去一趟", "看两遍": how often, where a name would stand — never a customer."""
 
 
+_THEIR_PLACE = re.compile(r"^(?:他们|她们|对方|客户)|厂里|那边|这边")
+
+
 def _generic(text: str, span: Span, rx: _Compiled) -> bool:
     """True for words that stand where a name would ("拜访客户", "visited the client",
     "回访一次")."""
     name = _norm(text[span[0] : span[1]])
     if name in rx.not_customers or _COUNT_FRAGMENT.fullmatch(name) is not None:
         return True
+    if _THEIR_PLACE.search(name):
+        return True  # "去厂里看现场", "去他们厂里跟周厂长谈": where, not who
     # "去苏州拜访了一家新客户沃丰仪器", "去了趟宁波 顺路拜访了甬兴塑业": a place alone is where
     # the rep went, not whom they saw ("上海星辰科技" is still a name).
     place = rx.region_at.match(text, span[0])
@@ -2761,6 +2847,7 @@ def _customer_by_heading(text: str, rx: _Compiled) -> Span | None:
 
 
 _AT_PLACE = re.compile(r"(?<![A-Za-z])(?:at|from|@|with|w/?)\s+(?=[A-Z0-9])")
+_OF_COMPANY = re.compile(r"[ \t]+of[ \t]+(?=[A-Z0-9])")
 
 
 def _customer_by_place(text: str, rx: _Compiled) -> Span | None:
@@ -2770,9 +2857,16 @@ def _customer_by_place(text: str, rx: _Compiled) -> Span | None:
     for match in _AT_PLACE.finditer(text):
         run, _ = _capitalised_run(text, _english_tokens(text, match.end()), 0, rx)
         if run is not None and not _generic(text, run, rx):
-            found = run
             if match.group().strip().lower() in ("at", "from", "@"):
                 return run  # a place wins over a person ("Daniel from KopiKing")
+            if not _a_name(text, run, (), rx) and rx.honorific.match(text, run[0]) is None:
+                found = run  # not "with Wei Jie from presales", "with Mr. Reddy": a person
+    for title in rx.titles.finditer(text) if found is None and " of " in text else ():
+        of = _OF_COMPANY.match(text, title.end())  # "Mr. Reddy, MD of Kaveri Agro Mills"
+        if of is not None:
+            run, _ = _capitalised_run(text, _english_tokens(text, of.end()), 0, rx)
+            if run is not None and not _generic(text, run, rx):
+                return run
     return found
 
 
@@ -2845,7 +2939,8 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     def outside(span: Span) -> bool:
         return customer is None or span[1] <= customer[0] or span[0] >= customer[1]
 
-    if customer is not None:
+    theirs = _named_before_company(text, customer[0], rx) if customer is not None else None
+    if customer is not None and theirs is None:
         right_after = _after_customer(text, customer[1], rx)
         if right_after is not None:
             return right_after
@@ -2853,7 +2948,7 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     person = _first_person(text, 0, len(text), rx)
     if person is not None and outside(person):
         candidates.append(person)
-    if customer is not None and (theirs := _named_before_company(text, customer[0], rx)):
+    if theirs is not None:  # "Ravi from Initech called …": not a name in the next sentence
         candidates.append(theirs)
     for match in rx.contact_cue.finditer(text):
         named = _name_at(text, match.end(), rx)
@@ -2956,11 +3051,16 @@ def _named_before_company(text: str, company: int, rx: _Compiled) -> Span | None
     if _A_VERB.fullmatch(name) or rx.titles.search(name) or _A_ROLE.search(name):
         return None  # "Helen Carter, Chief Procurement Officer at Globex": her title
     opens = not text[: named[0]].strip() or _CLAUSE_BREAK.fullmatch(text[: named[0]].rstrip()[-1:])
-    if " " not in name and opens:
-        return None
+    if " " not in name and opens and _SPOKE_UP.match(text, company) is None:
+        return None  # "Invoice from Globex"; but "Ravi from Initech called just now"
     return named
 
 
+_SPOKE_UP = re.compile(
+    r"[^.,;:!?\n]{1,40}?\b(?:called|rang|phoned|emailed|messaged|texted|wrote|says|said|wants"
+    r"|asked|confirmed|replied|whatsapped|pinged)\b"
+)
+"""After a company, what makes the one word before it a person: "Ravi from Initech called"."""
 _NAME_WITH_ROLE = re.compile(
     rf"(?<![A-Za-z])(?P<name>{_NAME_WORDS})"
     r"(?:[ \t]*\((?P<role>[^()]{2,30})\)"
