@@ -78,6 +78,8 @@ SETS = (
     "heldout17",
     "heldout18",
     "heldout19",
+    "heldout20",
+    "heldout21",
 )
 
 

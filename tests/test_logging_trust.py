@@ -656,3 +656,32 @@ async def test_an_honorific_after_spoke_with_is_the_person_not_a_new_customer(bo
     )
     assert r.text.splitlines()[0] == "✅ Logged: Call · Globex Corporation · Mr. Sharma"
     assert await count(bot, Activity) == before + 1
+
+
+async def test_a_referral_is_not_logged_to_the_one_who_referred(bot, ws):
+    """ "Wang at Globex referred me to Red Lantern Catering … Intro call with their GM" had
+    logged the call to Globex."""
+    before = await count(bot, Activity)
+    r = await ws.li.send(
+        "Wang at Globex Corporation referred me to Red Lantern Catering Pte Ltd. Intro call with "
+        "their GM, Victoria Ho, this morning."
+    )
+    assert "“Red Lantern Catering Pte Ltd”" in r.text
+    assert r.button("➕ Create “Red Lantern Catering Pte Ltd”")
+    assert await count(bot, Activity) == before
+
+
+async def test_a_competitors_quote_and_a_date_moved_from_change_nothing(bot, ws):
+    """ "a competitor quoted them 180k" had moved the deal to Proposal, and "签约时间从12月底推
+    到明年3月" had made a to-do for 31 December."""
+    tasks = await count(bot, Task)
+    r = await ws.li.send(
+        "Wang Lei at Acme Ltd rang this morning - a competitor quoted them 180k for the same "
+        "scope. We're not matching it. Revisit with him Thu 26th."
+    )
+    assert r.text.splitlines()[0] == "✅ Logged: Call · Acme Ltd · Wang Lei"
+    assert "💼" not in r.text
+    deal = await deal_of(bot, ws.ids["Acme ERP"])
+    assert (deal.stage, deal.amount_cents) == ("proposal", 30_000_000)
+    await ws.na.send("星辰科技的单子，集团审批卡住了，预计签约时间从12月底推到明年3月")
+    assert await count(bot, Task) == tasks + 1  # only Thursday's follow-up

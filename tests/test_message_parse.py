@@ -1494,3 +1494,72 @@ def test_nothing_to_chase_is_no_reason():
         KNOWN,
     )
     assert (log.stage, log.reason, log.follow_up) == ("lost", None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        (
+            "Tan Kok Meng at Globex Corporation referred me to Red Lantern Catering Pte Ltd. Intro "
+            "call with their GM, Victoria Ho, this morning - about $25k.",
+            "Red Lantern Catering Pte Ltd",
+            "Victoria Ho",
+        ),
+        (
+            "星辰科技的周总给我介绍了个客户：杭州西湖数码科技。今天给他们的IT负责人罗工打了电话",
+            "杭州西湖数码科技",
+            "罗工",
+        ),
+        (
+            "朋友介绍了一家新客户叫凯越照明，今天打电话跟他们采购吴经理聊了20分钟",
+            "凯越照明",
+            "吴经理",
+        ),
+        # what the rep did was with the one who introduced
+        (
+            "lunch w Globex Corporation, they introduced me to Sino Weave Ltd",
+            "Globex Corporation",
+            None,
+        ),
+    ],
+)
+def test_a_referral_is_logged_to_the_company_referred_to(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("星辰科技的单子，集团审批卡住了，预计签约时间从12月底推到明年3月", None),
+        (
+            "Had a call with Mr. Kumar of Acme Ltd today. He has requested to prepone the demo "
+            "from Friday to tomorrow 3pm.",
+            at(19, 15),
+        ),
+        ("Dropped by Acme Ltd today. She signed the PO for the training, $14,500. Won.", None),
+    ],
+)
+def test_a_date_moved_from_and_a_verb_with_by_are_no_follow_up(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up
+
+
+def test_a_competitors_quote_moves_no_stage():
+    log = parse(
+        "Jason Lee at Acme Ltd rang this morning - a competitor quoted them 180k for the same "
+        "scope. We're not matching it. Revisit with him Thu 26th.",
+        KNOWN,
+    )
+    assert (log.stage, log.amount, log.follow_up) == (None, None, at(26, 9))
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("陈静刚来电话，说MES那单她领导要求再降3个点才能签", "陈静"),
+        ("张伟昨天晚上微信回我了，说ERP升级的方案他们老板还在看", "张伟"),
+    ],
+)
+def test_a_person_who_opens_the_message_is_no_customer(text, contact):
+    log = parse(text)
+    assert (log.customer, log.contact) == (None, contact)

@@ -804,6 +804,8 @@ def parse_log(
     parts_of_day = [d for d in dates if _PART_OF_DAY.fullmatch(text[d.start : d.end].strip())]
     dates = _day_then_time([d for d in dates if d not in parts_of_day], text)
     dates = [d for d in dates if not _lead_time(text, d)]
+    if "从" in text or "rom" in text:
+        dates = _moved_from(dates, text)
     if len(dates) > 1:
         dates = _restated(dates, text)
     if "week" in text or "fortnight" in text:
@@ -826,14 +828,19 @@ def parse_log(
         blanked = _blank(blanked, [(money.start, money.end)])
 
     ours, away = _not_met(blanked, rx)
-    moved = _moved_to(blanked, rx)
+    moved = _moved_or_referred_to(blanked, rx)
     customer, customer_span, contact = _customer(blanked, known_customers, rx, moved)
     if contact is not None and any(s < contact[1] and contact[0] < e for s, e in ours + away):
         contact = None
     if contact is None:
-        contact = _contact(_blank(blanked, ours + away), customer_span, rx)
+        referral = moved[1] if moved[0] is None and moved[1] == customer_span else None
+        referred = [(0, referral[0])] if referral is not None else []
+        contact = _contact(_blank(blanked, ours + away + referred), customer_span, rx)
     if contact is None and away:  # "打电话给星辰科技，张总不在": no one else, still them
         contact = _contact(_blank(blanked, ours), customer_span, rx)
+    opening = _opens_with_a_person(blanked, rx) if customer is None else None
+    if opening is not None and (contact is None or opening[0] < contact[0]):
+        contact = opening  # "张伟昨天晚上微信回我了，说…他们老板还在看": 张伟
     if contact is not None:
         contact = _whole_person(blanked, contact, rx)
     said_when = future_starts + [span[0] for _, span in impossible]
@@ -989,6 +996,23 @@ def _weeks_on(date: _Date, text: str) -> _Date:
         return date
     weeks = 2 if said["unit"].lower() == "fortnight" else 1
     return replace(date, at=date.at + timedelta(weeks=weeks), start=said.start())
+
+
+_FROM_BEFORE = re.compile(r"(?:从|\b(?i:from))[ \t]*$")
+_TO_AFTER = re.compile(r"[ \t]*(?:推迟到|推到|改到|延到|挪到|提前到|到|(?i:to)\b)")
+
+
+def _moved_from(dates: list[_Date], text: str) -> list[_Date]:
+    """Without the date something was moved from: "签约时间从12月底推到明年3月", "prepone the
+    demo from Friday to tomorrow 3pm" (the old date is neither when it happened nor next)."""
+    return [
+        d
+        for d in dates
+        if not (
+            _FROM_BEFORE.search(text, max(0, d.start - 6), d.start)
+            and _TO_AFTER.match(text, d.end) is not None
+        )
+    ]
 
 
 _RESTATED = re.compile(r"[ \t]*(?i:week)?[ \t]*[(（][ \t]*$")
@@ -1353,6 +1377,7 @@ def _follow_up(
             and not _THEY_BEFORE.search(text, max(start, cue.start() - 16), cue.start())
             # "today - they … want to go direct": a dash closes the date's phrase
             and not (cue.start() > date.end and _SPACED_DASH.search(text, date.end, cue.start()))
+            and not _inside_a_verb(text, cue, rx)  # "Dropped by Camden Foods today"
         ]
         if not _nearest_to_a_cue(date, [d for d in coming if start <= d.start <= end], cues):
             continue
@@ -1451,6 +1476,16 @@ def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]
     return any(min(dates, key=lambda other: apart(other, cue)) is date for cue in cues)
 
 
+def _inside_a_verb(text: str, cue: re.Match[str], rx: _Compiled) -> bool:
+    """Whether a cue is part of an activity's words ("by" in "Dropped by")."""
+    verb = rx.activity.regex.search(text, max(0, cue.start() - 12), cue.end())
+    while verb is not None and verb.start() <= cue.start():
+        if cue.end() <= verb.end() and verb.start() < cue.start():
+            return True
+        verb = rx.activity.regex.search(text, verb.end(), cue.end())
+    return False
+
+
 _DONE = re.compile(r"[了过]")
 _DONE_OR_OVER = re.compile(r"[了过完]")
 _THEY_BEFORE = re.compile(r"\b(?i:they|he|she|the client|the customer)[ \t]+$")
@@ -1471,7 +1506,7 @@ _THEIRS = re.compile(
 )
 _MINE = re.compile(
     r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
-    r"(?i:\b(?:me|us|we|we'll|we're|let's|a call|a meeting|a demo|a visit|to meet)\b)|\bI\b"
+    r"(?i:\b(?:me|us|we|we'll|we're|let's|(?:a|the) (?:call|meeting|demo|visit)|to meet)\b)|\bI\b"
     r"|\bI'[lm]"
 )
 """The rep is in it: their date is an appointment ("王经理说下周二下午3点再谈")."""
@@ -1866,6 +1901,8 @@ def _stage_at(
         for position, stage, stop in hits:
             if rx.negated.search(masked, start, position):
                 continue
+            if _theirs_clause(masked, start, position, rx):
+                continue  # "a competitor quoted them 180k": their quote, not our stage
             if _ARROW.match(masked, position) is None and _is_plan(
                 masked, (start, end), position, future, rx
             ):
@@ -1878,15 +1915,17 @@ def _stage_at(
 
 
 def _customer(
-    text: str, known: Iterable[str], rx: _Compiled, moved_to: tuple[int, Span | None]
+    text: str, known: Iterable[str], rx: _Compiled, moved_to: tuple[int | None, Span | None]
 ) -> tuple[str | None, Span | None, Span | None]:
     """(customer, where it is written, contact span if found on the way); ``moved_to`` is
-    :func:`_moved_to`'s reading."""
+    :func:`_moved_or_referred_to`'s reading."""
     names = tuple(name for name in known if name and name.strip())
     said, moved = moved_to  # "he's moved from Camden Foods to Fairlight Bakeries"
+    if moved is not None and said is None and names and _with_a_known_one(text, names, rx):
+        moved = None  # "lunch w Jade Dragon, they introduced me to Sino Weave": the lunch
     if moved is not None:
         hit = _match_known(text[moved[0] : moved[1]], names, rx) if names else None
-        person = _mover(text, said, names, rx)
+        person = _mover(text, said, names, rx) if said is not None else None
         if hit is not None:
             return hit[0], (moved[0] + hit[1][0], moved[0] + hit[1][1]), person
         return text[moved[0] : moved[1]], moved, person
@@ -1944,12 +1983,16 @@ def _customer(
 
 _MOVED_TO_EN = re.compile(
     r"\b(?i:moved from\b.{1,60}?\bto|left\b.{1,60}?\b(?:for|to join)|has joined|have joined"
-    r"|joined|now(?:[ \t]+[\w-]+){0,3}?[ \t]+(?:at|with))[ \t]+(?=[A-Z])"
+    r"|joined|now(?:[ \t]+[\w-]+){0,3}?[ \t]+(?:at|with)"
+    r"|(?P<ref>(?:referred|introduced|intro'd)[ \t]+(?:me|us)[ \t]+to|put (?:me|us) in touch with))"
+    r"[ \t]+(?=[A-Z])"
 )
 _MOVED_TO_ZH = re.compile(
     r"(?:跳槽(?:到|去了?)|跳(?:到|去了)|加入了)(?P<x>[\u3400-\u9fffA-Za-z]{2,16}?)"
     r"(?=当|做|任|担任|[，,。；;\s]|$)"
     r"|(?:现在在|如今在|目前在)(?P<y>[\u3400-\u9fffA-Za-z]{2,16}?)(?:当|做|任|担任|上班|工作)"
+    r"|(?P<ref>介绍了?(?:个|一个|一家)?新?客户[：:，,\s]*(?:叫|名叫|是)?)"
+    r"(?P<z>[\u3400-\u9fffA-Za-z]{2,20}?)(?=[，,。；;：:\s]|$)"
 )
 
 
@@ -1960,32 +2003,47 @@ _LEFT_FROM = re.compile(
 
 
 _MOVED_HINTS = re.compile(
-    "moved|Moved|left|Left|joined|Joined| now |Now |跳|加入了|现在在|如今在|目前在"
+    "moved|Moved|left|Left|joined|Joined| now |Now |eferred|ntroduced|intro'd|in touch with"
+    "|跳|加入了|现在在|如今在|目前在|介绍"
 )
 """Every reading of :data:`_MOVED_TO_EN` or :data:`_MOVED_TO_ZH` holds one of these."""
 
 
-def _moved_to(text: str, rx: _Compiled) -> tuple[int, Span | None]:
-    """(where the move is said, the company a person has moved to), which the message is
-    about: "he's moved from Camden Foods to Fairlight Bakeries as COO", "郭鹏现在在天津清泉水
-    处理当采购总监了". Not the one they left, and no company for "moved to a competitor" or
-    "去了一家培训机构"."""
+def _moved_or_referred_to(text: str, rx: _Compiled) -> tuple[int | None, Span | None]:
+    """(where a move is said, the company), when the message is about the company a person
+    has moved to ("he's moved from Camden Foods to Fairlight Bakeries as COO", "郭鹏现在在天津
+    清泉水处理当采购总监了") or the rep was referred to ("Tan at Straits Marine referred me to
+    Red Lantern Catering", "安泰的周总给我介绍了个客户：杭州西湖数码科技"; no one moved: None).
+    Not the company they left or the one who referred, and none for "moved to a competitor"
+    or "去了一家培训机构"."""
     if _MOVED_HINTS.search(text) is None:
-        return 0, None  # a substring test is cheaper than the expressions' scans (issue 20)
-    zh = _MOVED_TO_ZH.search(text)
-    if zh is not None:
-        said, span = zh.start(), (zh.span("x") if zh.group("x") else zh.span("y"))
+        return None, None  # a substring test is cheaper than the expressions' scans (issue 20)
+    said = _MOVED_TO_ZH.search(text)
+    if said is not None:
+        span = said.span(next(group for group in ("x", "y", "z") if said.group(group)))
     else:
-        english = _MOVED_TO_EN.search(text)
-        if english is None:
-            return 0, None
-        found, _ = _capitalised_run(text, _english_tokens(text, english.end()), 0, rx)
+        said = _MOVED_TO_EN.search(text)
+        if said is None:
+            return None, None
+        found, _ = _capitalised_run(text, _english_tokens(text, said.end()), 0, rx)
         if found is None:
-            return 0, None
-        said, span = english.start(), found
+            return None, None
+        stop = text.find(". ", *found)  # "… Pte Ltd. Intro call with …": its sentence ends
+        span = found if stop < 0 else (found[0], stop)
     if _generic(text, span, rx) or _norm(text[span[0] : span[1]]) in rx.not_customers:
-        return 0, None
-    return said, span
+        return None, None
+    return (None if said.group("ref") else said.start()), span
+
+
+def _with_a_known_one(text: str, names: tuple[str, ...], rx: _Compiled) -> bool:
+    """Whether a known customer is named by a verb of its own ("lunch w Jade Dragon, …"):
+    what the rep did was with them, whoever they introduced."""
+    hit = _match_known(text, names, rx)
+    if hit is None:
+        return False
+    start = hit[1][0]
+    before = rx.customer_after.finditer(text, max(0, start - 24), start)
+    return any(not text[cue.end() : start].strip() for cue in before)
 
 
 def _mover(text: str, before: int, names: tuple[str, ...], rx: _Compiled) -> Span | None:
@@ -2576,6 +2634,8 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
             return None  # "Finally signed!", "Tom won the bid": no company before it
     if _norm(name) in rx.not_customers or rx.cn_person.fullmatch(name):
         return None
+    if _CJK.match(name) and _opens_with_a_person(text, rx) is not None:
+        return None  # "陈静刚来电话": a person, not a company
     if rx.referrer_end.search(name):  # "刚接到一个新客户电话": the name, if any, comes after
         return None
     if _CJK.match(name):  # "市第一人民医院设备科刘科长来电话": the company, not the person
@@ -2850,6 +2910,24 @@ _AT_PLACE = re.compile(r"(?<![A-Za-z])(?:at|from|@|with|w/?)\s+(?=[A-Z0-9])")
 _OF_COMPANY = re.compile(r"[ \t]+of[ \t]+(?=[A-Z0-9])")
 
 
+_PERSON_GOES_ON = re.compile(
+    r"(?:刚刚?|才|今天|昨天|昨晚|前天|上午|下午|晚上|\x1f)*"  # a day said: blanked
+    r"(?:来电话|来电|打电话|打来|打了|微信|回我|回复|说|发来|发了|给我|找我|约我)"
+)
+
+
+def _opens_with_a_person(text: str, rx: _Compiled) -> Span | None:
+    """A Chinese full name that opens the message and does something: "陈静刚来电话",
+    "张伟昨天晚上微信回我了" (who they are with is for the rep's book to say)."""
+    named = rx.cn_named.match(text, _LEAD_PUNCT.match(text).end())  # type: ignore[union-attr]
+    if named is None:
+        return None
+    for end in (named.end(), named.end() - 1):  # "陈静刚…": 刚 is not her name
+        if end - named.start() >= 2 and _PERSON_GOES_ON.match(text, end):
+            return named.start(), end
+    return None
+
+
 def _customer_by_place(text: str, rx: _Compiled) -> Span | None:
     """ "emailed procurement at Changi General Hospital", "coffee w Daniel from KopiKing":
     a capitalised name after at / from, in a message that logs an activity."""
@@ -2918,7 +2996,14 @@ def _whole_person(text: str, span: Span, rx: _Compiled) -> Span:
     honorific = _HONORIFIC_BEFORE.search(text, 0, start)
     if honorific is not None:
         return honorific.start(), end
-    if rx.titles.fullmatch(text, start, end) or rx.titles.fullmatch(text[start:end]):
+    if (
+        rx.titles.fullmatch(text, start, end)
+        or rx.titles.fullmatch(text[start:end])
+        or (
+            _UNIT_BEFORE.fullmatch(text, start, max(start, end - 3))  # "IT负责人罗工": 罗工
+            and rx.titles.fullmatch(text, max(start, end - 3), end)
+        )
+    ):
         named = rx.cn_person.match(text, end) or rx.cn_named.match(text, end)
         if named is not None and named.end() - named.start() <= 3:
             return named.span()
@@ -3147,6 +3232,9 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
         return None
     if not _without_legal(name, rx):
         return None  # "called Acme Ltd": "Ltd" is nobody
+    done = rx.activity.regex.match(text, _past_blanks(text, match.end("name")))
+    if done is not None and _norm(done.group()) in _BASE_FORMS:
+        return None  # "… Pte Ltd. Intro call with their GM": what was done, not who
     if rx.rival.match(text, match.end("name")):
         return None  # "Brightwater Energy: Siemens is also bidding": a competitor
     return match.span("name")
