@@ -1073,14 +1073,13 @@ def _weekday_gone_by(
     if date.at <= now or not _BARE_WEEKDAY.fullmatch(text[date.start : date.end].strip()):
         return date
     start, end = _clause_of(date.start, clauses)
-    verbs = list(rx.activity.regex.finditer(text, start, end))
     for cue in rx.follow_up.finditer(text, start, end):
-        if not any(v.start() <= cue.start() < v.end() for v in verbs):
+        if not _inside_a_verb(text, cue, rx):
             return date  # not "by" in "Dropped by"
     held = _HELD.search(text, date.end, end) is not None
     if held or any(
         _PAST_VERB.search(verb.group()) or _HAD_BEFORE.search(text, start, verb.start())
-        for verb in verbs
+        for verb in rx.activity.regex.finditer(text, start, end)
     ):
         earlier = date.at - timedelta(days=7)
         return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
