@@ -668,6 +668,7 @@ async def test_a_referral_is_not_logged_to_the_one_who_referred(bot, ws):
     )
     assert "“Red Lantern Catering Pte Ltd”" in r.text
     assert r.button("➕ Create “Red Lantern Catering Pte Ltd”")
+    assert "Acme Ltd" not in [b.label for b in r.buttons]  # a shared "Ltd" is no likeness
     assert await count(bot, Activity) == before
 
 

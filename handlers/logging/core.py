@@ -187,6 +187,9 @@ async def customer_candidates(
     # A contact's name only stands for its company when it is close: "Redwood Partners" is
     # not Globex because one of Globex's people is fuzzily like it.
     hits = [h for h in hits if h.kind == "company" or h.score >= CONTACT_FLOOR]
+    # nor is a company that shares only its legal form: "Red Lantern Catering Pte Ltd" is no
+    # "Acme Ltd" to ask about
+    hits = [h for h in hits if h.kind != "company" or _a_word_in_common(text, h.name)]
     companies = company_hits(hits)
     same = {cid: name for cid, name in companies.items() if name.casefold() == text.casefold()}
     if len(same) == 1:
@@ -211,13 +214,27 @@ def _every_word_theirs(written: str, registered: str) -> bool:
     and pinyin scores."""
     if _CJK.search(written) or _CJK.search(registered):
         return True
+    return all(_words_theirs(written, registered))
+
+
+def _a_word_in_common(written: str, registered: str) -> bool:
+    """Some word the rep wrote is one of the record's (as :func:`_every_word_theirs` reads a
+    word), not counting legal forms: "Red Lantern Catering Pte Ltd" has none of "Acme Ltd"."""
+    if _CJK.search(written) or _CJK.search(registered):
+        return True
+    return any(_words_theirs(written, registered))
+
+
+def _words_theirs(written: str, registered: str) -> list[bool]:
+    """For each word the rep wrote, whether it is one of the record's up to a typo, or the
+    beginnings of its words."""
     theirs = company_words(registered, with_legal_form=True)
     distinctive = company_words(registered)
-    return all(
+    return [
         any(fuzz.ratio(word, their) >= LATIN_CUTOFF for their in distinctive)
         or any(_beginnings(word, theirs[i:]) for i in range(len(theirs)))
         for word in company_words(written)
-    )
+    ]
 
 
 def _beginnings(word: str, words: list[str]) -> bool:
