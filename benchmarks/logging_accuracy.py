@@ -80,6 +80,8 @@ SETS = (
     "heldout19",
     "heldout20",
     "heldout21",
+    "heldout22",
+    "heldout23",
 )
 
 

@@ -686,3 +686,15 @@ async def test_a_competitors_quote_and_a_date_moved_from_change_nothing(bot, ws)
     assert (deal.stage, deal.amount_cents) == ("proposal", 30_000_000)
     await ws.na.send("星辰科技的单子，集团审批卡住了，预计签约时间从12月底推到明年3月")
     assert await count(bot, Task) == tasks + 1  # only Thursday's follow-up
+
+
+async def test_the_final_price_and_the_reps_own_next_step(bot, ws):
+    """A long report: "原报价146万 … 最后我们同意按140万的最终价" had set 146万, and "他们要求12月
+    15日前定。我下周一上午10点再过去一趟" had taken their 15 December for the follow-up."""
+    r = await ws.na.send(
+        "昨天去星辰科技谈了，原报价146万，刘经理要求打九折，最后我们同意按140万的最终价报过去。"
+        "他们要求12月15日前定。我下周一上午10点再过去一趟"
+    )
+    assert "💼 星辰ERP项目 · 方案 · ¥140万" in r.text
+    assert "⏰ 跟进：11月23日（周一）10:00" in r.text
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).amount_cents == 140_000_000

@@ -1563,3 +1563,66 @@ def test_a_competitors_quote_moves_no_stage():
 def test_a_person_who_opens_the_message_is_no_customer(text, contact):
     log = parse(text)
     assert (log.customer, log.contact) == (None, contact)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("星辰科技丢了 客户选了本地厂", "lost"),
+        ("星辰科技 签了 38万 🎉", "won"),
+        ("globex corporation lost - budget frozen", "lost"),
+        ("去星辰科技报价120万元 谈判中 下周一跟进", "negotiation"),
+    ],
+)
+def test_an_outcome_or_a_state_right_after_a_known_name(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("更正一下：星辰科技我们的报价是56万，不是65万，昨天录错了", 560_000),
+        ("星辰科技原报价146万，刘经理要求打九折，最后我们同意按140万的最终价报过去", 1_400_000),
+        ("Visited Acme Ltd yesterday. Budget for next year is 300k, already approved.", None),
+        ("Acme Ltd pays roughly 6k a month to a telematics vendor.", None),
+        ("Acme Ltd pilot workshop: our pilot comes to US$245,000 for two sites.", 245_000),
+    ],
+)
+def test_our_final_price_not_a_budget_a_spend_or_a_figure_taken_back(text, amount):
+    assert parse(text, KNOWN).amount == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        (
+            "上周四去星辰科技签了合同，合同约定12月15日前到账。我下周一上午10点跟林涛过一遍实施排期。",
+            at(23, 10),
+        ),
+        ("星辰科技的吴经理要求12月10号前给报价。我明天下午3点先给吴经理回个电话。", at(19, 15)),
+        (
+            "Plan for tomorrow: video call with Sophie Turner at Acme Ltd at 4pm our time.",
+            at(19, 16),
+        ),
+    ],
+)
+def test_the_reps_own_next_step_over_the_customers_dates(text, follow_up):
+    log = parse(text, KNOWN)
+    assert log.follow_up == follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("今天上午又给他们运营总监孙敏打了电话，她说星辰科技想一次性都上了", "孙敏"),
+        ("昨天去星辰科技拜访，对方总经理高志强亲自接待", "高志强"),
+        ("yesterday visited Acme Ltd's Tuas yard, saw their new barges", None),
+    ],
+)
+def test_a_name_not_run_into_a_verb_a_place_or_a_word_opening_a_sentence(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_hosted_at_our_office_is_a_meeting_with_them():
+    log = parse("Hosted Kestrel Aero Services at our office yesterday, a new name for us.")
+    assert (log.activity, log.customer, log.task) == ("meeting", "Kestrel Aero Services", False)

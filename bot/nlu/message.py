@@ -291,6 +291,7 @@ _EMOJI = "\u2600-\u27bf\U0001f300-\U0001faff"
 """Emoji and pictographs, for a character class: they end a clause ("LOST 😩") and a reason."""
 _CLAUSE_END = re.compile(rf"[\s了啦!！.。~]*$|\s*[-–—:：{_EMOJI}]")
 """What ends a clause after a word: nothing more, a dash or colon, or an emoji ("LOST 😩")."""
+_BLANK_THEN_CJK = re.compile(r"[ \t]+[\u3400-\u9fff\x1f]")  # \x1f: a date, blanked
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
 _NAME_WORDS = r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2}"
@@ -444,7 +445,7 @@ def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
     return functools.cached_property(compile_list)
 
 
-_GOES_ON_AFTER_NAME = "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪]"
+_GOES_ON_AFTER_NAME = "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接]"
 
 
 class _Compiled:
@@ -1110,6 +1111,7 @@ def _deal_money(
     is_update = about_deal or rx.markers.search(text) is not None
     best: tuple[int, Money] | None = None
     amounts = find_amounts(text)
+    budget = "udget" in text or "预算" in text
     for money in amounts:
         start, _ = _clause_of(money.start, clauses)
         _, end = _clause_of(money.end, clauses)  # "S$85,000 all in": past the amount's comma
@@ -1132,7 +1134,9 @@ def _deal_money(
             continue  # "our quote at 195/unit", "they did ~$60k w us last yr": not the deal
         if _DIFFERENCE_BEFORE.search(said):
             continue  # "价格我们其实便宜了15万": a difference between two prices
-        price = _PRICE_SAID.search(said)
+        if _NOT_BEFORE.search(said) or (budget and _BUDGET_BEFORE.search(text, start, money.start)):
+            continue  # "报价是56万，不是65万"; "Budget for next year is 300k": not our price
+        price = _PRICE_SAID.search(said) or _FINAL_AFTER.match(text, money.end)
         if price is not None and price["each"]:
             continue  # "单线28万元，8条线合计224万元": the price of one
         if price is not None or (
@@ -1170,6 +1174,14 @@ _PRICE_SAID = re.compile(
 """Right before an amount: the rep's own price said as such ("我们的报价是135万", "our number
 is $210k") or the whole ("8条线合计224万元") is the deal's, over any other in the message;
 the price of one (``each``: "单线28万元") is not."""
+_NOT_BEFORE = re.compile(r"(?:不是|并非|\b(?i:not))[ \t]*$")
+_BUDGET_BEFORE = re.compile(
+    r"(?:预算|\b(?i:budget))(?:(?![报价格单]|(?i:quote|price|our))[^,.;，。；])*$"
+)
+"""A budget earlier in the amount's clause, with no price of ours between: "Budget for next
+year is 300k", "预算在60万左右"."""
+_FINAL_AFTER = re.compile(r"[ \t]*的?(?:最终价|最终报价|最终价格)(?P<each>(?!))?")
+"""Right after an amount, the price agreed in the end: "同意按140万的最终价报过去"."""
 _OURS = re.compile(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
 _OUR_TURN = re.compile(r"\b(?i:we|we're|our|ours)\b|我们|我方|咱们")
 """Ours, said as the subject or the owner: "… at 38k vs our 52k" (not "undercut us at 40k")."""
@@ -1386,7 +1398,20 @@ def _follow_up(
     if cued:  # "下个月再谈 3天后跟进": the precise date is the follow-up, not the mention
         # "they decide by end of month, f/u mon": the customer's own "by" is not the rep's.
         ours = [d for d in cued if not _theirs(text, _clause_of(d.start, clauses), d)] or cued
+        if not any(_rep_says(text, clauses, d) for d in ours):
+            # "合同约定12月15日前到账。我下周一上午10点跟林涛过一遍": the rep's own step
+            mine = [
+                d
+                for d in coming
+                if d not in cued
+                and _rep_says(text, clauses, d)
+                and not _COARSE.search(text, d.start, d.end)
+                and not _theirs(text, _clause_of(d.start, clauses), d)
+            ]
+            if mine:
+                return mine[0]
         return min(ours, key=lambda d: _COARSE.search(text, d.start, d.end) is not None)
+    first: _Date | None = None
     for date in dates:
         if not _is_future(date, now, cue=False) or _COARSE.search(text, date.start, date.end):
             continue
@@ -1397,8 +1422,19 @@ def _follow_up(
             or _DONE_IN_CLAUSE.search(text, _clause_of(date.start, clauses)[0], date.start)
         ):
             continue  # "did a joint call with Orchard Retail at 4pm": when it was, not next
-        return date
-    return None
+        if _rep_says(text, clauses, date):
+            return date  # "…12月15日前到账。我下周一上午10点…": the rep's own step
+        first = first or date
+    return first
+
+
+_REP_SAYS = re.compile(r"我(?!们)|\b(?:I|I'll|I will|I'm|we'll|we will)\b")
+
+
+def _rep_says(text: str, clauses: list[Span], date: _Date) -> bool:
+    """Whether the rep is the one doing what is dated, said earlier in its clause: "我下周一
+    上午10点去签", "I'll go over … the day after tomorrow at 10:30am"."""
+    return _REP_SAYS.search(text, _clause_of(date.start, clauses)[0], date.start) is not None
 
 
 _DONE_IN_CLAUSE = re.compile(
@@ -1476,7 +1512,10 @@ def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]
 
 
 def _inside_a_verb(text: str, cue: re.Match[str], rx: _Compiled) -> bool:
-    """Whether a cue is part of an activity's words ("by" in "Dropped by")."""
+    """Whether a cue is part of an activity's words ("by" in "Dropped by", the one cue that
+    ends the English words for a visit)."""
+    if cue.group().lower() != "by":
+        return False
     verb = rx.activity.regex.search(text, max(0, cue.start() - 12), cue.end())
     while verb is not None and verb.start() <= cue.start():
         if cue.end() <= verb.end() and verb.start() < cue.start():
@@ -1602,7 +1641,7 @@ def _activity(
 
 
 _TO_DO_HEADING = re.compile(
-    r"\s*(?:(?i:to[- ]?dos?|reminder|plan for(?:[ \t]+[\w-]+){1,2})|待办(?:事项)?|提醒)"
+    r"\s*(?:(?i:to[- ]?dos?|reminder|plan for(?:[ \t]+[\w\x1f-]+){1,2})|待办(?:事项)?|提醒)"
     r"[ \t]*(?:[:：]|[-–—]+[ \t])"
 )
 """A message headed as a list of things to do: "To do: call …", "待办：…", "Plan for Thu: …"."""
@@ -1887,7 +1926,9 @@ def _stage_at(
         for match in rx.stage_says.regex.finditer(masked, start, end):
             hits.append((match.start(), rx.stage_says.label(match), match.end()))
         for match in rx.stage_says_at_end.regex.finditer(masked, start, end):
-            if _CLAUSE_END.match(masked[match.end() : end]):
+            if _CLAUSE_END.match(masked[match.end() : end]) or (
+                _CJK.match(match.group()[-1]) and _BLANK_THEN_CJK.match(masked, match.end())
+            ):  # "去鼎盛报价120万元 谈判中 下周一跟进": a blank ends a Chinese clause
                 hits.append((match.start(), rx.stage_says_at_end.label(match), match.end()))
         for match in rx.stage_move.finditer(masked, start, end):
             name = rx.stage_names.regex.fullmatch(match.group("name"))
@@ -2490,13 +2531,39 @@ def _outcome_of_known(
     the outcome from "lost track of time" or "won over the room"."""
     at = _LEAD_PUNCT.match(text).end()  # type: ignore[union-attr]
     found = _OUTCOME_WORD.match(text, at)
-    if found is None:
-        return None
+    if found is None and _AN_OUTCOME.search(text) is None:
+        return None  # most messages: one scan, not the rep's names (issue 20)
     names = tuple(name for name in known if name and name.strip())
-    hit = _match_known(text[found.end() :], names, rx) if names else None
+    if not names:
+        return None
+    if found is None:  # "宏达包装丢了 客户选了本地厂", "jade dragon lost - budget frozen"
+        hit = _match_known(text[at:], names, rx)
+        if hit is None or hit[1][0] != 0:
+            return None
+        end = at + hit[1][1]
+        for char in hit[0][hit[1][1] :]:  # "宏达包装丢了": the short form as typed, 宏达包装
+            if end >= len(text) or text[end] != char:
+                break
+            end += 1
+        said = _OUTCOME_AFTER_NAME.match(_mask(text, rx.stage_ignore), end)
+        if said is None:
+            return None
+        return said.start("word"), "won" if said["won"] else "lost", said.end()
+    hit = _match_known(text[found.end() :], names, rx)
     if hit is None or hit[1][0] != 0:
         return None
     return found.start(), "won" if found["won"] else "lost", len(text)
+
+
+_AN_OUTCOME = re.compile(
+    "won|Won|WON|signed|Signed|SIGNED|lost|Lost|LOST|签|拿下|成交|赢|丢|黄了|输了|没戏|谈崩"
+)
+_OUTCOME_AFTER_NAME = re.compile(
+    r"[ \t:：,，\-–—]*(?P<word>(?P<won>(?i:won|signed)\b|签了|签约了|拿下了?|成交了|赢了|赢单了?)"
+    r"|(?i:lost|closed[- ]lost)\b|丢了|丢单了?|黄了|输了|没戏了|谈崩了?)"
+)
+"""An outcome right after a known name that opens the message: "华夏纺织 签了 38万", "orchard
+signed 🎉", "brightwater 👎 closed lost" is not (an emoji stands between)."""
 
 
 def _customer_by_outcome(text: str, rx: _Compiled) -> Span | None:
@@ -3065,6 +3132,8 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
             candidates.append(named)
             break
     for match in rx.titles.finditer(text):
+        if _OURS_BEFORE.search(text, max(0, match.start() - 8), match.start()):
+            continue  # "with our MD Andrew": ours
         named = _titled_name(text, match.end(), rx)  # "the owner Marcus": Marcus
         if named is not None and outside(named):
             candidates.append(named)
@@ -3204,6 +3273,13 @@ _A_VERB = re.compile(
 name; the names of that shape a rep is likely to write are let through."""
 
 
+_OURS_BEFORE = re.compile(r"\b(?i:our|my)[ \t]+$")
+_A_PLACE_OF_THEIRS = re.compile(
+    r"[ \t]+(?i:yard|office|offices|site|plant|factory|warehouse|depot|campus|hq|branch"
+    r"|showroom|lab|clinic|store|outlet|facility|works)\b"
+)
+
+
 def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     """A title or a name right after the customer ("Globex CFO", "Acme, Wang wants ..."),
     or a name starting the clause after the customer's."""
@@ -3231,6 +3307,8 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
         return None
     if not _without_legal(name, rx):
         return None  # "called Acme Ltd": "Ltd" is nobody
+    if _A_PLACE_OF_THEIRS.match(text, match.end("name")):
+        return None  # "Merlion Engineering's Tuas yard": where, not who
     done = rx.activity.regex.match(text, _past_blanks(text, match.end("name")))
     if done is not None and _norm(done.group()) in _BASE_FORMS:
         return None  # "… Pte Ltd. Intro call with their GM": what was done, not who
