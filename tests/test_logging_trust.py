@@ -567,17 +567,27 @@ async def test_a_competitor_is_no_contact_and_its_price_no_deal(bot, ws):
     assert (deal.stage, deal.amount_cents) == ("negotiation", 135_000_000)
 
 
+async def offered_to_create(bot, sender, text, name):
+    """The reply to ``text`` offers to create ``name`` and nothing is logged yet."""
+    before = await count(bot, Activity)
+    r = await sender.send(text)
+    assert f"“{name}”" in r.text
+    assert r.button(f"➕ Create “{name}”")
+    assert await count(bot, Activity) == before
+    return r
+
+
 async def test_a_person_who_moved_is_offered_where_they_are_now(bot, ws):
     """ "he's moved from Globex Corporation to Fairlight Bakeries" had logged the call to
     Globex, the company he left."""
-    before = await count(bot, Activity)
-    r = await ws.li.send(
+    r = await offered_to_create(
+        bot,
+        ws.li,
         "Call w/ Daniel Hughes today - he's moved from Globex Corporation to Fairlight Bakeries "
-        "as COO. Send intro deck tmrw."
+        "as COO. Send intro deck tmrw.",
+        "Fairlight Bakeries",
     )
     assert "I don't know “Fairlight Bakeries” yet" in r.text
-    assert r.button("➕ Create “Fairlight Bakeries”")
-    assert await count(bot, Activity) == before
 
 
 async def test_dropped_by_on_monday_is_this_mondays_visit(bot, ws):
@@ -661,15 +671,14 @@ async def test_an_honorific_after_spoke_with_is_the_person_not_a_new_customer(bo
 async def test_a_referral_is_not_logged_to_the_one_who_referred(bot, ws):
     """ "Wang at Globex referred me to Red Lantern Catering … Intro call with their GM" had
     logged the call to Globex."""
-    before = await count(bot, Activity)
-    r = await ws.li.send(
+    r = await offered_to_create(
+        bot,
+        ws.li,
         "Wang at Globex Corporation referred me to Red Lantern Catering Pte Ltd. Intro call with "
-        "their GM, Victoria Ho, this morning."
+        "their GM, Victoria Ho, this morning.",
+        "Red Lantern Catering Pte Ltd",
     )
-    assert "“Red Lantern Catering Pte Ltd”" in r.text
-    assert r.button("➕ Create “Red Lantern Catering Pte Ltd”")
     assert "Acme Ltd" not in [b.label for b in r.buttons]  # a shared "Ltd" is no likeness
-    assert await count(bot, Activity) == before
 
 
 async def test_a_competitors_quote_and_a_date_moved_from_change_nothing(bot, ws):
