@@ -82,6 +82,8 @@ SETS = (
     "heldout21",
     "heldout22",
     "heldout23",
+    "heldout24",
+    "heldout25",
 )
 
 

@@ -707,3 +707,15 @@ async def test_the_final_price_and_the_reps_own_next_step(bot, ws):
     assert "💼 星辰ERP项目 · 方案 · ¥140万" in r.text
     assert "⏰ 跟进：11月23日（周一）10:00" in r.text
     assert (await deal_of(bot, ws.ids["星辰 ERP"])).amount_cents == 140_000_000
+
+
+async def test_a_lost_champion_loses_no_deal(bot, ws):
+    """ "lost our champion - … left for a competitor. Deal itself is still alive" had asked
+    why the deal was lost, on the way to marking it so."""
+    r = await ws.li.send(
+        "Acme Ltd: lost our champion - Wang left for a competitor last week. Deal itself is "
+        "still alive, need a new way in."
+    )
+    assert "lost?" not in r.text
+    r = await ws.li.send("Skip")
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"

@@ -1626,3 +1626,83 @@ def test_a_name_not_run_into_a_verb_a_place_or_a_word_opening_a_sentence(text, c
 def test_hosted_at_our_office_is_a_meeting_with_them():
     log = parse("Hosted Kestrel Aero Services at our office yesterday, a new name for us.")
     assert (log.activity, log.customer, log.task) == ("meeting", "Kestrel Aero Services", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("星辰科技 deal close 了！！今天一早在他们公司跟张总 sign 了合同，50万RMB", "won"),
+        ("星辰科技 PO 下来了🎉 刚收到采购的邮件，这单 win 了", "won"),
+        ("星辰科技的 deal 丢了😞 张总今早微信说预算冻结了，这单 close 成 lost", "lost"),
+        ("今天上午跟杭州青禾生物科技的采购总监何敏微信聊了聊，先放进 pipeline 当 lead", "lead"),
+    ],
+)
+def test_english_sales_words_in_chinese_move_the_stage(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("星辰科技的 POC 跑通了！刚跟他们IT经理刘洋电话确认过", "刘洋"),
+        ("昨天下午去星辰科技做现场 demo，技术总监郭涛挺感兴趣", "郭涛"),
+    ],
+)
+def test_a_name_not_run_into_the_word_after_it(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_a_cold_call_to_a_new_company_in_chinese():
+    log = parse("今天打了个 cold call 给宁波港达国际物流，接电话的是IT经理黄磊")
+    assert log.customer == "宁波港达国际物流"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        (
+            "Acme Ltd: lost our champion - Wang left for a competitor last week. Deal still alive.",
+            "stage",
+            None,
+        ),
+        ("Intro meeting w/ Acme Ltd's CTO today - they're a £30m ARR business.", "amount", None),
+        (
+            "Emailed our RFP response to Wang Lei in Globex Corporation procurement.",
+            "customer",
+            "Globex Corporation",
+        ),
+        (
+            "Halcyon Payments came in as an MQL. Emailed Marcus Reid (Head of Ops).",
+            "contact",
+            "Marcus Reid",
+        ),
+        (
+            "Closed-lost: Peakline Robotics RFQ. Their buyer called - lost on lead time.",
+            "customer",
+            "Peakline Robotics",
+        ),
+        (
+            "Priya rang - Acme Ltd's pilot is off, head office cancelled it. Closed-lost. No f/u.",
+            "reason",
+            None,
+        ),
+    ],
+)
+def test_sales_ops_words_are_no_stage_amount_customer_or_reason(text, field, value):
+    assert getattr(parse(text, KNOWN), field) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up", "task"),
+    [
+        (
+            "Ravi Menon called - Acme Ltd wants the POC kickoff moved from Mon to Wed 25th 2pm.",
+            at(25, 14),
+            False,
+        ),
+        ("Reminder Thu 2pm: build the proposal deck for Acme Ltd's framework", at(19, 14), True),
+    ],
+)
+def test_a_kickoff_moved_and_a_reminder_with_its_time(text, follow_up, task):
+    log = parse(text, KNOWN)
+    assert (log.follow_up, log.task) == (follow_up, task)

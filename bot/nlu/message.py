@@ -445,7 +445,9 @@ def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
     return functools.cached_property(compile_list)
 
 
-_GOES_ON_AFTER_NAME = "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接]"
+_GOES_ON_AFTER_NAME = (
+    "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接电微挺很]"
+)
 
 
 class _Compiled:
@@ -1134,6 +1136,8 @@ def _deal_money(
             continue  # "our quote at 195/unit", "they did ~$60k w us last yr": not the deal
         if _DIFFERENCE_BEFORE.search(said):
             continue  # "价格我们其实便宜了15万": a difference between two prices
+        if _A_COMPANYS_SIZE.match(text, money.end):
+            continue  # "they're a £30m ARR business": what they are, not the deal
         if _NOT_BEFORE.search(said) or (budget and _BUDGET_BEFORE.search(text, start, money.start)):
             continue  # "报价是56万，不是65万"; "Budget for next year is 300k": not our price
         price = _PRICE_SAID.search(said) or _FINAL_AFTER.match(text, money.end)
@@ -1174,6 +1178,9 @@ _PRICE_SAID = re.compile(
 """Right before an amount: the rep's own price said as such ("我们的报价是135万", "our number
 is $210k") or the whole ("8条线合计224万元") is the deal's, over any other in the message;
 the price of one (``each``: "单线28万元") is not."""
+_A_COMPANYS_SIZE = re.compile(
+    r"[ \t]*(?i:ARR|revenue|turnover|a year in revenue)?[ \t]*(?i:business|company|firm|outfit)\b"
+)
 _NOT_BEFORE = re.compile(r"(?:不是|并非|\b(?i:not))[ \t]*$")
 _BUDGET_BEFORE = re.compile(
     r"(?:预算|\b(?i:budget))(?:(?![报价格单]|(?i:quote|price|our))[^,.;，。；])*$"
@@ -1454,7 +1461,7 @@ def _with_its_time(follow: _Date | None, dates: list[_Date]) -> _Date | None:
 
 
 _NO_NEXT_STEP = re.compile(
-    r"[Nn](?:o (?:next steps?|follow[- ]?up|action (?:needed|required))"
+    r"[Nn](?:o (?:next steps?|follow[- ]?up|f/u|action (?:needed|required))"
     r"|othing (?:for me )?to (?:do|chase|follow up))\b"
     r"|暂无下一步|没有下一步|不用跟进|暂不跟进|先不跟进|无需跟进"
 )
@@ -1518,8 +1525,8 @@ def _inside_a_verb(text: str, cue: re.Match[str], rx: _Compiled) -> bool:
         return False
     verb = rx.activity.regex.search(text, max(0, cue.start() - 12), cue.end())
     while verb is not None and verb.start() <= cue.start():
-        if cue.end() <= verb.end() and verb.start() < cue.start():
-            return True
+        if cue.end() <= verb.end():
+            return True  # "Dropped by", and "came back by email": no "by Friday"
         verb = rx.activity.regex.search(text, verb.end(), cue.end())
     return False
 
@@ -1544,8 +1551,8 @@ _THEIRS = re.compile(
 )
 _MINE = re.compile(
     r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
-    r"(?i:\b(?:me|us|we|we'll|we're|let's|(?:a|the) (?:call|meeting|demo|visit)|to meet)\b)|\bI\b"
-    r"|\bI'[lm]"
+    r"(?i:\b(?:me|us|we|we'll|we're|let's|to meet"
+    r"|(?:a|the|POC) (?:call|meeting|demo|visit|kickoff|kick-off))\b)|\bI\b|\bI'[lm]"
 )
 """The rep is in it: their date is an appointment ("王经理说下周二下午3点再谈")."""
 _TO_ME = re.compile(r"(?:发|寄|告诉|回复|答复|通知|回|给)我$")
@@ -1641,7 +1648,7 @@ def _activity(
 
 
 _TO_DO_HEADING = re.compile(
-    r"\s*(?:(?i:to[- ]?dos?|reminder|plan for(?:[ \t]+[\w\x1f-]+){1,2})|待办(?:事项)?|提醒)"
+    r"\s*(?:(?i:to[- ]?dos?|reminder|plan for)(?:[ \t]+[\w\x1f-]+){0,3}?|待办(?:事项)?|提醒)"
     r"[ \t]*(?:[:：]|[-–—]+[ \t])"
 )
 """A message headed as a list of things to do: "To do: call …", "待办：…", "Plan for Thu: …"."""
@@ -2105,10 +2112,11 @@ project), where a company is named ("星辰那个项目" is read from the rep's 
 _DEPARTMENT_WORD = r"[\u3400-\u9fffA-Za-z]{1,4}(?:部门|部|科|处)"
 """采购部, 设备科, 财务处, IT部门: a department of the customer, never the customer."""
 _DEPARTMENT = re.compile(rf"(?:[\u3400-\u9fff]{{1,3}}了)?{_DEPARTMENT_WORD}")
-_GOING = re.compile(r"[去在](?=[\u3400-\u9fff]{4})")
-""" "去深圳恒泰物流", "在昆山博瑞精工现场": where the rep went or was, before the name."""
+_GOING = re.compile(r"[去在给](?=[\u3400-\u9fff]{4})")
+""" "去深圳恒泰物流", "在昆山博瑞精工现场", "cold call 给宁波港达国际物流": where the rep went
+or was, or whom they called, before the name."""
 _TRAILING_PURPOSE = re.compile(
-    r"[ \t]+(?:intro|introduction|kickoff|kick-off|catch-up|catchup|sync|follow-up)$"
+    r"[ \t]+(?:intro|introduction|kickoff|kick-off|catch-up|catchup|sync|follow-up|RFQ|RFP)$"
 )
 
 
@@ -2435,6 +2443,10 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
             continue
         if english:
             customer, found_contact = _english_run(text, start, rx)
+            role = _ROLE_IN_BRACKETS.match(text, customer[1]) if customer else None
+            if customer and role and rx.titles.search(role.group()):
+                contact = contact or customer  # "Emailed Marcus Reid (Head of Ops)": a person
+                continue
         else:
             segment = _CN_SEGMENT.match(text, start, end)
             if segment is None:
@@ -2714,6 +2726,7 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
 
 
 _SPACED_DASH = re.compile(r"[ \t]+[-–—]+[ \t]+")
+_ROLE_IN_BRACKETS = re.compile(r"[ \t]*[(（][^)）]{1,40}[)）]")
 _GOING_ALONG = re.compile(r"一起(?:过去|去了?|到)")
 _COUNT_FRAGMENT = re.compile(r"第?[一二两三四五六七八九十几数多0-9]+[次趟下遍回轮]?")
 """"回访一次", "去一趟", "看两遍": how often, where a name would stand — never a customer."""
