@@ -719,3 +719,15 @@ async def test_a_lost_champion_loses_no_deal(bot, ws):
     assert "lost?" not in r.text
     r = await ws.li.send("Skip")
     assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "proposal"
+
+
+async def test_a_person_before_their_new_company_is_not_offered_as_one(bot, ws):
+    """ "Zoom demo w/ Ian Fletcher (IT) at Lumen Insurance" had offered to create "Ian
+    Fletcher"."""
+    r = await offered_to_create(
+        bot,
+        ws.li,
+        "Zoom demo w/ Ian Fletcher (IT) at Lumen Insurance - went well, quote tmrw 11am",
+        "Lumen Insurance",
+    )
+    assert "Ian Fletcher”" not in r.text

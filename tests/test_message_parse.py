@@ -1706,3 +1706,8 @@ def test_sales_ops_words_are_no_stage_amount_customer_or_reason(text, field, val
 def test_a_kickoff_moved_and_a_reminder_with_its_time(text, follow_up, task):
     log = parse(text, KNOWN)
     assert (log.follow_up, log.task) == (follow_up, task)
+
+
+def test_a_person_with_a_role_in_brackets_before_their_company():
+    log = parse("Zoom demo w/ Ian Fletcher (IT) at Lumen Insurance - went well, quote tmrw 11am")
+    assert (log.customer, log.contact) == ("Lumen Insurance", "Ian Fletcher")

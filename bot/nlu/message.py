@@ -2444,8 +2444,13 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
         if english:
             customer, found_contact = _english_run(text, start, rx)
             role = _ROLE_IN_BRACKETS.match(text, customer[1]) if customer else None
-            if customer and role and rx.titles.search(role.group()):
-                contact = contact or customer  # "Emailed Marcus Reid (Head of Ops)": a person
+            if customer and (
+                (role and rx.titles.search(role.group()))
+                or (role and _AT_THEIR_COMPANY.match(text, customer[1]))
+            ):
+                # "Emailed Marcus Reid (Head of Ops)", "Zoom demo w/ Ian Fletcher (IT) at Lumen
+                # Insurance": a person, whose company may follow
+                contact = contact or customer
                 continue
         else:
             segment = _CN_SEGMENT.match(text, start, end)
@@ -2727,6 +2732,9 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
 
 _SPACED_DASH = re.compile(r"[ \t]+[-–—]+[ \t]+")
 _ROLE_IN_BRACKETS = re.compile(r"[ \t]*[(（][^)）]{1,40}[)）]")
+_AT_THEIR_COMPANY = re.compile(
+    r"(?:[ \t]*[(（][^)）]{1,40}[)）])?[ \t]+(?:at|from|of|@)[ \t]+(?=[A-Z])"
+)
 _GOING_ALONG = re.compile(r"一起(?:过去|去了?|到)")
 _COUNT_FRAGMENT = re.compile(r"第?[一二两三四五六七八九十几数多0-9]+[次趟下遍回轮]?")
 """"回访一次", "去一趟", "看两遍": how often, where a name would stand — never a customer."""
