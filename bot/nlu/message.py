@@ -1140,12 +1140,16 @@ def _deal_money(
             continue  # "they're a £30m ARR business": what they are, not the deal
         if _NOT_BEFORE.search(said) or (budget and _BUDGET_BEFORE.search(text, start, money.start)):
             continue  # "报价是56万，不是65万"; "Budget for next year is 300k": not our price
-        price = _PRICE_SAID.search(said) or _FINAL_AFTER.match(text, money.end)
+        price = _PRICE_SAID.search(said)
         if price is not None and price["each"]:
             continue  # "单线28万元，8条线合计224万元": the price of one
-        if price is not None or (
-            len(amounts) > 1  # "quoted £85k - scratch that, £58k": the one said last
-            and rx.corrected_to.search(text, max(0, money.start - 20), money.start)
+        if (
+            price is not None
+            or _FINAL_AFTER.match(text, money.end)
+            or (
+                len(amounts) > 1  # "quoted £85k - scratch that, £58k": the one said last
+                and rx.corrected_to.search(text, max(0, money.start - 20), money.start)
+            )
         ):
             if money.amount > MAX_AMOUNT:
                 problems.append(f"amount_too_large:{money_text(text, money)}")
@@ -1187,7 +1191,7 @@ _BUDGET_BEFORE = re.compile(
 )
 """A budget earlier in the amount's clause, with no price of ours between: "Budget for next
 year is 300k", "预算在60万左右"."""
-_FINAL_AFTER = re.compile(r"[ \t]*的?(?:最终价|最终报价|最终价格)(?P<each>(?!))?")
+_FINAL_AFTER = re.compile(r"[ \t]*的?(?:最终价|最终报价|最终价格)")
 """Right after an amount, the price agreed in the end: "同意按140万的最终价报过去"."""
 _OURS = re.compile(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
 _OUR_TURN = re.compile(r"\b(?i:we|we're|our|ours)\b|我们|我方|咱们")
