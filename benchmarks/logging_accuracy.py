@@ -84,6 +84,9 @@ SETS = (
     "heldout23",
     "heldout24",
     "heldout25",
+    "heldout26",
+    "heldout27",
+    "heldout28",
 )
 
 

@@ -731,3 +731,14 @@ async def test_a_person_before_their_new_company_is_not_offered_as_one(bot, ws):
         "Lumen Insurance",
     )
     assert "Ian Fletcher”" not in r.text
+
+
+async def test_an_orders_number_changes_no_deal(bot, ws):
+    """ "She'll raise PO 44718 once approved" had set the deal's value to 44,718."""
+    r = await ws.li.send(
+        "emailed Wang Lei at Acme Ltd the spec sheet for the 250 handhelds (model HX-720, 6-8 wk "
+        "lead time). He'll raise PO 44718 once approved. check in Mon 30th"
+    )
+    assert r.text.splitlines()[0] == "✅ Logged: Email · Acme Ltd · Wang Lei"
+    assert "💼" not in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000

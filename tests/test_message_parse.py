@@ -1711,3 +1711,30 @@ def test_a_kickoff_moved_and_a_reminder_with_its_time(text, follow_up, task):
 def test_a_person_with_a_role_in_brackets_before_their_company():
     log = parse("Zoom demo w/ Ian Fletcher (IT) at Lumen Insurance - went well, quote tmrw 11am")
     assert (log.customer, log.contact) == ("Lumen Insurance", "Ian Fletcher")
+
+
+# --- Held-out 26 to 28's kinds (thirty-sixth session) -------------------------------------
+
+
+def test_a_past_tense_opening_a_log_is_not_part_of_the_customers_name():
+    log = parse("Went Orchard Retail today, met Sarah re the POS upgrade", ["Orchard Retail Group"])
+    assert log.customer == "Orchard Retail Group"
+
+
+def test_a_win_after_a_cheer_is_still_a_win():
+    log = parse("Big one!! Globex Corporation signed the training programme today, $27,500", KNOWN)
+    assert (log.customer, log.stage) == ("Globex Corporation", "won")
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("Emailed Acme Ltd the spec sheet. She'll raise PO 44718 once approved.", None),
+        ("Acme Ltd: invoice #2231 paid, quoted 30k for phase 2", Decimal(30000)),
+        ("星辰科技 邮件报价已发 老化测试柜8台×6.8万=54.4万 不含税 交期45天", Decimal(544000)),
+        ("去了趟星辰科技，我口头报了每套46万，4套184万含税，下周五给正式报价单", Decimal(1840000)),
+    ],
+)
+def test_an_orders_number_and_the_price_of_one_are_not_the_deal(text, amount):
+    log = parse(text, KNOWN)
+    assert log.amount == amount

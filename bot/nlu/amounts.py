@@ -315,6 +315,12 @@ _EN_NOT_MONEY_AFTER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _CN_NOT_MONEY_BEFORE = re.compile(r"(?:百分之|周|星期|礼拜|第|初|每)$")
+_REFERENCE_BEFORE = re.compile(
+    r"(?:(?<![a-z])(?:po|p\.o\.|invoice|inv|ref|ticket|case|order\s+(?:no\.?|number))"
+    r"\s*(?:#|no\.?|number|num)?|#)\s*$",
+    re.IGNORECASE,
+)
+"""Right before a number that names a document, not its value: "PO 44718", "invoice #2231"."""
 _PHONE = re.compile(
     r"\+\d{1,3}[\s-]?\d[\d\s-]{5,}\d"  # international: +86 138 0013 8000
     r"|(?<!\d)1[3-9]\d{9}(?!\d)"  # a Chinese mobile number
@@ -431,6 +437,8 @@ def _judge(text: str, match: re.Match[str], phones: list[tuple[int, int]]) -> _C
             return None
         if not english and magnitude == 1 and _YEAR.fullmatch(number):
             return None  # "2026", "Q4 2026 budget"
+        if not english and magnitude == 1 and _REFERENCE_BEFORE.search(before[-16:]):
+            return None  # "she'll raise PO 44718": the order's number
     cue_before = _CUES_BEFORE.search(before[-24:]) is not None
     cue = cue_before or _CUES_AFTER.match(after) is not None
     # A bare number is money only right after a money cue, and only in digits

@@ -1141,8 +1141,8 @@ def _deal_money(
         if _NOT_BEFORE.search(said) or (budget and _BUDGET_BEFORE.search(text, start, money.start)):
             continue  # "报价是56万，不是65万"; "Budget for next year is 300k": not our price
         price = _PRICE_SAID.search(said)
-        if price is not None and price["each"]:
-            continue  # "单线28万元，8条线合计224万元": the price of one
+        if price is not None and (price["each"] or price["times"]):
+            continue  # "单线28万元，8条线合计224万元", "8台×6.8万=54.4万": the price of one
         if (
             price is not None
             or _FINAL_AFTER.match(text, money.end)
@@ -1173,6 +1173,8 @@ def _deal_money(
 
 _PRICE_SAID = re.compile(
     r"(?:(?P<each>单[价线台套条件个]|每[台套条件个线])(?:是|为)?[：: \t]*"
+    r"|(?P<times>\d+[ \t]*[台套条件个只]?[ \t]*[×xX*][ \t]*)"
+    r"|(?<![\d.])\d{1,4}[台套条件个只][ \t]*(?:共|一共|合计|总共)?|[=＝][ \t]*"
     r"|(?:我们|我方|咱们)的?(?:报价|价格|报的)(?:是|为)?|我们报了"
     r"|\b(?i:our (?:number|price|quote|offer|bid)(?: is| was| at)?|ours is|we quoted)"
     r"[ \t]*(?:(?i:about|around|approx\.?|~)[ \t]*)?"
@@ -1180,8 +1182,9 @@ _PRICE_SAID = re.compile(
     r"(?:是|为)?[ \t]*)$"
 )
 """Right before an amount: the rep's own price said as such ("我们的报价是135万", "our number
-is $210k") or the whole ("8条线合计224万元") is the deal's, over any other in the message;
-the price of one (``each``: "单线28万元") is not."""
+is $210k") or the whole ("8条线合计224万元", "4套184万", "…=54.4万") is the deal's, over any
+other in the message; the price of one (``each``: "单线28万元"; ``times``: "8台×6.8万") is
+not."""
 _A_COMPANYS_SIZE = re.compile(
     r"[ \t]*(?i:ARR|revenue|turnover|a year in revenue)?[ \t]*(?i:business|company|firm|outfit)\b"
 )
@@ -2557,6 +2560,22 @@ def _outcome_of_known(
     names = tuple(name for name in known if name and name.strip())
     if not names:
         return None
+    outcome = _outcome_of_known_at(text, at, found, names, rx)
+    if outcome is None and (cheer := _CHEER.match(text, at)) is not None:
+        # "Big one!! Northwind Traders signed …", "好消息！！X签了": the news after the cheer
+        at = cheer.end()
+        outcome = _outcome_of_known_at(text, at, _OUTCOME_WORD.match(text, at), names, rx)
+    return outcome
+
+
+_CHEER = re.compile(r"[^\s.!?。！？][^.!?。！？\n]{0,22}?[!！]+[ \t]*")
+"""A short exclamation a message may open with before its news: "Big one!!", "好消息！！"."""
+
+
+def _outcome_of_known_at(
+    text: str, at: int, found: re.Match[str] | None, names: tuple[str, ...], rx: _Compiled
+) -> tuple[int, str, int] | None:
+    """:func:`_outcome_of_known` read from ``at``, where ``found`` is the outcome word there."""
     if found is None:  # "宏达包装丢了 客户选了本地厂", "jade dragon lost - budget frozen"
         hit = _match_known(text[at:], names, rx)
         if hit is None or hit[1][0] != 0:
