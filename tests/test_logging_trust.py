@@ -742,3 +742,15 @@ async def test_an_orders_number_changes_no_deal(bot, ws):
     assert r.text.splitlines()[0] == "✅ Logged: Email · Acme Ltd · Wang Lei"
     assert "💼" not in r.text
     assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000
+
+
+async def test_a_known_persons_name_at_another_company_is_not_logged_to_theirs(bot, ws):
+    """ "Met Kelvin Ong of Sentosa Leisure Holdings" had been logged to the known customer
+    whose contact shares his name: "of" was not read as where he works."""
+    await offered_to_create(
+        bot,
+        ws.li,
+        "Met Wang Lei of Sentosa Leisure Holdings at the SCCCI mixer last night. Brochure to "
+        "him tmrw.",
+        "Sentosa Leisure Holdings",
+    )

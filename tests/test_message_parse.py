@@ -1738,3 +1738,51 @@ def test_a_win_after_a_cheer_is_still_a_win():
 def test_an_orders_number_and_the_price_of_one_are_not_the_deal(text, amount):
     log = parse(text, KNOWN)
     assert log.amount == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        (
+            "Met Kelvin Ong of Sentosa Leisure Holdings at the mixer last night",
+            "Sentosa Leisure Holdings",
+            "Kelvin Ong",
+        ),
+        ("Met the Port Authority of Singapore today", "Port Authority", None),
+        (
+            "WhatsApp from Farid at Tuas Offshore Fabricators (met him at the booth)",
+            "Tuas Offshore Fabricators",
+            "Farid",
+        ),
+        (
+            "cold call - Ridgeway Plastics. spoke to their ops manager",
+            "Ridgeway Plastics",
+            "ops manager",
+        ),
+        (
+            "今天一早打了一圈陌生电话，基本都没人接 就常州恒晟五金的采购胡经理聊了几句",
+            "常州恒晟五金",
+            "胡经理",
+        ),
+        (
+            "博远咨询孙总帮忙介绍了个客户：上海德川物业的赵总。今天电话打过去聊了十来分钟",
+            "上海德川物业",
+            "赵总",
+        ),
+        ("今天王经理带我去星辰科技拜访了采购部杨经理，主要是认认人", "星辰科技", "杨经理"),
+        (
+            "Went to Globex Corporation with David (my regional director), met their MD",
+            "Globex Corporation",
+            "MD",
+        ),
+        (
+            "Acme Ltd visit done. Walked Tan Kok Meng through the deck, he'll take it to his MD.",
+            "Acme Ltd",
+            "Tan Kok Meng",
+        ),
+        ("WON!! Acme Ltd signed this morning. Beat the incumbent on lead time.", "Acme Ltd", None),
+    ],
+)
+def test_whose_person_and_which_company(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact) == (customer, contact)

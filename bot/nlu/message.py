@@ -567,6 +567,8 @@ class _Compiled:
             r"|\b(?i:with|w/?|along with)\s+(?P<ours>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+from\s+"
             r"(?i:our\b|the\s+\w+\s+team\b|pre-?sales\b|tech(?:nical)?\s+team\b|solutions\b)"
             r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
+            r"|(?P<mine>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?:['’]s)?\s*\((?i:my|our)\s[^)]{1,40}\)"
+            rf"|(?P<lead>{person}|老板|领导|师傅)带(?:着)?我(?=去|到|过去|拜访|见|跑)"
             rf"|(?P<away>{person})(?=[^，。,;；!！他她\s]{{0,4}}?(?:没在|不在|出差|没来|请假|有事))"
             rf"|没(?:见到|见着)(?P<unseen>{person})"
         )
@@ -879,16 +881,19 @@ def parse_log(
     )
 
 
-_NOT_MET_HINTS = ("一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见")
+_NOT_MET_HINTS = (
+    "一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见", "带我",
+    "带着我", "(my ", "(our ",
+)  # fmt: skip
 """Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
 
 def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
     """Where someone is named who is not the customer's person the rep dealt with: a
     colleague who came along ("和小王一起去了…", "went with Li to Merlion", "Zhang and I did a
-    joint call"), and theirs who was away ("赵总临时有事没在，是财务吴经理接待的", "刘总这次出差了
-    没见到"): (ours, away), each wherever the same name is written again ("等刘总签字 …
-    刘总出差了")."""
+    joint call", "David (my regional director)", "王经理带我去"), and theirs who was away
+    ("赵总临时有事没在，是财务吴经理接待的", "刘总这次出差了没见到"): (ours, away), each
+    wherever the same name is written again ("等刘总签字 … 刘总出差了")."""
     lower = text.lower()
     if not any(hint in lower for hint in _NOT_MET_HINTS):
         return [], []  # a substring test is cheaper than the expression's scan (issue 20)
@@ -898,7 +903,7 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
         named = {match[group] for match in found for group in groups if match[group] is not None}
         return [place.span() for name in named for place in re.finditer(re.escape(name), text)]
 
-    return everywhere(("cn", "en", "first", "ours")), everywhere(("away", "unseen"))
+    return everywhere(("cn", "en", "first", "ours", "mine", "lead")), everywhere(("away", "unseen"))
 
 
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
@@ -2023,6 +2028,8 @@ def _customer(
         customer = _customer_by_heading(text, rx)
     if customer is None and rx.activity.regex.search(text):
         customer = _customer_by_place(text, rx)
+    if customer is None and "的" in text:
+        customer = _company_owning_anyone(text, rx)  # "…就常州恒晟五金的采购胡经理聊了几句"
     if customer is not None:
         customer = _trimmed(text, customer, rx)
     if (
@@ -2046,7 +2053,7 @@ _MOVED_TO_ZH = re.compile(
     r"(?=当|做|任|担任|[，,。；;\s]|$)"
     r"|(?:现在在|如今在|目前在)(?P<y>[\u3400-\u9fffA-Za-z]{2,16}?)(?:当|做|任|担任|上班|工作)"
     r"|(?P<ref>介绍了?(?:个|一个|一家)?新?客户[：:，,\s]*(?:叫|名叫|是)?)"
-    r"(?P<z>[\u3400-\u9fffA-Za-z]{2,20}?)(?=[，,。；;：:\s]|$)"
+    r"(?P<z>[\u3400-\u9fffA-Za-z]{2,20}?)(?=的[\u4e00-\u9fff]{1,3}[，,。；;：:\s]|[，,。；;：:\s]|$)"
 )
 
 
@@ -2429,6 +2436,12 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
     for match in rx.customer_after.finditer(text):
         position = _past_blanks(text, match.end())
         spaced = position > match.end()
+        if (
+            spaced
+            and not text[: match.start()].strip()
+            and (dash := _DASH_AFTER_VERB.match(text, position)) is not None
+        ):
+            position = dash.end()  # "cold call - Ridgeway Plastics" heading the message
         position = _past_blanks(text, _past_referrer(text, position, rx))
         english = position < len(text) and bool(_ASCII_WORD.match(text[position]))
         if not english and spaced and _CJK.match(match.group()[-1]):
@@ -2468,6 +2481,9 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
         if customer is not None and not _generic(text, customer, rx):
             return customer, contact
     return None, contact
+
+
+_DASH_AFTER_VERB = re.compile(r"[-–—:][ \t]+(?=[A-Z])")
 
 
 def _past_blanks(text: str, position: int) -> int:
@@ -2699,10 +2715,39 @@ def _customer_owning(text: str, rx: _Compiled) -> Span | None:
     return None
 
 
+_THEIR_PERSON_AFTER = re.compile(
+    r"的(?=[\u4e00-\u9fff]{0,4}(?:经理|总|老板|负责人|采购|主任|主管|工程师|老师|[工总]))"
+)
+_OWNER_RUN = re.compile(r"[\u4e00-\u9fff]{4,14}$")
+_BEFORE_AN_OWNER = re.compile(r".*(?:就|有个|有家|里|跟|和|给|是|了|在|找|的)")
+
+
+def _company_owning_anyone(text: str, rx: _Compiled) -> Span | None:
+    """A company named anywhere as the owner of a person: "…就常州恒晟五金的采购胡经理聊了几句",
+    "名单里有个南京博雅酒店的钱经理" — only when the words before 的 end as a company's do."""
+    for match in _THEIR_PERSON_AFTER.finditer(text):
+        run = _OWNER_RUN.search(text, max(0, match.start() - 14), match.start())
+        if run is None:
+            continue
+        start = run.start()
+        junk = _BEFORE_AN_OWNER.match(text, start, match.start())
+        if junk is not None:
+            start = junk.end()
+        if match.start() - start >= 4 and _ends_as_company(text, start, match.start(), rx):
+            return start, match.start()
+    return None
+
+
 _NOT_LEAD = frozenset(
     {"i", "we", "they", "he", "she", "quick", "just", "today", "yesterday", "this", "the", "a",
-     "am", "pm", "morning", "afternoon", "new", "lead", "had", "did", "re", "f/u", "fyi"}
+     "am", "pm", "morning", "afternoon", "new", "lead", "had", "did", "re", "f/u", "fyi",
+     "cold", "warm", "intro", "first", "second", "brief", "short", "long", "good", "great",
+     "video", "phone", "site", "sales", "discovery", "courtesy", "follow-up", "followup"}
 )  # fmt: skip
+
+
+_A_DEED = re.compile(r"[了过](?:一|个|几|[\u4e00-\u9fff]?圈)|打了|去了|跑了")
+"""A deed done, where a name would lead the message: "一早打了一圈陌生(电话)"."""
 
 
 def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
@@ -2730,6 +2775,8 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
     if _CJK.search(name):
         if not 2 <= len(name) <= 14 or not _CJK.fullmatch(name[0]) or " " in name:
             return None
+        if _A_DEED.search(name) and not _ends_as_company(text, start, end, rx):
+            return None  # "今天一早打了一圈陌生电话": what the rep did, not who
     else:
         words = name.split()
         if not 1 <= len(words) <= 4 or words[0].lower() in _NOT_LEAD:
@@ -2810,9 +2857,18 @@ def _english_run(text: str, start: int, rx: _Compiled) -> tuple[Span | None, Spa
     title = _title_at(text, tokens, i, rx)
     if title is not None:  # "Globex CFO", "Acme's buyer"
         return run, title[0]
-    if i + 1 < len(tokens) and _word(text, tokens[i]) in rx.links:  # "Wang from Acme"
+    if i + 1 < len(tokens) and (
+        _word(text, tokens[i]) in rx.links
+        or (
+            _word(text, tokens[i]) == "of"
+            and _FULL_NAME.fullmatch(text, *run) is not None
+            and _OF_A_BODY.search(text, *run) is None
+        )
+    ):  # "Wang from Acme", "Kelvin Ong of Sentosa Leisure" (not "Bank of China")
         company, _ = _capitalised_run(text, tokens, i + 1, rx)
-        if company is not None:
+        if company is not None and (
+            _word(text, tokens[i]) != "of" or rx.generic_or_legal.search(text, *run) is None
+        ):
             return company, run
     titled = _TITLE_OF_A_PLACE.match(text, run[1])
     if titled is not None:  # "met Grace, founder of Redfern Pharma": she is theirs
@@ -2827,6 +2883,15 @@ def _english_run(text: str, start: int, rx: _Compiled) -> tuple[Span | None, Spa
     return run, None
 
 
+_FULL_NAME = re.compile(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2}")
+"""A person's given and family names, as written before "of" and their company."""
+_OF_A_BODY = re.compile(
+    r"\b(?:Port|Authority|Bank|University|Ministry|Department|Institute|College|School"
+    r"|Council|Board|Commission|Agency|Chamber|Society|Association|Republic|Museum|Hospital"
+    r"|City|Government|Office|Embassy|Consulate|Bureau|Church|Academy|Federation|Union|Club"
+    r"|Trust|House|Centre|Center|Court|State|Province|Church|Friends|Sisters|Brothers)\b"
+)
+"""What makes a name before "of" a body's, not a person's: "Port Authority of Singapore"."""
 _ALONG_TO_A_PLACE = re.compile(
     r"[ \t]*(?:\+|&|and|n)(?:[ \t]+[A-Za-z][a-z'’]*){1,3}?[ \t]+(?:at|from|@)[ \t]*(?=[A-Z0-9])"
 )
@@ -2959,6 +3024,8 @@ def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None
         found.append(match.span())
         break
     for match in rx.titles.finditer(masked, start, end):
+        if _THEIR_BOSS.search(masked, max(start, match.start() - 6), match.start()):
+            continue  # "he'll take it to his MD": the contact's boss, not whom the rep met
         if match.group() in rx.acronym_titles or _CJK.match(match.group()):
             named = _named_before(masked, match.start(), start, rx)
             unit = _UNIT_BEFORE.search(masked, start, match.start())  # "IT负责人", "HR经理"
@@ -2968,6 +3035,7 @@ def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None
 
 
 _UNIT_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}$")
+_THEIR_BOSS = re.compile(r"\b(?i:his|her)[ \t]+$")
 
 
 def _named_before(text: str, title: int, start: int, rx: _Compiled) -> Span | None:
