@@ -754,3 +754,13 @@ async def test_a_known_persons_name_at_another_company_is_not_logged_to_theirs(b
         "him tmrw.",
         "Sentosa Leisure Holdings",
     )
+
+
+async def test_a_visit_called_off_makes_no_to_do_for_its_old_day(bot, ws):
+    """ "cancelled tmrw's site visit … No new date yet" had made a to-do for tomorrow."""
+    tasks = await count(bot, Task)
+    await ws.li.send(
+        "Acme Ltd cancelled tmrw's site visit, Wang Lei's off sick. No new date yet - will "
+        "rebook when he's back."
+    )
+    assert await count(bot, Task) == tasks

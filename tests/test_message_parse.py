@@ -1786,3 +1786,34 @@ def test_an_orders_number_and_the_price_of_one_are_not_the_deal(text, amount):
 def test_whose_person_and_which_company(text, customer, contact):
     log = parse(text, KNOWN)
     assert (log.customer, log.contact) == (customer, contact)
+
+
+SINGAPORE = ZoneInfo("Asia/Singapore")
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "follow_up"),
+    [
+        (
+            "Demo locked in for Mon 7/12, 10am",
+            SINGAPORE,
+            datetime(2026, 12, 7, 10, tzinfo=SINGAPORE),
+        ),
+        ("Thu 3/12 2pm at their office", SINGAPORE, datetime(2026, 12, 3, 14, tzinfo=SINGAPORE)),
+        ("call them on 12/3", SHANGHAI, at(3, 9, month=12)),
+        ("Follow up Tues 11/24.", SINGAPORE, datetime(2026, 11, 24, 9, tzinfo=SINGAPORE)),
+        ("I'll check back with her Monday week, maybe.", SHANGHAI, at(30, 9)),
+        ("Demo tmr arvo.", SHANGHAI, at(19, 15)),
+        (
+            "Couriered 2 units, should land Fri. Follow up Mon to see if they tested them.",
+            SHANGHAI,
+            at(23, 9),
+        ),
+        ("Acme Ltd cancelled tmrw's site visit, she's off sick. No new date yet.", SHANGHAI, None),
+        ("评标结果下周出。下周二给马科长打个电话问问", SHANGHAI, at(24, 9)),
+        ("跟技术部老周一起去星辰科技做技术交流，下个礼拜三前把测算表发给吴工", SHANGHAI, at(25, 9)),
+    ],
+)
+def test_dates_as_reps_write_them(text, zone, follow_up):
+    log = parse_log(text, NOW.astimezone(zone), known_customers=KNOWN)
+    assert log.follow_up == follow_up

@@ -139,6 +139,7 @@ _CN_POD: dict[str, Pod] = {
 _EN_POD: dict[str, Pod] = {
     "morning": "morning",
     "afternoon": "afternoon",
+    "arvo": "afternoon",
     "evening": "evening",
     "night": "night",
 }
@@ -184,8 +185,8 @@ _CN_DATE = re.compile(
         (?P<dd>以后|之后|后|以前|之前|前)(?!往|面|续|来|台|端|期))
     |(?P<rel>大后天|大前天|后天|前天|明天|今天|昨天|明日|今日|昨日|明儿|今儿
         |今晚上?|明晚上?|昨晚上?|今夜|明夜|今早|明早|今晨|明晨)
-    |(?P<wk>(?P<wkmod>下下个?|下个?|这个?|本|上上个?|上个?)?(?:周|星期|礼拜)
-        (?P<wkday>[一二三四五六日天末1-7]))
+    |(?P<wk>(?P<wkmod>下下个?|下个?|这个?|本|上上个?|上个?)?(?:(?<![老小])周|星期|礼拜)
+        (?P<wkday>[二三四五六日天末1-7]|一(?!起|直|定|样|般|些|致|旦|共)))
     |(?P<wkonly>(?P<wkmod2>下下个?|下个?|上上个?|上个?)(?:周|星期|礼拜))
     |(?P<mon>(?P<monmod>下下个?|下个?|上个?|这个?|本|当)月
         (?:(?P<montail>{_MONTH_PART})|(?P<monday>{_N})[日号])?)
@@ -215,7 +216,7 @@ _CN_CLOCK = re.compile(
 _POD = re.compile(
     r"""
     (?P<cn>凌晨|半夜|深夜|清晨|早上|早晨|上午|中午|午后|下午|傍晚|晚上|晚间|夜里|夜间)(?!好)
-    |\b(?P<in>in\s+the\s+)?(?P<en>morning|afternoon|evening|night)\b
+    |\b(?P<in>in\s+the\s+)?(?P<en>morning|afternoon|arvo|evening|night)\b
     """,
     re.X | re.I,
 )
@@ -248,7 +249,7 @@ _EN_DATE = re.compile(
         |(?P<dn2>{_NUMWORD})\s+(?P<du2>{_UNIT})\s+(?P<dd>from\s+(?:now|today)|later|ago))
     |(?P<rel>(?:the\s+)?day\s+after\s+tomorrow|(?:the\s+)?day\s+before\s+yesterday
         |today|tomorrow|tomorow|tmrw|tmr|yesterday|yday|ystd)
-    |(?P<tonight>tonight|tonite|last\s+night|this\s+(?P<thispod>morning|afternoon|evening))
+    |(?P<tonight>tonight|tonite|last\s+night|this\s+(?P<thispod>morning|afternoon|arvo|evening))
     |(?P<wk>(?P<wkmod>next|this\s+coming|this|coming|last)\s+(?P<wkday>{_WD_FULL}|{_WD_ABBR}))
     |(?P<we>(?:(?P<wemod>next|this|last)\s+|the\s+)?weekend)
     |(?P<per>(?P<permod>next|last)\s+(?P<peru>week|month))
@@ -259,6 +260,7 @@ _EN_DATE = re.compile(
         |(?:the\s+)?(?P<calday2>{_DAYNUM})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<calmon2>{EN_MONTH}))
         (?:\.?,?\s+(?P<calyear>\d{{4}}))?)
     |(?P<wdord>(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?:the\s+)?(?P<wdday>{_DAYNUM})(?:st|nd|rd|th))
+    |(?P<wkweek>(?P<wwday>{_WD_FULL}|{_WD_ABBR})\s+week)
     |(?P<iso>\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})
     |(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?P<numyear>\d{{4}}|\d{{2}}))?)
     |(?P<ord>(?:the\s+)?(?P<ordday>{_DAYNUM})(?:st|nd|rd|th))
@@ -288,7 +290,7 @@ _GLUE = re.compile(r"(?:\s*[,，])?\s*(?:(?:at|on|around|by)\s+|@\s*)?", re.I)
 # ("on the 3rd" yes, "on the 3rd floor" no; "may 5" yes, "may 5 people" no).
 _FOLLOW_OK = re.compile(
     r"\s*(?:$|[^\w\s]|\d|[^\x00-\x7f]|(?:at|on|by|in|and|to|or|am|pm|a\.m|p\.m|o'?clock"
-    r"|morning|afternoon|evening|night|noon|tomorrow|today|tonight|next|this"
+    r"|morning|afternoon|arvo|evening|night|noon|tomorrow|today|tonight|next|this"
     r"|mon|tue|wed|thu|fri|sat|sun)\b)",
     re.I,
 )
@@ -576,8 +578,10 @@ def _cn_month_day(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
     if not m["mdsuf"]:
         # "12月3" is a date, "3月5万" is not: without 日/号 the number must end there.
         following = ctx.text[end : end + 1]
-        if following and following in f"0123456789{_CN}百千万亿元块个点时天周年%.":
+        if following and following in f"0123456789{_CN}百千万亿元块个点时天周年%":
             return None
+        if following == "." and ctx.text[end + 1 : end + 2].isdigit():
+            return None  # "3月5.5": a number going on; "follow up 11/24." ends a sentence
     if year is None:
         upcoming = _next_month_day(ctx.today, month, number)
         found = None if upcoming is None else _recent_or_next(ctx.today, upcoming)
@@ -709,6 +713,9 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
     if m["wdord"]:  # "mon 23rd", "thu the 26th": the day's number says which week
         found = _next_day_number(today, int(m["wdday"]))
         return None if found is None else _Piece("date", start, end, day=found)
+    if m["wkweek"]:  # "Monday week": a week after the coming Monday (or after today's)
+        ahead = (_en_weekday(m["wwday"]) - today.weekday()) % 7
+        return _Piece("date", start, end, day=today + timedelta(days=ahead + 7))
     if m["iso"]:
         found = _dateparser_date(m["iso"], today)
         return None if found is None else _Piece("date", start, end, day=found)

@@ -907,6 +907,36 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
 
 
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
+_SLASH_DAY_SAID = re.compile(
+    r"(?:\b(?P<wd>(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6})\.?,?[ \t]+)?"
+    r"(?P<md>(?<![\d/])(?!24/7(?!\d)|7/24(?!\d))(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]))"
+)
+"""A day as "12/15" or "15/12", with the weekday said before it if any ("Mon 7/12")."""
+_EN_WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_DAY_FIRST_ZONES = re.compile(
+    r"(?:Europe|Australia|Africa)/|Asia/(?:Singapore|Hong_Kong|Kolkata|Calcutta|Kuala_Lumpur"
+    r"|Jakarta|Bangkok|Ho_Chi_Minh|Saigon|Dubai|Karachi|Dhaka|Colombo|Riyadh|Jerusalem|Tel_Aviv)"
+    r"|Pacific/Auckland|America/(?:Sao_Paulo|Argentina|Mexico_City|Bogota|Lima|Santiago)"
+)
+"""Time zones whose people write a date day first ("7/12" is 7 December)."""
+
+
+def _writes_day_first(now: datetime) -> bool:
+    return _DAY_FIRST_ZONES.match(getattr(now.tzinfo, "key", "") or "") is not None
+
+
+def _weekday_of(month: int, day: int, now: datetime) -> int | None:
+    """The weekday of that day in the coming twelve months, None if no such day."""
+    for year in (now.year, now.year + 1):
+        try:
+            found = calendar_date(year, month, day)
+        except ValueError:
+            return None
+        if found >= now.date() or year > now.year:
+            return found.weekday()
+    return None
+
+
 _SLASH_DAY = re.compile(r"(?<![\d/])(?!24/7(?!\d)|7/24(?!\d))(\d{1,2})/(\d{1,2})(?![\d/])")
 """A day as "12/15" or "15/12"; "24/7" (round the clock) is none."""
 _EN_MONTH_DAY = re.compile(
@@ -1365,17 +1395,31 @@ def _dates(text: str, now: datetime, default_time: time) -> list[_Date]:
 
 def _slash_days(text: str, now: datetime) -> str:
     """ "12/15" (US) and "15/12" (Chinese, British) as "12月15", which the date reader knows:
-    the same length, so offsets still hold. Month first when both could be a month."""
+    the same length, so offsets still hold. When both could be a month, the weekday said with
+    it decides ("Mon 7/12" is 7 December, a Monday, where 12 July 2026 is not), else the
+    sender's own order: day first where their time zone writes it so (Singapore, India,
+    Europe…), month first elsewhere (China, the United States)."""
+    day_first = _writes_day_first(now)
 
     def as_month_day(match: re.Match[str]) -> str:
-        first, second = int(match[1]), int(match[2])
-        month, day = (second, first) if first > 12 >= second else (first, second)
-        if not _real_day(month, day, now.year):
-            return match.group()
+        first, second = int(match["a"]), int(match["b"])
+        said = _EN_WEEKDAY_INDEX[match["wd"].lower()[:3]] if match["wd"] else None
+        if first > 12 >= second:
+            month, day = second, first
+        elif second > 12 or first == second:
+            month, day = first, second
+        else:
+            month, day = (second, first) if day_first else (first, second)
+            if _weekday_of(month, day, now) != said == _weekday_of(day, month, now):
+                month, day = day, month
         written = f"{month}月{day}"
-        return written if len(written) == len(match.group()) else match.group()
+        if not _real_day(month, day, now.year) or len(written) != len(match["md"]):
+            return match.group()
+        if said is not None and said == _weekday_of(month, day, now):
+            return " " * (match.start("md") - match.start()) + written  # "Mon 7/12": one date
+        return match.group()[: match.start("md") - match.start()] + written
 
-    return _SLASH_DAY.sub(as_month_day, text) if "/" in text else text
+    return _SLASH_DAY_SAID.sub(as_month_day, text) if "/" in text else text
 
 
 def _is_future(date: _Date, now: datetime, *, cue: bool) -> bool:
@@ -1394,6 +1438,7 @@ def _follow_up(
     "they need until next month"), and not a vague month or year ("下个月再谈") unless a
     real follow-up cue goes with it."""
     cued: list[_Date] = []
+    firm: list[_Date] = []  # cued by words that only ever cue a follow-up
     coming = [date for date in dates if _is_future(date, now, cue=True)]
     for date in coming:
         start, end = _clause_of(date.start, clauses)
@@ -1411,9 +1456,14 @@ def _follow_up(
         ]
         if not _nearest_to_a_cue(date, [d for d in coming if start <= d.start <= end], cues):
             continue
-        coarse = _COARSE.search(text, date.start, date.end) is not None
-        if not coarse or rx.follow_up_only.search(text, start, end):
+        strong = rx.follow_up_only.search(text, start, end) is not None
+        if not _COARSE.search(text, date.start, date.end) or strong:
             cued.append(date)
+            if strong:
+                firm.append(date)
+    # "should land Friday; follow up Mon": "follow up" over "should", when the rep's own
+    firm = [d for d in firm if not _theirs(text, _clause_of(d.start, clauses), d)]
+    cued = firm or cued
     if cued:  # "下个月再谈 3天后跟进": the precise date is the follow-up, not the mention
         # "they decide by end of month, f/u mon": the customer's own "by" is not the rep's.
         ours = [d for d in cued if not _theirs(text, _clause_of(d.start, clauses), d)] or cued
@@ -1474,8 +1524,9 @@ def _with_its_time(follow: _Date | None, dates: list[_Date]) -> _Date | None:
 
 _NO_NEXT_STEP = re.compile(
     r"[Nn](?:o (?:next steps?|follow[- ]?up|f/u|action (?:needed|required))"
-    r"|othing (?:for me )?to (?:do|chase|follow up))\b"
-    r"|暂无下一步|没有下一步|不用跟进|暂不跟进|先不跟进|无需跟进"
+    r"|othing (?:for me )?to (?:do|chase|follow up)|o new date(?: set)?(?: yet)?"
+    r"|o date yet|ot rescheduled(?: yet)?)\b|(?i:\bdate TBC\b|\bTBC\b)"
+    r"|暂无下一步|没有下一步|不用跟进|暂不跟进|先不跟进|无需跟进|时间待定|另约时间|改期待定"
 )
 
 
@@ -1558,7 +1609,7 @@ _COARSE = re.compile(
     re.IGNORECASE,
 )
 _THEIRS = re.compile(
-    r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|"
+    r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|结果|"
     r"(?i:\b(?:they|he|she|their|customer|client|said|says|wants|needs|asked)\b)"
 )
 _MINE = re.compile(
