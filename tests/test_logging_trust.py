@@ -764,3 +764,12 @@ async def test_a_visit_called_off_makes_no_to_do_for_its_old_day(bot, ws):
         "rebook when he's back."
     )
     assert await count(bot, Task) == tasks
+
+
+async def test_a_time_on_the_customers_clock_reminds_the_rep_on_theirs(bot, ws):
+    """ "move Thurs call to Fri 3pm their time (London)" had kept Thursday, the day it was
+    moved off, at 9:00; 3pm in London is 11pm in the rep's Shanghai."""
+    r = await ws.li.send(
+        "Email from Wang Lei @ Acme Ltd - can we move Thurs call to Fri 3pm their time (London)."
+    )
+    assert "⏰ Follow-up: Fri 20 Nov 23:00" in r.text

@@ -1817,3 +1817,34 @@ SINGAPORE = ZoneInfo("Asia/Singapore")
 def test_dates_as_reps_write_them(text, zone, follow_up):
     log = parse_log(text, NOW.astimezone(zone), known_customers=KNOWN)
     assert log.follow_up == follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("Can we move Thurs call to Fri 3pm their time (London).", (20, 23)),
+        ("Wants a demo Thu 26th 9am UK time, so 5pm ours.", (26, 17)),
+        ("They're on IST so next call is Mon 2.30pm IST.", (23, 17)),
+        ("Demo Mon 7/12, 10am HK time.", None),
+        ("T&Cs call Tue 24th 11am SGT.", (24, 11)),
+        ("Has to push Thursday's demo to next Mon 10am, their CFO can't make Thu.", (23, 10)),
+        ("伦敦时间周五下午3点开会", (20, 23)),
+    ],
+)
+def test_a_time_on_another_places_clock_is_moved_to_the_reps(text, follow_up):
+    log = parse_log(text, NOW.astimezone(SINGAPORE), known_customers=KNOWN)
+    if follow_up is None:  # Hong Kong's clock is Singapore's
+        assert log.follow_up == datetime(2026, 12, 7, 10, tzinfo=SINGAPORE)
+        return
+    assert log.follow_up == datetime(2026, 11, follow_up[0], follow_up[1], tzinfo=SINGAPORE)
+
+
+def test_a_to_do_names_the_company_of_the_person_at_it():
+    log = parse(
+        "Remind me to send Lim Wei Ling at Changi Airfreight Services the quote by COB tmrw"
+    )
+    assert (log.customer, log.contact, log.task) == (
+        "Changi Airfreight Services",
+        "Lim Wei Ling",
+        True,
+    )

@@ -51,6 +51,7 @@ from bot.nlu.amounts import Money, find_amounts
 from bot.nlu.dates import find_all_datetimes
 from bot.nlu.dates import warm_up as _warm_dates
 from bot.nlu.spoken import spoken_as_digits
+from bot.nlu.zones import may_name_a_clock, on_their_clock
 from locales.catalog import CATALOG_DIR
 
 ACTIVITIES: tuple[str, ...] = ("call", "visit", "meeting", "email", "wechat", "note")
@@ -815,7 +816,7 @@ def parse_log(
         dates = _restated(dates, text)
     if "week" in text or "fortnight" in text:
         dates = [_weeks_on(d, text) for d in dates]
-    candidates = _not_taken_back(text, _after_no_next_step(text, dates), rx)
+    candidates = _not_taken_back(text, _after_no_next_step(text, _moved_off(dates, text)), rx)
     follow = _with_its_time(_follow_up(text, candidates, clauses, now, rx), candidates)
     future_starts = [d.start for d in dates if _is_future(d, now, cue=False)]
     stage_found = _stage_at(blanked, clauses, future_starts, rx)
@@ -1037,12 +1038,14 @@ def _weeks_on(date: _Date, text: str) -> _Date:
 
 
 _FROM_BEFORE = re.compile(r"(?:从|\b(?i:from))[ \t]*$")
+_A_MOVE = re.compile(r"(?i:move|push|shift|reschedul|brought forward|bring forward|postpone)")
 _TO_AFTER = re.compile(r"[ \t]*(?:推迟到|推到|改到|延到|挪到|提前到|到|(?i:to)\b)")
 
 
 def _moved_from(dates: list[_Date], text: str) -> list[_Date]:
     """Without the date something was moved from: "签约时间从12月底推到明年3月", "prepone the
-    demo from Friday to tomorrow 3pm" (the old date is neither when it happened nor next)."""
+    demo from Friday to tomorrow 3pm", "move Thurs call to Fri 3pm", "push Thursday's demo to
+    next Mon" (the old date is neither when it happened nor next)."""
     return [
         d
         for d in dates
@@ -1051,6 +1054,33 @@ def _moved_from(dates: list[_Date], text: str) -> list[_Date]:
             and _TO_AFTER.match(text, d.end) is not None
         )
     ]
+
+
+def _moved_off(dates: list[_Date], text: str) -> list[_Date]:
+    """Without the date a meeting was moved off, for the follow-up: "move Thurs call to Fri
+    3pm", "push Thursday's demo to next Mon" (it still says the call is to come)."""
+    if len(dates) < 2 or _A_MOVE.search(text) is None:
+        return dates
+    return [
+        d
+        for i, d in enumerate(dates)
+        if not (
+            i + 1 < len(dates)
+            and _MOVE_BEFORE.search(text, max(0, d.start - 24), d.start) is not None
+            and _MOVED_THING_TO.fullmatch(text, d.end, dates[i + 1].start) is not None
+        )
+    ]
+
+
+_MOVE_BEFORE = re.compile(
+    r"\b(?i:move|moved|moving|push|pushed|pushing|shift|shifted|reschedule|rescheduled"
+    r"|bring forward|brought forward|postpone|postponed)[ \t]+(?:(?i:the|our|my|their|his|her)"
+    r"[ \t]+)?$"
+)
+_MOVED_THING_TO = re.compile(
+    r"(?:['’]s)?(?:[ \t]+[A-Za-z&/\-]+){0,3}?[ \t]+(?i:to|till|until)[ \t]+"
+)
+"""Between the old date and the new one: "Thurs call to", "Thursday's demo to"."""
 
 
 _RESTATED = re.compile(r"[ \t]*(?i:week)?[ \t]*[(（][ \t]*$")
@@ -1390,6 +1420,17 @@ def _dates(text: str, now: datetime, default_time: time) -> list[_Date]:
     """Every date phrase, left to right; the follow-up is chosen among them below."""
     matches = find_all_datetimes(_slash_days(text, now), now, default_time=default_time)
     matches = matches[:_MAX_DATES]
+    if matches and may_name_a_clock(text):  # "Fri 3pm their time (London)"
+        return [
+            _Date(
+                on_their_clock(text, m.start, m.end, m.at) if m.has_time else m.at,
+                m.start,
+                m.end,
+                m.has_time,
+                m.day_said,
+            )
+            for m in matches
+        ]
     return [_Date(m.at, m.start, m.end, m.has_time, m.day_said) for m in matches]
 
 
@@ -2077,8 +2118,8 @@ def _customer(
         contact = contact or owner_contact
     if customer is None:
         customer = _customer_by_heading(text, rx)
-    if customer is None and rx.activity.regex.search(text):
-        customer = _customer_by_place(text, rx)
+    if customer is None and (rx.activity.regex.search(text) or rx.to_do.search(text)):
+        customer = _customer_by_place(text, rx)  # "remind me to send Lim at Changi Airfreight…"
     if customer is None and "的" in text:
         customer = _company_owning_anyone(text, rx)  # "…就常州恒晟五金的采购胡经理聊了几句"
     if customer is not None:
