@@ -1848,3 +1848,38 @@ def test_a_to_do_names_the_company_of_the_person_at_it():
         "Lim Wei Ling",
         True,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "stage"),
+    [
+        (
+            "好消息！！常州恒力轴承输送线改造项目中标了，中标价236.8万元（含税）",
+            "常州恒力轴承",
+            "won",
+        ),
+        ("星辰科技周会计电话里确认下单了：仪表3台，一共8千4，下周一发货", "星辰科技", "won"),
+        ("星辰科技纯化水设备那个标没中，输给了本地一家。这单关掉吧", "星辰科技", "lost"),
+        (
+            "Inbound: Gemma Walsh at Larkspur Dental Group. Called her. Logged it as a lead.",
+            "Larkspur Dental Group",
+            "lead",
+        ),
+        ("跟星辰科技确认下他们的需求", "星辰科技", None),
+    ],
+)
+def test_a_project_after_the_company_and_outcomes_said_plainly(text, customer, stage):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.stage) == (customer, stage)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("visited Larkspur Dental Group. Nice office.", "Larkspur Dental Group"),
+        ("Called Foo Trading Co. today", "Foo Trading Co."),
+        ("visited Bar Pte. Ltd. today", "Bar Pte. Ltd."),
+    ],
+)
+def test_a_sentences_stop_is_not_part_of_a_new_name(text, customer):
+    assert parse(text, KNOWN).customer == customer

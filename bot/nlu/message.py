@@ -2251,6 +2251,10 @@ def _trimmed(text: str, span: Span, rx: _Compiled) -> Span:
     return start, end
 
 
+_ABBREVIATED_END = re.compile(
+    r"(?:\b(?i:co|ltd|inc|corp|bhd|pte|plc|llc|intl|mfg|bros|assn|dept)|\b[A-Z]|\.[A-Za-z])\.$"
+)
+"""A name's last word that keeps its stop: "Acme Co.", "Foo Pte. Ltd.", "J.P."."""
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-z][\w'’.\-]*)")
 
 
@@ -3043,8 +3047,8 @@ def _capitalised_run(
         if _POSSESSIVE.search(word):
             end = stop - 2
             break
-        if word.endswith(".") and not rx.legal_end.search(word) and len(word) > 2:
-            break  # "visited Initech. Bob wants ...": a full stop ends the name
+        if word.endswith(".") and not _ABBREVIATED_END.search(word) and len(word) > 2:
+            break  # "visited Initech. Bob wants …", "… Dental Group. Nice": a stop ends it
     if not end:
         return None, i
     start = tokens[first][0]
@@ -3053,7 +3057,7 @@ def _capitalised_run(
         end = legal.end()
         while i < len(tokens) and tokens[i][0] < end:
             i += 1
-    elif text[end - 1] == "." and not rx.legal_end.search(text[start:end]):
+    elif text[end - 1] == "." and not _ABBREVIATED_END.search(text, start, end):
         end -= 1  # a full stop after the name, not part of it ("Inc." keeps its own)
     return (start, end), i
 
@@ -3153,12 +3157,26 @@ def _customer_by_marker(text: str, rx: _Compiled) -> tuple[Span | None, Span | N
             ):
                 segment_start = lead.end()  # "今天跟进星辰项目" -> 星辰
             if position - segment_start >= 2:
-                return _split_cn(text, segment_start, position, rx)
+                customer, contact = _split_cn(text, segment_start, position, rx)
+                if customer is not None and not _ends_as_company(text, *customer, rx):
+                    # "常州恒力轴承输送线改造项目": the company, then what the project does
+                    named = _company_prefix(text, segment_start, customer[1], rx)
+                    customer = named or customer
+                return customer, contact
             continue
         found = _run_before(text, position, rx)
         if found is not None:
             return found, None
     return None, None
+
+
+def _company_prefix(text: str, start: int, end: int, rx: _Compiled) -> Span | None:
+    """The longest start of ``text[start:end]``, four characters or more, that ends as a
+    company's name does (轴承, 科技, 有限公司…)."""
+    for cut in range(end - 1, start + 3, -1):
+        if _ends_as_company(text, start, cut, rx):
+            return start, cut
+    return None
 
 
 _HEADING = re.compile(r"\s*([A-Z0-9][A-Za-z0-9&'’.\- ]{0,40}?)\s*(?::|：| [-–—] )")
