@@ -87,6 +87,8 @@ SETS = (
     "heldout26",
     "heldout27",
     "heldout28",
+    "heldout29",
+    "heldout30",
 )
 
 

@@ -773,3 +773,21 @@ async def test_a_time_on_the_customers_clock_reminds_the_rep_on_theirs(bot, ws):
         "Email from Wang Lei @ Acme Ltd - can we move Thurs call to Fri 3pm their time (London)."
     )
     assert "⏰ Follow-up: Fri 20 Nov 23:00" in r.text
+
+
+async def test_a_penalty_and_a_referrer_change_no_deal(bot, ws):
+    """ "they want 5% of contract value (~£11k)" had set the deal to £11k, and "(referred by
+    Acme)" had logged a new company's lunch to Acme Ltd."""
+    r = await ws.li.send(
+        "Wang Lei from Acme Ltd rang - they're invoking the LD clause, they want 5% of contract "
+        "value (~£11k). Told him I'd come back with our position by Fri 4pm."
+    )
+    assert "💼" not in r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000
+    await offered_to_create(
+        bot,
+        ws.li,
+        "Lunch yesterday w/ Daniel Cooper, ops director at Ashford Cold Storage (referred by "
+        "Acme). Qualified.",
+        "Ashford Cold Storage",
+    )

@@ -1883,3 +1883,51 @@ def test_a_project_after_the_company_and_outcomes_said_plainly(text, customer, s
 )
 def test_a_sentences_stop_is_not_part_of_a_new_name(text, customer):
     assert parse(text, KNOWN).customer == customer
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("星辰科技负责人老周同意元旦档期给我们做个堆投 条件是买二送一 元旦前把堆头搭好", None),
+        ("星辰科技首年合同报了42万 折下来每月3.5万 他说要跟另外两家比一比", Decimal(420000)),
+        ("Acme Ltd rang - invoking the LD clause, they want 5% of contract value (~£11k).", None),
+        ("星辰科技报价打8折", None),
+    ],
+)
+def test_a_festival_a_monthly_rate_and_a_penalty_are_not_the_deal(text, amount):
+    assert parse(text, KNOWN).amount == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "known", "customer", "contact"),
+    [
+        (
+            "新锐汽配食堂的米面油想整体交给我们供 今天在他们厂里跟行政何总谈了两轮",
+            ["新锐汽车零部件"],
+            "新锐汽车零部件",
+            "何总",
+        ),
+        ("给鲜丰汇便利店采购朱经理打了电话 他们条码费一个单品要2000", [], "鲜丰汇便利店", "朱经理"),
+        (
+            "Inbound call from Rajesh Kumar, facilities at Sentosa Cove Marina - pumps tripping.",
+            [],
+            "Sentosa Cove Marina",
+            "Rajesh Kumar",
+        ),
+        (
+            "Lunch w/ Daniel Cooper, ops director at Ashford Cold Storage (referred by Acme).",
+            ["Acme Ltd"],
+            "Ashford Cold Storage",
+            "Daniel Cooper",
+        ),
+        (
+            "周一和王经理在公司跟星辰科技的何总开了个会，谈项目延期的赔偿。",
+            KNOWN,
+            "星辰科技",
+            "何总",
+        ),
+    ],
+)
+def test_the_company_a_person_is_at(text, known, customer, contact):
+    log = parse(text, known)
+    assert (log.customer, log.contact) == (customer, contact)

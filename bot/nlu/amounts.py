@@ -251,6 +251,8 @@ def _word_alternation(words: dict[str, str]) -> str:
     parts = []
     for word in sorted(words, key=len, reverse=True):
         tail = r"(?![a-z])" if word[-1].isascii() and word[-1].isalpha() else ""
+        if word.endswith("元"):
+            tail = r"(?![旦宵])"  # 元旦, 元宵: a festival, not yuan
         parts.append(re.escape(word) + tail)
     return "|".join(parts)
 
@@ -303,7 +305,7 @@ _CUES_AFTER = re.compile(
 
 # Vetoes. A bare number followed by one of these counts something else.
 _CN_NOT_MONEY_AFTER = re.compile(
-    r"^\s*(?:[个人家次天周月年日号点时分秒岁台件套位名倍折%％度层条份箱斤吨款]|小时|星期|礼拜|"
+    r"^\s*(?:[个人家次天周月年日号点时分秒岁台件套位名倍%％度层条份箱斤吨款]|小时|星期|礼拜|"
     r"成(?!交)|公里|米|月份)"
 )
 _EN_NOT_MONEY_AFTER = re.compile(
@@ -433,6 +435,8 @@ def _judge(text: str, match: re.Match[str], phones: list[tuple[int, int]]) -> _C
             return None
         if _CN_NOT_MONEY_AFTER.match(after) or _EN_NOT_MONEY_AFTER.match(after):
             return None
+        if after.startswith("折") and magnitude < 10000:
+            return None  # "打8折": a discount; "42万 折下来每月3.5万" is still 42万
         if _CN_NOT_MONEY_BEFORE.search(before):
             return None
         if not english and magnitude == 1 and _YEAR.fullmatch(number):

@@ -570,6 +570,7 @@ class _Compiled:
             r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
             r"|(?P<mine>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?:['’]s)?\s*\((?i:my|our)\s[^)]{1,40}\)"
             rf"|(?P<lead>{person}|老板|领导|师傅)带(?:着)?我(?=去|到|过去|拜访|见|跑)"
+            rf"|(?:和|同|与)(?P<along>{person})(?=[^，。,；;]{{0,6}}?跟(?!进))"
             rf"|(?P<away>{person})(?=[^，。,;；!！他她\s]{{0,4}}?(?:没在|不在|出差|没来|请假|有事))"
             rf"|没(?:见到|见着)(?P<unseen>{person})"
         )
@@ -884,7 +885,7 @@ def parse_log(
 
 _NOT_MET_HINTS = (
     "一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见", "带我",
-    "带着我", "(my ", "(our ",
+    "带着我", "(my ", "(our ", "跟",
 )  # fmt: skip
 """Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
@@ -904,7 +905,8 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
         named = {match[group] for match in found for group in groups if match[group] is not None}
         return [place.span() for name in named for place in re.finditer(re.escape(name), text)]
 
-    return everywhere(("cn", "en", "first", "ours", "mine", "lead")), everywhere(("away", "unseen"))
+    ours = everywhere(("cn", "en", "first", "ours", "mine", "lead", "along"))
+    return ours, everywhere(("away", "unseen"))
 
 
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
@@ -1201,6 +1203,8 @@ def _deal_money(
             continue  # "our quote at 195/unit", "they did ~$60k w us last yr": not the deal
         if _DIFFERENCE_BEFORE.search(said):
             continue  # "价格我们其实便宜了15万": a difference between two prices
+        if "%" in text and _SHARE_OF.search(text, max(start, money.start - 48), money.start):
+            continue  # "they want 5% of contract value (~£11k)": a share of it, not the deal
         if _A_COMPANYS_SIZE.match(text, money.end):
             continue  # "they're a £30m ARR business": what they are, not the deal
         if _NOT_BEFORE.search(said) or (budget and _BUDGET_BEFORE.search(text, start, money.start)):
@@ -1237,7 +1241,8 @@ def _deal_money(
 
 
 _PRICE_SAID = re.compile(
-    r"(?:(?P<each>单[价线台套条件个]|每[台套条件个线])(?:是|为)?[：: \t]*"
+    r"(?:(?P<each>单[价线台套条件个]|每个?[台套条件个线月年季天周店箱瓶盒人](?:度|份)?)"
+    r"(?:是|为)?[：: \t]*"
     r"|(?P<times>\d+[ \t]*[台套条件个只]?[ \t]*[×xX*][ \t]*)"
     r"|(?<![\d.])\d{1,4}[台套条件个只][ \t]*(?:共|一共|合计|总共)?|[=＝][ \t]*"
     r"|(?:我们|我方|咱们)的?(?:报价|价格|报的)(?:是|为)?|我们报了"
@@ -1250,6 +1255,8 @@ _PRICE_SAID = re.compile(
 is $210k") or the whole ("8条线合计224万元", "4套184万", "…=54.4万") is the deal's, over any
 other in the message; the price of one (``each``: "单线28万元"; ``times``: "8台×6.8万") is
 not."""
+_SHARE_OF = re.compile(r"\d[\d.]*[ \t]*[%％][^()（）]{0,36}[(（][ \t]*[~≈约]?[ \t]*$")
+"""A percentage, then its value in brackets: "5% of contract value (~£11k)"."""
 _A_COMPANYS_SIZE = re.compile(
     r"[ \t]*(?i:ARR|revenue|turnover|a year in revenue)?[ \t]*(?i:business|company|firm|outfit)\b"
 )
@@ -2291,6 +2298,8 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
     whole = _match_known(written, names, rx)
     if whole is not None and whole[1] == (0, len(written)):
         return False  # the verb names a known one too
+    if _REFERRED_BY.search(text, max(0, known[0] - 24), known[0]) is not None:
+        return True  # "… at Ashford Cold Storage (referred by Wessex)": who sent them
     if _a_name(text, run, names, rx) and not _gone_into(text, run[0], rx):
         return False
     before = text[max(0, known[0] - 24) : known[0]]
@@ -2302,6 +2311,10 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
 
 
 _AT_A_COMPANY = re.compile(r"(?:\b(?:at|from|of|with|w/?|for)|@|的)\s*$", re.IGNORECASE)
+_REFERRED_BY = re.compile(
+    r"\b(?i:referred by|referral from|introduced by|intro'?d by|intro from|recommended by"
+    r"|thanks to)[ \t]+(?:(?i:the)[ \t]+)?$"
+)
 _JOINED_BEFORE = re.compile(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
 
 
@@ -2444,11 +2457,26 @@ def _variants(name: str, rx: _Compiled) -> tuple[tuple[str, int], ...]:
         core = core[: generic.start()].strip()
     if _distinctive(core):
         out.setdefault(core.lower(), 1)
+        for long, short in _INDUSTRY_SHORT.items():  # 新锐汽车零部件 is 新锐汽配 too
+            if bare.endswith(long) and bare[: -len(long)].endswith(core):
+                out.setdefault(f"{bare[: -len(long)]}{short}".lower(), 2)
+                out.setdefault(f"{core}{short}".lower(), 2)
     for short in _short_forms(core):
         out.setdefault(short.lower(), 0)
     return tuple(sorted(out.items(), key=lambda item: -item[1]))
 
 
+_INDUSTRY_SHORT = {
+    "汽车零部件": "汽配",
+    "汽车配件": "汽配",
+    "医疗器械": "医械",
+    "建筑材料": "建材",
+    "律师事务所": "律所",
+    "房地产": "地产",
+    "电子商务": "电商",
+    "工程机械": "工机",
+}
+"""How reps shorten an industry at the end of a Chinese name: "新锐汽配" is 新锐汽车零部件."""
 _WORD_BEFORE = re.compile(r"([A-Z][a-z]+)[ \t]$")
 
 
@@ -2998,7 +3026,8 @@ from"."""
 _TITLE_OF_A_PLACE = re.compile(
     r"[ \t]*[,(][ \t]*(?:(?:the|their|our)[ \t]+)?(?:[A-Za-z][\w'’\-]*[ \t]+){0,3}?"
     r"(?i:founder|co-founder|owner|officer|director|manager|mgr|head|lead|engineer|partner"
-    r"|president|chairman|buyer|[A-Z]{2,4})"
+    r"|president|chairman|buyer|facilities|ops|operations|procurement|purchasing|finance"
+    r"|admin|marketing|engineering|maintenance|logistics|security|[A-Z]{2,4})"
     r"(?:[ \t]+[A-Za-z][\w'’\-]*){0,2}?[ \t]+(?:of|at|from|@)[ \t]*(?=[A-Z0-9])"
 )
 """A person's title, then where they work: "Grace, founder of", "Sam, CTO at", "Helen
@@ -3097,6 +3126,9 @@ def _before_department(text: str, start: int, cut: int, rx: _Compiled) -> int:
     for at in places:
         if _ends_as_company(text, start, at, rx):
             return at
+    role = _FUNCTION_END.search(text, start, cut) if not places else None
+    if role is not None and _ends_as_company(text, start, role.start(), rx):
+        return role.start()  # "鲜丰汇便利店采购朱经理": the buyer's function, not the name
     return places[0] if places else cut
 
 
@@ -3107,6 +3139,11 @@ def _ends_as_company(text: str, start: int, end: int, rx: _Compiled) -> bool:
 
 
 _DEPARTMENT_END = re.compile(rf"的?{_DEPARTMENT_WORD}$")
+_FUNCTION_END = re.compile(
+    r"(?<=[\u3400-\u9fff]{2})的?(?:采购|行政|财务|后勤|人事|营运|运营|品质|质量|生产|市场"
+    r"|销售|总务|法务)$"
+)
+"""A function named between a company and its person, without 部: "便利店采购朱经理"."""
 
 
 def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None:
@@ -3191,7 +3228,7 @@ def _customer_by_heading(text: str, rx: _Compiled) -> Span | None:
     run, _ = _capitalised_run(text, tokens, 0, rx)
     if run is None or run[1] != match.end(1) or rx.keyword_start.match(text, run[0]):
         return None
-    return run
+    return None if _generic(text, run, rx) else run  # "Inbound: Gemma Walsh at …": a heading
 
 
 _AT_PLACE = re.compile(r"(?<![A-Za-z])(?:at|from|@|with|w/?)\s+(?=[A-Z0-9])")
