@@ -1931,3 +1931,56 @@ def test_a_festival_a_monthly_rate_and_a_penalty_are_not_the_deal(text, amount):
 def test_the_company_a_person_is_at(text, known, customer, contact):
     log = parse(text, known)
     assert (log.customer, log.contact) == (customer, contact)
+
+
+@pytest.mark.parametrize(
+    ("text", "activity"),
+    [
+        ("今天一早去星辰科技送样，20件支架样品交给质量部郭工了", "visit"),
+        ("刚从星辰科技出来，工会胡主席说春节福利今年想用我们的", "visit"),
+        ("今天下午去星辰科技送样品", None),
+    ],
+)
+def test_going_to_a_customer_earlier_today_is_a_visit(text, activity):
+    assert parse(text, KNOWN).activity == activity
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        (
+            "官网来了个询盘 杭州启明生物 行政主管林女士 想做办公网络改造。刚回了电话",
+            "杭州启明生物",
+            "林女士",
+        ),
+        (
+            "东莞鑫源电子要的样品今天已经顺丰寄出了，刚打电话跟他们品质部罗工说了一声",
+            "东莞鑫源电子",
+            "罗工",
+        ),
+        (
+            "上周四展台上加了宁波凯达模具徐经理的微信，今天微信把报价单发过去了",
+            "宁波凯达模具",
+            "徐经理",
+        ),
+        ("今天去上海出差，见了客户", None, None),
+    ],
+)
+def test_a_chinese_company_written_as_registered_is_found_anywhere(text, customer, contact):
+    log = parse(text)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        (
+            "Anita from Corbel replied to my follow-up email today. I'll check back Monday week.",
+            at(30, 9),
+        ),
+        ("tmrw 9.30 call back the guy from Altair Robotics", at(19, 9, 30)),
+        ("Demo Thu 26th 2.30 at their office", at(26, 14, 30)),
+    ],
+)
+def test_a_follow_up_email_is_no_cue_and_a_dotted_time_after_its_day(text, follow_up):
+    assert parse(text).follow_up == follow_up

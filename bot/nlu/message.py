@@ -1425,7 +1425,9 @@ def _clause_of(position: int, clauses: list[Span]) -> Span:
 
 def _dates(text: str, now: datetime, default_time: time) -> list[_Date]:
     """Every date phrase, left to right; the follow-up is chosen among them below."""
-    matches = find_all_datetimes(_slash_days(text, now), now, default_time=default_time)
+    matches = find_all_datetimes(
+        _dotted_times(_slash_days(text, now)), now, default_time=default_time
+    )
     matches = matches[:_MAX_DATES]
     if matches and may_name_a_clock(text):  # "Fri 3pm their time (London)"
         return [
@@ -1439,6 +1441,21 @@ def _dates(text: str, now: datetime, default_time: time) -> list[_Date]:
             for m in matches
         ]
     return [_Date(m.at, m.start, m.end, m.has_time, m.day_said) for m in matches]
+
+
+_DOTTED_TIME = re.compile(
+    r"(?i:\b(?:tmrw|tmr|tomorrow|today|tonight|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?"
+    r"|\d{1,2}(?:st|nd|rd|th))[ \t]+)(\d{1,2})\.([0-5]\d)(?![\d.%])"
+)
+
+
+def _dotted_times(text: str) -> str:
+    """ "tmrw 9.30", "Thu 26th 2.30": a time written with a dot right after its day, as
+    "9:30", which the date reader knows (same length, offsets hold). Elsewhere a dotted
+    number may be money or a version ("quoted 9.30"), so only after a day."""
+    if "." not in text:
+        return text
+    return _DOTTED_TIME.sub(lambda m: m.group()[: m.start(1) - m.start()] + f"{m[1]}:{m[2]}", text)
 
 
 def _slash_days(text: str, now: datetime) -> str:
@@ -1501,6 +1518,7 @@ def _follow_up(
             # "today - they … want to go direct": a dash closes the date's phrase
             and not (cue.start() > date.end and _SPACED_DASH.search(text, date.end, cue.start()))
             and not _inside_a_verb(text, cue, rx)  # "Dropped by Camden Foods today"
+            and not _a_cue_as_a_noun(text, cue)  # "replied to my follow-up email today"
         ]
         if not _nearest_to_a_cue(date, [d for d in coming if start <= d.start <= end], cues):
             continue
@@ -1611,6 +1629,19 @@ _SAYS_THE_NEW_ONE = re.compile(r"(?i:make it)|改成|改到|改为")
 _RIGHT_AFTER = 3
 _CORRECTION_REACH = 40
 """Characters between a correction and the dates on either side of it."""
+
+
+_OWNER_BEFORE = re.compile(r"\b(?i:my|our|the|a|an|your|her|his|their)[ \t]+$")
+_THING_AFTER = re.compile(r"[ \t]+(?i:e-?mails?|calls?|meetings?|visits?|notes?|messages?|deck)\b")
+
+
+def _a_cue_as_a_noun(text: str, cue: re.Match[str]) -> bool:
+    """ "my follow-up email", "our next call": a thing that was (or is) rather than the
+    rep's next step, when a determiner comes before it and a noun after."""
+    return (
+        _THING_AFTER.match(text, cue.end()) is not None
+        and _OWNER_BEFORE.search(text, max(0, cue.start() - 8), cue.start()) is not None
+    )
 
 
 def _nearest_to_a_cue(date: _Date, dates: list[_Date], cues: list[re.Match[str]]) -> bool:
@@ -1803,7 +1834,8 @@ def _went_to(
     """Where "去" stands right before the customer's name, when the clause says it
     happened ("了" or "过" after the name, or a day gone by before it):
     "今天一早去华信跟陈经理谈了", "昨天和小王一起过去苏州德润光电" are visits with no word for
-    one. "下周去华信谈" is left to the plan's reading."""
+    one, as is "今天一早去新锐送样" (a time of today already gone by). "下周去华信谈" and
+    "今天下午去华信" are left to the plan's reading."""
     if customer is None:
         return None
     clause = _clause_of(customer[0], clauses)
@@ -1816,14 +1848,14 @@ def _went_to(
     if (
         _DONE_OR_OVER.search(text, customer[1], clause[1]) is None
         and _JUST_NOW.search(text, clause[0], went.start()) is None
-        and not any(clause[0] <= d.start < went.start() and d.at.date() < now.date() for d in dates)
+        and not any(clause[0] <= d.start < went.start() and d.at <= now for d in dates)
     ):
         return None
     return went.start()
 
 
 _BACK_FROM = re.compile(r"(?:刚|才)从\s*$")
-_CAME_BACK = re.compile(r"\s*(?:那边|那儿|那里)?回来")
+_CAME_BACK = re.compile(r"\s*(?:那边|那儿|那里)?(?:回来|出来)")
 
 
 _BASE_FORMS = frozenset(
@@ -2129,6 +2161,8 @@ def _customer(
         customer = _customer_by_place(text, rx)  # "remind me to send Lim at Changi Airfreight…"
     if customer is None and "的" in text:
         customer = _company_owning_anyone(text, rx)  # "…就常州恒晟五金的采购胡经理聊了几句"
+    if customer is None and _CJK.search(text):
+        customer = _company_of_a_place(text, rx)  # "官网来了个询盘 杭州启明生物 行政主管林女士"
     if customer is not None:
         customer = _trimmed(text, customer, rx)
     if (
@@ -2862,6 +2896,24 @@ def _company_owning_anyone(text: str, rx: _Compiled) -> Span | None:
     return None
 
 
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{4,16}")
+
+
+def _company_of_a_place(text: str, rx: _Compiled) -> Span | None:
+    """A Chinese company's name anywhere in the message, when it is written as one is
+    registered: a place, then a name, ending on a word companies end with ("东莞鑫源电子要的
+    样品…", "加了宁波凯达模具徐经理的微信"). The last resort, when nothing names the customer."""
+    for run in _CJK_RUN.finditer(text):
+        for at in range(run.start(), run.end() - 3):
+            region = rx.region_at.match(text, at, run.end())
+            if region is None or region.end() - at < 2:
+                continue
+            named = _company_prefix(text, at, run.end() + 1, rx)
+            if named is not None and named[1] - region.end() >= 2:
+                return named
+    return None
+
+
 _NOT_LEAD = frozenset(
     {"i", "we", "they", "he", "she", "quick", "just", "today", "yesterday", "this", "the", "a",
      "am", "pm", "morning", "afternoon", "new", "lead", "had", "did", "re", "f/u", "fyi",
@@ -2920,6 +2972,14 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
         if going is not None:  # "和售前小王一起过去苏州德润光电": where they went
             start += going.end()
         company, _ = _split_cn(text, start, end, rx)
+        done = text.rfind("了", *company) if company is not None else -1
+        if (
+            company is not None
+            and done >= 0
+            and company[1] - done > 4
+            and _ends_as_company(text, done + 1, company[1], rx)
+        ):
+            return done + 1, company[1]  # "展台上加了宁波凯达模具徐经理的微信": after 了
         return company
     return start, end
 
@@ -2948,7 +3008,12 @@ def _generic(text: str, span: Span, rx: _Compiled) -> bool:
     # "去苏州拜访了一家新客户沃丰仪器", "去了趟宁波 顺路拜访了甬兴塑业": a place alone is where
     # the rep went, not whom they saw ("上海星辰科技" is still a name).
     place = rx.region_at.match(text, span[0])
+    if place is not None and text[place.end() : span[1]] in _ERRANDS:
+        return True  # "去上海出差": a trip to a city, not a company
     return place is not None and place.end() >= span[1]
+
+
+_ERRANDS = frozenset({"出差", "开会", "参展", "办事", "培训", "看展", "学习", "考察"})
 
 
 def _english_tokens(text: str, start: int) -> list[Span]:
