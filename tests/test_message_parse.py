@@ -1984,3 +1984,32 @@ def test_a_chinese_company_written_as_registered_is_found_anywhere(text, custome
 )
 def test_a_follow_up_email_is_no_cue_and_a_dotted_time_after_its_day(text, follow_up):
     assert parse(text).follow_up == follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "stage", "reason"),
+    [
+        (
+            "今天去星辰科技把定制水的合同签回来了 1万瓶 单价2块5 总共2.5万元 大概8托",
+            Decimal(25000),
+            "won",
+            None,
+        ),
+        (
+            "星辰科技采购郑经理刚邮件确认首批订单 38家店每店20箱 货值一共9.6万元 返点按季度结2个点",
+            Decimal(96000),
+            "won",
+            None,
+        ),
+        (
+            "星辰科技那个项目 报价今天邮件发给林经理了 首批订单按28万报的 进场费他们说可以免",
+            Decimal(280000),
+            None,
+            None,
+        ),
+        ("星辰科技这单大概30w左右 运费另算", Decimal(300000), None, None),
+    ],
+)
+def test_an_amount_beside_other_figures_in_a_spaced_chinese_message(text, amount, stage, reason):
+    log = parse(text, KNOWN)
+    assert (log.amount, log.stage, log.reason) == (amount, stage, reason)

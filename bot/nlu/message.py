@@ -1181,17 +1181,19 @@ def _deal_money(
     best: tuple[int, Money] | None = None
     amounts = find_amounts(text)
     budget = "udget" in text or "预算" in text
+    said_up_to = 0  # "单价2块5 总共2.5万元": what came before the last amount is not this one's
     for money in amounts:
         start, _ = _clause_of(money.start, clauses)
         _, end = _clause_of(money.end, clauses)  # "S$85,000 all in": past the amount's comma
-        before = text[max(start, money.start - 16) : money.start]
+        before = text[max(start, money.start - 16, said_up_to) : money.start]
+        said_up_to = money.end
         after = text[money.end : min(end, money.end + 10)]
         if before.endswith(("-", "负", "−")):  # "-5k"; "panels - S$85,000" is a dash
             problems.append(f"negative_amount:{money_text(text, money)}")
             continue
         said = _APPROXIMATELY.sub("", before)  # "spent about $60k": what comes before "about"
-        if rx.passing.search(said[-10:]) or rx.passing.search(after[:6]):
-            continue
+        if rx.passing.search(said[-10:]) or rx.passing.search(_this_phrase(after[:6])):
+            continue  # "3千的样品费", "a 3k discount"; not "9.6万元 返点按季度结": a new phrase
         near = _their_words(text, start, max(start, money.start - 24), money.start, rx)
         if near and _OUR_TURN.search(text, near[-1].end(), money.start) is None:
             continue  # "有家友商报了32万", "an Azure partner quoted them 52k": not our price
@@ -1255,6 +1257,16 @@ _PRICE_SAID = re.compile(
 is $210k") or the whole ("8条线合计224万元", "4套184万", "…=54.4万") is the deal's, over any
 other in the message; the price of one (``each``: "单线28万元"; ``times``: "8台×6.8万") is
 not."""
+_CJK_AFTER_A_BLANK = re.compile(r"[ \t]+[\u3400-\u9fff]")
+
+
+def _this_phrase(after: str) -> str:
+    """``after`` up to a blank before Chinese, where a rep who types spaces for commas
+    starts the next phrase ("28万报的 进场费…": the fee is the next phrase's)."""
+    blank = _CJK_AFTER_A_BLANK.search(after)
+    return after[: blank.start()] if blank is not None else after
+
+
 _SHARE_OF = re.compile(r"\d[\d.]*[ \t]*[%％][^()（）]{0,36}[(（][ \t]*[~≈约]?[ \t]*$")
 """A percentage, then its value in brackets: "5% of contract value (~£11k)"."""
 _A_COMPANYS_SIZE = re.compile(
@@ -1970,6 +1982,8 @@ def _reason(
     if len(why) < 2 or _MASK in blanked[rest_start : rest_start + len(why)]:
         return None
     if why[0] in "(（":  # "marking it lost. (they did ~$60k w us last yr)": an aside
+        return None
+    if why[0].isdigit():  # "确认首批订单 38家店每店20箱": what was ordered, not why
         return None
     if rx.follow_up.match(why) or rx.activity.regex.match(why) or _NO_NEXT_STEP.match(why):
         return None  # "Marking the deal lost, nothing to chase": no reason
