@@ -89,6 +89,8 @@ SETS = (
     "heldout28",
     "heldout29",
     "heldout30",
+    "heldout31",
+    "heldout32",
 )
 
 

@@ -2013,3 +2013,37 @@ def test_a_follow_up_email_is_no_cue_and_a_dotted_time_after_its_day(text, follo
 def test_an_amount_beside_other_figures_in_a_spaced_chinese_message(text, amount, stage, reason):
     log = parse(text, KNOWN)
     assert (log.amount, log.stage, log.reason) == (amount, stage, reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        ("加了杭州禾木文创张总的微信，聊了几句，让我先发份产品介绍", "杭州禾木文创", "张总"),
+        (
+            "Inbound email from Dr Lim at Marina Bay Pharma asking about cold chain monitoring.",
+            "Marina Bay Pharma",
+            "Dr Lim",
+        ),
+        (
+            "Acme Ltd called - Wang Lei says the terminals run fine now. Happy customer.",
+            "Acme Ltd",
+            "Wang Lei",
+        ),
+        ("早上和技术小刘一起去星辰科技给仓库演示了WMS，反馈还不错", "星辰科技", None),
+    ],
+)
+def test_who_and_where_in_an_ordinary_week(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+def test_their_start_date_is_not_the_reps_next_meeting():
+    log = parse(
+        "跟星辰科技的李总开了个线上会，他们希望12月中旬开工。12月3号下午2点再开一次会把细节定下来",
+        KNOWN,
+    )
+    assert log.follow_up == at(3, 14, month=12)
+
+
+def test_manuals_sent_over_are_no_proposal():
+    assert parse("给星辰科技的刘工发了邮件，把培训资料和使用手册都发过去了", KNOWN).stage is None

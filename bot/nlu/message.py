@@ -562,7 +562,7 @@ class _Compiled:
         person = f"(?:{self._surnames})(?:{titles})"
         return re.compile(
             r"(?:和|跟|同|与)(?:[\u3400-\u9fff]{1,4}?(?:部|组|中心)的?"
-            r"|我们(?:这边|公司|部门|团队)?的?|售前|售后|同事)?"
+            r"|我们(?:这边|公司|部门|团队)?的?|售前|售后|同事|技术|销售|商务|工程师|产品)?"
             r"(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加)"
             r"|\b(?i:went|came|go|going|drove)\s+with\s+(?P<en>[A-Z][a-z]+)(?=\s+to\b)"
             r"|\b(?i:with|w/?|along with)\s+(?P<ours>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+from\s+"
@@ -1544,7 +1544,16 @@ def _follow_up(
     cued = firm or cued
     if cued:  # "下个月再谈 3天后跟进": the precise date is the follow-up, not the mention
         # "they decide by end of month, f/u mon": the customer's own "by" is not the rep's.
-        ours = [d for d in cued if not _theirs(text, _clause_of(d.start, clauses), d)] or cued
+        ours = [d for d in cued if not _theirs(text, _clause_of(d.start, clauses), d)]
+        if not ours:  # "他们希望12月中旬开工。12月3号下午2点再开一次会": not their date
+            ours = [
+                d
+                for d in coming
+                if d not in cued
+                and d.at > now
+                and not _COARSE.search(text, d.start, d.end)
+                and not _theirs(text, _clause_of(d.start, clauses), d)
+            ] or cued
         if not any(_rep_says(text, clauses, d) for d in ours):
             # "合同约定12月15日前到账。我下周一上午10点跟林涛过一遍": the rep's own step
             mine = [
@@ -2991,7 +3000,10 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
             company is not None
             and done >= 0
             and company[1] - done > 4
-            and _ends_as_company(text, done + 1, company[1], rx)
+            and (
+                _ends_as_company(text, done + 1, company[1], rx)
+                or rx.region_at.match(text, done + 1) is not None
+            )
         ):
             return done + 1, company[1]  # "展台上加了宁波凯达模具徐经理的微信": after 了
         return company
@@ -3337,6 +3349,8 @@ def _customer_by_place(text: str, rx: _Compiled) -> Span | None:
     a capitalised name after at / from, in a message that logs an activity."""
     found: Span | None = None
     for match in _AT_PLACE.finditer(text):
+        if rx.honorific.match(text, match.end()) is not None:
+            continue  # "email from Dr Lim at Marina Bay Pharma": a person, then the place
         run, _ = _capitalised_run(text, _english_tokens(text, match.end()), 0, rx)
         if run is not None and not _generic(text, run, rx):
             if match.group().strip().lower() in ("at", "from", "@"):
