@@ -2047,3 +2047,28 @@ def test_their_start_date_is_not_the_reps_next_meeting():
 
 def test_manuals_sent_over_are_no_proposal():
     assert parse("给星辰科技的刘工发了邮件，把培训资料和使用手册都发过去了", KNOWN).stage is None
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("Acme Ltd - still in negotiation, they're pushing for 5% off the £48k.", Decimal(48000)),
+        (
+            "Call w/ Acme Ltd: their budget for phase 2 is signed off and we're at 64k.",
+            Decimal(64000),
+        ),
+        (
+            "Lunch w/ Acme Ltd. They want licences for 3 sites, we'd come in around S$60k.",
+            Decimal(60000),
+        ),
+        ("Acme Ltd asked for £5k off", None),
+    ],
+)
+def test_the_price_a_discount_comes_off_and_ours_beside_a_budget(text, amount):
+    assert parse(text, KNOWN).amount == amount
+
+
+def test_a_part_of_a_named_month():
+    assert parse("Acme Ltd visit done. Circle back mid-Dec.", KNOWN).follow_up == at(
+        15, 9, month=12
+    )

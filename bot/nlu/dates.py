@@ -242,7 +242,7 @@ _EN_DATE = re.compile(
     # and of those only the starts a reading can have: each reading's first two letters
     # (a digit, "a"/"an", "in", "the", "next", a weekday's, a month's…), so that most words
     # ("called", "quote", "Customer") fail here at once instead of in every reading
-    (?=\d|a|be|co|d[ae]|e[ilno]|f[eior]|ha|in|j[au]|la|m[aio]|n[eio]|o[cn]|s[aeitu]
+    (?=\d|a|be|co|d[ae]|e[ailno]|f[eior]|ha|in|j[au]|la|m[aio]|n[eio]|o[cn]|s[aeitu]
         |t[ehmouw]|w[ei]|y[des])
     (?:
     (?P<dur>(?:in|within)\s+(?P<dn>{_NUMWORD})\s+(?P<du>{_UNIT})
@@ -261,6 +261,7 @@ _EN_DATE = re.compile(
         (?:\.?,?\s+(?P<calyear>\d{{4}}))?)
     |(?P<wdord>(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?:the\s+)?(?P<wdday>{_DAYNUM})(?:st|nd|rd|th))
     |(?P<wkweek>(?P<wwday>{_WD_FULL}|{_WD_ABBR})\s+week)
+    |(?P<mpart>(?P<mpos>mid|early|late|end\s+of)[-\s]?(?P<mpmon>{EN_MONTH})(?![a-z]))
     |(?P<iso>\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})
     |(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?P<numyear>\d{{4}}|\d{{2}}))?)
     |(?P<ord>(?:the\s+)?(?P<ordday>{_DAYNUM})(?:st|nd|rd|th))
@@ -713,6 +714,12 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
     if m["wdord"]:  # "mon 23rd", "thu the 26th": the day's number says which week
         found = _next_day_number(today, int(m["wdday"]))
         return None if found is None else _Piece("date", start, end, day=found)
+    if m["mpart"]:  # "mid-Dec", "early Jan", "end of March": that point of the next such month
+        month = _EN_MONTHS_SHORT.index(m["mpmon"].lower()[:3]) + 1
+        pos = m["mpos"].split()[0].lower()
+        where = {"mid": "mid", "early": "start", "late": "下旬", "end": "end"}[pos]
+        year = today.year if month >= today.month else today.year + 1
+        return _Piece("date", start, end, day=_month_point(date(year, month, 1), where))
     if m["wkweek"]:  # "Monday week": a week after the coming Monday (or after today's)
         ahead = (_en_weekday(m["wwday"]) - today.weekday()) % 7
         return _Piece("date", start, end, day=today + timedelta(days=ahead + 7))
@@ -740,6 +747,22 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         found = _dateparser_date(_EN_WEEKDAYS[_en_weekday(m["wd"])], today)
         return None if found is None else _Piece("date", start, end, day=found)
     return None
+
+
+_EN_MONTHS_SHORT = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+)
 
 
 def _en_weekday(token: str) -> int:

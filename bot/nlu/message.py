@@ -1192,6 +1192,8 @@ def _deal_money(
             problems.append(f"negative_amount:{money_text(text, money)}")
             continue
         said = _APPROXIMATELY.sub("", before)  # "spent about $60k": what comes before "about"
+        if (off := _OFF_THE.search(said)) is not None:
+            said = said[: off.start()]  # "10% off the $150k quote": what is taken off is not
         if rx.passing.search(said[-10:]) or rx.passing.search(_this_phrase(after[:6])):
             continue  # "3千的样品费", "a 3k discount"; not "9.6万元 返点按季度结": a new phrase
         near = _their_words(text, start, max(start, money.start - 24), money.start, rx)
@@ -1257,6 +1259,8 @@ _PRICE_SAID = re.compile(
 is $210k") or the whole ("8条线合计224万元", "4套184万", "…=54.4万") is the deal's, over any
 other in the message; the price of one (``each``: "单线28万元"; ``times``: "8台×6.8万") is
 not."""
+_OFF_THE = re.compile(r"\b(?i:off|discount on|off of)[ \t]+(?i:the|our)[ \t]+$")
+"""Before the price a discount is taken off: "pushing for 5% off the £48k" (still the deal's)."""
 _CJK_AFTER_A_BLANK = re.compile(r"[ \t]+[\u3400-\u9fff]")
 
 
@@ -1274,7 +1278,7 @@ _A_COMPANYS_SIZE = re.compile(
 )
 _NOT_BEFORE = re.compile(r"(?:不是|并非|\b(?i:not))[ \t]*$")
 _BUDGET_BEFORE = re.compile(
-    r"(?:预算|\b(?i:budget))(?:(?![报价格单]|(?i:quote|price|our))[^,.;，。；])*$"
+    r"(?:预算|\b(?i:budget))(?:(?![报价格单]|(?i:quote|price|our|we['’]re|we are))[^,.;，。；])*$"
 )
 """A budget earlier in the amount's clause, with no price of ours between: "Budget for next
 year is 300k", "预算在60万左右"."""
