@@ -91,6 +91,8 @@ SETS = (
     "heldout30",
     "heldout31",
     "heldout32",
+    "heldout33",
+    "heldout34",
 )
 
 

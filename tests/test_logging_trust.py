@@ -791,3 +791,10 @@ async def test_a_penalty_and_a_referrer_change_no_deal(bot, ws):
         "Acme). Qualified.",
         "Ashford Cold Storage",
     )
+
+
+async def test_a_scope_settled_wins_no_deal(bot, ws):
+    """ "明年门店网络改造的范围定下来了" (the scope is settled) had marked the deal won."""
+    r = await ws.na.send("和星辰科技开了视频会，明年项目的范围定下来了，一共12个模块。月底前出报价")
+    assert "赢单" not in r.text
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).stage == "proposal"

@@ -2072,3 +2072,33 @@ def test_a_part_of_a_named_month():
     assert parse("Acme Ltd visit done. Circle back mid-Dec.", KNOWN).follow_up == at(
         15, 9, month=12
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "activity", "task", "stage"),
+    [
+        ("记一下：明天上午10点半去杭州青禾餐饮见刘总，谈门店网络改造", None, True, None),
+        (
+            "Note to self: follow up Acme Ltd end of the month, budget opens in Dec",
+            None,
+            True,
+            None,
+        ),
+        ("记一下：星辰科技要求月结", "note", False, None),
+        (
+            "和星辰科技开了视频会，明年门店网络改造的范围定下来了。月底前出报价",
+            "meeting",
+            False,
+            None,
+        ),
+        ("星辰科技那单定给我们了，合同金额86万元", None, False, "won"),
+    ],
+)
+def test_notes_to_do_and_a_scope_settled(text, activity, task, stage):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.task, log.stage) == (activity, task, stage)
+
+
+def test_a_weekday_where_the_rep_was_is_gone_by():
+    log = parse("Was at Acme Ltd on Monday running the operator training. Went well.", KNOWN)
+    assert log.follow_up is None  # not next Monday

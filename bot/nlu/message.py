@@ -1147,6 +1147,7 @@ def _weekday_gone_by(
         if not _inside_a_verb(text, cue, rx):
             return date  # not "by" in "Dropped by"
     held = _HELD.search(text, date.end, end) is not None
+    held = held or _WAS_THERE.search(text, start, date.start) is not None
     if held or any(
         _PAST_VERB.search(verb.group()) or _HAD_BEFORE.search(text, start, verb.start())
         for verb in rx.activity.regex.finditer(text, start, end)
@@ -1156,6 +1157,8 @@ def _weekday_gone_by(
     return date
 
 
+_WAS_THERE = re.compile(r"\b(?i:was|were)[ \t]+(?i:at|in|with|on site at|onsite at)[ \t]")
+"""Before a bare weekday in its clause, where the rep was: "Was at Summit Medical on Monday"."""
 _PART_OF_DAY = re.compile(
     r"(?:今天|今日|today\s*)?(?:上午|下午|中午|晚上|早上|傍晚)|今早|今晚|this morning|"
     r"(?:this |in the )?(?:morning|afternoon|evening)|am|pm|this am|this pm",
@@ -1811,11 +1814,14 @@ def _activity(
         if not _is_plan(masked, _clause_of(went_to, clauses), went_to, future, rx):
             return "visit", planned
         planned = True
+    if headed and future and not planned:  # "记一下：明天上午10点半去…见刘总": a note to do
+        return None, True
     return ("note" if headed and not planned else None), planned
 
 
 _TO_DO_HEADING = re.compile(
-    r"\s*(?:(?i:to[- ]?dos?|reminder|plan for)(?:[ \t]+[\w\x1f-]+){0,3}?|待办(?:事项)?|提醒)"
+    r"\s*(?:(?i:to[- ]?dos?|reminder|plan for|note to self)(?:[ \t]+[\w\x1f-]+){0,3}?"
+    r"|待办(?:事项)?|提醒)"
     r"[ \t]*(?:[:：]|[-–—]+[ \t])"
 )
 """A message headed as a list of things to do: "To do: call …", "待办：…", "Plan for Thu: …"."""
