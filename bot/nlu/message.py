@@ -51,7 +51,7 @@ from bot.nlu.amounts import Money, find_amounts
 from bot.nlu.dates import find_all_datetimes
 from bot.nlu.dates import warm_up as _warm_dates
 from bot.nlu.spoken import spoken_as_digits
-from bot.nlu.zones import may_name_a_clock, on_their_clock
+from bot.nlu.zones import on_their_clock
 from locales.catalog import CATALOG_DIR
 
 ACTIVITIES: tuple[str, ...] = ("call", "visit", "meeting", "email", "wechat", "note")
@@ -1448,18 +1448,16 @@ def _dates(text: str, now: datetime, default_time: time) -> list[_Date]:
         _dotted_times(_slash_days(text, now)), now, default_time=default_time
     )
     matches = matches[:_MAX_DATES]
-    if matches and may_name_a_clock(text):  # "Fri 3pm their time (London)"
-        return [
-            _Date(
-                on_their_clock(text, m.start, m.end, m.at) if m.has_time else m.at,
-                m.start,
-                m.end,
-                m.has_time,
-                m.day_said,
-            )
-            for m in matches
-        ]
-    return [_Date(m.at, m.start, m.end, m.has_time, m.day_said) for m in matches]
+    return [
+        _Date(
+            on_their_clock(text, m.start, m.end, m.at) if m.has_time else m.at,  # "3pm IST"
+            m.start,
+            m.end,
+            m.has_time,
+            m.day_said,
+        )
+        for m in matches
+    ]
 
 
 _DOTTED_TIME = re.compile(

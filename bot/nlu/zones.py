@@ -116,27 +116,23 @@ _AFTER = re.compile(
 """Right after a time: where its clock is."""
 _BEFORE = re.compile(rf"(?P<cn>{_alternation(_CN_PLACES)})时间[ \t]*$")
 """Right before a time written in Chinese: where its clock is ("伦敦时间周五下午3点")."""
-_HINTS = re.compile(r"[Tt]ime|TIME|[A-Z]{2,4}T\b|\b(?:ET|PT|WIB)\b|时间")
-"""Every reading above holds one of these: most messages pass with this one scan."""
 
 
 def on_their_clock(text: str, start: int, end: int, at: datetime) -> datetime:
     """``at``, read from ``text[start:end]`` on the sender's clock, moved to the sender's
     clock from the place named right after it (or, in Chinese, right before it)."""
     zone_name: str | None = None
-    after = _AFTER.match(text, end)
+    after = _AFTER.match(text, end)  # anchored: most times fail at their first character
     if after is not None:
         if after["abbr"]:
             zone_name = _ABBREVIATIONS[after["abbr"]]
         else:
             zone_name = _PLACES[(after["place"] or after["their"]).lower()]
-    elif (before := _BEFORE.search(text, max(0, start - 8), start)) is not None:
+    elif "时间" in text[max(0, start - 3) : start] and (
+        before := _BEFORE.search(text, max(0, start - 8), start)
+    ):
         zone_name = _CN_PLACES[before["cn"]]
     if zone_name is None or at.tzinfo is None:
         return at
     theirs = at.replace(tzinfo=None).replace(tzinfo=ZoneInfo(zone_name))
     return theirs.astimezone(at.tzinfo)
-
-
-def may_name_a_clock(text: str) -> bool:
-    return _HINTS.search(text) is not None
