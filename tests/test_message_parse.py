@@ -2102,3 +2102,14 @@ def test_notes_to_do_and_a_scope_settled(text, activity, task, stage):
 def test_a_weekday_where_the_rep_was_is_gone_by():
     log = parse("Was at Acme Ltd on Monday running the operator training. Went well.", KNOWN)
     assert log.follow_up is None  # not next Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("Demo at Acme Ltd Thu 3pm, venue TBC", at(19, 15)),
+        ("Kick-off in the new year, date TBC.", None),
+    ],
+)
+def test_only_a_date_to_be_confirmed_leaves_no_follow_up(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up

@@ -1617,7 +1617,8 @@ def _with_its_time(follow: _Date | None, dates: list[_Date]) -> _Date | None:
 _NO_NEXT_STEP = re.compile(
     r"[Nn](?:o (?:next steps?|follow[- ]?up|f/u|action (?:needed|required))"
     r"|othing (?:for me )?to (?:do|chase|follow up)|o new date(?: set)?(?: yet)?"
-    r"|o date yet|ot rescheduled(?: yet)?)\b|(?i:\bdate TBC\b|\bTBC\b)"
+    r"|o date yet|ot rescheduled(?: yet)?)\b|\b(?i:(?:new |the )?(?:date|time|day)s?"
+    r"(?: is| still)? (?:TBC|TBD|to be confirmed))\b"
     r"|暂无下一步|没有下一步|不用跟进|暂不跟进|先不跟进|无需跟进|时间待定|另约时间|改期待定"
 )
 
