@@ -798,3 +798,10 @@ async def test_a_scope_settled_wins_no_deal(bot, ws):
     r = await ws.na.send("和星辰科技开了视频会，明年项目的范围定下来了，一共12个模块。月底前出报价")
     assert "赢单" not in r.text
     assert (await deal_of(bot, ws.ids["星辰 ERP"])).stage == "proposal"
+
+
+async def test_a_demo_booked_for_tomorrow_is_not_logged_as_held(bot, ws):
+    """ "Acme Ltd demo tmr 3pm" had logged a meeting held today."""
+    before = await count(bot, Activity)
+    await ws.li.send("Acme Ltd demo tmr 3pm")
+    assert await count(bot, Activity) == before

@@ -2113,3 +2113,18 @@ def test_a_weekday_where_the_rep_was_is_gone_by():
 )
 def test_only_a_date_to_be_confirmed_leaves_no_follow_up(text, follow_up):
     assert parse(text, KNOWN).follow_up == follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "activity", "task"),
+    [
+        ("Acme Ltd demo tmr arvo.", None, True),
+        ("Popping into Acme Ltd this arvo to see Michelle", None, True),
+        ("Visiting Acme Ltd tomorrow", None, True),
+        ("Demo'd the kit to Acme Ltd today, next demo Fri", "meeting", False),
+        ("Site visit at Acme Ltd - walked the plant. Will quote by Fri.", "visit", False),
+    ],
+)
+def test_a_demo_or_a_visit_with_its_date_to_come_is_booked_not_had(text, activity, task):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.task) == (activity, task)

@@ -1893,6 +1893,15 @@ _BASE_FORMS = frozenset(
      "dinner", "coffee", "ring", "phone", "mtg", "meeting", "call w", "call with", "lunch with",
      "dinner with", "coffee with", "meeting with", "lunch w", "lunch w/", "dinner w/"}
 )  # fmt: skip
+_BOOKED_NOUNS = frozenset(
+    {"demo", "workshop", "zoom", "teams call", "video call", "site visit", "catch-up",
+     "catch up"}
+)  # fmt: skip
+"""Activities said as a noun: booked, not had, when their date comes right after ("demo tmr
+arvo", "zoom Mon 10.30"); had otherwise ("Site visit at Merlion - walked the plant")."""
+_GOING_FORMS = frozenset({"visiting", "popping into", "popping in to", "popping by"})
+"""A visit said as it is under way: one to come when its clause names a date to come
+("Visiting Acme tomorrow", "Popping into Orchard Retail this arvo")."""
 _TO_VERB = re.compile(
     r"(?:need(?:s)? to|have to|has to|got to|gotta|must|will|should|to|remember to|"
     r"don'?t forget to|pls|please|plan to|going to|gonna|to[- ]?dos?\s*(?::|[-–—]+)?)\s*$",
@@ -1911,6 +1920,10 @@ def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[i
     Man @ Kowloon Elec - their board meets mon 23rd" is a call had: "call w" is one only
     with a date in its own phrase ("call w Bob tmr 3pm")."""
     word = _norm(match.group())
+    if word in _BOOKED_NOUNS:
+        return any(0 < start - match.end() <= _DATED_RIGHT_AFTER for start in future)
+    if word in _GOING_FORMS:
+        return any(match.end() < start < clause[1] for start in future)
     if word not in _BASE_FORMS or _RECEIVED.match(text, match.end()):
         return False  # "Email in this morning from Grace": one that came, not one to send
     if any(0 < start - match.end() <= _DATED_RIGHT_AFTER for start in future):
