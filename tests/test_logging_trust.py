@@ -805,3 +805,15 @@ async def test_a_demo_booked_for_tomorrow_is_not_logged_as_held(bot, ws):
     before = await count(bot, Activity)
     await ws.li.send("Acme Ltd demo tmr 3pm")
     assert await count(bot, Activity) == before
+
+
+async def test_a_meeting_held_today_is_logged_beside_their_deadline(bot, ws):
+    """ "Meeting w/ Wang at Acme Ltd today … They want the contract by Tue 24th" had saved a
+    to-do and no meeting: "Meeting" opening the message was read as one to hold."""
+    before = await count(bot, Activity)
+    r = await ws.li.send(
+        "Meeting w/ Wang Lei at Acme Ltd today re the upgrade. They want the revised contract "
+        "by Tue 24th."
+    )
+    assert r.text.splitlines()[0] == "✅ Logged: Meeting · Acme Ltd · Wang Lei"
+    assert await count(bot, Activity) == before + 1

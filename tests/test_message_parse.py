@@ -2128,3 +2128,25 @@ def test_only_a_date_to_be_confirmed_leaves_no_follow_up(text, follow_up):
 def test_a_demo_or_a_visit_with_its_date_to_come_is_booked_not_had(text, activity, task):
     log = parse(text, KNOWN)
     assert (log.activity, log.task) == (activity, task)
+
+
+@pytest.mark.parametrize(
+    ("text", "activity", "task"),
+    [
+        (
+            "Meeting w/ Helen at Acme Ltd today re the upgrade. They want a contract by Tue 24th",
+            "meeting",
+            False,
+        ),
+        (
+            "WeChat w/ Wang at Acme Ltd, she wants the quote split by site. Will redo, send Thu",
+            "wechat",
+            False,
+        ),
+        ("call Acme Ltd tomorrow 10am", None, True),
+        ("Call Acme Ltd. Tomorrow 10am", None, True),
+    ],
+)
+def test_an_activity_opening_the_message_is_a_to_do_only_with_its_own_date(text, activity, task):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.task) == (activity, task)

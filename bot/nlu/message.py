@@ -1931,6 +1931,11 @@ def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[i
     before = text[clause[0] : match.start()]
     if before.strip() and _TO_VERB.search(before) is None:
         return False
+    stop = _SENTENCE_END.search(text, match.end())
+    # its sentence, and a date that opens the next one ("Call Acme. Tomorrow 10am")
+    reach = _past_blanks(text, stop.end()) + 1 if stop else len(text)
+    if not before.strip() and not any(match.end() < start < reach for start in future):
+        return False  # "WeChat w/ Cheung … she wants it split by site. Will redo and send Thu."
     if " w" in word:
         dash = _SPACED_DASH.search(text, match.end(), clause[1])
         end = dash.start() if dash else clause[1]
