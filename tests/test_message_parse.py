@@ -2150,3 +2150,20 @@ def test_a_demo_or_a_visit_with_its_date_to_come_is_booked_not_had(text, activit
 def test_an_activity_opening_the_message_is_a_to_do_only_with_its_own_date(text, activity, task):
     log = parse(text, KNOWN)
     assert (log.activity, log.task) == (activity, task)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "activity"),
+    [
+        ("昨天宁波凯瑞模具来了3个人验厂，带队的是品质部黄经理", "宁波凯瑞模具", "meeting"),
+        (
+            "今早去参加了星辰科技加药设备的开标会，5家投，我们报138.6万排第二低",
+            "星辰科技",
+            "meeting",
+        ),
+        ("星辰科技拿下了！今天一早去找孙总签了合同，一共68万元", "星辰科技", "visit"),
+    ],
+)
+def test_chinese_meetings_and_visits_said_plainly(text, customer, activity):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.activity) == (customer, activity)

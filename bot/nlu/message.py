@@ -3022,6 +3022,9 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
         if going is not None:  # "和售前小王一起过去苏州德润光电": where they went
             start += going.end()
         company, _ = _split_cn(text, start, end, rx)
+        if company is not None and not _ends_as_company(text, *company, rx):
+            # "宁波凯瑞模具来了3个人验厂": the company, then what its people did
+            company = _company_prefix(text, company[0], company[1] + 1, rx) or company
         done = text.rfind("了", *company) if company is not None else -1
         if (
             company is not None
