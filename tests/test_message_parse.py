@@ -2167,3 +2167,19 @@ def test_an_activity_opening_the_message_is_a_to_do_only_with_its_own_date(text,
 def test_chinese_meetings_and_visits_said_plainly(text, customer, activity):
     log = parse(text, KNOWN)
     assert (log.customer, log.activity) == (customer, activity)
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        (
+            "Wang Lei emailed first thing - she's escalated the Acme Ltd outage to her CEO.",
+            "Wang Lei",
+        ),
+        ("Acme Ltd is a loss - Kelvin called yesterday, they went with a local vendor.", "Kelvin"),
+        ("Cold called Acme Ltd, got through to their ops director Daniel Lim.", "Daniel Lim"),
+        ("Acme Ltd: 80% likely now that Priya has sign-off from her MD.", None),
+    ],
+)
+def test_who_got_in_touch_and_not_their_boss(text, contact):
+    assert parse(text, KNOWN).contact == contact

@@ -3516,6 +3516,8 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     for match in rx.titles.finditer(text):
         if _OURS_BEFORE.search(text, max(0, match.start() - 8), match.start()):
             continue  # "with our MD Andrew": ours
+        if _THEIR_BOSS.search(text, max(0, match.start() - 6), match.start()):
+            continue  # "she's escalated it to her CEO": the contact's boss
         named = _titled_name(text, match.end(), rx)  # "the owner Marcus": Marcus
         if named is not None and outside(named):
             candidates.append(named)
@@ -3532,11 +3534,16 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
 
 _NAME_SAYS = re.compile(
     rf"(?<![\w'’])(?P<name>{_NAME_WORDS})[ \t]+(?:says|said|told (?:me|us)|mentioned|confirmed"
-    r"|reckons|thinks)\b"
+    r"|reckons|thinks|(?:emailed|called|rang|phoned|replied|messaged|texted|whatsapped)\b"
+    r"(?![ \t]+[A-Z]))\b"
     rf"|\b(?i:demoed|demo'd|presented|pitched)\b[^.;\n]{{0,40}}?\bto[ \t]+(?P<shown>{_NAME_WORDS})"
 )
-"""A name that says something is someone the rep spoke to: "Kelvin Ong says …"."""
-_SAYING = re.compile(" says| said| told| mentioned| confirmed| reckons| thinks|emo|resent|itched")
+"""A name that says something, or got in touch, is someone the rep spoke to: "Kelvin Ong
+says …", "Helen Carter emailed first thing" (not "Cold called Tampines Cold Chain")."""
+_SAYING = re.compile(
+    " says| said| told| mentioned| confirmed| reckons| thinks|emo|resent|itched| emailed"
+    "| called| rang| phoned| replied| messaged| texted| whatsapped"
+)
 _WITH_NAME = re.compile(
     r"\b(?i:with|w/|w)[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2})\b"
     r"(?![ \t]+(?i:from|of|in)[ \t]+(?i:our|my|the[ \t]+team)\b)"
