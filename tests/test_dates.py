@@ -650,3 +650,19 @@ def test_a_day_counted_from_the_date_said_before_it():
 def test_a_weekday_with_the_days_number_is_that_day():
     found = find_all_datetimes("board meets mon 30th, lunch Tuesday the 1st", WED)
     assert [m.at for m in found] == [local(WED, "2026-11-30 09:00"), local(WED, "2026-12-01 09:00")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("remind me tmrw 9.30 to call Acme", datetime(2026, 11, 19, 9, 30, tzinfo=SHANGHAI)),
+        ("call them Fri 3pm their time (London)", datetime(2026, 11, 20, 23, 0, tzinfo=SHANGHAI)),
+        ("next call Mon 2.30pm IST", datetime(2026, 11, 23, 17, 0, tzinfo=SHANGHAI)),
+    ],
+)
+def test_every_reader_of_dates_takes_a_dotted_time_and_another_places_clock(text, expected):
+    """The reminders read dates with ``find_datetime`` as the log reads them with
+    ``find_all_datetimes``: both see "tmrw 9.30" and "3pm IST" the same way."""
+    found = find_datetime(text, WED)
+    assert found is not None
+    assert found.at == expected

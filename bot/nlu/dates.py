@@ -66,10 +66,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache
 from typing import Literal
+
+from bot.nlu.zones import on_their_clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -689,7 +691,7 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         return _Piece("date", start, end, day=today, pod=pod)
     if m["wk"]:
         mod = " ".join(m["wkmod"].lower().split())
-        weekday = _en_weekday(m["wkday"])
+        weekday = en_weekday(m["wkday"])
         if mod == "this":
             day = _this_weekday(today, weekday)
         elif mod in ("coming", "this coming"):
@@ -715,13 +717,13 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         found = _next_day_number(today, int(m["wdday"]))
         return None if found is None else _Piece("date", start, end, day=found)
     if m["mpart"]:  # "mid-Dec", "early Jan", "end of March": that point of the next such month
-        month = _EN_MONTHS_SHORT.index(m["mpmon"].lower()[:3]) + 1
+        month = EN_MONTHS_SHORT.index(m["mpmon"].lower()[:3]) + 1
         pos = m["mpos"].split()[0].lower()
         where = {"mid": "mid", "early": "start", "late": "下旬", "end": "end"}[pos]
         year = today.year if month >= today.month else today.year + 1
         return _Piece("date", start, end, day=_month_point(date(year, month, 1), where))
     if m["wkweek"]:  # "Monday week": a week after the coming Monday (or after today's)
-        ahead = (_en_weekday(m["wwday"]) - today.weekday()) % 7
+        ahead = (en_weekday(m["wwday"]) - today.weekday()) % 7
         return _Piece("date", start, end, day=today + timedelta(days=ahead + 7))
     if m["iso"]:
         found = _dateparser_date(m["iso"], today)
@@ -744,28 +746,19 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         found = _next_day_number(today, int(m["ordday"]))
         return None if found is None else _Piece("date", start, end, day=found)
     if m["wd"]:
-        found = _dateparser_date(_EN_WEEKDAYS[_en_weekday(m["wd"])], today)
+        found = _dateparser_date(_EN_WEEKDAYS[en_weekday(m["wd"])], today)
         return None if found is None else _Piece("date", start, end, day=found)
     return None
 
 
-_EN_MONTHS_SHORT = (
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "may",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "oct",
-    "nov",
-    "dec",
-)
+EN_MONTHS_SHORT = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+)  # fmt: skip
+"""The English months' first three letters, in order: a month's number is its index + 1."""
 
 
-def _en_weekday(token: str) -> int:
+def en_weekday(token: str) -> int:
+    """Monday = 0 for an English weekday's name or short form ("tues", "Thurs.")."""
     lowered = token.lower()
     return next(i for i, name in enumerate(_EN_WEEKDAYS) if name.startswith(lowered[:3]))
 
@@ -933,7 +926,7 @@ def _weekday_of_week(pieces: list[_Piece], ctx: _Ctx) -> list[_Piece]:
             weekday = next((w for w in words if _EN_WEEKDAY_ONLY.fullmatch(w)), None)
             if week is not None and weekday is not None:
                 weeks = 0 if week["mod"].lower() == "this" else 1
-                day = _week_day(ctx.today, weeks, _en_weekday(weekday.rstrip(".")))
+                day = _week_day(ctx.today, weeks, en_weekday(weekday.rstrip(".")))
                 merged.append(_Piece("date", pair[0].start, pair[1].end, day=day))
                 i += 2
                 continue
@@ -959,7 +952,7 @@ def _after_that(pieces: list[_Piece], text: str) -> list[_Piece]:
         anchor = before[-1].day
         assert anchor is not None
         if m["wd"]:
-            day = anchor + timedelta(days=(_en_weekday(m["wd"]) - anchor.weekday() - 1) % 7 + 1)
+            day = anchor + timedelta(days=(en_weekday(m["wd"]) - anchor.weekday() - 1) % 7 + 1)
         else:
             count = _count(m["n"]) if m["n"] else 1
             if count is None or count != int(count):
@@ -1047,9 +1040,30 @@ def _context(text: str, now: datetime) -> _Ctx:
 
 
 def _find(text: str, now: datetime, default_time: time) -> list[DateMatch]:
-    ctx = _context(text, now)
-    found = (_resolve(g, ctx, default_time) for g in _phrases(_pieces(ctx), text))
-    return [f for f in found if f is not None]
+    read = _dotted_times(text)
+    ctx = _context(read, now)
+    found = (_resolve(g, ctx, default_time) for g in _phrases(_pieces(ctx), read))
+    return [
+        replace(f, at=on_their_clock(text, f.start, f.end, f.at)) if f.has_time else f
+        for f in found
+        if f is not None
+    ]  # "Fri 3pm their time (London)": that instant on the sender's clock
+
+
+_DOTTED_TIME = re.compile(
+    r"(?i:\b(?:tmrw|tmr|tomorrow|today|tonight|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?"
+    r"|\d{1,2}(?:st|nd|rd|th))[ \t]+)(\d{1,2})\.([0-5]\d)(?![\d.%])"
+)
+
+
+def _dotted_times(text: str) -> str:
+    """ "tmrw 9.30", "Thu 26th 2.30": a time written with a dot right after its day, as
+    "9:30", which the clock reader knows (same length, offsets hold). Elsewhere a dotted
+    number may be money or a version ("quoted 9.30"), so only after a day ("at 10.30" is
+    read by the clock reader itself)."""
+    if "." not in text:
+        return text
+    return _DOTTED_TIME.sub(lambda m: m.group()[: m.start(1) - m.start()] + f"{m[1]}:{m[2]}", text)
 
 
 def find_all_datetimes(

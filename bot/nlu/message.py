@@ -48,10 +48,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.nlu.amounts import Money, find_amounts
-from bot.nlu.dates import find_all_datetimes
+from bot.nlu.dates import EN_MONTHS_SHORT, en_weekday, find_all_datetimes
 from bot.nlu.dates import warm_up as _warm_dates
 from bot.nlu.spoken import spoken_as_digits
-from bot.nlu.zones import on_their_clock
 from locales.catalog import CATALOG_DIR
 
 ACTIVITIES: tuple[str, ...] = ("call", "visit", "meeting", "email", "wechat", "note")
@@ -915,7 +914,6 @@ _SLASH_DAY_SAID = re.compile(
     r"(?P<md>(?<![\d/])(?!24/7(?!\d)|7/24(?!\d))(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]))"
 )
 """A day as "12/15" or "15/12", with the weekday said before it if any ("Mon 7/12")."""
-_EN_WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _DAY_FIRST_ZONES = re.compile(
     r"(?:Europe|Australia|Africa)/|Asia/(?:Singapore|Hong_Kong|Kolkata|Calcutta|Kuala_Lumpur"
     r"|Jakarta|Bangkok|Ho_Chi_Minh|Saigon|Dubai|Karachi|Dhaka|Colombo|Riyadh|Jerusalem|Tel_Aviv)"
@@ -946,7 +944,6 @@ _EN_MONTH_DAY = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?!\d|:)",
     re.IGNORECASE,
 )
-_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _CN_HOUR = re.compile(r"(?<!\d)(\d{1,2})\s*(?:点|时)")
 _CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
 _DIGIT = re.compile(r"\d")
@@ -967,7 +964,7 @@ def _impossible_dates(text: str, now: datetime, dates: list[_Date]) -> list[tupl
         if free(match) and not _real_day(int(match[1]), int(match[2]), now.year):
             found.append((f"bad_date:{match.group().strip()}", match.span()))
     for match in _EN_MONTH_DAY.finditer(text):
-        month = _EN_MONTHS.index(match[1].lower()[:3]) + 1
+        month = EN_MONTHS_SHORT.index(match[1].lower()[:3]) + 1
         if free(match) and not _real_day(month, int(match[2]), now.year):
             found.append((f"bad_date:{match.group()}", match.span()))
     for match in _SLASH_DAY.finditer(text) if "/" in text else ():
@@ -1444,35 +1441,9 @@ def _clause_of(position: int, clauses: list[Span]) -> Span:
 
 def _dates(text: str, now: datetime, default_time: time) -> list[_Date]:
     """Every date phrase, left to right; the follow-up is chosen among them below."""
-    matches = find_all_datetimes(
-        _dotted_times(_slash_days(text, now)), now, default_time=default_time
-    )
+    matches = find_all_datetimes(_slash_days(text, now), now, default_time=default_time)
     matches = matches[:_MAX_DATES]
-    return [
-        _Date(
-            on_their_clock(text, m.start, m.end, m.at) if m.has_time else m.at,  # "3pm IST"
-            m.start,
-            m.end,
-            m.has_time,
-            m.day_said,
-        )
-        for m in matches
-    ]
-
-
-_DOTTED_TIME = re.compile(
-    r"(?i:\b(?:tmrw|tmr|tomorrow|today|tonight|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?"
-    r"|\d{1,2}(?:st|nd|rd|th))[ \t]+)(\d{1,2})\.([0-5]\d)(?![\d.%])"
-)
-
-
-def _dotted_times(text: str) -> str:
-    """ "tmrw 9.30", "Thu 26th 2.30": a time written with a dot right after its day, as
-    "9:30", which the date reader knows (same length, offsets hold). Elsewhere a dotted
-    number may be money or a version ("quoted 9.30"), so only after a day."""
-    if "." not in text:
-        return text
-    return _DOTTED_TIME.sub(lambda m: m.group()[: m.start(1) - m.start()] + f"{m[1]}:{m[2]}", text)
+    return [_Date(m.at, m.start, m.end, m.has_time, m.day_said) for m in matches]
 
 
 def _slash_days(text: str, now: datetime) -> str:
@@ -1485,7 +1456,7 @@ def _slash_days(text: str, now: datetime) -> str:
 
     def as_month_day(match: re.Match[str]) -> str:
         first, second = int(match["a"]), int(match["b"])
-        said = _EN_WEEKDAY_INDEX[match["wd"].lower()[:3]] if match["wd"] else None
+        said = en_weekday(match["wd"]) if match["wd"] else None
         if first > 12 >= second:
             month, day = second, first
         elif second > 12 or first == second:
@@ -1961,7 +1932,7 @@ _REASON = re.compile(
     r"|\bb/c(?:\s+of)?|came down to|was down to"
     # "won on faster delivery", as 赢在; not "won on Friday", "lost on the 3rd"
     r"|\b(?:won|lost)\s+on\b(?!\s+(?:the\b|\d|(?:mon|tue|wed|thu|fri|sat|sun|"
-    + "|".join(_EN_MONTHS)
+    + "|".join(EN_MONTHS_SHORT)
     + r")[a-z]*\b)))"
     r"\s*(?:是|为|了|:|：|-|—)?\s*"
     r"(?P<why>[^。.;；!！?？\n]{2,120})",
