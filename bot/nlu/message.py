@@ -1043,8 +1043,8 @@ _TO_AFTER = re.compile(r"[ \t]*(?:推迟到|推到|改到|延到|挪到|提前�
 
 def _moved_from(dates: list[_Date], text: str) -> list[_Date]:
     """Without the date something was moved from: "签约时间从12月底推到明年3月", "prepone the
-    demo from Friday to tomorrow 3pm", "move Thurs call to Fri 3pm", "push Thursday's demo to
-    next Mon" (the old date is neither when it happened nor next)."""
+    demo from Friday to tomorrow 3pm" (the old date is neither when it happened nor next).
+    One moved off without "from" is left for the activity's reading (:func:`_moved_off`)."""
     return [
         d
         for d in dates
@@ -1082,7 +1082,7 @@ _MOVED_THING_TO = re.compile(
 """Between the old date and the new one: "Thurs call to", "Thursday's demo to"."""
 
 
-_RESTATED = re.compile(r"[ \t]*(?i:week)?[ \t]*[(（][ \t]*$")
+_RESTATED = re.compile(r"[ \t]*[(（][ \t]*$")
 
 
 def _restated(dates: list[_Date], text: str) -> list[_Date]:
@@ -1521,25 +1521,19 @@ def _follow_up(
     if cued:  # "下个月再谈 3天后跟进": the precise date is the follow-up, not the mention
         # "they decide by end of month, f/u mon": the customer's own "by" is not the rep's.
         ours = [d for d in cued if not _theirs(text, _clause_of(d.start, clauses), d)]
+        # the precise days no cue took, and not theirs: where the rep's own step may be
+        others = [
+            d
+            for d in coming
+            if d not in cued
+            and not _COARSE.search(text, d.start, d.end)
+            and not _theirs(text, _clause_of(d.start, clauses), d)
+        ]
         if not ours:  # "他们希望12月中旬开工。12月3号下午2点再开一次会": not their date
-            ours = [
-                d
-                for d in coming
-                if d not in cued
-                and d.at > now
-                and not _COARSE.search(text, d.start, d.end)
-                and not _theirs(text, _clause_of(d.start, clauses), d)
-            ] or cued
+            ours = [d for d in others if d.at > now] or cued
         if not any(_rep_says(text, clauses, d) for d in ours):
             # "合同约定12月15日前到账。我下周一上午10点跟林涛过一遍": the rep's own step
-            mine = [
-                d
-                for d in coming
-                if d not in cued
-                and _rep_says(text, clauses, d)
-                and not _COARSE.search(text, d.start, d.end)
-                and not _theirs(text, _clause_of(d.start, clauses), d)
-            ]
+            mine = [d for d in others if _rep_says(text, clauses, d)]
             if mine:
                 return mine[0]
         return min(ours, key=lambda d: _COARSE.search(text, d.start, d.end) is not None)
@@ -1870,7 +1864,7 @@ _BOOKED_NOUNS = frozenset(
 )  # fmt: skip
 """Activities said as a noun: booked, not had, when their date comes right after ("demo tmr
 arvo", "zoom Mon 10.30"); had otherwise ("Site visit at Merlion - walked the plant")."""
-_GOING_FORMS = frozenset({"visiting", "popping into", "popping in to", "popping by"})
+_GOING_FORMS = frozenset({"visiting", "popping into", "popping in to"})
 """A visit said as it is under way: one to come when its clause names a date to come
 ("Visiting Acme tomorrow", "Popping into Orchard Retail this arvo")."""
 _TO_VERB = re.compile(
