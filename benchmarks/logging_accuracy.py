@@ -93,6 +93,10 @@ SETS = (
     "heldout32",
     "heldout33",
     "heldout34",
+    "heldout35",
+    "heldout36",
+    "heldout37",
+    "heldout38",
 )
 
 
