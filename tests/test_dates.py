@@ -666,3 +666,23 @@ def test_every_reader_of_dates_takes_a_dotted_time_and_another_places_clock(text
     found = find_datetime(text, WED)
     assert found is not None
     assert found.at == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ping her first monday of jan", "2027-01-04 09:00"),
+        ("call on the first Monday of December", "2026-12-07 09:00"),
+        ("by the last Friday of the month", "2026-11-27 09:00"),
+        ("the 2nd tues of next month", "2026-12-08 09:00"),
+        ("12月第一个周一开启动会", "2026-12-07 09:00"),
+        ("1月第一个周一再约", "2027-01-04 09:00"),
+        ("下个月第一个周五", "2026-12-04 09:00"),
+        ("这个月的最后一个星期五", "2026-11-27 09:00"),
+    ],
+)
+def test_a_weekday_counted_in_its_month(text, expected):
+    """ "first monday of jan" is that Monday, not the coming one."""
+    found = find_datetime(text, WED)
+    assert found is not None
+    assert found.at == local(WED, expected)

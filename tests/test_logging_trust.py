@@ -817,3 +817,32 @@ async def test_a_meeting_held_today_is_logged_beside_their_deadline(bot, ws):
     )
     assert r.text.splitlines()[0] == "✅ Logged: Meeting · Acme Ltd · Wang Lei"
     assert await count(bot, Activity) == before + 1
+
+
+async def test_a_contract_asked_about_wins_nothing(bot, ws):
+    """ "…问合同回签了没" (asked whether the contract came back signed) had marked the deal
+    won."""
+    r = await ws.na.send("刚给星辰科技林经理打了电话，问合同回签了没，说法务还在看")
+    assert "赢单" not in r.text
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).stage == "proposal"
+
+
+async def test_a_referrer_is_not_the_customer(bot, ws):
+    """ "Teams call w/ Lumen Robotics (new, referred by Ravi at Acme)" logged the call to Acme."""
+    await offered_to_create(
+        bot,
+        ws.li,
+        "Teams call w/ Lumen Robotics (new, referred by Ravi at Acme Ltd). CTO Daniel Brooks "
+        "wants the audit done before their FY closes.",
+        "Lumen Robotics",
+    )
+
+
+async def test_a_revised_quote_still_to_go_out_keeps_the_stage_said(bot, ws):
+    """ "Still in negotiation. Revised quote out by Mon." had read the quote still to go out
+    as the stage said last, Proposal, and left the deal (in Proposal) where it was."""
+    await ws.li.send(
+        "Call w/ Wang Lei at Acme Ltd this morning. Our quote was too rich for them, we'll "
+        "revise it. Still in negotiation. Revised quote out by Mon."
+    )
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "negotiation"

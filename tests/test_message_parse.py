@@ -2183,3 +2183,86 @@ def test_chinese_meetings_and_visits_said_plainly(text, customer, activity):
 )
 def test_who_got_in_touch_and_not_their_boss(text, contact):
     assert parse(text, KNOWN).contact == contact
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        (
+            "Teams call w/ Lumen Robotics (new, referred by Ravi at Globex). CTO Daniel Brooks "
+            "wants the audit done before their FY closes",
+            "Lumen Robotics",
+            "Daniel Brooks",
+        ),
+        (
+            "coffee w/ Daniel frm Raffles Precision this am, intro'd by ravi @ globex. need a "
+            "network refresh",
+            "Raffles Precision",
+            "Daniel",
+        ),
+    ],
+)
+def test_who_referred_a_new_customer_is_not_the_customer(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("提醒我30号下午两点打给星辰科技的林经理，问合同回签了没", None),
+        ("星辰科技合同签了吗？", None),
+        ("Called Acme Ltd, asked if they've signed. Not yet", None),
+        ("问了下他说星辰科技已经签了", "won"),
+        ("星辰科技合同回签了", "won"),
+    ],
+)
+def test_a_stage_asked_about_is_not_a_stage_said(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        (
+            "Call w/ Acme Ltd's CFO this morning. Our quote was too rich for them, so we've "
+            "agreed to revise it to HK$380,000. Still in negotiation. Revised quote out by Mon.",
+            "negotiation",
+        ),
+        (
+            "mtg w Helen @ Acme Ltd, went thru terms. negotiation now. terms to them by fri",
+            "negotiation",
+        ),
+        (
+            "emailed Acme Ltd the licences proposal $27.5k. in proposal stage now. chase thu",
+            "proposal",
+        ),
+        ("Called their buyer at Acme Ltd - we'll quote US$54,600. Quote out by Fri.", None),
+        ("去鼎盛报价120万元 谈判中 下周一跟进", "negotiation"),
+    ],
+)
+def test_a_quote_still_to_go_out_does_not_move_the_stage(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+def test_a_deal_not_won_is_lost_and_the_price_gap_is_not_its_value():
+    log = parse("星辰科技续订那单没拿下，王经理来电话说选了本地一家，价格便宜了小两万", KNOWN)
+    assert (log.stage, log.amount) == ("lost", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        (
+            "周一去了趟星辰科技，法务还在改条款。12月1号上午我过去取合同原件",
+            at(1, 9, month=12),
+        ),
+        ("星辰科技PO下来了！！胡总催着12月中旬进场，下周二开启动会", at(24, 9)),
+        (
+            "pac rim slipping to Q1 - board won't approve til jan. ping her first monday of jan",
+            datetime(2027, 1, 4, 9, 0, tzinfo=SHANGHAI),
+        ),
+    ],
+)
+def test_the_follow_up_is_the_reps_next_step(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up

@@ -190,6 +190,9 @@ _CN_DATE = re.compile(
     |(?P<wk>(?P<wkmod>下下个?|下个?|这个?|本|上上个?|上个?)?(?:(?<![老小])周|星期|礼拜)
         (?P<wkday>[二三四五六日天末1-7]|一(?!起|直|定|样|般|些|致|旦|共)))
     |(?P<wkonly>(?P<wkmod2>下下个?|下个?|上上个?|上个?)(?:周|星期|礼拜))
+    |(?P<cnth>(?:(?P<cnthm>{_N})\s*月|(?P<cnthrel>下个?|这个?|本)月)的?
+        (?:第(?P<cnthn>[一二三四1-4])个|(?P<cnthlast>最后一个))(?:周|星期|礼拜)
+        (?P<cnthwd>[一二三四五六日天1-7]))
     |(?P<mon>(?P<monmod>下下个?|下个?|上个?|这个?|本|当)月
         (?:(?P<montail>{_MONTH_PART})|(?P<monday>{_N})[日号])?)
     |(?P<ytail>(?:今年)?年(?:底|末))
@@ -257,6 +260,9 @@ _EN_DATE = re.compile(
     |(?P<per>(?P<permod>next|last)\s+(?P<peru>week|month))
     |(?P<edge>(?:the\s+)?(?:(?P<edgepos>end|start|beginning|middle)\s+of\s+(?:the\s+)?|mid[-\s]?)
         (?P<edgemod>this\s+|next\s+)?(?P<edgeu>week|month)|(?P<edgeabbr>eom|eow|month[-\s]end))
+    |(?P<nth>(?:the\s+)?(?P<nthn>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+
+        (?P<nthwd>{_WD_FULL}|{_WD_ABBR})\.?\s+(?:of|in)\s+
+        (?:(?P<nthmon>{EN_MONTH})(?![a-z])|(?P<nthrel>(?:the|this|next)\s+month)))
     |(?P<cal>(?:(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+)?
         (?P<caltext>(?P<calmon>{EN_MONTH})\.?\s+(?P<calday>{_DAYNUM})(?:st|nd|rd|th)?
         |(?:the\s+)?(?P<calday2>{_DAYNUM})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<calmon2>{EN_MONTH}))
@@ -358,6 +364,19 @@ def _cn_int(numeral: str) -> int | None:
             return None
         value = value * 10 + _CN_DIGITS[char]
     return value
+
+
+_EN_NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+           "4th": 4, "last": -1}  # fmt: skip
+
+
+def _nth_weekday(month_start: date, weekday: int, nth: int) -> date | None:
+    """The month's ``nth`` such weekday (-1: its last), or None when it has no such one."""
+    if nth == -1:
+        last = _add_months(month_start, 1) - timedelta(days=1)
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    found = month_start + timedelta(days=(weekday - month_start.weekday()) % 7 + 7 * (nth - 1))
+    return found if found.month == month_start.month else None
 
 
 def _add_months(day: date, months: int) -> date:
@@ -534,6 +553,22 @@ def _cn_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
     if m["wkonly"]:
         weeks = {"下下": 2, "下": 1, "上": -1, "上上": -2}[m["wkmod2"].rstrip("个")]
         return _Piece("date", start, end, day=_week_day(today, weeks, 0))
+    if m["cnth"]:  # "12月第一个周一", "下个月最后一个周五"
+        if m["cnthm"]:
+            month = _cn_int(m["cnthm"])
+            if month is None or not 1 <= month <= 12:
+                return None
+            year = today.year if month >= today.month else today.year + 1
+            month_start = date(year, month, 1)
+        else:
+            ahead = 1 if m["cnthrel"].startswith("下") else 0
+            month_start = _add_months(today.replace(day=1), ahead)
+        wkday = m["cnthwd"]
+        weekday = int(wkday) - 1 if wkday.isdigit() else _CN_WEEKDAY[wkday]
+        number = m["cnthn"]
+        which = -1 if m["cnthlast"] else int(number) if number.isdigit() else _CN_DIGITS[number]
+        found = _nth_weekday(month_start, weekday, which)
+        return None if found is None else _Piece("date", start, end, day=found)
     if m["mon"]:
         mod = m["monmod"].rstrip("个")
         months = {"下下": 2, "下": 1, "上": -1}.get(mod, 0)
@@ -711,6 +746,16 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         return _Piece("date", start, end, day=_add_months(today.replace(day=1), step))
     if m["edge"]:
         return _en_edge(m, ctx)
+    if m["nth"]:  # "first monday of jan", "the last Friday of the month"
+        if m["nthmon"]:
+            month = EN_MONTHS_SHORT.index(m["nthmon"].lower()[:3]) + 1
+            year = today.year if month >= today.month else today.year + 1
+            month_start = date(year, month, 1)
+        else:
+            ahead = 1 if m["nthrel"].lower().startswith("next") else 0
+            month_start = _add_months(today.replace(day=1), ahead)
+        found = _nth_weekday(month_start, en_weekday(m["nthwd"]), _EN_NTH[m["nthn"].lower()])
+        return None if found is None else _Piece("date", start, end, day=found)
     if m["cal"]:
         return _en_calendar(m, ctx)
     if m["wdord"]:  # "mon 23rd", "thu the 26th": the day's number says which week

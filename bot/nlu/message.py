@@ -999,7 +999,9 @@ _PAST_VERB = re.compile(
 """ "visited", "went to", "met with": the activity's own words say it happened."""
 _HAD_BEFORE = re.compile(r"\b(?:had|did|held|attended)[ \t]+(?:an?[ \t]+|the[ \t]+)?$", re.I)
 """ "had mtg w/ Oliver Green Mon": the activity happened, though its word has no tense."""
-_HELD = re.compile(r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访)了")
+_HELD = re.compile(
+    r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访)了|[去来跑]了[一1]?趟"
+)
 """"周一在蓝海物流开的评审会", "周五来的电话", "周一去东方精密做了培训": what was held
 then, so the day is behind us."""
 
@@ -1334,7 +1336,7 @@ _DIFFERENCE_BEFORE = re.compile(r"(?:便宜了|贵了|差了|低了|高了|差�
 _APPROXIMATELY = re.compile(
     r"(?:[ \t]*(?:\b(?:about|around|roughly|approx\.?|approximately|nearly|almost|some|over"
     r"|just[ \t]+over|just[ \t]+under|close[ \t]+to)\b"
-    r"|~|约|大约|大概|差不多|将近|接近|近|足足|整整))+[ \t]*$",
+    r"|~|约|大约|大概|差不多|将近|接近|近|足足|整整|小))+[ \t]*$",
     re.IGNORECASE,
 )
 """Words that only round the amount after them, passed over to see the word before them."""
@@ -1674,13 +1676,13 @@ Fri 4 Dec" has the rep's next step on the 4th, not today."""
 
 _COARSE = re.compile(
     # "下个月" is vague; "下月3号", "下个月初", "下月底" are days, as precise as "月底"
-    r"下下?个?月(?!\s*(?:\d|[一二三四五六七八九十]{1,3}[号日]|初|底|中旬|上旬|下旬))"
-    r"|明年|年底|年初|下半年|上半年|下季度|next month|next year|"
+    r"下下?个?月(?!\s*(?:\d|[一二三四五六七八九十]{1,3}[号日]|初|底|中旬|上旬|下旬|的?第|的?最后))"
+    r"|明年|年底|年初|下半年|上半年|下季度|(?<!of )next month|next year|"
     r"end of (?:the )?year|next quarter|in january|in jan\b",
     re.IGNORECASE,
 )
 _THEIRS = re.compile(
-    r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|结果|"
+    r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|(?<!我)催着?|结果|"
     r"(?i:\b(?:they|he|she|their|customer|client|said|says|wants|needs|asked)\b)"
 )
 _MINE = re.compile(
@@ -2108,12 +2110,35 @@ def _stage_at(
                 continue
             if _theirs_clause(masked, start, position, rx):
                 continue  # "a competitor quoted them 180k": their quote, not our stage
+            if not _CJK.search(masked, start, end) and any(
+                stop <= day < end and _DUE_GLUE.fullmatch(masked, stop, day) for day in future
+            ):
+                continue  # "Revised quote out by Mon": a deed still to be done
+            if _asked(masked, start, position, stop):
+                continue  # "问合同回签了没", "ask if they've signed": a question, not news
             if _ARROW.match(masked, position) is None and _is_plan(
                 masked, (start, end), position, future, rx
             ):
                 continue  # "decision by Jan -> qualified": the arrow moves it now
             found.append((position, stage, stop))
     return max(found) if found else None
+
+
+_DUE_GLUE = re.compile(r"[ \t]*(?:(?:[\w/]+[ \t]+){0,3}?(?i:by|on|before)[ \t]+)?")
+_ASKED_AFTER = re.compile(r"了?(?:吗|么|没有?|与否)(?=$|[？?，,。.；;！!\s])|[ \t]*[？?]")
+_ASKED_BEFORE = re.compile(
+    r"(?<![没疑学顾访提追询])问(?!题)(?:一下|一问|下|问)?[^，,。；;！!？?了\s]{0,16}$"
+    r"|\b(?i:ask(?:ed)?|check(?:ed)?|see|find out)[ \t]+(?:\w+[ \t]+){0,2}?(?i:if|whether)\b"
+    r"[^,.;!?]*$"
+)
+
+
+def _asked(text: str, start: int, position: int, stop: int) -> bool:
+    """Whether the stage word from ``position`` to ``stop`` is asked about, not said: "问合同
+    回签了没", "签了吗？", "ask if they've signed"."""
+    if _ASKED_AFTER.match(text, stop) is not None:
+        return True
+    return _ASKED_BEFORE.search(text, start, position) is not None
 
 
 # --- Customer ---------------------------------------------------------------------------------
@@ -2347,7 +2372,7 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
     whole = _match_known(written, names, rx)
     if whole is not None and whole[1] == (0, len(written)):
         return False  # the verb names a known one too
-    if _REFERRED_BY.search(text, max(0, known[0] - 24), known[0]) is not None:
+    if _REFERRED_BY.search(text, max(0, known[0] - 48), known[0]) is not None:
         return True  # "… at Ashford Cold Storage (referred by Wessex)": who sent them
     if _a_name(text, run, names, rx) and not _gone_into(text, run[0], rx):
         return False
@@ -2362,7 +2387,7 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
 _AT_A_COMPANY = re.compile(r"(?:\b(?:at|from|of|with|w/?|for)|@|的)\s*$", re.IGNORECASE)
 _REFERRED_BY = re.compile(
     r"\b(?i:referred by|referral from|introduced by|intro'?d by|intro from|recommended by"
-    r"|thanks to)[ \t]+(?:(?i:the)[ \t]+)?$"
+    r"|thanks to)[ \t]+(?:(?i:the)[ \t]+|(?:[\w.'-]+[ \t]+){1,3}(?i:at|@|from|frm|of)[ \t]+)?$"
 )
 _JOINED_BEFORE = re.compile(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
 
