@@ -2266,3 +2266,44 @@ def test_a_deal_not_won_is_lost_and_the_price_gap_is_not_its_value():
 )
 def test_the_follow_up_is_the_reps_next_step(text, follow_up):
     assert parse(text, KNOWN).follow_up == follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("call w james wilson @ acme ltd yday, quoted £48k. needs FD sign off", "james wilson"),
+        ("pls remind me to call rajesh @ acme ltd tmrw 2pm re rollout dates", "rajesh"),
+        ("ho ka man frm acme ltd called just now - they've gone w another vendor", "ho ka man"),
+        (
+            "popped into acme ltd on the way in, met kelvin ong their new facilities mgr",
+            "kelvin ong",
+        ),
+        ("cold called Acme Ltd, got thru to aaron lim (ops mgr). keen on a demo", "aaron lim"),
+        (
+            "visited acme ltd this morning met with priya nair and their head of biomed",
+            "priya nair",
+        ),
+        ("pls remind me call back mr goh @ Acme Ltd tmrw 10am", "mr goh"),
+        ("call w the team @ acme ltd", None),
+        ("voicemail from acme ltd, called back, no answer", None),
+        ("acme ltd want to go ahead at 72k usd, negotiating terms now", None),
+        ("fyi acme ltd switching AP systems, all invoices to ap@acme.co.uk from now on", None),
+    ],
+)
+def test_a_name_typed_in_lower_case_is_read_where_only_a_person_would_be(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_a_kickoff_call_with_its_date_is_booked_not_had():
+    log = parse("Acme Ltd signed!! £46k. kickoff call w michelle tan mon 23rd 11am", KNOWN)
+    assert log.activity != "call"
+    assert log.follow_up == at(23, 11)
+
+
+def test_a_demo_for_their_team_is_the_reps_next_step_and_a_typo_is_still_a_stage():
+    log = parse(
+        "video call w oliver @ acme ltd, he liked it alot. qualfied. demo for their ops team "
+        "wed 25th 5pm",
+        KNOWN,
+    )
+    assert (log.stage, log.follow_up) == ("qualified", at(25, 17))

@@ -39,7 +39,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date as calendar_date
 from datetime import datetime, time, timedelta
@@ -133,6 +133,7 @@ _LISTS: dict[str, tuple[str, str]] = {
     "contact_cues": ("contact", "cues"),
     "contact_roles": ("contact", "roles"),
     "contact_not_names": ("contact", "not_names"),
+    "contact_lowercase_words": ("contact", "lowercase_words"),
     "contact_not_titles": ("contact", "not_titles"),
     "contact_rivals": ("contact", "rivals"),
     "customer_after": ("customer", "after"),
@@ -188,6 +189,7 @@ class Keywords:
     contact_cues: tuple[str, ...] = ()
     contact_roles: tuple[str, ...] = ()
     contact_not_names: tuple[str, ...] = ()
+    contact_lowercase_words: tuple[str, ...] = ()
     contact_not_titles: tuple[str, ...] = ()
     contact_rivals: tuple[str, ...] = ()
     customer_after: tuple[str, ...] = ()
@@ -464,6 +466,7 @@ class _Compiled:
         self.acronym_titles = {t for t in kw.contact_titles if t.isupper() or _CJK.search(t)}
         self.not_titles = kw.contact_not_titles
         self.not_names = {_norm(word) for word in kw.contact_not_names}
+        self.lowercase_words = frozenset(kw.contact_lowercase_words)
         self.links = {_norm(word) for word in kw.customer_links}
         self.not_customers = {_norm(word) for word in kw.customer_not_names}
 
@@ -1683,7 +1686,8 @@ _COARSE = re.compile(
 )
 _THEIRS = re.compile(
     r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|(?<!我)催着?|结果|"
-    r"(?i:\b(?:they|he|she|their|customer|client|said|says|wants|needs|asked)\b)"
+    r"(?i:\b(?:they|he|she|customer|client|said|says|wants|needs|asked)\b"
+    r"|(?<!for )(?<!to )(?<!with )(?<!w/ )(?<!at )\btheir\b)"
 )
 _MINE = re.compile(
     r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
@@ -1881,6 +1885,10 @@ _DATED_RIGHT_AFTER = 2
 """Characters between an activity's noun and a future date that says when it will be."""
 
 
+_BOOKED_BEFORE = re.compile(r"\b(?i:kick-?off|kick off|follow-?up|f/u|next|nxt)[ \t]+$")
+"""Right before a word for an activity, one that is booked, not had: "kickoff call w …"."""
+
+
 def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[int]) -> bool:
     """An English verb in its base form opening a clause ("call Acme tomorrow"), or after
     "need to" / "will": with a future date in the message, something to do. "call w Ho Ka
@@ -1896,6 +1904,8 @@ def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[i
     if any(0 < start - match.end() <= _DATED_RIGHT_AFTER for start in future):
         return True  # "kickoff call next Wed 2pm", "mtg tmrw 2:30pm": one booked, not had
     before = text[clause[0] : match.start()]
+    if _BOOKED_BEFORE.search(before):  # "kickoff call w michelle tan mon 23rd 11am"
+        return any(match.end() < start < clause[1] for start in future)
     if before.strip() and _TO_VERB.search(before) is None:
         return False
     stop = _SENTENCE_END.search(text, match.end())
@@ -3518,8 +3528,51 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
         if _THEIR.search(text, max(0, match.start() - 16), match.start()) and outside(match.span()):
             candidates.append(match.span())  # "with their facilities manager"
             break
+    for named in _lowercase_names(text, rx):
+        if outside(named):
+            candidates.append(named)
+            break
     # The earliest; of two from one place the longer: "spoke w Mr. Lim" is "Mr. Lim", not "Mr".
     return min(candidates, key=lambda span: (span[0], -span[1])) if candidates else None
+
+
+_LOWERCASE_NAME = re.compile(
+    r"(?:(?<![\w/])(?P<verb>w/?|with|met|(?:thru|through|spoke|talked|chatted|intro'?d)[ \t]+to"
+    r"|call(?:ed)?(?: back)?|cb|ping|pinged|emailed|texted)[ \t]+|^)"
+    r"(?P<name>(?:mr|mrs|ms|dr)\.?[ \t]+[a-z]{2,}|[a-z]{2,}(?:[ \t]+[a-z]{2,}){0,2}?)"
+    r"(?P<link>[ \t]+@|[ \t]*[(+]|[ \t]+(?:at|frm|from|of|and|their|re)\b|,)"
+)
+"""A name typed in lower case where only a person's would be: after "w/", "met" or "call"
+and before where they work or what they do ("call w james wilson @ camden foods", "met
+kelvin ong their new facilities mgr", "got thru to aaron lim (ops mgr)"), or opening the
+message before their company ("ho ka man frm blue harbour called")."""
+
+
+_LOWERCASE_LINKS = (" @", "(", "+", " at ", " frm ", " from ", " of ", " and ", " their ", " re ",
+                    "mr", "ms", "dr")  # fmt: skip
+"""What one of :data:`_LOWERCASE_NAME`'s readings holds: a link after the name (a comma
+only after "mr", "ms" or "dr" and a name, which the list holds too)."""
+
+
+def _lowercase_names(text: str, rx: _Compiled) -> Iterator[Span]:
+    """The names of :data:`_LOWERCASE_NAME`, none of whose words is one that is never a name
+    (``contact.lowercase_words``: "call w the team @ Camden")."""
+    if not any(link in text for link in _LOWERCASE_LINKS):
+        return  # no place for one: a substring test is cheaper than the scan (issue 20)
+    position = 0
+    while (match := _LOWERCASE_NAME.search(text, position)) is not None:
+        position = max(match.start("name"), match.start() + 1)  # "to call rajesh @": "call"
+        words, link = match["name"].split(), match["link"].strip()
+        if not match["verb"] and link not in ("@", "frm", "from"):
+            continue  # only "ho ka man frm blue harbour" opens a message with a name
+        if link in (",", "and", "re") and len(words) < 2:
+            continue  # "call w jason, …" may be anything: one word needs a place after it
+        honorific = words[0].rstrip(".") in ("mr", "mrs", "ms", "dr")
+        if any(word in rx.lowercase_words for word in words[honorific:]) or any(
+            _norm(word) in rx.not_names for word in words
+        ):
+            continue
+        yield match.span("name")
 
 
 _NAME_SAYS = re.compile(
