@@ -846,3 +846,21 @@ async def test_a_revised_quote_still_to_go_out_keeps_the_stage_said(bot, ws):
         "revise it. Still in negotiation. Revised quote out by Mon."
     )
     assert (await deal_of(bot, ws.ids["Acme ERP"])).stage == "negotiation"
+
+
+async def test_a_deadline_already_beaten_is_no_to_do(bot, ws):
+    """ "赶在月底前落袋🎉 下周一把发票开给他们" had made the to-do for the month's end, the
+    deadline the signing had beaten, not the rep's Monday."""
+    r = await ws.na.send(
+        "刚给星辰科技张总打了电话，合同今天终于签好了！赶在月底前落袋🎉 下周一把发票开给他们"
+    )
+    assert "11月23日" in r.text, r.text
+    assert "11月30日" not in r.text
+
+
+async def test_our_manager_who_approved_a_discount_is_no_contact(bot, ws):
+    """ "王经理批了最多再让5%" (our manager approved 5% more off) had made him the contact."""
+    r = await ws.na.send(
+        "星辰科技陈静刚来电话，卡在价格上，王经理批了最多再让5%。周五上午10点再打给她"
+    )
+    assert "王经理" not in r.text.splitlines()[0]

@@ -2307,3 +2307,70 @@ def test_a_demo_for_their_team_is_the_reps_next_step_and_a_typo_is_still_a_stage
         KNOWN,
     )
     assert (log.stage, log.follow_up) == ("qualified", at(25, 17))
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("华信陈静刚来电话，那单卡在价格上，王经理批了最多再让5%，我报了最终价137.75万", "陈静"),
+        ("星辰科技陈列馆说要改", None),
+        (
+            "Closed a quick one at Acme Ltd 🙌 Dr Ng Siew Hoon signed at their clinic",
+            "Dr Ng Siew Hoon",
+        ),
+    ],
+)
+def test_who_the_rep_dealt_with_not_our_manager_who_approved(text, contact):
+    assert parse(text, ["华信电子", "星辰科技", "Acme Ltd"]).contact == contact
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        (
+            "星辰科技的合同今天终于签字盖章了！！86万，赶在月底前落袋🎉 下周一把发票开给他们",
+            at(23, 9),
+        ),
+        ("Closed a quick one before month end 🙌 Acme Ltd, $18.4k all in", None),
+        ("星辰科技要赶在月底前签掉", at(30, 9)),
+        (
+            "昨天去星辰科技，跟黄总把那单敲定了。黄总说选我们主要是交期能保证在12月底前。赢单！"
+            "12月第一个周一开启动会",
+            at(7, 9, month=12),
+        ),
+    ],
+)
+def test_a_deadline_already_beaten_and_the_customers_date_are_not_the_follow_up(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up
+
+
+def test_a_contract_signed_and_stamped_is_won():
+    log = parse("星辰科技的合同张总今天上午终于签字盖章了！！86万", KNOWN)
+    assert (log.stage, log.amount) == ("won", Decimal(860000))
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Acme Ltd - lost the refresh. James called late last Friday, they've gone with the "
+            "incumbent who threw in free support. Closing it lost. That was a big chunk of my Q4",
+            "gone with the incumbent who threw in free support",
+        ),
+        (
+            "Acme Ltd - LOST 😩 they went w a cheaper local vendor",
+            "went with a cheaper local vendor",
+        ),
+        ("星辰科技那单确认输了。标记丢单，明年他们还有个二期，到时候再跟", None),
+    ],
+)
+def test_the_reason_is_why_not_what_comes_after_marking_it(text, reason):
+    assert parse(text, KNOWN).reason == reason
+
+
+def test_a_short_form_of_each_word_and_their_meeting_is_not_ours():
+    log = parse(
+        "pac rim ph2 slipping to Q1 - Priya says board won't approve capex til their jan meeting",
+        ["Pacific Rim Logistics"],
+    )
+    assert (log.customer, log.activity) == ("Pacific Rim Logistics", None)

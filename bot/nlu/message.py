@@ -572,6 +572,7 @@ class _Compiled:
             r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
             r"|(?P<mine>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?:['’]s)?\s*\((?i:my|our)\s[^)]{1,40}\)"
             rf"|(?P<lead>{person}|老板|领导|师傅)带(?:着)?我(?=去|到|过去|拜访|见|跑)"
+            rf"|(?P<approver>{person})(?=批了|批准了?|特批|同意再?让|申请下来)"
             rf"|(?:和|同|与)(?P<along>{person})(?=[^，。,；;]{{0,6}}?跟(?!进))"
             rf"|(?P<away>{person})(?=[^，。,;；!！他她\s]{{0,4}}?(?:没在|不在|出差|没来|请假|有事))"
             rf"|没(?:见到|见着)(?P<unseen>{person})"
@@ -589,7 +590,7 @@ class _Compiled:
     def honorific(self) -> re.Pattern[str]:
         return re.compile(
             _union(self._kw.contact_honorifics, ignore_case=False)
-            + r"\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
+            + r"\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
         )
 
     @functools.cached_property
@@ -887,7 +888,7 @@ def parse_log(
 
 _NOT_MET_HINTS = (
     "一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见", "带我",
-    "带着我", "(my ", "(our ", "跟",
+    "带着我", "(my ", "(our ", "跟", "批", "同意让", "同意再让", "申请下来",
 )  # fmt: skip
 """Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
@@ -895,9 +896,9 @@ _NOT_MET_HINTS = (
 def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
     """Where someone is named who is not the customer's person the rep dealt with: a
     colleague who came along ("和小王一起去了…", "went with Li to Merlion", "Zhang and I did a
-    joint call", "David (my regional director)", "王经理带我去"), and theirs who was away
-    ("赵总临时有事没在，是财务吴经理接待的", "刘总这次出差了没见到"): (ours, away), each
-    wherever the same name is written again ("等刘总签字 … 刘总出差了")."""
+    joint call", "David (my regional director)", "王经理带我去", "王经理批了再让5%"), and
+    theirs who was away ("赵总临时有事没在，是财务吴经理接待的", "刘总这次出差了没见到"):
+    (ours, away), each wherever the same name is written again ("等刘总签字 … 刘总出差了")."""
     lower = text.lower()
     if not any(hint in lower for hint in _NOT_MET_HINTS):
         return [], []  # a substring test is cheaper than the expression's scan (issue 20)
@@ -907,7 +908,7 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
         named = {match[group] for match in found for group in groups if match[group] is not None}
         return [place.span() for name in named for place in re.finditer(re.escape(name), text)]
 
-    ours = everywhere(("cn", "en", "first", "ours", "mine", "lead", "along"))
+    ours = everywhere(("cn", "en", "first", "ours", "mine", "lead", "approver", "along"))
     return ours, everywhere(("away", "unseen"))
 
 
@@ -1497,7 +1498,7 @@ def _follow_up(
     real follow-up cue goes with it."""
     cued: list[_Date] = []
     firm: list[_Date] = []  # cued by words that only ever cue a follow-up
-    coming = [date for date in dates if _is_future(date, now, cue=True)]
+    coming = [date for date in dates if _is_future(date, now, cue=True) and not _beaten(text, date)]
     for date in coming:
         start, end = _clause_of(date.start, clauses)
         cues = [
@@ -1546,6 +1547,8 @@ def _follow_up(
     for date in dates:
         if not _is_future(date, now, cue=False) or _COARSE.search(text, date.start, date.end):
             continue
+        if _beaten(text, date):
+            continue
         if _theirs(text, _clause_of(date.start, clauses), date):
             continue
         if not date.day_said and (
@@ -1557,6 +1560,19 @@ def _follow_up(
             return date  # "…12月15日前到账。我下周一上午10点…": the rep's own step
         first = first or date
     return first
+
+
+_MET_BEFORE = re.compile(
+    r"(?<![要得须取量争])赶在?$"
+    r"|\b(?i:closed|signed|landed|won|booked|got)\b[^.!?;\n]{0,40}?"
+    r"\b(?i:before|ahead of|in time for)[ \t]+$"
+)
+"""Right before a date that a deed done already beat: "赶在月底前落袋", "Closed a quick one
+before month end". Not "要赶在月底前签掉", still to be done."""
+
+
+def _beaten(text: str, date: _Date) -> bool:
+    return _MET_BEFORE.search(text, max(0, date.start - 64), date.start) is not None
 
 
 _REP_SAYS = re.compile(r"我(?!们)|\b(?:I|I'll|I will|I'm|we'll|we will)\b")
@@ -1690,7 +1706,7 @@ _THEIRS = re.compile(
     r"|(?<!for )(?<!to )(?<!with )(?<!w/ )(?<!at )\btheir\b)"
 )
 _MINE = re.compile(
-    r"我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
+    r"(?<![选找比])我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
     r"(?i:\b(?:me|us|we|we'll|we're|let's|to meet"
     r"|(?:a|the|POC) (?:call|meeting|demo|visit|kickoff|kick-off))\b)|\bI\b|\bI'[lm]"
 )
@@ -1768,6 +1784,10 @@ def _activity(
         ):
             headed = True
             continue
+        if match.group().lower() in _EVENT_NOUNS and _THEIR_EVENT.search(
+            masked, max(0, match.start() - 24), match.start()
+        ):
+            continue  # "til their jan meeting", "the board's meeting": theirs, not the rep's
         clause = _clause_of(match.start(), clauses)
         if _is_plan(masked, clause, match.start(), future, rx, match.end()) or (
             future and _is_imperative(masked, clause, match, future)
@@ -1789,6 +1809,10 @@ def _activity(
     return ("note" if headed and not planned else None), planned
 
 
+_EVENT_NOUNS = frozenset({"meeting", "meetings", "mtg", "dinner", "lunch"})
+_THEIR_EVENT = re.compile(
+    r"\b(?i:their|his|her|its|(?:the[ \t]+)?board['’]s)[ \t]+(?:[\w-]+[ \t]+){0,2}$"
+)
 _TO_DO_HEADING = re.compile(
     r"\s*(?:(?i:to[- ]?dos?|reminder|plan for|note to self)(?:[ \t]+[\w\x1f-]+){0,3}?"
     r"|待办(?:事项)?|提醒)"
@@ -1946,7 +1970,10 @@ _REASON = re.compile(
 )
 
 
-_CHOSE = re.compile(r"(?P<why>(?:选了|选择了)[^。.;；!！?？\n]{2,120})")
+_CHOSE = re.compile(
+    r"(?P<why>(?:选了|选择了)[^。.;；!！?？\n]{2,120}"
+    r"|\b(?i:gone|went)[ \t]+(?i:with|w/?)[ \t]+[^.;!?\n]{2,120})"
+)
 """What they chose, as the reason when no cue says one: "最后选了本地一家供应商，价格比我们低
 两成"."""
 
@@ -1959,6 +1986,11 @@ _REASON_LEAD = re.compile(
     r"主要是因为|主要是|主要因为|多亏了|多亏|靠的是)?\s*(?:我们的|我们)?"
 )
 _WENT_WITH = re.compile(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re.IGNORECASE)
+_W_FOR_WITH = re.compile(r"^(?i:(gone|went))[ \t]+w/?[ \t]+")
+_MARKED_AS = re.compile(
+    r"(?:标记|标成|标为|记成|改成)$"
+    r"|\b(?i:mark(?:ed|ing)?|clos(?:e|ing))[ \t]+(?i:it[ \t]+)?(?i:as[ \t]+)?$"
+)
 _REASON_TAIL = re.compile(rf"[。.!！?？\n{_EMOJI}]")
 
 
@@ -1983,11 +2015,14 @@ def _reason(
         return None
     match = _REASON.search(text) or _CHOSE.search(text)
     if match is not None:
-        return _after_cue(text, *match.span("why"), dated, rx)
+        why = _after_cue(text, *match.span("why"), dated, rx)
+        return _W_FOR_WITH.sub(r"\1 with ", why) if why else why  # "went w a local vendor"
     if stage is None:
         return None
     start, _, end = stage
     said = text[start:end]
+    if _MARKED_AS.search(text, max(0, start - 16), start):
+        return None  # "标记丢单，明年他们还有个二期": the rep's instruction; why is said before
     lead = _REASON_LEAD.match(text, end)
     rest_start = lead.end() if lead else end
     stop = _REASON_TAIL.search(text, rest_start)
@@ -2616,7 +2651,7 @@ _PLAIN_WORD = re.compile(r"[ \t]+([A-Z][a-z]{2,})(?![\w&'’])")
 
 def _short_forms(core: str) -> list[str]:
     """How reps shorten a name: 金桥建材集团 -> 金桥, 金桥建材; 中科微电子 -> 中科微;
-    Northwind Traders -> Northwind; Pacific Rim Logistics -> Pacific Rim. Two names sharing
+    Northwind Traders -> Northwind; Pacific Rim Logistics -> Pacific Rim, Pac Rim. Two names sharing
     a short form tie, and the chat asks which one."""
     if _CJK.match(core):
         head = re.match(r"[\u3400-\u9fff]+", core)
@@ -2628,6 +2663,8 @@ def _short_forms(core: str) -> list[str]:
         forms.append(words[0])
     if len(words) >= 3:
         forms.append(" ".join(words[:2]))
+    if len(words) >= 2 and len(words[0]) >= 6 and words[0].isalpha():
+        forms.append(f"{words[0][:3]} {words[1]}")  # Pacific Rim Logistics -> Pac Rim
     return forms
 
 
@@ -3712,6 +3749,11 @@ _A_PLACE_OF_THEIRS = re.compile(
 )
 
 
+_CN_PLACE_ENDS = "馆厂店部司院室楼局区所组处科"  # "陈列馆", "采购部": a place or a unit, no one
+_CN_NAME_DOES = re.compile(r"刚|来电|打来|打电话|说|回复|回了|发来|发了|微信|找我|联系我")
+"""After a name right after the customer's: what one of their people did ("华信陈静刚来电话")."""
+
+
 def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     """A title or a name right after the customer ("Globex CFO", "Acme, Wang wants ..."),
     or a name starting the clause after the customer's."""
@@ -3720,6 +3762,13 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     title = rx.titles.match(text, position + (possessive.end() if possessive else 0))
     if title is not None:
         return title.span()
+    named = rx.cn_named.match(text, position) if _CJK.match(text, position) else None
+    if (
+        named is not None
+        and _CN_NAME_DOES.match(text, named.end())
+        and named.group()[-1] not in _CN_PLACE_ENDS
+    ):
+        return named.span()  # "华信陈静刚来电话": her own name, said right after theirs
     match = _AFTER_CUSTOMER.match(text, position)
     if match is None:  # "visited Acme Trading today, Wang wants ...": the next clause
         brk = _CLAUSE_BREAK.search(text, position)
