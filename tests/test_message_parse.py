@@ -2374,3 +2374,41 @@ def test_a_short_form_of_each_word_and_their_meeting_is_not_ours():
         ["Pacific Rim Logistics"],
     )
     assert (log.customer, log.activity) == ("Pacific Rim Logistics", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("刚才有个电话打进来，南京金陵特种玻璃的罗经理，说展会上拿过我们资料", "南京金陵特种玻璃"),
+        ("昨天去昆山陌拜了一家做注塑的，门卫不让进，回头再打电话", None),
+        ("记一下：下周一下午3点去苏州工业园区的德研自动化拜访吴总", "德研自动化"),
+    ],
+)
+def test_a_call_coming_in_a_town_and_a_trade_are_not_the_customers_name(text, customer):
+    assert parse(text).customer == customer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "明天上午十点半去星辰科技见吴总，带样机过去做演示",
+        "记一下：下周一下午3点去星辰科技拜访吴总，第一次见面，带上案例资料",
+    ],
+)
+def test_a_chinese_sentence_opening_with_a_day_to_come_plans_each_deed_in_it(text):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.task) == (None, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("去了趟星辰科技，老板不在，跟厂长聊了半小时，下周一再打电话约老板", "厂长"),
+        (
+            "Teams mtg yesterday w/ Acme Ltd - Jason Lee + their finance guy - on the contract",
+            "Jason Lee",
+        ),
+    ],
+)
+def test_the_person_met_not_the_boss_who_was_away(text, contact):
+    assert parse(text, KNOWN).contact == contact

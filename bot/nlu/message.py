@@ -574,7 +574,8 @@ class _Compiled:
             rf"|(?P<lead>{person}|老板|领导|师傅)带(?:着)?我(?=去|到|过去|拜访|见|跑)"
             rf"|(?P<approver>{person})(?=批了|批准了?|特批|同意再?让|申请下来)"
             rf"|(?:和|同|与)(?P<along>{person})(?=[^，。,；;]{{0,6}}?跟(?!进))"
-            rf"|(?P<away>{person})(?=[^，。,;；!！他她\s]{{0,4}}?(?:没在|不在|出差|没来|请假|有事))"
+            rf"|(?P<away>{person}|老板|老总|负责人)"
+            r"(?=[^，。,;；!！他她\s]{0,4}?(?:没在|不在|出差|没来|请假|有事))"
             rf"|没(?:见到|见着)(?P<unseen>{person})"
         )
 
@@ -1789,8 +1790,10 @@ def _activity(
         ):
             continue  # "til their jan meeting", "the board's meeting": theirs, not the rep's
         clause = _clause_of(match.start(), clauses)
-        if _is_plan(masked, clause, match.start(), future, rx, match.end()) or (
-            future and _is_imperative(masked, clause, match, future)
+        if (
+            _is_plan(masked, clause, match.start(), future, rx, match.end())
+            or (future and _is_imperative(masked, clause, match, future))
+            or (future and _planned_in_its_sentence(masked, match, future))
         ):
             planned = True
             continue
@@ -1807,6 +1810,19 @@ def _activity(
     if headed and future and not planned:  # "记一下：明天上午10点半去…见刘总": a note to do
         return None, True
     return ("note" if headed and not planned else None), planned
+
+
+def _planned_in_its_sentence(text: str, match: re.Match[str], future: list[int]) -> bool:
+    """ "明天上午十点半去禾丰茶业见吴总，带样机过去做演示": a Chinese sentence that opens with a
+    day to come plans every deed in it, clause after clause, unless one is said done (了)."""
+    if not _CJK.match(match.group()):
+        return False
+    stop = max(text.rfind(mark, 0, match.start()) for mark in "。！？!?\n") + 1
+    return (
+        any(stop <= start < match.start() for start in future)
+        and "了" not in text[stop : match.end() + 1]
+        and text[match.end() : match.end() + 1] != "过"
+    )
 
 
 _EVENT_NOUNS = frozenset({"meeting", "meetings", "mtg", "dinner", "lunch"})
@@ -2722,6 +2738,16 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
             if segment is None:
                 continue
             customer, found_contact = _split_cn(text, start, segment.end(), rx)
+            if (
+                customer is not None
+                and text.startswith("的", customer[1])
+                and _A_PLACE_ENDS.search(text, customer[0], customer[1])
+            ):  # "去苏州工业园区的德研自动化拜访": the company in that place
+                customer, found_contact = _split_cn(text, customer[1] + 1, segment.end(), rx)
+            if customer is not None and (
+                _A_DEED.search(text, *customer) or _WHAT_THEY_DO.match(text, customer[0])
+            ):
+                continue  # "去昆山陌拜了一家做注塑的": what the rep did there, what they do
         contact = contact or found_contact
         if customer is not None and not _generic(text, customer, rx):
             return customer, contact
@@ -3009,6 +3035,9 @@ _NOT_LEAD = frozenset(
 )  # fmt: skip
 
 
+_A_PLACE_ENDS = re.compile(r"(?:区|园|市|县|镇)$")
+_WHAT_THEY_DO = re.compile(r"[做搞干卖][\u4e00-\u9fff]{1,6}的")
+"""A company described, not named: "一家做注塑的"."""
 _A_DEED = re.compile(r"[了过](?:一|个|几|[\u4e00-\u9fff]?圈)|打了|去了|跑了")
 """A deed done, where a name would lead the message: "一早打了一圈陌生(电话)"."""
 
@@ -3040,6 +3069,8 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
             return None
         if _A_DEED.search(name) and not _ends_as_company(text, start, end, rx):
             return None  # "今天一早打了一圈陌生电话": what the rep did, not who
+        if name[0] in "去到" and not _ends_as_company(text, start, end, rx):
+            return None  # "去昆山陌拜了一家": where the rep went, a town
     else:
         words = name.split()
         if not 1 <= len(words) <= 4 or words[0].lower() in _NOT_LEAD:
@@ -3729,7 +3760,7 @@ def _nobody(name: str, rx: _Compiled) -> bool:
 
 _AFTER_CUSTOMER = re.compile(
     rf"(?:['’]s|的)?[ \t]*(?:[,，;；:：.。\-–—][ \t]*)?(?P<name>{_NAME_WORDS})"
-    r"(?=[ \t]+[a-z]|[ \t]*[,.;:!?，。；：！？]|[ \t]*$|[\u3400-\u9fff])"
+    r"(?=[ \t]+[a-z]|[ \t]*[,.;:!?，。；：！？+]|[ \t]*$|[\u3400-\u9fff])"
 )
 
 
