@@ -97,6 +97,10 @@ SETS = (
     "heldout36",
     "heldout37",
     "heldout38",
+    "heldout39",
+    "heldout40",
+    "heldout41",
+    "heldout42",
 )
 
 
