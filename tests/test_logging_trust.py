@@ -864,3 +864,25 @@ async def test_our_manager_who_approved_a_discount_is_no_contact(bot, ws):
         "星辰科技陈静刚来电话，卡在价格上，王经理批了最多再让5%。周五上午10点再打给她"
     )
     assert "王经理" not in r.text.splitlines()[0]
+
+
+async def test_a_company_sent_by_a_customer_is_not_that_customer(bot, ws):
+    """ "…吴经理的电话，是<known>那边介绍过来的" had logged the call to the customer who sent
+    them."""
+    await offered_to_create(
+        bot,
+        ws.li,
+        "刚接到常州恒力模具采购吴经理的电话，是Acme Ltd那边介绍过来的，想了解检测设备",
+        "常州恒力模具",
+    )
+
+
+async def test_a_budget_set_aside_and_nothing_quoted_change_no_deal(bot, ws):
+    """ "200k set aside … nothing quoted yet" had set the deal to 200k."""
+    r = await ws.li.send(
+        "Intro call with Wang Lei at Acme Ltd. They've got roughly 200k set aside for "
+        "licences next year, nothing quoted yet."
+    )
+    assert "💼" not in r.text
+    deal = await deal_of(bot, ws.ids["Acme ERP"])
+    assert (deal.amount_cents, deal.stage) == (30_000_000, "proposal")

@@ -2412,3 +2412,86 @@ def test_a_chinese_sentence_opening_with_a_day_to_come_plans_each_deed_in_it(tex
 )
 def test_the_person_met_not_the_boss_who_was_away(text, contact):
     assert parse(text, KNOWN).contact == contact
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        (
+            "Took over Marina Bay Dental Group from Sophie (she's left). Intro call today with "
+            "their practice mgr Rachel Lim",
+            "Marina Bay Dental Group",
+        ),
+        (
+            "刚接到常州恒力模具采购吴经理的电话，是星辰科技那边介绍过来的，想了解检测设备",
+            "常州恒力模具",
+        ),
+    ],
+)
+def test_the_customer_taken_over_or_referred_not_who_handed_it_over(text, customer):
+    assert parse(text, KNOWN).customer == customer
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("昨天在星辰科技跟马总谈了一下午，价格从65万压到58万，算正式进入谈判了", Decimal(580000)),
+        ("Acme Ltd quote revised from $64k to $58,500", Decimal(58500)),
+        ("Acme Ltd budget went from 50k to 80k", None),
+        (
+            "Intro call with Siti at Acme Ltd. They've got roughly S$200k set aside for licences "
+            "next year, nothing quoted yet.",
+            None,
+        ),
+    ],
+)
+def test_the_price_it_came_to_and_not_a_budget_set_aside(text, amount):
+    log = parse(text, KNOWN)
+    assert log.amount == amount
+    assert log.stage != "proposal"
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        (
+            "Acme Ltd - Michelle called, has to push tomorrow's meeting. New slot Mon 30 Nov, "
+            "3.30pm",
+            at(30, 15, 30),
+        ),
+        ("记一下：星辰科技的服务合同12月31号到期，下周五下午3点前把续约报价发给高经理", at(27, 15)),
+        ("Intro call with Acme Ltd, renewal due 15 Jan. Demo booked Tue 24th 2pm.", at(24, 14)),
+        (
+            "Wang from Acme Ltd rang - terminals down, got support to remote in, sorted in 30 min.",
+            None,
+        ),
+        ("call Acme Ltd back in 30 min", at(18, 10, 30)),
+    ],
+)
+def test_a_slot_given_up_a_contracts_end_and_time_taken_are_no_follow_up(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up
+
+
+def test_the_day_of_a_demo_moved_is_not_when_the_call_was():
+    log = parse(
+        "Rang Olivia at Acme Ltd to move Thursday's product demo. Now Tue 1 Dec, 11am.", KNOWN
+    )
+    assert (log.activity, log.activity_at, log.follow_up) == ("call", None, at(1, 11, month=12))
+
+
+@pytest.mark.parametrize(
+    ("text", "activity", "contact"),
+    [
+        ("quick catch up call w/ Emma Walker at Acme Ltd. nothing to sell", "call", "Emma Walker"),
+        (
+            "QBR with Helen Carter at Acme Ltd yesterday. Everyone happy.",
+            "meeting",
+            "Helen Carter",
+        ),
+        ("Acme Ltd QBR pushed to Thu 26th 2.30pm", None, None),
+        ("接手了老陈留下的客户星辰科技，今天第一次上门，设备部吴经理说用得还行", "visit", "吴经理"),
+    ],
+)
+def test_what_kind_of_call_and_who_was_in_it(text, activity, contact):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.contact) == (activity, contact)

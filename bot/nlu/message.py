@@ -573,6 +573,7 @@ class _Compiled:
             r"|(?P<mine>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?:['’]s)?\s*\((?i:my|our)\s[^)]{1,40}\)"
             rf"|(?P<lead>{person}|老板|领导|师傅)带(?:着)?我(?=去|到|过去|拜访|见|跑)"
             rf"|(?P<approver>{person})(?=批了|批准了?|特批|同意再?让|申请下来)"
+            rf"|(?:接手了?|接了)(?P<handed>[老小][\u3400-\u9fff]|{person})(?=留下|交接|手上|转)"
             rf"|(?:和|同|与)(?P<along>{person})(?=[^，。,；;]{{0,6}}?跟(?!进))"
             rf"|(?P<away>{person}|老板|老总|负责人)"
             r"(?=[^，。,;；!！他她\s]{0,4}?(?:没在|不在|出差|没来|请假|有事))"
@@ -866,7 +867,7 @@ def parse_log(
         customer = customers[0]  # in the order written
     return ParsedLog(
         activity=activity,
-        activity_at=_happened(dates, now) if activity else None,
+        activity_at=_happened(blanked, dates, now) if activity else None,
         task=task,
         reason=(
             _reason(text, blanked, stage_found, rx, [d.start for d in dates])
@@ -889,7 +890,7 @@ def parse_log(
 
 _NOT_MET_HINTS = (
     "一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见", "带我",
-    "带着我", "(my ", "(our ", "跟", "批", "同意让", "同意再让", "申请下来",
+    "带着我", "(my ", "(our ", "跟", "批", "同意让", "同意再让", "申请下来", "接",
 )  # fmt: skip
 """Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
@@ -909,7 +910,7 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
         named = {match[group] for match in found for group in groups if match[group] is not None}
         return [place.span() for name in named for place in re.finditer(re.escape(name), text)]
 
-    ours = everywhere(("cn", "en", "first", "ours", "mine", "lead", "approver", "along"))
+    ours = everywhere(("cn", "en", "first", "ours", "mine", "lead", "approver", "handed", "along"))
     return ours, everywhere(("away", "unseen"))
 
 
@@ -1189,6 +1190,7 @@ def _deal_money(
     amounts = find_amounts(text)
     budget = "udget" in text or "预算" in text
     said_up_to = 0  # "单价2块5 总共2.5万元": what came before the last amount is not this one's
+    changed_from: int | None = None  # where a deal's amount said it changed "to" the next
     for money in amounts:
         start, _ = _clause_of(money.start, clauses)
         _, end = _clause_of(money.end, clauses)  # "S$85,000 all in": past the amount's comma
@@ -1218,6 +1220,21 @@ def _deal_money(
             continue  # "they want 5% of contract value (~£11k)": a share of it, not the deal
         if _A_COMPANYS_SIZE.match(text, money.end):
             continue  # "they're a £30m ARR business": what they are, not the deal
+        glue = _CHANGED_TO.match(text, changed_from) if changed_from is not None else None
+        if glue is not None and glue.end() == money.start and money.amount <= MAX_AMOUNT:
+            return money  # "quote revised from $64k to $58,500": the deal's, as the first was
+        changed_from = None
+        if _CHANGED_TO.match(text, money.end) and money is not amounts[-1]:
+            # "价格从65万压到58万", "from $64k down to $58.5k": the one it became
+            cued = bool(
+                _PRICE_SAID.search(said)
+                or rx.deal_cue_before.search(before)
+                or rx.deal_cue_near.search(text, max(start, money.start - 32), money.start)
+            )
+            changed_from = money.end if cued else None
+            continue
+        if _SET_ASIDE.match(text, money.end):
+            continue  # "roughly S$200k set aside for licences": their budget, not our price
         if _NOT_BEFORE.search(said) or (budget and _BUDGET_BEFORE.search(text, start, money.start)):
             continue  # "报价是56万，不是65万"; "Budget for next year is 300k": not our price
         price = _PRICE_SAID.search(said)
@@ -1284,6 +1301,13 @@ _A_COMPANYS_SIZE = re.compile(
     r"[ \t]*(?i:ARR|revenue|turnover|a year in revenue)?[ \t]*(?i:business|company|firm|outfit)\b"
 )
 _NOT_BEFORE = re.compile(r"(?:不是|并非|\b(?i:not))[ \t]*$")
+_CHANGED_TO = re.compile(
+    r"[ \t]*(?:元|块)?[ \t]*"
+    r"(?:压到|降到|砍到|谈到|改到|调到|调整到|涨到|提到|降至|调至|变成|改成|->|→|=>"
+    r"|(?i:(?:down|up|reduced|lowered|dropped|cut)?[ \t]*to)\b)"
+    r"[ \t]*(?=[\d¥$£€一二三四五六七八九十两]|[A-Z]{1,3}\$)"
+)
+_SET_ASIDE = re.compile(r"[ \t]*(?i:set[ \t]+aside|earmarked|allocated|ring-?fenced)\b")
 _BUDGET_BEFORE = re.compile(
     r"(?:预算|\b(?i:budget))(?:(?![报价格单]|(?i:quote|price|our|we['’]re|we are))[^,.;，。；])*$"
 )
@@ -1499,7 +1523,9 @@ def _follow_up(
     real follow-up cue goes with it."""
     cued: list[_Date] = []
     firm: list[_Date] = []  # cued by words that only ever cue a follow-up
-    coming = [date for date in dates if _is_future(date, now, cue=True) and not _beaten(text, date)]
+    coming = [
+        date for date in dates if _is_future(date, now, cue=True) and not _no_step(text, date)
+    ]
     for date in coming:
         start, end = _clause_of(date.start, clauses)
         cues = [
@@ -1548,7 +1574,7 @@ def _follow_up(
     for date in dates:
         if not _is_future(date, now, cue=False) or _COARSE.search(text, date.start, date.end):
             continue
-        if _beaten(text, date):
+        if _no_step(text, date):
             continue
         if _theirs(text, _clause_of(date.start, clauses), date):
             continue
@@ -1572,8 +1598,41 @@ _MET_BEFORE = re.compile(
 before month end". Not "要赶在月底前签掉", still to be done."""
 
 
-def _beaten(text: str, date: _Date) -> bool:
-    return _MET_BEFORE.search(text, max(0, date.start - 64), date.start) is not None
+def _no_step(text: str, date: _Date) -> bool:
+    """Whether ``date`` is no follow-up however it reads: a deadline a deed already beat
+    (:data:`_MET_BEFORE`), the slot given up ("push tomorrow's meeting"), or when a
+    contract ends ("renewal due 15 Jan", "合同12月31号到期")."""
+    if _slot_given_up(text, date) or _ENDS_AFTER.match(text, date.end):
+        return True
+    window = max(0, date.start - 64)
+    if _ELAPSED.match(text, date.start) and _DONE_RIGHT_BEFORE.search(text, window, date.start):
+        return True  # "sorted in 30 min": how long it took
+    return (
+        _MET_BEFORE.search(text, window, date.start) is not None
+        or _ENDS_BEFORE.search(text, window, date.start) is not None
+    )
+
+
+def _slot_given_up(text: str, date: _Date) -> bool:
+    """ "has to push tomorrow's meeting", "to move Thursday's demo": the day of what is
+    moved, neither when the rep acted nor the next step."""
+    return text.startswith(("'s ", "’s "), date.end) and (
+        _MOVING.search(text, max(0, date.start - 24), date.start) is not None
+    )
+
+
+_MOVING = re.compile(
+    r"\b(?i:move|moving|moved|push|pushing|pushed|reschedul\w*|cancel\w*|postpon\w*|shift\w*"
+    r"|bring[ \t]+forward|change)\b[^.;!?\n]*$"
+)
+_ELAPSED = re.compile(r"(?i:in|within)[ \t]+\d+[ \t]*(?i:min|mins|minutes|hrs?|hours?)\b")
+_DONE_RIGHT_BEFORE = re.compile(r"\b(?i:[a-z]+ed|done|sorted)[ \t]+$")
+_ENDS_AFTER = re.compile(r"[ \t]*(?:到期|截止|过期|届满)")
+_ENDS_BEFORE = re.compile(
+    r"\b(?i:renewal|contract|licen[cs]es?|subscription|term|warranty|support|lease)"
+    r"(?:[ \t]+(?i:is|was))?[ \t]+(?i:due|expires|expiring|ends|ending|runs[ \t]+out|up)"
+    r"(?:[ \t]+(?i:on|in))?[ \t]+$"
+)
 
 
 _REP_SAYS = re.compile(r"我(?!们)|\b(?:I|I'll|I will|I'm|we'll|we will)\b")
@@ -1794,6 +1853,7 @@ def _activity(
             _is_plan(masked, clause, match.start(), future, rx, match.end())
             or (future and _is_imperative(masked, clause, match, future))
             or (future and _planned_in_its_sentence(masked, match, future))
+            or _MOVED_AFTER.match(masked, match.end()) is not None  # "Globex QBR pushed to Thu"
         ):
             planned = True
             continue
@@ -1810,6 +1870,12 @@ def _activity(
     if headed and future and not planned:  # "记一下：明天上午10点半去…见刘总": a note to do
         return None, True
     return ("note" if headed and not planned else None), planned
+
+
+_MOVED_AFTER = re.compile(
+    r"[ \t]+(?:(?:has|have|was|is|got|been)[ \t]+)*"
+    r"(?i:pushed|moved|rescheduled|postponed|bumped|shifted)[ \t]+(?i:to|till|until|back)\b"
+)
 
 
 def _planned_in_its_sentence(text: str, match: re.Match[str], future: list[int]) -> bool:
@@ -1964,10 +2030,11 @@ def _is_to_do(text: str, rx: _Compiled) -> bool:
     return rx.to_do.search(text) is not None
 
 
-def _happened(dates: list[_Date], now: datetime) -> datetime | None:
-    """When the activity happened, when a past day is named ("昨天拜访了", "last Friday")."""
+def _happened(text: str, dates: list[_Date], now: datetime) -> datetime | None:
+    """When the activity happened, when a past day is named ("昨天拜访了", "last Friday"); not
+    the day of what was moved ("to move Thursday's demo")."""
     for date in dates:
-        if date.at.date() < now.date():
+        if date.at.date() < now.date() and not _slot_given_up(text, date):
             return date.at if date.has_time else date.at.replace(hour=now.hour, minute=now.minute)
     return None
 
@@ -2233,9 +2300,12 @@ def _customer(
                 return text[run[0] : run[1]], run, person
             if person is None and run is not None and _a_name(text, run, names, rx):
                 person = run
-            if person is not None and (person[1] <= span[0] or person[0] >= span[1]):
+            if _referrer_only(text, span):
+                pass  # "…吴经理的电话，是华夏纺织那边介绍过来的": not theirs; the new one is
+            elif person is not None and (person[1] <= span[0] or person[0] >= span[1]):
                 return hit[0], span, person
-            return hit[0], span, None
+            else:
+                return hit[0], span, None
     customer = _customer_by_referrer(text, rx)  # "New client: Harbour Point Logistics, …"
     if customer is None:
         customer = _customer_by_outcome(text, rx)  # "Lost Harborview Hotels 👎 spoke to Grace"
@@ -2433,7 +2503,7 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
     whole = _match_known(written, names, rx)
     if whole is not None and whole[1] == (0, len(written)):
         return False  # the verb names a known one too
-    if _REFERRED_BY.search(text, max(0, known[0] - 48), known[0]) is not None:
+    if _referrer_only(text, known):
         return True  # "… at Ashford Cold Storage (referred by Wessex)": who sent them
     if _a_name(text, run, names, rx) and not _gone_into(text, run[0], rx):
         return False
@@ -2450,6 +2520,18 @@ _REFERRED_BY = re.compile(
     r"\b(?i:referred by|referral from|introduced by|intro'?d by|intro from|recommended by"
     r"|thanks to)[ \t]+(?:(?i:the)[ \t]+|(?:[\w.'-]+[ \t]+){1,3}(?i:at|@|from|frm|of)[ \t]+)?$"
 )
+
+
+def _referrer_only(text: str, known: Span) -> bool:
+    """Whether the known name at ``known`` is said as who sent the customer: "(referred by
+    Wessex)", "intro'd by ravi @ initech", "是华夏纺织那边介绍过来的"."""
+    return (
+        _REFERRED_BY.search(text, max(0, known[0] - 48), known[0]) is not None
+        or _CN_REFERRED_AFTER.match(text, known[1]) is not None
+    )
+
+
+_CN_REFERRED_AFTER = re.compile(r"(?:那边|那里|那儿|的[\u4e00-\u9fff]{1,3})?(?:介绍|推荐|引荐)")
 _JOINED_BEFORE = re.compile(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
 
 
@@ -3179,10 +3261,8 @@ def _english_run(text: str, start: int, rx: _Compiled) -> tuple[Span | None, Spa
         )
     ):  # "Wang from Acme", "Kelvin Ong of Sentosa Leisure" (not "Bank of China")
         company, _ = _capitalised_run(text, tokens, i + 1, rx)
-        if company is not None and (
-            _word(text, tokens[i]) != "of" or rx.generic_or_legal.search(text, *run) is None
-        ):
-            return company, run
+        if company is not None and rx.generic_or_legal.search(text, *run) is None:
+            return company, run  # not "Took over Marina Bay Dental Group from Sophie"
     titled = _TITLE_OF_A_PLACE.match(text, run[1])
     if titled is not None:  # "met Grace, founder of Redfern Pharma": she is theirs
         company, _ = _capitalised_run(text, _english_tokens(text, titled.end()), 0, rx)
