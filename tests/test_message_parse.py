@@ -2495,3 +2495,34 @@ def test_the_day_of_a_demo_moved_is_not_when_the_call_was():
 def test_what_kind_of_call_and_who_was_in_it(text, activity, contact):
     log = parse(text, KNOWN)
     assert (log.activity, log.contact) == (activity, contact)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "contact"),
+    [
+        (
+            "Andrew Hughes just rang - Acme Ltd have signed the spare parts framework, £48,000 "
+            "over two years 🎉",
+            "won",
+            "Andrew Hughes",
+        ),
+        ("Acme Ltd have signed the NDA, demo next week", None, None),
+    ],
+)
+def test_a_customer_that_has_signed_is_won_but_not_for_an_nda(text, stage, contact):
+    log = parse(text, KNOWN)
+    assert (log.stage, log.contact) == (stage, contact)
+
+
+def test_a_kickoff_call_booked_after_a_win_is_not_a_call_had():
+    log = parse(
+        "Acme Ltd renewal done - Sarah signed this morning, £48,300 for 2027. Kickoff call w/ "
+        "their ops team Tue 1 Dec 10am",
+        KNOWN,
+    )
+    assert (log.activity, log.follow_up) == (None, at(1, 10, month=12))
+
+
+def test_a_full_name_with_their_company_in_brackets():
+    log = parse("Lunch w/ Tan Kok Meng (Sentosa Leisure Holdings) yday - old reseller customer")
+    assert (log.customer, log.contact) == ("Sentosa Leisure Holdings", "Tan Kok Meng")

@@ -2001,6 +2001,8 @@ def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[i
     Man @ Kowloon Elec - their board meets mon 23rd" is a call had: "call w" is one only
     with a date in its own phrase ("call w Bob tmr 3pm")."""
     word = _norm(match.group())
+    if _BOOKED_BEFORE.search(text, clause[0], match.start()):
+        return any(match.end() < start < clause[1] for start in future)  # "kickoff call w/ …"
     if word in _BOOKED_NOUNS:
         return any(0 < start - match.end() <= _DATED_RIGHT_AFTER for start in future)
     if word in _GOING_FORMS:
@@ -2010,8 +2012,6 @@ def _is_imperative(text: str, clause: Span, match: re.Match[str], future: list[i
     if any(0 < start - match.end() <= _DATED_RIGHT_AFTER for start in future):
         return True  # "kickoff call next Wed 2pm", "mtg tmrw 2:30pm": one booked, not had
     before = text[clause[0] : match.start()]
-    if _BOOKED_BEFORE.search(before):  # "kickoff call w michelle tan mon 23rd 11am"
-        return any(match.end() < start < clause[1] for start in future)
     if before.strip() and _TO_VERB.search(before) is None:
         return False
     stop = _SENTENCE_END.search(text, match.end())
@@ -2815,6 +2815,15 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
                 # Insurance": a person, whose company may follow
                 contact = contact or customer
                 continue
+            if (
+                customer
+                and role
+                and _FULL_NAME.fullmatch(text, *customer)
+                and rx.generic_or_legal.search(text, *customer) is None
+                and (company := _COMPANY_IN_BRACKETS.match(text, customer[1])) is not None
+                and rx.generic_or_legal.search(company.group("name"))
+            ):  # "Lunch w/ Tan Kok Meng (Sentosa Leisure Holdings)": him, and his company
+                return company.span("name"), customer
         else:
             segment = _CN_SEGMENT.match(text, start, end)
             if segment is None:
@@ -3191,6 +3200,9 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
 
 
 _SPACED_DASH = re.compile(r"[ \t]+[-–—]+[ \t]+")
+_COMPANY_IN_BRACKETS = re.compile(
+    r"[ \t]*[(（](?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[)）]"
+)
 _ROLE_IN_BRACKETS = re.compile(r"[ \t]*[(（][^)）]{1,40}[)）]")
 _AT_THEIR_COMPANY = re.compile(
     r"(?:[ \t]*[(（][^)）]{1,40}[)）])?[ \t]+(?:at|from|of|@)[ \t]+(?=[A-Z])"
@@ -3724,7 +3736,8 @@ def _lowercase_names(text: str, rx: _Compiled) -> Iterator[Span]:
 
 
 _NAME_SAYS = re.compile(
-    rf"(?<![\w'’])(?P<name>{_NAME_WORDS})[ \t]+(?:says|said|told (?:me|us)|mentioned|confirmed"
+    rf"(?<![\w'’])(?P<name>{_NAME_WORDS})[ \t]+(?:just[ \t]+)?"
+    r"(?:says|said|told (?:me|us)|mentioned|confirmed"
     r"|reckons|thinks|(?:emailed|called|rang|phoned|replied|messaged|texted|whatsapped)\b"
     r"(?![ \t]+[A-Z]))\b"
     rf"|\b(?i:demoed|demo'd|presented|pitched)\b[^.;\n]{{0,40}}?\bto[ \t]+(?P<shown>{_NAME_WORDS})"
