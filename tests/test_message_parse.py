@@ -2526,3 +2526,16 @@ def test_a_kickoff_call_booked_after_a_win_is_not_a_call_had():
 def test_a_full_name_with_their_company_in_brackets():
     log = parse("Lunch w/ Tan Kok Meng (Sentosa Leisure Holdings) yday - old reseller customer")
     assert (log.customer, log.contact) == ("Sentosa Leisure Holdings", "Tan Kok Meng")
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("called Nobody Trading 12, asked for a brochure", "Nobody Trading"),
+        ("called All Seasons Hotel, asked for a brochure", "All Seasons Hotel"),
+    ],
+)
+def test_a_company_named_with_a_word_that_names_nobody_alone(text, customer):
+    """ "Everyone" and "Both" open sentences and name no one; "Nobody Trading" and "All
+    Seasons Hotel" are still companies."""
+    assert parse(text).customer == customer

@@ -1521,11 +1521,10 @@ def _follow_up(
     that is the rep's own next step: not what the customer will do ("他说预算要下个月才批",
     "they need until next month"), and not a vague month or year ("下个月再谈") unless a
     real follow-up cue goes with it."""
+    dates = [date for date in dates if date.at < now or not _no_step(text, date)]
     cued: list[_Date] = []
     firm: list[_Date] = []  # cued by words that only ever cue a follow-up
-    coming = [
-        date for date in dates if _is_future(date, now, cue=True) and not _no_step(text, date)
-    ]
+    coming = [date for date in dates if _is_future(date, now, cue=True)]
     for date in coming:
         start, end = _clause_of(date.start, clauses)
         cues = [
@@ -1574,8 +1573,6 @@ def _follow_up(
     for date in dates:
         if not _is_future(date, now, cue=False) or _COARSE.search(text, date.start, date.end):
             continue
-        if _no_step(text, date):
-            continue
         if _theirs(text, _clause_of(date.start, clauses), date):
             continue
         if not date.day_said and (
@@ -1607,9 +1604,13 @@ def _no_step(text: str, date: _Date) -> bool:
     window = max(0, date.start - 64)
     if _ELAPSED.match(text, date.start) and _DONE_RIGHT_BEFORE.search(text, window, date.start):
         return True  # "sorted in 30 min": how long it took
-    return (
+    said = text[window : date.start].lower()  # substring tests first: cheaper (issue 20)
+    if ("before" in said or "ahead of" in said or "in time for" in said or "赶" in said) and (
         _MET_BEFORE.search(text, window, date.start) is not None
-        or _ENDS_BEFORE.search(text, window, date.start) is not None
+    ):
+        return True
+    return ("due" in said or "expir" in said or "end" in said or "runs" in said) and (
+        _ENDS_BEFORE.search(text, window, date.start) is not None
     )
 
 
@@ -1630,7 +1631,7 @@ _DONE_RIGHT_BEFORE = re.compile(r"\b(?i:[a-z]+ed|done|sorted)[ \t]+$")
 _ENDS_AFTER = re.compile(r"[ \t]*(?:到期|截止|过期|届满)")
 _ENDS_BEFORE = re.compile(
     r"\b(?i:renewal|contract|licen[cs]es?|subscription|term|warranty|support|lease)"
-    r"(?:[ \t]+(?i:is|was))?[ \t]+(?i:due|expires|expiring|ends|ending|runs[ \t]+out|up)"
+    r"(?:[ \t]+(?i:is|was))?[ \t]+(?i:due|expires|expiring|ends|ending|runs[ \t]+out)"
     r"(?:[ \t]+(?i:on|in))?[ \t]+$"
 )
 
@@ -2266,6 +2267,9 @@ def _asked(text: str, start: int, position: int, stop: int) -> bool:
     回签了没", "签了吗？", "ask if they've signed"."""
     if _ASKED_AFTER.match(text, stop) is not None:
         return True
+    said = text[start:position]
+    if "问" not in said and "if" not in said and "whether" not in said:
+        return False  # substring tests, cheaper than the expression's scan (issue 20)
     return _ASKED_BEFORE.search(text, start, position) is not None
 
 
@@ -2525,10 +2529,16 @@ _REFERRED_BY = re.compile(
 def _referrer_only(text: str, known: Span) -> bool:
     """Whether the known name at ``known`` is said as who sent the customer: "(referred by
     Wessex)", "intro'd by ravi @ initech", "是华夏纺织那边介绍过来的"."""
+    if not any(hint in text for hint in _REFERRAL_HINTS):
+        return False  # substring tests, cheaper than the expressions' scans (issue 20)
     return (
         _REFERRED_BY.search(text, max(0, known[0] - 48), known[0]) is not None
         or _CN_REFERRED_AFTER.match(text, known[1]) is not None
     )
+
+
+_REFERRAL_HINTS = ("eferr", "ntro", "ecommended", "hanks to", "介绍", "推荐", "引荐")
+"""Every reading of :data:`_REFERRED_BY` or :data:`_CN_REFERRED_AFTER` holds one of these."""
 
 
 _CN_REFERRED_AFTER = re.compile(r"(?:那边|那里|那儿|的[\u4e00-\u9fff]{1,3})?(?:介绍|推荐|引荐)")
@@ -3708,16 +3718,31 @@ kelvin ong their new facilities mgr", "got thru to aaron lim (ops mgr)"), or ope
 message before their company ("ho ka man frm blue harbour called")."""
 
 
-_LOWERCASE_LINKS = (" @", "(", "+", " at ", " frm ", " from ", " of ", " and ", " their ", " re ",
-                    "mr", "ms", "dr")  # fmt: skip
-"""What one of :data:`_LOWERCASE_NAME`'s readings holds: a link after the name (a comma
-only after "mr", "ms" or "dr" and a name, which the list holds too)."""
+def _a_place_for_a_lowercase_name(text: str) -> bool:
+    """Whether the text holds what one of :data:`_LOWERCASE_NAME`'s readings does: a link after
+    the name (a comma only after "mr", "ms" or "dr" and a name, which this tests for too).
+    Substring tests, cheaper than the expression's scan (issue 20)."""
+    return (
+        " @" in text
+        or "(" in text
+        or "+" in text
+        or " at " in text
+        or " frm " in text
+        or " from " in text
+        or " of " in text
+        or " and " in text
+        or " their " in text
+        or " re " in text
+        or "mr" in text
+        or "ms" in text
+        or "dr" in text
+    )
 
 
 def _lowercase_names(text: str, rx: _Compiled) -> Iterator[Span]:
     """The names of :data:`_LOWERCASE_NAME`, none of whose words is one that is never a name
     (``contact.lowercase_words``: "call w the team @ Camden")."""
-    if not any(link in text for link in _LOWERCASE_LINKS):
+    if not _a_place_for_a_lowercase_name(text):
         return  # no place for one: a substring test is cheaper than the scan (issue 20)
     position = 0
     while (match := _LOWERCASE_NAME.search(text, position)) is not None:
