@@ -101,6 +101,9 @@ SETS = (
     "heldout40",
     "heldout41",
     "heldout42",
+    "heldout43",
+    "heldout44",
+    "heldout45",
 )
 
 
