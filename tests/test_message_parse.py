@@ -2539,3 +2539,61 @@ def test_a_company_named_with_a_word_that_names_nobody_alone(text, customer):
     """ "Everyone" and "Both" open sentences and name no one; "Nobody Trading" and "All
     Seasons Hotel" are still companies."""
     assert parse(text).customer == customer
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        (
+            "WhatsApp w/ Mr Rajesh from Klang Valley Cold Storage, he got my number from Acme "
+            "Ltd. Wants a demo - booked Thu 26 Nov 3pm",
+            "Klang Valley Cold Storage",
+        ),
+        ("星辰科技何经理介绍了苏州恒通精密的朱总，今天微信上加了好友聊了几句", "苏州恒通精密"),
+        ("展会上加的那个青岛海顺冷链的物流总监郑总，今天电话聊了半小时", "青岛海顺冷链"),
+        ("扬州晨光印务那个印刷线的单子谈不拢", "扬州晨光印务"),
+    ],
+)
+def test_who_sent_them_and_where_they_were_met_are_not_the_customer(text, customer):
+    assert parse(text, KNOWN).customer == customer
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up", "activity"),
+    [
+        ("周一给星辰科技刘经理打了电话 他说今年预算用完了 项目先放放 明年再说", None, "call"),
+        (
+            "Phoned Richard at Acme Ltd on Fri - their invoice query was a wrong PO ref, "
+            "reissued. All sorted, no further action.",
+            None,
+            "call",
+        ),
+        (
+            "Zoom booked with Acme Ltd tonight 9pm (Laura + their CTO) to go through the renewal",
+            at(18, 21),
+            None,
+        ),
+    ],
+)
+def test_a_call_made_on_monday_and_a_zoom_booked_for_tonight(text, follow_up, activity):
+    log = parse(text, KNOWN)
+    assert (log.follow_up, log.activity) == (follow_up, activity)
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("昨天下午和小陈跑了星辰科技、华信两家，都是例行回访", None),
+        (
+            "刚从星辰科技出来，和技术部小刘一起给他们做了现场演示，对方技术总监杨总带了两个工程师参加",
+            "杨总",
+        ),
+    ],
+)
+def test_a_colleague_who_came_along_is_not_the_contact(text, contact):
+    assert parse(text, [*KNOWN, "华信"]).contact == contact
+
+
+def test_a_price_that_came_down_with_le():
+    log = parse("昨晚给星辰科技何总发了邮件，ERP升级的报价从95万降到了88万元，等他回复", KNOWN)
+    assert log.amount == Decimal(880000)

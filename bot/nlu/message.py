@@ -565,7 +565,7 @@ class _Compiled:
         return re.compile(
             r"(?:和|跟|同|与)(?:[\u3400-\u9fff]{1,4}?(?:部|组|中心)的?"
             r"|我们(?:这边|公司|部门|团队)?的?|售前|售后|同事|技术|销售|商务|工程师|产品)?"
-            r"(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加)"
+            r"(?P<cn>[\u3400-\u9fff]{1,3})一起(?=去|到|过去|拜访|见|接待|出差|参加|给|跑)"
             r"|\b(?i:went|came|go|going|drove)\s+with\s+(?P<en>[A-Z][a-z]+)(?=\s+to\b)"
             r"|\b(?i:with|w/?|along with)\s+(?P<ours>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+from\s+"
             r"(?i:our\b|the\s+\w+\s+team\b|pre-?sales\b|tech(?:nical)?\s+team\b|solutions\b)"
@@ -574,6 +574,7 @@ class _Compiled:
             rf"|(?P<lead>{person}|老板|领导|师傅)带(?:着)?我(?=去|到|过去|拜访|见|跑)"
             rf"|(?P<approver>{person})(?=批了|批准了?|特批|同意再?让|申请下来)"
             rf"|(?:接手了?|接了)(?P<handed>[老小][\u3400-\u9fff]|{person})(?=留下|交接|手上|转)"
+            r"|(?:和|跟|同)(?P<ran>[老小][\u3400-\u9fff])(?=跑了|去了)"
             rf"|(?:和|同|与)(?P<along>{person})(?=[^，。,；;]{{0,6}}?跟(?!进))"
             rf"|(?P<away>{person}|老板|老总|负责人)"
             r"(?=[^，。,;；!！他她\s]{0,4}?(?:没在|不在|出差|没来|请假|有事))"
@@ -890,7 +891,7 @@ def parse_log(
 
 _NOT_MET_HINTS = (
     "一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见", "带我",
-    "带着我", "(my ", "(our ", "跟", "批", "同意让", "同意再让", "申请下来", "接",
+    "带着我", "(my ", "(our ", "跟", "批", "同意让", "同意再让", "申请下来", "接", "跑了", "去了",
 )  # fmt: skip
 """Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
@@ -910,7 +911,9 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
         named = {match[group] for match in found for group in groups if match[group] is not None}
         return [place.span() for name in named for place in re.finditer(re.escape(name), text)]
 
-    ours = everywhere(("cn", "en", "first", "ours", "mine", "lead", "approver", "handed", "along"))
+    ours = everywhere(
+        ("cn", "en", "first", "ours", "mine", "lead", "approver", "handed", "ran", "along")
+    )
     return ours, everywhere(("away", "unseen"))
 
 
@@ -1006,7 +1009,8 @@ _PAST_VERB = re.compile(
 _HAD_BEFORE = re.compile(r"\b(?:had|did|held|attended)[ \t]+(?:an?[ \t]+|the[ \t]+)?$", re.I)
 """ "had mtg w/ Oliver Green Mon": the activity happened, though its word has no tense."""
 _HELD = re.compile(
-    r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访)了|[去来跑]了[一1]?趟"
+    r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访|打|通|发|回)了"
+    r"|[去来跑]了[一1]?趟"
 )
 """"周一在蓝海物流开的评审会", "周五来的电话", "周一去东方精密做了培训": what was held
 then, so the day is behind us."""
@@ -1303,7 +1307,7 @@ _A_COMPANYS_SIZE = re.compile(
 _NOT_BEFORE = re.compile(r"(?:不是|并非|\b(?i:not))[ \t]*$")
 _CHANGED_TO = re.compile(
     r"[ \t]*(?:元|块)?[ \t]*"
-    r"(?:压到|降到|砍到|谈到|改到|调到|调整到|涨到|提到|降至|调至|变成|改成|->|→|=>"
+    r"(?:(?:压到|降到|砍到|谈到|改到|调到|调整到|涨到|提到|降至|调至|变成|改成)了?|->|→|=>"
     r"|(?i:(?:down|up|reduced|lowered|dropped|cut)?[ \t]*to)\b)"
     r"[ \t]*(?=[\d¥$£€一二三四五六七八九十两]|[A-Z]{1,3}\$)"
 )
@@ -1664,6 +1668,7 @@ def _with_its_time(follow: _Date | None, dates: list[_Date]) -> _Date | None:
 _NO_NEXT_STEP = re.compile(
     r"[Nn](?:o (?:next steps?|follow[- ]?up|f/u|action (?:needed|required))"
     r"|othing (?:for me )?to (?:do|chase|follow up)|o new date(?: set)?(?: yet)?"
+    r"|o further action(?: needed| required)?"
     r"|o date yet|ot rescheduled(?: yet)?)\b|\b(?i:(?:new |the )?(?:date|time|day)s?"
     r"(?: is| still)? (?:TBC|TBD|to be confirmed))\b"
     r"|暂无下一步|没有下一步|不用跟进|暂不跟进|先不跟进|无需跟进|时间待定|另约时间|改期待定"
@@ -1855,6 +1860,7 @@ def _activity(
             or (future and _is_imperative(masked, clause, match, future))
             or (future and _planned_in_its_sentence(masked, match, future))
             or _MOVED_AFTER.match(masked, match.end()) is not None  # "Globex QBR pushed to Thu"
+            or (future and _BOOKED_AFTER.match(masked, match.end()) is not None)
         ):
             planned = True
             continue
@@ -1877,6 +1883,13 @@ _MOVED_AFTER = re.compile(
     r"[ \t]+(?:(?:has|have|was|is|got|been)[ \t]+)*"
     r"(?i:pushed|moved|rescheduled|postponed|bumped|shifted)[ \t]+(?i:to|till|until|back)\b"
 )
+
+
+_BOOKED_AFTER = re.compile(
+    r"[ \t]+(?i:booked|scheduled|set[ \t]+up|pencill?ed(?:[ \t]+in)?|arranged|lined[ \t]+up)\b"
+)
+"""After a word for an activity, with a day to come said: "Zoom booked with Thames Analytics
+tonight 9pm" is one to hold."""
 
 
 def _planned_in_its_sentence(text: str, match: re.Match[str], future: list[int]) -> bool:
@@ -2461,12 +2474,20 @@ def _trimmed(text: str, span: Span, rx: _Compiled) -> Span:
     while end > start and text[end - 1] in "'’":
         end -= 1  # "Harbourveiw Hotels' GM": the possessive's mark is not the name's
     if _CJK.match(text, start):
+        that = _THAT_ONE.search(text, start, end)
+        if (
+            that is not None
+            and _ends_as_company(text, that.end(), end, rx)
+            and not _ends_as_company(text, start, that.start(), rx)  # "扬州晨光印务那个印刷线"
+        ):
+            start = that.end()  # "展会上加的那个青岛海顺冷链": the company, not where it was met
         of = _OF_THEIRS.search(text, start + 2, end)
         if of is not None and (of.group() == "的" or _ends_as_company(text, start, of.start(), rx)):
             end = of.start()  # "给杭州启明星生物的采购吴总打电话", "扬州晨光印务那个印刷线的单子"
     return start, end
 
 
+_THAT_ONE = re.compile("的?(?:那个|这个|那家|这家)")
 _ABBREVIATED_END = re.compile(
     r"(?:\b(?i:co|ltd|inc|corp|bhd|pte|plc|llc|intl|mfg|bros|assn|dept)|\b[A-Z]|\.[A-Za-z])\.$"
 )
@@ -2501,14 +2522,14 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
     earlier at ``run``: that company is not known (nor a person's name, unless a verb of
     going there names it: "walked into Lion City Bakeries"), and no verb names the known one
     ("after my Camden call got pushed", "found us via the Thames case study")."""
+    if _referrer_only(text, known):
+        return True  # "… at Ashford Cold Storage (referred by Wessex)": who sent them
     if run[1] > known[0]:
         return False
     written = text[run[0] : run[1]]
     whole = _match_known(written, names, rx)
     if whole is not None and whole[1] == (0, len(written)):
         return False  # the verb names a known one too
-    if _referrer_only(text, known):
-        return True  # "… at Ashford Cold Storage (referred by Wessex)": who sent them
     if _a_name(text, run, names, rx) and not _gone_into(text, run[0], rx):
         return False
     before = text[max(0, known[0] - 24) : known[0]]
@@ -2522,7 +2543,9 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
 _AT_A_COMPANY = re.compile(r"(?:\b(?:at|from|of|with|w/?|for)|@|的)\s*$", re.IGNORECASE)
 _REFERRED_BY = re.compile(
     r"\b(?i:referred by|referral from|introduced by|intro'?d by|intro from|recommended by"
-    r"|thanks to)[ \t]+(?:(?i:the)[ \t]+|(?:[\w.'-]+[ \t]+){1,3}(?i:at|@|from|frm|of)[ \t]+)?$"
+    r"|thanks to|got (?:my|our) (?:number|details|contact|name|card) from"
+    r"|heard (?:about|of) us (?:from|through|via))[ \t]+"
+    r"(?:(?i:the)[ \t]+|(?:[\w.'-]+[ \t]+){1,3}(?i:at|@|from|frm|of)[ \t]+)?$"
 )
 
 
@@ -2537,11 +2560,15 @@ def _referrer_only(text: str, known: Span) -> bool:
     )
 
 
-_REFERRAL_HINTS = ("eferr", "ntro", "ecommended", "hanks to", "介绍", "推荐", "引荐")
+_REFERRAL_HINTS = ("eferr", "ntro", "ecommended", "hanks to", " from", "介绍", "推荐", "引荐")
 """Every reading of :data:`_REFERRED_BY` or :data:`_CN_REFERRED_AFTER` holds one of these."""
 
 
-_CN_REFERRED_AFTER = re.compile(r"(?:那边|那里|那儿|的[\u4e00-\u9fff]{1,3})?(?:介绍|推荐|引荐)")
+_CN_REFERRED_AFTER = re.compile(
+    r"(?:[\u4e00-\u9fff]{0,4}?"  # the rest of a short form: "东方" written as "东方精密"
+    r"(?:那边|那里|那儿|的[\u4e00-\u9fff]{1,3}|[\u4e00-\u9fff]{1,2}(?:总|经理|主任|工|姐|哥)))?"
+    r"(?:介绍|推荐|引荐)"
+)
 _JOINED_BEFORE = re.compile(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
 
 
@@ -2846,7 +2873,9 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
             ):  # "去苏州工业园区的德研自动化拜访": the company in that place
                 customer, found_contact = _split_cn(text, customer[1] + 1, segment.end(), rx)
             if customer is not None and (
-                _A_DEED.search(text, *customer) or _WHAT_THEY_DO.match(text, customer[0])
+                _A_DEED.search(text, *customer)
+                or _WHAT_THEY_DO.match(text, customer[0])
+                or text.startswith(_CN_PRONOUNS, customer[0])  # "去他们那边看看"
             ):
                 continue  # "去昆山陌拜了一家做注塑的": what the rep did there, what they do
         contact = contact or found_contact
@@ -3136,6 +3165,7 @@ _NOT_LEAD = frozenset(
 )  # fmt: skip
 
 
+_CN_PRONOUNS = ("他们", "她们", "我们", "你们", "咱们", "他", "她")
 _A_PLACE_ENDS = re.compile(r"(?:区|园|市|县|镇)$")
 _WHAT_THEY_DO = re.compile(r"[做搞干卖][\u4e00-\u9fff]{1,6}的")
 """A company described, not named: "一家做注塑的"."""
