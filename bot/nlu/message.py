@@ -1632,6 +1632,7 @@ _MOVING = re.compile(
 )
 _ELAPSED = re.compile(r"(?i:in|within)[ \t]+\d+[ \t]*(?i:min|mins|minutes|hrs?|hours?)\b")
 _DONE_RIGHT_BEFORE = re.compile(r"\b(?i:[a-z]+ed|done|sorted)[ \t]+$")
+"""Before :data:`_ELAPSED`, a deed done: "sorted in 30 min" is how long it took."""
 _ENDS_AFTER = re.compile(r"[ \t]*(?:到期|截止|过期|届满)")
 _ENDS_BEFORE = re.compile(
     r"\b(?i:renewal|contract|licen[cs]es?|subscription|term|warranty|support|lease)"
@@ -1906,6 +1907,7 @@ def _planned_in_its_sentence(text: str, match: re.Match[str], future: list[int])
 
 
 _EVENT_NOUNS = frozenset({"meeting", "meetings", "mtg", "dinner", "lunch"})
+"""Words for an event that may be someone else's: "til their jan meeting"."""
 _THEIR_EVENT = re.compile(
     r"\b(?i:their|his|her|its|(?:the[ \t]+)?board['’]s)[ \t]+(?:[\w-]+[ \t]+){0,2}$"
 )
@@ -2267,6 +2269,8 @@ def _stage_at(
 
 
 _DUE_GLUE = re.compile(r"[ \t]*(?:(?:[\w/]+[ \t]+){0,3}?(?i:by|on|before)[ \t]+)?")
+"""Between an English stage word and a day to come after it: "Quote out by Fri", "revised
+terms to them by fri": the deed is still to be done."""
 _ASKED_AFTER = re.compile(r"了?(?:吗|么|没有?|与否)(?=$|[？?，,。.；;！!\s])|[ \t]*[？?]")
 _ASKED_BEFORE = re.compile(
     r"(?<![没疑学顾访提追询])问(?!题)(?:一下|一问|下|问)?[^，,。；;！!？?了\s]{0,16}$"
