@@ -2597,3 +2597,27 @@ def test_a_colleague_who_came_along_is_not_the_contact(text, contact):
 def test_a_price_that_came_down_with_le():
     log = parse("昨晚给星辰科技何总发了邮件，ERP升级的报价从95万降到了88万元，等他回复", KNOWN)
     assert log.amount == Decimal(880000)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("Cold called Acme Ltd, got through to Marcus. Adding as a lead.", "lead"),
+        ("Visited Acme Ltd yesterday. Added them as a lead. Case studies by Fri.", "lead"),
+        ("Emailed Acme Ltd the formal quote, HK$780k — deal now at proposal.", "proposal"),
+        ("Acme Ltd revised renewal S$18,750 sent over, marked proposal. f/u next Wed", "proposal"),
+        ("星辰科技李主任把预算和时间表都确认了，可以转有效商机了", "qualified"),
+        ("星辰科技MES项目 报价调到138万 已经在谈判阶段了 周五再确认", "negotiation"),
+    ],
+)
+def test_more_ways_a_stage_is_said(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+def test_a_slot_the_rep_pencilled_in_is_their_step():
+    log = parse(
+        "Rang Kelvin at Acme Ltd re the new terminals. He wants a site survey first - "
+        "pencilled in Mon 30 Nov, 10am.",
+        KNOWN,
+    )
+    assert log.follow_up == at(30, 10)

@@ -1774,7 +1774,7 @@ _THEIRS = re.compile(
 )
 _MINE = re.compile(
     r"(?<![选找比])我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
-    r"(?i:\b(?:me|us|we|we'll|we're|let's|to meet"
+    r"(?i:\b(?:me|us|we|we'll|we're|let's|to meet|pencill?ed in|booked in"
     r"|(?:a|the|POC) (?:call|meeting|demo|visit|kickoff|kick-off))\b)|\bI\b|\bI'[lm]"
 )
 """The rep is in it: their date is an appointment ("王经理说下周二下午3点再谈")."""
