@@ -373,10 +373,16 @@ _EN_NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "f
 def _nth_weekday(month_start: date, weekday: int, nth: int) -> date | None:
     """The month's ``nth`` such weekday (-1: its last), or None when it has no such one."""
     if nth == -1:
-        last = _add_months(month_start, 1) - timedelta(days=1)
+        last = _month_end(month_start)
         return last - timedelta(days=(last.weekday() - weekday) % 7)
     found = month_start + timedelta(days=(weekday - month_start.weekday()) % 7 + 7 * (nth - 1))
     return found if found.month == month_start.month else None
+
+
+def _coming_month(today: date, month: int) -> date:
+    """The 1st of ``month`` this year, or next year's once this year's has gone by: "mid-Dec",
+    "first monday of jan", "1月第一个周一" said in November."""
+    return date(today.year if month >= today.month else today.year + 1, month, 1)
 
 
 def _add_months(day: date, months: int) -> date:
@@ -558,8 +564,7 @@ def _cn_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
             month = _cn_int(m["cnthm"])
             if month is None or not 1 <= month <= 12:
                 return None
-            year = today.year if month >= today.month else today.year + 1
-            month_start = date(year, month, 1)
+            month_start = _coming_month(today, month)
         else:
             ahead = 1 if m["cnthrel"].startswith("下") else 0
             month_start = _add_months(today.replace(day=1), ahead)
@@ -748,9 +753,7 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         return _en_edge(m, ctx)
     if m["nth"]:  # "first monday of jan", "the last Friday of the month"
         if m["nthmon"]:
-            month = EN_MONTHS_SHORT.index(m["nthmon"].lower()[:3]) + 1
-            year = today.year if month >= today.month else today.year + 1
-            month_start = date(year, month, 1)
+            month_start = _coming_month(today, EN_MONTHS_SHORT.index(m["nthmon"].lower()[:3]) + 1)
         else:
             ahead = 1 if m["nthrel"].lower().startswith("next") else 0
             month_start = _add_months(today.replace(day=1), ahead)
@@ -762,11 +765,10 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         found = _next_day_number(today, int(m["wdday"]))
         return None if found is None else _Piece("date", start, end, day=found)
     if m["mpart"]:  # "mid-Dec", "early Jan", "end of March": that point of the next such month
-        month = EN_MONTHS_SHORT.index(m["mpmon"].lower()[:3]) + 1
+        month_start = _coming_month(today, EN_MONTHS_SHORT.index(m["mpmon"].lower()[:3]) + 1)
         pos = m["mpos"].split()[0].lower()
         where = {"mid": "mid", "early": "start", "late": "下旬", "end": "end"}[pos]
-        year = today.year if month >= today.month else today.year + 1
-        return _Piece("date", start, end, day=_month_point(date(year, month, 1), where))
+        return _Piece("date", start, end, day=_month_point(month_start, where))
     if m["wkweek"]:  # "Monday week": a week after the coming Monday (or after today's)
         ahead = (en_weekday(m["wwday"]) - today.weekday()) % 7
         return _Piece("date", start, end, day=today + timedelta(days=ahead + 7))

@@ -2085,12 +2085,16 @@ _REASON_LEAD = re.compile(
     r"主要是因为|主要是|主要因为|多亏了|多亏|靠的是)?\s*(?:我们的|我们)?"
 )
 _WENT_WITH = re.compile(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re.IGNORECASE)
-_W_FOR_WITH = re.compile(r"^(?i:(gone|went))[ \t]+w/?[ \t]+")
 _MARKED_AS = re.compile(
     r"(?:标记|标成|标为|记成|改成)$"
     r"|\b(?i:mark(?:ed|ing)?|clos(?:e|ing))[ \t]+(?i:it[ \t]+)?(?i:as[ \t]+)?$"
 )
 _REASON_TAIL = re.compile(rf"[。.!！?？\n{_EMOJI}]")
+
+
+def _went_with(chose: re.Match[str]) -> str:
+    """What :data:`_WENT_WITH` read, with "w" and "w/" spelled "with"."""
+    return f"{chose['verb']} with{chose['rest']}"
 
 
 _NO_REASON = re.compile(
@@ -2115,7 +2119,8 @@ def _reason(
     match = _REASON.search(text) or _CHOSE.search(text)
     if match is not None:
         why = _after_cue(text, *match.span("why"), dated, rx)
-        return _W_FOR_WITH.sub(r"\1 with ", why) if why else why  # "went w a local vendor"
+        chosen = _WENT_WITH.match(why) if why else None
+        return _went_with(chosen) if chosen else why  # "went w a local vendor": "with"
     if stage is None:
         return None
     start, _, end = stage
@@ -2138,7 +2143,7 @@ def _reason(
     if said.lower().endswith(" to"):  # "lost to Siemens on price"
         why = f"{said} {why}"
     elif chose is not None:  # "they went with a cheaper supplier": what they chose is why
-        why = f"{chose['verb']} with{chose['rest']} {why}"
+        why = f"{_went_with(chose)} {why}"
     elif why.lower().startswith("to ") and said.lower().endswith("lost"):  # "deal lost to X"
         why = f"lost {why}"
     return why[:200]
@@ -2321,12 +2326,10 @@ def _customer(
                 return text[run[0] : run[1]], run, person
             if person is None and run is not None and _a_name(text, run, names, rx):
                 person = run
-            if _referrer_only(text, span):
-                pass  # "…吴经理的电话，是华夏纺织那边介绍过来的": not theirs; the new one is
-            elif person is not None and (person[1] <= span[0] or person[0] >= span[1]):
-                return hit[0], span, person
-            else:
-                return hit[0], span, None
+            # "…吴经理的电话，是华夏纺织那边介绍过来的": a referrer is not theirs; read on
+            if not _referrer_only(text, span):
+                outside = person is not None and (person[1] <= span[0] or person[0] >= span[1])
+                return hit[0], span, person if outside else None
     customer = _customer_by_referrer(text, rx)  # "New client: Harbour Point Logistics, …"
     if customer is None:
         customer = _customer_by_outcome(text, rx)  # "Lost Harborview Hotels 👎 spoke to Grace"
@@ -3338,7 +3341,7 @@ _OF_A_BODY = re.compile(
     r"\b(?:Port|Authority|Bank|University|Ministry|Department|Institute|College|School"
     r"|Council|Board|Commission|Agency|Chamber|Society|Association|Republic|Museum|Hospital"
     r"|City|Government|Office|Embassy|Consulate|Bureau|Church|Academy|Federation|Union|Club"
-    r"|Trust|House|Centre|Center|Court|State|Province|Church|Friends|Sisters|Brothers)\b"
+    r"|Trust|House|Centre|Center|Court|State|Province|Friends|Sisters|Brothers)\b"
 )
 """What makes a name before "of" a body's, not a person's: "Port Authority of Singapore"."""
 _ALONG_TO_A_PLACE = re.compile(
