@@ -104,6 +104,10 @@ SETS = (
     "heldout43",
     "heldout44",
     "heldout45",
+    "heldout46",
+    "heldout47",
+    "heldout48",
+    "heldout49",
 )
 
 
