@@ -686,3 +686,18 @@ def test_a_weekday_counted_in_its_month(text, expected):
     found = find_datetime(text, WED)
     assert found is not None
     assert found.at == local(WED, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "hour", "minute"),
+    [
+        ("周五3点再打给他", 15, 0),
+        ("星期五3点半过去", 15, 30),
+        ("周五3pm再确认一下", 15, 0),
+        ("周五 3pm再确认", 15, 0),
+    ],
+)
+def test_a_clock_right_after_a_chinese_weekday(text, hour, minute):
+    found = find_datetime(text, WED)
+    assert found is not None
+    assert (found.at.day, found.at.hour, found.at.minute) == (20, hour, minute)

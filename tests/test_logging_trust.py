@@ -886,3 +886,34 @@ async def test_a_budget_set_aside_and_nothing_quoted_change_no_deal(bot, ws):
     assert "💼" not in r.text
     deal = await deal_of(bot, ws.ids["Acme ERP"])
     assert (deal.amount_cents, deal.stage) == (30_000_000, "proposal")
+
+
+async def test_won_to_be_marked_once_stamped_leaves_the_deal(bot, ws):
+    """ "…正在走他们的盖章流程，等盖完章再改赢单" (mark it won once stamped) had marked the
+    deal won."""
+    before = (await deal_of(bot, ws.ids["星辰 ERP"])).stage
+    await ws.na.send(
+        "跟星辰科技张总开了个腾讯会议，合同正在走他们的盖章流程，等盖完章再改赢单。我下周三前把排期表发过去"
+    )
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).stage == before != "won"
+
+
+async def test_a_customer_passed_on_the_way_is_not_logged(bot, ws):
+    """ "Dropped by Sentosa Bay Resort on the way back from Acme" had logged the visit to
+    Acme."""
+    await offered_to_create(
+        bot,
+        ws.li,
+        "Dropped by Sentosa Bay Resort on the way back from Acme Ltd this morning - IT manager "
+        "Rajesh Kumar gave me 20 mins.",
+        "Sentosa Bay Resort",
+    )
+
+
+async def test_the_old_price_is_not_the_deal(bot, ws):
+    """ "原报价23.6万元…最多给到22.8万" had set the deal to the old price."""
+    r = await ws.na.send(
+        "星辰科技张总刚回微信，原报价23.6万元，她老板想再降5%。最多给到22.8万，进入谈判阶段"
+    )
+    assert "¥23.6万" not in r.text.splitlines()[-1], r.text
+    assert (await deal_of(bot, ws.ids["星辰 ERP"])).amount_cents != 23_600_000

@@ -2621,3 +2621,89 @@ def test_a_slot_the_rep_pencilled_in_is_their_step():
         KNOWN,
     )
     assert log.follow_up == at(30, 10)
+
+
+def test_a_stage_to_be_marked_once_stamped_is_not_marked_now():
+    log = parse(
+        "星辰科技45万元的合同正在走他们的盖章流程，等盖完章再改赢单。我下周三前把排期表发过去",
+        KNOWN,
+    )
+    assert log.stage is None
+
+
+def test_the_old_price_before_the_price_now():
+    log = parse(
+        "星辰科技林芳刚回微信，原报价23.6万元，她老板想再降5%。最多给到22.8万，进入谈判阶段", KNOWN
+    )
+    assert log.amount == Decimal(228000)
+    log = parse("Acme Ltd: original quote was 64k, revised to 58k", KNOWN)
+    assert log.amount == Decimal(58000)
+
+
+def test_a_known_name_on_the_way_is_not_the_customer():
+    log = parse(
+        "Dropped by Sentosa Bay Resort on the way back from Acme this morning - IT manager "
+        "Rajesh Kumar gave me 20 mins.",
+        KNOWN,
+    )
+    assert (log.customer, log.contact) == ("Sentosa Bay Resort", "Rajesh Kumar")
+
+
+def test_a_teams_mtg_and_a_company_in_brackets_after_a_title():
+    log = parse(
+        "Teams mtg last night w/ Fiona Reid (COO, Harrow & Vale Logistics, London) - looking "
+        "at warehouse automation. Qualified. Site visit Tue 1 Dec 11am."
+    )
+    assert (log.activity, log.customer, log.contact) == (
+        "meeting",
+        "Harrow & Vale Logistics",
+        "Fiona Reid",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("昨天下午陪王经理去了常州天宁精工，第一次拜访，见了生产总监蒋总，聊质量检测设备", "蒋总"),
+        ("早上跟星辰科技的陈静（采购经理）通了电话，合同条款基本谈妥了", "陈静"),
+        ("星辰科技 今天call了下 那个deal她老板基本点头了 下周三再跟她confirm合同", None),
+    ],
+)
+def test_a_colleague_escorted_a_name_before_its_title_and_her_boss(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        (
+            "They liked it, moving Acme Ltd to proposal - quote is $64,000, sending tomorrow.",
+            "proposal",
+        ),
+        (
+            "Priya rang - Acme Ltd is going with us on the telematics rollout!! PO on its way.",
+            "won",
+        ),
+        ("Met Tobias at Acme Ltd. Quoted US$12,800 total. Lead for now; formal quote Fri.", "lead"),
+        ("not sure Acme Ltd is going with us", None),
+    ],
+)
+def test_a_move_with_the_customer_between_and_won_said_as_going_with_us(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+def test_going_with_us_on_a_project_is_not_why():
+    log = parse("Acme Ltd is going with us on the fleet telematics rollout!!", KNOWN)
+    assert log.reason is None
+
+
+def test_a_note_to_self_is_a_to_do():
+    log = parse(
+        "note to self chase acme ltd about the October invoice um Thursday first thing", KNOWN
+    )
+    assert (log.activity, log.task) == (None, True)
+
+
+def test_follow_in_a_chinese_message_is_the_next_step():
+    log = parse("星辰科技 call了张总 报价他们内部还在过 周五在follow下", KNOWN)
+    assert (log.follow_up, log.activity_at) == (at(20, 9), None)

@@ -106,3 +106,62 @@ def test_the_digits_take_the_place_of_the_words_and_no_more():
 def test_half_and_quarter_past_the_hour(said, written):
     assert spoken_as_digits(said) == written
     assert len(spoken_as_digits(said)) == len(said)
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        (
+            "pacific rim logistics PO should come Friday, I'll check it's in Friday at four",
+            (20, 16, 0),
+        ),
+        (
+            "globex demo went well we're doing another session on the twenty fifth at two thirty",
+            (25, 14, 30),
+        ),
+        ("globex rang, I'll call her at two tomorrow to make sure it's sorted", (19, 14, 0)),
+        ("um so tomorrow half ten I'm seeing Ahmad at Globex Corporation", (19, 10, 30)),
+        ("globex wants a proposal so I'll aim to send it Friday the twenty seventh", (27, 9, 0)),
+    ],
+)
+def test_a_dictated_clock_or_day_with_no_pm(text, follow_up):
+    day, hour, minute = follow_up
+    assert parse(text).follow_up == datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("globex pushed the kickoff into January, I'll touch base January the fifth", (2027, 1, 5)),
+        (
+            "globex is dead um mark it lost I'll check back in with them first of March",
+            (2027, 3, 1),
+        ),
+    ],
+)
+def test_a_dictated_day_of_a_month(text, when):
+    year, month, day = when
+    assert parse(text).follow_up == datetime(year, month, day, 9, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "we're at two sites with them",
+        "visit to their office at one-north",
+        "cut it by half two weeks ago",
+        "at one point they wanted more",
+    ],
+)
+def test_at_and_half_before_a_number_that_is_no_clock(said):
+    assert spoken_as_digits(said) == said
+
+
+def test_a_hundreds_price_said_as_two_numbers_and_k():
+    log = parse("globex want ten percent off the one thirty k quote so we're in negotiation now")
+    assert log.amount == Decimal(130_000)
+
+
+def test_singapore_dollars_said_as_sing_dollars():
+    log = parse("globex signed two hundred and ten thousand sing dollars so that's won")
+    assert (log.amount, log.currency) == (Decimal(210_000), "SGD")

@@ -211,7 +211,8 @@ _CN_CLOCK = re.compile(
     (?<![\d:：.])
     (?:
         (?P<hh>[01]?\d|2[0-3])[:：](?P<mm>[0-5]\d)(?![\d:：])  # also after 周三: "周三10:30"
-        |(?<![{_CN}第几])(?P<ch>\d{{1,2}}|{_CNN})(?:点钟?|(?<=\d)时)
+        |(?:(?<![{_CN}第几])|(?<=[周期拜][一二三四五六日天]))  # "周五3点"
+         (?P<ch>\d{{1,2}}|{_CNN})(?:点钟?|(?<=\d)时)
          (?P<cm>半|一刻|三刻|整|零?\d{{1,2}}分?|零?[{_CN}]{{1,3}}分?)?
          (?!\d|{_CN_POINT_NOUNS})
     )
@@ -264,7 +265,8 @@ _EN_DATE = re.compile(
         (?P<nthwd>{_WD_FULL}|{_WD_ABBR})\.?\s+(?:of|in)\s+
         (?:(?P<nthmon>{EN_MONTH})(?![a-z])|(?P<nthrel>(?:the|this|next)\s+month)))
     |(?P<cal>(?:(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+)?
-        (?P<caltext>(?P<calmon>{EN_MONTH})\.?\s+(?P<calday>{_DAYNUM})(?:st|nd|rd|th)?
+        (?P<caltext>(?P<calmon>{EN_MONTH})\.?\s+(?:the\s+(?={_DAYNUM}(?:st|nd|rd|th)))?
+            (?P<calday>{_DAYNUM})(?:st|nd|rd|th)?
         |(?:the\s+)?(?P<calday2>{_DAYNUM})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<calmon2>{EN_MONTH}))
         (?:\.?,?\s+(?P<calyear>\d{{4}}))?)
     |(?P<wdord>(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?:the\s+)?(?P<wdday>{_DAYNUM})(?:st|nd|rd|th))
@@ -280,11 +282,11 @@ _EN_DATE = re.compile(
 )
 _EN_CLOCK = re.compile(
     r"""
-    (?<![\w:.$/])
+    (?<![A-Za-z0-9_:.$/])  # not a word's middle; after Chinese, a clock: "周五3pm"
     (?:
-        (?P<h>\d{1,2})(?:[:.](?P<m>[0-5]\d))?\s*(?P<mer>[ap])\.?m\b\.?
-        |(?P<noon>noon|midday)\b
-        |(?P<oh>\d{1,2})\s*o'?clock\b
+        (?P<h>\d{1,2})(?:[:.](?P<m>[0-5]\d))?\s*(?P<mer>[ap])\.?m(?![A-Za-z0-9_])\.?
+        |(?P<noon>noon|midday)(?![A-Za-z0-9_])
+        |(?P<oh>\d{1,2})\s*o'?clock(?![A-Za-z0-9_])
         |(?P<eod>eod|cob|end\s+of\s+(?:the\s+)?(?:business\s+)?day|close\s+of\s+business)\b
         |(?P<ih>\d{1,2})(?=\s+in\s+the\s+(?:morning|afternoon|evening|night)\b)
         |(?:at|@)\s*(?P<dh>\d{1,2})\.(?P<dm>[0-5]\d)(?!\d|[.,/]\d|\s*(?:%|[ap]\.?m\b))

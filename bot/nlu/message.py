@@ -516,6 +516,18 @@ class _Compiled:
         )
 
     @functools.cached_property
+    def stage_move_named(self) -> re.Pattern[str]:
+        """A move with the customer between the verb and the stage: "moving Initech to
+        proposal", "moved Camden Foods into negotiation"."""
+        return re.compile(
+            r"\b(?i:mov(?:e|ed|es|ing)|bump(?:ed|ing)?|advanc(?:e|ed|ing)|progress(?:ed|ing)?)"
+            r"[ \t]+(?:[A-Z][\w&'’.-]*[ \t]+){1,4}(?i:to|into)[ \t]+(?i:the[ \t]+)?(?P<name>(?i:"
+            + self.stage_names.regex.pattern
+            + "))",
+            0,
+        )
+
+    @functools.cached_property
     def negated(self) -> re.Pattern[str]:
         """ "not won", "还没签", and a few characters in between in Chinese ("别急着标赢单")."""
         return re.compile(self._trie("stage_negations") + r"(?:[\u4e00-\u9fff]{1,3}$|\s*$)", _FLAGS)
@@ -572,6 +584,7 @@ class _Compiled:
             r"|(?P<first>[A-Z][a-z]+)\s+and\s+I\b"
             r"|(?P<mine>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?:['’]s)?\s*\((?i:my|our)\s[^)]{1,40}\)"
             rf"|(?P<lead>{person}|老板|领导|师傅)带(?:着)?我(?=去|到|过去|拜访|见|跑)"
+            rf"|陪(?:同|着)?(?P<escorted>{person})(?=去|到|过去|拜访|见|跑|一起)"
             rf"|(?P<approver>{person})(?=批了|批准了?|特批|同意再?让|申请下来)"
             rf"|(?:接手了?|接了)(?P<handed>[老小][\u3400-\u9fff]|{person})(?=留下|交接|手上|转)"
             r"|(?:和|跟|同)(?P<ran>[老小][\u3400-\u9fff])(?=跑了|去了)"
@@ -892,6 +905,7 @@ def parse_log(
 _NOT_MET_HINTS = (
     "一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见", "带我",
     "带着我", "(my ", "(our ", "跟", "批", "同意让", "同意再让", "申请下来", "接", "跑了", "去了",
+    "陪",
 )  # fmt: skip
 """Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
@@ -912,7 +926,19 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
         return [place.span() for name in named for place in re.finditer(re.escape(name), text)]
 
     ours = everywhere(
-        ("cn", "en", "first", "ours", "mine", "lead", "approver", "handed", "ran", "along")
+        (
+            "cn",
+            "en",
+            "first",
+            "ours",
+            "mine",
+            "lead",
+            "escorted",
+            "approver",
+            "handed",
+            "ran",
+            "along",
+        )
     )
     return ours, everywhere(("away", "unseen"))
 
@@ -1239,6 +1265,10 @@ def _deal_money(
             continue
         if _SET_ASIDE.match(text, money.end):
             continue  # "roughly S$200k set aside for licences": their budget, not our price
+        if money is not amounts[-1] and _OLD_PRICE_BEFORE.search(
+            text, max(start, money.start - 32), money.start
+        ):
+            continue  # "原报价23.6万元…最多给到22.8万": the price it was, before the one now
         if _NOT_BEFORE.search(said) or (budget and _BUDGET_BEFORE.search(text, start, money.start)):
             continue  # "报价是56万，不是65万"; "Budget for next year is 300k": not our price
         price = _PRICE_SAID.search(said)
@@ -1311,6 +1341,13 @@ _CHANGED_TO = re.compile(
     r"|(?i:(?:down|up|reduced|lowered|dropped|cut)?[ \t]*to)\b)"
     r"[ \t]*(?=[\d¥$£€一二三四五六七八九十两]|[A-Z]{1,3}\$)"
 )
+_OLD_PRICE_BEFORE = re.compile(
+    r"(?:(?:原报价|原价|原来的?报价|原先的?报价|之前的?报价|上次的?报价|原合同价)(?:是|为)?"
+    r"|\b(?i:originally quoted|original (?:quote|price)|previous (?:quote|price)|old price)"
+    r"(?:[ \t]+(?i:was|of|at))?)[ \t:：]*$"
+)
+"""Right before the first of two prices, the one it was: "原报价23.6万元", "original quote
+was $64k"."""
 _SET_ASIDE = re.compile(r"[ \t]*(?i:set[ \t]+aside|earmarked|allocated|ring-?fenced)\b")
 _BUDGET_BEFORE = re.compile(
     r"(?:预算|\b(?i:budget))(?:(?![报价格单]|(?i:quote|price|our|we['’]re|we are))[^,.;，。；])*$"
@@ -2139,6 +2176,8 @@ def _reason(
         return None
     if rx.follow_up.match(why) or rx.activity.regex.match(why) or _NO_NEXT_STEP.match(why):
         return None  # "Marking the deal lost, nothing to chase": no reason
+    if said.lower().endswith(" us") and _WHAT_WAS_WON.match(why):
+        return None  # "going with us on the fleet telematics rollout": what, not why
     chose = _WENT_WITH.search(said)
     if said.lower().endswith(" to"):  # "lost to Siemens on price"
         why = f"{said} {why}"
@@ -2147,6 +2186,9 @@ def _reason(
     elif why.lower().startswith("to ") and said.lower().endswith("lost"):  # "deal lost to X"
         why = f"lost {why}"
     return why[:200]
+
+
+_WHAT_WAS_WON = re.compile(r"(?i:on|for)[ \t]+(?i:the|their|its|this|that)\b")
 
 
 def _after_cue(text: str, start: int, end: int, dated: Iterable[int], rx: _Compiled) -> str | None:
@@ -2250,6 +2292,11 @@ def _stage_at(
             name = rx.stage_names.regex.fullmatch(match.group("name"))
             if name is not None:
                 hits.append((match.start(), rx.stage_names.label(name), match.end()))
+        if "ov" in masked or "ump" in masked or "dvanc" in masked or "rogress" in masked:
+            for match in rx.stage_move_named.finditer(masked, start, end):
+                name = rx.stage_names.regex.fullmatch(match.group("name"))
+                if name is not None:  # "moving Initech to proposal"
+                    hits.append((match.start(), rx.stage_names.label(name), match.end()))
         for match in _OUTCOME_OF_THE.finditer(masked, start, end):  # "we lost the inventory deal"
             hits.append((match.start(), "won" if match["won"] else "lost", match.end()))
         if start == clauses[0][0] and (opening := _outcome_opening(masked)) is not None:
@@ -2531,6 +2578,8 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
     ("after my Camden call got pushed", "found us via the Thames case study")."""
     if _referrer_only(text, known):
         return True  # "… at Ashford Cold Storage (referred by Wessex)": who sent them
+    if _on_the_way(text, known):
+        return True  # "Dropped by Sentosa Bay Resort on the way back from Merlion"
     if run[1] > known[0]:
         return False
     written = text[run[0] : run[1]]
@@ -2548,6 +2597,20 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
 
 
 _AT_A_COMPANY = re.compile(r"(?:\b(?:at|from|of|with|w/?|for)|@|的)\s*$", re.IGNORECASE)
+_ON_THE_WAY_BEFORE = re.compile(
+    r"\b(?i:on[ \t]+(?:the|my|our)[ \t]+way(?:[ \t]+(?:back|home|over))?|en[ \t]+route"
+    r"|heading[ \t]+back)[ \t]+(?i:from|to)[ \t]+$"
+)
+
+
+def _on_the_way(text: str, known: Span) -> bool:
+    """Whether the known name at ``known`` is where the rep was coming from or going to on
+    the way to the customer: "Dropped by Sentosa Bay Resort on the way back from Merlion"."""
+    if "way" not in text and "route" not in text and "heading" not in text:
+        return False  # substring tests, cheaper than the expression's scan (issue 20)
+    return _ON_THE_WAY_BEFORE.search(text, max(0, known[0] - 32), known[0]) is not None
+
+
 _REFERRED_BY = re.compile(
     r"\b(?i:referred by|referral from|introduced by|intro'?d by|intro from|recommended by"
     r"|thanks to|got (?:my|our) (?:number|details|contact|name|card) from"
@@ -2851,6 +2914,14 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
         if english:
             customer, found_contact = _english_run(text, start, rx)
             role = _ROLE_IN_BRACKETS.match(text, customer[1]) if customer else None
+            if (
+                customer
+                and role
+                and (company := _TITLE_THEN_COMPANY.match(text, customer[1])) is not None
+                and rx.titles.search(company.group("title"))
+                and rx.generic_or_legal.search(company.group("name"))
+            ):  # "w/ Fiona Reid (COO, Harrow & Vale Logistics, London)": her, and her company
+                return company.span("name"), customer
             if customer and (
                 (role and rx.titles.search(role.group()))
                 or (role and _AT_THEIR_COMPANY.match(text, customer[1]))
@@ -3251,6 +3322,12 @@ _COMPANY_IN_BRACKETS = re.compile(
     r"[ \t]*[(（](?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[)）]"
 )
 _ROLE_IN_BRACKETS = re.compile(r"[ \t]*[(（][^)）]{1,40}[)）]")
+_TITLE_THEN_COMPANY = re.compile(
+    r"[ \t]*[(（](?P<title>[^,，)）]{1,30})[,，][ \t]*"
+    r"(?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[ \t]*(?:[,，][^,，)）]{1,24})?[)）]"
+)
+"""After a person, their title and company in brackets: "(COO, Harrow & Vale Logistics,
+London)"."""
 _AT_THEIR_COMPANY = re.compile(
     r"(?:[ \t]*[(（][^)）]{1,40}[)）])?[ \t]+(?:at|from|of|@)[ \t]+(?=[A-Z])"
 )
@@ -3496,7 +3573,9 @@ def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None
 
 
 _UNIT_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}$")
-_THEIR_BOSS = re.compile(r"\b(?i:his|her)[ \t]+$")
+_THEIR_BOSS = re.compile(r"\b(?i:his|her)[ \t]+$|(?<![我们])[他她]的?$")
+"""Right before a title, the boss of someone already named: "take it to his MD", "她老板基本
+点头了"."""
 
 
 def _named_before(text: str, title: int, start: int, rx: _Compiled) -> Span | None:
@@ -3948,13 +4027,22 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     title = rx.titles.match(text, position + (possessive.end() if possessive else 0))
     if title is not None:
         return title.span()
+    if text.startswith("的", position):
+        position += 1  # "华信的陈静（采购经理）"
     named = rx.cn_named.match(text, position) if _CJK.match(text, position) else None
     if (
         named is not None
-        and _CN_NAME_DOES.match(text, named.end())
         and named.group()[-1] not in _CN_PLACE_ENDS
+        and (
+            _CN_NAME_DOES.match(text, named.end())
+            or (
+                text.startswith(("（", "("), named.end())
+                and rx.titles.match(text, named.end() + 1) is not None
+            )
+        )
     ):
-        return named.span()  # "华信陈静刚来电话": her own name, said right after theirs
+        return named.span()  # "华信陈静刚来电话", "华信的陈静（采购经理）": her own name
+    position = end
     match = _AFTER_CUSTOMER.match(text, position)
     if match is None:  # "visited Acme Trading today, Wang wants ...": the next clause
         brk = _CLAUSE_BREAK.search(text, position)

@@ -49,8 +49,11 @@ _K_AFTER = re.compile(r"[ \t]*k(?![a-z0-9])", re.IGNORECASE)
 _BIG = re.compile(r"thousand|million|billion", re.IGNORECASE)
 _CLOCK_AFTER = re.compile(r"[ \t]*(?:(?P<half>[ap])\.?[ \t]?m\b\.?|o'?clock\b)", re.IGNORECASE)
 _MONTH = rf"(?:{EN_MONTH})\.?"
-_DAY_BEFORE = re.compile(rf"(?:\b(?:on|by|until|till|before)[ \t]+the|\b{_MONTH})[ \t]+$", re.I)
-_THE_BEFORE = re.compile(r"\bthe[ \t]+$", re.IGNORECASE)
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
+_DAY_BEFORE = re.compile(
+    rf"(?:\b(?:on|by|until|till|before|{_WEEKDAY})[ \t]+the|\b{_MONTH}(?:[ \t]+the)?)[ \t]+$",
+    re.I,
+)
 _OF_MONTH = re.compile(rf"[ \t]+of[ \t]+{_MONTH}", re.IGNORECASE)
 _DAY_AFTER = re.compile(
     rf"[ \t]*(?:$|[,.;!?)]|(?:of|at|in|by|morning|afternoon|evening|night|{_MONTH})(?![a-z]))",
@@ -96,18 +99,29 @@ def _clock_before(clocks: dict[int, re.Match[str]], done: int, run: int) -> re.M
 
 
 _HOURS = _UNITS.split()[1:13]  # one … twelve
+_AT_CLOCK_END = (
+    r"(?:[ \t]+[-–—]|[ \t]*(?:$|[,.;:!?)]|[^\x00-\x7f]|(?:on|tomorrow|tmrw|today|tonight|this|next|"
+    r"the|then|to|and|so|for|with|their|our|my|his|her|sgt|sg|hkt|uk|local|mon|tue|wed|thu|fri"
+    r"|sat|sun|in|at|if|or|latest|sharp|ish|i|we)(?![a-z])))"
+)
+_AT_BEFORE = re.compile(r"(?:\bat|@)[ \t]+$", re.IGNORECASE)
+_AT_CLOCK_AFTER = re.compile(_AT_CLOCK_END, re.IGNORECASE)
+"""After a time said in words with "at" before it and no "pm" ("I'll call her at two
+tomorrow", "at two thirty."): what may follow a clock, not "at two sites"."""
 _PAST_THE_HOUR = re.compile(
-    r"\b(?P<part>half|quarter)[ \t]+(?P<way>past|to)[ \t]+"
+    r"\b(?:(?P<part>half|quarter)[ \t]+(?P<way>past|to)[ \t]+"
+    rf"|(?P<bare>half)[ \t]+(?=(?:{'|'.join(_HOURS)}|1[0-2]|[1-9])\b{_AT_CLOCK_END}))"
     rf"(?P<hour>{'|'.join(_HOURS)}|1[0-2]|[1-9])\b(?![:.]\d)",
     re.IGNORECASE,
 )
+"""Also British "half ten" (10:30), with nothing after it but what may follow a time."""
 
 
 def _past_the_hour(said: re.Match[str]) -> str | None:
     """ "half past three" -> "3:30", "quarter to ten" -> "9:45"; None for "half to three"."""
     hour_said = said["hour"].lower()
     hour = _HOURS.index(hour_said) + 1 if hour_said in _HOURS else int(hour_said)
-    part, way = said["part"].lower(), said["way"].lower()
+    part, way = (said["part"] or said["bare"]).lower(), (said["way"] or "past").lower()
     if part == "half" and way == "to":
         return None
     minutes = 30 if part == "half" else 15
@@ -128,6 +142,13 @@ def _as_digits(run: re.Match[str], text: str) -> tuple[str | None, int]:
     clock = _CLOCK.fullmatch(said)
     if _WHOLE.fullmatch(said) and (k := _K_AFTER.match(text, end)) is not None:  # "fifty k"
         written, end = said + "k", k.end()
+    elif (
+        clock is not None
+        and clock[2] is not None
+        and int(clock[1]) <= 9
+        and (k := _K_AFTER.match(text, end)) is not None
+    ):  # "one thirty k": 130k, as "a buck fifty" is said
+        written, end = f"{int(clock[1]) * 100 + int(clock[2])}k", k.end()
     elif _WHOLE.fullmatch(said) and _is_money(run, text):
         written = _with_magnitude(said) if _BIG.search(words) else said
     elif clock is not None and (after := _CLOCK_AFTER.match(text, end)) is not None:
@@ -136,6 +157,14 @@ def _as_digits(run: re.Match[str], text: str) -> tuple[str | None, int]:
             written = f"{hour}:{minutes}" if minutes else str(hour)
             if after["half"]:  # "two thirty p m": written with it, as "2:30pm"
                 written, end = f"{written}{after['half'].lower()}m", after.end()
+    elif (
+        clock is not None
+        and _AT_BEFORE.search(text, max(0, run.start() - 4), run.start())
+        and _AT_CLOCK_AFTER.match(text, end)
+    ):
+        hour, minutes = int(clock[1]), clock[2]  # "at two thirty", "at four": a clock
+        if 1 <= hour <= 12 and (minutes is None or int(minutes) < 60):
+            written = f"{hour}:{minutes}" if minutes else str(hour)
     elif (day := _ORDINAL.fullmatch(said)) and 1 <= int(day[1]) <= 31 and _is_day(run, text):
         written = said
     if written is None or len(written) > end - run.start():
@@ -167,8 +196,8 @@ def _is_day(run: re.Match[str], text: str) -> bool:
     fifth floor", nor "their offer was the second" (first, second and third are words
     too)."""
     window = max(0, run.start() - 16)
-    if _THE_BEFORE.search(text, window, run.start()) and _OF_MONTH.match(text, run.end()):
-        return True
+    if _OF_MONTH.match(text, run.end()):
+        return True  # "the third of december", "check back in first of March"
     before = _DAY_BEFORE.search(text, window, run.start())
     return before is not None and _DAY_AFTER.match(text, run.end()) is not None
 
