@@ -108,6 +108,9 @@ SETS = (
     "heldout47",
     "heldout48",
     "heldout49",
+    "heldout50",
+    "heldout51",
+    "heldout52",
 )
 
 
