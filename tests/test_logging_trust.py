@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from store.models import Activity, Contact, Deal, Task
+from store.models import Activity, Company, Contact, Deal, Task
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -917,3 +917,16 @@ async def test_the_old_price_is_not_the_deal(bot, ws):
     )
     assert "¥23.6万" not in r.text.splitlines()[-1], r.text
     assert (await deal_of(bot, ws.ids["星辰 ERP"])).amount_cents != 23_600_000
+
+
+async def test_initials_of_a_later_word_do_not_settle_a_customer(bot, ws):
+    """ "MS Teams w/ …" had read "MS" as Straits Marine Supply, whose later words start with
+    M and S, and logged the meeting there without asking."""
+    session, records = await bot.records_for(ws.li)
+    async with session, session.begin():
+        await records.create(Company, name="Straits Marine Supply", city="Singapore")
+    before = await count(bot, Activity)
+    r = await ws.li.send("Call with MS about the renewal, they want a new quote")
+    assert "Straits Marine Supply" not in r.text.splitlines()[0], r.text
+    assert await count(bot, Activity) == before
+    assert r.button("➕ Create “MS”")

@@ -2707,3 +2707,76 @@ def test_a_note_to_self_is_a_to_do():
 def test_follow_in_a_chinese_message_is_the_next_step():
     log = parse("星辰科技 call了张总 报价他们内部还在过 周五在follow下", KNOWN)
     assert (log.follow_up, log.activity_at) == (at(20, 9), None)
+
+
+def test_a_tender_not_won_and_the_bidder_who_won_it():
+    log = parse("很遗憾，星辰科技污水在线监测项目未能中标，据了解中标方报价低了约15%。", KNOWN)
+    assert log.stage == "lost"
+
+
+def test_cold_calls_are_calls_and_name_no_customer():
+    log = parse("昨天打了一上午陌拜电话，就合肥中能电气的汪经理聊得比较好，已经发他邮箱了")
+    assert (log.activity, log.customer) == ("call", "合肥中能电气")
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("跟渠道的小马去了趟嘉兴禾丰纺织，见了老板娘沈总，她们想把ERP换掉", "沈总"),
+        (
+            "今天去星辰科技拜访了一下，那个原来对接的郑经理调走了，新来的冯经理挺好说话的",
+            "冯经理",
+        ),
+        ("昨天下午跟杭州禾木教育的朱校长开了个视频会", "朱校长"),
+    ],
+)
+def test_a_channel_colleague_one_who_moved_on_and_a_headmaster(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_a_spending_threshold_is_not_the_deal():
+    log = parse("FYI Acme Ltd's new CFO wants any IT spend over 50k to go out to tender.", KNOWN)
+    assert log.amount is None
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        (
+            "Emailed Acme Ltd the quote, £18,400. Deal's at proposal now. Chase Fri 27th.",
+            "proposal",
+        ),
+        (
+            "Acme Ltd confirm already!! Priya just called - telematics rollout is ours, S$212,000.",
+            "won",
+        ),
+    ],
+)
+def test_deals_at_proposal_and_a_rollout_that_is_ours(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("note to self - ring Kelvin at Acme Ltd tmrw half 2 re the POS numbers", at(19, 14, 30)),
+        (
+            "Acme Ltd's Ravi emailed asking to push Friday's Zoom to Mon 23rd 10.30. Accepted.",
+            at(23, 10, 30),
+        ),
+    ],
+)
+def test_half_two_and_a_dotted_time_before_a_full_stop(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up
+
+
+def test_an_ms_teams_call_and_a_person_with_title_and_company():
+    log = parse(
+        "MS Teams w/ Kenneth Goh (IT mgr, Bukit Timah Motors) - walked him thru our quote, "
+        "S$54,800. Proposal stage."
+    )
+    assert (log.activity, log.customer, log.contact) == (
+        "meeting",
+        "Bukit Timah Motors",
+        "Kenneth Goh",
+    )

@@ -1101,7 +1101,7 @@ def _find(text: str, now: datetime, default_time: time) -> list[DateMatch]:
 
 _DOTTED_TIME = re.compile(
     r"(?i:\b(?:tmrw|tmr|tomorrow|today|tonight|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?"
-    r"|\d{1,2}(?:st|nd|rd|th))[ \t]+)(\d{1,2})\.([0-5]\d)(?![\d.%])"
+    r"|\d{1,2}(?:st|nd|rd|th))[ \t]+)(\d{1,2})\.([0-5]\d)(?![\d%]|\.\d)"
 )
 
 

@@ -587,10 +587,11 @@ class _Compiled:
             rf"|陪(?:同|着)?(?P<escorted>{person})(?=去|到|过去|拜访|见|跑|一起)"
             rf"|(?P<approver>{person})(?=批了|批准了?|特批|同意再?让|申请下来)"
             rf"|(?:接手了?|接了)(?P<handed>[老小][\u3400-\u9fff]|{person})(?=留下|交接|手上|转)"
-            r"|(?:和|跟|同)(?P<ran>[老小][\u3400-\u9fff])(?=跑了|去了)"
+            r"|(?:和|跟|同)(?:渠道|代理商|售前|售后|技术|同事)?的?(?P<ran>[老小][\u3400-\u9fff])"
+            r"(?=跑了|去了)"
             rf"|(?:和|同|与)(?P<along>{person})(?=[^，。,；;]{{0,6}}?跟(?!进))"
             rf"|(?P<away>{person}|老板|老总|负责人)"
-            r"(?=[^，。,;；!！他她\s]{0,4}?(?:没在|不在|出差|没来|请假|有事))"
+            r"(?=[^，。,;；!！他她\s]{0,4}?(?:没在|不在|出差|没来|请假|有事|调走|离职))"
             rf"|没(?:见到|见着)(?P<unseen>{person})"
         )
 
@@ -905,7 +906,7 @@ def parse_log(
 _NOT_MET_HINTS = (
     "一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见", "带我",
     "带着我", "(my ", "(our ", "跟", "批", "同意让", "同意再让", "申请下来", "接", "跑了", "去了",
-    "陪",
+    "陪", "调走", "离职",
 )  # fmt: skip
 """Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
@@ -1265,6 +1266,8 @@ def _deal_money(
             continue
         if _SET_ASIDE.match(text, money.end):
             continue  # "roughly S$200k set aside for licences": their budget, not our price
+        if _THRESHOLD_BEFORE.search(before):
+            continue  # "any IT spend over 50k to go out to tender": a rule's line, not a price
         if money is not amounts[-1] and _OLD_PRICE_BEFORE.search(
             text, max(start, money.start - 32), money.start
         ):
@@ -1340,6 +1343,10 @@ _CHANGED_TO = re.compile(
     r"(?:(?:压到|降到|砍到|谈到|改到|调到|调整到|涨到|提到|降至|调至|变成|改成)了?|->|→|=>"
     r"|(?i:(?:down|up|reduced|lowered|dropped|cut)?[ \t]*to)\b)"
     r"[ \t]*(?=[\d¥$£€一二三四五六七八九十两]|[A-Z]{1,3}\$)"
+)
+_THRESHOLD_BEFORE = re.compile(
+    r"\b(?i:spend|spending|purchases?|anything|orders?|contracts?|items?)[ \t]+"
+    r"(?i:over|above|exceeding|under|below|of more than|of over)[ \t]*$"
 )
 _OLD_PRICE_BEFORE = re.compile(
     r"(?:(?:原报价|原价|原来的?报价|原先的?报价|之前的?报价|上次的?报价|原合同价)(?:是|为)?"
@@ -2919,7 +2926,10 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
                 and role
                 and (company := _TITLE_THEN_COMPANY.match(text, customer[1])) is not None
                 and rx.titles.search(company.group("title"))
-                and rx.generic_or_legal.search(company.group("name"))
+                and (
+                    rx.generic_or_legal.search(company.group("name"))
+                    or " " in company.group("name").strip()
+                )
             ):  # "w/ Fiona Reid (COO, Harrow & Vale Logistics, London)": her, and her company
                 return company.span("name"), customer
             if customer and (

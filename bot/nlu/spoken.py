@@ -67,42 +67,45 @@ _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
 def spoken_as_digits(text: str) -> str:
     """``text`` with the spoken money, clock times and days written as digits, each in the
     length of its words; ``text`` itself when it has none."""
-    if _NUMBER_WORDS.isdisjoint(_LETTERS.findall(text.lower())):
+    lower = text.lower()
+    if (
+        _NUMBER_WORDS.isdisjoint(_LETTERS.findall(lower))
+        and "half" not in lower
+        and "quarter" not in lower
+    ):
         return text  # most messages: a set lookup per word, not the pattern at each word
-    pieces: list[str] = []
+    found: list[tuple[int, int, str]] = []
+    for said in _PAST_THE_HOUR.finditer(text):  # "half past three", "tmrw half 2"
+        clock = _past_the_hour(said)
+        if clock is not None:
+            found.append((said.start(), said.end(), clock))
     done = 0
-    clocks = {said.start(): said for said in _PAST_THE_HOUR.finditer(text)}  # "half past three"
     for run in _RUN.finditer(text):
-        if run.start() < done:
+        if run.start() < done or any(start <= run.start() < end for start, end, _ in found):
             continue
-        if (said := _clock_before(clocks, done, run.start())) is not None:
-            written, end = _past_the_hour(said), said.end()
-        elif _BEFORE_VETO.search(text, max(0, run.start() - 8), run.start()) or _AFTER_VETO.match(
+        if _BEFORE_VETO.search(text, max(0, run.start() - 8), run.start()) or _AFTER_VETO.match(
             text, run.end()
         ):
             continue  # "1.5 million", "three and a half million": part of a number we do not read
-        else:
-            written, end = _as_digits(run, text)
+        written, end = _as_digits(run, text)
         if written is not None:
-            start = said.start() if said is not None else run.start()
-            pieces += [text[done:start], written.ljust(end - start)]
+            found.append((run.start(), end, written))
             done = end
-    return "".join(pieces) + text[done:] if pieces else text
-
-
-def _clock_before(clocks: dict[int, re.Match[str]], done: int, run: int) -> re.Match[str] | None:
-    """The "half past …" whose hour is the run of number words at ``run``, if any."""
-    for start, said in clocks.items():
-        if done <= start < run < said.end():
-            return said
-    return None
+    if not found:
+        return text
+    pieces: list[str] = []
+    done = 0
+    for start, end, written in sorted(found):
+        pieces += [text[done:start], written.ljust(end - start)]
+        done = end
+    return "".join(pieces) + text[done:]
 
 
 _HOURS = _UNITS.split()[1:13]  # one … twelve
 _AT_CLOCK_END = (
     r"(?:[ \t]+[-–—]|[ \t]*(?:$|[,.;:!?)]|[^\x00-\x7f]|(?:on|tomorrow|tmrw|today|tonight|this|next|"
     r"the|then|to|and|so|for|with|their|our|my|his|her|sgt|sg|hkt|uk|local|mon|tue|wed|thu|fri"
-    r"|sat|sun|in|at|if|or|latest|sharp|ish|i|we)(?![a-z])))"
+    r"|sat|sun|in|at|if|or|latest|sharp|ish|i|we|re|about|regarding)(?![a-z])))"
 )
 _AT_BEFORE = re.compile(r"(?:\bat|@)[ \t]+$", re.IGNORECASE)
 _AT_CLOCK_AFTER = re.compile(_AT_CLOCK_END, re.IGNORECASE)

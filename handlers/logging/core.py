@@ -227,12 +227,13 @@ def _a_word_in_common(written: str, registered: str) -> bool:
 
 def _words_theirs(written: str, registered: str) -> list[bool]:
     """For each word the rep wrote, whether it is one of the record's up to a typo, or the
-    beginnings of its words."""
+    beginnings of its words; initials ("GC", three letters or fewer) from its first word on:
+    "MS" is not Straits Marine Supply."""
     theirs = company_words(registered, with_legal_form=True)
     distinctive = company_words(registered)
     return [
         any(fuzz.ratio(word, their) >= LATIN_CUTOFF for their in distinctive)
-        or any(_beginnings(word, theirs[i:]) for i in range(len(theirs)))
+        or any(_beginnings(word, theirs[i:]) for i in range(len(theirs) if len(word) > 3 else 1))
         for word in company_words(written)
     ]
 
