@@ -2780,3 +2780,37 @@ def test_an_ms_teams_call_and_a_person_with_title_and_company():
         "Bukit Timah Motors",
         "Kenneth Goh",
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "昨天下午在公司接待了南京同创智造的邹总一行三个人，给他们讲了MES的几个成功案例",
+        "今天一早杭州云栖数科的CTO陈晓东带两个同事来公司，给他们演示了云服务器方案",
+    ],
+)
+def test_a_customer_who_came_to_us_is_a_meeting(text):
+    assert parse(text).activity == "meeting"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Acme Ltd: lost. Emma phoned this morning, they're staying with the incumbent, "
+            "purely on price.",
+            "staying with the incumbent, purely on price",
+        ),
+        (
+            "Lost Acme Ltd :( James emailed this morning, they're going with a cheaper local "
+            "supplier. Closing it out.",
+            "going with a cheaper local supplier",
+        ),
+        (
+            "Acme Ltd rang. Sarah told me they're staying with the incumbent, so we lost it.",
+            "staying with the incumbent",
+        ),
+    ],
+)
+def test_whom_they_are_staying_or_going_with_is_why_it_was_lost(text, reason):
+    assert parse(text, KNOWN).reason == reason

@@ -2115,7 +2115,8 @@ _REASON = re.compile(
 
 _CHOSE = re.compile(
     r"(?P<why>(?:选了|选择了)[^。.;；!！?？\n]{2,120}"
-    r"|\b(?i:gone|went)[ \t]+(?i:with|w/?)[ \t]+[^.;!?\n]{2,120})"
+    r"|\b(?i:gone|went|going|staying|sticking)[ \t]+(?i:with|w/?)[ \t]+(?!(?i:us)\b)"
+    r"[^.;!?\n]{2,120})"
 )
 """What they chose, as the reason when no cue says one: "最后选了本地一家供应商，价格比我们低
 两成"."""
@@ -2195,6 +2196,7 @@ def _reason(
     return why[:200]
 
 
+_SO_WE = re.compile(r"[,，]?[ \t]+(?i:so)[ \t]+(?i:we|that|that's|it's|i|mark|closing)\b")
 _WHAT_WAS_WON = re.compile(r"(?i:on|for)[ \t]+(?i:the|their|its|this|that)\b")
 
 
@@ -2206,6 +2208,8 @@ def _after_cue(text: str, start: int, end: int, dated: Iterable[int], rx: _Compi
     end = tail.start() if tail is not None else end
     dash = _SPACED_DASH.search(text, start + 2, end)
     end = dash.start() if dash is not None else end
+    so = _SO_WE.search(text, start + 2, end)
+    end = so.start() if so is not None else end  # "…the incumbent, so we lost it"
     end = min((at for at in dated if start < at < end), default=end)
     for cue in rx.follow_up.finditer(text, start + 1, end):
         if text[cue.start() - 1] in " \t,，":
