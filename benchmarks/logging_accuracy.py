@@ -111,6 +111,10 @@ SETS = (
     "heldout50",
     "heldout51",
     "heldout52",
+    "heldout53",
+    "heldout54",
+    "heldout55",
+    "heldout56",
 )
 
 
