@@ -930,3 +930,14 @@ async def test_initials_of_a_later_word_do_not_settle_a_customer(bot, ws):
     assert "Straits Marine Supply" not in r.text.splitlines()[0], r.text
     assert await count(bot, Activity) == before
     assert r.button("➕ Create “MS”")
+
+
+async def test_a_credit_note_is_not_offered_as_the_deal(bot, ws):
+    """ "Agreed a ¥12,000 credit note" had asked to change the deal from ¥300k to ¥12k."""
+    r = await ws.li.send(
+        "Call with Wang Lei at Acme Ltd re the billing mix-up. Agreed a ¥12,000 credit note on "
+        "their next invoice."
+    )
+    assert "12k" not in r.text, r.text
+    assert "💼" not in r.text, r.text
+    assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000

@@ -2814,3 +2814,79 @@ def test_a_customer_who_came_to_us_is_a_meeting(text):
 )
 def test_whom_they_are_staying_or_going_with_is_why_it_was_lost(text, reason):
     assert parse(text, KNOWN).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        (
+            "Site check at Acme Ltd's warehouse today. Scanners all fine, their cold store is not.",
+            None,
+        ),
+        ("Acme Ltd: went on site. Vendor patch applied, stable 48h now.", None),
+        ("visited Acme Trading today, Wang wants a quote", "Wang"),
+        ("cold call to Acme Ltd - Mark in purchasing, not interested rn", "Mark"),
+    ],
+)
+def test_a_thing_opening_a_sentence_is_no_contact(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_went_on_site_on_a_weekday_is_last_week():
+    log = parse(
+        "Acme Ltd: went on site Mon re the new terminals crashing. Check back Friday week.", KNOWN
+    )
+    assert (log.activity, log.activity_at, log.follow_up) == ("visit", at(16, 10), at(27, 9))
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        (
+            "Phoned Priya at Acme Ltd - remaining 12 units slip to 4 Dec (supplier backlog). "
+            "Confirm ship date w/ her Mon 30th.",
+            at(30, 9),
+        ),
+        (
+            "FYI Lau Chi Wai at Acme Ltd is on leave till mid Dec, nothing will move before then.",
+            None,
+        ),
+        ("Acme Ltd的尾款拖了快两个月，老板出差签不了字，下周二才回来。下周三再催", at(25, 9)),
+    ],
+)
+def test_their_slip_or_leave_is_no_step_and_chasing_is(text, follow_up):
+    assert parse(text, KNOWN).follow_up == follow_up
+
+
+def test_a_credit_note_is_not_the_deal():
+    log = parse(
+        "Teams meeting w/ Rachel at Acme Ltd. Agreed a S$1,200 credit note on their next invoice.",
+        KNOWN,
+    )
+    assert log.amount is None
+
+
+def test_marking_lost_as_an_instruction_gives_no_reason():
+    log = parse(
+        "Acme Ltd的年度运维还是没保住，高敏上午电话里说总部统一采购了别家的，这单就按输单处理吧",
+        KNOWN,
+    )
+    assert (log.stage, log.reason) == ("lost", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "activity", "task", "stage"),
+    [
+        ("Google Meet w/ Priya Nair from Acme Ltd - 40 of 52 trucks live.", "meeting", False, None),
+        ("Need to get the QBR deck to Helen at Acme Ltd by Mon 30th", None, True, None),
+        (
+            "Video call with Dr Rao at Acme Ltd, took him through our proposal. In proposal now.",
+            "meeting",
+            False,
+            "proposal",
+        ),
+    ],
+)
+def test_google_meet_a_qbr_deck_and_in_proposal_now(text, activity, task, stage):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.task, log.stage) == (activity, task, stage)

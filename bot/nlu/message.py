@@ -1033,8 +1033,11 @@ _PAST_VERB = re.compile(
     r"(?:了|过)$|(?:ed|\bmet|\brang|\bspoke|\bwent|\bsaw|\bhad)\b", re.IGNORECASE
 )
 """ "visited", "went to", "met with": the activity's own words say it happened."""
-_HAD_BEFORE = re.compile(r"\b(?:had|did|held|attended)[ \t]+(?:an?[ \t]+|the[ \t]+)?$", re.I)
-""" "had mtg w/ Oliver Green Mon": the activity happened, though its word has no tense."""
+_HAD_BEFORE = re.compile(
+    r"\b(?:had|did|held|attended|went|was|were)[ \t]+(?:an?[ \t]+|the[ \t]+)?$", re.I
+)
+""" "had mtg w/ Oliver Green Mon", "went on site Mon": the activity happened, though its
+word has no tense."""
 _HELD = re.compile(
     r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访|打|通|发|回)了"
     r"|[去来跑]了[一1]?趟"
@@ -1236,6 +1239,8 @@ def _deal_money(
             said = said[: off.start()]  # "10% off the $150k quote": what is taken off is not
         if rx.passing.search(said[-10:]) or rx.passing.search(_this_phrase(after[:6])):
             continue  # "3千的样品费", "a 3k discount"; not "9.6万元 返点按季度结": a new phrase
+        if _CREDIT_AFTER.match(text, money.end):
+            continue  # "a S$1,200 credit note": money back, not the deal
         near = _their_words(text, start, max(start, money.start - 24), money.start, rx)
         if near and _OUR_TURN.search(text, near[-1].end(), money.start) is None:
             continue  # "有家友商报了32万", "an Azure partner quoted them 52k": not our price
@@ -1344,6 +1349,7 @@ _CHANGED_TO = re.compile(
     r"|(?i:(?:down|up|reduced|lowered|dropped|cut)?[ \t]*to)\b)"
     r"[ \t]*(?=[\d¥$£€一二三四五六七八九十两]|[A-Z]{1,3}\$)"
 )
+_CREDIT_AFTER = re.compile(r"[ \t]*(?i:credit(?:[ \t]+note)?|refund|rebate|write-?off)\b")
 _THRESHOLD_BEFORE = re.compile(
     r"\b(?i:spend|spending|purchases?|anything|orders?|contracts?|items?)[ \t]+"
     r"(?i:over|above|exceeding|under|below|of more than|of over)[ \t]*$"
@@ -1657,9 +1663,24 @@ def _no_step(text: str, date: _Date) -> bool:
         _MET_BEFORE.search(text, window, date.start) is not None
     ):
         return True
+    if ("slip" in said or "delay" in said or "leave" in said or "away" in said) and (
+        _THEIR_THING_SLIPS.search(text, window, date.start) is not None
+    ):
+        return True  # "units slip to 4 Dec", "on leave till mid Dec": theirs, not a step
     return ("due" in said or "expir" in said or "end" in said or "runs" in said) and (
         _ENDS_BEFORE.search(text, window, date.start) is not None
     )
+
+
+_THEIR_THING_SLIPS = re.compile(
+    r"\b(?i:units?|deliver(?:y|ies)|shipments?|orders?|parts|stock|goods|go-?live|install"
+    r"(?:ation)?|rollout|payments?)\b[^,.;!?\n]{0,24}\b(?i:slip(?:s|ped)?|delayed)[ \t]+"
+    r"(?i:to|until|till|into)[ \t]+$"
+    r"|\b(?i:on[ \t]+leave|away|out[ \t]+of[ \t]+(?:the[ \t]+)?office|ooo|off)[ \t]+"
+    r"(?i:until|till|til|to)[ \t]+$"
+)
+"""Before a date, a thing of theirs that slipped to it or someone away until it: what the
+customer's side will do, not the rep's next step."""
 
 
 def _slot_given_up(text: str, date: _Date) -> bool:
@@ -2131,7 +2152,7 @@ _REASON_LEAD = re.compile(
 )
 _WENT_WITH = re.compile(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re.IGNORECASE)
 _MARKED_AS = re.compile(
-    r"(?:标记|标成|标为|记成|改成)$"
+    r"(?:标记|标成|标为|记成|改成|按)$"
     r"|\b(?i:mark(?:ed|ing)?|clos(?:e|ing))[ \t]+(?i:it[ \t]+)?(?i:as[ \t]+)?$"
 )
 _REASON_TAIL = re.compile(rf"[。.!！?？\n{_EMOJI}]")
@@ -4012,6 +4033,15 @@ _AFTER_CUSTOMER = re.compile(
 )
 
 
+_LOWER_WORD_AFTER = re.compile(r"[ \t]+[a-z]|['’][a-z]")
+_PERSON_DOES = re.compile(
+    r"(?:['’](?:ll|s|d|re)\b|[ \t]+(?:[a-z]+(?:s|ed)|is|was|will|would|can|could|has|had"
+    r"|said|told|rang|ran|took|gave|sent|met|wants?|got|came|went|did|saw|spoke|wrote|led"
+    r"|brought|made|kept|left|felt|knew|thinks?|thought|seems?|just|also|still|now|and|from"
+    r"|at|of|in|on|who|with|w|here|there|too)\b)"
+)
+"""After one capitalised word opening a clause, what a person does ("Wang wants …", "Helen
+called back"), which a thing ("Scanners all fine", "Vendor patch applied") does not."""
 _A_VERB = re.compile(
     r"(?!(?:Ahmed|Mohammed|Mohamed|Muhammed|Muhammad|Saeed|Zayed|Javed|Rasheed|Waheed|Fareed"
     r"|Hameed|Majeed|Rashed|Sterling|Fleming|Manning|Channing|Irving|Ewing)$)"
@@ -4074,6 +4104,10 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     name = match.group("name")
     if _nobody(name, rx) or rx.titles.fullmatch(name) or _A_VERB.fullmatch(name):
         return None
+    if " " not in name and _LOWER_WORD_AFTER.match(text, match.end("name")) and not (
+        _PERSON_DOES.match(text, match.end("name"))
+    ):
+        return None  # "Scanners all fine", "Vendor patch applied": a thing, not a person
     if not _without_legal(name, rx):
         return None  # "called Acme Ltd": "Ltd" is nobody
     if _A_PLACE_OF_THEIRS.match(text, match.end("name")):
