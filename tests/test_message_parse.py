@@ -2866,14 +2866,6 @@ def test_a_credit_note_is_not_the_deal():
     assert log.amount is None
 
 
-def test_marking_lost_as_an_instruction_gives_no_reason():
-    log = parse(
-        "Acme Ltd的年度运维还是没保住，高敏上午电话里说总部统一采购了别家的，这单就按输单处理吧",
-        KNOWN,
-    )
-    assert (log.stage, log.reason) == ("lost", None)
-
-
 @pytest.mark.parametrize(
     ("text", "activity", "task", "stage"),
     [
@@ -2890,3 +2882,37 @@ def test_marking_lost_as_an_instruction_gives_no_reason():
 def test_google_meet_a_qbr_deck_and_in_proposal_now(text, activity, task, stage):
     log = parse(text, KNOWN)
     assert (log.activity, log.task, log.stage) == (activity, task, stage)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Acme Ltd signed!! £48k. Strong refs from Camden swung it. Kickoff call Mon 10am",
+            "Strong refs from Camden",
+        ),
+        (
+            "Acme Ltd signed!! HK$380k. Ho Ka Man said our references from HK sealed it.",
+            "our references from HK",
+        ),
+        (
+            "Acme Ltd signed!! He said our delivery lead times beat the incumbent.",
+            "our delivery lead times beat the incumbent",
+        ),
+        (
+            "WON acme ltd!!! 250k. faster delivery than the incumbent was what clinched it",
+            "faster delivery than the incumbent",
+        ),
+        ("星辰科技那单丢了 黄经理微信上说他们老板定了本地供应商 没戏了", "定了本地供应商"),
+        (
+            "星辰科技环保监测那个标黄了，被本地一家供应商拿走，报价比我们低十来万",
+            "被本地一家供应商拿走，报价比我们低十来万",
+        ),
+        (
+            "星辰科技的运维还是没保住，高敏说总部统一采购了别家的，这单就按输单处理吧",
+            "采购了别家的",
+        ),
+    ],
+)
+def test_what_swung_it_and_whom_they_chose_instead(text, reason):
+    assert parse(text, KNOWN).reason == reason

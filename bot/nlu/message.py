@@ -2135,7 +2135,8 @@ _REASON = re.compile(
 
 
 _CHOSE = re.compile(
-    r"(?P<why>(?:选了|选择了)[^。.;；!！?？\n]{2,120}"
+    r"(?P<why>(?:选了|选择了|(?:定了|用了|签了|采购了|跟|给了)(?=本地|别家|另一家|其他|竞品|友商|老供应商)"
+    r"|被(?=[^，,。]{1,12}?(?:拿走|抢走|截胡|拿下)))[^。.;；!！?？\n]{2,120}"
     r"|\b(?i:gone|went|going|staying|sticking)[ \t]+(?i:with|w/?)[ \t]+(?!(?i:us)\b)"
     r"[^.;!?\n]{2,120})"
 )
@@ -2152,7 +2153,7 @@ _REASON_LEAD = re.compile(
 )
 _WENT_WITH = re.compile(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re.IGNORECASE)
 _MARKED_AS = re.compile(
-    r"(?:标记|标成|标为|记成|改成|按)$"
+    r"(?:标记|标成|标为|记成|改成)$"
     r"|\b(?i:mark(?:ed|ing)?|clos(?:e|ing))[ \t]+(?i:it[ \t]+)?(?i:as[ \t]+)?$"
 )
 _REASON_TAIL = re.compile(rf"[。.!！?？\n{_EMOJI}]")
@@ -2187,6 +2188,11 @@ def _reason(
         why = _after_cue(text, *match.span("why"), dated, rx)
         chosen = _WENT_WITH.match(why) if why else None
         return _went_with(chosen) if chosen else why  # "went w a local vendor": "with"
+    if " it" in text or " beat " in text:  # substring tests, cheaper than the scan (issue 20)
+        swung = _SWUNG_IT.search(text)
+        if swung is not None:
+            why = swung["beat"] or _SAID.split(swung["it"])[-1]  # "… said our refs sealed it"
+            return why.strip() or None  # "Strong refs from Camden swung it"
     if stage is None:
         return None
     start, _, end = stage
@@ -2217,6 +2223,21 @@ def _reason(
     return why[:200]
 
 
+_SWUNG_IT = re.compile(
+    r"(?:^|[.!;:]+[ \t]+|\b(?i:said|says|reckons|told me)[ \t]+(?:(?i:that)[ \t]+)?)"
+    r"(?P<it>[^.!;?\n]{3,100}?)(?:[ \t]+(?i:was|is|were|are)[ \t]+(?i:what))?"
+    r"[ \t]+(?i:sealed|swung|clinched|tipped)[ \t]+(?i:it)\b"
+    r"|(?P<beat>\b(?i:our)[ \t]+[^.!;?\n]{3,80}?[ \t]+(?i:beat)[ \t]+(?i:the[ \t]+)?"
+    r"(?i:incumbent|other bids?|others|competition|competitors?|rest)\b)"
+)
+"""Why it was won, said as what did it: "Strong refs from Camden swung it", "she said our
+references sealed it", "our delivery lead times beat the incumbent"."""
+_CN_REASON_END = re.compile(
+    r"[ \t]+(?=[\u3400-\u9fff])|[，,](?=这单|就按|那就|先标|标记|按输单|按丢单)"
+)
+"""Where a Chinese reason ends: a blank before the next phrase ("定了本地供应商 没戏了"), or
+the rep's own instruction after it ("…别家的，这单就按输单处理吧")."""
+_SAID = re.compile(r"\b(?i:said|says|reckons|told me)(?:[ \t]+(?i:that))?[ \t]+")
 _SO_WE = re.compile(r"[,，]?[ \t]+(?i:so)[ \t]+(?i:we|that|that's|it's|i|mark|closing)\b")
 _WHAT_WAS_WON = re.compile(r"(?i:on|for)[ \t]+(?i:the|their|its|this|that)\b")
 
@@ -2229,7 +2250,7 @@ def _after_cue(text: str, start: int, end: int, dated: Iterable[int], rx: _Compi
     end = tail.start() if tail is not None else end
     dash = _SPACED_DASH.search(text, start + 2, end)
     end = dash.start() if dash is not None else end
-    so = _SO_WE.search(text, start + 2, end)
+    so = _SO_WE.search(text, start + 2, end) or _CN_REASON_END.search(text, start + 2, end)
     end = so.start() if so is not None else end  # "…the incumbent, so we lost it"
     end = min((at for at in dated if start < at < end), default=end)
     for cue in rx.follow_up.finditer(text, start + 1, end):
