@@ -115,6 +115,10 @@ SETS = (
     "heldout54",
     "heldout55",
     "heldout56",
+    "heldout57",
+    "heldout58",
+    "heldout59",
+    "heldout60",
 )
 
 
