@@ -941,3 +941,15 @@ async def test_a_credit_note_is_not_offered_as_the_deal(bot, ws):
     assert "12k" not in r.text, r.text
     assert "💼" not in r.text, r.text
     assert (await deal_of(bot, ws.ids["Acme ERP"])).amount_cents == 30_000_000
+
+
+async def test_a_person_whose_company_is_in_brackets_is_not_their_namesakes_customer(bot, ws):
+    """ "Met Lim Wei Ling (procurement, Sembawang Cold Storage)" had logged the call to the
+    known customer of a contact with that name."""
+    await offered_to_create(
+        bot,
+        ws.li,
+        "Met Sarah Lee (procurement, Sembawang Cold Storage) at the expo last week, had a "
+        "proper call with her today. Quote out by Fri.",
+        "Sembawang Cold Storage",
+    )

@@ -2916,3 +2916,68 @@ def test_google_meet_a_qbr_deck_and_in_proposal_now(text, activity, task, stage)
 )
 def test_what_swung_it_and_whom_they_chose_instead(text, reason):
     assert parse(text, KNOWN).reason == reason
+
+
+def test_the_price_it_came_down_to_from_what_was_quoted():
+    log = parse(
+        "跟星辰科技陈静电话谈了MES的价格，原来报的145万，最后让到138万，我周三再问问结果", KNOWN
+    )
+    assert log.amount == Decimal(1_380_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("🎉🎉刚从星辰科技出来 安防二期合同签啦！！32万 吴总当场盖的章", "won"),
+        ("星辰科技的生产线改造丢了，刚跟采购赵经理通完电话确认的", "lost"),
+        ("星辰科技线上会刚开完 说价格能到38w就直接签 阶段挪到谈判 明天出合同草稿", "negotiation"),
+    ],
+)
+def test_signed_with_la_lost_with_le_and_a_stage_moved_with_nuo(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+def test_the_reason_after_zhuyao_haishi():
+    log = parse("星辰科技那单拿下了！！合同五十六万元。主要还是老客户信任我们，售后口碑好", KNOWN)
+    assert log.reason == "老客户信任我们，售后口碑好"
+
+
+@pytest.mark.parametrize(
+    ("text", "activity_at", "follow_up"),
+    [
+        (
+            "周一星辰科技何总带着采购来公司看了设备的演示，当场把报价给了，42万，进入方案阶段",
+            at(16, 10),
+            None,
+        ),
+        (
+            "本周一在我司会议室接待了星辰科技高律师一行三人。拟于11月27日（周五）赴星辰科技做详细演示。",
+            at(16, 10),
+            at(27, 9),
+        ),
+    ],
+)
+def test_this_monday_that_happened_and_a_weekday_in_brackets(text, activity_at, follow_up):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.activity_at, log.follow_up) == ("meeting", activity_at, follow_up)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme Ltd want the fleet telematics rollout live by 15 Jan. Walked the yard today.",
+        "FYI Acme Ltd's CFO Emma Walker is leaving end of Dec (saw it on LinkedIn).",
+    ],
+)
+def test_what_they_want_live_and_who_is_leaving_set_no_follow_up(text):
+    assert parse(text, KNOWN).follow_up is None
+
+
+def test_a_department_and_company_in_brackets():
+    log = parse("Met Lim Wei Ling (procurement, Sembawang Cold Storage) at the expo last week.")
+    assert (log.customer, log.contact) == ("Sembawang Cold Storage", "Lim Wei Ling")
+
+
+def test_someone_called_by_name_is_not_a_company():
+    log = parse("今天早上有个叫徐志强的加我微信，说是温州瑞安德力阀门厂的厂长，朋友推荐过来的")
+    assert log.customer != "叫徐志强"

@@ -1026,7 +1026,8 @@ def _real_day(month: int, day: int, year: int) -> bool:
 
 
 _BARE_WEEKDAY = re.compile(
-    r"(?:on\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|(?:周|星期|礼拜)[一二三四五六日天]",
+    r"(?:on\s+)?(?:this\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+    r"|(?:本|这)?(?:周|星期|礼拜)[一二三四五六日天]",
     re.IGNORECASE,
 )
 _PAST_VERB = re.compile(
@@ -1040,7 +1041,7 @@ _HAD_BEFORE = re.compile(
 word has no tense."""
 _HELD = re.compile(
     r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访|打|通|发|回)了"
-    r"|[去来跑]了[一1]?趟"
+    r"|[去来跑]了[一1]?趟|看了"
 )
 """"周一在蓝海物流开的评审会", "周五来的电话", "周一去东方精密做了培训": what was held
 then, so the day is behind us."""
@@ -1128,12 +1129,23 @@ _RESTATED = re.compile(r"[ \t]*[(（][ \t]*$")
 
 
 def _restated(dates: list[_Date], text: str) -> list[_Date]:
-    """A date said again in brackets is the one meant: "on Tuesday week (1 Dec)"."""
-    return [
-        d
-        for i, d in enumerate(dates)
-        if not (i + 1 < len(dates) and _RESTATED.fullmatch(text, d.end, dates[i + 1].start))
-    ]
+    """A date said again in brackets is the one meant: "on Tuesday week (1 Dec)"; but a
+    weekday in brackets only names the day of the date before it: "11月27日（周五）"."""
+    kept: list[_Date] = []
+    for i, d in enumerate(dates):
+        after = dates[i + 1] if i + 1 < len(dates) else None
+        before = dates[i - 1] if i > 0 else None
+        if after is not None and _RESTATED.fullmatch(text, d.end, after.start):
+            if not _BARE_WEEKDAY.fullmatch(text[after.start : after.end].strip()):
+                continue  # the bracketed one is meant
+        elif (
+            before is not None
+            and _RESTATED.fullmatch(text, before.end, d.start)
+            and _BARE_WEEKDAY.fullmatch(text[d.start : d.end].strip())
+        ):
+            continue  # "（周五）" after the date it names
+        kept.append(d)
+    return kept
 
 
 _TIME_REACH = 60
@@ -1264,7 +1276,7 @@ def _deal_money(
             # "价格从65万压到58万", "from $64k down to $58.5k": the one it became
             cued = bool(
                 _PRICE_SAID.search(said)
-                or rx.deal_cue_before.search(before)
+                or rx.deal_cue_before.search(before.removesuffix("从"))  # "续费从12万调到…"
                 or rx.deal_cue_near.search(text, max(start, money.start - 32), money.start)
             )
             changed_from = money.end if cued else None
@@ -1345,7 +1357,7 @@ _A_COMPANYS_SIZE = re.compile(
 _NOT_BEFORE = re.compile(r"(?:不是|并非|\b(?i:not))[ \t]*$")
 _CHANGED_TO = re.compile(
     r"[ \t]*(?:元|块)?[ \t]*"
-    r"(?:(?:压到|降到|砍到|谈到|改到|调到|调整到|涨到|提到|降至|调至|变成|改成)了?|->|→|=>"
+    r"(?:(?:压到|降到|砍到|谈到|改到|调到|调整到|涨到|提到|降至|调至|变成|改成|让到|给到|落到)了?|->|→|=>"
     r"|(?i:(?:down|up|reduced|lowered|dropped|cut)?[ \t]*to)\b)"
     r"[ \t]*(?=[\d¥$£€一二三四五六七八九十两]|[A-Z]{1,3}\$)"
 )
@@ -1355,7 +1367,8 @@ _THRESHOLD_BEFORE = re.compile(
     r"(?i:over|above|exceeding|under|below|of more than|of over)[ \t]*$"
 )
 _OLD_PRICE_BEFORE = re.compile(
-    r"(?:(?:原报价|原价|原来的?报价|原先的?报价|之前的?报价|上次的?报价|原合同价)(?:是|为)?"
+    r"(?:(?:原报价|原价|原来的?报价|原先的?报价|之前的?报价|上次的?报价|原合同价"
+    r"|(?:原来|之前|上次|原先)报的)(?:是|为)?"
     r"|\b(?i:originally quoted|original (?:quote|price)|previous (?:quote|price)|old price)"
     r"(?:[ \t]+(?i:was|of|at))?)[ \t:：]*$"
 )
@@ -1663,9 +1676,9 @@ def _no_step(text: str, date: _Date) -> bool:
         _MET_BEFORE.search(text, window, date.start) is not None
     ):
         return True
-    if ("slip" in said or "delay" in said or "leave" in said or "away" in said) and (
-        _THEIR_THING_SLIPS.search(text, window, date.start) is not None
-    ):
+    if (
+        "slip" in said or "delay" in said or "leav" in said or "away" in said or "live" in said
+    ) and _THEIR_THING_SLIPS.search(text, window, date.start) is not None:
         return True  # "units slip to 4 Dec", "on leave till mid Dec": theirs, not a step
     return ("due" in said or "expir" in said or "end" in said or "runs" in said) and (
         _ENDS_BEFORE.search(text, window, date.start) is not None
@@ -1678,9 +1691,14 @@ _THEIR_THING_SLIPS = re.compile(
     r"(?i:to|until|till|into)[ \t]+$"
     r"|\b(?i:on[ \t]+leave|away|out[ \t]+of[ \t]+(?:the[ \t]+)?office|ooo|off)[ \t]+"
     r"(?i:until|till|til|to)[ \t]+$"
+    r"|\b(?i:is|are|['’]s)[ \t]+(?i:leaving|retiring|moving[ \t]+on)(?:[ \t]+(?i:at|on|by|in))?"
+    r"[ \t]+$"
+    r"|\b(?i:wants?|need|needs)\b[^,.;!?\n]{0,40}\b(?i:live|running|installed|delivered)[ \t]+"
+    r"(?i:by|before)[ \t]+$"
 )
-"""Before a date, a thing of theirs that slipped to it or someone away until it: what the
-customer's side will do, not the rep's next step."""
+"""Before a date, a thing of theirs that slipped to it, someone away until it or leaving
+then, or what they want live by it: what the customer's side will do, not the rep's next
+step."""
 
 
 def _slot_given_up(text: str, date: _Date) -> bool:
@@ -2121,7 +2139,7 @@ def _happened(text: str, dates: list[_Date], now: datetime) -> datetime | None:
 
 
 _REASON = re.compile(
-    r"(?:原因|理由|因为|由于|主要是|多亏|主要看中|看中了?|主要看重|看重了?|主要赢在|赢在|主要输在|输在|reason"
+    r"(?:原因|理由|因为|由于|主要是|主要还是|多亏|主要看中|看中了?|主要看重|看重了?|主要赢在|赢在|主要输在|输在|reason"
     r"|because(?:\s+of)?|due to|cause|thanks to|\bbc(?:\s+of)?(?![a-z])"
     r"|\bb/c(?:\s+of)?|came down to|was down to"
     # "won on faster delivery", as 赢在; not "won on Friday", "lost on the 3rd"
@@ -2465,6 +2483,10 @@ def _customer(
         or _generic(text, customer, rx)
         or _DEPARTMENT.fullmatch(text, *customer)  # "对接了采购部": a department
         or _POINTED_AT.search(text, *customer)  # "药品追溯那个项目": a project described
+        or (  # "有个叫徐志强的加我微信": a person named, not a company
+            text.startswith("叫", customer[0])
+            and rx.cn_named.fullmatch(text, customer[0] + 1, customer[1]) is not None
+        )
     ):
         return None, None, contact
     return text[customer[0] : customer[1]], customer, contact
@@ -2971,7 +2993,10 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
                 customer
                 and role
                 and (company := _TITLE_THEN_COMPANY.match(text, customer[1])) is not None
-                and rx.titles.search(company.group("title"))
+                and (
+                    rx.titles.search(company.group("title"))
+                    or _A_TEAM_OF_THEIRS.fullmatch(company.group("title").strip())
+                )
                 and (
                     rx.generic_or_legal.search(company.group("name"))
                     or " " in company.group("name").strip()
@@ -3378,6 +3403,10 @@ _COMPANY_IN_BRACKETS = re.compile(
     r"[ \t]*[(（](?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[)）]"
 )
 _ROLE_IN_BRACKETS = re.compile(r"[ \t]*[(（][^)）]{1,40}[)）]")
+_A_TEAM_OF_THEIRS = re.compile(
+    r"(?i:procurement|purchasing|finance|ops|operations|it|hr|legal|engineering|sales"
+    r"|marketing|logistics|facilities|admin|r&d|qa|quality)"
+)
 _TITLE_THEN_COMPANY = re.compile(
     r"[ \t]*[(（](?P<title>[^,，)）]{1,30})[,，][ \t]*"
     r"(?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[ \t]*(?:[,，][^,，)）]{1,24})?[)）]"
@@ -4125,8 +4154,10 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     name = match.group("name")
     if _nobody(name, rx) or rx.titles.fullmatch(name) or _A_VERB.fullmatch(name):
         return None
-    if " " not in name and _LOWER_WORD_AFTER.match(text, match.end("name")) and not (
-        _PERSON_DOES.match(text, match.end("name"))
+    if (
+        " " not in name
+        and _LOWER_WORD_AFTER.match(text, match.end("name"))
+        and not (_PERSON_DOES.match(text, match.end("name")))
     ):
         return None  # "Scanners all fine", "Vendor patch applied": a thing, not a person
     if not _without_legal(name, rx):
