@@ -953,3 +953,21 @@ async def test_a_person_whose_company_is_in_brackets_is_not_their_namesakes_cust
         "proper call with her today. Quote out by Fri.",
         "Sembawang Cold Storage",
     )
+
+
+async def test_a_referrer_typed_frm_or_a_go_between_is_not_the_customer(bot, ws):
+    """ "referral frm Kelvin at Acme" and "星辰科技张总帮忙牵的线，介绍了…——深圳前海汇通支付"
+    had logged the call to the customer who made the introduction."""
+    await offered_to_create(
+        bot,
+        ws.li,
+        "call w/ Alvin, owner of Marina Bay Print Co - referral frm Kelvin at Acme Ltd. add as "
+        "lead pls. wants a demo next tue 10am",
+        "Marina Bay Print Co",
+    )
+    before = await count(bot, Activity)
+    r = await ws.na.send(
+        "星辰科技张总帮忙牵的线，介绍了他老同学的公司——深圳前海汇通支付。刚跟他们CTO吴涛视频了一个小时"
+    )
+    assert r.button("➕ 新建“深圳前海汇通支付”")
+    assert await count(bot, Activity) == before

@@ -2981,3 +2981,53 @@ def test_a_department_and_company_in_brackets():
 def test_someone_called_by_name_is_not_a_company():
     log = parse("今天早上有个叫徐志强的加我微信，说是温州瑞安德力阀门厂的厂长，朋友推荐过来的")
     assert log.customer != "叫徐志强"
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        (
+            "call w/ Alvin, owner of Marina Bay Print Co - referral frm Kelvin at Acme Ltd. "
+            "add as lead pls.",
+            "Marina Bay Print Co",
+            "Alvin",
+        ),
+        (
+            "星辰科技张总帮忙牵的线，介绍了他老同学的公司——深圳前海汇通支付。刚跟他们CTO吴涛视频了一个小时",
+            "深圳前海汇通支付",
+            "吴涛",
+        ),
+        (
+            "WhatsApp from Rajesh Kumar - he's left Acme Ltd and is now plant manager at Jurong "
+            "Precision Castings.",
+            "Jurong Precision Castings",
+            "Rajesh Kumar",
+        ),
+    ],
+)
+def test_who_referred_them_and_where_a_contact_moved(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+def test_chase_is_the_reps_step_over_their_expected_date():
+    log = parse(
+        "Kelvin @ Acme Ltd rang - PO stuck w/ their finance, now expected mid Dec. chase tue", KNOWN
+    )
+    assert log.follow_up == at(24, 9)
+
+
+def test_a_quantity_is_not_the_deal():
+    log = parse("Teams mtg at Acme Ltd - qty ~5k/month, approx £85k/yr. moving to proposal", KNOWN)
+    assert log.amount == Decimal(85_000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3rd email to Ashford Precision since the show and still nothing from their buyer.",
+        "昨天上海智能制造展展台收获两个有效线索，都加了微信，下周一统一电话跟进",
+    ],
+)
+def test_an_ordinal_or_a_trade_show_is_no_customer(text):
+    assert parse(text).customer not in ("3rd", "上海智能制造")

@@ -448,7 +448,7 @@ def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
 
 
 _GOES_ON_AFTER_NAME = (
-    "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接电微挺很]"
+    "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接电微挺很过视开]"
 )
 
 
@@ -1285,6 +1285,8 @@ def _deal_money(
             continue  # "roughly S$200k set aside for licences": their budget, not our price
         if _THRESHOLD_BEFORE.search(before):
             continue  # "any IT spend over 50k to go out to tender": a rule's line, not a price
+        if _QUANTITY_BEFORE.search(before):
+            continue  # "qty ~5k/month": how many, not what it costs
         if money is not amounts[-1] and _OLD_PRICE_BEFORE.search(
             text, max(start, money.start - 32), money.start
         ):
@@ -1362,6 +1364,7 @@ _CHANGED_TO = re.compile(
     r"[ \t]*(?=[\d¥$£€一二三四五六七八九十两]|[A-Z]{1,3}\$)"
 )
 _CREDIT_AFTER = re.compile(r"[ \t]*(?i:credit(?:[ \t]+note)?|refund|rebate|write-?off)\b")
+_QUANTITY_BEFORE = re.compile(r"\b(?i:qty|quantity|volume|vol)[ \t:.]*[~≈]?[ \t]*$|数量[：: \t]*$")
 _THRESHOLD_BEFORE = re.compile(
     r"\b(?i:spend|spending|purchases?|anything|orders?|contracts?|items?)[ \t]+"
     r"(?i:over|above|exceeding|under|below|of more than|of over)[ \t]*$"
@@ -2487,6 +2490,8 @@ def _customer(
             text.startswith("叫", customer[0])
             and rx.cn_named.fullmatch(text, customer[0] + 1, customer[1]) is not None
         )
+        or text.startswith(_A_SHOW_AFTER, customer[1])  # "上海智能制造展展台": a trade show
+        or _AN_ORDINAL.fullmatch(text, *customer)  # "3rd email to Ashford Precision"
     ):
         return None, None, contact
     return text[customer[0] : customer[1]], customer, contact
@@ -2502,7 +2507,9 @@ _MOVED_TO_ZH = re.compile(
     r"(?:跳槽(?:到|去了?)|跳(?:到|去了)|加入了)(?P<x>[\u3400-\u9fffA-Za-z]{2,16}?)"
     r"(?=当|做|任|担任|[，,。；;\s]|$)"
     r"|(?:现在在|如今在|目前在)(?P<y>[\u3400-\u9fffA-Za-z]{2,16}?)(?:当|做|任|担任|上班|工作)"
-    r"|(?P<ref>介绍了?(?:个|一个|一家)?新?客户[：:，,\s]*(?:叫|名叫|是)?)"
+    r"|(?P<ref>介绍了?(?:个|一个|一家)?新?客户[：:，,\s]*(?:叫|名叫|是)?"
+    r"|介绍了?(?:他|她|他们)?的?[^，。,；;\s]{0,8}?(?:公司|合作方|朋友)(?:——|—|[：:，,\s])*"
+    r"(?:叫|名叫|是)?)"
     r"(?P<z>[\u3400-\u9fffA-Za-z]{2,20}?)(?=的[\u4e00-\u9fff]{1,3}[，,。；;：:\s]|[，,。；;：:\s]|$)"
 )
 
@@ -2564,12 +2571,18 @@ def _mover(text: str, before: int, names: tuple[str, ...], rx: _Compiled) -> Spa
     if chinese:
         return chinese[-1].span()
     for match in _NAME.finditer(text, 0, before):
+        if text[match.end() : match.end() + 1].isalpha() or (
+            match.start() > 0 and text[match.start() - 1].isalpha()
+        ):
+            continue  # "WhatsApp from Rajesh Kumar": not "Whats", nor "App"
         named = _past_nobody(text, match.span(), rx)
         if named is not None and _a_name(text, named, names, rx):
             return named
     return None
 
 
+_A_SHOW_AFTER = ("展", "博览会", "交易会", "峰会")
+_AN_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)?|(?i:first|second|third|another)")
 _POINTED_AT = re.compile(r"(?:那个|这个|那|这)$")
 """A name ending in "that" / "this" describes something ("药品追溯那个项目", the traceability
 project), where a company is named ("星辰那个项目" is read from the rep's book first)."""
@@ -2687,7 +2700,8 @@ def _on_the_way(text: str, known: Span) -> bool:
 
 
 _REFERRED_BY = re.compile(
-    r"\b(?i:referred by|referral from|introduced by|intro'?d by|intro from|recommended by"
+    r"\b(?i:referred by|referral from|referral frm|introduced by|intro'?d by|intro from"
+    r"|intro frm|recommended by"
     r"|thanks to|got (?:my|our) (?:number|details|contact|name|card) from"
     r"|heard (?:about|of) us (?:from|through|via))[ \t]+"
     r"(?:(?i:the)[ \t]+|(?:[\w.'-]+[ \t]+){1,3}(?i:at|@|from|frm|of)[ \t]+)?$"
@@ -2705,14 +2719,16 @@ def _referrer_only(text: str, known: Span) -> bool:
     )
 
 
-_REFERRAL_HINTS = ("eferr", "ntro", "ecommended", "hanks to", " from", "介绍", "推荐", "引荐")
+_REFERRAL_HINTS = (
+    "eferr", "ntro", "ecommended", "hanks to", " from", " frm", "介绍", "推荐", "引荐", "牵",
+)  # fmt: skip
 """Every reading of :data:`_REFERRED_BY` or :data:`_CN_REFERRED_AFTER` holds one of these."""
 
 
 _CN_REFERRED_AFTER = re.compile(
     r"(?:[\u4e00-\u9fff]{0,4}?"  # the rest of a short form: "东方" written as "东方精密"
     r"(?:那边|那里|那儿|的[\u4e00-\u9fff]{1,3}|[\u4e00-\u9fff]{1,2}(?:总|经理|主任|工|姐|哥)))?"
-    r"(?:介绍|推荐|引荐)"
+    r"(?:介绍|推荐|引荐|帮忙牵的线|牵的线|牵线)"
 )
 _JOINED_BEFORE = re.compile(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
 
