@@ -3031,3 +3031,31 @@ def test_a_quantity_is_not_the_deal():
 )
 def test_an_ordinal_or_a_trade_show_is_no_customer(text):
     assert parse(text).customer not in ("3rd", "上海智能制造")
+
+
+def test_a_colleague_brought_along_is_not_the_contact():
+    log = parse("今天一早带售前小刘去了趟星辰科技，给张总把ERP升级方案从头讲了一遍", KNOWN)
+    assert log.contact == "张总"
+
+
+def test_a_customer_after_an_enquiry():
+    log = parse(
+        "官网表单来了个询盘：常州恒泰新材料，徐经理，问云服务器年度订阅怎么收费。明早10点给他回电"
+    )
+    assert (log.customer, log.contact) == ("常州恒泰新材料", "徐经理")
+    assert parse("星辰科技那个询盘可以关了，说上周已经跟别家签了。丢单", KNOWN).customers == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        (
+            "First win off the trade show!! Tampines Fresh Mart signed the 12-month fleet "
+            "telematics deal this morning, US$48,000.",
+            "won",
+        ),
+        ("Acme Ltd haven't signed the renewal yet, chasing Fri", None),
+    ],
+)
+def test_signed_the_deal(text, stage):
+    assert parse(text, KNOWN).stage == stage

@@ -585,6 +585,8 @@ class _Compiled:
             r"|(?P<mine>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?:['’]s)?\s*\((?i:my|our)\s[^)]{1,40}\)"
             rf"|(?P<lead>{person}|老板|领导|师傅)带(?:着)?我(?=去|到|过去|拜访|见|跑)"
             rf"|陪(?:同|着)?(?P<escorted>{person})(?=去|到|过去|拜访|见|跑|一起)"
+            r"|带(?:着|上)?(?:售前|售后|技术|同事|工程师|实施)的?(?P<brought>[老小][\u3400-\u9fff])"
+            r"(?=去|到|过去|拜访|见|跑|一起)"
             rf"|(?P<approver>{person})(?=批了|批准了?|特批|同意再?让|申请下来)"
             rf"|(?:接手了?|接了)(?P<handed>[老小][\u3400-\u9fff]|{person})(?=留下|交接|手上|转)"
             r"|(?:和|跟|同)(?:渠道|代理商|售前|售后|技术|同事)?的?(?P<ran>[老小][\u3400-\u9fff])"
@@ -906,7 +908,7 @@ def parse_log(
 _NOT_MET_HINTS = (
     "一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见", "带我",
     "带着我", "(my ", "(our ", "跟", "批", "同意让", "同意再让", "申请下来", "接", "跑了", "去了",
-    "陪", "调走", "离职",
+    "陪", "调走", "离职", "带",
 )  # fmt: skip
 """Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
@@ -935,6 +937,7 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
             "mine",
             "lead",
             "escorted",
+            "brought",
             "approver",
             "handed",
             "ran",
@@ -3109,8 +3112,8 @@ _OUTCOME_OF = re.compile(
 )
 """A message opening "Won the Marina Bay Dental job!!": the outcome of that customer's deal."""
 _OUTCOME_OF_THE = re.compile(
-    r"\b(?:(?P<won>won)|lost)[ \t]+the[ \t]+(?:[\w\-]+[ \t]+){1,3}"
-    r"(?:deal|contract|order|bid|tender|project|account|job)\b",
+    r"\b(?:(?P<won>won|signed)|lost)[ \t]+the[ \t]+(?:[\w\-]+[ \t]+){1,4}"
+    r"(?:deal|contract|order|bid|tender|project|account|job|framework|agreement|renewal)\b",
     re.IGNORECASE,
 )
 
@@ -3210,13 +3213,19 @@ _CALLED = re.compile(
 )
 
 
+_AN_ENQUIRY = re.compile(r"询盘[：:，,][ \t]*(?=[\u3400-\u9fff])")
+"""Before a new customer's name: "官网表单来了个询盘：常州恒泰新材料，徐经理"."""
+
+
 def _customer_introduced(text: str, rx: _Compiled) -> Span | None:
     """A new customer the message introduces by name: "跟北京一家叫知行数据的公司开了线上会",
     "刚接到一个新客户电话 杭州悦禾科技 赵总" (the name after the way they got in touch)."""
     called = _CALLED.search(text)
     if called is not None:
         return called.span("x")
-    channel = rx.referrer_by_channel.search(text)
+    channel = rx.referrer_by_channel.search(text) or (
+        _AN_ENQUIRY.search(text) if "询盘" in text else None
+    )
     if channel is None:
         return None
     segment = _CN_SEGMENT.match(text, channel.end())
