@@ -119,6 +119,10 @@ SETS = (
     "heldout58",
     "heldout59",
     "heldout60",
+    "heldout61",
+    "heldout62",
+    "heldout63",
+    "heldout64",
 )
 
 
