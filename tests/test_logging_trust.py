@@ -971,3 +971,10 @@ async def test_a_referrer_typed_frm_or_a_go_between_is_not_the_customer(bot, ws)
     )
     assert r.button("➕ 新建“深圳前海汇通支付”")
     assert await count(bot, Activity) == before
+
+
+async def test_a_mistyped_visit_is_not_logged_to_a_first_names_company(bot, ws):
+    """ "Visted Northwnd Traders yday, walked Sarah thru …" had found no customer and logged
+    the visit to the company of the one contact named Sarah."""
+    r = await ws.li.send("Visted Acmee Trading yday, walked Sarah thru the renewal options.")
+    assert "Globex" not in r.text.splitlines()[0], r.text

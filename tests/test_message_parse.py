@@ -1448,7 +1448,7 @@ def test_more_currencies_and_an_amount_corrected(text, amount, currency):
         (
             "Went Orchard Retail today with Wei Jie from presales, demo to their IT head Tan "
             "Kok Meng.",
-            None,
+            "Orchard Retail",
             "Tan Kok Meng",
         ),
     ],
@@ -3059,3 +3059,19 @@ def test_a_customer_after_an_enquiry():
 )
 def test_signed_the_deal(text, stage):
     assert parse(text, KNOWN).stage == stage
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("Visted Northwnd Traders yday, walked Sarah thru the framework.", "Northwnd Traders"),
+        ("Remind me Mon 10am to send Kestrel Ventures the draft order form.", "Kestrel Ventures"),
+        ("emailed intro deck to Quayside Print, f/u mon", "Quayside Print"),
+        (
+            "First win!! Tampines Fresh Mart signed the 12-month deal this morning.",
+            "Tampines Fresh Mart",
+        ),
+    ],
+)
+def test_a_company_named_by_what_it_is(text, customer):
+    assert parse(text).customer == customer

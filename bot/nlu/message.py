@@ -142,6 +142,7 @@ _LISTS: dict[str, tuple[str, str]] = {
     "customer_links": ("customer", "links"),
     "customer_legal_suffixes": ("customer", "legal_suffixes"),
     "customer_generic_words": ("customer", "generic_words"),
+    "customer_kinds": ("customer", "kinds"),
     "customer_regions": ("customer", "regions"),
     "customer_stop_words": ("customer", "stop_words"),
     "customer_lead_in": ("customer", "lead_in"),
@@ -198,6 +199,7 @@ class Keywords:
     customer_links: tuple[str, ...] = ()
     customer_legal_suffixes: tuple[str, ...] = ()
     customer_generic_words: tuple[str, ...] = ()
+    customer_kinds: tuple[str, ...] = ()
     customer_regions: tuple[str, ...] = ()
     customer_stop_words: tuple[str, ...] = ()
     customer_lead_in: tuple[str, ...] = ()
@@ -726,6 +728,11 @@ class _Compiled:
         return re.compile(r"[\s,]*" + self._trie("customer_legal_suffixes") + r"[\s.]*$", _FLAGS)
 
     generic_start = _keyword_pattern("customer_generic_words")
+
+    @functools.cached_property
+    def company_kinds(self) -> frozenset[str]:
+        """See :func:`_company_by_its_kind`, lower-cased."""
+        return frozenset(word.lower() for word in self._kw.customer_kinds)
 
     @functools.cached_property
     def region_at(self) -> re.Pattern[str]:
@@ -2482,6 +2489,8 @@ def _customer(
         customer = _company_owning_anyone(text, rx)  # "…就常州恒晟五金的采购胡经理聊了几句"
     if customer is None and _CJK.search(text):
         customer = _company_of_a_place(text, rx)  # "官网来了个询盘 杭州启明生物 行政主管林女士"
+    if customer is None and not _CJK.search(text):
+        customer = _company_by_its_kind(text, rx)  # "Visted Northwnd Traders yday"
     if customer is not None:
         customer = _trimmed(text, customer, rx)
     if (
@@ -2581,6 +2590,28 @@ def _mover(text: str, before: int, names: tuple[str, ...], rx: _Compiled) -> Spa
         named = _past_nobody(text, match.span(), rx)
         if named is not None and _a_name(text, named, names, rx):
             return named
+    return None
+
+
+_CAPITALISED_WORDS = re.compile(r"[A-Z][\w'’.-]*(?:[ \t]+(?:&[ \t]+)?[A-Z][\w'’.-]*)+")
+_A_DEED_WORD = re.compile(r"[A-Z][a-z]+ed|Met|Rang|Saw|Spoke|Went|Had|Sent|Emailed|Called")
+
+
+def _company_by_its_kind(text: str, rx: _Compiled) -> Span | None:
+    """When no verb names the customer, capitalised words ending in what a company is
+    ("Traders", "Hotels", "Ltd"): "Visted Northwnd Traders yday" (a typo no verb list
+    knows). Three words or more lose the first when it reads as a deed ("Visted")."""
+    for run in _CAPITALISED_WORDS.finditer(text):
+        words = run.group().split()
+        kind = words[-1].rstrip(".")
+        if kind.lower() not in rx.company_kinds and rx.generic_or_legal.fullmatch(kind) is None:
+            continue
+        start = run.start()
+        if len(words) >= 3 and _A_DEED_WORD.fullmatch(words[0]):
+            start = text.index(words[1], start + len(words[0]))  # "Visted", not the name
+        span = (start, run.end())
+        if not _generic(text, span, rx):
+            return span
     return None
 
 
@@ -3719,7 +3750,7 @@ def _customer_by_marker(text: str, rx: _Compiled) -> tuple[Span | None, Span | N
                 return customer, contact
             continue
         found = _run_before(text, position, rx)
-        if found is not None:
+        if found is not None and not text[found[0]].isdigit():  # not "the 12-month deal"
             return found, None
     return None, None
 
