@@ -3075,3 +3075,53 @@ def test_signed_the_deal(text, stage):
 )
 def test_a_company_named_by_what_it_is(text, customer):
     assert parse(text).customer == customer
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("今天接到苏州恒美家纺行政主管吴女士的电话，想了解办公网络改造", "苏州恒美家纺"),
+        ("给青岛海润冷链采购部的林经理发了邮件介绍仓储方案，周四再电话追一下", "青岛海润冷链"),
+        ("跑了趟城北批发市场 鑫源商行陈哥说可以先拿几件试试", "城北批发市场"),
+        (
+            "Lunch yesterday with Sandra Yip, GM of Causeway Bay Events Co. Quoted HK$380,000.",
+            "Causeway Bay Events Co.",
+        ),
+        (
+            "Video meeting with Ningbo Harvest Machinery Co. Ltd (Chinese OEM) this morning.",
+            "Ningbo Harvest Machinery Co. Ltd",
+        ),
+    ],
+)
+def test_a_company_without_the_role_or_sentence_after_it(text, customer):
+    assert parse(text).customer == customer
+
+
+def test_what_they_wish_a_price_came_down_to_is_not_agreed():
+    log = parse(
+        "星辰科技高总今天又打电话来砍价，想从48万降到45万，我说得请示一下领导。还在谈判", KNOWN
+    )
+    assert log.amount == Decimal(480_000)
+    log = parse("星辰科技报价从48万降到45万，进入谈判", KNOWN)
+    assert log.amount == Decimal(450_000)
+
+
+def test_their_decision_date_is_no_follow_up():
+    log = parse(
+        "Discovery mtg on Zoom with Laura (Acme Ltd). Decision by end of Jan. Qualified. "
+        "Proposal to go out next Wed.",
+        KNOWN,
+    )
+    assert log.follow_up == at(25, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        ("收到一封询价邮件，南京盛达物业行政部的高雪，问安防监控的价格", None, None),
+        ("今天打了几个陌生电话，常州汇通机电的采购主管吴静有点意向", "常州汇通机电", "吴静"),
+    ],
+)
+def test_a_counted_email_is_no_company_and_a_name_stops_before_you(text, customer, contact):
+    log = parse(text)
+    assert (log.customer, log.contact) == (customer, contact)

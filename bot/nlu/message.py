@@ -450,7 +450,7 @@ def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
 
 
 _GOES_ON_AFTER_NAME = (
-    "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接电微挺很过视开]"
+    "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接电微挺很过视开有]"
 )
 
 
@@ -1289,6 +1289,8 @@ def _deal_money(
                 or rx.deal_cue_before.search(before.removesuffix("从"))  # "续费从12万调到…"
                 or rx.deal_cue_near.search(text, max(start, money.start - 32), money.start)
             )
+            if _WISHED.search(text, start, money.start) and money.amount <= MAX_AMOUNT:
+                return money  # "想从48万降到45万": what they wish for is not agreed; ours stands
             changed_from = money.end if cued else None
             continue
         if _SET_ASIDE.match(text, money.end):
@@ -1387,6 +1389,10 @@ _OLD_PRICE_BEFORE = re.compile(
 )
 """Right before the first of two prices, the one it was: "原报价23.6万元", "original quote
 was $64k"."""
+_WISHED = re.compile(
+    r"(?:想|要求|希望|想要|想让|提出)[^，,。；;]{0,6}从$|\b(?i:wants?|asking|asked)\b"
+)
+"""Before "from X to Y", the customer's wish: "高总打电话来砍价，想从48万降到45万"."""
 _SET_ASIDE = re.compile(r"[ \t]*(?i:set[ \t]+aside|earmarked|allocated|ring-?fenced)\b")
 _BUDGET_BEFORE = re.compile(
     r"(?:预算|\b(?i:budget))(?:(?![报价格单]|(?i:quote|price|our|we['’]re|we are))[^,.;，。；])*$"
@@ -1690,7 +1696,13 @@ def _no_step(text: str, date: _Date) -> bool:
     ):
         return True
     if (
-        "slip" in said or "delay" in said or "leav" in said or "away" in said or "live" in said
+        "slip" in said
+        or "delay" in said
+        or "leav" in said
+        or "away" in said
+        or "live" in said
+        or "deci" in said
+        or "board" in said
     ) and _THEIR_THING_SLIPS.search(text, window, date.start) is not None:
         return True  # "units slip to 4 Dec", "on leave till mid Dec": theirs, not a step
     return ("due" in said or "expir" in said or "end" in said or "runs" in said) and (
@@ -1708,6 +1720,7 @@ _THEIR_THING_SLIPS = re.compile(
     r"[ \t]+$"
     r"|\b(?i:wants?|need|needs)\b[^,.;!?\n]{0,40}\b(?i:live|running|installed|delivered)[ \t]+"
     r"(?i:by|before)[ \t]+$"
+    r"|\b(?i:decision|decide|deciding|board)[ \t]+(?i:by|due|expected|in|on)[ \t]+$"
 )
 """Before a date, a thing of theirs that slipped to it, someone away until it or leaving
 then, or what they want live by it: what the customer's side will do, not the rep's next
@@ -2504,6 +2517,7 @@ def _customer(
         )
         or text.startswith(_A_SHOW_AFTER, customer[1])  # "上海智能制造展展台": a trade show
         or _AN_ORDINAL.fullmatch(text, *customer)  # "3rd email to Ashford Precision"
+        or text.startswith(_ONE_OF_A_KIND, customer[0])  # "收到一封询价邮件": a thing counted
     ):
         return None, None, contact
     return text[customer[0] : customer[1]], customer, contact
@@ -2615,6 +2629,7 @@ def _company_by_its_kind(text: str, rx: _Compiled) -> Span | None:
     return None
 
 
+_ONE_OF_A_KIND = ("一封", "一条", "一通", "一份", "一张")
 _A_SHOW_AFTER = ("展", "博览会", "交易会", "峰会")
 _AN_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)?|(?i:first|second|third|another)")
 _POINTED_AT = re.compile(r"(?:那个|这个|那|这)$")
@@ -2649,7 +2664,16 @@ def _trimmed(text: str, span: Span, rx: _Compiled) -> Span:
         end = purpose.start()
     while end > start and text[end - 1] in "'’":
         end -= 1  # "Harbourveiw Hotels' GM": the possessive's mark is not the name's
+    if (cut := _LEGAL_STOP.search(text, start, end)) is not None:
+        end = cut.start() + len(cut.group().rstrip())  # "Events Co. Quoted HK$380,000"
     if _CJK.match(text, start):
+        title = _ROLE_AT_THE_END.search(text, start + 2, end)
+        if (
+            title is not None
+            and title.start() - start >= 4
+            and not _DEPARTMENT.fullmatch(text, start, end)
+        ):
+            end = title.start()  # "苏州恒美家纺行政主管吴女士": the company, not the role
         that = _THAT_ONE.search(text, start, end)
         if (
             that is not None
@@ -2664,6 +2688,15 @@ def _trimmed(text: str, span: Span, rx: _Compiled) -> Span:
 
 
 _THAT_ONE = re.compile("的?(?:那个|这个|那家|这家)")
+_LEGAL_STOP = re.compile(
+    r"\b(?i:co|ltd|inc|corp|pte)\.[ \t]+(?=[A-Z][a-z])(?!(?i:ltd|limited|inc|pte|bhd|llc)\b)"
+)
+"""A legal form's full stop ending a sentence inside a run of capitalised words."""
+_ROLE_AT_THE_END = re.compile(
+    r"(?:行政|采购|财务|技术|人事|运营|市场|销售|生产|设备|信息|IT)"
+    r"(?:部门?(?:主管|经理|总监|负责人|专员|主任)?|主管|经理|总监|负责人|专员|主任)$"
+)
+"""A department or role closing a Chinese company's name: "苏州恒美家纺行政主管"."""
 _ABBREVIATED_END = re.compile(
     r"(?:\b(?i:co|ltd|inc|corp|bhd|pte|plc|llc|intl|mfg|bros|assn|dept)|\b[A-Z]|\.[A-Za-z])\.$"
 )
