@@ -3125,3 +3125,12 @@ def test_their_decision_date_is_no_follow_up():
 def test_a_counted_email_is_no_company_and_a_name_stops_before_you(text, customer, contact):
     log = parse(text)
     assert (log.customer, log.contact) == (customer, contact)
+
+
+def test_a_meeting_on_a_weekday_followed_by_what_was_done_happened():
+    log = parse(
+        "Mtg at Acme Ltd on Monday with Wing Sze + their counsel. Went through the MSA redlines. "
+        "Now in negotiation. Next round Thu 26th 2:30pm.",
+        KNOWN,
+    )
+    assert (log.activity, log.activity_at, log.follow_up) == ("meeting", at(16, 10), at(26, 14, 30))

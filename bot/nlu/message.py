@@ -1209,6 +1209,10 @@ def _weekday_gone_by(
             return date  # not "by" in "Dropped by"
     held = _HELD.search(text, date.end, end) is not None
     held = held or _WAS_THERE.search(text, start, date.start) is not None
+    held = held or (  # "Mtg at Blue Harbour on Monday with … Went through the redlines"
+        _NEXT_SAYS_DONE.match(text, end) is not None
+        and rx.activity.regex.search(text, start, end) is not None
+    )
     if held or any(
         _PAST_VERB.search(verb.group()) or _HAD_BEFORE.search(text, start, verb.start())
         for verb in rx.activity.regex.finditer(text, start, end)
@@ -1218,6 +1222,11 @@ def _weekday_gone_by(
     return date
 
 
+_NEXT_SAYS_DONE = re.compile(
+    r"[.;!]*[ \t]+(?:[A-Z][a-z]+ed|Went|Met|Had|Saw|Spoke|Took|Gave|Showed|Ran|Did|Told)\b"
+)
+"""After a clause naming an activity with a bare weekday and no verb, the next sentence
+telling what was done: the activity happened."""
 _WAS_THERE = re.compile(r"\b(?i:was|were)[ \t]+(?i:at|in|with|on site at|onsite at)[ \t]")
 """Before a bare weekday in its clause, where the rep was: "Was at Summit Medical on Monday"."""
 _PART_OF_DAY = re.compile(
