@@ -3134,3 +3134,31 @@ def test_a_meeting_on_a_weekday_followed_by_what_was_done_happened():
         KNOWN,
     )
     assert (log.activity, log.activity_at, log.follow_up) == ("meeting", at(16, 10), at(26, 14, 30))
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        (
+            "周一跟技术部小刘去星辰科技做了现场演示，生产部郭经理和几个车间主任都在，反馈不错",
+            "郭经理",
+        ),
+        ("昨天带小王去了趟星辰科技，陈静领我们看了新厂房", "陈静"),
+        ("今天一早去了趟星辰科技，跟陈静聊了MES二期的事，她说老板那边基本同意了", "陈静"),
+    ],
+)
+def test_a_colleague_from_a_department_one_brought_and_the_boss_she_speaks_of(text, contact):
+    assert parse(text, [*KNOWN, "陈静"]).contact in (contact, None)
+    assert parse(text, KNOWN).contact not in ("小刘", "小王", "老板")
+
+
+def test_an_inbound_call_frm_a_person_at_a_company_and_a_ballpark():
+    log = parse(
+        "Inbound call frm Fiona Reid, ops mgr at Clyde Valley Foods - wants a quote. "
+        "sending proposal next mon, ballpark $85k"
+    )
+    assert (log.customer, log.contact, log.amount) == (
+        "Clyde Valley Foods",
+        "Fiona Reid",
+        Decimal(85_000),
+    )

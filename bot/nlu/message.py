@@ -587,12 +587,12 @@ class _Compiled:
             r"|(?P<mine>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?:['’]s)?\s*\((?i:my|our)\s[^)]{1,40}\)"
             rf"|(?P<lead>{person}|老板|领导|师傅)带(?:着)?我(?=去|到|过去|拜访|见|跑)"
             rf"|陪(?:同|着)?(?P<escorted>{person})(?=去|到|过去|拜访|见|跑|一起)"
-            r"|带(?:着|上)?(?:售前|售后|技术|同事|工程师|实施)的?(?P<brought>[老小][\u3400-\u9fff])"
+            r"|带(?:着|上)?(?:售前|售后|技术|同事|工程师|实施)?的?(?P<brought>[老小][\u3400-\u9fff])"
             r"(?=去|到|过去|拜访|见|跑|一起)"
             rf"|(?P<approver>{person})(?=批了|批准了?|特批|同意再?让|申请下来)"
             rf"|(?:接手了?|接了)(?P<handed>[老小][\u3400-\u9fff]|{person})(?=留下|交接|手上|转)"
-            r"|(?:和|跟|同)(?:渠道|代理商|售前|售后|技术|同事)?的?(?P<ran>[老小][\u3400-\u9fff])"
-            r"(?=跑了|去了)"
+            r"|(?:和|跟|同)(?:渠道|代理商|售前|售后|技术|同事|[\u3400-\u9fff]{1,3}部)?的?"
+            r"(?P<ran>[老小][\u3400-\u9fff])(?=跑了|去)"
             rf"|(?:和|同|与)(?P<along>{person})(?=[^，。,；;]{{0,6}}?跟(?!进))"
             rf"|(?P<away>{person}|老板|老总|负责人)"
             r"(?=[^，。,;；!！他她\s]{0,4}?(?:没在|不在|出差|没来|请假|有事|调走|离职))"
@@ -3756,7 +3756,7 @@ def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None
 
 
 _UNIT_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}$")
-_THEIR_BOSS = re.compile(r"\b(?i:his|her)[ \t]+$|(?<![我们])[他她]的?$")
+_THEIR_BOSS = re.compile(r"\b(?i:his|her)[ \t]+$|(?<![我们])[他她]的?$|[她他]?说$")
 """Right before a title, the boss of someone already named: "take it to his MD", "她老板基本
 点头了"."""
 
