@@ -123,6 +123,9 @@ SETS = (
     "heldout62",
     "heldout63",
     "heldout64",
+    "heldout65",
+    "heldout66",
+    "heldout67",
 )
 
 
