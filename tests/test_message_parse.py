@@ -3162,3 +3162,44 @@ def test_an_inbound_call_frm_a_person_at_a_company_and_a_ballpark():
         "Fiona Reid",
         Decimal(85_000),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        (
+            "Kelvin at Acme Ltd put me onto Alan Chua, IT manager at Sentosa Bay Resorts. 20 min "
+            "call just now.",
+            "Sentosa Bay Resorts",
+        ),
+        (
+            "New web enquiry – Hollis & Grant Solicitors, London, need a network refresh. Emailed "
+            "Laura Evans back, call booked Mon 23rd 5pm.",
+            "Hollis & Grant Solicitors",
+        ),
+    ],
+)
+def test_whom_a_customer_put_me_onto_and_a_web_enquiry(text, customer):
+    log = parse(text, KNOWN)
+    assert log.customer == customer
+    assert log.contact != "London"
+
+
+def test_won_it_for_us_marking_that_one_lost_and_their_cut_off():
+    log = parse("Acme Ltd have signed, S$210k!! She said our references won it for us.", KNOWN)
+    assert log.reason == "our references"
+    log = parse(
+        "Acme Ltd's app project is dead - head office cancelled it. Marking that one lost. "
+        "Scanner order still on.",
+        KNOWN,
+    )
+    assert (log.stage, log.reason) == ("lost", None)
+    log = parse("Rang Acme Ltd re Xmas delivery cut-offs - OK with last orders on 18 Dec.", KNOWN)
+    assert log.follow_up is None
+
+
+def test_a_to_do_headed_without_a_colon_and_a_budget_past_the_comma():
+    log = parse("待办 明天给星辰科技吴总发员工培训服务的合同草稿", KNOWN)
+    assert (log.task, log.activity) == (True, None)
+    log = parse("给星辰科技孙经理打了电话，二期预算批下来了，大概60万，进入需求确认阶段", KNOWN)
+    assert log.amount is None

@@ -1314,6 +1314,8 @@ def _deal_money(
             continue  # "原报价23.6万元…最多给到22.8万": the price it was, before the one now
         if _NOT_BEFORE.search(said) or (budget and _BUDGET_BEFORE.search(text, start, money.start)):
             continue  # "报价是56万，不是65万"; "Budget for next year is 300k": not our price
+        if budget and _BUDGET_JUST_BEFORE.search(text, max(0, money.start - 16), money.start):
+            continue  # "二期预算批下来了，大概60万": the budget, past the comma
         price = _PRICE_SAID.search(said)
         if price is not None and (price["each"] or price["times"]):
             continue  # "单线28万元，8条线合计224万元", "8台×6.8万=54.4万": the price of one
@@ -1408,6 +1410,7 @@ _BUDGET_BEFORE = re.compile(
 )
 """A budget earlier in the amount's clause, with no price of ours between: "Budget for next
 year is 300k", "预算在60万左右"."""
+_BUDGET_JUST_BEFORE = re.compile(r"预算[^。；;！!？?报价格钱我们]{0,12}$")
 _FINAL_AFTER = re.compile(r"[ \t]*的?(?:最终价|最终报价|最终价格)")
 """Right after an amount, the price agreed in the end: "同意按140万的最终价报过去"."""
 _OURS = re.compile(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
@@ -1712,6 +1715,8 @@ def _no_step(text: str, date: _Date) -> bool:
         or "live" in said
         or "deci" in said
         or "board" in said
+        or "last order" in said
+        or "cut" in said
     ) and _THEIR_THING_SLIPS.search(text, window, date.start) is not None:
         return True  # "units slip to 4 Dec", "on leave till mid Dec": theirs, not a step
     return ("due" in said or "expir" in said or "end" in said or "runs" in said) and (
@@ -1730,6 +1735,7 @@ _THEIR_THING_SLIPS = re.compile(
     r"|\b(?i:wants?|need|needs)\b[^,.;!?\n]{0,40}\b(?i:live|running|installed|delivered)[ \t]+"
     r"(?i:by|before)[ \t]+$"
     r"|\b(?i:decision|decide|deciding|board)[ \t]+(?i:by|due|expected|in|on)[ \t]+$"
+    r"|\b(?i:last[ \t]+orders?|cut-?offs?)(?:[ \t]+(?i:is|are|on|by))*[ \t]+$"
 )
 """Before a date, a thing of theirs that slipped to it, someone away until it or leaving
 then, or what they want live by it: what the customer's side will do, not the rep's next
@@ -2033,6 +2039,7 @@ _TO_DO_HEADING = re.compile(
     r"\s*(?:(?i:to[- ]?dos?|reminder|plan for|note to self)(?:[ \t]+[\w\x1f-]+){0,3}?"
     r"|待办(?:事项)?|提醒)"
     r"[ \t]*(?:[:：]|[-–—]+[ \t])"
+    r"|\s*待办(?:事项)?[ \t]+(?=[\u3400-\u9fff\x1f])"
 )
 """A message headed as a list of things to do: "To do: call …", "待办：…", "Plan for Thu: …"."""
 
@@ -2207,7 +2214,8 @@ _REASON_LEAD = re.compile(
 _WENT_WITH = re.compile(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re.IGNORECASE)
 _MARKED_AS = re.compile(
     r"(?:标记|标成|标为|记成|改成)$"
-    r"|\b(?i:mark(?:ed|ing)?|clos(?:e|ing))[ \t]+(?i:it[ \t]+)?(?i:as[ \t]+)?$"
+    r"|\b(?i:mark(?:ed|ing)?|clos(?:e|ing))[ \t]+(?i:it[ \t]+|that(?:[ \t]+one)?[ \t]+"
+    r"|this(?:[ \t]+one)?[ \t]+)?(?i:as[ \t]+)?$"
 )
 _REASON_TAIL = re.compile(rf"[。.!！?？\n{_EMOJI}]")
 
@@ -2250,7 +2258,7 @@ def _reason(
         return None
     start, _, end = stage
     said = text[start:end]
-    if _MARKED_AS.search(text, max(0, start - 16), start):
+    if _MARKED_AS.search(text, max(0, start - 24), start):
         return None  # "标记丢单，明年他们还有个二期": the rep's instruction; why is said before
     lead = _REASON_LEAD.match(text, end)
     rest_start = lead.end() if lead else end
@@ -2279,7 +2287,7 @@ def _reason(
 _SWUNG_IT = re.compile(
     r"(?:^|[.!;:]+[ \t]+|\b(?i:said|says|reckons|told me)[ \t]+(?:(?i:that)[ \t]+)?)"
     r"(?P<it>[^.!;?\n]{3,100}?)(?:[ \t]+(?i:was|is|were|are)[ \t]+(?i:what))?"
-    r"[ \t]+(?i:sealed|swung|clinched|tipped)[ \t]+(?i:it)\b"
+    r"[ \t]+(?:(?i:sealed|swung|clinched|tipped)[ \t]+(?i:it)|(?i:won[ \t]+it[ \t]+for[ \t]+us))\b"
     r"|(?P<beat>\b(?i:our)[ \t]+[^.!;?\n]{3,80}?[ \t]+(?i:beat)[ \t]+(?i:the[ \t]+)?"
     r"(?i:incumbent|other bids?|others|competition|competitors?|rest)\b)"
 )
@@ -2535,7 +2543,8 @@ def _customer(
 _MOVED_TO_EN = re.compile(
     r"\b(?i:moved from\b.{1,60}?\bto|left\b.{1,60}?\b(?:for|to join)|has joined|have joined"
     r"|joined|now(?:[ \t]+[\w-]+){0,3}?[ \t]+(?:at|with)"
-    r"|(?P<ref>(?:referred|introduced|intro'd)[ \t]+(?:me|us)[ \t]+to|put (?:me|us) in touch with))"
+    r"|(?P<ref>(?:referred|introduced|intro'd)[ \t]+(?:me|us)[ \t]+to|put (?:me|us) in touch with"
+    r"|put (?:me|us) (?:onto|on to)|pointed (?:me|us) to|passed (?:me|us) (?:on )?to))"
     r"[ \t]+(?=[A-Z])"
 )
 _MOVED_TO_ZH = re.compile(
@@ -2557,6 +2566,7 @@ _LEFT_FROM = re.compile(
 
 _MOVED_HINTS = re.compile(
     "moved|Moved|left|Left|joined|Joined| now |Now |eferred|ntroduced|intro'd|in touch with"
+    "|put me|put us|pointed me|pointed us|passed me|passed us"
     "|跳|加入了|现在在|如今在|目前在|介绍"
 )
 """Every reading of :data:`_MOVED_TO_EN` or :data:`_MOVED_TO_ZH` holds one of these."""
@@ -2583,9 +2593,19 @@ def _moved_or_referred_to(text: str, rx: _Compiled) -> tuple[int | None, Span | 
             return None, None
         stop = text.find(". ", *found)  # "… Pte Ltd. Intro call with …": its sentence ends
         span = found if stop < 0 else (found[0], stop)
+        if (where := _THEIR_TITLE_AT.match(text, span[1])) is not None:
+            # "put me onto Alan Chua, IT manager at Sentosa Bay Resorts": his company
+            company, _ = _capitalised_run(text, _english_tokens(text, where.end()), 0, rx)
+            span = company if company is not None else span
     if _generic(text, span, rx) or _norm(text[span[0] : span[1]]) in rx.not_customers:
         return None, None
     return (None if said.group("ref") else said.start()), span
+
+
+_THEIR_TITLE_AT = re.compile(
+    r",[ \t]+(?:the[ \t]+|their[ \t]+)?[\w /&-]{2,30}?[ \t]+(?:at|of)[ \t]+(?=[A-Z])"
+)
+"""After a person: their title and where ("…, IT manager at ")."""
 
 
 def _with_a_known_one(text: str, names: tuple[str, ...], rx: _Compiled) -> bool:
