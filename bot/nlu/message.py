@@ -3525,6 +3525,7 @@ _A_TEAM_OF_THEIRS = re.compile(
     r"(?i:procurement|purchasing|finance|ops|operations|it|hr|legal|engineering|sales"
     r"|marketing|logistics|facilities|admin|r&d|qa|quality)"
 )
+"""A department written where a title would be: "(procurement, Sembawang Cold Storage)"."""
 _TITLE_THEN_COMPANY = re.compile(
     r"[ \t]*[(（](?P<title>[^,，)）]{1,30})[,，][ \t]*"
     r"(?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[ \t]*(?:[,，][^,，)）]{1,24})?[)）]"
@@ -3777,8 +3778,8 @@ def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None
 
 _UNIT_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}$")
 _THEIR_BOSS = re.compile(r"\b(?i:his|her)[ \t]+$|(?<![我们])[他她]的?$|[她他]?说$")
-"""Right before a title, the boss of someone already named: "take it to his MD", "她老板基本
-点头了"."""
+"""Right before a title, the boss of someone already named or one spoken of: "take it to his
+MD", "她老板基本点头了", "她说老板那边基本同意了"."""
 
 
 def _named_before(text: str, title: int, start: int, rx: _Compiled) -> Span | None:
