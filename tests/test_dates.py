@@ -701,3 +701,20 @@ def test_a_clock_right_after_a_chinese_weekday(text, hour, minute):
     found = find_datetime(text, WED)
     assert found is not None
     assert (found.at.day, found.at.hour, found.at.minute) == (20, hour, minute)
+
+
+@pytest.mark.parametrize(
+    ("text", "stamp"),
+    [
+        ("f/u thu 26", "2026-11-26 09:00"),
+        ("f/u thu 26.", "2026-11-26 09:00"),
+        ("thu 26, 2pm", "2026-11-26 14:00"),
+        ("call fri 27", "2026-11-27 09:00"),
+        ("call fri 26", "2026-11-20 09:00"),  # the 26th is no Friday: the coming Friday
+        ("by thu 3", "2026-11-19 09:00"),  # "thu 3" may be 3pm: not a day number
+    ],
+)
+def test_a_weekday_and_a_bare_day_number(text, stamp):
+    found = find_datetime(text, WED)
+    assert found is not None
+    assert found.at == local(WED, stamp)

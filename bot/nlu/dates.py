@@ -270,6 +270,8 @@ _EN_DATE = re.compile(
         |(?:the\s+)?(?P<calday2>{_DAYNUM})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<calmon2>{EN_MONTH}))
         (?:\.?,?\s+(?P<calyear>\d{{4}}))?)
     |(?P<wdord>(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?:the\s+)?(?P<wdday>{_DAYNUM})(?:st|nd|rd|th))
+    |(?P<wdnum>(?P<wdnwd>{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?P<wdnday>3[01]|[12]\d)
+        (?![\d:/]|\.\d|\s*(?:am|pm|a\.m|p\.m|h\b|hrs?\b|o'?clock|mins?\b|%|k\b)))
     |(?P<wkweek>(?P<wwday>{_WD_FULL}|{_WD_ABBR})\s+week)
     |(?P<mpart>(?P<mpos>mid|early|late|end\s+of)[-\s]?(?P<mpmon>{EN_MONTH})(?![a-z]))
     |(?P<iso>\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})
@@ -766,6 +768,14 @@ def _en_date_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
     if m["wdord"]:  # "mon 23rd", "thu the 26th": the day's number says which week
         found = _next_day_number(today, int(m["wdday"]))
         return None if found is None else _Piece("date", start, end, day=found)
+    if m["wdnum"]:  # "f/u thu 26": the day's number (10 or more: "thu 3" may be 3pm),
+        # when it falls on that weekday
+        weekday = en_weekday(m["wdnwd"])
+        found = _next_day_number(today, int(m["wdnday"]))
+        if found is not None and found.weekday() == weekday:
+            return _Piece("date", start, end, day=found)
+        named = _dateparser_date(_EN_WEEKDAYS[weekday], today)  # "fri 10": Friday, 10 or not
+        return None if named is None else _Piece("date", start, m.end("wdnwd"), day=named)
     if m["mpart"]:  # "mid-Dec", "early Jan", "end of March": that point of the next such month
         month_start = _coming_month(today, EN_MONTHS_SHORT.index(m["mpmon"].lower()[:3]) + 1)
         pos = m["mpos"].split()[0].lower()
