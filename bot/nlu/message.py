@@ -1293,13 +1293,13 @@ def _deal_money(
         changed_from = None
         if _CHANGED_TO.match(text, money.end) and money is not amounts[-1]:
             # "价格从65万压到58万", "from $64k down to $58.5k": the one it became
+            if _WISHED.search(text, start, money.start) and money.amount <= MAX_AMOUNT:
+                return money  # "想从48万降到45万": what they wish for is not agreed; ours stands
             cued = bool(
                 _PRICE_SAID.search(said)
                 or rx.deal_cue_before.search(before.removesuffix("从"))  # "续费从12万调到…"
                 or rx.deal_cue_near.search(text, max(start, money.start - 32), money.start)
             )
-            if _WISHED.search(text, start, money.start) and money.amount <= MAX_AMOUNT:
-                return money  # "想从48万降到45万": what they wish for is not agreed; ours stands
             changed_from = money.end if cued else None
             continue
         if _SET_ASIDE.match(text, money.end):
@@ -1695,8 +1695,9 @@ before month end". Not "要赶在月底前签掉", still to be done."""
 
 def _no_step(text: str, date: _Date) -> bool:
     """Whether ``date`` is no follow-up however it reads: a deadline a deed already beat
-    (:data:`_MET_BEFORE`), the slot given up ("push tomorrow's meeting"), or when a
-    contract ends ("renewal due 15 Jan", "合同12月31号到期")."""
+    (:data:`_MET_BEFORE`), the slot given up ("push tomorrow's meeting"), what the
+    customer's side will do then (:data:`_THEIR_THING_SLIPS`), or when a contract ends
+    ("renewal due 15 Jan", "合同12月31号到期")."""
     if _slot_given_up(text, date) or _ENDS_AFTER.match(text, date.end):
         return True
     window = max(0, date.start - 64)
@@ -2392,6 +2393,9 @@ def _stage_at(
 ) -> tuple[int, str, int] | None:
     """(start, stage, end) of the last explicit stage change in the message."""
     masked = _mask(text, rx.stage_ignore)
+    moves = [rx.stage_move]
+    if "ov" in masked or "ump" in masked or "dvanc" in masked or "rogress" in masked:
+        moves.append(rx.stage_move_named)  # substring tests, cheaper than its scan (issue 20)
     found: list[tuple[int, str, int]] = []
     for start, end in clauses:
         hits: list[tuple[int, str, int]] = []
@@ -2402,14 +2406,10 @@ def _stage_at(
                 _CJK.match(match.group()[-1]) and _BLANK_THEN_CJK.match(masked, match.end())
             ):  # "去鼎盛报价120万元 谈判中 下周一跟进": a blank ends a Chinese clause
                 hits.append((match.start(), rx.stage_says_at_end.label(match), match.end()))
-        for match in rx.stage_move.finditer(masked, start, end):
-            name = rx.stage_names.regex.fullmatch(match.group("name"))
-            if name is not None:
-                hits.append((match.start(), rx.stage_names.label(name), match.end()))
-        if "ov" in masked or "ump" in masked or "dvanc" in masked or "rogress" in masked:
-            for match in rx.stage_move_named.finditer(masked, start, end):
+        for move in moves:  # "moved to proposal"; "moving Initech to proposal"
+            for match in move.finditer(masked, start, end):
                 name = rx.stage_names.regex.fullmatch(match.group("name"))
-                if name is not None:  # "moving Initech to proposal"
+                if name is not None:
                     hits.append((match.start(), rx.stage_names.label(name), match.end()))
         for match in _OUTCOME_OF_THE.finditer(masked, start, end):  # "we lost the inventory deal"
             hits.append((match.start(), "won" if match["won"] else "lost", match.end()))
@@ -4240,9 +4240,8 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
     title = rx.titles.match(text, position + (possessive.end() if possessive else 0))
     if title is not None:
         return title.span()
-    if text.startswith("的", position):
-        position += 1  # "华信的陈静（采购经理）"
-    named = rx.cn_named.match(text, position) if _CJK.match(text, position) else None
+    at = position + 1 if text.startswith("的", position) else position  # "华信的陈静（采购经理）"
+    named = rx.cn_named.match(text, at) if _CJK.match(text, at) else None
     if (
         named is not None
         and named.group()[-1] not in _CN_PLACE_ENDS
@@ -4255,7 +4254,6 @@ def _after_customer(text: str, end: int, rx: _Compiled) -> Span | None:
         )
     ):
         return named.span()  # "华信陈静刚来电话", "华信的陈静（采购经理）": her own name
-    position = end
     match = _AFTER_CUSTOMER.match(text, position)
     if match is None:  # "visited Acme Trading today, Wang wants ...": the next clause
         brk = _CLAUSE_BREAK.search(text, position)
