@@ -126,6 +126,10 @@ SETS = (
     "heldout65",
     "heldout66",
     "heldout67",
+    "heldout68",
+    "heldout69",
+    "heldout70",
+    "heldout71",
 )
 
 
