@@ -130,6 +130,10 @@ SETS = (
     "heldout69",
     "heldout70",
     "heldout71",
+    "heldout72",
+    "heldout73",
+    "heldout74",
+    "heldout75",
 )
 
 
