@@ -978,3 +978,25 @@ async def test_a_mistyped_visit_is_not_logged_to_a_first_names_company(bot, ws):
     the visit to the company of the one contact named Sarah."""
     r = await ws.li.send("Visted Acmee Trading yday, walked Sarah thru the renewal options.")
     assert "Globex" not in r.text.splitlines()[0], r.text
+
+
+async def test_their_buyer_is_not_a_new_customer_named_after_the_function(bot, ws):
+    """ "朋友介绍的苏州立诚光电，今天跟采购周经理电话聊了" had offered to create a customer
+    named 采购."""
+    before = await count(bot, Activity)
+    r = await ws.na.send("朋友介绍的苏州立诚光电，今天跟采购周经理电话聊了二十来分钟")
+    assert r.button("➕ 新建“苏州立诚光电”"), r.text
+    assert "“采购”" not in r.text, r.text
+    assert await count(bot, Activity) == before
+
+
+async def test_a_call_that_came_in_on_monday_is_not_next_mondays_follow_up(bot, ws):
+    """ "X called Monday asking if … - told her 7 Dec works. Kick-off call Wed 2 Dec 2.30pm"
+    had set a follow-up for next Monday."""
+    await ws.li.send(
+        "Wang Lei (Acme Ltd) called Monday asking if the rollout can start earlier - told her "
+        "7 Dec works. Kick-off call Wed 2 Dec 2.30pm"
+    )
+    task = await latest_task(bot)
+    assert task is not None
+    assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 12, 2, 14, 30)

@@ -3203,3 +3203,67 @@ def test_a_to_do_headed_without_a_colon_and_a_budget_past_the_comma():
     assert (log.task, log.activity) == (True, None)
     log = parse("给星辰科技孙经理打了电话，二期预算批下来了，大概60万，进入需求确认阶段", KNOWN)
     assert log.amount is None
+
+
+def test_signed_the_deal_without_a_longer_name_for_it():
+    assert parse("Tampines Fresh Mart signed the deal today, 45k").stage == "won"
+    assert parse("Lion City Bakery hasn't signed the deal yet").stage is None
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        ("下午去杭州禾丰农业科技人事部聊了培训需求", "杭州禾丰农业科技", None),
+        ("提醒我下周三下午两点半去青岛港联物流见物流部刘总", "青岛港联物流", "刘总"),
+        ("刚接到东莞顺达五金厂陈老板的电话，说在展会上拿过我们的资料", "东莞顺达五金厂", "陈老板"),
+        ("朋友介绍的苏州立诚光电，今天跟采购周经理电话聊了二十来分钟", "苏州立诚光电", "周经理"),
+        ("展会上加的杭州澄源环境，今天跟他们高总通了电话", "杭州澄源环境", "高总"),
+        ("常州恒通电梯 李经理 电话沟通 想了解安防监控 下周四去现场看看", "常州恒通电梯", "李经理"),
+        ("昨天去嘉兴禾丰饲料修包装线的传感器，另外两条线也想换成我们的", "嘉兴禾丰饲料", None),
+        ("温州瓯江阀门设备科的张哥今天加了我微信", "温州瓯江阀门", "张哥"),
+    ],
+)
+def test_a_chinese_company_stops_before_what_the_rep_did_there_and_their_people(
+    text, customer, contact
+):
+    log = parse(text)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+def test_a_payment_come_in_is_not_the_deal():
+    log = parse("星辰科技第二期款今天到账了，30万，财务那边已经确认。尾款等验收完再付", KNOWN)
+    assert log.amount is None
+    log = parse("给星辰科技打了电话，120万合同的付款节点改成3:4:3", KNOWN)
+    assert log.amount == Decimal(1_200_000)
+
+
+def test_a_weekday_right_after_a_call_that_came_in_is_gone_by():
+    log = parse(
+        "Jane (Acme Ltd) called Monday asking if the audit can start earlier - told her 7 Dec "
+        "works. Kick-off call Wed 2 Dec 2.30pm",
+        KNOWN,
+    )
+    assert log.activity_at == at(16, 10)
+    assert log.follow_up == at(2, 14, 30, month=12)
+
+
+def test_how_long_a_quote_stands_is_no_follow_up():
+    log = parse(
+        "刚给星辰科技发了报价单，总价¥428,000，报价有效期到月底。下周三打电话问问反馈", KNOWN
+    )
+    assert log.follow_up == at(25, 9)
+    assert parse("Sent Acme Ltd the quote, price valid till 30 Nov", KNOWN).follow_up is None
+
+
+def test_two_customers_keep_the_first_ones_person():
+    log = parse("昨天跑了两家：星辰科技找吴经理核了一下数量；华信电子见了郭总，聊明年的大屏", KNOWN)
+    assert log.customers == ("星辰科技", "华信电子有限公司")
+    assert log.contact == "吴经理"
+
+
+def test_a_teams_meeting_in_chinese_and_a_name_before_what_they_raised():
+    log = parse("今早跟 Acme Trading 的 Chan Ka Ho 开了个 Teams 会，报价他嫌贵", KNOWN)
+    assert (log.activity, log.task) == ("meeting", False)
+    log = parse("跟星辰科技开了个线上会，IT经理黄涛提了几个接口问题", KNOWN)
+    assert log.contact == "黄涛"
+    assert parse("新线索：合肥科力新材料 官网留言咨询能耗监测").activity == "note"

@@ -450,7 +450,8 @@ def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
 
 
 _GOES_ON_AFTER_NAME = (
-    "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接电微挺很过视开有]"
+    "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接电微挺很过视开"
+    "有提觉]"
 )
 
 
@@ -884,11 +885,13 @@ def parse_log(
     activity, planned = _activity(blanked, clauses, said_when, rx, went_to=went)
     to_do = planned or _is_to_do(blanked, rx)
     task = activity is None and (follow is not None or bool(impossible)) and to_do
-    customers = _more_customers(
+    several = _more_customers(
         blanked, customer, customer_span, known_customers, rx, moved_to=moved[1]
     )
-    if customers:
+    customers = tuple(name for _, name in several)
+    if several:
         customer = customers[0]  # in the order written
+        contact = _contact_of_the_first(blanked, contact, several[1][0], customer_span, ours, rx)
     return ParsedLog(
         activity=activity,
         activity_at=_happened(blanked, dates, now) if activity else None,
@@ -1204,9 +1207,17 @@ def _weekday_gone_by(
     if date.at <= now or not _BARE_WEEKDAY.fullmatch(text[date.start : date.end].strip()):
         return date
     start, end = _clause_of(date.start, clauses)
+    done_right_before = any(
+        _PAST_VERB.search(verb.group())
+        for verb in rx.activity.regex.finditer(text, max(start, date.start - 14), date.start)
+        if verb.end() > date.start - 4
+    )
     for cue in rx.follow_up.finditer(text, start, end):
-        if not _inside_a_verb(text, cue, rx):
-            return date  # not "by" in "Dropped by"
+        if _inside_a_verb(text, cue, rx):
+            continue  # not "by" in "Dropped by"
+        if done_right_before and cue.start() >= date.end:
+            continue  # "called Monday asking if …": what they asked, after the day it was
+        return date
     held = _HELD.search(text, date.end, end) is not None
     held = held or _WAS_THERE.search(text, start, date.start) is not None
     held = held or (  # "Mtg at Blue Harbour on Monday with … Went through the redlines"
@@ -1268,6 +1279,8 @@ def _deal_money(
         said = _APPROXIMATELY.sub("", before)  # "spent about $60k": what comes before "about"
         if (off := _OFF_THE.search(said)) is not None:
             said = said[: off.start()]  # "10% off the $150k quote": what is taken off is not
+        if not said.strip() and _AFTER_A_COMMA.search(text, 0, start):
+            said = text[max(0, start - 10) : start]  # "第二期款今天到账了，30万": said before it
         if rx.passing.search(said[-10:]) or rx.passing.search(_this_phrase(after[:6])):
             continue  # "3千的样品费", "a 3k discount"; not "9.6万元 返点按季度结": a new phrase
         if _CREDIT_AFTER.match(text, money.end):
@@ -1365,6 +1378,10 @@ not."""
 _OFF_THE = re.compile(r"\b(?i:off|discount on|off of)[ \t]+(?i:the|our)[ \t]+$")
 """Before the price a discount is taken off: "pushing for 5% off the £48k" (still the deal's)."""
 _CJK_AFTER_A_BLANK = re.compile(r"[ \t]+[\u3400-\u9fff]")
+
+
+_AFTER_A_COMMA = re.compile(r"[，,][ \t]*$")
+"""An amount alone in its clause, right after a comma: what the clause before says is its."""
 
 
 def _this_phrase(after: str) -> str:
@@ -1635,6 +1652,7 @@ def _follow_up(
             and not _THEY_BEFORE.search(text, max(start, cue.start() - 16), cue.start())
             # "today - they … want to go direct": a dash closes the date's phrase
             and not (cue.start() > date.end and _SPACED_DASH.search(text, date.end, cue.start()))
+            and not (cue.end() < date.start and _SPACED_DASH.search(text, cue.end(), date.start))
             and not _inside_a_verb(text, cue, rx)  # "Dropped by Camden Foods today"
             and not _a_cue_as_a_noun(text, cue)  # "replied to my follow-up email today"
         ]
@@ -1678,10 +1696,21 @@ def _follow_up(
             or _DONE_IN_CLAUSE.search(text, _clause_of(date.start, clauses)[0], date.start)
         ):
             continue  # "did a joint call with Orchard Retail at 4pm": when it was, not next
+        if _AGREED_AFTER.match(text, date.end) and any(
+            later.start > date.end
+            and later.has_time
+            and rx.activity.regex.search(text, *_clause_of(later.start, clauses))
+            for later in dates
+        ):
+            continue  # "told her 7 Dec works. Kick-off call Wed 2 Dec 2.30pm": the call
         if _rep_says(text, clauses, date):
             return date  # "…12月15日前到账。我下周一上午10点…": the rep's own step
         first = first or date
     return first
+
+
+_AGREED_AFTER = re.compile(r"[ \t]+(?i:works|is fine|suits|is ok|is good)\b")
+"""A day said to suit the customer, for something of theirs: "told her 7 Dec works"."""
 
 
 _MET_BEFORE = re.compile(
@@ -1720,9 +1749,20 @@ def _no_step(text: str, date: _Date) -> bool:
         or "cut" in said
     ) and _THEIR_THING_SLIPS.search(text, window, date.start) is not None:
         return True  # "units slip to 4 Dec", "on leave till mid Dec": theirs, not a step
+    if ("效" in said or "valid" in said or "hold" in said or "good" in said) and (
+        _VALID_UNTIL.search(text, window, date.start) is not None
+    ):
+        return True  # "报价有效期到月底", "price valid till 30 Nov": how long an offer stands
     return ("due" in said or "expir" in said or "end" in said or "runs" in said) and (
         _ENDS_BEFORE.search(text, window, date.start) is not None
     )
+
+
+_VALID_UNTIL = re.compile(
+    r"有效期?(?:为|是)?(?:到|至|截至|截止到?)$"
+    r"|\b(?i:valid|holds?|good)[ \t]+(?i:until|till|til|to|thru|through)[ \t]+$"
+)
+"""Before a date, how long a quote or an offer stands: the customer's window, not a step."""
 
 
 _THEIR_THING_SLIPS = re.compile(
@@ -2330,11 +2370,12 @@ def _more_customers(
     rx: _Compiled,
     *,
     moved_to: Span | None = None,
-) -> tuple[str, ...]:
-    """Every customer when a message logs several ("上午去了A，下午去了B", "visited A and B");
-    () for one. Known names anywhere, or a name joined to the first by 和 / and / 、."""
+) -> list[tuple[int, str]]:
+    """Every customer when a message logs several ("上午去了A，下午去了B", "visited A and B"),
+    each with where it is written; [] for one. Known names anywhere, or a name joined to the
+    first by 和 / and / 、."""
     if first is None or span is None or moved_to == span:
-        return ()  # "绿源环保之前的何军现在跳槽去了百川水务": where he is now, not where he was
+        return []  # "绿源环保之前的何军现在跳槽去了百川水务": where he is now, not where he was
     found: list[tuple[int, str]] = [(span[0], first)]
     names = tuple(name for name in known if name and name.strip())
     rest = _blank(text, [span])
@@ -2358,7 +2399,7 @@ def _more_customers(
             second = _joined_name(text, joined.end(), rx)
             if second is not None:
                 found.append((joined.end(), second))
-    return tuple(name for _, name in sorted(found)) if len(found) > 1 else ()
+    return sorted(found) if len(found) > 1 else []
 
 
 _JOIN_WORDS = r"和|与|及|、|&|\band(?:\s+then)?|\bthen|\bplus"
@@ -3428,10 +3469,22 @@ def _company_of_a_place(text: str, rx: _Compiled) -> Span | None:
             region = rx.region_at.match(text, at, run.end())
             if region is None or region.end() - at < 2:
                 continue
-            named = _company_prefix(text, at, run.end() + 1, rx)
+            stop = rx.stop.search(text, region.end() + 2, run.end())
+            end = stop.start() if stop else run.end()
+            while (named := _company_prefix(text, at, end + 1, rx)) is not None:
+                deed = _A_DEED_AFTER_ITS_NAME.search(text, region.end() + 2, named[1])
+                if deed is None or not _ends_as_company(text, at, deed.start(), rx):
+                    break
+                end = deed.start()  # "去嘉兴禾丰饲料修包装线": what the rep did there
+            if named is not None and text.startswith(_DEPARTMENT_MARKS, named[1]):
+                named = (at, _before_department(text, at, named[1] + 1, rx))  # "阀门设备科的张哥"
             if named is not None and named[1] - region.end() >= 2:
                 return named
     return None
+
+
+_A_DEED_AFTER_ITS_NAME = re.compile(r"[修装换送看做找问]")
+_DEPARTMENT_MARKS = ("科", "部", "处")
 
 
 _NOT_LEAD = frozenset(
@@ -3715,6 +3768,8 @@ def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | No
         while cut > start and text[cut - 1] in "的 \t":
             cut -= 1
         cut = _before_department(text, start, cut, rx)
+        if _ONLY_A_FUNCTION.fullmatch(text, start, cut):
+            return None, person  # "跟采购周经理电话聊了": their buyer, no company named
         return ((start, cut) if cut - start >= 2 else None), person
     stop = rx.stop.search(text, start + 2, end) if end - start > 2 else None
     cut = stop.start() if stop else end
@@ -3722,6 +3777,11 @@ def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | No
 
 
 _A_TRIP = re.compile(r"[一两几]?[趟个家]+")
+_ONLY_A_FUNCTION = re.compile(
+    r"(?:他们|对方|客户)?的?(?:采购|行政|财务|后勤|人事|营运|运营|品质|质量|生产|市场|销售|总务"
+    r"|法务|技术|设备|信息|IT)(?:部门?|科|处)?的?"
+)
+"""Their function alone where a company's name would be: "跟采购周经理", "和他们财务的王姐"."""
 
 
 def _before_department(text: str, start: int, cut: int, rx: _Compiled) -> int:
@@ -3755,6 +3815,22 @@ _FUNCTION_END = re.compile(
 """A function named between a company and its person, without 部: "便利店采购朱经理"."""
 
 
+def _contact_of_the_first(
+    text: str,
+    contact: Span | None,
+    second: int,
+    customer_span: Span | None,
+    ours: list[Span],
+    rx: _Compiled,
+) -> Span | None:
+    """With several customers in one message, the person met at the first, when one is named
+    before the second is written ("宏达包装找吴经理…；华美广告传媒见了郭总": 吴经理, not 郭总)."""
+    if contact is None or contact[0] < second:
+        return contact
+    found = _contact(_blank(text, [*ours, (second, len(text))]), customer_span, rx)
+    return found if found is not None and found[1] <= second else contact
+
+
 def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None:
     """The first Chinese-style person reference or stand-alone title in text[start:end]."""
     masked = _mask(text, rx.contact_ignore)
@@ -3786,8 +3862,8 @@ def _named_before(text: str, title: int, start: int, rx: _Compiled) -> Span | No
     """The full name right before a title: "星辰科技张伟总经理" is 张伟."""
     for length in (3, 2):
         if title - length >= start and rx.cn_named.fullmatch(text, title - length, title):
-            if length == 2 and _ends_as_company(text, start, title - 1, rx):
-                return None  # "泉州永盛五金林厂长": 五金 ends the company, 林厂长 is the person
+            if _ends_as_company(text, start, title - 1, rx):
+                return None  # "泉州永盛五金林厂长", "东莞顺达五金厂陈老板": 林厂长, 陈老板
             return title - length, title
     return None
 
