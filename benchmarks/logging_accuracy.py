@@ -134,6 +134,10 @@ SETS = (
     "heldout73",
     "heldout74",
     "heldout75",
+    "heldout76",
+    "heldout77",
+    "heldout78",
+    "heldout79",
 )
 
 
