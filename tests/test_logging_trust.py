@@ -1000,3 +1000,37 @@ async def test_a_call_that_came_in_on_monday_is_not_next_mondays_follow_up(bot, 
     task = await latest_task(bot)
     assert task is not None
     assert task.due_at.astimezone(SH).replace(tzinfo=None) == datetime(2026, 12, 2, 14, 30)
+
+
+async def test_a_visit_report_logs_to_the_customer_on_its_customer_line(bot, ws):
+    """ "11月18日拜访记录\\n客户：星辰科技…" had offered to create a customer named 记录."""
+    before = await count(bot, Activity)
+    r = await ws.na.send(
+        "11月18日拜访记录\n客户：星辰科技\n对接人：张伟\n内容：介绍了方案，需求明确"
+    )
+    assert "记录”" not in r.text, r.text
+    assert await count(bot, Activity) == before + 1
+    activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert activity.company_id == ws.ids["星辰科技"]
+
+
+async def test_a_voicemail_left_for_someone_is_not_a_move_to_a_new_company(bot, ws):
+    """ "Acme - left VM for Andrew Cooper re …" read "left … for" as someone who moved and
+    offered to create a customer named after the person."""
+    r = await ws.li.send("Acme Ltd - left VM for Andrew Cooper re the samples, try again Thurs")
+    assert "Andrew Cooper”" not in r.text, r.text
+    activity = await bot.scalar(select(Activity).order_by(Activity.id.desc()).limit(1))
+    assert activity is not None
+    assert activity.company_id == ws.ids["Acme Ltd"]
+
+
+async def test_whoever_made_the_introduction_is_not_offered_as_the_contact(bot, ws):
+    """ "是东方精密的何经理介绍过去的。接待我的是设备部钱主任" had logged the visit to the
+    referrer's company too, and named 何经理 as the contact."""
+    r = await ws.na.send(
+        "昨天去了星辰科技，是华信电子的何经理介绍过去的。接待我的是设备部钱主任，聊了一个多小时"
+    )
+    assert r.text.count("✅") == 1, r.text
+    first = r.text.splitlines()[0]
+    assert "华信" not in first, r.text
+    assert "何经理" not in first, r.text

@@ -3267,3 +3267,67 @@ def test_a_teams_meeting_in_chinese_and_a_name_before_what_they_raised():
     log = parse("跟星辰科技开了个线上会，IT经理黄涛提了几个接口问题", KNOWN)
     assert log.contact == "黄涛"
     assert parse("新线索：合肥科力新材料 官网留言咨询能耗监测").activity == "note"
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("11月18日拜访记录\n客户：星辰科技\n对接人：运营总监罗海燕\n阶段：需求确认", "星辰科技"),
+        ("拜访记录\n客户：润丰生物 聊了方案", "润丰生物"),
+        ("Visit report\nCustomer: Lion City Bakery\nMet the owner", "Lion City Bakery"),
+        ("周五前给宁波甬信电器的杨总发两台检测设备的报价，别忘了", "宁波甬信电器"),
+        ("明早10点前把安防方案发给重庆渝北实验中学的黄主任 别忘了", "重庆渝北实验中学"),
+        ("加了广州悦华酒店集团工程部陈工的微信", "广州悦华酒店集团"),
+        ("今天一早去拜访了昆明滇池水业设备科钱科长", "昆明滇池水业"),
+        ("刚接到绍兴越秀纺机采购马经理的电话", "绍兴越秀纺机"),
+        ("今天早上顺路去了一下杭州西溪印务，聊了包装线", "杭州西溪印务"),
+        ("Wessex Components - left VM for Andrew Cooper re the samples, try again Thurs",
+         "Wessex Components"),
+        ("First order from Pelican Marine Services! PO came through by email from Aaron Lim",
+         "Pelican Marine Services"),
+    ],
+)  # fmt: skip
+def test_a_labelled_customer_and_names_after_a_day_a_trip_or_a_delivery(text, customer):
+    assert parse(text, [*KNOWN, "Wessex Components"]).customer == customer
+
+
+def test_today_said_first_is_when_it_happened():
+    log = parse("今天早上去了一下星辰科技，就是上个月展会上加了微信的那家，聊了包装线", KNOWN)
+    assert (log.activity, log.activity_at) == ("visit", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("第一次去了宁波远洋冷链，是东方精密的何经理介绍过去的。接待我的是设备部钱主任", "钱主任"),
+        ("海川能源吴总介绍的 苏州汇通新材料采购部周经理 今天电话聊了20分钟", "周经理"),
+        ("Sai Kung Marine Services asking for pricing. Contact is Ben Cheung, ops manager.",
+         "Ben Cheung"),
+    ],
+)  # fmt: skip
+def test_whoever_introduced_them_is_not_the_contact(text, contact):
+    assert parse(text).contact == contact
+
+
+def test_a_po_that_came_through_is_won():
+    assert parse("Acme Ltd PO came thru this morning, HK$420,000", KNOWN).stage == "won"
+    assert parse("waiting for the Acme Ltd PO to come through", KNOWN).stage is None
+
+
+def test_a_weekday_with_its_part_of_day_and_what_they_asked():
+    log = parse("周一下午和星辰科技的杨工开了个线上会，答应他这周五之前给个书面答复", KNOWN)
+    assert (log.activity, log.activity_at, log.task) == ("meeting", at(16, 15), False)
+    assert log.follow_up == at(20, 9)
+    log = parse(
+        "收到星辰科技的邮件，问那批扫码设备12月中之前能不能到货，已回复。下周一再跟他确认数量",
+        KNOWN,
+    )
+    assert log.follow_up == at(23, 9)
+
+
+def test_a_bare_hour_before_what_the_call_is_about():
+    log = parse("remind me to call Kelvin at Acme Ltd tmrw at 2 re the quote", KNOWN)
+    assert log.follow_up == at(19, 14)
+    log = parse("Call back Acme Ltd on Monday at 11 re their POS enquiry", KNOWN)
+    assert (log.follow_up, log.task) == (at(23, 11), True)
+    assert parse("met them at 3 sites", KNOWN).follow_up is None

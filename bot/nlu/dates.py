@@ -528,6 +528,16 @@ def _follow_ok(text: str, end: int) -> bool:
     return _FOLLOW_OK.match(text, end) is not None
 
 
+_ABOUT_NEXT = re.compile(
+    r"\s+(?:re|about|for|with|w/?|regarding|sharp|to\s+(?:discuss|go|review|talk|walk))\b", re.I
+)
+"""After "at 2", what the appointment is about: "call Kelvin tmrw at 2 re the quote"."""
+
+
+def _clock_follow_ok(text: str, end: int) -> bool:
+    return _follow_ok(text, end) or _ABOUT_NEXT.match(text, end) is not None
+
+
 # --------------------------------------------------------------------------------------------
 # Piece builders
 
@@ -914,7 +924,7 @@ def _en_clock_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
         return _Piece("clock", start, end, hour=hour, minute=minute, fixed=True)
     if m["dh"]:  # "Monday at 10.30": a British clock
         hour = int(m["dh"])
-        if hour > 23 or not _follow_ok(ctx.text, end):
+        if hour > 23 or not _clock_follow_ok(ctx.text, end):
             return None
         fixed = hour == 0 or hour >= 13 or m["dh"].startswith("0")
         return _Piece("clock", start, end, hour=hour, minute=int(m["dm"]), fixed=fixed)
@@ -922,7 +932,7 @@ def _en_clock_piece(m: re.Match[str], ctx: _Ctx) -> _Piece | None:
     hour = int(token)
     if hour > 23:
         return None
-    if m["ah"] and not _follow_ok(ctx.text, end):
+    if m["ah"] and not _clock_follow_ok(ctx.text, end):
         return None  # "at 3 companies"
     fixed = hour == 0 or hour >= 13 or token.startswith("0")
     return _Piece("clock", start, end, hour=hour, fixed=fixed)

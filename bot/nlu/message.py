@@ -598,6 +598,7 @@ class _Compiled:
             rf"|(?P<away>{person}|老板|老总|负责人)"
             r"(?=[^，。,;；!！他她\s]{0,4}?(?:没在|不在|出差|没来|请假|有事|调走|离职))"
             rf"|没(?:见到|见着)(?P<unseen>{person})"
+            rf"|(?P<referrer>{person})(?=(?:帮忙|帮我们|给我们|给我)?(?:介绍|推荐|引荐|牵线|牵的线))"
         )
 
     @functools.cached_property
@@ -894,7 +895,11 @@ def parse_log(
         contact = _contact_of_the_first(blanked, contact, several[1][0], customer_span, ours, rx)
     return ParsedLog(
         activity=activity,
-        activity_at=_happened(blanked, dates, now) if activity else None,
+        activity_at=(
+            _happened(blanked, sorted(dates + parts_of_day, key=lambda d: d.start), now)
+            if activity
+            else None
+        ),
         task=task,
         reason=(
             _reason(text, blanked, stage_found, rx, [d.start for d in dates])
@@ -918,7 +923,7 @@ def parse_log(
 _NOT_MET_HINTS = (
     "一起", "with", "and i", "没在", "不在", "出差", "没来", "请假", "有事", "没见", "带我",
     "带着我", "(my ", "(our ", "跟", "批", "同意让", "同意再让", "申请下来", "接", "跑了", "去了",
-    "陪", "调走", "离职", "带",
+    "陪", "调走", "离职", "带", "介绍", "推荐", "引荐", "牵",
 )  # fmt: skip
 """Every reading of :attr:`_Compiled.not_met` holds one of these (lower-cased)."""
 
@@ -952,6 +957,7 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
             "handed",
             "ran",
             "along",
+            "referrer",
         )
     )
     return ours, everywhere(("away", "unseen"))
@@ -1040,7 +1046,8 @@ def _real_day(month: int, day: int, year: int) -> bool:
 
 _BARE_WEEKDAY = re.compile(
     r"(?:on\s+)?(?:this\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
-    r"|(?:本|这)?(?:周|星期|礼拜)[一二三四五六日天]",
+    r"(?:\s+(?:morning|afternoon|evening|night|am|pm))?"
+    r"|(?:本|这)?(?:周|星期|礼拜)[一二三四五六日天](?:上午|下午|中午|晚上|早上|傍晚)?",
     re.IGNORECASE,
 )
 _PAST_VERB = re.compile(
@@ -1934,6 +1941,7 @@ _COARSE = re.compile(
 )
 _THEIRS = re.compile(
     r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|(?<!我)催着?|结果|"
+    r"(?<=[，,])问(?![问一下了他她])|"
     r"(?i:\b(?:they|he|she|customer|client|said|says|wants|needs|asked)\b"
     r"|(?<!for )(?<!to )(?<!with )(?<!w/ )(?<!at )\btheir\b)"
 )
@@ -2216,6 +2224,8 @@ def _happened(text: str, dates: list[_Date], now: datetime) -> datetime | None:
     """When the activity happened, when a past day is named ("昨天拜访了", "last Friday"); not
     the day of what was moved ("to move Thursday's demo")."""
     for date in dates:
+        if date.at.date() == now.date() and (date.at <= now or not date.has_time):
+            return None  # "今天早上去了一下X，就是上个月展会上加的那家": today, said first
         if date.at.date() < now.date() and not _slot_given_up(text, date):
             return date.at if date.has_time else date.at.replace(hour=now.hour, minute=now.minute)
     return None
@@ -2388,8 +2398,10 @@ def _more_customers(
         # "… after my Camden call got pushed": mentioned, not logged; "moved from Camden
         # Foods to …": where someone was
         passing = (
-            first not in names and _in_passing(text, hit[1], span, names, rx)
-        ) or _LEFT_FROM.search(text, max(0, hit[1][0] - 16), hit[1][0]) is not None
+            (first not in names and _in_passing(text, hit[1], span, names, rx))
+            or _LEFT_FROM.search(text, max(0, hit[1][0] - 16), hit[1][0]) is not None
+            or _referrer_only(text, hit[1])  # "是华信电子的何经理介绍过去的": who sent us
+        )
         if not passing and all(hit[0] != name for _, name in found):
             found.append((hit[1][0], hit[0]))
         rest = _blank(rest, [hit[1]])
@@ -2515,6 +2527,13 @@ def _customer(
         if hit is not None:
             return hit[0], (moved[0] + hit[1][0], moved[0] + hit[1][1]), person
         return text[moved[0] : moved[1]], moved, person
+    labelled = _LABELLED_CUSTOMER.search(text)
+    if labelled is not None:  # a visit report: "客户：优品电商", "Customer: Northwind"
+        start, end = labelled.span("name")
+        hit = _match_known(text[start:end], names, rx) if names else None
+        if hit is not None:
+            return hit[0], (start + hit[1][0], start + hit[1][1]), None
+        return text[start:end], (start, end), None
     if names:
         hit = _match_known(text, names, rx)
         if hit is not None:
@@ -2581,8 +2600,17 @@ def _customer(
     return text[customer[0] : customer[1]], customer, contact
 
 
+_LABELLED_CUSTOMER = re.compile(
+    r"(?:^|\n)[ \t]*(?:客户(?:名称)?|公司(?:名称)?|(?i:customer|client|company|account))"
+    r"[ \t]*[:：][ \t]*(?P<name>[^\s，,。;；:：()（）][^\n，,。;；:：()（）]*?)"
+    r"(?=[ \t]*(?:[\n，,。;；]|$)|[ \t]+[\u3400-\u9fff])"
+)
+"""A line of a report that names the customer: "客户：优品电商", "Customer: Northwind"."""
+
+
 _MOVED_TO_EN = re.compile(
-    r"\b(?i:moved from\b.{1,60}?\bto|left\b.{1,60}?\b(?:for|to join)|has joined|have joined"
+    r"\b(?i:moved from\b.{1,60}?\bto|left\b(?!\s+(?:an?\s+|my\s+)?(?:vm|voicemail|voice\s*mail"
+    r"|message|msg|note|word|details|number)\b).{1,60}?\b(?:for|to join)|has joined|have joined"
     r"|joined|now(?:[ \t]+[\w-]+){0,3}?[ \t]+(?:at|with)"
     r"|(?P<ref>(?:referred|introduced|intro'd)[ \t]+(?:me|us)[ \t]+to|put (?:me|us) in touch with"
     r"|put (?:me|us) (?:onto|on to)|pointed (?:me|us) to|passed (?:me|us) (?:on )?to))"
@@ -3416,8 +3444,10 @@ def _customer_owning(text: str, rx: _Compiled) -> Span | None:
     "ABC国际贸易的Kevin", "华信证券的IT部门"."""
     for start, _ in _clauses(text)[:1]:
         position = _LEAD_PUNCT.match(text, start).end()  # type: ignore[union-attr]
-        while (lead := rx.lead_in.match(text, position)) and lead.end() > position:
-            position = lead.end()
+        while (
+            lead := rx.lead_in.match(text, position) or _BEFORE_A_DAY.match(text, position)
+        ) and lead.end() > position:
+            position = lead.end()  # "周五前给宁波甬信电器的杨总…": the day said first
         match = _OWNED.match(text, position)
         if match is None:
             continue
@@ -3425,6 +3455,8 @@ def _customer_owning(text: str, rx: _Compiled) -> Span | None:
         done = text.rfind("了", start, end)  # "展会上认识了宁波恒诚模具的许总": after it
         if done >= 0:
             start = done + 1
+        if (given := _GIVEN_TO.match(text, start, end)) is not None:
+            start = given.end()  # "把安防方案发给重庆渝北实验中学的黄主任": to whom
         name = text[start:end]
         if len(name) < 2 or rx.cn_person.fullmatch(name) or _norm(name) in rx.not_customers:
             continue
@@ -3434,6 +3466,9 @@ def _customer_owning(text: str, rx: _Compiled) -> Span | None:
     return None
 
 
+_GIVEN_TO = re.compile(r".*(?:发给|交给|送给|带给|转给|寄给)")
+_BEFORE_A_DAY = re.compile(r"(?:\x1f+|(?<=\x1f))[ \t]*(?:之前|以前|前|之内|以内)?")
+"""A day said (blanked) and "by" it, before what is to be done: "周五前给…"."""
 _THEIR_PERSON_AFTER = re.compile(
     r"的(?=[\u4e00-\u9fff]{0,4}(?:经理|总|老板|负责人|采购|主任|主管|工程师|老师|[工总]))"
 )
@@ -3776,7 +3811,7 @@ def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | No
     return ((start, cut) if cut - start >= 2 else None), None
 
 
-_A_TRIP = re.compile(r"[一两几]?[趟个家]+")
+_A_TRIP = re.compile(r"[一两几]?[趟个家]+|一下")
 _ONLY_A_FUNCTION = re.compile(
     r"(?:他们|对方|客户)?的?(?:采购|行政|财务|后勤|人事|营运|运营|品质|质量|生产|市场|销售|总务"
     r"|法务|技术|设备|信息|IT)(?:部门?|科|处)?的?"
@@ -3792,8 +3827,11 @@ def _before_department(text: str, start: int, cut: int, rx: _Compiled) -> int:
     places = [
         at for at in range(start + 2, cut) if _DEPARTMENT_END.fullmatch(text, at, cut) is not None
     ]
-    for at in places:
+    for i, at in enumerate(places):
         if _ends_as_company(text, start, at, rx):
+            for later in places[i + 1 :]:  # "悦华酒店集团工程部": 集团 is the company's
+                if rx.generic_or_legal.fullmatch(text, at, later):
+                    return later
             return at
     role = _FUNCTION_END.search(text, start, cut) if not places else None
     if role is not None and _ends_as_company(text, start, role.start(), rx):
