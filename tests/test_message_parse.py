@@ -3331,3 +3331,58 @@ def test_a_bare_hour_before_what_the_call_is_about():
     log = parse("Call back Acme Ltd on Monday at 11 re their POS enquiry", KNOWN)
     assert (log.follow_up, log.task) == (at(23, 11), True)
     assert parse("met them at 3 sites", KNOWN).follow_up is None
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("Acme Ltd signed!! $126k. Sophie Clarke sent the PO over this morning.", "Sophie Clarke"),
+        ("Emailed Acme Ltd the revised quote. James Wilson is reviewing it with finance.",
+         "James Wilson"),
+        ("Acme Ltd emailed about lead times. Wong Mei Ling wants a formal quote by Fri.",
+         "Wong Mei Ling"),
+        ("Acme Ltd rang - Cheung Wing Sze asking about lead time on 200 terminals.",
+         "Cheung Wing Sze"),
+    ],
+)  # fmt: skip
+def test_a_full_name_that_wants_asks_or_sent_is_the_contact(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+def test_with_two_customers_the_seconds_person_is_not_the_firsts():
+    log = parse(
+        "Courtesy calls done: Acme Ltd (Ravi - all good) and Globex Corporation (Jason Lee wants "
+        "the Oct report resent).",
+        KNOWN,
+    )
+    assert log.contact != "Jason Lee"
+    log = parse("周一在苏州 顺路拜访了星辰科技和华信电子 星辰那边马总说Q1才有预算", KNOWN)
+    assert log.contact == "马总"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "明天上午10点半约了星辰科技赵总视频会，聊备件框架协议，记一下",
+        "记一下 下周三下午两点去福州闽信电力拜访刘总 聊安防监控那个项目",
+    ],
+)
+def test_a_plan_noted_down_is_a_to_do(text):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.task) == (None, True)
+
+
+def test_a_remark_about_next_month_stays_a_note():
+    assert parse("备注 星辰科技下个月换采购负责人", KNOWN).activity == "note"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "周一去沈阳星辰科技见了郭总，生产线改造他们压价压得厉害",
+        "Went down to Acme Ltd on Monday and met Rajesh Kumar",
+        "At Acme Ltd's office yesterday afternoon - demo'd the dashboard to Ravi Menon",
+    ],
+)
+def test_meeting_someone_where_the_rep_went_is_a_visit(text):
+    assert parse(text, KNOWN).activity == "visit"

@@ -882,7 +882,7 @@ def parse_log(
     if contact is not None:
         contact = _whole_person(blanked, contact, rx)
     said_when = future_starts + [span[0] for _, span in impossible]
-    went = _went_to(blanked, customer_span, clauses, dates, now)
+    went = _went_to(blanked, customer_span, clauses, dates, now, rx)
     activity, planned = _activity(blanked, clauses, said_when, rx, went_to=went)
     to_do = planned or _is_to_do(blanked, rx)
     task = activity is None and (follow is not None or bool(impossible)) and to_do
@@ -1172,6 +1172,23 @@ _TIME_REACH = 60
 """Characters from a day to a time of day said later in its sentence ("Plan for Thu: drive out
 to Pacific Rim Logistics at 2pm")."""
 _AS_HEADING = re.compile(r"[ \t]*[:：]")
+
+
+def _a_note_heading(text: str, match: re.Match[str]) -> bool:
+    """Whether a word for a note heads the message, or 记一下 closes it, saying only "write this
+    down": "记一下：…", "Note: …", "记一下 下周三…", "…，聊备件框架协议，记一下"."""
+    if not text[: match.start()].strip():
+        return bool(
+            _AS_HEADING.match(text, match.end())
+            or (match.group().startswith("记") and text[match.end() : match.end() + 1] in " \t")
+        )
+    return (
+        match.group().startswith("记")
+        and _CLOSING_NOTE.fullmatch(text, match.start() - 1, len(text)) is not None
+    )
+
+
+_CLOSING_NOTE = re.compile(r"[，,\s]\S+?[。.!！~]*\s*")
 
 
 def _day_then_time(dates: list[_Date], text: str) -> list[_Date]:
@@ -2017,11 +2034,7 @@ def _activity(
     for match in rx.activity.regex.finditer(masked):
         if went_to is not None and went_to < match.start() and text[went_to] != "在":
             break  # "去华信跟陈经理谈了": a visit; "在蓝海物流开的评审会": the meeting said
-        if (
-            rx.activity.label(match) == "note"
-            and not text[: match.start()].strip()
-            and _AS_HEADING.match(text, match.end())
-        ):
+        if rx.activity.label(match) == "note" and _a_note_heading(text, match):
             headed = True
             continue
         if match.group().lower() in _EVENT_NOUNS and _THEIR_EVENT.search(
@@ -2126,7 +2139,12 @@ _JUST_NOW = re.compile(r"(?:刚刚?|刚才)\s*$")
 
 
 def _went_to(
-    text: str, customer: Span | None, clauses: list[Span], dates: list[_Date], now: datetime
+    text: str,
+    customer: Span | None,
+    clauses: list[Span],
+    dates: list[_Date],
+    now: datetime,
+    rx: _Compiled,
 ) -> int | None:
     """Where "去" stands right before the customer's name, when the clause says it
     happened ("了" or "过" after the name, or a day gone by before it):
@@ -2139,7 +2157,12 @@ def _went_to(
     back = _BACK_FROM.search(text, clause[0], customer[0])
     if back is not None and _CAME_BACK.match(text, customer[1]):
         return back.start()  # "刚从蓝海物流回来": back from a visit
-    went = _WENT_TO.search(text, clause[0], customer[0])
+    before = customer[0]
+    for length in (2, 3, 4):  # "去沈阳力拓重工见了郭总": the city before a known name
+        if before - length >= clause[0] and rx.region_at.fullmatch(text, before - length, before):
+            before -= length
+            break
+    went = _WENT_TO.search(text, clause[0], before)
     if went is None:
         return None
     if (
@@ -3866,7 +3889,15 @@ def _contact_of_the_first(
     if contact is None or contact[0] < second:
         return contact
     found = _contact(_blank(text, [*ours, (second, len(text))]), customer_span, rx)
-    return found if found is not None and found[1] <= second else contact
+    if found is not None and found[1] <= second:
+        return found
+    if _A_BREAK.search(text, second, contact[0]) is None:
+        return None  # "… and Merlion Engineering (Jason Lee wants …)": the second's person
+    return contact  # "华美广告和正和律所…。华美那边朱经理…": the first's again, later on
+
+
+_A_BREAK = re.compile(r"[。.!！?？;；\n]|(?<=[\u3400-\u9fff])[ \t]+(?=[\u3400-\u9fff])")
+"""A sentence's end, or a Chinese rep's blank for a comma: "天工智能和华信 天工那边马总"."""
 
 
 def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None:
@@ -4196,7 +4227,8 @@ def _lowercase_names(text: str, rx: _Compiled) -> Iterator[Span]:
 
 _NAME_SAYS = re.compile(
     rf"(?<![\w'’])(?P<name>{_NAME_WORDS})[ \t]+(?:just[ \t]+)?"
-    r"(?:says|said|told (?:me|us)|mentioned|confirmed"
+    r"(?:says|said|told (?:me|us)|mentioned|confirmed|wants|wanted|needs|asked|asking|flagged"
+    r"|is (?:reviewing|taking|asking|keen)|['’]s (?:reviewing|taking|asking|keen)|sent|filled in"
     r"|reckons|thinks|(?:emailed|called|rang|phoned|replied|messaged|texted|whatsapped)\b"
     r"(?![ \t]+[A-Z]))\b"
     rf"|\b(?i:demoed|demo'd|presented|pitched)\b[^.;\n]{{0,40}}?\bto[ \t]+(?P<shown>{_NAME_WORDS})"
@@ -4205,7 +4237,8 @@ _NAME_SAYS = re.compile(
 says …", "Helen Carter emailed first thing" (not "Cold called Tampines Cold Chain")."""
 _SAYING = re.compile(
     " says| said| told| mentioned| confirmed| reckons| thinks|emo|resent|itched| emailed"
-    "| called| rang| phoned| replied| messaged| texted| whatsapped"
+    "| called| rang| phoned| replied| messaged| texted| whatsapped| want| needs| ask| flagged"
+    "| is | sent| filled|s review|s taking|s asking|s keen"
 )
 _WITH_NAME = re.compile(
     r"\b(?i:with|w/|w)[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2})\b"
