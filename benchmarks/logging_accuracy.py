@@ -138,6 +138,10 @@ SETS = (
     "heldout77",
     "heldout78",
     "heldout79",
+    "heldout80",
+    "heldout81",
+    "heldout82",
+    "heldout83",
 )
 
 
