@@ -143,3 +143,20 @@ def test_chart_command_writes_a_png_and_prints_the_summary(crmbot, tmp_path):
         "chart", "funnel", "--as", "wang", "--period", "someday", "--out", str(out), ok=False
     )
     assert bad.exit_code == 2
+
+
+def test_parse_as_a_rep_says_what_the_chat_logs(crmbot):
+    """A deal move said with a to-do is logged as a note with its follow-up (the chat's
+    reading, not the parser's alone), as ``crmbot parse --as`` and the benchmark report."""
+    crmbot("demo")
+    out = crmbot(
+        "parse",
+        "Northwind Traders signed!! £54,000. Kick-off call Mon 23 Nov 10am",
+        "--as",
+        "tom",
+        "--now",
+        "2026-11-18T10:00:00+08:00",
+    ).output
+    data = json.loads(out)
+    assert (data["activity"], data["task"], data["stage"]) == ("note", False, "won")
+    assert data["follow_up"] == "2026-11-23T10:00:00+08:00"

@@ -20,6 +20,13 @@ Intent = Literal["log", "task", "deal"]
 INTENTS: tuple[Intent, ...] = ("log", "task", "deal")
 
 
+def a_move_with_its_to_do(task: bool, amount: Decimal | None, stage: str | None) -> bool:
+    """ "Globex moved to negotiation, send the contract by Friday", "X signed!! Kickoff Tue
+    10am": the move and the to-do both, logged as a note with its follow-up; a to-do alone
+    would drop the move."""
+    return task and bool(amount or stage)
+
+
 @dataclass(frozen=True)
 class DealBefore:
     """The deal as it was before the log changed it (for "Proposal → Won" on the card)."""

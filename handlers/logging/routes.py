@@ -17,6 +17,7 @@ from handlers.customers.actions import LogFor
 from handlers.customers.lookup import show_hits
 from handlers.logging import core, edit, guided, requests, undo_last
 from handlers.logging.actions import AddContact, EditSaved, UndoSaved
+from handlers.logging.plan import a_move_with_its_to_do
 from handlers.pool import pool_text
 from handlers.pool import text as assign_text
 from handlers.tickets import close_text, new_ticket
@@ -115,9 +116,7 @@ async def on_text(ctx: Context) -> None:
     if parsed.activity is None and parsed.follow_up is None:
         # "Acme deal to negotiation", "星辰项目赢单", "Globex deal 80万": a deal update, not a log.
         plan.intent = "deal"
-    elif plan.intent == "task" and (plan.amount or plan.stage):
-        # "Globex moved to negotiation, send the contract by Friday": the move and the to-do
-        # both, as a note with its follow-up; a to-do alone would drop the move.
+    elif a_move_with_its_to_do(plan.intent == "task", plan.amount, plan.stage):
         plan.intent, plan.activity = "log", "note"
     await core.advance(ctx, plan)
 

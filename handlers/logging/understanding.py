@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.nlu.message import parse_log, person_in_text
 from handlers.logging.core import company_of_person, customer_candidates
+from handlers.logging.plan import a_move_with_its_to_do
 from store.access import Records
 from store.known_names import known_names
 from store.people import people_of
@@ -27,6 +28,9 @@ async def understand(
         text, now, known_customers=await known_names(records), default_time=default_time
     )
     out = parsed.to_json()
+    several = len(parsed.customers) > 1  # then no deal is changed, so the to-do stays one
+    if not several and a_move_with_its_to_do(parsed.task, parsed.amount, parsed.stage):
+        out["activity"], out["task"] = "note", False  # as the chat logs it
     names = list(parsed.customers) or ([parsed.customer] if parsed.customer else [])
     resolved: list[str] = []
     known: list[bool] = []
