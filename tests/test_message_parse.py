@@ -1288,7 +1288,7 @@ def test_whose_date_and_how_long_decide_the_follow_up(text, follow_up):
             "Lost Acme Ltd's cold-room monitoring deal. Oliver rang this morning: budget frozen. "
             "We'd quoted $38,400.",
             "lost",
-            None,
+            "budget frozen",  # what happened to their money, not what we had quoted
         ),
     ],
 )
@@ -1493,7 +1493,7 @@ def test_nothing_to_chase_is_no_reason():
         "Mr. Ho from Acme Ltd phoned - budget frozen. Marking the deal lost, nothing to chase.",
         KNOWN,
     )
-    assert (log.stage, log.reason, log.follow_up) == ("lost", None, None)
+    assert (log.stage, log.reason, log.follow_up) == ("lost", "budget frozen", None)
 
 
 @pytest.mark.parametrize(
@@ -3386,3 +3386,60 @@ def test_a_remark_about_next_month_stays_a_note():
 )
 def test_meeting_someone_where_the_rep_went_is_a_visit(text):
     assert parse(text, KNOWN).activity == "visit"
+
+
+def test_a_logs_day_heading_a_visit_is_gone_by_but_not_a_call_to_make():
+    log = parse("Mon: site visit at Acme Ltd w/ Ho Ka Man (IT lead). POS rollout on track.", KNOWN)
+    assert (log.activity, log.activity_at, log.follow_up) == ("visit", at(16, 10), None)
+    log = parse("Fri: call Acme Ltd re renewal", KNOWN)
+    assert (log.task, log.follow_up) == (True, at(20, 9))
+
+
+def test_how_many_of_a_thing_is_not_its_price():
+    log = parse(
+        "Dropped by Acme Ltd on Monday. Lau Chi Wai wants pricing for about 20k tags.", KNOWN
+    )
+    assert log.amount is None
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        ("Inbound email from Mark Ellison, Head of Ops at Hartley & Finch (UK 3PL) - wants a demo",
+         "Hartley & Finch", "Mark Ellison"),
+        ("Coffee with Andrew Cooper, CFO of Bukit Timah Clinics (Ravi's referral). They want the "
+         "same setup Acme Ltd has.", "Bukit Timah Clinics", "Andrew Cooper"),
+    ],
+)  # fmt: skip
+def test_a_person_then_their_title_at_their_company(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("Teams call w/ Acme Ltd (Laura Hall + their CFO): licences down to $61k", "Laura Hall"),
+        ("Note - Acme Ltd are reviewing suppliers in Jan. Their MD prefers WhatsApp, so keep "
+         "Kelvin Ong in the loop.", "Kelvin Ong"),
+    ],
+)  # fmt: skip
+def test_a_person_named_over_a_title_beside_them(text, contact):
+    assert parse(text, KNOWN).contact == contact
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Acme Ltd network refresh is lost - Cheung Wing Sze emailed this morning, budget frozen "
+         "till next FY. Ping her again 1 Feb.", "budget frozen till next FY"),
+        ("星辰科技ERP项目黄了，徐总昨天晚上打电话来说总部决定明年再上，预算冻结了，只能先标丢单",
+         "总部决定明年再上，预算冻结了"),
+        ("星辰科技续订没保住，王经理刚电话里说集团统一采购换成了阿里云，这单标丢单吧",
+         "集团统一采购换成了阿里云"),
+        ("Acme Ltd closed won - £47.5k. Sophie signed. What swung it: references from other UK "
+         "food distributors.", "references from other UK food distributors"),
+    ],
+)  # fmt: skip
+def test_why_it_was_lost_as_what_happened_and_what_swung_it(text, reason):
+    assert parse(text, KNOWN).reason == reason

@@ -1231,6 +1231,15 @@ def _weekday_gone_by(
     if date.at <= now or not _BARE_WEEKDAY.fullmatch(text[date.start : date.end].strip()):
         return date
     start, end = _clause_of(date.start, clauses)
+    heading = _DAY_HEADING.match(text, date.end)
+    if (
+        heading is not None
+        and not text[: date.start].strip()
+        and (said := rx.activity.regex.match(text, heading.end())) is not None
+        and _AS_A_NOUN.match(text, said.end()) is not None
+    ):  # "Mon: site visit at Merlion …", a log's day, gone by; not "Fri: call Globex"
+        earlier = date.at - timedelta(days=7)
+        return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
     done_right_before = any(
         _PAST_VERB.search(verb.group())
         for verb in rx.activity.regex.finditer(text, max(start, date.start - 14), date.start)
@@ -1257,6 +1266,9 @@ def _weekday_gone_by(
     return date
 
 
+_AS_A_NOUN = re.compile(r"[ \t]*(?:$|[@,;:.(\-–—]|(?:at|with|w/?|in|on|for|re)\b)", re.I)
+"""After a word for an activity, what makes it a noun ("site visit at …", "demo @ Zenith")."""
+_DAY_HEADING = re.compile(r"[ \t]*[:：][ \t]*(?:(?:a|the|quick|short|our)[ \t]+)?")
 _NEXT_SAYS_DONE = re.compile(
     r"[.;!]*[ \t]+(?:[A-Z][a-z]+ed|Went|Met|Had|Saw|Spoke|Took|Gave|Showed|Ran|Did|Told)\b"
 )
@@ -1345,6 +1357,8 @@ def _deal_money(
             continue  # "any IT spend over 50k to go out to tender": a rule's line, not a price
         if _QUANTITY_BEFORE.search(before):
             continue  # "qty ~5k/month": how many, not what it costs
+        if money.currency is None and _COUNTED_AFTER.match(text, money.end):
+            continue  # "pricing for about 20k tags": how many, not what it costs
         if money is not amounts[-1] and _OLD_PRICE_BEFORE.search(
             text, max(start, money.start - 32), money.start
         ):
@@ -1429,6 +1443,11 @@ _CHANGED_TO = re.compile(
 )
 _CREDIT_AFTER = re.compile(r"[ \t]*(?i:credit(?:[ \t]+note)?|refund|rebate|write-?off)\b")
 _QUANTITY_BEFORE = re.compile(r"\b(?i:qty|quantity|volume|vol)[ \t:.]*[~≈]?[ \t]*$|数量[：: \t]*$")
+_COUNTED_AFTER = re.compile(
+    r"[ \t]+(?i:tags|units|pcs|pieces|items|users|seats|licen[cs]es|devices|trucks|boxes"
+    r"|cartons|cases|labels|sensors|pallets|bottles|sets|cans|packs|orders|visitors|members)\b"
+)
+"""After a bare amount, what was counted: "about 20k tags" is how many."""
 _THRESHOLD_BEFORE = re.compile(
     r"\b(?i:spend|spending|purchases?|anything|orders?|contracts?|items?)[ \t]+"
     r"(?i:over|above|exceeding|under|below|of more than|of over)[ \t]*$"
@@ -2313,6 +2332,41 @@ def _reason(
     rx: _Compiled,
     dated: Iterable[int] = (),
 ) -> str | None:
+    """Why it was won or lost, when the message says so (:func:`_reason_said`); for a loss,
+    else what the customer said happened ("budget frozen till next FY", "…电话里说总部把项目
+    砍了")."""
+    why = _reason_said(text, blanked, stage, rx, dated)
+    if why is not None or stage is None or stage[1] != "lost" or _NO_REASON.search(text):
+        return why
+    frozen = _BUDGET_GONE.search(text)
+    if frozen is not None:
+        return frozen.group().strip()
+    told = _THEY_SAID_ZH.search(text)
+    if told is None:
+        return None
+    start, end = told.end(), len(text)
+    if stage[0] > start:  # "…说集团统一采购换成了阿里云，这单标丢单吧": up to the rep's own words
+        end = max(text.rfind(mark, start, stage[0]) for mark in "，,；;。") + 1 or stage[0]
+        end = end - 1 if end > start else stage[0]
+    said = text[start:end].strip(" ，,；;。")
+    return said[:200] if len(said) >= 4 else None
+
+
+_BUDGET_GONE = re.compile(
+    r"\b(?i:budgets?|capex|spend(?:ing)?|funding)\b[^.;!?\n,]{0,20}?\b(?i:frozen|freeze|cut|pulled"
+    r"|withdrawn|slashed|on hold|not approved)\b[^.;!?\n]{0,40}"
+)
+"""Why a deal was lost, said as what happened to their money: "budget frozen till next FY"."""
+_THEY_SAID_ZH = re.compile(r"(?<!我)(?:说|表示)(?:了)?")
+
+
+def _reason_said(
+    text: str,
+    blanked: str,
+    stage: tuple[int, str, int] | None,
+    rx: _Compiled,
+    dated: Iterable[int] = (),
+) -> str | None:
     """Why it was won or lost, when the message says so: after a cue ("原因 被竞争对手低价抢走",
     "reason: great support"), or right after the outcome ("丢单了，被竞争对手低价抢走",
     "lost to Siemens on price", "won it - faster delivery")."""
@@ -2326,7 +2380,7 @@ def _reason(
     if " it" in text or " beat " in text:  # substring tests, cheaper than the scan (issue 20)
         swung = _SWUNG_IT.search(text)
         if swung is not None:
-            why = swung["beat"] or _SAID.split(swung["it"])[-1]  # "… said our refs sealed it"
+            why = swung["after"] or swung["beat"] or _SAID.split(swung["it"])[-1]
             return why.strip() or None  # "Strong refs from Camden swung it"
     if stage is None:
         return None
@@ -2359,14 +2413,16 @@ def _reason(
 
 
 _SWUNG_IT = re.compile(
-    r"(?:^|[.!;:]+[ \t]+|\b(?i:said|says|reckons|told me)[ \t]+(?:(?i:that)[ \t]+)?)"
-    r"(?P<it>[^.!;?\n]{3,100}?)(?:[ \t]+(?i:was|is|were|are)[ \t]+(?i:what))?"
+    r"\b(?i:what)[ \t]+(?i:sealed|swung|clinched|tipped)[ \t]+(?i:it)[ \t]*[:\-–—][ \t]*"
+    r"(?P<after>[^.!;?\n]{3,100})"
+    r"|(?:^|[.!;:]+[ \t]+|\b(?i:said|says|reckons|told me)[ \t]+(?:(?i:that)[ \t]+)?)"
+    r"(?!(?i:what)[ \t])(?P<it>[^.!;?\n]{3,100}?)(?:[ \t]+(?i:was|is|were|are)[ \t]+(?i:what))?"
     r"[ \t]+(?:(?i:sealed|swung|clinched|tipped)[ \t]+(?i:it)|(?i:won[ \t]+it[ \t]+for[ \t]+us))\b"
     r"|(?P<beat>\b(?i:our)[ \t]+[^.!;?\n]{3,80}?[ \t]+(?i:beat)[ \t]+(?i:the[ \t]+)?"
     r"(?i:incumbent|other bids?|others|competition|competitors?|rest)\b)"
 )
 """Why it was won, said as what did it: "Strong refs from Camden swung it", "she said our
-references sealed it", "our delivery lead times beat the incumbent"."""
+references sealed it", "our delivery lead times beat the incumbent", "What swung it: …"."""
 _CN_REASON_END = re.compile(
     r"[ \t]+(?=[\u3400-\u9fff])|[，,](?=这单|就按|那就|先标|标记|按输单|按丢单)"
 )
@@ -2940,6 +2996,7 @@ def _a_name(text: str, span: Span, names: tuple[str, ...], rx: _Compiled) -> boo
         and _HONORIFIC_BEFORE.fullmatch(name) is None
         and _OWNED_THING.search(text, 0, span[0]) is None
         and rx.generic_or_legal.search(name) is None
+        and name.rsplit(None, 1)[-1].lower() not in rx.company_kinds  # "Bukit Timah Clinics"
         and not any(_norm(word) in rx.not_names for word in name.split())
         and _match_known(name, names, rx) is None
     )
@@ -3192,6 +3249,8 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
             continue
         if english:
             customer, found_contact = _english_run(text, start, rx)
+            if customer and (works_at := _their_title_at(text, customer[1], rx)) is not None:
+                return works_at, customer  # "from Mark Ellison, Head of Ops at Hartley & Finch"
             role = _ROLE_IN_BRACKETS.match(text, customer[1]) if customer else None
             if (
                 customer
@@ -3637,6 +3696,27 @@ _A_TEAM_OF_THEIRS = re.compile(
     r"|marketing|logistics|facilities|admin|r&d|qa|quality)"
 )
 """A department written where a title would be: "(procurement, Sembawang Cold Storage)"."""
+_COMMA_TITLE_AT = re.compile(
+    r"[ \t]*,[ \t]*(?P<title>[^,.;:()\n]{2,30})[ \t]+(?:at|of|@)[ \t]+"
+    r"(?P<name>[A-Z][\w&'’.-]*(?:[ \t]+(?:[A-Z&][\w&'’.-]*|of|and))*)"
+)
+
+
+def _their_title_at(text: str, end: int, rx: _Compiled) -> Span | None:
+    """After a person's name, ", Head of Ops at Hartley & Finch", ", CFO of Bukit Timah
+    Clinics": where the person works."""
+    match = _COMMA_TITLE_AT.match(text, end)
+    if match is None:
+        return None
+    title = match.group("title")
+    if not (rx.titles.search(title) or _A_TEAM_OF_THEIRS.search(title)):
+        return None
+    name = match.span("name")
+    while text[name[1] - 1] == " " or text[name[1] - 3 : name[1]] in ("and", " of"):
+        name = (name[0], name[1] - 1)  # a trailing "of"/"and" is the sentence's
+    return name
+
+
 _TITLE_THEN_COMPANY = re.compile(
     r"[ \t]*[(（](?P<title>[^,，)）]{1,30})[,，][ \t]*"
     r"(?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[ \t]*(?:[,，][^,，)）]{1,24})?[)）]"
@@ -4168,7 +4248,17 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
             candidates.append(named)
             break
     # The earliest; of two from one place the longer: "spoke w Mr. Lim" is "Mr. Lim", not "Mr".
-    return min(candidates, key=lambda span: (span[0], -span[1])) if candidates else None
+    chosen = min(candidates, key=lambda span: (span[0], -span[1])) if candidates else None
+    if chosen is not None and text[chosen[0] : chosen[1]] in rx.acronym_titles:
+        # "(Laura Hall + their CFO)", "Their MD prefers WhatsApp, so keep Kelvin Ong in the
+        # loop": the person named, not a title beside them
+        for match in _FULL_NAME_ANYWHERE.finditer(text):
+            if outside(match.span()) and _a_name(text, match.span(), (), rx):
+                return match.span()
+    return chosen
+
+
+_FULL_NAME_ANYWHERE = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2}\b")
 
 
 _LOWERCASE_NAME = re.compile(
