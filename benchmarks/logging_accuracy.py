@@ -142,6 +142,10 @@ SETS = (
     "heldout81",
     "heldout82",
     "heldout83",
+    "heldout84",
+    "heldout85",
+    "heldout86",
+    "heldout87",
 )
 
 
