@@ -3118,7 +3118,7 @@ def test_their_decision_date_is_no_follow_up():
 @pytest.mark.parametrize(
     ("text", "customer", "contact"),
     [
-        ("收到一封询价邮件，南京盛达物业行政部的高雪，问安防监控的价格", None, None),
+        ("收到一封询价邮件，南京盛达物业行政部的高雪，问安防监控的价格", None, "高雪"),
         ("今天打了几个陌生电话，常州汇通机电的采购主管吴静有点意向", "常州汇通机电", "吴静"),
     ],
 )
@@ -3443,3 +3443,49 @@ def test_a_person_named_over_a_title_beside_them(text, contact):
 )  # fmt: skip
 def test_why_it_was_lost_as_what_happened_and_what_swung_it(text, reason):
     assert parse(text, KNOWN).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        ("加了杭州绿叶生鲜运营总监马丽的微信，聊了聊冷链仓储的需求", "杭州绿叶生鲜", "马丽"),
+        ("常州天宁印染的采购主管钱丽主动打电话过来", "常州天宁印染", "钱丽"),
+        ("今天陌拜电话打给宁波甬达模具，采购周经理说他们明年想上MES", "宁波甬达模具", "周经理"),
+        ("老客户介绍的无锡新澄半导体，今天加了他们设备部吴磊的微信", "无锡新澄半导体", "吴磊"),
+    ],
+)
+def test_a_name_after_its_title_or_department_and_what_came_before_the_company(
+    text, customer, contact
+):
+    log = parse(text)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+def test_the_reps_own_day_over_what_they_said_they_would_do():
+    log = parse(
+        "星辰科技尾款拖了一个多月了，刚给财务马姐打电话，她说审批走完了，这周五之前能付。"
+        "下周一我再查下到账没有",
+        KNOWN,
+    )
+    assert log.follow_up == at(23, 9)
+    log = parse(
+        "今天一早去华信电子拜访陈静，MES项目最终报价谈到138万，她说要报给老板批，月底前给答复。"
+        "已经进入谈判阶段了，下周三下午两点再过去一趟",
+        KNOWN,
+    )
+    assert log.contact != "老板"  # her boss, who approves; not whom the rep met
+    assert log.follow_up == at(25, 14)
+    log = parse("去星辰科技见了设备科郭主任，他说要上会讨论，下周三下午两点再去一趟", KNOWN)
+    assert log.follow_up == at(25, 14)
+
+
+def test_a_weekday_after_a_bracketed_title_and_a_review_attended():
+    log = parse(
+        "Met Ben Ashworth (ops mgr, Harlow Cold Storage) at the logistics expo Monday. Add as a "
+        "lead pls, intro call Tue 1 Dec 11am."
+    )
+    assert (log.activity_at, log.follow_up) == (at(16, 10), at(1, 11, month=12))
+    log = parse(
+        "周一参加了星辰科技的供应商评审会，会后说我们进了短名单，12月3号下午两点去做技术答辩", KNOWN
+    )
+    assert (log.activity, log.activity_at, log.task) == ("meeting", at(16, 10), False)

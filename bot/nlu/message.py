@@ -451,7 +451,7 @@ def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
 
 _GOES_ON_AFTER_NAME = (
     "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接电微挺很过视开"
-    "有提觉]"
+    "有提觉主]"
 )
 
 
@@ -1060,7 +1060,7 @@ _HAD_BEFORE = re.compile(
 """ "had mtg w/ Oliver Green Mon", "went on site Mon": the activity happened, though its
 word has no tense."""
 _HELD = re.compile(
-    r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访|打|通|发|回)了"
+    r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访|打|通|发|回|参加|出席)了"
     r"|[去来跑]了[一1]?趟|看了"
 )
 """"周一在蓝海物流开的评审会", "周五来的电话", "周一去东方精密做了培训": what was held
@@ -1231,6 +1231,11 @@ def _weekday_gone_by(
     if date.at <= now or not _BARE_WEEKDAY.fullmatch(text[date.start : date.end].strip()):
         return date
     start, end = _clause_of(date.start, clauses)
+    opened = text.rfind("(", 0, start)
+    if opened > text.rfind(")", 0, start) and opened > max(
+        text.rfind(c, 0, start) for c in ".!?\n"
+    ):
+        start = _clause_of(opened, clauses)[0]  # "Met Ben (ops mgr, Harlow) at the expo Monday"
     heading = _DAY_HEADING.match(text, date.end)
     if (
         heading is not None
@@ -1709,6 +1714,7 @@ def _follow_up(
     # "should land Friday; follow up Mon": "follow up" over "should", when the rep's own
     firm = [d for d in firm if not _theirs(text, _clause_of(d.start, clauses), d)]
     cued = firm or cued
+    cued = [d for d in cued if not _they_said_before(text, clauses, d)]
     if cued:  # "下个月再谈 3天后跟进": the precise date is the follow-up, not the mention
         # "they decide by end of month, f/u mon": the customer's own "by" is not the rep's.
         ours = [d for d in cued if not _theirs(text, _clause_of(d.start, clauses), d)]
@@ -1734,6 +1740,8 @@ def _follow_up(
             continue
         if _theirs(text, _clause_of(date.start, clauses), date):
             continue
+        if _they_said_before(text, clauses, date):
+            continue  # "她说要报给老板批，月底前给答复": their answer's day
         if not date.day_said and (
             date.at.date() > now.date()  # "this morning (early start, 8am)": gone by
             or _DONE_IN_CLAUSE.search(text, _clause_of(date.start, clauses)[0], date.start)
@@ -1852,10 +1860,34 @@ _ENDS_BEFORE = re.compile(
 _REP_SAYS = re.compile(r"我(?!们)|\b(?:I|I'll|I will|I'm|we'll|we will)\b")
 
 
+def _they_said_before(text: str, clauses: list[Span], date: _Date) -> bool:
+    """Whether a Chinese clause with no subject of its own goes on what the customer said in
+    the clause before it: "她说要报给老板批，月底前给答复" (their answer by month end)."""
+    start, end = _clause_of(date.start, clauses)
+    if start < 2 or text[start - 1] not in "，," or "我" in text[start:end]:
+        return False
+    if _THEIR_ANSWER.match(text, date.end) is None:
+        return False  # "他说要上会讨论，下周三下午两点再去一趟": the rep's step
+    before = _clause_of(start - 2, clauses)
+    return _SHE_SAID.search(text, *before) is not None
+
+
+_SHE_SAID = re.compile(r"[他她](?:们)?(?:说|表示|讲|回复说)")
+_THEIR_ANSWER = re.compile(
+    r"(?:之?前|左右)?(?:给|回)(?:我们?)?(?:个)?(?:答复|回复|反馈|结果|消息|回话)"
+)
+
+
 def _rep_says(text: str, clauses: list[Span], date: _Date) -> bool:
     """Whether the rep is the one doing what is dated, said earlier in its clause: "我下周一
     上午10点去签", "I'll go over … the day after tomorrow at 10:30am"."""
-    return _REP_SAYS.search(text, _clause_of(date.start, clauses)[0], date.start) is not None
+    return (
+        _REP_SAYS.search(text, _clause_of(date.start, clauses)[0], date.start) is not None
+        or _REP_RIGHT_AFTER.match(text, date.end) is not None  # "下周一我再查下到账没有"
+    )
+
+
+_REP_RIGHT_AFTER = re.compile(r"[ \t]*(?:我(?!们)|(?:I['’]ll|I will|I['’]m)\b)")
 
 
 _DONE_IN_CLAUSE = re.compile(
@@ -3229,6 +3261,10 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
         ):
             position = dash.end()  # "cold call - Ridgeway Plastics" heading the message
         position = _past_blanks(text, _past_referrer(text, position, rx))
+        while (
+            again := rx.customer_after.match(text, position)
+        ) is not None and again.end() > position:
+            position = _past_blanks(text, again.end())  # "陌拜电话打给宁波甬达模具"
         english = position < len(text) and bool(_ASCII_WORD.match(text[position]))
         if not english and spaced and _CJK.match(match.group()[-1]):
             segment = _CN_SEGMENT.match(text, position)
@@ -3328,6 +3364,7 @@ def _customer_by_referrer(text: str, rx: _Compiled) -> Span | None:
     return _name_after_heading(text, rx.referrer_heading, rx) or _cn_named_after_referrer(text, rx)
 
 
+_SENT_BY_THEM = re.compile(r"(?:转)?(?:介绍|推荐)(?:过来)?的")
 _CN_NAME_TO_STOP = re.compile(r"[\u3400-\u9fff]{2,14}(?=[，。、；,;\s])")
 
 
@@ -3338,7 +3375,8 @@ def _cn_named_after_referrer(text: str, rx: _Compiled) -> Span | None:
     opened = rx.referrer_glued.match(text, _LEAD_PUNCT.match(text).end())  # type: ignore[union-attr]
     if opened is None:
         return None
-    name = _CN_NAME_TO_STOP.match(text, opened.end())
+    sent = _SENT_BY_THEM.match(text, opened.end())  # "老客户介绍的无锡新澄半导体"
+    name = _CN_NAME_TO_STOP.match(text, sent.end() if sent else opened.end())
     if name is None or not _ends_as_company(text, *name.span(), rx):
         return None
     return name.span()
@@ -3990,10 +4028,22 @@ def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None
             continue
         found.append(match.span())
         break
+    if "部" in masked or "科" in masked:
+        for mark in _DEPARTMENT_MARK.finditer(masked, start, end):
+            in_it = rx.cn_named.match(masked, mark.end(), end)
+            if in_it is not None:  # "加了他们设备部吴磊的微信": the person in that department
+                found.append(in_it.span())
+                break
     for match in rx.titles.finditer(masked, start, end):
         if _THEIR_BOSS.search(masked, max(start, match.start() - 6), match.start()):
             continue  # "he'll take it to his MD": the contact's boss, not whom the rep met
         if match.group() in rx.acronym_titles or _CJK.match(match.group()):
+            after = (
+                rx.cn_named.match(masked, match.end(), end) if _CJK.match(match.group()) else None
+            )
+            if after is not None:  # "杭州绿叶生鲜运营总监马丽": the name after the title
+                found.append(after.span())
+                break
             named = _named_before(masked, match.start(), start, rx)
             unit = _UNIT_BEFORE.search(masked, start, match.start())  # "IT负责人", "HR经理"
             found.append(named or ((unit.start(), match.end()) if unit else match.span()))
@@ -4002,9 +4052,12 @@ def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None
 
 
 _UNIT_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}$")
-_THEIR_BOSS = re.compile(r"\b(?i:his|her)[ \t]+$|(?<![我们])[他她]的?$|[她他]?说$")
+_DEPARTMENT_MARK = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z])(?<![全内外总局干])(?:部门|部|科)的?")
+_THEIR_BOSS = re.compile(
+    r"\b(?i:his|her)[ \t]+$|(?<![我们])[他她]的?$|[她他]?说$|(?:报给|交给|请示|等)$"
+)
 """Right before a title, the boss of someone already named or one spoken of: "take it to his
-MD", "她老板基本点头了", "她说老板那边基本同意了"."""
+MD", "她老板基本点头了", "她说老板那边基本同意了", "要报给老板批"."""
 
 
 def _named_before(text: str, title: int, start: int, rx: _Compiled) -> Span | None:
