@@ -146,6 +146,10 @@ SETS = (
     "heldout85",
     "heldout86",
     "heldout87",
+    "heldout88",
+    "heldout89",
+    "heldout90",
+    "heldout91",
 )
 
 
