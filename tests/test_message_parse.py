@@ -3489,3 +3489,37 @@ def test_a_weekday_after_a_bracketed_title_and_a_review_attended():
         "周一参加了星辰科技的供应商评审会，会后说我们进了短名单，12月3号下午两点去做技术答辩", KNOWN
     )
     assert (log.activity, log.activity_at, log.task) == ("meeting", at(16, 10), False)
+
+
+def test_a_referrers_company_is_not_the_customer_and_the_step_after_a_dash_is_the_reps():
+    log = parse(
+        "Sent an intro email and two case studies to Fenwick & Rowe Solicitors (London) - office "
+        "manager Hannah Cooper, referred by Helen at Acme Ltd. Follow up Mon 30th.",
+        KNOWN,
+    )
+    assert log.customer == "Fenwick & Rowe Solicitors"
+    log = parse(
+        "Emailed Acme Ltd the quote, S$18,600 incl install. Dr Lim said she'd reply by Friday - "
+        "chase Mon if nothing.",
+        KNOWN,
+    )
+    assert log.follow_up == at(23, 9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme Ltd: Richard Turner retiring end of Dec. Need to meet whoever takes over.",
+        "FYI Acme Ltd moving HQ to Tuas from 4 Jan - all deliveries to the new address after that.",
+        "Rang Acme Ltd and Globex Corporation to confirm the Xmas cut-off, both ok with 15 Dec.",
+    ],
+)
+def test_their_own_days_are_no_follow_up(text):
+    assert parse(text, KNOWN).follow_up is None
+
+
+def test_days_offered_are_not_an_amount():
+    log = parse(
+        "Call with Acme Ltd on T&Cs - they want 60 days, we offered 45. In negotiation.", KNOWN
+    )
+    assert log.amount is None

@@ -1364,6 +1364,8 @@ def _deal_money(
             continue  # "qty ~5k/month": how many, not what it costs
         if money.currency is None and _COUNTED_AFTER.match(text, money.end):
             continue  # "pricing for about 20k tags": how many, not what it costs
+        if money.currency is None and _TWO_DIGITS.fullmatch(text, money.start, money.end):
+            continue  # "they want 60 days, we offered 45": no deal is worth 45
         if money is not amounts[-1] and _OLD_PRICE_BEFORE.search(
             text, max(start, money.start - 32), money.start
         ):
@@ -1448,6 +1450,7 @@ _CHANGED_TO = re.compile(
 )
 _CREDIT_AFTER = re.compile(r"[ \t]*(?i:credit(?:[ \t]+note)?|refund|rebate|write-?off)\b")
 _QUANTITY_BEFORE = re.compile(r"\b(?i:qty|quantity|volume|vol)[ \t:.]*[~≈]?[ \t]*$|数量[：: \t]*$")
+_TWO_DIGITS = re.compile(r"\d{1,2}")
 _COUNTED_AFTER = re.compile(
     r"[ \t]+(?i:tags|units|pcs|pieces|items|users|seats|licen[cs]es|devices|trucks|boxes"
     r"|cartons|cases|labels|sensors|pallets|bottles|sets|cans|packs|orders|visitors|members)\b"
@@ -1791,6 +1794,10 @@ def _no_step(text: str, date: _Date) -> bool:
     if (
         "slip" in said
         or "delay" in said
+        or "retir" in said
+        or "moving" in said
+        or "relocat" in said
+        or " with" in said
         or "leav" in said
         or "away" in said
         or "live" in said
@@ -1822,7 +1829,11 @@ _THEIR_THING_SLIPS = re.compile(
     r"(?i:to|until|till|into)[ \t]+$"
     r"|\b(?i:on[ \t]+leave|away|out[ \t]+of[ \t]+(?:the[ \t]+)?office|ooo|off)[ \t]+"
     r"(?i:until|till|til|to)[ \t]+$"
-    r"|\b(?i:is|are|['’]s)[ \t]+(?i:leaving|retiring|moving[ \t]+on)(?:[ \t]+(?i:at|on|by|in))?"
+    r"|\b(?:(?i:is|are|['’]s)[ \t]+)?(?i:leaving|retiring|moving[ \t]+on)"
+    r"(?:[ \t]+(?i:at|on|by|in))?[ \t]+$"
+    r"|\b(?i:moving|relocating)[ \t]+(?i:hq|head[ \t]+office|office|offices|warehouse|premises)"
+    r"\b[^,.;!?\n]{0,24}\b(?i:from|on|in|by)[ \t]+$"
+    r"|\b(?i:both|all|everyone)[ \t]+(?:(?i:are)[ \t]+)?(?i:ok|okay|fine|happy)[ \t]+(?i:with)"
     r"[ \t]+$"
     r"|\b(?i:wants?|need|needs)\b[^,.;!?\n]{0,40}\b(?i:live|running|installed|delivered)[ \t]+"
     r"(?i:by|before)[ \t]+$"
@@ -2037,6 +2048,8 @@ def _theirs(text: str, clause: Span, date: _Date) -> bool:
         blanks = [m.end() for m in _BLANKS.finditer(text, last.end(), date.start)]
         if blanks and not _SUBJECT_GOES_ON.match(text, blanks[-1]):
             return False
+    elif _SPACED_DASH.search(text, last.end(), date.start):
+        return False  # "she'd reply by Friday - chase Mon if nothing": the rep's, after a dash
     blank = _BLANKS.search(text, date.end, clause[1])
     stop = blank.start() if blank else clause[1]
     return not any(
@@ -4150,6 +4163,8 @@ def _customer_by_place(text: str, rx: _Compiled) -> Span | None:
         if rx.honorific.match(text, match.end()) is not None:
             continue  # "email from Dr Lim at Marina Bay Pharma": a person, then the place
         run, _ = _capitalised_run(text, _english_tokens(text, match.end()), 0, rx)
+        if run is not None and _referrer_only(text, run):
+            continue  # "…, referred by Helen at Globex": who sent them
         if run is not None and not _generic(text, run, rx):
             if match.group().strip().lower() in ("at", "from", "@"):
                 return run  # a place wins over a person ("Daniel from KopiKing")
