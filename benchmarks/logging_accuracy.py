@@ -150,6 +150,10 @@ SETS = (
     "heldout89",
     "heldout90",
     "heldout91",
+    "heldout92",
+    "heldout93",
+    "heldout94",
+    "heldout95",
 )
 
 
