@@ -3523,3 +3523,52 @@ def test_days_offered_are_not_an_amount():
         "Call with Acme Ltd on T&Cs - they want 60 days, we offered 45. In negotiation.", KNOWN
     )
     assert log.amount is None
+
+
+def test_they_went_with_us_is_a_win():
+    log = parse(
+        "Went over to Acme Ltd and James signed - £48,000. Closed won, they went with us because "
+        "we can deliver faster than the incumbent.",
+        KNOWN,
+    )
+    assert (log.stage, log.reason) == ("won", "we can deliver faster than the incumbent")
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        ("星辰陈静介绍了她老同学，常州天宁电子的采购经理许婷。刚电话聊了", "常州天宁电子", "许婷"),
+        ("展会上加的微信，南京科润医疗的技术主管唐工今天主动发消息", "南京科润医疗", "唐工"),
+        ("Met Marcus Yeo (head of procurement, Sembawang Cold Chain) at the lunch today.",
+         "Sembawang Cold Chain", "Marcus Yeo"),
+    ],
+)  # fmt: skip
+def test_a_referrers_person_where_they_met_and_a_long_title_in_brackets(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert (log.customer, log.contact) == (customer, contact)
+
+
+def test_when_the_rep_is_writing_is_no_follow_up():
+    log = parse(
+        "晚上十点多了补记一下：今天下午在星辰科技开了快三个小时的会。明天上午10点前把会议纪要发给刘经理",
+        KNOWN,
+    )
+    assert (log.follow_up, log.task) == (at(19, 10), False)
+    log = parse(
+        "Just off the phone w/ Jane at Acme Ltd (nearly 9pm!). Into negotiation. Calling her back "
+        "tmrw 2pm.",
+        KNOWN,
+    )
+    assert log.follow_up == at(19, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("给星辰科技周总发了封邮件，附了年度订阅的介绍和报价，一年6.8万，等他回复", 68_000),
+        ("去星辰科技聊明年的备件框架协议，现场报了个价，一年大概38万，周五再打电话", 380_000),
+        ("长青农业周会计确认下单了：仪表3台，单价2800块，一共8千4，下周一发货", 8_400),
+    ],
+)
+def test_a_yearly_price_said_after_the_quote(text, amount):
+    assert parse(text, [*KNOWN, "长青农业"]).amount == Decimal(amount)

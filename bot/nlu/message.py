@@ -635,7 +635,8 @@ class _Compiled:
     def deal_cue_before(self) -> re.Pattern[str]:
         return re.compile(
             self._trie("amount_deal_cues")
-            + r"(?:[\s:：=~≈约是为了的在到]|\b(?:of|for|at|is|was|about|around|roughly"
+            + r"(?:[\s:：=~≈约是为了的在到]|[，,]?(?:一年|每年|全年|年费|大概|大约|总共|一共)"
+            + r"|\b(?:of|for|at|is|was|about|around|roughly"
             + r"|approximately|approx|circa|to|now)\b)*$",
             _FLAGS,
         )
@@ -841,7 +842,7 @@ def parse_log(
     # "上午去了A，下午去了B", "this morning": when the activity happened, not a follow-up.
     parts_of_day = [d for d in dates if _PART_OF_DAY.fullmatch(text[d.start : d.end].strip())]
     dates = _day_then_time([d for d in dates if d not in parts_of_day], text)
-    dates = [d for d in dates if not _lead_time(text, d)]
+    dates = [d for d in dates if not _lead_time(text, d) and not _time_of_writing(text, d)]
     if "从" in text or "rom" in text:
         dates = _moved_from(dates, text)
     if len(dates) > 1:
@@ -1073,6 +1074,19 @@ _DELIVERY_BEFORE = re.compile(
     r"|lead time|turnaround|ready|done|live|built|arrive|arrives|dispatch|dispatched)\b"
     r"[^.,;:!?\n]{0,20}$"
 )
+
+
+def _time_of_writing(text: str, date: _Date) -> bool:
+    """ "晚上十点多了补记一下：…", "Just off the phone … (nearly 9pm!)": when the rep is
+    writing, not a day to follow up on."""
+    return bool(
+        _LOGGED_LATE_AFTER.match(text, date.end)
+        or _NEARLY_BEFORE.search(text, max(0, date.start - 12), date.start)
+    )
+
+
+_LOGGED_LATE_AFTER = re.compile(r"多?了?[，,\s]*(?:补记|补录|才记|才补|记一下|记一笔)")
+_NEARLY_BEFORE = re.compile(r"[(（][ \t]*(?i:nearly|almost|it['’]?s|now)[ \t]+$")
 
 
 def _lead_time(text: str, date: _Date) -> bool:
@@ -1320,8 +1334,10 @@ def _deal_money(
         said = _APPROXIMATELY.sub("", before)  # "spent about $60k": what comes before "about"
         if (off := _OFF_THE.search(said)) is not None:
             said = said[: off.start()]  # "10% off the $150k quote": what is taken off is not
-        if not said.strip() and _AFTER_A_COMMA.search(text, 0, start):
-            said = text[max(0, start - 10) : start]  # "第二期款今天到账了，30万": said before it
+        if _ONLY_HOW_OFTEN.fullmatch(said) and _AFTER_A_COMMA.search(text, 0, start):
+            # "第二期款今天到账了，30万", "介绍和报价，一年6.8万": what was said before it
+            said = text[max(0, start - 10) : start] + said
+            before = text[max(0, start - 16) : money.start]
         if rx.passing.search(said[-10:]) or rx.passing.search(_this_phrase(after[:6])):
             continue  # "3千的样品费", "a 3k discount"; not "9.6万元 返点按季度结": a new phrase
         if _CREDIT_AFTER.match(text, money.end):
@@ -1425,6 +1441,7 @@ _OFF_THE = re.compile(r"\b(?i:off|discount on|off of)[ \t]+(?i:the|our)[ \t]+$")
 _CJK_AFTER_A_BLANK = re.compile(r"[ \t]+[\u3400-\u9fff]")
 
 
+_ONLY_HOW_OFTEN = re.compile(r"[ \t]*(?:一年|每年|全年|大概|大约|约)*[ \t]*")
 _AFTER_A_COMMA = re.compile(r"[，,][ \t]*$")
 """An amount alone in its clause, right after a comma: what the clause before says is its."""
 
@@ -3016,7 +3033,8 @@ _REFERRAL_HINTS = (
 
 _CN_REFERRED_AFTER = re.compile(
     r"(?:[\u4e00-\u9fff]{0,4}?"  # the rest of a short form: "东方" written as "东方精密"
-    r"(?:那边|那里|那儿|的[\u4e00-\u9fff]{1,3}|[\u4e00-\u9fff]{1,2}(?:总|经理|主任|工|姐|哥)))?"
+    r"(?:那边|那里|那儿|的[\u4e00-\u9fff]{1,3}|[\u4e00-\u9fff]{1,2}(?:总|经理|主任|工|姐|哥)"
+    r"|[\u4e00-\u9fff]{2,3}(?=介绍|推荐|引荐)))?"
     r"(?:介绍|推荐|引荐|帮忙牵的线|牵的线|牵线)"
 )
 _JOINED_BEFORE = re.compile(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
@@ -3308,6 +3326,7 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
                 and (
                     rx.titles.search(company.group("title"))
                     or _A_TEAM_OF_THEIRS.fullmatch(company.group("title").strip())
+                    or _HEAD_OF.match(company.group("title").strip())  # "(head of procurement, …"
                 )
                 and (
                     rx.generic_or_legal.search(company.group("name"))
@@ -3671,6 +3690,9 @@ _A_DEED = re.compile(r"[了过](?:一|个|几|[\u4e00-\u9fff]?圈)|打了|去了
 """A deed done, where a name would lead the message: "一早打了一圈陌生(电话)"."""
 
 
+_WHERE_MET = re.compile(r"(?:展会|会上|展上|饭局|活动|群里|朋友圈)|[加认识]$")
+
+
 def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
     """A name that opens the message before its activity word: "Contoso call: pricing",
     "宁波海天塑料拜访", "深圳速通快递 上门拜访", "xingchen 去了一趟" (pinyin is resolved
@@ -3700,6 +3722,8 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
             return None  # "今天一早打了一圈陌生电话": what the rep did, not who
         if name[0] in "去到" and not _ends_as_company(text, start, end, rx):
             return None  # "去昆山陌拜了一家": where the rep went, a town
+        if _WHERE_MET.search(name) and not _ends_as_company(text, start, end, rx):
+            return None  # "展会上加的微信": where the rep met them, not who
     else:
         words = name.split()
         if not 1 <= len(words) <= 4 or words[0].lower() in _NOT_LEAD:
@@ -3741,7 +3765,7 @@ _SPACED_DASH = re.compile(r"[ \t]+[-–—]+[ \t]+")
 _COMPANY_IN_BRACKETS = re.compile(
     r"[ \t]*[(（](?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[)）]"
 )
-_ROLE_IN_BRACKETS = re.compile(r"[ \t]*[(（][^)）]{1,40}[)）]")
+_ROLE_IN_BRACKETS = re.compile(r"[ \t]*[(（][^)）]{1,60}[)）]")
 _A_TEAM_OF_THEIRS = re.compile(
     r"(?i:procurement|purchasing|finance|ops|operations|it|hr|legal|engineering|sales"
     r"|marketing|logistics|facilities|admin|r&d|qa|quality)"
@@ -3768,6 +3792,7 @@ def _their_title_at(text: str, end: int, rx: _Compiled) -> Span | None:
     return name
 
 
+_HEAD_OF = re.compile(r"(?i:head|director|vp|manager|mgr|gm)\b")
 _TITLE_THEN_COMPANY = re.compile(
     r"[ \t]*[(（](?P<title>[^,，)）]{1,30})[,，][ \t]*"
     r"(?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[ \t]*(?:[,，][^,，)）]{1,24})?[)）]"
