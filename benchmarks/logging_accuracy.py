@@ -154,6 +154,10 @@ SETS = (
     "heldout93",
     "heldout94",
     "heldout95",
+    "heldout96",
+    "heldout97",
+    "heldout98",
+    "heldout99",
 )
 
 
