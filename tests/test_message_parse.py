@@ -3572,3 +3572,40 @@ def test_when_the_rep_is_writing_is_no_follow_up():
 )
 def test_a_yearly_price_said_after_the_quote(text, amount):
     assert parse(text, [*KNOWN, "长青农业"]).amount == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "contact"),
+    [
+        ("got an email from Hannah Price at Kestrel Aviation Services asking for a qoute",
+         "Kestrel Aviation Services", "Hannah Price"),
+        ("coffee this am w/ Marcus Webb, ops director at Fenwick Cold Storage (referal from Acme "
+         "Ltd). need warehouse automation", "Fenwick Cold Storage", None),
+        ("Kelvin at Acme Ltd referred me to his old boss Hannah Cooper, now CTO at Leeds Packaging "
+         "Ltd. 30 min video call this morning", "Leeds Packaging Ltd.", "Hannah Cooper"),
+        ("去苏州工业园拜访了一家新客户，苏州立德光电，马经理接待的", "苏州立德光电", "马经理"),
+        ("早上打了一圈陌生电话，只有常州新誉包装的采购黄主管聊了几句", "常州新誉包装", "黄主管"),
+        ("今日上午拜访合肥新能储能科技有限公司副总经理周建国，进行了初步交流",
+         "合肥新能储能科技有限公司", "周建国"),
+    ],
+)  # fmt: skip
+def test_the_company_of_the_person_met_not_a_referrer_a_park_or_a_title(text, customer, contact):
+    log = parse(text, KNOWN)
+    assert log.customer == customer
+    if contact:
+        assert log.contact == contact
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon's QBR w/ Helen Carter @ Acme Ltd went well - looking at a security audit in Q1.",
+        "Lunch w/ Wong Mei Ling (Acme Ltd) Monday, mostly catching up - she hinted they may "
+        "revisit the ERP upgrade in Q1.",
+        "周一和星辰科技开了季度复盘会，许总对上线效果挺满意",
+    ],
+)
+def test_a_weekday_told_as_done_later_in_its_sentence_is_gone_by(text):
+    log = parse(text, KNOWN)
+    assert (log.activity, log.activity_at) == ("meeting", at(16, 10))
+    assert log.follow_up is None or log.follow_up > at(23, 9)

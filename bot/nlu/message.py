@@ -1272,6 +1272,14 @@ def _weekday_gone_by(
         return date
     held = _HELD.search(text, date.end, end) is not None
     held = held or _WAS_THERE.search(text, start, date.start) is not None
+    sentence_end = _SENTENCE_STOP.search(text, date.end)
+    held = held or (  # "Mon's QBR … went well", "Lunch w/ … Monday, … - she hinted they …"
+        rx.activity.regex.search(text, start, end) is not None
+        and _TOLD_AS_DONE.search(
+            text, date.end, sentence_end.start() if sentence_end else len(text)
+        )
+        is not None
+    )
     held = held or (  # "Mtg at Blue Harbour on Monday with … Went through the redlines"
         _NEXT_SAYS_DONE.match(text, end) is not None
         and rx.activity.regex.search(text, start, end) is not None
@@ -1288,6 +1296,14 @@ def _weekday_gone_by(
 _AS_A_NOUN = re.compile(r"[ \t]*(?:$|[@,;:.(\-–—]|(?:at|with|w/?|in|on|for|re)\b)", re.I)
 """After a word for an activity, what makes it a noun ("site visit at …", "demo @ Zenith")."""
 _DAY_HEADING = re.compile(r"[ \t]*[:：][ \t]*(?:(?:a|the|quick|short|our)[ \t]+)?")
+_SENTENCE_STOP = re.compile(r"[.!?\n](?:[ \t]|$)")
+_TOLD_AS_DONE = re.compile(
+    r"\b(?i:went|was|were)[ \t]+(?i:well|ok|okay|fine|great|good|badly|really well)\b"
+    r"|\b(?i:she|he|they)[ \t]+(?:(?i:hinted|said|told|mentioned|asked|confirmed|agreed|showed"
+    r"|gave|walked|flagged|raised|liked|loved)|[a-z]+ed)\b"
+)
+"""After a day in the same sentence, words that tell what was done then: "went well", "she
+hinted"."""
 _NEXT_SAYS_DONE = re.compile(
     r"[.;!]*[ \t]+(?:[A-Z][a-z]+ed|Went|Met|Had|Saw|Spoke|Took|Gave|Showed|Ran|Did|Told)\b"
 )
@@ -2863,8 +2879,8 @@ def _company_by_its_kind(text: str, rx: _Compiled) -> Span | None:
         if len(words) >= 3 and _A_DEED_WORD.fullmatch(words[0]):
             start = text.index(words[1], start + len(words[0]))  # "Visted", not the name
         span = (start, run.end())
-        if not _generic(text, span, rx):
-            return span
+        if not _generic(text, span, rx) and not _referrer_only(text, span):
+            return span  # not "Kelvin at Acme Ltd referred me to …": who sent the rep on
     return None
 
 
@@ -3006,7 +3022,8 @@ def _on_the_way(text: str, known: Span) -> bool:
 
 
 _REFERRED_BY = re.compile(
-    r"\b(?i:referred by|referral from|referral frm|introduced by|intro'?d by|intro from"
+    r"\b(?i:referred by|referral from|referral frm|referal from|referal frm|introduced by"
+    r"|intro'?d by|intro from"
     r"|intro frm|recommended by"
     r"|thanks to|got (?:my|our) (?:number|details|contact|name|card) from"
     r"|heard (?:about|of) us (?:from|through|via))[ \t]+"
@@ -3022,11 +3039,21 @@ def _referrer_only(text: str, known: Span) -> bool:
     return (
         _REFERRED_BY.search(text, max(0, known[0] - 48), known[0]) is not None
         or _CN_REFERRED_AFTER.match(text, known[1]) is not None
+        or _EN_REFERRED_AFTER.match(text, known[1]) is not None
     )
 
 
+_EN_REFERRED_AFTER = re.compile(
+    r"(?:[ \t]+(?:Ltd|Inc|LLC|Co|Corp|Pte)\.?)?"
+    r"[ \t]+(?:\([^)]{1,30}\)[ \t]+)?(?i:referred|introduced|intro'?d|recommended)[ \t]+"
+    r"(?i:me|us)\b"
+)
+"""After a known name, that it sent the rep on: "Ravi at Initech referred me to …"."""
+
+
 _REFERRAL_HINTS = (
-    "eferr", "ntro", "ecommended", "hanks to", " from", " frm", "介绍", "推荐", "引荐", "牵",
+    "eferr", "eferal", "ntro", "ecommended", "hanks to", " from", " frm", "介绍", "推荐", "引荐",
+    "牵",
 )  # fmt: skip
 """Every reading of :data:`_REFERRED_BY` or :data:`_CN_REFERRED_AFTER` holds one of these."""
 
@@ -3318,6 +3345,15 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
             customer, found_contact = _english_run(text, start, rx)
             if customer and (works_at := _their_title_at(text, customer[1], rx)) is not None:
                 return works_at, customer  # "from Mark Ellison, Head of Ops at Hartley & Finch"
+            if (
+                customer
+                and _a_name(text, customer, (), rx)
+                and (at := _PERSON_AT.match(text, customer[1])) is not None
+            ):
+                run, _ = _capitalised_run(text, _english_tokens(text, at.end()), 0, rx)
+                if run is not None and not _a_name(text, run, (), rx):
+                    # "an email from Hannah Price at Kestrel Aviation Services": her company
+                    return run, (customer[0], at.end("surname") if at["surname"] else customer[1])
             role = _ROLE_IN_BRACKETS.match(text, customer[1]) if customer else None
             if (
                 customer
@@ -3364,6 +3400,10 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
                 customer, found_contact = _split_cn(text, customer[1] + 1, segment.end(), rx)
             if customer is not None and (
                 _A_DEED.search(text, *customer)
+                or (  # "去苏州工业园拜访了一家新客户": where, not whom
+                    _A_PLACE_ENDS.search(text, *customer)
+                    and not _ends_as_company(text, *customer, rx)
+                )
                 or _WHAT_THEY_DO.match(text, customer[0])
                 or text.startswith(_CN_PRONOUNS, customer[0])  # "去他们那边看看"
             ):
@@ -3625,7 +3665,7 @@ _THEIR_PERSON_AFTER = re.compile(
     r"的(?=[\u4e00-\u9fff]{0,4}(?:经理|总|老板|负责人|采购|主任|主管|工程师|老师|[工总]))"
 )
 _OWNER_RUN = re.compile(r"[\u4e00-\u9fff]{4,14}$")
-_BEFORE_AN_OWNER = re.compile(r".*(?:就|有个|有家|里|跟|和|给|是|了|在|找|的)")
+_BEFORE_AN_OWNER = re.compile(r".*(?:就|有个|有家|里|跟|和|给|是|了|在|找|的|只有)")
 
 
 def _company_owning_anyone(text: str, rx: _Compiled) -> Span | None:
@@ -3799,6 +3839,7 @@ _TITLE_THEN_COMPANY = re.compile(
 )
 """After a person, their title and company in brackets: "(COO, Harrow & Vale Logistics,
 London)"."""
+_PERSON_AT = re.compile(r"(?:[ \t]+(?P<surname>[A-Z][a-z]+))?[ \t]+(?:at|@)[ \t]+(?=[A-Z])")
 _AT_THEIR_COMPANY = re.compile(
     r"(?:[ \t]*[(（][^)）]{1,40}[)）])?[ \t]+(?:at|from|of|@)[ \t]+(?=[A-Z])"
 )
@@ -3982,6 +4023,10 @@ def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | No
         while cut > start and text[cut - 1] in "的 \t":
             cut -= 1
         cut = _before_department(text, start, cut, rx)
+        for title in rx.titles.finditer(text, start, cut):
+            if title.end() == cut and _ends_as_company(text, start, title.start(), rx):
+                cut = title.start()  # "合肥新能储能科技有限公司副总经理周建国"
+                break
         if _ONLY_A_FUNCTION.fullmatch(text, start, cut):
             return None, person  # "跟采购周经理电话聊了": their buyer, no company named
         return ((start, cut) if cut - start >= 2 else None), person
