@@ -158,6 +158,10 @@ SETS = (
     "heldout97",
     "heldout98",
     "heldout99",
+    "heldout100",
+    "heldout101",
+    "heldout102",
+    "heldout103",
 )
 
 
