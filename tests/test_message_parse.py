@@ -3609,3 +3609,28 @@ def test_a_weekday_told_as_done_later_in_its_sentence_is_gone_by(text):
     log = parse(text, KNOWN)
     assert (log.activity, log.activity_at) == ("meeting", at(16, 10))
     assert log.follow_up is None or log.follow_up > at(23, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        (
+            "Sarah from Acme Ltd just rang - they've signed the ERP upgrade!! $130k over 2 yrs.",
+            "won",
+        ),
+        ("Acme Ltd is a go! Lau Chi Wai rang to confirm the ERP upgrade at HK$680,000.", "won"),
+        ("Acme Ltd have signed with us!", "won"),
+        ("Lost the Acme Ltd renewal :( Laura phoned, they've signed with a local firm", "lost"),
+    ],
+)
+def test_who_they_signed_with(text, stage):
+    assert parse(text, KNOWN).stage == stage
+
+
+def test_a_price_per_vehicle_beside_the_total_and_a_name_before_plus():
+    log = parse(
+        "Visited Acme Ltd, met Peter Lang (MD). 60 vans at $1,150 per vehicle so $69k all in.",
+        KNOWN,
+    )
+    assert log.amount == Decimal(69_000)
+    assert parse("星辰科技新来的采购经理朱明加上微信了，简单聊了几句", KNOWN).contact == "朱明"

@@ -451,7 +451,7 @@ def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
 
 _GOES_ON_AFTER_NAME = (
     "[说离来去在也还要和跟把对让给是的了已就都刚又再讲问请带陪打谈聊通见约发回接电微挺很过视开"
-    "有提觉主]"
+    "有提觉主加]"
 )
 
 
@@ -1550,7 +1550,8 @@ _REP_SUBJECT = re.compile(
 )
 _PER_UNIT = re.compile(
     r"[ \t]*(?:/[ \t]*|per[ \t]+|a[ \t]+|each[ \t]+)?"
-    r"(?:unit|pc|pcs|piece|user|seat|licen[cs]e|each|apiece)(?![a-z])"
+    r"(?:unit|pc|pcs|piece|user|seat|licen[cs]e|each|apiece|vehicle|truck|van|site|store|clinic"
+    r"|device|sensor|terminal|kiosk|room|tablet|laptop)(?![a-z])"
     r"|[ \t]*(?:/|每)[ \t]*(?:套|台|个|件|人|用户)",
     re.IGNORECASE,
 )
