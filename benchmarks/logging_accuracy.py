@@ -162,6 +162,10 @@ SETS = (
     "heldout101",
     "heldout102",
     "heldout103",
+    "heldout104",
+    "heldout105",
+    "heldout106",
+    "heldout107",
 )
 
 
