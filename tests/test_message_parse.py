@@ -3634,3 +3634,14 @@ def test_a_price_per_vehicle_beside_the_total_and_a_name_before_plus():
     )
     assert log.amount == Decimal(69_000)
     assert parse("星辰科技新来的采购经理朱明加上微信了，简单聊了几句", KNOWN).contact == "朱明"
+
+
+def test_a_new_customer_after_a_trip_and_one_referred_by_a_known_ones_person():
+    log = parse("一早去见了个新客户 杭州云栖纺织 老板徐总 想上ERP 先当lead跟着")
+    assert (log.customer, log.contact) == ("杭州云栖纺织", "徐总")
+    log = parse(
+        "Spoke to Aaron Chua at Lion City Dental Group today - Michelle Tan at Acme Ltd referred "
+        "him. 4 clinics.",
+        KNOWN,
+    )
+    assert (log.customer, log.contact) == ("Lion City Dental Group", "Aaron Chua")

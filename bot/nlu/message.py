@@ -3047,7 +3047,7 @@ def _referrer_only(text: str, known: Span) -> bool:
 _EN_REFERRED_AFTER = re.compile(
     r"(?:[ \t]+(?:Ltd|Inc|LLC|Co|Corp|Pte)\.?)?"
     r"[ \t]+(?:\([^)]{1,30}\)[ \t]+)?(?i:referred|introduced|intro'?d|recommended)[ \t]+"
-    r"(?i:me|us)\b"
+    r"(?i:me|us|him|her|them)\b"
 )
 """After a known name, that it sent the rep on: "Ravi at Initech referred me to …"."""
 
@@ -3761,8 +3761,8 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
             return None
         if _A_DEED.search(name) and not _ends_as_company(text, start, end, rx):
             return None  # "今天一早打了一圈陌生电话": what the rep did, not who
-        if name[0] in "去到" and not _ends_as_company(text, start, end, rx):
-            return None  # "去昆山陌拜了一家": where the rep went, a town
+        if (name[0] in "去到" or name[-1] in "去到") and not _ends_as_company(text, start, end, rx):
+            return None  # "去昆山陌拜了一家": where the rep went, a town; "一早去见了个新客户"
         if _WHERE_MET.search(name) and not _ends_as_company(text, start, end, rx):
             return None  # "展会上加的微信": where the rep met them, not who
     else:
