@@ -166,6 +166,10 @@ SETS = (
     "heldout105",
     "heldout106",
     "heldout107",
+    "heldout108",
+    "heldout109",
+    "heldout110",
+    "heldout111",
 )
 
 
