@@ -170,6 +170,10 @@ SETS = (
     "heldout109",
     "heldout110",
     "heldout111",
+    "heldout112",
+    "heldout113",
+    "heldout114",
+    "heldout115",
 )
 
 
