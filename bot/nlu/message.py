@@ -1257,8 +1257,7 @@ def _weekday_gone_by(
         and (said := rx.activity.regex.match(text, heading.end())) is not None
         and _AS_A_NOUN.match(text, said.end()) is not None
     ):  # "Mon: site visit at Merlion …", a log's day, gone by; not "Fri: call Globex"
-        earlier = date.at - timedelta(days=7)
-        return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
+        return _a_week_earlier(date, now)
     done_right_before = any(
         _PAST_VERB.search(verb.group())
         for verb in rx.activity.regex.finditer(text, max(start, date.start - 14), date.start)
@@ -1272,25 +1271,25 @@ def _weekday_gone_by(
         return date
     held = _HELD.search(text, date.end, end) is not None
     held = held or _WAS_THERE.search(text, start, date.start) is not None
-    sentence_end = _SENTENCE_STOP.search(text, date.end)
-    held = held or (  # "Mon's QBR … went well", "Lunch w/ … Monday, … - she hinted they …"
-        rx.activity.regex.search(text, start, end) is not None
-        and _TOLD_AS_DONE.search(
-            text, date.end, sentence_end.start() if sentence_end else len(text)
+    if not held and rx.activity.regex.search(text, start, end) is not None:
+        stop = _SENTENCE_STOP.search(text, date.end)
+        held = (  # "Mon's QBR … went well", "Lunch w/ … Monday, … - she hinted they …"
+            _TOLD_AS_DONE.search(text, date.end, stop.start() if stop else len(text)) is not None
+            # "Mtg at Blue Harbour on Monday with … Went through the redlines"
+            or _NEXT_SAYS_DONE.match(text, end) is not None
         )
-        is not None
-    )
-    held = held or (  # "Mtg at Blue Harbour on Monday with … Went through the redlines"
-        _NEXT_SAYS_DONE.match(text, end) is not None
-        and rx.activity.regex.search(text, start, end) is not None
-    )
     if held or any(
         _PAST_VERB.search(verb.group()) or _HAD_BEFORE.search(text, start, verb.start())
         for verb in rx.activity.regex.finditer(text, start, end)
     ):
-        earlier = date.at - timedelta(days=7)
-        return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
+        return _a_week_earlier(date, now)
     return date
+
+
+def _a_week_earlier(date: _Date, now: datetime) -> _Date:
+    """The same weekday a week before, when that is behind ``now``."""
+    earlier = date.at - timedelta(days=7)
+    return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
 
 
 _AS_A_NOUN = re.compile(r"[ \t]*(?:$|[@,;:.(\-–—]|(?:at|with|w/?|in|on|for|re)\b)", re.I)
@@ -3927,6 +3926,9 @@ def _english_run(text: str, start: int, rx: _Compiled) -> tuple[Span | None, Spa
 
 _FULL_NAME = re.compile(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2}")
 """A person's given and family names, as written before "of" and their company."""
+
+_FULL_NAME_ANYWHERE = re.compile(rf"(?<![\w'’]){_FULL_NAME.pattern}\b")
+""":data:`_FULL_NAME` as whole words anywhere in a text."""
 _OF_A_BODY = re.compile(
     r"\b(?:Port|Authority|Bank|University|Ministry|Department|Institute|College|School"
     r"|Council|Board|Commission|Agency|Chamber|Society|Association|Republic|Museum|Hospital"
@@ -4395,9 +4397,6 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
             if outside(match.span()) and _a_name(text, match.span(), (), rx):
                 return match.span()
     return chosen
-
-
-_FULL_NAME_ANYWHERE = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2}\b")
 
 
 _LOWERCASE_NAME = re.compile(
