@@ -3633,3 +3633,10 @@ def test_a_new_customer_after_a_trip_and_one_referred_by_a_known_ones_person():
         KNOWN,
     )
     assert (log.customer, log.contact) == ("Lion City Dental Group", "Aaron Chua")
+
+
+def test_what_they_said_keeps_its_last_character_and_a_company_its_last_word():
+    log = parse("星辰科技ERP项目黄了，徐总打电话来说总部决定明年再上丢单", KNOWN)
+    assert log.reason == "总部决定明年再上"
+    log = parse("Coffee with Andrew Cooper, CFO of Bukit Timah Clinics and their IT lead today.")
+    assert (log.customer, log.contact) == ("Bukit Timah Clinics", "Andrew Cooper")

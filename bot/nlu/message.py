@@ -2424,8 +2424,8 @@ def _reason(
         return None
     start, end = told.end(), len(text)
     if stage[0] > start:  # "…说集团统一采购换成了阿里云，这单标丢单吧": up to the rep's own words
-        end = max(text.rfind(mark, start, stage[0]) for mark in "，,；;。") + 1 or stage[0]
-        end = end - 1 if end > start else stage[0]
+        mark = max(text.rfind(mark, start, stage[0]) for mark in "，,；;。")
+        end = mark if mark > start else stage[0]
     said = text[start:end].strip(" ，,；;。")
     return said[:200] if len(said) >= 4 else None
 
@@ -3826,10 +3826,12 @@ def _their_title_at(text: str, end: int, rx: _Compiled) -> Span | None:
     title = match.group("title")
     if not (rx.titles.search(title) or _A_TEAM_OF_THEIRS.search(title)):
         return None
-    name = match.span("name")
-    while text[name[1] - 1] == " " or text[name[1] - 3 : name[1]] in ("and", " of"):
-        name = (name[0], name[1] - 1)  # a trailing "of"/"and" is the sentence's
-    return name
+    start, end = match.span("name")
+    joiner = _A_JOINER_AT_THE_END.search(text, start, end)
+    return (start, joiner.start()) if joiner else (start, end)  # "…Clinics and their IT lead"
+
+
+_A_JOINER_AT_THE_END = re.compile(r"(?:[ \t]+(?:of|and))+[ \t]*$")
 
 
 _HEAD_OF = re.compile(r"(?i:head|director|vp|manager|mgr|gm)\b")
