@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.nlu.message import Keywords, _union, default_keywords, parse_log, warm_up
+from bot.nlu.message import Keywords, default_keywords, parse_log, warm_up
+from bot.nlu.tries import union
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 EDGE_BEFORE = r"(?-i:(?<![A-Za-z0-9]))"
@@ -40,7 +41,7 @@ def spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int] | None]:
 
 
 def assert_same(words: list[str], texts: Iterable[str], flags: re.RegexFlag) -> None:
-    trie = re.compile(_union(words, ignore_case=bool(flags & re.IGNORECASE)), flags)
+    trie = re.compile(union(words, ignore_case=bool(flags & re.IGNORECASE)), flags)
     plain = re.compile(plain_alternation(words), flags)
     for text in texts:
         assert spans(trie, text) == spans(plain, text), text
@@ -50,7 +51,7 @@ def assert_same(words: list[str], texts: Iterable[str], flags: re.RegexFlag) -> 
 
 
 def test_the_longest_keyword_wins_and_ascii_keywords_end_on_a_word_edge() -> None:
-    pattern = re.compile(_union(["met", "met with", "call", "called", "拜访", "拜访了"]), re.I)
+    pattern = re.compile(union(["met", "met with", "call", "called", "拜访", "拜访了"]), re.I)
     assert pattern.match("Met  With them").group() == "Met  With"  # type: ignore[union-attr]
     assert pattern.match("met withdrawal").group() == "met"  # type: ignore[union-attr]
     assert pattern.match("calledx") is None
@@ -59,7 +60,7 @@ def test_the_longest_keyword_wins_and_ascii_keywords_end_on_a_word_edge() -> Non
 
 
 def test_a_case_sensitive_trie_keeps_each_character_as_written() -> None:
-    pattern = re.compile(_union(["Mr", "Mrs", "Dr"], ignore_case=False))
+    pattern = re.compile(union(["Mr", "Mrs", "Dr"], ignore_case=False))
     assert pattern.match("Mrs Lee").group() == "Mrs"  # type: ignore[union-attr]
     assert pattern.match("mrs Lee") is None
 

@@ -260,6 +260,11 @@ def _word_alternation(words: dict[str, str]) -> str:
     return "|".join(parts)
 
 
+def _class_of(chars: Iterable[str]) -> str:
+    """The characters, once each, escaped for a character class."""
+    return "".join(re.escape(char) for char in dict.fromkeys(chars))
+
+
 CURRENCY_AFTER = re.compile(
     r"[ \t]*(?:" + _word_alternation(_SUFFIX_CURRENCIES) + ")", re.IGNORECASE
 )
@@ -276,6 +281,11 @@ _LONG_EN = [w for w in _EN_MULTIPLIERS if w not in _SHORT_EN_MULTIPLIERS]
 
 _AMOUNT = re.compile(
     rf"""
+    # only where an amount can start (a currency's first character, a digit, a Chinese
+    # numeral): every other place is passed over before the currencies are tried
+    (?=[\d{_CN_START_CHARS}{_class_of(w for w in _PREFIX_CURRENCIES if len(w) == 1)}]
+        |[{_class_of(w[0] for w in _PREFIX_CURRENCIES if len(w) > 1)}]
+         [{_class_of(w[1] for w in _PREFIX_CURRENCIES if len(w) > 1)}])
     (?<![a-z0-9_.$])
     (?:(?P<prefix>{_word_alternation(_PREFIX_CURRENCIES)})\s*)?
     (?P<number>
@@ -321,15 +331,16 @@ _EN_NOT_MONEY_AFTER = re.compile(
 )
 _CN_NOT_MONEY_BEFORE = re.compile(r"(?:百分之|周|星期|礼拜|第|初|每)$")
 _REFERENCE_BEFORE = re.compile(
-    r"(?:(?<![a-z])(?:po|p\.o\.|invoice|inv|ref|ticket|case|order\s+(?:no\.?|number))"
+    r"(?=[pirtco#])(?:(?<![a-z])(?:po|p\.o\.|invoice|inv|ref|ticket|case|order\s+(?:no\.?|number))"
     r"\s*(?:#|no\.?|number|num)?|#)\s*$",
     re.IGNORECASE,
 )
 """Right before a number that names a document, not its value: "PO 44718", "invoice #2231"."""
 _PHONE = re.compile(
-    r"\+\d{1,3}[\s-]?\d[\d\s-]{5,}\d"  # international: +86 138 0013 8000
+    r"(?=[+\d])"  # every reading starts so: other places are passed over at once
+    r"(?:\+\d{1,3}[\s-]?\d[\d\s-]{5,}\d"  # international: +86 138 0013 8000
     r"|(?<!\d)1[3-9]\d{9}(?!\d)"  # a Chinese mobile number
-    r"|(?<!\d)\d{2,4}(?:[\s-]\d{3,4}){2,}(?!\d)"  # 138 0013 8000, 021-6234-5678
+    r"|(?<!\d)\d{2,4}(?:[\s-]\d{3,4}){2,}(?!\d))"  # 138 0013 8000, 021-6234-5678
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _TRAILING_DIGIT = re.compile(

@@ -71,6 +71,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache
 from typing import Literal
 
+from bot.nlu.tries import union
 from bot.nlu.zones import on_their_clock
 
 
@@ -221,8 +222,9 @@ _CN_CLOCK = re.compile(
 )
 _POD = re.compile(
     r"""
-    (?P<cn>凌晨|半夜|深夜|清晨|早上|早晨|上午|中午|午后|下午|傍晚|晚上|晚间|夜里|夜间)(?!好)
-    |\b(?P<in>in\s+the\s+)?(?P<en>morning|afternoon|arvo|evening|night)\b
+    (?=[凌半深清早上中午下傍晚夜imaen])  # where a reading can start: no other place is tried
+    (?:(?P<cn>凌晨|半夜|深夜|清晨|早上|早晨|上午|中午|午后|下午|傍晚|晚上|晚间|夜里|夜间)(?!好)
+    |\b(?P<in>in\s+the\s+)?(?P<en>morning|afternoon|arvo|evening|night)\b)
     """,
     re.X | re.I,
 )
@@ -242,48 +244,64 @@ _NUMWORD = (
 )
 _UNIT = r"minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|years?|yrs?"
 
+_EN_DATE_WORDS = (
+    "in", "within", "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight",
+    "nine", "ten", "eleven", "twelve", "couple", "few", "half", "the", "day", "today",
+    "tomorrow", "tomorow", "tmrw", "tmr", "yesterday", "yday", "ystd", "tonight", "tonite",
+    "last", "this", "next", "coming", "weekend", "end", "start", "beginning", "middle", "eom",
+    "eow", "month", "first", "second", "third", "fourth", *_EN_WEEKDAYS,
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+)  # fmt: skip
+_EN_DATE_STARTS = r"\d+(?:[\s/.-]|st|nd|rd|th)|mid|early|late|" + union(_EN_DATE_WORDS)
+"""What each of _EN_DATE's readings starts with: digits then a space, a separator or an
+ordinal's ending; a month's part ("mid-Dec", "earlyjan"); or one of these words, whole. A
+word that starts no reading ("they" for "the", "10am") is passed over without trying them."""
 _EN_DATE = re.compile(
     rf"""
     \b(?=\w)  # a word's start: its ends are passed over before the readings are tried
-    # and of those only the starts a reading can have: each reading's first two letters
-    # (a digit, "a"/"an", "in", "the", "next", a weekday's, a month's…), so that most words
-    # ("called", "quote", "Customer") fail here at once instead of in every reading
-    (?=\d|a|be|co|d[ae]|e[ailno]|f[eior]|ha|in|j[au]|la|m[aio]|n[eio]|o[cn]|s[aeitu]
-        |t[ehmouw]|w[ei]|y[des])
+    # and of those only the starts a reading can have (_EN_DATE_STARTS), so that most words
+    # ("called", "they", "follow", "10am") fail here at once instead of in every reading
+    (?={_EN_DATE_STARTS})
     (?:
-    (?P<dur>(?:in|within)\s+(?P<dn>{_NUMWORD})\s+(?P<du>{_UNIT})
+    # each reading behind a class of the letters it can start with, so that the others are
+    # passed over at once where one is tried ("07 Ltd" tries the numbers' only)
+    (?=[\diwaotfsench])(?P<dur>(?:in|within)\s+(?P<dn>{_NUMWORD})\s+(?P<du>{_UNIT})
         |(?P<dn2>{_NUMWORD})\s+(?P<du2>{_UNIT})\s+(?P<dd>from\s+(?:now|today)|later|ago))
-    |(?P<rel>(?:the\s+)?day\s+after\s+tomorrow|(?:the\s+)?day\s+before\s+yesterday
+    |(?=[tdy])(?P<rel>(?:the\s+)?day\s+after\s+tomorrow|(?:the\s+)?day\s+before\s+yesterday
         |today|tomorrow|tomorow|tmrw|tmr|yesterday|yday|ystd)
-    |(?P<tonight>tonight|tonite|last\s+night|this\s+(?P<thispod>morning|afternoon|arvo|evening))
-    |(?P<wk>(?P<wkmod>next|this\s+coming|this|coming|last)\s+(?P<wkday>{_WD_FULL}|{_WD_ABBR}))
-    |(?P<we>(?:(?P<wemod>next|this|last)\s+|the\s+)?weekend)
-    |(?P<per>(?P<permod>next|last)\s+(?P<peru>week|month))
-    |(?P<edge>(?:the\s+)?(?:(?P<edgepos>end|start|beginning|middle)\s+of\s+(?:the\s+)?|mid[-\s]?)
+    |(?=[tl])(?P<tonight>tonight|tonite|last\s+night|this\s+(?P<thispod>morning|afternoon|arvo|evening))
+    |(?=[ntcl])(?P<wk>(?P<wkmod>next|this\s+coming|this|coming|last)\s+(?P<wkday>{_WD_FULL}|{_WD_ABBR}))
+    |(?=[ntlw])(?P<we>(?:(?P<wemod>next|this|last)\s+|the\s+)?weekend)
+    |(?=[nl])(?P<per>(?P<permod>next|last)\s+(?P<peru>week|month))
+    |(?=[tesbm])(?P<edge>(?:the\s+)?(?:(?P<edgepos>end|start|beginning|middle)\s+of\s+(?:the\s+)?|mid[-\s]?)
         (?P<edgemod>this\s+|next\s+)?(?P<edgeu>week|month)|(?P<edgeabbr>eom|eow|month[-\s]end))
-    |(?P<nth>(?:the\s+)?(?P<nthn>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+
+    |(?=[tfsl\d])(?P<nth>(?:the\s+)?(?P<nthn>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+
         (?P<nthwd>{_WD_FULL}|{_WD_ABBR})\.?\s+(?:of|in)\s+
         (?:(?P<nthmon>{EN_MONTH})(?![a-z])|(?P<nthrel>(?:the|this|next)\s+month)))
-    |(?P<cal>(?:(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+)?
+    |(?=[mtwfsjaond\d])(?P<cal>(?:(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+)?
         (?P<caltext>(?P<calmon>{EN_MONTH})\.?\s+(?:the\s+(?={_DAYNUM}(?:st|nd|rd|th)))?
             (?P<calday>{_DAYNUM})(?:st|nd|rd|th)?
         |(?:the\s+)?(?P<calday2>{_DAYNUM})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<calmon2>{EN_MONTH}))
         (?:\.?,?\s+(?P<calyear>\d{{4}}))?)
-    |(?P<wdord>(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?:the\s+)?(?P<wdday>{_DAYNUM})(?:st|nd|rd|th))
-    |(?P<wdnum>(?P<wdnwd>{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?P<wdnday>3[01]|[12]\d)
+    |(?=[mtwfs])(?P<wdord>(?:{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?:the\s+)?(?P<wdday>{_DAYNUM})(?:st|nd|rd|th))
+    |(?=[mtwfs])(?P<wdnum>(?P<wdnwd>{_WD_FULL}|{_WD_ABBR})\.?,?\s+(?P<wdnday>3[01]|[12]\d)
         (?![\d:/]|\.\d|\s*(?:am|pm|a\.m|p\.m|h\b|hrs?\b|o'?clock|mins?\b|%|k\b)))
-    |(?P<wkweek>(?P<wwday>{_WD_FULL}|{_WD_ABBR})\s+week)
-    |(?P<mpart>(?P<mpos>mid|early|late|end\s+of)[-\s]?(?P<mpmon>{EN_MONTH})(?![a-z]))
-    |(?P<iso>\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})
-    |(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?P<numyear>\d{{4}}|\d{{2}}))?)
-    |(?P<ord>(?:the\s+)?(?P<ordday>{_DAYNUM})(?:st|nd|rd|th))
-    |(?P<wd>{_WD_FULL}|{_WD_SAFE_ABBR})
+    |(?=[mtwfs])(?P<wkweek>(?P<wwday>{_WD_FULL}|{_WD_ABBR})\s+week)
+    |(?=[mel])(?P<mpart>(?P<mpos>mid|early|late|end\s+of)[-\s]?(?P<mpmon>{EN_MONTH})(?![a-z]))
+    |(?=\d)(?P<iso>\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})
+    |(?=\d)(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?P<numyear>\d{{4}}|\d{{2}}))?)
+    |(?=[t\d])(?P<ord>(?:the\s+)?(?P<ordday>{_DAYNUM})(?:st|nd|rd|th))
+    |(?=[mtwfs])(?P<wd>{_WD_FULL}|{_WD_SAFE_ABBR})
     )(?![A-Za-z0-9_])(?![/:-]\d)  # a word's end in English: "fri下午4点" is Friday
     """,
     re.X | re.I,
 )
 _EN_CLOCK = re.compile(
     r"""
+    (?=[\d@nmeca])  # where a reading can start (a digit, "noon", "eod", "at" …): no other place
     (?<![A-Za-z0-9_:.$/])  # not a word's middle; after Chinese, a clock: "周五3pm"
     (?:
         (?P<h>\d{1,2})(?:[:.](?P<m>[0-5]\d))?\s*(?P<mer>[ap])\.?m(?![A-Za-z0-9_])\.?

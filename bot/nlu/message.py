@@ -51,6 +51,8 @@ from bot.nlu.amounts import Money, find_amounts
 from bot.nlu.dates import EN_MONTHS_SHORT, en_weekday, find_all_datetimes
 from bot.nlu.dates import warm_up as _warm_dates
 from bot.nlu.spoken import spoken_as_digits
+from bot.nlu.tries import ASCII_WORD as _ASCII_WORD
+from bot.nlu.tries import union as _union
 from locales.catalog import CATALOG_DIR
 
 ACTIVITIES: tuple[str, ...] = ("call", "visit", "meeting", "email", "wechat", "note")
@@ -282,10 +284,11 @@ def default_keywords() -> Keywords:
 
 # --- Compiled patterns -------------------------------------------------------------------------
 
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_BREAK = re.compile(
-    r"[,，。;；!！?？\n、]|\.(?=\s|$)|(?<=[ \t])(?:comma|full stop)(?=[ \t]|$)"
+    # every branch opens with its own character, so that ``re`` looks only at those places
+    r",|，|。|;|；|!|！|\?|？|\n|、|\.(?=\s|$)"
+    r"|c(?<=[ \t]c)omma(?=[ \t]|$)|f(?<=[ \t]f)ull stop(?=[ \t]|$)"
 )
 """Punctuation, and the words a dictated message writes for it ("… Initech comma quoted …"),
 in lower case as dictation writes them ("Comma Labs" is a name)."""
@@ -301,122 +304,6 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
 _NAME_WORDS = r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2}"
 """A person's name in English: one to three capitalised words ("Wang", "Tan Kok Meng")."""
 _NAME = re.compile(_NAME_WORDS)
-
-
-# Word edges, with case-insensitivity switched off inside (``(?-i:...)``): the class already
-# holds both cases (IGNORECASE would add only oddities such as the Kelvin sign), but under
-# IGNORECASE ``re`` works out every letter's case variants each time it compiles one, and
-# there is one per ASCII keyword. Scoped, the keyword tables compile in half the time
-# (≈ 0.15 → 0.07 s of CPU), which every process pays once, ``crmbot parse`` and the
-# console's first answer included.
-_NOT_AFTER_WORD = r"(?-i:(?<![A-Za-z0-9]))"
-_NOT_BEFORE_WORD = r"(?-i:(?![A-Za-z0-9]))"
-
-
-_Trie = dict[str, "_Trie"]
-_ENDS = "\x00"
-"""A trie node's key for "a keyword ends here"."""
-_ENDS_A_WORD = "\x01"
-"""… and, as it ends in an ASCII letter or digit, it must end a word."""
-_ENDINGS = (_ENDS, _ENDS_A_WORD)
-_GUARDED_AT = 8
-"""A node with this many continuations is entered only where one of them can start."""
-
-
-def _union(words: Iterable[str], *, ignore_case: bool = True) -> str:
-    """One pattern for all ``words``; where several match at a position, the longest wins
-    ("met with" over "met", "拜访了" over "拜访"). Whitespace inside a keyword matches any
-    run of whitespace, and a keyword ending in an ASCII letter or digit must end a word.
-
-    Written as a trie (``"call" | "called" | "cancel"`` as ``ca(?:ll(?:ed)?|ncel)``),
-    because ``re`` tries an alternation's branches one after another at every position:
-    with a few hundred keywords the plain alternation made ``parse_log`` spend most of its
-    time failing branches. Each node's branches begin with different characters (folded
-    when the pattern is compiled with IGNORECASE, ``ignore_case``), so at most one can go
-    on, and each node tries its longer keywords before ending there: the same match as the
-    alternation sorted longest first.
-
-    Words that start with an ASCII letter or digit must start a word; that check is made
-    once, before their trie, rather than in each branch: a lookbehind opening every branch
-    keeps ``re`` from skipping positions by their first character. Both groups' words
-    start with different characters, so at any position at most one group can match."""
-    ascii_start: _Trie = {}
-    others: _Trie = {}
-    for word in words:
-        units = " ".join(word.split())
-        if not units:
-            continue
-        node = ascii_start if _ASCII_WORD.match(units[0]) else others
-        folded = units.lower() if ignore_case else units
-        for unit in folded if len(folded) == len(units) else units:  # "İ" lowers to two
-            node = node.setdefault(unit, {})
-        node[_ENDS_A_WORD if _ASCII_WORD.match(units[-1]) else _ENDS] = {}
-    groups = [_NOT_AFTER_WORD + _branches(ascii_start, ignore_case)] if ascii_start else []
-    if others:
-        groups.append(_branches(others, ignore_case))
-    return "(?:" + "|".join(groups) + ")" if groups else "(?!)"
-
-
-def _branches(node: _Trie, ignore_case: bool) -> str:
-    """A trie node as a pattern: its continuations, then (if a keyword ends here) the end.
-
-    Where a node has several continuations, ``re`` tries them one by one; so those that
-    are a whole keyword's last character share one class (a few hundred surnames are one
-    test, not a few hundred), and a node with many continuations is entered only where one
-    of them can start (a lookahead of their first characters). Writing each branch's first
-    character as a class of both cases, which ``re`` can skip without entering the branch,
-    saved a further 2 % of ``parse_log`` and cost every process 10 ms more to compile."""
-    run: list[str] = []  # a chain of single continuations, written as one literal
-    while len(node) == 1:
-        ((unit, child),) = node.items()
-        if unit in _ENDINGS:
-            break
-        run.append(unit)
-        node = child
-    head = r"\s+".join(re.escape(part) for part in "".join(run).split(" ")) if run else ""
-    ending = _NOT_BEFORE_WORD if _ENDS_A_WORD in node else "" if _ENDS in node else None
-    continuations = [(unit, child) for unit, child in node.items() if unit not in _ENDINGS]
-    if not continuations:
-        return head + (ending or "")
-    branches: list[str] = []
-    last_chars: dict[str, list[str]] = {}  # by the ending that follows them
-    for unit, child in continuations:
-        if unit != " " and len(child) == 1 and next(iter(child)) in _ENDINGS:
-            last_chars.setdefault(_branches(child, ignore_case), []).append(unit)
-        else:
-            branches.append(
-                (r"\s+" if unit == " " else re.escape(unit)) + _branches(child, ignore_case)
-            )
-    for after, units in last_chars.items():
-        branches.append(_class(units, ignore_case) + after)
-    if ending is not None:
-        branches.append(ending)
-    pattern = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if ending is None and len(continuations) >= _GUARDED_AT:
-        pattern = "(?=" + _class([unit for unit, _ in continuations], ignore_case) + ")" + pattern
-    return head + pattern
-
-
-def _class(units: list[str], ignore_case: bool) -> str:
-    """A character class of ``units`` (and both cases of each), matched case-sensitively."""
-    chars = dict.fromkeys(
-        variant
-        for unit in units
-        for variant in (
-            (r"\s",)
-            if unit == " "
-            else (unit, unit.lower(), unit.upper())
-            if ignore_case and _has_cases(unit)
-            else (unit,)
-        )
-    )
-    body = "".join(c if c == r"\s" else re.escape(c) for c in chars)
-    return "(?-i:[" + body + "])" if ignore_case else "[" + body + "]"
-
-
-def _has_cases(unit: str) -> bool:
-    lower, upper = unit.lower(), unit.upper()
-    return lower != upper and len(lower) == len(upper) == 1
 
 
 def _norm(phrase: str) -> str:
@@ -997,7 +884,7 @@ def _weekday_of(month: int, day: int, now: datetime) -> int | None:
 _SLASH_DAY = re.compile(r"(?<![\d/])(?!24/7(?!\d)|7/24(?!\d))(\d{1,2})/(\d{1,2})(?![\d/])")
 """A day as "12/15" or "15/12"; "24/7" (round the clock) is none."""
 _EN_MONTH_DAY = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?!\d|:)",
+    r"(?=[jfmasond])\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?!\d|:)",
     re.IGNORECASE,
 )
 _CN_HOUR = re.compile(r"(?<!\d)(\d{1,2})\s*(?:点|时)")
@@ -1951,12 +1838,13 @@ def _with_its_time(follow: _Date | None, dates: list[_Date]) -> _Date | None:
 
 
 _NO_NEXT_STEP = re.compile(
-    r"[Nn](?:o (?:next steps?|follow[- ]?up|f/u|action (?:needed|required))"
+    r"(?=[Nn暂没不先无时另改]|(?i:[ntd]))"  # where a reading can start: no other place
+    r"(?:[Nn](?:o (?:next steps?|follow[- ]?up|f/u|action (?:needed|required))"
     r"|othing (?:for me )?to (?:do|chase|follow up)|o new date(?: set)?(?: yet)?"
     r"|o further action(?: needed| required)?"
     r"|o date yet|ot rescheduled(?: yet)?)\b|\b(?i:(?:new |the )?(?:date|time|day)s?"
     r"(?: is| still)? (?:TBC|TBD|to be confirmed))\b"
-    r"|暂无下一步|没有下一步|不用跟进|暂不跟进|先不跟进|无需跟进|时间待定|另约时间|改期待定"
+    r"|暂无下一步|没有下一步|不用跟进|暂不跟进|先不跟进|无需跟进|时间待定|另约时间|改期待定)"
 )
 
 
@@ -2046,16 +1934,18 @@ Fri 4 Dec" has the rep's next step on the 4th, not today."""
 
 _COARSE = re.compile(
     # "下个月" is vague; "下月3号", "下个月初", "下月底" are days, as precise as "月底"
-    r"下下?个?月(?!\s*(?:\d|[一二三四五六七八九十]{1,3}[号日]|初|底|中旬|上旬|下旬|的?第|的?最后))"
+    r"(?=[下明年上nei])"  # where a reading can start: no other place is tried
+    r"(?:下下?个?月(?!\s*(?:\d|[一二三四五六七八九十]{1,3}[号日]|初|底|中旬|上旬|下旬|的?第|的?最后))"
     r"|明年|年底|年初|下半年|上半年|下季度|(?<!of )next month|next year|"
-    r"end of (?:the )?year|next quarter|in january|in jan\b",
+    r"end of (?:the )?year|next quarter|in january|in jan\b)",
     re.IGNORECASE,
 )
 _THEIRS = re.compile(
-    r"他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|(?<!我)催着?|结果|"
+    r"(?=[他她对客厂说催结问]|(?i:[hstcwna]))"  # where a reading can start: no other place
+    r"(?:他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|(?<!我)催着?|结果|"
     r"(?<=[，,])问(?![问一下了他她])|"
     r"(?i:\b(?:they|he|she|customer|client|said|says|wants|needs|asked)\b"
-    r"|(?<!for )(?<!to )(?<!with )(?<!w/ )(?<!at )\btheir\b)"
+    r"|(?<!for )(?<!to )(?<!with )(?<!w/ )(?<!at )\btheir\b))"
 )
 _MINE = re.compile(
     r"(?<![选找比])我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
@@ -3466,7 +3356,7 @@ _OUTCOME_OF = re.compile(
 )
 """A message opening "Won the Marina Bay Dental job!!": the outcome of that customer's deal."""
 _OUTCOME_OF_THE = re.compile(
-    r"\b(?:(?P<won>won|signed)|lost)[ \t]+the[ \t]+(?:[\w\-]+[ \t]+){1,4}"
+    r"(?=[wsl])\b(?:(?P<won>won|signed)|lost)[ \t]+the[ \t]+(?:[\w\-]+[ \t]+){1,4}"
     r"(?:deal|contract|order|bid|tender|project|account|job|framework|agreement|renewal)\b",
     re.IGNORECASE,
 )
@@ -4456,12 +4346,13 @@ def _lowercase_names(text: str, rx: _Compiled) -> Iterator[Span]:
 
 
 _NAME_SAYS = re.compile(
-    rf"(?<![\w'’])(?P<name>{_NAME_WORDS})[ \t]+(?:just[ \t]+)?"
+    r"(?=[A-Z]|(?i:[dp]))"  # where a reading can start: no other place is tried
+    rf"(?:(?<![\w'’])(?P<name>{_NAME_WORDS})[ \t]+(?:just[ \t]+)?"
     r"(?:says|said|told (?:me|us)|mentioned|confirmed|wants|wanted|needs|asked|asking|flagged"
     r"|is (?:reviewing|taking|asking|keen)|['’]s (?:reviewing|taking|asking|keen)|sent|filled in"
     r"|reckons|thinks|(?:emailed|called|rang|phoned|replied|messaged|texted|whatsapped)\b"
     r"(?![ \t]+[A-Z]))\b"
-    rf"|\b(?i:demoed|demo'd|presented|pitched)\b[^.;\n]{{0,40}}?\bto[ \t]+(?P<shown>{_NAME_WORDS})"
+    rf"|\b(?i:demoed|demo'd|presented|pitched)\b[^.;\n]{{0,40}}?\bto[ \t]+(?P<shown>{_NAME_WORDS}))"
 )
 """A name that says something, or got in touch, is someone the rep spoke to: "Kelvin Ong
 says …", "Helen Carter emailed first thing" (not "Cold called Tampines Cold Chain")."""
@@ -4530,7 +4421,7 @@ _SPOKE_UP = re.compile(
 )
 """After a company, what makes the one word before it a person: "Ravi from Initech called"."""
 _NAME_WITH_ROLE = re.compile(
-    rf"(?<![A-Za-z])(?P<name>{_NAME_WORDS})"
+    rf"(?=[A-Z])(?<![A-Za-z])(?P<name>{_NAME_WORDS})"
     r"(?:[ \t]*\((?P<role>[^()]{2,30})\)"
     r"|,?[ \t]+(?i:their|the|its)[ \t]+(?P<role2>[^,;.()]{2,30})"
     r"|[ \t]+(?:in|from)[ \t]+(?P<dept>(?i:finance|procurement|purchasing|IT|ops|operations"
