@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import random
 import re
+import tomllib
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -112,7 +114,7 @@ def test_a_pattern_is_compiled_when_first_used_and_a_server_compiles_all_first()
     of its start-up was ``re``'s compiler); a server's :func:`warm_up` compiles them all,
     so no user's message pays for one."""
     keywords = Keywords.load()
-    compiled = keywords.compiled
+    compiled = keywords.compiled_for("called Acme")
     lazy = [
         name
         for name, value in vars(type(compiled)).items()
@@ -127,4 +129,63 @@ def test_a_pattern_is_compiled_when_first_used_and_a_server_compiles_all_first()
     assert [name for name in lazy if name not in vars(compiled)] == []
     default_keywords.cache_clear()  # a fresh process's keywords, none compiled yet
     warm_up()
-    assert [name for name in lazy if name not in vars(default_keywords().compiled)] == []
+    for warmed in (default_keywords().compiled, default_keywords().ascii_compiled):
+        assert [name for name in lazy if name not in vars(warmed)] == []
+
+
+def _corpus_texts() -> list[str]:
+    """Every text of the logging corpora (``tests/corpus``), as reps wrote them."""
+    texts: list[str] = []
+    for path in sorted((Path(__file__).parent / "corpus").glob("*.toml")):
+        texts += [str(case["text"]) for case in tomllib.loads(path.read_text()).get("case", [])]
+    return texts
+
+
+def _patterns(compiled: object) -> dict[str, re.Pattern[str]]:
+    """Each pattern a :class:`_Compiled` holds, by name, compiled now."""
+    found: dict[str, re.Pattern[str]] = {}
+    for name, value in vars(type(compiled)).items():
+        if not isinstance(value, functools.cached_property):
+            continue
+        held = getattr(compiled, name)
+        if isinstance(held, re.Pattern):
+            found[name] = held
+        elif isinstance(getattr(held, "regex", None), re.Pattern):
+            found[name] = held.regex
+        elif isinstance(held, list):
+            found.update({f"{name}[{i}]": p for i, (_, p) in enumerate(held)})
+    return found
+
+
+def test_the_patterns_for_ascii_text_match_as_the_full_ones_on_ascii_text() -> None:
+    """An English message is read with patterns that leave out the keywords it cannot hold
+    (issue 20): at every position of every ASCII text of the corpus, each pattern matches
+    what the full one does, with the same groups."""
+    kw = default_keywords()
+    full, ascii_only = _patterns(kw.compiled), _patterns(kw.ascii_compiled)
+    assert full.keys() == ascii_only.keys()
+    assert len(full) > 40
+    texts = [t for t in _corpus_texts() if t.isascii()][::4]
+    texts += [t.upper() for t in texts[::5]]
+    assert len(texts) > 500
+    for name, pattern in full.items():
+        lean = ascii_only[name]
+        for text in texts:
+            for i in range(len(text) + 1):
+                a, b = pattern.match(text, i), lean.match(text, i)
+                assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), (
+                    name,
+                    text,
+                    i,
+                )
+    assert kw.compiled_for("called Acme") is kw.ascii_compiled
+    assert kw.compiled_for("拜访了星辰科技") is kw.compiled
+    assert kw.compiled_for("Café Lumière") is kw.compiled
+
+
+def test_a_keyword_that_no_ascii_text_holds_is_left_out_of_the_ascii_pattern() -> None:
+    pattern = union(["拜访", "call", "Kelvin", "café"], ascii_text=True)
+    assert "拜" not in pattern
+    assert "caf" not in pattern
+    assert "call" in pattern
+    assert re.compile(union(["拜访"], ascii_text=True)).search("拜访") is None

@@ -211,6 +211,9 @@ class Keywords:
     amount_passing: tuple[str, ...] = ()
     amount_theirs: tuple[str, ...] = ()
     compiled: _Compiled = field(init=False, repr=False, compare=False)
+    ascii_compiled: _Compiled = field(init=False, repr=False, compare=False)
+    """The same patterns for text in ASCII only, without the keywords it cannot hold: an
+    English message's scans skip the Chinese words' tries at every position (issue 20)."""
 
     def __post_init__(self) -> None:
         # Stage labels are the pipeline's, which the parser does not know (it is pure):
@@ -223,6 +226,11 @@ class Keywords:
             if unknown:
                 raise ValueError(f"{table}: unknown labels {unknown} (allowed: {allowed})")
         object.__setattr__(self, "compiled", _Compiled(self))
+        object.__setattr__(self, "ascii_compiled", _Compiled(self, ascii_text=True))
+
+    def compiled_for(self, text: str) -> _Compiled:
+        """The patterns to read ``text`` with (and anything made from it with ASCII only)."""
+        return self.ascii_compiled if text.isascii() else self.compiled
 
     @classmethod
     def load(cls, directory: Path = KEYWORDS_DIR) -> Keywords:
@@ -313,12 +321,14 @@ def _norm(phrase: str) -> str:
 class _Lexicon:
     """Phrases with labels: one regex for all, and the label of whichever matched."""
 
-    def __init__(self, labelled: Iterable[tuple[str, Iterable[str]]]) -> None:
+    def __init__(
+        self, labelled: Iterable[tuple[str, Iterable[str]]], *, ascii_text: bool = False
+    ) -> None:
         self.labels: dict[str, str] = {}
         for label, words in labelled:
             for word in words:
                 self.labels.setdefault(_norm(word), label)
-        self.regex = re.compile(_union(self.labels), re.IGNORECASE)
+        self.regex = re.compile(_union(self.labels, ascii_text=ascii_text), re.IGNORECASE)
 
     def label(self, match: re.Match[str]) -> str:
         return self.labels[_norm(match.group())]
@@ -350,8 +360,10 @@ class _Compiled:
     half of them: "called Acme" needs 20 of 39. A server compiles them all before it serves
     (:func:`warm_up`), so no user's message pays for one."""
 
-    def __init__(self, kw: Keywords) -> None:
+    def __init__(self, kw: Keywords, *, ascii_text: bool = False) -> None:
         self._kw = kw
+        self.ascii_text = ascii_text
+        """Built for text in ASCII only: the keywords no such text can hold are left out."""
         self._tries: dict[str, str] = {}
         self.acronym_titles = {t for t in kw.contact_titles if t.isupper() or _CJK.search(t)}
         self.not_titles = kw.contact_not_titles
@@ -366,8 +378,11 @@ class _Compiled:
         three)."""
         found = self._tries.get(name)
         if found is None:
-            found = self._tries[name] = _union(getattr(self._kw, name))
+            found = self._tries[name] = self._union(getattr(self._kw, name))
         return found
+
+    def _union(self, words: Iterable[str], *, ignore_case: bool = True) -> str:
+        return _union(words, ignore_case=ignore_case, ascii_text=self.ascii_text)
 
     def compile_all(self) -> None:
         """Every pattern compiled now, not at its first use."""
@@ -377,7 +392,7 @@ class _Compiled:
 
     @functools.cached_property
     def activity(self) -> _Lexicon:
-        return _Lexicon(self._kw.activities)
+        return _Lexicon(self._kw.activities, ascii_text=self.ascii_text)
 
     activity_ignore = _keyword_pattern("activity_ignore")
 
@@ -385,15 +400,15 @@ class _Compiled:
 
     @functools.cached_property
     def stage_says(self) -> _Lexicon:
-        return _Lexicon(self._kw.stage_says)
+        return _Lexicon(self._kw.stage_says, ascii_text=self.ascii_text)
 
     @functools.cached_property
     def stage_says_at_end(self) -> _Lexicon:
-        return _Lexicon(self._kw.stage_says_at_clause_end)
+        return _Lexicon(self._kw.stage_says_at_clause_end, ascii_text=self.ascii_text)
 
     @functools.cached_property
     def stage_names(self) -> _Lexicon:
-        return _Lexicon(self._kw.stage_names)
+        return _Lexicon(self._kw.stage_names, ascii_text=self.ascii_text)
 
     @functools.cached_property
     def stage_move(self) -> re.Pattern[str]:
@@ -427,7 +442,7 @@ class _Compiled:
         """Follow-up and next-step cues both mark a clause as a plan ("next step proposal",
         "下次再约") and its date as the follow-up."""
         kw = self._kw
-        return re.compile(_union((*kw.follow_up_cues, *kw.stage_next_step_cues)), _FLAGS)
+        return re.compile(self._union((*kw.follow_up_cues, *kw.stage_next_step_cues)), _FLAGS)
 
     follow_up_only = _keyword_pattern("follow_up_cues")
 
@@ -447,13 +462,13 @@ class _Compiled:
     def _surnames(self) -> str:
         """Compiled case-sensitively (as are the titles and prefixes around them), so their
         tries keep each character as written."""
-        return _union(self._kw.contact_surnames, ignore_case=False)
+        return self._union(self._kw.contact_surnames, ignore_case=False)
 
     @functools.cached_property
     def cn_person(self) -> re.Pattern[str]:
         kw, surnames = self._kw, self._surnames
-        titles = _union(kw.contact_title_suffixes, ignore_case=False)
-        familiar = _union(kw.contact_familiar_prefixes, ignore_case=False)
+        titles = self._union(kw.contact_title_suffixes, ignore_case=False)
+        familiar = self._union(kw.contact_familiar_prefixes, ignore_case=False)
         return re.compile(
             f"(?P<sur>{surnames})(?P<title>{titles})|(?P<fam>{familiar})(?P<fsur>{surnames})"
         )
@@ -462,7 +477,7 @@ class _Compiled:
     def not_met(self) -> re.Pattern[str]:
         """See :func:`_not_met`: a colleague along, or theirs away (a surname and a title of
         the keyword files, as :attr:`cn_person` reads them)."""
-        titles = _union(self._kw.contact_title_suffixes, ignore_case=False)
+        titles = self._union(self._kw.contact_title_suffixes, ignore_case=False)
         person = f"(?:{self._surnames})(?:{titles})"
         return re.compile(
             r"(?:和|跟|同|与)(?:[\u3400-\u9fff]{1,4}?(?:部|组|中心)的?"
@@ -499,7 +514,7 @@ class _Compiled:
     @functools.cached_property
     def honorific(self) -> re.Pattern[str]:
         return re.compile(
-            _union(self._kw.contact_honorifics, ignore_case=False)
+            self._union(self._kw.contact_honorifics, ignore_case=False)
             + r"\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
         )
 
@@ -532,7 +547,7 @@ class _Compiled:
     def deal_cue_near(self) -> re.Pattern[str]:
         """Near, not right before: only words that are about a price on their own."""
         near = [w for w in self._kw.amount_deal_cues if _CJK.search(w) or len(w) >= 5]
-        return re.compile(_union(near), _FLAGS)
+        return re.compile(self._union(near), _FLAGS)
 
     @functools.cached_property
     def deal_cue_after(self) -> re.Pattern[str]:
@@ -567,7 +582,7 @@ class _Compiled:
         """ "新客户", "a new client,": said of the customer right before its name; as written,
         since "Customer Connect Ltd" may be a name."""
         return re.compile(
-            _union(self._kw.customer_referrers, ignore_case=False)
+            self._union(self._kw.customer_referrers, ignore_case=False)
             + r"(?![A-Za-z])(?:[ \t]*[,，](?=[ \t]*[A-Z])|[ \t]*[:：])?"
             + r"(?:[ \t]*(?:名叫|叫做|叫|called|named))?(?=[ \t]*\w)"
         )
@@ -632,7 +647,9 @@ class _Compiled:
     @functools.cached_property
     def generic_or_legal(self) -> re.Pattern[str]:
         kw = self._kw
-        return re.compile(_union((*kw.customer_generic_words, *kw.customer_legal_suffixes)), _FLAGS)
+        return re.compile(
+            self._union((*kw.customer_generic_words, *kw.customer_legal_suffixes)), _FLAGS
+        )
 
     @functools.cached_property
     def generic_end(self) -> re.Pattern[str]:
@@ -651,7 +668,7 @@ class _Compiled:
         """Used with .match(text, pos), anchored at pos; the longest lead-in is skipped."""
         kw = self._kw
         words = (*kw.customer_lead_in, *self.activity.labels, *kw.follow_up_cues)
-        return re.compile(_union((*words, *kw.customer_after)) + r"\s*", _FLAGS)
+        return re.compile(self._union((*words, *kw.customer_after)) + r"\s*", _FLAGS)
 
     @functools.cached_property
     def keyword_start(self) -> re.Pattern[str]:
@@ -659,7 +676,7 @@ class _Compiled:
         list it comes from does not matter, so all are one trie."""
         kw = self._kw
         return re.compile(
-            _union(
+            self._union(
                 (
                     *self.activity.labels,
                     *kw.follow_up_cues,
@@ -708,8 +725,8 @@ def parse_log(
     first); ``default_time`` is the follow-up time used when only a date is said.
     """
     kw = keywords if keywords is not None else default_keywords()
-    rx = kw.compiled
     written, text = text, _half_width_digits(text)
+    rx = kw.compiled_for(text)
     clauses = _clauses(text)
     # "at four pm", "two hundred thousand dollars": the dates and the amount read digits
     # written in place of the words; everything else reads the rep's own words.
@@ -1497,6 +1514,7 @@ def warm_up() -> None:
     otherwise all wait behind it."""
     _warm_dates()
     default_keywords().compiled.compile_all()
+    default_keywords().ascii_compiled.compile_all()
     now = datetime(2026, 1, 1, 9, 0).astimezone()
     for text in (
         "called Acme Ltd, Wang wants a quote for $5k, follow up Friday 10am",

@@ -35,7 +35,7 @@ _GUARDED_AT = 8
 """A node with this many continuations is entered only where one of them can start."""
 
 
-def union(words: Iterable[str], *, ignore_case: bool = True) -> str:
+def union(words: Iterable[str], *, ignore_case: bool = True, ascii_text: bool = False) -> str:
     """One pattern for all ``words``; where several match at a position, the longest wins
     ("met with" over "met", "拜访了" over "拜访"). Whitespace inside a keyword matches any
     run of whitespace, and a keyword ending in an ASCII letter or digit must end a word.
@@ -51,12 +51,16 @@ def union(words: Iterable[str], *, ignore_case: bool = True) -> str:
     Words that start with an ASCII letter or digit must start a word; that check is made
     once, before their trie, rather than in each branch: a lookbehind opening every branch
     keeps ``re`` from skipping positions by their first character. Both groups' words
-    start with different characters, so at any position at most one group can match."""
+    start with different characters, so at any position at most one group can match.
+
+    ``ascii_text``: the pattern will only ever read text in ASCII (most English messages),
+    so the words that cannot match such text (Chinese ones) are left out: at every position
+    ``re`` would otherwise try their trie too, for nothing."""
     ascii_start: _Trie = {}
     others: _Trie = {}
     for word in words:
         units = " ".join(word.split())
-        if not units:
+        if not units or (ascii_text and not _may_match_ascii(units, ignore_case)):
             continue
         node = ascii_start if ASCII_WORD.match(units[0]) else others
         folded = units.lower() if ignore_case else units
@@ -129,3 +133,13 @@ def _class(units: list[str], ignore_case: bool) -> str:
 def _has_cases(unit: str) -> bool:
     lower, upper = unit.lower(), unit.upper()
     return lower != upper and len(lower) == len(upper) == 1
+
+
+def _may_match_ascii(word: str, ignore_case: bool) -> bool:
+    """Whether ``word`` can match a text written in ASCII: each of its characters is ASCII,
+    or (ignoring case) has a case or a folding that is ("K", the Kelvin sign, is "k")."""
+    return all(
+        char.isascii()
+        or (ignore_case and any(v.isascii() for v in (char.lower(), char.upper(), char.casefold())))
+        for char in word
+    )
