@@ -393,6 +393,12 @@ def _candidates(text: str) -> list[_Candidate]:
     return found
 
 
+_GARBLED_AFTER = re.compile(r"\.\d")
+_WORD_GOES_ON = re.compile(r"[a-z0-9]", re.IGNORECASE)
+_DATE_OR_TIME_AFTER = re.compile(r"[:/\-]\d")
+_DATE_OR_TIME_BEFORE = re.compile(r"\d[:/\-]$")
+
+
 def _judge(text: str, match: re.Match[str], phones: list[tuple[int, int]]) -> _Candidate | None:
     """Decide whether one numeric match is money; None if it is a time, date, phone..."""
     number = match["number"]
@@ -435,12 +441,20 @@ def _judge(text: str, match: re.Match[str], phones: list[tuple[int, int]]) -> _C
         end = match.start("suffix")
         after = text[end:]
 
+    # A bare number is money only right after a money cue, and only in digits
+    # ("报价五" is not a price; "三点" is not three yuan): asked first, as most numbers in
+    # a message ("Customer 07", "#17", "10am") are none and need no other test.
+    cue_before = _CUES_BEFORE.search(before[-24:]) is not None
+    bare = currency is None and magnitude < 1000
+    if bare and (is_cn or not cue_before):
+        return None
+
     # Structural vetoes that hold even with a currency: part of a longer token or a date/time.
-    if re.match(r"\.\d", after):
+    if _GARBLED_AFTER.match(after):
         return None  # "$12.5.0k": a garbled number is no amount at all
-    if re.match(r"[a-z0-9]", after, re.IGNORECASE) and not suffix:
+    if _WORD_GOES_ON.match(after) and not suffix:
         return None  # "10am", "2nd", "5x"
-    if not is_cn and (re.match(r"[:/\-]\d", after) or re.search(r"\d[:/\-]$", before)):
+    if not is_cn and (_DATE_OR_TIME_AFTER.match(after) or _DATE_OR_TIME_BEFORE.search(before)):
         return None  # "10:30", "12/3", "2026-11-20"
     if before.endswith("+"):
         return None  # "+86"
@@ -457,13 +471,7 @@ def _judge(text: str, match: re.Match[str], phones: list[tuple[int, int]]) -> _C
             return None  # "2026", "Q4 2026 budget"
         if not english and magnitude == 1 and _REFERENCE_BEFORE.search(before[-16:]):
             return None  # "she'll raise PO 44718": the order's number
-    cue_before = _CUES_BEFORE.search(before[-24:]) is not None
     cue = cue_before or _CUES_AFTER.match(after) is not None
-    # A bare number is money only right after a money cue, and only in digits
-    # ("报价五" is not a price; "三点" is not three yuan).
-    bare = currency is None and magnitude < 1000
-    if bare and (is_cn or not cue_before):
-        return None
     if value <= 0:
         return None
     return _Candidate(Money(_tidy(value), currency, start, end), cue)

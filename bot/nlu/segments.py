@@ -284,12 +284,17 @@ def fix_group_words(text: str) -> str:
 
     def fixed(m: re.Match[str]) -> str:
         word = m.group(0)
-        low = word.lower()
-        if len(low) < 6 or low in _GROUP_WORDS or low in _FILLER:
-            return word
-        return _group_word_near(low) or word
+        return _fixable(word) or word
 
     return _ASCII_WORD.sub(fixed, text)
+
+
+def _fixable(word: str) -> str | None:
+    """The group word ``word`` is a typo of ("custmers"), if it is one."""
+    low = word.lower()
+    if len(low) < 6 or low in _GROUP_WORDS or low in _FILLER:
+        return None
+    return _group_word_near(low)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -408,8 +413,14 @@ def is_comparison(parsed: SegmentText) -> bool:
 def looks_like_segment(text: str) -> bool:
     """A free-text message that names customers as a group: only such a message may be
     read as a segment without ``/segment`` (and then only when fully understood)."""
-    low = fix_group_words(text).lower()
-    return bool(re.search(r"\b(customers|clients|accounts)\b", low)) or "客户" in text
+    if "客户" in text or _GROUP_WORD.search(text.lower()):
+        return True
+    if not any(_fixable(word) for word in _ASCII_WORD.findall(text)):
+        return False  # no typo of a group word: the text as written is what was read
+    return _GROUP_WORD.search(fix_group_words(text).lower()) is not None
+
+
+_GROUP_WORD = re.compile(r"\b(customers|clients|accounts)\b")
 
 
 __all__ = [

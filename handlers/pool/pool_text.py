@@ -40,6 +40,9 @@ RELEASE = re.compile(
     re.I,
 )
 
+_EVERY_PHRASE_HOLDS = ("公海", "pool", "认领", "claim")
+"""Each reading of the three expressions above holds one of these (lower-cased)."""
+
 
 def _named(m: re.Match[str]) -> str:
     return next(g for g in m.groups() if g is not None).strip().strip("“”\"'「」")
@@ -48,6 +51,9 @@ def _named(m: re.Match[str]) -> str:
 async def on_text(ctx: Context) -> bool:
     """True when the message was a pool phrase (and has been answered)."""
     text = ctx.text.strip()
+    lower = text.lower()
+    if not any(word in lower for word in _EVERY_PHRASE_HOLDS):
+        return False  # a substring test is cheaper than the three expressions (issue 20)
     if (m := POOL_QUESTION.match(text)) is not None:
         city = next((g for g in m.groups() if g), "").strip()
         await claims.show_pool(ctx, 0, city)
