@@ -335,6 +335,8 @@ class _Lexicon:
 
 
 _FLAGS = re.IGNORECASE
+_NEVER = re.compile(r"\A(?!)")
+"""A pattern that matches nothing, and says so after one try (``\\A``), not at every place."""
 
 
 def _keyword_pattern(name: str) -> functools.cached_property[re.Pattern[str]]:
@@ -467,6 +469,8 @@ class _Compiled:
     @functools.cached_property
     def cn_person(self) -> re.Pattern[str]:
         kw, surnames = self._kw, self._surnames
+        if self.ascii_text:
+            return _NEVER  # each reading starts with a Chinese surname
         titles = self._union(kw.contact_title_suffixes, ignore_case=False)
         familiar = self._union(kw.contact_familiar_prefixes, ignore_case=False)
         return re.compile(
@@ -522,6 +526,8 @@ class _Compiled:
     def role_saying(self) -> re.Pattern[str]:
         """ "采购说他们月底前…", "老板说年后再说": a role that opens a phrase and says
         something is the person spoken to."""
+        if self.ascii_text:
+            return _NEVER  # each reading ends before a Chinese verb of saying
         return re.compile(
             r"(?:^|(?<=[\s,，。;；:：]))"
             + self._trie("contact_roles")
