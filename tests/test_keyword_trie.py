@@ -9,15 +9,14 @@ from __future__ import annotations
 import functools
 import random
 import re
-import tomllib
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.nlu.message import Keywords, default_keywords, parse_log, warm_up
 from bot.nlu.tries import union
+from tests.pattern_checks import assert_same_matches, corpus_texts
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 EDGE_BEFORE = r"(?-i:(?<![A-Za-z0-9]))"
@@ -133,14 +132,6 @@ def test_a_pattern_is_compiled_when_first_used_and_a_server_compiles_all_first()
         assert [name for name in lazy if name not in vars(warmed)] == []
 
 
-def _corpus_texts() -> list[str]:
-    """Every text of the logging corpora (``tests/corpus``), as reps wrote them."""
-    texts: list[str] = []
-    for path in sorted((Path(__file__).parent / "corpus").glob("*.toml")):
-        texts += [str(case["text"]) for case in tomllib.loads(path.read_text()).get("case", [])]
-    return texts
-
-
 def _patterns(compiled: object) -> dict[str, re.Pattern[str]]:
     """Each pattern a :class:`_Compiled` holds, by name, compiled now."""
     found: dict[str, re.Pattern[str]] = {}
@@ -165,19 +156,11 @@ def test_the_patterns_for_ascii_text_match_as_the_full_ones_on_ascii_text() -> N
     full, ascii_only = _patterns(kw.compiled), _patterns(kw.ascii_compiled)
     assert full.keys() == ascii_only.keys()
     assert len(full) > 40
-    texts = [t for t in _corpus_texts() if t.isascii()][::4]
+    texts = [t for t in corpus_texts() if t.isascii()][::4]
     texts += [t.upper() for t in texts[::5]]
     assert len(texts) > 500
     for name, pattern in full.items():
-        lean = ascii_only[name]
-        for text in texts:
-            for i in range(len(text) + 1):
-                a, b = pattern.match(text, i), lean.match(text, i)
-                assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), (
-                    name,
-                    text,
-                    i,
-                )
+        assert_same_matches(pattern, ascii_only[name], texts, name)
     assert kw.compiled_for("called Acme") is kw.ascii_compiled
     assert kw.compiled_for("拜访了星辰科技") is kw.compiled
     assert kw.compiled_for("Café Lumière") is kw.compiled

@@ -7,19 +7,15 @@ matches what it matches without it, with the same groups."""
 from __future__ import annotations
 
 import re
-import tomllib
-from pathlib import Path
 
 import pytest
 
 from bot.nlu import amounts, dates, message
+from tests.pattern_checks import assert_same_matches, corpus_texts
 
 
 def _texts() -> list[str]:
-    texts: list[str] = []
-    for path in sorted((Path(__file__).parent / "corpus").glob("*.toml")):
-        texts += [str(case["text"]) for case in tomllib.loads(path.read_text()).get("case", [])]
-    sample = texts[::3]
+    sample = corpus_texts()[::3]
     return sample + [t.upper() for t in sample[::4]] + [t.lower() for t in sample[::4]]
 
 
@@ -50,10 +46,7 @@ def _without_first_lookahead(pattern: str) -> str:
 
 def assert_same(guarded: re.Pattern[str], plain: re.Pattern[str]) -> None:
     assert guarded.pattern != plain.pattern
-    for text in TEXTS:
-        for i in range(len(text) + 1):
-            a, b = guarded.match(text, i), plain.match(text, i)
-            assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), (text, i)
+    assert_same_matches(guarded, plain, TEXTS)
 
 
 @pytest.mark.parametrize(
