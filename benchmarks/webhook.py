@@ -30,13 +30,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 from aiohttp import ClientSession, web
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -175,6 +175,38 @@ async def bare_baseline(bodies: list[bytes], concurrency: int, poster: Poster) -
     return summary("bare aiohttp (parse JSON, 200)", seconds, latencies)
 
 
+class StatementCounter:
+    """The statements an engine sends (through SQLAlchemy, and by asyncpg or SQLite's
+    connection by themselves) and its pool's checkouts, while :meth:`counting`. On
+    PostgreSQL each checkout is one more round trip, the pool's pre-ping, not a statement."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.statements = 0
+        self.checkouts = 0
+
+    def taken(self) -> tuple[int, int]:
+        return self.statements, self.checkouts
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[None]:
+        def sent(*_args: Any) -> None:
+            self.statements += 1
+
+        def checked_out(*_args: Any) -> None:
+            self.checkouts += 1
+
+        self.statements = self.checkouts = 0
+        event.listen(self._engine, "before_cursor_execute", sent)
+        event.listen(self._engine.pool, "checkout", checked_out)
+        try:
+            with driver_sends(sent):  # what asyncpg sends by itself, too
+                yield
+        finally:
+            event.remove(self._engine, "before_cursor_execute", sent)
+            event.remove(self._engine.pool, "checkout", checked_out)
+
+
 async def crmbot_run(
     bodies: list[bytes],
     concurrency: int,
@@ -185,6 +217,7 @@ async def crmbot_run(
     drain_timeout: float | None = None,
     settle: list[bytes] | None = None,
     sending_worker_log: Path | None = None,
+    count_over: list[bytes] | None = None,
 ) -> dict[str, Any]:
     """``drain_timeout``: also wait (that long at most) until a reply per message has been
     sent, and report the CPU per message to that point (``cpu_ms_per_msg_delivered``):
@@ -194,7 +227,9 @@ async def crmbot_run(
     the run measures a server that has been serving: its pool's connections open, its
     statements compiled and prepared on them. ``sending_worker_log``: leave the sending to
     ``crmbot send`` in a process of its own (PostgreSQL; its output to that file), and
-    report its CPU apart (``sender_cpu_ms_per_msg``)."""
+    report its CPU apart (``sender_cpu_ms_per_msg``). ``count_over``: updates the server
+    takes after the window, their replies delivered, over which the statements and the
+    pool's checkouts a message are counted instead of in the window."""
     settings = Settings(
         database_url=database_url,
         telegram_token=api.token,
@@ -222,59 +257,58 @@ async def crmbot_run(
     await server.start_background()
     await server.warmed()  # a running server is measured, not one spawning its workers
     unsettle = settle_after_start()  # as `crmbot serve` does; undone after the run, for the peer
-    statements = 0
-
-    def count(*_args: Any) -> None:
-        nonlocal statements
-        statements += 1
-
-    event.listen(server.app.db.engine.sync_engine, "before_cursor_execute", count)
-    checkouts = 0
-
-    def checked_out(*_args: Any) -> None:
-        # On PostgreSQL a checkout of a connection idle for a while is also a check (store.db).
-        nonlocal checkouts
-        checkouts += 1
-
-    event.listen(server.app.db.engine.sync_engine.pool, "checkout", checked_out)
-    with driver_sends(lambda _statement: count()):  # what asyncpg sends by itself, too
-        try:
-            if settle:
-                await api.reset_calls()
-                await poster(webhook, settle, concurrency)
-                await wait_for_replies(api, len(settle), drain_timeout or DRAIN_SETTLE)
-                statements = checkouts = 0
+    counter = StatementCounter(server.app.db.engine.sync_engine)
+    # With ``count_over`` the statements are counted over those messages, after the window:
+    # counting costs the process a few per cent (an event on every statement SQLAlchemy
+    # sends, a wrapper on every one asyncpg sends), which the peer, counting none, does not.
+    try:
+        if settle:
             await api.reset_calls()
+            await poster(webhook, settle, concurrency)
+            await wait_for_replies(api, len(settle), drain_timeout or DRAIN_SETTLE)
+        await api.reset_calls()
+        with contextlib.nullcontext() if count_over else counter.counting():
             sender_cpu = sending.cpu_seconds() if sending else 0.0
             thread_cpu, process_cpu = time.thread_time(), time.process_time()
             seconds, latencies = await poster(webhook, bodies, concurrency)
             intake_cpu = time.process_time() - process_cpu
             thread_cpu = time.thread_time() - thread_cpu
             intake_sender_cpu = (sending.cpu_seconds() - sender_cpu) if sending else 0.0
-            intake_statements = statements
+            intake_counted = counter.taken()
             replies = await api.replies()
             delivered: int | None = None
             if drain_timeout is not None:
                 delivered = await wait_for_replies(api, len(bodies), drain_timeout)
             total_cpu = time.process_time() - process_cpu
             total_sender_cpu = (sending.cpu_seconds() - sender_cpu) if sending else 0.0
-        finally:
-            await runner.cleanup()
-            await server.close()
-            if sending is not None:
-                await sending.stop()
-            unsettle()
+            delivered_counted = counter.taken()
+        if count_over:
+            with counter.counting():
+                await api.reset_calls()
+                await poster(webhook, count_over, concurrency)
+                intake_counted = counter.taken()
+                await wait_for_replies(api, len(count_over), drain_timeout or DRAIN_SETTLE)
+                delivered_counted = counter.taken()
+    finally:
+        await runner.cleanup()
+        await server.close()
+        if sending is not None:
+            await sending.stop()
+        unsettle()
     row = summary(name, seconds, latencies)
     n = len(latencies)
-    row["sql_per_msg"] = round(intake_statements / n, 2)
-    row["pool_checkouts_per_msg"] = round(checkouts / n, 2)
+    counted = len(count_over) if count_over else n
+    row["sql_per_msg"] = round(intake_counted[0] / counted, 2)
+    # through the delivery of the replies, as before (the sender checks out one a send)
+    row["pool_checkouts_per_msg"] = round(delivered_counted[1] / counted, 2)
+    row["statements_counted_over"] = counted
     row["loop_cpu_ms_per_msg"] = round(thread_cpu / n * 1000, 2)
     row["process_cpu_ms_per_msg"] = round(intake_cpu / n * 1000, 2)
     row["replies_sent_by_then"] = replies
     if delivered is not None:
         row["replies_delivered"] = delivered
         row["cpu_ms_per_msg_delivered"] = round(total_cpu / n * 1000, 2)
-        row["sql_per_msg_delivered"] = round(statements / n, 2)
+        row["sql_per_msg_delivered"] = round(delivered_counted[0] / counted, 2)
     if sending is not None:
         row["sender_cpu_ms_per_msg"] = round(intake_sender_cpu / n * 1000, 2)
         row["sender_cpu_ms_per_msg_delivered"] = round(total_sender_cpu / n * 1000, 2)
