@@ -31,11 +31,14 @@ async def run_guarded(ctx: Context, handler: Handler) -> None:
             raise Replay from exc
         return
     before = len(ctx.replies)
+    waiting = ctx.riders.mark() if ctx.riders is not None else 0
     try:
         async with ctx.session.begin_nested():
             await handler(ctx)
     except REFUSALS as exc:
         del ctx.replies[before:]
+        if ctx.riders is not None:
+            ctx.riders.drop_since(waiting)  # rolled back with the savepoint: none to send
         ctx.refused = True
         if ctx.flow is not None:
             await ctx.session.refresh(ctx.flow.row)

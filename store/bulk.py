@@ -98,18 +98,34 @@ class Together:
 
     On PostgreSQL the audit rows, and whatever else is added to :attr:`riders` (the
     customer's touch), ride inside the next INSERT instead (:mod:`store.riders`), and a
-    record and one pointing at it are one statement: a log with a follow-up writes its
-    activity, task, audit rows, touch and undo in two statements there, not five."""
+    record and one pointing at it are one statement. A log with a follow-up writes its
+    activity and task in one statement there, which also draws its undo row's id
+    (:meth:`draw`); the undo row, the audit rows and the touch wait for the replies'
+    INSERT (``created_together(…, then=ctx.riders)``): one statement of its own, not five."""
 
     def __init__(self, records: Records) -> None:
         self.records = records
         self.audit: list[dict[str, Any]] = []
         self.riders = Riders(records.session)
+        self._draws: Table | None = None
+        self.drawn: int | None = None
+        """The id :meth:`draw` asked for, once the next record's INSERT has returned it."""
+
+    def draw(self, model: type[Any]) -> None:
+        """Have the next record's INSERT also return ``model``'s next id (PostgreSQL), for a
+        row written later that must be known now: a log's undo row, whose id its reply's
+        button holds, then rides on the replies' INSERT instead of being a statement."""
+        if self.riders.carried:
+            self._draws = table_of(model)
 
     async def create(self, model: type[RecordT], **fields: Any) -> RecordT:
         """As :func:`create_one`; the audit rows wait for the block's end."""
         values = await self._values(model, fields)
-        ((record_id,),) = await self.send(table_of(model), values, returning=("id",))
+        draws, self._draws = self._draws, None
+        ((record_id, *drawn),) = await self.send(
+            table_of(model), values, returning=("id",), draws=draws
+        )
+        self._keep_drawn(drawn)
         return await self._made(model, int(record_id), values)
 
     async def create_pointing(
@@ -128,21 +144,31 @@ class Together:
         values = await self._values(model, fields)
         pointer_values = await self._values(pointing, {**pointer_fields, link: None})
         await self._audit_rows_to_riders()
-        pointer_id, target_id = await self.riders.send_pointing(
-            (table_of(model), values), (table_of(pointing), pointer_values), link
+        draws, self._draws = self._draws, None
+        pointer_id, target_id, *drawn = await self.riders.send_pointing(
+            (table_of(model), values), (table_of(pointing), pointer_values), link, draws
         )
+        self._keep_drawn(drawn)
         made = await self._made(model, target_id, values)
         pointer_values[link] = made.id
         return made, await self._made(pointing, pointer_id, pointer_values)
 
     async def send(
-        self, table: Table, values: dict[str, Any], returning: tuple[str, ...] = ()
+        self,
+        table: Table,
+        values: dict[str, Any],
+        returning: tuple[str, ...] = (),
+        draws: Table | None = None,
     ) -> list[tuple[Any, ...]]:
         """One row into ``table`` now, and its ``returning`` columns; on PostgreSQL it
         carries the audit rows so far and the riders (:meth:`store.riders.Riders.send`)."""
         if self.riders.carried:
             await self._audit_rows_to_riders()
-        return await self.riders.send(table, [values], returning)
+        return await self.riders.send(table, [values], returning, draws)
+
+    def _keep_drawn(self, drawn: list[Any]) -> None:
+        if drawn:
+            (self.drawn,) = (int(value) for value in drawn)
 
     async def _values(self, model: type[Any], fields: dict[str, Any]) -> dict[str, Any]:
         """The row's full column values, as the ORM and the session's hooks would write
@@ -164,15 +190,20 @@ class Together:
 
 
 @asynccontextmanager
-async def created_together(records: Records) -> AsyncIterator[Together]:
+async def created_together(records: Records, then: Riders | None = None) -> AsyncIterator[Together]:
     """``async with created_together(records) as together: await together.create(…)``:
     the records' audit rows are written by the block's end (on PostgreSQL inside the next
     INSERT, if one is sent through ``together``), and what waits in ``together.riders``
-    is sent. With an error the transaction is rolled back and there is nothing to write."""
+    is sent — or, given ``then`` (the engine's riders, ``Context.riders``), left to wait
+    there for the replies' INSERT. With an error the transaction is rolled back and there
+    is nothing to write."""
     together = Together(records)
     yield together
     await together._audit_rows_to_riders()
-    await together.riders.flush()
+    if then is not None:
+        await together.riders.hand_to(then)
+    else:
+        await together.riders.flush()
 
 
 def _searchable(records: Records, model: type[Any], values: list[dict[str, Any]]) -> None:

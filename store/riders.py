@@ -32,11 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Insert,
     Table,
     Update,
     bindparam,
     insert,
+    literal_column,
     select,
     union_all,
     update,
@@ -49,6 +51,17 @@ from store.unit_connection import unit_connection
 Row = dict[str, Any]
 
 
+def _drawn(table: Table | None) -> list[ColumnElement[Any]]:
+    """The next id of ``table``'s sequence, returned by a statement that does not write it:
+    a row whose id must be known now (an undo button's) and can be written later, riding
+    on a statement to come instead of being a round trip of its own (PostgreSQL)."""
+    if table is None:
+        return []
+    # Literal SQL, not bound values: the statement is prepared once and run with only the
+    # writes' parameters (store.prepared); the table's name is ours, not a user's.
+    return [literal_column(f"nextval(pg_get_serial_sequence('{table.name}', 'id'))")]
+
+
 @dataclass(frozen=True)
 class Rows:
     """An INSERT of ``count`` rows of ``columns``, in their order (returning ``returning``)."""
@@ -57,6 +70,8 @@ class Rows:
     columns: tuple[str, ...]
     count: int = 1
     returning: tuple[str, ...] = ()
+    draws: Table | None = None
+    """A table whose next id the statement also returns, last (:func:`_drawn`)."""
 
     def build(self, prefix: str) -> Insert:
         table = self.table
@@ -69,9 +84,8 @@ class Rows:
         else:  # not a multi-row VALUES: SQLAlchemy does not cache those
             rows = (select(*(value(n, c) for c in self.columns)) for n in range(self.count))
             statement = insert(table).from_select(list(self.columns), union_all(*rows))
-        if self.returning:
-            statement = statement.returning(*(table.c[c] for c in self.returning))
-        return statement
+        returned = [*(table.c[c] for c in self.returning), *_drawn(self.draws)]
+        return statement.returning(*returned) if returned else statement
 
     def params(self, prefix: str, values: list[Row]) -> Row:
         return {f"{prefix}{n}_{c}": row[c] for n, row in enumerate(values) for c in self.columns}
@@ -106,6 +120,8 @@ class Pointing:
     target: Rows
     pointer: Rows
     link: str
+    draws: Table | None = None
+    """A table whose next id the statement also returns, last (:func:`_drawn`)."""
 
     def build(self, prefix: str) -> Insert:
         made = self.target.build(f"{prefix}t").cte("pointed_at")
@@ -117,7 +133,7 @@ class Pointing:
         return (
             insert(table)
             .from_select([*columns, self.link], row)
-            .returning(table.c.id, table.c[self.link])
+            .returning(table.c.id, table.c[self.link], *_drawn(self.draws))
             .add_cte(made)
         )
 
@@ -189,27 +205,54 @@ class Riders:
             await self._execute(plain_update(table, key, columns), {"_row_key": row_key, **changed})
 
     async def send(
-        self, table: Table, rows: list[Row], returning: tuple[str, ...] = ()
+        self,
+        table: Table,
+        rows: list[Row],
+        returning: tuple[str, ...] = (),
+        draws: Table | None = None,
     ) -> list[tuple[Any, ...]]:
         """Insert ``rows`` (in their order) now, carrying every waiting write; the
-        ``returning`` columns of one row."""
-        if not self._waiting:
+        ``returning`` columns of one row, then ``draws``' next id (PostgreSQL only)."""
+        if not self._waiting and draws is None:
             return await self._execute(plain_insert(table, tuple(rows[0]), returning), rows)
-        return await self._carry(Rows(table, tuple(rows[0]), len(rows), returning), rows)
+        return await self._carry(Rows(table, tuple(rows[0]), len(rows), returning, draws), rows)
 
     async def send_pointing(
-        self, target: tuple[Table, Row], pointer: tuple[Table, Row], link: str
-    ) -> tuple[int, int]:
+        self,
+        target: tuple[Table, Row],
+        pointer: tuple[Table, Row],
+        link: str,
+        draws: Table | None = None,
+    ) -> tuple[int, ...]:
         """PostgreSQL only: the target's row and the pointer's, in one statement with
-        whatever waits; the pointer's new id and the target's."""
+        whatever waits; the pointer's new id and the target's, then ``draws``' next id."""
         (target_table, target_row), (pointer_table, pointer_row) = target, pointer
         shape = Pointing(
             Rows(target_table, tuple(target_row), returning=("id",)),
             Rows(pointer_table, tuple(c for c in pointer_row if c != link)),
             link,
+            draws,
         )
-        ((pointer_id, target_id),) = await self._carry(shape, (target_row, pointer_row))
-        return int(pointer_id), int(target_id)
+        ((*ids,),) = await self._carry(shape, (target_row, pointer_row))
+        return tuple(int(i) for i in ids)
+
+    async def hand_to(self, later: Riders) -> None:
+        """What waits here, to wait in ``later`` instead (the engine's, which the replies'
+        INSERT carries) rather than be a statement of its own now; on SQLite nothing waits."""
+        for shape, values in self._waiting:
+            if isinstance(shape, RowUpdate) and later._waits_to_update(shape.table, values[0]):
+                await later.flush()  # two changes to one row may not share a statement
+            later._waiting.append((shape, values))
+        self._waiting = []
+
+    def mark(self) -> int:
+        """Where the waiting writes end now, for :meth:`drop_since`."""
+        return len(self._waiting)
+
+    def drop_since(self, mark: int) -> None:
+        """Forget the writes that began to wait after ``mark``: a handler refused and its
+        savepoint rolled back what they went with (``bot.running``)."""
+        del self._waiting[mark:]
 
     async def flush(self) -> None:
         """Whatever still waits, in one statement (the first carries the rest)."""

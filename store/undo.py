@@ -42,9 +42,15 @@ class UndoLog:
             {"op": "restore", "model": type(obj).__name__, "id": obj.id, "fields": before}
         )
 
+    def reserve(self, together: Together) -> None:
+        """Call before ``together``'s first record: on PostgreSQL its INSERT also draws the
+        undo row's id, and :meth:`save` leaves the row to ride on the replies' INSERT."""
+        together.draw(UndoAction)
+
     async def save(self, records: Records, together: Together | None = None) -> int:
         """The action's id. Inside :func:`store.bulk.created_together`, pass ``together``:
-        on PostgreSQL the INSERT then carries the records' audit rows and what else waits."""
+        on PostgreSQL the INSERT then carries the records' audit rows and what else waits,
+        or, its id drawn (:meth:`reserve`), the row waits with them."""
         if self._pending:
             await records.session.flush()
             for step, obj in self._pending:
@@ -58,6 +64,10 @@ class UndoLog:
             "steps": self.steps,
             "created_at": records.now,
         }
+        if together is not None and together.drawn is not None:
+            undo_id, together.drawn = together.drawn, None
+            await together.riders.insert(table, [{"id": undo_id, **values}])
+            return undo_id
         if together is not None:
             ((undo_id,),) = await together.send(table, values, returning=("id",))
         else:

@@ -87,8 +87,10 @@ async def test_a_log_to_a_known_customer_stays_within_its_statement_budget(bot):
     (the names and the people each read on their own); before round 2, the customer was
     read twice and the writes took three ORM flushes. Round 11, on PostgreSQL: the
     activity's INSERT inside the task's, the audit rows and the customer's touch inside the
-    undo's (store.riders): 6 there (the conversation's buttons have no outbox row to ride
-    on, on the console)."""
+    undo's (store.riders): 6 there. Round 39: the undo row's id drawn by the activity's
+    INSERT, and the undo row waits with the audit rows for the replies' INSERT; on the
+    console, which has no outbox row, the engine sends them with the conversation's
+    buttons, so still 6 here (5 on Telegram: tests/test_telegram.py)."""
     li = await bot.user("li")
     await known_customer(bot, li)
     await li.send("called Acme Trading Ltd about the quote")  # first use: the conversation row
@@ -100,7 +102,7 @@ async def test_a_log_to_a_known_customer_stays_within_its_statement_budget(bot):
     assert len(companies) == 1, companies
     if bot.db.engine.dialect.name == "postgresql":
         # The activity's INSERT goes inside the task's, which reads its new id; the audit
-        # rows of both ride inside the undo's (store.riders; so would the customer's touch,
+        # rows of both ride with the undo row (store.riders; so would the customer's touch,
         # which the frozen clock leaves with nothing to change).
         (pair,) = [s for s in work if "INSERT INTO activities" in s]
         assert pair.lstrip().startswith("WITH pointed_at AS"), pair

@@ -145,6 +145,11 @@ async def test_the_buttons_kept_with_the_reply_answer_a_typed_number(tg, ws):
     assert len(conversation) == 1, conversation
     if tg.run.server.app.db.engine.dialect.name == "postgresql":
         assert re.search(r"\)\s*INSERT INTO outbox", conversation[0]), conversation[0]
+        # so do the undo row (its id drawn by the activity's INSERT) and the audit rows:
+        # no statement of their own
+        (outbox,) = [c.statement for c in calls if "INSERT INTO outbox" in c.statement]
+        for table in ("undo_actions", "audit_log"):
+            assert [c.statement for c in calls if f"INSERT INTO {table}" in c.statement] == [outbox]
     undone = only(await tg.say(LI, "1"))
     assert undone.text.startswith("↩️ Undone"), undone.text
     assert await scalar(tg, tasks) == before

@@ -514,7 +514,11 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
         "occurred_at": _occurred(plan, min(sent_at, ctx.now)),
         "owner_id": company.owner_id,
     }
-    async with created_together(records) as together:
+    # On PostgreSQL the undo row's id is drawn by the activity's INSERT, and the undo row,
+    # the audit rows and the customer's touch ride on the replies' INSERT (store.riders):
+    # a log writes in one statement of its own, not two.
+    async with created_together(records, then=ctx.riders) as together:
+        undo.reserve(together)
         task = None
         if plan.follow_up:
             follow_up = {
@@ -535,8 +539,7 @@ async def save_plan(ctx: Context, plan: Plan) -> None:
         undo.created(activity)
         if task is not None:
             undo.created(task)
-        # The customer moved up (updated_at); on PostgreSQL the touch and the audit rows
-        # go inside the undo's INSERT (store.riders): two statements, not five.
+        # The customer moved up (updated_at): on PostgreSQL it waits with the audit rows.
         await records.update(company, flush=False, riders=together.riders)
         undo_id = await undo.save(records, together)
     card = summary_card(ctx, plan, company, contact, deal, task, undo_id)
