@@ -31,8 +31,8 @@ crmbot's statements and pool checkouts a message (``sql_per_msg``, ``pool_checko
 ``sql_per_msg_delivered``) are counted over ``--count-over`` more messages of the scenario its
 server takes after the window, their replies delivered, not in the window: the counting (an
 event on each statement SQLAlchemy sends, a wrapper on each one asyncpg sends) cost crmbot's
-process about 2.5 % of its CPU a known log, and the peer counts nothing (issue 20). With
-``--count-over 0`` they are counted in the window, as before.
+process about 4.7 % of its CPU a known log (BENCHMARKS.md, round 39), and the peer counts
+nothing (issue 20). With ``--count-over 0`` they are counted in the window, as before.
 
 Printed per scenario and database: messages/s, p99 latency and process CPU per message,
 each as the median of the rounds with their range, and crmbot / peer as the ratio of the

@@ -198,9 +198,7 @@ class Riders:
         SQLite; on PostgreSQL inside the next statement sent, which must not touch it."""
         columns = tuple(sorted(changed))
         if self.carried:
-            if self._waits_to_update(table, row_key):
-                await self.flush()  # two changes to one row may not share a statement
-            self._waiting.append((RowUpdate(table, key, columns), (row_key, changed)))
+            await self._wait(RowUpdate(table, key, columns), (row_key, changed))
         else:
             await self._execute(plain_update(table, key, columns), {"_row_key": row_key, **changed})
 
@@ -239,11 +237,9 @@ class Riders:
     async def hand_to(self, later: Riders) -> None:
         """What waits here, to wait in ``later`` instead (the engine's, which the replies'
         INSERT carries) rather than be a statement of its own now; on SQLite nothing waits."""
-        for shape, values in self._waiting:
-            if isinstance(shape, RowUpdate) and later._waits_to_update(shape.table, values[0]):
-                await later.flush()  # two changes to one row may not share a statement
-            later._waiting.append((shape, values))
-        self._waiting = []
+        waiting, self._waiting = self._waiting, []
+        for shape, values in waiting:
+            await later._wait(shape, values)
 
     def mark(self) -> int:
         """Where the waiting writes end now, for :meth:`drop_since`."""
@@ -260,11 +256,15 @@ class Riders:
             shape, values = self._waiting.pop(0)
             await self._carry(shape, values)
 
-    def _waits_to_update(self, table: Table, row_key: Any) -> bool:
-        return any(
-            isinstance(shape, RowUpdate) and shape.table is table and values[0] == row_key
-            for shape, values in self._waiting
-        )
+    async def _wait(self, shape: Shape, values: Any) -> None:
+        """``shape`` to go out with the next statement; what waits is sent first when both
+        would change one row, as two changes to one row may not share a statement."""
+        if isinstance(shape, RowUpdate) and any(
+            isinstance(waiting, RowUpdate) and waiting.table is shape.table and held[0] == values[0]
+            for waiting, held in self._waiting
+        ):
+            await self.flush()
+        self._waiting.append((shape, values))
 
     async def _carry(self, carrier: Shape, values: Any) -> list[tuple[Any, ...]]:
         riders, self._waiting = self._waiting, []
