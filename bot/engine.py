@@ -39,7 +39,7 @@ from store.fields import FieldName, field_names, field_names_column
 from store.known_names import own_names, own_names_column
 from store.loaded import attach, record_columns
 from store.models import ChatIdentity, Conversation, ProcessedEvent, User
-from store.outbox import choice_rows, reply_rows, write
+from store.outbox import ChatKey, chats_written, choice_rows, reply_rows, write
 from store.prepared import read, run
 from store.riders import Riders
 from store.roles import Role
@@ -117,6 +117,14 @@ class Conversations(Protocol):
     async def follow_up(self, ctx: Context, handler: Handler) -> None: ...
 
 
+class WakeSender(Protocol):
+    """Tells the outbox sender that rows were committed: ``chats``, when given, are the
+    chats they are for, and a commit only for chats the sender is serving now needs no
+    claim of its own (:meth:`bot.delivery.sender.OutboxSender.wake`)."""
+
+    def __call__(self, chats: frozenset[ChatKey] | None = None) -> None: ...
+
+
 def glued_command(aliases: dict[str, str], name: str, args: str) -> tuple[str, str]:
     """The canonical command and its arguments, also when a Chinese command was typed with
     no space before them: ``/漏斗上个月`` is ``/漏斗 上个月`` (Chinese is written without
@@ -165,7 +173,7 @@ class Engine:
         parts: EngineParts,
         *,
         outbox_platforms: frozenset[str] = frozenset(),
-        on_outbox: Callable[[], None] | None = None,
+        on_outbox: WakeSender | None = None,
     ) -> None:
         self.db = db
         self.parts = parts
@@ -203,10 +211,10 @@ class Engine:
                     if stored is not None:
                         stored()
                     return []
-                replies, slow = stored_event
+                replies, slow, written = stored_event
                 # Committed: only now may the replies leave.
                 committed = True
-                self._committed(event)
+                self._committed(event, written)
                 if stored is not None:
                     stored()
                 if slow is not None:
@@ -227,9 +235,10 @@ class Engine:
 
     async def _store(
         self, event: InboundEvent, *, savepoint: bool
-    ) -> tuple[list[Reply], SlowWork | None] | None:
+    ) -> tuple[list[Reply], SlowWork | None, frozenset[ChatKey]] | None:
         """The event's own transaction: claim, route, queue the replies; None for a
-        duplicate. ``savepoint``: whether handlers run in one (see bot/running.py)."""
+        duplicate. ``savepoint``: whether handlers run in one (see bot/running.py). Also
+        the chats it wrote outbox rows for, to tell the sender after the commit."""
         async with self.db.transaction(platform=event.platform) as session:
             if not await self._claim(session, event):
                 return None
@@ -243,7 +252,7 @@ class Engine:
             else:
                 await self._enqueue(session, event, replies, riders, show_choice=not ctx.refused)
             await riders.flush()  # what did not ride with the replies (there were none)
-            return replies, ctx.slow
+            return replies, ctx.slow, chats_written(session)
 
     async def is_linked(self, event: InboundEvent) -> bool:
         """Whether the event's sender is an active crmbot user: asked by an adapter before
@@ -290,7 +299,8 @@ class Engine:
                 await self._enqueue(session, followed, said, riders)
                 await riders.flush()
                 slow = ctx.slow
-            self._committed(event)
+                written = chats_written(session)
+            self._committed(event, written)
             replies += said
         return replies
 
@@ -342,9 +352,9 @@ class Engine:
         )
         await write(session, rows, riders)
 
-    def _committed(self, event: InboundEvent) -> None:
+    def _committed(self, event: InboundEvent, written: frozenset[ChatKey]) -> None:
         if event.platform in self.outbox_platforms and self.on_outbox is not None:
-            self.on_outbox()
+            self.on_outbox(written or None)
 
     async def _apologise(self, event: InboundEvent) -> list[Reply]:
         """Nothing of the event was kept; say so (through the outbox where there is one)."""
@@ -355,7 +365,8 @@ class Engine:
             try:
                 async with self.db.transaction(platform=event.platform) as session:
                     await self._enqueue(session, replace(event, origin=None), replies)
-                self._committed(event)
+                    written = chats_written(session)
+                self._committed(event, written)
             except Exception:
                 log.exception("could not even queue the apology for %s", event.event_id)
                 raise  # nothing was stored: let the adapter answer 5xx so the platform retries

@@ -6,7 +6,7 @@ reply objects into that is :mod:`bot.outbox`'s job, so the store knows no reply 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec
 
@@ -22,6 +22,23 @@ OutboxBody = tuple[dict[str, Any], bytes | None]
 P = ParamSpec("P")
 WAITING = "waiting"
 """A row the platform will not take until the person writes again (WeChat's 48 hours)."""
+ChatKey = tuple[str, str]
+"""A chat's platform and id, as the sender serves it."""
+_WRITTEN = "store.outbox.chats_written"
+
+
+def _note(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Remember the chats of rows the transaction writes (:func:`chats_written`)."""
+    written: set[ChatKey] = session.info.setdefault(_WRITTEN, set())
+    written.update((row["platform"], row["chat_id"]) for row in rows)
+
+
+def chats_written(session: AsyncSession) -> frozenset[ChatKey]:
+    """The chats this transaction has written outbox rows for so far. Told after the
+    commit, the sender claims only when one of them is not being served already
+    (:meth:`bot.delivery.sender.OutboxSender.wake`); a row written for a rolled-back
+    savepoint is still counted, which costs at most one claim that finds nothing."""
+    return frozenset(session.info.get(_WRITTEN, ()))
 
 
 def _fields(*, now: datetime, due: datetime | None = None, **fields: Any) -> dict[str, Any]:
@@ -111,7 +128,9 @@ def _added(
     the transaction changes): for code that writes a reply among other records."""
 
     def add(session: AsyncSession, /, *args: P.args, **kwargs: P.kwargs) -> None:
-        session.add_all(OutboxMessage(**fields) for fields in build(*args, **kwargs))
+        rows = build(*args, **kwargs)
+        _note(session, rows)
+        session.add_all(OutboxMessage(**fields) for fields in rows)
 
     return add
 
@@ -128,6 +147,7 @@ async def write(
     reads them back in it, so the unit of work and the flush hooks would be pure cost on
     every message (issue 20). With ``riders`` waiting (PostgreSQL), one INSERT of all the
     rows that carries them (:mod:`store.riders`)."""
+    _note(session, rows)
     if rows and riders is not None:
         await riders.send(table_of(OutboxMessage), rows)
     elif rows:

@@ -516,3 +516,18 @@ async def test_a_won_deal_takes_its_won_date_as_close_date(bot, ws):
     deal = await deal_of(bot, ws.ids["Acme ERP"])
     local_day = bot.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
     assert (deal.stage, deal.expected_close) == ("won", local_day)
+
+
+async def test_the_sender_is_told_every_chat_a_message_wrote_to(bot, ws):
+    """After its commit the engine tells the outbox sender which chats it wrote rows for:
+    the rep's reply and the manager's push. The sender claims nothing for a chat it is
+    serving (issue 20), so a chat left out here would wait for the idle poll."""
+    told: list[frozenset[tuple[str, str]] | None] = []
+    engine = bot.app.engine
+    engine.outbox_platforms = frozenset({"memory"})  # as a server's platforms are
+    engine.on_outbox = lambda chats=None: told.append(chats)
+    await set_amount(bot, ws.ids["Acme ERP"], 60_000_000)
+    await ask_by_button(ws)
+    assert told[-1] == frozenset({("memory", "id-li"), ("memory", "id-wang")})
+    [push] = await pushes_to(bot, ws.wang)
+    assert "待审批：Acme ERP" in push.text

@@ -411,6 +411,48 @@ async def test_a_reply_committed_while_its_chat_is_served_is_claimed_after(app, 
         assert [chat for _, chat, _ in log] == ["chat-0", "chat-0"]
 
 
+async def test_a_commit_only_for_a_chat_being_served_claims_nothing_until_it_is_done(
+    app, settings, clock
+):
+    """Told the chats a commit wrote for (the engine tells), the sender claims nothing for
+    a chat it is serving: that chat's new rows are claimed in one claim once it is done.
+    Each such commit used to be a claim that could only find other chats' rows (issue 20:
+    under load most commits are for chats held to the platform's pace). A commit for a
+    chat not being served is still claimed at once."""
+    log: list[tuple[datetime, str, str]] = []
+    sender = worker("a", settings, clock, log)
+    sender.policy = SenderPolicy(batch=10, idle_poll=3600)  # only a wake-up claims
+    platform = sender.platforms["fake"]
+    assert isinstance(platform, RecordingPlatform)
+    platform.limits = RateLimits(per_second=30, private_interval=1.0, group_interval=1.0)
+    served = ("fake", "chat-0")
+    everything = asyncio.Event()
+
+    async def after_send(chat_id: str) -> None:
+        if len(log) == 1:  # chat-0 is being served: three more replies to it, one by one
+            for _ in range(3):
+                await queue(app, range(0, 1))
+                sender.wake(frozenset({served}))
+            await queue(app, range(1, 2))  # and one to a chat nobody serves
+            sender.wake(frozenset({("fake", "chat-1")}))
+        if len(log) == 5:
+            everything.set()
+
+    platform.after_send = after_send
+    assert await sender.holds_lease()
+    with executed() as seen:
+        async with sending(sender):
+            await queue(app, range(0, 1))
+            sender.wake(frozenset({served}))
+            await asyncio.wait_for(everything.wait(), timeout=10)
+            await _settled(app, sender, 5)
+    assert sorted(chat for _, chat, _ in log) == ["chat-0"] * 4 + ["chat-1"]
+    # The sender's first pass, chat-0's first reply, chat-1's, and chat-0's next three once
+    # chat-0 was done; none for the three commits made while chat-0 was served.
+    claims = [s for s in seen if _is_claim(s)]
+    assert len(claims) == 4, [s.statement[:60] for s in claims]
+
+
 async def _settled(app: App, sender: OutboxSender, sent: int) -> None:
     """Until ``sent`` rows are recorded as sent (the outcome is written after the send) and
     the sender is quiet: no chat served, no claim under way or due (a commit while a chat
