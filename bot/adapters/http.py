@@ -18,7 +18,7 @@ async def read_body(limits: BodyLimits, request: web.Request, *, verified: bool 
     or aiohttp's own ``HTTPRequestEntityTooLarge`` (413, over ``client_max_size``).
     ``verified``: the request was authenticated by a header before its body was read."""
     try:
-        return await limits.read(request.read, verified=verified)
+        return await limits.read(request.read, verified=verified, arrived=request.content.is_eof())
     except TooManyUnverified as exc:
         log.warning("%s: refused a request from %s (503): %s", request.path, request.remote, exc)
         busy = web.HTTPServiceUnavailable(text="busy", headers={"Retry-After": "1"})
