@@ -118,9 +118,9 @@ class Conversations(Protocol):
 
 
 class WakeSender(Protocol):
-    """Tells the outbox sender that rows were committed: ``chats``, when given, are the
-    chats they are for, and a commit only for chats the sender is serving now needs no
-    claim of its own (:meth:`bot.delivery.sender.OutboxSender.wake`)."""
+    """Tells the outbox sender that rows were committed: ``chats``, when given and not
+    empty, are the chats they are for, and a commit only for chats the sender is serving
+    now needs no claim of its own (:meth:`bot.delivery.sender.OutboxSender.wake`)."""
 
     def __call__(self, chats: frozenset[ChatKey] | None = None) -> None: ...
 
@@ -354,7 +354,7 @@ class Engine:
 
     def _committed(self, event: InboundEvent, written: frozenset[ChatKey]) -> None:
         if event.platform in self.outbox_platforms and self.on_outbox is not None:
-            self.on_outbox(written or None)
+            self.on_outbox(written)
 
     async def _apologise(self, event: InboundEvent) -> list[Reply]:
         """Nothing of the event was kept; say so (through the outbox where there is one)."""

@@ -176,9 +176,11 @@ class OutboxSender:
         each: a worker taking hundreds of messages a second sends a few notices, not a
         transaction per message.
 
-        ``chats``: the chats the rows are for, when the committer knows (the engine does).
-        Rows for a chat this worker is serving now are claimed when it is done with that
-        chat (:meth:`_chat_done`), so a commit only for such chats claims nothing now:
+        ``chats``: the chats the rows are for, when the committer knows (the engine does);
+        none or an empty set is not knowing, and claims as before, so that a row written
+        some way the committer did not note never waits for the idle poll. Rows for a chat
+        this worker is serving now are claimed when it is done with that chat
+        (:meth:`_chat_done`), so a commit only for such chats claims nothing now:
         under load most commits are for chats held to the platform's pace, and each claim
         that could only have found other chats' rows was a statement (about a quarter of a
         statement a message in issue 20's known log)."""
