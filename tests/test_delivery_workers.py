@@ -453,6 +453,42 @@ async def test_a_commit_only_for_a_chat_being_served_claims_nothing_until_it_is_
     assert len(claims) == 4, [s.statement[:60] for s in claims]
 
 
+@pytest.mark.parametrize("named", [True, False], ids=["chats-named", "chats-unknown"])
+async def test_a_row_committed_while_a_claim_is_under_way_is_not_left_behind(
+    app, settings, clock, named
+):
+    """A row committed for a chat while a claim is under way may be past what that claim
+    saw; the claim still takes the chat's earlier rows, so the chat is busy by the next
+    claim and left out of it. It is claimed for again once that chat is done, whether the
+    commit named its chats (the engine) or not (another worker's notice, the scheduler);
+    it used to wait for the idle poll (here an hour, so the test would time out)."""
+    log: list[tuple[datetime, str, str]] = []
+    sender = worker("a", settings, clock, log)
+    sender.policy = SenderPolicy(batch=10, idle_poll=3600)  # only a wake-up claims
+    served = ("fake", "chat-0")
+    claim = sender._claim
+    claims = 0
+
+    async def a_commit_lands_during_the_first_claim(
+        exclude: frozenset[tuple[str, str]] = frozenset(),
+    ) -> list[OutboxMessage]:
+        nonlocal claims
+        rows = await claim(exclude)
+        claims += 1
+        if claims == 1:  # the claim has read; the rows it returns are only the first
+            await queue(app, range(0, 1))
+            sender.wake(frozenset({served}) if named else None)
+        return rows
+
+    sender._claim = a_commit_lands_during_the_first_claim  # type: ignore[method-assign]
+    assert await sender.holds_lease()
+    async with sending(sender):
+        await queue(app, range(0, 1))
+        sender.wake(frozenset({served}))
+        await _settled(app, sender, 2)
+    assert [chat for _, chat, _ in log] == ["chat-0", "chat-0"]
+
+
 async def _settled(app: App, sender: OutboxSender, sent: int) -> None:
     """Until ``sent`` rows are recorded as sent (the outcome is written after the send) and
     the sender is quiet: no chat served, no claim under way or due (a commit while a chat

@@ -154,6 +154,11 @@ class OutboxSender:
         self._notify_again = False
         self.chats = chats
         self._busy: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._heard_in_claim: set[ChatKey] | None = None
+        """While a claim is under way: the chats rows were committed for meanwhile, which
+        that claim may not have seen (``None`` again when it returns)."""
+        self._heard_unknown_in_claim = False
+        """While a claim is under way: rows were committed meanwhile for chats not named."""
         self._reclaimed: set[int] = set()
         self._idling = False
 
@@ -233,16 +238,29 @@ class OutboxSender:
         """Claim what is due for chats not being served now and start serving them."""
         if not await self.holds_lease():
             return 0
-        rows = await self._claim(exclude=frozenset(self._busy))
+        self._heard_in_claim, self._heard_unknown_in_claim = set(), False
+        try:
+            rows = await self._claim(exclude=frozenset(self._busy))
+        finally:
+            heard, self._heard_in_claim = self._heard_in_claim, None
         for key, chat_rows in _by_chat(rows).items():
             task = asyncio.create_task(self._deliver_chat(chat_rows), name=f"outbox {key}")
             self._busy[key] = task
             task.add_done_callback(functools.partial(self._chat_done, key))
+            if self._heard_unknown_in_claim or key in heard:
+                # Rows committed for it while the claim ran may be past the claim's view;
+                # the claim that follows leaves it out as busy, so claim again when done.
+                self._passed_over.add(key)
         return len(rows)
 
     def _woken(self, chats: frozenset[ChatKey] | None = None) -> None:
         """Rows were committed (here or by another worker, for ``chats`` when known):
         claim again, unless every one of those chats is being served now."""
+        if self._heard_in_claim is not None:
+            if chats:
+                self._heard_in_claim.update(chats)
+            else:
+                self._heard_unknown_in_claim = True
         if chats and chats <= self._busy.keys():
             self._passed_over.update(chats)
             return
