@@ -14,12 +14,13 @@ row, of either form or from before this one, as the per-field changes it holds.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Mapper, Session, UOWTransaction
 
 from store.models import AuditEntry
 from store.types import Clock
@@ -106,12 +107,14 @@ def entry(
     }
 
 
+_SNAPSHOT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""One encoder for every snapshot: ``json.dumps`` with options makes one a call."""
+
+
 def snapshot(fields: list[tuple[str, Any]]) -> str:
     """Fields and their values as one audit value: a JSON object, each value as
     :func:`render` writes it, in the order given."""
-    return json.dumps(
-        {key: render(value) for key, value in fields}, ensure_ascii=False, separators=(",", ":")
-    )
+    return _SNAPSHOT.encode({key: render(value) for key, value in fields})
 
 
 def changes(
@@ -155,7 +158,13 @@ def _fields(value: str | None) -> dict[str, str | None] | None:
 
 def audited_keys(model: type[Any]) -> tuple[str, ...]:
     """The fields the hook records, in the mapper's column order."""
-    return tuple(a.key for a in inspect(model).column_attrs if a.key not in SKIPPED_FIELDS)
+    return _audited_keys(inspect(model))
+
+
+@functools.cache
+def _audited_keys(mapper: Mapper[Any]) -> tuple[str, ...]:
+    """Found once per model: every record created or changed asks."""
+    return tuple(a.key for a in mapper.column_attrs if a.key not in SKIPPED_FIELDS)
 
 
 def creation_fields(keys: tuple[str, ...], values: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -13,13 +13,14 @@ apart from one created through the ORM, in the table or in the audit log
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, func, insert, inspect, select
-from sqlalchemy.orm import ColumnProperty
+from sqlalchemy.orm import ColumnProperty, Mapper
 
 from store import blind_index
 from store.access import NotAllowed, RecordNotFound, Records, RecordT
@@ -233,17 +234,28 @@ async def _remember_words(
         await post(connection, model, posted)
 
 
-def _attrs(model: type[Any]) -> list[ColumnProperty[Any]]:
-    return [a for a in inspect(model).column_attrs if a.key != "id"]
+def _attrs(model: type[Any]) -> tuple[ColumnProperty[Any], ...]:
+    return _new_row_columns(inspect(model))
+
+
+@functools.cache
+def _new_row_columns(mapper: Mapper[Any]) -> tuple[ColumnProperty[Any], ...]:
+    """The columns a new row is given (not its id), found once per model."""
+    return tuple(a for a in mapper.column_attrs if a.key != "id")
+
+
+@functools.cache
+def _keys(attrs: tuple[ColumnProperty[Any], ...]) -> frozenset[str]:
+    return frozenset(a.key for a in attrs)
 
 
 def _prepared(
-    records: Records, attrs: list[ColumnProperty[Any]], row: dict[str, Any]
+    records: Records, attrs: tuple[ColumnProperty[Any], ...], row: dict[str, Any]
 ) -> dict[str, Any]:
     """A row's full column values as the ORM and the session's hooks would write them:
     defaults, the principal as owner, stamps, cleaned text; refused outside the record
     rules."""
-    unknown = set(row) - {a.key for a in attrs}
+    unknown = row.keys() - _keys(attrs)
     if unknown:
         raise AttributeError(f"{attrs[0].parent.class_.__name__} has no field {sorted(unknown)[0]}")
     full = {a.key: row[a.key] if a.key in row else _default(a) for a in attrs}

@@ -88,7 +88,21 @@ class Rows:
         return statement.returning(*returned) if returned else statement
 
     def params(self, prefix: str, values: list[Row]) -> Row:
-        return {f"{prefix}{n}_{c}": row[c] for n, row in enumerate(values) for c in self.columns}
+        columns = self.columns
+        return dict(
+            zip(
+                _names(prefix, columns, len(values)),
+                [row[c] for row in values for c in columns],
+                strict=True,
+            )
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def _names(prefix: str, columns: tuple[str, ...], count: int) -> tuple[str, ...]:
+    """The parameters' names of ``count`` rows of ``columns``, row by row: named once per
+    shape, not for every value of every message (an audit row alone has eight)."""
+    return tuple(f"{prefix}{n}_{c}" for n in range(count) for c in columns)
 
 
 @dataclass(frozen=True)

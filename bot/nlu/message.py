@@ -3058,9 +3058,31 @@ class _KnownIndex:
     longest_first: tuple[str, ...]  # the variants, longest first
 
 
-@functools.lru_cache(maxsize=16)
+_SHORT_LIST = 100
+"""Lists of known names up to this long are kept for many users at once (a rep's own
+customers; 200 names' index measured 110 kB); longer ones (a manager's team, up to 5,000
+names) for a few. With only 16 kept, a team of more than 16 reps writing at once built a
+list's index again for most messages."""
+
+
 def _known_index(names: tuple[str, ...], rx: _Compiled) -> _KnownIndex:
     """Every variant of every known name, built once per list of names (per user)."""
+    if len(names) <= _SHORT_LIST:
+        return _short_known_index(names, rx)
+    return _long_known_index(names, rx)
+
+
+@functools.lru_cache(maxsize=16)
+def _long_known_index(names: tuple[str, ...], rx: _Compiled) -> _KnownIndex:
+    return _built_known_index(names, rx)
+
+
+@functools.lru_cache(maxsize=256)
+def _short_known_index(names: tuple[str, ...], rx: _Compiled) -> _KnownIndex:
+    return _built_known_index(names, rx)
+
+
+def _built_known_index(names: tuple[str, ...], rx: _Compiled) -> _KnownIndex:
     owners: dict[str, list[tuple[str, int]]] = {}
     for name in names:
         for variant, strength in _variants(name, rx):

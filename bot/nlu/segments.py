@@ -289,19 +289,14 @@ def fix_group_words(text: str) -> str:
     return _ASCII_WORD.sub(fixed, text)
 
 
+@functools.lru_cache(maxsize=8192)
 def _fixable(word: str) -> str | None:
-    """The group word ``word`` is a typo of ("custmers"), if it is one."""
+    """The group word ``word`` is a typo of ("custmers"), if it is one. Every free-text
+    message asks this of each of its words, and a rep's words repeat ("called", "follow",
+    "Friday"): remembered, a word already met costs one look-up."""
     low = word.lower()
     if len(low) < 6 or low in _GROUP_WORDS or low in _FILLER:
         return None
-    return _group_word_near(low)
-
-
-@functools.lru_cache(maxsize=8192)
-def _group_word_near(low: str) -> str | None:
-    """The group word ``low`` is a typo of, if any. Every free-text message asks this of
-    each of its long words, and a rep's words repeat ("called", "follow", "Friday"):
-    remembered, a word already met costs a look-up instead of five comparisons."""
     return next((g for g in _GROUP_WORDS if _near(low, g)), None)
 
 

@@ -43,6 +43,7 @@ from bot.events import (
     is_spreadsheet,
     split_command,
 )
+from bot.safe_text import strip_controls
 
 T = TypeVar("T")
 PLATFORM = "telegram"
@@ -168,7 +169,8 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
         return None
     _expect(message.text, str, optional=True)
     _expect(message.caption, str, optional=True)
-    is_private = _chat(message.chat).is_private
+    chat = _chat(message.chat)
+    is_private = chat.is_private
     if message.text is not None:
         body, entities = message.text, message.parse_entities()
     elif message.photo or message.document is not None:
@@ -194,21 +196,27 @@ def _message(update: Update, message: Message, me: BotIdentity) -> InboundEvent 
     if not is_private and not (command_for_us or mentioned or replied_to_us):
         return None
     addressed = is_private or bool(mentioned) or replied_to_us or names_us
+    topic = _topic(message)
+    text = _without(body, mentioned)
+    # A text's command is read from it as the event will hold it (controls stripped), and
+    # the event made once: each dataclass made again was a cost of every message.
+    command, args = split_command(strip_controls(text)) if message.text is not None else (None, "")
     event = InboundEvent(
         event_id=str(update.update_id),
         platform=PLATFORM,
         kind=EventKind.MESSAGE,
         actor=_actor(user.id, user.first_name, user.last_name, user.language_code),
-        chat=replace(_chat(message.chat), thread_id=_topic(message)),
+        chat=chat if topic is None else replace(chat, thread_id=topic),
         sent_at=_expect(message.date, datetime),
-        text=_without(body, mentioned),
+        text=text,
+        command=command,
+        args=args,
         addressed=addressed,
         private_link=me.private_link,
         raw=update,
     )
     if message.text is not None:
-        command, args = split_command(event.text)
-        return replace(event, command=command, args=args)
+        return event
     if message.location is not None and not (message.photo or message.document is not None):
         return replace(event, kind=EventKind.LOCATION, location=_place(message))
     kept = _kept_kind(message)
