@@ -146,8 +146,8 @@ class FlowDispatcher:
                 return True
             ctx.say("errors.pick_number", n=len(entries))
             return False
-        key = _label_key(text)
-        if key and len(text) <= 40:
+        key = _label_key(text) if len(text) <= 40 else ""  # longer: said, not a label
+        if key:
             same = [payload for payload, label in entries if label and _label_key(label) == key]
             if len(set(same)) == 1:
                 ctx.payload = same[0]

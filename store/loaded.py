@@ -25,13 +25,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
-from sqlalchemy.orm.util import identity_key
 
 RecordT = TypeVar("RecordT")
 
@@ -44,6 +43,7 @@ def record_columns(model: type[Any]) -> tuple[ColumnElement[Any], ...]:
 
 @dataclass(frozen=True)
 class _Shape:
+    mapper: Mapper[Any]
     columns: tuple[ColumnElement[Any], ...]
     keys: tuple[str, ...]
     identity: tuple[int, ...]
@@ -55,7 +55,7 @@ def _shape(mapper: Mapper[Any]) -> _Shape:
     props = mapper.column_attrs
     keys = tuple(prop.key for prop in props)
     identity = tuple(keys.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key)
-    return _Shape(tuple(prop.columns[0] for prop in props), keys, identity)
+    return _Shape(mapper, tuple(prop.columns[0] for prop in props), keys, identity)
 
 
 def attach(session: AsyncSession, model: type[RecordT], values: Sequence[Any]) -> RecordT:
@@ -63,9 +63,9 @@ def attach(session: AsyncSession, model: type[RecordT], values: Sequence[Any]) -
     by ``session`` as persistent; the session's own when it already holds that one."""
     shape = _shape(inspect(model))
     identity = tuple(values[i] for i in shape.identity)
-    held = session.identity_map.get(identity_key(model, identity))
+    held = session.identity_map.get(shape.mapper.identity_key_from_primary_key(identity))
     if held is not None:
-        return held
+        return cast(RecordT, held)
     # The values go in all at once (:func:`transient`); the next call commits every value
     # there as loaded (no history), which ``set_committed_value`` did one column at a time,
     # for each of the three records a known log reads.

@@ -52,9 +52,12 @@ KEY = FlowKey("contract_plan", 1, State)
 MAX_LINES = 24
 
 RECEIVED = re.compile(
+    # Behind the characters a reading can start with: most places of a text (every free
+    # text is tried) then fail at once instead of in each reading (4× faster, issue 20).
+    r"(?=[rpg回到收打转汇])(?:"
     r"\breceived\b|\bpayment (?:of|received)\b"
     r"|\bgot\s+[A-Z]{0,3}[¥$€£]?\s?\d[\d.,]*\s?[kmw万]?\s+from\b"
-    r"|回款|到账|收到.{0,16}?款|[打转汇]了?.{0,12}?过来",
+    r"|回款|到账|收到.{0,16}?款|[打转汇]了?.{0,12}?过来)",
     re.IGNORECASE,
 )
 """Words that make a message about money coming in (with an amount in it): "received",

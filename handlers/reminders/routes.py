@@ -68,7 +68,8 @@ _EN_TRIGGER = re.compile(
     r"^\s*(?:(?:please|pls|hey|ok|and)[\s,]+)*(?:remind\s+me|set\s+(?:a\s+)?reminder)\b[\s,:]*",
     re.IGNORECASE,
 )
-_ZH_TRIGGER = re.compile(r"(?:请|记得|麻烦|帮我)?提醒(?:一下)?我(?!们)")
+_ZH_TRIGGER = re.compile(r"(?=[请记麻帮提])(?:请|记得|麻烦|帮我)?提醒(?:一下)?我(?!们)")
+"""Behind its first characters, so that other places fail at once (every free text asks)."""
 _EN_LEAD = re.compile(r"^(?:to|about|that|of|for)\b\s*", re.IGNORECASE)
 _EN_DANGLING = re.compile(r"\b(?:at|on|by|in|around|for|from|next)\s*$", re.IGNORECASE)
 _EN_DANGLING_START = re.compile(r"^\s*(?:at|on|by)\b\s*", re.IGNORECASE)
