@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -61,6 +61,8 @@ class _Sender:
     conversation: Conversation | None
     custom_fields: tuple[FieldName, ...] | None
     own_names: list[str] | None
+    claimed: bool = True
+    """False: the event's claim went with the read and found it already claimed."""
 
 
 _CONVERSATION: Select[Conversation] = (
@@ -107,6 +109,33 @@ def _user_and_conversation(dialect: str, free_text: bool) -> Select[Any]:
         )
         .with_for_update(of=Conversation)
     )
+
+
+@functools.lru_cache(maxsize=2)
+def _claimed_with_sender(free_text: bool) -> Select[Any]:
+    """PostgreSQL: the event's claim (its dedupe row, ``INSERT … ON CONFLICT DO NOTHING``)
+    inside the read of its sender (:func:`_user_and_conversation`), one round trip instead
+    of two for every message (issue 20: a statement is a trip through the network and a
+    part of our CPU). Always one row: how many rows the claim wrote (0: a duplicate
+    delivery), then the sender's columns, all null when the sender or the chat's
+    conversation is not found (the claim is made either way). Both parts see the database
+    as it was before the statement: the read does not look at the claimed row."""
+    from sqlalchemy.dialects import postgresql  # imported here as store.upsert does
+
+    claimed = (
+        postgresql.insert(ProcessedEvent)
+        .values(
+            platform=bindparam("platform"),
+            event_id=bindparam("event_id"),
+            processed_at=bindparam("processed_at"),
+        )
+        .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_id)
+        .cte("claimed")
+    )
+    claim = select(func.count().label("claimed")).select_from(claimed).subquery("claim")
+    sender = _user_and_conversation("postgresql", free_text).subquery("sender")
+    return select(claim.c.claimed, *sender.c).select_from(claim.outerjoin(sender, true()))
 
 
 class Conversations(Protocol):
@@ -240,10 +269,14 @@ class Engine:
         duplicate. ``savepoint``: whether handlers run in one (see bot/running.py). Also
         the chats it wrote outbox rows for, to tell the sender after the commit."""
         async with self.db.transaction(platform=event.platform) as session:
-            if not await self._claim(session, event):
-                return None
             riders = Riders(session)  # the conversation's stamp rides with the replies
-            ctx = await self._context(session, event, riders)
+            # On PostgreSQL the claim rides in the first read (_claimed_with_sender); on
+            # SQLite, which cannot write inside a read, it is a statement of its own.
+            if not riders.carried and not await self._claim(session, event):
+                return None
+            ctx = await self._claimed_context(session, event, riders, claim=riders.carried)
+            if ctx is None:
+                return None
             ctx.savepoint = savepoint
             await self._dispatch(ctx)
             replies = self._for_chat(event, ctx.replies)
@@ -394,6 +427,15 @@ class Engine:
         return bool(await run(connection, self._claim_stmt, values))
 
     async def _context(self, session: AsyncSession, event: InboundEvent, riders: Riders) -> Context:
+        ctx = await self._claimed_context(session, event, riders, claim=False)
+        assert ctx is not None  # only a claim finds a duplicate
+        return ctx
+
+    async def _claimed_context(
+        self, session: AsyncSession, event: InboundEvent, riders: Riders, *, claim: bool
+    ) -> Context | None:
+        """The event's context; ``claim``: claim the event in the same statement that reads
+        its sender (PostgreSQL), and None when it was claimed before (a duplicate)."""
         settings, translator = self.parts.settings, self.parts.translator
         command, args = event.command, event.args
         if command is None and event.payload is None:
@@ -401,7 +443,10 @@ class Engine:
         if command is not None:
             command, args = glued_command(self.commands, command.lower(), args)
         free_text = is_free_text(command, event.payload, event.text.strip())
-        sender = await self._user_and_conversation(session, event, free_text)
+        claimed_at = self.parts.clock.now() if claim else None
+        sender = await self._user_and_conversation(session, event, free_text, claimed_at)
+        if not sender.claimed:
+            return None
         user = sender.user
         if user is not None and not user.active:
             user = None
@@ -446,20 +491,27 @@ class Engine:
 
     @staticmethod
     async def _user_and_conversation(
-        session: AsyncSession, event: InboundEvent, free_text: bool
+        session: AsyncSession, event: InboundEvent, free_text: bool, claimed_at: datetime | None
     ) -> _Sender:
         """The sender and, when the chat already has one, their conversation row (locked),
         the custom fields' names and (free text) a rep's customer names. A first message in
         a chat (no row yet) or a stranger falls back to the user alone (the rest is then
-        read when needed)."""
+        read when needed). ``claimed_at``: claim the event in the same statement, at that
+        time (PostgreSQL only)."""
         key = {
             "platform": event.platform,
             "external_id": event.actor.platform_user_id,
             "chat_id": event.chat.chat_id,
         }
-        dialect = session.get_bind().dialect.name
-        statement = _user_and_conversation(dialect, free_text)
-        found = await read(session, statement, key)
+        if claimed_at is None:
+            statement = _user_and_conversation(session.get_bind().dialect.name, free_text)
+            found = await read(session, statement, key)
+        else:
+            claim = {"event_id": event.event_id, "processed_at": claimed_at}
+            ((count, *columns),) = await read(session, _claimed_with_sender(free_text), key | claim)
+            if not count:
+                return _Sender(None, None, None, None, claimed=False)
+            found = [tuple(columns)] if columns[0] is not None else []
         if found:
             row = found[0]
             split = len(_USER)

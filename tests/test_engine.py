@@ -36,6 +36,21 @@ async def test_same_delivery_twice_changes_nothing_and_answers_once(bot):
     assert await count(bot, ProcessedEvent) >= 5
 
 
+async def test_a_first_message_delivered_twice_is_answered_once(bot):
+    """Before the chat has its conversation row, and for a stranger, the read of the
+    sender finds nobody: the update is claimed all the same (on PostgreSQL the claim rides
+    in that read, and is made whether or not it finds a row), so a redelivery is ignored."""
+    li = await bot.user("li")
+    first = li.event(text="/help", event_id="tg-update-1")
+    assert "crmbot — Li" in (await li.deliver(first)).text
+    assert (await li.deliver(first)).replies == []
+    stranger = bot.stranger("id-nobody")
+    hello = stranger.event(text="hello", event_id="tg-update-2")
+    await stranger.deliver(hello)
+    claimed = await bot.all(select(ProcessedEvent.event_id).order_by(ProcessedEvent.event_id))
+    assert claimed == ["tg-update-1", "tg-update-2"]
+
+
 async def test_flow_survives_an_engine_restart_mid_way(bot):
     li = await bot.user("li")
     await li.send("/newcompany")
