@@ -111,6 +111,17 @@ def _user_and_conversation(dialect: str, free_text: bool) -> Select[Any]:
     )
 
 
+def _claim_of(insert_ignoring: Any) -> Any:
+    """The event's dedupe row on the backend's ``INSERT … ON CONFLICT DO NOTHING``,
+    returning its id only when the row is new: the claim, a statement of its own (SQLite)
+    or inside the sender's read (PostgreSQL, :func:`_claimed_with_sender`)."""
+    return insert_ignoring.values(
+        platform=bindparam("platform"),
+        event_id=bindparam("event_id"),
+        processed_at=bindparam("processed_at"),
+    ).returning(ProcessedEvent.event_id)
+
+
 @functools.lru_cache(maxsize=2)
 def _claimed_with_sender(free_text: bool) -> Select[Any]:
     """PostgreSQL: the event's claim (its dedupe row, ``INSERT … ON CONFLICT DO NOTHING``)
@@ -122,17 +133,7 @@ def _claimed_with_sender(free_text: bool) -> Select[Any]:
     as it was before the statement: the read does not look at the claimed row."""
     from sqlalchemy.dialects import postgresql  # imported here as store.upsert does
 
-    claimed = (
-        postgresql.insert(ProcessedEvent)
-        .values(
-            platform=bindparam("platform"),
-            event_id=bindparam("event_id"),
-            processed_at=bindparam("processed_at"),
-        )
-        .on_conflict_do_nothing()
-        .returning(ProcessedEvent.event_id)
-        .cte("claimed")
-    )
+    claimed = _claim_of(postgresql.insert(ProcessedEvent).on_conflict_do_nothing()).cte("claimed")
     claim = select(func.count().label("claimed")).select_from(claimed).subquery("claim")
     sender = _user_and_conversation("postgresql", free_text).subquery("sender")
     return select(claim.c.claimed, *sender.c).select_from(claim.outerjoin(sender, true()))
@@ -407,15 +408,7 @@ class Engine:
 
     async def _claim(self, session: AsyncSession, event: InboundEvent) -> bool:
         if self._claim_stmt is None:  # built once (per backend), as it runs for every event
-            self._claim_stmt = (
-                insert_ignore(session, ProcessedEvent)
-                .values(
-                    platform=bindparam("platform"),
-                    event_id=bindparam("event_id"),
-                    processed_at=bindparam("processed_at"),
-                )
-                .returning(ProcessedEvent.event_id)
-            )
+            self._claim_stmt = _claim_of(insert_ignore(session, ProcessedEvent))
         values = {
             "platform": event.platform,
             "event_id": event.event_id,
