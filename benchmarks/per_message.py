@@ -432,6 +432,18 @@ async def main() -> None:
             if crm and peer:
                 ratio = median_range(crm, "per_second")[0] / median_range(peer, "per_second")[0]
                 print(f"ratio crmbot / peer, {database}, {scenario}: {ratio:.2f}")
+                print(f"  round by round, {database}, {scenario}: {by_round(crm, peer)}")
+
+
+def by_round(crm: list[dict[str, Any]], peer: list[dict[str, Any]]) -> str:
+    """Each round's own ratio and their median. A round's two runs follow one another, so
+    on a machine whose host slows it by half for seconds at a time (BENCHMARKS.md, round
+    42) they are more often slowed alike than runs of different rounds."""
+    ratios = [
+        float(c["per_second"]) / float(p["per_second"]) for c, p in zip(crm, peer, strict=True)
+    ]
+    listed = ", ".join(f"{r:.2f}" for r in ratios)
+    return f"{listed} (median {statistics.median(ratios):.2f})"
 
 
 if __name__ == "__main__":
