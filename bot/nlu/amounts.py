@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from bot.nlu.lazy import lazy_pattern
+
 
 @dataclass(frozen=True, slots=True)
 class Money:
@@ -60,7 +62,7 @@ _CN_DIGITS: dict[str, int] = {
 }
 _CN_SMALL_UNITS: dict[str, int] = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _CN_BIG_UNITS: dict[str, int] = {"万": 10_000, "萬": 10_000, "亿": 100_000_000}
-_ARABIC_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_ARABIC_TOKEN = lazy_pattern(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
 def _numeral_tokens(numeral: str) -> list[Decimal | str] | None:
@@ -265,11 +267,11 @@ def _class_of(chars: Iterable[str]) -> str:
     return "".join(re.escape(char) for char in dict.fromkeys(chars))
 
 
-CURRENCY_AFTER = re.compile(
+CURRENCY_AFTER = lazy_pattern(
     r"[ \t]*(?:" + _word_alternation(_SUFFIX_CURRENCIES) + ")", re.IGNORECASE
 )
 """A currency written after a number ("… US dollars", "… 万元"), matched where it starts."""
-CURRENCY_BEFORE = re.compile(
+CURRENCY_BEFORE = lazy_pattern(
     r"(?<![a-z])(?:" + _word_alternation(_PREFIX_CURRENCIES) + r")[ \t]*$", re.IGNORECASE
 )
 """A currency written before a number ("USD …", "$ …"), searched up to the number."""
@@ -279,7 +281,7 @@ _CN_START_CHARS = "一壹二贰两三叁四肆五伍六陆七柒八捌九玖十�
 _CN_UNIT_CHARS = "十拾百佰千仟万萬亿"
 _LONG_EN = [w for w in _EN_MULTIPLIERS if w not in _SHORT_EN_MULTIPLIERS]
 
-_AMOUNT = re.compile(
+_AMOUNT = lazy_pattern(
     rf"""
     # only where an amount can start (a currency's first character, a digit, a Chinese
     # numeral): every other place is passed over before the currencies are tried
@@ -303,7 +305,7 @@ _AMOUNT = re.compile(
 )
 
 # Money cues: a number right after (or right before) one of these is an amount even bare.
-_CUES_BEFORE = re.compile(
+_CUES_BEFORE = lazy_pattern(
     r"""(?:报价|总价|价格|价钱|金额|合同额|合同|预算|成交额|成交价|订单|单价|总额|标的|价值|估值
         |(?<![a-z])(?:deal|quote[ds]?|budget|price[ds]?|pricing|worth|valued?|value|contract
           |amount|revenue|offer(?:ed)?|bid|costs?|acv|arr|tcv|po|order))
@@ -311,17 +313,17 @@ _CUES_BEFORE = re.compile(
               为|是|约|大约|大概|在|共|总共|了|到|:|：|=)\s*)*\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_CUES_AFTER = re.compile(
+_CUES_AFTER = lazy_pattern(
     r"^\s*(?:的)?\s*(?:合同|订单|单子|预算|报价|(?:deal|contract|order|budget|quote|po)(?![a-z]))",
     re.IGNORECASE,
 )
 
 # Vetoes. A bare number followed by one of these counts something else.
-_CN_NOT_MONEY_AFTER = re.compile(
+_CN_NOT_MONEY_AFTER = lazy_pattern(
     r"^\s*(?:[个人家次天周月年日号点时分秒岁台件套位名倍%％度层条份箱斤吨款]|小时|星期|礼拜|"
     r"成(?!交)|公里|米|月份)"
 )
-_EN_NOT_MONEY_AFTER = re.compile(
+_EN_NOT_MONEY_AFTER = lazy_pattern(
     r"""^\s*(?:%|percent|per\s?cent|pct|a\.?m\b|p\.?m\b|o'?clock|
         (?:st|nd|rd|th|x|h|hrs?|hours?|mins?|minutes?|secs?|seconds?|days?|weeks?|wks?|
            months?|mos?|years?|yrs?|people|persons?|pax|units?|pcs|pieces?|users?|seats?|
@@ -329,21 +331,21 @@ _EN_NOT_MONEY_AFTER = re.compile(
         (?![a-z]))""",
     re.IGNORECASE | re.VERBOSE,
 )
-_CN_NOT_MONEY_BEFORE = re.compile(r"(?:百分之|周|星期|礼拜|第|初|每)$")
-_REFERENCE_BEFORE = re.compile(
+_CN_NOT_MONEY_BEFORE = lazy_pattern(r"(?:百分之|周|星期|礼拜|第|初|每)$")
+_REFERENCE_BEFORE = lazy_pattern(
     r"(?=[pirtco#])(?:(?<![a-z])(?:po|p\.o\.|invoice|inv|ref|ticket|case|order\s+(?:no\.?|number))"
     r"\s*(?:#|no\.?|number|num)?|#)\s*$",
     re.IGNORECASE,
 )
 """Right before a number that names a document, not its value: "PO 44718", "invoice #2231"."""
-_PHONE = re.compile(
+_PHONE = lazy_pattern(
     r"(?=[+\d])"  # every reading starts so: other places are passed over at once
     r"(?:\+\d{1,3}[\s-]?\d[\d\s-]{5,}\d"  # international: +86 138 0013 8000
     r"|(?<!\d)1[3-9]\d{9}(?!\d)"  # a Chinese mobile number
     r"|(?<!\d)\d{2,4}(?:[\s-]\d{3,4}){2,}(?!\d))"  # 138 0013 8000, 021-6234-5678
 )
-_YEAR = re.compile(r"(?:19|20)\d\d")
-_TRAILING_DIGIT = re.compile(
+_YEAR = lazy_pattern(r"(?:19|20)\d\d")
+_TRAILING_DIGIT = lazy_pattern(
     r"(?<=[百佰千仟万萬亿])(?:\d|[一壹二贰两三叁四肆五伍六陆七柒八捌九玖])$"
 )
 
@@ -393,10 +395,10 @@ def _candidates(text: str) -> list[_Candidate]:
     return found
 
 
-_GARBLED_AFTER = re.compile(r"\.\d")
-_WORD_GOES_ON = re.compile(r"[a-z0-9]", re.IGNORECASE)
-_DATE_OR_TIME_AFTER = re.compile(r"[:/\-]\d")
-_DATE_OR_TIME_BEFORE = re.compile(r"\d[:/\-]$")
+_GARBLED_AFTER = lazy_pattern(r"\.\d")
+_WORD_GOES_ON = lazy_pattern(r"[a-z0-9]", re.IGNORECASE)
+_DATE_OR_TIME_AFTER = lazy_pattern(r"[:/\-]\d")
+_DATE_OR_TIME_BEFORE = lazy_pattern(r"\d[:/\-]$")
 
 
 def _judge(text: str, match: re.Match[str], phones: list[tuple[int, int]]) -> _Candidate | None:

@@ -71,6 +71,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache
 from typing import Literal
 
+from bot.nlu.lazy import lazy_pattern
 from bot.nlu.tries import union
 from bot.nlu.zones import on_their_clock
 
@@ -179,7 +180,7 @@ _CN_NOT_A_DAY = (
 # Patterns: one per kind of piece. Alternatives are ordered so that the longer reading wins at
 # a given position (finditer takes the leftmost match, then the first alternative that fits).
 
-_CN_DATE = re.compile(
+_CN_DATE = lazy_pattern(
     rf"""
     # tried only where a reading can start: every other place is passed over at once
     (?=[\d{_CN}百半大后前明今昨下这本上当周星礼年月])
@@ -205,8 +206,8 @@ _CN_DATE = re.compile(
     re.X,
 )
 # Every character _CN_DATE's readings require (天, 月, 周, 号…) is in this range.
-_HAN = re.compile("[\u3400-\u9fff]")
-_CN_CLOCK = re.compile(
+_HAN = lazy_pattern("[\u3400-\u9fff]")
+_CN_CLOCK = lazy_pattern(
     rf"""
     (?=[\d{_CN}])  # every reading starts so: other places are passed over at once
     (?<![\d:：.])
@@ -220,7 +221,7 @@ _CN_CLOCK = re.compile(
     """,
     re.X,
 )
-_POD = re.compile(
+_POD = lazy_pattern(
     r"""
     (?=[凌半深清早上中午下傍晚夜imaen])  # where a reading can start: no other place is tried
     (?:(?P<cn>凌晨|半夜|深夜|清晨|早上|早晨|上午|中午|午后|下午|傍晚|晚上|晚间|夜里|夜间)(?!好)
@@ -259,7 +260,7 @@ _EN_DATE_STARTS = r"\d+(?:[\s/.-]|st|nd|rd|th)|mid|early|late|" + union(_EN_DATE
 """What each of _EN_DATE's readings starts with: digits then a space, a separator or an
 ordinal's ending; a month's part ("mid-Dec", "earlyjan"); or one of these words, whole. A
 word that starts no reading ("they" for "the", "10am") is passed over without trying them."""
-_EN_DATE = re.compile(
+_EN_DATE = lazy_pattern(
     rf"""
     \b(?=\w)  # a word's start: its ends are passed over before the readings are tried
     # and of those only the starts a reading can have (_EN_DATE_STARTS), so that most words
@@ -299,7 +300,7 @@ _EN_DATE = re.compile(
     """,
     re.X | re.I,
 )
-_EN_CLOCK = re.compile(
+_EN_CLOCK = lazy_pattern(
     r"""
     (?=[\d@nmeca])  # where a reading can start (a digit, "noon", "eod", "at" …): no other place
     (?<![A-Za-z0-9_:.$/])  # not a word's middle; after Chinese, a clock: "周五3pm"
@@ -316,20 +317,20 @@ _EN_CLOCK = re.compile(
     re.X | re.I,
 )
 # What may sit between two pieces of one phrase.
-_GLUE = re.compile(r"(?:\s*[,，])?\s*(?:(?:at|on|around|by)\s+|@\s*)?", re.I)
+_GLUE = lazy_pattern(r"(?:\s*[,，])?\s*(?:(?:at|on|around|by)\s+|@\s*)?", re.I)
 # What may follow an English piece that is only a date when followed by nothing wordy
 # ("on the 3rd" yes, "on the 3rd floor" no; "may 5" yes, "may 5 people" no).
-_FOLLOW_OK = re.compile(
+_FOLLOW_OK = lazy_pattern(
     r"\s*(?:$|[^\w\s]|\d|[^\x00-\x7f]|(?:at|on|by|in|and|to|or|am|pm|a\.m|p\.m|o'?clock"
     r"|morning|afternoon|arvo|evening|night|noon|tomorrow|today|tonight|next|this"
     r"|mon|tue|wed|thu|fri|sat|sun)\b)",
     re.I,
 )
-_CLOCK_NEXT = re.compile(r"[ \t,]+(?:at[ \t]+)?\d{1,2}(?:[:.][0-5]\d)?[ \t]*[ap]\.?m\b", re.I)
-_PREPOSITION_BEFORE = re.compile(r"\b(?:on|by|before|after|until|till|due|from|for|to)\s+$", re.I)
+_CLOCK_NEXT = lazy_pattern(r"[ \t,]+(?:at[ \t]+)?\d{1,2}(?:[:.][0-5]\d)?[ \t]*[ap]\.?m\b", re.I)
+_PREPOSITION_BEFORE = lazy_pattern(r"\b(?:on|by|before|after|until|till|due|from|for|to)\s+$", re.I)
 _AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar"})  # ordinary words when lowercase
 _EDGE_CHARS = " \t\r\n,.;:!?，。；：！？、…\"'“”‘’()（）[]【】「」<>《》-—~～"
-_LEADING_FILLER = re.compile(r"(?:(?:on|at|by|around|for|in|until|till|before)\s+|在|于)", re.I)
+_LEADING_FILLER = lazy_pattern(r"(?:(?:on|at|by|around|for|in|until|till|before)\s+|在|于)", re.I)
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,7 +547,7 @@ def _follow_ok(text: str, end: int) -> bool:
     return _FOLLOW_OK.match(text, end) is not None
 
 
-_ABOUT_NEXT = re.compile(
+_ABOUT_NEXT = lazy_pattern(
     r"\s+(?:re|about|for|with|w/?|regarding|sharp|to\s+(?:discuss|go|review|talk|walk))\b", re.I
 )
 """After "at 2", what the appointment is about: "call Kelvin tmrw at 2 re the quote"."""
@@ -994,9 +995,9 @@ def _pieces(ctx: _Ctx) -> list[_Piece]:
     return kept
 
 
-_EN_WEEK_ONLY = re.compile(r"(?P<mod>next|this|coming|the\s+following|following)\s+week", re.I)
-_EN_WEEKDAY_ONLY = re.compile(rf"(?:{_WD_FULL}|{_WD_ABBR})\.?", re.I)
-_WEEK_GLUE = re.compile(r"[ \t]*(?:,|of)?[ \t]*", re.I)
+_EN_WEEK_ONLY = lazy_pattern(r"(?P<mod>next|this|coming|the\s+following|following)\s+week", re.I)
+_EN_WEEKDAY_ONLY = lazy_pattern(rf"(?:{_WD_FULL}|{_WD_ABBR})\.?", re.I)
+_WEEK_GLUE = lazy_pattern(r"[ \t]*(?:,|of)?[ \t]*", re.I)
 
 
 def _weekday_of_week(pieces: list[_Piece], ctx: _Ctx) -> list[_Piece]:
@@ -1022,7 +1023,7 @@ def _weekday_of_week(pieces: list[_Piece], ctx: _Ctx) -> list[_Piece]:
     return merged
 
 
-_EN_AFTER_THAT = re.compile(
+_EN_AFTER_THAT = lazy_pattern(
     rf"\b(?:the\s+)?(?:(?P<wd>{_WD_FULL}|{_WD_ABBR})|(?P<n>{_NUMWORD})\s+days?|day)"
     r"\s+after\s+(?:that|it|then)\b",
     re.I,
@@ -1137,7 +1138,7 @@ def _find(text: str, now: datetime, default_time: time) -> list[DateMatch]:
     ]  # "Fri 3pm their time (London)": that instant on the sender's clock
 
 
-_DOTTED_TIME = re.compile(
+_DOTTED_TIME = lazy_pattern(
     r"(?i:\b(?:tmrw|tmr|tomorrow|today|tonight|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?"
     r"|\d{1,2}(?:st|nd|rd|th))[ \t]+)(\d{1,2})\.([0-5]\d)(?![\d%]|\.\d)"
 )

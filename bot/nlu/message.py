@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -47,9 +48,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.nlu import amounts, dates, segments, spoken
 from bot.nlu.amounts import Money, find_amounts
 from bot.nlu.dates import EN_MONTHS_SHORT, en_weekday, find_all_datetimes
 from bot.nlu.dates import warm_up as _warm_dates
+from bot.nlu.lazy import compile_all, lazy_pattern
 from bot.nlu.spoken import spoken_as_digits
 from bot.nlu.tries import ASCII_WORD as _ASCII_WORD
 from bot.nlu.tries import union as _union
@@ -292,26 +295,26 @@ def default_keywords() -> Keywords:
 
 # --- Compiled patterns -------------------------------------------------------------------------
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_CLAUSE_BREAK = re.compile(
+_CJK = lazy_pattern(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CLAUSE_BREAK = lazy_pattern(
     # every branch opens with its own character, so that ``re`` looks only at those places
     r",|，|。|;|；|!|！|\?|？|\n|、|\.(?=\s|$)"
     r"|c(?<=[ \t]c)omma(?=[ \t]|$)|f(?<=[ \t]f)ull stop(?=[ \t]|$)"
 )
 """Punctuation, and the words a dictated message writes for it ("… Initech comma quoted …"),
 in lower case as dictation writes them ("Comma Labs" is a name)."""
-_EN_TOKEN = re.compile(r"[ \t]*([A-Za-z0-9][A-Za-z0-9&'’.\-]*|&)")
-_CN_SEGMENT = re.compile(r"[^\s\x1f,，。.;；!！?？、:：()（）\"“”'‘’<>《》\[\]【】]{1,40}")
+_EN_TOKEN = lazy_pattern(r"[ \t]*([A-Za-z0-9][A-Za-z0-9&'’.\-]*|&)")
+_CN_SEGMENT = lazy_pattern(r"[^\s\x1f,，。.;；!！?？、:：()（）\"“”'‘’<>《》\[\]【】]{1,40}")
 _EMOJI = "\u2600-\u27bf\U0001f300-\U0001faff"
 """Emoji and pictographs, for a character class: they end a clause ("LOST 😩") and a reason."""
-_CLAUSE_END = re.compile(rf"[\s了啦!！.。~]*$|\s*[-–—:：{_EMOJI}]")
+_CLAUSE_END = lazy_pattern(rf"[\s了啦!！.。~]*$|\s*[-–—:：{_EMOJI}]")
 """What ends a clause after a word: nothing more, a dash or colon, or an emoji ("LOST 😩")."""
-_BLANK_THEN_CJK = re.compile(r"[ \t]+[\u3400-\u9fff\x1f]")  # \x1f: a date, blanked
-_POSSESSIVE = re.compile(r"['’]s$")
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
+_BLANK_THEN_CJK = lazy_pattern(r"[ \t]+[\u3400-\u9fff\x1f]")  # \x1f: a date, blanked
+_POSSESSIVE = lazy_pattern(r"['’]s$")
+_WORD = lazy_pattern(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
 _NAME_WORDS = r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2}"
 """A person's name in English: one to three capitalised words ("Wang", "Tan Kok Meng")."""
-_NAME = re.compile(_NAME_WORDS)
+_NAME = lazy_pattern(_NAME_WORDS)
 
 
 def _norm(phrase: str) -> str:
@@ -335,7 +338,7 @@ class _Lexicon:
 
 
 _FLAGS = re.IGNORECASE
-_NEVER = re.compile(r"\A(?!)")
+_NEVER = re.compile(r"\A(?!)")  # handed out as a _Compiled pattern: a real one
 """A pattern that matches nothing, and says so after one try (``\\A``), not at every place."""
 
 
@@ -874,13 +877,13 @@ def _not_met(text: str, rx: _Compiled) -> tuple[list[Span], list[Span]]:
     return ours, everywhere(("away", "unseen"))
 
 
-_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
-_SLASH_DAY_SAID = re.compile(
+_MONTH_DAY = lazy_pattern(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
+_SLASH_DAY_SAID = lazy_pattern(
     r"(?:\b(?P<wd>(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6})\.?,?[ \t]+)?"
     r"(?P<md>(?<![\d/])(?!24/7(?!\d)|7/24(?!\d))(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]))"
 )
 """A day as "12/15" or "15/12", with the weekday said before it if any ("Mon 7/12")."""
-_DAY_FIRST_ZONES = re.compile(
+_DAY_FIRST_ZONES = lazy_pattern(
     r"(?:Europe|Australia|Africa)/|Asia/(?:Singapore|Hong_Kong|Kolkata|Calcutta|Kuala_Lumpur"
     r"|Jakarta|Bangkok|Ho_Chi_Minh|Saigon|Dubai|Karachi|Dhaka|Colombo|Riyadh|Jerusalem|Tel_Aviv)"
     r"|Pacific/Auckland|America/(?:Sao_Paulo|Argentina|Mexico_City|Bogota|Lima|Santiago)"
@@ -904,15 +907,15 @@ def _weekday_of(month: int, day: int, now: datetime) -> int | None:
     return None
 
 
-_SLASH_DAY = re.compile(r"(?<![\d/])(?!24/7(?!\d)|7/24(?!\d))(\d{1,2})/(\d{1,2})(?![\d/])")
+_SLASH_DAY = lazy_pattern(r"(?<![\d/])(?!24/7(?!\d)|7/24(?!\d))(\d{1,2})/(\d{1,2})(?![\d/])")
 """A day as "12/15" or "15/12"; "24/7" (round the clock) is none."""
-_EN_MONTH_DAY = re.compile(
+_EN_MONTH_DAY = lazy_pattern(
     r"(?=[jfmasond])\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?!\d|:)",
     re.IGNORECASE,
 )
-_CN_HOUR = re.compile(r"(?<!\d)(\d{1,2})\s*(?:点|时)")
-_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
-_DIGIT = re.compile(r"\d")
+_CN_HOUR = lazy_pattern(r"(?<!\d)(\d{1,2})\s*(?:点|时)")
+_CLOCK = lazy_pattern(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
+_DIGIT = lazy_pattern(r"\d")
 
 
 def _impossible_dates(text: str, now: datetime, dates: list[_Date]) -> list[tuple[str, Span]]:
@@ -955,22 +958,22 @@ def _real_day(month: int, day: int, year: int) -> bool:
     return True
 
 
-_BARE_WEEKDAY = re.compile(
+_BARE_WEEKDAY = lazy_pattern(
     r"(?:on\s+)?(?:this\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
     r"(?:\s+(?:morning|afternoon|evening|night|am|pm))?"
     r"|(?:本|这)?(?:周|星期|礼拜)[一二三四五六日天](?:上午|下午|中午|晚上|早上|傍晚)?",
     re.IGNORECASE,
 )
-_PAST_VERB = re.compile(
+_PAST_VERB = lazy_pattern(
     r"(?:了|过)$|(?:ed|\bmet|\brang|\bspoke|\bwent|\bsaw|\bhad)\b", re.IGNORECASE
 )
 """ "visited", "went to", "met with": the activity's own words say it happened."""
-_HAD_BEFORE = re.compile(
+_HAD_BEFORE = lazy_pattern(
     r"\b(?:had|did|held|attended|went|was|were)[ \t]+(?:an?[ \t]+|the[ \t]+)?$", re.I
 )
 """ "had mtg w/ Oliver Green Mon", "went on site Mon": the activity happened, though its
 word has no tense."""
-_HELD = re.compile(
+_HELD = lazy_pattern(
     r"[开见谈做办签聊去来打]的(?!话)|(?:做|开|见|聊|谈|装|调试|演示|培训|拜访|打|通|发|回|参加|出席)了"
     r"|[去来跑]了[一1]?趟|看了"
 )
@@ -978,8 +981,8 @@ _HELD = re.compile(
 then, so the day is behind us."""
 
 
-_WITHIN = re.compile(r"(?i:within|in)\b")
-_DELIVERY_BEFORE = re.compile(
+_WITHIN = lazy_pattern(r"(?i:within|in)\b")
+_DELIVERY_BEFORE = lazy_pattern(
     r"\b(?i:ship|shipped|shipping|deliver|delivered|delivery|fitted|fit|installed|install"
     r"|lead time|turnaround|ready|done|live|built|arrive|arrives|dispatch|dispatched)\b"
     r"[^.,;:!?\n]{0,20}$"
@@ -995,8 +998,8 @@ def _time_of_writing(text: str, date: _Date) -> bool:
     )
 
 
-_LOGGED_LATE_AFTER = re.compile(r"多?了?[，,\s]*(?:补记|补录|才记|才补|记一下|记一笔)")
-_NEARLY_BEFORE = re.compile(r"[(（][ \t]*(?i:nearly|almost|it['’]?s|now)[ \t]+$")
+_LOGGED_LATE_AFTER = lazy_pattern(r"多?了?[，,\s]*(?:补记|补录|才记|才补|记一下|记一笔)")
+_NEARLY_BEFORE = lazy_pattern(r"[(（][ \t]*(?i:nearly|almost|it['’]?s|now)[ \t]+$")
 
 
 def _lead_time(text: str, date: _Date) -> bool:
@@ -1010,8 +1013,8 @@ def _lead_time(text: str, date: _Date) -> bool:
     )
 
 
-_WEEKS_BEFORE = re.compile(r"\b(?i:a[ \t]+(?P<unit>week|fortnight))[ \t]+$")
-_TODAY_OR_TOMORROW = re.compile(r"(?i:today|tomorrow)\b")
+_WEEKS_BEFORE = lazy_pattern(r"\b(?i:a[ \t]+(?P<unit>week|fortnight))[ \t]+$")
+_TODAY_OR_TOMORROW = lazy_pattern(r"(?i:today|tomorrow)\b")
 
 
 def _weeks_on(date: _Date, text: str) -> _Date:
@@ -1023,9 +1026,9 @@ def _weeks_on(date: _Date, text: str) -> _Date:
     return replace(date, at=date.at + timedelta(weeks=weeks), start=said.start())
 
 
-_FROM_BEFORE = re.compile(r"(?:从|\b(?i:from))[ \t]*$")
-_A_MOVE = re.compile(r"(?i:move|push|shift|reschedul|brought forward|bring forward|postpone)")
-_TO_AFTER = re.compile(r"[ \t]*(?:推迟到|推到|改到|延到|挪到|提前到|到|(?i:to)\b)")
+_FROM_BEFORE = lazy_pattern(r"(?:从|\b(?i:from))[ \t]*$")
+_A_MOVE = lazy_pattern(r"(?i:move|push|shift|reschedul|brought forward|bring forward|postpone)")
+_TO_AFTER = lazy_pattern(r"[ \t]*(?:推迟到|推到|改到|延到|挪到|提前到|到|(?i:to)\b)")
 
 
 def _moved_from(dates: list[_Date], text: str) -> list[_Date]:
@@ -1058,18 +1061,18 @@ def _moved_off(dates: list[_Date], text: str) -> list[_Date]:
     ]
 
 
-_MOVE_BEFORE = re.compile(
+_MOVE_BEFORE = lazy_pattern(
     r"\b(?i:move|moved|moving|push|pushed|pushing|shift|shifted|reschedule|rescheduled"
     r"|bring forward|brought forward|postpone|postponed)[ \t]+(?:(?i:the|our|my|their|his|her)"
     r"[ \t]+)?$"
 )
-_MOVED_THING_TO = re.compile(
+_MOVED_THING_TO = lazy_pattern(
     r"(?:['’]s)?(?:[ \t]+[A-Za-z&/\-]+){0,3}?[ \t]+(?i:to|till|until)[ \t]+"
 )
 """Between the old date and the new one: "Thurs call to", "Thursday's demo to"."""
 
 
-_RESTATED = re.compile(r"[ \t]*[(（][ \t]*$")
+_RESTATED = lazy_pattern(r"[ \t]*[(（][ \t]*$")
 
 
 def _restated(dates: list[_Date], text: str) -> list[_Date]:
@@ -1095,7 +1098,7 @@ def _restated(dates: list[_Date], text: str) -> list[_Date]:
 _TIME_REACH = 60
 """Characters from a day to a time of day said later in its sentence ("Plan for Thu: drive out
 to Pacific Rim Logistics at 2pm")."""
-_AS_HEADING = re.compile(r"[ \t]*[:：]")
+_AS_HEADING = lazy_pattern(r"[ \t]*[:：]")
 
 
 def _a_note_heading(text: str, match: re.Match[str]) -> bool:
@@ -1112,7 +1115,7 @@ def _a_note_heading(text: str, match: re.Match[str]) -> bool:
     )
 
 
-_CLOSING_NOTE = re.compile(r"[，,\s]\S+?[。.!！~]*\s*")
+_CLOSING_NOTE = lazy_pattern(r"[，,\s]\S+?[。.!！~]*\s*")
 
 
 def _day_then_time(dates: list[_Date], text: str) -> list[_Date]:
@@ -1202,25 +1205,25 @@ def _a_week_earlier(date: _Date, now: datetime) -> _Date:
     return _Date(earlier, date.start, date.end, date.has_time) if earlier < now else date
 
 
-_AS_A_NOUN = re.compile(r"[ \t]*(?:$|[@,;:.(\-–—]|(?:at|with|w/?|in|on|for|re)\b)", re.I)
+_AS_A_NOUN = lazy_pattern(r"[ \t]*(?:$|[@,;:.(\-–—]|(?:at|with|w/?|in|on|for|re)\b)", re.I)
 """After a word for an activity, what makes it a noun ("site visit at …", "demo @ Zenith")."""
-_DAY_HEADING = re.compile(r"[ \t]*[:：][ \t]*(?:(?:a|the|quick|short|our)[ \t]+)?")
-_SENTENCE_STOP = re.compile(r"[.!?\n](?:[ \t]|$)")
-_TOLD_AS_DONE = re.compile(
+_DAY_HEADING = lazy_pattern(r"[ \t]*[:：][ \t]*(?:(?:a|the|quick|short|our)[ \t]+)?")
+_SENTENCE_STOP = lazy_pattern(r"[.!?\n](?:[ \t]|$)")
+_TOLD_AS_DONE = lazy_pattern(
     r"\b(?i:went|was|were)[ \t]+(?i:well|ok|okay|fine|great|good|badly|really well)\b"
     r"|\b(?i:she|he|they)[ \t]+(?:(?i:hinted|said|told|mentioned|asked|confirmed|agreed|showed"
     r"|gave|walked|flagged|raised|liked|loved)|[a-z]+ed)\b"
 )
 """After a day in the same sentence, words that tell what was done then: "went well", "she
 hinted"."""
-_NEXT_SAYS_DONE = re.compile(
+_NEXT_SAYS_DONE = lazy_pattern(
     r"[.;!]*[ \t]+(?:[A-Z][a-z]+ed|Went|Met|Had|Saw|Spoke|Took|Gave|Showed|Ran|Did|Told)\b"
 )
 """After a clause naming an activity with a bare weekday and no verb, the next sentence
 telling what was done: the activity happened."""
-_WAS_THERE = re.compile(r"\b(?i:was|were)[ \t]+(?i:at|in|with|on site at|onsite at)[ \t]")
+_WAS_THERE = lazy_pattern(r"\b(?i:was|were)[ \t]+(?i:at|in|with|on site at|onsite at)[ \t]")
 """Before a bare weekday in its clause, where the rep was: "Was at Summit Medical on Monday"."""
-_PART_OF_DAY = re.compile(
+_PART_OF_DAY = lazy_pattern(
     r"(?:今天|今日|today\s*)?(?:上午|下午|中午|晚上|早上|傍晚)|今早|今晚|this morning|"
     r"(?:this |in the )?(?:morning|afternoon|evening)|am|pm|this am|this pm",
     re.IGNORECASE,
@@ -1346,7 +1349,7 @@ def _deal_money(
     return best[1] if best else None
 
 
-_PRICE_SAID = re.compile(
+_PRICE_SAID = lazy_pattern(
     r"(?:(?P<each>单[价线台套条件个]|每个?[台套条件个线月年季天周店箱瓶盒人](?:度|份)?)"
     r"(?:是|为)?[：: \t]*"
     r"|(?P<times>\d+[ \t]*[台套条件个只]?[ \t]*[×xX*][ \t]*)"
@@ -1361,13 +1364,13 @@ _PRICE_SAID = re.compile(
 is $210k") or the whole ("8条线合计224万元", "4套184万", "…=54.4万") is the deal's, over any
 other in the message; the price of one (``each``: "单线28万元"; ``times``: "8台×6.8万") is
 not."""
-_OFF_THE = re.compile(r"\b(?i:off|discount on|off of)[ \t]+(?i:the|our)[ \t]+$")
+_OFF_THE = lazy_pattern(r"\b(?i:off|discount on|off of)[ \t]+(?i:the|our)[ \t]+$")
 """Before the price a discount is taken off: "pushing for 5% off the £48k" (still the deal's)."""
-_CJK_AFTER_A_BLANK = re.compile(r"[ \t]+[\u3400-\u9fff]")
+_CJK_AFTER_A_BLANK = lazy_pattern(r"[ \t]+[\u3400-\u9fff]")
 
 
-_ONLY_HOW_OFTEN = re.compile(r"[ \t]*(?:一年|每年|全年|大概|大约|约)*[ \t]*")
-_AFTER_A_COMMA = re.compile(r"[，,][ \t]*$")
+_ONLY_HOW_OFTEN = lazy_pattern(r"[ \t]*(?:一年|每年|全年|大概|大约|约)*[ \t]*")
+_AFTER_A_COMMA = lazy_pattern(r"[，,][ \t]*$")
 """An amount alone in its clause, right after a comma: what the clause before says is its."""
 
 
@@ -1378,31 +1381,33 @@ def _this_phrase(after: str) -> str:
     return after[: blank.start()] if blank is not None else after
 
 
-_SHARE_OF = re.compile(r"\d[\d.]*[ \t]*[%％][^()（）]{0,36}[(（][ \t]*[~≈约]?[ \t]*$")
+_SHARE_OF = lazy_pattern(r"\d[\d.]*[ \t]*[%％][^()（）]{0,36}[(（][ \t]*[~≈约]?[ \t]*$")
 """A percentage, then its value in brackets: "5% of contract value (~£11k)"."""
-_A_COMPANYS_SIZE = re.compile(
+_A_COMPANYS_SIZE = lazy_pattern(
     r"[ \t]*(?i:ARR|revenue|turnover|a year in revenue)?[ \t]*(?i:business|company|firm|outfit)\b"
 )
-_NOT_BEFORE = re.compile(r"(?:不是|并非|\b(?i:not))[ \t]*$")
-_CHANGED_TO = re.compile(
+_NOT_BEFORE = lazy_pattern(r"(?:不是|并非|\b(?i:not))[ \t]*$")
+_CHANGED_TO = lazy_pattern(
     r"[ \t]*(?:元|块)?[ \t]*"
     r"(?:(?:压到|降到|砍到|谈到|改到|调到|调整到|涨到|提到|降至|调至|变成|改成|让到|给到|落到)了?|->|→|=>"
     r"|(?i:(?:down|up|reduced|lowered|dropped|cut)?[ \t]*to)\b)"
     r"[ \t]*(?=[\d¥$£€一二三四五六七八九十两]|[A-Z]{1,3}\$)"
 )
-_CREDIT_AFTER = re.compile(r"[ \t]*(?i:credit(?:[ \t]+note)?|refund|rebate|write-?off)\b")
-_QUANTITY_BEFORE = re.compile(r"\b(?i:qty|quantity|volume|vol)[ \t:.]*[~≈]?[ \t]*$|数量[：: \t]*$")
-_TWO_DIGITS = re.compile(r"\d{1,2}")
-_COUNTED_AFTER = re.compile(
+_CREDIT_AFTER = lazy_pattern(r"[ \t]*(?i:credit(?:[ \t]+note)?|refund|rebate|write-?off)\b")
+_QUANTITY_BEFORE = lazy_pattern(
+    r"\b(?i:qty|quantity|volume|vol)[ \t:.]*[~≈]?[ \t]*$|数量[：: \t]*$"
+)
+_TWO_DIGITS = lazy_pattern(r"\d{1,2}")
+_COUNTED_AFTER = lazy_pattern(
     r"[ \t]+(?i:tags|units|pcs|pieces|items|users|seats|licen[cs]es|devices|trucks|boxes"
     r"|cartons|cases|labels|sensors|pallets|bottles|sets|cans|packs|orders|visitors|members)\b"
 )
 """After a bare amount, what was counted: "about 20k tags" is how many."""
-_THRESHOLD_BEFORE = re.compile(
+_THRESHOLD_BEFORE = lazy_pattern(
     r"\b(?i:spend|spending|purchases?|anything|orders?|contracts?|items?)[ \t]+"
     r"(?i:over|above|exceeding|under|below|of more than|of over)[ \t]*$"
 )
-_OLD_PRICE_BEFORE = re.compile(
+_OLD_PRICE_BEFORE = lazy_pattern(
     r"(?:(?:原报价|原价|原来的?报价|原先的?报价|之前的?报价|上次的?报价|原合同价"
     r"|(?:原来|之前|上次|原先)报的)(?:是|为)?"
     r"|\b(?i:originally quoted|original (?:quote|price)|previous (?:quote|price)|old price)"
@@ -1410,21 +1415,21 @@ _OLD_PRICE_BEFORE = re.compile(
 )
 """Right before the first of two prices, the one it was: "原报价23.6万元", "original quote
 was $64k"."""
-_WISHED = re.compile(
+_WISHED = lazy_pattern(
     r"(?:想|要求|希望|想要|想让|提出)[^，,。；;]{0,6}从$|\b(?i:wants?|asking|asked)\b"
 )
 """Before "from X to Y", the customer's wish: "高总打电话来砍价，想从48万降到45万"."""
-_SET_ASIDE = re.compile(r"[ \t]*(?i:set[ \t]+aside|earmarked|allocated|ring-?fenced)\b")
-_BUDGET_BEFORE = re.compile(
+_SET_ASIDE = lazy_pattern(r"[ \t]*(?i:set[ \t]+aside|earmarked|allocated|ring-?fenced)\b")
+_BUDGET_BEFORE = lazy_pattern(
     r"(?:预算|\b(?i:budget))(?:(?![报价格单]|(?i:quote|price|our|we['’]re|we are))[^,.;，。；])*$"
 )
 """A budget earlier in the amount's clause, with no price of ours between: "Budget for next
 year is 300k", "预算在60万左右"."""
-_BUDGET_JUST_BEFORE = re.compile(r"预算[^。；;！!？?报价格钱我们]{0,12}$")
-_FINAL_AFTER = re.compile(r"[ \t]*的?(?:最终价|最终报价|最终价格)")
+_BUDGET_JUST_BEFORE = lazy_pattern(r"预算[^。；;！!？?报价格钱我们]{0,12}$")
+_FINAL_AFTER = lazy_pattern(r"[ \t]*的?(?:最终价|最终报价|最终价格)")
 """Right after an amount, the price agreed in the end: "同意按140万的最终价报过去"."""
-_OURS = re.compile(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
-_OUR_TURN = re.compile(r"\b(?i:we|we're|our|ours)\b|我们|我方|咱们")
+_OURS = lazy_pattern(r"\b(?i:we|we're|our|ours|us)\b|我们|我方|咱们")
+_OUR_TURN = lazy_pattern(r"\b(?i:we|we're|our|ours)\b|我们|我方|咱们")
 """Ours, said as the subject or the owner: "… at 38k vs our 52k" (not "undercut us at 40k")."""
 
 
@@ -1453,11 +1458,11 @@ def _their_words(
 
 
 _OUR_VERBS = ("quoted", "quoting", "offered")
-_REP_SUBJECT = re.compile(
+_REP_SUBJECT = lazy_pattern(
     r"[\s,;:.\-–—]*(?:(?:we|i|we've|i've|we'd|just|and|then|so|also|comma|have|had)\s+)*",
     re.IGNORECASE,
 )
-_PER_UNIT = re.compile(
+_PER_UNIT = lazy_pattern(
     r"[ \t]*(?:/[ \t]*|per[ \t]+|a[ \t]+|each[ \t]+)?"
     r"(?:unit|pc|pcs|piece|user|seat|licen[cs]e|each|apiece|vehicle|truck|van|site|store|clinic"
     r"|device|sensor|terminal|kiosk|room|tablet|laptop)(?![a-z])"
@@ -1465,13 +1470,13 @@ _PER_UNIT = re.compile(
     re.IGNORECASE,
 )
 """A price for one of many ("195/unit", "$12 per seat", "800元/套"), not the deal's."""
-_PAST_AFTER = re.compile(
+_PAST_AFTER = lazy_pattern(
     r"\b(?:last|previous|prior)[ \t]+(?:yr|year|quarter|qtr|fy)\b|去年|前年|上年|上个?季度",
     re.IGNORECASE,
 )
 """Said later in the amount's clause: what they spent then ("$60k w us last yr")."""
-_DIFFERENCE_BEFORE = re.compile(r"(?:便宜了|贵了|差了|低了|高了|差价|相差)[ \t]*$")
-_APPROXIMATELY = re.compile(
+_DIFFERENCE_BEFORE = lazy_pattern(r"(?:便宜了|贵了|差了|低了|高了|差价|相差)[ \t]*$")
+_APPROXIMATELY = lazy_pattern(
     r"(?:[ \t]*(?:\b(?:about|around|roughly|approx\.?|approximately|nearly|almost|some|over"
     r"|just[ \t]+over|just[ \t]+under|close[ \t]+to)\b"
     r"|~|约|大约|大概|差不多|将近|接近|近|足足|整整|小))+[ \t]*$",
@@ -1519,6 +1524,7 @@ def warm_up() -> None:
     parse: ~270 ms together) at start-up instead of on the first users' messages, which would
     otherwise all wait behind it."""
     _warm_dates()
+    compile_all(sys.modules[__name__], amounts, dates, segments, spoken)
     default_keywords().compiled.compile_all()
     default_keywords().ascii_compiled.compile_all()
     now = datetime(2026, 1, 1, 9, 0).astimezone()
@@ -1530,8 +1536,8 @@ def warm_up() -> None:
 
 
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-_FULL_WIDTH_DIGIT = re.compile("[０-９]")
-_FULL_WIDTH_IN_NUMBER = re.compile(r"(?<=\d)[：．，](?=\d)")
+_FULL_WIDTH_DIGIT = lazy_pattern("[０-９]")
+_FULL_WIDTH_IN_NUMBER = lazy_pattern(r"(?<=\d)[：．，](?=\d)")
 
 
 def _half_width_digits(text: str) -> str:
@@ -1707,11 +1713,11 @@ def _follow_up(
     return first
 
 
-_AGREED_AFTER = re.compile(r"[ \t]+(?i:works|is fine|suits|is ok|is good)\b")
+_AGREED_AFTER = lazy_pattern(r"[ \t]+(?i:works|is fine|suits|is ok|is good)\b")
 """A day said to suit the customer, for something of theirs: "told her 7 Dec works"."""
 
 
-_MET_BEFORE = re.compile(
+_MET_BEFORE = lazy_pattern(
     r"(?<![要得须取量争])赶在?$"
     r"|\b(?i:closed|signed|landed|won|booked|got)\b[^.!?;\n]{0,40}?"
     r"\b(?i:before|ahead of|in time for)[ \t]+$"
@@ -1760,14 +1766,14 @@ def _no_step(text: str, date: _Date) -> bool:
     )
 
 
-_VALID_UNTIL = re.compile(
+_VALID_UNTIL = lazy_pattern(
     r"有效期?(?:为|是)?(?:到|至|截至|截止到?)$"
     r"|\b(?i:valid|holds?|good)[ \t]+(?i:until|till|til|to|thru|through)[ \t]+$"
 )
 """Before a date, how long a quote or an offer stands: the customer's window, not a step."""
 
 
-_THEIR_THING_SLIPS = re.compile(
+_THEIR_THING_SLIPS = lazy_pattern(
     r"\b(?i:units?|deliver(?:y|ies)|shipments?|orders?|parts|stock|goods|go-?live|install"
     r"(?:ation)?|rollout|payments?)\b[^,.;!?\n]{0,24}\b(?i:slip(?:s|ped)?|delayed)[ \t]+"
     r"(?i:to|until|till|into)[ \t]+$"
@@ -1797,22 +1803,22 @@ def _slot_given_up(text: str, date: _Date) -> bool:
     )
 
 
-_MOVING = re.compile(
+_MOVING = lazy_pattern(
     r"\b(?i:move|moving|moved|push|pushing|pushed|reschedul\w*|cancel\w*|postpon\w*|shift\w*"
     r"|bring[ \t]+forward|change)\b[^.;!?\n]*$"
 )
-_ELAPSED = re.compile(r"(?i:in|within)[ \t]+\d+[ \t]*(?i:min|mins|minutes|hrs?|hours?)\b")
-_DONE_RIGHT_BEFORE = re.compile(r"\b(?i:[a-z]+ed|done|sorted)[ \t]+$")
+_ELAPSED = lazy_pattern(r"(?i:in|within)[ \t]+\d+[ \t]*(?i:min|mins|minutes|hrs?|hours?)\b")
+_DONE_RIGHT_BEFORE = lazy_pattern(r"\b(?i:[a-z]+ed|done|sorted)[ \t]+$")
 """Before :data:`_ELAPSED`, a deed done: "sorted in 30 min" is how long it took."""
-_ENDS_AFTER = re.compile(r"[ \t]*(?:到期|截止|过期|届满)")
-_ENDS_BEFORE = re.compile(
+_ENDS_AFTER = lazy_pattern(r"[ \t]*(?:到期|截止|过期|届满)")
+_ENDS_BEFORE = lazy_pattern(
     r"\b(?i:renewal|contract|licen[cs]es?|subscription|term|warranty|support|lease)"
     r"(?:[ \t]+(?i:is|was))?[ \t]+(?i:due|expires|expiring|ends|ending|runs[ \t]+out)"
     r"(?:[ \t]+(?i:on|in))?[ \t]+$"
 )
 
 
-_REP_SAYS = re.compile(r"我(?!们)|\b(?:I|I'll|I will|I'm|we'll|we will)\b")
+_REP_SAYS = lazy_pattern(r"我(?!们)|\b(?:I|I'll|I will|I'm|we'll|we will)\b")
 
 
 def _they_said_before(text: str, clauses: list[Span], date: _Date) -> bool:
@@ -1827,8 +1833,8 @@ def _they_said_before(text: str, clauses: list[Span], date: _Date) -> bool:
     return _SHE_SAID.search(text, *before) is not None
 
 
-_SHE_SAID = re.compile(r"[他她](?:们)?(?:说|表示|讲|回复说)")
-_THEIR_ANSWER = re.compile(
+_SHE_SAID = lazy_pattern(r"[他她](?:们)?(?:说|表示|讲|回复说)")
+_THEIR_ANSWER = lazy_pattern(
     r"(?:之?前|左右)?(?:给|回)(?:我们?)?(?:个)?(?:答复|回复|反馈|结果|消息|回话)"
 )
 
@@ -1842,10 +1848,10 @@ def _rep_says(text: str, clauses: list[Span], date: _Date) -> bool:
     )
 
 
-_REP_RIGHT_AFTER = re.compile(r"[ \t]*(?:我(?!们)|(?:I['’]ll|I will|I['’]m)\b)")
+_REP_RIGHT_AFTER = lazy_pattern(r"[ \t]*(?:我(?!们)|(?:I['’]ll|I will|I['’]m)\b)")
 
 
-_DONE_IN_CLAUSE = re.compile(
+_DONE_IN_CLAUSE = lazy_pattern(
     r"\b(?i:did|had|held|called|met|visited|rang|phoned|spoke|talked|dropped)\b"
 )
 """A deed done earlier in the clause: a bare time after it says when ("did a joint call with
@@ -1861,7 +1867,7 @@ def _with_its_time(follow: _Date | None, dates: list[_Date]) -> _Date | None:
     return next((d for d in dates if d.has_time and d.day_said and d.at.date() == day), follow)
 
 
-_NO_NEXT_STEP = re.compile(
+_NO_NEXT_STEP = lazy_pattern(
     r"(?=[Nn暂没不先无时另改]|(?i:[ntd]))"  # where a reading can start: no other place
     r"(?:[Nn](?:o (?:next steps?|follow[- ]?up|f/u|action (?:needed|required))"
     r"|othing (?:for me )?to (?:do|chase|follow up)|o new date(?: set)?(?: yet)?"
@@ -1901,14 +1907,16 @@ def _not_taken_back(text: str, dates: list[_Date], rx: _Compiled) -> list[_Date]
     ]
 
 
-_SAYS_THE_NEW_ONE = re.compile(r"(?i:make it)|改成|改到|改为")
+_SAYS_THE_NEW_ONE = lazy_pattern(r"(?i:make it)|改成|改到|改为")
 _RIGHT_AFTER = 3
 _CORRECTION_REACH = 40
 """Characters between a correction and the dates on either side of it."""
 
 
-_OWNER_BEFORE = re.compile(r"\b(?i:my|our|the|a|an|your|her|his|their)[ \t]+$")
-_THING_AFTER = re.compile(r"[ \t]+(?i:e-?mails?|calls?|meetings?|visits?|notes?|messages?|deck)\b")
+_OWNER_BEFORE = lazy_pattern(r"\b(?i:my|our|the|a|an|your|her|his|their)[ \t]+$")
+_THING_AFTER = lazy_pattern(
+    r"[ \t]+(?i:e-?mails?|calls?|meetings?|visits?|notes?|messages?|deck)\b"
+)
 
 
 def _a_cue_as_a_noun(text: str, cue: re.Match[str]) -> bool:
@@ -1949,14 +1957,14 @@ def _inside_a_verb(text: str, cue: re.Match[str], rx: _Compiled) -> bool:
     return False
 
 
-_DONE = re.compile(r"[了过]")
-_DONE_OR_OVER = re.compile(r"[了过完]")
-_THEY_BEFORE = re.compile(r"\b(?i:they|he|she|the client|the customer)[ \t]+$")
+_DONE = lazy_pattern(r"[了过]")
+_DONE_OR_OVER = lazy_pattern(r"[了过完]")
+_THEY_BEFORE = lazy_pattern(r"\b(?i:they|he|she|the client|the customer)[ \t]+$")
 """Right before a cue, whose wish it is: "today - they want to go direct. Send proposal by
 Fri 4 Dec" has the rep's next step on the 4th, not today."""
 
 
-_COARSE = re.compile(
+_COARSE = lazy_pattern(
     # "下个月" is vague; "下月3号", "下个月初", "下月底" are days, as precise as "月底"
     r"(?=[下明年上nei])"  # where a reading can start: no other place is tried
     r"(?:下下?个?月(?!\s*(?:\d|[一二三四五六七八九十]{1,3}[号日]|初|底|中旬|上旬|下旬|的?第|的?最后))"
@@ -1964,23 +1972,23 @@ _COARSE = re.compile(
     r"end of (?:the )?year|next quarter|in january|in jan\b)",
     re.IGNORECASE,
 )
-_THEIRS = re.compile(
+_THEIRS = lazy_pattern(
     r"(?=[他她对客厂说催结问]|(?i:[hstcwna]))"  # where a reading can start: no other place
     r"(?:他|她|他们|她们|对方|客户|厂家|(?<!我)说(?![明服好定])|(?<!我)催着?|结果|"
     r"(?<=[，,])问(?![问一下了他她])|"
     r"(?i:\b(?:they|he|she|customer|client|said|says|wants|needs|asked)\b"
     r"|(?<!for )(?<!to )(?<!with )(?<!w/ )(?<!at )\btheir\b))"
 )
-_MINE = re.compile(
+_MINE = lazy_pattern(
     r"(?<![选找比])我|给[他她]|再[谈聊约打联]|见面|碰面|面谈|过来|回电|会(?:议)?(?:改|推|延)到|改约|"
     r"(?i:\b(?:me|us|we|we'll|we're|let's|to meet|pencill?ed in|booked in"
     r"|(?:a|the|POC) (?:call|meeting|demo|visit|kickoff|kick-off))\b)|\bI\b|\bI'[lm]"
 )
 """The rep is in it: their date is an appointment ("王经理说下周二下午3点再谈")."""
-_TO_ME = re.compile(r"(?:发|寄|告诉|回复|答复|通知|回|给)我$")
+_TO_ME = lazy_pattern(r"(?:发|寄|告诉|回复|答复|通知|回|给)我$")
 """我 as what they do something to ("发我", "给我答复"): still their deed."""
-_BLANKS = re.compile(r"\s+")
-_SUBJECT_GOES_ON = re.compile(r"想|要|希望|准备|打算|计划|会|说|还")
+_BLANKS = lazy_pattern(r"\s+")
+_SUBJECT_GOES_ON = lazy_pattern(r"想|要|希望|准备|打算|计划|会|说|还")
 
 
 def _theirs(text: str, clause: Span, date: _Date) -> bool:
@@ -2077,13 +2085,13 @@ def _activity(
     return ("note" if headed and not planned else None), planned
 
 
-_MOVED_AFTER = re.compile(
+_MOVED_AFTER = lazy_pattern(
     r"[ \t]+(?:(?:has|have|was|is|got|been)[ \t]+)*"
     r"(?i:pushed|moved|rescheduled|postponed|bumped|shifted)[ \t]+(?i:to|till|until|back)\b"
 )
 
 
-_BOOKED_AFTER = re.compile(
+_BOOKED_AFTER = lazy_pattern(
     r"[ \t]+(?i:booked|scheduled|set[ \t]+up|pencill?ed(?:[ \t]+in)?|arranged|lined[ \t]+up)\b"
 )
 """After a word for an activity, with a day to come said: "Zoom booked with Thames Analytics
@@ -2105,10 +2113,10 @@ def _planned_in_its_sentence(text: str, match: re.Match[str], future: list[int])
 
 _EVENT_NOUNS = frozenset({"meeting", "meetings", "mtg", "dinner", "lunch"})
 """Words for an event that may be someone else's: "til their jan meeting"."""
-_THEIR_EVENT = re.compile(
+_THEIR_EVENT = lazy_pattern(
     r"\b(?i:their|his|her|its|(?:the[ \t]+)?board['’]s)[ \t]+(?:[\w-]+[ \t]+){0,2}$"
 )
-_TO_DO_HEADING = re.compile(
+_TO_DO_HEADING = lazy_pattern(
     r"\s*(?:(?i:to[- ]?dos?|reminder|plan for|note to self)(?:[ \t]+[\w\x1f-]+){0,3}?"
     r"|待办(?:事项)?|提醒)"
     r"[ \t]*(?:[:：]|[-–—]+[ \t])"
@@ -2118,7 +2126,7 @@ _TO_DO_HEADING = re.compile(
 
 
 _MET = frozenset({"met", "met with", "met w", "met w/", "demo", "demoed", "demo with"})
-_AT_THEIR_PLACE = re.compile(
+_AT_THEIR_PLACE = lazy_pattern(
     r"\bat\s+(?:the|their|(?:[\w&.\-]+\s+){0,3}?(?!(?:he|she|it|that|there|who|what)['’])"
     r"[\w&.\-]+['’]s)\s+(?:[\w&\-]+\s+){0,2}?"
     r"(?:office|offices|site|clubhouse|plant|factory|hq|headquarters|premises|warehouse"
@@ -2127,7 +2135,7 @@ _AT_THEIR_PLACE = re.compile(
 )
 
 
-_SENTENCE_END = re.compile(r"[!?。！？\n]|(?<!Mr)(?<!Ms)(?<!Dr)(?<!Mrs)(?<!St)\.(?:\s|$)")
+_SENTENCE_END = lazy_pattern(r"[!?。！？\n]|(?<!Mr)(?<!Ms)(?<!Dr)(?<!Mrs)(?<!St)\.(?:\s|$)")
 _PLACE_WITHIN = 80
 """Characters after "met" in which the place may follow, across an aside in commas ("Met
 the GM, Mr. Pereira, at their clubhouse")."""
@@ -2145,8 +2153,8 @@ def _met_at_their_place(text: str, clause: Span, match: re.Match[str]) -> bool:
     return _AT_THEIR_PLACE.search(text, match.end(), max(stop, clause[1])) is not None
 
 
-_WENT_TO = re.compile(r"(?:(?<!失)(?<!跳槽)(?<!跳)去(?:了|过)?|(?<![现正实在])在)\s*$")
-_JUST_NOW = re.compile(r"(?:刚刚?|刚才)\s*$")
+_WENT_TO = lazy_pattern(r"(?:(?<!失)(?<!跳槽)(?<!跳)去(?:了|过)?|(?<![现正实在])在)\s*$")
+_JUST_NOW = lazy_pattern(r"(?:刚刚?|刚才)\s*$")
 
 
 def _went_to(
@@ -2185,8 +2193,8 @@ def _went_to(
     return went.start()
 
 
-_BACK_FROM = re.compile(r"(?:刚|才)从\s*$")
-_CAME_BACK = re.compile(r"\s*(?:那边|那儿|那里)?(?:回来|出来)")
+_BACK_FROM = lazy_pattern(r"(?:刚|才)从\s*$")
+_CAME_BACK = lazy_pattern(r"\s*(?:那边|那儿|那里)?(?:回来|出来)")
 
 
 _BASE_FORMS = frozenset(
@@ -2203,19 +2211,19 @@ arvo", "zoom Mon 10.30"); had otherwise ("Site visit at Merlion - walked the pla
 _GOING_FORMS = frozenset({"visiting", "popping into", "popping in to"})
 """A visit said as it is under way: one to come when its clause names a date to come
 ("Visiting Acme tomorrow", "Popping into Orchard Retail this arvo")."""
-_TO_VERB = re.compile(
+_TO_VERB = lazy_pattern(
     r"(?:need(?:s)? to|have to|has to|got to|gotta|must|will|should|to|remember to|"
     r"don'?t forget to|pls|please|plan to|going to|gonna|to[- ]?dos?\s*(?::|[-–—]+)?)\s*$",
     re.IGNORECASE,
 )
 
 
-_RECEIVED = re.compile(r"[ \t]+(?:in|from|came|arrived|received)\b", re.IGNORECASE)
+_RECEIVED = lazy_pattern(r"[ \t]+(?:in|from|came|arrived|received)\b", re.IGNORECASE)
 _DATED_RIGHT_AFTER = 2
 """Characters between an activity's noun and a future date that says when it will be."""
 
 
-_BOOKED_BEFORE = re.compile(r"\b(?i:kick-?off|kick off|follow-?up|f/u|next|nxt)[ \t]+$")
+_BOOKED_BEFORE = lazy_pattern(r"\b(?i:kick-?off|kick off|follow-?up|f/u|next|nxt)[ \t]+$")
 """Right before a word for an activity, one that is booked, not had: "kickoff call w …"."""
 
 
@@ -2265,7 +2273,7 @@ def _happened(text: str, dates: list[_Date], now: datetime) -> datetime | None:
     return None
 
 
-_REASON = re.compile(
+_REASON = lazy_pattern(
     r"(?:原因|理由|因为|由于|主要是|主要还是|多亏|主要看中|看中了?|主要看重|看重了?|主要赢在|赢在|主要输在|输在|reason"
     r"|because(?:\s+of)?|due to|cause|thanks to|\bbc(?:\s+of)?(?![a-z])"
     r"|\bb/c(?:\s+of)?|came down to|was down to"
@@ -2279,7 +2287,7 @@ _REASON = re.compile(
 )
 
 
-_CHOSE = re.compile(
+_CHOSE = lazy_pattern(
     r"(?P<why>(?:选了|选择了|(?:定了|用了|签了|采购了|跟|给了)(?=本地|别家|另一家|其他|竞品|友商|老供应商)"
     r"|被(?=[^，,。]{1,12}?(?:拿走|抢走|截胡|拿下)))[^。.;；!！?？\n]{2,120}"
     r"|\b(?i:gone|went|going|staying|sticking)[ \t]+(?i:with|w/?)[ \t]+(?!(?i:us)\b)"
@@ -2290,19 +2298,19 @@ _CHOSE = re.compile(
 
 
 CLOSED = ("won", "lost")
-_REASON_LEAD = re.compile(
+_REASON_LEAD = lazy_pattern(
     rf"[\s了啦啊!！。，,;；:：\-–—~.{_EMOJI}]*"
     r"(?:(?:mainly because|because of|because|due to|as|since|bc|b/c|cos|coz)(?![A-Za-z])"
     r"|因为|由于|是因为|"
     r"主要是因为|主要是|主要因为|多亏了|多亏|靠的是)?\s*(?:我们的|我们)?"
 )
-_WENT_WITH = re.compile(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re.IGNORECASE)
-_MARKED_AS = re.compile(
+_WENT_WITH = lazy_pattern(r"(?P<verb>went|gone)\s+w(?:ith\b|/|\b)(?P<rest>.*)", re.IGNORECASE)
+_MARKED_AS = lazy_pattern(
     r"(?:标记|标成|标为|记成|改成)$"
     r"|\b(?i:mark(?:ed|ing)?|clos(?:e|ing))[ \t]+(?i:it[ \t]+|that(?:[ \t]+one)?[ \t]+"
     r"|this(?:[ \t]+one)?[ \t]+)?(?i:as[ \t]+)?$"
 )
-_REASON_TAIL = re.compile(rf"[。.!！?？\n{_EMOJI}]")
+_REASON_TAIL = lazy_pattern(rf"[。.!！?？\n{_EMOJI}]")
 
 
 def _went_with(chose: re.Match[str]) -> str:
@@ -2310,7 +2318,7 @@ def _went_with(chose: re.Match[str]) -> str:
     return f"{chose['verb']} with{chose['rest']}"
 
 
-_NO_REASON = re.compile(
+_NO_REASON = lazy_pattern(
     r"(?:没说|没讲|不知道|不清楚|没给)(?:原因|为什么|为啥)|原因不明|原因未知"
     r"|(?i:no reason|didn'?t say why|did not say why|not sure why|reason unknown)"
 )
@@ -2344,12 +2352,12 @@ def _reason(
     return said[:200] if len(said) >= 4 else None
 
 
-_BUDGET_GONE = re.compile(
+_BUDGET_GONE = lazy_pattern(
     r"\b(?i:budgets?|capex|spend(?:ing)?|funding)\b[^.;!?\n,]{0,20}?\b(?i:frozen|freeze|cut|pulled"
     r"|withdrawn|slashed|on hold|not approved)\b[^.;!?\n]{0,40}"
 )
 """Why a deal was lost, said as what happened to their money: "budget frozen till next FY"."""
-_THEY_SAID_ZH = re.compile(r"(?<!我)(?:说|表示)(?:了)?")
+_THEY_SAID_ZH = lazy_pattern(r"(?<!我)(?:说|表示)(?:了)?")
 
 
 def _reason_said(
@@ -2404,7 +2412,7 @@ def _reason_said(
     return why[:200]
 
 
-_SWUNG_IT = re.compile(
+_SWUNG_IT = lazy_pattern(
     r"\b(?i:what)[ \t]+(?i:sealed|swung|clinched|tipped)[ \t]+(?i:it)[ \t]*[:\-–—][ \t]*"
     r"(?P<after>[^.!;?\n]{3,100})"
     r"|(?:^|[.!;:]+[ \t]+|\b(?i:said|says|reckons|told me)[ \t]+(?:(?i:that)[ \t]+)?)"
@@ -2415,14 +2423,14 @@ _SWUNG_IT = re.compile(
 )
 """Why it was won, said as what did it: "Strong refs from Camden swung it", "she said our
 references sealed it", "our delivery lead times beat the incumbent", "What swung it: …"."""
-_CN_REASON_END = re.compile(
+_CN_REASON_END = lazy_pattern(
     r"[ \t]+(?=[\u3400-\u9fff])|[，,](?=这单|就按|那就|先标|标记|按输单|按丢单)"
 )
 """Where a Chinese reason ends: a blank before the next phrase ("定了本地供应商 没戏了"), or
 the rep's own instruction after it ("…别家的，这单就按输单处理吧")."""
-_SAID = re.compile(r"\b(?i:said|says|reckons|told me)(?:[ \t]+(?i:that))?[ \t]+")
-_SO_WE = re.compile(r"[,，]?[ \t]+(?i:so)[ \t]+(?i:we|that|that's|it's|i|mark|closing)\b")
-_WHAT_WAS_WON = re.compile(r"(?i:on|for)[ \t]+(?i:the|their|its|this|that)\b")
+_SAID = lazy_pattern(r"\b(?i:said|says|reckons|told me)(?:[ \t]+(?i:that))?[ \t]+")
+_SO_WE = lazy_pattern(r"[,，]?[ \t]+(?i:so)[ \t]+(?i:we|that|that's|it's|i|mark|closing)\b")
+_WHAT_WAS_WON = lazy_pattern(r"(?i:on|for)[ \t]+(?i:the|their|its|this|that)\b")
 
 
 def _after_cue(text: str, start: int, end: int, dated: Iterable[int], rx: _Compiled) -> str | None:
@@ -2487,7 +2495,7 @@ def _more_customers(
 
 _JOIN_WORDS = r"和|与|及|、|&|\band(?:\s+then)?|\bthen|\bplus"
 """What joins a second customer to the first ("visited A and then B", "A和B")."""
-_JOINED = re.compile(rf"\s*(?:{_JOIN_WORDS})\s*", re.IGNORECASE)
+_JOINED = lazy_pattern(rf"\s*(?:{_JOIN_WORDS})\s*", re.IGNORECASE)
 
 
 def _joined_name(text: str, start: int, rx: _Compiled) -> str | None:
@@ -2509,7 +2517,7 @@ def _implied(text: str, position: int, rx: _Compiled) -> bool:
     return rx.stage_says.regex.match(_mask(text, rx.stage_ignore), position) is not None
 
 
-_ARROW = re.compile(r"\s*(?:->|→|=>|➡)")
+_ARROW = lazy_pattern(r"\s*(?:->|→|=>|➡)")
 
 
 def _stage_at(
@@ -2558,11 +2566,11 @@ def _stage_at(
     return max(found) if found else None
 
 
-_DUE_GLUE = re.compile(r"[ \t]*(?:(?:[\w/]+[ \t]+){0,3}?(?i:by|on|before)[ \t]+)?")
+_DUE_GLUE = lazy_pattern(r"[ \t]*(?:(?:[\w/]+[ \t]+){0,3}?(?i:by|on|before)[ \t]+)?")
 """Between an English stage word and a day to come after it: "Quote out by Fri", "revised
 terms to them by fri": the deed is still to be done."""
-_ASKED_AFTER = re.compile(r"了?(?:吗|么|没有?|与否)(?=$|[？?，,。.；;！!\s])|[ \t]*[？?]")
-_ASKED_BEFORE = re.compile(
+_ASKED_AFTER = lazy_pattern(r"了?(?:吗|么|没有?|与否)(?=$|[？?，,。.；;！!\s])|[ \t]*[？?]")
+_ASKED_BEFORE = lazy_pattern(
     r"(?<![没疑学顾访提追询])问(?!题)(?:一下|一问|下|问)?[^，,。；;！!？?了\s]{0,16}$"
     r"|\b(?i:ask(?:ed)?|check(?:ed)?|see|find out)[ \t]+(?:\w+[ \t]+){0,2}?(?i:if|whether)\b"
     r"[^,.;!?]*$"
@@ -2671,7 +2679,7 @@ def _customer(
     return text[customer[0] : customer[1]], customer, contact
 
 
-_LABELLED_CUSTOMER = re.compile(
+_LABELLED_CUSTOMER = lazy_pattern(
     r"(?:^|\n)[ \t]*(?:客户(?:名称)?|公司(?:名称)?|(?i:customer|client|company|account))"
     r"[ \t]*[:：][ \t]*(?P<name>[^\s，,。;；:：()（）][^\n，,。;；:：()（）]*?)"
     r"(?=[ \t]*(?:[\n，,。;；]|$)|[ \t]+[\u3400-\u9fff])"
@@ -2679,7 +2687,7 @@ _LABELLED_CUSTOMER = re.compile(
 """A line of a report that names the customer: "客户：优品电商", "Customer: Northwind"."""
 
 
-_MOVED_TO_EN = re.compile(
+_MOVED_TO_EN = lazy_pattern(
     r"\b(?i:moved from\b.{1,60}?\bto|left\b(?!\s+(?:an?\s+|my\s+)?(?:vm|voicemail|voice\s*mail"
     r"|message|msg|note|word|details|number)\b).{1,60}?\b(?:for|to join)|has joined|have joined"
     r"|joined|now(?:[ \t]+[\w-]+){0,3}?[ \t]+(?:at|with)"
@@ -2687,7 +2695,7 @@ _MOVED_TO_EN = re.compile(
     r"|put (?:me|us) (?:onto|on to)|pointed (?:me|us) to|passed (?:me|us) (?:on )?to))"
     r"[ \t]+(?=[A-Z])"
 )
-_MOVED_TO_ZH = re.compile(
+_MOVED_TO_ZH = lazy_pattern(
     r"(?:跳槽(?:到|去了?)|跳(?:到|去了)|加入了)(?P<x>[\u3400-\u9fffA-Za-z]{2,16}?)"
     r"(?=当|做|任|担任|[，,。；;\s]|$)"
     r"|(?:现在在|如今在|目前在)(?P<y>[\u3400-\u9fffA-Za-z]{2,16}?)(?:当|做|任|担任|上班|工作)"
@@ -2698,13 +2706,13 @@ _MOVED_TO_ZH = re.compile(
 )
 
 
-_LEFT_FROM = re.compile(
+_LEFT_FROM = lazy_pattern(
     r"(?:\b(?i:moved from|left|ex-?|formerly (?:at|with)|used to be at)[ \t]*|从)$"
 )
 """Right before a company someone worked at: "he's moved from Camden Foods to …"."""
 
 
-_MOVED_HINTS = re.compile(
+_MOVED_HINTS = lazy_pattern(
     "moved|Moved|left|Left|joined|Joined| now |Now |eferred|ntroduced|intro'd|in touch with"
     "|put me|put us|pointed me|pointed us|passed me|passed us"
     "|跳|加入了|现在在|如今在|目前在|介绍"
@@ -2742,7 +2750,7 @@ def _moved_or_referred_to(text: str, rx: _Compiled) -> tuple[int | None, Span | 
     return (None if said.group("ref") else said.start()), span
 
 
-_THEIR_TITLE_AT = re.compile(
+_THEIR_TITLE_AT = lazy_pattern(
     r",[ \t]+(?:the[ \t]+|their[ \t]+)?[\w /&-]{2,30}?[ \t]+(?:at|of)[ \t]+(?=[A-Z])"
 )
 """After a person: their title and where ("…, IT manager at ")."""
@@ -2776,8 +2784,8 @@ def _mover(text: str, before: int, names: tuple[str, ...], rx: _Compiled) -> Spa
     return None
 
 
-_CAPITALISED_WORDS = re.compile(r"[A-Z][\w'’.-]*(?:[ \t]+(?:&[ \t]+)?[A-Z][\w'’.-]*)+")
-_A_DEED_WORD = re.compile(r"[A-Z][a-z]+ed|Met|Rang|Saw|Spoke|Went|Had|Sent|Emailed|Called")
+_CAPITALISED_WORDS = lazy_pattern(r"[A-Z][\w'’.-]*(?:[ \t]+(?:&[ \t]+)?[A-Z][\w'’.-]*)+")
+_A_DEED_WORD = lazy_pattern(r"[A-Z][a-z]+ed|Met|Rang|Saw|Spoke|Went|Had|Sent|Emailed|Called")
 
 
 def _company_by_its_kind(text: str, rx: _Compiled) -> Span | None:
@@ -2800,22 +2808,22 @@ def _company_by_its_kind(text: str, rx: _Compiled) -> Span | None:
 
 _ONE_OF_A_KIND = ("一封", "一条", "一通", "一份", "一张")
 _A_SHOW_AFTER = ("展", "博览会", "交易会", "峰会")
-_AN_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)?|(?i:first|second|third|another)")
-_POINTED_AT = re.compile(r"(?:那个|这个|那|这)$")
+_AN_ORDINAL = lazy_pattern(r"\d+(?:st|nd|rd|th)?|(?i:first|second|third|another)")
+_POINTED_AT = lazy_pattern(r"(?:那个|这个|那|这)$")
 """A name ending in "that" / "this" describes something ("药品追溯那个项目", the traceability
 project), where a company is named ("星辰那个项目" is read from the rep's book first)."""
 _DEPARTMENT_WORD = r"[\u3400-\u9fffA-Za-z]{1,4}(?:部门|部|科|处)"
 """采购部, 设备科, 财务处, IT部门: a department of the customer, never the customer."""
-_DEPARTMENT = re.compile(rf"(?:[\u3400-\u9fff]{{1,3}}了)?{_DEPARTMENT_WORD}")
-_GOING = re.compile(r"[去在给](?=[\u3400-\u9fff]{4})")
+_DEPARTMENT = lazy_pattern(rf"(?:[\u3400-\u9fff]{{1,3}}了)?{_DEPARTMENT_WORD}")
+_GOING = lazy_pattern(r"[去在给](?=[\u3400-\u9fff]{4})")
 """ "去深圳恒泰物流", "在昆山博瑞精工现场", "cold call 给宁波港达国际物流": where the rep went
 or was, or whom they called, before the name."""
-_TRAILING_PURPOSE = re.compile(
+_TRAILING_PURPOSE = lazy_pattern(
     r"[ \t]+(?:intro|introduction|kickoff|kick-off|catch-up|catchup|sync|follow-up|RFQ|RFP)$"
 )
 
 
-_OF_THEIRS = re.compile(r"的|那个|这个")
+_OF_THEIRS = lazy_pattern(r"的|那个|这个")
 """Inside a new Chinese name, where what follows is theirs, not the name ("那个" only after a
 company's name: "药品追溯那个项目" describes a project)."""
 
@@ -2856,21 +2864,21 @@ def _trimmed(text: str, span: Span, rx: _Compiled) -> Span:
     return start, end
 
 
-_THAT_ONE = re.compile("的?(?:那个|这个|那家|这家)")
-_LEGAL_STOP = re.compile(
+_THAT_ONE = lazy_pattern("的?(?:那个|这个|那家|这家)")
+_LEGAL_STOP = lazy_pattern(
     r"\b(?i:co|ltd|inc|corp|pte)\.[ \t]+(?=[A-Z][a-z])(?!(?i:ltd|limited|inc|pte|bhd|llc)\b)"
 )
 """A legal form's full stop ending a sentence inside a run of capitalised words."""
-_ROLE_AT_THE_END = re.compile(
+_ROLE_AT_THE_END = lazy_pattern(
     r"(?:行政|采购|财务|技术|人事|运营|市场|销售|生产|设备|信息|IT)"
     r"(?:部门?(?:主管|经理|总监|负责人|专员|主任)?|主管|经理|总监|负责人|专员|主任)$"
 )
 """A department or role closing a Chinese company's name: "苏州恒美家纺行政主管"."""
-_ABBREVIATED_END = re.compile(
+_ABBREVIATED_END = lazy_pattern(
     r"(?:\b(?i:co|ltd|inc|corp|bhd|pte|plc|llc|intl|mfg|bros|assn|dept)|\b[A-Z]|\.[A-Za-z])\.$"
 )
 """A name's last word that keeps its stop: "Acme Co.", "Foo Pte. Ltd.", "J.P."."""
-_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z][\w'’.\-]*)")
+_NEXT_WORD = lazy_pattern(r"[ \t]+([A-Za-z][\w'’.\-]*)")
 
 
 def _typed_on(text: str, span: Span, name: str) -> Span:
@@ -2920,8 +2928,8 @@ def _in_passing(text: str, known: Span, run: Span, names: tuple[str, ...], rx: _
     )  # "called Camden": named by a verb of its own, not in passing
 
 
-_AT_A_COMPANY = re.compile(r"(?:\b(?:at|from|of|with|w/?|for)|@|的)\s*$", re.IGNORECASE)
-_ON_THE_WAY_BEFORE = re.compile(
+_AT_A_COMPANY = lazy_pattern(r"(?:\b(?:at|from|of|with|w/?|for)|@|的)\s*$", re.IGNORECASE)
+_ON_THE_WAY_BEFORE = lazy_pattern(
     r"\b(?i:on[ \t]+(?:the|my|our)[ \t]+way(?:[ \t]+(?:back|home|over))?|en[ \t]+route"
     r"|heading[ \t]+back)[ \t]+(?i:from|to)[ \t]+$"
 )
@@ -2935,7 +2943,7 @@ def _on_the_way(text: str, known: Span) -> bool:
     return _ON_THE_WAY_BEFORE.search(text, max(0, known[0] - 32), known[0]) is not None
 
 
-_REFERRED_BY = re.compile(
+_REFERRED_BY = lazy_pattern(
     r"\b(?i:referred by|referral from|referral frm|referal from|referal frm|introduced by"
     r"|intro'?d by|intro from"
     r"|intro frm|recommended by"
@@ -2957,7 +2965,7 @@ def _referrer_only(text: str, known: Span) -> bool:
     )
 
 
-_EN_REFERRED_AFTER = re.compile(
+_EN_REFERRED_AFTER = lazy_pattern(
     r"(?:[ \t]+(?:Ltd|Inc|LLC|Co|Corp|Pte)\.?)?"
     r"[ \t]+(?:\([^)]{1,30}\)[ \t]+)?(?i:referred|introduced|intro'?d|recommended)[ \t]+"
     r"(?i:me|us|him|her|them)\b"
@@ -2972,13 +2980,13 @@ _REFERRAL_HINTS = (
 """Every reading of :data:`_REFERRED_BY` or :data:`_CN_REFERRED_AFTER` holds one of these."""
 
 
-_CN_REFERRED_AFTER = re.compile(
+_CN_REFERRED_AFTER = lazy_pattern(
     r"(?:[\u4e00-\u9fff]{0,4}?"  # the rest of a short form: "东方" written as "东方精密"
     r"(?:那边|那里|那儿|的[\u4e00-\u9fff]{1,3}|[\u4e00-\u9fff]{1,2}(?:总|经理|主任|工|姐|哥)"
     r"|[\u4e00-\u9fff]{2,3}(?=介绍|推荐|引荐)))?"
     r"(?:介绍|推荐|引荐|帮忙牵的线|牵的线|牵线)"
 )
-_JOINED_BEFORE = re.compile(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
+_JOINED_BEFORE = lazy_pattern(rf"(?:{_JOIN_WORDS})\s*$", re.IGNORECASE)
 
 
 def _gone_into(text: str, position: int, rx: _Compiled) -> bool:
@@ -3006,7 +3014,7 @@ def _a_name(text: str, span: Span, names: tuple[str, ...], rx: _Compiled) -> boo
     )
 
 
-_OWNED_THING = re.compile(r"\b(?:the|their|our|my|his|her|a|an)\s+$", re.IGNORECASE)
+_OWNED_THING = lazy_pattern(r"\b(?:the|their|our|my|his|her|a|an)\s+$", re.IGNORECASE)
 
 
 def _match_known(text: str, names: tuple[str, ...], rx: _Compiled) -> tuple[str, Span] | None:
@@ -3163,7 +3171,7 @@ _INDUSTRY_SHORT = {
     "工程机械": "工机",
 }
 """How reps shorten an industry at the end of a Chinese name: "新锐汽配" is 新锐汽车零部件."""
-_WORD_BEFORE = re.compile(r"([A-Z][a-z]+)[ \t]$")
+_WORD_BEFORE = lazy_pattern(r"([A-Z][a-z]+)[ \t]$")
 
 
 def _name_word_before(text: str, start: int, rx: _Compiled) -> str:
@@ -3212,8 +3220,8 @@ def _rest_of(name: str, variant: str) -> str:
     return lowered[lowered.find(variant) + len(variant) :].lstrip()
 
 
-_NAME_GOES_ON = re.compile(r"(?:[ \t]+[A-Z][\w&'’.]*)+")
-_PLAIN_WORD = re.compile(r"[ \t]+([A-Z][a-z]{2,})(?![\w&'’])")
+_NAME_GOES_ON = lazy_pattern(r"(?:[ \t]+[A-Z][\w&'’.]*)+")
+_PLAIN_WORD = lazy_pattern(r"[ \t]+([A-Z][a-z]{2,})(?![\w&'’])")
 
 
 def _short_forms(core: str) -> list[str]:
@@ -3350,7 +3358,7 @@ def _customer_by_verb(text: str, rx: _Compiled) -> tuple[Span | None, Span | Non
     return None, contact
 
 
-_DASH_AFTER_VERB = re.compile(r"[-–—:][ \t]+(?=[A-Z])")
+_DASH_AFTER_VERB = lazy_pattern(r"[-–—:][ \t]+(?=[A-Z])")
 
 
 def _past_blanks(text: str, position: int) -> int:
@@ -3372,8 +3380,8 @@ def _customer_by_referrer(text: str, rx: _Compiled) -> Span | None:
     return _name_after_heading(text, rx.referrer_heading, rx) or _cn_named_after_referrer(text, rx)
 
 
-_SENT_BY_THEM = re.compile(r"(?:转)?(?:介绍|推荐)(?:过来)?的")
-_CN_NAME_TO_STOP = re.compile(r"[\u3400-\u9fff]{2,14}(?=[，。、；,;\s])")
+_SENT_BY_THEM = lazy_pattern(r"(?:转)?(?:介绍|推荐)(?:过来)?的")
+_CN_NAME_TO_STOP = lazy_pattern(r"[\u3400-\u9fff]{2,14}(?=[，。、；,;\s])")
 
 
 def _cn_named_after_referrer(text: str, rx: _Compiled) -> Span | None:
@@ -3390,18 +3398,18 @@ def _cn_named_after_referrer(text: str, rx: _Compiled) -> Span | None:
     return name.span()
 
 
-_OUTCOME_HEADING = re.compile(
+_OUTCOME_HEADING = lazy_pattern(
     r"(?i:(?P<won>won|signed|closed[- ]?won)|(?P<lost>lost|closed[- ]?lost)|closed)"
     r"[ \t]*[!:：\-–—]*[ \t]+(?:the[ \t]+)?(?=[A-Z0-9])"
 )
 """An outcome a message opens with, before the name it is about: "Lost Harborview Hotels",
 "Won the Marina Bay Dental job"; a bare "closed" names the customer but not the stage."""
-_OUTCOME_OF = re.compile(
+_OUTCOME_OF = lazy_pattern(
     r"(?i:(?P<won>won)|(?P<lost>lost))[ \t]+(?:the[ \t]+)?(?:[A-Z0-9][\w&'’.\-]*[ \t]+){1,5}"
     r"(?i:job|deal|contract|account|project|tender|bid|order|business|pitch)\b"
 )
 """A message opening "Won the Marina Bay Dental job!!": the outcome of that customer's deal."""
-_OUTCOME_OF_THE = re.compile(
+_OUTCOME_OF_THE = lazy_pattern(
     r"(?=[wsl])\b(?:(?P<won>won|signed)|lost)[ \t]+the[ \t]+(?:[\w\-]+[ \t]+){1,4}"
     r"(?:deal|contract|order|bid|tender|project|account|job|framework|agreement|renewal)\b",
     re.IGNORECASE,
@@ -3419,14 +3427,14 @@ def _outcome_opening(text: str) -> tuple[int, str, int] | None:
     return found.start(), "won" if found["won"] else "lost", len(text)
 
 
-_OUTCOME_AFTER = re.compile(r"\b(?i:signed|won|lost)\b")
+_OUTCOME_AFTER = lazy_pattern(r"\b(?i:signed|won|lost)\b")
 """ "PAC RIM SIGNED 🎉": a name that opens the message before its outcome."""
-_SHOUTED_OR_NAMED = re.compile(r"[A-Z0-9&]+(?:[ \t]+[A-Z0-9&]+)*|[A-Z]\w*(?:[ \t]+[A-Z]\w*)+")
+_SHOUTED_OR_NAMED = lazy_pattern(r"[A-Z0-9&]+(?:[ \t]+[A-Z0-9&]+)*|[A-Z]\w*(?:[ \t]+[A-Z]\w*)+")
 """What may name a company before an outcome: written in capitals ("PAC RIM") or two or more
 capitalised words ("Marina Bay Dental"), not one ("Finally", "Tom")."""
 
 
-_OUTCOME_WORD = re.compile(
+_OUTCOME_WORD = lazy_pattern(
     r"(?i:(?P<won>won|signed)|lost)[ \t]*[!:：\-–—]*[ \t]+(?:(?i:the)[ \t]+)?"
 )
 
@@ -3453,7 +3461,7 @@ def _outcome_of_known(
     return outcome
 
 
-_CHEER = re.compile(r"[^\s.!?。！？][^.!?。！？\n]{0,22}?[!！]+[ \t]*")
+_CHEER = lazy_pattern(r"[^\s.!?。！？][^.!?。！？\n]{0,22}?[!！]+[ \t]*")
 """A short exclamation a message may open with before its news: "Big one!!", "好消息！！"."""
 
 
@@ -3480,10 +3488,10 @@ def _outcome_of_known_at(
     return found.start(), "won" if found["won"] else "lost", len(text)
 
 
-_AN_OUTCOME = re.compile(
+_AN_OUTCOME = lazy_pattern(
     "won|Won|WON|signed|Signed|SIGNED|lost|Lost|LOST|签|拿下|成交|赢|丢|黄了|输了|没戏|谈崩"
 )
-_OUTCOME_AFTER_NAME = re.compile(
+_OUTCOME_AFTER_NAME = lazy_pattern(
     r"[ \t:：,，\-–—]*(?P<word>(?P<won>(?i:won|signed)\b|签了|签约了|拿下了?|成交了|赢了|赢单了?)"
     r"|(?i:lost|closed[- ]lost)\b|丢了|丢单了?|黄了|输了|没戏了|谈崩了?)"
 )
@@ -3497,13 +3505,13 @@ def _customer_by_outcome(text: str, rx: _Compiled) -> Span | None:
     return _name_after_heading(text, _OUTCOME_HEADING, rx)
 
 
-_CALLED = re.compile(
+_CALLED = lazy_pattern(
     r"(?:一家|一个|家)新?(?:公司|企业|客户|厂)?名?叫做?[ \t]*"
     r"(?P<x>[\u3400-\u9fffA-Za-z0-9]{2,20}?)(?=的(?:公司|企业|工厂|厂)|[ \t,，。]|$)"
 )
 
 
-_AN_ENQUIRY = re.compile(r"询盘[：:，,][ \t]*(?=[\u3400-\u9fff])")
+_AN_ENQUIRY = lazy_pattern(r"询盘[：:，,][ \t]*(?=[\u3400-\u9fff])")
 """Before a new customer's name: "官网表单来了个询盘：常州恒泰新材料，徐经理"."""
 
 
@@ -3542,14 +3550,14 @@ def _name_after_heading(text: str, heading: re.Pattern[str], rx: _Compiled) -> S
     return customer
 
 
-_LEAD_PUNCT = re.compile(r"[\s,，:：\-–—]*")  # used with .match(text, pos)
-_OWNED = re.compile(
+_LEAD_PUNCT = lazy_pattern(r"[\s,，:：\-–—]*")  # used with .match(text, pos)
+_OWNED = lazy_pattern(
     r"(?P<x>[A-Za-z0-9\u4e00-\u9fff&]{2,16}?)的(?=人|[A-Z][a-z]+|IT|[\u4e00-\u9fff]{0,4}"
     r"(?:部门|部|科|处|经理|总|老板|负责人|采购|主任|老师))"
 )
 
 
-_MET_AT = re.compile(
+_MET_AT = lazy_pattern(
     r"(?<![现正实在])在(?P<x>[\u3400-\u9fff]{2,20}?)"
     r"(?:\d+楼|的?(?:办公室|会议室|工厂|厂里|车间|仓库|门店|现场|总部|那边))?(?:跟|和|与|同|见)"
 )
@@ -3594,14 +3602,14 @@ def _customer_owning(text: str, rx: _Compiled) -> Span | None:
     return None
 
 
-_GIVEN_TO = re.compile(r".*(?:发给|交给|送给|带给|转给|寄给)")
-_BEFORE_A_DAY = re.compile(r"(?:\x1f+|(?<=\x1f))[ \t]*(?:之前|以前|前|之内|以内)?")
+_GIVEN_TO = lazy_pattern(r".*(?:发给|交给|送给|带给|转给|寄给)")
+_BEFORE_A_DAY = lazy_pattern(r"(?:\x1f+|(?<=\x1f))[ \t]*(?:之前|以前|前|之内|以内)?")
 """A day said (blanked) and "by" it, before what is to be done: "周五前给…"."""
-_THEIR_PERSON_AFTER = re.compile(
+_THEIR_PERSON_AFTER = lazy_pattern(
     r"的(?=[\u4e00-\u9fff]{0,4}(?:经理|总|老板|负责人|采购|主任|主管|工程师|老师|[工总]))"
 )
-_OWNER_RUN = re.compile(r"[\u4e00-\u9fff]{4,14}$")
-_BEFORE_AN_OWNER = re.compile(r".*(?:就|有个|有家|里|跟|和|给|是|了|在|找|的|只有)")
+_OWNER_RUN = lazy_pattern(r"[\u4e00-\u9fff]{4,14}$")
+_BEFORE_AN_OWNER = lazy_pattern(r".*(?:就|有个|有家|里|跟|和|给|是|了|在|找|的|只有)")
 
 
 def _company_owning_anyone(text: str, rx: _Compiled) -> Span | None:
@@ -3620,7 +3628,7 @@ def _company_owning_anyone(text: str, rx: _Compiled) -> Span | None:
     return None
 
 
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]{4,16}")
+_CJK_RUN = lazy_pattern(r"[\u3400-\u9fff]{4,16}")
 
 
 def _company_of_a_place(text: str, rx: _Compiled) -> Span | None:
@@ -3646,7 +3654,7 @@ def _company_of_a_place(text: str, rx: _Compiled) -> Span | None:
     return None
 
 
-_A_DEED_AFTER_ITS_NAME = re.compile(r"[修装换送看做找问]")
+_A_DEED_AFTER_ITS_NAME = lazy_pattern(r"[修装换送看做找问]")
 _DEPARTMENT_MARKS = ("科", "部", "处")
 
 
@@ -3659,14 +3667,14 @@ _NOT_LEAD = frozenset(
 
 
 _CN_PRONOUNS = ("他们", "她们", "我们", "你们", "咱们", "他", "她")
-_A_PLACE_ENDS = re.compile(r"(?:区|园|市|县|镇)$")
-_WHAT_THEY_DO = re.compile(r"[做搞干卖][\u4e00-\u9fff]{1,6}的")
+_A_PLACE_ENDS = lazy_pattern(r"(?:区|园|市|县|镇)$")
+_WHAT_THEY_DO = lazy_pattern(r"[做搞干卖][\u4e00-\u9fff]{1,6}的")
 """A company described, not named: "一家做注塑的"."""
-_A_DEED = re.compile(r"[了过](?:一|个|几|[\u4e00-\u9fff]?圈)|打了|去了|跑了")
+_A_DEED = lazy_pattern(r"[了过](?:一|个|几|[\u4e00-\u9fff]?圈)|打了|去了|跑了")
 """A deed done, where a name would lead the message: "一早打了一圈陌生(电话)"."""
 
 
-_WHERE_MET = re.compile(r"(?:展会|会上|展上|饭局|活动|群里|朋友圈)|[加认识]$")
+_WHERE_MET = lazy_pattern(r"(?:展会|会上|展上|饭局|活动|群里|朋友圈)|[加认识]$")
 
 
 def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
@@ -3737,17 +3745,17 @@ def _customer_by_lead(text: str, rx: _Compiled) -> Span | None:
     return start, end
 
 
-_SPACED_DASH = re.compile(r"[ \t]+[-–—]+[ \t]+")
-_COMPANY_IN_BRACKETS = re.compile(
+_SPACED_DASH = lazy_pattern(r"[ \t]+[-–—]+[ \t]+")
+_COMPANY_IN_BRACKETS = lazy_pattern(
     r"[ \t]*[(（](?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[)）]"
 )
-_ROLE_IN_BRACKETS = re.compile(r"[ \t]*[(（][^)）]{1,60}[)）]")
-_A_TEAM_OF_THEIRS = re.compile(
+_ROLE_IN_BRACKETS = lazy_pattern(r"[ \t]*[(（][^)）]{1,60}[)）]")
+_A_TEAM_OF_THEIRS = lazy_pattern(
     r"(?i:procurement|purchasing|finance|ops|operations|it|hr|legal|engineering|sales"
     r"|marketing|logistics|facilities|admin|r&d|qa|quality)"
 )
 """A department written where a title would be: "(procurement, Sembawang Cold Storage)"."""
-_COMMA_TITLE_AT = re.compile(
+_COMMA_TITLE_AT = lazy_pattern(
     r"[ \t]*,[ \t]*(?P<title>[^,.;:()\n]{2,30})[ \t]+(?:at|of|@)[ \t]+"
     r"(?P<name>[A-Z][\w&'’.-]*(?:[ \t]+(?:[A-Z&][\w&'’.-]*|of|and))*)"
 )
@@ -3767,26 +3775,26 @@ def _their_title_at(text: str, end: int, rx: _Compiled) -> Span | None:
     return (start, joiner.start()) if joiner else (start, end)  # "…Clinics and their IT lead"
 
 
-_A_JOINER_AT_THE_END = re.compile(r"(?:[ \t]+(?:of|and))+[ \t]*$")
+_A_JOINER_AT_THE_END = lazy_pattern(r"(?:[ \t]+(?:of|and))+[ \t]*$")
 
 
-_HEAD_OF = re.compile(r"(?i:head|director|vp|manager|mgr|gm)\b")
-_TITLE_THEN_COMPANY = re.compile(
+_HEAD_OF = lazy_pattern(r"(?i:head|director|vp|manager|mgr|gm)\b")
+_TITLE_THEN_COMPANY = lazy_pattern(
     r"[ \t]*[(（](?P<title>[^,，)）]{1,30})[,，][ \t]*"
     r"(?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5})[ \t]*(?:[,，][^,，)）]{1,24})?[)）]"
 )
 """After a person, their title and company in brackets: "(COO, Harrow & Vale Logistics,
 London)"."""
-_PERSON_AT = re.compile(r"(?:[ \t]+(?P<surname>[A-Z][a-z]+))?[ \t]+(?:at|@)[ \t]+(?=[A-Z])")
-_AT_THEIR_COMPANY = re.compile(
+_PERSON_AT = lazy_pattern(r"(?:[ \t]+(?P<surname>[A-Z][a-z]+))?[ \t]+(?:at|@)[ \t]+(?=[A-Z])")
+_AT_THEIR_COMPANY = lazy_pattern(
     r"(?:[ \t]*[(（][^)）]{1,40}[)）])?[ \t]+(?:at|from|of|@)[ \t]+(?=[A-Z])"
 )
-_GOING_ALONG = re.compile(r"一起(?:过去|去了?|到)")
-_COUNT_FRAGMENT = re.compile(r"第?[一二两三四五六七八九十几数多0-9]+[次趟下遍回轮]?")
+_GOING_ALONG = lazy_pattern(r"一起(?:过去|去了?|到)")
+_COUNT_FRAGMENT = lazy_pattern(r"第?[一二两三四五六七八九十几数多0-9]+[次趟下遍回轮]?")
 """"回访一次", "去一趟", "看两遍": how often, where a name would stand — never a customer."""
 
 
-_THEIR_PLACE = re.compile(r"^(?:他们|她们|对方|客户)|厂里|那边|这边")
+_THEIR_PLACE = lazy_pattern(r"^(?:他们|她们|对方|客户)|厂里|那边|这边")
 
 
 def _generic(text: str, span: Span, rx: _Compiled) -> bool:
@@ -3862,26 +3870,26 @@ def _english_run(text: str, start: int, rx: _Compiled) -> tuple[Span | None, Spa
     return run, None
 
 
-_FULL_NAME = re.compile(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2}")
+_FULL_NAME = lazy_pattern(r"[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2}")
 """A person's given and family names, as written before "of" and their company."""
 
-_FULL_NAME_ANYWHERE = re.compile(rf"(?<![\w'’]){_FULL_NAME.pattern}\b")
+_FULL_NAME_ANYWHERE = lazy_pattern(rf"(?<![\w'’]){_FULL_NAME.pattern}\b")
 """:data:`_FULL_NAME` as whole words anywhere in a text."""
-_OF_A_BODY = re.compile(
+_OF_A_BODY = lazy_pattern(
     r"\b(?:Port|Authority|Bank|University|Ministry|Department|Institute|College|School"
     r"|Council|Board|Commission|Agency|Chamber|Society|Association|Republic|Museum|Hospital"
     r"|City|Government|Office|Embassy|Consulate|Bureau|Church|Academy|Federation|Union|Club"
     r"|Trust|House|Centre|Center|Court|State|Province|Friends|Sisters|Brothers)\b"
 )
 """What makes a name before "of" a body's, not a person's: "Port Authority of Singapore"."""
-_ALONG_TO_A_PLACE = re.compile(
+_ALONG_TO_A_PLACE = lazy_pattern(
     r"[ \t]*(?:\+|&|and|n)(?:[ \t]+[A-Za-z][a-z'’]*){1,3}?[ \t]+(?:at|from|@)[ \t]*(?=[A-Z0-9])"
 )
 """Who came along, then where they are from: "Sarah + procurement at", "Wang and his boss
 from"."""
 
 
-_TITLE_OF_A_PLACE = re.compile(
+_TITLE_OF_A_PLACE = lazy_pattern(
     r"[ \t]*[,(][ \t]*(?:(?:the|their|our)[ \t]+)?(?:[A-Za-z][\w'’\-]*[ \t]+){0,3}?"
     r"(?i:founder|co-founder|owner|officer|director|manager|mgr|head|lead|engineer|partner"
     r"|president|chairman|buyer|facilities|ops|operations|procurement|purchasing|finance"
@@ -3976,8 +3984,8 @@ def _split_cn(text: str, start: int, end: int, rx: _Compiled) -> tuple[Span | No
     return ((start, cut) if cut - start >= 2 else None), None
 
 
-_A_TRIP = re.compile(r"[一两几]?[趟个家]+|一下")
-_ONLY_A_FUNCTION = re.compile(
+_A_TRIP = lazy_pattern(r"[一两几]?[趟个家]+|一下")
+_ONLY_A_FUNCTION = lazy_pattern(
     r"(?:他们|对方|客户)?的?(?:采购|行政|财务|后勤|人事|营运|运营|品质|质量|生产|市场|销售|总务"
     r"|法务|技术|设备|信息|IT)(?:部门?|科|处)?的?"
 )
@@ -4010,8 +4018,8 @@ def _ends_as_company(text: str, start: int, end: int, rx: _Compiled) -> bool:
     return bool(rx.generic_end.search(text, start, end) or rx.legal_end.search(text, start, end))
 
 
-_DEPARTMENT_END = re.compile(rf"的?{_DEPARTMENT_WORD}$")
-_FUNCTION_END = re.compile(
+_DEPARTMENT_END = lazy_pattern(rf"的?{_DEPARTMENT_WORD}$")
+_FUNCTION_END = lazy_pattern(
     r"(?<=[\u3400-\u9fff]{2})的?(?:采购|行政|财务|后勤|人事|营运|运营|品质|质量|生产|市场"
     r"|销售|总务|法务)$"
 )
@@ -4038,7 +4046,7 @@ def _contact_of_the_first(
     return contact  # "华美广告和正和律所…。华美那边朱经理…": the first's again, later on
 
 
-_A_BREAK = re.compile(r"[。.!！?？;；\n]|(?<=[\u3400-\u9fff])[ \t]+(?=[\u3400-\u9fff])")
+_A_BREAK = lazy_pattern(r"[。.!！?？;；\n]|(?<=[\u3400-\u9fff])[ \t]+(?=[\u3400-\u9fff])")
 """A sentence's end, or a Chinese rep's blank for a comma: "天工智能和华信 天工那边马总"."""
 
 
@@ -4075,9 +4083,9 @@ def _first_person(text: str, start: int, end: int, rx: _Compiled) -> Span | None
     return min(found) if found else None
 
 
-_UNIT_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}$")
-_DEPARTMENT_MARK = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z])(?<![全内外总局干])(?:部门|部|科)的?")
-_THEIR_BOSS = re.compile(
+_UNIT_BEFORE = lazy_pattern(r"(?<![A-Za-z])[A-Z]{2,4}$")
+_DEPARTMENT_MARK = lazy_pattern(r"(?<=[\u4e00-\u9fffA-Za-z])(?<![全内外总局干])(?:部门|部|科)的?")
+_THEIR_BOSS = lazy_pattern(
     r"\b(?i:his|her)[ \t]+$|(?<![我们])[他她]的?$|[她他]?说$|(?:报给|交给|请示|等)$"
 )
 """Right before a title, the boss of someone already named or one spoken of: "take it to his
@@ -4129,7 +4137,7 @@ def _company_prefix(text: str, start: int, end: int, rx: _Compiled) -> Span | No
     return None
 
 
-_HEADING = re.compile(r"\s*([A-Z0-9][A-Za-z0-9&'’.\- ]{0,40}?)\s*(?::|：| [-–—] )")
+_HEADING = lazy_pattern(r"\s*([A-Z0-9][A-Za-z0-9&'’.\- ]{0,40}?)\s*(?::|：| [-–—] )")
 
 
 def _customer_by_heading(text: str, rx: _Compiled) -> Span | None:
@@ -4144,11 +4152,11 @@ def _customer_by_heading(text: str, rx: _Compiled) -> Span | None:
     return None if _generic(text, run, rx) else run  # "Inbound: Gemma Walsh at …": a heading
 
 
-_AT_PLACE = re.compile(r"(?<![A-Za-z])(?:at|from|@|with|w/?)\s+(?=[A-Z0-9])")
-_OF_COMPANY = re.compile(r"[ \t]+of[ \t]+(?=[A-Z0-9])")
+_AT_PLACE = lazy_pattern(r"(?<![A-Za-z])(?:at|from|@|with|w/?)\s+(?=[A-Z0-9])")
+_OF_COMPANY = lazy_pattern(r"[ \t]+of[ \t]+(?=[A-Z0-9])")
 
 
-_PERSON_GOES_ON = re.compile(
+_PERSON_GOES_ON = lazy_pattern(
     r"(?:刚刚?|才|今天|昨天|昨晚|前天|上午|下午|晚上|\x1f)*"  # a day said: blanked
     r"(?:来电话|来电|打电话|打来|打了|微信|回我|回复|说|发来|发了|给我|找我|约我)"
 )
@@ -4226,8 +4234,8 @@ def _run_before(text: str, position: int, rx: _Compiled) -> Span | None:
 # --- Contact ------------------------------------------------------------------------------
 
 
-_HONORIFIC_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Capt|Mdm)\.?\s*$")
-_NAME_AFTER_TITLE = re.compile(r"\s*(?:is\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})")
+_HONORIFIC_BEFORE = lazy_pattern(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Capt|Mdm)\.?\s*$")
+_NAME_AFTER_TITLE = lazy_pattern(r"\s*(?:is\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})")
 
 
 def _whole_person(text: str, span: Span, rx: _Compiled) -> Span:
@@ -4255,7 +4263,7 @@ def _whole_person(text: str, span: Span, rx: _Compiled) -> Span:
     return span
 
 
-_APPOSED = re.compile(rf"[ \t]*,[ \t]*({_NAME_WORDS})(?=[ \t]*[,(]|[ \t]+[-–—])")
+_APPOSED = lazy_pattern(rf"[ \t]*,[ \t]*({_NAME_WORDS})(?=[ \t]*[,(]|[ \t]+[-–—])")
 """A title's name said after a comma: "Blue Harbour Capital's COO, Michelle Tan, this
 morning"."""
 
@@ -4337,7 +4345,7 @@ def _contact(text: str, customer: Span | None, rx: _Compiled) -> Span | None:
     return chosen
 
 
-_LOWERCASE_NAME = re.compile(
+_LOWERCASE_NAME = lazy_pattern(
     r"(?:(?<![\w/])(?P<verb>w/?|with|met|(?:thru|through|spoke|talked|chatted|intro'?d)[ \t]+to"
     r"|call(?:ed)?(?: back)?|cb|ping|pinged|emailed|texted)[ \t]+|^)"
     r"(?P<name>(?:mr|mrs|ms|dr)\.?[ \t]+[a-z]{2,}|[a-z]{2,}(?:[ \t]+[a-z]{2,}){0,2}?)"
@@ -4391,7 +4399,7 @@ def _lowercase_names(text: str, rx: _Compiled) -> Iterator[Span]:
         yield match.span("name")
 
 
-_NAME_SAYS = re.compile(
+_NAME_SAYS = lazy_pattern(
     r"(?=[A-Z]|(?i:[dp]))"  # where a reading can start: no other place is tried
     rf"(?:(?<![\w'’])(?P<name>{_NAME_WORDS})[ \t]+(?:just[ \t]+)?"
     r"(?:says|said|told (?:me|us)|mentioned|confirmed|wants|wanted|needs|asked|asking|flagged"
@@ -4402,12 +4410,12 @@ _NAME_SAYS = re.compile(
 )
 """A name that says something, or got in touch, is someone the rep spoke to: "Kelvin Ong
 says …", "Helen Carter emailed first thing" (not "Cold called Tampines Cold Chain")."""
-_SAYING = re.compile(
+_SAYING = lazy_pattern(
     " says| said| told| mentioned| confirmed| reckons| thinks|emo|resent|itched| emailed"
     "| called| rang| phoned| replied| messaged| texted| whatsapped| want| needs| ask| flagged"
     "| is | sent| filled|s review|s taking|s asking|s keen"
 )
-_WITH_NAME = re.compile(
+_WITH_NAME = lazy_pattern(
     r"\b(?i:with|w/|w)[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){1,2})\b"
     r"(?![ \t]+(?i:from|of|in)[ \t]+(?i:our|my|the[ \t]+team)\b)"
 )
@@ -4429,14 +4437,14 @@ def _with_after(text: str, end: int, rx: _Compiled) -> Span | None:
     return match.span("name")
 
 
-_THEIR = re.compile(
+_THEIR = lazy_pattern(
     r"\b(?i:with|w/?|met|meet|to|called|emailed|rang|phoned|saw)[ \t]+(?i:their)[ \t]+$"
 )
 """Before a title, what makes it the person the rep dealt with wherever it is written ("met
 their ops director"); not one copied in or said in passing ("cc'd their IT head", "because
 their owner froze all capex")."""
-_TITLED_NAME = re.compile(rf"[ \t]+(?P<name>{_NAME_WORDS})\b")
-_NAME_THEN_COMPANY = re.compile(
+_TITLED_NAME = lazy_pattern(rf"[ \t]+(?P<name>{_NAME_WORDS})\b")
+_NAME_THEN_COMPANY = lazy_pattern(
     rf"(?<![A-Za-z])(?P<name>{_NAME_WORDS})(?:[ \t]+(?:from|at|of|@)|[ \t]*\()[ \t]*$"
 )
 
@@ -4461,12 +4469,12 @@ def _named_before_company(text: str, company: int, rx: _Compiled) -> Span | None
     return named
 
 
-_SPOKE_UP = re.compile(
+_SPOKE_UP = lazy_pattern(
     r"[^.,;:!?\n]{1,40}?\b(?:called|rang|phoned|emailed|messaged|texted|wrote|says|said|wants"
     r"|asked|confirmed|replied|whatsapped|pinged)\b"
 )
 """After a company, what makes the one word before it a person: "Ravi from Initech called"."""
-_NAME_WITH_ROLE = re.compile(
+_NAME_WITH_ROLE = lazy_pattern(
     rf"(?=[A-Z])(?<![A-Za-z])(?P<name>{_NAME_WORDS})"
     r"(?:[ \t]*\((?P<role>[^()]{2,30})\)"
     r"|,?[ \t]+(?i:their|the|its)[ \t]+(?P<role2>[^,;.()]{2,30})"
@@ -4475,7 +4483,7 @@ _NAME_WITH_ROLE = re.compile(
 )
 """A person with their role beside the name: "Sarah Hughes (facilities mgr)", "Andrew Foo,
 their COO", "Emily in finance says"."""
-_A_ROLE = re.compile(r"\b(?:head|lead|chief|officer|partner)\b", re.IGNORECASE)
+_A_ROLE = lazy_pattern(r"\b(?:head|lead|chief|officer|partner)\b", re.IGNORECASE)
 """A word that makes the words beside a name a role ("head of store ops"), besides the
 titles of the keyword files (manager, director, owner …), which are looked for first."""
 
@@ -4510,14 +4518,14 @@ def _nobody(name: str, rx: _Compiled) -> bool:
     )
 
 
-_AFTER_CUSTOMER = re.compile(
+_AFTER_CUSTOMER = lazy_pattern(
     rf"(?:['’]s|的)?[ \t]*(?:[,，;；:：.。\-–—][ \t]*)?(?P<name>{_NAME_WORDS})"
     r"(?=[ \t]+[a-z]|[ \t]*[,.;:!?，。；：！？+]|[ \t]*$|[\u3400-\u9fff])"
 )
 
 
-_LOWER_WORD_AFTER = re.compile(r"[ \t]+[a-z]|['’][a-z]")
-_PERSON_DOES = re.compile(
+_LOWER_WORD_AFTER = lazy_pattern(r"[ \t]+[a-z]|['’][a-z]")
+_PERSON_DOES = lazy_pattern(
     r"(?:['’](?:ll|s|d|re)\b|[ \t]+(?:[a-z]+(?:s|ed)|is|was|will|would|can|could|has|had"
     r"|said|told|rang|ran|took|gave|sent|met|wants?|got|came|went|did|saw|spoke|wrote|led"
     r"|brought|made|kept|left|felt|knew|thinks?|thought|seems?|just|also|still|now|and|from"
@@ -4525,7 +4533,7 @@ _PERSON_DOES = re.compile(
 )
 """After one capitalised word opening a clause, what a person does ("Wang wants …", "Helen
 called back"), which a thing ("Scanners all fine", "Vendor patch applied") does not."""
-_A_VERB = re.compile(
+_A_VERB = lazy_pattern(
     r"(?!(?:Ahmed|Mohammed|Mohamed|Muhammed|Muhammad|Saeed|Zayed|Javed|Rasheed|Waheed|Fareed"
     r"|Hameed|Majeed|Rashed|Sterling|Fleming|Manning|Channing|Irving|Ewing)$)"
     r"[A-Z][a-z]{2,}(?:ed|ing)"
@@ -4534,15 +4542,15 @@ _A_VERB = re.compile(
 name; the names of that shape a rep is likely to write are let through."""
 
 
-_OURS_BEFORE = re.compile(r"\b(?i:our|my)[ \t]+$")
-_A_PLACE_OF_THEIRS = re.compile(
+_OURS_BEFORE = lazy_pattern(r"\b(?i:our|my)[ \t]+$")
+_A_PLACE_OF_THEIRS = lazy_pattern(
     r"[ \t]+(?i:yard|office|offices|site|plant|factory|warehouse|depot|campus|hq|branch"
     r"|showroom|lab|clinic|store|outlet|facility|works)\b"
 )
 
 
 _CN_PLACE_ENDS = "馆厂店部司院室楼局区所组处科"  # "陈列馆", "采购部": a place or a unit, no one
-_CN_NAME_DOES = re.compile(r"刚|来电|打来|打电话|说|回复|回了|发来|发了|微信|找我|联系我")
+_CN_NAME_DOES = lazy_pattern(r"刚|来电|打来|打电话|说|回复|回了|发来|发了|微信|找我|联系我")
 """After a name right after the customer's: what one of their people did ("华信陈静刚来电话")."""
 
 

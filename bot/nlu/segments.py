@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bot.nlu.lazy import lazy_pattern
+
 FilterKind = Literal[
     "no_activity", "high_value", "no_order", "stuck", "city", "tag", "field", "tier"
 ]
@@ -151,23 +153,23 @@ _FILLER = (
     "请", "帮我", "给我", "看看", "看一下", "列出", "显示", "查一下", "查查", "找出", "找一下",
     "一下", "全部", "我的", "位于", "吧", "呢", "么", "吗",
 )  # fmt: skip
-_FILLER_RE = re.compile(
+_FILLER_RE = lazy_pattern(
     "|".join(
         rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w)
         for w in sorted(_FILLER, key=len, reverse=True)
     ),
     re.IGNORECASE,
 )
-_SAVE_AS = re.compile(
+_SAVE_AS = lazy_pattern(
     r"(?:[,，;；]\s*)?(?:(?:and\s+)?save\s+(?:it\s+)?as|另存为"
     r"|(?:保存|存)(?:一下|下来|起来)?\s*[,，]?\s*(?:叫做|叫|名叫|命名为|为|成))\s*[:：]?\s*(.+)$",
     re.I,
 )
 """Saving in the same message: "… save as Big makers", "…客户 存一下 叫 大制造"."""
-_PUNCT = re.compile(r"[\s,，、;；.。!！?？:：/]+")
+_PUNCT = lazy_pattern(r"[\s,，、;；.。!！?？:：/]+")
 _GROUP_WORDS = ("customers", "customer", "clients", "accounts", "companies")
 """The words that make a message a segment; a typo of one (“custmers”) still does."""
-_ASCII_WORD = re.compile(r"[A-Za-z]+")
+_ASCII_WORD = lazy_pattern(r"[A-Za-z]+")
 _OPS = {
     ">=": ">=", "<=": "<=", "≥": ">=", "≤": "<=", "＞": ">", "＜": "<", ">": ">", "<": "<",
     "=": "=", "＝": "=", "大于等于": ">=", "小于等于": "<=", "不少于": ">=", "不低于": ">=",
@@ -385,7 +387,7 @@ def parse_segment(text: str, vocabulary: Vocabulary) -> SegmentText:
     return SegmentText(tuple(dict.fromkeys(filters)), leftover, save_as)
 
 
-_ASKING = re.compile(
+_ASKING = lazy_pattern(
     r"^\s*(?:please\s+|pls\s+|can\s+you\s+|could\s+you\s+)?(?:show|list|find|which|what|"
     r"give\s+me|get|display|who)\b|^\s*(?:请|帮我|给我)?\s*(?:列出|显示|查一下|查查|找出|找一下|看看|哪些|有哪些)"
     r"|[?？]\s*$",
@@ -415,7 +417,7 @@ def looks_like_segment(text: str) -> bool:
     return _GROUP_WORD.search(fix_group_words(text).lower()) is not None
 
 
-_GROUP_WORD = re.compile(r"\b(customers|clients|accounts)\b")
+_GROUP_WORD = lazy_pattern(r"\b(customers|clients|accounts)\b")
 
 
 __all__ = [

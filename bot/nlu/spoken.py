@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from bot.nlu.amounts import CURRENCY_AFTER, CURRENCY_BEFORE
 from bot.nlu.dates import EN_MONTH
+from bot.nlu.lazy import lazy_pattern
 
 _UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -35,33 +36,33 @@ _ORDINALS = (
 )
 _NUMBER_WORDS = frozenset(f"{_UNITS} {_TENS} {_SCALES} {_ORDINALS}".split())
 _WORD = "(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
-_LETTERS = re.compile(r"[a-z]+")
+_LETTERS = lazy_pattern(r"[a-z]+")
 _FIRST = "(?!" + _SCALES.replace(" ", r"\b|") + r"\b)"
-_RUN = re.compile(
+_RUN = lazy_pattern(
     # "a hundred thousand"; never a scale alone ("three and a half million" stays words)
     rf"(?<![\w$.,])(?:a[ \t]+(?=(?:hundred|thousand|million)\b)|{_FIRST}){_WORD}"
     rf"(?:(?:[ \t]+|-)(?:(?:and|point)[ \t]+)?{_WORD})*(?![\w'])",
     re.IGNORECASE,
 )
-_BEFORE_VETO = re.compile(r"(?:\bpoint|\bhalf|\band|\d[.,]?)[ \t]*$", re.IGNORECASE)
-_AFTER_VETO = re.compile(r"[ \t]*(?:point\b|and[ \t]+a[ \t]+half\b|[.,]?\d)", re.IGNORECASE)
-_K_AFTER = re.compile(r"[ \t]*k(?![a-z0-9])", re.IGNORECASE)
-_BIG = re.compile(r"thousand|million|billion", re.IGNORECASE)
-_CLOCK_AFTER = re.compile(r"[ \t]*(?:(?P<half>[ap])\.?[ \t]?m\b\.?|o'?clock\b)", re.IGNORECASE)
+_BEFORE_VETO = lazy_pattern(r"(?:\bpoint|\bhalf|\band|\d[.,]?)[ \t]*$", re.IGNORECASE)
+_AFTER_VETO = lazy_pattern(r"[ \t]*(?:point\b|and[ \t]+a[ \t]+half\b|[.,]?\d)", re.IGNORECASE)
+_K_AFTER = lazy_pattern(r"[ \t]*k(?![a-z0-9])", re.IGNORECASE)
+_BIG = lazy_pattern(r"thousand|million|billion", re.IGNORECASE)
+_CLOCK_AFTER = lazy_pattern(r"[ \t]*(?:(?P<half>[ap])\.?[ \t]?m\b\.?|o'?clock\b)", re.IGNORECASE)
 _MONTH = rf"(?:{EN_MONTH})\.?"
 _WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
-_DAY_BEFORE = re.compile(
+_DAY_BEFORE = lazy_pattern(
     rf"(?:\b(?:on|by|until|till|before|{_WEEKDAY})[ \t]+the|\b{_MONTH}(?:[ \t]+the)?)[ \t]+$",
     re.I,
 )
-_OF_MONTH = re.compile(rf"[ \t]+of[ \t]+{_MONTH}", re.IGNORECASE)
-_DAY_AFTER = re.compile(
+_OF_MONTH = lazy_pattern(rf"[ \t]+of[ \t]+{_MONTH}", re.IGNORECASE)
+_DAY_AFTER = lazy_pattern(
     rf"[ \t]*(?:$|[,.;!?)]|(?:of|at|in|by|morning|afternoon|evening|night|{_MONTH})(?![a-z]))",
     re.IGNORECASE,
 )
-_WHOLE = re.compile(r"\d+")
-_CLOCK = re.compile(r"(\d{1,2})(?: (\d{2}))?")
-_ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
+_WHOLE = lazy_pattern(r"\d+")
+_CLOCK = lazy_pattern(r"(\d{1,2})(?: (\d{2}))?")
+_ORDINAL = lazy_pattern(r"(\d{1,2})(?:st|nd|rd|th)")
 
 
 def spoken_as_digits(text: str) -> str:
@@ -107,11 +108,11 @@ _AT_CLOCK_END = (
     r"the|then|to|and|so|for|with|their|our|my|his|her|sgt|sg|hkt|uk|local|mon|tue|wed|thu|fri"
     r"|sat|sun|in|at|if|or|latest|sharp|ish|i|we|re|about|regarding)(?![a-z])))"
 )
-_AT_BEFORE = re.compile(r"(?:\bat|@)[ \t]+$", re.IGNORECASE)
-_AT_CLOCK_AFTER = re.compile(_AT_CLOCK_END, re.IGNORECASE)
+_AT_BEFORE = lazy_pattern(r"(?:\bat|@)[ \t]+$", re.IGNORECASE)
+_AT_CLOCK_AFTER = lazy_pattern(_AT_CLOCK_END, re.IGNORECASE)
 """After a time said in words with "at" before it and no "pm" ("I'll call her at two
 tomorrow", "at two thirty."): what may follow a clock, not "at two sites"."""
-_PAST_THE_HOUR = re.compile(
+_PAST_THE_HOUR = lazy_pattern(
     r"\b(?:(?P<part>half|quarter)[ \t]+(?P<way>past|to)[ \t]+"
     rf"|(?P<bare>half)[ \t]+(?=(?:{'|'.join(_HOURS)}|1[0-2]|[1-9])\b{_AT_CLOCK_END}))"
     rf"(?P<hour>{'|'.join(_HOURS)}|1[0-2]|[1-9])\b(?![:.]\d)",
@@ -218,7 +219,7 @@ def _number(words: str) -> str | None:
     return said
 
 
-_DECIMAL = re.compile(r"\d+\.\d+")
+_DECIMAL = lazy_pattern(r"\d+\.\d+")
 _POWERS = frozenset({"1000", "1000000", "1000000000"})
 
 
