@@ -30,6 +30,10 @@ class LazyPattern:
         self._flags = flags
         self._compiled: re.Pattern[str] | None = None
 
+    @property
+    def is_compiled(self) -> bool:
+        return self._compiled is not None
+
     def compiled(self) -> re.Pattern[str]:
         """The compiled pattern; compiled now, if this is its first use."""
         if self._compiled is None:
