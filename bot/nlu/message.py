@@ -579,9 +579,16 @@ class _Compiled:
     @functools.cached_property
     def customer_around(self) -> list[tuple[str, re.Pattern[str]]]:
         """(what each frame starts with, the frame): a text without "给" has no "给…打电话",
-        which a substring test says faster than the expression's scan."""
+        which a substring test says faster than the expression's scan. For ASCII text a frame
+        with other characters is never compiled: no such text holds it."""
         return [
-            (pattern.partition("…")[0], _around(pattern)) for pattern in self._kw.customer_around
+            (
+                pattern.partition("…")[0],
+                _NEVER
+                if self.ascii_text and not pattern.replace("…", "").isascii()
+                else _around(pattern),
+            )
+            for pattern in self._kw.customer_around
         ]
 
     markers = _keyword_pattern("customer_markers")
@@ -611,6 +618,8 @@ class _Compiled:
     def referrer_glued(self) -> re.Pattern[str]:
         """See :func:`_cn_named_after_referrer`: the words for a customer with a Chinese
         name written right after them."""
+        if self.ascii_text:
+            return _NEVER  # each reading ends before a Chinese character
         return re.compile(self._trie("customer_referrers") + r"(?=[\u3400-\u9fff])", _FLAGS)
 
     @functools.cached_property
@@ -622,6 +631,8 @@ class _Compiled:
     def referrer_by_channel(self) -> re.Pattern[str]:
         """ "接到一个新客户电话 杭州悦禾科技", "加了个新客户微信 宁波德润塑业": the words for a
         customer and the way they were in touch, then the name after a break."""
+        if self.ascii_text:
+            return _NEVER  # each reading has a Chinese word for the way and a Chinese name
         return re.compile(
             self._trie("customer_referrers")
             + r"的?(?:电话|来电|微信|邮件)[ \t]*[:：,，]?[ \t]+(?=[\u3400-\u9fff])",
