@@ -3589,6 +3589,8 @@ def _customer_met_at(text: str, rx: _Compiled) -> Span | None:
 def _customer_owning(text: str, rx: _Compiled) -> Span | None:
     """A company owning a person or department at the start of the message: "蓝海物流的人",
     "ABC国际贸易的Kevin", "华信证券的IT部门"."""
+    if "的" not in text:
+        return None  # every reading holds it: a substring test, cheaper than the scans (issue 20)
     for start, _ in _clauses(text)[:1]:
         position = _LEAD_PUNCT.match(text, start).end()  # type: ignore[union-attr]
         while (
