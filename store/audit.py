@@ -163,7 +163,8 @@ def audited_keys(model: type[Any]) -> tuple[str, ...]:
 
 @functools.cache
 def _audited_keys(mapper: Mapper[Any]) -> tuple[str, ...]:
-    """Found once per model: every record created or changed asks."""
+    """Found once per model: every record created or changed asks. Keyed by the mapper,
+    not the model: the typing of ``functools.cache`` takes a model class for unhashable."""
     return tuple(a.key for a in mapper.column_attrs if a.key not in SKIPPED_FIELDS)
 
 

@@ -240,7 +240,9 @@ def _attrs(model: type[Any]) -> tuple[ColumnProperty[Any], ...]:
 
 @functools.cache
 def _new_row_columns(mapper: Mapper[Any]) -> tuple[ColumnProperty[Any], ...]:
-    """The columns a new row is given (not its id), found once per model."""
+    """The columns a new row is given (not its id), found once per model. Keyed by the
+    mapper, not the model: the typing of ``functools.cache`` takes a model class for
+    unhashable."""
     return tuple(a for a in mapper.column_attrs if a.key != "id")
 
 
