@@ -9,7 +9,7 @@ import socket
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
 from bot.adapters.telegram.aiohttp_request import AiohttpRequest
@@ -83,3 +83,49 @@ async def test_a_form_and_an_upload_reach_the_api_as_telegram_reads_them():
     finally:
         await server.close()
     assert seen == {"chat_id": "42", "caption": "图 · chart", "photo": b"\x89PNG fake bytes"}
+
+
+async def test_a_message_with_buttons_reaches_the_api_as_json_telegram_reads():
+    """Without an upload the body is JSON (the Bot API takes it for every such method):
+    the keyboard an object in it, not a string to decode again."""
+    seen: list[tuple[str, dict[str, object]]] = []
+
+    async def send_message(request: web.Request) -> web.Response:
+        seen.append((request.content_type, await request.json()))
+        message = {"message_id": 8, "date": 0, "chat": {"id": 42, "type": "private"}}
+        return web.json_response({"ok": True, "result": message})
+
+    async def get_me(request: web.Request) -> web.Response:
+        me = {"id": 123456, "is_bot": True, "first_name": "crmbot", "username": "crm_bot"}
+        return web.json_response({"ok": True, "result": me})
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/getMe", get_me)
+    app.router.add_post("/bot{token}/sendMessage", send_message)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        root = str(server.make_url("")).rstrip("/")
+        async with Bot(TOKEN, base_url=f"{root}/bot", request=AiohttpRequest()) as bot:
+            keyboard = InlineKeyboardMarkup(
+                [[InlineKeyboardButton("撤销 Undo", callback_data="u:9")]]
+            )
+            sent = await bot.send_message(
+                42, "<b>已记录</b> · logged", parse_mode="HTML", reply_markup=keyboard
+            )
+        assert sent.message_id == 8
+    finally:
+        await server.close()
+    assert seen == [
+        (
+            "application/json",
+            {
+                "chat_id": 42,
+                "text": "<b>已记录</b> · logged",
+                "parse_mode": "HTML",
+                "reply_markup": {
+                    "inline_keyboard": [[{"text": "撤销 Undo", "callback_data": "u:9"}]]
+                },
+            },
+        )
+    ]

@@ -2,9 +2,9 @@
 
 An aiohttp app on 127.0.0.1 answering like ``https://api.telegram.org``: methods at
 ``/bot{token}/{method}``, files at ``/file/bot{token}/{path}``. It records every call with
-its decoded parameters (python-telegram-bot sends form fields, every value a string; JSON
-objects such as ``reply_markup`` are decoded here), keeps the messages it "sent" so edits
-and button clicks behave as on Telegram, and checks what Telegram checks: 4096 / 1024
+its decoded parameters (every value a string, as in a form, except JSON objects such as
+``reply_markup``, decoded here, from a JSON body or a form), keeps the messages it "sent"
+so edits and button clicks behave as on Telegram, and checks what Telegram checks: 4096 / 1024
 character limits (UTF-16), 64-byte ``callback_data``, well-formed HTML in ``parse_mode=HTML``.
 
 ``fail(...)`` makes the next N matching calls answer like Telegram does when it refuses:
@@ -618,8 +618,15 @@ async def _decode(request: web.Request) -> tuple[dict[str, Any], dict[str, Uploa
     params: dict[str, Any] = {}
     files: dict[str, Upload] = {}
     if request.content_type == "application/json":
-        body = await request.json()
-        return dict(body), files
+        # The same parameters as a form's, as the Bot API reads them: a scalar as its text,
+        # an object as itself (a JSON field may also come as a JSON-encoded string).
+        body: dict[str, Any] = await request.json()
+        for key, value in body.items():
+            if key in JSON_FIELDS:
+                params[key] = json.loads(value) if isinstance(value, str) else value
+            else:
+                params[key] = value if isinstance(value, str) else json.dumps(value)
+        return params, files
     if request.method == "GET":
         form: Any = request.query
     else:
