@@ -138,17 +138,31 @@ class Database:
     @asynccontextmanager
     async def single_statement(self) -> AsyncIterator[AsyncConnection]:
         """A unit of work that is one statement, atomic by itself: PostgreSQL runs it
-        without ``BEGIN`` and ``COMMIT``, two round trips fewer (the outbox sender's claim
-        and its record of what was sent, once for every reply sent on its own). SQLite
-        takes it through the write gate, in a transaction, as any other unit. No session:
-        nothing here is audited, so write only tables the audit trail leaves out."""
+        without ``BEGIN`` and ``COMMIT``, two round trips fewer. SQLite takes it through the
+        write gate, in a transaction, as any other unit. No session: nothing here is
+        audited, so write only tables the audit trail leaves out. (The outbox sender's
+        claims and records, one for every reply sent on its own, keep one connection for a
+        run of them instead: ``store.lane``.)"""
         if self._writer is not None:
             async with self._writer.held(), self.engine.begin() as connection:
                 yield connection
             return
-        async with self.engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection = await self.autocommit_connection()
+        try:
             yield connection
+        finally:
+            await connection.close()
+
+    async def autocommit_connection(self) -> AsyncConnection:
+        """A PostgreSQL connection out of the pool, each statement on it committed by
+        itself; the caller closes it (which gives it back). See ``store.lane``."""
+        connection = await self.engine.connect()
+        try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        except BaseException:
+            await connection.close()
+            raise
+        return connection
 
     def session(self) -> AsyncSession:
         """A bare session for callers that manage their own transactions (tests, tools)."""

@@ -65,6 +65,7 @@ from bot.delivery.wakeups import Wakeups
 from bot.replies import from_json
 from store import leases
 from store.db import Database
+from store.lane import StatementLane
 from store.models import OutboxMessage
 from store.outbox import WAITING, ChatKey
 from store.prepared import run
@@ -161,6 +162,8 @@ class OutboxSender:
         """While a claim is under way: rows were committed meanwhile for chats not named."""
         self._reclaimed: set[int] = set()
         self._idling = False
+        self._lane = StatementLane(db)
+        """The claims' and records' connection while chats are served (``store.lane``)."""
 
     @property
     def quiet(self) -> bool:
@@ -278,6 +281,8 @@ class OutboxSender:
 
     async def _idle(self, stop: asyncio.Event) -> None:
         """Until a commit wakes us, a chat finishes, a stop, or the idle poll."""
+        if not self._busy:
+            await self._lane.release()
         waiter = asyncio.ensure_future(self._wake.wait())
         stopper = asyncio.ensure_future(stop.wait())
         self._idling = True
@@ -298,9 +303,12 @@ class OutboxSender:
         this way; ``run`` serves chats continuously instead."""
         if not await self.holds_lease():
             return 0
-        rows = await self._claim()
-        by_chat = _by_chat(rows)
-        await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
+        try:
+            rows = await self._claim()
+            by_chat = _by_chat(rows)
+            await asyncio.gather(*(self._deliver_chat(rows) for rows in by_chat.values()))
+        finally:
+            await self._lane.release()
         return len(rows)
 
     async def holds_lease(self) -> bool:
@@ -323,6 +331,7 @@ class OutboxSender:
 
     async def release(self) -> None:
         """Hand the lease over at once on a clean stop (and let a notice on its way go)."""
+        await self._lane.release()
         if self._notifying is not None:
             await asyncio.gather(self._notifying, return_exceptions=True)
         await self.wakeups.stop()
@@ -352,7 +361,7 @@ class OutboxSender:
         if self.db.is_sqlite:
             rows, was = await self._claim_in_two(shape, params)
         else:
-            async with self.db.single_statement() as connection:
+            async with self._lane.statement() as connection:
                 returned = (await connection.execute(_claim_locked(*shape), params)).all()
             claimed = sorted(returned, key=lambda back: int(back.id))  # RETURNING: no order
             was = [back.was for back in claimed]
@@ -530,7 +539,7 @@ class OutboxSender:
         on_failed = self.on_failed if failed else None
         if len(writes) == 1 and on_failed is None:
             # The usual case, replies sent: one UPDATE (executed for each row, atomically).
-            async with self.db.single_statement() as connection:
+            async with self._lane.statement() as connection:
                 await run(connection, *writes[0])
             return
         async with self.db.transaction(platform="outbox") as session:
