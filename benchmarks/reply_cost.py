@@ -91,6 +91,7 @@ async def measure(url: str, replies: int, paced: int, rounds: int) -> dict[str, 
         adapter = server.adapters["telegram"]
         paced_limits = adapter.limits
         try:
+            await adapter.start()  # as the server starts it: its HTTP pool, closed by close()
             adapter.limits = UNLIMITED
             await delivered_cpu_ms(server, 200)  # statements prepared, connections open
             figures: dict[str, list[float]] = {"back to back": [], "paced": []}

@@ -331,6 +331,8 @@ class OutboxSender:
 
     async def release(self) -> None:
         """Hand the lease over at once on a clean stop (and let a notice on its way go)."""
+        if self._recorder is not None:  # its next batch would take the lane's connection again
+            await asyncio.gather(self._recorder, return_exceptions=True)
         await self._lane.release()
         if self._notifying is not None:
             await asyncio.gather(self._notifying, return_exceptions=True)
