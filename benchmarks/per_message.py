@@ -135,6 +135,15 @@ async def reset_postgres(url: str) -> None:
     await engine.dispose()
 
 
+async def fresh_database(postgres: str | None, folder: Path, name: str) -> str:
+    """A run's database URL: ``postgres`` with its schema emptied, or else a new SQLite
+    file ``name`` in ``folder``."""
+    if postgres:
+        await reset_postgres(postgres)
+        return postgres
+    return f"sqlite+aiosqlite:///{folder / name}"
+
+
 async def postgres_durability(url: str) -> str:
     engine = create_async_engine(url)
     async with engine.connect() as connection:

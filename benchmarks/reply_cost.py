@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.per_message import reset_postgres
+from benchmarks.per_message import fresh_database
 from benchmarks.remote_telegram import RemoteTelegram
 from benchmarks.webhook import REPS, SECRET, prepare
 from bot.adapters.base import RateLimits
@@ -116,11 +116,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        if args.postgres:
-            await reset_postgres(args.postgres)
-            url = args.postgres
-        else:
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'replies.db'}"
+        url = await fresh_database(args.postgres, Path(tmp), "replies.db")
         figures = await measure(url, args.replies, args.paced, args.rounds)
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
     for way, values in figures.items():

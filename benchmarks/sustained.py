@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.per_message import fresh_database
 from benchmarks.webhook import REPS, SECRET, bodies_for, prepare
 from bot.config import Settings
 from bot.server import build_server
@@ -159,14 +160,6 @@ async def _postgres_settings(url: str) -> str:
     return f"fsync={fsync}, synchronous_commit={synchronous}"
 
 
-async def _fresh_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, action="append")
@@ -178,11 +171,7 @@ async def main() -> None:
     rows = []
     for rate in rates:
         with tempfile.TemporaryDirectory() as tmp:
-            if args.postgres:
-                await _fresh_postgres(args.postgres)
-                url = args.postgres
-            else:
-                url = f"sqlite+aiosqlite:///{Path(tmp) / 'sustained.db'}"
+            url = await fresh_database(args.postgres, Path(tmp), "sustained.db")
             await prepare(url)
             rows.append(await run_rate(rate, args.seconds, url, args.drain_limit))
     result: dict[str, Any] = {

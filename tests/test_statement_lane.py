@@ -17,6 +17,7 @@ from store import lane as lanes
 from store.db import Database
 from store.lane import StatementLane
 from tests.clocks import FROZEN_AT
+from tests.test_db_liveness import terminate
 
 
 class Ticks:
@@ -111,12 +112,7 @@ async def test_a_dead_connection_is_given_back_and_the_next_statement_gets_a_liv
 ):
     lane = StatementLane(pg, monotonic=Ticks())
     first = await backend_pid(lane)
-    other = Database(database_url, FrozenClock(FROZEN_AT))
-    try:
-        async with other.transaction() as session:
-            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
-    finally:
-        await other.dispose()
+    await terminate(database_url, first)
     with pytest.raises(DBAPIError):
         await backend_pid(lane)
     assert not lane.holding

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import web
@@ -15,6 +17,28 @@ from telegram.error import NetworkError, TimedOut
 from bot.adapters.telegram.aiohttp_request import AiohttpRequest
 
 TOKEN = "123456:ABC-secret-token-of-the-test-bot"
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+async def get_me(request: web.Request) -> web.Response:
+    me = {"id": 123456, "is_bot": True, "first_name": "crmbot", "username": "crm_bot"}
+    return web.json_response({"ok": True, "result": me})
+
+
+@asynccontextmanager
+async def bot_api(method: str, answer: Handler) -> AsyncIterator[Bot]:
+    """A Bot on our backend, talking to a Bot API that answers ``getMe`` and ``method``."""
+    app = web.Application()
+    app.router.add_post("/bot{token}/getMe", get_me)
+    app.router.add_post(f"/bot{{token}}/{method}", answer)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        root = str(server.make_url("")).rstrip("/")
+        async with Bot(TOKEN, base_url=f"{root}/bot", request=AiohttpRequest()) as bot:
+            yield bot
+    finally:
+        await server.close()
 
 
 def closed_port() -> int:
@@ -64,24 +88,9 @@ async def test_a_form_and_an_upload_reach_the_api_as_telegram_reads_them():
         message = {"message_id": 7, "date": 0, "chat": {"id": 42, "type": "private"}}
         return web.json_response({"ok": True, "result": message})
 
-    async def get_me(request: web.Request) -> web.Response:
-        me = {"id": 123456, "is_bot": True, "first_name": "crmbot", "username": "crm_bot"}
-        return web.json_response({"ok": True, "result": me})
-
-    app = web.Application()
-    app.router.add_post("/bot{token}/getMe", get_me)
-    app.router.add_post("/bot{token}/sendPhoto", send_photo)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    try:
-        root = str(server.make_url("")).rstrip("/")
-        async with Bot(TOKEN, base_url=f"{root}/bot", request=AiohttpRequest()) as bot:
-            sent = await bot.send_photo(
-                chat_id=42, photo=b"\x89PNG fake bytes", caption="图 · chart"
-            )
-        assert sent.message_id == 7
-    finally:
-        await server.close()
+    async with bot_api("sendPhoto", send_photo) as bot:
+        sent = await bot.send_photo(chat_id=42, photo=b"\x89PNG fake bytes", caption="图 · chart")
+    assert sent.message_id == 7
     assert seen == {"chat_id": "42", "caption": "图 · chart", "photo": b"\x89PNG fake bytes"}
 
 
@@ -95,27 +104,12 @@ async def test_a_message_with_buttons_reaches_the_api_as_json_telegram_reads():
         message = {"message_id": 8, "date": 0, "chat": {"id": 42, "type": "private"}}
         return web.json_response({"ok": True, "result": message})
 
-    async def get_me(request: web.Request) -> web.Response:
-        me = {"id": 123456, "is_bot": True, "first_name": "crmbot", "username": "crm_bot"}
-        return web.json_response({"ok": True, "result": me})
-
-    app = web.Application()
-    app.router.add_post("/bot{token}/getMe", get_me)
-    app.router.add_post("/bot{token}/sendMessage", send_message)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    try:
-        root = str(server.make_url("")).rstrip("/")
-        async with Bot(TOKEN, base_url=f"{root}/bot", request=AiohttpRequest()) as bot:
-            keyboard = InlineKeyboardMarkup(
-                [[InlineKeyboardButton("撤销 Undo", callback_data="u:9")]]
-            )
-            sent = await bot.send_message(
-                42, "<b>已记录</b> · logged", parse_mode="HTML", reply_markup=keyboard
-            )
-        assert sent.message_id == 8
-    finally:
-        await server.close()
+    async with bot_api("sendMessage", send_message) as bot:
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("撤销 Undo", callback_data="u:9")]])
+        sent = await bot.send_message(
+            42, "<b>已记录</b> · logged", parse_mode="HTML", reply_markup=keyboard
+        )
+    assert sent.message_id == 8
     assert seen == [
         (
             "application/json",
