@@ -4,8 +4,9 @@ Why: while replies go out, the outbox sender writes a statement for each one (wh
 sent) and one for each claim, each a unit of its own (:meth:`Database.single_statement`).
 Checking a connection out of the pool, switching it to autocommit, and giving it back
 cost our process more than the statement itself: about 150 of 250 µs of CPU for a reply's
-record (``benchmarks/per_message.py``, BENCHMARKS.md round 43). A lane checks one
-connection out for a run of such statements and pays that once.
+record (timed alone, 2,000 records each way; end to end ``benchmarks/reply_cost.py``,
+BENCHMARKS.md per-message round 43). A lane checks one connection out for a run of such
+statements and pays that once.
 
 It gives the connection back:
 

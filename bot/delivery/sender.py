@@ -306,7 +306,7 @@ class OutboxSender:
         try:
             rows = await self._claim()
             by_chat = _by_chat(rows)
-            await asyncio.gather(*(self._deliver_chat(rows) for rows in by_chat.values()))
+            await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
         finally:
             await self._lane.release()
         return len(rows)

@@ -72,14 +72,16 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         await self.initialize()
         assert self._session is not None
-        files = request_data is not None and request_data.contains_files
+        files = False
         body: Any = None
-        if request_data is not None and files:
-            body = _form(request_data.json_parameters, request_data.multipart_data)
-        elif request_data is not None and (parameters := request_data.parameters):
-            # JSON: an object such as ``reply_markup`` goes as itself, and a sendMessage
-            # costs about a fifth less of our CPU than urlencoding it (``quote_plus``) did.
-            body = aiohttp.JsonPayload(parameters)
+        if request_data is not None:
+            files = request_data.contains_files
+            if files:
+                body = _form(request_data.json_parameters, request_data.multipart_data)
+            elif parameters := request_data.parameters:
+                # JSON: an object such as ``reply_markup`` goes as itself, and a sendMessage
+                # costs about a fifth less of our CPU than urlencoding it (``quote_plus``) did.
+                body = aiohttp.JsonPayload(parameters)
         read = _seconds(read_timeout, READ_TIMEOUT)
         write = _seconds(write_timeout, MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT)
         connect = _seconds(connect_timeout, CONNECT_TIMEOUT)
