@@ -9,9 +9,9 @@ that the heavy ones stay out of ``--help``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -37,9 +37,12 @@ from bot.safe_text import strip_controls
 from store.roles import Role
 
 if TYPE_CHECKING:
+    import asyncio
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.app import App
+    from bot.plain_settings import ParseSettings
     from store.models import CustomField, User
 
 P = ParamSpec("P")
@@ -58,6 +61,8 @@ def run_async(fn: Callable[P, Awaitable[T]]) -> Callable[P, T]:
 
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        import asyncio
+
         from bot.config import ConfigError
         from store.users import UserError
 
@@ -198,6 +203,8 @@ def _log_to_stderr() -> None:
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
     """SIGINT and SIGTERM set ``stop``, so a worker winds down cleanly instead of dying."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
@@ -234,6 +241,8 @@ async def serve(host: str, port: int, no_send: bool) -> None:
 async def send() -> None:
     """Deliver the outbox and run the reminders, taking no webhooks (PostgreSQL; beside
     `crmbot serve --no-send` workers)."""
+    import asyncio
+
     from bot.config import load_settings
     from bot.server import send_only
 
@@ -1007,10 +1016,13 @@ def parse(
     as_user: str | None,
 ) -> None:
     """Show what crmbot understands from TEXT, through the same parser the chat uses."""
-    from bot.config import load_settings
     from bot.nlu.message import parse_log
+    from bot.plain_settings import ConfigError
 
-    settings = load_settings()
+    try:
+        settings = parse_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         tz = ZoneInfo(zone or settings.default_tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -1030,7 +1042,24 @@ def parse(
         parsed = parse_log(text, now, default_time=settings.follow_up_time)
         echo(json.dumps(parsed.to_json(), ensure_ascii=False))
         return
+    import asyncio
+
     echo(json.dumps(asyncio.run(_understand_as(as_user, text, now)), ensure_ascii=False))
+
+
+def parse_settings() -> ParseSettings:
+    """The parser's two settings, read plainly where that is safe (no pydantic: 0.1 s of
+    ``crmbot parse``), else from the full settings, whose ``ConfigError`` names a wrong
+    value."""
+    from bot.plain_settings import ParseSettings, plain_parse_settings
+
+    plain = plain_parse_settings(os.environ)
+    if plain is not None:
+        return plain
+    from bot.config import load_settings
+
+    settings = load_settings()
+    return ParseSettings(settings.default_tz, settings.follow_up_time)
 
 
 async def _understand_as(name: str, text: str, now: datetime) -> dict[str, object]:
@@ -1078,6 +1107,8 @@ async def _understand_as(name: str, text: str, now: datetime) -> dict[str, objec
 @run_async
 async def chart(kind: str, as_user: str, period: str, lang: str | None, out: Path) -> None:
     """Render the KIND chart USER would get in chat, write it to --out, print the summary."""
+    import asyncio
+
     from handlers.reports.routes import chart_for
     from store.reports import PeriodError
 

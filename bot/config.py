@@ -7,12 +7,12 @@ error naming the setting, e.g. ``CRMBOT_DEFAULT_TZ: unknown time zone 'Mars/Base
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Callable, Mapping
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -23,6 +23,14 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.plain_settings import (
+    CONFIG_FILE_VARIABLE,
+    DEFAULT_FOLLOW_UP_TIME,
+    DEFAULT_TZ,
+    ENV_PREFIX,
+    known_zone,
+)
+from bot.plain_settings import ConfigError as ConfigError  # where every command reads it
 from store.contract_policy import (
     DEFAULT_LEVELS,
     DEFAULT_NUMBER_PATTERN,
@@ -52,7 +60,6 @@ from store.tier_rules import DEFAULT_TIER_RULES, TierRule, read_tier_rules
 from store.working_hours import WorkingHours, read_working_hours
 
 SUPPORTED_LANGUAGES = ("en", "zh")
-ENV_PREFIX = "CRMBOT_"
 
 
 def default_data_dir() -> Path:
@@ -84,10 +91,6 @@ def table_over(
     return {**defaults, **{key(str(k)): v for k, v in value.items()}}
 
 
-class ConfigError(Exception):
-    """A setting is missing or wrong; the message names it."""
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
@@ -98,11 +101,11 @@ class Settings(BaseSettings):
     10 more, closed again when returned; opening one costs a few ms and a cold statement
     cache, which is why a pool smaller than the burst is slow."""
     default_lang: str = "en"
-    default_tz: str = "Asia/Shanghai"
+    default_tz: str = DEFAULT_TZ
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
     conversation_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
     default_currency: str = "CNY"
-    follow_up_time: time = time(9, 0)
+    follow_up_time: time = DEFAULT_FOLLOW_UP_TIME
     report_time: time = time(9, 0)
     """Local time subscribed reports arrive (``/subscribe``): daily ones every day, weekly
     ones on ``report_weekday``; a conversion alert found at night waits for it too."""
@@ -344,10 +347,8 @@ class Settings(BaseSettings):
     @field_validator("default_tz")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        if not known_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
         return value
 
     @field_validator("database_url")
@@ -485,9 +486,9 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning validation errors into one readable ``ConfigError``."""
-    path = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
+    path = os.environ.get(CONFIG_FILE_VARIABLE)
     if path and not Path(path).is_file():
-        raise ConfigError(f"{ENV_PREFIX}CONFIG_FILE: no such file: {path}")
+        raise ConfigError(f"{CONFIG_FILE_VARIABLE}: no such file: {path}")
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -503,12 +504,16 @@ def config_sources(
     """Arguments, then the environment, then the TOML file ``CRMBOT_CONFIG_FILE`` names
     (its ``[table]`` when given): the order every crmbot settings class reads."""
     sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-    path = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
+    path = os.environ.get(CONFIG_FILE_VARIABLE)
     if path and Path(path).is_file():
         header = (table,) if table else None
-        sources.append(
-            TomlConfigSettingsSource(settings_cls, toml_file=Path(path), toml_table_header=header)
-        )
+        try:
+            toml = TomlConfigSettingsSource(
+                settings_cls, toml_file=Path(path), toml_table_header=header
+            )
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{CONFIG_FILE_VARIABLE}: {path} is not valid TOML: {exc}") from None
+        sources.append(toml)
     return tuple(sources)
 
 

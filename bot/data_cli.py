@@ -10,7 +10,6 @@ Like :mod:`bot.cli`, the commands import the app and the store in their bodies: 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from functools import partial
@@ -94,6 +93,8 @@ def import_command(
     Prints what would be created, the duplicates found and the rows with errors, then asks
     before writing. `crmbot import undo ID` removes what import ID created.
     """
+    import asyncio
+
     from handlers.imports.read import UnreadableFile
     from store.imports import ImportRunError
     from store.users import UserError
@@ -140,6 +141,8 @@ async def _import(
     keep_unknown: bool,
     strict: bool,
 ) -> None:
+    import asyncio
+
     from bot.app import open_app
     from bot.config import load_settings
     from handlers.imports.plan import Status
@@ -240,6 +243,8 @@ async def _undo(run_id: int, as_user: str | None) -> None:
 )
 def export_command(kind: str, fmt: str, as_user: str | None, out: Path | None) -> None:
     """Export KIND (companies, contacts, deals, activities) as CSV or Excel."""
+    import asyncio
+
     from store.users import UserError
 
     if fmt == "xlsx" and out is None and sys.stdout.isatty():
@@ -257,6 +262,8 @@ def export_command(kind: str, fmt: str, as_user: str | None, out: Path | None) -
 
 
 async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:
+    import asyncio
+
     from bot.app import open_app
     from bot.config import load_settings
     from bot.masking import masking_for
@@ -287,6 +294,8 @@ async def _export(kind: str, fmt: str, as_user: str | None) -> bytes:
 )
 def backup_command(out: Path | None) -> None:
     """Back up the whole database while the server runs (a zip with a manifest)."""
+    import asyncio
+
     from bot.clock import SystemClock
     from bot.config import load_settings
     from store.backup import BackupError, backup
@@ -314,6 +323,8 @@ def backup_command(out: Path | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def restore_command(file: Path) -> None:
     """Restore a backup into the configured database, which must be empty."""
+    import asyncio
+
     from bot.clock import SystemClock
     from bot.config import load_settings
     from store.backup import BackupError, restore
@@ -372,6 +383,7 @@ async def _person(records: Records, written: str) -> Any:
 )
 def privacy_export(contact: str, as_user: str | None, out: Path | None) -> None:
     """Everything held about CONTACT (an id, phone, e-mail or exact name), as JSON."""
+    import asyncio
     import json
 
     from bot.app import open_app
@@ -408,6 +420,8 @@ def privacy_export(contact: str, as_user: str | None, out: Path | None) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Erase without asking to confirm.")
 def privacy_erase(contact: str, as_user: str | None, yes: bool) -> None:
     """Erase CONTACT's personal data (name, phones, e-mail, card photos, mentions in logs)."""
+    import asyncio
+
     from bot.app import open_app
     from bot.config import load_settings
     from store.access import Records

@@ -8,8 +8,6 @@ audited walk (store/reseal.py): stopped half way, run it again.
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
 from bot.data_cli import echo
@@ -23,6 +21,8 @@ def keys() -> None:
 @keys.command("status")
 def keys_status() -> None:
     """How many stored values are plaintext, and how many under each key id."""
+    import asyncio
+
     from bot.app import open_app
     from bot.config import load_settings
     from store.reseal import usage
@@ -42,6 +42,8 @@ def keys_status() -> None:
 
 
 def _reseal(action: str, batch: int) -> None:
+    import asyncio
+
     from bot.app import open_app
     from bot.config import load_settings
     from store.reseal import reseal
