@@ -1,11 +1,12 @@
-"""The collector after a server's start: start-up objects frozen, garbage still collected."""
+"""The collector after a start (a server's, the console's): start-up objects frozen, garbage
+still collected, the collector as it was when the command ends."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
-from bot.heap import YOUNG_GENERATION, settle_after_start
+from bot.heap import YOUNG_GENERATION, CollectionAfterStart, settle_after_start
 
 
 class _Node:
@@ -49,3 +50,32 @@ def test_garbage_made_after_the_start_is_still_collected() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         undo()
+
+
+def test_the_console_starts_without_collecting_then_collects_as_before() -> None:
+    assert gc.isenabled()
+    with CollectionAfterStart() as start:
+        assert not gc.isenabled(), "a collection may run while the console starts"
+        dropped_later = _cycle()
+        start.started()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+        frozen = gc.get_freeze_count()
+        dropped_after = _cycle()
+        gc.collect()
+        assert dropped_after() is None, "garbage made after the start is not collected"
+        assert gc.get_freeze_count() == frozen
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert dropped_later() is None, "what the start froze is never collected"
+
+
+def test_a_console_that_fails_to_start_leaves_the_collector_as_it_was() -> None:
+    try:
+        with CollectionAfterStart():
+            raise RuntimeError("no database")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.cardscan import domains
-from bot.cardscan.fields import DEFAULT_REGION
+from bot.cardscan.fields import DEFAULT_REGION, postnominals
 from bot.cardscan.garbled import MAX_LINES, UNSURE_BELOW, garbled_number_line, numbers_in
 from bot.cardscan.limits import MAX_BYTES, MAX_PIXELS, OCR_MAX_SIDE, ImageRejected
 from bot.cardscan.model import FIELD_ORDER, CardFields, OcrLine, Source
@@ -228,8 +228,10 @@ class CardScanner:
 
 
 def preload_models() -> bool:
-    """Load the OCR models (in a worker process at start, before the first photo); False
-    when the ``ocr`` extra is not installed (the server has logged its hint)."""
+    """Load the OCR models and compile the post-nominals (in a worker process at start,
+    before the first photo); False when the ``ocr`` extra is not installed (the server has
+    logged its hint)."""
+    postnominals.compile_now()
     try:
         shared_engine().load()
     except MissingExtra:

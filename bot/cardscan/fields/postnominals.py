@@ -14,11 +14,18 @@ Recognised two ways, so that a family of letters is known without naming every m
 
 A bracket after the letters ("FRCS (Ed)", "MBBS (S'pore)"), even cut short by OCR ("MA
 (Ed"), belongs to them. Every pattern here is matched only at the end of a name line,
-after two name words or more (:mod:`.names` checks that)."""
+after two name words or more (:mod:`.names` checks that).
+
+The pattern is compiled at its first use, not on import: it takes about 50 ms, and the
+chat imports this module (through the card review) long before, if ever, it reads a card.
+A worker compiles it as it starts (:func:`compile_now`, from the OCR's preload)."""
 
 from __future__ import annotations
 
 import re
+import sys
+
+from bot.nlu.lazy import compile_all, lazy_pattern
 
 #: Degrees, bachelor's to doctor's, as printed after a name.
 DEGREES = (
@@ -90,4 +97,9 @@ POST_NOMINAL = (
 )
 
 #: A run of post-nominals at the end of a line, with or without commas between them.
-POST_NOMINALS_RE = re.compile(rf"(?:,?\s+{POST_NOMINAL}(?![A-Za-z]))+$")
+POST_NOMINALS_RE = lazy_pattern(rf"(?:,?\s+{POST_NOMINAL}(?![A-Za-z]))+$")
+
+
+def compile_now() -> None:
+    """Compile the pattern now, so that no card waits for it."""
+    compile_all(sys.modules[__name__])
