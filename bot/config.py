@@ -30,7 +30,7 @@ from bot.plain_settings import (
     ENV_PREFIX,
     known_zone,
 )
-from bot.plain_settings import ConfigError as ConfigError  # where every command reads it
+from bot.plain_settings import ConfigError as ConfigError  # re-exported: commands import it here
 from store.contract_policy import (
     DEFAULT_LEVELS,
     DEFAULT_NUMBER_PATTERN,
