@@ -93,10 +93,11 @@ class RateLimiter:
     The overall rate is kept in slots at least :data:`TICK` apart, each holding the
     messages the rate allows in it, not in one message every ``1 / per_second``: the
     messages of a slot wake the sender together, so at Telegram's pace it wakes 10 times
-    a second instead of 30 (a paced reply 2.3-2.4 -> 1.4-1.8 ms of CPU,
-    ``benchmarks/reply_cost.py``). A message may join the current slot after it opened;
-    so that no one-second window ever holds more than ``per_second`` messages, a message
-    is also sent no sooner than a second after the one ``per_second`` places before it.
+    a second instead of 30, and a paced reply costs 35-45 % less CPU
+    (``benchmarks/reply_cost.py``, BENCHMARKS.md "Round 44"). A message may join the
+    current slot after it opened; so that no one-second window ever holds more than
+    ``per_second`` messages, a message is also sent no sooner than a second after the one
+    ``per_second`` places before it.
     """
 
     def __init__(self, clock: Clock, sleep: Sleep) -> None:
