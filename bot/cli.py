@@ -104,51 +104,57 @@ async def chat(as_user: str | None, account: str | None, load_demo: bool | None)
     from bot.heap import CollectionAfterStart
 
     with CollectionAfterStart() as start:
-        from bot.adapters.console.adapter import PROMPT, run_console
-        from bot.adapters.memory.chat import LocalChat
-        from bot.config import default_data_dir
-
         app = await _app()
         start.started()
-        user: User | None = None
-        try:
-            if account is None:
-                user = await _console_user(app, as_user, load_demo)
-                if user is None:
-                    return
-                external_id = f"user:{user.name}"
-                echo(
-                    f"Talking as {user.display_name} ({user.role}). "
-                    "Type /help, or /quit to leave. Use --as NAME to be someone else.",
-                    err=True,
-                )
-            else:
-                external_id = f"account:{account}"
-                echo(
-                    f"Talking as the unlinked chat account {account!r}. Type /quit to leave.",
-                    err=True,
-                )
-            local = LocalChat(
-                app.engine,
-                app.clock,
-                platform="console",
-                external_id=external_id,
-                display_name=as_user or account or "",
-            )
-            interactive = sys.stdin.isatty()
-            images = default_data_dir() / "images"
-            if interactive and user is not None:
-                # Reminders fall due while you chat: print them as they come, like a push.
-                from bot.console_reminders import console_reminders
+        await _chat_in_console(app, as_user, account, load_demo)
 
-                async with console_reminders(
-                    app, user_id=user.id, chat_id=external_id, write=echo, image_dir=images
-                ):
-                    await run_console(local, images, prompt=PROMPT)
-            else:
-                await run_console(local, images, prompt=PROMPT if interactive else "")
-        finally:
-            await app.close()
+
+async def _chat_in_console(
+    app: App, as_user: str | None, account: str | None, load_demo: bool | None
+) -> None:
+    """The console's conversation on an open app, which it closes at the end."""
+    from bot.adapters.console.adapter import PROMPT, run_console
+    from bot.adapters.memory.chat import LocalChat
+    from bot.config import default_data_dir
+
+    user: User | None = None
+    try:
+        if account is None:
+            user = await _console_user(app, as_user, load_demo)
+            if user is None:
+                return
+            external_id = f"user:{user.name}"
+            echo(
+                f"Talking as {user.display_name} ({user.role}). "
+                "Type /help, or /quit to leave. Use --as NAME to be someone else.",
+                err=True,
+            )
+        else:
+            external_id = f"account:{account}"
+            echo(
+                f"Talking as the unlinked chat account {account!r}. Type /quit to leave.", err=True
+            )
+        local = LocalChat(
+            app.engine,
+            app.clock,
+            platform="console",
+            external_id=external_id,
+            display_name=as_user or account or "",
+        )
+        interactive = sys.stdin.isatty()
+        images = default_data_dir() / "images"
+        if interactive and user is not None:
+            # Reminders fall due while you chat: print them as they come, like a push.
+            from bot.console_reminders import console_reminders
+
+            async with console_reminders(
+                app, user_id=user.id, chat_id=external_id, write=echo, image_dir=images
+            ):
+                await run_console(local, images, prompt=PROMPT)
+        else:
+            await run_console(local, images, prompt=PROMPT if interactive else "")
+    finally:
+        await app.close()
 
 
 async def _console_user(app: App, name: str | None, load_demo: bool | None) -> User | None:
