@@ -28,12 +28,14 @@ SQLAlchemy's statement events do not fire for these statements: what counts stat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+T = TypeVar("T")
 
 _TRANSLATED: tuple[tuple[type[BaseException], type[exc.DBAPIError]], ...] = (
     # The order SQLAlchemy's asyncpg dialect maps them in: the most specific first.
@@ -65,8 +67,21 @@ async def fetch(
     connection: AsyncConnection, driver: asyncpg.Connection, sql: str, values: Sequence[Any]
 ) -> list[asyncpg.Record]:
     """The rows ``sql`` returns for ``values``, sent by ``driver`` (from :func:`driver_for`)."""
+    return await sent(connection, driver, lambda: driver.fetch(sql, *values), sql, values)
+
+
+async def sent(
+    connection: AsyncConnection,
+    driver: asyncpg.Connection,
+    operation: Callable[[], Awaitable[T]],
+    sql: str,
+    values: Sequence[Any] = (),
+) -> T:
+    """What ``operation`` (a call of ``driver``, ``connection``'s asyncpg connection, that
+    sends ``sql``) gives, its errors SQLAlchemy's: :func:`fetch`, and a unit's ``BEGIN`` and
+    ``COMMIT`` (:mod:`store.kept_connections`)."""
     try:
-        return await driver.fetch(sql, *values)
+        return await operation()
     except Exception as error:
         dead = driver.is_closed()
         if dead:

@@ -29,6 +29,7 @@ from store.audit import install_audit_hooks
 from store.blind_index import install_blind_index_hooks
 from store.bulk import BULK_CLEANER, BULK_CLOCK
 from store.hygiene import TextCleaner, install_text_hygiene
+from store.kept_connections import KeptConnections
 from store.sealing import Keyring
 from store.search import PLAN_COUNTS, PlanCounts, install_search_key_hooks
 from store.search_words import install_search_word_hooks
@@ -101,6 +102,13 @@ class Database:
         else:
             _ping_when_idle(self.engine, ping_idle_after)
         self._writer = _TaskGate() if self.is_sqlite else None
+        # PostgreSQL's units begin and end their transactions on connections kept between
+        # them (store/kept_connections.py), as many as the pool keeps open at most.
+        self._kept = (
+            None
+            if self.is_sqlite
+            else KeptConnections(self.engine, keep=pool_size, ping_idle_after=ping_idle_after)
+        )
         self._sync_session_class = type("AuditedSession", (Session,), {})
         if clean_text is not None:  # first: the search key and the audit see the clean text
             install_text_hygiene(self._sync_session_class, clean_text)
@@ -130,9 +138,18 @@ class Database:
 
     @asynccontextmanager
     async def _unit(self, user_id: int | None, platform: str) -> AsyncIterator[AsyncSession]:
-        async with self._sessions() as session, session.begin():
-            session.info["audit_user_id"] = user_id
-            session.info["audit_platform"] = platform
+        if self._kept is None:
+            async with self._sessions() as session, session.begin():
+                _audit_as(session, user_id, platform)
+                yield session
+            return
+        # The session flushes and ends its own (empty) transaction first, then asyncpg commits.
+        async with (
+            self._kept.transaction() as connection,
+            self._sessions(bind=connection) as session,
+            session.begin(),
+        ):
+            _audit_as(session, user_id, platform)
             yield session
 
     @asynccontextmanager
@@ -164,12 +181,26 @@ class Database:
             raise
         return connection
 
+    @property
+    def kept_idle(self) -> int:
+        """PostgreSQL connections kept between units and unused now (store/kept_connections.py);
+        they count as checked out of the pool."""
+        return 0 if self._kept is None else self._kept.idle
+
     def session(self) -> AsyncSession:
         """A bare session for callers that manage their own transactions (tests, tools)."""
         return self._sessions()
 
     async def dispose(self) -> None:
+        if self._kept is not None:
+            await self._kept.close()
         await self.engine.dispose()
+
+
+def _audit_as(session: AsyncSession, user_id: int | None, platform: str) -> None:
+    """Whom the unit's audit entries name (``store.audit``)."""
+    session.info["audit_user_id"] = user_id
+    session.info["audit_platform"] = platform
 
 
 def _ping_when_idle(engine: AsyncEngine, idle_after: float) -> None:

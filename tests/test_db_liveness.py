@@ -46,14 +46,22 @@ async def test_an_idle_connection_the_server_dropped_is_replaced_before_use(data
 
 
 async def test_a_connection_in_use_a_moment_ago_is_not_checked(database_url):
+    """Not pinged: either asyncpg has already seen its socket closed, and the unit takes
+    another (store/kept_connections.py), or its ``BEGIN`` finds it gone and the error is
+    transient, so the platform's redelivery brings the message back. Which one depends on
+    when the event loop read the server's goodbye."""
     db = Database(database_url, FrozenClock(FROZEN_AT), ping_idle_after=3600.0)
     try:
         first = await backend_pid(db)
         await terminate(database_url, first)
-        with pytest.raises(DBAPIError) as failed:
-            await backend_pid(db)  # not checked: its first statement finds it gone
-        assert is_transient(failed.value)  # so the platform's redelivery brings it back
-        assert await backend_pid(db) not in (first, None)  # the pool was renewed
+        failure: DBAPIError | None = None
+        try:
+            second = await backend_pid(db)
+        except DBAPIError as failed:
+            failure = failed
+            second = await backend_pid(db)
+        assert failure is None or is_transient(failure)
+        assert second not in (first, None)  # a new connection
     finally:
         await db.dispose()
 
