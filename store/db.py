@@ -143,14 +143,19 @@ class Database:
                 _audit_as(session, user_id, platform)
                 yield session
             return
-        # The session flushes and ends its own (empty) transaction first, then asyncpg commits.
-        async with (
-            self._kept.transaction() as connection,
-            self._sessions(bind=connection) as session,
-            session.begin(),
-        ):
-            _audit_as(session, user_id, platform)
-            yield session
+        # The transaction is asyncpg's (store/kept_connections.py). The session's own, on a
+        # connection in autocommit, would be bookkeeping only, so it is not begun for the
+        # unit (each begin and commit is a crossing into SQLAlchemy's synchronous core);
+        # what the session holds unsent is flushed before asyncpg commits.
+        async with self._kept.transaction() as connection:
+            session = self._sessions(bind=connection)
+            try:
+                _audit_as(session, user_id, platform)
+                yield session
+                if session.new or session.dirty or session.deleted:
+                    await session.flush()
+            finally:
+                await session.close()
 
     @asynccontextmanager
     async def single_statement(self) -> AsyncIterator[AsyncConnection]:

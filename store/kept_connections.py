@@ -84,6 +84,7 @@ class KeptConnections:
         self._unused_for = min(KEEP, ping_idle_after)
         self._monotonic = monotonic
         self._idle: deque[_Kept] = deque()  # the least recently used first
+        self._closed = False
 
     @property
     def idle(self) -> int:
@@ -109,7 +110,9 @@ class KeptConnections:
             await self._put_back(kept)
 
     async def close(self) -> None:
-        """Give every idle connection back to the pool (before the engine is disposed)."""
+        """Give every idle connection back to the pool (before the engine is disposed), and
+        from now on each as its unit ends (one still under way, in a task being stopped)."""
+        self._closed = True
         while self._idle:
             await self._idle.popleft().connection.close()
 
@@ -158,6 +161,9 @@ class KeptConnections:
             or driver.is_in_transaction()
             or connection.in_transaction()
         ):
+            if self._closed:
+                await connection.close()
+                return
             kept.used_at = self._monotonic()
             self._idle.append(kept)
             while len(self._idle) > self._keep:

@@ -18,7 +18,11 @@ _KEY = "store.unit_connection"
 
 
 async def unit_connection(session: AsyncSession) -> AsyncConnection:
-    """What ``await session.connection()`` returns, without asking twice in one transaction."""
+    """What ``await session.connection()`` returns, without asking twice in one transaction;
+    for a session bound to a connection (a PostgreSQL unit's, whose transaction asyncpg
+    began: ``store.kept_connections``), that connection, without asking at all."""
+    if isinstance(session.bind, AsyncConnection):
+        return session.bind
     transaction = session.sync_session.get_transaction()
     kept = session.info.get(_KEY)
     if transaction is not None and kept is not None and kept[0] is transaction:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.adapters.base import DeliveryError, RateLimits
 from bot.app import App, open_app
@@ -200,6 +200,24 @@ async def test_a_reply_from_another_worker_wakes_the_sending_one(app, settings, 
         a.wake()
         await sending
         await close(a, b)
+
+
+@pytest.mark.postgresql_only
+async def test_two_renewals_at_once_open_one_listening_connection(app, settings, clock):
+    """The sender's loop and a direct call may take the lease at the same moment, and each
+    then starts listening: both used to open a connection for it, and one was never closed
+    (a pool connection lost each time, found by the garbage collector)."""
+    a = worker("a", settings, clock, [])
+    pool = a.db.engine.sync_engine.pool
+    opened: list[object] = []
+    event.listen(pool, "checkout", lambda *args: opened.append(args))
+    before = pool.checkedout()  # type: ignore[attr-defined]
+    await asyncio.gather(a.wakeups.listen(a.wake), a.wakeups.listen(a.wake))
+    assert a.wakeups.listening
+    assert len(opened) == 1  # one listening connection
+    await a.wakeups.stop()
+    assert pool.checkedout() == before  # type: ignore[attr-defined]
+    await close(a)
 
 
 # --- one chat's backlog, outages, long passes (issue 21) ----------------------------------

@@ -11,7 +11,7 @@ import asyncio
 import threading
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.clock import FrozenClock
@@ -19,8 +19,10 @@ from store import kept_connections as kept_module
 from store.db import Database
 from store.errors import is_transient
 from store.kept_connections import KeptConnections
+from store.models import AuditEntry
 from tests.clocks import FROZEN_AT
 from tests.test_db_liveness import backend_pid
+from tests.test_prepared import audit_row
 from tests.test_statement_lane import Ticks, checked_out
 
 pytestmark = pytest.mark.postgresql_only
@@ -245,3 +247,38 @@ async def test_a_server_gone_unnoticed_costs_one_transient_failure(pg, other):
         await backend_pid(pg)
     assert is_transient(failed.value)
     assert await backend_pid(pg) not in (first, None)
+
+
+async def test_a_unit_ending_after_close_gives_its_connection_back(pg):
+    """A unit still under way when the worker stops (in a task being stopped) ends after
+    the idle ones went back: its connection goes back too, not into a list no one reads."""
+    kept = KeptConnections(pg.engine, keep=4, ping_idle_after=10.0)
+    before = checked_out(pg)
+    async with kept.transaction() as connection:
+        await kept.close()
+        await connection.execute(text("SELECT 1"))
+    assert kept.idle == 0
+    assert checked_out(pg) == before
+
+
+async def flushed_at_the_end(db: Database, n: int, audit: AuditEntry) -> None:
+    async with db.transaction() as session:
+        await session.execute(text("INSERT INTO kept_marks VALUES (:n)"), {"n": n})
+        session.add(audit)  # not flushed by anything in the unit
+
+
+async def test_what_the_session_holds_unsent_is_written_with_the_unit(pg, other):
+    """The session's own transaction is not begun for a unit: what it holds is flushed
+    before asyncpg commits, and a flush that fails takes the whole unit back."""
+    marker = "kept-connections flush"
+    await flushed_at_the_end(pg, 1, AuditEntry(**audit_row(FROZEN_AT, marker)))
+    with pytest.raises(IntegrityError):  # no table name: NOT NULL
+        await flushed_at_the_end(
+            pg, 2, AuditEntry(**audit_row(FROZEN_AT, marker) | {"table_name": None})
+        )
+    assert await marks(other) == [1]
+    async with other.transaction() as session:
+        written = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.new_value == marker)
+        )
+    assert written == 1

@@ -9,6 +9,7 @@ its own sender directly.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,9 @@ class Wakeups:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._connection: AsyncConnection | None = None
+        # The sender's loop and a direct call may renew the lease at once: each would open
+        # a listening connection, and one of them would never be closed.
+        self._changing = asyncio.Lock()
 
     @property
     def supported(self) -> bool:
@@ -37,31 +41,35 @@ class Wakeups:
 
     async def listen(self, on_notice: Callable[[], None]) -> None:
         """Call ``on_notice`` whenever another worker has queued something to send."""
-        if not self.supported or self._connection is not None:
+        if not self.supported:
             return
 
         def notified(*_: Any) -> None:
             on_notice()
 
-        connection = await self.db.engine.connect()
-        try:
-            driver = (await connection.get_raw_connection()).driver_connection
-            if driver is None:
-                raise RuntimeError("no driver connection to listen on")
-            await driver.add_listener(CHANNEL, notified)  # asyncpg's own API
-        except BaseException:
-            await connection.close()
-            raise
-        self._connection = connection
+        async with self._changing:
+            if self._connection is not None:
+                return
+            connection = await self.db.engine.connect()
+            try:
+                driver = (await connection.get_raw_connection()).driver_connection
+                if driver is None:
+                    raise RuntimeError("no driver connection to listen on")
+                await driver.add_listener(CHANNEL, notified)  # asyncpg's own API
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
 
     async def stop(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                # The connection goes back to the pool: LISTEN must not stay on it.
-                await connection.execute(text("UNLISTEN *"))
-            finally:
-                await connection.close()
+        async with self._changing:
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                try:
+                    # The connection goes back to the pool: LISTEN must not stay on it.
+                    await connection.execute(text("UNLISTEN *"))
+                finally:
+                    await connection.close()
 
     async def notify(self) -> None:
         """Tell the sending worker (wherever it runs) that rows are waiting."""
