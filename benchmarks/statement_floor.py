@@ -31,7 +31,9 @@ inside one open transaction, through each layer a handler could use:
 On PostgreSQL, also what a whole **transaction** with one such read costs (BEGIN, the
 read, COMMIT: three round trips), a transaction opened for each: through crmbot's
 ``Database.transaction``, through a plain ``async_sessionmaker`` as the peer's, and through
-asyncpg alone (``transaction()`` and ``fetchrow``). Every message is such a transaction
+asyncpg alone (``transaction()`` and ``fetchrow``); and a **unit with three prepared
+reads**, as a known log's unit sends its statements (``store.unit_connection`` and
+:func:`store.prepared.run`), against asyncpg alone. Every message is such a transaction
 plus its statements, on both sides of ``per_message``: this is the floor SQLAlchemy's
 asyncio layer sets under both.
 
@@ -69,6 +71,7 @@ from store.migrate import upgrade
 from store.models import AuditEntry, Company, User
 from store.prepared import read, run
 from store.riders import Rows, plain_insert
+from store.unit_connection import unit_connection
 
 Shape = Callable[[AsyncSession, int], Awaitable[Any]]
 BY_ID_SQLITE = "select * from companies where id = ?"
@@ -239,16 +242,37 @@ async def transactions(
         async with raw.transaction():
             await raw.fetchrow(BY_ID_POSTGRES, company_id)
 
-    begins = [(label, through(sessions)) for label, sessions in ways] + [("asyncpg", driver)]
+    def three_prepared(sessions: Callable[[], Any]) -> Callable[[], Awaitable[None]]:
+        read_by_id = select(*Company.__table__.c).where(Company.id == bindparam("company_id"))
+
+        async def one() -> None:
+            async with sessions() as session:
+                connection = await unit_connection(session)
+                for _ in range(3):
+                    await run(connection, read_by_id, {"company_id": company_id})
+
+        return one
+
+    async def driver_three() -> None:
+        async with raw.transaction():
+            for _ in range(3):
+                await raw.fetchrow(BY_ID_POSTGRES, company_id)
+
+    crmbot = ways[0][1]
+    begins = [("transaction, one read", label, through(sessions)) for label, sessions in ways] + [
+        ("transaction, one read", "asyncpg", driver),
+        ("unit, three prepared reads", "crmbot", three_prepared(crmbot)),
+        ("unit, three prepared reads", "asyncpg", driver_three),
+    ]
     try:
         return [
             best(
                 "postgresql",
-                "transaction, one read",
+                shape,
                 label,
                 [await per_call(begin, count) for _ in range(rounds)],
             )
-            for label, begin in begins
+            for shape, label, begin in begins
         ]
     finally:
         await held.close()

@@ -1,4 +1,4 @@
-"""A prepared statement sent by asyncpg itself, inside SQLAlchemy's transaction.
+"""A prepared statement sent by asyncpg itself, inside the unit's transaction.
 
 :mod:`store.prepared` compiles the hot path's statements once and sends them as driver
 SQL. Through ``exec_driver_sql`` each still pays SQLAlchemy's execution: a greenlet to
@@ -18,9 +18,10 @@ What SQLAlchemy does around a statement is done here too, so nothing changes for
 - **a dead connection** (the server gone, the statement cut off by a cancellation) is
   invalidated, never handed back to the pool, and the error says so
   (``connection_invalidated``), which :func:`store.errors.is_transient` reads;
-- the statement runs in the transaction SQLAlchemy began and will commit or roll back.
-  Before the driver's ``BEGIN`` has gone out (a unit's first statement), the statement
-  goes through SQLAlchemy, which sends it.
+- the statement runs in the unit's transaction, which asyncpg began on a connection kept
+  between units (:mod:`store.kept_connections`), so from the unit's first statement on.
+  On a connection whose transaction SQLAlchemy began but has not sent yet (a session of
+  one's own, not a unit), the statement goes through SQLAlchemy, which sends it.
 
 SQLAlchemy's statement events do not fire for these statements: what counts statements
 (``tests/sql_trace.py``) counts the driver's sends as well.
