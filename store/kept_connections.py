@@ -1,13 +1,14 @@
 """PostgreSQL connections kept between units of work, each unit's transaction begun and
 ended by asyncpg itself.
 
-Why: a unit of work with one read cost our process about 360 µs of CPU through
-SQLAlchemy's session, pool and adapter, and 105 µs through asyncpg alone
-(``benchmarks/statement_floor.py``, BENCHMARKS.md per-message round 45). Most of the
-difference is not the session: it is checking a connection out of the pool and back in,
-and the adapter's ``BEGIN`` and ``COMMIT``, which go through SQLAlchemy's synchronous core
-in a greenlet. Before this, a unit's first statement had to go through SQLAlchemy too,
-because the adapter begins its transaction only at the first statement it sends.
+Why: a unit of work sending three prepared reads, as a known log's unit does, cost our
+process 533–647 µs of CPU through SQLAlchemy's session, pool and adapter, and 196–244 µs
+through asyncpg alone (``benchmarks/statement_floor.py``, BENCHMARKS.md per-message round
+45). Most of the difference was not the statements: it was checking a connection out of
+the pool and back in, and the session's and the adapter's ``BEGIN`` and ``COMMIT``, each a
+crossing into SQLAlchemy's synchronous core in a greenlet. A unit's first statement went
+through SQLAlchemy too, because the adapter begins its transaction only at the first
+statement it sends. On kept connections the same unit costs 268–304 µs.
 
 How:
 
@@ -18,8 +19,10 @@ How:
 - Every statement of the unit runs on that connection inside that transaction: the session's
   reads and flushes, its savepoints (``begin_nested``), and the hot path's prepared
   statements, which :mod:`store.asyncpg_direct` now sends from the first one on.
-- The session is bound to the connection and commits (flushes) first. Then asyncpg commits.
-  On any error the session rolls back, then asyncpg does.
+- The session is bound to the connection. Its own transaction, on a connection in
+  autocommit, would be bookkeeping only, so :class:`store.db.Database` does not begin it
+  for a unit: what the session holds unsent is flushed, then asyncpg commits. On any error
+  the session is closed, and asyncpg rolls back.
 - A connection is kept again only after a unit that ended cleanly: alive, not invalidated,
   and in no transaction, on the server or in SQLAlchemy. Any other is invalidated, so a
   connection is never reused, nor returned to the pool, inside a transaction.

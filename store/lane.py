@@ -31,11 +31,11 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.db import Database
+from store.kept_connections import KEEP as KEPT_UNUSED
 
-KEEP = 2.0
-"""Seconds a lane keeps an unused connection before it gives it back at its next use:
-well under the pool's ``PING_IDLE_AFTER``, so no connection skips the check it would
-have had."""
+# Seconds a lane keeps an unused connection before it gives it back at its next use: the
+# same rule as for the units' kept connections.
+KEEP = KEPT_UNUSED
 
 
 class StatementLane:
