@@ -145,6 +145,17 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
+async def another_database(database_url: str) -> AsyncIterator[Database]:
+    """A second ``Database`` on the test's database: its own pool and kept connections, as
+    another worker process would have."""
+    database = Database(database_url, FrozenClock(FROZEN_AT))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
 async def db(settings: Settings, clock: FrozenClock) -> AsyncIterator[Database]:
     database = Database(settings.database_url, clock)
     yield database

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, column, func, select, text, update
+from sqlalchemy import table as sql_table
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.clock import FrozenClock
@@ -177,15 +178,21 @@ async def test_a_statement_cut_off_by_a_cancellation_leaves_no_connection_behind
         await watcher.dispose()
 
 
+ACTIVITY = sql_table("pg_stat_activity", column("pid"), column("query"), column("wait_event_type"))
+
+
 async def waiting_for_a_lock(watcher: Database, pid: int) -> None:
-    """Returns once the server says backend ``pid`` waits for a lock (each look is a round
-    trip to the server, so this waits on the server, not on a timer)."""
+    await until_activity(watcher, pid, "wait_event_type", "Lock")
+
+
+async def until_activity(watcher: Database, pid: int, column: str, expected: str) -> None:
+    """Returns once the server says backend ``pid``'s ``column`` in ``pg_stat_activity`` is
+    ``expected`` (each look is a round trip to the server, so this waits on the server, not
+    on a timer)."""
+    looked_at = ACTIVITY.c[column]
     for _ in range(10_000):
         async with watcher.single_statement() as connection:
-            waiting = await connection.scalar(
-                text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
-                {"pid": pid},
-            )
-        if waiting == "Lock":
+            seen = await connection.scalar(select(looked_at).where(ACTIVITY.c.pid == pid))
+        if seen == expected:
             return
-    raise AssertionError(f"backend {pid} never waited for the lock")
+    raise AssertionError(f"backend {pid}'s {column} never became {expected!r}")

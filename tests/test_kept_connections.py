@@ -21,6 +21,7 @@ from store.errors import is_transient
 from store.kept_connections import KeptConnections
 from store.models import AuditEntry
 from tests.clocks import FROZEN_AT
+from tests.test_asyncpg_direct import until_activity
 from tests.test_db_liveness import backend_pid
 from tests.test_prepared import audit_row
 from tests.test_statement_lane import Ticks, checked_out
@@ -43,12 +44,8 @@ async def pg(database_url: str):
 
 
 @pytest.fixture
-async def other(database_url: str):
-    db = Database(database_url, FrozenClock(FROZEN_AT))
-    try:
-        yield db
-    finally:
-        await db.dispose()
+def other(another_database: Database) -> Database:
+    return another_database
 
 
 async def marks(db: Database) -> list[int]:
@@ -124,20 +121,6 @@ async def test_a_transaction_lock_is_held_until_the_unit_commits(pg, other):
         ).scalar() is True
 
 
-async def running(watcher: Database, pid: int, query: str) -> None:
-    """Returns once the server says backend ``pid`` runs ``query`` (each look is a round
-    trip to the server, so this waits on the server, not on a timer)."""
-    for _ in range(10_000):
-        async with watcher.single_statement() as connection:
-            now = await connection.scalar(
-                text("SELECT query FROM pg_stat_activity WHERE pid = :pid AND state = 'active'"),
-                {"pid": pid},
-            )
-        if now == query:
-            return
-    raise AssertionError(f"backend {pid} never ran {query!r}")
-
-
 async def test_a_unit_cancelled_mid_statement_leaves_no_transaction_open(pg, other):
     first = await backend_pid(pg)
     sleeping = "SELECT pg_sleep(30)"
@@ -148,7 +131,7 @@ async def test_a_unit_cancelled_mid_statement_leaves_no_transaction_open(pg, oth
             await session.execute(text(sleeping))
 
     task = asyncio.create_task(slow())
-    await running(other, first, sleeping)
+    await until_activity(other, first, "query", sleeping)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -12,11 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from bot.clock import FrozenClock
 from store import lane as lanes
 from store.db import Database
 from store.lane import StatementLane
-from tests.clocks import FROZEN_AT
 from tests.test_db_liveness import terminate
 
 
@@ -40,12 +38,8 @@ def checked_out(db: Database) -> int:
 
 
 @pytest.fixture
-async def pg(database_url: str):
-    db = Database(database_url, FrozenClock(FROZEN_AT))
-    try:
-        yield db
-    finally:
-        await db.dispose()
+def pg(another_database: Database) -> Database:
+    return another_database
 
 
 @pytest.mark.postgresql_only
