@@ -107,7 +107,9 @@ class Database:
         self._kept = (
             None
             if self.is_sqlite
-            else KeptConnections(self.engine, keep=pool_size, ping_idle_after=ping_idle_after)
+            else KeptConnections(
+                self.autocommit_connection, keep=pool_size, ping_idle_after=ping_idle_after
+            )
         )
         self._sync_session_class = type("AuditedSession", (Session,), {})
         if clean_text is not None:  # first: the search key and the audit see the clean text

@@ -13,9 +13,9 @@ statement it sends. On kept connections the same unit costs 268–304 µs.
 How:
 
 - A kept connection is checked out of the pool once and set to autocommit
-  (``isolation_level="AUTOCOMMIT"``), so neither the session nor the adapter begins or ends
-  a transaction on it. The unit's ``BEGIN`` and its ``COMMIT`` or ``ROLLBACK`` are asyncpg's
-  own ``Transaction``, on the same connection.
+  (:meth:`store.db.Database.autocommit_connection`), so neither the session nor the
+  adapter begins or ends a transaction on it. The unit's ``BEGIN`` and its ``COMMIT`` or
+  ``ROLLBACK`` are asyncpg's own ``Transaction``, on the same connection.
 - Every statement of the unit runs on that connection inside that transaction: the session's
   reads and flushes, its savepoints (``begin_nested``), and the hot path's prepared
   statements, which :mod:`store.asyncpg_direct` now sends from the first one on.
@@ -44,13 +44,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
 from asyncpg.transaction import Transaction
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.asyncpg_direct import sent
 
@@ -76,13 +76,13 @@ class _Kept:
 class KeptConnections:
     def __init__(
         self,
-        engine: AsyncEngine,
+        connect: Callable[[], Awaitable[AsyncConnection]],
         *,
         keep: int,
         ping_idle_after: float,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._engine = engine
+        self._connect = connect  # a pool's connection in autocommit, which the caller closes
         self._keep = keep
         self._unused_for = min(KEEP, ping_idle_after)
         self._monotonic = monotonic
@@ -128,16 +128,14 @@ class KeptConnections:
             if not kept.driver.is_closed():
                 return kept
             await self._invalidate(kept.connection)  # the server closed it while it sat here
-        connection = await self._engine.connect()
+        connection = await self._connect()
         try:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
             driver = (await connection.get_raw_connection()).driver_connection
+            if not isinstance(driver, asyncpg.Connection):
+                raise TypeError(f"not an asyncpg connection: {type(driver).__name__}")
         except BaseException:
             await connection.close()
             raise
-        if not isinstance(driver, asyncpg.Connection):
-            await connection.close()
-            raise TypeError(f"not an asyncpg connection: {type(driver).__name__}")
         return _Kept(connection, driver)
 
     async def _roll_back(self, kept: _Kept, transaction: Transaction) -> None:
@@ -157,22 +155,21 @@ class KeptConnections:
 
     async def _put_back(self, kept: _Kept) -> None:
         connection, driver = kept.connection, kept.driver
-        if not (
+        if (
             connection.closed
             or connection.invalidated
             or driver.is_closed()
             or driver.is_in_transaction()
             or connection.in_transaction()
         ):
-            if self._closed:
-                await connection.close()
-                return
+            await self._invalidate(connection)
+        elif self._closed:
+            await connection.close()
+        else:
             kept.used_at = self._monotonic()
             self._idle.append(kept)
             while len(self._idle) > self._keep:
                 await self._idle.popleft().connection.close()
-            return
-        await self._invalidate(connection)
 
     @staticmethod
     async def _invalidate(connection: AsyncConnection) -> None:

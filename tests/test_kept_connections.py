@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot.clock import FrozenClock
 from store import kept_connections as kept_module
 from store.db import Database
 from store.errors import is_transient
@@ -30,17 +30,13 @@ pytestmark = pytest.mark.postgresql_only
 
 
 @pytest.fixture
-async def pg(database_url: str):
-    db = Database(database_url, FrozenClock(FROZEN_AT))
-    try:
-        async with db.transaction() as session:
-            await session.execute(text("DROP TABLE IF EXISTS kept_marks"))
-            await session.execute(text("CREATE TABLE kept_marks (n int PRIMARY KEY)"))
-        yield db
-    finally:
-        async with db.transaction() as session:
-            await session.execute(text("DROP TABLE IF EXISTS kept_marks"))
-        await db.dispose()
+async def pg(db: Database) -> AsyncIterator[Database]:
+    async with db.transaction() as session:
+        await session.execute(text("DROP TABLE IF EXISTS kept_marks"))
+        await session.execute(text("CREATE TABLE kept_marks (n int PRIMARY KEY)"))
+    yield db
+    async with db.transaction() as session:
+        await session.execute(text("DROP TABLE IF EXISTS kept_marks"))
 
 
 @pytest.fixture
@@ -166,7 +162,7 @@ async def test_a_unit_cancelled_between_statements_rolls_back_and_keeps_its_conn
 
 async def test_an_unused_connection_goes_back_to_the_pool(pg):
     ticks = Ticks()
-    kept = KeptConnections(pg.engine, keep=4, ping_idle_after=10.0, monotonic=ticks)
+    kept = KeptConnections(pg.autocommit_connection, keep=4, ping_idle_after=10.0, monotonic=ticks)
 
     async def pid() -> int:
         async with kept.transaction() as connection:
@@ -189,7 +185,7 @@ async def test_an_unused_connection_goes_back_to_the_pool(pg):
 
 
 async def test_no_more_than_keep_are_kept(pg):
-    kept = KeptConnections(pg.engine, keep=2, ping_idle_after=10.0)
+    kept = KeptConnections(pg.autocommit_connection, keep=2, ping_idle_after=10.0)
     before = checked_out(pg)
     together = asyncio.Barrier(4)
 
@@ -235,7 +231,7 @@ async def test_a_server_gone_unnoticed_costs_one_transient_failure(pg, other):
 async def test_a_unit_ending_after_close_gives_its_connection_back(pg):
     """A unit still under way when the worker stops (in a task being stopped) ends after
     the idle ones went back: its connection goes back too, not into a list no one reads."""
-    kept = KeptConnections(pg.engine, keep=4, ping_idle_after=10.0)
+    kept = KeptConnections(pg.autocommit_connection, keep=4, ping_idle_after=10.0)
     before = checked_out(pg)
     async with kept.transaction() as connection:
         await kept.close()
